@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what sluice needs to build and test, and nothing when all is there.
+# Debian 12 packages only (apt-get), plus the OpenTelemetry JS SDK from npm
+# for the interop tests (pinned by tests/node/package-lock.json).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
+      liburing-dev libprotobuf-c-dev protobuf-c-compiler libcyaml-dev check
+      libsubunit-dev libnghttp2-dev libjson-c-dev zlib1g-dev nodejs npm socat
+      procps)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "deps: need root to apt-get install: ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--with-node" ] && [ ! -d "$here/tests/node/node_modules/@opentelemetry/exporter-trace-otlp-grpc" ]; then
+  echo "deps: npm ci in tests/node"
+  (cd "$here/tests/node" && npm ci --no-audit --no-fund --loglevel=error)
+fi
