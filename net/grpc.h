@@ -77,7 +77,7 @@ ssize_t grpc_status_msg_decode(char *out, size_t cap, const char *in, size_t len
 void grpc_frame_prefix(uint8_t out[GRPC_PREFIX_LEN], bool compressed, uint32_t len);
 
 /* A unary body: exactly one length-prefixed message spanning the whole
- * buffer. On success *msg/*msg_len view into body and *compressed is set.
+ * buffer. On success *msg and *msg_len view into body and *compressed is set.
  * Returns 0, -EPROTO (bad flag byte, short prefix, trailing bytes or the
  * length disagrees with the body), -ENODATA (empty body: no message). */
 int grpc_frame_unary(const uint8_t *body, size_t len, const uint8_t **msg,
