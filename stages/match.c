@@ -1,0 +1,129 @@
+/* match.c: POSIX ERE plus a translation of named groups. */
+#include "stages/match.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rewrites `(?P<n>` / `(?<n>` into `(` and counts groups; a `(` after a
+ * backslash or inside a bracket expression opens no group. */
+static int match_translate(struct match_re *m, const char *pat, char *out,
+			   char *err, size_t errlen)
+{
+	size_t o = 0;
+	bool in_bracket = false;
+	for (size_t i = 0; pat[i]; i++) {
+		char c = pat[i];
+		if (c == '\\' && pat[i + 1]) {
+			out[o++] = c;
+			out[o++] = pat[++i];
+			continue;
+		}
+		if (in_bracket) {
+			/* `]` right after `[` or `[^` is a literal member */
+			if (c == ']' && !(pat[i - 1] == '[' ||
+					  (pat[i - 1] == '^' && i >= 2 && pat[i - 2] == '[')))
+				in_bracket = false;
+			out[o++] = c;
+			continue;
+		}
+		if (c == '[') {
+			in_bracket = true;
+			out[o++] = c;
+			continue;
+		}
+		if (c != '(') {
+			out[o++] = c;
+			continue;
+		}
+		if (++m->ngroups > MATCH_MAX_GROUPS) {
+			snprintf(err, errlen, "more than %d capture groups", MATCH_MAX_GROUPS);
+			return -EINVAL;
+		}
+		out[o++] = '(';
+		const char *name = NULL;
+		if (!strncmp(pat + i, "(?P<", 4))
+			name = pat + i + 4;
+		else if (!strncmp(pat + i, "(?<", 3))
+			name = pat + i + 3;
+		else if (pat[i + 1] == '?') {
+			snprintf(err, errlen, "unsupported group syntax at offset %zu", i);
+			return -EINVAL;
+		}
+		if (!name)
+			continue;
+		const char *end = strchr(name, '>');
+		size_t nlen = end ? (size_t)(end - name) : 0;
+		if (!end || nlen == 0 || nlen >= MATCH_NAME_MAX) {
+			snprintf(err, errlen, "bad group name at offset %zu", i);
+			return -EINVAL;
+		}
+		memcpy(m->names[m->ngroups], name, nlen);
+		m->names[m->ngroups][nlen] = '\0';
+		m->nnamed++;
+		i = (size_t)(end - pat);
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int match_re_compile(struct match_re *m, const char *pattern, char *err, size_t errlen)
+{
+	memset(m, 0, sizeof *m);
+	char *tr = malloc(strlen(pattern) + 1);
+	if (!tr) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	int rc = match_translate(m, pattern, tr, err, errlen);
+	if (rc == 0) {
+		int e = regcomp(&m->re, tr, REG_EXTENDED);
+		if (e) {
+			char msg[128];
+			regerror(e, &m->re, msg, sizeof msg);
+			snprintf(err, errlen, "bad regular expression \"%s\": %s", pattern, msg);
+			rc = -EINVAL;
+		} else {
+			m->compiled = true;
+			if (m->re.re_nsub != m->ngroups) {
+				/* our group count disagrees with the engine's: trust the
+				 * engine only if no names depend on numbering */
+				if (m->nnamed) {
+					snprintf(err, errlen, "cannot number the groups of \"%s\"", pattern);
+					match_re_free(m);
+					rc = -EINVAL;
+				} else if (m->re.re_nsub > MATCH_MAX_GROUPS) {
+					snprintf(err, errlen, "more than %d capture groups", MATCH_MAX_GROUPS);
+					match_re_free(m);
+					rc = -EINVAL;
+				} else {
+					m->ngroups = (unsigned)m->re.re_nsub;
+				}
+			}
+		}
+	}
+	free(tr);
+	return rc;
+}
+
+bool match_re_test(const struct match_re *m, const uint8_t *p, size_t n)
+{
+	regmatch_t g[1] = { { .rm_so = 0, .rm_eo = (regoff_t)n } };
+	return regexec(&m->re, (const char *)p, 1, g, REG_STARTEND) == 0;
+}
+
+bool match_re_exec(const struct match_re *m, const uint8_t *p, size_t n,
+		   regmatch_t g[MATCH_MAX_GROUPS + 1])
+{
+	g[0].rm_so = 0;
+	g[0].rm_eo = (regoff_t)n;
+	return regexec(&m->re, (const char *)p, m->ngroups + 1, g, REG_STARTEND) == 0;
+}
+
+void match_re_free(struct match_re *m)
+{
+	if (m->compiled)
+		regfree(&m->re);
+	m->compiled = false;
+}

@@ -1,0 +1,43 @@
+/* sampler.h: the probabilistic_sampler decision, from the trace id alone.
+ *
+ * We follow the OpenTelemetry Collector's `hash_seed` mode (the default mode
+ * of probabilisticsamplerprocessor) so a sluice node and a Collector with the
+ * same hash_seed and percentage keep exactly the same traces:
+ *
+ *   h    = FNV-1a-32( seed as 4 bytes little-endian || trace_id[16] )
+ *   keep = (h & 0x3fff) < (uint32)(percent * 16384 / 100)
+ *
+ * The decision depends only on (seed, percent, trace id): every span of a
+ * trace gets the same decision in every process and on every host.
+ * percent >= 100 keeps everything; percent <= 0 drops everything.
+ */
+#ifndef SLUICE_STAGES_SAMPLER_H
+#define SLUICE_STAGES_SAMPLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SAMPLER_BUCKETS 0x4000u
+
+struct sampler {
+	uint32_t seed;
+	uint32_t threshold;       /* keep when bucket < threshold */
+};
+
+/* 0, or -EINVAL when percent is not a finite number. */
+int sampler_init(struct sampler *s, double percent, uint32_t seed);
+
+/* FNV-1a 32 of the seed bytes then the id bytes (exposed for tests). */
+uint32_t sampler_hash(uint32_t seed, const uint8_t *id, size_t len);
+
+/* Keep this trace? id/len is the span's trace_id field as on the wire
+ * (16 bytes when valid; any length is hashed as given). */
+static inline bool sampler_keep(const struct sampler *s, const uint8_t *id, size_t len)
+{
+	if (s->threshold >= SAMPLER_BUCKETS)
+		return true;
+	return (sampler_hash(s->seed, id, len) & (SAMPLER_BUCKETS - 1)) < s->threshold;
+}
+
+#endif
