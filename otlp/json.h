@@ -1,0 +1,76 @@
+/* otlp/json.h: OTLP/JSON <-> protobuf, driven by protobuf-c's descriptors.
+ *
+ * JSON -> protobuf (ingest, OTLP/HTTP application/json):
+ *   otlp_json_to_pb() parses an ExportTraceServiceRequest in the OTLP/JSON
+ *   mapping and writes its protobuf bytes: field names in lowerCamelCase (the
+ *   proto names are accepted too); trace_id/span_id/parent_span_id as hex
+ *   (not base64, per OTLP); other bytes base64; enums as integers (names
+ *   accepted); 64-bit integers as strings or numbers; doubles as numbers or
+ *   "NaN"/"Infinity"/"-Infinity"; unknown fields ignored (as the spec says).
+ *   Errors name the field path and the problem, e.g.
+ *   "resourceSpans[0].scopeSpans[0].spans[3].traceId: expected 32 hex digits".
+ *
+ * protobuf -> JSON (debug exporter):
+ *   otlp_json_from_pb() writes OTLP/JSON text for a request body or one bare
+ *   ResourceSpans: either one line for the whole message, or one line a span
+ *   (each line a complete ExportTraceServiceRequest holding that span with its
+ *   resource and scope, so every line can be sent back to an OTLP receiver).
+ *   Defaults are omitted (proto3 JSON), 64-bit integers are strings.
+ *
+ * Bounded: input size, JSON nesting and output size have caps (below).
+ * These calls allocate (json-c, protobuf-c); they are for the JSON paths
+ * only, never the protobuf hot path. Return 0 or a negative errno:
+ * -EINVAL bad input (message in err), -E2BIG over a cap, -ENOMEM.
+ */
+#ifndef SLUICE_OTLP_JSON_H
+#define SLUICE_OTLP_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#define OTLP_JSON_MAX_INPUT (64u << 20)   /* bytes of JSON accepted */
+#define OTLP_JSON_MAX_DEPTH 64            /* JSON nesting levels */
+#define OTLP_JSON_MAX_OUTPUT (256u << 20) /* bytes of output produced */
+
+/* A growable output buffer owned by the caller; reuse it across calls
+ * (len is reset by each call, memory kept). Zero-initialise it first. */
+struct otlp_json_buf {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+};
+void otlp_json_buf_free(struct otlp_json_buf *b);
+
+/* OTLP/JSON ExportTraceServiceRequest text -> protobuf bytes in out.
+ * err (may be NULL) receives a one-line message on failure. */
+int otlp_json_to_pb(const char *json, size_t len, struct otlp_json_buf *out,
+		    char *err, size_t err_len);
+
+/* The same for any message type (e.g. ExportTraceServiceResponse). */
+int otlp_json_to_pb_as(const ProtobufCMessageDescriptor *desc,
+		       const char *json, size_t len, struct otlp_json_buf *out,
+		       char *err, size_t err_len);
+
+enum otlp_json_input {
+	OTLP_JSON_IN_REQUEST = 0,        /* ExportTraceServiceRequest body */
+	OTLP_JSON_IN_RESOURCE_SPANS = 1, /* one bare ResourceSpans */
+};
+enum otlp_json_mode {
+	OTLP_JSON_ONE_LINE = 0,          /* one line for the whole input */
+	OTLP_JSON_SPAN_LINES = 1,        /* one line a span */
+};
+
+/* Protobuf bytes -> OTLP/JSON text, each line ending in '\n', appended to
+ * out (out->len is NOT reset, so a caller can collect several records).
+ * Returns the number of lines written or a negative errno. */
+int otlp_json_from_pb(const void *pb, size_t len, enum otlp_json_input in,
+		      enum otlp_json_mode mode, struct otlp_json_buf *out,
+		      char *err, size_t err_len);
+
+/* Any unpacked protobuf-c message -> one JSON object (no newline), appended
+ * to out. Returns 0 or a negative errno. */
+int otlp_json_from_message(const ProtobufCMessage *msg, struct otlp_json_buf *out);
+
+#endif
