@@ -96,12 +96,13 @@ struct ring {
 	int data_fd;           /* eventfd: "records published", -1 = none */
 	int space_fd;          /* eventfd: "space freed", -1 = none */
 	/* producer */
-	uint64_t prod_pos;     /* end of reserved records (>= published head) */
+	uint64_t prod_pos;     /* end of the sized reserved records (>= prod_head) */
 	uint64_t prod_head;    /* head as last published by us */
 	uint64_t tail_cache;   /* last tail we read */
-	struct record *pending;/* last reserved, not yet sized record, or NULL */
-	uint32_t pending_len;  /* len it was reserved with */
-	uint64_t pending_seq;  /* seq of the newest reserved record */
+	struct record *last;   /* newest reserved record (its seq goes to last[]) */
+	struct record *open;   /* reserved record whose len may still shrink; it
+	                          starts at prod_pos. NULL if none */
+	uint32_t open_len;     /* len `open` was reserved with */
 	uint32_t npending;     /* records reserved and not published */
 	/* consumer */
 	uint64_t cursor;       /* read position (>= committed tail) */

@@ -62,8 +62,11 @@ static inline uint64_t ring_capacity(const struct ring *r) { return r->cap; }
  * signal = RECORD_SIGNAL_TRACES and the rest zero; the caller fills seq,
  * flags, ingest_ns, items and the payload. The caller may LOWER rec->len
  * (never raise it) before the next reserve or publish, e.g. after encoding
- * into the reserved space. Nothing is visible until ring_publish.
- * Returns 0, -EAGAIN/-ETIMEDOUT (ring full), -EMSGSIZE, -EINTR. */
+ * into the reserved space. Nothing is visible until ring_publish, except
+ * that a reserve which must SLEEP for space first publishes the records
+ * already reserved (the consumer could not free space otherwise).
+ * Returns 0, -EAGAIN/-ETIMEDOUT (ring full), -EMSGSIZE, -EINTR, -EINVAL
+ * (the previous record's len was raised). */
 int ring_reserve(struct ring *r, uint32_t len, struct record **out, int64_t timeout_ns);
 
 static inline int ring_try_reserve(struct ring *r, uint32_t len, struct record **out)
@@ -74,7 +77,8 @@ static inline int ring_try_reserve(struct ring *r, uint32_t len, struct record *
 /* Publish every reserved record at once (batch publish): records the last
  * reserved record's seq for ring_last_seq, stores head with release order,
  * and wakes the consumer if it said it sleeps. Returns the number of
- * records published (0 if none were reserved). */
+ * records published (0 if none were reserved), -EINVAL if the last
+ * record's len was raised above what was reserved. */
 int ring_publish(struct ring *r);
 
 /* Forget reserved, unpublished records. */
@@ -123,7 +127,9 @@ uint64_t ring_used(const struct ring *r);
  * available (do not sleep: peek), 0 if armed: poll ring_data_fd(r) for
  * readability, then ring_fd_drain it and peek again. Producer side
  * likewise with ring_arm_space(r, len) / ring_space_fd(r).
- * -ENOTSUP if the handle has no eventfd for that direction. */
+ * -ENOTSUP if the handle has no eventfd for that direction. Publish your
+ * reserved records before arming for space. Both processes need the
+ * eventfds (segment_wake_import) for the wake to reach a poller. */
 int ring_arm_data(struct ring *r);
 int ring_arm_space(struct ring *r, uint32_t len);
 static inline int ring_data_fd(const struct ring *r) { return r->data_fd; }

@@ -1,0 +1,321 @@
+/* shm/ring.c - SPSC ring: format, bind, reserve/publish, peek/commit,
+ * crash-consistent last seq. Sleeping and waking live in ring_wait.c.
+ *
+ * Only head, tail, last[] and the wait words are shared-concurrent; every
+ * access to them goes through the SHM_* macros (shm/atomic.h). Record bytes
+ * are plain memory ordered by the head release / acquire pair: the producer
+ * writes them before the release store of head, the consumer reads them
+ * after the acquire load, and nobody writes them again until tail passes.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shm/atomic.h"
+#include "shm/ring.h"
+#include "shm/ring_wait.h"
+
+static int is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static int capacity_ok(uint64_t cap)
+{
+	return is_pow2(cap) && cap >= RING_MIN_CAPACITY && cap <= RING_MAX_CAPACITY;
+}
+
+int ring_format(void *mem, uint64_t capacity)
+{
+	struct ring_ctrl *ctl = mem;
+
+	if (!mem || ((uintptr_t)mem & 63) || !capacity_ok(capacity))
+		return -EINVAL;
+	memset(ctl, 0, sizeof(*ctl));
+	ctl->magic = RING_MAGIC;
+	ctl->capacity = capacity;
+	/* last[0] = last[1] = {0, 0}: "head 0, last seq 0". */
+	return 0;
+}
+
+int ring_init(struct ring *r, void *mem, int data_fd, int space_fd)
+{
+	struct ring_ctrl *ctl = mem;
+	uint64_t half;
+
+	memset(r, 0, sizeof(*r));
+	r->data_fd = -1;
+	r->space_fd = -1;
+	if (!mem || ((uintptr_t)mem & 63))
+		return -EINVAL;
+	if (ctl->magic != RING_MAGIC || !capacity_ok(ctl->capacity))
+		return -EBADMSG;
+	r->ctl = ctl;
+	r->data = (uint8_t *)mem + RING_CTRL_SIZE;
+	r->cap = ctl->capacity;
+	r->mask = r->cap - 1;
+	half = r->cap / 2 - RECORD_HDR_SIZE;
+	r->max_payload = half > UINT32_MAX - 64 ? UINT32_MAX - 64 : (uint32_t)half;
+	r->data_fd = data_fd;
+	r->space_fd = space_fd;
+
+	r->prod_head = r->prod_pos = SHM_LOAD_ACQUIRE(&ctl->head);
+	r->cons_tail = r->cursor = r->tail_cache = SHM_LOAD_ACQUIRE(&ctl->tail);
+	r->head_cache = r->prod_head;
+	if (r->prod_head - r->cons_tail > r->cap || r->prod_head < r->cons_tail)
+		return -EBADMSG;
+	return 0;
+}
+
+/* Fix the size of the open record (the caller may have lowered its len). */
+static int close_open(struct ring *r)
+{
+	if (!r->open)
+		return 0;
+	if (r->open->len > r->open_len)
+		return -EINVAL;
+	r->prod_pos += record_size(r->open->len);
+	r->open = NULL;
+	return 0;
+}
+
+/* Bytes from prod_pos that a record of `size` needs: the record itself,
+ * plus the skipped end of the buffer when it does not fit before the end. */
+static uint64_t need_bytes(const struct ring *r, uint64_t size)
+{
+	uint64_t room = r->cap - (r->prod_pos & r->mask);
+
+	return size <= room ? size : room + size;
+}
+
+int ring_reserve(struct ring *r, uint32_t len, struct record **out, int64_t timeout_ns)
+{
+	int64_t deadline = 0;
+	uint64_t size, need, room;
+	struct record *rec;
+	int rc;
+
+	*out = NULL;
+	if (len > r->max_payload)
+		return -EMSGSIZE;
+	rc = close_open(r);
+	if (rc)
+		return rc;
+	size = record_size(len);
+	need = need_bytes(r, size);
+	if (r->prod_pos + need - r->tail_cache > r->cap) {
+		r->tail_cache = SHM_LOAD_ACQUIRE(&r->ctl->tail);
+		while (r->prod_pos + need - r->tail_cache > r->cap) {
+			if (timeout_ns == 0)
+				return -EAGAIN;
+			/* The consumer cannot free space held by our own
+			 * unpublished records: publish them before sleeping. */
+			if (r->npending)
+				ring_publish(r);
+			if (!deadline)
+				deadline = ring_wait_deadline(timeout_ns);
+			rc = ring_wait_space(r, r->prod_pos + need, deadline);
+			if (rc)
+				return rc;
+		}
+	}
+	room = r->cap - (r->prod_pos & r->mask);
+	if (size > room) {
+		/* Wrap: mark the rest of the buffer as padding (a PAD header
+		 * if one fits, else the consumer skips < 32 bytes implicitly). */
+		if (room >= RECORD_HDR_SIZE) {
+			rec = (struct record *)(r->data + (r->prod_pos & r->mask));
+			memset(rec, 0, RECORD_HDR_SIZE);
+			rec->len = (uint32_t)(room - RECORD_HDR_SIZE);
+			rec->flags = RECORD_F_PAD;
+		}
+		r->prod_pos += room;
+	}
+	rec = (struct record *)(r->data + (r->prod_pos & r->mask));
+	memset(rec, 0, RECORD_HDR_SIZE);
+	rec->len = len;
+	rec->signal = RECORD_SIGNAL_TRACES;
+	r->open = rec;
+	r->open_len = len;
+	r->last = rec;
+	r->npending++;
+	*out = rec;
+	return 0;
+}
+
+int ring_publish(struct ring *r)
+{
+	struct ring_ctrl *ctl = r->ctl;
+	uint32_t n = r->npending;
+	uint64_t end;
+	int slot, rc;
+
+	if (!n)
+		return 0;
+	rc = close_open(r);
+	if (rc)
+		return rc;
+	end = r->prod_pos;
+	/* Describe the new head in the slot that does NOT describe the
+	 * current one, then publish: a crash anywhere in between leaves the
+	 * old slot matching the old head. */
+	slot = SHM_LOAD_RELAXED(&ctl->last[0].head_after) == r->prod_head ? 1 : 0;
+	SHM_STORE_RELAXED(&ctl->last[slot].seq, r->last->seq);
+	SHM_STORE_RELAXED(&ctl->last[slot].head_after, end);
+	SHM_STORE_RELEASE(&ctl->head, end);
+	r->prod_head = end;
+	r->npending = 0;
+	r->last = NULL;
+	/* Pairs with the consumer's fence between "I sleep" and re-checking
+	 * head: either it sees our head or we see its flag. */
+	SHM_FENCE_FULL();
+	if (SHM_LOAD_RELAXED(&ctl->cons_wait))
+		ring_wait_wake_consumer(r);
+	return (int)n;
+}
+
+void ring_cancel(struct ring *r)
+{
+	r->prod_pos = r->prod_head;
+	r->open = NULL;
+	r->last = NULL;
+	r->npending = 0;
+}
+
+uint64_t ring_last_seq(const struct ring *r)
+{
+	const struct ring_ctrl *c = r->ctl;
+	struct ring_ctrl *ctl = (struct ring_ctrl *)c;
+
+	/* Bounded: a live producer can only make us retry by publishing. */
+	for (int tries = 0; tries < 1000; tries++) {
+		uint64_t h = SHM_LOAD_ACQUIRE(&ctl->head);
+
+		for (int i = 0; i < 2; i++) {
+			if (SHM_LOAD_ACQUIRE(&ctl->last[i].head_after) != h)
+				continue;
+			uint64_t seq = SHM_LOAD_ACQUIRE(&ctl->last[i].seq);
+			if (SHM_LOAD_ACQUIRE(&ctl->last[i].head_after) == h &&
+			    SHM_LOAD_ACQUIRE(&ctl->head) == h)
+				return seq;
+		}
+		SHM_CPU_RELAX();
+	}
+	return 0;
+}
+
+int ring_peek(struct ring *r, const struct record **out, int64_t timeout_ns)
+{
+	int64_t deadline = 0;
+	const struct record *rec;
+	uint64_t room, size;
+	int rc;
+
+	*out = NULL;
+	for (;;) {
+		if (r->cursor == r->head_cache) {
+			r->head_cache = SHM_LOAD_ACQUIRE(&r->ctl->head);
+			if (r->cursor == r->head_cache) {
+				if (timeout_ns == 0)
+					return -EAGAIN;
+				if (!deadline)
+					deadline = ring_wait_deadline(timeout_ns);
+				rc = ring_wait_data(r, deadline);
+				if (rc)
+					return rc;
+			}
+		}
+		if (r->head_cache - r->cursor > r->cap || r->head_cache < r->cursor)
+			return -EBADMSG;
+		room = r->cap - (r->cursor & r->mask);
+		if (room < RECORD_HDR_SIZE) {
+			r->cursor += room;
+			continue;
+		}
+		rec = (const struct record *)(r->data + (r->cursor & r->mask));
+		if (rec->flags & RECORD_F_PAD) {
+			if ((uint64_t)rec->len + RECORD_HDR_SIZE != room)
+				return -EBADMSG;
+			r->cursor += room;
+			continue;
+		}
+		size = record_size(rec->len);
+		if (rec->len > r->max_payload || size > room || size > r->head_cache - r->cursor)
+			return -EBADMSG;
+		r->cursor += size;
+		*out = rec;
+		return 0;
+	}
+}
+
+int ring_commit(struct ring *r, uint64_t pos)
+{
+	struct ring_ctrl *ctl = r->ctl;
+
+	if (pos < r->cons_tail || pos > r->cursor)
+		return -EINVAL;
+	if (pos == r->cons_tail)
+		return 0;
+	SHM_STORE_RELEASE(&ctl->tail, pos);
+	r->cons_tail = pos;
+	/* Pairs with the producer's fence between "I sleep" and re-checking
+	 * tail. */
+	SHM_FENCE_FULL();
+	if (SHM_LOAD_RELAXED(&ctl->prod_wait))
+		ring_wait_wake_producer(r);
+	return 0;
+}
+
+uint64_t ring_used(const struct ring *r)
+{
+	uint64_t t = SHM_LOAD_ACQUIRE(&r->ctl->tail);
+	uint64_t h = SHM_LOAD_ACQUIRE(&r->ctl->head);
+
+	return h >= t ? h - t : 0;
+}
+
+int ring_arm_data(struct ring *r)
+{
+	if (r->data_fd < 0)
+		return -ENOTSUP;
+	r->head_cache = SHM_LOAD_ACQUIRE(&r->ctl->head);
+	if (r->head_cache != r->cursor)
+		return 1;
+	SHM_STORE_RELAXED(&r->ctl->cons_wait, RING_WAIT_EVENTFD);
+	SHM_FENCE_FULL();
+	r->head_cache = SHM_LOAD_ACQUIRE(&r->ctl->head);
+	return r->head_cache != r->cursor;
+}
+
+int ring_arm_space(struct ring *r, uint32_t len)
+{
+	uint64_t need;
+	int rc;
+
+	if (r->space_fd < 0)
+		return -ENOTSUP;
+	if (len > r->max_payload)
+		return -EMSGSIZE;
+	rc = close_open(r);
+	if (rc)
+		return rc;
+	need = r->prod_pos + need_bytes(r, record_size(len));
+	r->tail_cache = SHM_LOAD_ACQUIRE(&r->ctl->tail);
+	if (need - r->tail_cache <= r->cap)
+		return 1;
+	SHM_STORE_RELAXED(&r->ctl->prod_wait, RING_WAIT_EVENTFD);
+	SHM_FENCE_FULL();
+	r->tail_cache = SHM_LOAD_ACQUIRE(&r->ctl->tail);
+	return need - r->tail_cache <= r->cap;
+}
+
+int ring_fd_drain(int fd)
+{
+	uint64_t v;
+	ssize_t n = read(fd, &v, sizeof(v));
+
+	if (n == (ssize_t)sizeof(v))
+		return 0;
+	return n < 0 ? -errno : -EIO;
+}

@@ -1,0 +1,165 @@
+/* shm/ring_wait.c - sleeping and waking for the ring.
+ *
+ * The handshake (both directions alike, shown for a consumer waiting for
+ * data):
+ *
+ *   consumer                              producer
+ *   cons_wait = FUTEX                     head = H          (release)
+ *   FENCE_FULL                            FENCE_FULL
+ *   if head != cursor: done               if cons_wait: w = xchg(cons_wait, 0)
+ *   futex_wait(&cons_wait, FUTEX)                       futex_wake(&cons_wait)
+ *
+ * With a full fence on both sides at least one of them sees the other's
+ * store, so a sleeper is never missed. If the producer's exchange lands
+ * before futex_wait, the word is no longer FUTEX and futex_wait returns at
+ * once. The futex is process-shared (no FUTEX_PRIVATE_FLAG): the word lives
+ * in a MAP_SHARED segment mapped by two processes.
+ *
+ * Before sleeping we spin briefly: a record that arrives within a few
+ * microseconds costs no syscall on either side.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shm/atomic.h"
+#include "shm/ring_wait.h"
+
+#define SPIN_ROUNDS 256
+
+int64_t ring_wait_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t ring_wait_deadline(int64_t timeout_ns)
+{
+	if (timeout_ns < 0)
+		return -1;
+	return ring_wait_now() + timeout_ns;
+}
+
+/* Sleep on a shared futex word while it holds `val`, until deadline.
+ * 0 (woken, or the word changed), -ETIMEDOUT, -EINTR. */
+static int futex_sleep(_Atomic uint32_t *word, uint32_t val, int64_t deadline)
+{
+	struct timespec ts, *tsp = NULL;
+	long rc;
+
+	if (deadline >= 0) {
+		int64_t left = deadline - ring_wait_now();
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		ts.tv_sec = left / 1000000000;
+		ts.tv_nsec = left % 1000000000;
+		tsp = &ts;
+	}
+	rc = syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, val, tsp, NULL, 0);
+	if (rc == 0 || errno == EAGAIN)
+		return 0;
+	return errno == ETIMEDOUT ? -ETIMEDOUT : errno == EINTR ? -EINTR : -errno;
+}
+
+static void futex_wake_all(_Atomic uint32_t *word)
+{
+	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+static void eventfd_signal(int fd)
+{
+	uint64_t one = 1;
+
+	/* EAGAIN means the counter is saturated: already signalled. */
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+static int data_ready(struct ring *r)
+{
+	r->head_cache = SHM_LOAD_ACQUIRE(&r->ctl->head);
+	return r->head_cache != r->cursor;
+}
+
+static int space_ready(struct ring *r, uint64_t need_end)
+{
+	r->tail_cache = SHM_LOAD_ACQUIRE(&r->ctl->tail);
+	return need_end - r->tail_cache <= r->cap;
+}
+
+int ring_wait_data(struct ring *r, int64_t deadline)
+{
+	_Atomic uint32_t *word = &r->ctl->cons_wait;
+	int rc;
+
+	for (int i = 0; i < SPIN_ROUNDS; i++) {
+		if (data_ready(r))
+			return 0;
+		SHM_CPU_RELAX();
+	}
+	for (;;) {
+		SHM_STORE_RELAXED(word, RING_WAIT_FUTEX);
+		SHM_FENCE_FULL();
+		if (data_ready(r))
+			break;
+		rc = futex_sleep(word, RING_WAIT_FUTEX, deadline);
+		if (rc < 0) {
+			SHM_STORE_RELAXED(word, 0);
+			return data_ready(r) ? 0 : rc;
+		}
+	}
+	SHM_STORE_RELAXED(word, 0);
+	return 0;
+}
+
+int ring_wait_space(struct ring *r, uint64_t need_end, int64_t deadline)
+{
+	_Atomic uint32_t *word = &r->ctl->prod_wait;
+	int rc;
+
+	for (int i = 0; i < SPIN_ROUNDS; i++) {
+		if (space_ready(r, need_end))
+			return 0;
+		SHM_CPU_RELAX();
+	}
+	for (;;) {
+		SHM_STORE_RELAXED(word, RING_WAIT_FUTEX);
+		SHM_FENCE_FULL();
+		if (space_ready(r, need_end))
+			break;
+		rc = futex_sleep(word, RING_WAIT_FUTEX, deadline);
+		if (rc < 0) {
+			SHM_STORE_RELAXED(word, 0);
+			return space_ready(r, need_end) ? 0 : rc;
+		}
+	}
+	SHM_STORE_RELAXED(word, 0);
+	return 0;
+}
+
+static void wake(_Atomic uint32_t *word, int fd)
+{
+	uint32_t w = SHM_EXCHANGE(word, 0);
+
+	if (w & RING_WAIT_FUTEX)
+		futex_wake_all(word);
+	if (w & RING_WAIT_EVENTFD)
+		eventfd_signal(fd);
+}
+
+void ring_wait_wake_consumer(struct ring *r)
+{
+	wake(&r->ctl->cons_wait, r->data_fd);
+}
+
+void ring_wait_wake_producer(struct ring *r)
+{
+	wake(&r->ctl->prod_wait, r->space_fd);
+}
