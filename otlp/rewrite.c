@@ -1,0 +1,470 @@
+/* otlp/rewrite.c: copy a ResourceSpans with span drops and edits.
+ *
+ * How lengths are fixed: a rewritten nested message (ScopeSpans, an edited
+ * Span, an edited Resource) is written after a length slot sized like the
+ * input's length prefix (the usual outcome when little changes). When the
+ * body is done, its real length is written; if that needs a different number
+ * of bytes, the body moves by the difference (memmove). Unedited spans are
+ * copied as whole fields, so the common path is one memcpy per span. */
+#include "otlp/rewrite.h"
+
+#include <errno.h>
+#include <string.h>
+
+struct wbuf {
+	uint8_t *p, *end;
+};
+
+static int w_put(struct wbuf *w, const void *src, size_t n)
+{
+	if ((size_t)(w->end - w->p) < n)
+		return -ENOSPC;
+	if (n)
+		memcpy(w->p, src, n);
+	w->p += n;
+	return 0;
+}
+
+static int w_varint(struct wbuf *w, uint64_t v)
+{
+	if ((size_t)(w->end - w->p) < otlp_wire_varint_size(v))
+		return -ENOSPC;
+	w->p = otlp_wire_put_varint(w->p, v);
+	return 0;
+}
+
+static int w_tag(struct wbuf *w, uint32_t num, uint32_t wt)
+{
+	return w_varint(w, ((uint64_t)num << 3) | wt);
+}
+
+static int w_len_field(struct wbuf *w, uint32_t num, const void *p, size_t n)
+{
+	int rc = w_tag(w, num, OTLP_WT_LEN);
+
+	if (rc == 0)
+		rc = w_varint(w, n);
+	return rc ? rc : w_put(w, p, n);
+}
+
+/* Opens a nested message: tag, then a length slot of `slot` bytes. */
+static int w_open(struct wbuf *w, uint32_t num, size_t slot, uint8_t **mark)
+{
+	int rc = w_tag(w, num, OTLP_WT_LEN);
+
+	if (rc)
+		return rc;
+	if ((size_t)(w->end - w->p) < slot)
+		return -ENOSPC;
+	*mark = w->p;
+	w->p += slot;
+	return 0;
+}
+
+/* Closes it: writes the real length, moving the body if its size differs. */
+static int w_close(struct wbuf *w, uint8_t *mark, size_t slot)
+{
+	size_t body = (size_t)(w->p - (mark + slot));
+	size_t k = otlp_wire_varint_size(body);
+
+	if (k > slot && (size_t)(w->end - w->p) < k - slot)
+		return -ENOSPC;
+	if (k != slot) {
+		memmove(mark + k, mark + slot, body);
+		w->p = mark + k + body;
+	}
+	otlp_wire_put_varint(mark, body);
+	return 0;
+}
+
+/* ----- edits ----- */
+
+void otlp_rewrite_edits_reset(struct otlp_rewrite_edits *e)
+{
+	e->n_attr = 0;
+	e->rename = 0;
+	e->arena_used = 0;
+}
+
+static const uint8_t *arena_copy(struct otlp_rewrite_edits *e, const void *p, size_t n)
+{
+	if (OTLP_EDITS_ARENA - e->arena_used < n)
+		return NULL;
+	uint8_t *dst = e->arena + e->arena_used;
+	if (n)
+		memcpy(dst, p, n);
+	e->arena_used += n;
+	return dst;
+}
+
+int otlp_rewrite_rename(struct otlp_rewrite_edits *e, const char *name, size_t len)
+{
+	const uint8_t *p = arena_copy(e, name, len);
+
+	if (!p)
+		return -ENOSPC;
+	e->name.p = p;
+	e->name.len = len;
+	e->rename = 1;
+	return 0;
+}
+
+int otlp_rewrite_attr(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
+		      const char *key, size_t key_len, const struct otlp_value *v)
+{
+	struct otlp_attr_edit *a;
+	size_t mark = e->arena_used;
+
+	if (op < OTLP_ATTR_INSERT || op > OTLP_ATTR_DELETE)
+		return -EINVAL;
+	if (op != OTLP_ATTR_DELETE && (!v || (v->type != OTLP_VALUE_STRING &&
+		v->type != OTLP_VALUE_BOOL && v->type != OTLP_VALUE_INT &&
+		v->type != OTLP_VALUE_DOUBLE)))
+		return -EINVAL;
+	if (e->n_attr >= OTLP_EDITS_MAX)
+		return -ENOSPC;
+	a = &e->attr[e->n_attr];
+	memset(a, 0, sizeof(*a));
+	a->op = op;
+	a->key.p = arena_copy(e, key, key_len);
+	a->key.len = key_len;
+	if (!a->key.p)
+		return -ENOSPC;
+	if (op != OTLP_ATTR_DELETE) {
+		a->value = *v;
+		if (v->type == OTLP_VALUE_STRING) {
+			a->value.u.b.p = arena_copy(e, v->u.b.p, v->u.b.len);
+			if (!a->value.u.b.p) {
+				e->arena_used = mark;
+				return -ENOSPC;
+			}
+		}
+	}
+	e->n_attr++;
+	return 0;
+}
+
+int otlp_rewrite_attr_str(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
+			  const char *key, const char *val, size_t val_len)
+{
+	struct otlp_value v = { .type = OTLP_VALUE_STRING };
+
+	v.u.b.p = (const uint8_t *)val;
+	v.u.b.len = val_len;
+	return otlp_rewrite_attr(e, op, key, strlen(key), &v);
+}
+
+int otlp_rewrite_attr_int(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
+			  const char *key, int64_t val)
+{
+	struct otlp_value v = { .type = OTLP_VALUE_INT, .u.i = val };
+
+	return otlp_rewrite_attr(e, op, key, strlen(key), &v);
+}
+
+int otlp_rewrite_attr_double(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
+			     const char *key, double val)
+{
+	struct otlp_value v = { .type = OTLP_VALUE_DOUBLE, .u.d = val };
+
+	return otlp_rewrite_attr(e, op, key, strlen(key), &v);
+}
+
+int otlp_rewrite_attr_bool(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
+			   const char *key, int val)
+{
+	struct otlp_value v = { .type = OTLP_VALUE_BOOL, .u.boolean = val != 0 };
+
+	return otlp_rewrite_attr(e, op, key, strlen(key), &v);
+}
+
+/* ----- attribute edits applied to one message ----- */
+
+static int key_eq(struct otlp_bytes a, struct otlp_bytes b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+/* Runs the edits for `key` in order, starting from `present`, the Collector
+ * way. Returns whether the attribute exists afterwards; *val is the new value
+ * or NULL to keep the original. Marks the edits that named the key. */
+static int fold(const struct otlp_rewrite_edits *e, struct otlp_bytes key, int present,
+		const struct otlp_value **val, uint64_t *matched)
+{
+	*val = NULL;
+	for (uint32_t i = 0; i < e->n_attr; i++) {
+		const struct otlp_attr_edit *a = &e->attr[i];
+		if (!key_eq(a->key, key))
+			continue;
+		*matched |= 1ull << i;
+		switch (a->op) {
+		case OTLP_ATTR_DELETE:
+			present = 0;
+			*val = NULL;
+			break;
+		case OTLP_ATTR_UPDATE:
+			if (present)
+				*val = &a->value;
+			break;
+		case OTLP_ATTR_UPSERT:
+			present = 1;
+			*val = &a->value;
+			break;
+		case OTLP_ATTR_INSERT:
+			if (!present) {
+				present = 1;
+				*val = &a->value;
+			}
+			break;
+		}
+	}
+	return present;
+}
+
+static size_t anyvalue_size(const struct otlp_value *v)
+{
+	switch (v->type) {
+	case OTLP_VALUE_STRING:
+		return 1 + otlp_wire_varint_size(v->u.b.len) + v->u.b.len;
+	case OTLP_VALUE_BOOL:
+		return 2;
+	case OTLP_VALUE_INT:
+		return 1 + otlp_wire_varint_size((uint64_t)v->u.i);
+	case OTLP_VALUE_DOUBLE:
+		return 9;
+	default:
+		return 0;
+	}
+}
+
+/* Writes field `num` = KeyValue{key, value}. */
+static int w_kv(struct wbuf *w, uint32_t num, struct otlp_bytes key, const struct otlp_value *v)
+{
+	size_t av = anyvalue_size(v);
+	size_t body = 1 + otlp_wire_varint_size(key.len) + key.len +
+		      1 + otlp_wire_varint_size(av) + av;
+	int rc;
+
+	if ((rc = w_tag(w, num, OTLP_WT_LEN)) || (rc = w_varint(w, body)) ||
+	    (rc = w_len_field(w, OTLP_F_KV_KEY, key.p, key.len)) ||
+	    (rc = w_tag(w, OTLP_F_KV_VALUE, OTLP_WT_LEN)) || (rc = w_varint(w, av)))
+		return rc;
+	switch (v->type) {
+	case OTLP_VALUE_STRING:
+		return w_len_field(w, OTLP_VALUE_STRING, v->u.b.p, v->u.b.len);
+	case OTLP_VALUE_BOOL:
+		if ((rc = w_tag(w, OTLP_VALUE_BOOL, OTLP_WT_VARINT)))
+			return rc;
+		return w_varint(w, v->u.boolean ? 1 : 0);
+	case OTLP_VALUE_INT:
+		if ((rc = w_tag(w, OTLP_VALUE_INT, OTLP_WT_VARINT)))
+			return rc;
+		return w_varint(w, (uint64_t)v->u.i);
+	case OTLP_VALUE_DOUBLE: {
+		uint8_t le[8];
+		uint64_t bits;
+		memcpy(&bits, &v->u.d, 8);
+		for (int i = 0; i < 8; i++)
+			le[i] = (uint8_t)(bits >> (8 * i));
+		if ((rc = w_tag(w, OTLP_VALUE_DOUBLE, OTLP_WT_I64)))
+			return rc;
+		return w_put(w, le, 8);
+	}
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Copies the body of message `msg`, applying edits to its attribute field
+ * `attr_num` and, if rename is set, replacing field `name_num`. */
+static int copy_edited(struct wbuf *w, struct otlp_bytes msg, uint32_t attr_num,
+		       uint32_t name_num, const struct otlp_rewrite_edits *e, int rename)
+{
+	struct otlp_wire_reader r;
+	struct otlp_wire_field f;
+	uint64_t matched = 0;
+	int rc, named = 0;
+
+	otlp_wire_reader_init(&r, msg.p, msg.len);
+	while ((rc = otlp_wire_next(&r, &f)) > 0) {
+		if (rename && f.num == name_num) {
+			if (f.wt != OTLP_WT_LEN)
+				return -EPROTO;
+			if (!named && (rc = w_len_field(w, name_num, e->name.p, e->name.len)))
+				return rc;
+			named = 1;
+			continue;
+		}
+		if (f.num == attr_num && e->n_attr) {
+			struct otlp_kv kv;
+			const struct otlp_value *nv;
+			if (f.wt != OTLP_WT_LEN)
+				return -EPROTO;
+			if ((rc = otlp_wire_kv(f.b, &kv)) < 0)
+				return rc;
+			if (!fold(e, kv.key, 1, &nv, &matched))
+				continue;  /* deleted */
+			if (nv) {
+				if ((rc = w_kv(w, attr_num, kv.key, nv)))
+					return rc;
+				continue;
+			}
+		}
+		if ((rc = w_put(w, f.start, f.size)))
+			return rc;
+	}
+	if (rc < 0)
+		return rc;
+	if (rename && !named && (rc = w_len_field(w, name_num, e->name.p, e->name.len)))
+		return rc;
+	/* Keys no existing attribute had: each key once, in edit order. */
+	for (uint32_t i = 0; i < e->n_attr; i++) {
+		const struct otlp_value *nv;
+		uint32_t j;
+		if (matched & (1ull << i))
+			continue;
+		for (j = 0; j < i && !key_eq(e->attr[j].key, e->attr[i].key); j++)
+			;
+		if (j < i)
+			continue;  /* handled with its first edit */
+		if (fold(e, e->attr[i].key, 0, &nv, &matched) && nv &&
+		    (rc = w_kv(w, attr_num, e->attr[i].key, nv)))
+			return rc;
+	}
+	return 0;
+}
+
+/* Writes field `num` holding msg rewritten by copy_edited(). */
+static int w_edited_msg(struct wbuf *w, uint32_t num, struct otlp_bytes msg,
+			uint32_t attr_num, uint32_t name_num,
+			const struct otlp_rewrite_edits *e, int rename)
+{
+	uint8_t *mark;
+	size_t slot = otlp_wire_varint_size(msg.len);
+	int rc = w_open(w, num, slot, &mark);
+
+	if (rc == 0)
+		rc = copy_edited(w, msg, attr_num, name_num, e, rename);
+	return rc ? rc : w_close(w, mark, slot);
+}
+
+/* ----- the walk ----- */
+
+struct rw {
+	struct wbuf w;
+	otlp_rewrite_span_fn fn;
+	void *arg;
+	struct otlp_rewrite_edits *scratch;
+	struct otlp_rewrite_result res;
+	struct otlp_bytes resource;
+};
+
+/* One ScopeSpans field `f`; writes it (or nothing if no span is kept). */
+static int rw_scope_spans(struct rw *x, const struct otlp_wire_field *sf)
+{
+	struct otlp_scope_spans ss;
+	struct otlp_wire_reader r;
+	struct otlp_wire_field f;
+	uint8_t *start = x->w.p, *mark;
+	size_t slot = otlp_wire_varint_size(sf->b.len);
+	uint32_t kept = 0;
+	int rc;
+
+	if ((rc = otlp_wire_scope_spans(sf->b, &ss)) < 0)
+		return rc;
+	if ((rc = w_open(&x->w, OTLP_F_RS_SCOPE_SPANS, slot, &mark)))
+		return rc;
+	otlp_wire_reader_init(&r, sf->b.p, sf->b.len);
+	while ((rc = otlp_wire_next(&r, &f)) > 0) {
+		if (f.num != OTLP_F_SS_SPANS) {
+			if ((rc = w_put(&x->w, f.start, f.size)))
+				return rc;
+			continue;
+		}
+		struct otlp_span span;
+		if ((rc = otlp_wire_span(f.b, &span)) < 0)
+			return rc;
+		x->res.spans_in++;
+		int keep = OTLP_REWRITE_KEEP;
+		if (x->fn) {
+			struct otlp_rewrite_span_ctx ctx = {
+				.resource = x->resource, .scope = ss.scope,
+				.span = &span, .index = x->res.spans_in - 1,
+			};
+			otlp_rewrite_edits_reset(x->scratch);
+			keep = x->fn(x->arg, &ctx, x->scratch);
+			if (keep < 0)
+				return keep;
+		}
+		if (keep == OTLP_REWRITE_DROP)
+			continue;
+		kept++;
+		if (!x->fn || (x->scratch->n_attr == 0 && !x->scratch->rename))
+			rc = w_put(&x->w, f.start, f.size);
+		else
+			rc = w_edited_msg(&x->w, OTLP_F_SS_SPANS, f.b, OTLP_F_SPAN_ATTRIBUTES,
+					  OTLP_F_SPAN_NAME, x->scratch, x->scratch->rename);
+		if (rc)
+			return rc;
+	}
+	if (rc < 0)
+		return rc;
+	if (kept == 0) {
+		x->w.p = start;  /* an empty ScopeSpans is not worth sending */
+		return 0;
+	}
+	x->res.spans_kept += kept;
+	x->res.scope_spans_kept++;
+	return w_close(&x->w, mark, slot);
+}
+
+int64_t otlp_rewrite_resource_spans(const void *in, size_t in_len,
+				    uint8_t *out, size_t out_cap,
+				    const struct otlp_rewrite_edits *redits,
+				    otlp_rewrite_span_fn fn, void *arg,
+				    struct otlp_rewrite_edits *scratch,
+				    struct otlp_rewrite_result *res)
+{
+	struct otlp_bytes msg = { in, in_len };
+	struct otlp_resource_spans rs;
+	struct otlp_wire_reader r;
+	struct otlp_wire_field f;
+	struct rw x = { .w = { out, out + out_cap }, .fn = fn, .arg = arg,
+			.scratch = scratch };
+	int rc, res_edit = redits && redits->n_attr > 0;
+
+	if (res)
+		memset(res, 0, sizeof(*res));
+	if ((!in && in_len) || (!out && out_cap) || (fn && !scratch) ||
+	    (redits && redits->n_attr > OTLP_EDITS_MAX))
+		return -EINVAL;
+	if ((rc = otlp_wire_resource_spans(msg, &rs)) < 0)
+		return rc;
+	x.resource = rs.resource;
+	if (res_edit && !rs.has_resource) {
+		static const struct otlp_bytes empty = { 0 };
+		if ((rc = w_edited_msg(&x.w, OTLP_F_RS_RESOURCE, empty,
+				       OTLP_F_RESOURCE_ATTRIBUTES, 0, redits, 0)))
+			return rc;
+		if (x.w.p - out == 2)
+			x.w.p = out;  /* nothing inserted: leave Resource absent */
+	}
+	otlp_wire_reader_init(&r, in, in_len);
+	while ((rc = otlp_wire_next(&r, &f)) > 0) {
+		if (f.num == OTLP_F_RS_SCOPE_SPANS)
+			rc = rw_scope_spans(&x, &f);
+		else if (f.num == OTLP_F_RS_RESOURCE && res_edit)
+			rc = w_edited_msg(&x.w, OTLP_F_RS_RESOURCE, f.b,
+					  OTLP_F_RESOURCE_ATTRIBUTES, 0, redits, 0);
+		else
+			rc = w_put(&x.w, f.start, f.size);
+		if (rc)
+			return rc;
+	}
+	if (rc < 0)
+		return rc;
+	x.res.len = x.res.spans_kept ? (size_t)(x.w.p - out) : 0;
+	if (res)
+		*res = x.res;
+	return (int64_t)x.res.len;
+}
