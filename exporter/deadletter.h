@@ -1,0 +1,41 @@
+/* exporter/deadletter.h: where a batch refused for good is kept.
+ *
+ * A batch that the backend refused permanently (non-retryable answer) or
+ * that ran out of retries is written to the dead-letter directory as two
+ * files, named by ring sequence number and exporter:
+ *
+ *   <dir>/<seq 20 digits>-<exporter>.pb    the ExportTraceServiceRequest body
+ *   <dir>/<seq 20 digits>-<exporter>.json  one JSON object:
+ *       {"exporter":"otlphttp","seq":42,"reason":"http status 400",
+ *        "status":400,"time":"2026-11-25T04:50:00.123Z",
+ *        "time_unix_nano":...,"spans":512,"bytes":113000,"attempts":1}
+ *
+ * The body is written first (temp name, fsync, rename), then the metadata
+ * the same way, then the directory is fsynced: a .json file exists only for
+ * a complete body, and a batch counts as handled only after both exist.
+ */
+#ifndef SLUICE_EXPORTER_DEADLETTER_H
+#define SLUICE_EXPORTER_DEADLETTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct deadletter_meta {
+	const char *exporter; /* exporter name, [A-Za-z0-9_./-] kept, others '_' */
+	uint64_t seq;         /* ring sequence number of the batch */
+	const char *reason;   /* human text, e.g. "http status 400: bad data" */
+	int status;           /* HTTP status or gRPC code; 0 = no answer */
+	uint32_t spans;       /* spans in the body */
+	uint32_t attempts;    /* attempts made */
+	uint64_t time_ns;     /* CLOCK_REALTIME ns of the decision */
+};
+
+/* Creates dir (and parents, mode 0700) when missing. 0 or -errno. */
+int deadletter_open_dir(const char *dir);
+
+/* Writes body + metadata as above. 0 or -errno (the batch is then NOT
+ * dead-lettered and the caller must keep it). */
+int deadletter_write(const char *dir, const void *body, size_t len,
+		     const struct deadletter_meta *m);
+
+#endif

@@ -1,0 +1,409 @@
+/* Delivery engine: window dispatch, outcomes, retries, spill, dead letter. */
+#include "exporter/deliver.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config/log.h"
+#include "exporter/deadletter.h"
+
+#define DLQ_RETRY_MS 5000 /* a failed dead-letter write is tried again */
+
+static void st_add(struct deliver *d, enum stat_counter c, uint64_t n)
+{
+	if (d->st && n)
+		stats_add(d->st, c, n);
+}
+
+static void st_gauges(struct deliver *d)
+{
+	if (!d->st)
+		return;
+	uint64_t qb = 0;
+	for (unsigned i = 0; i < d->nx; i++)
+		if (d->x[i]->has_q)
+			qb += diskq_bytes(&d->x[i]->q);
+	stats_set(d->st, STAT_EXPORT_INFLIGHT, d->inflight);
+	stats_set(d->st, STAT_EXPORT_QUEUE_BYTES, qb);
+}
+
+static uint64_t real_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void retry_fire(struct net_timer *t, void *arg);
+
+int deliver_init(struct deliver *d, struct net_loop *loop, struct ring *ring,
+		 struct stage_stats *st, uint32_t window_cap)
+{
+	memset(d, 0, sizeof(*d));
+	d->loop = loop;
+	d->ring = ring;
+	d->st = st;
+	d->arm_fd = ring_data_fd(ring) >= 0;
+	return window_init(&d->w, window_cap ? window_cap : 4096);
+}
+
+int deliver_add(struct deliver *d, const struct dexp_opts *o,
+		const struct transport_ops *ops, void *t)
+{
+	if (d->nx >= WINDOW_MAX_EXPORTERS)
+		return -E2BIG;
+	struct dexp *x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->d = d;
+	snprintf(x->name, sizeof(x->name), "%s", o->name ? o->name : "exporter");
+	x->bit = d->nx;
+	x->ops = ops;
+	x->t = t;
+	x->natt = o->concurrency ? o->concurrency : 1;
+	x->retry = o->retry;
+	x->rng = real_ns() ^ ((uint64_t)(x->bit + 1) * 0x9E3779B97F4A7C15ULL);
+	snprintf(x->dlq, sizeof(x->dlq), "%s", o->deadletter ? o->deadletter : "sluice-deadletter");
+	x->att = calloc(x->natt, sizeof(*x->att));
+	if (!x->att) {
+		free(x);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < x->natt; i++) {
+		x->att[i].x = x;
+		net_timer_init(&x->att[i].timer, retry_fire, &x->att[i]);
+	}
+	if (o->storage && *o->storage) {
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s/%s", o->storage, x->name);
+		for (char *p = dir + strlen(o->storage) + 1; *p; p++)
+			if (*p == '/')
+				*p = '_';
+		int rc = diskq_open(&x->q, dir, o->storage_max_bytes, false);
+		if (rc < 0) {
+			log_msg(LOG_ERROR, "exporter %s: disk queue %s: %s", x->name, dir, strerror(-rc));
+			free(x->att);
+			free(x);
+			return rc;
+		}
+		x->has_q = true;
+		if (diskq_count(&x->q))
+			log_msg(LOG_INFO, "exporter %s: disk queue holds %zu batches (%llu bytes) from before",
+				x->name, diskq_count(&x->q), (unsigned long long)diskq_bytes(&x->q));
+	}
+	/* the transport was handed over: from here deliver_free owns it */
+	d->x[d->nx++] = x;
+	return 0;
+}
+
+void deliver_free(struct deliver *d)
+{
+	for (unsigned i = 0; i < d->nx; i++) {
+		struct dexp *x = d->x[i];
+		for (uint32_t k = 0; k < x->natt; k++) {
+			net_timer_cancel(d->loop, &x->att[k].timer);
+			free(x->att[k].own);
+		}
+		if (x->ops && x->ops->free)
+			x->ops->free(x->t);
+		if (x->has_q)
+			diskq_close(&x->q);
+		free(x->att);
+		free(x);
+	}
+	d->nx = 0;
+	window_free(&d->w);
+}
+
+/* The exporter is finished with the batch (sent, dead-lettered, spilled). */
+static void attempt_finish(struct attempt *a)
+{
+	struct dexp *x = a->x;
+	struct deliver *d = x->d;
+	if (a->from_disk)
+		diskq_remove(&x->q, a->seq);
+	else
+		window_done(&d->w, a->win_idx, x->bit);
+	net_timer_cancel(d->loop, &a->timer);
+	a->state = ATT_FREE;
+	a->dlq_retry = false;
+	a->body = NULL;
+	d->inflight--;
+}
+
+static void attempt_deadletter(struct attempt *a)
+{
+	struct dexp *x = a->x;
+	struct deliver *d = x->d;
+	int rc = 0;
+	if (!x->dlq_ok) {
+		rc = deadletter_open_dir(x->dlq);
+		x->dlq_ok = rc == 0;
+	}
+	if (rc == 0) {
+		struct deadletter_meta m = {
+			.exporter = x->name, .seq = a->seq, .reason = a->reason,
+			.status = a->dstatus, .spans = a->items, .attempts = a->tries,
+			.time_ns = real_ns(),
+		};
+		rc = deadletter_write(x->dlq, a->body, a->len, &m);
+	}
+	if (rc < 0) {
+		/* nothing leaves unsent or unwritten: keep it and try again */
+		log_msg(LOG_ERROR, "exporter %s: dead-letter write to %s failed (%s); batch seq %llu kept, retrying in %d ms",
+			x->name, x->dlq, strerror(-rc), (unsigned long long)a->seq, DLQ_RETRY_MS);
+		a->state = ATT_WAITING;
+		a->dlq_retry = true;
+		net_timer_arm(d->loop, &a->timer, DLQ_RETRY_MS);
+		return;
+	}
+	log_msg(LOG_WARN, "exporter %s: batch seq %llu (%u spans) dead-lettered after %u attempts: %s",
+		x->name, (unsigned long long)a->seq, a->items, a->tries, a->reason);
+	st_add(d, STAT_EXPORT_FAILED_SPANS, a->items);
+	st_add(d, STAT_EXPORT_DEADLETTER_SPANS, a->items);
+	attempt_finish(a);
+}
+
+static int spill(struct dexp *x, uint64_t seq, uint32_t items, uint64_t ingest_ns,
+		 const uint8_t *body, uint32_t len)
+{
+	struct diskq_rec r = { .seq = seq, .ingest_ns = ingest_ns, .items = items, .len = len };
+	int rc = diskq_push(&x->q, &r, body);
+	if (rc < 0 && rc != -ENOSPC)
+		log_msg(LOG_ERROR, "exporter %s: disk queue write failed: %s", x->name, strerror(-rc));
+	return rc;
+}
+
+static void attempt_send(struct attempt *a)
+{
+	struct dexp *x = a->x;
+	struct deliver *d = x->d;
+	if (a->state == ATT_FREE) {
+		d->inflight++;
+		a->tries = 0;
+		a->first_ns = net_loop_now_ns(d->loop);
+	}
+	a->state = ATT_SENDING;
+	a->tries++;
+	int rc = x->ops->send(x->t, a);
+	if (rc < 0 && a->state == ATT_SENDING) {
+		struct outcome o = { .cls = RETRY_AGAIN, .hint_ms = -1, .reason = "send could not start" };
+		deliver_complete(a, &o);
+	}
+}
+
+static void retry_fire(struct net_timer *t, void *arg)
+{
+	(void)t;
+	struct attempt *a = arg;
+	if (a->state != ATT_WAITING)
+		return;
+	if (a->dlq_retry)
+		attempt_deadletter(a);
+	else
+		attempt_send(a);
+	deliver_pump(a->x->d);
+}
+
+void deliver_complete(struct attempt *a, const struct outcome *o)
+{
+	struct dexp *x = a->x;
+	struct deliver *d = x->d;
+	if (a->state != ATT_SENDING)
+		return;
+	if (o->cls == RETRY_OK) {
+		st_add(d, STAT_REQUESTS, 1);
+		st_add(d, STAT_EXPORT_SENT_SPANS, a->items);
+		st_add(d, STAT_SPANS_OUT, a->items);
+		st_add(d, STAT_BYTES_OUT, a->len);
+		if (o->rejected) {
+			st_add(d, STAT_EXPORT_PARTIAL_REJECTED, o->rejected);
+			log_msg(LOG_WARN, "exporter %s: backend rejected %llu of %u spans of batch seq %llu: %s",
+				x->name, (unsigned long long)o->rejected, a->items,
+				(unsigned long long)a->seq, o->reason ? o->reason : "");
+		}
+		x->degraded = false;
+		attempt_finish(a);
+		deliver_pump(d);
+		return;
+	}
+	st_add(d, STAT_REQUESTS_FAILED, 1);
+	snprintf(a->reason, sizeof(a->reason), "%s", o->reason ? o->reason : "failed");
+	a->dstatus = o->status;
+	if (o->cls == RETRY_AGAIN) {
+		x->degraded = true;
+		/* with a disk queue, a failing backend must not pin the ring */
+		if (x->has_q && !a->from_disk &&
+		    spill(x, a->seq, a->items, a->ingest_ns, a->body, a->len) == 0) {
+			log_msg(LOG_DEBUG, "exporter %s: batch seq %llu spilled to disk: %s",
+				x->name, (unsigned long long)a->seq, a->reason);
+			attempt_finish(a);
+			deliver_pump(d);
+			return;
+		}
+		uint64_t elapsed = (net_loop_now_ns(d->loop) - a->first_ns) / 1000000ULL;
+		int64_t delay = retry_next_delay(&x->retry, a->tries, elapsed, o->hint_ms, &x->rng);
+		if (delay >= 0) {
+			log_msg(LOG_DEBUG, "exporter %s: batch seq %llu try %u failed (%s), next in %lld ms",
+				x->name, (unsigned long long)a->seq, a->tries, a->reason, (long long)delay);
+			st_add(d, STAT_EXPORT_RETRIES, 1);
+			a->state = ATT_WAITING;
+			net_timer_arm(d->loop, &a->timer, (uint64_t)delay);
+			st_gauges(d);
+			return;
+		}
+		char why[sizeof(a->reason)];
+		snprintf(why, sizeof(why), "%s", a->reason);
+		snprintf(a->reason, sizeof(a->reason), "retries exhausted: %.140s", why);
+	}
+	attempt_deadletter(a);
+	deliver_pump(d);
+}
+
+/* Next thing to send: disk queue first (it is older), then the window. */
+static bool attempt_fill(struct dexp *x, struct attempt *a)
+{
+	struct deliver *d = x->d;
+	uint64_t seq;
+	while (x->has_q && diskq_next(&x->q, &seq) == 0) {
+		struct diskq_rec r;
+		int rc = diskq_load(&x->q, seq, &a->own, &a->own_cap, &r);
+		if (rc < 0) {
+			log_msg(LOG_ERROR, "exporter %s: disk queue entry %llu unreadable (%s); removed",
+				x->name, (unsigned long long)seq, strerror(-rc));
+			diskq_remove(&x->q, seq);
+			continue;
+		}
+		a->from_disk = true;
+		a->seq = r.seq;
+		a->body = a->own;
+		a->len = r.len;
+		a->items = r.items;
+		a->ingest_ns = r.ingest_ns;
+		return true;
+	}
+	while (x->cursor < d->w.head) {
+		uint64_t i = x->cursor++;
+		struct window_batch *b = window_at(&d->w, i);
+		if (!(b->pending & (1u << x->bit)))
+			continue;
+		a->from_disk = false;
+		a->win_idx = i;
+		a->seq = b->seq;
+		a->body = b->body;
+		a->len = b->len;
+		a->items = b->items;
+		a->ingest_ns = b->ingest_ns;
+		return true;
+	}
+	return false;
+}
+
+static void dispatch(struct dexp *x)
+{
+	struct deliver *d = x->d;
+	/* spill while the backend fails, or while older batches wait on disk
+	 * (so the queue drains in order) */
+	if (x->has_q && (x->degraded || diskq_count(&x->q) > 0)) {
+		while (x->cursor < d->w.head) {
+			struct window_batch *b = window_at(&d->w, x->cursor);
+			if (b->pending & (1u << x->bit)) {
+				if (spill(x, b->seq, b->items, b->ingest_ns, b->body, b->len) < 0)
+					break;
+				window_done(&d->w, x->cursor, x->bit);
+			}
+			x->cursor++;
+		}
+	}
+	for (uint32_t k = 0; k < x->natt; k++) {
+		struct attempt *a = &x->att[k];
+		if (a->state != ATT_FREE)
+			continue;
+		if (!attempt_fill(x, a))
+			break;
+		attempt_send(a);
+	}
+}
+
+static int read_ring(struct deliver *d)
+{
+	int n = 0, rearm = 0;
+	while (!d->ring_bad && !window_full(&d->w)) {
+		const struct record *r;
+		int rc = ring_try_peek(d->ring, &r);
+		if (rc == -EAGAIN || rc == -EINTR) {
+			d->ring_empty = true;
+			/* say we sleep; 1 = records arrived meanwhile: read on */
+			if (rc == -EAGAIN && d->arm_fd && rearm++ < 4 && ring_arm_data(d->ring) == 1)
+				continue;
+			break;
+		}
+		d->ring_empty = false;
+		if (rc < 0) {
+			log_msg(LOG_ERROR, "ring 2 is corrupt (%s); export stops reading", strerror(-rc));
+			d->ring_bad = true;
+			return rc;
+		}
+		struct window_batch b = {
+			.seq = r->seq, .ring_end = ring_cursor(d->ring),
+			.body = record_cpayload(r), .len = r->len, .items = r->items,
+			.ingest_ns = r->ingest_ns,
+			.pending = d->nx >= 32 ? 0xffffffffu : (1u << d->nx) - 1,
+		};
+		if (!(r->flags & RECORD_F_REQUEST)) {
+			/* not a request body: nothing can send it as is */
+			log_msg(LOG_ERROR, "ring 2 record seq %llu is not a request body (flags 0x%x); %u spans not exported",
+				(unsigned long long)r->seq, r->flags, r->items);
+			st_add(d, STAT_EXPORT_FAILED_SPANS, r->items);
+			b.pending = 0;
+		}
+		for (unsigned i = 0; i < d->nx; i++)
+			if (d->x[i]->has_q && (b.pending & (1u << i)) && diskq_has(&d->x[i]->q, b.seq))
+				b.pending &= ~(1u << i); /* spilled before a restart */
+		window_push(&d->w, &b);
+		st_add(d, STAT_RECORDS_IN, 1);
+		st_add(d, STAT_SPANS_IN, r->items);
+		st_add(d, STAT_BYTES_IN, r->len);
+		n++;
+	}
+	return n;
+}
+
+int deliver_pump(struct deliver *d)
+{
+	if (d->busy) {
+		d->again = true;
+		return 0;
+	}
+	d->busy = true;
+	int total = 0, rc = 0;
+	do {
+		d->again = false;
+		rc = read_ring(d);
+		if (rc > 0)
+			total += rc;
+		for (unsigned i = 0; i < d->nx; i++)
+			dispatch(d->x[i]);
+		uint64_t pos, seq;
+		if (window_release(&d->w, &pos, &seq) > 0) {
+			ring_commit(d->ring, pos);
+			d->again = true; /* room in the window again */
+		}
+	} while (d->again && rc >= 0);
+	d->busy = false;
+	st_gauges(d);
+	return rc < 0 ? rc : total;
+}
+
+bool deliver_drained(const struct deliver *d, bool include_disk)
+{
+	if (window_count(&d->w) || d->inflight)
+		return false;
+	for (unsigned i = 0; include_disk && i < d->nx; i++)
+		if (d->x[i]->has_q && diskq_count(&d->x[i]->q))
+			return false;
+	return true;
+}

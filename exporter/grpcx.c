@@ -1,0 +1,355 @@
+/* OTLP/gRPC client: one h2c connection, multiplexed unary calls. */
+#include "exporter/grpcx.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/grpc.h"
+#include "net/gzip.h"
+#include "net/h2.h"
+
+#define GX_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+#define GX_MAX_MD 32
+
+struct gcall {
+	struct grpcx *g;
+	struct attempt *a;
+	int32_t stream;
+	struct net_timer deadline;
+	uint8_t *gz;
+	size_t gzcap;
+};
+
+struct grpcx {
+	struct net_loop *loop;
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	char authority[300];
+	struct h2_header md[GX_MAX_MD];
+	unsigned nmd;
+	char *strs;
+	bool gzip;
+	uint32_t timeout_ms, max_streams;
+	struct net_conn *c;
+	struct h2_client *h;
+	struct gzip_encoder gze;
+	struct gcall **calls;      /* one per attempt ever seen, owned here */
+	unsigned ncalls;
+	struct attempt **wq;
+	unsigned wq_head, wq_len, wq_cap;
+};
+
+static void gx_on_data(struct net_conn *c, const uint8_t *data, size_t len);
+static void gx_on_close(struct net_conn *c, int reason);
+static const struct net_conn_ops gx_ops = { .on_data = gx_on_data, .on_close = gx_on_close };
+static void gx_pump(struct grpcx *g);
+
+static void gx_flush(struct grpcx *g)
+{
+	if (!g->h || !g->c)
+		return;
+	for (int i = 0; i < 1024; i++) {
+		const uint8_t *data;
+		ssize_t n = h2_client_out(g->h, &data);
+		if (n <= 0)
+			break;
+		if (net_conn_send(g->c, data, (size_t)n) < 0)
+			break;
+		h2_client_sent(g->h, (size_t)n);
+	}
+	if (h2_client_closing(g->h) && h2_client_inflight(g->h) == 0)
+		net_conn_close(g->c);
+}
+
+static void gx_done(void *ud, const struct h2_call_result *res)
+{
+	struct gcall *k = ud;
+	struct attempt *a = k->a;
+	k->a = NULL;
+	net_timer_cancel(k->g->loop, &k->deadline);
+	if (!a)
+		return;
+	char reason[240];
+	struct outcome o = { .hint_ms = -1, .reason = reason };
+	if (res->err) {
+		o.cls = RETRY_AGAIN;
+		snprintf(reason, sizeof(reason), "grpc: no answer (%s)",
+			 res->err == -ETIMEDOUT ? "deadline exceeded" : strerror(-res->err));
+	} else if (res->grpc_status < 0) {
+		o.status = res->http_status;
+		o.cls = res->http_status == 200 ? RETRY_AGAIN : retry_class_http(res->http_status);
+		if (o.cls == RETRY_OK)
+			o.cls = RETRY_PERMANENT;
+		snprintf(reason, sizeof(reason), "grpc: http status %d without grpc-status", res->http_status);
+	} else {
+		o.status = res->grpc_status;
+		o.cls = retry_class_grpc(res->grpc_status, res->retry_delay_ns >= 0);
+		if (res->retry_delay_ns >= 0)
+			o.hint_ms = res->retry_delay_ns / 1000000;
+		snprintf(reason, sizeof(reason), "grpc status %d %s%s%.160s", res->grpc_status,
+			 grpc_status_name(res->grpc_status), res->grpc_message[0] ? ": " : "",
+			 res->grpc_message);
+		if (o.cls == RETRY_OK && res->msg && !res->msg_compressed) {
+			const char *m;
+			size_t ml;
+			int64_t rej = otlp_partial_rejected(res->msg, res->msg_len, &m, &ml);
+			if (rej > 0) {
+				o.rejected = (uint64_t)rej;
+				snprintf(reason, sizeof(reason), "partial success: %.*s",
+					 (int)(ml > 160 ? 160 : ml), m ? m : "");
+			}
+		}
+	}
+	deliver_complete(a, &o);
+}
+
+static void gx_deadline(struct net_timer *t, void *arg)
+{
+	(void)t;
+	struct gcall *k = arg;
+	struct grpcx *g = k->g;
+	if (k->a && g->h && h2_client_cancel(g->h, k->stream, -ETIMEDOUT) == 0) {
+		gx_flush(g);
+		gx_pump(g);
+	}
+}
+
+static struct gcall *gx_ctx(struct grpcx *g, struct attempt *a)
+{
+	if (a->tctx)
+		return a->tctx;
+	struct gcall **nc = realloc(g->calls, (g->ncalls + 1) * sizeof(*nc));
+	if (!nc)
+		return NULL;
+	g->calls = nc;
+	struct gcall *k = calloc(1, sizeof(*k));
+	if (!k)
+		return NULL;
+	k->g = g;
+	net_timer_init(&k->deadline, gx_deadline, k);
+	g->calls[g->ncalls++] = k;
+	a->tctx = k;
+	return k;
+}
+
+static int gx_connect(struct grpcx *g)
+{
+	struct h2_client_opts o = { .authority = g->authority, .max_concurrent = g->max_streams };
+	g->h = h2_client_new(&o);
+	if (!g->h)
+		return -ENOMEM;
+	int rc = net_connect(g->loop, (struct sockaddr *)&g->sa, g->salen, &gx_ops, g, &g->c);
+	if (rc < 0) {
+		h2_client_free(g->h);
+		g->h = NULL;
+		g->c = NULL;
+		return rc;
+	}
+	gx_flush(g);
+	return 0;
+}
+
+static void gx_fail(struct attempt *a, const char *why)
+{
+	struct outcome o = { .cls = RETRY_AGAIN, .hint_ms = -1, .reason = why };
+	deliver_complete(a, &o);
+}
+
+/* Starts a call now; false when no stream is free (caller queues). */
+static bool gx_start(struct grpcx *g, struct attempt *a)
+{
+	if (!g->h) {
+		int rc = gx_connect(g);
+		if (rc < 0) {
+			char why[120];
+			snprintf(why, sizeof(why), "grpc connect: %s", strerror(-rc));
+			gx_fail(a, why);
+			return true;
+		}
+	}
+	if (h2_client_closing(g->h) || h2_client_slots(g->h) == 0)
+		return false;
+	struct gcall *k = gx_ctx(g, a);
+	if (!k) {
+		gx_fail(a, "out of memory");
+		return true;
+	}
+	const uint8_t *msg = a->body;
+	size_t len = a->len;
+	if (g->gzip) {
+		size_t need = gzip_encode_bound(len);
+		if (need > k->gzcap) {
+			uint8_t *nb = realloc(k->gz, need);
+			if (!nb) {
+				gx_fail(a, "out of memory for gzip");
+				return true;
+			}
+			k->gz = nb;
+			k->gzcap = need;
+		}
+		ssize_t n = gzip_encoder_run(&g->gze, msg, len, k->gz, k->gzcap, -1);
+		if (n < 0) {
+			gx_fail(a, "gzip failed");
+			return true;
+		}
+		msg = k->gz;
+		len = (size_t)n;
+	}
+	struct h2_call call = {
+		.path = GX_PATH, .metadata = g->md, .n_metadata = g->nmd, .msg = msg, .msg_len = len,
+		.compressed = g->gzip, .timeout_ns = (uint64_t)g->timeout_ms * 1000000ULL,
+		.done = gx_done, .ud = k,
+	};
+	int32_t id = h2_client_call(g->h, &call);
+	if (id == -EAGAIN || id == -ENOTCONN)
+		return false;
+	if (id < 0) {
+		gx_fail(a, "grpc call could not start");
+		return true;
+	}
+	k->a = a;
+	k->stream = id;
+	net_timer_arm(g->loop, &k->deadline, g->timeout_ms + 50);
+	gx_flush(g);
+	return true;
+}
+
+static void gx_pump(struct grpcx *g)
+{
+	while (g->wq_len) {
+		struct attempt *a = g->wq[g->wq_head];
+		if (g->h && (h2_client_closing(g->h) || h2_client_slots(g->h) == 0))
+			return;
+		g->wq_head = (g->wq_head + 1) % g->wq_cap;
+		g->wq_len--;
+		if (!gx_start(g, a)) { /* put it back at the front */
+			g->wq_head = (g->wq_head + g->wq_cap - 1) % g->wq_cap;
+			g->wq_len++;
+			return;
+		}
+	}
+}
+
+static int gx_send(void *tp, struct attempt *a)
+{
+	struct grpcx *g = tp;
+	if (!g->wq_len && gx_start(g, a))
+		return 0;
+	if (g->wq_len == g->wq_cap) {
+		unsigned nc = g->wq_cap ? g->wq_cap * 2 : 64;
+		struct attempt **nq = malloc(nc * sizeof(*nq));
+		if (!nq)
+			return -ENOMEM;
+		for (unsigned i = 0; i < g->wq_len; i++)
+			nq[i] = g->wq[(g->wq_head + i) % g->wq_cap];
+		free(g->wq);
+		g->wq = nq;
+		g->wq_cap = nc;
+		g->wq_head = 0;
+	}
+	g->wq[(g->wq_head + g->wq_len++) % g->wq_cap] = a;
+	return 0;
+}
+
+static void gx_on_data(struct net_conn *c, const uint8_t *data, size_t len)
+{
+	struct grpcx *g = net_conn_udata(c);
+	if (!g || !g->h) {
+		net_conn_abort(c);
+		return;
+	}
+	ssize_t rc = h2_client_recv(g->h, data, len);
+	gx_flush(g);
+	if (rc < 0 && g->c)
+		net_conn_close(g->c);
+	gx_pump(g);
+}
+
+static void gx_on_close(struct net_conn *c, int reason)
+{
+	(void)reason;
+	struct grpcx *g = net_conn_udata(c);
+	if (!g)
+		return;
+	struct h2_client *h = g->h;
+	g->h = NULL;
+	g->c = NULL;
+	if (h)
+		h2_client_free(h); /* fails every call in flight: retryable */
+	gx_pump(g);
+}
+
+static void gx_free(void *tp)
+{
+	struct grpcx *g = tp;
+	if (!g)
+		return;
+	if (g->c)
+		net_conn_set_udata(g->c, NULL);
+	for (unsigned i = 0; i < g->ncalls; i++) {
+		g->calls[i]->a = NULL;
+		net_timer_cancel(g->loop, &g->calls[i]->deadline);
+	}
+	if (g->h)
+		h2_client_free(g->h);
+	for (unsigned i = 0; i < g->ncalls; i++) {
+		free(g->calls[i]->gz);
+		free(g->calls[i]);
+	}
+	gzip_encoder_free(&g->gze);
+	free(g->calls);
+	free(g->wq);
+	free(g->strs);
+	free(g);
+}
+
+static const struct transport_ops gx_tops = { .send = gx_send, .free = gx_free };
+
+int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **tp,
+	      const struct transport_ops **ops, char *err, size_t errlen)
+{
+	if (o->n_headers > GX_MAX_MD) {
+		snprintf(err, errlen, "otlp exporter: at most %d headers", GX_MAX_MD);
+		return -EINVAL;
+	}
+	struct grpcx *g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->loop = loop;
+	int rc = net_resolve(o->host, o->port, &g->sa, &g->salen);
+	if (rc < 0) {
+		snprintf(err, errlen, "otlp endpoint %s:%u: cannot resolve (%s)", o->host, o->port, strerror(-rc));
+		free(g);
+		return rc;
+	}
+	snprintf(g->authority, sizeof(g->authority), strchr(o->host, ':') ? "[%s]:%u" : "%s:%u",
+		 o->host, o->port);
+	g->gzip = o->gzip;
+	g->timeout_ms = o->timeout_ms ? o->timeout_ms : 5000;
+	g->max_streams = o->max_streams ? o->max_streams : 16;
+	size_t slen = 1;
+	for (unsigned i = 0; i < o->n_headers; i++)
+		slen += strlen(o->headers[i].name) + strlen(o->headers[i].value) + 2;
+	g->strs = malloc(slen);
+	if (!g->strs) {
+		free(g);
+		return -ENOMEM;
+	}
+	char *s = g->strs;
+	for (unsigned i = 0; i < o->n_headers; i++) {
+		size_t nl = strlen(o->headers[i].name), vl = strlen(o->headers[i].value);
+		for (size_t j = 0; j < nl; j++)
+			s[j] = (char)tolower((unsigned char)o->headers[i].name[j]);
+		s[nl] = 0;
+		memcpy(s + nl + 1, o->headers[i].value, vl + 1);
+		g->md[g->nmd++] = (struct h2_header){ s, nl, s + nl + 1, vl };
+		s += nl + vl + 2;
+	}
+	gzip_encoder_init(&g->gze);
+	*tp = g;
+	*ops = &gx_tops;
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* exporter/grpcx.h: the `otlp` transport (OTLP/gRPC over h2c).
+ *
+ * One HTTP/2 cleartext connection (prior knowledge) on the net/loop.h loop,
+ * driven by net/h2.h's client; each send is a unary call to
+ * /opentelemetry.proto.collector.trace.v1.TraceService/Export on its own
+ * stream, up to max_streams at once (more wait in FIFO order). Metadata
+ * headers are sent with every call, `grpc-encoding: gzip` when gzip is on,
+ * and the timeout as grpc-timeout plus a local deadline that cancels the
+ * stream (DEADLINE_EXCEEDED, retryable).
+ *
+ * Outcomes: grpc-status via retry_class_grpc (RetryInfo from
+ * grpc-status-details-bin is the hint); no answer (reset, connection lost,
+ * timeout) is retryable; partial_success.rejected_spans reported.
+ */
+#ifndef SLUICE_EXPORTER_GRPCX_H
+#define SLUICE_EXPORTER_GRPCX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "exporter/deliver.h"
+#include "exporter/otlphttp.h"
+#include "net/loop.h"
+
+struct grpcx_opts {
+	const char *host;
+	uint16_t port;
+	const struct xheader *headers; /* metadata (names lower-cased here) */
+	unsigned n_headers;
+	bool gzip;
+	uint32_t timeout_ms;     /* 0 = 5000 */
+	uint32_t max_streams;    /* 0 = 16 */
+};
+
+int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **t,
+	      const struct transport_ops **ops, char *err, size_t errlen);
+
+#endif

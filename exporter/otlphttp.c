@@ -1,0 +1,546 @@
+/* OTLP/HTTP client: a small pool of keep-alive connections on the loop. */
+#include "exporter/otlphttp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "net/gzip.h"
+#include "net/http1.h"
+
+#define HC_RBUF 16384   /* response head + start of body */
+#define HC_KEEP 1024    /* response body bytes kept for reasons/partial */
+#define HX_MAX_HDRS 32
+
+enum hc_state { HC_DOWN = 0, HC_OPEN, HC_CLOSING };
+
+struct hconn {
+	struct httpx *t;
+	struct net_conn *c;
+	enum hc_state state;
+	struct attempt *a;         /* request in progress, NULL = idle */
+	bool timed_out;
+	bool head_done;
+	size_t rlen, last_len;
+	int status;
+	int64_t hint_ms;
+	bool keep_alive, is_proto;
+	struct http1_body body;
+	size_t klen;
+	struct net_timer tmo;
+	char rbuf[HC_RBUF];
+	uint8_t keep[HC_KEEP];
+};
+
+struct httpx {
+	struct net_loop *loop;
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	char hostport[300];
+	char path[512];
+	struct http1_header hdrs[HX_MAX_HDRS];
+	unsigned nh;
+	char *strs;                /* copies of header names/values */
+	bool gzip;
+	uint32_t timeout_ms;
+	struct hconn *conns;
+	unsigned nconn;
+	struct attempt **wq;       /* FIFO of attempts waiting for a connection */
+	unsigned wq_head, wq_len, wq_cap;
+	struct gzip_encoder gze;
+	uint8_t *gz;
+	size_t gzcap;
+};
+
+int otlphttp_parse_endpoint(const char *ep, char *host, size_t hostcap,
+			    uint16_t *port, char *path, size_t pathcap)
+{
+	if (!ep || !*ep)
+		return -EINVAL;
+	if (strncmp(ep, "https://", 8) == 0)
+		return -EINVAL; /* no TLS in sluice */
+	if (strncmp(ep, "http://", 7) == 0)
+		ep += 7;
+	const char *slash = strchr(ep, '/');
+	size_t hl = slash ? (size_t)(slash - ep) : strlen(ep);
+	const char *colon = NULL;
+	if (ep[0] == '[') { /* [v6]:port */
+		const char *rb = memchr(ep, ']', hl);
+		if (!rb || rb + 1 >= ep + hl || rb[1] != ':')
+			return -EINVAL;
+		colon = rb + 1;
+		if ((size_t)(rb - ep - 1) >= hostcap)
+			return -EINVAL;
+		memcpy(host, ep + 1, (size_t)(rb - ep - 1));
+		host[rb - ep - 1] = 0;
+	} else {
+		for (const char *p = ep + hl; p > ep; p--)
+			if (p[-1] == ':') {
+				colon = p - 1;
+				break;
+			}
+		if (!colon || (size_t)(colon - ep) >= hostcap || colon == ep)
+			return -EINVAL;
+		memcpy(host, ep, (size_t)(colon - ep));
+		host[colon - ep] = 0;
+	}
+	unsigned long p = 0;
+	const char *q = colon + 1;
+	if (q >= ep + hl)
+		return -EINVAL;
+	for (; q < ep + hl; q++) {
+		if (*q < '0' || *q > '9')
+			return -EINVAL;
+		p = p * 10 + (unsigned long)(*q - '0');
+		if (p > 65535)
+			return -EINVAL;
+	}
+	if (p == 0)
+		return -EINVAL;
+	*port = (uint16_t)p;
+	const char *rest = slash ? slash : "";
+	size_t rl = strlen(rest);
+	while (rl && rest[rl - 1] == '/')
+		rl--;
+	if (rl >= pathcap)
+		return -EINVAL;
+	memcpy(path, rest, rl);
+	path[rl] = 0;
+	return 0;
+}
+
+static int rd_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t x = 0;
+	for (int s = 0; s < 64 && *p < end; s += 7) {
+		uint8_t b = *(*p)++;
+		x |= (uint64_t)(b & 0x7f) << s;
+		if (!(b & 0x80)) {
+			*v = x;
+			return 0;
+		}
+	}
+	return -EBADMSG;
+}
+
+static int skip_field(const uint8_t **p, const uint8_t *end, unsigned wt)
+{
+	uint64_t v;
+	switch (wt) {
+	case 0: return rd_varint(p, end, &v);
+	case 1: if (end - *p < 8) return -EBADMSG; *p += 8; return 0;
+	case 5: if (end - *p < 4) return -EBADMSG; *p += 4; return 0;
+	case 2:
+		if (rd_varint(p, end, &v) < 0 || v > (uint64_t)(end - *p))
+			return -EBADMSG;
+		*p += v;
+		return 0;
+	default: return -EBADMSG;
+	}
+}
+
+int64_t otlp_partial_rejected(const uint8_t *p, size_t len, const char **msg, size_t *msg_len)
+{
+	const uint8_t *end = p + len;
+	int64_t rejected = 0;
+	*msg = NULL;
+	*msg_len = 0;
+	while (p < end) {
+		uint64_t key, l;
+		if (rd_varint(&p, end, &key) < 0)
+			return -EBADMSG;
+		if (key != ((1u << 3) | 2)) {
+			if (skip_field(&p, end, key & 7) < 0)
+				return -EBADMSG;
+			continue;
+		}
+		if (rd_varint(&p, end, &l) < 0 || l > (uint64_t)(end - p))
+			return -EBADMSG;
+		const uint8_t *q = p, *qe = p + l;
+		p = qe;
+		while (q < qe) {
+			uint64_t k2, v;
+			if (rd_varint(&q, qe, &k2) < 0)
+				return -EBADMSG;
+			if (k2 == ((1u << 3) | 0)) {
+				if (rd_varint(&q, qe, &v) < 0)
+					return -EBADMSG;
+				rejected = (int64_t)v < 0 ? 0 : (int64_t)v;
+			} else if (k2 == ((2u << 3) | 2)) {
+				if (rd_varint(&q, qe, &v) < 0 || v > (uint64_t)(qe - q))
+					return -EBADMSG;
+				*msg = (const char *)q;
+				*msg_len = v;
+				q += v;
+			} else if (skip_field(&q, qe, k2 & 7) < 0) {
+				return -EBADMSG;
+			}
+		}
+	}
+	return rejected;
+}
+
+static void hc_start(struct hconn *hc, struct attempt *a);
+static void hc_on_close(struct net_conn *c, int reason);
+static void hc_on_data(struct net_conn *c, const uint8_t *data, size_t len);
+static const struct net_conn_ops hc_ops = { .on_data = hc_on_data, .on_close = hc_on_close };
+
+static void hx_next(struct httpx *t, struct hconn *hc)
+{
+	if (!t->wq_len || hc->a || hc->state == HC_CLOSING)
+		return;
+	struct attempt *a = t->wq[t->wq_head];
+	t->wq_head = (t->wq_head + 1) % t->wq_cap;
+	t->wq_len--;
+	hc_start(hc, a);
+}
+
+/* Hands the outcome to the engine; the connection is free again. */
+static void hc_finish(struct hconn *hc, const struct outcome *o)
+{
+	struct attempt *a = hc->a;
+	hc->a = NULL;
+	net_timer_cancel(hc->t->loop, &hc->tmo);
+	if (hc->c && !hc->keep_alive && hc->state == HC_OPEN) {
+		hc->state = HC_CLOSING;
+		net_conn_close(hc->c);
+	}
+	deliver_complete(a, o);
+	hx_next(hc->t, hc);
+}
+
+static void hc_answer(struct hconn *hc)
+{
+	char reason[200];
+	struct outcome o = { .cls = retry_class_http(hc->status), .status = hc->status,
+			     .hint_ms = hc->hint_ms, .reason = reason };
+	size_t shown = 0;
+	char text[121];
+	for (size_t i = 0; i < hc->klen && shown < sizeof(text) - 1; i++) {
+		uint8_t ch = hc->keep[i];
+		text[shown++] = ch >= 0x20 && ch < 0x7f ? (char)ch : ' ';
+	}
+	text[shown] = 0;
+	if (o.cls == RETRY_OK && hc->is_proto && hc->klen) {
+		const char *m;
+		size_t ml;
+		int64_t rej = otlp_partial_rejected(hc->keep, hc->klen, &m, &ml);
+		if (rej > 0) {
+			o.rejected = (uint64_t)rej;
+			snprintf(reason, sizeof(reason), "partial success: %.*s", (int)(ml > 150 ? 150 : ml), m ? m : "");
+		} else {
+			snprintf(reason, sizeof(reason), "http status %d", hc->status);
+		}
+	} else {
+		snprintf(reason, sizeof(reason), "http status %d%s%s", hc->status,
+			 shown ? ": " : "", hc->is_proto ? "" : text);
+	}
+	hc_finish(hc, &o);
+}
+
+static void hc_fail(struct hconn *hc, const char *why)
+{
+	struct outcome o = { .cls = RETRY_AGAIN, .status = 0, .hint_ms = -1, .reason = why };
+	hc_finish(hc, &o);
+}
+
+static void hc_timeout(struct net_timer *tm, void *arg)
+{
+	(void)tm;
+	struct hconn *hc = arg;
+	if (!hc->a || !hc->c)
+		return;
+	hc->timed_out = true;
+	hc->keep_alive = false;
+	net_conn_abort(hc->c); /* on_close reports the timeout */
+}
+
+static void hc_on_close(struct net_conn *c, int reason)
+{
+	struct hconn *hc = net_conn_udata(c);
+	if (!hc)
+		return; /* the transport is gone */
+	hc->c = NULL;
+	hc->state = HC_DOWN;
+	if (hc->a) {
+		char why[160];
+		if (hc->timed_out)
+			snprintf(why, sizeof(why), "timeout after %u ms", hc->t->timeout_ms);
+		else if (reason == 0)
+			snprintf(why, sizeof(why), "connection closed by the backend before an answer");
+		else
+			snprintf(why, sizeof(why), "connection: %s", strerror(-reason));
+		hc->keep_alive = false;
+		hc_fail(hc, why);
+	} else {
+		hx_next(hc->t, hc);
+	}
+}
+
+static void hc_body(struct hconn *hc, const uint8_t *in, size_t len)
+{
+	while (hc->a) {
+		uint8_t tmp[4096];
+		size_t used = 0, out = 0;
+		int rc = http1_body_decode(&hc->body, (const char *)in, len, &used,
+					   (char *)tmp, sizeof(tmp), &out);
+		if (out && hc->klen < HC_KEEP) {
+			size_t k = HC_KEEP - hc->klen < out ? HC_KEEP - hc->klen : out;
+			memcpy(hc->keep + hc->klen, tmp, k);
+			hc->klen += k;
+		}
+		in += used;
+		len -= used;
+		if (rc == 1) {
+			hc_answer(hc);
+			return;
+		}
+		if (rc < 0) {
+			hc->keep_alive = false;
+			if (hc->c)
+				net_conn_abort(hc->c);
+			return;
+		}
+		if (used == 0 && out == 0)
+			return;
+	}
+}
+
+static void hc_on_data(struct net_conn *c, const uint8_t *data, size_t len)
+{
+	struct hconn *hc = net_conn_udata(c);
+	if (!hc) {
+		net_conn_abort(c);
+		return;
+	}
+	if (!hc->a) { /* nobody asked: a confused backend */
+		hc->keep_alive = false;
+		net_conn_abort(c);
+		return;
+	}
+	if (hc->head_done) {
+		hc_body(hc, data, len);
+		return;
+	}
+	if (hc->rlen + len > sizeof(hc->rbuf)) {
+		net_conn_abort(c);
+		return;
+	}
+	memcpy(hc->rbuf + hc->rlen, data, len);
+	hc->rlen += len;
+	struct http1_header hdrs[64];
+	struct http1_response resp;
+	int rc;
+reparse:
+	memset(&resp, 0, sizeof(resp));
+	resp.m.headers = hdrs;
+	resp.m.max_headers_in = 64;
+	rc = http1_parse_response(hc->rbuf, hc->rlen, hc->last_len, NULL, &resp);
+	if (rc == HTTP1_PARTIAL) {
+		hc->last_len = hc->rlen;
+		return;
+	}
+	if (rc < 0) {
+		net_conn_abort(c);
+		return;
+	}
+	if (resp.status >= 100 && resp.status < 200) { /* 100 Continue: skip it */
+		memmove(hc->rbuf, hc->rbuf + rc, hc->rlen - (size_t)rc);
+		hc->rlen -= (size_t)rc;
+		hc->last_len = 0;
+		goto reparse;
+	}
+	hc->head_done = true;
+	hc->status = resp.status;
+	hc->keep_alive = resp.m.keep_alive;
+	const struct http1_header *h = http1_find_header(&resp.m, "retry-after");
+	hc->hint_ms = -1;
+	if (h) {
+		int64_t ms = retry_parse_after(h->value, h->value_len, (int64_t)time(NULL));
+		if (ms >= 0)
+			hc->hint_ms = ms;
+	}
+	h = http1_find_header(&resp.m, "content-type");
+	hc->is_proto = h && h->value_len >= 22 && strncasecmp(h->value, "application/x-protobuf", 22) == 0;
+	http1_body_init(&hc->body, &resp.m, 1u << 20);
+	if (resp.m.body_kind == HTTP1_BODY_NONE) {
+		hc_answer(hc);
+		return;
+	}
+	hc_body(hc, (const uint8_t *)hc->rbuf + rc, hc->rlen - (size_t)rc);
+}
+
+static void hc_start(struct hconn *hc, struct attempt *a)
+{
+	struct httpx *t = hc->t;
+	hc->a = a;
+	hc->timed_out = false;
+	hc->head_done = false;
+	hc->rlen = hc->last_len = hc->klen = 0;
+	hc->status = 0;
+	hc->hint_ms = -1;
+	hc->keep_alive = true;
+	const uint8_t *body = a->body;
+	size_t len = a->len;
+	if (t->gzip) {
+		size_t need = gzip_encode_bound(len);
+		if (need > t->gzcap) {
+			uint8_t *nb = realloc(t->gz, need);
+			if (!nb) {
+				hc_fail(hc, "out of memory for gzip");
+				return;
+			}
+			t->gz = nb;
+			t->gzcap = need;
+		}
+		ssize_t n = gzip_encoder_run(&t->gze, body, len, t->gz, t->gzcap, -1);
+		if (n < 0) {
+			hc_fail(hc, "gzip failed");
+			return;
+		}
+		body = t->gz;
+		len = (size_t)n;
+	}
+	if (!hc->c) {
+		int rc = net_connect(t->loop, (struct sockaddr *)&t->sa, t->salen, &hc_ops, hc, &hc->c);
+		if (rc < 0) {
+			hc->c = NULL;
+			char why[120];
+			snprintf(why, sizeof(why), "connect: %s", strerror(-rc));
+			hc_fail(hc, why);
+			return;
+		}
+		hc->state = HC_OPEN;
+	}
+	char head[4096];
+	ssize_t hl = http1_format_request_head(head, sizeof(head), "POST", t->path, t->hostport,
+					       t->hdrs, t->nh, len, 0);
+	if (hl < 0 || net_conn_send(hc->c, head, (size_t)hl) < 0 ||
+	    net_conn_send(hc->c, body, len) < 0) {
+		hc->keep_alive = false;
+		net_conn_abort(hc->c); /* on_close reports it */
+		return;
+	}
+	net_timer_arm(t->loop, &hc->tmo, t->timeout_ms);
+}
+
+static int hx_send(void *tp, struct attempt *a)
+{
+	struct httpx *t = tp;
+	struct hconn *down = NULL;
+	for (unsigned i = 0; i < t->nconn; i++) {
+		struct hconn *hc = &t->conns[i];
+		if (hc->a)
+			continue;
+		if (hc->state == HC_OPEN) {
+			hc_start(hc, a);
+			return 0;
+		}
+		if (hc->state == HC_DOWN && !down)
+			down = hc;
+	}
+	if (down) {
+		hc_start(down, a);
+		return 0;
+	}
+	if (t->wq_len == t->wq_cap) {
+		unsigned nc = t->wq_cap ? t->wq_cap * 2 : 64;
+		struct attempt **nq = malloc(nc * sizeof(*nq));
+		if (!nq)
+			return -ENOMEM;
+		for (unsigned i = 0; i < t->wq_len; i++)
+			nq[i] = t->wq[(t->wq_head + i) % t->wq_cap];
+		free(t->wq);
+		t->wq = nq;
+		t->wq_cap = nc;
+		t->wq_head = 0;
+	}
+	t->wq[(t->wq_head + t->wq_len++) % t->wq_cap] = a;
+	return 0;
+}
+
+static void hx_free(void *tp)
+{
+	struct httpx *t = tp;
+	if (!t)
+		return;
+	for (unsigned i = 0; i < t->nconn; i++) {
+		net_timer_cancel(t->loop, &t->conns[i].tmo);
+		if (t->conns[i].c) {
+			net_conn_set_udata(t->conns[i].c, NULL);
+			t->conns[i].a = NULL;
+		}
+	}
+	gzip_encoder_free(&t->gze);
+	free(t->gz);
+	free(t->wq);
+	free(t->strs);
+	free(t->conns);
+	free(t);
+}
+
+static const struct transport_ops hx_ops = { .send = hx_send, .free = hx_free };
+
+int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
+		 void **tp, const struct transport_ops **ops, char *err, size_t errlen)
+{
+	char host[256], prefix[400];
+	uint16_t port;
+	if (otlphttp_parse_endpoint(o->endpoint, host, sizeof(host), &port, prefix, sizeof(prefix)) < 0) {
+		snprintf(err, errlen, "otlphttp endpoint \"%s\": want http://host:port[/path] (no TLS)",
+			 o->endpoint ? o->endpoint : "");
+		return -EINVAL;
+	}
+	if (o->n_headers + 2 > HX_MAX_HDRS) {
+		snprintf(err, errlen, "otlphttp: at most %d headers", HX_MAX_HDRS - 2);
+		return -EINVAL;
+	}
+	struct httpx *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->loop = loop;
+	int rc = net_resolve(host, port, &t->sa, &t->salen);
+	if (rc < 0) {
+		snprintf(err, errlen, "otlphttp endpoint %s:%u: cannot resolve (%s)", host, port, strerror(-rc));
+		free(t);
+		return rc;
+	}
+	snprintf(t->hostport, sizeof(t->hostport), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
+	if (o->traces_path && *o->traces_path)
+		snprintf(t->path, sizeof(t->path), "%s", o->traces_path);
+	else
+		snprintf(t->path, sizeof(t->path), "%s/v1/traces", prefix);
+	t->gzip = o->gzip;
+	t->timeout_ms = o->timeout_ms ? o->timeout_ms : 30000;
+	t->nconn = o->connections ? o->connections : 1;
+	t->conns = calloc(t->nconn, sizeof(*t->conns));
+	size_t slen = 0;
+	for (unsigned i = 0; i < o->n_headers; i++)
+		slen += strlen(o->headers[i].name) + strlen(o->headers[i].value) + 2;
+	t->strs = malloc(slen + 1);
+	if (!t->conns || !t->strs) {
+		hx_free(t);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < t->nconn; i++) {
+		t->conns[i].t = t;
+		net_timer_init(&t->conns[i].tmo, hc_timeout, &t->conns[i]);
+	}
+	t->hdrs[t->nh++] = (struct http1_header){ "Content-Type", 12, "application/x-protobuf", 22 };
+	if (t->gzip)
+		t->hdrs[t->nh++] = (struct http1_header){ "Content-Encoding", 16, "gzip", 4 };
+	char *s = t->strs;
+	for (unsigned i = 0; i < o->n_headers; i++) {
+		size_t nl = strlen(o->headers[i].name), vl = strlen(o->headers[i].value);
+		memcpy(s, o->headers[i].name, nl + 1);
+		memcpy(s + nl + 1, o->headers[i].value, vl + 1);
+		t->hdrs[t->nh++] = (struct http1_header){ s, nl, s + nl + 1, vl };
+		s += nl + vl + 2;
+	}
+	gzip_encoder_init(&t->gze);
+	*tp = t;
+	*ops = &hx_ops;
+	return 0;
+}

@@ -1,0 +1,54 @@
+/* exporter/otlphttp.h: the `otlphttp` transport (OTLP/HTTP, protobuf).
+ *
+ * HTTP/1.1 keep-alive client on the net/loop.h loop: POST
+ * {endpoint}/v1/traces, Content-Type application/x-protobuf, optional
+ * gzip (Content-Encoding), the configured headers, a per-request timeout.
+ * Up to `connections` connections, one request on each at a time; sends
+ * beyond that wait their turn in FIFO order. The body goes out without a
+ * copy (it stays in ring 2 or the attempt's buffer until the outcome).
+ *
+ * Outcomes (exporter/deliver.h): 2xx OK (ExportTraceServiceResponse
+ * partial_success.rejected_spans reported), 429/502/503/504 retryable with
+ * Retry-After as the hint, other statuses permanent; a refused or dropped
+ * connection and a timeout are retryable with no status (0).
+ */
+#ifndef SLUICE_EXPORTER_OTLPHTTP_H
+#define SLUICE_EXPORTER_OTLPHTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exporter/deliver.h"
+#include "net/loop.h"
+
+struct xheader {
+	const char *name, *value; /* copied by the transports */
+};
+
+struct otlphttp_opts {
+	const char *endpoint;        /* "http://host:port[/prefix]" */
+	const char *traces_path;     /* NULL = prefix + "/v1/traces" */
+	const struct xheader *headers;
+	unsigned n_headers;
+	bool gzip;                   /* compression: gzip */
+	uint32_t timeout_ms;         /* 0 = 30000 */
+	uint32_t connections;        /* >= 1 */
+};
+
+/* Parses "http://host:port/prefix" (also "host:port"). host/path are
+ * written NUL-terminated. 0 or -EINVAL (https, no port...). */
+int otlphttp_parse_endpoint(const char *ep, char *host, size_t hostcap,
+			    uint16_t *port, char *path, size_t pathcap);
+
+/* Resolves the endpoint (blocking, startup only). On error returns -errno
+ * and writes a one-line message into err. */
+int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
+		 void **t, const struct transport_ops **ops, char *err, size_t errlen);
+
+/* Reads ExportTraceServiceResponse.partial_success.rejected_spans from a
+ * protobuf response body; error_message (a view) into *msg and *msg_len.
+ * Returns rejected (>= 0) or -EBADMSG. Shared with the gRPC transport. */
+int64_t otlp_partial_rejected(const uint8_t *p, size_t len, const char **msg, size_t *msg_len);
+
+#endif
