@@ -1,0 +1,205 @@
+/* producer/ingest_main.c: the sluice-ingest binary.
+ *
+ *   sluice-ingest [-c FILE]
+ *
+ * Attaches /sluice.<instance>, publishes into ring 0 (ingest -> process),
+ * serves OTLP/HTTP and OTLP/GRPC on the receivers of the traces pipeline
+ * from one io_uring loop. SIGTERM/SIGINT drain: stop accepting, answer the
+ * requests in flight, exit 0. Exit 1 on a runtime failure, 2 on a usage or
+ * config error.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "config/log.h"
+#include "producer/ingest_grpc.h"
+#include "producer/ingest_http.h"
+#include "shm/segment.h"
+
+#define INGEST_MAX_LISTENERS (2 * CONFIG_MAX_RECEIVERS)
+
+/* The one piece of mutable global state: the signal handler's way in. */
+static struct net_loop *g_loop;
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+	if (g_loop)
+		net_loop_stop(g_loop);
+}
+
+static void on_heartbeat(struct net_timer *t, void *arg)
+{
+	struct ingest *ig = arg;
+	if (ig->stats)
+		stats_heartbeat(ig->stats);
+	net_timer_arm(ig->loop, t, 1000);
+}
+
+static unsigned ms_of(uint64_t ns)
+{
+	uint64_t ms = (ns + 999999) / 1000000;
+	return ms > 0xffffffffu ? 0xffffffffu : (unsigned)ms;
+}
+
+static int usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-c FILE]\n", prog);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL;
+	struct sluice_config *cfg = NULL;
+	struct config_error cerr;
+	struct segment seg;
+	struct ring ring;
+	struct net_loop *loop = NULL;
+	struct net_listener *ls[INGEST_MAX_LISTENERS];
+	unsigned nls = 0;
+	struct ingest ig;
+	struct ihttp_server hs;
+	struct igrpc_server gs;
+	struct stage_stats *st = NULL;
+	struct net_timer hb;
+	char err[256];
+	int opt, rc, status = 1;
+
+	net_timer_init(&hb, on_heartbeat, &ig);
+
+	while ((opt = getopt(argc, argv, "c:h")) != -1) {
+		if (opt == 'c')
+			path = optarg;
+		else
+			return usage(argv[0]);
+	}
+	if (optind != argc)
+		return usage(argv[0]);
+	if (config_load(path, &cfg, &cerr) < 0) {
+		log_msg(LOG_ERROR, "%s", cerr.msg);
+		return 2;
+	}
+	memset(&seg, 0, sizeof(seg));
+	rc = segment_attach(&seg, cfg->instance);
+	if (rc < 0) {
+		log_msg(LOG_ERROR, "attach /sluice.%s: %s", cfg->instance, segment_errmsg(&seg));
+		config_free(cfg);
+		return 1;
+	}
+	if ((rc = segment_wake_import(&seg, NULL)) < 0 ||
+	    (rc = segment_ring(&seg, RING_INGEST_PROCESS, &ring)) < 0) {
+		log_msg(LOG_ERROR, "ring %d: %s", RING_INGEST_PROCESS, segment_errmsg(&seg));
+		goto out_seg;
+	}
+	rc = net_loop_new(&loop, NULL, err, sizeof(err));
+	if (rc < 0) {
+		log_msg(LOG_ERROR, "%s", err);
+		goto out_seg;
+	}
+
+	const struct sluice_receiver *r0 = cfg->pipeline.receivers[0];
+	struct ingest_limits lim;
+	ingest_limits_default(&lim);
+	lim.max_decoded = r0->http_max_request_body_size > r0->grpc_max_recv_msg_size ?
+			  r0->http_max_request_body_size : r0->grpc_max_recv_msg_size;
+	lim.wait_ms = ms_of(r0->ring_full_wait_ns);
+	lim.retry_after_s = (uint32_t)((r0->retry_after_ns + 999999999) / 1000000000);
+	if (lim.retry_after_s == 0)
+		lim.retry_after_s = 1;
+	st = segment_stats(&seg, STAGE_INGEST);
+	rc = ingest_init(&ig, &ring, st, loop, &lim);
+	if (rc < 0) {
+		log_msg(LOG_ERROR, "ingest init: %s", strerror(-rc));
+		goto out_loop;
+	}
+	ihttp_server_init(&hs, &ig, r0->http_max_request_body_size, ms_of(r0->http_read_timeout_ns),
+			  ms_of(r0->http_idle_timeout_ns));
+	igrpc_server_init(&gs, &ig, r0->grpc_max_recv_msg_size, r0->grpc_max_concurrent_streams,
+			  ms_of(r0->http_idle_timeout_ns));
+
+	for (size_t i = 0; i < cfg->pipeline.n_receivers; i++) {
+		const struct sluice_receiver *r = cfg->pipeline.receivers[i];
+		for (int proto = 0; proto < 2; proto++) {
+			bool on = proto == 0 ? r->http_enabled : r->grpc_enabled;
+			const struct sluice_endpoint *ep = proto == 0 ? &r->http_endpoint : &r->grpc_endpoint;
+			if (!on || nls >= INGEST_MAX_LISTENERS)
+				continue;
+			rc = net_listen(loop, ep->host, ep->port, 0, proto == 0 ? &ihttp_conn_ops : &igrpc_conn_ops,
+					proto == 0 ? (void *)&hs : (void *)&gs, &ls[nls]);
+			if (rc < 0) {
+				log_msg(LOG_ERROR, "listen %s (%s): %s", ep->text, proto == 0 ? "OTLP/HTTP" : "OTLP/gRPC",
+					strerror(-rc));
+				goto out_ingest;
+			}
+			log_msg(LOG_INFO, "%s listening on %s:%u", proto == 0 ? "OTLP/HTTP" : "OTLP/gRPC",
+				ep->host, net_listener_port(ls[nls]));
+			nls++;
+		}
+	}
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	g_loop = loop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	net_timer_arm(loop, &hb, 1000);
+	if (st)
+		stats_stage_start(st);
+	log_msg(LOG_INFO, "publishing into ring %d of /sluice.%s from seq %llu", RING_INGEST_PROCESS,
+		cfg->instance, (unsigned long long)ig.last_seq);
+
+	while (!g_stop) {
+		rc = net_loop_run(loop);
+		if (rc < 0) {
+			log_msg(LOG_ERROR, "event loop: %s", strerror(-rc));
+			goto out_ingest;
+		}
+	}
+
+	/* Drain: no new connections or requests; answer what is in flight. */
+	if (st)
+		atomic_store(&st->state, STAGE_STATE_DRAINING);
+	log_msg(LOG_INFO, "draining");
+	for (unsigned i = 0; i < nls; i++)
+		net_listener_close(ls[i]);
+	nls = 0;
+	ihttp_server_drain(&hs);
+	igrpc_server_drain(&gs);
+	uint64_t until = net_loop_now_ns(loop) + cfg->stop_timeout_ns;
+	while ((hs.nconns > 0 || gs.nconns > 0 || ig.waiting > 0) && net_loop_now_ns(loop) < until) {
+		if (net_loop_run_once(loop, 100) < 0)
+			break;
+	}
+	ingest_drain(&ig);
+	status = 0;
+	log_msg(LOG_INFO, "stopped: %llu spans in %llu records published",
+		(unsigned long long)(st ? stats_get(st, STAT_SPANS_IN) : 0),
+		(unsigned long long)(st ? stats_get(st, STAT_RECORDS_OUT) : 0));
+
+out_ingest:
+	for (unsigned i = 0; i < nls; i++)
+		net_listener_close(ls[i]);
+	net_timer_cancel(loop, &hb);
+	ingest_free(&ig);
+out_loop:
+	g_loop = NULL;
+	net_loop_free(loop);
+out_seg:
+	if (st)
+		atomic_store(&st->state, status == 0 ? STAGE_STATE_STOPPED : STAGE_STATE_FAILED);
+	segment_detach(&seg);
+	config_free(cfg);
+	return status;
+}
