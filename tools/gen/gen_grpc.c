@@ -1,0 +1,222 @@
+/* tools/gen/gen_grpc.c: OTLP/gRPC senders: `streams` unary calls in flight on
+ * each h2c connection, every stream slot with its own request template. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/log.h"
+#include "net/grpc.h"
+#include "net/h2.h"
+#include "tools/gen/gen.h"
+
+#define GEN_EXPORT_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+
+struct gen_grpc_conn;
+
+struct gen_stream {
+	struct gen_grpc_conn *gc;
+	struct gen_req req;
+	bool busy;
+	uint64_t first_id, sent_ns;
+};
+
+struct gen_grpc_conn {
+	struct gen *g;
+	struct net_conn *c;
+	struct h2_client *h2;
+	bool connected;
+	struct net_timer reconnect;
+	struct gen_stream *streams;
+};
+
+static const struct net_conn_ops gen_grpc_ops;
+
+/* Hand nghttp2's pending output to the socket (copied, so the view can go). */
+static void gen_grpc_flush(struct gen_grpc_conn *gc)
+{
+	const uint8_t *out;
+	ssize_t n;
+	while (gc->c && (n = h2_client_out(gc->h2, &out)) > 0) {
+		if (net_conn_send(gc->c, out, (size_t)n) < 0) {
+			net_conn_abort(gc->c);
+			return;
+		}
+		h2_client_sent(gc->h2, (size_t)n);
+	}
+}
+
+static void gen_grpc_done(void *ud, const struct h2_call_result *res)
+{
+	struct gen_stream *s = ud;
+	struct gen *g = s->gc->g;
+	enum gen_outcome oc = GEN_FAILED;
+	if (res->err == 0 && res->grpc_status == 0)
+		oc = GEN_ACKED;
+	else if (res->err == 0 && (res->grpc_status == 8 || res->grpc_status == 14))
+		oc = GEN_REFUSED; /* RESOURCE_EXHAUSTED, UNAVAILABLE */
+	else if (g->n.failed_req < 3)
+		log_msg(LOG_WARN, "gRPC call failed: err %d grpc-status %d %s", res->err,
+			res->grpc_status, res->grpc_message ? res->grpc_message : "");
+	s->busy = false;
+	g->inflight--;
+	gen_record(g, oc, s->first_id, s->req.n_spans, s->sent_ns);
+}
+
+static void gen_grpc_send(struct gen_stream *s)
+{
+	struct gen_grpc_conn *gc = s->gc;
+	struct gen *g = gc->g;
+	if (s->busy || !gc->connected || g->stopping || h2_client_closing(gc->h2) ||
+	    h2_client_slots(gc->h2) == 0 || !gen_may_send(g))
+		return;
+	s->first_id = gen_take_ids(g, s->req.n_spans);
+	s->sent_ns = net_loop_now_ns(g->loop);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gen_req_stamp(&s->req, s->first_id, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+	struct h2_call call = {
+		.path = GEN_EXPORT_PATH,
+		.msg = s->req.buf,
+		.msg_len = s->req.len,
+		.timeout_ns = 30000000000ull,
+		.done = gen_grpc_done,
+		.ud = s,
+	};
+	int32_t id = h2_client_call(gc->h2, &call);
+	if (id < 0) {
+		g->tokens += 1; /* give the token back */
+		return;
+	}
+	s->busy = true;
+	g->inflight++;
+	g->n.sent_req++;
+	g->n.sent_spans += s->req.n_spans;
+}
+
+static void gen_grpc_kick_conn(struct gen_grpc_conn *gc)
+{
+	for (uint32_t i = 0; i < gc->g->o.streams; i++)
+		gen_grpc_send(&gc->streams[i]);
+	gen_grpc_flush(gc);
+}
+
+static void gen_grpc_connect(struct gen_grpc_conn *gc)
+{
+	char authority[300];
+	snprintf(authority, sizeof(authority), "%s:%u", gc->g->o.host, gc->g->o.port);
+	struct h2_client_opts o = { .authority = authority };
+	gc->h2 = h2_client_new(&o);
+	if (!gc->h2 || net_connect(gc->g->loop, (struct sockaddr *)&gc->g->sa, gc->g->salen,
+				   &gen_grpc_ops, gc, &gc->c) < 0) {
+		if (gc->h2)
+			h2_client_free(gc->h2);
+		gc->h2 = NULL;
+		gc->c = NULL;
+		net_timer_arm(gc->g->loop, &gc->reconnect, 100);
+		return;
+	}
+	gen_grpc_flush(gc);
+}
+
+static void gen_grpc_reconnect_due(struct net_timer *t, void *arg)
+{
+	(void)t;
+	struct gen_grpc_conn *gc = arg;
+	if (!gc->g->stopping)
+		gen_grpc_connect(gc);
+}
+
+static void gen_grpc_on_open(struct net_conn *c, int status)
+{
+	struct gen_grpc_conn *gc = net_conn_udata(c);
+	if (status == 0) {
+		gc->connected = true;
+		gen_grpc_kick_conn(gc);
+	}
+}
+
+static void gen_grpc_on_data(struct net_conn *c, const uint8_t *data, size_t len)
+{
+	struct gen_grpc_conn *gc = net_conn_udata(c);
+	if (h2_client_recv(gc->h2, data, len) < 0) {
+		gen_grpc_flush(gc);
+		net_conn_close(c);
+		return;
+	}
+	gen_grpc_kick_conn(gc);
+}
+
+static void gen_grpc_on_close(struct net_conn *c, int reason)
+{
+	struct gen_grpc_conn *gc = net_conn_udata(c);
+	(void)reason;
+	gc->c = NULL;
+	gc->connected = false;
+	/* Fails every call in flight (their answers are lost). */
+	h2_client_free(gc->h2);
+	gc->h2 = NULL;
+	if (!gc->g->stopping)
+		net_timer_arm(gc->g->loop, &gc->reconnect, 100);
+}
+
+static const struct net_conn_ops gen_grpc_ops = {
+	.on_open = gen_grpc_on_open,
+	.on_data = gen_grpc_on_data,
+	.on_close = gen_grpc_on_close,
+};
+
+int gen_grpc_start(struct gen *g)
+{
+	struct gen_grpc_conn *cs = calloc(g->o.connections, sizeof(*cs));
+	if (!cs)
+		return -ENOMEM;
+	g->senders = cs;
+	for (uint32_t i = 0; i < g->o.connections; i++) {
+		struct gen_grpc_conn *gc = &cs[i];
+		gc->g = g;
+		net_timer_init(&gc->reconnect, gen_grpc_reconnect_due, gc);
+		gc->streams = calloc(g->o.streams, sizeof(*gc->streams));
+		if (!gc->streams)
+			return -ENOMEM;
+		for (uint32_t k = 0; k < g->o.streams; k++) {
+			gc->streams[k].gc = gc;
+			int err = gen_req_build(&gc->streams[k].req, g->o.spans, g->o.attrs,
+						g->o.service, g->next_id ^ (i * 131 + k));
+			if (err < 0)
+				return err;
+		}
+		gen_grpc_connect(gc);
+	}
+	return 0;
+}
+
+void gen_grpc_kick(struct gen *g)
+{
+	struct gen_grpc_conn *cs = g->senders;
+	for (uint32_t i = 0; i < g->o.connections; i++) {
+		if (!cs[i].c)
+			continue;
+		if (g->stopping && h2_client_inflight(cs[i].h2) == 0) {
+			net_conn_close(cs[i].c);
+			continue;
+		}
+		gen_grpc_kick_conn(&cs[i]);
+	}
+}
+
+void gen_grpc_free(struct gen *g)
+{
+	struct gen_grpc_conn *cs = g->senders;
+	if (!cs)
+		return;
+	for (uint32_t i = 0; i < g->o.connections; i++) {
+		if (cs[i].h2)
+			h2_client_free(cs[i].h2);
+		for (uint32_t k = 0; cs[i].streams && k < g->o.streams; k++)
+			gen_req_free(&cs[i].streams[k].req);
+		free(cs[i].streams);
+	}
+	free(cs);
+	g->senders = NULL;
+}
