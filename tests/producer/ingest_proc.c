@@ -1,0 +1,261 @@
+/* tests/producer/ingest_proc.c: see ingest_proc.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/h2.h"
+#include "tests/producer/ingest_proc.h"
+#include "tests/producer/ingest_testlib.h"
+
+const char *ip_ingest_bin(void) { return INGEST_BIN; }
+const char *ip_source_dir(void) { return INGEST_SRC_DIR; }
+
+static void ip_sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static int ip_exec(struct ingest_proc *ip)
+{
+	char wake[256];
+	if (segment_wake_env(&ip->seg, wake, sizeof(wake)) < 0)
+		return -ENOSPC;
+	unlink(ip->log);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int fd = open(ip->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd >= 0) {
+			dup2(fd, 2);
+			close(fd);
+		}
+		setenv(SEG_WAKE_ENV, wake, 1);
+		setenv("SLUICE_LOG_LEVEL", "debug", 1);
+		execl(ip_ingest_bin(), "sluice-ingest", "-c", ip->cfg, (char *)NULL);
+		_exit(127);
+	}
+	ip->pid = pid;
+	ip->http = ip->grpc = 0;
+	/* Both listeners log their port; wait for them (bounded). */
+	for (int i = 0; i < 400 && (!ip->http || !ip->grpc); i++) {
+		char buf[8192];
+		FILE *f = fopen(ip->log, "r");
+		if (f) {
+			while (fgets(buf, sizeof(buf), f)) {
+				unsigned port;
+				char *p;
+				if ((p = strstr(buf, "OTLP/HTTP listening on ")) && sscanf(strrchr(p, ':') + 1, "%u", &port) == 1)
+					ip->http = (uint16_t)port;
+				if ((p = strstr(buf, "OTLP/gRPC listening on ")) && sscanf(strrchr(p, ':') + 1, "%u", &port) == 1)
+					ip->grpc = (uint16_t)port;
+			}
+			fclose(f);
+		}
+		int st;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			ip->pid = 0;
+			return -ECHILD;
+		}
+		if (!ip->http || !ip->grpc)
+			ip_sleep_ms(25);
+	}
+	return ip->http && ip->grpc ? 0 : -ETIMEDOUT;
+}
+
+int ip_start(struct ingest_proc *ip, uint64_t ring_cap, const char *extra)
+{
+	static int counter;
+	memset(ip, 0, sizeof(*ip));
+	snprintf(ip->inst, sizeof(ip->inst), "ingtest-%d-%d", (int)getpid(), counter++);
+	snprintf(ip->cfg, sizeof(ip->cfg), "/tmp/%s.yaml", ip->inst);
+	snprintf(ip->log, sizeof(ip->log), "/tmp/%s.log", ip->inst);
+	segment_unlink(ip->inst);
+	struct segment_params sp;
+	memset(&sp, 0, sizeof(sp));
+	sp.ring_capacity[0] = ring_cap;
+	sp.ring_capacity[1] = sp.ring_capacity[2] = 65536;
+	int rc = segment_create(&ip->seg, ip->inst, &sp);
+	if (rc < 0)
+		return rc;
+	if ((rc = segment_wake_create(&ip->seg)) < 0 || (rc = segment_ring(&ip->seg, 0, &ip->ring)) < 0)
+		return rc;
+	ip->stats = segment_stats(&ip->seg, STAGE_INGEST);
+	FILE *f = fopen(ip->cfg, "w");
+	if (!f)
+		return -errno;
+	fprintf(f,
+		"receivers:\n"
+		"  otlp:\n"
+		"    protocols:\n"
+		"      grpc:\n"
+		"        endpoint: 127.0.0.1:0\n"
+		"      http:\n"
+		"        endpoint: 127.0.0.1:0\n"
+		"%s"
+		"exporters:\n"
+		"  debug:\n"
+		"service:\n"
+		"  pipelines:\n"
+		"    traces:\n"
+		"      receivers: [otlp]\n"
+		"      exporters: [debug]\n"
+		"sluice:\n"
+		"  instance: %s\n",
+		extra ? extra : "", ip->inst);
+	fclose(f);
+	return ip_exec(ip);
+}
+
+int ip_restart(struct ingest_proc *ip)
+{
+	return ip_exec(ip);
+}
+
+int ip_wait(struct ingest_proc *ip, unsigned ms)
+{
+	if (ip->pid <= 0)
+		return -ECHILD;
+	for (unsigned i = 0; i <= ms / 10; i++) {
+		int st;
+		pid_t r = waitpid(ip->pid, &st, WNOHANG);
+		if (r == ip->pid) {
+			ip->pid = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		}
+		ip_sleep_ms(10);
+	}
+	kill(ip->pid, SIGKILL);
+	waitpid(ip->pid, NULL, 0);
+	ip->pid = 0;
+	return -ETIMEDOUT;
+}
+
+int ip_stop(struct ingest_proc *ip)
+{
+	if (ip->pid <= 0)
+		return -ECHILD;
+	kill(ip->pid, SIGTERM);
+	return ip_wait(ip, 20000);
+}
+
+void ip_destroy(struct ingest_proc *ip)
+{
+	if (ip->pid > 0)
+		ip_stop(ip);
+	segment_wake_close(&ip->seg);
+	segment_detach(&ip->seg);
+	segment_unlink(ip->inst);
+	unlink(ip->cfg);
+	unlink(ip->log);
+}
+
+void ip_dump_log(const struct ingest_proc *ip)
+{
+	char buf[4096];
+	FILE *f = fopen(ip->log, "r");
+	if (!f)
+		return;
+	fprintf(stderr, "---- %s ----\n", ip->log);
+	while (fgets(buf, sizeof(buf), f))
+		fputs(buf, stderr);
+	fclose(f);
+}
+
+int ip_run(char *const argv[], unsigned timeout_ms)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	for (unsigned i = 0; i <= timeout_ms / 10; i++) {
+		int st;
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		ip_sleep_ms(10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -ETIMEDOUT;
+}
+
+/* ---- a blocking unary gRPC call through net/h2's client ---- */
+
+struct ip_call {
+	struct ip_grpc_result *res;
+	bool done;
+};
+
+static void ip_call_done(void *ud, const struct h2_call_result *r)
+{
+	struct ip_call *c = ud;
+	c->done = true;
+	c->res->err = r->err;
+	c->res->http_status = r->http_status;
+	c->res->grpc_status = r->grpc_status;
+	snprintf(c->res->message, sizeof(c->res->message), "%s", r->grpc_message ? r->grpc_message : "");
+	c->res->retry_delay_ns = r->retry_delay_ns;
+	c->res->msg_len = r->msg ? r->msg_len : 0;
+}
+
+static int ip_h2_flush(struct h2_client *h, int fd)
+{
+	const uint8_t *p;
+	ssize_t n;
+	while ((n = h2_client_out(h, &p)) > 0) {
+		if (tl_write_all(fd, p, (size_t)n) < 0)
+			return -EPIPE;
+		h2_client_sent(h, (size_t)n);
+	}
+	return 0;
+}
+
+int ip_grpc_call(uint16_t port, const char *path, const void *msg, size_t len,
+		 bool compressed, struct ip_grpc_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->grpc_status = -1;
+	res->retry_delay_ns = -1;
+	int fd = tl_connect(port);
+	if (fd < 0)
+		return fd;
+	struct h2_client_opts o = { .authority = "127.0.0.1" };
+	struct h2_client *h = h2_client_new(&o);
+	struct ip_call st = { res, false };
+	struct h2_call call = {
+		.path = path, .msg = msg, .msg_len = len, .compressed = compressed,
+		.done = ip_call_done, .ud = &st,
+	};
+	int rc = h2_client_call(h, &call);
+	if (rc < 0)
+		goto out;
+	rc = 0;
+	for (int i = 0; i < 10000 && !st.done; i++) {
+		uint8_t buf[16384];
+		if (ip_h2_flush(h, fd) < 0)
+			break;
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			break;
+		if (h2_client_recv(h, buf, (size_t)n) < 0)
+			break;
+	}
+	if (!st.done)
+		rc = -ECONNRESET;
+out:
+	h2_client_free(h);
+	close(fd);
+	return rc;
+}
