@@ -276,7 +276,7 @@ struct sluice_otlp_exporter {
 	uint64_t timeout_ns;           /* per request; otlphttp 30s, otlp 5s */
 	struct sluice_retry retry_on_failure;
 	struct sluice_queue sending_queue;
-	const char *dead_letter_dir;   /* our extra; default <state_dir>/deadletter/<id
+	const char *dead_letter_dir;   /* our extra; default <state_dir>/<instance>/deadletter/<id
 	                                  with '/' as '_'> (always set after loading) */
 	uint32_t connections;          /* otlphttp: keep-alive connections; default 4
 	                                  (otlp: one h2 connection, this is 1) */

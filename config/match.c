@@ -1,0 +1,411 @@
+/* config/match.c: include/exclude match properties (filter, attributes,
+ * span processors) and the regex conversion they and the actions share:
+ * Go/RE2 syntax as Collector users write it -> POSIX ERE for regcomp. */
+#include "config/loader.h"
+
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/arena.h"
+
+static const char *const span_kind_names[] = {
+	"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
+	"SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER", NULL};
+static const char *const span_kind_short[] = {
+	"unspecified", "internal", "server", "client", "producer", "consumer", NULL};
+static const char *const status_names[] = {
+	"STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR", NULL};
+static const char *const status_short[] = {"unset", "ok", "error", NULL};
+
+/* Appends to a growing malloc'd buffer; the caller frees. */
+struct sbuf {
+	char *p;
+	size_t n, cap;
+	bool oom;
+};
+
+static void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = (b->n + n + 1) * 2;
+		char *p = realloc(b->p, cap);
+
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+#define MATCH_MAX_GROUPS 64
+
+/* Converts src to POSIX ERE: (?P<name>x) and (?<name>x) become (x) with the
+ * name kept, (?:x) becomes (x) (an unnamed group: POSIX has no other), \d
+ * \D \s \S \w \W become classes. Everything else is passed on as is. */
+static int convert(struct schema_ctx *c, const struct ynode *at, const char *path, const char *src,
+		   struct sbuf *out, const char **names, size_t *ngroups)
+{
+	bool in_bracket = false;
+	size_t g = 0;
+
+	for (const char *p = src; *p;) {
+		if (*p == '\\') {
+			char e = p[1];
+			const char *rep = NULL;
+
+			if (!e)
+				return schema_error(c, at, "%s: bad regexp \"%s\": trailing backslash", path, src);
+			if (!in_bracket) {
+				switch (e) {
+				case 'd': rep = "[0-9]"; break;
+				case 'D': rep = "[^0-9]"; break;
+				case 's': rep = "[[:space:]]"; break;
+				case 'S': rep = "[^[:space:]]"; break;
+				case 'w': rep = "[[:alnum:]_]"; break;
+				case 'W': rep = "[^[:alnum:]_]"; break;
+				}
+			} else {
+				switch (e) {
+				case 'd': rep = "0-9"; break;
+				case 's': rep = "[:space:]"; break;
+				case 'w': rep = "[:alnum:]_"; break;
+				case '\\': rep = "\\"; break;
+				case ']': case '-': case '^':
+					return schema_error(c, at, "%s: bad regexp \"%s\": \"\\%c\" inside [...] is not supported (put ] first and - last)",
+							    path, src, e);
+				default:
+					if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9'))
+						return schema_error(c, at, "%s: bad regexp \"%s\": \"\\%c\" inside [...] is not supported",
+								    path, src, e);
+					sb_put(out, &e, 1); /* \. inside brackets: a literal . */
+					p += 2;
+					continue;
+				}
+			}
+			if (rep)
+				sb_put(out, rep, strlen(rep));
+			else
+				sb_put(out, p, 2);
+			p += 2;
+			continue;
+		}
+		if (in_bracket) {
+			if (*p == ']')
+				in_bracket = false;
+			sb_put(out, p++, 1);
+			continue;
+		}
+		if (*p == '[') {
+			in_bracket = true;
+			sb_put(out, p++, 1);
+			if (*p == '^')
+				sb_put(out, p++, 1);
+			if (*p == ']')
+				sb_put(out, p++, 1); /* a leading ] is literal */
+			continue;
+		}
+		if (*p == '(') {
+			const char *name = NULL;
+			size_t nlen = 0;
+
+			if (g >= MATCH_MAX_GROUPS)
+				return schema_error(c, at, "%s: bad regexp \"%s\": more than %d groups", path, src,
+						    MATCH_MAX_GROUPS);
+			if (p[1] == '?') {
+				const char *q = p + 2;
+
+				if (*q == 'P')
+					q++;
+				if (*q == '<') {
+					name = q + 1;
+					const char *end = strchr(name, '>');
+					if (!end || end == name)
+						return schema_error(c, at, "%s: bad regexp \"%s\": unterminated group name",
+								    path, src);
+					nlen = (size_t)(end - name);
+					p = end + 1;
+				} else if (*q == ':' && q == p + 2) {
+					p = q + 1;
+				} else {
+					return schema_error(c, at, "%s: bad regexp \"%s\": \"(?\" is only supported as (?P<name>...) or (?:...)",
+							    path, src);
+				}
+			} else {
+				p++;
+			}
+			names[g] = name ? arena_strndup(c->a, name, nlen) : NULL;
+			if (name && !names[g])
+				return -ENOMEM;
+			g++;
+			sb_put(out, "(", 1);
+			continue;
+		}
+		sb_put(out, p++, 1);
+	}
+	if (out->oom)
+		return -ENOMEM;
+	if (!out->p)
+		sb_put(out, "", 0);
+	*ngroups = g;
+	return out->oom ? -ENOMEM : 0;
+}
+
+int match_regex(struct schema_ctx *c, const struct ynode *at, const char *path, const char *src,
+		bool need_named, struct sluice_regex *out)
+{
+	const char *names[MATCH_MAX_GROUPS];
+	struct sbuf b = {0};
+	size_t ng = 0, named = 0;
+	regex_t re;
+	int rc;
+
+	rc = convert(c, at, path, src, &b, names, &ng);
+	if (rc < 0)
+		goto out;
+	rc = regcomp(&re, b.p, REG_EXTENDED);
+	if (rc != 0) {
+		char why[128];
+
+		regerror(rc, &re, why, sizeof(why));
+		rc = schema_error(c, at, "%s: bad regexp \"%s\": %s", path, src, why);
+		goto out;
+	}
+	regfree(&re);
+	for (size_t i = 0; i < ng; i++)
+		named += names[i] != NULL;
+	if (need_named && !named) {
+		rc = schema_error(c, at, "%s: regexp \"%s\" has no named group (?P<name>...) to extract", path, src);
+		goto out;
+	}
+	out->source = src;
+	out->posix = arena_strdup(c->a, b.p);
+	out->n_groups = ng;
+	out->group_names = arena_calloc(c->a, ng ? ng : 1, sizeof(char *));
+	if (!out->posix || !out->group_names) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memcpy(out->group_names, names, ng * sizeof(char *));
+	rc = 0;
+out:
+	free(b.p);
+	return rc;
+}
+
+static int name_index(const char *s, const char *const *full, const char *const *shrt)
+{
+	for (int i = 0; full[i]; i++)
+		if (!strcmp(s, full[i]) || !strcmp(s, shrt[i]))
+			return i;
+	return -1;
+}
+
+static int bitmask(struct schema_ctx *c, const struct ynode *v, const char *path, uint32_t *mask,
+		   const char *const *full, const char *const *shrt)
+{
+	const char **list;
+	size_t n;
+	int rc = schema_strlist(c, v, path, &list, &n);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		int k = name_index(list[i], full, shrt);
+		if (k < 0) {
+			const struct ynode *at = v->kind == YN_SEQ ? v->items[i] : v;
+			char all[300];
+			size_t used = 0;
+
+			all[0] = '\0';
+			for (int j = 0; full[j] && used < sizeof(all); j++) {
+				int w = snprintf(all + used, sizeof(all) - used, "%s%s", j ? ", " : "", full[j]);
+				if (w < 0)
+					break;
+				used += (size_t)w;
+			}
+			return schema_error(c, at, "%s: expected one of %s (or lower-case %s, ...); got \"%.60s\"",
+					    path, all, shrt[0], list[i]);
+		}
+		*mask |= 1u << k;
+	}
+	return 0;
+}
+
+static int span_kinds_fn(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
+{
+	return bitmask(c, v, path, dst, span_kind_names, span_kind_short);
+}
+
+static int status_fn(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
+{
+	return bitmask(c, v, path, dst, status_names, status_short);
+}
+
+static int value_fn(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
+{
+	return schema_value(c, v, path, dst);
+}
+
+/* attributes: [{key: k, value: v}, ...] (value absent = "exists"). */
+static int kvlist(struct schema_ctx *c, const struct ynode *v, const char *path, struct sluice_kv **out,
+		  size_t *n)
+{
+	static const struct schema_field fields[] = {
+		{.name = "key", .kind = SK_STR, .off = offsetof(struct sluice_kv, key)},
+		{.name = "value", .kind = SK_CUSTOM, .off = offsetof(struct sluice_kv, value), .fn = value_fn},
+		{.name = NULL},
+	};
+	char p[256];
+	int rc;
+
+	rc = schema_expect_seq(c, v, path);
+	if (rc < 0 || v->kind == YN_NULL)
+		return rc;
+	*out = arena_calloc(c->a, v->n ? v->n : 1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	*n = v->n;
+	for (size_t i = 0; i < v->n; i++) {
+		struct sluice_kv *kv = &(*out)[i];
+
+		snprintf(p, sizeof(p), "%s[%zu]", path, i);
+		rc = schema_map(c, v->items[i], fields, kv, p, NULL);
+		if (rc < 0)
+			return rc;
+		if (!kv->key || !*kv->key)
+			return schema_error(c, v->items[i], "%s: \"key\" is required", p);
+	}
+	return 0;
+}
+
+static int attributes_fn(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
+{
+	struct sluice_match *m = (struct sluice_match *)((char *)dst - offsetof(struct sluice_match, attributes));
+
+	return kvlist(c, v, path, &m->attributes, &m->n_attributes);
+}
+
+static int resources_fn(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
+{
+	struct sluice_match *m = (struct sluice_match *)((char *)dst - offsetof(struct sluice_match, resources));
+
+	return kvlist(c, v, path, &m->resources, &m->n_resources);
+}
+
+static const char *const match_type_names[] = {"strict", "regexp", "prefix", NULL};
+
+enum { F_MATCH_TYPE, F_SERVICES, F_SPAN_NAMES, F_SPAN_KINDS, F_STATUS, F_ATTRS, F_RES, F_MIN, F_MAX };
+
+#define MAX_DURATION_NS (1000ull * 3600 * 1000000000ull)
+
+static const struct schema_field match_fields[] = {
+	[F_MATCH_TYPE] = {.name = "match_type", .kind = SK_ENUM, .off = offsetof(struct sluice_match, match_type),
+			  .names = match_type_names},
+	[F_SERVICES] = {.name = "services", .kind = SK_STRLIST, .off = offsetof(struct sluice_match, services),
+			.off2 = offsetof(struct sluice_match, n_services)},
+	[F_SPAN_NAMES] = {.name = "span_names", .kind = SK_STRLIST, .off = offsetof(struct sluice_match, span_names),
+			  .off2 = offsetof(struct sluice_match, n_span_names)},
+	[F_SPAN_KINDS] = {.name = "span_kinds", .kind = SK_CUSTOM, .off = offsetof(struct sluice_match, span_kinds),
+			  .fn = span_kinds_fn},
+	[F_STATUS] = {.name = "status_codes", .kind = SK_CUSTOM, .off = offsetof(struct sluice_match, status_codes),
+		      .fn = status_fn},
+	[F_ATTRS] = {.name = "attributes", .kind = SK_CUSTOM, .off = offsetof(struct sluice_match, attributes),
+		     .fn = attributes_fn},
+	[F_RES] = {.name = "resources", .kind = SK_CUSTOM, .off = offsetof(struct sluice_match, resources),
+		   .fn = resources_fn},
+	[F_MIN] = {.name = "min_duration", .kind = SK_DUR, .off = offsetof(struct sluice_match, min_duration_ns),
+		   .max = MAX_DURATION_NS},
+	[F_MAX] = {.name = "max_duration", .kind = SK_DUR, .off = offsetof(struct sluice_match, max_duration_ns),
+		   .max = MAX_DURATION_NS},
+	{.name = NULL},
+};
+
+/* One regex for each string of a list, positioned at its list item. */
+static int regex_list(struct schema_ctx *c, const struct ynode *v, const char *path, const char **strs,
+		      size_t n, struct sluice_regex **out)
+{
+	char p[280];
+
+	*out = arena_calloc(c->a, n ? n : 1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct ynode *at = v->kind == YN_SEQ ? v->items[i] : v;
+		snprintf(p, sizeof(p), "%s[%zu]", path, i);
+		int rc = match_regex(c, at, p, strs[i], false, &(*out)[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int kv_regexes(struct schema_ctx *c, const struct ynode *v, const char *path, struct sluice_kv *kv,
+		      size_t n)
+{
+	char p[280];
+
+	for (size_t i = 0; i < n; i++) {
+		if (kv[i].value.type == SLUICE_VALUE_NONE)
+			continue;
+		const struct ynode *item = v->items[i], *at = item;
+		for (size_t j = 0; j + 1 < item->n; j += 2)
+			if (!strcmp(item->items[j]->text, "value"))
+				at = item->items[j + 1];
+		snprintf(p, sizeof(p), "%s[%zu].value", path, i);
+		/* regexp compares with the attribute's text form, so any
+		 * scalar is a pattern */
+		int rc = match_regex(c, at, p, at->text, false, &kv[i].regex);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int match_parse(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
+{
+	struct sluice_match *m = dst;
+	const struct ynode *seen[SCHEMA_MAX_FIELDS];
+	char p[280];
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	rc = schema_map(c, v, match_fields, m, path, seen);
+	if (rc < 0)
+		return rc;
+	m->present = true;
+	if (!m->n_services && !m->n_span_names && !m->span_kinds && !m->status_codes && !m->n_attributes &&
+	    !m->n_resources && !m->min_duration_ns && !m->max_duration_ns)
+		return schema_error(c, v, "%s: no match properties (expected at least one of: services, span_names, span_kinds, status_codes, attributes, resources, min_duration, max_duration)",
+				    path);
+	if (m->min_duration_ns && m->max_duration_ns && m->min_duration_ns > m->max_duration_ns)
+		return schema_error(c, seen[F_MIN], "%s: min_duration is greater than max_duration", path);
+	if (m->match_type != SLUICE_MATCH_REGEXP)
+		return 0;
+	if (m->n_services &&
+	    (rc = regex_list(c, seen[F_SERVICES], schema_path(p, sizeof(p), path, "services"), m->services,
+			     m->n_services, &m->services_re)) < 0)
+		return rc;
+	if (m->n_span_names &&
+	    (rc = regex_list(c, seen[F_SPAN_NAMES], schema_path(p, sizeof(p), path, "span_names"), m->span_names,
+			     m->n_span_names, &m->span_names_re)) < 0)
+		return rc;
+	if (m->n_attributes &&
+	    (rc = kv_regexes(c, seen[F_ATTRS], schema_path(p, sizeof(p), path, "attributes"), m->attributes,
+			     m->n_attributes)) < 0)
+		return rc;
+	if (m->n_resources &&
+	    (rc = kv_regexes(c, seen[F_RES], schema_path(p, sizeof(p), path, "resources"), m->resources,
+			     m->n_resources)) < 0)
+		return rc;
+	return 0;
+}
