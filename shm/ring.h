@@ -107,6 +107,10 @@ static inline uint64_t ring_cursor(const struct ring *r) { return r->cursor; }
 /* Committed tail as this handle last knew it. */
 static inline uint64_t ring_committed(const struct ring *r) { return r->cons_tail; }
 
+/* Note: a consumer that sleeps in ring_peek while holding many records
+ * uncommitted can leave a producer waiting for that very space; commit what
+ * is safe before waiting. */
+
 /* Move the committed tail to `pos` (a value ring_cursor returned, between
  * the committed tail and the cursor), freeing that space for the producer,
  * and wake the producer if it sleeps for space. -EINVAL if pos is outside

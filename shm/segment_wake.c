@@ -100,10 +100,12 @@ int segment_wake_import(struct segment *seg, const char *value)
 		if (parse_uint(&p, SEG_MAX_RINGS - 1, &ring) || *p++ != ':' ||
 		    parse_uint(&p, 1 << 24, &d) || *p++ != ':' || parse_uint(&p, 1 << 24, &s))
 			return bad(seg, value, "expected ring:datafd:spacefd[,...]");
-		if (*p == ',')
-			p++;
-		else if (*p)
+		if (*p == ',') {
+			if (*++p == '\0')
+				return bad(seg, value, "trailing ','");
+		} else if (*p) {
 			return bad(seg, value, "expected ',' between entries");
+		}
 		if ((uint32_t)ring >= seg->hdr->nrings)
 			return bad(seg, value, "ring index out of range for this segment");
 		if (fcntl((int)d, F_GETFD) < 0 || fcntl((int)s, F_GETFD) < 0)
