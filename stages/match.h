@@ -36,6 +36,11 @@ struct match_re {
 /* 0, or -EINVAL with a message in err (bad pattern, > MATCH_MAX_GROUPS
  * groups, a group name too long or empty). */
 int match_re_compile(struct match_re *m, const char *pattern, char *err, size_t errlen);
+/* Compiles an already-POSIX pattern (config.h's sluice_regex.posix) whose
+ * group i+1 is named names[i] (NULL = unnamed). Same errors. */
+int match_re_compile_posix(struct match_re *m, const char *posix,
+			   const char *const *names, size_t n_names,
+			   char *err, size_t errlen);
 bool match_re_test(const struct match_re *m, const uint8_t *p, size_t n);
 /* true on a match; g[0] is the whole match, g[i] group i (rm_so -1 when the
  * group took no part). g has MATCH_MAX_GROUPS + 1 entries. */

@@ -1,0 +1,203 @@
+/* chain.c: one record through the processors, via one rewrite pass. */
+#include "stages/chain.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int chain_proc_init(struct chain_proc *p, const struct sluice_processor *cfg,
+			   char *err, size_t errlen)
+{
+	p->cfg = cfg;
+	switch (cfg->type) {
+	case SLUICE_PROC_FILTER: {
+		int rc = matchprops_compile(&p->include, &cfg->filter.include, err, errlen);
+		return rc ? rc : matchprops_compile(&p->exclude, &cfg->filter.exclude, err, errlen);
+	}
+	case SLUICE_PROC_PROBABILISTIC_SAMPLER:
+		if (sampler_init(&p->sampler, cfg->sampler.sampling_percentage,
+				 cfg->sampler.hash_seed) < 0) {
+			snprintf(err, errlen, "bad sampling_percentage");
+			return -EINVAL;
+		}
+		return 0;
+	case SLUICE_PROC_ATTRIBUTES:
+	case SLUICE_PROC_RESOURCE:
+		return attrs_init(&p->attrs, &cfg->attributes,
+				  cfg->type == SLUICE_PROC_RESOURCE, err, errlen);
+	case SLUICE_PROC_SPAN:
+		return spanproc_init(&p->span, &cfg->span, err, errlen);
+	default:
+		snprintf(err, errlen, "processor type %d does not run in the process stage",
+			 (int)cfg->type);
+		return -EINVAL;
+	}
+}
+
+static void chain_proc_free(struct chain_proc *p)
+{
+	matchprops_free(&p->include);
+	matchprops_free(&p->exclude);
+	attrs_free(&p->attrs);
+	spanproc_free(&p->span);
+}
+
+struct chain *chain_new(const struct sluice_processor *const *procs, size_t n,
+			char *err, size_t errlen)
+{
+	if (n > CONFIG_MAX_PROCESSORS) {
+		snprintf(err, errlen, "more than %d processors", CONFIG_MAX_PROCESSORS);
+		return NULL;
+	}
+	struct chain *c = calloc(1, sizeof *c);
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->ctx.buf = c->buf;
+	c->ctx.cap = sizeof c->buf;
+	c->ctx.res = &c->res_edits;
+	c->ctx.e = &c->scratch;
+	for (size_t i = 0; i < n; i++) {
+		char why[256];
+		c->n = i + 1;
+		if (chain_proc_init(&c->procs[i], procs[i], why, sizeof why) < 0) {
+			snprintf(err, errlen, "processor %s: %s", procs[i]->id, why);
+			chain_free(c);
+			return NULL;
+		}
+	}
+	c->n = n;
+	return c;
+}
+
+void chain_free(struct chain *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		chain_proc_free(&c->procs[i]);
+	free(c);
+}
+
+int chain_bind_stats(struct chain *c, struct stage_stats *st)
+{
+	int rc = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		c->procs[i].slot = stats_proc_slot(st, c->procs[i].cfg->id);
+		if (!c->procs[i].slot)
+			rc = -ENOSPC;
+	}
+	return rc;
+}
+
+void chain_flush_stats(struct chain *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct chain_proc *p = &c->procs[i];
+		p->total_in += p->in;
+		p->total_out += p->out;
+		p->total_dropped += p->dropped;
+		if (p->slot) {
+			atomic_fetch_add_explicit(&p->slot->in, p->in, memory_order_relaxed);
+			atomic_fetch_add_explicit(&p->slot->out, p->out, memory_order_relaxed);
+			atomic_fetch_add_explicit(&p->slot->dropped, p->dropped, memory_order_relaxed);
+		}
+		p->in = p->out = p->dropped = 0;
+	}
+}
+
+/* 1 keep, 0 drop, <0 error. */
+static int chain_filter(struct chain_proc *p, struct spanctx *ctx)
+{
+	int rc;
+	if (p->include.cfg && p->include.cfg->present) {
+		if ((rc = matchprops_match(&p->include, ctx)) <= 0)
+			return rc;
+	}
+	if (p->exclude.cfg && p->exclude.cfg->present) {
+		if ((rc = matchprops_match(&p->exclude, ctx)) != 0)
+			return rc < 0 ? rc : 0;
+	}
+	return 1;
+}
+
+static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc,
+			 struct otlp_rewrite_edits *e)
+{
+	struct chain *c = arg;
+	struct spanctx *ctx = &c->ctx;
+	ctx->span = rc->span;
+	ctx->e = e;
+	ctx->used = c->res_mark;
+	for (size_t i = 0; i < c->n; i++) {
+		struct chain_proc *p = &c->procs[i];
+		int r = 0;
+		p->in++;
+		ctx->res_visible = p->res_after;
+		switch (p->cfg->type) {
+		case SLUICE_PROC_FILTER:
+			r = chain_filter(p, ctx);
+			break;
+		case SLUICE_PROC_PROBABILISTIC_SAMPLER:
+			r = sampler_keep(&p->sampler, rc->span->trace_id.p, rc->span->trace_id.len);
+			break;
+		case SLUICE_PROC_ATTRIBUTES:
+			r = attrs_apply(&p->attrs, ctx) < 0 ? -EBADMSG : 1;
+			break;
+		case SLUICE_PROC_SPAN:
+			r = spanproc_apply(&p->span, ctx) < 0 ? -EBADMSG : 1;
+			break;
+		default: /* resource: done once for the record */
+			r = 1;
+			break;
+		}
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			p->dropped++;
+			return OTLP_REWRITE_DROP;
+		}
+		p->out++;
+	}
+	return OTLP_REWRITE_KEEP;
+}
+
+int64_t chain_run(struct chain *c, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+		  struct otlp_rewrite_result *res)
+{
+	struct otlp_resource_spans rs;
+	struct otlp_bytes msg = { in, len };
+	int rc = otlp_wire_resource_spans(msg, &rs);
+	if (rc < 0)
+		return rc;
+	struct spanctx *ctx = &c->ctx;
+	otlp_rewrite_edits_reset(&c->res_edits);
+	ctx->resource = rs.has_resource ? rs.resource : (struct otlp_bytes){ NULL, 0 };
+	ctx->span = NULL;
+	ctx->e = &c->scratch;
+	otlp_rewrite_edits_reset(&c->scratch);
+	ctx->used = 0;
+	/* resource processors first, in order; each later processor sees the
+	 * resource edits made before it */
+	for (size_t i = 0; i < c->n; i++) {
+		struct chain_proc *p = &c->procs[i];
+		matchprops_new_record(&p->include);
+		matchprops_new_record(&p->exclude);
+		matchprops_new_record(&p->attrs.include);
+		matchprops_new_record(&p->attrs.exclude);
+		matchprops_new_record(&p->span.include);
+		matchprops_new_record(&p->span.exclude);
+		if (p->cfg->type == SLUICE_PROC_RESOURCE) {
+			ctx->res_visible = c->res_edits.n_attr;
+			if ((rc = attrs_apply(&p->attrs, ctx)) < 0)
+				return rc;
+		}
+		p->res_after = c->res_edits.n_attr;
+	}
+	c->res_mark = ctx->used;
+	return otlp_rewrite_resource_spans(in, len, out, cap,
+					   c->res_edits.n_attr ? &c->res_edits : NULL,
+					   chain_span_cb, c, &c->scratch, res);
+}

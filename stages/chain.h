@@ -1,0 +1,83 @@
+/* chain.h: the process stage's processor chain, run on one ring record.
+ *
+ *   struct chain *c = chain_new(cfg->pipeline.processors,
+ *                               cfg->pipeline.n_processors, err, sizeof err);
+ *   chain_bind_stats(c, segment_stats(seg, STAGE_PROCESS));   optional
+ *   n = chain_run(c, payload, len, out, cap, &res);   n == 0: emit nothing
+ *   chain_flush_stats(c);                             per-processor counters
+ *   chain_free(c);
+ *
+ * Processors run in pipeline order on every span: filter and
+ * probabilistic_sampler may drop it (later processors never see it);
+ * attributes and span edit it; resource edits the record's resource once
+ * (processors listed before it see the resource unchanged). The record is
+ * rewritten in one pass by otlp_rewrite_resource_spans: untouched spans are
+ * copied byte for byte, empty ScopeSpans are dropped, and when no span is
+ * left chain_run returns 0 so the caller publishes nothing.
+ * One allocation at chain_new; none per record or span.
+ */
+#ifndef SLUICE_STAGES_CHAIN_H
+#define SLUICE_STAGES_CHAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "otlp/rewrite.h"
+#include "shm/stats.h"
+#include "stages/attrs.h"
+#include "stages/matchprops.h"
+#include "stages/sampler.h"
+#include "stages/spanctx.h"
+#include "stages/spanproc.h"
+
+#define CHAIN_SCRATCH_BYTES (1u << 20) /* strings built for one span (+resource) */
+
+struct chain_proc {
+	const struct sluice_processor *cfg;
+	struct matchprops include, exclude;   /* filter */
+	struct sampler sampler;               /* probabilistic_sampler */
+	struct attrs attrs;                   /* attributes, resource */
+	struct spanproc span;                 /* span */
+	uint32_t res_after;                   /* resource edits visible to it */
+	uint64_t in, out, dropped;            /* not yet flushed to the slot */
+	uint64_t total_in, total_out, total_dropped; /* since chain_new */
+	struct stats_proc *slot;              /* NULL: not bound */
+};
+
+struct chain {
+	struct chain_proc procs[CONFIG_MAX_PROCESSORS];
+	size_t n;
+	struct otlp_rewrite_edits res_edits;
+	struct otlp_rewrite_edits scratch;
+	struct spanctx ctx;
+	size_t res_mark;                      /* scratch bytes the resource phase kept */
+	uint8_t buf[CHAIN_SCRATCH_BYTES];
+};
+
+/* Builds the chain; NULL with a message in err on a bad pattern or no
+ * memory. A batch processor in the list is refused (it belongs to the
+ * batch stage). */
+struct chain *chain_new(const struct sluice_processor *const *procs, size_t n,
+			char *err, size_t errlen);
+void chain_free(struct chain *c);
+
+/* Claims a per-processor stats slot (named by processor id) for each
+ * processor. Returns 0, or -ENOSPC if the block has no free slot left
+ * (counting continues locally). */
+int chain_bind_stats(struct chain *c, struct stage_stats *st);
+
+/* Runs the chain on the ResourceSpans in[0..len), writing the result to
+ * out[0..cap). Returns the output length (0 = no span left), -ENOSPC (cap
+ * too small: retry with more room), -EBADMSG/-EPROTO (malformed record).
+ * res (optional) gets spans in/kept. */
+int64_t chain_run(struct chain *c, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+		  struct otlp_rewrite_result *res);
+
+/* Adds the counters gathered since the last flush to the bound slots. */
+void chain_flush_stats(struct chain *c);
+
+/* Edits skipped for lack of room (OTLP_EDITS_MAX, scratch) so far. */
+static inline uint64_t chain_overflows(const struct chain *c) { return c->ctx.overflows; }
+
+#endif

@@ -1,0 +1,239 @@
+/* matchprops.c: evaluating include/exclude against the span overlay. The
+ * resource half (services, resources) is the same for every span of a
+ * record, so it is computed once a record. */
+#include "stages/matchprops.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int matchprops_re(struct match_re *m, const struct sluice_regex *r,
+			 const char *fallback, char *err, size_t errlen)
+{
+	if (r && r->posix)
+		return match_re_compile_posix(m, r->posix, r->group_names, r->n_groups, err, errlen);
+	return match_re_compile(m, fallback, err, errlen);
+}
+
+static int matchprops_kvs(struct matchprops_kv **out, const struct sluice_kv *kvs, size_t n,
+			  enum sluice_match_type type, char *err, size_t errlen)
+{
+	if (!n)
+		return 0;
+	struct matchprops_kv *a = calloc(n, sizeof *a);
+	if (!a)
+		return -ENOMEM;
+	*out = a;
+	for (size_t i = 0; i < n; i++) {
+		a[i].kv = &kvs[i];
+		if (type == SLUICE_MATCH_REGEXP && kvs[i].value.type == SLUICE_VALUE_STRING) {
+			int rc = matchprops_re(&a[i].re, &kvs[i].regex, kvs[i].value.s, err, errlen);
+			if (rc < 0)
+				return rc;
+			a[i].has_re = true;
+		}
+	}
+	return 0;
+}
+
+static int matchprops_list(struct match_re **out, const char **s,
+			   const struct sluice_regex *re, size_t n, char *err, size_t errlen)
+{
+	if (!n)
+		return 0;
+	struct match_re *a = calloc(n, sizeof *a);
+	if (!a)
+		return -ENOMEM;
+	*out = a;
+	for (size_t i = 0; i < n; i++) {
+		int rc = matchprops_re(&a[i], re ? &re[i] : NULL, s[i], err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg,
+		       char *err, size_t errlen)
+{
+	memset(m, 0, sizeof *m);
+	m->cfg = cfg;
+	m->res_cache = -1;
+	if (!cfg->present)
+		return 0;
+	bool re = cfg->match_type == SLUICE_MATCH_REGEXP;
+	int rc = 0;
+	if (re) {
+		rc = matchprops_list(&m->services_re, cfg->services, cfg->services_re,
+				     cfg->n_services, err, errlen);
+		if (!rc)
+			rc = matchprops_list(&m->names_re, cfg->span_names, cfg->span_names_re,
+					     cfg->n_span_names, err, errlen);
+	}
+	if (!rc)
+		rc = matchprops_kvs(&m->attrs, cfg->attributes, cfg->n_attributes,
+				    cfg->match_type, err, errlen);
+	if (!rc)
+		rc = matchprops_kvs(&m->res, cfg->resources, cfg->n_resources,
+				    cfg->match_type, err, errlen);
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	m->span_level = cfg->n_span_names || cfg->span_kinds || cfg->status_codes ||
+			cfg->n_attributes || cfg->min_duration_ns || cfg->max_duration_ns;
+	return rc;
+}
+
+bool matchprops_text(enum sluice_match_type type, const char *s, const struct match_re *re,
+		     struct otlp_bytes t)
+{
+	switch (type) {
+	case SLUICE_MATCH_REGEXP:
+		return re && match_re_test(re, t.p, t.len);
+	case SLUICE_MATCH_PREFIX: {
+		size_t n = strlen(s);
+		return t.len >= n && (n == 0 || memcmp(t.p, s, n) == 0);
+	}
+	default: {
+		size_t n = strlen(s);
+		return t.len == n && (n == 0 || memcmp(t.p, s, n) == 0);
+	}
+	}
+}
+
+/* Typed equality for strict matching. */
+static bool matchprops_value_eq(const struct sluice_value *want, const struct otlp_value *v)
+{
+	switch (want->type) {
+	case SLUICE_VALUE_STRING:
+		return v->type == OTLP_VALUE_STRING && v->u.b.len == want->s_len &&
+		       (want->s_len == 0 || memcmp(v->u.b.p, want->s, want->s_len) == 0);
+	case SLUICE_VALUE_INT:
+		return (v->type == OTLP_VALUE_INT && v->u.i == want->i) ||
+		       (v->type == OTLP_VALUE_DOUBLE && v->u.d == (double)want->i);
+	case SLUICE_VALUE_DOUBLE:
+		return (v->type == OTLP_VALUE_DOUBLE && v->u.d == want->d) ||
+		       (v->type == OTLP_VALUE_INT && (double)v->u.i == want->d);
+	case SLUICE_VALUE_BOOL:
+		return v->type == OTLP_VALUE_BOOL && !!v->u.boolean == want->b;
+	default:
+		return true; /* NONE: existence was enough */
+	}
+}
+
+/* ALL key/values match; 1, 0 or -errno. */
+static int matchprops_kvs_match(const struct matchprops *m, const struct matchprops_kv *a,
+				size_t n, bool resource, struct spanctx *c)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sluice_kv *kv = a[i].kv;
+		struct otlp_value v;
+		int rc = spanctx_attr(c, resource, kv->key, strlen(kv->key), &v);
+		if (rc <= 0)
+			return rc;
+		if (kv->value.type == SLUICE_VALUE_NONE)
+			continue;
+		bool ok;
+		if (m->cfg->match_type == SLUICE_MATCH_STRICT) {
+			ok = matchprops_value_eq(&kv->value, &v);
+		} else {
+			struct otlp_bytes t;
+			if (spanctx_value_str(c, &v, &t) < 0)
+				return 0; /* arrays etc. have no text form here */
+			if (kv->value.type != SLUICE_VALUE_STRING)
+				ok = matchprops_value_eq(&kv->value, &v);
+			else
+				ok = matchprops_text(m->cfg->match_type, kv->value.s,
+						     a[i].has_re ? &a[i].re : NULL, t);
+		}
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+static int matchprops_resource(struct matchprops *m, struct spanctx *c)
+{
+	const struct sluice_match *cfg = m->cfg;
+	if (cfg->n_services) {
+		struct otlp_value v;
+		int rc = spanctx_attr(c, true, "service.name", 12, &v);
+		if (rc < 0)
+			return rc;
+		if (rc == 0 || v.type != OTLP_VALUE_STRING)
+			return 0;
+		bool any = false;
+		for (size_t i = 0; i < cfg->n_services && !any; i++)
+			any = matchprops_text(cfg->match_type, cfg->services[i],
+					      m->services_re ? &m->services_re[i] : NULL, v.u.b);
+		if (!any)
+			return 0;
+	}
+	return matchprops_kvs_match(m, m->res, cfg->n_resources, true, c);
+}
+
+int matchprops_match(struct matchprops *m, struct spanctx *c)
+{
+	const struct sluice_match *cfg = m->cfg;
+	if (!cfg->present)
+		return 0;
+	if (m->res_cache < 0) {
+		int rc = matchprops_resource(m, c);
+		if (rc < 0)
+			return rc;
+		m->res_cache = rc;
+	}
+	if (!m->res_cache)
+		return 0;
+	if (!m->span_level)
+		return 1;
+	const struct otlp_span *sp = c->span;
+	if (cfg->span_kinds && (sp->kind < 0 || sp->kind > 31 ||
+				!(cfg->span_kinds & (1u << sp->kind))))
+		return 0;
+	if (cfg->status_codes) {
+		struct otlp_status st = { .code = 0 };
+		if (sp->has_status && otlp_wire_status(sp->status, &st) < 0)
+			return -EBADMSG;
+		if (st.code < 0 || st.code > 31 || !(cfg->status_codes & (1u << st.code)))
+			return 0;
+	}
+	if (cfg->min_duration_ns || cfg->max_duration_ns) {
+		uint64_t d = sp->end_time_unix_nano >= sp->start_time_unix_nano
+			? sp->end_time_unix_nano - sp->start_time_unix_nano : 0;
+		if (cfg->min_duration_ns && d < cfg->min_duration_ns)
+			return 0;
+		if (cfg->max_duration_ns && d > cfg->max_duration_ns)
+			return 0;
+	}
+	if (cfg->n_span_names) {
+		struct otlp_bytes name = spanctx_name(c);
+		bool any = false;
+		for (size_t i = 0; i < cfg->n_span_names && !any; i++)
+			any = matchprops_text(cfg->match_type, cfg->span_names[i],
+					      m->names_re ? &m->names_re[i] : NULL, name);
+		if (!any)
+			return 0;
+	}
+	return matchprops_kvs_match(m, m->attrs, cfg->n_attributes, false, c);
+}
+
+void matchprops_free(struct matchprops *m)
+{
+	const struct sluice_match *cfg = m->cfg;
+	if (!cfg)
+		return;
+	for (size_t i = 0; m->services_re && i < cfg->n_services; i++)
+		match_re_free(&m->services_re[i]);
+	for (size_t i = 0; m->names_re && i < cfg->n_span_names; i++)
+		match_re_free(&m->names_re[i]);
+	for (size_t i = 0; m->attrs && i < cfg->n_attributes; i++)
+		match_re_free(&m->attrs[i].re);
+	for (size_t i = 0; m->res && i < cfg->n_resources; i++)
+		match_re_free(&m->res[i].re);
+	free(m->services_re);
+	free(m->names_re);
+	free(m->attrs);
+	free(m->res);
+	memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,52 @@
+/* matchprops.h: the Collector's include/exclude match properties, compiled.
+ *
+ * A span matches when EVERY property that is set matches; a list property
+ * (services, span_names) matches when ANY entry does; attributes and
+ * resources match when ALL listed key/values do (value NONE: the key only
+ * has to exist). match_type: strict (typed equality; int and double compare
+ * as numbers), regexp (POSIX ERE search on the text form), prefix.
+ * Not present (no include:/exclude: given) matches nothing.
+ *
+ *   struct matchprops m; matchprops_compile(&m, &cfg->include, err, n);
+ *   matchprops_match(&m, ctx)  -> 1 / 0 / -errno
+ *   matchprops_free(&m);
+ */
+#ifndef SLUICE_STAGES_MATCHPROPS_H
+#define SLUICE_STAGES_MATCHPROPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/config.h"
+#include "stages/match.h"
+#include "stages/spanctx.h"
+
+struct matchprops_kv {
+	const struct sluice_kv *kv;
+	struct match_re re;           /* regexp match_type with a value */
+	bool has_re;
+};
+
+struct matchprops {
+	const struct sluice_match *cfg;
+	struct match_re *services_re; /* [n_services] when regexp */
+	struct match_re *names_re;    /* [n_span_names] when regexp */
+	struct matchprops_kv *attrs;
+	struct matchprops_kv *res;
+	bool span_level;              /* some property depends on the span */
+	int res_cache;                /* resource-only part this record: -1 unknown */
+};
+
+int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg,
+		       char *err, size_t errlen);
+/* 1 match, 0 no match, or -errno (malformed input). */
+int matchprops_match(struct matchprops *m, struct spanctx *c);
+/* Forget the per-record resource result (call at each new record). */
+static inline void matchprops_new_record(struct matchprops *m) { m->res_cache = -1; }
+void matchprops_free(struct matchprops *m);
+
+/* Does text t satisfy the string pattern s / regex re under type? */
+bool matchprops_text(enum sluice_match_type type, const char *s, const struct match_re *re,
+		     struct otlp_bytes t);
+
+#endif

@@ -1,0 +1,498 @@
+/* Processor semantics through the process chain, checked against
+ * protobuf-c's decode of the output: filter, probabilistic_sampler,
+ * attributes, resource, span; empty results; every value type; unicode;
+ * long values; per-processor counters. Configs are Collector-style YAML
+ * loaded by config/. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "stages/chain.h"
+#include "stages/sampler.h"
+#include "stages/sha256.h"
+#include "tests/stages/tb.h"
+
+static struct sluice_config *cfg;
+static struct chain *ch;
+static uint8_t out[1 << 20];
+
+static void setup_chain(const char *procs_yaml, const char *list)
+{
+	static char y[1 << 18];
+	snprintf(y, sizeof y,
+		 "receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:0\n"
+		 "processors:\n%s\n"
+		 "exporters:\n  debug:\n"
+		 "service:\n  pipelines:\n    traces:\n      receivers: [otlp]\n"
+		 "      processors: [%s]\n      exporters: [debug]\n", procs_yaml, list);
+	struct config_error err;
+	int rc = config_load_buffer("<test>", y, strlen(y), &cfg, &err);
+	ck_assert_msg(rc == 0, "config: %s", err.msg);
+	char e[512];
+	ch = chain_new(cfg->pipeline.processors, cfg->pipeline.n_processors, e, sizeof e);
+	ck_assert_msg(ch != NULL, "chain: %s", e);
+}
+
+static void teardown_chain(void)
+{
+	chain_free(ch);
+	config_free(cfg);
+	ch = NULL;
+	cfg = NULL;
+}
+
+/* Runs the chain; returns the decoded output (NULL when nothing is left). */
+static TbRs *run(const struct tb_attr *res, const struct tb_span *spans, int n)
+{
+	size_t len;
+	uint8_t *in = tb_pack(res, spans, n, &len);
+	struct otlp_rewrite_result r;
+	int64_t o = chain_run(ch, in, len, out, sizeof out, &r);
+	free(in);
+	ck_assert_int_ge(o, 0);
+	ck_assert_uint_eq(r.spans_in, (unsigned)n);
+	if (o == 0) {
+		ck_assert_uint_eq(r.spans_kept, 0);
+		return NULL;
+	}
+	TbRs *rs = tb_unpack(out, (size_t)o);
+	ck_assert_ptr_nonnull(rs);
+	TbSpan **sp;
+	ck_assert_uint_eq(tb_spans(rs, &sp), r.spans_kept);
+	return rs;
+}
+
+static const char *names_of(TbRs *rs)
+{
+	static char buf[1024];
+	buf[0] = '\0';
+	if (!rs)
+		return buf;
+	TbSpan **sp;
+	size_t n = tb_spans(rs, &sp);
+	for (size_t i = 0; i < n; i++) {
+		strcat(buf, i ? "," : "");
+		strcat(buf, sp[i]->name);
+	}
+	return buf;
+}
+
+static const struct tb_attr res_web[] = {
+	{ .key = "service.name", .type = 's', .s = "web" }, { .key = "deployment.environment", .type = 's', .s = "prod" }, { .key = NULL } };
+
+static struct tb_span mix[] = {
+	{ .name = "GET /users", .kind = 2, .start = 1000, .end = 6000, .status = 1,
+	  .attrs = { { .key = "http.status_code", .type = 'i', .i = 200 }, { .key = "user.id", .type = 's', .s = "u1" } } },
+	{ .name = "healthz", .kind = 2, .start = 1000, .end = 1100,
+	  .attrs = { { .key = "http.status_code", .type = 'i', .i = 200 } } },
+	{ .name = "SELECT users", .kind = 3, .start = 2000, .end = 2500000000ull, .status = 2,
+	  .scope = 1, .attrs = { { .key = "db.system", .type = 's', .s = "postgres" }, { .key = "retry", .type = 'b', .b = 1 } } },
+	{ .name = "GET /orders", .kind = 2, .start = 0, .end = 3000000, .status = 2,
+	  .attrs = { { .key = "http.status_code", .type = 'i', .i = 500 }, { .key = "ratio", .type = 'd', .d = 0.25 } } },
+};
+
+START_TEST(filter_names_strict_regexp_prefix)
+{
+	setup_chain("  filter:\n    spans:\n      exclude:\n        match_type: strict\n"
+		    "        span_names: [healthz]\n", "filter");
+	TbRs *rs = run(res_web, mix, 4);
+	ck_assert_str_eq(names_of(rs), "GET /users,GET /orders,SELECT users");
+	tb_free(rs);
+	teardown_chain();
+
+	setup_chain("  filter:\n    spans:\n      include:\n        match_type: regexp\n"
+		    "        span_names: [\"^GET /(users|orders)$\", \"^SEL\"]\n", "filter");
+	rs = run(res_web, mix, 4);
+	ck_assert_str_eq(names_of(rs), "GET /users,GET /orders,SELECT users");
+	tb_free(rs);
+	teardown_chain();
+
+	setup_chain("  filter:\n    spans:\n      include:\n        match_type: prefix\n"
+		    "        span_names: [\"GET \"]\n", "filter");
+	rs = run(res_web, mix, 4);
+	ck_assert_str_eq(names_of(rs), "GET /users,GET /orders");
+	/* the scope whose only span was dropped is gone */
+	ck_assert_uint_eq(rs->n_scope_spans, 1);
+	ck_assert_str_eq(rs->scope_spans[0]->scope->name, "scope0");
+	ck_assert_ptr_nonnull(rs->resource);
+	tb_free(rs);
+	teardown_chain();
+}
+END_TEST
+
+START_TEST(filter_duration_kind_status)
+{
+	setup_chain("  filter:\n    spans:\n      exclude:\n        match_type: strict\n"
+		    "        max_duration: 1ms\n", "filter");
+	TbRs *rs = run(res_web, mix, 4); /* drops spans of 5us and 100ns */
+	ck_assert_str_eq(names_of(rs), "GET /orders,SELECT users");
+	tb_free(rs);
+	teardown_chain();
+
+	setup_chain("  filter:\n    spans:\n      include:\n        match_type: strict\n"
+		    "        min_duration: 2ms\n        max_duration: 1s\n", "filter");
+	rs = run(res_web, mix, 4);
+	ck_assert_str_eq(names_of(rs), "GET /orders");
+	tb_free(rs);
+	teardown_chain();
+
+	setup_chain("  filter:\n    spans:\n      include:\n        match_type: strict\n"
+		    "        span_kinds: [SPAN_KIND_CLIENT]\n", "filter");
+	rs = run(res_web, mix, 4);
+	ck_assert_str_eq(names_of(rs), "SELECT users");
+	tb_free(rs);
+	teardown_chain();
+
+	/* include errors, then exclude the client ones among them */
+	setup_chain("  filter:\n    spans:\n      include:\n        match_type: strict\n"
+		    "        status_codes: [STATUS_CODE_ERROR]\n"
+		    "      exclude:\n        match_type: strict\n        span_kinds: [SPAN_KIND_CLIENT]\n",
+		    "filter");
+	rs = run(res_web, mix, 4);
+	ck_assert_str_eq(names_of(rs), "GET /orders");
+	tb_free(rs);
+	teardown_chain();
+}
+END_TEST
+
+START_TEST(filter_attributes_and_resource)
+{
+	/* exists */
+	setup_chain("  filter:\n    spans:\n      include:\n        match_type: strict\n"
+		    "        attributes:\n          - key: db.system\n", "filter");
+	TbRs *rs = run(res_web, mix, 4);
+	ck_assert_str_eq(names_of(rs), "SELECT users");
+	tb_free(rs);
+	teardown_chain();
+
+	/* typed equality: int 500, and ALL listed attributes must match */
+	setup_chain("  filter:\n    spans:\n      exclude:\n        match_type: strict\n"
+		    "        attributes:\n          - key: http.status_code\n            value: 200\n",
+		    "filter");
+	rs = run(res_web, mix, 4);
+	ck_assert_str_eq(names_of(rs), "GET /orders,SELECT users");
+	tb_free(rs);
+	teardown_chain();
+	setup_chain("  filter:\n    spans:\n      exclude:\n        match_type: strict\n"
+		    "        attributes:\n          - key: http.status_code\n            value: \"200\"\n",
+		    "filter");
+	rs = run(res_web, mix, 4); /* the string "200" is not the int 200 */
+	ck_assert_str_eq(names_of(rs), "GET /users,healthz,GET /orders,SELECT users");
+	tb_free(rs);
+	teardown_chain();
+
+	/* regexp on an attribute's text */
+	setup_chain("  filter:\n    spans:\n      include:\n        match_type: regexp\n"
+		    "        attributes:\n          - key: http.status_code\n            value: \"^5..$\"\n",
+		    "filter");
+	rs = run(res_web, mix, 4);
+	ck_assert_str_eq(names_of(rs), "GET /orders");
+	tb_free(rs);
+	teardown_chain();
+
+	/* resource attribute and services: all spans or none */
+	setup_chain("  filter:\n    spans:\n      exclude:\n        match_type: strict\n"
+		    "        services: [web]\n        resources:\n"
+		    "          - key: deployment.environment\n            value: prod\n", "filter");
+	ck_assert_ptr_null(run(res_web, mix, 4)); /* empty ResourceSpans: not emitted */
+	static const struct tb_attr res_api[] = { { .key = "service.name", .type = 's', .s = "api" }, { .key = NULL } };
+	rs = run(res_api, mix, 4);
+	ck_assert_str_eq(names_of(rs), "GET /users,healthz,GET /orders,SELECT users");
+	tb_free(rs);
+	teardown_chain();
+}
+END_TEST
+
+START_TEST(sampler_consistent_by_trace)
+{
+	setup_chain("  probabilistic_sampler:\n    sampling_percentage: 50\n    hash_seed: 7\n",
+		    "probabilistic_sampler");
+	enum { N = 400 };
+	static struct tb_span sp[N];
+	for (int i = 0; i < N; i++) {
+		sp[i] = (struct tb_span){ .name = "s", .trace = (uint64_t)(i / 2) + 1, .scope = i % 3 };
+	}
+	TbRs *rs = run(NULL, sp, N);
+	struct sampler ref;
+	sampler_init(&ref, 50, 7);
+	size_t want = 0;
+	for (int i = 0; i < N; i++) {
+		uint8_t id[16];
+		tb_trace_id(sp[i].trace, id);
+		want += sampler_keep(&ref, id, 16);
+	}
+	TbSpan **out_sp;
+	size_t got = tb_spans(rs, &out_sp);
+	ck_assert_uint_eq(got, want);
+	ck_assert_uint_gt(got, N / 2 - 60);
+	ck_assert_uint_lt(got, N / 2 + 60);
+	for (size_t i = 0; i < got; i++) {
+		ck_assert_uint_eq(out_sp[i]->trace_id.len, 16);
+		ck_assert(sampler_keep(&ref, out_sp[i]->trace_id.data, 16));
+	}
+	/* both spans of a trace share the decision: kept count is even */
+	ck_assert_uint_eq(got % 2, 0);
+	tb_free(rs);
+	teardown_chain();
+}
+END_TEST
+
+START_TEST(attributes_actions_typed)
+{
+	setup_chain("  attributes:\n    actions:\n"
+		    "      - {key: env, value: prod, action: insert}\n"
+		    "      - {key: user.id, value: nope, action: insert}\n"      /* present: no-op */
+		    "      - {key: http.status_code, value: 299, action: update}\n"
+		    "      - {key: missing, value: 1, action: update}\n"         /* absent: no-op */
+		    "      - {key: ratio, value: 1.5, action: upsert}\n"
+		    "      - {key: flag, value: true, action: upsert}\n"
+		    "      - {key: retry, action: delete}\n"
+		    "      - {key: user.id, action: hash}\n"
+		    "      - {key: copy, from_attribute: http.status_code, action: insert}\n"
+		    "      - {key: \"héllo.ключ\", value: \"значение ✓ 日本\", action: insert}\n",
+		    "attributes");
+	TbRs *rs = run(res_web, mix, 4);
+	TbSpan **sp;
+	ck_assert_uint_eq(tb_spans(rs, &sp), 4);
+	for (int i = 0; i < 4; i++) {
+		TbKv **kv = sp[i]->attributes;
+		size_t n = sp[i]->n_attributes;
+		const TbAny *v = tb_attr(kv, n, "env");
+		ck_assert_ptr_nonnull(v);
+		ck_assert_int_eq(v->value_case, TB_STR);
+		ck_assert_str_eq(v->string_value, "prod");
+		ck_assert_ptr_null(tb_attr(kv, n, "missing"));
+		ck_assert_ptr_null(tb_attr(kv, n, "retry"));
+		v = tb_attr(kv, n, "ratio");
+		ck_assert_int_eq(v->value_case, TB_DOUBLE);
+		ck_assert(v->double_value == 1.5);
+		ck_assert_uint_eq(tb_count(kv, n, "ratio"), 1);
+		v = tb_attr(kv, n, "flag");
+		ck_assert_int_eq(v->value_case, TB_BOOL);
+		ck_assert(v->bool_value);
+		v = tb_attr(kv, n, "héllo.ключ");
+		ck_assert_ptr_nonnull(v);
+		ck_assert_str_eq(v->string_value, "значение ✓ 日本");
+	}
+	/* span 0: update of an int, hash of user.id, copy of the updated value */
+	TbKv **kv = sp[0]->attributes;
+	size_t n = sp[0]->n_attributes;
+	ck_assert_int_eq(tb_attr(kv, n, "http.status_code")->value_case, TB_INT);
+	ck_assert_int_eq(tb_attr(kv, n, "http.status_code")->int_value, 299);
+	char hex[65];
+	sha256_hex("u1", 2, hex);
+	ck_assert_str_eq(tb_attr(kv, n, "user.id")->string_value, hex);
+	ck_assert_int_eq(tb_attr(kv, n, "copy")->value_case, TB_INT);
+	ck_assert_int_eq(tb_attr(kv, n, "copy")->int_value, 299);
+	/* SELECT (scope 1: last) has no http.status_code: update creates
+	 * nothing, nothing to copy */
+	ck_assert_str_eq(sp[3]->name, "SELECT users");
+	kv = sp[3]->attributes;
+	n = sp[3]->n_attributes;
+	ck_assert_ptr_null(tb_attr(kv, n, "http.status_code"));
+	ck_assert_ptr_null(tb_attr(kv, n, "copy"));
+	ck_assert_str_eq(tb_attr(kv, n, "db.system")->string_value, "postgres");
+	tb_free(rs);
+	teardown_chain();
+}
+END_TEST
+
+START_TEST(attributes_patterns_extract_and_other_types)
+{
+	setup_chain("  attributes:\n    actions:\n"
+		    "      - {key: http.url, pattern: \"^https?://(?P<host>[^/]+)(?P<path>/[^?]*)\", action: extract}\n"
+		    "      - {pattern: \"^secret\\\\.\", action: delete}\n"
+		    "      - {pattern: \"^pii\\\\.\", action: hash}\n", "attributes");
+	struct tb_span s[1] = { {
+		.name = "x",
+		.attrs = { { .key = "http.url", .type = 's', .s = "https://example.com/a/b?q=1" },
+			   { .key = "secret.token", .type = 's', .s = "t" }, { .key = "secret.key", .type = 'i', .i = 5 },
+			   { .key = "pii.email", .type = 's', .s = "a@b.c" }, { .key = "pii.age", .type = 'i', .i = 42 },
+			   { .key = "list", .type = 'a', .s = "v" }, { .key = "blob", .type = 'y', .s = "\x01\x02" } } } };
+	TbRs *rs = run(NULL, s, 1);
+	TbSpan **sp;
+	ck_assert_uint_eq(tb_spans(rs, &sp), 1);
+	TbKv **kv = sp[0]->attributes;
+	size_t n = sp[0]->n_attributes;
+	ck_assert_str_eq(tb_attr(kv, n, "host")->string_value, "example.com");
+	ck_assert_str_eq(tb_attr(kv, n, "path")->string_value, "/a/b");
+	ck_assert_ptr_null(tb_attr(kv, n, "secret.token"));
+	ck_assert_ptr_null(tb_attr(kv, n, "secret.key"));
+	char hex[65];
+	sha256_hex("a@b.c", 5, hex);
+	ck_assert_str_eq(tb_attr(kv, n, "pii.email")->string_value, hex);
+	sha256_hex("42", 2, hex);
+	ck_assert_str_eq(tb_attr(kv, n, "pii.age")->string_value, hex);
+	/* untouched array and bytes values survive byte for byte */
+	const TbAny *l = tb_attr(kv, n, "list");
+	ck_assert_int_eq(l->value_case, TB_ARRAY);
+	ck_assert_uint_eq(l->array_value->n_values, 2);
+	ck_assert_str_eq(l->array_value->values[1]->string_value, "v");
+	const TbAny *b = tb_attr(kv, n, "blob");
+	ck_assert_int_eq(b->value_case, TB_BYTES);
+	ck_assert_uint_eq(b->bytes_value.len, 2);
+	ck_assert_str_eq(tb_attr(kv, n, "http.url")->string_value, "https://example.com/a/b?q=1");
+	tb_free(rs);
+	teardown_chain();
+}
+END_TEST
+
+START_TEST(long_values)
+{
+	/* a 200 KB attribute value passes through, is matched and hashed */
+	enum { L = 200000 };
+	char *big = malloc(L + 1);
+	for (int i = 0; i < L; i++)
+		big[i] = (char)('a' + i % 26);
+	big[L] = '\0';
+	setup_chain("  attributes:\n    actions:\n      - {key: big.hash, from_attribute: big, action: insert}\n"
+		    "      - {key: big.hash, action: hash}\n"
+		    "  span:\n    name:\n      from_attributes: [short, big]\n      separator: \"/\"\n",
+		    "attributes, span");
+	struct tb_span s[1] = { { .name = "x", .attrs = { { .key = "big", .type = 's', .s = big }, { .key = "short", .type = 's', .s = "s" } } } };
+	TbRs *rs = run(NULL, s, 1);
+	TbSpan **sp;
+	ck_assert_uint_eq(tb_spans(rs, &sp), 1);
+	TbKv **kv = sp[0]->attributes;
+	size_t n = sp[0]->n_attributes;
+	ck_assert_uint_eq(strlen(tb_attr(kv, n, "big")->string_value), L);
+	char hex[65];
+	sha256_hex(big, L, hex);
+	ck_assert_str_eq(tb_attr(kv, n, "big.hash")->string_value, hex);
+	ck_assert_uint_eq(strlen(sp[0]->name), L + 2);
+	ck_assert(!strncmp(sp[0]->name, "s/abc", 5));
+	tb_free(rs);
+	teardown_chain();
+	free(big);
+}
+END_TEST
+
+START_TEST(resource_processor_and_order)
+{
+	/* filter before resource sees the original resource; attributes after
+	 * it sees the edit (include on resources) */
+	setup_chain("  filter:\n    spans:\n      exclude:\n        match_type: strict\n"
+		    "        resources:\n          - key: team\n"
+		    "  resource:\n    attributes:\n"
+		    "      - {key: team, value: core, action: upsert}\n"
+		    "      - {key: deployment.environment, action: delete}\n"
+		    "      - {key: service.name, value: renamed, action: update}\n"
+		    "  attributes:\n    include:\n      match_type: strict\n      resources:\n"
+		    "        - key: team\n          value: core\n"
+		    "    actions:\n      - {key: tagged, value: 1, action: insert}\n",
+		    "filter, resource, attributes");
+	TbRs *rs = run(res_web, mix, 4);
+	ck_assert_str_eq(names_of(rs), "GET /users,healthz,GET /orders,SELECT users");
+	TbKv **kv = rs->resource->attributes;
+	size_t n = rs->resource->n_attributes;
+	ck_assert_str_eq(tb_attr(kv, n, "team")->string_value, "core");
+	ck_assert_str_eq(tb_attr(kv, n, "service.name")->string_value, "renamed");
+	ck_assert_ptr_null(tb_attr(kv, n, "deployment.environment"));
+	TbSpan **sp;
+	tb_spans(rs, &sp);
+	ck_assert_int_eq(tb_attr(sp[3]->attributes, sp[3]->n_attributes, "tagged")->int_value, 1);
+	tb_free(rs);
+	/* a record without any Resource gets one created by the upsert */
+	rs = run(NULL, mix, 2);
+	ck_assert_ptr_nonnull(rs->resource);
+	ck_assert_str_eq(tb_attr(rs->resource->attributes, rs->resource->n_attributes,
+				 "team")->string_value, "core");
+	tb_free(rs);
+	teardown_chain();
+}
+END_TEST
+
+START_TEST(span_rename_and_to_attributes)
+{
+	setup_chain("  span:\n    name:\n      from_attributes: [db.system, http.status_code, retry]\n"
+		    "      separator: \"::\"\n", "span");
+	struct tb_span s[2] = {
+		{ .name = "q", .attrs = { { .key = "db.system", .type = 's', .s = "pg" }, { .key = "http.status_code", .type = 'i', .i = 7 },
+					  { .key = "retry", .type = 'b', .b = 0 } } },
+		{ .name = "keep", .attrs = { { .key = "db.system", .type = 's', .s = "pg" } } }, /* one missing: no rename */
+	};
+	TbRs *rs = run(NULL, s, 2);
+	ck_assert_str_eq(names_of(rs), "pg::7::false,keep");
+	tb_free(rs);
+	teardown_chain();
+
+	setup_chain("  span:\n    name:\n      to_attributes:\n        rules:\n"
+		    "          - \"^/api/v1/document/(?P<documentId>[^/]+)/update$\"\n"
+		    "          - \"^/api/(?P<version>v[0-9]+)/\"\n", "span");
+	struct tb_span t[2] = { { .name = "/api/v1/document/12345678/update" }, { .name = "/other" } };
+	rs = run(NULL, t, 2);
+	ck_assert_str_eq(names_of(rs), "/api/{version}/document/{documentId}/update,/other");
+	TbSpan **sp;
+	tb_spans(rs, &sp);
+	ck_assert_str_eq(tb_attr(sp[0]->attributes, sp[0]->n_attributes, "documentId")->string_value,
+			 "12345678");
+	ck_assert_str_eq(tb_attr(sp[0]->attributes, sp[0]->n_attributes, "version")->string_value, "v1");
+	ck_assert_uint_eq(sp[1]->n_attributes, 0);
+	tb_free(rs);
+	teardown_chain();
+
+	setup_chain("  span:\n    name:\n      to_attributes:\n        break_after_match: true\n        rules:\n"
+		    "          - \"^/api/v1/document/(?P<documentId>[^/]+)/update$\"\n"
+		    "          - \"^/api/(?P<version>v[0-9]+)/\"\n", "span");
+	rs = run(NULL, t, 1);
+	ck_assert_str_eq(names_of(rs), "/api/v1/document/{documentId}/update");
+	tb_free(rs);
+	teardown_chain();
+}
+END_TEST
+
+START_TEST(counters_per_processor)
+{
+	setup_chain("  filter:\n    spans:\n      exclude:\n        match_type: strict\n"
+		    "        span_names: [healthz]\n"
+		    "  probabilistic_sampler:\n    sampling_percentage: 0\n", "filter, probabilistic_sampler");
+	ck_assert_ptr_null(run(res_web, mix, 4));
+	chain_flush_stats(ch);
+	ck_assert_uint_eq(ch->procs[0].total_in, 4);
+	ck_assert_uint_eq(ch->procs[0].total_dropped, 1);
+	ck_assert_uint_eq(ch->procs[0].total_out, 3);
+	ck_assert_uint_eq(ch->procs[1].total_in, 3);
+	ck_assert_uint_eq(ch->procs[1].total_dropped, 3);
+	ck_assert_uint_eq(ch->procs[1].total_out, 0);
+	teardown_chain();
+}
+END_TEST
+
+START_TEST(malformed_input_is_an_error)
+{
+	setup_chain("  filter:\n    spans:\n      exclude:\n        match_type: strict\n"
+		    "        span_names: [x]\n", "filter");
+	static const uint8_t bad[][6] = { { 0x12, 0x05, 0x12, 0x10 }, { 0x0a, 0xff }, { 0x12, 0x02, 0x12, 0x7f } };
+	for (size_t i = 0; i < 3; i++) {
+		int64_t o = chain_run(ch, bad[i], 4, out, sizeof out, NULL);
+		ck_assert_int_lt(o, 0);
+	}
+	teardown_chain();
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("stages_process");
+	TCase *tc = tcase_create("all");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, filter_names_strict_regexp_prefix);
+	tcase_add_test(tc, filter_duration_kind_status);
+	tcase_add_test(tc, filter_attributes_and_resource);
+	tcase_add_test(tc, sampler_consistent_by_trace);
+	tcase_add_test(tc, attributes_actions_typed);
+	tcase_add_test(tc, attributes_patterns_extract_and_other_types);
+	tcase_add_test(tc, long_values);
+	tcase_add_test(tc, resource_processor_and_order);
+	tcase_add_test(tc, span_rename_and_to_attributes);
+	tcase_add_test(tc, counters_per_processor);
+	tcase_add_test(tc, malformed_input_is_an_error);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
