@@ -1,0 +1,464 @@
+/* tools/sluice/sup.c: the supervisor's event loop and stage lifecycle. */
+#include "tools/sluice/sup.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config/log.h"
+#include "net/loop.h"
+#include "shm/segment.h"
+#include "tools/sluice/child.h"
+#include "tools/sluice/clock.h"
+#include "tools/sluice/ctl.h"
+#include "tools/sluice/httpd.h"
+#include "tools/sluice/sup_priv.h"
+
+#define SUP_TICK_MS 50
+
+static void sup_stop_next(struct sup *s);
+static void sup_spawn(struct sup *s, enum stage_index st);
+
+/* Order of the drain: upstream first, so "input ring empty" is final. */
+static const enum stage_index sup_stop_order[] = { STAGE_INGEST, STAGE_PROCESS, STAGE_BATCH,
+						   STAGE_EXPORT };
+
+static void sup_set_stage_state(struct sup *s, enum stage_index st, enum stage_state state)
+{
+	struct stage_stats *ss = segment_stats(&s->seg, st);
+	atomic_store(&ss->state, (uint32_t)state);
+	if (state != STAGE_STATE_RUNNING && state != STAGE_STATE_STARTING &&
+	    state != STAGE_STATE_DRAINING)
+		atomic_store(&ss->pid, 0);
+}
+
+static bool sup_rings_empty(struct sup *s, uint64_t *used_total)
+{
+	uint64_t total = 0;
+	for (uint32_t i = 0; i < segment_nrings(&s->seg); i++) {
+		struct ring r;
+		if (segment_ring(&s->seg, i, &r) == 0)
+			total += ring_used(&r);
+	}
+	*used_total = total;
+	return total == 0;
+}
+
+static void sup_finish(struct sup *s)
+{
+	uint64_t used;
+	s->phase = SUP_DONE;
+	if (sup_rings_empty(s, &used)) {
+		segment_unlink(s->cfg->instance);
+		log_msg(LOG_INFO, "pipeline stopped; every ring was empty, segment %s removed",
+			s->seg.name);
+	} else {
+		log_msg(LOG_WARN,
+			"pipeline stopped with %" PRIu64 " bytes still in the rings; segment %s "
+			"kept, the next `sluice run` resumes from it",
+			used, s->seg.name);
+	}
+	for (int i = 0; i < s->n_stop_waiters; i++) {
+		dprintf(s->stop_waiters[i], "stopped\n");
+		close(s->stop_waiters[i]);
+	}
+	s->n_stop_waiters = 0;
+	net_loop_stop(s->loop);
+}
+
+static void sup_restart_due(struct net_timer *t, void *arg)
+{
+	struct sup_stage *ps = arg;
+	(void)t;
+	if (ps->sup->phase == SUP_DONE || ps->child.pid != 0)
+		return;
+	sup_spawn(ps->sup, ps->child.stage);
+}
+
+static void sup_kill_due(struct net_timer *t, void *arg)
+{
+	struct sup *s = arg;
+	(void)t;
+	struct sup_stage *ps = &s->stage[sup_stop_order[s->stop_index]];
+	if (ps->child.pid != 0) {
+		log_msg(LOG_WARN, "%s did not drain within the stop timeout; killing it "
+			"(its input stays in the ring)", child_binary_name(ps->child.stage));
+		child_signal(&ps->child, SIGKILL);
+	}
+}
+
+static void sup_on_pidfd(struct net_watch *w, int fd, void *arg)
+{
+	struct sup_stage *ps = arg;
+	struct sup *s = ps->sup;
+	char why[128];
+	(void)fd;
+	(void)w;
+
+	if (child_reap(&ps->child) != 0)
+		return;
+	net_watch_remove(ps->watch);
+	ps->watch = NULL;
+	enum stage_index st = ps->child.stage;
+	child_exit_text(&ps->child, why, sizeof(why));
+	bool planned = ps->stopping;
+	ps->stopping = false;
+
+	if (planned && (s->phase != SUP_STOPPING || sup_stop_order[s->stop_index] == st)) {
+		sup_set_stage_state(s, st, child_exited_cleanly(&ps->child) ? STAGE_STATE_STOPPED
+									 : STAGE_STATE_FAILED);
+		log_msg(child_exited_cleanly(&ps->child) ? LOG_INFO : LOG_WARN, "%s %s",
+			child_binary_name(st), why);
+		if (s->phase == SUP_STOPPING) {
+			net_timer_cancel(s->loop, &s->kill_timer);
+			s->stop_index++;
+			sup_stop_next(s);
+		} else if (s->phase != SUP_DONE) {
+			sup_spawn(s, st); /* `sluice restart STAGE` */
+		}
+		return;
+	}
+
+	sup_set_stage_state(s, st, STAGE_STATE_FAILED);
+	if (s->phase == SUP_STOPPING && st != sup_stop_order[s->stop_index]) {
+		/* Already stopped ones stay down; a stage still due to drain is
+		 * restarted so its input ring empties. */
+		bool downstream = false;
+		for (size_t i = s->stop_index; i < 4; i++)
+			downstream |= sup_stop_order[i] == st;
+		if (!downstream)
+			return;
+	}
+	enum child_verdict v = child_on_exit(&ps->child, &s->cfg->restart, clock_mono_ns());
+	atomic_store(&segment_stats(&s->seg, st)->restarts, ps->child.restarts);
+	if (v == CHILD_GIVE_UP && s->phase != SUP_STOPPING) {
+		char win[32];
+		config_format_duration(s->cfg->restart.window_ns, win, sizeof(win));
+		log_msg(LOG_ERROR, "%s %s; it crashed %u times within %s (restart.max_restarts "
+			"is %u): giving up, stopping the pipeline",
+			child_binary_name(st), why, ps->child.history_len, win,
+			s->cfg->restart.max_restarts);
+		s->exit_code = SUP_EXIT_GAVE_UP;
+		sup_begin_stop(s);
+		return;
+	}
+	if (s->phase == SUP_STOPPING && st == sup_stop_order[s->stop_index]) {
+		/* Died while draining: its input is still in the ring; restart it
+		 * so the drain can finish, unless it keeps dying. */
+		if (v == CHILD_GIVE_UP) {
+			log_msg(LOG_ERROR, "%s %s while draining; leaving its input in the ring",
+				child_binary_name(st), why);
+			net_timer_cancel(s->loop, &s->kill_timer);
+			s->stop_index++;
+			sup_stop_next(s);
+			return;
+		}
+	}
+	char delay[32];
+	config_format_duration(ps->child.backoff_ns, delay, sizeof(delay));
+	log_msg(LOG_WARN, "%s %s; restarting in %s (restart %" PRIu64 ")", child_binary_name(st),
+		why, delay, ps->child.restarts);
+	net_timer_arm(s->loop, &ps->restart_timer, ps->child.backoff_ns / 1000000);
+}
+
+static void sup_spawn(struct sup *s, enum stage_index st)
+{
+	struct sup_stage *ps = &s->stage[st];
+	struct stage_stats *ss = segment_stats(&s->seg, st);
+	char level[16];
+
+	snprintf(level, sizeof(level), "%s", log_level_name((enum log_level)s->cfg->log_level));
+	for (char *p = level; *p; p++)
+		*p = (char)(*p | 0x20);
+	atomic_store(&ss->state, (uint32_t)STAGE_STATE_STARTING);
+	int err = child_spawn(&ps->child, s->config_path, s->wake_env, level);
+	if (err < 0) {
+		log_msg(LOG_ERROR, "cannot start %s: %s", ps->child.binary, strerror(-err));
+		sup_set_stage_state(s, st, STAGE_STATE_FAILED);
+		net_timer_arm(s->loop, &ps->restart_timer, s->cfg->restart.backoff_max_ns / 1000000);
+		return;
+	}
+	atomic_store(&ss->pid, ps->child.pid);
+	ps->ready_logged = false;
+	err = net_watch_add(s->loop, ps->child.pidfd, sup_on_pidfd, ps, &ps->watch);
+	if (err < 0)
+		log_msg(LOG_ERROR, "cannot watch %s: %s", ps->child.binary, strerror(-err));
+	log_msg(LOG_DEBUG, "started %s pid %d", child_binary_name(st), (int)ps->child.pid);
+}
+
+static void sup_stop_next(struct sup *s)
+{
+	while (s->stop_index < 4) {
+		struct sup_stage *ps = &s->stage[sup_stop_order[s->stop_index]];
+		net_timer_cancel(s->loop, &ps->restart_timer);
+		if (ps->child.pid == 0) {
+			s->stop_index++;
+			continue;
+		}
+		log_msg(LOG_INFO, "draining %s", child_binary_name(ps->child.stage));
+		ps->stopping = true;
+		child_signal(&ps->child, SIGTERM);
+		net_timer_arm(s->loop, &s->kill_timer, s->cfg->stop_timeout_ns / 1000000);
+		return;
+	}
+	sup_finish(s);
+}
+
+void sup_begin_stop(struct sup *s)
+{
+	if (s->phase == SUP_STOPPING || s->phase == SUP_DONE)
+		return;
+	log_msg(LOG_INFO, "stopping: ingest stops accepting, every ring drains downstream");
+	s->phase = SUP_STOPPING;
+	s->stop_index = 0;
+	atomic_store(&s->self->state, (uint32_t)STAGE_STATE_DRAINING);
+	sup_stop_next(s);
+}
+
+int sup_restart_stage(struct sup *s, const char *name, char *why, size_t size)
+{
+	for (int st = STAGE_INGEST; st <= STAGE_EXPORT; st++) {
+		if (strcmp(name, stats_stage_name((enum stage_index)st)) != 0)
+			continue;
+		struct sup_stage *ps = &s->stage[st];
+		if (s->phase != SUP_RUNNING && s->phase != SUP_STARTING) {
+			snprintf(why, size, "the pipeline is stopping");
+			return -EBUSY;
+		}
+		if (ps->child.pid == 0) {
+			net_timer_cancel(s->loop, &ps->restart_timer);
+			sup_spawn(s, (enum stage_index)st);
+			return 0;
+		}
+		log_msg(LOG_INFO, "restarting %s on request", child_binary_name((enum stage_index)st));
+		ps->stopping = true;
+		return child_signal(&ps->child, SIGTERM);
+	}
+	snprintf(why, size, "unknown stage '%s' (ingest, process, batch, export)", name);
+	return -EINVAL;
+}
+
+/* Readiness, heartbeat and start timeouts, checked every SUP_TICK_MS. */
+static void sup_tick(struct net_timer *t, void *arg)
+{
+	struct sup *s = arg;
+	uint64_t now = clock_mono_ns();
+	bool all = true;
+
+	stats_heartbeat(s->self);
+	for (int st = STAGE_INGEST; st <= STAGE_EXPORT; st++) {
+		struct sup_stage *ps = &s->stage[st];
+		struct stage_stats *ss = segment_stats(&s->seg, (enum stage_index)st);
+		bool running = ps->child.pid != 0 && atomic_load(&ss->pid) == ps->child.pid &&
+			       atomic_load(&ss->state) == STAGE_STATE_RUNNING;
+		all &= running;
+		if (running && !ps->ready_logged) {
+			ps->ready_logged = true;
+			log_msg(LOG_DEBUG, "%s ready (pid %d)", child_binary_name(ps->child.stage),
+				(int)ps->child.pid);
+		}
+		if (!running && ps->child.pid != 0 && !ps->stopping &&
+		    now - ps->child.started_mono_ns > s->cfg->start_timeout_ns) {
+			log_msg(LOG_ERROR, "%s not ready after the start timeout; killing it",
+				child_binary_name(ps->child.stage));
+			child_signal(&ps->child, SIGKILL);
+			ps->child.started_mono_ns = now;
+		}
+	}
+	if (all && s->phase == SUP_STARTING) {
+		s->phase = SUP_RUNNING;
+		atomic_store(&s->self->state, (uint32_t)STAGE_STATE_RUNNING);
+		log_msg(LOG_INFO, "pipeline ready: 4 stages running (instance %s)", s->cfg->instance);
+	}
+	net_timer_arm(s->loop, t, SUP_TICK_MS);
+}
+
+static void sup_on_signal(struct net_watch *w, int fd, void *arg)
+{
+	struct sup *s = arg;
+	struct signalfd_siginfo si;
+	(void)w;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_msg(LOG_INFO, "SIGHUP ignored: restart the pipeline to load a new config");
+			continue;
+		}
+		log_msg(LOG_INFO, "got %s", strsignal((int)si.ssi_signo));
+		sup_begin_stop(s);
+	}
+}
+
+/* Attach to what a previous supervisor left, or create the segment. */
+static int sup_open_segment(struct sup *s)
+{
+	const struct sluice_rings *want = &s->cfg->rings;
+	int err = segment_attach(&s->seg, s->cfg->instance);
+	if (err == 0) {
+		uint64_t used;
+		if (sup_rings_empty(s, &used)) {
+			segment_detach(&s->seg);
+			segment_unlink(s->cfg->instance);
+		} else {
+			log_msg(LOG_INFO, "resuming segment %s: %" PRIu64 " bytes still in the rings",
+				s->seg.name, used);
+			s->resumed = true;
+			return 0;
+		}
+	} else if (err == -EPROTO || err == -EBADMSG) {
+		log_msg(LOG_ERROR, "segment /sluice.%s exists but cannot be used: %s; remove it "
+			"(rm /dev/shm/sluice.%s) once you know its data is not needed",
+			s->cfg->instance, segment_errmsg(&s->seg), s->cfg->instance);
+		return err;
+	} else if (err != -ENOENT && err != -EAGAIN) {
+		log_msg(LOG_ERROR, "cannot attach /sluice.%s: %s", s->cfg->instance, strerror(-err));
+		return err;
+	} else if (err == -EAGAIN) {
+		segment_unlink(s->cfg->instance); /* its creator died while formatting it */
+	}
+	struct segment_params p = { .nrings = RING_PIPELINE_COUNT };
+	p.ring_capacity[RING_INGEST_PROCESS] = want->ingest_process;
+	p.ring_capacity[RING_PROCESS_BATCH] = want->process_batch;
+	p.ring_capacity[RING_BATCH_EXPORT] = want->batch_export;
+	err = segment_create(&s->seg, s->cfg->instance, &p);
+	if (err < 0)
+		log_msg(LOG_ERROR, "cannot create segment /sluice.%s: %s", s->cfg->instance,
+			segment_errmsg(&s->seg)[0] ? segment_errmsg(&s->seg) : strerror(-err));
+	return err;
+}
+
+static int sup_setup_signals(struct sup *s)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	s->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->sigfd < 0)
+		return -errno;
+	return net_watch_add(s->loop, s->sigfd, sup_on_signal, s, &s->sigwatch);
+}
+
+static int sup_start(struct sup *s, const char *bin_dir)
+{
+	char path[512], err_text[256];
+	int err, holder = 0;
+
+	if ((err = ctl_path(s->cfg, ".lock", path, sizeof(path))) < 0 ||
+	    (s->lock_fd = ctl_lock(path, &holder)) < 0) {
+		err = err < 0 ? err : s->lock_fd;
+		if (err == -EWOULDBLOCK)
+			log_msg(LOG_ERROR, "instance '%s' is already run by pid %d (lock %s)",
+				s->cfg->instance, holder, path);
+		else
+			log_msg(LOG_ERROR, "cannot take the lock %s: %s", path, strerror(-err));
+		return err == -EWOULDBLOCK ? -EEXIST : err;
+	}
+	for (int st = STAGE_INGEST; st <= STAGE_EXPORT; st++) {
+		struct sup_stage *ps = &s->stage[st];
+		ps->sup = s;
+		err = child_init(&ps->child, (enum stage_index)st, bin_dir);
+		if (err < 0) {
+			log_msg(LOG_ERROR, "stage binary %s: %s", ps->child.binary, strerror(-err));
+			return err;
+		}
+		net_timer_init(&ps->restart_timer, sup_restart_due, ps);
+	}
+	if ((err = net_loop_new(&s->loop, NULL, err_text, sizeof(err_text))) < 0) {
+		log_msg(LOG_ERROR, "%s", err_text);
+		return err;
+	}
+	if ((err = sup_open_segment(s)) < 0)
+		return err;
+	if ((err = segment_wake_create(&s->seg)) < 0 ||
+	    (err = segment_wake_env(&s->seg, s->wake_env, sizeof(s->wake_env))) < 0) {
+		log_msg(LOG_ERROR, "cannot create the ring eventfds: %s", strerror(-err));
+		return err;
+	}
+	s->self = segment_stats(&s->seg, STAGE_SUPERVISOR);
+	stats_stage_start(s->self);
+	atomic_store(&s->self->state, (uint32_t)STAGE_STATE_STARTING);
+	if ((err = sup_setup_signals(s)) < 0) {
+		log_msg(LOG_ERROR, "signals: %s", strerror(-err));
+		return err;
+	}
+	if ((err = ctl_path(s->cfg, ".sock", path, sizeof(path))) < 0 ||
+	    (err = sup_ctl_start(s, path)) < 0) {
+		log_msg(LOG_ERROR, "control socket %s: %s", path, strerror(-err));
+		return err;
+	}
+	if ((err = httpd_start(&s->httpd, s->loop, &s->seg, &s->cfg->metrics_address)) < 0) {
+		log_msg(LOG_ERROR, "metrics endpoint %s: %s", s->cfg->metrics_address.text,
+			strerror(-err));
+		return err;
+	}
+	/* Downstream first, so every ring has its consumer when data arrives. */
+	for (int st = STAGE_EXPORT; st >= STAGE_INGEST; st--)
+		sup_spawn(s, (enum stage_index)st);
+	net_timer_init(&s->tick, sup_tick, s);
+	net_timer_init(&s->kill_timer, sup_kill_due, s);
+	net_timer_arm(s->loop, &s->tick, SUP_TICK_MS);
+	log_msg(LOG_INFO, "sluice %s supervising instance '%s' (segment %s, metrics http://%s/metrics)",
+		SLUICE_VERSION, s->cfg->instance, s->seg.name, s->cfg->metrics_address.text);
+	return 0;
+}
+
+static void sup_cleanup(struct sup *s)
+{
+	for (int st = STAGE_INGEST; st <= STAGE_EXPORT; st++) {
+		struct sup_stage *ps = &s->stage[st];
+		if (ps->child.pid != 0) {
+			child_signal(&ps->child, SIGKILL);
+			while (child_reap(&ps->child) == -EAGAIN)
+				usleep(1000);
+		}
+	}
+	sup_ctl_close(s);
+	httpd_close(&s->httpd);
+	if (s->loop)
+		net_loop_free(s->loop);
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+	if (s->seg.base) {
+		atomic_store(&s->self->state, (uint32_t)STAGE_STATE_STOPPED);
+		atomic_store(&s->self->pid, 0);
+		segment_wake_close(&s->seg);
+		segment_detach(&s->seg);
+	}
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+}
+
+int sup_run(const struct sluice_config *cfg, const char *config_path, const char *bin_dir)
+{
+	struct sup *s = calloc(1, sizeof(*s));
+	if (!s)
+		return SUP_EXIT_FAILED;
+	s->cfg = cfg;
+	s->config_path = config_path;
+	s->lock_fd = s->sigfd = s->ctl_fd = -1;
+	s->exit_code = SUP_EXIT_OK;
+	int rc = sup_start(s, bin_dir);
+	if (rc == 0) {
+		rc = net_loop_run(s->loop);
+		if (rc < 0) {
+			log_msg(LOG_ERROR, "event loop failed: %s", strerror(-rc));
+			s->exit_code = SUP_EXIT_FAILED;
+		}
+	} else {
+		s->exit_code = SUP_EXIT_FAILED;
+	}
+	int code = s->exit_code;
+	sup_cleanup(s);
+	free(s);
+	return code;
+}
