@@ -169,15 +169,18 @@ int tl_http_response(int fd, char *buf, size_t cap, const char **body, size_t *b
 {
 	size_t have = 0;
 	char *end = NULL;
+	/* The head a byte at a time: never read past this response, the next
+	 * (pipelined) one stays in the socket. */
 	while (!end) {
 		if (have + 1 >= cap)
 			return -ENOSPC;
-		ssize_t n = recv(fd, buf + have, cap - 1 - have, 0);
+		ssize_t n = recv(fd, buf + have, 1, 0);
 		if (n <= 0)
 			return n == 0 ? -ECONNRESET : -errno;
 		have += (size_t)n;
 		buf[have] = '\0';
-		end = strstr(buf, "\r\n\r\n");
+		if (have >= 4 && memcmp(buf + have - 4, "\r\n\r\n", 4) == 0)
+			end = buf + have - 4;
 	}
 	int status = 0;
 	if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
