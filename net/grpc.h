@@ -131,7 +131,7 @@ ssize_t grpc_timeout_format(char *out, size_t cap, uint64_t ns);
 /* Protobuf-encode google.rpc.Status{code, message, details}; when
  * retry_delay_ns >= 0 the details hold one Any of type
  * "type.googleapis.com/google.rpc.RetryInfo" with that delay. Returns the
- * encoded length or -ENOSPC. 64 + msg_len bytes always suffice. */
+ * encoded length or -ENOSPC. 96 + msg_len bytes always suffice. */
 ssize_t grpc_details_encode(uint8_t *out, size_t cap, int code, const char *msg,
 			    size_t msg_len, int64_t retry_delay_ns);
 
@@ -147,7 +147,8 @@ int grpc_details_decode(const uint8_t *in, size_t len, struct grpc_details *d);
 
 /* The same, as the base64 text of a `grpc-status-details-bin` trailer
  * (unpadded, as gRPC sends it). Returns the text length (no NUL) or
- * -ENOSPC; 96 + 4*msg_len/3 bytes always suffice. */
+ * -ENOSPC; 4 * (96 + msg_len) / 3 + 4 bytes always suffice. Messages
+ * longer than 896 bytes are cut here (grpc-message carries the whole). */
 ssize_t grpc_details_bin_encode(char *out, size_t cap, int code, const char *msg,
 				size_t msg_len, int64_t retry_delay_ns);
 /* Decode a `grpc-status-details-bin` value (padded or not) using scratch

@@ -102,7 +102,9 @@ void h2_server_free(struct h2_server *s);
  * -EPROTO (HTTP/2 protocol error or garbage: a GOAWAY is queued),
  * -EPROTONOSUPPORT (the client spoke HTTP/1.x: an HTTP/1.1 505 answer is
  * queued), -ENOMEM. After an error the connection is closing: flush the
- * output, then close. */
+ * output, then close. A protocol error found while a view from
+ * h2_server_out is still unsent shows in h2_server_closing/_error after
+ * the next h2_server_out instead. */
 ssize_t h2_server_recv(struct h2_server *s, const uint8_t *in, size_t len);
 /* Bytes to write now (0: nothing). *data is valid until the next
  * h2_server_out / h2_server_sent. Returns a count or -ENOMEM. */
@@ -207,7 +209,9 @@ int32_t h2_client_call(struct h2_client *c, const struct h2_call *call);
 int h2_client_cancel(struct h2_client *c, int32_t stream_id, int err);
 /* Feed received bytes; done callbacks run inside (they may start or cancel
  * calls, not free the client). Returns len, -EPROTO (a GOAWAY is queued;
- * calls in flight fail) or -ENOMEM. */
+ * calls in flight fail) or -ENOMEM. A connection error found while a view
+ * from h2_client_out is still unsent shows later, in h2_client_out (calls
+ * fail there) and h2_client_closing. */
 ssize_t h2_client_recv(struct h2_client *c, const uint8_t *in, size_t len);
 ssize_t h2_client_out(struct h2_client *c, const uint8_t **data);
 void h2_client_sent(struct h2_client *c, size_t n);

@@ -1,0 +1,524 @@
+/* h2c server connection over nghttp2: preface check, request assembly,
+ * limits, rapid-reset protection, (asynchronous) answers with trailers.
+ * Responses are built in h2_server_resp.c. */
+#include "net/h2_server_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+#define PREFACE_LEN (sizeof(preface) - 1)
+
+static const char http1_answer_body[] =
+	"This port speaks HTTP/2 only (OTLP/gRPC, h2c with prior knowledge); "
+	"send OTLP/HTTP requests to the OTLP/HTTP endpoint.\n";
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void fail(struct h2_server *s, int rc, uint32_t h2_code, const char *fmt, const char *arg)
+{
+	if (s->fail_rc)
+		return;
+	s->fail_rc = rc;
+	snprintf(s->err, sizeof(s->err), fmt, arg);
+	if (h2_code != UINT32_MAX)
+		nghttp2_session_terminate_session(s->sess, h2_code);
+}
+
+/* ---- streams ---- */
+static void stream_free(struct h2s_stream *st)
+{
+	free(st->hb);
+	free(st->body);
+	free(st->hdrs);
+	free(st->resp);
+	free(st->tr);
+	free(st);
+}
+
+static void stream_unlink(struct h2_server *s, struct h2s_stream *st)
+{
+	if (st->prev)
+		st->prev->next = st->next;
+	else
+		s->streams = st->next;
+	if (st->next)
+		st->next->prev = st->prev;
+}
+
+static int on_begin_headers(nghttp2_session *sess, const nghttp2_frame *frame, void *ud)
+{
+	struct h2_server *s = ud;
+
+	if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+		return 0;
+	struct h2s_stream *st = calloc(1, sizeof(*st));
+	if (!st)
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	st->id = frame->hd.stream_id;
+	st->next = s->streams;
+	if (s->streams)
+		s->streams->prev = st;
+	s->streams = st;
+	nghttp2_session_set_stream_user_data(sess, st->id, st);
+	return 0;
+}
+
+/* Header arena entry: uint32 name_len, uint32 value_len, name NUL value NUL. */
+static int arena_add(char **buf, size_t *len, size_t *cap, const uint8_t *name,
+		     size_t nl, const uint8_t *value, size_t vl)
+{
+	size_t need = 8 + nl + 1 + vl + 1;
+	if (*len + need > *cap) {
+		size_t ncap = *cap ? *cap * 2 : 512;
+		while (ncap < *len + need)
+			ncap *= 2;
+		char *p = realloc(*buf, ncap);
+		if (!p)
+			return -ENOMEM;
+		*buf = p;
+		*cap = ncap;
+	}
+	uint32_t l[2] = {(uint32_t)nl, (uint32_t)vl};
+	char *p = *buf + *len;
+	memcpy(p, l, 8);
+	memcpy(p + 8, name, nl);
+	p[8 + nl] = 0;
+	memcpy(p + 9 + nl, value, vl);
+	p[9 + nl + vl] = 0;
+	*len += need;
+	return 0;
+}
+
+int h2s_arena_add(char **buf, size_t *len, size_t *cap, const char *name,
+		  size_t nl, const char *value, size_t vl)
+{
+	return arena_add(buf, len, cap, (const uint8_t *)name, nl, (const uint8_t *)value, vl);
+}
+
+static bool name_is(const uint8_t *name, size_t nl, const char *lit)
+{
+	return nl == strlen(lit) && memcmp(name, lit, nl) == 0;
+}
+
+static int on_header(nghttp2_session *sess, const nghttp2_frame *frame, const uint8_t *name,
+		     size_t nl, const uint8_t *value, size_t vl, uint8_t flags, void *ud)
+{
+	struct h2_server *s = ud;
+	struct h2s_stream *st = nghttp2_session_get_stream_user_data(sess, frame->hd.stream_id);
+	(void)flags;
+
+	if (!st || st->st != H2S_RECV)
+		return 0;
+	/* RFC 9113 6.5.2 counts 32 bytes of overhead a field. */
+	st->hdr_bytes += nl + vl + 32;
+	if (st->hdr_bytes > s->lim.max_header_list) {
+		st->st = H2S_REFUSED;
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	}
+	if (name_is(name, nl, "content-type") && vl >= 16 &&
+	    memcmp(value, "application/grpc", 16) == 0)
+		st->is_grpc = true;
+	if (name_is(name, nl, "content-length")) {
+		uint64_t v = 0;
+		for (size_t i = 0; i < vl && i < 20; i++)
+			v = v * 10 + (uint64_t)(value[i] >= '0' && value[i] <= '9' ? value[i] - '0' : 0);
+		if (v > s->lim.max_body)
+			st->too_big = true;
+		else
+			st->content_length = (size_t)v;
+	}
+	if (arena_add(&st->hb, &st->hb_len, &st->hb_cap, name, nl, value, vl))
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	st->n_fields++;
+	return 0;
+}
+
+static int on_data_chunk(nghttp2_session *sess, uint8_t flags, int32_t id,
+			 const uint8_t *data, size_t len, void *ud)
+{
+	struct h2_server *s = ud;
+	struct h2s_stream *st = nghttp2_session_get_stream_user_data(sess, id);
+	(void)flags;
+
+	if (!st || st->st != H2S_RECV)
+		return 0;
+	if (len > s->lim.max_body - st->body_len) {
+		h2s_refuse_big(s, st);
+		return 0;
+	}
+	if (st->body_len + len > st->body_cap) {
+		size_t ncap = st->body_cap ? st->body_cap * 2 : 16384;
+		if (st->content_length > ncap)
+			ncap = st->content_length;
+		while (ncap < st->body_len + len)
+			ncap *= 2;
+		if (ncap > s->lim.max_body)
+			ncap = s->lim.max_body;
+		uint8_t *p = realloc(st->body, ncap);
+		if (!p)
+			return NGHTTP2_ERR_CALLBACK_FAILURE;
+		st->body = p;
+		st->body_cap = ncap;
+	}
+	memcpy(st->body + st->body_len, data, len);
+	st->body_len += len;
+	return 0;
+}
+
+static const char *find_field(struct h2s_stream *st, const char *name)
+{
+	for (size_t i = 0; i < st->n_hdrs; i++)
+		if (strcmp(st->hdrs[i].name, name) == 0)
+			return st->hdrs[i].value;
+	return "";
+}
+
+static int deliver(struct h2_server *s, struct h2s_stream *st)
+{
+	struct h2_request req = {.stream_id = st->id};
+	size_t n = 0, np = 0;
+
+	st->hdrs = calloc(st->n_fields ? st->n_fields : 1, sizeof(*st->hdrs));
+	if (!st->hdrs)
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	/* Pseudo-headers at the end of the array, regular ones first. */
+	for (size_t off = 0; off < st->hb_len;) {
+		uint32_t l[2];
+		memcpy(l, st->hb + off, 8);
+		struct h2_header h = {st->hb + off + 8, l[0], st->hb + off + 9 + l[0], l[1]};
+		off += 8 + l[0] + 1 + l[1] + 1;
+		if (h.name_len && h.name[0] == ':')
+			st->hdrs[st->n_fields - 1 - np++] = h;
+		else
+			st->hdrs[n++] = h;
+	}
+	st->n_hdrs = n;
+	for (size_t i = n; i < st->n_fields; i++) {
+		const struct h2_header *h = &st->hdrs[i];
+		if (strcmp(h->name, ":method") == 0)
+			req.method = h->value;
+		else if (strcmp(h->name, ":path") == 0)
+			req.path = h->value;
+		else if (strcmp(h->name, ":authority") == 0)
+			req.authority = h->value;
+	}
+	req.method = req.method ? req.method : "";
+	req.path = req.path ? req.path : "";
+	req.authority = req.authority ? req.authority : "";
+	req.content_type = find_field(st, "content-type");
+	req.grpc_encoding = find_field(st, "grpc-encoding");
+	req.grpc_timeout = find_field(st, "grpc-timeout");
+	req.headers = st->hdrs;
+	req.n_headers = n;
+	req.body = st->body ? st->body : (const uint8_t *)"";
+	req.body_len = st->body_len;
+	st->st = H2S_DELIVERED;
+	s->pending++;
+	if (s->cbs.on_request)
+		s->cbs.on_request(s->ud, s, &req);
+	return 0;
+}
+
+static void count_reset(struct h2_server *s)
+{
+	uint64_t now = now_ms();
+
+	if (now - s->rst_start >= s->lim.rst_window_ms) {
+		s->rst_start = now;
+		s->rst_count = 0;
+	}
+	if (++s->rst_count > s->lim.rst_max) {
+		char why[64];
+		snprintf(why, sizeof(why), "%u RST_STREAM in %u ms", s->rst_count,
+			 s->lim.rst_window_ms);
+		fail(s, -EPROTO, NGHTTP2_ENHANCE_YOUR_CALM, "rapid reset flood (%s): GOAWAY", why);
+	}
+}
+
+static int on_frame_recv(nghttp2_session *sess, const nghttp2_frame *frame, void *ud)
+{
+	struct h2_server *s = ud;
+	struct h2s_stream *st;
+
+	switch (frame->hd.type) {
+	case NGHTTP2_RST_STREAM:
+		count_reset(s);
+		return 0;
+	case NGHTTP2_GOAWAY:
+		s->peer_goaway = true;
+		return 0;
+	case NGHTTP2_HEADERS:
+	case NGHTTP2_DATA:
+		break;
+	default:
+		return 0;
+	}
+	st = nghttp2_session_get_stream_user_data(sess, frame->hd.stream_id);
+	if (!st || st->st != H2S_RECV || s->fail_rc)
+		return 0;
+	if (st->too_big) {
+		h2s_refuse_big(s, st);
+		return 0;
+	}
+	if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)
+		return deliver(s, st);
+	return 0;
+}
+
+static int on_stream_close(nghttp2_session *sess, int32_t id, uint32_t code, void *ud)
+{
+	struct h2_server *s = ud;
+	struct h2s_stream *st = nghttp2_session_get_stream_user_data(sess, id);
+	(void)code;
+
+	if (!st)
+		return 0;
+	nghttp2_session_set_stream_user_data(sess, id, NULL);
+	stream_unlink(s, st);
+	if (st->st == H2S_DELIVERED) {
+		s->pending--;
+		if (s->cbs.on_abort)
+			s->cbs.on_abort(s->ud, s, id);
+	}
+	stream_free(st);
+	return 0;
+}
+
+/* nghttp2 found a connection error and is sending GOAWAY: remember why. */
+static int on_frame_send(nghttp2_session *sess, const nghttp2_frame *frame, void *ud)
+{
+	struct h2_server *s = ud;
+
+	if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR)
+		fail(s, -EPROTO, UINT32_MAX, "HTTP/2 protocol error: %s",
+		     s->lib_err[0] ? s->lib_err : nghttp2_http2_strerror(frame->goaway.error_code));
+	return h2s_on_frame_send(sess, frame, ud);
+}
+
+static int on_error(nghttp2_session *sess, int code, const char *msg, size_t len, void *ud)
+{
+	struct h2_server *s = ud;
+	(void)sess;
+	(void)code;
+	if (len >= sizeof(s->lib_err))
+		len = sizeof(s->lib_err) - 1;
+	memcpy(s->lib_err, msg, len);
+	s->lib_err[len] = 0;
+	return 0;
+}
+
+static ssize_t on_send(nghttp2_session *sess, const uint8_t *data, size_t len, int flags, void *ud)
+{
+	struct h2_server *s = ud;
+	(void)sess;
+	(void)flags;
+	return h2_out_write(&s->out, data, len);
+}
+
+static void set_defaults(struct h2_server_limits *l)
+{
+	if (!l->max_concurrent_streams)
+		l->max_concurrent_streams = 100;
+	if (!l->max_header_list)
+		l->max_header_list = 16 * 1024;
+	if (!l->max_body)
+		l->max_body = 16 * 1024 * 1024;
+	if (!l->conn_window)
+		l->conn_window = 16 * 1024 * 1024;
+	if (!l->stream_window)
+		l->stream_window = 4 * 1024 * 1024;
+	if (!l->rst_max)
+		l->rst_max = 200;
+	if (!l->rst_window_ms)
+		l->rst_window_ms = 1000;
+	if (l->conn_window > INT32_MAX)
+		l->conn_window = INT32_MAX;
+	if (l->stream_window > INT32_MAX)
+		l->stream_window = INT32_MAX;
+}
+
+struct h2_server *h2_server_new(const struct h2_server_limits *lim,
+				const struct h2_server_cbs *cbs, void *ud)
+{
+	struct h2_server *s = calloc(1, sizeof(*s));
+	nghttp2_session_callbacks *cb = NULL;
+	nghttp2_option *opt = NULL;
+
+	if (!s)
+		return NULL;
+	if (lim)
+		s->lim = *lim;
+	set_defaults(&s->lim);
+	if (cbs)
+		s->cbs = *cbs;
+	s->ud = ud;
+	h2_out_init(&s->out, s->lim.out_cap);
+	if (nghttp2_session_callbacks_new(&cb) || nghttp2_option_new(&opt))
+		goto fail;
+	nghttp2_session_callbacks_set_send_callback(cb, on_send);
+	nghttp2_session_callbacks_set_on_begin_headers_callback(cb, on_begin_headers);
+	nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
+	nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
+	nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
+	nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
+	nghttp2_session_callbacks_set_error_callback2(cb, on_error);
+	nghttp2_session_callbacks_set_data_source_read_length_callback(cb, h2s_read_length);
+	/* Our own reset counting decides; nghttp2's is the backstop. */
+	nghttp2_option_set_max_settings(opt, 64);
+	if (nghttp2_session_server_new2(&s->sess, cb, s, opt))
+		goto fail;
+	nghttp2_settings_entry iv[] = {
+		{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, s->lim.max_concurrent_streams},
+		{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, s->lim.stream_window},
+		{NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, s->lim.max_header_list},
+		{NGHTTP2_SETTINGS_MAX_FRAME_SIZE, H2S_MAX_FRAME},
+		{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+	};
+	if (nghttp2_submit_settings(s->sess, NGHTTP2_FLAG_NONE, iv, sizeof(iv) / sizeof(iv[0])) ||
+	    h2_out_window(s->sess, s->lim.conn_window))
+		goto fail;
+	nghttp2_session_callbacks_del(cb);
+	nghttp2_option_del(opt);
+	s->rst_start = now_ms();
+	return s;
+fail:
+	nghttp2_session_callbacks_del(cb);
+	nghttp2_option_del(opt);
+	h2_server_free(s);
+	return NULL;
+}
+
+void h2_server_free(struct h2_server *s)
+{
+	if (!s)
+		return;
+	while (s->streams) {
+		struct h2s_stream *st = s->streams;
+		stream_unlink(s, st);
+		if (st->st == H2S_DELIVERED && s->cbs.on_abort)
+			s->cbs.on_abort(s->ud, s, st->id);
+		stream_free(st);
+	}
+	nghttp2_session_del(s->sess);
+	h2_out_free(&s->out);
+	free(s);
+}
+
+/* Decide what a connection that did not open with the HTTP/2 preface is:
+ * an HTTP/1.x request line starts with an upper-case method and a space. */
+static bool looks_http1(const uint8_t *head, size_t head_len, const uint8_t *in, size_t len)
+{
+	uint8_t b[16];
+	size_t n = 0;
+
+	for (size_t i = 0; i < head_len && n < sizeof(b); i++)
+		b[n++] = head[i];
+	for (size_t i = 0; i < len && n < sizeof(b); i++)
+		b[n++] = in[i];
+	for (size_t i = 0; i < n; i++) {
+		if (b[i] == ' ')
+			return i > 0;
+		if (b[i] < 'A' || b[i] > 'Z')
+			return false;
+	}
+	return false;
+}
+
+static void answer_http1(struct h2_server *s)
+{
+	char msg[512];
+	int n = snprintf(msg, sizeof(msg),
+			 "HTTP/1.1 505 HTTP Version Not Supported\r\n"
+			 "Content-Type: text/plain\r\nContent-Length: %zu\r\n"
+			 "Connection: close\r\n\r\n%s",
+			 sizeof(http1_answer_body) - 1, http1_answer_body);
+	s->http1 = true;
+	h2_out_raw(&s->out, msg, (size_t)n);
+	fail(s, -EPROTONOSUPPORT, UINT32_MAX, "%s", "client spoke HTTP/1.x on the HTTP/2 (gRPC) port");
+}
+
+ssize_t h2_server_recv(struct h2_server *s, const uint8_t *in, size_t len)
+{
+	if (s->fail_rc)
+		return s->fail_rc;
+	if (s->head_len < PREFACE_LEN) {
+		size_t i = 0;
+		for (; i < len && s->head_len < PREFACE_LEN; i++) {
+			if (in[i] != (uint8_t)preface[s->head_len]) {
+				if (looks_http1((const uint8_t *)preface, s->head_len, in + i, len - i))
+					answer_http1(s);
+				else
+					fail(s, -EPROTO, NGHTTP2_PROTOCOL_ERROR, "%s",
+					     "not an HTTP/2 client preface");
+				return s->fail_rc;
+			}
+			s->head_len++;
+		}
+	}
+	ssize_t rv = nghttp2_session_mem_recv(s->sess, in, len);
+	if (rv == NGHTTP2_ERR_NOMEM || rv == NGHTTP2_ERR_CALLBACK_FAILURE) {
+		fail(s, -ENOMEM, NGHTTP2_INTERNAL_ERROR, "%s", "out of memory");
+		return s->fail_rc;
+	}
+	if (rv < 0)
+		fail(s, -EPROTO, NGHTTP2_PROTOCOL_ERROR, "HTTP/2 error: %s", nghttp2_strerror((int)rv));
+	/* A connection error nghttp2 found shows once its GOAWAY is
+	 * serialized (on_frame_send). With no view outstanding, serialize now
+	 * so this call can report it; otherwise h2_server_closing will. */
+	if (!s->fail_rc && s->head_len == PREFACE_LEN && h2_out_empty(&s->out)) {
+		const uint8_t *d;
+		if (h2_out_fill(&s->out, s->sess, &d) == -ENOMEM)
+			fail(s, -ENOMEM, NGHTTP2_INTERNAL_ERROR, "%s", "out of memory");
+	}
+	return s->fail_rc ? s->fail_rc : (ssize_t)len;
+}
+
+ssize_t h2_server_out(struct h2_server *s, const uint8_t **data)
+{
+	/* Nothing goes out before the client proved it speaks HTTP/2, so an
+	 * HTTP/1.x client reads a clean HTTP/1.1 answer. */
+	bool h2 = s->head_len == PREFACE_LEN || (s->fail_rc && !s->http1);
+	return h2_out_fill(&s->out, h2 ? s->sess : NULL, data);
+}
+
+void h2_server_sent(struct h2_server *s, size_t n)
+{
+	h2_out_sent(&s->out, n);
+}
+
+bool h2_server_closing(const struct h2_server *s)
+{
+	if (s->fail_rc)
+		return true;
+	return !nghttp2_session_want_read(s->sess) && !nghttp2_session_want_write(s->sess);
+}
+
+const char *h2_server_error(const struct h2_server *s)
+{
+	return s->fail_rc ? s->err : "";
+}
+
+void h2_server_shutdown(struct h2_server *s)
+{
+	if (s->shutting || s->fail_rc)
+		return;
+	s->shutting = true;
+	nghttp2_submit_goaway(s->sess, NGHTTP2_FLAG_NONE,
+			      nghttp2_session_get_last_proc_stream_id(s->sess),
+			      NGHTTP2_NO_ERROR, NULL, 0);
+}
+
+uint32_t h2_server_pending(const struct h2_server *s)
+{
+	return s->pending;
+}
