@@ -20,7 +20,8 @@
  * processor: INSERT adds only if the key is absent, UPDATE changes only an
  * existing key, UPSERT (= SET) does either, DELETE removes every attribute with
  * the key. Edits apply in the order given, as if one after the other. A
- * changed attribute keeps its position; new ones go at the end.
+ * changed attribute keeps its position (written anew as key + value: unknown
+ * fields inside that one KeyValue are not kept); new ones go at the end.
  *
  * Framing of records into a request body: otlp/frame.h (included).
  */
