@@ -1,0 +1,151 @@
+/* sluice-export -> sluice-sink over OTLP/HTTP (and gRPC): every span arrives
+ * exactly once and byte for byte as the batch stage wrote it; SIGTERM sends
+ * everything before exiting 0; the ring is committed only after the acks. */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xt.h"
+
+#define HTTP_EXPORTER(extra)                                                            \
+	"  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"  \
+	"    connections: 4\n    sending_queue:\n      num_consumers: 4\n" extra
+
+static void check_exact(struct xt_env *e, struct xt_body *sent, uint32_t batches, uint32_t per,
+			bool bytes_equal)
+{
+	struct xt_body *got;
+	size_t n = xt_read_bodies(e->sink_bodies, &got);
+	ck_assert_uint_eq(n, batches);
+	uint32_t *counts = calloc((size_t)batches * per, sizeof(*counts));
+	ck_assert(xt_count_spans(got, n, batches, per, counts));
+	for (size_t i = 0; i < (size_t)batches * per; i++)
+		ck_assert_msg(counts[i] == 1, "span %zu arrived %u times", i, counts[i]);
+	if (bytes_equal)
+		for (size_t i = 0; i < n; i++) {
+			bool found = false;
+			for (uint32_t b = 0; b < batches && !found; b++)
+				found = sent[b].len == got[i].len && !memcmp(sent[b].data, got[i].data, got[i].len);
+			ck_assert_msg(found, "received body %zu is not one that was sent", i);
+		}
+	free(counts);
+	xt_bodies_free(got, n);
+}
+
+static void run_exact(const char *tag, const char *exporters, const char *ids, bool bytes_equal,
+		      bool file_too)
+{
+	struct xt_env e;
+	xt_setup(&e, tag, 4u << 20);
+	xt_sink_start(&e, NULL);
+	const uint32_t batches = xt_asan() ? 40 : 200, per = 50;
+	struct xt_body *sent = calloc(batches, sizeof(*sent));
+	xt_export_start(&e, exporters, ids);
+	for (uint32_t b = 0; b < batches; b++) {
+		sent[b] = xt_make_body(b, per);
+		ck_assert_int_eq(xt_publish(&e, &sent[b], 10000), 0);
+	}
+	ck_assert_msg(xt_wait_spans(&e, (uint64_t)batches * per, 30000), "sink got %llu of %u spans",
+		      (unsigned long long)xt_sink_spans(&e), batches * per);
+	ck_assert(xt_wait_ring_empty(&e, 10000));
+	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
+	ck_assert_int_eq(xt_stop(&e.sink_pid, SIGTERM), 0);
+	check_exact(&e, sent, batches, per, bytes_equal);
+	if (file_too) { /* the file exporter wrote the same bodies, in ring order */
+		char path[300];
+		snprintf(path, sizeof(path), "%s/file.out", e.dir);
+		struct xt_body *got;
+		size_t n = xt_read_bodies(path, &got);
+		ck_assert_uint_eq(n, batches);
+		for (uint32_t b = 0; b < batches; b++)
+			ck_assert(got[b].len == sent[b].len && !memcmp(got[b].data, sent[b].data, sent[b].len));
+		xt_bodies_free(got, n);
+	}
+	for (uint32_t b = 0; b < batches; b++)
+		xt_body_free(&sent[b]);
+	free(sent);
+	xt_teardown(&e);
+}
+
+START_TEST(http_exact)
+{
+	run_exact("http", HTTP_EXPORTER(""), "otlphttp", true, false);
+}
+END_TEST
+
+START_TEST(http_gzip_headers)
+{
+	run_exact("gzip",
+		  "  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: gzip\n"
+		  "    headers:\n      x-api-key: secret\n    connections: 2\n",
+		  "otlphttp", true, false);
+}
+END_TEST
+
+START_TEST(grpc_exact)
+{
+	run_exact("grpc",
+		  "  otlp:\n    endpoint: 127.0.0.1:%GRPC%\n    compression: gzip\n"
+		  "    max_concurrent_streams: 8\n    sending_queue:\n      num_consumers: 8\n",
+		  "otlp", true, false);
+}
+END_TEST
+
+/* Two exporters: each gets every batch; the ring moves only when both did. */
+START_TEST(two_exporters)
+{
+	run_exact("two",
+		  HTTP_EXPORTER("")
+		  "  file:\n    path: %DIR%/file.out\n",
+		  "otlphttp, file", true, true);
+}
+END_TEST
+
+/* SIGTERM right after publishing: the stage sends all, then exits 0. */
+START_TEST(sigterm_drains)
+{
+	struct xt_env e;
+	xt_setup(&e, "drain", 4u << 20);
+	xt_sink_start(&e, NULL);
+	const uint32_t batches = 60, per = 20;
+	struct xt_body *sent = calloc(batches, sizeof(*sent));
+	for (uint32_t b = 0; b < batches; b++) {
+		sent[b] = xt_make_body(b, per);
+		ck_assert_int_eq(xt_publish(&e, &sent[b], 10000), 0);
+	}
+	xt_export_start(&e, HTTP_EXPORTER(""), "otlphttp");
+	xt_msleep(50);
+	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
+	ck_assert_uint_eq(xt_sink_spans(&e), (uint64_t)batches * per);
+	ck_assert(xt_wait_ring_empty(&e, 100));
+	ck_assert_int_eq(xt_stop(&e.sink_pid, SIGTERM), 0);
+	check_exact(&e, sent, batches, per, true);
+	struct stage_stats *st = segment_stats(&e.seg, STAGE_EXPORT);
+	ck_assert_uint_eq(stats_get(st, STAT_EXPORT_SENT_SPANS), (uint64_t)batches * per);
+	ck_assert_uint_eq(atomic_load(&st->state), STAGE_STATE_STOPPED);
+	for (uint32_t b = 0; b < batches; b++)
+		xt_body_free(&sent[b]);
+	free(sent);
+	xt_teardown(&e);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("exporter_http");
+	TCase *tc = tcase_create("delivery");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, http_exact);
+	tcase_add_test(tc, http_gzip_headers);
+	tcase_add_test(tc, grpc_exact);
+	tcase_add_test(tc, two_exporters);
+	tcase_add_test(tc, sigterm_drains);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,98 @@
+/* tests/exporter/xt.h: helpers for the export stage's tests: a segment with
+ * ring 2 filled by the test, request bodies made with protobuf-c, real
+ * sluice-export and sluice-sink processes on 127.0.0.1, and checks of what
+ * the sink received (decoded again with protobuf-c). Every wait is bounded. */
+#ifndef SLUICE_TESTS_EXPORTER_XT_H
+#define SLUICE_TESTS_EXPORTER_XT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "shm/segment.h"
+
+struct xt_body {
+	uint8_t *data;
+	size_t len;
+	uint32_t spans;
+	uint64_t seq;
+};
+
+/* A scratch dir /tmp/xt-<pid>-<tag> (created empty) and an instance name. */
+struct xt_env {
+	char dir[256];
+	char instance[64];
+	struct segment seg;
+	struct ring ring;      /* producer handle on ring 2 */
+	uint64_t next_seq;
+	char sink_bodies[300], sink_log[300], sink_ports[300];
+	uint16_t http_port, grpc_port;
+	pid_t sink_pid, export_pid;
+};
+
+/* Creates the dir, the segment (ring 2 of ring2_cap bytes), its eventfds and
+ * SLUICE_WAKE_FDS in our environment (children inherit them). */
+void xt_setup(struct xt_env *e, const char *tag, uint64_t ring2_cap);
+/* Kills what is left, unlinks the segment, removes the dir. */
+void xt_teardown(struct xt_env *e);
+
+/* ExportTraceServiceRequest with n spans; span ids encode (batch, i), so
+ * every span in a test is unique. Free with xt_body_free. */
+struct xt_body xt_make_body(uint32_t batch, uint32_t n);
+void xt_body_free(struct xt_body *b);
+
+/* Publishes b in ring 2 as a RECORD_F_REQUEST record with the next seq
+ * (stored in b->seq). Waits up to timeout_ms for space; 0 or -errno. */
+int xt_publish(struct xt_env *e, struct xt_body *b, int timeout_ms);
+
+/* Starts sluice-sink with extra args (NULL-terminated), waits for its
+ * ports. Bodies go to e->sink_bodies, the log to e->sink_log. */
+void xt_sink_start(struct xt_env *e, const char *const *args);
+/* SIGTERM and reap; returns the exit status (or -1). */
+int xt_stop(pid_t *pid, int sig);
+
+/* Writes <dir>/export.yaml with `exporters_yaml` (the `exporters:` map
+ * body, indented 2) and starts sluice-export -c it; stderr to
+ * <dir>/export.log. `%HTTP%` and `%GRPC%` in the text become the sink's
+ * ports, `%DIR%` the scratch dir. */
+void xt_export_start(struct xt_env *e, const char *exporters_yaml, const char *exporter_ids);
+
+/* Reads the sink's bodies file; returns the count, bodies in *out (free
+ * with xt_bodies_free). */
+size_t xt_read_bodies(const char *path, struct xt_body **out);
+void xt_bodies_free(struct xt_body *b, size_t n);
+
+/* Accepted span count so far, from the sink log (0 if none). */
+uint64_t xt_sink_spans(const struct xt_env *e);
+/* Waits until the sink has accepted at least n spans; false on timeout. */
+bool xt_wait_spans(const struct xt_env *e, uint64_t n, int timeout_ms);
+/* Waits until ring 2 is fully committed (tail == head); false on timeout. */
+bool xt_wait_ring_empty(struct xt_env *e, int timeout_ms);
+
+/* Decodes every received body with protobuf-c and counts how many times
+ * each (batch, i) span id arrived. want[b*per + i] counts; returns false
+ * if a body fails to decode or a span id is outside the range. */
+bool xt_count_spans(const struct xt_body *got, size_t n, uint32_t batches, uint32_t per,
+		    uint32_t *counts);
+
+/* One line of the sink log. */
+struct xt_logline {
+	uint64_t ms;
+	uint64_t n;
+	char proto[8];
+	char answer[32];
+	uint64_t spans;
+	uint32_t crc;
+};
+size_t xt_read_log(const char *path, struct xt_logline **out);
+
+uint32_t xt_crc(const struct xt_body *b);
+/* Files in dir ending with suffix. */
+size_t xt_count_files(const char *dir, const char *suffix);
+/* Whole file into a malloc'd NUL-terminated buffer (NULL if absent). */
+char *xt_slurp(const char *path, size_t *len);
+void xt_msleep(int ms);
+bool xt_asan(void); /* built with sanitizers: tests scale down */
+
+#endif

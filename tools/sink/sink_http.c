@@ -1,0 +1,257 @@
+/* sluice-sink's OTLP/HTTP side: HTTP/1.1 keep-alive server on the loop. */
+#include "tools/sink/sink.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/http1.h"
+
+struct hsc {
+	struct sink_link link; /* first: the list hands back this pointer */
+	struct sink *s;
+	struct net_conn *c;
+	uint8_t *buf;
+	size_t len, cap;
+	bool stalled, dead;
+};
+
+static void hsc_reply(struct hsc *h, int status, const char *ctype, const void *body, size_t blen,
+		      int retry_after, bool close)
+{
+	char ra[16];
+	struct http1_header hdrs[2];
+	unsigned n = 0;
+	hdrs[n++] = (struct http1_header){ "Content-Type", 12, ctype, strlen(ctype) };
+	if (retry_after >= 0) {
+		int l = snprintf(ra, sizeof(ra), "%d", retry_after);
+		hdrs[n++] = (struct http1_header){ "Retry-After", 11, ra, (size_t)l };
+	}
+	char out[1024];
+	ssize_t l = http1_format_response(out, sizeof(out), status, hdrs, n, body, blen,
+					  close ? HTTP1_F_CLOSE : 0);
+	if (l > 0)
+		net_conn_send(h->c, out, (size_t)l);
+	if (close) {
+		net_conn_close(h->c);
+		h->dead = true;
+	}
+}
+
+static void hsc_text(struct hsc *h, int status, const char *text, bool close)
+{
+	hsc_reply(h, status, "text/plain", text, strlen(text), -1, close);
+}
+
+/* One whole request. Returns false when the connection is done for. */
+static bool hsc_request(struct hsc *h, const struct http1_request *req, const uint8_t *body,
+			size_t blen)
+{
+	struct sink *s = h->s;
+	bool close = !req->m.keep_alive;
+	if (req->method_len != 4 || memcmp(req->method, "POST", 4) ||
+	    req->target_len < 10 || memcmp(req->target + req->target_len - 10, "/v1/traces", 10)) {
+		hsc_text(h, 404, "sink: only POST /v1/traces\n", close);
+		return !close;
+	}
+	const struct http1_header *ct = http1_find_header(&req->m, "content-type");
+	if (ct && ct->value_len >= 16 && !strncasecmp(ct->value, "application/json", 16)) {
+		hsc_text(h, 415, "sink: protobuf only\n", close);
+		return !close;
+	}
+	const struct http1_header *ce = http1_find_header(&req->m, "content-encoding");
+	if (ce && ce->value_len == 4 && !strncasecmp(ce->value, "gzip", 4)) {
+		long n = sink_gunzip(s, body, blen);
+		if (n < 0) {
+			hsc_text(h, 400, "sink: bad gzip body\n", close);
+			return !close;
+		}
+		body = s->scratch;
+		blen = (size_t)n;
+	}
+	bool valid;
+	struct sink_step st = sink_take(s, body, blen, &valid, "http");
+	if (!valid) {
+		hsc_text(h, 400, "sink: not a valid ExportTraceServiceRequest\n", close);
+		return !close;
+	}
+	switch (st.act) {
+	case SINK_OK:
+		hsc_reply(h, 200, "application/x-protobuf", "", 0, -1, close);
+		break;
+	case SINK_PARTIAL: {
+		uint8_t pb[64], *p = pb + 2;
+		*p++ = 0x08;
+		uint64_t v = st.partial;
+		while (v >= 0x80) {
+			*p++ = (uint8_t)(v | 0x80);
+			v >>= 7;
+		}
+		*p++ = (uint8_t)v;
+		*p++ = 0x12;
+		*p++ = 12;
+		memcpy(p, "sink partial", 12);
+		p += 12;
+		pb[0] = 0x0a;
+		pb[1] = (uint8_t)(p - pb - 2);
+		hsc_reply(h, 200, "application/x-protobuf", pb, (size_t)(p - pb), -1, close);
+		break;
+	}
+	case SINK_CODE:
+		hsc_reply(h, st.code, "text/plain", "sink: refused on purpose\n", 25, st.retry_after, close);
+		break;
+	case SINK_CLOSE:
+		net_conn_abort(h->c);
+		h->dead = true;
+		return false;
+	case SINK_STALL:
+		h->stalled = true; /* never answer; the client's timeout ends it */
+		return false;
+	}
+	return !close;
+}
+
+static void hsc_process(struct hsc *h)
+{
+	struct http1_limits lim;
+	http1_limits_default(&lim);
+	lim.max_body = h->s->max_body;
+	while (h->len && !h->dead && !h->stalled) {
+		struct http1_header hdrs[64];
+		struct http1_request req;
+		memset(&req, 0, sizeof(req));
+		req.m.headers = hdrs;
+		req.m.max_headers_in = 64;
+		int hl = http1_parse_request((const char *)h->buf, h->len, 0, &lim, &req);
+		if (hl == HTTP1_PARTIAL)
+			return;
+		if (hl < 0) {
+			hsc_text(h, http1_error_status(hl), "sink: bad request\n", true);
+			return;
+		}
+		size_t total;
+		const uint8_t *body = h->buf + hl;
+		size_t blen = 0;
+		uint8_t *dec = NULL;
+		if (req.m.body_kind == HTTP1_BODY_LENGTH) {
+			total = (size_t)hl + req.m.content_length;
+			if (h->len < total) {
+				if (total > h->cap) { /* make room for the whole request */
+					uint8_t *nb = realloc(h->buf, total);
+					if (!nb) {
+						hsc_text(h, 500, "sink: out of memory\n", true);
+						return;
+					}
+					h->buf = nb;
+					h->cap = total;
+				}
+				return;
+			}
+			blen = req.m.content_length;
+		} else if (req.m.body_kind == HTTP1_BODY_CHUNKED) {
+			struct http1_body b;
+			http1_body_init(&b, &req.m, lim.max_body);
+			dec = malloc(h->len - (size_t)hl + 1);
+			size_t used = 0, out = 0;
+			int rc = dec ? http1_body_decode(&b, (const char *)body, h->len - (size_t)hl,
+							 &used, (char *)dec, h->len - (size_t)hl, &out)
+				     : HTTP1_EBODYSIZE;
+			if (rc == 0) {
+				free(dec);
+				return;
+			}
+			if (rc < 0) {
+				free(dec);
+				hsc_text(h, http1_error_status(rc), "sink: bad chunked body\n", true);
+				return;
+			}
+			total = (size_t)hl + used;
+			body = dec;
+			blen = out;
+		} else {
+			total = (size_t)hl;
+		}
+		hsc_request(h, &req, body, blen);
+		free(dec);
+		if (h->dead || h->stalled)
+			return;
+		memmove(h->buf, h->buf + total, h->len - total);
+		h->len -= total;
+	}
+}
+
+static void hsc_free(struct sink_link *l)
+{
+	struct hsc *h = (struct hsc *)l;
+	sink_link_del(l);
+	free(h->buf);
+	free(h);
+}
+
+static void hsc_on_open(struct net_conn *c, int status)
+{
+	(void)status;
+	struct sink *s = net_conn_udata(c);
+	struct hsc *h = calloc(1, sizeof(*h));
+	if (!h) {
+		net_conn_set_udata(c, NULL);
+		net_conn_abort(c);
+		return;
+	}
+	h->s = s;
+	h->c = c;
+	h->link.free = hsc_free;
+	sink_link_add(s, &h->link);
+	s->conns++;
+	net_conn_set_udata(c, h);
+}
+
+static void hsc_on_data(struct net_conn *c, const uint8_t *data, size_t len)
+{
+	struct hsc *h = net_conn_udata(c);
+	if (!h || h->dead || h->stalled)
+		return;
+	if (h->len + len > h->cap) {
+		size_t nc = h->cap ? h->cap : 65536;
+		while (nc < h->len + len)
+			nc *= 2;
+		if (nc > h->s->max_body + 65536) {
+			hsc_text(h, 413, "sink: request too large\n", true);
+			return;
+		}
+		uint8_t *nb = realloc(h->buf, nc);
+		if (!nb) {
+			net_conn_abort(c);
+			return;
+		}
+		h->buf = nb;
+		h->cap = nc;
+	}
+	memcpy(h->buf + h->len, data, len);
+	h->len += len;
+	hsc_process(h);
+}
+
+static void hsc_on_close(struct net_conn *c, int reason)
+{
+	(void)reason;
+	struct hsc *h = net_conn_udata(c);
+	if (!h)
+		return;
+	hsc_free(&h->link);
+}
+
+static const struct net_conn_ops hsc_ops = {
+	.on_open = hsc_on_open, .on_data = hsc_on_data, .on_close = hsc_on_close,
+};
+
+int sink_http_listen(struct sink *s, const char *host, uint16_t port, uint16_t *bound)
+{
+	struct net_listener *l;
+	int rc = net_listen(s->loop, host, port, 0, &hsc_ops, s, &l);
+	if (rc < 0)
+		return rc;
+	*bound = net_listener_port(l);
+	return 0;
+}

@@ -1,0 +1,193 @@
+/* sluice-sink: a minimal OTLP receiver for tests and benchmarks.
+ *
+ *   sluice-sink [--http HOST:PORT] [--grpc HOST:PORT] [--port-file FILE]
+ *               [--fail SCHEDULE [--repeat]] [--bodies FILE] [--digest FILE]
+ *               [--log FILE] [--latency] [--exit-after-spans N] [--quiet]
+ *
+ * Prints a summary on SIGTERM/SIGINT (or after --exit-after-spans) and exits
+ * 0; 2 on a usage error, 1 on a runtime error. See sink.h for the schedule.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "tools/sink/sink.h"
+
+static int usage(int code)
+{
+	fprintf(code ? stderr : stdout,
+		"usage: sluice-sink [options]\n"
+		"  --http HOST:PORT        OTLP/HTTP listener (default 127.0.0.1:4318; port 0 = any)\n"
+		"  --grpc HOST:PORT        OTLP/gRPC (h2c) listener (default: none)\n"
+		"  --no-http               no HTTP listener\n"
+		"  --port-file FILE        write \"http=PORT grpc=PORT\" once listening\n"
+		"  --fail SCHEDULE         e.g. \"503/2*3,400,close,stall,partial=5,ok*10\"\n"
+		"  --repeat                start the schedule over when it ends\n"
+		"  --bodies FILE           append accepted request bodies (4-byte BE length + body)\n"
+		"  --digest FILE           append \"traceid spanid name end_ns\" per accepted span\n"
+		"  --log FILE              one line per request: mono_ms n proto answer spans crc32\n"
+		"  --latency               measure now - span end time; p50/p99 in the summary\n"
+		"  --exit-after-spans N    stop after N accepted spans\n"
+		"  --max-body BYTES        request body cap (default 64 MiB)\n"
+		"  --quiet                 no summary\n");
+	return code;
+}
+
+static int split_addr(const char *a, char *host, size_t cap, uint16_t *port)
+{
+	const char *c = strrchr(a, ':');
+	if (!c || (size_t)(c - a) >= cap)
+		return -EINVAL;
+	char *end;
+	long p = strtol(c + 1, &end, 10);
+	if (*end || p < 0 || p > 65535 || c[1] == 0)
+		return -EINVAL;
+	memcpy(host, a, (size_t)(c - a));
+	host[c - a] = 0;
+	if (host[0] == '[') { /* [v6] */
+		size_t l = strlen(host);
+		memmove(host, host + 1, l);
+		if (l >= 2 && host[l - 2] == ']')
+			host[l - 2] = 0;
+	}
+	if (!host[0])
+		snprintf(host, cap, "0.0.0.0");
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static void on_signal(struct net_watch *w, int fd, void *arg)
+{
+	(void)w;
+	struct signalfd_siginfo si;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		;
+	net_loop_stop(arg);
+}
+
+static FILE *open_out(const char *path)
+{
+	FILE *f = fopen(path, "ae");
+	if (!f)
+		fprintf(stderr, "sluice-sink: %s: %s\n", path, strerror(errno));
+	return f;
+}
+
+int main(int argc, char **argv)
+{
+	struct sink *s = calloc(1, sizeof(*s));
+	if (!s)
+		return 1;
+	const char *http = "127.0.0.1:4318", *grpc = NULL, *port_file = NULL, *fail = NULL;
+	const char *bodies = NULL, *digest = NULL, *logp = NULL;
+	bool repeat = false;
+	s->max_body = 64u << 20;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define ARG(name) (!strcmp(a, name) && v && (++i, 1))
+		if (ARG("--http")) http = v;
+		else if (ARG("--grpc")) grpc = v;
+		else if (!strcmp(a, "--no-http")) http = NULL;
+		else if (ARG("--port-file")) port_file = v;
+		else if (ARG("--fail")) fail = v;
+		else if (!strcmp(a, "--repeat")) repeat = true;
+		else if (ARG("--bodies")) bodies = v;
+		else if (ARG("--digest")) digest = v;
+		else if (ARG("--log")) logp = v;
+		else if (!strcmp(a, "--latency")) s->latency = true;
+		else if (ARG("--exit-after-spans")) s->exit_after_spans = strtoull(v, NULL, 10);
+		else if (ARG("--max-body")) s->max_body = strtoull(v, NULL, 10);
+		else if (!strcmp(a, "--quiet")) s->quiet = true;
+		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { free(s); return usage(0); }
+		else { fprintf(stderr, "sluice-sink: unknown or incomplete option %s\n", a); free(s); return usage(2); }
+#undef ARG
+	}
+	char err[256];
+	if (fail && sink_sched_parse(&s->sched, fail, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sluice-sink: %s\n", err);
+		free(s);
+		return 2;
+	}
+	s->sched.repeat = repeat;
+	if (!s->max_body)
+		s->max_body = 64u << 20;
+	int code = 1;
+	if ((bodies && !(s->bodies = open_out(bodies))) || (digest && !(s->digest = open_out(digest))) ||
+	    (logp && !(s->log = open_out(logp))))
+		goto out;
+	int rc = net_loop_new(&s->loop, NULL, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "sluice-sink: %s\n", err);
+		goto out;
+	}
+	char host[256];
+	uint16_t port, hp = 0, gp = 0;
+	if (http) {
+		if (split_addr(http, host, sizeof(host), &port) < 0) {
+			fprintf(stderr, "sluice-sink: bad --http address %s\n", http);
+			code = 2;
+			goto out_loop;
+		}
+		if ((rc = sink_http_listen(s, host, port, &hp)) < 0) {
+			fprintf(stderr, "sluice-sink: listen %s: %s\n", http, strerror(-rc));
+			goto out_loop;
+		}
+	}
+	if (grpc) {
+		if (split_addr(grpc, host, sizeof(host), &port) < 0) {
+			fprintf(stderr, "sluice-sink: bad --grpc address %s\n", grpc);
+			code = 2;
+			goto out_loop;
+		}
+		if ((rc = sink_grpc_listen(s, host, port, &gp)) < 0) {
+			fprintf(stderr, "sluice-sink: listen %s: %s\n", grpc, strerror(-rc));
+			goto out_loop;
+		}
+	}
+	sigset_t ss;
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int sfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
+	struct net_watch *sw;
+	if (sfd < 0 || net_watch_add(s->loop, sfd, on_signal, s->loop, &sw) < 0) {
+		fprintf(stderr, "sluice-sink: signalfd: %s\n", strerror(errno));
+		goto out_loop;
+	}
+	if (port_file) {
+		char tmp[4200];
+		snprintf(tmp, sizeof(tmp), "%s.tmp", port_file);
+		FILE *f = fopen(tmp, "w");
+		if (!f || fprintf(f, "http=%u grpc=%u\n", hp, gp) < 0 || fclose(f) != 0 ||
+		    rename(tmp, port_file) < 0) {
+			fprintf(stderr, "sluice-sink: %s: %s\n", port_file, strerror(errno));
+			goto out_loop;
+		}
+	}
+	rc = net_loop_run(s->loop);
+	code = rc < 0 ? 1 : 0;
+	if (!s->quiet)
+		sink_summary(s, stdout);
+	close(sfd);
+out_loop:
+	while (s->conns_list.next && s->conns_list.next != &s->conns_list)
+		s->conns_list.next->free(s->conns_list.next);
+	net_loop_free(s->loop);
+out:
+	if (s->bodies)
+		fclose(s->bodies);
+	if (s->digest)
+		fclose(s->digest);
+	if (s->log)
+		fclose(s->log);
+	free(s->scratch);
+	free(s);
+	return code;
+}
