@@ -400,10 +400,18 @@ int deliver_pump(struct deliver *d)
 
 bool deliver_drained(const struct deliver *d, bool include_disk)
 {
-	if (window_count(&d->w) || d->inflight)
+	if (window_count(&d->w))
 		return false;
-	for (unsigned i = 0; include_disk && i < d->nx; i++)
-		if (d->x[i]->has_q && diskq_count(&d->x[i]->q))
+	for (unsigned i = 0; i < d->nx; i++) {
+		const struct dexp *x = d->x[i];
+		/* a disk queue outlives us: wait for it only while its backend
+		 * answers (a failing one keeps it for the next start) */
+		if (x->has_q && diskq_count(&x->q) && include_disk && !x->degraded)
 			return false;
+		if (!x->has_q)
+			for (uint32_t k = 0; k < x->natt; k++)
+				if (x->att[k].state != ATT_FREE)
+					return false;
+	}
 	return true;
 }

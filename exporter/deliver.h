@@ -131,8 +131,9 @@ int deliver_pump(struct deliver *d);
 /* A transport's answer for a. Safe to call from inside send. */
 void deliver_complete(struct attempt *a, const struct outcome *o);
 
-/* True when nothing is in the window, nothing in flight, and every disk
- * queue is empty (or has_q exporters may keep theirs: include_disk=false). */
+/* True when every batch read from the ring is finished (window empty) and,
+ * with include_disk, every disk queue whose backend is answering is empty
+ * (a queue whose backend fails is kept for the next start). */
 bool deliver_drained(const struct deliver *d, bool include_disk);
 
 #endif

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -91,6 +94,7 @@ void xt_setup(struct xt_env *e, const char *tag, uint64_t ring2_cap)
 	setenv(SEG_WAKE_ENV, env, 1);
 	ck_assert_int_eq(segment_ring(&e->seg, RING_BATCH_EXPORT, &e->ring), 0);
 	e->next_seq = 1;
+	snprintf(e->stop_timeout, sizeof(e->stop_timeout), "20s");
 	snprintf(e->sink_bodies, sizeof(e->sink_bodies), "%s/sink.bodies", e->dir);
 	snprintf(e->sink_log, sizeof(e->sink_log), "%s/sink.log", e->dir);
 	snprintf(e->sink_ports, sizeof(e->sink_ports), "%s/sink.ports", e->dir);
@@ -260,6 +264,18 @@ static pid_t spawn(char *const argv[], const char *out, const char *err)
 	return pid;
 }
 
+uint16_t xt_free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t l = sizeof(a);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &l), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
 void xt_sink_start(struct xt_env *e, const char *const *args)
 {
 	char bin[512];
@@ -267,7 +283,10 @@ void xt_sink_start(struct xt_env *e, const char *const *args)
 		snprintf(bin, sizeof(bin), "%s", getenv("XT_SINK_BIN"));
 	else
 		snprintf(bin, sizeof(bin), "%s/bin/sluice-sink", build_dir());
-	const char *argv[40] = { bin, "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0",
+	char haddr[32], gaddr[32];
+	snprintf(haddr, sizeof(haddr), "127.0.0.1:%u", e->http_port);
+	snprintf(gaddr, sizeof(gaddr), "127.0.0.1:%u", e->grpc_port);
+	const char *argv[40] = { bin, "--http", haddr, "--grpc", gaddr,
 				 "--port-file", e->sink_ports, "--bodies", e->sink_bodies,
 				 "--log", e->sink_log };
 	int n = 11;
@@ -323,8 +342,8 @@ void xt_export_start(struct xt_env *e, const char *exporters_yaml, const char *i
 		 "receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:0\n"
 		 "exporters:\n%s"
 		 "service:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [%s]\n"
-		 "sluice:\n  instance: %s\n  state_dir: %s/state\n  stop_timeout: 20s\n",
-		 body, ids, e->instance, e->dir);
+		 "sluice:\n  instance: %s\n  state_dir: %s/state\n  stop_timeout: %s\n",
+		 body, ids, e->instance, e->dir, e->stop_timeout[0] ? e->stop_timeout : "20s");
 	snprintf(path, sizeof(path), "%s/export.yaml", e->dir);
 	FILE *f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);

@@ -27,7 +27,8 @@ struct xt_env {
 	struct ring ring;      /* producer handle on ring 2 */
 	uint64_t next_seq;
 	char sink_bodies[300], sink_log[300], sink_ports[300];
-	uint16_t http_port, grpc_port;
+	uint16_t http_port, grpc_port; /* sink ports: 0 = any, set after start */
+	char stop_timeout[16];         /* sluice.stop_timeout (default "20s") */
 	pid_t sink_pid, export_pid;
 };
 
@@ -46,8 +47,11 @@ void xt_body_free(struct xt_body *b);
  * (stored in b->seq). Waits up to timeout_ms for space; 0 or -errno. */
 int xt_publish(struct xt_env *e, struct xt_body *b, int timeout_ms);
 
-/* Starts sluice-sink with extra args (NULL-terminated), waits for its
- * ports. Bodies go to e->sink_bodies, the log to e->sink_log. */
+/* A port nothing listens on right now (for a backend that starts later). */
+uint16_t xt_free_port(void);
+
+/* Starts sluice-sink with extra args (NULL-terminated) on e->http_port /
+ * e->grpc_port (0 = any) and waits for its ports. Bodies go to e->sink_bodies, the log to e->sink_log. */
 void xt_sink_start(struct xt_env *e, const char *const *args);
 /* SIGTERM and reap; returns the exit status (or -1). */
 int xt_stop(pid_t *pid, int sig);

@@ -1,0 +1,239 @@
+/* sluice-export against a sluice-sink that fails on purpose: retries wait at
+ * least what the backoff and the server's Retry-After say, in order;
+ * refused batches land in the dead-letter directory with their metadata;
+ * partial_success is counted; a backend that is down fills the ring
+ * (backpressure) and loses nothing once it is back. */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xt.h"
+
+#define RETRY_FAST                                                                      \
+	"    retry_on_failure:\n      initial_interval: 200ms\n      max_interval: 1s\n"  \
+	"      multiplier: 2\n      randomization_factor: 0\n"
+
+static struct stage_stats *st_of(struct xt_env *e)
+{
+	return segment_stats(&e->seg, STAGE_EXPORT);
+}
+
+/* One connection, one request at a time: the log is the exact story. */
+START_TEST(retry_delays)
+{
+	struct xt_env e;
+	xt_setup(&e, "retry", 1u << 20);
+	const char *args[] = { "--fail", "503/1,429,close,stall,ok", NULL };
+	xt_sink_start(&e, args);
+	xt_export_start(&e,
+			"  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
+			"    timeout: 300ms\n    connections: 1\n"
+			"    sending_queue:\n      num_consumers: 1\n" RETRY_FAST
+			"      max_elapsed_time: 60s\n",
+			"otlphttp");
+	struct xt_body b[3];
+	for (int i = 0; i < 3; i++) {
+		b[i] = xt_make_body((uint32_t)i, 10);
+		ck_assert_int_eq(xt_publish(&e, &b[i], 5000), 0);
+	}
+	ck_assert(xt_wait_spans(&e, 30, 20000));
+	ck_assert(xt_wait_ring_empty(&e, 5000));
+	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
+	struct xt_logline *l;
+	size_t n = xt_read_log(e.sink_log, &l);
+	ck_assert_uint_eq(n, 7);
+	static const char *answers[] = { "503/1", "429", "close", "stall", "ok", "ok", "ok" };
+	/* minimum gap before each request: Retry-After 1 s; then backoff
+	 * 200 ms * 2^(n-1); the stall adds the 300 ms timeout; max_interval 1 s */
+	static const uint64_t min_gap[] = { 0, 1000, 400, 800, 300 + 1000, 0, 0 };
+	uint32_t crcs[] = { xt_crc(&b[0]), xt_crc(&b[0]), xt_crc(&b[0]), xt_crc(&b[0]), xt_crc(&b[0]),
+			    xt_crc(&b[1]), xt_crc(&b[2]) };
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(l[i].answer, answers[i]);
+		ck_assert_msg(l[i].crc == crcs[i], "request %zu carried the wrong batch", i);
+		if (i)
+			ck_assert_msg(l[i].ms + 1 >= l[i - 1].ms + min_gap[i],
+				      "request %zu came %llu ms after the previous, want >= %llu", i,
+				      (unsigned long long)(l[i].ms - l[i - 1].ms), (unsigned long long)min_gap[i]);
+	}
+	ck_assert_uint_eq(stats_get(st_of(&e), STAT_EXPORT_RETRIES), 4);
+	ck_assert_uint_eq(stats_get(st_of(&e), STAT_REQUESTS_FAILED), 4);
+	ck_assert_uint_eq(stats_get(st_of(&e), STAT_EXPORT_SENT_SPANS), 30);
+	free(l);
+	for (int i = 0; i < 3; i++)
+		xt_body_free(&b[i]);
+	xt_teardown(&e);
+}
+END_TEST
+
+static char *dl_meta(struct xt_env *e, uint64_t seq, const char *exp, const char *ext, size_t *len)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/dl/%020llu-%s.%s", e->dir, (unsigned long long)seq, exp, ext);
+	return xt_slurp(p, len);
+}
+
+static void run_deadletter(bool grpc)
+{
+	struct xt_env e;
+	xt_setup(&e, grpc ? "dlg" : "dlh", 1u << 20);
+	const char *args[] = { "--fail", "400,ok,503*100000", NULL };
+	xt_sink_start(&e, args);
+	char yaml[2048];
+	snprintf(yaml, sizeof(yaml),
+		 "  %s:\n    endpoint: %s127.0.0.1:%s\n    compression: none\n"
+		 "    dead_letter_dir: %%DIR%%/dl\n"
+		 "    sending_queue:\n      num_consumers: 1\n" RETRY_FAST
+		 "      max_elapsed_time: 1s\n",
+		 grpc ? "otlp" : "otlphttp", grpc ? "" : "http://", grpc ? "%GRPC%" : "%HTTP%");
+	xt_export_start(&e, yaml, grpc ? "otlp" : "otlphttp");
+	struct xt_body b[3];
+	for (int i = 0; i < 3; i++) {
+		b[i] = xt_make_body((uint32_t)i, 5 + (uint32_t)i);
+		ck_assert_int_eq(xt_publish(&e, &b[i], 5000), 0);
+	}
+	/* A refused for good at once, B accepted, C retried until 1 s is used */
+	ck_assert(xt_wait_ring_empty(&e, 20000));
+	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
+	ck_assert_uint_eq(xt_sink_spans(&e), 6);
+	char dir[300];
+	snprintf(dir, sizeof(dir), "%s/dl", e.dir);
+	ck_assert_uint_eq(xt_count_files(dir, ".pb"), 2);
+	ck_assert_uint_eq(xt_count_files(dir, ".json"), 2);
+	const char *name = grpc ? "otlp" : "otlphttp";
+	size_t len;
+	char *body = dl_meta(&e, b[0].seq, name, "pb", &len);
+	ck_assert_ptr_nonnull(body);
+	ck_assert(len == b[0].len && !memcmp(body, b[0].data, len));
+	free(body);
+	body = dl_meta(&e, b[2].seq, name, "pb", &len);
+	ck_assert_ptr_nonnull(body);
+	ck_assert(len == b[2].len && !memcmp(body, b[2].data, len));
+	free(body);
+	char *m = dl_meta(&e, b[0].seq, name, "json", &len);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_nonnull(strstr(m, grpc ? "\"status\":3," : "\"status\":400,"));
+	ck_assert_ptr_nonnull(strstr(m, "\"spans\":5,"));
+	ck_assert_ptr_nonnull(strstr(m, "\"attempts\":1}"));
+	ck_assert_ptr_nonnull(strstr(m, "\"time\":\"20"));
+	ck_assert_ptr_nonnull(strstr(m, grpc ? "INVALID_ARGUMENT" : "http status 400"));
+	free(m);
+	m = dl_meta(&e, b[2].seq, name, "json", &len);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_nonnull(strstr(m, "retries exhausted"));
+	ck_assert_ptr_nonnull(strstr(m, grpc ? "\"status\":14," : "\"status\":503,"));
+	ck_assert_ptr_nonnull(strstr(m, "\"spans\":7,"));
+	free(m);
+	ck_assert_uint_eq(stats_get(st_of(&e), STAT_EXPORT_DEADLETTER_SPANS), 12);
+	ck_assert_uint_eq(stats_get(st_of(&e), STAT_EXPORT_FAILED_SPANS), 12);
+	ck_assert_uint_eq(stats_get(st_of(&e), STAT_EXPORT_SENT_SPANS), 6);
+	for (int i = 0; i < 3; i++)
+		xt_body_free(&b[i]);
+	xt_teardown(&e);
+}
+
+START_TEST(deadletter_http)
+{
+	run_deadletter(false);
+}
+END_TEST
+
+START_TEST(deadletter_grpc)
+{
+	run_deadletter(true);
+}
+END_TEST
+
+START_TEST(partial_success)
+{
+	struct xt_env e;
+	xt_setup(&e, "partial", 1u << 20);
+	const char *args[] = { "--fail", "partial=3", NULL };
+	xt_sink_start(&e, args);
+	xt_export_start(&e, "  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n", "otlphttp");
+	struct xt_body b = xt_make_body(0, 10);
+	ck_assert_int_eq(xt_publish(&e, &b, 5000), 0);
+	ck_assert(xt_wait_ring_empty(&e, 10000));
+	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
+	ck_assert_uint_eq(stats_get(st_of(&e), STAT_EXPORT_PARTIAL_REJECTED), 3);
+	ck_assert_uint_eq(stats_get(st_of(&e), STAT_EXPORT_DEADLETTER_SPANS), 0);
+	char p[300];
+	snprintf(p, sizeof(p), "%s/export.log", e.dir);
+	size_t len;
+	char *log = xt_slurp(p, &len);
+	ck_assert_ptr_nonnull(strstr(log, "rejected 3 of 10 spans"));
+	free(log);
+	xt_body_free(&b);
+	xt_teardown(&e);
+}
+END_TEST
+
+/* Backend down, no disk queue: the ring fills and the producer is pushed
+ * back; SIGTERM gives up after the (short) stop timeout, exits 0 and
+ * leaves the batches in the ring; the next export stage sends them all. */
+START_TEST(backpressure_then_recovery)
+{
+	struct xt_env e;
+	xt_setup(&e, "bp", 64 * 1024);
+	snprintf(e.stop_timeout, sizeof(e.stop_timeout), "1s");
+	e.http_port = xt_free_port();
+	const char *yaml = "  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
+			   "    sending_queue:\n      num_consumers: 2\n" RETRY_FAST
+			   "      max_elapsed_time: 0s\n";
+	xt_export_start(&e, yaml, "otlphttp");
+	const uint32_t per = 20;
+	struct xt_body b[64];
+	uint32_t nb = 0;
+	int rc = 0;
+	for (; nb < 64; nb++) {
+		b[nb] = xt_make_body(nb, per);
+		rc = xt_publish(&e, &b[nb], 300);
+		if (rc < 0) {
+			xt_body_free(&b[nb]);
+			break;
+		}
+	}
+	ck_assert_msg(rc == -ETIMEDOUT, "the ring never filled (rc %d after %u batches)", rc, nb);
+	ck_assert_uint_lt(nb, 64);
+	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
+	ck_assert_uint_gt(ring_used(&e.ring), 0); /* nothing was let go */
+	xt_sink_start(&e, NULL);
+	xt_export_start(&e, yaml, "otlphttp");
+	ck_assert(xt_wait_spans(&e, (uint64_t)nb * per, 20000));
+	ck_assert(xt_wait_ring_empty(&e, 5000));
+	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
+	ck_assert_int_eq(xt_stop(&e.sink_pid, SIGTERM), 0);
+	struct xt_body *got;
+	size_t n = xt_read_bodies(e.sink_bodies, &got);
+	uint32_t *counts = calloc((size_t)nb * per, sizeof(*counts));
+	ck_assert(xt_count_spans(got, n, nb, per, counts));
+	for (size_t i = 0; i < (size_t)nb * per; i++)
+		ck_assert_msg(counts[i] == 1, "span %zu arrived %u times", i, counts[i]);
+	free(counts);
+	xt_bodies_free(got, n);
+	for (uint32_t i = 0; i < nb; i++)
+		xt_body_free(&b[i]);
+	xt_teardown(&e);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("exporter_faults");
+	TCase *tc = tcase_create("faults");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, retry_delays);
+	tcase_add_test(tc, deadletter_http);
+	tcase_add_test(tc, deadletter_grpc);
+	tcase_add_test(tc, partial_success);
+	tcase_add_test(tc, backpressure_then_recovery);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
