@@ -59,6 +59,15 @@ static void get(struct ring *r, uint64_t seq, uint32_t len)
 	ck_assert(shm_test_check(record_cpayload(rec), len, seq));
 }
 
+/* Like get() without a Check assertion per field (hot loops). 1 if good. */
+static int get_ok(struct ring *r, uint64_t seq, uint32_t len)
+{
+	const struct record *rec;
+
+	return ring_try_peek(r, &rec) == 0 && rec->seq == seq && rec->len == len &&
+	       !(rec->flags & RECORD_F_PAD) && shm_test_check(record_cpayload(rec), len, seq);
+}
+
 START_TEST(test_format_rejects)
 {
 	uint8_t *raw = aligned_alloc(64, RING_CTRL_SIZE + CAP);
@@ -120,7 +129,7 @@ START_TEST(test_wrap_mixed)
 	/* Many sizes through a small ring: every wrap variant (exact fit, PAD
 	 * header, < 32 bytes implicit skip) happens many times. */
 	uint64_t next_put = 1, next_get = 1;
-	int implicit = 0, padded = 0;
+	int implicit = 0, padded = 0, bad = 0;
 
 	while (next_get <= 200000) {
 		uint32_t len = shm_test_len(next_put, 700);
@@ -136,9 +145,10 @@ START_TEST(test_wrap_mixed)
 				continue;
 		}
 		for (int i = 0; i < 2 && next_get < next_put; i++, next_get++)
-			get(&cons, next_get, shm_test_len(next_get, 700));
-		ck_assert_int_eq(ring_commit(&cons, ring_cursor(&cons)), 0);
+			bad += !get_ok(&cons, next_get, shm_test_len(next_get, 700));
+		bad += ring_commit(&cons, ring_cursor(&cons)) != 0;
 	}
+	ck_assert_int_eq(bad, 0);
 	ck_assert_int_gt(implicit, 0);
 	ck_assert_int_gt(padded, 0);
 	ck_assert_uint_eq(ring_last_seq(&prod), 200000);

@@ -1,0 +1,333 @@
+/* tests/shm/bench_ring.c - ring throughput between two processes and
+ * wake-up latency of a sleeping consumer. Not a test: prints figures.
+ *
+ *   bench_ring [-r runs] [-c ring_bytes] [-b batch] [-s size]... [-w samples] [-T]
+ *
+ * Throughput: the parent produces records of a fixed payload size (memcpy
+ * from a source buffer into the reserved record, publish every `batch`
+ * records); a forked child peeks each record and memcpy's the payload out
+ * into its own buffer, committing every capacity/8 bytes or before it
+ * sleeps. Time runs from the child's "ready" to its last record. Baseline in
+ * the same run: one process memcpy'ing the same bytes, record by record,
+ * into a buffer as large as the ring. Each figure is the median of `runs`.
+ *
+ * Wake-up latency: the child sleeps in ring_peek (futex, no timeout) or in
+ * poll() on the ring's eventfd; the parent publishes one record carrying
+ * CLOCK_MONOTONIC every ~1 ms (long past the spin phase); the child records
+ * now - stamp. p50 / p99 / max over `samples`.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shm/segment.h"
+#include "tests/shm/shm_test.h"
+
+#define MAX_RUNS 15
+
+struct opts {
+	int runs;
+	uint64_t cap;
+	uint32_t batch;
+	uint32_t sizes[8];
+	int nsizes;
+	int samples;
+};
+
+static char inst[64];
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static uint64_t record_count(uint32_t size)
+{
+	uint64_t n = (1ull << 30) / size; /* ~1 GiB a run */
+
+	return n > 20000000 ? 20000000 : n < 20000 ? 20000 : n;
+}
+
+static struct segment make_segment(uint64_t cap)
+{
+	struct segment_params p = {.nrings = 1, .ring_capacity = {cap}};
+	struct segment seg;
+
+	segment_unlink(inst);
+	if (segment_create(&seg, inst, &p) || segment_wake_create(&seg)) {
+		fprintf(stderr, "bench_ring: %s\n", segment_errmsg(&seg));
+		exit(1);
+	}
+	return seg;
+}
+
+/* Child: consume n records of `size`, copy each payload out; report the
+ * end time on the pipe. */
+static void consumer(struct segment *seg, uint64_t n, uint32_t size, int fd)
+{
+	uint8_t *dst = malloc(size ? size : 1);
+	const struct record *rec;
+	uint64_t chunk, end_ns;
+	struct ring r;
+	char ready = 1;
+
+	if (!dst || segment_ring(seg, 0, &r))
+		_exit(2);
+	chunk = ring_capacity(&r) / 8;
+	if (write(fd, &ready, 1) != 1)
+		_exit(2);
+	for (uint64_t i = 0; i < n; i++) {
+		if (ring_try_peek(&r, &rec) == -EAGAIN) {
+			ring_commit(&r, ring_cursor(&r));
+			if (ring_peek(&r, &rec, 10ll * 1000000000))
+				_exit(3);
+		}
+		memcpy(dst, record_cpayload(rec), rec->len);
+		if (ring_cursor(&r) - ring_committed(&r) >= chunk)
+			ring_commit(&r, ring_cursor(&r));
+	}
+	ring_commit(&r, ring_cursor(&r));
+	end_ns = (uint64_t)shm_test_now_ns();
+	if (dst[0] == 0xfe && dst[size ? size - 1 : 0] == 0xff) /* keep the copies */
+		end_ns++;
+	if (write(fd, &end_ns, sizeof(end_ns)) != sizeof(end_ns))
+		_exit(2);
+	free(dst);
+	_exit(0);
+}
+
+/* One two-process run; returns seconds. */
+static double run_ring(const struct opts *o, uint32_t size, uint64_t n, const uint8_t *src)
+{
+	struct segment seg = make_segment(o->cap);
+	uint64_t end_ns = 0;
+	int64_t start_ns;
+	struct ring r;
+	int pfd[2], status;
+	char ready;
+	pid_t pid;
+
+	if (pipe(pfd) || segment_ring(&seg, 0, &r))
+		exit(1);
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		consumer(&seg, n, size, pfd[1]);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &ready, 1) != 1)
+		exit(1);
+	start_ns = shm_test_now_ns();
+	for (uint64_t i = 0; i < n; i++) {
+		struct record *rec;
+
+		if (ring_reserve(&r, size, &rec, 10ll * 1000000000)) {
+			fprintf(stderr, "bench_ring: reserve stalled\n");
+			exit(1);
+		}
+		rec->seq = i + 1;
+		memcpy(record_payload(rec), src, size);
+		if ((i + 1) % o->batch == 0)
+			ring_publish(&r);
+	}
+	ring_publish(&r);
+	if (read(pfd[0], &end_ns, sizeof(end_ns)) != sizeof(end_ns) || waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "bench_ring: consumer failed\n");
+		exit(1);
+	}
+	close(pfd[0]);
+	segment_wake_close(&seg);
+	segment_detach(&seg);
+	segment_unlink(inst);
+	return (double)((int64_t)end_ns - start_ns) / 1e9;
+}
+
+/* Baseline: the same bytes memcpy'd record by record into a ring-sized
+ * buffer, in one process. Returns seconds. */
+static double run_memcpy(const struct opts *o, uint32_t size, uint64_t n, const uint8_t *src, uint8_t *buf)
+{
+	uint64_t stride = record_size(size), pos = 0;
+	int64_t t0 = shm_test_now_ns();
+
+	for (uint64_t i = 0; i < n; i++) {
+		if (pos + stride > o->cap)
+			pos = 0;
+		memcpy(buf + pos + RECORD_HDR_SIZE, src, size);
+		__asm__ __volatile__("" : : "r"(buf) : "memory");
+		pos += stride;
+	}
+	return (double)(shm_test_now_ns() - t0) / 1e9;
+}
+
+static void throughput(const struct opts *o)
+{
+	uint8_t *src = malloc(1 << 17), *buf = malloc(o->cap);
+
+	if (!src || !buf)
+		exit(1);
+	memset(buf, 1, o->cap);
+	for (int i = 0; i < (1 << 17); i++)
+		src[i] = (uint8_t)(i * 7);
+	printf("ring %llu bytes, publish every %u record(s), median of %d runs\n",
+	       (unsigned long long)o->cap, o->batch, o->runs);
+	printf("%8s %10s %12s %9s %12s %8s\n", "payload", "records", "ring rec/s", "ring GB/s",
+	       "memcpy GB/s", "ratio");
+	for (int s = 0; s < o->nsizes; s++) {
+		uint32_t size = o->sizes[s];
+		uint64_t n = record_count(size);
+		double tr[MAX_RUNS], tm[MAX_RUNS];
+
+		for (int i = 0; i < o->runs; i++) {
+			tr[i] = run_ring(o, size, n, src);
+			tm[i] = run_memcpy(o, size, n, src, buf);
+		}
+		double mr = median(tr, o->runs), mm = median(tm, o->runs);
+		double bytes = (double)n * size;
+
+		printf("%8u %10llu %12.0f %9.2f %12.2f %7.0f%%\n", size, (unsigned long long)n, n / mr,
+		       bytes / mr / 1e9, bytes / mm / 1e9, 100.0 * mm / mr);
+		fflush(stdout);
+	}
+	free(src);
+	free(buf);
+}
+
+/* Child of the latency test: collect `samples` wake-up delays. */
+static void sleeper(struct segment *seg, int samples, int use_eventfd, int fd)
+{
+	double *lat = malloc(sizeof(double) * (size_t)samples);
+	const struct record *rec;
+	struct ring r;
+	char ready = 1;
+
+	if (!lat || segment_ring(seg, 0, &r) || write(fd, &ready, 1) != 1)
+		_exit(2);
+	for (int i = 0; i < samples; i++) {
+		if (use_eventfd) {
+			struct pollfd p = {.fd = ring_data_fd(&r), .events = POLLIN};
+
+			if (ring_arm_data(&r) == 0 && poll(&p, 1, 10000) != 1)
+				_exit(3);
+			ring_fd_drain(p.fd);
+			if (ring_try_peek(&r, &rec))
+				_exit(3);
+		} else if (ring_peek(&r, &rec, -1)) {
+			_exit(3);
+		}
+		lat[i] = (double)(shm_test_now_ns() - (int64_t)rec->ingest_ns) / 1e3;
+		ring_commit(&r, ring_cursor(&r));
+	}
+	qsort(lat, (size_t)samples, sizeof(double), cmp_double);
+	double out[3] = {lat[samples / 2], lat[samples * 99 / 100], lat[samples - 1]};
+	if (write(fd, out, sizeof(out)) != sizeof(out))
+		_exit(2);
+	_exit(0);
+}
+
+static void latency(const struct opts *o, int use_eventfd, double out[3])
+{
+	struct segment seg = make_segment(1 << 16);
+	struct timespec gap = {0, 1000000};
+	struct ring r;
+	int pfd[2], status;
+	char ready;
+	pid_t pid;
+
+	if (pipe(pfd) || segment_ring(&seg, 0, &r))
+		exit(1);
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		sleeper(&seg, o->samples, use_eventfd, pfd[1]);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &ready, 1) != 1)
+		exit(1);
+	for (int i = 0; i < o->samples; i++) {
+		struct record *rec;
+
+		nanosleep(&gap, NULL);
+		if (ring_try_reserve(&r, 8, &rec))
+			exit(1);
+		rec->seq = (uint64_t)i + 1;
+		rec->ingest_ns = (uint64_t)shm_test_now_ns();
+		ring_publish(&r);
+	}
+	if (read(pfd[0], out, sizeof(double) * 3) != sizeof(double) * 3 || waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status))
+		exit(1);
+	close(pfd[0]);
+	segment_wake_close(&seg);
+	segment_detach(&seg);
+	segment_unlink(inst);
+}
+
+static void wakeups(const struct opts *o)
+{
+	printf("wake-up latency, consumer asleep, %d samples a run, median of %d runs (us)\n",
+	       o->samples, o->runs);
+	printf("%8s %8s %8s %8s\n", "how", "p50", "p99", "max");
+	for (int e = 0; e < 2; e++) {
+		double p50[MAX_RUNS], p99[MAX_RUNS], mx[MAX_RUNS], v[3];
+
+		for (int i = 0; i < o->runs; i++) {
+			latency(o, e, v);
+			p50[i] = v[0];
+			p99[i] = v[1];
+			mx[i] = v[2];
+		}
+		printf("%8s %8.1f %8.1f %8.1f\n", e ? "eventfd" : "futex", median(p50, o->runs),
+		       median(p99, o->runs), median(mx, o->runs));
+		fflush(stdout);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {.runs = 5, .cap = SEG_DEFAULT_RING_CAPACITY, .batch = 1, .samples = 2000};
+	int opt, only_tp = 0;
+
+	while ((opt = getopt(argc, argv, "r:c:b:s:w:T")) != -1) {
+		switch (opt) {
+		case 'r': o.runs = atoi(optarg); break;
+		case 'c': o.cap = strtoull(optarg, NULL, 0); break;
+		case 'b': o.batch = (uint32_t)atoi(optarg); break;
+		case 's':
+			if (o.nsizes < 8)
+				o.sizes[o.nsizes++] = (uint32_t)atoi(optarg);
+			break;
+		case 'w': o.samples = atoi(optarg); break;
+		case 'T': only_tp = 1; break;
+		default:
+			fprintf(stderr, "usage: bench_ring [-r runs] [-c ring_bytes] [-b batch] [-s size]... "
+					"[-w samples] [-T throughput only]\n");
+			return 2;
+		}
+	}
+	if (o.runs < 1 || o.runs > MAX_RUNS || o.batch < 1 || o.samples < 100 || o.cap < RING_MIN_CAPACITY)
+		return 2;
+	if (!o.nsizes) {
+		static const uint32_t def[] = {64, 256, 4096, 65536};
+		memcpy(o.sizes, def, sizeof(def));
+		o.nsizes = 4;
+	}
+	shm_test_instance(inst, sizeof(inst), "bench");
+	throughput(&o);
+	if (!only_tp)
+		wakeups(&o);
+	return 0;
+}
