@@ -1,0 +1,170 @@
+/* Nothing is lost when things die: a backend outage longer than ring 2
+ * holds, with the disk queue on (and the export stage restarted during the
+ * outage); and kill -9 of the export stage while it sends (duplicates only
+ * for batches that were in flight at the kill). */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xt.h"
+
+static struct stage_stats *st_of(struct xt_env *e)
+{
+	return segment_stats(&e->seg, STAGE_EXPORT);
+}
+
+START_TEST(outage_disk_queue)
+{
+	struct xt_env e;
+	const uint64_t ring = 64 * 1024;
+	xt_setup(&e, "outage", ring);
+	e.http_port = xt_free_port(); /* the backend is down: nothing listens */
+	const char *yaml =
+		"  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
+		"    sending_queue:\n      num_consumers: 1\n      storage: %DIR%/queue\n"
+		"      storage_max_bytes: 64MiB\n"
+		"    retry_on_failure:\n      initial_interval: 100ms\n      max_interval: 300ms\n"
+		"      max_elapsed_time: 0s\n";
+	xt_export_start(&e, yaml, "otlphttp");
+	const uint32_t per = 40, first = xt_asan() ? 60 : 150, total = first + 40;
+	struct xt_body *b = calloc(total, sizeof(*b));
+	uint64_t bytes = 0;
+	for (uint32_t i = 0; i < first; i++) {
+		b[i] = xt_make_body(i, per);
+		bytes += b[i].len;
+		ck_assert_msg(xt_publish(&e, &b[i], 10000) == 0, "ring stuck at batch %u: no spill?", i);
+	}
+	ck_assert_uint_gt(bytes, 5 * ring); /* far more than the ring holds */
+	ck_assert(xt_wait_ring_empty(&e, 10000));
+	ck_assert_uint_gt(stats_get(st_of(&e), STAT_EXPORT_QUEUE_BYTES), ring);
+	/* restart the stage during the outage: the queue is on disk */
+	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
+	char qdir[300];
+	snprintf(qdir, sizeof(qdir), "%s/queue/otlphttp", e.dir);
+	ck_assert_uint_ge(xt_count_files(qdir, ".q"), first - 1);
+	xt_export_start(&e, yaml, "otlphttp");
+	for (uint32_t i = first; i < total; i++) {
+		b[i] = xt_make_body(i, per);
+		ck_assert_int_eq(xt_publish(&e, &b[i], 10000), 0);
+	}
+	/* the backend returns */
+	xt_sink_start(&e, NULL);
+	ck_assert_msg(xt_wait_spans(&e, (uint64_t)total * per, 40000), "sink got %llu of %u spans",
+		      (unsigned long long)xt_sink_spans(&e), total * per);
+	ck_assert(xt_wait_ring_empty(&e, 5000));
+	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
+	ck_assert_int_eq(xt_stop(&e.sink_pid, SIGTERM), 0);
+	ck_assert_uint_eq(xt_count_files(qdir, ".q"), 0);
+	struct xt_body *got;
+	size_t n = xt_read_bodies(e.sink_bodies, &got);
+	uint32_t *counts = calloc((size_t)total * per, sizeof(*counts));
+	ck_assert(xt_count_spans(got, n, total, per, counts));
+	for (size_t i = 0; i < (size_t)total * per; i++)
+		ck_assert_msg(counts[i] == 1, "span %zu arrived %u times", i, counts[i]);
+	/* one consumer: the queue drained in ring order */
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(got[i].len == b[i].len && !memcmp(got[i].data, b[i].data, b[i].len),
+			      "body %zu out of order or changed", i);
+	xt_bodies_free(got, n);
+	free(counts);
+	for (uint32_t i = 0; i < total; i++)
+		xt_body_free(&b[i]);
+	free(b);
+	xt_teardown(&e);
+}
+END_TEST
+
+static void run_kill9(const char *tag, const char *yaml, uint32_t consumers)
+{
+	struct xt_env e;
+	xt_setup(&e, tag, 8u << 20);
+	xt_sink_start(&e, NULL);
+	xt_export_start(&e, yaml, "otlphttp");
+	const uint32_t per = 30, total = xt_asan() ? 300 : 1200;
+	struct xt_body *b = calloc(total, sizeof(*b));
+	uint32_t i = 0;
+	bool killed = false;
+	for (int round = 0; i < total && round < 100000; round++) {
+		for (int k = 0; k < 10 && i < total; k++, i++) {
+			b[i] = xt_make_body(i, per);
+			ck_assert_int_eq(xt_publish(&e, &b[i], 10000), 0);
+		}
+		/* kill right after a burst, while the stage is sending it */
+		if (!killed && xt_sink_spans(&e) >= (uint64_t)total * per / 3 && ring_used(&e.ring) > 0) {
+			kill(e.export_pid, SIGKILL);
+			xt_stop(&e.export_pid, SIGKILL);
+			killed = true;
+			xt_export_start(&e, yaml, "otlphttp");
+		}
+		xt_msleep(2);
+	}
+	ck_assert_msg(killed, "the stage finished before the kill");
+	ck_assert_msg(xt_wait_spans(&e, (uint64_t)total * per, 40000), "sink got %llu of %u spans",
+		      (unsigned long long)xt_sink_spans(&e), total * per);
+	ck_assert(xt_wait_ring_empty(&e, 10000));
+	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
+	ck_assert_int_eq(xt_stop(&e.sink_pid, SIGTERM), 0);
+	struct xt_body *got;
+	size_t n = xt_read_bodies(e.sink_bodies, &got);
+	uint32_t *counts = calloc((size_t)total * per, sizeof(*counts));
+	ck_assert(xt_count_spans(got, n, total, per, counts));
+	uint32_t dup_batches = 0;
+	for (uint32_t bt = 0; bt < total; bt++) {
+		uint32_t c0 = counts[(size_t)bt * per];
+		for (uint32_t s = 0; s < per; s++) {
+			ck_assert_msg(counts[(size_t)bt * per + s] >= 1, "span %u/%u lost", bt, s);
+			ck_assert_msg(counts[(size_t)bt * per + s] == c0, "batch %u split", bt);
+		}
+		if (c0 > 1)
+			dup_batches++;
+		ck_assert_uint_le(c0, 2);
+	}
+	/* only batches in flight at the kill may come twice */
+	ck_assert_msg(dup_batches <= consumers, "%u batches duplicated, %u can be in flight",
+		      dup_batches, consumers);
+	xt_bodies_free(got, n);
+	free(counts);
+	for (uint32_t k = 0; k < total; k++)
+		xt_body_free(&b[k]);
+	free(b);
+	xt_teardown(&e);
+}
+
+START_TEST(kill9_while_sending)
+{
+	run_kill9("kill9",
+		  "  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
+		  "    connections: 4\n    sending_queue:\n      num_consumers: 4\n",
+		  4);
+}
+END_TEST
+
+/* The same with the disk queue on: a spilled batch is never sent twice
+ * because the restarted stage finds it on disk. */
+START_TEST(kill9_with_disk_queue)
+{
+	run_kill9("kill9q",
+		  "  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
+		  "    connections: 4\n    sending_queue:\n      num_consumers: 4\n"
+		  "      storage: %DIR%/queue\n",
+		  4);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("exporter_crash");
+	TCase *tc = tcase_create("crash");
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, outage_disk_queue);
+	tcase_add_test(tc, kill9_while_sending);
+	tcase_add_test(tc, kill9_with_disk_queue);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
