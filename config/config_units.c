@@ -31,6 +31,17 @@ static const struct unit size_units[] = {
 	{"B", 1ull},
 };
 
+/* n = n * 10 + digit, or -ERANGE past UINT64_MAX. */
+static int add_digit(uint64_t *n, char c)
+{
+	uint64_t d = (uint64_t)(c - '0');
+
+	if (*n > UINT64_MAX / 10 || (*n == UINT64_MAX / 10 && d > UINT64_MAX % 10))
+		return -ERANGE;
+	*n = *n * 10 + d;
+	return 0;
+}
+
 static int mul_add(uint64_t *acc, uint64_t a, uint64_t m)
 {
 	if (m && a > UINT64_MAX / m)
@@ -57,9 +68,8 @@ int config_parse_duration(const char *s, uint64_t *ns)
 		int digits = 0;
 
 		while (isdigit((unsigned char)*p)) {
-			if (whole > (UINT64_MAX - 9) / 10)
+			if (add_digit(&whole, *p++) < 0)
 				return -ERANGE;
-			whole = whole * 10 + (uint64_t)(*p++ - '0');
 			digits++;
 		}
 		if (*p == '.') {
@@ -108,11 +118,9 @@ int config_parse_size(const char *s, uint64_t *bytes)
 
 	if (!s || !isdigit((unsigned char)*s))
 		return -EINVAL;
-	while (isdigit((unsigned char)*p)) {
-		if (n > (UINT64_MAX - 9) / 10)
+	while (isdigit((unsigned char)*p))
+		if (add_digit(&n, *p++) < 0)
 			return -ERANGE;
-		n = n * 10 + (uint64_t)(*p++ - '0');
-	}
 	if (!*p) {
 		*bytes = n;
 		return 0;

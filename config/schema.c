@@ -124,10 +124,11 @@ int schema_uint(struct schema_ctx *c, const struct ynode *v, const char *path, u
 	if (v->kind != YN_SCALAR || !all_digits(v->text))
 		return expected(c, v, path, "an unsigned integer");
 	for (const char *p = v->text; *p; p++) {
-		if (n > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(*p - '0');
+		if (n > UINT64_MAX / 10 || (n == UINT64_MAX / 10 && d > UINT64_MAX % 10))
 			return schema_error(c, v, "%s: %s is out of range (expected %" PRIu64 "..%" PRIu64 ")",
 					    path, v->text, min, max);
-		n = n * 10 + (uint64_t)(*p - '0');
+		n = n * 10 + d;
 	}
 	if (n < min || n > max)
 		return schema_error(c, v, "%s: %s is out of range (expected %" PRIu64 "..%" PRIu64 ")", path,
@@ -307,7 +308,7 @@ int schema_value(struct schema_ctx *c, const struct ynode *v, const char *path,
 static int store(struct schema_ctx *c, const struct schema_field *f, const struct ynode *v,
 		 void *base, const char *path)
 {
-	void *dst = (char *)base + f->off;
+	void *dst = base ? (char *)base + f->off : NULL; /* tables of later_fn use no base */
 	uint64_t u, scale = f->scale ? f->scale : 1;
 	int rc, e;
 

@@ -163,7 +163,10 @@ static int pipeline(struct schema_ctx *c, const struct ynode *traces, struct slu
 	pl->n_receivers = n;
 
 	/* processors: listed in order; absent = [batch] when none is defined */
-	if (!seen[T_PROCESSORS]) {
+	if (!seen[T_PROCESSORS] && cfg->n_processors == 1 && cfg->processors[0].type == SLUICE_PROC_BATCH) {
+		idx[0] = 0; /* the only processor defined is a batch: use it */
+		n = 1;
+	} else if (!seen[T_PROCESSORS]) {
 		if (cfg->n_processors)
 			return schema_error(c, traces ? traces : c->at_processors,
 					    TP ".processors: not given, but processors are defined; list the ones to run, in order");

@@ -1,0 +1,605 @@
+/* What a user relies on when a config loads: the defaults of an empty file,
+ * every option landing in the struct, ${env} substitution, files read from
+ * disk, and a printout that loads back to the same configuration. */
+#include <check.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "config/log.h"
+
+#define MS 1000000ull
+#define S 1000000000ull
+#define MIB (1ull << 20)
+
+static struct sluice_config *load_ok(const char *yaml)
+{
+	struct sluice_config *cfg = NULL;
+	struct config_error err;
+	int rc = config_load_buffer("t.yaml", yaml, strlen(yaml), &cfg, &err);
+
+	ck_assert_msg(rc == 0, "load failed: %s", err.msg);
+	return cfg;
+}
+
+static void check_defaults(const struct sluice_config *c)
+{
+	const struct sluice_pipeline *pl = &c->pipeline;
+
+	ck_assert_uint_eq(pl->n_receivers, 1);
+	ck_assert_str_eq(pl->receivers[0]->id, "otlp");
+	ck_assert(pl->receivers[0]->grpc_enabled && pl->receivers[0]->http_enabled);
+	ck_assert_str_eq(pl->receivers[0]->grpc_endpoint.host, "127.0.0.1");
+	ck_assert_uint_eq(pl->receivers[0]->grpc_endpoint.port, 4317);
+	ck_assert_uint_eq(pl->receivers[0]->http_endpoint.port, 4318);
+	ck_assert_uint_eq(pl->receivers[0]->grpc_max_recv_msg_size, 4 * MIB);
+	ck_assert_uint_eq(pl->receivers[0]->http_max_request_body_size, 20 * MIB);
+	ck_assert_uint_eq(pl->n_processors, 0);
+	ck_assert_ptr_nonnull(pl->batch_processor);
+	ck_assert_uint_eq(pl->batch->send_batch_size, 8192);
+	ck_assert_uint_eq(pl->batch->send_batch_max_size, 0);
+	ck_assert_uint_eq(pl->batch->send_batch_max_bytes, 4 * MIB);
+	ck_assert_uint_eq(pl->batch->timeout_ns, 200 * MS);
+	ck_assert_uint_eq(pl->n_exporters, 1);
+	ck_assert_int_eq(pl->exporters[0]->type, SLUICE_EXP_DEBUG);
+	ck_assert_int_eq(pl->exporters[0]->debug.verbosity, SLUICE_VERBOSITY_BASIC);
+	ck_assert_ptr_null(pl->exporters[0]->debug.output);
+	ck_assert_str_eq(c->metrics_address.text, "127.0.0.1:8888");
+	ck_assert_int_eq(c->log_level, LOG_INFO);
+	ck_assert_str_eq(c->instance, "default");
+	ck_assert_uint_eq(c->rings.ingest_process, 64 * MIB);
+	ck_assert_uint_eq(c->rings.process_batch, 64 * MIB);
+	ck_assert_uint_eq(c->rings.batch_export, 64 * MIB);
+	ck_assert_uint_eq(c->restart.backoff_initial_ns, 100 * MS);
+	ck_assert_uint_eq(c->restart.backoff_max_ns, 10 * S);
+	ck_assert_uint_eq(c->restart.max_restarts, 5);
+	ck_assert_uint_eq(c->restart.window_ns, 60 * S);
+	ck_assert_ptr_nonnull(c->runtime_dir);
+	ck_assert_int_eq(c->runtime_dir[0], '/');
+	ck_assert_int_eq(c->state_dir[0], '/');
+	ck_assert_ptr_null(c->bin_dir);
+}
+
+START_TEST(empty_inputs_are_the_default_config)
+{
+	/* nothing, whitespace, comments only, an empty mapping, a null document */
+	static const char *const inputs[] = {"", "\n\n", "# just a comment\n", "{}", "~\n", "---\n"};
+	struct sluice_config *c;
+	struct config_error err;
+
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		c = load_ok(inputs[i]);
+		check_defaults(c);
+		config_free(c);
+	}
+	ck_assert_int_eq(config_load(NULL, &c, &err), 0);
+	ck_assert_str_eq(c->path, "");
+	check_defaults(c);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(receiver_options)
+{
+	struct sluice_config *c = load_ok(
+		"receivers:\n"
+		"  otlp:\n"
+		"    protocols:\n"
+		"      grpc:\n"
+		"        endpoint: 0.0.0.0:14317\n"
+		"        max_recv_msg_size_mib: 16\n"
+		"        max_concurrent_streams: 7\n"
+		"      http:\n"
+		"        endpoint: \"[::1]:14318\"\n"
+		"        max_request_body_size: 512KiB\n"
+		"        read_timeout: 2s\n"
+		"        idle_timeout: 90s\n"
+		"    ring_full_wait: 250ms\n"
+		"    retry_after: 3s\n"
+		"  otlp/httponly:\n"
+		"    protocols:\n"
+		"      http:\n"
+		"        endpoint: :9\n");
+	const struct sluice_receiver *r = &c->receivers[0], *h = &c->receivers[1];
+
+	ck_assert_uint_eq(c->n_receivers, 2);
+	ck_assert_uint_eq(c->pipeline.n_receivers, 2); /* not listed: every defined one */
+	ck_assert_str_eq(r->grpc_endpoint.host, "0.0.0.0");
+	ck_assert_uint_eq(r->grpc_endpoint.port, 14317);
+	ck_assert_uint_eq(r->grpc_max_recv_msg_size, 16 * MIB);
+	ck_assert_uint_eq(r->grpc_max_concurrent_streams, 7);
+	ck_assert_str_eq(r->http_endpoint.host, "::1");
+	ck_assert_uint_eq(r->http_endpoint.port, 14318);
+	ck_assert_uint_eq(r->http_max_request_body_size, 512 * 1024);
+	ck_assert_uint_eq(r->http_read_timeout_ns, 2 * S);
+	ck_assert_uint_eq(r->http_idle_timeout_ns, 90 * S);
+	ck_assert_uint_eq(r->ring_full_wait_ns, 250 * MS);
+	ck_assert_uint_eq(r->retry_after_ns, 3 * S);
+	ck_assert_uint_eq(r->line, 2);
+	ck_assert_uint_eq(r->col, 3);
+	/* only the protocols listed are served */
+	ck_assert(!h->grpc_enabled);
+	ck_assert(h->http_enabled);
+	ck_assert_str_eq(h->http_endpoint.host, "0.0.0.0");
+	ck_assert_uint_eq(h->http_endpoint.port, 9);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(processor_options)
+{
+	struct sluice_config *c = load_ok(
+		"processors:\n"
+		"  filter/errors:\n"
+		"    spans:\n"
+		"      include:\n"
+		"        match_type: regexp\n"
+		"        span_names: ['^GET /api/(?P<ver>v\\d+)/']\n"
+		"        services: [checkout]\n"
+		"        attributes:\n"
+		"          - {key: http.status_code, value: '5..'}\n"
+		"      exclude:\n"
+		"        match_type: strict\n"
+		"        span_kinds: [SPAN_KIND_INTERNAL, client]\n"
+		"        status_codes: [STATUS_CODE_OK, unset]\n"
+		"        min_duration: 1us\n"
+		"        max_duration: 2ms\n"
+		"        resources:\n"
+		"          - {key: service.name, value: noisy}\n"
+		"          - {key: env}\n"
+		"  probabilistic_sampler:\n"
+		"    sampling_percentage: 12.5\n"
+		"    hash_seed: 22\n"
+		"  attributes:\n"
+		"    actions:\n"
+		"      - {key: s, value: text, action: insert}\n"
+		"      - {key: i, value: -42, action: update}\n"
+		"      - {key: d, value: 2.5, action: upsert}\n"
+		"      - {key: b, value: false, action: upsert}\n"
+		"      - {key: q, value: \"7\", action: upsert}\n"
+		"      - {key: c, from_attribute: s, action: insert}\n"
+		"      - {key: gone, action: delete}\n"
+		"      - {pattern: '^tmp\\.', action: delete}\n"
+		"      - {key: user, action: hash}\n"
+		"      - {key: url, pattern: '^/(?P<a>\\w+)/(x)(?P<b>.*)$', action: extract}\n"
+		"    include: {match_type: prefix, span_names: [db.]}\n"
+		"  resource:\n"
+		"    attributes:\n"
+		"      - {key: host, value: h1, action: upsert}\n"
+		"  span:\n"
+		"    name:\n"
+		"      from_attributes: [db.system, db.op]\n"
+		"      separator: '::'\n"
+		"      to_attributes:\n"
+		"        rules: ['^/doc/(?P<id>.*)$']\n"
+		"        break_after_match: true\n"
+		"  batch/big:\n"
+		"    send_batch_size: 100\n"
+		"    send_batch_max_size: 200\n"
+		"    send_batch_max_bytes: 1MiB\n"
+		"    timeout: 1s\n"
+		"service:\n"
+		"  pipelines:\n"
+		"    traces:\n"
+		"      processors: [filter/errors, probabilistic_sampler, attributes, resource, span, batch/big]\n");
+	const struct sluice_pipeline *pl = &c->pipeline;
+
+	ck_assert_uint_eq(pl->n_processors, 5);
+	ck_assert_str_eq(pl->batch_processor->id, "batch/big");
+
+	const struct sluice_filter *f = &pl->processors[0]->filter;
+	ck_assert_int_eq(pl->processors[0]->type, SLUICE_PROC_FILTER);
+	ck_assert(f->include.present && f->exclude.present);
+	ck_assert_int_eq(f->include.match_type, SLUICE_MATCH_REGEXP);
+	ck_assert_uint_eq(f->include.n_span_names, 1);
+	ck_assert_str_eq(f->include.span_names_re[0].source, "^GET /api/(?P<ver>v\\d+)/");
+	ck_assert_str_eq(f->include.span_names_re[0].posix, "^GET /api/(v[0-9]+)/");
+	ck_assert_uint_eq(f->include.span_names_re[0].n_groups, 1);
+	ck_assert_str_eq(f->include.span_names_re[0].group_names[0], "ver");
+	ck_assert_str_eq(f->include.services[0], "checkout");
+	ck_assert_str_eq(f->include.services_re[0].posix, "checkout");
+	ck_assert_str_eq(f->include.attributes[0].key, "http.status_code");
+	ck_assert_str_eq(f->include.attributes[0].regex.posix, "5..");
+	ck_assert_int_eq(f->exclude.match_type, SLUICE_MATCH_STRICT);
+	ck_assert_uint_eq(f->exclude.span_kinds, (1u << 1) | (1u << 3));
+	ck_assert_uint_eq(f->exclude.status_codes, (1u << 0) | (1u << 1));
+	ck_assert_uint_eq(f->exclude.min_duration_ns, 1000);
+	ck_assert_uint_eq(f->exclude.max_duration_ns, 2 * MS);
+	ck_assert_uint_eq(f->exclude.n_resources, 2);
+	ck_assert_int_eq(f->exclude.resources[0].value.type, SLUICE_VALUE_STRING);
+	ck_assert_str_eq(f->exclude.resources[0].value.s, "noisy");
+	ck_assert_int_eq(f->exclude.resources[1].value.type, SLUICE_VALUE_NONE);
+
+	ck_assert_int_eq(pl->processors[1]->type, SLUICE_PROC_PROBABILISTIC_SAMPLER);
+	ck_assert(fabs(pl->processors[1]->sampler.sampling_percentage - 12.5) < 1e-12);
+	ck_assert_uint_eq(pl->processors[1]->sampler.hash_seed, 22);
+
+	const struct sluice_attributes *a = &pl->processors[2]->attributes;
+	ck_assert_uint_eq(a->n_actions, 10);
+	ck_assert_int_eq(a->actions[0].action, SLUICE_ACTION_INSERT);
+	ck_assert_int_eq(a->actions[0].value.type, SLUICE_VALUE_STRING);
+	ck_assert_str_eq(a->actions[0].value.s, "text");
+	ck_assert_int_eq(a->actions[1].action, SLUICE_ACTION_UPDATE);
+	ck_assert_int_eq(a->actions[1].value.type, SLUICE_VALUE_INT);
+	ck_assert_int_eq(a->actions[1].value.i, -42);
+	ck_assert_int_eq(a->actions[2].value.type, SLUICE_VALUE_DOUBLE);
+	ck_assert(a->actions[2].value.d == 2.5);
+	ck_assert_int_eq(a->actions[3].value.type, SLUICE_VALUE_BOOL);
+	ck_assert(!a->actions[3].value.b);
+	ck_assert_int_eq(a->actions[4].value.type, SLUICE_VALUE_STRING); /* quoted "7" stays a string */
+	ck_assert_str_eq(a->actions[4].value.s, "7");
+	ck_assert_str_eq(a->actions[5].from_attribute, "s");
+	ck_assert_int_eq(a->actions[5].value.type, SLUICE_VALUE_NONE);
+	ck_assert_int_eq(a->actions[6].action, SLUICE_ACTION_DELETE);
+	ck_assert_ptr_null(a->actions[7].key);
+	ck_assert(a->actions[7].has_pattern);
+	ck_assert_str_eq(a->actions[7].pattern.posix, "^tmp\\.");
+	ck_assert_int_eq(a->actions[8].action, SLUICE_ACTION_HASH);
+	ck_assert_str_eq(a->actions[8].key, "user");
+	ck_assert_int_eq(a->actions[9].action, SLUICE_ACTION_EXTRACT);
+	ck_assert_str_eq(a->actions[9].pattern.posix, "^/([[:alnum:]_]+)/(x)(.*)$");
+	ck_assert_uint_eq(a->actions[9].pattern.n_groups, 3);
+	ck_assert_str_eq(a->actions[9].pattern.group_names[0], "a");
+	ck_assert_ptr_null(a->actions[9].pattern.group_names[1]);
+	ck_assert_str_eq(a->actions[9].pattern.group_names[2], "b");
+	ck_assert_int_eq(a->include.match_type, SLUICE_MATCH_PREFIX);
+	ck_assert_str_eq(a->include.span_names[0], "db.");
+	ck_assert(!a->exclude.present);
+
+	ck_assert_int_eq(pl->processors[3]->type, SLUICE_PROC_RESOURCE);
+	ck_assert_uint_eq(pl->processors[3]->attributes.n_actions, 1);
+	ck_assert_str_eq(pl->processors[3]->attributes.actions[0].value.s, "h1");
+
+	const struct sluice_span_proc *sp = &pl->processors[4]->span;
+	ck_assert_uint_eq(sp->n_from_attributes, 2);
+	ck_assert_str_eq(sp->from_attributes[1], "db.op");
+	ck_assert_str_eq(sp->separator, "::");
+	ck_assert_uint_eq(sp->n_rules, 1);
+	ck_assert_str_eq(sp->to_attributes[0].group_names[0], "id");
+	ck_assert(sp->break_after_match);
+
+	ck_assert_uint_eq(pl->batch->send_batch_size, 100);
+	ck_assert_uint_eq(pl->batch->send_batch_max_size, 200);
+	ck_assert_uint_eq(pl->batch->send_batch_max_bytes, MIB);
+	ck_assert_uint_eq(pl->batch->timeout_ns, S);
+	ck_assert_ptr_eq(config_processor(c, "span"), pl->processors[4]);
+	ck_assert_ptr_null(config_processor(c, "nope"));
+	config_free(c);
+}
+END_TEST
+
+START_TEST(pipeline_without_batch_passes_records_through)
+{
+	struct sluice_config *c = load_ok("service: {pipelines: {traces: {processors: []}}}\n");
+
+	ck_assert_ptr_null(c->pipeline.batch_processor);
+	ck_assert_uint_eq(c->pipeline.n_processors, 0);
+	ck_assert_uint_eq(c->pipeline.batch->send_batch_size, 1);
+	ck_assert_uint_eq(c->pipeline.batch->timeout_ns, 0);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(exporter_options)
+{
+	struct sluice_config *c = load_ok(
+		"exporters:\n"
+		"  otlphttp/backend:\n"
+		"    endpoint: http://collector.example:4318/base/\n"
+		"    headers: {X-Api-Key: secret, Tenant: t1}\n"
+		"    compression: none\n"
+		"    timeout: 10s\n"
+		"    retry_on_failure:\n"
+		"      enabled: false\n"
+		"      initial_interval: 1s\n"
+		"      max_interval: 20s\n"
+		"      max_elapsed_time: 0\n"
+		"      multiplier: 2\n"
+		"      randomization_factor: 0.1\n"
+		"    sending_queue:\n"
+		"      enabled: true\n"
+		"      num_consumers: 4\n"
+		"      queue_size: 50\n"
+		"      storage: /var/lib/q\n"
+		"      storage_max_bytes: 2GiB\n"
+		"    dead_letter_dir: /var/dead\n"
+		"    connections: 8\n"
+		"  otlphttp/full:\n"
+		"    traces_endpoint: http://[::1]:9/custom/path\n"
+		"  otlp:\n"
+		"    endpoint: gateway:4317\n"
+		"    tls: {insecure: true}\n"
+		"    max_concurrent_streams: 64\n"
+		"  otlp/noport:\n"
+		"    endpoint: http://gw\n"
+		"  debug:\n"
+		"    verbosity: detailed\n"
+		"    output: /tmp/spans.jsonl\n"
+		"  file:\n"
+		"    path: /tmp/out.bin\n"
+		"    rotation: {max_megabytes: 10, max_backups: 3}\n"
+		"  file/norotate:\n"
+		"    path: /tmp/out2.bin\n"
+		"sluice: {instance: edge-1, state_dir: /st}\n");
+	const struct sluice_otlp_exporter *h = &config_exporter(c, "otlphttp/backend")->otlp;
+	const struct sluice_otlp_exporter *f = &config_exporter(c, "otlphttp/full")->otlp;
+	const struct sluice_otlp_exporter *g = &config_exporter(c, "otlp")->otlp;
+	const struct sluice_otlp_exporter *g2 = &config_exporter(c, "otlp/noport")->otlp;
+
+	ck_assert_uint_eq(c->pipeline.n_exporters, 7); /* not listed: every defined one */
+	ck_assert_str_eq(h->host, "collector.example");
+	ck_assert_uint_eq(h->port, 4318);
+	ck_assert_str_eq(h->path, "/base/v1/traces");
+	ck_assert_uint_eq(h->n_headers, 2);
+	ck_assert_str_eq(h->headers[0].name, "x-api-key");
+	ck_assert_str_eq(h->headers[0].value, "secret");
+	ck_assert_str_eq(h->headers[1].name, "tenant");
+	ck_assert_int_eq(h->compression, SLUICE_COMPRESSION_NONE);
+	ck_assert_uint_eq(h->timeout_ns, 10 * S);
+	ck_assert(!h->retry_on_failure.enabled);
+	ck_assert_uint_eq(h->retry_on_failure.initial_interval_ns, S);
+	ck_assert_uint_eq(h->retry_on_failure.max_interval_ns, 20 * S);
+	ck_assert_uint_eq(h->retry_on_failure.max_elapsed_time_ns, 0);
+	ck_assert(h->retry_on_failure.multiplier == 2.0);
+	ck_assert(h->retry_on_failure.randomization_factor == 0.1);
+	ck_assert(h->sending_queue.enabled);
+	ck_assert_uint_eq(h->sending_queue.num_consumers, 4);
+	ck_assert_uint_eq(h->sending_queue.queue_size, 50);
+	ck_assert_str_eq(h->sending_queue.storage, "/var/lib/q");
+	ck_assert_uint_eq(h->sending_queue.storage_max_bytes, 2ull << 30);
+	ck_assert_str_eq(h->dead_letter_dir, "/var/dead");
+	ck_assert_uint_eq(h->connections, 8);
+
+	ck_assert_str_eq(f->host, "::1");
+	ck_assert_uint_eq(f->port, 9);
+	ck_assert_str_eq(f->path, "/custom/path");
+	/* defaults: gzip, 30s, retries on, queue on, dead letters under state_dir */
+	ck_assert_int_eq(f->compression, SLUICE_COMPRESSION_GZIP);
+	ck_assert_uint_eq(f->timeout_ns, 30 * S);
+	ck_assert(f->retry_on_failure.enabled);
+	ck_assert_uint_eq(f->retry_on_failure.initial_interval_ns, 5 * S);
+	ck_assert_uint_eq(f->retry_on_failure.max_interval_ns, 30 * S);
+	ck_assert_uint_eq(f->retry_on_failure.max_elapsed_time_ns, 300 * S);
+	ck_assert_uint_eq(f->sending_queue.num_consumers, 10);
+	ck_assert_uint_eq(f->sending_queue.queue_size, 1000);
+	ck_assert_ptr_null(f->sending_queue.storage);
+	ck_assert_str_eq(f->dead_letter_dir, "/st/edge-1/deadletter/otlphttp_full");
+
+	ck_assert_str_eq(g->host, "gateway");
+	ck_assert_uint_eq(g->port, 4317);
+	ck_assert_ptr_null(g->path);
+	ck_assert_uint_eq(g->timeout_ns, 5 * S);
+	ck_assert_uint_eq(g->max_concurrent_streams, 64);
+	ck_assert_str_eq(g2->host, "gw");
+	ck_assert_uint_eq(g2->port, 4317);
+
+	const struct sluice_exporter *d = config_exporter(c, "debug");
+	ck_assert_int_eq(d->debug.verbosity, SLUICE_VERBOSITY_DETAILED);
+	ck_assert_str_eq(d->debug.output, "/tmp/spans.jsonl");
+	const struct sluice_exporter *fl = config_exporter(c, "file");
+	ck_assert_str_eq(fl->file.path, "/tmp/out.bin");
+	ck_assert(fl->file.rotation);
+	ck_assert_uint_eq(fl->file.rotation_max_bytes, 10 * MIB);
+	ck_assert_uint_eq(fl->file.rotation_max_backups, 3);
+	ck_assert(!config_exporter(c, "file/norotate")->file.rotation);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(service_and_sluice_options)
+{
+	struct sluice_config *c = load_ok(
+		"receivers: {otlp: {}, otlp/b: {}}\n"
+		"exporters: {debug: {}, debug/2: {}}\n"
+		"service:\n"
+		"  pipelines:\n"
+		"    traces:\n"
+		"      receivers: [otlp/b]\n"
+		"      exporters: [debug/2, debug]\n"
+		"  telemetry:\n"
+		"    metrics: {address: 127.0.0.1:9999}\n"
+		"    logs: {level: debug}\n"
+		"sluice:\n"
+		"  instance: edge_1.a-b\n"
+		"  ring_bytes: 128MiB\n"
+		"  rings: {batch_export: 64MiB}\n"
+		"  restart: {backoff_initial: 50ms, backoff_max: 2s, max_restarts: 3, window: 30s}\n"
+		"  stop_timeout: 5s\n"
+		"  start_timeout: 2s\n"
+		"  runtime_dir: /tmp/rt\n"
+		"  state_dir: /tmp/st\n"
+		"  bin_dir: /opt/sluice/bin\n");
+	const struct sluice_pipeline *pl = &c->pipeline;
+
+	ck_assert_uint_eq(pl->n_receivers, 1);
+	ck_assert_str_eq(pl->receivers[0]->id, "otlp/b");
+	ck_assert_uint_eq(pl->n_exporters, 2);
+	ck_assert_str_eq(pl->exporters[0]->id, "debug/2"); /* pipeline order */
+	ck_assert_uint_eq(c->metrics_address.port, 9999);
+	ck_assert_int_eq(c->log_level, LOG_DEBUG);
+	ck_assert_str_eq(c->instance, "edge_1.a-b");
+	ck_assert_uint_eq(c->rings.ingest_process, 128 * MIB);
+	ck_assert_uint_eq(c->rings.process_batch, 128 * MIB);
+	ck_assert_uint_eq(c->rings.batch_export, 64 * MIB);
+	ck_assert_uint_eq(c->restart.backoff_initial_ns, 50 * MS);
+	ck_assert_uint_eq(c->restart.backoff_max_ns, 2 * S);
+	ck_assert_uint_eq(c->restart.max_restarts, 3);
+	ck_assert_uint_eq(c->restart.window_ns, 30 * S);
+	ck_assert_uint_eq(c->stop_timeout_ns, 5 * S);
+	ck_assert_uint_eq(c->start_timeout_ns, 2 * S);
+	ck_assert_str_eq(c->runtime_dir, "/tmp/rt");
+	ck_assert_str_eq(c->state_dir, "/tmp/st");
+	ck_assert_str_eq(c->bin_dir, "/opt/sluice/bin");
+	config_free(c);
+
+	/* a per-ring size wins over ring_bytes whatever the key order */
+	c = load_ok("sluice: {rings: {ingest_process: 256MiB}, ring_bytes: 128MiB}\n");
+	ck_assert_uint_eq(c->rings.ingest_process, 256 * MIB);
+	ck_assert_uint_eq(c->rings.batch_export, 128 * MIB);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(env_substitution)
+{
+	setenv("SLUICE_T_PORT", "4999", 1);
+	setenv("SLUICE_T_KEY", "k3y", 1);
+	setenv("SLUICE_T_EMPTY", "", 1);
+	struct sluice_config *c = load_ok(
+		"receivers:\n"
+		"  otlp:\n"
+		"    protocols:\n"
+		"      http:\n"
+		"        endpoint: 127.0.0.1:${env:SLUICE_T_PORT}\n"
+		"exporters:\n"
+		"  otlphttp:\n"
+		"    endpoint: http://x\n"
+		"    headers:\n"
+		"      a: \"${SLUICE_T_KEY}-${env:SLUICE_T_KEY}\"\n"
+		"      b: cost $$5 ${SLUICE_T_EMPTY}.\n"
+		"      c: $HOME and $ alone\n");
+	const struct sluice_otlp_exporter *o = &c->exporters[0].otlp;
+
+	ck_assert_uint_eq(c->receivers[0].http_endpoint.port, 4999);
+	ck_assert_str_eq(o->headers[0].value, "k3y-k3y");
+	ck_assert_str_eq(o->headers[1].value, "cost $5 .");
+	ck_assert_str_eq(o->headers[2].value, "$HOME and $ alone"); /* only ${...} is substituted */
+	config_free(c);
+
+	/* a substituted number is typed like one written in place */
+	setenv("SLUICE_T_N", "12", 1);
+	c = load_ok("processors: {batch: {send_batch_size: '${SLUICE_T_N}'}}\n");
+	ck_assert_uint_eq(c->pipeline.batch->send_batch_size, 12);
+	config_free(c);
+	unsetenv("SLUICE_T_PORT");
+	unsetenv("SLUICE_T_KEY");
+	unsetenv("SLUICE_T_EMPTY");
+	unsetenv("SLUICE_T_N");
+}
+END_TEST
+
+static char *print_to_string(const struct sluice_config *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(config_print(c, f), 0);
+	fclose(f);
+	return buf;
+}
+
+START_TEST(printout_loads_back_to_the_same_config)
+{
+	static const char *const inputs[] = {
+		"",
+		"processors:\n"
+		"  filter: {spans: {exclude: {match_type: regexp, span_names: ['^health$'],"
+		" attributes: [{key: k, value: 5}], resources: [{key: r}], status_codes: [error]}}}\n"
+		"  attributes: {actions: [{key: a, value: \"x\\\"y$$z\", action: insert},"
+		" {key: b, value: 1.0, action: upsert}, {key: u, pattern: '(?P<n>.*)', action: extract}]}\n"
+		"  span: {name: {to_attributes: {rules: ['^(?P<x>a)$']}}}\n"
+		"  probabilistic_sampler: {sampling_percentage: 33.333333333333336}\n"
+		"  batch: {timeout: 1500ms}\n"
+		"exporters:\n"
+		"  otlphttp: {endpoint: 'http://[::1]:1/p', headers: {k: v}}\n"
+		"  otlp: {endpoint: h:2, sending_queue: {storage: /q}}\n"
+		"  file: {path: /f, rotation: {}}\n"
+		"service: {pipelines: {traces: {processors: [filter, attributes, span,"
+		" probabilistic_sampler, batch], exporters: [otlp, otlphttp, file]}}}\n"
+		"sluice: {bin_dir: /b, instance: x}\n",
+	};
+
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		struct sluice_config *c = load_ok(inputs[i]), *again;
+		char *p1 = print_to_string(c), *p2;
+		struct config_error err;
+
+		ck_assert_msg(config_load_buffer("p.yaml", p1, strlen(p1), &again, &err) == 0,
+			      "printout does not load: %s\n%s", err.msg, p1);
+		p2 = print_to_string(again);
+		ck_assert_str_eq(strchr(p1, '\n'), strchr(p2, '\n'));
+		if (i == 1) {
+			const struct sluice_attributes *a = &again->pipeline.processors[1]->attributes;
+			ck_assert_str_eq(a->actions[0].value.s, "x\"y$z");
+			ck_assert_int_eq(a->actions[1].value.type, SLUICE_VALUE_DOUBLE);
+			ck_assert(again->pipeline.processors[3]->sampler.sampling_percentage ==
+				  c->pipeline.processors[3]->sampler.sampling_percentage);
+		}
+		free(p1);
+		free(p2);
+		config_free(again);
+		config_free(c);
+	}
+}
+END_TEST
+
+START_TEST(files_from_disk)
+{
+	char path[] = "/tmp/sluice-config-test-XXXXXX";
+	int fd = mkstemp(path);
+	struct sluice_config *c;
+	struct config_error err;
+	static const char body[] = "sluice:\n  instance: fromfile\n  bogus: 1\n";
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, body, 29), 29); /* first two lines only */
+	ck_assert_int_eq(config_load(path, &c, &err), 0);
+	ck_assert_str_eq(c->instance, "fromfile");
+	ck_assert_str_eq(c->path, path);
+	config_free(c);
+
+	/* errors name the file as given */
+	ck_assert_int_eq(write(fd, body + 29, sizeof(body) - 1 - 29), (ssize_t)(sizeof(body) - 1 - 29));
+	ck_assert_int_eq(config_load(path, &c, &err), -EINVAL);
+	ck_assert_ptr_null(c);
+	char want[256];
+	snprintf(want, sizeof(want), "%s:3:3: unknown key \"bogus\" in sluice (expected one of: instance, ring_bytes,"
+		 " rings, restart, stop_timeout, start_timeout, runtime_dir, state_dir, bin_dir)", path);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_uint_eq(err.line, 3);
+	ck_assert_uint_eq(err.col, 3);
+	close(fd);
+	unlink(path);
+
+	ck_assert_int_eq(config_load(path, &c, &err), -ENOENT);
+	snprintf(want, sizeof(want), "%s: cannot open: No such file or directory", path);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_int_eq(config_load("/tmp", &c, &err), -EISDIR);
+	ck_assert_str_eq(err.msg, "/tmp: not a regular file");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("config_load");
+	TCase *t = tcase_create("load");
+
+	tcase_add_test(t, empty_inputs_are_the_default_config);
+	tcase_add_test(t, receiver_options);
+	tcase_add_test(t, processor_options);
+	tcase_add_test(t, pipeline_without_batch_passes_records_through);
+	tcase_add_test(t, exporter_options);
+	tcase_add_test(t, service_and_sluice_options);
+	tcase_add_test(t, env_substitution);
+	tcase_add_test(t, printout_loads_back_to_the_same_config);
+	tcase_add_test(t, files_from_disk);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *r = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(r, CK_NORMAL);
+	failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed ? 1 : 0;
+}
