@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -39,6 +40,9 @@ static int ip_exec(struct ingest_proc *ip)
 			dup2(fd, 2);
 			close(fd);
 		}
+		/* Die with the test: a failed assertion exits the test process
+		 * without running its cleanup. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		setenv(SEG_WAKE_ENV, wake, 1);
 		setenv("SLUICE_LOG_LEVEL", "debug", 1);
 		execl(ip_ingest_bin(), "sluice-ingest", "-c", ip->cfg, (char *)NULL);
@@ -72,10 +76,29 @@ static int ip_exec(struct ingest_proc *ip)
 	return ip->http && ip->grpc ? 0 : -ETIMEDOUT;
 }
 
+/* Processes started and not yet destroyed, so a test that fails an
+ * assertion (exit) still removes its segment and files. */
+static struct ingest_proc *ip_live[8];
+
+static void ip_cleanup_all(void)
+{
+	for (int i = 0; i < 8; i++)
+		if (ip_live[i])
+			ip_destroy(ip_live[i]);
+}
+
 int ip_start(struct ingest_proc *ip, uint64_t ring_cap, const char *extra)
 {
 	static int counter;
 	memset(ip, 0, sizeof(*ip));
+	if (counter == 0)
+		atexit(ip_cleanup_all);
+	for (int i = 0; i < 8; i++) {
+		if (!ip_live[i]) {
+			ip_live[i] = ip;
+			break;
+		}
+	}
 	snprintf(ip->inst, sizeof(ip->inst), "ingtest-%d-%d", (int)getpid(), counter++);
 	snprintf(ip->cfg, sizeof(ip->cfg), "/tmp/%s.yaml", ip->inst);
 	snprintf(ip->log, sizeof(ip->log), "/tmp/%s.log", ip->inst);
@@ -150,6 +173,9 @@ int ip_stop(struct ingest_proc *ip)
 
 void ip_destroy(struct ingest_proc *ip)
 {
+	for (int i = 0; i < 8; i++)
+		if (ip_live[i] == ip)
+			ip_live[i] = NULL;
 	if (ip->pid > 0)
 		ip_stop(ip);
 	segment_wake_close(&ip->seg);

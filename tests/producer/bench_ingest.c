@@ -1,0 +1,296 @@
+/* tests/producer/bench_ingest.c: ingest alone, into ring 0 drained by a null
+ * consumer, loaded over keep-alive connections from this process.
+ *
+ *   bench_ingest http|grpc [seconds=5] [conns=8] [spans=512] [streams=1]
+ *
+ * Starts a real sluice-ingest (ingest_proc.h) on a fresh segment with a
+ * 64 MiB ring 0, a consumer thread that commits every record (no work),
+ * and one epoll thread driving `conns` connections: HTTP/1.1 POSTs of one
+ * protobuf body of `spans` spans (about 220 bytes a span), or gRPC Export
+ * calls (`streams` in flight a connection, net/h2's client). After a 1 s
+ * warm-up it measures: spans/s acknowledged, ingest CPU seconds per million
+ * spans (utime+stime from /proc), ingest RSS (VmRSS, VmHWM). Baseline of
+ * the same run: protobuf-c unpack+free of the same body on one core (what
+ * a decode-everything receiver would pay), as spans/s.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/h2.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "tests/producer/ingest_proc.h"
+#include "tests/producer/ingest_testlib.h"
+
+#define MAX_CONNS 64
+
+static atomic_bool stop_consumer;
+static atomic_uint_fast64_t acked_spans;
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *consumer(void *arg)
+{
+	struct ring *r = arg;
+	const struct record *rec;
+	while (!atomic_load(&stop_consumer)) {
+		int n = 0;
+		while (n < 256 && ring_peek(r, &rec, n ? 0 : 50000000) == 0)
+			n++;
+		if (n)
+			ring_commit(r, ring_cursor(r));
+	}
+	return NULL;
+}
+
+struct conn {
+	int fd;
+	size_t sent;            /* bytes of the request written */
+	char in[4096];
+	size_t have;
+	struct h2_client *h2;
+	unsigned inflight;
+};
+
+static const uint8_t *g_req;
+static size_t g_req_len;
+static char g_head[256];
+static size_t g_head_len;
+static unsigned g_spans, g_streams;
+static const char *g_mode;
+
+/* HTTP/1.1: write the request (head + body), then read one response. */
+static void http_step(struct conn *c, uint32_t ev)
+{
+	if ((ev & EPOLLOUT) && c->sent < g_head_len + g_req_len) {
+		while (c->sent < g_head_len + g_req_len) {
+			struct iovec iov[2];
+			int k = 0;
+			if (c->sent < g_head_len)
+				iov[k++] = (struct iovec){ g_head + c->sent, g_head_len - c->sent };
+			size_t boff = c->sent > g_head_len ? c->sent - g_head_len : 0;
+			iov[k++] = (struct iovec){ (void *)(g_req + boff), g_req_len - boff };
+			struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)k };
+			ssize_t n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+			if (n <= 0)
+				break;
+			c->sent += (size_t)n;
+		}
+	}
+	if (ev & EPOLLIN) {
+		ssize_t n;
+		while ((n = recv(c->fd, c->in + c->have, sizeof(c->in) - 1 - c->have, 0)) > 0) {
+			c->have += (size_t)n;
+			c->in[c->have] = 0;
+			char *end = strstr(c->in, "\r\n\r\n");
+			if (!end)
+				continue;
+			/* Success bodies are empty (Content-Length: 0). */
+			if (strncmp(c->in, "HTTP/1.1 200", 12) != 0) {
+				fprintf(stderr, "bench: unexpected response: %.60s\n", c->in);
+				exit(1);
+			}
+			size_t used = (size_t)(end + 4 - c->in);
+			memmove(c->in, c->in + used, c->have - used);
+			c->have -= used;
+			atomic_fetch_add(&acked_spans, g_spans);
+			c->sent = 0;
+			http_step(c, EPOLLOUT);
+		}
+	}
+}
+
+static bool g_stopping;
+
+static void grpc_done(void *ud, const struct h2_call_result *r)
+{
+	struct conn *c = ud;
+	c->inflight--;
+	if (g_stopping)
+		return;
+	if (r->err || r->grpc_status != 0) {
+		fprintf(stderr, "bench: grpc call failed: err %d status %d %s\n", r->err, r->grpc_status,
+			r->grpc_message);
+		exit(1);
+	}
+	atomic_fetch_add(&acked_spans, g_spans);
+}
+
+static void grpc_fill(struct conn *c)
+{
+	while (c->inflight < g_streams) {
+		struct h2_call call = {
+			.path = "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+			.msg = g_req, .msg_len = g_req_len, .done = grpc_done, .ud = c,
+		};
+		if (h2_client_call(c->h2, &call) < 0)
+			break;
+		c->inflight++;
+	}
+}
+
+static void grpc_step(struct conn *c, uint32_t ev)
+{
+	if (ev & EPOLLIN) {
+		uint8_t buf[65536];
+		ssize_t n;
+		while ((n = recv(c->fd, buf, sizeof(buf), 0)) > 0)
+			if (h2_client_recv(c->h2, buf, (size_t)n) < 0) {
+				fprintf(stderr, "bench: h2 error %s\n", h2_client_error(c->h2));
+				exit(1);
+			}
+	}
+	grpc_fill(c);
+	const uint8_t *p;
+	ssize_t n;
+	while ((n = h2_client_out(c->h2, &p)) > 0) {
+		ssize_t w = send(c->fd, p, (size_t)n, MSG_NOSIGNAL);
+		if (w <= 0)
+			break;
+		h2_client_sent(c->h2, (size_t)w);
+	}
+}
+
+static void proc_cpu(pid_t pid, double *cpu_s, long *rss_kb, long *hwm_kb)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	unsigned long ut = 0, st = 0;
+	if (f) {
+		if (fgets(buf, sizeof(buf), f)) {
+			char *p = strrchr(buf, ')');
+			if (p)
+				sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
+		}
+		fclose(f);
+	}
+	*cpu_s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (f) {
+		while (fgets(buf, sizeof(buf), f)) {
+			sscanf(buf, "VmRSS: %ld", rss_kb);
+			sscanf(buf, "VmHWM: %ld", hwm_kb);
+		}
+		fclose(f);
+	}
+}
+
+static double baseline_unpack(void)
+{
+	double t0 = now_s();
+	unsigned n = 0;
+	while (now_s() - t0 < 1.0) {
+		Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest *m =
+			opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(NULL, g_req_len, g_req);
+		opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(m, NULL);
+		n++;
+	}
+	return (double)n * g_spans / (now_s() - t0);
+}
+
+int main(int argc, char **argv)
+{
+	g_mode = argc > 1 ? argv[1] : "http";
+	double secs = argc > 2 ? atof(argv[2]) : 5;
+	unsigned nconn = argc > 3 ? (unsigned)atoi(argv[3]) : 8;
+	g_spans = argc > 4 ? (unsigned)atoi(argv[4]) : 512;
+	g_streams = argc > 5 ? (unsigned)atoi(argv[5]) : 1;
+	bool grpc = strcmp(g_mode, "grpc") == 0;
+	if (nconn == 0 || nconn > MAX_CONNS || (!grpc && strcmp(g_mode, "http") != 0)) {
+		fprintf(stderr, "usage: bench_ingest http|grpc [seconds] [conns] [spans] [streams]\n");
+		return 2;
+	}
+	g_req = tl_request(1, g_spans, 1234, &g_req_len);
+	g_head_len = (size_t)snprintf(g_head, sizeof(g_head),
+				      "POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\n"
+				      "Content-Length: %zu\r\n\r\n", g_req_len);
+	double base = baseline_unpack();
+
+	struct ingest_proc ip;
+	if (ip_start(&ip, 64u << 20, NULL) < 0) {
+		ip_dump_log(&ip);
+		return 1;
+	}
+	pthread_t th;
+	pthread_create(&th, NULL, consumer, &ip.ring);
+
+	int ep = epoll_create1(0);
+	struct conn *conns = calloc(nconn, sizeof(*conns));
+	for (unsigned i = 0; i < nconn; i++) {
+		struct conn *c = &conns[i];
+		c->fd = tl_connect(grpc ? ip.grpc : ip.http);
+		if (c->fd < 0) {
+			fprintf(stderr, "connect: %s\n", strerror(-c->fd));
+			return 1;
+		}
+		fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+		if (grpc) {
+			struct h2_client_opts o = { .authority = "127.0.0.1" };
+			c->h2 = h2_client_new(&o);
+		}
+		struct epoll_event e = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = c };
+		epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &e);
+	}
+	double t0 = now_s(), tm = 0, cpu0 = 0, cpu1 = 0;
+	uint64_t s0 = 0;
+	long rss = 0, hwm = 0;
+	bool measuring = false;
+	for (;;) {
+		struct epoll_event evs[MAX_CONNS];
+		int n = epoll_wait(ep, evs, MAX_CONNS, 100);
+		for (int i = 0; i < n; i++) {
+			struct conn *c = evs[i].data.ptr;
+			if (grpc)
+				grpc_step(c, evs[i].events);
+			else
+				http_step(c, evs[i].events);
+		}
+		double t = now_s();
+		if (!measuring && t - t0 >= 1.0) {
+			measuring = true;
+			tm = t;
+			s0 = atomic_load(&acked_spans);
+			proc_cpu(ip.pid, &cpu0, &rss, &hwm);
+		}
+		if (measuring && t - tm >= secs)
+			break;
+	}
+	double el = now_s() - tm;
+	uint64_t spans = atomic_load(&acked_spans) - s0;
+	proc_cpu(ip.pid, &cpu1, &rss, &hwm);
+	double rate = (double)spans / el;
+	printf("mode=%s conns=%u streams=%u spans_per_req=%u body_bytes=%zu seconds=%.2f\n", g_mode, nconn,
+	       grpc ? g_streams : 1, g_spans, g_req_len, el);
+	printf("spans_per_s=%.0f requests_per_s=%.0f ingest_cpu_s_per_Mspans=%.3f ingest_rss_kb=%ld ingest_hwm_kb=%ld\n",
+	       rate, rate / g_spans, (cpu1 - cpu0) / ((double)spans / 1e6), rss, hwm);
+	printf("baseline_protobuf_c_unpack_spans_per_s=%.0f ratio=%.2f\n", base, rate / base);
+	g_stopping = true;
+	for (unsigned i = 0; i < nconn; i++) {
+		if (conns[i].h2)
+			h2_client_free(conns[i].h2);
+		close(conns[i].fd);
+	}
+	int rc = ip_stop(&ip);
+	atomic_store(&stop_consumer, true);
+	pthread_join(th, NULL);
+	ip_destroy(&ip);
+	free(conns);
+	free((void *)g_req);
+	return rc == 0 ? 0 : 1;
+}
