@@ -35,7 +35,9 @@ int ring_format(void *mem, uint64_t capacity)
 	memset(ctl, 0, sizeof(*ctl));
 	ctl->magic = RING_MAGIC;
 	ctl->capacity = capacity;
-	/* last[0] = last[1] = {0, 0}: "head 0, last seq 0". */
+	/* last[0] = {0, 0}: "head 0, last seq 0". last[1] matches no head, so
+	 * a first publish that dies half-way through it is never read. */
+	SHM_STORE_RELAXED(&ctl->last[1].head_after, UINT64_MAX);
 	return 0;
 }
 
