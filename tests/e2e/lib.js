@@ -1,0 +1,195 @@
+// Shared helpers for the end-to-end tests: real processes (sluice, its four
+// stages, sluice-sink, sluice-gen, the OpenTelemetry JS SDK) on 127.0.0.1,
+// each test in its own instance, runtime dir and ports. Every wait is bounded.
+'use strict';
+const { spawn, spawnSync } = require('child_process');
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+
+const build = process.env.SLUICE_BUILD_DIR || path.join(__dirname, '../../build');
+const source = process.env.SLUICE_SOURCE_DIR || path.join(__dirname, '../..');
+const bin = (name) => path.join(build, 'bin', name);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function fail(msg) {
+  console.error(`FAIL: ${msg}`);
+  process.exit(1);
+}
+
+function check(cond, msg) {
+  if (!cond) fail(msg);
+  console.error(`ok: ${msg}`);
+}
+
+function tmpdir(tag) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `sluice-e2e-${tag}-`));
+}
+
+// A port nothing listens on right now (the kernel picks it).
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// Run to completion (bounded); returns { code, stdout, stderr }.
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: opts.timeout || 120000, ...opts });
+  return { code: r.status === null ? -1 : r.status, stdout: r.stdout || '', stderr: r.stderr || '' };
+}
+
+// Start in the background; .done resolves to the exit code.
+function start(cmd, args, opts = {}) {
+  const p = spawn(cmd, args, { stdio: ['ignore', opts.stdout || 'pipe', opts.stderr || 'pipe'], ...opts });
+  let out = '';
+  let err = '';
+  if (p.stdout) p.stdout.on('data', (d) => { out += d; });
+  if (p.stderr) p.stderr.on('data', (d) => { err += d; });
+  p.done = new Promise((resolve) => p.on('exit', (code, sig) => resolve(code === null ? `signal ${sig}` : code)));
+  p.out = () => out;
+  p.err = () => err;
+  return p;
+}
+
+async function waitFor(what, fn, ms = 20000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = await fn();
+    if (v) return v;
+    await sleep(50);
+  }
+  fail(`timed out waiting for ${what}`);
+}
+
+// sluice-sink on a free port; resolves when it listens.
+async function startSink(dir, extra = []) {
+  const portFile = path.join(dir, 'sink.ports');
+  const p = start(bin('sluice-sink'), ['--http', '127.0.0.1:0', '--port-file', portFile, ...extra]);
+  const line = await waitFor('sluice-sink to listen', () =>
+    fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8').includes('http='));
+  void line;
+  const m = /http=(\d+)/.exec(fs.readFileSync(portFile, 'utf8'));
+  p.port = Number(m[1]);
+  return p;
+}
+
+async function stopProc(p, sig = 'SIGTERM') {
+  if (p.exitCode !== null || p.signalCode !== null) return p.done;
+  p.kill(sig);
+  const t = setTimeout(() => p.kill('SIGKILL'), 20000);
+  const code = await p.done;
+  clearTimeout(t);
+  return code;
+}
+
+// A config for one test: free ports, its own instance and directories.
+async function writeConfig(dir, body, opts = {}) {
+  const ports = { grpc: await freePort(), http: await freePort(), metrics: await freePort() };
+  const instance = `e2e${process.pid}${path.basename(dir).slice(-6).replace(/[^A-Za-z0-9]/g, '')}`;
+  const yaml = `receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:${ports.grpc}
+      http:
+        endpoint: 127.0.0.1:${ports.http}
+${body}
+  telemetry:
+    metrics:
+      address: 127.0.0.1:${ports.metrics}
+sluice:
+  instance: ${instance}
+  runtime_dir: ${dir}/run
+  state_dir: ${dir}/state
+${opts.sluice || ''}`;
+  const file = path.join(dir, 'sluice.yaml');
+  fs.writeFileSync(file, yaml);
+  return { file, ports, instance, dir, log: path.join(dir, 'run', `${instance}.log`) };
+}
+
+function sluice(cfg, ...args) {
+  return run(bin('sluice'), [...args, '-c', cfg.file], { timeout: 180000 });
+}
+
+function sluiceStart(cfg) {
+  const r = sluice(cfg, 'start');
+  if (r.code !== 0) fail(`sluice start: ${r.code}\n${r.stdout}${r.stderr}`);
+}
+
+function sluiceStop(cfg) {
+  const r = sluice(cfg, 'stop');
+  if (r.code !== 0) fail(`sluice stop: ${r.code}\n${r.stdout}${r.stderr}\n${readLog(cfg)}`);
+}
+
+function readLog(cfg) {
+  return fs.existsSync(cfg.log) ? fs.readFileSync(cfg.log, 'utf8') : '';
+}
+
+// { ingest: pid, process: pid, ... } from `sluice status`.
+function stagePids(cfg) {
+  const r = sluice(cfg, 'status');
+  const pids = {};
+  for (const line of r.stdout.split('\n')) {
+    const m = /^(ingest|process|batch|export)\s+\S+\s+(\d+)/.exec(line);
+    if (m) pids[m[1]] = Number(m[2]);
+  }
+  return pids;
+}
+
+async function httpGet(port, p) {
+  const res = await fetch(`http://127.0.0.1:${port}${p}`);
+  return { status: res.status, text: await res.text() };
+}
+
+// Span ids sluice-sink --digest saw: Map id(BigInt) -> times seen.
+function digestIds(file) {
+  const seen = new Map();
+  if (!fs.existsSync(file)) return seen;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const f = line.split(' ');
+    if (f.length < 2 || !f[1]) continue;
+    const id = BigInt(`0x${f[1]}`);
+    seen.set(id, (seen.get(id) || 0) + 1);
+  }
+  return seen;
+}
+
+// sluice-gen --ack-log: [[first BigInt, count], ...]
+function ackRanges(file) {
+  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => {
+    const [a, n] = l.split(' ');
+    return [BigInt(a), Number(n)];
+  });
+}
+
+// Acknowledged spans missing from the digest, and duplicates in it.
+function compareAcked(acks, seen) {
+  let acked = 0;
+  let missing = 0;
+  let firstMissing = null;
+  for (const [first, n] of acks) {
+    for (let i = 0n; i < BigInt(n); i++) {
+      acked++;
+      if (!seen.has(first + i)) {
+        missing++;
+        if (firstMissing === null) firstMissing = first + i;
+      }
+    }
+  }
+  let dups = 0;
+  for (const c of seen.values()) if (c > 1) dups += c - 1;
+  return { acked, missing, firstMissing, dups, received: seen.size };
+}
+
+module.exports = {
+  bin, build, source, sleep, fail, check, tmpdir, freePort, run, start, waitFor, startSink,
+  stopProc, writeConfig, sluice, sluiceStart, sluiceStop, readLog, stagePids, httpGet,
+  digestIds, ackRanges, compareAcked,
+};
