@@ -575,6 +575,50 @@ START_TEST(files_from_disk)
 }
 END_TEST
 
+/* The conversion example in docs/config.md: the Collector file is refused
+ * at its first unsupported section, the sluice file loads as described. */
+START_TEST(docs_example_loads)
+{
+	const char *src = getenv("SLUICE_SOURCE_DIR");
+	char path[1024], *doc = NULL, *blocks[2] = {0};
+	size_t len = 0;
+	FILE *f;
+	struct sluice_config *c;
+	struct config_error err;
+
+	ck_assert_ptr_nonnull(src);
+	snprintf(path, sizeof(path), "%s/docs/config.md", src);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(getdelim(&doc, &len, '\0', f) > 0, 1);
+	fclose(f);
+	/* the first two ```yaml blocks */
+	char *p = doc;
+	for (int i = 0; i < 2; i++) {
+		p = strstr(p, "```yaml\n");
+		ck_assert_ptr_nonnull(p);
+		p += 8;
+		char *end = strstr(p, "```");
+		ck_assert_ptr_nonnull(end);
+		*end = '\0';
+		blocks[i] = p;
+		p = end + 1;
+	}
+	setenv("API_KEY", "k", 1);
+	ck_assert_int_eq(config_load_buffer("collector.yaml", blocks[0], strlen(blocks[0]), &c, &err), -EINVAL);
+	ck_assert_str_eq(err.msg, "collector.yaml:2:3: extensions: not supported by sluice (remove this section)");
+	ck_assert_msg(config_load_buffer("sluice.yaml", blocks[1], strlen(blocks[1]), &c, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(c->pipeline.n_processors, 2);
+	ck_assert_str_eq(c->pipeline.processors[0]->id, "filter/health");
+	ck_assert_uint_eq(c->pipeline.batch->send_batch_size, 4096);
+	ck_assert_str_eq(c->pipeline.exporters[0]->otlp.headers[0].value, "k");
+	ck_assert_str_eq(c->pipeline.exporters[0]->otlp.sending_queue.storage, "/var/lib/sluice/queue");
+	config_free(c);
+	unsetenv("API_KEY");
+	free(doc);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("config_load");
@@ -589,6 +633,7 @@ static Suite *suite(void)
 	tcase_add_test(t, env_substitution);
 	tcase_add_test(t, printout_loads_back_to_the_same_config);
 	tcase_add_test(t, files_from_disk);
+	tcase_add_test(t, docs_example_loads);
 	suite_add_tcase(s, t);
 	return s;
 }
