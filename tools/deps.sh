@@ -7,12 +7,17 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       liburing-dev libprotobuf-c-dev protobuf-c-compiler libcyaml-dev check
-      libsubunit-dev libnghttp2-dev libjson-c-dev zlib1g-dev nodejs npm socat
-      procps)
+      libsubunit-dev libnghttp2-dev libjson-c-dev zlib1g-dev socat procps)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# Node.js runs the interop tests; any node >= 18.19 and npm will do (Debian's,
+# or one already on the machine: don't fight an installed one).
+if [ "${1:-}" = "--with-node" ]; then
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: installing ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then
