@@ -84,6 +84,10 @@ ssize_t h2_out_fill(struct h2_out *o, nghttp2_session *sess, const uint8_t **dat
 		if (rc < 0)
 			return -EPROTO;
 	}
+	if (!o->buf) {
+		*data = (const uint8_t *)"";
+		return 0;
+	}
 	*data = o->buf + o->off;
 	return (ssize_t)(o->len - o->off);
 }

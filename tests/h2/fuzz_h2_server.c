@@ -7,6 +7,13 @@
 #include "net/h2.h"
 
 static const uint8_t start[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0";
+/* HEADERS (END_HEADERS) stream 1: :method POST, :scheme http, :path /,
+ * :authority a, content-type application/grpc (HPACK, no huffman). */
+static const uint8_t headers1[] = {
+	0, 0, 25, 0x1, 0x4, 0, 0, 0, 1, 0x83, 0x86, 0x84, 0x01, 0x01, 'a', 0x0f, 0x10, 16,
+	'a', 'p', 'p', 'l', 'i', 'c', 'a', 't', 'i', 'o', 'n', '/', 'g', 'r', 'p', 'c'};
+/* DATA (END_STREAM) stream 1: one empty gRPC message. */
+static const uint8_t data1[] = {0, 0, 5, 0x0, 0x1, 0, 0, 0, 1, 0, 0, 0, 0, 0};
 
 struct app {
 	int n;
@@ -43,6 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t chunk = (size_t)data[1] + 1;
 	if (data[0] & 1)
 		h2_server_recv(s, start, sizeof(start) - 1);
+	if ((data[0] & 3) == 3)
+		h2_server_recv(s, headers1, sizeof(headers1));
+	if ((data[0] & 7) == 7)
+		h2_server_recv(s, data1, sizeof(data1));
 	data += 2;
 	size -= 2;
 	drain(s);
