@@ -61,8 +61,9 @@ struct ingest_limits {
 	uint64_t wait_ms;         /* bounded wait for ring space before refusing */
 	uint64_t poll_ms;         /* retry period while waiting (also without eventfd) */
 	uint32_t retry_after_s;   /* Retry-After / RetryInfo we tell clients */
+	size_t max_wait_bytes;    /* bodies queued at once; beyond: refuse at once */
 };
-/* Defaults: 16 MiB, 2000 ms, 5 ms, 1 s. */
+/* Defaults: 16 MiB, 2000 ms, 5 ms, 1 s, 64 MiB. */
 void ingest_limits_default(struct ingest_limits *lim);
 
 /* A validated request: protobuf bytes (a view: into the caller's body, or
@@ -108,6 +109,7 @@ struct ingest {
 	struct gzip_decoder gz;
 	struct ingest_wait *head, *tail;  /* FIFO of waiting requests */
 	unsigned waiting;
+	size_t wait_bytes;            /* sum of queued bodies */
 	struct net_timer timer;       /* poll / deadline */
 	struct net_watch *watch;      /* ring space eventfd, when there is one */
 	bool draining;

@@ -17,6 +17,7 @@
 
 #define IHTTP_MAX_HEADERS 64
 #define IHTTP_HEAD_MAX 16384
+#define IHTTP_KEEP_BUF (1u << 20)   /* receive buffer kept between requests */
 
 struct ihttp_conn {
 	struct ihttp_server *srv;
@@ -104,6 +105,12 @@ static void ihttp_consume(struct ihttp_conn *hc, size_t used)
 	hc->len -= used;
 	hc->head_len = hc->last_len = hc->body_in = hc->body_out = 0;
 	hc->in_request = hc->len > 0;
+	if (hc->len == 0 && hc->cap > IHTTP_KEEP_BUF) {
+		/* Give back the memory of an unusually large request. */
+		free(hc->in);
+		hc->in = NULL;
+		hc->cap = 0;
+	}
 	net_timer_cancel(net_conn_loop(hc->c), &hc->timer);
 	if (hc->in_request)
 		net_timer_arm(net_conn_loop(hc->c), &hc->timer, hc->srv->read_timeout_ms);

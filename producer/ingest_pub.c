@@ -119,6 +119,7 @@ static void ingest_unlink(struct ingest_wait *w)
 	w->next = w->prev = NULL;
 	w->queued = false;
 	ig->waiting--;
+	ig->wait_bytes -= w->len;
 }
 
 static void ingest_finish(struct ingest_wait *w, int status)
@@ -183,6 +184,7 @@ void ingest_limits_default(struct ingest_limits *lim)
 	lim->wait_ms = 2000;
 	lim->poll_ms = 5;
 	lim->retry_after_s = 1;
+	lim->max_wait_bytes = 64u << 20;
 }
 
 int ingest_init(struct ingest *ig, struct ring *ring, struct stage_stats *stats,
@@ -242,7 +244,10 @@ int ingest_submit(struct ingest *ig, const struct ingest_msg *m,
 		}
 	}
 	ingest_count(ig, STAT_RING_FULL_WAITS, 1);
-	if (!ig->loop) {
+	/* Queued bodies are copies: bound their total so many clients (or
+	 * many h2 streams) hitting a full ring cannot grow memory without
+	 * limit. Over the bound the answer is "full" at once. */
+	if (!ig->loop || ig->wait_bytes + m->len > ig->lim.max_wait_bytes) {
 		ingest_count(ig, STAT_SPANS_REFUSED_FULL, m->spans);
 		return INGEST_EFULL;
 	}
@@ -271,6 +276,7 @@ int ingest_submit(struct ingest *ig, const struct ingest_msg *m,
 	ig->tail = w;
 	w->queued = true;
 	ig->waiting++;
+	ig->wait_bytes += w->len;
 	if (ig->watch)
 		ring_arm_space(ig->ring, (uint32_t)(m->len < ring_max_payload(ig->ring) ?
 						    m->len : ring_max_payload(ig->ring)));

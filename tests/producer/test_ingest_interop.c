@@ -22,7 +22,7 @@
 #endif
 #endif
 #ifndef SPANS
-#define SPANS "3000"
+#define SPANS "2000"
 #endif
 
 static void interop(const char *proto, const char *comp, const char *seed)

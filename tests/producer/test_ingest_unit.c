@@ -343,6 +343,38 @@ static void wait_case(bool free_space)
 	free(req);
 }
 
+START_TEST(wait_bytes_bounded)
+{
+	struct net_loop *loop;
+	char lerr[200];
+	if (net_loop_new(&loop, NULL, lerr, sizeof(lerr)) < 0) {
+		fprintf(stderr, "skip: %s\n", lerr);
+		exit(77);
+	}
+	size_t len;
+	uint8_t *req = tl_request(2, 40, 5, &len);
+	struct ingest_limits lim;
+	ingest_limits_default(&lim);
+	lim.max_wait_bytes = len + len / 2; /* room for one queued copy */
+	ingest_free(&ig);
+	ck_assert_int_eq(ingest_init(&ig, &ring, NULL, loop, &lim), 0);
+	while (ingest_publish(&ig, req, len, ingest_now_ns()) == INGEST_OK)
+		;
+	struct ingest_msg m = { req, len, 2, 80, ingest_now_ns() };
+	struct ingest_wait w = { 0 }, w2 = { 0 };
+	ck_assert_int_eq(ingest_submit(&ig, &m, &w, on_done, NULL), 1);
+	ck_assert_int_eq(ingest_submit(&ig, &m, &w2, on_done, NULL), INGEST_EFULL);
+	ck_assert_uint_eq(ig.wait_bytes, len);
+	ingest_wait_cancel(&w);
+	ck_assert_uint_eq(ig.wait_bytes, 0);
+	ck_assert_uint_eq(ig.waiting, 0);
+	ingest_free(&ig);
+	net_loop_free(loop);
+	ck_assert_int_eq(ingest_init(&ig, &ring, NULL, NULL, NULL), 0);
+	free(req);
+}
+END_TEST
+
 START_TEST(wait_then_publish) { wait_case(true); }
 END_TEST
 START_TEST(wait_then_refuse) { wait_case(false); }
@@ -364,6 +396,7 @@ int main(void)
 	tcase_add_test(tc, prepare_json);
 	tcase_add_test(tc, reply_bodies);
 	tcase_add_test(tc, wait_then_publish);
+	tcase_add_test(tc, wait_bytes_bounded);
 	tcase_add_test(tc, wait_then_refuse);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
