@@ -93,7 +93,8 @@ int diskq_open(struct diskq *q, const char *dir, uint64_t max_bytes, bool do_fsy
 		diskq_close(q);
 		return rc;
 	}
-	qsort(q->e, q->n, sizeof(*q->e), cmp_entry);
+	if (q->n > 1)
+		qsort(q->e, q->n, sizeof(*q->e), cmp_entry);
 	return 0;
 }
 

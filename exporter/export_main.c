@@ -200,6 +200,13 @@ static int usage(const char *argv0, int code)
 
 int main(int argc, char **argv)
 {
+	/* block the stop signals first: one that arrives during startup waits
+	 * in the signalfd instead of killing a half-started stage */
+	sigset_t ss;
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
 	const char *path = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-c") && i + 1 < argc)
@@ -253,11 +260,6 @@ int main(int argc, char **argv)
 			A.exit_code = 2;
 			goto out_deliver;
 		}
-	sigset_t ss;
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigaddset(&ss, SIGINT);
-	sigprocmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	A.sigfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (A.sigfd < 0 || net_watch_add(A.loop, A.sigfd, on_signal, &A, &A.sig_w) < 0) {

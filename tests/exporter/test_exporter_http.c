@@ -116,7 +116,7 @@ START_TEST(sigterm_drains)
 		ck_assert_int_eq(xt_publish(&e, &sent[b], 10000), 0);
 	}
 	xt_export_start(&e, HTTP_EXPORTER(""), "otlphttp");
-	xt_msleep(50);
+	ck_assert(xt_wait_running(&e, 10000));
 	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
 	ck_assert_uint_eq(xt_sink_spans(&e), (uint64_t)batches * per);
 	ck_assert(xt_wait_ring_empty(&e, 100));

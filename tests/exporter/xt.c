@@ -540,3 +540,15 @@ size_t xt_count_files(const char *dir, const char *suffix)
 	closedir(d);
 	return n;
 }
+
+bool xt_wait_running(struct xt_env *e, int timeout_ms)
+{
+	struct stage_stats *st = segment_stats(&e->seg, STAGE_EXPORT);
+	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	do {
+		if (atomic_load(&st->pid) == e->export_pid && atomic_load(&st->state) == STAGE_STATE_RUNNING)
+			return true;
+		xt_msleep(5);
+	} while (now_ms() < end);
+	return false;
+}

@@ -62,6 +62,9 @@ int xt_stop(pid_t *pid, int sig);
  * ports, `%DIR%` the scratch dir. */
 void xt_export_start(struct xt_env *e, const char *exporters_yaml, const char *exporter_ids);
 
+/* Waits until the export stage marked itself RUNNING in its stats block. */
+bool xt_wait_running(struct xt_env *e, int timeout_ms);
+
 /* Reads the sink's bodies file; returns the count, bodies in *out (free
  * with xt_bodies_free). */
 size_t xt_read_bodies(const char *path, struct xt_body **out);
