@@ -19,18 +19,41 @@ void http1_limits_default(struct http1_limits *lim)
     lim->require_length = false;
 }
 
-/* tchar from RFC 9110 5.6.2 */
-static bool http1_is_tchar(unsigned char c)
+/* tchar from RFC 9110 5.6.2 ("!#$%&'*+-.^_`|~", digits, letters) as two
+ * 64-bit maps: one test per byte instead of a strchr. */
+static inline bool http1_is_tchar(unsigned char c)
 {
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-        return true;
-    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+    static const uint64_t lo = 0x03ff6cfa00000000ull, hi = 0x57ffffffc7fffffeull;
+    return c < 128 && (((c < 64 ? lo >> c : hi >> (c - 64))) & 1);
 }
 
 /* field-vchar / SP / HTAB / obs-text */
 static bool http1_is_value_char(unsigned char c)
 {
     return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+/* Skip value bytes from p; stops at the first byte that is not a value char
+ * (normally the CR), or at end. Eight bytes at a time while none is a
+ * control byte: x - 0x20 borrows into the high bit for bytes < 0x20, and a
+ * byte equal to 0x7f becomes zero after the xor. Bytes >= 0x80 (obs-text)
+ * have the high bit set and are masked out by ~x. */
+static const char *http1_scan_value(const char *p, const char *end)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (end - p >= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        uint64_t ctl = (x - 0x20 * ones) & ~x & highs;
+        uint64_t y = x ^ (0x7f * ones);
+        uint64_t del = (y - ones) & ~y & highs;
+        if (ctl | del)
+            break;
+        p += 8;
+    }
+    while (p < end && http1_is_value_char((unsigned char)*p))
+        p++;
+    return p;
 }
 
 /* Scan for the blank line ending the head, from `from`. Returns the index
@@ -77,11 +100,12 @@ static int http1_head_bounds(const char *buf, size_t len, size_t last_len,
     return (int)end;
 }
 
-static bool http1_ieq(const char *a, size_t alen, const char *lit)
+static bool http1_ieq_n(const char *a, size_t alen, const char *lit, size_t n)
 {
-    size_t n = strlen(lit);
     return alen == n && strncasecmp(a, lit, n) == 0;
 }
+/* Compare with a string literal; the length test comes first and is free. */
+#define http1_ieq(a, alen, lit) http1_ieq_n(a, alen, lit, sizeof(lit) - 1)
 
 bool http1_value_has_token(const char *v, size_t len, const char *token)
 {
@@ -95,7 +119,7 @@ bool http1_value_has_token(const char *v, size_t len, const char *token)
         size_t e = i;
         while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
             e--;
-        if (e > s && http1_ieq(v + s, e - s, token))
+        if (e > s && http1_ieq_n(v + s, e - s, token, strlen(token)))
             return true;
     }
     return false;
@@ -105,7 +129,7 @@ const struct http1_header *http1_find_header(const struct http1_msg *m,
                                              const char *name)
 {
     for (unsigned i = 0; i < m->num_headers; i++)
-        if (http1_ieq(m->headers[i].name, m->headers[i].name_len, name))
+        if (http1_ieq_n(m->headers[i].name, m->headers[i].name_len, name, strlen(name)))
             return &m->headers[i];
     return NULL;
 }
@@ -123,20 +147,18 @@ static int http1_parse_version(const char *p, int *minor)
     return 0;
 }
 
-/* Parse header lines in [p, end) where end points at the final CRLF of the
- * blank line. Fills m->headers. */
+/* Parse header lines in [p, end) where end points at the CRLF of the blank
+ * line. Fills m->headers. One pass a line: the value scan both validates
+ * the bytes and finds the CR. */
 static int http1_parse_headers(const char *p, const char *end, unsigned max,
                                struct http1_msg *m)
 {
     m->num_headers = 0;
     while (p < end) {
-        const char *line_end = memchr(p, '\r', (size_t)(end - p) + 1);
-        if (!line_end || line_end[1] != '\n')
-            return HTTP1_EBADREQ;
         const char *n = p;
-        while (p < line_end && http1_is_tchar((unsigned char)*p))
+        while (p < end && http1_is_tchar((unsigned char)*p))
             p++;
-        if (p == n || p == line_end || *p != ':')
+        if (p == n || p == end || *p != ':')
             return HTTP1_EBADREQ; /* empty name, obs-fold, space before ':' */
         if (m->num_headers >= max)
             return HTTP1_EHDRCOUNT;
@@ -144,18 +166,18 @@ static int http1_parse_headers(const char *p, const char *end, unsigned max,
         h->name = n;
         h->name_len = (size_t)(p - n);
         p++;
-        while (p < line_end && (*p == ' ' || *p == '\t'))
+        while (p < end && (*p == ' ' || *p == '\t'))
             p++;
         const char *v = p;
-        for (; p < line_end; p++)
-            if (!http1_is_value_char((unsigned char)*p))
-                return HTTP1_EBADREQ;
-        const char *ve = line_end;
+        p = http1_scan_value(p, end);
+        if (p == end || p[0] != '\r' || p[1] != '\n')
+            return HTTP1_EBADREQ; /* control byte or bare CR */
+        const char *ve = p;
         while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
             ve--;
         h->value = v;
         h->value_len = (size_t)(ve - v);
-        p = line_end + 2;
+        p += 2;
     }
     return 0;
 }
