@@ -407,8 +407,9 @@ static int sup_start(struct sup *s, const char *bin_dir)
 	net_timer_init(&s->tick, sup_tick, s);
 	net_timer_init(&s->kill_timer, sup_kill_due, s);
 	net_timer_arm(s->loop, &s->tick, SUP_TICK_MS);
-	log_msg(LOG_INFO, "sluice %s supervising instance '%s' (segment %s, metrics http://%s/metrics)",
-		SLUICE_VERSION, s->cfg->instance, s->seg.name, s->cfg->metrics_address.text);
+	log_msg(LOG_INFO, "sluice %s supervising instance '%s' (segment %s, metrics http://%s:%u/metrics)",
+		SLUICE_VERSION, s->cfg->instance, s->seg.name, s->cfg->metrics_address.host,
+		net_listener_port(s->httpd.listener));
 	return 0;
 }
 
