@@ -7,6 +7,7 @@
  * of bytes, the body moves by the difference (memmove). Unedited spans are
  * copied as whole fields, so the common path is one memcpy per span. */
 #include "otlp/rewrite.h"
+#include "otlp/wire_field.h"
 
 #include <errno.h>
 #include <string.h>
@@ -286,7 +287,7 @@ static int copy_edited(struct wbuf *w, struct otlp_bytes msg, uint32_t attr_num,
 	int rc, named = 0;
 
 	otlp_wire_reader_init(&r, msg.p, msg.len);
-	while ((rc = otlp_wire_next(&r, &f)) > 0) {
+	while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
 		if (rename && f.num == name_num) {
 			if (f.wt != OTLP_WT_LEN)
 				return -EPROTO;
@@ -375,7 +376,7 @@ static int rw_scope_spans(struct rw *x, const struct otlp_wire_field *sf)
 	if ((rc = w_open(&x->w, OTLP_F_RS_SCOPE_SPANS, slot, &mark)))
 		return rc;
 	otlp_wire_reader_init(&r, sf->b.p, sf->b.len);
-	while ((rc = otlp_wire_next(&r, &f)) > 0) {
+	while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
 		if (f.num != OTLP_F_SS_SPANS) {
 			if ((rc = w_put(&x->w, f.start, f.size)))
 				return rc;
@@ -429,8 +430,8 @@ int64_t otlp_rewrite_resource_spans(const void *in, size_t in_len,
 	struct otlp_resource_spans rs;
 	struct otlp_wire_reader r;
 	struct otlp_wire_field f;
-	struct rw x = { .w = { out, out + out_cap }, .fn = fn, .arg = arg,
-			.scratch = scratch };
+	struct rw x = { .w = { out, out_cap ? out + out_cap : out }, .fn = fn,
+			.arg = arg, .scratch = scratch };
 	int rc, res_edit = redits && redits->n_attr > 0;
 
 	if (res)
@@ -450,7 +451,7 @@ int64_t otlp_rewrite_resource_spans(const void *in, size_t in_len,
 			x.w.p = out;  /* nothing inserted: leave Resource absent */
 	}
 	otlp_wire_reader_init(&r, in, in_len);
-	while ((rc = otlp_wire_next(&r, &f)) > 0) {
+	while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
 		if (f.num == OTLP_F_RS_SCOPE_SPANS)
 			rc = rw_scope_spans(&x, &f);
 		else if (f.num == OTLP_F_RS_RESOURCE && res_edit)

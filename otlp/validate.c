@@ -4,6 +4,7 @@
  * no allocation; recursion is bounded by the schema except AnyValue, which
  * is bounded by OTLP_WIRE_MAX_DEPTH. */
 #include "otlp/wire.h"
+#include "otlp/wire_field.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -112,7 +113,7 @@ static int check(struct vctx *v, const uint8_t *p, size_t len, enum vmsg m,
 	if (m == M_ANY && ++any_depth > OTLP_WIRE_MAX_DEPTH)
 		return fail(v, -ELOOP, p, msg_names[m], "values nested too deep");
 	otlp_wire_reader_init(&r, p, len);
-	while ((rc = otlp_wire_next(&r, &f)) > 0) {
+	while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
 		if (f.num >= MAXF || !schema[m][f.num].known)
 			continue;  /* unknown field: skipped, as protobuf does */
 		const struct vfield *s = &schema[m][f.num];

@@ -2,6 +2,7 @@
  * per-message decoders. Every pointer advance is checked against the end of
  * the enclosing message first, so no input can make us read outside it. */
 #include "otlp/wire.h"
+#include "otlp/wire_field.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -51,78 +52,12 @@ uint8_t *otlp_wire_put_varint(uint8_t *p, uint64_t v)
 void otlp_wire_reader_init(struct otlp_wire_reader *r, const void *buf, size_t len)
 {
 	r->p = buf;
-	r->end = r->p + len;
-}
-
-/* A varint of at most max bytes (tags and length prefixes are limited to 5
- * bytes, as protobuf-c limits them, so both accept the same inputs). */
-static inline int read_short_varint(const uint8_t **pp, const uint8_t *end,
-				    unsigned max, uint64_t *v)
-{
-	const uint8_t *p = *pp;
-
-	if (p < end && *p < 0x80) {  /* the common one-byte case */
-		*v = *p;
-		*pp = p + 1;
-		return 0;
-	}
-	int rc = otlp_wire_varint(&p, end, v);
-	if (rc < 0 || (size_t)(p - *pp) > max)
-		return -EBADMSG;
-	*pp = p;
-	return 0;
+	r->end = len ? r->p + len : r->p;  /* no arithmetic on a NULL buffer */
 }
 
 int otlp_wire_next(struct otlp_wire_reader *r, struct otlp_wire_field *f)
 {
-	const uint8_t *p = r->p, *end = r->end;
-	uint64_t tag, len;
-
-	if (p >= end)
-		return 0;
-	f->start = p;
-	if (read_short_varint(&p, end, 5, &tag) < 0)
-		return -EBADMSG;
-	f->num = (uint32_t)(tag >> 3);
-	f->wt = (uint32_t)(tag & 7);
-	if (f->num == 0)
-		return -EBADMSG;
-	switch (f->wt) {
-	case OTLP_WT_VARINT:
-		if (otlp_wire_varint(&p, end, &f->u64) < 0)
-			return -EBADMSG;
-		break;
-	case OTLP_WT_I64:
-		if (end - p < 8)
-			return -EBADMSG;
-		memcpy(&f->u64, p, 8);
-		f->u64 = le64toh(f->u64);
-		p += 8;
-		break;
-	case OTLP_WT_LEN:
-		if (read_short_varint(&p, end, 5, &len) < 0)
-			return -EBADMSG;
-		if (len > INT32_MAX || len > (uint64_t)(end - p))
-			return -EBADMSG;
-		f->b.p = p;
-		f->b.len = (size_t)len;
-		p += len;
-		break;
-	case OTLP_WT_I32: {
-		uint32_t v;
-		if (end - p < 4)
-			return -EBADMSG;
-		memcpy(&v, p, 4);
-		f->u64 = le32toh(v);
-		p += 4;
-		break;
-	}
-	default:  /* groups (3, 4) are obsolete and unused by OTLP; 6, 7 invalid */
-		return -EBADMSG;
-	}
-	f->size = (size_t)(p - f->start);
-	r->p = p;
-	return 1;
+	return otlp_wire_field_next(r, f);
 }
 
 void otlp_wire_iter_init(struct otlp_wire_iter *it, struct otlp_bytes msg, uint32_t num)
@@ -136,7 +71,7 @@ int otlp_wire_iter_next(struct otlp_wire_iter *it, struct otlp_bytes *out)
 	struct otlp_wire_field f;
 	int rc;
 
-	while ((rc = otlp_wire_next(&it->r, &f)) > 0) {
+	while ((rc = otlp_wire_field_next(&it->r, &f)) > 0) {
 		if (f.num != it->num)
 			continue;
 		if (f.wt != OTLP_WT_LEN)
@@ -155,7 +90,7 @@ int otlp_wire_iter_next(struct otlp_wire_iter *it, struct otlp_bytes *out)
 #define FOR_EACH_FIELD(msg) \
 	struct otlp_wire_reader r; struct otlp_wire_field f; int rc; \
 	otlp_wire_reader_init(&r, (msg).p, (msg).len); \
-	while ((rc = otlp_wire_next(&r, &f)) > 0)
+	while ((rc = otlp_wire_field_next(&r, &f)) > 0)
 
 int otlp_wire_resource_spans(struct otlp_bytes msg, struct otlp_resource_spans *out)
 {

@@ -1,0 +1,95 @@
+/* otlp/wire_field.h: private to otlp/: the field reader as an inline
+ * function, so the decoders, the validator and the rewriter get it inlined
+ * into their loops (the public otlp_wire_next() wraps it). */
+#ifndef SLUICE_OTLP_WIRE_FIELD_H
+#define SLUICE_OTLP_WIRE_FIELD_H
+
+#include <endian.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "otlp/wire.h"
+
+/* A varint of at most max bytes (tags and length prefixes are limited to 5
+ * bytes, as protobuf-c limits them, so both accept the same inputs). */
+static inline int otlp_wire_short_varint(const uint8_t **pp, const uint8_t *end,
+				    unsigned max, uint64_t *v)
+{
+	const uint8_t *p = *pp;
+
+	if (p < end && *p < 0x80) {  /* the common one-byte case */
+		*v = *p;
+		*pp = p + 1;
+		return 0;
+	}
+	if (end - p >= 2 && p[1] < 0x80) {  /* two bytes: lengths up to 16 KiB */
+		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+		*pp = p + 2;
+		return 0;
+	}
+	int rc = otlp_wire_varint(&p, end, v);
+	if (rc < 0 || (size_t)(p - *pp) > max)
+		return -EBADMSG;
+	*pp = p;
+	return 0;
+}
+
+/* otlp_wire_next(), inlined into the hot loops of the otlp/ module. */
+static inline __attribute__((always_inline)) int
+otlp_wire_field_next(struct otlp_wire_reader *r, struct otlp_wire_field *f)
+{
+	const uint8_t *p = r->p, *end = r->end;
+	uint64_t tag, len;
+
+	if (p >= end)
+		return 0;
+	f->start = p;
+	f->u64 = 0;
+	if (otlp_wire_short_varint(&p, end, 5, &tag) < 0)
+		return -EBADMSG;
+	f->num = (uint32_t)(tag >> 3);
+	f->wt = (uint32_t)(tag & 7);
+	if (f->num == 0)
+		return -EBADMSG;
+	switch (f->wt) {
+	case OTLP_WT_VARINT:
+		if (p < end && *p < 0x80)
+			f->u64 = *p++;
+		else if (otlp_wire_varint(&p, end, &f->u64) < 0)
+			return -EBADMSG;
+		break;
+	case OTLP_WT_I64:
+		if (end - p < 8)
+			return -EBADMSG;
+		memcpy(&f->u64, p, 8);
+		f->u64 = le64toh(f->u64);
+		p += 8;
+		break;
+	case OTLP_WT_LEN:
+		if (otlp_wire_short_varint(&p, end, 5, &len) < 0)
+			return -EBADMSG;
+		if (len > INT32_MAX || len > (uint64_t)(end - p))
+			return -EBADMSG;
+		f->b.p = p;
+		f->b.len = (size_t)len;
+		p += len;
+		break;
+	case OTLP_WT_I32: {
+		uint32_t v;
+		if (end - p < 4)
+			return -EBADMSG;
+		memcpy(&v, p, 4);
+		f->u64 = le32toh(v);
+		p += 4;
+		break;
+	}
+	default:  /* groups (3, 4) are obsolete and unused by OTLP; 6, 7 invalid */
+		return -EBADMSG;
+	}
+	f->size = (size_t)(p - f->start);
+	r->p = p;
+	return 1;
+}
+
+#endif

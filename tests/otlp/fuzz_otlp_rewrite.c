@@ -1,0 +1,92 @@
+/* tests/otlp/fuzz_otlp_rewrite.c: libFuzzer target for the rewriter. The
+ * first 8 input bytes steer the per-span decisions (drop, rename, edits);
+ * the rest is a ResourceSpans. Invariants: no crash or out-of-bounds access;
+ * a non-empty result is a valid ResourceSpans that protobuf-c decodes, with
+ * exactly the kept span count; a malformed input is an error. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "otlp/rewrite.h"
+#include "opentelemetry/proto/trace/v1/trace.pb-c.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct steer {
+	uint64_t bits;
+};
+
+static int cb(void *arg, const struct otlp_rewrite_span_ctx *ctx, struct otlp_rewrite_edits *e)
+{
+	struct steer *s = arg;
+	uint64_t b = s->bits >> ((ctx->index * 5) % 60);
+	struct otlp_value v = { .type = OTLP_VALUE_STRING };
+
+	if (b & 1)
+		return OTLP_REWRITE_DROP;
+	if (b & 2)
+		otlp_rewrite_rename(e, "renamed", 7);
+	if (b & 4) {
+		v.u.b.p = ctx->span->name.p;  /* copy a value out of the span itself */
+		v.u.b.len = ctx->span->name.len < 100 ? ctx->span->name.len : 100;
+		otlp_rewrite_attr(e, OTLP_ATTR_UPSERT, "name.copy", 9, &v);
+	}
+	if (b & 8)
+		otlp_rewrite_attr_int(e, OTLP_ATTR_INSERT, "", 1);
+	if (b & 16) {
+		/* delete the span's first attribute, whatever its key */
+		struct otlp_wire_iter it;
+		struct otlp_bytes kvb;
+		struct otlp_kv kv;
+		otlp_wire_iter_init(&it, ctx->span->raw, OTLP_F_SPAN_ATTRIBUTES);
+		if (otlp_wire_iter_next(&it, &kvb) > 0 && otlp_wire_kv(kvb, &kv) == 0 &&
+		    kv.key.len < 200)
+			otlp_rewrite_attr(e, OTLP_ATTR_DELETE, (const char *)kv.key.p, kv.key.len, NULL);
+	}
+	return OTLP_REWRITE_KEEP;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct otlp_rewrite_edits scratch, redits;
+	struct steer s = { 0 };
+	struct otlp_rewrite_result res;
+
+	if (size < 8)
+		return 0;
+	memcpy(&s.bits, data, 8);
+	data += 8;
+	size -= 8;
+	otlp_rewrite_edits_reset(&redits);
+	if (s.bits >> 63)
+		otlp_rewrite_attr_bool(&redits, OTLP_ATTR_UPSERT, "fuzz", 1);
+	if ((s.bits >> 62) & 1)
+		otlp_rewrite_attr(&redits, OTLP_ATTR_DELETE, "service.name", 12, NULL);
+	/* The rewriter checks what it reads but copies untouched sub-messages
+	 * as they are, so only a valid input must give a valid output. */
+	struct otlp_wire_counts in_c;
+	int valid = otlp_wire_validate_resource_spans(data, size, &in_c, NULL) == 0;
+	size_t cap = size * 2 + 4096 * 4;
+	uint8_t *out = malloc(cap);
+	int64_t n = otlp_rewrite_resource_spans(data, size, out, cap, &redits, cb, &s,
+						&scratch, &res);
+	if (valid && n < 0 && n != -ENOSPC)
+		abort();  /* a valid input must rewrite */
+	if (n > 0 && valid) {
+		struct otlp_wire_counts c;
+		if (otlp_wire_validate_resource_spans(out, (size_t)n, &c, NULL) != 0 ||
+		    c.spans != res.spans_kept)
+			abort();
+		ProtobufCMessage *m = protobuf_c_message_unpack(
+			&opentelemetry__proto__trace__v1__resource_spans__descriptor, NULL,
+			(size_t)n, out);
+		if (!m)
+			abort();
+		protobuf_c_message_free_unpacked(m, NULL);
+	} else if (n == 0 && res.spans_kept != 0) {
+		abort();
+	}
+	free(out);
+	return 0;
+}
