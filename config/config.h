@@ -82,7 +82,8 @@ struct sluice_regex {
 struct sluice_kv {
 	const char *key;
 	struct sluice_value value;  /* NONE: the attribute only has to exist */
-	struct sluice_regex regex;  /* match_type regexp: value.s compiled */
+	struct sluice_regex regex;  /* match_type regexp and a value: its text as a
+	                               regexp (used when value is a STRING) */
 };
 
 struct sluice_header {
@@ -99,8 +100,8 @@ enum sluice_match_type {
 };
 
 /* A span matches when EVERY property that is set matches; a list property
- * matches when ANY of its entries does. An empty match_properties (present =
- * false) matches nothing. */
+ * matches when ANY of its entries does. present = false: include/exclude
+ * was not given (the loader refuses one given with no property). */
 struct sluice_match {
 	bool present;                 /* include: / exclude: was given */
 	enum sluice_match_type match_type;
