@@ -65,7 +65,8 @@ int ring_init(struct ring *r, void *mem, int data_fd, int space_fd)
 	r->prod_head = r->prod_pos = SHM_LOAD_ACQUIRE(&ctl->head);
 	r->cons_tail = r->cursor = r->tail_cache = SHM_LOAD_ACQUIRE(&ctl->tail);
 	r->head_cache = r->prod_head;
-	if (r->prod_head - r->cons_tail > r->cap || r->prod_head < r->cons_tail)
+	if (r->prod_head - r->cons_tail > r->cap || r->prod_head < r->cons_tail ||
+	    ((r->prod_head | r->cons_tail) & (RECORD_ALIGN - 1)))
 		return -EBADMSG;
 	return 0;
 }
@@ -228,7 +229,8 @@ int ring_peek(struct ring *r, const struct record **out, int64_t timeout_ns)
 					return rc;
 			}
 		}
-		if (r->head_cache - r->cursor > r->cap || r->head_cache < r->cursor)
+		if (r->head_cache - r->cursor > r->cap || r->head_cache < r->cursor ||
+		    (r->head_cache & (RECORD_ALIGN - 1)))
 			return -EBADMSG;
 		room = r->cap - (r->cursor & r->mask);
 		if (room < RECORD_HDR_SIZE) {

@@ -318,6 +318,8 @@ START_TEST(test_corrupt_header)
 	atomic_store(&((struct ring_ctrl *)mem)->head, 1u << 20); /* head far past tail */
 	ck_assert_int_eq(ring_try_peek(&cons, &got), -EBADMSG);
 	ck_assert_int_eq(ring_init(&cons, mem, -1, -1), -EBADMSG);
+	atomic_store(&((struct ring_ctrl *)mem)->head, 52); /* not 8-aligned */
+	ck_assert_int_eq(ring_init(&cons, mem, -1, -1), -EBADMSG);
 }
 END_TEST
 
