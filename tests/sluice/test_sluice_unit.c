@@ -1,0 +1,168 @@
+/* tests/sluice/test_sluice_unit.c: the supervisor's restart policy and the
+ * operator views rendered from a real segment. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tools/sluice/child.h"
+#include "tools/sluice/report.h"
+
+#define MS 1000000ull
+
+static const struct sluice_restart policy = {
+	.backoff_initial_ns = 100 * MS,
+	.backoff_max_ns = 1000 * MS,
+	.max_restarts = 3,
+	.window_ns = 10000 * MS,
+};
+
+START_TEST(backoff_doubles_up_to_the_max)
+{
+	struct child c = { .stage = STAGE_PROCESS };
+	uint64_t now = 1000000 * MS;
+	uint64_t want[] = { 100, 200, 400, 800, 1000, 1000 };
+	struct sluice_restart lenient = policy;
+	lenient.max_restarts = 100;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		c.started_mono_ns = now;
+		now += 10 * MS; /* crashed 10 ms after its start */
+		ck_assert_int_eq(child_on_exit(&c, &lenient, now), CHILD_RESTART);
+		ck_assert_uint_eq(c.backoff_ns, want[i] * MS);
+		now += c.backoff_ns;
+	}
+	ck_assert_uint_eq(c.restarts, 6);
+}
+END_TEST
+
+START_TEST(backoff_resets_after_a_long_run)
+{
+	struct child c = { .stage = STAGE_BATCH };
+	uint64_t now = 1000000 * MS;
+	struct sluice_restart lenient = policy;
+	lenient.max_restarts = 100;
+	for (int i = 0; i < 4; i++) {
+		c.started_mono_ns = now;
+		now += MS;
+		child_on_exit(&c, &lenient, now);
+	}
+	ck_assert_uint_eq(c.backoff_ns, 800 * MS);
+	c.started_mono_ns = now;
+	now += 5000 * MS; /* ran longer than backoff_max: a fresh failure */
+	child_on_exit(&c, &lenient, now);
+	ck_assert_uint_eq(c.backoff_ns, 100 * MS);
+}
+END_TEST
+
+START_TEST(gives_up_after_max_restarts_in_the_window_only)
+{
+	struct child c = { .stage = STAGE_EXPORT };
+	uint64_t now = 1000000 * MS;
+	for (int i = 0; i < 3; i++) {
+		c.started_mono_ns = now;
+		now += MS;
+		ck_assert_int_eq(child_on_exit(&c, &policy, now), CHILD_RESTART);
+	}
+	/* The 4th crash inside 10 s is one too many. */
+	c.started_mono_ns = now;
+	now += MS;
+	ck_assert_int_eq(child_on_exit(&c, &policy, now), CHILD_GIVE_UP);
+
+	/* Spread out beyond the window, crashes never add up. */
+	struct child d = { .stage = STAGE_EXPORT };
+	now = 1000000 * MS;
+	for (int i = 0; i < 20; i++) {
+		d.started_mono_ns = now;
+		now += 4000 * MS;
+		ck_assert_int_eq(child_on_exit(&d, &policy, now), CHILD_RESTART);
+	}
+}
+END_TEST
+
+START_TEST(missing_stage_binary_is_reported)
+{
+	struct child c;
+	ck_assert_int_eq(child_init(&c, STAGE_INGEST, "/nonexistent-dir"), -ENOENT);
+	ck_assert_str_eq(c.binary, "/nonexistent-dir/sluice-ingest");
+	ck_assert_int_eq(child_init(&c, STAGE_SUPERVISOR, "/tmp"), -EINVAL);
+}
+END_TEST
+
+static char *render(void (*fn)(struct segment *, FILE *), struct segment *seg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	fn(seg, f);
+	fclose(f);
+	return buf;
+}
+
+static void status_no_rates(struct segment *seg, FILE *f) { report_status(seg, f, NULL); }
+
+START_TEST(views_show_counters_from_the_segment)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "sluiceunit%d", (int)getpid());
+	struct segment seg;
+	struct segment_params p = { .nrings = RING_PIPELINE_COUNT };
+	for (int i = 0; i < 3; i++)
+		p.ring_capacity[i] = 1 << 20;
+	ck_assert_int_eq(segment_create(&seg, name, &p), 0);
+	struct stage_stats *in = segment_stats(&seg, STAGE_INGEST);
+	struct stage_stats *ex = segment_stats(&seg, STAGE_EXPORT);
+	stats_add(in, STAT_SPANS_IN, 1234);
+	stats_add(in, STAT_SPANS_REFUSED_FULL, 7);
+	stats_add(ex, STAT_EXPORT_SENT_SPANS, 1200);
+	atomic_store(&in->state, STAGE_STATE_RUNNING);
+
+	char *prom = render(report_prometheus, &seg);
+	ck_assert_ptr_nonnull(strstr(prom, "otelcol_receiver_accepted_spans_total{receiver=\"otlp\"} 1234\n"));
+	ck_assert_ptr_nonnull(strstr(prom, "reason=\"ring_full\"} 7\n"));
+	ck_assert_ptr_nonnull(strstr(prom, "otelcol_exporter_sent_spans_total 1200\n"));
+	ck_assert_ptr_nonnull(strstr(prom, "otelcol_exporter_queue_capacity 1048576\n"));
+	ck_assert_ptr_nonnull(strstr(prom, "sluice_spans_in_total{stage=\"ingest\"} 1234\n"));
+	ck_assert_ptr_nonnull(strstr(prom, "sluice_stage_up{stage=\"ingest\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(prom, "sluice_stage_up{stage=\"export\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(prom, "# TYPE sluice_connections_open gauge\n"));
+	free(prom);
+
+	char *st = render(status_no_rates, &seg);
+	ck_assert_ptr_nonnull(strstr(st, "ingest   running"));
+	ck_assert_ptr_nonnull(strstr(st, "export   none"));
+	free(st);
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ck_assert(!report_health(&seg, f));
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "process is none"));
+	free(buf);
+	for (int s = STAGE_INGEST; s <= STAGE_EXPORT; s++)
+		atomic_store(&segment_stats(&seg, (enum stage_index)s)->state, STAGE_STATE_RUNNING);
+	ck_assert(report_health(&seg, NULL));
+
+	segment_detach(&seg);
+	ck_assert_int_eq(segment_unlink(name), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("sluice");
+	TCase *tc = tcase_create("supervisor");
+	tcase_add_test(tc, backoff_doubles_up_to_the_max);
+	tcase_add_test(tc, backoff_resets_after_a_long_run);
+	tcase_add_test(tc, gives_up_after_max_restarts_in_the_window_only);
+	tcase_add_test(tc, missing_stage_binary_is_reported);
+	tcase_add_test(tc, views_show_counters_from_the_segment);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
