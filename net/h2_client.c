@@ -23,7 +23,8 @@ struct h2c_call {
 	void *ud;
 	const uint8_t *msg;
 	size_t msg_len;
-	size_t sent;            /* of prefix + msg */
+	size_t sent;            /* of prefix + msg, promised to DATA frames */
+	size_t copied;          /* of prefix + msg, written to the output */
 	uint8_t prefix[GRPC_PREFIX_LEN];
 	int http_status;
 	int grpc_status;
@@ -308,35 +309,51 @@ static ssize_t read_length(nghttp2_session *sess, uint8_t type, int32_t id, int3
 	return peer_max_frame < MAX_FRAME ? peer_max_frame : MAX_FRAME;
 }
 
-/* Request body: the 5-byte prefix, then the caller's message. */
+/* Request body: the 5-byte prefix, then the caller's message. DATA
+ * payload is not copied into nghttp2 (NO_COPY): send_body writes it
+ * straight from the caller's message into the output buffer. */
 static ssize_t read_body(nghttp2_session *sess, int32_t id, uint8_t *buf, size_t length,
 			 uint32_t *flags, nghttp2_data_source *src, void *ud)
 {
 	struct h2c_call *k = src->ptr;
-	size_t total = GRPC_PREFIX_LEN + k->msg_len, n = 0;
-	(void)sess, (void)id, (void)ud;
+	size_t total = GRPC_PREFIX_LEN + k->msg_len;
+	(void)sess, (void)id, (void)ud, (void)buf;
 
 	/* A cancelled call's message may already be gone: never touch it. */
 	if (k->finished)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-	while (n < length && k->sent < total) {
-		size_t take;
-		if (k->sent < GRPC_PREFIX_LEN) {
-			take = GRPC_PREFIX_LEN - k->sent;
-			take = take < length - n ? take : length - n;
-			memcpy(buf + n, k->prefix + k->sent, take);
-		} else {
-			size_t off = k->sent - GRPC_PREFIX_LEN;
-			take = k->msg_len - off;
-			take = take < length - n ? take : length - n;
-			memcpy(buf + n, k->msg + off, take);
-		}
-		n += take;
-		k->sent += take;
-	}
+	size_t n = total - k->sent < length ? total - k->sent : length;
+	k->sent += n;
+	*flags |= NGHTTP2_DATA_FLAG_NO_COPY;
 	if (k->sent == total)
 		*flags |= NGHTTP2_DATA_FLAG_EOF;
 	return (ssize_t)n;
+}
+
+static int send_body(nghttp2_session *sess, nghttp2_frame *frame, const uint8_t *hd,
+		     size_t length, nghttp2_data_source *src, void *ud)
+{
+	struct h2_client *c = ud;
+	struct h2c_call *k = src->ptr;
+	const uint8_t *a = NULL, *b = NULL;
+	size_t al = 0, bl = 0;
+	(void)sess, (void)frame;
+
+	if (k->finished)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	if (k->copied < GRPC_PREFIX_LEN) {
+		a = k->prefix + k->copied;
+		al = GRPC_PREFIX_LEN - k->copied;
+		al = al < length ? al : length;
+	}
+	if (length > al) {
+		b = k->msg + (k->copied + al - GRPC_PREFIX_LEN);
+		bl = length - al;
+	}
+	int rc = h2_out_frame(&c->out, hd, 9, a, al, b, bl);
+	if (rc == 0)
+		k->copied += length;
+	return rc;
 }
 
 struct h2_client *h2_client_new(const struct h2_client_opts *o)
@@ -369,6 +386,7 @@ struct h2_client *h2_client_new(const struct h2_client_opts *o)
 	nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
 	nghttp2_session_callbacks_set_error_callback2(cb, on_error);
 	nghttp2_session_callbacks_set_data_source_read_length_callback(cb, read_length);
+	nghttp2_session_callbacks_set_send_data_callback(cb, send_body);
 	if (nghttp2_session_client_new(&c->sess, cb, c))
 		goto fail;
 	nghttp2_settings_entry iv[] = {

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OUT_MIN (64 * 1024)
+/* Room for a whole 64 KiB DATA frame and its header: the client writes
+ * DATA frames in one piece (no-copy path) and needs them to fit. */
+#define OUT_MIN (128 * 1024)
 #define OUT_DEFAULT_MAX (1024 * 1024)
 
 void h2_out_init(struct h2_out *o, size_t max)
@@ -26,6 +28,24 @@ void h2_out_free(struct h2_out *o)
 bool h2_out_empty(const struct h2_out *o)
 {
 	return o->off == o->len;
+}
+
+int h2_out_frame(struct h2_out *o, const uint8_t *hd, size_t hd_len, const uint8_t *a,
+		 size_t a_len, const uint8_t *b, size_t b_len)
+{
+	if (o->cap - o->len < hd_len + a_len + b_len) {
+		o->filled = true;
+		return NGHTTP2_ERR_WOULDBLOCK;
+	}
+	memcpy(o->buf + o->len, hd, hd_len);
+	o->len += hd_len;
+	if (a_len)
+		memcpy(o->buf + o->len, a, a_len);
+	o->len += a_len;
+	if (b_len)
+		memcpy(o->buf + o->len, b, b_len);
+	o->len += b_len;
+	return 0;
 }
 
 ssize_t h2_out_write(struct h2_out *o, const uint8_t *data, size_t len)

@@ -2,6 +2,7 @@
  * limits, rapid-reset protection, (asynchronous) answers with trailers.
  * Responses are built in h2_server_resp.c. */
 #include "net/h2_server_int.h"
+#include "net/grpc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -159,6 +160,14 @@ static int on_data_chunk(nghttp2_session *sess, uint8_t flags, int32_t id,
 		size_t ncap = st->body_cap ? st->body_cap * 2 : 16384;
 		if (st->content_length > ncap)
 			ncap = st->content_length;
+		/* A unary gRPC body is one message: its prefix tells the size,
+		 * so one allocation takes it all (no realloc copies). */
+		if (!st->body_cap && st->is_grpc && len >= GRPC_PREFIX_LEN) {
+			size_t want = GRPC_PREFIX_LEN + ((size_t)data[1] << 24 | (size_t)data[2] << 16 |
+							 (size_t)data[3] << 8 | data[4]);
+			if (want > ncap)
+				ncap = want;
+		}
 		while (ncap < st->body_len + len)
 			ncap *= 2;
 		if (ncap > s->lim.max_body)
