@@ -137,7 +137,14 @@ static void sup_on_pidfd(struct net_watch *w, int fd, void *arg)
 	}
 	enum child_verdict v = child_on_exit(&ps->child, &s->cfg->restart, clock_mono_ns());
 	atomic_store(&segment_stats(&s->seg, st)->restarts, ps->child.restarts);
-	if (v == CHILD_GIVE_UP && s->phase != SUP_STOPPING) {
+	if (v == CHILD_GIVE_UP && s->phase == SUP_STOPPING) {
+		/* A stage still due to drain keeps dying: leave its input in the
+		 * ring (the segment is kept) and let the drain move on past it. */
+		log_msg(LOG_ERROR, "%s %s while the pipeline stops; its input stays in the ring",
+			child_binary_name(st), why);
+		return;
+	}
+	if (v == CHILD_GIVE_UP) {
 		char win[32];
 		config_format_duration(s->cfg->restart.window_ns, win, sizeof(win));
 		log_msg(LOG_ERROR, "%s %s; it crashed %u times within %s (restart.max_restarts "
@@ -147,18 +154,6 @@ static void sup_on_pidfd(struct net_watch *w, int fd, void *arg)
 		s->exit_code = SUP_EXIT_GAVE_UP;
 		sup_begin_stop(s);
 		return;
-	}
-	if (s->phase == SUP_STOPPING && st == sup_stop_order[s->stop_index]) {
-		/* Died while draining: its input is still in the ring; restart it
-		 * so the drain can finish, unless it keeps dying. */
-		if (v == CHILD_GIVE_UP) {
-			log_msg(LOG_ERROR, "%s %s while draining; leaving its input in the ring",
-				child_binary_name(st), why);
-			net_timer_cancel(s->loop, &s->kill_timer);
-			s->stop_index++;
-			sup_stop_next(s);
-			return;
-		}
 	}
 	char delay[32];
 	config_format_duration(ps->child.backoff_ns, delay, sizeof(delay));
@@ -192,18 +187,35 @@ static void sup_spawn(struct sup *s, enum stage_index st)
 	log_msg(LOG_DEBUG, "started %s pid %d", child_binary_name(st), (int)ps->child.pid);
 }
 
+/* Records wait in the ring this stage reads. */
+static bool sup_input_pending(struct sup *s, enum stage_index st)
+{
+	struct ring r;
+	if (st == STAGE_INGEST || segment_ring(&s->seg, (uint32_t)st - 1, &r) != 0)
+		return false;
+	return ring_used(&r) > 0;
+}
+
 static void sup_stop_next(struct sup *s)
 {
 	while (s->stop_index < 4) {
 		struct sup_stage *ps = &s->stage[sup_stop_order[s->stop_index]];
+		bool waiting = net_timer_armed(&ps->restart_timer);
 		net_timer_cancel(s->loop, &ps->restart_timer);
+		if (ps->child.pid == 0 && waiting && sup_input_pending(s, ps->child.stage)) {
+			/* It crashed and waits for its restart, with input left:
+			 * start it now and drain it once it runs. */
+			sup_spawn(s, ps->child.stage);
+			ps->drain_when_ready = ps->child.pid != 0;
+		}
 		if (ps->child.pid == 0) {
 			s->stop_index++;
 			continue;
 		}
 		log_msg(LOG_INFO, "draining %s", child_binary_name(ps->child.stage));
 		ps->stopping = true;
-		child_signal(&ps->child, SIGTERM);
+		if (!ps->drain_when_ready)
+			child_signal(&ps->child, SIGTERM);
 		net_timer_arm(s->loop, &s->kill_timer, s->cfg->stop_timeout_ns / 1000000);
 		return;
 	}
@@ -258,6 +270,10 @@ static void sup_tick(struct net_timer *t, void *arg)
 		bool running = ps->child.pid != 0 && atomic_load(&ss->pid) == ps->child.pid &&
 			       atomic_load(&ss->state) == STAGE_STATE_RUNNING;
 		all &= running;
+		if (running && ps->drain_when_ready) {
+			ps->drain_when_ready = false;
+			child_signal(&ps->child, SIGTERM);
+		}
 		if (running && !ps->ready_logged) {
 			ps->ready_logged = true;
 			log_msg(LOG_DEBUG, "%s ready (pid %d)", child_binary_name(ps->child.stage),

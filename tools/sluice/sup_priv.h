@@ -23,6 +23,7 @@ struct sup_stage {
 	struct net_timer restart_timer;
 	bool stopping;                /* we sent SIGTERM: its exit is planned */
 	bool ready_logged;
+	bool drain_when_ready;        /* started during the stop: SIGTERM once RUNNING */
 };
 
 struct sup {
