@@ -48,6 +48,13 @@ static bool ihttp_eq(const char *a, size_t alen, const char *lit)
 	return alen == n && strncasecmp(a, lit, n) == 0;
 }
 
+/* Start the read timeout of a request (0 = no timeout). */
+static void ihttp_arm_read_timeout(struct ihttp_conn *hc)
+{
+	if (hc->srv->read_timeout_ms)
+		net_timer_arm(net_conn_loop(hc->c), &hc->timer, hc->srv->read_timeout_ms);
+}
+
 static void ihttp_count(struct ihttp_conn *hc, enum stat_counter c, uint64_t n)
 {
 	if (hc->srv->ig->stats)
@@ -113,7 +120,7 @@ static void ihttp_consume(struct ihttp_conn *hc, size_t used)
 	}
 	net_timer_cancel(net_conn_loop(hc->c), &hc->timer);
 	if (hc->in_request)
-		net_timer_arm(net_conn_loop(hc->c), &hc->timer, hc->srv->read_timeout_ms);
+		ihttp_arm_read_timeout(hc);
 }
 
 static void ihttp_answer_status(struct ihttp_conn *hc, int st)
@@ -373,7 +380,7 @@ static void ihttp_on_data(struct net_conn *c, const uint8_t *data, size_t len)
 	hc->len += len;
 	if (!hc->in_request) {
 		hc->in_request = true;
-		net_timer_arm(net_conn_loop(c), &hc->timer, hc->srv->read_timeout_ms);
+		ihttp_arm_read_timeout(hc);
 	}
 	ihttp_process(hc);
 }

@@ -155,8 +155,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	net_timer_arm(loop, &hb, 1000);
-	if (st)
+	if (st) {
+		stats_set(st, STAT_CONNECTIONS_OPEN, 0); /* a gauge: stale after a crash */
 		stats_stage_start(st);
+	}
 	log_msg(LOG_INFO, "publishing into ring %d of /sluice.%s from seq %llu", RING_INGEST_PROCESS,
 		cfg->instance, (unsigned long long)ig.last_seq);
 

@@ -165,6 +165,15 @@ static void grpc_step(struct conn *c, uint32_t ev)
 	}
 }
 
+static long g_anon_kb;
+
+static double self_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void proc_cpu(pid_t pid, double *cpu_s, long *rss_kb, long *hwm_kb)
 {
 	char path[64], buf[4096];
@@ -186,6 +195,7 @@ static void proc_cpu(pid_t pid, double *cpu_s, long *rss_kb, long *hwm_kb)
 		while (fgets(buf, sizeof(buf), f)) {
 			sscanf(buf, "VmRSS: %ld", rss_kb);
 			sscanf(buf, "VmHWM: %ld", hwm_kb);
+			sscanf(buf, "RssAnon: %ld", &g_anon_kb);
 		}
 		fclose(f);
 	}
@@ -247,7 +257,7 @@ int main(int argc, char **argv)
 		struct epoll_event e = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = c };
 		epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &e);
 	}
-	double t0 = now_s(), tm = 0, cpu0 = 0, cpu1 = 0;
+	double t0 = now_s(), tm = 0, cpu0 = 0, cpu1 = 0, self0 = 0;
 	uint64_t s0 = 0;
 	long rss = 0, hwm = 0;
 	bool measuring = false;
@@ -267,6 +277,7 @@ int main(int argc, char **argv)
 			tm = t;
 			s0 = atomic_load(&acked_spans);
 			proc_cpu(ip.pid, &cpu0, &rss, &hwm);
+			self0 = self_cpu();
 		}
 		if (measuring && t - tm >= secs)
 			break;
@@ -274,11 +285,13 @@ int main(int argc, char **argv)
 	double el = now_s() - tm;
 	uint64_t spans = atomic_load(&acked_spans) - s0;
 	proc_cpu(ip.pid, &cpu1, &rss, &hwm);
+	double self1 = self_cpu();
 	double rate = (double)spans / el;
 	printf("mode=%s conns=%u streams=%u spans_per_req=%u body_bytes=%zu seconds=%.2f\n", g_mode, nconn,
 	       grpc ? g_streams : 1, g_spans, g_req_len, el);
-	printf("spans_per_s=%.0f requests_per_s=%.0f ingest_cpu_s_per_Mspans=%.3f ingest_rss_kb=%ld ingest_hwm_kb=%ld\n",
-	       rate, rate / g_spans, (cpu1 - cpu0) / ((double)spans / 1e6), rss, hwm);
+	printf("spans_per_s=%.0f requests_per_s=%.0f ingest_cpu_s_per_Mspans=%.3f ingest_rss_kb=%ld ingest_hwm_kb=%ld ingest_rss_anon_kb=%ld\n",
+	       rate, rate / g_spans, (cpu1 - cpu0) / ((double)spans / 1e6), rss, hwm, g_anon_kb);
+	printf("loadgen_and_consumer_cpu_s_per_Mspans=%.3f\n", (self1 - self0) / ((double)spans / 1e6));
 	printf("baseline_protobuf_c_unpack_spans_per_s=%.0f ratio=%.2f\n", base, rate / base);
 	g_stopping = true;
 	for (unsigned i = 0; i < nconn; i++) {

@@ -40,9 +40,9 @@ uint8_t *tl_request(unsigned n_rs, unsigned spans, uint32_t seed, size_t *len)
 	size_t ns = (size_t)n_rs * spans;
 	Span *sp = calloc(ns ? ns : 1, sizeof(*sp));
 	Span **spp = calloc(ns ? ns : 1, sizeof(*spp));
-	KeyValue *kv = calloc(ns * 3 + n_rs + 1, sizeof(*kv));
-	KeyValue **kvp = calloc(ns * 3 + n_rs + 1, sizeof(*kvp));
-	AnyValue *av = calloc(ns * 3 + n_rs + 1, sizeof(*av));
+	KeyValue *kv = calloc(ns * 4 + n_rs + 1, sizeof(*kv));
+	KeyValue **kvp = calloc(ns * 4 + n_rs + 1, sizeof(*kvp));
+	AnyValue *av = calloc(ns * 4 + n_rs + 1, sizeof(*av));
 	char (*names)[32] = calloc(ns ? ns : 1, 32);
 	uint8_t (*ids)[24] = calloc(ns ? ns : 1, 24);
 	uint32_t s = seed ? seed : 1;
@@ -85,15 +85,17 @@ uint8_t *tl_request(unsigned n_rs, unsigned spans, uint32_t seed, size_t *len)
 			x->kind = OPENTELEMETRY__PROTO__TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_SERVER;
 			x->start_time_unix_nano = 1764000000000000000ull + j * 1000;
 			x->end_time_unix_nano = x->start_time_unix_nano + 500 + (tl_rand(&s) % 1000000);
-			static const char *keys[3] = { "http.request.method", "http.route", "http.response.status_code" };
-			static const char *vals[2] = { "GET", "/api/v1/users/{id}/orders/{order}" };
+			static const char *keys[4] = { "http.request.method", "http.route", "user_agent.original",
+						       "http.response.status_code" };
+			static const char *vals[3] = { "GET", "/api/v1/users/{id}/orders/{order}",
+						       "Mozilla/5.0 (X11)" };
 			x->attributes = &kvp[k];
-			x->n_attributes = 3;
-			for (int a = 0; a < 3; a++, k++) {
+			x->n_attributes = 4;
+			for (int a = 0; a < 4; a++, k++) {
 				opentelemetry__proto__common__v1__key_value__init(&kv[k]);
 				opentelemetry__proto__common__v1__any_value__init(&av[k]);
 				kv[k].key = (char *)keys[a];
-				if (a < 2) {
+				if (a < 3) {
 					av[k].value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
 					av[k].string_value = (char *)vals[a];
 				} else {
