@@ -260,6 +260,9 @@ static int parse_node(struct ytx *x, yaml_event_t *ev, int depth, bool is_key, s
 		size_t len = ev->data.scalar.length;
 
 		n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+		/* "\0" in a quoted scalar: no key or value of ours can hold it */
+		if (memchr(s, '\0', len))
+			return fail(x, line, col, -EINVAL, "NUL character (\\0) in a scalar");
 		if (!n->quoted && is_null_text(s, len)) {
 			n->kind = YN_NULL;
 			n->text = arena_strndup(x->a, s, len);

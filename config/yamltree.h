@@ -5,7 +5,7 @@
  * - Scalars in VALUE position get `${env:NAME}` / `${NAME}` replaced by the
  *   environment variable (unset: error) and `$$` by `$`; keys never do.
  * - A plain empty scalar, "~" and null/Null/NULL are YN_NULL.
- * - Refused: aliases (*a), more than one document, a non-scalar key,
+ * - Refused: NUL characters in scalars, aliases (*a), more than one document, a non-scalar key,
  *   nesting deeper than YAMLTREE_MAX_DEPTH, more than YAMLTREE_MAX_NODES.
  */
 #ifndef SLUICE_CONFIG_YAMLTREE_H

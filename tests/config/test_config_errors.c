@@ -21,6 +21,7 @@ static const struct ecase cases[] = {
 	{"alias", "receivers: &a {}\nprocessors: *a\n", "2:13: YAML aliases (*a) are not supported"},
 	{"two documents", "---\nsluice: {}\n---\nsluice: {}\n", "3:1: more than one YAML document (expected one)"},
 	{"not a mapping", "- a\n", "1:1: the document: expected a mapping, got a sequence"},
+	{"NUL in scalar", "sluice: {instance: \"a\\0b\"}\n", "1:20: NUL character (\\0) in a scalar"},
 	{"complex key", "? [a]\n: 1\n", "1:3: expected a scalar key, got a sequence"},
 	/* unknown and duplicate keys */
 	{"unknown top key", "recievers: {}\n", "1:1: unknown key \"recievers\" at top level (expected one of: receivers, processors, exporters, service, sluice, extensions, connectors)"},
