@@ -16,6 +16,32 @@
 
 #define PUTS(b, s) otlp_json_buf_put((b), (s), strlen(s))
 
+/* Length of the valid UTF-8 sequence at s[0..n), or 0 if it is not one
+ * (overlong forms, surrogates and values past U+10FFFF are invalid). */
+static size_t utf8_seq(const uint8_t *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	if (n < len)
+		return 0;
+	cp = s[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* A JSON string. Protobuf strings should be UTF-8 but the wire does not
+ * promise it: an invalid byte becomes U+FFFD so the line stays valid JSON. */
 static int put_string(struct otlp_json_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -34,8 +60,18 @@ static int put_string(struct otlp_json_buf *b, const char *s, size_t n)
 			b->len += 4;
 			b->data[b->len++] = (uint8_t)hex[c >> 4];
 			b->data[b->len++] = (uint8_t)hex[c & 15];
-		} else {
+		} else if (c < 0x80) {
 			b->data[b->len++] = c;
+		} else {
+			size_t k = utf8_seq((const uint8_t *)s + i, n - i);
+			if (k == 0) {
+				memcpy(b->data + b->len, "\\ufffd", 6);
+				b->len += 6;
+			} else {
+				memcpy(b->data + b->len, s + i, k);
+				b->len += k;
+				i += k - 1;
+			}
 		}
 	}
 	b->data[b->len++] = '"';

@@ -419,6 +419,30 @@ START_TEST(t_response_and_resource_spans)
 }
 END_TEST
 
+/* Strings that are not UTF-8 on the wire still give valid JSON (U+FFFD). */
+START_TEST(t_invalid_utf8_output)
+{
+	GenReq *m = gen_bench_request(1);
+	GenSpan *sp = m->resource_spans[0]->scope_spans[0]->spans[0];
+	struct otlp_json_buf js = { 0 }, pb = { 0 };
+	char err[256];
+	size_t len;
+
+	free(sp->name);
+	sp->name = strdup("a\xff\xc3(\xed\xa0\x80z\xc3\xa9");  /* bad, bad, surrogate, ok */
+	uint8_t *b = gen_pack(&m->base, &len);
+	ck_assert_int_eq(otlp_json_from_pb(b, len, OTLP_JSON_IN_REQUEST, OTLP_JSON_ONE_LINE,
+					   &js, err, sizeof(err)), 1);
+	ck_assert_ptr_nonnull(memmem(js.data, js.len,
+		"\"name\":\"a\\ufffd\\ufffd(\\ufffd\\ufffd\\ufffdz\xc3\xa9\"", 44));
+	ck_assert_int_eq(otlp_json_to_pb((const char *)js.data, js.len, &pb, err, sizeof(err)), 0);
+	free(b);
+	otlp_json_buf_free(&js);
+	otlp_json_buf_free(&pb);
+	protobuf_c_message_free_unpacked(&m->base, NULL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("otlp_json");
@@ -430,6 +454,7 @@ int main(void)
 	tcase_add_loop_test(tc, t_bad_json, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, t_limits);
 	tcase_add_test(tc, t_response_and_resource_spans);
+	tcase_add_test(tc, t_invalid_utf8_output);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
