@@ -48,19 +48,26 @@ static int ingest_next_rs(struct otlp_wire_iter *it, struct otlp_bytes *rs, uint
 	return 1;
 }
 
+/* Span counts remembered from the sizing pass, so the copy pass need not
+ * count again (a request rarely has more ResourceSpans than this). */
+#define INGEST_RS_MEMO 64
+
 int ingest_publish(struct ingest *ig, const uint8_t *data, size_t len, uint64_t ingest_ns)
 {
 	struct otlp_wire_iter it;
 	struct otlp_bytes req = { data, len }, rs;
+	uint64_t memo[INGEST_RS_MEMO];
 	uint64_t need = 0, seq = ig->last_seq, spans = 0, n_spans = 0;
-	uint32_t n = 0;
+	uint32_t n = 0, j = 0;
 	int rc;
 
 	/* First pass: sizes only, so a request that can never fit is refused
 	 * before anything is reserved. Half the ring always fits an empty
 	 * ring, whatever the wrap padding. */
 	otlp_wire_iter_init(&it, req, OTLP_F_REQ_RESOURCE_SPANS);
-	while ((rc = ingest_next_rs(&it, &rs, &n_spans)) > 0) {
+	for (j = 0; (rc = ingest_next_rs(&it, &rs, &n_spans)) > 0; j++) {
+		if (j < INGEST_RS_MEMO)
+			memo[j] = n_spans;
 		if (n_spans == 0)
 			continue;
 		if (rs.len > ring_max_payload(ig->ring))
@@ -73,8 +80,18 @@ int ingest_publish(struct ingest *ig, const uint8_t *data, size_t len, uint64_t 
 		return INGEST_ETOOBIG;
 
 	otlp_wire_iter_init(&it, req, OTLP_F_REQ_RESOURCE_SPANS);
-	while ((rc = ingest_next_rs(&it, &rs, &n_spans)) > 0) {
+	for (j = 0; (rc = otlp_wire_iter_next(&it, &rs)) > 0; j++) {
 		struct record *rec;
+		if (j < INGEST_RS_MEMO) {
+			n_spans = memo[j];
+		} else {
+			int64_t c = otlp_wire_count_spans(rs);
+			if (c < 0) {
+				rc = (int)c;
+				break;
+			}
+			n_spans = (uint64_t)c;
+		}
 		if (n_spans == 0)
 			continue;
 		rc = ring_try_reserve(ig->ring, (uint32_t)rs.len, &rec);

@@ -93,6 +93,19 @@ START_TEST(publish_splits_resource_spans)
 }
 END_TEST
 
+START_TEST(publish_many_resource_spans)
+{
+	/* More ResourceSpans than ingest remembers between its two passes. */
+	size_t len;
+	uint8_t *req = tl_request(70, 3, 8, &len);
+	ck_assert_int_eq(ingest_publish(&ig, req, len, ingest_now_ns()), INGEST_OK);
+	uint64_t first, spans;
+	ck_assert_uint_eq(drain(&first, &spans), 70);
+	ck_assert_uint_eq(spans, 210);
+	free(req);
+}
+END_TEST
+
 START_TEST(seq_continues_after_restart)
 {
 	size_t len;
@@ -386,6 +399,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, publish_splits_resource_spans);
+	tcase_add_test(tc, publish_many_resource_spans);
 	tcase_add_test(tc, seq_continues_after_restart);
 	tcase_add_test(tc, empty_resource_spans_not_published);
 	tcase_add_test(tc, full_ring_publishes_nothing);
