@@ -30,6 +30,11 @@
  * set (futex_wake on the shared word, not FUTEX_PRIVATE, and/or eventfd
  * write). io_uring stages poll ring_data_fd / ring_space_fd instead of
  * sleeping: see ring_arm_data / ring_arm_space.
+ *
+ * Cost: each ring_publish and each ring_commit that moves tail is one full
+ * fence and touches a line the other side reads; reserve/peek are plain
+ * loads and stores. Publish per request or batch and commit per batch where
+ * you can (docs/bench/shm.md has the difference).
  */
 #ifndef SLUICE_SHM_RING_H
 #define SLUICE_SHM_RING_H
