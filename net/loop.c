@@ -131,7 +131,7 @@ int net_loop_new(struct net_loop **out, const struct net_loop_opts *opts,
         return -ENOMEM;
     loop->buf_count = count;
     loop->buf_size = size;
-    loop->recv_multishot = true;
+    loop->recv_multishot = !(opts && (opts->flags & NET_LOOP_F_SINGLESHOT_RECV));
     int rc = loop_ring_init(loop, entries);
     if (rc < 0) {
         loop_errmsg(err, errlen, rc);

@@ -49,7 +49,11 @@ struct net_loop_opts {
     unsigned entries;     /* SQ entries (default 256; CQ is 8x) */
     unsigned buf_count;   /* provided receive buffers, power of 2 (default 256) */
     unsigned buf_size;    /* bytes each (default 16384) */
+    unsigned flags;       /* NET_LOOP_F_* */
 };
+/* Use single-shot recv (the path for kernels < 6.0) even if multishot works;
+ * lets tests cover the fallback. */
+#define NET_LOOP_F_SINGLESHOT_RECV 0x1
 
 /* Connection callbacks. on_data and on_close are required. */
 struct net_conn_ops {

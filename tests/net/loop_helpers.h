@@ -37,14 +37,29 @@ static inline void th_run_for(struct net_loop *loop, int ms)
         ck_assert_int_ge(net_loop_run_once(loop, 10), 0);
 }
 
-static inline struct net_loop *th_loop_new(void)
+static inline struct net_loop *th_loop_new_opts(const struct net_loop_opts *o)
 {
     struct net_loop *loop = NULL;
     char err[256];
-    int rc = net_loop_new(&loop, NULL, err, sizeof(err));
+    int rc = net_loop_new(&loop, o, err, sizeof(err));
     ck_assert_msg(rc == 0, "net_loop_new: %s", err);
     return loop;
 }
+
+static inline struct net_loop *th_loop_new(void)
+{
+    return th_loop_new_opts(NULL);
+}
+
+/* Loop variants the I/O tests run under: defaults; the single-shot recv
+ * fallback; 4 tiny provided buffers (forces buffer exhaustion, ENOBUFS and
+ * re-arming under load). */
+static const struct net_loop_opts th_variants[] = {
+    { 0 },
+    { .flags = NET_LOOP_F_SINGLESHOT_RECV },
+    { .buf_count = 4, .buf_size = 512 },
+};
+#define TH_NVARIANTS 3
 
 /* Call from main() before running the suite: exit 77 (skip) when io_uring
  * is not allowed here, with the loop's own message. */

@@ -91,7 +91,7 @@ static const struct net_conn_ops echo_cli = { .on_open = cli_open, .on_data = cl
 
 START_TEST(test_echo_many_clients)
 {
-    struct echo e = { .loop = th_loop_new() };
+    struct echo e = { .loop = th_loop_new_opts(&th_variants[_i]) };
     struct net_listener *l;
     ck_assert_int_eq(net_listen(e.loop, "127.0.0.1", 0, 0, &echo_srv, &e, &l), 0);
     struct sockaddr_storage sa;
@@ -164,7 +164,7 @@ static const struct net_conn_ops sink_cli = { .on_data = sink_data, .on_close = 
 
 START_TEST(test_pause_resume_backpressure)
 {
-    struct net_loop *loop = th_loop_new();
+    struct net_loop *loop = th_loop_new_opts(&th_variants[_i]);
     struct pz p = { 0 };
     struct net_listener *l;
     ck_assert_int_eq(net_listen(loop, "127.0.0.1", 0, 0, &pz_srv, &p, &l), 0);
@@ -222,7 +222,7 @@ static const struct net_conn_ops idle_cli = { .on_data = idle_data, .on_close = 
 
 START_TEST(test_idle_timeout_closes_stalled_client)
 {
-    struct net_loop *loop = th_loop_new();
+    struct net_loop *loop = th_loop_new_opts(&th_variants[_i]);
     struct idle s = { 0 };
     struct net_listener *l;
     ck_assert_int_eq(net_listen(loop, "127.0.0.1", 0, 0, &idle_srv, &s, &l), 0);
@@ -346,9 +346,9 @@ int main(void)
     Suite *s = suite_create("net_loop_io");
     TCase *tc = tcase_create("io");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_echo_many_clients);
-    tcase_add_test(tc, test_pause_resume_backpressure);
-    tcase_add_test(tc, test_idle_timeout_closes_stalled_client);
+    tcase_add_loop_test(tc, test_echo_many_clients, 0, TH_NVARIANTS);
+    tcase_add_loop_test(tc, test_pause_resume_backpressure, 0, TH_NVARIANTS);
+    tcase_add_loop_test(tc, test_idle_timeout_closes_stalled_client, 0, TH_NVARIANTS);
     tcase_add_test(tc, test_graceful_close_flushes_output);
     tcase_add_test(tc, test_abort_fails_queued_ref);
     suite_add_tcase(s, tc);
