@@ -11,7 +11,9 @@
  *
  * Shape: the OpenTelemetry Collector's (receivers, processors, exporters,
  * service.pipelines.traces), same key names, plus our extras under `sluice:`.
- * docs/config.md lists every key, its default and its meaning.
+ * docs/config.md lists every key, its default and its meaning, and why the
+ * loader reads YAML with libyaml and its own strict schema tables rather
+ * than libcyaml's (arbitrary "type/name" keys, value checks with positions).
  *
  * - Defaults for everything: an empty file (or no file) is a working config:
  *   otlp receiver (gRPC 127.0.0.1:4317, HTTP 127.0.0.1:4318), a batch

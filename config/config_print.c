@@ -34,7 +34,18 @@ static void qs(struct pr *p, const char *s, bool value)
 {
 	fputc('"', p->f);
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c == '"' || *c == '\\')
+		/* YAML folds these unicode line breaks inside quotes: escape them,
+		 * and the BOM, which a reader may drop */
+		if (c[0] == 0xc2 && c[1] == 0x85) {
+			fputs("\\N", p->f);
+			c++;
+		} else if (c[0] == 0xe2 && c[1] == 0x80 && (c[2] == 0xa8 || c[2] == 0xa9)) {
+			fputs(c[2] == 0xa8 ? "\\L" : "\\P", p->f);
+			c += 2;
+		} else if (c[0] == 0xef && c[1] == 0xbb && c[2] == 0xbf) {
+			fputs("\\uFEFF", p->f);
+			c += 2;
+		} else if (*c == '"' || *c == '\\')
 			fprintf(p->f, "\\%c", *c);
 		else if (*c < 0x20 || *c == 0x7f)
 			fprintf(p->f, "\\x%02x", *c);

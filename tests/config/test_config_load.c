@@ -502,7 +502,8 @@ START_TEST(printout_loads_back_to_the_same_config)
 		"  filter: {spans: {exclude: {match_type: regexp, span_names: ['^health$'],"
 		" attributes: [{key: k, value: 5}], resources: [{key: r}], status_codes: [error]}}}\n"
 		"  attributes: {actions: [{key: a, value: \"x\\\"y$$z\", action: insert},"
-		" {key: b, value: 1.0, action: upsert}, {key: u, pattern: '(?P<n>.*)', action: extract}]}\n"
+		" {key: b, value: 1.0, action: upsert}, {key: u, pattern: '(?P<n>.*)', action: extract},"
+		" {key: nl, value: \"x\\Ny\\Lz\\P\\uFEFF\\t\", action: insert}]}\n"
 		"  span: {name: {to_attributes: {rules: ['^(?P<x>a)$']}}}\n"
 		"  probabilistic_sampler: {sampling_percentage: 33.333333333333336}\n"
 		"  batch: {timeout: 1500ms}\n"
@@ -528,6 +529,8 @@ START_TEST(printout_loads_back_to_the_same_config)
 			const struct sluice_attributes *a = &again->pipeline.processors[1]->attributes;
 			ck_assert_str_eq(a->actions[0].value.s, "x\"y$z");
 			ck_assert_int_eq(a->actions[1].value.type, SLUICE_VALUE_DOUBLE);
+			/* unicode line breaks survive the printout unfolded */
+			ck_assert_str_eq(a->actions[3].value.s, "x\xc2\x85y\xe2\x80\xa8z\xe2\x80\xa9\xef\xbb\xbf\t");
 			ck_assert(again->pipeline.processors[3]->sampler.sampling_percentage ==
 				  c->pipeline.processors[3]->sampler.sampling_percentage);
 		}
@@ -580,6 +583,10 @@ END_TEST
 START_TEST(docs_example_loads)
 {
 	const char *src = getenv("SLUICE_SOURCE_DIR");
+#ifdef CONFIG_TEST_SOURCE_DIR
+	if (!src)
+		src = CONFIG_TEST_SOURCE_DIR; /* run by hand, outside ctest */
+#endif
 	char path[1024], *doc = NULL, *blocks[2] = {0};
 	size_t len = 0;
 	FILE *f;
