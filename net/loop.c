@@ -95,7 +95,9 @@ static int loop_bufs_init(struct net_loop *loop)
     if (mem == MAP_FAILED)
         return -errno;
     loop->br = mem;
-    loop->bufs = aligned_alloc(4096, (size_t)loop->buf_count * loop->buf_size);
+    /* aligned_alloc wants the size to be a multiple of the alignment */
+    size_t bytes = ((size_t)loop->buf_count * loop->buf_size + 4095) & ~(size_t)4095;
+    loop->bufs = aligned_alloc(4096, bytes);
     if (!loop->bufs)
         return -ENOMEM;
     struct io_uring_buf_reg reg;
