@@ -116,6 +116,10 @@ static int get_integer(struct jin *j, json_object *v, ProtobufCType t, uint64_t 
 	case json_type_int:
 		if (sgn) {
 			int64_t x = json_object_get_int64(v);
+			/* json-c keeps numbers past INT64_MAX as unsigned */
+			if (x == INT64_MAX && json_object_get_uint64(v) != (uint64_t)INT64_MAX)
+				return jerr(j, -EINVAL, "integer %" PRIu64 " out of range",
+					    json_object_get_uint64(v));
 			if (is32 && (x < INT32_MIN || x > INT32_MAX))
 				return jerr(j, -EINVAL, "integer %" PRId64 " out of range", x);
 			*out = (uint64_t)x;
@@ -143,7 +147,9 @@ static int get_integer(struct jin *j, json_object *v, ProtobufCType t, uint64_t 
 		const char *s = json_object_get_string(v);
 		char *end;
 		errno = 0;
-		if (!*s || (!sgn && *s == '-'))
+		/* digits only (and a leading '-' when signed): strto*() would
+		 * also take spaces and '+', and strtoull() negates "-1" */
+		if (!(*s >= '0' && *s <= '9') && !(sgn && *s == '-'))
 			return jerr(j, -EINVAL, "expected a%s integer string, got \"%.40s\"",
 				    sgn ? "n" : " non-negative", s);
 		if (sgn) {

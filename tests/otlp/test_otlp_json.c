@@ -337,6 +337,12 @@ static const struct bad_json bad[] = {
 	{ "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"name\":5}]}]}]}",
 	  "name: expected a string" },
 	{ "{\"resourceSpans\":[null]}", "null in an array" },
+	{ "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"startTimeUnixNano\":\" -1\"}]}]}]}",
+	  "startTimeUnixNano: expected a non-negative integer string" },
+	{ "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"k\",\"value\":"
+	  "{\"intValue\":9223372036854775808}}]}}]}", "intValue: integer 9223372036854775808 out of range" },
+	{ "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"k\",\"value\":"
+	  "{\"intValue\":\"9223372036854775808\"}}]}}]}", "intValue: bad integer" },
 	{ "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"status\":[]}]}]}]}",
 	  "status: expected an object" },
 };
