@@ -30,6 +30,12 @@ struct hconn {
 	struct http1_body body;
 	size_t klen;
 	struct net_timer tmo;
+	bool ref_pending;          /* the body is queued by reference */
+	bool have_out;             /* outcome waiting for that send to finish */
+	struct outcome out;
+	char out_reason[240];
+	uint8_t *gz;               /* this connection's gzip output */
+	size_t gzcap;
 	char rbuf[HC_RBUF];
 	uint8_t keep[HC_KEEP];
 };
@@ -50,8 +56,6 @@ struct httpx {
 	struct attempt **wq;       /* FIFO of attempts waiting for a connection */
 	unsigned wq_head, wq_len, wq_cap;
 	struct gzip_encoder gze;
-	uint8_t *gz;
-	size_t gzcap;
 };
 
 int otlphttp_parse_endpoint(const char *ep, char *host, size_t hostcap,
@@ -197,8 +201,38 @@ static void hx_next(struct httpx *t, struct hconn *hc)
 	hc_start(hc, a);
 }
 
-/* Hands the outcome to the engine; the connection is free again. */
+/* Hands the outcome to the engine; the connection is free again. The
+ * body was sent by reference (it lives in ring 2 or the attempt), so the
+ * engine may only hear the outcome, and let the ring reuse that memory,
+ * once the loop is done sending it: until then the outcome waits. */
+static void hc_finish_now(struct hconn *hc, const struct outcome *o);
+
 static void hc_finish(struct hconn *hc, const struct outcome *o)
+{
+	if (hc->ref_pending) {
+		hc->out = *o;
+		snprintf(hc->out_reason, sizeof(hc->out_reason), "%s", o->reason ? o->reason : "");
+		hc->out.reason = hc->out_reason;
+		hc->have_out = true;
+		return;
+	}
+	hc_finish_now(hc, o);
+}
+
+static void hc_sent(struct net_conn *c, void *arg, int status)
+{
+	(void)c;
+	(void)status;
+	struct hconn *hc = arg;
+	hc->ref_pending = false;
+	if (hc->have_out) {
+		hc->have_out = false;
+		struct outcome o = hc->out;
+		hc_finish_now(hc, &o);
+	}
+}
+
+static void hc_finish_now(struct hconn *hc, const struct outcome *o)
 {
 	struct attempt *a = hc->a;
 	hc->a = NULL;
@@ -386,21 +420,21 @@ static void hc_start(struct hconn *hc, struct attempt *a)
 	size_t len = a->len;
 	if (t->gzip) {
 		size_t need = gzip_encode_bound(len);
-		if (need > t->gzcap) {
-			uint8_t *nb = realloc(t->gz, need);
+		if (need > hc->gzcap) {
+			uint8_t *nb = realloc(hc->gz, need);
 			if (!nb) {
 				hc_fail(hc, "out of memory for gzip");
 				return;
 			}
-			t->gz = nb;
-			t->gzcap = need;
+			hc->gz = nb;
+			hc->gzcap = need;
 		}
-		ssize_t n = gzip_encoder_run(&t->gze, body, len, t->gz, t->gzcap, -1);
+		ssize_t n = gzip_encoder_run(&t->gze, body, len, hc->gz, hc->gzcap, -1);
 		if (n < 0) {
 			hc_fail(hc, "gzip failed");
 			return;
 		}
-		body = t->gz;
+		body = hc->gz;
 		len = (size_t)n;
 	}
 	if (!hc->c) {
@@ -417,8 +451,15 @@ static void hc_start(struct hconn *hc, struct attempt *a)
 	char head[4096];
 	ssize_t hl = http1_format_request_head(head, sizeof(head), "POST", t->path, t->hostport,
 					       t->hdrs, t->nh, len, 0);
-	if (hl < 0 || net_conn_send(hc->c, head, (size_t)hl) < 0 ||
-	    net_conn_send(hc->c, body, len) < 0) {
+	hc->have_out = false;
+	if (hl < 0 || net_conn_send(hc->c, head, (size_t)hl) < 0) {
+		hc->keep_alive = false;
+		net_conn_abort(hc->c); /* on_close reports it */
+		return;
+	}
+	hc->ref_pending = true;
+	if (net_conn_send_ref(hc->c, body, len, hc_sent, hc) < 0) {
+		hc->ref_pending = false;
 		hc->keep_alive = false;
 		net_conn_abort(hc->c); /* on_close reports it */
 		return;
@@ -473,8 +514,9 @@ static void hx_free(void *tp)
 			t->conns[i].a = NULL;
 		}
 	}
+	for (unsigned i = 0; i < t->nconn; i++)
+		free(t->conns[i].gz);
 	gzip_encoder_free(&t->gze);
-	free(t->gz);
 	free(t->wq);
 	free(t->strs);
 	free(t->conns);

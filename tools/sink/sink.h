@@ -66,6 +66,7 @@ struct sink {
 	FILE *log;             /* --log: one line per request */
 	bool latency;
 	bool quiet;
+	bool nocheck;          /* --no-check: count spans without the deep check */
 	uint64_t exit_after_spans;
 	uint64_t max_body;
 	struct sink_link conns_list; /* circular, head is a sentinel */

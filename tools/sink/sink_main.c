@@ -2,7 +2,8 @@
  *
  *   sluice-sink [--http HOST:PORT] [--grpc HOST:PORT] [--port-file FILE]
  *               [--fail SCHEDULE [--repeat]] [--bodies FILE] [--digest FILE]
- *               [--log FILE] [--latency] [--exit-after-spans N] [--quiet]
+ *               [--log FILE] [--latency] [--exit-after-spans N] [--no-check]
+ *               [--max-body BYTES] [--quiet]
  *
  * Prints a summary on SIGTERM/SIGINT (or after --exit-after-spans) and exits
  * 0; 2 on a usage error, 1 on a runtime error. See sink.h for the schedule.
@@ -27,12 +28,14 @@ static int usage(int code)
 		"  --port-file FILE        write \"http=PORT grpc=PORT\" once listening\n"
 		"  --fail SCHEDULE         e.g. \"503/2*3,400,close,stall,partial=5,ok*10\"\n"
 		"  --repeat                start the schedule over when it ends\n"
-		"  --bodies FILE           append accepted request bodies (4-byte BE length + body)\n"
+		"  --bodies FILE           append accepted request bodies (4-byte BE length + body;\n"
+		"                          \"\" = none, also for --digest and --log)\n"
 		"  --digest FILE           append \"traceid spanid name end_ns\" per accepted span\n"
 		"  --log FILE              one line per request: mono_ms n proto answer spans crc32\n"
 		"  --latency               measure now - span end time; p50/p99 in the summary\n"
 		"  --exit-after-spans N    stop after N accepted spans\n"
 		"  --max-body BYTES        request body cap (default 64 MiB)\n"
+		"  --no-check              count spans without validating every field (benchmarks)\n"
 		"  --quiet                 no summary\n");
 	return code;
 }
@@ -71,6 +74,8 @@ static void on_signal(struct net_watch *w, int fd, void *arg)
 
 static FILE *open_out(const char *path)
 {
+	if (!*path) /* "" = none (overrides an earlier option) */
+		return NULL;
 	FILE *f = fopen(path, "ae");
 	if (!f)
 		fprintf(stderr, "sluice-sink: %s: %s\n", path, strerror(errno));
@@ -103,6 +108,7 @@ int main(int argc, char **argv)
 		else if (ARG("--exit-after-spans")) s->exit_after_spans = strtoull(v, NULL, 10);
 		else if (ARG("--max-body")) s->max_body = strtoull(v, NULL, 10);
 		else if (!strcmp(a, "--quiet")) s->quiet = true;
+		else if (!strcmp(a, "--no-check")) s->nocheck = true;
 		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { free(s); return usage(0); }
 		else { fprintf(stderr, "sluice-sink: unknown or incomplete option %s\n", a); free(s); return usage(2); }
 #undef ARG
@@ -117,8 +123,9 @@ int main(int argc, char **argv)
 	if (!s->max_body)
 		s->max_body = 64u << 20;
 	int code = 1;
-	if ((bodies && !(s->bodies = open_out(bodies))) || (digest && !(s->digest = open_out(digest))) ||
-	    (logp && !(s->log = open_out(logp))))
+	if ((bodies && *bodies && !(s->bodies = open_out(bodies))) ||
+	    (digest && *digest && !(s->digest = open_out(digest))) ||
+	    (logp && *logp && !(s->log = open_out(logp))))
 		goto out;
 	int rc = net_loop_new(&s->loop, NULL, err, sizeof(err));
 	if (rc < 0) {
