@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "net/grpc.h"
 #include "net/gzip.h"
@@ -188,6 +189,14 @@ START_TEST(prepare_gzip_and_deflate)
 	ck_assert_uint_eq(m.len, len);
 	ck_assert_mem_eq(m.data, req, len);
 	ck_assert_uint_eq(m.spans, 100);
+	/* deflate as sent in practice: zlib-wrapped (RFC 1950). */
+	uLongf zlen = compressBound(len);
+	uint8_t *z = malloc(zlen);
+	ck_assert_int_eq(compress2(z, &zlen, req, len, 6), Z_OK);
+	ck_assert_int_eq(ingest_prepare(&ig, INGEST_FMT_PROTO, GZIP_FMT_DEFLATE, z, zlen, &m, err, sizeof(err)), INGEST_OK);
+	ck_assert_uint_eq(m.len, len);
+	ck_assert_mem_eq(m.data, req, len);
+	free(z);
 	/* Corrupt: flip bytes in the middle. */
 	gz[glen / 2] ^= 0xff;
 	gz[glen / 2 + 1] ^= 0xff;
