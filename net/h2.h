@@ -22,7 +22,9 @@
  *     h2_server_respond / h2_server_respond_grpc.
  *   - limits: SETTINGS_MAX_CONCURRENT_STREAMS, SETTINGS_MAX_HEADER_LIST_SIZE,
  *     a body cap (over it: gRPC RESOURCE_EXHAUSTED, or 413 for non-gRPC,
- *     then RST_STREAM), and rapid-reset protection: more than rst_max
+ *     then RST_STREAM), a cap on body bytes one connection holds across
+ *     its streams (over it: RESOURCE_EXHAUSTED with RetryInfo 1 s, or
+ *     503), and rapid-reset protection: more than rst_max
  *     RST_STREAMs from the client within rst_window_ms -> GOAWAY
  *     (ENHANCE_YOUR_CALM) and close.
  * Client (one struct h2_client per outgoing connection):
@@ -63,6 +65,10 @@ struct h2_server_limits {
 	uint32_t rst_max;                /* client RST_STREAMs per window: 200 */
 	uint32_t rst_window_ms;          /* the window: 1000 ms */
 	size_t out_cap;                  /* output buffered before pausing: 1 MiB */
+	size_t max_buffered;             /* request bodies held by one connection
+					  * (receiving + unanswered): the larger of
+					  * 2 x max_body and 32 MiB; over it the
+					  * stream is refused like an oversized one */
 };
 
 /* One complete request. Strings are NUL-terminated ("" when absent). All

@@ -35,10 +35,18 @@ static void fail(struct h2_server *s, int rc, uint32_t h2_code, const char *fmt,
 }
 
 /* ---- streams ---- */
-static void stream_free(struct h2s_stream *st)
+void h2s_body_free(struct h2_server *s, struct h2s_stream *st)
 {
-	free(st->hb);
+	s->buffered -= st->body_cap;
 	free(st->body);
+	st->body = NULL;
+	st->body_len = st->body_cap = 0;
+}
+
+static void stream_free(struct h2_server *s, struct h2s_stream *st)
+{
+	h2s_body_free(s, st);
+	free(st->hb);
 	free(st->hdrs);
 	free(st->resp);
 	free(st->tr);
@@ -153,7 +161,7 @@ static int on_data_chunk(nghttp2_session *sess, uint8_t flags, int32_t id,
 	if (!st || st->st != H2S_RECV)
 		return 0;
 	if (len > s->lim.max_body - st->body_len) {
-		h2s_refuse_big(s, st);
+		h2s_refuse_big(s, st, false);
 		return 0;
 	}
 	if (st->body_len + len > st->body_cap) {
@@ -172,9 +180,14 @@ static int on_data_chunk(nghttp2_session *sess, uint8_t flags, int32_t id,
 			ncap *= 2;
 		if (ncap > s->lim.max_body)
 			ncap = s->lim.max_body;
+		if (ncap - st->body_cap > s->lim.max_buffered - s->buffered) {
+			h2s_refuse_big(s, st, true);
+			return 0;
+		}
 		uint8_t *p = realloc(st->body, ncap);
 		if (!p)
 			return NGHTTP2_ERR_CALLBACK_FAILURE;
+		s->buffered += ncap - st->body_cap;
 		st->body = p;
 		st->body_cap = ncap;
 	}
@@ -275,7 +288,7 @@ static int on_frame_recv(nghttp2_session *sess, const nghttp2_frame *frame, void
 	if (!st || st->st != H2S_RECV || s->fail_rc)
 		return 0;
 	if (st->too_big) {
-		h2s_refuse_big(s, st);
+		h2s_refuse_big(s, st, false);
 		return 0;
 	}
 	if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)
@@ -298,7 +311,7 @@ static int on_stream_close(nghttp2_session *sess, int32_t id, uint32_t code, voi
 		if (s->cbs.on_abort)
 			s->cbs.on_abort(s->ud, s, id);
 	}
-	stream_free(st);
+	stream_free(s, st);
 	return 0;
 }
 
@@ -349,6 +362,10 @@ static void set_defaults(struct h2_server_limits *l)
 		l->rst_max = 200;
 	if (!l->rst_window_ms)
 		l->rst_window_ms = 1000;
+	if (!l->max_buffered)
+		l->max_buffered = l->max_body * 2 > 32u << 20 ? l->max_body * 2 : 32u << 20;
+	if (l->max_buffered < l->max_body)
+		l->max_buffered = l->max_body;
 	if (l->conn_window > INT32_MAX)
 		l->conn_window = INT32_MAX;
 	if (l->stream_window > INT32_MAX)
@@ -416,7 +433,7 @@ void h2_server_free(struct h2_server *s)
 		stream_unlink(s, st);
 		if (st->st == H2S_DELIVERED && s->cbs.on_abort)
 			s->cbs.on_abort(s->ud, s, st->id);
-		stream_free(st);
+		stream_free(s, st);
 	}
 	nghttp2_session_del(s->sess);
 	h2_out_free(&s->out);

@@ -46,6 +46,7 @@ struct h2_server {
 	struct h2_out out;
 	struct h2s_stream *streams;
 	uint32_t pending;
+	size_t buffered;       /* sum of body_cap over streams */
 	size_t head_len;       /* preface bytes matched */
 	int fail_rc;           /* 0 or the error recv reports */
 	bool http1;
@@ -62,9 +63,13 @@ struct h2_server {
 int h2s_arena_add(char **buf, size_t *len, size_t *cap, const char *name,
 		  size_t nl, const char *value, size_t vl);
 
-/* Answer a stream whose body is over max_body (gRPC RESOURCE_EXHAUSTED or
- * HTTP 413) and reset it. */
-void h2s_refuse_big(struct h2_server *s, struct h2s_stream *st);
+/* Answer a stream whose body is over max_body, or would take the
+ * connection over max_buffered (conn_budget), with gRPC RESOURCE_EXHAUSTED
+ * (RetryInfo for the budget) or HTTP 413 / 503, then reset it. */
+void h2s_refuse_big(struct h2_server *s, struct h2s_stream *st, bool conn_budget);
+
+/* Free a stream's request body and take it off the connection's count. */
+void h2s_body_free(struct h2_server *s, struct h2s_stream *st);
 
 /* nghttp2 on_frame_send_callback: resets refused streams after their
  * answer went out. */

@@ -57,15 +57,14 @@ static ssize_t read_body(nghttp2_session *sess, int32_t id, uint8_t *buf, size_t
 	return (ssize_t)n;
 }
 
-static void drop_request(struct h2s_stream *st)
+static void drop_request(struct h2_server *s, struct h2s_stream *st)
 {
-	free(st->body);
+	h2s_body_free(s, st);
 	free(st->hdrs);
 	free(st->hb);
-	st->body = NULL;
 	st->hdrs = NULL;
 	st->hb = NULL;
-	st->body_len = st->body_cap = st->hb_len = st->hb_cap = 0;
+	st->hb_len = st->hb_cap = 0;
 }
 
 /* The one place responses are submitted. prefix (5 bytes) goes before body. */
@@ -107,7 +106,7 @@ static int submit(struct h2_server *s, struct h2s_stream *st, int status,
 	if (st->st == H2S_DELIVERED)
 		s->pending--;
 	st->st = H2S_ANSWERED;
-	drop_request(st);
+	drop_request(s, st);
 	return 0;
 }
 
@@ -187,29 +186,33 @@ int h2_server_respond_grpc(struct h2_server *s, int32_t id, int grpc_status,
 	return submit(s, st, 200, nv, 1, prefix, msg, msg_len, t.h, t.n);
 }
 
-void h2s_refuse_big(struct h2_server *s, struct h2s_stream *st)
+void h2s_refuse_big(struct h2_server *s, struct h2s_stream *st, bool conn_budget)
 {
-	char text[96];
+	char text[160];
 	struct grpc_tr t;
 	nghttp2_nv nv[4];
 	size_t nh = 0;
 
-	snprintf(text, sizeof(text), "request body exceeds the limit of %zu bytes",
-		 s->lim.max_body);
-	free(st->body);
-	st->body = NULL;
-	st->body_len = st->body_cap = 0;
+	/* Too big never fits: not retryable. A full connection budget is
+	 * momentary: RetryInfo makes RESOURCE_EXHAUSTED retryable (OTLP). */
+	if (conn_budget)
+		snprintf(text, sizeof(text), "server busy: this connection holds too much request "
+			 "data (limit %zu bytes); retry later", s->lim.max_buffered);
+	else
+		snprintf(text, sizeof(text), "request body exceeds the limit of %zu bytes",
+			 s->lim.max_body);
+	h2s_body_free(s, st);
 	if (st->is_grpc) {
-		grpc_trailers(&t, GRPC_STATUS_RESOURCE_EXHAUSTED, text, -1);
+		grpc_trailers(&t, GRPC_STATUS_RESOURCE_EXHAUSTED, text,
+			      conn_budget ? 1000000000ll : -1);
 		nv[0] = h2_out_nv1("content-type", "application/grpc", 16);
 		nh = 1 + h2_out_nv(nv + 1, 3, t.h, t.n);
 	}
-	submit(s, st, st->is_grpc ? 200 : 413, nv, nh, NULL, NULL, 0, NULL, 0);
+	submit(s, st, st->is_grpc ? 200 : conn_budget ? 503 : 413, nv, nh, NULL, NULL, 0, NULL, 0);
 	/* h2s_on_frame_send resets the stream once the answer is out: a
 	 * RST_STREAM queued now could overtake it. */
 	st->st = H2S_REFUSED;
 }
-
 int h2s_on_frame_send(nghttp2_session *sess, const nghttp2_frame *frame, void *ud)
 {
 	(void)ud;

@@ -360,6 +360,45 @@ START_TEST(max_body_refused_then_connection_still_works)
 }
 END_TEST
 
+static bool held_1(void *arg)
+{
+	return ((struct fixture *)arg)->app.nheld >= 1;
+}
+
+static bool held_2(void *arg)
+{
+	return ((struct fixture *)arg)->app.nheld >= 2;
+}
+
+START_TEST(connection_buffer_budget)
+{
+	struct fixture f;
+	struct res a, b, c;
+	struct h2_server_limits lim = {.max_body = 64 * 1024, .max_buffered = 100 * 1024};
+	size_t len = 60 * 1024;
+	uint8_t *msg = calloc(1, len);
+
+	setup(&f, &lim, NULL, HOLD);
+	ck_assert_int_gt(start(&f, &a, msg, len, false, 0), 0);
+	ck_assert(h2p_run(&f.p, held_1, &f, 5000)); /* A holds 60 KiB, unanswered */
+	ck_assert_int_gt(start(&f, &b, msg, len, false, 0), 0);
+	ck_assert(h2p_run(&f.p, res_done, &b, 5000));
+	ck_assert_int_eq(b.err, 0);
+	ck_assert_int_eq(b.grpc, GRPC_STATUS_RESOURCE_EXHAUSTED);
+	ck_assert_int_eq(b.delay, 1000000000ll); /* retryable: RetryInfo */
+	ck_assert_ptr_nonnull(strstr(b.gmsg, "server busy"));
+	ck_assert_int_eq(f.app.nheld, 1);
+	/* once A is answered its bytes are released and C fits */
+	ck_assert_int_eq(h2_server_respond_grpc(f.s, f.app.held[0], 0, NULL, NULL, 0, -1), 0);
+	ck_assert(h2p_run(&f.p, res_done, &a, 5000));
+	ck_assert_int_gt(start(&f, &c, msg, len, false, 0), 0);
+	ck_assert(h2p_run(&f.p, held_2, &f, 5000));
+	ck_assert_uint_eq(f.app.msg_len, len);
+	free(msg);
+	teardown(&f);
+}
+END_TEST
+
 START_TEST(throttle_with_retry_info)
 {
 	struct fixture f;
@@ -464,6 +503,7 @@ int main(void)
 	tcase_add_test(tc, concurrent_streams_one_connection);
 	tcase_add_test(tc, stream_limit_from_settings);
 	tcase_add_test(tc, max_body_refused_then_connection_still_works);
+	tcase_add_test(tc, connection_buffer_budget);
 	tcase_add_test(tc, throttle_with_retry_info);
 	tcase_add_test(tc, deadline_cancel_aborts_server_stream);
 	tcase_add_test(tc, graceful_shutdown_finishes_in_flight);
