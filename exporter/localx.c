@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exporter/deadletter.h"
 #include "otlp/json.h"
 #include "otlp/wire.h"
 
@@ -263,7 +264,16 @@ int filex_new(const struct filex_opts *o, void **tp, const struct transport_ops 
 	t->o = *o;
 	snprintf(t->path, sizeof(t->path), "%s", o->path);
 	t->o.path = t->path;
-	int rc = filex_open(t);
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", t->path);
+	char *slash = strrchr(dir, '/');
+	int rc = 0;
+	if (slash && slash != dir) { /* create the directory, as the Collector does */
+		*slash = 0;
+		rc = deadletter_open_dir(dir);
+	}
+	if (rc == 0)
+		rc = filex_open(t);
 	if (rc < 0) {
 		snprintf(err, errlen, "file exporter %s: %s", t->path, strerror(-rc));
 		free(t);
