@@ -160,6 +160,95 @@ static int convert(struct schema_ctx *c, const struct ynode *at, const char *pat
 	return out->oom ? -ENOMEM : 0;
 }
 
+#define MATCH_MAX_WEIGHT 10000u
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	uint64_t r = a + b;
+
+	return r > MATCH_MAX_WEIGHT + 1 ? MATCH_MAX_WEIGHT + 1 : r;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+	if (a && b > (MATCH_MAX_WEIGHT + 1) / a)
+		return MATCH_MAX_WEIGHT + 1;
+	return a * b;
+}
+
+/* How many items glibc's regcomp builds for a POSIX pattern: it copies a
+ * repeated atom once per count, so "(a{32767}){32767}" would take minutes
+ * and gigabytes. Each atom weighs 1, a group the sum of its contents, and
+ * x{m,n} weighs x times n (m when open). */
+static bool regex_too_big(const char *p)
+{
+	uint64_t sum[MATCH_MAX_GROUPS + 2] = {0}, last[MATCH_MAX_GROUPS + 2] = {0};
+	int d = 0;
+
+	while (*p) {
+		if (*p == '(') {
+			if (d > MATCH_MAX_GROUPS)
+				return true;
+			d++;
+			sum[d] = last[d] = 0;
+			p++;
+		} else if (*p == ')') {
+			uint64_t g = sum[d] ? sum[d] : 1;
+
+			if (d > 0)
+				d--;
+			last[d] = g;
+			sum[d] = sat_add(sum[d], g);
+			p++;
+		} else if (*p == '{') {
+			uint64_t lo = 0, hi = 0, *k = &lo;
+
+			for (p++; *p && *p != '}'; p++) {
+				if (*p == ',')
+					k = &hi;
+				else if (*p >= '0' && *p <= '9')
+					*k = sat_add(sat_mul(*k, 10), (uint64_t)(*p - '0'));
+			}
+			if (*p)
+				p++;
+			uint64_t n = hi > lo ? hi : lo;
+			if (n > 1) {
+				sum[d] = sat_add(sum[d], sat_mul(last[d], n - 1));
+				last[d] = sat_mul(last[d], n);
+			}
+		} else if (*p == '[') {
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']') {
+				if (p[0] == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
+					char close[3] = {p[1], ']', '\0'};
+					const char *e = strstr(p + 2, close);
+					p = e ? e + 2 : p + 1;
+				} else {
+					p++;
+				}
+			}
+			if (*p)
+				p++;
+			last[d] = 1;
+			sum[d] = sat_add(sum[d], 1);
+		} else {
+			p += (*p == '\\' && p[1]) ? 2 : 1;
+			last[d] = 1;
+			sum[d] = sat_add(sum[d], 1);
+		}
+		if (sum[d] > MATCH_MAX_WEIGHT)
+			return true;
+	}
+	for (; d >= 0; d--)
+		if (sum[d] > MATCH_MAX_WEIGHT)
+			return true;
+	return false;
+}
+
 int match_regex(struct schema_ctx *c, const struct ynode *at, const char *path, const char *src,
 		bool need_named, struct sluice_regex *out)
 {
@@ -172,6 +261,11 @@ int match_regex(struct schema_ctx *c, const struct ynode *at, const char *path, 
 	rc = convert(c, at, path, src, &b, names, &ng);
 	if (rc < 0)
 		goto out;
+	if (regex_too_big(b.p)) {
+		rc = schema_error(c, at, "%s: regexp \"%.80s\" is too large (more than %u items once repetitions are expanded)",
+				  path, src, MATCH_MAX_WEIGHT);
+		goto out;
+	}
 	rc = regcomp(&re, b.p, REG_EXTENDED);
 	if (rc != 0) {
 		char why[128];
