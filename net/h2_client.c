@@ -230,9 +230,19 @@ static int on_frame_recv(nghttp2_session *sess, const nghttp2_frame *frame, void
 	}
 	if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
 	    (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
-		struct h2c_call *k = nghttp2_session_get_stream_user_data(sess, frame->hd.stream_id);
-		if (k)
-			k->got_end = true;
+		int32_t id = frame->hd.stream_id;
+		struct h2c_call *k = nghttp2_session_get_stream_user_data(sess, id);
+		if (!k)
+			return 0;
+		k->got_end = true;
+		/* The answer is complete: the call is over even if the server
+		 * answered before reading our whole body (e.g. refused it). Stop
+		 * sending it; nothing touches the message after done. */
+		if (k->http_status && !k->finished) {
+			finish(c, k, 0, NGHTTP2_NO_ERROR);
+			if (!nghttp2_session_get_stream_local_close(sess, id))
+				nghttp2_submit_rst_stream(sess, NGHTTP2_FLAG_NONE, id, NGHTTP2_NO_ERROR);
+		}
 	}
 	return 0;
 }
