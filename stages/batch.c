@@ -16,6 +16,8 @@ struct batch_state {
 	struct split split;
 	uint64_t end_pos;          /* ring 1 position after the batch's last record */
 	const struct record *cur;  /* record being split */
+	int dry, atomic;           /* split passes: sizing only / try-reserve */
+	uint64_t dry_bytes;        /* ring bytes the parts need */
 };
 
 static void batch_count(struct stage_stats *st, enum stat_counter c, uint64_t n)
@@ -74,7 +76,14 @@ static int batch_emit_part(void *arg, size_t frame_len, uint32_t items, uint8_t 
 	struct record *o;
 	if (frame_len > ring_max_payload(s->ctx->out))
 		return -EMSGSIZE;
-	int rc = batch_reserve(s->ctx, (uint32_t)frame_len, &o);
+	if (s->dry) { /* sizing pass: count, write nothing */
+		s->dry_bytes += frame_len + RECORD_HDR_SIZE + RECORD_ALIGN;
+		return 1;
+	}
+	/* try only: waiting would make ring_reserve publish the parts
+	 * reserved so far, and the parts must become visible together */
+	int rc = s->atomic ? ring_reserve(s->ctx->out, (uint32_t)frame_len, &o, 0)
+			   : batch_reserve(s->ctx, (uint32_t)frame_len, &o);
 	if (rc < 0)
 		return rc;
 	o->flags = RECORD_F_REQUEST;
@@ -82,19 +91,57 @@ static int batch_emit_part(void *arg, size_t frame_len, uint32_t items, uint8_t 
 	o->ingest_ns = s->cur->ingest_ns;
 	o->items = items;
 	*dst = record_payload(o);
-	batch_count(s->ctx->st, STAT_SPANS_OUT, items);
-	batch_count(s->ctx->st, STAT_BYTES_OUT, frame_len);
 	return 0;
 }
 
-/* A record too big for any batch: cut into parts, publish them at once. */
+/* Waits until ring 2 has room for `bytes` of records at once: reserve one
+ * record that large (nothing else is reserved, so nothing is published
+ * early), then give it back. Room only grows while we hold no
+ * reservation, so the parts reserved next fit without waiting. */
+static int batch_wait_room(struct batch_ctx *c, uint64_t bytes)
+{
+	struct record *o;
+	int rc = batch_reserve(c, (uint32_t)bytes, &o);
+	if (rc == 0)
+		ring_cancel(c->out);
+	return rc;
+}
+
+/* A record too big for any batch: cut into parts and publish them in one
+ * ring_publish (all with the record's seq), so a crash publishes all of
+ * them or none. */
 static int batch_split(struct batch_state *s, const struct record *rec)
 {
 	struct batch_ctx *c = s->ctx;
+	uint32_t max_items = s->b.lim.send_batch_max_size;
+	uint64_t max_bytes = s->b.lim.max_bytes;
+	const uint8_t *p = record_cpayload(rec);
+	int parts;
 	s->cur = rec;
-	int parts = split_run(&s->split, record_cpayload(rec), rec->len,
-			      s->b.lim.send_batch_max_size, s->b.lim.max_bytes,
-			      batch_emit_part, s);
+	for (int attempt = 0;; attempt++) {
+		s->dry = 1;
+		s->dry_bytes = 0;
+		parts = split_run(&s->split, p, rec->len, max_items, max_bytes, batch_emit_part, s);
+		s->dry = 0;
+		if (parts < 0)
+			break;
+		/* one probe record covering every part (headers, alignment and
+		 * a wrap included, see batch_wait_room) */
+		s->atomic = s->dry_bytes <= ring_max_payload(c->out) && attempt < 3;
+		if (s->atomic) {
+			int rc = batch_wait_room(c, s->dry_bytes);
+			if (rc < 0)
+				return rc;
+		} else {
+			log_msg(LOG_WARN, "record seq %llu: its %d parts are larger than one ring "
+				"record; publishing them one by one (a crash in between duplicates "
+				"or loses part of this record)", (unsigned long long)rec->seq, parts);
+		}
+		parts = split_run(&s->split, p, rec->len, max_items, max_bytes, batch_emit_part, s);
+		if (parts != -EAGAIN)
+			break;
+		ring_cancel(c->out); /* room vanished? size again */
+	}
 	if (parts < 0) {
 		ring_cancel(c->out);
 		log_msg(LOG_WARN, "record seq %llu (%u spans, %u bytes) cannot be split into "
@@ -107,6 +154,8 @@ static int batch_split(struct batch_state *s, const struct record *rec)
 	batch_count(c->st, STAT_BATCHES_OUT, (uint64_t)parts);
 	batch_count(c->st, STAT_RECORDS_OUT, (uint64_t)parts);
 	batch_count(c->st, STAT_BATCH_FLUSH_SIZE, (uint64_t)parts);
+	batch_count(c->st, STAT_SPANS_OUT, rec->items);
+	batch_count(c->st, STAT_BYTES_OUT, rec->len);
 	return 0;
 }
 

@@ -19,15 +19,16 @@ static void on_stop(int sig)
 
 int main(int argc, char **argv)
 {
-	struct stage s;
-	int rc = stage_open(&s, argc, argv, STAGE_BATCH);
-	if (rc)
-		return rc;
+	/* handlers first: a SIGTERM during start-up still means "drain" */
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop; /* no SA_RESTART: ring waits return -EINTR */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	struct stage s;
+	int rc = stage_open(&s, argc, argv, STAGE_BATCH);
+	if (rc)
+		return rc;
 
 	struct ring in, out;
 	if ((rc = segment_ring(&s.seg, RING_PROCESS_BATCH, &in)) < 0 ||

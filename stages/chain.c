@@ -131,6 +131,7 @@ static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc,
 	ctx->span = rc->span;
 	ctx->e = e;
 	ctx->used = c->res_mark;
+	spanctx_forget(&ctx->span_idx);
 	for (size_t i = 0; i < c->n; i++) {
 		struct chain_proc *p = &c->procs[i];
 		int r = 0;
@@ -176,6 +177,7 @@ int64_t chain_run(struct chain *c, const uint8_t *in, size_t len, uint8_t *out, 
 	otlp_rewrite_edits_reset(&c->res_edits);
 	ctx->resource = rs.has_resource ? rs.resource : (struct otlp_bytes){ NULL, 0 };
 	ctx->span = NULL;
+	spanctx_forget(&ctx->res_idx);
 	ctx->e = &c->scratch;
 	otlp_rewrite_edits_reset(&c->scratch);
 	ctx->used = 0;

@@ -44,6 +44,13 @@ static int process_one(struct process_ctx *p, const struct record *rec)
 	int rc;
 	process_count(p->st, STAT_RECORDS_IN, 1);
 	process_count(p->st, STAT_BYTES_IN, rec->len);
+	if (rec->flags & RECORD_F_REQUEST) { /* ring 0 carries bare ResourceSpans only */
+		log_msg(LOG_WARN, "record seq %llu is a request body, not a ResourceSpans; "
+			"its %u spans are dropped", (unsigned long long)rec->seq, rec->items);
+		process_count(p->st, STAT_SPANS_IN, rec->items);
+		process_count(p->st, STAT_SPANS_REFUSED_INVALID, rec->items);
+		return 0;
+	}
 	if (!p->chain || !p->chain->n) {
 		if ((rc = process_reserve(p, rec->len, &o)) < 0)
 			return rc;

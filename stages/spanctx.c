@@ -16,6 +16,66 @@ static const struct otlp_attr_edit *spanctx_find_edit(const struct otlp_rewrite_
 	return NULL;
 }
 
+/* Indexes the KeyValue fields numbered field of msg: keys and value bytes. */
+static void spanctx_index_build(struct spanctx_index *x, struct otlp_bytes msg, uint32_t field)
+{
+	struct otlp_wire_reader r;
+	struct otlp_wire_field f;
+	int rc;
+	x->n = 0;
+	x->state = -1;
+	otlp_wire_reader_init(&r, msg.p, msg.len);
+	while ((rc = otlp_wire_next(&r, &f)) > 0) {
+		if (f.num != field)
+			continue;
+		if (f.wt != OTLP_WT_LEN || x->n >= SPANCTX_INDEX_MAX)
+			return; /* let the plain scan report or handle it */
+		struct otlp_wire_reader kr;
+		struct otlp_wire_field kf;
+		struct otlp_bytes key = { (const uint8_t *)"", 0 }, val = { NULL, 0 };
+		otlp_wire_reader_init(&kr, f.b.p, f.b.len);
+		while ((rc = otlp_wire_next(&kr, &kf)) > 0) {
+			if (kf.wt != OTLP_WT_LEN) {
+				if (kf.num == OTLP_F_KV_KEY || kf.num == OTLP_F_KV_VALUE)
+					return;
+				continue;
+			}
+			if (kf.num == OTLP_F_KV_KEY)
+				key = kf.b;
+			else if (kf.num == OTLP_F_KV_VALUE)
+				val = kf.b;
+		}
+		if (rc < 0)
+			return;
+		x->key[x->n] = key;
+		x->value[x->n] = val;
+		x->n++;
+	}
+	if (rc == 0)
+		x->state = 1;
+}
+
+/* 1 found, 0 absent, -errno, or 2 "not indexed: scan". */
+static int spanctx_index_find(struct spanctx_index *x, struct otlp_bytes msg, uint32_t field,
+			      const char *key, size_t klen, struct otlp_value *v)
+{
+	if (x->state == 0)
+		spanctx_index_build(x, msg, field);
+	if (x->state < 0)
+		return 2;
+	for (uint32_t i = 0; i < x->n; i++) {
+		if (!spanctx_key_eq(x->key[i], key, klen))
+			continue;
+		if (!x->value[i].p) { /* KeyValue without a value */
+			memset(v, 0, sizeof *v);
+			return 1;
+		}
+		int rc = otlp_wire_anyvalue(x->value[i], v);
+		return rc < 0 ? rc : 1;
+	}
+	return 0;
+}
+
 int spanctx_attr(struct spanctx *c, bool resource, const char *key, size_t klen,
 		 struct otlp_value *v)
 {
@@ -28,11 +88,17 @@ int spanctx_attr(struct spanctx *c, bool resource, const char *key, size_t klen,
 		*v = ed->value;
 		return 1;
 	}
-	if (resource)
-		return c->resource.len
-			? otlp_wire_find_attr(c->resource, OTLP_F_RESOURCE_ATTRIBUTES, key, klen, v)
-			: 0;
-	return otlp_wire_find_attr(c->span->raw, OTLP_F_SPAN_ATTRIBUTES, key, klen, v);
+	int rc;
+	if (resource) {
+		if (!c->resource.len)
+			return 0;
+		rc = spanctx_index_find(&c->res_idx, c->resource, OTLP_F_RESOURCE_ATTRIBUTES,
+					key, klen, v);
+		return rc != 2 ? rc
+			: otlp_wire_find_attr(c->resource, OTLP_F_RESOURCE_ATTRIBUTES, key, klen, v);
+	}
+	rc = spanctx_index_find(&c->span_idx, c->span->raw, OTLP_F_SPAN_ATTRIBUTES, key, klen, v);
+	return rc != 2 ? rc : otlp_wire_find_attr(c->span->raw, OTLP_F_SPAN_ATTRIBUTES, key, klen, v);
 }
 
 struct otlp_bytes spanctx_name(const struct spanctx *c)

@@ -26,6 +26,18 @@
 #include "otlp/rewrite.h"
 #include "otlp/wire.h"
 
+#define SPANCTX_INDEX_MAX 48  /* attributes indexed per span; more: plain scans */
+
+/* Key -> value views of one message's input attributes, built on the first
+ * lookup: several processors look up several keys, and one scan of the
+ * KeyValues (keys only, values decoded on a hit) serves them all. */
+struct spanctx_index {
+	int state;                           /* 0 not built, 1 built, -1 use scans */
+	uint32_t n;
+	struct otlp_bytes key[SPANCTX_INDEX_MAX];
+	struct otlp_bytes value[SPANCTX_INDEX_MAX]; /* AnyValue bytes */
+};
+
 struct spanctx {
 	struct otlp_bytes resource;          /* input Resource bytes */
 	struct otlp_rewrite_edits *res;      /* resource edits of this record */
@@ -35,7 +47,12 @@ struct spanctx {
 	uint8_t *buf;                        /* string scratch */
 	size_t cap, used;
 	uint64_t overflows;                  /* edits skipped: no room */
+	struct spanctx_index span_idx;       /* reset for each span */
+	struct spanctx_index res_idx;        /* reset for each record */
 };
+
+/* Forget the attribute index (the span or record changed). */
+static inline void spanctx_forget(struct spanctx_index *x) { x->state = 0; }
 
 /* Looks up attribute key of the span (resource = false) or of the
  * resource. Returns 1 with *v set, 0 if absent (or deleted), or -errno

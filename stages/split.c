@@ -87,8 +87,8 @@ static int split_write(struct split *s, struct otlp_bytes rs, size_t rs_other,
 	}
 	uint8_t *o;
 	int rc = emit(arg, split_frame(rs_len), (uint32_t)n, &o);
-	if (rc < 0)
-		return rc;
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
 	*o++ = 0x0a;
 	o = otlp_wire_put_varint(o, rs_len);
 	o = split_copy_others(o, rs, OTLP_F_RS_SCOPE_SPANS);

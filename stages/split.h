@@ -13,8 +13,9 @@
  *   split_free(&sp);
  *
  * emit(arg, frame_len, items, &dst) returns 0 with dst pointing at
- * frame_len writable bytes (the split writes the part there), or a
- * negative errno that stops the split. Views only: one allocation at init.
+ * frame_len writable bytes (the split writes the part there), 1 to skip
+ * writing this part (a dry run that only sizes the parts), or a negative
+ * errno that stops the split. Views only: one allocation at init.
  */
 #ifndef SLUICE_STAGES_SPLIT_H
 #define SLUICE_STAGES_SPLIT_H

@@ -21,14 +21,14 @@ void tb_trace_id(uint64_t trace, uint8_t id[16])
 
 /* Storage for one pack call (freed at the end of it). */
 struct tb_mem {
-	void *p[4096];
+	void *p[65536];
 	int n;
 };
 
 static void *tb_alloc(struct tb_mem *m, size_t size)
 {
 	void *p = calloc(1, size);
-	if (!p || m->n >= 4096)
+	if (!p || m->n >= 65536)
 		abort();
 	m->p[m->n++] = p;
 	return p;
