@@ -30,6 +30,9 @@ struct hconn {
 	struct http1_body body;
 	size_t klen;
 	struct net_timer tmo;
+	uint32_t served;           /* answers received on this connection */
+	bool fresh_try;            /* this request already moved to a fresh connection */
+	bool restart;              /* move it once the old send is released */
 	bool ref_pending;          /* the body is queued by reference */
 	bool have_out;             /* outcome waiting for that send to finish */
 	struct outcome out;
@@ -198,6 +201,7 @@ static void hx_next(struct httpx *t, struct hconn *hc)
 	struct attempt *a = t->wq[t->wq_head];
 	t->wq_head = (t->wq_head + 1) % t->wq_cap;
 	t->wq_len--;
+	hc->fresh_try = false;
 	hc_start(hc, a);
 }
 
@@ -225,6 +229,11 @@ static void hc_sent(struct net_conn *c, void *arg, int status)
 	(void)status;
 	struct hconn *hc = arg;
 	hc->ref_pending = false;
+	if (hc->restart) {
+		hc->restart = false;
+		hc_start(hc, hc->a);
+		return;
+	}
 	if (hc->have_out) {
 		hc->have_out = false;
 		struct outcome o = hc->out;
@@ -247,6 +256,7 @@ static void hc_finish_now(struct hconn *hc, const struct outcome *o)
 
 static void hc_answer(struct hconn *hc)
 {
+	hc->served++;
 	char reason[200];
 	struct outcome o = { .cls = retry_class_http(hc->status), .status = hc->status,
 			     .hint_ms = hc->hint_ms, .reason = reason };
@@ -298,6 +308,20 @@ static void hc_on_close(struct net_conn *c, int reason)
 		return; /* the transport is gone */
 	hc->c = NULL;
 	hc->state = HC_DOWN;
+	uint32_t served = hc->served;
+	hc->served = 0;
+	if (hc->a && served > 0 && !hc->fresh_try && !hc->timed_out && !hc->head_done && hc->rlen == 0) {
+		/* A kept-alive connection the backend had already closed (its
+		 * idle timeout) fails the next request before any answer: that
+		 * is no verdict on the batch, so try once more on a fresh
+		 * connection at once instead of backing off. */
+		hc->fresh_try = true;
+		if (hc->ref_pending)
+			hc->restart = true;
+		else
+			hc_start(hc, hc->a);
+		return;
+	}
 	if (hc->a) {
 		char why[160];
 		if (hc->timed_out)
@@ -476,6 +500,7 @@ static int hx_send(void *tp, struct attempt *a)
 		if (hc->a)
 			continue;
 		if (hc->state == HC_OPEN) {
+			hc->fresh_try = false;
 			hc_start(hc, a);
 			return 0;
 		}
@@ -483,6 +508,7 @@ static int hx_send(void *tp, struct attempt *a)
 			down = hc;
 	}
 	if (down) {
+		down->fresh_try = false;
 		hc_start(down, a);
 		return 0;
 	}

@@ -47,8 +47,11 @@ START_TEST(retry_delays)
 	ck_assert_uint_eq(n, 7);
 	static const char *answers[] = { "503/1", "429", "close", "stall", "ok", "ok", "ok" };
 	/* minimum gap before each request: Retry-After 1 s; then backoff
-	 * 200 ms * 2^(n-1); the stall adds the 300 ms timeout; max_interval 1 s */
-	static const uint64_t min_gap[] = { 0, 1000, 400, 800, 300 + 1000, 0, 0 };
+	 * 200 ms * 2^(n-1). A connection closed before any answer is tried
+	 * once more at once on a fresh connection (a stale keep-alive looks
+	 * the same); that one stalls, the 300 ms timeout ends it, and the
+	 * third backoff (800 ms) follows. */
+	static const uint64_t min_gap[] = { 0, 1000, 400, 0, 300 + 800, 0, 0 };
 	uint32_t crcs[] = { xt_crc(&b[0]), xt_crc(&b[0]), xt_crc(&b[0]), xt_crc(&b[0]), xt_crc(&b[0]),
 			    xt_crc(&b[1]), xt_crc(&b[2]) };
 	for (size_t i = 0; i < n; i++) {
@@ -59,8 +62,8 @@ START_TEST(retry_delays)
 				      "request %zu came %llu ms after the previous, want >= %llu", i,
 				      (unsigned long long)(l[i].ms - l[i - 1].ms), (unsigned long long)min_gap[i]);
 	}
-	ck_assert_uint_eq(stats_get(st_of(&e), STAT_EXPORT_RETRIES), 4);
-	ck_assert_uint_eq(stats_get(st_of(&e), STAT_REQUESTS_FAILED), 4);
+	ck_assert_uint_eq(stats_get(st_of(&e), STAT_EXPORT_RETRIES), 3);
+	ck_assert_uint_eq(stats_get(st_of(&e), STAT_REQUESTS_FAILED), 3);
 	ck_assert_uint_eq(stats_get(st_of(&e), STAT_EXPORT_SENT_SPANS), 30);
 	free(l);
 	for (int i = 0; i < 3; i++)
