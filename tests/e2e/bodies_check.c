@@ -49,7 +49,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bodies_check: %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
-	void *mem = aligned_alloc(4096, RING_CTRL_SIZE + CHECK_RING_BYTES);
+	/* aligned_alloc wants a size that is a multiple of the alignment. */
+	void *mem = aligned_alloc(4096, (RING_CTRL_SIZE + CHECK_RING_BYTES + 4095) & ~(size_t)4095);
 	struct ring ring;
 	if (!mem || ring_format(mem, CHECK_RING_BYTES) < 0 || ring_init(&ring, mem, -1, -1) < 0) {
 		fprintf(stderr, "bodies_check: cannot make a ring\n");
