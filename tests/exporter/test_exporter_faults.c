@@ -150,6 +150,54 @@ START_TEST(deadletter_grpc)
 }
 END_TEST
 
+/* gRPC: RESOURCE_EXHAUSTED with RetryInfo waits the server's delay and
+ * retries; without RetryInfo it is final (dead letter); UNAVAILABLE retries. */
+START_TEST(grpc_retry_info)
+{
+	struct xt_env e;
+	xt_setup(&e, "ri", 1u << 20);
+	const char *args[] = { "--fail", "429/1,503,ok,429,ok", NULL };
+	xt_sink_start(&e, args);
+	xt_export_start(&e,
+			"  otlp:\n    endpoint: 127.0.0.1:%GRPC%\n    compression: none\n"
+			"    dead_letter_dir: %DIR%/dl\n"
+			"    sending_queue:\n      num_consumers: 1\n" RETRY_FAST
+			"      max_elapsed_time: 30s\n",
+			"otlp");
+	struct xt_body b[3];
+	for (int i = 0; i < 3; i++) {
+		b[i] = xt_make_body((uint32_t)i, 3);
+		ck_assert_int_eq(xt_publish(&e, &b[i], 5000), 0);
+	}
+	ck_assert(xt_wait_ring_empty(&e, 20000));
+	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
+	struct xt_logline *l;
+	size_t n = xt_read_log(e.sink_log, &l);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_str_eq(l[0].proto, "grpc");
+	/* A: RESOURCE_EXHAUSTED + RetryInfo 1 s, UNAVAILABLE, ok; B: final; C: ok */
+	ck_assert(l[0].crc == xt_crc(&b[0]) && l[1].crc == xt_crc(&b[0]) && l[2].crc == xt_crc(&b[0]));
+	ck_assert_uint_ge(l[1].ms + 1, l[0].ms + 1000);
+	ck_assert_uint_ge(l[2].ms + 1, l[1].ms + 400);
+	ck_assert(l[3].crc == xt_crc(&b[1]) && l[4].crc == xt_crc(&b[2]));
+	char dir[300];
+	snprintf(dir, sizeof(dir), "%s/dl", e.dir);
+	ck_assert_uint_eq(xt_count_files(dir, ".json"), 1);
+	size_t len;
+	char p[400];
+	snprintf(p, sizeof(p), "%s/%020llu-otlp.json", dir, (unsigned long long)b[1].seq);
+	char *m = xt_slurp(p, &len);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_nonnull(strstr(m, "RESOURCE_EXHAUSTED"));
+	ck_assert_ptr_nonnull(strstr(m, "\"status\":8,"));
+	free(m);
+	free(l);
+	for (int i = 0; i < 3; i++)
+		xt_body_free(&b[i]);
+	xt_teardown(&e);
+}
+END_TEST
+
 START_TEST(partial_success)
 {
 	struct xt_env e;
@@ -231,6 +279,7 @@ int main(void)
 	tcase_add_test(tc, retry_delays);
 	tcase_add_test(tc, deadletter_http);
 	tcase_add_test(tc, deadletter_grpc);
+	tcase_add_test(tc, grpc_retry_info);
 	tcase_add_test(tc, partial_success);
 	tcase_add_test(tc, backpressure_then_recovery);
 	suite_add_tcase(s, tc);
