@@ -113,6 +113,7 @@ struct ingest {
 	struct net_timer timer;       /* poll / deadline */
 	struct net_watch *watch;      /* ring space eventfd, when there is one */
 	bool draining;
+	uint64_t warned_ns;           /* last "ring full" warning (monotonic) */
 };
 
 /* Set up ig to publish into ring (seq continues from ring_last_seq). loop

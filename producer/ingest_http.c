@@ -86,6 +86,8 @@ static void ihttp_respond(struct ihttp_conn *hc, int status, const uint8_t *body
 		if (blen)
 			net_conn_send(hc->c, body, blen);
 	}
+	/* Every answer is one request (also those refused at the head). */
+	ihttp_count(hc, STAT_REQUESTS, 1);
 	if (status != 200)
 		ihttp_count(hc, STAT_REQUESTS_FAILED, 1);
 	if (close) {
@@ -169,7 +171,6 @@ static bool ihttp_handle(struct ihttp_conn *hc, const uint8_t *body, size_t blen
 	struct ingest *ig = hc->srv->ig;
 	struct ingest_msg m;
 	char err[400];
-	ihttp_count(hc, STAT_REQUESTS, 1);
 	ihttp_count(hc, STAT_BYTES_IN, blen);
 	int rc = ingest_prepare(ig, hc->fmt, hc->enc, body, blen, &m, err, sizeof(err));
 	switch (rc) {

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config/log.h"
 #include "producer/ingest.h"
 #include "otlp/json.h"
 #include "otlp/wire.h"
@@ -145,6 +146,15 @@ static void ingest_finish(struct ingest_wait *w, int status)
 	ingest_unlink(w);
 	if (status != INGEST_OK)
 		ingest_count(ig, STAT_SPANS_REFUSED_FULL, w->spans);
+	if (status == INGEST_EFULL && ig->loop) {
+		/* Tell the operator, at most every 10 s: the consumer is behind. */
+		uint64_t now = net_loop_now_ns(ig->loop);
+		if (ig->warned_ns == 0 || now - ig->warned_ns >= 10000000000ull) {
+			log_msg(LOG_WARN, "ring full for %llu ms: refusing requests (downstream stage behind or stopped)",
+				(unsigned long long)ig->lim.wait_ms);
+			ig->warned_ns = now;
+		}
+	}
 	w->done(w, status);
 }
 

@@ -154,6 +154,8 @@ START_TEST(http_bad_input)
 	/* Nothing refused was published: 4 good requests x 2 records. */
 	ck_assert_uint_eq(ring_last_seq(&ip.ring), 8);
 	ck_assert_uint_eq(stats_get(ip.stats, STAT_REQUESTS_FAILED), 10);
+	ck_assert_uint_eq(stats_get(ip.stats, STAT_REQUESTS), 14);
+	ck_assert_uint_eq(stats_get(ip.stats, STAT_SPANS_IN), 4 * 20);
 	free(req);
 	finish();
 }
