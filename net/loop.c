@@ -95,6 +95,11 @@ static int loop_bufs_init(struct net_loop *loop)
     if (mem == MAP_FAILED)
         return -errno;
     loop->br = mem;
+    /* The kernel reads buffer addresses from this page. The supervisor
+     * forks while its loop runs; a child never uses the loop, so keep the
+     * page out of children and the parent's writes never hit a
+     * copy-on-write copy the kernel doesn't see. */
+    madvise(mem, loop->br_bytes, MADV_DONTFORK);
     /* aligned_alloc wants the size to be a multiple of the alignment */
     size_t bytes = ((size_t)loop->buf_count * loop->buf_size + 4095) & ~(size_t)4095;
     loop->bufs = aligned_alloc(4096, bytes);

@@ -5,6 +5,7 @@
  * by-reference sends. Server and clients share one loop. */
 #include <errno.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/net/loop_helpers.h"
@@ -119,6 +120,49 @@ START_TEST(test_echo_many_clients)
     ck_assert_int_eq(e.refs_done, SCALE_ECHO_CLIENTS);
     ck_assert_uint_eq(net_loop_conn_count(e.loop), 0);
     for (int i = 0; i < SCALE_ECHO_CLIENTS; i++)
+        free(k[i].buf);
+    net_listener_close(l);
+    net_loop_free(e.loop);
+}
+END_TEST
+
+/* The supervisor forks children while its loop runs: the parent's loop must
+ * keep receiving (buffer ring page and all) while a child is alive. */
+START_TEST(test_echo_while_forked_child_lives)
+{
+    struct echo e = { .loop = th_loop_new() };
+    struct net_listener *l;
+    ck_assert_int_eq(net_listen(e.loop, "127.0.0.1", 0, 0, &echo_srv, &e, &l), 0);
+    th_run_for(e.loop, 10);
+    int pfd[2];
+    ck_assert_int_eq(pipe(pfd), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char b;
+        close(pfd[1]);
+        (void)!read(pfd[0], &b, 1); /* until the parent is done (or dies) */
+        _exit(0);
+    }
+    close(pfd[0]);
+    struct sockaddr_storage sa;
+    socklen_t salen;
+    ck_assert_int_eq(net_resolve("127.0.0.1", net_listener_port(l), &sa, &salen), 0);
+    static struct cli k[8];
+    for (int i = 0; i < 8; i++) {
+        k[i] = (struct cli){ .e = &e, .id = i, .buf = malloc(ECHO_BYTES) };
+        for (size_t j = 0; j < ECHO_BYTES; j++)
+            k[i].buf[j] = pat(j, i);
+        struct net_conn *c;
+        ck_assert_int_eq(net_connect(e.loop, (struct sockaddr *)&sa, salen, &echo_cli, &k[i], &c), 0);
+    }
+    uint64_t end = th_now_ms() + 30000;
+    while ((e.cli_closed < 8 || e.srv_closed < 8) && th_now_ms() < end)
+        ck_assert_int_ge(net_loop_run_once(e.loop, 20), 0);
+    close(pfd[1]);
+    waitpid(pid, NULL, 0);
+    ck_assert_int_eq(e.cli_closed, 8);
+    ck_assert_int_eq(e.cli_bad, 0);
+    for (int i = 0; i < 8; i++)
         free(k[i].buf);
     net_listener_close(l);
     net_loop_free(e.loop);
@@ -347,6 +391,7 @@ int main(void)
     TCase *tc = tcase_create("io");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_echo_many_clients, 0, TH_NVARIANTS);
+    tcase_add_test(tc, test_echo_while_forked_child_lives);
     tcase_add_loop_test(tc, test_pause_resume_backpressure, 0, TH_NVARIANTS);
     tcase_add_loop_test(tc, test_idle_timeout_closes_stalled_client, 0, TH_NVARIANTS);
     tcase_add_test(tc, test_graceful_close_flushes_output);
