@@ -3,8 +3,9 @@
 # sluice_check_test(NAME SOURCES a.c b.c LIBS lib1 lib2 [TIMEOUT s] [LABELS l])
 #   A Check unit/integration test binary, registered with ctest.
 #   Exit code 77 is a skip (a missing kernel feature), never a silent pass.
-# sluice_script_test(NAME COMMAND cmd args... [TIMEOUT s] [LABELS l])
+# sluice_script_test(NAME COMMAND cmd args... [TIMEOUT s] [LABELS l] [SERIAL])
 #   A test driven by a script (node, bash) against the built binaries.
+#   SERIAL: runs alone (load tests that would starve their neighbours).
 # sluice_fuzz_target(NAME SOURCES f.c LIBS libs [SECONDS s])
 #   A libFuzzer target; built and run only in the SLUICE_FUZZ build, where
 #   ctest runs it for a bounded time (label "fuzz").
@@ -27,7 +28,7 @@ function(sluice_check_test name)
 endfunction()
 
 function(sluice_script_test name)
-  cmake_parse_arguments(T "" "TIMEOUT" "COMMAND;LABELS" ${ARGN})
+  cmake_parse_arguments(T "SERIAL" "TIMEOUT" "COMMAND;LABELS" ${ARGN})
   if(SLUICE_FUZZ)
     return()
   endif()
@@ -38,6 +39,9 @@ function(sluice_script_test name)
   set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT} SKIP_RETURN_CODE 77
     LABELS "script;${T_LABELS}"
     ENVIRONMENT "SLUICE_BUILD_DIR=${CMAKE_BINARY_DIR};SLUICE_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+  if(T_SERIAL)
+    set_tests_properties(${name} PROPERTIES RUN_SERIAL TRUE)
+  endif()
 endfunction()
 
 function(sluice_fuzz_target name)

@@ -17,8 +17,10 @@ failed=()
 run_step() {
   local name=$1 dir=$2; shift 2
   echo "=== $name: configure and build ($dir)"
-  cmake -S . -B "$dir" "$@" >/dev/null
-  mkdir -p "$dir"
+  if ! cmake -S . -B "$dir" "$@" >"$dir.configure.log" 2>&1; then
+    cat "$dir.configure.log"
+    failed+=("$name configure"); return
+  fi
   if ! cmake --build "$dir" -j "$jobs" >"$dir/build.log" 2>&1; then
     grep -vE '^\[ *[0-9]+%\]' "$dir/build.log" | tail -60
     failed+=("$name build"); return
