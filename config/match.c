@@ -65,6 +65,9 @@ static int convert(struct schema_ctx *c, const struct ynode *at, const char *pat
 
 			if (!e)
 				return schema_error(c, at, "%s: bad regexp \"%s\": trailing backslash", path, src);
+			if (!in_bracket && e >= '1' && e <= '9')
+				return schema_error(c, at, "%s: bad regexp \"%s\": back-references (\\%c) are not supported",
+						    path, src, e);
 			if (!in_bracket) {
 				switch (e) {
 				case 'd': rep = "[0-9]"; break;
@@ -178,8 +181,9 @@ static uint64_t sat_mul(uint64_t a, uint64_t b)
 
 /* How many items glibc's regcomp builds for a POSIX pattern: it copies a
  * repeated atom once per count, so "(a{32767}){32767}" would take minutes
- * and gigabytes. Each atom weighs 1, a group the sum of its contents, and
- * x{m,n} weighs x times n (m when open). */
+ * and gigabytes, and x+ as x x*, so "((a+)+)+..." doubles with each +.
+ * Each atom weighs 1, a group the sum of its contents, x{m,n} weighs x
+ * times n (m when open), x+ twice x. */
 static bool regex_too_big(const char *p)
 {
 	uint64_t sum[MATCH_MAX_GROUPS + 2] = {0}, last[MATCH_MAX_GROUPS + 2] = {0};
@@ -235,6 +239,13 @@ static bool regex_too_big(const char *p)
 				p++;
 			last[d] = 1;
 			sum[d] = sat_add(sum[d], 1);
+		} else if (*p == '+') {
+			/* x+ is compiled as x x*: the repeated part doubles */
+			sum[d] = sat_add(sum[d], last[d]);
+			last[d] = sat_mul(last[d], 2);
+			p++;
+		} else if (*p == '*' || *p == '?' || *p == '|') {
+			p++; /* one node, no copy */
 		} else {
 			p += (*p == '\\' && p[1]) ? 2 : 1;
 			last[d] = 1;
