@@ -378,6 +378,37 @@ START_TEST(restart_continues_seq)
 }
 END_TEST
 
+/* Usage and config errors exit 2, a missing segment or a busy port exit
+ * 1, each with a message (on stderr, seen in the test log). */
+START_TEST(startup_errors)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/tmp/ingest-bad-%d.yaml", (int)getpid());
+	FILE *f = fopen(path, "w");
+	fputs("receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:0\n        bogus_key: 1\n", f);
+	fclose(f);
+	char *bad[] = { (char *)ip_ingest_bin(), "-c", path, NULL };
+	ck_assert_int_eq(ip_run(bad, 20000), 2);
+	char *usage[] = { (char *)ip_ingest_bin(), "extra-arg", NULL };
+	ck_assert_int_eq(ip_run(usage, 20000), 2);
+	f = fopen(path, "w");
+	fprintf(f, "sluice:\n  instance: no-such-segment-%d\n", (int)getpid());
+	fclose(f);
+	ck_assert_int_eq(ip_run(bad, 20000), 1);
+	/* A port already taken: the second instance on the same HTTP port. */
+	start(1u << 20, NULL);
+	f = fopen(path, "w");
+	fprintf(f, "receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:%u\n"
+		"exporters:\n  debug:\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n"
+		"      exporters: [debug]\nsluice:\n  instance: %s\n", ip.http, ip.inst);
+	fclose(f);
+	ck_assert_int_eq(ip_run(bad, 20000), 1);
+	unlink(path);
+	good_http();
+	finish();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ingest_abuse");
@@ -390,6 +421,7 @@ int main(void)
 	tcase_add_test(tc, ring_full);
 	tcase_add_test(tc, sigterm_finishes_inflight);
 	tcase_add_test(tc, restart_continues_seq);
+	tcase_add_test(tc, startup_errors);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
