@@ -6,7 +6,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
-      liburing-dev libprotobuf-c-dev protobuf-c-compiler libcyaml-dev check
+      liburing-dev libprotobuf-c-dev protobuf-c-compiler libyaml-dev check
       libsubunit-dev libnghttp2-dev libjson-c-dev zlib1g-dev socat procps)
 missing=()
 for p in "${pkgs[@]}"; do
