@@ -60,7 +60,7 @@ static struct xt_body bench_body(void)
 	static const char *keys[] = { "http.method", "http.route", "net.peer.name", "user_agent.original",
 				      "component" };
 	static const char *vals[] = { "GET", "/api/v1/users/{id}/orders", "10.0.12.34",
-				      "Mozilla/5.0 (X11; Linux x86_64) sluice-bench", "http" };
+				      "curl/7.88.1", "http" };
 	KV kv[5];
 	AV av[5];
 	Opentelemetry__Proto__Trace__V1__ScopeSpans *ss = r->resource_spans[0]->scope_spans[0];
