@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "exporter/deliver.h"
+#include "exporter/otlp_partial.h"
 #include "net/loop.h"
 
 struct xheader {
@@ -45,10 +46,5 @@ int otlphttp_parse_endpoint(const char *ep, char *host, size_t hostcap,
  * and writes a one-line message into err. */
 int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
 		 void **t, const struct transport_ops **ops, char *err, size_t errlen);
-
-/* Reads ExportTraceServiceResponse.partial_success.rejected_spans from a
- * protobuf response body; error_message (a view) into *msg and *msg_len.
- * Returns rejected (>= 0) or -EBADMSG. Shared with the gRPC transport. */
-int64_t otlp_partial_rejected(const uint8_t *p, size_t len, const char **msg, size_t *msg_len);
 
 #endif
