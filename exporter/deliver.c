@@ -172,8 +172,15 @@ static int spill(struct dexp *x, uint64_t seq, uint32_t items, uint64_t ingest_n
 {
 	struct diskq_rec r = { .seq = seq, .ingest_ns = ingest_ns, .items = items, .len = len };
 	int rc = diskq_push(&x->q, &r, body);
-	if (rc < 0 && rc != -ENOSPC)
+	if (rc == -ENOSPC && !x->q_full) /* once per episode, not per batch */
+		log_msg(LOG_WARN, "exporter %s: disk queue full (%llu bytes); ring 2 now holds the rest",
+			x->name, (unsigned long long)diskq_bytes(&x->q));
+	else if (rc < 0 && rc != -ENOSPC)
 		log_msg(LOG_ERROR, "exporter %s: disk queue write failed: %s", x->name, strerror(-rc));
+	if (rc == -ENOSPC)
+		x->q_full = true;
+	else if (rc == 0 && diskq_bytes(&x->q) < x->q.max_bytes / 2)
+		x->q_full = false; /* well below the limit again: a new episode may log */
 	return rc;
 }
 

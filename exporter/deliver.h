@@ -96,6 +96,7 @@ struct dexp {
 	bool has_q;
 	struct diskq q;
 	bool degraded;             /* last answer was a retryable failure */
+	bool q_full;               /* the last spill hit the byte limit */
 	char dlq[4096];
 	uint64_t rng;
 	bool dlq_ok;               /* directory created */

@@ -3,12 +3,15 @@
  * outage); and kill -9 of the export stage while it sends (duplicates only
  * for batches that were in flight at the kill). */
 #include <check.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xt.h"
+
+#define DISKQ_HDR 36 /* exporter/diskq.h DISKQ_HDR_SIZE */
 
 static struct stage_stats *st_of(struct xt_env *e)
 {
@@ -70,6 +73,57 @@ START_TEST(outage_disk_queue)
 	xt_bodies_free(got, n);
 	free(counts);
 	for (uint32_t i = 0; i < total; i++)
+		xt_body_free(&b[i]);
+	free(b);
+	xt_teardown(&e);
+}
+END_TEST
+
+/* The disk queue stops at storage_max_bytes; then the ring fills and the
+ * producer is pushed back; nothing is lost when the backend returns. */
+START_TEST(disk_queue_limit)
+{
+	struct xt_env e;
+	const uint64_t ring = 64 * 1024;
+	xt_setup(&e, "qlimit", ring);
+	e.http_port = xt_free_port();
+	xt_export_start(&e,
+			"  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
+			"    sending_queue:\n      num_consumers: 2\n      storage: %DIR%/queue\n"
+			"      storage_max_bytes: 1MiB\n"
+			"    retry_on_failure:\n      initial_interval: 100ms\n      max_interval: 300ms\n"
+			"      max_elapsed_time: 0s\n",
+			"otlphttp");
+	const uint32_t per = 40, cap = 400;
+	struct xt_body *b = calloc(cap, sizeof(*b));
+	uint32_t n = 0;
+	int rc = 0;
+	for (; n < cap; n++) {
+		b[n] = xt_make_body(n, per);
+		if ((rc = xt_publish(&e, &b[n], 500)) < 0) {
+			xt_body_free(&b[n]);
+			break;
+		}
+	}
+	ck_assert_msg(rc == -ETIMEDOUT, "never pushed back (%u batches)", n);
+	uint64_t q = stats_get(st_of(&e), STAT_EXPORT_QUEUE_BYTES);
+	ck_assert_uint_le(q, 1u << 20);
+	ck_assert_uint_gt(q, (1u << 20) - 2 * (b[0].len + DISKQ_HDR));
+	ck_assert_uint_gt(ring_used(&e.ring), ring / 2);
+	xt_sink_start(&e, NULL);
+	ck_assert(xt_wait_spans(&e, (uint64_t)n * per, 30000));
+	ck_assert(xt_wait_ring_empty(&e, 5000));
+	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
+	ck_assert_int_eq(xt_stop(&e.sink_pid, SIGTERM), 0);
+	struct xt_body *got;
+	size_t gn = xt_read_bodies(e.sink_bodies, &got);
+	uint32_t *counts = calloc((size_t)n * per, sizeof(*counts));
+	ck_assert(xt_count_spans(got, gn, n, per, counts));
+	for (size_t i = 0; i < (size_t)n * per; i++)
+		ck_assert_msg(counts[i] == 1, "span %zu arrived %u times", i, counts[i]);
+	xt_bodies_free(got, gn);
+	free(counts);
+	for (uint32_t i = 0; i < n; i++)
 		xt_body_free(&b[i]);
 	free(b);
 	xt_teardown(&e);
@@ -159,6 +213,7 @@ int main(void)
 	TCase *tc = tcase_create("crash");
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, outage_disk_queue);
+	tcase_add_test(tc, disk_queue_limit);
 	tcase_add_test(tc, kill9_while_sending);
 	tcase_add_test(tc, kill9_with_disk_queue);
 	suite_add_tcase(s, tc);
