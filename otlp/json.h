@@ -64,6 +64,8 @@ enum otlp_json_mode {
 
 /* Protobuf bytes -> OTLP/JSON text, each line ending in '\n', appended to
  * out (out->len is NOT reset, so a caller can collect several records).
+ * The input is checked with the wire validator first (otlp/wire.h), so
+ * malformed or too deeply nested input is -EINVAL with its reason in err.
  * Returns the number of lines written or a negative errno. */
 int otlp_json_from_pb(const void *pb, size_t len, enum otlp_json_input in,
 		      enum otlp_json_mode mode, struct otlp_json_buf *out,

@@ -4,6 +4,7 @@
  * ids hex, other bytes base64, enums as integers). */
 #include "otlp/json.h"
 #include "otlp/json_util.h"
+#include "otlp/wire.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -288,13 +289,28 @@ int otlp_json_from_pb(const void *pb, size_t len, enum otlp_json_input in,
 	const ProtobufCMessageDescriptor *d = in == OTLP_JSON_IN_RESOURCE_SPANS
 		? &opentelemetry__proto__trace__v1__resource_spans__descriptor
 		: &opentelemetry__proto__collector__trace__v1__export_trace_service_request__descriptor;
-	ProtobufCMessage *m = protobuf_c_message_unpack(d, NULL, len, pb);
+	ProtobufCMessage *m;
 	Req req = OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_SERVICE_REQUEST__INIT;
+	struct otlp_wire_diag diag;
 	RS *one;
 	int rc;
 
 	if (err && err_len)
 		err[0] = 0;
+	/* Validate first: a clear message, and a bounded nesting depth before
+	 * protobuf-c's (unbounded) recursive unpack and our recursive printer. */
+	rc = in == OTLP_JSON_IN_RESOURCE_SPANS
+		? otlp_wire_validate_resource_spans(pb, len, NULL, &diag)
+		: otlp_wire_validate_request(pb, len, NULL, &diag);
+	if (rc < 0) {
+		if (err && err_len) {
+			int n = snprintf(err, err_len, "undecodable %s protobuf: ", d->short_name);
+			if (n > 0 && (size_t)n < err_len)
+				otlp_wire_diag_format(&diag, err + n, err_len - (size_t)n);
+		}
+		return -EINVAL;
+	}
+	m = protobuf_c_message_unpack(d, NULL, len, pb);
 	if (!m) {
 		if (err && err_len)
 			snprintf(err, err_len, "undecodable %s protobuf (%zu bytes)",
