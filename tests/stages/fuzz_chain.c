@@ -2,6 +2,7 @@
  * uses every processor type (filter with regexps, sampler, attributes with
  * every action, resource, span rename/extract), and through the batch
  * splitter. Must never crash, and output must stay within the buffer. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
