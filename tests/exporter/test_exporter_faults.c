@@ -198,6 +198,51 @@ START_TEST(grpc_retry_info)
 }
 END_TEST
 
+/* gRPC: a stalled call is cancelled at the deadline and retried; a
+ * dropped connection fails its calls (retryable) and the client reconnects. */
+START_TEST(grpc_stall_and_close)
+{
+	struct xt_env e;
+	xt_setup(&e, "gsc", 1u << 20);
+	const char *args[] = { "--fail", "stall,close,ok", NULL };
+	xt_sink_start(&e, args);
+	xt_export_start(&e,
+			"  otlp:\n    endpoint: 127.0.0.1:%GRPC%\n    compression: gzip\n    timeout: 300ms\n"
+			"    sending_queue:\n      num_consumers: 1\n" RETRY_FAST
+			"      max_elapsed_time: 30s\n",
+			"otlp");
+	struct xt_body b[2];
+	for (int i = 0; i < 2; i++) {
+		b[i] = xt_make_body((uint32_t)i, 6);
+		ck_assert_int_eq(xt_publish(&e, &b[i], 5000), 0);
+	}
+	ck_assert(xt_wait_spans(&e, 12, 20000));
+	ck_assert(xt_wait_ring_empty(&e, 5000));
+	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
+	ck_assert_int_eq(xt_stop(&e.sink_pid, SIGTERM), 0);
+	struct xt_logline *l;
+	size_t n = xt_read_log(e.sink_log, &l);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(l[0].answer, "stall");
+	ck_assert_str_eq(l[1].answer, "close");
+	ck_assert_str_eq(l[2].answer, "ok");
+	for (int i = 0; i < 3; i++)
+		ck_assert(l[i].crc == xt_crc(&b[0]));
+	ck_assert(l[3].crc == xt_crc(&b[1]));
+	ck_assert_uint_ge(l[1].ms + 1, l[0].ms + 300 + 200); /* deadline, then backoff */
+	ck_assert_uint_ge(l[2].ms + 1, l[1].ms + 400);
+	struct xt_body *got;
+	size_t gn = xt_read_bodies(e.sink_bodies, &got);
+	ck_assert_uint_eq(gn, 2);
+	ck_assert(got[0].len == b[0].len && !memcmp(got[0].data, b[0].data, b[0].len));
+	xt_bodies_free(got, gn);
+	free(l);
+	for (int i = 0; i < 2; i++)
+		xt_body_free(&b[i]);
+	xt_teardown(&e);
+}
+END_TEST
+
 START_TEST(partial_success)
 {
 	struct xt_env e;
@@ -280,6 +325,7 @@ int main(void)
 	tcase_add_test(tc, deadletter_http);
 	tcase_add_test(tc, deadletter_grpc);
 	tcase_add_test(tc, grpc_retry_info);
+	tcase_add_test(tc, grpc_stall_and_close);
 	tcase_add_test(tc, partial_success);
 	tcase_add_test(tc, backpressure_then_recovery);
 	suite_add_tcase(s, tc);
