@@ -79,14 +79,14 @@ static int add_exporter(struct app *A, const struct sluice_exporter *e)
 			struct otlphttp_opts ho = {
 				.endpoint = ep, .traces_path = x->path, .headers = hdrs, .n_headers = nh,
 				.gzip = x->compression == SLUICE_COMPRESSION_GZIP, .timeout_ms = tmo,
-				.connections = x->connections ? x->connections : 1,
+				.connections = x->connections ? x->connections : 1, .stats = A->st,
 			};
 			rc = otlphttp_new(A->loop, &ho, &t, &ops, err, sizeof(err));
 		} else {
 			struct grpcx_opts go = {
 				.host = x->host, .port = x->port, .headers = hdrs, .n_headers = nh,
 				.gzip = x->compression == SLUICE_COMPRESSION_GZIP, .timeout_ms = tmo,
-				.max_streams = x->max_concurrent_streams,
+				.max_streams = x->max_concurrent_streams, .stats = A->st,
 			};
 			rc = grpcx_new(A->loop, &go, &t, &ops, err, sizeof(err));
 		}
@@ -295,6 +295,10 @@ out_loop:
 	if (A.sigfd >= 0)
 		close(A.sigfd);
 out_seg:
+	if (A.st) { /* the loop closed our connections without callbacks */
+		stats_set(A.st, STAT_CONNECTIONS_OPEN, 0);
+		stats_set(A.st, STAT_EXPORT_INFLIGHT, 0);
+	}
 	if (A.st)
 		atomic_store(&A.st->state, A.exit_code ? STAGE_STATE_FAILED : STAGE_STATE_STOPPED);
 	segment_wake_close(&A.seg);

@@ -25,6 +25,7 @@ struct gcall {
 
 struct grpcx {
 	struct net_loop *loop;
+	struct stage_stats *stats;
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	char authority[300];
@@ -142,6 +143,10 @@ static int gx_connect(struct grpcx *g)
 	if (!g->h)
 		return -ENOMEM;
 	int rc = net_connect(g->loop, (struct sockaddr *)&g->sa, g->salen, &gx_ops, g, &g->c);
+	if (rc == 0 && g->stats) {
+		stats_add(g->stats, STAT_CONNECTIONS_TOTAL, 1);
+		stats_add(g->stats, STAT_CONNECTIONS_OPEN, 1);
+	}
 	if (rc < 0) {
 		h2_client_free(g->h);
 		g->h = NULL;
@@ -274,6 +279,8 @@ static void gx_on_close(struct net_conn *c, int reason)
 	struct grpcx *g = net_conn_udata(c);
 	if (!g)
 		return;
+	if (g->stats)
+		stats_add(g->stats, STAT_CONNECTIONS_OPEN, (uint64_t)-1);
 	struct h2_client *h = g->h;
 	g->h = NULL;
 	g->c = NULL;
@@ -319,6 +326,7 @@ int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **tp,
 	if (!g)
 		return -ENOMEM;
 	g->loop = loop;
+	g->stats = o->stats;
 	int rc = net_resolve(o->host, o->port, &g->sa, &g->salen);
 	if (rc < 0) {
 		snprintf(err, errlen, "otlp endpoint %s:%u: cannot resolve (%s)", o->host, o->port, strerror(-rc));

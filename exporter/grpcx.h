@@ -30,6 +30,7 @@ struct grpcx_opts {
 	bool gzip;
 	uint32_t timeout_ms;     /* 0 = 5000 */
 	uint32_t max_streams;    /* 0 = 16 */
+	struct stage_stats *stats; /* connections_open/_total; NULL = none */
 };
 
 int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **t,

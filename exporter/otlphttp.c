@@ -45,6 +45,7 @@ struct hconn {
 
 struct httpx {
 	struct net_loop *loop;
+	struct stage_stats *stats;
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	char hostport[300];
@@ -235,6 +236,8 @@ static void hc_on_close(struct net_conn *c, int reason)
 	struct hconn *hc = net_conn_udata(c);
 	if (!hc)
 		return; /* the transport is gone */
+	if (hc->t->stats)
+		stats_add(hc->t->stats, STAT_CONNECTIONS_OPEN, (uint64_t)-1);
 	hc->c = NULL;
 	hc->state = HC_DOWN;
 	uint32_t served = hc->served;
@@ -392,6 +395,10 @@ static void hc_start(struct hconn *hc, struct attempt *a)
 	}
 	if (!hc->c) {
 		int rc = net_connect(t->loop, (struct sockaddr *)&t->sa, t->salen, &hc_ops, hc, &hc->c);
+		if (rc == 0 && t->stats) {
+			stats_add(t->stats, STAT_CONNECTIONS_TOTAL, 1);
+			stats_add(t->stats, STAT_CONNECTIONS_OPEN, 1);
+		}
 		if (rc < 0) {
 			hc->c = NULL;
 			char why[120];
@@ -498,6 +505,7 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
 	if (!t)
 		return -ENOMEM;
 	t->loop = loop;
+	t->stats = o->stats;
 	int rc = net_resolve(host, port, &t->sa, &t->salen);
 	if (rc < 0) {
 		snprintf(err, errlen, "otlphttp endpoint %s:%u: cannot resolve (%s)", host, port, strerror(-rc));

@@ -35,6 +35,7 @@ struct otlphttp_opts {
 	bool gzip;                   /* compression: gzip */
 	uint32_t timeout_ms;         /* 0 = 30000 */
 	uint32_t connections;        /* >= 1 */
+	struct stage_stats *stats;   /* connections_open/_total; NULL = none */
 };
 
 /* Parses "http://host:port/prefix" (also "host:port"). host/path are

@@ -50,6 +50,16 @@ static void run_exact(const char *tag, const char *exporters, const char *ids, b
 	ck_assert_msg(xt_wait_spans(&e, (uint64_t)batches * per, 30000), "sink got %llu of %u spans",
 		      (unsigned long long)xt_sink_spans(&e), batches * per);
 	ck_assert(xt_wait_ring_empty(&e, 10000));
+	struct stage_stats *st = segment_stats(&e.seg, STAGE_EXPORT);
+	if (strstr(ids, "otlp")) { /* keep-alive: few connections, all still open */
+		uint64_t total = stats_get(st, STAT_CONNECTIONS_TOTAL);
+		ck_assert_uint_ge(total, 1);
+		ck_assert_uint_le(total, 4);
+		ck_assert_uint_eq(stats_get(st, STAT_CONNECTIONS_OPEN), total);
+	}
+	ck_assert_uint_eq(stats_get(st, STAT_RECORDS_IN), batches);
+	ck_assert_uint_eq(stats_get(st, STAT_SPANS_IN), (uint64_t)batches * per);
+	ck_assert_uint_eq(stats_get(st, STAT_EXPORT_INFLIGHT), 0);
 	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
 	ck_assert_int_eq(xt_stop(&e.sink_pid, SIGTERM), 0);
 	check_exact(&e, sent, batches, per, bytes_equal);
