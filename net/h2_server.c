@@ -1,8 +1,8 @@
-/* h2c server connection over nghttp2: preface check, request assembly,
- * limits, rapid-reset protection, (asynchronous) answers with trailers.
- * Responses are built in h2_server_resp.c. */
+/* h2c server connection over nghttp2: preface check (and the HTTP/1.x
+ * answer), session setup, rapid-reset protection, error reporting, the
+ * byte pump. Requests are assembled in h2_server_req.c, answers built in
+ * h2_server_resp.c. */
 #include "net/h2_server_int.h"
-#include "net/grpc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -32,222 +32,6 @@ static void fail(struct h2_server *s, int rc, uint32_t h2_code, const char *fmt,
 	snprintf(s->err, sizeof(s->err), fmt, arg);
 	if (h2_code != UINT32_MAX)
 		nghttp2_session_terminate_session(s->sess, h2_code);
-}
-
-/* ---- streams ---- */
-void h2s_body_free(struct h2_server *s, struct h2s_stream *st)
-{
-	s->buffered -= st->body_cap;
-	free(st->body);
-	st->body = NULL;
-	st->body_len = st->body_cap = 0;
-}
-
-static void stream_free(struct h2_server *s, struct h2s_stream *st)
-{
-	h2s_body_free(s, st);
-	free(st->hb);
-	free(st->hdrs);
-	free(st->resp);
-	free(st->tr);
-	free(st);
-}
-
-static void stream_unlink(struct h2_server *s, struct h2s_stream *st)
-{
-	if (st->prev)
-		st->prev->next = st->next;
-	else
-		s->streams = st->next;
-	if (st->next)
-		st->next->prev = st->prev;
-}
-
-static int on_begin_headers(nghttp2_session *sess, const nghttp2_frame *frame, void *ud)
-{
-	struct h2_server *s = ud;
-
-	if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
-		return 0;
-	struct h2s_stream *st = calloc(1, sizeof(*st));
-	if (!st)
-		return NGHTTP2_ERR_CALLBACK_FAILURE;
-	st->id = frame->hd.stream_id;
-	st->next = s->streams;
-	if (s->streams)
-		s->streams->prev = st;
-	s->streams = st;
-	nghttp2_session_set_stream_user_data(sess, st->id, st);
-	return 0;
-}
-
-/* Header arena entry: uint32 name_len, uint32 value_len, name NUL value NUL. */
-static int arena_add(char **buf, size_t *len, size_t *cap, const uint8_t *name,
-		     size_t nl, const uint8_t *value, size_t vl)
-{
-	size_t need = 8 + nl + 1 + vl + 1;
-	if (*len + need > *cap) {
-		size_t ncap = *cap ? *cap * 2 : 512;
-		while (ncap < *len + need)
-			ncap *= 2;
-		char *p = realloc(*buf, ncap);
-		if (!p)
-			return -ENOMEM;
-		*buf = p;
-		*cap = ncap;
-	}
-	uint32_t l[2] = {(uint32_t)nl, (uint32_t)vl};
-	char *p = *buf + *len;
-	memcpy(p, l, 8);
-	memcpy(p + 8, name, nl);
-	p[8 + nl] = 0;
-	memcpy(p + 9 + nl, value, vl);
-	p[9 + nl + vl] = 0;
-	*len += need;
-	return 0;
-}
-
-int h2s_arena_add(char **buf, size_t *len, size_t *cap, const char *name,
-		  size_t nl, const char *value, size_t vl)
-{
-	return arena_add(buf, len, cap, (const uint8_t *)name, nl, (const uint8_t *)value, vl);
-}
-
-static bool name_is(const uint8_t *name, size_t nl, const char *lit)
-{
-	return nl == strlen(lit) && memcmp(name, lit, nl) == 0;
-}
-
-static int on_header(nghttp2_session *sess, const nghttp2_frame *frame, const uint8_t *name,
-		     size_t nl, const uint8_t *value, size_t vl, uint8_t flags, void *ud)
-{
-	struct h2_server *s = ud;
-	struct h2s_stream *st = nghttp2_session_get_stream_user_data(sess, frame->hd.stream_id);
-	(void)flags;
-
-	if (!st || st->st != H2S_RECV)
-		return 0;
-	/* RFC 9113 6.5.2 counts 32 bytes of overhead a field. */
-	st->hdr_bytes += nl + vl + 32;
-	if (st->hdr_bytes > s->lim.max_header_list) {
-		st->st = H2S_REFUSED;
-		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-	}
-	if (name_is(name, nl, "content-type") && vl >= 16 &&
-	    memcmp(value, "application/grpc", 16) == 0)
-		st->is_grpc = true;
-	if (name_is(name, nl, "content-length")) {
-		uint64_t v = 0;
-		for (size_t i = 0; i < vl && i < 20; i++)
-			v = v * 10 + (uint64_t)(value[i] >= '0' && value[i] <= '9' ? value[i] - '0' : 0);
-		if (v > s->lim.max_body)
-			st->too_big = true;
-		else
-			st->content_length = (size_t)v;
-	}
-	if (arena_add(&st->hb, &st->hb_len, &st->hb_cap, name, nl, value, vl))
-		return NGHTTP2_ERR_CALLBACK_FAILURE;
-	st->n_fields++;
-	return 0;
-}
-
-static int on_data_chunk(nghttp2_session *sess, uint8_t flags, int32_t id,
-			 const uint8_t *data, size_t len, void *ud)
-{
-	struct h2_server *s = ud;
-	struct h2s_stream *st = nghttp2_session_get_stream_user_data(sess, id);
-	(void)flags;
-
-	if (!st || st->st != H2S_RECV)
-		return 0;
-	if (len > s->lim.max_body - st->body_len) {
-		h2s_refuse_big(s, st, false);
-		return 0;
-	}
-	if (st->body_len + len > st->body_cap) {
-		size_t ncap = st->body_cap ? st->body_cap * 2 : 16384;
-		if (st->content_length > ncap)
-			ncap = st->content_length;
-		/* A unary gRPC body is one message: its prefix tells the size,
-		 * so one allocation takes it all (no realloc copies). */
-		if (!st->body_cap && st->is_grpc && len >= GRPC_PREFIX_LEN) {
-			size_t want = GRPC_PREFIX_LEN + ((size_t)data[1] << 24 | (size_t)data[2] << 16 |
-							 (size_t)data[3] << 8 | data[4]);
-			if (want > ncap)
-				ncap = want;
-		}
-		while (ncap < st->body_len + len)
-			ncap *= 2;
-		if (ncap > s->lim.max_body)
-			ncap = s->lim.max_body;
-		if (ncap - st->body_cap > s->lim.max_buffered - s->buffered) {
-			h2s_refuse_big(s, st, true);
-			return 0;
-		}
-		uint8_t *p = realloc(st->body, ncap);
-		if (!p)
-			return NGHTTP2_ERR_CALLBACK_FAILURE;
-		s->buffered += ncap - st->body_cap;
-		st->body = p;
-		st->body_cap = ncap;
-	}
-	memcpy(st->body + st->body_len, data, len);
-	st->body_len += len;
-	return 0;
-}
-
-static const char *find_field(struct h2s_stream *st, const char *name)
-{
-	for (size_t i = 0; i < st->n_hdrs; i++)
-		if (strcmp(st->hdrs[i].name, name) == 0)
-			return st->hdrs[i].value;
-	return "";
-}
-
-static int deliver(struct h2_server *s, struct h2s_stream *st)
-{
-	struct h2_request req = {.stream_id = st->id};
-	size_t n = 0, np = 0;
-
-	st->hdrs = calloc(st->n_fields ? st->n_fields : 1, sizeof(*st->hdrs));
-	if (!st->hdrs)
-		return NGHTTP2_ERR_CALLBACK_FAILURE;
-	/* Pseudo-headers at the end of the array, regular ones first. */
-	for (size_t off = 0; off < st->hb_len;) {
-		uint32_t l[2];
-		memcpy(l, st->hb + off, 8);
-		struct h2_header h = {st->hb + off + 8, l[0], st->hb + off + 9 + l[0], l[1]};
-		off += 8 + l[0] + 1 + l[1] + 1;
-		if (h.name_len && h.name[0] == ':')
-			st->hdrs[st->n_fields - 1 - np++] = h;
-		else
-			st->hdrs[n++] = h;
-	}
-	st->n_hdrs = n;
-	for (size_t i = n; i < st->n_fields; i++) {
-		const struct h2_header *h = &st->hdrs[i];
-		if (strcmp(h->name, ":method") == 0)
-			req.method = h->value;
-		else if (strcmp(h->name, ":path") == 0)
-			req.path = h->value;
-		else if (strcmp(h->name, ":authority") == 0)
-			req.authority = h->value;
-	}
-	req.method = req.method ? req.method : "";
-	req.path = req.path ? req.path : "";
-	req.authority = req.authority ? req.authority : "";
-	req.content_type = find_field(st, "content-type");
-	req.grpc_encoding = find_field(st, "grpc-encoding");
-	req.grpc_timeout = find_field(st, "grpc-timeout");
-	req.headers = st->hdrs;
-	req.n_headers = n;
-	req.body = st->body ? st->body : (const uint8_t *)"";
-	req.body_len = st->body_len;
-	st->st = H2S_DELIVERED;
-	s->pending++;
-	if (s->cbs.on_request)
-		s->cbs.on_request(s->ud, s, &req);
-	return 0;
 }
 
 static void count_reset(struct h2_server *s)
@@ -292,7 +76,7 @@ static int on_frame_recv(nghttp2_session *sess, const nghttp2_frame *frame, void
 		return 0;
 	}
 	if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)
-		return deliver(s, st);
+		return h2s_deliver(s, st);
 	return 0;
 }
 
@@ -305,13 +89,13 @@ static int on_stream_close(nghttp2_session *sess, int32_t id, uint32_t code, voi
 	if (!st)
 		return 0;
 	nghttp2_session_set_stream_user_data(sess, id, NULL);
-	stream_unlink(s, st);
+	h2s_stream_unlink(s, st);
 	if (st->st == H2S_DELIVERED) {
 		s->pending--;
 		if (s->cbs.on_abort)
 			s->cbs.on_abort(s->ud, s, id);
 	}
-	stream_free(s, st);
+	h2s_stream_free(s, st);
 	return 0;
 }
 
@@ -391,9 +175,9 @@ struct h2_server *h2_server_new(const struct h2_server_limits *lim,
 	if (nghttp2_session_callbacks_new(&cb) || nghttp2_option_new(&opt))
 		goto fail;
 	nghttp2_session_callbacks_set_send_callback(cb, on_send);
-	nghttp2_session_callbacks_set_on_begin_headers_callback(cb, on_begin_headers);
-	nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
-	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
+	nghttp2_session_callbacks_set_on_begin_headers_callback(cb, h2s_on_begin_headers);
+	nghttp2_session_callbacks_set_on_header_callback(cb, h2s_on_header);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, h2s_on_data_chunk);
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
 	nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
 	nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
@@ -430,10 +214,10 @@ void h2_server_free(struct h2_server *s)
 		return;
 	while (s->streams) {
 		struct h2s_stream *st = s->streams;
-		stream_unlink(s, st);
+		h2s_stream_unlink(s, st);
 		if (st->st == H2S_DELIVERED && s->cbs.on_abort)
 			s->cbs.on_abort(s->ud, s, st->id);
-		stream_free(s, st);
+		h2s_stream_free(s, st);
 	}
 	nghttp2_session_del(s->sess);
 	h2_out_free(&s->out);

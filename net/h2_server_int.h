@@ -58,11 +58,25 @@ struct h2_server {
 	char lib_err[128];
 };
 
+/* ---- h2_server_req.c: streams and request assembly ---- */
+/* nghttp2 callbacks (user data: the struct h2_server). */
+int h2s_on_begin_headers(nghttp2_session *sess, const nghttp2_frame *frame, void *ud);
+int h2s_on_header(nghttp2_session *sess, const nghttp2_frame *frame, const uint8_t *name,
+		  size_t nl, const uint8_t *value, size_t vl, uint8_t flags, void *ud);
+int h2s_on_data_chunk(nghttp2_session *sess, uint8_t flags, int32_t id, const uint8_t *data,
+		      size_t len, void *ud);
+/* Hand a complete request to on_request. Returns 0 or an nghttp2 error. */
+int h2s_deliver(struct h2_server *s, struct h2s_stream *st);
+void h2s_stream_unlink(struct h2_server *s, struct h2s_stream *st);
+/* Frees everything the stream holds (the caller unlinked it). */
+void h2s_stream_free(struct h2_server *s, struct h2s_stream *st);
+
 /* Append one field to an arena: uint32 name_len, uint32 value_len, name,
  * NUL, value, NUL. Returns 0 or -ENOMEM. */
 int h2s_arena_add(char **buf, size_t *len, size_t *cap, const char *name,
 		  size_t nl, const char *value, size_t vl);
 
+/* ---- h2_server_resp.c: answers ---- */
 /* Answer a stream whose body is over max_body, or would take the
  * connection over max_buffered (conn_budget), with gRPC RESOURCE_EXHAUSTED
  * (RetryInfo for the budget) or HTTP 413 / 503, then reset it. */
