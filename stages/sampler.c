@@ -9,6 +9,7 @@ int sampler_init(struct sampler *s, double percent, uint32_t seed)
 	if (!isfinite(percent))
 		return -EINVAL;
 	s->seed = seed;
+	s->h0 = sampler_hash(seed, NULL, 0);
 	if (percent <= 0)
 		s->threshold = 0;
 	else if (percent >= 100)
@@ -25,9 +26,5 @@ uint32_t sampler_hash(uint32_t seed, const uint8_t *id, size_t len)
 		h ^= (seed >> (8 * i)) & 0xff;
 		h *= 16777619u;
 	}
-	for (size_t i = 0; i < len; i++) {
-		h ^= id[i];
-		h *= 16777619u;
-	}
-	return h;
+	return sampler_fnv(h, id, len);
 }

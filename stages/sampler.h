@@ -23,6 +23,7 @@
 struct sampler {
 	uint32_t seed;
 	uint32_t threshold;       /* keep when bucket < threshold */
+	uint32_t h0;              /* FNV state after the seed bytes */
 };
 
 /* 0, or -EINVAL when percent is not a finite number. */
@@ -31,13 +32,21 @@ int sampler_init(struct sampler *s, double percent, uint32_t seed);
 /* FNV-1a 32 of the seed bytes then the id bytes (exposed for tests). */
 uint32_t sampler_hash(uint32_t seed, const uint8_t *id, size_t len);
 
+/* FNV-1a 32 continued from state h over the id bytes. */
+static inline uint32_t sampler_fnv(uint32_t h, const uint8_t *id, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ id[i]) * 16777619u;
+	return h;
+}
+
 /* Keep this trace? id/len is the span's trace_id field as on the wire
  * (16 bytes when valid; any length is hashed as given). */
 static inline bool sampler_keep(const struct sampler *s, const uint8_t *id, size_t len)
 {
 	if (s->threshold >= SAMPLER_BUCKETS)
 		return true;
-	return (sampler_hash(s->seed, id, len) & (SAMPLER_BUCKETS - 1)) < s->threshold;
+	return (sampler_fnv(s->h0, id, len) & (SAMPLER_BUCKETS - 1)) < s->threshold;
 }
 
 #endif
