@@ -4,7 +4,9 @@
  * the split path is crossed too), drains ring 2, and checks that every span
  * the filter keeps arrives exactly once, with the attribute the chain
  * inserts, and that no filtered span arrives. Real processes, real shared
- * memory. Scaled down under sanitizers. */
+ * memory, and eventfds passed in SLUICE_WAKE_FDS as the supervisor does.
+ * Scaled down under sanitizers. NOPACE=1 (manual stress runs): feed at full
+ * speed and keep killing after the feed ends (kills of idle stages). */
 #include <check.h>
 #include <errno.h>
 #include <pthread.h>
@@ -218,6 +220,11 @@ START_TEST(kill9_loses_and_duplicates_nothing)
 		p.ring_capacity[i] = 256u << 10; /* small: wraps and backpressure */
 	segment_unlink(inst);
 	ck_assert_int_eq(segment_create(&seg, inst, &p), 0);
+	/* as the supervisor does: eventfds per ring, inherited by the stages */
+	ck_assert_int_eq(segment_wake_create(&seg), 0);
+	char wake[256];
+	ck_assert_int_gt(segment_wake_env(&seg, wake, sizeof wake), 0);
+	setenv(SEG_WAKE_ENV, wake, 1);
 	for (uint64_t s = 1; s <= CRASH_RECORDS; s++)
 		for (int i = 0; i < spans_of(s); i++)
 			expected += !dropped(s, i);
@@ -280,6 +287,7 @@ START_TEST(kill9_loses_and_duplicates_nothing)
 	/* the kills happened while records were still being fed */
 	ck_assert_int_ge(kills[0], 5);
 	ck_assert_int_ge(kills[1], 5);
+	segment_wake_close(&seg);
 	segment_detach(&seg);
 	segment_unlink(inst);
 	unlink(cfg_path);
