@@ -242,6 +242,11 @@ static void hc_on_close(struct net_conn *c, int reason)
 	hc->state = HC_DOWN;
 	uint32_t served = hc->served;
 	hc->served = 0;
+	if (hc->a && hc->head_done && !hc->timed_out && http1_body_eof(&hc->body) == 1) {
+		hc->keep_alive = false; /* a body delimited by the close: complete */
+		hc_answer(hc);
+		return;
+	}
 	if (hc->a && served > 0 && !hc->fresh_try && !hc->timed_out && !hc->head_done && hc->rlen == 0) {
 		/* A kept-alive connection the backend had already closed (its
 		 * idle timeout) fails the next request before any answer: that

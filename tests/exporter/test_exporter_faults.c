@@ -3,7 +3,11 @@
  * refused batches land in the dead-letter directory with their metadata;
  * partial_success is counted; a backend that is down fills the ring
  * (backpressure) and loses nothing once it is back. */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -243,6 +247,76 @@ START_TEST(grpc_stall_and_close)
 }
 END_TEST
 
+/* A minimal backend in a child process: reads one request a connection,
+ * answers "200, Connection: close" with a body that ends at the close
+ * (no Content-Length), closes. Returns its pid; *port gets the port. */
+static pid_t eof_backend(uint16_t *port, int conns)
+{
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	ck_assert_int_eq(bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(ls, 16), 0);
+	ck_assert_int_eq(getsockname(ls, (struct sockaddr *)&a, &al), 0);
+	*port = ntohs(a.sin_port);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid > 0) {
+		close(ls);
+		return pid;
+	}
+	static char buf[1 << 20];
+	for (int k = 0; k < conns; k++) {
+		int c = accept(ls, NULL, NULL);
+		if (c < 0)
+			_exit(1);
+		size_t got = 0, need = (size_t)-1;
+		while (got < need && got < sizeof(buf)) {
+			ssize_t r = read(c, buf + got, sizeof(buf) - got);
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+			char *end = memmem(buf, got, "\r\n\r\n", 4);
+			char *cl = memmem(buf, got, "Content-Length: ", 16);
+			if (end && cl)
+				need = (size_t)(end + 4 - buf) + strtoul(cl + 16, NULL, 10);
+		}
+		static const char resp[] = "HTTP/1.1 200 OK\r\nConnection: close\r\n"
+					   "Content-Type: application/x-protobuf\r\n\r\n";
+		if (write(c, resp, sizeof(resp) - 1) < 0)
+			_exit(1);
+		close(c);
+	}
+	_exit(0);
+}
+
+/* An answer whose body ends with the connection is a whole answer. */
+START_TEST(close_delimited_answer)
+{
+	struct xt_env e;
+	xt_setup(&e, "eof", 1u << 20);
+	pid_t be = eof_backend(&e.http_port, 3);
+	xt_export_start(&e,
+			"  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    connections: 1\n"
+			"    sending_queue:\n      num_consumers: 1\n" RETRY_FAST,
+			"otlphttp");
+	struct xt_body b[3];
+	for (int i = 0; i < 3; i++) {
+		b[i] = xt_make_body((uint32_t)i, 4);
+		ck_assert_int_eq(xt_publish(&e, &b[i], 5000), 0);
+	}
+	ck_assert(xt_wait_ring_empty(&e, 10000));
+	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
+	ck_assert_int_eq(xt_stop(&be, SIGTERM), 0);
+	ck_assert_uint_eq(stats_get(st_of(&e), STAT_EXPORT_SENT_SPANS), 12);
+	ck_assert_uint_eq(stats_get(st_of(&e), STAT_EXPORT_RETRIES), 0);
+	ck_assert_uint_eq(stats_get(st_of(&e), STAT_CONNECTIONS_TOTAL), 3);
+	for (int i = 0; i < 3; i++)
+		xt_body_free(&b[i]);
+	xt_teardown(&e);
+}
+END_TEST
+
 START_TEST(partial_success)
 {
 	struct xt_env e;
@@ -326,6 +400,7 @@ int main(void)
 	tcase_add_test(tc, deadletter_grpc);
 	tcase_add_test(tc, grpc_retry_info);
 	tcase_add_test(tc, grpc_stall_and_close);
+	tcase_add_test(tc, close_delimited_answer);
 	tcase_add_test(tc, partial_success);
 	tcase_add_test(tc, backpressure_then_recovery);
 	suite_add_tcase(s, tc);
