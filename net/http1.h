@@ -95,7 +95,8 @@ struct http1_response {
 int http1_parse_request(const char *buf, size_t len, size_t last_len,
                         const struct http1_limits *lim, struct http1_request *req);
 /* Same for a response. A response to HEAD has no body: the caller sets
- * resp->m.body_kind = HTTP1_BODY_NONE itself. */
+ * resp->m.body_kind = HTTP1_BODY_NONE itself. A 1xx is interim (no body,
+ * keep_alive true): parse the real response that follows it. */
 int http1_parse_response(const char *buf, size_t len, size_t last_len,
                          const struct http1_limits *lim, struct http1_response *resp);
 

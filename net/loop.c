@@ -364,7 +364,7 @@ void net_watch_remove(struct net_watch *w)
 static void watch_on_poll(struct net_watch *w, int res)
 {
     w->armed = false;
-    if (!w->removed && res > 0) {
+    if (!w->removed && res != -ECANCELED) {
         w->in_cb = true;
         w->fn(w, w->fd, w->arg);
         w->in_cb = false;
@@ -373,8 +373,11 @@ static void watch_on_poll(struct net_watch *w, int res)
         watch_unlink_free(w);
         return;
     }
-    /* On errors other than cancellation keep watching: a bad fd shows up
-     * as POLLNVAL (res > 0) and the callback learns of it by reading. */
+    /* A closed fd (POLLNVAL) would fire forever: the callback has been told
+     * once (its read fails), so stop polling until it removes the watch.
+     * Other errors (negative res) end the watch the same way. */
+    if (res < 0 || (res & POLLNVAL))
+        return;
     watch_arm(w);
 }
 

@@ -178,7 +178,9 @@ int net_timer_armed(const struct net_timer *t);
 
 typedef void (*net_watch_fn)(struct net_watch *w, int fd, void *arg);
 /* Call fn whenever fd is readable (level-triggered: a poll re-armed after
- * each callback, so drain the fd, e.g. read the eventfd counter). */
+ * each callback, so drain the fd, e.g. read the eventfd counter, or remove
+ * the watch). If fd is not (or no longer) a valid fd, fn runs once (its
+ * read fails with EBADF) and polling stops; call net_watch_remove() as usual. */
 int net_watch_add(struct net_loop *loop, int fd, net_watch_fn fn, void *arg,
                   struct net_watch **out);
 /* Stop watching (does not close fd). fn will not run again. */

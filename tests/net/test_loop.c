@@ -148,6 +148,32 @@ START_TEST(test_watch_level_triggered_and_remove_in_callback)
 }
 END_TEST
 
+/* A watch on a bad fd tells its callback once and does not spin. */
+static void w_bad(struct net_watch *w, int fd, void *arg)
+{
+    int *n = arg;
+    uint64_t v;
+    (void)w;
+    ck_assert_int_lt(read(fd, &v, sizeof(v)), 0);
+    ++*n;
+}
+
+START_TEST(test_watch_bad_fd_fires_once)
+{
+    struct net_loop *loop = th_loop_new();
+    int efd = eventfd(0, EFD_CLOEXEC);
+    close(efd); /* now a closed descriptor number */
+    int n = 0;
+    struct net_watch *w;
+    ck_assert_int_eq(net_watch_add(loop, efd, w_bad, &n, &w), 0);
+    th_run_for(loop, 100);
+    ck_assert_int_eq(n, 1);
+    net_watch_remove(w);
+    th_run_for(loop, 10);
+    net_loop_free(loop);
+}
+END_TEST
+
 /* ---- listeners and connects ---- */
 
 static void nop_data(struct net_conn *c, const uint8_t *d, size_t n) { (void)c; (void)d; (void)n; }
@@ -247,6 +273,7 @@ int main(void)
     tcase_add_test(tc, test_timers_order_cancel_rearm);
     tcase_add_test(tc, test_watch_eventfd_wakeup);
     tcase_add_test(tc, test_watch_level_triggered_and_remove_in_callback);
+    tcase_add_test(tc, test_watch_bad_fd_fires_once);
     tcase_add_test(tc, test_connect_refused);
     tcase_add_test(tc, test_listen_reuseport);
     tcase_add_test(tc, test_io_uring_unavailable_message);
