@@ -9,6 +9,7 @@
 
 #include "config/log.h"
 #include "exporter/deadletter.h"
+#include "otlp/wire.h"
 
 #define DLQ_RETRY_MS 5000 /* a failed dead-letter write is tried again */
 
@@ -361,11 +362,23 @@ static int read_ring(struct deliver *d)
 			.pending = d->nx >= 32 ? 0xffffffffu : (1u << d->nx) - 1,
 		};
 		if (!(r->flags & RECORD_F_REQUEST)) {
-			/* not a request body: nothing can send it as is */
-			log_msg(LOG_ERROR, "ring 2 record seq %llu is not a request body (flags 0x%x); %u spans not exported",
-				(unsigned long long)r->seq, r->flags, r->items);
-			st_add(d, STAT_EXPORT_FAILED_SPANS, r->items);
-			b.pending = 0;
+			/* one bare ResourceSpans: frame it as a request body
+			 * (0x0a varint-len payload). A copy, but only on this rare
+			 * path: the batch stage writes ready request bodies. */
+			uint8_t *o = malloc((size_t)r->len + 11);
+			if (!o) { /* the record stays uncommitted: a restart redoes it */
+				log_msg(LOG_ERROR, "out of memory framing ring 2 record seq %llu",
+					(unsigned long long)r->seq);
+				d->ring_bad = true;
+				return -ENOMEM;
+			}
+			uint8_t *p = o;
+			*p++ = 0x0a;
+			p = otlp_wire_put_varint(p, r->len);
+			memcpy(p, record_cpayload(r), r->len);
+			b.owned = o;
+			b.body = o;
+			b.len = (uint32_t)(p - o) + r->len;
 		}
 		for (unsigned i = 0; i < d->nx; i++)
 			if (d->x[i]->has_q && (b.pending & (1u << i)) && diskq_has(&d->x[i]->q, b.seq))

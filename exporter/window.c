@@ -20,6 +20,8 @@ int window_init(struct window *w, uint32_t cap)
 
 void window_free(struct window *w)
 {
+	for (uint64_t i = w->tail; i < w->head; i++)
+		free(window_at(w, i)->owned);
 	free(w->b);
 	w->b = NULL;
 	w->cap = w->mask = 0;
@@ -55,6 +57,8 @@ uint32_t window_release(struct window *w, uint64_t *commit_pos, uint64_t *last_s
 			break;
 		*commit_pos = b->ring_end;
 		*last_seq = b->seq;
+		free(b->owned);
+		b->owned = NULL;
 		b->body = NULL;
 		w->tail++;
 		n++;

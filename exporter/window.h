@@ -31,6 +31,7 @@ struct window_batch {
 	uint32_t items;        /* spans */
 	uint64_t ingest_ns;    /* oldest ingest time in the batch */
 	uint32_t pending;      /* exporters still owing an outcome */
+	uint8_t *owned;        /* body copy owned by the window (freed on release), or NULL */
 };
 
 struct window {
@@ -65,7 +66,7 @@ int64_t window_push(struct window *w, const struct window_batch *b);
  * is not live, -EALREADY when that bit was already clear. */
 int window_done(struct window *w, uint64_t i, unsigned bit);
 
-/* Pops the longest fully-done prefix. Returns the number popped; when > 0,
+/* Pops the longest fully-done prefix (freeing owned copies). Returns the number popped; when > 0,
  * *commit_pos = ring_end of the last popped batch and *last_seq its seq. */
 uint32_t window_release(struct window *w, uint64_t *commit_pos, uint64_t *last_seq);
 

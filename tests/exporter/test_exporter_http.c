@@ -113,6 +113,40 @@ START_TEST(two_exporters)
 }
 END_TEST
 
+/* Records that carry one bare ResourceSpans (no RECORD_F_REQUEST) are
+ * framed into a request body and delivered like the others. */
+START_TEST(bare_resource_spans)
+{
+	struct xt_env e;
+	xt_setup(&e, "bare", 1u << 20);
+	xt_sink_start(&e, NULL);
+	xt_export_start(&e, HTTP_EXPORTER(""), "otlphttp");
+	const uint32_t batches = 10, per = 9;
+	struct xt_body sent[10];
+	for (uint32_t b = 0; b < batches; b++) {
+		sent[b] = xt_make_body(b, per);
+		/* publish only the ResourceSpans: strip the 0x0a tag + varint length */
+		struct xt_body rs = sent[b];
+		size_t hdr = 1;
+		while (rs.data[hdr] & 0x80)
+			hdr++;
+		hdr++;
+		rs.data += hdr;
+		rs.len -= hdr;
+		ck_assert_int_eq(xt_publish_flags(&e, &rs, 5000, 0), 0);
+	}
+	ck_assert(xt_wait_spans(&e, (uint64_t)batches * per, 10000));
+	ck_assert(xt_wait_ring_empty(&e, 10000));
+	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
+	ck_assert_int_eq(xt_stop(&e.sink_pid, SIGTERM), 0);
+	/* framed again, each is byte for byte the request it came from */
+	check_exact(&e, sent, batches, per, true);
+	for (uint32_t b = 0; b < batches; b++)
+		xt_body_free(&sent[b]);
+	xt_teardown(&e);
+}
+END_TEST
+
 /* SIGTERM right after publishing: the stage sends all, then exits 0. */
 START_TEST(sigterm_drains)
 {
@@ -151,6 +185,7 @@ int main(void)
 	tcase_add_test(tc, http_gzip_headers);
 	tcase_add_test(tc, grpc_exact);
 	tcase_add_test(tc, two_exporters);
+	tcase_add_test(tc, bare_resource_spans);
 	tcase_add_test(tc, sigterm_drains);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

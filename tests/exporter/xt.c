@@ -225,13 +225,18 @@ void xt_body_free(struct xt_body *b)
 
 int xt_publish(struct xt_env *e, struct xt_body *b, int timeout_ms)
 {
+	return xt_publish_flags(e, b, timeout_ms, RECORD_F_REQUEST);
+}
+
+int xt_publish_flags(struct xt_env *e, struct xt_body *b, int timeout_ms, uint16_t flags)
+{
 	struct record *r;
 	int rc = ring_reserve(&e->ring, (uint32_t)b->len, &r, (int64_t)timeout_ms * 1000000LL);
 	if (rc < 0)
 		return rc;
 	b->seq = e->next_seq++;
 	r->seq = b->seq;
-	r->flags = RECORD_F_REQUEST;
+	r->flags = flags;
 	r->items = b->spans;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);

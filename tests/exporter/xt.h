@@ -46,6 +46,8 @@ void xt_body_free(struct xt_body *b);
 /* Publishes b in ring 2 as a RECORD_F_REQUEST record with the next seq
  * (stored in b->seq). Waits up to timeout_ms for space; 0 or -errno. */
 int xt_publish(struct xt_env *e, struct xt_body *b, int timeout_ms);
+/* The same with other record flags (0 = the payload is one bare ResourceSpans). */
+int xt_publish_flags(struct xt_env *e, struct xt_body *b, int timeout_ms, uint16_t flags);
 
 /* A port nothing listens on right now (for a backend that starts later). */
 uint16_t xt_free_port(void);
