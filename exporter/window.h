@@ -12,7 +12,8 @@
  *            \ released /  ^ blocks the tail until exporter 1 acks
  *
  * Batch bodies stay in ring memory (zero copy) until released, so the
- * window holds views, never copies. Indices are 64-bit and monotonic;
+ * window holds views; the one exception is a record holding a bare
+ * ResourceSpans, which must be framed into a request first (`owned`). Indices are 64-bit and monotonic;
  * slot = index & (cap - 1). Fixed capacity, allocated once.
  */
 #ifndef SLUICE_EXPORTER_WINDOW_H
