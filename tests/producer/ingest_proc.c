@@ -1,4 +1,5 @@
 /* tests/producer/ingest_proc.c: see ingest_proc.h. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -99,7 +100,10 @@ int ip_start(struct ingest_proc *ip, uint64_t ring_cap, const char *extra)
 			break;
 		}
 	}
-	snprintf(ip->inst, sizeof(ip->inst), "ingtest-%d-%d", (int)getpid(), counter++);
+	/* ingtest-<runner>-<test process>-<n>: Check runs each test in a child
+	 * that a failed assertion ends without cleanup, so the runner removes
+	 * what its children left (ip_cleanup_runner). */
+	snprintf(ip->inst, sizeof(ip->inst), "ingtest-%d-%d-%d", (int)getppid(), (int)getpid(), counter++);
 	snprintf(ip->cfg, sizeof(ip->cfg), "/tmp/%s.yaml", ip->inst);
 	snprintf(ip->log, sizeof(ip->log), "/tmp/%s.log", ip->inst);
 	segment_unlink(ip->inst);
@@ -183,6 +187,29 @@ void ip_destroy(struct ingest_proc *ip)
 	segment_unlink(ip->inst);
 	unlink(ip->cfg);
 	unlink(ip->log);
+}
+
+void ip_cleanup_runner(void)
+{
+	char prefix[64], path[512];
+	int n = snprintf(prefix, sizeof(prefix), "ingtest-%d-", (int)getpid());
+	static const char *const dirs[2] = { "/dev/shm", "/tmp" };
+	for (int d = 0; d < 2; d++) {
+		DIR *dir = opendir(dirs[d]);
+		struct dirent *e;
+		if (!dir)
+			continue;
+		while ((e = readdir(dir))) {
+			const char *name = e->d_name;
+			if (d == 0 && strncmp(name, "sluice.", 7) == 0)
+				name += 7;
+			if (strncmp(name, prefix, (size_t)n) != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dirs[d], e->d_name);
+			unlink(path);
+		}
+		closedir(dir);
+	}
 }
 
 void ip_dump_log(const struct ingest_proc *ip)

@@ -46,6 +46,9 @@ int ip_stop(struct ingest_proc *ip);
 /* Wait for the process to exit by itself, up to ms. Same returns. */
 int ip_wait(struct ingest_proc *ip, unsigned ms);
 void ip_destroy(struct ingest_proc *ip);
+/* In a Check runner's main, after srunner_run_all: remove segments and
+ * temp files its (forked) tests left behind when an assertion failed. */
+void ip_cleanup_runner(void);
 /* Print the process log to stderr (for failures). */
 void ip_dump_log(const struct ingest_proc *ip);
 
