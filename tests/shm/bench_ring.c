@@ -1,7 +1,7 @@
 /* tests/shm/bench_ring.c - ring throughput between two processes and
  * wake-up latency of a sleeping consumer. Not a test: prints figures.
  *
- *   bench_ring [-r runs] [-c ring_bytes] [-b batch] [-s size]... [-w samples] [-T]
+ *   bench_ring [-r runs] [-c ring_bytes] [-b batch] [-s size]... [-w samples] [-T|-L]
  *
  * Throughput: the parent produces records of a fixed payload size (memcpy
  * from a source buffer into the reserved record, publish every `batch`
@@ -14,7 +14,8 @@
  * Wake-up latency: the child sleeps in ring_peek (futex, no timeout) or in
  * poll() on the ring's eventfd; the parent publishes one record carrying
  * CLOCK_MONOTONIC every ~1 ms (long past the spin phase); the child records
- * now - stamp. p50 / p99 / max over `samples`.
+ * now - stamp. p50 / p99 / max over `samples`. Baseline in the same run:
+ * the same stamp written into a pipe the child blocks in read() on.
  */
 #include <errno.h>
 #include <poll.h>
@@ -232,8 +233,13 @@ static void throughput(const struct opts *o)
 	free(buf);
 }
 
-/* Child of the latency test: collect `samples` wake-up delays. */
-static void sleeper(struct segment *seg, int samples, int use_eventfd, int fd)
+enum { WAKE_FUTEX, WAKE_EVENTFD, WAKE_PIPE, WAKE_HOWS };
+static const char *const wake_names[WAKE_HOWS] = {"futex", "eventfd", "pipe"};
+
+/* Child of the latency test: collect `samples` wake-up delays. WAKE_PIPE
+ * is the kernel baseline: a blocking read() on a pipe the parent writes
+ * the stamp into, no ring involved. */
+static void sleeper(struct segment *seg, int samples, int how, int fd, int data_pipe)
 {
 	double *lat = malloc(sizeof(double) * (size_t)samples);
 	const struct record *rec;
@@ -243,7 +249,15 @@ static void sleeper(struct segment *seg, int samples, int use_eventfd, int fd)
 	if (!lat || segment_ring(seg, 0, &r) || write(fd, &ready, 1) != 1)
 		_exit(2);
 	for (int i = 0; i < samples; i++) {
-		if (use_eventfd) {
+		if (how == WAKE_PIPE) {
+			int64_t stamp;
+
+			if (read(data_pipe, &stamp, sizeof(stamp)) != sizeof(stamp))
+				_exit(3);
+			lat[i] = (double)(shm_test_now_ns() - stamp) / 1e3;
+			continue;
+		}
+		if (how == WAKE_EVENTFD) {
 			struct pollfd p = {.fd = ring_data_fd(&r), .events = POLLIN};
 
 			if (ring_arm_data(&r) == 0 && poll(&p, 1, 10000) != 1)
@@ -264,29 +278,38 @@ static void sleeper(struct segment *seg, int samples, int use_eventfd, int fd)
 	_exit(0);
 }
 
-static void latency(const struct opts *o, int use_eventfd, double out[3])
+static void latency(const struct opts *o, int how, double out[3])
 {
 	struct segment seg = make_segment(1 << 16);
 	struct timespec gap = {0, 1000000};
 	struct ring r;
-	int pfd[2], status;
+	int pfd[2], dfd[2], status;
 	char ready;
 	pid_t pid;
 
-	if (pipe(pfd) || segment_ring(&seg, 0, &r))
+	if (pipe(pfd) || pipe(dfd) || segment_ring(&seg, 0, &r))
 		exit(1);
 	pid = fork();
 	if (pid == 0) {
 		close(pfd[0]);
-		sleeper(&seg, o->samples, use_eventfd, pfd[1]);
+		close(dfd[1]);
+		sleeper(&seg, o->samples, how, pfd[1], dfd[0]);
 	}
 	close(pfd[1]);
+	close(dfd[0]);
 	if (read(pfd[0], &ready, 1) != 1)
 		exit(1);
 	for (int i = 0; i < o->samples; i++) {
 		struct record *rec;
 
 		nanosleep(&gap, NULL);
+		if (how == WAKE_PIPE) {
+			int64_t stamp = shm_test_now_ns();
+
+			if (write(dfd[1], &stamp, sizeof(stamp)) != sizeof(stamp))
+				exit(1);
+			continue;
+		}
 		if (ring_try_reserve(&r, 8, &rec))
 			exit(1);
 		rec->seq = (uint64_t)i + 1;
@@ -297,6 +320,7 @@ static void latency(const struct opts *o, int use_eventfd, double out[3])
 	    !WIFEXITED(status) || WEXITSTATUS(status))
 		exit(1);
 	close(pfd[0]);
+	close(dfd[1]);
 	segment_wake_close(&seg);
 	segment_detach(&seg);
 	segment_unlink(inst);
@@ -307,7 +331,7 @@ static void wakeups(const struct opts *o)
 	printf("wake-up latency, consumer asleep, %d samples a run, median of %d runs (us)\n",
 	       o->samples, o->runs);
 	printf("%8s %8s %8s %8s\n", "how", "p50", "p99", "max");
-	for (int e = 0; e < 2; e++) {
+	for (int e = 0; e < WAKE_HOWS; e++) {
 		double p50[MAX_RUNS], p99[MAX_RUNS], mx[MAX_RUNS], v[3];
 
 		for (int i = 0; i < o->runs; i++) {
@@ -316,7 +340,7 @@ static void wakeups(const struct opts *o)
 			p99[i] = v[1];
 			mx[i] = v[2];
 		}
-		printf("%8s %8.1f %8.1f %8.1f\n", e ? "eventfd" : "futex", median(p50, o->runs),
+		printf("%8s %8.1f %8.1f %8.1f\n", wake_names[e], median(p50, o->runs),
 		       median(p99, o->runs), median(mx, o->runs));
 		fflush(stdout);
 	}
@@ -325,9 +349,9 @@ static void wakeups(const struct opts *o)
 int main(int argc, char **argv)
 {
 	struct opts o = {.runs = 5, .cap = SEG_DEFAULT_RING_CAPACITY, .batch = 1, .samples = 2000};
-	int opt, only_tp = 0;
+	int opt, only_tp = 0, only_wake = 0;
 
-	while ((opt = getopt(argc, argv, "r:c:b:s:w:T")) != -1) {
+	while ((opt = getopt(argc, argv, "r:c:b:s:w:TL")) != -1) {
 		switch (opt) {
 		case 'r': o.runs = atoi(optarg); break;
 		case 'c': o.cap = strtoull(optarg, NULL, 0); break;
@@ -338,9 +362,10 @@ int main(int argc, char **argv)
 			break;
 		case 'w': o.samples = atoi(optarg); break;
 		case 'T': only_tp = 1; break;
+		case 'L': only_wake = 1; break;
 		default:
 			fprintf(stderr, "usage: bench_ring [-r runs] [-c ring_bytes] [-b batch] [-s size]... "
-					"[-w samples] [-T throughput only]\n");
+					"[-w samples] [-T throughput only] [-L latency only]\n");
 			return 2;
 		}
 	}
@@ -352,7 +377,8 @@ int main(int argc, char **argv)
 		o.nsizes = 4;
 	}
 	shm_test_instance(inst, sizeof(inst), "bench");
-	throughput(&o);
+	if (!only_wake)
+		throughput(&o);
 	if (!only_tp)
 		wakeups(&o);
 	return 0;
