@@ -98,7 +98,8 @@ int segment_create(struct segment *seg, const char *instance, const struct segme
 
 /* Map an existing segment. -ENOENT if absent, -EPROTO on a layout version
  * mismatch, -EBADMSG if it is not a sluice segment or is inconsistent,
- * -EAGAIN if its creator has not finished formatting it. */
+ * -EAGAIN if its creator has not finished formatting it (retry briefly; if
+ * it stays so, the creator died mid-create: unlink and create again). */
 int segment_attach(struct segment *seg, const char *instance);
 
 /* Unmap (does not close eventfds: see segment_wake_close). */
