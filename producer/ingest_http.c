@@ -333,6 +333,8 @@ static void ihttp_on_timer(struct net_timer *t, void *arg)
 static void ihttp_on_open(struct net_conn *c, int status)
 {
 	struct ihttp_server *srv = net_conn_udata(c);
+	/* Until hc exists, udata must not look like one to ihttp_on_close. */
+	net_conn_set_udata(c, NULL);
 	if (status < 0)
 		return;
 	struct ihttp_conn *hc = calloc(1, sizeof(*hc));
