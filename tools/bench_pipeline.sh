@@ -85,7 +85,7 @@ one_run() {
     pids+=("$(awk '{print $NF}' <<<"$("$bin/sluice" status -c "$work/sluice.yaml" | head -1)")")
   else
     target=$(free_port)
-    socat "TCP-LISTEN:$target,fork,reuseaddr,bind=127.0.0.1" "TCP:127.0.0.1:$sink_port" &
+    socat -b 262144 "TCP-LISTEN:$target,fork,reuseaddr,bind=127.0.0.1" "TCP:127.0.0.1:$sink_port" &
     pids=($!)
     sleep 0.3
   fi
