@@ -5,8 +5,14 @@
  * input's length prefix (the usual outcome when little changes). When the
  * body is done, its real length is written; if that needs a different number
  * of bytes, the body moves by the difference (memmove). Unedited spans are
- * copied as whole fields, so the common path is one memcpy per span. */
+ * copied as whole fields, so the common path is one memcpy per span.
+ *
+ * An edited span is always decoded (rewrite_span.c), which also gives where
+ * its name and attribute fields are: the span is then re-encoded as runs of
+ * untouched bytes copied between those positions, without a second field
+ * scan. Attribute keys are compared without decoding values. */
 #include "otlp/rewrite.h"
+#include "otlp/rewrite_span.h"
 #include "otlp/wire_field.h"
 
 #include <errno.h>
@@ -137,43 +143,61 @@ static size_t anyvalue_size(const struct otlp_value *v)
 	}
 }
 
-/* Writes field `num` = KeyValue{key, value}. */
+/* Writes field `num` = KeyValue{key, value}: sizes first, one room check,
+ * then straight stores. */
 static int w_kv(struct wbuf *w, uint32_t num, struct otlp_bytes key, const struct otlp_value *v)
 {
 	size_t av = anyvalue_size(v);
 	size_t body = 1 + otlp_wire_varint_size(key.len) + key.len +
 		      1 + otlp_wire_varint_size(av) + av;
-	int rc;
+	uint64_t tag = ((uint64_t)num << 3) | OTLP_WT_LEN;
+	uint8_t *p = w->p;
 
-	if ((rc = w_tag(w, num, OTLP_WT_LEN)) || (rc = w_varint(w, body)) ||
-	    (rc = w_len_field(w, OTLP_F_KV_KEY, key.p, key.len)) ||
-	    (rc = w_tag(w, OTLP_F_KV_VALUE, OTLP_WT_LEN)) || (rc = w_varint(w, av)))
-		return rc;
+	if (av == 0)
+		return -EINVAL;  /* not a type an edit can carry */
+	if ((size_t)(w->end - p) < otlp_wire_varint_size(tag) +
+				    otlp_wire_varint_size(body) + body)
+		return -ENOSPC;
+	p = otlp_wire_put_varint(p, tag);
+	p = otlp_wire_put_varint(p, body);
+	*p++ = (OTLP_F_KV_KEY << 3) | OTLP_WT_LEN;
+	p = otlp_wire_put_varint(p, key.len);
+	if (key.len)
+		memcpy(p, key.p, key.len);
+	p += key.len;
+	*p++ = (OTLP_F_KV_VALUE << 3) | OTLP_WT_LEN;
+	p = otlp_wire_put_varint(p, av);
 	switch (v->type) {
 	case OTLP_VALUE_STRING:
-		return w_len_field(w, OTLP_VALUE_STRING, v->u.b.p, v->u.b.len);
+		*p++ = (OTLP_VALUE_STRING << 3) | OTLP_WT_LEN;
+		p = otlp_wire_put_varint(p, v->u.b.len);
+		if (v->u.b.len)
+			memcpy(p, v->u.b.p, v->u.b.len);
+		p += v->u.b.len;
+		break;
 	case OTLP_VALUE_BOOL:
-		if ((rc = w_tag(w, OTLP_VALUE_BOOL, OTLP_WT_VARINT)))
-			return rc;
-		return w_varint(w, v->u.boolean ? 1 : 0);
+		*p++ = (OTLP_VALUE_BOOL << 3) | OTLP_WT_VARINT;
+		*p++ = v->u.boolean ? 1 : 0;
+		break;
 	case OTLP_VALUE_INT:
-		if ((rc = w_tag(w, OTLP_VALUE_INT, OTLP_WT_VARINT)))
-			return rc;
-		return w_varint(w, (uint64_t)v->u.i);
-	case OTLP_VALUE_DOUBLE: {
-		uint8_t le[8];
+		*p++ = (OTLP_VALUE_INT << 3) | OTLP_WT_VARINT;
+		p = otlp_wire_put_varint(p, (uint64_t)v->u.i);
+		break;
+	default: {  /* DOUBLE */
 		uint64_t bits;
 		memcpy(&bits, &v->u.d, 8);
+		*p++ = (OTLP_VALUE_DOUBLE << 3) | OTLP_WT_I64;
 		for (int i = 0; i < 8; i++)
-			le[i] = (uint8_t)(bits >> (8 * i));
-		if ((rc = w_tag(w, OTLP_VALUE_DOUBLE, OTLP_WT_I64)))
-			return rc;
-		return w_put(w, le, 8);
+			*p++ = (uint8_t)(bits >> (8 * i));
+		break;
 	}
-	default:
-		return -EINVAL;
 	}
+	w->p = p;
+	return 0;
 }
+
+static int w_new_attrs(struct wbuf *w, uint32_t attr_num, const struct otlp_rewrite_edits *e,
+		       uint64_t matched);
 
 /* Copies the body of message `msg`, applying edits to its attribute field
  * `attr_num` and, if rename is set, replacing field `name_num`. */
@@ -196,16 +220,16 @@ static int copy_edited(struct wbuf *w, struct otlp_bytes msg, uint32_t attr_num,
 			continue;
 		}
 		if (f.num == attr_num && e->n_attr) {
-			struct otlp_kv kv;
+			struct otlp_bytes key, val;
 			const struct otlp_value *nv;
 			if (f.wt != OTLP_WT_LEN)
 				return -EPROTO;
-			if ((rc = otlp_wire_kv(f.b, &kv)) < 0)
+			if ((rc = rewrite_span_kv_split(f.b, &key, &val)) < 0)
 				return rc;
-			if (!fold(e, kv.key, 1, &nv, &matched))
+			if (!fold(e, key, 1, &nv, &matched))
 				continue;  /* deleted */
 			if (nv) {
-				if ((rc = w_kv(w, attr_num, kv.key, nv)))
+				if ((rc = w_kv(w, attr_num, key, nv)))
 					return rc;
 				continue;
 			}
@@ -217,7 +241,15 @@ static int copy_edited(struct wbuf *w, struct otlp_bytes msg, uint32_t attr_num,
 		return rc;
 	if (rename && !named && (rc = w_len_field(w, name_num, e->name.p, e->name.len)))
 		return rc;
-	/* Keys no existing attribute had: each key once, in edit order. */
+	return w_new_attrs(w, attr_num, e, matched);
+}
+
+/* Appends the keys no existing attribute had: each key once, in edit order. */
+static int w_new_attrs(struct wbuf *w, uint32_t attr_num, const struct otlp_rewrite_edits *e,
+		       uint64_t matched)
+{
+	int rc;
+
 	for (uint32_t i = 0; i < e->n_attr; i++) {
 		const struct otlp_value *nv;
 		uint32_t j;
@@ -248,6 +280,64 @@ static int w_edited_msg(struct wbuf *w, uint32_t num, struct otlp_bytes msg,
 	return rc ? rc : w_close(w, mark, slot);
 }
 
+/* copy_edited() for a decoded span whose attributes are all indexed and
+ * which has at most one name field: copies the runs of bytes between the
+ * fields that change. Same output as copy_edited(). */
+static int copy_indexed(struct wbuf *w, const struct otlp_rewrite_span_state *st,
+			const struct otlp_rewrite_edits *e)
+{
+	const uint8_t *cur = st->span.raw.p, *end = cur + st->span.raw.len;
+	const uint8_t *name_at = e->rename && st->n_name ? st->name_field.p : NULL;
+	uint64_t matched = 0;
+	int rc;
+
+	for (uint32_t i = 0; i <= st->n_attr; i++) {
+		const struct otlp_rewrite_attr *a = i < st->n_attr ? &st->attr[i] : NULL;
+		const uint8_t *at = a ? a->start : end;
+		const struct otlp_value *nv;
+		if (name_at && name_at < at) {
+			if ((rc = w_put(w, cur, (size_t)(name_at - cur))) ||
+			    (rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len)))
+				return rc;
+			cur = name_at + st->name_field.len;
+			name_at = NULL;
+		}
+		if (!a || !e->n_attr)
+			continue;
+		int keep = fold(e, a->key, 1, &nv, &matched);
+		if (keep && !nv)
+			continue;  /* unchanged: stays in the run */
+		if ((rc = w_put(w, cur, (size_t)(a->start - cur))))
+			return rc;
+		cur = a->start + a->size;
+		if (keep && (rc = w_kv(w, OTLP_F_SPAN_ATTRIBUTES, a->key, nv)))
+			return rc;
+	}
+	if ((rc = w_put(w, cur, (size_t)(end - cur))))
+		return rc;
+	if (e->rename && !st->n_name &&
+	    (rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len)))
+		return rc;
+	return w_new_attrs(w, OTLP_F_SPAN_ATTRIBUTES, e, matched);
+}
+
+/* Writes the edited span field (the span is decoded: st). */
+static int w_edited_span(struct wbuf *w, struct otlp_rewrite_span_state *st,
+			 const struct otlp_rewrite_edits *e)
+{
+	rewrite_span_split(st);
+	if (!st->attrs_indexed || st->n_name > 1)
+		return w_edited_msg(w, OTLP_F_SS_SPANS, st->span.raw, OTLP_F_SPAN_ATTRIBUTES,
+				    OTLP_F_SPAN_NAME, e, e->rename);
+	uint8_t *mark;
+	size_t slot = otlp_wire_varint_size(st->span.raw.len);
+	int rc = w_open(w, OTLP_F_SS_SPANS, slot, &mark);
+
+	if (rc == 0)
+		rc = copy_indexed(w, st, e);
+	return rc ? rc : w_close(w, mark, slot);
+}
+
 /* ----- the walk ----- */
 
 struct rw {
@@ -257,6 +347,7 @@ struct rw {
 	struct otlp_rewrite_edits *scratch;
 	struct otlp_rewrite_result res;
 	struct otlp_bytes resource;
+	struct otlp_rewrite_span_state st;  /* the current span, lazily decoded */
 };
 
 /* One ScopeSpans field `f`; writes it (or nothing if no span is kept). */
@@ -281,29 +372,28 @@ static int rw_scope_spans(struct rw *x, const struct otlp_wire_field *sf)
 				return rc;
 			continue;
 		}
-		struct otlp_span span;
-		if ((rc = otlp_wire_span(f.b, &span)) < 0)
-			return rc;
 		x->res.spans_in++;
 		int keep = OTLP_REWRITE_KEEP;
+		x->st.state = 0;
 		if (x->fn) {
 			struct otlp_rewrite_span_ctx ctx = {
-				.resource = x->resource, .scope = ss.scope,
-				.span = &span, .index = x->res.spans_in - 1,
+				.resource = x->resource, .scope = ss.scope, .raw = f.b,
+				.index = x->res.spans_in - 1, .st = &x->st,
 			};
 			otlp_rewrite_edits_reset(x->scratch);
 			keep = x->fn(x->arg, &ctx, x->scratch);
 			if (keep < 0)
 				return keep;
+			if (x->st.state < 0)
+				return x->st.state;  /* it asked for a malformed span */
 		}
 		if (keep == OTLP_REWRITE_DROP)
 			continue;
 		kept++;
 		if (!x->fn || (x->scratch->n_attr == 0 && !x->scratch->rename))
 			rc = w_put(&x->w, f.start, f.size);
-		else
-			rc = w_edited_msg(&x->w, OTLP_F_SS_SPANS, f.b, OTLP_F_SPAN_ATTRIBUTES,
-					  OTLP_F_SPAN_NAME, x->scratch, x->scratch->rename);
+		else if ((rc = rewrite_span_decode(&x->st, f.b)) == 0)
+			rc = w_edited_span(&x->w, &x->st, x->scratch);
 		if (rc)
 			return rc;
 	}

@@ -3,14 +3,20 @@
  * otlp_rewrite_resource_spans() reads one bare ResourceSpans message and
  * writes a new one into the caller's buffer:
  *   - resource-attribute edits (optional) are applied to the Resource;
- *   - for every span a callback sees the decoded span (struct otlp_span from
- *     otlp/wire.h, plus the Resource and scope bytes) and returns KEEP or
- *     DROP, and may record edits: rename, and attribute edits with typed
- *     values (string, int, double, bool);
+ *   - for every span a callback sees the span's bytes (decoded on request
+ *     into struct otlp_span from otlp/wire.h, with an attribute index; plus
+ *     the Resource and scope bytes) and returns KEEP or DROP, and may record
+ *     edits: rename, and attribute edits with typed values (string, int,
+ *     double, bool);
  *   - ScopeSpans with no span left are dropped; when no span is left at all
  *     the result is 0 bytes: the caller emits nothing;
  *   - every enclosing length is recomputed (a varint length may grow or
  *     shrink); untouched spans are copied byte for byte, unknown fields too.
+ * What is checked: the ResourceSpans and ScopeSpans framing always; a span's
+ * fields when it is decoded (the callback asked, or the span is edited:
+ * edited spans are always decoded); attribute keys of edited spans, not
+ * their values. Spans copied untouched without a decode are copied as they
+ * are (ingest validates whole requests before they reach the rewriter).
  * No allocation: the caller provides the output buffer and one
  * struct otlp_rewrite_edits reused for every span. Edit helpers copy keys and
  * string values into the edits' arena, so a callback may build a value in a
@@ -83,13 +89,56 @@ int otlp_rewrite_attr_double(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
 int otlp_rewrite_attr_bool(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
 			   const char *key, int val);
 
-/* What the span callback sees. */
+/* One attribute (KeyValue field) of a decoded span: where the whole field
+ * is, its key and its AnyValue bytes (value.p NULL: the KeyValue has no
+ * value; key.len 0 with key.p "" : no key). */
+struct otlp_rewrite_attr {
+	const uint8_t *start;        /* the whole field, tag included */
+	size_t size;
+	struct otlp_bytes key;
+	struct otlp_bytes value;     /* AnyValue bytes, not decoded */
+	struct otlp_bytes kv;        /* the KeyValue message */
+};
+
+#define OTLP_REWRITE_ATTRS_MAX 48    /* attributes indexed per span */
+
+/* Lazily decoded span: private to the rewriter, read it through the
+ * accessors below. One scan fills both the span and the attribute index. */
+struct otlp_rewrite_span_state {
+	int state;                   /* 0 not decoded, 1 decoded, <0 the error */
+	int attrs_indexed;           /* attr[] holds every attribute in order */
+	int attrs_split;             /* attr[].key / .value are filled */
+	uint32_t n_attr;
+	uint32_t n_name;             /* name fields seen */
+	struct otlp_bytes name_field;/* the (last) name field, tag included */
+	struct otlp_span span;
+	struct otlp_rewrite_attr attr[OTLP_REWRITE_ATTRS_MAX];
+};
+
+/* What the span callback sees. Nothing of the span is decoded until the
+ * callback asks (otlp_rewrite_span / otlp_rewrite_span_attrs): a callback
+ * that decides on the raw bytes, or none at all, costs no decode. */
 struct otlp_rewrite_span_ctx {
 	struct otlp_bytes resource;  /* the input Resource bytes (may be empty) */
 	struct otlp_bytes scope;     /* the input InstrumentationScope bytes */
-	const struct otlp_span *span;
+	struct otlp_bytes raw;       /* the whole input Span message */
 	uint32_t index;              /* span number within the ResourceSpans */
+	struct otlp_rewrite_span_state *st;  /* private */
 };
+
+/* The decoded span (otlp_wire_span's fields), decoded on the first call and
+ * kept for the rest of this span. 0 with *out set, or the negative errno of
+ * otlp_wire_span (the rewrite then fails with it even if the callback goes
+ * on). */
+int otlp_rewrite_span(const struct otlp_rewrite_span_ctx *ctx, const struct otlp_span **out);
+
+/* The span's attributes as found by the same scan, keys and value bytes not
+ * decoded. Returns 1 with *attrs / *n set (every attribute, in wire order),
+ * 0 if not indexed (more than OTLP_REWRITE_ATTRS_MAX, or a KeyValue in a
+ * layout the index does not take: scan span->raw instead), or a negative
+ * errno (malformed span). */
+int otlp_rewrite_span_attrs(const struct otlp_rewrite_span_ctx *ctx,
+			    const struct otlp_rewrite_attr **attrs, uint32_t *n);
 
 enum { OTLP_REWRITE_DROP = 0, OTLP_REWRITE_KEEP = 1 };
 

@@ -128,10 +128,15 @@ static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc,
 {
 	struct chain *c = arg;
 	struct spanctx *ctx = &c->ctx;
-	ctx->span = rc->span;
+	/* every processor reads something of the span: decode it up front; the
+	 * same scan finds its attributes, so lookups need no scan of their own */
+	int drc = otlp_rewrite_span(rc, &ctx->span);
+	if (drc < 0)
+		return drc;
 	ctx->e = e;
 	ctx->used = c->res_mark;
 	spanctx_forget(&ctx->span_idx);
+	ctx->span_idx.src = rc;
 	for (size_t i = 0; i < c->n; i++) {
 		struct chain_proc *p = &c->procs[i];
 		int r = 0;
@@ -142,7 +147,7 @@ static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc,
 			r = chain_filter(p, ctx);
 			break;
 		case SLUICE_PROC_PROBABILISTIC_SAMPLER:
-			r = sampler_keep(&p->sampler, rc->span->trace_id.p, rc->span->trace_id.len);
+			r = sampler_keep(&p->sampler, ctx->span->trace_id.p, ctx->span->trace_id.len);
 			break;
 		case SLUICE_PROC_ATTRIBUTES:
 			r = attrs_apply(&p->attrs, ctx) < 0 ? -EBADMSG : 1;
@@ -178,6 +183,8 @@ int64_t chain_run(struct chain *c, const uint8_t *in, size_t len, uint8_t *out, 
 	ctx->resource = rs.has_resource ? rs.resource : (struct otlp_bytes){ NULL, 0 };
 	ctx->span = NULL;
 	spanctx_forget(&ctx->res_idx);
+	ctx->res_idx.src = NULL;
+	ctx->span_idx.src = NULL;
 	ctx->e = &c->scratch;
 	otlp_rewrite_edits_reset(&c->scratch);
 	ctx->used = 0;

@@ -105,10 +105,28 @@ static void spanctx_index_build(struct spanctx_index *x, struct otlp_bytes msg, 
 		x->state = 1;
 }
 
+/* Takes the index the rewriter built while decoding the span (the same keys
+ * and value bytes a scan finds); leaves state 0 if it has none. */
+static void spanctx_index_from_src(struct spanctx_index *x)
+{
+	const struct otlp_rewrite_attr *a;
+	uint32_t n;
+	if (!x->src || otlp_rewrite_span_attrs(x->src, &a, &n) != 1 || n > SPANCTX_INDEX_MAX)
+		return;
+	for (uint32_t i = 0; i < n; i++) {
+		x->key[i] = a[i].key;
+		x->value[i] = a[i].value;
+	}
+	x->n = n;
+	x->state = 1;
+}
+
 /* 1 found, 0 absent, -errno, or 2 "not indexed: scan". */
 static int spanctx_index_find(struct spanctx_index *x, struct otlp_bytes msg, uint32_t field,
 			      const char *key, size_t klen, struct otlp_value *v)
 {
+	if (x->state == 0)
+		spanctx_index_from_src(x);
 	if (x->state == 0)
 		spanctx_index_build(x, msg, field);
 	if (x->state < 0)

@@ -36,6 +36,9 @@ struct spanctx_index {
 	uint32_t n;
 	struct otlp_bytes key[SPANCTX_INDEX_MAX];
 	struct otlp_bytes value[SPANCTX_INDEX_MAX]; /* AnyValue bytes */
+	/* span being rewritten: its decode already found the attributes, so
+	 * the index is taken from there (NULL: scan msg) */
+	const struct otlp_rewrite_span_ctx *src;
 };
 
 struct spanctx {

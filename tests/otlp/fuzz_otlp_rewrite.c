@@ -28,8 +28,11 @@ static int cb(void *arg, const struct otlp_rewrite_span_ctx *ctx, struct otlp_re
 	if (b & 2)
 		otlp_rewrite_rename(e, "renamed", 7);
 	if (b & 4) {
-		v.u.b.p = ctx->span->name.p;  /* copy a value out of the span itself */
-		v.u.b.len = ctx->span->name.len < 100 ? ctx->span->name.len : 100;
+		const struct otlp_span *sp;
+		if (otlp_rewrite_span(ctx, &sp) < 0)
+			return OTLP_REWRITE_KEEP;  /* the rewrite fails with the error */
+		v.u.b.p = sp->name.p;  /* copy a value out of the span itself */
+		v.u.b.len = sp->name.len < 100 ? sp->name.len : 100;
 		otlp_rewrite_attr(e, OTLP_ATTR_UPSERT, "name.copy", 9, &v);
 	}
 	if (b & 8)
@@ -39,7 +42,7 @@ static int cb(void *arg, const struct otlp_rewrite_span_ctx *ctx, struct otlp_re
 		struct otlp_wire_iter it;
 		struct otlp_bytes kvb;
 		struct otlp_kv kv;
-		otlp_wire_iter_init(&it, ctx->span->raw, OTLP_F_SPAN_ATTRIBUTES);
+		otlp_wire_iter_init(&it, ctx->raw, OTLP_F_SPAN_ATTRIBUTES);
 		if (otlp_wire_iter_next(&it, &kvb) > 0 && otlp_wire_kv(kvb, &kv) == 0 &&
 		    kv.key.len < 200)
 			otlp_rewrite_attr(e, OTLP_ATTR_DELETE, (const char *)kv.key.p, kv.key.len, NULL);

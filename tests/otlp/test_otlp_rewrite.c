@@ -4,7 +4,9 @@
  * resource edits; the output, framed back into a request, is decoded by
  * protobuf-c and must equal the same plans applied to protobuf-c's decode of
  * the input (compared as canonical protobuf-c encodings, i.e. field by
- * field). Also: identity copies are byte-exact, small buffers give -ENOSPC
+ * field), with few attributes a span (the rewriter's indexed path) and many
+ * (its scanning path). Also: the span is decoded only on request and a
+ * decode error fails the rewrite; identity copies are byte-exact, small buffers give -ENOSPC
  * without writing past them, malformed input is an error, framing. */
 #include <check.h>
 #include <errno.h>
@@ -113,7 +115,7 @@ static int span_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx,
 	ck_assert_uint_lt(st->n_logged, MAX_SPANS);
 	struct plan *p = &st->log[st->n_logged++];
 	memset(p, 0, sizeof(*p));
-	otlp_wire_iter_init(&it, ctx->span->raw, OTLP_F_SPAN_ATTRIBUTES);
+	otlp_wire_iter_init(&it, ctx->raw, OTLP_F_SPAN_ATTRIBUTES);
 	while (nk < 16 && otlp_wire_iter_next(&it, &kvb) > 0) {
 		struct otlp_kv kv;
 		ck_assert_int_eq(otlp_wire_kv(kvb, &kv), 0);
@@ -301,15 +303,16 @@ static GenReq *unpack_req(const uint8_t *p, size_t n)
 
 static struct cb_state st;  /* large: kept off the stack */
 
-START_TEST(t_rewrite_matches_model)
+/* Rewrites `seeds` random requests made with o and compares with the model. */
+static void model_run(const struct gen_opts *op, uint64_t seeds, uint64_t min_in,
+		      uint64_t min_kept)
 {
-	const struct gen_opts o = { .max_rs = 3, .max_ss = 3, .max_spans = 6, .max_attrs = 5,
-		.max_events = 1, .max_links = 1, .unknown_fields = 1, .huge = 1 };
+	const struct gen_opts o = *op;
 	struct otlp_rewrite_edits *scratch = malloc(sizeof(*scratch));
 	struct otlp_rewrite_edits *redits = malloc(sizeof(*redits));
 	uint64_t total_in = 0, total_kept = 0;
 
-	for (uint64_t seed = 1; seed <= 300; seed++) {
+	for (uint64_t seed = 1; seed <= seeds; seed++) {
 		uint64_t rng = seed * 6151;
 		GenReq *m = gen_request(&rng, &o);
 		size_t len;
@@ -380,11 +383,118 @@ START_TEST(t_rewrite_matches_model)
 		free(body);
 		free(tmp);
 	}
-	ck_assert_uint_gt(total_in, 500);
-	ck_assert_uint_gt(total_kept, 100);
+	ck_assert_uint_gt(total_in, min_in);
+	ck_assert_uint_gt(total_kept, min_kept);
 	ck_assert_uint_lt(total_kept, total_in);
 	free(scratch);
 	free(redits);
+}
+
+START_TEST(t_rewrite_matches_model)
+{
+	const struct gen_opts o = { .max_rs = 3, .max_ss = 3, .max_spans = 6, .max_attrs = 5,
+		.max_events = 1, .max_links = 1, .unknown_fields = 1, .huge = 1 };
+	model_run(&o, 300, 500, 100);
+}
+END_TEST
+
+/* Spans with more attributes than the rewriter indexes
+ * (OTLP_REWRITE_ATTRS_MAX) are re-encoded by the scanning path, the others
+ * from the index: both must match the model. */
+START_TEST(t_rewrite_matches_model_many_attrs)
+{
+	const struct gen_opts o = { .max_rs = 1, .max_ss = 2, .max_spans = 4, .max_attrs = 70,
+		.max_events = 1, .max_links = 1, .unknown_fields = 1, .huge = 0 };
+	model_run(&o, 60, 40, 10);
+}
+END_TEST
+
+struct lazy_state {
+	int decode;          /* 1: the callback decodes the span */
+	uint32_t decoded;
+};
+
+static int lazy_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx,
+		   struct otlp_rewrite_edits *ed)
+{
+	struct lazy_state *ls = arg;
+	const struct otlp_span *sp;
+	const struct otlp_rewrite_attr *a;
+	struct otlp_span want;
+	uint32_t n;
+
+	(void)ed;
+	if (!ls->decode)
+		return OTLP_REWRITE_KEEP;
+	int rc = otlp_rewrite_span(ctx, &sp);
+	if (rc < 0)
+		return OTLP_REWRITE_KEEP;  /* ignoring the error: the rewrite still fails */
+	ls->decoded++;
+	/* the same as otlp_wire_span, and the index lists every attribute */
+	ck_assert_int_eq(otlp_wire_span(ctx->raw, &want), 0);
+	ck_assert_int_eq(memcmp(sp, &want, sizeof(want)), 0);
+	ck_assert_int_eq(otlp_rewrite_span_attrs(ctx, &a, &n), 1);
+	ck_assert_uint_eq(n, want.n_attributes);
+	struct otlp_wire_iter it;
+	struct otlp_bytes kvb;
+	otlp_wire_iter_init(&it, ctx->raw, OTLP_F_SPAN_ATTRIBUTES);
+	for (uint32_t i = 0; otlp_wire_iter_next(&it, &kvb) > 0; i++) {
+		struct otlp_kv kv;
+		ck_assert_int_eq(otlp_wire_kv(kvb, &kv), 0);
+		ck_assert_uint_eq(a[i].key.len, kv.key.len);
+		if (kv.key.len)
+			ck_assert_ptr_eq(a[i].key.p, kv.key.p);
+		ck_assert_ptr_eq(a[i].kv.p, kvb.p);
+	}
+	return OTLP_REWRITE_KEEP;
+}
+
+/* The span is decoded only when the callback asks; a decode error fails the
+ * rewrite even if the callback ignores it; a span copied untouched without
+ * a decode is copied as it is. */
+START_TEST(t_lazy_decode)
+{
+	const struct gen_opts o = { .max_rs = 1, .max_ss = 2, .max_spans = 6, .max_attrs = 8,
+		.max_events = 1, .max_links = 1, .unknown_fields = 1, .huge = 0 };
+	struct otlp_rewrite_edits *ed = malloc(sizeof(*ed));
+	struct lazy_state ls = { .decode = 1 };
+	uint32_t total = 0;
+
+	for (uint64_t seed = 1; seed <= 50; seed++) {
+		uint64_t rng = seed * 77;
+		GenReq *m = gen_request(&rng, &o);
+		size_t len;
+		uint8_t *in = gen_pack(&m->base, &len);
+		struct otlp_wire_iter it;
+		struct otlp_bytes rsb;
+		uint8_t *out = malloc(len + 16);
+		otlp_wire_iter_init(&it, (struct otlp_bytes){ in, len }, OTLP_F_REQ_RESOURCE_SPANS);
+		while (otlp_wire_iter_next(&it, &rsb) > 0) {
+			struct otlp_rewrite_result res;
+			ls.decoded = 0;
+			int64_t n = otlp_rewrite_resource_spans(rsb.p, rsb.len, out, len + 16, NULL,
+								lazy_cb, &ls, ed, &res);
+			ck_assert_int_ge(n, 0);
+			ck_assert_uint_eq(ls.decoded, res.spans_in);
+			total += ls.decoded;
+		}
+		protobuf_c_message_free_unpacked(&m->base, NULL);
+		free(in);
+		free(out);
+	}
+	ck_assert_uint_gt(total, 50);
+
+	/* ResourceSpans{ScopeSpans{Span{trace_id of 1 byte, name "a"}}} */
+	static const uint8_t bad[] = { 0x12, 0x08, 0x12, 0x06, 0x0a, 0x01, 0x00, 0x2a, 0x01, 'a' };
+	uint8_t out[64];
+	ls.decode = 1;
+	ck_assert_int_eq(otlp_rewrite_resource_spans(bad, sizeof(bad), out, sizeof(out), NULL,
+						     lazy_cb, &ls, ed, NULL), -EPROTO);
+	ls.decode = 0;  /* never decoded, kept untouched: copied as it is */
+	ck_assert_int_eq(otlp_rewrite_resource_spans(bad, sizeof(bad), out, sizeof(out), NULL,
+						     lazy_cb, &ls, ed, NULL), (int64_t)sizeof(bad));
+	ck_assert_int_eq(memcmp(out, bad, sizeof(bad)), 0);
+	free(ed);
 }
 END_TEST
 
@@ -559,6 +669,8 @@ int main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, t_rewrite_matches_model);
+	tcase_add_test(tc, t_rewrite_matches_model_many_attrs);
+	tcase_add_test(tc, t_lazy_decode);
 	tcase_add_test(tc, t_identity_copy);
 	tcase_add_test(tc, t_enospc_and_length_growth);
 	tcase_add_test(tc, t_edit_limits_and_errors);

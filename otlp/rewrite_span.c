@@ -1,0 +1,242 @@
+/* otlp/rewrite_span.c: the span a rewrite callback sees, decoded on demand.
+ *
+ * One pass over the span's fields gives what otlp_wire_span() gives (same
+ * checks, same last-wins rule) and, on the way, where each attribute and
+ * the name field are. The stage's processors look attributes up by key and
+ * the rewriter re-encodes edited spans from those positions, so neither has
+ * to scan the span again. */
+#include "otlp/rewrite_span.h"
+#include "otlp/wire_field.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* One- or two-byte length prefix (keys and short values), else -1. */
+static inline int64_t len2(const uint8_t **p, const uint8_t *end)
+{
+	const uint8_t *q = *p;
+
+	if (q < end && q[0] < 0x80) {
+		*p = q + 1;
+		return q[0];
+	}
+	if (end - q >= 2 && q[1] < 0x80) {
+		*p = q + 2;
+		return (int64_t)(q[0] & 0x7f) | (int64_t)q[1] << 7;
+	}
+	return -1;
+}
+
+/* The canonical layout `0a len key 12 len value`, exactly; else 0. */
+static inline int kv_fast(struct otlp_bytes kv, struct otlp_bytes *key, struct otlp_bytes *val)
+{
+	const uint8_t *p = kv.p, *end = kv.p + kv.len;
+	int64_t n;
+
+	if (kv.len == 0 || *p++ != 0x0a)
+		return 0;
+	if ((n = len2(&p, end)) < 0 || n > end - p)
+		return 0;
+	key->p = p;
+	key->len = (size_t)n;
+	p += n;
+	if (p >= end || *p++ != 0x12)
+		return 0;
+	if ((n = len2(&p, end)) < 0 || n != end - p)
+		return 0;
+	val->p = p;
+	val->len = (size_t)n;
+	return 1;
+}
+
+int rewrite_span_kv_split(struct otlp_bytes kv, struct otlp_bytes *key, struct otlp_bytes *val)
+{
+	struct otlp_wire_reader r;
+	struct otlp_wire_field f;
+	int rc;
+
+	if (kv_fast(kv, key, val))
+		return 0;
+	key->p = (const uint8_t *)"";
+	key->len = 0;
+	val->p = NULL;
+	val->len = 0;
+	otlp_wire_reader_init(&r, kv.p, kv.len);
+	while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
+		if (f.num != OTLP_F_KV_KEY && f.num != OTLP_F_KV_VALUE)
+			continue;
+		if (f.wt != OTLP_WT_LEN)
+			return -EPROTO;
+		if (f.num == OTLP_F_KV_KEY)
+			*key = f.b;
+		else
+			*val = f.b;
+	}
+	return rc;
+}
+
+/* f.b is stored by the field reader as two 8-byte words; copying it as one
+ * 16-byte load stalls (the store cannot be forwarded), so copy the words. */
+#define SETB(dst) do { (dst).p = f.b.p; __asm__("" : : : "memory"); \
+	(dst).len = f.b.len; } while (0)
+#define WANT(wtype) do { if (f.wt != (wtype)) return -EPROTO; } while (0)
+#define WANT_ID(n) do { WANT(OTLP_WT_LEN); \
+	if (f.b.len != 0 && f.b.len != (n)) return -EPROTO; } while (0)
+
+static int decode(struct otlp_rewrite_span_state *st, struct otlp_bytes msg)
+{
+	struct otlp_span *out = &st->span;
+	struct otlp_wire_reader r;
+	struct otlp_wire_field f;
+	int rc;
+
+	uint32_t n_attr = 0;
+	int indexed = 1;
+
+	/* field by field, not memset: a rep stos here cost more than the scan */
+	out->raw = msg;
+	out->trace_id = out->span_id = out->parent_span_id = (struct otlp_bytes){ 0 };
+	out->trace_state = out->name = out->status = (struct otlp_bytes){ 0 };
+	out->start_time_unix_nano = out->end_time_unix_nano = 0;
+	out->flags = 0;
+	out->kind = 0;
+	out->n_attributes = out->dropped_attributes_count = 0;
+	out->n_events = out->dropped_events_count = 0;
+	out->n_links = out->dropped_links_count = 0;
+	out->has_status = 0;
+	st->attrs_split = 0;
+	st->n_name = 0;
+	otlp_wire_reader_init(&r, msg.p, msg.len);
+	while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
+		switch (f.num) {
+		case OTLP_F_SPAN_TRACE_ID:
+			WANT_ID(16);
+			SETB(out->trace_id);
+			break;
+		case OTLP_F_SPAN_SPAN_ID:
+			WANT_ID(8);
+			SETB(out->span_id);
+			break;
+		case OTLP_F_SPAN_TRACE_STATE:
+			WANT(OTLP_WT_LEN);
+			SETB(out->trace_state);
+			break;
+		case OTLP_F_SPAN_PARENT_SPAN_ID:
+			WANT_ID(8);
+			SETB(out->parent_span_id);
+			break;
+		case OTLP_F_SPAN_NAME:
+			WANT(OTLP_WT_LEN);
+			SETB(out->name);
+			st->name_field.p = f.start;
+			st->name_field.len = f.size;
+			st->n_name++;
+			break;
+		case OTLP_F_SPAN_KIND:
+			WANT(OTLP_WT_VARINT);
+			out->kind = (int32_t)f.u64;
+			break;
+		case OTLP_F_SPAN_START:
+			WANT(OTLP_WT_I64);
+			out->start_time_unix_nano = f.u64;
+			break;
+		case OTLP_F_SPAN_END:
+			WANT(OTLP_WT_I64);
+			out->end_time_unix_nano = f.u64;
+			break;
+		case OTLP_F_SPAN_ATTRIBUTES: {
+			WANT(OTLP_WT_LEN);
+			out->n_attributes++;
+			if (n_attr >= OTLP_REWRITE_ATTRS_MAX) {
+				indexed = 0;  /* readers scan raw */
+				break;
+			}
+			/* keys are split later, only for spans that get that far */
+			struct otlp_rewrite_attr *a = &st->attr[n_attr++];
+			a->start = f.start;
+			a->size = f.size;
+			SETB(a->kv);
+			break;
+		}
+		case OTLP_F_SPAN_DROPPED_ATTRIBUTES:
+			WANT(OTLP_WT_VARINT);
+			out->dropped_attributes_count = (uint32_t)f.u64;
+			break;
+		case OTLP_F_SPAN_EVENTS:
+			WANT(OTLP_WT_LEN);
+			out->n_events++;
+			break;
+		case OTLP_F_SPAN_DROPPED_EVENTS:
+			WANT(OTLP_WT_VARINT);
+			out->dropped_events_count = (uint32_t)f.u64;
+			break;
+		case OTLP_F_SPAN_LINKS:
+			WANT(OTLP_WT_LEN);
+			out->n_links++;
+			break;
+		case OTLP_F_SPAN_DROPPED_LINKS:
+			WANT(OTLP_WT_VARINT);
+			out->dropped_links_count = (uint32_t)f.u64;
+			break;
+		case OTLP_F_SPAN_STATUS:
+			WANT(OTLP_WT_LEN);
+			SETB(out->status);
+			out->has_status = 1;
+			break;
+		case OTLP_F_SPAN_FLAGS:
+			WANT(OTLP_WT_I32);
+			out->flags = (uint32_t)f.u64;
+			break;
+		}
+	}
+	st->n_attr = n_attr;
+	st->attrs_indexed = indexed;
+	return rc;
+}
+
+int rewrite_span_decode(struct otlp_rewrite_span_state *st, struct otlp_bytes raw)
+{
+	if (st->state == 0) {
+		int rc = decode(st, raw);
+		st->state = rc < 0 ? rc : 1;
+	}
+	return st->state < 0 ? st->state : 0;
+}
+
+void rewrite_span_split(struct otlp_rewrite_span_state *st)
+{
+	if (st->attrs_split || !st->attrs_indexed)
+		return;
+	for (uint32_t i = 0; i < st->n_attr; i++) {
+		struct otlp_rewrite_attr *a = &st->attr[i];
+		if (rewrite_span_kv_split(a->kv, &a->key, &a->value) < 0) {
+			st->attrs_indexed = 0;  /* readers scan raw and see why */
+			return;
+		}
+	}
+	st->attrs_split = 1;
+}
+
+int otlp_rewrite_span(const struct otlp_rewrite_span_ctx *ctx, const struct otlp_span **out)
+{
+	int rc = rewrite_span_decode(ctx->st, ctx->raw);
+
+	if (rc == 0)
+		*out = &ctx->st->span;
+	return rc;
+}
+
+int otlp_rewrite_span_attrs(const struct otlp_rewrite_span_ctx *ctx,
+			    const struct otlp_rewrite_attr **attrs, uint32_t *n)
+{
+	int rc = rewrite_span_decode(ctx->st, ctx->raw);
+
+	if (rc < 0)
+		return rc;
+	rewrite_span_split(ctx->st);
+	if (!ctx->st->attrs_indexed)
+		return 0;
+	*attrs = ctx->st->attr;
+	*n = ctx->st->n_attr;
+	return 1;
+}
