@@ -83,15 +83,120 @@ int rewrite_span_kv_split(struct otlp_bytes kv, struct otlp_bytes *key, struct o
 #define WANT_ID(n) do { WANT(OTLP_WT_LEN); \
 	if (f.b.len != 0 && f.b.len != (n)) return -EPROTO; } while (0)
 
+/* One span field, any encoding (the general path). */
+static int span_field(struct otlp_rewrite_span_state *st, const struct otlp_wire_field *fp,
+		      uint32_t *n_attr, int *indexed)
+{
+	struct otlp_span *out = &st->span;
+	const struct otlp_wire_field f = *fp;
+
+	switch (f.num) {
+	case OTLP_F_SPAN_TRACE_ID:
+		WANT_ID(16);
+		SETB(out->trace_id);
+		break;
+	case OTLP_F_SPAN_SPAN_ID:
+		WANT_ID(8);
+		SETB(out->span_id);
+		break;
+	case OTLP_F_SPAN_TRACE_STATE:
+		WANT(OTLP_WT_LEN);
+		SETB(out->trace_state);
+		break;
+	case OTLP_F_SPAN_PARENT_SPAN_ID:
+		WANT_ID(8);
+		SETB(out->parent_span_id);
+		break;
+	case OTLP_F_SPAN_NAME:
+		WANT(OTLP_WT_LEN);
+		SETB(out->name);
+		st->name_field.p = f.start;
+		st->name_field.len = f.size;
+		st->n_name++;
+		break;
+	case OTLP_F_SPAN_KIND:
+		WANT(OTLP_WT_VARINT);
+		out->kind = (int32_t)f.u64;
+		break;
+	case OTLP_F_SPAN_START:
+		WANT(OTLP_WT_I64);
+		out->start_time_unix_nano = f.u64;
+		break;
+	case OTLP_F_SPAN_END:
+		WANT(OTLP_WT_I64);
+		out->end_time_unix_nano = f.u64;
+		break;
+	case OTLP_F_SPAN_ATTRIBUTES: {
+		WANT(OTLP_WT_LEN);
+		out->n_attributes++;
+		if (*n_attr >= OTLP_REWRITE_ATTRS_MAX) {
+			*indexed = 0;  /* readers scan raw */
+			break;
+		}
+		/* keys are split later, only for spans that get that far */
+		struct otlp_rewrite_attr *a = &st->attr[(*n_attr)++];
+		a->start = f.start;
+		a->size = f.size;
+		SETB(a->kv);
+		break;
+	}
+	case OTLP_F_SPAN_DROPPED_ATTRIBUTES:
+		WANT(OTLP_WT_VARINT);
+		out->dropped_attributes_count = (uint32_t)f.u64;
+		break;
+	case OTLP_F_SPAN_EVENTS:
+		WANT(OTLP_WT_LEN);
+		out->n_events++;
+		break;
+	case OTLP_F_SPAN_DROPPED_EVENTS:
+		WANT(OTLP_WT_VARINT);
+		out->dropped_events_count = (uint32_t)f.u64;
+		break;
+	case OTLP_F_SPAN_LINKS:
+		WANT(OTLP_WT_LEN);
+		out->n_links++;
+		break;
+	case OTLP_F_SPAN_DROPPED_LINKS:
+		WANT(OTLP_WT_VARINT);
+		out->dropped_links_count = (uint32_t)f.u64;
+		break;
+	case OTLP_F_SPAN_STATUS:
+		WANT(OTLP_WT_LEN);
+		SETB(out->status);
+		out->has_status = 1;
+		break;
+	case OTLP_F_SPAN_FLAGS:
+		WANT(OTLP_WT_I32);
+		out->flags = (uint32_t)f.u64;
+		break;
+	}
+	return 0;
+}
+
+/* Fast-path readers for decode(): on anything unusual they jump to the
+ * general path, which reads the same field again and decides. */
+#define RD_LEN() do { \
+	if (p < end && *p < 0x80) { len = *p++; } \
+	else if (end - p >= 2 && p[1] < 0x80) { \
+		len = (size_t)(p[0] & 0x7f) | (size_t)p[1] << 7; p += 2; } \
+	else goto general; \
+	if (len > (size_t)(end - p)) return -EBADMSG; \
+	b.p = p; b.len = len; p += len; } while (0)
+#define RD_ID(n) do { RD_LEN(); if (len != 0 && len != (n)) return -EPROTO; } while (0)
+#define RD_VARINT1() do { if (p < end && *p < 0x80) v = *p++; else goto general; } while (0)
+#define RD_I64() do { if (end - p < 8) goto general; \
+	memcpy(&v, p, 8); v = le64toh(v); p += 8; } while (0)
+
+/* Decodes a span: the common one-byte tags with the wire type the schema
+ * says are read inline (a tag byte fixes field and wire type at once);
+ * anything else goes through the field reader and span_field(). Same
+ * results and errors as otlp_wire_span(). */
 static int decode(struct otlp_rewrite_span_state *st, struct otlp_bytes msg)
 {
 	struct otlp_span *out = &st->span;
-	struct otlp_wire_reader r;
-	struct otlp_wire_field f;
-	int rc;
-
+	const uint8_t *p = msg.p, *end = msg.len ? msg.p + msg.len : msg.p;
 	uint32_t n_attr = 0;
-	int indexed = 1;
+	int indexed = 1, rc;
 
 	/* field by field, not memset: a rep stos here cost more than the scan */
 	out->raw = msg;
@@ -106,92 +211,94 @@ static int decode(struct otlp_rewrite_span_state *st, struct otlp_bytes msg)
 	out->has_status = 0;
 	st->attrs_split = 0;
 	st->n_name = 0;
-	otlp_wire_reader_init(&r, msg.p, msg.len);
-	while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
-		switch (f.num) {
-		case OTLP_F_SPAN_TRACE_ID:
-			WANT_ID(16);
-			SETB(out->trace_id);
-			break;
-		case OTLP_F_SPAN_SPAN_ID:
-			WANT_ID(8);
-			SETB(out->span_id);
-			break;
-		case OTLP_F_SPAN_TRACE_STATE:
-			WANT(OTLP_WT_LEN);
-			SETB(out->trace_state);
-			break;
-		case OTLP_F_SPAN_PARENT_SPAN_ID:
-			WANT_ID(8);
-			SETB(out->parent_span_id);
-			break;
-		case OTLP_F_SPAN_NAME:
-			WANT(OTLP_WT_LEN);
-			SETB(out->name);
-			st->name_field.p = f.start;
-			st->name_field.len = f.size;
+	while (p < end) {
+		const uint8_t *start = p;
+		struct otlp_bytes b;
+		size_t len;
+		uint64_t v;
+
+		switch (*p++) {
+		case (OTLP_F_SPAN_TRACE_ID << 3) | OTLP_WT_LEN:
+			RD_ID(16);
+			out->trace_id = b;
+			continue;
+		case (OTLP_F_SPAN_SPAN_ID << 3) | OTLP_WT_LEN:
+			RD_ID(8);
+			out->span_id = b;
+			continue;
+		case (OTLP_F_SPAN_TRACE_STATE << 3) | OTLP_WT_LEN:
+			RD_LEN();
+			out->trace_state = b;
+			continue;
+		case (OTLP_F_SPAN_PARENT_SPAN_ID << 3) | OTLP_WT_LEN:
+			RD_ID(8);
+			out->parent_span_id = b;
+			continue;
+		case (OTLP_F_SPAN_NAME << 3) | OTLP_WT_LEN:
+			RD_LEN();
+			out->name = b;
+			st->name_field.p = start;
+			st->name_field.len = (size_t)(p - start);
 			st->n_name++;
-			break;
-		case OTLP_F_SPAN_KIND:
-			WANT(OTLP_WT_VARINT);
-			out->kind = (int32_t)f.u64;
-			break;
-		case OTLP_F_SPAN_START:
-			WANT(OTLP_WT_I64);
-			out->start_time_unix_nano = f.u64;
-			break;
-		case OTLP_F_SPAN_END:
-			WANT(OTLP_WT_I64);
-			out->end_time_unix_nano = f.u64;
-			break;
-		case OTLP_F_SPAN_ATTRIBUTES: {
-			WANT(OTLP_WT_LEN);
+			continue;
+		case (OTLP_F_SPAN_KIND << 3) | OTLP_WT_VARINT:
+			RD_VARINT1();
+			out->kind = (int32_t)v;
+			continue;
+		case (OTLP_F_SPAN_START << 3) | OTLP_WT_I64:
+			RD_I64();
+			out->start_time_unix_nano = v;
+			continue;
+		case (OTLP_F_SPAN_END << 3) | OTLP_WT_I64:
+			RD_I64();
+			out->end_time_unix_nano = v;
+			continue;
+		case (OTLP_F_SPAN_ATTRIBUTES << 3) | OTLP_WT_LEN:
+			RD_LEN();
 			out->n_attributes++;
 			if (n_attr >= OTLP_REWRITE_ATTRS_MAX) {
-				indexed = 0;  /* readers scan raw */
-				break;
+				indexed = 0;
+				continue;
 			}
-			/* keys are split later, only for spans that get that far */
-			struct otlp_rewrite_attr *a = &st->attr[n_attr++];
-			a->start = f.start;
-			a->size = f.size;
-			SETB(a->kv);
+			st->attr[n_attr].start = start;
+			st->attr[n_attr].size = (size_t)(p - start);
+			st->attr[n_attr].kv = b;
+			n_attr++;
+			continue;
+		case (OTLP_F_SPAN_DROPPED_ATTRIBUTES << 3) | OTLP_WT_VARINT:
+			RD_VARINT1();
+			out->dropped_attributes_count = (uint32_t)v;
+			continue;
+		case (OTLP_F_SPAN_EVENTS << 3) | OTLP_WT_LEN:
+			RD_LEN();
+			out->n_events++;
+			continue;
+		case (OTLP_F_SPAN_LINKS << 3) | OTLP_WT_LEN:
+			RD_LEN();
+			out->n_links++;
+			continue;
+		case (OTLP_F_SPAN_STATUS << 3) | OTLP_WT_LEN:
+			RD_LEN();
+			out->status = b;
+			out->has_status = 1;
+			continue;
+		default:
 			break;
 		}
-		case OTLP_F_SPAN_DROPPED_ATTRIBUTES:
-			WANT(OTLP_WT_VARINT);
-			out->dropped_attributes_count = (uint32_t)f.u64;
-			break;
-		case OTLP_F_SPAN_EVENTS:
-			WANT(OTLP_WT_LEN);
-			out->n_events++;
-			break;
-		case OTLP_F_SPAN_DROPPED_EVENTS:
-			WANT(OTLP_WT_VARINT);
-			out->dropped_events_count = (uint32_t)f.u64;
-			break;
-		case OTLP_F_SPAN_LINKS:
-			WANT(OTLP_WT_LEN);
-			out->n_links++;
-			break;
-		case OTLP_F_SPAN_DROPPED_LINKS:
-			WANT(OTLP_WT_VARINT);
-			out->dropped_links_count = (uint32_t)f.u64;
-			break;
-		case OTLP_F_SPAN_STATUS:
-			WANT(OTLP_WT_LEN);
-			SETB(out->status);
-			out->has_status = 1;
-			break;
-		case OTLP_F_SPAN_FLAGS:
-			WANT(OTLP_WT_I32);
-			out->flags = (uint32_t)f.u64;
-			break;
+general:
+		{
+			struct otlp_wire_reader r = { start, end };
+			struct otlp_wire_field f;
+			if ((rc = otlp_wire_field_next(&r, &f)) < 0)
+				return rc;
+			p = r.p;
+			if ((rc = span_field(st, &f, &n_attr, &indexed)) < 0)
+				return rc;
 		}
 	}
 	st->n_attr = n_attr;
 	st->attrs_indexed = indexed;
-	return rc;
+	return 0;
 }
 
 int rewrite_span_decode(struct otlp_rewrite_span_state *st, struct otlp_bytes raw)

@@ -2,7 +2,8 @@
  * first 8 input bytes steer the per-span decisions (drop, rename, edits);
  * the rest is a ResourceSpans. Invariants: no crash or out-of-bounds access;
  * a non-empty result is a valid ResourceSpans that protobuf-c decodes, with
- * exactly the kept span count; a malformed input is an error. */
+ * exactly the kept span count; a malformed input is an error; the lazy span
+ * decode gives what otlp_wire_span gives (same fields, same errors). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,8 +30,22 @@ static int cb(void *arg, const struct otlp_rewrite_span_ctx *ctx, struct otlp_re
 		otlp_rewrite_rename(e, "renamed", 7);
 	if (b & 4) {
 		const struct otlp_span *sp;
-		if (otlp_rewrite_span(ctx, &sp) < 0)
+		struct otlp_span want;
+		int wrc = otlp_wire_span(ctx->raw, &want);
+		int rc = otlp_rewrite_span(ctx, &sp);
+		if (rc != wrc)
+			abort();  /* the lazy decoder accepts what otlp_wire_span does */
+		if (rc < 0)
 			return OTLP_REWRITE_KEEP;  /* the rewrite fails with the error */
+		if (sp->name.len != want.name.len || sp->trace_id.len != want.trace_id.len ||
+		    sp->kind != want.kind || sp->n_attributes != want.n_attributes ||
+		    sp->start_time_unix_nano != want.start_time_unix_nano ||
+		    sp->end_time_unix_nano != want.end_time_unix_nano || sp->flags != want.flags ||
+		    sp->has_status != want.has_status || sp->status.len != want.status.len ||
+		    sp->n_events != want.n_events || sp->n_links != want.n_links ||
+		    sp->dropped_attributes_count != want.dropped_attributes_count ||
+		    (sp->name.len && sp->name.p != want.name.p))
+			abort();
 		v.u.b.p = sp->name.p;  /* copy a value out of the span itself */
 		v.u.b.len = sp->name.len < 100 ? sp->name.len : 100;
 		otlp_rewrite_attr(e, OTLP_ATTR_UPSERT, "name.copy", 9, &v);

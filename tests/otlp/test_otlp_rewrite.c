@@ -414,6 +414,28 @@ struct lazy_state {
 	uint32_t decoded;
 };
 
+static int bytes_same(struct otlp_bytes a, struct otlp_bytes b)
+{
+	return a.len == b.len && (a.len == 0 || a.p == b.p);
+}
+
+/* Member by member (the structs' padding is not part of the answer). */
+static int span_eq(const struct otlp_span *a, const struct otlp_span *b)
+{
+	return bytes_same(a->raw, b->raw) && bytes_same(a->trace_id, b->trace_id) &&
+	       bytes_same(a->span_id, b->span_id) &&
+	       bytes_same(a->parent_span_id, b->parent_span_id) &&
+	       bytes_same(a->trace_state, b->trace_state) && bytes_same(a->name, b->name) &&
+	       bytes_same(a->status, b->status) &&
+	       a->start_time_unix_nano == b->start_time_unix_nano &&
+	       a->end_time_unix_nano == b->end_time_unix_nano && a->flags == b->flags &&
+	       a->kind == b->kind && a->n_attributes == b->n_attributes &&
+	       a->dropped_attributes_count == b->dropped_attributes_count &&
+	       a->n_events == b->n_events && a->dropped_events_count == b->dropped_events_count &&
+	       a->n_links == b->n_links && a->dropped_links_count == b->dropped_links_count &&
+	       a->has_status == b->has_status;
+}
+
 static int lazy_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx,
 		   struct otlp_rewrite_edits *ed)
 {
@@ -432,7 +454,7 @@ static int lazy_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx,
 	ls->decoded++;
 	/* the same as otlp_wire_span, and the index lists every attribute */
 	ck_assert_int_eq(otlp_wire_span(ctx->raw, &want), 0);
-	ck_assert_int_eq(memcmp(sp, &want, sizeof(want)), 0);
+	ck_assert_msg(span_eq(sp, &want), "span %u decodes differently", ctx->index);
 	ck_assert_int_eq(otlp_rewrite_span_attrs(ctx, &a, &n), 1);
 	ck_assert_uint_eq(n, want.n_attributes);
 	struct otlp_wire_iter it;
