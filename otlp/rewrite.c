@@ -18,6 +18,24 @@
 #include <errno.h>
 #include <string.h>
 
+/* Inlined varint size and writer (wire.c's are out of line; the writers
+ * below call them several times a KeyValue). */
+static inline size_t vsize(uint64_t v)
+{
+	if (v < 0x80)
+		return 1;
+	return otlp_wire_varint_size(v);
+}
+
+static inline uint8_t *vput(uint8_t *p, uint64_t v)
+{
+	if (v < 0x80) {
+		*p = (uint8_t)v;
+		return p + 1;
+	}
+	return otlp_wire_put_varint(p, v);
+}
+
 struct wbuf {
 	uint8_t *p, *end;
 };
@@ -34,9 +52,9 @@ static int w_put(struct wbuf *w, const void *src, size_t n)
 
 static int w_varint(struct wbuf *w, uint64_t v)
 {
-	if ((size_t)(w->end - w->p) < otlp_wire_varint_size(v))
+	if ((size_t)(w->end - w->p) < vsize(v))
 		return -ENOSPC;
-	w->p = otlp_wire_put_varint(w->p, v);
+	w->p = vput(w->p, v);
 	return 0;
 }
 
@@ -72,7 +90,7 @@ static int w_open(struct wbuf *w, uint32_t num, size_t slot, uint8_t **mark)
 static int w_close(struct wbuf *w, uint8_t *mark, size_t slot)
 {
 	size_t body = (size_t)(w->p - (mark + slot));
-	size_t k = otlp_wire_varint_size(body);
+	size_t k = vsize(body);
 
 	if (k > slot && (size_t)(w->end - w->p) < k - slot)
 		return -ENOSPC;
@@ -80,15 +98,17 @@ static int w_close(struct wbuf *w, uint8_t *mark, size_t slot)
 		memmove(mark + k, mark + slot, body);
 		w->p = mark + k + body;
 	}
-	otlp_wire_put_varint(mark, body);
+	vput(mark, body);
 	return 0;
 }
 
 /* ----- attribute edits applied to one message ----- */
 
-static int key_eq(struct otlp_bytes a, struct otlp_bytes b)
+static inline int key_eq(struct otlp_bytes a, struct otlp_bytes b)
 {
-	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+	/* first bytes inline: most keys of the same length differ there */
+	return a.len == b.len &&
+	       (a.len == 0 || (a.p[0] == b.p[0] && memcmp(a.p, b.p, a.len) == 0));
 }
 
 /* Runs the edits for `key` in order, starting from `present`, the Collector
@@ -131,11 +151,11 @@ static size_t anyvalue_size(const struct otlp_value *v)
 {
 	switch (v->type) {
 	case OTLP_VALUE_STRING:
-		return 1 + otlp_wire_varint_size(v->u.b.len) + v->u.b.len;
+		return 1 + vsize(v->u.b.len) + v->u.b.len;
 	case OTLP_VALUE_BOOL:
 		return 2;
 	case OTLP_VALUE_INT:
-		return 1 + otlp_wire_varint_size((uint64_t)v->u.i);
+		return 1 + vsize((uint64_t)v->u.i);
 	case OTLP_VALUE_DOUBLE:
 		return 9;
 	default:
@@ -148,29 +168,29 @@ static size_t anyvalue_size(const struct otlp_value *v)
 static int w_kv(struct wbuf *w, uint32_t num, struct otlp_bytes key, const struct otlp_value *v)
 {
 	size_t av = anyvalue_size(v);
-	size_t body = 1 + otlp_wire_varint_size(key.len) + key.len +
-		      1 + otlp_wire_varint_size(av) + av;
+	size_t body = 1 + vsize(key.len) + key.len +
+		      1 + vsize(av) + av;
 	uint64_t tag = ((uint64_t)num << 3) | OTLP_WT_LEN;
 	uint8_t *p = w->p;
 
 	if (av == 0)
 		return -EINVAL;  /* not a type an edit can carry */
-	if ((size_t)(w->end - p) < otlp_wire_varint_size(tag) +
-				    otlp_wire_varint_size(body) + body)
+	if ((size_t)(w->end - p) < vsize(tag) +
+				    vsize(body) + body)
 		return -ENOSPC;
-	p = otlp_wire_put_varint(p, tag);
-	p = otlp_wire_put_varint(p, body);
+	p = vput(p, tag);
+	p = vput(p, body);
 	*p++ = (OTLP_F_KV_KEY << 3) | OTLP_WT_LEN;
-	p = otlp_wire_put_varint(p, key.len);
+	p = vput(p, key.len);
 	if (key.len)
 		memcpy(p, key.p, key.len);
 	p += key.len;
 	*p++ = (OTLP_F_KV_VALUE << 3) | OTLP_WT_LEN;
-	p = otlp_wire_put_varint(p, av);
+	p = vput(p, av);
 	switch (v->type) {
 	case OTLP_VALUE_STRING:
 		*p++ = (OTLP_VALUE_STRING << 3) | OTLP_WT_LEN;
-		p = otlp_wire_put_varint(p, v->u.b.len);
+		p = vput(p, v->u.b.len);
 		if (v->u.b.len)
 			memcpy(p, v->u.b.p, v->u.b.len);
 		p += v->u.b.len;
@@ -181,7 +201,7 @@ static int w_kv(struct wbuf *w, uint32_t num, struct otlp_bytes key, const struc
 		break;
 	case OTLP_VALUE_INT:
 		*p++ = (OTLP_VALUE_INT << 3) | OTLP_WT_VARINT;
-		p = otlp_wire_put_varint(p, (uint64_t)v->u.i);
+		p = vput(p, (uint64_t)v->u.i);
 		break;
 	default: {  /* DOUBLE */
 		uint64_t bits;
@@ -272,7 +292,7 @@ static int w_edited_msg(struct wbuf *w, uint32_t num, struct otlp_bytes msg,
 			const struct otlp_rewrite_edits *e, int rename)
 {
 	uint8_t *mark;
-	size_t slot = otlp_wire_varint_size(msg.len);
+	size_t slot = vsize(msg.len);
 	int rc = w_open(w, num, slot, &mark);
 
 	if (rc == 0)
@@ -330,7 +350,7 @@ static int w_edited_span(struct wbuf *w, struct otlp_rewrite_span_state *st,
 		return w_edited_msg(w, OTLP_F_SS_SPANS, st->span.raw, OTLP_F_SPAN_ATTRIBUTES,
 				    OTLP_F_SPAN_NAME, e, e->rename);
 	uint8_t *mark;
-	size_t slot = otlp_wire_varint_size(st->span.raw.len);
+	size_t slot = vsize(st->span.raw.len);
 	int rc = w_open(w, OTLP_F_SS_SPANS, slot, &mark);
 
 	if (rc == 0)
@@ -357,7 +377,7 @@ static int rw_scope_spans(struct rw *x, const struct otlp_wire_field *sf)
 	struct otlp_wire_reader r;
 	struct otlp_wire_field f;
 	uint8_t *start = x->w.p, *mark;
-	size_t slot = otlp_wire_varint_size(sf->b.len);
+	size_t slot = vsize(sf->b.len);
 	uint32_t kept = 0;
 	int rc;
 
@@ -365,6 +385,9 @@ static int rw_scope_spans(struct rw *x, const struct otlp_wire_field *sf)
 		return rc;
 	if ((rc = w_open(&x->w, OTLP_F_RS_SCOPE_SPANS, slot, &mark)))
 		return rc;
+	struct otlp_rewrite_span_ctx ctx = {
+		.resource = x->resource, .scope = ss.scope, .st = &x->st,
+	};
 	otlp_wire_reader_init(&r, sf->b.p, sf->b.len);
 	while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
 		if (f.num != OTLP_F_SS_SPANS) {
@@ -376,10 +399,12 @@ static int rw_scope_spans(struct rw *x, const struct otlp_wire_field *sf)
 		int keep = OTLP_REWRITE_KEEP;
 		x->st.state = 0;
 		if (x->fn) {
-			struct otlp_rewrite_span_ctx ctx = {
-				.resource = x->resource, .scope = ss.scope, .raw = f.b,
-				.index = x->res.spans_in - 1, .st = &x->st,
-			};
+			/* word by word: f.b was just stored as two words, and a
+			 * 16-byte reload of it stalls (no store forwarding) */
+			ctx.raw.p = f.b.p;
+			__asm__("" : : : "memory");
+			ctx.raw.len = f.b.len;
+			ctx.index = x->res.spans_in - 1;
 			otlp_rewrite_edits_reset(x->scratch);
 			keep = x->fn(x->arg, &ctx, x->scratch);
 			if (keep < 0)
