@@ -151,6 +151,9 @@ static size_t anyvalue_size(const struct otlp_value *v)
 {
 	switch (v->type) {
 	case OTLP_VALUE_STRING:
+	case OTLP_VALUE_ARRAY:
+	case OTLP_VALUE_KVLIST:
+	case OTLP_VALUE_BYTES:
 		return 1 + vsize(v->u.b.len) + v->u.b.len;
 	case OTLP_VALUE_BOOL:
 		return 2;
@@ -189,7 +192,10 @@ static int w_kv(struct wbuf *w, uint32_t num, struct otlp_bytes key, const struc
 	p = vput(p, av);
 	switch (v->type) {
 	case OTLP_VALUE_STRING:
-		*p++ = (OTLP_VALUE_STRING << 3) | OTLP_WT_LEN;
+	case OTLP_VALUE_ARRAY:   /* raw ArrayValue / KeyValueList bytes, copied */
+	case OTLP_VALUE_KVLIST:
+	case OTLP_VALUE_BYTES:
+		*p++ = (uint8_t)((v->type << 3) | OTLP_WT_LEN);
 		p = vput(p, v->u.b.len);
 		if (v->u.b.len)
 			memcpy(p, v->u.b.p, v->u.b.len);

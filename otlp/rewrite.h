@@ -53,7 +53,12 @@ enum otlp_attr_op {
 
 /* One attribute edit; value.type is STRING, BOOL, INT or DOUBLE (ignored for
  * DELETE). Key and string bytes point into the edits' arena (or, for edits
- * built by hand, any memory that outlives the rewrite call). */
+ * built by hand, any memory that outlives the rewrite call).
+ * An edit built by hand (not through the helpers below, which take scalars)
+ * may also carry ARRAY, KVLIST or BYTES: value.u.b is then the raw member
+ * bytes as otlp_wire_anyvalue() gives them (an ArrayValue / KeyValueList
+ * message, or the bytes), written unchanged: copying another attribute's
+ * value needs no decode. The caller vouches that such bytes are valid. */
 struct otlp_attr_edit {
 	enum otlp_attr_op op;
 	struct otlp_bytes key;

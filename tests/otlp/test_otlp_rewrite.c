@@ -6,7 +6,8 @@
  * the input (compared as canonical protobuf-c encodings, i.e. field by
  * field), with few attributes a span (the rewriter's indexed path) and many
  * (its scanning path). Also: the span is decoded only on request and a
- * decode error fails the rewrite; identity copies are byte-exact, small buffers give -ENOSPC
+ * decode error fails the rewrite; hand-built edits carry raw array / kvlist /
+ * bytes values; identity copies are byte-exact, small buffers give -ENOSPC
  * without writing past them, malformed input is an error, framing. */
 #include <check.h>
 #include <errno.h>
@@ -660,6 +661,103 @@ START_TEST(t_edit_limits_and_errors)
 }
 END_TEST
 
+/* Edits built by hand may carry raw ARRAY / KVLIST / BYTES values: every
+ * attribute of a span is copied to "copy.<i>" from its AnyValue bytes. */
+static const char *const copy_keys[] = { "copy.0", "copy.1", "copy.2", "copy.3",
+	"copy.4", "copy.5", "copy.6", "copy.7" };
+
+static int copy_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx,
+		   struct otlp_rewrite_edits *ed)
+{
+	uint32_t *n_raw = arg;
+	struct otlp_wire_iter it;
+	struct otlp_bytes kvb;
+	uint32_t i = 0;
+
+	otlp_wire_iter_init(&it, ctx->raw, OTLP_F_SPAN_ATTRIBUTES);
+	while (i < 8 && otlp_wire_iter_next(&it, &kvb) > 0) {
+		struct otlp_kv kv;
+		ck_assert_int_eq(otlp_wire_kv(kvb, &kv), 0);
+		if (kv.value.type == OTLP_VALUE_EMPTY)
+			continue;
+		struct otlp_attr_edit *a = &ed->attr[ed->n_attr++];
+		a->op = OTLP_ATTR_UPSERT;
+		a->key.p = (const uint8_t *)copy_keys[i];
+		a->key.len = strlen(copy_keys[i]);
+		a->value = kv.value;
+		if (kv.value.type >= OTLP_VALUE_ARRAY)
+			(*n_raw)++;
+		i++;
+	}
+	return OTLP_REWRITE_KEEP;
+}
+
+static const GenKV *find_kv(GenKV **kvs, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(kvs[i]->key, key) == 0)
+			return kvs[i];
+	return NULL;
+}
+
+START_TEST(t_raw_value_edits)
+{
+	const struct gen_opts o = { .max_rs = 1, .max_ss = 2, .max_spans = 5, .max_attrs = 6,
+		.max_events = 0, .max_links = 0, .unknown_fields = 0, .huge = 0 };
+	struct otlp_rewrite_edits *ed = malloc(sizeof(*ed));
+	uint32_t n_raw = 0;
+
+	for (uint64_t seed = 1; seed <= 200; seed++) {
+		uint64_t rng = seed * 31;
+		GenReq *m = gen_request(&rng, &o);
+		size_t len, used = 0;
+		uint8_t *in = gen_pack(&m->base, &len);
+		size_t cap = len * 3 + 4096;
+		uint8_t *tmp = malloc(cap), *body = malloc(cap);
+		struct otlp_wire_iter it;
+		struct otlp_bytes rsb;
+		otlp_wire_iter_init(&it, (struct otlp_bytes){ in, len }, OTLP_F_REQ_RESOURCE_SPANS);
+		while (otlp_wire_iter_next(&it, &rsb) > 0) {
+			int64_t n = otlp_rewrite_resource_spans(rsb.p, rsb.len, tmp, cap, NULL,
+								copy_cb, &n_raw, ed, NULL);
+			ck_assert_int_ge(n, 0);
+			if (n > 0)
+				ck_assert_int_gt(otlp_frame_append(body, cap, &used, tmp, (size_t)n), 0);
+		}
+		GenReq *got = unpack_req(body, used);
+		ck_assert_ptr_nonnull(got);
+		/* every copy equals the attribute it was copied from */
+		for (size_t r = 0; r < got->n_resource_spans; r++)
+			for (size_t s = 0; s < got->resource_spans[r]->n_scope_spans; s++) {
+				GenSS *ss = got->resource_spans[r]->scope_spans[s];
+				for (size_t j = 0; j < ss->n_spans; j++) {
+					GenSpan *sp = ss->spans[j];
+					uint32_t c = 0;
+					for (size_t q = 0; q < sp->n_attributes && c < 8; q++) {
+						const GenKV *src = sp->attributes[q];
+						if (strncmp(src->key, "copy.", 5) == 0)
+							break;  /* the copies follow the originals */
+						if (!src->value || src->value->value_case ==
+						    OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE__NOT_SET)
+							continue;
+						const GenKV *cp = find_kv(sp->attributes, sp->n_attributes,
+									  copy_keys[c++]);
+						ck_assert_ptr_nonnull(cp);
+						ck_assert(messages_equal(&cp->value->base, &src->value->base));
+					}
+				}
+			}
+		protobuf_c_message_free_unpacked(&got->base, NULL);
+		protobuf_c_message_free_unpacked(&m->base, NULL);
+		free(in);
+		free(tmp);
+		free(body);
+	}
+	ck_assert_uint_gt(n_raw, 20);  /* arrays, kvlists and bytes were copied */
+	free(ed);
+}
+END_TEST
+
 START_TEST(t_frame)
 {
 	uint8_t hdr[OTLP_FRAME_HDR_MAX], out[400];
@@ -693,6 +791,7 @@ int main(void)
 	tcase_add_test(tc, t_rewrite_matches_model);
 	tcase_add_test(tc, t_rewrite_matches_model_many_attrs);
 	tcase_add_test(tc, t_lazy_decode);
+	tcase_add_test(tc, t_raw_value_edits);
 	tcase_add_test(tc, t_identity_copy);
 	tcase_add_test(tc, t_enospc_and_length_growth);
 	tcase_add_test(tc, t_edit_limits_and_errors);
