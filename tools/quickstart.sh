@@ -51,7 +51,8 @@ echo "=== sluice stop (ingest stops accepting, every ring drains, export flushes
 "$bin/sluice" stop -c "$work/sluice.yaml"
 trap - EXIT
 echo
-echo "=== the debug exporter's last lines (from the supervisor log)"
-grep -h 'spans' "$work/run/quickstart.log" | tail -n 3 || true
+echo "=== the debug exporter's last batch lines, and the stages' totals (supervisor log)"
+grep -h '^batch seq=' "$work/run/quickstart.log" | tail -n 2 || true
+grep -hE 'stopped: [0-9]+ spans' "$work/run/quickstart.log" || true
 echo
 echo "quick start done; logs and config in $work"
