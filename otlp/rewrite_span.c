@@ -75,100 +75,28 @@ int rewrite_span_kv_split(struct otlp_bytes kv, struct otlp_bytes *key, struct o
 	return rc;
 }
 
-/* f.b is stored by the field reader as two 8-byte words; copying it as one
- * 16-byte load stalls (the store cannot be forwarded), so copy the words. */
-#define SETB(dst) do { (dst).p = f.b.p; __asm__("" : : : "memory"); \
-	(dst).len = f.b.len; } while (0)
-#define WANT(wtype) do { if (f.wt != (wtype)) return -EPROTO; } while (0)
-#define WANT_ID(n) do { WANT(OTLP_WT_LEN); \
-	if (f.b.len != 0 && f.b.len != (n)) return -EPROTO; } while (0)
-
-/* One span field, any encoding (the general path). */
-static int span_field(struct otlp_rewrite_span_state *st, const struct otlp_wire_field *fp,
+/* One span field, any encoding (the general path): what otlp_wire_span()
+ * does with it, plus where the name and each attribute are. */
+static int span_field(struct otlp_rewrite_span_state *st, const struct otlp_wire_field *f,
 		      uint32_t *n_attr, int *indexed)
 {
-	struct otlp_span *out = &st->span;
-	const struct otlp_wire_field f = *fp;
-
-	switch (f.num) {
-	case OTLP_F_SPAN_TRACE_ID:
-		WANT_ID(16);
-		SETB(out->trace_id);
-		break;
-	case OTLP_F_SPAN_SPAN_ID:
-		WANT_ID(8);
-		SETB(out->span_id);
-		break;
-	case OTLP_F_SPAN_TRACE_STATE:
-		WANT(OTLP_WT_LEN);
-		SETB(out->trace_state);
-		break;
-	case OTLP_F_SPAN_PARENT_SPAN_ID:
-		WANT_ID(8);
-		SETB(out->parent_span_id);
-		break;
-	case OTLP_F_SPAN_NAME:
-		WANT(OTLP_WT_LEN);
-		SETB(out->name);
-		st->name_field.p = f.start;
-		st->name_field.len = f.size;
+	int rc = otlp_wire_span_field(&st->span, f);
+	if (rc < 0)
+		return rc;
+	if (f->num == OTLP_F_SPAN_NAME) {
+		st->name_field.p = f->start;
+		st->name_field.len = f->size;
 		st->n_name++;
-		break;
-	case OTLP_F_SPAN_KIND:
-		WANT(OTLP_WT_VARINT);
-		out->kind = (int32_t)f.u64;
-		break;
-	case OTLP_F_SPAN_START:
-		WANT(OTLP_WT_I64);
-		out->start_time_unix_nano = f.u64;
-		break;
-	case OTLP_F_SPAN_END:
-		WANT(OTLP_WT_I64);
-		out->end_time_unix_nano = f.u64;
-		break;
-	case OTLP_F_SPAN_ATTRIBUTES: {
-		WANT(OTLP_WT_LEN);
-		out->n_attributes++;
+	} else if (f->num == OTLP_F_SPAN_ATTRIBUTES) {
 		if (*n_attr >= OTLP_REWRITE_ATTRS_MAX) {
-			*indexed = 0;  /* readers scan raw */
-			break;
+			*indexed = 0; /* readers scan raw */
+			return 0;
 		}
 		/* keys are split later, only for spans that get that far */
 		struct otlp_rewrite_attr *a = &st->attr[(*n_attr)++];
-		a->start = f.start;
-		a->size = f.size;
-		SETB(a->kv);
-		break;
-	}
-	case OTLP_F_SPAN_DROPPED_ATTRIBUTES:
-		WANT(OTLP_WT_VARINT);
-		out->dropped_attributes_count = (uint32_t)f.u64;
-		break;
-	case OTLP_F_SPAN_EVENTS:
-		WANT(OTLP_WT_LEN);
-		out->n_events++;
-		break;
-	case OTLP_F_SPAN_DROPPED_EVENTS:
-		WANT(OTLP_WT_VARINT);
-		out->dropped_events_count = (uint32_t)f.u64;
-		break;
-	case OTLP_F_SPAN_LINKS:
-		WANT(OTLP_WT_LEN);
-		out->n_links++;
-		break;
-	case OTLP_F_SPAN_DROPPED_LINKS:
-		WANT(OTLP_WT_VARINT);
-		out->dropped_links_count = (uint32_t)f.u64;
-		break;
-	case OTLP_F_SPAN_STATUS:
-		WANT(OTLP_WT_LEN);
-		SETB(out->status);
-		out->has_status = 1;
-		break;
-	case OTLP_F_SPAN_FLAGS:
-		WANT(OTLP_WT_I32);
-		out->flags = (uint32_t)f.u64;
-		break;
+		a->start = f->start;
+		a->size = f->size;
+		otlp_wire_set_bytes(&a->kv, f);
 	}
 	return 0;
 }

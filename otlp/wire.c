@@ -191,73 +191,9 @@ int otlp_wire_span(struct otlp_bytes msg, struct otlp_span *out)
 	memset(out, 0, sizeof(*out));
 	out->raw = msg;
 	FOR_EACH_FIELD(msg) {
-		switch (f.num) {
-		case OTLP_F_SPAN_TRACE_ID:
-			WANT_ID(16);
-			out->trace_id = f.b;
-			break;
-		case OTLP_F_SPAN_SPAN_ID:
-			WANT_ID(8);
-			out->span_id = f.b;
-			break;
-		case OTLP_F_SPAN_TRACE_STATE:
-			WANT(OTLP_WT_LEN);
-			out->trace_state = f.b;
-			break;
-		case OTLP_F_SPAN_PARENT_SPAN_ID:
-			WANT_ID(8);
-			out->parent_span_id = f.b;
-			break;
-		case OTLP_F_SPAN_NAME:
-			WANT(OTLP_WT_LEN);
-			out->name = f.b;
-			break;
-		case OTLP_F_SPAN_KIND:
-			WANT(OTLP_WT_VARINT);
-			out->kind = (int32_t)f.u64;
-			break;
-		case OTLP_F_SPAN_START:
-			WANT(OTLP_WT_I64);
-			out->start_time_unix_nano = f.u64;
-			break;
-		case OTLP_F_SPAN_END:
-			WANT(OTLP_WT_I64);
-			out->end_time_unix_nano = f.u64;
-			break;
-		case OTLP_F_SPAN_ATTRIBUTES:
-			WANT(OTLP_WT_LEN);
-			out->n_attributes++;
-			break;
-		case OTLP_F_SPAN_DROPPED_ATTRIBUTES:
-			WANT(OTLP_WT_VARINT);
-			out->dropped_attributes_count = (uint32_t)f.u64;
-			break;
-		case OTLP_F_SPAN_EVENTS:
-			WANT(OTLP_WT_LEN);
-			out->n_events++;
-			break;
-		case OTLP_F_SPAN_DROPPED_EVENTS:
-			WANT(OTLP_WT_VARINT);
-			out->dropped_events_count = (uint32_t)f.u64;
-			break;
-		case OTLP_F_SPAN_LINKS:
-			WANT(OTLP_WT_LEN);
-			out->n_links++;
-			break;
-		case OTLP_F_SPAN_DROPPED_LINKS:
-			WANT(OTLP_WT_VARINT);
-			out->dropped_links_count = (uint32_t)f.u64;
-			break;
-		case OTLP_F_SPAN_STATUS:
-			WANT(OTLP_WT_LEN);
-			out->status = f.b;
-			out->has_status = 1;
-			break;
-		case OTLP_F_SPAN_FLAGS:
-			WANT(OTLP_WT_I32);
-			out->flags = (uint32_t)f.u64;
-			break;
-		}
+		int err = otlp_wire_span_field(out, &f);
+		if (err < 0)
+			return err;
 	}
 	return rc;
 }

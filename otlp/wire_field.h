@@ -92,4 +92,94 @@ otlp_wire_field_next(struct otlp_wire_reader *r, struct otlp_wire_field *f)
 	return 1;
 }
 
+/* One Span field into *out: the schema's wire type (ids of their one valid
+ * length, or empty), last occurrence wins, repeated fields counted. Shared
+ * by otlp_wire_span() and the rewriter's on-demand span decode, so both
+ * accept exactly the same spans. Returns 0 or -EPROTO.
+ * f->b is copied as its two words: a 16-byte copy of a view the field
+ * reader just stored as two 8-byte words stalls (no store forwarding). */
+static inline void otlp_wire_set_bytes(struct otlp_bytes *dst, const struct otlp_wire_field *f)
+{
+	dst->p = f->b.p;
+	__asm__("" : : : "memory");
+	dst->len = f->b.len;
+}
+
+static inline int otlp_wire_span_field(struct otlp_span *out, const struct otlp_wire_field *f)
+{
+#define OTLP_SF_WANT(wtype) do { if (f->wt != (wtype)) return -EPROTO; } while (0)
+#define OTLP_SF_ID(n) do { OTLP_SF_WANT(OTLP_WT_LEN); \
+	if (f->b.len != 0 && f->b.len != (n)) return -EPROTO; } while (0)
+	switch (f->num) {
+	case OTLP_F_SPAN_TRACE_ID:
+		OTLP_SF_ID(16);
+		otlp_wire_set_bytes(&out->trace_id, f);
+		break;
+	case OTLP_F_SPAN_SPAN_ID:
+		OTLP_SF_ID(8);
+		otlp_wire_set_bytes(&out->span_id, f);
+		break;
+	case OTLP_F_SPAN_TRACE_STATE:
+		OTLP_SF_WANT(OTLP_WT_LEN);
+		otlp_wire_set_bytes(&out->trace_state, f);
+		break;
+	case OTLP_F_SPAN_PARENT_SPAN_ID:
+		OTLP_SF_ID(8);
+		otlp_wire_set_bytes(&out->parent_span_id, f);
+		break;
+	case OTLP_F_SPAN_NAME:
+		OTLP_SF_WANT(OTLP_WT_LEN);
+		otlp_wire_set_bytes(&out->name, f);
+		break;
+	case OTLP_F_SPAN_KIND:
+		OTLP_SF_WANT(OTLP_WT_VARINT);
+		out->kind = (int32_t)f->u64;
+		break;
+	case OTLP_F_SPAN_START:
+		OTLP_SF_WANT(OTLP_WT_I64);
+		out->start_time_unix_nano = f->u64;
+		break;
+	case OTLP_F_SPAN_END:
+		OTLP_SF_WANT(OTLP_WT_I64);
+		out->end_time_unix_nano = f->u64;
+		break;
+	case OTLP_F_SPAN_ATTRIBUTES:
+		OTLP_SF_WANT(OTLP_WT_LEN);
+		out->n_attributes++;
+		break;
+	case OTLP_F_SPAN_DROPPED_ATTRIBUTES:
+		OTLP_SF_WANT(OTLP_WT_VARINT);
+		out->dropped_attributes_count = (uint32_t)f->u64;
+		break;
+	case OTLP_F_SPAN_EVENTS:
+		OTLP_SF_WANT(OTLP_WT_LEN);
+		out->n_events++;
+		break;
+	case OTLP_F_SPAN_DROPPED_EVENTS:
+		OTLP_SF_WANT(OTLP_WT_VARINT);
+		out->dropped_events_count = (uint32_t)f->u64;
+		break;
+	case OTLP_F_SPAN_LINKS:
+		OTLP_SF_WANT(OTLP_WT_LEN);
+		out->n_links++;
+		break;
+	case OTLP_F_SPAN_DROPPED_LINKS:
+		OTLP_SF_WANT(OTLP_WT_VARINT);
+		out->dropped_links_count = (uint32_t)f->u64;
+		break;
+	case OTLP_F_SPAN_STATUS:
+		OTLP_SF_WANT(OTLP_WT_LEN);
+		otlp_wire_set_bytes(&out->status, f);
+		out->has_status = 1;
+		break;
+	case OTLP_F_SPAN_FLAGS:
+		OTLP_SF_WANT(OTLP_WT_I32);
+		out->flags = (uint32_t)f->u64;
+		break;
+	}
+	return 0;
+#undef OTLP_SF_WANT
+#undef OTLP_SF_ID
+}
+
 #endif

@@ -20,11 +20,7 @@ static void on_stop(int sig)
 int main(int argc, char **argv)
 {
 	/* handlers first: a SIGTERM during start-up still means "drain" */
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop; /* no SA_RESTART: ring waits return -EINTR */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	stage_catch_stop(on_stop);
 	struct stage s;
 	int rc = stage_open(&s, argc, argv, STAGE_BATCH);
 	if (rc)

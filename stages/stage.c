@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,6 +75,15 @@ int stage_open(struct stage *s, int argc, char **argv, enum stage_index idx)
 	}
 	stats_stage_start(s->st);
 	return 0;
+}
+
+void stage_catch_stop(void (*fn)(int))
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = fn;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 }
 
 int stage_close(struct stage *s, int code)

@@ -28,6 +28,9 @@ struct stage {
 };
 
 int stage_open(struct stage *s, int argc, char **argv, enum stage_index idx);
+/* Call fn on SIGTERM and SIGINT, without SA_RESTART, so a ring wait
+ * returns -EINTR and the stage can drain. Install it before stage_open. */
+void stage_catch_stop(void (*fn)(int));
 /* Marks the block STOPPED (code 0) or FAILED, detaches, frees the config;
  * returns code. */
 int stage_close(struct stage *s, int code);

@@ -72,9 +72,8 @@ async function waitFor(what, fn, ms = 20000) {
 async function startSink(dir, extra = []) {
   const portFile = path.join(dir, 'sink.ports');
   const p = start(bin('sluice-sink'), ['--http', '127.0.0.1:0', '--port-file', portFile, ...extra]);
-  const line = await waitFor('sluice-sink to listen', () =>
+  await waitFor('sluice-sink to listen', () =>
     fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8').includes('http='));
-  void line;
   const m = /http=(\d+)/.exec(fs.readFileSync(portFile, 'utf8'));
   p.port = Number(m[1]);
   return p;
