@@ -89,10 +89,16 @@ one_run() {
     pids=($!)
     sleep 0.3
   fi
-  for p in "${pids[@]}"; do t0=$((t0 + $(cpu_ticks "$p"))); done
-  "$bin/sluice-gen" -e "127.0.0.1:$target" -d "$secs" -c 8 -s 512 -r "$rate" -q >"$work/gen.out" 2>&1 || true
+  local each0=() each1=() sink0 sink1 gen_s
+  for p in "${pids[@]}"; do each0+=("$(cpu_ticks "$p")"); done
+  sink0=$(cpu_ticks "$sink_pid")
+  local TIMEFORMAT='%U %S'
+  { time "$bin/sluice-gen" -e "127.0.0.1:$target" -d "$secs" -c 8 -s 512 -r "$rate" -q >"$work/gen.out" 2>&1 || true; } 2>"$work/gen.time"
   sleep 1 # let the last batch (timeout 200 ms) reach the sink
-  for p in "${pids[@]}"; do t1=$((t1 + $(cpu_ticks "$p"))); done
+  for p in "${pids[@]}"; do each1+=("$(cpu_ticks "$p")"); done
+  sink1=$(cpu_ticks "$sink_pid")
+  gen_s=$(awk '{print $1 + $2}' "$work/gen.time")
+  for i in "${!pids[@]}"; do t0=$((t0 + each0[i])); t1=$((t1 + each1[i])); done
   local cpu=0
   local rss=(0 0 0 0)
   if [ "$mode" = pipeline ]; then
@@ -107,6 +113,17 @@ one_run() {
   rate_s=$(awk '/throughput/ {print $2}' "$work/gen.out")
   lat50=$(sed -n 's/.*p50<=\([0-9.]*\) ms.*/\1/p' "$work/sink.out")
   lat99=$(sed -n 's/.*p99<=\([0-9.]*\) ms.*/\1/p' "$work/sink.out")
+  # where the CPU went, per million spans: each sluice process (ingest,
+  # process, batch, export, supervisor) or socat, then the sink and the
+  # generator (they share the 2 cores with whatever they measure)
+  local parts="" n_m
+  n_m=$(awk -v n="${spans:-0}" 'BEGIN {print n / 1e6}')
+  for i in "${!pids[@]}"; do
+    parts+=$(awk -v t=$((each1[i] - each0[i])) -v k="$tck" -v m="$n_m" 'BEGIN {printf "%.3f/", m ? t / k / m : 0}')
+  done
+  parts+=$(awk -v t=$((sink1 - sink0)) -v g="$gen_s" -v k="$tck" -v m="$n_m" \
+    'BEGIN {printf "sink %.3f gen %.3f", m ? t / k / m : 0, m ? g / m : 0}')
+  echo "$mode rate=$rate cpu s/M spans: ${parts}" >&2
   local cpu_per_m
   cpu_per_m=$(awk -v t=$((t1 - t0 + cpu)) -v k="$tck" -v n="${spans:-0}" 'BEGIN {printf "%.3f", n ? t / k / (n / 1e6) : 0}')
   echo "$rate_s $cpu_per_m ${lat50:-0} ${lat99:-0} ${rss[0]} ${rss[1]} ${rss[2]} ${rss[3]}"
