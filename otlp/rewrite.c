@@ -314,8 +314,13 @@ static int copy_indexed(struct wbuf *w, const struct otlp_rewrite_span_state *st
 {
 	const uint8_t *cur = st->span.raw.p, *end = cur + st->span.raw.len;
 	const uint8_t *name_at = e->rename && st->n_name ? st->name_field.p : NULL;
-	uint64_t matched = 0;
+	uint64_t matched = 0, lens = 0;
 	int rc;
+
+	/* which key lengths the edits name: most attributes are ruled out by
+	 * their key length alone, without fold() */
+	for (uint32_t i = 0; i < e->n_attr; i++)
+		lens |= 1ull << (e->attr[i].key.len & 63);
 
 	for (uint32_t i = 0; i <= st->n_attr; i++) {
 		const struct otlp_rewrite_attr *a = i < st->n_attr ? &st->attr[i] : NULL;
@@ -328,7 +333,7 @@ static int copy_indexed(struct wbuf *w, const struct otlp_rewrite_span_state *st
 			cur = name_at + st->name_field.len;
 			name_at = NULL;
 		}
-		if (!a || !e->n_attr)
+		if (!a || !(lens >> (a->key.len & 63) & 1))
 			continue;
 		int keep = fold(e, a->key, 1, &nv, &matched);
 		if (keep && !nv)
@@ -379,7 +384,6 @@ struct rw {
 /* One ScopeSpans field `f`; writes it (or nothing if no span is kept). */
 static int rw_scope_spans(struct rw *x, const struct otlp_wire_field *sf)
 {
-	struct otlp_scope_spans ss;
 	struct otlp_wire_reader r;
 	struct otlp_wire_field f;
 	uint8_t *start = x->w.p, *mark;
@@ -387,20 +391,24 @@ static int rw_scope_spans(struct rw *x, const struct otlp_wire_field *sf)
 	uint32_t kept = 0;
 	int rc;
 
-	if ((rc = otlp_wire_scope_spans(sf->b, &ss)) < 0)
-		return rc;
 	if ((rc = w_open(&x->w, OTLP_F_RS_SCOPE_SPANS, slot, &mark)))
 		return rc;
-	struct otlp_rewrite_span_ctx ctx = {
-		.resource = x->resource, .scope = ss.scope, .st = &x->st,
-	};
+	struct otlp_rewrite_span_ctx ctx = { .resource = x->resource, .st = &x->st };
+	/* one pass: the fields other than spans (scope, schema_url) are copied
+	 * as they come; a second scan just to find the scope first cost 3-6 %
+	 * of a chain run, and no processor reads the scope */
 	otlp_wire_reader_init(&r, sf->b.p, sf->b.len);
 	while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
 		if (f.num != OTLP_F_SS_SPANS) {
+			if ((f.num == OTLP_F_SS_SCOPE || f.num == OTLP_F_SS_SCHEMA_URL) &&
+			    f.wt != OTLP_WT_LEN)
+				return -EPROTO;
 			if ((rc = w_put(&x->w, f.start, f.size)))
 				return rc;
 			continue;
 		}
+		if (f.wt != OTLP_WT_LEN)
+			return -EPROTO;
 		x->res.spans_in++;
 		int keep = OTLP_REWRITE_KEEP;
 		x->st.state = 0;

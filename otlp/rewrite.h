@@ -5,7 +5,7 @@
  *   - resource-attribute edits (optional) are applied to the Resource;
  *   - for every span a callback sees the span's bytes (decoded on request
  *     into struct otlp_span from otlp/wire.h, with an attribute index; plus
- *     the Resource and scope bytes) and returns KEEP or DROP, and may record
+ *     the Resource bytes) and returns KEEP or DROP, and may record
  *     edits: rename, and attribute edits with typed values (string, int,
  *     double, bool);
  *   - ScopeSpans with no span left are dropped; when no span is left at all
@@ -125,7 +125,6 @@ struct otlp_rewrite_span_state {
  * that decides on the raw bytes, or none at all, costs no decode. */
 struct otlp_rewrite_span_ctx {
 	struct otlp_bytes resource;  /* the input Resource bytes (may be empty) */
-	struct otlp_bytes scope;     /* the input InstrumentationScope bytes */
 	struct otlp_bytes raw;       /* the whole input Span message */
 	uint32_t index;              /* span number within the ResourceSpans */
 	struct otlp_rewrite_span_state *st;  /* private */

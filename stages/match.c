@@ -68,6 +68,42 @@ static int match_translate(struct match_re *m, const char *pat, char *out,
 	return 0;
 }
 
+/* Is the POSIX ERE pat plain text with optional ^ and $ anchors? Then
+ * record the text and how it is anchored. Conservative: any character
+ * with a meaning in an ERE, a backslash before anything but ASCII
+ * punctuation (glibc gives \w, \b, \< ... meanings), or a byte outside
+ * printable ASCII keeps the regex engine. */
+static void match_find_literal(struct match_re *m, const char *pat)
+{
+	size_t i = 0, n = 0;
+	bool start = false, end = false;
+	m->lit_kind = MATCH_LIT_NONE;
+	if (pat[i] == '^') {
+		start = true;
+		i++;
+	}
+	for (; pat[i]; i++) {
+		unsigned char c = (unsigned char)pat[i];
+		if (c == '\\') {
+			c = (unsigned char)pat[++i];
+			if (!(c >= 0x21 && c <= 0x7e) || (c >= '0' && c <= '9') ||
+			    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+				return;
+		} else if (c == '$' && pat[i + 1] == '\0') {
+			end = true;
+			break;
+		} else if (c < 0x20 || c > 0x7e || strchr(".[]()*+?{}|^$", c)) {
+			return;
+		}
+		if (n == sizeof m->lit)
+			return;
+		m->lit[n++] = (char)c;
+	}
+	m->lit_len = n;
+	m->lit_kind = start && end ? MATCH_LIT_EXACT : start ? MATCH_LIT_PREFIX
+		: end ? MATCH_LIT_SUFFIX : MATCH_LIT_CONTAINS;
+}
+
 int match_re_compile(struct match_re *m, const char *pattern, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof *m);
@@ -86,6 +122,7 @@ int match_re_compile(struct match_re *m, const char *pattern, char *err, size_t 
 			rc = -EINVAL;
 		} else {
 			m->compiled = true;
+			match_find_literal(m, tr);
 			if (m->re.re_nsub != m->ngroups) {
 				/* our group count disagrees with the engine's: trust the
 				 * engine only if no names depend on numbering */
@@ -120,6 +157,7 @@ int match_re_compile_posix(struct match_re *m, const char *posix,
 		return -EINVAL;
 	}
 	m->compiled = true;
+	match_find_literal(m, posix);
 	if (m->re.re_nsub > MATCH_MAX_GROUPS || n_names > MATCH_MAX_GROUPS) {
 		snprintf(err, errlen, "more than %d capture groups in \"%s\"",
 			 MATCH_MAX_GROUPS, posix);
@@ -176,6 +214,19 @@ static int match_regexec(const regex_t *re, const uint8_t *p, size_t n,
 
 bool match_re_test(const struct match_re *m, const uint8_t *p, size_t n)
 {
+	size_t k = m->lit_len;
+	switch (m->lit_kind) {
+	case MATCH_LIT_EXACT:
+		return n == k && (k == 0 || memcmp(p, m->lit, k) == 0);
+	case MATCH_LIT_PREFIX:
+		return n >= k && (k == 0 || memcmp(p, m->lit, k) == 0);
+	case MATCH_LIT_SUFFIX:
+		return n >= k && (k == 0 || memcmp(p + n - k, m->lit, k) == 0);
+	case MATCH_LIT_CONTAINS:
+		return k == 0 || (n >= k && memmem(p, n, m->lit, k) != NULL);
+	default:
+		break;
+	}
 	regmatch_t g[1];
 	return match_regexec(&m->re, p, n, 1, g) == 0;
 }

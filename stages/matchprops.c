@@ -71,6 +71,13 @@ int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg,
 			rc = matchprops_list(&m->names_re, cfg->span_names, cfg->span_names_re,
 					     cfg->n_span_names, err, errlen);
 	}
+	if (!rc && cfg->n_span_names) {
+		m->names_len = calloc(cfg->n_span_names, sizeof *m->names_len);
+		if (!m->names_len)
+			rc = -ENOMEM;
+		for (size_t i = 0; !rc && i < cfg->n_span_names; i++)
+			m->names_len[i] = strlen(cfg->span_names[i]);
+	}
 	if (!rc)
 		rc = matchprops_kvs(&m->attrs, cfg->attributes, cfg->n_attributes,
 				    cfg->match_type, err, errlen);
@@ -209,9 +216,20 @@ int matchprops_match(struct matchprops *m, struct spanctx *c)
 	if (cfg->n_span_names) {
 		struct otlp_bytes name = spanctx_name(c);
 		bool any = false;
-		for (size_t i = 0; i < cfg->n_span_names && !any; i++)
-			any = matchprops_text(cfg->match_type, cfg->span_names[i],
-					      m->names_re ? &m->names_re[i] : NULL, name);
+		for (size_t i = 0; i < cfg->n_span_names && !any; i++) {
+			size_t n = m->names_len[i];
+			switch (cfg->match_type) {
+			case SLUICE_MATCH_REGEXP:
+				any = match_re_test(&m->names_re[i], name.p, name.len);
+				break;
+			case SLUICE_MATCH_PREFIX:
+				any = name.len >= n && (n == 0 || memcmp(name.p, cfg->span_names[i], n) == 0);
+				break;
+			default:
+				any = name.len == n && (n == 0 || memcmp(name.p, cfg->span_names[i], n) == 0);
+				break;
+			}
+		}
 		if (!any)
 			return 0;
 	}
@@ -233,6 +251,7 @@ void matchprops_free(struct matchprops *m)
 		match_re_free(&m->res[i].re);
 	free(m->services_re);
 	free(m->names_re);
+	free(m->names_len);
 	free(m->attrs);
 	free(m->res);
 	memset(m, 0, sizeof *m);

@@ -31,6 +31,7 @@ struct matchprops {
 	const struct sluice_match *cfg;
 	struct match_re *services_re; /* [n_services] when regexp */
 	struct match_re *names_re;    /* [n_span_names] when regexp */
+	size_t *names_len;            /* [n_span_names]: strlen, once */
 	struct matchprops_kv *attrs;
 	struct matchprops_kv *res;
 	bool span_level;              /* some property depends on the span */

@@ -88,6 +88,7 @@ static void spanctx_index_build(struct spanctx_index *x, struct otlp_bytes msg, 
 	int rc;
 	x->n = 0;
 	x->state = -1;
+	x->a = x->own;
 	otlp_wire_reader_init(&r, msg.p, msg.len);
 	while ((rc = otlp_wire_next(&r, &f)) > 0) {
 		if (f.num != field)
@@ -97,48 +98,45 @@ static void spanctx_index_build(struct spanctx_index *x, struct otlp_bytes msg, 
 		struct otlp_bytes key = { (const uint8_t *)"", 0 }, val = { NULL, 0 };
 		if (!spanctx_kv_fast(f.b, &key, &val) && spanctx_kv_slow(f.b, &key, &val) < 0)
 			return;
-		x->key[x->n] = key;
-		x->value[x->n] = val;
+		x->own[x->n].key = key;
+		x->own[x->n].value = val;
 		x->n++;
 	}
 	if (rc == 0)
 		x->state = 1;
 }
 
-/* Takes the index the rewriter built while decoding the span (the same keys
- * and value bytes a scan finds); leaves state 0 if it has none. */
-static void spanctx_index_from_src(struct spanctx_index *x)
-{
-	const struct otlp_rewrite_attr *a;
-	uint32_t n;
-	if (!x->src || otlp_rewrite_span_attrs(x->src, &a, &n) != 1 || n > SPANCTX_INDEX_MAX)
-		return;
-	for (uint32_t i = 0; i < n; i++) {
-		x->key[i] = a[i].key;
-		x->value[i] = a[i].value;
-	}
-	x->n = n;
-	x->state = 1;
-}
-
 /* 1 found, 0 absent, -errno, or 2 "not indexed: scan". */
 static int spanctx_index_find(struct spanctx_index *x, struct otlp_bytes msg, uint32_t field,
 			      const char *key, size_t klen, struct otlp_value *v)
 {
-	if (x->state == 0)
-		spanctx_index_from_src(x);
-	if (x->state == 0)
-		spanctx_index_build(x, msg, field);
+	if (x->state == 0) {
+		/* a span: take the index its decode built (same keys and value
+		 * bytes a scan finds), else scan */
+		if (x->src && otlp_rewrite_span_attrs(x->src, &x->a, &x->n) == 1)
+			x->state = 1;
+		else
+			spanctx_index_build(x, msg, field);
+	}
 	if (x->state < 0)
 		return 2;
-	for (uint32_t i = 0; i < x->n; i++) {
-		if (!spanctx_key_eq(x->key[i], key, klen))
+	const struct otlp_rewrite_attr *a = x->a;
+	for (uint32_t i = 0, n = x->n; i < n; i++) {
+		if (a[i].key.len != klen || (klen && memcmp(a[i].key.p, key, klen) != 0))
 			continue;
-		if (!x->value[i].p) { /* KeyValue without a value */
+		struct otlp_bytes b = a[i].value;
+		if (!b.p) { /* KeyValue without a value */
 			memset(v, 0, sizeof *v);
 			return 1;
 		}
-		int rc = otlp_wire_anyvalue(x->value[i], v);
+		/* the usual string value `0a len text`, read inline */
+		if (b.len >= 2 && b.p[0] == 0x0a && b.p[1] < 0x80 && b.p[1] + 2u == b.len) {
+			v->type = OTLP_VALUE_STRING;
+			v->u.b.p = b.p + 2;
+			v->u.b.len = b.p[1];
+			return 1;
+		}
+		int rc = otlp_wire_anyvalue(b, v);
 		return rc < 0 ? rc : 1;
 	}
 	return 0;

@@ -30,15 +30,16 @@
 
 /* Key -> value views of one message's input attributes, built on the first
  * lookup: several processors look up several keys, and one scan of the
- * KeyValues (keys only, values decoded on a hit) serves them all. */
+ * KeyValues (keys only, values decoded on a hit) serves them all. For a
+ * span the rewriter's decode already found them: the index is a view of
+ * its array, nothing is copied. */
 struct spanctx_index {
 	int state;                           /* 0 not built, 1 built, -1 use scans */
 	uint32_t n;
-	struct otlp_bytes key[SPANCTX_INDEX_MAX];
-	struct otlp_bytes value[SPANCTX_INDEX_MAX]; /* AnyValue bytes */
-	/* span being rewritten: its decode already found the attributes, so
-	 * the index is taken from there (NULL: scan msg) */
+	const struct otlp_rewrite_attr *a;   /* a[0..n): .key and .value set */
+	/* span being rewritten (NULL: scan msg into own[]) */
 	const struct otlp_rewrite_span_ctx *src;
+	struct otlp_rewrite_attr own[SPANCTX_INDEX_MAX];
 };
 
 struct spanctx {

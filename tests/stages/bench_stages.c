@@ -2,7 +2,8 @@
  * segment, one thread, on 512-span records.
  *
  *   bench_stages [runs]          (default 7; prints medians)
- *   bench_stages N chain-only    only chain_run in a loop (for perf record)
+ *   bench_stages N chain-only    only chain_run, N x 2000 records, no rings
+ *                                (for perf record, valgrind --tool=callgrind)
  *
  * process: ring 0 is pre-filled with 512-span ResourceSpans records, then
  *   process_run consumes exactly those records into ring 1 (timed). Chain:
@@ -206,6 +207,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
+	if (argc > 2 && !strcmp(argv[2], "chain-only")) { /* for perf record */
+		static uint8_t obuf[1 << 20];
+		for (int i = 0; i < runs * 2000; i++)
+			chain_run(ch, recs[i % NREC_DISTINCT], rec_len[i % NREC_DISTINCT], obuf,
+				  sizeof obuf, NULL);
+		return 0;
+	}
 	struct ring r0p, r0c, r1p, r1c, r2p, r2c;
 	segment_ring(&seg, 0, &r0p);
 	segment_ring(&seg, 0, &r0c);
@@ -216,13 +224,6 @@ int main(int argc, char **argv)
 	prefault(&r0p, &r0c);
 	prefault(&r1p, &r1c);
 	prefault(&r2p, &r2c);
-	if (argc > 2 && !strcmp(argv[2], "chain-only")) { /* for perf record */
-		static uint8_t obuf[1 << 20];
-		for (int i = 0; i < runs * 2000; i++)
-			chain_run(ch, recs[i % NREC_DISTINCT], rec_len[i % NREC_DISTINCT], obuf,
-				  sizeof obuf, NULL);
-		return 0;
-	}
 	uint64_t seq0 = 0, seq1 = 0;
 	static struct result pchain, ppass, pbc, bat, mcpy, conly;
 	uint64_t kept = 0, in_total = 0;

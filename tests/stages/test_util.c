@@ -142,6 +142,42 @@ START_TEST(match_named_groups)
 }
 END_TEST
 
+/* Literal patterns are tested by byte comparison: the answer must be the
+ * regex engine's for every pattern and subject, and patterns with any
+ * regex meaning must keep the engine. */
+START_TEST(match_literal_same_as_regex)
+{
+	static const struct { const char *pat; enum match_literal kind; } pats[] = {
+		{ "^GET /healthz$", MATCH_LIT_EXACT }, { "^/internal/", MATCH_LIT_PREFIX },
+		{ "\\.css$", MATCH_LIT_SUFFIX }, { "timeout", MATCH_LIT_CONTAINS },
+		{ "^$", MATCH_LIT_EXACT }, { "", MATCH_LIT_CONTAINS }, { "^", MATCH_LIT_PREFIX },
+		{ "a\\$b", MATCH_LIT_CONTAINS }, { "\\^x", MATCH_LIT_CONTAINS },
+		{ "^GET /health.$", MATCH_LIT_NONE }, { "a|b", MATCH_LIT_NONE },
+		{ "x*", MATCH_LIT_NONE }, { "\\bword", MATCH_LIT_NONE }, { "a$b", MATCH_LIT_NONE },
+		{ "(x)", MATCH_LIT_NONE }, { "x{2}", MATCH_LIT_NONE }, { "[a]", MATCH_LIT_NONE },
+	};
+	static const char *subj[] = {
+		"GET /healthz", "GET /healthz ", "xGET /healthz", "GET /healthzz", "",
+		"/internal/x", "/internal", "a/internal/", "style.css", "style.cssx", "stylexcss",
+		"read timeout after 5s", "timeou", "a$b", "ab", "^x", "x", "word", "a word", "xx", "a",
+	};
+	char err[160];
+	for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {
+		struct match_re m;
+		ck_assert_int_eq(match_re_compile(&m, pats[i].pat, err, sizeof err), 0);
+		ck_assert_msg(m.lit_kind == pats[i].kind, "pattern %s: kind %d", pats[i].pat,
+			      (int)m.lit_kind);
+		for (size_t j = 0; j < sizeof subj / sizeof subj[0]; j++) {
+			regmatch_t g[1] = { { 0, (regoff_t)strlen(subj[j]) } };
+			bool want = regexec(&m.re, subj[j], 1, g, REG_STARTEND) == 0;
+			ck_assert_msg(match_re_test(&m, (const uint8_t *)subj[j], strlen(subj[j])) == want,
+				      "pattern %s subject \"%s\": want %d", pats[i].pat, subj[j], want);
+		}
+		match_re_free(&m);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("stages_util");
@@ -151,6 +187,7 @@ int main(void)
 	tcase_add_test(tc, sampler_fnv_matches_reference);
 	tcase_add_test(tc, sampler_rate_and_consistency);
 	tcase_add_test(tc, match_named_groups);
+	tcase_add_test(tc, match_literal_same_as_regex);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
