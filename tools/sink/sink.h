@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "net/loop.h"
+#include "tools/sink/sink_scan.h"
 
 /* Every open connection, so the sink frees them at exit (the loop closes
  * sockets without callbacks then). */
@@ -56,8 +57,6 @@ struct sink_step sink_sched_next(struct sink_sched *s);
 /* Short name for logs: "ok", "503/2", "close", "stall", "partial=5". */
 void sink_step_name(const struct sink_step *st, char *buf, size_t len);
 
-#define SINK_LAT_BUCKETS 200
-
 struct sink {
 	struct net_loop *loop;
 	struct sink_sched sched;
@@ -70,13 +69,12 @@ struct sink {
 	uint64_t exit_after_spans;
 	uint64_t max_body;
 	struct sink_link conns_list; /* circular, head is a sentinel */
-	uint8_t *scratch;      /* gzip output */
+	uint8_t *scratch;      /* gzip output, allocated once at max_body */
 	size_t scratch_cap;
 	/* counters */
 	uint64_t requests, accepted, refused, spans, bytes, invalid, conns;
 	uint64_t first_ns, last_ns;   /* monotonic: first/last accepted request */
-	uint64_t lat[SINK_LAT_BUCKETS];
-	uint64_t lat_n;
+	struct sink_lat lat;   /* --latency */
 };
 
 /* What to do with one request body (already decompressed). Returns the

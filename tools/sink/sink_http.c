@@ -12,8 +12,11 @@ struct hsc {
 	struct sink_link link; /* first: the list hands back this pointer */
 	struct sink *s;
 	struct net_conn *c;
-	uint8_t *buf;
+	uint8_t *buf;          /* bytes of a request that spans receives */
 	size_t len, cap;
+	size_t want;           /* bytes the partial request in buf needs, 0 = unknown */
+	uint8_t *dec;          /* chunked bodies, decoded; kept for the next one */
+	size_t dec_cap;
 	bool stalled, dead;
 };
 
@@ -112,73 +115,84 @@ static bool hsc_request(struct hsc *h, const struct http1_request *req, const ui
 	return !close;
 }
 
-static void hsc_process(struct hsc *h)
+/* Makes buf hold at least n bytes. 0 or -ENOMEM. Grows only: a
+ * connection's buffers reach the size of its largest request once. */
+static int hsc_grow(uint8_t **buf, size_t *cap, size_t n)
+{
+	if (n <= *cap)
+		return 0;
+	size_t nc = *cap ? *cap : 65536;
+	while (nc < n)
+		nc *= 2;
+	uint8_t *nb = realloc(*buf, nc);
+	if (!nb)
+		return -ENOMEM;
+	*buf = nb;
+	*cap = nc;
+	return 0;
+}
+
+/* Answers the whole requests at the front of [p, p + len) and returns the
+ * bytes they took; stops at a partial one, noting in h->want how many bytes
+ * it needs when its Content-Length says. Works on the loop's receive buffer
+ * as well as on h->buf, so a request that arrived in one receive is never
+ * copied. */
+static size_t hsc_process(struct hsc *h, const uint8_t *p, size_t len)
 {
 	struct http1_limits lim;
 	http1_limits_default(&lim);
 	lim.max_body = h->s->max_body;
-	while (h->len && !h->dead && !h->stalled) {
+	size_t done = 0;
+	h->want = 0;
+	while (done < len && !h->dead && !h->stalled) {
+		const uint8_t *at = p + done;
+		size_t avail = len - done;
 		struct http1_header hdrs[64];
 		struct http1_request req;
 		memset(&req, 0, sizeof(req));
 		req.m.headers = hdrs;
 		req.m.max_headers_in = 64;
-		int hl = http1_parse_request((const char *)h->buf, h->len, 0, &lim, &req);
+		int hl = http1_parse_request((const char *)at, avail, 0, &lim, &req);
 		if (hl == HTTP1_PARTIAL)
-			return;
+			break;
 		if (hl < 0) {
 			hsc_text(h, http1_error_status(hl), "sink: bad request\n", true);
-			return;
+			break;
 		}
 		size_t total;
-		const uint8_t *body = h->buf + hl;
+		const uint8_t *body = at + hl;
 		size_t blen = 0;
-		uint8_t *dec = NULL;
 		if (req.m.body_kind == HTTP1_BODY_LENGTH) {
 			total = (size_t)hl + req.m.content_length;
-			if (h->len < total) {
-				if (total > h->cap) { /* make room for the whole request */
-					uint8_t *nb = realloc(h->buf, total);
-					if (!nb) {
-						hsc_text(h, 500, "sink: out of memory\n", true);
-						return;
-					}
-					h->buf = nb;
-					h->cap = total;
-				}
-				return;
+			if (avail < total) {
+				h->want = total;
+				break;
 			}
 			blen = req.m.content_length;
 		} else if (req.m.body_kind == HTTP1_BODY_CHUNKED) {
 			struct http1_body b;
 			http1_body_init(&b, &req.m, lim.max_body);
-			dec = malloc(h->len - (size_t)hl + 1);
-			size_t used = 0, out = 0;
-			int rc = dec ? http1_body_decode(&b, (const char *)body, h->len - (size_t)hl,
-							 &used, (char *)dec, h->len - (size_t)hl, &out)
-				     : HTTP1_EBODYSIZE;
-			if (rc == 0) {
-				free(dec);
-				return;
-			}
+			size_t used = 0, out = 0, in = avail - (size_t)hl;
+			int rc = hsc_grow(&h->dec, &h->dec_cap, in + 1) < 0
+				 ? HTTP1_EBODYSIZE
+				 : http1_body_decode(&b, (const char *)body, in, &used, (char *)h->dec,
+						     in, &out);
+			if (rc == 0)
+				break; /* the last chunk has not arrived */
 			if (rc < 0) {
-				free(dec);
 				hsc_text(h, http1_error_status(rc), "sink: bad chunked body\n", true);
-				return;
+				break;
 			}
 			total = (size_t)hl + used;
-			body = dec;
+			body = h->dec;
 			blen = out;
 		} else {
 			total = (size_t)hl;
 		}
 		hsc_request(h, &req, body, blen);
-		free(dec);
-		if (h->dead || h->stalled)
-			return;
-		memmove(h->buf, h->buf + total, h->len - total);
-		h->len -= total;
+		done += total;
 	}
+	return done;
 }
 
 static void hsc_free(struct sink_link *l)
@@ -186,6 +200,7 @@ static void hsc_free(struct sink_link *l)
 	struct hsc *h = (struct hsc *)l;
 	sink_link_del(l);
 	free(h->buf);
+	free(h->dec);
 	free(h);
 }
 
@@ -212,25 +227,33 @@ static void hsc_on_data(struct net_conn *c, const uint8_t *data, size_t len)
 	struct hsc *h = net_conn_udata(c);
 	if (!h || h->dead || h->stalled)
 		return;
-	if (h->len + len > h->cap) {
-		size_t nc = h->cap ? h->cap : 65536;
-		while (nc < h->len + len)
-			nc *= 2;
-		if (nc > h->s->max_body + 65536) {
-			hsc_text(h, 413, "sink: request too large\n", true);
+	if (h->len == 0) { /* nothing held: answer what is whole in place */
+		size_t used = hsc_process(h, data, len);
+		if (h->dead || h->stalled || used == len)
 			return;
-		}
-		uint8_t *nb = realloc(h->buf, nc);
-		if (!nb) {
-			net_conn_abort(c);
-			return;
-		}
-		h->buf = nb;
-		h->cap = nc;
+		data += used;
+		len -= used;
+	}
+	size_t need = h->len + len;
+	if (h->want > need)
+		need = h->want; /* room for the whole request at once */
+	if (need > h->s->max_body + 65536) {
+		hsc_text(h, 413, "sink: request too large\n", true);
+		return;
+	}
+	if (hsc_grow(&h->buf, &h->cap, need) < 0) {
+		net_conn_abort(c);
+		return;
 	}
 	memcpy(h->buf + h->len, data, len);
 	h->len += len;
-	hsc_process(h);
+	if (h->want > h->len)
+		return; /* still short of the Content-Length: no need to parse again */
+	size_t used = hsc_process(h, h->buf, h->len);
+	if (h->dead || h->stalled)
+		return;
+	memmove(h->buf, h->buf + used, h->len - used);
+	h->len -= used;
 }
 
 static void hsc_on_close(struct net_conn *c, int reason)

@@ -1,0 +1,421 @@
+/* tools/sink/sink_scan.c: how the sink checks a body in one pass.
+ *
+ * The rules are otlp/validate.c's (the same schema table below): every
+ * field is read whole first (so a truncation is -EBADMSG even where the wire
+ * type is also wrong), then a known field's wire type and id length are
+ * checked (-EPROTO), then its nested message, depth first; AnyValue nesting
+ * beyond OTLP_WIRE_MAX_DEPTH is -ELOOP; unknown fields are skipped. The
+ * generic walk (scan_msg / scan_one) handles every message; Span, KeyValue
+ * and AnyValue get loops that switch on the usual one-byte tags and fall back
+ * to scan_one for anything else, which is where the speed comes from: no
+ * call, no table lookup and no field struct for the ~40 fields of a span.
+ * fuzz_sink_scan.c checks the verdicts against otlp_wire_validate_request.
+ */
+#include "tools/sink/sink_scan.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "otlp/wire.h"
+
+enum smsg { M_NONE, M_REQ, M_RS, M_RES, M_ENT, M_SS, M_SCOPE, M_SPAN, M_EVENT,
+	    M_LINK, M_STATUS, M_KV, M_ANY, M_ARRAY, M_KVLIST, M_COUNT };
+
+struct sfield {
+	uint8_t known, wt, child, idlen;
+};
+
+#define LEN(c) { 1, OTLP_WT_LEN, c, 0 }
+#define STR { 1, OTLP_WT_LEN, M_NONE, 0 }
+#define VAR { 1, OTLP_WT_VARINT, M_NONE, 0 }
+#define I64 { 1, OTLP_WT_I64, M_NONE, 0 }
+#define I32 { 1, OTLP_WT_I32, M_NONE, 0 }
+#define ID(n) { 1, OTLP_WT_LEN, M_NONE, n }
+
+#define MAXF 17
+static const struct sfield tab[M_COUNT][MAXF] = {
+	[M_REQ] = { [1] = LEN(M_RS) },
+	[M_RS] = { [1] = LEN(M_RES), [2] = LEN(M_SS), [3] = STR },
+	[M_RES] = { [1] = LEN(M_KV), [2] = VAR, [3] = LEN(M_ENT) },
+	[M_ENT] = { [1] = STR, [2] = STR, [3] = STR, [4] = STR },
+	[M_SS] = { [1] = LEN(M_SCOPE), [2] = LEN(M_SPAN), [3] = STR },
+	[M_SCOPE] = { [1] = STR, [2] = STR, [3] = LEN(M_KV), [4] = VAR },
+	[M_SPAN] = { [1] = ID(16), [2] = ID(8), [3] = STR, [4] = ID(8), [5] = STR, [6] = VAR,
+		     [7] = I64, [8] = I64, [9] = LEN(M_KV), [10] = VAR, [11] = LEN(M_EVENT),
+		     [12] = VAR, [13] = LEN(M_LINK), [14] = VAR, [15] = LEN(M_STATUS),
+		     [16] = I32 },
+	[M_EVENT] = { [1] = I64, [2] = STR, [3] = LEN(M_KV), [4] = VAR },
+	[M_LINK] = { [1] = ID(16), [2] = ID(8), [3] = STR, [4] = LEN(M_KV), [5] = VAR, [6] = I32 },
+	[M_STATUS] = { [2] = STR, [3] = VAR },
+	[M_KV] = { [1] = STR, [2] = LEN(M_ANY) },
+	[M_ANY] = { [1] = STR, [2] = VAR, [3] = VAR, [4] = I64, [5] = LEN(M_ARRAY),
+		    [6] = LEN(M_KVLIST), [7] = STR },
+	[M_ARRAY] = { [1] = LEN(M_ANY) },
+	[M_KVLIST] = { [1] = LEN(M_KV) },
+};
+
+struct scan {
+	struct sink_scan_counts *c;
+	struct sink_lat *lat;   /* NULL: no end times */
+};
+
+struct fld {
+	uint32_t num, wt;
+	uint64_t v;             /* VARINT, I64, I32 */
+	const uint8_t *b;       /* LEN payload */
+	size_t blen;
+};
+
+/* A tag or a length prefix: at most 5 bytes, the limit otlp/ (and
+ * protobuf-c) put on them, so both accept the same inputs. */
+static inline int rd_short(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+	const uint8_t *p = *pp;
+
+	if (p < end && *p < 0x80) {
+		*v = *p;
+		*pp = p + 1;
+		return 0;
+	}
+	if (end - p >= 2 && p[1] < 0x80) {
+		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+		*pp = p + 2;
+		return 0;
+	}
+	if (otlp_wire_varint(&p, end, v) < 0 || p - *pp > 5)
+		return -EBADMSG;
+	*pp = p;
+	return 0;
+}
+
+/* A LEN payload after its tag: the view and the position after it. */
+static inline int rd_len(const uint8_t **pp, const uint8_t *end, const uint8_t **b, size_t *n)
+{
+	uint64_t l;
+
+	if (rd_short(pp, end, &l) < 0 || l > INT32_MAX || l > (uint64_t)(end - *pp))
+		return -EBADMSG;
+	*b = *pp;
+	*n = (size_t)l;
+	*pp += l;
+	return 0;
+}
+
+/* A varint value: up to 10 bytes, as otlp_wire_varint() reads it (inline:
+ * attribute values such as HTTP status codes take two bytes). */
+static inline int rd_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+	const uint8_t *p = *pp;
+	uint64_t r = 0;
+
+	for (unsigned i = 0; i < 10 && p < end; i++) {
+		uint8_t b = *p++;
+		r |= (uint64_t)(b & 0x7f) << (7 * i);
+		if (!(b & 0x80)) {
+			*pp = p;
+			*v = r;
+			return 0;
+		}
+	}
+	return -EBADMSG;
+}
+
+/* The usual attribute, checked with no call and no loop: a KeyValue of
+ * exactly a key (one-byte tag and length) then a value whose AnyValue is
+ * one string, bytes, bool, int or double field filling it. Returns true if
+ * b[0..n) is such a KeyValue (then it is valid); false: let scan_kv judge. */
+static inline __attribute__((always_inline)) bool kv_fast(const uint8_t *b, size_t n)
+{
+	if (n < 4 || b[0] != 0x0a || b[1] >= 0x80)
+		return false;
+	size_t k = 2 + (size_t)b[1]; /* the value's tag */
+	if (k + 2 > n || b[k] != 0x12 || b[k + 1] >= 0x80 || k + 2 + b[k + 1] != n)
+		return false;
+	const uint8_t *a = b + k + 2;
+	size_t an = b[k + 1];
+	if (an < 2)
+		return false;
+	switch (a[0]) {
+	case 0x0a: /* string_value */
+	case 0x3a: /* bytes_value */
+		return a[1] < 0x80 && 2 + (size_t)a[1] == an;
+	case 0x10: /* bool_value */
+	case 0x18: /* int_value: every byte but the last has the high bit */
+		if (an > 11 || a[an - 1] >= 0x80)
+			return false;
+		for (size_t i = 1; i + 1 < an; i++)
+			if (a[i] < 0x80)
+				return false;
+		return true;
+	case 0x21: /* double_value */
+		return an == 9;
+	default:
+		return false;
+	}
+}
+
+/* Any field, whole. 0 or -EBADMSG (as otlp_wire_next). */
+static int rd_field(const uint8_t **pp, const uint8_t *end, struct fld *f)
+{
+	uint64_t tag;
+	uint32_t v32;
+
+	if (rd_short(pp, end, &tag) < 0)
+		return -EBADMSG;
+	f->num = (uint32_t)(tag >> 3);
+	f->wt = (uint32_t)(tag & 7);
+	if (f->num == 0)
+		return -EBADMSG;
+	switch (f->wt) {
+	case OTLP_WT_VARINT:
+		return rd_varint(pp, end, &f->v);
+	case OTLP_WT_I64:
+		if (end - *pp < 8)
+			return -EBADMSG;
+		memcpy(&f->v, *pp, 8);
+		f->v = le64toh(f->v);
+		*pp += 8;
+		return 0;
+	case OTLP_WT_LEN:
+		return rd_len(pp, end, &f->b, &f->blen);
+	case OTLP_WT_I32:
+		if (end - *pp < 4)
+			return -EBADMSG;
+		memcpy(&v32, *pp, 4);
+		f->v = le32toh(v32);
+		*pp += 4;
+		return 0;
+	default: /* groups (3, 4) and 6, 7 */
+		return -EBADMSG;
+	}
+}
+
+static int scan_msg(struct scan *s, const uint8_t *p, const uint8_t *end, unsigned m,
+		    unsigned depth);
+static int scan_span(struct scan *s, const uint8_t *p, const uint8_t *end);
+static int scan_kv(struct scan *s, const uint8_t *p, const uint8_t *end, unsigned depth);
+static int scan_any(struct scan *s, const uint8_t *p, const uint8_t *end, unsigned depth);
+
+/* One field of message m at *pp, the slow general way: read whole, then
+ * schema, then the nested message. depth: AnyValue levels above. */
+static __attribute__((noinline)) int scan_one(struct scan *s, const uint8_t **pp, const uint8_t *end, unsigned m,
+		    unsigned depth, struct fld *f)
+{
+	int rc = rd_field(pp, end, f);
+
+	if (rc < 0)
+		return rc;
+	if (f->num >= MAXF || !tab[m][f->num].known)
+		return 0; /* unknown: skipped, as protobuf does */
+	const struct sfield *e = &tab[m][f->num];
+	if (f->wt != e->wt)
+		return -EPROTO;
+	if (e->idlen && f->blen != 0 && f->blen != e->idlen)
+		return -EPROTO;
+	if (e->child == M_NONE)
+		return 0;
+	const uint8_t *b = f->b, *bend = f->b + f->blen; /* children are LEN fields */
+	switch (e->child) {
+	case M_SPAN:
+		s->c->spans++;
+		return scan_span(s, b, bend);
+	case M_KV:
+		return scan_kv(s, b, bend, depth);
+	case M_ANY:
+		return scan_any(s, b, bend, depth);
+	case M_RS:
+		s->c->resource_spans++;
+		break;
+	case M_SS:
+		s->c->scope_spans++;
+		break;
+	}
+	return scan_msg(s, b, bend, e->child, depth);
+}
+
+static int scan_msg(struct scan *s, const uint8_t *p, const uint8_t *end, unsigned m,
+		    unsigned depth)
+{
+	struct fld f;
+
+	if (m == M_ANY && ++depth > OTLP_WIRE_MAX_DEPTH)
+		return -ELOOP;
+	while (p < end) {
+		int rc = scan_one(s, &p, end, m, depth, &f);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* AnyValue: strings and scalars inline; arrays, lists and odd encodings
+ * through scan_one. */
+static int scan_any(struct scan *s, const uint8_t *p, const uint8_t *end, unsigned depth)
+{
+	struct fld f;
+	const uint8_t *b;
+	size_t n;
+	uint64_t v;
+	int rc;
+
+	if (++depth > OTLP_WIRE_MAX_DEPTH)
+		return -ELOOP;
+	while (p < end) {
+		switch (*p) {
+		case 0x0a: /* string_value */
+		case 0x3a: /* bytes_value */
+			p++;
+			if (rd_len(&p, end, &b, &n) < 0)
+				return -EBADMSG;
+			break;
+		case 0x10: /* bool_value */
+		case 0x18: /* int_value */
+			p++;
+			if (rd_varint(&p, end, &v) < 0)
+				return -EBADMSG;
+			break;
+		case 0x21: /* double_value */
+			if (end - p < 9)
+				return -EBADMSG;
+			p += 9;
+			break;
+		default:
+			if ((rc = scan_one(s, &p, end, M_ANY, depth, &f)) < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int scan_kv(struct scan *s, const uint8_t *p, const uint8_t *end, unsigned depth)
+{
+	struct fld f;
+	const uint8_t *b;
+	size_t n;
+	int rc;
+
+	while (p < end) {
+		if (*p == 0x0a) { /* key */
+			p++;
+			if (rd_len(&p, end, &b, &n) < 0)
+				return -EBADMSG;
+		} else if (*p == 0x12) { /* value */
+			p++;
+			if (rd_len(&p, end, &b, &n) < 0)
+				return -EBADMSG;
+			if ((rc = scan_any(s, b, b + n, depth)) < 0)
+				return rc;
+		} else if ((rc = scan_one(s, &p, end, M_KV, depth, &f)) < 0) {
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* A Span; notes its end time (the last field 8, 0 if none, as
+ * otlp_wire_span reads it) once the whole span is known to be valid. */
+static int scan_span(struct scan *s, const uint8_t *p, const uint8_t *end)
+{
+	struct fld f;
+	const uint8_t *b;
+	size_t n;
+	uint64_t v, end_ns = 0;
+	int rc;
+
+	while (p < end) {
+		if (*p == 0x4a) { /* attributes: most fields of a span, so tested first */
+			p++;
+			if (rd_len(&p, end, &b, &n) < 0)
+				return -EBADMSG;
+			if (!kv_fast(b, n) && (rc = scan_kv(s, b, b + n, 0)) < 0)
+				return rc;
+			continue;
+		}
+		switch (*p) {
+		case 0x0a: /* trace_id */
+			p++;
+			if (rd_len(&p, end, &b, &n) < 0)
+				return -EBADMSG;
+			if (n != 0 && n != 16)
+				return -EPROTO;
+			break;
+		case 0x12: /* span_id */
+		case 0x22: /* parent_span_id */
+			p++;
+			if (rd_len(&p, end, &b, &n) < 0)
+				return -EBADMSG;
+			if (n != 0 && n != 8)
+				return -EPROTO;
+			break;
+		case 0x1a: /* trace_state */
+		case 0x2a: /* name */
+			p++;
+			if (rd_len(&p, end, &b, &n) < 0)
+				return -EBADMSG;
+			break;
+		case 0x30: /* kind */
+		case 0x50: /* dropped_attributes_count */
+		case 0x60: /* dropped_events_count */
+		case 0x70: /* dropped_links_count */
+			p++;
+			if (rd_varint(&p, end, &v) < 0)
+				return -EBADMSG;
+			break;
+		case 0x39: /* start_time_unix_nano */
+			if (end - p < 9)
+				return -EBADMSG;
+			p += 9;
+			break;
+		case 0x41: /* end_time_unix_nano */
+			if (end - p < 9)
+				return -EBADMSG;
+			memcpy(&end_ns, p + 1, 8);
+			end_ns = le64toh(end_ns);
+			p += 9;
+			break;
+		default: /* events, links, status, flags, unknown, odd encodings */
+			if ((rc = scan_one(s, &p, end, M_SPAN, 0, &f)) < 0)
+				return rc;
+			if (f.num == OTLP_F_SPAN_END) /* wire type checked by scan_one */
+				end_ns = f.v;
+		}
+	}
+	if (s->lat)
+		sink_lat_note(s->lat, end_ns);
+	return 0;
+}
+
+int sink_scan_request(const uint8_t *body, size_t len, struct sink_scan_counts *c,
+		      struct sink_lat *lat)
+{
+	struct scan s = { c, lat };
+
+	memset(c, 0, sizeof(*c));
+	if (!len)
+		return 0; /* an empty request is valid (and no pointer maths on NULL) */
+	if (!body)
+		return -EINVAL;
+	return scan_msg(&s, body, body + len, M_REQ, 0);
+}
+
+void sink_scan_ends(const uint8_t *body, size_t len, struct sink_lat *lat)
+{
+	struct otlp_wire_iter ir, is, ip;
+	struct otlp_bytes rs, ss, sp;
+
+	otlp_wire_iter_init(&ir, (struct otlp_bytes){ body, len }, OTLP_F_REQ_RESOURCE_SPANS);
+	while (otlp_wire_iter_next(&ir, &rs) > 0) {
+		otlp_wire_iter_init(&is, rs, OTLP_F_RS_SCOPE_SPANS);
+		while (otlp_wire_iter_next(&is, &ss) > 0) {
+			otlp_wire_iter_init(&ip, ss, OTLP_F_SS_SPANS);
+			while (otlp_wire_iter_next(&ip, &sp) > 0) {
+				struct otlp_span span;
+				if (otlp_wire_span(sp, &span) == 0) /* as before: bad spans skipped */
+					sink_lat_note(lat, span.end_time_unix_nano);
+			}
+		}
+	}
+}
