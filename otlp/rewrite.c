@@ -107,8 +107,7 @@ static int w_close(struct wbuf *w, uint8_t *mark, size_t slot)
 static inline int key_eq(struct otlp_bytes a, struct otlp_bytes b)
 {
 	/* first bytes inline: most keys of the same length differ there */
-	return a.len == b.len &&
-	       (a.len == 0 || (a.p[0] == b.p[0] && memcmp(a.p, b.p, a.len) == 0));
+	return a.len == b.len && otlp_key_bytes_eq(a.p, b.p, a.len);
 }
 
 /* Runs the edits for `key` in order, starting from `present`, the Collector

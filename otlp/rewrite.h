@@ -43,6 +43,22 @@
 #define OTLP_EDITS_MAX 32        /* attribute edits per span (or resource) */
 #define OTLP_EDITS_ARENA 4096    /* bytes for copied keys/strings per span */
 
+/* n bytes at a and b equal? Attribute keys are mostly 8 to 16 bytes: two
+ * overlapping 8-byte loads decide those without a memcmp call. */
+static inline int otlp_key_bytes_eq(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	if (n >= 8 && n <= 16) {
+		uint64_t x0, y0, x1, y1;
+		__builtin_memcpy(&x0, x, 8);
+		__builtin_memcpy(&y0, y, 8);
+		__builtin_memcpy(&x1, x + n - 8, 8);
+		__builtin_memcpy(&y1, y + n - 8, 8);
+		return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+	}
+	return n == 0 || (x[0] == y[0] && __builtin_memcmp(x, y, n) == 0);
+}
+
 enum otlp_attr_op {
 	OTLP_ATTR_INSERT = 1,
 	OTLP_ATTR_UPDATE = 2,
@@ -114,6 +130,12 @@ struct otlp_rewrite_span_state {
 	int attrs_indexed;           /* attr[] holds every attribute in order */
 	int attrs_split;             /* attr[].key / .value are filled */
 	uint32_t n_attr;
+	/* attributes in one run in the canonical prefix: decode only skips
+	 * them; attr[] is filled from [attr_lo, attr_hi) when first asked for
+	 * (most dropped spans never are) */
+	int attrs_lazy;
+	uint32_t lazy_n;
+	const uint8_t *attr_lo, *attr_hi;
 	uint32_t n_name;             /* name fields seen */
 	struct otlp_bytes name_field;/* the (last) name field, tag included */
 	struct otlp_span span;

@@ -28,7 +28,7 @@ static inline int64_t len2(const uint8_t **p, const uint8_t *end)
 }
 
 /* The canonical layout `0a len key 12 len value`, exactly; else 0. */
-static inline int kv_fast(struct otlp_bytes kv, struct otlp_bytes *key, struct otlp_bytes *val)
+static inline __attribute__((always_inline)) int kv_fast(struct otlp_bytes kv, struct otlp_bytes *key, struct otlp_bytes *val)
 {
 	const uint8_t *p = kv.p, *end = kv.p + kv.len;
 	int64_t n;
@@ -88,6 +88,42 @@ int rewrite_span_kv_split(struct otlp_bytes kv, struct otlp_bytes *key, struct o
 	return rc;
 }
 
+/* Indexes the run of attributes decode_in_order() skipped: where each
+ * field is and its KeyValue bytes (lengths were checked by that pass). */
+static void attrs_fill(struct otlp_rewrite_span_state *st, uint32_t *n_attr, int *indexed)
+{
+	const uint8_t *p = st->attr_lo, *end = st->attr_hi;
+	uint32_t n = 0;
+	int split = 1;
+
+	st->attrs_lazy = 0;
+	while (p < end) {
+		const uint8_t *start = p++;
+		size_t len;
+		if (*p < 0x80) {
+			len = *p++;
+		} else {
+			len = (size_t)(p[0] & 0x7f) | (size_t)p[1] << 7;
+			p += 2;
+		}
+		if (n < OTLP_REWRITE_ATTRS_MAX) {
+			struct otlp_rewrite_attr *a = &st->attr[n++];
+			a->start = start;
+			a->size = (size_t)(p + len - start);
+			a->kv.p = p;
+			a->kv.len = len;
+			/* split while here; rewrite_span_split() does the rest */
+			if (!kv_fast(a->kv, &a->key, &a->value))
+				split = 0;
+		} else {
+			*indexed = 0;
+		}
+		p += len;
+	}
+	*n_attr = n;
+	st->attrs_split = split;
+}
+
 /* One span field, any encoding (the general path): what otlp_wire_span()
  * does with it, plus where the name and each attribute are. */
 static int span_field(struct otlp_rewrite_span_state *st, const struct otlp_wire_field *f,
@@ -101,6 +137,9 @@ static int span_field(struct otlp_rewrite_span_state *st, const struct otlp_wire
 		st->name_field.len = f->size;
 		st->n_name++;
 	} else if (f->num == OTLP_F_SPAN_ATTRIBUTES) {
+		if (st->attrs_lazy)  /* keep wire order: the run comes first */
+			attrs_fill(st, n_attr, indexed);
+		st->attrs_split = 0;  /* this one is not split yet */
 		if (*n_attr >= OTLP_REWRITE_ATTRS_MAX) {
 			*indexed = 0; /* readers scan raw */
 			return 0;
@@ -122,7 +161,7 @@ static int span_field(struct otlp_rewrite_span_state *st, const struct otlp_wire
  * prefix ends: decode() reads anything after it the general way, so an
  * out-of-order or repeated field still gets the last-wins result. */
 static const uint8_t *decode_in_order(struct otlp_rewrite_span_state *st, const uint8_t *p,
-				      const uint8_t *end, uint32_t *n_attr, int *indexed, int *err)
+				      const uint8_t *end, int *err)
 {
 	struct otlp_span *out = &st->span;
 	struct otlp_bytes b;
@@ -170,9 +209,11 @@ static const uint8_t *decode_in_order(struct otlp_rewrite_span_state *st, const 
 		RD_FIXED_IO(out->start_time_unix_nano);
 	if (AT((OTLP_F_SPAN_END << 3) | OTLP_WT_I64))
 		RD_FIXED_IO(out->end_time_unix_nano);
-	/* counters in registers: a store through st may alias *p (bytes alias
-	 * everything), so counting in memory reloads them every attribute */
-	uint32_t na = *n_attr, nattrs = out->n_attributes;
+	/* the attributes are only skipped here (attrs_fill() indexes them
+	 * when asked); a counter in a register, as a store through st may
+	 * alias *p (bytes alias everything) */
+	uint32_t na = 0;
+	st->attr_lo = p;
 	while (AT((OTLP_F_SPAN_ATTRIBUTES << 3) | OTLP_WT_LEN)) {
 		const uint8_t *start = p++;
 		if (p < end && *p < 0x80) {
@@ -188,21 +229,13 @@ static const uint8_t *decode_in_order(struct otlp_rewrite_span_state *st, const 
 			*err = -EBADMSG;
 			return start;
 		}
-		b.p = p;
-		b.len = len;
 		p += len;
-		nattrs++;
-		if (na >= OTLP_REWRITE_ATTRS_MAX) {
-			*indexed = 0;
-			continue;
-		}
-		struct otlp_rewrite_attr *a = &st->attr[na++];
-		a->start = start;
-		a->size = (size_t)(p - start);
-		a->kv = b;  /* keys are split later, only for spans that get that far */
+		na++;
 	}
-	*n_attr = na;
-	out->n_attributes = nattrs;
+	st->attr_hi = p;
+	st->lazy_n = na;
+	st->attrs_lazy = na > 0;
+	out->n_attributes = na;
 	if (AT((OTLP_F_SPAN_DROPPED_ATTRIBUTES << 3) | OTLP_WT_VARINT)) {
 		const uint8_t *start = p++;
 		if (!(p < end && *p < 0x80))
@@ -255,8 +288,10 @@ static int decode(struct otlp_rewrite_span_state *st, struct otlp_bytes msg)
 	out->n_links = out->dropped_links_count = 0;
 	out->has_status = 0;
 	st->n_name = 0;
+	st->attrs_lazy = 0;
+	st->attrs_split = 1;  /* nothing to split until an attribute is seen */
 	if (p < end)
-		p = decode_in_order(st, p, end, &n_attr, &indexed, &rc);
+		p = decode_in_order(st, p, end, &rc);
 	if (rc < 0)
 		return rc;
 	while (p < end) {
@@ -268,9 +303,13 @@ static int decode(struct otlp_rewrite_span_state *st, struct otlp_bytes msg)
 		if ((rc = span_field(st, &f, &n_attr, &indexed)) < 0)
 			return rc;
 	}
-	st->n_attr = n_attr;
-	st->attrs_indexed = indexed;
-	st->attrs_split = 0;
+	if (st->attrs_lazy) {
+		st->n_attr = 0;
+		st->attrs_indexed = 1;
+	} else {
+		st->n_attr = n_attr;
+		st->attrs_indexed = indexed;
+	}
 	return 0;
 }
 
@@ -285,6 +324,11 @@ int rewrite_span_decode(struct otlp_rewrite_span_state *st, struct otlp_bytes ra
 
 void rewrite_span_split(struct otlp_rewrite_span_state *st)
 {
+	if (st->attrs_lazy) {
+		int indexed = 1;
+		attrs_fill(st, &st->n_attr, &indexed);
+		st->attrs_indexed = indexed;
+	}
 	if (st->attrs_split || !st->attrs_indexed)
 		return;
 	for (uint32_t i = 0; i < st->n_attr; i++) {

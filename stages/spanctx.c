@@ -122,7 +122,7 @@ static int spanctx_index_find(struct spanctx_index *x, struct otlp_bytes msg, ui
 		return 2;
 	const struct otlp_rewrite_attr *a = x->a;
 	for (uint32_t i = 0, n = x->n; i < n; i++) {
-		if (a[i].key.len != klen || (klen && memcmp(a[i].key.p, key, klen) != 0))
+		if (!spanctx_key_eq(a[i].key, key, klen))
 			continue;
 		struct otlp_bytes b = a[i].value;
 		if (!b.p) { /* KeyValue without a value */

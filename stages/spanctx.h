@@ -93,7 +93,7 @@ int spanctx_each_attr(struct spanctx *c, bool resource, spanctx_attr_fn fn, void
 
 static inline bool spanctx_key_eq(struct otlp_bytes k, const char *key, size_t klen)
 {
-	return k.len == klen && (klen == 0 || __builtin_memcmp(k.p, key, klen) == 0);
+	return k.len == klen && otlp_key_bytes_eq(k.p, key, klen);
 }
 
 #endif
