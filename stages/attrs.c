@@ -84,8 +84,8 @@ static int attrs_source(const struct attrs *a, const struct attrs_action *x,
 	int rc = spanctx_attr(c, a->resource, x->cfg->from_attribute, x->from_len, v);
 	if (rc <= 0)
 		return rc;
-	if (!attrs_scalar(v)) {
-		c->overflows++; /* no array/kvlist edits: see attrs.h */
+	if (!attrs_copyable(v)) {
+		c->overflows++; /* a KeyValue without a value: see attrs.h */
 		return 0;
 	}
 	return 1;

@@ -11,9 +11,10 @@
  *            an attribute (upsert) with the captured text
  *
  * `attributes` may have include/exclude (matchprops.h): actions run only on
- * matching spans. Values copied with from_attribute must be scalar
- * (string, int, double, bool): otlp/rewrite.h edits carry no array/kvlist
- * values, so such a copy is skipped (counted as an overflow).
+ * matching spans. from_attribute copies a value of any type (array, kvlist
+ * and bytes values as their raw bytes, which the rewriter writes as they
+ * came); only a KeyValue without a value has nothing to copy (skipped,
+ * counted as an overflow).
  */
 #ifndef SLUICE_STAGES_ATTRS_H
 #define SLUICE_STAGES_ATTRS_H
@@ -48,11 +49,13 @@ int attrs_init(struct attrs *a, const struct sluice_attributes *cfg, bool resour
 int attrs_apply(struct attrs *a, struct spanctx *c);
 void attrs_free(struct attrs *a);
 
-/* Is v a value an edit can carry? */
-static inline bool attrs_scalar(const struct otlp_value *v)
+/* Is v a value an edit can carry? Every type but "no value". */
+static inline bool attrs_copyable(const struct otlp_value *v)
 {
 	return v->type == OTLP_VALUE_STRING || v->type == OTLP_VALUE_INT ||
-	       v->type == OTLP_VALUE_DOUBLE || v->type == OTLP_VALUE_BOOL;
+	       v->type == OTLP_VALUE_DOUBLE || v->type == OTLP_VALUE_BOOL ||
+	       v->type == OTLP_VALUE_ARRAY || v->type == OTLP_VALUE_KVLIST ||
+	       v->type == OTLP_VALUE_BYTES;
 }
 
 #endif

@@ -67,8 +67,9 @@ int spanctx_attr(struct spanctx *c, bool resource, const char *key, size_t klen,
 /* The span's current name. */
 struct otlp_bytes spanctx_name(const struct spanctx *c);
 
-/* Sets key to v (STRING, INT, DOUBLE or BOOL; strings must outlive the
- * rewrite: config memory, input bytes, or spanctx_alloc). 0 or -ENOSPC
+/* Sets key to v (STRING, INT, DOUBLE, BOOL, or ARRAY/KVLIST/BYTES as the
+ * raw bytes otlp_wire_anyvalue gives; bytes must outlive the rewrite:
+ * config memory, input bytes, or spanctx_alloc). 0 or -ENOSPC
  * (counted in overflows, the edit is skipped). */
 int spanctx_set(struct spanctx *c, bool resource, const char *key, size_t klen,
 		const struct otlp_value *v);

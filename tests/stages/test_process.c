@@ -339,6 +339,56 @@ START_TEST(attributes_patterns_extract_and_other_types)
 }
 END_TEST
 
+/* from_attribute copies arrays and bytes as they are; a later processor
+ * sees the copy */
+START_TEST(attributes_copy_any_type)
+{
+	setup_chain("  attributes:\n    actions:\n"
+		    "      - {key: list.copy, from_attribute: list, action: insert}\n"
+		    "      - {key: blob.copy, from_attribute: blob, action: upsert}\n"
+		    "      - {key: list, from_attribute: blob, action: update}\n"
+		    "  filter:\n    spans:\n      exclude:\n        match_type: strict\n"
+		    "        attributes:\n          - {key: blob.copy}\n",
+		    "attributes, filter");
+	struct tb_span s[2] = {
+		{ .name = "kept",
+		  .attrs = { { .key = "list", .type = 'a', .s = "v" } } },
+		{ .name = "dropped: has blob, so gets blob.copy",
+		  .attrs = { { .key = "list", .type = 'a', .s = "w" },
+			     { .key = "blob", .type = 'y', .s = "\x01\x02\x03" } } } };
+	TbRs *rs = run(NULL, s, 2);
+	TbSpan **sp;
+	ck_assert_uint_eq(tb_spans(rs, &sp), 1);
+	ck_assert_str_eq(sp[0]->name, "kept");
+	TbKv **kv = sp[0]->attributes;
+	size_t n = sp[0]->n_attributes;
+	const TbAny *l = tb_attr(kv, n, "list.copy");
+	ck_assert_ptr_nonnull(l);
+	ck_assert_int_eq(l->value_case, TB_ARRAY);
+	ck_assert_uint_eq(l->array_value->n_values, 2);
+	ck_assert_str_eq(l->array_value->values[0]->string_value, "v");
+	ck_assert_ptr_null(tb_attr(kv, n, "blob.copy"));
+	ck_assert_int_eq(tb_attr(kv, n, "list")->value_case, TB_ARRAY);
+	tb_free(rs);
+
+	/* without the filter: update replaced an array by bytes */
+	teardown_chain();
+	setup_chain("  attributes:\n    actions:\n"
+		    "      - {key: list, from_attribute: blob, action: update}\n", "attributes");
+	rs = run(NULL, s + 1, 1);
+	ck_assert_uint_eq(tb_spans(rs, &sp), 1);
+	kv = sp[0]->attributes;
+	n = sp[0]->n_attributes;
+	const TbAny *b = tb_attr(kv, n, "list");
+	ck_assert_int_eq(b->value_case, TB_BYTES);
+	ck_assert_uint_eq(b->bytes_value.len, 3);
+	ck_assert_int_eq(b->bytes_value.data[2], 3);
+	ck_assert_uint_eq(tb_count(kv, n, "list"), 1);
+	tb_free(rs);
+	teardown_chain();
+}
+END_TEST
+
 START_TEST(long_values)
 {
 	/* a 200 KB attribute value passes through, is matched and hashed */
@@ -487,6 +537,7 @@ int main(void)
 	tcase_add_test(tc, long_values);
 	tcase_add_test(tc, resource_processor_and_order);
 	tcase_add_test(tc, span_rename_and_to_attributes);
+	tcase_add_test(tc, attributes_copy_any_type);
 	tcase_add_test(tc, counters_per_processor);
 	tcase_add_test(tc, malformed_input_is_an_error);
 	suite_add_tcase(s, tc);
