@@ -1,9 +1,21 @@
 /* otlp/validate.c: deep validation of a whole request before ingest publishes
- * any of it. Table driven: for every message type, the wire type each known
- * field must have, the message type it nests, and id length rules. One pass,
- * no allocation; recursion is bounded by the schema except AnyValue, which
- * is bounded by OTLP_WIRE_MAX_DEPTH. */
+ * any of it. Two implementations of the same rules:
+ *
+ *   otlp_validate_fast_*() (validate_fast.c) the schema as code, tuned
+ *             for the usual shape of a request; says only "valid" (with
+ *             the counts) or "not sure".
+ *   check()   table driven: for every message type, the wire type each
+ *             known field must have, the message type it nests, and id
+ *             length rules. It runs when the fast path is not sure, and is
+ *             the one that finds and describes the error (diag).
+ *
+ * So the fast path may be stricter than check() but never looser: whatever
+ * it accepts, check() accepts with the same counts (tests/producer's
+ * fuzz_validate_fast compares the two). One pass each, no allocation;
+ * recursion is bounded by the schema except AnyValue, which is bounded by
+ * OTLP_WIRE_MAX_DEPTH. */
 #include "otlp/wire.h"
+#include "otlp/validate_fast.h"
 #include "otlp/wire_field.h"
 
 #include <errno.h>
@@ -76,6 +88,14 @@ static const struct vfield schema[M_COUNT][MAXF] = {
 	[M_ARRAY] = { [1] = LEN(M_ANY, "ArrayValue.values") },
 	[M_KVLIST] = { [1] = LEN(M_KV, "KeyValueList.values") },
 };
+
+#undef F
+#undef LEN
+#undef STR
+#undef VAR
+#undef I64
+#undef I32
+#undef ID
 
 static const char *const msg_names[M_COUNT] = {
 	[M_REQ] = "ExportTraceServiceRequest", [M_RS] = "ResourceSpans",
@@ -151,6 +171,17 @@ static int validate(const void *buf, size_t len, enum vmsg m,
 		memset(d, 0, sizeof(*d));
 	if (!buf && len)
 		return -EINVAL;
+	if (len > 0) {
+		struct otlp_wire_counts fc = { 0, 0, 0 };
+		int frc = m == M_REQ ? otlp_validate_fast_request(buf, len, &fc) :
+				       otlp_validate_fast_resource_spans(buf, len, &fc);
+		if (frc == 0) {
+			*v.c = fc;
+			return 0;
+		}
+	}
+	/* Invalid, or valid in a way the fast path does not know: the table
+	 * walk decides, and says where and why. */
 	return check(&v, buf, len, m, 0);
 }
 

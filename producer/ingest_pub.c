@@ -19,6 +19,7 @@
 
 #include "config/log.h"
 #include "producer/ingest.h"
+#include "producer/ingest_copy.h"
 #include "otlp/json.h"
 #include "otlp/wire.h"
 
@@ -53,7 +54,49 @@ static int ingest_next_rs(struct otlp_wire_iter *it, struct otlp_bytes *rs, uint
  * count again (a request rarely has more ResourceSpans than this). */
 #define INGEST_RS_MEMO 64
 
-int ingest_publish(struct ingest *ig, const uint8_t *data, size_t len, uint64_t ingest_ns)
+/* A request of one ResourceSpans whose spans the validator counted (the
+ * usual case): no second walk over its ScopeSpans. Returns 1 if it handled
+ * the request (*status set), 0 if the general path must. */
+static int ingest_publish_one(struct ingest *ig, struct otlp_bytes req, uint64_t spans,
+			      uint64_t ingest_ns, int *status)
+{
+	struct otlp_wire_iter it;
+	struct otlp_bytes rs;
+	struct record *rec;
+
+	otlp_wire_iter_init(&it, req, OTLP_F_REQ_RESOURCE_SPANS);
+	if (spans == 0 || otlp_wire_iter_next(&it, &rs) != 1)
+		return 0;
+	if (rs.len > ring_max_payload(ig->ring) ||
+	    record_size((uint32_t)rs.len) > ring_capacity(ig->ring) / 2) {
+		*status = INGEST_ETOOBIG;
+		return 1;
+	}
+	int rc = ring_try_reserve(ig->ring, (uint32_t)rs.len, &rec);
+	if (rc < 0) {
+		ring_cancel(ig->ring);
+		*status = rc == -EAGAIN ? INGEST_EFULL :
+			  rc == -EMSGSIZE ? INGEST_ETOOBIG : INGEST_EINTERNAL;
+		return 1;
+	}
+	rec->seq = ig->last_seq + 1;
+	rec->ingest_ns = ingest_ns;
+	rec->items = spans > UINT32_MAX ? UINT32_MAX : (uint32_t)spans;
+	ingest_copy(record_payload(rec), rs.p, rs.len);
+	if (ring_publish(ig->ring) < 0) {
+		*status = INGEST_EINTERNAL;
+		return 1;
+	}
+	ig->last_seq++;
+	ingest_count(ig, STAT_RECORDS_OUT, 1);
+	ingest_count(ig, STAT_SPANS_IN, spans);
+	*status = INGEST_OK;
+	return 1;
+}
+
+/* ingest_publish with the validator's counts when known (n_rs 0: not). */
+static int ingest_publish_counted(struct ingest *ig, const uint8_t *data, size_t len,
+				  uint64_t ingest_ns, uint32_t n_rs, uint64_t n_spans_all)
 {
 	struct otlp_wire_iter it;
 	struct otlp_bytes req = { data, len }, rs;
@@ -61,6 +104,9 @@ int ingest_publish(struct ingest *ig, const uint8_t *data, size_t len, uint64_t 
 	uint64_t need = 0, seq = ig->last_seq, spans = 0, n_spans = 0;
 	uint32_t n = 0, j = 0;
 	int rc;
+
+	if (n_rs == 1 && ingest_publish_one(ig, req, n_spans_all, ingest_ns, &rc))
+		return rc;
 
 	/* First pass: sizes only, so a request that can never fit is refused
 	 * before anything is reserved. Half the ring always fits an empty
@@ -105,7 +151,7 @@ int ingest_publish(struct ingest *ig, const uint8_t *data, size_t len, uint64_t 
 		rec->seq = ++seq;
 		rec->ingest_ns = ingest_ns;
 		rec->items = n_spans > UINT32_MAX ? UINT32_MAX : (uint32_t)n_spans;
-		memcpy(record_payload(rec), rs.p, rs.len);
+		ingest_copy(record_payload(rec), rs.p, rs.len);
 		spans += n_spans;
 		n++;
 	}
@@ -119,6 +165,11 @@ int ingest_publish(struct ingest *ig, const uint8_t *data, size_t len, uint64_t 
 	ingest_count(ig, STAT_RECORDS_OUT, n);
 	ingest_count(ig, STAT_SPANS_IN, spans);
 	return INGEST_OK;
+}
+
+int ingest_publish(struct ingest *ig, const uint8_t *data, size_t len, uint64_t ingest_ns)
+{
+	return ingest_publish_counted(ig, data, len, ingest_ns, 0, 0);
 }
 
 static void ingest_unlink(struct ingest_wait *w)
@@ -167,7 +218,8 @@ static void ingest_pump(struct ingest *ig)
 
 	while (ig->head) {
 		struct ingest_wait *w = ig->head;
-		int rc = ingest_publish(ig, w->buf, w->len, w->ingest_ns);
+		int rc = ingest_publish_counted(ig, w->buf, w->len, w->ingest_ns,
+						w->resource_spans, w->spans);
 		if (rc == INGEST_OK || rc != INGEST_EFULL) {
 			ingest_finish(w, rc);
 			continue;
@@ -263,7 +315,8 @@ int ingest_submit(struct ingest *ig, const struct ingest_msg *m,
 		return INGEST_EDRAIN;
 	}
 	if (!ig->head) {
-		rc = ingest_publish(ig, m->data, m->len, m->ingest_ns);
+		rc = ingest_publish_counted(ig, m->data, m->len, m->ingest_ns,
+					    m->resource_spans, m->spans);
 		if (rc != INGEST_EFULL) {
 			if (rc == INGEST_ETOOBIG)
 				ingest_count(ig, STAT_SPANS_REFUSED_INVALID, m->spans);
@@ -285,7 +338,7 @@ int ingest_submit(struct ingest *ig, const struct ingest_msg *m,
 		w->buf = nb;
 		w->cap = m->len;
 	}
-	memcpy(w->buf, m->data, m->len);
+	ingest_copy(w->buf, m->data, m->len);
 	w->ig = ig;
 	w->len = m->len;
 	w->resource_spans = m->resource_spans;

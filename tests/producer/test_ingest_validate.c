@@ -1,0 +1,283 @@
+/* tests/producer/test_ingest_validate.c: the request validator's fast path
+ * (otlp/validate.c) against its table walk, which is what the validator was
+ * before the fast path and still decides every error. Users rely on the
+ * public otlp_wire_validate_* answering exactly as before: the same verdict,
+ * counts and error text for every input, valid or not. Inputs: requests
+ * covering every message and field of the schema, and many thousands of
+ * seeded random mutations of them (bytes changed, inserted, deleted,
+ * truncated), so framing errors land at every depth.
+ */
+#include "tests/producer/validate_twin.h"  /* first: see there */
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/producer/ingest_testlib.h"
+
+struct wb {
+	uint8_t b[8192];
+	size_t n;
+};
+
+static void w_var(struct wb *w, uint64_t v)
+{
+	while (v >= 0x80) {
+		w->b[w->n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	w->b[w->n++] = (uint8_t)v;
+}
+static void w_tag(struct wb *w, unsigned num, unsigned wt) { w_var(w, (uint64_t)num << 3 | wt); }
+static void w_vf(struct wb *w, unsigned num, uint64_t v) { w_tag(w, num, 0); w_var(w, v); }
+static void w_fix(struct wb *w, unsigned num, uint64_t v, unsigned bytes)
+{
+	w_tag(w, num, bytes == 8 ? 1 : 5);
+	for (unsigned i = 0; i < bytes; i++)
+		w->b[w->n++] = (uint8_t)(v >> (8 * i));
+}
+static void w_len(struct wb *w, unsigned num, const void *p, size_t n)
+{
+	w_tag(w, num, 2);
+	w_var(w, n);
+	memcpy(w->b + w->n, p, n);
+	w->n += n;
+}
+static void w_str(struct wb *w, unsigned num, const char *s) { w_len(w, num, s, strlen(s)); }
+static void w_msg(struct wb *w, unsigned num, const struct wb *m) { w_len(w, num, m->b, m->n); }
+
+/* KeyValue {key, value} into w as field num. */
+static void w_kv(struct wb *w, unsigned num, const char *key, const struct wb *any)
+{
+	struct wb kv = { .n = 0 };
+	w_str(&kv, 1, key);
+	if (any)
+		w_msg(&kv, 2, any);
+	w_msg(w, num, &kv);
+}
+
+/* Attributes of every value type, nested lists, long and empty values. */
+static void w_attrs(struct wb *w, unsigned num)
+{
+	struct wb a = { .n = 0 }, arr = { .n = 0 }, inner = { .n = 0 }, kvl = { .n = 0 };
+	char big[300];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	w_str(&a, 1, "GET"); w_kv(w, num, "http.method", &a);
+	a.n = 0; w_vf(&a, 2, 1); w_kv(w, num, "ok", &a);
+	a.n = 0; w_vf(&a, 3, 1ull << 40); w_kv(w, num, "big.int", &a);
+	a.n = 0; w_vf(&a, 3, 300); w_kv(w, num, "int", &a);
+	a.n = 0; w_fix(&a, 4, 0x3ff8000000000000ull, 8); w_kv(w, num, "ratio", &a);
+	a.n = 0; w_len(&a, 7, "\x01\x02", 2); w_kv(w, num, "bytes", &a);
+	a.n = 0; w_str(&a, 1, big); w_kv(w, num, "long", &a);
+	a.n = 0; w_kv(w, num, "empty", &a);
+	w_kv(w, num, "absent", NULL);
+	/* array [ "s", 7, [ kvlist { k: "v" } ] ] and an unknown field */
+	a.n = 0; w_str(&a, 1, "v");
+	w_kv(&kvl, 1, "k", &a);
+	a.n = 0; w_msg(&a, 6, &kvl);
+	w_msg(&inner, 1, &a);
+	a.n = 0; w_str(&a, 1, "s"); w_msg(&arr, 1, &a);
+	a.n = 0; w_vf(&a, 3, 7); w_msg(&arr, 1, &a);
+	a.n = 0; w_msg(&a, 5, &inner); w_msg(&arr, 1, &a);
+	a.n = 0; w_msg(&a, 5, &arr); w_vf(&a, 100, 5); w_kv(w, num, "list", &a);
+}
+
+static void w_span(struct wb *w, int empty_ids)
+{
+	struct wb s = { .n = 0 }, m = { .n = 0 };
+	static const uint8_t id[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	w_len(&s, 1, id, empty_ids ? 0 : 16);
+	w_len(&s, 2, id, empty_ids ? 0 : 8);
+	w_str(&s, 3, "k=v");
+	w_len(&s, 4, id, empty_ids ? 0 : 8);
+	w_str(&s, 5, "GET /items");
+	w_vf(&s, 6, 2);
+	w_fix(&s, 7, 1764000000000000000ull, 8);
+	w_fix(&s, 8, 1764000000000005000ull, 8);
+	w_attrs(&s, 9);
+	w_vf(&s, 10, 3);
+	w_fix(&m, 1, 1764000000000001000ull, 8); w_str(&m, 2, "event"); w_attrs(&m, 3); w_vf(&m, 4, 1);
+	w_msg(&s, 11, &m);
+	w_vf(&s, 12, 2);
+	m.n = 0;
+	w_len(&m, 1, id, 16); w_len(&m, 2, id, 8); w_str(&m, 3, "a=b"); w_attrs(&m, 4);
+	w_vf(&m, 5, 1); w_fix(&m, 6, 0x100, 4);
+	w_msg(&s, 13, &m);
+	w_vf(&s, 14, 1);
+	m.n = 0; w_vf(&m, 1, 1); w_str(&m, 2, "boom"); w_vf(&m, 3, 2);
+	w_msg(&s, 15, &m);
+	w_fix(&s, 16, 0x301, 4);
+	w_vf(&s, 99, 1);  /* unknown */
+	w_msg(w, 2, &s);
+}
+
+/* A request with two ResourceSpans (one without spans), every field. */
+static void w_request(struct wb *req)
+{
+	struct wb rs = { .n = 0 }, res = { .n = 0 }, ent = { .n = 0 }, ss = { .n = 0 }, sc = { .n = 0 };
+	w_attrs(&res, 1);
+	w_vf(&res, 2, 1);
+	w_str(&ent, 1, "url"); w_str(&ent, 2, "service"); w_str(&ent, 3, "id"); w_str(&ent, 4, "d");
+	w_msg(&res, 3, &ent);
+	w_str(&sc, 1, "lib"); w_str(&sc, 2, "1.0"); w_attrs(&sc, 3); w_vf(&sc, 4, 0);
+	w_msg(&ss, 1, &sc);
+	w_span(&ss, 0);
+	w_span(&ss, 1);
+	w_str(&ss, 3, "https://schema");
+	w_msg(&rs, 1, &res);
+	w_msg(&rs, 2, &ss);
+	w_str(&rs, 3, "https://schema");
+	req->n = 0;
+	w_msg(req, 1, &rs);
+	rs.n = 0;
+	w_msg(&rs, 1, &res);
+	w_msg(req, 1, &rs);
+}
+
+/* The public function against the table walk, for one input both ways
+ * (as a request and as a bare ResourceSpans); returns 1 if the fast path
+ * accepted it as a request. */
+static int compare(const uint8_t *buf, size_t len)
+{
+	int fast_ok = 0;
+	for (int rs = 0; rs < 2; rs++) {
+		struct otlp_wire_counts pc, gc, fc;
+		struct otlp_wire_diag pd, gd;
+		int prc = rs ? otlp_wire_validate_resource_spans(buf, len, &pc, &pd) :
+			       otlp_wire_validate_request(buf, len, &pc, &pd);
+		int grc = twin_general(buf, len, rs, &gc, &gd);
+		ck_assert_int_eq(prc, grc);
+		if (prc == 0) {
+			ck_assert_uint_eq(pc.resource_spans, gc.resource_spans);
+			ck_assert_uint_eq(pc.scope_spans, gc.scope_spans);
+			ck_assert_uint_eq(pc.spans, gc.spans);
+		} else {
+			ck_assert_int_eq(pd.err, gd.err);
+			ck_assert_uint_eq(pd.offset, gd.offset);
+			ck_assert_str_eq(pd.field, gd.field);
+			ck_assert_str_eq(pd.why, gd.why);
+		}
+		if (twin_fast(buf, len, rs, &fc) == 0) {
+			ck_assert_int_eq(grc, 0);
+			ck_assert_uint_eq(fc.resource_spans, gc.resource_spans);
+			ck_assert_uint_eq(fc.scope_spans, gc.scope_spans);
+			ck_assert_uint_eq(fc.spans, gc.spans);
+			if (!rs)
+				fast_ok = 1;
+		}
+	}
+	return fast_ok;
+}
+
+START_TEST(valid_requests_take_the_fast_path)
+{
+	struct wb *req = malloc(sizeof(*req));
+	struct otlp_wire_counts c;
+	w_request(req);
+	ck_assert_int_eq(compare(req->b, req->n), 1);
+	ck_assert_int_eq(twin_fast(req->b, req->n, 0, &c), 0);
+	ck_assert_uint_eq(c.resource_spans, 2);
+	ck_assert_uint_eq(c.spans, 2);
+	size_t len;
+	uint8_t *t = tl_request(3, 50, 7, &len);
+	ck_assert_int_eq(compare(t, len), 1);
+	ck_assert_int_eq(twin_fast(t, len, 0, &c), 0);
+	ck_assert_uint_eq(c.spans, 150);
+	free(t);
+	free(req);
+}
+END_TEST
+
+static uint32_t rnd(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/* Seeded mutations: the verdict, counts and error text never differ. */
+START_TEST(mutations_answer_as_the_table_walk)
+{
+	struct wb *base = malloc(sizeof(*base)), *m = malloc(sizeof(*m));
+	static const uint8_t special[] = { 0x00, 0x01, 0x02, 0x0a, 0x10, 0x12, 0x7f, 0x80, 0xff };
+	uint32_t s = 12345u + (uint32_t)_i;
+	unsigned accepted = 0, rejected = 0;
+	w_request(base);
+	for (int it = 0; it < 4000; it++) {
+		*m = *base;
+		for (int k = 1 + (int)(rnd(&s) % 3); k > 0 && m->n > 0; k--) {
+			size_t at = rnd(&s) % m->n;
+			switch (rnd(&s) % 5) {
+			case 0: m->b[at] = (uint8_t)rnd(&s); break;
+			case 1: m->b[at] = special[rnd(&s) % sizeof(special)]; break;
+			case 2: m->n = at; break;
+			case 3: memmove(m->b + at, m->b + at + 1, m->n - at - 1); m->n--; break;
+			default:
+				if (m->n < sizeof(m->b)) {
+					memmove(m->b + at + 1, m->b + at, m->n - at);
+					m->b[at] = special[rnd(&s) % sizeof(special)];
+					m->n++;
+				}
+			}
+		}
+		if (compare(m->b, m->n))
+			accepted++;
+		else
+			rejected++;
+	}
+	/* Both sides of the fast path were exercised. */
+	ck_assert_uint_gt(accepted, 10);
+	ck_assert_uint_gt(rejected, 10);
+	free(base);
+	free(m);
+}
+END_TEST
+
+/* AnyValue nesting: depth 32 passes, 33 is -ELOOP, through the fast path's
+ * list recursion too (arrays and kvlists alternating). */
+START_TEST(nesting_limit_unchanged)
+{
+	for (unsigned depth = 30; depth <= 34; depth++) {
+		struct wb a = { .n = 0 }, b, req = { .n = 0 }, rs = { .n = 0 },
+			  ss = { .n = 0 }, sp = { .n = 0 };
+		w_str(&a, 1, "leaf");
+		for (unsigned d = 1; d < depth; d++) {
+			struct wb list = { .n = 0 };
+			if (d % 2) {
+				w_msg(&list, 1, &a);
+				b.n = 0; w_msg(&b, 5, &list);
+			} else {
+				w_kv(&list, 1, "k", &a);
+				b.n = 0; w_msg(&b, 6, &list);
+			}
+			a = b;
+		}
+		w_kv(&sp, 9, "deep", &a);
+		w_msg(&ss, 2, &sp);
+		w_msg(&rs, 2, &ss);
+		w_msg(&req, 1, &rs);
+		compare(req.b, req.n);
+		struct otlp_wire_counts c;
+		ck_assert_int_eq(otlp_wire_validate_request(req.b, req.n, &c, NULL),
+				 depth <= OTLP_WIRE_MAX_DEPTH ? 0 : -ELOOP);
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("ingest_validate");
+	TCase *tc = tcase_create("validate");
+	tcase_add_test(tc, valid_requests_take_the_fast_path);
+	tcase_add_loop_test(tc, mutations_answer_as_the_table_walk, 0, 8);
+	tcase_add_test(tc, nesting_limit_unchanged);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
