@@ -4,8 +4,10 @@
  * decoding every span with otlp_wire_span. Any difference aborts.
  *
  * Built as a libFuzzer target (SLUICE_FUZZ), and without it as
- * sink_scan_diff: a fixed run over sluice-gen templates, every truncation
- * and every single-byte change of a small one (ctest sink_scan_diff). */
+ * sink_scan_diff: a fixed run over sluice-gen templates, every truncation,
+ * every single-byte change and 20000 random few-byte changes of the small
+ * ones, and the AnyValue depth limit (ctest sink_scan_diff). */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,8 +74,51 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef SINK_SCAN_STANDALONE
 #include "tools/gen/gen_req.h"
 
+/* Wraps buf[0..*n) as field num (LEN) in place; cap is the buffer size. */
+static void wrap(uint8_t *buf, size_t *n, size_t cap, uint32_t num)
+{
+	uint8_t hdr[8];
+	uint8_t *h = otlp_wire_put_varint(hdr, (uint64_t)num << 3 | OTLP_WT_LEN);
+	h = otlp_wire_put_varint(h, *n);
+	size_t hl = (size_t)(h - hdr);
+	if (*n + hl > cap)
+		abort();
+	memmove(buf + hl, buf, *n);
+	memcpy(buf, hdr, hl);
+	*n += hl;
+}
+
+/* A request whose one span has an attribute of depth AnyValues nested in
+ * arrays: OTLP_WIRE_MAX_DEPTH is fine, one more is -ELOOP. */
+static int nested(unsigned depth)
+{
+	static uint8_t buf[4096];
+	size_t n = 2;
+	buf[0] = 0x18; /* int_value 1 */
+	buf[1] = 0x01;
+	for (unsigned d = 1; d < depth; d++) {
+		wrap(buf, &n, sizeof(buf), 1); /* ArrayValue.values */
+		wrap(buf, &n, sizeof(buf), 5); /* AnyValue.array_value */
+	}
+	wrap(buf, &n, sizeof(buf), 2); /* KeyValue.value */
+	memmove(buf + 3, buf, n);
+	memcpy(buf, "\x0a\x01k", 3);
+	n += 3;
+	wrap(buf, &n, sizeof(buf), 9); /* Span.attributes */
+	wrap(buf, &n, sizeof(buf), 2); /* ScopeSpans.spans */
+	wrap(buf, &n, sizeof(buf), 2); /* ResourceSpans.scope_spans */
+	wrap(buf, &n, sizeof(buf), 1); /* request.resource_spans */
+	LLVMFuzzerTestOneInput(buf, n);
+	struct sink_scan_counts c;
+	return sink_scan_request(buf, n, &c, NULL);
+}
+
 int main(void)
 {
+	if (nested(OTLP_WIRE_MAX_DEPTH) != 0 || nested(OTLP_WIRE_MAX_DEPTH + 1) != -ELOOP) {
+		fprintf(stderr, "AnyValue depth limit not where otlp/ puts it\n");
+		return 1;
+	}
 	static const uint32_t sizes[][2] = { { 1, 0 }, { 3, 9 }, { 64, 8 }, { 512, 8 } };
 	unsigned long runs = 0;
 	for (size_t t = 0; t < sizeof(sizes) / sizeof(sizes[0]); t++) {
@@ -104,6 +149,15 @@ int main(void)
 					m[i] = (uint8_t)(r.buf[i] ^ (1u << (v % 8)));
 					LLVMFuzzerTestOneInput(m, r.len);
 				}
+			}
+			uint64_t x = 88172645463325252ull; /* xorshift64: a fixed sequence */
+			for (unsigned k = 0; k < 20000; k++, runs++) {
+				memcpy(m, r.buf, r.len);
+				for (unsigned j = 0; j < 1 + k % 4; j++) {
+					x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+					m[(x >> 8) % r.len] = (uint8_t)x;
+				}
+				LLVMFuzzerTestOneInput(m, r.len);
 			}
 			free(m);
 		}
