@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "exporter/deadletter.h"
+#include "exporter/debug_lines.h"
 #include "otlp/json.h"
 #include "otlp/wire.h"
 
@@ -45,7 +46,7 @@ static int debugx_send(void *tp, struct attempt *a)
 	struct debugx *t = tp;
 	char err[200] = "";
 	int rc;
-	if (t->v == DEBUGX_BASIC) {
+	if (t->v != DEBUGX_DETAILED) {
 		int64_t rs = 0;
 		const uint8_t *p = a->body, *end = a->body + a->len;
 		while (p < end) { /* count the top-level 0x0a frames */
@@ -60,6 +61,14 @@ static int debugx_send(void *tp, struct attempt *a)
 		int n = snprintf(line, sizeof(line), "batch seq=%llu spans=%u bytes=%u resource_spans=%lld\n",
 				 (unsigned long long)a->seq, a->items, a->len, (long long)rs);
 		rc = write_all(t->fd, line, (size_t)n);
+		if (rc == 0 && t->v == DEBUGX_NORMAL) {
+			t->out.len = 0;
+			rc = debug_lines_normal(a->body, a->len, &t->out);
+			if (rc == 0)
+				rc = write_all(t->fd, t->out.data, t->out.len);
+			else if (rc != -ENOMEM)
+				rc = 0;  /* the summary line says what came; detailed would refuse it */
+		}
 	} else {
 		t->out.len = 0;
 		rc = otlp_json_from_pb(a->body, a->len, OTLP_JSON_IN_REQUEST, OTLP_JSON_SPAN_LINES,

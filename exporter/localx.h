@@ -6,9 +6,11 @@
  *
  * debug: `basic` verbosity writes one summary line a batch
  *     "batch seq=42 spans=512 bytes=113664 resource_spans=1"
- *   `normal` and `detailed` write every span as one OTLP/JSON line (an
- *   ExportTraceServiceRequest holding that span with its resource and
- *   scope, otlp/json.h), to stdout or to `output` (appended).
+ *   `normal` adds one text line a span after it (exporter/debug_lines.h:
+ *   ids, name, kind, duration, status, attribute count); `detailed` writes
+ *   every span as one OTLP/JSON line (an ExportTraceServiceRequest holding
+ *   that span with its resource and scope, otlp/json.h). To stdout or to
+ *   `output` (appended).
  * file: each request body appended as a 4-byte big-endian length followed
  *   by the protobuf bytes (the Collector file exporter's proto framing);
  *   with rotation, a file that would pass max_bytes is renamed to

@@ -1,7 +1,7 @@
 /* libFuzzer: every parser the export stage and the sink run on outside
  * input: Retry-After values, ExportTraceServiceResponse partial_success,
- * endpoint URLs, file-exporter framing, disk-queue entries and sink
- * failure schedules. None may crash or read out of bounds. */
+ * endpoint URLs, file-exporter framing, disk-queue entries, sink failure
+ * schedules and the debug exporter's span lines. None may crash or read out of bounds. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exporter/debug_lines.h"
 #include "exporter/diskq.h"
 #include "exporter/localx.h"
 #include "exporter/otlphttp.h"
@@ -21,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	const uint8_t *p = data + 1;
 	size_t n = size - 1;
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0:
 		retry_parse_after((const char *)p, n, 1764046200);
 		break;
@@ -60,6 +61,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (sink_sched_parse(&sc, s, err, sizeof(err)) == 0)
 			for (int i = 0; i < 50; i++)
 				sink_sched_next(&sc);
+		break;
+	}
+	case 6: { /* debug `normal` lines from any body: within the buffer */
+		struct otlp_json_buf b = { 0 };
+		if (debug_lines_normal(p, n, &b) == 0 && b.len > b.cap)
+			abort();
+		otlp_json_buf_free(&b);
 		break;
 	}
 	case 5: { /* a disk-queue entry with arbitrary content */

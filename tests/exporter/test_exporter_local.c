@@ -1,5 +1,6 @@
 /* The local exporters and the sink's own outputs: debug (basic: one summary
- * line a batch; detailed: one OTLP/JSON line a span), file (length-framed
+ * line a batch; normal: that and a text line a span; detailed: one OTLP/JSON
+ * line a span), file (length-framed
  * bodies, rotated by size, old files pruned), and sluice-sink's per-span
  * digest and latency summary. */
 #include <check.h>
@@ -40,8 +41,9 @@ START_TEST(debug_basic_and_detailed)
 	xt_setup(&e, "debug", 1u << 20);
 	xt_export_start(&e,
 			"  debug:\n    verbosity: basic\n    output: %DIR%/basic.txt\n"
-			"  debug/json:\n    verbosity: detailed\n    output: %DIR%/detailed.txt\n",
-			"debug, debug/json");
+			"  debug/json:\n    verbosity: detailed\n    output: %DIR%/detailed.txt\n"
+			"  debug/normal:\n    verbosity: normal\n    output: %DIR%/normal.txt\n",
+			"debug, debug/json, debug/normal");
 	struct xt_body b[5];
 	publish_n(&e, b, 5, 7);
 	ck_assert(xt_wait_ring_empty(&e, 10000));
@@ -67,6 +69,18 @@ START_TEST(debug_basic_and_detailed)
 	ck_assert_ptr_nonnull(strstr(t, "\"traceId\":\"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\""));
 	ck_assert_ptr_nonnull(strstr(t, "xt-service"));
 	ck_assert_ptr_nonnull(strstr(t, "\"endTimeUnixNano\":\""));
+	free(t);
+	/* normal: the batch line, then one text line a span */
+	snprintf(p, sizeof(p), "%s/normal.txt", e.dir);
+	t = xt_slurp(p, &len);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(count_lines(t, NULL), 5 + 35);
+	ck_assert_uint_eq(count_lines(t, "batch seq="), 5);
+	ck_assert_uint_eq(count_lines(t, "span trace_id="), 35);
+	ck_assert_ptr_nonnull(strstr(t, "span trace_id=a0a1a2a3a4a5a6a7a8a9aaabacadaeaf span_id="));
+	ck_assert_uint_eq(count_lines(t, " name=\"op-3-"), 7);
+	ck_assert_ptr_nonnull(strstr(t, " span_id=0000000300000006 name=\"op-3-"));
+	ck_assert_uint_eq(count_lines(t, " duration_ns="), 35);
 	free(t);
 	for (int i = 0; i < 5; i++)
 		xt_body_free(&b[i]);
