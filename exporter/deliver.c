@@ -19,6 +19,16 @@ static void st_add(struct deliver *d, enum stat_counter c, uint64_t n)
 		stats_add(d->st, c, n);
 }
 
+/* Per-exporter counters: sent (out) or failed for good (dropped). */
+static void st_exporter(struct dexp *x, bool sent, uint64_t n)
+{
+	if (!x->slot)
+		return;
+	atomic_fetch_add_explicit(&x->slot->in, n, memory_order_relaxed);
+	atomic_fetch_add_explicit(sent ? &x->slot->out : &x->slot->dropped, n,
+				  memory_order_relaxed);
+}
+
 static void st_gauges(struct deliver *d)
 {
 	if (!d->st)
@@ -61,6 +71,7 @@ int deliver_add(struct deliver *d, const struct dexp_opts *o,
 		return -ENOMEM;
 	x->d = d;
 	snprintf(x->name, sizeof(x->name), "%s", o->name ? o->name : "exporter");
+	x->slot = d->st ? stats_proc_slot(d->st, x->name) : NULL;
 	x->bit = d->nx;
 	x->ops = ops;
 	x->t = t;
@@ -165,6 +176,7 @@ static void attempt_deadletter(struct attempt *a)
 		x->name, (unsigned long long)a->seq, a->items, a->tries, a->reason);
 	st_add(d, STAT_EXPORT_FAILED_SPANS, a->items);
 	st_add(d, STAT_EXPORT_DEADLETTER_SPANS, a->items);
+	st_exporter(x, false, a->items);
 	attempt_finish(a);
 }
 
@@ -225,6 +237,7 @@ void deliver_complete(struct attempt *a, const struct outcome *o)
 	if (o->cls == RETRY_OK) {
 		st_add(d, STAT_REQUESTS, 1);
 		st_add(d, STAT_EXPORT_SENT_SPANS, a->items);
+		st_exporter(x, true, a->items);
 		st_add(d, STAT_SPANS_OUT, a->items);
 		st_add(d, STAT_BYTES_OUT, a->len);
 		if (o->rejected) {

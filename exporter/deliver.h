@@ -100,6 +100,10 @@ struct dexp {
 	char dlq[4096];
 	uint64_t rng;
 	bool dlq_ok;               /* directory created */
+	/* this exporter's counters in the export stage's per-component slots
+	 * (named by exporter id): out = sent spans, dropped = failed for good,
+	 * in = both; NULL without a stats block or a free slot */
+	struct stats_proc *slot;
 };
 
 struct deliver {

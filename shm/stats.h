@@ -6,7 +6,9 @@
  *
  *   +0     pid, state, started_ns, restarts, heartbeat_ns   (header, 64 B)
  *   +64    counters[STATS_MAX_COUNTERS]  uint64, indexed by enum stat_counter
- *   +576   procs[STATS_MAX_PROCS] {name[32], in, out, dropped} (process stage)
+ *   +576   procs[STATS_MAX_PROCS] {name[32], in, out, dropped} (process stage:
+ *          one a processor; export stage: one an exporter, out = sent,
+ *          dropped = failed for good)
  *   +1600  reserved
  *
  * Each block has ONE writer (its stage; the supervisor writes pid, state

@@ -115,13 +115,22 @@ START_TEST(views_show_counters_from_the_segment)
 	struct stage_stats *ex = segment_stats(&seg, STAGE_EXPORT);
 	stats_add(in, STAT_SPANS_IN, 1234);
 	stats_add(in, STAT_SPANS_REFUSED_FULL, 7);
-	stats_add(ex, STAT_EXPORT_SENT_SPANS, 1200);
+	stats_add(ex, STAT_EXPORT_SENT_SPANS, 1300);
+	/* two exporters, each got every batch: per exporter, not the sum */
+	struct stats_proc *ea = stats_proc_slot(ex, "otlphttp");
+	struct stats_proc *eb = stats_proc_slot(ex, "debug");
+	atomic_store(&ea->out, 1200);
+	atomic_store(&eb->out, 100);
+	atomic_store(&eb->dropped, 1100);
 	atomic_store(&in->state, STAGE_STATE_RUNNING);
 
 	char *prom = render(report_prometheus, &seg);
 	ck_assert_ptr_nonnull(strstr(prom, "otelcol_receiver_accepted_spans_total{receiver=\"otlp\"} 1234\n"));
 	ck_assert_ptr_nonnull(strstr(prom, "reason=\"ring_full\"} 7\n"));
-	ck_assert_ptr_nonnull(strstr(prom, "otelcol_exporter_sent_spans_total 1200\n"));
+	ck_assert_ptr_nonnull(strstr(prom, "otelcol_exporter_sent_spans_total{exporter=\"otlphttp\"} 1200\n"));
+	ck_assert_ptr_nonnull(strstr(prom, "otelcol_exporter_sent_spans_total{exporter=\"debug\"} 100\n"));
+	ck_assert_ptr_nonnull(strstr(prom, "otelcol_exporter_send_failed_spans_total{exporter=\"debug\"} 1100\n"));
+	ck_assert_ptr_nonnull(strstr(prom, "sluice_export_sent_spans_total{stage=\"export\"} 1300\n"));
 	ck_assert_ptr_nonnull(strstr(prom, "otelcol_exporter_queue_capacity 1048576\n"));
 	ck_assert_ptr_nonnull(strstr(prom, "sluice_spans_in_total{stage=\"ingest\"} 1234\n"));
 	ck_assert_ptr_nonnull(strstr(prom, "sluice_stage_up{stage=\"ingest\"} 1\n"));

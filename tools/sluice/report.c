@@ -105,13 +105,25 @@ void report_prometheus(struct segment *seg, FILE *out)
 		fprintf(out, "otelcol_processor_dropped_spans_total{processor=\"%.*s\"} %" PRIu64 "\n",
 			STATS_PROC_NAME, p->name, (uint64_t)atomic_load(&p->dropped));
 	}
+	/* per exporter, as the Collector labels them: each exporter gets
+	 * every batch, so a stage-wide sum would count a span once per
+	 * exporter (that sum is sluice_export_sent_spans_total below) */
 	report_metric(out, "otelcol_exporter_sent_spans_total", "counter",
-		      "Spans the backend acknowledged.");
-	fprintf(out, "otelcol_exporter_sent_spans_total %" PRIu64 "\n", stats_get(ex, STAT_EXPORT_SENT_SPANS));
+		      "Spans the backend acknowledged, per exporter.");
+	for (int i = 0; i < STATS_MAX_PROCS; i++) {
+		struct stats_proc *p = &ex->procs[i];
+		if (p->name[0] != '\0')
+			fprintf(out, "otelcol_exporter_sent_spans_total{exporter=\"%.*s\"} %" PRIu64 "\n",
+				STATS_PROC_NAME, p->name, (uint64_t)atomic_load(&p->out));
+	}
 	report_metric(out, "otelcol_exporter_send_failed_spans_total", "counter",
-		      "Spans refused for good (written to the dead-letter directory).");
-	fprintf(out, "otelcol_exporter_send_failed_spans_total %" PRIu64 "\n",
-		stats_get(ex, STAT_EXPORT_FAILED_SPANS));
+		      "Spans refused for good (written to the dead-letter directory), per exporter.");
+	for (int i = 0; i < STATS_MAX_PROCS; i++) {
+		struct stats_proc *p = &ex->procs[i];
+		if (p->name[0] != '\0')
+			fprintf(out, "otelcol_exporter_send_failed_spans_total{exporter=\"%.*s\"} %" PRIu64 "\n",
+				STATS_PROC_NAME, p->name, (uint64_t)atomic_load(&p->dropped));
+	}
 
 	/* Queue size and capacity in bytes: the rings are byte rings. */
 	report_metric(out, "otelcol_exporter_queue_size", "gauge",

@@ -20,7 +20,8 @@ void report_status(struct segment *seg, FILE *out, const double *rates);
 
 /* Prometheus text exposition: Collector-style names for what Collector
  * users chart (otelcol_receiver_accepted_spans_total, ..._refused_...,
- * otelcol_exporter_sent_spans_total, ..._send_failed_..., queue size and
+ * otelcol_exporter_sent_spans_total{exporter=...}, ..._send_failed_...,
+ * queue size and
  * capacity) and every sluice counter per stage (sluice_<name>{stage=...}). */
 void report_prometheus(struct segment *seg, FILE *out);
 
