@@ -265,6 +265,10 @@ static int fast_span(const uint8_t *p, size_t len)
 	while (end - p >= 2 && p[0] == T(9, OTLP_WT_LEN) && p[1] < 0x80 &&
 	       p[1] <= end - p - 2 && fast_attr_usual(p + 2, p[1]))
 		p += 2 + p[1];
+	/* Status holding only a one-byte code. */
+	if (end - p >= 4 && p[0] == T(15, OTLP_WT_LEN) && p[1] == 2 &&
+	    p[2] == T(3, OTLP_WT_VARINT) && p[3] < 0x80)
+		p += 4;
 	return p < end ? fast_span_rest(p, (size_t)(end - p)) : 0;
 }
 
