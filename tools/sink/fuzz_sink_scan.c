@@ -1,7 +1,8 @@
 /* tools/sink/fuzz_sink_scan.c: the sink's body scanner against otlp/'s
  * validator on the same bytes: the same verdict (the same negative errno),
  * the same counts, and, for valid requests, the same latency buckets as
- * decoding every span with otlp_wire_span. Any difference aborts.
+ * decoding every span with otlp_wire_span; the same again for the bytes fed
+ * to the stream scanner in pieces. Any difference aborts.
  *
  * Built as a libFuzzer target (SLUICE_FUZZ), and without it as
  * sink_scan_diff: a fixed run over sluice-gen templates, every truncation,
@@ -18,8 +19,30 @@
 
 #define NOW_NS 0x4000000000000000ull /* after most fuzzed end times, before some */
 
-static struct sink_lat lat;
+static struct sink_lat_req lr, lr2;
+static struct sink_lat lat, lat2;
+static struct sink_scan_stream st;
 static uint64_t want_lat[SINK_LAT_BUCKETS];
+
+/* The same bytes through the stream, cut into pieces of pseudo-random
+ * sizes (a function of the input, so a crash reproduces). */
+static int stream_scan(const uint8_t *data, size_t size)
+{
+	uint64_t x = size * 0x9e3779b97f4a7c15ull ^ (size ? data[0] : 0);
+	sink_lat_req_init(&lr2);
+	sink_lat_begin(&lr2, NOW_NS);
+	sink_scan_stream_begin(&st, &lr2);
+	for (size_t off = 0; off < size;) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		size_t n = 1 + (size_t)(x >> 33) % (1 + size / 3);
+		if (n > size - off)
+			n = size - off;
+		if (sink_scan_stream_feed(&st, data + off, n) < 0)
+			abort();
+		off += n;
+	}
+	return sink_scan_stream_end(&st);
+}
 
 static void expect_ends(const uint8_t *data, size_t size)
 {
@@ -48,25 +71,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct otlp_wire_counts want;
 	struct sink_scan_counts got;
 
-	sink_lat_init(&lat);
-	sink_lat_begin(&lat, NOW_NS);
+	sink_lat_req_init(&lr);
+	sink_lat_begin(&lr, NOW_NS);
+	memset(&lat, 0, sizeof(lat));
+	memset(&lat2, 0, sizeof(lat2));
 	int a = otlp_wire_validate_request(data, size, &want, NULL);
-	int b = sink_scan_request(data, size, &got, &lat);
-	if (a != b) {
-		fprintf(stderr, "verdicts differ: otlp %d sink %d\n", a, b);
+	int b = sink_scan_request(data, size, &got, &lr);
+	int c = stream_scan(data, size);
+	if (a != b || a != c) {
+		fprintf(stderr, "verdicts differ: otlp %d sink %d stream %d\n", a, b, c);
 		abort();
 	}
 	if (a < 0) {
-		sink_lat_discard(&lat);
+		sink_lat_discard(&lr);
+		sink_lat_discard(&lr2);
 		return 0;
 	}
 	if (want.spans != got.spans || want.resource_spans != got.resource_spans ||
-	    want.scope_spans != got.scope_spans)
+	    want.scope_spans != got.scope_spans || st.c.spans != got.spans ||
+	    st.c.resource_spans != got.resource_spans || st.c.scope_spans != got.scope_spans)
 		abort();
 	memset(want_lat, 0, sizeof(want_lat));
 	expect_ends(data, size);
-	sink_lat_commit(&lat);
-	if (memcmp(want_lat, lat.lat, sizeof(want_lat)) != 0)
+	sink_lat_commit(&lr, &lat);
+	sink_lat_commit(&lr2, &lat2);
+	if (memcmp(want_lat, lat.lat, sizeof(want_lat)) != 0 ||
+	    memcmp(want_lat, lat2.lat, sizeof(want_lat)) != 0)
 		abort();
 	return 0;
 }
@@ -113,8 +143,55 @@ static int nested(unsigned depth)
 	return sink_scan_request(buf, n, &c, NULL);
 }
 
+/* Feeds body in pieces of n bytes; the verdict and counts must be the
+ * whole-body scan's. */
+static int fixed_pieces(const uint8_t *body, size_t len, size_t n)
+{
+	struct sink_scan_counts whole;
+	int a = sink_scan_request(body, len, &whole, NULL);
+	sink_scan_stream_begin(&st, NULL);
+	for (size_t off = 0; off < len; off += n)
+		if (sink_scan_stream_feed(&st, body + off, len - off < n ? len - off : n) < 0)
+			return -1;
+	int b = sink_scan_stream_end(&st);
+	return a == b && (a < 0 || (whole.spans == st.c.spans &&
+				    whole.resource_spans == st.c.resource_spans)) ? 0 : -1;
+}
+
+/* Three requests back to back make one of three ResourceSpans: fed in
+ * pieces of every size that cuts fields differently, then cut short. */
+static int three_rs(void)
+{
+	struct gen_req r[3];
+	size_t len = 0;
+	for (int i = 0; i < 3; i++) {
+		if (gen_req_build(&r[i], 10 + 20 * (uint32_t)i, 4, "svc", (uint64_t)i) < 0)
+			return -1;
+		gen_req_stamp(&r[i], 1, NOW_NS - 1000);
+		len += r[i].len;
+	}
+	uint8_t *body = malloc(len);
+	int rc = body ? 0 : -1;
+	for (size_t i = 0, off = 0; body && i < 3; off += r[i].len, i++)
+		memcpy(body + off, r[i].buf, r[i].len);
+	static const size_t pieces[] = { 1, 2, 3, 5, 7, 15, 16, 64, 1000, 4096, 1u << 20 };
+	for (size_t k = 0; rc == 0 && k < sizeof(pieces) / sizeof(pieces[0]); k++) {
+		rc |= fixed_pieces(body, len, pieces[k]);
+		rc |= fixed_pieces(body, len - 1, pieces[k]); /* truncated: -EBADMSG both ways */
+		rc |= fixed_pieces(body, r[0].len + 3, pieces[k]);
+	}
+	free(body);
+	for (int i = 0; i < 3; i++)
+		gen_req_free(&r[i]);
+	return rc;
+}
+
 int main(void)
 {
+	if (three_rs() < 0) {
+		fprintf(stderr, "stream scan differs from the whole-body scan\n");
+		return 1;
+	}
 	if (nested(OTLP_WIRE_MAX_DEPTH) != 0 || nested(OTLP_WIRE_MAX_DEPTH + 1) != -ELOOP) {
 		fprintf(stderr, "AnyValue depth limit not where otlp/ puts it\n");
 		return 1;
@@ -128,7 +205,7 @@ int main(void)
 		gen_req_stamp(&r, 1000, NOW_NS - 5000000);
 		LLVMFuzzerTestOneInput(r.buf, r.len);
 		runs++;
-		if (lat.n != sizes[t][0]) { /* every span measured */
+		if (lat.n != sizes[t][0] || lat2.n != sizes[t][0]) { /* every span measured */
 			fprintf(stderr, "latency counted %llu of %u spans\n",
 				(unsigned long long)lat.n, sizes[t][0]);
 			return 1;

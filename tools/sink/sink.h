@@ -74,7 +74,8 @@ struct sink {
 	/* counters */
 	uint64_t requests, accepted, refused, spans, bytes, invalid, conns;
 	uint64_t first_ns, last_ns;   /* monotonic: first/last accepted request */
-	struct sink_lat lat;   /* --latency */
+	struct sink_lat lat;   /* --latency: accepted spans */
+	struct sink_lat_req lat_req; /* sink_take's request */
 };
 
 /* What to do with one request body (already decompressed). Returns the
@@ -82,6 +83,17 @@ struct sink {
  * false: the body is not a valid ExportTraceServiceRequest (answer 400). */
 struct sink_step sink_take(struct sink *s, const uint8_t *body, size_t len, bool *valid,
 			   const char *proto);
+
+/* Bodies checked while they arrive (HTTP, Content-Length, not gzip), so a
+ * large one is never gathered: possible unless an option needs the whole
+ * body (--bodies, --digest, --log) or --no-check. begin() before the first
+ * byte, sink_scan_stream_feed() the bytes, end() = sink_take()'s answer.
+ * lr: the connection's pending latency (bodies of several connections may
+ * be arriving at once). */
+bool sink_can_stream(const struct sink *s);
+void sink_stream_begin(struct sink *s, struct sink_scan_stream *st, struct sink_lat_req *lr);
+struct sink_step sink_stream_end(struct sink *s, struct sink_scan_stream *st, size_t len,
+				 bool *valid, const char *proto);
 
 /* gunzip into s->scratch; returns the length or -errno. */
 long sink_gunzip(struct sink *s, const uint8_t *in, size_t len);

@@ -18,6 +18,11 @@ struct hsc {
 	uint8_t *dec;          /* chunked bodies, decoded; kept for the next one */
 	size_t dec_cap;
 	bool stalled, dead;
+	/* a body checked while it arrives (sink_can_stream) */
+	bool streaming, stream_close;
+	uint64_t body_left, body_len;
+	struct sink_scan_stream ss;
+	struct sink_lat_req lat;
 };
 
 static void hsc_reply(struct hsc *h, int status, const char *ctype, const void *body, size_t blen,
@@ -47,37 +52,26 @@ static void hsc_text(struct hsc *h, int status, const char *text, bool close)
 	hsc_reply(h, status, "text/plain", text, strlen(text), -1, close);
 }
 
-/* One whole request. Returns false when the connection is done for. */
-static bool hsc_request(struct hsc *h, const struct http1_request *req, const uint8_t *body,
-			size_t blen)
+/* What a request is, from its head: 404 or 415 (answer that), 1 = a gzip
+ * protobuf body, 0 = a plain protobuf body. */
+static int hsc_kind(const struct http1_request *req)
 {
-	struct sink *s = h->s;
-	bool close = !req->m.keep_alive;
 	if (req->method_len != 4 || memcmp(req->method, "POST", 4) ||
-	    req->target_len < 10 || memcmp(req->target + req->target_len - 10, "/v1/traces", 10)) {
-		hsc_text(h, 404, "sink: only POST /v1/traces\n", close);
-		return !close;
-	}
+	    req->target_len < 10 || memcmp(req->target + req->target_len - 10, "/v1/traces", 10))
+		return 404;
 	const struct http1_header *ct = http1_find_header(&req->m, "content-type");
-	if (ct && ct->value_len >= 16 && !strncasecmp(ct->value, "application/json", 16)) {
-		hsc_text(h, 415, "sink: protobuf only\n", close);
-		return !close;
-	}
+	if (ct && ct->value_len >= 16 && !strncasecmp(ct->value, "application/json", 16))
+		return 415;
 	const struct http1_header *ce = http1_find_header(&req->m, "content-encoding");
-	if (ce && ce->value_len == 4 && !strncasecmp(ce->value, "gzip", 4)) {
-		long n = sink_gunzip(s, body, blen);
-		if (n < 0) {
-			hsc_text(h, 400, "sink: bad gzip body\n", close);
-			return !close;
-		}
-		body = s->scratch;
-		blen = (size_t)n;
-	}
-	bool valid;
-	struct sink_step st = sink_take(s, body, blen, &valid, "http");
+	return ce && ce->value_len == 4 && !strncasecmp(ce->value, "gzip", 4);
+}
+
+/* Answers a checked body as the schedule step says. */
+static void hsc_answer(struct hsc *h, struct sink_step st, bool valid, bool close)
+{
 	if (!valid) {
 		hsc_text(h, 400, "sink: not a valid ExportTraceServiceRequest\n", close);
-		return !close;
+		return;
 	}
 	switch (st.act) {
 	case SINK_OK:
@@ -107,12 +101,53 @@ static bool hsc_request(struct hsc *h, const struct http1_request *req, const ui
 	case SINK_CLOSE:
 		net_conn_abort(h->c);
 		h->dead = true;
-		return false;
+		break;
 	case SINK_STALL:
 		h->stalled = true; /* never answer; the client's timeout ends it */
-		return false;
+		break;
 	}
-	return !close;
+}
+
+/* One whole request. */
+static void hsc_request(struct hsc *h, const struct http1_request *req, const uint8_t *body,
+			size_t blen)
+{
+	struct sink *s = h->s;
+	bool close = !req->m.keep_alive;
+	int kind = hsc_kind(req);
+	if (kind == 404 || kind == 415) {
+		hsc_text(h, kind, kind == 404 ? "sink: only POST /v1/traces\n" : "sink: protobuf only\n",
+			 close);
+		return;
+	}
+	if (kind == 1) {
+		long n = sink_gunzip(s, body, blen);
+		if (n < 0) {
+			hsc_text(h, 400, "sink: bad gzip body\n", close);
+			return;
+		}
+		body = s->scratch;
+		blen = (size_t)n;
+	}
+	bool valid;
+	struct sink_step st = sink_take(s, body, blen, &valid, "http");
+	hsc_answer(h, st, valid, close);
+}
+
+/* The next bytes of a streamed body; answers when it is complete. Returns
+ * the bytes it took. */
+static size_t hsc_stream(struct hsc *h, const uint8_t *p, size_t n)
+{
+	size_t take = n < h->body_left ? n : (size_t)h->body_left;
+	sink_scan_stream_feed(&h->ss, p, take); /* -ENOMEM sticks: end() says invalid */
+	h->body_left -= take;
+	if (h->body_left == 0) {
+		bool valid;
+		struct sink_step st = sink_stream_end(h->s, &h->ss, h->body_len, &valid, "http");
+		h->streaming = false;
+		hsc_answer(h, st, valid, h->stream_close);
+	}
+	return take;
 }
 
 /* Makes buf hold at least n bytes. 0 or -ENOMEM. Grows only: a
@@ -164,6 +199,15 @@ static size_t hsc_process(struct hsc *h, const uint8_t *p, size_t len)
 		size_t blen = 0;
 		if (req.m.body_kind == HTTP1_BODY_LENGTH) {
 			total = (size_t)hl + req.m.content_length;
+			if (avail < total && sink_can_stream(h->s) && hsc_kind(&req) == 0) {
+				/* check the body as it comes: never gathered */
+				h->streaming = true;
+				h->stream_close = !req.m.keep_alive;
+				h->body_len = h->body_left = req.m.content_length;
+				sink_stream_begin(h->s, &h->ss, &h->lat);
+				done += (size_t)hl + hsc_stream(h, body, avail - (size_t)hl);
+				break;
+			}
 			if (avail < total) {
 				h->want = total;
 				break;
@@ -201,6 +245,7 @@ static void hsc_free(struct sink_link *l)
 	sink_link_del(l);
 	free(h->buf);
 	free(h->dec);
+	sink_scan_stream_free(&h->ss);
 	free(h);
 }
 
@@ -216,6 +261,7 @@ static void hsc_on_open(struct net_conn *c, int status)
 	}
 	h->s = s;
 	h->c = c;
+	sink_lat_req_init(&h->lat);
 	h->link.free = hsc_free;
 	sink_link_add(s, &h->link);
 	s->conns++;
@@ -227,6 +273,13 @@ static void hsc_on_data(struct net_conn *c, const uint8_t *data, size_t len)
 	struct hsc *h = net_conn_udata(c);
 	if (!h || h->dead || h->stalled)
 		return;
+	if (h->streaming) {
+		size_t used = hsc_stream(h, data, len);
+		if (h->dead || h->stalled || used == len)
+			return;
+		data += used;
+		len -= used;
+	}
 	if (h->len == 0) { /* nothing held: answer what is whole in place */
 		size_t used = hsc_process(h, data, len);
 		if (h->dead || h->stalled || used == len)

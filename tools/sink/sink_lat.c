@@ -3,7 +3,8 @@
  * A request's spans go to a pending histogram first because the sink only
  * decides whether it accepts a request (schedule, validity) after the one
  * pass that also reads the end times; commit or discard then touches only
- * the buckets the request used. */
+ * the buckets the request used. Pending parts are per connection (bodies of
+ * several connections may be arriving at once), the totals one. */
 #include "tools/sink/sink_scan.h"
 
 #include <string.h>
@@ -41,7 +42,7 @@ double sink_lat_bucket_ns(unsigned b)
 	return base + base * 9 * (sub + 1) / 10.0; /* upper edge */
 }
 
-static void lat_clear_pend(struct sink_lat *l)
+static void lat_clear_pend(struct sink_lat_req *l)
 {
 	for (unsigned b = l->pend_lo; b <= l->pend_hi && b < SINK_LAT_BUCKETS; b++)
 		l->pend[b] = 0;
@@ -51,19 +52,19 @@ static void lat_clear_pend(struct sink_lat *l)
 	l->run_n = 0;
 }
 
-void sink_lat_init(struct sink_lat *l)
+void sink_lat_req_init(struct sink_lat_req *l)
 {
 	memset(l, 0, sizeof(*l));
 	l->pend_lo = SINK_LAT_BUCKETS;
 }
 
-void sink_lat_begin(struct sink_lat *l, uint64_t now_ns)
+void sink_lat_begin(struct sink_lat_req *l, uint64_t now_ns)
 {
 	lat_clear_pend(l); /* nothing pending unless a caller forgot to commit */
 	l->now_ns = now_ns;
 }
 
-void sink_lat_flush_run(struct sink_lat *l)
+void sink_lat_flush_run(struct sink_lat_req *l)
 {
 	if (l->run_n && l->run_end && l->now_ns > l->run_end) {
 		unsigned b = sink_lat_bucket(l->now_ns - l->run_end);
@@ -76,17 +77,17 @@ void sink_lat_flush_run(struct sink_lat *l)
 	l->run_n = 0;
 }
 
-void sink_lat_commit(struct sink_lat *l)
+void sink_lat_commit(struct sink_lat_req *l, struct sink_lat *tot)
 {
 	sink_lat_flush_run(l);
 	for (unsigned b = l->pend_lo; b <= l->pend_hi && b < SINK_LAT_BUCKETS; b++) {
-		l->lat[b] += l->pend[b];
-		l->n += l->pend[b];
+		tot->lat[b] += l->pend[b];
+		tot->n += l->pend[b];
 	}
 	lat_clear_pend(l);
 }
 
-void sink_lat_discard(struct sink_lat *l)
+void sink_lat_discard(struct sink_lat_req *l)
 {
 	lat_clear_pend(l);
 }

@@ -91,7 +91,7 @@ int main(int argc, char **argv)
 	const char *bodies = NULL, *digest = NULL, *logp = NULL;
 	bool repeat = false;
 	s->max_body = 64u << 20;
-	sink_lat_init(&s->lat);
+	sink_lat_req_init(&s->lat_req);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;

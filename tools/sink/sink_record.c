@@ -74,26 +74,18 @@ static int count_shallow(const uint8_t *body, size_t len, struct sink_scan_count
 	return rc;
 }
 
-struct sink_step sink_take(struct sink *s, const uint8_t *body, size_t len, bool *valid,
-			   const char *proto)
+/* After the check, whichever way it ran: the schedule, the log line, the
+ * counters and what is kept. body is NULL for a streamed body (then
+ * sink_can_stream() said nothing here needs it). */
+static struct sink_step take_finish(struct sink *s, const uint8_t *body, size_t len,
+				    const struct sink_scan_counts *c, bool valid,
+				    struct sink_lat_req *lr, const char *proto)
 {
-	struct sink_scan_counts c;
 	struct sink_step st = { .act = SINK_CODE, .code = 400, .retry_after = -1, .count = 1 };
-	/* One wall-clock read a request: every span is measured against it. */
-	struct sink_lat *lat = s->latency ? &s->lat : NULL;
-	if (lat)
-		sink_lat_begin(lat, clock_ns(CLOCK_REALTIME));
 	s->requests++;
-	if (s->nocheck) { /* benchmarks: frame walk and span count only */
-		*valid = count_shallow(body, len, &c) == 0;
-		if (*valid && lat)
-			sink_scan_ends(body, len, lat);
-	} else { /* deep check, counts and end times in one pass */
-		*valid = sink_scan_request(body, len, &c, lat) == 0;
-	}
-	uint32_t crc = s->log ? (uint32_t)crc32(0L, body, (uInt)len) : 0;
+	uint32_t crc = s->log && body ? (uint32_t)crc32(0L, body, (uInt)len) : 0;
 	uint64_t mono = clock_ns(CLOCK_MONOTONIC);
-	if (*valid)
+	if (valid)
 		st = sink_sched_next(&s->sched);
 	else
 		s->invalid++;
@@ -101,37 +93,74 @@ struct sink_step sink_take(struct sink *s, const uint8_t *body, size_t len, bool
 	sink_step_name(&st, name, sizeof(name));
 	if (s->log) {
 		fprintf(s->log, "%llu %llu %s %s %llu %08x\n", (unsigned long long)(mono / 1000000ULL),
-			(unsigned long long)s->requests, proto, *valid ? name : "invalid",
-			*valid ? (unsigned long long)c.spans : 0ULL, crc);
+			(unsigned long long)s->requests, proto, valid ? name : "invalid",
+			valid ? (unsigned long long)c->spans : 0ULL, crc);
 		fflush(s->log);
 	}
-	if (!*valid || (st.act != SINK_OK && st.act != SINK_PARTIAL)) {
+	if (!valid || (st.act != SINK_OK && st.act != SINK_PARTIAL)) {
 		s->refused++;
-		if (lat)
-			sink_lat_discard(lat);
+		if (lr)
+			sink_lat_discard(lr);
 		return st;
 	}
-	if (lat)
-		sink_lat_commit(lat);
+	if (lr)
+		sink_lat_commit(lr, &s->lat);
 	s->accepted++;
-	s->spans += c.spans;
+	s->spans += c->spans;
 	s->bytes += len;
 	if (!s->first_ns)
 		s->first_ns = mono;
 	s->last_ns = mono;
-	if (s->bodies) {
+	if (s->bodies && body) {
 		uint8_t hdr[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len };
 		fwrite(hdr, 1, 4, s->bodies);
 		fwrite(body, 1, len, s->bodies);
 		fflush(s->bodies);
 	}
-	if (s->digest) {
+	if (s->digest && body) {
 		digest_spans(s, body, len);
 		fflush(s->digest);
 	}
 	if (s->exit_after_spans && s->spans >= s->exit_after_spans)
 		net_loop_stop(s->loop);
 	return st;
+}
+
+struct sink_step sink_take(struct sink *s, const uint8_t *body, size_t len, bool *valid,
+			   const char *proto)
+{
+	struct sink_scan_counts c;
+	/* One wall-clock read a request: every span is measured against it. */
+	struct sink_lat_req *lr = s->latency ? &s->lat_req : NULL;
+	if (lr)
+		sink_lat_begin(lr, clock_ns(CLOCK_REALTIME));
+	if (s->nocheck) { /* benchmarks: frame walk and span count only */
+		*valid = count_shallow(body, len, &c) == 0;
+		if (*valid && lr)
+			sink_scan_ends(body, len, lr);
+	} else { /* deep check, counts and end times in one pass */
+		*valid = sink_scan_request(body, len, &c, lr) == 0;
+	}
+	return take_finish(s, body, len, &c, *valid, lr, proto);
+}
+
+bool sink_can_stream(const struct sink *s)
+{
+	return !s->nocheck && !s->bodies && !s->digest && !s->log;
+}
+
+void sink_stream_begin(struct sink *s, struct sink_scan_stream *st, struct sink_lat_req *lr)
+{
+	if (s->latency)
+		sink_lat_begin(lr, clock_ns(CLOCK_REALTIME));
+	sink_scan_stream_begin(st, s->latency ? lr : NULL);
+}
+
+struct sink_step sink_stream_end(struct sink *s, struct sink_scan_stream *st, size_t len,
+				 bool *valid, const char *proto)
+{
+	*valid = sink_scan_stream_end(st) == 0;
+	return take_finish(s, NULL, len, &st->c, *valid, st->lat, proto);
 }
 
 void sink_summary(struct sink *s, FILE *out)

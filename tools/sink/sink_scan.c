@@ -60,7 +60,7 @@ static const struct sfield tab[M_COUNT][MAXF] = {
 
 struct scan {
 	struct sink_scan_counts *c;
-	struct sink_lat *lat;   /* NULL: no end times */
+	struct sink_lat_req *lat; /* NULL: no end times */
 };
 
 static int scan_msg(struct scan *s, const uint8_t *p, const uint8_t *end, unsigned m,
@@ -78,10 +78,11 @@ static __attribute__((noinline)) int scan_one(struct scan *s, const uint8_t **pp
 
 	if (rc < 0)
 		return rc;
-	if (f->num >= MAXF || !tab[m][f->num].known)
+	uint64_t num = fld_num(f);
+	if (num >= MAXF || !tab[m][num].known)
 		return 0; /* unknown: skipped, as protobuf does */
-	const struct sfield *e = &tab[m][f->num];
-	if (f->wt != e->wt)
+	const struct sfield *e = &tab[m][num];
+	if (fld_wt(f) != e->wt)
 		return -EPROTO;
 	if (e->idlen && f->blen != 0 && f->blen != e->idlen)
 		return -EPROTO;
@@ -195,6 +196,31 @@ static int scan_span(struct scan *s, const uint8_t *p, const uint8_t *end)
 	uint64_t v, end_ns = 0;
 	int rc;
 
+	/* SDKs write a span's fields in number order, so its usual head (ids,
+	 * name, kind, times), its attributes and a one-byte status code are
+	 * matched first, straight through: each match is one complete valid
+	 * field, and no field loop or switch runs for them. Whatever is left,
+	 * in any order, goes through the loop below. */
+	if (end - p >= 18 && p[0] == 0x0a && p[1] == 16) /* trace_id */
+		p += 18;
+	if (end - p >= 10 && p[0] == 0x12 && p[1] == 8) /* span_id */
+		p += 10;
+	if (end - p >= 10 && p[0] == 0x22 && p[1] == 8) /* parent_span_id */
+		p += 10;
+	if (end - p >= 2 && p[0] == 0x2a && p[1] < 0x80 && p[1] <= end - p - 2) /* name */
+		p += 2 + p[1];
+	if (end - p >= 2 && p[0] == 0x30 && p[1] < 0x80) /* kind */
+		p += 2;
+	if (end - p >= 18 && p[0] == 0x39 && p[9] == 0x41) { /* start, end */
+		memcpy(&end_ns, p + 10, 8);
+		end_ns = le64toh(end_ns);
+		p += 18;
+	}
+	while (end - p >= 2 && p[0] == 0x4a && p[1] < 0x80 && p[1] <= end - p - 2 &&
+	       kv_fast(p + 2, p[1]))
+		p += 2 + p[1];
+	if (end - p >= 4 && p[0] == 0x7a && p[1] == 2 && p[2] == 0x18 && p[3] < 0x80)
+		p += 4; /* status { code } */
 	while (p < end) {
 		if (*p == 0x4a) { /* attributes: most fields of a span, so tested first */
 			p++;
@@ -249,7 +275,7 @@ static int scan_span(struct scan *s, const uint8_t *p, const uint8_t *end)
 		default: /* events, links, status, flags, unknown, odd encodings */
 			if ((rc = scan_one(s, &p, end, M_SPAN, 0, &f)) < 0)
 				return rc;
-			if (f.num == OTLP_F_SPAN_END) /* wire type checked by scan_one */
+			if (fld_num(&f) == OTLP_F_SPAN_END) /* wire type checked by scan_one */
 				end_ns = f.v;
 		}
 	}
@@ -259,7 +285,7 @@ static int scan_span(struct scan *s, const uint8_t *p, const uint8_t *end)
 }
 
 int sink_scan_request(const uint8_t *body, size_t len, struct sink_scan_counts *c,
-		      struct sink_lat *lat)
+		      struct sink_lat_req *lat)
 {
 	struct scan s = { c, lat };
 
@@ -271,7 +297,16 @@ int sink_scan_request(const uint8_t *body, size_t len, struct sink_scan_counts *
 	return scan_msg(&s, body, body + len, M_REQ, 0);
 }
 
-void sink_scan_ends(const uint8_t *body, size_t len, struct sink_lat *lat)
+int sink_scan_top_field(const uint8_t *p, size_t size, struct sink_scan_counts *c,
+			struct sink_lat_req *lat)
+{
+	struct scan s = { c, lat };
+	struct fld f;
+
+	return scan_one(&s, &p, p + size, M_REQ, 0, &f);
+}
+
+void sink_scan_ends(const uint8_t *body, size_t len, struct sink_lat_req *lat)
 {
 	struct otlp_wire_iter ir, is, ip;
 	struct otlp_bytes rs, ss, sp;

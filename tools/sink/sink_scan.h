@@ -11,12 +11,18 @@
  * sink_scan_ends() is the shallow variant for --no-check: it notes end
  * times only and ignores malformed parts (the caller validated the framing).
  *
- * Latency: struct sink_lat is a histogram of (now - span end), 10 buckets a
- * decade from 1 us. A scan adds to its pending part; sink_lat_commit() moves
- * that into the totals (request accepted), sink_lat_discard() drops it
- * (request refused or invalid). Spans of one request mostly share their end
- * time (a client stamps a batch at once), so a run of equal end times costs
- * one bucket computation.
+ * sink_scan_stream_*() is the incremental form for a body that arrives in
+ * pieces: the same verdict, counts and end times as sink_scan_request() on
+ * the whole, holding (copying) only a top-level field (a ResourceSpans)
+ * that straddles pieces, so a large body is checked while it arrives, from
+ * the receive buffers, and never gathered (sink_stream.c).
+ *
+ * Latency: a request's spans go to a struct sink_lat_req (pending: the sink
+ * decides whether it accepts a request after the pass that reads the end
+ * times); sink_lat_commit() adds them to a struct sink_lat (the totals),
+ * sink_lat_discard() drops them. Buckets: 10 a decade from 1 us. Spans of
+ * one request mostly share their end time (a client stamps a batch at once),
+ * so a run of equal end times costs one bucket computation.
  */
 #ifndef SLUICE_TOOLS_SINK_SCAN_H
 #define SLUICE_TOOLS_SINK_SCAN_H
@@ -26,11 +32,14 @@
 
 #define SINK_LAT_BUCKETS 200
 
-struct sink_lat {
+struct sink_lat_req {
 	uint64_t now_ns;                  /* CLOCK_REALTIME of the request */
 	uint64_t run_end, run_n;          /* run of equal end times not yet bucketed */
 	uint64_t pend[SINK_LAT_BUCKETS];  /* this request's spans */
 	unsigned pend_lo, pend_hi;        /* touched range of pend, lo > hi = none */
+};
+
+struct sink_lat {
 	uint64_t lat[SINK_LAT_BUCKETS];   /* accepted requests' spans */
 	uint64_t n;                       /* spans in lat */
 };
@@ -44,32 +53,56 @@ struct sink_scan_counts {
 /* Deep check + counts (+ end times into lat->pend unless lat is NULL).
  * Returns 0, or -EBADMSG / -EPROTO / -ELOOP as otlp_wire_validate_request. */
 int sink_scan_request(const uint8_t *body, size_t len, struct sink_scan_counts *c,
-		      struct sink_lat *lat);
+		      struct sink_lat_req *lat);
+
+/* One whole top-level field of a request (what sink_scan_request does for
+ * each), counting into *c without zeroing it. size must be the field's exact
+ * size. 0 or the negative errno. */
+int sink_scan_top_field(const uint8_t *p, size_t size, struct sink_scan_counts *c,
+			struct sink_lat_req *lat);
+
+struct sink_scan_stream {
+	struct sink_scan_counts c;
+	struct sink_lat_req *lat;   /* NULL: no end times */
+	int err;                    /* first fault; later bytes are ignored */
+	uint8_t *carry;             /* a top-level field split across pieces */
+	size_t carry_len, carry_cap;
+};
+/* Start a body (keeps the carry buffer of an earlier body). */
+void sink_scan_stream_begin(struct sink_scan_stream *st, struct sink_lat_req *lat);
+/* The next n bytes. 0, or -ENOMEM if the carry buffer could not grow (the
+ * stream is then dead: end() returns -ENOMEM). */
+int sink_scan_stream_feed(struct sink_scan_stream *st, const uint8_t *p, size_t n);
+/* The body ended: the verdict of sink_scan_request on all bytes fed. */
+int sink_scan_stream_end(struct sink_scan_stream *st);
+void sink_scan_stream_free(struct sink_scan_stream *st);
 
 /* End times only, into lat->pend (request -> ResourceSpans -> ScopeSpans ->
  * Span field 8); stops quietly at the first malformed part. */
-void sink_scan_ends(const uint8_t *body, size_t len, struct sink_lat *lat);
+void sink_scan_ends(const uint8_t *body, size_t len, struct sink_lat_req *lat);
 
 /* Latency histogram (sink_lat.c). */
-void sink_lat_init(struct sink_lat *l);
-/* Start a request: now_ns is the wall clock it is measured against. */
-void sink_lat_begin(struct sink_lat *l, uint64_t now_ns);
+void sink_lat_req_init(struct sink_lat_req *r);
+/* Start a request: now_ns is the wall clock its spans are measured against. */
+void sink_lat_begin(struct sink_lat_req *r, uint64_t now_ns);
 /* Buckets the current run of equal end times (sink_lat_note's slow path). */
-void sink_lat_flush_run(struct sink_lat *l);
+void sink_lat_flush_run(struct sink_lat_req *r);
 /* One span's end time (0 = unset: ignored, as is an end in the future).
  * Inline: it runs once a span. */
-static inline void sink_lat_note(struct sink_lat *l, uint64_t end_ns)
+static inline void sink_lat_note(struct sink_lat_req *r, uint64_t end_ns)
 {
-	if (end_ns == l->run_end) {
-		l->run_n++;
+	if (end_ns == r->run_end) {
+		r->run_n++;
 		return;
 	}
-	sink_lat_flush_run(l);
-	l->run_end = end_ns;
-	l->run_n = 1;
+	sink_lat_flush_run(r);
+	r->run_end = end_ns;
+	r->run_n = 1;
 }
-void sink_lat_commit(struct sink_lat *l);
-void sink_lat_discard(struct sink_lat *l);
+/* The request was accepted: its spans join the totals. */
+void sink_lat_commit(struct sink_lat_req *r, struct sink_lat *tot);
+/* The request was refused or invalid: its spans are forgotten. */
+void sink_lat_discard(struct sink_lat_req *r);
 /* Bucket of a latency, and the upper edge of a bucket in ns. */
 unsigned sink_lat_bucket(uint64_t ns);
 double sink_lat_bucket_ns(unsigned b);

@@ -14,11 +14,17 @@
 #include "otlp/wire.h"
 
 struct fld {
-	uint32_t num, wt;
+	uint64_t tag;           /* field number << 3 | wire type: one word, so
+				 * comparing both is one load of what one store
+				 * wrote (two 32-bit members compared as one
+				 * 64-bit word stalled store forwarding) */
 	uint64_t v;             /* VARINT, I64, I32 */
 	const uint8_t *b;       /* LEN payload */
 	size_t blen;
 };
+#define FLD_TAG(num, wt) ((uint64_t)(num) << 3 | (uint64_t)(wt))
+static inline uint64_t fld_num(const struct fld *f) { return f->tag >> 3; }
+static inline unsigned fld_wt(const struct fld *f) { return (unsigned)(f->tag & 7); }
 
 /* A tag or a length prefix: at most 5 bytes, the limit otlp/ (and
  * protobuf-c) put on them, so both accept the same inputs. */
@@ -116,11 +122,10 @@ static inline int rd_field(const uint8_t **pp, const uint8_t *end, struct fld *f
 
 	if (rd_short(pp, end, &tag) < 0)
 		return -EBADMSG;
-	f->num = (uint32_t)(tag >> 3);
-	f->wt = (uint32_t)(tag & 7);
-	if (f->num == 0)
+	f->tag = tag;
+	if ((tag >> 3) == 0)
 		return -EBADMSG;
-	switch (f->wt) {
+	switch (tag & 7) {
 	case OTLP_WT_VARINT:
 		return rd_varint(pp, end, &f->v);
 	case OTLP_WT_I64:
