@@ -13,7 +13,7 @@
 
 #include "config/log.h"
 #include "net/http1.h"
-#include "producer/ingest_copy.h"
+#include "shm/copy.h"
 #include "producer/ingest_http.h"
 
 #define IHTTP_MAX_HEADERS 64
@@ -380,7 +380,7 @@ static void ihttp_on_data(struct net_conn *c, const uint8_t *data, size_t len)
 		hc->in = nb;
 		hc->cap = ncap;
 	}
-	ingest_copy(hc->in + hc->len, data, len);
+	copy_bytes(hc->in + hc->len, data, len);
 	hc->len += len;
 	if (!hc->in_request) {
 		hc->in_request = true;

@@ -19,7 +19,7 @@
 
 #include "config/log.h"
 #include "producer/ingest.h"
-#include "producer/ingest_copy.h"
+#include "shm/copy.h"
 #include "otlp/json.h"
 #include "otlp/wire.h"
 
@@ -82,7 +82,7 @@ static int ingest_publish_one(struct ingest *ig, struct otlp_bytes req, uint64_t
 	rec->seq = ig->last_seq + 1;
 	rec->ingest_ns = ingest_ns;
 	rec->items = spans > UINT32_MAX ? UINT32_MAX : (uint32_t)spans;
-	ingest_copy_ring(record_payload(rec), rs.p, rs.len);
+	copy_to_ring(record_payload(rec), rs.p, rs.len);
 	if (ring_publish(ig->ring) < 0) {
 		*status = INGEST_EINTERNAL;
 		return 1;
@@ -151,7 +151,7 @@ static int ingest_publish_counted(struct ingest *ig, const uint8_t *data, size_t
 		rec->seq = ++seq;
 		rec->ingest_ns = ingest_ns;
 		rec->items = n_spans > UINT32_MAX ? UINT32_MAX : (uint32_t)n_spans;
-		ingest_copy_ring(record_payload(rec), rs.p, rs.len);
+		copy_to_ring(record_payload(rec), rs.p, rs.len);
 		spans += n_spans;
 		n++;
 	}
@@ -338,7 +338,7 @@ int ingest_submit(struct ingest *ig, const struct ingest_msg *m,
 		w->buf = nb;
 		w->cap = m->len;
 	}
-	ingest_copy(w->buf, m->data, m->len);
+	copy_bytes(w->buf, m->data, m->len);
 	w->ig = ig;
 	w->len = m->len;
 	w->resource_spans = m->resource_spans;

@@ -2,6 +2,8 @@
  * until batcher_write. */
 #include "stages/batcher.h"
 
+#include "shm/copy.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -99,7 +101,7 @@ void batcher_write(const struct batcher *b, uint8_t *out)
 	for (uint32_t i = 0; i < b->count; i++) {
 		const struct batcher_ref *r = &b->refs[i];
 		out += batcher_frame_head(out, r->len);
-		memcpy(out, r->payload, r->len);
+		copy_to_ring(out, r->payload, r->len);
 		out += r->len;
 	}
 }

@@ -3,6 +3,8 @@
  * generous size, rewrite into it, lower rec->len. */
 #include "stages/process.h"
 
+#include "shm/copy.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -54,7 +56,7 @@ static int process_one(struct process_ctx *p, const struct record *rec)
 	if (!p->chain || !p->chain->n) {
 		if ((rc = process_reserve(p, rec->len, &o)) < 0)
 			return rc;
-		memcpy(record_payload(o), in, rec->len);
+		copy_to_ring(record_payload(o), in, rec->len);
 		n = rec->len;
 		res.spans_in = res.spans_kept = rec->items;
 	} else {

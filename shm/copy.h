@@ -1,7 +1,7 @@
-/* producer/ingest_copy.h: the two large copies of a request body on
- * ingest's path (receive buffer -> connection buffer -> ring).
+/* shm/copy.h: large copies on the data path (ingest: receive buffer ->
+ * connection buffer -> ring; process and batch: record -> next ring).
  *
- *   ingest_copy()       memcpy, except where glibc's choice is slow: large
+ *   copy_bytes()        memcpy, except where glibc's choice is slow: large
  *                       copies use `rep movsb`, which on the AMD EPYC hosts
  *                       sluice runs on is ~13x slower (about 3 GB/s instead
  *                       of 40) when the destination is 1..31 bytes past the
@@ -10,18 +10,20 @@
  *                       malloc'd connection buffer starts 16 bytes into its
  *                       page (the receive-buffer copy was 37 % of ingest's
  *                       CPU). Such copies use 16-byte vector moves instead.
- *   ingest_copy_ring()  into ring space, with non-temporal stores and an
+ *   copy_to_ring()      into ring space, with non-temporal stores and an
  *                       sfence: the ring is far larger than the caches and
  *                       the bytes are read by another process on another
  *                       core, so filling ingest's cache with them only costs
  *                       (read-for-ownership of every line, then the reader
  *                       fetching modified lines from our cache). Measured in
  *                       the whole pipeline: ingest and process both cheaper
- *                       (docs/bench/ingest.md). The sfence orders the
- *                       payload before ring_publish's release store.
+ *                       (docs/bench/ingest.md); the batch stage's copies
+ *                       into ring 2 likewise (docs/bench/stages.md). The
+ *                       sfence orders the payload before ring_publish's
+ *                       release store.
  */
-#ifndef SLUICE_PRODUCER_INGEST_COPY_H
-#define SLUICE_PRODUCER_INGEST_COPY_H
+#ifndef SLUICE_SHM_COPY_H
+#define SLUICE_SHM_COPY_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -31,7 +33,7 @@
 #include <emmintrin.h>
 
 /* 64 bytes at a time; stream: non-temporal stores (d 16-byte aligned). */
-static inline void ingest_copy_vec(uint8_t *d, const uint8_t *s, size_t n, int stream)
+static inline void copy_vec(uint8_t *d, const uint8_t *s, size_t n, int stream)
 {
 	for (; n >= 64; n -= 64, d += 64, s += 64) {
 		__m128i a = _mm_loadu_si128((const __m128i *)s);
@@ -55,12 +57,12 @@ static inline void ingest_copy_vec(uint8_t *d, const uint8_t *s, size_t n, int s
 #endif
 
 /* Copy n bytes; dst and src must not overlap. */
-static inline void ingest_copy(void *dst, const void *src, size_t n)
+static inline void copy_bytes(void *dst, const void *src, size_t n)
 {
 #ifdef __SSE2__
 	uintptr_t dist = ((uintptr_t)dst - (uintptr_t)src) & 4095;
 	if (n >= 1024 && dist != 0 && dist < 64) {
-		ingest_copy_vec(dst, src, n, 0);
+		copy_vec(dst, src, n, 0);
 		return;
 	}
 #endif
@@ -68,18 +70,18 @@ static inline void ingest_copy(void *dst, const void *src, size_t n)
 }
 
 /* Copy n bytes into ring space that the caller publishes afterwards. */
-static inline void ingest_copy_ring(void *dst, const void *src, size_t n)
+static inline void copy_to_ring(void *dst, const void *src, size_t n)
 {
 #ifdef __SSE2__
 	if (n >= 4096) {
 		size_t head = (16 - ((uintptr_t)dst & 15)) & 15;
 		memcpy(dst, src, head);
-		ingest_copy_vec((uint8_t *)dst + head, (const uint8_t *)src + head, n - head, 1);
+		copy_vec((uint8_t *)dst + head, (const uint8_t *)src + head, n - head, 1);
 		_mm_sfence();
 		return;
 	}
 #endif
-	ingest_copy(dst, src, n);
+	copy_bytes(dst, src, n);
 }
 
 #endif
