@@ -128,15 +128,16 @@ int main(int argc, char **argv)
 	    (digest && *digest && !(s->digest = open_out(digest))) ||
 	    (logp && *logp && !(s->log = open_out(logp))))
 		goto out;
-	/* Receive buffers: 8 of 128 KiB instead of the loop's 256 of 16 KiB.
-	 * Bigger buffers mean fewer completions, callbacks and copies for a
-	 * 150 KB request (and more requests whole in one receive, answered in
-	 * place); few of them mean the kernel writes into memory that is still
-	 * in cache (the loop hands buffers out in turn, so 4 MiB of them would
-	 * cycle through L2). Measured: 0.25 (16 x 64 KiB) vs 0.13 CPU s per
-	 * million spans (8 x 128 KiB), see docs/bench/tools.md. Running out of
-	 * buffers costs a re-armed receive, not data. */
-	struct net_loop_opts lo = { .buf_count = 8, .buf_size = 128u << 10 };
+	/* Receive buffers: 4 of 256 KiB instead of the loop's 256 of 16 KiB.
+	 * Big buffers mean few completions and callbacks, and more requests or
+	 * ResourceSpans whole in one receive, checked in place (a part cut by
+	 * a buffer's end is copied). Few buffers keep the kernel writing into
+	 * memory still in cache (the loop hands buffers out in turn; 4 MiB of
+	 * them cycled through L2). Measured (docs/bench/tools.md), CPU s per
+	 * million spans: 16 x 64 KiB 0.25, 8 x 128 KiB 0.13, 4 x 256 KiB 0.12
+	 * (and 0.12 vs 0.14 behind the socat relay). Running out of buffers
+	 * costs a re-armed receive, not data. */
+	struct net_loop_opts lo = { .buf_count = 4, .buf_size = 256u << 10 };
 	int rc = net_loop_new(&s->loop, &lo, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "sluice-sink: %s\n", err);
