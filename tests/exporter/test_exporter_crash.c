@@ -146,8 +146,21 @@ static void run_kill9(const char *tag, const char *yaml)
 			b[i] = xt_make_body(i, per);
 			ck_assert_int_eq(xt_publish(&e, &b[i], 10000), 0);
 		}
-		/* kill right after a burst, while the stage is sending it */
-		if (!killed && xt_sink_spans(&e) >= (uint64_t)total * per / 3 && ring_used(&e.ring) > 0) {
+		/* kill while the stage has batches in hand: freeze it wherever it
+		 * is (mid-send, or waiting for a record), give it a burst it
+		 * cannot take, then kill -9. Checking ring_used() of a running
+		 * stage raced: a fast stage and sink drain a burst before the
+		 * test looks. */
+		if (!killed && xt_sink_spans(&e) >= (uint64_t)total * per / 3) {
+			kill(e.export_pid, SIGSTOP);
+			for (int k = 0; k < 10 && i < total; k++, i++) {
+				b[i] = xt_make_body(i, per);
+				ck_assert_int_eq(xt_publish(&e, &b[i], 10000), 0);
+			}
+			if (ring_used(&e.ring) == 0) { /* nothing left to send */
+				kill(e.export_pid, SIGCONT);
+				continue;
+			}
 			kill(e.export_pid, SIGKILL);
 			xt_stop(&e.export_pid, SIGKILL);
 			killed = true;
