@@ -260,6 +260,65 @@ static bool regex_too_big(const char *p)
 	return false;
 }
 
+/* Where a repetition operator follows another one ("a++", "x*{2}",
+ * "b?*"), or NULL. Go's regexp (what Collector users write) refuses these
+ * as "invalid nested repetition operator"; a single ? after one is its
+ * non-greedy marker and is fine. glibc's regcomp takes exponential time on
+ * stacked operators (a config fuzzer found "m++++;++*++++++++++" taking
+ * over 10 s), so refusing them keeps both the meaning and the loader fast. */
+static const char *regex_nested_repeat(const char *p)
+{
+	int rep = 0; /* 1: just after a repetition operator, 2: after its lazy ? */
+
+	while (*p) {
+		if (*p == '\\') {
+			p += p[1] ? 2 : 1;
+			rep = 0;
+			continue;
+		}
+		if (*p == '[') {
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']') {
+				if (p[0] == '[' && p[1] == ':') {
+					const char *e = strstr(p + 2, ":]");
+					p = e ? e + 2 : p + 1;
+				} else {
+					p += (*p == '\\' && p[1]) ? 2 : 1;
+				}
+			}
+			if (*p)
+				p++;
+			rep = 0;
+			continue;
+		}
+		bool op = *p == '*' || *p == '+' || *p == '?' || (*p == '{' && p[1] >= '0' && p[1] <= '9');
+		if (!op) {
+			rep = 0;
+			p++;
+			continue;
+		}
+		if (rep == 1 && *p == '?') {
+			rep = 2;
+			p++;
+			continue;
+		}
+		if (rep)
+			return p;
+		rep = 1;
+		if (*p == '{') {
+			while (*p && *p != '}')
+				p++;
+		}
+		if (*p)
+			p++;
+	}
+	return NULL;
+}
+
 int match_regex(struct schema_ctx *c, const struct ynode *at, const char *path, const char *src,
 		bool need_named, struct sluice_regex *out)
 {
@@ -269,6 +328,12 @@ int match_regex(struct schema_ctx *c, const struct ynode *at, const char *path, 
 	regex_t re;
 	int rc;
 
+	const char *nested = regex_nested_repeat(src);
+	if (nested) {
+		rc = schema_error(c, at, "%s: bad regexp \"%s\": invalid nested repetition operator at \"%.8s\"",
+				  path, src, nested);
+		goto out;
+	}
 	rc = convert(c, at, path, src, &b, names, &ng);
 	if (rc < 0)
 		goto out;
