@@ -212,6 +212,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < runs * 2000; i++)
 			chain_run(ch, recs[i % NREC_DISTINCT], rec_len[i % NREC_DISTINCT], obuf,
 				  sizeof obuf, NULL);
+		segment_unlink(inst);
 		return 0;
 	}
 	struct ring r0p, r0c, r1p, r1c, r2p, r2c;
