@@ -4,36 +4,9 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "otlp/wire.h"
-
-/* Room for n more bytes. */
-static int lines_reserve(struct otlp_json_buf *b, size_t n)
-{
-	if (b->cap - b->len >= n)
-		return 0;
-	size_t cap = b->cap ? b->cap : 4096;
-	while (cap - b->len < n)
-		cap *= 2;
-	uint8_t *p = realloc(b->data, cap);
-	if (!p)
-		return -ENOMEM;
-	b->data = p;
-	b->cap = cap;
-	return 0;
-}
-
-static char *lines_hex(char *o, struct otlp_bytes id)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < id.len; i++) {
-		*o++ = digits[id.p[i] >> 4];
-		*o++ = digits[id.p[i] & 15];
-	}
-	return o;
-}
 
 /* The name quoted; worst case 4 bytes a byte. */
 static char *lines_quoted(char *o, struct otlp_bytes s)
@@ -67,15 +40,15 @@ static int lines_span(struct otlp_bytes raw, struct otlp_json_buf *out)
 		return rc;
 	if (sp.has_status && (rc = otlp_wire_status(sp.status, &st)) < 0)
 		return rc;
-	/* fixed text + ids (<= 2 x 16 bytes as hex) + numbers + the quoted name */
-	if ((rc = lines_reserve(out, 200 + 2 * sp.trace_id.len + 2 * sp.span_id.len +
-				     4 * sp.name.len)) < 0)
+	if ((rc = otlp_json_buf_put(out, "span trace_id=", 14)) < 0 ||
+	    (rc = otlp_json_hex_put(out, sp.trace_id.p, sp.trace_id.len)) < 0 ||
+	    (rc = otlp_json_buf_put(out, " span_id=", 9)) < 0 ||
+	    (rc = otlp_json_hex_put(out, sp.span_id.p, sp.span_id.len)) < 0)
+		return rc;
+	/* the quoted name (4 bytes a byte at worst) and the numbers */
+	if ((rc = otlp_json_buf_reserve(out, 200 + 4 * sp.name.len)) < 0)
 		return rc;
 	char *o = (char *)out->data + out->len;
-	memcpy(o, "span trace_id=", 14);
-	o = lines_hex(o + 14, sp.trace_id);
-	memcpy(o, " span_id=", 9);
-	o = lines_hex(o + 9, sp.span_id);
 	memcpy(o, " name=", 6);
 	o = lines_quoted(o + 6, sp.name);
 	uint64_t d = sp.end_time_unix_nano >= sp.start_time_unix_nano

@@ -8,9 +8,9 @@
  *   escaped as \" \\ \xNN)
  *
  * debug_lines_normal() appends the lines for every span of a request body
- * (ExportTraceServiceRequest bytes) to out, growing it with realloc (once
- * per larger batch, not per span). 0, -EBADMSG/-EPROTO (malformed body) or
- * -ENOMEM. */
+ * (ExportTraceServiceRequest bytes) to out (otlp/json.h's buffer: it grows
+ * once per larger batch, not per span). 0, -EBADMSG/-EPROTO (malformed
+ * body), -ENOMEM or -E2BIG. */
 #ifndef SLUICE_EXPORTER_DEBUG_LINES_H
 #define SLUICE_EXPORTER_DEBUG_LINES_H
 

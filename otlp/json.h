@@ -42,6 +42,12 @@ struct otlp_json_buf {
 	size_t cap;
 };
 void otlp_json_buf_free(struct otlp_json_buf *b);
+/* Appending to it (other text renderers use the buffer too): room for n
+ * more bytes (growing geometrically, capped at OTLP_JSON_MAX_OUTPUT), n
+ * bytes, or 2n lowercase hex digits of p. 0, -ENOMEM or -E2BIG. */
+int otlp_json_buf_reserve(struct otlp_json_buf *b, size_t n);
+int otlp_json_buf_put(struct otlp_json_buf *b, const void *p, size_t n);
+int otlp_json_hex_put(struct otlp_json_buf *b, const uint8_t *p, size_t n);
 
 /* OTLP/JSON ExportTraceServiceRequest text -> protobuf bytes in out.
  * err (may be NULL) receives a one-line message on failure. */

@@ -1,5 +1,5 @@
 /* otlp/json_util.h: private helpers shared by json_in.c and json_out.c
- * (not part of the public API): output buffer growth, hex and base64, the
+ * (not part of the public API): hex decoding and base64, the
  * proto-name <-> lowerCamelCase mapping and the OTLP id-field rule. */
 #ifndef SLUICE_OTLP_JSON_UTIL_H
 #define SLUICE_OTLP_JSON_UTIL_H
@@ -8,11 +8,6 @@
 #include <stdint.h>
 
 #include "otlp/json.h"
-
-/* Makes room for n more bytes (growing geometrically, capped at
- * OTLP_JSON_MAX_OUTPUT). 0, -ENOMEM or -E2BIG. */
-int otlp_json_buf_reserve(struct otlp_json_buf *b, size_t n);
-int otlp_json_buf_put(struct otlp_json_buf *b, const void *p, size_t n);
 
 /* 1 if key equals the proto field name or its lowerCamelCase form. */
 int otlp_json_name_matches(const char *proto_name, const char *key);
@@ -24,7 +19,6 @@ int otlp_json_is_id_field(const char *msg_full_name, const char *field_name);
 
 /* Hex: decodes 2*n digits into out[n]; -EINVAL on a bad digit. */
 int otlp_json_hex_decode(const char *s, size_t slen, uint8_t *out);
-int otlp_json_hex_put(struct otlp_json_buf *b, const uint8_t *p, size_t n);
 
 /* Base64 (standard alphabet; padding optional on input, URL-safe accepted).
  * decode returns the byte count or -EINVAL; out needs slen*3/4+3 bytes. */

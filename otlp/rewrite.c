@@ -249,7 +249,7 @@ static int copy_edited(struct wbuf *w, struct otlp_bytes msg, uint32_t attr_num,
 			const struct otlp_value *nv;
 			if (f.wt != OTLP_WT_LEN)
 				return -EPROTO;
-			if ((rc = rewrite_span_kv_split(f.b, &key, &val)) < 0)
+			if ((rc = otlp_rewrite_kv_split(f.b, &key, &val)) < 0)
 				return rc;
 			if (!fold(e, key, 1, &nv, &matched))
 				continue;  /* deleted */

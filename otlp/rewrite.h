@@ -110,6 +110,11 @@ int otlp_rewrite_attr_double(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
 int otlp_rewrite_attr_bool(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
 			   const char *key, int val);
 
+/* Splits a KeyValue into key and AnyValue bytes without decoding the value
+ * (last key / value field wins; absent key: "" of length 0; absent value:
+ * p NULL). 0, or -EBADMSG / -EPROTO (key or value not a LEN field). */
+int otlp_rewrite_kv_split(struct otlp_bytes kv, struct otlp_bytes *key, struct otlp_bytes *val);
+
 /* One attribute (KeyValue field) of a decoded span: where the whole field
  * is, its key and its AnyValue bytes (value.p NULL: the KeyValue has no
  * value; key.len 0 with key.p "" : no key). */

@@ -62,7 +62,7 @@ static inline __attribute__((always_inline)) int kv_fast(struct otlp_bytes kv, s
 	return 1;
 }
 
-int rewrite_span_kv_split(struct otlp_bytes kv, struct otlp_bytes *key, struct otlp_bytes *val)
+int otlp_rewrite_kv_split(struct otlp_bytes kv, struct otlp_bytes *key, struct otlp_bytes *val)
 {
 	struct otlp_wire_reader r;
 	struct otlp_wire_field f;
@@ -335,7 +335,7 @@ void rewrite_span_split(struct otlp_rewrite_span_state *st)
 		struct otlp_rewrite_attr *a = &st->attr[i];
 		if (kv_fast(a->kv, &a->key, &a->value))
 			continue;  /* the usual layout, inlined */
-		if (rewrite_span_kv_split(a->kv, &a->key, &a->value) < 0) {
+		if (otlp_rewrite_kv_split(a->kv, &a->key, &a->value) < 0) {
 			st->attrs_indexed = 0;  /* readers scan raw and see why */
 			return;
 		}

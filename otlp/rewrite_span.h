@@ -1,6 +1,5 @@
 /* otlp/rewrite_span.h: private to otlp/: the rewriter's lazy span decode
- * (one scan: struct otlp_span plus the attribute index) and the KeyValue
- * splitter that reads a key without decoding the value. */
+ * (one scan: struct otlp_span plus the attribute index). */
 #ifndef SLUICE_OTLP_REWRITE_SPAN_H
 #define SLUICE_OTLP_REWRITE_SPAN_H
 
@@ -13,9 +12,5 @@ int rewrite_span_decode(struct otlp_rewrite_span_state *st, struct otlp_bytes ra
  * a KeyValue the splitter rejects leaves the span not indexed). */
 void rewrite_span_split(struct otlp_rewrite_span_state *st);
 
-/* Splits a KeyValue into key and AnyValue bytes without decoding the value
- * (last key / value field wins; absent key: "" of length 0; absent value:
- * p NULL). 0, or -EBADMSG / -EPROTO (key or value not a LEN field). */
-int rewrite_span_kv_split(struct otlp_bytes kv, struct otlp_bytes *key, struct otlp_bytes *val);
 
 #endif

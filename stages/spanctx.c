@@ -16,70 +16,6 @@ static const struct otlp_attr_edit *spanctx_find_edit(const struct otlp_rewrite_
 	return NULL;
 }
 
-/* A one- or two-byte length prefix (keys and short values), else -1. */
-static inline int64_t spanctx_len2(const uint8_t **p, const uint8_t *end)
-{
-	const uint8_t *q = *p;
-	if (q < end && q[0] < 0x80) {
-		*p = q + 1;
-		return q[0];
-	}
-	if (end - q >= 2 && q[1] < 0x80) {
-		*p = q + 2;
-		return (int64_t)(q[0] & 0x7f) | (int64_t)q[1] << 7;
-	}
-	return -1;
-}
-
-/* KeyValue in the canonical layout `0a len key 12 len value`, exactly: the
- * common case, read without the general field loop. false: use the slow
- * path (any other layout, long lengths, or malformed). */
-static bool spanctx_kv_fast(struct otlp_bytes kv, struct otlp_bytes *key, struct otlp_bytes *val)
-{
-	const uint8_t *p = kv.p, *end = kv.p + kv.len;
-	if (p >= end || *p++ != 0x0a)
-		return false;
-	int64_t n = spanctx_len2(&p, end);
-	if (n < 0 || n > end - p)
-		return false;
-	key->p = p;
-	key->len = (size_t)n;
-	p += n;
-	if (p >= end || *p++ != 0x12)
-		return false;
-	n = spanctx_len2(&p, end);
-	if (n < 0 || n != end - p)
-		return false;
-	val->p = p;
-	val->len = (size_t)n;
-	return true;
-}
-
-/* Any KeyValue layout (fields in any order, repeated: last wins). */
-static int spanctx_kv_slow(struct otlp_bytes kv, struct otlp_bytes *key, struct otlp_bytes *val)
-{
-	struct otlp_wire_reader kr;
-	struct otlp_wire_field kf;
-	int rc;
-	key->p = (const uint8_t *)"";
-	key->len = 0;
-	val->p = NULL;
-	val->len = 0;
-	otlp_wire_reader_init(&kr, kv.p, kv.len);
-	while ((rc = otlp_wire_next(&kr, &kf)) > 0) {
-		if (kf.wt != OTLP_WT_LEN) {
-			if (kf.num == OTLP_F_KV_KEY || kf.num == OTLP_F_KV_VALUE)
-				return -EPROTO;
-			continue;
-		}
-		if (kf.num == OTLP_F_KV_KEY)
-			*key = kf.b;
-		else if (kf.num == OTLP_F_KV_VALUE)
-			*val = kf.b;
-	}
-	return rc;
-}
-
 /* Indexes the KeyValue fields numbered field of msg: keys and value bytes. */
 static void spanctx_index_build(struct spanctx_index *x, struct otlp_bytes msg, uint32_t field)
 {
@@ -95,8 +31,8 @@ static void spanctx_index_build(struct spanctx_index *x, struct otlp_bytes msg, 
 			continue;
 		if (f.wt != OTLP_WT_LEN || x->n >= SPANCTX_INDEX_MAX)
 			return; /* let the plain scan report or handle it */
-		struct otlp_bytes key = { (const uint8_t *)"", 0 }, val = { NULL, 0 };
-		if (!spanctx_kv_fast(f.b, &key, &val) && spanctx_kv_slow(f.b, &key, &val) < 0)
+		struct otlp_bytes key, val;
+		if (otlp_rewrite_kv_split(f.b, &key, &val) < 0)
 			return;
 		x->own[x->n].key = key;
 		x->own[x->n].value = val;
