@@ -1,8 +1,10 @@
 /* tools/sink/fuzz_sink_scan.c: the sink's body scanner against otlp/'s
- * validator on the same bytes: the same verdict (the same negative errno),
- * the same counts, and, for valid requests, the same latency buckets as
- * decoding every span with otlp_wire_span; the same again for the bytes fed
- * to the stream scanner in pieces. Any difference aborts.
+ * validator on the same bytes. The whole-body scan calls that validator, so
+ * what can differ is what the sink adds: its end-time reader (for valid
+ * requests, the latency buckets must be those of decoding every span with
+ * otlp_wire_span) and the stream scanner, which sees the bytes in pieces
+ * and checks one top-level field at a time (the same verdict, the same
+ * negative errno, the same counts). Any difference aborts.
  *
  * Built as a libFuzzer target (SLUICE_FUZZ), and without it as
  * sink_scan_diff: a fixed run over sluice-gen templates, every truncation,

@@ -138,7 +138,7 @@ struct sink_step sink_take(struct sink *s, const uint8_t *body, size_t len, bool
 		*valid = count_shallow(body, len, &c) == 0;
 		if (*valid && lr)
 			sink_scan_ends(body, len, lr);
-	} else { /* deep check, counts and end times in one pass */
+	} else { /* deep check and counts (otlp validator), then end times */
 		*valid = sink_scan_request(body, len, &c, lr) == 0;
 	}
 	return take_finish(s, body, len, &c, *valid, lr, proto);

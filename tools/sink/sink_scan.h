@@ -1,12 +1,11 @@
-/* tools/sink/sink_scan.h: the sink's one-pass reader of a request body.
+/* tools/sink/sink_scan.h: how the sink reads a request body (checked by
+ * otlp's validator, then its end times read).
  *
- * sink_scan_request() checks a whole ExportTraceServiceRequest exactly as
- * otlp_wire_validate_request() does (same accepted inputs, same negative
- * errno for the first fault), counts ResourceSpans, ScopeSpans and spans,
- * and, given a latency histogram, notes every span's end_time_unix_nano in
- * the same pass. It is specialised for spans, attributes and scalar values
- * (the bulk of every request), so it costs a fraction of the generic
- * table-driven validator. No allocation, no copies; bounds-checked.
+ * sink_scan_request() checks a whole ExportTraceServiceRequest with
+ * otlp_wire_validate_request() (what ingest accepts, the same negative
+ * errno for the first fault, the same counts) and, given a latency
+ * histogram, then notes every span's end_time_unix_nano. No allocation, no
+ * copies; bounds-checked.
  *
  * sink_scan_ends() is the shallow variant for --no-check: it notes end
  * times only and ignores malformed parts (the caller validated the framing).
