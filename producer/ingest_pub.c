@@ -37,13 +37,16 @@ static void ingest_count(struct ingest *ig, enum stat_counter c, uint64_t n)
 }
 
 /* Next ResourceSpans of a validated request with its span count: 1, 0 at
- * the end, negative errno. */
-static int ingest_next_rs(struct otlp_wire_iter *it, struct otlp_bytes *rs, uint64_t *spans)
+ * the end, negative errno. known >= 0: the count, already known (the
+ * validator's, for a request of one ResourceSpans: the usual case), so no
+ * second walk over its ScopeSpans. */
+static int ingest_next_rs(struct otlp_wire_iter *it, struct otlp_bytes *rs, uint64_t *spans,
+			  int64_t known)
 {
 	int rc = otlp_wire_iter_next(it, rs);
 	if (rc <= 0)
 		return rc;
-	int64_t n = otlp_wire_count_spans(*rs);
+	int64_t n = known >= 0 ? known : otlp_wire_count_spans(*rs);
 	if (n < 0)
 		return (int)n;
 	*spans = (uint64_t)n;
@@ -53,46 +56,6 @@ static int ingest_next_rs(struct otlp_wire_iter *it, struct otlp_bytes *rs, uint
 /* Span counts remembered from the sizing pass, so the copy pass need not
  * count again (a request rarely has more ResourceSpans than this). */
 #define INGEST_RS_MEMO 64
-
-/* A request of one ResourceSpans whose spans the validator counted (the
- * usual case): no second walk over its ScopeSpans. Returns 1 if it handled
- * the request (*status set), 0 if the general path must. */
-static int ingest_publish_one(struct ingest *ig, struct otlp_bytes req, uint64_t spans,
-			      uint64_t ingest_ns, int *status)
-{
-	struct otlp_wire_iter it;
-	struct otlp_bytes rs;
-	struct record *rec;
-
-	otlp_wire_iter_init(&it, req, OTLP_F_REQ_RESOURCE_SPANS);
-	if (spans == 0 || otlp_wire_iter_next(&it, &rs) != 1)
-		return 0;
-	if (rs.len > ring_max_payload(ig->ring) ||
-	    record_size((uint32_t)rs.len) > ring_capacity(ig->ring) / 2) {
-		*status = INGEST_ETOOBIG;
-		return 1;
-	}
-	int rc = ring_try_reserve(ig->ring, (uint32_t)rs.len, &rec);
-	if (rc < 0) {
-		ring_cancel(ig->ring);
-		*status = rc == -EAGAIN ? INGEST_EFULL :
-			  rc == -EMSGSIZE ? INGEST_ETOOBIG : INGEST_EINTERNAL;
-		return 1;
-	}
-	rec->seq = ig->last_seq + 1;
-	rec->ingest_ns = ingest_ns;
-	rec->items = spans > UINT32_MAX ? UINT32_MAX : (uint32_t)spans;
-	copy_to_ring(record_payload(rec), rs.p, rs.len);
-	if (ring_publish(ig->ring) < 0) {
-		*status = INGEST_EINTERNAL;
-		return 1;
-	}
-	ig->last_seq++;
-	ingest_count(ig, STAT_RECORDS_OUT, 1);
-	ingest_count(ig, STAT_SPANS_IN, spans);
-	*status = INGEST_OK;
-	return 1;
-}
 
 /* ingest_publish with the validator's counts when known (n_rs 0: not). */
 static int ingest_publish_counted(struct ingest *ig, const uint8_t *data, size_t len,
@@ -105,14 +68,13 @@ static int ingest_publish_counted(struct ingest *ig, const uint8_t *data, size_t
 	uint32_t n = 0, j = 0;
 	int rc;
 
-	if (n_rs == 1 && ingest_publish_one(ig, req, n_spans_all, ingest_ns, &rc))
-		return rc;
+	int64_t known = n_rs == 1 ? (int64_t)n_spans_all : -1;
 
 	/* First pass: sizes only, so a request that can never fit is refused
 	 * before anything is reserved. Half the ring always fits an empty
 	 * ring, whatever the wrap padding. */
 	otlp_wire_iter_init(&it, req, OTLP_F_REQ_RESOURCE_SPANS);
-	for (j = 0; (rc = ingest_next_rs(&it, &rs, &n_spans)) > 0; j++) {
+	for (j = 0; (rc = ingest_next_rs(&it, &rs, &n_spans, known)) > 0; j++) {
 		if (j < INGEST_RS_MEMO)
 			memo[j] = n_spans;
 		if (n_spans == 0)
