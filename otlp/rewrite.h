@@ -81,11 +81,27 @@ struct otlp_attr_edit {
 	struct otlp_value value;
 };
 
+#define OTLP_REWRITE_ATTRS_MAX 48    /* attributes indexed per span */
+
+/* Hints (optional, spans only): a caller that already matched the span's
+ * input attributes to its edits says so, and the rewriter applies the edits
+ * without comparing keys. Valid only when
+ *   - hinted is 1 and n_hint equals the number of attributes
+ *     otlp_rewrite_span_attrs() lists for the span (it returned 1),
+ *   - no two edits name the same key, and
+ *   - attr_edit[i] is the index in attr[] of the edit naming input attribute
+ *     i's key, or -1 when no edit names it.
+ * Output is then byte for byte what the same edits give unhinted. Any other
+ * case (hinted 0, the span not indexed, n_hint differs) takes the key
+ * comparing path. otlp_rewrite_edits_reset() clears hinted. */
 struct otlp_rewrite_edits {
 	struct otlp_attr_edit attr[OTLP_EDITS_MAX];
 	uint32_t n_attr;
 	int rename;                  /* 1: set the span name to name */
 	struct otlp_bytes name;
+	int hinted;
+	uint32_t n_hint;
+	int8_t attr_edit[OTLP_REWRITE_ATTRS_MAX];
 	size_t arena_used;
 	uint8_t arena[OTLP_EDITS_ARENA];
 };
@@ -125,8 +141,6 @@ struct otlp_rewrite_attr {
 	struct otlp_bytes value;     /* AnyValue bytes, not decoded */
 	struct otlp_bytes kv;        /* the KeyValue message */
 };
-
-#define OTLP_REWRITE_ATTRS_MAX 48    /* attributes indexed per span */
 
 /* Lazily decoded span: private to the rewriter, read it through the
  * accessors below. One scan fills both the span and the attribute index. */

@@ -10,6 +10,7 @@ void otlp_rewrite_edits_reset(struct otlp_rewrite_edits *e)
 {
 	e->n_attr = 0;
 	e->rename = 0;
+	e->hinted = 0;
 	e->arena_used = 0;
 }
 
