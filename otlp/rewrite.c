@@ -165,6 +165,44 @@ static size_t anyvalue_size(const struct otlp_value *v)
 	}
 }
 
+/* Copies n bytes from s to d; short runs (keys, most values) without a
+ * call: two overlapping loads of the widest size that fits, each within
+ * [s, s+n) (s may end where a mapping ends) and stored within [d, d+n). */
+static inline __attribute__((always_inline)) uint8_t *copy_short(uint8_t *d, const uint8_t *s,
+								size_t n)
+{
+	if (n >= 8) {
+		uint64_t a, b, c, x;
+		if (n > 32) {
+			memcpy(d, s, n);
+			return d + n;
+		}
+		__builtin_memcpy(&a, s, 8);
+		__builtin_memcpy(&x, s + n - 8, 8);
+		if (n > 16) {
+			__builtin_memcpy(&b, s + 8, 8);
+			__builtin_memcpy(&c, s + n - 16, 8);
+			__builtin_memcpy(d + 8, &b, 8);
+			__builtin_memcpy(d + n - 16, &c, 8);
+		}
+		__builtin_memcpy(d, &a, 8);
+		__builtin_memcpy(d + n - 8, &x, 8);
+	} else if (n >= 4) {
+		uint32_t a, x;
+		__builtin_memcpy(&a, s, 4);
+		__builtin_memcpy(&x, s + n - 4, 4);
+		__builtin_memcpy(d, &a, 4);
+		__builtin_memcpy(d + n - 4, &x, 4);
+	} else if (n) {
+		/* 1: d[0] thrice; 2: d[0], d[1], d[1]; 3: each once */
+		uint8_t a = s[0], b = s[n / 2], c = s[n - 1];
+		d[0] = a;
+		d[n / 2] = b;
+		d[n - 1] = c;
+	}
+	return d + n;
+}
+
 /* Writes field `num` = KeyValue{key, value}: sizes first, one room check,
  * then straight stores. */
 static int w_kv(struct wbuf *w, uint32_t num, struct otlp_bytes key, const struct otlp_value *v)
@@ -184,9 +222,7 @@ static int w_kv(struct wbuf *w, uint32_t num, struct otlp_bytes key, const struc
 	p = vput(p, body);
 	*p++ = (OTLP_F_KV_KEY << 3) | OTLP_WT_LEN;
 	p = vput(p, key.len);
-	if (key.len)
-		memcpy(p, key.p, key.len);
-	p += key.len;
+	p = copy_short(p, key.p, key.len);
 	*p++ = (OTLP_F_KV_VALUE << 3) | OTLP_WT_LEN;
 	p = vput(p, av);
 	switch (v->type) {
@@ -196,9 +232,7 @@ static int w_kv(struct wbuf *w, uint32_t num, struct otlp_bytes key, const struc
 	case OTLP_VALUE_BYTES:
 		*p++ = (uint8_t)((v->type << 3) | OTLP_WT_LEN);
 		p = vput(p, v->u.b.len);
-		if (v->u.b.len)
-			memcpy(p, v->u.b.p, v->u.b.len);
-		p += v->u.b.len;
+		p = copy_short(p, v->u.b.p, v->u.b.len);
 		break;
 	case OTLP_VALUE_BOOL:
 		*p++ = (OTLP_VALUE_BOOL << 3) | OTLP_WT_VARINT;
@@ -208,12 +242,13 @@ static int w_kv(struct wbuf *w, uint32_t num, struct otlp_bytes key, const struc
 		*p++ = (OTLP_VALUE_INT << 3) | OTLP_WT_VARINT;
 		p = vput(p, (uint64_t)v->u.i);
 		break;
-	default: {  /* DOUBLE */
+	default: {  /* DOUBLE: little-endian, as the wire wants */
 		uint64_t bits;
 		memcpy(&bits, &v->u.d, 8);
+		bits = htole64(bits);
 		*p++ = (OTLP_VALUE_DOUBLE << 3) | OTLP_WT_I64;
-		for (int i = 0; i < 8; i++)
-			*p++ = (uint8_t)(bits >> (8 * i));
+		__builtin_memcpy(p, &bits, 8);
+		p += 8;
 		break;
 	}
 	}
@@ -305,11 +340,33 @@ static int w_edited_msg(struct wbuf *w, uint32_t num, struct otlp_bytes msg,
 	return rc ? rc : w_close(w, mark, slot);
 }
 
+/* w_new_attrs() for hinted edits: keys are unique, so an edit no input
+ * attribute matched appends (UPSERT, INSERT) or does nothing (UPDATE,
+ * DELETE) on its own, which is what fold() from absent gives. */
+static int w_new_attrs_hinted(struct wbuf *w, const struct otlp_rewrite_edits *e,
+			      uint64_t matched)
+{
+	int rc;
+
+	for (uint32_t i = 0; i < e->n_attr; i++) {
+		const struct otlp_attr_edit *a = &e->attr[i];
+		if (matched & (1ull << i) ||
+		    (a->op != OTLP_ATTR_UPSERT && a->op != OTLP_ATTR_INSERT))
+			continue;
+		if ((rc = w_kv(w, OTLP_F_SPAN_ATTRIBUTES, a->key, &a->value)))
+			return rc;
+	}
+	return 0;
+}
+
 /* copy_edited() for a decoded span whose attributes are all indexed and
  * which has at most one name field: copies the runs of bytes between the
- * fields that change. Same output as copy_edited(). */
+ * fields that change. Same output as copy_edited(). hint: NULL, or the
+ * caller's attr_edit[] (one entry an attribute, e->hinted checked): each
+ * attribute's edit is then read from it instead of found by comparing keys,
+ * and with keys unique one edit decides alone what fold() would. */
 static int copy_indexed(struct wbuf *w, const struct otlp_rewrite_span_state *st,
-			const struct otlp_rewrite_edits *e)
+			const struct otlp_rewrite_edits *e, const int8_t *hint)
 {
 	const uint8_t *cur = st->span.raw.p, *end = cur + st->span.raw.len;
 	const uint8_t *name_at = e->rename && st->n_name ? st->name_field.p : NULL;
@@ -318,13 +375,14 @@ static int copy_indexed(struct wbuf *w, const struct otlp_rewrite_span_state *st
 
 	/* which key lengths the edits name: most attributes are ruled out by
 	 * their key length alone, without fold() */
-	for (uint32_t i = 0; i < e->n_attr; i++)
+	for (uint32_t i = 0; i < e->n_attr && !hint; i++)
 		lens |= 1ull << (e->attr[i].key.len & 63);
 
 	for (uint32_t i = 0; i <= st->n_attr; i++) {
 		const struct otlp_rewrite_attr *a = i < st->n_attr ? &st->attr[i] : NULL;
 		const uint8_t *at = a ? a->start : end;
 		const struct otlp_value *nv;
+		int keep;
 		if (name_at && name_at < at) {
 			if ((rc = w_put(w, cur, (size_t)(name_at - cur))) ||
 			    (rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len)))
@@ -332,11 +390,28 @@ static int copy_indexed(struct wbuf *w, const struct otlp_rewrite_span_state *st
 			cur = name_at + st->name_field.len;
 			name_at = NULL;
 		}
-		if (!a || !(lens >> (a->key.len & 63) & 1))
+		if (!a)
 			continue;
-		int keep = fold(e, a->key, 1, &nv, &matched);
-		if (keep && !nv)
-			continue;  /* unchanged: stays in the run */
+		if (hint) {
+			/* -1 (and, defensively, any index past the edits) is "no
+			 * edit": one unsigned compare */
+			uint32_t k = (uint8_t)hint[i];
+			if (k >= e->n_attr)
+				continue;
+			enum otlp_attr_op op = e->attr[k].op;
+			matched |= 1ull << k;
+			if (op != OTLP_ATTR_DELETE && op != OTLP_ATTR_UPDATE &&
+			    op != OTLP_ATTR_UPSERT)
+				continue;  /* INSERT on a present key: unchanged */
+			keep = op != OTLP_ATTR_DELETE;
+			nv = &e->attr[k].value;
+		} else {
+			if (!(lens >> (a->key.len & 63) & 1))
+				continue;
+			keep = fold(e, a->key, 1, &nv, &matched);
+			if (keep && !nv)
+				continue;  /* unchanged: stays in the run */
+		}
 		if ((rc = w_put(w, cur, (size_t)(a->start - cur))))
 			return rc;
 		cur = a->start + a->size;
@@ -348,6 +423,8 @@ static int copy_indexed(struct wbuf *w, const struct otlp_rewrite_span_state *st
 	if (e->rename && !st->n_name &&
 	    (rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len)))
 		return rc;
+	if (hint)
+		return w_new_attrs_hinted(w, e, matched);
 	return w_new_attrs(w, OTLP_F_SPAN_ATTRIBUTES, e, matched);
 }
 
@@ -359,12 +436,15 @@ static int w_edited_span(struct wbuf *w, struct otlp_rewrite_span_state *st,
 	if (!st->attrs_indexed || st->n_name > 1)
 		return w_edited_msg(w, OTLP_F_SS_SPANS, st->span.raw, OTLP_F_SPAN_ATTRIBUTES,
 				    OTLP_F_SPAN_NAME, e, e->rename);
+	/* hints count the attributes the index lists; any other count means
+	 * they were made for something else: compare keys instead */
+	const int8_t *hint = e->hinted && e->n_hint == st->n_attr ? e->attr_edit : NULL;
 	uint8_t *mark;
 	size_t slot = vsize(st->span.raw.len);
 	int rc = w_open(w, OTLP_F_SS_SPANS, slot, &mark);
 
 	if (rc == 0)
-		rc = copy_indexed(w, st, e);
+		rc = copy_indexed(w, st, e, hint);
 	return rc ? rc : w_close(w, mark, slot);
 }
 
