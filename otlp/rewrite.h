@@ -126,6 +126,60 @@ int otlp_rewrite_attr_double(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
 int otlp_rewrite_attr_bool(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
 			   const char *key, int val);
 
+/* One- or two-byte length prefix (keys and short values), else -1. */
+static inline int64_t otlp_rewrite_len2(const uint8_t **p, const uint8_t *end)
+{
+	const uint8_t *q = *p;
+
+	if (q < end && q[0] < 0x80) {
+		*p = q + 1;
+		return q[0];
+	}
+	if (end - q >= 2 && q[1] < 0x80) {
+		*p = q + 2;
+		return (int64_t)(q[0] & 0x7f) | (int64_t)q[1] << 7;
+	}
+	return -1;
+}
+
+/* Splits a KeyValue in the layout every SDK writes, `0a len key 12 len
+ * value` with 1- or 2-byte lengths: 1 with *key / *val set; else 0 (use
+ * otlp_rewrite_kv_split). Inline: it runs for every attribute looked at. */
+static inline __attribute__((always_inline)) int otlp_rewrite_kv_fast(struct otlp_bytes kv, struct otlp_bytes *key,
+								      struct otlp_bytes *val)
+{
+	const uint8_t *p = kv.p, *end = kv.p + kv.len;
+	int64_t n;
+
+	/* key and value both shorter than 128 bytes: one-byte lengths */
+	if (kv.len >= 4 && p[0] == 0x0a && p[1] < 0x80) {
+		size_t k = p[1];
+		if (k + 4 <= kv.len && p[k + 2] == 0x12 && p[k + 3] < 0x80 &&
+		    k + 4 + p[k + 3] == kv.len) {
+			key->p = p + 2;
+			key->len = k;
+			val->p = p + k + 4;
+			val->len = p[k + 3];
+			return 1;
+		}
+	}
+
+	if (kv.len == 0 || *p++ != 0x0a)
+		return 0;
+	if ((n = otlp_rewrite_len2(&p, end)) < 0 || n > end - p)
+		return 0;
+	key->p = p;
+	key->len = (size_t)n;
+	p += n;
+	if (p >= end || *p++ != 0x12)
+		return 0;
+	if ((n = otlp_rewrite_len2(&p, end)) < 0 || n != end - p)
+		return 0;
+	val->p = p;
+	val->len = (size_t)n;
+	return 1;
+}
+
 /* Splits a KeyValue into key and AnyValue bytes without decoding the value
  * (last key / value field wins; absent key: "" of length 0; absent value:
  * p NULL). 0, or -EBADMSG / -EPROTO (key or value not a LEN field). */
@@ -153,6 +207,7 @@ struct otlp_rewrite_span_state {
 	 * them; attr[] is filled from [attr_lo, attr_hi) when first asked for
 	 * (most dropped spans never are) */
 	int attrs_lazy;
+	int attrs_run;               /* every attribute is in [attr_lo, attr_hi) */
 	uint32_t lazy_n;
 	const uint8_t *attr_lo, *attr_hi;
 	uint32_t n_name;             /* name fields seen */
@@ -184,6 +239,14 @@ int otlp_rewrite_span(const struct otlp_rewrite_span_ctx *ctx, const struct otlp
  * errno (malformed span). */
 int otlp_rewrite_span_attrs(const struct otlp_rewrite_span_ctx *ctx,
 			    const struct otlp_rewrite_attr **attrs, uint32_t *n);
+
+/* The span's attributes as one run of fields [*lo, *hi): *n KeyValue
+ * fields in a row, each a 0x42 tag and a 1- or 2-byte length within the run
+ * (checked), and no attribute elsewhere in the span. Returns 1 with them
+ * set; 0 when the attributes are laid out otherwise (use
+ * otlp_rewrite_span_attrs); or a negative errno (malformed span). */
+int otlp_rewrite_span_attr_run(const struct otlp_rewrite_span_ctx *ctx, const uint8_t **lo,
+			       const uint8_t **hi, uint32_t *n);
 
 enum { OTLP_REWRITE_DROP = 0, OTLP_REWRITE_KEEP = 1 };
 

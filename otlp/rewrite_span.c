@@ -11,64 +11,13 @@
 #include <errno.h>
 #include <string.h>
 
-/* One- or two-byte length prefix (keys and short values), else -1. */
-static inline int64_t len2(const uint8_t **p, const uint8_t *end)
-{
-	const uint8_t *q = *p;
-
-	if (q < end && q[0] < 0x80) {
-		*p = q + 1;
-		return q[0];
-	}
-	if (end - q >= 2 && q[1] < 0x80) {
-		*p = q + 2;
-		return (int64_t)(q[0] & 0x7f) | (int64_t)q[1] << 7;
-	}
-	return -1;
-}
-
-/* The canonical layout `0a len key 12 len value`, exactly; else 0. */
-static inline __attribute__((always_inline)) int kv_fast(struct otlp_bytes kv, struct otlp_bytes *key, struct otlp_bytes *val)
-{
-	const uint8_t *p = kv.p, *end = kv.p + kv.len;
-	int64_t n;
-
-	/* key and value both shorter than 128 bytes: one-byte lengths */
-	if (kv.len >= 4 && p[0] == 0x0a && p[1] < 0x80) {
-		size_t k = p[1];
-		if (k + 4 <= kv.len && p[k + 2] == 0x12 && p[k + 3] < 0x80 &&
-		    k + 4 + p[k + 3] == kv.len) {
-			key->p = p + 2;
-			key->len = k;
-			val->p = p + k + 4;
-			val->len = p[k + 3];
-			return 1;
-		}
-	}
-
-	if (kv.len == 0 || *p++ != 0x0a)
-		return 0;
-	if ((n = len2(&p, end)) < 0 || n > end - p)
-		return 0;
-	key->p = p;
-	key->len = (size_t)n;
-	p += n;
-	if (p >= end || *p++ != 0x12)
-		return 0;
-	if ((n = len2(&p, end)) < 0 || n != end - p)
-		return 0;
-	val->p = p;
-	val->len = (size_t)n;
-	return 1;
-}
-
 int otlp_rewrite_kv_split(struct otlp_bytes kv, struct otlp_bytes *key, struct otlp_bytes *val)
 {
 	struct otlp_wire_reader r;
 	struct otlp_wire_field f;
 	int rc;
 
-	if (kv_fast(kv, key, val))
+	if (otlp_rewrite_kv_fast(kv, key, val))
 		return 0;
 	key->p = (const uint8_t *)"";
 	key->len = 0;
@@ -113,7 +62,7 @@ static void attrs_fill(struct otlp_rewrite_span_state *st, uint32_t *n_attr, int
 			a->kv.p = p;
 			a->kv.len = len;
 			/* split while here; rewrite_span_split() does the rest */
-			if (!kv_fast(a->kv, &a->key, &a->value))
+			if (!otlp_rewrite_kv_fast(a->kv, &a->key, &a->value))
 				split = 0;
 		} else {
 			*indexed = 0;
@@ -137,6 +86,7 @@ static int span_field(struct otlp_rewrite_span_state *st, const struct otlp_wire
 		st->name_field.len = f->size;
 		st->n_name++;
 	} else if (f->num == OTLP_F_SPAN_ATTRIBUTES) {
+		st->attrs_run = 0;  /* not in the canonical run */
 		if (st->attrs_lazy)  /* keep wire order: the run comes first */
 			attrs_fill(st, n_attr, indexed);
 		st->attrs_split = 0;  /* this one is not split yet */
@@ -289,6 +239,9 @@ static int decode(struct otlp_rewrite_span_state *st, struct otlp_bytes msg)
 	out->has_status = 0;
 	st->n_name = 0;
 	st->attrs_lazy = 0;
+	st->attrs_run = 1;
+	st->attr_lo = st->attr_hi = p;
+	st->lazy_n = 0;
 	st->attrs_split = 1;  /* nothing to split until an attribute is seen */
 	if (p < end)
 		p = decode_in_order(st, p, end, &rc);
@@ -333,7 +286,7 @@ void rewrite_span_split(struct otlp_rewrite_span_state *st)
 		return;
 	for (uint32_t i = 0; i < st->n_attr; i++) {
 		struct otlp_rewrite_attr *a = &st->attr[i];
-		if (kv_fast(a->kv, &a->key, &a->value))
+		if (otlp_rewrite_kv_fast(a->kv, &a->key, &a->value))
 			continue;  /* the usual layout, inlined */
 		if (otlp_rewrite_kv_split(a->kv, &a->key, &a->value) < 0) {
 			st->attrs_indexed = 0;  /* readers scan raw and see why */
@@ -364,5 +317,20 @@ int otlp_rewrite_span_attrs(const struct otlp_rewrite_span_ctx *ctx,
 		return 0;
 	*attrs = ctx->st->attr;
 	*n = ctx->st->n_attr;
+	return 1;
+}
+
+int otlp_rewrite_span_attr_run(const struct otlp_rewrite_span_ctx *ctx, const uint8_t **lo,
+			       const uint8_t **hi, uint32_t *n)
+{
+	int rc = rewrite_span_decode(ctx->st, ctx->raw);
+
+	if (rc < 0)
+		return rc;
+	if (!ctx->st->attrs_run)
+		return 0;
+	*lo = ctx->st->attr_lo;
+	*hi = ctx->st->attr_hi;
+	*n = ctx->st->lazy_n;
 	return 1;
 }

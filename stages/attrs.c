@@ -34,8 +34,29 @@ static void attrs_const_value(struct otlp_value *v, const struct sluice_value *s
 	}
 }
 
+/* Registers the keys action x names. */
+static int attrs_keys(struct attrs_action *x, bool resource, struct spanctx *c,
+		      char *err, size_t errlen)
+{
+	const struct sluice_action *cfg = x->cfg;
+	int rc = 0;
+	if (cfg->key)
+		rc = spanctx_key_add(c, &x->key, resource, cfg->key, strlen(cfg->key));
+	if (!rc && cfg->from_attribute)
+		rc = spanctx_key_add(c, &x->from, resource, cfg->from_attribute,
+				     strlen(cfg->from_attribute));
+	for (unsigned g = 1; !rc && cfg->has_pattern && g <= x->re.ngroups; g++)
+		if (x->re.names[g][0])
+			rc = spanctx_key_add(c, &x->group[g], resource, x->re.names[g],
+					     strlen(x->re.names[g]));
+	if (rc)
+		snprintf(err, errlen, "the processors name more than %d attribute keys",
+			 SPANKEYS_CONFIG_MAX);
+	return rc;
+}
+
 int attrs_init(struct attrs *a, const struct sluice_attributes *cfg, bool resource,
-	       char *err, size_t errlen)
+	       struct spanctx *c, char *err, size_t errlen)
 {
 	memset(a, 0, sizeof *a);
 	a->resource = resource;
@@ -47,26 +68,27 @@ int attrs_init(struct attrs *a, const struct sluice_attributes *cfg, bool resour
 	}
 	for (size_t i = 0; i < a->n; i++) {
 		struct attrs_action *x = &a->acts[i];
-		const struct sluice_action *c = &cfg->actions[i];
-		x->cfg = c;
-		x->klen = c->key ? strlen(c->key) : 0;
-		x->from_len = c->from_attribute ? strlen(c->from_attribute) : 0;
-		attrs_const_value(&x->value, &c->value);
-		if (c->has_pattern) {
-			int rc = match_re_compile_posix(&x->re, c->pattern.posix, c->pattern.group_names,
-							c->pattern.n_groups, err, errlen);
+		const struct sluice_action *ac = &cfg->actions[i];
+		x->cfg = ac;
+		attrs_const_value(&x->value, &ac->value);
+		if (ac->has_pattern) {
+			int rc = match_re_compile_posix(&x->re, ac->pattern.posix, ac->pattern.group_names,
+							ac->pattern.n_groups, err, errlen);
 			if (rc < 0)
 				return rc;
 		}
-		if (!c->key && !c->has_pattern) {
+		if (!ac->key && !ac->has_pattern) {
 			snprintf(err, errlen, "action %zu has neither key nor pattern", i);
 			return -EINVAL;
 		}
+		int rc = attrs_keys(x, resource, c, err, errlen);
+		if (rc < 0)
+			return rc;
 	}
 	if (!resource) {
-		int rc = matchprops_compile(&a->include, &cfg->include, err, errlen);
+		int rc = matchprops_compile(&a->include, &cfg->include, c, err, errlen);
 		if (!rc)
-			rc = matchprops_compile(&a->exclude, &cfg->exclude, err, errlen);
+			rc = matchprops_compile(&a->exclude, &cfg->exclude, c, err, errlen);
 		if (rc < 0)
 			return rc;
 	}
@@ -81,7 +103,7 @@ static int attrs_source(const struct attrs *a, const struct attrs_action *x,
 		*v = x->value;
 		return v->type != OTLP_VALUE_EMPTY;
 	}
-	int rc = spanctx_attr(c, a->resource, x->cfg->from_attribute, x->from_len, v);
+	int rc = spanctx_get(c, a->resource, &x->from, v);
 	if (rc <= 0)
 		return rc;
 	if (!attrs_copyable(v)) {
@@ -91,8 +113,8 @@ static int attrs_source(const struct attrs *a, const struct attrs_action *x,
 	return 1;
 }
 
-static int attrs_hash_value(struct spanctx *c, bool resource, const char *key, size_t klen,
-			    const struct otlp_value *old)
+/* The SHA-256 hex of old's text form in *v: 1, or 0 (nothing to hash). */
+static int attrs_hash_value(struct spanctx *c, const struct otlp_value *old, struct otlp_value *v)
 {
 	struct otlp_bytes text;
 	if (spanctx_value_str(c, old, &text) < 0)
@@ -103,11 +125,11 @@ static int attrs_hash_value(struct spanctx *c, bool resource, const char *key, s
 		return 0;
 	}
 	sha256_hex(text.p, text.len, (char *)hex);
-	struct otlp_value v = { .type = OTLP_VALUE_STRING };
-	v.u.b.p = hex;
-	v.u.b.len = SHA256_HEX_LEN;
-	spanctx_set(c, resource, key, klen, &v);
-	return 0;
+	memset(v, 0, sizeof *v);
+	v->type = OTLP_VALUE_STRING;
+	v->u.b.p = hex;
+	v->u.b.len = SHA256_HEX_LEN;
+	return 1;
 }
 
 struct attrs_walk {
@@ -122,43 +144,42 @@ static int attrs_walk_fn(void *arg, struct spanctx *c, struct otlp_bytes key,
 	struct attrs_walk *w = arg;
 	if (!match_re_test(&w->x->re, key.p, key.len))
 		return 0;
+	struct otlp_value h;
 	if (w->x->cfg->action == SLUICE_ACTION_DELETE)
-		spanctx_del(c, w->resource, (const char *)key.p, key.len);
-	else
-		attrs_hash_value(c, w->resource, (const char *)key.p, key.len, v);
+		spanctx_put_bytes(c, w->resource, key, NULL);
+	else if (attrs_hash_value(c, v, &h))
+		spanctx_put_bytes(c, w->resource, key, &h);
 	return 0;
 }
 
 static int attrs_extract(const struct attrs *a, const struct attrs_action *x, struct spanctx *c)
 {
 	struct otlp_value v;
-	int rc = spanctx_attr(c, a->resource, x->cfg->key, x->klen, &v);
+	int rc = spanctx_get(c, a->resource, &x->key, &v);
 	if (rc <= 0 || v.type != OTLP_VALUE_STRING)
 		return rc < 0 ? rc : 0;
 	regmatch_t g[MATCH_MAX_GROUPS + 1];
 	if (!match_re_exec(&x->re, v.u.b.p, v.u.b.len, g))
 		return 0;
 	for (unsigned i = 1; i <= x->re.ngroups; i++) {
-		const char *name = x->re.names[i];
-		if (!name[0] || g[i].rm_so < 0)
+		if (!x->re.names[i][0] || g[i].rm_so < 0)
 			continue;
 		struct otlp_value s = { .type = OTLP_VALUE_STRING };
 		s.u.b.p = v.u.b.p + g[i].rm_so;
 		s.u.b.len = (size_t)(g[i].rm_eo - g[i].rm_so);
-		spanctx_set(c, a->resource, name, strlen(name), &s);
+		spanctx_put(c, a->resource, &x->group[i], &s);
 	}
 	return 0;
 }
 
 static int attrs_one(const struct attrs *a, const struct attrs_action *x, struct spanctx *c)
 {
-	const char *key = x->cfg->key;
 	struct otlp_value cur, v;
 	int rc;
 	switch (x->cfg->action) {
 	case SLUICE_ACTION_INSERT:
 	case SLUICE_ACTION_UPDATE:
-		rc = spanctx_attr(c, a->resource, key, x->klen, &cur);
+		rc = spanctx_get(c, a->resource, &x->key, &cur);
 		if (rc < 0)
 			return rc;
 		if ((rc == 1) != (x->cfg->action == SLUICE_ACTION_UPDATE))
@@ -168,7 +189,7 @@ static int attrs_one(const struct attrs *a, const struct attrs_action *x, struct
 		rc = attrs_source(a, x, c, &v);
 		if (rc <= 0)
 			return rc;
-		spanctx_set(c, a->resource, key, x->klen, &v);
+		spanctx_put(c, a->resource, &x->key, &v);
 		return 0;
 	case SLUICE_ACTION_DELETE:
 	case SLUICE_ACTION_HASH:
@@ -177,13 +198,15 @@ static int attrs_one(const struct attrs *a, const struct attrs_action *x, struct
 			return spanctx_each_attr(c, a->resource, attrs_walk_fn, &w);
 		}
 		if (x->cfg->action == SLUICE_ACTION_DELETE) {
-			spanctx_del(c, a->resource, key, x->klen);
+			spanctx_put(c, a->resource, &x->key, NULL);
 			return 0;
 		}
-		rc = spanctx_attr(c, a->resource, key, x->klen, &cur);
+		rc = spanctx_get(c, a->resource, &x->key, &cur);
 		if (rc <= 0)
 			return rc;
-		return attrs_hash_value(c, a->resource, key, x->klen, &cur);
+		if (attrs_hash_value(c, &cur, &v))
+			spanctx_put(c, a->resource, &x->key, &v);
+		return 0;
 	case SLUICE_ACTION_EXTRACT:
 		return attrs_extract(a, x, c);
 	}

@@ -29,9 +29,10 @@
 
 struct attrs_action {
 	const struct sluice_action *cfg;
-	size_t klen, from_len;
+	struct spanctx_key key, from; /* key, from_attribute */
 	struct otlp_value value;      /* typed constant, strings view config memory */
 	struct match_re re;           /* pattern, when has_pattern */
+	struct spanctx_key group[MATCH_MAX_GROUPS + 1]; /* extract: named groups */
 };
 
 struct attrs {
@@ -41,9 +42,10 @@ struct attrs {
 	struct matchprops include, exclude;
 };
 
-/* 0, or -EINVAL (message in err) / -ENOMEM. */
+/* Registers the keys it names with c. 0, or -EINVAL (message in err),
+ * -ENOMEM, -ENOSPC (too many keys). */
 int attrs_init(struct attrs *a, const struct sluice_attributes *cfg, bool resource,
-	       char *err, size_t errlen);
+	       struct spanctx *c, char *err, size_t errlen);
 /* Runs the actions on the span (or the resource) behind c. 0 or -errno
  * (malformed input). For `attributes`, skips spans include/exclude rule out. */
 int attrs_apply(struct attrs *a, struct spanctx *c);

@@ -7,13 +7,13 @@
 #include <string.h>
 
 static int chain_proc_init(struct chain_proc *p, const struct sluice_processor *cfg,
-			   char *err, size_t errlen)
+			   struct spanctx *ctx, char *err, size_t errlen)
 {
 	p->cfg = cfg;
 	switch (cfg->type) {
 	case SLUICE_PROC_FILTER: {
-		int rc = matchprops_compile(&p->include, &cfg->filter.include, err, errlen);
-		return rc ? rc : matchprops_compile(&p->exclude, &cfg->filter.exclude, err, errlen);
+		int rc = matchprops_compile(&p->include, &cfg->filter.include, ctx, err, errlen);
+		return rc ? rc : matchprops_compile(&p->exclude, &cfg->filter.exclude, ctx, err, errlen);
 	}
 	case SLUICE_PROC_PROBABILISTIC_SAMPLER:
 		if (sampler_init(&p->sampler, cfg->sampler.sampling_percentage,
@@ -25,9 +25,9 @@ static int chain_proc_init(struct chain_proc *p, const struct sluice_processor *
 	case SLUICE_PROC_ATTRIBUTES:
 	case SLUICE_PROC_RESOURCE:
 		return attrs_init(&p->attrs, &cfg->attributes,
-				  cfg->type == SLUICE_PROC_RESOURCE, err, errlen);
+				  cfg->type == SLUICE_PROC_RESOURCE, ctx, err, errlen);
 	case SLUICE_PROC_SPAN:
-		return spanproc_init(&p->span, &cfg->span, err, errlen);
+		return spanproc_init(&p->span, &cfg->span, ctx, err, errlen);
 	default:
 		snprintf(err, errlen, "processor type %d does not run in the process stage",
 			 (int)cfg->type);
@@ -55,6 +55,7 @@ struct chain *chain_new(const struct sluice_processor *const *procs, size_t n,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	spanctx_init(&c->ctx);
 	c->ctx.buf = c->buf;
 	c->ctx.cap = sizeof c->buf;
 	c->ctx.res = &c->res_edits;
@@ -62,7 +63,7 @@ struct chain *chain_new(const struct sluice_processor *const *procs, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		char why[256];
 		c->n = i + 1;
-		if (chain_proc_init(&c->procs[i], procs[i], why, sizeof why) < 0) {
+		if (chain_proc_init(&c->procs[i], procs[i], &c->ctx, why, sizeof why) < 0) {
 			snprintf(err, errlen, "processor %s: %s", procs[i]->id, why);
 			chain_free(c);
 			return NULL;
@@ -133,10 +134,8 @@ static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc,
 	int drc = otlp_rewrite_span(rc, &ctx->span);
 	if (drc < 0)
 		return drc;
-	ctx->e = e;
+	spanctx_span_begin(ctx, rc, e);
 	ctx->used = c->res_mark;
-	spanctx_forget(&ctx->span_idx);
-	ctx->span_idx.src = rc;
 	for (size_t i = 0; i < c->n; i++) {
 		struct chain_proc *p = &c->procs[i];
 		int r = 0;
@@ -167,6 +166,7 @@ static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc,
 		}
 		p->out++;
 	}
+	spanctx_span_end(ctx);
 	return OTLP_REWRITE_KEEP;
 }
 
@@ -182,9 +182,7 @@ int64_t chain_run(struct chain *c, const uint8_t *in, size_t len, uint8_t *out, 
 	otlp_rewrite_edits_reset(&c->res_edits);
 	ctx->resource = rs.has_resource ? rs.resource : (struct otlp_bytes){ NULL, 0 };
 	ctx->span = NULL;
-	spanctx_forget(&ctx->res_idx);
-	ctx->res_idx.src = NULL;
-	ctx->span_idx.src = NULL;
+	spanctx_res_forget(ctx);
 	ctx->e = &c->scratch;
 	otlp_rewrite_edits_reset(&c->scratch);
 	ctx->used = 0;

@@ -17,7 +17,8 @@ static int matchprops_re(struct match_re *m, const struct sluice_regex *r,
 }
 
 static int matchprops_kvs(struct matchprops_kv **out, const struct sluice_kv *kvs, size_t n,
-			  enum sluice_match_type type, char *err, size_t errlen)
+			  enum sluice_match_type type, bool resource, struct spanctx *c,
+			  char *err, size_t errlen)
 {
 	if (!n)
 		return 0;
@@ -27,6 +28,11 @@ static int matchprops_kvs(struct matchprops_kv **out, const struct sluice_kv *kv
 	*out = a;
 	for (size_t i = 0; i < n; i++) {
 		a[i].kv = &kvs[i];
+		if (spanctx_key_add(c, &a[i].key, resource, kvs[i].key, strlen(kvs[i].key)) < 0) {
+			snprintf(err, errlen, "the processors name more than %d attribute keys",
+				 SPANKEYS_CONFIG_MAX);
+			return -ENOSPC;
+		}
 		if (type == SLUICE_MATCH_REGEXP && kvs[i].value.type == SLUICE_VALUE_STRING) {
 			int rc = matchprops_re(&a[i].re, &kvs[i].regex, kvs[i].value.s, err, errlen);
 			if (rc < 0)
@@ -54,7 +60,7 @@ static int matchprops_list(struct match_re **out, const char **s,
 	return 0;
 }
 
-int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg,
+int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg, struct spanctx *c,
 		       char *err, size_t errlen)
 {
 	memset(m, 0, sizeof *m);
@@ -80,10 +86,10 @@ int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg,
 	}
 	if (!rc)
 		rc = matchprops_kvs(&m->attrs, cfg->attributes, cfg->n_attributes,
-				    cfg->match_type, err, errlen);
+				    cfg->match_type, false, c, err, errlen);
 	if (!rc)
 		rc = matchprops_kvs(&m->res, cfg->resources, cfg->n_resources,
-				    cfg->match_type, err, errlen);
+				    cfg->match_type, true, c, err, errlen);
 	if (rc == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
 	m->span_level = cfg->n_span_names || cfg->span_kinds || cfg->status_codes ||
@@ -135,7 +141,7 @@ static int matchprops_kvs_match(const struct matchprops *m, const struct matchpr
 	for (size_t i = 0; i < n; i++) {
 		const struct sluice_kv *kv = a[i].kv;
 		struct otlp_value v;
-		int rc = spanctx_attr(c, resource, kv->key, strlen(kv->key), &v);
+		int rc = spanctx_get(c, resource, &a[i].key, &v);
 		if (rc <= 0)
 			return rc;
 		if (kv->value.type == SLUICE_VALUE_NONE)
@@ -163,8 +169,9 @@ static int matchprops_resource(struct matchprops *m, struct spanctx *c)
 {
 	const struct sluice_match *cfg = m->cfg;
 	if (cfg->n_services) {
+		static const struct spanctx_key service_name = { "service.name", 12, SPANKEYS_NONE };
 		struct otlp_value v;
-		int rc = spanctx_attr(c, true, "service.name", 12, &v);
+		int rc = spanctx_get(c, true, &service_name, &v);
 		if (rc < 0)
 			return rc;
 		if (rc == 0 || v.type != OTLP_VALUE_STRING)

@@ -7,7 +7,7 @@
  * as numbers), regexp (POSIX ERE search on the text form), prefix.
  * Not present (no include:/exclude: given) matches nothing.
  *
- *   struct matchprops m; matchprops_compile(&m, &cfg->include, err, n);
+ *   struct matchprops m; matchprops_compile(&m, &cfg->include, ctx, err, n);
  *   matchprops_match(&m, ctx)  -> 1 / 0 / -errno
  *   matchprops_free(&m);
  */
@@ -23,6 +23,7 @@
 
 struct matchprops_kv {
 	const struct sluice_kv *kv;
+	struct spanctx_key key;
 	struct match_re re;           /* regexp match_type with a value */
 	bool has_re;
 };
@@ -38,7 +39,9 @@ struct matchprops {
 	int res_cache;                /* resource-only part this record: -1 unknown */
 };
 
-int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg,
+/* Registers the span attribute keys it names with c. 0 or -errno (message
+ * in err). */
+int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg, struct spanctx *c,
 		       char *err, size_t errlen);
 /* 1 match, 0 no match, or -errno (malformed input). */
 int matchprops_match(struct matchprops *m, struct spanctx *c);

@@ -9,6 +9,7 @@ int sampler_init(struct sampler *s, double percent, uint32_t seed)
 	if (!isfinite(percent))
 		return -EINVAL;
 	s->seed = seed;
+	s->last_valid = false;
 	s->h0 = sampler_hash(seed, NULL, 0);
 	if (percent <= 0)
 		s->threshold = 0;

@@ -24,6 +24,10 @@ struct sampler {
 	uint32_t seed;
 	uint32_t threshold;       /* keep when bucket < threshold */
 	uint32_t h0;              /* FNV state after the seed bytes */
+	/* the last 16-byte trace id and its decision: the spans of a trace
+	 * often come in a row, and the hash is 16 dependent multiplies */
+	bool last_valid, last_keep;
+	uint64_t last_lo, last_hi;
 };
 
 /* 0, or -EINVAL when percent is not a finite number. */
@@ -47,12 +51,25 @@ static inline uint32_t sampler_fnv(uint32_t h, const uint8_t *id, size_t len)
 }
 
 /* Keep this trace? id/len is the span's trace_id field as on the wire
- * (16 bytes when valid; any length is hashed as given). */
-static inline bool sampler_keep(const struct sampler *s, const uint8_t *id, size_t len)
+ * (16 bytes when valid; any length is hashed as given). Remembers the last
+ * 16-byte id's answer (the answer is the same either way). */
+static inline bool sampler_keep(struct sampler *s, const uint8_t *id, size_t len)
 {
 	if (s->threshold >= SAMPLER_BUCKETS)
 		return true;
-	return (sampler_fnv(s->h0, id, len) & (SAMPLER_BUCKETS - 1)) < s->threshold;
+	if (len != 16)
+		return (sampler_fnv(s->h0, id, len) & (SAMPLER_BUCKETS - 1)) < s->threshold;
+	uint64_t lo, hi;
+	__builtin_memcpy(&lo, id, 8);
+	__builtin_memcpy(&hi, id + 8, 8);
+	if (s->last_valid && lo == s->last_lo && hi == s->last_hi)
+		return s->last_keep;
+	bool keep = (sampler_fnv(s->h0, id, 16) & (SAMPLER_BUCKETS - 1)) < s->threshold;
+	s->last_lo = lo;
+	s->last_hi = hi;
+	s->last_keep = keep;
+	s->last_valid = true;
+	return keep;
 }
 
 #endif

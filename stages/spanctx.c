@@ -1,4 +1,5 @@
-/* spanctx.c: the edit overlay processors read through. */
+/* spanctx.c: the span side of the edit overlay, by key id, and what both
+ * sides share. */
 #include "stages/spanctx.h"
 
 #include <errno.h>
@@ -6,146 +7,230 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Newest edit of key among edits[0..n), or NULL. */
-static const struct otlp_attr_edit *spanctx_find_edit(const struct otlp_rewrite_edits *e,
-						      uint32_t n, const char *key, size_t klen)
+void spanctx_init(struct spanctx *c)
 {
-	for (uint32_t i = n; i-- > 0;)
-		if (spanctx_key_eq(e->attr[i].key, key, klen))
-			return &e->attr[i];
-	return NULL;
+	spankeys_init(&c->keys);
+	memset(c->sp.edit, -1, sizeof c->sp.edit);
+	memset(c->sp.in, -1, sizeof c->sp.in);
+	c->sp.mode = 0;
+	c->sp.n_edit = 0;
 }
 
-/* Indexes the KeyValue fields numbered field of msg: keys and value bytes. */
-static void spanctx_index_build(struct spanctx_index *x, struct otlp_bytes msg, uint32_t field)
+int spanctx_key_add(struct spanctx *c, struct spanctx_key *k, bool resource,
+		    const char *s, size_t len)
 {
-	struct otlp_wire_reader r;
-	struct otlp_wire_field f;
-	int rc;
-	x->n = 0;
-	x->state = -1;
-	x->a = x->own;
-	otlp_wire_reader_init(&r, msg.p, msg.len);
-	while ((rc = otlp_wire_next(&r, &f)) > 0) {
-		if (f.num != field)
-			continue;
-		if (f.wt != OTLP_WT_LEN || x->n >= SPANCTX_INDEX_MAX)
-			return; /* let the plain scan report or handle it */
-		struct otlp_bytes key, val;
-		if (otlp_rewrite_kv_split(f.b, &key, &val) < 0)
-			return;
-		x->own[x->n].key = key;
-		x->own[x->n].value = val;
-		x->n++;
-	}
-	if (rc == 0)
-		x->state = 1;
-}
-
-/* 1 found, 0 absent, -errno, or 2 "not indexed: scan". */
-static int spanctx_index_find(struct spanctx_index *x, struct otlp_bytes msg, uint32_t field,
-			      const char *key, size_t klen, struct otlp_value *v)
-{
-	if (x->state == 0) {
-		/* a span: take the index its decode built (same keys and value
-		 * bytes a scan finds), else scan */
-		if (x->src && otlp_rewrite_span_attrs(x->src, &x->a, &x->n) == 1)
-			x->state = 1;
-		else
-			spanctx_index_build(x, msg, field);
-	}
-	if (x->state < 0)
-		return 2;
-	const struct otlp_rewrite_attr *a = x->a;
-	for (uint32_t i = 0, n = x->n; i < n; i++) {
-		if (!spanctx_key_eq(a[i].key, key, klen))
-			continue;
-		struct otlp_bytes b = a[i].value;
-		if (!b.p) { /* KeyValue without a value */
-			memset(v, 0, sizeof *v);
-			return 1;
-		}
-		/* the usual string value `0a len text`, read inline */
-		if (b.len >= 2 && b.p[0] == 0x0a && b.p[1] < 0x80 && b.p[1] + 2u == b.len) {
-			v->type = OTLP_VALUE_STRING;
-			v->u.b.p = b.p + 2;
-			v->u.b.len = b.p[1];
-			return 1;
-		}
-		int rc = otlp_wire_anyvalue(b, v);
-		return rc < 0 ? rc : 1;
-	}
+	k->s = s;
+	k->len = len;
+	k->id = SPANKEYS_NONE;
+	if (resource)
+		return 0;
+	int id = spankeys_add(&c->keys, s, len);
+	if (id < 0)
+		return id;
+	k->id = (uint8_t)id;
 	return 0;
 }
 
-int spanctx_attr(struct spanctx *c, bool resource, const char *key, size_t klen,
-		 struct otlp_value *v)
+void spanctx_span_begin(struct spanctx *c, const struct otlp_rewrite_span_ctx *src,
+			struct otlp_rewrite_edits *e)
 {
-	const struct otlp_attr_edit *ed = resource
-		? spanctx_find_edit(c->res, c->res_visible, key, klen)
-		: spanctx_find_edit(c->e, c->e->n_attr, key, klen);
-	if (ed) {
-		if (ed->op == OTLP_ATTR_DELETE)
+	struct spanctx_span *sp = &c->sp;
+	/* undo only what the last span set: the tables stay all -1 between spans */
+	for (uint32_t k = 0; k < sp->n_edit; k++)
+		sp->edit[sp->edit_id[k]] = -1;
+	if (sp->mode > 0)
+		for (uint32_t i = 0; i < sp->n_in; i++)
+			sp->in[sp->a[i].id] = -1;
+	sp->n_edit = 0;
+	sp->mode = 0;
+	sp->src = src;
+	spankeys_span_reset(&c->keys);
+	c->e = e;
+}
+
+/* Input attribute i is key id: the first of its key is the one looked up. */
+static inline void spanctx_attr_id(struct spanctx_span *sp, uint32_t i, uint8_t id)
+{
+	sp->a[i].id = id;
+	if (id != SPANKEYS_NONE && sp->in[id] < 0)
+		sp->in[id] = (int8_t)i;
+}
+
+/* The attributes from the rewriter's index (they are not one plain run). */
+static int spanctx_match_index(struct spanctx *c)
+{
+	struct spanctx_span *sp = &c->sp;
+	const struct otlp_rewrite_attr *a;
+	uint32_t n;
+	int rc = otlp_rewrite_span_attrs(sp->src, &a, &n);
+	if (rc <= 0)
+		return rc;
+	for (uint32_t i = 0; i < n; i++) {
+		sp->a[i].key = a[i].key;
+		sp->a[i].value = a[i].value;
+		sp->a[i].start = a[i].start;
+		sp->a[i].size = (uint32_t)a[i].size;
+		spanctx_attr_id(sp, i, spankeys_find_cfg(&c->keys, a[i].key.p, a[i].key.len));
+	}
+	sp->n_in = n;
+	return 1;
+}
+
+/* Matches the span's attributes to key ids (first lookup or edit of the
+ * span), in one pass over the run of attribute fields every SDK writes:
+ * split each KeyValue, find its key's id. Otherwise the rewriter's index;
+ * without that either (too many attributes, an odd KeyValue) lookups scan
+ * the raw span. */
+static int spanctx_match(struct spanctx *c)
+{
+	struct spanctx_span *sp = &c->sp;
+	const uint8_t *p, *hi;
+	uint32_t n;
+	int rc = otlp_rewrite_span_attr_run(sp->src, &p, &hi, &n);
+	if (rc < 0)
+		return rc;
+	if (rc == 0 || n > OTLP_REWRITE_ATTRS_MAX)
+		goto index;
+	for (uint32_t i = 0; i < n; i++) {
+		struct spanctx_attr *at = &sp->a[i];
+		const uint8_t *start = p++; /* the 0x42 tag */
+		size_t len;
+		if (*p < 0x80) { /* lengths were checked by the decode */
+			len = *p++;
+		} else {
+			len = (size_t)(p[0] & 0x7f) | (size_t)p[1] << 7;
+			p += 2;
+		}
+		struct otlp_bytes kv = { p, len };
+		p += len;
+		at->start = start;
+		at->size = (uint32_t)(p - start);
+		if (!otlp_rewrite_kv_fast(kv, &at->key, &at->value) &&
+		    otlp_rewrite_kv_split(kv, &at->key, &at->value) < 0) {
+			sp->n_in = i;
+			goto index; /* undo the ids set so far, then let a scan say why */
+		}
+		spanctx_attr_id(sp, i, spankeys_find_cfg(&c->keys, at->key.p, at->key.len));
+	}
+	sp->n_in = n;
+	sp->mode = 1;
+	return 0;
+index:
+	for (uint32_t i = 0; i < sp->n_in; i++)
+		sp->in[sp->a[i].id] = -1;
+	sp->n_in = 0;
+	rc = spanctx_match_index(c);
+	sp->mode = rc > 0 ? 1 : -1;
+	return rc < 0 ? rc : 0;
+}
+
+static inline int spanctx_ready(struct spanctx *c)
+{
+	return c->sp.mode ? 0 : spanctx_match(c);
+}
+
+int spanctx_get(struct spanctx *c, bool resource, const struct spanctx_key *k,
+		struct otlp_value *v)
+{
+	if (resource)
+		return spanctx_res_get(c, k->s, k->len, v);
+	struct spanctx_span *sp = &c->sp;
+	int8_t ed = sp->edit[k->id];
+	if (ed >= 0) {
+		const struct otlp_attr_edit *x = &c->e->attr[ed];
+		if (x->op == OTLP_ATTR_DELETE)
 			return 0;
-		*v = ed->value;
+		*v = x->value;
 		return 1;
 	}
-	int rc;
-	if (resource) {
-		if (!c->resource.len)
-			return 0;
-		rc = spanctx_index_find(&c->res_idx, c->resource, OTLP_F_RESOURCE_ATTRIBUTES,
-					key, klen, v);
-		return rc != 2 ? rc
-			: otlp_wire_find_attr(c->resource, OTLP_F_RESOURCE_ATTRIBUTES, key, klen, v);
-	}
-	rc = spanctx_index_find(&c->span_idx, c->span->raw, OTLP_F_SPAN_ATTRIBUTES, key, klen, v);
-	return rc != 2 ? rc : otlp_wire_find_attr(c->span->raw, OTLP_F_SPAN_ATTRIBUTES, key, klen, v);
+	int rc = spanctx_ready(c);
+	if (rc < 0)
+		return rc;
+	if (sp->mode < 0)
+		return otlp_wire_find_attr(c->span->raw, OTLP_F_SPAN_ATTRIBUTES, k->s, k->len, v);
+	int8_t i = sp->in[k->id];
+	if (i < 0)
+		return 0;
+	rc = spanctx_value_of(sp->a[i].value, v);
+	return rc < 0 ? rc : 1;
 }
 
-struct otlp_bytes spanctx_name(const struct spanctx *c)
+/* Records the edit of key id (one entry an id, replaced in place). */
+static int spanctx_put_id(struct spanctx *c, uint8_t id, struct otlp_bytes key,
+			  const struct otlp_value *v)
 {
-	struct otlp_bytes n = c->e->rename ? c->e->name : c->span->name;
-	if (!n.p) /* absent name: an empty view that is safe to read */
-		n.p = (const uint8_t *)"";
-	return n;
-}
-
-static int spanctx_record(struct spanctx *c, bool resource, enum otlp_attr_op op,
-			  const char *key, size_t klen, const struct otlp_value *v)
-{
-	struct otlp_rewrite_edits *e = resource ? c->res : c->e;
-	struct otlp_attr_edit *slot = NULL;
-	if (!resource) /* span edits: one entry a key, replaced in place */
-		slot = (struct otlp_attr_edit *)spanctx_find_edit(e, e->n_attr, key, klen);
-	if (!slot) {
-		if (e->n_attr >= OTLP_EDITS_MAX) {
+	struct spanctx_span *sp = &c->sp;
+	struct otlp_rewrite_edits *e = c->e;
+	int8_t k = sp->edit[id];
+	if (k < 0) {
+		if (e->n_attr >= OTLP_EDITS_MAX || id == SPANKEYS_NONE) {
 			c->overflows++;
 			return -ENOSPC;
 		}
-		slot = &e->attr[e->n_attr++];
+		k = (int8_t)e->n_attr++;
+		sp->edit[id] = k;
+		sp->edit_id[sp->n_edit++] = id;
+		e->attr[k].key = key;
 	}
-	slot->op = op;
-	slot->key.p = (const uint8_t *)key;
-	slot->key.len = klen;
-	if (v)
-		slot->value = *v;
-	else
-		memset(&slot->value, 0, sizeof slot->value);
-	if (resource) /* the processor making the edit sees it from now on */
-		c->res_visible = e->n_attr;
+	struct otlp_attr_edit *x = &e->attr[k];
+	if (v) {
+		x->op = OTLP_ATTR_UPSERT;
+		x->value = *v;
+	} else {
+		x->op = OTLP_ATTR_DELETE;
+		memset(&x->value, 0, sizeof x->value);
+	}
 	return 0;
 }
 
-int spanctx_set(struct spanctx *c, bool resource, const char *key, size_t klen,
+int spanctx_put(struct spanctx *c, bool resource, const struct spanctx_key *k,
 		const struct otlp_value *v)
 {
-	return spanctx_record(c, resource, OTLP_ATTR_UPSERT, key, klen, v);
+	if (resource)
+		return spanctx_res_put(c, k->s, k->len, v);
+	return spanctx_put_id(c, k->id, (struct otlp_bytes){ (const uint8_t *)k->s, k->len }, v);
 }
 
-int spanctx_del(struct spanctx *c, bool resource, const char *key, size_t klen)
+int spanctx_put_bytes(struct spanctx *c, bool resource, struct otlp_bytes key,
+		      const struct otlp_value *v)
 {
-	return spanctx_record(c, resource, OTLP_ATTR_DELETE, key, klen, NULL);
+	if (resource)
+		return spanctx_res_put(c, (const char *)key.p, key.len, v);
+	int rc = spanctx_ready(c);
+	if (rc < 0)
+		return rc;
+	uint8_t id = spankeys_find(&c->keys, key.p, key.len);
+	if (id == SPANKEYS_NONE) {
+		id = spankeys_span_add(&c->keys, key.p, key.len);
+		if (id != SPANKEYS_NONE && c->sp.mode > 0) {
+			/* every input attribute with this key takes the edit */
+			struct spanctx_span *sp = &c->sp;
+			for (uint32_t i = 0; i < sp->n_in; i++) {
+				if (sp->a[i].id == SPANKEYS_NONE && sp->a[i].key.len == key.len &&
+				    otlp_key_bytes_eq(sp->a[i].key.p, key.p, key.len))
+					spanctx_attr_id(sp, i, id);
+			}
+		}
+	}
+	return spanctx_put_id(c, id, key, v);
+}
+
+void spanctx_span_end(struct spanctx *c)
+{
+	struct spanctx_span *sp = &c->sp;
+	struct otlp_rewrite_edits *e = c->e;
+	if (!e->n_attr)
+		return;
+	/* the rewriter needs the attribute index anyway; matching ids here
+	 * spares it comparing every key with every edit */
+	if (!sp->mode && spanctx_match(c) < 0)
+		return;
+	if (sp->mode < 0)
+		return;
+	for (uint32_t i = 0; i < sp->n_in; i++)
+		e->attr_edit[i] = sp->edit[sp->a[i].id];
+	e->n_hint = sp->n_in;
+	e->hinted = 1;
 }
 
 int spanctx_rename(struct spanctx *c, const uint8_t *name, size_t len)
@@ -206,34 +291,51 @@ int spanctx_value_str(struct spanctx *c, const struct otlp_value *v, struct otlp
 	return 0;
 }
 
+/* Is input attribute key id hidden by an edit made before the walk? */
+static inline bool spanctx_hidden(const struct spanctx *c, uint8_t id, uint32_t n0)
+{
+	return id != SPANKEYS_NONE && c->sp.edit[id] >= 0 && (uint32_t)c->sp.edit[id] < n0;
+}
+
 int spanctx_each_attr(struct spanctx *c, bool resource, spanctx_attr_fn fn, void *arg)
 {
-	const struct otlp_rewrite_edits *e = resource ? c->res : c->e;
-	uint32_t n = resource ? c->res_visible : e->n_attr;
-	struct otlp_bytes msg = resource ? c->resource : c->span->raw;
-	uint32_t field = resource ? OTLP_F_RESOURCE_ATTRIBUTES : OTLP_F_SPAN_ATTRIBUTES;
-	int rc;
-	if (msg.len) {
+	if (resource)
+		return spanctx_res_each(c, fn, arg);
+	const struct otlp_rewrite_edits *e = c->e;
+	const struct spanctx_span *sp = &c->sp;
+	uint32_t n0 = e->n_attr;
+	struct otlp_value v;
+	int rc = spanctx_ready(c);
+	if (rc < 0)
+		return rc;
+	if (sp->mode > 0) {
+		for (uint32_t i = 0; i < sp->n_in; i++) {
+			if (spanctx_hidden(c, sp->a[i].id, n0))
+				continue;
+			if ((rc = spanctx_value_of(sp->a[i].value, &v)) < 0 ||
+			    (rc = fn(arg, c, sp->a[i].key, &v)) != 0)
+				return rc;
+		}
+	} else {
 		struct otlp_wire_iter it;
 		struct otlp_bytes kvb;
-		otlp_wire_iter_init(&it, msg, field);
+		otlp_wire_iter_init(&it, c->span->raw, OTLP_F_SPAN_ATTRIBUTES);
 		while ((rc = otlp_wire_iter_next(&it, &kvb)) > 0) {
 			struct otlp_kv kv;
 			if ((rc = otlp_wire_kv(kvb, &kv)) < 0)
 				return rc;
-			if (spanctx_find_edit(e, n, (const char *)kv.key.p, kv.key.len))
-				continue; /* overridden or deleted: edits speak for it */
+			if (spanctx_hidden(c, spankeys_find(&c->keys, kv.key.p, kv.key.len), n0))
+				continue;
 			if ((rc = fn(arg, c, kv.key, &kv.value)) != 0)
 				return rc;
 		}
 		if (rc < 0)
 			return rc;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		struct otlp_attr_edit ed = e->attr[i];
-		if (ed.op == OTLP_ATTR_DELETE ||
-		    spanctx_find_edit(e, n, (const char *)ed.key.p, ed.key.len) != &e->attr[i])
-			continue; /* deleted, or a newer edit of the key follows */
+	for (uint32_t k = 0; k < n0; k++) {
+		struct otlp_attr_edit ed = e->attr[k];
+		if (ed.op == OTLP_ATTR_DELETE)
+			continue;
 		if ((rc = fn(arg, c, ed.key, &ed.value)) != 0)
 			return rc;
 	}

@@ -4,13 +4,21 @@
  * what an earlier one changed (an attribute inserted, a span renamed), while
  * the span itself is only rewritten once, by otlp_rewrite_resource_spans.
  * So edits are recorded (struct otlp_rewrite_edits) and every lookup goes
- * through this overlay: the newest visible edit of a key wins, else the
- * input bytes. Edits recorded here are already resolved (UPSERT or DELETE):
- * the processor decided insert/update against the overlay.
+ * through this overlay: the edit of a key wins, else the input bytes. Edits
+ * recorded here are already resolved (UPSERT or DELETE): the processor
+ * decided insert/update against the overlay.
+ *
+ * Span attributes are addressed by key id (spankeys.h): a processor
+ * registers the keys it names once (spanctx_key_add), the span's attributes
+ * are matched to ids on the first lookup, and each id has at most one edit
+ * (replaced in place), so a lookup or an edit is an array index. The same
+ * matching tells the rewriter which edit each input attribute takes
+ * (otlp_rewrite_edits hints), so it compares no keys either.
  *
  * Resource edits are made once per record and are append-only; res_visible
  * says how many of them the current processor may see (a filter listed
- * before a resource processor sees the resource as it came in).
+ * before a resource processor sees the resource as it came in). They are
+ * looked up by key text (once a record: no ids needed).
  *
  * Strings a processor builds (hash hex, joined names, number text) go into
  * a scratch buffer that is reset before each span; the rewriter copies the
@@ -25,21 +33,45 @@
 
 #include "otlp/rewrite.h"
 #include "otlp/wire.h"
+#include "stages/spankeys.h"
 
-#define SPANCTX_INDEX_MAX 48  /* attributes indexed per span; more: plain scans */
+#define SPANCTX_INDEX_MAX 48  /* resource attributes indexed; more: plain scans */
 
-/* Key -> value views of one message's input attributes, built on the first
- * lookup: several processors look up several keys, and one scan of the
- * KeyValues (keys only, values decoded on a hit) serves them all. For a
- * span the rewriter's decode already found them: the index is a view of
- * its array, nothing is copied. */
+/* An attribute key a processor names: its text, and its id for span
+ * attributes (SPANKEYS_NONE for resource keys). */
+struct spanctx_key {
+	const char *s;
+	size_t len;
+	uint8_t id;
+};
+
+/* Key -> value views of the resource's input attributes, built on the
+ * first lookup of a record. */
 struct spanctx_index {
 	int state;                           /* 0 not built, 1 built, -1 use scans */
 	uint32_t n;
-	const struct otlp_rewrite_attr *a;   /* a[0..n): .key and .value set */
-	/* span being rewritten (NULL: scan msg into own[]) */
-	const struct otlp_rewrite_span_ctx *src;
 	struct otlp_rewrite_attr own[SPANCTX_INDEX_MAX];
+};
+
+/* One input attribute of the span. */
+struct spanctx_attr {
+	struct otlp_bytes key, value;        /* value: AnyValue bytes (p NULL: none) */
+	const uint8_t *start;                /* the whole field, tag included */
+	uint32_t size;
+	uint8_t id;                          /* key id, SPANKEYS_NONE: not named */
+};
+
+/* The current span's attributes by id. */
+struct spanctx_span {
+	const struct otlp_rewrite_span_ctx *src;
+	int mode;                            /* 0 not matched, 1 by index, -1 scan raw */
+	uint32_t n_in;                       /* input attributes (mode 1) */
+	uint32_t n_edit;                     /* edits this span made */
+	uint8_t edit_id[OTLP_EDITS_MAX];     /* e->attr[k] edits key id edit_id[k] */
+	struct spanctx_attr a[OTLP_REWRITE_ATTRS_MAX];
+	/* by key id (SPANKEYS_NONE's entries stay -1) */
+	int8_t edit[SPANKEYS_MAX + 1];       /* id -> e->attr index, -1 none */
+	int8_t in[SPANKEYS_MAX + 1];         /* id -> first input attribute, -1 none */
 };
 
 struct spanctx {
@@ -51,30 +83,56 @@ struct spanctx {
 	uint8_t *buf;                        /* string scratch */
 	size_t cap, used;
 	uint64_t overflows;                  /* edits skipped: no room */
-	struct spanctx_index span_idx;       /* reset for each span */
 	struct spanctx_index res_idx;        /* reset for each record */
+	struct spankeys keys;
+	struct spanctx_span sp;
 };
 
-/* Forget the attribute index (the span or record changed). */
-static inline void spanctx_forget(struct spanctx_index *x) { x->state = 0; }
+/* Once, before any key is added. */
+void spanctx_init(struct spanctx *c);
 
-/* Looks up attribute key of the span (resource = false) or of the
- * resource. Returns 1 with *v set, 0 if absent (or deleted), or -errno
- * (malformed input). */
-int spanctx_attr(struct spanctx *c, bool resource, const char *key, size_t klen,
-		 struct otlp_value *v);
+/* Registers key s (bytes must outlive c) for span (resource = false) or
+ * resource lookups. 0, or -ENOSPC: the config names too many keys. */
+int spanctx_key_add(struct spanctx *c, struct spanctx_key *k, bool resource,
+		    const char *s, size_t len);
+
+/* Starts a span: src is what the rewriter's callback got, e its edits
+ * (reset by the rewriter); c->span must be set. */
+void spanctx_span_begin(struct spanctx *c, const struct otlp_rewrite_span_ctx *src,
+			struct otlp_rewrite_edits *e);
+/* The span is kept: tell the rewriter which edit each input attribute
+ * takes. */
+void spanctx_span_end(struct spanctx *c);
+
+/* Forget the resource attribute index (a new record). */
+static inline void spanctx_res_forget(struct spanctx *c) { c->res_idx.state = 0; }
+
+/* Looks up key k of the span (resource = false) or of the resource.
+ * Returns 1 with *v set, 0 if absent (or deleted), or -errno (malformed
+ * input). */
+int spanctx_get(struct spanctx *c, bool resource, const struct spanctx_key *k,
+		struct otlp_value *v);
+
+/* Sets k to v, or deletes it (v NULL). v is STRING, INT, DOUBLE, BOOL, or
+ * ARRAY/KVLIST/BYTES as the raw bytes otlp_wire_anyvalue gives; bytes must
+ * outlive the rewrite: config memory, input bytes, or spanctx_alloc.
+ * 0 or -ENOSPC (counted in overflows, the edit is skipped). */
+int spanctx_put(struct spanctx *c, bool resource, const struct spanctx_key *k,
+		const struct otlp_value *v);
+/* The same for a key known only as bytes (a key spanctx_each_attr gave). */
+int spanctx_put_bytes(struct spanctx *c, bool resource, struct otlp_bytes key,
+		      const struct otlp_value *v);
+
+int spanctx_rename(struct spanctx *c, const uint8_t *name, size_t len);
 
 /* The span's current name. */
-struct otlp_bytes spanctx_name(const struct spanctx *c);
-
-/* Sets key to v (STRING, INT, DOUBLE, BOOL, or ARRAY/KVLIST/BYTES as the
- * raw bytes otlp_wire_anyvalue gives; bytes must outlive the rewrite:
- * config memory, input bytes, or spanctx_alloc). 0 or -ENOSPC
- * (counted in overflows, the edit is skipped). */
-int spanctx_set(struct spanctx *c, bool resource, const char *key, size_t klen,
-		const struct otlp_value *v);
-int spanctx_del(struct spanctx *c, bool resource, const char *key, size_t klen);
-int spanctx_rename(struct spanctx *c, const uint8_t *name, size_t len);
+static inline struct otlp_bytes spanctx_name(const struct spanctx *c)
+{
+	struct otlp_bytes n = c->e->rename ? c->e->name : c->span->name;
+	if (!n.p) /* absent name: an empty view that is safe to read */
+		n.p = (const uint8_t *)"";
+	return n;
+}
 
 /* n bytes of scratch, or NULL when full. */
 uint8_t *spanctx_alloc(struct spanctx *c, size_t n);
@@ -92,9 +150,11 @@ typedef int (*spanctx_attr_fn)(void *arg, struct spanctx *c, struct otlp_bytes k
 			       const struct otlp_value *v);
 int spanctx_each_attr(struct spanctx *c, bool resource, spanctx_attr_fn fn, void *arg);
 
-static inline bool spanctx_key_eq(struct otlp_bytes k, const char *key, size_t klen)
-{
-	return k.len == klen && otlp_key_bytes_eq(k.p, key, klen);
-}
+/* ----- private to spanctx*.c: the resource side (spanctx_res.c) ----- */
+int spanctx_res_get(struct spanctx *c, const char *key, size_t klen, struct otlp_value *v);
+int spanctx_res_put(struct spanctx *c, const char *key, size_t klen, const struct otlp_value *v);
+int spanctx_res_each(struct spanctx *c, spanctx_attr_fn fn, void *arg);
+/* An AnyValue's bytes as a value (p NULL: a KeyValue without one). */
+int spanctx_value_of(struct otlp_bytes b, struct otlp_value *v);
 
 #endif

@@ -7,30 +7,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-int spanproc_init(struct spanproc *s, const struct sluice_span_proc *cfg,
+static int spanproc_too_many(char *err, size_t errlen)
+{
+	snprintf(err, errlen, "the processors name more than %d attribute keys",
+		 SPANKEYS_CONFIG_MAX);
+	return -ENOSPC;
+}
+
+int spanproc_init(struct spanproc *s, const struct sluice_span_proc *cfg, struct spanctx *c,
 		  char *err, size_t errlen)
 {
 	memset(s, 0, sizeof *s);
 	s->cfg = cfg;
 	s->sep_len = cfg->separator ? strlen(cfg->separator) : 0;
-	s->from_len = calloc(cfg->n_from_attributes + 1, sizeof *s->from_len);
+	s->from = calloc(cfg->n_from_attributes + 1, sizeof *s->from);
 	s->rules = calloc(cfg->n_rules + 1, sizeof *s->rules);
-	if (!s->from_len || !s->rules) {
+	if (!s->from || !s->rules) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < cfg->n_from_attributes; i++)
-		s->from_len[i] = strlen(cfg->from_attributes[i]);
+		if (spanctx_key_add(c, &s->from[i], false, cfg->from_attributes[i],
+				    strlen(cfg->from_attributes[i])) < 0)
+			return spanproc_too_many(err, errlen);
 	for (size_t i = 0; i < cfg->n_rules; i++) {
 		const struct sluice_regex *r = &cfg->to_attributes[i];
-		int rc = match_re_compile_posix(&s->rules[i], r->posix, r->group_names,
+		struct spanproc_rule *rule = &s->rules[i];
+		int rc = match_re_compile_posix(&rule->re, r->posix, r->group_names,
 						r->n_groups, err, errlen);
 		if (rc < 0)
 			return rc;
+		for (unsigned g = 1; g <= rule->re.ngroups; g++)
+			if (rule->re.names[g][0] &&
+			    spanctx_key_add(c, &rule->group[g], false, rule->re.names[g],
+					    strlen(rule->re.names[g])) < 0)
+				return spanproc_too_many(err, errlen);
 	}
-	int rc = matchprops_compile(&s->include, &cfg->include, err, errlen);
+	int rc = matchprops_compile(&s->include, &cfg->include, c, err, errlen);
 	if (!rc)
-		rc = matchprops_compile(&s->exclude, &cfg->exclude, err, errlen);
+		rc = matchprops_compile(&s->exclude, &cfg->exclude, c, err, errlen);
 	return rc;
 }
 
@@ -43,7 +58,7 @@ static int spanproc_from_attrs(struct spanproc *s, struct spanctx *c)
 		n = sizeof parts / sizeof parts[0];
 	for (size_t i = 0; i < n; i++) {
 		struct otlp_value v;
-		int rc = spanctx_attr(c, false, cfg->from_attributes[i], s->from_len[i], &v);
+		int rc = spanctx_get(c, false, &s->from[i], &v);
 		if (rc <= 0)
 			return rc; /* one missing: no rename */
 		if (spanctx_value_str(c, &v, &parts[i]) == -ENOTSUP) {
@@ -72,8 +87,9 @@ static int spanproc_from_attrs(struct spanproc *s, struct spanctx *c)
 }
 
 /* One rule on the current name; 1 if it matched. */
-static int spanproc_rule(const struct match_re *re, struct spanctx *c)
+static int spanproc_rule(const struct spanproc_rule *rule, struct spanctx *c)
 {
+	const struct match_re *re = &rule->re;
 	struct otlp_bytes name = spanctx_name(c);
 	regmatch_t g[MATCH_MAX_GROUPS + 1];
 	if (!match_re_exec(re, name.p, name.len, g))
@@ -95,7 +111,7 @@ static int spanproc_rule(const struct match_re *re, struct spanctx *c)
 		struct otlp_value v = { .type = OTLP_VALUE_STRING };
 		v.u.b.p = name.p + g[i].rm_so;
 		v.u.b.len = (size_t)(g[i].rm_eo - g[i].rm_so);
-		spanctx_set(c, false, gname, strlen(gname), &v);
+		spanctx_put(c, false, &rule->group[i], &v);
 		memcpy(out + o, name.p + prev, (size_t)g[i].rm_so - prev);
 		o += (size_t)g[i].rm_so - prev;
 		out[o++] = '{';
@@ -130,9 +146,9 @@ int spanproc_apply(struct spanproc *s, struct spanctx *c)
 void spanproc_free(struct spanproc *s)
 {
 	for (size_t i = 0; s->rules && s->cfg && i < s->cfg->n_rules; i++)
-		match_re_free(&s->rules[i]);
+		match_re_free(&s->rules[i].re);
 	free(s->rules);
-	free(s->from_len);
+	free(s->from);
 	matchprops_free(&s->include);
 	matchprops_free(&s->exclude);
 	memset(s, 0, sizeof *s);

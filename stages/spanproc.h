@@ -21,15 +21,22 @@
 #include "stages/matchprops.h"
 #include "stages/spanctx.h"
 
+/* A to_attributes rule and the attribute keys its named groups set. */
+struct spanproc_rule {
+	struct match_re re;
+	struct spanctx_key group[MATCH_MAX_GROUPS + 1];
+};
+
 struct spanproc {
 	const struct sluice_span_proc *cfg;
-	size_t *from_len;             /* strlen of each from_attributes key */
+	struct spanctx_key *from;     /* [n_from_attributes] */
 	size_t sep_len;
-	struct match_re *rules;       /* [cfg->n_rules] */
+	struct spanproc_rule *rules;  /* [cfg->n_rules] */
 	struct matchprops include, exclude;
 };
 
-int spanproc_init(struct spanproc *s, const struct sluice_span_proc *cfg,
+/* Registers the keys it names with c. 0 or -errno (message in err). */
+int spanproc_init(struct spanproc *s, const struct sluice_span_proc *cfg, struct spanctx *c,
 		  char *err, size_t errlen);
 /* 0 or -errno (malformed input). */
 int spanproc_apply(struct spanproc *s, struct spanctx *c);

@@ -102,6 +102,46 @@ START_TEST(sampler_rate_and_consistency)
 }
 END_TEST
 
+/* The remembered last decision: ids repeated in a row, alternating, and
+ * coming back after others get the answer a fresh sampler gives. */
+START_TEST(sampler_last_trace_memo)
+{
+	struct sampler memo;
+	ck_assert_int_eq(sampler_init(&memo, 30, 7), 0);
+	uint8_t ids[8][16];
+	uint64_t x = 0x243f6a8885a308d3ull;
+	for (int i = 0; i < 8; i++)
+		for (int j = 0; j < 16; j++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			ids[i][j] = (uint8_t)x;
+		}
+	unsigned kept = 0;
+	for (int i = 0; i < 4000; i++) {
+		int k = (i % 3 == 0) ? (i / 3) % 8 : (i * 5) % 8; /* runs and jumps */
+		struct sampler fresh;
+		sampler_init(&fresh, 30, 7);
+		bool want = sampler_keep(&fresh, ids[k], 16);
+		ck_assert(sampler_keep(&memo, ids[k], 16) == want);
+		ck_assert(sampler_keep(&memo, ids[k], 16) == want); /* same id again */
+		kept += want;
+	}
+	ck_assert_uint_gt(kept, 0);     /* both answers were exercised */
+	ck_assert_uint_lt(kept, 4000);
+	/* an id differing from the last one in any one byte is not taken for it */
+	for (int i = 0; i < 64; i++) {
+		uint8_t a[16], b[16];
+		memcpy(a, ids[i % 8], 16);
+		memcpy(b, a, 16);
+		b[i % 16] ^= (uint8_t)(1 + i / 16);
+		struct sampler fa, fb;
+		sampler_init(&fa, 30, 7);
+		sampler_init(&fb, 30, 7);
+		ck_assert(sampler_keep(&memo, a, 16) == sampler_keep(&fa, a, 16));
+		ck_assert(sampler_keep(&memo, b, 16) == sampler_keep(&fb, b, 16));
+	}
+}
+END_TEST
+
 START_TEST(match_named_groups)
 {
 	struct match_re m;
@@ -185,6 +225,7 @@ int main(void)
 	tcase_add_test(tc, sha256_vectors);
 	tcase_add_test(tc, sha256_million_a_in_pieces);
 	tcase_add_test(tc, sampler_fnv_matches_reference);
+	tcase_add_test(tc, sampler_last_trace_memo);
 	tcase_add_test(tc, sampler_rate_and_consistency);
 	tcase_add_test(tc, match_named_groups);
 	tcase_add_test(tc, match_literal_same_as_regex);
