@@ -171,12 +171,10 @@ static size_t anyvalue_size(const struct otlp_value *v)
 static inline __attribute__((always_inline)) uint8_t *copy_short(uint8_t *d, const uint8_t *s,
 								size_t n)
 {
-	if (n >= 8) {
+	if (n > 32) {
+		memcpy(d, s, n);
+	} else if (n >= 8) {
 		uint64_t a, b, c, x;
-		if (n > 32) {
-			memcpy(d, s, n);
-			return d + n;
-		}
 		__builtin_memcpy(&a, s, 8);
 		__builtin_memcpy(&x, s + n - 8, 8);
 		if (n > 16) {
@@ -194,18 +192,16 @@ static inline __attribute__((always_inline)) uint8_t *copy_short(uint8_t *d, con
 		__builtin_memcpy(d, &a, 4);
 		__builtin_memcpy(d + n - 4, &x, 4);
 	} else if (n) {
-		/* 1: d[0] thrice; 2: d[0], d[1], d[1]; 3: each once */
-		uint8_t a = s[0], b = s[n / 2], c = s[n - 1];
-		d[0] = a;
-		d[n / 2] = b;
-		d[n - 1] = c;
+		uint8_t a = s[0], b = s[n / 2], c = s[n - 1];  /* 1 to 3 bytes */
+		d[0] = a, d[n / 2] = b, d[n - 1] = c;
 	}
 	return d + n;
 }
 
 /* Writes field `num` = KeyValue{key, value}: sizes first, one room check,
  * then straight stores. */
-static int w_kv(struct wbuf *w, uint32_t num, struct otlp_bytes key, const struct otlp_value *v)
+static __attribute__((noinline)) int w_kv_any(struct wbuf *w, uint32_t num, struct otlp_bytes key,
+					      const struct otlp_value *v)
 {
 	size_t av = anyvalue_size(v);
 	size_t body = 1 + vsize(key.len) + key.len +
@@ -215,8 +211,7 @@ static int w_kv(struct wbuf *w, uint32_t num, struct otlp_bytes key, const struc
 
 	if (av == 0)
 		return -EINVAL;  /* not a type an edit can carry */
-	if ((size_t)(w->end - p) < vsize(tag) +
-				    vsize(body) + body)
+	if ((size_t)(w->end - p) < vsize(tag) + vsize(body) + body)
 		return -ENOSPC;
 	p = vput(p, tag);
 	p = vput(p, body);
@@ -256,8 +251,53 @@ static int w_kv(struct wbuf *w, uint32_t num, struct otlp_bytes key, const struc
 	return 0;
 }
 
+/* w_kv_any() for the usual edit, a string value and key and value under
+ * 32 bytes: every length then fits one varint byte, so the bytes are laid
+ * down in a line, without the size switch or the varint helpers. */
+static inline int w_kv(struct wbuf *w, uint32_t num, struct otlp_bytes key, const struct otlp_value *v)
+{
+	size_t kl = key.len, vl = v->u.b.len;
+	uint8_t *p = w->p;
+
+	if (v->type != OTLP_VALUE_STRING || kl >= 32 || vl >= 32 || num >= 16)
+		return w_kv_any(w, num, key, v);
+	size_t body = 2 + kl + 2 + 2 + vl;  /* < 0x80 */
+	if ((size_t)(w->end - p) < 2 + body)
+		return -ENOSPC;
+	p[0] = (uint8_t)((num << 3) | OTLP_WT_LEN);
+	p[1] = (uint8_t)body;
+	p[2] = (OTLP_F_KV_KEY << 3) | OTLP_WT_LEN;
+	p[3] = (uint8_t)kl;
+	p = copy_short(p + 4, key.p, kl);
+	p[0] = (OTLP_F_KV_VALUE << 3) | OTLP_WT_LEN;
+	p[1] = (uint8_t)(2 + vl);
+	p[2] = (OTLP_VALUE_STRING << 3) | OTLP_WT_LEN;
+	p[3] = (uint8_t)vl;
+	w->p = copy_short(p + 4, v->u.b.p, vl);
+	return 0;
+}
+
+/* Appends the keys no existing attribute had: each key once, in edit order. */
 static int w_new_attrs(struct wbuf *w, uint32_t attr_num, const struct otlp_rewrite_edits *e,
-		       uint64_t matched);
+		       uint64_t matched)
+{
+	int rc;
+
+	for (uint32_t i = 0; i < e->n_attr; i++) {
+		const struct otlp_value *nv;
+		uint32_t j;
+		if (matched & (1ull << i))
+			continue;
+		for (j = 0; j < i && !key_eq(e->attr[j].key, e->attr[i].key); j++)
+			;
+		if (j < i)
+			continue;  /* handled with its first edit */
+		if (fold(e, e->attr[i].key, 0, &nv, &matched) && nv &&
+		    (rc = w_kv(w, attr_num, e->attr[i].key, nv)))
+			return rc;
+	}
+	return 0;
+}
 
 /* Copies the body of message `msg`, applying edits to its attribute field
  * `attr_num` and, if rename is set, replacing field `name_num`. */
@@ -302,28 +342,6 @@ static int copy_edited(struct wbuf *w, struct otlp_bytes msg, uint32_t attr_num,
 	if (rename && !named && (rc = w_len_field(w, name_num, e->name.p, e->name.len)))
 		return rc;
 	return w_new_attrs(w, attr_num, e, matched);
-}
-
-/* Appends the keys no existing attribute had: each key once, in edit order. */
-static int w_new_attrs(struct wbuf *w, uint32_t attr_num, const struct otlp_rewrite_edits *e,
-		       uint64_t matched)
-{
-	int rc;
-
-	for (uint32_t i = 0; i < e->n_attr; i++) {
-		const struct otlp_value *nv;
-		uint32_t j;
-		if (matched & (1ull << i))
-			continue;
-		for (j = 0; j < i && !key_eq(e->attr[j].key, e->attr[i].key); j++)
-			;
-		if (j < i)
-			continue;  /* handled with its first edit */
-		if (fold(e, e->attr[i].key, 0, &nv, &matched) && nv &&
-		    (rc = w_kv(w, attr_num, e->attr[i].key, nv)))
-			return rc;
-	}
-	return 0;
 }
 
 /* Writes field `num` holding msg rewritten by copy_edited(). */

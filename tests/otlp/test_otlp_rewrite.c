@@ -724,8 +724,9 @@ START_TEST(t_hinted_matches_unhinted)
 END_TEST
 
 /* An edit built by hand whose key and value end exactly where their heap
- * blocks end (ASan: nothing read past them), every length 0..70: the
- * written KeyValue holds exactly those bytes. */
+ * blocks end (ASan: nothing read past them), every length 0..70, a string
+ * or bytes value (the rewriter's short-string path and its general one):
+ * the written KeyValue holds exactly those bytes. */
 struct kv_len_run {
 	uint8_t *key, *val;
 	size_t klen, vlen;
@@ -737,8 +738,8 @@ static int kv_len_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx,
 	struct kv_len_run *r = arg;
 
 	(void)ctx;
-	ed->attr[0] = (struct otlp_attr_edit){ .op = OTLP_ATTR_UPSERT,
-		.key = { r->key, r->klen }, .value = { .type = OTLP_VALUE_BYTES } };
+	ed->attr[0] = (struct otlp_attr_edit){ .op = OTLP_ATTR_UPSERT, .key = { r->key, r->klen },
+		.value = { .type = (r->klen + r->vlen) % 2 ? OTLP_VALUE_STRING : OTLP_VALUE_BYTES } };
 	ed->attr[0].value.u.b = (struct otlp_bytes){ r->val, r->vlen };
 	ed->n_attr = 1;
 	return OTLP_REWRITE_KEEP;
@@ -758,7 +759,7 @@ START_TEST(t_kv_lengths)
 			for (size_t i = 0; i < r.klen; i++)
 				r.key[i] = (uint8_t)('a' + (i * 7 + r.vlen) % 26);
 			for (size_t i = 0; i < r.vlen; i++)
-				r.val[i] = (uint8_t)(i * 13 + r.klen);
+				r.val[i] = (uint8_t)('A' + (i * 13 + r.klen) % 26);
 			int64_t n = otlp_rewrite_resource_spans(in, len, out, sizeof(out), NULL,
 								kv_len_cb, &r, ed, NULL);
 			ck_assert_int_gt(n, 0);
@@ -771,8 +772,12 @@ START_TEST(t_kv_lengths)
 			ck_assert_uint_eq(sp->n_attributes, r.klen == 1 && r.key[0] == 'a' ? 1 : 2);
 			ck_assert_uint_eq(strlen(kv->key), r.klen);
 			ck_assert_int_eq(memcmp(kv->key, r.key, r.klen), 0);
-			ck_assert_uint_eq(kv->value->bytes_value.len, r.vlen);
-			ck_assert(r.vlen == 0 || memcmp(kv->value->bytes_value.data, r.val, r.vlen) == 0);
+			const void *got = kv->value->bytes_value.data;
+			size_t got_len = kv->value->bytes_value.len;
+			if ((r.klen + r.vlen) % 2)
+				got = kv->value->string_value, got_len = strlen(got);
+			ck_assert_uint_eq(got_len, r.vlen);
+			ck_assert(r.vlen == 0 || memcmp(got, r.val, r.vlen) == 0);
 			protobuf_c_message_free_unpacked(&rs->base, NULL);
 			free(r.key - 1);
 			free(r.val - 1);
