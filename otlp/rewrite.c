@@ -382,9 +382,11 @@ static int w_new_attrs_hinted(struct wbuf *w, const struct otlp_rewrite_edits *e
  * fields that change. Same output as copy_edited(). hint: NULL, or the
  * caller's attr_edit[] (one entry an attribute, e->hinted checked): each
  * attribute's edit is then read from it instead of found by comparing keys,
- * and with keys unique one edit decides alone what fold() would. */
-static int copy_indexed(struct wbuf *w, const struct otlp_rewrite_span_state *st,
-			const struct otlp_rewrite_edits *e, const int8_t *hint)
+ * and with keys unique one edit decides alone what fold() would. Inlined
+ * twice (hint NULL and not): each loop is free of the other's tests. */
+static inline __attribute__((always_inline)) int copy_indexed(
+	struct wbuf *w, const struct otlp_rewrite_span_state *st,
+	const struct otlp_rewrite_edits *e, const int8_t *hint)
 {
 	const uint8_t *cur = st->span.raw.p, *end = cur + st->span.raw.len;
 	const uint8_t *name_at = e->rename && st->n_name ? st->name_field.p : NULL;
@@ -462,7 +464,7 @@ static int w_edited_span(struct wbuf *w, struct otlp_rewrite_span_state *st,
 	int rc = w_open(w, OTLP_F_SS_SPANS, slot, &mark);
 
 	if (rc == 0)
-		rc = copy_indexed(w, st, e, hint);
+		rc = hint ? copy_indexed(w, st, e, hint) : copy_indexed(w, st, e, NULL);
 	return rc ? rc : w_close(w, mark, slot);
 }
 
