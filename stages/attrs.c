@@ -70,6 +70,7 @@ int attrs_init(struct attrs *a, const struct sluice_attributes *cfg, bool resour
 		struct attrs_action *x = &a->acts[i];
 		const struct sluice_action *ac = &cfg->actions[i];
 		x->cfg = ac;
+		x->action = ac->action;
 		attrs_const_value(&x->value, &ac->value);
 		if (ac->has_pattern) {
 			int rc = match_re_compile_posix(&x->re, ac->pattern.posix, ac->pattern.group_names,
@@ -176,13 +177,13 @@ static int attrs_one(const struct attrs *a, const struct attrs_action *x, struct
 {
 	struct otlp_value cur, v;
 	int rc;
-	switch (x->cfg->action) {
+	switch (x->action) {
 	case SLUICE_ACTION_INSERT:
 	case SLUICE_ACTION_UPDATE:
 		rc = spanctx_get(c, a->resource, &x->key, &cur);
 		if (rc < 0)
 			return rc;
-		if ((rc == 1) != (x->cfg->action == SLUICE_ACTION_UPDATE))
+		if ((rc == 1) != (x->action == SLUICE_ACTION_UPDATE))
 			return 0;
 		/* fall through */
 	case SLUICE_ACTION_UPSERT:

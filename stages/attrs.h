@@ -29,6 +29,7 @@
 
 struct attrs_action {
 	const struct sluice_action *cfg;
+	enum sluice_action_kind action; /* cfg->action, without the pointer chase */
 	struct spanctx_key key, from; /* key, from_attribute */
 	struct otlp_value value;      /* typed constant, strings view config memory */
 	struct match_re re;           /* pattern, when has_pattern */

@@ -10,6 +10,7 @@ static int chain_proc_init(struct chain_proc *p, const struct sluice_processor *
 			   struct spanctx *ctx, char *err, size_t errlen)
 {
 	p->cfg = cfg;
+	p->type = cfg->type;
 	switch (cfg->type) {
 	case SLUICE_PROC_FILTER: {
 		int rc = matchprops_compile(&p->include, &cfg->filter.include, ctx, err, errlen);
@@ -141,7 +142,7 @@ static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc,
 		int r = 0;
 		p->in++;
 		ctx->res_visible = p->res_after;
-		switch (p->cfg->type) {
+		switch (p->type) {
 		case SLUICE_PROC_FILTER:
 			r = chain_filter(p, ctx);
 			break;
@@ -196,7 +197,7 @@ int64_t chain_run(struct chain *c, const uint8_t *in, size_t len, uint8_t *out, 
 		matchprops_new_record(&p->attrs.exclude);
 		matchprops_new_record(&p->span.include);
 		matchprops_new_record(&p->span.exclude);
-		if (p->cfg->type == SLUICE_PROC_RESOURCE) {
+		if (p->type == SLUICE_PROC_RESOURCE) {
 			ctx->res_visible = c->res_edits.n_attr;
 			if ((rc = attrs_apply(&p->attrs, ctx)) < 0)
 				return rc;

@@ -35,6 +35,7 @@
 
 struct chain_proc {
 	const struct sluice_processor *cfg;
+	enum sluice_processor_type type;      /* cfg->type, read once a span */
 	struct matchprops include, exclude;   /* filter */
 	struct sampler sampler;               /* probabilistic_sampler */
 	struct attrs attrs;                   /* attributes, resource */

@@ -129,8 +129,8 @@ static inline int spanctx_ready(struct spanctx *c)
 	return c->sp.mode ? 0 : spanctx_match(c);
 }
 
-int spanctx_get(struct spanctx *c, bool resource, const struct spanctx_key *k,
-		struct otlp_value *v)
+int spanctx_get_slow(struct spanctx *c, bool resource, const struct spanctx_key *k,
+		     struct otlp_value *v)
 {
 	if (resource)
 		return spanctx_res_get(c, k->s, k->len, v);
@@ -262,7 +262,7 @@ static int spanctx_double_text(double d, char *out, size_t size)
 	return n;
 }
 
-int spanctx_value_str(struct spanctx *c, const struct otlp_value *v, struct otlp_bytes *out)
+int spanctx_value_text(struct spanctx *c, const struct otlp_value *v, struct otlp_bytes *out)
 {
 	char tmp[40];
 	int n;

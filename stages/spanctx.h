@@ -107,11 +107,6 @@ void spanctx_span_end(struct spanctx *c);
 /* Forget the resource attribute index (a new record). */
 static inline void spanctx_res_forget(struct spanctx *c) { c->res_idx.state = 0; }
 
-/* Looks up key k of the span (resource = false) or of the resource.
- * Returns 1 with *v set, 0 if absent (or deleted), or -errno (malformed
- * input). */
-int spanctx_get(struct spanctx *c, bool resource, const struct spanctx_key *k,
-		struct otlp_value *v);
 
 /* Sets k to v, or deletes it (v NULL). v is STRING, INT, DOUBLE, BOOL, or
  * ARRAY/KVLIST/BYTES as the raw bytes otlp_wire_anyvalue gives; bytes must
@@ -137,10 +132,6 @@ static inline struct otlp_bytes spanctx_name(const struct spanctx *c)
 /* n bytes of scratch, or NULL when full. */
 uint8_t *spanctx_alloc(struct spanctx *c, size_t n);
 
-/* The value as text, as the Collector's AsString does for scalars: strings
- * as is (a view), ints in decimal, doubles shortest round-trip, bools
- * true/false. Returns 0, -ENOTSUP (array, kvlist, bytes, empty) or -ENOSPC. */
-int spanctx_value_str(struct spanctx *c, const struct otlp_value *v, struct otlp_bytes *out);
 
 /* Calls fn for every attribute currently visible (input ones not deleted or
  * overridden, then set ones), with its key and value. fn returns 0 to go on
@@ -149,6 +140,45 @@ int spanctx_value_str(struct spanctx *c, const struct otlp_value *v, struct otlp
 typedef int (*spanctx_attr_fn)(void *arg, struct spanctx *c, struct otlp_bytes key,
 			       const struct otlp_value *v);
 int spanctx_each_attr(struct spanctx *c, bool resource, spanctx_attr_fn fn, void *arg);
+
+int spanctx_get_slow(struct spanctx *c, bool resource, const struct spanctx_key *k,
+		     struct otlp_value *v);
+int spanctx_value_text(struct spanctx *c, const struct otlp_value *v, struct otlp_bytes *out);
+
+/* Looks up key k of the span (resource = false) or of the resource.
+ * Returns 1 with *v set, 0 if absent (or deleted), or -errno (malformed
+ * input). Inline for the usual case (an input string attribute of a span
+ * already matched), so that *v stays in registers. */
+static inline int spanctx_get(struct spanctx *c, bool resource, const struct spanctx_key *k,
+			      struct otlp_value *v)
+{
+	if (!resource && c->sp.mode > 0 && c->sp.edit[k->id] < 0) {
+		int8_t i = c->sp.in[k->id];
+		if (i < 0)
+			return 0;
+		struct otlp_bytes b = c->sp.a[i].value;
+		if (b.p && b.len >= 2 && b.p[0] == 0x0a && b.p[1] < 0x80 && b.p[1] + 2u == b.len) {
+			v->type = OTLP_VALUE_STRING;
+			v->u.b.p = b.p + 2;
+			v->u.b.len = b.p[1];
+			return 1;
+		}
+	}
+	return spanctx_get_slow(c, resource, k, v);
+}
+
+/* The value as text, as the Collector's AsString does for scalars: strings
+ * as is (a view), ints in decimal, doubles shortest round-trip, bools
+ * true/false. Returns 0, -ENOTSUP (array, kvlist, bytes, empty) or -ENOSPC. */
+static inline int spanctx_value_str(struct spanctx *c, const struct otlp_value *v,
+				    struct otlp_bytes *out)
+{
+	if (v->type == OTLP_VALUE_STRING) {
+		*out = v->u.b;
+		return 0;
+	}
+	return spanctx_value_text(c, v, out);
+}
 
 /* ----- private to spanctx*.c: the resource side (spanctx_res.c) ----- */
 int spanctx_res_get(struct spanctx *c, const char *key, size_t klen, struct otlp_value *v);
