@@ -13,94 +13,11 @@
  * scan. Attribute keys are compared without decoding values. */
 #include "otlp/rewrite.h"
 #include "otlp/rewrite_span.h"
+#include "otlp/rewrite_write.h"
 #include "otlp/wire_field.h"
 
 #include <errno.h>
 #include <string.h>
-
-/* Inlined varint size and writer (wire.c's are out of line; the writers
- * below call them several times a KeyValue). */
-static inline size_t vsize(uint64_t v)
-{
-	if (v < 0x80)
-		return 1;
-	return otlp_wire_varint_size(v);
-}
-
-static inline uint8_t *vput(uint8_t *p, uint64_t v)
-{
-	if (v < 0x80) {
-		*p = (uint8_t)v;
-		return p + 1;
-	}
-	return otlp_wire_put_varint(p, v);
-}
-
-struct wbuf {
-	uint8_t *p, *end;
-};
-
-static int w_put(struct wbuf *w, const void *src, size_t n)
-{
-	if ((size_t)(w->end - w->p) < n)
-		return -ENOSPC;
-	if (n)
-		memcpy(w->p, src, n);
-	w->p += n;
-	return 0;
-}
-
-static int w_varint(struct wbuf *w, uint64_t v)
-{
-	if ((size_t)(w->end - w->p) < vsize(v))
-		return -ENOSPC;
-	w->p = vput(w->p, v);
-	return 0;
-}
-
-static int w_tag(struct wbuf *w, uint32_t num, uint32_t wt)
-{
-	return w_varint(w, ((uint64_t)num << 3) | wt);
-}
-
-static int w_len_field(struct wbuf *w, uint32_t num, const void *p, size_t n)
-{
-	int rc = w_tag(w, num, OTLP_WT_LEN);
-
-	if (rc == 0)
-		rc = w_varint(w, n);
-	return rc ? rc : w_put(w, p, n);
-}
-
-/* Opens a nested message: tag, then a length slot of `slot` bytes. */
-static int w_open(struct wbuf *w, uint32_t num, size_t slot, uint8_t **mark)
-{
-	int rc = w_tag(w, num, OTLP_WT_LEN);
-
-	if (rc)
-		return rc;
-	if ((size_t)(w->end - w->p) < slot)
-		return -ENOSPC;
-	*mark = w->p;
-	w->p += slot;
-	return 0;
-}
-
-/* Closes it: writes the real length, moving the body if its size differs. */
-static int w_close(struct wbuf *w, uint8_t *mark, size_t slot)
-{
-	size_t body = (size_t)(w->p - (mark + slot));
-	size_t k = vsize(body);
-
-	if (k > slot && (size_t)(w->end - w->p) < k - slot)
-		return -ENOSPC;
-	if (k != slot) {
-		memmove(mark + k, mark + slot, body);
-		w->p = mark + k + body;
-	}
-	vput(mark, body);
-	return 0;
-}
 
 /* ----- attribute edits applied to one message ----- */
 
@@ -144,137 +61,6 @@ static int fold(const struct otlp_rewrite_edits *e, struct otlp_bytes key, int p
 		}
 	}
 	return present;
-}
-
-static size_t anyvalue_size(const struct otlp_value *v)
-{
-	switch (v->type) {
-	case OTLP_VALUE_STRING:
-	case OTLP_VALUE_ARRAY:
-	case OTLP_VALUE_KVLIST:
-	case OTLP_VALUE_BYTES:
-		return 1 + vsize(v->u.b.len) + v->u.b.len;
-	case OTLP_VALUE_BOOL:
-		return 2;
-	case OTLP_VALUE_INT:
-		return 1 + vsize((uint64_t)v->u.i);
-	case OTLP_VALUE_DOUBLE:
-		return 9;
-	default:
-		return 0;
-	}
-}
-
-/* Copies n bytes from s to d; short runs (keys, most values) without a
- * call: two overlapping loads of the widest size that fits, each within
- * [s, s+n) (s may end where a mapping ends) and stored within [d, d+n). */
-static inline __attribute__((always_inline)) uint8_t *copy_short(uint8_t *d, const uint8_t *s,
-								size_t n)
-{
-	if (n > 32) {
-		memcpy(d, s, n);
-	} else if (n >= 8) {
-		uint64_t a, b, c, x;
-		__builtin_memcpy(&a, s, 8);
-		__builtin_memcpy(&x, s + n - 8, 8);
-		if (n > 16) {
-			__builtin_memcpy(&b, s + 8, 8);
-			__builtin_memcpy(&c, s + n - 16, 8);
-			__builtin_memcpy(d + 8, &b, 8);
-			__builtin_memcpy(d + n - 16, &c, 8);
-		}
-		__builtin_memcpy(d, &a, 8);
-		__builtin_memcpy(d + n - 8, &x, 8);
-	} else if (n >= 4) {
-		uint32_t a, x;
-		__builtin_memcpy(&a, s, 4);
-		__builtin_memcpy(&x, s + n - 4, 4);
-		__builtin_memcpy(d, &a, 4);
-		__builtin_memcpy(d + n - 4, &x, 4);
-	} else if (n) {
-		uint8_t a = s[0], b = s[n / 2], c = s[n - 1];  /* 1 to 3 bytes */
-		d[0] = a, d[n / 2] = b, d[n - 1] = c;
-	}
-	return d + n;
-}
-
-/* Writes field `num` = KeyValue{key, value}: sizes first, one room check,
- * then straight stores. */
-static __attribute__((noinline)) int w_kv_any(struct wbuf *w, uint32_t num, struct otlp_bytes key,
-					      const struct otlp_value *v)
-{
-	size_t av = anyvalue_size(v);
-	size_t body = 1 + vsize(key.len) + key.len +
-		      1 + vsize(av) + av;
-	uint64_t tag = ((uint64_t)num << 3) | OTLP_WT_LEN;
-	uint8_t *p = w->p;
-
-	if (av == 0)
-		return -EINVAL;  /* not a type an edit can carry */
-	if ((size_t)(w->end - p) < vsize(tag) + vsize(body) + body)
-		return -ENOSPC;
-	p = vput(p, tag);
-	p = vput(p, body);
-	*p++ = (OTLP_F_KV_KEY << 3) | OTLP_WT_LEN;
-	p = vput(p, key.len);
-	p = copy_short(p, key.p, key.len);
-	*p++ = (OTLP_F_KV_VALUE << 3) | OTLP_WT_LEN;
-	p = vput(p, av);
-	switch (v->type) {
-	case OTLP_VALUE_STRING:
-	case OTLP_VALUE_ARRAY:   /* raw ArrayValue / KeyValueList bytes, copied */
-	case OTLP_VALUE_KVLIST:
-	case OTLP_VALUE_BYTES:
-		*p++ = (uint8_t)((v->type << 3) | OTLP_WT_LEN);
-		p = vput(p, v->u.b.len);
-		p = copy_short(p, v->u.b.p, v->u.b.len);
-		break;
-	case OTLP_VALUE_BOOL:
-		*p++ = (OTLP_VALUE_BOOL << 3) | OTLP_WT_VARINT;
-		*p++ = v->u.boolean ? 1 : 0;
-		break;
-	case OTLP_VALUE_INT:
-		*p++ = (OTLP_VALUE_INT << 3) | OTLP_WT_VARINT;
-		p = vput(p, (uint64_t)v->u.i);
-		break;
-	default: {  /* DOUBLE: little-endian, as the wire wants */
-		uint64_t bits;
-		memcpy(&bits, &v->u.d, 8);
-		bits = htole64(bits);
-		*p++ = (OTLP_VALUE_DOUBLE << 3) | OTLP_WT_I64;
-		__builtin_memcpy(p, &bits, 8);
-		p += 8;
-		break;
-	}
-	}
-	w->p = p;
-	return 0;
-}
-
-/* w_kv_any() for the usual edit, a string value and key and value under
- * 32 bytes: every length then fits one varint byte, so the bytes are laid
- * down in a line, without the size switch or the varint helpers. */
-static inline int w_kv(struct wbuf *w, uint32_t num, struct otlp_bytes key, const struct otlp_value *v)
-{
-	size_t kl = key.len, vl = v->u.b.len;
-	uint8_t *p = w->p;
-
-	if (v->type != OTLP_VALUE_STRING || kl >= 32 || vl >= 32 || num >= 16)
-		return w_kv_any(w, num, key, v);
-	size_t body = 2 + kl + 2 + 2 + vl;  /* < 0x80 */
-	if ((size_t)(w->end - p) < 2 + body)
-		return -ENOSPC;
-	p[0] = (uint8_t)((num << 3) | OTLP_WT_LEN);
-	p[1] = (uint8_t)body;
-	p[2] = (OTLP_F_KV_KEY << 3) | OTLP_WT_LEN;
-	p[3] = (uint8_t)kl;
-	p = copy_short(p + 4, key.p, kl);
-	p[0] = (OTLP_F_KV_VALUE << 3) | OTLP_WT_LEN;
-	p[1] = (uint8_t)(2 + vl);
-	p[2] = (OTLP_VALUE_STRING << 3) | OTLP_WT_LEN;
-	p[3] = (uint8_t)vl;
-	w->p = copy_short(p + 4, v->u.b.p, vl);
-	return 0;
 }
 
 /* Appends the keys no existing attribute had: each key once, in edit order. */
@@ -358,35 +144,11 @@ static int w_edited_msg(struct wbuf *w, uint32_t num, struct otlp_bytes msg,
 	return rc ? rc : w_close(w, mark, slot);
 }
 
-/* w_new_attrs() for hinted edits: keys are unique, so an edit no input
- * attribute matched appends (UPSERT, INSERT) or does nothing (UPDATE,
- * DELETE) on its own, which is what fold() from absent gives. */
-static int w_new_attrs_hinted(struct wbuf *w, const struct otlp_rewrite_edits *e,
-			      uint64_t matched)
-{
-	int rc;
-
-	for (uint32_t i = 0; i < e->n_attr; i++) {
-		const struct otlp_attr_edit *a = &e->attr[i];
-		if (matched & (1ull << i) ||
-		    (a->op != OTLP_ATTR_UPSERT && a->op != OTLP_ATTR_INSERT))
-			continue;
-		if ((rc = w_kv(w, OTLP_F_SPAN_ATTRIBUTES, a->key, &a->value)))
-			return rc;
-	}
-	return 0;
-}
-
 /* copy_edited() for a decoded span whose attributes are all indexed and
  * which has at most one name field: copies the runs of bytes between the
- * fields that change. Same output as copy_edited(). hint: NULL, or the
- * caller's attr_edit[] (one entry an attribute, e->hinted checked): each
- * attribute's edit is then read from it instead of found by comparing keys,
- * and with keys unique one edit decides alone what fold() would. Inlined
- * twice (hint NULL and not): each loop is free of the other's tests. */
-static inline __attribute__((always_inline)) int copy_indexed(
-	struct wbuf *w, const struct otlp_rewrite_span_state *st,
-	const struct otlp_rewrite_edits *e, const int8_t *hint)
+ * fields that change. Same output as copy_edited(). */
+static int copy_indexed(struct wbuf *w, const struct otlp_rewrite_span_state *st,
+			const struct otlp_rewrite_edits *e)
 {
 	const uint8_t *cur = st->span.raw.p, *end = cur + st->span.raw.len;
 	const uint8_t *name_at = e->rename && st->n_name ? st->name_field.p : NULL;
@@ -395,14 +157,13 @@ static inline __attribute__((always_inline)) int copy_indexed(
 
 	/* which key lengths the edits name: most attributes are ruled out by
 	 * their key length alone, without fold() */
-	for (uint32_t i = 0; i < e->n_attr && !hint; i++)
+	for (uint32_t i = 0; i < e->n_attr; i++)
 		lens |= 1ull << (e->attr[i].key.len & 63);
 
 	for (uint32_t i = 0; i <= st->n_attr; i++) {
 		const struct otlp_rewrite_attr *a = i < st->n_attr ? &st->attr[i] : NULL;
 		const uint8_t *at = a ? a->start : end;
 		const struct otlp_value *nv;
-		int keep;
 		if (name_at && name_at < at) {
 			if ((rc = w_put(w, cur, (size_t)(name_at - cur))) ||
 			    (rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len)))
@@ -410,28 +171,11 @@ static inline __attribute__((always_inline)) int copy_indexed(
 			cur = name_at + st->name_field.len;
 			name_at = NULL;
 		}
-		if (!a)
+		if (!a || !(lens >> (a->key.len & 63) & 1))
 			continue;
-		if (hint) {
-			/* -1 (and, defensively, any index past the edits) is "no
-			 * edit": one unsigned compare */
-			uint32_t k = (uint8_t)hint[i];
-			if (k >= e->n_attr)
-				continue;
-			enum otlp_attr_op op = e->attr[k].op;
-			matched |= 1ull << k;
-			if (op != OTLP_ATTR_DELETE && op != OTLP_ATTR_UPDATE &&
-			    op != OTLP_ATTR_UPSERT)
-				continue;  /* INSERT on a present key: unchanged */
-			keep = op != OTLP_ATTR_DELETE;
-			nv = &e->attr[k].value;
-		} else {
-			if (!(lens >> (a->key.len & 63) & 1))
-				continue;
-			keep = fold(e, a->key, 1, &nv, &matched);
-			if (keep && !nv)
-				continue;  /* unchanged: stays in the run */
-		}
+		int keep = fold(e, a->key, 1, &nv, &matched);
+		if (keep && !nv)
+			continue;  /* unchanged: stays in the run */
 		if ((rc = w_put(w, cur, (size_t)(a->start - cur))))
 			return rc;
 		cur = a->start + a->size;
@@ -443,28 +187,98 @@ static inline __attribute__((always_inline)) int copy_indexed(
 	if (e->rename && !st->n_name &&
 	    (rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len)))
 		return rc;
-	if (hint)
-		return w_new_attrs_hinted(w, e, matched);
 	return w_new_attrs(w, OTLP_F_SPAN_ATTRIBUTES, e, matched);
+}
+
+/* Are the hints usable for this span? In order, inside the span, clear of
+ * the name field, naming edits that exist (see rewrite.h). */
+static int hints_fit(const struct otlp_rewrite_span_state *st, const struct otlp_rewrite_edits *e)
+{
+	const uint8_t *cur = st->span.raw.p, *end = cur + st->span.raw.len;
+	const uint8_t *name = st->n_name ? st->name_field.p : end;
+	const uint8_t *name_end = st->n_name ? name + st->name_field.len : end;
+
+	if (st->n_name > 1 || e->n_hint > OTLP_REWRITE_ATTRS_MAX)
+		return 0;
+	for (uint32_t i = 0; i < e->n_hint; i++) {
+		const struct otlp_attr_hint *h = &e->hint[i];
+		if (h->start < cur || h->size > (size_t)(end - h->start) || h->size == 0 ||
+		    h->edit >= e->n_attr ||
+		    (h->start < name_end && h->start + h->size > name))
+			return 0;
+		cur = h->start + h->size;
+	}
+	return 1;
+}
+
+/* copy_indexed() for hinted edits: the runs between the hinted fields (and
+ * the name) are copied; each hinted field takes its edit, which alone
+ * decides what fold() would, keys being unique. Unmatched UPSERT and INSERT
+ * edits then append, which is what fold() from absent gives. */
+static int copy_hinted(struct wbuf *w, const struct otlp_rewrite_span_state *st,
+		       const struct otlp_rewrite_edits *e)
+{
+	const uint8_t *cur = st->span.raw.p, *end = cur + st->span.raw.len;
+	const uint8_t *name_at = e->rename && st->n_name ? st->name_field.p : NULL;
+	uint64_t matched = 0;
+	int rc;
+
+	for (uint32_t i = 0; i <= e->n_hint; i++) {
+		const struct otlp_attr_hint *h = i < e->n_hint ? &e->hint[i] : NULL;
+		const uint8_t *at = h ? h->start : end;
+		if (name_at && name_at < at) {
+			if ((rc = w_put(w, cur, (size_t)(name_at - cur))) ||
+			    (rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len)))
+				return rc;
+			cur = name_at + st->name_field.len;
+			name_at = NULL;
+		}
+		if (!h)
+			break;
+		const struct otlp_attr_edit *a = &e->attr[h->edit];
+		matched |= 1ull << h->edit;
+		if (a->op == OTLP_ATTR_INSERT)
+			continue;  /* present already: unchanged */
+		if ((rc = w_put(w, cur, (size_t)(h->start - cur))))
+			return rc;
+		cur = h->start + h->size;
+		if (a->op != OTLP_ATTR_DELETE &&
+		    (rc = w_kv(w, OTLP_F_SPAN_ATTRIBUTES, a->key, &a->value)))
+			return rc;
+	}
+	if ((rc = w_put(w, cur, (size_t)(end - cur))))
+		return rc;
+	if (e->rename && !st->n_name &&
+	    (rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len)))
+		return rc;
+	for (uint32_t i = 0; i < e->n_attr; i++) {
+		const struct otlp_attr_edit *a = &e->attr[i];
+		if (matched & (1ull << i) ||
+		    (a->op != OTLP_ATTR_UPSERT && a->op != OTLP_ATTR_INSERT))
+			continue;
+		if ((rc = w_kv(w, OTLP_F_SPAN_ATTRIBUTES, a->key, &a->value)))
+			return rc;
+	}
+	return 0;
 }
 
 /* Writes the edited span field (the span is decoded: st). */
 static int w_edited_span(struct wbuf *w, struct otlp_rewrite_span_state *st,
 			 const struct otlp_rewrite_edits *e)
 {
-	rewrite_span_split(st);
-	if (!st->attrs_indexed || st->n_name > 1)
-		return w_edited_msg(w, OTLP_F_SS_SPANS, st->span.raw, OTLP_F_SPAN_ATTRIBUTES,
-				    OTLP_F_SPAN_NAME, e, e->rename);
-	/* hints count the attributes the index lists; any other count means
-	 * they were made for something else: compare keys instead */
-	const int8_t *hint = e->hinted && e->n_hint == st->n_attr ? e->attr_edit : NULL;
+	int hinted = e->hinted && hints_fit(st, e);
+	if (!hinted) {
+		rewrite_span_split(st);
+		if (!st->attrs_indexed || st->n_name > 1)
+			return w_edited_msg(w, OTLP_F_SS_SPANS, st->span.raw,
+					    OTLP_F_SPAN_ATTRIBUTES, OTLP_F_SPAN_NAME, e, e->rename);
+	}
 	uint8_t *mark;
 	size_t slot = vsize(st->span.raw.len);
 	int rc = w_open(w, OTLP_F_SS_SPANS, slot, &mark);
 
 	if (rc == 0)
-		rc = hint ? copy_indexed(w, st, e, hint) : copy_indexed(w, st, e, NULL);
+		rc = hinted ? copy_hinted(w, st, e) : copy_indexed(w, st, e);
 	return rc ? rc : w_close(w, mark, slot);
 }
 

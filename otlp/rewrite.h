@@ -83,17 +83,26 @@ struct otlp_attr_edit {
 
 #define OTLP_REWRITE_ATTRS_MAX 48    /* attributes indexed per span */
 
-/* Hints (optional, spans only): a caller that already matched the span's
- * input attributes to its edits says so, and the rewriter applies the edits
- * without comparing keys. Valid only when
- *   - hinted is 1 and n_hint equals the number of attributes
- *     otlp_rewrite_span_attrs() lists for the span (it returned 1),
- *   - no two edits name the same key, and
- *   - attr_edit[i] is the index in attr[] of the edit naming input attribute
- *     i's key, or -1 when no edit names it.
- * Output is then byte for byte what the same edits give unhinted. Any other
- * case (hinted 0, the span not indexed, n_hint differs) takes the key
- * comparing path. otlp_rewrite_edits_reset() clears hinted. */
+/* Hints (optional, spans only): a caller that already knows where the
+ * span's attributes with edited keys are says so, and the rewriter copies
+ * the span around them without indexing its attributes or comparing keys.
+ * With hinted = 1 the caller vouches that
+ *   - hint[0..n_hint) lists, in wire order, every attribute field of the
+ *     span whose key an edit names, and no other: where the whole field is
+ *     (start, size: tag included, as in otlp_rewrite_attr) and which edit
+ *     (index in attr[]) names its key;
+ *   - no two edits name the same key.
+ * Output is then byte for byte what the same edits give unhinted. Hints
+ * that are out of order, outside the span, overlap its name field, or name
+ * no edit are not used (the key comparing path runs instead); the span
+ * must have at most one name field for them to be used.
+ * otlp_rewrite_edits_reset() clears hinted. */
+struct otlp_attr_hint {
+	const uint8_t *start;
+	uint32_t size;
+	uint32_t edit;
+};
+
 struct otlp_rewrite_edits {
 	struct otlp_attr_edit attr[OTLP_EDITS_MAX];
 	uint32_t n_attr;
@@ -101,7 +110,7 @@ struct otlp_rewrite_edits {
 	struct otlp_bytes name;
 	int hinted;
 	uint32_t n_hint;
-	int8_t attr_edit[OTLP_REWRITE_ATTRS_MAX];
+	struct otlp_attr_hint hint[OTLP_REWRITE_ATTRS_MAX];
 	size_t arena_used;
 	uint8_t arena[OTLP_EDITS_ARENA];
 };

@@ -78,6 +78,11 @@ int64_t chain_run(struct chain *c, const uint8_t *in, size_t len, uint8_t *out, 
 /* Adds the counters gathered since the last flush to the bound slots. */
 void chain_flush_stats(struct chain *c);
 
+/* Hints on (the default): the rewriter is told which input attributes the
+ * edits name. Off: it finds them by comparing keys; the output is the same
+ * (fuzz_chain checks this). */
+static inline void chain_hints(struct chain *c, bool on) { c->ctx.no_hints = !on; }
+
 /* Edits skipped for lack of room (OTLP_EDITS_MAX, scratch) so far. */
 static inline uint64_t chain_overflows(const struct chain *c) { return c->ctx.overflows; }
 

@@ -219,17 +219,25 @@ void spanctx_span_end(struct spanctx *c)
 {
 	struct spanctx_span *sp = &c->sp;
 	struct otlp_rewrite_edits *e = c->e;
-	if (!e->n_attr)
+	if (!e->n_attr || c->no_hints)
 		return;
-	/* the rewriter needs the attribute index anyway; matching ids here
-	 * spares it comparing every key with every edit */
+	/* the attributes must be matched for the hints; the rewriter would
+	 * otherwise index them itself and compare every key with every edit */
 	if (!sp->mode && spanctx_match(c) < 0)
 		return;
 	if (sp->mode < 0)
 		return;
-	for (uint32_t i = 0; i < sp->n_in; i++)
-		e->attr_edit[i] = sp->edit[sp->a[i].id];
-	e->n_hint = sp->n_in;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < sp->n_in; i++) {
+		int8_t k = sp->edit[sp->a[i].id];
+		if (k < 0)
+			continue;
+		e->hint[n].start = sp->a[i].start;
+		e->hint[n].size = sp->a[i].size;
+		e->hint[n].edit = (uint32_t)k;
+		n++;
+	}
+	e->n_hint = n;
 	e->hinted = 1;
 }
 

@@ -83,6 +83,7 @@ struct spanctx {
 	uint8_t *buf;                        /* string scratch */
 	size_t cap, used;
 	uint64_t overflows;                  /* edits skipped: no room */
+	bool no_hints;                       /* tests: let the rewriter compare keys */
 	struct spanctx_index res_idx;        /* reset for each record */
 	struct spankeys keys;
 	struct spanctx_span sp;

@@ -4,8 +4,9 @@
  * a non-empty result is a valid ResourceSpans that protobuf-c decodes, with
  * exactly the kept span count; a malformed input is an error; the lazy span
  * decode gives what otlp_wire_span gives (same fields, same errors). Every
- * input is rewritten twice with the same edits, the second time with key
- * hints (struct otlp_rewrite_edits.hinted) built here for some spans: both
+ * input is rewritten twice with the same edits, the second time with
+ * hints (struct otlp_rewrite_edits.hinted: where the attributes with edited
+ * keys are) built here for some spans: both
  * results must be the same bytes. Steering bit 61 rewrites instead a valid
  * ResourceSpans generated (gen.c) from a hash of the input, so that spans
  * with attributes to edit and hint (few mutated inputs have them) come up
@@ -32,7 +33,7 @@ static int same_key(struct otlp_bytes a, struct otlp_bytes b)
 }
 
 /* Adds an edit on an existing attribute's key and one on a new key, then
- * (second pass, bit 64) matches every attribute to the edit naming its key,
+ * (second pass, bit 64) hints every attribute an edit names, with the edit,
  * the way a processor that already compared keys would. Runs in both passes
  * (the decode it asks for is then the same), hints only in the second. */
 static void edits_and_hints(const struct steer *s, uint64_t b,
@@ -58,13 +59,12 @@ static void edits_and_hints(const struct steer *s, uint64_t b,
 		for (uint32_t j = 0; j < i; j++)
 			if (same_key(e->attr[i].key, e->attr[j].key))
 				return;  /* hints need unique keys */
-	for (uint32_t i = 0; i < n; i++) {
-		e->attr_edit[i] = -1;
+	e->n_hint = 0;
+	for (uint32_t i = 0; i < n; i++)
 		for (uint32_t j = 0; j < e->n_attr; j++)
 			if (same_key(at[i].key, e->attr[j].key))
-				e->attr_edit[i] = (int8_t)j;
-	}
-	e->n_hint = n;
+				e->hint[e->n_hint++] = (struct otlp_attr_hint){ at[i].start,
+					(uint32_t)at[i].size, j };
 	e->hinted = 1;
 }
 
