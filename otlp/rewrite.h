@@ -253,9 +253,25 @@ int otlp_rewrite_span_attrs(const struct otlp_rewrite_span_ctx *ctx,
  * fields in a row, each a 0x42 tag and a 1- or 2-byte length within the run
  * (checked), and no attribute elsewhere in the span. Returns 1 with them
  * set; 0 when the attributes are laid out otherwise (use
- * otlp_rewrite_span_attrs); or a negative errno (malformed span). */
-int otlp_rewrite_span_attr_run(const struct otlp_rewrite_span_ctx *ctx, const uint8_t **lo,
-			       const uint8_t **hi, uint32_t *n);
+ * otlp_rewrite_span_attrs); or a negative errno (malformed span). Inline:
+ * the span is usually decoded already. */
+static inline int otlp_rewrite_span_attr_run(const struct otlp_rewrite_span_ctx *ctx,
+					     const uint8_t **lo, const uint8_t **hi, uint32_t *n)
+{
+	const struct otlp_rewrite_span_state *st = ctx->st;
+	if (st->state != 1) {
+		const struct otlp_span *sp;
+		int rc = otlp_rewrite_span(ctx, &sp);
+		if (rc < 0)
+			return rc;
+	}
+	if (!st->attrs_run)
+		return 0;
+	*lo = st->attr_lo;
+	*hi = st->attr_hi;
+	*n = st->lazy_n;
+	return 1;
+}
 
 enum { OTLP_REWRITE_DROP = 0, OTLP_REWRITE_KEEP = 1 };
 

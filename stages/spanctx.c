@@ -31,8 +31,7 @@ int spanctx_key_add(struct spanctx *c, struct spanctx_key *k, bool resource,
 	return 0;
 }
 
-void spanctx_span_begin(struct spanctx *c, const struct otlp_rewrite_span_ctx *src,
-			struct otlp_rewrite_edits *e)
+void spanctx_span_undo(struct spanctx *c)
 {
 	struct spanctx_span *sp = &c->sp;
 	/* undo only what the last span set: the tables stay all -1 between spans */
@@ -43,9 +42,7 @@ void spanctx_span_begin(struct spanctx *c, const struct otlp_rewrite_span_ctx *s
 			sp->in[sp->a[i].id] = -1;
 	sp->n_edit = 0;
 	sp->mode = 0;
-	sp->src = src;
 	spankeys_span_reset(&c->keys);
-	c->e = e;
 }
 
 /* Input attribute i is key id: the first of its key is the one looked up. */
@@ -91,26 +88,35 @@ static int spanctx_match(struct spanctx *c)
 		return rc;
 	if (rc == 0 || n > OTLP_REWRITE_ATTRS_MAX)
 		goto index;
+	const uint8_t *q = p; /* p's address was taken: walk a copy in a register */
 	for (uint32_t i = 0; i < n; i++) {
-		struct spanctx_attr *at = &sp->a[i];
-		const uint8_t *start = p++; /* the 0x42 tag */
+		const uint8_t *start = q++; /* the 0x42 tag */
 		size_t len;
-		if (*p < 0x80) { /* lengths were checked by the decode */
-			len = *p++;
+		if (*q < 0x80) { /* lengths were checked by the decode */
+			len = *q++;
 		} else {
-			len = (size_t)(p[0] & 0x7f) | (size_t)p[1] << 7;
-			p += 2;
+			len = (size_t)(q[0] & 0x7f) | (size_t)q[1] << 7;
+			q += 2;
 		}
-		struct otlp_bytes kv = { p, len };
-		p += len;
+		struct otlp_bytes kv = { q, len }, key, value;
+		q += len;
+		if (!otlp_rewrite_kv_fast(kv, &key, &value)) {
+			/* own temporaries: key and value stay in registers on the
+			 * usual path (their address is not taken there) */
+			struct otlp_bytes k2, v2;
+			if (otlp_rewrite_kv_split(kv, &k2, &v2) < 0) {
+				sp->n_in = i;
+				goto index; /* undo the ids set so far; a scan says why */
+			}
+			key = k2;
+			value = v2;
+		}
+		struct spanctx_attr *at = &sp->a[i];
 		at->start = start;
-		at->size = (uint32_t)(p - start);
-		if (!otlp_rewrite_kv_fast(kv, &at->key, &at->value) &&
-		    otlp_rewrite_kv_split(kv, &at->key, &at->value) < 0) {
-			sp->n_in = i;
-			goto index; /* undo the ids set so far, then let a scan say why */
-		}
-		spanctx_attr_id(sp, i, spankeys_find_cfg(&c->keys, at->key.p, at->key.len));
+		at->size = (uint32_t)(q - start);
+		at->key = key;
+		at->value = value;
+		spanctx_attr_id(sp, i, spankeys_find_cfg(&c->keys, key.p, key.len));
 	}
 	sp->n_in = n;
 	sp->mode = 1;
@@ -156,7 +162,7 @@ int spanctx_get_slow(struct spanctx *c, bool resource, const struct spanctx_key 
 }
 
 /* Records the edit of key id (one entry an id, replaced in place). */
-static int spanctx_put_id(struct spanctx *c, uint8_t id, struct otlp_bytes key,
+int spanctx_put_id(struct spanctx *c, uint8_t id, struct otlp_bytes key,
 			  const struct otlp_value *v)
 {
 	struct spanctx_span *sp = &c->sp;
@@ -181,14 +187,6 @@ static int spanctx_put_id(struct spanctx *c, uint8_t id, struct otlp_bytes key,
 		memset(&x->value, 0, sizeof x->value);
 	}
 	return 0;
-}
-
-int spanctx_put(struct spanctx *c, bool resource, const struct spanctx_key *k,
-		const struct otlp_value *v)
-{
-	if (resource)
-		return spanctx_res_put(c, k->s, k->len, v);
-	return spanctx_put_id(c, k->id, (struct otlp_bytes){ (const uint8_t *)k->s, k->len }, v);
 }
 
 int spanctx_put_bytes(struct spanctx *c, bool resource, struct otlp_bytes key,

@@ -89,6 +89,28 @@ struct spanctx {
 	struct spanctx_span sp;
 };
 
+/* Calls fn for every attribute currently visible (input ones not deleted or
+ * overridden, then set ones), with its key and value. fn returns 0 to go on
+ * or non-zero to stop (returned). Edits fn makes to the same set are seen
+ * only after the walk, so it may delete or set keys as it goes. */
+typedef int (*spanctx_attr_fn)(void *arg, struct spanctx *c, struct otlp_bytes key,
+			       const struct otlp_value *v);
+int spanctx_each_attr(struct spanctx *c, bool resource, spanctx_attr_fn fn, void *arg);
+
+/* ----- private to spanctx*.c (used by the inline functions below) ----- */
+void spanctx_span_undo(struct spanctx *c);
+int spanctx_get_slow(struct spanctx *c, bool resource, const struct spanctx_key *k,
+		     struct otlp_value *v);
+int spanctx_value_text(struct spanctx *c, const struct otlp_value *v, struct otlp_bytes *out);
+int spanctx_put_id(struct spanctx *c, uint8_t id, struct otlp_bytes key,
+		   const struct otlp_value *v);
+/* the resource side (spanctx_res.c) */
+int spanctx_res_get(struct spanctx *c, const char *key, size_t klen, struct otlp_value *v);
+int spanctx_res_put(struct spanctx *c, const char *key, size_t klen, const struct otlp_value *v);
+int spanctx_res_each(struct spanctx *c, spanctx_attr_fn fn, void *arg);
+/* An AnyValue's bytes as a value (p NULL: a KeyValue without one). */
+int spanctx_value_of(struct otlp_bytes b, struct otlp_value *v);
+
 /* Once, before any key is added. */
 void spanctx_init(struct spanctx *c);
 
@@ -99,8 +121,14 @@ int spanctx_key_add(struct spanctx *c, struct spanctx_key *k, bool resource,
 
 /* Starts a span: src is what the rewriter's callback got, e its edits
  * (reset by the rewriter); c->span must be set. */
-void spanctx_span_begin(struct spanctx *c, const struct otlp_rewrite_span_ctx *src,
-			struct otlp_rewrite_edits *e);
+static inline void spanctx_span_begin(struct spanctx *c, const struct otlp_rewrite_span_ctx *src,
+				      struct otlp_rewrite_edits *e)
+{
+	if (c->sp.n_edit || c->sp.mode || c->keys.n != c->keys.n_cfg)
+		spanctx_span_undo(c); /* the last span matched or edited something */
+	c->sp.src = src;
+	c->e = e;
+}
 /* The span is kept: tell the rewriter which edit each input attribute
  * takes. */
 void spanctx_span_end(struct spanctx *c);
@@ -109,12 +137,7 @@ void spanctx_span_end(struct spanctx *c);
 static inline void spanctx_res_forget(struct spanctx *c) { c->res_idx.state = 0; }
 
 
-/* Sets k to v, or deletes it (v NULL). v is STRING, INT, DOUBLE, BOOL, or
- * ARRAY/KVLIST/BYTES as the raw bytes otlp_wire_anyvalue gives; bytes must
- * outlive the rewrite: config memory, input bytes, or spanctx_alloc.
- * 0 or -ENOSPC (counted in overflows, the edit is skipped). */
-int spanctx_put(struct spanctx *c, bool resource, const struct spanctx_key *k,
-		const struct otlp_value *v);
+
 /* The same for a key known only as bytes (a key spanctx_each_attr gave). */
 int spanctx_put_bytes(struct spanctx *c, bool resource, struct otlp_bytes key,
 		      const struct otlp_value *v);
@@ -134,17 +157,6 @@ static inline struct otlp_bytes spanctx_name(const struct spanctx *c)
 uint8_t *spanctx_alloc(struct spanctx *c, size_t n);
 
 
-/* Calls fn for every attribute currently visible (input ones not deleted or
- * overridden, then set ones), with its key and value. fn returns 0 to go on
- * or non-zero to stop (returned). Edits fn makes to the same set are seen
- * only after the walk, so it may delete or set keys as it goes. */
-typedef int (*spanctx_attr_fn)(void *arg, struct spanctx *c, struct otlp_bytes key,
-			       const struct otlp_value *v);
-int spanctx_each_attr(struct spanctx *c, bool resource, spanctx_attr_fn fn, void *arg);
-
-int spanctx_get_slow(struct spanctx *c, bool resource, const struct spanctx_key *k,
-		     struct otlp_value *v);
-int spanctx_value_text(struct spanctx *c, const struct otlp_value *v, struct otlp_bytes *out);
 
 /* Looks up key k of the span (resource = false) or of the resource.
  * Returns 1 with *v set, 0 if absent (or deleted), or -errno (malformed
@@ -168,6 +180,18 @@ static inline int spanctx_get(struct spanctx *c, bool resource, const struct spa
 	return spanctx_get_slow(c, resource, k, v);
 }
 
+/* Sets k to v, or deletes it (v NULL). v is STRING, INT, DOUBLE, BOOL, or
+ * ARRAY/KVLIST/BYTES as the raw bytes otlp_wire_anyvalue gives; bytes must
+ * outlive the rewrite: config memory, input bytes, or spanctx_alloc.
+ * 0 or -ENOSPC (counted in overflows, the edit is skipped). */
+static inline int spanctx_put(struct spanctx *c, bool resource, const struct spanctx_key *k,
+			      const struct otlp_value *v)
+{
+	if (resource)
+		return spanctx_res_put(c, k->s, k->len, v);
+	return spanctx_put_id(c, k->id, (struct otlp_bytes){ (const uint8_t *)k->s, k->len }, v);
+}
+
 /* The value as text, as the Collector's AsString does for scalars: strings
  * as is (a view), ints in decimal, doubles shortest round-trip, bools
  * true/false. Returns 0, -ENOTSUP (array, kvlist, bytes, empty) or -ENOSPC. */
@@ -180,12 +204,5 @@ static inline int spanctx_value_str(struct spanctx *c, const struct otlp_value *
 	}
 	return spanctx_value_text(c, v, out);
 }
-
-/* ----- private to spanctx*.c: the resource side (spanctx_res.c) ----- */
-int spanctx_res_get(struct spanctx *c, const char *key, size_t klen, struct otlp_value *v);
-int spanctx_res_put(struct spanctx *c, const char *key, size_t klen, const struct otlp_value *v);
-int spanctx_res_each(struct spanctx *c, spanctx_attr_fn fn, void *arg);
-/* An AnyValue's bytes as a value (p NULL: a KeyValue without one). */
-int spanctx_value_of(struct otlp_bytes b, struct otlp_value *v);
 
 #endif
