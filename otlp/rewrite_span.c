@@ -130,6 +130,15 @@ static const uint8_t *decode_in_order(struct otlp_rewrite_span_state *st, const 
 	if (len != 0 && len != (n)) { *err = -EPROTO; return start; } dst = b; } while (0)
 #define RD_FIXED_IO(dst) do { const uint8_t *start = p++; if (end - p < 8) BAIL(); \
 	memcpy(&v, p, 8); dst = le64toh(v); p += 8; (void)start; } while (0)
+	/* the usual head, trace id (16) then span id (8), in one test */
+	if (end - p >= 28 && p[0] == ((OTLP_F_SPAN_TRACE_ID << 3) | OTLP_WT_LEN) && p[1] == 16 &&
+	    p[18] == ((OTLP_F_SPAN_SPAN_ID << 3) | OTLP_WT_LEN) && p[19] == 8) {
+		out->trace_id.p = p + 2;
+		out->trace_id.len = 16;
+		out->span_id.p = p + 20;
+		out->span_id.len = 8;
+		p += 28;
+	}
 	if (AT((OTLP_F_SPAN_TRACE_ID << 3) | OTLP_WT_LEN))
 		RD_ID_IO(16, out->trace_id);
 	if (AT((OTLP_F_SPAN_SPAN_ID << 3) | OTLP_WT_LEN))
@@ -148,6 +157,17 @@ static const uint8_t *decode_in_order(struct otlp_rewrite_span_state *st, const 
 		st->name_field.p = start;
 		st->name_field.len = (size_t)(p - start);
 		st->n_name++;
+	}
+	/* the usual middle, kind then start and end times, in one test */
+	if (end - p >= 20 && p[0] == ((OTLP_F_SPAN_KIND << 3) | OTLP_WT_VARINT) && p[1] < 0x80 &&
+	    p[2] == ((OTLP_F_SPAN_START << 3) | OTLP_WT_I64) &&
+	    p[11] == ((OTLP_F_SPAN_END << 3) | OTLP_WT_I64)) {
+		out->kind = p[1];
+		memcpy(&v, p + 3, 8);
+		out->start_time_unix_nano = le64toh(v);
+		memcpy(&v, p + 12, 8);
+		out->end_time_unix_nano = le64toh(v);
+		p += 20;
 	}
 	if (AT((OTLP_F_SPAN_KIND << 3) | OTLP_WT_VARINT)) {
 		const uint8_t *start = p++;

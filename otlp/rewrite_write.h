@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "otlp/wire.h"
+#include "shm/copy.h"
 
 /* Inlined varint size and writer (wire.c's are out of line; the writers
  * below call them several times a KeyValue). */
@@ -36,13 +37,14 @@ struct wbuf {
 	uint8_t *p, *end;
 };
 
+
+/* Copies n bytes out: runs of a span between the fields that change,
+ * mostly short, without a call when under 33 bytes. */
 static inline int w_put(struct wbuf *w, const void *src, size_t n)
 {
 	if ((size_t)(w->end - w->p) < n)
 		return -ENOSPC;
-	if (n)
-		memcpy(w->p, src, n);
-	w->p += n;
+	w->p = copy_short(w->p, src, n);
 	return 0;
 }
 
@@ -96,39 +98,6 @@ static inline int w_close(struct wbuf *w, uint8_t *mark, size_t slot)
 	}
 	vput(mark, body);
 	return 0;
-}
-
-/* Copies n bytes from s to d; short runs (keys, most values) without a
- * call: two overlapping loads of the widest size that fits, each within
- * [s, s+n) (s may end where a mapping ends) and stored within [d, d+n). */
-static inline __attribute__((always_inline)) uint8_t *copy_short(uint8_t *d, const uint8_t *s,
-								size_t n)
-{
-	if (n > 32) {
-		memcpy(d, s, n);
-	} else if (n >= 8) {
-		uint64_t a, b, c, x;
-		__builtin_memcpy(&a, s, 8);
-		__builtin_memcpy(&x, s + n - 8, 8);
-		if (n > 16) {
-			__builtin_memcpy(&b, s + 8, 8);
-			__builtin_memcpy(&c, s + n - 16, 8);
-			__builtin_memcpy(d + 8, &b, 8);
-			__builtin_memcpy(d + n - 16, &c, 8);
-		}
-		__builtin_memcpy(d, &a, 8);
-		__builtin_memcpy(d + n - 8, &x, 8);
-	} else if (n >= 4) {
-		uint32_t a, x;
-		__builtin_memcpy(&a, s, 4);
-		__builtin_memcpy(&x, s + n - 4, 4);
-		__builtin_memcpy(d, &a, 4);
-		__builtin_memcpy(d + n - 4, &x, 4);
-	} else if (n) {
-		uint8_t a = s[0], b = s[n / 2], c = s[n - 1];  /* 1 to 3 bytes */
-		d[0] = a, d[n / 2] = b, d[n - 1] = c;
-	}
-	return d + n;
 }
 
 /* Writes field `num` = KeyValue{key, value}, any value type an edit can

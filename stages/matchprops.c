@@ -229,17 +229,19 @@ int matchprops_match(struct matchprops *m, struct spanctx *c)
 			case SLUICE_MATCH_REGEXP:
 				any = match_re_test(&m->names_re[i], name.p, name.len);
 				break;
-			case SLUICE_MATCH_PREFIX:
-				any = name.len >= n && (n == 0 || memcmp(name.p, cfg->span_names[i], n) == 0);
+			case SLUICE_MATCH_PREFIX: /* first bytes inline, as for keys */
+				any = name.len >= n && otlp_key_bytes_eq(name.p, cfg->span_names[i], n);
 				break;
 			default:
-				any = name.len == n && (n == 0 || memcmp(name.p, cfg->span_names[i], n) == 0);
+				any = name.len == n && otlp_key_bytes_eq(name.p, cfg->span_names[i], n);
 				break;
 			}
 		}
 		if (!any)
 			return 0;
 	}
+	if (!cfg->n_attributes)
+		return 1;
 	return matchprops_kvs_match(m, m->attrs, cfg->n_attributes, false, c);
 }
 

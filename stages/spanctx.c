@@ -297,6 +297,16 @@ int spanctx_value_text(struct spanctx *c, const struct otlp_value *v, struct otl
 	return 0;
 }
 
+int spanctx_get_text_slow(struct spanctx *c, const struct spanctx_key *k, struct otlp_bytes *text)
+{
+	struct otlp_value v;
+	int rc = spanctx_get(c, false, k, &v);
+	if (rc <= 0)
+		return rc;
+	rc = spanctx_value_str(c, &v, text);
+	return rc < 0 ? rc : 1;
+}
+
 /* Is input attribute key id hidden by an edit made before the walk? */
 static inline bool spanctx_hidden(const struct spanctx *c, uint8_t id, uint32_t n0)
 {

@@ -102,6 +102,7 @@ void spanctx_span_undo(struct spanctx *c);
 int spanctx_get_slow(struct spanctx *c, bool resource, const struct spanctx_key *k,
 		     struct otlp_value *v);
 int spanctx_value_text(struct spanctx *c, const struct otlp_value *v, struct otlp_bytes *out);
+int spanctx_get_text_slow(struct spanctx *c, const struct spanctx_key *k, struct otlp_bytes *text);
 int spanctx_put_id(struct spanctx *c, uint8_t id, struct otlp_bytes key,
 		   const struct otlp_value *v);
 /* the resource side (spanctx_res.c) */
@@ -203,6 +204,27 @@ static inline int spanctx_value_str(struct spanctx *c, const struct otlp_value *
 		return 0;
 	}
 	return spanctx_value_text(c, v, out);
+}
+
+/* spanctx_get then spanctx_value_str in one: 1 with *text, 0 absent,
+ * -ENOTSUP (no text form), -ENOSPC, or -errno. The usual string goes
+ * straight to *text: no value in memory read back whole (a 16-byte load of
+ * a value just stored as two words stalls, perf: 40 % of a rename). */
+static inline int spanctx_get_text(struct spanctx *c, const struct spanctx_key *k,
+				   struct otlp_bytes *text)
+{
+	if (c->sp.mode > 0 && c->sp.edit[k->id] < 0) {
+		int8_t i = c->sp.in[k->id];
+		if (i < 0)
+			return 0;
+		struct otlp_bytes b = c->sp.a[i].value;
+		if (b.p && b.len >= 2 && b.p[0] == 0x0a && b.p[1] < 0x80 && b.p[1] + 2u == b.len) {
+			text->p = b.p + 2;
+			text->len = b.p[1];
+			return 1;
+		}
+	}
+	return spanctx_get_text_slow(c, k, text);
 }
 
 #endif

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shm/copy.h"
+
 static int spanproc_too_many(char *err, size_t errlen)
 {
 	snprintf(err, errlen, "the processors name more than %d attribute keys",
@@ -57,11 +59,14 @@ static int spanproc_from_attrs(struct spanproc *s, struct spanctx *c)
 	if (n > sizeof parts / sizeof parts[0])
 		n = sizeof parts / sizeof parts[0];
 	for (size_t i = 0; i < n; i++) {
-		struct otlp_value v;
-		int rc = spanctx_get(c, false, &s->from[i], &v);
-		if (rc <= 0)
+		int rc = spanctx_get_text(c, &s->from[i], &parts[i]);
+		if (rc == -ENOSPC) { /* no scratch left for a number's text */
+			c->overflows++;
+			return 0;
+		}
+		if (rc == 0 || (rc < 0 && rc != -ENOTSUP))
 			return rc; /* one missing: no rename */
-		if (spanctx_value_str(c, &v, &parts[i]) == -ENOTSUP) {
+		if (rc == -ENOTSUP) {
 			static const char unk[] = "<unknown-attribute-type>";
 			parts[i].p = (const uint8_t *)unk;
 			parts[i].len = sizeof unk - 1;
@@ -73,17 +78,13 @@ static int spanproc_from_attrs(struct spanproc *s, struct spanctx *c)
 		c->overflows++;
 		return 0;
 	}
-	size_t o = 0;
+	uint8_t *o = name; /* short pieces: copies without a call */
 	for (size_t i = 0; i < n; i++) {
-		if (i && s->sep_len) {
-			memcpy(name + o, cfg->separator, s->sep_len);
-			o += s->sep_len;
-		}
-		if (parts[i].len)
-			memcpy(name + o, parts[i].p, parts[i].len);
-		o += parts[i].len;
+		if (i)
+			o = copy_short(o, (const uint8_t *)cfg->separator, s->sep_len);
+		o = copy_short(o, parts[i].p, parts[i].len);
 	}
-	return spanctx_rename(c, name, o);
+	return spanctx_rename(c, name, (size_t)(o - name));
 }
 
 /* One rule on the current name; 1 if it matched. */
