@@ -71,6 +71,10 @@ struct chain *chain_new(const struct sluice_processor *const *procs, size_t n,
 		}
 	}
 	c->n = n;
+	c->first_sampler = -1;
+	for (size_t i = 0; i < n && c->first_sampler < 0; i++)
+		if (c->procs[i].type == SLUICE_PROC_PROBABILISTIC_SAMPLER)
+			c->first_sampler = (int)i;
 	return c;
 }
 
@@ -137,6 +141,13 @@ static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc,
 		return drc;
 	spanctx_span_begin(ctx, rc, e);
 	ctx->used = c->res_mark;
+	/* the sampler's answer depends on the trace id alone: ask for it before
+	 * the processors in front of it run, so that its hash (16 dependent
+	 * multiplies) overlaps their work instead of following it */
+	int sampled = 1;
+	if (c->first_sampler >= 0)
+		sampled = sampler_keep(&c->procs[c->first_sampler].sampler,
+				       ctx->span->trace_id.p, ctx->span->trace_id.len);
 	for (size_t i = 0; i < c->n; i++) {
 		struct chain_proc *p = &c->procs[i];
 		int r = 0;
@@ -147,7 +158,9 @@ static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc,
 			r = chain_filter(p, ctx);
 			break;
 		case SLUICE_PROC_PROBABILISTIC_SAMPLER:
-			r = sampler_keep(&p->sampler, ctx->span->trace_id.p, ctx->span->trace_id.len);
+			r = (int)i == c->first_sampler ? sampled
+				: sampler_keep(&p->sampler, ctx->span->trace_id.p,
+					       ctx->span->trace_id.len);
 			break;
 		case SLUICE_PROC_ATTRIBUTES:
 			r = attrs_apply(&p->attrs, ctx) < 0 ? -EBADMSG : 1;

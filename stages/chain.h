@@ -49,6 +49,7 @@ struct chain_proc {
 struct chain {
 	struct chain_proc procs[CONFIG_MAX_PROCESSORS];
 	size_t n;
+	int first_sampler;                    /* index of the first sampler, -1 none */
 	struct otlp_rewrite_edits res_edits;
 	struct otlp_rewrite_edits scratch;
 	struct spanctx ctx;

@@ -92,6 +92,10 @@ int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg, str
 				    cfg->match_type, true, c, err, errlen);
 	if (rc == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
+	m->names_only = cfg->present && cfg->n_span_names && cfg->match_type != SLUICE_MATCH_REGEXP &&
+			!cfg->n_services && !cfg->n_resources && !cfg->span_kinds &&
+			!cfg->status_codes && !cfg->n_attributes && !cfg->min_duration_ns &&
+			!cfg->max_duration_ns && m->names_len;
 	m->span_level = cfg->n_span_names || cfg->span_kinds || cfg->status_codes ||
 			cfg->n_attributes || cfg->min_duration_ns || cfg->max_duration_ns;
 	return rc;
@@ -186,7 +190,7 @@ static int matchprops_resource(struct matchprops *m, struct spanctx *c)
 	return matchprops_kvs_match(m, m->res, cfg->n_resources, true, c);
 }
 
-int matchprops_match(struct matchprops *m, struct spanctx *c)
+int matchprops_match_any(struct matchprops *m, struct spanctx *c)
 {
 	const struct sluice_match *cfg = m->cfg;
 	if (!cfg->present)

@@ -36,6 +36,7 @@ struct matchprops {
 	struct matchprops_kv *attrs;
 	struct matchprops_kv *res;
 	bool span_level;              /* some property depends on the span */
+	bool names_only;              /* only span_names, strict or prefix */
 	int res_cache;                /* resource-only part this record: -1 unknown */
 };
 
@@ -44,7 +45,21 @@ struct matchprops {
 int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg, struct spanctx *c,
 		       char *err, size_t errlen);
 /* 1 match, 0 no match, or -errno (malformed input). */
-int matchprops_match(struct matchprops *m, struct spanctx *c);
+int matchprops_match_any(struct matchprops *m, struct spanctx *c);
+static inline int matchprops_match(struct matchprops *m, struct spanctx *c)
+{
+	if (!m->names_only)
+		return matchprops_match_any(m, c);
+	/* the usual filter, a list of names: compared in line */
+	struct otlp_bytes name = spanctx_name(c);
+	for (size_t i = 0; i < m->cfg->n_span_names; i++) {
+		size_t n = m->names_len[i];
+		if ((m->cfg->match_type == SLUICE_MATCH_PREFIX ? name.len >= n : name.len == n) &&
+		    otlp_key_bytes_eq(name.p, m->cfg->span_names[i], n))
+			return 1;
+	}
+	return 0;
+}
 /* Forget the per-record resource result (call at each new record). */
 static inline void matchprops_new_record(struct matchprops *m) { m->res_cache = -1; }
 void matchprops_free(struct matchprops *m);
