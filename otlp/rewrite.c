@@ -198,9 +198,11 @@ static int hints_fit(const struct otlp_rewrite_span_state *st, const struct otlp
 	const uint8_t *name = st->n_name ? st->name_field.p : end;
 	const uint8_t *name_end = st->n_name ? name + st->name_field.len : end;
 
-	if (st->n_name > 1 || e->n_hint > OTLP_REWRITE_ATTRS_MAX)
+	uint32_t n_hint = e->hinted ? e->n_hint : 0;
+
+	if (st->n_name > 1 || n_hint > OTLP_REWRITE_ATTRS_MAX)
 		return 0;
-	for (uint32_t i = 0; i < e->n_hint; i++) {
+	for (uint32_t i = 0; i < n_hint; i++) {
 		const struct otlp_attr_hint *h = &e->hint[i];
 		if (h->start < cur || h->size > (size_t)(end - h->start) || h->size == 0 ||
 		    h->edit >= e->n_attr ||
@@ -220,11 +222,12 @@ static int copy_hinted(struct wbuf *w, const struct otlp_rewrite_span_state *st,
 {
 	const uint8_t *cur = st->span.raw.p, *end = cur + st->span.raw.len;
 	const uint8_t *name_at = e->rename && st->n_name ? st->name_field.p : NULL;
+	uint32_t n_hint = e->hinted ? e->n_hint : 0;
 	uint64_t matched = 0;
 	int rc;
 
-	for (uint32_t i = 0; i <= e->n_hint; i++) {
-		const struct otlp_attr_hint *h = i < e->n_hint ? &e->hint[i] : NULL;
+	for (uint32_t i = 0; i <= n_hint; i++) {
+		const struct otlp_attr_hint *h = i < n_hint ? &e->hint[i] : NULL;
 		const uint8_t *at = h ? h->start : end;
 		if (name_at && name_at < at) {
 			if ((rc = w_put(w, cur, (size_t)(name_at - cur))) ||
@@ -266,7 +269,8 @@ static int copy_hinted(struct wbuf *w, const struct otlp_rewrite_span_state *st,
 static int w_edited_span(struct wbuf *w, struct otlp_rewrite_span_state *st,
 			 const struct otlp_rewrite_edits *e)
 {
-	int hinted = e->hinted && hints_fit(st, e);
+	/* a rename alone needs no attribute index: no hint is the whole list */
+	int hinted = (e->hinted || !e->n_attr) && hints_fit(st, e);
 	if (!hinted) {
 		rewrite_span_split(st);
 		if (!st->attrs_indexed || st->n_name > 1)

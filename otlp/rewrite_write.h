@@ -15,12 +15,14 @@
 #include "otlp/wire.h"
 #include "shm/copy.h"
 
-/* Inlined varint size and writer (wire.c's are out of line; the writers
- * below call them several times a KeyValue). */
+/* Inlined varint size and writer for one and two bytes (a span's length
+ * is usually two); wire.c's out-of-line ones for the rest. */
 static inline size_t vsize(uint64_t v)
 {
 	if (v < 0x80)
 		return 1;
+	if (v < 0x4000)
+		return 2;
 	return otlp_wire_varint_size(v);
 }
 
@@ -29,6 +31,11 @@ static inline uint8_t *vput(uint8_t *p, uint64_t v)
 	if (v < 0x80) {
 		*p = (uint8_t)v;
 		return p + 1;
+	}
+	if (v < 0x4000) {
+		p[0] = (uint8_t)(v | 0x80);
+		p[1] = (uint8_t)(v >> 7);
+		return p + 2;
 	}
 	return otlp_wire_put_varint(p, v);
 }

@@ -225,9 +225,13 @@ void spanctx_span_end(struct spanctx *c)
 		return;
 	if (sp->mode < 0)
 		return;
+	/* the tables are not read again for this span: clear them on the way,
+	 * so the next span starts without an undo pass */
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < sp->n_in; i++) {
-		int8_t k = sp->edit[sp->a[i].id];
+		uint8_t id = sp->a[i].id;
+		int8_t k = sp->edit[id];
+		sp->in[id] = -1;
 		if (k < 0)
 			continue;
 		e->hint[n].start = sp->a[i].start;
@@ -237,6 +241,11 @@ void spanctx_span_end(struct spanctx *c)
 	}
 	e->n_hint = n;
 	e->hinted = 1;
+	for (uint32_t k = 0; k < sp->n_edit; k++)
+		sp->edit[sp->edit_id[k]] = -1;
+	sp->n_edit = 0;
+	sp->mode = 0;
+	spankeys_span_reset(&c->keys);
 }
 
 int spanctx_rename(struct spanctx *c, const uint8_t *name, size_t len)
