@@ -348,7 +348,7 @@ static int rw_scope_spans(struct rw *x, const struct otlp_wire_field *sf)
 		kept++;
 		if (!x->fn || (x->scratch->n_attr == 0 && !x->scratch->rename))
 			rc = w_put(&x->w, f.start, f.size);
-		else if ((rc = rewrite_span_decode(&x->st, f.b)) == 0)
+		else if ((rc = x->st.state == 1 ? 0 : rewrite_span_decode(&x->st, f.b)) == 0)
 			rc = w_edited_span(&x->w, &x->st, x->scratch);
 		if (rc)
 			return rc;

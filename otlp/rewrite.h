@@ -115,8 +115,14 @@ struct otlp_rewrite_edits {
 	uint8_t arena[OTLP_EDITS_ARENA];
 };
 
-/* Forgets all edits (the rewriter does this before each span). */
-void otlp_rewrite_edits_reset(struct otlp_rewrite_edits *e);
+/* Forgets all edits (the rewriter does this before each span: inline). */
+static inline void otlp_rewrite_edits_reset(struct otlp_rewrite_edits *e)
+{
+	e->n_attr = 0;
+	e->rename = 0;
+	e->hinted = 0;
+	e->arena_used = 0;
+}
 
 /* Records a rename; copies the name. 0 or -ENOSPC (arena full). */
 int otlp_rewrite_rename(struct otlp_rewrite_edits *e, const char *name, size_t len);

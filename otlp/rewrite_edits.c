@@ -6,14 +6,6 @@
 #include <errno.h>
 #include <string.h>
 
-void otlp_rewrite_edits_reset(struct otlp_rewrite_edits *e)
-{
-	e->n_attr = 0;
-	e->rename = 0;
-	e->hinted = 0;
-	e->arena_used = 0;
-}
-
 static const uint8_t *arena_copy(struct otlp_rewrite_edits *e, const void *p, size_t n)
 {
 	if (OTLP_EDITS_ARENA - e->arena_used < n)
