@@ -356,3 +356,24 @@ int otlp_wire_find_attr(struct otlp_bytes msg, uint32_t attr_field,
 	}
 	return rc;
 }
+
+int otlp_wire_each_span(struct otlp_bytes req, otlp_wire_span_fn fn, void *arg)
+{
+	struct otlp_wire_iter ir, is, ip;
+	struct otlp_bytes rs, ss, sp;
+
+	otlp_wire_iter_init(&ir, req, OTLP_F_REQ_RESOURCE_SPANS);
+	while (otlp_wire_iter_next(&ir, &rs) > 0) {
+		otlp_wire_iter_init(&is, rs, OTLP_F_RS_SCOPE_SPANS);
+		while (otlp_wire_iter_next(&is, &ss) > 0) {
+			otlp_wire_iter_init(&ip, ss, OTLP_F_SS_SPANS);
+			while (otlp_wire_iter_next(&ip, &sp) > 0) {
+				struct otlp_span span;
+				int rc = otlp_wire_span(sp, &span);
+				if ((rc = fn(arg, &span, rc)) != 0)
+					return rc;
+			}
+		}
+	}
+	return 0;
+}

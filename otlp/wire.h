@@ -11,6 +11,7 @@
  *                           (shallow: nested messages are views you decode
  *                           in turn)
  *   otlp_wire_find_attr()   look up one attribute by key
+ *   otlp_wire_each_span()   every span of a request, decoded
  *   otlp_wire_validate_*()  deep check of a whole request / ResourceSpans,
  *                           counting ResourceSpans and spans (validate.c)
  *
@@ -193,6 +194,14 @@ struct otlp_span {
 	int has_status;
 };
 int otlp_wire_span(struct otlp_bytes msg, struct otlp_span *out);
+
+/* Calls fn for every span of the ExportTraceServiceRequest req, in order,
+ * with otlp_wire_span's result (rc 0: *sp decoded; else the error, sp
+ * undefined: fn decides whether to go on). fn returns 0 to go on; its other
+ * values stop the walk and are returned. A ResourceSpans or ScopeSpans that
+ * does not frame ends the walk there (0). */
+typedef int (*otlp_wire_span_fn)(void *arg, const struct otlp_span *sp, int rc);
+int otlp_wire_each_span(struct otlp_bytes req, otlp_wire_span_fn fn, void *arg);
 
 struct otlp_event {
 	uint64_t time_unix_nano;

@@ -20,22 +20,17 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* The walk the sink did before sink_scan: every span decoded. */
+static int old_span(void *arg, const struct otlp_span *span, int rc)
+{
+	if (rc == 0)
+		*(uint64_t *)arg += span->end_time_unix_nano;
+	return 0;
+}
+
 static void old_walk(const uint8_t *b, size_t len, uint64_t *sum)
 {
-	struct otlp_wire_iter ir, is, ip;
-	struct otlp_bytes rs, ss, sp;
-	otlp_wire_iter_init(&ir, (struct otlp_bytes){ b, len }, OTLP_F_REQ_RESOURCE_SPANS);
-	while (otlp_wire_iter_next(&ir, &rs) > 0) {
-		otlp_wire_iter_init(&is, rs, OTLP_F_RS_SCOPE_SPANS);
-		while (otlp_wire_iter_next(&is, &ss) > 0) {
-			otlp_wire_iter_init(&ip, ss, OTLP_F_SS_SPANS);
-			while (otlp_wire_iter_next(&ip, &sp) > 0) {
-				struct otlp_span span;
-				if (otlp_wire_span(sp, &span) == 0)
-					*sum += span.end_time_unix_nano;
-			}
-		}
-	}
+	otlp_wire_each_span((struct otlp_bytes){ b, len }, old_span, sum);
 }
 
 int main(int argc, char **argv)

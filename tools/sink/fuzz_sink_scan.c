@@ -46,25 +46,20 @@ static int stream_scan(const uint8_t *data, size_t size)
 	return sink_scan_stream_end(&st);
 }
 
+static int expect_end(void *arg, const struct otlp_span *span, int rc)
+{
+	(void)arg;
+	if (rc < 0)
+		abort(); /* a valid request has valid spans */
+	uint64_t e = span->end_time_unix_nano;
+	if (e && NOW_NS > e)
+		want_lat[sink_lat_bucket(NOW_NS - e)]++;
+	return 0;
+}
+
 static void expect_ends(const uint8_t *data, size_t size)
 {
-	struct otlp_wire_iter ir, is, ip;
-	struct otlp_bytes rs, ss, sp;
-	otlp_wire_iter_init(&ir, (struct otlp_bytes){ data, size }, OTLP_F_REQ_RESOURCE_SPANS);
-	while (otlp_wire_iter_next(&ir, &rs) > 0) {
-		otlp_wire_iter_init(&is, rs, OTLP_F_RS_SCOPE_SPANS);
-		while (otlp_wire_iter_next(&is, &ss) > 0) {
-			otlp_wire_iter_init(&ip, ss, OTLP_F_SS_SPANS);
-			while (otlp_wire_iter_next(&ip, &sp) > 0) {
-				struct otlp_span span;
-				if (otlp_wire_span(sp, &span) < 0)
-					abort(); /* a valid request has valid spans */
-				uint64_t e = span.end_time_unix_nano;
-				if (e && NOW_NS > e)
-					want_lat[sink_lat_bucket(NOW_NS - e)]++;
-			}
-		}
-	}
+	otlp_wire_each_span((struct otlp_bytes){ data, size }, expect_end, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -29,31 +29,25 @@ long sink_gunzip(struct sink *s, const uint8_t *in, size_t len)
 }
 
 /* --digest: one line per span (ids, name, end time). Not a benchmark path:
- * it writes text for every span. */
+ * it writes text for every span. Malformed spans are skipped. */
+static int digest_span(void *arg, const struct otlp_span *span, int rc)
+{
+	FILE *out = arg;
+	if (rc < 0)
+		return 0;
+	for (size_t i = 0; i < span->trace_id.len; i++)
+		fprintf(out, "%02x", span->trace_id.p[i]);
+	fputc(' ', out);
+	for (size_t i = 0; i < span->span_id.len; i++)
+		fprintf(out, "%02x", span->span_id.p[i]);
+	fprintf(out, " %.*s %llu\n", (int)span->name.len, (const char *)span->name.p,
+		(unsigned long long)span->end_time_unix_nano);
+	return 0;
+}
+
 static void digest_spans(struct sink *s, const uint8_t *body, size_t len)
 {
-	struct otlp_wire_iter ir, is, ip;
-	struct otlp_bytes rs, ss, sp;
-	otlp_wire_iter_init(&ir, (struct otlp_bytes){ body, len }, OTLP_F_REQ_RESOURCE_SPANS);
-	while (otlp_wire_iter_next(&ir, &rs) > 0) {
-		otlp_wire_iter_init(&is, rs, OTLP_F_RS_SCOPE_SPANS);
-		while (otlp_wire_iter_next(&is, &ss) > 0) {
-			otlp_wire_iter_init(&ip, ss, OTLP_F_SS_SPANS);
-			while (otlp_wire_iter_next(&ip, &sp) > 0) {
-				struct otlp_span span;
-				if (otlp_wire_span(sp, &span) < 0)
-					continue;
-				for (size_t i = 0; i < span.trace_id.len; i++)
-					fprintf(s->digest, "%02x", span.trace_id.p[i]);
-				fputc(' ', s->digest);
-				for (size_t i = 0; i < span.span_id.len; i++)
-					fprintf(s->digest, "%02x", span.span_id.p[i]);
-				fprintf(s->digest, " %.*s %llu\n", (int)span.name.len,
-					(const char *)span.name.p,
-					(unsigned long long)span.end_time_unix_nano);
-			}
-		}
-	}
+	otlp_wire_each_span((struct otlp_bytes){ body, len }, digest_span, s->digest);
 }
 
 /* --no-check: the frame walk and span count only (no field checks). */

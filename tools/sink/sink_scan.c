@@ -153,21 +153,14 @@ int sink_scan_top_field(const uint8_t *p, size_t size, struct sink_scan_counts *
 	return 0;
 }
 
+static int sink_scan_end_of(void *arg, const struct otlp_span *span, int rc)
+{
+	if (rc == 0) /* as before: bad spans skipped */
+		sink_lat_note(arg, span->end_time_unix_nano);
+	return 0;
+}
+
 void sink_scan_ends(const uint8_t *body, size_t len, struct sink_lat_req *lat)
 {
-	struct otlp_wire_iter ir, is, ip;
-	struct otlp_bytes rs, ss, sp;
-
-	otlp_wire_iter_init(&ir, (struct otlp_bytes){ body, len }, OTLP_F_REQ_RESOURCE_SPANS);
-	while (otlp_wire_iter_next(&ir, &rs) > 0) {
-		otlp_wire_iter_init(&is, rs, OTLP_F_RS_SCOPE_SPANS);
-		while (otlp_wire_iter_next(&is, &ss) > 0) {
-			otlp_wire_iter_init(&ip, ss, OTLP_F_SS_SPANS);
-			while (otlp_wire_iter_next(&ip, &sp) > 0) {
-				struct otlp_span span;
-				if (otlp_wire_span(sp, &span) == 0) /* as before: bad spans skipped */
-					sink_lat_note(lat, span.end_time_unix_nano);
-			}
-		}
-	}
+	otlp_wire_each_span((struct otlp_bytes){ body, len }, sink_scan_end_of, lat);
 }
