@@ -168,6 +168,16 @@ int spanctx_put_id(struct spanctx *c, uint8_t id, struct otlp_bytes key,
 	struct spanctx_span *sp = &c->sp;
 	struct otlp_rewrite_edits *e = c->e;
 	int8_t k = sp->edit[id];
+	if (k < 0 && !v && id != SPANKEYS_NONE) {
+		/* deleting a key the span does not have changes nothing: no
+		 * edit, so a long delete list does not use up OTLP_EDITS_MAX
+		 * (the match is needed for the rewriter's hints anyway) */
+		int rc = spanctx_ready(c);
+		if (rc < 0)
+			return rc;
+		if (sp->mode > 0 && sp->in[id] < 0)
+			return 0;
+	}
 	if (k < 0) {
 		if (e->n_attr >= OTLP_EDITS_MAX || id == SPANKEYS_NONE) {
 			c->overflows++;

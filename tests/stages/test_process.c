@@ -523,6 +523,49 @@ START_TEST(malformed_input_is_an_error)
 }
 END_TEST
 
+
+/* The config may name up to SPANKEYS_CONFIG_MAX distinct span attribute
+ * keys (each gets an id); the last of them works like the first, and one
+ * more is refused with a message when the chain is built. */
+START_TEST(attribute_key_limit)
+{
+	static char y[1 << 16];
+	for (int n = SPANKEYS_CONFIG_MAX; n <= SPANKEYS_CONFIG_MAX + 1; n++) {
+		int o = snprintf(y, sizeof y, "service:\n  pipelines:\n    traces:\n"
+				 "      processors: [attributes]\n"
+				 "processors:\n  attributes:\n    actions:\n");
+		for (int k = 0; k < n; k++)
+			o += snprintf(y + o, sizeof y - (size_t)o,
+				      "      - {key: k%d, action: delete}\n", k);
+		struct config_error err;
+		char e[512];
+		ck_assert_int_eq(config_load_buffer("<test>", y, strlen(y), &cfg, &err), 0);
+		ch = chain_new(cfg->pipeline.processors, cfg->pipeline.n_processors, e, sizeof e);
+		if (n > SPANKEYS_CONFIG_MAX) {
+			ck_assert_ptr_null(ch);
+			ck_assert_msg(strstr(e, "more than 192 attribute keys") != NULL, "%s", e);
+			config_free(cfg);
+			cfg = NULL;
+			continue;
+		}
+		ck_assert_msg(ch != NULL, "chain: %s", e);
+		char last[16];
+		snprintf(last, sizeof last, "k%d", n - 1);
+		struct tb_span sp = { .name = "op", .trace = 1, .attrs = {
+			{ .key = "k0", .type = 's', .s = "a" },
+			{ .key = last, .type = 's', .s = "b" },
+			{ .key = "kept", .type = 's', .s = "c" } } };
+		TbRs *rs = run(NULL, &sp, 1);
+		TbSpan **got;
+		ck_assert_uint_eq(tb_spans(rs, &got), 1);
+		ck_assert_uint_eq(got[0]->n_attributes, 1);
+		ck_assert_str_eq(got[0]->attributes[0]->key, "kept");
+		tb_free(rs);
+		teardown_chain();
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("stages_process");
@@ -540,6 +583,7 @@ int main(void)
 	tcase_add_test(tc, attributes_copy_any_type);
 	tcase_add_test(tc, counters_per_processor);
 	tcase_add_test(tc, malformed_input_is_an_error);
+	tcase_add_test(tc, attribute_key_limit);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
