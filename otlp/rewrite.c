@@ -144,70 +144,14 @@ static int w_edited_msg(struct wbuf *w, uint32_t num, struct otlp_bytes msg,
 	return rc ? rc : w_close(w, mark, slot);
 }
 
-/* An edited span being written: input bytes from cur on are not copied
- * yet; name_at is the name field still to replace (NULL: none, or done). */
-struct span_out {
-	const uint8_t *cur, *end, *name_at;
-};
-
-static inline struct span_out span_out_start(const struct otlp_rewrite_span_state *st,
-					     const struct otlp_rewrite_edits *e)
-{
-	const uint8_t *p = st->span.raw.p;
-	return (struct span_out){ p, p + st->span.raw.len,
-				  e->rename && st->n_name ? st->name_field.p : NULL };
-}
-
-/* Before copying up to `at`: the new name, if its field comes first. */
-static inline int span_out_name(struct wbuf *w, struct span_out *o, const uint8_t *at,
-				const struct otlp_rewrite_span_state *st,
-				const struct otlp_rewrite_edits *e)
-{
-	int rc;
-
-	if (!o->name_at || o->name_at >= at)
-		return 0;
-	if ((rc = w_put(w, o->cur, (size_t)(o->name_at - o->cur))) ||
-	    (rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len)))
-		return rc;
-	o->cur = o->name_at + st->name_field.len;
-	o->name_at = NULL;
-	return 0;
-}
-
-/* The field [start, start + size) becomes key = v (v NULL: it goes). */
-static inline int span_out_swap(struct wbuf *w, struct span_out *o, const uint8_t *start,
-				size_t size, struct otlp_bytes key, const struct otlp_value *v)
-{
-	int rc = w_put(w, o->cur, (size_t)(start - o->cur));
-
-	if (rc)
-		return rc;
-	o->cur = start + size;
-	return v ? w_kv(w, OTLP_F_SPAN_ATTRIBUTES, key, v) : 0;
-}
-
-/* The rest of the span, and the name when the span had no name field. */
-static inline int span_out_rest(struct wbuf *w, struct span_out *o,
-				const struct otlp_rewrite_span_state *st,
-				const struct otlp_rewrite_edits *e)
-{
-	int rc = span_out_name(w, o, o->end, st, e);
-
-	if (rc == 0)
-		rc = w_put(w, o->cur, (size_t)(o->end - o->cur));
-	if (rc == 0 && e->rename && !st->n_name)
-		rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len);
-	return rc;
-}
-
 /* copy_edited() for a decoded span whose attributes are all indexed and
  * which has at most one name field: copies the runs of bytes between the
  * fields that change. Same output as copy_edited(). */
 static int copy_indexed(struct wbuf *w, const struct otlp_rewrite_span_state *st,
 			const struct otlp_rewrite_edits *e)
 {
-	struct span_out o = span_out_start(st, e);
+	const uint8_t *cur = st->span.raw.p, *end = cur + st->span.raw.len;
+	const uint8_t *name_at = e->rename && st->n_name ? st->name_field.p : NULL;
 	uint64_t matched = 0, lens = 0;
 	int rc;
 
@@ -216,20 +160,32 @@ static int copy_indexed(struct wbuf *w, const struct otlp_rewrite_span_state *st
 	for (uint32_t i = 0; i < e->n_attr; i++)
 		lens |= 1ull << (e->attr[i].key.len & 63);
 
-	for (uint32_t i = 0; i < st->n_attr; i++) {
-		const struct otlp_rewrite_attr *a = &st->attr[i];
+	for (uint32_t i = 0; i <= st->n_attr; i++) {
+		const struct otlp_rewrite_attr *a = i < st->n_attr ? &st->attr[i] : NULL;
+		const uint8_t *at = a ? a->start : end;
 		const struct otlp_value *nv;
-		if ((rc = span_out_name(w, &o, a->start, st, e)))
-			return rc;
-		if (!(lens >> (a->key.len & 63) & 1))
+		if (name_at && name_at < at) {
+			if ((rc = w_put(w, cur, (size_t)(name_at - cur))) ||
+			    (rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len)))
+				return rc;
+			cur = name_at + st->name_field.len;
+			name_at = NULL;
+		}
+		if (!a || !(lens >> (a->key.len & 63) & 1))
 			continue;
 		int keep = fold(e, a->key, 1, &nv, &matched);
 		if (keep && !nv)
 			continue;  /* unchanged: stays in the run */
-		if ((rc = span_out_swap(w, &o, a->start, a->size, a->key, keep ? nv : NULL)))
+		if ((rc = w_put(w, cur, (size_t)(a->start - cur))))
+			return rc;
+		cur = a->start + a->size;
+		if (keep && (rc = w_kv(w, OTLP_F_SPAN_ATTRIBUTES, a->key, nv)))
 			return rc;
 	}
-	if ((rc = span_out_rest(w, &o, st, e)))
+	if ((rc = w_put(w, cur, (size_t)(end - cur))))
+		return rc;
+	if (e->rename && !st->n_name &&
+	    (rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len)))
 		return rc;
 	return w_new_attrs(w, OTLP_F_SPAN_ATTRIBUTES, e, matched);
 }
@@ -264,24 +220,39 @@ static int hints_fit(const struct otlp_rewrite_span_state *st, const struct otlp
 static int copy_hinted(struct wbuf *w, const struct otlp_rewrite_span_state *st,
 		       const struct otlp_rewrite_edits *e)
 {
-	struct span_out o = span_out_start(st, e);
+	const uint8_t *cur = st->span.raw.p, *end = cur + st->span.raw.len;
+	const uint8_t *name_at = e->rename && st->n_name ? st->name_field.p : NULL;
 	uint32_t n_hint = e->hinted ? e->n_hint : 0;
 	uint64_t matched = 0;
 	int rc;
 
-	for (uint32_t i = 0; i < n_hint; i++) {
-		const struct otlp_attr_hint *h = &e->hint[i];
+	for (uint32_t i = 0; i <= n_hint; i++) {
+		const struct otlp_attr_hint *h = i < n_hint ? &e->hint[i] : NULL;
+		const uint8_t *at = h ? h->start : end;
+		if (name_at && name_at < at) {
+			if ((rc = w_put(w, cur, (size_t)(name_at - cur))) ||
+			    (rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len)))
+				return rc;
+			cur = name_at + st->name_field.len;
+			name_at = NULL;
+		}
+		if (!h)
+			break;
 		const struct otlp_attr_edit *a = &e->attr[h->edit];
-		if ((rc = span_out_name(w, &o, h->start, st, e)))
-			return rc;
 		matched |= 1ull << h->edit;
 		if (a->op == OTLP_ATTR_INSERT)
 			continue;  /* present already: unchanged */
-		if ((rc = span_out_swap(w, &o, h->start, h->size, a->key,
-					a->op != OTLP_ATTR_DELETE ? &a->value : NULL)))
+		if ((rc = w_put(w, cur, (size_t)(h->start - cur))))
+			return rc;
+		cur = h->start + h->size;
+		if (a->op != OTLP_ATTR_DELETE &&
+		    (rc = w_kv(w, OTLP_F_SPAN_ATTRIBUTES, a->key, &a->value)))
 			return rc;
 	}
-	if ((rc = span_out_rest(w, &o, st, e)))
+	if ((rc = w_put(w, cur, (size_t)(end - cur))))
+		return rc;
+	if (e->rename && !st->n_name &&
+	    (rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len)))
 		return rc;
 	for (uint32_t i = 0; i < e->n_attr; i++) {
 		const struct otlp_attr_edit *a = &e->attr[i];

@@ -67,6 +67,7 @@ struct spanctx_span {
 	int mode;                            /* 0 not matched, 1 by index, -1 scan raw */
 	uint32_t n_in;                       /* input attributes (mode 1) */
 	uint32_t n_edit;                     /* edits this span made */
+	bool walking;                        /* in spanctx_each_attr: no compaction */
 	uint8_t edit_id[OTLP_EDITS_MAX];     /* e->attr[k] edits key id edit_id[k] */
 	struct spanctx_attr a[OTLP_REWRITE_ATTRS_MAX];
 	/* by key id (SPANKEYS_NONE's entries stay -1) */
