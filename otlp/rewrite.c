@@ -216,7 +216,9 @@ static int hints_fit(const struct otlp_rewrite_span_state *st, const struct otlp
 /* copy_indexed() for hinted edits: the runs between the hinted fields (and
  * the name) are copied; each hinted field takes its edit, which alone
  * decides what fold() would, keys being unique. Unmatched UPSERT and INSERT
- * edits then append, which is what fold() from absent gives. */
+ * edits then append, which is what fold() from absent gives. The loop
+ * repeats copy_indexed()'s steps on purpose: the two sharing inline helpers
+ * made the process stage 5 % slower (commit 99cb7f0). */
 static int copy_hinted(struct wbuf *w, const struct otlp_rewrite_span_state *st,
 		       const struct otlp_rewrite_edits *e)
 {
