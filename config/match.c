@@ -277,6 +277,8 @@ static const char *regex_nested_repeat(const char *p)
 			continue;
 		}
 		if (*p == '[') {
+			/* skipped as RE2 reads it ([:alpha:], \] escapes), not as
+			 * regex_too_big() does: that one reads the POSIX output */
 			p++;
 			if (*p == '^')
 				p++;

@@ -123,6 +123,8 @@ START_TEST(views_show_counters_from_the_segment)
 	atomic_store(&eb->out, 100);
 	atomic_store(&eb->dropped, 1100);
 	atomic_store(&in->state, STAGE_STATE_RUNNING);
+	struct stats_proc *fp = stats_proc_slot(segment_stats(&seg, STAGE_PROCESS), "filter");
+	atomic_store(&fp->dropped, 42);
 
 	char *prom = render(report_prometheus, &seg);
 	ck_assert_ptr_nonnull(strstr(prom, "otelcol_receiver_accepted_spans_total{receiver=\"otlp\"} 1234\n"));
@@ -130,6 +132,7 @@ START_TEST(views_show_counters_from_the_segment)
 	ck_assert_ptr_nonnull(strstr(prom, "otelcol_exporter_sent_spans_total{exporter=\"otlphttp\"} 1200\n"));
 	ck_assert_ptr_nonnull(strstr(prom, "otelcol_exporter_sent_spans_total{exporter=\"debug\"} 100\n"));
 	ck_assert_ptr_nonnull(strstr(prom, "otelcol_exporter_send_failed_spans_total{exporter=\"debug\"} 1100\n"));
+	ck_assert_ptr_nonnull(strstr(prom, "otelcol_processor_dropped_spans_total{processor=\"filter\"} 42\n"));
 	ck_assert_ptr_nonnull(strstr(prom, "sluice_export_sent_spans_total{stage=\"export\"} 1300\n"));
 	ck_assert_ptr_nonnull(strstr(prom, "otelcol_exporter_queue_capacity 1048576\n"));
 	ck_assert_ptr_nonnull(strstr(prom, "sluice_spans_in_total{stage=\"ingest\"} 1234\n"));

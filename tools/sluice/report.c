@@ -80,6 +80,21 @@ static void report_metric(FILE *out, const char *name, const char *type, const c
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+enum slot_counter { SLOT_OUT, SLOT_DROPPED };
+
+/* One line per named stats slot (processor or exporter): name{label="slot"}. */
+static void report_slots(FILE *out, const char *name, const char *label,
+			 struct stage_stats *st, enum slot_counter which)
+{
+	for (int i = 0; i < STATS_MAX_PROCS; i++) {
+		struct stats_proc *p = &st->procs[i];
+		if (p->name[0] == '\0')
+			continue;
+		uint64_t v = which == SLOT_OUT ? atomic_load(&p->out) : atomic_load(&p->dropped);
+		fprintf(out, "%s{%s=\"%.*s\"} %" PRIu64 "\n", name, label, STATS_PROC_NAME, p->name, v);
+	}
+}
+
 void report_prometheus(struct segment *seg, FILE *out)
 {
 	struct stage_stats *in = segment_stats(seg, STAGE_INGEST);
@@ -98,32 +113,16 @@ void report_prometheus(struct segment *seg, FILE *out)
 		stats_get(in, STAT_SPANS_REFUSED_FULL));
 	report_metric(out, "otelcol_processor_dropped_spans_total", "counter",
 		      "Spans a processor dropped (filter, sampler).");
-	for (int i = 0; i < STATS_MAX_PROCS; i++) {
-		struct stats_proc *p = &proc->procs[i];
-		if (p->name[0] == '\0')
-			continue;
-		fprintf(out, "otelcol_processor_dropped_spans_total{processor=\"%.*s\"} %" PRIu64 "\n",
-			STATS_PROC_NAME, p->name, (uint64_t)atomic_load(&p->dropped));
-	}
+	report_slots(out, "otelcol_processor_dropped_spans_total", "processor", proc, SLOT_DROPPED);
 	/* per exporter, as the Collector labels them: each exporter gets
 	 * every batch, so a stage-wide sum would count a span once per
 	 * exporter (that sum is sluice_export_sent_spans_total below) */
 	report_metric(out, "otelcol_exporter_sent_spans_total", "counter",
 		      "Spans the backend acknowledged, per exporter.");
-	for (int i = 0; i < STATS_MAX_PROCS; i++) {
-		struct stats_proc *p = &ex->procs[i];
-		if (p->name[0] != '\0')
-			fprintf(out, "otelcol_exporter_sent_spans_total{exporter=\"%.*s\"} %" PRIu64 "\n",
-				STATS_PROC_NAME, p->name, (uint64_t)atomic_load(&p->out));
-	}
+	report_slots(out, "otelcol_exporter_sent_spans_total", "exporter", ex, SLOT_OUT);
 	report_metric(out, "otelcol_exporter_send_failed_spans_total", "counter",
 		      "Spans refused for good (written to the dead-letter directory), per exporter.");
-	for (int i = 0; i < STATS_MAX_PROCS; i++) {
-		struct stats_proc *p = &ex->procs[i];
-		if (p->name[0] != '\0')
-			fprintf(out, "otelcol_exporter_send_failed_spans_total{exporter=\"%.*s\"} %" PRIu64 "\n",
-				STATS_PROC_NAME, p->name, (uint64_t)atomic_load(&p->dropped));
-	}
+	report_slots(out, "otelcol_exporter_send_failed_spans_total", "exporter", ex, SLOT_DROPPED);
 
 	/* Queue size and capacity in bytes: the rings are byte rings. */
 	report_metric(out, "otelcol_exporter_queue_size", "gauge",
