@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -20,18 +19,17 @@
 #include "exporter/localx.h"
 #include "exporter/otlphttp.h"
 #include "net/loop.h"
-#include "shm/segment.h"
+#include "rt/rt.h"
 
 struct app {
-	struct sluice_config *cfg;
-	struct segment seg;
+	struct rt rt;
+	const struct sluice_config *cfg;
 	struct ring ring;
 	struct stage_stats *st;
 	struct net_loop *loop;
 	struct deliver d;
 	struct net_watch *ring_w, *sig_w;
 	struct net_timer tick;
-	int sigfd;
 	bool draining;
 	uint64_t drain_deadline_ns;
 	int exit_code;
@@ -114,7 +112,7 @@ static int add_exporter(struct app *A, const struct sluice_exporter *e)
 	}
 	if (e->type == SLUICE_EXP_DEBUG || e->type == SLUICE_EXP_FILE) {
 		char dl[4096];
-		snprintf(dl, sizeof(dl), "%s/deadletter/%s", A->cfg->state_dir, e->id);
+		snprintf(dl, sizeof(dl), "%s/%s/deadletter/%s", A->cfg->state_dir, A->cfg->instance, e->id);
 		for (char *p = dl + strlen(dl) - strlen(e->id); *p; p++)
 			if (*p == '/')
 				*p = '_';
@@ -173,74 +171,32 @@ static void on_tick(struct net_timer *t, void *arg)
 
 static void on_signal(struct net_watch *w, int fd, void *arg)
 {
-	(void)w;
+	(void)w, (void)fd;
 	struct app *A = arg;
-	struct signalfd_siginfo si;
-	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (A->draining)
-			continue;
+	if (rt_stop_poll(&A->rt.stop) && !A->draining) {
 		A->draining = true;
 		uint64_t limit = A->cfg->stop_timeout_ns ? A->cfg->stop_timeout_ns : 30000000000ULL;
 		A->drain_deadline_ns = net_loop_now_ns(A->loop) + limit / 10 * 9;
-		if (A->st)
-			atomic_store(&A->st->state, STAGE_STATE_DRAINING);
-		log_msg(LOG_INFO, "signal %u: draining ring 2, then exiting", si.ssi_signo);
+		rt_draining(&A->rt);
 	}
 	pump(A);
 }
 
-static int usage(const char *argv0, int code)
-{
-	fprintf(code ? stderr : stdout,
-		"usage: %s [-c FILE]\n"
-		"  sluice export stage: reads ring 2 of /sluice.<instance> and sends every\n"
-		"  batch to the configured exporters. SIGTERM drains, then exits 0.\n", argv0);
-	return code;
-}
-
 int main(int argc, char **argv)
 {
-	/* block the stop signals first: one that arrives during startup waits
-	 * in the signalfd instead of killing a half-started stage */
-	sigset_t ss;
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigaddset(&ss, SIGINT);
-	sigprocmask(SIG_BLOCK, &ss, NULL);
-	const char *path = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-c") && i + 1 < argc)
-			path = argv[++i];
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return usage(argv[0], 0);
-		else
-			return usage(argv[0], 2);
-	}
 	struct app A;
+	int rc;
 	memset(&A, 0, sizeof(A));
-	A.sigfd = -1;
-	struct config_error cerr;
-	if (config_load(path, &A.cfg, &cerr) < 0) {
-		fprintf(stderr, "sluice-export: %s\n", cerr.msg);
-		return 2;
-	}
-	int rc = segment_attach(&A.seg, A.cfg->instance);
-	if (rc < 0) {
-		log_msg(LOG_ERROR, "attach /sluice.%s: %s", A.cfg->instance,
-			segment_errmsg(&A.seg)[0] ? segment_errmsg(&A.seg) : strerror(-rc));
-		config_free(A.cfg);
-		return 1;
-	}
+	if (!rt_open(&A.rt, argc, argv, STAGE_EXPORT,
+		     "export stage: ring 2 -> every configured exporter; SIGTERM drains ring 2", &rc))
+		return rc;
+	A.cfg = A.rt.cfg;
+	A.st = A.rt.st;
 	A.exit_code = 1;
-	if ((rc = segment_wake_import(&A.seg, NULL)) < 0) {
-		log_msg(LOG_ERROR, "%s: %s", SEG_WAKE_ENV, segment_errmsg(&A.seg));
-		goto out_seg;
-	}
-	if ((rc = segment_ring(&A.seg, RING_BATCH_EXPORT, &A.ring)) < 0) {
+	if ((rc = segment_ring(&A.rt.seg, RING_BATCH_EXPORT, &A.ring)) < 0) {
 		log_msg(LOG_ERROR, "ring %d: %s", RING_BATCH_EXPORT, strerror(-rc));
 		goto out_seg;
 	}
-	A.st = segment_stats(&A.seg, STAGE_EXPORT);
 	char err[256] = "";
 	if ((rc = net_loop_new(&A.loop, NULL, err, sizeof(err))) < 0) {
 		log_msg(LOG_ERROR, "%s", err[0] ? err : strerror(-rc));
@@ -260,10 +216,8 @@ int main(int argc, char **argv)
 			A.exit_code = 2;
 			goto out_deliver;
 		}
-	signal(SIGPIPE, SIG_IGN);
-	A.sigfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (A.sigfd < 0 || net_watch_add(A.loop, A.sigfd, on_signal, &A, &A.sig_w) < 0) {
-		log_msg(LOG_ERROR, "signalfd: %s", strerror(errno));
+	if (net_watch_add(A.loop, rt_stop_fd(&A.rt.stop), on_signal, &A, &A.sig_w) < 0) {
+		log_msg(LOG_ERROR, "watch the stop signals failed");
 		goto out_deliver;
 	}
 	if (ring_data_fd(&A.ring) >= 0 &&
@@ -273,8 +227,7 @@ int main(int argc, char **argv)
 	}
 	net_timer_init(&A.tick, on_tick, &A);
 	net_timer_arm(A.loop, &A.tick, 1);
-	if (A.st)
-		stats_stage_start(A.st);
+	rt_ready(&A.rt);
 	log_msg(LOG_INFO, "exporting ring 2 of /sluice.%s to %zu exporter(s)%s", A.cfg->instance,
 		A.cfg->pipeline.n_exporters, ring_data_fd(&A.ring) >= 0 ? "" : " (polling: no eventfd)");
 	A.exit_code = 0;
@@ -292,17 +245,10 @@ out_deliver:
 	deliver_free(&A.d);
 out_loop:
 	net_loop_free(A.loop);
-	if (A.sigfd >= 0)
-		close(A.sigfd);
 out_seg:
 	if (A.st) { /* the loop closed our connections without callbacks */
 		stats_set(A.st, STAT_CONNECTIONS_OPEN, 0);
 		stats_set(A.st, STAT_EXPORT_INFLIGHT, 0);
 	}
-	if (A.st)
-		atomic_store(&A.st->state, A.exit_code ? STAGE_STATE_FAILED : STAGE_STATE_STOPPED);
-	segment_wake_close(&A.seg);
-	segment_detach(&A.seg);
-	config_free(A.cfg);
-	return A.exit_code;
+	return rt_close(&A.rt, A.exit_code);
 }

@@ -15,6 +15,7 @@
 #include "exporter/debug_lines.h"
 #include "otlp/json.h"
 #include "otlp/wire.h"
+#include "rt/clock.h"
 
 static int write_all(int fd, const void *buf, size_t len)
 {
@@ -203,14 +204,14 @@ static void filex_prune(struct filex *t)
 
 static int filex_rotate(struct filex *t)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t now = rt_real_ns();
+	time_t secs = (time_t)(now / 1000000000ull);
 	struct tm tm;
-	gmtime_r(&ts.tv_sec, &tm);
+	gmtime_r(&secs, &tm);
 	char stamp[40], to[4200];
 	size_t l = strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
 	for (int k = 0; k < 1000; k++) {
-		snprintf(stamp + l, sizeof(stamp) - l, ".%03ld", (ts.tv_nsec / 1000000 + k) % 1000);
+		snprintf(stamp + l, sizeof(stamp) - l, ".%03ld", (long)((now % 1000000000ull) / 1000000 + k) % 1000);
 		snprintf(to, sizeof(to), "%s.%s", t->path, stamp);
 		if (access(to, F_OK) != 0)
 			break;

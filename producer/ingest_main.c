@@ -9,7 +9,6 @@
  * config error.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,26 +18,14 @@
 #include "config/log.h"
 #include "producer/ingest_grpc.h"
 #include "producer/ingest_http.h"
+#include "rt/rt.h"
 
 #ifndef INGEST_RECV_BUFS
 #define INGEST_RECV_BUFS 64
 #define INGEST_RECV_BUF_SIZE 65536
 #endif
-#include "shm/segment.h"
 
 #define INGEST_MAX_LISTENERS (2 * CONFIG_MAX_RECEIVERS)
-
-/* The one piece of mutable global state: the signal handler's way in. */
-static struct net_loop *g_loop;
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	g_stop = 1;
-	if (g_loop)
-		net_loop_stop(g_loop);
-}
 
 static void on_heartbeat(struct net_timer *t, void *arg)
 {
@@ -48,27 +35,27 @@ static void on_heartbeat(struct net_timer *t, void *arg)
 	net_timer_arm(ig->loop, t, 1000);
 }
 
-static unsigned ms_of(uint64_t ns)
-{
-	uint64_t ms = (ns + 999999) / 1000000;
-	return ms > 0xffffffffu ? 0xffffffffu : (unsigned)ms;
-}
+struct stop_watch {
+	struct rt *rt;
+	struct net_loop *loop;
+};
 
-static int usage(const char *prog)
+/* The stop signal's signalfd became readable: leave the loop to drain. */
+static void on_stop(struct net_watch *w, int fd, void *arg)
 {
-	fprintf(stderr, "usage: %s [-c FILE]\n", prog);
-	return 2;
+	struct stop_watch *sw = arg;
+	(void)w, (void)fd;
+	if (rt_stop_poll(&sw->rt->stop))
+		net_loop_stop(sw->loop);
 }
 
 int main(int argc, char **argv)
 {
-	const char *path = NULL;
-	struct sluice_config *cfg = NULL;
-	struct config_error cerr;
-	struct segment seg;
+	struct rt rt;
 	struct ring ring;
 	struct net_loop *loop = NULL;
 	struct net_listener *ls[INGEST_MAX_LISTENERS];
+	struct net_watch *stop_w = NULL;
 	unsigned nls = 0;
 	struct ingest ig;
 	struct ihttp_server hs;
@@ -76,33 +63,17 @@ int main(int argc, char **argv)
 	struct stage_stats *st = NULL;
 	struct net_timer hb;
 	char err[256];
-	int opt, rc, status = 1;
+	int rc, status = 1;
 
 	net_timer_init(&hb, on_heartbeat, &ig);
-
-	while ((opt = getopt(argc, argv, "c:h")) != -1) {
-		if (opt == 'c')
-			path = optarg;
-		else
-			return usage(argv[0]);
-	}
-	if (optind != argc)
-		return usage(argv[0]);
-	if (config_load(path, &cfg, &cerr) < 0) {
-		log_msg(LOG_ERROR, "%s", cerr.msg);
-		return 2;
-	}
-	memset(&seg, 0, sizeof(seg));
-	rc = segment_attach(&seg, cfg->instance);
-	if (rc < 0) {
-		log_msg(LOG_ERROR, "attach /sluice.%s: %s", cfg->instance, segment_errmsg(&seg));
-		config_free(cfg);
-		return 1;
-	}
-	if ((rc = segment_wake_import(&seg, NULL)) < 0 ||
-	    (rc = segment_ring(&seg, RING_INGEST_PROCESS, &ring)) < 0) {
-		log_msg(LOG_ERROR, "ring %d: %s", RING_INGEST_PROCESS, segment_errmsg(&seg));
-		goto out_seg;
+	if (!rt_open(&rt, argc, argv, STAGE_INGEST,
+		     "ingest stage: OTLP/HTTP and OTLP/gRPC receivers -> ring 0; SIGTERM drains", &status))
+		return status;
+	status = 1;
+	const struct sluice_config *cfg = rt.cfg;
+	if ((rc = segment_ring(&rt.seg, RING_INGEST_PROCESS, &ring)) < 0) {
+		log_msg(LOG_ERROR, "ring %d: %s", RING_INGEST_PROCESS, strerror(-rc));
+		return rt_close(&rt, 1);
 	}
 	/* Receive buffers: OTLP requests are 100 KB and more; 64 KiB buffers
 	 * (the loopback segment size) take a request in a few receives
@@ -111,7 +82,12 @@ int main(int argc, char **argv)
 	rc = net_loop_new(&loop, &lopts, err, sizeof(err));
 	if (rc < 0) {
 		log_msg(LOG_ERROR, "%s", err);
-		goto out_seg;
+		return rt_close(&rt, 1);
+	}
+	struct stop_watch sw = { &rt, loop };
+	if ((rc = net_watch_add(loop, rt_stop_fd(&rt.stop), on_stop, &sw, &stop_w)) < 0) {
+		log_msg(LOG_ERROR, "watch the stop signals: %s", strerror(-rc));
+		goto out_loop;
 	}
 
 	const struct sluice_receiver *r0 = cfg->pipeline.receivers[0];
@@ -119,20 +95,20 @@ int main(int argc, char **argv)
 	ingest_limits_default(&lim);
 	lim.max_decoded = r0->http_max_request_body_size > r0->grpc_max_recv_msg_size ?
 			  r0->http_max_request_body_size : r0->grpc_max_recv_msg_size;
-	lim.wait_ms = ms_of(r0->ring_full_wait_ns);
+	lim.wait_ms = rt_ms_ceil(r0->ring_full_wait_ns);
 	lim.retry_after_s = (uint32_t)((r0->retry_after_ns + 999999999) / 1000000000);
 	if (lim.retry_after_s == 0)
 		lim.retry_after_s = 1;
-	st = segment_stats(&seg, STAGE_INGEST);
+	st = rt.st;
 	rc = ingest_init(&ig, &ring, st, loop, &lim);
 	if (rc < 0) {
 		log_msg(LOG_ERROR, "ingest init: %s", strerror(-rc));
 		goto out_loop;
 	}
-	ihttp_server_init(&hs, &ig, r0->http_max_request_body_size, ms_of(r0->http_read_timeout_ns),
-			  ms_of(r0->http_idle_timeout_ns));
+	ihttp_server_init(&hs, &ig, r0->http_max_request_body_size, rt_ms_ceil(r0->http_read_timeout_ns),
+			  rt_ms_ceil(r0->http_idle_timeout_ns));
 	igrpc_server_init(&gs, &ig, r0->grpc_max_recv_msg_size, r0->grpc_max_concurrent_streams,
-			  ms_of(r0->http_idle_timeout_ns));
+			  rt_ms_ceil(r0->http_idle_timeout_ns));
 
 	for (size_t i = 0; i < cfg->pipeline.n_receivers; i++) {
 		const struct sluice_receiver *r = cfg->pipeline.receivers[i];
@@ -154,24 +130,15 @@ int main(int argc, char **argv)
 		}
 	}
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	g_loop = loop;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
 	net_timer_arm(loop, &hb, 1000);
 	if (st) {
 		stats_set(st, STAT_CONNECTIONS_OPEN, 0); /* a gauge: stale after a crash */
-		stats_stage_start(st);
 	}
+	rt_ready(&rt);
 	log_msg(LOG_INFO, "publishing into ring %d of /sluice.%s from seq %llu", RING_INGEST_PROCESS,
 		cfg->instance, (unsigned long long)ig.last_seq);
 
-	while (!g_stop) {
+	while (!rt.stop.requested) {
 		rc = net_loop_run(loop);
 		if (rc < 0) {
 			log_msg(LOG_ERROR, "event loop: %s", strerror(-rc));
@@ -180,9 +147,7 @@ int main(int argc, char **argv)
 	}
 
 	/* Drain: no new connections or requests; answer what is in flight. */
-	if (st)
-		atomic_store(&st->state, STAGE_STATE_DRAINING);
-	log_msg(LOG_INFO, "draining");
+	rt_draining(&rt);
 	for (unsigned i = 0; i < nls; i++)
 		net_listener_close(ls[i]);
 	nls = 0;
@@ -205,12 +170,8 @@ out_ingest:
 	net_timer_cancel(loop, &hb);
 	ingest_free(&ig);
 out_loop:
-	g_loop = NULL;
+	if (stop_w)
+		net_watch_remove(stop_w);
 	net_loop_free(loop);
-out_seg:
-	if (st)
-		atomic_store(&st->state, status == 0 ? STAGE_STATE_STOPPED : STAGE_STATE_FAILED);
-	segment_detach(&seg);
-	config_free(cfg);
-	return status;
+	return rt_close(&rt, status);
 }

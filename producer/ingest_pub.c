@@ -19,15 +19,14 @@
 
 #include "config/log.h"
 #include "producer/ingest.h"
+#include "rt/clock.h"
 #include "shm/copy.h"
 #include "otlp/json.h"
 #include "otlp/wire.h"
 
 uint64_t ingest_now_ns(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return rt_real_ns();
 }
 
 static void ingest_count(struct ingest *ig, enum stat_counter c, uint64_t n)

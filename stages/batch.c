@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "config/log.h"
-#include "stages/stage.h"
+#include "rt/clock.h"
 
 #define BATCH_WAIT_NS (100 * 1000 * 1000ull)
 
@@ -202,10 +202,10 @@ static int batch_loop(struct batch_state *s)
 	uint64_t skip = ring_last_seq(c->out), done = 0;
 	int rc;
 	for (;;) {
-		uint64_t now = stage_mono_ns();
+		uint64_t now = rt_mono_ns();
 		if (batcher_due(&s->b, now) && (rc = batch_flush(s, STAT_BATCH_FLUSH_TIMEOUT)) < 0)
 			return rc;
-		bool stopping = c->stop && *c->stop;
+		bool stopping = c->stop && rt_stop_check(c->stop);
 		uint64_t wait = batcher_wait_ns(&s->b, now);
 		if (wait > BATCH_WAIT_NS)
 			wait = BATCH_WAIT_NS;

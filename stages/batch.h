@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "rt/stop.h"
 #include "shm/ring.h"
 #include "shm/stats.h"
 #include "stages/batcher.h"
@@ -32,7 +33,7 @@ struct batch_ctx {
 	struct ring *in, *out;
 	const struct sluice_batch *cfg;
 	struct stage_stats *st;            /* may be NULL */
-	volatile sig_atomic_t *stop;
+	struct rt_stop *stop;              /* rt/stop.h; NULL = never */
 	uint64_t max_records;              /* stop after this many inputs (0 = no limit; benchmarks) */
 };
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "config/log.h"
-#include "stages/stage.h"
+#include "rt/clock.h"
 
 #define PROCESS_WAIT_NS (100 * 1000 * 1000ll)
 
@@ -108,7 +108,7 @@ int process_run(struct process_ctx *p)
 	uint64_t last_hb = 0, done = 0;
 	for (;;) {
 		const struct record *rec;
-		bool stopping = p->stop && *p->stop;
+		bool stopping = p->stop && rt_stop_check(p->stop);
 		int rc = ring_peek(p->in, &rec, stopping ? 0 : PROCESS_WAIT_NS);
 		if (rc == -EAGAIN || rc == -ETIMEDOUT || rc == -EINTR) {
 			if (p->st)
@@ -127,7 +127,7 @@ int process_run(struct process_ctx *p)
 		if ((rc = ring_commit(p->in, ring_cursor(p->in))) < 0)
 			return rc;
 		if ((++done & 63) == 0 && p->st) {
-			uint64_t now = stage_mono_ns();
+			uint64_t now = rt_mono_ns();
 			if (now - last_hb > 50000000ull) {
 				stats_heartbeat(p->st);
 				last_hb = now;

@@ -15,6 +15,7 @@
 
 #include <signal.h>
 
+#include "rt/stop.h"
 #include "shm/ring.h"
 #include "shm/stats.h"
 #include "stages/chain.h"
@@ -23,7 +24,7 @@ struct process_ctx {
 	struct ring *in, *out;
 	struct chain *chain;              /* NULL or 0 processors: pass-through */
 	struct stage_stats *st;           /* may be NULL */
-	volatile sig_atomic_t *stop;
+	struct rt_stop *stop;              /* rt/stop.h; NULL = never */
 	uint64_t max_records;             /* stop after this many inputs (0 = no limit; benchmarks) */
 };
 

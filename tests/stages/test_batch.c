@@ -13,6 +13,7 @@
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "shm/segment.h"
 #include "stages/batch.h"
+#include "rt/stop.h"
 #include "tests/stages/tb.h"
 
 typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest TbReq;
@@ -107,7 +108,7 @@ static int take(struct out_rec *o, int64_t wait_ns)
 	return 1;
 }
 
-static int run_batch(struct sluice_batch *cfg, volatile sig_atomic_t *stop)
+static int run_batch(struct sluice_batch *cfg, struct rt_stop *stop)
 {
 	struct batch_ctx c = { .in = &r1c, .out = &r2p, .cfg = cfg,
 			       .st = segment_stats(&seg, STAGE_BATCH), .stop = stop };
@@ -121,7 +122,7 @@ START_TEST(size_trigger_and_drain)
 		feed(s, 3, 1);
 	struct sluice_batch cfg = { .send_batch_size = 10, .send_batch_max_bytes = 1 << 20,
 				    .timeout_ns = 60000000000ull };
-	volatile sig_atomic_t stop = 1; /* drain what is there, then return */
+	struct rt_stop stop = { .requested = 1, .fd = -1 }; /* drain what is there, then return */
 	ck_assert_int_eq(run_batch(&cfg, &stop), 0);
 	struct out_rec o;
 	ck_assert(take(&o, 0));
@@ -154,7 +155,7 @@ START_TEST(max_size_and_split)
 	feed(6, 1, 1);
 	struct sluice_batch cfg = { .send_batch_size = 9, .send_batch_max_size = 10,
 				    .send_batch_max_bytes = 1 << 20, .timeout_ns = 60000000000ull };
-	volatile sig_atomic_t stop = 1;
+	struct rt_stop stop = { .requested = 1, .fd = -1 };
 	ck_assert_int_eq(run_batch(&cfg, &stop), 0);
 	struct out_rec o;
 	ck_assert(take(&o, 0));
@@ -192,7 +193,7 @@ START_TEST(byte_limit)
 		feed(s, 2, 1);
 	struct sluice_batch cfg = { .send_batch_size = 1000, .send_batch_max_bytes = 700,
 				    .timeout_ns = 60000000000ull };
-	volatile sig_atomic_t stop = 1;
+	struct rt_stop stop = { .requested = 1, .fd = -1 };
 	ck_assert_int_eq(run_batch(&cfg, &stop), 0);
 	struct out_rec o;
 	uint32_t spans = 0, batches = 0;
@@ -213,7 +214,7 @@ END_TEST
 
 struct runner {
 	struct sluice_batch *cfg;
-	volatile sig_atomic_t stop;
+	struct rt_stop stop;
 	int rc;
 };
 
@@ -229,7 +230,7 @@ START_TEST(timeout_flush)
 	seg_up();
 	struct sluice_batch cfg = { .send_batch_size = 1000, .send_batch_max_bytes = 1 << 20,
 				    .timeout_ns = 20000000ull };
-	struct runner r = { .cfg = &cfg };
+	struct runner r = { .cfg = &cfg, .stop = { .fd = -1 } };
 	pthread_t th;
 	ck_assert_int_eq(pthread_create(&th, NULL, runner_main, &r), 0);
 	feed(1, 3, 1);
@@ -240,7 +241,7 @@ START_TEST(timeout_flush)
 		if (take(&o, 100000000))
 			got += (int)o.items;
 	ck_assert_int_eq(got, 6); /* flushed without reaching send_batch_size */
-	r.stop = 1;
+	r.stop.requested = 1;
 	pthread_join(th, NULL);
 	ck_assert_int_eq(r.rc, 0);
 	/* read after the join: the stage counts right after it publishes */
@@ -267,7 +268,7 @@ START_TEST(restart_skips_published)
 		feed(s, 1, 1);
 	struct sluice_batch cfg = { .send_batch_size = 100, .send_batch_max_bytes = 1 << 20,
 				    .timeout_ns = 60000000000ull };
-	volatile sig_atomic_t stop = 1;
+	struct rt_stop stop = { .requested = 1, .fd = -1 };
 	ck_assert_int_eq(run_batch(&cfg, &stop), 0);
 	ck_assert(take(&o, 0));
 	ck_assert_uint_eq(o.seq, 8);

@@ -9,6 +9,7 @@
 #include "config/log.h"
 #include "net/grpc.h"
 #include "net/h2.h"
+#include "rt/clock.h"
 #include "tools/gen/gen.h"
 
 #define GEN_EXPORT_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
@@ -73,9 +74,7 @@ static void gen_grpc_send(struct gen_stream *s)
 		return;
 	s->first_id = gen_take_ids(g, s->req.n_spans);
 	s->sent_ns = net_loop_now_ns(g->loop);
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gen_req_stamp(&s->req, s->first_id, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+	gen_req_stamp(&s->req, s->first_id, rt_real_ns());
 	struct h2_call call = {
 		.path = GEN_EXPORT_PATH,
 		.msg = s->req.buf,

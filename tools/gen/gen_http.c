@@ -8,6 +8,7 @@
 
 #include "config/log.h"
 #include "net/http1.h"
+#include "rt/clock.h"
 #include "tools/gen/gen.h"
 
 #define GEN_RESP_MAX 65536
@@ -58,9 +59,7 @@ static void gen_http_send(struct gen_http *h)
 		return;
 	h->first_id = gen_take_ids(g, h->req.n_spans);
 	h->sent_ns = net_loop_now_ns(g->loop);
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gen_req_stamp(&h->req, h->first_id, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+	gen_req_stamp(&h->req, h->first_id, rt_real_ns());
 	const void *body = h->req.buf;
 	size_t len = h->req.len;
 	const char *ctype = "application/x-protobuf";

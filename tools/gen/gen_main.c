@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config/log.h"
+#include "rt/clock.h"
 #include "tools/gen/gen.h"
 
 #define GEN_TICK_MS 10
@@ -248,9 +249,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sluice-gen: %s: %s\n", g.o.ack_log, strerror(errno));
 		return 2;
 	}
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	g.next_id = g.o.id_base ? g.o.id_base : ((uint64_t)ts.tv_sec << 24 | (uint64_t)ts.tv_nsec >> 6);
+	uint64_t now = rt_real_ns();
+	g.next_id = g.o.id_base ? g.o.id_base : ((now / 1000000000ull) << 24 | (now % 1000000000ull) >> 6);
 	g.cap_lat = GEN_MAX_SAMPLES;
 	g.lat_us = malloc(g.cap_lat * sizeof(uint32_t));
 	signal(SIGINT, gen_on_signal);

@@ -9,13 +9,8 @@
 
 #include "net/gzip.h"
 #include "otlp/wire.h"
+#include "rt/clock.h"
 
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 long sink_gunzip(struct sink *s, const uint8_t *in, size_t len)
 {
@@ -78,7 +73,7 @@ static struct sink_step take_finish(struct sink *s, const uint8_t *body, size_t 
 	struct sink_step st = { .act = SINK_CODE, .code = 400, .retry_after = -1, .count = 1 };
 	s->requests++;
 	uint32_t crc = s->log && body ? (uint32_t)crc32(0L, body, (uInt)len) : 0;
-	uint64_t mono = clock_ns(CLOCK_MONOTONIC);
+	uint64_t mono = rt_mono_ns();
 	if (valid)
 		st = sink_sched_next(&s->sched);
 	else
@@ -127,7 +122,7 @@ struct sink_step sink_take(struct sink *s, const uint8_t *body, size_t len, bool
 	/* One wall-clock read a request: every span is measured against it. */
 	struct sink_lat_req *lr = s->latency ? &s->lat_req : NULL;
 	if (lr)
-		sink_lat_begin(lr, clock_ns(CLOCK_REALTIME));
+		sink_lat_begin(lr, rt_real_ns());
 	if (s->nocheck) { /* benchmarks: frame walk and span count only */
 		*valid = count_shallow(body, len, &c) == 0;
 		if (*valid && lr)
@@ -146,7 +141,7 @@ bool sink_can_stream(const struct sink *s)
 void sink_stream_begin(struct sink *s, struct sink_scan_stream *st, struct sink_lat_req *lr)
 {
 	if (s->latency)
-		sink_lat_begin(lr, clock_ns(CLOCK_REALTIME));
+		sink_lat_begin(lr, rt_real_ns());
 	sink_scan_stream_begin(st, s->latency ? lr : NULL);
 }
 

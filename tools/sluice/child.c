@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tools/sluice/clock.h"
+#include "rt/clock.h"
 
 const char *child_binary_name(enum stage_index stage)
 {
@@ -83,7 +83,7 @@ int child_spawn(struct child *c, const char *config_path, const char *wake_env,
 	}
 	c->pid = pid;
 	c->pidfd = fd;
-	c->started_mono_ns = clock_mono_ns();
+	c->started_mono_ns = rt_mono_ns();
 	return 0;
 }
 

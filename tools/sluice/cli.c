@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "shm/segment.h"
-#include "tools/sluice/clock.h"
+#include "rt/clock.h"
 #include "tools/sluice/ctl.h"
 #include "tools/sluice/report.h"
 #include "tools/sluice/sup.h"
@@ -81,8 +81,8 @@ static int cli_start(struct cli_opts *o, const char *argv0)
 		execv(self, args);
 		_exit(SUP_EXIT_FAILED);
 	}
-	uint64_t deadline = clock_mono_ns() + o->cfg->start_timeout_ns + 5000000000ull;
-	while (clock_mono_ns() < deadline) {
+	uint64_t deadline = rt_mono_ns() + o->cfg->start_timeout_ns + 5000000000ull;
+	while (rt_mono_ns() < deadline) {
 		int status;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			fprintf(stderr, "sluice: the supervisor exited during start (%s %d); its log %s ends:\n",
@@ -179,14 +179,14 @@ static int cli_top(struct cli_opts *o, const char *argv0)
 	signal(SIGINT, cli_on_sigint);
 	signal(SIGTERM, cli_on_sigint);
 	bool tty = isatty(1);
-	uint64_t prev[STAGE_COUNT] = { 0 }, prev_t = clock_mono_ns();
+	uint64_t prev[STAGE_COUNT] = { 0 }, prev_t = rt_mono_ns();
 	for (int st = 0; st < 4; st++)
 		prev[st] = report_stage_spans_out(&seg, (enum stage_index)st);
 	for (int i = 0; o->count < 0 || i < o->count; i++) {
 		usleep((useconds_t)o->interval_ms * 1000);
 		if (cli_interrupted)
 			break;
-		uint64_t now = clock_mono_ns();
+		uint64_t now = rt_mono_ns();
 		double rates[STAGE_COUNT] = { 0 }, secs = (double)(now - prev_t) / 1e9;
 		for (int st = 0; st < 4; st++) {
 			uint64_t v = report_stage_spans_out(&seg, (enum stage_index)st);

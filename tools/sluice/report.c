@@ -4,7 +4,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "tools/sluice/clock.h"
+#include "rt/clock.h"
 
 /* The ring each stage writes (export writes to the backend: none). */
 static int report_out_ring(enum stage_index st)
@@ -33,7 +33,7 @@ static void report_uptime(char *buf, size_t size, const struct stage_stats *s)
 {
 	uint32_t state = atomic_load_explicit(&((struct stage_stats *)s)->state, memory_order_relaxed);
 	uint64_t started = atomic_load_explicit(&((struct stage_stats *)s)->started_ns, memory_order_relaxed);
-	uint64_t now = clock_real_ns();
+	uint64_t now = rt_real_ns();
 	if (state != STAGE_STATE_RUNNING && state != STAGE_STATE_DRAINING) {
 		snprintf(buf, size, "-");
 		return;

@@ -15,7 +15,7 @@
 #include "net/loop.h"
 #include "shm/segment.h"
 #include "tools/sluice/child.h"
-#include "tools/sluice/clock.h"
+#include "rt/clock.h"
 #include "tools/sluice/ctl.h"
 #include "tools/sluice/httpd.h"
 #include "tools/sluice/sup_priv.h"
@@ -135,7 +135,7 @@ static void sup_on_pidfd(struct net_watch *w, int fd, void *arg)
 		if (!downstream)
 			return;
 	}
-	enum child_verdict v = child_on_exit(&ps->child, &s->cfg->restart, clock_mono_ns());
+	enum child_verdict v = child_on_exit(&ps->child, &s->cfg->restart, rt_mono_ns());
 	atomic_store(&segment_stats(&s->seg, st)->restarts, ps->child.restarts);
 	if (v == CHILD_GIVE_UP && s->phase == SUP_STOPPING) {
 		/* A stage still due to drain keeps dying: leave its input in the
@@ -260,7 +260,7 @@ int sup_restart_stage(struct sup *s, const char *name, char *why, size_t size)
 static void sup_tick(struct net_timer *t, void *arg)
 {
 	struct sup *s = arg;
-	uint64_t now = clock_mono_ns();
+	uint64_t now = rt_mono_ns();
 	bool all = true;
 
 	stats_heartbeat(s->self);
