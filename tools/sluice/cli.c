@@ -101,7 +101,11 @@ static int cli_start(struct cli_opts *o, const char *argv0)
 		}
 		usleep(50000);
 	}
-	fprintf(stderr, "sluice: not ready within the start timeout; log %s ends:\n", logpath);
+	/* the supervisor does not give up on a failing stage (the ones in
+	 * front of it keep running): say that it is still there */
+	fprintf(stderr, "sluice: not every stage is ready within the start timeout; the supervisor "
+		"(pid %d) keeps running and restarting the failing one (`sluice status` shows it, "
+		"`sluice stop` stops it); log %s ends:\n", (int)pid, logpath);
 	cli_print_log_tail(logpath);
 	return SUP_EXIT_FAILED;
 }
