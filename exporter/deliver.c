@@ -18,7 +18,6 @@
  * most this many (56 bytes each). */
 #define WINDOW_CAP_MAX 65536u
 
-
 static void st_gauges(struct deliver *d)
 {
 	if (!d->st)
