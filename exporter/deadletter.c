@@ -9,26 +9,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tools/sluice/dirs.h"
+
+int deadletter_dir_ready(const char *dir, char *why, size_t why_len)
+{
+	char what[512];
+	int rc = dirs_make(dir, what, sizeof(what));
+	if (rc < 0 && why && why_len)
+		snprintf(why, why_len, "directory %s %s", dir, what);
+	return rc;
+}
+
 int deadletter_open_dir(const char *dir)
 {
-	char path[4096];
-	size_t n = strlen(dir);
-	if (n == 0 || n >= sizeof(path))
-		return -EINVAL;
-	memcpy(path, dir, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (path[i] != '/' && path[i] != 0)
-			continue;
-		char c = path[i];
-		path[i] = 0;
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		path[i] = c;
-	}
-	struct stat st;
-	if (stat(dir, &st) < 0)
-		return -errno;
-	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	return deadletter_dir_ready(dir, NULL, 0);
 }
 
 static int write_all(int fd, const void *buf, size_t len)

@@ -30,8 +30,15 @@ struct deadletter_meta {
 	uint64_t time_ns;     /* CLOCK_REALTIME ns of the decision */
 };
 
-/* Creates dir (and parents, mode 0700) when missing. 0 or -errno. */
+/* Creates dir (and parents, mode 0700) when missing, then checks that it
+ * is safely ours (tools/sluice/dirs.h: owned by us, not group- or
+ * world-writable, not a symbolic link, nothing above it that others may
+ * rename). 0 or -errno (-EPERM: unsafe, -ENOTDIR: not a directory). */
 int deadletter_open_dir(const char *dir);
+
+/* The same, with what is wrong in `why` ("directory /x is a symbolic
+ * link"); why may be NULL. */
+int deadletter_dir_ready(const char *dir, char *why, size_t why_len);
 
 /* Writes body + metadata as above. 0 or -errno (the batch is then NOT
  * dead-lettered and the caller must keep it). */

@@ -1,4 +1,5 @@
-/* Delivery engine: window dispatch, outcomes, retries, spill, dead letter. */
+/* Delivery engine: window dispatch, outcomes, retries, spill; what is
+ * refused for good goes on to exporter/held.c. */
 #include "exporter/deliver.h"
 
 #include <errno.h>
@@ -9,25 +10,13 @@
 
 #include "config/log.h"
 #include "exporter/deadletter.h"
+#include "exporter/held.h"
 #include "otlp/wire.h"
 
-#define DLQ_RETRY_MS 5000 /* a failed dead-letter write is tried again */
-
-static void st_add(struct deliver *d, enum stat_counter c, uint64_t n)
-{
-	if (d->st && n)
-		stats_add(d->st, c, n);
-}
-
-/* Per-exporter counters: sent (out) or failed for good (dropped). */
-static void st_exporter(struct dexp *x, bool sent, uint64_t n)
-{
-	if (!x->slot)
-		return;
-	atomic_fetch_add_explicit(&x->slot->in, n, memory_order_relaxed);
-	atomic_fetch_add_explicit(sent ? &x->slot->out : &x->slot->dropped, n,
-				  memory_order_relaxed);
-}
+/* A held batch pins the window's tail while the batches behind it are
+ * sent, so the window should span the ring: one entry a KiB of ring, at
+ * most this many (56 bytes each). */
+#define WINDOW_CAP_MAX 65536u
 
 static void st_gauges(struct deliver *d)
 {
@@ -39,6 +28,7 @@ static void st_gauges(struct deliver *d)
 			qb += diskq_bytes(&d->x[i]->q);
 	stats_set(d->st, STAT_EXPORT_INFLIGHT, d->inflight);
 	stats_set(d->st, STAT_EXPORT_QUEUE_BYTES, qb);
+	stats_set(d->st, STAT_EXPORT_DEGRADED, held_gauge(d));
 }
 
 static uint64_t real_ns(void)
@@ -58,6 +48,9 @@ int deliver_init(struct deliver *d, struct net_loop *loop, struct ring *ring,
 	d->ring = ring;
 	d->st = st;
 	d->arm_fd = ring_data_fd(ring) >= 0;
+	uint64_t span = ring_capacity(ring) >> 10;
+	if (window_cap < span)
+		window_cap = span < WINDOW_CAP_MAX ? (uint32_t)span : WINDOW_CAP_MAX;
 	return window_init(&d->w, window_cap ? window_cap : 4096);
 }
 
@@ -88,6 +81,7 @@ int deliver_add(struct deliver *d, const struct dexp_opts *o,
 		x->att[i].x = x;
 		net_timer_init(&x->att[i].timer, retry_fire, &x->att[i]);
 	}
+	held_init(x);
 	if (o->storage && *o->storage) {
 		char dir[4096];
 		snprintf(dir, sizeof(dir), "%s/%s", o->storage, x->name);
@@ -96,7 +90,13 @@ int deliver_add(struct deliver *d, const struct dexp_opts *o,
 				*p = '_';
 		int rc = diskq_open(&x->q, dir, o->storage_max_bytes, false);
 		if (rc < 0) {
-			log_msg(LOG_ERROR, "exporter %s: disk queue %s: %s", x->name, dir, strerror(-rc));
+			char why[600] = "";
+			if (rc == -EPERM || rc == -ENOTDIR)
+				deadletter_dir_ready(dir, why, sizeof(why));
+			if (why[0])
+				log_msg(LOG_ERROR, "exporter %s: disk queue: %s", x->name, why);
+			else
+				log_msg(LOG_ERROR, "exporter %s: disk queue %s: %s", x->name, dir, strerror(-rc));
 			free(x->att);
 			free(x);
 			return rc;
@@ -119,6 +119,7 @@ void deliver_free(struct deliver *d)
 			net_timer_cancel(d->loop, &x->att[k].timer);
 			free(x->att[k].own);
 		}
+		held_free(x);
 		if (x->ops && x->ops->free)
 			x->ops->free(x->t);
 		if (x->has_q)
@@ -127,57 +128,30 @@ void deliver_free(struct deliver *d)
 		free(x);
 	}
 	d->nx = 0;
+	if (d->st)
+		stats_set(d->st, STAT_EXPORT_DEGRADED, 0);
 	window_free(&d->w);
 }
 
-/* The exporter is finished with the batch (sent, dead-lettered, spilled). */
-static void attempt_finish(struct attempt *a)
+void deliver_attempt_release(struct attempt *a)
 {
-	struct dexp *x = a->x;
-	struct deliver *d = x->d;
-	if (a->from_disk)
-		diskq_remove(&x->q, a->seq);
-	else
-		window_done(&d->w, a->win_idx, x->bit);
+	struct deliver *d = a->x->d;
 	net_timer_cancel(d->loop, &a->timer);
 	a->state = ATT_FREE;
 	a->dlq_retry = false;
+	a->resend = false;
 	a->body = NULL;
 	d->inflight--;
 }
 
-static void attempt_deadletter(struct attempt *a)
+void deliver_attempt_finish(struct attempt *a)
 {
 	struct dexp *x = a->x;
-	struct deliver *d = x->d;
-	int rc = 0;
-	if (!x->dlq_ok) {
-		rc = deadletter_open_dir(x->dlq);
-		x->dlq_ok = rc == 0;
-	}
-	if (rc == 0) {
-		struct deadletter_meta m = {
-			.exporter = x->name, .seq = a->seq, .reason = a->reason,
-			.status = a->dstatus, .spans = a->items, .attempts = a->tries,
-			.time_ns = real_ns(),
-		};
-		rc = deadletter_write(x->dlq, a->body, a->len, &m);
-	}
-	if (rc < 0) {
-		/* nothing leaves unsent or unwritten: keep it and try again */
-		log_msg(LOG_ERROR, "exporter %s: dead-letter write to %s failed (%s); batch seq %llu kept, retrying in %d ms",
-			x->name, x->dlq, strerror(-rc), (unsigned long long)a->seq, DLQ_RETRY_MS);
-		a->state = ATT_WAITING;
-		a->dlq_retry = true;
-		net_timer_arm(d->loop, &a->timer, DLQ_RETRY_MS);
-		return;
-	}
-	log_msg(LOG_WARN, "exporter %s: batch seq %llu (%u spans) dead-lettered after %u attempts: %s",
-		x->name, (unsigned long long)a->seq, a->items, a->tries, a->reason);
-	st_add(d, STAT_EXPORT_FAILED_SPANS, a->items);
-	st_add(d, STAT_EXPORT_DEADLETTER_SPANS, a->items);
-	st_exporter(x, false, a->items);
-	attempt_finish(a);
+	if (a->from_disk)
+		diskq_remove(&x->q, a->seq);
+	else
+		window_done(&x->d->w, a->win_idx, x->bit);
+	deliver_attempt_release(a);
 }
 
 static int spill(struct dexp *x, uint64_t seq, uint32_t items, uint64_t ingest_ns,
@@ -221,10 +195,12 @@ static void retry_fire(struct net_timer *t, void *arg)
 	struct attempt *a = arg;
 	if (a->state != ATT_WAITING)
 		return;
-	if (a->dlq_retry)
-		attempt_deadletter(a);
-	else
+	if (a->dlq_retry) {
+		a->dlq_retry = false;
+		held_refused(a);
+	} else {
 		attempt_send(a);
+	}
 	deliver_pump(a->x->d);
 }
 
@@ -235,23 +211,24 @@ void deliver_complete(struct attempt *a, const struct outcome *o)
 	if (a->state != ATT_SENDING)
 		return;
 	if (o->cls == RETRY_OK) {
-		st_add(d, STAT_REQUESTS, 1);
-		st_add(d, STAT_EXPORT_SENT_SPANS, a->items);
-		st_exporter(x, true, a->items);
-		st_add(d, STAT_SPANS_OUT, a->items);
-		st_add(d, STAT_BYTES_OUT, a->len);
+		deliver_count(d, STAT_REQUESTS, 1);
+		deliver_count(d, STAT_EXPORT_SENT_SPANS, a->items);
+		deliver_count_exporter(x, true, a->items);
+		deliver_count(d, STAT_SPANS_OUT, a->items);
+		deliver_count(d, STAT_BYTES_OUT, a->len);
 		if (o->rejected) {
-			st_add(d, STAT_EXPORT_PARTIAL_REJECTED, o->rejected);
+			deliver_count(d, STAT_EXPORT_PARTIAL_REJECTED, o->rejected);
 			log_msg(LOG_WARN, "exporter %s: backend rejected %llu of %u spans of batch seq %llu: %s",
 				x->name, (unsigned long long)o->rejected, a->items,
 				(unsigned long long)a->seq, o->reason ? o->reason : "");
 		}
 		x->degraded = false;
-		attempt_finish(a);
+		held_on_ack(x, a);
+		deliver_attempt_finish(a);
 		deliver_pump(d);
 		return;
 	}
-	st_add(d, STAT_REQUESTS_FAILED, 1);
+	deliver_count(d, STAT_REQUESTS_FAILED, 1);
 	snprintf(a->reason, sizeof(a->reason), "%s", o->reason ? o->reason : "failed");
 	a->dstatus = o->status;
 	if (o->cls == RETRY_AGAIN) {
@@ -261,7 +238,7 @@ void deliver_complete(struct attempt *a, const struct outcome *o)
 		    spill(x, a->seq, a->items, a->ingest_ns, a->body, a->len) == 0) {
 			log_msg(LOG_DEBUG, "exporter %s: batch seq %llu spilled to disk: %s",
 				x->name, (unsigned long long)a->seq, a->reason);
-			attempt_finish(a);
+			deliver_attempt_finish(a);
 			deliver_pump(d);
 			return;
 		}
@@ -270,7 +247,7 @@ void deliver_complete(struct attempt *a, const struct outcome *o)
 		if (delay >= 0) {
 			log_msg(LOG_DEBUG, "exporter %s: batch seq %llu try %u failed (%s), next in %lld ms",
 				x->name, (unsigned long long)a->seq, a->tries, a->reason, (long long)delay);
-			st_add(d, STAT_EXPORT_RETRIES, 1);
+			deliver_count(d, STAT_EXPORT_RETRIES, 1);
 			a->state = ATT_WAITING;
 			net_timer_arm(d->loop, &a->timer, (uint64_t)delay);
 			st_gauges(d);
@@ -280,11 +257,12 @@ void deliver_complete(struct attempt *a, const struct outcome *o)
 		snprintf(why, sizeof(why), "%s", a->reason);
 		snprintf(a->reason, sizeof(a->reason), "retries exhausted: %.140s", why);
 	}
-	attempt_deadletter(a);
+	held_refused(a);
 	deliver_pump(d);
 }
 
-/* Next thing to send: disk queue first (it is older), then the window. */
+/* Next thing to send: disk queue first (it is older), then held batches
+ * due for a re-send, then the window. */
 static bool attempt_fill(struct dexp *x, struct attempt *a)
 {
 	struct deliver *d = x->d;
@@ -299,6 +277,7 @@ static bool attempt_fill(struct dexp *x, struct attempt *a)
 			continue;
 		}
 		a->from_disk = true;
+		a->resend = false;
 		a->seq = r.seq;
 		a->body = a->own;
 		a->len = r.len;
@@ -306,12 +285,15 @@ static bool attempt_fill(struct dexp *x, struct attempt *a)
 		a->ingest_ns = r.ingest_ns;
 		return true;
 	}
+	if (held_fill(x, a))
+		return true;
 	while (x->cursor < d->w.head) {
 		uint64_t i = x->cursor++;
 		struct window_batch *b = window_at(&d->w, i);
 		if (!(b->pending & (1u << x->bit)))
 			continue;
 		a->from_disk = false;
+		a->resend = false;
 		a->win_idx = i;
 		a->seq = b->seq;
 		a->body = b->body;
@@ -397,9 +379,9 @@ static int read_ring(struct deliver *d)
 			if (d->x[i]->has_q && (b.pending & (1u << i)) && diskq_has(&d->x[i]->q, b.seq))
 				b.pending &= ~(1u << i); /* spilled before a restart */
 		window_push(&d->w, &b);
-		st_add(d, STAT_RECORDS_IN, 1);
-		st_add(d, STAT_SPANS_IN, r->items);
-		st_add(d, STAT_BYTES_IN, r->len);
+		deliver_count(d, STAT_RECORDS_IN, 1);
+		deliver_count(d, STAT_SPANS_IN, r->items);
+		deliver_count(d, STAT_BYTES_IN, r->len);
 		n++;
 	}
 	return n;

@@ -9,6 +9,31 @@
  * a failing backend makes the exporter spill batches to disk (freeing the
  * ring) and drain them in seq order once sends succeed again.
  *
+ * When the dead-letter write itself fails (directory read-only, full, gone,
+ * not ours), the batch is HELD: it keeps its place in the ring (its window
+ * bit stays set, so the ring tail cannot pass it and nothing is lost) or
+ * in the disk queue, but it gives its send slot back, so the batches
+ * behind it are sent and acknowledged as usual (out of order; the ring
+ * tail catches up once the held batch is written or sent). A held batch
+ *   - is written to the dead-letter directory at the next try: the first
+ *     after 1 s, doubling to 60 s while writes keep failing;
+ *   - is sent to the backend again as soon as the backend acknowledges a
+ *     batch after refusing fresh ones (it is back: what it refused while
+ *     it was broken is most likely fine now, and the Collector user's
+ *     expectation is that data is delivered, not parked), and otherwise
+ *     the oldest one is re-sent at each failed dead-letter round as a
+ *     probe. A batch the backend refuses for its content is refused again
+ *     and waits for the dead-letter directory: one request per round.
+ * Retrying the dead letter never sends anything twice to the backend:
+ * only a batch the backend refused (or never answered) is held.
+ * The failure is loud: STAT_EXPORT_DEADLETTER_FAILURES counts failed
+ * writes, STAT_EXPORT_DEGRADED (gauge) says which exporters hold batches
+ * (bit = the exporter's stats slot in procs[]; bit 16 = an exporter with
+ * no slot) and bits 32..47 the errno of the last failed write; the
+ * supervisor's /health answers 503 naming them. An ERROR line with the
+ * reason is logged at most every 10 s an exporter, and an INFO line when
+ * nothing is held any more.
+ *
  * Transports (HTTP, gRPC, debug, file) only know how to send ONE body and
  * report one outcome; everything about when, how often and what then lives
  * here. Runs on one net/loop.h loop; no threads.
@@ -51,8 +76,9 @@ struct attempt {
 	uint8_t *own;           /* disk-loaded body buffer (reused) */
 	size_t own_cap;
 	struct net_timer timer; /* retry wait */
-	bool dlq_retry;         /* waiting to retry a failed dead-letter write */
-	int dstatus;            /* status kept for that retry */
+	bool dlq_retry;         /* no room to hold it: retrying the dead letter in the slot */
+	bool resend;            /* a held batch sent again */
+	int dstatus;            /* status kept for the dead letter */
 	char reason[160];       /* last failure, for logs and dead letters */
 	void *tctx;             /* transport's */
 };
@@ -71,6 +97,20 @@ struct transport_ops {
 	 * (treated as a retryable failure). */
 	int (*send)(void *t, struct attempt *a);
 	void (*free)(void *t);
+};
+
+/* A batch refused for good whose dead-letter write failed (see above). */
+struct held_batch {
+	bool from_disk;         /* in the disk queue (busy there), else in the window */
+	bool probe;             /* re-send it even though the backend did not recover */
+	uint64_t win_idx;
+	uint64_t seq;
+	uint32_t len, items;
+	uint64_t ingest_ns;
+	uint32_t tries;
+	int dstatus;
+	uint32_t epoch;         /* the exporter's `recoveries` when it was refused */
+	char reason[160];
 };
 
 /* Per-exporter delivery options (Collector names). */
@@ -99,7 +139,21 @@ struct dexp {
 	bool q_full;               /* the last spill hit the byte limit */
 	char dlq[4096];
 	uint64_t rng;
-	bool dlq_ok;               /* directory created */
+	bool dlq_ok;               /* directory created and checked */
+	/* held batches (exporter/deliver_held.c) */
+	struct held_batch *held;   /* oldest first */
+	uint32_t nheld, held_cap;
+	uint64_t held_spans;
+	struct net_timer held_timer; /* next dead-letter round */
+	uint32_t held_backoff_ms;
+	uint8_t *held_buf;         /* a disk-held body, loaded for its dead letter */
+	size_t held_buf_cap;
+	int dlq_err;               /* errno of the last failed dead-letter write */
+	char dlq_why[512];         /* and what it was, for the log */
+	uint64_t dlq_log_ns;       /* last ERROR line about it (rate limit) */
+	uint64_t dlq_unlogged;     /* failures since that line */
+	bool refusing;             /* a fresh batch failed for good since the last ack */
+	uint32_t recoveries;       /* acks that followed refusals: held batches re-send */
 	/* this exporter's counters in the export stage's per-component slots
 	 * (named by exporter id): out = sent spans, dropped = failed for good,
 	 * in = both; NULL without a stats block or a free slot */

@@ -33,6 +33,8 @@ static const char *const counter_names[STAT_COUNT] = {
 	[STAT_EXPORT_QUEUE_BYTES] = "export_queue_bytes",
 	[STAT_EXPORT_PARTIAL_REJECTED] = "export_partial_rejected",
 	[STAT_DUPLICATES_SKIPPED] = "duplicates_skipped",
+	[STAT_EXPORT_DEADLETTER_FAILURES] = "exporter_deadletter_failures",
+	[STAT_EXPORT_DEGRADED] = "export_degraded",
 };
 
 static const char *const stage_names[STAGE_COUNT] = {
@@ -50,7 +52,8 @@ const char *stats_counter_name(enum stat_counter c)
 
 int stats_counter_is_gauge(enum stat_counter c)
 {
-	return c == STAT_CONNECTIONS_OPEN || c == STAT_EXPORT_INFLIGHT || c == STAT_EXPORT_QUEUE_BYTES;
+	return c == STAT_CONNECTIONS_OPEN || c == STAT_EXPORT_INFLIGHT || c == STAT_EXPORT_QUEUE_BYTES ||
+	       c == STAT_EXPORT_DEGRADED;
 }
 
 const char *stats_stage_name(enum stage_index s)

@@ -70,6 +70,11 @@ enum stat_counter {
 	STAT_EXPORT_QUEUE_BYTES,   /* (G) */
 	STAT_EXPORT_PARTIAL_REJECTED,
 	STAT_DUPLICATES_SKIPPED,
+	STAT_EXPORT_DEADLETTER_FAILURES, /* dead-letter writes that failed */
+	STAT_EXPORT_DEGRADED,      /* (G) exporters holding batches they could not
+	                              dead-letter: bit i = procs[i] (bit 16: one
+	                              without a slot); bits 32..47 = errno of the
+	                              last failed write (exporter/deliver.h) */
 	STAT_COUNT                 /* number of counters in use */
 };
 

@@ -3,8 +3,8 @@
 //    examples are valid
 //  - start, health, metrics, status, restart of a stage under load, and a
 //    stop under load: every acknowledged span reaches the backend
-//  - a stage binary that keeps crashing stops the pipeline with a clear
-//    message after the configured restarts (exit 4)
+//  (a stage that keeps crashing: e2e_harden.js, it no longer stops the
+//   pipeline)
 //  - the supervisor is killed while the backend is down: the stages die
 //    with it, the rings keep the data, and the next supervisor delivers it
 'use strict';
@@ -96,39 +96,6 @@ service:
   pass('lifecycle');
 }
 
-async function crashLoop() {
-  const dir = L.tmpdir('crash');
-  const binDir = path.join(dir, 'bin');
-  fs.mkdirSync(binDir);
-  for (const b of ['sluice-ingest', 'sluice-batch', 'sluice-export'])
-    fs.symlinkSync(L.bin(b), path.join(binDir, b));
-  fs.writeFileSync(path.join(binDir, 'sluice-process'), '#!/bin/sh\necho "process: simulated crash" >&2\nexit 3\n');
-  fs.chmodSync(path.join(binDir, 'sluice-process'), 0o755);
-  const cfg = await L.writeConfig(dir, `processors:
-  batch:
-exporters:
-  debug:
-service:
-  pipelines:
-    traces:
-      receivers: [otlp]
-      processors: [batch]
-      exporters: [debug]`, { sluice: `  bin_dir: ${binDir}
-  restart:
-    backoff_initial: 10ms
-    backoff_max: 100ms
-    max_restarts: 3
-    window: 30s
-` });
-  const r = L.run(L.bin('sluice'), ['run', '-c', cfg.file], { timeout: 60000 });
-  L.check(r.code === 4, `sluice run exits 4 when a stage keeps crashing (got ${r.code})`);
-  L.check(/sluice-process exited with status 3; it crashed 4 times within 30s \(restart.max_restarts is 3\): giving up/.test(r.stderr),
-    'the message names the stage, how it died and the limit');
-  L.check((r.stderr.match(/restarting in/g) || []).length === 3, 'it was restarted exactly 3 times first');
-  fs.rmSync(dir, { recursive: true, force: true });
-  pass('crash loop');
-}
-
 async function supervisorLoss() {
   const dir = L.tmpdir('resume');
   const sinkPort = await L.freePort();
@@ -181,7 +148,6 @@ service:
 async function main() {
   badConfig();
   await lifecycle();
-  await crashLoop();
   await supervisorLoss();
   console.log(`${passed} passed, 0 failed`);
 }

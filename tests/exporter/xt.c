@@ -252,11 +252,13 @@ static const char *build_dir(void)
 	return d ? d : ".";
 }
 
-static pid_t spawn(char *const argv[], const char *out, const char *err)
+static pid_t spawn(char *const argv[], const char *out, const char *err, void (*setup)(void))
 {
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
+		if (setup)
+			setup();
 		int fo = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		int fe = open(err, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		if (fo >= 0)
@@ -302,7 +304,7 @@ void xt_sink_start(struct xt_env *e, const char *const *args)
 	char out[300], err[300];
 	snprintf(out, sizeof(out), "%s/sink.out", e->dir);
 	snprintf(err, sizeof(err), "%s/sink.err", e->dir);
-	e->sink_pid = spawn((char *const *)argv, out, err);
+	e->sink_pid = spawn((char *const *)argv, out, err, NULL);
 	for (int i = 0; i < 1000; i++) { /* 10 s */
 		size_t len;
 		char *t = xt_slurp(e->sink_ports, &len);
@@ -362,7 +364,7 @@ void xt_export_start(struct xt_env *e, const char *exporters_yaml, const char *i
 	snprintf(out, sizeof(out), "%s/export.out", e->dir);
 	snprintf(err, sizeof(err), "%s/export.log", e->dir);
 	char *argv[] = { bin, "-c", path, NULL };
-	e->export_pid = spawn(argv, out, err);
+	e->export_pid = spawn(argv, out, err, e->export_setup);
 }
 
 char *xt_slurp(const char *path, size_t *len)

@@ -30,6 +30,7 @@ struct xt_env {
 	uint16_t http_port, grpc_port; /* sink ports: 0 = any, set after start */
 	char stop_timeout[16];         /* sluice.stop_timeout (default "20s") */
 	pid_t sink_pid, export_pid;
+	void (*export_setup)(void);    /* run in the export child before exec (NULL: none) */
 };
 
 /* Creates the dir, the segment (ring 2 of ring2_cap bytes), its eventfds and

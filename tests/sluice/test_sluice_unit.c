@@ -56,7 +56,7 @@ START_TEST(backoff_resets_after_a_long_run)
 }
 END_TEST
 
-START_TEST(gives_up_after_max_restarts_in_the_window_only)
+START_TEST(crash_loop_after_max_restarts_in_the_window_only)
 {
 	struct child c = { .stage = STAGE_EXPORT };
 	uint64_t now = 1000000 * MS;
@@ -65,10 +65,21 @@ START_TEST(gives_up_after_max_restarts_in_the_window_only)
 		now += MS;
 		ck_assert_int_eq(child_on_exit(&c, &policy, now), CHILD_RESTART);
 	}
-	/* The 4th crash inside 10 s is one too many. */
+	/* The 4th crash inside 10 s is one too many: a crash loop, restarted
+	 * at the maximum backoff (never given up on) */
+	for (int i = 0; i < 10; i++) {
+		c.started_mono_ns = now;
+		now += MS;
+		ck_assert_int_eq(child_on_exit(&c, &policy, now), CHILD_CRASH_LOOP);
+		ck_assert_uint_eq(c.backoff_ns, policy.backoff_max_ns);
+		now += c.backoff_ns;
+	}
+	/* it ran long enough for the old crashes to leave the window: a crash
+	 * is an ordinary one again */
 	c.started_mono_ns = now;
-	now += MS;
-	ck_assert_int_eq(child_on_exit(&c, &policy, now), CHILD_GIVE_UP);
+	now += 11000 * MS;
+	ck_assert_int_eq(child_on_exit(&c, &policy, now), CHILD_RESTART);
+	ck_assert_uint_eq(c.backoff_ns, policy.backoff_initial_ns);
 
 	/* Spread out beyond the window, crashes never add up. */
 	struct child d = { .stage = STAGE_EXPORT };
@@ -157,6 +168,23 @@ START_TEST(views_show_counters_from_the_segment)
 		atomic_store(&segment_stats(&seg, (enum stage_index)s)->state, STAGE_STATE_RUNNING);
 	ck_assert(report_health(&seg, NULL));
 
+	/* an exporter holding batches it cannot dead-letter: 503, named, why */
+	stats_set(ex, STAT_EXPORT_DEGRADED, 1ull << 0 | (uint64_t)EROFS << 32);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	ck_assert(!report_health(&seg, f));
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "exporter otlphttp is degraded: dead letters cannot be written (Read-only file system)"));
+	ck_assert_ptr_null(strstr(buf, "debug"));
+	free(buf);
+	prom = render(report_prometheus, &seg);
+	ck_assert_ptr_nonnull(strstr(prom, "sluice_exporter_degraded{exporter=\"otlphttp\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(prom, "sluice_exporter_degraded{exporter=\"debug\"} 0\n"));
+	ck_assert_ptr_null(strstr(prom, "sluice_export_degraded"));
+	free(prom);
+	stats_set(ex, STAT_EXPORT_DEGRADED, 0);
+	ck_assert(report_health(&seg, NULL));
+
 	segment_detach(&seg);
 	ck_assert_int_eq(segment_unlink(name), 0);
 }
@@ -168,7 +196,7 @@ int main(void)
 	TCase *tc = tcase_create("supervisor");
 	tcase_add_test(tc, backoff_doubles_up_to_the_max);
 	tcase_add_test(tc, backoff_resets_after_a_long_run);
-	tcase_add_test(tc, gives_up_after_max_restarts_in_the_window_only);
+	tcase_add_test(tc, crash_loop_after_max_restarts_in_the_window_only);
 	tcase_add_test(tc, missing_stage_binary_is_reported);
 	tcase_add_test(tc, views_show_counters_from_the_segment);
 	suite_add_tcase(s, tc);

@@ -146,7 +146,10 @@ enum child_verdict child_on_exit(struct child *c, const struct sluice_restart *p
 	}
 	c->history[kept++] = now_ns;
 	c->history_len = kept;
-	return kept > policy->max_restarts ? CHILD_GIVE_UP : CHILD_RESTART;
+	if (kept <= policy->max_restarts)
+		return CHILD_RESTART;
+	c->backoff_ns = policy->backoff_max_ns;
+	return CHILD_CRASH_LOOP;
 }
 
 int child_signal(struct child *c, int sig)

@@ -4,8 +4,9 @@
  *                    environment; the child dies with the supervisor
  *                    (PR_SET_PDEATHSIG) and gets a pidfd the loop can watch
  *   child_reap()     collect the exit status once the pidfd is readable
- *   child_on_exit()  the restart policy: exponential backoff, and "too many
- *                    restarts in the window" as a verdict for the caller
+ *   child_on_exit()  the restart policy: exponential backoff; "too many
+ *                    restarts in the window" is a crash loop, restarted at
+ *                    the maximum backoff (never a reason to stop the others)
  *
  * No I/O loop here: the supervisor watches pidfds and arms timers.
  */
@@ -22,8 +23,9 @@
 #define CHILD_HISTORY 64 /* restart times remembered for the window check */
 
 enum child_verdict {
-	CHILD_RESTART = 0,   /* restart after child->backoff_ns */
-	CHILD_GIVE_UP = 1,   /* too many restarts in the window */
+	CHILD_RESTART = 0,    /* restart after child->backoff_ns */
+	CHILD_CRASH_LOOP = 1, /* too many restarts in the window: restart after
+	                         backoff_ns = backoff_max, report the stage failed */
 };
 
 struct child {
@@ -63,7 +65,8 @@ bool child_exited_cleanly(const struct child *c);
 /* Apply the restart policy after an unplanned exit at monotonic time now:
  * backoff doubles from backoff_initial up to backoff_max, and resets when
  * the stage had run longer than backoff_max; more than max_restarts crashes
- * inside `window` is CHILD_GIVE_UP. */
+ * inside `window` is CHILD_CRASH_LOOP with backoff_ns = backoff_max (until
+ * the crashes inside the window are few enough again). */
 enum child_verdict child_on_exit(struct child *c, const struct sluice_restart *policy,
 				 uint64_t now_ns);
 

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +14,7 @@
 #include "shm/segment.h"
 #include "rt/clock.h"
 #include "tools/sluice/ctl.h"
+#include "tools/sluice/dirs.h"
 #include "tools/sluice/report.h"
 #include "tools/sluice/sup.h"
 
@@ -57,14 +57,16 @@ static int cli_start(struct cli_opts *o, const char *argv0)
 		fprintf(stderr, "sluice: instance '%s' is already running (%s)\n", o->cfg->instance, reply);
 		return SUP_EXIT_FAILED;
 	}
-	mkdir(o->cfg->runtime_dir, 0700);
+	/* the log goes there before the supervisor runs its own checks */
+	if (dirs_prepare(o->cfg) < 0)
+		return SUP_EXIT_FAILED;
 	pid_t pid = fork();
 	if (pid < 0)
 		return SUP_EXIT_FAILED;
 	if (pid == 0) {
 		setsid();
 		int null = open("/dev/null", O_RDWR);
-		int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (null < 0 || log < 0)
 			_exit(SUP_EXIT_FAILED);
 		dup2(null, 0);
@@ -99,7 +101,11 @@ static int cli_start(struct cli_opts *o, const char *argv0)
 		}
 		usleep(50000);
 	}
-	fprintf(stderr, "sluice: not ready within the start timeout; log %s ends:\n", logpath);
+	/* the supervisor does not give up on a failing stage (the ones in
+	 * front of it keep running): say that it is still there */
+	fprintf(stderr, "sluice: not every stage is ready within the start timeout; the supervisor "
+		"(pid %d) keeps running and restarting the failing one (`sluice status` shows it, "
+		"`sluice stop` stops it); log %s ends:\n", (int)pid, logpath);
 	cli_print_log_tail(logpath);
 	return SUP_EXIT_FAILED;
 }
@@ -256,7 +262,10 @@ static const struct cli_command cli_commands[] = {
 	{ "check", 0, true, NULL,
 	  "usage: sluice check -c FILE [--quiet]\n"
 	  "Validates FILE and prints the effective config (every default filled in).\n"
-	  "Exit 2 with FILE:LINE:COL and the reason when it is not valid.\n" },
+	  "Exit 2 with FILE:LINE:COL and the reason when it is not valid. Then checks\n"
+	  "the directories it names (runtime, state, dead letters, disk queues, file\n"
+	  "exporters): one that another user owns or can write to, or that cannot be\n"
+	  "written, is an error (exit 1); one that does not exist yet is a note.\n" },
 };
 
 const struct cli_command *cli_find(const char *name)

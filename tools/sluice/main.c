@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "config/log.h"
 #include "tools/sluice/cli.h"
+#include "tools/sluice/dirs.h"
 #include "tools/sluice/sup.h"
 
 static const char usage_text[] =
@@ -30,8 +31,8 @@ static const char usage_text[] =
 	"Without -c the built-in default config is used (OTLP on 127.0.0.1:4317 and\n"
 	":4318, batch, debug exporter). `sluice COMMAND --help` tells more.\n"
 	"\n"
-	"exit codes: 0 ok, 1 failure, 2 usage or config error, 3 not running,\n"
-	"            4 a stage kept crashing and the pipeline was stopped\n";
+	"exit codes: 0 ok, 1 failure (check: a directory needs fixing), 2 usage or\n"
+	"            config error, 3 not running\n";
 
 static int usage(FILE *out, int code)
 {
@@ -109,10 +110,16 @@ static int cmd_run(struct cli_opts *o)
 
 static int cmd_check(struct cli_opts *o)
 {
+	const char *name = o->config_path ? o->config_path : "(built-in defaults)";
 	if (!o->quiet && config_print(o->cfg, stdout) < 0)
 		return SUP_EXIT_FAILED;
-	fprintf(stderr, "sluice: %s: config is valid\n",
-		o->config_path ? o->config_path : "(built-in defaults)");
+	int errors = dirs_report(o->cfg, stderr);
+	if (errors) {
+		fprintf(stderr, "sluice: %s: config is valid, but %d director%s must be fixed first\n",
+			name, errors, errors == 1 ? "y" : "ies");
+		return SUP_EXIT_FAILED;
+	}
+	fprintf(stderr, "sluice: %s: config is valid\n", name);
 	return 0;
 }
 

@@ -95,6 +95,21 @@ static void report_slots(FILE *out, const char *name, const char *label,
 	}
 }
 
+/* STAT_EXPORT_DEGRADED: bit i = the exporter in procs[i], bit 16 = one
+ * without a slot, bits 32..47 = errno of the last failed dead letter. */
+static void report_degraded_metric(struct stage_stats *ex, FILE *out)
+{
+	uint64_t v = stats_get(ex, STAT_EXPORT_DEGRADED);
+	report_metric(out, "sluice_exporter_degraded", "gauge",
+		      "1 while the exporter holds refused batches it cannot write to its dead-letter directory.");
+	for (int i = 0; i < STATS_MAX_PROCS; i++) {
+		struct stats_proc *p = &ex->procs[i];
+		if (p->name[0] != '\0')
+			fprintf(out, "sluice_exporter_degraded{exporter=\"%.*s\"} %d\n", STATS_PROC_NAME,
+				p->name, (int)(v >> i & 1));
+	}
+}
+
 void report_prometheus(struct segment *seg, FILE *out)
 {
 	struct stage_stats *in = segment_stats(seg, STAGE_INGEST);
@@ -151,7 +166,10 @@ void report_prometheus(struct segment *seg, FILE *out)
 		fprintf(out, "sluice_stage_restarts_total{stage=\"%s\"} %" PRIu64 "\n",
 			stats_stage_name((enum stage_index)st), (uint64_t)atomic_load(&s->restarts));
 	}
+	report_degraded_metric(ex, out);
 	for (int c = 0; c < STAT_COUNT; c++) {
+		if (c == STAT_EXPORT_DEGRADED)
+			continue; /* packed bits, shown decoded above */
 		const char *name = stats_counter_name((enum stat_counter)c);
 		int gauge = stats_counter_is_gauge((enum stat_counter)c);
 		char metric[96];
@@ -171,12 +189,33 @@ bool report_health(struct segment *seg, FILE *out)
 	for (int st = STAGE_INGEST; st <= STAGE_EXPORT; st++) {
 		struct stage_stats *s = segment_stats(seg, (enum stage_index)st);
 		uint32_t state = atomic_load(&s->state);
+		uint64_t restarts = atomic_load(&s->restarts);
 		if (state != STAGE_STATE_RUNNING) {
 			ok = false;
-			if (out)
-				fprintf(out, "%s is %s\n", stats_stage_name((enum stage_index)st),
+			if (out) {
+				fprintf(out, "%s is %s", stats_stage_name((enum stage_index)st),
 					stats_state_name((enum stage_state)state));
+				if (restarts)
+					fprintf(out, " (restarted %" PRIu64 " times)", restarts);
+				fputc('\n', out);
+			}
 		}
+	}
+	struct stage_stats *ex = segment_stats(seg, STAGE_EXPORT);
+	uint64_t deg = stats_get(ex, STAT_EXPORT_DEGRADED);
+	int err = (int)(deg >> 32 & 0xffff);
+	for (int i = 0; i <= STATS_MAX_PROCS && (deg & 0x1ffff); i++) {
+		if (!(deg >> i & 1))
+			continue;
+		ok = false;
+		if (!out)
+			continue;
+		if (i < STATS_MAX_PROCS)
+			fprintf(out, "exporter %.*s", STATS_PROC_NAME, ex->procs[i].name);
+		else
+			fprintf(out, "an exporter");
+		fprintf(out, " is degraded: dead letters cannot be written (%s); the batches it "
+			"refused stay in the ring and are retried\n", err ? strerror(err) : "unknown error");
 	}
 	if (ok && out)
 		fprintf(out, "ok\n");

@@ -22,11 +22,18 @@ void report_status(struct segment *seg, FILE *out, const double *rates);
  * users chart (otelcol_receiver_accepted_spans_total, ..._refused_...,
  * otelcol_exporter_sent_spans_total{exporter=...}, ..._send_failed_...,
  * queue size and
- * capacity) and every sluice counter per stage (sluice_<name>{stage=...}). */
+ * capacity) and every sluice counter per stage (sluice_<name>{stage=...}),
+ * and sluice_exporter_degraded{exporter=...} (1 while it holds batches it
+ * cannot dead-letter). */
 void report_prometheus(struct segment *seg, FILE *out);
 
-/* True when every pipeline stage is RUNNING; otherwise writes which one is
- * not to `out` (may be NULL). */
+/* True when every pipeline stage is RUNNING and no exporter is degraded
+ * (holding batches it cannot dead-letter, exporter/deliver.h). Otherwise
+ * writes one line a problem to `out` (may be NULL):
+ *   "export is failed (restarted 12 times)"
+ *   "exporter otlphttp is degraded: dead letters cannot be written
+ *    (Read-only file system); the batches it refused stay in the ring"
+ * When all is well, "ok". */
 bool report_health(struct segment *seg, FILE *out);
 
 /* The counter a stage's "out" column shows (spans it handed on). */

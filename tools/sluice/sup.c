@@ -17,6 +17,7 @@
 #include "tools/sluice/child.h"
 #include "rt/clock.h"
 #include "tools/sluice/ctl.h"
+#include "tools/sluice/dirs.h"
 #include "tools/sluice/httpd.h"
 #include "tools/sluice/sup_priv.h"
 
@@ -137,28 +138,33 @@ static void sup_on_pidfd(struct net_watch *w, int fd, void *arg)
 	}
 	enum child_verdict v = child_on_exit(&ps->child, &s->cfg->restart, rt_mono_ns());
 	atomic_store(&segment_stats(&s->seg, st)->restarts, ps->child.restarts);
-	if (v == CHILD_GIVE_UP && s->phase == SUP_STOPPING) {
+	if (v == CHILD_CRASH_LOOP && s->phase == SUP_STOPPING) {
 		/* A stage still due to drain keeps dying: leave its input in the
 		 * ring (the segment is kept) and let the drain move on past it. */
 		log_msg(LOG_ERROR, "%s %s while the pipeline stops; its input stays in the ring",
 			child_binary_name(st), why);
 		return;
 	}
-	if (v == CHILD_GIVE_UP) {
+	/* The limit is per stage and never stops the others: ingest keeps
+	 * answering (429/503 once its ring is full) while a stage behind it
+	 * crash-loops, and the stage gets its chance every backoff_max. */
+	char delay[32];
+	config_format_duration(ps->child.backoff_ns, delay, sizeof(delay));
+	bool entering = v == CHILD_CRASH_LOOP && !ps->crash_loop;
+	ps->crash_loop = v == CHILD_CRASH_LOOP;
+	if (entering) {
 		char win[32];
 		config_format_duration(s->cfg->restart.window_ns, win, sizeof(win));
 		log_msg(LOG_ERROR, "%s %s; it crashed %u times within %s (restart.max_restarts "
-			"is %u): giving up, stopping the pipeline",
+			"is %u): it is restarted every %s from now on and reported failed; the "
+			"stages in front of it keep running",
 			child_binary_name(st), why, ps->child.history_len, win,
-			s->cfg->restart.max_restarts);
-		s->exit_code = SUP_EXIT_GAVE_UP;
-		sup_begin_stop(s);
-		return;
+			s->cfg->restart.max_restarts, delay);
+	} else {
+		log_msg(LOG_WARN, "%s %s; restarting in %s (restart %" PRIu64 "%s)",
+			child_binary_name(st), why, delay, ps->child.restarts,
+			ps->crash_loop ? ", crash loop" : "");
 	}
-	char delay[32];
-	config_format_duration(ps->child.backoff_ns, delay, sizeof(delay));
-	log_msg(LOG_WARN, "%s %s; restarting in %s (restart %" PRIu64 ")", child_binary_name(st),
-		why, delay, ps->child.restarts);
 	net_timer_arm(s->loop, &ps->restart_timer, ps->child.backoff_ns / 1000000);
 }
 
@@ -369,6 +375,10 @@ static int sup_start(struct sup *s, const char *bin_dir)
 	char path[512], err_text[256];
 	int err, holder = 0;
 
+	/* before anything is written there: a directory someone else owns or
+	 * can write to would let them replace the socket, lock or log */
+	if ((err = dirs_prepare(s->cfg)) < 0)
+		return err;
 	if ((err = ctl_path(s->cfg, ".lock", path, sizeof(path))) < 0 ||
 	    (s->lock_fd = ctl_lock(path, &holder)) < 0) {
 		err = err < 0 ? err : s->lock_fd;

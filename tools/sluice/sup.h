@@ -4,14 +4,19 @@
  * takes the instance lock, creates the segment or resumes the one a previous
  * supervisor left (its records are still in the rings), starts the four
  * stages, watches them with pidfds on one io_uring loop, restarts a dead
- * stage with exponential backoff and gives up after too many restarts in a
- * window. It serves the control socket and the Prometheus/health endpoint.
+ * stage with exponential backoff; a stage that crashes more than
+ * restart.max_restarts times in restart.window is restarted every
+ * backoff_max from then on and reported failed, while the other stages run
+ * on (the limit is per stage: nothing stops the pipeline but a stop). It
+ * refuses to start when a directory it would use is not safely its own
+ * (tools/sluice/dirs.h). It serves the control socket and the
+ * Prometheus/health endpoint.
  * SIGTERM, SIGINT or `sluice stop` drain the pipeline in order (ingest
  * first, export last); the segment is removed only when every ring is
  * empty, so nothing accepted is ever thrown away.
  *
  * Exit codes (returned): SUP_EXIT_OK, SUP_EXIT_FAILED (could not start or
- * run), SUP_EXIT_GAVE_UP (a stage kept crashing).
+ * run). (4, "a stage kept crashing", is no longer used.)
  */
 #ifndef SLUICE_TOOLS_SUP_H
 #define SLUICE_TOOLS_SUP_H
@@ -23,7 +28,6 @@ enum {
 	SUP_EXIT_FAILED = 1,
 	SUP_EXIT_USAGE = 2,
 	SUP_EXIT_NOT_RUNNING = 3,
-	SUP_EXIT_GAVE_UP = 4,
 };
 
 /* config_path: absolute path handed to the stages (NULL = built-in

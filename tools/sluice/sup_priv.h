@@ -24,6 +24,7 @@ struct sup_stage {
 	bool stopping;                /* we sent SIGTERM: its exit is planned */
 	bool ready_logged;
 	bool drain_when_ready;        /* started during the stop: SIGTERM once RUNNING */
+	bool crash_loop;              /* over restart.max_restarts: restarted every backoff_max */
 };
 
 struct sup {
