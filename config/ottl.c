@@ -37,6 +37,10 @@ static int fail_got(struct ottl_parser *p, const char *what)
 
 	if (p->tok.kind == T_MATH)
 		return ottl_fail(p, p->tok.pos, "math expressions (+ - * /) are not supported");
+	if ((p->tok.kind == T_IDENT || p->tok.kind == T_UPPER) && p->tok.pos > 0 &&
+	    p->text[p->tok.pos - 1] >= '0' && p->text[p->tok.pos - 1] <= '9' &&
+	    (p->text[p->tok.pos] == 'e' || p->text[p->tok.pos] == 'E'))
+		return ottl_fail(p, p->tok.pos, "an exponent needs a float with a '.' (1.0e5, not 1e5)");
 	return ottl_fail(p, p->tok.pos, "expected %s, got %s", what, ottl_tok_desc(p, d, sizeof d));
 }
 
@@ -115,6 +119,17 @@ static int regex_add(struct ottl_parser *p, const uint8_t *src, size_t len, uint
 static int parse_value(struct ottl_parser *p);
 static int parse_list(struct ottl_parser *p, bool is_or);
 
+/* Whether the current name is followed by a lone '=' (name = value). */
+static bool named_arg(const struct ottl_parser *p)
+{
+	size_t i = p->at;
+
+	while (i < p->len && (p->text[i] == ' ' || p->text[i] == '\t' || p->text[i] == '\n' ||
+			      p->text[i] == '\r' || p->text[i] == '\f'))
+		i++;
+	return i < p->len && p->text[i] == '=' && (i + 1 >= p->len || p->text[i + 1] != '=');
+}
+
 enum conv { CONV_ISMATCH, CONV_TRACEID, CONV_SPANID };
 static const char *const conv_names[] = {"IsMatch", "TraceID", "SpanID"};
 
@@ -140,6 +155,8 @@ static int parse_call(struct ottl_parser *p, const struct ottl_token *name)
 		if (nargs == 3)
 			return ottl_fail(p, p->tok.pos, "too many arguments to %s", conv_names[which]);
 		arg_pos[nargs] = p->tok.pos;
+		if (p->tok.kind == T_IDENT && named_arg(p))
+			return ottl_fail(p, p->tok.pos, "named arguments (name = value) are not supported");
 		if ((args[nargs++] = parse_value(p)) < 0)
 			return -EINVAL;
 		if (p->tok.kind == T_EQUAL)

@@ -223,6 +223,13 @@ int ottl_parse_arena(struct arena *a, const char *text, size_t len, enum ottl_co
  * snprintf). Parsing it gives the same canonical text. */
 size_t ottl_print(const struct ottl_cond *c, char *buf, size_t size);
 
+/* d as text: OTTL_DOUBLE_LITERAL, as ottl_print writes a float literal
+ * (shortest round-trip digits, always a '.'); OTTL_DOUBLE_JSON, as Go's
+ * encoding/json writes a float64 (what IsMatch matches a double against).
+ * Returns the length, -EDOM for NaN and infinities, -ENOSPC. */
+enum ottl_double_style { OTTL_DOUBLE_LITERAL, OTTL_DOUBLE_JSON };
+int ottl_double_text(double d, enum ottl_double_style style, char *out, size_t size);
+
 /* "resource", "span", "spanevent", "log", "metric", "datapoint". */
 const char *ottl_context_name(enum ottl_context ctx);
 /* Name -> context; also "log_record" and "datapoint"/"data_point". 0 or -EINVAL. */

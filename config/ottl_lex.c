@@ -138,8 +138,9 @@ static int lex_escape(struct ottl_parser *p, size_t *i, uint8_t *o)
 	}
 	if (c < 0)
 		return ottl_fail(p, at, "unterminated string");
-	char d[16];
-	return ottl_fail(p, at, "bad escape in string: \\%s", char_desc(c, d, sizeof d) + 1);
+	if (c > 0x20 && c < 0x7f)
+		return ottl_fail(p, at, "bad escape in string: \\%c", c);
+	return ottl_fail(p, at, "bad escape in string: \\ before byte 0x%02x", (unsigned)c);
 }
 
 static int lex_string(struct ottl_parser *p, size_t start)

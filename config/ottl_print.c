@@ -6,7 +6,9 @@
  * always with a '.' so they read back as floats. */
 #include "config/ottl_priv.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,26 +69,90 @@ static void put_hex(struct out *o, const uint8_t *s, size_t n)
 		putf(o, "%02x", s[i]);
 }
 
-static void put_double(struct out *o, double d)
+/* Shortest decimal digits that read back as d, and the exponent of the
+ * first one: d = 0.digits... * 10^(x+1). Returns the digit count. */
+static size_t shortest_digits(double d, char digits[20], int *x, bool *neg)
 {
-	char tmp[40];
+	char e[40];
+	int prec;
+	size_t nd = 0;
 
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof tmp, "%.*g", prec, d);
-		if (strtod(tmp, NULL) == d)
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(e, sizeof e, "%.*e", prec - 1, d);
+		if (strtod(e, NULL) == d)
 			break;
 	}
-	char *e = strchr(tmp, 'e');
-	if (strchr(tmp, '.')) {
-		put(o, tmp, strlen(tmp));
-	} else if (e) { /* 1e+300 -> 1.0e+300 */
-		put(o, tmp, (size_t)(e - tmp));
-		put(o, ".0", 2);
-		put(o, e, strlen(e));
-	} else {
-		put(o, tmp, strlen(tmp));
-		put(o, ".0", 2);
+	snprintf(e, sizeof e, "%.*e", prec - 1, d);
+	const char *s = e;
+	*neg = *s == '-';
+	s += *neg;
+	for (; *s && *s != 'e'; s++)
+		if (*s != '.')
+			digits[nd++] = *s;
+	*x = atoi(s + 1);
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	return nd;
+}
+
+int ottl_double_text(double d, enum ottl_double_style style, char *out, size_t size)
+{
+	char digits[20], o[64];
+	int x;
+	bool neg;
+	size_t n = 0;
+
+	if (isnan(d) || isinf(d))
+		return -EDOM;
+	size_t nd = shortest_digits(d, digits, &x, &neg);
+	bool sci = style == OTTL_DOUBLE_JSON ? (d != 0 && (fabs(d) < 1e-6 || fabs(d) >= 1e21))
+					     : (x < -5 || x > 16);
+	bool point = style == OTTL_DOUBLE_LITERAL; /* a literal keeps a '.' */
+#define PUT(c) (o[n++] = (c))
+	if (neg)
+		PUT('-');
+	if (sci) {
+		PUT(digits[0]);
+		if (nd > 1 || point)
+			PUT('.');
+		for (size_t k = 1; k < nd; k++)
+			PUT(digits[k]);
+		if (nd == 1 && point)
+			PUT('0');
+		n += (size_t)snprintf(o + n, sizeof o - n, "e%c%d", x < 0 ? '-' : '+', abs(x));
+	} else if (x >= 0) { /* x < 21 */
+		for (int k = 0; k <= x || k < (int)nd; k++) {
+			if (k == x + 1)
+				PUT('.');
+			PUT(k < (int)nd ? digits[k] : '0');
+		}
+		if (point && x + 1 >= (int)nd) {
+			PUT('.');
+			PUT('0');
+		}
+	} else { /* x >= -6 */
+		PUT('0');
+		PUT('.');
+		for (int k = 0; k < -x - 1; k++)
+			PUT('0');
+		for (size_t k = 0; k < nd; k++)
+			PUT(digits[k]);
 	}
+#undef PUT
+	if (n >= size)
+		return -ENOSPC;
+	memcpy(out, o, n);
+	out[n] = '\0';
+	return (int)n;
+}
+
+static void put_double(struct out *o, double d)
+{
+	char tmp[64];
+	int n = ottl_double_text(d, OTTL_DOUBLE_LITERAL, tmp, sizeof tmp);
+
+	if (n > 0)
+		put(o, tmp, (size_t)n);
 }
 
 static const char *const cmp_ops[] = {"==", "!=", "<", "<=", ">", ">="};
