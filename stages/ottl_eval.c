@@ -179,68 +179,6 @@ static int value_of(const struct ottl_eval *ev, const struct ottl_eval_accessor 
 	}
 }
 
-/* d as Go's encoding/json writes a float64: shortest round-trip digits,
- * fixed notation for 1e-6 <= |d| < 1e21, else d.ddde-7 / d.ddde+21. */
-static int go_json_double(double d, char *out, size_t size)
-{
-	char e[40];
-	int prec;
-
-	if (isnan(d) || isinf(d))
-		return -ENOTSUP; /* json.Marshal refuses them */
-	for (prec = 1; prec < 17; prec++) {
-		snprintf(e, sizeof e, "%.*e", prec - 1, d);
-		if (strtod(e, NULL) == d)
-			break;
-	}
-	snprintf(e, sizeof e, "%.*e", prec - 1, d);
-	char digits[20];
-	size_t nd = 0;
-	const char *s = e;
-	bool neg = *s == '-';
-	if (neg)
-		s++;
-	for (; *s && *s != 'e'; s++)
-		if (*s != '.')
-			digits[nd++] = *s;
-	int x = atoi(s + 1);
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	double a = fabs(d);
-	size_t n = 0;
-	char o[64];
-#define PUT(c) (o[n++] = (c))
-	if (neg)
-		PUT('-');
-	if (a != 0 && (a < 1e-6 || a >= 1e21)) {
-		PUT(digits[0]);
-		if (nd > 1)
-			PUT('.');
-		for (size_t k = 1; k < nd; k++)
-			PUT(digits[k]);
-		n += (size_t)snprintf(o + n, sizeof o - n, "e%c%d", x < 0 ? '-' : '+', abs(x));
-	} else if (x >= 0) { /* x < 21: fits */
-		for (int k = 0; k <= x || k < (int)nd; k++) {
-			if (k == x + 1)
-				PUT('.');
-			PUT(k < (int)nd ? digits[k] : '0');
-		}
-	} else { /* x >= -6 */
-		PUT('0');
-		PUT('.');
-		for (int k = 0; k < -x - 1; k++)
-			PUT('0');
-		for (size_t k = 0; k < nd; k++)
-			PUT(digits[k]);
-	}
-#undef PUT
-	if (n >= size)
-		return -ENOSPC;
-	memcpy(out, o, n);
-	out[n] = '\0';
-	return (int)n;
-}
-
 static int eval_ismatch(const struct ottl_eval *ev, const struct ottl_eval_accessor *acc, void *item,
 			const struct ottl_node *n)
 {
@@ -263,8 +201,8 @@ static int eval_ismatch(const struct ottl_eval *ev, const struct ottl_eval_acces
 		len = (size_t)snprintf(num, sizeof num, "%" PRId64, v.u.i);
 		break;
 	case OTTL_DOUBLE:
-		if ((rc = go_json_double(v.u.d, num, sizeof num)) < 0)
-			return rc;
+		if ((rc = ottl_double_text(v.u.d, OTTL_DOUBLE_JSON, num, sizeof num)) < 0)
+			return -ENOTSUP; /* json.Marshal refuses NaN and infinities */
 		len = (size_t)rc;
 		break;
 	case OTTL_BOOL:
