@@ -226,6 +226,61 @@ static int eval_ismatch(const struct ottl_eval *ev, const struct ottl_eval_acces
 	return match_re_test(&ev->re[n->arg], p, len);
 }
 
+/* An id's .string form needs text buffers: kept off the usual path. */
+static __attribute__((noinline)) int eval_cmp_hex(const struct ottl_eval *ev,
+						  const struct ottl_eval_accessor *acc, void *item,
+						  const struct ottl_node *n)
+{
+	struct ottl_value a, b;
+	char ha[ID_HEX_MAX], hb[ID_HEX_MAX];
+	int r;
+
+	if ((r = value_of(ev, acc, item, n->a, &a, ha)) < 0 ||
+	    (r = value_of(ev, acc, item, n->b, &b, hb)) < 0)
+		return r;
+	return ottl_eval_compare(&a, &b, (enum ottl_cmp)n->op);
+}
+
+/* The usual comparison (a path against a literal): literals are used in
+ * place, and equal-typed strings and ints are compared here; everything
+ * else goes through ottl_eval_compare. */
+static inline int eval_cmp(const struct ottl_eval *ev, const struct ottl_eval_accessor *acc, void *item,
+			   const struct ottl_node *n)
+{
+	const struct ottl_node *l = &ev->cond->nodes[n->a], *r = &ev->cond->nodes[n->b];
+	const struct ottl_value *a = &l->v, *b = &r->v;
+	struct ottl_value va, vb;
+	enum ottl_cmp op = (enum ottl_cmp)n->op;
+	int rc;
+
+	if ((l->kind == OTTL_N_FIELD && l->op) || (r->kind == OTTL_N_FIELD && r->op))
+		return eval_cmp_hex(ev, acc, item, n);
+	if (l->kind != OTTL_N_LITERAL) {
+		rc = l->kind == OTTL_N_ATTR ? acc->attr(item, &ev->keys[l->arg], &va)
+					    : value_of(ev, acc, item, n->a, &va, NULL);
+		if (rc < 0)
+			return rc;
+		a = &va;
+	}
+	if (r->kind != OTTL_N_LITERAL) {
+		rc = r->kind == OTTL_N_ATTR ? acc->attr(item, &ev->keys[r->arg], &vb)
+					    : value_of(ev, acc, item, n->b, &vb, NULL);
+		if (rc < 0)
+			return rc;
+		b = &vb;
+	}
+	if (a->type == b->type) {
+		if (a->type == OTTL_STRING && op <= OTTL_NE) {
+			bool eq = a->u.s.len == b->u.s.len &&
+				  (a->u.s.len == 0 || !memcmp(a->u.s.p, b->u.s.p, a->u.s.len));
+			return eq ^ (op == OTTL_NE);
+		}
+		if (a->type == OTTL_INT)
+			return cmp_result(a->u.i < b->u.i ? -1 : a->u.i > b->u.i, op);
+	}
+	return ottl_eval_compare(a, b, op);
+}
+
 static int eval_bool(const struct ottl_eval *ev, const struct ottl_eval_accessor *acc, void *item,
 		     uint16_t i)
 {
@@ -246,14 +301,8 @@ static int eval_bool(const struct ottl_eval *ev, const struct ottl_eval_accessor
 	case OTTL_N_NOT:
 		r = eval_bool(ev, acc, item, n->a);
 		return r < 0 ? r : !r;
-	case OTTL_N_CMP: {
-		struct ottl_value a, b;
-		char ha[ID_HEX_MAX], hb[ID_HEX_MAX];
-		if ((r = value_of(ev, acc, item, n->a, &a, ha)) < 0 ||
-		    (r = value_of(ev, acc, item, n->b, &b, hb)) < 0)
-			return r;
-		return ottl_eval_compare(&a, &b, (enum ottl_cmp)n->op);
-	}
+	case OTTL_N_CMP:
+		return eval_cmp(ev, acc, item, n);
 	case OTTL_N_ISMATCH:
 		return eval_ismatch(ev, acc, item, n);
 	case OTTL_N_LITERAL:
