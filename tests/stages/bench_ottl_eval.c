@@ -1,7 +1,8 @@
 /* bench_ottl_eval: ns per OTTL condition evaluation (stages/ottl_eval.h),
  * one thread, the condition parsed and set up once.
  *
- *   bench_ottl_eval [runs [iters]]   (default 7 runs of 5000000; prints medians)
+ *   bench_ottl_eval [runs [iters [case]]]   (default 7 runs of 5000000, every case;
+ *                                            prints medians)
  *
  * Conditions (the issue's routing examples):
  *   A  span context:     attributes["team"] == "payments"
@@ -174,6 +175,8 @@ int main(int argc, char **argv)
 	       "bound", "lookups only", runs, iters);
 	for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++) {
 		struct bench *bn = &benches[i];
+		if (argc > 3 && strcmp(argv[3], bn->name))
+			continue;
 		struct ottl_cond *c;
 		struct ottl_error err;
 		struct ottl_eval ev;
