@@ -1,6 +1,6 @@
 /* config/ottl.c: the OTTL condition parser, recursive descent over
- * ottl_lex.c's tokens into a scratch node array, then copied into one
- * block sized to fit. Precedence as OTTL's grammar has it: `not` applies
+ * ottl_lex.c's tokens into a scratch node array (ottl_block.c copies it
+ * into one block sized to fit; ottl_call.c parses the converters). Precedence as OTTL's grammar has it: `not` applies
  * to one boolean (a comparison, a constant, a converter or a parenthesised
  * condition), `and` binds tighter than `or`. and/or keep their operands as
  * a sibling list (not nested pairs), so a long `or` chain costs no depth in
@@ -12,14 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/arena.h"
-#include "config/loader.h"
 
 #define PATH_NAME_MAX 128
 
 static int lex(struct ottl_parser *p) { return ottl_lex(p); }
 
-static int node_new(struct ottl_parser *p, enum ottl_node_kind kind, uint32_t pos)
+int ottl_node_new(struct ottl_parser *p, enum ottl_node_kind kind, uint32_t pos)
 {
 	if (p->n_nodes >= OTTL_MAX_NODES)
 		return ottl_fail(p, pos, "condition too long (more than %d parts)", OTTL_MAX_NODES);
@@ -31,7 +29,7 @@ static int node_new(struct ottl_parser *p, enum ottl_node_kind kind, uint32_t po
 	return p->n_nodes++;
 }
 
-static int fail_got(struct ottl_parser *p, const char *what)
+int ottl_fail_got(struct ottl_parser *p, const char *what)
 {
 	char d[64];
 
@@ -44,7 +42,7 @@ static int fail_got(struct ottl_parser *p, const char *what)
 	return ottl_fail(p, p->tok.pos, "expected %s, got %s", what, ottl_tok_desc(p, d, sizeof d));
 }
 
-static int enter(struct ottl_parser *p)
+int ottl_enter(struct ottl_parser *p)
 {
 	if (++p->depth > OTTL_MAX_DEPTH)
 		return ottl_fail(p, p->tok.pos, "nested too deeply (more than %d levels)", OTTL_MAX_DEPTH);
@@ -59,7 +57,7 @@ static bool ident_is(const struct ottl_parser *p, const char *word)
 
 static int literal(struct ottl_parser *p, enum ottl_type type, uint32_t pos)
 {
-	int n = node_new(p, OTTL_N_LITERAL, pos);
+	int n = ottl_node_new(p, OTTL_N_LITERAL, pos);
 
 	if (n >= 0)
 		p->nodes[n].v.type = type;
@@ -77,125 +75,7 @@ static int key_index(struct ottl_parser *p, enum ottl_map map, const uint8_t *s,
 	return p->n_keys++;
 }
 
-/* The pattern goes through config/match.c's RE2 -> POSIX translation and
- * its checks (nested repeats, size), which report into a schema_ctx: its
- * message, minus the empty file name, becomes ours. */
-static int regex_add(struct ottl_parser *p, const uint8_t *src, size_t len, uint32_t pos)
-{
-	if (p->n_regex >= OTTL_MAX_REGEX)
-		return ottl_fail(p, pos, "more than %d IsMatch calls in one condition", OTTL_MAX_REGEX);
-	if (memchr(src, '\0', len))
-		return ottl_fail(p, pos, "NUL byte in an IsMatch pattern");
-	struct arena *a = arena_new();
-	if (!a)
-		return ottl_fail(p, pos, "out of memory");
-	struct config_error ce = {0};
-	struct schema_ctx sc = { .a = a, .file = "", .err = &ce };
-	struct sluice_regex rx = {0};
-	int rc = match_regex(&sc, NULL, "IsMatch", (const char *)src, false, &rx);
-	if (rc == -EINVAL) {
-		rc = ottl_fail(p, pos, "%s", ce.msg + (strncmp(ce.msg, ": ", 2) ? 0 : 2));
-	} else if (rc < 0) {
-		rc = ottl_fail(p, pos, "out of memory");
-	} else if (rx.n_groups > OTTL_MAX_GROUPS) {
-		rc = ottl_fail(p, pos, "IsMatch pattern has more than %d groups", OTTL_MAX_GROUPS);
-	} else {
-		size_t n = strlen(rx.posix) + 1;
-		uint8_t *posix = ottl_pool(p, n);
-		if (posix) {
-			memcpy(posix, rx.posix, n);
-			p->regex[p->n_regex] = (struct ottl_regex){
-				.source = (const char *)src, .posix = (const char *)posix,
-				.n_groups = (uint16_t)rx.n_groups };
-			rc = p->n_regex++;
-		} else {
-			rc = -EINVAL;
-		}
-	}
-	arena_free(a);
-	return rc;
-}
-
-static int parse_value(struct ottl_parser *p);
 static int parse_list(struct ottl_parser *p, bool is_or);
-
-/* Whether the current name is followed by a lone '=' (name = value). */
-static bool named_arg(const struct ottl_parser *p)
-{
-	size_t i = p->at;
-
-	while (i < p->len && (p->text[i] == ' ' || p->text[i] == '\t' || p->text[i] == '\n' ||
-			      p->text[i] == '\r' || p->text[i] == '\f'))
-		i++;
-	return i < p->len && p->text[i] == '=' && (i + 1 >= p->len || p->text[i + 1] != '=');
-}
-
-enum conv { CONV_ISMATCH, CONV_TRACEID, CONV_SPANID };
-static const char *const conv_names[] = {"IsMatch", "TraceID", "SpanID"};
-
-/* name( args ): the current token is '(' */
-static int parse_call(struct ottl_parser *p, const struct ottl_token *name)
-{
-	const char *nm = p->text + name->pos;
-	int which = -1, args[3], nargs = 0, rc;
-	uint32_t arg_pos[3];
-
-	for (int i = 0; i < 3; i++)
-		if (strlen(conv_names[i]) == name->len && !memcmp(conv_names[i], nm, name->len))
-			which = i;
-	if (which < 0 && nm[0] >= 'a' && nm[0] <= 'z')
-		return ottl_fail(p, name->pos, "'%.*s' is not a converter (converter names start with an upper-case letter; sluice supports IsMatch, TraceID, SpanID)",
-				 (int)name->len, nm);
-	if (which < 0)
-		return ottl_fail(p, name->pos, "unknown converter '%.*s' (sluice supports IsMatch, TraceID, SpanID)",
-				 (int)name->len, nm);
-	if ((rc = enter(p)) < 0 || (rc = lex(p)) < 0)
-		return rc;
-	while (p->tok.kind != T_RPAREN) {
-		if (nargs == 3)
-			return ottl_fail(p, p->tok.pos, "too many arguments to %s", conv_names[which]);
-		arg_pos[nargs] = p->tok.pos;
-		if (p->tok.kind == T_IDENT && named_arg(p))
-			return ottl_fail(p, p->tok.pos, "named arguments (name = value) are not supported");
-		if ((args[nargs++] = parse_value(p)) < 0)
-			return -EINVAL;
-		if (p->tok.kind == T_EQUAL)
-			return ottl_fail(p, p->tok.pos, "named arguments (name = value) are not supported");
-		if (p->tok.kind != T_COMMA)
-			break;
-		if ((rc = lex(p)) < 0)
-			return rc;
-	}
-	if (p->tok.kind != T_RPAREN)
-		return fail_got(p, "')' after arguments");
-	if ((rc = lex(p)) < 0)
-		return rc;
-	p->depth--;
-	if (p->tok.kind == T_LBRACK)
-		return ottl_fail(p, p->tok.pos, "indexing the result of %s(...) is not supported", conv_names[which]);
-	if (which == CONV_ISMATCH) {
-		if (nargs != 2)
-			return ottl_fail(p, name->pos, "IsMatch takes 2 arguments (target, pattern), got %d", nargs);
-		struct ottl_node *pat = &p->nodes[args[1]];
-		if (pat->kind != OTTL_N_LITERAL || pat->v.type != OTTL_STRING)
-			return ottl_fail(p, arg_pos[1], "IsMatch's pattern must be a string literal");
-		int re = regex_add(p, pat->v.u.s.p, pat->v.u.s.len, arg_pos[1]);
-		int n = re < 0 ? re : node_new(p, OTTL_N_ISMATCH, name->pos);
-		if (n < 0)
-			return n;
-		p->nodes[n].a = (uint16_t)args[0];
-		p->nodes[n].arg = (uint16_t)re;
-		return n;
-	}
-	size_t want = which == CONV_TRACEID ? 16 : 8;
-	struct ottl_node *id = nargs == 1 ? &p->nodes[args[0]] : NULL;
-	if (!id || id->kind != OTTL_N_LITERAL || id->v.type != OTTL_BYTES || id->v.u.s.len != want)
-		return ottl_fail(p, name->pos, "%s takes one 0x literal of %zu bytes (%zu hex digits)",
-				 conv_names[which], want, want * 2);
-	id->v.type = which == CONV_TRACEID ? OTTL_TRACE_ID : OTTL_SPAN_ID;
-	id->pos = name->pos;
-	return args[0];
-}
 
 static int parse_enum(struct ottl_parser *p, const struct ottl_token *t)
 {
@@ -239,7 +119,7 @@ static int parse_path(struct ottl_parser *p, const struct ottl_token *t)
 		if ((rc = lex(p)) < 0)
 			return rc;
 		if (p->tok.kind != T_IDENT)
-			return fail_got(p, "a lower-case name after '.'");
+			return ottl_fail_got(p, "a lower-case name after '.'");
 		next = p->tok;
 		if ((rc = lex(p)) < 0)
 			return rc;
@@ -252,13 +132,13 @@ static int parse_path(struct ottl_parser *p, const struct ottl_token *t)
 		if (p->tok.kind == T_INT)
 			return ottl_fail(p, p->tok.pos, "slice indexes like [0] are not supported; attribute keys are strings, like [\"key\"]");
 		if (p->tok.kind != T_STRING)
-			return fail_got(p, "a string key after '['");
+			return ottl_fail_got(p, "a string key after '['");
 		key = p->tok.s;
 		klen = p->tok.slen;
 		if ((rc = lex(p)) < 0)
 			return rc;
 		if (p->tok.kind != T_RBRACK)
-			return fail_got(p, "']' after the key");
+			return ottl_fail_got(p, "']' after the key");
 		if ((rc = lex(p)) < 0)
 			return rc;
 		if (p->tok.kind == T_LBRACK)
@@ -279,7 +159,7 @@ static int parse_path(struct ottl_parser *p, const struct ottl_token *t)
 		return ottl_fail(p, t->pos, "path '%s' needs a key, like %s[\"name\"]", name, name);
 	if (!is_map && key)
 		return ottl_fail(p, key_pos, "path '%s' cannot be indexed", name);
-	int n = node_new(p, is_map ? OTTL_N_ATTR : OTTL_N_FIELD, t->pos);
+	int n = ottl_node_new(p, is_map ? OTTL_N_ATTR : OTTL_N_FIELD, t->pos);
 	if (n < 0)
 		return n;
 	if (is_map) {
@@ -294,7 +174,7 @@ static int parse_path(struct ottl_parser *p, const struct ottl_token *t)
 	return n;
 }
 
-static int parse_value(struct ottl_parser *p)
+int ottl_parse_value(struct ottl_parser *p)
 {
 	struct ottl_token t = p->tok;
 	int n = -1, rc;
@@ -323,7 +203,7 @@ static int parse_value(struct ottl_parser *p)
 		if ((rc = lex(p)) < 0)
 			return rc;
 		if (p->tok.kind == T_LPAREN)
-			return parse_call(p, &t);
+			return ottl_parse_call(p, &t);
 		if (t.kind == T_UPPER)
 			return parse_enum(p, &t);
 		if (t.kind == T_NAME)
@@ -333,7 +213,7 @@ static int parse_value(struct ottl_parser *p)
 	case T_LBRACK:
 		return ottl_fail(p, t.pos, "lists are not supported");
 	default:
-		return fail_got(p, "a value (a path, a literal, an enum or IsMatch(...))");
+		return ottl_fail_got(p, "a value (a path, a literal, an enum or IsMatch(...))");
 	}
 	if (n < 0)
 		return n;
@@ -347,7 +227,7 @@ static int parse_primary(struct ottl_parser *p)
 
 	if (p->tok.kind == T_LPAREN) {
 		uint32_t open = p->tok.pos;
-		if ((rc = enter(p)) < 0 || (rc = lex(p)) < 0)
+		if ((rc = ottl_enter(p)) < 0 || (rc = lex(p)) < 0)
 			return rc;
 		int inner = parse_list(p, true);
 		if (inner < 0)
@@ -355,19 +235,19 @@ static int parse_primary(struct ottl_parser *p)
 		if (p->tok.kind != T_RPAREN) {
 			char what[64];
 			snprintf(what, sizeof what, "')' to close the '(' at offset %u", open);
-			return fail_got(p, what);
+			return ottl_fail_got(p, what);
 		}
 		p->depth--;
 		return (rc = lex(p)) < 0 ? rc : inner;
 	}
 	uint32_t pos = p->tok.pos;
-	int v = parse_value(p);
+	int v = ottl_parse_value(p);
 	if (v < 0)
 		return v;
 	if (p->tok.kind == T_CMP) {
 		enum ottl_cmp op = p->tok.op;
 		int r, n;
-		if ((rc = lex(p)) < 0 || (r = parse_value(p)) < 0 || (n = node_new(p, OTTL_N_CMP, pos)) < 0)
+		if ((rc = lex(p)) < 0 || (r = ottl_parse_value(p)) < 0 || (n = ottl_node_new(p, OTTL_N_CMP, pos)) < 0)
 			return -EINVAL;
 		p->nodes[n].op = (uint8_t)op;
 		p->nodes[n].a = (uint16_t)v;
@@ -377,7 +257,7 @@ static int parse_primary(struct ottl_parser *p)
 	const struct ottl_node *n = &p->nodes[v];
 	if ((n->kind == OTTL_N_LITERAL && n->v.type == OTTL_BOOL) || n->kind == OTTL_N_ISMATCH)
 		return v;
-	return fail_got(p, "a comparison operator (== != < <= > >=)");
+	return ottl_fail_got(p, "a comparison operator (== != < <= > >=)");
 }
 
 static int parse_boolean(struct ottl_parser *p)
@@ -387,12 +267,12 @@ static int parse_boolean(struct ottl_parser *p)
 	if (p->tok.kind != T_NOT)
 		return parse_primary(p);
 	uint32_t pos = p->tok.pos;
-	if ((rc = enter(p)) < 0 || (rc = lex(p)) < 0)
+	if ((rc = ottl_enter(p)) < 0 || (rc = lex(p)) < 0)
 		return rc;
 	if (p->tok.kind == T_NOT)
 		return ottl_fail(p, p->tok.pos, "'not' cannot follow 'not' (write not (not ...))");
 	int inner = parse_primary(p), n;
-	if (inner < 0 || (n = node_new(p, OTTL_N_NOT, pos)) < 0)
+	if (inner < 0 || (n = ottl_node_new(p, OTTL_N_NOT, pos)) < 0)
 		return -EINVAL;
 	p->nodes[n].a = (uint16_t)inner;
 	p->depth--;
@@ -407,7 +287,7 @@ static int parse_list(struct ottl_parser *p, bool is_or)
 
 	if (first < 0 || p->tok.kind != op)
 		return first;
-	if ((n = node_new(p, is_or ? OTTL_N_OR : OTTL_N_AND, pos)) < 0)
+	if ((n = ottl_node_new(p, is_or ? OTTL_N_OR : OTTL_N_AND, pos)) < 0)
 		return n;
 	p->nodes[n].a = (uint16_t)first;
 	for (int last = first; p->tok.kind == op;) {
@@ -428,15 +308,15 @@ static int parse_route(struct ottl_parser *p)
 	int rc;
 
 	if (!ident_is(p, "route"))
-		return fail_got(p, "a routing statement: route() where <condition>");
+		return ottl_fail_got(p, "a routing statement: route() where <condition>");
 	if ((rc = lex(p)) < 0)
 		return rc;
 	if (p->tok.kind != T_LPAREN)
-		return fail_got(p, "'(' after route");
+		return ottl_fail_got(p, "'(' after route");
 	if ((rc = lex(p)) < 0)
 		return rc;
 	if (p->tok.kind != T_RPAREN)
-		return fail_got(p, "')' after route(");
+		return ottl_fail_got(p, "')' after route(");
 	if ((rc = lex(p)) < 0)
 		return rc;
 	if (p->tok.kind == T_EOF) {
@@ -446,7 +326,7 @@ static int parse_route(struct ottl_parser *p)
 		return n;
 	}
 	if (!ident_is(p, "where"))
-		return fail_got(p, "'where' after route()");
+		return ottl_fail_got(p, "'where' after route()");
 	return (rc = lex(p)) < 0 ? rc : (int)OTTL_NONE;
 }
 
@@ -467,6 +347,6 @@ int ottl_parse_condition(struct ottl_parser *p, unsigned flags)
 	if (root < 0)
 		return root;
 	if (p->tok.kind != T_EOF)
-		return fail_got(p, "'and', 'or' or the end of the condition");
+		return ottl_fail_got(p, "'and', 'or' or the end of the condition");
 	return root;
 }

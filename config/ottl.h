@@ -232,7 +232,7 @@ int ottl_double_text(double d, enum ottl_double_style style, char *out, size_t s
 
 /* "resource", "span", "spanevent", "log", "metric", "datapoint". */
 const char *ottl_context_name(enum ottl_context ctx);
-/* Name -> context; also "log_record" and "datapoint"/"data_point". 0 or -EINVAL. */
+/* Name -> context; "log_record" (the filter processor's key) is log. 0 or -EINVAL. */
 int ottl_context_parse(const char *name, enum ottl_context *out);
 
 #endif

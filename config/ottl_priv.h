@@ -74,5 +74,15 @@ const char *ottl_enum_name(int index);
 /* The parser proper (ottl.c): fills p->nodes and returns the root index,
  * or -EINVAL. */
 int ottl_parse_condition(struct ottl_parser *p, unsigned flags);
+/* Its pieces the converters (ottl_call.c) use: each returns a node index
+ * or -EINVAL with the error recorded. */
+int ottl_node_new(struct ottl_parser *p, enum ottl_node_kind kind, uint32_t pos);
+int ottl_parse_value(struct ottl_parser *p);
+/* "expected <what>, got <the current token>"; -EINVAL. */
+int ottl_fail_got(struct ottl_parser *p, const char *what);
+/* One more level of nesting (parenthesis, not, call); -EINVAL past OTTL_MAX_DEPTH. */
+int ottl_enter(struct ottl_parser *p);
+/* name( args ): the current token is the '(' after name. */
+int ottl_parse_call(struct ottl_parser *p, const struct ottl_token *name);
 
 #endif
