@@ -233,12 +233,12 @@ static void print_node(const struct ottl_cond *c, uint16_t i, struct out *o)
 		break;
 	case OTTL_N_FIELD:
 		len = ottl_path_name(c->ctx, false, n->arg, n->op, name, sizeof name);
-		put(o, name, len > 0 ? (size_t)len : 0);
+		put(o, name, len > 0 ? strnlen(name, sizeof name) : 0);
 		break;
 	case OTTL_N_ATTR: {
 		const struct ottl_key *k = &c->keys[n->arg];
 		len = ottl_path_name(c->ctx, true, (uint16_t)k->map, false, name, sizeof name);
-		put(o, name, len > 0 ? (size_t)len : 0);
+		put(o, name, len > 0 ? strnlen(name, sizeof name) : 0);
 		put(o, "[", 1);
 		put_quoted(o, k->s, k->len);
 		put(o, "]", 1);
