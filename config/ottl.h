@@ -51,7 +51,8 @@
  *
  * The result is one allocation: nodes, keys, regexps and strings together
  * (pointers inside it, so it is not relocatable). Limits: OTTL_MAX_TEXT
- * bytes of text, OTTL_MAX_DEPTH nested parentheses/not, OTTL_MAX_NODES. */
+ * bytes of text, OTTL_MAX_DEPTH nested parentheses, nots and calls,
+ * OTTL_MAX_NODES, OTTL_MAX_KEYS, OTTL_MAX_REGEX. */
 #ifndef SLUICE_CONFIG_OTTL_H
 #define SLUICE_CONFIG_OTTL_H
 
@@ -142,8 +143,8 @@ enum ottl_field {
 	OTTL_F_METRIC_TYPE,           /* INT, METRIC_DATA_TYPE_* (pdata numbers) */
 	OTTL_F_METRIC_TEMPORALITY,    /* INT, AGGREGATION_TEMPORALITY_* (0 if none) */
 	OTTL_F_METRIC_IS_MONOTONIC,   /* BOOL (false unless a monotonic sum) */
-	OTTL_F_DP_VALUE_INT,          /* INT */
-	OTTL_F_DP_VALUE_DOUBLE,       /* DOUBLE */
+	OTTL_F_DP_VALUE_INT,          /* INT of a number point (0 if it holds a double), else NIL */
+	OTTL_F_DP_VALUE_DOUBLE,       /* DOUBLE of a number point (0 if it holds an int), else NIL */
 	OTTL_F_DP_START_TIME,         /* INT */
 	OTTL_F_DP_TIME,               /* INT */
 	OTTL_F_DP_FLAGS,              /* INT */

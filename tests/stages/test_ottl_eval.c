@@ -75,6 +75,7 @@ static void fill(struct fake_item *it)
 	it->fields[OTTL_F_METRIC_TYPE] = FV_I(3);
 	it->fields[OTTL_F_METRIC_TEMPORALITY] = FV_I(2);
 	it->fields[OTTL_F_METRIC_IS_MONOTONIC] = FV_B(false);
+	it->fields[OTTL_F_DP_VALUE_INT] = FV_I(0); /* a double point: pdata's IntValue() is 0 */
 	it->fields[OTTL_F_DP_VALUE_DOUBLE] = FV_D(0.5);
 	it->fields[OTTL_F_DP_START_TIME] = FV_I(10);
 	it->fields[OTTL_F_DP_TIME] = FV_I(20);
@@ -220,7 +221,7 @@ static const struct ecase cases[] = {
 	{MET, "unit == \"ms\" and description == \"d\"", 1},
 	{DP, "metric.name == \"http.server.duration\" and value_double > 0.1", 1},
 	{DP, "attributes[\"team\"] == \"payments\" and metric.type == METRIC_DATA_TYPE_HISTOGRAM", 1},
-	{DP, "value_int == nil and flags == FLAG_NONE and time_unix_nano > start_time_unix_nano", 1},
+	{DP, "value_int == 0 and flags == FLAG_NONE and time_unix_nano > start_time_unix_nano", 1},
 	/* IsMatch: text forms of each type */
 	{SPAN, "IsMatch(name, \"^GET /api/items/\\\\d+$\")", 1},
 	{SPAN, "IsMatch(name, \"POST\")", 0},
