@@ -26,7 +26,8 @@
  * is 8); floats [-+][digits].digits[e[-+]digits]; 0x bytes an even number
  * of hex digits. IsMatch's pattern is RE2 as Collector users write it,
  * translated to POSIX ERE by config/match.c ((?P<n>..) and (?:..) groups,
- * \d \s \w); what cannot be translated (flags, lazy repeats) is an error.
+ * \d \s \w); what it cannot translate ((?i) flags, back-references,
+ * stacked repeats) is an error at the pattern's offset.
  *
  * Paths by context (the context's own prefix is optional: in the span
  * context `span.name` is `name`; in the resource context `attributes` is
