@@ -12,6 +12,58 @@
 #include "config/arena.h"
 #include "config/loader.h"
 
+/* RE2's lazy repeats (x*? x+? x?? x{n,m}?) match exactly the strings
+ * their greedy forms match (laziness only picks among submatches, and
+ * IsMatch asks only whether there is one); POSIX has no lazy forms and
+ * reads x+? as (x+)?, which also matches "". So the ? is dropped. */
+static void drop_lazy(const char *src, char *dst)
+{
+	bool rep = false; /* just after a repetition operator */
+
+	while (*src) {
+		char c = *src;
+		if (c == '\\') {
+			*dst++ = *src++;
+			if (*src)
+				*dst++ = *src++;
+			rep = false;
+		} else if (c == '[') { /* a bracket expression, copied as it is */
+			*dst++ = *src++;
+			if (*src == '^')
+				*dst++ = *src++;
+			if (*src == ']')
+				*dst++ = *src++;
+			while (*src && *src != ']') {
+				if (src[0] == '\\' && src[1])
+					*dst++ = *src++;
+				else if (src[0] == '[' && src[1] == ':' && strstr(src + 2, ":]")) {
+					for (const char *e = strstr(src + 2, ":]") + 2; src < e;)
+						*dst++ = *src++;
+					continue;
+				}
+				*dst++ = *src++;
+			}
+			if (*src)
+				*dst++ = *src++;
+			rep = false;
+		} else if (c == '?' && rep) {
+			src++;
+			rep = false;
+		} else if (c == '*' || c == '+' || c == '?' || (c == '{' && src[1] >= '0' && src[1] <= '9')) {
+			if (c == '{')
+				while (*src && *src != '}')
+					*dst++ = *src++;
+			if (*src)
+				*dst++ = *src++;
+			rep = true;
+		} else {
+			*dst++ = *src++;
+			rep = false;
+		}
+	}
+	*dst = '\0';
+}
+
 /* The pattern goes through config/match.c's RE2 -> POSIX translation and
  * its checks (nested repeats, size), which report into a schema_ctx: its
  * message, minus the empty file name, becomes ours. */
@@ -27,7 +79,12 @@ static int regex_add(struct ottl_parser *p, const uint8_t *src, size_t len, uint
 	struct config_error ce = {0};
 	struct schema_ctx sc = { .a = a, .file = "", .err = &ce };
 	struct sluice_regex rx = {0};
-	int rc = match_regex(&sc, NULL, "IsMatch", (const char *)src, false, &rx);
+	char *greedy = arena_alloc(a, len + 1);
+	int rc = -ENOMEM;
+	if (greedy) {
+		drop_lazy((const char *)src, greedy);
+		rc = match_regex(&sc, NULL, "IsMatch", greedy, false, &rx);
+	}
 	if (rc == -EINVAL) {
 		rc = ottl_fail(p, pos, "%s", ce.msg + (strncmp(ce.msg, ": ", 2) ? 0 : 2));
 	} else if (rc < 0) {

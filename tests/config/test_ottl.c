@@ -352,6 +352,12 @@ START_TEST(keys_and_regexps)
 	ck_assert_str_eq(c->regex[0].source, "^x\\d$");
 	ck_assert_str_eq(c->regex[0].posix, "^x[0-9]$");
 	ottl_free(c);
+	/* lazy repeats lose their ?, brackets and escapes keep theirs */
+	in = "IsMatch(name, \"a+?b*?c??d{2,3}?[?]\\\\?(?:e)\")";
+	ck_assert_int_eq(ottl_parse(in, strlen(in), SPAN, 0, &c, &err), 0);
+	ck_assert_str_eq(c->regex[0].source, "a+?b*?c??d{2,3}?[?]\\?(?:e)");
+	ck_assert_str_eq(c->regex[0].posix, "a+b*c?d{2,3}[?]\\?(e)");
+	ottl_free(c);
 }
 END_TEST
 

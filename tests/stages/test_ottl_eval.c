@@ -242,6 +242,16 @@ static const struct ecase cases[] = {
 	{SPAN, "IsMatch(IsMatch(name, \"GET\"), \"^true$\")", 1},
 	{SPAN, "IsMatch(\"literal\", \"lit\")", 1},
 	{SPAN, "IsMatch(resource.attributes[\"host.name\"], \"pod-.*\")", 1},
+	/* RE2's lazy repeats match what their greedy forms match (POSIX would
+	 * read x+? as (x+)?) */
+	{SPAN, "IsMatch(\"xy\", \"xa+?y\")", 0},
+	{SPAN, "IsMatch(\"xaay\", \"xa+?y\")", 1},
+	{SPAN, "IsMatch(\"xy\", \"xa*?y\")", 1},
+	{SPAN, "IsMatch(\"a\", \"^a{2,}?$\")", 0},
+	{SPAN, "IsMatch(\"aaa\", \"^a{2,}?$\")", 1},
+	{SPAN, "IsMatch(\"aa?\", \"^a+[?]$\")", 1},
+	{SPAN, "IsMatch(\"a+?\", \"^a\\\\+\\\\?$\")", 1},
+	{SPAN, "IsMatch(\"aa\", \"^a+\\\\?$\")", 0},
 	{SPAN, "IsMatch(attributes[\"list\"], \".\")", -ENOTSUP},
 	{SPAN, "IsMatch(trace_id, \".\")", -ENOTSUP},
 	{SPAN, "IsMatch(attributes[\"huge\"], \".\")", -E2BIG},
