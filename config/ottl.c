@@ -1,8 +1,9 @@
 /* config/ottl.c: the OTTL condition parser, recursive descent over
  * ottl_lex.c's tokens into a scratch node array (ottl_block.c copies it
- * into one block sized to fit; ottl_call.c parses the converters). Precedence as OTTL's grammar has it: `not` applies
- * to one boolean (a comparison, a constant, a converter or a parenthesised
- * condition), `and` binds tighter than `or`. and/or keep their operands as
+ * into one block sized to fit; ottl_call.c parses the converters).
+ * Precedence as OTTL's grammar has it: `not` applies to one boolean (a
+ * comparison, a constant, a converter or a parenthesised condition),
+ * `and` binds tighter than `or`. and/or keep their operands as
  * a sibling list (not nested pairs), so a long `or` chain costs no depth in
  * the evaluator and the printer. */
 #include "config/ottl_priv.h"
@@ -12,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #define PATH_NAME_MAX 128
 
 static int lex(struct ottl_parser *p) { return ottl_lex(p); }
@@ -21,6 +21,8 @@ int ottl_node_new(struct ottl_parser *p, enum ottl_node_kind kind, uint32_t pos)
 {
 	if (p->n_nodes >= OTTL_MAX_NODES)
 		return ottl_fail(p, pos, "condition too long (more than %d parts)", OTTL_MAX_NODES);
+	if (p->n_nodes >= p->nodes_cap) /* a node takes a token, a token a byte */
+		return ottl_fail(p, pos, "internal error: more nodes than tokens");
 	struct ottl_node *n = &p->nodes[p->n_nodes];
 	memset(n, 0, sizeof *n);
 	n->kind = (uint8_t)kind;

@@ -97,6 +97,7 @@ static int parse(const char *text, size_t len, enum ottl_context ctx, unsigned f
 	p->pool_cap = 10 * len + 64;
 	p->pool = malloc(p->pool_cap);
 	p->nodes = malloc(max_nodes * sizeof *p->nodes);
+	p->nodes_cap = (uint16_t)max_nodes;
 	if (!p->pool || !p->nodes)
 		goto out;
 	rc = ottl_parse_condition(p, flags);

@@ -40,7 +40,7 @@ struct ottl_parser {
 	struct ottl_token tok;    /* the current token */
 	int depth;
 	struct ottl_node *nodes;
-	uint16_t n_nodes;
+	uint16_t n_nodes, nodes_cap;
 	struct ottl_key keys[OTTL_MAX_KEYS];
 	uint16_t n_keys;
 	struct ottl_regex regex[OTTL_MAX_REGEX];
