@@ -63,7 +63,8 @@ struct ottl_eval {
 int ottl_eval_init(struct ottl_eval *ev, const struct ottl_cond *cond, char *err, size_t errlen);
 void ottl_eval_free(struct ottl_eval *ev);
 
-/* 1 (true), 0 (false) or a negative errno (an accessor's, -ENOTSUP for an
+/* 1 (true), 0 (false) or a negative errno (an accessor's; -EINVAL for an
+ * id field of the wrong length (an empty one is all zeros); -ENOTSUP for an
  * IsMatch target that has no text form, -E2BIG for a bytes target over
  * OTTL_EVAL_HEX_MAX bytes). Not thread-safe per ev (the scratch). */
 int ottl_eval_run(const struct ottl_eval *ev, const struct ottl_eval_accessor *acc, void *item);
