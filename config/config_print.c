@@ -324,6 +324,8 @@ static void exporter(struct pr *p, const struct sluice_exporter *x)
 		out(p, 2, "verbosity: %s\n", verb[x->debug.verbosity]);
 		kv_str(p, 2, "output", x->debug.output ? x->debug.output : "stdout");
 		break;
+	case SLUICE_EXP_PROMETHEUS:
+		break;
 	case SLUICE_EXP_FILE:
 		kv_str(p, 2, "path", x->file.path);
 		if (x->file.rotation) {

@@ -331,6 +331,8 @@ static int one_exporter(struct schema_ctx *c, const struct ynode *v, struct slui
 	case SLUICE_EXP_DEBUG:
 		exporters_default_debug(&e->debug);
 		return schema_map(c, v, debug_fields, &e->debug, path, NULL);
+	case SLUICE_EXP_PROMETHEUS:
+		return -EINVAL;
 	case SLUICE_EXP_FILE:
 		e->file.rotation_max_bytes = 100 * MIB;
 		e->file.rotation_max_backups = 100;
