@@ -57,7 +57,8 @@ enum sluice_histogram_unit {
 
 struct sluice_spanmetrics {
 	const char *namespace_;        /* `namespace`: default "traces.span.metrics";
-	                                  metrics <ns>.calls and <ns>.duration */
+	                                  metrics <ns>.calls and <ns>.duration ("": no
+	                                  prefix, "calls" and "duration") */
 	bool histogram_disable;        /* histogram.disable: no duration metric */
 	enum sluice_histogram_unit histogram_unit; /* histogram.unit: ms (default) or s */
 	bool exponential;              /* histogram.exponential given (else explicit) */

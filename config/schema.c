@@ -35,6 +35,25 @@ int schema_error(struct schema_ctx *c, const struct ynode *n, const char *fmt, .
 	return -EINVAL;
 }
 
+int schema_error_at(struct schema_ctx *c, unsigned line, unsigned col, const char *fmt, ...)
+{
+	struct config_error *e = c->err;
+	va_list ap;
+	int len;
+
+	if (!e)
+		return -EINVAL;
+	e->line = line;
+	e->col = col;
+	len = snprintf(e->msg, sizeof(e->msg), "%s:%u:%u: ", c->file, line, col);
+	if (len < 0 || (size_t)len >= sizeof(e->msg))
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(e->msg + len, sizeof(e->msg) - (size_t)len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
 const char *schema_path(char *buf, size_t size, const char *parent, const char *key)
 {
 	if (!parent || !*parent)
@@ -305,6 +324,67 @@ int schema_value(struct schema_ctx *c, const struct ynode *v, const char *path,
 	return 0;
 }
 
+int schema_abs_path(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
+{
+	const char *s;
+	int rc;
+
+	if (v->kind == YN_NULL)
+		return 0;
+	rc = schema_str(c, v, path, &s);
+	if (rc < 0)
+		return rc;
+	if (s[0] != '/')
+		return schema_error(c, v, "%s: expected an absolute path, got \"%.80s\"", path, s);
+	if (strlen(s) > 1024)
+		return schema_error(c, v, "%s: path longer than 1024 bytes", path);
+	*(const char **)dst = s;
+	return 0;
+}
+
+static int nested_map(struct schema_ctx *c, const struct schema_field *f, const struct ynode *v, void *base,
+		      void *dst, const char *path)
+{
+	const struct ynode *seen[SCHEMA_MAX_FIELDS];
+	int rc = schema_map(c, v, f->sub, dst, path, seen);
+
+	if (rc == 0 && (f->flags & SF_PRESENCE))
+		*(bool *)((char *)base + f->off2) = true;
+	if (rc == 0 && f->check)
+		rc = f->check(c, v, dst, path, seen);
+	return rc;
+}
+
+static int map_list(struct schema_ctx *c, const struct schema_field *f, const struct ynode *v, void *dst,
+		    size_t *count, const char *path)
+{
+	const struct ynode *seen[SCHEMA_MAX_FIELDS];
+	char p[300];
+	char *items;
+	int rc = schema_expect_seq(c, v, path);
+
+	if (rc < 0 || v->kind == YN_NULL)
+		return rc;
+	items = arena_calloc(c->a, v->n ? v->n : 1, f->elem_size);
+	if (!items)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->n; i++) {
+		void *item = items + i * f->elem_size;
+
+		snprintf(p, sizeof(p), "%s[%zu]", path, i);
+		if (f->init)
+			f->init(item);
+		rc = schema_map(c, v->items[i], f->sub, item, p, seen);
+		if (rc == 0 && f->check)
+			rc = f->check(c, v->items[i], item, p, seen);
+		if (rc < 0)
+			return rc;
+	}
+	*(void **)dst = items;
+	*count = v->n;
+	return 0;
+}
+
 static int store(struct schema_ctx *c, const struct schema_field *f, const struct ynode *v,
 		 void *base, const char *path)
 {
@@ -312,11 +392,20 @@ static int store(struct schema_ctx *c, const struct schema_field *f, const struc
 	uint64_t u, scale = f->scale ? f->scale : 1;
 	int rc, e;
 
+	if (f->kind == SK_MAP)
+		return nested_map(c, f, v, base, dst, path);
+	if (f->kind == SK_REFUSE) {
+		if (v->kind == YN_NULL || ((v->kind == YN_MAP || v->kind == YN_SEQ) && v->n == 0))
+			return 0;
+		return schema_error(c, v, "%s: not supported by sluice: %s", path, f->why);
+	}
 	if (v->kind == YN_NULL && f->kind != SK_CUSTOM)
 		return 0; /* `key:` keeps the default */
 	switch (f->kind) {
 	case SK_STR:
 		return schema_str(c, v, path, (const char **)dst);
+	case SK_PATH:
+		return schema_abs_path(c, v, dst, path);
 	case SK_BOOL:
 		return schema_bool(c, v, path, (bool *)dst);
 	case SK_U32:
@@ -340,8 +429,13 @@ static int store(struct schema_ctx *c, const struct schema_field *f, const struc
 		return rc;
 	case SK_STRLIST:
 		return schema_strlist(c, v, path, (const char ***)dst, (size_t *)((char *)base + f->off2));
+	case SK_SEQ:
+		return map_list(c, f, v, dst, (size_t *)((char *)base + f->off2), path);
 	case SK_CUSTOM:
 		return f->fn(c, v, dst, path);
+	case SK_MAP:
+	case SK_REFUSE:
+		break;
 	}
 	return -EINVAL;
 }
@@ -377,7 +471,9 @@ int schema_map(struct schema_ctx *c, const struct ynode *map, const struct schem
 			size_t used = 0;
 
 			for (size_t j = 0; j < nf && used < sizeof(list); j++) {
-				int n = snprintf(list + used, sizeof(list) - used, "%s%s", j ? ", " : "", fields[j].name);
+				if (fields[j].kind == SK_REFUSE)
+					continue; /* known, but not something to suggest */
+				int n = snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "", fields[j].name);
 				if (n < 0)
 					break;
 				used += (size_t)n;

@@ -149,6 +149,8 @@ struct sluice_ottl {
 	/* private, for config_ottl_position: the scalar's source bytes */
 	const char *raw_;
 	size_t raw_len_;
+	size_t off_;                 /* text[0] is this far into the scalar's value */
+	unsigned line0_, col0_;      /* where raw_[0] is */
 	char style_;                 /* 0 plain, '\'' single, '"' double, '|' '>' block, 's' substituted */
 };
 
