@@ -236,7 +236,7 @@ int schema_enum(struct schema_ctx *c, const struct ynode *v, const char *path,
 		}
 	}
 	for (int i = 0; names[i] && used < sizeof(list); i++) {
-		int n = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", names[i]);
+		int n = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", *names[i] ? names[i] : "\"\"");
 		if (n < 0)
 			break;
 		used += (size_t)n;
