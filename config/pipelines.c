@@ -213,6 +213,9 @@ static int fill_processors(struct schema_ctx *c, struct sluice_config *cfg, stru
 		const struct component_desc *d = component_desc_of(COMPONENT_PROCESSOR, x->id);
 		const struct ynode *at = list ? list->items[i] : key;
 
+		struct ynode def = {.line = x->line, .col = x->col};
+		if (!at)
+			at = &def; /* the default pipeline has no list: point at the definition */
 		if (!(d->signals & SLUICE_SIGNAL_BIT(pl->signal)))
 			return schema_error(c, at, "%s[%zu]: processor \"%s\" cannot process %s (%s handles %s)", p, i, x->id,
 					    config_signal_name(pl->signal), d->names[0],
@@ -272,10 +275,14 @@ static int fill_exporters(struct schema_ctx *c, struct sluice_config *cfg, struc
 		const struct component_desc *d =
 			component_desc_of(conn[i] ? COMPONENT_CONNECTOR : COMPONENT_EXPORTER, id);
 
-		if (!(d->signals & SLUICE_SIGNAL_BIT(pl->signal)))
-			return schema_error(c, at, "%s[%zu]: %s \"%s\" cannot take %s (%s takes %s)", p, i,
+		if (!(d->signals & SLUICE_SIGNAL_BIT(pl->signal))) {
+			/* the default pipeline has no list: point at the definition */
+			struct ynode def = {.line = conn[i] ? cfg->connectors[idx[i]].line : cfg->exporters[idx[i]].line,
+					    .col = conn[i] ? cfg->connectors[idx[i]].col : cfg->exporters[idx[i]].col};
+			return schema_error(c, at ? at : &def, "%s[%zu]: %s \"%s\" cannot take %s (%s takes %s)", p, i,
 					    conn[i] ? "connector" : "exporter", id, config_signal_name(pl->signal),
 					    d->names[0], component_signals_text(d->signals, sig, sizeof(sig)));
+		}
 		if (conn[i]) {
 			pl->to_connectors[pl->n_to_connectors++] = &cfg->connectors[idx[i]];
 			continue;
