@@ -11,6 +11,7 @@ static void sampler_init(void *settings)
 	s->hash_seed = 0;
 	s->attribute_source = SLUICE_SOURCE_TRACE_ID;
 	s->from_attribute = NULL;
+	s->fail_closed = true;
 }
 
 static const char *const source_names[] = {"traceID", "record", NULL};
@@ -30,7 +31,7 @@ static const struct schema_field sampler_fields[] = {
 	 .why = "only the hash_seed mode is implemented (the Collector's default when hash_seed is set)"},
 	{.name = "sampling_priority", .kind = SK_REFUSE,
 	 .why = "a per-item priority could split a trace; the decision depends on the trace id alone"},
-	{.name = "fail_closed", .kind = SK_REFUSE, .why = "records without the sampled field are kept"},
+	{.name = "fail_closed", .kind = SK_BOOL, .off = offsetof(struct sluice_sampler, fail_closed)},
 	{.name = "sampling_precision", .kind = SK_REFUSE, .why = "it applies to the modes sluice does not have"},
 	{.name = NULL},
 };

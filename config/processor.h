@@ -95,7 +95,7 @@ struct sluice_filter {
 /* ---------- probabilistic_sampler ---------- */
 
 enum sluice_attribute_source {
-	SLUICE_SOURCE_TRACE_ID = 0, /* hash the trace id (logs: records without one are kept) */
+	SLUICE_SOURCE_TRACE_ID = 0, /* hash the trace id */
 	SLUICE_SOURCE_RECORD,       /* logs: hash the from_attribute value */
 };
 
@@ -104,6 +104,8 @@ struct sluice_sampler {
 	uint32_t hash_seed;         /* default 0; same seed = same decisions everywhere */
 	enum sluice_attribute_source attribute_source; /* logs only; default traceID */
 	const char *from_attribute; /* attribute_source record: the log attribute hashed */
+	bool fail_closed;           /* logs: drop records with nothing to hash (no trace id,
+	                               no from_attribute value); default true (Collector) */
 };
 
 /* ---------- attributes / resource ---------- */
