@@ -1,5 +1,5 @@
-/* config/schema.c: the generic half of the loader: mapping walks against
- * field tables, scalar conversions, and the error messages users read. */
+/* config/schema.c: the generic half of the loader: scalar conversions and
+ * the error messages users read (the table walk: config/schema_map.c). */
 #include "config/schema.h"
 
 #include <ctype.h>

@@ -28,16 +28,18 @@ static const char *const tls_versions[] = {"", "1.0", "1.1", "1.2", "1.3", NULL}
 int tls_check_file(struct schema_ctx *c, const struct ynode *at, const char *path, const char *file)
 {
 	struct stat st;
-	int fd, rc = 0;
+	int fd;
 
-	/* O_NONBLOCK: a FIFO named here must not hang the loader */
+	/* stat first: opening a device or FIFO named here could block or act */
+	if (stat(file, &st) < 0)
+		return schema_error(c, at, "%s: cannot read \"%.200s\": %s", path, file, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return schema_error(c, at, "%s: \"%.200s\" is not a regular file", path, file);
 	fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return schema_error(c, at, "%s: cannot read \"%.200s\": %s", path, file, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		rc = schema_error(c, at, "%s: \"%.200s\" is not a regular file", path, file);
 	close(fd);
-	return rc;
+	return 0;
 }
 
 static int check_pem(struct schema_ctx *c, const struct ynode *at, const char *path, const char *pem)
