@@ -11,39 +11,9 @@
 #include <unistd.h>
 
 #include "config/arena.h"
+#include "config/component.h"
 #include "config/loader.h"
 #include "config/yamltree.h"
-
-int component_type(struct schema_ctx *c, const struct ynode *key, const char *kind,
-		   const char *const *types, int *type)
-{
-	const char *slash;
-	size_t tlen;
-
-	if (key->kind != YN_SCALAR)
-		return schema_error(c, key, "expected a %s id (\"type\" or \"type/name\"), got %s", kind,
-				    yamltree_kind_name(key->kind));
-	slash = strchr(key->text, '/');
-	tlen = slash ? (size_t)(slash - key->text) : key->len;
-	if (slash && !slash[1])
-		return schema_error(c, key, "%s id \"%.80s\" has an empty name after \"/\"", kind, key->text);
-	for (int i = 0; types[i]; i++) {
-		if (strlen(types[i]) == tlen && !strncmp(types[i], key->text, tlen)) {
-			*type = i;
-			return 0;
-		}
-	}
-	char list[200] = "";
-	size_t used = 0;
-	for (int i = 0; types[i] && used < sizeof(list); i++) {
-		int w = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", types[i]);
-		if (w < 0)
-			break;
-		used += (size_t)w;
-	}
-	return schema_error(c, key, "unknown %s type \"%.*s\" in \"%.80s\" (supported: %s)", kind,
-			    (int)(tlen > 60 ? 60 : tlen), key->text, key->text, list);
-}
 
 static int top_later(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
 {
@@ -59,16 +29,16 @@ static int top_unsupported(struct schema_ctx *c, const struct ynode *v, void *ds
 	return schema_error(c, v, "%s: not supported by sluice (remove this section)", path);
 }
 
-enum { TOP_RECEIVERS, TOP_PROCESSORS, TOP_EXPORTERS, TOP_SERVICE, TOP_SLUICE };
+enum { TOP_RECEIVERS, TOP_PROCESSORS, TOP_EXPORTERS, TOP_CONNECTORS, TOP_SERVICE, TOP_SLUICE };
 
 static const struct schema_field top_fields[] = {
 	[TOP_RECEIVERS] = {.name = "receivers", .kind = SK_CUSTOM, .fn = top_later},
 	[TOP_PROCESSORS] = {.name = "processors", .kind = SK_CUSTOM, .fn = top_later},
 	[TOP_EXPORTERS] = {.name = "exporters", .kind = SK_CUSTOM, .fn = top_later},
+	[TOP_CONNECTORS] = {.name = "connectors", .kind = SK_CUSTOM, .fn = top_later},
 	[TOP_SERVICE] = {.name = "service", .kind = SK_CUSTOM, .fn = top_later},
 	[TOP_SLUICE] = {.name = "sluice", .kind = SK_CUSTOM, .fn = top_later},
 	{.name = "extensions", .kind = SK_CUSTOM, .fn = top_unsupported},
-	{.name = "connectors", .kind = SK_CUSTOM, .fn = top_unsupported},
 	{.name = NULL},
 };
 
@@ -81,13 +51,11 @@ static int load_tree(struct schema_ctx *c, const struct ynode *root, struct slui
 		return rc;
 	/* order matters: components before the pipeline that names them,
 	 * sluice (rings, dirs) before the checks that use them */
-	if (seen[TOP_RECEIVERS] && (rc = receivers_parse(c, seen[TOP_RECEIVERS], cfg)) < 0)
-		return rc;
+	static const int order[] = {TOP_RECEIVERS, TOP_PROCESSORS, TOP_EXPORTERS, TOP_CONNECTORS};
+	for (int k = 0; k < COMPONENT_KINDS; k++)
+		if (seen[order[k]] && (rc = components_parse(c, seen[order[k]], (enum component_kind)k, cfg)) < 0)
+			return rc;
 	c->at_processors = seen[TOP_PROCESSORS];
-	if (seen[TOP_PROCESSORS] && (rc = processors_parse(c, seen[TOP_PROCESSORS], cfg)) < 0)
-		return rc;
-	if (seen[TOP_EXPORTERS] && (rc = exporters_parse(c, seen[TOP_EXPORTERS], cfg)) < 0)
-		return rc;
 	if ((rc = extras_parse(c, seen[TOP_SLUICE], cfg)) < 0)
 		return rc;
 	if ((rc = service_parse(c, seen[TOP_SERVICE], cfg)) < 0)
@@ -124,7 +92,7 @@ int config_load_buffer(const char *name, const char *data, size_t len, struct sl
 	cfg->path = arena_strdup(a, name);
 	if (!cfg->path)
 		goto nomem;
-	struct schema_ctx c = {.a = a, .file = cfg->path, .err = err};
+	struct schema_ctx c = {.a = a, .file = cfg->path, .err = err, .src = data, .src_len = len};
 	rc = yamltree_parse(a, cfg->path, data, len, &root, err);
 	if (rc == 0)
 		rc = load_tree(&c, root, cfg);
@@ -225,5 +193,21 @@ const struct sluice_exporter *config_exporter(const struct sluice_config *cfg, c
 	for (size_t i = 0; i < cfg->n_exporters; i++)
 		if (!strcmp(cfg->exporters[i].id, id))
 			return &cfg->exporters[i];
+	return NULL;
+}
+
+const struct sluice_connector *config_connector(const struct sluice_config *cfg, const char *id)
+{
+	for (size_t i = 0; i < cfg->n_connectors; i++)
+		if (!strcmp(cfg->connectors[i].id, id))
+			return &cfg->connectors[i];
+	return NULL;
+}
+
+const struct sluice_pipeline *config_pipeline(const struct sluice_config *cfg, const char *id)
+{
+	for (size_t i = 0; i < cfg->n_pipelines; i++)
+		if (!strcmp(cfg->pipelines[i].id, id))
+			return &cfg->pipelines[i];
 	return NULL;
 }

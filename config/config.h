@@ -6,11 +6,15 @@
  *           fprintf(stderr, "%s\n", err.msg);     // "sluice.yaml:12:7: ..."
  *           exit(2);
  *   }
- *   ... cfg->pipeline.processors[i]->filter ...
+ *   for (size_t i = 0; i < cfg->n_pipelines; i++)
+ *           ... cfg->pipelines[i].processors[j]->filter ...
+ *   ... cfg->plan->rings[k] ...                   // config/plan.h
  *   config_free(cfg);
  *
  * Shape: the OpenTelemetry Collector's (receivers, processors, exporters,
- * service.pipelines.traces), same key names, plus our extras under `sluice:`.
+ * connectors, service.pipelines.<signal>[/<name>]), same key names, plus our
+ * extras under `sluice:`. The component settings are in config/receiver.h,
+ * processor.h, exporter.h, connector.h (value types: config/values.h).
  * docs/config.md lists every key, its default and its meaning, and why the
  * loader reads YAML with libyaml and its own strict schema tables rather
  * than libcyaml's (arbitrary "type/name" keys, value checks with positions).
@@ -43,292 +47,37 @@
 
 /* Limits the loader enforces (also documented in docs/config.md). */
 #define CONFIG_MAX_FILE_BYTES (4u << 20)   /* a config file larger is refused */
-#define CONFIG_MAX_PROCESSORS 16          /* in the pipeline; = stats slots */
-#define CONFIG_MAX_EXPORTERS 8            /* in the pipeline */
-#define CONFIG_MAX_RECEIVERS 4            /* in the pipeline */
+#define CONFIG_MAX_PROCESSORS 16          /* in one pipeline, batch not counted; = stats slots */
+#define CONFIG_MAX_EXPORTERS 8            /* real exporters in one pipeline */
+#define CONFIG_MAX_RECEIVERS 16           /* receivers used by the pipelines, in all */
+#define CONFIG_MAX_PIPELINES 64           /* service.pipelines (a bit each in a uint64_t) */
+#define CONFIG_MAX_CONNECTORS 8           /* connectors one pipeline exports to / receives from */
+#define CONFIG_PIPELINE_ID_MAX 64         /* chars in a pipeline id ("traces/payments") */
 #define CONFIG_INSTANCE_MAX 32            /* chars in sluice.instance */
 #define CONFIG_RING_RECORD_OVERHEAD 64    /* header + padding a ring record adds */
 
-/* ---------- values shared by several components ---------- */
+#include "config/values.h"
+#include "config/receiver.h"
+#include "config/processor.h"
+#include "config/exporter.h"
+#include "config/connector.h"
 
-enum sluice_value_type {
-	SLUICE_VALUE_NONE = 0, /* absent (e.g. filter attribute: "key exists") */
-	SLUICE_VALUE_STRING,
-	SLUICE_VALUE_INT,
-	SLUICE_VALUE_DOUBLE,
-	SLUICE_VALUE_BOOL,
-};
-
-/* A typed YAML value: a plain scalar that reads as an integer is INT, as a
- * float DOUBLE, true/false BOOL; anything quoted, or other text, STRING. */
-struct sluice_value {
-	enum sluice_value_type type;
-	const char *s; /* STRING (NUL-terminated; s_len excludes the NUL) */
-	size_t s_len;
-	int64_t i;     /* INT */
-	double d;      /* DOUBLE */
-	bool b;        /* BOOL */
-};
-
-/* A regular expression as written, plus the same pattern made POSIX ERE
- * (regcomp(REG_EXTENDED)): Go/RE2 named groups "(?P<name>...)" are turned
- * into plain groups and their names kept in group order. The loader checked
- * that `posix` compiles; the stage compiles it again for itself. */
-struct sluice_regex {
-	const char *source;        /* as written in the file */
-	const char *posix;         /* for regcomp(REG_EXTENDED) */
-	const char **group_names;  /* [n_groups]: name of group i+1, or NULL */
-	size_t n_groups;           /* capture groups in the pattern */
-};
-
-struct sluice_kv {
-	const char *key;
-	struct sluice_value value;  /* NONE: the attribute only has to exist */
-	struct sluice_regex regex;  /* match_type regexp and a value: its text as a
-	                               regexp (used when value is a STRING) */
-};
-
-struct sluice_header {
-	const char *name;
-	const char *value;
-};
-
-/* ---------- filter: `spans: {include: ..., exclude: ...}` ---------- */
-
-enum sluice_match_type {
-	SLUICE_MATCH_STRICT = 0, /* equality */
-	SLUICE_MATCH_REGEXP,     /* POSIX ERE search (anchor with ^...$) */
-	SLUICE_MATCH_PREFIX,     /* our extra: string starts with */
-};
-
-/* A span matches when EVERY property that is set matches; a list property
- * matches when ANY of its entries does. present = false: include/exclude
- * was not given (the loader refuses one given with no property). */
-struct sluice_match {
-	bool present;                 /* include: / exclude: was given */
-	enum sluice_match_type match_type;
-	const char **services;        /* resource service.name, n_services */
-	struct sluice_regex *services_re;
-	size_t n_services;
-	const char **span_names;      /* n_span_names */
-	struct sluice_regex *span_names_re; /* regexp: one per span_names[i] */
-	size_t n_span_names;
-	uint32_t span_kinds;          /* bit (1u << OTLP SpanKind 0..5); 0 = any */
-	uint32_t status_codes;        /* bit (1u << OTLP StatusCode 0..2); 0 = any */
-	struct sluice_kv *attributes; /* span attributes, n_attributes (ALL must match) */
-	size_t n_attributes;
-	struct sluice_kv *resources;  /* resource attributes, n_resources (ALL) */
-	size_t n_resources;
-	uint64_t min_duration_ns;     /* our extra: matches duration >= min (0 = no bound) */
-	uint64_t max_duration_ns;     /* our extra: matches duration <= max (0 = no bound) */
-};
-
-/* Keep a span iff (!include.present || matches(include)) &&
- *                  !(exclude.present && matches(exclude)). */
-struct sluice_filter {
-	struct sluice_match include;
-	struct sluice_match exclude;
-};
-
-/* ---------- probabilistic_sampler ---------- */
-
-struct sluice_sampler {
-	double sampling_percentage; /* 0..100, default 100 */
-	uint32_t hash_seed;         /* default 0; same seed = same decisions everywhere */
-};
-
-/* ---------- attributes / resource ---------- */
-
-enum sluice_action_kind {
-	SLUICE_ACTION_INSERT = 0, /* set key if absent */
-	SLUICE_ACTION_UPDATE,     /* set key if present */
-	SLUICE_ACTION_UPSERT,     /* set key */
-	SLUICE_ACTION_DELETE,     /* remove key (or every key matching pattern) */
-	SLUICE_ACTION_HASH,       /* replace value by SHA-256 hex of its string form */
-	SLUICE_ACTION_EXTRACT,    /* regex named groups of key's value -> new attributes */
-};
-
-struct sluice_action {
-	enum sluice_action_kind action;
-	const char *key;            /* NULL only for delete/hash with pattern */
-	struct sluice_value value;  /* insert/update/upsert: typed value, or NONE with from_attribute */
-	const char *from_attribute; /* insert/update/upsert: copy this attribute's value */
-	bool has_pattern;
-	struct sluice_regex pattern; /* extract: on key's value (named groups required);
-	                                delete/hash: on attribute keys */
-};
-
-/* Used for both `attributes` (span attributes) and `resource` (resource
- * attributes; include/exclude not allowed there). Actions run in order. */
-struct sluice_attributes {
-	struct sluice_action *actions;
-	size_t n_actions;
-	struct sluice_match include; /* attributes only: apply to matching spans */
-	struct sluice_match exclude;
-};
-
-/* ---------- span ---------- */
-
-struct sluice_span_proc {
-	const char **from_attributes; /* name.from_attributes, n_from_attributes:
-	                                 rename to their values joined by separator
-	                                 (only when ALL are present) */
-	size_t n_from_attributes;
-	const char *separator;        /* default "" */
-	struct sluice_regex *to_attributes; /* name.to_attributes.rules, n_rules */
-	size_t n_rules;
-	bool break_after_match;       /* name.to_attributes.break_after_match */
-	struct sluice_match include;
-	struct sluice_match exclude;
-};
-
-/* ---------- batch (run by the batch stage) ---------- */
-
-struct sluice_batch {
-	uint32_t send_batch_size;      /* spans that trigger a flush; default 8192 */
-	uint32_t send_batch_max_size;  /* spans a batch never exceeds; 0 = no limit */
-	uint64_t send_batch_max_bytes; /* our extra: request body bytes never exceeded;
-	                                  default 4MiB (gRPC receivers' usual cap) */
-	uint64_t timeout_ns;           /* flush a non-empty batch this old; default 200ms;
-	                                  0 = flush every record at once */
-};
-
-enum sluice_processor_type {
-	SLUICE_PROC_FILTER = 0,
-	SLUICE_PROC_PROBABILISTIC_SAMPLER,
-	SLUICE_PROC_ATTRIBUTES,
-	SLUICE_PROC_RESOURCE,
-	SLUICE_PROC_SPAN,
-	SLUICE_PROC_BATCH,
-};
-
-struct sluice_processor {
-	const char *id;      /* "filter/errors" as written */
-	enum sluice_processor_type type;
-	unsigned line, col;  /* where it is defined (for runtime messages) */
-	union {
-		struct sluice_filter filter;             /* FILTER */
-		struct sluice_sampler sampler;           /* PROBABILISTIC_SAMPLER */
-		struct sluice_attributes attributes;     /* ATTRIBUTES, RESOURCE */
-		struct sluice_span_proc span;            /* SPAN */
-		struct sluice_batch batch;               /* BATCH */
-	};
-};
-
-/* ---------- receivers ---------- */
-
-/* An endpoint "host:port", "[v6]:port" or ":port" (= all interfaces,
- * host "0.0.0.0"). port 0 = any free port (tests). */
-struct sluice_endpoint {
-	const char *text; /* as written (or the default) */
-	const char *host; /* without brackets */
-	uint16_t port;
-};
-
-struct sluice_receiver {
-	const char *id;                    /* "otlp" or "otlp/name" */
-	unsigned line, col;
-	bool grpc_enabled;                 /* protocols.grpc present (or no protocols key) */
-	struct sluice_endpoint grpc_endpoint; /* default 127.0.0.1:4317 */
-	uint64_t grpc_max_recv_msg_size;   /* bytes; max_recv_msg_size_mib, default 4 */
-	uint32_t grpc_max_concurrent_streams; /* default 100 */
-	bool http_enabled;
-	struct sluice_endpoint http_endpoint; /* default 127.0.0.1:4318 */
-	uint64_t http_max_request_body_size; /* bytes, default 20MiB (compressed and decompressed) */
-	uint64_t http_read_timeout_ns;     /* whole request; default 30s (slow clients) */
-	uint64_t http_idle_timeout_ns;     /* keep-alive idle; default 60s */
-	uint64_t ring_full_wait_ns;        /* our extra: wait for ring space before
-	                                      answering 429/503 / RESOURCE_EXHAUSTED; default 500ms */
-	uint64_t retry_after_ns;           /* our extra: Retry-After / RetryInfo hint; default 1s */
-};
-
-/* ---------- exporters ---------- */
-
-enum sluice_compression { SLUICE_COMPRESSION_NONE = 0, SLUICE_COMPRESSION_GZIP };
-
-struct sluice_retry {
-	bool enabled;                  /* default true */
-	uint64_t initial_interval_ns;  /* default 5s */
-	uint64_t max_interval_ns;      /* default 30s */
-	uint64_t max_elapsed_time_ns;  /* default 300s; 0 = retry forever */
-	double multiplier;             /* default 1.5 */
-	double randomization_factor;   /* default 0.5 (jitter +-50%) */
-};
-
-struct sluice_queue {
-	bool enabled;                  /* default true */
-	uint32_t num_consumers;        /* requests in flight at once; default 10 */
-	uint32_t queue_size;           /* requests held in memory (in flight + waiting
-	                                  to retry); default 1000 */
-	const char *storage;           /* directory for the disk queue; NULL = none.
-	                                  (Collector: an extension id; ours: a path) */
-	uint64_t storage_max_bytes;    /* our extra: disk queue cap; default 1GiB */
-};
-
-/* otlphttp and otlp (gRPC) share this shape. */
-struct sluice_otlp_exporter {
-	const char *endpoint;          /* as written (required) */
-	const char *host;              /* parsed */
-	uint16_t port;                 /* parsed; default 80 (http) or 4317 (otlp) */
-	const char *path;              /* otlphttp: URL path, "/v1/traces" appended to
-	                                  endpoint's path (traces_endpoint: as is);
-	                                  otlp: NULL */
-	struct sluice_header *headers; /* n_headers, order kept; names lower-cased */
-	size_t n_headers;
-	enum sluice_compression compression; /* default gzip (Collector) */
-	uint64_t timeout_ns;           /* per request; otlphttp 30s, otlp 5s */
-	struct sluice_retry retry_on_failure;
-	struct sluice_queue sending_queue;
-	const char *dead_letter_dir;   /* our extra; default <state_dir>/<instance>/deadletter/<id
-	                                  with '/' as '_'> (always set after loading) */
-	uint32_t connections;          /* otlphttp: keep-alive connections; default 4
-	                                  (otlp: one h2 connection, this is 1) */
-	uint32_t max_concurrent_streams; /* otlp: h2 streams in flight; default 16 */
-};
-
-enum sluice_verbosity {
-	SLUICE_VERBOSITY_BASIC = 0, /* one summary line a batch */
-	SLUICE_VERBOSITY_NORMAL,    /* one line a span */
-	SLUICE_VERBOSITY_DETAILED,  /* each span as one OTLP/JSON object a line */
-};
-
-struct sluice_debug_exporter {
-	enum sluice_verbosity verbosity; /* default basic */
-	const char *output;              /* our extra: NULL = stdout, else file path */
-};
-
-struct sluice_file_exporter {
-	const char *path;              /* required */
-	bool rotation;                 /* rotation: given */
-	uint64_t rotation_max_bytes;   /* rotation.max_megabytes * MiB; default 100 */
-	uint32_t rotation_max_backups; /* rotation.max_backups; default 100; 0 = keep all */
-};
-
-enum sluice_exporter_type {
-	SLUICE_EXP_OTLPHTTP = 0,
-	SLUICE_EXP_OTLP,
-	SLUICE_EXP_DEBUG,
-	SLUICE_EXP_FILE,
-};
-
-struct sluice_exporter {
-	const char *id;     /* "otlphttp/backend" as written */
-	enum sluice_exporter_type type;
-	unsigned line, col;
-	union {
-		struct sluice_otlp_exporter otlp; /* OTLPHTTP, OTLP */
-		struct sluice_debug_exporter debug;
-		struct sluice_file_exporter file;
-	};
-};
+struct sluice_plan; /* config/plan.h */
 
 /* ---------- service ---------- */
 
-/* service.pipelines.traces, resolved. Components defined but not named
- * here are validated and otherwise ignored. */
+/* One of service.pipelines, resolved. Components defined but not named in
+ * any pipeline are validated and otherwise ignored. A pipeline receives
+ * from real receivers and/or connectors (>= 1 in all) and exports to real
+ * exporters and/or connectors (>= 1 in all). */
 struct sluice_pipeline {
-	const struct sluice_receiver **receivers;   /* n_receivers >= 1 */
+	const char *id;                  /* "traces", "logs", "traces/payments" */
+	enum sluice_signal signal;       /* from the part before '/' */
+	unsigned line, col;              /* of its key */
+	const struct sluice_receiver **receivers;   /* real receivers, n_receivers (may be 0) */
 	size_t n_receivers;
+	const struct sluice_connector **from_connectors; /* connectors listed as receivers */
+	size_t n_from_connectors;
 	/* The process stage's chain, in pipeline order, WITHOUT the batch
 	 * processor (0..CONFIG_MAX_PROCESSORS entries). */
 	const struct sluice_processor **processors;
@@ -336,18 +85,23 @@ struct sluice_pipeline {
 	/* The batch stage's settings: the pipeline's batch processor (which
 	 * must be listed last, at most once), or when none is listed a
 	 * pass-through (send_batch_size 1, timeout 0: every record is flushed
-	 * as its own request). Never NULL. */
+	 * as its own request). Never NULL. A pipeline with no real exporter has
+	 * no batch stage: its batch processor has no effect there (the
+	 * pipelines its connectors feed batch). */
 	const struct sluice_batch *batch;
 	const struct sluice_processor *batch_processor; /* NULL when not listed */
-	const struct sluice_exporter **exporters;   /* n_exporters >= 1; each gets every batch */
+	const struct sluice_exporter **exporters;   /* real exporters, n_exporters; each gets
+	                                               every batch (may be 0) */
 	size_t n_exporters;
+	const struct sluice_connector **to_connectors; /* connectors listed as exporters */
+	size_t n_to_connectors;
 };
 
-/* sluice.rings: byte capacity of each ring. */
+/* sluice.rings: byte capacity of every ring of a kind (config/plan.h). */
 struct sluice_rings {
-	uint64_t ingest_process; /* ring 0; default ring_bytes (64MiB) */
-	uint64_t process_batch;  /* ring 1 */
-	uint64_t batch_export;   /* ring 2 */
+	uint64_t ingest_process; /* IN rings; default ring_bytes (64MiB) */
+	uint64_t process_batch;  /* MID rings */
+	uint64_t batch_export;   /* OUT rings */
 };
 
 struct sluice_restart {
@@ -367,8 +121,18 @@ struct sluice_config {
 	size_t n_processors;
 	struct sluice_exporter *exporters;
 	size_t n_exporters;
+	struct sluice_connector *connectors;
+	size_t n_connectors;
 
-	struct sluice_pipeline pipeline; /* service.pipelines.traces */
+	/* service.pipelines, in file order. Without a service.pipelines key:
+	 * one pipeline "traces" with the defaults (docs/config.md). */
+	struct sluice_pipeline *pipelines;
+	size_t n_pipelines;
+	/* COMPAT, until every stage reads `pipelines` and `plan`: a copy of the
+	 * first traces pipeline (or, when there is none, an empty one with a
+	 * pass-through batch). */
+	struct sluice_pipeline pipeline;
+	const struct sluice_plan *plan; /* rings, ingest table, stage graph (config/plan.h) */
 
 	struct sluice_endpoint metrics_address; /* service.telemetry.metrics.address,
 	                                           default 127.0.0.1:8888 (/metrics, /health) */
@@ -383,6 +147,11 @@ struct sluice_config {
 	struct sluice_restart restart;
 	uint64_t stop_timeout_ns;    /* sluice.stop_timeout: drain limit before SIGKILL; 30s */
 	uint64_t start_timeout_ns;   /* sluice.start_timeout: a stage must be RUNNING by then; 10s */
+	uint64_t stall_timeout_ns;   /* sluice.stall_timeout: a stage whose input holds records
+	                                and that made no progress this long is stalled; 10s;
+	                                0 = never reported */
+	bool restart_stalled;        /* sluice.restart_stalled: the supervisor restarts a
+	                                stalled stage; default true */
 	const char *runtime_dir;     /* control socket dir; default /run/sluice (root),
 	                                $XDG_RUNTIME_DIR/sluice, or /tmp/sluice-<uid> */
 	const char *state_dir;       /* dead letters, disk queues; default /var/lib/sluice
@@ -418,13 +187,19 @@ void config_free(struct sluice_config *cfg); /* NULL is fine */
  * -EIO. `sluice check` prints this. */
 int config_print(const struct sluice_config *cfg, FILE *out);
 
-/* Lookup by id ("batch", "otlphttp/backend"); NULL when not defined. */
+/* Lookup by id ("batch", "otlphttp/backend", "traces/payments"); NULL when
+ * not defined. */
 const struct sluice_processor *config_processor(const struct sluice_config *cfg, const char *id);
 const struct sluice_exporter *config_exporter(const struct sluice_config *cfg, const char *id);
+const struct sluice_connector *config_connector(const struct sluice_config *cfg, const char *id);
+const struct sluice_pipeline *config_pipeline(const struct sluice_config *cfg, const char *id);
 
-/* Names for messages: "filter", "otlphttp", ... */
+/* Names for messages: "filter", "otlphttp", "routing", "traces", ... (the
+ * first name of a type with several: otlphttp, otlp) */
 const char *config_processor_type_name(enum sluice_processor_type t);
 const char *config_exporter_type_name(enum sluice_exporter_type t);
+const char *config_connector_type_name(enum sluice_connector_type t);
+const char *config_signal_name(enum sluice_signal s);
 
 /* The parsers the loader uses, for CLIs and tests. Return 0 or -EINVAL
  * (bad syntax) / -ERANGE (overflow). */

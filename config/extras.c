@@ -9,30 +9,13 @@
 #include <unistd.h>
 
 #include "config/arena.h"
+#include "config/print.h"
 
 #define MSEC 1000000ull
 #define SEC 1000000000ull
 #define RING_MIN (64ull << 10)
 #define RING_MAX (16ull << 30)
 #define RING_DEFAULT (64ull << 20)
-
-int extras_abs_path(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
-{
-	const char *s;
-	int rc;
-
-	if (v->kind == YN_NULL)
-		return 0;
-	rc = schema_str(c, v, path, &s);
-	if (rc < 0)
-		return rc;
-	if (s[0] != '/')
-		return schema_error(c, v, "%s: expected an absolute path, got \"%.80s\"", path, s);
-	if (strlen(s) > 1024)
-		return schema_error(c, v, "%s: path longer than 1024 bytes", path);
-	*(const char **)dst = s;
-	return 0;
-}
 
 static int instance_fn(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
 {
@@ -59,47 +42,85 @@ static int later_fn(struct schema_ctx *c, const struct ynode *v, void *dst, cons
 	return 0; /* handled after the walk, in a fixed order */
 }
 
+#define RS struct sluice_restart
 static const struct schema_field restart_fields[] = {
-	{.name = "backoff_initial", .kind = SK_DUR, .off = offsetof(struct sluice_restart, backoff_initial_ns),
-	 .min = MSEC, .max = 3600 * SEC},
-	{.name = "backoff_max", .kind = SK_DUR, .off = offsetof(struct sluice_restart, backoff_max_ns), .min = MSEC,
-	 .max = 24 * 3600 * SEC},
-	{.name = "max_restarts", .kind = SK_U32, .off = offsetof(struct sluice_restart, max_restarts),
-	 .max = 1000000},
-	{.name = "window", .kind = SK_DUR, .off = offsetof(struct sluice_restart, window_ns), .min = SEC,
-	 .max = 7 * 24 * 3600 * SEC},
+	{.name = "backoff_initial", .kind = SK_DUR, .off = offsetof(RS, backoff_initial_ns), .min = MSEC,
+	 .max = 3600 * SEC},
+	{.name = "backoff_max", .kind = SK_DUR, .off = offsetof(RS, backoff_max_ns), .min = MSEC, .max = 24 * 3600 * SEC},
+	{.name = "max_restarts", .kind = SK_U32, .off = offsetof(RS, max_restarts), .max = 1000000},
+	{.name = "window", .kind = SK_DUR, .off = offsetof(RS, window_ns), .min = SEC, .max = 7 * 24 * 3600 * SEC},
 	{.name = NULL},
 };
+#undef RS
 
-static int restart_fn(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
+static int restart_check(struct schema_ctx *c, const struct ynode *v, void *obj, const char *path,
+			 const struct ynode *const *seen)
 {
-	struct sluice_restart *r = dst;
-	int rc = schema_map(c, v, restart_fields, r, path, NULL);
+	const struct sluice_restart *r = obj;
 
-	if (rc == 0 && r->backoff_initial_ns > r->backoff_max_ns)
+	(void)seen;
+	if (r->backoff_initial_ns > r->backoff_max_ns)
 		return schema_error(c, v, "%s: backoff_initial is greater than backoff_max", path);
-	return rc;
+	return 0;
 }
 
+static void instance_print(struct printer *p, int indent, const struct schema_field *f, const void *value)
+{
+	pr_str(p, indent, f->name, *(const char *const *)value);
+}
+
+static void rings_print(struct printer *p, int indent, const struct schema_field *f, const void *value)
+{
+	const struct sluice_rings *r = value;
+
+	pr_line(p, indent, "%s:\n", f->name);
+	pr_size(p, indent + 1, "ingest_process", r->ingest_process);
+	pr_size(p, indent + 1, "process_batch", r->process_batch);
+	pr_size(p, indent + 1, "batch_export", r->batch_export);
+}
+
+static void bin_dir_print(struct printer *p, int indent, const struct schema_field *f, const void *value)
+{
+	const char *dir = *(const char *const *)value;
+
+	if (dir)
+		pr_str(p, indent, f->name, dir);
+	else
+		pr_line(p, indent, "# %s: (unset: the directory of the sluice binary)\n", f->name);
+}
+
+static int bin_dir_fn(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
+{
+	return schema_abs_path(c, v, dst, path);
+}
+
+#define CF struct sluice_config
 enum { X_INSTANCE, X_RING_BYTES, X_RINGS };
 
 static const struct schema_field extras_fields[] = {
-	[X_INSTANCE] = {.name = "instance", .kind = SK_CUSTOM, .off = offsetof(struct sluice_config, instance),
-			.fn = instance_fn},
+	[X_INSTANCE] = {.name = "instance", .kind = SK_CUSTOM, .off = offsetof(CF, instance), .fn = instance_fn,
+			.print = instance_print},
 	[X_RING_BYTES] = {.name = "ring_bytes", .kind = SK_CUSTOM, .fn = later_fn},
-	[X_RINGS] = {.name = "rings", .kind = SK_CUSTOM, .fn = later_fn},
-	{.name = "restart", .kind = SK_CUSTOM, .off = offsetof(struct sluice_config, restart), .fn = restart_fn},
-	{.name = "stop_timeout", .kind = SK_DUR, .off = offsetof(struct sluice_config, stop_timeout_ns),
-	 .min = 100 * MSEC, .max = 3600 * SEC},
-	{.name = "start_timeout", .kind = SK_DUR, .off = offsetof(struct sluice_config, start_timeout_ns),
-	 .min = 100 * MSEC, .max = 3600 * SEC},
-	{.name = "runtime_dir", .kind = SK_CUSTOM, .off = offsetof(struct sluice_config, runtime_dir),
-	 .fn = extras_abs_path},
-	{.name = "state_dir", .kind = SK_CUSTOM, .off = offsetof(struct sluice_config, state_dir),
-	 .fn = extras_abs_path},
-	{.name = "bin_dir", .kind = SK_CUSTOM, .off = offsetof(struct sluice_config, bin_dir), .fn = extras_abs_path},
+	[X_RINGS] = {.name = "rings", .kind = SK_CUSTOM, .off = offsetof(CF, rings), .fn = later_fn,
+		     .print = rings_print},
+	{.name = "restart", .kind = SK_MAP, .off = offsetof(CF, restart), .sub = restart_fields, .check = restart_check},
+	{.name = "stop_timeout", .kind = SK_DUR, .off = offsetof(CF, stop_timeout_ns), .min = 100 * MSEC,
+	 .max = 3600 * SEC},
+	{.name = "start_timeout", .kind = SK_DUR, .off = offsetof(CF, start_timeout_ns), .min = 100 * MSEC,
+	 .max = 3600 * SEC},
+	{.name = "stall_timeout", .kind = SK_DUR, .off = offsetof(CF, stall_timeout_ns), .max = 24 * 3600 * SEC},
+	{.name = "restart_stalled", .kind = SK_BOOL, .off = offsetof(CF, restart_stalled)},
+	{.name = "runtime_dir", .kind = SK_PATH, .off = offsetof(CF, runtime_dir)},
+	{.name = "state_dir", .kind = SK_PATH, .off = offsetof(CF, state_dir)},
+	{.name = "bin_dir", .kind = SK_CUSTOM, .off = offsetof(CF, bin_dir), .fn = bin_dir_fn, .print = bin_dir_print},
 	{.name = NULL},
 };
+#undef CF
+
+void extras_print(struct printer *p, const struct sluice_config *cfg)
+{
+	schema_print_map(p, 0, "sluice", extras_fields, cfg);
+}
 
 static int ring_size(struct schema_ctx *c, const struct ynode *v, const char *path, uint64_t *out)
 {
@@ -199,6 +220,8 @@ int extras_parse(struct schema_ctx *c, const struct ynode *map, struct sluice_co
 		.backoff_initial_ns = 100 * MSEC, .backoff_max_ns = 10 * SEC, .max_restarts = 5, .window_ns = 60 * SEC};
 	cfg->stop_timeout_ns = 30 * SEC;
 	cfg->start_timeout_ns = 10 * SEC;
+	cfg->stall_timeout_ns = 10 * SEC;
+	cfg->restart_stalled = true;
 	if (map) {
 		rc = schema_map(c, map, extras_fields, cfg, "sluice", seen);
 		if (rc < 0)

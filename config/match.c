@@ -1,10 +1,10 @@
-/* config/match.c: include/exclude match properties (filter, attributes,
- * span processors) and the regex conversion they and the actions share:
- * Go/RE2 syntax as Collector users write it -> POSIX ERE for regcomp. */
+/* config/match.c: the legacy include/exclude match properties for spans
+ * (filter, attributes and span processors) and the {key, value} lists
+ * every legacy match form shares (config/match_log.c has logs and metrics). */
 #include "config/loader.h"
+#include "config/print.h"
 
 #include <errno.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,360 +19,6 @@ static const char *const span_kind_short[] = {
 static const char *const status_names[] = {
 	"STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR", NULL};
 static const char *const status_short[] = {"unset", "ok", "error", NULL};
-
-/* Appends to a growing malloc'd buffer; the caller frees. */
-struct sbuf {
-	char *p;
-	size_t n, cap;
-	bool oom;
-};
-
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = (b->n + n + 1) * 2;
-		char *p = realloc(b->p, cap);
-
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-#define MATCH_MAX_GROUPS 64
-
-/* Converts src to POSIX ERE: (?P<name>x) and (?<name>x) become (x) with the
- * name kept, (?:x) becomes (x) (an unnamed group: POSIX has no other), \d
- * \D \s \S \w \W become classes. Everything else is passed on as is. */
-static int convert(struct schema_ctx *c, const struct ynode *at, const char *path, const char *src,
-		   struct sbuf *out, const char **names, size_t *ngroups)
-{
-	bool in_bracket = false;
-	size_t g = 0;
-
-	for (const char *p = src; *p;) {
-		if (*p == '\\') {
-			char e = p[1];
-			const char *rep = NULL;
-
-			if (!e)
-				return schema_error(c, at, "%s: bad regexp \"%s\": trailing backslash", path, src);
-			if (!in_bracket && e >= '1' && e <= '9')
-				return schema_error(c, at, "%s: bad regexp \"%s\": back-references (\\%c) are not supported",
-						    path, src, e);
-			if (!in_bracket) {
-				switch (e) {
-				case 'd': rep = "[0-9]"; break;
-				case 'D': rep = "[^0-9]"; break;
-				case 's': rep = "[[:space:]]"; break;
-				case 'S': rep = "[^[:space:]]"; break;
-				case 'w': rep = "[[:alnum:]_]"; break;
-				case 'W': rep = "[^[:alnum:]_]"; break;
-				}
-			} else {
-				switch (e) {
-				case 'd': rep = "0-9"; break;
-				case 's': rep = "[:space:]"; break;
-				case 'w': rep = "[:alnum:]_"; break;
-				case '\\': rep = "\\"; break;
-				case ']': case '-': case '^':
-					return schema_error(c, at, "%s: bad regexp \"%s\": \"\\%c\" inside [...] is not supported (put ] first and - last)",
-							    path, src, e);
-				default:
-					if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9'))
-						return schema_error(c, at, "%s: bad regexp \"%s\": \"\\%c\" inside [...] is not supported",
-								    path, src, e);
-					sb_put(out, &e, 1); /* \. inside brackets: a literal . */
-					p += 2;
-					continue;
-				}
-			}
-			if (rep)
-				sb_put(out, rep, strlen(rep));
-			else
-				sb_put(out, p, 2);
-			p += 2;
-			continue;
-		}
-		if (in_bracket) {
-			if (*p == ']')
-				in_bracket = false;
-			sb_put(out, p++, 1);
-			continue;
-		}
-		if (*p == '[') {
-			in_bracket = true;
-			sb_put(out, p++, 1);
-			if (*p == '^')
-				sb_put(out, p++, 1);
-			if (*p == ']')
-				sb_put(out, p++, 1); /* a leading ] is literal */
-			continue;
-		}
-		if (*p == '(') {
-			const char *name = NULL;
-			size_t nlen = 0;
-
-			if (g >= MATCH_MAX_GROUPS)
-				return schema_error(c, at, "%s: bad regexp \"%s\": more than %d groups", path, src,
-						    MATCH_MAX_GROUPS);
-			if (p[1] == '?') {
-				const char *q = p + 2;
-
-				if (*q == 'P')
-					q++;
-				if (*q == '<') {
-					name = q + 1;
-					const char *end = strchr(name, '>');
-					if (!end || end == name)
-						return schema_error(c, at, "%s: bad regexp \"%s\": unterminated group name",
-								    path, src);
-					nlen = (size_t)(end - name);
-					p = end + 1;
-				} else if (*q == ':' && q == p + 2) {
-					p = q + 1;
-				} else {
-					return schema_error(c, at, "%s: bad regexp \"%s\": \"(?\" is only supported as (?P<name>...) or (?:...)",
-							    path, src);
-				}
-			} else {
-				p++;
-			}
-			names[g] = name ? arena_strndup(c->a, name, nlen) : NULL;
-			if (name && !names[g])
-				return -ENOMEM;
-			g++;
-			sb_put(out, "(", 1);
-			continue;
-		}
-		sb_put(out, p++, 1);
-	}
-	if (out->oom)
-		return -ENOMEM;
-	if (!out->p)
-		sb_put(out, "", 0);
-	*ngroups = g;
-	return out->oom ? -ENOMEM : 0;
-}
-
-#define MATCH_MAX_WEIGHT 10000u
-
-static uint64_t sat_add(uint64_t a, uint64_t b)
-{
-	uint64_t r = a + b;
-
-	return r > MATCH_MAX_WEIGHT + 1 ? MATCH_MAX_WEIGHT + 1 : r;
-}
-
-static uint64_t sat_mul(uint64_t a, uint64_t b)
-{
-	if (a && b > (MATCH_MAX_WEIGHT + 1) / a)
-		return MATCH_MAX_WEIGHT + 1;
-	return a * b;
-}
-
-/* How many items glibc's regcomp builds for a POSIX pattern: it copies a
- * repeated atom once per count, so "(a{32767}){32767}" would take minutes
- * and gigabytes, and x+ as x x*, so "((a+)+)+..." doubles with each +.
- * Each atom weighs 1, a group the sum of its contents, x{m,n} weighs x
- * times n (m when open), x+ twice x. */
-static bool regex_too_big(const char *p)
-{
-	uint64_t sum[MATCH_MAX_GROUPS + 2] = {0}, last[MATCH_MAX_GROUPS + 2] = {0};
-	int d = 0;
-
-	while (*p) {
-		if (*p == '(') {
-			if (d > MATCH_MAX_GROUPS)
-				return true;
-			d++;
-			sum[d] = last[d] = 0;
-			p++;
-		} else if (*p == ')') {
-			uint64_t g = sum[d] ? sum[d] : 1;
-
-			if (d > 0)
-				d--;
-			last[d] = g;
-			sum[d] = sat_add(sum[d], g);
-			p++;
-		} else if (*p == '{') {
-			uint64_t lo = 0, hi = 0, *k = &lo;
-
-			for (p++; *p && *p != '}'; p++) {
-				if (*p == ',')
-					k = &hi;
-				else if (*p >= '0' && *p <= '9')
-					*k = sat_add(sat_mul(*k, 10), (uint64_t)(*p - '0'));
-			}
-			if (*p)
-				p++;
-			uint64_t n = hi > lo ? hi : lo;
-			if (n > 1) {
-				sum[d] = sat_add(sum[d], sat_mul(last[d], n - 1));
-				last[d] = sat_mul(last[d], n);
-			}
-		} else if (*p == '[') {
-			p++;
-			if (*p == '^')
-				p++;
-			if (*p == ']')
-				p++;
-			while (*p && *p != ']') {
-				if (p[0] == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
-					char close[3] = {p[1], ']', '\0'};
-					const char *e = strstr(p + 2, close);
-					p = e ? e + 2 : p + 1;
-				} else {
-					p++;
-				}
-			}
-			if (*p)
-				p++;
-			last[d] = 1;
-			sum[d] = sat_add(sum[d], 1);
-		} else if (*p == '+') {
-			/* x+ is compiled as x x*: the repeated part doubles */
-			sum[d] = sat_add(sum[d], last[d]);
-			last[d] = sat_mul(last[d], 2);
-			p++;
-		} else if (*p == '*' || *p == '?' || *p == '|') {
-			p++; /* one node, no copy */
-		} else {
-			p += (*p == '\\' && p[1]) ? 2 : 1;
-			last[d] = 1;
-			sum[d] = sat_add(sum[d], 1);
-		}
-		if (sum[d] > MATCH_MAX_WEIGHT)
-			return true;
-	}
-	for (; d >= 0; d--)
-		if (sum[d] > MATCH_MAX_WEIGHT)
-			return true;
-	return false;
-}
-
-/* Where a repetition operator follows another one ("a++", "x*{2}",
- * "b?*"), or NULL. Go's regexp (what Collector users write) refuses these
- * as "invalid nested repetition operator"; a single ? after one is its
- * non-greedy marker and is fine. glibc's regcomp takes exponential time on
- * stacked operators (a config fuzzer found "m++++;++*++++++++++" taking
- * over 10 s), so refusing them keeps both the meaning and the loader fast. */
-static const char *regex_nested_repeat(const char *p)
-{
-	int rep = 0; /* 1: just after a repetition operator, 2: after its lazy ? */
-
-	while (*p) {
-		if (*p == '\\') {
-			p += p[1] ? 2 : 1;
-			rep = 0;
-			continue;
-		}
-		if (*p == '[') {
-			/* skipped as RE2 reads it ([:alpha:], \] escapes), not as
-			 * regex_too_big() does: that one reads the POSIX output */
-			p++;
-			if (*p == '^')
-				p++;
-			if (*p == ']')
-				p++;
-			while (*p && *p != ']') {
-				if (p[0] == '[' && p[1] == ':') {
-					const char *e = strstr(p + 2, ":]");
-					p = e ? e + 2 : p + 1;
-				} else {
-					p += (*p == '\\' && p[1]) ? 2 : 1;
-				}
-			}
-			if (*p)
-				p++;
-			rep = 0;
-			continue;
-		}
-		bool op = *p == '*' || *p == '+' || *p == '?' || (*p == '{' && p[1] >= '0' && p[1] <= '9');
-		if (!op) {
-			rep = 0;
-			p++;
-			continue;
-		}
-		if (rep == 1 && *p == '?') {
-			rep = 2;
-			p++;
-			continue;
-		}
-		if (rep)
-			return p;
-		rep = 1;
-		if (*p == '{') {
-			while (*p && *p != '}')
-				p++;
-		}
-		if (*p)
-			p++;
-	}
-	return NULL;
-}
-
-int match_regex(struct schema_ctx *c, const struct ynode *at, const char *path, const char *src,
-		bool need_named, struct sluice_regex *out)
-{
-	const char *names[MATCH_MAX_GROUPS];
-	struct sbuf b = {0};
-	size_t ng = 0, named = 0;
-	regex_t re;
-	int rc;
-
-	const char *nested = regex_nested_repeat(src);
-	if (nested) {
-		rc = schema_error(c, at, "%s: bad regexp \"%s\": invalid nested repetition operator at \"%.8s\"",
-				  path, src, nested);
-		goto out;
-	}
-	rc = convert(c, at, path, src, &b, names, &ng);
-	if (rc < 0)
-		goto out;
-	if (regex_too_big(b.p)) {
-		rc = schema_error(c, at, "%s: regexp \"%.80s\" is too large (more than %u items once repetitions are expanded)",
-				  path, src, MATCH_MAX_WEIGHT);
-		goto out;
-	}
-	rc = regcomp(&re, b.p, REG_EXTENDED);
-	if (rc != 0) {
-		char why[128];
-
-		regerror(rc, &re, why, sizeof(why));
-		rc = schema_error(c, at, "%s: bad regexp \"%s\": %s", path, src, why);
-		goto out;
-	}
-	regfree(&re);
-	for (size_t i = 0; i < ng; i++)
-		named += names[i] != NULL;
-	if (need_named && !named) {
-		rc = schema_error(c, at, "%s: regexp \"%s\" has no named group (?P<name>...) to extract", path, src);
-		goto out;
-	}
-	out->source = src;
-	out->posix = arena_strdup(c->a, b.p);
-	out->n_groups = ng;
-	out->group_names = arena_calloc(c->a, ng ? ng : 1, sizeof(char *));
-	if (!out->posix || !out->group_names) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	memcpy(out->group_names, names, ng * sizeof(char *));
-	rc = 0;
-out:
-	free(b.p);
-	return rc;
-}
 
 static int name_index(const char *s, const char *const *full, const char *const *shrt)
 {
@@ -423,88 +69,95 @@ static int status_fn(struct schema_ctx *c, const struct ynode *v, void *dst, con
 	return bitmask(c, v, path, dst, status_names, status_short);
 }
 
+static void bits_print(struct printer *p, int indent, const char *key, uint32_t mask, const char *const *names)
+{
+	const char *sel[8];
+	size_t k = 0;
+
+	for (int i = 0; names[i]; i++)
+		if (mask & (1u << i))
+			sel[k++] = names[i];
+	pr_strlist(p, indent, key, sel, k);
+}
+
+static void span_kinds_print(struct printer *p, int indent, const struct schema_field *f, const void *value)
+{
+	if (*(const uint32_t *)value)
+		bits_print(p, indent, f->name, *(const uint32_t *)value, span_kind_names);
+}
+
+static void status_print(struct printer *p, int indent, const struct schema_field *f, const void *value)
+{
+	if (*(const uint32_t *)value)
+		bits_print(p, indent, f->name, *(const uint32_t *)value, status_names);
+}
+
 static int value_fn(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
 {
 	return schema_value(c, v, path, dst);
 }
 
-/* attributes: [{key: k, value: v}, ...] (value absent = "exists"). */
-static int kvlist(struct schema_ctx *c, const struct ynode *v, const char *path, struct sluice_kv **out,
-		  size_t *n)
+static void value_print(struct printer *p, int indent, const struct schema_field *f, const void *value)
 {
-	static const struct schema_field fields[] = {
-		{.name = "key", .kind = SK_STR, .off = offsetof(struct sluice_kv, key)},
-		{.name = "value", .kind = SK_CUSTOM, .off = offsetof(struct sluice_kv, value), .fn = value_fn},
-		{.name = NULL},
-	};
-	char p[256];
-	int rc;
+	const struct sluice_value *v = value;
 
-	rc = schema_expect_seq(c, v, path);
-	if (rc < 0 || v->kind == YN_NULL)
-		return rc;
-	*out = arena_calloc(c->a, v->n ? v->n : 1, sizeof(**out));
-	if (!*out)
-		return -ENOMEM;
-	*n = v->n;
-	for (size_t i = 0; i < v->n; i++) {
-		struct sluice_kv *kv = &(*out)[i];
+	if (v->type == SLUICE_VALUE_NONE)
+		return;
+	pr_key(p, indent, f->name);
+	fputc(' ', p->f);
+	pr_value(p, v);
+	fputc('\n', p->f);
+}
 
-		snprintf(p, sizeof(p), "%s[%zu]", path, i);
-		rc = schema_map(c, v->items[i], fields, kv, p, NULL);
-		if (rc < 0)
-			return rc;
-		if (!kv->key || !*kv->key)
-			return schema_error(c, v->items[i], "%s: \"key\" is required", p);
-	}
+int match_kv_check(struct schema_ctx *c, const struct ynode *v, void *obj, const char *path,
+		   const struct ynode *const *seen)
+{
+	const struct sluice_kv *kv = obj;
+
+	(void)seen;
+	if (!kv->key || !*kv->key)
+		return schema_error(c, v, "%s: \"key\" is required", path);
 	return 0;
 }
 
-static int attributes_fn(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
-{
-	struct sluice_match *m = (struct sluice_match *)((char *)dst - offsetof(struct sluice_match, attributes));
+/* [{key: k, value: v}, ...] (value absent = "exists"). */
+const struct schema_field match_kv_fields[] = {
+	{.name = "key", .kind = SK_STR, .off = offsetof(struct sluice_kv, key)},
+	{.name = "value", .kind = SK_CUSTOM, .off = offsetof(struct sluice_kv, value), .fn = value_fn,
+	 .print = value_print},
+	{.name = NULL},
+};
 
-	return kvlist(c, v, path, &m->attributes, &m->n_attributes);
-}
-
-static int resources_fn(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
-{
-	struct sluice_match *m = (struct sluice_match *)((char *)dst - offsetof(struct sluice_match, resources));
-
-	return kvlist(c, v, path, &m->resources, &m->n_resources);
-}
-
-static const char *const match_type_names[] = {"strict", "regexp", "prefix", NULL};
+const char *const match_type_names[] = {"strict", "regexp", "prefix", NULL};
 
 enum { F_MATCH_TYPE, F_SERVICES, F_SPAN_NAMES, F_SPAN_KINDS, F_STATUS, F_ATTRS, F_RES, F_MIN, F_MAX };
 
 #define MAX_DURATION_NS (1000ull * 3600 * 1000000000ull)
+#define M struct sluice_match
 
 static const struct schema_field match_fields[] = {
-	[F_MATCH_TYPE] = {.name = "match_type", .kind = SK_ENUM, .off = offsetof(struct sluice_match, match_type),
+	[F_MATCH_TYPE] = {.name = "match_type", .kind = SK_ENUM, .off = offsetof(M, match_type),
 			  .names = match_type_names},
-	[F_SERVICES] = {.name = "services", .kind = SK_STRLIST, .off = offsetof(struct sluice_match, services),
-			.off2 = offsetof(struct sluice_match, n_services)},
-	[F_SPAN_NAMES] = {.name = "span_names", .kind = SK_STRLIST, .off = offsetof(struct sluice_match, span_names),
-			  .off2 = offsetof(struct sluice_match, n_span_names)},
-	[F_SPAN_KINDS] = {.name = "span_kinds", .kind = SK_CUSTOM, .off = offsetof(struct sluice_match, span_kinds),
-			  .fn = span_kinds_fn},
-	[F_STATUS] = {.name = "status_codes", .kind = SK_CUSTOM, .off = offsetof(struct sluice_match, status_codes),
-		      .fn = status_fn},
-	[F_ATTRS] = {.name = "attributes", .kind = SK_CUSTOM, .off = offsetof(struct sluice_match, attributes),
-		     .fn = attributes_fn},
-	[F_RES] = {.name = "resources", .kind = SK_CUSTOM, .off = offsetof(struct sluice_match, resources),
-		   .fn = resources_fn},
-	[F_MIN] = {.name = "min_duration", .kind = SK_DUR, .off = offsetof(struct sluice_match, min_duration_ns),
-		   .max = MAX_DURATION_NS},
-	[F_MAX] = {.name = "max_duration", .kind = SK_DUR, .off = offsetof(struct sluice_match, max_duration_ns),
-		   .max = MAX_DURATION_NS},
+	[F_SERVICES] = {.name = "services", .kind = SK_STRLIST, .off = offsetof(M, services),
+			.off2 = offsetof(M, n_services), .flags = SF_OMIT_EMPTY},
+	[F_SPAN_NAMES] = {.name = "span_names", .kind = SK_STRLIST, .off = offsetof(M, span_names),
+			  .off2 = offsetof(M, n_span_names), .flags = SF_OMIT_EMPTY},
+	[F_SPAN_KINDS] = {.name = "span_kinds", .kind = SK_CUSTOM, .off = offsetof(M, span_kinds), .fn = span_kinds_fn,
+			  .print = span_kinds_print},
+	[F_STATUS] = {.name = "status_codes", .kind = SK_CUSTOM, .off = offsetof(M, status_codes), .fn = status_fn,
+		      .print = status_print},
+	[F_ATTRS] = MATCH_KV_LIST("attributes", M, attributes, n_attributes),
+	[F_RES] = MATCH_KV_LIST("resources", M, resources, n_resources),
+	[F_MIN] = {.name = "min_duration", .kind = SK_DUR, .off = offsetof(M, min_duration_ns),
+		   .max = MAX_DURATION_NS, .flags = SF_OMIT_EMPTY},
+	[F_MAX] = {.name = "max_duration", .kind = SK_DUR, .off = offsetof(M, max_duration_ns),
+		   .max = MAX_DURATION_NS, .flags = SF_OMIT_EMPTY},
 	{.name = NULL},
 };
+#undef M
 
-/* One regex for each string of a list, positioned at its list item. */
-static int regex_list(struct schema_ctx *c, const struct ynode *v, const char *path, const char **strs,
-		      size_t n, struct sluice_regex **out)
+int match_regex_list(struct schema_ctx *c, const struct ynode *v, const char *path, const char **strs,
+		     size_t n, struct sluice_regex **out)
 {
 	char p[280];
 
@@ -521,8 +174,8 @@ static int regex_list(struct schema_ctx *c, const struct ynode *v, const char *p
 	return 0;
 }
 
-static int kv_regexes(struct schema_ctx *c, const struct ynode *v, const char *path, struct sluice_kv *kv,
-		      size_t n)
+int match_kv_regexes(struct schema_ctx *c, const struct ynode *v, const char *path, struct sluice_kv *kv,
+		     size_t n)
 {
 	char p[280];
 
@@ -564,20 +217,28 @@ int match_parse(struct schema_ctx *c, const struct ynode *v, void *dst, const ch
 	if (m->match_type != SLUICE_MATCH_REGEXP)
 		return 0;
 	if (m->n_services &&
-	    (rc = regex_list(c, seen[F_SERVICES], schema_path(p, sizeof(p), path, "services"), m->services,
-			     m->n_services, &m->services_re)) < 0)
+	    (rc = match_regex_list(c, seen[F_SERVICES], schema_path(p, sizeof(p), path, "services"), m->services,
+				   m->n_services, &m->services_re)) < 0)
 		return rc;
 	if (m->n_span_names &&
-	    (rc = regex_list(c, seen[F_SPAN_NAMES], schema_path(p, sizeof(p), path, "span_names"), m->span_names,
-			     m->n_span_names, &m->span_names_re)) < 0)
+	    (rc = match_regex_list(c, seen[F_SPAN_NAMES], schema_path(p, sizeof(p), path, "span_names"),
+				   m->span_names, m->n_span_names, &m->span_names_re)) < 0)
 		return rc;
 	if (m->n_attributes &&
-	    (rc = kv_regexes(c, seen[F_ATTRS], schema_path(p, sizeof(p), path, "attributes"), m->attributes,
-			     m->n_attributes)) < 0)
+	    (rc = match_kv_regexes(c, seen[F_ATTRS], schema_path(p, sizeof(p), path, "attributes"), m->attributes,
+				   m->n_attributes)) < 0)
 		return rc;
 	if (m->n_resources &&
-	    (rc = kv_regexes(c, seen[F_RES], schema_path(p, sizeof(p), path, "resources"), m->resources,
-			     m->n_resources)) < 0)
+	    (rc = match_kv_regexes(c, seen[F_RES], schema_path(p, sizeof(p), path, "resources"), m->resources,
+				   m->n_resources)) < 0)
 		return rc;
 	return 0;
+}
+
+void match_print(struct printer *p, int indent, const struct schema_field *f, const void *value)
+{
+	const struct sluice_match *m = value;
+
+	if (m->present)
+		schema_print_map(p, indent, f->name, match_fields, m);
 }

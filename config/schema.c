@@ -1,5 +1,5 @@
-/* config/schema.c: the generic half of the loader: mapping walks against
- * field tables, scalar conversions, and the error messages users read. */
+/* config/schema.c: the generic half of the loader: scalar conversions and
+ * the error messages users read (the table walk: config/schema_map.c). */
 #include "config/schema.h"
 
 #include <ctype.h>
@@ -27,6 +27,25 @@ int schema_error(struct schema_ctx *c, const struct ynode *n, const char *fmt, .
 		len = snprintf(e->msg, sizeof(e->msg), "%s:%u:%u: ", c->file, n->line, n->col);
 	else
 		len = snprintf(e->msg, sizeof(e->msg), "%s: ", c->file);
+	if (len < 0 || (size_t)len >= sizeof(e->msg))
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(e->msg + len, sizeof(e->msg) - (size_t)len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int schema_error_at(struct schema_ctx *c, unsigned line, unsigned col, const char *fmt, ...)
+{
+	struct config_error *e = c->err;
+	va_list ap;
+	int len;
+
+	if (!e)
+		return -EINVAL;
+	e->line = line;
+	e->col = col;
+	len = snprintf(e->msg, sizeof(e->msg), "%s:%u:%u: ", c->file, line, col);
 	if (len < 0 || (size_t)len >= sizeof(e->msg))
 		return -EINVAL;
 	va_start(ap, fmt);
@@ -217,7 +236,7 @@ int schema_enum(struct schema_ctx *c, const struct ynode *v, const char *path,
 		}
 	}
 	for (int i = 0; names[i] && used < sizeof(list); i++) {
-		int n = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", names[i]);
+		int n = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", *names[i] ? names[i] : "\"\"");
 		if (n < 0)
 			break;
 		used += (size_t)n;
@@ -302,99 +321,5 @@ int schema_value(struct schema_ctx *c, const struct ynode *v, const char *path,
 	out->type = SLUICE_VALUE_STRING;
 	out->s = v->text;
 	out->s_len = v->len;
-	return 0;
-}
-
-static int store(struct schema_ctx *c, const struct schema_field *f, const struct ynode *v,
-		 void *base, const char *path)
-{
-	void *dst = base ? (char *)base + f->off : NULL; /* tables of later_fn use no base */
-	uint64_t u, scale = f->scale ? f->scale : 1;
-	int rc, e;
-
-	if (v->kind == YN_NULL && f->kind != SK_CUSTOM)
-		return 0; /* `key:` keeps the default */
-	switch (f->kind) {
-	case SK_STR:
-		return schema_str(c, v, path, (const char **)dst);
-	case SK_BOOL:
-		return schema_bool(c, v, path, (bool *)dst);
-	case SK_U32:
-	case SK_U64:
-		rc = schema_uint(c, v, path, f->min, f->max, &u);
-		if (rc == 0 && f->kind == SK_U32)
-			*(uint32_t *)dst = (uint32_t)(u * scale);
-		else if (rc == 0)
-			*(uint64_t *)dst = u * scale;
-		return rc;
-	case SK_DOUBLE:
-		return schema_double(c, v, path, f->dmin, f->dmax, (double *)dst);
-	case SK_DUR:
-		return schema_duration(c, v, path, f->min, f->max, (uint64_t *)dst);
-	case SK_SIZE:
-		return schema_size(c, v, path, f->min, f->max, (uint64_t *)dst);
-	case SK_ENUM:
-		rc = schema_enum(c, v, path, f->names, &e);
-		if (rc == 0)
-			*(int *)dst = e;
-		return rc;
-	case SK_STRLIST:
-		return schema_strlist(c, v, path, (const char ***)dst, (size_t *)((char *)base + f->off2));
-	case SK_CUSTOM:
-		return f->fn(c, v, dst, path);
-	}
-	return -EINVAL;
-}
-
-int schema_map(struct schema_ctx *c, const struct ynode *map, const struct schema_field *fields,
-	       void *base, const char *path, const struct ynode **seen)
-{
-	size_t nf = 0;
-	char p[256];
-	int rc;
-
-	const struct ynode *local[SCHEMA_MAX_FIELDS];
-
-	while (fields[nf].name)
-		nf++;
-	if (!seen)
-		seen = local;
-	memset(seen, 0, nf * sizeof(*seen));
-	rc = schema_expect_map(c, map, path && *path ? path : "the document");
-	if (rc < 0 || map->kind == YN_NULL)
-		return rc;
-	for (size_t i = 0; i < map->n; i += 2) {
-		const struct ynode *k = map->items[i], *v = map->items[i + 1];
-		size_t f;
-
-		if (k->kind != YN_SCALAR)
-			return schema_error(c, k, "expected a key, got %s", yamltree_kind_name(k->kind));
-		for (f = 0; f < nf; f++)
-			if (!strcmp(fields[f].name, k->text))
-				break;
-		if (f == nf) {
-			char list[400] = "";
-			size_t used = 0;
-
-			for (size_t j = 0; j < nf && used < sizeof(list); j++) {
-				int n = snprintf(list + used, sizeof(list) - used, "%s%s", j ? ", " : "", fields[j].name);
-				if (n < 0)
-					break;
-				used += (size_t)n;
-			}
-			if (path && *path)
-				return schema_error(c, k, "unknown key \"%.80s\" in %s (expected one of: %s)", k->text,
-						    path, list);
-			return schema_error(c, k, "unknown key \"%.80s\" at top level (expected one of: %s)",
-					    k->text, list);
-		}
-		if (seen[f])
-			return schema_error(c, k, "duplicate key \"%.80s\"%s%s", k->text,
-					    path && *path ? " in " : "", path ? path : "");
-		seen[f] = v;
-		rc = store(c, &fields[f], v, base, schema_path(p, sizeof(p), path, k->text));
-		if (rc < 0)
-			return rc;
-	}
 	return 0;
 }

@@ -253,6 +253,8 @@ static int parse_node(struct ytx *x, yaml_event_t *ev, int depth, bool is_key, s
 		return -ENOMEM;
 	n->line = line;
 	n->col = col;
+	n->index = ev->start_mark.index;
+	n->end_index = ev->end_mark.index;
 	*out = n;
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT: {
@@ -260,6 +262,13 @@ static int parse_node(struct ytx *x, yaml_event_t *ev, int depth, bool is_key, s
 		size_t len = ev->data.scalar.length;
 
 		n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+		switch (ev->data.scalar.style) {
+		case YAML_SINGLE_QUOTED_SCALAR_STYLE: n->style = '\''; break;
+		case YAML_DOUBLE_QUOTED_SCALAR_STYLE: n->style = '"'; break;
+		case YAML_LITERAL_SCALAR_STYLE: n->style = '|'; break;
+		case YAML_FOLDED_SCALAR_STYLE: n->style = '>'; break;
+		default: n->style = 0; break;
+		}
 		/* "\0" in a quoted scalar: no key or value of ours can hold it */
 		if (memchr(s, '\0', len))
 			return fail(x, line, col, -EINVAL, "NUL character (\\0) in a scalar");

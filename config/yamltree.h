@@ -27,6 +27,8 @@ struct ynode {
 	enum ynode_kind kind;
 	unsigned line, col;   /* 1-based */
 	bool quoted;          /* scalar was quoted or block (not plain) */
+	char style;           /* scalar: 0 plain, '\'' single, '"' double, '|' literal, '>' folded */
+	size_t index, end_index; /* libyaml marks: CHARACTER offsets of the node in the input */
 	bool substituted;     /* scalar had a ${...} replaced */
 	const char *text;     /* SCALAR (and NULL: the literal text); NUL-terminated */
 	size_t len;

@@ -303,7 +303,8 @@ START_TEST(files_from_disk)
 	ck_assert_ptr_null(c);
 	char want[256];
 	snprintf(want, sizeof(want), "%s:3:3: unknown key \"bogus\" in sluice (expected one of: instance, ring_bytes,"
-		 " rings, restart, stop_timeout, start_timeout, runtime_dir, state_dir, bin_dir)", path);
+		 " rings, restart, stop_timeout, start_timeout, stall_timeout, restart_stalled, runtime_dir, state_dir,"
+		 " bin_dir)", path);
 	ck_assert_str_eq(err.msg, want);
 	ck_assert_uint_eq(err.line, 3);
 	ck_assert_uint_eq(err.col, 3);
