@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config/arena.h"
+#include "config/ottl.h"
 
 /* libyaml marks count characters; the source is UTF-8. */
 static size_t char_to_byte(const char *src, size_t len, size_t cidx)
@@ -129,23 +130,34 @@ void config_ottl_position(const struct sluice_ottl *cond, size_t k, unsigned *li
 	walk(cond, cond->off_ + k, line, col);
 }
 
-/* ==== The OTTL parser's call site ====
- * When config/ottl.h lands, parse here, once per condition, and map its
- * fault offset to the file:
- *
- *     size_t at;  char why[200];
- *     rc = ottl_parse(c->a, cond->text, cond->context, &cond->parsed, &at, why, sizeof(why));
- *     if (rc < 0) {
- *             unsigned l, k;
- *             config_ottl_position(cond, at, &l, &k);
- *             return schema_error_at(c, l, k, "%s: %s", path, why);
- *     }
- *
- * Until then the condition is stored as text (cond->parsed stays NULL). */
+_Static_assert((int)SLUICE_OTTL_RESOURCE == (int)OTTL_CTX_RESOURCE &&
+	       (int)SLUICE_OTTL_SPAN == (int)OTTL_CTX_SPAN &&
+	       (int)SLUICE_OTTL_SPANEVENT == (int)OTTL_CTX_SPANEVENT &&
+	       (int)SLUICE_OTTL_LOG == (int)OTTL_CTX_LOG &&
+	       (int)SLUICE_OTTL_METRIC == (int)OTTL_CTX_METRIC &&
+	       (int)SLUICE_OTTL_DATAPOINT == (int)OTTL_CTX_DATAPOINT,
+	       "config's OTTL contexts are config/ottl.h's");
+
+/* The one place conditions are parsed: a fault is reported at the file
+ * position of the byte the parser stopped at. */
 static int condition_compile(struct schema_ctx *c, struct sluice_ottl *cond, const char *path)
 {
+	const struct ottl_cond *parsed;
+	struct ottl_error err;
+	unsigned line, col;
+	int rc;
+
 	if (!cond->text[strspn(cond->text, " \t\r\n")])
 		return schema_error_at(c, cond->line, cond->col, "%s: empty condition", path);
+	rc = ottl_parse_arena(c->a, cond->text, strlen(cond->text), (enum ottl_context)cond->context,
+			      0, &parsed, &err);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0) {
+		config_ottl_position(cond, err.pos, &line, &col);
+		return schema_error_at(c, line, col, "%s: %s", path, err.msg);
+	}
+	cond->parsed = parsed;
 	return 0;
 }
 

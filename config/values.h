@@ -139,13 +139,15 @@ enum sluice_error_mode {
  * in the file (inside the quotes of a quoted scalar); config_ottl_position()
  * maps a byte offset in `text` back to the file, escapes and folded lines
  * included, so a parser error at offset k points at the right column. */
+struct ottl_cond;
+
 struct sluice_ottl {
 	const char *text;            /* the condition (YAML escapes resolved) */
 	enum sluice_ottl_context context;
 	unsigned line, col;          /* 1-based position of text[0] in the file */
 	bool quoted;                 /* the YAML scalar was quoted ('...' or "...") */
-	const void *parsed;          /* the parsed form (config/ottl.h), NULL until
-	                                the parser is wired in (config/condition.c) */
+	const struct ottl_cond *parsed; /* the parsed form (config/ottl.h); stages
+	                                   evaluate it with stages/ottl_eval.h */
 	/* private, for config_ottl_position: the scalar's source bytes */
 	const char *raw_;
 	size_t raw_len_;

@@ -57,6 +57,10 @@ static const struct ecase cases[] = {
 	{"routing request context", "connectors: {routing: {table: [{condition: 'true', context: request, pipelines: [traces]}]}}\n", "1:61: connectors.routing.table[0].context: not supported by sluice: request (ingest keeps no request metadata to route by)"},
 	{"routing bad context", "connectors: {routing: {table: [{condition: 'true', context: trace, pipelines: [traces]}]}}\n", "1:61: connectors.routing.table[0].context: expected one of resource, span, spanevent, log, metric, datapoint; got \"trace\""},
 	{"routing match_once", "connectors: {routing: {match_once: false, table: [{condition: 'true', pipelines: [traces]}]}}\n", "1:36: connectors.routing.match_once: not supported by sluice: the first matching route always wins (the Collector removed match_once: false)"},
+	/* OTTL conditions: the parser's fault, at its file column */
+	{"routing condition bad path", "connectors:\n  routing:\n    table:\n      - condition: 'atributes[\"team\"] == \"x\"'\n        pipelines: [traces]\n", "4:21: connectors.routing.table[0].condition: unknown path 'atributes'"},
+	{"filter condition unclosed", "processors:\n  filter:\n    traces:\n      span:\n        - \"name == \\\"a\\\" and (kind == SPAN_KIND_SERVER\"\n", "5:55: processors.filter.traces.span[0]: expected ')' to close the '(' at offset 16, got end of condition"},
+	{"filter condition wrong context", "processors:\n  filter:\n    logs:\n      log_record:\n        - severity_number < SEVERITY_NUMBER_INFO and name == \"x\"\n", "5:54: processors.filter.logs.log_record[0]: path 'name' is not available in the log context"},
 	{"routing empty condition", "connectors: {routing: {table: [{condition: '', pipelines: [traces]}]}}\n", "1:45: connectors.routing.table[0].condition: empty condition"},
 	{"unknown connector", "connectors: {count: {}}\n", "1:14: unknown connector type \"count\" in \"count\" (supported: forward, routing, spanmetrics)"},
 	/* spanmetrics */

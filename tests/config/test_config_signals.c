@@ -300,7 +300,7 @@ START_TEST(filter_forms)
 	ck_assert_int_eq(o->log_record.items[0].context, SLUICE_OTTL_LOG);
 	ck_assert_int_eq(o->metric.items[0].context, SLUICE_OTTL_METRIC);
 	ck_assert_int_eq(o->datapoint.items[0].context, SLUICE_OTTL_DATAPOINT);
-	ck_assert_ptr_null(o->span.items[0].parsed); /* until config/ottl.h is wired in */
+	ck_assert_ptr_nonnull(o->span.items[0].parsed); /* parsed at load (config/ottl.h) */
 	ck_assert_uint_eq(o->span.items[0].line, 10);
 	ck_assert_uint_eq(o->span.items[0].col, 22); /* inside the quote */
 	ck_assert(o->span.items[0].quoted);
@@ -317,14 +317,14 @@ START_TEST(ottl_positions)
 		"    traces:\n"
 		"      span:\n"
 		"        - name == \"a\"\n"                        /* 5: plain */
-		"        - 'it''s == \"b\"'\n"                     /* 6: single-quoted, '' */
-		"        - \"x == \\\"\\u00e9\\\" and y\"\n"       /* 7: double-quoted escapes */
+		"        - 'name == \"it''s\"'\n"                 /* 6: single-quoted, '' */
+		"        - \"name == \\\"\\u00e9\\\" or name == \\\"x\\\"\"\n" /* 7: double-quoted escapes */
 		"        - |\n"                                    /* 8: literal block */
-		"          a == 1 or\n"
-		"          b == 2\n"
+		"          kind == 1 or\n"
+		"          kind == 2\n"
 		"        - name ==\n"                              /* 11: folded plain */
 		"          \"c\"\n"
-		"        - \"é == 1\"\n"                          /* 13: UTF-8 */
+		"        - 'name == \"é\" or kind == 1'\n"       /* 13: UTF-8 */
 		"service: {pipelines: {traces: {processors: [filter]}}}\n");
 	const struct sluice_ottl_list *l = &c->processors[0].filter.span;
 	unsigned line, col;
@@ -338,22 +338,22 @@ START_TEST(ottl_positions)
 	ck_assert_uint_eq(line, 5);
 	ck_assert_uint_eq(col, 19);
 	/* '' is one character of text, two in the file */
-	ck_assert_str_eq(l->items[1].text, "it's == \"b\"");
+	ck_assert_str_eq(l->items[1].text, "name == \"it's\"");
 	ck_assert_uint_eq(l->items[1].col, 12);
-	config_ottl_position(&l->items[1], 5, &line, &col); /* "=" after it's */
-	ck_assert_uint_eq(col, 18);
+	config_ottl_position(&l->items[1], 13, &line, &col); /* the '"' after it's */
+	ck_assert_uint_eq(col, 26);
 	/* \" and \u00e9 (two bytes of text, six characters in the file) */
-	ck_assert_str_eq(l->items[2].text, "x == \"\xc3\xa9\" and y");
-	config_ottl_position(&l->items[2], 8, &line, &col); /* the closing quote of "é" */
+	ck_assert_str_eq(l->items[2].text, "name == \"\xc3\xa9\" or name == \"x\"");
+	config_ottl_position(&l->items[2], 11, &line, &col); /* the closing quote of "é" */
 	ck_assert_uint_eq(line, 7);
-	ck_assert_uint_eq(col, 12 + 5 + 2 + 6);
-	config_ottl_position(&l->items[2], 14, &line, &col); /* "y" */
-	ck_assert_uint_eq(col, 12 + 5 + 2 + 6 + 2 + 5);
+	ck_assert_uint_eq(col, 12 + 8 + 2 + 6);
+	config_ottl_position(&l->items[2], 16, &line, &col); /* the second "name" */
+	ck_assert_uint_eq(col, 12 + 8 + 2 + 6 + 2 + 4);
 	/* literal block: text starts on the next line */
-	ck_assert_str_eq(l->items[3].text, "a == 1 or\nb == 2\n");
+	ck_assert_str_eq(l->items[3].text, "kind == 1 or\nkind == 2\n");
 	ck_assert_uint_eq(l->items[3].line, 9);
 	ck_assert_uint_eq(l->items[3].col, 11);
-	config_ottl_position(&l->items[3], 10, &line, &col); /* "b" */
+	config_ottl_position(&l->items[3], 13, &line, &col); /* the second "kind" */
 	ck_assert_uint_eq(line, 10);
 	ck_assert_uint_eq(col, 11);
 	/* folded plain scalar: the line break reads as one space */
@@ -362,15 +362,15 @@ START_TEST(ottl_positions)
 	ck_assert_uint_eq(line, 12);
 	ck_assert_uint_eq(col, 11);
 	/* a two-byte character is one column */
-	config_ottl_position(&l->items[5], 3, &line, &col); /* "=" after é and a space */
+	config_ottl_position(&l->items[5], 13, &line, &col); /* "or" after "é" and a space */
 	ck_assert_uint_eq(line, 13);
-	ck_assert_uint_eq(col, 12 + 2);
+	ck_assert_uint_eq(col, 12 + 8 + 4);
 	config_free(c);
 
 	/* a statement's condition starts after "where" */
-	c = load_ok("connectors: {routing: {table: [{statement: 'route() where  name == \"x\"', pipelines: [t]}]}}\n");
+	c = load_ok("connectors: {routing: {table: [{statement: 'route() where  attributes[\"x\"] == \"y\"', pipelines: [t]}]}}\n");
 	const struct sluice_ottl *s = &c->connectors[0].routing.table[0].condition;
-	ck_assert_str_eq(s->text, "name == \"x\"");
+	ck_assert_str_eq(s->text, "attributes[\"x\"] == \"y\"");
 	ck_assert_uint_eq(s->line, 1);
 	ck_assert_uint_eq(s->col, 45 + 15);
 	config_ottl_position(s, 5, &line, &col);
