@@ -1,0 +1,398 @@
+/* agg/sm_apply.c: applying records: begin, resource, add (the per-span
+ * path), commit. A span's changes go to an in-process image of its series
+ * (sm_pend); only agg_commit writes the region, through the log. */
+#include <errno.h>
+#include <string.h>
+
+#include "agg/sm_layout.h"
+
+int agg_begin(struct agg *a, uint32_t source, uint64_t seq, uint64_t now_ns)
+{
+	if (a->open || a->h->pending_seq)
+		return -EBUSY;
+	if (source >= AGG_SOURCES_MAX || seq == 0)
+		return -EINVAL;
+	if (seq <= a->h->src[source].applied)
+		return -EALREADY;
+	a->open = 1;
+	a->source = source;
+	a->seq = seq;
+	a->now_ns = now_ns;
+	a->done = 0;
+	a->skip = a->h->src[source].partial_seq == seq ? a->h->src[source].partial_done : 0;
+	a->rc.valid = 0;
+	a->n_pend = a->n_rpend = 0;
+	return 0;
+}
+
+static int rpend_has(const struct agg *a, uint32_t r)
+{
+	for (uint32_t i = 0; i < a->n_rpend; i++)
+		if (a->rpend[i] == r)
+			return 1;
+	return 0;
+}
+
+/* Queues resource slot r's new image; returns it. */
+static struct sm_res *rpend_add(struct agg *a, uint32_t r)
+{
+	uint8_t *img = a->rpend_img + (size_t)a->n_rpend * a->h->res_size;
+	a->rpend[a->n_rpend++] = r;
+	memset(img, 0, sizeof(struct sm_res));
+	return (struct sm_res *)img;
+}
+
+static int key_attr(const struct agg *a, struct otlp_bytes key)
+{
+	for (uint32_t i = 0; i < a->p.n_resource_keys; i++)
+		if (a->res_key_len[i] == key.len && !memcmp(a->p.resource_keys[i], key.p, key.len))
+			return 1;
+	return 0;
+}
+
+int agg_resource(struct agg *a, struct otlp_bytes res)
+{
+	struct sm_rctx *rc = &a->rc;
+	struct otlp_value v;
+	if (!a->open)
+		return -EINVAL;
+	rc->valid = -1;
+	rc->dims_present = 0;
+	int r = otlp_wire_find_attr(res, OTLP_F_RESOURCE_ATTRIBUTES, "service.name", 12, &v);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 1;
+	rc->service = v.type == OTLP_VALUE_STRING ? v.u.b : (struct otlp_bytes){ NULL, 0 };
+	for (uint32_t i = 0; i < a->p.n_dims; i++) {
+		r = otlp_wire_find_attr(res, OTLP_F_RESOURCE_ATTRIBUTES, a->p.dims[i].name,
+					a->dim_len[i], &rc->dim[i]);
+		if (r < 0)
+			return r;
+		if (r)
+			rc->dims_present |= 1u << i;
+	}
+
+	/* the resource key: an order-independent 128-bit hash of the (key)
+	 * attributes, as the Collector keys its resource map by a hash */
+	uint64_t lo = 0, hi = 0;
+	struct otlp_wire_reader rd;
+	struct otlp_wire_field f;
+	otlp_wire_reader_init(&rd, res.p, res.len);
+	while ((r = otlp_wire_next(&rd, &f)) > 0) {
+		if (f.num != OTLP_F_RESOURCE_ATTRIBUTES || f.wt != OTLP_WT_LEN)
+			continue;
+		if (a->p.n_resource_keys) {
+			struct otlp_kv kv;
+			if (otlp_wire_kv(f.b, &kv) < 0 || !key_attr(a, kv.key))
+				continue;
+		}
+		lo += sm_mix(sm_hash(f.b.p, f.b.len, 0x243f6a8885a308d3ull));
+		hi += sm_mix(sm_hash(f.b.p, f.b.len, 0x13198a2e03707344ull));
+	}
+	if (r < 0)
+		return r;
+
+	uint32_t slot = 0;
+	for (uint32_t k = (uint32_t)lo & a->rix_mask; a->rix[k].slot; k = (k + 1) & a->rix_mask)
+		if (a->rix[k].lo == lo && a->rix[k].hi == hi) {
+			slot = a->rix[k].slot;
+			break;
+		}
+	if (slot) {
+		slot--;
+	} else {
+		if (a->n_rpend == a->rpend_max && (r = sm_commit_now(a, 1)) < 0)
+			return r;
+		struct sm_res *img;
+		if (!a->n_free_res) {
+			/* no room: the overflow resource, all of whose spans go to
+			 * its one otel.metric.overflow series */
+			if (((struct sm_res *)sm_rslot(a, 0))->used != 1 && !rpend_has(a, 0)) {
+				img = rpend_add(a, 0);
+				img->used = 1;
+				img->flags = SM_RES_OVERFLOW;
+			}
+		} else {
+			slot = a->free_res[--a->n_free_res];
+			img = rpend_add(a, slot);
+			img->key_lo = lo;
+			img->key_hi = hi;
+			img->used = 1;
+			/* the output resource: every attribute that fits */
+			uint8_t *dst = (uint8_t *)(img + 1);
+			otlp_wire_reader_init(&rd, res.p, res.len);
+			while (otlp_wire_next(&rd, &f) > 0) {
+				if (f.num != OTLP_F_RESOURCE_ATTRIBUTES || f.wt != OTLP_WT_LEN ||
+				    f.size > a->h->res_attr_cap - img->attrs_len)
+					continue;
+				memcpy(dst + img->attrs_len, f.start, f.size);
+				img->attrs_len += (uint32_t)f.size;
+			}
+			uint32_t k = (uint32_t)lo & a->rix_mask;
+			while (a->rix[k].slot)
+				k = (k + 1) & a->rix_mask;
+			a->rix[k] = (struct sm_rix){ lo, hi, slot + 1, 0 };
+		}
+	}
+	rc->res = slot;
+	rc->seed = sm_mix(0x9e3779b97f4a7c15ull * (slot + 1));
+	rc->valid = 1;
+	return 0;
+}
+
+static inline int put_comp(uint8_t *k, size_t *n, size_t cap, const void *b, size_t len)
+{
+	if (*n + 2 + len > cap)
+		return -1;
+	k[*n] = (uint8_t)len;
+	k[*n + 1] = (uint8_t)(len >> 8);
+	if (len)
+		memcpy(k + *n + 2, b, len);
+	*n += 2 + len;
+	return 0;
+}
+
+static inline int put_absent(uint8_t *k, size_t *n, size_t cap)
+{
+	if (*n + 2 > cap)
+		return -1;
+	k[*n] = 0xff;
+	k[*n + 1] = 0xff;
+	*n += 2;
+	return 0;
+}
+
+/* The series key of s in a->keybuf; returns its length, or -1 when it is
+ * longer than key_bytes (the span then counts in the overflow series). */
+static long build_key(struct agg *a, const struct agg_span *s)
+{
+	uint8_t *k = a->keybuf;
+	size_t n = 0, cap = a->h->key_cap;
+	uint32_t ex = a->p.exclude;
+	uint8_t kind = s->kind >= 0 && s->kind <= 5 ? (uint8_t)s->kind : 6;
+	uint8_t st = s->status >= 0 && s->status <= 2 ? (uint8_t)s->status : 3;
+
+	if ((ex & AGG_EXCLUDE_SERVICE_NAME ? put_absent(k, &n, cap)
+	     : put_comp(k, &n, cap, a->rc.service.p, a->rc.service.len)) ||
+	    (ex & AGG_EXCLUDE_SPAN_NAME ? put_absent(k, &n, cap)
+	     : put_comp(k, &n, cap, s->name.p, s->name.len)) ||
+	    (ex & AGG_EXCLUDE_SPAN_KIND ? put_absent(k, &n, cap) : put_comp(k, &n, cap, &kind, 1)) ||
+	    (ex & AGG_EXCLUDE_STATUS_CODE ? put_absent(k, &n, cap) : put_comp(k, &n, cap, &st, 1)))
+		return -1;
+	for (uint32_t i = 0; i < a->p.n_dims; i++) {
+		const struct otlp_value *v;
+		if (s->dims_present >> i & 1)
+			v = &s->dim[i];
+		else if (a->rc.dims_present >> i & 1)
+			v = &a->rc.dim[i];
+		else if (a->dim_default[i].type == OTLP_VALUE_STRING)
+			v = &a->dim_default[i];
+		else {
+			if (put_absent(k, &n, cap))
+				return -1;
+			continue;
+		}
+		size_t room = v->type == OTLP_VALUE_STRING || v->type >= OTLP_VALUE_ARRAY
+				      ? v->u.b.len : 0;
+		if (n + 2 + 11 + room > cap)
+			return -1;
+		size_t len = sm_anyvalue_put(k + n + 2, v);
+		k[n] = (uint8_t)len;
+		k[n + 1] = (uint8_t)(len >> 8);
+		n += 2 + len;
+	}
+	return (long)n;
+}
+
+/* A fresh series image in a new pend; returns the pend index. */
+static uint32_t new_series(struct agg *a, uint64_t hash, size_t klen, uint32_t flags)
+{
+	struct sm_hdr *h = a->h;
+	if (!a->n_free_ser)   /* cannot happen: capacity covers every overflow series */
+		return UINT32_MAX;
+	uint32_t slot = a->free_ser[--a->n_free_ser];
+	uint32_t pi = a->n_pend++;
+	uint8_t *img = a->pend_img + (size_t)pi * h->series_size;
+
+	a->pend[pi] = (struct sm_pend){ slot, 1, 0 };
+	a->touch[slot] = pi + 1;
+	memset(img, 0, sizeof(struct sm_series) + h->vals_size);
+	struct sm_series *s = (struct sm_series *)img;
+	s->hash = hash;
+	s->used = 1;
+	s->res = a->rc.res;
+	s->key_len = (uint32_t)klen;
+	s->flags = flags;
+	memcpy(sm_key_of(a, img), a->keybuf, klen);
+	struct sm_vals *v = sm_vals_of(img);
+	v->epoch = h->epoch;
+	v->start_ns = a->p.delta && h->last_flush_ns ? h->last_flush_ns : a->now_ns;
+	if (a->p.hist == AGG_HIST_EXPONENTIAL)
+		sm_expo_of(v)->scale = SM_EXPO_MAX_SCALE;
+	a->st.series_created++;
+	a->st.live_series++;
+	return pi;
+}
+
+/* The pend of series slot (an image of its values), made on first touch. */
+static inline uint32_t pend_of(struct agg *a, uint32_t slot)
+{
+	uint32_t t = a->touch[slot];
+	if (t)
+		return t - 1;
+	uint32_t pi = a->n_pend++;
+	uint8_t *img = a->pend_img + (size_t)pi * a->h->series_size;
+	a->pend[pi] = (struct sm_pend){ slot, 0, 0 };
+	a->touch[slot] = pi + 1;
+	memcpy(img + sizeof(struct sm_series), sm_slot(a, slot) + sizeof(struct sm_series),
+	       a->h->vals_size);
+	return pi;
+}
+
+static uint32_t overflow_series(struct agg *a)
+{
+	uint32_t r = a->rc.res;
+	a->st.overflow_spans++;
+	if (a->res_over[r])
+		return pend_of(a, a->res_over[r] - 1);
+	uint32_t pi = new_series(a, sm_mix(a->rc.seed ^ 0x6f766572666c6f77ull), 0, SM_SER_OVERFLOW);
+	if (pi != UINT32_MAX)
+		a->res_over[r] = a->pend[pi].slot + 1;
+	return pi;
+}
+
+static uint32_t find_series(struct agg *a, const struct agg_span *s)
+{
+	long klen = build_key(a, s);
+	if (klen < 0 || a->rc.res == 0)   /* slot 0: the overflow resource */
+		return overflow_series(a);
+	uint64_t hash = sm_hash(a->keybuf, (size_t)klen, a->rc.seed);
+	uint32_t k = (uint32_t)hash & a->ix_mask;
+	for (; a->ix[k].slot; k = (k + 1) & a->ix_mask) {
+		if (a->ix[k].hash != hash)
+			continue;
+		uint32_t slot = a->ix[k].slot - 1, t = a->touch[slot];
+		uint8_t *img = t && a->pend[t - 1].fresh
+				       ? a->pend_img + (size_t)(t - 1) * a->h->series_size
+				       : sm_slot(a, slot);
+		const struct sm_series *o = (const struct sm_series *)img;
+		if (o->res == a->rc.res && o->key_len == (uint32_t)klen &&
+		    !memcmp(sm_key_of(a, img), a->keybuf, (size_t)klen))
+			return pend_of(a, slot);
+	}
+	if ((a->p.cardinality_limit && a->res_count[a->rc.res] >= a->p.cardinality_limit) ||
+	    a->n_normal >= a->p.max_series)
+		return overflow_series(a);
+	uint32_t pi = new_series(a, hash, (size_t)klen, 0);
+	if (pi == UINT32_MAX)
+		return pi;
+	a->ix[k].hash = hash;
+	a->ix[k].slot = a->pend[pi].slot + 1;
+	a->res_count[a->rc.res]++;
+	a->n_normal++;
+	return pi;
+}
+
+int agg_add(struct agg *a, const struct agg_span *s)
+{
+	if (!a->open || !a->rc.valid)
+		return -EINVAL;
+	if (a->skip) {   /* counted by a partial commit before a crash */
+		a->skip--;
+		a->done++;
+		a->st.spans_skipped++;
+		return 0;
+	}
+	if (a->rc.valid < 0) {
+		a->done++;
+		a->st.spans_no_service++;
+		return 0;
+	}
+	if (a->n_pend == a->pend_max) {
+		int rc = sm_commit_now(a, 1);
+		if (rc < 0)
+			return rc;
+	}
+	uint32_t pi = find_series(a, s);
+	if (pi == UINT32_MAX)
+		return -ENOSPC;
+	uint8_t *img = a->pend_img + (size_t)pi * a->h->series_size;
+	struct sm_vals *v = sm_vals_of(img);
+	double d = s->end_ns > s->start_ns ? (double)(s->end_ns - s->start_ns) / a->divider : 0;
+
+	if (v->epoch != a->h->epoch) {   /* first touch since a flush: new exemplars */
+		v->epoch = a->h->epoch;
+		v->ex_mask = 0;
+	}
+	v->calls++;
+	v->sum += d;
+	v->last_ns = a->now_ns;
+	uint32_t exk = (uint32_t)v->calls;
+	if (a->p.hist == AGG_HIST_EXPLICIT) {
+		uint32_t lo = 0, hi = a->n_bounds;
+		while (lo < hi) {
+			uint32_t mid = (lo + hi) / 2;
+			if (a->bounds[mid] < d)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		sm_counts(v)[lo]++;
+		a->pend[pi].words |= 1ull << lo;
+		exk = lo;
+	} else if (a->p.hist == AGG_HIST_EXPONENTIAL) {
+		sm_expo_record(sm_expo_of(v), a->expo_max, d);
+	}
+	if (a->ex_max && s->trace_id.len == 16) {
+		uint32_t e = exk % a->ex_max;
+		struct sm_exemplar *x = sm_ex_of(a, v) + e;
+		memcpy(x->trace_id, s->trace_id.p, 16);
+		memset(x->span_id, 0, 8);
+		if (s->span_id.len == 8)
+			memcpy(x->span_id, s->span_id.p, 8);
+		x->value = d;
+		v->ex_mask |= 1ull << e;
+	}
+	a->st.spans++;
+	a->done++;
+	return 0;
+}
+
+int agg_commit(struct agg *a)
+{
+	if (!a->open)
+		return -EINVAL;
+	int rc = sm_commit_now(a, 0);
+	a->open = 0;
+	a->rc.valid = 0;
+	return rc;
+}
+
+int agg_span_from_wire(const struct agg *a, struct otlp_bytes span, struct agg_span *s)
+{
+	struct otlp_span sp;
+	struct otlp_status st = { { NULL, 0 }, 0 };
+	int rc = otlp_wire_span(span, &sp);
+	if (rc < 0)
+		return rc;
+	if (sp.has_status && (rc = otlp_wire_status(sp.status, &st)) < 0)
+		return rc;
+	s->name = sp.name;
+	s->trace_id = sp.trace_id;
+	s->span_id = sp.span_id;
+	s->start_ns = sp.start_time_unix_nano;
+	s->end_ns = sp.end_time_unix_nano;
+	s->kind = sp.kind;
+	s->status = st.code;
+	s->dims_present = 0;
+	for (uint32_t i = 0; i < a->p.n_dims; i++) {
+		rc = otlp_wire_find_attr(span, OTLP_F_SPAN_ATTRIBUTES, a->p.dims[i].name,
+					 a->dim_len[i], &s->dim[i]);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			s->dims_present |= 1u << i;
+	}
+	return 0;
+}
