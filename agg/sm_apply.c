@@ -87,8 +87,8 @@ int agg_resource(struct agg *a, struct otlp_bytes res)
 			if (otlp_wire_kv(f.b, &kv) < 0 || !key_attr(a, kv.key))
 				continue;
 		}
-		lo += sm_mix(sm_hash(f.b.p, f.b.len, 0x243f6a8885a308d3ull));
-		hi += sm_mix(sm_hash(f.b.p, f.b.len, 0x13198a2e03707344ull));
+		lo += agg_mix(agg_hash(f.b.p, f.b.len, 0x243f6a8885a308d3ull));
+		hi += agg_mix(agg_hash(f.b.p, f.b.len, 0x13198a2e03707344ull));
 	}
 	if (r < 0)
 		return r;
@@ -136,7 +136,7 @@ int agg_resource(struct agg *a, struct otlp_bytes res)
 		}
 	}
 	rc->res = slot;
-	rc->seed = sm_mix(0x9e3779b97f4a7c15ull * (slot + 1));
+	rc->seed = agg_mix(0x9e3779b97f4a7c15ull * (slot + 1));
 	rc->valid = 1;
 	return 0;
 }
@@ -256,7 +256,7 @@ static uint32_t overflow_series(struct agg *a)
 	a->st.overflow_spans++;
 	if (a->res_over[r])
 		return pend_of(a, a->res_over[r] - 1);
-	uint32_t pi = new_series(a, sm_mix(a->rc.seed ^ 0x6f766572666c6f77ull), 0, SM_SER_OVERFLOW);
+	uint32_t pi = new_series(a, agg_mix(a->rc.seed ^ 0x6f766572666c6f77ull), 0, SM_SER_OVERFLOW);
 	if (pi != UINT32_MAX)
 		a->res_over[r] = a->pend[pi].slot + 1;
 	return pi;
@@ -267,7 +267,7 @@ static uint32_t find_series(struct agg *a, const struct agg_span *s)
 	long klen = build_key(a, s);
 	if (klen < 0 || a->rc.res == 0)   /* slot 0: the overflow resource */
 		return overflow_series(a);
-	uint64_t hash = sm_hash(a->keybuf, (size_t)klen, a->rc.seed);
+	uint64_t hash = agg_hash(a->keybuf, (size_t)klen, a->rc.seed);
 	uint32_t k = (uint32_t)hash & a->ix_mask;
 	for (; a->ix[k].slot; k = (k + 1) & a->ix_mask) {
 		if (a->ix[k].hash != hash)

@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agg/hash.h"
 #include "agg/spanmetrics.h"
 
 #define SM_MAGIC 0x3147504d53554c53ull   /* "SLUSMPG1" */
@@ -245,17 +246,6 @@ static inline struct sm_exemplar *sm_ex_of(const struct agg *a, struct sm_vals *
 				      a->ex_max * sizeof(struct sm_exemplar));
 }
 
-/* sm_hash.c-style helpers (sm_util.c) */
-uint64_t sm_hash(const void *p, size_t n, uint64_t seed);
-static inline uint64_t sm_mix(uint64_t x)
-{
-	x ^= x >> 32;
-	x *= 0xd6e8feb86659fd93ull;
-	x ^= x >> 32;
-	x *= 0xd6e8feb86659fd93ull;
-	x ^= x >> 32;
-	return x;
-}
 
 /* sm_region.c */
 int sm_derive(struct agg *a, const struct agg_params *p);

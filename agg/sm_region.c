@@ -104,20 +104,20 @@ int sm_derive(struct agg *a, const struct agg_params *p)
 
 static uint64_t fingerprint(const struct agg *a)
 {
-	uint64_t h = sm_hash(&(uint32_t){ SM_VERSION }, 4, 1);
+	uint64_t h = agg_hash(&(uint32_t){ SM_VERSION }, 4, 1);
 	uint32_t nums[] = { a->p.n_dims, a->p.exclude, a->p.n_resource_keys, a->p.unit,
 			    a->p.hist, a->n_bounds, a->expo_max, a->p.delta, a->ex_max,
 			    a->p.max_series, a->p.max_resources, a->p.key_bytes,
 			    a->p.resource_bytes, a->p.commit_series };
-	h = sm_hash(nums, sizeof nums, h);
-	h = sm_hash(a->bounds, a->n_bounds * sizeof(double), h);
+	h = agg_hash(nums, sizeof nums, h);
+	h = agg_hash(a->bounds, a->n_bounds * sizeof(double), h);
 	for (uint32_t i = 0; i < a->p.n_dims; i++) {
 		const char *d = a->p.dims[i].default_value;
-		h = sm_hash(a->p.dims[i].name, strlen(a->p.dims[i].name), h);
-		h = d ? sm_hash(d, strlen(d), h ^ 1) : sm_mix(h ^ 2);
+		h = agg_hash(a->p.dims[i].name, strlen(a->p.dims[i].name), h);
+		h = d ? agg_hash(d, strlen(d), h ^ 1) : agg_mix(h ^ 2);
 	}
 	for (uint32_t i = 0; i < a->p.n_resource_keys; i++)
-		h = sm_hash(a->p.resource_keys[i], a->res_key_len[i], h);
+		h = agg_hash(a->p.resource_keys[i], a->res_key_len[i], h);
 	return h;
 }
 

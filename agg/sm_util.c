@@ -6,7 +6,7 @@
 
 /* One multiply-xorshift round per 8 bytes: keys are short (50-150 bytes)
  * and hashed once a span, so a short dependency chain beats a wide hash. */
-uint64_t sm_hash(const void *p, size_t n, uint64_t seed)
+uint64_t agg_hash(const void *p, size_t n, uint64_t seed)
 {
 	const uint8_t *s = p;
 	uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ull);
@@ -25,7 +25,7 @@ uint64_t sm_hash(const void *p, size_t n, uint64_t seed)
 		h = (h ^ w) * 0x94d049bb133111ebull;
 		h ^= h >> 31;
 	}
-	return sm_mix(h);
+	return agg_mix(h);
 }
 
 static uint8_t *put_len_field(uint8_t *p, uint32_t num, const struct otlp_bytes *b)
