@@ -214,19 +214,16 @@ static void group(struct agg *a)
 {
 	struct sm_hdr *h = a->h;
 	memset(a->rstart, 0, (h->n_res + 1) * sizeof *a->rstart);
-	for (uint32_t i = 0; i < h->n_series; i++) {
-		uint8_t *slot = sm_slot(a, i);
-		if (sm_series_live(a, slot))
-			a->rstart[((struct sm_series *)slot)->res + 1]++;
-	}
+	for (uint32_t i = 0; i < h->n_series; i++)
+		if (a->listed[i / 64] >> (i % 64) & 1)
+			a->rstart[((struct sm_series *)sm_slot(a, i))->res + 1]++;
 	for (uint32_t r = 0; r < h->n_res; r++)
 		a->rstart[r + 1] += a->rstart[r];
 	uint32_t *fill = a->touch;   /* scratch, zero outside a record */
 	for (uint32_t i = 0; i < h->n_series; i++) {
-		uint8_t *slot = sm_slot(a, i);
-		if (!sm_series_live(a, slot))
+		if (!(a->listed[i / 64] >> (i % 64) & 1))
 			continue;
-		uint32_t r = ((struct sm_series *)slot)->res;
+		uint32_t r = ((struct sm_series *)sm_slot(a, i))->res;
 		a->order[a->rstart[r] + fill[r]++] = i;
 	}
 	memset(fill, 0, h->n_res * sizeof *fill);

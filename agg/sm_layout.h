@@ -206,6 +206,7 @@ struct agg {
 	uint32_t *res_over;       /* overflow series slot + 1 per resource */
 	uint32_t n_normal;        /* live normal series */
 	uint32_t *order, *rstart; /* flush: live series grouped by resource */
+	uint64_t *listed;         /* bit per slot: live, checked, in the index */
 	/* the open record */
 	int open;
 	uint32_t source;

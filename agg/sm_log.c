@@ -194,8 +194,12 @@ static int log_commit(struct agg *a, const uint64_t *hw, uint32_t n_hw)
 	log_apply(a);
 	atomic_store_explicit(&lh->state, 0, memory_order_release);
 
-	for (uint32_t i = 0; i < a->n_pend; i++)
-		a->touch[a->pend[i].slot] = 0;
+	for (uint32_t i = 0; i < a->n_pend; i++) {
+		uint32_t slot = a->pend[i].slot;
+		a->touch[slot] = 0;
+		if (a->pend[i].fresh)
+			a->listed[slot / 64] |= 1ull << (slot % 64);
+	}
 	a->n_pend = 0;
 	a->n_rpend = 0;
 	return 0;

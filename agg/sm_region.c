@@ -236,6 +236,7 @@ int sm_rebuild(struct agg *a)
 	memset(a->res_count, 0, h->n_res * sizeof *a->res_count);
 	memset(a->res_over, 0, h->n_res * sizeof *a->res_over);
 	a->n_free_ser = a->n_free_res = a->n_normal = 0;
+	memset(a->listed, 0, ((h->n_series + 63) / 64) * sizeof *a->listed);
 	uint32_t *ref = a->touch;  /* scratch: live series per resource */
 	memset(ref, 0, h->n_res * sizeof *ref);
 
@@ -290,6 +291,7 @@ int sm_rebuild(struct agg *a)
 			a->n_normal++;
 		}
 		ref[s->res]++;
+		a->listed[i / 64] |= 1ull << (i % 64);
 		live++;
 	}
 	uint64_t lres = 0;
@@ -370,7 +372,8 @@ int agg_attach(struct agg **out, void *region, size_t size, const struct agg_par
 	a->rpend_img = malloc((size_t)a->rpend_max * h->res_size);
 	a->order = malloc(h->n_series * sizeof *a->order);
 	a->rstart = malloc((h->n_res + 1) * sizeof *a->rstart);
-	if (!a->order || !a->rstart ||
+	a->listed = calloc((h->n_series + 63) / 64, sizeof *a->listed);
+	if (!a->order || !a->rstart || !a->listed ||
 	    !a->ix || !a->rix || !a->free_ser || !a->free_res || !a->res_count ||
 	    !a->res_over || !a->touch || !a->pend || !a->pend_img || !a->rpend || !a->rpend_img)
 		goto fail;
@@ -411,6 +414,7 @@ void agg_detach(struct agg *a)
 	free(a->rpend_img);
 	free(a->order);
 	free(a->rstart);
+	free(a->listed);
 	free(a);
 }
 
