@@ -32,6 +32,7 @@ struct prom_target {           /* a resource with a job or instance */
 	uint64_t hash;
 	uint32_t refs;
 	char *labels;          /* rendered, sorted */
+	size_t len;
 };
 
 struct prom_series {
@@ -96,6 +97,8 @@ size_t prom_label_name(struct otlp_bytes name, char *out, size_t cap);
 size_t prom_value_text(const struct otlp_value *v, char *out, size_t cap, int depth);
 size_t prom_fmt_g(char *out, double v);        /* Go strconv 'g', -1 */
 size_t prom_fmt_om(char *out, double v);       /* OpenMetrics float */
+size_t prom_utf8_len(const uint8_t *p, size_t n);
+char *prom_utf8_dup(const uint8_t *p, size_t n);
 
 /* prom_labels.c */
 struct prom_attrs {            /* the attribute sources of one point */

@@ -106,18 +106,8 @@ static size_t escape(char *out, size_t cap, const char *v, size_t n)
 			out[k++] = (char)c;
 			i++;
 		} else {
-			size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
-			int ok = len && len != 0 && i + len <= n;
-			for (size_t j = 1; ok && j < len; j++)
-				ok = (p[i + j] & 0xc0) == 0x80;
-			if (ok && len == 3) {
-				uint32_t cp = (uint32_t)(c & 0x0f) << 12 | (uint32_t)(p[i + 1] & 0x3f) << 6;
-				ok = cp >= 0x800 && !(cp >= 0xd800 && cp <= 0xdfff);
-			} else if (ok && len == 4) {
-				uint32_t cp = (uint32_t)(c & 0x07) << 18 | (uint32_t)(p[i + 1] & 0x3f) << 12;
-				ok = cp >= 0x10000 && cp <= 0x10ffff;
-			}
-			if (ok) {
+			size_t len = prom_utf8_len(p + i, n - i);
+			if (len) {
 				memcpy(out + k, p + i, len);
 				k += len;
 				i += len;

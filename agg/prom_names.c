@@ -436,3 +436,49 @@ size_t prom_value_text(const struct otlp_value *v, char *out, size_t cap, int de
 	out[k] = 0;
 	return k;
 }
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one. */
+size_t prom_utf8_len(const uint8_t *p, size_t n)
+{
+	uint8_t c = p[0];
+	size_t len = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3
+		     : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+	if (!len || len > n)
+		return 0;
+	for (size_t j = 1; j < len; j++)
+		if ((p[j] & 0xc0) != 0x80)
+			return 0;
+	if (len == 3) {
+		uint32_t cp = (uint32_t)(c & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6;
+		if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+	} else if (len == 4) {
+		uint32_t cp = (uint32_t)(c & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12;
+		if (cp < 0x10000 || cp > 0x10ffff)
+			return 0;
+	}
+	return len;
+}
+
+/* A copy of p[0..n) with every invalid UTF-8 byte as U+FFFD (malloc'd). */
+char *prom_utf8_dup(const uint8_t *p, size_t n)
+{
+	char *out = malloc(3 * n + 1);
+	size_t k = 0;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		size_t l = prom_utf8_len(p + i, n - i);
+		if (l) {
+			memcpy(out + k, p + i, l);
+			k += l;
+			i += l;
+		} else {
+			memcpy(out + k, "\xef\xbf\xbd", 3);
+			k += 3;
+			i++;
+		}
+	}
+	out[k] = 0;
+	return out;
+}

@@ -296,7 +296,7 @@ size_t prom_render(struct prom_store *s, enum prom_format f, uint64_t now_ns, ch
 			items[k++] = (struct item){ x->fam->name, x->labels, x, x->labels_len };
 	for (uint32_t i = 0; i <= s->ttab_mask; i++)
 		for (struct prom_target *t = s->ttab[i]; t; t = t->next)
-			items[k++] = (struct item){ tname, t->labels, NULL, strlen(t->labels) };
+			items[k++] = (struct item){ tname, t->labels, NULL, t->len };
 	qsort(items, k, sizeof *items, cmp_item);
 	for (size_t i = 0; i < k; i++) {
 		if (i == 0 || strcmp(items[i].fam, items[i - 1].fam)) {

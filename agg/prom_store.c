@@ -143,7 +143,7 @@ static struct prom_family *family(struct prom_store *s, const char *name, size_t
 	if (!f)
 		return NULL;
 	f->name = strndup(name, len);
-	f->help = strndup((const char *)help.p, help.len);
+	f->help = prom_utf8_dup(help.p, help.len);
 	f->unit = strdup(unit);
 	f->type = t;
 	if (!f->name || !f->help || !f->unit) {
@@ -163,14 +163,16 @@ static struct prom_target *target(struct prom_store *s, struct otlp_bytes res)
 	uint64_t h = agg_hash(s->tbuf, (size_t)n, 7);
 	struct prom_target *t;
 	for (t = s->ttab[h & s->ttab_mask]; t; t = t->next)
-		if (t->hash == h && !strcmp(t->labels, s->tbuf))
+		if (t->hash == h && t->len == (size_t)n && !memcmp(t->labels, s->tbuf, (size_t)n))
 			return t;
 	t = calloc(1, sizeof *t);
-	if (!t || !(t->labels = strndup(s->tbuf, (size_t)n))) {
+	if (!t || !(t->labels = malloc((size_t)n + 1))) {
 		free(t);
 		return NULL;
 	}
+	memcpy(t->labels, s->tbuf, (size_t)n + 1);
 	t->hash = h;
+	t->len = (size_t)n;
 	t->next = s->ttab[h & s->ttab_mask];
 	s->ttab[h & s->ttab_mask] = t;
 	return t;

@@ -83,6 +83,18 @@ void sm_expo_record(struct sm_expo *e, uint32_t max_size, double v)
 		expo_downscale(e, by);
 		idx >>= by;
 	}
+	if ((hi >> by) - (lo >> by) + 1 > (int64_t)max_size) {
+		/* only a damaged state gets here (scale -10 holds every double
+		 * in 2 buckets): start the buckets over rather than overrun */
+		memset(e->counts, 0, e->n * sizeof(uint64_t));
+		e->n = 0;
+	}
+	if (e->n == 0) {
+		e->offset = idx;
+		e->n = 1;
+		e->counts[0] = 1;
+		return;
+	}
 	if (idx < e->offset) {
 		uint32_t shift = (uint32_t)(e->offset - idx);
 		memmove(e->counts + shift, e->counts, e->n * sizeof(uint64_t));

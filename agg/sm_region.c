@@ -202,6 +202,42 @@ int sm_series_live(const struct agg *a, uint8_t *slot)
 	return a->h->last_flush_ns - v->last_ns < a->p.expiration_ns;
 }
 
+/* The stored key walks: every component in bounds, dimension values
+ * valid AnyValue bytes (they are written out as they are). */
+static int key_sane(const struct agg *a, const uint8_t *k, uint32_t len)
+{
+	const uint8_t *end = k + len;
+	for (uint32_t c = 0; c < SM_K_DIM0 + a->p.n_dims; c++) {
+		if (end - k < 2)
+			return 0;
+		uint32_t l = (uint32_t)k[0] | (uint32_t)k[1] << 8;
+		k += 2;
+		if (l == SM_ABSENT)
+			continue;
+		if (l > (size_t)(end - k) || ((c == SM_K_KIND || c == SM_K_STATUS) && l != 1))
+			return 0;
+		struct otlp_value v;
+		if (c >= SM_K_DIM0 && otlp_wire_anyvalue((struct otlp_bytes){ k, l }, &v) < 0)
+			return 0;
+		k += l;
+	}
+	return k == end;
+}
+
+/* Resource attributes: KeyValue fields (field 1) only, each valid. */
+static int attrs_sane(const uint8_t *p, uint32_t len)
+{
+	struct otlp_wire_reader r;
+	struct otlp_wire_field f;
+	struct otlp_kv kv;
+	int rc;
+	otlp_wire_reader_init(&r, p, len);
+	while ((rc = otlp_wire_next(&r, &f)) > 0)
+		if (f.num != 1 || f.wt != OTLP_WT_LEN || otlp_wire_kv(f.b, &kv) < 0)
+			return 0;
+	return rc == 0;
+}
+
 static int slot_sane(const struct agg *a, uint8_t *slot)
 {
 	const struct sm_series *s = (const struct sm_series *)slot;
@@ -211,6 +247,8 @@ static int slot_sane(const struct agg *a, uint8_t *slot)
 		return 0;
 	const struct sm_res *r = (const struct sm_res *)sm_rslot(a, s->res);
 	if (r->used != 1)
+		return 0;
+	if (!(s->flags & SM_SER_OVERFLOW) && !key_sane(a, sm_key_of(a, slot), s->key_len))
 		return 0;
 	if (a->p.hist == AGG_HIST_EXPONENTIAL) {
 		const struct sm_expo *e = sm_expo_of(sm_vals_of(slot));
@@ -242,7 +280,8 @@ int sm_rebuild(struct agg *a)
 
 	for (uint32_t i = 0; i < h->n_res; i++) {
 		struct sm_res *r = (struct sm_res *)sm_rslot(a, i);
-		if (r->used > 1 || (r->used && (r->attrs_len > h->res_attr_cap || r->flags > 1))) {
+		if (r->used > 1 || (r->used && (r->attrs_len > h->res_attr_cap || r->flags > 1 ||
+						 !attrs_sane((const uint8_t *)(r + 1), r->attrs_len)))) {
 			a->st.repaired_slots++;
 			r->used = 0;  /* damaged: unreachable now, reused later */
 		}

@@ -9,6 +9,7 @@
 #include "agg/pb.h"
 #include "agg/prom_int.h"
 #include "aggtest.h"
+#include "promcheck.h"
 #include "promfix.h"
 
 static char txt[1 << 16];
@@ -18,6 +19,7 @@ static const char *render(struct prom_store *s, enum prom_format f, uint64_t now
 	size_t n = prom_render(s, f, now, txt, sizeof txt - 1);
 	ck_assert_uint_lt(n, sizeof txt);
 	txt[n] = 0;
+	ck_assert_int_eq(promcheck(txt, n, f == PROM_OPENMETRICS), 0);
 	return txt;
 }
 
