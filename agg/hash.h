@@ -19,4 +19,8 @@ static inline uint64_t agg_mix(uint64_t x)
 
 uint64_t agg_hash(const void *p, size_t n, uint64_t seed);
 
+/* A 128-bit hash in one pass (two independent lanes over the same words,
+ * run in parallel by the CPU): *hi gets the second half. */
+uint64_t agg_hash128(const void *p, size_t n, uint64_t seed, uint64_t *hi);
+
 #endif

@@ -106,12 +106,12 @@ _Static_assert(sizeof(struct sm_res) == 32, "resource slot header is 32 bytes");
 enum { SM_RES_OVERFLOW = 1 };
 
 struct sm_series {
-	uint64_t hash;            /* of the key bytes (and resource) */
-	uint32_t used;
+	uint64_t hash;            /* 128-bit hash of the key bytes (seeded by */
+	uint32_t used;            /* the resource): the series' identity */
 	uint32_t res;             /* resource slot */
 	uint32_t key_len;
 	uint32_t flags;           /* SM_SER_OVERFLOW */
-	uint64_t reserved;
+	uint64_t hash2;
 };
 _Static_assert(sizeof(struct sm_series) == 32, "series slot header is 32 bytes");
 enum { SM_SER_OVERFLOW = 1 };
@@ -154,10 +154,18 @@ enum { SM_K_SERVICE, SM_K_NAME, SM_K_KIND, SM_K_STATUS, SM_K_DIM0 };
 
 /* ----- in-process state ----- */
 
-struct sm_pend {              /* a series this record touched */
+/* A series this record touched. Its image holds, for a new series or an
+ * exponential histogram, the absolute values (copied from the region on
+ * first touch); otherwise only what this record adds (calls, sum, bucket
+ * counts, exemplars), so the per-span path never reads the region: the
+ * commit adds the region's values, all loads of one record in flight
+ * together. */
+struct sm_pend {
 	uint32_t slot;
 	uint32_t fresh;           /* new series: the whole slot image is logged */
 	uint64_t words;           /* explicit: bit i = counts[i] changed */
+	uint32_t ix;              /* its index entry + 1 (0: overflow series) */
+	uint32_t reserved;
 };
 
 struct sm_rctx {              /* the resource of the spans being added */
@@ -170,9 +178,9 @@ struct sm_rctx {              /* the resource of the spans being added */
 };
 
 struct sm_ix {                /* open addressing entry */
-	uint64_t hash;
+	uint64_t hash, hash2;
 	uint32_t slot;            /* slot + 1, 0 empty */
-	uint32_t reserved;
+	uint32_t pend;            /* its pend in the open record + 1, 0 none */
 };
 
 struct sm_rix {               /* resource index entry */
@@ -197,7 +205,8 @@ struct agg {
 	struct otlp_value dim_default[AGG_DIMS_MAX];
 	/* index of live series and of live resources */
 	struct sm_ix *ix;
-	uint32_t ix_mask;
+	uint32_t ix_mask;         /* in use: sized to the live series, grows */
+	uint32_t ix_max;          /* allocated entries */
 	struct sm_rix *rix;
 	uint32_t rix_mask;
 	uint32_t *free_ser, n_free_ser;
@@ -220,6 +229,7 @@ struct agg {
 	uint8_t *rpend_img;
 	uint32_t n_rpend, rpend_max;
 	uint8_t keybuf[65536 + 64];
+	uint8_t *kchunk;          /* agg_add_many: 16 keys */
 	struct agg_stats st;
 };
 
@@ -252,6 +262,7 @@ static inline struct sm_exemplar *sm_ex_of(const struct agg *a, struct sm_vals *
 int sm_derive(struct agg *a, const struct agg_params *p);
 int sm_rebuild(struct agg *a);
 int sm_series_live(const struct agg *a, uint8_t *slot);
+void sm_ix_grow(struct agg *a);
 
 /* sm_log.c */
 int sm_log_replay(struct agg *a);

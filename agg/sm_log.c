@@ -135,6 +135,64 @@ static void lw_words_end(struct lw *w, uint8_t *at)
 	w->n++;
 }
 
+/* A touched series whose image holds only this record's additions: logs
+ * the sums with the region's values (the words that change, or the whole
+ * values part when that is shorter). */
+static void add_delta(const struct agg *a, struct lw *w, const struct sm_pend *pd, uint8_t *img,
+		      uint64_t off)
+{
+	const struct sm_hdr *h = a->h;
+	struct sm_vals *d = sm_vals_of(img);
+	const struct sm_vals *v0 = sm_vals_of(a->base + off);
+	uint64_t vo = off + sizeof(struct sm_series);
+	uint64_t base_mask = v0->epoch == h->epoch ? v0->ex_mask : 0;
+	uint32_t nx = (uint32_t)__builtin_popcountll(d->ex_mask);
+	uint32_t nw = 4 + (uint32_t)__builtin_popcountll(pd->words) + (a->ex_max ? 1 + 4 * nx : 0);
+	double sum = v0->sum + d->sum;
+	uint64_t u;
+
+	if (16 * nw <= h->vals_size) {
+		uint8_t *e = lw_words_begin(w);
+		lw_word(w, vo + offsetof(struct sm_vals, epoch), h->epoch);
+		lw_word(w, vo + offsetof(struct sm_vals, last_ns), d->last_ns);
+		lw_word(w, vo + offsetof(struct sm_vals, calls), v0->calls + d->calls);
+		memcpy(&u, &sum, 8);
+		lw_word(w, vo + offsetof(struct sm_vals, sum), u);
+		const uint64_t *c0 = sm_counts((struct sm_vals *)v0), *dc = sm_counts(d);
+		for (uint64_t m = pd->words; m; m &= m - 1) {
+			unsigned b = (unsigned)__builtin_ctzll(m);
+			lw_word(w, vo + sizeof(struct sm_vals) + 8ull * b, c0[b] + dc[b]);
+		}
+		if (a->ex_max) {
+			lw_word(w, vo + offsetof(struct sm_vals, ex_mask), base_mask | d->ex_mask);
+			const struct sm_exemplar *x = sm_ex_of(a, d);
+			uint64_t xo = vo + (uint64_t)((const uint8_t *)x - (const uint8_t *)d);
+			for (uint64_t m = d->ex_mask; m; m &= m - 1) {
+				unsigned i = (unsigned)__builtin_ctzll(m);
+				const uint64_t *q = (const uint64_t *)&x[i];
+				for (int k = 0; k < 4; k++)
+					lw_word(w, xo + 32ull * i + 8ull * (unsigned)k, q[k]);
+			}
+		}
+		lw_words_end(w, e);
+		return;
+	}
+	/* many buckets or exemplars: the whole values part, made absolute */
+	d->epoch = h->epoch;
+	d->start_ns = v0->start_ns;
+	d->calls += v0->calls;
+	d->sum = sum;
+	for (uint32_t i = 0; i < a->n_buckets; i++)
+		sm_counts(d)[i] += sm_counts((struct sm_vals *)v0)[i];
+	struct sm_exemplar *x = sm_ex_of(a, d);
+	const struct sm_exemplar *x0 = sm_ex_of(a, (struct sm_vals *)v0);
+	for (uint32_t i = 0; i < a->ex_max; i++)
+		if (!(d->ex_mask >> i & 1) && (base_mask >> i & 1))
+			x[i] = x0[i];
+	d->ex_mask |= base_mask;
+	lw_copy(w, vo, d, h->vals_size);
+}
+
 /* Logs the record's pending slots plus n_hw header word pairs (hw[2i] =
  * offset, hw[2i+1] = value), makes the log valid, applies it, clears it. */
 static int log_commit(struct agg *a, const uint64_t *hw, uint32_t n_hw)
@@ -142,6 +200,14 @@ static int log_commit(struct agg *a, const uint64_t *hw, uint32_t n_hw)
 	struct sm_hdr *h = a->h;
 	struct sm_log_hdr *lh = log_hdr(a);
 	struct lw w = { (uint8_t *)(lh + 1), (uint8_t *)(lh + 1), 0 };
+
+	/* the region values the sums need: ask for all of them first */
+	for (uint32_t i = 0; i < a->n_pend; i++) {
+		const uint8_t *v = a->base + h->ser_off + (uint64_t)a->pend[i].slot * h->series_size +
+				   sizeof(struct sm_series);
+		for (uint32_t b = 0; b < h->vals_size; b += 64)
+			__builtin_prefetch(v + b);
+	}
 
 	for (uint32_t i = 0; i < a->n_rpend; i++) {
 		const uint8_t *img = a->rpend_img + (size_t)i * h->res_size;
@@ -153,31 +219,14 @@ static int log_commit(struct agg *a, const uint64_t *hw, uint32_t n_hw)
 		const struct sm_pend *pd = &a->pend[i];
 		uint8_t *img = a->pend_img + (size_t)i * h->series_size;
 		uint64_t off = h->ser_off + (uint64_t)pd->slot * h->series_size;
-		uint32_t nw = 4 + (uint32_t)__builtin_popcountll(pd->words);
 		if (pd->fresh) {
 			const struct sm_series *s = (const struct sm_series *)img;
 			lw_copy(&w, off, img, (uint32_t)sizeof *s + h->vals_size + s->key_len);
-		} else if (a->p.hist != AGG_HIST_EXPONENTIAL && !a->ex_max &&
-			   16 * nw <= h->vals_size) {
-			/* the common update: four counters and the buckets hit */
-			const struct sm_vals *v = sm_vals_of(img);
-			uint64_t vo = off + sizeof(struct sm_series);
-			uint8_t *e = lw_words_begin(&w);
-			lw_word(&w, vo + offsetof(struct sm_vals, epoch), v->epoch);
-			lw_word(&w, vo + offsetof(struct sm_vals, last_ns), v->last_ns);
-			lw_word(&w, vo + offsetof(struct sm_vals, calls), v->calls);
-			uint64_t sum;
-			memcpy(&sum, &v->sum, 8);
-			lw_word(&w, vo + offsetof(struct sm_vals, sum), sum);
-			const uint64_t *c = sm_counts((struct sm_vals *)v);
-			for (uint64_t m = pd->words; m; m &= m - 1) {
-				unsigned b = (unsigned)__builtin_ctzll(m);
-				lw_word(&w, vo + sizeof(struct sm_vals) + 8ull * b, c[b]);
-			}
-			lw_words_end(&w, e);
-		} else {
+		} else if (a->p.hist == AGG_HIST_EXPONENTIAL) {
 			lw_copy(&w, off + sizeof(struct sm_series), img + sizeof(struct sm_series),
 				h->vals_size);
+		} else {
+			add_delta(a, &w, pd, img, off);
 		}
 	}
 	if (n_hw) {
@@ -196,7 +245,10 @@ static int log_commit(struct agg *a, const uint64_t *hw, uint32_t n_hw)
 
 	for (uint32_t i = 0; i < a->n_pend; i++) {
 		uint32_t slot = a->pend[i].slot;
-		a->touch[slot] = 0;
+		if (a->pend[i].ix)
+			a->ix[a->pend[i].ix - 1].pend = 0;
+		else
+			a->touch[slot] = 0;
 		if (a->pend[i].fresh)
 			a->listed[slot / 64] |= 1ull << (slot % 64);
 	}

@@ -261,15 +261,37 @@ static int slot_sane(const struct agg *a, uint8_t *slot)
 	return 1;
 }
 
-static uint8_t *series_key_view(const struct agg *a, uint32_t slot)
+/* The index is sized to the live series (a small one stays in cache),
+ * doubling as they grow; the allocation has room for all of them. */
+void sm_ix_grow(struct agg *a)
 {
-	return sm_key_of(a, sm_slot(a, slot));
+	uint32_t old = a->ix_mask + 1, cap = old * 2;
+	if (cap > a->ix_max)
+		return;
+	struct sm_ix *tmp = malloc(old * sizeof *tmp);
+	if (!tmp)
+		return;   /* stays fuller: slower probes, still correct */
+	memcpy(tmp, a->ix, old * sizeof *tmp);
+	memset(a->ix, 0, cap * sizeof *tmp);
+	a->ix_mask = cap - 1;
+	for (uint32_t i = 0; i < old; i++) {
+		if (!tmp[i].slot)
+			continue;
+		uint32_t k = (uint32_t)tmp[i].hash & a->ix_mask;
+		while (a->ix[k].slot)
+			k = (k + 1) & a->ix_mask;
+		a->ix[k] = tmp[i];
+		if (tmp[i].pend)
+			a->pend[tmp[i].pend - 1].ix = k + 1;
+	}
+	free(tmp);
 }
 
 int sm_rebuild(struct agg *a)
 {
 	struct sm_hdr *h = a->h;
 	memset(a->ix, 0, ((size_t)a->ix_mask + 1) * sizeof *a->ix);
+	a->ix_mask = 1023 < a->ix_max - 1 ? 1023 : a->ix_max - 1;
 	memset(a->rix, 0, ((size_t)a->rix_mask + 1) * sizeof *a->rix);
 	memset(a->res_count, 0, h->n_res * sizeof *a->res_count);
 	memset(a->res_over, 0, h->n_res * sizeof *a->res_over);
@@ -307,25 +329,18 @@ int sm_rebuild(struct agg *a)
 			}
 			a->res_over[s->res] = i + 1;
 		} else {
+			if ((a->n_normal + 1ull) * 2 > a->ix_mask + 1ull)
+				sm_ix_grow(a);
 			uint32_t k = (uint32_t)s->hash & a->ix_mask;
 			int dup = 0;
-			for (; a->ix[k].slot; k = (k + 1) & a->ix_mask) {
-				struct sm_series *o = (struct sm_series *)sm_slot(a, a->ix[k].slot - 1);
-				if (a->ix[k].hash == s->hash && o->res == s->res &&
-				    o->key_len == s->key_len &&
-				    !memcmp(series_key_view(a, a->ix[k].slot - 1),
-					    series_key_view(a, i), s->key_len)) {
-					dup = 1;
-					break;
-				}
-			}
+			for (; a->ix[k].slot && !dup; k = (k + 1) & a->ix_mask)
+				dup = a->ix[k].hash == s->hash && a->ix[k].hash2 == s->hash2;
 			if (dup || a->n_normal >= a->p.max_series) {
 				a->st.repaired_slots++;
 				a->free_ser[a->n_free_ser++] = i;
 				continue;
 			}
-			a->ix[k].hash = s->hash;
-			a->ix[k].slot = i + 1;
+			a->ix[k] = (struct sm_ix){ s->hash, s->hash2, i + 1, 0 };
 			a->res_count[s->res]++;
 			a->n_normal++;
 		}
@@ -395,10 +410,11 @@ int agg_attach(struct agg **out, void *region, size_t size, const struct agg_par
 	a->base = region;
 	a->size = (size_t)h->region_size;
 	a->h = h;
-	a->ix_mask = pow2_at_least(2ull * h->n_series) - 1;
+	a->ix_max = pow2_at_least(2ull * h->n_series);
+	a->ix_mask = 1023 < a->ix_max - 1 ? 1023 : a->ix_max - 1;
 	a->rix_mask = pow2_at_least(2ull * h->n_res) - 1;
 	rc = -ENOMEM;
-	a->ix = calloc((size_t)a->ix_mask + 1, sizeof *a->ix);
+	a->ix = calloc(a->ix_max, sizeof *a->ix);
 	a->rix = calloc((size_t)a->rix_mask + 1, sizeof *a->rix);
 	a->free_ser = malloc(h->n_series * sizeof *a->free_ser);
 	a->free_res = malloc(h->n_res * sizeof *a->free_res);
@@ -412,7 +428,8 @@ int agg_attach(struct agg **out, void *region, size_t size, const struct agg_par
 	a->order = malloc(h->n_series * sizeof *a->order);
 	a->rstart = malloc((h->n_res + 1) * sizeof *a->rstart);
 	a->listed = calloc((h->n_series + 63) / 64, sizeof *a->listed);
-	if (!a->order || !a->rstart || !a->listed ||
+	a->kchunk = malloc(16ull * h->key_cap);
+	if (!a->order || !a->rstart || !a->listed || !a->kchunk ||
 	    !a->ix || !a->rix || !a->free_ser || !a->free_res || !a->res_count ||
 	    !a->res_over || !a->touch || !a->pend || !a->pend_img || !a->rpend || !a->rpend_img)
 		goto fail;
@@ -454,6 +471,7 @@ void agg_detach(struct agg *a)
 	free(a->order);
 	free(a->rstart);
 	free(a->listed);
+	free(a->kchunk);
 	free(a);
 }
 

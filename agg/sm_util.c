@@ -28,6 +28,33 @@ uint64_t agg_hash(const void *p, size_t n, uint64_t seed)
 	return agg_mix(h);
 }
 
+uint64_t agg_hash128(const void *p, size_t n, uint64_t seed, uint64_t *hi)
+{
+	const uint8_t *s = p;
+	uint64_t a = seed ^ (n * 0x9e3779b97f4a7c15ull), b = ~seed ^ (n * 0xc2b2ae3d27d4eb4full);
+
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		a = (a ^ w) * 0xbf58476d1ce4e5b9ull;
+		b = (b ^ w) * 0x94d049bb133111ebull;
+		a ^= a >> 29;
+		b ^= b >> 32;
+		s += 8;
+		n -= 8;
+	}
+	if (n) {
+		uint64_t w = 0;
+		memcpy(&w, s, n);
+		a = (a ^ w) * 0x94d049bb133111ebull;
+		b = (b ^ w) * 0xbf58476d1ce4e5b9ull;
+		a ^= a >> 31;
+		b ^= b >> 27;
+	}
+	*hi = agg_mix(b + 0x2545f4914f6cdd1dull);
+	return agg_mix(a);
+}
+
 static uint8_t *put_len_field(uint8_t *p, uint32_t num, const struct otlp_bytes *b)
 {
 	*p++ = (uint8_t)(num << 3 | OTLP_WT_LEN);

@@ -19,6 +19,7 @@
  *     agg_begin(a, src, seq, now)
  *     agg_resource(a, resource bytes)    once per ResourceSpans
  *     agg_add(a, &span)                  every span of it, in record order
+ *       (or agg_add_many(a, spans, n))
  *     agg_commit(a)                      the whole record is durable
  *   every flush interval:
  *     agg_flush(a, now, buf, cap, &len)  -> N; publish buf (one record)
@@ -157,6 +158,9 @@ int agg_begin(struct agg *a, uint32_t source, uint64_t seq, uint64_t now_ns);
  * Returns 0, or 1 when it has no service.name (its spans are not counted). */
 int agg_resource(struct agg *a, struct otlp_bytes resource);
 int agg_add(struct agg *a, const struct agg_span *s);
+/* The same for n spans in record order; faster with many series (the
+ * index lookups of 16 spans overlap). */
+int agg_add_many(struct agg *a, const struct agg_span *s, uint32_t n);
 int agg_commit(struct agg *a);
 
 /* Fills s from one Span message (looks up the dimensions in its attributes). */

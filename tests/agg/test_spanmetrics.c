@@ -438,11 +438,14 @@ START_TEST(partial_commits)
 	size_t rl = at_resource(res, "service.name", "s", NULL);
 	ck_assert_int_eq(agg_begin(a, 3, 7, 100 * SEC), 0);
 	ck_assert_int_eq(agg_resource(a, (struct otlp_bytes){ res, rl }), 0);
+	struct agg_span sp[20];
 	for (int i = 0; i < 20; i++) {
 		snprintf(names[i], sizeof names[i], "n%d", i % 7);
-		struct agg_span s = at_span(names[i], 2, 0, 0, (uint64_t)(i + 1) * MS);
-		ck_assert_int_eq(agg_add(a, &s), 0);
+		sp[i] = at_span(names[i], 2, 0, 0, (uint64_t)(i + 1) * MS);
 	}
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(agg_add(a, &sp[i]), 0);
+	ck_assert_int_eq(agg_add_many(a, sp + 3, 17), 0);   /* both entry points */
 	ck_assert_int_eq(agg_commit(a), 0);
 	struct agg_stats st;
 	agg_get_stats(a, &st);
