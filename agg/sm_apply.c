@@ -224,7 +224,8 @@ static uint32_t new_series(struct agg *a, uint64_t hash, uint64_t hash2, const u
 	s->res = a->rc.res;
 	s->key_len = (uint32_t)klen;
 	s->flags = flags;
-	memcpy(sm_key_of(a, img), key, klen);
+	if (klen)
+		memcpy(sm_key_of(a, img), key, klen);
 	struct sm_vals *v = sm_vals_of(img);
 	v->epoch = h->epoch;
 	v->start_ns = a->p.delta && h->last_flush_ns ? h->last_flush_ns : a->now_ns;
