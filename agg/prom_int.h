@@ -87,6 +87,29 @@ struct prom_store {
 	char tbuf[PROM_SCRATCH];
 };
 
+/* The point kinds (Metric data oneof). */
+enum { K_GAUGE, K_SUM, K_HIST, K_EXPO, K_SUMMARY };
+
+struct prom_point {            /* one data point, decoded */
+	uint64_t start, time, count;
+	uint32_t flags;
+	double value, sum;
+	uint32_t n_bounds, n_counts, n_q;
+	int32_t scale;
+	double bounds[PROM_BUCKETS_MAX];
+	uint64_t counts[PROM_BUCKETS_MAX + 1];
+	double q[PROM_QUANTILES_MAX][2];
+	uint32_t n_ex;
+	struct prom_exemplar ex[PROM_EXEMPLARS_MAX];
+};
+
+/* prom_point.c */
+int prom_point_decode(int kind, struct otlp_bytes b, struct prom_point *pt);
+uint32_t prom_point_attrs_field(int kind);
+/* Stores pt into x (fresh: a new series). Returns 1 stored, 0 dropped. */
+int prom_point_store(struct prom_series *x, const struct prom_point *pt, int kind, int delta,
+		     int fresh);
+
 /* prom_store.c: unlinked already; drops its target reference */
 void prom_series_free(struct prom_store *s, struct prom_series *x);
 
