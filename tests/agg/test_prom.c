@@ -267,6 +267,71 @@ START_TEST(accept)
 }
 END_TEST
 
+/* One 3 ms span with ids through the aggregation into a new store. */
+static struct prom_store *one_span_store(enum agg_hist hist)
+{
+	static const double ms[] = { 2, 4, 10 };
+	static const uint8_t tid[16] = { 0xab, 0xcd }, sid[8] = { 0xef };
+	static uint8_t out[65536];
+	struct agg_params p;
+	memset(&p, 0, sizeof p);
+	p.bounds = ms;
+	p.n_bounds = 3;
+	p.hist = hist;
+	p.exemplars = true;
+	p.max_series = 4;
+	p.max_resources = 2;
+	size_t size = agg_region_size(&p), len;
+	void *region = at_region(size);
+	struct agg *a;
+	ck_assert_int_eq(agg_format(region, size, &p, 1), 0);
+	ck_assert_int_eq(agg_attach(&a, region, size, &p), 0);
+	uint8_t res[64];
+	size_t rl = at_resource(res, "service.name", "s", NULL);
+	ck_assert_int_eq(agg_begin(a, 0, 1, SEC), 0);
+	ck_assert_int_eq(agg_resource(a, (struct otlp_bytes){ res, rl }), 0);
+	struct agg_span sp = at_span("op", 2, 0, 0, 3 * MS);
+	sp.trace_id = (struct otlp_bytes){ tid, 16 };
+	sp.span_id = (struct otlp_bytes){ sid, 8 };
+	ck_assert_int_eq(agg_add(a, &sp), 0);
+	ck_assert_int_eq(agg_commit(a), 0);
+	ck_assert_int_gt(agg_flush(a, 20 * SEC, out, sizeof out, &len), 0);
+	agg_detach(a);
+	munmap(region, size);
+	struct prom_config c = { 0 };
+	struct prom_store *st;
+	ck_assert_int_eq(prom_store_new(&st, &c), 0);
+	ck_assert_int_eq(prom_store_add_request(st, out, len, 20 * SEC), 2);
+	return st;
+}
+
+#define S "{job=\"s\",otel_scope_name=\"spanmetricsconnector\",service_name=\"s\"," \
+	  "span_kind=\"SPAN_KIND_SERVER\",span_name=\"op\",status_code=\"STATUS_CODE_UNSET\""
+#define EX " # {trace_id=\"abcd0000000000000000000000000000\",span_id=\"ef00000000000000\"} 3.0 20.0\n"
+
+START_TEST(openmetrics_exemplars)
+{
+	struct prom_store *s = one_span_store(AGG_HIST_EXPLICIT);
+	const char *om = render(s, PROM_OPENMETRICS, 30 * SEC);
+	ck_assert_ptr_nonnull(strstr(om, "traces_span_metrics_calls_total" S "} 1.0" EX));
+	ck_assert_ptr_nonnull(strstr(om, D "_bucket" S ",le=\"2.0\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(om, D "_bucket" S ",le=\"4.0\"} 1" EX));
+	/* the text format has no exemplars */
+	ck_assert_ptr_null(strstr(render(s, PROM_TEXT, 30 * SEC), "trace_id"));
+	prom_store_free(s);
+}
+END_TEST
+
+START_TEST(exponential_as_inf_bucket)
+{
+	struct prom_store *s = one_span_store(AGG_HIST_EXPONENTIAL);
+	const char *t = render(s, PROM_TEXT, 30 * SEC);
+	ck_assert_ptr_nonnull(strstr(t, "# TYPE " D " histogram\n" D "_bucket" S ",le=\"+Inf\"} 1\n"
+				     D "_sum" S "} 3\n" D "_count" S "} 1\n"));
+	prom_store_free(s);
+}
+END_TEST
+
 START_TEST(damaged_input)
 {
 	struct prom_config c = { 0 };
@@ -289,6 +354,8 @@ int main(void)
 	tcase_add_test(tc, metric_names);
 	tcase_add_test(tc, floats);
 	tcase_add_test(tc, accept);
+	tcase_add_test(tc, openmetrics_exemplars);
+	tcase_add_test(tc, exponential_as_inf_bucket);
 	tcase_add_test(tc, damaged_input);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

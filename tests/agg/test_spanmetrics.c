@@ -461,6 +461,91 @@ START_TEST(partial_commits)
 }
 END_TEST
 
+/* Capacity limits fold into overflow series, never drop: a key longer than
+ * key_bytes, and a resource past max_resources (the overflow resource). */
+START_TEST(capacity_overflow)
+{
+	struct agg_params p;
+	void *region;
+	memset(&p, 0, sizeof p);
+	p.max_series = 10;
+	p.max_resources = 1;
+	p.key_bytes = 64;
+	struct agg *a = mk(&p, &region);
+	uint8_t r1[128], r2[128];
+	size_t l1 = at_resource(r1, "service.name", "one", NULL);
+	size_t l2 = at_resource(r2, "service.name", "two", NULL);
+	char long_name[200];
+	memset(long_name, 'x', sizeof long_name - 1);
+	long_name[sizeof long_name - 1] = 0;
+	ck_assert_int_eq(agg_begin(a, 0, 1, 10 * SEC), 0);
+	ck_assert_int_eq(agg_resource(a, (struct otlp_bytes){ r1, l1 }), 0);
+	struct agg_span s = at_span("short", 2, 0, 0, MS);
+	ck_assert_int_eq(agg_add(a, &s), 0);
+	s = at_span(long_name, 2, 0, 0, MS);
+	ck_assert_int_eq(agg_add(a, &s), 0);
+	ck_assert_int_eq(agg_resource(a, (struct otlp_bytes){ r2, l2 }), 0);
+	s = at_span("short", 2, 0, 0, MS);
+	ck_assert_int_eq(agg_add(a, &s), 0);
+	ck_assert_int_eq(agg_add(a, &s), 0);
+	uint8_t r3[128];   /* no service.name: not counted, as the Collector */
+	size_t l3 = at_resource(r3, "host", "h", NULL);
+	ck_assert_int_eq(agg_resource(a, (struct otlp_bytes){ r3, l3 }), 1);
+	ck_assert_int_eq(agg_add(a, &s), 0);
+	ck_assert_int_eq(agg_commit(a), 0);
+	int n = flush(a, 20 * SEC, 1);
+	ck_assert_int_eq(n, 6);   /* one: short + overflow; the overflow resource: overflow */
+	uint64_t over = 0, total = 0;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(pts[i].metric, "traces.span.metrics.calls"))
+			continue;
+		total += pts[i].count;
+		if (!strcmp(pts[i].attrs, "otel.metric.overflow=true"))
+			over += pts[i].count;
+	}
+	ck_assert_uint_eq(total, 4);
+	ck_assert_uint_eq(over, 3);
+	struct agg_stats st;
+	agg_get_stats(a, &st);
+	ck_assert_uint_eq(st.spans_no_service, 1);
+	ck_assert_uint_eq(st.overflow_spans, 3);
+	agg_detach(a);
+}
+END_TEST
+
+/* agg_span_from_wire reads a Span message as the process stage sees it. */
+START_TEST(span_from_wire)
+{
+	struct agg_params p;
+	void *region;
+	base_params(&p);
+	struct agg *a = mk(&p, &region);
+	uint8_t span[256], *q = span;
+	static const uint8_t tid[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	*q++ = 1 << 3 | 2, *q++ = 16, memcpy(q, tid, 16), q += 16;          /* trace_id */
+	*q++ = 5 << 3 | 2, *q++ = 3, memcpy(q, "op1", 3), q += 3;           /* name */
+	*q++ = 6 << 3, *q++ = 3;                                           /* kind CLIENT */
+	uint64_t t0 = 100, t1 = 100 + 7 * MS;
+	*q++ = 7 << 3 | 1, memcpy(q, &t0, 8), q += 8;
+	*q++ = 8 << 3 | 1, memcpy(q, &t1, 8), q += 8;
+	uint8_t kv[64];
+	size_t kl = at_resource(kv, "http.method", "PUT", NULL);
+	kv[0] = 9 << 3 | 2;                                                /* Span.attributes */
+	memcpy(q, kv, kl), q += kl;
+	*q++ = 15 << 3 | 2, *q++ = 2, *q++ = 3 << 3, *q++ = 2;             /* status ERROR */
+	struct agg_span s;
+	ck_assert_int_eq(agg_span_from_wire(a, (struct otlp_bytes){ span, (size_t)(q - span) }, &s), 0);
+	ck_assert_int_eq(s.kind, 3);
+	ck_assert_int_eq(s.status, 2);
+	ck_assert_uint_eq(s.end_ns - s.start_ns, 7 * MS);
+	ck_assert_uint_eq(s.trace_id.len, 16);
+	ck_assert_uint_eq(s.dims_present, 1);
+	ck_assert_int_eq(s.dim[0].type, OTLP_VALUE_STRING);
+	ck_assert_int_eq(memcmp(s.dim[0].u.b.p, "PUT", 3), 0);
+	agg_detach(a);
+}
+END_TEST
+
 START_TEST(refuses_other_params)
 {
 	struct agg_params p, q;
@@ -492,6 +577,8 @@ int main(void)
 	tcase_add_test(tc, expo_histogram);
 	tcase_add_test(tc, exemplars_and_keys);
 	tcase_add_test(tc, partial_commits);
+	tcase_add_test(tc, capacity_overflow);
+	tcase_add_test(tc, span_from_wire);
 	tcase_add_test(tc, refuses_other_params);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
