@@ -42,9 +42,12 @@
  *
  * Returns: 0 or a count, or a negative errno:
  *   -EINVAL params or arguments out of range, -ENOSPC buffer too small,
- *   -EBUSY a flush awaits done/cancel (or a record is open), -ENODATA the
- *   region was never formatted, -ESTALE it was formatted for other params,
- *   -EBADMSG its contents are damaged (refused, never trusted).
+ *   -EBUSY a flush awaits done/cancel (or a record is open), -EALREADY
+ *   agg_begin of a seq already applied (skip the record) or
+ *   agg_flush_cancel of a confirmed flush, -ENODATA the region was never
+ *   formatted, -ESTALE it was formatted for other params, -EBADMSG its
+ *   contents are damaged (refused, never trusted).
+ * Series identity is a 128-bit hash of the key (docs/bench/agg.md).
  */
 #ifndef SLUICE_AGG_SPANMETRICS_H
 #define SLUICE_AGG_SPANMETRICS_H
