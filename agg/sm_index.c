@@ -136,6 +136,10 @@ int sm_rebuild(struct agg *a)
 			continue;
 		}
 		if (!s->used || !sm_series_live(a, slot)) {
+			/* dead for good (epoch and flush time only move on):
+			 * marked free by a direct store, which any crash leaves
+			 * right, so no later config can bring it back */
+			s->used = 0;
 			a->free_ser[a->n_free_ser++] = i;
 			continue;
 		}
@@ -170,6 +174,7 @@ int sm_rebuild(struct agg *a)
 	for (uint32_t i = h->n_res; i-- > 1;) {
 		struct sm_res *r = (struct sm_res *)sm_rslot(a, i);
 		if (!r->used || !ref[i]) {
+			r->used = 0;   /* no live series: free (as above) */
 			a->free_res[a->n_free_res++] = i;
 			continue;
 		}

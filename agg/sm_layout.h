@@ -22,17 +22,21 @@
  *            |   sm_series (32) | values (vals_size) | key      |
  *            +--------------------------------------------------+
  *
- * Every change outside the log goes through it: a commit writes the new
- * images or words into the log, stores state = 1 (release), applies the
- * entries, stores state = 0. Nothing in a slot is written directly, so a
- * crash before the release store leaves the old state whole.
+ * Every change a record or a confirmed flush makes goes through the log: a
+ * commit writes the new images or words into it, stores state = 1
+ * (release), applies the entries, stores state = 0. A record writes no
+ * slot directly, so a crash before the release store leaves the old state
+ * whole. (The only direct stores: the rebuild freeing dead slots, below,
+ * and the pending-flush words, see sm_flush.c.)
  *
  * Liveness is derived, not stored: a used series is live when
  *   delta:      its epoch == hdr.epoch (touched since the last flush_done)
  *   cumulative: expiration == 0 or last_flush_ns - last_ns < expiration
- * Dead slots are reused (overwritten whole through the log). Indexes, free
- * lists and per-resource counts are in-process, rebuilt on attach and after
- * every flush_done.
+ * The rebuild (on attach and after every flush_done) marks dead slots
+ * free (used = 0, a direct store: deadness follows from durable state and
+ * never reverts, so a crash anywhere leaves it right); reuse overwrites a
+ * slot whole through the log. Indexes, free lists and per-resource counts
+ * are in-process, made by that rebuild.
  */
 #ifndef SLUICE_AGG_SM_LAYOUT_H
 #define SLUICE_AGG_SM_LAYOUT_H
