@@ -275,6 +275,10 @@ int64_t agg_flush(struct agg *a, uint64_t now_ns, void *buf, size_t cap, size_t 
 		*len = w.need;
 		return w.err;
 	}
+	/* plain stores, not the log: the caller publishes only after this
+	 * returns, so a crash before the seq store means nothing was
+	 * published, and the time is stored first so a pending seq always
+	 * comes with its time */
 	h->pending_ns = now_ns;
 	__atomic_store_n(&h->pending_seq, h->epoch + 1, __ATOMIC_RELEASE);
 	*len = w.pos;

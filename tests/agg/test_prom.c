@@ -332,6 +332,59 @@ START_TEST(exponential_as_inf_bucket)
 }
 END_TEST
 
+START_TEST(summary_and_gauge)
+{
+	struct prom_config c = { 0 };
+	struct prom_store *s;
+	uint8_t buf[1024];
+	struct pb_w w;
+	ck_assert_int_eq(prom_store_new(&s, &c), 0);
+	pb_init(&w, buf, sizeof buf);
+	size_t rm = pb_open(&w, 1), sm = pb_open(&w, 2);
+	size_t m = pb_open(&w, 2);
+	pb_str(&w, 1, "rpc.latency");
+	pb_str(&w, 3, "s");
+	size_t sum = pb_open(&w, 11), dp = pb_open(&w, 1);
+	pb_fixed64(&w, 3, 5);
+	pb_fixed64(&w, 4, 10);
+	pb_double(&w, 5, 2.5);
+	double q[][2] = { { 0.5, 0.2 }, { 0.99, 0.9 } };
+	for (int i = 0; i < 2; i++) {
+		size_t qv = pb_open(&w, 6);
+		pb_double(&w, 1, q[i][0]);
+		pb_double(&w, 2, q[i][1]);
+		pb_close(&w, qv);
+	}
+	pb_close(&w, dp);
+	pb_close(&w, sum);
+	pb_close(&w, m);
+	m = pb_open(&w, 2);   /* a gauge: a later point replaces it */
+	pb_str(&w, 1, "queue.depth");
+	size_t g = pb_open(&w, 5);
+	dp = pb_open(&w, 1);
+	pb_fixed64(&w, 3, 5);
+	pb_double(&w, 4, 1234567.0);
+	pb_close(&w, dp);
+	pb_close(&w, g);
+	pb_close(&w, m);
+	pb_close(&w, sm);
+	pb_close(&w, rm);
+	ck_assert_int_eq(prom_store_add_request(s, buf, w.pos, 1), 2);
+	const char *t = render(s, PROM_TEXT, 2);
+	ck_assert_str_eq(t,
+		"# HELP queue_depth queue.depth\n"
+		"# TYPE queue_depth gauge\n"
+		"queue_depth 1.234567e+06\n"
+		"# HELP rpc_latency_seconds rpc.latency\n"
+		"# TYPE rpc_latency_seconds summary\n"
+		"rpc_latency_seconds{quantile=\"0.5\"} 0.2\n"
+		"rpc_latency_seconds{quantile=\"0.99\"} 0.9\n"
+		"rpc_latency_seconds_sum 2.5\n"
+		"rpc_latency_seconds_count 10\n");
+	prom_store_free(s);
+}
+END_TEST
+
 START_TEST(damaged_input)
 {
 	struct prom_config c = { 0 };
@@ -356,6 +409,7 @@ int main(void)
 	tcase_add_test(tc, accept);
 	tcase_add_test(tc, openmetrics_exemplars);
 	tcase_add_test(tc, exponential_as_inf_bucket);
+	tcase_add_test(tc, summary_and_gauge);
 	tcase_add_test(tc, damaged_input);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
