@@ -66,7 +66,7 @@ struct ring_ctrl {
 	uint8_t pad0[128 - 8];
 	/* +128: consumer */
 	_Atomic uint64_t tail;       /* bytes committed (release) */
-	_Atomic uint64_t corrupt_records; /* records ring_skip_corrupt passed over (at least) */
+	_Atomic uint64_t corrupt_records; /* records ring_skip_corrupt passed over */
 	_Atomic uint64_t corrupt_bytes;   /* bytes it passed over */
 	uint8_t pad1[128 - 24];
 	/* +256: consumer says "I sleep for data"; producer clears and wakes */
@@ -109,7 +109,8 @@ _Static_assert(sizeof(_Atomic uint32_t) == 4, "futex words are 32-bit");
 struct ring_skip {
 	uint64_t from, to;
 	uint64_t seq_before, seq_after;
-	uint64_t records;   /* records lost, at least 1 (from the seq gap when known) */
+	uint64_t records;   /* records lost: from the seqs around the damage (0 if
+			       only a PAD was hit); 1 when the seq before is unknown */
 };
 
 /* Process-local handle for one side of one ring. Fill it with
@@ -139,6 +140,8 @@ struct ring {
 	uint64_t cons_tail;    /* tail as last committed by us */
 	uint64_t head_cache;   /* last head we read */
 	uint64_t peek_seq;     /* seq of the last record peeked, 0 = none */
+	uint64_t lost_seq;     /* records up to this seq are counted lost by a skip */
+	uint32_t peek_crc;     /* CRC-32C of that record's payload alone */
 };
 
 #endif

@@ -244,11 +244,18 @@ int ring_peek(struct ring *r, const struct record **out, int64_t timeout_ns)
 			continue;
 		}
 		rec = (const struct record *)(r->data + (r->cursor & r->mask));
-		switch (ring_at(r, rec, room, r->head_cache - r->cursor)) {
+		switch (ring_at_header(r, rec, room, r->head_cache - r->cursor)) {
 		case RING_AT_PAD:
+			if (!record_intact(rec))
+				return -EBADMSG;
 			r->cursor += room;
 			continue;
 		case RING_AT_RECORD:
+			/* the payload's CRC on its own is kept: a stage that
+			 * forwards the payload unchanged seals with it */
+			r->peek_crc = crc32c(0, record_cpayload(rec), rec->len);
+			if (record_crc_from(rec, r->peek_crc) != rec->crc)
+				return -EBADMSG;
 			r->cursor += record_size(rec->len);
 			r->peek_seq = rec->seq;
 			*out = rec;

@@ -151,6 +151,11 @@ static inline int ring_try_peek(struct ring *r, const struct record **out)
 	return ring_peek(r, out, 0);
 }
 
+/* CRC-32C of the payload (alone) of the record ring_peek returned last:
+ * a producer forwarding that payload unchanged seals its output record
+ * with record_seal_payload(out, ring_payload_crc(in)), no second pass. */
+static inline uint32_t ring_payload_crc(const struct ring *r) { return r->peek_crc; }
+
 /* Read position just after the last peeked record; pass it to ring_commit. */
 static inline uint64_t ring_cursor(const struct ring *r) { return r->cursor; }
 
@@ -189,7 +194,7 @@ int ring_skipped_bytes(const struct ring *r, const struct ring_skip *s, const ui
 		       size_t len[2]);
 
 /* Records ring_skip_corrupt has passed over in this ring, all consumers
- * over time (at least one a skip; more when the seqs around say so). */
+ * over time (struct ring_skip.records summed). */
 uint64_t ring_corrupt_records(const struct ring *r);
 
 /* ---- either side ---- */

@@ -80,9 +80,17 @@ static uint64_t seq_at(const struct ring *r, uint64_t p, uint64_t head)
 int ring_skip_corrupt(struct ring *r, struct ring_skip *out)
 {
 	struct ring_ctrl *ctl = r->ctl;
-	uint64_t head = SHM_LOAD_ACQUIRE(&ctl->head), from = r->cursor, room, to;
+	struct ring_last_snap snap;
+	uint64_t head, from = r->cursor, room, to, next_seq = 0, base;
 	const struct record *rec;
+	int rc = ring_last_snapshot(ctl, &snap);
 
+	/* head with the seq of the record before it, if the producer holds
+	 * still long enough to read both (it counts what resuming at head
+	 * loses) */
+	if (rc == -ENOTRECOVERABLE)
+		return rc;
+	head = rc == 0 ? snap.head : SHM_LOAD_ACQUIRE(&ctl->head);
 	if (head - from > r->cap || head < from || (head & (RECORD_ALIGN - 1)))
 		return -ENOTRECOVERABLE;
 	if (from == head)
@@ -96,9 +104,18 @@ int ring_skip_corrupt(struct ring *r, struct ring_skip *out)
 	out->to = to;
 	out->seq_before = r->peek_seq;
 	out->seq_after = seq_at(r, to, head);
+	if (to < head)
+		next_seq = out->seq_after;
+	else if (rc == 0)
+		next_seq = snap.seq + 1;
+	/* counted from the last record delivered or already counted lost,
+	 * so two skips around one intact PAD do not count a record twice */
+	base = out->seq_before > r->lost_seq ? out->seq_before : r->lost_seq;
 	out->records = 1;
-	if (out->seq_before && out->seq_after > out->seq_before + 1)
-		out->records = out->seq_after - out->seq_before - 1;
+	if (base && next_seq > base)
+		out->records = next_seq - base - 1; /* 0: only a PAD was hit */
+	if (next_seq)
+		r->lost_seq = next_seq - 1;
 	r->cursor = to;
 	r->head_cache = head;
 	/* consumer-written counters: one writer, so load + store */
