@@ -22,11 +22,12 @@
  *                       sfence orders the payload before ring_publish's
  *                       release store.
  *   copy_to_ring_crc()  the same, also returning the CRC-32C of the bytes
- *                       (for record_seal_payload). It reads the SOURCE, in
- *                       4 KiB steps: checksum a step (which brings it into
- *                       L1), then copy it from L1. Checksumming the ring
- *                       copy afterwards would fetch it back from memory,
- *                       since non-temporal stores bypass the caches.
+ *                       (for record_seal_payload), taken from the SOURCE as
+ *                       it is copied (crc32c_copy_nt: one pass with
+ *                       AVX-512). Checksumming the ring copy afterwards
+ *                       would fetch it back from memory, since
+ *                       non-temporal stores bypass the caches
+ *                       (docs/bench/shm.md has both).
  *   copy_short()        small copies (attribute keys and values, runs of a
  *                       span between edited fields) without a call: below
  *                       33 bytes, two overlapping loads of the widest size
@@ -97,32 +98,12 @@ static inline void copy_to_ring(void *dst, const void *src, size_t n)
 	copy_bytes(dst, src, n);
 }
 
-#define COPY_CRC_STEP 4096u
-
 /* copy_to_ring(dst, src, n), returning crc32c(crc, src, n). */
 static inline uint32_t copy_to_ring_crc(void *dst, const void *src, size_t n, uint32_t crc)
 {
 #ifdef __SSE2__
-	if (n >= 4096) {
-		uint8_t *d = dst;
-		const uint8_t *s = src;
-		size_t head = (16 - ((uintptr_t)d & 15)) & 15;
-
-		crc = crc32c(crc, s, head);
-		memcpy(d, s, head);
-		d += head, s += head, n -= head;
-		while (n >= 64) {
-			size_t step = n < COPY_CRC_STEP ? n & ~(size_t)63 : COPY_CRC_STEP;
-
-			crc = crc32c(crc, s, step);
-			copy_vec(d, s, step, 1);
-			d += step, s += step, n -= step;
-		}
-		crc = crc32c(crc, s, n);
-		memcpy(d, s, n);
-		_mm_sfence();
-		return crc;
-	}
+	if (n >= 4096)
+		return crc32c_copy_nt(dst, src, n, crc);
 #endif
 	copy_bytes(dst, src, n);
 	return crc32c(crc, src, n);

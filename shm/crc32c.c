@@ -157,27 +157,54 @@ T_AVX512 static __m128i fold128(__m128i acc, uint32_t kh, uint32_t kl)
 
 /* n >= 256 and a multiple of 64. Four 64-byte accumulators, 256 bytes a
  * round (enough independent multiplies to cover their latency), then
- * folded into one, then its four 16-byte lanes into one, then crc32q. */
-T_AVX512 static uint32_t fold_state(uint32_t s, const uint8_t *p, size_t n)
+ * folded into one, then its four 16-byte lanes into one, then crc32q.
+ * With dst (64-byte aligned), every block loaded is also stored there
+ * with a non-temporal store: the copy and the checksum share the loads. */
+static inline __attribute__((always_inline)) T_AVX512 uint32_t
+fold_state(uint32_t s, const uint8_t *p, size_t n, uint8_t *dst)
 {
 	__m512i a0 = _mm512_loadu_si512(p), a1 = _mm512_loadu_si512(p + 64);
 	__m512i a2 = _mm512_loadu_si512(p + 128), a3 = _mm512_loadu_si512(p + 192);
 	const __m512i k2048 = k512(K_H_2048, K_L_2048), k512b = k512(K_H_512, K_L_512);
 	__m128i x;
 
+	if (dst) {
+		_mm512_stream_si512((void *)dst, a0);
+		_mm512_stream_si512((void *)(dst + 64), a1);
+		_mm512_stream_si512((void *)(dst + 128), a2);
+		_mm512_stream_si512((void *)(dst + 192), a3);
+		dst += 256;
+	}
 	/* the state enters as if xored into the first 4 message bytes */
 	a0 = _mm512_xor_si512(a0, _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (int)s));
 	for (p += 256, n -= 256; n >= 256; p += 256, n -= 256) {
-		a0 = fold512(a0, k2048, _mm512_loadu_si512(p));
-		a1 = fold512(a1, k2048, _mm512_loadu_si512(p + 64));
-		a2 = fold512(a2, k2048, _mm512_loadu_si512(p + 128));
-		a3 = fold512(a3, k2048, _mm512_loadu_si512(p + 192));
+		__m512i b0 = _mm512_loadu_si512(p), b1 = _mm512_loadu_si512(p + 64);
+		__m512i b2 = _mm512_loadu_si512(p + 128), b3 = _mm512_loadu_si512(p + 192);
+
+		if (dst) {
+			_mm512_stream_si512((void *)dst, b0);
+			_mm512_stream_si512((void *)(dst + 64), b1);
+			_mm512_stream_si512((void *)(dst + 128), b2);
+			_mm512_stream_si512((void *)(dst + 192), b3);
+			dst += 256;
+		}
+		a0 = fold512(a0, k2048, b0);
+		a1 = fold512(a1, k2048, b1);
+		a2 = fold512(a2, k2048, b2);
+		a3 = fold512(a3, k2048, b3);
 	}
 	a3 = fold512(a2, k512b, a3);
 	a3 = fold512(a1, k512(K_H_1024, K_L_1024), a3);
 	a3 = fold512(a0, k512(K_H_1536, K_L_1536), a3);
-	for (; n >= 64; p += 64, n -= 64)
-		a3 = fold512(a3, k512b, _mm512_loadu_si512(p));
+	for (; n >= 64; p += 64, n -= 64) {
+		__m512i b = _mm512_loadu_si512(p);
+
+		if (dst) {
+			_mm512_stream_si512((void *)dst, b);
+			dst += 64;
+		}
+		a3 = fold512(a3, k512b, b);
+	}
 	x = _mm_xor_si128(fold128(_mm512_extracti32x4_epi32(a3, 0), K_H_384, K_L_384),
 			  fold128(_mm512_extracti32x4_epi32(a3, 1), K_H_256, K_L_256));
 	x = _mm_xor_si128(x, fold128(_mm512_extracti32x4_epi32(a3, 2), K_H_128, K_L_128));
@@ -195,11 +222,80 @@ T_AVX512 static uint32_t crc32c_avx512(uint32_t crc, const void *buf, size_t n)
 	if (n >= 256) {
 		size_t bulk = n & ~(size_t)63;
 
-		s = fold_state(s, p, bulk);
+		s = fold_state(s, p, bulk, NULL);
 		p += bulk;
 		n -= bulk;
 	}
 	return ~sse42_state(s, p, n);
+}
+
+/* Copy and checksum in one pass: align dst to 64 bytes with a short
+ * piece, then fold_state with streaming stores, then the tail. */
+T_AVX512 static uint32_t copy_avx512(void *dst, const void *src, size_t n, uint32_t crc)
+{
+	uint8_t *d = dst;
+	const uint8_t *p = src;
+	size_t head = (64 - ((uintptr_t)d & 63)) & 63, bulk;
+	uint32_t s = ~crc;
+
+	if (n < head + 256) {
+		memcpy(d, p, n);
+		return crc32c_avx512(crc, p, n);
+	}
+	s = sse42_state(s, p, head);
+	memcpy(d, p, head);
+	d += head, p += head, n -= head;
+	bulk = n & ~(size_t)63;
+	s = fold_state(s, p, bulk, d);
+	d += bulk, p += bulk, n -= bulk;
+	s = sse42_state(s, p, n);
+	memcpy(d, p, n);
+	_mm_sfence(); /* the streamed bytes before the caller's publish */
+	return ~s;
+}
+
+/* Without AVX-512: checksum a 4 KiB step (it lands in L1), then stream
+ * that step out with SSE2 non-temporal stores from L1. */
+static uint32_t copy_steps(crc32c_fn *f, void *dst, const void *src, size_t n, uint32_t crc)
+{
+	uint8_t *d = dst;
+	const uint8_t *p = src;
+	size_t head = (16 - ((uintptr_t)d & 15)) & 15;
+
+	if (n < head + 64) {
+		memcpy(d, p, n);
+		return f(crc, p, n);
+	}
+	crc = f(crc, p, head);
+	memcpy(d, p, head);
+	d += head, p += head, n -= head;
+	while (n >= 64) {
+		size_t step = n < 4096 ? n & ~(size_t)63 : 4096;
+
+		crc = f(crc, p, step);
+		for (size_t i = 0; i < step; i += 16)
+			_mm_stream_si128((__m128i *)(d + i), _mm_loadu_si128((const __m128i *)(p + i)));
+		d += step, p += step, n -= step;
+	}
+	crc = f(crc, p, n);
+	memcpy(d, p, n);
+	_mm_sfence();
+	return crc;
+}
+
+T_3WAY static uint32_t copy_sse42_3way(void *dst, const void *src, size_t n, uint32_t crc)
+{
+	return copy_steps(crc32c_sse42_3way, dst, src, n, crc);
+}
+
+static uint32_t copy_sse42(void *dst, const void *src, size_t n, uint32_t crc)
+{
+	return copy_steps(crc32c_sse42, dst, src, n, crc);
+}
+
+static uint32_t copy_portable(void *dst, const void *src, size_t n, uint32_t crc)
+{
+	return copy_steps(crc32c_portable, dst, src, n, crc);
 }
 
 #define BIT_SSE42 (1u << 20)    /* cpuid 1 ecx */
@@ -260,6 +356,31 @@ __attribute__((used)) RESOLVER_SAFE static crc32c_fn *resolve(void)
 
 uint32_t crc32c(uint32_t crc, const void *buf, size_t n) __attribute__((ifunc("resolve")));
 
+__attribute__((used)) RESOLVER_SAFE static crc32c_copy_fn *resolve_copy(void)
+{
+	switch (detect()) {
+	case CRC32C_AVX512: return copy_avx512;
+	case CRC32C_SSE42_3WAY: return copy_sse42_3way;
+	case CRC32C_SSE42: return copy_sse42;
+	default: return copy_portable;
+	}
+}
+
+uint32_t crc32c_copy_nt(void *dst, const void *src, size_t n, uint32_t crc)
+	__attribute__((ifunc("resolve_copy")));
+
+crc32c_copy_fn *crc32c_copy_impl(enum crc32c_kind kind)
+{
+	if ((unsigned)kind >= CRC32C_KINDS || kind > crc32c_best())
+		return NULL;
+	switch (kind) {
+	case CRC32C_AVX512: return copy_avx512;
+	case CRC32C_SSE42_3WAY: return copy_sse42_3way;
+	case CRC32C_SSE42: return copy_sse42;
+	default: return copy_portable;
+	}
+}
+
 enum crc32c_kind crc32c_best(void)
 {
 	return detect();
@@ -270,6 +391,17 @@ enum crc32c_kind crc32c_best(void)
 uint32_t crc32c(uint32_t crc, const void *buf, size_t n)
 {
 	return crc32c_portable(crc, buf, n);
+}
+
+uint32_t crc32c_copy_nt(void *dst, const void *src, size_t n, uint32_t crc)
+{
+	memcpy(dst, src, n);
+	return crc32c_portable(crc, src, n);
+}
+
+crc32c_copy_fn *crc32c_copy_impl(enum crc32c_kind kind)
+{
+	return kind == CRC32C_PORTABLE ? crc32c_copy_nt : NULL;
 }
 
 enum crc32c_kind crc32c_best(void)

@@ -34,12 +34,21 @@ enum crc32c_kind {
 };
 
 typedef uint32_t crc32c_fn(uint32_t crc, const void *buf, size_t n);
+typedef uint32_t crc32c_copy_fn(void *dst, const void *src, size_t n, uint32_t crc);
 
 /* Continue the CRC-32C `crc` (0 to start) over n bytes of buf. */
 uint32_t crc32c(uint32_t crc, const void *buf, size_t n);
 
+/* Copy n bytes (no overlap) with non-temporal stores, then an sfence, and
+ * return crc32c(crc, src, n): the checksum is taken from the source as it
+ * is copied (AVX-512: the same loads feed the stores and the folds; else
+ * 4 KiB steps: checksum a step, then stream it from L1). For copies into
+ * ring space that another core reads next: see shm/copy.h. */
+uint32_t crc32c_copy_nt(void *dst, const void *src, size_t n, uint32_t crc);
+
 /* The implementation `kind`, or NULL if this CPU cannot run it. */
 crc32c_fn *crc32c_impl(enum crc32c_kind kind);
+crc32c_copy_fn *crc32c_copy_impl(enum crc32c_kind kind);
 
 /* The kind crc32c() uses on this CPU. */
 enum crc32c_kind crc32c_best(void);

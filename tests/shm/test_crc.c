@@ -138,23 +138,34 @@ START_TEST(test_implementations_agree)
 }
 END_TEST
 
+/* The fused copies: every implementation, sizes around every step and
+ * block boundary, source and destination at all kinds of alignment. */
 START_TEST(test_copy_to_ring_crc)
 {
 	enum { MAX = 70000 };
-	uint8_t *src = malloc(MAX + 64), *dst = aligned_alloc(64, MAX + 128);
+	uint8_t *src = malloc(MAX + 64), *dst = aligned_alloc(64, (MAX + 128 + 63) & ~63);
 
 	fill_random(src, MAX + 64);
-	for (int i = 0; i < 400; i++) {
-		size_t n = i < 100 ? (size_t)i * 97 : rnd() % MAX, so = rnd() % 16, doff = rnd() % 32;
-		uint32_t seed = rnd();
+	for (int k = -1; k < CRC32C_KINDS; k++) {
+		crc32c_copy_fn *f = k < 0 ? NULL : crc32c_copy_impl(k);
 
-		memset(dst, 0xee, MAX + 128);
-		ck_assert_uint_eq(copy_to_ring_crc(dst + doff, src + so, n, seed), crc32c(seed, src + so, n));
-		ck_assert(memcmp(dst + doff, src + so, n) == 0);
-		ck_assert_uint_eq(dst[doff + n], 0xee); /* nothing past the end */
-		if (doff)
-			ck_assert_uint_eq(dst[doff - 1], 0xee);
+		if (k >= 0 && !f)
+			continue;
+		for (int i = 0; i < 600; i++) {
+			size_t n = i < 300 ? (size_t)i * 61 : rnd() % MAX, so = rnd() % 16, doff = rnd() % 64;
+			uint32_t seed = rnd(), got;
+
+			memset(dst, 0xee, MAX + 128);
+			got = f ? f(dst + doff, src + so, n, seed) : copy_to_ring_crc(dst + doff, src + so, n, seed);
+			ck_assert_msg(got == crc32c(seed, src + so, n), "%s: crc, n %zu",
+				      f ? crc32c_kind_name(k) : "copy_to_ring_crc", n);
+			ck_assert(memcmp(dst + doff, src + so, n) == 0);
+			ck_assert_uint_eq(dst[doff + n], 0xee); /* nothing past the end */
+			if (doff)
+				ck_assert_uint_eq(dst[doff - 1], 0xee);
+		}
 	}
+	ck_assert_ptr_null(crc32c_copy_impl(CRC32C_KINDS));
 	free(src);
 	free(dst);
 }
