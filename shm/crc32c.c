@@ -155,18 +155,28 @@ T_AVX512 static __m128i fold128(__m128i acc, uint32_t kh, uint32_t kl)
 	return _mm_xor_si128(_mm_clmulepi64_si128(acc, k, 0x00), _mm_clmulepi64_si128(acc, k, 0x11));
 }
 
-/* n >= 256 and a multiple of 64. Four 64-byte accumulators, 256 bytes a
- * round (enough independent multiplies to cover their latency), then
- * folded into one, then its four 16-byte lanes into one, then crc32q.
- * With dst (64-byte aligned), every block loaded is also stored there
- * with a non-temporal store: the copy and the checksum share the loads. */
+/* n >= 64 and a multiple of 64. From 256 bytes: four 64-byte
+ * accumulators, 256 bytes a round (enough independent multiplies to cover
+ * their latency), then folded into one; below, one accumulator. Then its
+ * four 16-byte lanes into one, then crc32q. With dst (64-byte aligned),
+ * every block loaded is also stored there with a non-temporal store: the
+ * copy and the checksum share the loads. */
 static inline __attribute__((always_inline)) T_AVX512 uint32_t
 fold_state(uint32_t s, const uint8_t *p, size_t n, uint8_t *dst)
 {
-	__m512i a0 = _mm512_loadu_si512(p), a1 = _mm512_loadu_si512(p + 64);
-	__m512i a2 = _mm512_loadu_si512(p + 128), a3 = _mm512_loadu_si512(p + 192);
-	const __m512i k2048 = k512(K_H_2048, K_L_2048), k512b = k512(K_H_512, K_L_512);
+	const __m512i k512b = k512(K_H_512, K_L_512);
+	const __m512i s0 = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (int)s);
+	__m512i a0, a1, a2, a3;
 	__m128i x;
+
+	if (n < 256) { /* short: one accumulator (dst is NULL here) */
+		a3 = _mm512_xor_si512(_mm512_loadu_si512(p), s0);
+		p += 64, n -= 64;
+		goto one;
+	}
+	a0 = _mm512_loadu_si512(p), a1 = _mm512_loadu_si512(p + 64);
+	a2 = _mm512_loadu_si512(p + 128), a3 = _mm512_loadu_si512(p + 192);
+	const __m512i k2048 = k512(K_H_2048, K_L_2048);
 
 	if (dst) {
 		_mm512_stream_si512((void *)dst, a0);
@@ -176,7 +186,7 @@ fold_state(uint32_t s, const uint8_t *p, size_t n, uint8_t *dst)
 		dst += 256;
 	}
 	/* the state enters as if xored into the first 4 message bytes */
-	a0 = _mm512_xor_si512(a0, _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (int)s));
+	a0 = _mm512_xor_si512(a0, s0);
 	for (p += 256, n -= 256; n >= 256; p += 256, n -= 256) {
 		__m512i b0 = _mm512_loadu_si512(p), b1 = _mm512_loadu_si512(p + 64);
 		__m512i b2 = _mm512_loadu_si512(p + 128), b3 = _mm512_loadu_si512(p + 192);
@@ -196,6 +206,7 @@ fold_state(uint32_t s, const uint8_t *p, size_t n, uint8_t *dst)
 	a3 = fold512(a2, k512b, a3);
 	a3 = fold512(a1, k512(K_H_1024, K_L_1024), a3);
 	a3 = fold512(a0, k512(K_H_1536, K_L_1536), a3);
+one:
 	for (; n >= 64; p += 64, n -= 64) {
 		__m512i b = _mm512_loadu_si512(p);
 
@@ -219,7 +230,7 @@ T_AVX512 static uint32_t crc32c_avx512(uint32_t crc, const void *buf, size_t n)
 	const uint8_t *p = buf;
 	uint32_t s = ~crc;
 
-	if (n >= 256) {
+	if (n >= 128) {
 		size_t bulk = n & ~(size_t)63;
 
 		s = fold_state(s, p, bulk, NULL);
