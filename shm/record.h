@@ -119,6 +119,14 @@ static inline void record_seal_payload(struct record *r, uint32_t payload_crc)
 	r->crc = record_crc_from(r, payload_crc);
 }
 
+/* 1 if a record whose payload has CRC payload_crc (crc32c(0, payload,
+ * len), computed by the caller while reading it) matches its checksum:
+ * the check that ring_peek_deferred leaves to its caller. */
+static inline int record_payload_ok(const struct record *r, uint32_t payload_crc)
+{
+	return r->crc == record_crc_from(r, payload_crc);
+}
+
 /* 1 if the record's bytes match its checksum. The caller has checked that
  * len is within the ring. */
 static inline int record_intact(const struct record *r)

@@ -214,7 +214,9 @@ void ring_cancel(struct ring *r)
 	r->npending = 0;
 }
 
-int ring_peek(struct ring *r, const struct record **out, int64_t timeout_ns)
+/* ring_peek and ring_peek_deferred: verify = 0 leaves the payload's
+ * checksum to the caller (the header is still checked). */
+static int peek(struct ring *r, const struct record **out, int64_t timeout_ns, int verify)
 {
 	int64_t deadline = 0;
 	const struct record *rec;
@@ -253,9 +255,11 @@ int ring_peek(struct ring *r, const struct record **out, int64_t timeout_ns)
 		case RING_AT_RECORD:
 			/* the payload's CRC on its own is kept: a stage that
 			 * forwards the payload unchanged seals with it */
-			r->peek_crc = crc32c(0, record_cpayload(rec), rec->len);
-			if (record_crc_from(rec, r->peek_crc) != rec->crc)
-				return -EBADMSG;
+			if (verify) {
+				r->peek_crc = crc32c(0, record_cpayload(rec), rec->len);
+				if (record_crc_from(rec, r->peek_crc) != rec->crc)
+					return -EBADMSG;
+			}
 			r->cursor += record_size(rec->len);
 			r->peek_seq = rec->seq;
 			*out = rec;
@@ -264,6 +268,16 @@ int ring_peek(struct ring *r, const struct record **out, int64_t timeout_ns)
 			return -EBADMSG; /* the cursor stays on it: ring_skip_corrupt */
 		}
 	}
+}
+
+int ring_peek(struct ring *r, const struct record **out, int64_t timeout_ns)
+{
+	return peek(r, out, timeout_ns, 1);
+}
+
+int ring_peek_deferred(struct ring *r, const struct record **out, int64_t timeout_ns)
+{
+	return peek(r, out, timeout_ns, 0);
 }
 
 int ring_commit(struct ring *r, uint64_t pos)

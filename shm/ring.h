@@ -151,6 +151,17 @@ static inline int ring_try_peek(struct ring *r, const struct record **out)
 	return ring_peek(r, out, 0);
 }
 
+/* ring_peek for a consumer that reads every payload byte anyway (copies
+ * it, compresses it, sends it): the header is checked as by ring_peek, the
+ * payload's checksum is left to the caller, who computes crc32c(0,
+ * payload, len) in its own pass (e.g. copy_to_ring_crc) and must check
+ * record_payload_ok(rec, crc) before it acts on the record for good. On a
+ * mismatch: ring_rewind, then ring_peek reports the corrupt record (-EBADMSG)
+ * for ring_skip_corrupt. Saves the extra pass over bytes another core
+ * wrote, which is most of what verifying costs (docs/bench/shm.md).
+ * ring_payload_crc is not set. */
+int ring_peek_deferred(struct ring *r, const struct record **out, int64_t timeout_ns);
+
 /* CRC-32C of the payload (alone) of the record ring_peek returned last:
  * a producer forwarding that payload unchanged seals its output record
  * with record_seal_payload(out, ring_payload_crc(in)), no second pass. */

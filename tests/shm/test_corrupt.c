@@ -322,6 +322,39 @@ START_TEST(test_nothing_intact_after)
 }
 END_TEST
 
+/* The consumer that checks payloads in its own pass: deferred peeks hand
+ * out the damaged record, the caller's check fails, rewind + peek finds
+ * it and skips it. */
+START_TEST(test_deferred_check)
+{
+	const struct record *rec;
+	struct ring_skip k;
+	uint64_t pos3 = 2 * record_size(300);
+	int bad = 0;
+
+	setup_cap(65536);
+	for (uint64_t q = 1; q <= 6; q++)
+		ck_assert_int_eq(put(&prod, q, 300), 0);
+	prod.data[pos3 + RECORD_HDR_SIZE + 299] ^= 1;
+	for (uint64_t q = 1; q <= 6; q++) {
+		ck_assert_int_eq(ring_peek_deferred(&cons, &rec, 0), 0);
+		ck_assert_uint_eq(rec->seq, q);
+		bad += !record_payload_ok(rec, crc32c(0, record_cpayload(rec), rec->len));
+	}
+	ck_assert_int_eq(bad, 1);
+	ring_rewind(&cons);
+	for (uint64_t q = 1; q <= 2; q++)
+		ck_assert_int_eq(ring_peek(&cons, &rec, 0), 0);
+	ck_assert_int_eq(ring_peek(&cons, &rec, 0), -EBADMSG);
+	ck_assert_int_eq(ring_skip_corrupt(&cons, &k), 0);
+	ck_assert_uint_eq(k.seq_before, 2);
+	ck_assert_uint_eq(k.seq_after, 4);
+	/* a damaged header is refused by the deferred peek too */
+	prod.data[pos3 + record_size(300) + 4] ^= 0x40; /* seq 4's signal */
+	ck_assert_int_eq(ring_peek_deferred(&cons, &rec, 0), -EBADMSG);
+}
+END_TEST
+
 START_TEST(test_damaged_control_block)
 {
 	struct ring_ctrl *ctl;
@@ -502,6 +535,7 @@ int main(void)
 	tcase_add_test(tc, test_garbage_across_wrap);
 	tcase_add_test(tc, test_damaged_pad_only);
 	tcase_add_test(tc, test_nothing_intact_after);
+	tcase_add_test(tc, test_deferred_check);
 	tcase_add_test(tc, test_damaged_control_block);
 	suite_add_tcase(s, tc);
 	TCase *tp = tcase_create("processes");

@@ -171,6 +171,27 @@ START_TEST(test_copy_to_ring_crc)
 }
 END_TEST
 
+START_TEST(test_combine)
+{
+	enum { N = 70000 };
+	uint8_t *buf = malloc(N);
+
+	fill_random(buf, N);
+	for (int i = 0; i < 2000; i++) {
+		size_t n = i < 500 ? (size_t)i : rnd() % N, cut = n ? rnd() % (n + 1) : 0;
+
+		ck_assert_uint_eq(crc32c_combine(crc32c(0, buf, cut), crc32c(0, buf + cut, n - cut), n - cut),
+				  crc32c(0, buf, n));
+	}
+	/* lengths past 2^31 use the table's period: combine with zeros */
+	ck_assert_uint_eq(crc32c_combine(0xe3069283u, 0, 0), 0xe3069283u);
+	uint32_t a = 0x12345678u, z = crc32c(0, buf, 0);
+	ck_assert_uint_eq(crc32c_combine(crc32c_combine(a, z, 1ull << 31), z, 1ull << 31),
+			  crc32c_combine(a, z, 1ull << 32));
+	free(buf);
+}
+END_TEST
+
 /* A CRC catches every burst up to 32 bits: so every single-bit flip in a
  * record, header or payload, and the seal from a known payload CRC equals
  * the seal from scratch. */
@@ -220,6 +241,7 @@ int main(void)
 	tcase_add_test(tc, test_implementations_agree);
 	tcase_add_test(tc, test_copy_to_ring_crc);
 	tcase_add_test(tc, test_record_seal);
+	tcase_add_test(tc, test_combine);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
