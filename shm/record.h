@@ -48,6 +48,8 @@
 
 #define RECORD_F_REQUEST 0x0001u /* payload = Export*ServiceRequest body */
 #define RECORD_F_PAD 0x8000u     /* ring-internal wrap padding; never seen by users */
+/* Every flag a producer may set: ring_peek takes a header with any other
+ * bit for damage. A new flag is added here too. */
 #define RECORD_F_KNOWN (RECORD_F_REQUEST | RECORD_F_PAD)
 
 struct record {
