@@ -112,7 +112,9 @@ static int ingest_publish_counted(struct ingest *ig, const uint8_t *data, size_t
 		rec->seq = ++seq;
 		rec->ingest_ns = ingest_ns;
 		rec->items = n_spans > UINT32_MAX ? UINT32_MAX : (uint32_t)n_spans;
-		copy_to_ring(record_payload(rec), rs.p, rs.len);
+		/* checksummed from the source while copying: the ring copy is
+		 * written past the cache */
+		record_seal_payload(rec, copy_to_ring_crc(record_payload(rec), rs.p, rs.len, 0));
 		spans += n_spans;
 		n++;
 	}

@@ -21,6 +21,13 @@
  *                       into ring 2 likewise (docs/bench/stages.md). The
  *                       sfence orders the payload before ring_publish's
  *                       release store.
+ *   copy_to_ring_crc()  the same, also returning the CRC-32C of the bytes
+ *                       (for record_seal_payload), taken from the SOURCE as
+ *                       it is copied (crc32c_copy_nt: one pass with
+ *                       AVX-512). Checksumming the ring copy afterwards
+ *                       would fetch it back from memory, since
+ *                       non-temporal stores bypass the caches
+ *                       (docs/bench/shm.md has both).
  *   copy_short()        small copies (attribute keys and values, runs of a
  *                       span between edited fields) without a call: below
  *                       33 bytes, two overlapping loads of the widest size
@@ -33,6 +40,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "shm/crc32c.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -87,6 +96,17 @@ static inline void copy_to_ring(void *dst, const void *src, size_t n)
 	}
 #endif
 	copy_bytes(dst, src, n);
+}
+
+/* copy_to_ring(dst, src, n), returning crc32c(crc, src, n). */
+static inline uint32_t copy_to_ring_crc(void *dst, const void *src, size_t n, uint32_t crc)
+{
+#ifdef __SSE2__
+	if (n >= 4096)
+		return crc32c_copy_nt(dst, src, n, crc);
+#endif
+	copy_bytes(dst, src, n);
+	return crc32c(crc, src, n);
 }
 
 /* Copies n bytes from s to d; short runs (keys, most values) without a

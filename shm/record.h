@@ -1,22 +1,30 @@
-/* shm/record.h - the record header that every ring record starts with.
+/* shm/record.h - the record header that every ring record starts with,
+ * and its checksum.
  *
  * A ring record is a fixed 32-byte header followed by `len` payload bytes,
  * padded to a multiple of 8 bytes inside the ring:
  *
  *    0       4       6       8               16              24      28      32
  *    +-------+-------+-------+---------------+---------------+-------+-------+----------
- *    |  len  |signal | flags |      seq      |   ingest_ns   | items | rsvd  | payload..
+ *    |  len  |signal | flags |      seq      |   ingest_ns   | items |  crc  | payload..
  *    +-------+-------+-------+---------------+---------------+-------+-------+----------
  *    len     payload bytes (header not included)
- *    signal  RECORD_SIGNAL_TRACES (1); logs and metrics later
- *    flags   RECORD_F_REQUEST: payload is a whole ExportTraceServiceRequest
- *            body (one or more `0x0a len ResourceSpans` frames); otherwise it
- *            is ONE bare ResourceSpans message
- *    seq     strictly increasing within a ring (see the sequence rule in
- *            shm/ring.h: ring_last_seq)
+ *    signal  RECORD_SIGNAL_TRACES (1), _LOGS (2), _METRICS (3): 1-based, so
+ *            zeroed memory is never a valid record
+ *    flags   RECORD_F_REQUEST: payload is a whole Export*ServiceRequest body
+ *            (one or more `0x0a len Resource*` frames); otherwise it is ONE
+ *            bare ResourceSpans / ResourceLogs / ResourceMetrics message
+ *    seq     strictly increasing within a ring: each ring counts its own
+ *            records (ring_reserve fills in the next one)
  *    ingest_ns  CLOCK_REALTIME ns when ingest received the data (for a batch:
  *            the oldest input record's)
- *    items   span count
+ *    items   spans, log records or metric data points
+ *    crc     CRC-32C of the payload followed by the 32 header bytes with crc
+ *            = 0 (a PAD record: of its header alone). Payload first, so a
+ *            producer can checksum the payload while copying it in and seal
+ *            the header last (record_seal_payload). Written by the producer
+ *            (ring_publish seals whatever its producer did not), checked by
+ *            ring_peek.
  *
  * The layout is shared memory between processes built from the same tree;
  * it is pinned with _Static_assert below.
@@ -26,14 +34,23 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "shm/crc32c.h"
 
 #define RECORD_HDR_SIZE 32u
 #define RECORD_ALIGN 8u
 
 #define RECORD_SIGNAL_TRACES 1u
+#define RECORD_SIGNAL_LOGS 2u
+#define RECORD_SIGNAL_METRICS 3u
+#define RECORD_SIGNAL_MAX 3u
 
-#define RECORD_F_REQUEST 0x0001u /* payload = ExportTraceServiceRequest body */
+#define RECORD_F_REQUEST 0x0001u /* payload = Export*ServiceRequest body */
 #define RECORD_F_PAD 0x8000u     /* ring-internal wrap padding; never seen by users */
+/* Every flag a producer may set: ring_peek takes a header with any other
+ * bit for damage. A new flag is added here too. */
+#define RECORD_F_KNOWN (RECORD_F_REQUEST | RECORD_F_PAD)
 
 struct record {
 	uint32_t len;       /* payload bytes */
@@ -41,8 +58,8 @@ struct record {
 	uint16_t flags;     /* RECORD_F_* */
 	uint64_t seq;       /* sequence number */
 	uint64_t ingest_ns; /* CLOCK_REALTIME ns at ingest (oldest, for a batch) */
-	uint32_t items;     /* span count */
-	uint32_t reserved;  /* zero */
+	uint32_t items;     /* spans, log records or data points */
+	uint32_t crc;       /* CRC-32C of payload + header (crc = 0); 0 = not sealed yet */
 	/* payload follows */
 };
 
@@ -53,7 +70,7 @@ _Static_assert(offsetof(struct record, flags) == 6, "record.flags at 6");
 _Static_assert(offsetof(struct record, seq) == 8, "record.seq at 8");
 _Static_assert(offsetof(struct record, ingest_ns) == 16, "record.ingest_ns at 16");
 _Static_assert(offsetof(struct record, items) == 24, "record.items at 24");
-_Static_assert(offsetof(struct record, reserved) == 28, "record.reserved at 28");
+_Static_assert(offsetof(struct record, crc) == 28, "record.crc at 28");
 
 /* The payload bytes right after the header. */
 static inline uint8_t *record_payload(struct record *r)
@@ -71,6 +88,52 @@ static inline const uint8_t *record_cpayload(const struct record *r)
 static inline uint64_t record_size(uint32_t len)
 {
 	return ((uint64_t)RECORD_HDR_SIZE + len + RECORD_ALIGN - 1) & ~(uint64_t)(RECORD_ALIGN - 1);
+}
+
+/* The checksum a record should carry, given payload_crc = crc32c(0,
+ * payload, len) (0 for a PAD record, whose payload is not covered). */
+static inline uint32_t record_crc_from(const struct record *r, uint32_t payload_crc)
+{
+	struct record h;
+
+	memcpy(&h, r, RECORD_HDR_SIZE);
+	h.crc = 0;
+	return crc32c(payload_crc, &h, RECORD_HDR_SIZE);
+}
+
+static inline uint32_t record_crc(const struct record *r)
+{
+	if (r->flags & RECORD_F_PAD)
+		return record_crc_from(r, 0);
+	return record_crc_from(r, crc32c(0, record_cpayload(r), r->len));
+}
+
+/* Seal a record whose header and payload are final. */
+static inline void record_seal(struct record *r)
+{
+	r->crc = record_crc(r);
+}
+
+/* Seal with the payload's CRC already known (computed while copying the
+ * payload in, see copy_to_ring_crc): touches only the header. */
+static inline void record_seal_payload(struct record *r, uint32_t payload_crc)
+{
+	r->crc = record_crc_from(r, payload_crc);
+}
+
+/* 1 if a record whose payload has CRC payload_crc (crc32c(0, payload,
+ * len), computed by the caller while reading it) matches its checksum:
+ * the check that ring_peek_deferred leaves to its caller. */
+static inline int record_payload_ok(const struct record *r, uint32_t payload_crc)
+{
+	return r->crc == record_crc_from(r, payload_crc);
+}
+
+/* 1 if the record's bytes match its checksum. The caller has checked that
+ * len is within the ring. */
+static inline int record_intact(const struct record *r)
+{
+	return r->crc == record_crc(r);
 }
 
 #endif

@@ -1,5 +1,7 @@
-/* shm/ring.c - SPSC ring: format, bind, reserve/publish, peek/commit,
- * crash-consistent last seq. Sleeping and waking live in ring_wait.c.
+/* shm/ring.c - SPSC ring: format, bind, reserve/publish, peek/commit.
+ * The crash-consistent sequence and source table live in ring_seq.c,
+ * corrupt records and damaged control blocks in ring_corrupt.c, sleeping
+ * and waking in ring_wait.c.
  *
  * Only head, tail, last[] and the wait words are shared-concurrent; every
  * access to them goes through the SHM_* macros (shm/atomic.h). Record bytes
@@ -14,23 +16,14 @@
 
 #include "shm/atomic.h"
 #include "shm/ring.h"
+#include "shm/ring_priv.h"
 #include "shm/ring_wait.h"
-
-static int is_pow2(uint64_t v)
-{
-	return v && !(v & (v - 1));
-}
-
-static int capacity_ok(uint64_t cap)
-{
-	return is_pow2(cap) && cap >= RING_MIN_CAPACITY && cap <= RING_MAX_CAPACITY;
-}
 
 int ring_format(void *mem, uint64_t capacity)
 {
 	struct ring_ctrl *ctl = mem;
 
-	if (!mem || ((uintptr_t)mem & 63) || !capacity_ok(capacity))
+	if (!mem || ((uintptr_t)mem & 63) || !ring_capacity_ok(capacity))
 		return -EINVAL;
 	memset(ctl, 0, sizeof(*ctl));
 	ctl->magic = RING_MAGIC;
@@ -44,15 +37,17 @@ int ring_format(void *mem, uint64_t capacity)
 int ring_init(struct ring *r, void *mem, int data_fd, int space_fd)
 {
 	struct ring_ctrl *ctl = mem;
+	struct ring_last_snap snap;
 	uint64_t half;
+	int rc;
 
 	memset(r, 0, sizeof(*r));
 	r->data_fd = -1;
 	r->space_fd = -1;
 	if (!mem || ((uintptr_t)mem & 63))
 		return -EINVAL;
-	if (ctl->magic != RING_MAGIC || !capacity_ok(ctl->capacity))
-		return -EBADMSG;
+	if (ctl->magic != RING_MAGIC || !ring_capacity_ok(ctl->capacity))
+		return -ENOTRECOVERABLE;
 	r->ctl = ctl;
 	r->data = (uint8_t *)mem + RING_CTRL_SIZE;
 	r->cap = ctl->capacity;
@@ -62,12 +57,20 @@ int ring_init(struct ring *r, void *mem, int data_fd, int space_fd)
 	r->data_fd = data_fd;
 	r->space_fd = space_fd;
 
-	r->prod_head = r->prod_pos = SHM_LOAD_ACQUIRE(&ctl->head);
 	r->cons_tail = r->cursor = r->tail_cache = SHM_LOAD_ACQUIRE(&ctl->tail);
-	r->head_cache = r->prod_head;
+	memset(&snap, 0, sizeof(snap));
+	rc = ring_last_snapshot(ctl, &snap);
+	if (rc == -EAGAIN) /* an observer while the producer publishes: */
+		snap.head = SHM_LOAD_ACQUIRE(&ctl->head); /* it needs no table */
+	else if (rc < 0)
+		return rc;
+	/* A restarted producer continues the sequence and the source table. */
+	r->prod_head = r->prod_pos = r->head_cache = snap.head;
+	r->pub_seq = snap.seq;
+	memcpy(r->src, snap.src, sizeof(r->src));
 	if (r->prod_head - r->cons_tail > r->cap || r->prod_head < r->cons_tail ||
 	    ((r->prod_head | r->cons_tail) & (RECORD_ALIGN - 1)))
-		return -EBADMSG;
+		return -ENOTRECOVERABLE;
 	return 0;
 }
 
@@ -132,6 +135,7 @@ int ring_reserve(struct ring *r, uint32_t len, struct record **out, int64_t time
 			memset(rec, 0, RECORD_HDR_SIZE);
 			rec->len = (uint32_t)(room - RECORD_HDR_SIZE);
 			rec->flags = RECORD_F_PAD;
+			record_seal(rec);
 		}
 		r->prod_pos += room;
 	}
@@ -139,6 +143,7 @@ int ring_reserve(struct ring *r, uint32_t len, struct record **out, int64_t time
 	memset(rec, 0, RECORD_HDR_SIZE);
 	rec->len = len;
 	rec->signal = RECORD_SIGNAL_TRACES;
+	rec->seq = (r->last ? r->last->seq : r->pub_seq) + 1;
 	r->open = rec;
 	r->open_len = len;
 	r->last = rec;
@@ -147,27 +152,50 @@ int ring_reserve(struct ring *r, uint32_t len, struct record **out, int64_t time
 	return 0;
 }
 
+/* Seal the reserved records [prod_head, prod_pos) whose producer did not
+ * (crc still 0). They are ours and were just written: hot in our cache. */
+static void seal_pending(struct ring *r)
+{
+	for (uint64_t pos = r->prod_head; pos < r->prod_pos;) {
+		uint64_t room = r->cap - (pos & r->mask);
+		struct record *rec = (struct record *)(r->data + (pos & r->mask));
+
+		if (room < RECORD_HDR_SIZE || (rec->flags & RECORD_F_PAD)) {
+			pos += room;
+			continue;
+		}
+		if (rec->crc == 0)
+			record_seal(rec);
+		pos += record_size(rec->len);
+	}
+}
+
 int ring_publish(struct ring *r)
 {
 	struct ring_ctrl *ctl = r->ctl;
 	uint32_t n = r->npending;
+	struct ring_last *next;
 	uint64_t end;
-	int slot, rc;
+	int rc;
 
 	if (!n)
 		return 0;
 	rc = close_open(r);
 	if (rc)
 		return rc;
+	seal_pending(r);
 	end = r->prod_pos;
 	/* Describe the new head in the slot that does NOT describe the
 	 * current one, then publish: a crash anywhere in between leaves the
 	 * old slot matching the old head. */
-	slot = SHM_LOAD_RELAXED(&ctl->last[0].head_after) == r->prod_head ? 1 : 0;
-	SHM_STORE_RELAXED(&ctl->last[slot].seq, r->last->seq);
-	SHM_STORE_RELAXED(&ctl->last[slot].head_after, end);
+	next = &ctl->last[SHM_LOAD_RELAXED(&ctl->last[0].head_after) == r->prod_head ? 1 : 0];
+	SHM_STORE_RELAXED(&next->seq, r->last->seq);
+	for (unsigned k = 0; k < RING_MAX_SOURCES; k++)
+		SHM_STORE_RELAXED(&next->src[k], r->src[k]);
+	SHM_STORE_RELAXED(&next->head_after, end);
 	SHM_STORE_RELEASE(&ctl->head, end);
 	r->prod_head = end;
+	r->pub_seq = r->last->seq;
 	r->npending = 0;
 	r->last = NULL;
 	/* Pairs with the consumer's fence between "I sleep" and re-checking
@@ -186,33 +214,13 @@ void ring_cancel(struct ring *r)
 	r->npending = 0;
 }
 
-uint64_t ring_last_seq(const struct ring *r)
-{
-	const struct ring_ctrl *c = r->ctl;
-	struct ring_ctrl *ctl = (struct ring_ctrl *)c;
-
-	/* Bounded: a live producer can only make us retry by publishing. */
-	for (int tries = 0; tries < 1000; tries++) {
-		uint64_t h = SHM_LOAD_ACQUIRE(&ctl->head);
-
-		for (int i = 0; i < 2; i++) {
-			if (SHM_LOAD_ACQUIRE(&ctl->last[i].head_after) != h)
-				continue;
-			uint64_t seq = SHM_LOAD_ACQUIRE(&ctl->last[i].seq);
-			if (SHM_LOAD_ACQUIRE(&ctl->last[i].head_after) == h &&
-			    SHM_LOAD_ACQUIRE(&ctl->head) == h)
-				return seq;
-		}
-		SHM_CPU_RELAX();
-	}
-	return 0;
-}
-
-int ring_peek(struct ring *r, const struct record **out, int64_t timeout_ns)
+/* ring_peek and ring_peek_deferred: verify = 0 leaves the payload's
+ * checksum to the caller (the header is still checked). */
+static int peek(struct ring *r, const struct record **out, int64_t timeout_ns, int verify)
 {
 	int64_t deadline = 0;
 	const struct record *rec;
-	uint64_t room, size;
+	uint64_t room;
 	int rc;
 
 	*out = NULL;
@@ -231,26 +239,45 @@ int ring_peek(struct ring *r, const struct record **out, int64_t timeout_ns)
 		}
 		if (r->head_cache - r->cursor > r->cap || r->head_cache < r->cursor ||
 		    (r->head_cache & (RECORD_ALIGN - 1)))
-			return -EBADMSG;
+			return -ENOTRECOVERABLE;
 		room = r->cap - (r->cursor & r->mask);
 		if (room < RECORD_HDR_SIZE) {
 			r->cursor += room;
 			continue;
 		}
 		rec = (const struct record *)(r->data + (r->cursor & r->mask));
-		if (rec->flags & RECORD_F_PAD) {
-			if ((uint64_t)rec->len + RECORD_HDR_SIZE != room)
+		switch (ring_at_header(r, rec, room, r->head_cache - r->cursor)) {
+		case RING_AT_PAD:
+			if (!record_intact(rec))
 				return -EBADMSG;
 			r->cursor += room;
 			continue;
+		case RING_AT_RECORD:
+			/* the payload's CRC on its own is kept: a stage that
+			 * forwards the payload unchanged seals with it */
+			if (verify) {
+				r->peek_crc = crc32c(0, record_cpayload(rec), rec->len);
+				if (record_crc_from(rec, r->peek_crc) != rec->crc)
+					return -EBADMSG;
+			}
+			r->cursor += record_size(rec->len);
+			r->peek_seq = rec->seq;
+			*out = rec;
+			return 0;
+		default:
+			return -EBADMSG; /* the cursor stays on it: ring_skip_corrupt */
 		}
-		size = record_size(rec->len);
-		if (rec->len > r->max_payload || size > room || size > r->head_cache - r->cursor)
-			return -EBADMSG;
-		r->cursor += size;
-		*out = rec;
-		return 0;
 	}
+}
+
+int ring_peek(struct ring *r, const struct record **out, int64_t timeout_ns)
+{
+	return peek(r, out, timeout_ns, 1);
+}
+
+int ring_peek_deferred(struct ring *r, const struct record **out, int64_t timeout_ns)
+{
+	return peek(r, out, timeout_ns, 0);
 }
 
 int ring_commit(struct ring *r, uint64_t pos)

@@ -1,14 +1,15 @@
-/* shm/segment.c - create, attach, detach and unlink the instance segment.
+/* shm/segment.c - create, attach, detach and unlink the instance segment,
+ * and find things in it.
  *
- * The creator sizes the file, formats header, stats and rings, and stores
- * `ready` last with release order, so an attacher that sees ready == 1 sees
- * a fully formatted segment. Attach checks everything it will later trust
- * (magic, version, sizes, every ring's offset and capacity), because the
- * segment may have been written by another build or be damaged.
+ * The creator checks every parameter, sizes the file, formats header,
+ * directories, components, aux regions and rings, and stores `ready` last
+ * with release order, so an attacher that sees ready == 1 sees a fully
+ * formatted segment. Attach checks everything it will later trust
+ * (segment_check.c), because the segment may have been written by another
+ * build or be damaged.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,41 +19,15 @@
 
 #include "shm/atomic.h"
 #include "shm/segment.h"
+#include "shm/segment_priv.h"
 
-#define SEG_PAGE 4096u
-
-static int fail(struct segment *seg, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(seg->errmsg, sizeof(seg->errmsg), fmt, ap);
-	va_end(ap);
-	return err;
-}
+#define SEG_AUX_MAX_SIZE (1ull << 40)
 
 static void reset(struct segment *seg)
 {
 	memset(seg, 0, sizeof(*seg));
 	for (unsigned i = 0; i < SEG_MAX_RINGS; i++)
 		seg->data_fd[i] = seg->space_fd[i] = -1;
-}
-
-static int make_name(struct segment *seg, const char *instance)
-{
-	size_t n = instance ? strlen(instance) : 0;
-
-	if (n == 0 || n > SEG_INSTANCE_MAX)
-		return fail(seg, -EINVAL, "instance name must be 1..%u characters", SEG_INSTANCE_MAX);
-	for (size_t i = 0; i < n; i++) {
-		char c = instance[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '-' || c == '.'))
-			return fail(seg, -EINVAL, "instance name \"%s\": only [A-Za-z0-9_.-] allowed", instance);
-	}
-	snprintf(seg->name, sizeof(seg->name), "/sluice.%s", instance);
-	return 0;
 }
 
 static uint64_t round_pow2(uint64_t v)
@@ -64,11 +39,6 @@ static uint64_t round_pow2(uint64_t v)
 	return p;
 }
 
-static uint64_t page_up(uint64_t v)
-{
-	return (v + SEG_PAGE - 1) & ~(uint64_t)(SEG_PAGE - 1);
-}
-
 static uint64_t now_realtime_ns(void)
 {
 	struct timespec ts;
@@ -77,100 +47,197 @@ static uint64_t now_realtime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Where things go; filled by plan_layout from checked params. */
+struct layout {
+	char ring_name[SEG_MAX_RINGS][SEG_NAME_SIZE];
+	uint64_t cap[SEG_MAX_RINGS], ring_off[SEG_MAX_RINGS], aux_off[SEG_MAX_AUX];
+	uint64_t total;
+};
+
+static int check_rings(struct segment *seg, const struct segment_params *p, struct layout *l)
+{
+	if (p->nrings > SEG_MAX_RINGS)
+		return segment_fail(seg, -EINVAL, "%u rings requested, at most %u", p->nrings, SEG_MAX_RINGS);
+	for (uint32_t i = 0; i < p->nrings; i++) {
+		uint64_t want = p->ring_capacity[i] ? p->ring_capacity[i] : SEG_DEFAULT_RING_CAPACITY;
+
+		if (want > RING_MAX_CAPACITY)
+			return segment_fail(seg, -EINVAL, "ring %u capacity %llu exceeds %llu", i,
+					    (unsigned long long)want, (unsigned long long)RING_MAX_CAPACITY);
+		l->cap[i] = round_pow2(want);
+		if (p->ring_name[i] && !segment_name_ok(p->ring_name[i], SEG_NAME_SIZE - 1))
+			return segment_fail(seg, -EINVAL, "ring %u name \"%.80s\": 1..%u printable "
+					    "characters, no spaces", i, p->ring_name[i], SEG_NAME_SIZE - 1);
+		snprintf(l->ring_name[i], SEG_NAME_SIZE, "%s", p->ring_name[i] ? p->ring_name[i] : "");
+		if (!p->ring_name[i])
+			snprintf(l->ring_name[i], SEG_NAME_SIZE, "ring%u", i);
+		if (p->ring_kind[i] >= SEG_RING_KINDS || p->ring_signal[i] > RECORD_SIGNAL_MAX)
+			return segment_fail(seg, -EINVAL, "ring %u: kind %u / signal %u out of range", i,
+					    p->ring_kind[i], p->ring_signal[i]);
+		for (uint32_t j = 0; j < i; j++)
+			if (strcmp(l->ring_name[i], l->ring_name[j]) == 0)
+				return segment_fail(seg, -EINVAL, "rings %u and %u are both called \"%s\"",
+						    j, i, l->ring_name[i]);
+	}
+	return 0;
+}
+
+static int check_others(struct segment *seg, const struct segment_params *p)
+{
+	if (p->ncomponents > SEG_MAX_COMPONENTS || (p->ncomponents && !p->components))
+		return segment_fail(seg, -EINVAL, "%u components requested, at most %u",
+				    p->ncomponents, SEG_MAX_COMPONENTS);
+	for (uint32_t i = 0; i < p->ncomponents; i++) {
+		const struct segment_component_params *c = &p->components[i];
+
+		if (!c->name || !segment_name_ok(c->name, SEG_NAME_SIZE - 1) ||
+		    (c->pipeline_name && *c->pipeline_name &&
+		     !segment_name_ok(c->pipeline_name, SEG_NAME_SIZE - 1)) ||
+		    (c->transport && *c->transport && !segment_name_ok(c->transport, SEG_TRANSPORT_SIZE - 1)))
+			return segment_fail(seg, -EINVAL, "component %u: name, pipeline or transport "
+					    "missing, too long or not printable", i);
+		if (c->kind == SEG_COMP_NONE || c->kind >= SEG_COMP_KINDS || c->signal > RECORD_SIGNAL_MAX)
+			return segment_fail(seg, -EINVAL, "component %u (%s): kind %u / signal %u out "
+					    "of range", i, c->name, c->kind, c->signal);
+	}
+	if (p->naux > SEG_MAX_AUX)
+		return segment_fail(seg, -EINVAL, "%u aux regions requested, at most %u", p->naux, SEG_MAX_AUX);
+	for (uint32_t i = 0; i < p->naux; i++) {
+		const struct segment_aux_params *a = &p->aux[i];
+
+		if (!a->name || !segment_name_ok(a->name, SEG_NAME_SIZE - 1) || a->size == 0 ||
+		    a->size > SEG_AUX_MAX_SIZE)
+			return segment_fail(seg, -EINVAL, "aux region %u: needs a name (1..%u printable "
+					    "characters) and a size in 1..%llu", i, SEG_NAME_SIZE - 1,
+					    (unsigned long long)SEG_AUX_MAX_SIZE);
+		for (uint32_t j = 0; j < i; j++)
+			if (strcmp(a->name, p->aux[j].name) == 0)
+				return segment_fail(seg, -EINVAL, "aux regions %u and %u are both called "
+						    "\"%s\"", j, i, a->name);
+	}
+	return 0;
+}
+
+static void plan_layout(const struct segment_params *p, struct layout *l)
+{
+	uint64_t off = SEG_COMPONENTS_OFF + segment_page_up((uint64_t)p->ncomponents * SEG_COMPONENT_SIZE);
+
+	for (uint32_t i = 0; i < p->naux; i++) {
+		l->aux_off[i] = off;
+		off += segment_page_up(p->aux[i].size);
+	}
+	for (uint32_t i = 0; i < p->nrings; i++) {
+		l->ring_off[i] = off;
+		off += segment_page_up(RING_CTRL_SIZE + l->cap[i]);
+	}
+	l->total = off;
+}
+
+static void copy_name(char *dst, size_t n, const char *src)
+{
+	memset(dst, 0, n);
+	if (src)
+		memcpy(dst, src, strnlen(src, n - 1));
+}
+
+/* Fill the fresh (zeroed) mapping; `ready` last. */
+static void format(uint8_t *base, const struct segment_params *p, const struct layout *l)
+{
+	struct seg_header *h = (struct seg_header *)base;
+	struct seg_ring_desc *rings = (struct seg_ring_desc *)(base + SEG_RING_DIR_OFF);
+	struct seg_component *comp = (struct seg_component *)(base + SEG_COMPONENTS_OFF);
+
+	h->magic = SEG_MAGIC;
+	h->layout_version = SEG_LAYOUT_VERSION;
+	h->header_size = SEG_HEADER_SIZE;
+	h->total_size = l->total;
+	h->nrings = p->nrings;
+	h->nstages = STAGE_COUNT;
+	h->stats_off = SEG_STATS_OFF;
+	h->created_ns = now_realtime_ns();
+	h->ncomponents = p->ncomponents;
+	h->topology = p->topology;
+	h->ring_dir_off = SEG_RING_DIR_OFF;
+	h->components_off = SEG_COMPONENTS_OFF;
+	h->naux = p->naux;
+	for (uint32_t i = 0; i < p->naux; i++) {
+		copy_name(h->aux[i].name, SEG_NAME_SIZE, p->aux[i].name);
+		h->aux[i].off = l->aux_off[i];
+		h->aux[i].size = p->aux[i].size;
+	}
+	for (uint32_t i = 0; i < p->ncomponents; i++) {
+		const struct segment_component_params *c = &p->components[i];
+
+		comp[i].kind = c->kind;
+		comp[i].signal = c->signal;
+		comp[i].pipeline = c->pipeline;
+		copy_name(comp[i].transport, SEG_TRANSPORT_SIZE, c->transport);
+		copy_name(comp[i].name, SEG_NAME_SIZE, c->name);
+		copy_name(comp[i].pipeline_name, SEG_NAME_SIZE, c->pipeline_name);
+	}
+	for (uint32_t i = 0; i < p->nrings; i++) {
+		rings[i].off = l->ring_off[i];
+		rings[i].capacity = l->cap[i];
+		rings[i].kind = p->ring_kind[i];
+		rings[i].signal = p->ring_signal[i];
+		copy_name(rings[i].name, SEG_NAME_SIZE, l->ring_name[i]);
+		ring_format(base + l->ring_off[i], l->cap[i]);
+	}
+	SHM_STORE_RELEASE(&h->ready, 1);
+}
+
+static void use_mapping(struct segment *seg, uint8_t *base, size_t size)
+{
+	seg->base = base;
+	seg->size = size;
+	seg->hdr = (struct seg_header *)base;
+	seg->rings = (struct seg_ring_desc *)(base + SEG_RING_DIR_OFF);
+}
+
 int segment_create(struct segment *seg, const char *instance, const struct segment_params *params)
 {
-	struct segment_params p = {0};
-	struct seg_header *h;
-	uint64_t off, caps[SEG_MAX_RINGS];
+	static const struct segment_params none;
+	struct segment_params p = params ? *params : none;
+	struct layout l;
 	void *base;
 	int fd, rc;
 
 	reset(seg);
-	rc = make_name(seg, instance);
-	if (rc)
+	if ((rc = segment_make_name(seg, instance)) < 0)
 		return rc;
-	if (params)
-		p = *params;
-	if (p.nrings == 0)
+	if (p.nrings == 0) {
 		p.nrings = RING_PIPELINE_COUNT;
-	if (p.nrings > SEG_MAX_RINGS)
-		return fail(seg, -EINVAL, "%u rings requested, at most %u", p.nrings, SEG_MAX_RINGS);
-	off = SEG_HEADER_SIZE + (uint64_t)STAGE_COUNT * STATS_BLOCK_SIZE;
-	for (uint32_t i = 0; i < p.nrings; i++) {
-		uint64_t want = p.ring_capacity[i] ? p.ring_capacity[i] : SEG_DEFAULT_RING_CAPACITY;
-
-		if (want > RING_MAX_CAPACITY)
-			return fail(seg, -EINVAL, "ring %u capacity %llu exceeds %llu", i,
-				    (unsigned long long)want, (unsigned long long)RING_MAX_CAPACITY);
-		caps[i] = round_pow2(want);
-		off += page_up(RING_CTRL_SIZE + caps[i]);
+		p.ring_kind[RING_INGEST_PROCESS] = SEG_RING_IN;
+		p.ring_kind[RING_PROCESS_BATCH] = SEG_RING_MID;
+		p.ring_kind[RING_BATCH_EXPORT] = SEG_RING_OUT;
 	}
+	memset(&l, 0, sizeof(l));
+	if ((rc = check_rings(seg, &p, &l)) < 0 || (rc = check_others(seg, &p)) < 0)
+		return rc;
+	plan_layout(&p, &l);
 
 	fd = shm_open(seg->name, O_RDWR | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
-		return fail(seg, -errno, "shm_open(%s): %s", seg->name, strerror(errno));
-	if (ftruncate(fd, (off_t)off) < 0) {
-		rc = fail(seg, -errno, "ftruncate(%s, %llu): %s", seg->name,
-			  (unsigned long long)off, strerror(errno));
+		return segment_fail(seg, -errno, "shm_open(%s): %s", seg->name, strerror(errno));
+	if (ftruncate(fd, (off_t)l.total) < 0) {
+		rc = segment_fail(seg, -errno, "ftruncate(%s, %llu): %s", seg->name,
+				  (unsigned long long)l.total, strerror(errno));
 		goto fail_unlink;
 	}
-	base = mmap(NULL, off, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	base = mmap(NULL, l.total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (base == MAP_FAILED) {
-		rc = fail(seg, -errno, "mmap(%s): %s", seg->name, strerror(errno));
+		rc = segment_fail(seg, -errno, "mmap(%s): %s", seg->name, strerror(errno));
 		goto fail_unlink;
 	}
 	close(fd);
-
-	h = base;
-	h->magic = SEG_MAGIC;
-	h->layout_version = SEG_LAYOUT_VERSION;
-	h->header_size = SEG_HEADER_SIZE;
-	h->total_size = off;
-	h->nrings = p.nrings;
-	h->nstages = STAGE_COUNT;
-	h->stats_off = SEG_HEADER_SIZE;
-	h->created_ns = now_realtime_ns();
-	off = SEG_HEADER_SIZE + (uint64_t)STAGE_COUNT * STATS_BLOCK_SIZE;
-	for (uint32_t i = 0; i < p.nrings; i++) {
-		h->rings[i].off = off;
-		h->rings[i].capacity = caps[i];
-		ring_format((uint8_t *)base + off, caps[i]);
-		off += page_up(RING_CTRL_SIZE + caps[i]);
-	}
-	SHM_STORE_RELEASE(&h->ready, 1);
-	seg->base = base;
-	seg->size = h->total_size;
-	seg->hdr = h;
+	format(base, &p, &l);
+	use_mapping(seg, base, l.total);
 	return 0;
 
 fail_unlink:
 	close(fd);
 	shm_unlink(seg->name);
 	return rc;
-}
-
-/* Everything attach trusts later, checked once. */
-static int check_header(struct segment *seg, const struct seg_header *h, uint64_t size)
-{
-	uint64_t end = SEG_HEADER_SIZE + (uint64_t)STAGE_COUNT * STATS_BLOCK_SIZE;
-
-	if (h->header_size != SEG_HEADER_SIZE || h->total_size != size ||
-	    h->nstages != STAGE_COUNT || h->stats_off != SEG_HEADER_SIZE ||
-	    h->nrings == 0 || h->nrings > SEG_MAX_RINGS)
-		return fail(seg, -EBADMSG, "%s: inconsistent segment header", seg->name);
-	for (uint32_t i = 0; i < h->nrings; i++) {
-		const struct seg_ring_desc *d = &h->rings[i];
-		const struct ring_ctrl *c;
-
-		if (d->off < end || d->off % SEG_PAGE || d->capacity > RING_MAX_CAPACITY ||
-		    d->off + RING_CTRL_SIZE + d->capacity > size)
-			return fail(seg, -EBADMSG, "%s: ring %u lies outside the segment", seg->name, i);
-		c = (const struct ring_ctrl *)((const uint8_t *)h + d->off);
-		if (c->magic != RING_MAGIC || c->capacity != d->capacity)
-			return fail(seg, -EBADMSG, "%s: ring %u is damaged", seg->name, i);
-		end = d->off + RING_CTRL_SIZE + d->capacity;
-	}
-	return 0;
 }
 
 int segment_attach(struct segment *seg, const char *instance)
@@ -181,49 +248,46 @@ int segment_attach(struct segment *seg, const char *instance)
 	int fd, rc;
 
 	reset(seg);
-	rc = make_name(seg, instance);
-	if (rc)
+	if ((rc = segment_make_name(seg, instance)) < 0)
 		return rc;
 	fd = shm_open(seg->name, O_RDWR, 0);
 	if (fd < 0)
-		return fail(seg, -errno, "shm_open(%s): %s", seg->name, strerror(errno));
+		return segment_fail(seg, -errno, "shm_open(%s): %s", seg->name, strerror(errno));
 	if (fstat(fd, &st) < 0) {
-		rc = fail(seg, -errno, "fstat(%s): %s", seg->name, strerror(errno));
+		rc = segment_fail(seg, -errno, "fstat(%s): %s", seg->name, strerror(errno));
 		close(fd);
 		return rc;
 	}
 	if (st.st_size < (off_t)SEG_HEADER_SIZE) {
 		close(fd);
 		if (st.st_size == 0)
-			return fail(seg, -EAGAIN, "%s: segment is still being created", seg->name);
-		return fail(seg, -EBADMSG, "%s: %lld bytes, too small for a sluice segment",
-			    seg->name, (long long)st.st_size);
+			return segment_fail(seg, -EAGAIN, "%s: segment is still being created", seg->name);
+		return segment_fail(seg, -EBADMSG, "%s: %lld bytes, too small for a sluice segment",
+				    seg->name, (long long)st.st_size);
 	}
 	base = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (base == MAP_FAILED)
-		return fail(seg, -errno, "mmap(%s): %s", seg->name, strerror(errno));
+		return segment_fail(seg, -errno, "mmap(%s): %s", seg->name, strerror(errno));
 	h = base;
 	if (h->magic != SEG_MAGIC) {
-		rc = h->magic == 0 ? fail(seg, -EAGAIN, "%s: segment is still being created", seg->name)
-				   : fail(seg, -EBADMSG, "%s: not a sluice segment (bad magic)", seg->name);
+		rc = h->magic == 0 ? segment_fail(seg, -EAGAIN, "%s: segment is still being created", seg->name)
+				   : segment_fail(seg, -EBADMSG, "%s: not a sluice segment (bad magic)", seg->name);
 	} else if (h->layout_version != SEG_LAYOUT_VERSION) {
-		rc = fail(seg, -EPROTO,
-			  "%s: segment layout version %u, this build expects %u "
-			  "(stop the pipeline and remove the segment, or run matching binaries)",
-			  seg->name, h->layout_version, SEG_LAYOUT_VERSION);
+		rc = segment_fail(seg, -EPROTO,
+				  "%s: segment layout version %u, this build expects %u "
+				  "(stop the pipeline and remove the segment, or run matching binaries)",
+				  seg->name, h->layout_version, SEG_LAYOUT_VERSION);
 	} else if (!SHM_LOAD_ACQUIRE(&h->ready)) {
-		rc = fail(seg, -EAGAIN, "%s: segment is still being created", seg->name);
+		rc = segment_fail(seg, -EAGAIN, "%s: segment is still being created", seg->name);
 	} else {
-		rc = check_header(seg, h, (uint64_t)st.st_size);
+		rc = segment_validate(seg, h, (uint64_t)st.st_size);
 	}
 	if (rc) {
 		munmap(base, (size_t)st.st_size);
 		return rc;
 	}
-	seg->base = base;
-	seg->size = (size_t)st.st_size;
-	seg->hdr = h;
+	use_mapping(seg, base, (size_t)st.st_size);
 	return 0;
 }
 
@@ -233,6 +297,7 @@ void segment_detach(struct segment *seg)
 		munmap(seg->base, seg->size);
 	seg->base = NULL;
 	seg->hdr = NULL;
+	seg->rings = NULL;
 	seg->size = 0;
 }
 
@@ -242,8 +307,7 @@ int segment_unlink(const char *instance)
 	int rc;
 
 	reset(&tmp);
-	rc = make_name(&tmp, instance);
-	if (rc)
+	if ((rc = segment_make_name(&tmp, instance)) < 0)
 		return rc;
 	return shm_unlink(tmp.name) < 0 ? -errno : 0;
 }
@@ -252,7 +316,25 @@ int segment_ring(struct segment *seg, uint32_t idx, struct ring *r)
 {
 	if (!seg->hdr || idx >= seg->hdr->nrings)
 		return -EINVAL;
-	return ring_init(r, seg->base + seg->hdr->rings[idx].off, seg->data_fd[idx], seg->space_fd[idx]);
+	return ring_init(r, seg->base + seg->rings[idx].off, seg->data_fd[idx], seg->space_fd[idx]);
+}
+
+const char *segment_ring_name(const struct segment *seg, uint32_t idx)
+{
+	return seg->hdr && idx < seg->hdr->nrings ? seg->rings[idx].name : "";
+}
+
+enum seg_ring_kind segment_ring_kind(const struct segment *seg, uint32_t idx)
+{
+	return seg->hdr && idx < seg->hdr->nrings ? (enum seg_ring_kind)seg->rings[idx].kind : SEG_RING_ANY;
+}
+
+int segment_ring_find(const struct segment *seg, const char *name)
+{
+	for (uint32_t i = 0; seg->hdr && name && i < seg->hdr->nrings; i++)
+		if (strcmp(seg->rings[i].name, name) == 0)
+			return (int)i;
+	return -ENOENT;
 }
 
 struct stage_stats *segment_stats(struct segment *seg, enum stage_index stage)
@@ -260,4 +342,23 @@ struct stage_stats *segment_stats(struct segment *seg, enum stage_index stage)
 	if (!seg->hdr || (unsigned)stage >= STAGE_COUNT)
 		return NULL;
 	return (struct stage_stats *)(seg->base + seg->hdr->stats_off) + stage;
+}
+
+struct seg_component *segment_component(struct segment *seg, uint32_t idx)
+{
+	if (!seg->hdr || idx >= seg->hdr->ncomponents)
+		return NULL;
+	return (struct seg_component *)(seg->base + seg->hdr->components_off) + idx;
+}
+
+void *segment_aux(struct segment *seg, const char *name, uint64_t *size)
+{
+	for (uint32_t i = 0; seg->hdr && name && i < seg->hdr->naux; i++) {
+		if (strcmp(seg->hdr->aux[i].name, name) != 0)
+			continue;
+		if (size)
+			*size = seg->hdr->aux[i].size;
+		return seg->base + seg->hdr->aux[i].off;
+	}
+	return NULL;
 }

@@ -4,7 +4,8 @@
  *
  * One block per stage (enum stage_index), 4096 bytes each:
  *
- *   +0     pid, state, started_ns, restarts, heartbeat_ns   (header, 64 B)
+ *   +0     pid, state, started_ns, restarts, heartbeat_ns,
+ *          progress, progress_ns                            (header, 64 B)
  *   +64    counters[STATS_MAX_COUNTERS]  uint64, indexed by enum stat_counter
  *   +576   procs[STATS_MAX_PROCS] {name[32], in, out, dropped} (process stage:
  *          one a processor; export stage: one an exporter, out = sent,
@@ -14,7 +15,16 @@
  * Each block has ONE writer (its stage; the supervisor writes pid, state
  * and restarts of a stage it (re)starts, while that stage is not running).
  * Updates are relaxed atomics: readers see each value whole, not a
- * consistent snapshot across values. Names: stats_counter_name() gives the
+ * consistent snapshot across values.
+ *
+ * Progress (stall detection): `progress` counts units of work done (input
+ * records consumed, requests answered); `progress_ns` is the
+ * CLOCK_MONOTONIC time of the last progress OR of the last proof that the
+ * stage's loop is alive (an idle wait that timed out). The supervisor
+ * calls a stage stalled when its input ring holds records and `progress`
+ * has not moved for the configured time.
+ *
+ * Names: stats_counter_name() gives the
  * snake_case name of a counter; stats_counter_is_gauge() tells gauges from
  * monotonic counters.
  */
@@ -99,7 +109,9 @@ struct stage_stats {
 	_Atomic uint64_t started_ns;   /* CLOCK_REALTIME ns */
 	_Atomic uint64_t restarts;
 	_Atomic uint64_t heartbeat_ns; /* CLOCK_REALTIME ns of the last sign of life */
-	uint8_t pad0[64 - 32];
+	_Atomic uint64_t progress;     /* units of work done (monotonic) */
+	_Atomic uint64_t progress_ns;  /* CLOCK_MONOTONIC ns: last progress or proof of life */
+	uint8_t pad0[64 - 48];
 	_Atomic uint64_t counters[STATS_MAX_COUNTERS];
 	struct stats_proc procs[STATS_MAX_PROCS];
 	uint8_t reserved[STATS_BLOCK_SIZE - 64 - 8 * STATS_MAX_COUNTERS
@@ -107,6 +119,9 @@ struct stage_stats {
 };
 
 _Static_assert(sizeof(struct stats_proc) == 64, "stats_proc is 64 bytes");
+_Static_assert(offsetof(struct stage_stats, heartbeat_ns) == 24, "heartbeat_ns at 24");
+_Static_assert(offsetof(struct stage_stats, progress) == 32, "progress at 32");
+_Static_assert(offsetof(struct stage_stats, progress_ns) == 40, "progress_ns at 40");
 _Static_assert(offsetof(struct stage_stats, counters) == 64, "counters at 64");
 _Static_assert(offsetof(struct stage_stats, procs) == 576, "procs at 576");
 _Static_assert(sizeof(struct stage_stats) == STATS_BLOCK_SIZE, "stats block is 4096 bytes");
@@ -147,6 +162,22 @@ void stats_stage_start(struct stage_stats *s);
 
 /* Record a sign of life: heartbeat_ns = now (CLOCK_REALTIME). */
 void stats_heartbeat(struct stage_stats *s);
+
+/* n units of work done at mono_ns (CLOCK_MONOTONIC): progress += n,
+ * progress_ns = mono_ns. One writer: the stage. */
+static inline void stats_progress(struct stage_stats *s, uint64_t n, uint64_t mono_ns)
+{
+	atomic_store_explicit(&s->progress,
+			      atomic_load_explicit(&s->progress, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+	atomic_store_explicit(&s->progress_ns, mono_ns, memory_order_relaxed);
+}
+
+/* The loop is alive at mono_ns, with nothing to do: progress_ns only. */
+static inline void stats_alive(struct stage_stats *s, uint64_t mono_ns)
+{
+	atomic_store_explicit(&s->progress_ns, mono_ns, memory_order_relaxed);
+}
 
 /* Find or claim the per-processor slot named `name` (truncated to 31
  * bytes); returns it, or NULL when all STATS_MAX_PROCS slots are taken. */

@@ -52,11 +52,12 @@ static int batch_flush(struct batch_state *s, enum stat_counter why)
 	int rc = batch_reserve(c, (uint32_t)b->bytes, &o);
 	if (rc < 0)
 		return rc;
-	batcher_write(b, record_payload(o));
+	uint32_t crc = batcher_write(b, record_payload(o));
 	o->flags = RECORD_F_REQUEST;
 	o->seq = b->last_seq;
 	o->ingest_ns = b->oldest_ingest_ns;
 	o->items = (uint32_t)b->items;
+	record_seal_payload(o, crc);
 	ring_publish(c->out);
 	if ((rc = ring_commit(c->in, s->end_pos)) < 0)
 		return rc;

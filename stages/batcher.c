@@ -96,14 +96,18 @@ uint64_t batcher_wait_ns(const struct batcher *b, uint64_t now_ns)
 	return age >= b->lim.timeout_ns ? 0 : b->lim.timeout_ns - age;
 }
 
-void batcher_write(const struct batcher *b, uint8_t *out)
+uint32_t batcher_write(const struct batcher *b, uint8_t *out)
 {
+	uint32_t crc = 0;
 	for (uint32_t i = 0; i < b->count; i++) {
 		const struct batcher_ref *r = &b->refs[i];
-		out += batcher_frame_head(out, r->len);
-		copy_to_ring(out, r->payload, r->len);
+		size_t h = batcher_frame_head(out, r->len);
+		crc = crc32c(crc, out, h);
+		out += h;
+		crc = copy_to_ring_crc(out, r->payload, r->len, crc);
 		out += r->len;
 	}
+	return crc;
 }
 
 void batcher_reset(struct batcher *b)

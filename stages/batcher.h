@@ -82,8 +82,9 @@ bool batcher_full(const struct batcher *b);
 bool batcher_due(const struct batcher *b, uint64_t now_ns);
 /* ns until batcher_due turns true (0 if already; UINT64_MAX when empty). */
 uint64_t batcher_wait_ns(const struct batcher *b, uint64_t now_ns);
-/* Copies the framed body (b->bytes bytes) to out. */
-void batcher_write(const struct batcher *b, uint8_t *out);
+/* Copies the framed body (b->bytes bytes) to out; returns its CRC-32C
+ * (record_seal_payload), taken from the sources while they are hot. */
+uint32_t batcher_write(const struct batcher *b, uint8_t *out);
 void batcher_reset(struct batcher *b);
 
 #endif

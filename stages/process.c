@@ -43,7 +43,7 @@ static int process_one(struct process_ctx *p, const struct record *rec)
 	struct otlp_rewrite_result res = { 0 };
 	struct record *o;
 	int64_t n;
-	int rc;
+	int rc, pass = 0;
 	process_count(p->st, STAT_RECORDS_IN, 1);
 	process_count(p->st, STAT_BYTES_IN, rec->len);
 	if (rec->flags & RECORD_F_REQUEST) { /* ring 0 carries bare ResourceSpans only */
@@ -58,6 +58,7 @@ static int process_one(struct process_ctx *p, const struct record *rec)
 			return rc;
 		copy_to_ring(record_payload(o), in, rec->len);
 		n = rec->len;
+		pass = 1;
 		res.spans_in = res.spans_kept = rec->items;
 	} else {
 		uint64_t want = (uint64_t)rec->len + rec->len / 2 + 4096;
@@ -93,6 +94,8 @@ static int process_one(struct process_ctx *p, const struct record *rec)
 	o->seq = rec->seq;
 	o->ingest_ns = rec->ingest_ns;
 	o->items = res.spans_kept;
+	if (pass) /* same payload: its CRC is known from ring_peek */
+		record_seal_payload(o, ring_payload_crc(p->in));
 	ring_publish(p->out);
 	process_count(p->st, STAT_RECORDS_OUT, 1);
 	process_count(p->st, STAT_BYTES_OUT, (uint64_t)n);

@@ -332,7 +332,7 @@ static int sup_open_segment(struct sup *s)
 			s->resumed = true;
 			return 0;
 		}
-	} else if (err == -EPROTO || err == -EBADMSG) {
+	} else if (err == -EPROTO || err == -EBADMSG || err == -ENOTRECOVERABLE) {
 		log_msg(LOG_ERROR, "segment /sluice.%s exists but cannot be used: %s; remove it "
 			"(rm /dev/shm/sluice.%s) once you know its data is not needed",
 			s->cfg->instance, segment_errmsg(&s->seg), s->cfg->instance);
