@@ -98,8 +98,16 @@ void rt_ready(struct rt *rt)
 
 void rt_alive(struct rt *rt)
 {
-	if (rt->st)
+	if (rt->st) {
 		stats_heartbeat(rt->st);
+		stats_alive(rt->st, rt_mono_ns());
+	}
+}
+
+void rt_progress(struct rt *rt, uint64_t n)
+{
+	if (rt->st)
+		stats_progress(rt->st, n, rt_mono_ns());
 }
 
 void rt_draining(struct rt *rt)

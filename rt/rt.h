@@ -54,9 +54,14 @@ bool rt_open(struct rt *rt, int argc, char **argv, enum stage_index stage, const
 /* Marks the stage RUNNING (pid, start time, heartbeat). */
 void rt_ready(struct rt *rt);
 
-/* A sign of life from the stage's main loop: the supervisor reports a
- * stage whose input waits and whose loop stays silent as stalled. */
+/* A sign of life from the stage's main loop (call it at least every
+ * second, also while it waits on a full output ring or a backend): the
+ * supervisor calls a stage whose input holds records and whose loop stays
+ * silent longer than sluice.stall_timeout stalled. */
 void rt_alive(struct rt *rt);
+
+/* n units of work done (input records consumed, requests answered). */
+void rt_progress(struct rt *rt, uint64_t n);
 
 /* Marks the stage DRAINING and logs which signal asked. */
 void rt_draining(struct rt *rt);
