@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "net/grpc.h"
-#include "net/gzip.h"
+#include "net/codec.h"
 #include "net/h2.h"
 
 #define GX_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
@@ -32,11 +32,12 @@ struct grpcx {
 	struct h2_header md[GX_MAX_MD];
 	unsigned nmd;
 	char *strs;
-	bool gzip;
+	enum codec comp;
+	int level;
 	uint32_t timeout_ms, max_streams;
 	struct net_conn *c;
 	struct h2_client *h;
-	struct gzip_encoder gze;
+	struct codec_ctx cx;
 	struct gcall **calls;      /* one per attempt ever seen, owned here */
 	unsigned ncalls;
 	struct attempt **wq;
@@ -184,20 +185,20 @@ static bool gx_start(struct grpcx *g, struct attempt *a)
 	}
 	const uint8_t *msg = a->body;
 	size_t len = a->len;
-	if (g->gzip) {
-		size_t need = gzip_encode_bound(len);
+	if (g->comp != CODEC_NONE) {
+		size_t need = codec_encode_bound(g->comp, len);
 		if (need > k->gzcap) {
 			uint8_t *nb = realloc(k->gz, need);
 			if (!nb) {
-				gx_fail(a, "out of memory for gzip");
+				gx_fail(a, "out of memory for compression");
 				return true;
 			}
 			k->gz = nb;
 			k->gzcap = need;
 		}
-		ssize_t n = gzip_encoder_run(&g->gze, msg, len, k->gz, k->gzcap, -1);
+		ssize_t n = codec_encode(&g->cx, g->comp, g->level, msg, len, k->gz, k->gzcap);
 		if (n < 0) {
-			gx_fail(a, "gzip failed");
+			gx_fail(a, "compression failed");
 			return true;
 		}
 		msg = k->gz;
@@ -205,7 +206,8 @@ static bool gx_start(struct grpcx *g, struct attempt *a)
 	}
 	struct h2_call call = {
 		.path = GX_PATH, .metadata = g->md, .n_metadata = g->nmd, .msg = msg, .msg_len = len,
-		.compressed = g->gzip, .timeout_ns = (uint64_t)g->timeout_ms * 1000000ULL,
+		.compressed = g->comp != CODEC_NONE, .encoding = codec_name(g->comp),
+		.timeout_ns = (uint64_t)g->timeout_ms * 1000000ULL,
 		.done = gx_done, .ud = k,
 	};
 	int32_t id = h2_client_call(g->h, &call);
@@ -306,7 +308,7 @@ static void gx_free(void *tp)
 		free(g->calls[i]->gz);
 		free(g->calls[i]);
 	}
-	gzip_encoder_free(&g->gze);
+	codec_ctx_free(&g->cx);
 	free(g->calls);
 	free(g->wq);
 	free(g->strs);
@@ -335,7 +337,14 @@ int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **tp,
 	}
 	snprintf(g->authority, sizeof(g->authority), strchr(o->host, ':') ? "[%s]:%u" : "%s:%u",
 		 o->host, o->port);
-	g->gzip = o->gzip;
+	if (codec_level_check(o->compression, o->compression_level) < 0) {
+		snprintf(err, errlen, "otlp exporter: compression level %d is out of range for %s",
+			 o->compression_level, codec_name(o->compression));
+		free(g);
+		return -EINVAL;
+	}
+	g->comp = o->compression;
+	g->level = o->compression_level;
 	g->timeout_ms = o->timeout_ms ? o->timeout_ms : 5000;
 	g->max_streams = o->max_streams ? o->max_streams : 16;
 	size_t slen = 1;
@@ -356,7 +365,7 @@ int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **tp,
 		g->md[g->nmd++] = (struct h2_header){ s, nl, s + nl + 1, vl };
 		s += nl + vl + 2;
 	}
-	gzip_encoder_init(&g->gze);
+	codec_ctx_init(&g->cx);
 	*tp = g;
 	*ops = &gx_tops;
 	return 0;

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "net/gzip.h"
+#include "net/codec.h"
 #include "net/http1.h"
 
 #define HC_RBUF 16384   /* response head + start of body */
@@ -37,7 +37,7 @@ struct hconn {
 	bool have_out;             /* outcome waiting for that send to finish */
 	struct outcome out;
 	char out_reason[240];
-	uint8_t *gz;               /* this connection's gzip output */
+	uint8_t *gz;               /* this connection's compressed body */
 	size_t gzcap;
 	char rbuf[HC_RBUF];
 	uint8_t keep[HC_KEEP];
@@ -53,13 +53,14 @@ struct httpx {
 	struct http1_header hdrs[HX_MAX_HDRS];
 	unsigned nh;
 	char *strs;                /* copies of header names/values */
-	bool gzip;
+	enum codec comp;
+	int level;
 	uint32_t timeout_ms;
 	struct hconn *conns;
 	unsigned nconn;
 	struct attempt **wq;       /* FIFO of attempts waiting for a connection */
 	unsigned wq_head, wq_len, wq_cap;
-	struct gzip_encoder gze;
+	struct codec_ctx cx;
 };
 
 int otlphttp_parse_endpoint(const char *ep, char *host, size_t hostcap,
@@ -379,20 +380,20 @@ static void hc_start(struct hconn *hc, struct attempt *a)
 	hc->keep_alive = true;
 	const uint8_t *body = a->body;
 	size_t len = a->len;
-	if (t->gzip) {
-		size_t need = gzip_encode_bound(len);
+	if (t->comp != CODEC_NONE) {
+		size_t need = codec_encode_bound(t->comp, len);
 		if (need > hc->gzcap) {
 			uint8_t *nb = realloc(hc->gz, need);
 			if (!nb) {
-				hc_fail(hc, "out of memory for gzip");
+				hc_fail(hc, "out of memory for compression");
 				return;
 			}
 			hc->gz = nb;
 			hc->gzcap = need;
 		}
-		ssize_t n = gzip_encoder_run(&t->gze, body, len, hc->gz, hc->gzcap, -1);
+		ssize_t n = codec_encode(&t->cx, t->comp, t->level, body, len, hc->gz, hc->gzcap);
 		if (n < 0) {
-			hc_fail(hc, "gzip failed");
+			hc_fail(hc, "compression failed");
 			return;
 		}
 		body = hc->gz;
@@ -483,7 +484,7 @@ static void hx_free(void *tp)
 	}
 	for (unsigned i = 0; i < t->nconn; i++)
 		free(t->conns[i].gz);
-	gzip_encoder_free(&t->gze);
+	codec_ctx_free(&t->cx);
 	free(t->wq);
 	free(t->strs);
 	free(t->conns);
@@ -522,7 +523,14 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
 		snprintf(t->path, sizeof(t->path), "%s", o->traces_path);
 	else
 		snprintf(t->path, sizeof(t->path), "%s/v1/traces", prefix);
-	t->gzip = o->gzip;
+	if (codec_level_check(o->compression, o->compression_level) < 0) {
+		snprintf(err, errlen, "otlphttp: compression level %d is out of range for %s",
+			 o->compression_level, codec_name(o->compression));
+		free(t);
+		return -EINVAL;
+	}
+	t->comp = o->compression;
+	t->level = o->compression_level;
 	t->timeout_ms = o->timeout_ms ? o->timeout_ms : 30000;
 	t->nconn = o->connections ? o->connections : 1;
 	t->conns = calloc(t->nconn, sizeof(*t->conns));
@@ -539,8 +547,9 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
 		net_timer_init(&t->conns[i].tmo, hc_timeout, &t->conns[i]);
 	}
 	t->hdrs[t->nh++] = (struct http1_header){ "Content-Type", 12, "application/x-protobuf", 22 };
-	if (t->gzip)
-		t->hdrs[t->nh++] = (struct http1_header){ "Content-Encoding", 16, "gzip", 4 };
+	if (t->comp != CODEC_NONE)
+		t->hdrs[t->nh++] = (struct http1_header){ "Content-Encoding", 16, codec_name(t->comp),
+							  strlen(codec_name(t->comp)) };
 	char *s = t->strs;
 	for (unsigned i = 0; i < o->n_headers; i++) {
 		size_t nl = strlen(o->headers[i].name), vl = strlen(o->headers[i].value);
@@ -549,7 +558,7 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
 		t->hdrs[t->nh++] = (struct http1_header){ s, nl, s + nl + 1, vl };
 		s += nl + vl + 2;
 	}
-	gzip_encoder_init(&t->gze);
+	codec_ctx_init(&t->cx);
 	*tp = t;
 	*ops = &hx_ops;
 	return 0;

@@ -195,7 +195,8 @@ struct h2_call {
 	const uint8_t *msg; /* the message, NOT framed (the prefix is added here);
 			     * NOT copied: keep it valid until done runs */
 	size_t msg_len;
-	bool compressed;    /* msg is gzip: sets the flag and grpc-encoding: gzip */
+	bool compressed;    /* msg is compressed: sets the flag and grpc-encoding */
+	const char *encoding; /* grpc-encoding when compressed; NULL = "gzip" */
 	uint64_t timeout_ns; /* 0: none; else sent as grpc-timeout */
 	h2_call_done_fn done; /* called exactly once */
 	void *ud;

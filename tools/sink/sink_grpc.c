@@ -70,9 +70,15 @@ static void gsc_request(void *ud, struct h2_server *hs, const struct h2_request 
 		return;
 	}
 	if (comp) {
-		long n = sink_gunzip(s, msg, len);
+		int codec = codec_from_name(req->grpc_encoding, strlen(req->grpc_encoding));
+		if (codec <= CODEC_NONE) {
+			h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_UNIMPLEMENTED,
+					       "sink: unknown grpc-encoding", NULL, 0, -1);
+			return;
+		}
+		long n = sink_decode(s, codec, msg, len);
 		if (n < 0) {
-			h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_INTERNAL, "sink: bad gzip",
+			h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_INTERNAL, "sink: bad compressed message",
 					       NULL, 0, -1);
 			return;
 		}
