@@ -34,6 +34,8 @@ struct grpcx_opts {
 	uint32_t timeout_ms;     /* 0 = 5000 */
 	uint32_t max_streams;    /* 0 = 16 */
 	struct stage_stats *stats; /* connections_open/_total; NULL = none */
+	struct net_tls *tls;     /* net/tls.h client context (ALPN "h2"); NULL =
+				  * h2c. The transport takes its own reference. */
 };
 
 int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **t,

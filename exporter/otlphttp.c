@@ -9,6 +9,7 @@
 
 #include "net/codec.h"
 #include "net/http1.h"
+#include "net/tls.h"
 
 #define HC_RBUF 16384   /* response head + start of body */
 #define HC_KEEP 1024    /* response body bytes kept for reasons/partial */
@@ -49,6 +50,8 @@ struct httpx {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	char hostport[300];
+	char host[256];            /* for TLS: SNI and verification */
+	struct net_tls *tls;       /* NULL: plain http */
 	char path[512];
 	struct http1_header hdrs[HX_MAX_HDRS];
 	unsigned nh;
@@ -264,6 +267,8 @@ static void hc_on_close(struct net_conn *c, int reason)
 		char why[160];
 		if (hc->timed_out)
 			snprintf(why, sizeof(why), "timeout after %u ms", hc->t->timeout_ms);
+		else if (*net_conn_error(c))
+			snprintf(why, sizeof(why), "connection: %s", net_conn_error(c));
 		else if (reason == 0)
 			snprintf(why, sizeof(why), "connection closed by the backend before an answer");
 		else
@@ -401,6 +406,11 @@ static void hc_start(struct hconn *hc, struct attempt *a)
 	}
 	if (!hc->c) {
 		int rc = net_connect(t->loop, (struct sockaddr *)&t->sa, t->salen, &hc_ops, hc, &hc->c);
+		if (rc == 0 && net_conn_start_tls(hc->c, t->tls, t->host) < 0) {
+			net_conn_set_udata(hc->c, NULL);
+			net_conn_abort(hc->c);
+			rc = -ENOMEM;
+		}
 		if (rc == 0 && t->stats) {
 			stats_add(t->stats, STAT_CONNECTIONS_TOTAL, 1);
 			stats_add(t->stats, STAT_CONNECTIONS_OPEN, 1);
@@ -485,6 +495,7 @@ static void hx_free(void *tp)
 	for (unsigned i = 0; i < t->nconn; i++)
 		free(t->conns[i].gz);
 	codec_ctx_free(&t->cx);
+	net_tls_free(t->tls);
 	free(t->wq);
 	free(t->strs);
 	free(t->conns);
@@ -498,9 +509,11 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
 {
 	char host[256], prefix[400];
 	uint16_t port;
-	if (otlphttp_parse_endpoint(o->endpoint, host, sizeof(host), &port, prefix, sizeof(prefix)) < 0) {
-		snprintf(err, errlen, "otlphttp endpoint \"%s\": want http://host:port[/path] (no TLS)",
-			 o->endpoint ? o->endpoint : "");
+	const char *ep = o->endpoint ? o->endpoint : "";
+	bool https = strncmp(ep, "https://", 8) == 0;
+	if (otlphttp_parse_endpoint(https ? ep + 8 : ep, host, sizeof(host), &port, prefix,
+				    sizeof(prefix)) < 0) {
+		snprintf(err, errlen, "otlphttp endpoint \"%s\": want http[s]://host:port[/path]", ep);
 		return -EINVAL;
 	}
 	if (o->n_headers + 2 > HX_MAX_HDRS) {
@@ -512,9 +525,22 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
 		return -ENOMEM;
 	t->loop = loop;
 	t->stats = o->stats;
+	snprintf(t->host, sizeof(t->host), "%s", host);
+	if (https && o->tls) {
+		t->tls = net_tls_ref(o->tls);
+	} else if (https) {
+		/* https:// with no tls settings: verify against the system CAs. */
+		struct net_tls_client_config tc = {0};
+		int trc = net_tls_client_new(&t->tls, &tc, "http/1.1", err, errlen);
+		if (trc < 0) {
+			free(t);
+			return trc;
+		}
+	}
 	int rc = net_resolve(host, port, &t->sa, &t->salen);
 	if (rc < 0) {
 		snprintf(err, errlen, "otlphttp endpoint %s:%u: cannot resolve (%s)", host, port, strerror(-rc));
+		net_tls_free(t->tls);
 		free(t);
 		return rc;
 	}
@@ -526,6 +552,7 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
 	if (codec_level_check(o->compression, o->compression_level) < 0) {
 		snprintf(err, errlen, "otlphttp: compression level %d is out of range for %s",
 			 o->compression_level, codec_name(o->compression));
+		net_tls_free(t->tls);
 		free(t);
 		return -EINVAL;
 	}

@@ -30,7 +30,7 @@ struct xheader {
 };
 
 struct otlphttp_opts {
-	const char *endpoint;        /* "http://host:port[/prefix]" */
+	const char *endpoint;        /* "http[s]://host:port[/prefix]" */
 	const char *traces_path;     /* NULL = prefix + "/v1/traces" */
 	const struct xheader *headers;
 	unsigned n_headers;
@@ -39,6 +39,9 @@ struct otlphttp_opts {
 	uint32_t timeout_ms;         /* 0 = 30000 */
 	uint32_t connections;        /* >= 1 */
 	struct stage_stats *stats;   /* connections_open/_total; NULL = none */
+	struct net_tls *tls;         /* https:// endpoints: a net/tls.h client
+				      * context (ALPN "http/1.1"; NULL = verify
+				      * with the system CAs); ignored for http:// */
 };
 
 /* Parses "http://host:port/prefix" (also "host:port"). host/path are

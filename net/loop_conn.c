@@ -34,6 +34,9 @@ static void conn_free(struct net_conn *c)
     if (c->next)
         c->next->prev = c->prev;
     loop->nconn--;
+    if (c->xp && c->xp->free)
+        c->xp->free(c);
+    free(c->why);
     if (c->fd >= 0)
         close(c->fd);
     free(c->segs);
@@ -41,6 +44,7 @@ static void conn_free(struct net_conn *c)
     free(c->retired);
     free(c->stash);
     free(c);
+    loop_trim_note_close(loop);
 }
 
 /* Free once nothing references the conn any more. */
@@ -102,7 +106,17 @@ struct net_conn *loop_conn_new(struct net_loop *loop, int fd,
         c->next->prev = c;
     loop->conns = c;
     loop->nconn++;
+    loop_trim_note_open(loop);
     return c;
+}
+
+/* Socket bytes to the transport, or straight to the user (plain TCP). */
+static inline void conn_input(struct net_conn *c, const uint8_t *data, size_t len)
+{
+    if (c->xp)
+        c->xp->input(c, data, len);
+    else
+        c->ops->on_data(c, data, len);
 }
 
 void loop_conn_start_recv(struct net_conn *c)
@@ -168,7 +182,7 @@ void loop_conn_on_recv(struct net_conn *c, struct io_uring_cqe *cqe)
                 else if (!(c->flags & C_PAUSED))
                     conn_pend(c);
             } else {
-                c->ops->on_data(c, (const uint8_t *)data, (size_t)res);
+                conn_input(c, (const uint8_t *)data, (size_t)res);
             }
         }
         loop_buf_recycle(c->loop, bid);
@@ -359,6 +373,15 @@ int net_conn_send(struct net_conn *c, const void *data, size_t len)
 {
     if (c->flags & (C_DEAD | C_CLOSING))
         return -EPIPE;
+    if (c->xp)
+        return len ? c->xp->output(c, data, len) : 0;
+    return net_conn_raw_send(c, data, len);
+}
+
+int net_conn_raw_send(struct net_conn *c, const void *data, size_t len)
+{
+    if (c->flags & (C_DEAD | C_CLOSING))
+        return -EPIPE;
     if (!len)
         return 0;
     if (conn_obuf_reserve(c, len) < 0 || conn_seg_push(c, NULL, len, NULL, NULL) < 0)
@@ -375,9 +398,12 @@ int net_conn_send_ref(struct net_conn *c, const void *data, size_t len,
 {
     if (c->flags & (C_DEAD | C_CLOSING))
         return -EPIPE;
-    if (!len) {
+    if (!len || c->xp) {
+        /* A transport consumes the bytes before returning (TLS encrypts
+         * them into the output queue), so the buffer is free at once. */
+        int rc = len ? c->xp->output(c, data, len) : 0;
         if (done)
-            done(c, arg, 0);
+            done(c, arg, rc);
         return 0;
     }
     if (conn_seg_push(c, data, len, done, arg) < 0)
@@ -407,11 +433,9 @@ void loop_conn_on_connect(struct net_conn *c, int res)
         return;
     }
     c->last_active = c->loop->now;
-    if (c->ops->on_open)
-        c->ops->on_open(c, 0);
+    loop_conn_started(c);
     if (c->flags & C_DEAD)
         return;
-    loop_conn_start_recv(c);
     conn_flush(c);
     if ((c->flags & C_CLOSING) && !c->seg_count)
         conn_finalize(c, 0);
@@ -433,6 +457,7 @@ int net_connect(struct net_loop *loop, const struct sockaddr *sa,
     }
     memcpy(&c->peer, sa, salen);
     c->peer_len = salen;
+    c->flags |= C_USER;
     struct io_uring_sqe *sqe = loop_sqe(loop);
     if (!sqe) {
         c->flags |= C_CLOSED_CB;
@@ -480,7 +505,9 @@ void net_conn_resume(struct net_conn *c)
     if (!(c->flags & C_PAUSED) || (c->flags & C_DEAD))
         return;
     c->flags &= ~C_PAUSED;
-    if (c->stash_len || (c->flags & C_EOF))
+    if (c->xp)
+        c->flags |= C_REPUMP; /* the transport may hold decrypted bytes */
+    if (c->stash_len || (c->flags & (C_EOF | C_REPUMP)))
         conn_pend(c); /* deliver held bytes after this dispatch round */
     loop_conn_start_recv(c);
 }
@@ -500,6 +527,8 @@ void net_conn_close(struct net_conn *c)
 {
     if (c->flags & (C_DEAD | C_CLOSING))
         return;
+    if (c->xp && c->xp->shutdown && !(c->flags & C_CONNECTING))
+        c->xp->shutdown(c);
     c->flags |= C_CLOSING;
     conn_cancel_recv(c);
     if (!c->seg_count)
@@ -521,10 +550,14 @@ void loop_conn_run_pending(struct net_loop *loop)
         struct net_conn *c = list;
         list = c->pending_next;
         c->flags &= ~C_PENDING;
+        if (!(c->flags & (C_DEAD | C_PAUSED)) && (c->flags & C_REPUMP)) {
+            c->flags &= ~C_REPUMP;
+            c->xp->input(c, NULL, 0);
+        }
         if (!(c->flags & (C_DEAD | C_PAUSED)) && c->stash_len) {
             size_t n = c->stash_len;
             c->stash_len = 0;
-            c->ops->on_data(c, (const uint8_t *)c->stash, n);
+            conn_input(c, (const uint8_t *)c->stash, n);
         }
         if (!(c->flags & (C_DEAD | C_PAUSED)) && (c->flags & C_EOF) && !c->stash_len)
             net_conn_close(c);
@@ -535,7 +568,8 @@ void loop_conn_run_pending(struct net_loop *loop)
             }
             conn_out_fail(c, c->reason ? c->reason : -ECANCELED);
             c->flags |= C_CLOSED_CB;
-            c->ops->on_close(c, c->reason);
+            if (c->flags & C_USER)
+                c->ops->on_close(c, c->reason);
         }
         if (c->flags & C_DEAD)
             conn_maybe_free(c);
@@ -550,4 +584,61 @@ void loop_conn_free_all(struct net_loop *loop)
         conn_free(c);
     }
     loop->pending = NULL;
+}
+
+/* ---- transports (net/transport.h) ---- */
+
+void loop_conn_started(struct net_conn *c)
+{
+    if (c->xp) {
+        c->xp->start(c);
+    } else {
+        c->flags |= C_USER;
+        if (c->ops->on_open)
+            c->ops->on_open(c, 0);
+    }
+    if (!(c->flags & C_DEAD))
+        loop_conn_start_recv(c);
+}
+
+void net_conn_set_transport(struct net_conn *c, const struct net_transport_ops *xp, void *state)
+{
+    c->xp = xp;
+    c->xs = state;
+}
+
+void *net_conn_transport_state(const struct net_conn *c) { return c->xs; }
+bool net_conn_user_owned(const struct net_conn *c) { return (c->flags & C_USER) != 0; }
+const char *net_conn_error(const struct net_conn *c) { return c->why ? c->why : ""; }
+
+void net_conn_deliver(struct net_conn *c, const uint8_t *data, size_t len)
+{
+    if (!(c->flags & (C_DEAD | C_CLOSING)))
+        c->ops->on_data(c, data, len);
+}
+
+void net_conn_opened(struct net_conn *c)
+{
+    if (c->flags & C_DEAD)
+        return;
+    c->flags |= C_USER;
+    if (c->ops->on_open)
+        c->ops->on_open(c, 0);
+}
+
+void net_conn_fail(struct net_conn *c, int reason, const char *why)
+{
+    if (c->flags & C_DEAD)
+        return;
+    free(c->why);
+    c->why = why ? strdup(why) : NULL;
+    conn_finalize(c, reason);
+}
+
+void net_conn_repump(struct net_conn *c)
+{
+    if (c->flags & C_DEAD)
+        return;
+    c->flags |= C_REPUMP;
+    conn_pend(c);
 }

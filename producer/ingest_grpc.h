@@ -34,9 +34,11 @@ struct igrpc_server {
 extern const struct net_conn_ops igrpc_conn_ops;
 
 /* max_msg: largest request message (framed body cap); max_streams: h2
- * concurrent streams. */
+ * concurrent streams; read_timeout_ms: each request must arrive whole
+ * within it (0 = none); idle_timeout_ms: for the conn (bytes) and for
+ * HTTP/2 (no open stream). */
 void igrpc_server_init(struct igrpc_server *srv, struct ingest *ig, uint64_t max_msg,
-		       uint32_t max_streams, unsigned idle_timeout_ms);
+		       uint32_t max_streams, unsigned read_timeout_ms, unsigned idle_timeout_ms);
 
 /* Drain: GOAWAY on every connection; they close when their streams end. */
 void igrpc_server_drain(struct igrpc_server *srv);

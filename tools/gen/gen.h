@@ -57,6 +57,7 @@ struct gen {
 	size_t n_lat, cap_lat;
 	FILE *ack;
 	void *senders;            /* gen_http.c or gen_grpc.c state */
+	struct net_tls *tls;      /* TLS client context (net/tls.h); NULL = plain */
 };
 
 /* May a slot start a request now? Takes a token when it may. */

@@ -8,6 +8,7 @@
 
 #include "config/log.h"
 #include "net/http1.h"
+#include "net/tls.h"
 #include "tools/gen/gen.h"
 
 #define GEN_RESP_MAX 65536
@@ -40,6 +41,8 @@ static void gen_http_connect(struct gen_http *h)
 	if (err < 0) {
 		h->c = NULL;
 		net_timer_arm(h->g->loop, &h->reconnect, 100);
+	} else if (net_conn_start_tls(h->c, h->g->tls, h->g->o.host) < 0) {
+		net_conn_abort(h->c); /* on_close reconnects */
 	}
 }
 

@@ -1,0 +1,476 @@
+/* tls_ctx.c: TLS contexts from the Collector's keys -- files and inline PEM
+ * read and checked with messages that name the file, protocol versions,
+ * verification, ALPN, reloads of changed files, the failure counters. */
+#include "net/tls_int.h"
+
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TLS_FILE_MAX (4u << 20) /* a PEM file bigger than this is a mistake */
+
+struct tls_pem {               /* one PEM source: a file's bytes or inline */
+	const char *key;       /* the config key, for messages */
+	const char *file;      /* NULL: inline */
+	char *buf;
+	size_t len;
+};
+
+static bool set(const char *s)
+{
+	return s && *s;
+}
+
+static uint64_t tls_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int net_tls_version_parse(const char *s, enum net_tls_version *out)
+{
+	static const struct { const char *name; enum net_tls_version v; } t[] = {
+		{"", NET_TLS_VERSION_DEFAULT}, {"1.0", NET_TLS_1_0}, {"1.1", NET_TLS_1_1},
+		{"1.2", NET_TLS_1_2}, {"1.3", NET_TLS_1_3},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(s ? s : "", t[i].name) == 0) {
+			*out = t[i].v;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* The newest OpenSSL error in words, and the queue cleared. */
+static const char *tls_err_text(char *buf, size_t len)
+{
+	unsigned long e = ERR_peek_last_error();
+	const char *r = e ? ERR_reason_error_string(e) : NULL;
+	snprintf(buf, len, "%s", r ? r : "unknown error");
+	ERR_clear_error();
+	return buf;
+}
+
+static int tls_pem_load(struct tls_pem *p, const char *key, const char *file, const char *pem,
+			char *err, size_t errlen)
+{
+	p->key = key;
+	p->file = set(file) ? file : NULL;
+	p->buf = NULL;
+	p->len = 0;
+	if (!p->file) {
+		p->buf = strdup(pem ? pem : "");
+		p->len = p->buf ? strlen(p->buf) : 0;
+		return p->buf ? 0 : -ENOMEM;
+	}
+	FILE *f = fopen(file, "rb");
+	if (!f) {
+		int e = errno;
+		snprintf(err, errlen, "tls %s %s: %s", key, file, strerror(e));
+		return -e;
+	}
+	p->buf = malloc(TLS_FILE_MAX + 1);
+	if (!p->buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	p->len = fread(p->buf, 1, TLS_FILE_MAX + 1, f);
+	int bad = ferror(f) ? errno : p->len > TLS_FILE_MAX ? EFBIG : 0;
+	fclose(f);
+	if (bad) {
+		snprintf(err, errlen, "tls %s %s: %s", key, file,
+			 bad == EFBIG ? "larger than 4 MiB, not a PEM file" : strerror(bad));
+		free(p->buf);
+		p->buf = NULL;
+		return -bad;
+	}
+	p->buf[p->len] = 0;
+	return 0;
+}
+
+static const char *tls_pem_name(const struct tls_pem *p, char *buf, size_t len)
+{
+	if (p->file)
+		snprintf(buf, len, "%s %s", p->key, p->file);
+	else
+		snprintf(buf, len, "%s", p->key);
+	return buf;
+}
+
+/* Certificates of a PEM source, in order; 0 found is an error. */
+static STACK_OF(X509) *tls_pem_certs(const struct tls_pem *p, char *err, size_t errlen)
+{
+	char name[300], why[160];
+	BIO *b = BIO_new_mem_buf(p->buf, (int)p->len);
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	X509 *x;
+	if (!b || !sk)
+		goto fail;
+	ERR_clear_error();
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)))
+		if (!sk_X509_push(sk, x)) {
+			X509_free(x);
+			goto fail;
+		}
+	unsigned long e = ERR_peek_last_error();
+	if (ERR_GET_REASON(e) == PEM_R_NO_START_LINE && sk_X509_num(sk) > 0)
+		ERR_clear_error(); /* the normal end of the list */
+	else if (e || sk_X509_num(sk) == 0) {
+		snprintf(err, errlen, "tls %s: %s", tls_pem_name(p, name, sizeof(name)),
+			 e ? tls_err_text(why, sizeof(why)) : "no PEM certificate in it");
+		goto fail;
+	}
+	BIO_free(b);
+	return sk;
+fail:
+	if (!err[0])
+		snprintf(err, errlen, "tls %s: out of memory", p->key);
+	BIO_free(b);
+	sk_X509_pop_free(sk, X509_free);
+	return NULL;
+}
+
+/* Never prompt for a pass phrase: encrypted keys are refused. */
+static int tls_no_pass(char *buf, int size, int rw, void *u)
+{
+	(void)buf, (void)size, (void)rw, (void)u;
+	return 0;
+}
+
+static int tls_use_cert_key(SSL_CTX *ctx, const struct tls_pem *cert, const struct tls_pem *key,
+			    char *err, size_t errlen)
+{
+	char cn[300], kn[300], why[160];
+	STACK_OF(X509) *sk = tls_pem_certs(cert, err, errlen);
+	if (!sk)
+		return -EINVAL;
+	int rc = -EINVAL;
+	if (SSL_CTX_use_certificate(ctx, sk_X509_value(sk, 0)) != 1) {
+		snprintf(err, errlen, "tls %s: %s", tls_pem_name(cert, cn, sizeof(cn)),
+			 tls_err_text(why, sizeof(why)));
+		goto out;
+	}
+	for (int i = 1; i < sk_X509_num(sk); i++)
+		SSL_CTX_add1_chain_cert(ctx, sk_X509_value(sk, i));
+	BIO *b = BIO_new_mem_buf(key->buf, (int)key->len);
+	EVP_PKEY *pk = b ? PEM_read_bio_PrivateKey(b, NULL, tls_no_pass, NULL) : NULL;
+	BIO_free(b);
+	if (!pk) {
+		snprintf(err, errlen, "tls %s: no usable PEM private key in it (%s)",
+			 tls_pem_name(key, kn, sizeof(kn)), tls_err_text(why, sizeof(why)));
+		goto out;
+	}
+	int ok = SSL_CTX_use_PrivateKey(ctx, pk) == 1 && SSL_CTX_check_private_key(ctx) == 1;
+	EVP_PKEY_free(pk);
+	if (!ok) {
+		ERR_clear_error();
+		snprintf(err, errlen, "tls %s: does not match %s", tls_pem_name(key, kn, sizeof(kn)),
+			 tls_pem_name(cert, cn, sizeof(cn)));
+		goto out;
+	}
+	rc = 0;
+out:
+	sk_X509_pop_free(sk, X509_free);
+	return rc;
+}
+
+static int tls_add_cas(SSL_CTX *ctx, const struct tls_pem *ca, bool client_list, char *err,
+		       size_t errlen)
+{
+	STACK_OF(X509) *sk = tls_pem_certs(ca, err, errlen);
+	if (!sk)
+		return -EINVAL;
+	X509_STORE *st = SSL_CTX_get_cert_store(ctx);
+	for (int i = 0; i < sk_X509_num(sk); i++) {
+		X509_STORE_add_cert(st, sk_X509_value(sk, i));
+		if (client_list)
+			SSL_CTX_add_client_CA(ctx, sk_X509_value(sk, i));
+	}
+	ERR_clear_error(); /* a CA listed twice is not an error */
+	sk_X509_pop_free(sk, X509_free);
+	return 0;
+}
+
+static int tls_versions(SSL_CTX *ctx, enum net_tls_version lo, enum net_tls_version hi,
+			char *err, size_t errlen)
+{
+	if (!lo)
+		lo = NET_TLS_1_2;
+	if (hi && hi < lo) {
+		snprintf(err, errlen, "tls: max_version is older than min_version");
+		return -EINVAL;
+	}
+	if (SSL_CTX_set_min_proto_version(ctx, (int)lo) != 1 ||
+	    (hi && SSL_CTX_set_max_proto_version(ctx, (int)hi) != 1)) {
+		snprintf(err, errlen, "tls: protocol version not supported by this OpenSSL");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int tls_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+			   const unsigned char *in, unsigned inlen, void *arg)
+{
+	struct net_tls *t = arg;
+	unsigned char *o;
+	(void)ssl;
+	if (SSL_select_next_proto(&o, outlen, t->alpn, (unsigned)t->alpn_len, in, inlen) !=
+	    OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_NOACK;
+	*out = o;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+/* Build an SSL_CTX from t's config. */
+static SSL_CTX *tls_build(struct net_tls *t, char *err, size_t errlen)
+{
+	struct tls_pem cert = {0}, key = {0}, ca = {0};
+	const bool srv = t->server;
+	const char *cf = srv ? t->sc.cert_file : t->cc.cert_file;
+	const char *kf = srv ? t->sc.key_file : t->cc.key_file;
+	const char *caf = srv ? t->sc.client_ca_file : t->cc.ca_file;
+	bool have_cert = set(cf) || (!srv && set(t->cc.cert_pem));
+	bool have_key = set(kf) || (!srv && set(t->cc.key_pem));
+	bool have_ca = set(caf) || (!srv && set(t->cc.ca_pem));
+	SSL_CTX *ctx = NULL;
+	err[0] = 0;
+	if (srv && (!have_cert || !have_key)) {
+		snprintf(err, errlen, "tls: a server needs cert_file and key_file");
+		return NULL;
+	}
+	if (have_cert != have_key) {
+		snprintf(err, errlen, "tls: %s is set without %s", have_cert ? "cert_file" : "key_file",
+			 have_cert ? "key_file" : "cert_file");
+		return NULL;
+	}
+	if ((have_cert && (tls_pem_load(&cert, set(cf) ? "cert_file" : "cert_pem", cf,
+					t->cc.cert_pem, err, errlen) < 0 ||
+			   tls_pem_load(&key, set(kf) ? "key_file" : "key_pem", kf, t->cc.key_pem, err,
+					errlen) < 0)) ||
+	    (have_ca && tls_pem_load(&ca, srv ? "client_ca_file" : set(caf) ? "ca_file" : "ca_pem",
+				     caf, t->cc.ca_pem, err, errlen) < 0))
+		goto fail;
+	ctx = SSL_CTX_new(srv ? TLS_server_method() : TLS_client_method());
+	if (!ctx || tls_versions(ctx, srv ? t->sc.min_version : t->cc.min_version,
+				 srv ? t->sc.max_version : t->cc.max_version, err, errlen) < 0)
+		goto fail;
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+	/* Idle conns give their record buffers back (10,000 idle conns). */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_default_passwd_cb(ctx, tls_no_pass);
+	if (have_cert && tls_use_cert_key(ctx, &cert, &key, err, errlen) < 0)
+		goto fail;
+	if (have_ca && tls_add_cas(ctx, &ca, srv, err, errlen) < 0)
+		goto fail;
+	if (srv) {
+		if (have_ca)
+			SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+		if (t->alpn_len)
+			SSL_CTX_set_alpn_select_cb(ctx, tls_alpn_select, t);
+	} else {
+		if ((!have_ca || t->cc.include_system_ca_certs_pool) &&
+		    SSL_CTX_set_default_verify_paths(ctx) != 1)
+			ERR_clear_error(); /* no system store: only the given CAs */
+		SSL_CTX_set_verify(ctx, t->cc.insecure_skip_verify ? SSL_VERIFY_NONE : SSL_VERIFY_PEER,
+				   NULL);
+		if (t->alpn_len && SSL_CTX_set_alpn_protos(ctx, t->alpn, (unsigned)t->alpn_len) != 0)
+			goto fail;
+	}
+	free(cert.buf);
+	free(key.buf);
+	free(ca.buf);
+	return ctx;
+fail:
+	if (!err[0])
+		snprintf(err, errlen, "tls: out of memory");
+	free(cert.buf);
+	free(key.buf);
+	free(ca.buf);
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static void tls_file_ids(struct net_tls *t, struct tls_file_id *ids)
+{
+	memset(ids, 0, sizeof(*ids) * TLS_FILES);
+	for (int i = 0; i < TLS_FILES; i++) {
+		struct stat st;
+		if (t->watch[i] && stat(t->watch[i], &st) == 0)
+			ids[i] = (struct tls_file_id){st.st_dev, st.st_ino, st.st_size, st.st_mtim};
+	}
+}
+
+static char *tls_keep(struct net_tls *t, unsigned *n, const char *s)
+{
+	if (!set(s))
+		return NULL;
+	return t->strs[(*n)++] = strdup(s);
+}
+
+static int tls_new(struct net_tls **out, struct net_tls *t, const char *alpn, char *err,
+		   size_t errlen)
+{
+	size_t al = alpn ? strlen(alpn) : 0;
+	if (al >= TLS_ALPN_MAX - 1) {
+		snprintf(err, errlen, "tls: ALPN name too long");
+		free(t);
+		return -EINVAL;
+	}
+	if (al) {
+		t->alpn[0] = (uint8_t)al;
+		memcpy(t->alpn + 1, alpn, al);
+		t->alpn_len = al + 1;
+	}
+	t->refs = 1;
+	t->bio = tls_bio_method_new();
+	t->ctx = t->bio ? tls_build(t, err, errlen) : NULL;
+	if (!t->ctx) {
+		if (!t->bio)
+			snprintf(err, errlen, "tls: out of memory");
+		net_tls_free(t);
+		return -EINVAL;
+	}
+	tls_file_ids(t, t->ids);
+	t->next_check_ns = tls_now_ns() + (t->server ? t->sc.reload_interval_ms
+						     : t->cc.reload_interval_ms) * 1000000u;
+	*out = t;
+	return 0;
+}
+
+int net_tls_client_new(struct net_tls **out, const struct net_tls_client_config *cfg,
+		       const char *alpn, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (cfg->insecure)
+		return 0;
+	struct net_tls *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	unsigned n = 0;
+	t->cc = *cfg;
+	t->cc.ca_file = tls_keep(t, &n, cfg->ca_file);
+	t->cc.ca_pem = tls_keep(t, &n, cfg->ca_pem);
+	t->cc.cert_file = tls_keep(t, &n, cfg->cert_file);
+	t->cc.cert_pem = tls_keep(t, &n, cfg->cert_pem);
+	t->cc.key_file = tls_keep(t, &n, cfg->key_file);
+	t->cc.key_pem = tls_keep(t, &n, cfg->key_pem);
+	t->cc.server_name_override = tls_keep(t, &n, cfg->server_name_override);
+	const char *w[TLS_FILES] = {t->cc.cert_file, t->cc.key_file, t->cc.ca_file, NULL};
+	memcpy(t->watch, w, sizeof(w));
+	return tls_new(out, t, alpn, err, errlen);
+}
+
+int net_tls_server_new(struct net_tls **out, const struct net_tls_server_config *cfg,
+		       const char *alpn, char *err, size_t errlen)
+{
+	*out = NULL;
+	struct net_tls *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	unsigned n = 0;
+	t->server = true;
+	t->sc = *cfg;
+	t->sc.cert_file = tls_keep(t, &n, cfg->cert_file);
+	t->sc.key_file = tls_keep(t, &n, cfg->key_file);
+	t->sc.client_ca_file = tls_keep(t, &n, cfg->client_ca_file);
+	if (!t->sc.handshake_timeout_ms)
+		t->sc.handshake_timeout_ms = 10000;
+	const char *w[TLS_FILES] = {t->sc.cert_file, t->sc.key_file, t->sc.client_ca_file, NULL};
+	memcpy(t->watch, w, sizeof(w));
+	return tls_new(out, t, alpn, err, errlen);
+}
+
+void tls_ref(struct net_tls *t)
+{
+	t->refs++;
+}
+
+struct net_tls *net_tls_ref(struct net_tls *t)
+{
+	if (t)
+		t->refs++;
+	return t;
+}
+
+void net_tls_free(struct net_tls *t)
+{
+	if (!t || --t->refs > 0)
+		return;
+	SSL_CTX_free(t->ctx);
+	BIO_meth_free(t->bio);
+	for (size_t i = 0; i < sizeof(t->strs) / sizeof(t->strs[0]); i++)
+		free(t->strs[i]);
+	free(t);
+}
+
+int net_tls_check_client(const struct net_tls_client_config *cfg, char *err, size_t errlen)
+{
+	struct net_tls *t;
+	int rc = net_tls_client_new(&t, cfg, NULL, err, errlen);
+	net_tls_free(t);
+	return rc;
+}
+
+int net_tls_check_server(const struct net_tls_server_config *cfg, char *err, size_t errlen)
+{
+	struct net_tls *t;
+	int rc = net_tls_server_new(&t, cfg, NULL, err, errlen);
+	net_tls_free(t);
+	return rc;
+}
+
+SSL_CTX *tls_ctx_current(struct net_tls *t)
+{
+	uint64_t every = (t->server ? t->sc.reload_interval_ms : t->cc.reload_interval_ms) * 1000000u;
+	uint64_t now;
+	if (!every || (now = tls_now_ns()) < t->next_check_ns)
+		return t->ctx;
+	t->next_check_ns = now + every;
+	struct tls_file_id ids[TLS_FILES];
+	tls_file_ids(t, ids);
+	if (memcmp(ids, t->ids, sizeof(ids)) == 0)
+		return t->ctx;
+	char err[256];
+	SSL_CTX *ctx = tls_build(t, err, sizeof(err));
+	if (!ctx) {
+		/* Keep serving with the old set; try again next interval. */
+		t->stats.reload_errors++;
+		snprintf(t->reload_err, sizeof(t->reload_err), "%s", err);
+		return t->ctx;
+	}
+	SSL_CTX_free(t->ctx); /* conns made with it hold their own reference */
+	t->ctx = ctx;
+	memcpy(t->ids, ids, sizeof(ids));
+	t->stats.reloads++;
+	t->reload_err[0] = 0;
+	return t->ctx;
+}
+
+void tls_count_failure(struct net_tls *t, const char *reason, const char *detail)
+{
+	t->stats.failures++;
+	if (t->fail_fn)
+		t->fail_fn(t->fail_arg, t->server ? "server" : "client", reason, detail);
+}
+
+void net_tls_set_fail_hook(struct net_tls *t, net_tls_fail_fn fn, void *arg)
+{
+	t->fail_fn = fn;
+	t->fail_arg = arg;
+}
+
+void net_tls_get_stats(const struct net_tls *t, struct net_tls_stats *out)
+{
+	*out = t->stats;
+}
+
+const char *net_tls_reload_error(const struct net_tls *t)
+{
+	return t->reload_err;
+}
