@@ -127,5 +127,8 @@ int net_conn_start_tls(struct net_conn *c, struct net_tls *t, const char *server
 bool net_conn_is_tls(const struct net_conn *c);
 /* The ALPN protocol agreed ("" if none or plain). */
 const char *net_conn_alpn(const struct net_conn *c);
+/* The common name of the peer's certificate (a client's, with mTLS):
+ * 0, or -ENOENT (plain, no certificate, no CN). */
+int net_conn_peer_name(const struct net_conn *c, char *buf, size_t len);
 
 #endif

@@ -400,3 +400,16 @@ const char *net_conn_alpn(const struct net_conn *c)
 {
 	return c->xp == &tls_ops ? ((struct tls_conn *)c->xs)->alpn : "";
 }
+
+int net_conn_peer_name(const struct net_conn *c, char *buf, size_t len)
+{
+	if (c->xp != &tls_ops || !len)
+		return -ENOENT;
+	X509 *x = SSL_get0_peer_certificate(((struct tls_conn *)c->xs)->ssl);
+	X509_NAME *n = x ? X509_get_subject_name(x) : NULL;
+	if (!n || X509_NAME_get_text_by_NID(n, NID_commonName, buf, (int)len) < 0) {
+		buf[0] = 0;
+		return -ENOENT;
+	}
+	return 0;
+}

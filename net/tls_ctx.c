@@ -227,9 +227,10 @@ static int tls_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *o
 	return SSL_TLSEXT_ERR_OK;
 }
 
-/* Build an SSL_CTX from t's config. */
-static SSL_CTX *tls_build(struct net_tls *t, char *err, size_t errlen)
+/* Build an SSL_CTX from t's config; *rcp: why not (-errno). */
+static SSL_CTX *tls_build(struct net_tls *t, int *rcp, char *err, size_t errlen)
 {
+	int rc = -EINVAL;
 	struct tls_pem cert = {0}, key = {0}, ca = {0};
 	const bool srv = t->server;
 	const char *cf = srv ? t->sc.cert_file : t->cc.cert_file;
@@ -242,20 +243,23 @@ static SSL_CTX *tls_build(struct net_tls *t, char *err, size_t errlen)
 	err[0] = 0;
 	if (srv && (!have_cert || !have_key)) {
 		snprintf(err, errlen, "tls: a server needs cert_file and key_file");
+		*rcp = rc;
 		return NULL;
 	}
 	if (have_cert != have_key) {
 		snprintf(err, errlen, "tls: %s is set without %s", have_cert ? "cert_file" : "key_file",
 			 have_cert ? "key_file" : "cert_file");
+		*rcp = rc;
 		return NULL;
 	}
-	if ((have_cert && (tls_pem_load(&cert, set(cf) ? "cert_file" : "cert_pem", cf,
-					t->cc.cert_pem, err, errlen) < 0 ||
-			   tls_pem_load(&key, set(kf) ? "key_file" : "key_pem", kf, t->cc.key_pem, err,
-					errlen) < 0)) ||
-	    (have_ca && tls_pem_load(&ca, srv ? "client_ca_file" : set(caf) ? "ca_file" : "ca_pem",
-				     caf, t->cc.ca_pem, err, errlen) < 0))
+	if ((have_cert && ((rc = tls_pem_load(&cert, set(cf) ? "cert_file" : "cert_pem", cf,
+					      t->cc.cert_pem, err, errlen)) < 0 ||
+			   (rc = tls_pem_load(&key, set(kf) ? "key_file" : "key_pem", kf,
+					      t->cc.key_pem, err, errlen)) < 0)) ||
+	    (have_ca && (rc = tls_pem_load(&ca, srv ? "client_ca_file" : set(caf) ? "ca_file" : "ca_pem",
+					   caf, t->cc.ca_pem, err, errlen)) < 0))
 		goto fail;
+	rc = -EINVAL;
 	ctx = SSL_CTX_new(srv ? TLS_server_method() : TLS_client_method());
 	if (!ctx || tls_versions(ctx, srv ? t->sc.min_version : t->cc.min_version,
 				 srv ? t->sc.max_version : t->cc.max_version, err, errlen) < 0)
@@ -287,8 +291,11 @@ static SSL_CTX *tls_build(struct net_tls *t, char *err, size_t errlen)
 	free(ca.buf);
 	return ctx;
 fail:
-	if (!err[0])
+	if (!err[0]) {
 		snprintf(err, errlen, "tls: out of memory");
+		rc = -ENOMEM;
+	}
+	*rcp = rc;
 	free(cert.buf);
 	free(key.buf);
 	free(ca.buf);
@@ -327,14 +334,15 @@ static int tls_new(struct net_tls **out, struct net_tls *t, const char *alpn, ch
 		memcpy(t->alpn + 1, alpn, al);
 		t->alpn_len = al + 1;
 	}
+	int rc = -ENOMEM;
 	t->refs = 1;
 	t->bio = tls_bio_method_new();
-	t->ctx = t->bio ? tls_build(t, err, errlen) : NULL;
+	t->ctx = t->bio ? tls_build(t, &rc, err, errlen) : NULL;
 	if (!t->ctx) {
 		if (!t->bio)
 			snprintf(err, errlen, "tls: out of memory");
 		net_tls_free(t);
-		return -EINVAL;
+		return rc;
 	}
 	tls_file_ids(t, t->ids);
 	t->next_check_ns = tls_now_ns() + (t->server ? t->sc.reload_interval_ms
@@ -437,7 +445,8 @@ SSL_CTX *tls_ctx_current(struct net_tls *t)
 	if (memcmp(ids, t->ids, sizeof(ids)) == 0)
 		return t->ctx;
 	char err[256];
-	SSL_CTX *ctx = tls_build(t, err, sizeof(err));
+	int rc;
+	SSL_CTX *ctx = tls_build(t, &rc, err, sizeof(err));
 	if (!ctx) {
 		/* Keep serving with the old set; try again next interval. */
 		t->stats.reload_errors++;
