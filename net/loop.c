@@ -204,17 +204,15 @@ void net_loop_get_stats(const struct net_loop *loop, struct net_loop_stats *out)
     *out = loop->stats;
 }
 
-bool net_loop_handshake_allowed(struct net_loop *loop)
+bool net_loop_handshake_allowed(struct net_loop *loop, const struct net_conn *c)
 {
+    if (loop->hs_head && loop->hs_serving != c)
+        return false;
     return !loop->hs_stepped || loop->hs_spent_ns < loop->hs_budget_ns;
 }
 
-void net_loop_handshake_charge(struct net_loop *loop, uint64_t ns, bool deferred)
+void net_loop_handshake_charge(struct net_loop *loop, uint64_t ns)
 {
-    if (deferred) {
-        loop->stats.handshake_deferrals++;
-        return;
-    }
     loop->hs_stepped = true;
     loop->hs_spent_ns += ns;
     loop->stats.handshake_steps++;
@@ -434,7 +432,7 @@ int net_loop_run_once(struct net_loop *loop, int timeout_ms)
         if (until < wait_ns)
             wait_ns = until;
     }
-    if (loop->pending || loop->stop)
+    if (loop->pending || loop->stop || loop->hs_head)
         wait_ns = 0;
     int rc;
     if (wait_ns == UINT64_MAX) {
@@ -459,6 +457,7 @@ int net_loop_run_once(struct net_loop *loop, int timeout_ms)
     loop->now = loop_clock_ns();
     loop_run_timers(loop);
     loop_conn_run_pending(loop);
+    loop_conn_run_handshakes(loop);
     loop_trim_maybe(loop);
     return handled;
 }

@@ -65,7 +65,7 @@ struct net_loop_opts {
 
 struct net_loop_stats {
     uint64_t handshake_steps;     /* TLS handshake steps run */
-    uint64_t handshake_deferrals; /* steps put off to a later turn (budget) */
+    uint64_t handshake_deferrals; /* handshakes queued for a later turn (budget) */
     uint64_t trims;               /* malloc_trim calls after mass closes */
 };
 /* Use single-shot recv (the path for kernels < 6.0) even if multishot works;

@@ -34,6 +34,7 @@ static void conn_free(struct net_conn *c)
     if (c->next)
         c->next->prev = c->prev;
     loop->nconn--;
+    loop_conn_hs_unlink(c);
     if (c->xp && c->xp->free)
         c->xp->free(c);
     free(c->why);
@@ -159,6 +160,11 @@ static int conn_stash(struct net_conn *c, const char *p, size_t n)
 static void conn_peer_eof(struct net_conn *c)
 {
     c->flags |= C_EOF;
+    if (c->xp && c->xp->eof) {
+        c->xp->eof(c);
+        if (c->flags & (C_DEAD | C_CLOSING))
+            return;
+    }
     if (!(c->flags & C_PAUSED) && c->stash_len == 0)
         net_conn_close(c);
 }
@@ -362,7 +368,7 @@ void loop_conn_on_send(struct net_conn *c, int res)
     }
     c->ohead = c->otail = 0;
     if (c->flags & C_CLOSING) {
-        conn_finalize(c, 0);
+        conn_finalize(c, c->close_reason);
         return;
     }
     if (c->ops->on_drain)
@@ -632,7 +638,14 @@ void net_conn_fail(struct net_conn *c, int reason, const char *why)
         return;
     free(c->why);
     c->why = why ? strdup(why) : NULL;
-    conn_finalize(c, reason);
+    if (!c->seg_count || (c->flags & C_CONNECTING)) {
+        conn_finalize(c, reason);
+        return;
+    }
+    /* Let the alert go out (bounded by the idle timeout), then close. */
+    c->close_reason = reason;
+    c->flags |= C_CLOSING;
+    conn_cancel_recv(c);
 }
 
 void net_conn_repump(struct net_conn *c)
@@ -641,4 +654,53 @@ void net_conn_repump(struct net_conn *c)
         return;
     c->flags |= C_REPUMP;
     conn_pend(c);
+}
+
+/* ---- the handshake queue: FIFO of conns waiting for CPU budget ---- */
+
+void loop_conn_hs_unlink(struct net_conn *c)
+{
+    struct net_loop *loop = c->loop;
+    if (!(c->flags & C_HSWAIT))
+        return;
+    c->flags &= ~C_HSWAIT;
+    if (c->hs_prev)
+        c->hs_prev->hs_next = c->hs_next;
+    else
+        loop->hs_head = c->hs_next;
+    if (c->hs_next)
+        c->hs_next->hs_prev = c->hs_prev;
+    else
+        loop->hs_tail = c->hs_prev;
+    c->hs_prev = c->hs_next = NULL;
+}
+
+void net_conn_defer_handshake(struct net_conn *c)
+{
+    struct net_loop *loop = c->loop;
+    if (c->flags & (C_HSWAIT | C_DEAD))
+        return;
+    c->flags |= C_HSWAIT;
+    c->hs_prev = loop->hs_tail;
+    c->hs_next = NULL;
+    if (loop->hs_tail)
+        loop->hs_tail->hs_next = c;
+    else
+        loop->hs_head = c;
+    loop->hs_tail = c;
+    loop->stats.handshake_deferrals++;
+}
+
+void loop_conn_run_handshakes(struct net_loop *loop)
+{
+    while (loop->hs_head && (!loop->hs_stepped || loop->hs_spent_ns < loop->hs_budget_ns)) {
+        struct net_conn *c = loop->hs_head;
+        loop_conn_hs_unlink(c);
+        loop->hs_serving = c;
+        if (!(c->flags & C_DEAD))
+            c->xp->input(c, NULL, 0);
+        loop->hs_serving = NULL;
+        if (c->flags & C_HSWAIT)
+            break; /* deferred again: the budget is spent */
+    }
 }

@@ -39,6 +39,7 @@ enum loop_op {
 #define C_RECV_CANCEL 0x200    /* a cancel for the recv is in flight */
 #define C_USER 0x400           /* handed to the user (on_close owed) */
 #define C_REPUMP 0x800         /* the transport asked for input(NULL, 0) */
+#define C_HSWAIT 0x1000        /* on the loop's handshake queue */
 
 struct loop_seg {              /* one queued output piece */
     const char *ref;           /* NULL: bytes live in the conn's obuf */
@@ -53,6 +54,7 @@ struct net_conn {
     unsigned flags;
     int inflight;              /* SQEs whose final CQE has not arrived */
     int reason;                /* on_close reason once C_DEAD */
+    int close_reason;          /* reason a graceful close ends with */
     const struct net_conn_ops *ops;
     void *udata;
     struct net_conn *prev, *next;      /* loop->conns */
@@ -76,6 +78,7 @@ struct net_conn {
     const struct net_transport_ops *xp; /* NULL: plain TCP */
     void *xs;                  /* the transport's state */
     char *why;                 /* net_conn_fail's reason text */
+    struct net_conn *hs_prev, *hs_next; /* loop->hs_head: waiting for budget */
 };
 
 struct net_listener {
@@ -119,6 +122,8 @@ struct net_loop {
     uint64_t hs_budget_ns;     /* handshake CPU a turn (opts.handshake_budget_us) */
     uint64_t hs_spent_ns;      /* this turn */
     bool hs_stepped;           /* one step is always allowed a turn */
+    struct net_conn *hs_head, *hs_tail; /* handshakes waiting for budget */
+    const struct net_conn *hs_serving;  /* the one the queue runs now */
     struct net_loop_stats stats;
     unsigned trim_peak;        /* conns open at the last trim check */
     unsigned trim_closed;      /* conns closed since */
@@ -148,6 +153,9 @@ struct net_conn *loop_conn_new(struct net_loop *loop, int fd,
 void loop_conn_start_recv(struct net_conn *c);
 /* The conn's transport is started (accept/connect done). */
 void loop_conn_started(struct net_conn *c);
+/* Run waiting handshakes while the turn's budget lasts; unlink a conn. */
+void loop_conn_run_handshakes(struct net_loop *loop);
+void loop_conn_hs_unlink(struct net_conn *c);
 /* loop_trim.c: give memory back after many conns closed. */
 void loop_trim_note_close(struct net_loop *loop);
 void loop_trim_note_open(struct net_loop *loop);

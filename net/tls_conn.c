@@ -179,15 +179,14 @@ static void tls_pump(struct tls_conn *tc)
 	struct net_loop *loop = net_conn_loop(c);
 	uint8_t buf[TLS_READ_CHUNK];
 	while (!tc->done) {
-		if (!net_loop_handshake_allowed(loop)) {
-			net_loop_handshake_charge(loop, 0, true);
-			net_conn_repump(c);
+		if (!net_loop_handshake_allowed(loop, c)) {
+			net_conn_defer_handshake(c);
 			return;
 		}
 		uint64_t t0 = loop_clock_ns();
 		ERR_clear_error();
 		int rc = SSL_do_handshake(tc->ssl);
-		net_loop_handshake_charge(loop, loop_clock_ns() - t0, false);
+		net_loop_handshake_charge(loop, loop_clock_ns() - t0);
 		if (rc == 1) {
 			tls_handshake_done(tc);
 			break;
@@ -311,6 +310,19 @@ static void tls_shutdown(struct net_conn *c)
 	}
 }
 
+static void tls_eof(struct net_conn *c)
+{
+	struct tls_conn *tc = net_conn_transport_state(c);
+	if (tc->done || tc->failed)
+		return;
+	/* Read what came before the FIN (an alert saying why), then fail. */
+	tls_pump(tc);
+	if (!tc->failed && !tc->done) {
+		ERR_clear_error();
+		tls_fail(tc, SSL_ERROR_SYSCALL);
+	}
+}
+
 static void tls_free(struct net_conn *c)
 {
 	struct tls_conn *tc = net_conn_transport_state(c);
@@ -329,6 +341,7 @@ static const struct net_transport_ops tls_ops = {
 	.input = tls_input,
 	.output = tls_output,
 	.shutdown = tls_shutdown,
+	.eof = tls_eof,
 	.free = tls_free,
 };
 

@@ -36,6 +36,9 @@ struct net_transport_ops {
 	int (*output)(struct net_conn *c, const void *data, size_t len);
 	/* net_conn_close() was called: queue the goodbye (close_notify). */
 	void (*shutdown)(struct net_conn *c);
+	/* The peer closed its side (may call net_conn_fail: a handshake cut
+	 * short is a failure, not a clean close). */
+	void (*eof)(struct net_conn *c);
 	/* The conn is freed. */
 	void (*free)(struct net_conn *c);
 };
@@ -51,18 +54,23 @@ void net_conn_deliver(struct net_conn *c, const uint8_t *data, size_t len);
 /* The transport is ready: run the user's on_open (accepted conns are
  * handed to the user here). */
 void net_conn_opened(struct net_conn *c);
-/* End the conn now with reason (-errno) and why (copied, for
- * net_conn_error in on_close). */
+/* End the conn with reason (-errno) and why (copied, for net_conn_error
+ * in on_close): output already queued (a TLS alert) is sent first, then
+ * the conn closes; nothing more is received. */
 void net_conn_fail(struct net_conn *c, int reason, const char *why);
 /* Call input(c, NULL, 0) again from the loop's next round. */
 void net_conn_repump(struct net_conn *c);
 /* True once the user's on_open ran (or the user made the conn). */
 bool net_conn_user_owned(const struct net_conn *c);
 
-/* Handshake CPU budget of the current loop turn: true if this conn may
- * spend CPU on a handshake now; charge what it spent afterwards. A turn
- * always allows one step, so every handshake progresses. */
-bool net_loop_handshake_allowed(struct net_loop *loop);
-void net_loop_handshake_charge(struct net_loop *loop, uint64_t ns, bool deferred);
+/* Handshake CPU budget of the current loop turn: true if c may spend CPU
+ * on a handshake step now (the budget is not spent, and no conn deferred
+ * earlier is waiting: first come, first served); charge what the step
+ * spent afterwards. A turn always allows one step, so handshakes progress.
+ * Not allowed: net_conn_defer_handshake(c), and the loop calls input(c,
+ * NULL, 0) in a later turn, in FIFO order, touching no other waiting conn. */
+bool net_loop_handshake_allowed(struct net_loop *loop, const struct net_conn *c);
+void net_loop_handshake_charge(struct net_loop *loop, uint64_t ns);
+void net_conn_defer_handshake(struct net_conn *c);
 
 #endif
