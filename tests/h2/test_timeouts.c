@@ -94,7 +94,7 @@ START_TEST(many_half_sent_conns_all_end)
 {
 	enum { N = 200 };
 	struct tlsh_h2srv s;
-	struct net_loop *loop = server(&s, 300, 200);
+	struct net_loop *loop = server(&s, 300, 1000);
 	static struct h2raw r[N];
 	memset(r, 0, sizeof(r));
 	for (int i = 0; i < N; i++) {
@@ -112,10 +112,17 @@ START_TEST(many_half_sent_conns_all_end)
 			all &= r[i].closed;
 	}
 	ck_assert(all);
+	/* Each stream timed out, or (a conn whose HEADERS came later than the
+	 * idle timeout on a loaded machine) was turned away by the GOAWAY. */
+	int late = 0;
 	for (int i = 0; i < N; i++) {
-		ck_assert_int_eq(r[i].grpc_status, GRPC_STATUS_DEADLINE_EXCEEDED);
+		ck_assert_msg(r[i].grpc_status == GRPC_STATUS_DEADLINE_EXCEEDED ||
+			      (r[i].grpc_status == -1 && r[i].goaway), "conn %d: status %d", i,
+			      r[i].grpc_status);
+		late += r[i].grpc_status == GRPC_STATUS_DEADLINE_EXCEEDED;
 		h2raw_free(&r[i]);
 	}
+	ck_assert_int_ge(late, N / 2);
 	th_run_for(loop, 50);
 	ck_assert_uint_eq(net_loop_conn_count(loop), 0);
 	ck_assert_ptr_null(s.list);

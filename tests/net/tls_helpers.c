@@ -114,8 +114,8 @@ static void conn_unlink(struct tlsh_conn *k)
 struct h1c {
 	struct tlsh_conn k; /* first */
 	struct tlsh_h1srv *s;
-	char in[1 << 20];
-	size_t len;
+	char *in;
+	size_t len, cap;
 };
 
 static void h1s_open(struct net_conn *c, int status)
@@ -134,7 +134,11 @@ static void h1s_open(struct net_conn *c, int status)
 static void h1s_data(struct net_conn *c, const uint8_t *d, size_t n)
 {
 	struct h1c *h = net_conn_udata(c);
-	ck_assert_uint_le(h->len + n, sizeof(h->in));
+	if (h->len + n > h->cap) {
+		h->cap = (h->len + n) * 2;
+		h->in = realloc(h->in, h->cap);
+		ck_assert_ptr_nonnull(h->in);
+	}
 	memcpy(h->in + h->len, d, n);
 	h->len += n;
 	for (;;) {
@@ -177,6 +181,7 @@ static void h1s_close(struct net_conn *c, int reason)
 	(void)reason;
 	struct h1c *h = net_conn_udata(c);
 	conn_unlink(&h->k);
+	free(h->in);
 	free(h);
 }
 
@@ -254,6 +259,8 @@ void tlsh_srv_free(struct tlsh_conn **list)
 		conn_unlink(k);
 		if (k->h2)
 			h2_link_detach(&((struct h2c *)k)->link);
+		else
+			free(((struct h1c *)k)->in);
 		free(k);
 	}
 }
