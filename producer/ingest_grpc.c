@@ -138,7 +138,7 @@ static void igrpc_on_request(void *ud, struct h2_server *s, const struct h2_requ
 	if (compressed) {
 		enc = gzip_format_from_name(req->grpc_encoding, strlen(req->grpc_encoding));
 		if (enc <= GZIP_FMT_IDENTITY) {
-			snprintf(err, sizeof(err), "grpc-encoding \"%.100s\" not supported (gzip, identity)",
+			snprintf(err, sizeof(err), "grpc-encoding \"%.100s\" not supported (gzip, deflate, zlib, zstd, snappy, identity)",
 				 req->grpc_encoding);
 			igrpc_answer(gc, req->stream_id, INGEST_EENCODING, err);
 			return;

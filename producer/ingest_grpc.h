@@ -1,7 +1,9 @@
 /* producer/ingest_grpc.h: the OTLP/gRPC receiver (h2c on the loop).
  *
  *   /opentelemetry.proto.collector.trace.v1.TraceService/Export, unary,
- *   HTTP/2 with prior knowledge (net/h2.h), grpc-encoding gzip | identity.
+ *   HTTP/2 with prior knowledge (net/h2.h) or TLS with ALPN h2 (net/tls.h
+ *   on the listener), grpc-encoding gzip | deflate | zlib | zstd | snappy |
+ *   identity (net/codec.h).
  *
  * Answers: OK + empty ExportTraceServiceResponse once every record is
  * published; INVALID_ARGUMENT for undecodable messages; UNIMPLEMENTED for

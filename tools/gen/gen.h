@@ -21,6 +21,7 @@ enum gen_proto { GEN_HTTP_PROTOBUF, GEN_HTTP_JSON, GEN_GRPC };
 
 struct gen_opts {
 	enum gen_proto proto;
+	const char *tls_ca;       /* --tls-ca: TLS trusting this CA; NULL = plain */
 	const char *host;
 	uint16_t port;
 	const char *path;         /* HTTP path, default /v1/traces */

@@ -22,6 +22,7 @@
 
 #include "net/codec.h"
 #include "net/loop.h"
+#include "net/tls.h"
 #include "tools/sink/sink_scan.h"
 
 /* Every open connection, so the sink frees them at exit (the loop closes
@@ -72,6 +73,7 @@ struct sink {
 	struct sink_link conns_list; /* circular, head is a sentinel */
 	uint8_t *scratch;      /* decompressed body, allocated once at max_body */
 	struct codec_ctx cx;   /* decoder state, zero-initialised with the sink */
+	struct net_tls *tls_http, *tls_grpc; /* --tls-cert: listeners do TLS */
 	size_t scratch_cap;
 	/* counters */
 	uint64_t requests, accepted, refused, spans, bytes, invalid, conns;

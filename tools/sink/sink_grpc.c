@@ -177,6 +177,7 @@ int sink_grpc_listen(struct sink *s, const char *host, uint16_t port, uint16_t *
 	int rc = net_listen(s->loop, host, port, 0, &gsc_ops, s, &l);
 	if (rc < 0)
 		return rc;
+	net_listener_set_tls(l, s->tls_grpc);
 	*bound = net_listener_port(l);
 	return 0;
 }

@@ -329,6 +329,7 @@ int sink_http_listen(struct sink *s, const char *host, uint16_t port, uint16_t *
 	int rc = net_listen(s->loop, host, port, 0, &hsc_ops, s, &l);
 	if (rc < 0)
 		return rc;
+	net_listener_set_tls(l, s->tls_http);
 	*bound = net_listener_port(l);
 	return 0;
 }
