@@ -216,14 +216,44 @@ static ssize_t codec_deflate_decode(struct codec_ctx *x, enum codec c, const uin
 	}
 }
 
+/* Walk the frames: only current zstd frames and skippable ones (libzstd
+ * also decodes pre-1.0 "legacy" frames, whose headers it does not hold to
+ * their content size). Their declared sizes, where given, must fit cap. */
+static ssize_t codec_zstd_frames(const uint8_t *p, size_t n, size_t cap)
+{
+	unsigned long long total = 0;
+	if (n == 0)
+		return -EBADMSG;
+	while (n) {
+		if (n < 4)
+			return -EBADMSG;
+		uint32_t magic = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+				 (uint32_t)p[3] << 24;
+		bool skippable = (magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START;
+		if (magic != ZSTD_MAGICNUMBER && !skippable)
+			return -EBADMSG;
+		size_t fl = ZSTD_findFrameCompressedSize(p, n);
+		if (ZSTD_isError(fl) || fl == 0 || fl > n)
+			return -EBADMSG;
+		if (!skippable) {
+			unsigned long long fcs = ZSTD_getFrameContentSize(p, fl);
+			if (fcs == ZSTD_CONTENTSIZE_ERROR)
+				return -EBADMSG;
+			if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && (total += fcs) > cap)
+				return -EFBIG;
+		}
+		p += fl;
+		n -= fl;
+	}
+	return 0;
+}
+
 static ssize_t codec_zstd_decode(struct codec_ctx *x, const void *in, size_t n, void *out,
 				 size_t cap)
 {
-	unsigned long long fcs = ZSTD_getFrameContentSize(in, n);
-	if (fcs == ZSTD_CONTENTSIZE_ERROR)
-		return -EBADMSG;
-	if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs > cap)
-		return -EFBIG;
+	ssize_t rc = codec_zstd_frames(in, n, cap);
+	if (rc < 0)
+		return rc;
 	if (!x->zd) {
 		if (!(x->zd = ZSTD_createDCtx()))
 			return -ENOMEM;

@@ -119,6 +119,16 @@ START_TEST(zstd_without_or_with_lying_content_size)
 	ck_assert(!ZSTD_isError(zl));
 	ck_assert_int_eq(codec_decode(NULL, CODEC_ZSTD, z, zl, out, small), (ssize_t)small);
 	ck_assert_int_eq(codec_decode(NULL, CODEC_ZSTD, z, zl, out, small - 1), -EFBIG);
+	/* A pre-1.0 ("legacy") frame, whose header libzstd does not hold to its
+	 * content: refused as corrupt (found by fuzz_codec). */
+	static const uint8_t legacy[] = {0x26, 0xb5, 0x2f, 0xfd, 0x41, 0x3b, 0, 0, 0};
+	ck_assert_int_eq(codec_decode(NULL, CODEC_ZSTD, legacy, sizeof(legacy), out, cap), -EBADMSG);
+	/* Two frames decode as one body; the cap covers both. */
+	size_t a = ZSTD_compress(z, bound, "hello ", 6, 1);
+	size_t b = ZSTD_compress(z + a, bound - a, "world", 5, 1);
+	ck_assert_int_eq(codec_decode(NULL, CODEC_ZSTD, z, a + b, out, cap), 11);
+	ck_assert(memcmp(out, "hello world", 11) == 0);
+	ck_assert_int_eq(codec_decode(NULL, CODEC_ZSTD, z, a + b, out, 10), -EFBIG);
 	ZSTD_freeCCtx(cc);
 	free(zeros);
 	free(out);
