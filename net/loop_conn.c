@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static void conn_pend(struct net_conn *c)
+void loop_conn_pend(struct net_conn *c)
 {
     if (c->flags & C_PENDING)
         return;
@@ -55,7 +55,7 @@ static void conn_maybe_free(struct net_conn *c)
         conn_free(c);
 }
 
-static void conn_finalize(struct net_conn *c, int reason)
+void loop_conn_finalize(struct net_conn *c, int reason)
 {
     if (c->flags & C_DEAD)
         return;
@@ -72,7 +72,7 @@ static void conn_finalize(struct net_conn *c, int reason)
         }
         shutdown(c->fd, SHUT_RDWR);
     }
-    conn_pend(c);
+    loop_conn_pend(c);
 }
 
 static void conn_idle_fire(struct net_timer *t, void *arg)
@@ -82,7 +82,7 @@ static void conn_idle_fire(struct net_timer *t, void *arg)
     uint64_t idle_ns = (uint64_t)c->idle_ms * 1000000u;
     uint64_t now = c->loop->now;
     if (now - c->last_active >= idle_ns) {
-        conn_finalize(c, -ETIMEDOUT);
+        loop_conn_finalize(c, -ETIMEDOUT);
         return;
     }
     net_timer_arm(c->loop, &c->idle, (c->last_active + idle_ns - now) / 1000000u + 1);
@@ -126,7 +126,7 @@ void loop_conn_start_recv(struct net_conn *c)
         return;
     struct io_uring_sqe *sqe = loop_sqe(c->loop);
     if (!sqe) {
-        conn_finalize(c, -EBUSY);
+        loop_conn_finalize(c, -EBUSY);
         return;
     }
     if (c->loop->recv_multishot)
@@ -184,9 +184,9 @@ void loop_conn_on_recv(struct net_conn *c, struct io_uring_cqe *cqe)
             c->last_active = c->loop->now;
             if ((c->flags & C_PAUSED) || c->stash_len) {
                 if (conn_stash(c, data, (size_t)res) < 0)
-                    conn_finalize(c, -ENOMEM);
+                    loop_conn_finalize(c, -ENOMEM);
                 else if (!(c->flags & C_PAUSED))
-                    conn_pend(c);
+                    loop_conn_pend(c);
             } else {
                 conn_input(c, (const uint8_t *)data, (size_t)res);
             }
@@ -204,7 +204,7 @@ void loop_conn_on_recv(struct net_conn *c, struct io_uring_cqe *cqe)
             /* Kernel without multishot recv (< 6.0): single-shot from now on. */
             c->loop->recv_multishot = false;
         } else if (res != -ENOBUFS && res != -ECANCELED) {
-            conn_finalize(c, res);
+            loop_conn_finalize(c, res);
             return;
         }
     }
@@ -304,7 +304,7 @@ static void conn_flush(struct net_conn *c)
     c->msg.msg_iovlen = n;
     struct io_uring_sqe *sqe = loop_sqe(c->loop);
     if (!sqe) {
-        conn_finalize(c, -EBUSY);
+        loop_conn_finalize(c, -EBUSY);
         return;
     }
     io_uring_prep_sendmsg(sqe, c->fd, &c->msg, MSG_NOSIGNAL);
@@ -338,7 +338,7 @@ void loop_conn_on_send(struct net_conn *c, int res)
         return;
     }
     if (res <= 0) {
-        conn_finalize(c, res == 0 ? -EPIPE : res);
+        loop_conn_finalize(c, res == 0 ? -EPIPE : res);
         return;
     }
     size_t left = (size_t)res;
@@ -368,7 +368,7 @@ void loop_conn_on_send(struct net_conn *c, int res)
     }
     c->ohead = c->otail = 0;
     if (c->flags & C_CLOSING) {
-        conn_finalize(c, c->close_reason);
+        loop_conn_finalize(c, c->close_reason);
         return;
     }
     if (c->ops->on_drain)
@@ -435,7 +435,7 @@ void loop_conn_on_connect(struct net_conn *c, int res)
         return;
     }
     if (res < 0) {
-        conn_finalize(c, res);
+        loop_conn_finalize(c, res);
         return;
     }
     c->last_active = c->loop->now;
@@ -444,7 +444,7 @@ void loop_conn_on_connect(struct net_conn *c, int res)
         return;
     conn_flush(c);
     if ((c->flags & C_CLOSING) && !c->seg_count)
-        conn_finalize(c, 0);
+        loop_conn_finalize(c, 0);
 }
 
 int net_connect(struct net_loop *loop, const struct sockaddr *sa,
@@ -486,7 +486,7 @@ struct net_loop *net_conn_loop(const struct net_conn *c) { return c->loop; }
 int net_conn_fd(const struct net_conn *c) { return c->fd; }
 int net_conn_paused(const struct net_conn *c) { return (c->flags & C_PAUSED) != 0; }
 
-static void conn_cancel_recv(struct net_conn *c)
+void loop_conn_cancel_recv(struct net_conn *c)
 {
     if (!(c->flags & C_RECV) || (c->flags & C_RECV_CANCEL))
         return;
@@ -503,7 +503,7 @@ void net_conn_pause(struct net_conn *c)
     if (c->flags & (C_PAUSED | C_DEAD))
         return;
     c->flags |= C_PAUSED;
-    conn_cancel_recv(c);
+    loop_conn_cancel_recv(c);
 }
 
 void net_conn_resume(struct net_conn *c)
@@ -514,7 +514,7 @@ void net_conn_resume(struct net_conn *c)
     if (c->xp)
         c->flags |= C_REPUMP; /* the transport may hold decrypted bytes */
     if (c->stash_len || (c->flags & (C_EOF | C_REPUMP)))
-        conn_pend(c); /* deliver held bytes after this dispatch round */
+        loop_conn_pend(c); /* deliver held bytes after this dispatch round */
     loop_conn_start_recv(c);
 }
 
@@ -536,14 +536,14 @@ void net_conn_close(struct net_conn *c)
     if (c->xp && c->xp->shutdown && !(c->flags & C_CONNECTING))
         c->xp->shutdown(c);
     c->flags |= C_CLOSING;
-    conn_cancel_recv(c);
+    loop_conn_cancel_recv(c);
     if (!c->seg_count)
-        conn_finalize(c, 0);
+        loop_conn_finalize(c, 0);
 }
 
 void net_conn_abort(struct net_conn *c)
 {
-    conn_finalize(c, -ECONNABORTED);
+    loop_conn_finalize(c, -ECONNABORTED);
 }
 
 void loop_conn_run_pending(struct net_loop *loop)
@@ -590,117 +590,4 @@ void loop_conn_free_all(struct net_loop *loop)
         conn_free(c);
     }
     loop->pending = NULL;
-}
-
-/* ---- transports (net/transport.h) ---- */
-
-void loop_conn_started(struct net_conn *c)
-{
-    if (c->xp) {
-        c->xp->start(c);
-    } else {
-        c->flags |= C_USER;
-        if (c->ops->on_open)
-            c->ops->on_open(c, 0);
-    }
-    if (!(c->flags & C_DEAD))
-        loop_conn_start_recv(c);
-}
-
-void net_conn_set_transport(struct net_conn *c, const struct net_transport_ops *xp, void *state)
-{
-    c->xp = xp;
-    c->xs = state;
-}
-
-void *net_conn_transport_state(const struct net_conn *c) { return c->xs; }
-bool net_conn_user_owned(const struct net_conn *c) { return (c->flags & C_USER) != 0; }
-const char *net_conn_error(const struct net_conn *c) { return c->why ? c->why : ""; }
-
-void net_conn_deliver(struct net_conn *c, const uint8_t *data, size_t len)
-{
-    if (!(c->flags & (C_DEAD | C_CLOSING)))
-        c->ops->on_data(c, data, len);
-}
-
-void net_conn_opened(struct net_conn *c)
-{
-    if (c->flags & C_DEAD)
-        return;
-    c->flags |= C_USER;
-    if (c->ops->on_open)
-        c->ops->on_open(c, 0);
-}
-
-void net_conn_fail(struct net_conn *c, int reason, const char *why)
-{
-    if (c->flags & C_DEAD)
-        return;
-    free(c->why);
-    c->why = why ? strdup(why) : NULL;
-    if (!c->seg_count || (c->flags & C_CONNECTING)) {
-        conn_finalize(c, reason);
-        return;
-    }
-    /* Let the alert go out (bounded by the idle timeout), then close. */
-    c->close_reason = reason;
-    c->flags |= C_CLOSING;
-    conn_cancel_recv(c);
-}
-
-void net_conn_repump(struct net_conn *c)
-{
-    if (c->flags & C_DEAD)
-        return;
-    c->flags |= C_REPUMP;
-    conn_pend(c);
-}
-
-/* ---- the handshake queue: FIFO of conns waiting for CPU budget ---- */
-
-void loop_conn_hs_unlink(struct net_conn *c)
-{
-    struct net_loop *loop = c->loop;
-    if (!(c->flags & C_HSWAIT))
-        return;
-    c->flags &= ~C_HSWAIT;
-    if (c->hs_prev)
-        c->hs_prev->hs_next = c->hs_next;
-    else
-        loop->hs_head = c->hs_next;
-    if (c->hs_next)
-        c->hs_next->hs_prev = c->hs_prev;
-    else
-        loop->hs_tail = c->hs_prev;
-    c->hs_prev = c->hs_next = NULL;
-}
-
-void net_conn_defer_handshake(struct net_conn *c)
-{
-    struct net_loop *loop = c->loop;
-    if (c->flags & (C_HSWAIT | C_DEAD))
-        return;
-    c->flags |= C_HSWAIT;
-    c->hs_prev = loop->hs_tail;
-    c->hs_next = NULL;
-    if (loop->hs_tail)
-        loop->hs_tail->hs_next = c;
-    else
-        loop->hs_head = c;
-    loop->hs_tail = c;
-    loop->stats.handshake_deferrals++;
-}
-
-void loop_conn_run_handshakes(struct net_loop *loop)
-{
-    while (loop->hs_head && (!loop->hs_stepped || loop->hs_spent_ns < loop->hs_budget_ns)) {
-        struct net_conn *c = loop->hs_head;
-        loop_conn_hs_unlink(c);
-        loop->hs_serving = c;
-        if (!(c->flags & C_DEAD))
-            c->xp->input(c, NULL, 0);
-        loop->hs_serving = NULL;
-        if (c->flags & C_HSWAIT)
-            break; /* deferred again: the budget is spent */
-    }
 }

@@ -140,6 +140,10 @@ void loop_buf_recycle(struct net_loop *loop, unsigned bid);
 uint64_t loop_clock_ns(void);
 
 /* loop_conn.c: CQE handlers and the pending-list work */
+void loop_conn_pend(struct net_conn *c);
+/* Mark dead (reason for on_close), cancel I/O, queue for on_close. */
+void loop_conn_finalize(struct net_conn *c, int reason);
+void loop_conn_cancel_recv(struct net_conn *c);
 void loop_conn_on_recv(struct net_conn *c, struct io_uring_cqe *cqe);
 void loop_conn_on_send(struct net_conn *c, int res);
 void loop_conn_on_connect(struct net_conn *c, int res);
@@ -152,6 +156,7 @@ struct net_conn *loop_conn_new(struct net_loop *loop, int fd,
                                const struct net_conn_ops *ops, void *udata);
 void loop_conn_start_recv(struct net_conn *c);
 /* The conn's transport is started (accept/connect done). */
+/* loop_xport.c */
 void loop_conn_started(struct net_conn *c);
 /* Run waiting handshakes while the turn's budget lasts; unlink a conn. */
 void loop_conn_run_handshakes(struct net_loop *loop);
