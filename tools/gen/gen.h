@@ -59,6 +59,7 @@ struct gen {
 	FILE *ack;
 	void *senders;            /* gen_http.c or gen_grpc.c state */
 	struct net_tls *tls;      /* TLS client context (net/tls.h); NULL = plain */
+	unsigned conn_errors_logged; /* TLS failures logged so far (3 at most) */
 };
 
 /* May a slot start a request now? Takes a token when it may. */

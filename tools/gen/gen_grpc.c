@@ -143,7 +143,7 @@ static void gen_grpc_on_data(struct net_conn *c, const uint8_t *data, size_t len
 static void gen_grpc_on_close(struct net_conn *c, int reason)
 {
 	struct gen_grpc_conn *gc = net_conn_udata(c);
-	if (reason < 0 && *net_conn_error(c))
+	if (reason < 0 && *net_conn_error(c) && gc->g->conn_errors_logged++ < 3)
 		log_msg(LOG_WARN, "gRPC connection: %s", net_conn_error(c));
 	gc->connected = false;
 	/* Fails every call in flight (their answers are lost). */

@@ -152,7 +152,8 @@ static void gen_http_on_data(struct net_conn *c, const uint8_t *data, size_t len
 static void gen_http_on_close(struct net_conn *c, int reason)
 {
 	struct gen_http *h = net_conn_udata(c);
-	(void)reason;
+	if (reason < 0 && *net_conn_error(c) && h->g->conn_errors_logged++ < 3)
+		log_msg(LOG_WARN, "HTTP connection: %s", net_conn_error(c));
 	h->c = NULL;
 	h->connected = false;
 	if (h->busy) {
