@@ -21,7 +21,8 @@
  * Failures end the conn: on_close(c, -EKEYREJECTED) when the peer's
  * certificate did not verify, -EPROTO for other handshake or record
  * errors, -ETIMEDOUT when a server-side handshake took longer than
- * handshake_timeout_ms; net_conn_error(c) says why in words (OpenSSL's
+ * handshake_timeout_ms in all (however the bytes trickle in);
+ * net_conn_error(c) says why in words (OpenSSL's
  * X509 verify text: "certificate has expired", "hostname mismatch",
  * "unable to get local issuer certificate", ...). An accepted conn whose
  * handshake fails is never handed to the user (no on_open, no on_close).
@@ -103,7 +104,7 @@ int net_tls_check_server(const struct net_tls_server_config *cfg, char *err, siz
 
 /* side: "client" or "server"; reason: a short label (expired, hostname,
  * unknown_ca, verify, no_client_cert, peer_alert, version, protocol,
- * incomplete); detail: the words net_conn_error gives. */
+ * timeout, incomplete); detail: the words net_conn_error gives. */
 typedef void (*net_tls_fail_fn)(void *arg, const char *side, const char *reason,
 				const char *detail);
 void net_tls_set_fail_hook(struct net_tls *t, net_tls_fail_fn fn, void *arg);

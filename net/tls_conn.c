@@ -32,6 +32,7 @@ struct tls_conn {
 	size_t early_len, early_cap;
 	bool done, failed;
 	char alpn[TLS_ALPN_MAX];
+	struct net_timer hs_timer; /* server: the whole handshake's deadline */
 };
 
 /* ---- the BIO ---- */
@@ -156,8 +157,7 @@ static void tls_handshake_done(struct tls_conn *tc)
 		memcpy(tc->alpn, p, n);
 		tc->alpn[n] = 0;
 	}
-	if (tc->t->server)
-		net_conn_set_idle_timeout(tc->c, 0); /* the handshake timeout; the user sets its own */
+	net_timer_cancel(net_conn_loop(tc->c), &tc->hs_timer);
 	if (tc->early_len) {
 		ERR_clear_error();
 		if (SSL_write(tc->ssl, tc->early, (int)tc->early_len) <= 0) {
@@ -291,13 +291,31 @@ static int tls_output(struct net_conn *c, const void *data, size_t len)
 	return 0;
 }
 
+/* A deadline for the whole handshake, not for silence: a client that
+ * trickles its ClientHello a byte at a time must not hold a conn. */
+static void tls_hs_expired(struct net_timer *t, void *arg)
+{
+	struct tls_conn *tc = arg;
+	char why[96];
+	(void)t;
+	if (tc->done || tc->failed)
+		return;
+	snprintf(why, sizeof(why), "TLS: handshake not finished within %u ms",
+		 tc->t->sc.handshake_timeout_ms);
+	tc->failed = true;
+	tls_count_failure(tc->t, "timeout", why);
+	net_conn_fail(tc->c, -ETIMEDOUT, why);
+}
+
 static void tls_start(struct net_conn *c)
 {
 	struct tls_conn *tc = net_conn_transport_state(c);
-	if (tc->t->server)
-		net_conn_set_idle_timeout(c, tc->t->sc.handshake_timeout_ms);
-	else
+	if (tc->t->server) {
+		net_timer_init(&tc->hs_timer, tls_hs_expired, tc);
+		net_timer_arm(net_conn_loop(c), &tc->hs_timer, tc->t->sc.handshake_timeout_ms);
+	} else {
 		tls_pump(tc); /* the ClientHello */
+	}
 }
 
 static void tls_shutdown(struct net_conn *c)
@@ -328,6 +346,7 @@ static void tls_free(struct net_conn *c)
 	struct tls_conn *tc = net_conn_transport_state(c);
 	if (!tc->done && !tc->failed)
 		tls_count_failure(tc->t, "incomplete", "TLS: closed before the handshake finished");
+	net_timer_cancel(net_conn_loop(c), &tc->hs_timer);
 	SSL_free(tc->ssl);
 	net_tls_free(tc->t);
 	free(tc->held);

@@ -230,6 +230,69 @@ START_TEST(rotation_under_load)
 END_TEST
 
 
+/* A client that trickles its ClientHello (a byte every 20 ms, each one
+ * resetting any idle timer) is cut off by the handshake deadline. */
+struct trickle {
+	struct net_conn *c;
+	struct net_timer t;
+	unsigned sent;
+	int closed;
+};
+static void tr_open(struct net_conn *c, int st) { (void)c, (void)st; }
+static void tr_data(struct net_conn *c, const uint8_t *d, size_t n) { (void)c, (void)d, (void)n; }
+static void tr_close(struct net_conn *c, int r)
+{
+	struct trickle *k = net_conn_udata(c);
+	(void)r;
+	k->closed = 1;
+	k->c = NULL;
+	net_timer_cancel(net_conn_loop(c), &k->t);
+}
+static const struct net_conn_ops tr_ops = {tr_open, tr_data, NULL, tr_close};
+static void tr_tick(struct net_timer *t, void *arg)
+{
+	struct trickle *k = arg;
+	static const uint8_t hello[] = {0x16, 0x03, 0x01, 0x01, 0x00, 0x01, 0x00, 0x00, 0xfc, 0x03, 0x03};
+	if (!k->c)
+		return;
+	net_conn_send(k->c, &hello[k->sent % sizeof(hello)], 1);
+	k->sent++;
+	net_timer_arm(net_conn_loop(k->c), t, 20);
+}
+
+START_TEST(trickled_handshake_times_out)
+{
+	struct net_loop *loop = th_loop_new();
+	char err[256];
+	struct net_tls_server_config sc = {.cert_file = tlsh_cert("server.pem"),
+					   .key_file = tlsh_cert("server.key"), .handshake_timeout_ms = 300};
+	struct net_tls *st;
+	ck_assert_int_eq(net_tls_server_new(&st, &sc, NULL, err, sizeof(err)), 0);
+	struct tlsh_fails sf = {0};
+	net_tls_set_fail_hook(st, tlsh_count, &sf);
+	struct tlsh_h1srv s;
+	tlsh_h1srv_start(&s, loop, st);
+	struct sockaddr_storage sa;
+	socklen_t sl;
+	ck_assert_int_eq(net_resolve("127.0.0.1", s.port, &sa, &sl), 0);
+	struct trickle k = {0};
+	ck_assert_int_eq(net_connect(loop, (struct sockaddr *)&sa, sl, &tr_ops, &k, &k.c), 0);
+	net_timer_init(&k.t, tr_tick, &k);
+	net_timer_arm(loop, &k.t, 20);
+	/* at 20 ms a byte the trickle would last 100 s; bounded here by 500 bytes */
+	while (!k.closed && k.sent < 500)
+		ck_assert_int_ge(net_loop_run_once(loop, 10), 0);
+	ck_assert(k.closed);
+	ck_assert_uint_lt(k.sent, 500);
+	ck_assert_uint_eq(sf.n, 1);
+	ck_assert_str_eq(sf.reason, "timeout");
+	ck_assert_uint_eq(s.conns, 0); /* never handed to the server's user */
+	net_tls_free(st);
+	tlsh_srv_free(&s.list);
+	net_loop_free(loop);
+}
+END_TEST
+
 /* The server of the crowd test, in its own process (its own CPU budget):
  * writes its port, serves until SIGTERM, then writes its loop stats. */
 static struct net_loop *crowd_loop;
@@ -339,6 +402,7 @@ int main(void)
 	tcase_add_test(tc, client_refuses_bad_server_certificates);
 	tcase_add_test(tc, skip_verify_and_server_name_override);
 	tcase_add_test(tc, rotation_under_load);
+	tcase_add_test(tc, trickled_handshake_times_out);
 	tcase_add_test(tc, handshake_crowd_does_not_stall_established_data);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
