@@ -76,14 +76,16 @@ static int add_exporter(struct app *A, const struct sluice_exporter *e)
 		if (e->type == SLUICE_EXP_OTLPHTTP) {
 			struct otlphttp_opts ho = {
 				.endpoint = ep, .traces_path = x->path, .headers = hdrs, .n_headers = nh,
-				.gzip = x->compression == SLUICE_COMPRESSION_GZIP, .timeout_ms = tmo,
+				.compression = x->compression == SLUICE_COMPRESSION_GZIP ? CODEC_GZIP : CODEC_NONE,
+				.compression_level = CODEC_LEVEL_DEFAULT, .timeout_ms = tmo,
 				.connections = x->connections ? x->connections : 1, .stats = A->st,
 			};
 			rc = otlphttp_new(A->loop, &ho, &t, &ops, err, sizeof(err));
 		} else {
 			struct grpcx_opts go = {
 				.host = x->host, .port = x->port, .headers = hdrs, .n_headers = nh,
-				.gzip = x->compression == SLUICE_COMPRESSION_GZIP, .timeout_ms = tmo,
+				.compression = x->compression == SLUICE_COMPRESSION_GZIP ? CODEC_GZIP : CODEC_NONE,
+				.compression_level = CODEC_LEVEL_DEFAULT, .timeout_ms = tmo,
 				.max_streams = x->max_concurrent_streams, .stats = A->st,
 			};
 			rc = grpcx_new(A->loop, &go, &t, &ops, err, sizeof(err));

@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "net/grpc.h"
-#include "net/gzip.h"
+#include "net/codec.h"
 #include "net/h2.h"
+#include "net/h2_link.h"
+#include "net/tls.h"
 
 #define GX_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 #define GX_MAX_MD 32
@@ -32,11 +34,14 @@ struct grpcx {
 	struct h2_header md[GX_MAX_MD];
 	unsigned nmd;
 	char *strs;
-	bool gzip;
+	enum codec comp;
+	int level;
 	uint32_t timeout_ms, max_streams;
-	struct net_conn *c;
-	struct h2_client *h;
-	struct gzip_encoder gze;
+	char host[256];            /* for TLS: SNI and verification */
+	struct net_tls *tls;       /* NULL: h2c */
+	struct h2_link link;       /* link.c / link.cli: NULL when down */
+	char conn_err[200];        /* why the conn died, while its calls fail */
+	struct codec_ctx cx;
 	struct gcall **calls;      /* one per attempt ever seen, owned here */
 	unsigned ncalls;
 	struct attempt **wq;
@@ -50,19 +55,8 @@ static void gx_pump(struct grpcx *g);
 
 static void gx_flush(struct grpcx *g)
 {
-	if (!g->h || !g->c)
-		return;
-	for (int i = 0; i < 1024; i++) {
-		const uint8_t *data;
-		ssize_t n = h2_client_out(g->h, &data);
-		if (n <= 0)
-			break;
-		if (net_conn_send(g->c, data, (size_t)n) < 0)
-			break;
-		h2_client_sent(g->h, (size_t)n);
-	}
-	if (h2_client_closing(g->h) && h2_client_inflight(g->h) == 0)
-		net_conn_close(g->c);
+	if (g->link.cli)
+		h2_link_flush(&g->link);
 }
 
 static void gx_done(void *ud, const struct h2_call_result *res)
@@ -78,7 +72,8 @@ static void gx_done(void *ud, const struct h2_call_result *res)
 	if (res->err) {
 		o.cls = RETRY_AGAIN;
 		snprintf(reason, sizeof(reason), "grpc: no answer (%s)",
-			 res->err == -ETIMEDOUT ? "deadline exceeded" : strerror(-res->err));
+			 res->err == -ETIMEDOUT ? "deadline exceeded"
+			 : k->g->conn_err[0] ? k->g->conn_err : strerror(-res->err));
 	} else if (res->grpc_status < 0) {
 		o.status = res->http_status;
 		o.cls = res->http_status == 200 ? RETRY_AGAIN : retry_class_http(res->http_status);
@@ -112,7 +107,7 @@ static void gx_deadline(struct net_timer *t, void *arg)
 	(void)t;
 	struct gcall *k = arg;
 	struct grpcx *g = k->g;
-	if (k->a && g->h && h2_client_cancel(g->h, k->stream, -ETIMEDOUT) == 0) {
+	if (k->a && g->link.cli && h2_client_cancel(g->link.cli, k->stream, -ETIMEDOUT) == 0) {
 		gx_flush(g);
 		gx_pump(g);
 	}
@@ -139,18 +134,20 @@ static struct gcall *gx_ctx(struct grpcx *g, struct attempt *a)
 static int gx_connect(struct grpcx *g)
 {
 	struct h2_client_opts o = { .authority = g->authority, .max_concurrent = g->max_streams };
-	g->h = h2_client_new(&o);
-	if (!g->h)
-		return -ENOMEM;
-	int rc = net_connect(g->loop, (struct sockaddr *)&g->sa, g->salen, &gx_ops, g, &g->c);
-	if (rc == 0 && g->stats) {
+	struct net_conn *c;
+	int rc = net_connect(g->loop, (struct sockaddr *)&g->sa, g->salen, &gx_ops, g, &c);
+	if (rc < 0)
+		return rc;
+	if (g->stats) {
 		stats_add(g->stats, STAT_CONNECTIONS_TOTAL, 1);
 		stats_add(g->stats, STAT_CONNECTIONS_OPEN, 1);
 	}
+	rc = h2_link_client(&g->link, c, &o);
+	if (rc == 0)
+		rc = net_conn_start_tls(c, g->tls, g->host);
 	if (rc < 0) {
-		h2_client_free(g->h);
-		g->h = NULL;
-		g->c = NULL;
+		h2_link_detach(&g->link);
+		net_conn_abort(c); /* on_close finds no link: nothing to fail */
 		return rc;
 	}
 	gx_flush(g);
@@ -166,7 +163,7 @@ static void gx_fail(struct attempt *a, const char *why)
 /* Starts a call now; false when no stream is free (caller queues). */
 static bool gx_start(struct grpcx *g, struct attempt *a)
 {
-	if (!g->h) {
+	if (!g->link.cli) {
 		int rc = gx_connect(g);
 		if (rc < 0) {
 			char why[120];
@@ -175,7 +172,7 @@ static bool gx_start(struct grpcx *g, struct attempt *a)
 			return true;
 		}
 	}
-	if (h2_client_closing(g->h) || h2_client_slots(g->h) == 0)
+	if (h2_client_closing(g->link.cli) || h2_client_slots(g->link.cli) == 0)
 		return false;
 	struct gcall *k = gx_ctx(g, a);
 	if (!k) {
@@ -184,20 +181,20 @@ static bool gx_start(struct grpcx *g, struct attempt *a)
 	}
 	const uint8_t *msg = a->body;
 	size_t len = a->len;
-	if (g->gzip) {
-		size_t need = gzip_encode_bound(len);
+	if (g->comp != CODEC_NONE) {
+		size_t need = codec_encode_bound(g->comp, len);
 		if (need > k->gzcap) {
 			uint8_t *nb = realloc(k->gz, need);
 			if (!nb) {
-				gx_fail(a, "out of memory for gzip");
+				gx_fail(a, "out of memory for compression");
 				return true;
 			}
 			k->gz = nb;
 			k->gzcap = need;
 		}
-		ssize_t n = gzip_encoder_run(&g->gze, msg, len, k->gz, k->gzcap, -1);
+		ssize_t n = codec_encode(&g->cx, g->comp, g->level, msg, len, k->gz, k->gzcap);
 		if (n < 0) {
-			gx_fail(a, "gzip failed");
+			gx_fail(a, "compression failed");
 			return true;
 		}
 		msg = k->gz;
@@ -205,10 +202,11 @@ static bool gx_start(struct grpcx *g, struct attempt *a)
 	}
 	struct h2_call call = {
 		.path = GX_PATH, .metadata = g->md, .n_metadata = g->nmd, .msg = msg, .msg_len = len,
-		.compressed = g->gzip, .timeout_ns = (uint64_t)g->timeout_ms * 1000000ULL,
+		.compressed = g->comp != CODEC_NONE, .encoding = codec_name(g->comp),
+		.timeout_ns = (uint64_t)g->timeout_ms * 1000000ULL,
 		.done = gx_done, .ud = k,
 	};
-	int32_t id = h2_client_call(g->h, &call);
+	int32_t id = h2_client_call(g->link.cli, &call);
 	if (id == -EAGAIN || id == -ENOTCONN)
 		return false;
 	if (id < 0) {
@@ -226,7 +224,7 @@ static void gx_pump(struct grpcx *g)
 {
 	while (g->wq_len) {
 		struct attempt *a = g->wq[g->wq_head];
-		if (g->h && (h2_client_closing(g->h) || h2_client_slots(g->h) == 0))
+		if (g->link.cli && (h2_client_closing(g->link.cli) || h2_client_slots(g->link.cli) == 0))
 			return;
 		g->wq_head = (g->wq_head + 1) % g->wq_cap;
 		g->wq_len--;
@@ -262,30 +260,30 @@ static int gx_send(void *tp, struct attempt *a)
 static void gx_on_data(struct net_conn *c, const uint8_t *data, size_t len)
 {
 	struct grpcx *g = net_conn_udata(c);
-	if (!g || !g->h) {
+	if (!g || g->link.c != c) {
 		net_conn_abort(c);
 		return;
 	}
-	ssize_t rc = h2_client_recv(g->h, data, len);
-	gx_flush(g);
-	if (rc < 0 && g->c)
-		net_conn_close(g->c);
+	h2_link_recv(&g->link, data, len);
 	gx_pump(g);
 }
 
 static void gx_on_close(struct net_conn *c, int reason)
 {
-	(void)reason;
 	struct grpcx *g = net_conn_udata(c);
 	if (!g)
 		return;
 	if (g->stats)
 		stats_add(g->stats, STAT_CONNECTIONS_OPEN, (uint64_t)-1);
-	struct h2_client *h = g->h;
-	g->h = NULL;
-	g->c = NULL;
-	if (h)
-		h2_client_free(h); /* fails every call in flight: retryable */
+	if (g->link.c != c)
+		return;
+	const char *why = net_conn_error(c);
+	if (*why)
+		snprintf(g->conn_err, sizeof(g->conn_err), "%s", why);
+	else if (reason < 0)
+		snprintf(g->conn_err, sizeof(g->conn_err), "%s", strerror(-reason));
+	h2_link_detach(&g->link); /* fails every call in flight: retryable */
+	g->conn_err[0] = 0;
 	gx_pump(g);
 }
 
@@ -294,19 +292,19 @@ static void gx_free(void *tp)
 	struct grpcx *g = tp;
 	if (!g)
 		return;
-	if (g->c)
-		net_conn_set_udata(g->c, NULL);
+	if (g->link.c)
+		net_conn_set_udata(g->link.c, NULL);
 	for (unsigned i = 0; i < g->ncalls; i++) {
 		g->calls[i]->a = NULL;
 		net_timer_cancel(g->loop, &g->calls[i]->deadline);
 	}
-	if (g->h)
-		h2_client_free(g->h);
+	h2_link_detach(&g->link);
+	net_tls_free(g->tls);
 	for (unsigned i = 0; i < g->ncalls; i++) {
 		free(g->calls[i]->gz);
 		free(g->calls[i]);
 	}
-	gzip_encoder_free(&g->gze);
+	codec_ctx_free(&g->cx);
 	free(g->calls);
 	free(g->wq);
 	free(g->strs);
@@ -335,7 +333,17 @@ int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **tp,
 	}
 	snprintf(g->authority, sizeof(g->authority), strchr(o->host, ':') ? "[%s]:%u" : "%s:%u",
 		 o->host, o->port);
-	g->gzip = o->gzip;
+	if (codec_level_check(o->compression, o->compression_level) < 0) {
+		snprintf(err, errlen, "otlp exporter: compression level %d is out of range for %s",
+			 o->compression_level, codec_name(o->compression));
+		free(g);
+		return -EINVAL;
+	}
+	g->comp = o->compression;
+	g->level = o->compression_level;
+	snprintf(g->host, sizeof(g->host), "%s", o->host);
+	if (o->tls)
+		g->tls = net_tls_ref(o->tls);
 	g->timeout_ms = o->timeout_ms ? o->timeout_ms : 5000;
 	g->max_streams = o->max_streams ? o->max_streams : 16;
 	size_t slen = 1;
@@ -356,7 +364,7 @@ int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **tp,
 		g->md[g->nmd++] = (struct h2_header){ s, nl, s + nl + 1, vl };
 		s += nl + vl + 2;
 	}
-	gzip_encoder_init(&g->gze);
+	codec_ctx_init(&g->cx);
 	*tp = g;
 	*ops = &gx_tops;
 	return 0;

@@ -4,7 +4,8 @@
  * driven by net/h2.h's client; each send is a unary call to
  * /opentelemetry.proto.collector.trace.v1.TraceService/Export on its own
  * stream, up to max_streams at once (more wait in FIFO order). Metadata
- * headers are sent with every call, `grpc-encoding: gzip` when gzip is on,
+ * headers are sent with every call, `grpc-encoding: <codec>` when the
+ * message is compressed (net/codec.h: gzip, zlib, deflate, zstd, snappy),
  * and the timeout as grpc-timeout plus a local deadline that cancels the
  * stream (DEADLINE_EXCEEDED, retryable).
  *
@@ -20,6 +21,7 @@
 
 #include "exporter/deliver.h"
 #include "exporter/otlphttp.h"
+#include "net/codec.h"
 #include "net/loop.h"
 
 struct grpcx_opts {
@@ -27,10 +29,13 @@ struct grpcx_opts {
 	uint16_t port;
 	const struct xheader *headers; /* metadata (names lower-cased here) */
 	unsigned n_headers;
-	bool gzip;
+	enum codec compression;  /* CODEC_NONE = identity */
+	int compression_level;   /* CODEC_LEVEL_DEFAULT or the codec's range */
 	uint32_t timeout_ms;     /* 0 = 5000 */
 	uint32_t max_streams;    /* 0 = 16 */
 	struct stage_stats *stats; /* connections_open/_total; NULL = none */
+	struct net_tls *tls;     /* net/tls.h client context (ALPN "h2"); NULL =
+				  * h2c. The transport takes its own reference. */
 };
 
 int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **t,

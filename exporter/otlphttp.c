@@ -7,8 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "net/gzip.h"
+#include "net/codec.h"
 #include "net/http1.h"
+#include "net/tls.h"
 
 #define HC_RBUF 16384   /* response head + start of body */
 #define HC_KEEP 1024    /* response body bytes kept for reasons/partial */
@@ -37,7 +38,7 @@ struct hconn {
 	bool have_out;             /* outcome waiting for that send to finish */
 	struct outcome out;
 	char out_reason[240];
-	uint8_t *gz;               /* this connection's gzip output */
+	uint8_t *gz;               /* this connection's compressed body */
 	size_t gzcap;
 	char rbuf[HC_RBUF];
 	uint8_t keep[HC_KEEP];
@@ -49,17 +50,20 @@ struct httpx {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	char hostport[300];
+	char host[256];            /* for TLS: SNI and verification */
+	struct net_tls *tls;       /* NULL: plain http */
 	char path[512];
 	struct http1_header hdrs[HX_MAX_HDRS];
 	unsigned nh;
 	char *strs;                /* copies of header names/values */
-	bool gzip;
+	enum codec comp;
+	int level;
 	uint32_t timeout_ms;
 	struct hconn *conns;
 	unsigned nconn;
 	struct attempt **wq;       /* FIFO of attempts waiting for a connection */
 	unsigned wq_head, wq_len, wq_cap;
-	struct gzip_encoder gze;
+	struct codec_ctx cx;
 };
 
 int otlphttp_parse_endpoint(const char *ep, char *host, size_t hostcap,
@@ -263,6 +267,8 @@ static void hc_on_close(struct net_conn *c, int reason)
 		char why[160];
 		if (hc->timed_out)
 			snprintf(why, sizeof(why), "timeout after %u ms", hc->t->timeout_ms);
+		else if (*net_conn_error(c))
+			snprintf(why, sizeof(why), "connection: %s", net_conn_error(c));
 		else if (reason == 0)
 			snprintf(why, sizeof(why), "connection closed by the backend before an answer");
 		else
@@ -379,20 +385,20 @@ static void hc_start(struct hconn *hc, struct attempt *a)
 	hc->keep_alive = true;
 	const uint8_t *body = a->body;
 	size_t len = a->len;
-	if (t->gzip) {
-		size_t need = gzip_encode_bound(len);
+	if (t->comp != CODEC_NONE) {
+		size_t need = codec_encode_bound(t->comp, len);
 		if (need > hc->gzcap) {
 			uint8_t *nb = realloc(hc->gz, need);
 			if (!nb) {
-				hc_fail(hc, "out of memory for gzip");
+				hc_fail(hc, "out of memory for compression");
 				return;
 			}
 			hc->gz = nb;
 			hc->gzcap = need;
 		}
-		ssize_t n = gzip_encoder_run(&t->gze, body, len, hc->gz, hc->gzcap, -1);
+		ssize_t n = codec_encode(&t->cx, t->comp, t->level, body, len, hc->gz, hc->gzcap);
 		if (n < 0) {
-			hc_fail(hc, "gzip failed");
+			hc_fail(hc, "compression failed");
 			return;
 		}
 		body = hc->gz;
@@ -400,6 +406,11 @@ static void hc_start(struct hconn *hc, struct attempt *a)
 	}
 	if (!hc->c) {
 		int rc = net_connect(t->loop, (struct sockaddr *)&t->sa, t->salen, &hc_ops, hc, &hc->c);
+		if (rc == 0 && net_conn_start_tls(hc->c, t->tls, t->host) < 0) {
+			net_conn_set_udata(hc->c, NULL);
+			net_conn_abort(hc->c);
+			rc = -ENOMEM;
+		}
 		if (rc == 0 && t->stats) {
 			stats_add(t->stats, STAT_CONNECTIONS_TOTAL, 1);
 			stats_add(t->stats, STAT_CONNECTIONS_OPEN, 1);
@@ -483,7 +494,8 @@ static void hx_free(void *tp)
 	}
 	for (unsigned i = 0; i < t->nconn; i++)
 		free(t->conns[i].gz);
-	gzip_encoder_free(&t->gze);
+	codec_ctx_free(&t->cx);
+	net_tls_free(t->tls);
 	free(t->wq);
 	free(t->strs);
 	free(t->conns);
@@ -497,9 +509,11 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
 {
 	char host[256], prefix[400];
 	uint16_t port;
-	if (otlphttp_parse_endpoint(o->endpoint, host, sizeof(host), &port, prefix, sizeof(prefix)) < 0) {
-		snprintf(err, errlen, "otlphttp endpoint \"%s\": want http://host:port[/path] (no TLS)",
-			 o->endpoint ? o->endpoint : "");
+	const char *ep = o->endpoint ? o->endpoint : "";
+	bool https = strncmp(ep, "https://", 8) == 0;
+	if (otlphttp_parse_endpoint(https ? ep + 8 : ep, host, sizeof(host), &port, prefix,
+				    sizeof(prefix)) < 0) {
+		snprintf(err, errlen, "otlphttp endpoint \"%s\": want http[s]://host:port[/path]", ep);
 		return -EINVAL;
 	}
 	if (o->n_headers + 2 > HX_MAX_HDRS) {
@@ -511,9 +525,22 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
 		return -ENOMEM;
 	t->loop = loop;
 	t->stats = o->stats;
+	snprintf(t->host, sizeof(t->host), "%s", host);
+	if (https && o->tls) {
+		t->tls = net_tls_ref(o->tls);
+	} else if (https) {
+		/* https:// with no tls settings: verify against the system CAs. */
+		struct net_tls_client_config tc = {0};
+		int trc = net_tls_client_new(&t->tls, &tc, "http/1.1", err, errlen);
+		if (trc < 0) {
+			free(t);
+			return trc;
+		}
+	}
 	int rc = net_resolve(host, port, &t->sa, &t->salen);
 	if (rc < 0) {
 		snprintf(err, errlen, "otlphttp endpoint %s:%u: cannot resolve (%s)", host, port, strerror(-rc));
+		net_tls_free(t->tls);
 		free(t);
 		return rc;
 	}
@@ -522,7 +549,15 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
 		snprintf(t->path, sizeof(t->path), "%s", o->traces_path);
 	else
 		snprintf(t->path, sizeof(t->path), "%s/v1/traces", prefix);
-	t->gzip = o->gzip;
+	if (codec_level_check(o->compression, o->compression_level) < 0) {
+		snprintf(err, errlen, "otlphttp: compression level %d is out of range for %s",
+			 o->compression_level, codec_name(o->compression));
+		net_tls_free(t->tls);
+		free(t);
+		return -EINVAL;
+	}
+	t->comp = o->compression;
+	t->level = o->compression_level;
 	t->timeout_ms = o->timeout_ms ? o->timeout_ms : 30000;
 	t->nconn = o->connections ? o->connections : 1;
 	t->conns = calloc(t->nconn, sizeof(*t->conns));
@@ -539,8 +574,9 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
 		net_timer_init(&t->conns[i].tmo, hc_timeout, &t->conns[i]);
 	}
 	t->hdrs[t->nh++] = (struct http1_header){ "Content-Type", 12, "application/x-protobuf", 22 };
-	if (t->gzip)
-		t->hdrs[t->nh++] = (struct http1_header){ "Content-Encoding", 16, "gzip", 4 };
+	if (t->comp != CODEC_NONE)
+		t->hdrs[t->nh++] = (struct http1_header){ "Content-Encoding", 16, codec_name(t->comp),
+							  strlen(codec_name(t->comp)) };
 	char *s = t->strs;
 	for (unsigned i = 0; i < o->n_headers; i++) {
 		size_t nl = strlen(o->headers[i].name), vl = strlen(o->headers[i].value);
@@ -549,7 +585,7 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
 		t->hdrs[t->nh++] = (struct http1_header){ s, nl, s + nl + 1, vl };
 		s += nl + vl + 2;
 	}
-	gzip_encoder_init(&t->gze);
+	codec_ctx_init(&t->cx);
 	*tp = t;
 	*ops = &hx_ops;
 	return 0;

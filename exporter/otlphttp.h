@@ -2,7 +2,8 @@
  *
  * HTTP/1.1 keep-alive client on the net/loop.h loop: POST
  * {endpoint}/v1/traces, Content-Type application/x-protobuf, optional
- * gzip (Content-Encoding), the configured headers, a per-request timeout.
+ * compression (Content-Encoding: net/codec.h's gzip, zlib, deflate, zstd,
+ * snappy), the configured headers, a per-request timeout.
  * Up to `connections` connections, one request on each at a time; sends
  * beyond that wait their turn in FIFO order. The body goes out without a
  * copy (it stays in ring 2 or the attempt's buffer until the outcome).
@@ -21,6 +22,7 @@
 
 #include "exporter/deliver.h"
 #include "exporter/otlp_partial.h"
+#include "net/codec.h"
 #include "net/loop.h"
 
 struct xheader {
@@ -28,14 +30,18 @@ struct xheader {
 };
 
 struct otlphttp_opts {
-	const char *endpoint;        /* "http://host:port[/prefix]" */
+	const char *endpoint;        /* "http[s]://host:port[/prefix]" */
 	const char *traces_path;     /* NULL = prefix + "/v1/traces" */
 	const struct xheader *headers;
 	unsigned n_headers;
-	bool gzip;                   /* compression: gzip */
+	enum codec compression;      /* CODEC_NONE = identity */
+	int compression_level;       /* CODEC_LEVEL_DEFAULT or the codec's range */
 	uint32_t timeout_ms;         /* 0 = 30000 */
 	uint32_t connections;        /* >= 1 */
 	struct stage_stats *stats;   /* connections_open/_total; NULL = none */
+	struct net_tls *tls;         /* https:// endpoints: a net/tls.h client
+				      * context (ALPN "http/1.1"; NULL = verify
+				      * with the system CAs); ignored for http:// */
 };
 
 /* Parses "http://host:port/prefix" (also "host:port"). host/path are

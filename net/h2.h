@@ -27,6 +27,9 @@
  *     503), and rapid-reset protection: more than rst_max
  *     RST_STREAMs from the client within rst_window_ms -> GOAWAY
  *     (ENHANCE_YOUR_CALM) and close.
+ *   - timeouts (read_timeout_ms per stream, idle_timeout_ms per
+ *     connection): h2_server_next_deadline() says when to call
+ *     h2_server_tick(); net/h2_link.h arms the timer for you.
  * Client (one struct h2_client per outgoing connection):
  *   - unary gRPC calls multiplexed on one connection; each completes once
  *     through its done callback with HTTP status, grpc-status, decoded
@@ -69,6 +72,14 @@ struct h2_server_limits {
 					  * (receiving + unanswered): the larger of
 					  * 2 x max_body and 32 MiB; over it the
 					  * stream is refused like an oversized one */
+	uint32_t read_timeout_ms;        /* a request must arrive whole within
+					  * this from its HEADERS, else gRPC
+					  * DEADLINE_EXCEEDED (HTTP 408), then
+					  * RST_STREAM, and its body is freed: 0 =
+					  * none */
+	uint32_t idle_timeout_ms;        /* a connection with no open stream for
+					  * this long gets GOAWAY and closes: 0 =
+					  * none */
 };
 
 /* One complete request. Strings are NUL-terminated ("" when absent). All
@@ -127,6 +138,12 @@ const char *h2_server_error(const struct h2_server *s);
 void h2_server_shutdown(struct h2_server *s);
 /* Streams delivered but not answered yet. */
 uint32_t h2_server_pending(const struct h2_server *s);
+/* Milliseconds until the next read or idle deadline (0: due now), -1 if
+ * none. */
+int64_t h2_server_next_deadline(const struct h2_server *s);
+/* Apply the deadlines that are due (answers and resets queued, or a
+ * GOAWAY): call h2_server_out after. Returns the streams timed out. */
+unsigned h2_server_tick(struct h2_server *s);
 
 struct h2_response {
 	int status;                        /* :status */
@@ -195,7 +212,8 @@ struct h2_call {
 	const uint8_t *msg; /* the message, NOT framed (the prefix is added here);
 			     * NOT copied: keep it valid until done runs */
 	size_t msg_len;
-	bool compressed;    /* msg is gzip: sets the flag and grpc-encoding: gzip */
+	bool compressed;    /* msg is compressed: sets the flag and grpc-encoding */
+	const char *encoding; /* grpc-encoding when compressed; NULL = "gzip" */
 	uint64_t timeout_ns; /* 0: none; else sent as grpc-timeout */
 	h2_call_done_fn done; /* called exactly once */
 	void *ud;

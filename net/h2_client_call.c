@@ -236,8 +236,10 @@ int32_t h2_client_call(struct h2_client *c, const struct h2_call *call)
 	nv[n++] = h2_out_nv1(":authority", c->authority, strlen(c->authority));
 	nv[n++] = h2_out_nv1("content-type", "application/grpc", 16);
 	nv[n++] = h2_out_nv1("te", "trailers", 8);
-	if (call->compressed)
-		nv[n++] = h2_out_nv1("grpc-encoding", "gzip", 4);
+	if (call->compressed) {
+		const char *enc = call->encoding ? call->encoding : "gzip";
+		nv[n++] = h2_out_nv1("grpc-encoding", enc, strlen(enc));
+	}
 	if (call->timeout_ns) {
 		ssize_t tl = grpc_timeout_format(tmo, sizeof(tmo), call->timeout_ns);
 		if (tl > 0)

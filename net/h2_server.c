@@ -17,7 +17,7 @@ static const char http1_answer_body[] =
 	"This port speaks HTTP/2 only (OTLP/gRPC, h2c with prior knowledge); "
 	"send OTLP/HTTP requests to the OTLP/HTTP endpoint.\n";
 
-static uint64_t now_ms(void)
+uint64_t h2s_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -36,7 +36,7 @@ static void fail(struct h2_server *s, int rc, uint32_t h2_code, const char *fmt,
 
 static void count_reset(struct h2_server *s)
 {
-	uint64_t now = now_ms();
+	uint64_t now = h2s_now_ms();
 
 	if (now - s->rst_start >= s->lim.rst_window_ms) {
 		s->rst_start = now;
@@ -199,7 +199,7 @@ struct h2_server *h2_server_new(const struct h2_server_limits *lim,
 		goto fail;
 	nghttp2_session_callbacks_del(cb);
 	nghttp2_option_del(opt);
-	s->rst_start = now_ms();
+	s->rst_start = s->idle_since = h2s_now_ms();
 	return s;
 fail:
 	nghttp2_session_callbacks_del(cb);
@@ -331,4 +331,40 @@ void h2_server_shutdown(struct h2_server *s)
 uint32_t h2_server_pending(const struct h2_server *s)
 {
 	return s->pending;
+}
+
+int64_t h2_server_next_deadline(const struct h2_server *s)
+{
+	if (!s->lim.read_timeout_ms && !s->lim.idle_timeout_ms)
+		return -1;
+	uint64_t best = UINT64_MAX;
+	if (s->lim.read_timeout_ms)
+		for (const struct h2s_stream *st = s->streams; st; st = st->next)
+			if (st->st == H2S_RECV && st->start_ms + s->lim.read_timeout_ms < best)
+				best = st->start_ms + s->lim.read_timeout_ms;
+	if (s->lim.idle_timeout_ms && !s->streams && !s->shutting && !s->fail_rc)
+		if (s->idle_since + s->lim.idle_timeout_ms < best)
+			best = s->idle_since + s->lim.idle_timeout_ms;
+	if (best == UINT64_MAX)
+		return -1;
+	uint64_t now = h2s_now_ms();
+	return best > now ? (int64_t)(best - now) : 0;
+}
+
+unsigned h2_server_tick(struct h2_server *s)
+{
+	uint64_t now = h2s_now_ms();
+	unsigned n = 0;
+	if (s->fail_rc)
+		return 0;
+	if (s->lim.read_timeout_ms) {
+		for (struct h2s_stream *st = s->streams; st; st = st->next)
+			if (st->st == H2S_RECV && now - st->start_ms >= s->lim.read_timeout_ms) {
+				h2s_refuse_late(s, st);
+				n++;
+			}
+	}
+	if (s->lim.idle_timeout_ms && !s->streams && now - s->idle_since >= s->lim.idle_timeout_ms)
+		h2_server_shutdown(s);
+	return n;
 }

@@ -21,6 +21,7 @@ struct h2s_stream {
 	struct h2s_stream *prev, *next;
 	int32_t id;
 	enum h2s_state st;
+	uint64_t start_ms;     /* HEADERS arrived (CLOCK_MONOTONIC ms) */
 	bool is_grpc;          /* content-type application/grpc* */
 	bool too_big;          /* content-length over max_body */
 	size_t content_length; /* 0 if unknown */
@@ -53,10 +54,13 @@ struct h2_server {
 	bool shutting;
 	bool peer_goaway;
 	uint64_t rst_start;    /* CLOCK_MONOTONIC ms of the reset window */
+	uint64_t idle_since;   /* ms: the last stream went away (or creation) */
 	uint32_t rst_count;
 	char err[160];
 	char lib_err[128];
 };
+
+uint64_t h2s_now_ms(void);
 
 /* ---- h2_server_req.c: streams and request assembly ---- */
 /* nghttp2 callbacks (user data: the struct h2_server). */
@@ -81,6 +85,9 @@ int h2s_arena_add(char **buf, size_t *len, size_t *cap, const char *name,
  * connection over max_buffered (conn_budget), with gRPC RESOURCE_EXHAUSTED
  * (RetryInfo for the budget) or HTTP 413 / 503, then reset it. */
 void h2s_refuse_big(struct h2_server *s, struct h2s_stream *st, bool conn_budget);
+/* Answer a stream whose request did not arrive within read_timeout_ms
+ * (gRPC DEADLINE_EXCEEDED or HTTP 408), free its body, then reset it. */
+void h2s_refuse_late(struct h2_server *s, struct h2s_stream *st);
 
 /* Free a stream's request body and take it off the connection's count. */
 void h2s_body_free(struct h2_server *s, struct h2s_stream *st);

@@ -35,6 +35,8 @@ void h2s_stream_unlink(struct h2_server *s, struct h2s_stream *st)
 		s->streams = st->next;
 	if (st->next)
 		st->next->prev = st->prev;
+	if (!s->streams)
+		s->idle_since = h2s_now_ms();
 }
 
 int h2s_on_begin_headers(nghttp2_session *sess, const nghttp2_frame *frame, void *ud)
@@ -47,6 +49,7 @@ int h2s_on_begin_headers(nghttp2_session *sess, const nghttp2_frame *frame, void
 	if (!st)
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
 	st->id = frame->hd.stream_id;
+	st->start_ms = h2s_now_ms();
 	st->next = s->streams;
 	if (s->streams)
 		s->streams->prev = st;

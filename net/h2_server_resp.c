@@ -213,6 +213,24 @@ void h2s_refuse_big(struct h2_server *s, struct h2s_stream *st, bool conn_budget
 	 * RST_STREAM queued now could overtake it. */
 	st->st = H2S_REFUSED;
 }
+void h2s_refuse_late(struct h2_server *s, struct h2s_stream *st)
+{
+	char text[96];
+	struct grpc_tr t;
+	nghttp2_nv nv[4];
+	size_t nh = 0;
+
+	snprintf(text, sizeof(text), "request not received within %u ms", s->lim.read_timeout_ms);
+	h2s_body_free(s, st);
+	if (st->is_grpc) {
+		grpc_trailers(&t, GRPC_STATUS_DEADLINE_EXCEEDED, text, -1);
+		nv[0] = h2_out_nv1("content-type", "application/grpc", 16);
+		nh = 1 + h2_out_nv(nv + 1, 3, t.h, t.n);
+	}
+	submit(s, st, st->is_grpc ? 200 : 408, nv, nh, NULL, NULL, 0, NULL, 0);
+	st->st = H2S_REFUSED; /* reset once the answer is out (h2s_on_frame_send) */
+}
+
 int h2s_on_frame_send(nghttp2_session *sess, const nghttp2_frame *frame, void *ud)
 {
 	(void)ud;

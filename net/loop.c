@@ -139,6 +139,8 @@ int net_loop_new(struct net_loop **out, const struct net_loop_opts *opts,
     loop->buf_count = count;
     loop->buf_size = size;
     loop->recv_multishot = !(opts && (opts->flags & NET_LOOP_F_SINGLESHOT_RECV));
+    loop->hs_budget_ns = (uint64_t)(opts && opts->handshake_budget_us ? opts->handshake_budget_us
+                                                                      : 2000) * 1000u;
     int rc = loop_ring_init(loop, entries);
     if (rc < 0) {
         loop_errmsg(err, errlen, rc);
@@ -195,6 +197,25 @@ uint64_t net_loop_now_ns(const struct net_loop *loop)
 unsigned net_loop_conn_count(const struct net_loop *loop)
 {
     return loop->nconn;
+}
+
+void net_loop_get_stats(const struct net_loop *loop, struct net_loop_stats *out)
+{
+    *out = loop->stats;
+}
+
+bool net_loop_handshake_allowed(struct net_loop *loop, const struct net_conn *c)
+{
+    if (loop->hs_head && loop->hs_serving != c)
+        return false;
+    return !loop->hs_stepped || loop->hs_spent_ns < loop->hs_budget_ns;
+}
+
+void net_loop_handshake_charge(struct net_loop *loop, uint64_t ns)
+{
+    loop->hs_stepped = true;
+    loop->hs_spent_ns += ns;
+    loop->stats.handshake_steps++;
 }
 
 /* ---- timers: a binary min-heap of caller-owned structs ---- */
@@ -402,6 +423,8 @@ int net_loop_run_once(struct net_loop *loop, int timeout_ms)
 {
     struct io_uring_cqe *cqe = NULL;
     loop->now = loop_clock_ns();
+    loop->hs_spent_ns = 0;
+    loop->hs_stepped = false;
     uint64_t wait_ns = timeout_ms < 0 ? UINT64_MAX : (uint64_t)timeout_ms * 1000000u;
     if (loop->heap_len) {
         uint64_t d = loop->heap[0]->deadline_ns;
@@ -409,7 +432,7 @@ int net_loop_run_once(struct net_loop *loop, int timeout_ms)
         if (until < wait_ns)
             wait_ns = until;
     }
-    if (loop->pending || loop->stop)
+    if (loop->pending || loop->stop || loop->hs_head)
         wait_ns = 0;
     int rc;
     if (wait_ns == UINT64_MAX) {
@@ -434,6 +457,8 @@ int net_loop_run_once(struct net_loop *loop, int timeout_ms)
     loop->now = loop_clock_ns();
     loop_run_timers(loop);
     loop_conn_run_pending(loop);
+    loop_conn_run_handshakes(loop);
+    loop_trim_maybe(loop);
     return handled;
 }
 

@@ -19,6 +19,15 @@
  *   net_watch_add()     call back when an fd (an eventfd) becomes readable
  *   net_loop_run()      run until net_loop_stop(); net_loop_run_once() runs
  *                       one iteration
+ *   transports          a listener or an outgoing conn may carry TLS
+ *                       (net/tls.h): the same callbacks then see plaintext,
+ *                       on_open runs after the handshake, and net_conn_error
+ *                       says why a handshake failed. Handshakes share a CPU
+ *                       budget per loop turn (opts.handshake_budget_us), so
+ *                       a crowd of them never stalls established conns.
+ *   memory              after many conns close (half of the peak, at least
+ *                       256), the loop calls malloc_trim so an attack's
+ *                       memory goes back to the kernel.
  *
  * Receives use multishot recv with buffer selection from one provided buffer
  * ring owned by the loop; on_data() gets a view into a loop buffer, valid only
@@ -50,6 +59,14 @@ struct net_loop_opts {
     unsigned buf_count;   /* provided receive buffers, power of 2 (default 256) */
     unsigned buf_size;    /* bytes each (default 16384) */
     unsigned flags;       /* NET_LOOP_F_* */
+    unsigned handshake_budget_us; /* TLS handshake CPU a loop turn (default
+                                   * 2000); at least one step always runs */
+};
+
+struct net_loop_stats {
+    uint64_t handshake_steps;     /* TLS handshake steps run */
+    uint64_t handshake_deferrals; /* handshakes queued for a later turn (budget) */
+    uint64_t trims;               /* malloc_trim calls after mass closes */
 };
 /* Use single-shot recv (the path for kernels < 6.0) even if multishot works;
  * lets tests cover the fallback. */
@@ -98,6 +115,7 @@ void net_loop_stop(struct net_loop *loop);
 uint64_t net_loop_now_ns(const struct net_loop *loop);
 /* Open connections (accepted + outgoing) right now. */
 unsigned net_loop_conn_count(const struct net_loop *loop);
+void net_loop_get_stats(const struct net_loop *loop, struct net_loop_stats *out);
 
 /* ---- listeners ---- */
 
@@ -131,10 +149,17 @@ void net_conn_set_udata(struct net_conn *c, void *udata);
 struct net_loop *net_conn_loop(const struct net_conn *c);
 int net_conn_fd(const struct net_conn *c);
 
+/* Why the transport ended the conn ("" if it did not): TLS handshake and
+ * certificate verification failures (e.g. "certificate verify failed:
+ * certificate has expired"). Valid until on_close returns. */
+const char *net_conn_error(const struct net_conn *c);
+
 /* Queue len bytes (copied). -EPIPE if the conn is closing. */
 int net_conn_send(struct net_conn *c, const void *data, size_t len);
 /* Queue a caller buffer without copying; it must stay valid until done(c,
- * arg, status) is called (always called exactly once, also on close). */
+ * arg, status) is called (always called exactly once, also on close). On a
+ * TLS conn the bytes are encrypted at once and done runs before this
+ * returns. */
 int net_conn_send_ref(struct net_conn *c, const void *data, size_t len,
                       net_send_done_fn done, void *arg);
 /* Bytes queued and not yet sent (backpressure on the output side). */

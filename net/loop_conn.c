@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static void conn_pend(struct net_conn *c)
+void loop_conn_pend(struct net_conn *c)
 {
     if (c->flags & C_PENDING)
         return;
@@ -34,6 +34,10 @@ static void conn_free(struct net_conn *c)
     if (c->next)
         c->next->prev = c->prev;
     loop->nconn--;
+    loop_conn_hs_unlink(c);
+    if (c->xp && c->xp->free)
+        c->xp->free(c);
+    free(c->why);
     if (c->fd >= 0)
         close(c->fd);
     free(c->segs);
@@ -41,6 +45,7 @@ static void conn_free(struct net_conn *c)
     free(c->retired);
     free(c->stash);
     free(c);
+    loop_trim_note_close(loop);
 }
 
 /* Free once nothing references the conn any more. */
@@ -50,7 +55,7 @@ static void conn_maybe_free(struct net_conn *c)
         conn_free(c);
 }
 
-static void conn_finalize(struct net_conn *c, int reason)
+void loop_conn_finalize(struct net_conn *c, int reason)
 {
     if (c->flags & C_DEAD)
         return;
@@ -67,7 +72,7 @@ static void conn_finalize(struct net_conn *c, int reason)
         }
         shutdown(c->fd, SHUT_RDWR);
     }
-    conn_pend(c);
+    loop_conn_pend(c);
 }
 
 static void conn_idle_fire(struct net_timer *t, void *arg)
@@ -77,7 +82,7 @@ static void conn_idle_fire(struct net_timer *t, void *arg)
     uint64_t idle_ns = (uint64_t)c->idle_ms * 1000000u;
     uint64_t now = c->loop->now;
     if (now - c->last_active >= idle_ns) {
-        conn_finalize(c, -ETIMEDOUT);
+        loop_conn_finalize(c, -ETIMEDOUT);
         return;
     }
     net_timer_arm(c->loop, &c->idle, (c->last_active + idle_ns - now) / 1000000u + 1);
@@ -102,7 +107,17 @@ struct net_conn *loop_conn_new(struct net_loop *loop, int fd,
         c->next->prev = c;
     loop->conns = c;
     loop->nconn++;
+    loop_trim_note_open(loop);
     return c;
+}
+
+/* Socket bytes to the transport, or straight to the user (plain TCP). */
+static inline void conn_input(struct net_conn *c, const uint8_t *data, size_t len)
+{
+    if (c->xp)
+        c->xp->input(c, data, len);
+    else
+        c->ops->on_data(c, data, len);
 }
 
 void loop_conn_start_recv(struct net_conn *c)
@@ -111,7 +126,7 @@ void loop_conn_start_recv(struct net_conn *c)
         return;
     struct io_uring_sqe *sqe = loop_sqe(c->loop);
     if (!sqe) {
-        conn_finalize(c, -EBUSY);
+        loop_conn_finalize(c, -EBUSY);
         return;
     }
     if (c->loop->recv_multishot)
@@ -145,6 +160,11 @@ static int conn_stash(struct net_conn *c, const char *p, size_t n)
 static void conn_peer_eof(struct net_conn *c)
 {
     c->flags |= C_EOF;
+    if (c->xp && c->xp->eof) {
+        c->xp->eof(c);
+        if (c->flags & (C_DEAD | C_CLOSING))
+            return;
+    }
     if (!(c->flags & C_PAUSED) && c->stash_len == 0)
         net_conn_close(c);
 }
@@ -164,11 +184,11 @@ void loop_conn_on_recv(struct net_conn *c, struct io_uring_cqe *cqe)
             c->last_active = c->loop->now;
             if ((c->flags & C_PAUSED) || c->stash_len) {
                 if (conn_stash(c, data, (size_t)res) < 0)
-                    conn_finalize(c, -ENOMEM);
+                    loop_conn_finalize(c, -ENOMEM);
                 else if (!(c->flags & C_PAUSED))
-                    conn_pend(c);
+                    loop_conn_pend(c);
             } else {
-                c->ops->on_data(c, (const uint8_t *)data, (size_t)res);
+                conn_input(c, (const uint8_t *)data, (size_t)res);
             }
         }
         loop_buf_recycle(c->loop, bid);
@@ -184,7 +204,7 @@ void loop_conn_on_recv(struct net_conn *c, struct io_uring_cqe *cqe)
             /* Kernel without multishot recv (< 6.0): single-shot from now on. */
             c->loop->recv_multishot = false;
         } else if (res != -ENOBUFS && res != -ECANCELED) {
-            conn_finalize(c, res);
+            loop_conn_finalize(c, res);
             return;
         }
     }
@@ -284,7 +304,7 @@ static void conn_flush(struct net_conn *c)
     c->msg.msg_iovlen = n;
     struct io_uring_sqe *sqe = loop_sqe(c->loop);
     if (!sqe) {
-        conn_finalize(c, -EBUSY);
+        loop_conn_finalize(c, -EBUSY);
         return;
     }
     io_uring_prep_sendmsg(sqe, c->fd, &c->msg, MSG_NOSIGNAL);
@@ -318,7 +338,7 @@ void loop_conn_on_send(struct net_conn *c, int res)
         return;
     }
     if (res <= 0) {
-        conn_finalize(c, res == 0 ? -EPIPE : res);
+        loop_conn_finalize(c, res == 0 ? -EPIPE : res);
         return;
     }
     size_t left = (size_t)res;
@@ -348,7 +368,7 @@ void loop_conn_on_send(struct net_conn *c, int res)
     }
     c->ohead = c->otail = 0;
     if (c->flags & C_CLOSING) {
-        conn_finalize(c, 0);
+        loop_conn_finalize(c, c->close_reason);
         return;
     }
     if (c->ops->on_drain)
@@ -356,6 +376,15 @@ void loop_conn_on_send(struct net_conn *c, int res)
 }
 
 int net_conn_send(struct net_conn *c, const void *data, size_t len)
+{
+    if (c->flags & (C_DEAD | C_CLOSING))
+        return -EPIPE;
+    if (c->xp)
+        return len ? c->xp->output(c, data, len) : 0;
+    return net_conn_raw_send(c, data, len);
+}
+
+int net_conn_raw_send(struct net_conn *c, const void *data, size_t len)
 {
     if (c->flags & (C_DEAD | C_CLOSING))
         return -EPIPE;
@@ -375,9 +404,12 @@ int net_conn_send_ref(struct net_conn *c, const void *data, size_t len,
 {
     if (c->flags & (C_DEAD | C_CLOSING))
         return -EPIPE;
-    if (!len) {
+    if (!len || c->xp) {
+        /* A transport consumes the bytes before returning (TLS encrypts
+         * them into the output queue), so the buffer is free at once. */
+        int rc = len ? c->xp->output(c, data, len) : 0;
         if (done)
-            done(c, arg, 0);
+            done(c, arg, rc);
         return 0;
     }
     if (conn_seg_push(c, data, len, done, arg) < 0)
@@ -403,18 +435,16 @@ void loop_conn_on_connect(struct net_conn *c, int res)
         return;
     }
     if (res < 0) {
-        conn_finalize(c, res);
+        loop_conn_finalize(c, res);
         return;
     }
     c->last_active = c->loop->now;
-    if (c->ops->on_open)
-        c->ops->on_open(c, 0);
+    loop_conn_started(c);
     if (c->flags & C_DEAD)
         return;
-    loop_conn_start_recv(c);
     conn_flush(c);
     if ((c->flags & C_CLOSING) && !c->seg_count)
-        conn_finalize(c, 0);
+        loop_conn_finalize(c, 0);
 }
 
 int net_connect(struct net_loop *loop, const struct sockaddr *sa,
@@ -433,6 +463,7 @@ int net_connect(struct net_loop *loop, const struct sockaddr *sa,
     }
     memcpy(&c->peer, sa, salen);
     c->peer_len = salen;
+    c->flags |= C_USER;
     struct io_uring_sqe *sqe = loop_sqe(loop);
     if (!sqe) {
         c->flags |= C_CLOSED_CB;
@@ -455,7 +486,7 @@ struct net_loop *net_conn_loop(const struct net_conn *c) { return c->loop; }
 int net_conn_fd(const struct net_conn *c) { return c->fd; }
 int net_conn_paused(const struct net_conn *c) { return (c->flags & C_PAUSED) != 0; }
 
-static void conn_cancel_recv(struct net_conn *c)
+void loop_conn_cancel_recv(struct net_conn *c)
 {
     if (!(c->flags & C_RECV) || (c->flags & C_RECV_CANCEL))
         return;
@@ -472,7 +503,7 @@ void net_conn_pause(struct net_conn *c)
     if (c->flags & (C_PAUSED | C_DEAD))
         return;
     c->flags |= C_PAUSED;
-    conn_cancel_recv(c);
+    loop_conn_cancel_recv(c);
 }
 
 void net_conn_resume(struct net_conn *c)
@@ -480,8 +511,10 @@ void net_conn_resume(struct net_conn *c)
     if (!(c->flags & C_PAUSED) || (c->flags & C_DEAD))
         return;
     c->flags &= ~C_PAUSED;
-    if (c->stash_len || (c->flags & C_EOF))
-        conn_pend(c); /* deliver held bytes after this dispatch round */
+    if (c->xp)
+        c->flags |= C_REPUMP; /* the transport may hold decrypted bytes */
+    if (c->stash_len || (c->flags & (C_EOF | C_REPUMP)))
+        loop_conn_pend(c); /* deliver held bytes after this dispatch round */
     loop_conn_start_recv(c);
 }
 
@@ -500,15 +533,17 @@ void net_conn_close(struct net_conn *c)
 {
     if (c->flags & (C_DEAD | C_CLOSING))
         return;
+    if (c->xp && c->xp->shutdown && !(c->flags & C_CONNECTING))
+        c->xp->shutdown(c);
     c->flags |= C_CLOSING;
-    conn_cancel_recv(c);
+    loop_conn_cancel_recv(c);
     if (!c->seg_count)
-        conn_finalize(c, 0);
+        loop_conn_finalize(c, 0);
 }
 
 void net_conn_abort(struct net_conn *c)
 {
-    conn_finalize(c, -ECONNABORTED);
+    loop_conn_finalize(c, -ECONNABORTED);
 }
 
 void loop_conn_run_pending(struct net_loop *loop)
@@ -521,10 +556,14 @@ void loop_conn_run_pending(struct net_loop *loop)
         struct net_conn *c = list;
         list = c->pending_next;
         c->flags &= ~C_PENDING;
+        if (!(c->flags & (C_DEAD | C_PAUSED)) && (c->flags & C_REPUMP)) {
+            c->flags &= ~C_REPUMP;
+            c->xp->input(c, NULL, 0);
+        }
         if (!(c->flags & (C_DEAD | C_PAUSED)) && c->stash_len) {
             size_t n = c->stash_len;
             c->stash_len = 0;
-            c->ops->on_data(c, (const uint8_t *)c->stash, n);
+            conn_input(c, (const uint8_t *)c->stash, n);
         }
         if (!(c->flags & (C_DEAD | C_PAUSED)) && (c->flags & C_EOF) && !c->stash_len)
             net_conn_close(c);
@@ -535,7 +574,8 @@ void loop_conn_run_pending(struct net_loop *loop)
             }
             conn_out_fail(c, c->reason ? c->reason : -ECANCELED);
             c->flags |= C_CLOSED_CB;
-            c->ops->on_close(c, c->reason);
+            if (c->flags & C_USER)
+                c->ops->on_close(c, c->reason);
         }
         if (c->flags & C_DEAD)
             conn_maybe_free(c);

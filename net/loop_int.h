@@ -8,6 +8,7 @@
 #define SLUICE_NET_LOOP_INT_H
 
 #include "net/loop.h"
+#include "net/transport.h"
 
 #include <liburing.h>
 #include <signal.h>
@@ -36,6 +37,9 @@ enum loop_op {
 #define C_PENDING 0x080        /* on the loop's pending list */
 #define C_EOF 0x100            /* peer closed its side */
 #define C_RECV_CANCEL 0x200    /* a cancel for the recv is in flight */
+#define C_USER 0x400           /* handed to the user (on_close owed) */
+#define C_REPUMP 0x800         /* the transport asked for input(NULL, 0) */
+#define C_HSWAIT 0x1000        /* on the loop's handshake queue */
 
 struct loop_seg {              /* one queued output piece */
     const char *ref;           /* NULL: bytes live in the conn's obuf */
@@ -50,6 +54,7 @@ struct net_conn {
     unsigned flags;
     int inflight;              /* SQEs whose final CQE has not arrived */
     int reason;                /* on_close reason once C_DEAD */
+    int close_reason;          /* reason a graceful close ends with */
     const struct net_conn_ops *ops;
     void *udata;
     struct net_conn *prev, *next;      /* loop->conns */
@@ -70,6 +75,10 @@ struct net_conn {
     uint64_t last_active;
     struct sockaddr_storage peer;      /* connect target (kernel reads it) */
     socklen_t peer_len;
+    const struct net_transport_ops *xp; /* NULL: plain TCP */
+    void *xs;                  /* the transport's state */
+    char *why;                 /* net_conn_fail's reason text */
+    struct net_conn *hs_prev, *hs_next; /* loop->hs_head: waiting for budget */
 };
 
 struct net_listener {
@@ -79,6 +88,7 @@ struct net_listener {
     uint16_t port;
     const struct net_conn_ops *ops;
     void *udata;
+    struct net_tls *tls;       /* every accepted conn does TLS (NULL: plain) */
     struct net_timer retry;    /* re-arm accept after EMFILE & co */
     struct net_listener *prev, *next;
 };
@@ -109,6 +119,14 @@ struct net_loop {
     struct net_conn *pending;
     struct net_listener *listeners;
     struct net_watch *watches;
+    uint64_t hs_budget_ns;     /* handshake CPU a turn (opts.handshake_budget_us) */
+    uint64_t hs_spent_ns;      /* this turn */
+    bool hs_stepped;           /* one step is always allowed a turn */
+    struct net_conn *hs_head, *hs_tail; /* handshakes waiting for budget */
+    const struct net_conn *hs_serving;  /* the one the queue runs now */
+    struct net_loop_stats stats;
+    unsigned trim_peak;        /* conns open at the last trim check */
+    unsigned trim_closed;      /* conns closed since */
 };
 
 /* An SQE, submitting first if the SQ is full; NULL only if that failed. */
@@ -122,6 +140,10 @@ void loop_buf_recycle(struct net_loop *loop, unsigned bid);
 uint64_t loop_clock_ns(void);
 
 /* loop_conn.c: CQE handlers and the pending-list work */
+void loop_conn_pend(struct net_conn *c);
+/* Mark dead (reason for on_close), cancel I/O, queue for on_close. */
+void loop_conn_finalize(struct net_conn *c, int reason);
+void loop_conn_cancel_recv(struct net_conn *c);
 void loop_conn_on_recv(struct net_conn *c, struct io_uring_cqe *cqe);
 void loop_conn_on_send(struct net_conn *c, int res);
 void loop_conn_on_connect(struct net_conn *c, int res);
@@ -133,5 +155,17 @@ void loop_listener_free_all(struct net_loop *loop);
 struct net_conn *loop_conn_new(struct net_loop *loop, int fd,
                                const struct net_conn_ops *ops, void *udata);
 void loop_conn_start_recv(struct net_conn *c);
+/* The conn's transport is started (accept/connect done). */
+/* loop_xport.c */
+void loop_conn_started(struct net_conn *c);
+/* Run waiting handshakes while the turn's budget lasts; unlink a conn. */
+void loop_conn_run_handshakes(struct net_loop *loop);
+void loop_conn_hs_unlink(struct net_conn *c);
+/* loop_trim.c: give memory back after many conns closed. */
+void loop_trim_note_close(struct net_loop *loop);
+void loop_trim_note_open(struct net_loop *loop);
+void loop_trim_maybe(struct net_loop *loop);
+/* tls_conn.c: attach the listener's TLS to an accepted conn. */
+int tls_conn_attach_server(struct net_conn *c, struct net_tls *t);
 
 #endif

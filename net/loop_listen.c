@@ -2,6 +2,7 @@
  * resolution. An accept error that ends the multishot (EMFILE, ENFILE,
  * ENOMEM) is retried after a short delay instead of spinning. */
 #include "net/loop_int.h"
+#include "net/tls.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -66,6 +67,7 @@ static void listener_free(struct net_listener *l)
     if (l->next)
         l->next->prev = l->prev;
     net_timer_cancel(loop, &l->retry);
+    net_tls_free(l->tls);
     if (l->fd >= 0)
         close(l->fd);
     free(l);
@@ -83,10 +85,10 @@ void loop_listener_on_accept(struct net_listener *l, struct io_uring_cqe *cqe)
             struct net_conn *c = loop_conn_new(l->loop, cqe->res, l->ops, l->udata);
             if (!c) {
                 close(cqe->res);
+            } else if (l->tls && tls_conn_attach_server(c, l->tls) < 0) {
+                net_conn_abort(c); /* never handed to the user: no on_close */
             } else {
-                if (c->ops->on_open)
-                    c->ops->on_open(c, 0);
-                loop_conn_start_recv(c);
+                loop_conn_started(c);
             }
         }
     }

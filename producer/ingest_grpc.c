@@ -13,6 +13,7 @@
 
 #include "config/log.h"
 #include "net/grpc.h"
+#include "net/h2_link.h"
 #include "producer/ingest_grpc.h"
 
 #define IGRPC_EXPORT_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
@@ -26,8 +27,7 @@ struct igrpc_call {
 
 struct igrpc_conn {
 	struct igrpc_server *srv;
-	struct net_conn *c;
-	struct h2_server *h2;
+	struct h2_link link;        /* the conn and its h2_server */
 	struct igrpc_conn *next, *prev;
 	struct igrpc_call *calls;   /* waiting for ring space */
 	bool closing;
@@ -42,19 +42,11 @@ static void igrpc_count(struct igrpc_conn *gc, enum stat_counter c, uint64_t n)
 /* Write what h2 has queued; close once h2 is done. */
 static void igrpc_flush(struct igrpc_conn *gc)
 {
-	const uint8_t *p;
-	ssize_t n;
-	while ((n = h2_server_out(gc->h2, &p)) > 0) {
-		if (net_conn_send(gc->c, p, (size_t)n) < 0)
-			break;
-		h2_server_sent(gc->h2, (size_t)n);
-	}
-	if (!gc->closing && h2_server_closing(gc->h2)) {
+	if (!gc->closing && h2_link_flush(&gc->link)) {
 		gc->closing = true;
-		const char *why = h2_server_error(gc->h2);
+		const char *why = h2_server_error(gc->link.srv);
 		if (why && *why)
 			log_msg(LOG_DEBUG, "grpc connection closing: %s", why);
-		net_conn_close(gc->c);
 	}
 }
 
@@ -64,27 +56,27 @@ static void igrpc_answer(struct igrpc_conn *gc, int32_t id, int st, const char *
 	static const uint8_t empty[1];
 	switch (st) {
 	case INGEST_OK:
-		h2_server_respond_grpc(gc->h2, id, GRPC_STATUS_OK, NULL, empty, 0, -1);
+		h2_server_respond_grpc(gc->link.srv, id, GRPC_STATUS_OK, NULL, empty, 0, -1);
 		return;
 	case INGEST_EINVALID:
-		h2_server_respond_grpc(gc->h2, id, GRPC_STATUS_INVALID_ARGUMENT, msg, NULL, 0, -1);
+		h2_server_respond_grpc(gc->link.srv, id, GRPC_STATUS_INVALID_ARGUMENT, msg, NULL, 0, -1);
 		break;
 	case INGEST_ETOOBIG:
-		h2_server_respond_grpc(gc->h2, id, GRPC_STATUS_RESOURCE_EXHAUSTED,
+		h2_server_respond_grpc(gc->link.srv, id, GRPC_STATUS_RESOURCE_EXHAUSTED,
 				       msg ? msg : "request larger than the pipeline can hold", NULL, 0, -1);
 		break;
 	case INGEST_EENCODING:
-		h2_server_respond_grpc(gc->h2, id, GRPC_STATUS_UNIMPLEMENTED, msg, NULL, 0, -1);
+		h2_server_respond_grpc(gc->link.srv, id, GRPC_STATUS_UNIMPLEMENTED, msg, NULL, 0, -1);
 		break;
 	case INGEST_EFULL:
-		h2_server_respond_grpc(gc->h2, id, GRPC_STATUS_RESOURCE_EXHAUSTED,
+		h2_server_respond_grpc(gc->link.srv, id, GRPC_STATUS_RESOURCE_EXHAUSTED,
 				       "pipeline full, retry later", NULL, 0, retry);
 		break;
 	case INGEST_EDRAIN:
-		h2_server_respond_grpc(gc->h2, id, GRPC_STATUS_UNAVAILABLE, "shutting down", NULL, 0, retry);
+		h2_server_respond_grpc(gc->link.srv, id, GRPC_STATUS_UNAVAILABLE, "shutting down", NULL, 0, retry);
 		break;
 	default:
-		h2_server_respond_grpc(gc->h2, id, GRPC_STATUS_INTERNAL, msg ? msg : "internal error",
+		h2_server_respond_grpc(gc->link.srv, id, GRPC_STATUS_INTERNAL, msg ? msg : "internal error",
 				       NULL, 0, -1);
 		break;
 	}
@@ -146,7 +138,7 @@ static void igrpc_on_request(void *ud, struct h2_server *s, const struct h2_requ
 	if (compressed) {
 		enc = gzip_format_from_name(req->grpc_encoding, strlen(req->grpc_encoding));
 		if (enc <= GZIP_FMT_IDENTITY) {
-			snprintf(err, sizeof(err), "grpc-encoding \"%.100s\" not supported (gzip, identity)",
+			snprintf(err, sizeof(err), "grpc-encoding \"%.100s\" not supported (gzip, deflate, zlib, zstd, snappy, identity)",
 				 req->grpc_encoding);
 			igrpc_answer(gc, req->stream_id, INGEST_EENCODING, err);
 			return;
@@ -198,16 +190,15 @@ static void igrpc_on_open(struct net_conn *c, int status)
 		return;
 	struct igrpc_conn *gc = calloc(1, sizeof(*gc));
 	struct h2_server_cbs cbs = { igrpc_on_request, igrpc_on_abort };
-	if (gc)
-		gc->h2 = h2_server_new(&srv->lim, &cbs, gc);
-	if (!gc || !gc->h2) {
+	if (!gc || h2_link_server(&gc->link, c, &srv->lim, &cbs, gc) < 0) {
+		if (gc)
+			h2_link_detach(&gc->link);
 		free(gc);
 		net_conn_set_udata(c, NULL);
 		net_conn_abort(c);
 		return;
 	}
 	gc->srv = srv;
-	gc->c = c;
 	gc->next = srv->conns;
 	if (srv->conns)
 		srv->conns->prev = gc;
@@ -220,7 +211,7 @@ static void igrpc_on_open(struct net_conn *c, int status)
 		stats_add(srv->ig->stats, STAT_CONNECTIONS_OPEN, 1);
 	}
 	if (srv->draining)
-		h2_server_shutdown(gc->h2);
+		h2_server_shutdown(gc->link.srv);
 	igrpc_flush(gc);
 }
 
@@ -229,10 +220,13 @@ static void igrpc_on_data(struct net_conn *c, const uint8_t *data, size_t len)
 	struct igrpc_conn *gc = net_conn_udata(c);
 	if (!gc || gc->closing)
 		return;
-	ssize_t rc = h2_server_recv(gc->h2, data, len);
+	ssize_t rc = h2_link_recv(&gc->link, data, len);
 	if (rc < 0 && rc != -EPROTO && rc != -EPROTONOSUPPORT)
 		log_msg(LOG_WARN, "grpc connection: %s", strerror((int)-rc));
-	igrpc_flush(gc);
+	if (rc < 0 && !gc->closing) {
+		gc->closing = true;
+		log_msg(LOG_DEBUG, "grpc connection closing: %s", h2_server_error(gc->link.srv));
+	}
 }
 
 static void igrpc_on_close(struct net_conn *c, int reason)
@@ -242,7 +236,7 @@ static void igrpc_on_close(struct net_conn *c, int reason)
 	if (!gc)
 		return;
 	struct igrpc_server *srv = gc->srv;
-	h2_server_free(gc->h2); /* on_abort cancels waiting calls */
+	h2_link_detach(&gc->link); /* on_abort cancels waiting calls */
 	while (gc->calls) {
 		struct igrpc_call *call = gc->calls;
 		igrpc_unlink(call);
@@ -270,12 +264,17 @@ const struct net_conn_ops igrpc_conn_ops = {
 };
 
 void igrpc_server_init(struct igrpc_server *srv, struct ingest *ig, uint64_t max_msg,
-		       uint32_t max_streams, unsigned idle_timeout_ms)
+		       uint32_t max_streams, unsigned read_timeout_ms, unsigned idle_timeout_ms)
 {
 	memset(srv, 0, sizeof(*srv));
 	srv->ig = ig;
 	srv->lim.max_body = (size_t)max_msg + GRPC_PREFIX_LEN;
 	srv->lim.max_concurrent_streams = max_streams;
+	/* A stream whose request does not arrive whole in time is answered
+	 * DEADLINE_EXCEEDED and reset; a conn with no stream for the idle
+	 * time gets GOAWAY (half-sent streams must not hold memory). */
+	srv->lim.read_timeout_ms = read_timeout_ms;
+	srv->lim.idle_timeout_ms = idle_timeout_ms;
 	srv->idle_timeout_ms = idle_timeout_ms;
 }
 
@@ -285,7 +284,7 @@ void igrpc_server_drain(struct igrpc_server *srv)
 	struct igrpc_conn *next;
 	for (struct igrpc_conn *gc = srv->conns; gc; gc = next) {
 		next = gc->next;
-		h2_server_shutdown(gc->h2);
+		h2_server_shutdown(gc->link.srv);
 		igrpc_flush(gc);
 	}
 }

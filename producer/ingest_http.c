@@ -245,7 +245,7 @@ static bool ihttp_check_head(struct ihttp_conn *hc)
 	if (h) {
 		int e = gzip_format_from_name(h->value, h->value_len);
 		if (e < 0) {
-			ihttp_fail(hc, 415, 3, "Content-Encoding must be gzip, deflate or identity", true);
+			ihttp_fail(hc, 415, 3, "Content-Encoding must be gzip, deflate, zlib, zstd, snappy or identity", true);
 			return false;
 		}
 		hc->enc = e;

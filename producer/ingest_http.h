@@ -1,7 +1,7 @@
 /* producer/ingest_http.h: the OTLP/HTTP receiver (HTTP/1.1 on the loop).
  *
  *   POST /v1/traces, Content-Type application/x-protobuf | application/json,
- *   Content-Encoding gzip | deflate | identity, Content-Length or chunked,
+ *   Content-Encoding gzip | deflate | zlib | zstd | snappy | identity, Content-Length or chunked,
  *   keep-alive and pipelining (one request at a time a connection).
  *
  * Answers (OTLP/HTTP spec): 200 + ExportTraceServiceResponse in the

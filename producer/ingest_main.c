@@ -108,7 +108,7 @@ int main(int argc, char **argv)
 	ihttp_server_init(&hs, &ig, r0->http_max_request_body_size, rt_ms_ceil(r0->http_read_timeout_ns),
 			  rt_ms_ceil(r0->http_idle_timeout_ns));
 	igrpc_server_init(&gs, &ig, r0->grpc_max_recv_msg_size, r0->grpc_max_concurrent_streams,
-			  rt_ms_ceil(r0->http_idle_timeout_ns));
+			  rt_ms_ceil(r0->http_read_timeout_ns), rt_ms_ceil(r0->http_idle_timeout_ns));
 
 	for (size_t i = 0; i < cfg->pipeline.n_receivers; i++) {
 		const struct sluice_receiver *r = cfg->pipeline.receivers[i];

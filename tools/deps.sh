@@ -7,7 +7,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       liburing-dev libprotobuf-c-dev protobuf-c-compiler libyaml-dev check
-      libsubunit-dev libnghttp2-dev libjson-c-dev zlib1g-dev socat procps prometheus)
+      libsubunit-dev libnghttp2-dev libjson-c-dev zlib1g-dev socat procps prometheus
+      libssl-dev libdeflate-dev libzstd-dev libsnappy-dev
+      openssl nghttp2-client curl zstd)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -21,6 +21,7 @@ enum gen_proto { GEN_HTTP_PROTOBUF, GEN_HTTP_JSON, GEN_GRPC };
 
 struct gen_opts {
 	enum gen_proto proto;
+	const char *tls_ca;       /* --tls-ca: TLS trusting this CA; NULL = plain */
 	const char *host;
 	uint16_t port;
 	const char *path;         /* HTTP path, default /v1/traces */
@@ -57,6 +58,8 @@ struct gen {
 	size_t n_lat, cap_lat;
 	FILE *ack;
 	void *senders;            /* gen_http.c or gen_grpc.c state */
+	struct net_tls *tls;      /* TLS client context (net/tls.h); NULL = plain */
+	unsigned conn_errors_logged; /* TLS failures logged so far (3 at most) */
 };
 
 /* May a slot start a request now? Takes a token when it may. */

@@ -9,6 +9,8 @@
 #include "config/log.h"
 #include "net/grpc.h"
 #include "net/h2.h"
+#include "net/h2_link.h"
+#include "net/tls.h"
 #include "rt/clock.h"
 #include "tools/gen/gen.h"
 
@@ -25,8 +27,7 @@ struct gen_stream {
 
 struct gen_grpc_conn {
 	struct gen *g;
-	struct net_conn *c;
-	struct h2_client *h2;
+	struct h2_link h2l;     /* h2l.c / h2l.cli: NULL while down */
 	bool connected;
 	struct net_timer reconnect;
 	struct gen_stream *streams;
@@ -34,18 +35,11 @@ struct gen_grpc_conn {
 
 static const struct net_conn_ops gen_grpc_ops;
 
-/* Hand nghttp2's pending output to the socket (copied, so the view can go). */
+/* Hand nghttp2's pending output to the socket. */
 static void gen_grpc_flush(struct gen_grpc_conn *gc)
 {
-	const uint8_t *out;
-	ssize_t n;
-	while (gc->c && (n = h2_client_out(gc->h2, &out)) > 0) {
-		if (net_conn_send(gc->c, out, (size_t)n) < 0) {
-			net_conn_abort(gc->c);
-			return;
-		}
-		h2_client_sent(gc->h2, (size_t)n);
-	}
+	if (gc->h2l.cli)
+		h2_link_flush(&gc->h2l);
 }
 
 static void gen_grpc_done(void *ud, const struct h2_call_result *res)
@@ -69,8 +63,8 @@ static void gen_grpc_send(struct gen_stream *s)
 {
 	struct gen_grpc_conn *gc = s->gc;
 	struct gen *g = gc->g;
-	if (s->busy || !gc->connected || g->stopping || h2_client_closing(gc->h2) ||
-	    h2_client_slots(gc->h2) == 0 || !gen_may_send(g))
+	if (s->busy || !gc->connected || g->stopping || h2_client_closing(gc->h2l.cli) ||
+	    h2_client_slots(gc->h2l.cli) == 0 || !gen_may_send(g))
 		return;
 	s->first_id = gen_take_ids(g, s->req.n_spans);
 	s->sent_ns = net_loop_now_ns(g->loop);
@@ -83,7 +77,7 @@ static void gen_grpc_send(struct gen_stream *s)
 		.done = gen_grpc_done,
 		.ud = s,
 	};
-	int32_t id = h2_client_call(gc->h2, &call);
+	int32_t id = h2_client_call(gc->h2l.cli, &call);
 	if (id < 0) {
 		g->tokens += 1; /* give the token back */
 		return;
@@ -106,14 +100,15 @@ static void gen_grpc_connect(struct gen_grpc_conn *gc)
 	char authority[300];
 	snprintf(authority, sizeof(authority), "%s:%u", gc->g->o.host, gc->g->o.port);
 	struct h2_client_opts o = { .authority = authority };
-	gc->h2 = h2_client_new(&o);
-	if (!gc->h2 || net_connect(gc->g->loop, (struct sockaddr *)&gc->g->sa, gc->g->salen,
-				   &gen_grpc_ops, gc, &gc->c) < 0) {
-		if (gc->h2)
-			h2_client_free(gc->h2);
-		gc->h2 = NULL;
-		gc->c = NULL;
+	struct net_conn *c;
+	if (net_connect(gc->g->loop, (struct sockaddr *)&gc->g->sa, gc->g->salen, &gen_grpc_ops, gc,
+			&c) < 0) {
 		net_timer_arm(gc->g->loop, &gc->reconnect, 100);
+		return;
+	}
+	if (h2_link_client(&gc->h2l, c, &o) < 0 || net_conn_start_tls(c, gc->g->tls, gc->g->o.host) < 0) {
+		h2_link_detach(&gc->h2l);
+		net_conn_abort(c); /* on_close re-arms the reconnect */
 		return;
 	}
 	gen_grpc_flush(gc);
@@ -139,23 +134,19 @@ static void gen_grpc_on_open(struct net_conn *c, int status)
 static void gen_grpc_on_data(struct net_conn *c, const uint8_t *data, size_t len)
 {
 	struct gen_grpc_conn *gc = net_conn_udata(c);
-	if (h2_client_recv(gc->h2, data, len) < 0) {
-		gen_grpc_flush(gc);
-		net_conn_close(c);
+	if (gc->h2l.c != c || h2_link_recv(&gc->h2l, data, len) < 0)
 		return;
-	}
 	gen_grpc_kick_conn(gc);
 }
 
 static void gen_grpc_on_close(struct net_conn *c, int reason)
 {
 	struct gen_grpc_conn *gc = net_conn_udata(c);
-	(void)reason;
-	gc->c = NULL;
+	if (reason < 0 && *net_conn_error(c) && gc->g->conn_errors_logged++ < 3)
+		log_msg(LOG_WARN, "gRPC connection: %s", net_conn_error(c));
 	gc->connected = false;
 	/* Fails every call in flight (their answers are lost). */
-	h2_client_free(gc->h2);
-	gc->h2 = NULL;
+	h2_link_detach(&gc->h2l);
 	if (!gc->g->stopping)
 		net_timer_arm(gc->g->loop, &gc->reconnect, 100);
 }
@@ -195,10 +186,10 @@ void gen_grpc_kick(struct gen *g)
 {
 	struct gen_grpc_conn *cs = g->senders;
 	for (uint32_t i = 0; i < g->o.connections; i++) {
-		if (!cs[i].c)
+		if (!cs[i].h2l.c)
 			continue;
-		if (g->stopping && h2_client_inflight(cs[i].h2) == 0) {
-			net_conn_close(cs[i].c);
+		if (g->stopping && h2_client_inflight(cs[i].h2l.cli) == 0) {
+			net_conn_close(cs[i].h2l.c);
 			continue;
 		}
 		gen_grpc_kick_conn(&cs[i]);
@@ -211,8 +202,7 @@ void gen_grpc_free(struct gen *g)
 	if (!cs)
 		return;
 	for (uint32_t i = 0; i < g->o.connections; i++) {
-		if (cs[i].h2)
-			h2_client_free(cs[i].h2);
+		h2_link_detach(&cs[i].h2l);
 		for (uint32_t k = 0; cs[i].streams && k < g->o.streams; k++)
 			gen_req_free(&cs[i].streams[k].req);
 		free(cs[i].streams);

@@ -8,6 +8,7 @@
 
 #include "config/log.h"
 #include "net/http1.h"
+#include "net/tls.h"
 #include "rt/clock.h"
 #include "tools/gen/gen.h"
 
@@ -41,6 +42,8 @@ static void gen_http_connect(struct gen_http *h)
 	if (err < 0) {
 		h->c = NULL;
 		net_timer_arm(h->g->loop, &h->reconnect, 100);
+	} else if (net_conn_start_tls(h->c, h->g->tls, h->g->o.host) < 0) {
+		net_conn_abort(h->c); /* on_close reconnects */
 	}
 }
 
@@ -148,7 +151,8 @@ static void gen_http_on_data(struct net_conn *c, const uint8_t *data, size_t len
 static void gen_http_on_close(struct net_conn *c, int reason)
 {
 	struct gen_http *h = net_conn_udata(c);
-	(void)reason;
+	if (reason < 0 && *net_conn_error(c) && h->g->conn_errors_logged++ < 3)
+		log_msg(LOG_WARN, "HTTP connection: %s", net_conn_error(c));
 	h->c = NULL;
 	h->connected = false;
 	if (h->busy) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config/log.h"
+#include "net/tls.h"
 #include "rt/clock.h"
 #include "tools/gen/gen.h"
 
@@ -34,6 +35,7 @@ static const char gen_usage[] =
 	"      --id-base N       first span id (default: from the clock)\n"
 	"      --ack-log FILE    write \"first_span_id count\" for each acknowledged request\n"
 	"      --service NAME    service.name of the spans (default sluice-gen)\n"
+	"      --tls-ca FILE     TLS (ALPN h2 for grpc, http/1.1 otherwise), trusting this CA\n"
 	"  -q, --quiet           no progress lines\n"
 	"Exit: 0 when every request was acknowledged or refused (429/503/\n"
 	"RESOURCE_EXHAUSTED/UNAVAILABLE), 1 when some failed, 2 on usage errors.\n";
@@ -185,6 +187,7 @@ static int gen_parse(int argc, char **argv, struct gen_opts *o)
 		{ "duration", required_argument, NULL, 'd' }, { "count", required_argument, NULL, 'n' },
 		{ "id-base", required_argument, NULL, 'I' },  { "ack-log", required_argument, NULL, 'A' },
 		{ "service", required_argument, NULL, 'N' },  { "quiet", no_argument, NULL, 'q' },
+		{ "tls-ca", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
 	const char *endpoint = NULL;
@@ -213,6 +216,7 @@ static int gen_parse(int argc, char **argv, struct gen_opts *o)
 		case 'I': o->id_base = strtoull(optarg, NULL, 10); break;
 		case 'A': o->ack_log = optarg; break;
 		case 'N': o->service = optarg; break;
+		case 'T': o->tls_ca = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'h': fputs(gen_usage, stdout); exit(0);
 		default: return -EINVAL;
@@ -240,6 +244,14 @@ int main(int argc, char **argv)
 	if (rc < 0) {
 		fprintf(stderr, "sluice-gen: %s\n", err);
 		return 1;
+	}
+	if (g.o.tls_ca) {
+		struct net_tls_client_config tc = {.ca_file = g.o.tls_ca};
+		if (net_tls_client_new(&g.tls, &tc, g.o.proto == GEN_GRPC ? "h2" : "http/1.1", err,
+				       sizeof(err)) < 0) {
+			fprintf(stderr, "sluice-gen: %s\n", err);
+			return 2;
+		}
 	}
 	if ((rc = net_resolve(g.o.host, g.o.port, &g.sa, &g.salen)) < 0) {
 		fprintf(stderr, "sluice-gen: cannot resolve %s: %s\n", g.o.host, strerror(-rc));

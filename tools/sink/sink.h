@@ -20,7 +20,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "net/codec.h"
 #include "net/loop.h"
+#include "net/tls.h"
 #include "tools/sink/sink_scan.h"
 
 /* Every open connection, so the sink frees them at exit (the loop closes
@@ -69,7 +71,9 @@ struct sink {
 	uint64_t exit_after_spans;
 	uint64_t max_body;
 	struct sink_link conns_list; /* circular, head is a sentinel */
-	uint8_t *scratch;      /* gzip output, allocated once at max_body */
+	uint8_t *scratch;      /* decompressed body, allocated once at max_body */
+	struct codec_ctx cx;   /* decoder state, zero-initialised with the sink */
+	struct net_tls *tls_http, *tls_grpc; /* --tls-cert: listeners do TLS */
 	size_t scratch_cap;
 	/* counters */
 	uint64_t requests, accepted, refused, spans, bytes, invalid, conns;
@@ -95,8 +99,8 @@ void sink_stream_begin(struct sink *s, struct sink_scan_stream *st, struct sink_
 struct sink_step sink_stream_end(struct sink *s, struct sink_scan_stream *st, size_t len,
 				 bool *valid, const char *proto);
 
-/* gunzip into s->scratch; returns the length or -errno. */
-long sink_gunzip(struct sink *s, const uint8_t *in, size_t len);
+/* Decompress (net/codec.h codec) into s->scratch; returns the length or -errno. */
+long sink_decode(struct sink *s, int codec, const uint8_t *in, size_t len);
 
 /* Listeners. */
 int sink_http_listen(struct sink *s, const char *host, uint16_t port, uint16_t *bound);

@@ -8,34 +8,21 @@
 
 #include "net/grpc.h"
 #include "net/h2.h"
+#include "net/h2_link.h"
 
 #define GS_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
 struct gsc {
 	struct sink_link link; /* first */
 	struct sink *s;
-	struct net_conn *c;
-	struct h2_server *h;
+	struct h2_link h2l;    /* the conn and its h2_server */
 	bool dead;
 };
 
 static void gsc_flush(struct gsc *g)
 {
-	if (!g->h || g->dead)
-		return;
-	for (int i = 0; i < 1024; i++) {
-		const uint8_t *data;
-		ssize_t n = h2_server_out(g->h, &data);
-		if (n <= 0)
-			break;
-		if (net_conn_send(g->c, data, (size_t)n) < 0)
-			break;
-		h2_server_sent(g->h, (size_t)n);
-	}
-	if (h2_server_closing(g->h)) {
+	if (!g->dead && h2_link_flush(&g->h2l))
 		g->dead = true;
-		net_conn_close(g->c);
-	}
 }
 
 /* HTTP status of the schedule -> the gRPC code a server would use. */
@@ -70,9 +57,15 @@ static void gsc_request(void *ud, struct h2_server *hs, const struct h2_request 
 		return;
 	}
 	if (comp) {
-		long n = sink_gunzip(s, msg, len);
+		int codec = codec_from_name(req->grpc_encoding, strlen(req->grpc_encoding));
+		if (codec <= CODEC_NONE) {
+			h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_UNIMPLEMENTED,
+					       "sink: unknown grpc-encoding", NULL, 0, -1);
+			return;
+		}
+		long n = sink_decode(s, codec, msg, len);
 		if (n < 0) {
-			h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_INTERNAL, "sink: bad gzip",
+			h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_INTERNAL, "sink: bad compressed message",
 					       NULL, 0, -1);
 			return;
 		}
@@ -116,7 +109,7 @@ static void gsc_request(void *ud, struct h2_server *hs, const struct h2_request 
 	}
 	case SINK_CLOSE:
 		g->dead = true;
-		net_conn_abort(g->c);
+		net_conn_abort(g->h2l.c);
 		break;
 	case SINK_STALL:
 		break; /* never answered; the client's deadline cancels it */
@@ -128,7 +121,7 @@ static void gsc_free(struct sink_link *l)
 	struct gsc *g = (struct gsc *)l;
 	sink_link_del(l);
 	g->dead = true;
-	h2_server_free(g->h);
+	h2_link_detach(&g->h2l);
 	free(g);
 }
 
@@ -139,16 +132,15 @@ static void gsc_on_open(struct net_conn *c, int status)
 	struct gsc *g = calloc(1, sizeof(*g));
 	struct h2_server_cbs cbs = { .on_request = gsc_request };
 	struct h2_server_limits lim = { .max_body = s->max_body + 16 };
-	if (g)
-		g->h = h2_server_new(&lim, &cbs, g);
-	if (!g || !g->h) {
+	if (!g || h2_link_server(&g->h2l, c, &lim, &cbs, g) < 0) {
+		if (g)
+			h2_link_detach(&g->h2l);
 		free(g);
 		net_conn_set_udata(c, NULL);
 		net_conn_abort(c);
 		return;
 	}
 	g->s = s;
-	g->c = c;
 	g->link.free = gsc_free;
 	sink_link_add(s, &g->link);
 	s->conns++;
@@ -161,8 +153,9 @@ static void gsc_on_data(struct net_conn *c, const uint8_t *data, size_t len)
 	struct gsc *g = net_conn_udata(c);
 	if (!g || g->dead)
 		return;
-	h2_server_recv(g->h, data, len);
-	gsc_flush(g);
+	h2_link_recv(&g->h2l, data, len);
+	if (g->h2l.closing)
+		g->dead = true;
 }
 
 static void gsc_on_close(struct net_conn *c, int reason)
@@ -184,6 +177,7 @@ int sink_grpc_listen(struct sink *s, const char *host, uint16_t port, uint16_t *
 	int rc = net_listen(s->loop, host, port, 0, &gsc_ops, s, &l);
 	if (rc < 0)
 		return rc;
+	net_listener_set_tls(l, s->tls_grpc);
 	*bound = net_listener_port(l);
 	return 0;
 }

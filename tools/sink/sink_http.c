@@ -52,8 +52,8 @@ static void hsc_text(struct hsc *h, int status, const char *text, bool close)
 	hsc_reply(h, status, "text/plain", text, strlen(text), -1, close);
 }
 
-/* What a request is, from its head: 404 or 415 (answer that), 1 = a gzip
- * protobuf body, 0 = a plain protobuf body. */
+/* What a request is, from its head: 404 or 415 (answer that), else the
+ * codec of its protobuf body (CODEC_NONE = plain). */
 static int hsc_kind(const struct http1_request *req)
 {
 	if (req->method_len != 4 || memcmp(req->method, "POST", 4) ||
@@ -63,7 +63,8 @@ static int hsc_kind(const struct http1_request *req)
 	if (ct && ct->value_len >= 16 && !strncasecmp(ct->value, "application/json", 16))
 		return 415;
 	const struct http1_header *ce = http1_find_header(&req->m, "content-encoding");
-	return ce && ce->value_len == 4 && !strncasecmp(ce->value, "gzip", 4);
+	int c = ce ? codec_from_name(ce->value, ce->value_len) : CODEC_NONE;
+	return c < 0 ? 415 : c;
 }
 
 /* Answers a checked body as the schedule step says. */
@@ -116,14 +117,14 @@ static void hsc_request(struct hsc *h, const struct http1_request *req, const ui
 	bool close = !req->m.keep_alive;
 	int kind = hsc_kind(req);
 	if (kind == 404 || kind == 415) {
-		hsc_text(h, kind, kind == 404 ? "sink: only POST /v1/traces\n" : "sink: protobuf only\n",
+		hsc_text(h, kind, kind == 404 ? "sink: only POST /v1/traces\n" : "sink: protobuf only, known encodings\n",
 			 close);
 		return;
 	}
-	if (kind == 1) {
-		long n = sink_gunzip(s, body, blen);
+	if (kind != CODEC_NONE) {
+		long n = sink_decode(s, kind, body, blen);
 		if (n < 0) {
-			hsc_text(h, 400, "sink: bad gzip body\n", close);
+			hsc_text(h, 400, "sink: bad compressed body\n", close);
 			return;
 		}
 		body = s->scratch;
@@ -199,7 +200,7 @@ static size_t hsc_process(struct hsc *h, const uint8_t *p, size_t len)
 		size_t blen = 0;
 		if (req.m.body_kind == HTTP1_BODY_LENGTH) {
 			total = (size_t)hl + req.m.content_length;
-			if (avail < total && sink_can_stream(h->s) && hsc_kind(&req) == 0) {
+			if (avail < total && sink_can_stream(h->s) && hsc_kind(&req) == CODEC_NONE) {
 				/* check the body as it comes: never gathered */
 				h->streaming = true;
 				h->stream_close = !req.m.keep_alive;
@@ -328,6 +329,7 @@ int sink_http_listen(struct sink *s, const char *host, uint16_t port, uint16_t *
 	int rc = net_listen(s->loop, host, port, 0, &hsc_ops, s, &l);
 	if (rc < 0)
 		return rc;
+	net_listener_set_tls(l, s->tls_http);
 	*bound = net_listener_port(l);
 	return 0;
 }

@@ -25,6 +25,9 @@ static int usage(int code)
 		"  --http HOST:PORT        OTLP/HTTP listener (default 127.0.0.1:4318; port 0 = any)\n"
 		"  --grpc HOST:PORT        OTLP/gRPC (h2c) listener (default: none)\n"
 		"  --no-http               no HTTP listener\n"
+		"  --tls-cert FILE         serve TLS on both listeners with this certificate ...\n"
+		"  --tls-key FILE          ... and key (ALPN http/1.1 and h2)\n"
+		"  --tls-client-ca FILE    require client certificates from this CA (mTLS)\n"
 		"  --port-file FILE        write \"http=PORT grpc=PORT\" once listening\n"
 		"  --fail SCHEDULE         e.g. \"503/2*3,400,close,stall,partial=5,ok*10\"\n"
 		"  --repeat                start the schedule over when it ends\n"
@@ -89,6 +92,7 @@ int main(int argc, char **argv)
 		return 1;
 	const char *http = "127.0.0.1:4318", *grpc = NULL, *port_file = NULL, *fail = NULL;
 	const char *bodies = NULL, *digest = NULL, *logp = NULL;
+	const char *tls_cert = NULL, *tls_key = NULL, *tls_ca = NULL;
 	bool repeat = false;
 	s->max_body = 64u << 20;
 	sink_lat_req_init(&s->lat_req);
@@ -99,6 +103,9 @@ int main(int argc, char **argv)
 		if (ARG("--http")) http = v;
 		else if (ARG("--grpc")) grpc = v;
 		else if (!strcmp(a, "--no-http")) http = NULL;
+		else if (ARG("--tls-cert")) tls_cert = v;
+		else if (ARG("--tls-key")) tls_key = v;
+		else if (ARG("--tls-client-ca")) tls_ca = v;
 		else if (ARG("--port-file")) port_file = v;
 		else if (ARG("--fail")) fail = v;
 		else if (!strcmp(a, "--repeat")) repeat = true;
@@ -121,6 +128,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	s->sched.repeat = repeat;
+	if (tls_cert || tls_key) {
+		struct net_tls_server_config tc = {.cert_file = tls_cert, .key_file = tls_key,
+						   .client_ca_file = tls_ca};
+		if (net_tls_server_new(&s->tls_http, &tc, "http/1.1", err, sizeof(err)) < 0 ||
+		    net_tls_server_new(&s->tls_grpc, &tc, "h2", err, sizeof(err)) < 0) {
+			fprintf(stderr, "sluice-sink: %s\n", err);
+			net_tls_free(s->tls_http);
+			free(s);
+			return 2;
+		}
+	}
 	if (!s->max_body)
 		s->max_body = 64u << 20;
 	int code = 1;
@@ -206,6 +224,9 @@ out:
 	if (s->log)
 		fclose(s->log);
 	free(s->scratch);
+	codec_ctx_free(&s->cx);
+	net_tls_free(s->tls_http);
+	net_tls_free(s->tls_grpc);
 	free(s);
 	return code;
 }

@@ -7,12 +7,12 @@
 #include <time.h>
 #include <zlib.h>
 
-#include "net/gzip.h"
+#include "net/codec.h"
 #include "otlp/wire.h"
 #include "rt/clock.h"
 
 
-long sink_gunzip(struct sink *s, const uint8_t *in, size_t len)
+long sink_decode(struct sink *s, int codec, const uint8_t *in, size_t len)
 {
 	if (!s->scratch) {
 		s->scratch_cap = s->max_body;
@@ -20,7 +20,7 @@ long sink_gunzip(struct sink *s, const uint8_t *in, size_t len)
 		if (!s->scratch)
 			return -ENOMEM;
 	}
-	return (long)gzip_decode(GZIP_FMT_GZIP, in, len, s->scratch, s->scratch_cap);
+	return (long)codec_decode(&s->cx, (enum codec)codec, in, len, s->scratch, s->scratch_cap);
 }
 
 /* --digest: one line per span (ids, name, end time). Not a benchmark path:
