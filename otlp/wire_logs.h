@@ -10,8 +10,10 @@
  *   otlp_wire_resource_each_log_record(rl, ...)  of one ResourceLogs
  *   otlp_wire_count_log_records(rl)           records of one ResourceLogs
  *
- * Deep validation: otlp_wire_validate_logs_request / _resource_logs
- * (wire.h). Return values and errors as in wire.h. */
+ * A singular field written more than once is read as its last occurrence
+ * (for a message field, protobuf would merge the occurrences; no SDK
+ * writes that). Deep validation: otlp_wire_validate_logs_request /
+ * _resource_logs (wire.h). Return values and errors as in wire.h. */
 #ifndef SLUICE_OTLP_WIRE_LOGS_H
 #define SLUICE_OTLP_WIRE_LOGS_H
 
