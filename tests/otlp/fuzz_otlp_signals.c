@@ -5,6 +5,7 @@
  * scopes and items; our readers give every field as protobuf-c does; the
  * items of each resource, counted alone, add up; and the JSON printer
  * writes one line an item. Whatever protobuf-c refuses, we refuse. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

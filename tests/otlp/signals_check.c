@@ -24,7 +24,14 @@ static int same_bytes(struct otlp_bytes v, const void *q, size_t n)
 	return v.len == n && (n == 0 || memcmp(v.p, q, n) == 0);
 }
 #define SAME_BYTES(v, q, n) same_bytes((v), (q), (n))
-#define SAME_STR(v, str) same_bytes((v), (str), strlen(str))
+/* protobuf-c's strings end at their first NUL (U+0000 is valid UTF-8, so
+ * a view may go on past it). */
+static int same_str(struct otlp_bytes v, const char *s)
+{
+	size_t n = strlen(s);
+	return v.len >= n && (n == 0 || memcmp(v.p, s, n) == 0) && (v.len == n || v.p[n] == 0);
+}
+#define SAME_STR(v, str) same_str((v), (str))
 
 /* The next item of the tree (skipping empty scopes and resources). */
 static const void *next_item(struct cursor *c, int sig)
