@@ -5,7 +5,9 @@
  * values past U+10FFFF (F4); C0, C1 and F5..FF never occur. */
 #include "otlp/utf8.h"
 
-size_t otlp_utf8_seq(const uint8_t *p, size_t n)
+#include <endian.h>
+
+static inline size_t seq_len(const uint8_t *p, size_t n)
 {
 	uint8_t c = p[0], lo = 0x80, hi = 0xbf;  /* range of the second byte */
 	size_t len;
@@ -37,23 +39,33 @@ size_t otlp_utf8_seq(const uint8_t *p, size_t n)
 	return len;
 }
 
+size_t otlp_utf8_seq(const uint8_t *p, size_t n)
+{
+	return seq_len(p, n);
+}
+
 int otlp_utf8_valid_slow(const uint8_t *p, size_t n)
 {
 	size_t i = 0;
 
 	while (i < n) {
-		uint64_t w;
-		/* ASCII runs, as in the inline check: text with a few accents
-		 * is mostly ASCII still. */
-		while (i + 8 <= n) {
+		/* ASCII 8 bytes at a time, as in the inline check; a word with
+		 * a high byte moves i straight to that byte (text with a few
+		 * accents is still mostly ASCII). */
+		if (n - i >= 8) {
+			uint64_t w;
 			memcpy(&w, p + i, 8);
-			if (w & 0x8080808080808080ull)
-				break;
-			i += 8;
+			uint64_t high = le64toh(w) & 0x8080808080808080ull;
+			if (!high) {
+				i += 8;
+				continue;
+			}
+			i += (size_t)__builtin_ctzll(high) >> 3;
+		} else if (p[i] < 0x80) {
+			i++;
+			continue;
 		}
-		if (i >= n)
-			break;
-		size_t k = otlp_utf8_seq(p + i, n - i);
+		size_t k = seq_len(p + i, n - i);
 		if (k == 0)
 			return 0;
 		i += k;

@@ -6,10 +6,10 @@
  * U+10FFFF, no truncated sequence), else 0. n == 0 is valid.
  *
  * Inline, because the validators call it for every key and string value:
- * almost all of them are ASCII, which is decided 8 bytes a load (the OR of
- * all words, one test at the end); only a string with a byte >= 0x80 goes
- * to the out-of-line decoder, otlp_utf8_valid_slow(). No allocation, reads
- * only p[0..n). */
+ * almost all of them are ASCII, which otlp_ascii() decides 8 bytes a load
+ * (the OR of all words, one test at the end); only a string with a byte
+ * >= 0x80 goes to the out-of-line decoder, otlp_utf8_valid_slow(). No
+ * allocation, reads only p[0..n). */
 #ifndef SLUICE_OTLP_UTF8_H
 #define SLUICE_OTLP_UTF8_H
 
@@ -24,28 +24,42 @@ int otlp_utf8_valid_slow(const uint8_t *p, size_t n);
  * the bytes there are not one: for printers that replace bad bytes. */
 size_t otlp_utf8_seq(const uint8_t *p, size_t n);
 
-static inline __attribute__((always_inline)) int otlp_utf8_valid(const uint8_t *p, size_t n)
+/* 1 if p[0..n) is all ASCII: the OR of its bytes, 16 a step (two words,
+ * so the loop costs half its compare-and-branch), the tail read as the
+ * last 16 (or 8, 4) bytes again, overlapping. */
+static inline __attribute__((always_inline)) int otlp_ascii(const uint8_t *p, size_t n)
 {
 	const uint64_t hi = 0x8080808080808080ull;
-	uint64_t acc = 0, w;
+	uint64_t a = 0, b = 0, w;
 
-	if (n >= 8) {
-		size_t i = 0;
-		for (; i + 8 <= n; i += 8) {
+	if (n >= 16) {
+		for (size_t i = 0; i + 16 <= n; i += 16) {
 			memcpy(&w, p + i, 8);
-			acc |= w;
+			a |= w;
+			memcpy(&w, p + i + 8, 8);
+			b |= w;
 		}
-		memcpy(&w, p + n - 8, 8);  /* the tail, overlapping the last word */
-		acc |= w;
+		memcpy(&w, p + n - 16, 8);
+		a |= w;
+		memcpy(&w, p + n - 8, 8);
+		b |= w;
+	} else if (n >= 8) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + n - 8, 8);
 	} else if (n >= 4) {
-		uint32_t a, b;
-		memcpy(&a, p, 4);
-		memcpy(&b, p + n - 4, 4);
-		acc = a | b;
+		uint32_t x, y;
+		memcpy(&x, p, 4);
+		memcpy(&y, p + n - 4, 4);
+		a = x | y;
 	} else if (n) {
-		acc = (uint64_t)(p[0] | p[n - 1] | p[n >> 1]);  /* all of 1..3 bytes */
+		a = (uint64_t)(p[0] | p[n - 1] | p[n >> 1]);  /* all of 1..3 bytes */
 	}
-	return (acc & hi) == 0 ? 1 : otlp_utf8_valid_slow(p, n);
+	return ((a | b) & hi) == 0;
+}
+
+static inline __attribute__((always_inline)) int otlp_utf8_valid(const uint8_t *p, size_t n)
+{
+	return otlp_ascii(p, n) ? 1 : otlp_utf8_valid_slow(p, n);
 }
 
 #endif

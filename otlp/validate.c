@@ -155,6 +155,10 @@ static int fast(const uint8_t *buf, size_t len, enum vmsg m, struct otlp_wire_co
 		return otlp_validate_fast_logs_request(buf, len, c);
 	case M_RL:
 		return otlp_validate_fast_resource_logs(buf, len, c);
+	case M_MREQ:
+		return otlp_validate_fast_metrics_request(buf, len, c);
+	case M_RM:
+		return otlp_validate_fast_resource_metrics(buf, len, c);
 	default:
 		return -1;
 	}

@@ -137,13 +137,17 @@ static int fast_span(const uint8_t *p, size_t len)
 		p += 2;
 	if (end - p >= 18 && p[0] == T(7, OTLP_WT_I64) && p[9] == T(8, OTLP_WT_I64))
 		p += 18;
-	while (end - p >= 2 && p[0] == T(9, OTLP_WT_LEN) && p[1] < 0x80 &&
-	       p[1] <= end - p - 2 && fast_attr_usual(p + 2, p[1]))
-		p += 2 + p[1];
-	/* Status holding only a one-byte code. */
+	if (fast_attr_run(&p, end, T(9, OTLP_WT_LEN)) < 0)
+		return -1;
+	/* Status holding only a one-byte code, or a short message and one. */
 	if (end - p >= 4 && p[0] == T(15, OTLP_WT_LEN) && p[1] == 2 &&
 	    p[2] == T(3, OTLP_WT_VARINT) && p[3] < 0x80)
 		p += 4;
+	else if (end - p >= 6 && p[0] == T(15, OTLP_WT_LEN) && p[1] < 0x80 &&
+		 p[1] <= end - p - 2 && p[2] == T(2, OTLP_WT_LEN) && p[3] + 4 == p[1] &&
+		 p[4 + p[3]] == T(3, OTLP_WT_VARINT) && p[5 + p[3]] < 0x80 &&
+		 otlp_utf8_valid(p + 4, p[3]))
+		p += 2 + p[1];
 	return p < end ? fast_span_rest(p, (size_t)(end - p)) : 0;
 }
 

@@ -7,7 +7,7 @@
  * bare-resource variants do not count the resource itself), or -1 when it
  * is not sure: invalid, or valid in a way it does not handle. Then *c is
  * garbage and the caller runs the full validation, which describes any
- * error. len > 0 (buf non-NULL). Metrics have no fast path (yet). */
+ * error. len > 0 (buf non-NULL). */
 #ifndef SLUICE_OTLP_VALIDATE_FAST_H
 #define SLUICE_OTLP_VALIDATE_FAST_H
 
@@ -25,5 +25,10 @@ int otlp_validate_fast_logs_request(const uint8_t *buf, size_t len,
 				    struct otlp_wire_counts *c);
 int otlp_validate_fast_resource_logs(const uint8_t *buf, size_t len,
 				     struct otlp_wire_counts *c);
+/* metrics (validate_fast_metrics.c) */
+int otlp_validate_fast_metrics_request(const uint8_t *buf, size_t len,
+				       struct otlp_wire_counts *c);
+int otlp_validate_fast_resource_metrics(const uint8_t *buf, size_t len,
+					struct otlp_wire_counts *c);
 
 #endif

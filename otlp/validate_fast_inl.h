@@ -138,9 +138,9 @@ FAST int fast_kv_body(const uint8_t *p0, size_t len0, unsigned depth)
 
 /* The usual shape of an attribute, checked byte by byte: key (field 1) and
  * value (field 2) with one-byte lengths, the value a string, a one- or
- * two-byte bool/int, a double, or empty; strings valid UTF-8. 1 = valid,
- * 0 = not this shape (the field loops decide). kv: the KeyValue's len
- * bytes (len < 128). */
+ * two-byte bool/int, a double, or empty. 1 = this shape, 0 = not (the
+ * field loops decide). Not its text: see fast_attrs_text(). kv: the
+ * KeyValue's len bytes (len < 128). */
 FAST int fast_attr_usual(const uint8_t *kv, size_t len)
 {
 	if (len < 4 || kv[0] != 0x0a || kv[1] >= 0x80 || (size_t)kv[1] + 4 > len)
@@ -150,14 +150,11 @@ FAST int fast_attr_usual(const uint8_t *kv, size_t len)
 	if (r[0] != 0x12 || al >= 0x80 || (size_t)kv[1] + 4 + al != len)
 		return 0;
 	const uint8_t *a = r + 2;
-	if (!otlp_utf8_valid(kv + 2, kv[1]))
-		return 0;
 	if (al == 0)
 		return 1;
 	switch (a[0]) {
 	case T(1, OTLP_WT_LEN):  /* string_value */
-		return al >= 2 && a[1] < 0x80 && (size_t)a[1] + 2 == al &&
-		       otlp_utf8_valid(a + 2, a[1]);
+		return al >= 2 && a[1] < 0x80 && (size_t)a[1] + 2 == al;
 	case T(2, OTLP_WT_VARINT): case T(3, OTLP_WT_VARINT):  /* bool, int */
 		return (al == 2 && a[1] < 0x80) || (al == 3 && a[1] >= 0x80 && a[2] < 0x80);
 	case T(4, OTLP_WT_I64):  /* double_value */
@@ -166,12 +163,36 @@ FAST int fast_attr_usual(const uint8_t *kv, size_t len)
 	return 0;
 }
 
-/* One attribute (a KeyValue at AnyValue depth 0): the usual shape first. */
-FAST int fast_attr(const uint8_t *v, size_t n)
+/* The text of a run [p, end) of usual-shape attributes (tag, one-byte
+ * length, KeyValue, ...): 0 if every key and string value is valid UTF-8.
+ * Every tag and length byte of such a run is below 0x80, so a run of
+ * string attributes in ASCII, the usual case, is one test over its bytes;
+ * otherwise each key and string value is checked alone. */
+FAST int fast_attrs_text(const uint8_t *p, const uint8_t *end)
 {
-	if (n < 0x80 && fast_attr_usual(v, n))
+	if (otlp_ascii(p, (size_t)(end - p)))
 		return 0;
-	return fast_kv_body(v, n, 0);
+	for (; p < end; p += 2 + p[1]) {
+		const uint8_t *kv = p + 2, *a = kv + 4 + kv[1];
+		if (!otlp_utf8_valid(kv + 2, kv[1]))
+			return -1;
+		if (kv[3 + kv[1]] >= 2 && a[0] == T(1, OTLP_WT_LEN) && !otlp_utf8_valid(a + 2, a[1]))
+			return -1;
+	}
+	return 0;
+}
+
+/* A run of usual-shape attributes with tag `tag` from *pp on: consumed
+ * (*pp moved past it) and its text checked. 0, or -1 on bad text. */
+FAST int fast_attr_run(const uint8_t **pp, const uint8_t *end, uint8_t tag)
+{
+	const uint8_t *p = *pp, *start = p;
+
+	while (end - p >= 2 && p[0] == tag && p[1] < 0x80 && p[1] <= end - p - 2 &&
+	       fast_attr_usual(p + 2, p[1]))
+		p += 2 + p[1];
+	*pp = p;
+	return p > start ? fast_attrs_text(start, p) : 0;
 }
 
 /* The attributes of every message: KeyValue at AnyValue depth 0. */

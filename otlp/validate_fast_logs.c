@@ -3,8 +3,9 @@
  * rules of check() as one switch per message type on the whole tag.
  * SDKs write a LogRecord's fields in one of two orders (field number, or
  * the .proto's declaration order, which puts observed_time second), so
- * there is no byte-by-byte head match: the switch takes any order, and the
- * usual attribute shape is matched byte by byte. Anything unusual or wrong
+ * there is no byte-by-byte head match: the switch takes any order; after
+ * an attribute, the run of usual-shape ones that follows is matched byte
+ * by byte and its text checked in one go. Anything unusual or wrong
  * is "not sure" (-1) and validate.c's table walk decides. */
 #include "otlp/validate_fast_inl.h"
 
@@ -19,9 +20,9 @@ static int fast_log_record(const uint8_t *p0, size_t len0)
 		if (fast_any_body(v, n, 1) < 0)
 			return -1;
 		break;
-	case 6:
+	case 6:  /* this attribute, then the run of usual ones after it */
 		WANT(T(6, OTLP_WT_LEN));
-		if (fast_attr(v, n) < 0)
+		if (fast_kv_body(v, n, 0) < 0 || fast_attr_run(&p, end, T(6, OTLP_WT_LEN)) < 0)
 			return -1;
 		break;
 	case 8: WANT(T(8, OTLP_WT_I32)); break;

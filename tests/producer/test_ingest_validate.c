@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/otlp/gen_signals.h"
 #include "tests/producer/ingest_testlib.h"
 
 struct wb {
@@ -390,6 +391,56 @@ START_TEST(every_byte_as_0xff)
 }
 END_TEST
 
+/* Generated requests of every signal (every field, all five metric
+ * types, unknown fields): the fast path takes the valid ones, and seeded
+ * mutations of them answer as the table walk. */
+START_TEST(generated_mutations_answer_as_the_table_walk)
+{
+	const struct gen_opts o = { .max_rs = 2, .max_ss = 2, .max_spans = 3, .max_attrs = 3,
+		.max_events = 3, .max_links = 2, .unknown_fields = 1 };
+	int sig = _i % 3;
+	uint64_t rng = 99 + (uint64_t)_i;
+	uint32_t s = 4242u + (uint32_t)_i;
+	unsigned fast = 0, accepted = 0, rejected = 0;
+	struct wb *m = malloc(sizeof(*m));
+	for (int round = 0; round < 40; round++) {
+		ProtobufCMessage *msg = sig == 0 ? &gen_request(&rng, &o)->base :
+					sig == 1 ? &gen_logs_request(&rng, &o)->base :
+						   &gen_metrics_request(&rng, &o)->base;
+		size_t len;
+		uint8_t *base = gen_pack(msg, &len);
+		protobuf_c_message_free_unpacked(msg, NULL);
+		if (len == 0 || len > sizeof(m->b)) {
+			free(base);
+			continue;
+		}
+		fast += (unsigned)compare_sig(sig, base, len);
+		for (int it = 0; it < 200; it++) {
+			memcpy(m->b, base, len);
+			m->n = len;
+			for (int k = 1 + (int)(rnd(&s) % 3); k > 0 && m->n > 0; k--) {
+				size_t at = rnd(&s) % m->n;
+				switch (rnd(&s) % 4) {
+				case 0: m->b[at] = (uint8_t)rnd(&s); break;
+				case 1: m->b[at] ^= 0x80; break;
+				case 2: m->n = at; break;
+				default: memmove(m->b + at, m->b + at + 1, m->n - at - 1); m->n--; break;
+				}
+			}
+			if (compare_sig(sig, m->b, m->n))
+				accepted++;
+			else
+				rejected++;
+		}
+		free(base);
+	}
+	ck_assert_uint_gt(fast, 20);  /* valid generated requests take the fast path */
+	ck_assert_uint_gt(accepted, 100);
+	ck_assert_uint_gt(rejected, 100);
+	free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ingest_validate");
@@ -400,6 +451,7 @@ int main(void)
 	tcase_add_test(tc, valid_logs_take_the_fast_path);
 	tcase_add_loop_test(tc, logs_mutations_answer_as_the_table_walk, 0, 4);
 	tcase_add_test(tc, every_byte_as_0xff);
+	tcase_add_loop_test(tc, generated_mutations_answer_as_the_table_walk, 0, 9);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
