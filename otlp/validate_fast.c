@@ -23,6 +23,18 @@ int otlp_vfast_list(const uint8_t *p0, size_t len0, unsigned depth, int kv)
 	return 0;
 }
 
+int otlp_vfast_attrs_text(const uint8_t *p, const uint8_t *end)
+{
+	for (; p < end; p += 2 + p[1]) {
+		const uint8_t *kv = p + 2, *a = kv + 4 + kv[1];
+		if (!otlp_utf8_valid(kv + 2, kv[1]))
+			return -1;
+		if (kv[3 + kv[1]] >= 2 && a[0] == T(1, OTLP_WT_LEN) && !otlp_utf8_valid(a + 2, a[1]))
+			return -1;
+	}
+	return 0;
+}
+
 int otlp_vfast_flat(const uint8_t *p0, size_t len0, uint8_t nfields, uint32_t varint_mask)
 {
 	FIELDS(p0, len0) {
@@ -120,7 +132,7 @@ FAST int fast_span_rest(const uint8_t *p0, size_t len0)
  * kind, times) and the attributes are matched byte by byte first, each
  * match a complete valid field; whatever remains (any order, any field)
  * goes through the field loop. */
-static int fast_span(const uint8_t *p, size_t len)
+FAST int fast_span(const uint8_t *p, size_t len)
 {
 	const uint8_t *end = p + len;
 

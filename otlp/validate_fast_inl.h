@@ -138,9 +138,10 @@ FAST int fast_kv_body(const uint8_t *p0, size_t len0, unsigned depth)
 
 /* The usual shape of an attribute, checked byte by byte: key (field 1) and
  * value (field 2) with one-byte lengths, the value a string, a one- or
- * two-byte bool/int, a double, or empty. 1 = this shape, 0 = not (the
- * field loops decide). Not its text: see fast_attrs_text(). kv: the
- * KeyValue's len bytes (len < 128). */
+ * two-byte bool/int, a double, or empty. 1 = this shape with a string or
+ * empty value, 2 = with another value, 0 = not this shape (the field loops
+ * decide). Not its text: see fast_attr_run(). kv: the KeyValue's len bytes
+ * (len < 128). */
 FAST int fast_attr_usual(const uint8_t *kv, size_t len)
 {
 	if (len < 4 || kv[0] != 0x0a || kv[1] >= 0x80 || (size_t)kv[1] + 4 > len)
@@ -156,43 +157,41 @@ FAST int fast_attr_usual(const uint8_t *kv, size_t len)
 	case T(1, OTLP_WT_LEN):  /* string_value */
 		return al >= 2 && a[1] < 0x80 && (size_t)a[1] + 2 == al;
 	case T(2, OTLP_WT_VARINT): case T(3, OTLP_WT_VARINT):  /* bool, int */
-		return (al == 2 && a[1] < 0x80) || (al == 3 && a[1] >= 0x80 && a[2] < 0x80);
+		return 2 * ((al == 2 && a[1] < 0x80) || (al == 3 && a[1] >= 0x80 && a[2] < 0x80));
 	case T(4, OTLP_WT_I64):  /* double_value */
-		return al == 9;
+		return 2 * (al == 9);
 	}
 	return 0;
 }
 
-/* The text of a run [p, end) of usual-shape attributes (tag, one-byte
- * length, KeyValue, ...): 0 if every key and string value is valid UTF-8.
- * Every tag and length byte of such a run is below 0x80, so a run of
- * string attributes in ASCII, the usual case, is one test over its bytes;
- * otherwise each key and string value is checked alone. */
-FAST int fast_attrs_text(const uint8_t *p, const uint8_t *end)
-{
-	if (otlp_ascii(p, (size_t)(end - p)))
-		return 0;
-	for (; p < end; p += 2 + p[1]) {
-		const uint8_t *kv = p + 2, *a = kv + 4 + kv[1];
-		if (!otlp_utf8_valid(kv + 2, kv[1]))
-			return -1;
-		if (kv[3 + kv[1]] >= 2 && a[0] == T(1, OTLP_WT_LEN) && !otlp_utf8_valid(a + 2, a[1]))
-			return -1;
-	}
-	return 0;
-}
+/* The text of a run [p, end) of usual-shape attributes, key by key and
+ * string value by string value: 0 if all are valid UTF-8. */
+int otlp_vfast_attrs_text(const uint8_t *p, const uint8_t *end);
 
 /* A run of usual-shape attributes with tag `tag` from *pp on: consumed
- * (*pp moved past it) and its text checked. 0, or -1 on bad text. */
+ * (*pp moved past it) and its text checked. 0, or -1 on bad text.
+ * Every tag and length byte of such a run is below 0x80, so all the bytes
+ * from the run's start to the first non-string value (and from there to
+ * the next) are tested for ASCII at once: one or two tests a span in the
+ * usual case; only when a test fails is each string decoded. */
 FAST int fast_attr_run(const uint8_t **pp, const uint8_t *end, uint8_t tag)
 {
-	const uint8_t *p = *pp, *start = p;
+	const uint8_t *p = *pp, *start = p, *text = p;
+	int k, ascii = 1;
 
 	while (end - p >= 2 && p[0] == tag && p[1] < 0x80 && p[1] <= end - p - 2 &&
-	       fast_attr_usual(p + 2, p[1]))
+	       (k = fast_attr_usual(p + 2, p[1])) != 0) {
+		if (k == 2) {  /* the text so far ends where this value starts */
+			const uint8_t *value = p + 4 + p[3];
+			ascii &= otlp_ascii(text, (size_t)(value - text));
+			text = p + 2 + p[1];
+		}
 		p += 2 + p[1];
+	}
 	*pp = p;
-	return p > start ? fast_attrs_text(start, p) : 0;
+	if (text < p)
+		ascii &= otlp_ascii(text, (size_t)(p - text));
+	return ascii ? 0 : otlp_vfast_attrs_text(start, p);
 }
 
 /* The attributes of every message: KeyValue at AnyValue depth 0. */
