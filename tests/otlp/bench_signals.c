@@ -3,10 +3,12 @@
  * checks) and the table walk alone, ns per item of CPU time, medians of
  * interleaved runs.
  *   bench_signals [runs] [seconds-per-run]
- * Requests: 512 spans of ~222 bytes (bench_wire's); the same with a
- * two-byte UTF-8 letter in every span name and one attribute value (the
- * decoder's slow path); 512 log records of ~200 bytes (body string, 4
- * attributes, ids); 512 data points in sums of 8 (4 attributes each). */
+ * Requests: 512 spans of ~222 bytes (bench_wire's: 4 string attributes);
+ * the same with the last attribute an int (200, two varint bytes: the
+ * ASCII test then runs on two stretches); the same with a two-byte UTF-8
+ * letter in every span name and one attribute value (the decoder's slow
+ * path); 512 log records of ~260 bytes (body string, 4 attributes, ids);
+ * 512 data points in sums of 8 (4 attributes each). */
 #include "tests/producer/validate_twin.h"  /* first: the table walk alone */
 
 #include <stdio.h>
@@ -77,6 +79,18 @@ static void accents(GenReq *m)
 	}
 }
 
+/* The last attribute an int: http.response.status_code = 200. */
+static void int_attr(GenReq *m)
+{
+	GenSS *ss = m->resource_spans[0]->scope_spans[0];
+	for (size_t i = 0; i < ss->n_spans; i++) {
+		GenAny *v = ss->spans[i]->attributes[3]->value;
+		free(v->string_value);
+		v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE;
+		v->int_value = 200;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int runs = argc > 1 ? atoi(argv[1]) : 7;
@@ -85,13 +99,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_signals [runs 1..64] [seconds-per-run]\n");
 		return 2;
 	}
-	GenReq *t = gen_bench_request(N), *tu = gen_bench_request(N);
+	GenReq *t = gen_bench_request(N), *tu = gen_bench_request(N), *ti = gen_bench_request(N);
 	GenLogsReq *l = gen_bench_logs(N);
 	GenMetricsReq *mt = gen_bench_metrics(N);
 	accents(tu);
+	int_attr(ti);
 	struct bench b[] = {
 		{ "traces, ASCII: validator (fast path)", 0, 0, NULL, 0 },
 		{ "traces, ASCII: table walk alone", 0, 1, NULL, 0 },
+		{ "traces, int attribute: validator", 0, 0, NULL, 0 },
 		{ "traces, UTF-8 names: validator", 0, 0, NULL, 0 },
 		{ "logs: validator (fast path)", 1, 0, NULL, 0 },
 		{ "logs: table walk alone", 1, 1, NULL, 0 },
@@ -101,11 +117,12 @@ int main(int argc, char **argv)
 	enum { NB = sizeof(b) / sizeof(b[0]) };
 	b[0].buf = gen_pack(&t->base, &b[0].len);
 	b[1].buf = b[0].buf, b[1].len = b[0].len;
-	b[2].buf = gen_pack(&tu->base, &b[2].len);
-	b[3].buf = gen_pack(&l->base, &b[3].len);
-	b[4].buf = b[3].buf, b[4].len = b[3].len;
-	b[5].buf = gen_pack(&mt->base, &b[5].len);
-	b[6].buf = b[5].buf, b[6].len = b[5].len;
+	b[2].buf = gen_pack(&ti->base, &b[2].len);
+	b[3].buf = gen_pack(&tu->base, &b[3].len);
+	b[4].buf = gen_pack(&l->base, &b[4].len);
+	b[5].buf = b[4].buf, b[5].len = b[4].len;
+	b[6].buf = gen_pack(&mt->base, &b[6].len);
+	b[7].buf = b[6].buf, b[7].len = b[6].len;
 
 	printf("%d items a request; %d runs x %.2f CPU-s each, interleaved; medians\n", N, runs, secs);
 	double r[NB][64];
