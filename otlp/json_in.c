@@ -3,6 +3,7 @@
  * descriptors into an arena, packed by protobuf-c, and the arena freed. */
 #include "otlp/json.h"
 #include "otlp/json_util.h"
+#include "otlp/utf8.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -12,8 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 
 struct chunk {
 	struct chunk *next;
@@ -249,8 +248,11 @@ static int set_value(struct jin *j, const ProtobufCMessageDescriptor *md,
 		if (!json_object_is_type(v, json_type_string))
 			return jerr(j, -EINVAL, "expected a string");
 		const char *s = json_object_get_string(v);
-		if (strlen(s) != (size_t)json_object_get_string_len(v))
+		size_t n = (size_t)json_object_get_string_len(v);
+		if (strlen(s) != n)
 			return jerr(j, -EINVAL, "string contains a NUL character");
+		if (!otlp_utf8_valid((const uint8_t *)s, n))
+			return jerr(j, -EINVAL, "invalid UTF-8");
 		*(const char **)slot = s;  /* lives as long as the parsed tree */
 		return 0;
 	}
@@ -422,10 +424,21 @@ done:
 	return rc;
 }
 
+int otlp_json_to_pb_signal(enum otlp_signal sig, const char *json, size_t len,
+			   struct otlp_json_buf *out, char *err, size_t err_len)
+{
+	const struct otlp_signal_desc *sd = otlp_signal_get(sig);
+
+	if (!sd) {
+		if (err && err_len)
+			snprintf(err, err_len, "unknown signal %d", (int)sig);
+		return -EINVAL;
+	}
+	return otlp_json_to_pb_as(sd->request_desc, json, len, out, err, err_len);
+}
+
 int otlp_json_to_pb(const char *json, size_t len, struct otlp_json_buf *out,
 		    char *err, size_t err_len)
 {
-	return otlp_json_to_pb_as(
-		&opentelemetry__proto__collector__trace__v1__export_trace_service_request__descriptor,
-		json, len, out, err, err_len);
+	return otlp_json_to_pb_signal(OTLP_SIGNAL_TRACES, json, len, out, err, err_len);
 }

@@ -1,9 +1,14 @@
-/* otlp/json_out.c: protobuf -> OTLP/JSON text. protobuf-c unpacks the input;
- * the JSON is written straight into the caller's growable buffer by walking
- * the descriptors (proto3 JSON: defaults omitted, 64-bit integers as strings,
- * ids hex, other bytes base64, enums as integers). */
+/* otlp/json_out.c: protobuf -> OTLP/JSON text, for any signal. protobuf-c
+ * unpacks the input; the JSON is written straight into the caller's
+ * growable buffer by walking the descriptors (proto3 JSON: defaults
+ * omitted, 64-bit integers as strings, ids hex, other bytes base64, enums
+ * as integers). Every signal has the same shape (request field 1:
+ * resources, resource field 2: scopes, scope field 2: items), so the
+ * one-line-an-item mode is written once, over descriptors. */
 #include "otlp/json.h"
 #include "otlp/json_util.h"
+#include "otlp/utf8.h"
+#include "otlp/validate_tolerant.h"
 #include "otlp/wire.h"
 
 #include <errno.h>
@@ -13,33 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
-
 #define PUTS(b, s) otlp_json_buf_put((b), (s), strlen(s))
-
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 if it is not one
- * (overlong forms, surrogates and values past U+10FFFF are invalid). */
-static size_t utf8_seq(const uint8_t *s, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0;
-	len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-	if (n < len)
-		return 0;
-	cp = s[0] & (0x7f >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
 
 /* A JSON string. Protobuf strings should be UTF-8 but the wire does not
  * promise it: an invalid byte becomes U+FFFD so the line stays valid JSON. */
@@ -64,7 +43,7 @@ static int put_string(struct otlp_json_buf *b, const char *s, size_t n)
 		} else if (c < 0x80) {
 			b->data[b->len++] = c;
 		} else {
-			size_t k = utf8_seq((const uint8_t *)s + i, n - i);
+			size_t k = otlp_utf8_seq((const uint8_t *)s + i, n - i);
 			if (k == 0) {
 				memcpy(b->data + b->len, "\\ufffd", 6);
 				b->len += 6;
@@ -234,11 +213,6 @@ int otlp_json_from_message(const ProtobufCMessage *msg, struct otlp_json_buf *ou
 	return put_message(out, msg);
 }
 
-typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest Req;
-typedef Opentelemetry__Proto__Trace__V1__ResourceSpans RS;
-typedef Opentelemetry__Proto__Trace__V1__ScopeSpans SS;
-typedef Opentelemetry__Proto__Trace__V1__Span Span;
-
 static int put_line(struct otlp_json_buf *b, const ProtobufCMessage *m)
 {
 	size_t mark = b->len;
@@ -251,28 +225,61 @@ static int put_line(struct otlp_json_buf *b, const ProtobufCMessage *m)
 	return rc;
 }
 
-/* One request a span: shallow copies that point at the one span. */
-static int put_span_lines(struct otlp_json_buf *b, RS *const *rss, size_t n_rs)
+/* The repeated message field num of m: its count and array. */
+static size_t repeated(const ProtobufCMessage *m, unsigned num, ProtobufCMessage ***arr)
 {
+	const ProtobufCFieldDescriptor *fd =
+		protobuf_c_message_descriptor_get_field(m->descriptor, num);
+
+	*arr = *(ProtobufCMessage ***)((uint8_t *)m + fd->offset);
+	return *(const size_t *)((const uint8_t *)m + fd->quantifier_offset);
+}
+
+/* Makes *dst (room for its type; may be src) a shallow copy of src whose
+ * repeated field num holds only *one. */
+static void only(ProtobufCMessage *dst, const ProtobufCMessage *src, unsigned num,
+		 ProtobufCMessage **one)
+{
+	const ProtobufCFieldDescriptor *fd =
+		protobuf_c_message_descriptor_get_field(src->descriptor, num);
+
+	if (dst != src)
+		memcpy(dst, src, src->descriptor->sizeof_message);
+	*(size_t *)((uint8_t *)dst + fd->quantifier_offset) = 1;
+	*(ProtobufCMessage ***)((uint8_t *)dst + fd->offset) = one;
+}
+
+/* Room for a shallow copy of a request, resource or scope message. */
+union msg_room {
+	max_align_t align;
+	uint8_t bytes[512];
+};
+
+/* One request an item: shallow copies that point at the one item. */
+static int put_item_lines(struct otlp_json_buf *b, const ProtobufCMessageDescriptor *req_d,
+			  ProtobufCMessage *const *res, size_t n_res)
+{
+	union msg_room req, one_res, one_scope;
 	int lines = 0;
 
-	for (size_t i = 0; i < n_rs; i++) {
-		for (size_t k = 0; k < rss[i]->n_scope_spans; k++) {
-			const SS *ss = rss[i]->scope_spans[k];
-			for (size_t s = 0; s < ss->n_spans; s++) {
-				Span *sp = ss->spans[s];
-				SS one_ss = *ss;
-				SS *pss = &one_ss;
-				RS one_rs = *rss[i];
-				RS *prs = &one_rs;
-				Req req = OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_SERVICE_REQUEST__INIT;
-				one_ss.n_spans = 1;
-				one_ss.spans = &sp;
-				one_rs.n_scope_spans = 1;
-				one_rs.scope_spans = &pss;
-				req.n_resource_spans = 1;
-				req.resource_spans = &prs;
-				int rc = put_line(b, &req.base);
+	if (req_d->sizeof_message > sizeof(req))
+		return -EINVAL;
+	for (size_t i = 0; i < n_res; i++) {
+		ProtobufCMessage **scopes, *pres = (ProtobufCMessage *)&one_res;
+		size_t n_scopes = repeated(res[i], 2, &scopes);
+		if (res[i]->descriptor->sizeof_message > sizeof(one_res))
+			return -EINVAL;
+		for (size_t k = 0; k < n_scopes; k++) {
+			ProtobufCMessage **items, *pscope = (ProtobufCMessage *)&one_scope;
+			size_t n_items = repeated(scopes[k], 2, &items);
+			if (scopes[k]->descriptor->sizeof_message > sizeof(one_scope))
+				return -EINVAL;
+			for (size_t s = 0; s < n_items; s++) {
+				only(pscope, scopes[k], 2, &items[s]);
+				only(pres, res[i], 2, &pscope);
+				req_d->message_init((ProtobufCMessage *)&req);
+				only((ProtobufCMessage *)&req, (ProtobufCMessage *)&req, 1, &pres);
+				int rc = put_line(b, (ProtobufCMessage *)&req);
 				if (rc)
 					return rc;
 				lines++;
@@ -282,26 +289,25 @@ static int put_span_lines(struct otlp_json_buf *b, RS *const *rss, size_t n_rs)
 	return lines;
 }
 
-int otlp_json_from_pb(const void *pb, size_t len, enum otlp_json_input in,
-		      enum otlp_json_mode mode, struct otlp_json_buf *out,
-		      char *err, size_t err_len)
+int otlp_json_from_pb_signal(enum otlp_signal sig, const void *pb, size_t len,
+			     enum otlp_json_input in, enum otlp_json_mode mode,
+			     struct otlp_json_buf *out, char *err, size_t err_len)
 {
-	const ProtobufCMessageDescriptor *d = in == OTLP_JSON_IN_RESOURCE_SPANS
-		? &opentelemetry__proto__trace__v1__resource_spans__descriptor
-		: &opentelemetry__proto__collector__trace__v1__export_trace_service_request__descriptor;
-	ProtobufCMessage *m;
-	Req req = OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_SERVICE_REQUEST__INIT;
+	const struct otlp_signal_desc *sd = otlp_signal_get(sig);
 	struct otlp_wire_diag diag;
-	RS *one;
+	ProtobufCMessage *m;
 	int rc;
 
 	if (err && err_len)
 		err[0] = 0;
+	if (!sd)
+		return -EINVAL;
+	const ProtobufCMessageDescriptor *d =
+		in == OTLP_JSON_IN_RESOURCE ? sd->resource_desc : sd->request_desc;
 	/* Validate first: a clear message, and a bounded nesting depth before
-	 * protobuf-c's (unbounded) recursive unpack and our recursive printer. */
-	rc = in == OTLP_JSON_IN_RESOURCE_SPANS
-		? otlp_wire_validate_resource_spans(pb, len, NULL, &diag)
-		: otlp_wire_validate_request(pb, len, NULL, &diag);
+	 * protobuf-c's (unbounded) recursive unpack and our recursive printer.
+	 * Not UTF-8: put_string() replaces bad bytes. */
+	rc = otlp_validate_tolerant((int)sig, in == OTLP_JSON_IN_RESOURCE, pb, len, NULL, &diag);
 	if (rc < 0) {
 		if (err && err_len) {
 			int n = snprintf(err, err_len, "undecodable %s protobuf: ", d->short_name);
@@ -317,19 +323,34 @@ int otlp_json_from_pb(const void *pb, size_t len, enum otlp_json_input in,
 				 d->short_name, len);
 		return -EINVAL;
 	}
-	if (in == OTLP_JSON_IN_RESOURCE_SPANS) {
-		one = (RS *)m;
-		req.n_resource_spans = 1;
-		req.resource_spans = &one;
-	} else {
-		req = *(Req *)m;
-	}
-	if (mode == OTLP_JSON_SPAN_LINES)
-		rc = put_span_lines(out, req.resource_spans, req.n_resource_spans);
-	else if ((rc = put_line(out, &req.base)) == 0)
+	ProtobufCMessage **res = &m;
+	size_t n_res = 1;
+	if (in != OTLP_JSON_IN_RESOURCE)
+		n_res = repeated(m, 1, &res);
+	if (mode == OTLP_JSON_ITEM_LINES) {
+		rc = put_item_lines(out, sd->request_desc, res, n_res);
+	} else if (in == OTLP_JSON_IN_RESOURCE) {
+		union msg_room req;
+		if (sd->request_desc->sizeof_message > sizeof(req)) {
+			rc = -EINVAL;
+		} else {
+			sd->request_desc->message_init((ProtobufCMessage *)&req);
+			only((ProtobufCMessage *)&req, (ProtobufCMessage *)&req, 1, res);
+			if ((rc = put_line(out, (ProtobufCMessage *)&req)) == 0)
+				rc = 1;
+		}
+	} else if ((rc = put_line(out, m)) == 0) {
 		rc = 1;
+	}
 	protobuf_c_message_free_unpacked(m, NULL);
 	if (rc < 0 && err && err_len)
 		snprintf(err, err_len, "JSON output: %s", strerror(-rc));
 	return rc;
+}
+
+int otlp_json_from_pb(const void *pb, size_t len, enum otlp_json_input in,
+		      enum otlp_json_mode mode, struct otlp_json_buf *out,
+		      char *err, size_t err_len)
+{
+	return otlp_json_from_pb_signal(OTLP_SIGNAL_TRACES, pb, len, in, mode, out, err, err_len);
 }

@@ -80,8 +80,18 @@ void otlp_json_camel(const char *name, char *out, size_t n)
 
 int otlp_json_is_id_field(const char *msg, const char *field)
 {
-	if (strcmp(msg, "opentelemetry.proto.trace.v1.Span") != 0 &&
-	    strcmp(msg, "opentelemetry.proto.trace.v1.Span.Link") != 0)
+	/* The messages whose trace_id/span_id/parent_span_id are ids. */
+	static const char *const with_ids[] = {
+		"opentelemetry.proto.trace.v1.Span",
+		"opentelemetry.proto.trace.v1.Span.Link",
+		"opentelemetry.proto.logs.v1.LogRecord",
+		"opentelemetry.proto.metrics.v1.Exemplar",
+	};
+	size_t i = 0;
+
+	while (i < sizeof(with_ids) / sizeof(with_ids[0]) && strcmp(msg, with_ids[i]) != 0)
+		i++;
+	if (i == sizeof(with_ids) / sizeof(with_ids[0]))
 		return 0;
 	return strcmp(field, "trace_id") == 0 || strcmp(field, "span_id") == 0 ||
 	       strcmp(field, "parent_span_id") == 0;

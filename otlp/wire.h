@@ -9,11 +9,13 @@
  *   otlp_wire_iter_*()      the occurrences of one repeated message field
  *   otlp_wire_<message>()   one message's scalar fields and repeated counts
  *                           (shallow: nested messages are views you decode
- *                           in turn)
+ *                           in turn); the shared messages and traces here,
+ *                           logs in wire_logs.h, metrics in wire_metrics.h
  *   otlp_wire_find_attr()   look up one attribute by key
  *   otlp_wire_each_span()   every span of a request, decoded
- *   otlp_wire_validate_*()  deep check of a whole request / ResourceSpans,
- *                           counting ResourceSpans and spans (validate.c)
+ *   otlp_wire_validate_*()  deep check of a whole request / one resource of
+ *                           any signal, counting resources, scopes and items
+ *                           (validate.c; otlp/signal.h picks one by signal)
  *
  * Walk:  struct otlp_wire_iter it; struct otlp_bytes rs;
  *        otlp_wire_iter_init(&it, req, OTLP_F_REQ_RESOURCE_SPANS);
@@ -23,10 +25,13 @@
  * negative errno. Errors:
  *   -EBADMSG  truncated varint or fixed value, length past the end, varint
  *             longer than 10 bytes (length prefixes: 5), field number 0,
- *             group wire types (3, 4) or wire types 6 and 7
+ *             group wire types (3, 4) or wire types 6 and 7; a packed
+ *             repeated number field that is not whole numbers
  *   -EPROTO   a known field with the wrong wire type; an id of the wrong
  *             length (trace_id: 16 bytes or empty; span ids: 8 or empty)
  *   -ELOOP    AnyValue nesting deeper than OTLP_WIRE_MAX_DEPTH
+ *   -EILSEQ   (validators) a `string` field that is not valid UTF-8, which
+ *             proto3 requires; the decoders do not check it
  * Unknown fields are skipped (forward compatibility), as protobuf does.
  */
 #ifndef SLUICE_OTLP_WIRE_H
@@ -263,39 +268,66 @@ int otlp_wire_find_attr(struct otlp_bytes msg, uint32_t attr_field,
 
 /* ----- deep validation (validate.c) ----- */
 
+/* What a validator counted. Items are spans, log records, or metric data
+ * points (over all five metric types, as the Collector counts them; a
+ * Metric's data is its last data member, as protobuf-c decodes it). The
+ * trace names of the first three stay as aliases. */
 struct otlp_wire_counts {
-	uint32_t resource_spans;
-	uint32_t scope_spans;
-	uint64_t spans;
+	union { uint32_t resources; uint32_t resource_spans; };  /* Resource* */
+	union { uint32_t scopes; uint32_t scope_spans; };        /* Scope* */
+	union { uint64_t items; uint64_t spans; };
+	uint32_t resources_with_items;  /* Resource* holding at least one item */
+	uint32_t scopes_with_items;     /* Scope* holding at least one item */
 };
 
-/* Where and why validation failed (static strings, never NULL after a
- * failure): field "Span.span_id", why "length must be 8 or 0". */
+#define OTLP_WIRE_PATH_MAX 192
+
+/* Where and why validation failed (field and why are static strings, never
+ * NULL after a failure): field "Span.span_id", why "length must be 8 or 0",
+ * path "resourceSpans[0].scopeSpans[1].spans[3].spanId" (the OTLP/JSON
+ * names, with the index of each repeated message; empty when the fault is
+ * in the top message itself; cut with "..." if longer than the buffer). */
 struct otlp_wire_diag {
 	int err;             /* the negative errno returned */
 	size_t offset;       /* byte offset in the input of the failing field */
 	const char *field;   /* "Message.field" or "Message" */
 	const char *why;
+	char path[OTLP_WIRE_PATH_MAX];
 };
 
-/* Formats d as "Span.span_id: length must be 8 or 0 (at byte 123)".
+/* Formats d as one line: "resourceSpans[0].scopeSpans[0].spans[3].spanId:
+ * length must be 8 or 0 (Span.span_id at byte 123)", or without a path
+ * "ExportTraceServiceRequest: malformed field (...) (at byte 5)".
  * Returns what snprintf returns. */
 int otlp_wire_diag_format(const struct otlp_wire_diag *d, char *buf, size_t n);
 
 /* Checks every field of a whole ExportTraceServiceRequest (or TracesData):
  * framing, wire types of all known fields at every level, id lengths,
- * AnyValue nesting depth. Counts into *c (zeroed first). diag may be NULL.
- * Returns 0 or a negative errno (see top). */
+ * AnyValue nesting depth, UTF-8 of every string. Counts into *c (zeroed
+ * first). c and diag may be NULL. Returns 0 or a negative errno (see top). */
 int otlp_wire_validate_request(const void *buf, size_t len,
 			       struct otlp_wire_counts *c, struct otlp_wire_diag *diag);
 
-/* The same for one bare ResourceSpans message. */
+/* The same for one bare ResourceSpans message (what a ring record holds):
+ * resources is 1. */
 int otlp_wire_validate_resource_spans(const void *buf, size_t len,
 				      struct otlp_wire_counts *c,
 				      struct otlp_wire_diag *diag);
 
+/* The same rules for the other signals (requests, and one bare resource). */
+int otlp_wire_validate_logs_request(const void *buf, size_t len,
+				    struct otlp_wire_counts *c, struct otlp_wire_diag *diag);
+int otlp_wire_validate_resource_logs(const void *buf, size_t len,
+				     struct otlp_wire_counts *c, struct otlp_wire_diag *diag);
+int otlp_wire_validate_metrics_request(const void *buf, size_t len,
+				       struct otlp_wire_counts *c, struct otlp_wire_diag *diag);
+int otlp_wire_validate_resource_metrics(const void *buf, size_t len,
+					struct otlp_wire_counts *c,
+					struct otlp_wire_diag *diag);
+
 /* Spans in one ResourceSpans already validated (cheap: scans two levels).
- * Returns the count or a negative errno. */
+ * Returns the count or a negative errno. Logs and metrics: wire_logs.h,
+ * wire_metrics.h. */
 int64_t otlp_wire_count_spans(struct otlp_bytes resource_spans);
 
 #endif

@@ -21,7 +21,12 @@ static unsigned upto(uint64_t *r, unsigned n)
 	return n ? (unsigned)(gen_rand(r) % (n + 1)) : 0;
 }
 
-static char *gen_str(uint64_t *r, const struct gen_opts *o)
+unsigned gen_upto(uint64_t *r, unsigned n)
+{
+	return upto(r, n);
+}
+
+char *gen_str(uint64_t *r, const struct gen_opts *o)
 {
 	size_t n = upto(r, 4) == 0 ? 0 : upto(r, 24);
 	if (o->huge && upto(r, 200) == 0)
@@ -42,7 +47,7 @@ static char *gen_str(uint64_t *r, const struct gen_opts *o)
 	return s;
 }
 
-static ProtobufCBinaryData gen_bytes(uint64_t *r, size_t n)
+ProtobufCBinaryData gen_bytes(uint64_t *r, size_t n)
 {
 	ProtobufCBinaryData b = { n, malloc(n + 1) };
 	for (size_t i = 0; i < n; i++)
@@ -50,7 +55,7 @@ static ProtobufCBinaryData gen_bytes(uint64_t *r, size_t n)
 	return b;
 }
 
-static ProtobufCBinaryData gen_id(uint64_t *r, const struct gen_opts *o, size_t n)
+ProtobufCBinaryData gen_id(uint64_t *r, const struct gen_opts *o, size_t n)
 {
 	unsigned k = upto(r, 30);
 	if (k == 0)
@@ -60,7 +65,7 @@ static ProtobufCBinaryData gen_id(uint64_t *r, const struct gen_opts *o, size_t 
 	return gen_bytes(r, n);
 }
 
-static void add_unknown(uint64_t *r, const struct gen_opts *o, ProtobufCMessage *m)
+void gen_add_unknown(uint64_t *r, const struct gen_opts *o, ProtobufCMessage *m)
 {
 	if (!o->unknown_fields || upto(r, 4) != 0)
 		return;
@@ -101,9 +106,8 @@ static void add_unknown(uint64_t *r, const struct gen_opts *o, ProtobufCMessage 
 	}
 }
 
-static GenKV *gen_kv(uint64_t *r, const struct gen_opts *o, unsigned depth);
 
-static GenAny *gen_any(uint64_t *r, const struct gen_opts *o, unsigned depth)
+GenAny *gen_any(uint64_t *r, const struct gen_opts *o, unsigned depth)
 {
 	GenAny *a = malloc(sizeof(*a));
 	opentelemetry__proto__common__v1__any_value__init(a);
@@ -160,18 +164,18 @@ static GenAny *gen_any(uint64_t *r, const struct gen_opts *o, unsigned depth)
 	return a;
 }
 
-static GenKV *gen_kv(uint64_t *r, const struct gen_opts *o, unsigned depth)
+GenKV *gen_kv(uint64_t *r, const struct gen_opts *o, unsigned depth)
 {
 	GenKV *kv = malloc(sizeof(*kv));
 	opentelemetry__proto__common__v1__key_value__init(kv);
 	kv->key = gen_str(r, o);
 	if (upto(r, 10) != 0)
 		kv->value = gen_any(r, o, depth);
-	add_unknown(r, o, &kv->base);
+	gen_add_unknown(r, o, &kv->base);
 	return kv;
 }
 
-static GenKV **gen_attrs(uint64_t *r, const struct gen_opts *o, size_t *n)
+GenKV **gen_attrs(uint64_t *r, const struct gen_opts *o, size_t *n)
 {
 	*n = upto(r, o->max_attrs);
 	if (o->huge && upto(r, 100) == 0)
@@ -230,8 +234,32 @@ static GenSpan *gen_span(uint64_t *r, const struct gen_opts *o)
 		st->code = (Opentelemetry__Proto__Trace__V1__Status__StatusCode)upto(r, 2);
 		s->status = st;
 	}
-	add_unknown(r, o, &s->base);
+	gen_add_unknown(r, o, &s->base);
 	return s;
+}
+
+GenResource *gen_resource(uint64_t *r, const struct gen_opts *o)
+{
+	if (!upto(r, 5))
+		return NULL;
+	GenResource *res = malloc(sizeof(*res));
+	opentelemetry__proto__resource__v1__resource__init(res);
+	res->attributes = gen_attrs(r, o, &res->n_attributes);
+	res->dropped_attributes_count = (uint32_t)upto(r, 2);
+	return res;
+}
+
+GenScope *gen_scope(uint64_t *r, const struct gen_opts *o)
+{
+	if (!upto(r, 5))
+		return NULL;
+	GenScope *sc = malloc(sizeof(*sc));
+	opentelemetry__proto__common__v1__instrumentation_scope__init(sc);
+	sc->name = gen_str(r, o);
+	sc->version = gen_str(r, o);
+	sc->attributes = gen_attrs(r, o, &sc->n_attributes);
+	sc->dropped_attributes_count = (uint32_t)upto(r, 2);
+	return sc;
 }
 
 GenReq *gen_request(uint64_t *r, const struct gen_opts *o)
@@ -243,43 +271,29 @@ GenReq *gen_request(uint64_t *r, const struct gen_opts *o)
 	for (size_t i = 0; i < q->n_resource_spans; i++) {
 		GenRS *rs = malloc(sizeof(*rs));
 		opentelemetry__proto__trace__v1__resource_spans__init(rs);
-		if (upto(r, 5)) {
-			GenResource *res = malloc(sizeof(*res));
-			opentelemetry__proto__resource__v1__resource__init(res);
-			res->attributes = gen_attrs(r, o, &res->n_attributes);
-			res->dropped_attributes_count = (uint32_t)upto(r, 2);
-			rs->resource = res;
-		}
+		rs->resource = gen_resource(r, o);
 		rs->schema_url = gen_str(r, o);
 		rs->n_scope_spans = upto(r, o->max_ss);
 		rs->scope_spans = calloc(rs->n_scope_spans + 1, sizeof(GenSS *));
 		for (size_t k = 0; k < rs->n_scope_spans; k++) {
 			GenSS *ss = malloc(sizeof(*ss));
 			opentelemetry__proto__trace__v1__scope_spans__init(ss);
-			if (upto(r, 5)) {
-				GenScope *sc = malloc(sizeof(*sc));
-				opentelemetry__proto__common__v1__instrumentation_scope__init(sc);
-				sc->name = gen_str(r, o);
-				sc->version = gen_str(r, o);
-				sc->attributes = gen_attrs(r, o, &sc->n_attributes);
-				sc->dropped_attributes_count = (uint32_t)upto(r, 2);
-				ss->scope = sc;
-			}
+			ss->scope = gen_scope(r, o);
 			ss->schema_url = gen_str(r, o);
 			ss->n_spans = upto(r, o->max_spans);
 			ss->spans = calloc(ss->n_spans + 1, sizeof(GenSpan *));
 			for (size_t s = 0; s < ss->n_spans; s++)
 				ss->spans[s] = gen_span(r, o);
-			add_unknown(r, o, &ss->base);
+			gen_add_unknown(r, o, &ss->base);
 			rs->scope_spans[k] = ss;
 		}
-		add_unknown(r, o, &rs->base);
+		gen_add_unknown(r, o, &rs->base);
 		q->resource_spans[i] = rs;
 	}
 	return q;
 }
 
-static char *dupstr(const char *s)
+char *gen_dupstr(const char *s)
 {
 	size_t n = strlen(s);
 	char *d = malloc(n + 1);
@@ -287,15 +301,15 @@ static char *dupstr(const char *s)
 	return d;
 }
 
-static GenKV *bench_kv(const char *k, const char *v)
+GenKV *gen_bench_kv(const char *k, const char *v)
 {
 	GenKV *kv = malloc(sizeof(*kv));
 	opentelemetry__proto__common__v1__key_value__init(kv);
-	kv->key = dupstr(k);
+	kv->key = gen_dupstr(k);
 	kv->value = malloc(sizeof(GenAny));
 	opentelemetry__proto__common__v1__any_value__init(kv->value);
 	kv->value->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
-	kv->value->string_value = dupstr(v);
+	kv->value->string_value = gen_dupstr(v);
 	return kv;
 }
 
@@ -313,14 +327,14 @@ GenReq *gen_bench_request(unsigned n_spans)
 	opentelemetry__proto__resource__v1__resource__init(rs->resource);
 	rs->resource->n_attributes = 1;
 	rs->resource->attributes = calloc(1, sizeof(GenKV *));
-	rs->resource->attributes[0] = bench_kv("service.name", "checkout");
-	rs->schema_url = dupstr("");
+	rs->resource->attributes[0] = gen_bench_kv("service.name", "checkout");
+	rs->schema_url = gen_dupstr("");
 	rs->n_scope_spans = 1;
 	rs->scope_spans = calloc(1, sizeof(GenSS *));
 	GenSS *ss = malloc(sizeof(*ss));
 	opentelemetry__proto__trace__v1__scope_spans__init(ss);
 	rs->scope_spans[0] = ss;
-	ss->schema_url = dupstr("");
+	ss->schema_url = gen_dupstr("");
 	ss->n_spans = n_spans;
 	ss->spans = calloc(n_spans, sizeof(GenSpan *));
 	for (unsigned i = 0; i < n_spans; i++) {
@@ -330,22 +344,22 @@ GenReq *gen_bench_request(unsigned n_spans)
 		s->trace_id = gen_bytes(&r, 16);
 		s->span_id = gen_bytes(&r, 8);
 		s->parent_span_id = gen_bytes(&r, 8);
-		s->trace_state = dupstr("");
+		s->trace_state = gen_dupstr("");
 		snprintf(buf, sizeof(buf), "GET /items/%u", i % 100);
-		s->name = dupstr(buf);
+		s->name = gen_dupstr(buf);
 		s->kind = 2;
 		s->start_time_unix_nano = 1764045000000000000ULL + i * 1000ULL;
 		s->end_time_unix_nano = s->start_time_unix_nano + 1500000;
 		s->flags = 0x101;
 		s->n_attributes = 4;
 		s->attributes = calloc(4, sizeof(GenKV *));
-		s->attributes[0] = bench_kv("http.request.method", "GET");
-		s->attributes[1] = bench_kv("url.path", "/api/v1/items/12345");
-		s->attributes[2] = bench_kv("http.route", "/api/v1/items/{id}");
-		s->attributes[3] = bench_kv("server.address", "checkout");
+		s->attributes[0] = gen_bench_kv("http.request.method", "GET");
+		s->attributes[1] = gen_bench_kv("url.path", "/api/v1/items/12345");
+		s->attributes[2] = gen_bench_kv("http.route", "/api/v1/items/{id}");
+		s->attributes[3] = gen_bench_kv("server.address", "checkout");
 		s->status = malloc(sizeof(GenStatus));
 		opentelemetry__proto__trace__v1__status__init(s->status);
-		s->status->message = dupstr("ok");
+		s->status->message = gen_dupstr("ok");
 		s->status->code = 1;
 		ss->spans[i] = s;
 	}

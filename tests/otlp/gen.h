@@ -33,6 +33,25 @@ struct gen_opts {
 
 uint64_t gen_rand(uint64_t *s);
 GenReq *gen_request(uint64_t *rng, const struct gen_opts *o);
+
+/* The pieces, for the other signals' generators (gen_signals.h): a random
+ * number 0..n; a string (mostly ASCII, some UTF-8, JSON specials); n random
+ * bytes; an id of n bytes (sometimes empty, with bad_ids sometimes n + 1);
+ * unknown fields (with unknown_fields); an AnyValue; a KeyValue; attributes;
+ * a Resource and an InstrumentationScope (sometimes NULL); a copy of s; a
+ * string attribute. */
+unsigned gen_upto(uint64_t *rng, unsigned n);
+char *gen_str(uint64_t *rng, const struct gen_opts *o);
+ProtobufCBinaryData gen_bytes(uint64_t *rng, size_t n);
+ProtobufCBinaryData gen_id(uint64_t *rng, const struct gen_opts *o, size_t n);
+void gen_add_unknown(uint64_t *rng, const struct gen_opts *o, ProtobufCMessage *m);
+GenAny *gen_any(uint64_t *rng, const struct gen_opts *o, unsigned depth);
+GenKV *gen_kv(uint64_t *rng, const struct gen_opts *o, unsigned depth);
+GenKV **gen_attrs(uint64_t *rng, const struct gen_opts *o, size_t *n);
+GenResource *gen_resource(uint64_t *rng, const struct gen_opts *o);
+GenScope *gen_scope(uint64_t *rng, const struct gen_opts *o);
+char *gen_dupstr(const char *s);
+GenKV *gen_bench_kv(const char *key, const char *value);
 /* The benchmark's request: n spans of ~222 bytes each in one ResourceSpans. */
 GenReq *gen_bench_request(unsigned n_spans);
 /* Packs m into a malloc'd buffer; *len gets its size. */

@@ -1,11 +1,13 @@
-/* tests/producer/test_ingest_validate.c: the request validator's fast path
- * (otlp/validate.c) against its table walk, which is what the validator was
- * before the fast path and still decides every error. Users rely on the
- * public otlp_wire_validate_* answering exactly as before: the same verdict,
- * counts and error text for every input, valid or not. Inputs: requests
- * covering every message and field of the schema, and many thousands of
- * seeded random mutations of them (bytes changed, inserted, deleted,
- * truncated), so framing errors land at every depth.
+/* tests/producer/test_ingest_validate.c: the request validator's fast paths
+ * (otlp/validate_fast*.c, traces and logs) against its table walk, which is
+ * what the validator was before the fast path and still decides every
+ * error. Users rely on the public otlp_wire_validate_* answering exactly as
+ * the table walk: the same verdict, counts and error text (path included)
+ * for every input, valid or not. Inputs: requests covering every message
+ * and field of the schema, many thousands of seeded random mutations of
+ * them (bytes changed, inserted, deleted, truncated), so framing errors
+ * land at every depth, and every byte of them replaced by 0xff (invalid
+ * UTF-8 in every string, at every position).
  */
 #include "tests/producer/validate_twin.h"  /* first: see there */
 
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/otlp/gen_signals.h"
 #include "tests/producer/ingest_testlib.h"
 
 struct wb {
@@ -136,39 +139,85 @@ static void w_request(struct wb *req)
 	w_msg(req, 1, &rs);
 }
 
+/* A logs request: two ResourceLogs (one without records), a LogRecord
+ * with every field in field-number order and one in the .proto's order. */
+static void w_logs_request(struct wb *req)
+{
+	struct wb rl = { .n = 0 }, res = { .n = 0 }, sl = { .n = 0 }, sc = { .n = 0 },
+		  lr = { .n = 0 }, body = { .n = 0 };
+	static const uint8_t id[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	w_attrs(&res, 1);
+	w_str(&sc, 1, "app"); w_str(&sc, 2, "2.1"); w_attrs(&sc, 3);
+	w_msg(&sl, 1, &sc);
+	w_fix(&lr, 1, 1764000000000000000ull, 8);
+	w_vf(&lr, 2, 9);
+	w_str(&lr, 3, "INFO");
+	w_str(&body, 1, "user caf\xc3\xa9 logged in");
+	w_msg(&lr, 5, &body);
+	w_attrs(&lr, 6);
+	w_vf(&lr, 7, 1);
+	w_fix(&lr, 8, 1, 4);
+	w_len(&lr, 9, id, 16);
+	w_len(&lr, 10, id, 8);
+	w_fix(&lr, 11, 1764000000000000500ull, 8);
+	w_str(&lr, 12, "login");
+	w_vf(&lr, 99, 1);  /* unknown */
+	w_msg(&sl, 2, &lr);
+	lr.n = 0;  /* observed time second, as protobufjs writes it */
+	w_fix(&lr, 1, 1764000000000000000ull, 8);
+	w_fix(&lr, 11, 1764000000000000500ull, 8);
+	w_vf(&lr, 2, 17);
+	body.n = 0;
+	w_attrs(&body, 1);
+	struct wb any = { .n = 0 };
+	w_msg(&any, 6, &body);
+	w_msg(&lr, 5, &any);
+	w_msg(&sl, 2, &lr);
+	w_str(&sl, 3, "https://schema");
+	w_msg(&rl, 1, &res);
+	w_msg(&rl, 2, &sl);
+	w_str(&rl, 3, "https://schema");
+	req->n = 0;
+	w_msg(req, 1, &rl);
+	rl.n = 0;
+	w_msg(&rl, 1, &res);
+	w_msg(req, 1, &rl);
+}
+
 /* The public function against the table walk, for one input both ways
- * (as a request and as a bare ResourceSpans); returns 1 if the fast path
- * accepted it as a request. */
-static int compare(const uint8_t *buf, size_t len)
+ * (as a request and as a bare resource) of signal sig; returns 1 if the
+ * fast path accepted it as a request. */
+static int compare_sig(int sig, const uint8_t *buf, size_t len)
 {
 	int fast_ok = 0;
 	for (int rs = 0; rs < 2; rs++) {
 		struct otlp_wire_counts pc, gc, fc;
 		struct otlp_wire_diag pd, gd;
-		int prc = rs ? otlp_wire_validate_resource_spans(buf, len, &pc, &pd) :
-			       otlp_wire_validate_request(buf, len, &pc, &pd);
-		int grc = twin_general(buf, len, rs, &gc, &gd);
+		int prc = twin_public(sig, rs, buf, len, &pc, &pd);
+		int grc = twin_general_sig(sig, buf, len, rs, &gc, &gd);
 		ck_assert_int_eq(prc, grc);
 		if (prc == 0) {
-			ck_assert_uint_eq(pc.resource_spans, gc.resource_spans);
-			ck_assert_uint_eq(pc.scope_spans, gc.scope_spans);
-			ck_assert_uint_eq(pc.spans, gc.spans);
+			ck_assert_mem_eq(&pc, &gc, sizeof(pc));
 		} else {
 			ck_assert_int_eq(pd.err, gd.err);
 			ck_assert_uint_eq(pd.offset, gd.offset);
 			ck_assert_str_eq(pd.field, gd.field);
 			ck_assert_str_eq(pd.why, gd.why);
+			ck_assert_str_eq(pd.path, gd.path);
 		}
-		if (twin_fast(buf, len, rs, &fc) == 0) {
+		if (twin_fast_sig(sig, buf, len, rs, &fc) == 0) {
 			ck_assert_int_eq(grc, 0);
-			ck_assert_uint_eq(fc.resource_spans, gc.resource_spans);
-			ck_assert_uint_eq(fc.scope_spans, gc.scope_spans);
-			ck_assert_uint_eq(fc.spans, gc.spans);
+			ck_assert_mem_eq(&fc, &gc, sizeof(fc));
 			if (!rs)
 				fast_ok = 1;
 		}
 	}
 	return fast_ok;
+}
+
+static int compare(const uint8_t *buf, size_t len)
+{
+	return compare_sig(0, buf, len);
 }
 
 START_TEST(valid_requests_take_the_fast_path)
@@ -267,6 +316,131 @@ START_TEST(nesting_limit_unchanged)
 }
 END_TEST
 
+START_TEST(valid_logs_take_the_fast_path)
+{
+	struct wb *req = malloc(sizeof(*req));
+	struct otlp_wire_counts c;
+	w_logs_request(req);
+	ck_assert_int_eq(compare_sig(1, req->b, req->n), 1);
+	ck_assert_int_eq(twin_fast_sig(1, req->b, req->n, 0, &c), 0);
+	ck_assert_uint_eq(c.resources, 2);
+	ck_assert_uint_eq(c.resources_with_items, 1);
+	ck_assert_uint_eq(c.items, 2);
+	free(req);
+}
+END_TEST
+
+/* Seeded mutations of the logs request, as for traces. */
+START_TEST(logs_mutations_answer_as_the_table_walk)
+{
+	struct wb *base = malloc(sizeof(*base)), *m = malloc(sizeof(*m));
+	uint32_t s = 777u + (uint32_t)_i;
+	unsigned accepted = 0, rejected = 0;
+	w_logs_request(base);
+	for (int it = 0; it < 4000; it++) {
+		*m = *base;
+		for (int k = 1 + (int)(rnd(&s) % 3); k > 0 && m->n > 0; k--) {
+			size_t at = rnd(&s) % m->n;
+			switch (rnd(&s) % 4) {
+			case 0: m->b[at] = (uint8_t)rnd(&s); break;
+			case 1: m->b[at] ^= 0x80; break;
+			case 2: m->n = at; break;
+			default: memmove(m->b + at, m->b + at + 1, m->n - at - 1); m->n--; break;
+			}
+		}
+		if (compare_sig(1, m->b, m->n))
+			accepted++;
+		else
+			rejected++;
+	}
+	ck_assert_uint_gt(accepted, 10);
+	ck_assert_uint_gt(rejected, 10);
+	free(base);
+	free(m);
+}
+END_TEST
+
+/* Every byte replaced by 0xff in turn: a string byte makes invalid UTF-8
+ * (never accepted by the fast path, refused by both with the same path),
+ * other bytes break framing or change values. */
+START_TEST(every_byte_as_0xff)
+{
+	struct wb *base = malloc(sizeof(*base)), *m = malloc(sizeof(*m));
+	unsigned utf8 = 0;
+	for (int sig = 0; sig < 2; sig++) {
+		if (sig)
+			w_logs_request(base);
+		else
+			w_request(base);
+		for (size_t at = 0; at < base->n; at++) {
+			struct otlp_wire_diag d;
+			struct otlp_wire_counts c;
+			*m = *base;
+			m->b[at] = 0xff;
+			compare_sig(sig, m->b, m->n);
+			if (twin_public(sig, 0, m->b, m->n, &c, &d) == -EILSEQ) {
+				ck_assert_str_eq(d.why, "invalid UTF-8");
+				ck_assert_uint_gt(strlen(d.path), 0);
+				utf8++;
+			}
+		}
+	}
+	ck_assert_uint_gt(utf8, 500);  /* most bytes of these requests are text */
+	free(base);
+	free(m);
+}
+END_TEST
+
+/* Generated requests of every signal (every field, all five metric
+ * types, unknown fields): the fast path takes the valid ones, and seeded
+ * mutations of them answer as the table walk. */
+START_TEST(generated_mutations_answer_as_the_table_walk)
+{
+	const struct gen_opts o = { .max_rs = 2, .max_ss = 2, .max_spans = 3, .max_attrs = 3,
+		.max_events = 3, .max_links = 2, .unknown_fields = 1 };
+	int sig = _i % 3;
+	uint64_t rng = 99 + (uint64_t)_i;
+	uint32_t s = 4242u + (uint32_t)_i;
+	unsigned fast = 0, accepted = 0, rejected = 0;
+	struct wb *m = malloc(sizeof(*m));
+	for (int round = 0; round < 40; round++) {
+		ProtobufCMessage *msg = sig == 0 ? &gen_request(&rng, &o)->base :
+					sig == 1 ? &gen_logs_request(&rng, &o)->base :
+						   &gen_metrics_request(&rng, &o)->base;
+		size_t len;
+		uint8_t *base = gen_pack(msg, &len);
+		protobuf_c_message_free_unpacked(msg, NULL);
+		if (len == 0 || len > sizeof(m->b)) {
+			free(base);
+			continue;
+		}
+		fast += (unsigned)compare_sig(sig, base, len);
+		for (int it = 0; it < 200; it++) {
+			memcpy(m->b, base, len);
+			m->n = len;
+			for (int k = 1 + (int)(rnd(&s) % 3); k > 0 && m->n > 0; k--) {
+				size_t at = rnd(&s) % m->n;
+				switch (rnd(&s) % 4) {
+				case 0: m->b[at] = (uint8_t)rnd(&s); break;
+				case 1: m->b[at] ^= 0x80; break;
+				case 2: m->n = at; break;
+				default: memmove(m->b + at, m->b + at + 1, m->n - at - 1); m->n--; break;
+				}
+			}
+			if (compare_sig(sig, m->b, m->n))
+				accepted++;
+			else
+				rejected++;
+		}
+		free(base);
+	}
+	ck_assert_uint_gt(fast, 20);  /* valid generated requests take the fast path */
+	ck_assert_uint_gt(accepted, 100);
+	ck_assert_uint_gt(rejected, 100);
+	free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ingest_validate");
@@ -274,6 +448,10 @@ int main(void)
 	tcase_add_test(tc, valid_requests_take_the_fast_path);
 	tcase_add_loop_test(tc, mutations_answer_as_the_table_walk, 0, 8);
 	tcase_add_test(tc, nesting_limit_unchanged);
+	tcase_add_test(tc, valid_logs_take_the_fast_path);
+	tcase_add_loop_test(tc, logs_mutations_answer_as_the_table_walk, 0, 4);
+	tcase_add_test(tc, every_byte_as_0xff);
+	tcase_add_loop_test(tc, generated_mutations_answer_as_the_table_walk, 0, 9);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,182 @@
+/* otlp/validate_schema.c: the schema table of validate_schema.h, written
+ * from our .proto files under otlp/proto (field numbers, wire types). */
+#include "otlp/validate_schema.h"
+#include "otlp/wire.h"
+
+#define F(wt_, child_, idlen_, flags_, name_) { 1, wt_, child_, idlen_, flags_, name_ }
+#define MSG(child, name) F(OTLP_WT_LEN, child, 0, 0, name)
+#define MSGS(child, name) F(OTLP_WT_LEN, child, 0, VF_REP, name)      /* repeated */
+#define DATA(child, name) F(OTLP_WT_LEN, child, 0, VF_DATA, name)
+#define STR(name) F(OTLP_WT_LEN, M_NONE, 0, VF_UTF8, name)
+#define STRS(name) F(OTLP_WT_LEN, M_NONE, 0, VF_UTF8 | VF_REP, name)  /* repeated */
+#define BYTES(name) F(OTLP_WT_LEN, M_NONE, 0, 0, name)
+#define ID(n, name) F(OTLP_WT_LEN, M_NONE, n, 0, name)
+#define VAR(name) F(OTLP_WT_VARINT, M_NONE, 0, 0, name)
+#define VARS(name) F(OTLP_WT_VARINT, M_NONE, 0, VF_REP | VF_PACKV, name)
+#define I64(name) F(OTLP_WT_I64, M_NONE, 0, 0, name)
+#define I64S(name) F(OTLP_WT_I64, M_NONE, 0, VF_REP | VF_PACK8, name)
+#define I32(name) F(OTLP_WT_I32, M_NONE, 0, 0, name)
+
+const struct vfield otlp_vschema[M_COUNT][VSCHEMA_MAXF] = {
+	/* ----- shared ----- */
+	[M_RES] = { [1] = MSGS(M_KV, "Resource.attributes"),
+		    [2] = VAR("Resource.dropped_attributes_count"),
+		    [3] = MSGS(M_ENT, "Resource.entity_refs") },
+	[M_ENT] = { [1] = STR("EntityRef.schema_url"), [2] = STR("EntityRef.type"),
+		    [3] = STRS("EntityRef.id_keys"),
+		    [4] = STRS("EntityRef.description_keys") },
+	[M_SCOPE] = { [1] = STR("InstrumentationScope.name"),
+		      [2] = STR("InstrumentationScope.version"),
+		      [3] = MSGS(M_KV, "InstrumentationScope.attributes"),
+		      [4] = VAR("InstrumentationScope.dropped_attributes_count") },
+	[M_KV] = { [1] = STR("KeyValue.key"), [2] = MSG(M_ANY, "KeyValue.value") },
+	[M_ANY] = { [1] = STR("AnyValue.string_value"), [2] = VAR("AnyValue.bool_value"),
+		    [3] = VAR("AnyValue.int_value"), [4] = I64("AnyValue.double_value"),
+		    [5] = MSG(M_ARRAY, "AnyValue.array_value"),
+		    [6] = MSG(M_KVLIST, "AnyValue.kvlist_value"),
+		    [7] = BYTES("AnyValue.bytes_value") },
+	[M_ARRAY] = { [1] = MSGS(M_ANY, "ArrayValue.values") },
+	[M_KVLIST] = { [1] = MSGS(M_KV, "KeyValueList.values") },
+
+	/* ----- traces ----- */
+	[M_TREQ] = { [1] = MSGS(M_RS, "ExportTraceServiceRequest.resource_spans") },
+	[M_RS] = { [1] = MSG(M_RES, "ResourceSpans.resource"),
+		   [2] = MSGS(M_SS, "ResourceSpans.scope_spans"),
+		   [3] = STR("ResourceSpans.schema_url") },
+	[M_SS] = { [1] = MSG(M_SCOPE, "ScopeSpans.scope"),
+		   [2] = MSGS(M_SPAN, "ScopeSpans.spans"),
+		   [3] = STR("ScopeSpans.schema_url") },
+	[M_SPAN] = { [1] = ID(16, "Span.trace_id"), [2] = ID(8, "Span.span_id"),
+		     [3] = STR("Span.trace_state"), [4] = ID(8, "Span.parent_span_id"),
+		     [5] = STR("Span.name"), [6] = VAR("Span.kind"),
+		     [7] = I64("Span.start_time_unix_nano"),
+		     [8] = I64("Span.end_time_unix_nano"),
+		     [9] = MSGS(M_KV, "Span.attributes"),
+		     [10] = VAR("Span.dropped_attributes_count"),
+		     [11] = MSGS(M_EVENT, "Span.events"),
+		     [12] = VAR("Span.dropped_events_count"),
+		     [13] = MSGS(M_LINK, "Span.links"),
+		     [14] = VAR("Span.dropped_links_count"),
+		     [15] = MSG(M_STATUS, "Span.status"), [16] = I32("Span.flags") },
+	[M_EVENT] = { [1] = I64("Event.time_unix_nano"), [2] = STR("Event.name"),
+		      [3] = MSGS(M_KV, "Event.attributes"),
+		      [4] = VAR("Event.dropped_attributes_count") },
+	[M_LINK] = { [1] = ID(16, "Link.trace_id"), [2] = ID(8, "Link.span_id"),
+		     [3] = STR("Link.trace_state"), [4] = MSGS(M_KV, "Link.attributes"),
+		     [5] = VAR("Link.dropped_attributes_count"), [6] = I32("Link.flags") },
+	[M_STATUS] = { [2] = STR("Status.message"), [3] = VAR("Status.code") },
+
+	/* ----- logs ----- */
+	[M_LREQ] = { [1] = MSGS(M_RL, "ExportLogsServiceRequest.resource_logs") },
+	[M_RL] = { [1] = MSG(M_RES, "ResourceLogs.resource"),
+		   [2] = MSGS(M_SL, "ResourceLogs.scope_logs"),
+		   [3] = STR("ResourceLogs.schema_url") },
+	[M_SL] = { [1] = MSG(M_SCOPE, "ScopeLogs.scope"),
+		   [2] = MSGS(M_LOG, "ScopeLogs.log_records"),
+		   [3] = STR("ScopeLogs.schema_url") },
+	[M_LOG] = { [1] = I64("LogRecord.time_unix_nano"),
+		    [2] = VAR("LogRecord.severity_number"),
+		    [3] = STR("LogRecord.severity_text"),
+		    [5] = MSG(M_ANY, "LogRecord.body"),
+		    [6] = MSGS(M_KV, "LogRecord.attributes"),
+		    [7] = VAR("LogRecord.dropped_attributes_count"),
+		    [8] = I32("LogRecord.flags"),
+		    [9] = ID(16, "LogRecord.trace_id"), [10] = ID(8, "LogRecord.span_id"),
+		    [11] = I64("LogRecord.observed_time_unix_nano"),
+		    [12] = STR("LogRecord.event_name") },
+
+	/* ----- metrics ----- */
+	[M_MREQ] = { [1] = MSGS(M_RM, "ExportMetricsServiceRequest.resource_metrics") },
+	[M_RM] = { [1] = MSG(M_RES, "ResourceMetrics.resource"),
+		   [2] = MSGS(M_SM, "ResourceMetrics.scope_metrics"),
+		   [3] = STR("ResourceMetrics.schema_url") },
+	[M_SM] = { [1] = MSG(M_SCOPE, "ScopeMetrics.scope"),
+		   [2] = MSGS(M_METRIC, "ScopeMetrics.metrics"),
+		   [3] = STR("ScopeMetrics.schema_url") },
+	[M_METRIC] = { [1] = STR("Metric.name"), [2] = STR("Metric.description"),
+		       [3] = STR("Metric.unit"), [5] = DATA(M_GAUGE, "Metric.gauge"),
+		       [7] = DATA(M_SUM, "Metric.sum"),
+		       [9] = DATA(M_HIST, "Metric.histogram"),
+		       [10] = DATA(M_EHIST, "Metric.exponential_histogram"),
+		       [11] = DATA(M_SUMMARY, "Metric.summary"),
+		       [12] = MSGS(M_KV, "Metric.metadata") },
+	[M_GAUGE] = { [1] = MSGS(M_NDP, "Gauge.data_points") },
+	[M_SUM] = { [1] = MSGS(M_NDP, "Sum.data_points"),
+		    [2] = VAR("Sum.aggregation_temporality"), [3] = VAR("Sum.is_monotonic") },
+	[M_HIST] = { [1] = MSGS(M_HDP, "Histogram.data_points"),
+		     [2] = VAR("Histogram.aggregation_temporality") },
+	[M_EHIST] = { [1] = MSGS(M_EHDP, "ExponentialHistogram.data_points"),
+		      [2] = VAR("ExponentialHistogram.aggregation_temporality") },
+	[M_SUMMARY] = { [1] = MSGS(M_SDP, "Summary.data_points") },
+	[M_NDP] = { [2] = I64("NumberDataPoint.start_time_unix_nano"),
+		    [3] = I64("NumberDataPoint.time_unix_nano"),
+		    [4] = I64("NumberDataPoint.as_double"),
+		    [5] = MSGS(M_EXEMPLAR, "NumberDataPoint.exemplars"),
+		    [6] = I64("NumberDataPoint.as_int"),
+		    [7] = MSGS(M_KV, "NumberDataPoint.attributes"),
+		    [8] = VAR("NumberDataPoint.flags") },
+	[M_HDP] = { [2] = I64("HistogramDataPoint.start_time_unix_nano"),
+		    [3] = I64("HistogramDataPoint.time_unix_nano"),
+		    [4] = I64("HistogramDataPoint.count"),
+		    [5] = I64("HistogramDataPoint.sum"),
+		    [6] = I64S("HistogramDataPoint.bucket_counts"),
+		    [7] = I64S("HistogramDataPoint.explicit_bounds"),
+		    [8] = MSGS(M_EXEMPLAR, "HistogramDataPoint.exemplars"),
+		    [9] = MSGS(M_KV, "HistogramDataPoint.attributes"),
+		    [10] = VAR("HistogramDataPoint.flags"),
+		    [11] = I64("HistogramDataPoint.min"),
+		    [12] = I64("HistogramDataPoint.max") },
+	[M_EHDP] = { [1] = MSGS(M_KV, "ExponentialHistogramDataPoint.attributes"),
+		     [2] = I64("ExponentialHistogramDataPoint.start_time_unix_nano"),
+		     [3] = I64("ExponentialHistogramDataPoint.time_unix_nano"),
+		     [4] = I64("ExponentialHistogramDataPoint.count"),
+		     [5] = I64("ExponentialHistogramDataPoint.sum"),
+		     [6] = VAR("ExponentialHistogramDataPoint.scale"),
+		     [7] = I64("ExponentialHistogramDataPoint.zero_count"),
+		     [8] = MSG(M_BUCKETS, "ExponentialHistogramDataPoint.positive"),
+		     [9] = MSG(M_BUCKETS, "ExponentialHistogramDataPoint.negative"),
+		     [10] = VAR("ExponentialHistogramDataPoint.flags"),
+		     [11] = MSGS(M_EXEMPLAR, "ExponentialHistogramDataPoint.exemplars"),
+		     [12] = I64("ExponentialHistogramDataPoint.min"),
+		     [13] = I64("ExponentialHistogramDataPoint.max"),
+		     [14] = I64("ExponentialHistogramDataPoint.zero_threshold") },
+	[M_BUCKETS] = { [1] = VAR("Buckets.offset"), [2] = VARS("Buckets.bucket_counts") },
+	[M_SDP] = { [2] = I64("SummaryDataPoint.start_time_unix_nano"),
+		    [3] = I64("SummaryDataPoint.time_unix_nano"),
+		    [4] = I64("SummaryDataPoint.count"), [5] = I64("SummaryDataPoint.sum"),
+		    [6] = MSGS(M_QUANTILE, "SummaryDataPoint.quantile_values"),
+		    [7] = MSGS(M_KV, "SummaryDataPoint.attributes"),
+		    [8] = VAR("SummaryDataPoint.flags") },
+	[M_QUANTILE] = { [1] = I64("ValueAtQuantile.quantile"),
+			 [2] = I64("ValueAtQuantile.value") },
+	[M_EXEMPLAR] = { [2] = I64("Exemplar.time_unix_nano"),
+			 [3] = I64("Exemplar.as_double"), [4] = ID(8, "Exemplar.span_id"),
+			 [5] = ID(16, "Exemplar.trace_id"), [6] = I64("Exemplar.as_int"),
+			 [7] = MSGS(M_KV, "Exemplar.filtered_attributes") },
+};
+
+const char *const otlp_vmsg_name[M_COUNT] = {
+	[M_NONE] = "message", [M_RES] = "Resource", [M_ENT] = "EntityRef",
+	[M_SCOPE] = "InstrumentationScope", [M_KV] = "KeyValue", [M_ANY] = "AnyValue",
+	[M_ARRAY] = "ArrayValue", [M_KVLIST] = "KeyValueList",
+	[M_TREQ] = "ExportTraceServiceRequest", [M_RS] = "ResourceSpans",
+	[M_SS] = "ScopeSpans", [M_SPAN] = "Span", [M_EVENT] = "Event", [M_LINK] = "Link",
+	[M_STATUS] = "Status",
+	[M_LREQ] = "ExportLogsServiceRequest", [M_RL] = "ResourceLogs",
+	[M_SL] = "ScopeLogs", [M_LOG] = "LogRecord",
+	[M_MREQ] = "ExportMetricsServiceRequest", [M_RM] = "ResourceMetrics",
+	[M_SM] = "ScopeMetrics", [M_METRIC] = "Metric", [M_GAUGE] = "Gauge",
+	[M_SUM] = "Sum", [M_HIST] = "Histogram", [M_EHIST] = "ExponentialHistogram",
+	[M_SUMMARY] = "Summary", [M_NDP] = "NumberDataPoint",
+	[M_HDP] = "HistogramDataPoint", [M_EHDP] = "ExponentialHistogramDataPoint",
+	[M_BUCKETS] = "Buckets", [M_SDP] = "SummaryDataPoint",
+	[M_QUANTILE] = "ValueAtQuantile", [M_EXEMPLAR] = "Exemplar",
+};
+
+/* Data points are the items of metrics, as the Collector counts them. */
+const uint8_t otlp_vmsg_role[M_COUNT] = {
+	[M_RS] = ROLE_RESOURCE, [M_RL] = ROLE_RESOURCE, [M_RM] = ROLE_RESOURCE,
+	[M_SS] = ROLE_SCOPE, [M_SL] = ROLE_SCOPE, [M_SM] = ROLE_SCOPE,
+	[M_SPAN] = ROLE_ITEM, [M_LOG] = ROLE_ITEM, [M_NDP] = ROLE_ITEM,
+	[M_HDP] = ROLE_ITEM, [M_EHDP] = ROLE_ITEM, [M_SDP] = ROLE_ITEM,
+};
