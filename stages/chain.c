@@ -98,6 +98,12 @@ int chain_bind_stats(struct chain *c, struct stage_stats *st)
 	return rc;
 }
 
+void chain_bind_components(struct chain *c, struct seg_component *const *comp)
+{
+	for (size_t i = 0; i < c->n; i++)
+		c->procs[i].comp = comp[i];
+}
+
 void chain_flush_stats(struct chain *c)
 {
 	for (size_t i = 0; i < c->n; i++) {
@@ -109,6 +115,11 @@ void chain_flush_stats(struct chain *c)
 			atomic_fetch_add_explicit(&p->slot->in, p->in, memory_order_relaxed);
 			atomic_fetch_add_explicit(&p->slot->out, p->out, memory_order_relaxed);
 			atomic_fetch_add_explicit(&p->slot->dropped, p->dropped, memory_order_relaxed);
+		}
+		if (p->comp) {
+			seg_component_add(p->comp, SEG_C_IN, p->in);
+			seg_component_add(p->comp, SEG_C_OUT, p->out);
+			seg_component_add(p->comp, SEG_C_DROPPED, p->dropped);
 		}
 		p->in = p->out = p->dropped = 0;
 	}

@@ -24,6 +24,7 @@
 
 #include "config/config.h"
 #include "otlp/rewrite.h"
+#include "shm/segment.h"
 #include "shm/stats.h"
 #include "stages/attrs.h"
 #include "stages/matchprops.h"
@@ -44,6 +45,7 @@ struct chain_proc {
 	uint64_t in, out, dropped;            /* not yet flushed to the slot */
 	uint64_t total_in, total_out, total_dropped; /* since chain_new */
 	struct stats_proc *slot;              /* NULL: not bound */
+	struct seg_component *comp;           /* the plan's component-stats slot; NULL: none */
 };
 
 struct chain {
@@ -75,6 +77,11 @@ int chain_bind_stats(struct chain *c, struct stage_stats *st);
  * res (optional) gets spans in/kept. */
 int64_t chain_run(struct chain *c, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
 		  struct otlp_rewrite_result *res);
+
+/* Binds processor i to the segment's component-stats slot comp[i] (the
+ * plan's processor_stats; NULL entries are skipped): SEG_C_IN, SEG_C_OUT,
+ * SEG_C_DROPPED count spans. */
+void chain_bind_components(struct chain *c, struct seg_component *const *comp);
 
 /* Adds the counters gathered since the last flush to the bound slots. */
 void chain_flush_stats(struct chain *c);
