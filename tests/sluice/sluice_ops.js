@@ -17,6 +17,11 @@
 //  - fingerprint: a kept segment holding another plan's records is refused
 //    with both ring lists and how to drain; the old config then resumes it
 //    and delivers every acknowledged span
+//  - migrate: a processor added around the same rings: the records move to
+//    a segment with the new layout and all arrive
+//  - damagedLive: a ring control block damaged while running: the
+//    supervisor sets the segment aside and starts every stage again on a
+//    fresh one
 // SLUICE_OPS_ONLY=stall (for instance) runs one part.
 'use strict';
 const fs = require('fs');
@@ -345,8 +350,68 @@ async function fingerprint() {
   pass('another plan\'s records are refused, then drained by their own config');
 }
 
+// Same rings, another processor: the segment moves to the new layout.
+async function migrate() {
+  const dir = L.tmpdir('migrate');
+  const sinkPort = await L.freePort();
+  const { cfg, acks } = await leaveRecords(dir, sinkPort, 10000);
+  fs.writeFileSync(cfg.file, fs.readFileSync(cfg.file, 'utf8')
+    .replace('processors:\n  batch:', 'processors:\n  attributes/tag:\n    actions:\n      - key: team\n        value: a\n        action: insert\n  batch:')
+    .replace('processors: [batch]', 'processors: [attributes/tag, batch]'));
+  const digest = path.join(dir, 'digest');
+  const sink = L.start(L.bin('sluice-sink'), ['--http', `127.0.0.1:${sinkPort}`, '--digest', digest, '--quiet']);
+  L.sluiceStart(cfg);
+  L.check(/the config changed the components around the same rings: moved the segment's records/.test(L.readLog(cfg)),
+    'the segment moved to the new layout');
+  L.check(!fs.existsSync(`${shmPath(cfg)}.migrating`), 'nothing is left of the old one');
+  const st = L.sluice(cfg, 'status');
+  L.check(/processor\s+attributes\/tag\s/.test(st.stdout), 'status shows the new processor');
+  const acked = L.ackRanges(acks);
+  const total = acked.reduce((a, [, n]) => a + n, 0);
+  await L.waitFor('the moved records at the backend', () => L.digestIds(digest).size >= total, 60000);
+  L.sluiceStop(cfg);
+  await L.stopProc(sink);
+  const res = L.compareAcked(acked, L.digestIds(digest));
+  L.check(res.acked === 10000 && res.missing === 0 && res.dups === 0,
+    `all ${res.acked} acknowledged spans arrived once (missing ${res.missing}, duplicates ${res.dups})`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  pass('a changed layout around the same rings is migrated');
+}
+
+// A ring control block damaged while the pipeline runs.
+async function damagedLive() {
+  const dir = L.tmpdir('dlive');
+  const digest = path.join(dir, 'digest');
+  const sink = await L.startSink(dir, ['--digest', digest, '--quiet']);
+  const cfg = await L.writeConfig(dir, tracesOnly(sink.port));
+  L.sluiceStart(cfg);
+  const fd = fs.openSync(shmPath(cfg), 'r+');
+  const entry = Buffer.alloc(8);
+  fs.readSync(fd, entry, 0, 8, 4096 + 2 * 128);
+  fs.writeSync(fd, Buffer.alloc(8, 0xee), 0, 8, Number(entry.readBigUInt64LE(0)) + 384);
+  fs.closeSync(fd);
+  await L.waitFor('the supervisor to notice', () =>
+    /segment \/sluice\.\S+ is damaged: .*ring 2 \(out:traces\) is damaged: .*stopping every stage to start again on a fresh segment[^]*kept for inspection as/.test(L.readLog(cfg)), 10000);
+  L.check(asideFiles(cfg).length === 2, 'the damaged segment is kept beside');
+  await L.waitFor('/health 200 on the fresh segment', async () => (await L.httpGet(cfg.ports.metrics, '/health')).status === 200, 20000);
+  const acks = path.join(dir, 'acks');
+  const r = L.run(L.bin('sluice-gen'), ['-e', `127.0.0.1:${cfg.ports.http}`, '-n', '1000', '-s', '100', '-c', '1',
+    '--ack-log', acks, '-q']);
+  L.check(r.code === 0, 'new spans are acknowledged');
+  const acked = L.ackRanges(acks);
+  const total = acked.reduce((a, [, n]) => a + n, 0);
+  await L.waitFor('them at the backend', () => L.digestIds(digest).size >= total, 30000);
+  L.sluiceStop(cfg);
+  await L.stopProc(sink);
+  const res = L.compareAcked(acked, L.digestIds(digest));
+  L.check(res.missing === 0 && res.dups === 0, `all ${res.acked} arrived once`);
+  for (const f of asideFiles(cfg)) fs.rmSync(`/dev/shm/${f}`, { force: true });
+  fs.rmSync(dir, { recursive: true, force: true });
+  pass('a segment damaged while running is set aside');
+}
+
 async function main() {
-  const parts = { pipelines, rules, stall, damaged, fingerprint };
+  const parts = { pipelines, rules, stall, damaged, fingerprint, migrate, damagedLive };
   for (const [name, fn] of Object.entries(parts))
     if (!process.env.SLUICE_OPS_ONLY || process.env.SLUICE_OPS_ONLY === name) await fn();
   console.log(`${passed} passed, 0 failed`);

@@ -105,8 +105,9 @@ void sup_tick(struct net_timer *t, void *arg)
 		s->next_check_ns = now + SUP_CHECK_EVERY_NS;
 		if (sup_seg_damaged(s, why, sizeof(why)) < 0) {
 			sup_reseat(s, why);
-			if (s->phase == SUP_DONE)
-				return;
+			if (s->phase != SUP_DONE) /* the stages just started: look next tick */
+				net_timer_arm(s->loop, t, SUP_TICK_MS);
+			return;
 		}
 	}
 	for (int st = STAGE_INGEST; st <= STAGE_EXPORT; st++) {
