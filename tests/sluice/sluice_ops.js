@@ -148,6 +148,7 @@ async function pipelines() {
   L.check(top.code === 0 && /pipeline logs \(logs\)/.test(top.stdout) && /latency p50 \S+ p99 \S+/.test(top.stdout) &&
     /ITEMS\/S/.test(top.stdout), 'sluice top shows each pipeline with rates and latency p50/p99');
   L.sluiceStop(cfg);
+  sanitizerClean(cfg);
   fs.rmSync(dir, { recursive: true, force: true });
   pass('two pipelines in status and /metrics');
 }
@@ -248,6 +249,7 @@ async function stall() {
   const res = L.compareAcked(acked, L.digestIds(digest));
   L.check(res.acked > 0 && res.missing === 0 && res.dups === 0,
     `all ${res.acked} acknowledged spans arrived once (missing ${res.missing}, duplicates ${res.dups})`);
+  sanitizerClean(cfg);
   fs.rmSync(dir, { recursive: true, force: true });
   pass('a stalled stage is reported and restarted');
 }
@@ -265,6 +267,12 @@ async function leaveRecords(dir, sinkPort, n) {
   L.check(/pipeline stopped with \d+ bytes still in the rings; segment .* kept/.test(L.readLog(cfg)),
     'the stop kept the segment with records in it');
   return { cfg, acks };
+}
+
+// Under the sanitizers (build-asan) a fault in any process lands in the log.
+function sanitizerClean(cfg) {
+  const log = L.readLog(cfg);
+  L.check(!/AddressSanitizer|LeakSanitizer|runtime error:/.test(log), 'no sanitizer report in the log');
 }
 
 function shmPath(cfg) { return `/dev/shm/sluice.${cfg.instance}`; }
@@ -307,6 +315,7 @@ async function damaged() {
   L.sluiceStop(cfg);
   await L.stopProc(sink);
   for (const f of asideFiles(cfg)) fs.rmSync(`/dev/shm/${f}`, { force: true });
+  sanitizerClean(cfg);
   fs.rmSync(dir, { recursive: true, force: true });
   pass('a damaged segment is set aside');
 }
@@ -346,6 +355,7 @@ async function fingerprint() {
   const res = L.compareAcked(acked, L.digestIds(digest));
   L.check(res.acked === 20000 && res.missing === 0 && res.dups === 0,
     `all ${res.acked} acknowledged spans arrived once (missing ${res.missing}, duplicates ${res.dups})`);
+  sanitizerClean(old);
   fs.rmSync(dir, { recursive: true, force: true });
   pass('another plan\'s records are refused, then drained by their own config');
 }
@@ -374,6 +384,7 @@ async function migrate() {
   const res = L.compareAcked(acked, L.digestIds(digest));
   L.check(res.acked === 10000 && res.missing === 0 && res.dups === 0,
     `all ${res.acked} acknowledged spans arrived once (missing ${res.missing}, duplicates ${res.dups})`);
+  sanitizerClean(cfg);
   fs.rmSync(dir, { recursive: true, force: true });
   pass('a changed layout around the same rings is migrated');
 }
@@ -406,6 +417,7 @@ async function damagedLive() {
   const res = L.compareAcked(acked, L.digestIds(digest));
   L.check(res.missing === 0 && res.dups === 0, `all ${res.acked} arrived once`);
   for (const f of asideFiles(cfg)) fs.rmSync(`/dev/shm/${f}`, { force: true });
+  sanitizerClean(cfg);
   fs.rmSync(dir, { recursive: true, force: true });
   pass('a segment damaged while running is set aside');
 }
