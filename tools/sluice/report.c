@@ -293,4 +293,19 @@ void report_status(struct segment *seg, FILE *out, const struct report_top *top)
 		report_pipeline_rings(seg, out, names[p]);
 		report_pipeline_slots(seg, out, top, names[p]);
 	}
+	/* IN rings whose names could not list their pipelines ("in:traces#0") */
+	bool head = false;
+	for (uint32_t i = 0; i < segment_nrings(seg); i++) {
+		struct ring r;
+		char used[32];
+		if (segment_ring_kind(seg, i) != SEG_RING_IN || report_ring_pipeline(seg, i)[0] ||
+		    segment_ring(seg, i, &r) != 0)
+			continue;
+		if (!head)
+			fprintf(out, "\nrings feeding several pipelines\n");
+		head = true;
+		report_bytes(ring_used(&r), used, sizeof(used));
+		fprintf(out, "  ring      %-28s %5.1f%% full (%s)\n", segment_ring_name(seg, i),
+			100.0 * (double)ring_used(&r) / (double)ring_capacity(&r), used);
+	}
 }
