@@ -411,8 +411,10 @@ static void sup_cleanup(struct sup *s)
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	if (s->seg.base) {
-		atomic_store(&s->self->state, (uint32_t)STAGE_STATE_STOPPED);
-		atomic_store(&s->self->pid, 0);
+		if (s->self) { /* NULL when the start failed before it was set */
+			atomic_store(&s->self->state, (uint32_t)STAGE_STATE_STOPPED);
+			atomic_store(&s->self->pid, 0);
+		}
 		segment_wake_close(&s->seg);
 		segment_detach(&s->seg);
 	}
