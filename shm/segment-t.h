@@ -48,13 +48,45 @@ enum seg_component_kind {
 	SEG_COMP_KINDS = 5,
 };
 
-/* Counter slots of a component (each has ONE writing process): */
+/* Counter slots of a component. Each component has ONE writing process
+ * (named per kind); items are the slot's signal's unit: spans, log
+ * records, metric data points. Monotonic unless marked (G), a gauge. The
+ * supervisor serves them on /metrics under the Collector's names
+ * (docs/operations.md, "Component counters").
+ *
+ * receiver (ingest), one slot per receiver x transport x signal:
+ *   ACCEPTED         items published into the IN ring (acknowledged)
+ *   REFUSED          items refused, every reason (= FULL + INVALID)
+ *   REFUSED_FULL     items refused because the ring was full (backpressure:
+ *                    HTTP 429/503, gRPC UNAVAILABLE / RESOURCE_EXHAUSTED)
+ *   REFUSED_INVALID  items refused as invalid (HTTP 400, INVALID_ARGUMENT,
+ *                    rejected in a partial success)
+ * processor (process stage; the batch processor: batch stage) and
+ * connector (process stage), one slot per component x pipeline:
+ *   IN       items that entered it
+ *   OUT      items it passed on (a connector: once per target pipeline)
+ *   DROPPED  items it dropped on purpose (filter, sampler, a routing table
+ *            with no match and no default); a malformed record counts here
+ * exporter (export stage), one slot per exporter x pipeline:
+ *   SENT               items the backend acknowledged
+ *   FAILED             items refused for good (a permanent error or retries
+ *                      exhausted), dead-lettered or not
+ *   QUEUE_SIZE (G)     bytes of the pipeline's OUT ring this exporter has
+ *                      not had acknowledged yet
+ *   QUEUE_CAPACITY (G) bytes of that ring; 0 = not set: /metrics then
+ *                      shows the OUT ring's used and capacity bytes
+ *   RETRIES            request attempts that failed and were retried
+ *   DEADLETTER         items written to the dead-letter directory
+ *   DEADLETTER_FAILED  dead-letter writes that failed (the batch stays) */
 enum {
-	SEG_C_ACCEPTED = 0, SEG_C_REFUSED = 1,            /* receiver (ingest) */
+	SEG_C_ACCEPTED = 0, SEG_C_REFUSED = 1,            /* receiver */
+	SEG_C_REFUSED_FULL = 2, SEG_C_REFUSED_INVALID = 3,
 	SEG_C_IN = 0, SEG_C_OUT = 1, SEG_C_DROPPED = 2,   /* processor, connector */
-	SEG_C_SENT = 0, SEG_C_FAILED = 1,                 /* exporter (export) */
-	SEG_C_QUEUE_SIZE = 2, SEG_C_QUEUE_CAPACITY = 3,   /* exporter gauges */
-	SEG_C_SPARE = 4,                                  /* 4..7: free for now */
+	SEG_C_SENT = 0, SEG_C_FAILED = 1,                 /* exporter */
+	SEG_C_QUEUE_SIZE = 2, SEG_C_QUEUE_CAPACITY = 3,
+	SEG_C_RETRIES = 4, SEG_C_DEADLETTER = 5, SEG_C_DEADLETTER_FAILED = 6,
+	SEG_C_SPARE = 7,                                  /* receiver 4..7, processor and
+	                                                     connector 3..7, exporter 7: free */
 };
 
 struct seg_ring_desc {

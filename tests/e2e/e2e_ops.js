@@ -76,10 +76,12 @@ service:
     return now.process && now.process !== before.process && L.sluice(cfg, 'status').code === 0;
   });
   const metrics = await L.httpGet(cfg.ports.metrics, '/metrics');
-  const accepted = /otelcol_receiver_accepted_spans_total\{receiver="otlp"\} (\d+)/.exec(metrics.text);
-  L.check(metrics.status === 200 && accepted && Number(accepted[1]) > 0,
-    `/metrics counts accepted spans (${accepted && accepted[1]})`);
-  L.check(/otelcol_exporter_queue_capacity \d+/.test(metrics.text), '/metrics has the queue capacity');
+  // per receiver, and per transport once ingest fills its component slots
+  let accepted = 0;
+  for (const m of metrics.text.matchAll(/^otelcol_receiver_accepted_spans_total\{receiver="otlp"(?:,transport="\w+")?\} (\d+)$/gm))
+    accepted += Number(m[1]);
+  L.check(metrics.status === 200 && accepted > 0, `/metrics counts accepted spans (${accepted})`);
+  L.check(/^otelcol_exporter_queue_capacity(\{[^}]*\})? \d+$/m.test(metrics.text), '/metrics has the queue capacity');
   await L.sleep(1500);
   L.sluiceStop(cfg);
   const genCode = await gen.done;

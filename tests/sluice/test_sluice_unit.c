@@ -119,8 +119,10 @@ START_TEST(views_show_counters_from_the_segment)
 	snprintf(name, sizeof(name), "sluiceunit%d", (int)getpid());
 	struct segment seg;
 	struct segment_params p = { .nrings = RING_PIPELINE_COUNT };
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		p.ring_capacity[i] = 1 << 20;
+		p.ring_kind[i] = SEG_RING_IN + (uint32_t)i;
+	}
 	ck_assert_int_eq(segment_create(&seg, name, &p), 0);
 	struct stage_stats *in = segment_stats(&seg, STAGE_INGEST);
 	struct stage_stats *ex = segment_stats(&seg, STAGE_EXPORT);

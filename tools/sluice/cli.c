@@ -182,34 +182,32 @@ static int cli_top(struct cli_opts *o, const char *argv0)
 	int rc = cli_attach(o, &seg);
 	if (rc != 0)
 		return rc;
+	struct report_top *top = report_top_new(&seg);
+	if (!top) {
+		segment_detach(&seg);
+		return SUP_EXIT_FAILED;
+	}
 	signal(SIGINT, cli_on_sigint);
 	signal(SIGTERM, cli_on_sigint);
 	bool tty = isatty(1);
-	uint64_t prev[STAGE_COUNT] = { 0 }, prev_t = rt_mono_ns();
-	for (int st = 0; st < 4; st++)
-		prev[st] = report_stage_spans_out(&seg, (enum stage_index)st);
+	report_top_sample(top, &seg);
 	for (int i = 0; o->count < 0 || i < o->count; i++) {
 		usleep((useconds_t)o->interval_ms * 1000);
 		if (cli_interrupted)
 			break;
-		uint64_t now = rt_mono_ns();
-		double rates[STAGE_COUNT] = { 0 }, secs = (double)(now - prev_t) / 1e9;
-		for (int st = 0; st < 4; st++) {
-			uint64_t v = report_stage_spans_out(&seg, (enum stage_index)st);
-			rates[st] = secs > 0 ? (double)(v - prev[st]) / secs : 0;
-			prev[st] = v;
-		}
-		prev_t = now;
+		report_top_sample(top, &seg);
 		if (tty)
 			fputs("\033[H\033[2J", stdout);
 		time_t t = time(NULL);
 		char when[32];
 		strftime(when, sizeof(when), "%H:%M:%S", localtime(&t));
-		printf("sluice top  %s  (every %d ms, Ctrl-C quits)\n", when, o->interval_ms);
+		printf("sluice top  %s  (every %d ms, Ctrl-C quits; rates and latency over the interval)\n",
+		       when, o->interval_ms);
 		cli_supervisor_line(o, stdout);
-		report_status(&seg, stdout, rates);
+		report_status(&seg, stdout, top);
 		fflush(stdout);
 	}
+	report_top_free(top);
 	segment_detach(&seg);
 	return 0;
 }
@@ -248,12 +246,16 @@ static const struct cli_command cli_commands[] = {
 	  "when the supervisor is done. Exit 3 when the instance is not running.\n" },
 	{ "status", 0, false, cli_status,
 	  "usage: sluice status [-c FILE]\n"
-	  "Each stage's state, pid, uptime, restarts, spans in and out, and the fill of\n"
-	  "the ring it writes. Exit 0 when every stage runs, 1 when one does not, 3 when\n"
-	  "the instance is not running.\n" },
+	  "Each stage's state (\"stalled\" when records wait for it and it shows no sign\n"
+	  "of life), pid, uptime, restarts, items in and out and bytes waiting for it;\n"
+	  "each receiver's accepted and refused items; each pipeline's rings with their\n"
+	  "fill, processors, connectors and exporters (sent, failed, retries, dead\n"
+	  "letters, receipt-to-ack latency p50/p99). Exit 0 when every stage runs and\n"
+	  "none is stalled or degraded, 1 otherwise, 3 when the instance is not running.\n" },
 	{ "top", 0, false, cli_top,
 	  "usage: sluice top [-c FILE] [--interval MS] [--count N]\n"
-	  "The status table, refreshed every MS milliseconds (default 1000) with spans/s;\n"
+	  "The status view, refreshed every MS milliseconds (default 1000), with items/s\n"
+	  "and the latency p50/p99 of the last interval;\n"
 	  "--count stops after N refreshes. Ctrl-C quits.\n" },
 	{ "restart", 1, false, cli_restart,
 	  "usage: sluice restart STAGE [-c FILE]\n"

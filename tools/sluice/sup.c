@@ -12,27 +12,30 @@
 #include <unistd.h>
 
 #include "config/log.h"
+#include "config/plan.h"
 #include "net/loop.h"
+#include "rt/clock.h"
 #include "shm/segment.h"
 #include "tools/sluice/child.h"
-#include "rt/clock.h"
 #include "tools/sluice/ctl.h"
 #include "tools/sluice/dirs.h"
 #include "tools/sluice/httpd.h"
 #include "tools/sluice/sup_priv.h"
 
-#define SUP_TICK_MS 50
 
 static void sup_stop_next(struct sup *s);
-static void sup_spawn(struct sup *s, enum stage_index st);
 
 /* Order of the drain: upstream first, so "input ring empty" is final. */
 static const enum stage_index sup_stop_order[] = { STAGE_INGEST, STAGE_PROCESS, STAGE_BATCH,
 						   STAGE_EXPORT };
 
-static void sup_set_stage_state(struct sup *s, enum stage_index st, enum stage_state state)
+void sup_set_stage_state(struct sup *s, enum stage_index st, enum stage_state state)
 {
 	struct stage_stats *ss = segment_stats(&s->seg, st);
+	struct stall_region *sr = stall_region_get(&s->seg);
+
+	if (sr) /* a stage that is not running is not stalled: its state says why */
+		atomic_store(&sr->stalled_since[st], 0);
 	atomic_store(&ss->state, (uint32_t)state);
 	if (state != STAGE_STATE_RUNNING && state != STAGE_STATE_STARTING &&
 	    state != STAGE_STATE_DRAINING)
@@ -55,7 +58,13 @@ static void sup_finish(struct sup *s)
 {
 	uint64_t used;
 	s->phase = SUP_DONE;
-	if (sup_rings_empty(s, &used)) {
+	bool state = false;
+	for (uint32_t i = 0; i < s->layout.n_spanmetrics; i++)
+		state |= segment_aux(&s->seg, s->layout.p.aux[i].name, NULL) != NULL;
+	if (sup_rings_empty(s, &used) && state) {
+		log_msg(LOG_INFO, "pipeline stopped; every ring was empty, segment %s kept for its "
+			"span-metrics state (cumulative series continue at the next run)", s->seg.name);
+	} else if (used == 0) {
 		segment_unlink(s->cfg->instance);
 		log_msg(LOG_INFO, "pipeline stopped; every ring was empty, segment %s removed",
 			s->seg.name);
@@ -168,7 +177,7 @@ static void sup_on_pidfd(struct net_watch *w, int fd, void *arg)
 	net_timer_arm(s->loop, &ps->restart_timer, ps->child.backoff_ns / 1000000);
 }
 
-static void sup_spawn(struct sup *s, enum stage_index st)
+void sup_spawn(struct sup *s, enum stage_index st)
 {
 	struct sup_stage *ps = &s->stage[st];
 	struct stage_stats *ss = segment_stats(&s->seg, st);
@@ -187,19 +196,29 @@ static void sup_spawn(struct sup *s, enum stage_index st)
 	}
 	atomic_store(&ss->pid, ps->child.pid);
 	ps->ready_logged = false;
+	stall_watch_reset(&ps->stall, ss, rt_mono_ns());
 	err = net_watch_add(s->loop, ps->child.pidfd, sup_on_pidfd, ps, &ps->watch);
 	if (err < 0)
 		log_msg(LOG_ERROR, "cannot watch %s: %s", ps->child.binary, strerror(-err));
 	log_msg(LOG_DEBUG, "started %s pid %d", child_binary_name(st), (int)ps->child.pid);
 }
 
-/* Records wait in the ring this stage reads. */
-static bool sup_input_pending(struct sup *s, enum stage_index st)
+/* Records wait in a ring this stage reads: every ring of the kind it
+ * consumes (ingest reads none). */
+bool sup_input_pending(struct sup *s, enum stage_index st)
 {
-	struct ring r;
-	if (st == STAGE_INGEST || segment_ring(&s->seg, (uint32_t)st - 1, &r) != 0)
+	static const enum seg_ring_kind reads[] = { [STAGE_PROCESS] = SEG_RING_IN,
+						    [STAGE_BATCH] = SEG_RING_MID,
+						    [STAGE_EXPORT] = SEG_RING_OUT };
+	if (st != STAGE_PROCESS && st != STAGE_BATCH && st != STAGE_EXPORT)
 		return false;
-	return ring_used(&r) > 0;
+	for (uint32_t i = 0; i < segment_nrings(&s->seg); i++) {
+		struct ring r;
+		if (segment_ring_kind(&s->seg, i) == reads[st] && segment_ring(&s->seg, i, &r) == 0 &&
+		    ring_used(&r) > 0)
+			return true;
+	}
+	return false;
 }
 
 static void sup_stop_next(struct sup *s)
@@ -262,45 +281,6 @@ int sup_restart_stage(struct sup *s, const char *name, char *why, size_t size)
 	return -EINVAL;
 }
 
-/* Readiness, heartbeat and start timeouts, checked every SUP_TICK_MS. */
-static void sup_tick(struct net_timer *t, void *arg)
-{
-	struct sup *s = arg;
-	uint64_t now = rt_mono_ns();
-	bool all = true;
-
-	stats_heartbeat(s->self);
-	for (int st = STAGE_INGEST; st <= STAGE_EXPORT; st++) {
-		struct sup_stage *ps = &s->stage[st];
-		struct stage_stats *ss = segment_stats(&s->seg, (enum stage_index)st);
-		bool running = ps->child.pid != 0 && atomic_load(&ss->pid) == ps->child.pid &&
-			       atomic_load(&ss->state) == STAGE_STATE_RUNNING;
-		all &= running;
-		if (running && ps->drain_when_ready) {
-			ps->drain_when_ready = false;
-			child_signal(&ps->child, SIGTERM);
-		}
-		if (running && !ps->ready_logged) {
-			ps->ready_logged = true;
-			log_msg(LOG_DEBUG, "%s ready (pid %d)", child_binary_name(ps->child.stage),
-				(int)ps->child.pid);
-		}
-		if (!running && ps->child.pid != 0 && !ps->stopping &&
-		    now - ps->child.started_mono_ns > s->cfg->start_timeout_ns) {
-			log_msg(LOG_ERROR, "%s not ready after the start timeout; killing it",
-				child_binary_name(ps->child.stage));
-			child_signal(&ps->child, SIGKILL);
-			ps->child.started_mono_ns = now;
-		}
-	}
-	if (all && s->phase == SUP_STARTING) {
-		s->phase = SUP_RUNNING;
-		atomic_store(&s->self->state, (uint32_t)STAGE_STATE_RUNNING);
-		log_msg(LOG_INFO, "pipeline ready: 4 stages running (instance %s)", s->cfg->instance);
-	}
-	net_timer_arm(s->loop, t, SUP_TICK_MS);
-}
-
 static void sup_on_signal(struct net_watch *w, int fd, void *arg)
 {
 	struct sup *s = arg;
@@ -316,41 +296,14 @@ static void sup_on_signal(struct net_watch *w, int fd, void *arg)
 	}
 }
 
-/* Attach to what a previous supervisor left, or create the segment. */
-static int sup_open_segment(struct sup *s)
+int sup_wake_setup(struct sup *s)
 {
-	const struct sluice_rings *want = &s->cfg->rings;
-	int err = segment_attach(&s->seg, s->cfg->instance);
-	if (err == 0) {
-		uint64_t used;
-		if (sup_rings_empty(s, &used)) {
-			segment_detach(&s->seg);
-			segment_unlink(s->cfg->instance);
-		} else {
-			log_msg(LOG_INFO, "resuming segment %s: %" PRIu64 " bytes still in the rings",
-				s->seg.name, used);
-			s->resumed = true;
-			return 0;
-		}
-	} else if (err == -EPROTO || err == -EBADMSG || err == -ENOTRECOVERABLE) {
-		log_msg(LOG_ERROR, "segment /sluice.%s exists but cannot be used: %s; remove it "
-			"(rm /dev/shm/sluice.%s) once you know its data is not needed",
-			s->cfg->instance, segment_errmsg(&s->seg), s->cfg->instance);
-		return err;
-	} else if (err != -ENOENT && err != -EAGAIN) {
-		log_msg(LOG_ERROR, "cannot attach /sluice.%s: %s", s->cfg->instance, strerror(-err));
-		return err;
-	} else if (err == -EAGAIN) {
-		segment_unlink(s->cfg->instance); /* its creator died while formatting it */
-	}
-	struct segment_params p = { .nrings = RING_PIPELINE_COUNT };
-	p.ring_capacity[RING_INGEST_PROCESS] = want->ingest_process;
-	p.ring_capacity[RING_PROCESS_BATCH] = want->process_batch;
-	p.ring_capacity[RING_BATCH_EXPORT] = want->batch_export;
-	err = segment_create(&s->seg, s->cfg->instance, &p);
+	int err = segment_wake_create(&s->seg);
+
+	if (err == 0)
+		err = segment_wake_env(&s->seg, s->wake_env, sizeof(s->wake_env));
 	if (err < 0)
-		log_msg(LOG_ERROR, "cannot create segment /sluice.%s: %s", s->cfg->instance,
-			segment_errmsg(&s->seg)[0] ? segment_errmsg(&s->seg) : strerror(-err));
+		log_msg(LOG_ERROR, "cannot create the ring eventfds: %s", strerror(-err));
 	return err;
 }
 
@@ -403,13 +356,15 @@ static int sup_start(struct sup *s, const char *bin_dir)
 		log_msg(LOG_ERROR, "%s", err_text);
 		return err;
 	}
-	if ((err = sup_open_segment(s)) < 0)
-		return err;
-	if ((err = segment_wake_create(&s->seg)) < 0 ||
-	    (err = segment_wake_env(&s->seg, s->wake_env, sizeof(s->wake_env))) < 0) {
-		log_msg(LOG_ERROR, "cannot create the ring eventfds: %s", strerror(-err));
+	if ((err = sup_layout_build(s->cfg, &s->layout, err_text, sizeof(err_text))) < 0) {
+		log_msg(LOG_ERROR, "%s", err_text);
 		return err;
 	}
+	if ((err = sup_seg_open(s)) < 0 || (err = sup_wake_setup(s)) < 0)
+		return err;
+	struct stall_region *sr = stall_region_get(&s->seg);
+	if (sr) /* a resumed segment: this config's timeout, nothing stalled yet */
+		stall_region_format(sr, s->cfg->stall_timeout_ns);
 	s->self = segment_stats(&s->seg, STAGE_SUPERVISOR);
 	stats_stage_start(s->self);
 	atomic_store(&s->self->state, (uint32_t)STAGE_STATE_STARTING);
@@ -456,13 +411,16 @@ static void sup_cleanup(struct sup *s)
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	if (s->seg.base) {
-		atomic_store(&s->self->state, (uint32_t)STAGE_STATE_STOPPED);
-		atomic_store(&s->self->pid, 0);
+		if (s->self) { /* NULL when the start failed before it was set */
+			atomic_store(&s->self->state, (uint32_t)STAGE_STATE_STOPPED);
+			atomic_store(&s->self->pid, 0);
+		}
 		segment_wake_close(&s->seg);
 		segment_detach(&s->seg);
 	}
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
+	sup_layout_free(&s->layout);
 }
 
 int sup_run(const struct sluice_config *cfg, const char *config_path, const char *bin_dir)
