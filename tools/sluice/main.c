@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "agg/agg_config.h"
 #include "config/log.h"
+#include "rt/tlsconf.h"
 #include "tools/sluice/cli.h"
 #include "tools/sluice/dirs.h"
 #include "tools/sluice/sup.h"
@@ -102,10 +104,36 @@ static void find_bin_dir(struct cli_opts *o)
 	snprintf(o->bin_dir, sizeof(o->bin_dir), "%s", dirname(self));
 }
 
+static int check_parts(const struct sluice_config *cfg);
+
 static int cmd_run(struct cli_opts *o)
 {
+	/* a certificate that does not load would only fail inside a stage,
+	 * over and over: say it once, before anything starts */
+	if (check_parts(o->cfg))
+		return SUP_EXIT_USAGE;
 	find_bin_dir(o);
 	return sup_run(o->cfg, o->config_path ? o->config_abs : NULL, o->bin_dir);
+}
+
+/* What the loader leaves to the parts that use it: certificates and keys
+ * loaded as the stages will load them, span-metrics settings as the
+ * aggregation takes them. One line each on stderr; returns the count. */
+static int check_parts(const struct sluice_config *cfg)
+{
+	int bad = rt_tls_check_all(cfg, stderr);
+	for (size_t i = 0; i < cfg->n_connectors; i++) {
+		const struct sluice_connector *c = &cfg->connectors[i];
+		struct agg_config ac;
+		char why[256] = "";
+		if (c->type != SLUICE_CONN_SPANMETRICS ||
+		    agg_config_from(&c->spanmetrics, &ac, why, sizeof(why)) == 0)
+			continue;
+		fprintf(stderr, "sluice: %s:%u:%u: connectors.%s: %s\n",
+			cfg->path && cfg->path[0] ? cfg->path : "(config)", c->line, c->col, c->id, why);
+		bad++;
+	}
+	return bad;
 }
 
 static int cmd_check(struct cli_opts *o)
@@ -113,6 +141,10 @@ static int cmd_check(struct cli_opts *o)
 	const char *name = o->config_path ? o->config_path : "(built-in defaults)";
 	if (!o->quiet && config_print(o->cfg, stdout) < 0)
 		return SUP_EXIT_FAILED;
+	if (check_parts(o->cfg)) {
+		fprintf(stderr, "sluice: %s: not valid (see above)\n", name);
+		return SUP_EXIT_USAGE;
+	}
 	int errors = dirs_report(o->cfg, stderr);
 	if (errors) {
 		fprintf(stderr, "sluice: %s: config is valid, but %d director%s must be fixed first\n",
