@@ -52,7 +52,7 @@
 #define CONFIG_MAX_RECEIVERS 16           /* receivers used by the pipelines, in all */
 #define CONFIG_MAX_PIPELINES 64           /* service.pipelines (a bit each in a uint64_t) */
 #define CONFIG_MAX_CONNECTORS 8           /* connectors one pipeline exports to / receives from */
-#define CONFIG_PIPELINE_ID_MAX 64         /* chars in a pipeline id ("traces/payments") */
+#define CONFIG_PIPELINE_ID_MAX 59         /* chars in a pipeline id ("traces/payments"); "mid:<id>" names its ring in 64 bytes */
 #define CONFIG_INSTANCE_MAX 32            /* chars in sluice.instance */
 #define CONFIG_RING_RECORD_OVERHEAD 64    /* header + padding a ring record adds */
 

@@ -46,6 +46,7 @@ static int add_ring(struct builder *b, enum plan_ring_kind kind, enum sluice_sig
 	r->pipelines = pipelines;
 	r->pipeline = pipeline;
 	if (kind != PLAN_RING_IN) {
+		_Static_assert(CONFIG_PIPELINE_ID_MAX + 5 <= PLAN_NAME_MAX, "\"mid:<id>\" fits a ring name");
 		snprintf(r->name, sizeof(r->name), "%s:%s", prefix[kind], cfg->pipelines[pipeline].id);
 	} else {
 		size_t used = (size_t)snprintf(r->name, sizeof(r->name), "in:");

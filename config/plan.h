@@ -48,7 +48,7 @@
 #define PLAN_MAX_SOURCES 8   /* = shm's RING_MAX_SOURCES (static-assert where both are seen) */
 #define PLAN_MAX_STATS 512   /* component-stats slots in the segment */
 #define PLAN_MAX_EDGES 8     /* connectors one pipeline exports to */
-#define PLAN_NAME_MAX 80     /* ring names, NUL included */
+#define PLAN_NAME_MAX 64     /* ring names, NUL included (= the segment's ring name field) */
 
 enum plan_ring_kind {
 	PLAN_RING_IN = 0,  /* ingest -> process: one request's resources, one record */

@@ -14,7 +14,7 @@ static const struct ecase cases[] = {
 	{"unknown signal with name", "service: {pipelines: {trace/a: {}}}\n", "1:23: service.pipelines: unknown signal \"trace\" in pipeline \"trace/a\" (expected traces, logs or metrics, optionally /name)"},
 	{"profiles", "service: {pipelines: {profiles: {}}}\n", "1:23: service.pipelines: not supported by sluice: profiles pipelines (\"profiles\")"},
 	{"empty pipeline name", "service: {pipelines: {logs/: {}}}\n", "1:23: service.pipelines: pipeline \"logs/\" has an empty name after \"/\""},
-	{"pipeline id too long", "service: {pipelines: {traces/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: {}}}\n", "1:23: service.pipelines: pipeline id \"traces/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" is longer than 64 characters"},
+	{"pipeline id too long", "service: {pipelines: {traces/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: {}}}\n", "1:23: service.pipelines: pipeline id \"traces/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" is longer than 59 characters"},
 	{"duplicate pipeline", R "service:\n  pipelines:\n    logs: {receivers: [otlp], exporters: [debug]}\n    logs: {receivers: [otlp], exporters: [debug]}\n", "6:5: duplicate key \"logs\" in service.pipelines"},
 	{"unknown pipeline key", R "service: {pipelines: {logs: {receiver: [otlp]}}}\n", "3:30: unknown key \"receiver\" in service.pipelines.logs (expected one of: receivers, processors, exporters)"},
 	/* the Collector's rules once there are several pipelines */
