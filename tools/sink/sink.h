@@ -92,6 +92,7 @@ struct sink {
 	size_t scratch_cap;
 	/* counters over every signal */
 	uint64_t requests, accepted, refused, invalid, bytes, conns;
+	uint64_t streamed;     /* requests checked while they arrived */
 	uint64_t first_ns, last_ns;   /* monotonic: first/last accepted request */
 	struct sink_lat_req lat_req; /* sink_take's request */
 };

@@ -156,6 +156,7 @@ void sink_stream_begin(struct sink *s, struct sink_scan_stream *st, int signal,
 {
 	if (s->latency)
 		sink_lat_begin(lr, rt_real_ns());
+	s->streamed++;
 	sink_scan_stream_begin(st, signal, s->latency ? lr : NULL);
 }
 
@@ -206,6 +207,8 @@ void sink_summary(struct sink *s, FILE *out)
 	for (int k = 0; k < OTLP_SIGNAL_COUNT; k++)
 		if (s->sig[k].requests || (k == OTLP_SIGNAL_TRACES && s->latency && tr->lat.n))
 			summary_signal(s, k, out);
+	if (s->streamed)
+		fprintf(out, "sink: %llu requests checked while they arrived\n", (unsigned long long)s->streamed);
 	fflush(out);
 }
 
