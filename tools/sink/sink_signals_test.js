@@ -12,7 +12,8 @@
 //     400 with a google.rpc.Status in the request's format (protobuf or
 //     JSON), gRPC UNIMPLEMENTED / INVALID_ARGUMENT; nothing refused is
 //     counted as accepted, and the sink keeps serving;
-//   - partial success carries the signal's rejected count (JSON name too).
+//   - partial success carries the signal's rejected count (JSON name too);
+//   - logs and metrics over TLS (HTTPS, gRPC with TLS) arrive whole.
 // Every run is bounded in items and time.
 'use strict';
 const fs = require('fs');
@@ -202,11 +203,38 @@ async function refusals(dir) {
     `refused requests are not counted as accepted (logs ${JSON.stringify(c.logs)}, metrics ${c.metrics.requests})`);
 }
 
+// TLS (the listeners' certificate from tests/net/make_certs.sh): logs over
+// HTTPS, metrics over gRPC with TLS and gzip, every item acknowledged once.
+async function overTls(dir) {
+  const certs = path.join(dir, 'certs');
+  const mk = L.run('bash', [path.join(L.source, 'tests/net/make_certs.sh'), certs]);
+  if (mk.code !== 0) L.fail(`make_certs.sh: ${mk.stderr}`);
+  const portFile = path.join(dir, 'ports3');
+  const dl = path.join(dir, 'tls.logs'), dm = path.join(dir, 'tls.metrics');
+  const sink = L.start(L.bin('sluice-sink'), ['--http', '127.0.0.1:0', '--grpc', '127.0.0.1:0', '--port-file', portFile,
+    '--tls-cert', path.join(certs, 'server.pem'), '--tls-key', path.join(certs, 'server.key'),
+    '--digest-logs', dl, '--digest-metrics', dm]);
+  await L.waitFor('sluice-sink to listen', () => fs.existsSync(portFile));
+  const [, hp, gp] = /http=(\d+) grpc=(\d+)/.exec(fs.readFileSync(portFile, 'utf8')).map(Number);
+  for (const [sig, proto, port, z, file] of [['logs', 'http', hp, 'none', dl], ['metrics', 'grpc', gp, 'gzip', dm]]) {
+    const acks = path.join(dir, `tls.acks.${sig}`);
+    const r = L.run(L.bin('sluice-gen'), ['-S', sig, '-p', proto, '-z', z, '-e', `127.0.0.1:${port}`, '-s', '256',
+      '-n', '2560', '-c', '2', '-d', '20', '-q', '--ack-log', acks, '--tls-ca', path.join(certs, 'ca.pem')],
+    { timeout: 60000 });
+    if (r.code !== 0) L.fail(`gen ${sig} over TLS: exit ${r.code}\n${r.stdout}${r.stderr}`);
+    const res = L.compareAcked(L.ackRanges(acks), L.digestIds(file));
+    L.check(res.acked === 2560 && res.missing === 0 && res.dups === 0,
+      `${sig} over TLS (${proto}, ${z}): ${res.acked} acknowledged, all in the digest once`);
+  }
+  await L.stopProc(sink);
+}
+
 async function main() {
   const dir = L.tmpdir('sink-signals');
   try {
     await roundTrips(dir);
     await refusals(dir);
+    await overTls(dir);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
