@@ -18,18 +18,21 @@
 #                    (socat OPENSSL-LISTEN), so both sides pay for it
 #   --relay-only     the relay runs only (the tools' own CPU per item, or a
 #                    signal the stages do not carry yet)
+#   --no-half        no half-load runs (A/B comparisons: tools/bench_ab.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 signal=traces
 comp=none
 tls=0
 relay_only=0
+no_half=0
 while [ $# -gt 0 ]; do
   case $1 in
     --signal) signal=$2; shift 2 ;;
     --compression) comp=$2; shift 2 ;;
     --tls) tls=1; shift ;;
     --relay-only) relay_only=1; shift ;;
+    --no-half) no_half=1; shift ;;
     --*) echo "unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
@@ -212,6 +215,7 @@ for r in $(seq "$runs"); do
   echo "run $r: relay" >&2;    one_run relay 0 >>"$work/relay"
   [ "$relay_only" = 1 ] && continue
   echo "run $r: pipeline" >&2; one_run pipeline 0 >>"$work/full"
+  [ "$no_half" = 1 ] && continue
   half=$(awk '{print int($1 / 2)}' <<<"$(tail -1 "$work/full")")
   echo "run $r: pipeline at half load ($half $items/s)" >&2
   one_run pipeline "$half" >>"$work/half"
@@ -222,7 +226,7 @@ printf '%-22s %12s %10s %9s %9s %8s %8s %8s %8s\n' "" "$per_s" "CPU s/M" "p50 ms
 report "relay (socat)" "$work/relay"
 [ "$relay_only" = 1 ] && exit 0
 report "sluice, full load" "$work/full"
-report "sluice, half load" "$work/half"
+[ "$no_half" = 1 ] || report "sluice, half load" "$work/half"
 awk -v p="$(col 1 "$work/full")" -v r="$(col 1 "$work/relay")" \
   'BEGIN {printf "sluice / relay throughput: %.2f\n", r ? p / r : 0}'
 echo "(RSS: peak KiB of each stage; CPU: all sluice processes, or socat, per million $items)"
