@@ -116,7 +116,8 @@ async function roundTrips(dir) {
     }
     console.error(`ok: ${sig}: ${RUNS.length} runs of ${PER_RUN} items acknowledged (${RUNS.map((x) => x.join('+')).join(', ')})`);
   }
-  await L.stopProc(sink);
+  const code = await L.stopProc(sink);
+  if (code !== 0) L.fail(`sluice-sink exited ${code}:\n${sink.err()}`);
   const counts = L.sinkCounts(sink.out());
   const total = PER_RUN * RUNS.length;
   const digestOf = { traces: files.digest, logs: files.digestLogs, metrics: files.digestMetrics };
@@ -196,7 +197,8 @@ async function refusals(dir) {
   // and it still serves: a valid traces request after all that
   r = await post(hp, '/v1/traces', Buffer.alloc(0), proto);
   L.check(r.status === 200, `the sink still serves (empty traces request: ${r.status})`);
-  await L.stopProc(sink);
+  const code = await L.stopProc(sink);
+  if (code !== 0) L.fail(`sluice-sink exited ${code}:\n${sink.err()}`);
   const c = L.sinkCounts(sink.out());
   L.check(c.logs.requests === 7 && c.logs.invalid === 3 && c.logs.accepted === 3 && c.logs.refused === 4 &&
     c.logs.items === 3 && c.metrics.requests === 0,
@@ -226,7 +228,8 @@ async function overTls(dir) {
     L.check(res.acked === 2560 && res.missing === 0 && res.dups === 0,
       `${sig} over TLS (${proto}, ${z}): ${res.acked} acknowledged, all in the digest once`);
   }
-  await L.stopProc(sink);
+  const code = await L.stopProc(sink);
+  if (code !== 0) L.fail(`sluice-sink exited ${code}:\n${sink.err()}`);
 }
 
 async function main() {

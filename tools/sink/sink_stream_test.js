@@ -152,8 +152,9 @@ async function main() {
   } finally {
     sink.kill('SIGTERM');
     const t = setTimeout(() => sink.kill('SIGKILL'), 10000);
-    await done;
+    const code = await done;
     clearTimeout(t);
+    if (code !== 0) fail(`sluice-sink exited ${code}`);
   }
   const want = 2 * 6000 + 1000 * (1 + 2 + 3 + 4);
   const m = /requests=(\d+) accepted=(\d+) refused=(\d+) invalid=(\d+) spans=(\d+)/.exec(out);
