@@ -59,7 +59,11 @@ case $signal in
   metrics) items="data points"; sink_word=data_points ;;
   *) echo "--signal: traces, logs or metrics" >&2; exit 2 ;;
 esac
-gen_extra=(-S "$signal" -z "$comp")
+# Only what differs from gen's defaults, so builds from before --signal
+# (A/B against an older commit) run the traces benchmark too.
+gen_extra=()
+[ "$signal" = traces ] || gen_extra+=(-S "$signal")
+[ "$comp" = none ] || gen_extra+=(-z "$comp")
 scheme=http
 if [ "$tls" = 1 ]; then
   "$root/tests/net/make_certs.sh" "$work/certs"
