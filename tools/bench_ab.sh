@@ -1,17 +1,61 @@
 #!/usr/bin/env bash
-# Interleaved A/B of the process stage (figures, not a test): runs
-# `bench_stages 1` from each build directory in turn, ROUNDS times, so a
-# noisy host slows every build alike, then prints for each build the
-# process stage's rate (median and best of the rounds) and the CPU the
-# chain alone takes per million spans (min and median).
+# Interleaved A/B (figures, not a test): each build directory in turn,
+# ROUNDS times, so a noisy host slows every build alike.
+#
 #   tools/bench_ab.sh ROUNDS BUILD_DIR [BUILD_DIR ...]
-# e.g. tools/bench_ab.sh 10 /work/build-base build
+#     the process stage: `bench_stages 1` from each build; prints its rate
+#     (median and best of the rounds) and the CPU the chain alone takes per
+#     million spans (min and median). e.g. tools/bench_ab.sh 10 /work/build-base build
+#
+#   tools/bench_ab.sh --pipeline [--signal S] [--compression C] [--tls] [--secs N]
+#                     ROUNDS BUILD_DIR [BUILD_DIR ...]
+#     the whole pipeline: one tools/bench_pipeline.sh run (relay, then
+#     sluice at full load; N seconds each, default 6) from each build in
+#     turn; prints per build the medians of sluice's items/s, its CPU s per
+#     million items, the relay's items/s measured beside it, and the ratio.
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+pipeline=0
+popts=()
+secs=6
+if [ "${1:-}" = --pipeline ]; then
+  pipeline=1
+  shift
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --signal|--compression) popts+=("$1" "$2"); shift 2 ;;
+      --tls) popts+=("$1"); shift ;;
+      --secs) secs=$2; shift 2 ;;
+      *) break ;;
+    esac
+  done
+fi
 rounds=${1:?rounds}
 shift
-[ $# -ge 1 ] || { echo "usage: $0 ROUNDS BUILD_DIR..." >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: see the head of $0" >&2; exit 2; }
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
+pick() { sort -g | awk -v q="$1" '{a[NR] = $1} END {
+  if (q == "min") print a[1]; else if (q == "max") print a[NR];
+  else print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+if [ "$pipeline" = 1 ]; then
+  for ((i = 0; i < rounds; i++)); do
+    for b in "$@"; do
+      # columns: build, sluice items/s, sluice CPU s/M, relay items/s
+      "$root/tools/bench_pipeline.sh" "${popts[@]}" --no-half "$b" "$secs" 1 2>/dev/null |
+        awk -v b="$b" '/^relay/ {r = $3} /^sluice, full load/ {p = $4; c = $5} END {print b, p, c, r}' >>"$out"
+    done
+  done
+  for b in "$@"; do
+    colb() { awk -v b="$b" -v c="$1" '$1 == b {print $c}' "$out"; }
+    p=$(colb 2 | pick med); c=$(colb 3 | pick med); r=$(colb 4 | pick med)
+    printf '%s: sluice %s items/s (median of %s), CPU %s s per M items; relay %s items/s; sluice/relay %s\n' \
+      "$b" "$p" "$rounds" "$c" "$r" "$(awk -v p="$p" -v r="$r" 'BEGIN {printf "%.2f", r ? p / r : 0}')"
+  done
+  exit 0
+fi
+
 for ((i = 0; i < rounds; i++)); do
   for b in "$@"; do
     "$b/tests/stages/bench_stages" 1 |
@@ -19,9 +63,6 @@ for ((i = 0; i < rounds; i++)); do
   done
 done
 # column 2: rate (higher is better), column 3: CPU ms per M spans
-pick() { sort -g | awk -v q="$1" '{a[NR] = $1} END {
-  if (q == "min") print a[1]; else if (q == "max") print a[NR];
-  else print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 for b in "$@"; do
   rate() { awk -v b="$b" '$1 == b {print $2}' "$out"; }
   cpu() { awk -v b="$b" '$1 == b {print $3}' "$out"; }

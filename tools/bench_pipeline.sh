@@ -1,21 +1,75 @@
 #!/usr/bin/env bash
 # The whole-pipeline benchmark (figures, not a test):
-#   sluice-gen -> sluice (filter + batch) -> sluice-sink, 512-span OTLP/HTTP
+#   sluice-gen -> sluice (filter + batch) -> sluice-sink, 512-item OTLP/HTTP
 #   protobuf requests over 8 connections, all on this machine; then the same
 #   load through a plain TCP relay (socat) to the same sink: the ceiling.
-# Reports, as medians of RUNS runs: spans/s, CPU seconds per million spans
+# Reports, as medians of RUNS runs: items/s, CPU seconds per million items
 # (all sluice processes), peak RSS of each stage, end-to-end latency p50/p99
-# (sink clock minus the span's end time, which sluice-gen stamps at send) at
-# full load and at half of it.
-#   tools/bench_pipeline.sh [build-dir] [seconds] [runs]
+# (sink clock minus the item's time, which sluice-gen stamps at send: a
+# span's end, a log record's time, a data point's time) at full load and at
+# half of it. Items are spans, log records or metric data points.
+#   tools/bench_pipeline.sh [--signal traces|logs|metrics] [--compression C]
+#                           [--tls] [build-dir] [seconds] [runs]
+#   --signal S       what sluice-gen sends and the pipeline carries (default
+#                    traces: the output is then what it always was)
+#   --compression C  the ingest side's Content-Encoding (gzip, zstd, ...;
+#                    default none); the relay passes the compressed bytes on
+#   --tls            the ingest side over HTTPS; the relay terminates TLS too
+#                    (socat OPENSSL-LISTEN), so both sides pay for it
+#   --relay-only     the relay runs only (the tools' own CPU per item, or a
+#                    signal the stages do not carry yet)
+#   --no-half        no half-load runs (A/B comparisons: tools/bench_ab.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+signal=traces
+comp=none
+tls=0
+relay_only=0
+no_half=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --signal) signal=$2; shift 2 ;;
+    --compression) comp=$2; shift 2 ;;
+    --tls) tls=1; shift ;;
+    --relay-only) relay_only=1; shift ;;
+    --no-half) no_half=1; shift ;;
+    --*) echo "unknown option $1" >&2; exit 2 ;;
+    *) break ;;
+  esac
+done
 build=${1:-$root/build}
 secs=${2:-10}
 runs=${3:-3}
 bin=$build/bin
 work=$(mktemp -d /tmp/sluice-bench.XXXXXX)
 tck=$(getconf CLK_TCK)
+sink_pid=
+relay_pid=
+# Whatever happens (a stage that does not start, ^C), leave nothing running.
+cleanup() {
+  [ -f "$work/sluice.yaml" ] && "$bin/sluice" stop -c "$work/sluice.yaml" --quiet >/dev/null 2>&1 || true
+  [ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null || true
+  [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+case $signal in
+  traces) items=spans; sink_word=spans ;;
+  logs) items="log records"; sink_word=log_records ;;
+  metrics) items="data points"; sink_word=data_points ;;
+  *) echo "--signal: traces, logs or metrics" >&2; exit 2 ;;
+esac
+# Only what differs from gen's defaults, so builds from before --signal
+# (A/B against an older commit) run the traces benchmark too.
+gen_extra=()
+[ "$signal" = traces ] || gen_extra+=(-S "$signal")
+[ "$comp" = none ] || gen_extra+=(-z "$comp")
+scheme=http
+if [ "$tls" = 1 ]; then
+  "$root/tests/net/make_certs.sh" "$work/certs"
+  gen_extra+=(--tls-ca "$work/certs/ca.pem")
+  scheme=https
+fi
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])' 2>/dev/null ||
   echo $((20000 + RANDOM % 20000)); }
@@ -31,7 +85,22 @@ start_sink() {
   for _ in $(seq 100); do [ -s "$work/sink.ports" ] && break; sleep 0.05; done
   sink_port=$(sed 's/.*http=\([0-9]*\).*/\1/' "$work/sink.ports")
 }
-stop_sink() { kill -TERM "$sink_pid"; wait "$sink_pid" || true; }
+stop_sink() { kill -TERM "$sink_pid"; wait "$sink_pid" || true; sink_pid=; }
+
+# A filter that matches nothing the generator sends (the work a real
+# health-check filter does), per signal.
+filter_yaml() {
+  case $signal in
+    traces) printf '    spans:\n      exclude:\n        match_type: regexp\n        span_names: ["^GET /healthz$"]\n' ;;
+    logs) printf '    logs:\n      exclude:\n        match_type: regexp\n        bodies: ["^GET /healthz$"]\n' ;;
+    metrics) printf '    metrics:\n      exclude:\n        match_type: regexp\n        metric_names: ["^healthz$"]\n' ;;
+  esac
+}
+
+tls_yaml() {
+  [ "$tls" = 1 ] || return 0
+  printf '        tls:\n          cert_file: %s\n          key_file: %s\n' "$work/certs/server.pem" "$work/certs/server.key"
+}
 
 write_config() {
   http_port=$(free_port); grpc_port=$(free_port); metrics_port=$(free_port)
@@ -43,12 +112,10 @@ receivers:
         endpoint: 127.0.0.1:$grpc_port
       http:
         endpoint: 127.0.0.1:$http_port
+$(tls_yaml)
 processors:
   filter/health:
-    spans:
-      exclude:
-        match_type: regexp
-        span_names: ["^GET /healthz\$"]
+$(filter_yaml)
   batch:
     send_batch_size: 8192
     timeout: 200ms
@@ -58,7 +125,7 @@ exporters:
     compression: none
 service:
   pipelines:
-    traces:
+    $signal:
       receivers: [otlp]
       processors: [filter/health, batch]
       exporters: [otlphttp]
@@ -85,15 +152,21 @@ one_run() {
     pids+=("$(awk '{print $NF}' <<<"$("$bin/sluice" status -c "$work/sluice.yaml" | head -1)")")
   else
     target=$(free_port)
-    socat -b 262144 "TCP-LISTEN:$target,fork,reuseaddr,bind=127.0.0.1" "TCP:127.0.0.1:$sink_port" &
+    if [ "$tls" = 1 ]; then
+      socat -b 262144 "OPENSSL-LISTEN:$target,fork,reuseaddr,nodelay,bind=127.0.0.1,cert=$work/certs/server.pem,key=$work/certs/server.key,verify=0" \
+        "TCP:127.0.0.1:$sink_port,nodelay" &
+    else
+      socat -b 262144 "TCP-LISTEN:$target,fork,reuseaddr,nodelay,bind=127.0.0.1" "TCP:127.0.0.1:$sink_port,nodelay" &
+    fi
     pids=($!)
+    relay_pid=$!
     sleep 0.3
   fi
   local each0=() each1=() sink0 sink1 gen_s
   for p in "${pids[@]}"; do each0+=("$(cpu_ticks "$p")"); done
   sink0=$(cpu_ticks "$sink_pid")
   local TIMEFORMAT='%U %S'
-  { time "$bin/sluice-gen" -e "127.0.0.1:$target" -d "$secs" -c 8 -s 512 -r "$rate" -q >"$work/gen.out" 2>&1 || true; } 2>"$work/gen.time"
+  { time "$bin/sluice-gen" -e "127.0.0.1:$target" -d "$secs" -c 8 -s 512 -r "$rate" "${gen_extra[@]}" -q >"$work/gen.out" 2>&1 || true; } 2>"$work/gen.time"
   sleep 1 # let the last batch (timeout 200 ms) reach the sink
   for p in "${pids[@]}"; do each1+=("$(cpu_ticks "$p")"); done
   sink1=$(cpu_ticks "$sink_pid")
@@ -104,12 +177,14 @@ one_run() {
   if [ "$mode" = pipeline ]; then
     for i in 0 1 2 3; do rss[i]=$(hwm_kib "${pids[i]}"); done
     "$bin/sluice" stop -c "$work/sluice.yaml" --quiet
+    rm -f "$work/sluice.yaml"
   else
     kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
+    relay_pid=
   fi
   stop_sink
   local spans rate_s lat50 lat99
-  spans=$(sed -n 's/.* spans=\([0-9]*\) .*/\1/p' "$work/sink.out" | head -1)
+  spans=$(sed -n "s/.* $sink_word=\([0-9]*\) .*/\1/p" "$work/sink.out" | head -1)
   rate_s=$(awk '/throughput/ {print $2}' "$work/gen.out")
   lat50=$(sed -n 's/.*p50<=\([0-9.]*\) ms.*/\1/p' "$work/sink.out")
   lat99=$(sed -n 's/.*p99<=\([0-9.]*\) ms.*/\1/p' "$work/sink.out")
@@ -123,7 +198,7 @@ one_run() {
   done
   parts+=$(awk -v t=$((sink1 - sink0)) -v g="$gen_s" -v k="$tck" -v m="$n_m" \
     'BEGIN {printf "sink %.3f gen %.3f", m ? t / k / m : 0, m ? g / m : 0}')
-  echo "$mode rate=$rate cpu s/M spans: ${parts}" >&2
+  echo "$mode rate=$rate cpu s/M $items: ${parts}" >&2
   local cpu_per_m
   cpu_per_m=$(awk -v t=$((t1 - t0 + cpu)) -v k="$tck" -v n="${spans:-0}" 'BEGIN {printf "%.3f", n ? t / k / (n / 1e6) : 0}')
   echo "$rate_s $cpu_per_m ${lat50:-0} ${lat99:-0} ${rss[0]} ${rss[1]} ${rss[2]} ${rss[3]}"
@@ -135,21 +210,27 @@ report() { # $1 name, $2 file
     "$(col 3 "$2")" "$(col 4 "$2")" "$(col 5 "$2")" "$(col 6 "$2")" "$(col 7 "$2")" "$(col 8 "$2")"
 }
 
+if [ "$signal" != traces ] || [ "$comp" != none ] || [ "$tls" = 1 ]; then
+  echo "bench: $signal, compression $comp, $scheme ingest" >&2
+fi
 echo "bench: $runs runs of ${secs}s each, $(nproc) cores; medians" >&2
 : >"$work/full"; : >"$work/half"; : >"$work/relay"
 for r in $(seq "$runs"); do
   echo "run $r: relay" >&2;    one_run relay 0 >>"$work/relay"
+  [ "$relay_only" = 1 ] && continue
   echo "run $r: pipeline" >&2; one_run pipeline 0 >>"$work/full"
+  [ "$no_half" = 1 ] && continue
   half=$(awk '{print int($1 / 2)}' <<<"$(tail -1 "$work/full")")
-  echo "run $r: pipeline at half load ($half spans/s)" >&2
+  echo "run $r: pipeline at half load ($half $items/s)" >&2
   one_run pipeline "$half" >>"$work/half"
 done
-printf '%-22s %12s %10s %9s %9s %8s %8s %8s %8s\n' "" "spans/s" "CPU s/M" "p50 ms" "p99 ms" \
+case $signal in traces) per_s=spans/s ;; logs) per_s=records/s ;; metrics) per_s=points/s ;; esac
+printf '%-22s %12s %10s %9s %9s %8s %8s %8s %8s\n' "" "$per_s" "CPU s/M" "p50 ms" "p99 ms" \
   "RSS in" "RSS proc" "RSS bat" "RSS exp"
 report "relay (socat)" "$work/relay"
+[ "$relay_only" = 1 ] && exit 0
 report "sluice, full load" "$work/full"
-report "sluice, half load" "$work/half"
+[ "$no_half" = 1 ] || report "sluice, half load" "$work/half"
 awk -v p="$(col 1 "$work/full")" -v r="$(col 1 "$work/relay")" \
   'BEGIN {printf "sluice / relay throughput: %.2f\n", r ? p / r : 0}'
-echo "(RSS: peak KiB of each stage; CPU: all sluice processes, or socat, per million spans)"
-rm -rf "$work"
+echo "(RSS: peak KiB of each stage; CPU: all sluice processes, or socat, per million $items)"

@@ -147,13 +147,17 @@ async function httpGet(port, p) {
   return { status: res.status, text: await res.text() };
 }
 
-// Span ids sluice-sink --digest saw: Map id(BigInt) -> times seen.
+// Item ids sluice-sink --digest saw: Map id(BigInt) -> times seen. Works
+// for every signal's digest file (--digest, --digest-logs, --digest-metrics):
+// the second word of each line is the id sluice-gen gave the item (a span's
+// span id, a log record's or data point's gen.id); lines without one ("-")
+// are skipped.
 function digestIds(file) {
   const seen = new Map();
   if (!fs.existsSync(file)) return seen;
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     const f = line.split(' ');
-    if (f.length < 2 || !f[1]) continue;
+    if (f.length < 2 || !/^[0-9a-fA-F]+$/.test(f[1])) continue;
     const id = BigInt(`0x${f[1]}`);
     seen.set(id, (seen.get(id) || 0) + 1);
   }
@@ -187,8 +191,41 @@ function compareAcked(acks, seen) {
   return { acked, missing, firstMissing, dups, received: seen.size };
 }
 
+// sluice-sink's per-signal summary lines ("sink: logs requests=.. accepted=..
+// refused=.. invalid=.. log_records=.. bytes=..") from its stdout:
+// { traces: {requests, accepted, refused, invalid, items, bytes}, logs: ..., metrics: ... };
+// a signal that saw no request has zeros.
+function sinkCounts(text) {
+  const out = {};
+  for (const sig of ['traces', 'logs', 'metrics']) {
+    out[sig] = { requests: 0, accepted: 0, refused: 0, invalid: 0, items: 0, bytes: 0 };
+    const m = new RegExp(`^sink: ${sig} requests=(\\d+) accepted=(\\d+) refused=(\\d+) invalid=(\\d+) ` +
+      '(?:spans|log_records|data_points)=(\\d+) bytes=(\\d+)', 'm').exec(text);
+    if (m) {
+      const [requests, accepted, refused, invalid, items, bytes] = m.slice(1).map(Number);
+      out[sig] = { requests, accepted, refused, invalid, items, bytes };
+    }
+  }
+  return out;
+}
+
+// The request bodies sluice-sink --bodies / --bodies-logs / --bodies-metrics
+// kept: [Buffer, ...] (each a protobuf Export*ServiceRequest).
+function readBodies(file) {
+  const out = [];
+  if (!fs.existsSync(file)) return out;
+  const b = fs.readFileSync(file);
+  for (let off = 0; off + 4 <= b.length;) {
+    const n = b.readUInt32BE(off);
+    if (off + 4 + n > b.length) fail(`${file}: a body cut short at byte ${off}`);
+    out.push(b.subarray(off + 4, off + 4 + n));
+    off += 4 + n;
+  }
+  return out;
+}
+
 module.exports = {
   bin, build, source, sleep, fail, check, tmpdir, freePort, run, start, waitFor, startSink,
   stopProc, writeConfig, sluice, sluiceStart, sluiceStop, readLog, stagePids, httpGet,
-  digestIds, ackRanges, compareAcked,
+  digestIds, ackRanges, compareAcked, sinkCounts, readBodies,
 };

@@ -1,26 +1,22 @@
 /* tools/gen/gen_grpc.c: OTLP/gRPC senders: `streams` unary calls in flight on
- * each h2c connection, every stream slot with its own request template. */
+ * each h2c connection, every stream slot with its own request body. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "config/log.h"
 #include "net/grpc.h"
 #include "net/h2.h"
 #include "net/h2_link.h"
 #include "net/tls.h"
-#include "rt/clock.h"
 #include "tools/gen/gen.h"
-
-#define GEN_EXPORT_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
 struct gen_grpc_conn;
 
 struct gen_stream {
 	struct gen_grpc_conn *gc;
-	struct gen_req req;
+	struct gen_body body;
 	bool busy;
 	uint64_t first_id, sent_ns;
 };
@@ -56,7 +52,7 @@ static void gen_grpc_done(void *ud, const struct h2_call_result *res)
 			res->grpc_status, res->grpc_message ? res->grpc_message : "");
 	s->busy = false;
 	g->inflight--;
-	gen_record(g, oc, s->first_id, s->req.n_spans, s->sent_ns);
+	gen_record(g, oc, s->first_id, s->body.req.n_spans, s->sent_ns);
 }
 
 static void gen_grpc_send(struct gen_stream *s)
@@ -66,13 +62,18 @@ static void gen_grpc_send(struct gen_stream *s)
 	if (s->busy || !gc->connected || g->stopping || h2_client_closing(gc->h2l.cli) ||
 	    h2_client_slots(gc->h2l.cli) == 0 || !gen_may_send(g))
 		return;
-	s->first_id = gen_take_ids(g, s->req.n_spans);
+	s->first_id = gen_take_ids(g, s->body.req.n_spans);
 	s->sent_ns = net_loop_now_ns(g->loop);
-	gen_req_stamp(&s->req, s->first_id, rt_real_ns());
+	if (gen_body_make(g, &s->body, s->first_id) < 0) {
+		g->stopping = true;
+		return;
+	}
 	struct h2_call call = {
-		.path = GEN_EXPORT_PATH,
-		.msg = s->req.buf,
-		.msg_len = s->req.len,
+		.path = g->sd->grpc_method,
+		.msg = s->body.out,
+		.msg_len = s->body.out_len,
+		.compressed = g->o.codec != CODEC_NONE,
+		.encoding = codec_name(g->o.codec),
 		.timeout_ns = 30000000000ull,
 		.done = gen_grpc_done,
 		.ud = s,
@@ -85,7 +86,7 @@ static void gen_grpc_send(struct gen_stream *s)
 	s->busy = true;
 	g->inflight++;
 	g->n.sent_req++;
-	g->n.sent_spans += s->req.n_spans;
+	g->n.sent_spans += s->body.req.n_spans;
 }
 
 static void gen_grpc_kick_conn(struct gen_grpc_conn *gc)
@@ -172,8 +173,7 @@ int gen_grpc_start(struct gen *g)
 			return -ENOMEM;
 		for (uint32_t k = 0; k < g->o.streams; k++) {
 			gc->streams[k].gc = gc;
-			int err = gen_req_build(&gc->streams[k].req, g->o.spans, g->o.attrs,
-						g->o.service, g->next_id ^ (i * 131 + k));
+			int err = gen_body_init(g, &gc->streams[k].body, g->next_id ^ (i * 131 + k));
 			if (err < 0)
 				return err;
 		}
@@ -204,7 +204,7 @@ void gen_grpc_free(struct gen *g)
 	for (uint32_t i = 0; i < g->o.connections; i++) {
 		h2_link_detach(&cs[i].h2l);
 		for (uint32_t k = 0; cs[i].streams && k < g->o.streams; k++)
-			gen_req_free(&cs[i].streams[k].req);
+			gen_body_free(&cs[i].streams[k].body);
 		free(cs[i].streams);
 	}
 	free(cs);

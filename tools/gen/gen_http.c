@@ -4,12 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "config/log.h"
 #include "net/http1.h"
 #include "net/tls.h"
-#include "rt/clock.h"
 #include "tools/gen/gen.h"
 
 #define GEN_RESP_MAX 65536
@@ -17,8 +15,7 @@
 struct gen_http {
 	struct gen *g;
 	struct net_conn *c;
-	struct gen_req req;
-	struct otlp_json_buf json;
+	struct gen_body body;
 	bool busy, connected;
 	uint64_t first_id, sent_ns;
 	struct net_timer reconnect;
@@ -28,7 +25,7 @@ struct gen_http {
 
 static const struct net_conn_ops gen_http_ops;
 
-/* The body is the slot's template, untouched until the answer came. */
+/* The body is the slot's, untouched until the answer came. */
 static void gen_http_sent(struct net_conn *c, void *arg, int status)
 {
 	(void)c, (void)arg, (void)status;
@@ -60,38 +57,28 @@ static void gen_http_send(struct gen_http *h)
 	struct gen *g = h->g;
 	if (h->busy || !h->c || !h->connected || g->stopping || !gen_may_send(g))
 		return;
-	h->first_id = gen_take_ids(g, h->req.n_spans);
+	h->first_id = gen_take_ids(g, h->body.req.n_spans);
 	h->sent_ns = net_loop_now_ns(g->loop);
-	gen_req_stamp(&h->req, h->first_id, rt_real_ns());
-	const void *body = h->req.buf;
-	size_t len = h->req.len;
-	const char *ctype = "application/x-protobuf";
-	if (g->o.proto == GEN_HTTP_JSON) {
-		char err[160];
-		h->json.len = 0;
-		if (otlp_json_from_pb(h->req.buf, h->req.len, OTLP_JSON_IN_REQUEST, OTLP_JSON_ONE_LINE,
-				      &h->json, err, sizeof(err)) < 0) {
-			log_msg(LOG_ERROR, "json: %s", err);
-			g->stopping = true;
-			return;
-		}
-		body = h->json.data;
-		len = h->json.len;
-		ctype = "application/json";
+	if (gen_body_make(g, &h->body, h->first_id) < 0) {
+		g->stopping = true;
+		return;
 	}
+	const char *ctype = g->o.proto == GEN_HTTP_JSON ? "application/json" : "application/x-protobuf";
+	const char *enc = codec_name(g->o.codec);
 	char head[512];
-	struct http1_header hdr = { "Content-Type", 12, ctype, strlen(ctype) };
-	ssize_t n = http1_format_request_head(head, sizeof(head), "POST", g->o.path, g->o.host, &hdr,
-					      1, len, 0);
+	struct http1_header hdr[2] = { { "Content-Type", 12, ctype, strlen(ctype) },
+				       { "Content-Encoding", 16, enc, strlen(enc) } };
+	ssize_t n = http1_format_request_head(head, sizeof(head), "POST", g->o.path, g->o.host, hdr,
+					      g->o.codec == CODEC_NONE ? 1 : 2, h->body.out_len, 0);
 	if (n < 0 || net_conn_send(h->c, head, (size_t)n) < 0 ||
-	    net_conn_send_ref(h->c, body, len, gen_http_sent, NULL) < 0) {
+	    net_conn_send_ref(h->c, h->body.out, h->body.out_len, gen_http_sent, NULL) < 0) {
 		net_conn_abort(h->c);
 		return;
 	}
 	h->busy = true;
 	g->inflight++;
 	g->n.sent_req++;
-	g->n.sent_spans += h->req.n_spans;
+	g->n.sent_spans += h->body.req.n_spans;
 }
 
 static void gen_http_on_open(struct net_conn *c, int status)
@@ -134,7 +121,7 @@ static void gen_http_on_data(struct net_conn *c, const uint8_t *data, size_t len
 				h->resp + hl);
 		h->busy = false;
 		h->g->inflight--;
-		gen_record(h->g, oc, h->first_id, h->req.n_spans, h->sent_ns);
+		gen_record(h->g, oc, h->first_id, h->body.req.n_spans, h->sent_ns);
 		memmove(h->resp, h->resp + total, h->rlen - total);
 		h->rlen -= total;
 		h->rlast = 0;
@@ -159,7 +146,7 @@ static void gen_http_on_close(struct net_conn *c, int reason)
 		/* The answer was lost: the outcome is unknown, count it failed. */
 		h->busy = false;
 		h->g->inflight--;
-		gen_record(h->g, GEN_FAILED, h->first_id, h->req.n_spans, h->sent_ns);
+		gen_record(h->g, GEN_FAILED, h->first_id, h->body.req.n_spans, h->sent_ns);
 	}
 	if (!h->g->stopping)
 		net_timer_arm(h->g->loop, &h->reconnect, 100);
@@ -181,7 +168,7 @@ int gen_http_start(struct gen *g)
 		struct gen_http *h = &hs[i];
 		h->g = g;
 		net_timer_init(&h->reconnect, gen_http_reconnect_due, h);
-		int err = gen_req_build(&h->req, g->o.spans, g->o.attrs, g->o.service, g->next_id ^ i);
+		int err = gen_body_init(g, &h->body, g->next_id ^ i);
 		if (err < 0)
 			return err;
 		gen_http_connect(h);
@@ -206,10 +193,8 @@ void gen_http_free(struct gen *g)
 	struct gen_http *hs = g->senders;
 	if (!hs)
 		return;
-	for (uint32_t i = 0; i < g->o.connections; i++) {
-		gen_req_free(&hs[i].req);
-		otlp_json_buf_free(&hs[i].json);
-	}
+	for (uint32_t i = 0; i < g->o.connections; i++)
+		gen_body_free(&hs[i].body);
 	free(hs);
 	g->senders = NULL;
 }

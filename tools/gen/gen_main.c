@@ -21,22 +21,33 @@
 
 static const char gen_usage[] =
 	"usage: sluice-gen [options]\n"
-	"Sends synthetic spans to an OTLP receiver and reports what it acknowledged.\n"
+	"Sends synthetic spans, log records or metric data points (the items) to an\n"
+	"OTLP receiver and reports what it acknowledged.\n"
+	"  -S, --signal SIG      traces (default), logs, metrics\n"
 	"  -p, --protocol P      http/protobuf (default), http/json, grpc\n"
 	"  -e, --endpoint H:P    default 127.0.0.1:4318 (http) or 127.0.0.1:4317 (grpc)\n"
-	"      --path PATH       HTTP path (default /v1/traces)\n"
-	"  -s, --spans N         spans per request (default 512)\n"
-	"  -a, --attrs N         attributes per span (default 8)\n"
+	"      --path PATH       HTTP path (default the signal's: /v1/traces, /v1/logs, /v1/metrics)\n"
+	"  -z, --compression C   none (default), gzip, zlib, deflate, zstd, snappy\n"
+	"      --compression-level N  the codec's level (default: the codec's default)\n"
+	"  -s, --spans N, --items N  items per request (default 512)\n"
+	"  -a, --attrs N         attributes per item (default 8 a span; logs and metrics:\n"
+	"                        3 a record, 2 a data point, beside gen.id)\n"
+	"      --trace-context F logs: share of records with trace and span ids (0..1, default 0.5)\n"
+	"      --points-per-metric N  metrics: data points per Metric (default 8)\n"
+	"      --metric-types LIST    metrics: types taking turns, from gauge, sum, histogram,\n"
+	"                        exphistogram, summary, all (default gauge,sum,histogram)\n"
 	"  -c, --connections N   connections (default 8)\n"
 	"      --streams N       gRPC calls in flight per connection (default 2)\n"
-	"  -r, --rate R          target spans/s (default 0: as fast as possible)\n"
+	"  -r, --rate R          target items/s (default 0: as fast as possible)\n"
 	"  -d, --duration S      seconds to send (default 10)\n"
-	"  -n, --count N         stop after N spans (default: no limit; duration still bounds)\n"
-	"      --id-base N       first span id (default: from the clock)\n"
-	"      --ack-log FILE    write \"first_span_id count\" for each acknowledged request\n"
-	"      --service NAME    service.name of the spans (default sluice-gen)\n"
+	"  -n, --count N         stop after N items (default: no limit; duration still bounds)\n"
+	"      --id-base N       first item id (default: from the clock)\n"
+	"      --ack-log FILE    write \"first_id count\" for each acknowledged request\n"
+	"      --service NAME    service.name of the resource (default sluice-gen)\n"
 	"      --tls-ca FILE     TLS (ALPN h2 for grpc, http/1.1 otherwise), trusting this CA\n"
 	"  -q, --quiet           no progress lines\n"
+	"Ids: item i of a request has id first_id + i: a span's span_id (64-bit\n"
+	"big-endian), a log record's or data point's attribute gen.id (16 hex digits).\n"
 	"Exit: 0 when every request was acknowledged or refused (429/503/\n"
 	"RESOURCE_EXHAUSTED/UNAVAILABLE), 1 when some failed, 2 on usage errors.\n";
 
@@ -90,10 +101,11 @@ static void gen_progress(struct gen *g, uint64_t now)
 {
 	double secs = (double)(now - g->last_progress_ns) / 1e9;
 	double rate = secs > 0 ? (double)(g->n.acked_spans - g->last_progress_spans) / secs : 0;
-	fprintf(stderr, "[%6.1fs] sent %" PRIu64 " spans, acked %" PRIu64 ", refused %" PRIu64
-		", failed %" PRIu64 ", %.0f spans/s\n",
-		(double)(now - g->start_ns) / 1e9, g->n.sent_spans, g->n.acked_spans,
-		g->n.refused_spans, g->n.failed_spans, rate);
+	const char *items = g->sd->item_text;
+	fprintf(stderr, "[%6.1fs] sent %" PRIu64 " %s, acked %" PRIu64 ", refused %" PRIu64
+		", failed %" PRIu64 ", %.0f %s/s\n",
+		(double)(now - g->start_ns) / 1e9, g->n.sent_spans, items, g->n.acked_spans,
+		g->n.refused_spans, g->n.failed_spans, rate, items);
 	g->last_progress_ns = now;
 	g->last_progress_spans = g->n.acked_spans;
 }
@@ -147,16 +159,18 @@ static void gen_summary(struct gen *g)
 	static const char *names[] = { "http/protobuf", "http/json", "grpc" };
 	double secs = (double)(g->end_ns - g->start_ns) / 1e9;
 	qsort(g->lat_us, g->n_lat, sizeof(uint32_t), gen_cmp_u32);
-	printf("sluice-gen: %s -> %s:%u, %u spans/request, %u connections\n", names[g->o.proto],
-	       g->o.host, g->o.port, g->o.spans, g->o.connections);
+	const char *items = g->sd->item_text;
+	printf("sluice-gen: %s -> %s:%u, %u %s/request, %u connections%s%s\n", names[g->o.proto],
+	       g->o.host, g->o.port, g->o.spans, items, g->o.connections,
+	       g->o.codec != CODEC_NONE ? ", " : "", g->o.codec != CODEC_NONE ? codec_name(g->o.codec) : "");
 	printf("  sending time  %.2f s\n", secs);
 	printf("  requests      sent %" PRIu64 "  acked %" PRIu64 "  refused %" PRIu64
 	       "  failed %" PRIu64 "  unanswered %" PRIu64 "\n",
 	       g->n.sent_req, g->n.acked_req, g->n.refused_req, g->n.failed_req, g->inflight);
-	printf("  spans         sent %" PRIu64 "  acked %" PRIu64 "  refused %" PRIu64
+	printf("  %-14ssent %" PRIu64 "  acked %" PRIu64 "  refused %" PRIu64
 	       "  failed %" PRIu64 "\n",
-	       g->n.sent_spans, g->n.acked_spans, g->n.refused_spans, g->n.failed_spans);
-	printf("  throughput    %.0f spans/s acknowledged\n", secs > 0 ? g->n.acked_spans / secs : 0);
+	       items, g->n.sent_spans, g->n.acked_spans, g->n.refused_spans, g->n.failed_spans);
+	printf("  throughput    %.0f %s/s acknowledged\n", secs > 0 ? g->n.acked_spans / secs : 0, items);
 	printf("  latency ms    p50 %.2f  p90 %.2f  p99 %.2f  max %.2f  (%zu requests)\n",
 	       gen_pct(g, 50), gen_pct(g, 90), gen_pct(g, 99), gen_pct(g, 100), g->n_lat);
 }
@@ -177,22 +191,33 @@ static int gen_parse_endpoint(struct gen_opts *o, const char *ep)
 	return 0;
 }
 
+enum { OPT_PATH = 1000, OPT_STREAMS, OPT_ID_BASE, OPT_ACK_LOG, OPT_SERVICE, OPT_TLS_CA, OPT_LEVEL,
+       OPT_CTX, OPT_PER_METRIC, OPT_TYPES };
+
 static int gen_parse(int argc, char **argv, struct gen_opts *o)
 {
 	static const struct option longs[] = {
-		{ "protocol", required_argument, NULL, 'p' }, { "endpoint", required_argument, NULL, 'e' },
-		{ "path", required_argument, NULL, 'P' },     { "spans", required_argument, NULL, 's' },
-		{ "attrs", required_argument, NULL, 'a' },    { "connections", required_argument, NULL, 'c' },
-		{ "streams", required_argument, NULL, 'S' },  { "rate", required_argument, NULL, 'r' },
-		{ "duration", required_argument, NULL, 'd' }, { "count", required_argument, NULL, 'n' },
-		{ "id-base", required_argument, NULL, 'I' },  { "ack-log", required_argument, NULL, 'A' },
-		{ "service", required_argument, NULL, 'N' },  { "quiet", no_argument, NULL, 'q' },
-		{ "tls-ca", required_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+		{ "protocol", required_argument, NULL, 'p' },   { "endpoint", required_argument, NULL, 'e' },
+		{ "path", required_argument, NULL, OPT_PATH },  { "spans", required_argument, NULL, 's' },
+		{ "items", required_argument, NULL, 's' },      { "attrs", required_argument, NULL, 'a' },
+		{ "connections", required_argument, NULL, 'c' },
+		{ "streams", required_argument, NULL, OPT_STREAMS },
+		{ "rate", required_argument, NULL, 'r' },       { "duration", required_argument, NULL, 'd' },
+		{ "count", required_argument, NULL, 'n' },      { "id-base", required_argument, NULL, OPT_ID_BASE },
+		{ "ack-log", required_argument, NULL, OPT_ACK_LOG },
+		{ "service", required_argument, NULL, OPT_SERVICE },
+		{ "quiet", no_argument, NULL, 'q' },            { "tls-ca", required_argument, NULL, OPT_TLS_CA },
+		{ "signal", required_argument, NULL, 'S' },     { "compression", required_argument, NULL, 'z' },
+		{ "compression-level", required_argument, NULL, OPT_LEVEL },
+		{ "trace-context", required_argument, NULL, OPT_CTX },
+		{ "points-per-metric", required_argument, NULL, OPT_PER_METRIC },
+		{ "metric-types", required_argument, NULL, OPT_TYPES },
+		{ "help", no_argument, NULL, 'h' },             { NULL, 0, NULL, 0 },
 	};
 	const char *endpoint = NULL;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "p:e:s:a:c:r:d:n:qh", longs, NULL)) != -1) {
+	bool attrs_given = false;
+	int ch, c;
+	while ((ch = getopt_long(argc, argv, "p:e:s:a:c:r:d:n:S:z:qh", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
 			if (strcmp(optarg, "http/protobuf") == 0 || strcmp(optarg, "http") == 0)
@@ -204,27 +229,55 @@ static int gen_parse(int argc, char **argv, struct gen_opts *o)
 			else
 				return -EINVAL;
 			break;
+		case 'S': {
+			const struct otlp_signal_desc *sd = otlp_signal_by_name(optarg, strlen(optarg));
+			if (!sd)
+				return -EINVAL;
+			o->signal = sd->signal;
+			break;
+		}
+		case 'z':
+			if (!strcmp(optarg, "none"))
+				c = CODEC_NONE;
+			else if ((c = codec_from_name(optarg, strlen(optarg))) < 0)
+				return -EINVAL;
+			o->codec = (enum codec)c;
+			break;
+		case OPT_LEVEL: o->level = (int)strtol(optarg, NULL, 10); break;
 		case 'e': endpoint = optarg; break;
-		case 'P': o->path = optarg; break;
+		case OPT_PATH: o->path = optarg; break;
 		case 's': o->spans = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'a': o->attrs = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'a': o->attrs = (uint32_t)strtoul(optarg, NULL, 10); attrs_given = true; break;
 		case 'c': o->connections = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'S': o->streams = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case OPT_STREAMS: o->streams = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'r': o->rate = strtod(optarg, NULL); break;
 		case 'd': o->duration_s = strtod(optarg, NULL); break;
 		case 'n': o->count = strtoull(optarg, NULL, 10); break;
-		case 'I': o->id_base = strtoull(optarg, NULL, 10); break;
-		case 'A': o->ack_log = optarg; break;
-		case 'N': o->service = optarg; break;
-		case 'T': o->tls_ca = optarg; break;
+		case OPT_ID_BASE: o->id_base = strtoull(optarg, NULL, 10); break;
+		case OPT_ACK_LOG: o->ack_log = optarg; break;
+		case OPT_SERVICE: o->service = optarg; break;
+		case OPT_TLS_CA: o->tls_ca = optarg; break;
+		case OPT_CTX: o->ctx_share = strtod(optarg, NULL); break;
+		case OPT_PER_METRIC: o->points_per_metric = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case OPT_TYPES:
+			if (gen_metric_types_parse(optarg, &o->metric_types) < 0)
+				return -EINVAL;
+			break;
 		case 'q': o->quiet = true; break;
 		case 'h': fputs(gen_usage, stdout); exit(0);
 		default: return -EINVAL;
 		}
 	}
 	if (optind != argc || o->spans == 0 || o->connections == 0 || o->streams == 0 ||
-	    o->duration_s <= 0 || o->rate < 0)
+	    o->duration_s <= 0 || o->rate < 0 || o->points_per_metric == 0 || o->ctx_share < 0 ||
+	    o->ctx_share > 1 || codec_level_check(o->codec, o->level) < 0 ||
+	    (o->codec != CODEC_NONE && o->codec != CODEC_GZIP && o->codec != CODEC_ZLIB &&
+	     o->codec != CODEC_DEFLATE && o->codec != CODEC_ZSTD && o->codec != CODEC_SNAPPY))
 		return -EINVAL;
+	if (!attrs_given)
+		o->attrs = o->signal == OTLP_SIGNAL_LOGS ? 3 : o->signal == OTLP_SIGNAL_METRICS ? 2 : 8;
+	if (!o->path)
+		o->path = otlp_signal_get(o->signal)->http_path;
 	if (!endpoint)
 		endpoint = o->proto == GEN_GRPC ? "127.0.0.1:4317" : "127.0.0.1:4318";
 	return gen_parse_endpoint(o, endpoint);
@@ -233,12 +286,15 @@ static int gen_parse(int argc, char **argv, struct gen_opts *o)
 int main(int argc, char **argv)
 {
 	static struct gen g;
-	g.o = (struct gen_opts){ .path = "/v1/traces", .spans = 512, .attrs = 8, .connections = 8,
-				 .streams = 2, .duration_s = 10, .service = "sluice-gen" };
+	g.o = (struct gen_opts){ .spans = 512, .attrs = 8, .connections = 8, .streams = 2,
+				 .duration_s = 10, .service = "sluice-gen", .level = CODEC_LEVEL_DEFAULT,
+				 .ctx_share = 0.5, .points_per_metric = 8,
+				 .metric_types = GEN_MT_DEFAULT };
 	if (gen_parse(argc, argv, &g.o) < 0) {
 		fputs(gen_usage, stderr);
 		return 2;
 	}
+	g.sd = otlp_signal_get(g.o.signal);
 	char err[256];
 	int rc = net_loop_new(&g.loop, NULL, err, sizeof(err));
 	if (rc < 0) {
@@ -291,6 +347,7 @@ int main(int argc, char **argv)
 	else
 		gen_http_free(&g);
 	net_loop_free(g.loop);
+	codec_ctx_free(&g.cx);
 	free(g.lat_us);
 	return rc < 0 || g.n.failed_req > 0 ? 1 : 0;
 }

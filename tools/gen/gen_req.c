@@ -1,116 +1,14 @@
-/* tools/gen/gen_req.c: the template encoder and the stamper. */
+/* tools/gen/gen_req.c: the trace template encoder and its stamper (logs:
+ * gen_logs.c, metrics: gen_metrics.c). */
 #include "tools/gen/gen_req.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A growable byte buffer for building the template (once, not per send). */
-struct wb {
-	uint8_t *p;
-	size_t len, cap;
-	int err;
-};
-
-static void wb_put(struct wb *w, const void *src, size_t n)
-{
-	if (w->err)
-		return;
-	if (w->len + n > w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 4096;
-		while (cap < w->len + n)
-			cap *= 2;
-		uint8_t *p = realloc(w->p, cap);
-		if (!p) {
-			w->err = -ENOMEM;
-			return;
-		}
-		w->p = p;
-		w->cap = cap;
-	}
-	memcpy(w->p + w->len, src, n);
-	w->len += n;
-}
-
-static void wb_varint(struct wb *w, uint64_t v)
-{
-	uint8_t b[10];
-	size_t n = 0;
-	do {
-		b[n] = (uint8_t)(v & 0x7f);
-		v >>= 7;
-		if (v)
-			b[n] |= 0x80;
-		n++;
-	} while (v);
-	wb_put(w, b, n);
-}
-
-static void wb_tag(struct wb *w, uint32_t field, uint32_t wire) { wb_varint(w, (uint64_t)field << 3 | wire); }
-
-static void wb_bytes(struct wb *w, uint32_t field, const void *p, size_t n)
-{
-	wb_tag(w, field, 2);
-	wb_varint(w, n);
-	wb_put(w, p, n);
-}
-
-static void wb_str(struct wb *w, uint32_t field, const char *s) { wb_bytes(w, field, s, strlen(s)); }
-
-static void wb_fixed64(struct wb *w, uint32_t field, uint64_t v)
-{
-	uint8_t b[8];
-	for (int i = 0; i < 8; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	wb_tag(w, field, 1);
-	wb_put(w, b, 8);
-}
-
-/* Embed a finished sub-message as field `field`. */
-static void wb_msg(struct wb *w, uint32_t field, const struct wb *sub)
-{
-	if (sub->err)
-		w->err = sub->err;
-	wb_bytes(w, field, sub->p, sub->len);
-}
-
-/* KeyValue{key, AnyValue{...}} with the value type chosen by index k. */
-static void gen_attr(struct wb *w, uint32_t k, uint32_t span)
-{
-	static const char *keys[] = { "http.method", "http.status_code", "gen.ratio", "gen.sampled",
-				      "http.route", "net.peer.port", "gen.weight", "gen.cached" };
-	struct wb any = { 0 }, kv = { 0 };
-	char key[40], val[48];
-	if (k < 8)
-		snprintf(key, sizeof(key), "%s", keys[k]);
-	else
-		snprintf(key, sizeof(key), "gen.attr.%u", k);
-	switch (k % 4) {
-	case 0:
-		snprintf(val, sizeof(val), k == 0 ? "GET" : "/api/v1/items/%u", span);
-		wb_str(&any, 1, val);
-		break;
-	case 1:
-		wb_tag(&any, 3, 0);
-		wb_varint(&any, 200 + span % 300);
-		break;
-	case 2:
-		wb_fixed64(&any, 4, 0x3ff8000000000000ull); /* 1.5 */
-		break;
-	default:
-		wb_tag(&any, 2, 0);
-		wb_varint(&any, span & 1);
-		break;
-	}
-	wb_str(&kv, 1, key);
-	wb_msg(&kv, 2, &any);
-	wb_msg(w, 9, &kv);
-	free(any.p);
-	free(kv.p);
-}
+#include "tools/gen/gen_wb.h"
 
 /* One Span; *ids_at / *start_at get offsets of the trace_id value and the
  * start time value inside it. */
@@ -129,7 +27,7 @@ static void gen_span(struct wb *w, uint32_t i, uint32_t attrs, size_t *ids_at, s
 	wb_fixed64(w, 7, 0);
 	wb_fixed64(w, 8, 0);
 	for (uint32_t k = 0; k < attrs; k++)
-		gen_attr(w, k, i);
+		wb_attr(w, 9, k, i); /* Span.attributes */
 	struct wb st = { 0 };
 	wb_tag(&st, 3, 0);
 	wb_varint(&st, i % 50 == 0 ? 2 : 1); /* status: 1 ok, 2 error now and then */
@@ -218,28 +116,8 @@ void gen_req_free(struct gen_req *r)
 	free(r->buf);
 	free(r->span_off);
 	free(r->start_off);
+	free(r->pos);
 	memset(r, 0, sizeof(*r));
-}
-
-static uint64_t gen_mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-/* Whole-word stores: a byte loop here was most of sluice-gen's own CPU. */
-static inline void put_be64(uint8_t *p, uint64_t v)
-{
-	v = htobe64(v);
-	memcpy(p, &v, 8);
-}
-
-static inline void put_le64(uint8_t *p, uint64_t v)
-{
-	v = htole64(v);
-	memcpy(p, &v, 8);
 }
 
 void gen_req_stamp(struct gen_req *r, uint64_t first_id, uint64_t now_ns)
@@ -257,13 +135,13 @@ void gen_req_stamp(struct gen_req *r, uint64_t first_id, uint64_t now_ns)
 			have = true;
 		}
 		uint8_t *t = r->buf + r->span_off[i];
-		put_be64(t, hi);
-		put_be64(t + 8, lo);
-		put_be64(t + 18, id); /* 16 id bytes, then tag + length of span_id */
+		gen_put_be64(t, hi);
+		gen_put_be64(t + 8, lo);
+		gen_put_be64(t + 18, id); /* 16 id bytes, then tag + length of span_id */
 		uint8_t *s = r->buf + r->start_off[i];
 		uint64_t dur = 1000 + (id % 997) * 1000;
-		put_le64(s, now_ns - dur);
-		put_le64(s + 9, now_ns); /* 8 bytes, then the end time's tag */
+		gen_put_le64(s, now_ns - dur);
+		gen_put_le64(s + 9, now_ns); /* 8 bytes, then the end time's tag */
 	}
 }
 

@@ -1,4 +1,7 @@
-/* sluice-sink's OTLP/gRPC side: h2c server (net/h2.h) on the loop. */
+/* sluice-sink's OTLP/gRPC side: h2c server (net/h2.h) on the loop. The
+ * method names the signal (TraceService, LogsService, MetricsService
+ * Export); another method, or a signal not taken (--signals), is
+ * UNIMPLEMENTED, as a Collector without that service answers. */
 #include "tools/sink/sink.h"
 
 #include <errno.h>
@@ -9,8 +12,6 @@
 #include "net/grpc.h"
 #include "net/h2.h"
 #include "net/h2_link.h"
-
-#define GS_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
 struct gsc {
 	struct sink_link link; /* first */
@@ -25,27 +26,14 @@ static void gsc_flush(struct gsc *g)
 		g->dead = true;
 }
 
-/* HTTP status of the schedule -> the gRPC code a server would use. */
-static int grpc_code_for(int http)
-{
-	switch (http) {
-	case 400: return GRPC_STATUS_INVALID_ARGUMENT;
-	case 401: return GRPC_STATUS_UNAUTHENTICATED;
-	case 403: return GRPC_STATUS_PERMISSION_DENIED;
-	case 404: return GRPC_STATUS_UNIMPLEMENTED;
-	case 429: return GRPC_STATUS_RESOURCE_EXHAUSTED;
-	case 502: case 503: case 504: return GRPC_STATUS_UNAVAILABLE;
-	default: return GRPC_STATUS_INTERNAL;
-	}
-}
-
 static void gsc_request(void *ud, struct h2_server *hs, const struct h2_request *req)
 {
 	struct gsc *g = ud;
 	struct sink *s = g->s;
-	if (strcmp(req->path, GS_PATH) != 0) {
-		h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_UNIMPLEMENTED, "sink: traces only",
-				       NULL, 0, -1);
+	const struct otlp_signal_desc *sd = otlp_signal_by_grpc_path(req->path, strlen(req->path));
+	if (!sd || !(s->signals & (1u << sd->signal))) {
+		h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_UNIMPLEMENTED,
+				       "sink: unknown service or method", NULL, 0, -1);
 		return;
 	}
 	const uint8_t *msg;
@@ -73,36 +61,24 @@ static void gsc_request(void *ud, struct h2_server *hs, const struct h2_request 
 		len = (size_t)n;
 	}
 	bool valid;
-	struct sink_step st = sink_take(s, msg, len, &valid, "grpc");
+	struct sink_step st = sink_take(s, (int)sd->signal, msg, len, &valid, "grpc");
 	if (!valid) {
-		h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_INVALID_ARGUMENT,
-				       "sink: not a valid ExportTraceServiceRequest", NULL, 0, -1);
+		char why[160];
+		snprintf(why, sizeof(why), "sink: not a valid %s", sd->request_name);
+		h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_INVALID_ARGUMENT, why, NULL, 0, -1);
 		return;
 	}
 	switch (st.act) {
 	case SINK_OK:
-		h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_OK, NULL, (const uint8_t *)"", 0, -1);
-		break;
 	case SINK_PARTIAL: {
-		uint8_t pb[64], *p = pb + 2;
-		*p++ = 0x08;
-		uint64_t v = st.partial;
-		while (v >= 0x80) {
-			*p++ = (uint8_t)(v | 0x80);
-			v >>= 7;
-		}
-		*p++ = (uint8_t)v;
-		*p++ = 0x12;
-		*p++ = 12;
-		memcpy(p, "sink partial", 12);
-		p += 12;
-		pb[0] = 0x0a;
-		pb[1] = (uint8_t)(p - pb - 2);
-		h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_OK, NULL, pb, (size_t)(p - pb), -1);
+		uint8_t pb[64];
+		size_t n = sink_reply_export(SINK_FMT_PROTO, (int)sd->signal,
+					     st.act == SINK_PARTIAL ? st.partial : 0, pb, sizeof(pb));
+		h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_OK, NULL, n ? pb : (const uint8_t *)"", n, -1);
 		break;
 	}
 	case SINK_CODE: {
-		int code = grpc_code_for(st.code);
+		int code = sink_grpc_code_for(st.code);
 		int64_t delay = st.retry_after >= 0 ? (int64_t)st.retry_after * 1000000000LL : -1;
 		h2_server_respond_grpc(hs, req->stream_id, code, "sink: refused on purpose", NULL, 0, delay);
 		break;

@@ -1,4 +1,9 @@
-/* sluice-sink's OTLP/HTTP side: HTTP/1.1 keep-alive server on the loop. */
+/* sluice-sink's OTLP/HTTP side: HTTP/1.1 keep-alive server on the loop.
+ * A request is routed by its path's end (/v1/traces, /v1/logs, /v1/metrics)
+ * and refused as the Collector refuses it: 404 for another path or a
+ * signal not taken (--signals), 405 for another method, 415 for another
+ * content type or an unknown Content-Encoding, 400 with a Status for a body
+ * that does not decode. */
 #include "tools/sink/sink.h"
 
 #include <errno.h>
@@ -21,6 +26,7 @@ struct hsc {
 	/* a body checked while it arrives (sink_can_stream) */
 	bool streaming, stream_close;
 	uint64_t body_left, body_len;
+	int stream_signal;
 	struct sink_scan_stream ss;
 	struct sink_lat_req lat;
 };
@@ -29,13 +35,15 @@ static void hsc_reply(struct hsc *h, int status, const char *ctype, const void *
 		      int retry_after, bool close)
 {
 	char ra[16];
-	struct http1_header hdrs[2];
+	struct http1_header hdrs[3];
 	unsigned n = 0;
 	hdrs[n++] = (struct http1_header){ "Content-Type", 12, ctype, strlen(ctype) };
 	if (retry_after >= 0) {
 		int l = snprintf(ra, sizeof(ra), "%d", retry_after);
 		hdrs[n++] = (struct http1_header){ "Retry-After", 11, ra, (size_t)l };
 	}
+	if (status == 405)
+		hdrs[n++] = (struct http1_header){ "Allow", 5, "POST", 4 };
 	char out[1024];
 	ssize_t l = http1_format_response(out, sizeof(out), status, hdrs, n, body, blen,
 					  close ? HTTP1_F_CLOSE : 0);
@@ -52,52 +60,90 @@ static void hsc_text(struct hsc *h, int status, const char *text, bool close)
 	hsc_reply(h, status, "text/plain", text, strlen(text), -1, close);
 }
 
-/* What a request is, from its head: 404 or 415 (answer that), else the
- * codec of its protobuf body (CODEC_NONE = plain). */
-static int hsc_kind(const struct http1_request *req)
+static const char *fmt_ctype(enum sink_fmt fmt)
 {
-	if (req->method_len != 4 || memcmp(req->method, "POST", 4) ||
-	    req->target_len < 10 || memcmp(req->target + req->target_len - 10, "/v1/traces", 10))
-		return 404;
+	return fmt == SINK_FMT_JSON ? "application/json" : "application/x-protobuf";
+}
+
+/* A google.rpc.Status answer in the request's format. */
+static void hsc_status(struct hsc *h, enum sink_fmt fmt, int status, const char *msg, int retry_after,
+		       bool close)
+{
+	uint8_t body[512];
+	size_t n = sink_reply_status(fmt, sink_grpc_code_for(status), msg, body, sizeof(body));
+	hsc_reply(h, status, fmt_ctype(fmt), body, n, retry_after, close);
+}
+
+/* What a request is, from its head. */
+struct hsc_kind {
+	int status;            /* 0, or the refusal: 404, 405, 415 */
+	const char *why;
+	int signal;
+	int codec;             /* of the body (CODEC_NONE = plain) */
+	enum sink_fmt fmt;
+};
+
+static struct hsc_kind hsc_kind(const struct sink *s, const struct http1_request *req)
+{
+	struct hsc_kind k = { .signal = -1 };
+	size_t tl = req->target_len;
+	const char *q = memchr(req->target, '?', tl);
+	if (q)
+		tl = (size_t)(q - req->target);
+	for (int i = 0; i < OTLP_SIGNAL_COUNT; i++) {
+		const char *want = otlp_signal_get((enum otlp_signal)i)->http_path;
+		size_t wl = strlen(want);
+		if (tl >= wl && !memcmp(req->target + tl - wl, want, wl))
+			k.signal = i;
+	}
+	if (k.signal < 0 || !(s->signals & (1u << k.signal))) {
+		k.status = 404;
+		k.why = "sink: 404 page not found (POST /v1/traces, /v1/logs or /v1/metrics, as --signals allows)\n";
+		return k;
+	}
+	if (req->method_len != 4 || memcmp(req->method, "POST", 4)) {
+		k.status = 405;
+		k.why = "sink: 405 method not allowed, supported: [POST]\n";
+		return k;
+	}
 	const struct http1_header *ct = http1_find_header(&req->m, "content-type");
-	if (ct && ct->value_len >= 16 && !strncasecmp(ct->value, "application/json", 16))
-		return 415;
+	if (ct && ct->value_len >= 16 && !strncasecmp(ct->value, "application/json", 16)) {
+		k.fmt = SINK_FMT_JSON;
+	} else if (!ct || !(ct->value_len >= 22 && !strncasecmp(ct->value, "application/x-protobuf", 22))) {
+		k.status = 415;
+		k.why = "sink: 415 unsupported media type, supported: [application/json, application/x-protobuf]\n";
+		return k;
+	}
 	const struct http1_header *ce = http1_find_header(&req->m, "content-encoding");
-	int c = ce ? codec_from_name(ce->value, ce->value_len) : CODEC_NONE;
-	return c < 0 ? 415 : c;
+	k.codec = ce ? codec_from_name(ce->value, ce->value_len) : CODEC_NONE;
+	if (k.codec < 0) {
+		k.status = 415;
+		k.why = "sink: unsupported Content-Encoding\n";
+	}
+	return k;
 }
 
 /* Answers a checked body as the schedule step says. */
-static void hsc_answer(struct hsc *h, struct sink_step st, bool valid, bool close)
+static void hsc_answer(struct hsc *h, int signal, enum sink_fmt fmt, struct sink_step st, bool valid,
+		       const char *why, bool close)
 {
+	uint8_t body[256];
+	char msg[200];
 	if (!valid) {
-		hsc_text(h, 400, "sink: not a valid ExportTraceServiceRequest\n", close);
+		snprintf(msg, sizeof(msg), "sink: %s", why);
+		hsc_status(h, fmt, 400, msg, -1, close);
 		return;
 	}
 	switch (st.act) {
 	case SINK_OK:
-		hsc_reply(h, 200, "application/x-protobuf", "", 0, -1, close);
-		break;
 	case SINK_PARTIAL: {
-		uint8_t pb[64], *p = pb + 2;
-		*p++ = 0x08;
-		uint64_t v = st.partial;
-		while (v >= 0x80) {
-			*p++ = (uint8_t)(v | 0x80);
-			v >>= 7;
-		}
-		*p++ = (uint8_t)v;
-		*p++ = 0x12;
-		*p++ = 12;
-		memcpy(p, "sink partial", 12);
-		p += 12;
-		pb[0] = 0x0a;
-		pb[1] = (uint8_t)(p - pb - 2);
-		hsc_reply(h, 200, "application/x-protobuf", pb, (size_t)(p - pb), -1, close);
+		size_t n = sink_reply_export(fmt, signal, st.act == SINK_PARTIAL ? st.partial : 0, body,
+					     sizeof(body));
+		hsc_reply(h, 200, fmt_ctype(fmt), body, n, -1, close);
 		break;
 	}
 	case SINK_CODE:
-		hsc_reply(h, st.code, "text/plain", "sink: refused on purpose\n", 25, st.retry_after, close);
+		hsc_status(h, fmt, st.code, "sink: refused on purpose", st.retry_after, close);
 		break;
 	case SINK_CLOSE:
 		net_conn_abort(h->c);
@@ -115,24 +161,31 @@ static void hsc_request(struct hsc *h, const struct http1_request *req, const ui
 {
 	struct sink *s = h->s;
 	bool close = !req->m.keep_alive;
-	int kind = hsc_kind(req);
-	if (kind == 404 || kind == 415) {
-		hsc_text(h, kind, kind == 404 ? "sink: only POST /v1/traces\n" : "sink: protobuf only, known encodings\n",
-			 close);
+	struct hsc_kind k = hsc_kind(s, req);
+	if (k.status) {
+		hsc_text(h, k.status, k.why, close);
 		return;
 	}
-	if (kind != CODEC_NONE) {
-		long n = sink_decode(s, kind, body, blen);
+	if (k.codec != CODEC_NONE) {
+		long n = sink_decode(s, k.codec, body, blen);
 		if (n < 0) {
-			hsc_text(h, 400, "sink: bad compressed body\n", close);
+			hsc_status(h, k.fmt, 400, "sink: bad compressed body", -1, close);
 			return;
 		}
 		body = s->scratch;
 		blen = (size_t)n;
 	}
 	bool valid;
-	struct sink_step st = sink_take(s, body, blen, &valid, "http");
-	hsc_answer(h, st, valid, close);
+	char why[200];
+	struct sink_step st;
+	if (k.fmt == SINK_FMT_JSON) {
+		st = sink_take_json(s, k.signal, body, blen, &valid, why, sizeof(why));
+	} else {
+		st = sink_take(s, k.signal, body, blen, &valid, "http");
+		snprintf(why, sizeof(why), "not a valid %s",
+			 otlp_signal_get((enum otlp_signal)k.signal)->request_name);
+	}
+	hsc_answer(h, k.signal, k.fmt, st, valid, why, close);
 }
 
 /* The next bytes of a streamed body; answers when it is complete. Returns
@@ -144,9 +197,12 @@ static size_t hsc_stream(struct hsc *h, const uint8_t *p, size_t n)
 	h->body_left -= take;
 	if (h->body_left == 0) {
 		bool valid;
+		char why[160];
 		struct sink_step st = sink_stream_end(h->s, &h->ss, h->body_len, &valid, "http");
+		snprintf(why, sizeof(why), "not a valid %s",
+			 otlp_signal_get((enum otlp_signal)h->stream_signal)->request_name);
 		h->streaming = false;
-		hsc_answer(h, st, valid, h->stream_close);
+		hsc_answer(h, h->stream_signal, SINK_FMT_PROTO, st, valid, why, h->stream_close);
 	}
 	return take;
 }
@@ -200,12 +256,15 @@ static size_t hsc_process(struct hsc *h, const uint8_t *p, size_t len)
 		size_t blen = 0;
 		if (req.m.body_kind == HTTP1_BODY_LENGTH) {
 			total = (size_t)hl + req.m.content_length;
-			if (avail < total && sink_can_stream(h->s) && hsc_kind(&req) == CODEC_NONE) {
+			struct hsc_kind k = hsc_kind(h->s, &req);
+			if (avail < total && !k.status && k.codec == CODEC_NONE && k.fmt == SINK_FMT_PROTO &&
+			    sink_can_stream(h->s, k.signal)) {
 				/* check the body as it comes: never gathered */
 				h->streaming = true;
 				h->stream_close = !req.m.keep_alive;
+				h->stream_signal = k.signal;
 				h->body_len = h->body_left = req.m.content_length;
-				sink_stream_begin(h->s, &h->ss, &h->lat);
+				sink_stream_begin(h->s, &h->ss, k.signal, &h->lat);
 				done += (size_t)hl + hsc_stream(h, body, avail - (size_t)hl);
 				break;
 			}

@@ -1,11 +1,25 @@
-/* sluice-sink: a minimal OTLP receiver for tests and benchmarks.
+/* sluice-sink: a minimal OTLP receiver (traces, logs, metrics) for tests
+ * and benchmarks.
  *
  *   sluice-sink [--http HOST:PORT] [--grpc HOST:PORT] [--port-file FILE]
- *               [--fail SCHEDULE [--repeat]] [--bodies FILE] [--digest FILE]
- *               [--log FILE] [--latency] [--exit-after-spans N] [--no-check]
- *               [--max-body BYTES] [--quiet]
+ *               [--signals LIST] [--fail SCHEDULE [--repeat]]
+ *               [--bodies[-logs|-metrics] FILE] [--digest[-logs|-metrics] FILE]
+ *               [--log FILE] [--latency] [--exit-after-spans N]
+ *               [--exit-after-items N] [--no-check] [--max-body BYTES] [--quiet]
  *
- * Prints a summary on SIGTERM/SIGINT (or after --exit-after-spans) and exits
+ * Checking every item end to end: sluice-gen gives item i of a request the
+ * id first_id + i (a span's span_id; a log record's or data point's gen.id
+ * attribute) and, with --ack-log, writes "first_id count" for every
+ * acknowledged request. --digest FILE (traces), --digest-logs FILE and
+ * --digest-metrics FILE write one line per accepted item whose second word
+ * is that id in hex (formats in sink.h); a test counts each id's lines:
+ * every acknowledged id at least once is "nothing missing", no id twice is
+ * "nothing duplicated" (tests/e2e/lib.js: digestIds, ackRanges,
+ * compareAcked). --bodies FILE / --bodies-logs / --bodies-metrics keep the
+ * accepted request bodies themselves (protobuf, 4-byte big-endian length
+ * before each) for field-by-field comparisons.
+ *
+ * Prints a summary on SIGTERM/SIGINT (or after --exit-after-*) and exits
  * 0; 2 on a usage error, 1 on a runtime error. See sink.h for the schedule.
  */
 #include <errno.h>
@@ -22,8 +36,12 @@ static int usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 		"usage: sluice-sink [options]\n"
+		"Receives OTLP traces, logs and metrics (HTTP protobuf or JSON, gRPC), checks\n"
+		"every request with otlp's validators, counts items per signal.\n"
 		"  --http HOST:PORT        OTLP/HTTP listener (default 127.0.0.1:4318; port 0 = any)\n"
 		"  --grpc HOST:PORT        OTLP/gRPC (h2c) listener (default: none)\n"
+		"  --signals LIST          signals taken, e.g. \"traces,logs\" (default all three);\n"
+		"                          others: HTTP 404, gRPC UNIMPLEMENTED\n"
 		"  --no-http               no HTTP listener\n"
 		"  --tls-cert FILE         serve TLS on both listeners with this certificate ...\n"
 		"  --tls-key FILE          ... and key (ALPN http/1.1 and h2)\n"
@@ -31,14 +49,20 @@ static int usage(int code)
 		"  --port-file FILE        write \"http=PORT grpc=PORT\" once listening\n"
 		"  --fail SCHEDULE         e.g. \"503/2*3,400,close,stall,partial=5,ok*10\"\n"
 		"  --repeat                start the schedule over when it ends\n"
-		"  --bodies FILE           append accepted request bodies (4-byte BE length + body;\n"
-		"                          \"\" = none, also for --digest and --log)\n"
+		"  --bodies FILE           append accepted trace request bodies (4-byte BE length +\n"
+		"                          protobuf body; \"\" = none, also for the other files)\n"
+		"  --bodies-logs FILE      the same for logs, --bodies-metrics FILE for metrics\n"
 		"  --digest FILE           append \"traceid spanid name end_ns\" per accepted span\n"
-		"  --log FILE              one line per request: mono_ms n proto answer spans crc32\n"
-		"  --latency               measure now - span end time; p50/p99 in the summary\n"
+		"  --digest-logs FILE      append \"log GENID traceid spanid severity time_ns\" per record\n"
+		"  --digest-metrics FILE   append \"point GENID metric type time_ns\" per data point\n"
+		"                          (GENID: the gen.id attribute sluice-gen sets, \"-\" if none;\n"
+		"                          word 2 of every digest line is the id sluice-gen gave)\n"
+		"  --log FILE              one line per request: mono_ms n proto answer items crc32 signal\n"
+		"  --latency               measure now - item time (span end, log time, point time)\n"
 		"  --exit-after-spans N    stop after N accepted spans\n"
+		"  --exit-after-items N    stop after N accepted items of any signal\n"
 		"  --max-body BYTES        request body cap (default 64 MiB)\n"
-		"  --no-check              count spans without validating every field (benchmarks)\n"
+		"  --no-check              count items without validating every field (benchmarks)\n"
 		"  --quiet                 no summary\n");
 	return code;
 }
@@ -66,6 +90,23 @@ static int split_addr(const char *a, char *host, size_t cap, uint16_t *port)
 	return 0;
 }
 
+/* "traces,logs" -> a bit per signal. */
+static int parse_signals(const char *text, unsigned *bits)
+{
+	*bits = 0;
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, ",");
+		const struct otlp_signal_desc *sd = otlp_signal_by_name(p, n);
+		if (!sd)
+			return -EINVAL;
+		*bits |= 1u << sd->signal;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return *bits ? 0 : -EINVAL;
+}
+
 static void on_signal(struct net_watch *w, int fd, void *arg)
 {
 	(void)w;
@@ -91,7 +132,8 @@ int main(int argc, char **argv)
 	if (!s)
 		return 1;
 	const char *http = "127.0.0.1:4318", *grpc = NULL, *port_file = NULL, *fail = NULL;
-	const char *bodies = NULL, *digest = NULL, *logp = NULL;
+	const char *bodies[OTLP_SIGNAL_COUNT] = { 0 }, *digest[OTLP_SIGNAL_COUNT] = { 0 }, *logp = NULL;
+	const char *signals = NULL;
 	const char *tls_cert = NULL, *tls_key = NULL, *tls_ca = NULL;
 	bool repeat = false;
 	s->max_body = 64u << 20;
@@ -109,8 +151,14 @@ int main(int argc, char **argv)
 		else if (ARG("--port-file")) port_file = v;
 		else if (ARG("--fail")) fail = v;
 		else if (!strcmp(a, "--repeat")) repeat = true;
-		else if (ARG("--bodies")) bodies = v;
-		else if (ARG("--digest")) digest = v;
+		else if (ARG("--bodies") || ARG("--bodies-traces")) bodies[OTLP_SIGNAL_TRACES] = v;
+		else if (ARG("--bodies-logs")) bodies[OTLP_SIGNAL_LOGS] = v;
+		else if (ARG("--bodies-metrics")) bodies[OTLP_SIGNAL_METRICS] = v;
+		else if (ARG("--digest") || ARG("--digest-traces")) digest[OTLP_SIGNAL_TRACES] = v;
+		else if (ARG("--digest-logs")) digest[OTLP_SIGNAL_LOGS] = v;
+		else if (ARG("--digest-metrics")) digest[OTLP_SIGNAL_METRICS] = v;
+		else if (ARG("--signals")) signals = v;
+		else if (ARG("--exit-after-items")) s->exit_after_items = strtoull(v, NULL, 10);
 		else if (ARG("--log")) logp = v;
 		else if (!strcmp(a, "--latency")) s->latency = true;
 		else if (ARG("--exit-after-spans")) s->exit_after_spans = strtoull(v, NULL, 10);
@@ -128,6 +176,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	s->sched.repeat = repeat;
+	s->signals = (1u << OTLP_SIGNAL_COUNT) - 1;
+	if (signals && parse_signals(signals, &s->signals) < 0) {
+		fprintf(stderr, "sluice-sink: --signals %s: want a list of traces, logs, metrics\n", signals);
+		free(s);
+		return 2;
+	}
 	if (tls_cert || tls_key) {
 		struct net_tls_server_config tc = {.cert_file = tls_cert, .key_file = tls_key,
 						   .client_ca_file = tls_ca};
@@ -142,9 +196,11 @@ int main(int argc, char **argv)
 	if (!s->max_body)
 		s->max_body = 64u << 20;
 	int code = 1;
-	if ((bodies && *bodies && !(s->bodies = open_out(bodies))) ||
-	    (digest && *digest && !(s->digest = open_out(digest))) ||
-	    (logp && *logp && !(s->log = open_out(logp))))
+	for (int k = 0; k < OTLP_SIGNAL_COUNT; k++)
+		if ((bodies[k] && *bodies[k] && !(s->sig[k].bodies = open_out(bodies[k]))) ||
+		    (digest[k] && *digest[k] && !(s->sig[k].digest = open_out(digest[k]))))
+			goto out;
+	if (logp && *logp && !(s->log = open_out(logp)))
 		goto out;
 	/* Receive buffers: 4 of 256 KiB instead of the loop's 256 of 16 KiB.
 	 * Big buffers mean few completions and callbacks, and more requests or
@@ -217,10 +273,13 @@ out_loop:
 		s->conns_list.next->free(s->conns_list.next);
 	net_loop_free(s->loop);
 out:
-	if (s->bodies)
-		fclose(s->bodies);
-	if (s->digest)
-		fclose(s->digest);
+	for (int k = 0; k < OTLP_SIGNAL_COUNT; k++) {
+		if (s->sig[k].bodies)
+			fclose(s->sig[k].bodies);
+		if (s->sig[k].digest)
+			fclose(s->sig[k].digest);
+	}
+	otlp_json_buf_free(&s->json);
 	if (s->log)
 		fclose(s->log);
 	free(s->scratch);

@@ -1,18 +1,23 @@
 /* tools/sink/sink_scan.c: how the sink checks a body.
  *
- * otlp's request validator decides (otlp_wire_validate_request, and
- * otlp_wire_validate_resource_spans for one top-level field of a streamed
- * body): the sink accepts exactly what ingest accepts, with the same counts,
- * through the same fast path. Only then are end times read, from spans
- * known to be well formed, so that reader needs no checks of its own beyond
- * staying inside the bytes. */
+ * otlp's validators decide (the signal's validate_request, and
+ * validate_resource for one top-level field of a streamed body): the sink
+ * accepts exactly what ingest accepts, with the same counts, through the
+ * same fast paths. Only then are times read, from items known to be well
+ * formed, so those readers need no checks of their own beyond staying
+ * inside the bytes. A singular field written twice counts by its last
+ * occurrence, as the otlp decoders read it (fuzz_sink_scan holds them to
+ * that). */
 #include "tools/sink/sink_scan.h"
 
 #include <endian.h>
 #include <errno.h>
 #include <string.h>
 
+#include "otlp/signal.h"
 #include "otlp/wire.h"
+#include "otlp/wire_logs.h"
+#include "otlp/wire_metrics.h"
 
 /* Skips one varint; NULL past the end. */
 static const uint8_t *skip_varint(const uint8_t *p, const uint8_t *end)
@@ -95,46 +100,125 @@ static uint64_t span_end(const uint8_t *p, const uint8_t *end)
 	return end_ns;
 }
 
-/* Notes the end time of every span of a valid ResourceSpans. */
-static void rs_ends(struct otlp_bytes rs, struct sink_lat_req *lat)
+/* The last values of the fixed64 fields numbered a and b of a valid
+ * message (0 when absent): every field is stepped over, since a later
+ * occurrence wins. */
+static void last_fixed64(const uint8_t *p, const uint8_t *end, uint32_t a, uint32_t b,
+			 uint64_t *va, uint64_t *vb)
 {
-	struct otlp_wire_iter is, ip;
-	struct otlp_bytes ss, sp;
-
-	otlp_wire_iter_init(&is, rs, OTLP_F_RS_SCOPE_SPANS);
-	while (otlp_wire_iter_next(&is, &ss) > 0) {
-		otlp_wire_iter_init(&ip, ss, OTLP_F_SS_SPANS);
-		while (otlp_wire_iter_next(&ip, &sp) > 0)
-			sink_lat_note(lat, span_end(sp.p, sp.p + sp.len));
+	uint64_t tag, len, v;
+	*va = *vb = 0;
+	while (p && p < end) {
+		tag = *p++;
+		if (tag >= 0x80) {
+			const uint8_t *t = p - 1;
+			if (otlp_wire_varint(&t, end, &tag) < 0)
+				return;
+			p = t;
+		}
+		switch (tag & 7) {
+		case OTLP_WT_VARINT:
+			p = skip_varint(p, end);
+			break;
+		case OTLP_WT_I64:
+			if (end - p < 8)
+				return;
+			memcpy(&v, p, 8);
+			if (tag >> 3 == a)
+				*va = le64toh(v);
+			else if (tag >> 3 == b)
+				*vb = le64toh(v);
+			p += 8;
+			break;
+		case OTLP_WT_LEN:
+			if (p < end && *p < 0x80)
+				len = *p++;
+			else if (otlp_wire_varint(&p, end, &len) < 0)
+				return;
+			if (len > (uint64_t)(end - p))
+				return;
+			p += len;
+			break;
+		case OTLP_WT_I32:
+			p = end - p >= 4 ? p + 4 : NULL;
+			break;
+		default:
+			return;
+		}
 	}
 }
 
-int sink_scan_request(const uint8_t *body, size_t len, struct sink_scan_counts *c,
+/* A log record's time: time_unix_nano, else observed_time_unix_nano. */
+static uint64_t log_time(struct otlp_bytes lr)
+{
+	uint64_t t, obs;
+	last_fixed64(lr.p, lr.p + lr.len, OTLP_F_LOG_TIME, OTLP_F_LOG_OBSERVED_TIME, &t, &obs);
+	return t ? t : obs;
+}
+
+/* Notes the time of every item of a valid resource. The scopes are field 2
+ * of a resource and the items field 2 of a scope for every signal; a
+ * metric's points sit one level further down. */
+static void resource_times(int signal, struct otlp_bytes res, struct sink_lat_req *lat)
+{
+	struct otlp_wire_iter is, ii, ip;
+	struct otlp_bytes sc, it, dp;
+	uint64_t t, unused;
+
+	otlp_wire_iter_init(&is, res, OTLP_F_RS_SCOPE_SPANS);
+	while (otlp_wire_iter_next(&is, &sc) > 0) {
+		otlp_wire_iter_init(&ii, sc, OTLP_F_SS_SPANS);
+		while (otlp_wire_iter_next(&ii, &it) > 0) {
+			if (signal == OTLP_SIGNAL_TRACES) {
+				sink_lat_note(lat, span_end(it.p, it.p + it.len));
+			} else if (signal == OTLP_SIGNAL_LOGS) {
+				sink_lat_note(lat, log_time(it));
+			} else {
+				struct otlp_metric m;
+				if (otlp_wire_metric(it, &m) < 0 || m.type == OTLP_METRIC_NONE)
+					continue;
+				otlp_wire_iter_init(&ip, m.data, OTLP_F_DATA_POINTS);
+				while (otlp_wire_iter_next(&ip, &dp) > 0) {
+					last_fixed64(dp.p, dp.p + dp.len, OTLP_F_DP_TIME, 0, &t, &unused);
+					sink_lat_note(lat, t);
+				}
+			}
+		}
+	}
+}
+
+int sink_scan_request(int signal, const uint8_t *body, size_t len, struct sink_scan_counts *c,
 		      struct sink_lat_req *lat)
 {
+	const struct otlp_signal_desc *sd = otlp_signal_get((enum otlp_signal)signal);
 	struct otlp_wire_counts wc;
-	int rc = otlp_wire_validate_request(body, len, &wc, NULL);
-
-	c->resource_spans = wc.resource_spans;
-	c->scope_spans = wc.scope_spans;
-	c->spans = wc.spans;
+	memset(c, 0, sizeof(*c));
+	if (!sd)
+		return -EINVAL;
+	int rc = sd->validate_request(body, len, &wc, NULL);
+	c->resources = wc.resources;
+	c->scopes = wc.scopes;
+	c->items = wc.items;
 	if (rc < 0 || !lat || !len)
 		return rc;
 	struct otlp_wire_iter ir;
-	struct otlp_bytes rs;
+	struct otlp_bytes res;
 	otlp_wire_iter_init(&ir, (struct otlp_bytes){ body, len }, OTLP_F_REQ_RESOURCE_SPANS);
-	while (otlp_wire_iter_next(&ir, &rs) > 0)
-		rs_ends(rs, lat);
+	while (otlp_wire_iter_next(&ir, &res) > 0)
+		resource_times(signal, res, lat);
 	return 0;
 }
 
-int sink_scan_top_field(const uint8_t *p, size_t size, struct sink_scan_counts *c,
+int sink_scan_top_field(int signal, const uint8_t *p, size_t size, struct sink_scan_counts *c,
 			struct sink_lat_req *lat)
 {
+	const struct otlp_signal_desc *sd = otlp_signal_get((enum otlp_signal)signal);
 	struct otlp_wire_reader r;
 	struct otlp_wire_field f;
 	struct otlp_wire_counts wc;
 
+	if (!sd)
+		return -EINVAL;
 	otlp_wire_reader_init(&r, p, size);
 	if (otlp_wire_next(&r, &f) <= 0)
 		return -EBADMSG;
@@ -142,25 +226,52 @@ int sink_scan_top_field(const uint8_t *p, size_t size, struct sink_scan_counts *
 		return 0;  /* unknown field: skipped, as protobuf does */
 	if (f.wt != OTLP_WT_LEN)
 		return -EPROTO;
-	int rc = otlp_wire_validate_resource_spans(f.b.p, f.b.len, &wc, NULL);
+	int rc = sd->validate_resource(f.b.p, f.b.len, &wc, NULL);
 	if (rc < 0)
 		return rc;
-	c->resource_spans += wc.resource_spans;
-	c->scope_spans += wc.scope_spans;
-	c->spans += wc.spans;
+	c->resources += wc.resources;
+	c->scopes += wc.scopes;
+	c->items += wc.items;
 	if (lat)
-		rs_ends(f.b, lat);
+		resource_times(signal, f.b, lat);
 	return 0;
 }
 
-static int sink_scan_end_of(void *arg, const struct otlp_span *span, int rc)
+static int ends_span(void *arg, const struct otlp_span *span, int rc)
 {
 	if (rc == 0) /* as before: bad spans skipped */
 		sink_lat_note(arg, span->end_time_unix_nano);
 	return 0;
 }
 
-void sink_scan_ends(const uint8_t *body, size_t len, struct sink_lat_req *lat)
+static int ends_log(void *arg, const struct otlp_log_record *lr, int rc)
 {
-	otlp_wire_each_span((struct otlp_bytes){ body, len }, sink_scan_end_of, lat);
+	if (rc == 0)
+		sink_lat_note(arg, lr->time_unix_nano ? lr->time_unix_nano : lr->observed_time_unix_nano);
+	return 0;
+}
+
+static int ends_point(void *arg, const struct otlp_data_point *dp, int rc)
+{
+	if (rc == 0)
+		sink_lat_note(arg, dp->time_unix_nano);
+	return 0;
+}
+
+static int ends_metric(void *arg, const struct otlp_metric *m, int rc)
+{
+	if (rc == 0)
+		otlp_wire_each_data_point(m, ends_point, arg);
+	return 0;
+}
+
+void sink_scan_ends(int signal, const uint8_t *body, size_t len, struct sink_lat_req *lat)
+{
+	struct otlp_bytes req = { body, len };
+	if (signal == OTLP_SIGNAL_TRACES)
+		otlp_wire_each_span(req, ends_span, lat);
+	else if (signal == OTLP_SIGNAL_LOGS)
+		otlp_wire_each_log_record(req, ends_log, lat);
+	else if (signal == OTLP_SIGNAL_METRICS)
+		otlp_wire_each_metric(req, ends_metric, lat);
 }

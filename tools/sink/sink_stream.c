@@ -1,6 +1,7 @@
 /* tools/sink/sink_stream.c: sink_scan_request() for a body in pieces.
  *
- * A request is a sequence of top-level fields (ResourceSpans, normally).
+ * A request is a sequence of top-level fields (ResourceSpans, -Logs or
+ * -Metrics, normally).
  * Each complete field is scanned where it lies, in the caller's piece; only
  * a field that straddles two pieces is copied into the carry buffer, and
  * scanned once its last byte arrived. Fields are checked in order and the
@@ -76,9 +77,10 @@ static int field_size(const uint8_t *p, size_t n, size_t *size)
 	}
 }
 
-void sink_scan_stream_begin(struct sink_scan_stream *st, struct sink_lat_req *lat)
+void sink_scan_stream_begin(struct sink_scan_stream *st, int signal, struct sink_lat_req *lat)
 {
 	memset(&st->c, 0, sizeof(st->c));
+	st->signal = signal;
 	st->lat = lat;
 	st->err = 0;
 	st->carry_len = 0;
@@ -114,7 +116,7 @@ static size_t drain(struct sink_scan_stream *st, const uint8_t *p, size_t n)
 		}
 		if (rc == 0 || size > n - done)
 			break;
-		if ((rc = sink_scan_top_field(p + done, size, &st->c, st->lat)) < 0) {
+		if ((rc = sink_scan_top_field(st->signal, p + done, size, &st->c, st->lat)) < 0) {
 			st->err = rc;
 			return n;
 		}
