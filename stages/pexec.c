@@ -393,10 +393,11 @@ int px_run_part(struct process *p, uint64_t entry, const struct px_view *v)
 	return p->fatal;
 }
 
-int px_item_end(struct process *p, uint32_t *wait_ring, uint32_t *wait_len)
+int px_item_end(struct process *p, struct px_wait *w)
 {
-	int done = 1, rc;
+	int rc;
 
+	w->rings = 0;
 	for (uint64_t b = p->fed_sm; b; b &= b - 1)
 		if ((rc = smconn_commit(p->sm[__builtin_ctzll(b)])) < 0 && !p->fatal)
 			p->fatal = rc;
@@ -408,11 +409,10 @@ int px_item_end(struct process *p, uint32_t *wait_ring, uint32_t *wait_len)
 
 		if (m->state == PX_BLOCKED || p->fatal) {
 			ring_cancel(&m->r);
-			if (done && m->state == PX_BLOCKED) {
-				*wait_ring = ring;
-				*wait_len = m->want;
+			if (m->state == PX_BLOCKED) {
+				w->rings |= 1ull << ring;
+				w->len[ring] = m->want;
 			}
-			done = 0;
 		} else if (m->state != PX_SKIP) {
 			ring_note_source(&m->r, (uint32_t)slot, p->cur.seq);
 			if ((rc = ring_publish(&m->r)) < 0 && !p->fatal)
@@ -425,5 +425,5 @@ int px_item_end(struct process *p, uint32_t *wait_ring, uint32_t *wait_len)
 		m->state = PX_IDLE;
 	}
 	p->reached = 0;
-	return p->fatal ? p->fatal : done;
+	return p->fatal ? p->fatal : !w->rings;
 }

@@ -150,7 +150,7 @@ static int in_build(struct process *p, uint32_t i, char *err, size_t errlen)
 	}
 	in->ring = i;
 	in->entry = p->plan->rings[i].pipelines;
-	in->wait_mid = in->wait_sm = -1;
+	in->wait_sm = -1;
 	for (uint64_t e = in->entry; e; e &= e - 1) {
 		const struct px_pipe *pipe = &p->pipes[__builtin_ctzll(e)];
 		in->reach_mid |= pipe->reach_mid;

@@ -71,6 +71,19 @@ static bool space_ok(struct process *p, uint32_t ring, uint32_t len)
 	return true;
 }
 
+/* Room now in any ring w waits for? Then it waits no more. */
+static bool wait_over(struct process *p, struct px_wait *w)
+{
+	for (uint64_t b = w->rings; b; b &= b - 1) {
+		uint32_t ring = (uint32_t)__builtin_ctzll(b);
+		if (space_ok(p, ring, w->len[ring])) {
+			w->rings = 0;
+			return true;
+		}
+	}
+	return !w->rings;
+}
+
 /* ---- corrupt input ---- */
 
 static int quarantine(struct process *p, struct px_in *in)
@@ -110,7 +123,6 @@ static int quarantine(struct process *p, struct px_in *in)
 static int run_record(struct process *p, struct px_in *in, const struct record *rec)
 {
 	struct px_item it = { .in = (int)in->ring, .conn = -1, .seq = rec->seq, .ingest_ns = rec->ingest_ns };
-	uint32_t wr = 0, wl = 0;
 	int rc;
 
 	if ((rec->flags & RECORD_F_REQUEST) || rec->signal != p->plan->rings[in->ring].signal + 1) {
@@ -133,13 +145,10 @@ static int run_record(struct process *p, struct px_in *in, const struct record *
 	}
 	struct px_view v = { record_cpayload(rec), rec->len, rec->items, ring_payload_crc(&in->r), true };
 	px_run_part(p, in->entry, &v);
-	rc = px_item_end(p, &wr, &wl);
+	rc = px_item_end(p, &in->wait);
 	if (rc <= 0) {
-		if (rc == 0) {
-			in->wait_mid = (int)wr;
-			in->wait_len = wl;
+		if (rc == 0)
 			px_count(p, STAT_RING_FULL_WAITS, 1);
-		}
 		return rc;
 	}
 	px_count(p, STAT_RECORDS_IN, 1);
@@ -156,11 +165,8 @@ static int serve_in(struct process *p, struct px_in *in, int64_t timeout_ns)
 {
 	int n = 0, rc;
 
-	if (in->wait_mid >= 0) {
-		if (!space_ok(p, (uint32_t)in->wait_mid, in->wait_len))
-			return 0;
-		in->wait_mid = -1;
-	}
+	if (!wait_over(p, &in->wait))
+		return 0;
 	if (in->wait_sm >= 0) {
 		if (smconn_pending(p->sm[in->wait_sm]))
 			return 0;
@@ -210,8 +216,6 @@ static int run_flush(struct process *p, uint32_t k)
 	struct px_item it = { .in = -1, .conn = (int)k, .seq = smconn_pending(s), .ingest_ns = s->flush_ns };
 	struct otlp_wire_iter rms;
 	struct otlp_bytes req, rm;
-	uint32_t wr = 0, wl = 0;
-	int rc;
 
 	if (px_item_begin(p, &it, entry) == 0)
 		return 1;
@@ -222,12 +226,7 @@ static int run_flush(struct process *p, uint32_t k)
 		struct px_view v = { rm.p, rm.len, items > 0 ? (uint64_t)items : 0, 0, false };
 		px_run_part(p, entry, &v);
 	}
-	rc = px_item_end(p, &wr, &wl);
-	if (rc == 0) {
-		p->sm_wait_mid[k] = (int)wr;
-		p->sm_wait_len[k] = wl;
-	}
-	return rc;
+	return px_item_end(p, &p->sm_wait[k]);
 }
 
 /* Flushes that are due or waiting. Flushes published, or -errno. */
@@ -248,11 +247,9 @@ static int sm_tick(struct process *p, uint64_t now)
 				s->next_flush_ns = now + s->interval_ns;
 				continue;
 			}
-		} else if (p->sm_wait_mid[k] >= 0 &&
-			   !space_ok(p, (uint32_t)p->sm_wait_mid[k], p->sm_wait_len[k])) {
+		} else if (!wait_over(p, &p->sm_wait[k])) {
 			continue;
 		}
-		p->sm_wait_mid[k] = -1;
 		if ((rc = run_flush(p, k)) < 0)
 			return (int)rc;
 		if (rc == 1) {
@@ -278,14 +275,17 @@ static void poll_add(struct pollfd *fds, int *n, int fd)
 }
 
 /* Arms what can wake us; false when something is ready already. */
-static bool arm_space(struct process *p, uint32_t ring, uint32_t len, struct pollfd *fds, int *n, bool *nofd)
+static bool arm_space(struct process *p, const struct px_wait *w, struct pollfd *fds, int *n, bool *nofd)
 {
-	if (space_ok(p, ring, len))
-		return false;
-	if (ring_space_fd(&p->mid[ring]->r) < 0)
-		*nofd = true;
-	else
-		poll_add(fds, n, ring_space_fd(&p->mid[ring]->r));
+	for (uint64_t b = w->rings; b; b &= b - 1) {
+		uint32_t ring = (uint32_t)__builtin_ctzll(b);
+		if (space_ok(p, ring, w->len[ring]))
+			return false;
+		if (ring_space_fd(&p->mid[ring]->r) < 0)
+			*nofd = true;
+		else
+			poll_add(fds, n, ring_space_fd(&p->mid[ring]->r));
+	}
 	return true;
 }
 
@@ -298,8 +298,8 @@ static void wait_any(struct process *p, uint64_t timeout_ns)
 	for (uint32_t i = 0; i < p->n_in; i++) {
 		struct px_in *in = &p->in[i];
 
-		if (in->wait_mid >= 0) {
-			if (!arm_space(p, (uint32_t)in->wait_mid, in->wait_len, fds, &n, &nofd))
+		if (in->wait.rings) {
+			if (!arm_space(p, &in->wait, fds, &n, &nofd))
 				return;
 		} else if (in->wait_sm < 0) {
 			rc = ring_arm_data(&in->r);
@@ -313,8 +313,7 @@ static void wait_any(struct process *p, uint64_t timeout_ns)
 	}
 	for (uint64_t b = p->sm_mask; b; b &= b - 1) {
 		uint32_t k = (uint32_t)__builtin_ctzll(b);
-		if (smconn_pending(p->sm[k]) && p->sm_wait_mid[k] >= 0 &&
-		    !arm_space(p, (uint32_t)p->sm_wait_mid[k], p->sm_wait_len[k], fds, &n, &nofd))
+		if (smconn_pending(p->sm[k]) && !arm_space(p, &p->sm_wait[k], fds, &n, &nofd))
 			return;
 	}
 	int stop_at = n;
@@ -332,7 +331,7 @@ static void wait_any(struct process *p, uint64_t timeout_ns)
 static bool drained(const struct process *p)
 {
 	for (uint32_t i = 0; i < p->n_in; i++)
-		if (!p->in[i].empty || p->in[i].wait_mid >= 0 || p->in[i].wait_sm >= 0)
+		if (!p->in[i].empty || p->in[i].wait.rings || p->in[i].wait_sm >= 0)
 			return false;
 	return true;
 }
@@ -382,7 +381,7 @@ int process_run(struct process *p)
 		uint64_t t = wait_for(p, now);
 		if (!t)
 			continue;
-		if (p->n_in == 1 && p->in[0].wait_mid < 0 && p->in[0].wait_sm < 0 && !draining) {
+		if (p->n_in == 1 && !p->in[0].wait.rings && p->in[0].wait_sm < 0 && !draining) {
 			/* one IN ring: its own spin-then-futex wait, and the record it brings */
 			if ((rc = serve_in(p, &p->in[0], (int64_t)t)) < 0)
 				return rc;
@@ -410,8 +409,6 @@ int process_new(struct process **out, const struct sluice_config *cfg, struct se
 		p->o = *opts;
 	if (p->o.rt && !p->o.st)
 		p->o.st = p->o.rt->st;
-	for (int k = 0; k < 64; k++)
-		p->sm_wait_mid[k] = -1;
 	if (p->o.quarantine_dir)
 		snprintf(p->qdir, sizeof(p->qdir), "%s", p->o.quarantine_dir);
 	else

@@ -77,13 +77,18 @@ struct px_mid {
 	uint64_t items, bytes;        /* reserved */
 };
 
+/* What a held-back input waits for: room in any of these MID rings. */
+struct px_wait {
+	uint64_t rings;               /* 0: nothing */
+	uint32_t len[PLAN_MAX_RINGS]; /* the reserve that found no room, by ring */
+};
+
 struct px_in {
 	struct ring r;                /* consumer */
 	uint32_t ring;                /* plan index */
 	uint64_t entry;               /* entry pipelines */
 	uint64_t reach_mid, reach_sm;
-	int wait_mid;                 /* the head record waits for this MID ring's space, -1 */
-	uint32_t wait_len;
+	struct px_wait wait;          /* the head record waits for room */
 	int wait_sm;                  /* ... for this connector's pending flush, -1 */
 	bool empty;                   /* the last peek found nothing */
 };
@@ -121,8 +126,7 @@ struct process {
 	uint64_t dropped, refused;    /* items */
 	int fatal;                    /* a fatal error met inside the graph */
 	int wait_sm;                  /* px_item_begin -EBUSY: this connector's flush is pending */
-	int sm_wait_mid[64];          /* a pending flush waits for this MID ring's space, -1 */
-	uint32_t sm_wait_len[64];
+	struct px_wait sm_wait[64];   /* a pending flush waits for room */
 	/* loop */
 	uint64_t done_records, next_alive_ns, log_next_ns;
 	char qdir[512];
@@ -142,7 +146,7 @@ int px_sm_recover(struct process *p, char *err, size_t errlen);
  * was full (retry later), -errno fatal. */
 int px_item_begin(struct process *p, const struct px_item *it, uint64_t entry); /* -EBUSY: wait_sm */
 int px_run_part(struct process *p, uint64_t entry, const struct px_view *v);
-int px_item_end(struct process *p, uint32_t *wait_ring, uint32_t *wait_len);
+int px_item_end(struct process *p, struct px_wait *w);
 
 /* process.c helpers for pexec.c */
 void px_count(struct process *p, enum stat_counter c, uint64_t n);

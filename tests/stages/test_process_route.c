@@ -303,7 +303,6 @@ int main(void)
 	tcase_add_test(tc, by_span_split);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
