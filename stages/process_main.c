@@ -1,48 +1,38 @@
-/* sluice-process: ring 0 -> filter/sample/transform -> ring 1.
- * Usage: sluice-process [-c FILE]. SIGTERM/SIGINT: drain ring 0, exit 0. */
+/* sluice-process: the process stage. Runs the plan's pipelines between the
+ * IN rings (from ingest) and the MID rings (to batch): processors,
+ * connectors, span-metrics aggregation (stages/process.h).
+ * Usage: sluice-process [-c FILE]. SIGTERM/SIGINT: drain the IN rings, exit 0.
+ * Exit 1 on a damaged ring or a runtime failure, 2 on a usage/config error. */
 #include <errno.h>
 #include <string.h>
 
 #include "config/log.h"
+#include "config/plan.h"
 #include "rt/rt.h"
-#include "stages/chain.h"
 #include "stages/process.h"
 
 int main(int argc, char **argv)
 {
 	struct rt rt;
-	int code, rc;
-	if (!rt_open(&rt, argc, argv, STAGE_PROCESS,
-		     "process stage: ring 0 -> processors -> ring 1; SIGTERM drains ring 0", &code))
-		return code;
-
+	struct process *p;
 	char err[512];
-	const struct sluice_pipeline *pl = &rt.cfg->pipeline;
-	struct chain *chain = chain_new(pl->processors, pl->n_processors, err, sizeof err);
-	if (!chain) {
+	int code, rc;
+
+	if (!rt_open(&rt, argc, argv, STAGE_PROCESS,
+		     "process stage: IN rings -> pipelines (processors, connectors) -> MID rings; "
+		     "SIGTERM drains the IN rings", &code))
+		return code;
+	struct process_opts o = { .rt = &rt, .st = rt.st, .stop = &rt.stop };
+	if ((rc = process_new(&p, rt.cfg, &rt.seg, &o, err, sizeof(err))) < 0) {
 		log_msg(LOG_ERROR, "%s", err);
-		return rt_close(&rt, 2);
+		/* a config the stage cannot run is the config's fault: 2, as for a bad file */
+		return rt_close(&rt, rc == -EINVAL || rc == -ENOTSUP ? 2 : 1);
 	}
-	if (chain_bind_stats(chain, rt.st) < 0)
-		log_msg(LOG_WARN, "no free per-processor stats slot; some processors are not counted");
-	struct ring in, out;
-	if ((rc = segment_ring(&rt.seg, RING_INGEST_PROCESS, &in)) < 0 ||
-	    (rc = segment_ring(&rt.seg, RING_PROCESS_BATCH, &out)) < 0) {
-		log_msg(LOG_ERROR, "segment rings: %s", strerror(-rc));
-		chain_free(chain);
-		return rt_close(&rt, 1);
-	}
-	log_msg(LOG_INFO, "running %zu processors, ring %d -> ring %d (resuming after seq %llu)",
-		pl->n_processors, RING_INGEST_PROCESS, RING_PROCESS_BATCH,
-		(unsigned long long)ring_last_seq(&out));
-	struct process_ctx ctx = { .in = &in, .out = &out, .chain = chain, .st = rt.st,
-				   .stop = &rt.stop };
+	log_msg(LOG_INFO, "running %zu pipelines: %u IN rings -> %u MID rings", rt.cfg->n_pipelines,
+		rt.cfg->plan->n_in, rt.cfg->plan->n_mid);
 	rt_ready(&rt);
-	rc = process_run(&ctx);
-	if (chain_overflows(chain))
-		log_msg(LOG_WARN, "%llu attribute edits were skipped for lack of room",
-			(unsigned long long)chain_overflows(chain));
-	chain_free(chain);
+	rc = process_run(p);
+	process_free(p);
 	if (rc < 0) {
 		log_msg(LOG_ERROR, "stopped: %s", strerror(-rc));
 		return rt_close(&rt, 1);

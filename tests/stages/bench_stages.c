@@ -6,7 +6,8 @@
  *                                (for perf record, valgrind --tool=callgrind)
  *
  * process: ring 0 is pre-filled with 512-span ResourceSpans records, then
- *   process_run consumes exactly those records into ring 1 (timed). Chain:
+ *   the process stage's executor (process_run) consumes exactly those
+ *   records into ring 1 (timed). Chain:
  *   filter (exclude span_names "healthz" + max_duration), probabilistic_sampler
  *   50 %, attributes insert, attributes delete, span rename from two
  *   attributes. Baselines in the same run: the pass-through process stage
@@ -201,6 +202,8 @@ int main(int argc, char **argv)
 	} else {
 		cfg = load(chain_yaml);
 	}
+	/* the pass-through baseline: the same pipeline without processors */
+	struct sluice_config *pass_cfg = load("service:\n  pipelines:\n    traces:\n      processors: []\n");
 	char err[256];
 	struct chain *ch = chain_new(cfg->pipeline.processors, cfg->pipeline.n_processors, err, sizeof err);
 	if (!ch) {
@@ -231,11 +234,17 @@ int main(int argc, char **argv)
 	for (int run = 0; run < runs; run++) {
 		for (int mode = 0; mode < 2; mode++) {
 			uint64_t spans = fill(&r0p, nrec, &seq0);
-			struct process_ctx pc = { .in = &r0c, .out = &r1p, .chain = mode ? NULL : ch,
-						  .max_records = (uint64_t)nrec };
+			/* the executor binds its ring handles where the rings are now */
+			struct process *px;
+			struct process_opts po = { .max_records = (uint64_t)nrec };
+			if (process_new(&px, mode ? pass_cfg : cfg, &seg, &po, err, sizeof err) < 0) {
+				fprintf(stderr, "%s\n", err);
+				return 1;
+			}
 			double t0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
-			process_run(&pc);
+			process_run(px);
 			double t1 = now_s(CLOCK_MONOTONIC), c1 = now_s(CLOCK_PROCESS_CPUTIME_ID);
+			process_free(px);
 			struct result *r = mode ? &ppass : &pchain;
 			r->rate[run] = (double)spans / (t1 - t0);
 			r->cpu[run] = (c1 - c0) / ((double)spans / 1e6);
@@ -277,6 +286,8 @@ int main(int argc, char **argv)
 		}
 		/* batch stage */
 		{
+			segment_ring(&seg, 1, &r1p); /* the process runs above produced into ring 1 */
+			seq1 = ring_last_seq(&r1p);
 			uint64_t spans = fill(&r1p, nrec, &seq1);
 			struct batch_ctx bc = { .in = &r1c, .out = &r2p, .cfg = cfg->pipeline.batch,
 						.max_records = (uint64_t)nrec };
@@ -318,6 +329,7 @@ int main(int argc, char **argv)
 	report("memcpy of the bytes (baseline)", &mcpy, runs, 0);
 	chain_free(ch);
 	config_free(cfg);
+	config_free(pass_cfg);
 	segment_detach(&seg);
 	segment_unlink(inst);
 	return 0;

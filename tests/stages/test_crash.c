@@ -5,6 +5,8 @@
  * the filter keeps arrives exactly once, with the attribute the chain
  * inserts, and that no filtered span arrives. Real processes, real shared
  * memory, and eventfds passed in SLUICE_WAKE_FDS as the supervisor does.
+ * Second test: three pipelines behind a routing connector, process stage
+ * only, every item in each of its MID rings exactly once.
  * Scaled down under sanitizers. NOPACE=1 (manual stress runs): feed at full
  * speed and keep killing after the feed ends (kills of idle stages). */
 #include <check.h>
@@ -23,6 +25,7 @@
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "shm/segment.h"
 #include "tests/stages/tb.h"
+#include "tests/stages/test_process_seg.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CRASH_RECORDS 3000
@@ -294,12 +297,219 @@ START_TEST(kill9_loses_and_duplicates_nothing)
 }
 END_TEST
 
+/* ---- three pipelines and a routing connector: kill -9 of the process
+ * stage alone; the test reads the MID rings. traces/in (attributes: seen)
+ * routes by team: a -> traces/a (filter: drop "drop" spans), b ->
+ * traces/b, else traces/c; traces/c also takes the receiver directly, so
+ * its records come twice (routed with "seen", direct without). */
+
+#define RT_RECORDS (CRASH_RECORDS / 4)
+#define RT_SPANS 8
+
+static uint8_t rt_seen[4][RT_RECORDS + 1][RT_SPANS]; /* a, b, c routed, c direct */
+static atomic_ulong rt_bad;
+static atomic_int rt_reading;
+
+static int rt_team(uint64_t seq)
+{
+	return (int)(seq % 4); /* 0 a, 1 b, 2 c, 3 none */
+}
+
+static int rt_spans(uint64_t seq)
+{
+	return 1 + (int)(seq * 3 % RT_SPANS);
+}
+
+static void *rt_producer(void *arg)
+{
+	static const char *team[] = { "a", "b", "c" };
+	struct ring *r = arg;
+	static struct tb_span sp[RT_SPANS];
+	static char names[RT_SPANS][40];
+	for (uint64_t seq = 1; seq <= RT_RECORDS; seq++) {
+		struct tb_attr res[] = { { .key = "team", .type = 's', .s = team[rt_team(seq) % 3] }, { .key = NULL } };
+		if (rt_team(seq) == 3)
+			res[0].key = NULL;
+		int n = rt_spans(seq);
+		for (int i = 0; i < n; i++) {
+			snprintf(names[i], sizeof names[i], "%s.%llu.%d", i % 3 == 2 ? "drop" : "k",
+				 (unsigned long long)seq, i);
+			sp[i] = (struct tb_span){ .name = names[i], .trace = seq };
+		}
+		size_t len;
+		uint8_t *p = tb_pack(res, sp, n, &len);
+		uint64_t got = tps_put(r, p, len, (uint32_t)n, 0);
+		free(p);
+		if (got != seq) { /* stuck, or seqs out of step: the checks say what is missing */
+			atomic_fetch_add(&rt_bad, 1);
+			break;
+		}
+		if (seq % (RT_RECORDS / 500) == 0 && !atomic_load(&kills_done))
+			usleep(1000);
+	}
+	atomic_store(&producer_done, 1);
+	return NULL;
+}
+
+static void rt_take(const struct record *rec, int side)
+{
+	TbRs *rs = tb_unpack(record_cpayload(rec), rec->len);
+	if (!rs) {
+		atomic_fetch_add(&rt_bad, 1);
+		return;
+	}
+	TbSpan **sp;
+	size_t n = tb_spans(rs, &sp);
+	if (n != rec->items)
+		atomic_fetch_add(&rt_bad, 1);
+	for (size_t j = 0; j < n; j++) {
+		unsigned long long seq;
+		int idx, slot = side;
+		char pre[8];
+		int via = tb_attr(sp[j]->attributes, sp[j]->n_attributes, "seen") != NULL;
+		if (sscanf(sp[j]->name, "%4[a-z].%llu.%d", pre, &seq, &idx) != 3 || seq < 1 || seq > RT_RECORDS ||
+		    idx < 0 || idx >= RT_SPANS) {
+			atomic_fetch_add(&rt_bad, 1);
+			continue;
+		}
+		if (side == 2 && !via)
+			slot = 3;
+		else if (!via)
+			atomic_fetch_add(&rt_bad, 1); /* a routed copy missed the entry pipeline's chain */
+		rt_seen[slot][seq][idx]++;
+	}
+	tb_free(rs);
+}
+
+static void *rt_consumer(void *arg)
+{
+	struct ring *mids = arg;
+	uint64_t deadline = now_ns() + 60ull * 1000000000ull;
+	while (atomic_load(&rt_reading) && now_ns() < deadline) {
+		int any = 0;
+		for (int s = 0; s < 3; s++) {
+			const struct record *rec;
+			while (ring_peek(&mids[s], &rec, 0) == 0) {
+				rt_take(rec, s);
+				ring_commit(&mids[s], ring_cursor(&mids[s]));
+				any = 1;
+			}
+		}
+		if (!any)
+			usleep(500);
+	}
+	return NULL;
+}
+
+START_TEST(kill9_routing_three_pipelines)
+{
+	const char *pb = getenv("SLUICE_PROCESS_BIN"), *bd = getenv("SLUICE_BUILD_DIR");
+	if (pb)
+		snprintf(bin_process, sizeof bin_process, "%s", pb);
+	else
+		snprintf(bin_process, sizeof bin_process, "%s/bin/sluice-process", bd ? bd : ".");
+	ck_assert_msg(access(bin_process, X_OK) == 0, "stage binary not found: %s", bin_process);
+	snprintf(inst, sizeof inst, "strcrash-%d", (int)getpid());
+	snprintf(cfg_path, sizeof cfg_path, "/tmp/%s.yaml", inst);
+	FILE *f = fopen(cfg_path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f,
+		"receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:0\n"
+		"processors:\n"
+		"  attributes:\n    actions:\n      - {key: seen, value: true, action: insert}\n"
+		"  filter:\n    spans:\n      exclude:\n        match_type: prefix\n        span_names: [drop]\n"
+		"connectors:\n  routing:\n    table:\n"
+		"      - condition: 'attributes[\"team\"] == \"a\"'\n        pipelines: [traces/a]\n"
+		"      - condition: 'attributes[\"team\"] == \"b\"'\n        pipelines: [traces/b]\n"
+		"    default_pipelines: [traces/c]\n"
+		"exporters:\n  debug:\n  debug/b:\n  debug/c:\n"
+		"service:\n  pipelines:\n"
+		"    traces/in:\n      receivers: [otlp]\n      processors: [attributes]\n      exporters: [routing]\n"
+		"    traces/a:\n      receivers: [routing]\n      processors: [filter]\n      exporters: [debug]\n"
+		"    traces/b:\n      receivers: [routing]\n      exporters: [debug/b]\n"
+		"    traces/c:\n      receivers: [routing, otlp]\n      exporters: [debug/c]\n"
+		"sluice:\n  instance: %s\n", inst);
+	fclose(f);
+	struct sluice_config *cfg;
+	struct config_error cerr;
+	ck_assert_int_eq(config_load(cfg_path, &cfg, &cerr), 0);
+	tps_segment(&seg, inst, cfg, 256u << 10, 64u << 10); /* small: wraps and full rings */
+	struct ring in, mids[3];
+	segment_ring(&seg, 0, &in);
+	for (int s = 0; s < 3; s++)
+		segment_ring(&seg, (uint32_t)cfg->plan->pipelines[s + 1].mid_ring, &mids[s]);
+	atomic_store(&producer_done, 0);
+	atomic_store(&kills_done, 0);
+	atomic_store(&rt_reading, 1);
+	pid_t pp = spawn(bin_process);
+	wait_running(STAGE_PROCESS, pp);
+	pthread_t tp, tc;
+	pthread_create(&tp, NULL, rt_producer, &in);
+	pthread_create(&tc, NULL, rt_consumer, mids);
+	unsigned int rnd = (unsigned)getpid();
+	int kills = 0, status;
+	while (!atomic_load(&producer_done) && kills < KILLS_PER_STAGE) {
+		usleep(1000 + rand_r(&rnd) % 15000);
+		kill(pp, SIGKILL);
+		ck_assert_int_eq(waitpid(pp, &status, 0), pp);
+		ck_assert(WIFSIGNALED(status));
+		kills++;
+		pp = spawn(bin_process);
+		wait_running(STAGE_PROCESS, pp);
+	}
+	atomic_store(&kills_done, 1);
+	pthread_join(tp, NULL);
+	/* drain: the stage empties the IN ring, then exits 0 */
+	uint64_t give_up = now_ns() + 30ull * 1000000000ull;
+	while (ring_used(&in) > 0 && now_ns() < give_up)
+		usleep(2000);
+	kill(pp, SIGTERM);
+	ck_assert_int_eq(waitpid(pp, &status, 0), pp);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "process status %d", status);
+	while (now_ns() < give_up) { /* let the reader empty the MID rings */
+		int left = 0;
+		for (int s = 0; s < 3; s++)
+			left += ring_used(&mids[s]) > 0;
+		if (!left)
+			break;
+		usleep(2000);
+	}
+	atomic_store(&rt_reading, 0);
+	pthread_join(tc, NULL);
+	unsigned long missing = 0, dup = 0;
+	for (uint64_t q = 1; q <= RT_RECORDS; q++)
+		for (int i = 0; i < rt_spans(q); i++) {
+			int t = rt_team(q);
+			int want[4] = { t == 0 && i % 3 != 2, t == 1, t >= 2, 1 };
+			for (int s = 0; s < 4; s++) {
+				if (rt_seen[s][q][i] < want[s] && missing++ < 10)
+					fprintf(stderr, "missing side %d: %llu.%d\n", s, (unsigned long long)q, i);
+				if (rt_seen[s][q][i] > want[s] && dup++ < 10)
+					fprintf(stderr, "duplicate side %d: %llu.%d (%u)\n", s, (unsigned long long)q, i,
+						rt_seen[s][q][i]);
+			}
+		}
+	struct stage_stats *ps = segment_stats(&seg, STAGE_PROCESS);
+	fprintf(stderr, "routing crash test: %d records, %d kills, %lu missing, %lu duplicates, %lu bad; "
+		"duplicates skipped %llu\n", RT_RECORDS, kills, missing, dup, atomic_load(&rt_bad),
+		(unsigned long long)stats_get(ps, STAT_DUPLICATES_SKIPPED));
+	ck_assert_uint_eq(missing, 0);
+	ck_assert_uint_eq(dup, 0);
+	ck_assert_uint_eq(atomic_load(&rt_bad), 0);
+	ck_assert_int_ge(kills, 5);
+	tps_segment_drop(&seg, inst);
+	config_free(cfg);
+	unlink(cfg_path);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("stages_crash");
 	TCase *tc = tcase_create("all");
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, kill9_loses_and_duplicates_nothing);
+	tcase_add_test(tc, kill9_routing_three_pipelines);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
