@@ -74,6 +74,49 @@ static int spanctx_match_index(struct spanctx *c)
 	return 1;
 }
 
+/* The attributes of an item that is not a span (a log record, a data
+ * point): one scan of its fields. More than the index holds: plain scans. */
+static int spanctx_match_item(struct spanctx *c)
+{
+	struct spanctx_span *sp = &c->sp;
+	struct otlp_wire_reader r;
+	struct otlp_wire_field f;
+	uint32_t n = 0;
+	int rc;
+	otlp_wire_reader_init(&r, c->item.p, c->item.len);
+	while ((rc = otlp_wire_next(&r, &f)) > 0) {
+		if (f.num != c->item_field)
+			continue;
+		if (f.wt != OTLP_WT_LEN) {
+			rc = -EPROTO;
+			break;
+		}
+		if (n >= OTLP_REWRITE_ATTRS_MAX)
+			break; /* rc 1: too many to index */
+		struct otlp_bytes key, value;
+		if (!otlp_rewrite_kv_fast(f.b, &key, &value) &&
+		    (rc = otlp_rewrite_kv_split(f.b, &key, &value)) < 0)
+			break;
+		struct spanctx_attr *at = &sp->a[n];
+		at->start = f.start;
+		at->size = (uint32_t)f.size;
+		at->key = key;
+		at->value = value;
+		spanctx_attr_id(sp, n, spankeys_find_cfg(&c->keys, key.p, key.len));
+		n++;
+	}
+	sp->n_in = n;
+	if (rc == 0) {
+		sp->mode = 1;
+		return 0;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		sp->in[sp->a[i].id] = -1;
+	sp->n_in = 0;
+	sp->mode = -1;
+	return rc < 0 ? rc : 0;
+}
+
 /* Matches the span's attributes to key ids (first lookup or edit of the
  * span), in one pass over the run of attribute fields every SDK writes:
  * split each KeyValue, find its key's id. Otherwise the rewriter's index;
@@ -84,6 +127,8 @@ static int spanctx_match(struct spanctx *c)
 	struct spanctx_span *sp = &c->sp;
 	const uint8_t *p, *hi;
 	uint32_t n;
+	if (!sp->src)
+		return spanctx_match_item(c);
 	int rc = otlp_rewrite_span_attr_run(sp->src, &p, &hi, &n);
 	if (rc < 0)
 		return rc;
@@ -153,8 +198,11 @@ int spanctx_get_slow(struct spanctx *c, bool resource, const struct spanctx_key 
 	int rc = spanctx_ready(c);
 	if (rc < 0)
 		return rc;
-	if (sp->mode < 0)
-		return otlp_wire_find_attr(c->span->raw, OTLP_F_SPAN_ATTRIBUTES, k->s, k->len, v);
+	if (sp->mode < 0) {
+		uint32_t field;
+		struct otlp_bytes raw = spanctx_item_raw(c, &field);
+		return otlp_wire_find_attr(raw, field, k->s, k->len, v);
+	}
 	int8_t i = sp->in[k->id];
 	if (i < 0)
 		return 0;
@@ -387,7 +435,9 @@ static int spanctx_walk(struct spanctx *c, uint32_t n0, spanctx_attr_fn fn, void
 	} else {
 		struct otlp_wire_iter it;
 		struct otlp_bytes kvb;
-		otlp_wire_iter_init(&it, c->span->raw, OTLP_F_SPAN_ATTRIBUTES);
+		uint32_t field;
+		struct otlp_bytes raw = spanctx_item_raw(c, &field);
+		otlp_wire_iter_init(&it, raw, field);
 		while ((rc = otlp_wire_iter_next(&it, &kvb)) > 0) {
 			struct otlp_kv kv;
 			if ((rc = otlp_wire_kv(kvb, &kv)) < 0)

@@ -79,7 +79,10 @@ struct spanctx {
 	struct otlp_bytes resource;          /* input Resource bytes */
 	struct otlp_rewrite_edits *res;      /* resource edits of this record */
 	uint32_t res_visible;                /* res->attr[0..res_visible) apply */
-	const struct otlp_span *span;        /* NULL while editing the resource */
+	const struct otlp_span *span;        /* NULL while editing the resource, and
+	                                        for items that are not spans */
+	struct otlp_bytes item;              /* a log record or data point (span NULL) */
+	uint32_t item_field;                 /* its KeyValue field number */
 	struct otlp_rewrite_edits *e;        /* this span's edits */
 	uint8_t *buf;                        /* string scratch */
 	size_t cap, used;
@@ -122,7 +125,10 @@ int spanctx_key_add(struct spanctx *c, struct spanctx_key *k, bool resource,
 		    const char *s, size_t len);
 
 /* Starts a span: src is what the rewriter's callback got, e its edits
- * (reset by the rewriter); c->span must be set. */
+ * (reset by the rewriter); c->span must be set. For a log record or a data
+ * point src is NULL, c->span NULL, and c->item / c->item_field name the
+ * item's bytes and its attribute field: the same overlay then serves its
+ * attributes (matched to key ids by one scan of the item's fields). */
 static inline void spanctx_span_begin(struct spanctx *c, const struct otlp_rewrite_span_ctx *src,
 				      struct otlp_rewrite_edits *e)
 {
@@ -134,6 +140,17 @@ static inline void spanctx_span_begin(struct spanctx *c, const struct otlp_rewri
 /* The span is kept: tell the rewriter which edit each input attribute
  * takes. */
 void spanctx_span_end(struct spanctx *c);
+
+/* The item's bytes and attribute field number, span or not. */
+static inline struct otlp_bytes spanctx_item_raw(const struct spanctx *c, uint32_t *field)
+{
+	if (c->span) {
+		*field = OTLP_F_SPAN_ATTRIBUTES;
+		return c->span->raw;
+	}
+	*field = c->item_field;
+	return c->item;
+}
 
 /* Forget the resource attribute index (a new record). */
 static inline void spanctx_res_forget(struct spanctx *c) { c->res_idx.state = 0; }

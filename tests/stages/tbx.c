@@ -1,8 +1,12 @@
 /* tbx.c: protobuf-c builders for log, metric and span-event chain tests. */
 #include "tests/stages/tbx.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "config/config.h"
+#include "stages/sha256.h"
 
 typedef Opentelemetry__Proto__Logs__V1__ScopeLogs TbSl;
 typedef Opentelemetry__Proto__Metrics__V1__ScopeMetrics TbSm;
@@ -138,7 +142,7 @@ uint8_t *tbx_pack_logs(const struct tb_attr *res, const struct tbx_log *logs, in
 		if (t->trace) {
 			uint8_t *tid = mem_alloc(m, 16), *sid = mem_alloc(m, 8);
 			tb_trace_id(t->trace, tid);
-			memset(sid, i + 1, 8);
+			memset(sid, (int)(t->trace & 0x7f) + 1, 8);
 			lr->trace_id = (ProtobufCBinaryData){ 16, tid };
 			lr->span_id = (ProtobufCBinaryData){ 8, sid };
 			lr->flags = 1;
@@ -146,8 +150,12 @@ uint8_t *tbx_pack_logs(const struct tb_attr *res, const struct tbx_log *logs, in
 		TbSl *s = sl[t->scope];
 		s->log_records[s->n_log_records++] = lr;
 	}
+	int k = 0;
+	for (int i = 0; i < nscopes; i++) /* a scope without records is left out */
+		if (sl[i]->n_log_records)
+			sl[k++] = sl[i];
 	rl.scope_logs = sl;
-	rl.n_scope_logs = (size_t)nscopes;
+	rl.n_scope_logs = (size_t)k;
 	*len = opentelemetry__proto__logs__v1__resource_logs__get_packed_size(&rl);
 	uint8_t *buf = malloc(*len ? *len : 1);
 	opentelemetry__proto__logs__v1__resource_logs__pack(&rl, buf);
@@ -299,8 +307,12 @@ uint8_t *tbx_pack_metrics(const struct tb_attr *res, const struct tbx_metric *ms
 		TbSm *s = sm[ms[i].scope];
 		s->metrics[s->n_metrics++] = mt;
 	}
+	int k = 0;
+	for (int i = 0; i < nscopes; i++) /* a scope without metrics is left out */
+		if (sm[i]->n_metrics)
+			sm[k++] = sm[i];
 	rm.scope_metrics = sm;
-	rm.n_scope_metrics = (size_t)nscopes;
+	rm.n_scope_metrics = (size_t)k;
 	*len = opentelemetry__proto__metrics__v1__resource_metrics__get_packed_size(&rm);
 	uint8_t *buf = malloc(*len ? *len : 1);
 	opentelemetry__proto__metrics__v1__resource_metrics__pack(&rm, buf);
@@ -419,4 +431,106 @@ uint8_t *tbx_pack_spans(const struct tb_attr *res, const struct tbx_span *s, int
 	opentelemetry__proto__trace__v1__resource_spans__pack(&rs, buf);
 	mem_free(m);
 	return buf;
+}
+
+static char pool[1 << 16];
+static size_t pool_used;
+
+static const char *pool_str(const char *p, size_t n)
+{
+	if (pool_used + n + 1 > sizeof pool)
+		pool_used = 0;
+	char *s = pool + pool_used;
+	memcpy(s, p, n);
+	s[n] = 0;
+	pool_used += n + 1;
+	return s;
+}
+
+static int find_key(const struct tb_attr *a, const char *k)
+{
+	for (int i = 0; a[i].key; i++)
+		if (!strcmp(a[i].key, k))
+			return i;
+	return -1;
+}
+
+void tbx_apply_ops(struct tb_attr *a, const char *ops, const char *tag)
+{
+	const char *p = ops;
+	while (p && *p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		const char *end = strchr(p, ' ');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char op[256];
+		snprintf(op, sizeof op, "%.*s", (int)n, p);
+		p += n;
+		char *o = op;
+		if (*o == '@') { /* for one item only */
+			char *q = o + 1;
+			while (*q && !strchr("+?^-%", *q))
+				q++;
+			if ((size_t)(q - o - 1) != strlen(tag) || strncmp(o + 1, tag, (size_t)(q - o - 1)))
+				continue;
+			o = q;
+		}
+		char kind = *o++;
+		char *eq = strchr(o, '=');
+		const char *key = pool_str(o, eq ? (size_t)(eq - o) : strlen(o));
+		struct tb_attr v = { .key = key, .type = 's' };
+		if (eq && eq[1] == '#') {
+			v.type = 'i';
+			v.i = strtoll(eq + 2, NULL, 10);
+		} else if (eq) {
+			v.s = pool_str(eq + 1, strlen(eq + 1));
+		}
+		int i = find_key(a, key), len = 0;
+		while (a[len].key)
+			len++;
+		switch (kind) {
+		case '+': case '?': case '^':
+			if (i >= 0 && kind != '?')
+				a[i] = v;
+			else if (i < 0 && kind != '^' && len < TBX_MAX - 1)
+				a[len] = v, a[len + 1].key = NULL;
+			break;
+		case '-':
+			while ((i = find_key(a, key)) >= 0) {
+				memmove(&a[i], &a[i + 1], (size_t)(len - i) * sizeof *a);
+				len--;
+			}
+			break;
+		case '%':
+			if (i >= 0 && a[i].type == 's') {
+				char hex[SHA256_HEX_LEN + 1];
+				sha256_hex(a[i].s, strlen(a[i].s), hex);
+				a[i].s = pool_str(hex, SHA256_HEX_LEN);
+			}
+			break;
+		default:
+			abort();
+		}
+	}
+}
+
+struct sluice_config *tbx_config(const char *signal, const char *procs_yaml, const char *list)
+{
+	static char y[1 << 16];
+	struct sluice_config *cfg;
+	struct config_error err;
+	snprintf(y, sizeof y,
+		 "receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:0\n"
+		 "processors:\n%s\n"
+		 "exporters:\n  debug:\n"
+		 "service:\n  pipelines:\n    %s:\n      receivers: [otlp]\n"
+		 "      processors: [%s]\n      exporters: [debug]\n",
+		 procs_yaml, signal, list);
+	if (config_load_buffer("<test>", y, strlen(y), &cfg, &err) < 0) {
+		fprintf(stderr, "config: %s\n%s\n", err.msg, y);
+		abort();
+	}
+	return cfg;
 }

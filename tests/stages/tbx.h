@@ -82,4 +82,18 @@ struct tbx_span {
 /* One ScopeSpans (scope "lib" 1.0) holding the spans. */
 uint8_t *tbx_pack_spans(const struct tb_attr *res, const struct tbx_span *s, int n, size_t *len);
 
+/* Expected edits, applied to an attribute list a (NULL-key terminated, room
+ * for TBX_MAX): space-separated ops, each optionally for one item only
+ * ("@T" prefix: applies when tag is T):
+ *   +k=v upsert   ?k=v insert   ^k=v update   -k delete   %k hash (SHA-256
+ *   hex of the string value)
+ * v is a string, or #123 an int. Strings point into a static pool. */
+void tbx_apply_ops(struct tb_attr *a, const char *ops, const char *tag);
+
+/* A config with one pipeline of the signal ("logs", "metrics", "traces")
+ * running the processors defined by procs_yaml (the body of processors:)
+ * listed in list; aborts the test on a load error. */
+struct sluice_config;
+struct sluice_config *tbx_config(const char *signal, const char *procs_yaml, const char *list);
+
 #endif

@@ -160,7 +160,7 @@ static const struct {
 	{ OTTL_CTX_LOG, 0, "instrumentation_scope.name == \"scope0\"", 1 },
 	{ OTTL_CTX_LOG, 0, "instrumentation_scope.version == \"1.0\"", 1 },
 	{ OTTL_CTX_LOG, 0, "trace_id != TraceID(0x00000000000000000000000000000000)", 1 },
-	{ OTTL_CTX_LOG, 0, "span_id.string == \"0101010101010101\"", 1 },
+	{ OTTL_CTX_LOG, 0, "span_id.string == \"0808080808080808\"", 1 },
 	{ OTTL_CTX_LOG, 0, "flags == 1 and time_unix_nano == 42 and observed_time_unix_nano == 43", 1 },
 	{ OTTL_CTX_METRIC, 0, "name == \"http.requests\" and unit == \"1\"", 1 },
 	{ OTTL_CTX_METRIC, 0, "description == \"a metric\"", 1 },
