@@ -403,8 +403,9 @@ uint8_t *tbx_pack_spans(const struct tb_attr *res, const struct tbx_span *s, int
 		TbSpan *sp = mem_alloc(m, sizeof *sp);
 		opentelemetry__proto__trace__v1__span__init(sp);
 		uint8_t *tid = mem_alloc(m, 16), *sid = mem_alloc(m, 8);
-		tb_trace_id(s[i].trace ? s[i].trace : (uint64_t)i + 1, tid);
-		memset(sid, i + 1, 8);
+		uint64_t trace = s[i].trace ? s[i].trace : (uint64_t)i + 1;
+		tb_trace_id(trace, tid);
+		memset(sid, (int)(trace & 0x7f) + 1, 8);
 		sp->trace_id = (ProtobufCBinaryData){ 16, tid };
 		sp->span_id = (ProtobufCBinaryData){ 8, sid };
 		sp->name = (char *)(s[i].name ? s[i].name : "");
@@ -417,7 +418,7 @@ uint8_t *tbx_pack_spans(const struct tb_attr *res, const struct tbx_span *s, int
 			Opentelemetry__Proto__Trace__V1__Span__Event *ev = mem_alloc(m, sizeof *ev);
 			opentelemetry__proto__trace__v1__span__event__init(ev);
 			ev->name = (char *)s[i].ev[e].name;
-			ev->time_unix_nano = 1500 + (uint64_t)e;
+			ev->time_unix_nano = s[i].ev[e].time ? s[i].ev[e].time : 1500 + (uint64_t)e;
 			ev->attributes = kvs(m, s[i].ev[e].attrs, &ev->n_attributes);
 			sp->events[e] = ev;
 		}

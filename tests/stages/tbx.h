@@ -68,6 +68,7 @@ uint64_t tbx_point_time(const TbMetric *m, size_t j);
 
 struct tbx_event {
 	const char *name;
+	uint64_t time;             /* 0: 1500 + its place in the span */
 	struct tb_attr attrs[4];
 };
 
