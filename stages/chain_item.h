@@ -111,13 +111,9 @@ int chain_item_begin(struct chain_item *c, struct otlp_bytes resource);
 /* Starts an item: its bytes and attribute field. */
 static inline void chain_item_start(struct chain_item *c, struct otlp_bytes raw, uint32_t field)
 {
-	struct spanctx *ctx = &c->ctx;
-	ctx->span = NULL;
-	ctx->item = raw;
-	ctx->item_field = field;
 	otlp_rewrite_edits_reset(&c->scratch);
-	spanctx_span_begin(ctx, NULL, &c->scratch);
-	ctx->used = c->res_mark;
+	spanctx_item_begin(&c->ctx, raw, field, &c->scratch);
+	c->ctx.used = c->res_mark;
 }
 
 /* Runs the resource phase (chain_item_begin) and writes the record's

@@ -7,39 +7,49 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int regex_list(struct match_re **out, const char **s, const struct sluice_regex *re,
-		      size_t n, char *err, size_t errlen)
+static int list_compile(struct itemmatch_list *l, const char **s, const struct sluice_regex *re,
+			size_t n, enum sluice_match_type type, char *err, size_t errlen)
 {
+	memset(l, 0, sizeof *l);
+	l->s = s;
+	l->n = n;
+	l->type = type;
 	if (!n)
 		return 0;
-	struct match_re *a = calloc(n, sizeof *a);
-	if (!a) {
+	l->len = calloc(n, sizeof *l->len);
+	l->re = type == SLUICE_MATCH_REGEXP ? calloc(n, sizeof *l->re) : NULL;
+	if (!l->len || (type == SLUICE_MATCH_REGEXP && !l->re)) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	*out = a;
 	for (size_t i = 0; i < n; i++) {
-		int rc = kvmatch_re(&a[i], re ? &re[i] : NULL, s[i], err, errlen);
+		l->len[i] = strlen(s[i]);
+		int rc = l->re ? kvmatch_re(&l->re[i], re ? &re[i] : NULL, s[i], err, errlen) : 0;
 		if (rc < 0)
 			return rc;
 	}
 	return 0;
 }
 
-static void regex_list_free(struct match_re *a, size_t n)
+static void list_free(struct itemmatch_list *l)
 {
-	for (size_t i = 0; a && i < n; i++)
-		match_re_free(&a[i]);
-	free(a);
+	for (size_t i = 0; l->re && i < l->n; i++)
+		match_re_free(&l->re[i]);
+	free(l->re);
+	free(l->len);
+	memset(l, 0, sizeof *l);
 }
 
-/* Does t satisfy ANY of the strings (strict) or regexes? */
-static bool any_text(enum sluice_match_type type, const char **s, const struct match_re *re,
-		     size_t n, struct otlp_bytes t)
+/* Does t satisfy ANY entry? */
+static bool list_any(const struct itemmatch_list *l, struct otlp_bytes t)
 {
-	for (size_t i = 0; i < n; i++)
-		if (kvmatch_text(type, s[i], re ? &re[i] : NULL, t))
+	if (!t.p)
+		t.p = (const uint8_t *)"";
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->re ? match_re_test(&l->re[i], t.p, t.len)
+			  : t.len == l->len[i] && (t.len == 0 || !memcmp(t.p, l->s[i], t.len)))
 			return true;
+	}
 	return false;
 }
 
@@ -56,11 +66,12 @@ int itemmatch_log_compile(struct itemmatch_log *m, const struct sluice_log_match
 	if (!rc)
 		rc = kvmatch_compile(&m->res, cfg->resource_attributes, cfg->n_resource_attributes,
 				     cfg->match_type, true, c, err, errlen);
-	if (!rc && cfg->match_type == SLUICE_MATCH_REGEXP)
-		rc = regex_list(&m->texts_re, cfg->severity_texts, cfg->severity_texts_re,
-				cfg->n_severity_texts, err, errlen);
-	if (!rc && cfg->match_type == SLUICE_MATCH_REGEXP)
-		rc = regex_list(&m->bodies_re, cfg->bodies, cfg->bodies_re, cfg->n_bodies, err, errlen);
+	if (!rc)
+		rc = list_compile(&m->texts, cfg->severity_texts, cfg->severity_texts_re,
+				  cfg->n_severity_texts, cfg->match_type, err, errlen);
+	if (!rc)
+		rc = list_compile(&m->bodies, cfg->bodies, cfg->bodies_re, cfg->n_bodies,
+				  cfg->match_type, err, errlen);
 	return rc;
 }
 
@@ -70,8 +81,8 @@ void itemmatch_log_free(struct itemmatch_log *m)
 		return;
 	kvmatch_free(&m->record);
 	kvmatch_free(&m->res);
-	regex_list_free(m->texts_re, m->cfg->n_severity_texts);
-	regex_list_free(m->bodies_re, m->cfg->n_bodies);
+	list_free(&m->texts);
+	list_free(&m->bodies);
 	memset(m, 0, sizeof *m);
 }
 
@@ -104,12 +115,10 @@ int itemmatch_log_match(struct itemmatch_log *m, struct spanctx *c, const struct
 		struct otlp_bytes t;
 		if ((rc = body_text(c, lr, &t)) <= 0)
 			return rc;
-		if (!any_text(cfg->match_type, cfg->bodies, m->bodies_re, cfg->n_bodies, t))
+		if (!list_any(&m->bodies, t))
 			return 0;
 	}
-	if (cfg->n_severity_texts &&
-	    !any_text(cfg->match_type, cfg->severity_texts, m->texts_re, cfg->n_severity_texts,
-		      lr->severity_text.p ? lr->severity_text : (struct otlp_bytes){ (const uint8_t *)"", 0 }))
+	if (cfg->n_severity_texts && !list_any(&m->texts, lr->severity_text))
 		return 0;
 	if (cfg->has_severity_number) {
 		bool ok = lr->severity_number == 0 ? cfg->severity_match_undefined
@@ -139,9 +148,9 @@ int itemmatch_metric_compile(struct itemmatch_metric *m, const struct sluice_met
 		return 0;
 	int rc = kvmatch_compile(&m->res, cfg->resource_attributes, cfg->n_resource_attributes,
 				 cfg->match_type, true, c, err, errlen);
-	if (!rc && cfg->match_type == SLUICE_MATCH_REGEXP)
-		rc = regex_list(&m->names_re, cfg->metric_names, cfg->metric_names_re,
-				cfg->n_metric_names, err, errlen);
+	if (!rc)
+		rc = list_compile(&m->names, cfg->metric_names, cfg->metric_names_re,
+				  cfg->n_metric_names, cfg->match_type, err, errlen);
 	return rc;
 }
 
@@ -150,16 +159,13 @@ void itemmatch_metric_free(struct itemmatch_metric *m)
 	if (!m->cfg)
 		return;
 	kvmatch_free(&m->res);
-	regex_list_free(m->names_re, m->cfg->n_metric_names);
+	list_free(&m->names);
 	memset(m, 0, sizeof *m);
 }
 
 bool itemmatch_metric_name(const struct itemmatch_metric *m, struct otlp_bytes name)
 {
-	if (!name.p)
-		name.p = (const uint8_t *)"";
-	return any_text(m->cfg->match_type, m->cfg->metric_names, m->names_re,
-			m->cfg->n_metric_names, name);
+	return list_any(&m->names, name);
 }
 
 int itemmatch_metric_resource(struct itemmatch_metric *m, struct spanctx *c)

@@ -28,11 +28,19 @@
 #include "stages/match.h"
 #include "stages/spanctx.h"
 
+/* A list of strings (ANY matches): strict, or regexps. */
+struct itemmatch_list {
+	const char **s;
+	size_t *len;                  /* strlen, once */
+	struct match_re *re;          /* [n] when regexp */
+	size_t n;
+	enum sluice_match_type type;
+};
+
 struct itemmatch_log {
 	const struct sluice_log_match *cfg;
 	struct kvmatch record, res;
-	struct match_re *texts_re;    /* [n_severity_texts] when regexp */
-	struct match_re *bodies_re;   /* [n_bodies] when regexp */
+	struct itemmatch_list texts, bodies;
 	int res_cache;                /* resource_attributes this record: -1 unknown */
 };
 
@@ -46,7 +54,7 @@ void itemmatch_log_free(struct itemmatch_log *m);
 struct itemmatch_metric {
 	const struct sluice_metric_match *cfg;
 	struct kvmatch res;
-	struct match_re *names_re;    /* [n_metric_names] when regexp */
+	struct itemmatch_list names;
 	int res_cache;                /* resource_attributes this record: -1 unknown */
 };
 

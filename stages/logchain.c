@@ -6,6 +6,7 @@
 
 #include "otlp/wire_logs.h"
 #include "stages/chain_item.h"
+#include "stages/logscan.h"
 #include "stages/wform.h"
 
 struct log_walk {
@@ -64,7 +65,10 @@ static int log_record(struct chain_item *c, struct log_walk *x, struct otlp_byte
 	struct otlp_log_record lr;
 	int rc;
 	chain_item_start(c, raw, OTLP_F_LOG_ATTRIBUTES);
-	if (c->needs_decode && (rc = otlp_wire_log_record(raw, &lr)) < 0)
+	/* one pass decodes the record and indexes its attributes; the general
+	 * decoder for a layout the fast one does not take */
+	if (c->needs_decode && logscan_record(raw, &lr, ctx) > 0 &&
+	    (rc = otlp_wire_log_record(raw, &lr)) < 0)
 		return rc;
 	for (size_t i = 0; i < c->n; i++) {
 		struct chain_item_proc *p = &c->procs[i];

@@ -46,14 +46,6 @@ void spanctx_span_undo(struct spanctx *c)
 	spankeys_span_reset(&c->keys);
 }
 
-/* Input attribute i is key id: the first of its key is the one looked up. */
-static inline void spanctx_attr_id(struct spanctx_span *sp, uint32_t i, uint8_t id)
-{
-	sp->a[i].id = id;
-	if (id != SPANKEYS_NONE && sp->in[id] < 0)
-		sp->in[id] = (int8_t)i;
-}
-
 /* The attributes from the rewriter's index (they are not one plain run). */
 static int spanctx_match_index(struct spanctx *c)
 {
@@ -72,49 +64,6 @@ static int spanctx_match_index(struct spanctx *c)
 	}
 	sp->n_in = n;
 	return 1;
-}
-
-/* The attributes of an item that is not a span (a log record, a data
- * point): one scan of its fields. More than the index holds: plain scans. */
-static int spanctx_match_item(struct spanctx *c)
-{
-	struct spanctx_span *sp = &c->sp;
-	struct otlp_wire_reader r;
-	struct otlp_wire_field f;
-	uint32_t n = 0;
-	int rc;
-	otlp_wire_reader_init(&r, c->item.p, c->item.len);
-	while ((rc = otlp_wire_next(&r, &f)) > 0) {
-		if (f.num != c->item_field)
-			continue;
-		if (f.wt != OTLP_WT_LEN) {
-			rc = -EPROTO;
-			break;
-		}
-		if (n >= OTLP_REWRITE_ATTRS_MAX)
-			break; /* rc 1: too many to index */
-		struct otlp_bytes key, value;
-		if (!otlp_rewrite_kv_fast(f.b, &key, &value) &&
-		    (rc = otlp_rewrite_kv_split(f.b, &key, &value)) < 0)
-			break;
-		struct spanctx_attr *at = &sp->a[n];
-		at->start = f.start;
-		at->size = (uint32_t)f.size;
-		at->key = key;
-		at->value = value;
-		spanctx_attr_id(sp, n, spankeys_find_cfg(&c->keys, key.p, key.len));
-		n++;
-	}
-	sp->n_in = n;
-	if (rc == 0) {
-		sp->mode = 1;
-		return 0;
-	}
-	for (uint32_t i = 0; i < n; i++)
-		sp->in[sp->a[i].id] = -1;
-	sp->n_in = 0;
-	sp->mode = -1;
-	return rc < 0 ? rc : 0;
 }
 
 /* Matches the span's attributes to key ids (first lookup or edit of the

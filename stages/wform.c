@@ -51,6 +51,24 @@ static size_t anyvalue_size(const struct otlp_value *v)
 
 int wform_kv(struct wform *w, uint32_t num, struct otlp_bytes key, const struct otlp_value *v)
 {
+	/* the usual edit, a short string: every length one byte, laid in a line */
+	if (v->type == OTLP_VALUE_STRING && key.len < 32 && v->u.b.len < 32 && num < 16) {
+		size_t body = 2 + key.len + 2 + 2 + v->u.b.len;
+		uint8_t *p = w->p;
+		if ((size_t)(w->end - p) < 2 + body)
+			return -ENOSPC;
+		p[0] = (uint8_t)((num << 3) | OTLP_WT_LEN);
+		p[1] = (uint8_t)body;
+		p[2] = (OTLP_F_KV_KEY << 3) | OTLP_WT_LEN;
+		p[3] = (uint8_t)key.len;
+		p = copy_short(p + 4, key.p, key.len);
+		p[0] = (OTLP_F_KV_VALUE << 3) | OTLP_WT_LEN;
+		p[1] = (uint8_t)(2 + v->u.b.len);
+		p[2] = (OTLP_VALUE_STRING << 3) | OTLP_WT_LEN;
+		p[3] = (uint8_t)v->u.b.len;
+		w->p = copy_short(p + 4, v->u.b.p, v->u.b.len);
+		return 0;
+	}
 	size_t av = anyvalue_size(v);
 	size_t body = 1 + wform_vsize(key.len) + key.len + 1 + wform_vsize(av) + av;
 	uint64_t tag = ((uint64_t)num << 3) | OTLP_WT_LEN;

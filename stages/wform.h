@@ -23,6 +23,7 @@
 
 #include "otlp/rewrite.h"
 #include "otlp/wire.h"
+#include "shm/copy.h"
 
 struct wform {
 	uint8_t *p, *end;
@@ -37,9 +38,7 @@ static inline int wform_put(struct wform *w, const void *src, size_t n)
 {
 	if ((size_t)(w->end - w->p) < n)
 		return -ENOSPC;
-	if (n)
-		memcpy(w->p, src, n);
-	w->p += n;
+	w->p = copy_short(w->p, src, n); /* runs between edited fields are short */
 	return 0;
 }
 
