@@ -7,15 +7,19 @@
  * trace ids or none), so kept records with edits come up every run.
  * Checks: never a crash, output within the buffer; the same bytes whether
  * the writer is told where the edited attributes are or compares keys;
- * one byte less room is -ENOSPC; and for built input, the output decodes
- * with protobuf-c and holds exactly the records counted as kept. */
+ * one byte less room is -ENOSPC; for built input, the output decodes
+ * with protobuf-c and holds exactly the records counted as kept; and the
+ * log chain's one-pass record decoder (logscan.c) agrees with
+ * otlp_wire_log_record on every record it takes. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
+#include "otlp/wire_logs.h"
 #include "stages/chain_item.h"
+#include "stages/logscan.h"
 #include "tests/stages/tbx.h"
 
 static const char yaml[] =
@@ -87,6 +91,38 @@ static uint8_t *recipe_build(const uint8_t *data, size_t size, size_t *len, int 
 	return tbx_pack_logs(res, logs, n, len);
 }
 
+/* logscan_record against the general decoder, field by field. */
+static void check_scan(struct otlp_bytes rec)
+{
+	struct otlp_log_record a, b;
+	struct otlp_rewrite_edits e;
+	otlp_rewrite_edits_reset(&e);
+	spanctx_item_begin(&ch->ctx, rec, OTLP_F_LOG_ATTRIBUTES, &e);
+	if (logscan_record(rec, &a, &ch->ctx) != 0)
+		return;
+	if (otlp_wire_log_record(rec, &b) != 0)
+		abort(); /* the fast path took what the decoder refuses */
+#define SAME(f) if (a.f != b.f) abort()
+#define SAME_B(f) if (a.f.len != b.f.len || a.f.p != b.f.p) abort()
+	SAME(time_unix_nano); SAME(observed_time_unix_nano); SAME(severity_number); SAME(flags);
+	SAME(n_attributes); SAME(dropped_attributes_count); SAME(has_body);
+	SAME_B(severity_text); SAME_B(body); SAME_B(trace_id); SAME_B(span_id); SAME_B(event_name); SAME_B(raw);
+#undef SAME
+#undef SAME_B
+}
+
+static void check_scans(const uint8_t *data, size_t size)
+{
+	struct otlp_wire_iter is, ir;
+	struct otlp_bytes sl, rec;
+	otlp_wire_iter_init(&is, (struct otlp_bytes){ data, size }, OTLP_F_RL_SCOPE_LOGS);
+	while (otlp_wire_iter_next(&is, &sl) > 0) {
+		otlp_wire_iter_init(&ir, sl, OTLP_F_SL_LOG_RECORDS);
+		while (otlp_wire_iter_next(&ir, &rec) > 0)
+			check_scan(rec);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!ch) {
@@ -135,6 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 	}
+	check_scans(data, size);
 	chain_item_flush(ch);
 	free(built);
 	return 0;
