@@ -140,7 +140,7 @@ START_TEST(log_cases)
 	for (int i = 0; i < NREC; i++) {
 		if (!keep[i])
 			continue;
-		char tag[8];
+		char tag[32];
 		snprintf(tag, sizeof tag, "%d", i);
 		want[nkeep] = base[i];
 		tbx_apply_ops(want[nkeep].attrs, k->ops, tag);

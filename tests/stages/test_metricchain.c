@@ -150,7 +150,7 @@ START_TEST(metric_cases)
 		for (int j = 0; j < base[m].n; j++) {
 			if (!keep[m][j])
 				continue;
-			char tag[8];
+			char tag[32];
 			snprintf(tag, sizeof tag, "%d.%d", m, j);
 			want[nm].p[want[nm].n] = base[m].p[j];
 			tbx_apply_ops(want[nm].p[want[nm].n].attrs, k->ops, tag);
