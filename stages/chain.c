@@ -13,6 +13,10 @@ static int chain_proc_init(struct chain_proc *p, const struct sluice_processor *
 	p->type = cfg->type;
 	switch (cfg->type) {
 	case SLUICE_PROC_FILTER: {
+		if (chain_ottl_present(&cfg->filter, SLUICE_SIGNAL_TRACES)) {
+			p->type = (enum sluice_processor_type)CHAIN_PROC_FILTER_OTTL;
+			return chain_ottl_init(&p->ottl, cfg, SLUICE_SIGNAL_TRACES, ctx, err, errlen);
+		}
 		int rc = matchprops_compile(&p->include, &cfg->filter.include, ctx, err, errlen);
 		return rc ? rc : matchprops_compile(&p->exclude, &cfg->filter.exclude, ctx, err, errlen);
 	}
@@ -42,6 +46,7 @@ static void chain_proc_free(struct chain_proc *p)
 	matchprops_free(&p->exclude);
 	attrs_free(&p->attrs);
 	spanproc_free(&p->span);
+	chain_ottl_free(&p->ottl);
 }
 
 struct chain *chain_new(const struct sluice_processor *const *procs, size_t n,
@@ -71,6 +76,17 @@ struct chain *chain_new(const struct sluice_processor *const *procs, size_t n,
 		}
 	}
 	c->n = n;
+	for (size_t i = 0; i < n; i++) {
+		if (c->procs[i].type != CHAIN_PROC_FILTER_OTTL)
+			continue;
+		c->needs_scope |= c->procs[i].ottl.needs_scope;
+		c->has_events |= c->procs[i].ottl.sub.n > 0;
+	}
+	if (c->has_events && chain_events_init(&c->events) < 0) {
+		snprintf(err, errlen, "out of memory");
+		chain_free(c);
+		return NULL;
+	}
 	c->first_sampler = -1;
 	for (size_t i = 0; i < n && c->first_sampler < 0; i++)
 		if (c->procs[i].type == SLUICE_PROC_PROBABILISTIC_SAMPLER)
@@ -84,6 +100,7 @@ void chain_free(struct chain *c)
 		return;
 	for (size_t i = 0; i < c->n; i++)
 		chain_proc_free(&c->procs[i]);
+	chain_events_free(&c->events);
 	free(c);
 }
 
@@ -140,6 +157,57 @@ static int chain_filter(struct chain_proc *p, struct spanctx *ctx)
 	return 1;
 }
 
+/* The scope of span number index of the record (spans come in order). */
+static struct otlp_bytes chain_scope_of(struct chain *c, uint32_t index)
+{
+	while (index >= c->scope_end) {
+		struct otlp_bytes ssb;
+		struct otlp_scope_spans ss;
+		if (otlp_wire_iter_next(&c->scope_it, &ssb) <= 0 || otlp_wire_scope_spans(ssb, &ss) < 0) {
+			c->scope_end = UINT32_MAX; /* the rewriter reports what does not frame */
+			c->scope_cur = (struct otlp_bytes){ NULL, 0 };
+			break;
+		}
+		c->scope_cur = ss.scope;
+		c->scope_end += ss.n_spans;
+	}
+	return c->scope_cur;
+}
+
+/* A filter's OTTL conditions on the span (1 keep, 0 drop, -errno), and
+ * its spanevent conditions on each event (noted for chain_events_apply). */
+static __attribute__((noinline)) int chain_filter_ottl(struct chain *c, struct chain_proc *p,
+						       const struct otlp_rewrite_span_ctx *rc)
+{
+	struct spanctx *ctx = &c->ctx;
+	struct chain_ottl_item it = { .c = ctx };
+	struct otlp_bytes scope = c->needs_scope ? chain_scope_of(c, rc->index) : (struct otlp_bytes){ NULL, 0 };
+	int r;
+	ottl_access_item_init(&it.w, OTTL_CTX_SPAN, ctx->resource, scope);
+	it.w.span = ctx->span;
+	if (p->ottl.item.n && (r = chain_ottl_any(&p->ottl, &p->ottl.item, &it)) != 0)
+		return r < 0 ? r : 0;
+	if (!p->ottl.sub.n || !ctx->span->n_events)
+		return 1;
+	struct otlp_wire_iter ei;
+	struct otlp_event ev;
+	uint32_t i = 0;
+	it.w.ctx = OTTL_CTX_SPANEVENT;
+	it.w.event = &ev;
+	otlp_wire_iter_init(&ei, ctx->span->raw, OTLP_F_SPAN_EVENTS);
+	while ((r = otlp_wire_iter_next(&ei, &it.w.event_raw)) > 0) {
+		if (!chain_events_marked(&c->events, i)) {
+			if ((r = otlp_wire_event(it.w.event_raw, &ev)) < 0 ||
+			    (r = chain_ottl_any(&p->ottl, &p->ottl.sub, &it)) < 0)
+				return r;
+			if (r)
+				chain_events_mark(&c->events, i);
+		}
+		i++;
+	}
+	return r < 0 ? r : 1;
+}
+
 static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc,
 			 struct otlp_rewrite_edits *e)
 {
@@ -152,6 +220,8 @@ static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc,
 		return drc;
 	spanctx_span_begin(ctx, rc, e);
 	ctx->used = c->res_mark;
+	if (c->has_events)
+		chain_events_span(&c->events);
 	/* the sampler's answer depends on the trace id alone: ask for it before
 	 * the processors in front of it run, so that its hash (16 dependent
 	 * multiplies) overlaps their work instead of following it */
@@ -164,7 +234,7 @@ static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc,
 		int r = 0;
 		p->in++;
 		ctx->res_visible = p->res_after;
-		switch (p->type) {
+		switch ((int)p->type) { /* CHAIN_PROC_FILTER_OTTL is not a config type */
 		case SLUICE_PROC_FILTER:
 			r = chain_filter(p, ctx);
 			break;
@@ -179,6 +249,9 @@ static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc,
 		case SLUICE_PROC_SPAN:
 			r = spanproc_apply(&p->span, ctx) < 0 ? -EBADMSG : 1;
 			break;
+		case CHAIN_PROC_FILTER_OTTL:
+			r = chain_filter_ottl(c, p, rc);
+			break;
 		default: /* resource: done once for the record */
 			r = 1;
 			break;
@@ -187,11 +260,15 @@ static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc,
 			return r;
 		if (r == 0) {
 			p->dropped++;
+			if (c->has_events)
+				chain_events_drop(&c->events);
 			return OTLP_REWRITE_DROP;
 		}
 		p->out++;
 	}
 	spanctx_span_end(ctx);
+	if (c->has_events)
+		chain_events_keep(&c->events);
 	return OTLP_REWRITE_KEEP;
 }
 
@@ -229,7 +306,20 @@ int64_t chain_run(struct chain *c, const uint8_t *in, size_t len, uint8_t *out, 
 		p->res_after = c->res_edits.n_attr;
 	}
 	c->res_mark = ctx->used;
-	return otlp_rewrite_resource_spans(in, len, out, cap,
-					   c->res_edits.n_attr ? &c->res_edits : NULL,
-					   chain_span_cb, c, &c->scratch, res);
+	if (c->needs_scope) {
+		otlp_wire_iter_init(&c->scope_it, msg, OTLP_F_RS_SCOPE_SPANS);
+		c->scope_end = 0;
+		c->scope_cur = (struct otlp_bytes){ NULL, 0 };
+	}
+	if (c->has_events)
+		chain_events_record(&c->events);
+	int64_t n = otlp_rewrite_resource_spans(in, len, out, cap,
+						c->res_edits.n_attr ? &c->res_edits : NULL,
+						chain_span_cb, c, &c->scratch, res);
+	if (n > 0 && c->has_events && c->events.n) {
+		n = chain_events_apply(&c->events, out, (size_t)n);
+		if (res && n >= 0)
+			res->len = (size_t)n;
+	}
+	return n;
 }

@@ -14,7 +14,11 @@
  * rewritten in one pass by otlp_rewrite_resource_spans: untouched spans are
  * copied byte for byte, empty ScopeSpans are dropped, and when no span is
  * left chain_run returns 0 so the caller publishes nothing.
- * One allocation at chain_new; none per record or span.
+ * A filter with OTTL conditions (traces.span, traces.spanevent;
+ * stages/chain_ottl.h) drops a span when any span condition is true and
+ * the events for which any spanevent condition is (chain_events.h).
+ * One allocation at chain_new (two with spanevent conditions); none per
+ * record or span.
  */
 #ifndef SLUICE_STAGES_CHAIN_H
 #define SLUICE_STAGES_CHAIN_H
@@ -27,6 +31,8 @@
 #include "shm/segment.h"
 #include "shm/stats.h"
 #include "stages/attrs.h"
+#include "stages/chain_events.h"
+#include "stages/chain_ottl.h"
 #include "stages/matchprops.h"
 #include "stages/sampler.h"
 #include "stages/spanctx.h"
@@ -34,9 +40,13 @@
 
 #define CHAIN_SCRATCH_BYTES (1u << 20) /* strings built for one span (+resource) */
 
+/* chain_proc.type of a filter with OTTL conditions (not a config type). */
+#define CHAIN_PROC_FILTER_OTTL 100
+
 struct chain_proc {
 	const struct sluice_processor *cfg;
 	enum sluice_processor_type type;      /* cfg->type, read once a span */
+	struct chain_ottl ottl;               /* filter, OTTL form */
 	struct matchprops include, exclude;   /* filter */
 	struct sampler sampler;               /* probabilistic_sampler */
 	struct attrs attrs;                   /* attributes, resource */
@@ -56,6 +66,12 @@ struct chain {
 	struct otlp_rewrite_edits scratch;
 	struct spanctx ctx;
 	size_t res_mark;                      /* scratch bytes the resource phase kept */
+	bool has_events;                      /* spanevent conditions: events may go */
+	struct chain_events events;
+	bool needs_scope;                     /* a condition reads instrumentation_scope */
+	struct otlp_wire_iter scope_it;       /* the ScopeSpans of the record, in turn */
+	uint32_t scope_end;                   /* spans before the end of scope_cur */
+	struct otlp_bytes scope_cur;
 	uint8_t buf[CHAIN_SCRATCH_BYTES];
 };
 

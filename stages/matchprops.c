@@ -8,41 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int matchprops_re(struct match_re *m, const struct sluice_regex *r,
-			 const char *fallback, char *err, size_t errlen)
-{
-	if (r && r->posix)
-		return match_re_compile_posix(m, r->posix, r->group_names, r->n_groups, err, errlen);
-	return match_re_compile(m, fallback, err, errlen);
-}
-
-static int matchprops_kvs(struct matchprops_kv **out, const struct sluice_kv *kvs, size_t n,
-			  enum sluice_match_type type, bool resource, struct spanctx *c,
-			  char *err, size_t errlen)
-{
-	if (!n)
-		return 0;
-	struct matchprops_kv *a = calloc(n, sizeof *a);
-	if (!a)
-		return -ENOMEM;
-	*out = a;
-	for (size_t i = 0; i < n; i++) {
-		a[i].kv = &kvs[i];
-		if (spanctx_key_add(c, &a[i].key, resource, kvs[i].key, strlen(kvs[i].key)) < 0) {
-			snprintf(err, errlen, "the processors name more than %d attribute keys",
-				 SPANKEYS_CONFIG_MAX);
-			return -ENOSPC;
-		}
-		if (type == SLUICE_MATCH_REGEXP && kvs[i].value.type == SLUICE_VALUE_STRING) {
-			int rc = matchprops_re(&a[i].re, &kvs[i].regex, kvs[i].value.s, err, errlen);
-			if (rc < 0)
-				return rc;
-			a[i].has_re = true;
-		}
-	}
-	return 0;
-}
-
 static int matchprops_list(struct match_re **out, const char **s,
 			   const struct sluice_regex *re, size_t n, char *err, size_t errlen)
 {
@@ -53,7 +18,7 @@ static int matchprops_list(struct match_re **out, const char **s,
 		return -ENOMEM;
 	*out = a;
 	for (size_t i = 0; i < n; i++) {
-		int rc = matchprops_re(&a[i], re ? &re[i] : NULL, s[i], err, errlen);
+		int rc = kvmatch_re(&a[i], re ? &re[i] : NULL, s[i], err, errlen);
 		if (rc < 0)
 			return rc;
 	}
@@ -84,14 +49,14 @@ int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg, str
 		for (size_t i = 0; !rc && i < cfg->n_span_names; i++)
 			m->names_len[i] = strlen(cfg->span_names[i]);
 	}
-	if (!rc)
-		rc = matchprops_kvs(&m->attrs, cfg->attributes, cfg->n_attributes,
-				    cfg->match_type, false, c, err, errlen);
-	if (!rc)
-		rc = matchprops_kvs(&m->res, cfg->resources, cfg->n_resources,
-				    cfg->match_type, true, c, err, errlen);
 	if (rc == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
+	if (!rc)
+		rc = kvmatch_compile(&m->attrs, cfg->attributes, cfg->n_attributes,
+				     cfg->match_type, false, c, err, errlen);
+	if (!rc)
+		rc = kvmatch_compile(&m->res, cfg->resources, cfg->n_resources,
+				     cfg->match_type, true, c, err, errlen);
 	m->names_only = cfg->present && cfg->n_span_names && cfg->match_type != SLUICE_MATCH_REGEXP &&
 			!cfg->n_services && !cfg->n_resources && !cfg->span_kinds &&
 			!cfg->status_codes && !cfg->n_attributes && !cfg->min_duration_ns &&
@@ -99,74 +64,6 @@ int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg, str
 	m->span_level = cfg->n_span_names || cfg->span_kinds || cfg->status_codes ||
 			cfg->n_attributes || cfg->min_duration_ns || cfg->max_duration_ns;
 	return rc;
-}
-
-bool matchprops_text(enum sluice_match_type type, const char *s, const struct match_re *re,
-		     struct otlp_bytes t)
-{
-	switch (type) {
-	case SLUICE_MATCH_REGEXP:
-		return re && match_re_test(re, t.p, t.len);
-	case SLUICE_MATCH_PREFIX: {
-		size_t n = strlen(s);
-		return t.len >= n && (n == 0 || memcmp(t.p, s, n) == 0);
-	}
-	default: {
-		size_t n = strlen(s);
-		return t.len == n && (n == 0 || memcmp(t.p, s, n) == 0);
-	}
-	}
-}
-
-/* Typed equality for strict matching. */
-static bool matchprops_value_eq(const struct sluice_value *want, const struct otlp_value *v)
-{
-	switch (want->type) {
-	case SLUICE_VALUE_STRING:
-		return v->type == OTLP_VALUE_STRING && v->u.b.len == want->s_len &&
-		       (want->s_len == 0 || memcmp(v->u.b.p, want->s, want->s_len) == 0);
-	case SLUICE_VALUE_INT:
-		return (v->type == OTLP_VALUE_INT && v->u.i == want->i) ||
-		       (v->type == OTLP_VALUE_DOUBLE && v->u.d == (double)want->i);
-	case SLUICE_VALUE_DOUBLE:
-		return (v->type == OTLP_VALUE_DOUBLE && v->u.d == want->d) ||
-		       (v->type == OTLP_VALUE_INT && (double)v->u.i == want->d);
-	case SLUICE_VALUE_BOOL:
-		return v->type == OTLP_VALUE_BOOL && !!v->u.boolean == want->b;
-	default:
-		return true; /* NONE: existence was enough */
-	}
-}
-
-/* ALL key/values match; 1, 0 or -errno. */
-static int matchprops_kvs_match(const struct matchprops *m, const struct matchprops_kv *a,
-				size_t n, bool resource, struct spanctx *c)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct sluice_kv *kv = a[i].kv;
-		struct otlp_value v;
-		int rc = spanctx_get(c, resource, &a[i].key, &v);
-		if (rc <= 0)
-			return rc;
-		if (kv->value.type == SLUICE_VALUE_NONE)
-			continue;
-		bool ok;
-		if (m->cfg->match_type == SLUICE_MATCH_STRICT) {
-			ok = matchprops_value_eq(&kv->value, &v);
-		} else {
-			struct otlp_bytes t;
-			if (spanctx_value_str(c, &v, &t) < 0)
-				return 0; /* arrays etc. have no text form here */
-			if (kv->value.type != SLUICE_VALUE_STRING)
-				ok = matchprops_value_eq(&kv->value, &v);
-			else
-				ok = matchprops_text(m->cfg->match_type, kv->value.s,
-						     a[i].has_re ? &a[i].re : NULL, t);
-		}
-		if (!ok)
-			return 0;
-	}
-	return 1;
 }
 
 static int matchprops_resource(struct matchprops *m, struct spanctx *c)
@@ -187,7 +84,7 @@ static int matchprops_resource(struct matchprops *m, struct spanctx *c)
 		if (!any)
 			return 0;
 	}
-	return matchprops_kvs_match(m, m->res, cfg->n_resources, true, c);
+	return kvmatch_match(&m->res, true, c);
 }
 
 int matchprops_match_any(struct matchprops *m, struct spanctx *c)
@@ -246,7 +143,7 @@ int matchprops_match_any(struct matchprops *m, struct spanctx *c)
 	}
 	if (!cfg->n_attributes)
 		return 1;
-	return matchprops_kvs_match(m, m->attrs, cfg->n_attributes, false, c);
+	return kvmatch_match(&m->attrs, false, c);
 }
 
 void matchprops_free(struct matchprops *m)
@@ -258,14 +155,10 @@ void matchprops_free(struct matchprops *m)
 		match_re_free(&m->services_re[i]);
 	for (size_t i = 0; m->names_re && i < cfg->n_span_names; i++)
 		match_re_free(&m->names_re[i]);
-	for (size_t i = 0; m->attrs && i < cfg->n_attributes; i++)
-		match_re_free(&m->attrs[i].re);
-	for (size_t i = 0; m->res && i < cfg->n_resources; i++)
-		match_re_free(&m->res[i].re);
 	free(m->services_re);
 	free(m->names_re);
 	free(m->names_len);
-	free(m->attrs);
-	free(m->res);
+	kvmatch_free(&m->attrs);
+	kvmatch_free(&m->res);
 	memset(m, 0, sizeof *m);
 }

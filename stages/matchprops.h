@@ -18,23 +18,17 @@
 #include <stddef.h>
 
 #include "config/config.h"
+#include "stages/kvmatch.h"
 #include "stages/match.h"
 #include "stages/spanctx.h"
-
-struct matchprops_kv {
-	const struct sluice_kv *kv;
-	struct spanctx_key key;
-	struct match_re re;           /* regexp match_type with a value */
-	bool has_re;
-};
 
 struct matchprops {
 	const struct sluice_match *cfg;
 	struct match_re *services_re; /* [n_services] when regexp */
 	struct match_re *names_re;    /* [n_span_names] when regexp */
 	size_t *names_len;            /* [n_span_names]: strlen, once */
-	struct matchprops_kv *attrs;
-	struct matchprops_kv *res;
+	struct kvmatch attrs;         /* span attributes (ALL) */
+	struct kvmatch res;           /* resource attributes (ALL) */
 	bool span_level;              /* some property depends on the span */
 	bool names_only;              /* only span_names, strict or prefix */
 	int res_cache;                /* resource-only part this record: -1 unknown */
@@ -65,7 +59,10 @@ static inline void matchprops_new_record(struct matchprops *m) { m->res_cache = 
 void matchprops_free(struct matchprops *m);
 
 /* Does text t satisfy the string pattern s / regex re under type? */
-bool matchprops_text(enum sluice_match_type type, const char *s, const struct match_re *re,
-		     struct otlp_bytes t);
+static inline bool matchprops_text(enum sluice_match_type type, const char *s,
+				   const struct match_re *re, struct otlp_bytes t)
+{
+	return kvmatch_text(type, s, re, t);
+}
 
 #endif

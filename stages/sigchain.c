@@ -1,6 +1,6 @@
 /* stages/sigchain.c: the per-signal chains behind one interface. Traces
- * run stages/chain.c; logs and metrics pass through until their chains
- * exist (a processor list for them is refused at sigchain_new). */
+ * run stages/chain.c; logs and metrics stages/chain_item.c (logchain.c,
+ * metricchain.c). A chain without processors copies. */
 #include "stages/sigchain.h"
 
 #include <errno.h>
@@ -9,11 +9,13 @@
 #include <string.h>
 
 #include "stages/chain.h"
+#include "stages/chain_item.h"
 
 struct sigchain {
 	enum sluice_signal signal;
 	size_t n;
-	struct chain *spans; /* traces */
+	struct chain *spans;       /* traces */
+	struct chain_item *items;  /* logs, metrics */
 };
 
 struct sigchain *sigchain_new(enum sluice_signal signal, const struct sluice_processor *const *procs,
@@ -27,15 +29,13 @@ struct sigchain *sigchain_new(enum sluice_signal signal, const struct sluice_pro
 	}
 	c->signal = signal;
 	c->n = n;
-	if (signal == SLUICE_SIGNAL_TRACES) {
+	if (signal == SLUICE_SIGNAL_TRACES)
 		c->spans = chain_new(procs, n, err, errlen);
-		if (!c->spans) {
-			free(c);
-			return NULL;
-		}
-	} else if (n) {
-		snprintf(err, errlen, "processor \"%s\": %s pipelines cannot run processors yet",
-			 procs[0]->id, config_signal_name(signal));
+	else if (signal == SLUICE_SIGNAL_LOGS || signal == SLUICE_SIGNAL_METRICS)
+		c->items = chain_item_new(signal, procs, n, err, errlen);
+	else
+		snprintf(err, errlen, "unknown signal %d", (int)signal);
+	if (!c->spans && !c->items) {
 		free(c);
 		return NULL;
 	}
@@ -47,6 +47,7 @@ void sigchain_free(struct sigchain *c)
 	if (!c)
 		return;
 	chain_free(c->spans);
+	chain_item_free(c->items);
 	free(c);
 }
 
@@ -59,16 +60,26 @@ void sigchain_bind(struct sigchain *c, struct seg_component *const *comp)
 {
 	if (c->spans)
 		chain_bind_components(c->spans, comp);
+	else
+		chain_item_bind(c->items, comp);
 }
 
 int64_t sigchain_run(struct sigchain *c, const uint8_t *in, size_t len, uint32_t items,
 		     uint8_t *out, size_t cap, struct sigchain_result *res)
 {
-	if (c->spans && c->spans->n) {
+	if (c->n && c->spans) {
 		struct otlp_rewrite_result r = { 0 };
 		int64_t n = chain_run(c->spans, in, len, out, cap, &r);
 		res->items_in = r.spans_in;
 		res->items_kept = r.spans_kept;
+		return n;
+	}
+	if (c->n) {
+		struct chain_item_result r = { 0 };
+		int64_t n = c->signal == SLUICE_SIGNAL_LOGS ? logchain_run(c->items, in, len, out, cap, &r)
+							    : metricchain_run(c->items, in, len, out, cap, &r);
+		res->items_in = r.in;
+		res->items_kept = n > 0 ? r.kept : 0;
 		return n;
 	}
 	if (len > cap)
@@ -82,4 +93,6 @@ void sigchain_flush_stats(struct sigchain *c)
 {
 	if (c->spans)
 		chain_flush_stats(c->spans);
+	else
+		chain_item_flush(c->items);
 }

@@ -12,7 +12,11 @@
  *
  * The batch processor is not part of a chain (the batch stage runs it).
  * Items are spans, log records or metric data points. No allocation per
- * record or item after sigchain_new.
+ * record or item after sigchain_new. What each processor does for each
+ * signal: stages/README.md; refused at sigchain_new (the message names
+ * the processor): span for logs and metrics, probabilistic_sampler for
+ * metrics, attributes with include/exclude (they match spans) for logs
+ * and metrics, batch everywhere.
  */
 #ifndef SLUICE_STAGES_SIGCHAIN_H
 #define SLUICE_STAGES_SIGCHAIN_H
@@ -46,8 +50,10 @@ void sigchain_bind(struct sigchain *c, struct seg_component *const *comp);
 /* Runs the chain on in[0..len) (a record holding `items` items) and writes
  * the result to out[0..cap).
  * Returns the output length (0: no item left: emit nothing), -ENOSPC (cap
- * too small: retry with more room), -EBADMSG/-EPROTO (malformed record).
- * A pass-through chain copies. */
+ * too small: retry with more room), -EBADMSG/-EPROTO (malformed record),
+ * or another negative errno when a filter's OTTL condition failed to
+ * evaluate under error_mode propagate (drop the record, as the Collector
+ * fails the batch; the chain logged it once). A pass-through chain copies. */
 int64_t sigchain_run(struct sigchain *c, const uint8_t *in, size_t len, uint32_t items,
 		     uint8_t *out, size_t cap, struct sigchain_result *res);
 

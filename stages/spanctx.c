@@ -46,14 +46,6 @@ void spanctx_span_undo(struct spanctx *c)
 	spankeys_span_reset(&c->keys);
 }
 
-/* Input attribute i is key id: the first of its key is the one looked up. */
-static inline void spanctx_attr_id(struct spanctx_span *sp, uint32_t i, uint8_t id)
-{
-	sp->a[i].id = id;
-	if (id != SPANKEYS_NONE && sp->in[id] < 0)
-		sp->in[id] = (int8_t)i;
-}
-
 /* The attributes from the rewriter's index (they are not one plain run). */
 static int spanctx_match_index(struct spanctx *c)
 {
@@ -84,6 +76,8 @@ static int spanctx_match(struct spanctx *c)
 	struct spanctx_span *sp = &c->sp;
 	const uint8_t *p, *hi;
 	uint32_t n;
+	if (!sp->src)
+		return spanctx_match_item(c);
 	int rc = otlp_rewrite_span_attr_run(sp->src, &p, &hi, &n);
 	if (rc < 0)
 		return rc;
@@ -153,8 +147,11 @@ int spanctx_get_slow(struct spanctx *c, bool resource, const struct spanctx_key 
 	int rc = spanctx_ready(c);
 	if (rc < 0)
 		return rc;
-	if (sp->mode < 0)
-		return otlp_wire_find_attr(c->span->raw, OTLP_F_SPAN_ATTRIBUTES, k->s, k->len, v);
+	if (sp->mode < 0) {
+		uint32_t field;
+		struct otlp_bytes raw = spanctx_item_raw(c, &field);
+		return otlp_wire_find_attr(raw, field, k->s, k->len, v);
+	}
 	int8_t i = sp->in[k->id];
 	if (i < 0)
 		return 0;
@@ -387,7 +384,9 @@ static int spanctx_walk(struct spanctx *c, uint32_t n0, spanctx_attr_fn fn, void
 	} else {
 		struct otlp_wire_iter it;
 		struct otlp_bytes kvb;
-		otlp_wire_iter_init(&it, c->span->raw, OTLP_F_SPAN_ATTRIBUTES);
+		uint32_t field;
+		struct otlp_bytes raw = spanctx_item_raw(c, &field);
+		otlp_wire_iter_init(&it, raw, field);
 		while ((rc = otlp_wire_iter_next(&it, &kvb)) > 0) {
 			struct otlp_kv kv;
 			if ((rc = otlp_wire_kv(kvb, &kv)) < 0)

@@ -79,7 +79,10 @@ struct spanctx {
 	struct otlp_bytes resource;          /* input Resource bytes */
 	struct otlp_rewrite_edits *res;      /* resource edits of this record */
 	uint32_t res_visible;                /* res->attr[0..res_visible) apply */
-	const struct otlp_span *span;        /* NULL while editing the resource */
+	const struct otlp_span *span;        /* NULL while editing the resource, and
+	                                        for items that are not spans */
+	struct otlp_bytes item;              /* a log record or data point (span NULL) */
+	uint32_t item_field;                 /* its KeyValue field number */
 	struct otlp_rewrite_edits *e;        /* this span's edits */
 	uint8_t *buf;                        /* string scratch */
 	size_t cap, used;
@@ -110,6 +113,16 @@ int spanctx_put_id(struct spanctx *c, uint8_t id, struct otlp_bytes key,
 int spanctx_res_get(struct spanctx *c, const char *key, size_t klen, struct otlp_value *v);
 int spanctx_res_put(struct spanctx *c, const char *key, size_t klen, const struct otlp_value *v);
 int spanctx_res_each(struct spanctx *c, spanctx_attr_fn fn, void *arg);
+/* the item side (spanctx_item.c): matches a log record's or data point's
+ * attributes to key ids */
+int spanctx_match_item(struct spanctx *c);
+/* Input attribute i is key id: the first of its key is the one looked up. */
+static inline void spanctx_attr_id(struct spanctx_span *sp, uint32_t i, uint8_t id)
+{
+	sp->a[i].id = id;
+	if (id != SPANKEYS_NONE && sp->in[id] < 0)
+		sp->in[id] = (int8_t)i;
+}
 /* An AnyValue's bytes as a value (p NULL: a KeyValue without one). */
 int spanctx_value_of(struct otlp_bytes b, struct otlp_value *v);
 
@@ -122,7 +135,10 @@ int spanctx_key_add(struct spanctx *c, struct spanctx_key *k, bool resource,
 		    const char *s, size_t len);
 
 /* Starts a span: src is what the rewriter's callback got, e its edits
- * (reset by the rewriter); c->span must be set. */
+ * (reset by the rewriter); c->span must be set. For a log record or a data
+ * point src is NULL, c->span NULL, and c->item / c->item_field name the
+ * item's bytes and its attribute field: the same overlay then serves its
+ * attributes (matched to key ids by one scan of the item's fields). */
 static inline void spanctx_span_begin(struct spanctx *c, const struct otlp_rewrite_span_ctx *src,
 				      struct otlp_rewrite_edits *e)
 {
@@ -131,9 +147,41 @@ static inline void spanctx_span_begin(struct spanctx *c, const struct otlp_rewri
 	c->sp.src = src;
 	c->e = e;
 }
+/* Starts an item that is not a span (a log record, a data point): raw
+ * its bytes, field its KeyValue field number, e its edits (reset). */
+static inline void spanctx_item_begin(struct spanctx *c, struct otlp_bytes raw, uint32_t field,
+				      struct otlp_rewrite_edits *e)
+{
+	c->span = NULL;
+	c->item = raw;
+	c->item_field = field;
+	spanctx_span_begin(c, NULL, e);
+	c->sp.n_in = 0;
+}
+
+/* The item's attributes from the caller's own scan of it (a log record's
+ * one decoding pass finds them), so that the overlay need not scan it:
+ * right after spanctx_item_begin, each attribute field in wire order
+ * (true while the index has room), then spanctx_item_done(complete: every
+ * one was added). Incomplete: the overlay scans the item itself. */
+bool spanctx_item_attr(struct spanctx *c, const uint8_t *start, uint32_t size,
+		       struct otlp_bytes key, struct otlp_bytes value);
+void spanctx_item_done(struct spanctx *c, bool complete);
+
 /* The span is kept: tell the rewriter which edit each input attribute
  * takes. */
 void spanctx_span_end(struct spanctx *c);
+
+/* The item's bytes and attribute field number, span or not. */
+static inline struct otlp_bytes spanctx_item_raw(const struct spanctx *c, uint32_t *field)
+{
+	if (c->span) {
+		*field = OTLP_F_SPAN_ATTRIBUTES;
+		return c->span->raw;
+	}
+	*field = c->item_field;
+	return c->item;
+}
 
 /* Forget the resource attribute index (a new record). */
 static inline void spanctx_res_forget(struct spanctx *c) { c->res_idx.state = 0; }

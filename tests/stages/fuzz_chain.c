@@ -1,6 +1,7 @@
 /* libFuzzer: arbitrary bytes as a ring record through a process chain that
  * uses every processor type (filter with regexps, sampler, attributes with
- * every action, resource, span rename/extract), and through the batch
+ * every action, resource, span rename/extract, a filter with OTTL span and
+ * spanevent conditions), and through the batch
  * splitter. Must never crash, and output must stay within the buffer. The
  * chain runs twice, with and without telling the rewriter which attributes
  * its edits name (spanctx's key ids): both must give the same bytes. Inputs
@@ -32,8 +33,12 @@ static const char yaml[] =
 	"      - {key: k, value: 2.5, action: update}\n      - {key: f, action: delete}\n"
 	"  span:\n    name:\n      from_attributes: [a, g1]\n      separator: \"-\"\n"
 	"      to_attributes:\n        rules: [\"^(?P<w>[a-z]+)-\"]\n"
+	"  filter/ottl:\n    error_mode: ignore\n    traces:\n      span:\n"
+	"        - name == \"x\" and attributes[\"k\"] == 2.5\n"
+	"        - instrumentation_scope.name == \"scope1\" and IsMatch(attributes[\"w\"], \"^abc\")\n"
+	"      spanevent:\n        - name == \"e\" or span.attributes[\"a\"] == \"zz\"\n"
 	"service:\n  pipelines:\n    traces:\n"
-	"      processors: [filter, probabilistic_sampler, resource, attributes, span]\n";
+	"      processors: [filter, probabilistic_sampler, resource, attributes, span, filter/ottl]\n";
 
 static struct chain *ch;
 static struct split sp;
