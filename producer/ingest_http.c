@@ -3,8 +3,9 @@
  * The path picks the signal (the receiver's url paths), the signal picks
  * the route (the IN ring of plan_ingest_ring(receiver, signal) and the
  * receiver x http x signal stats slot). Each connection gathers received
- * bytes in one buffer it keeps across requests. A Content-Length body is used where it lies (no copy); a chunked
- * body is decoded in place right after the head. Requests are handled one
+ * bytes in one buffer it keeps across requests. A Content-Length body is
+ * used where it lies (no copy); a chunked body is decoded in place right
+ * after the head. Requests are handled one
  * at a time: while a request waits for ring space the connection is paused,
  * so pipelined requests behind it stay in the kernel's socket buffer.
  */
@@ -16,33 +17,7 @@
 #include "config/log.h"
 #include "net/http1.h"
 #include "shm/copy.h"
-#include "producer/ingest_http.h"
-
-#define IHTTP_MAX_HEADERS 64
-#define IHTTP_HEAD_MAX 16384
-#define IHTTP_KEEP_BUF (1u << 20)   /* receive buffer kept between requests */
-
-struct ihttp_conn {
-	struct ihttp_server *srv;
-	struct net_conn *c;
-	struct ihttp_conn *next, *prev;
-	uint8_t *in;                /* received, not yet consumed bytes */
-	size_t len, cap;
-	size_t last_len;            /* for incremental head parsing */
-	size_t head_len;            /* 0 until the head is complete */
-	size_t body_in, body_out;   /* chunked: decode positions in `in` */
-	struct http1_request req;
-	struct http1_header hdrs[IHTTP_MAX_HEADERS];
-	struct http1_body body;
-	enum ingest_fmt fmt;
-	int codec;                  /* enum codec of the body */
-	enum otlp_signal sig;       /* from the path */
-	bool in_request;            /* bytes of a request seen, no answer yet */
-	bool waiting;               /* queued for ring space */
-	bool closing;               /* answered with Connection: close */
-	struct ingest_wait wait;
-	struct net_timer timer;     /* read timeout of the current request */
-};
+#include "producer/ingest_http_int.h"
 
 static void ihttp_process(struct ihttp_conn *hc);
 
@@ -57,58 +32,6 @@ static void ihttp_arm_read_timeout(struct ihttp_conn *hc)
 {
 	if (hc->srv->o.read_timeout_ms)
 		net_timer_arm(net_conn_loop(hc->c), &hc->timer, hc->srv->o.read_timeout_ms);
-}
-
-static void ihttp_count(struct ihttp_conn *hc, enum stat_counter c, uint64_t n)
-{
-	if (hc->srv->ig->stats)
-		stats_add(hc->srv->ig->stats, c, n);
-}
-
-/* Send a whole response. close: add Connection: close and close after it. */
-static void ihttp_respond(struct ihttp_conn *hc, int status, const uint8_t *body, size_t blen,
-			  bool close)
-{
-	struct http1_header h[3];
-	unsigned n = 0;
-	char ra[24];
-	const char *ct = hc->fmt == INGEST_FMT_JSON ? "application/json" : "application/x-protobuf";
-	h[n++] = (struct http1_header){ "Content-Type", 12, ct, strlen(ct) };
-	if (status == 429 || status == 503) {
-		int k = snprintf(ra, sizeof(ra), "%u", hc->srv->o.retry_after_s);
-		h[n++] = (struct http1_header){ "Retry-After", 11, ra, (size_t)k };
-	}
-	if (status == 405)
-		h[n++] = (struct http1_header){ "Allow", 5, "POST", 4 };
-	if (hc->srv->draining || !hc->req.m.keep_alive)
-		close = true;
-	char head[512];
-	ssize_t k = http1_format_response_head(head, sizeof(head), status, NULL, h, n, blen,
-					       close ? HTTP1_F_CLOSE : 0);
-	if (k > 0) {
-		net_conn_send(hc->c, head, (size_t)k);
-		if (blen)
-			net_conn_send(hc->c, body, blen);
-	}
-	/* Every answer is one request (also those refused at the head). */
-	ihttp_count(hc, STAT_REQUESTS, 1);
-	if (status != 200)
-		ihttp_count(hc, STAT_REQUESTS_FAILED, 1);
-	if (close) {
-		hc->closing = true;
-		net_conn_close(hc->c);
-	}
-}
-
-/* Answer with a google.rpc.Status body. */
-static void ihttp_fail(struct ihttp_conn *hc, int status, int grpc_code, const char *msg, bool close)
-{
-	uint8_t body[700];
-	int n = ingest_reply_status(hc->fmt, grpc_code, msg, body, sizeof(body));
-	if (n < 0)
-		n = 0;
-	log_msg(LOG_DEBUG, "%s http %d: %s", hc->srv->o.receiver, status, msg);
-	ihttp_respond(hc, status, body, (size_t)n, close);
 }
 
 /* The current request is answered: drop its bytes, get ready for the next. */
@@ -127,32 +50,6 @@ static void ihttp_consume(struct ihttp_conn *hc, size_t used)
 	net_timer_cancel(net_conn_loop(hc->c), &hc->timer);
 	if (hc->in_request)
 		ihttp_arm_read_timeout(hc);
-}
-
-static void ihttp_answer_status(struct ihttp_conn *hc, int st)
-{
-	uint8_t body[16];
-	char msg[96];
-	switch (st) {
-	case INGEST_OK: {
-		int n = ingest_reply_success(hc->fmt, body, sizeof(body));
-		ihttp_respond(hc, 200, body, n > 0 ? (size_t)n : 0, false);
-		return;
-	}
-	case INGEST_EFULL:
-		snprintf(msg, sizeof(msg), "pipeline full, retry after %u s", hc->srv->o.retry_after_s);
-		ihttp_fail(hc, 429, 8 /* RESOURCE_EXHAUSTED */, msg, false);
-		return;
-	case INGEST_EDRAIN:
-		ihttp_fail(hc, 503, 14 /* UNAVAILABLE */, "shutting down", false);
-		return;
-	case INGEST_ETOOBIG:
-		ihttp_fail(hc, 413, 8, "request larger than the pipeline can hold", false);
-		return;
-	default:
-		ihttp_fail(hc, 500, 13 /* INTERNAL */, "internal error", false);
-		return;
-	}
 }
 
 static void ihttp_on_published(struct ingest_wait *w, int status)
