@@ -3,6 +3,7 @@
  * so the session can refill at once; on a TLS conn that copy is the
  * encryption itself. */
 #include "net/h2_link.h"
+#include "rt/clock.h"
 
 #include <errno.h>
 #include <string.h>
@@ -23,11 +24,19 @@ static void h2_link_timer(struct net_timer *t, void *arg)
 
 static void h2_link_arm(struct h2_link *l)
 {
-	if (!l->srv || l->closing || net_timer_armed(&l->timer))
+	if (!l->srv || l->closing)
 		return;
 	int64_t ms = h2_server_next_deadline(l->srv);
-	if (ms >= 0)
-		net_timer_arm(net_conn_loop(l->c), &l->timer, (uint64_t)ms + 1);
+	if (ms < 0)
+		return;
+	/* Re-arm when the session's next deadline is earlier than the armed
+	 * one: a stream's read deadline (read_timeout) comes after the idle
+	 * deadline (idle_timeout, usually longer) was armed on the empty
+	 * connection. A timer armed too early just ticks and re-arms. */
+	uint64_t due = rt_mono_ns() + ((uint64_t)ms + 1) * 1000000u;
+	if (net_timer_armed(&l->timer) && l->timer.deadline_ns <= due)
+		return;
+	net_timer_arm(net_conn_loop(l->c), &l->timer, (uint64_t)ms + 1);
 }
 
 int h2_link_server(struct h2_link *l, struct net_conn *c, const struct h2_server_limits *lim,

@@ -113,8 +113,15 @@ static SSL_CTX *tls_build(struct net_tls *t, int *rcp, char *err, size_t errlen)
 	if (have_ca && tls_add_cas(ctx, &ca, srv, err, errlen) < 0)
 		goto fail;
 	if (srv) {
+		/* A session id context is required for resumption once client
+		 * certificates are verified: without it OpenSSL fails every
+		 * resumed handshake ("session id context uninitialized"), and
+		 * clients that resume (Node's https agent) cannot reconnect. */
+		static const unsigned char sid_ctx[] = "sluice";
 		if (have_ca)
 			SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+		if (SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1) != 1)
+			goto fail;
 		if (t->alpn_len)
 			SSL_CTX_set_alpn_select_cb(ctx, tls_alpn_select, t);
 	} else {

@@ -1,5 +1,8 @@
 /* producer/ingest_grpc.c: OTLP/gRPC connections (see ingest_grpc.h).
  *
+ * The method path picks the signal, the signal the route (IN ring and
+ * receiver x grpc x signal stats slot).
+ *
  * net/h2 turns bytes into whole requests and answers into bytes; this file
  * moves bytes between it and the loop and turns each Export call into an
  * ingest_prepare + ingest_submit. A call that waits for ring space gets a
@@ -15,8 +18,6 @@
 #include "net/grpc.h"
 #include "net/h2_link.h"
 #include "producer/ingest_grpc.h"
-
-#define IGRPC_EXPORT_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
 struct igrpc_call {
 	struct igrpc_conn *gc;
@@ -52,7 +53,7 @@ static void igrpc_flush(struct igrpc_conn *gc)
 
 static void igrpc_answer(struct igrpc_conn *gc, int32_t id, int st, const char *msg)
 {
-	int64_t retry = (int64_t)gc->srv->ig->lim.retry_after_s * 1000000000ll;
+	int64_t retry = (int64_t)gc->srv->o.retry_after_s * 1000000000ll;
 	static const uint8_t empty[1];
 	switch (st) {
 	case INGEST_OK:
@@ -81,6 +82,31 @@ static void igrpc_answer(struct igrpc_conn *gc, int32_t id, int st, const char *
 		break;
 	}
 	igrpc_count(gc, STAT_REQUESTS_FAILED, 1);
+}
+
+/* The signal of a method path this receiver serves, or NULL with the
+ * answer's message in err (grpc-go's words for an unregistered service or
+ * method, which is what the Collector answers). */
+static const struct otlp_signal_desc *igrpc_method(const struct igrpc_server *srv, const char *path,
+						    char *err, size_t errlen)
+{
+	const struct otlp_signal_desc *sd = otlp_signal_by_grpc_path(path, strlen(path));
+	if (sd && srv->o.routes[sd->signal].out)
+		return sd;
+	const char *svc = path[0] == '/' ? path + 1 : path;
+	const char *slash = strrchr(svc, '/');
+	size_t svc_len = slash ? (size_t)(slash - svc) : strlen(svc);
+	for (int s = 0; s < OTLP_SIGNAL_COUNT; s++) {
+		const struct otlp_signal_desc *d = otlp_signal_get((enum otlp_signal)s);
+		if (srv->o.routes[s].out && strlen(d->grpc_service) == svc_len &&
+		    memcmp(d->grpc_service, svc, svc_len) == 0) {
+			snprintf(err, errlen, "unknown method %.100s for service %s", slash ? slash + 1 : "",
+				 d->grpc_service);
+			return NULL;
+		}
+	}
+	snprintf(err, errlen, "unknown service %.*s", (int)(svc_len < 200 ? svc_len : 200), svc);
+	return NULL;
 }
 
 static void igrpc_unlink(struct igrpc_call *call)
@@ -113,7 +139,7 @@ static void igrpc_on_request(void *ud, struct h2_server *s, const struct h2_requ
 	size_t mlen;
 	bool compressed;
 	char err[400];
-	int enc = GZIP_FMT_IDENTITY;
+	int codec = CODEC_NONE;
 
 	igrpc_count(gc, STAT_REQUESTS, 1);
 	igrpc_count(gc, STAT_BYTES_IN, req->body_len);
@@ -125,8 +151,9 @@ static void igrpc_on_request(void *ud, struct h2_server *s, const struct h2_requ
 		igrpc_count(gc, STAT_REQUESTS_FAILED, 1);
 		return;
 	}
-	if (strcmp(req->path, IGRPC_EXPORT_PATH) != 0) {
-		snprintf(err, sizeof(err), "unknown method %.200s", req->path);
+	const struct otlp_signal_desc *sd = igrpc_method(gc->srv, req->path, err, sizeof(err));
+	if (!sd) {
+		log_msg(LOG_DEBUG, "%s grpc: %s", gc->srv->o.receiver, err);
 		igrpc_answer(gc, req->stream_id, INGEST_EENCODING, err);
 		return;
 	}
@@ -136,16 +163,18 @@ static void igrpc_on_request(void *ud, struct h2_server *s, const struct h2_requ
 		return;
 	}
 	if (compressed) {
-		enc = gzip_format_from_name(req->grpc_encoding, strlen(req->grpc_encoding));
-		if (enc <= GZIP_FMT_IDENTITY) {
+		codec = codec_from_name(req->grpc_encoding, strlen(req->grpc_encoding));
+		if (codec <= CODEC_NONE) {
 			snprintf(err, sizeof(err), "grpc-encoding \"%.100s\" not supported (gzip, deflate, zlib, zstd, snappy, identity)",
 				 req->grpc_encoding);
 			igrpc_answer(gc, req->stream_id, INGEST_EENCODING, err);
 			return;
 		}
 	}
+	const struct ingest_route *rt = &gc->srv->o.routes[sd->signal];
+	struct ingest_body b = { sd->signal, INGEST_FMT_PROTO, codec, gc->srv->o.max_msg, msg, mlen };
 	struct ingest_msg m;
-	int rc = ingest_prepare(ig, INGEST_FMT_PROTO, enc, msg, mlen, &m, err, sizeof(err));
+	int rc = ingest_prepare(ig, &b, &m, err, sizeof(err));
 	if (rc != INGEST_OK) {
 		igrpc_answer(gc, req->stream_id, rc, err);
 		return;
@@ -155,7 +184,7 @@ static void igrpc_on_request(void *ud, struct h2_server *s, const struct h2_requ
 		igrpc_answer(gc, req->stream_id, INGEST_EINTERNAL, "out of memory");
 		return;
 	}
-	rc = ingest_submit(ig, &m, &call->wait, igrpc_on_published, call);
+	rc = ingest_submit(rt, &m, &call->wait, igrpc_on_published, call);
 	if (rc == 1) {
 		call->gc = gc;
 		call->stream_id = req->stream_id;
@@ -205,7 +234,7 @@ static void igrpc_on_open(struct net_conn *c, int status)
 	srv->conns = gc;
 	srv->nconns++;
 	net_conn_set_udata(c, gc);
-	net_conn_set_idle_timeout(c, srv->idle_timeout_ms);
+	net_conn_set_idle_timeout(c, srv->o.idle_timeout_ms);
 	if (srv->ig->stats) {
 		stats_add(srv->ig->stats, STAT_CONNECTIONS_TOTAL, 1);
 		stats_add(srv->ig->stats, STAT_CONNECTIONS_OPEN, 1);
@@ -263,19 +292,20 @@ const struct net_conn_ops igrpc_conn_ops = {
 	.on_close = igrpc_on_close,
 };
 
-void igrpc_server_init(struct igrpc_server *srv, struct ingest *ig, uint64_t max_msg,
-		       uint32_t max_streams, unsigned read_timeout_ms, unsigned idle_timeout_ms)
+void igrpc_server_init(struct igrpc_server *srv, struct ingest *ig, const struct igrpc_opts *o)
 {
 	memset(srv, 0, sizeof(*srv));
 	srv->ig = ig;
-	srv->lim.max_body = (size_t)max_msg + GRPC_PREFIX_LEN;
-	srv->lim.max_concurrent_streams = max_streams;
+	srv->o = *o;
+	if (!srv->o.receiver)
+		srv->o.receiver = "otlp";
+	srv->lim.max_body = (size_t)o->max_msg + GRPC_PREFIX_LEN;
+	srv->lim.max_concurrent_streams = o->max_streams;
 	/* A stream whose request does not arrive whole in time is answered
 	 * DEADLINE_EXCEEDED and reset; a conn with no stream for the idle
 	 * time gets GOAWAY (half-sent streams must not hold memory). */
-	srv->lim.read_timeout_ms = read_timeout_ms;
-	srv->lim.idle_timeout_ms = idle_timeout_ms;
-	srv->idle_timeout_ms = idle_timeout_ms;
+	srv->lim.read_timeout_ms = o->read_timeout_ms;
+	srv->lim.idle_timeout_ms = o->idle_timeout_ms;
 }
 
 void igrpc_server_drain(struct igrpc_server *srv)

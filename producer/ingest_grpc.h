@@ -1,16 +1,22 @@
-/* producer/ingest_grpc.h: the OTLP/gRPC receiver (h2c on the loop).
+/* producer/ingest_grpc.h: the OTLP/gRPC receiver of one receiver (h2c on
+ * the loop, or TLS with ALPN h2: net/tls.h on the listener).
  *
- *   /opentelemetry.proto.collector.trace.v1.TraceService/Export, unary,
- *   HTTP/2 with prior knowledge (net/h2.h) or TLS with ALPN h2 (net/tls.h
- *   on the listener), grpc-encoding gzip | deflate | zlib | zstd | snappy |
- *   identity (net/codec.h).
+ *   /opentelemetry.proto.collector.trace.v1.TraceService/Export
+ *   /opentelemetry.proto.collector.logs.v1.LogsService/Export
+ *   /opentelemetry.proto.collector.metrics.v1.MetricsService/Export
+ *   unary, grpc-encoding gzip | deflate | zlib | zstd | snappy | identity
+ *   (net/codec.h).
  *
- * Answers: OK + empty ExportTraceServiceResponse once every record is
- * published; INVALID_ARGUMENT for undecodable messages; UNIMPLEMENTED for
- * other methods or compressors; RESOURCE_EXHAUSTED for messages over the
- * size cap (no RetryInfo: do not retry) and, with RetryInfo, when the ring
- * stayed full; UNAVAILABLE with RetryInfo while draining. Stream limits and
- * rapid-reset protection are net/h2's.
+ * Answers: OK + the signal's empty Export*ServiceResponse once every
+ * record is published; INVALID_ARGUMENT for undecodable messages;
+ * UNIMPLEMENTED for other methods, for the service of a signal no pipeline
+ * takes from this receiver (the Collector registers no such service:
+ * "unknown service ...") and for other compressors; RESOURCE_EXHAUSTED for
+ * messages over max_msg (no RetryInfo: do not retry) and, with RetryInfo,
+ * when the ring stayed full; UNAVAILABLE with RetryInfo while draining.
+ * A request that does not arrive whole within read_timeout is answered
+ * DEADLINE_EXCEEDED and its stream reset (its memory freed); stream limits
+ * and rapid-reset protection are net/h2's.
  */
 #ifndef SLUICE_PRODUCER_INGEST_GRPC_H
 #define SLUICE_PRODUCER_INGEST_GRPC_H
@@ -24,10 +30,21 @@
 
 struct igrpc_conn;
 
+/* One receiver's gRPC settings (copied by igrpc_server_init). */
+struct igrpc_opts {
+	const char *receiver;       /* id, for log lines */
+	uint64_t max_msg;           /* largest request message, decoded */
+	uint32_t max_streams;       /* h2 concurrent streams */
+	unsigned read_timeout_ms;   /* each request must arrive whole within it (0: none) */
+	unsigned idle_timeout_ms;   /* conn (bytes) and HTTP/2 (no open stream) */
+	uint32_t retry_after_s;     /* RetryInfo on RESOURCE_EXHAUSTED / UNAVAILABLE */
+	struct ingest_route routes[OTLP_SIGNAL_COUNT]; /* out NULL: signal not taken */
+};
+
 struct igrpc_server {
 	struct ingest *ig;
+	struct igrpc_opts o;
 	struct h2_server_limits lim;
-	unsigned idle_timeout_ms;
 	struct igrpc_conn *conns;   /* open connections (for drain) */
 	unsigned nconns;
 	bool draining;
@@ -35,12 +52,7 @@ struct igrpc_server {
 
 extern const struct net_conn_ops igrpc_conn_ops;
 
-/* max_msg: largest request message (framed body cap); max_streams: h2
- * concurrent streams; read_timeout_ms: each request must arrive whole
- * within it (0 = none); idle_timeout_ms: for the conn (bytes) and for
- * HTTP/2 (no open stream). */
-void igrpc_server_init(struct igrpc_server *srv, struct ingest *ig, uint64_t max_msg,
-		       uint32_t max_streams, unsigned read_timeout_ms, unsigned idle_timeout_ms);
+void igrpc_server_init(struct igrpc_server *srv, struct ingest *ig, const struct igrpc_opts *o);
 
 /* Drain: GOAWAY on every connection; they close when their streams end. */
 void igrpc_server_drain(struct igrpc_server *srv);

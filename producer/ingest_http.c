@@ -1,8 +1,11 @@
 /* producer/ingest_http.c: OTLP/HTTP connections (see ingest_http.h).
  *
- * Each connection gathers received bytes in one buffer it keeps across
- * requests. A Content-Length body is used where it lies (no copy); a chunked
- * body is decoded in place right after the head. Requests are handled one
+ * The path picks the signal (the receiver's url paths), the signal picks
+ * the route (the IN ring of plan_ingest_ring(receiver, signal) and the
+ * receiver x http x signal stats slot). Each connection gathers received
+ * bytes in one buffer it keeps across requests. A Content-Length body is
+ * used where it lies (no copy); a chunked body is decoded in place right
+ * after the head. Requests are handled one
  * at a time: while a request waits for ring space the connection is paused,
  * so pipelined requests behind it stay in the kernel's socket buffer.
  */
@@ -14,32 +17,7 @@
 #include "config/log.h"
 #include "net/http1.h"
 #include "shm/copy.h"
-#include "producer/ingest_http.h"
-
-#define IHTTP_MAX_HEADERS 64
-#define IHTTP_HEAD_MAX 16384
-#define IHTTP_KEEP_BUF (1u << 20)   /* receive buffer kept between requests */
-
-struct ihttp_conn {
-	struct ihttp_server *srv;
-	struct net_conn *c;
-	struct ihttp_conn *next, *prev;
-	uint8_t *in;                /* received, not yet consumed bytes */
-	size_t len, cap;
-	size_t last_len;            /* for incremental head parsing */
-	size_t head_len;            /* 0 until the head is complete */
-	size_t body_in, body_out;   /* chunked: decode positions in `in` */
-	struct http1_request req;
-	struct http1_header hdrs[IHTTP_MAX_HEADERS];
-	struct http1_body body;
-	enum ingest_fmt fmt;
-	int enc;
-	bool in_request;            /* bytes of a request seen, no answer yet */
-	bool waiting;               /* queued for ring space */
-	bool closing;               /* answered with Connection: close */
-	struct ingest_wait wait;
-	struct net_timer timer;     /* read timeout of the current request */
-};
+#include "producer/ingest_http_int.h"
 
 static void ihttp_process(struct ihttp_conn *hc);
 
@@ -52,60 +30,8 @@ static bool ihttp_eq(const char *a, size_t alen, const char *lit)
 /* Start the read timeout of a request (0 = no timeout). */
 static void ihttp_arm_read_timeout(struct ihttp_conn *hc)
 {
-	if (hc->srv->read_timeout_ms)
-		net_timer_arm(net_conn_loop(hc->c), &hc->timer, hc->srv->read_timeout_ms);
-}
-
-static void ihttp_count(struct ihttp_conn *hc, enum stat_counter c, uint64_t n)
-{
-	if (hc->srv->ig->stats)
-		stats_add(hc->srv->ig->stats, c, n);
-}
-
-/* Send a whole response. close: add Connection: close and close after it. */
-static void ihttp_respond(struct ihttp_conn *hc, int status, const uint8_t *body, size_t blen,
-			  bool close)
-{
-	struct http1_header h[3];
-	unsigned n = 0;
-	char ra[24];
-	const char *ct = hc->fmt == INGEST_FMT_JSON ? "application/json" : "application/x-protobuf";
-	h[n++] = (struct http1_header){ "Content-Type", 12, ct, strlen(ct) };
-	if (status == 429 || status == 503) {
-		int k = snprintf(ra, sizeof(ra), "%u", hc->srv->ig->lim.retry_after_s);
-		h[n++] = (struct http1_header){ "Retry-After", 11, ra, (size_t)k };
-	}
-	if (status == 405)
-		h[n++] = (struct http1_header){ "Allow", 5, "POST", 4 };
-	if (hc->srv->draining || !hc->req.m.keep_alive)
-		close = true;
-	char head[512];
-	ssize_t k = http1_format_response_head(head, sizeof(head), status, NULL, h, n, blen,
-					       close ? HTTP1_F_CLOSE : 0);
-	if (k > 0) {
-		net_conn_send(hc->c, head, (size_t)k);
-		if (blen)
-			net_conn_send(hc->c, body, blen);
-	}
-	/* Every answer is one request (also those refused at the head). */
-	ihttp_count(hc, STAT_REQUESTS, 1);
-	if (status != 200)
-		ihttp_count(hc, STAT_REQUESTS_FAILED, 1);
-	if (close) {
-		hc->closing = true;
-		net_conn_close(hc->c);
-	}
-}
-
-/* Answer with a google.rpc.Status body. */
-static void ihttp_fail(struct ihttp_conn *hc, int status, int grpc_code, const char *msg, bool close)
-{
-	uint8_t body[700];
-	int n = ingest_reply_status(hc->fmt, grpc_code, msg, body, sizeof(body));
-	if (n < 0)
-		n = 0;
-	log_msg(LOG_DEBUG, "http %d: %s", status, msg);
-	ihttp_respond(hc, status, body, (size_t)n, close);
+	if (hc->srv->o.read_timeout_ms)
+		net_timer_arm(net_conn_loop(hc->c), &hc->timer, hc->srv->o.read_timeout_ms);
 }
 
 /* The current request is answered: drop its bytes, get ready for the next. */
@@ -124,32 +50,6 @@ static void ihttp_consume(struct ihttp_conn *hc, size_t used)
 	net_timer_cancel(net_conn_loop(hc->c), &hc->timer);
 	if (hc->in_request)
 		ihttp_arm_read_timeout(hc);
-}
-
-static void ihttp_answer_status(struct ihttp_conn *hc, int st)
-{
-	uint8_t body[16];
-	char msg[96];
-	switch (st) {
-	case INGEST_OK: {
-		int n = ingest_reply_success(hc->fmt, body, sizeof(body));
-		ihttp_respond(hc, 200, body, n > 0 ? (size_t)n : 0, false);
-		return;
-	}
-	case INGEST_EFULL:
-		snprintf(msg, sizeof(msg), "pipeline full, retry after %u s", hc->srv->ig->lim.retry_after_s);
-		ihttp_fail(hc, 429, 8 /* RESOURCE_EXHAUSTED */, msg, false);
-		return;
-	case INGEST_EDRAIN:
-		ihttp_fail(hc, 503, 14 /* UNAVAILABLE */, "shutting down", false);
-		return;
-	case INGEST_ETOOBIG:
-		ihttp_fail(hc, 413, 8, "request larger than the pipeline can hold", false);
-		return;
-	default:
-		ihttp_fail(hc, 500, 13 /* INTERNAL */, "internal error", false);
-		return;
-	}
 }
 
 static void ihttp_on_published(struct ingest_wait *w, int status)
@@ -172,8 +72,10 @@ static bool ihttp_handle(struct ihttp_conn *hc, const uint8_t *body, size_t blen
 	struct ingest *ig = hc->srv->ig;
 	struct ingest_msg m;
 	char err[400];
+	const struct ingest_route *rt = &hc->srv->o.routes[hc->sig];
+	struct ingest_body b = { hc->sig, hc->fmt, hc->codec, hc->srv->o.max_body, body, blen };
 	ihttp_count(hc, STAT_BYTES_IN, blen);
-	int rc = ingest_prepare(ig, hc->fmt, hc->enc, body, blen, &m, err, sizeof(err));
+	int rc = ingest_prepare(ig, &b, &m, err, sizeof(err));
 	switch (rc) {
 	case INGEST_OK:
 		break;
@@ -190,7 +92,7 @@ static bool ihttp_handle(struct ihttp_conn *hc, const uint8_t *body, size_t blen
 		ihttp_fail(hc, 500, 13, err, false);
 		return true;
 	}
-	rc = ingest_submit(ig, &m, &hc->wait, ihttp_on_published, hc);
+	rc = ingest_submit(rt, &m, &hc->wait, ihttp_on_published, hc);
 	if (rc == 1) {
 		hc->waiting = true;
 		net_timer_cancel(net_conn_loop(hc->c), &hc->timer);
@@ -199,6 +101,17 @@ static bool ihttp_handle(struct ihttp_conn *hc, const uint8_t *body, size_t blen
 	}
 	ihttp_answer_status(hc, rc);
 	return true;
+}
+
+/* The signal whose url path is target[0..len) and that this receiver
+ * takes, or -1 (404: unknown path, or a signal no pipeline takes here). */
+static int ihttp_signal(const struct ihttp_server *srv, const char *target, size_t len)
+{
+	for (int s = 0; s < OTLP_SIGNAL_COUNT; s++)
+		if (srv->o.routes[s].out && strlen(srv->o.paths[s]) == len &&
+		    memcmp(target, srv->o.paths[s], len) == 0)
+			return s;
+	return -1;
 }
 
 /* Checks on a complete head. Returns true if the request may proceed. */
@@ -228,11 +141,15 @@ static bool ihttp_check_head(struct ihttp_conn *hc)
 			ct_ok = true;
 		}
 	}
-	hc->enc = GZIP_FMT_IDENTITY;
-	if (!ihttp_eq(r->target, plen, "/v1/traces")) {
-		ihttp_fail(hc, 404, 5 /* NOT_FOUND */, "no such path: OTLP/HTTP traces go to /v1/traces", true);
+	hc->codec = CODEC_NONE;
+	int sig = ihttp_signal(hc->srv, r->target, plen);
+	if (sig < 0) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "no such path: this receiver takes OTLP/HTTP on %s", hc->srv->served);
+		ihttp_fail(hc, 404, 5 /* NOT_FOUND */, msg, true);
 		return false;
 	}
+	hc->sig = (enum otlp_signal)sig;
 	if (!ihttp_eq(r->method, r->method_len, "POST")) {
 		ihttp_fail(hc, 405, 12 /* UNIMPLEMENTED */, "method not allowed: use POST", true);
 		return false;
@@ -243,16 +160,16 @@ static bool ihttp_check_head(struct ihttp_conn *hc)
 	}
 	h = http1_find_header(&r->m, "content-encoding");
 	if (h) {
-		int e = gzip_format_from_name(h->value, h->value_len);
+		int e = codec_from_name(h->value, h->value_len);
 		if (e < 0) {
 			ihttp_fail(hc, 415, 3, "Content-Encoding must be gzip, deflate, zlib, zstd, snappy or identity", true);
 			return false;
 		}
-		hc->enc = e;
+		hc->codec = e;
 	}
 	if (r->m.expect_continue)
 		net_conn_send(hc->c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-	http1_body_init(&hc->body, &r->m, hc->srv->max_body);
+	http1_body_init(&hc->body, &r->m, hc->srv->o.max_body);
 	hc->body_in = hc->body_out = hc->head_len;
 	return true;
 }
@@ -262,7 +179,7 @@ static void ihttp_process(struct ihttp_conn *hc)
 {
 	struct http1_limits lim;
 	http1_limits_default(&lim);
-	lim.max_body = hc->srv->max_body;
+	lim.max_body = hc->srv->o.max_body;
 	lim.max_headers = IHTTP_MAX_HEADERS;
 	lim.max_header_bytes = IHTTP_HEAD_MAX;
 	lim.require_length = true;
@@ -352,7 +269,7 @@ static void ihttp_on_open(struct net_conn *c, int status)
 	srv->conns = hc;
 	srv->nconns++;
 	net_conn_set_udata(c, hc);
-	net_conn_set_idle_timeout(c, srv->idle_timeout_ms);
+	net_conn_set_idle_timeout(c, srv->o.idle_timeout_ms);
 	if (srv->ig->stats) {
 		stats_add(srv->ig->stats, STAT_CONNECTIONS_TOTAL, 1);
 		stats_add(srv->ig->stats, STAT_CONNECTIONS_OPEN, 1);
@@ -364,7 +281,7 @@ static void ihttp_on_data(struct net_conn *c, const uint8_t *data, size_t len)
 	struct ihttp_conn *hc = net_conn_udata(c);
 	if (!hc || hc->closing)
 		return;
-	size_t limit = IHTTP_HEAD_MAX + hc->srv->max_body + 65536;
+	size_t limit = IHTTP_HEAD_MAX + hc->srv->o.max_body + 65536;
 	if (hc->len + len > hc->cap) {
 		size_t ncap = hc->cap ? hc->cap : 65536;
 		while (ncap < hc->len + len)
@@ -421,14 +338,24 @@ const struct net_conn_ops ihttp_conn_ops = {
 	.on_close = ihttp_on_close,
 };
 
-void ihttp_server_init(struct ihttp_server *srv, struct ingest *ig, uint64_t max_body,
-		       unsigned read_timeout_ms, unsigned idle_timeout_ms)
+void ihttp_server_init(struct ihttp_server *srv, struct ingest *ig, const struct ihttp_opts *o)
 {
 	memset(srv, 0, sizeof(*srv));
 	srv->ig = ig;
-	srv->max_body = max_body;
-	srv->read_timeout_ms = read_timeout_ms;
-	srv->idle_timeout_ms = idle_timeout_ms;
+	srv->o = *o;
+	if (!srv->o.receiver)
+		srv->o.receiver = "otlp";
+	size_t n = 0;
+	for (int s = 0; s < OTLP_SIGNAL_COUNT; s++) {
+		if (!srv->o.paths[s])
+			srv->o.paths[s] = otlp_signal_get((enum otlp_signal)s)->http_path;
+		if (!srv->o.routes[s].out || n >= sizeof(srv->served))
+			continue;
+		int k = snprintf(srv->served + n, sizeof(srv->served) - n, "%s%s", n ? ", " : "", srv->o.paths[s]);
+		n += k > 0 ? (size_t)k : 0;
+	}
+	if (n == 0)
+		snprintf(srv->served, sizeof(srv->served), "no path (no pipeline takes from it)");
 }
 
 void ihttp_server_drain(struct ihttp_server *srv)

@@ -2,11 +2,13 @@
  *
  *   sluice-ingest [-c FILE]
  *
- * Attaches /sluice.<instance>, publishes into ring 0 (ingest -> process),
- * serves OTLP/HTTP and OTLP/GRPC on the receivers of the traces pipeline
- * from one io_uring loop. SIGTERM/SIGINT drain: stop accepting, answer the
- * requests in flight, exit 0. Exit 1 on a runtime failure, 2 on a usage or
- * config error.
+ * Attaches /sluice.<instance> and serves OTLP/HTTP and OTLP/gRPC for every
+ * receiver a pipeline takes from, each with its own limits and TLS, from
+ * one io_uring loop; a request of signal S at receiver R is published into
+ * the plan's IN ring plan_ingest_ring(R, S) (ingest_serve.h). SIGTERM/
+ * SIGINT drain: stop accepting, answer the requests in flight, exit 0.
+ * Exit 1 on a runtime failure, 2 on a usage or config error (a receiver's
+ * certificate that does not load, a segment made for another config).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,8 +18,7 @@
 
 #include "config/config.h"
 #include "config/log.h"
-#include "producer/ingest_grpc.h"
-#include "producer/ingest_http.h"
+#include "producer/ingest_serve.h"
 #include "rt/rt.h"
 
 #ifndef INGEST_RECV_BUFS
@@ -25,14 +26,28 @@
 #define INGEST_RECV_BUF_SIZE 65536
 #endif
 
-#define INGEST_MAX_LISTENERS (2 * CONFIG_MAX_RECEIVERS)
+/* rt_alive at least once a second, also while requests wait on a full
+ * ring; progress = requests answered since the last tick. */
+#define INGEST_TICK_MS 500
 
-static void on_heartbeat(struct net_timer *t, void *arg)
+struct ingest_tick {
+	struct rt *rt;
+	struct net_loop *loop;
+	struct net_timer timer;
+	uint64_t requests;
+};
+
+static void on_tick(struct net_timer *t, void *arg)
 {
-	struct ingest *ig = arg;
-	if (ig->stats)
-		stats_heartbeat(ig->stats);
-	net_timer_arm(ig->loop, t, 1000);
+	struct ingest_tick *k = arg;
+	if (k->rt->st) {
+		uint64_t n = stats_get(k->rt->st, STAT_REQUESTS);
+		if (n != k->requests)
+			rt_progress(k->rt, n - k->requests);
+		k->requests = n;
+	}
+	rt_alive(k->rt);
+	net_timer_arm(k->loop, t, INGEST_TICK_MS);
 }
 
 struct stop_watch {
@@ -52,29 +67,19 @@ static void on_stop(struct net_watch *w, int fd, void *arg)
 int main(int argc, char **argv)
 {
 	struct rt rt;
-	struct ring ring;
 	struct net_loop *loop = NULL;
-	struct net_listener *ls[INGEST_MAX_LISTENERS];
 	struct net_watch *stop_w = NULL;
-	unsigned nls = 0;
-	struct ingest ig;
-	struct ihttp_server hs;
-	struct igrpc_server gs;
-	struct stage_stats *st = NULL;
-	struct net_timer hb;
-	char err[256];
+	struct ingest_serve *sv = NULL;
+	struct ingest_tick tick = { 0 };
+	char err[512];
 	int rc, status = 1;
 
-	net_timer_init(&hb, on_heartbeat, &ig);
 	if (!rt_open(&rt, argc, argv, STAGE_INGEST,
-		     "ingest stage: OTLP/HTTP and OTLP/gRPC receivers -> ring 0; SIGTERM drains", &status))
+		     "ingest stage: OTLP/HTTP and OTLP/gRPC receivers -> the plan's IN rings; SIGTERM drains",
+		     &status))
 		return status;
 	status = 1;
 	const struct sluice_config *cfg = rt.cfg;
-	if ((rc = segment_ring(&rt.seg, RING_INGEST_PROCESS, &ring)) < 0) {
-		log_msg(LOG_ERROR, "ring %d: %s", RING_INGEST_PROCESS, strerror(-rc));
-		return rt_close(&rt, 1);
-	}
 	/* Receive buffers: OTLP requests are 100 KB and more; 64 KiB buffers
 	 * (the loopback segment size) take a request in a few receives
 	 * instead of many 16 KiB ones, for the same 4 MiB. */
@@ -89,86 +94,54 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERROR, "watch the stop signals: %s", strerror(-rc));
 		goto out_loop;
 	}
-
-	const struct sluice_receiver *r0 = cfg->pipeline.receivers[0];
-	struct ingest_limits lim;
-	ingest_limits_default(&lim);
-	lim.max_decoded = r0->http_max_request_body_size > r0->grpc_max_recv_msg_size ?
-			  r0->http_max_request_body_size : r0->grpc_max_recv_msg_size;
-	lim.wait_ms = rt_ms_ceil(r0->ring_full_wait_ns);
-	lim.retry_after_s = (uint32_t)((r0->retry_after_ns + 999999999) / 1000000000);
-	if (lim.retry_after_s == 0)
-		lim.retry_after_s = 1;
-	st = rt.st;
-	rc = ingest_init(&ig, &ring, st, loop, &lim);
-	if (rc < 0) {
-		log_msg(LOG_ERROR, "ingest init: %s", strerror(-rc));
+	sv = calloc(1, sizeof(*sv));
+	if (!sv) {
+		log_msg(LOG_ERROR, "out of memory");
 		goto out_loop;
 	}
-	ihttp_server_init(&hs, &ig, r0->http_max_request_body_size, rt_ms_ceil(r0->http_read_timeout_ns),
-			  rt_ms_ceil(r0->http_idle_timeout_ns));
-	igrpc_server_init(&gs, &ig, r0->grpc_max_recv_msg_size, r0->grpc_max_concurrent_streams,
-			  rt_ms_ceil(r0->http_read_timeout_ns), rt_ms_ceil(r0->http_idle_timeout_ns));
-
-	for (size_t i = 0; i < cfg->pipeline.n_receivers; i++) {
-		const struct sluice_receiver *r = cfg->pipeline.receivers[i];
-		for (int proto = 0; proto < 2; proto++) {
-			bool on = proto == 0 ? r->http_enabled : r->grpc_enabled;
-			const struct sluice_endpoint *ep = proto == 0 ? &r->http_endpoint : &r->grpc_endpoint;
-			if (!on || nls >= INGEST_MAX_LISTENERS)
-				continue;
-			rc = net_listen(loop, ep->host, ep->port, 0, proto == 0 ? &ihttp_conn_ops : &igrpc_conn_ops,
-					proto == 0 ? (void *)&hs : (void *)&gs, &ls[nls]);
-			if (rc < 0) {
-				log_msg(LOG_ERROR, "listen %s (%s): %s", ep->text, proto == 0 ? "OTLP/HTTP" : "OTLP/gRPC",
-					strerror(-rc));
-				goto out_ingest;
-			}
-			log_msg(LOG_INFO, "%s listening on %s:%u", proto == 0 ? "OTLP/HTTP" : "OTLP/gRPC",
-				ep->host, net_listener_port(ls[nls]));
-			nls++;
-		}
+	if (rt.st)
+		stats_set(rt.st, STAT_CONNECTIONS_OPEN, 0); /* a gauge: stale after a crash */
+	rc = ingest_serve_open(sv, cfg, &rt.seg, loop, rt.st, err, sizeof(err));
+	if (rc < 0) {
+		log_msg(LOG_ERROR, "%s", err);
+		status = rc == -EINVAL ? 2 : 1;
+		free(sv);
+		sv = NULL;
+		goto out_loop;
 	}
 
-	net_timer_arm(loop, &hb, 1000);
-	if (st) {
-		stats_set(st, STAT_CONNECTIONS_OPEN, 0); /* a gauge: stale after a crash */
-	}
+	tick.rt = &rt;
+	tick.loop = loop;
+	tick.requests = rt.st ? stats_get(rt.st, STAT_REQUESTS) : 0;
+	net_timer_init(&tick.timer, on_tick, &tick);
+	net_timer_arm(loop, &tick.timer, INGEST_TICK_MS);
 	rt_ready(&rt);
-	log_msg(LOG_INFO, "publishing into ring %d of /sluice.%s from seq %llu", RING_INGEST_PROCESS,
-		cfg->instance, (unsigned long long)ig.last_seq);
 
 	while (!rt.stop.requested) {
 		rc = net_loop_run(loop);
 		if (rc < 0) {
 			log_msg(LOG_ERROR, "event loop: %s", strerror(-rc));
-			goto out_ingest;
+			goto out_serve;
 		}
 	}
 
 	/* Drain: no new connections or requests; answer what is in flight. */
 	rt_draining(&rt);
-	for (unsigned i = 0; i < nls; i++)
-		net_listener_close(ls[i]);
-	nls = 0;
-	ihttp_server_drain(&hs);
-	igrpc_server_drain(&gs);
+	ingest_serve_drain(sv);
 	uint64_t until = net_loop_now_ns(loop) + cfg->stop_timeout_ns;
-	while ((hs.nconns > 0 || gs.nconns > 0 || ig.waiting > 0) && net_loop_now_ns(loop) < until) {
+	while (ingest_serve_busy(sv) && net_loop_now_ns(loop) < until) {
 		if (net_loop_run_once(loop, 100) < 0)
 			break;
 	}
-	ingest_drain(&ig);
 	status = 0;
-	log_msg(LOG_INFO, "stopped: %llu spans in %llu records published",
-		(unsigned long long)(st ? stats_get(st, STAT_SPANS_IN) : 0),
-		(unsigned long long)(st ? stats_get(st, STAT_RECORDS_OUT) : 0));
+	log_msg(LOG_INFO, "stopped: %llu items in %llu records published",
+		(unsigned long long)(rt.st ? stats_get(rt.st, STAT_SPANS_IN) : 0),
+		(unsigned long long)(rt.st ? stats_get(rt.st, STAT_RECORDS_OUT) : 0));
 
-out_ingest:
-	for (unsigned i = 0; i < nls; i++)
-		net_listener_close(ls[i]);
-	net_timer_cancel(loop, &hb);
-	ingest_free(&ig);
+out_serve:
+	net_timer_cancel(loop, &tick.timer);
+	ingest_serve_close(sv);
+	free(sv);
 out_loop:
 	if (stop_w)
 		net_watch_remove(stop_w);

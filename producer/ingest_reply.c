@@ -1,6 +1,8 @@
-/* producer/ingest_reply.c: OTLP response bodies in the request's encoding.
+/* producer/ingest_reply.c: OTLP response bodies in the request's encoding,
+ * the same for every signal.
  *
- * Success is an ExportTraceServiceResponse with no partial_success: ingest
+ * Success is an Export{Trace,Logs,Metrics}ServiceResponse with no
+ * partial_success (field 1 in all three): ingest
  * accepts or refuses a request whole, so the message is empty (zero bytes
  * in protobuf, "{}" in JSON). Failures carry a google.rpc.Status, as the
  * OTLP/HTTP spec asks for 4xx/5xx bodies.

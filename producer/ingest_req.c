@@ -1,11 +1,11 @@
 /* producer/ingest_req.c: turn a received body into a validated protobuf
- * ExportTraceServiceRequest (see ingest_prepare in ingest.h).
+ * Export*ServiceRequest of its signal (see ingest_prepare in ingest.h).
  *
  * Order matters for safety: the decompression cap is enforced by the
- * decoder itself (a gzip bomb stops at max_decoded bytes, never allocates
- * more), JSON is size-checked before transcoding, and the protobuf
- * validator reads every field of the whole request before ingest_submit
- * may publish any of it.
+ * decoder itself (a bomb stops at max_decoded bytes, never writes more),
+ * JSON is size-checked before transcoding, and the signal's validator
+ * reads every field of the whole request before ingest_submit may publish
+ * any of it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,52 +23,71 @@ static int req_fail(char *err, size_t errlen, int code, const char *fmt, const c
 	return code;
 }
 
-int ingest_prepare(struct ingest *ig, enum ingest_fmt fmt, int encoding,
-		   const uint8_t *body, size_t len, struct ingest_msg *m,
+/* Scratch of at least cap bytes (kept across requests; grows when a
+ * receiver with a larger cap asks). */
+static uint8_t *req_scratch(struct ingest *ig, size_t cap)
+{
+	if (cap == 0)
+		cap = 1;
+	if (ig->scratch_cap < cap) {
+		free(ig->scratch);
+		ig->scratch = malloc(cap);
+		ig->scratch_cap = ig->scratch ? cap : 0;
+	}
+	return ig->scratch;
+}
+
+int ingest_prepare(struct ingest *ig, const struct ingest_body *b, struct ingest_msg *m,
 		   char *err, size_t errlen)
 {
-	const uint8_t *p = body;
-	size_t n = len;
+	const struct otlp_signal_desc *sd = otlp_signal_get(b->signal);
+	size_t cap = b->max_decoded ? b->max_decoded : ig->lim.max_decoded;
+	const uint8_t *p = b->data;
+	size_t n = b->len;
 	int rc;
 
 	m->ingest_ns = ingest_now_ns();
+	m->signal = b->signal;
 	if (err && errlen)
 		err[0] = '\0';
-	if (len > ig->lim.max_decoded)
+	if (!sd)
+		return req_fail(err, errlen, INGEST_EINTERNAL, "%sunknown signal", "", 0);
+	if (b->len > cap)
 		return req_fail(err, errlen, INGEST_ETOOBIG, "%sbody exceeds %llu bytes", "",
-				(unsigned long long)ig->lim.max_decoded);
+				(unsigned long long)cap);
 
-	if (encoding != GZIP_FMT_IDENTITY) {
-		if (!ig->scratch) {
-			ig->scratch = malloc(ig->lim.max_decoded ? ig->lim.max_decoded : 1);
-			if (!ig->scratch)
-				return req_fail(err, errlen, INGEST_EINTERNAL, "%sout of memory", "", 0);
-		}
-		ssize_t d = gzip_decoder_run(&ig->gz, (enum gzip_format)encoding, body, len,
-					     ig->scratch, ig->lim.max_decoded);
+	if (b->codec != CODEC_NONE) {
+		uint8_t *out = req_scratch(ig, cap);
+		if (!out)
+			return req_fail(err, errlen, INGEST_EINTERNAL, "%sout of memory", "", 0);
+		ssize_t d = codec_decode(&ig->codec, (enum codec)b->codec, b->data, b->len, out, cap);
 		if (d == -EFBIG)
-			return req_fail(err, errlen, INGEST_ETOOBIG,
-					"%sdecompressed body exceeds %llu bytes", "",
-					(unsigned long long)ig->lim.max_decoded);
+			return req_fail(err, errlen, INGEST_ETOOBIG, "%sdecompressed body exceeds %llu bytes", "",
+					(unsigned long long)cap);
 		if (d == -EINVAL)
 			return req_fail(err, errlen, INGEST_EENCODING, "%sunsupported encoding", "", 0);
+		if (d == -ENOMEM)
+			return req_fail(err, errlen, INGEST_EINTERNAL, "%sout of memory", "", 0);
 		if (d < 0)
 			return req_fail(err, errlen, INGEST_EINVALID, "%s compressed body is corrupt or truncated",
-					encoding == GZIP_FMT_GZIP ? "gzip" : "deflate", 0);
-		p = ig->scratch;
+					codec_name((enum codec)b->codec), 0);
+		p = out;
 		n = (size_t)d;
 	}
 
-	if (fmt == INGEST_FMT_JSON) {
+	if (b->fmt == INGEST_FMT_JSON) {
 		char jerr[200];
 		jerr[0] = '\0';
-		rc = otlp_json_to_pb((const char *)p, n, &ig->json, jerr, sizeof(jerr));
+		rc = otlp_json_to_pb_signal(b->signal, (const char *)p, n, &ig->json, jerr, sizeof(jerr));
 		if (rc == -E2BIG)
 			return req_fail(err, errlen, INGEST_ETOOBIG, "%s: JSON over size limits", jerr, 0);
 		if (rc == -ENOMEM)
 			return req_fail(err, errlen, INGEST_EINTERNAL, "%sout of memory", "", 0);
 		if (rc < 0)
 			return req_fail(err, errlen, INGEST_EINVALID, "invalid OTLP/JSON: %s", jerr, 0);
+		if (ig->json.len > cap)
+			return req_fail(err, errlen, INGEST_ETOOBIG, "%stranscoded body exceeds %llu bytes", "",
+					(unsigned long long)cap);
 		p = ig->json.data;
 		n = ig->json.len;
 	}
@@ -76,10 +95,10 @@ int ingest_prepare(struct ingest *ig, enum ingest_fmt fmt, int encoding,
 	struct otlp_wire_counts c;
 	struct otlp_wire_diag diag;
 	memset(&diag, 0, sizeof(diag));
-	rc = otlp_wire_validate_request(p, n, &c, &diag);
+	rc = sd->validate_request(p, n, &c, &diag);
 	if (rc < 0) {
 		if (err && errlen) {
-			int k = snprintf(err, errlen, "invalid ExportTraceServiceRequest: ");
+			int k = snprintf(err, errlen, "invalid %s: ", sd->request_name);
 			if (k > 0 && (size_t)k < errlen)
 				otlp_wire_diag_format(&diag, err + k, errlen - (size_t)k);
 		}
@@ -87,7 +106,7 @@ int ingest_prepare(struct ingest *ig, enum ingest_fmt fmt, int encoding,
 	}
 	m->data = p;
 	m->len = n;
-	m->resource_spans = c.resource_spans;
-	m->spans = c.spans;
+	m->resources = c.resources;
+	m->items = c.items;
 	return INGEST_OK;
 }

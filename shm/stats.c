@@ -35,6 +35,7 @@ static const char *const counter_names[STAT_COUNT] = {
 	[STAT_DUPLICATES_SKIPPED] = "duplicates_skipped",
 	[STAT_EXPORT_DEADLETTER_FAILURES] = "exporter_deadletter_failures",
 	[STAT_EXPORT_DEGRADED] = "export_degraded",
+	[STAT_TLS_HANDSHAKE_FAILURES] = "tls_handshake_failures",
 };
 
 static const char *const stage_names[STAGE_COUNT] = {

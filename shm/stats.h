@@ -85,6 +85,7 @@ enum stat_counter {
 	                              dead-letter: bit i = procs[i] (bit 16: one
 	                              without a slot); bits 32..47 = errno of the
 	                              last failed write (exporter/deliver.h) */
+	STAT_TLS_HANDSHAKE_FAILURES, /* ingest: TLS handshakes of clients that failed */
 	STAT_COUNT                 /* number of counters in use */
 };
 

@@ -3,6 +3,8 @@
 //
 //   node ingest_interop.js PROTOCOL PORT COUNT SEED OUT.json [gzip]
 //     PROTOCOL: grpc | proto | json   (OTLP/gRPC, OTLP/HTTP protobuf, OTLP/HTTP JSON)
+//   TLS: SLUICE_TLS_CA=ca.pem (https:// and a gRPC channel trusting it);
+//        SLUICE_TLS_CERT / SLUICE_TLS_KEY add a client certificate (mTLS).
 //
 // Spans are created with the SDK tracer (two providers with different
 // resources, two scopes each), captured by an in-memory exporter, then handed
@@ -40,19 +42,31 @@ function hex(n) {
 }
 const idGenerator = { generateTraceId: () => hex(16), generateSpanId: () => hex(8) };
 
+const tls = process.env.SLUICE_TLS_CA ? {
+  ca: fs.readFileSync(process.env.SLUICE_TLS_CA),
+  cert: process.env.SLUICE_TLS_CERT ? fs.readFileSync(process.env.SLUICE_TLS_CERT) : undefined,
+  key: process.env.SLUICE_TLS_KEY ? fs.readFileSync(process.env.SLUICE_TLS_KEY) : undefined,
+} : null;
+const scheme = tls ? 'https' : 'http';
+
 function makeExporter() {
   const opts = { timeoutMillis: 20000 };
   if (comp === 'gzip') opts.compression = 'gzip';
   if (proto === 'grpc') {
     const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc');
-    return new OTLPTraceExporter({ ...opts, url: `http://127.0.0.1:${port}` });
+    if (tls) {
+      const grpc = require('@grpc/grpc-js');
+      opts.credentials = grpc.credentials.createSsl(tls.ca, tls.key || null, tls.cert || null);
+    }
+    return new OTLPTraceExporter({ ...opts, url: `${scheme}://127.0.0.1:${port}` });
   }
+  if (tls) opts.httpAgentOptions = { ca: tls.ca, cert: tls.cert, key: tls.key };
   if (proto === 'proto') {
     const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto');
-    return new OTLPTraceExporter({ ...opts, url: `http://127.0.0.1:${port}/v1/traces` });
+    return new OTLPTraceExporter({ ...opts, url: `${scheme}://127.0.0.1:${port}/v1/traces` });
   }
   const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http');
-  return new OTLPTraceExporter({ ...opts, url: `http://127.0.0.1:${port}/v1/traces` });
+  return new OTLPTraceExporter({ ...opts, url: `${scheme}://127.0.0.1:${port}/v1/traces` });
 }
 
 const memory = new InMemorySpanExporter();
@@ -163,7 +177,7 @@ async function main() {
   }
   await exporter.shutdown();
   fs.writeFileSync(outPath, JSON.stringify(sent));
-  console.error(`sent ${spans.length} spans over ${proto}${comp ? '+' + comp : ''}, ${failed} failed exports`);
+  console.error(`sent ${spans.length} spans over ${proto}${comp ? '+' + comp : ''}${tls ? '+tls' : ''}, ${failed} failed exports`);
   process.exit(failed ? 1 : 0);
 }
 main().catch((e) => { console.error(e); process.exit(1); });

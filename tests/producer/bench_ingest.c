@@ -1,17 +1,23 @@
-/* tests/producer/bench_ingest.c: ingest alone, into ring 0 drained by a null
- * consumer, loaded over keep-alive connections from this process.
+/* tests/producer/bench_ingest.c: ingest alone, into its IN ring drained by
+ * a null consumer, loaded over keep-alive connections from this process.
  *
- *   bench_ingest http|grpc [seconds=5] [conns=8] [spans=512] [streams=1]
+ *   bench_ingest http|grpc [seconds=5] [conns=8] [items=512] [streams=1]
+ *                [traces|logs|metrics] [none|gzip|zstd]
  *
  * Starts a real sluice-ingest (ingest_proc.h) on a fresh segment with a
- * 64 MiB ring 0, a consumer thread that commits every record (no work),
- * and one epoll thread driving `conns` connections: HTTP/1.1 POSTs of one
- * protobuf body of `spans` spans (about 220 bytes a span), or gRPC Export
- * calls (`streams` in flight a connection, net/h2's client). After a 1 s
- * warm-up it measures: spans/s acknowledged, ingest CPU seconds per million
- * spans (utime+stime from /proc), ingest RSS (VmRSS, VmHWM). Baseline of
- * the same run: protobuf-c unpack+free of the same body on one core (what
- * a decode-everything receiver would pay), as spans/s.
+ * 64 MiB IN ring (a pipeline of the signal), a consumer thread that commits
+ * every record (no work), and one epoll thread driving `conns`
+ * connections: HTTP/1.1 POSTs of one protobuf body of `items` items, or
+ * gRPC Export calls (`streams` in flight a connection, net/h2's client).
+ * Bodies: traces tl_request (about 220 bytes a span), logs gen_bench_logs
+ * (about 200 bytes a record), metrics gen_bench_metrics (sums of 8 points,
+ * 4 attributes a point); compressed once (the codec's default level) when
+ * a codec is named. After a 1 s warm-up it measures: items/s acknowledged,
+ * ingest CPU seconds per million items (utime+stime from /proc), ingest
+ * RSS (VmRSS, VmHWM). Baseline of the same run: protobuf-c unpack+free of
+ * the same (uncompressed) body on one core (what a decode-everything
+ * receiver would pay), as items/s. The spans_* names of the output are
+ * kept for the traces scripts (they are items of any signal).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,8 +32,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <protobuf-c/protobuf-c.h>
+
+#include "net/codec.h"
 #include "net/h2.h"
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "otlp/signal.h"
 #include "tests/producer/ingest_proc.h"
 #include "tests/producer/ingest_testlib.h"
 
@@ -72,6 +81,8 @@ static char g_head[256];
 static size_t g_head_len;
 static unsigned g_spans, g_streams;
 static const char *g_mode;
+static const struct otlp_signal_desc *g_sig;
+static int g_codec = CODEC_NONE;
 
 /* HTTP/1.1: write the request (head + body), then read one response. */
 static void http_step(struct conn *c, uint32_t ev)
@@ -134,8 +145,9 @@ static void grpc_fill(struct conn *c)
 {
 	while (c->inflight < g_streams) {
 		struct h2_call call = {
-			.path = "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
-			.msg = g_req, .msg_len = g_req_len, .done = grpc_done, .ud = c,
+			.path = g_sig->grpc_method, .msg = g_req, .msg_len = g_req_len,
+			.compressed = g_codec != CODEC_NONE, .encoding = codec_name((enum codec)g_codec),
+			.done = grpc_done, .ud = c,
 		};
 		if (h2_client_call(c->h2, &call) < 0)
 			break;
@@ -201,14 +213,13 @@ static void proc_cpu(pid_t pid, double *cpu_s, long *rss_kb, long *hwm_kb)
 	}
 }
 
-static double baseline_unpack(void)
+static double baseline_unpack(const uint8_t *req, size_t len)
 {
 	double t0 = now_s();
 	unsigned n = 0;
 	while (now_s() - t0 < 1.0) {
-		Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest *m =
-			opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(NULL, g_req_len, g_req);
-		opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(m, NULL);
+		ProtobufCMessage *m = protobuf_c_message_unpack(g_sig->request_desc, NULL, len, req);
+		protobuf_c_message_free_unpacked(m, NULL);
 		n++;
 	}
 	return (double)n * g_spans / (now_s() - t0);
@@ -221,24 +232,53 @@ int main(int argc, char **argv)
 	unsigned nconn = argc > 3 ? (unsigned)atoi(argv[3]) : 8;
 	g_spans = argc > 4 ? (unsigned)atoi(argv[4]) : 512;
 	g_streams = argc > 5 ? (unsigned)atoi(argv[5]) : 1;
+	const char *sname = argc > 6 ? argv[6] : "traces";
+	const char *cname = argc > 7 ? argv[7] : "none";
+	g_sig = otlp_signal_by_name(sname, strlen(sname));
+	g_codec = strcmp(cname, "none") == 0 ? CODEC_NONE : codec_from_name(cname, strlen(cname));
 	bool grpc = strcmp(g_mode, "grpc") == 0;
-	if (nconn == 0 || nconn > MAX_CONNS || (!grpc && strcmp(g_mode, "http") != 0)) {
-		fprintf(stderr, "usage: bench_ingest http|grpc [seconds] [conns] [spans] [streams]\n");
+	if (nconn == 0 || nconn > MAX_CONNS || (!grpc && strcmp(g_mode, "http") != 0) || !g_sig || g_codec < 0) {
+		fprintf(stderr, "usage: bench_ingest http|grpc [seconds] [conns] [items] [streams] "
+				"[traces|logs|metrics] [none|gzip|zstd|...]\n");
 		return 2;
 	}
-	g_req = tl_request(1, g_spans, 1234, &g_req_len);
+	size_t raw_len;
+	uint8_t *raw = tl_signal_request(g_sig->signal, 1, g_spans, 1234, &raw_len);
+	double base = baseline_unpack(raw, raw_len);
+	g_req = raw;
+	g_req_len = raw_len;
+	if (g_codec != CODEC_NONE) {
+		size_t cap = codec_encode_bound((enum codec)g_codec, raw_len);
+		uint8_t *z = malloc(cap);
+		ssize_t zl = codec_encode(NULL, (enum codec)g_codec, CODEC_LEVEL_DEFAULT, raw, raw_len, z, cap);
+		if (zl < 0) {
+			fprintf(stderr, "encode: %s\n", strerror((int)-zl));
+			return 1;
+		}
+		g_req = z;
+		g_req_len = (size_t)zl;
+	}
 	g_head_len = (size_t)snprintf(g_head, sizeof(g_head),
-				      "POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\n"
-				      "Content-Length: %zu\r\n\r\n", g_req_len);
-	double base = baseline_unpack();
+				      "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\n"
+				      "%s%s%sContent-Length: %zu\r\n\r\n", g_sig->http_path,
+				      g_codec ? "Content-Encoding: " : "", g_codec ? codec_name((enum codec)g_codec) : "",
+				      g_codec ? "\r\n" : "", g_req_len);
 
 	struct ingest_proc ip;
-	if (ip_start(&ip, 64u << 20, NULL) < 0) {
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml),
+		 "receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:0\n"
+		 "      http:\n        endpoint: 127.0.0.1:0\n"
+		 "exporters:\n  debug:\nservice:\n  pipelines:\n    %s:\n      receivers: [otlp]\n"
+		 "      exporters: [debug]\n", g_sig->name);
+	if (ip_start_yaml(&ip, 64u << 20, yaml) < 0) {
 		ip_dump_log(&ip);
 		return 1;
 	}
+	char rname[32];
+	snprintf(rname, sizeof(rname), "in:%s", g_sig->name);
 	pthread_t th;
-	pthread_create(&th, NULL, consumer, &ip.ring);
+	pthread_create(&th, NULL, consumer, ip_ring(&ip, rname));
 
 	int ep = epoll_create1(0);
 	struct conn *conns = calloc(nconn, sizeof(*conns));
@@ -287,8 +327,9 @@ int main(int argc, char **argv)
 	proc_cpu(ip.pid, &cpu1, &rss, &hwm);
 	double self1 = self_cpu();
 	double rate = (double)spans / el;
-	printf("mode=%s conns=%u streams=%u spans_per_req=%u body_bytes=%zu seconds=%.2f\n", g_mode, nconn,
-	       grpc ? g_streams : 1, g_spans, g_req_len, el);
+	printf("mode=%s conns=%u streams=%u spans_per_req=%u body_bytes=%zu seconds=%.2f signal=%s codec=%s raw_bytes=%zu\n",
+	       g_mode, nconn, grpc ? g_streams : 1, g_spans, g_req_len, el, g_sig->name,
+	       codec_name((enum codec)g_codec), raw_len);
 	printf("spans_per_s=%.0f requests_per_s=%.0f ingest_cpu_s_per_Mspans=%.3f ingest_rss_kb=%ld ingest_hwm_kb=%ld ingest_rss_anon_kb=%ld\n",
 	       rate, rate / g_spans, (cpu1 - cpu0) / ((double)spans / 1e6), rss, hwm, g_anon_kb);
 	printf("loadgen_and_consumer_cpu_s_per_Mspans=%.3f\n", (self1 - self0) / ((double)spans / 1e6));
@@ -304,6 +345,8 @@ int main(int argc, char **argv)
 	pthread_join(th, NULL);
 	ip_destroy(&ip);
 	free(conns);
-	free((void *)g_req);
+	if (g_req != raw)
+		free((void *)g_req);
+	free(raw);
 	return rc == 0 ? 0 : 1;
 }

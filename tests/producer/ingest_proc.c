@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,18 +52,37 @@ static int ip_exec(struct ingest_proc *ip)
 	}
 	ip->pid = pid;
 	ip->http = ip->grpc = 0;
-	/* Both listeners log their port; wait for them (bounded). */
-	for (int i = 0; i < 400 && (!ip->http || !ip->grpc); i++) {
+	/* Wait for "serving N listeners" (bounded), then read the ports of
+	 * every "listening on HOST:PORT receiver=ID" line. */
+	bool serving = false;
+	for (int i = 0; i < 400 && !serving; i++) {
 		char buf[8192];
 		FILE *f = fopen(ip->log, "r");
 		if (f) {
+			ip->nrecv = 0;
 			while (fgets(buf, sizeof(buf), f)) {
-				unsigned port;
-				char *p;
-				if ((p = strstr(buf, "OTLP/HTTP listening on ")) && sscanf(strrchr(p, ':') + 1, "%u", &port) == 1)
-					ip->http = (uint16_t)port;
-				if ((p = strstr(buf, "OTLP/gRPC listening on ")) && sscanf(strrchr(p, ':') + 1, "%u", &port) == 1)
-					ip->grpc = (uint16_t)port;
+				char addr[128], id[64];
+				char *p = strstr(buf, "listening on ");
+				if (strstr(buf, "serving ") && strstr(buf, " listeners"))
+					serving = true;
+				if (!p || sscanf(p, "listening on %127s receiver=%63s", addr, id) != 2)
+					continue;
+				char *colon = strrchr(addr, ':');
+				unsigned port = colon ? (unsigned)atoi(colon + 1) : 0;
+				unsigned r;
+				for (r = 0; r < ip->nrecv && strcmp(ip->recv[r].id, id) != 0; r++)
+					;
+				if (r == ip->nrecv && r < IP_MAX_RECV) {
+					memset(&ip->recv[r], 0, sizeof(ip->recv[r]));
+					snprintf(ip->recv[r].id, sizeof(ip->recv[r].id), "%s", id);
+					ip->nrecv++;
+				}
+				if (r < IP_MAX_RECV) {
+					if (strstr(buf, "OTLP/gRPC"))
+						ip->recv[r].grpc = (uint16_t)port;
+					else
+						ip->recv[r].http = (uint16_t)port;
+				}
 			}
 			fclose(f);
 		}
@@ -71,10 +91,14 @@ static int ip_exec(struct ingest_proc *ip)
 			ip->pid = 0;
 			return -ECHILD;
 		}
-		if (!ip->http || !ip->grpc)
+		if (!serving)
 			ip_sleep_ms(25);
 	}
-	return ip->http && ip->grpc ? 0 : -ETIMEDOUT;
+	if (ip->nrecv > 0) {
+		ip->http = ip->recv[0].http;
+		ip->grpc = ip->recv[0].grpc;
+	}
+	return serving ? 0 : -ETIMEDOUT;
 }
 
 /* Processes started and not yet destroyed, so a test that fails an
@@ -88,7 +112,57 @@ static void ip_cleanup_all(void)
 			ip_destroy(ip_live[i]);
 }
 
-int ip_start(struct ingest_proc *ip, uint64_t ring_cap, const char *extra)
+static uint32_t ip_seg_kind(enum plan_stat_kind k)
+{
+	switch (k) {
+	case PLAN_STAT_RECEIVER: return SEG_COMP_RECEIVER;
+	case PLAN_STAT_PROCESSOR: return SEG_COMP_PROCESSOR;
+	case PLAN_STAT_EXPORTER: return SEG_COMP_EXPORTER;
+	default: return SEG_COMP_CONNECTOR;
+	}
+}
+
+/* The segment the supervisor would make for this plan. */
+static int ip_make_segment(struct ingest_proc *ip, uint64_t ring_cap)
+{
+	const struct sluice_plan *plan = ip->config->plan;
+	static struct segment_params sp;
+	static struct segment_component_params comp[PLAN_MAX_STATS];
+	memset(&sp, 0, sizeof(sp));
+	sp.nrings = plan->n_rings;
+	sp.topology = plan->fingerprint;
+	for (uint32_t i = 0; i < plan->n_rings; i++) {
+		const struct plan_ring *r = &plan->rings[i];
+		sp.ring_capacity[i] = r->kind == PLAN_RING_IN ? ring_cap : 65536;
+		sp.ring_name[i] = r->name;
+		sp.ring_kind[i] = (uint32_t)r->kind + SEG_RING_IN;
+		sp.ring_signal[i] = (uint32_t)r->signal + 1;
+	}
+	for (uint32_t i = 0; i < plan->n_stats; i++) {
+		const struct plan_stat *st = &plan->stats[i];
+		comp[i] = (struct segment_component_params){
+			.kind = ip_seg_kind(st->kind), .signal = (uint32_t)st->signal + 1,
+			.pipeline = st->pipeline < 0 ? SEG_NONE : (uint32_t)st->pipeline,
+			.name = st->component_id, .pipeline_name = st->pipeline_id,
+			.transport = plan_transport_name(st->transport),
+		};
+	}
+	sp.ncomponents = plan->n_stats;
+	sp.components = comp;
+	int rc = segment_create(&ip->seg, ip->inst, &sp);
+	if (rc < 0) {
+		fprintf(stderr, "segment_create: %s\n", segment_errmsg(&ip->seg));
+		return rc;
+	}
+	if ((rc = segment_wake_create(&ip->seg)) < 0)
+		return rc;
+	for (uint32_t i = 0; i < plan->n_rings; i++)
+		if ((rc = segment_ring(&ip->seg, i, &ip->rings[i])) < 0)
+			return rc;
+	return segment_ring(&ip->seg, 0, &ip->ring);
+}
+
+int ip_start_yaml(struct ingest_proc *ip, uint64_t ring_cap, const char *yaml)
 {
 	static int counter;
 	memset(ip, 0, sizeof(*ip));
@@ -107,40 +181,73 @@ int ip_start(struct ingest_proc *ip, uint64_t ring_cap, const char *extra)
 	snprintf(ip->cfg, sizeof(ip->cfg), "/tmp/%s.yaml", ip->inst);
 	snprintf(ip->log, sizeof(ip->log), "/tmp/%s.log", ip->inst);
 	segment_unlink(ip->inst);
-	struct segment_params sp;
-	memset(&sp, 0, sizeof(sp));
-	sp.ring_capacity[0] = ring_cap;
-	sp.ring_capacity[1] = sp.ring_capacity[2] = 65536;
-	int rc = segment_create(&ip->seg, ip->inst, &sp);
-	if (rc < 0)
-		return rc;
-	if ((rc = segment_wake_create(&ip->seg)) < 0 || (rc = segment_ring(&ip->seg, 0, &ip->ring)) < 0)
-		return rc;
-	ip->stats = segment_stats(&ip->seg, STAGE_INGEST);
 	FILE *f = fopen(ip->cfg, "w");
 	if (!f)
 		return -errno;
-	fprintf(f,
-		"receivers:\n"
-		"  otlp:\n"
-		"    protocols:\n"
-		"      grpc:\n"
-		"        endpoint: 127.0.0.1:0\n"
-		"      http:\n"
-		"        endpoint: 127.0.0.1:0\n"
-		"%s"
-		"exporters:\n"
-		"  debug:\n"
-		"service:\n"
-		"  pipelines:\n"
-		"    traces:\n"
-		"      receivers: [otlp]\n"
-		"      exporters: [debug]\n"
-		"sluice:\n"
-		"  instance: %s\n",
-		extra ? extra : "", ip->inst);
+	fprintf(f, "%ssluice:\n  instance: %s\n", yaml, ip->inst);
 	fclose(f);
+	struct config_error cerr;
+	int rc = config_load(ip->cfg, &ip->config, &cerr);
+	if (rc < 0) {
+		fprintf(stderr, "test config: %s\n", cerr.msg);
+		return rc;
+	}
+	ip->stats = NULL;
+	if ((rc = ip_make_segment(ip, ring_cap)) < 0)
+		return rc;
+	ip->stats = segment_stats(&ip->seg, STAGE_INGEST);
 	return ip_exec(ip);
+}
+
+int ip_start(struct ingest_proc *ip, uint64_t ring_cap, const char *extra)
+{
+	char yaml[4096];
+	snprintf(yaml, sizeof(yaml),
+		 "receivers:\n"
+		 "  otlp:\n"
+		 "    protocols:\n"
+		 "      grpc:\n"
+		 "        endpoint: 127.0.0.1:0\n"
+		 "      http:\n"
+		 "        endpoint: 127.0.0.1:0\n"
+		 "%s"
+		 "exporters:\n"
+		 "  debug:\n"
+		 "service:\n"
+		 "  pipelines:\n"
+		 "    traces:\n"
+		 "      receivers: [otlp]\n"
+		 "      exporters: [debug]\n",
+		 extra ? extra : "");
+	return ip_start_yaml(ip, ring_cap, yaml);
+}
+
+struct ring *ip_ring(struct ingest_proc *ip, const char *name)
+{
+	int i = ip->config ? plan_ring_find(ip->config->plan, name) : -1;
+	return i < 0 ? NULL : &ip->rings[i];
+}
+
+uint16_t ip_port(const struct ingest_proc *ip, const char *receiver, bool grpc)
+{
+	for (unsigned r = 0; r < ip->nrecv; r++)
+		if (strcmp(ip->recv[r].id, receiver) == 0)
+			return grpc ? ip->recv[r].grpc : ip->recv[r].http;
+	return 0;
+}
+
+struct seg_component *ip_stat(struct ingest_proc *ip, const char *receiver, enum plan_transport t,
+			      enum otlp_signal sig)
+{
+	if (!ip->config)
+		return NULL;
+	for (size_t r = 0; r < ip->config->n_receivers; r++) {
+		if (strcmp(ip->config->receivers[r].id, receiver) != 0)
+			continue;
+		int i = plan_receiver_stat(ip->config->plan, r, t, (enum sluice_signal)sig);
+		return i < 0 ? NULL : segment_component(&ip->seg, (uint32_t)i);
+	}
+	return NULL;
 }
 
 int ip_restart(struct ingest_proc *ip)
@@ -185,6 +292,8 @@ void ip_destroy(struct ingest_proc *ip)
 	segment_wake_close(&ip->seg);
 	segment_detach(&ip->seg);
 	segment_unlink(ip->inst);
+	config_free(ip->config);
+	ip->config = NULL;
 	unlink(ip->cfg);
 	unlink(ip->log);
 }

@@ -1,13 +1,21 @@
 /* tests/producer/ingest_proc.h: run a real sluice-ingest against a real
  * segment, for the process tests and the benchmark.
  *
- *   ip_start(&ip, ring_cap, extra)   create /sluice.<unique>, eventfds, a
- *                                    temp config (ports 0 = any free port;
+ *   ip_start(&ip, ring_cap, extra)   a traces pipeline from one otlp
+ *                                    receiver (ports 0 = any free port;
  *                                    `extra` YAML lines go under the otlp
- *                                    receiver), exec sluice-ingest, wait
- *                                    for both "listening" log lines
- *   ip.http, ip.grpc                 the ports it got
+ *                                    receiver)
+ *   ip_start_yaml(&ip, ring_cap, y)  any config (without a `sluice:` key:
+ *                                    the instance is added)
+ *   both: load the config (for its plan), create /sluice.<unique> with the
+ *   plan's rings (IN rings of ring_cap bytes), names, topology and
+ *   component-stats slots, and eventfds; exec sluice-ingest; wait for its
+ *   "serving N listeners" line
+ *   ip.http, ip.grpc                 the first receiver's ports
+ *   ip_port(&ip, "otlp/b", grpc)     another receiver's
  *   ip.ring                          consumer handle on ring 0
+ *   ip_ring(&ip, "in:logs")          consumer handle on a ring by name
+ *   ip_stat(&ip, "otlp", t, sig)     a receiver's component-stats slot
  *   ip_stop(&ip)                     SIGTERM, wait (bounded); exit status
  *   ip_destroy(&ip)                  unlink the segment and temp files
  */
@@ -18,16 +26,30 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "config/config.h"
+#include "config/plan.h"
+#include "otlp/signal.h"
 #include "shm/segment.h"
+
+#define IP_MAX_RECV 8
+
+struct ip_recv {
+	char id[64];
+	uint16_t http, grpc;
+};
 
 struct ingest_proc {
 	pid_t pid;
 	char inst[48];
 	char cfg[128];
 	char log[128];
-	uint16_t http, grpc;
+	uint16_t http, grpc;              /* the first receiver's */
+	struct ip_recv recv[IP_MAX_RECV]; /* every listening receiver */
+	unsigned nrecv;
+	struct sluice_config *config;     /* as loaded by the test: the plan */
 	struct segment seg;
-	struct ring ring;
+	struct ring ring;                 /* ring 0 */
+	struct ring rings[PLAN_MAX_RINGS];
 	struct stage_stats *stats;
 };
 
@@ -38,6 +60,16 @@ const char *ip_source_dir(void);
 /* Create the segment (ring 0 of ring_cap bytes) and start the process.
  * 0 or -errno (the log is kept in ip->log for a failing test to print). */
 int ip_start(struct ingest_proc *ip, uint64_t ring_cap, const char *extra);
+/* The same with a whole config (YAML without a `sluice:` key). */
+int ip_start_yaml(struct ingest_proc *ip, uint64_t ring_cap, const char *yaml);
+/* Consumer handle of the plan's ring called name, NULL if none. */
+struct ring *ip_ring(struct ingest_proc *ip, const char *name);
+/* Port of receiver id's protocol, 0 if it does not listen. */
+uint16_t ip_port(const struct ingest_proc *ip, const char *receiver, bool grpc);
+/* The component-stats slot of (receiver id, transport, signal), NULL if the
+ * plan has none. */
+struct seg_component *ip_stat(struct ingest_proc *ip, const char *receiver, enum plan_transport t,
+			      enum otlp_signal sig);
 /* Start again on the same segment (after ip_stop). */
 int ip_restart(struct ingest_proc *ip);
 /* SIGTERM and wait up to 20 s. Returns the exit code, 128+sig if killed by

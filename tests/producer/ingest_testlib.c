@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "tests/otlp/gen_signals.h"
 #include "tests/producer/ingest_testlib.h"
 
 typedef Opentelemetry__Proto__Trace__V1__Span Span;
@@ -115,6 +116,39 @@ uint8_t *tl_request(unsigned n_rs, unsigned spans, uint32_t seed, size_t *len)
 	opentelemetry__proto__collector__trace__v1__export_trace_service_request__pack(&req, out);
 	free(rs); free(rsp); free(ss); free(ssp); free(res); free(sp); free(spp);
 	free(kv); free(kvp); free(av); free(names); free(ids);
+	return out;
+}
+
+/* n_res copies of one packed request of one resource: repeated field 1
+ * concatenated is the request with all of them. */
+static uint8_t *tl_repeat(const ProtobufCMessage *one, unsigned n_res, size_t *len)
+{
+	size_t n = protobuf_c_message_get_packed_size(one);
+	uint8_t *out = malloc(n * n_res + 1);
+	if (!out)
+		return NULL;
+	protobuf_c_message_pack(one, out);
+	for (unsigned i = 1; i < n_res; i++)
+		memcpy(out + i * n, out, n);
+	*len = n * n_res;
+	return out;
+}
+
+uint8_t *tl_signal_request(enum otlp_signal sig, unsigned n_res, unsigned items, uint32_t seed,
+			   size_t *len)
+{
+	uint8_t *out = NULL;
+	if (sig == OTLP_SIGNAL_TRACES)
+		return tl_request(n_res, items, seed, len);
+	if (sig == OTLP_SIGNAL_LOGS) {
+		GenLogsReq *q = gen_bench_logs(items);
+		out = tl_repeat(&q->base, n_res, len);
+		protobuf_c_message_free_unpacked(&q->base, NULL);
+	} else if (sig == OTLP_SIGNAL_METRICS) {
+		GenMetricsReq *q = gen_bench_metrics(items);
+		out = tl_repeat(&q->base, n_res, len);
+		protobuf_c_message_free_unpacked(&q->base, NULL);
+	}
 	return out;
 }
 
@@ -227,14 +261,21 @@ int tl_http_response(int fd, char *buf, size_t cap, const char **body, size_t *b
 int tl_http_post(uint16_t port, const char *ctype, const char *cenc, const void *body,
 		 size_t len, char *resp, size_t cap, const char **rbody, size_t *rblen)
 {
+	return tl_http_post_to(port, "/v1/traces", ctype, cenc, body, len, resp, cap, rbody, rblen);
+}
+
+int tl_http_post_to(uint16_t port, const char *path, const char *ctype, const char *cenc,
+		    const void *body, size_t len, char *resp, size_t cap, const char **rbody,
+		    size_t *rblen)
+{
 	int fd = tl_connect(port);
 	if (fd < 0)
 		return fd;
 	char head[512];
 	int n = snprintf(head, sizeof(head),
-			 "POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: %s\r\n%s%s%s"
+			 "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: %s\r\n%s%s%s"
 			 "Content-Length: %zu\r\n\r\n",
-			 ctype, cenc ? "Content-Encoding: " : "", cenc ? cenc : "", cenc ? "\r\n" : "", len);
+			 path, ctype, cenc ? "Content-Encoding: " : "", cenc ? cenc : "", cenc ? "\r\n" : "", len);
 	/* The server may answer early (413) and close: read the answer even
 	 * when the rest of the body could not be written. */
 	int rc = tl_write_all(fd, head, (size_t)n);

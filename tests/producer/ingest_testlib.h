@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "otlp/signal.h"
 #include "shm/ring.h"
 
 /* An ExportTraceServiceRequest with n_rs ResourceSpans of `spans` spans
@@ -16,6 +17,13 @@
  * resource r has name "span-<r>-<i>" and span_id bytes from seed/r/i.
  * Returns a malloc'd buffer and its length in *len. */
 uint8_t *tl_request(unsigned n_rs, unsigned spans, uint32_t seed, size_t *len);
+
+/* A request of any signal: n_res resources of `items` items each (traces:
+ * tl_request; logs: gen_bench_logs' ~200-byte records; metrics:
+ * gen_bench_metrics' data points, sums of 8, 4 attributes each). Logs and
+ * metrics resources are copies of one (seed unused). malloc'd. */
+uint8_t *tl_signal_request(enum otlp_signal sig, unsigned n_res, unsigned items, uint32_t seed,
+			   size_t *len);
 
 /* A ring of `cap` data bytes in malloc'd memory (no eventfds); free *mem. */
 int tl_mem_ring(struct ring *r, uint64_t cap, void **mem);
@@ -37,5 +45,9 @@ int tl_http_response(int fd, char *buf, size_t cap, const char **body, size_t *b
 /* POST body to /v1/traces on a new connection; returns the status.  */
 int tl_http_post(uint16_t port, const char *ctype, const char *cenc, const void *body,
 		 size_t len, char *resp, size_t cap, const char **rbody, size_t *rblen);
+/* The same to another path. */
+int tl_http_post_to(uint16_t port, const char *path, const char *ctype, const char *cenc,
+		    const void *body, size_t len, char *resp, size_t cap, const char **rbody,
+		    size_t *rblen);
 
 #endif

@@ -1,7 +1,8 @@
 /* tests/producer/test_ingest_unit.c: the ingest core without sockets:
  * prepare (decode, transcode, validate), all-or-nothing publishing into a
  * ring in memory, sequence numbers across a restart, refusals that publish
- * nothing, the response bodies, and the wait queue on a real loop.
+ * nothing, the response bodies, and the wait queue on a real loop. Logs,
+ * metrics and the per-ring queues: test_ingest_signals.c.
  */
 #include <check.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "net/codec.h"
 #include "net/grpc.h"
 #include "net/gzip.h"
 #include "otlp/wire.h"
@@ -22,18 +24,35 @@
 static struct ring ring;
 static void *ring_mem;
 static struct ingest ig;
+static struct ingest_ring out;
+static struct ingest_route route;
 static char err[512];
+
+/* A fresh core (on loop, may be NULL) publishing traces into `ring`. */
+static void core_init(struct net_loop *loop, const struct ingest_limits *lim)
+{
+	ingest_init(&ig, NULL, loop, lim);
+	ck_assert_int_eq(ingest_ring_init(&out, &ig, &ring, OTLP_SIGNAL_TRACES, "in:traces"), 0);
+	route = (struct ingest_route){ &out, NULL, 0 };
+}
 
 static void setup_cap(uint64_t cap)
 {
 	ck_assert_int_eq(tl_mem_ring(&ring, cap, &ring_mem), 0);
-	ck_assert_int_eq(ingest_init(&ig, &ring, NULL, NULL, NULL), 0);
+	core_init(NULL, NULL);
 }
 static void setup(void) { setup_cap(1 << 20); }
 static void teardown(void)
 {
 	ingest_free(&ig);
 	free(ring_mem);
+}
+
+/* ingest_prepare of a traces body. */
+static int prep(enum ingest_fmt fmt, int codec, const void *body, size_t len, struct ingest_msg *m)
+{
+	struct ingest_body b = { OTLP_SIGNAL_TRACES, fmt, codec, 0, body, len };
+	return ingest_prepare(&ig, &b, m, err, sizeof(err));
 }
 
 /* Drain the ring; returns records, checks each payload is a valid
@@ -68,10 +87,10 @@ START_TEST(publish_splits_resource_spans)
 	size_t len;
 	uint8_t *req = tl_request(3, 7, 42, &len);
 	struct ingest_msg m;
-	ck_assert_int_eq(ingest_prepare(&ig, INGEST_FMT_PROTO, GZIP_FMT_IDENTITY, req, len, &m, err, sizeof(err)), INGEST_OK);
-	ck_assert_uint_eq(m.resource_spans, 3);
-	ck_assert_uint_eq(m.spans, 21);
-	ck_assert_int_eq(ingest_publish(&ig, m.data, m.len, m.ingest_ns), INGEST_OK);
+	ck_assert_int_eq(prep(INGEST_FMT_PROTO, CODEC_NONE, req, len, &m), INGEST_OK);
+	ck_assert_uint_eq(m.resources, 3);
+	ck_assert_uint_eq(m.items, 21);
+	ck_assert_int_eq(ingest_publish(&out, m.data, m.len, m.ingest_ns), INGEST_OK);
 	uint64_t first, spans;
 	ck_assert_uint_eq(drain(&first, &spans), 3);
 	ck_assert_uint_eq(first, 1);
@@ -80,7 +99,7 @@ START_TEST(publish_splits_resource_spans)
 	/* The payload is exactly the bare ResourceSpans bytes of the request. */
 	struct otlp_wire_iter it;
 	struct otlp_bytes rs;
-	ck_assert_int_eq(ingest_publish(&ig, req, len, ingest_now_ns()), INGEST_OK);
+	ck_assert_int_eq(ingest_publish(&out, req, len, ingest_now_ns()), INGEST_OK);
 	otlp_wire_iter_init(&it, (struct otlp_bytes){ req, len }, OTLP_F_REQ_RESOURCE_SPANS);
 	const struct record *rec;
 	for (int i = 0; i < 3; i++) {
@@ -99,7 +118,7 @@ START_TEST(publish_many_resource_spans)
 	/* More ResourceSpans than ingest remembers between its two passes. */
 	size_t len;
 	uint8_t *req = tl_request(70, 3, 8, &len);
-	ck_assert_int_eq(ingest_publish(&ig, req, len, ingest_now_ns()), INGEST_OK);
+	ck_assert_int_eq(ingest_publish(&out, req, len, ingest_now_ns()), INGEST_OK);
 	uint64_t first, spans;
 	ck_assert_uint_eq(drain(&first, &spans), 70);
 	ck_assert_uint_eq(spans, 210);
@@ -111,12 +130,12 @@ START_TEST(seq_continues_after_restart)
 {
 	size_t len;
 	uint8_t *req = tl_request(2, 1, 7, &len);
-	ck_assert_int_eq(ingest_publish(&ig, req, len, ingest_now_ns()), INGEST_OK);
+	ck_assert_int_eq(ingest_publish(&out, req, len, ingest_now_ns()), INGEST_OK);
 	ingest_free(&ig);
 	/* A new ingest on the same ring (a restarted process) continues. */
-	ck_assert_int_eq(ingest_init(&ig, &ring, NULL, NULL, NULL), 0);
-	ck_assert_uint_eq(ig.last_seq, 2);
-	ck_assert_int_eq(ingest_publish(&ig, req, len, ingest_now_ns()), INGEST_OK);
+	core_init(NULL, NULL);
+	ck_assert_uint_eq(out.last_seq, 2);
+	ck_assert_int_eq(ingest_publish(&out, req, len, ingest_now_ns()), INGEST_OK);
 	uint64_t first, spans;
 	ck_assert_uint_eq(drain(&first, &spans), 4);
 	ck_assert_uint_eq(first, 1);
@@ -129,9 +148,9 @@ START_TEST(empty_resource_spans_not_published)
 	size_t len;
 	uint8_t *req = tl_request(2, 0, 7, &len);
 	struct ingest_msg m;
-	ck_assert_int_eq(ingest_prepare(&ig, INGEST_FMT_PROTO, GZIP_FMT_IDENTITY, req, len, &m, err, sizeof(err)), INGEST_OK);
-	ck_assert_uint_eq(m.spans, 0);
-	ck_assert_int_eq(ingest_submit(&ig, &m, NULL, NULL, NULL), INGEST_OK);
+	ck_assert_int_eq(prep(INGEST_FMT_PROTO, CODEC_NONE, req, len, &m), INGEST_OK);
+	ck_assert_uint_eq(m.items, 0);
+	ck_assert_int_eq(ingest_submit(&route, &m, NULL, NULL, NULL), INGEST_OK);
 	ck_assert_uint_eq(ring_used(&ring), 0);
 	ck_assert_uint_eq(ring_last_seq(&ring), 0);
 	free(req);
@@ -143,23 +162,23 @@ START_TEST(full_ring_publishes_nothing)
 	size_t len;
 	uint8_t *req = tl_request(4, 40, 9, &len); /* ~35 KiB */
 	int ok = 0, rc;
-	while ((rc = ingest_publish(&ig, req, len, ingest_now_ns())) == INGEST_OK)
+	while ((rc = ingest_publish(&out, req, len, ingest_now_ns())) == INGEST_OK)
 		ok++;
 	ck_assert_int_eq(rc, INGEST_EFULL);
 	ck_assert_int_gt(ok, 3);
 	uint64_t used = ring_used(&ring), seq = ring_last_seq(&ring);
 	ck_assert_uint_eq(seq, (uint64_t)ok * 4);
 	/* Refused again: nothing moved, nothing half-published. */
-	ck_assert_int_eq(ingest_publish(&ig, req, len, ingest_now_ns()), INGEST_EFULL);
+	ck_assert_int_eq(ingest_publish(&out, req, len, ingest_now_ns()), INGEST_EFULL);
 	ck_assert_uint_eq(ring_used(&ring), used);
 	ck_assert_uint_eq(ring_last_seq(&ring), seq);
 	/* Without a loop, submit refuses instead of waiting. */
-	struct ingest_msg m = { req, len, 4, 160, ingest_now_ns() };
+	struct ingest_msg m = { OTLP_SIGNAL_TRACES, req, len, 4, 160, ingest_now_ns() };
 	struct ingest_wait w = { 0 };
-	ck_assert_int_eq(ingest_submit(&ig, &m, &w, NULL, NULL), INGEST_EFULL);
+	ck_assert_int_eq(ingest_submit(&route, &m, &w, NULL, NULL), INGEST_EFULL);
 	uint64_t first, spans;
 	ck_assert_uint_eq(drain(&first, &spans), (unsigned)ok * 4);
-	ck_assert_int_eq(ingest_publish(&ig, req, len, ingest_now_ns()), INGEST_OK);
+	ck_assert_int_eq(ingest_publish(&out, req, len, ingest_now_ns()), INGEST_OK);
 	ck_assert_uint_eq(ring_last_seq(&ring), seq + 4);
 	free(req);
 }
@@ -170,7 +189,7 @@ START_TEST(too_big_for_ring)
 	size_t len;
 	uint8_t *req = tl_request(1, 4000, 9, &len); /* > half of 1 MiB */
 	ck_assert_uint_gt(len, 512 * 1024);
-	ck_assert_int_eq(ingest_publish(&ig, req, len, ingest_now_ns()), INGEST_ETOOBIG);
+	ck_assert_int_eq(ingest_publish(&out, req, len, ingest_now_ns()), INGEST_ETOOBIG);
 	ck_assert_uint_eq(ring_used(&ring), 0);
 	free(req);
 }
@@ -185,22 +204,22 @@ START_TEST(prepare_gzip_and_deflate)
 	ssize_t glen = gzip_encode(req, len, gz, cap, 6);
 	ck_assert_int_gt(glen, 0);
 	struct ingest_msg m;
-	ck_assert_int_eq(ingest_prepare(&ig, INGEST_FMT_PROTO, GZIP_FMT_GZIP, gz, (size_t)glen, &m, err, sizeof(err)), INGEST_OK);
+	ck_assert_int_eq(prep(INGEST_FMT_PROTO, CODEC_GZIP, gz, (size_t)glen, &m), INGEST_OK);
 	ck_assert_uint_eq(m.len, len);
 	ck_assert_mem_eq(m.data, req, len);
-	ck_assert_uint_eq(m.spans, 100);
+	ck_assert_uint_eq(m.items, 100);
 	/* deflate as sent in practice: zlib-wrapped (RFC 1950). */
 	uLongf zlen = compressBound(len);
 	uint8_t *z = malloc(zlen);
 	ck_assert_int_eq(compress2(z, &zlen, req, len, 6), Z_OK);
-	ck_assert_int_eq(ingest_prepare(&ig, INGEST_FMT_PROTO, GZIP_FMT_DEFLATE, z, zlen, &m, err, sizeof(err)), INGEST_OK);
+	ck_assert_int_eq(prep(INGEST_FMT_PROTO, CODEC_DEFLATE, z, zlen, &m), INGEST_OK);
 	ck_assert_uint_eq(m.len, len);
 	ck_assert_mem_eq(m.data, req, len);
 	free(z);
 	/* Corrupt: flip bytes in the middle. */
 	gz[glen / 2] ^= 0xff;
 	gz[glen / 2 + 1] ^= 0xff;
-	ck_assert_int_eq(ingest_prepare(&ig, INGEST_FMT_PROTO, GZIP_FMT_GZIP, gz, (size_t)glen, &m, err, sizeof(err)), INGEST_EINVALID);
+	ck_assert_int_eq(prep(INGEST_FMT_PROTO, CODEC_GZIP, gz, (size_t)glen, &m), INGEST_EINVALID);
 	ck_assert_ptr_nonnull(strstr(err, "corrupt"));
 	free(gz);
 	free(req);
@@ -213,7 +232,7 @@ START_TEST(prepare_gzip_bomb)
 	ingest_limits_default(&lim);
 	lim.max_decoded = 1 << 20;
 	ingest_free(&ig);
-	ck_assert_int_eq(ingest_init(&ig, &ring, NULL, NULL, &lim), 0);
+	core_init(NULL, &lim);
 	size_t big = 64u << 20;
 	uint8_t *zeros = calloc(1, big);
 	size_t cap = gzip_encode_bound(big);
@@ -222,7 +241,7 @@ START_TEST(prepare_gzip_bomb)
 	ck_assert_int_gt(glen, 0);
 	ck_assert_int_lt(glen, 100000);
 	struct ingest_msg m;
-	ck_assert_int_eq(ingest_prepare(&ig, INGEST_FMT_PROTO, GZIP_FMT_GZIP, gz, (size_t)glen, &m, err, sizeof(err)), INGEST_ETOOBIG);
+	ck_assert_int_eq(prep(INGEST_FMT_PROTO, CODEC_GZIP, gz, (size_t)glen, &m), INGEST_ETOOBIG);
 	ck_assert_ptr_nonnull(strstr(err, "exceeds"));
 	free(gz);
 	free(zeros);
@@ -236,17 +255,17 @@ START_TEST(prepare_rejects_bad_protobuf)
 	struct ingest_msg m;
 	/* Truncated at every length: never OK unless it ends on a field edge,
 	 * never a crash; the last byte cut is always invalid. */
-	ck_assert_int_eq(ingest_prepare(&ig, INGEST_FMT_PROTO, 0, req, len - 1, &m, err, sizeof(err)), INGEST_EINVALID);
+	ck_assert_int_eq(prep(INGEST_FMT_PROTO, CODEC_NONE, req, len - 1, &m), INGEST_EINVALID);
 	ck_assert_ptr_nonnull(strstr(err, "invalid ExportTraceServiceRequest"));
 	for (size_t cut = 0; cut < len; cut++) {
-		int rc = ingest_prepare(&ig, INGEST_FMT_PROTO, 0, req, cut, &m, err, sizeof(err));
+		int rc = prep(INGEST_FMT_PROTO, CODEC_NONE, req, cut, &m);
 		ck_assert(rc == INGEST_OK || rc == INGEST_EINVALID);
 	}
 	static const uint8_t garbage[] = "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff garbage";
-	ck_assert_int_eq(ingest_prepare(&ig, INGEST_FMT_PROTO, 0, garbage, sizeof(garbage), &m, err, sizeof(err)), INGEST_EINVALID);
+	ck_assert_int_eq(prep(INGEST_FMT_PROTO, CODEC_NONE, garbage, sizeof(garbage), &m), INGEST_EINVALID);
 	/* Wrong id length deep inside a span. */
 	static const uint8_t badid[] = { 0x0a, 0x0b, 0x12, 0x09, 0x12, 0x07, 0x12, 0x05, 1, 2, 3, 4, 5 };
-	ck_assert_int_eq(ingest_prepare(&ig, INGEST_FMT_PROTO, 0, badid, sizeof(badid), &m, err, sizeof(err)), INGEST_EINVALID);
+	ck_assert_int_eq(prep(INGEST_FMT_PROTO, CODEC_NONE, badid, sizeof(badid), &m), INGEST_EINVALID);
 	ck_assert_ptr_nonnull(strstr(err, "span_id"));
 	free(req);
 }
@@ -260,9 +279,9 @@ START_TEST(prepare_json)
 		"\"name\":\"a\",\"kind\":2,\"startTimeUnixNano\":\"1544712660000000000\",\"endTimeUnixNano\":\"1544712661000000000\"},"
 		"{\"traceId\":\"5b8efff798038103d269b633813fc60c\",\"spanId\":\"eee19b7ec3c1b175\",\"name\":\"b\"}]}]}]}";
 	struct ingest_msg m;
-	ck_assert_int_eq(ingest_prepare(&ig, INGEST_FMT_JSON, 0, (const uint8_t *)js, strlen(js), &m, err, sizeof(err)), INGEST_OK);
-	ck_assert_uint_eq(m.spans, 2);
-	ck_assert_int_eq(ingest_publish(&ig, m.data, m.len, m.ingest_ns), INGEST_OK);
+	ck_assert_int_eq(prep(INGEST_FMT_JSON, CODEC_NONE, (const uint8_t *)js, strlen(js), &m), INGEST_OK);
+	ck_assert_uint_eq(m.items, 2);
+	ck_assert_int_eq(ingest_publish(&out, m.data, m.len, m.ingest_ns), INGEST_OK);
 	const struct record *rec;
 	ck_assert_int_eq(ring_try_peek(&ring, &rec), 0);
 	Opentelemetry__Proto__Trace__V1__ResourceSpans *rs =
@@ -274,10 +293,10 @@ START_TEST(prepare_json)
 	opentelemetry__proto__trace__v1__resource_spans__free_unpacked(rs, NULL);
 
 	static const char bad[] = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"xyz\"}]}]}]}";
-	ck_assert_int_eq(ingest_prepare(&ig, INGEST_FMT_JSON, 0, (const uint8_t *)bad, strlen(bad), &m, err, sizeof(err)), INGEST_EINVALID);
+	ck_assert_int_eq(prep(INGEST_FMT_JSON, CODEC_NONE, (const uint8_t *)bad, strlen(bad), &m), INGEST_EINVALID);
 	ck_assert_ptr_nonnull(strstr(err, "traceId"));
 	static const char notjson[] = "{\"resourceSpans\": [ oops";
-	ck_assert_int_eq(ingest_prepare(&ig, INGEST_FMT_JSON, 0, (const uint8_t *)notjson, strlen(notjson), &m, err, sizeof(err)), INGEST_EINVALID);
+	ck_assert_int_eq(prep(INGEST_FMT_JSON, CODEC_NONE, (const uint8_t *)notjson, strlen(notjson), &m), INGEST_EINVALID);
 	ck_assert_ptr_nonnull(strstr(err, "invalid OTLP/JSON"));
 }
 END_TEST
@@ -327,22 +346,23 @@ static void wait_case(bool free_space)
 	ingest_limits_default(&lim);
 	lim.wait_ms = 300;
 	ingest_free(&ig);
-	ck_assert_int_eq(ingest_init(&ig, &ring, NULL, loop, &lim), 0);
+	core_init(loop, &lim);
 	size_t len;
 	uint8_t *req = tl_request(2, 40, 5, &len);
-	while (ingest_publish(&ig, req, len, ingest_now_ns()) == INGEST_OK)
+	while (ingest_publish(&out, req, len, ingest_now_ns()) == INGEST_OK)
 		;
 	uint64_t seq = ring_last_seq(&ring);
-	struct ingest_msg m = { req, len, 2, 80, ingest_now_ns() };
+	struct ingest_msg m = { OTLP_SIGNAL_TRACES, req, len, 2, 80, ingest_now_ns() };
 	struct ingest_wait w = { 0 };
 	done_status = -1;
 	done_calls = 0;
-	ck_assert_int_eq(ingest_submit(&ig, &m, &w, on_done, NULL), 1);
+	ck_assert_int_eq(ingest_submit(&route, &m, &w, on_done, NULL), 1);
 	ck_assert_int_eq(done_calls, 0);
 	/* A second request queues behind the first (FIFO), never jumps it. */
 	struct ingest_wait w2 = { 0 };
-	ck_assert_int_eq(ingest_submit(&ig, &m, &w2, on_done, NULL), 1);
+	ck_assert_int_eq(ingest_submit(&route, &m, &w2, on_done, NULL), 1);
 	ck_assert_uint_eq(ig.waiting, 2);
+	ck_assert_uint_eq(out.waiting, 2);
 	if (free_space) {
 		uint64_t first, spans;
 		drain(&first, &spans);
@@ -361,7 +381,7 @@ static void wait_case(bool free_space)
 	ingest_wait_release(&w2);
 	ingest_free(&ig);
 	net_loop_free(loop);
-	ck_assert_int_eq(ingest_init(&ig, &ring, NULL, NULL, NULL), 0);
+	core_init(NULL, NULL);
 	free(req);
 }
 
@@ -379,20 +399,20 @@ START_TEST(wait_bytes_bounded)
 	ingest_limits_default(&lim);
 	lim.max_wait_bytes = len + len / 2; /* room for one queued copy */
 	ingest_free(&ig);
-	ck_assert_int_eq(ingest_init(&ig, &ring, NULL, loop, &lim), 0);
-	while (ingest_publish(&ig, req, len, ingest_now_ns()) == INGEST_OK)
+	core_init(loop, &lim);
+	while (ingest_publish(&out, req, len, ingest_now_ns()) == INGEST_OK)
 		;
-	struct ingest_msg m = { req, len, 2, 80, ingest_now_ns() };
+	struct ingest_msg m = { OTLP_SIGNAL_TRACES, req, len, 2, 80, ingest_now_ns() };
 	struct ingest_wait w = { 0 }, w2 = { 0 };
-	ck_assert_int_eq(ingest_submit(&ig, &m, &w, on_done, NULL), 1);
-	ck_assert_int_eq(ingest_submit(&ig, &m, &w2, on_done, NULL), INGEST_EFULL);
+	ck_assert_int_eq(ingest_submit(&route, &m, &w, on_done, NULL), 1);
+	ck_assert_int_eq(ingest_submit(&route, &m, &w2, on_done, NULL), INGEST_EFULL);
 	ck_assert_uint_eq(ig.wait_bytes, len);
 	ingest_wait_cancel(&w);
 	ck_assert_uint_eq(ig.wait_bytes, 0);
 	ck_assert_uint_eq(ig.waiting, 0);
 	ingest_free(&ig);
 	net_loop_free(loop);
-	ck_assert_int_eq(ingest_init(&ig, &ring, NULL, NULL, NULL), 0);
+	core_init(NULL, NULL);
 	free(req);
 }
 END_TEST
