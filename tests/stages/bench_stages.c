@@ -278,7 +278,10 @@ int main(int argc, char **argv)
 		/* batch stage */
 		{
 			uint64_t spans = fill(&r1p, nrec, &seq1);
-			struct batch_ctx bc = { .in = &r1c, .out = &r2p, .cfg = cfg->pipeline.batch,
+			struct batch_pipe bp = { .in = &r1c, .out = &r2p, .cfg = cfg->pipeline.batch,
+						 .signal = RECORD_SIGNAL_TRACES, .name = "traces",
+						 .in_name = "mid:traces" };
+			struct batch_ctx bc = { .pipes = &bp, .n_pipes = 1,
 						.max_records = (uint64_t)nrec };
 			double t0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 			batch_run(&bc);
