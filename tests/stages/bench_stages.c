@@ -3,6 +3,7 @@
  *
  *   bench_stages [runs]          (default 7; prints medians)
  *   bench_stages N chain-only    only chain_run, N x 2000 records, no rings
+ *   bench_stages N batch         only the batch stage and its memcpy baseline
  *                                (for perf record, valgrind --tool=callgrind)
  *
  * process: ring 0 is pre-filled with 512-span ResourceSpans records, then
@@ -228,8 +229,9 @@ int main(int argc, char **argv)
 	uint64_t seq0 = 0, seq1 = 0;
 	static struct result pchain, ppass, pbc, bat, mcpy, conly;
 	uint64_t kept = 0, in_total = 0;
+	int batch_only = argc > 2 && !strcmp(argv[2], "batch");
 	for (int run = 0; run < runs; run++) {
-		for (int mode = 0; mode < 2; mode++) {
+		for (int mode = 0; mode < 2 && !batch_only; mode++) {
 			uint64_t spans = fill(&r0p, nrec, &seq0);
 			struct process_ctx pc = { .in = &r0c, .out = &r1p, .chain = mode ? NULL : ch,
 						  .max_records = (uint64_t)nrec };
@@ -250,7 +252,7 @@ int main(int argc, char **argv)
 			}
 		}
 		/* the chain alone, same records, into a private buffer (no rings) */
-		{
+		if (!batch_only) {
 			static uint8_t obuf[1 << 20];
 			double t0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 			int n = nrec / 4;
@@ -263,7 +265,7 @@ int main(int argc, char **argv)
 			conly.cpu[run] = (c1 - c0) / (spans / 1e6);
 		}
 		/* protobuf-c decode of the same records */
-		{
+		if (!batch_only) {
 			double t0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 			int n = nrec / 8;
 			for (int i = 0; i < n; i++) {
@@ -310,12 +312,14 @@ int main(int argc, char **argv)
 			mcpy.cpu[run] = (c1 - c0) / (spans / 1e6);
 		}
 	}
-	printf("process chain kept %.1f %% of spans\n", 100.0 * (double)kept / (double)in_total);
-	double base = median(ppass.rate, runs);
-	report("process: 5-processor chain", &pchain, runs, base);
-	report("process: pass-through (baseline)", &ppass, runs, 0);
-	report("chain_run alone, no rings", &conly, runs, base);
-	report("protobuf-c unpack+free (reference)", &pbc, runs, 0);
+	if (!batch_only) {
+		printf("process chain kept %.1f %% of spans\n", 100.0 * (double)kept / (double)in_total);
+		double base = median(ppass.rate, runs);
+		report("process: 5-processor chain", &pchain, runs, base);
+		report("process: pass-through (baseline)", &ppass, runs, 0);
+		report("chain_run alone, no rings", &conly, runs, base);
+		report("protobuf-c unpack+free (reference)", &pbc, runs, 0);
+	}
 	double mb = median(mcpy.rate, runs);
 	report("batch: send_batch_size 8192", &bat, runs, mb);
 	report("memcpy of the bytes (baseline)", &mcpy, runs, 0);
