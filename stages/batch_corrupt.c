@@ -37,8 +37,11 @@ int lane_corrupt(struct batch_state *s, struct batch_lane *l)
 	struct ring *in = l->p->in;
 	struct ring_skip k;
 	int rc = ring_skip_corrupt(in, &k);
-	if (rc == -EINVAL)
-		return 0; /* intact after all (or at head): peek it again */
+	if (rc == -EINVAL) { /* intact by the full check (or at head): read it with that */
+		if (l->verify_to <= ring_cursor(in))
+			l->verify_to = ring_cursor(in) + 1;
+		return 0;
+	}
 	if (rc < 0)
 		return rc;
 	int64_t q = lane_quarantine(s, l, &k);
