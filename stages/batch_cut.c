@@ -68,6 +68,8 @@ static int lane_split(struct batch_state *s, struct batch_lane *l, enum batch_cu
 	s->cut = l;
 	s->mode = mode;
 	s->items = s->bytes = 0;
+	if (mode == BATCH_CUT_DRY)
+		s->dry_bytes = s->dry_max = 0;
 	s->part = 0;
 	s->part_open = false;
 	return split_run(&s->split, (enum otlp_signal)(l->p->signal - 1), record_cpayload(rec),

@@ -122,6 +122,7 @@ void benv_start(struct benv_runner *r, struct benv *e, int n)
 	r->n = n;
 	r->stop = (struct rt_stop){ .fd = -1 };
 	benv_ctx(e, n, &r->stop, &r->ctx);
+	r->rc = 1; /* running */
 	ck_assert_int_eq(pthread_create(&r->th, NULL, benv_main, r), 0);
 }
 

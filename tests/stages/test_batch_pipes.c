@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/stages/test_batch_env.h"
 
@@ -91,6 +92,90 @@ START_TEST(full_out_ring_does_not_stop_the_other)
 }
 END_TEST
 
+/* The parts of a cut record appear together: while the OUT ring lacks room
+ * for all of them, none is visible; once it has room, all are. */
+START_TEST(cut_record_waits_for_room_for_all_parts)
+{
+	const uint64_t out[2] = { 64u << 10, 1u << 20 };
+	const enum otlp_signal sig[2] = { OTLP_SIGNAL_TRACES, OTLP_SIGNAL_LOGS };
+	benv_up(&env, 1u << 20, out, sig);
+	env.cfg[0].timeout_ns = 0;
+	env.cfg[0].send_batch_size = 50;
+	env.cfg[0].send_batch_max_size = 50;
+	struct benv_runner r;
+	benv_start(&r, &env, 1);
+	uint64_t s = 1;
+	while (ring_used(&env.outc[0]) < (40u << 10)) { /* ~40 of 64 KiB taken, not read */
+		benv_feed(&env, 0, s++, 40, 1, 1);
+		for (int i = 0; i < 1000 && ring_used(&env.midc[0]) > 0; i++)
+			usleep(1000); /* bounded: the stage takes it */
+		ck_assert_uint_eq(ring_used(&env.midc[0]), 0);
+	}
+	uint64_t small = s - 1;
+	uint64_t used = ring_used(&env.outc[0]);
+	struct record *big = benv_feed(&env, 0, s, 1000, 2, 1); /* 20 parts */
+	ck_assert_uint_gt(big->len, (64u << 10) - used);          /* that do not fit now */
+	ck_assert_uint_lt(big->len, 48u << 10);                   /* but in an empty ring */
+	for (int i = 0; i < 50 && ring_used(&env.midc[0]) > 0; i++)
+		usleep(2000); /* bounded: the stage takes what it can */
+	usleep(50000);
+	const struct record *rec;
+	uint64_t seen = 0;
+	while (ring_peek(&env.outc[0], &rec, 0) == 0) /* look without freeing room */
+		ck_assert_uint_le(++seen, small);          /* no part of the big one yet */
+	ring_rewind(&env.outc[0]);
+	ck_assert_uint_eq(seen, small);
+	for (uint64_t k = 1; k <= small; k++)
+		ck_assert(benv_take(&env, 0, 1, &took, 1000000000));
+	static char all[65536], want[65536];
+	all[0] = want[0] = '\0';
+	btb_names(want, sizeof want, s, 0, 1000);
+	for (int part = 0; part < 20; part++) {
+		ck_assert(benv_take(&env, 0, 1, &took, 1000000000));
+		ck_assert_uint_eq(took.seq, small + 1 + (uint64_t)part);
+		strcat(all, all[0] ? " " : "");
+		strcat(all, took.names);
+	}
+	ck_assert_str_eq(all, want);
+	ck_assert_int_eq(benv_stop(&r), 0);
+	benv_down(&env);
+}
+END_TEST
+
+/* Parts that together exceed the OUT ring go one by one, each as room
+ * frees: all arrive, in order. */
+START_TEST(parts_larger_than_the_out_ring_go_one_by_one)
+{
+	const uint64_t out[2] = { 16u << 10, 1u << 20 };
+	const enum otlp_signal sig[2] = { OTLP_SIGNAL_LOGS, OTLP_SIGNAL_TRACES };
+	benv_up(&env, 1u << 20, out, sig);
+	env.cfg[0].send_batch_size = 20;
+	env.cfg[0].send_batch_max_size = 20;
+	env.cfg[0].timeout_ns = 1000000;
+	struct benv_runner r;
+	benv_start(&r, &env, 1);
+	benv_feed(&env, 0, 1, 600, 3, 1); /* ~30 KiB: twice the OUT ring */
+	benv_feed(&env, 0, 2, 5, 1, 1);
+	static char all[65536], want[65536];
+	all[0] = want[0] = '\0';
+	btb_names(want, sizeof want, 1, 0, 600);
+	btb_names(want, sizeof want, 2, 0, 5);
+	uint32_t items = 0;
+	uint64_t last = 0;
+	for (int i = 0; i < 100 && items < 605; i++) /* bounded: 100 x 100 ms */
+		while (benv_take(&env, 0, 1, &took, 100000000)) {
+			ck_assert_uint_eq(took.seq, ++last);
+			ck_assert_uint_le(took.items, 20);
+			items += took.items;
+			strcat(all, all[0] ? " " : "");
+			strcat(all, took.names);
+		}
+	ck_assert_str_eq(all, want);
+	ck_assert_int_eq(benv_stop(&r), 0);
+	benv_down(&env);
+}
+END_TEST
+
 /* Reads the quarantine file of ring "mid:a"; malloc'd, *len its size. */
 static uint8_t *read_quarantine(size_t *len)
 {
@@ -161,6 +246,8 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, two_pipelines_side_by_side);
 	tcase_add_test(tc, full_out_ring_does_not_stop_the_other);
+	tcase_add_test(tc, cut_record_waits_for_room_for_all_parts);
+	tcase_add_test(tc, parts_larger_than_the_out_ring_go_one_by_one);
 	tcase_add_loop_test(tc, corrupt_record_quarantined, DAMAGE_PAYLOAD, DAMAGE_OVERSIZED + 1);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
