@@ -192,6 +192,11 @@ int batch_run(struct batch_ctx *c)
 	for (uint32_t i = 0; i < c->n_pipes && rc == 0; i++) {
 		uint32_t nrefs = 0;
 		rc = lane_init(&s.lanes[i], &c->pipes[i], &nrefs);
+		if (rc < 0)
+			log_msg(LOG_ERROR, "pipeline %s: cannot batch (%s): send_batch_size %u, "
+				"send_batch_max_size %u, signal %u", c->pipes[i].name ? c->pipes[i].name : "?",
+				strerror(-rc), c->pipes[i].cfg ? c->pipes[i].cfg->send_batch_size : 0,
+				c->pipes[i].cfg ? c->pipes[i].cfg->send_batch_max_size : 0, c->pipes[i].signal);
 		if (nrefs > cap)
 			cap = nrefs;
 	}
