@@ -122,13 +122,8 @@ int lane_cut(struct batch_state *s, struct batch_lane *l)
 {
 	const struct record *rec = l->held;
 	struct ring *out = l->p->out;
-	if (!l->held_verified) { /* the split reads the payload: check it first */
-		if (!record_payload_ok(rec, crc32c(0, record_cpayload(rec), rec->len))) {
-			lane_recheck(l);
-			return LANE_REWOUND;
-		}
-		l->held_verified = true;
-	}
+	if (!lane_held_intact(l)) /* the split reads the payload: check it first */
+		return LANE_REWOUND;
 	int parts = lane_split(s, l, BATCH_CUT_DRY);
 	if (parts <= 0) {
 		if (parts < 0)

@@ -120,11 +120,28 @@ static int lane_pass(struct batch_state *s, struct batch_lane *l)
 	return rc;
 }
 
+bool lane_held_intact(struct batch_lane *l)
+{
+	const struct record *rec = l->held;
+	if (!l->held_verified &&
+	    !record_payload_ok(rec, crc32c(0, record_cpayload(rec), rec->len))) {
+		lane_recheck(l);
+		return false;
+	}
+	l->held_verified = true;
+	return true;
+}
+
 static int lane_place(struct batch_state *s, struct batch_lane *l, uint64_t now)
 {
 	const struct record *rec = l->held;
 	struct batch_pipe *p = l->p;
 	int rc;
+	/* a record let go without its copy is checked first: a damaged seq or
+	 * signal must not pass for a duplicate or a stranger */
+	if ((rec->seq <= l->skip_seq || rec->signal != p->signal || (rec->flags & RECORD_F_REQUEST)) &&
+	    !lane_held_intact(l))
+		return LANE_REWOUND;
 	if (rec->seq <= l->skip_seq) {
 		lane_count(s, STAT_DUPLICATES_SKIPPED, rec->items);
 		return lane_pass(s, l);

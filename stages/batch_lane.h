@@ -91,6 +91,10 @@ void lane_recheck(struct batch_lane *l);
  * wait, return -EAGAIN. */
 int lane_wait_out(struct batch_state *s, struct batch_lane *l, uint32_t want);
 
+/* Checks the held record's payload against its checksum unless peeked
+ * with full checks; false (after lane_recheck) when it does not match. */
+bool lane_held_intact(struct batch_lane *l);
+
 /* Counting, for all steps. */
 void lane_count(struct batch_state *s, enum stat_counter c, uint64_t n);
 void lane_progress(struct batch_state *s, uint64_t records);

@@ -189,10 +189,17 @@ static uint8_t *read_quarantine(size_t *len)
 	return buf;
 }
 
-enum damage { DAMAGE_PAYLOAD = 0, DAMAGE_HEADER = 1, DAMAGE_OVERSIZED = 2 };
+enum damage {
+	DAMAGE_PAYLOAD = 0,   /* a payload byte: found in the copy */
+	DAMAGE_HEADER = 1,    /* a flag no producer writes: found by the peek */
+	DAMAGE_OVERSIZED = 2, /* a payload byte of a record to cut */
+	DAMAGE_SEQ = 3,       /* a seq that looks published before a restart */
+};
 
 /* Records 1..6 (3 items each; record 3 of 30 for the oversized case, over
- * send_batch_max_size); record 3 is damaged after it was published. */
+ * send_batch_max_size); record 3 is damaged after it was published. For
+ * DAMAGE_SEQ a previous run published records 1 and 2, and record 3's seq
+ * turns into 1: it must not pass for a duplicate. */
 START_TEST(corrupt_record_quarantined)
 {
 	enum damage how = (enum damage)_i;
@@ -210,10 +217,23 @@ START_TEST(corrupt_record_quarantined)
 	}
 	uint32_t bad_len = bad->len;
 	uint8_t *copy = malloc(bad_len);
-	if (how == DAMAGE_HEADER)
+	if (how == DAMAGE_HEADER) {
 		bad->flags |= 0x4000; /* no producer writes that flag */
-	else
+	} else if (how == DAMAGE_SEQ) {
+		struct record *w;
+		ck_assert_int_eq(ring_reserve(&env.outp[0], 2, &w, 0), 0);
+		memcpy(record_payload(w), "\x0a\x00", 2);
+		w->flags = RECORD_F_REQUEST;
+		w->signal = env.pipes[0].signal;
+		ring_note_source(&env.outp[0], 0, 2);
+		ring_publish(&env.outp[0]);
+		const struct record *rr;
+		ck_assert_int_eq(ring_peek(&env.outc[0], &rr, 0), 0);
+		ring_commit(&env.outc[0], ring_cursor(&env.outc[0]));
+		bad->seq = 1;
+	} else {
 		record_payload(bad)[bad_len / 2] ^= 0x20;
+	}
 	memcpy(copy, record_cpayload(bad), bad_len);
 	ck_assert_int_eq(benv_run(&env, 1, true), 0);
 	static char all[4096];
@@ -223,7 +243,7 @@ START_TEST(corrupt_record_quarantined)
 		strcat(all, took.names);
 	}
 	char want[4096] = "";
-	for (uint64_t s = 1; s <= 6; s++)
+	for (uint64_t s = how == DAMAGE_SEQ ? 4 : 1; s <= 6; s++)
 		if (s != 3)
 			btb_names(want, sizeof want, s, 0, 3);
 	ck_assert_str_eq(all, want);
@@ -248,7 +268,7 @@ int main(void)
 	tcase_add_test(tc, full_out_ring_does_not_stop_the_other);
 	tcase_add_test(tc, cut_record_waits_for_room_for_all_parts);
 	tcase_add_test(tc, parts_larger_than_the_out_ring_go_one_by_one);
-	tcase_add_loop_test(tc, corrupt_record_quarantined, DAMAGE_PAYLOAD, DAMAGE_OVERSIZED + 1);
+	tcase_add_loop_test(tc, corrupt_record_quarantined, DAMAGE_PAYLOAD, DAMAGE_SEQ + 1);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
