@@ -14,8 +14,11 @@
  *    flags   RECORD_F_REQUEST: payload is a whole Export*ServiceRequest body
  *            (one or more `0x0a len Resource*` frames); otherwise it is ONE
  *            bare ResourceSpans / ResourceLogs / ResourceMetrics message
- *    seq     strictly increasing within a ring: each ring counts its own
- *            records (ring_reserve fills in the next one)
+ *    seq     strictly increasing within a ring, no exception: each ring
+ *            counts its own records (ring_reserve fills in the next one; the
+ *            parts of a record the batch stage splits get consecutive seqs).
+ *            Which input a record completes is in the ring's source table
+ *            (ring_note_source), not in its seq
  *    ingest_ns  CLOCK_REALTIME ns when ingest received the data (for a batch:
  *            the oldest input record's)
  *    items   spans, log records or metric data points

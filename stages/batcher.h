@@ -4,15 +4,18 @@
  * so their payloads stay valid (unconsumed) until the batch is published.
  * The batcher therefore holds only views (pointer, length, items) into the
  * input ring; at flush the stage copies each payload once, framed as
- * `0x0a varint(len) payload`, into one reserved output record.
+ * `0x0a varint(len) payload`, into one reserved output record. That copy
+ * is also where each payload's checksum is checked (ring_peek_deferred
+ * leaves it to us) and where the output's checksum comes from: no pass
+ * over the bytes but the copy.
  *
  * Collector meaning of the limits:
  *   send_batch_size      a batch is sent as soon as it holds >= this many
- *                        spans (0 = no size trigger: only timeout/limits).
- *   send_batch_max_size  a batch never holds more spans than this (0 = no
+ *                        items (0 = no size trigger: only timeout/limits).
+ *   send_batch_max_size  a batch never holds more items than this (0 = no
  *                        limit). A record that would overflow it starts
  *                        the next batch; one record larger than it alone is
- *                        split by the stage (see batch_split.h).
+ *                        split by the stage (split.h).
  *   max_bytes            a batch body never exceeds this many bytes (ours;
  *                        also clamped by the ring's max record size).
  *   timeout_ns           a non-empty batch is sent this long after its first
@@ -31,6 +34,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct record; /* shm/record.h */
+
 struct batcher_limits {
 	uint32_t send_batch_size;
 	uint32_t send_batch_max_size;
@@ -40,6 +45,8 @@ struct batcher_limits {
 
 struct batcher_ref {                  /* one input record in the batch */
 	const uint8_t *payload;
+	const struct record *check;   /* header whose crc the payload must match
+	                                 (record_payload_ok); NULL = checked already */
 	uint32_t len;
 	uint32_t items;
 };
@@ -49,7 +56,7 @@ struct batcher {
 	struct batcher_ref *refs;     /* caller's array, nrefs entries */
 	uint32_t nrefs;
 	uint32_t count;               /* records held */
-	uint64_t items;               /* spans held */
+	uint64_t items;               /* items held */
 	uint64_t bytes;               /* framed body bytes */
 	uint64_t last_seq;            /* seq of the newest record held */
 	uint64_t oldest_ingest_ns;    /* min ingest_ns of records held */
@@ -71,20 +78,24 @@ size_t batcher_frame_head(uint8_t *out, uint32_t len);
 /* 0, or -EINVAL (max_bytes 0, nrefs 0, or max_size < batch_size != 0). */
 int batcher_init(struct batcher *b, const struct batcher_limits *lim,
 		 struct batcher_ref *refs, uint32_t nrefs);
-/* What to do with a record of len payload bytes holding items spans. */
+/* What to do with a record of len payload bytes holding `items` items. */
 enum batcher_verdict batcher_offer(const struct batcher *b, uint32_t len, uint32_t items);
-/* Adds a record the last offer answered BATCHER_ADD for. */
-void batcher_add(struct batcher *b, const uint8_t *payload, uint32_t len,
-		 uint32_t items, uint64_t seq, uint64_t ingest_ns, uint64_t now_ns);
+/* Adds a record the last offer answered BATCHER_ADD for (*ref is copied). */
+void batcher_add(struct batcher *b, const struct batcher_ref *ref, uint64_t seq,
+		 uint64_t ingest_ns, uint64_t now_ns);
 /* Size trigger reached (or no room for one more record ref). */
 bool batcher_full(const struct batcher *b);
 /* Non-empty and its timeout has expired at now_ns. */
 bool batcher_due(const struct batcher *b, uint64_t now_ns);
 /* ns until batcher_due turns true (0 if already; UINT64_MAX when empty). */
 uint64_t batcher_wait_ns(const struct batcher *b, uint64_t now_ns);
-/* Copies the framed body (b->bytes bytes) to out; returns its CRC-32C
- * (record_seal_payload), taken from the sources while they are hot. */
-uint32_t batcher_write(const struct batcher *b, uint8_t *out);
+/* Copies the framed body (b->bytes bytes) to out. Each payload's CRC-32C
+ * is taken while it is copied and checked against its ref's `check`
+ * header. 0 with *crc = the body's CRC-32C (for record_seal_payload, from
+ * the frames' and the payloads' CRCs: crc32c_combine), or -EBADMSG with
+ * *bad = the index of the first payload that does not match (out is then
+ * garbage: cancel it). */
+int batcher_write(const struct batcher *b, uint8_t *out, uint32_t *crc, uint32_t *bad);
 void batcher_reset(struct batcher *b);
 
 #endif

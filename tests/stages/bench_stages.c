@@ -3,6 +3,7 @@
  *
  *   bench_stages [runs]          (default 7; prints medians)
  *   bench_stages N chain-only    only chain_run, N x 2000 records, no rings
+ *   bench_stages N batch         only the batch stage and its memcpy baseline
  *                                (for perf record, valgrind --tool=callgrind)
  *
  * process: ring 0 is pre-filled with 512-span ResourceSpans records, then
@@ -231,8 +232,9 @@ int main(int argc, char **argv)
 	uint64_t seq0 = 0, seq1 = 0;
 	static struct result pchain, ppass, pbc, bat, mcpy, conly;
 	uint64_t kept = 0, in_total = 0;
+	int batch_only = argc > 2 && !strcmp(argv[2], "batch");
 	for (int run = 0; run < runs; run++) {
-		for (int mode = 0; mode < 2; mode++) {
+		for (int mode = 0; mode < 2 && !batch_only; mode++) {
 			uint64_t spans = fill(&r0p, nrec, &seq0);
 			/* the executor binds its ring handles where the rings are now */
 			struct process *px;
@@ -259,7 +261,7 @@ int main(int argc, char **argv)
 			}
 		}
 		/* the chain alone, same records, into a private buffer (no rings) */
-		{
+		if (!batch_only) {
 			static uint8_t obuf[1 << 20];
 			double t0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 			int n = nrec / 4;
@@ -272,7 +274,7 @@ int main(int argc, char **argv)
 			conly.cpu[run] = (c1 - c0) / (spans / 1e6);
 		}
 		/* protobuf-c decode of the same records */
-		{
+		if (!batch_only) {
 			double t0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 			int n = nrec / 8;
 			for (int i = 0; i < n; i++) {
@@ -289,7 +291,10 @@ int main(int argc, char **argv)
 			segment_ring(&seg, 1, &r1p); /* the process runs above produced into ring 1 */
 			seq1 = ring_last_seq(&r1p);
 			uint64_t spans = fill(&r1p, nrec, &seq1);
-			struct batch_ctx bc = { .in = &r1c, .out = &r2p, .cfg = cfg->pipeline.batch,
+			struct batch_pipe bp = { .in = &r1c, .out = &r2p, .cfg = cfg->pipeline.batch,
+						 .signal = RECORD_SIGNAL_TRACES, .name = "traces",
+						 .in_name = "mid:traces" };
+			struct batch_ctx bc = { .pipes = &bp, .n_pipes = 1,
 						.max_records = (uint64_t)nrec };
 			double t0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 			batch_run(&bc);
@@ -318,12 +323,14 @@ int main(int argc, char **argv)
 			mcpy.cpu[run] = (c1 - c0) / (spans / 1e6);
 		}
 	}
-	printf("process chain kept %.1f %% of spans\n", 100.0 * (double)kept / (double)in_total);
-	double base = median(ppass.rate, runs);
-	report("process: 5-processor chain", &pchain, runs, base);
-	report("process: pass-through (baseline)", &ppass, runs, 0);
-	report("chain_run alone, no rings", &conly, runs, base);
-	report("protobuf-c unpack+free (reference)", &pbc, runs, 0);
+	if (!batch_only) {
+		printf("process chain kept %.1f %% of spans\n", 100.0 * (double)kept / (double)in_total);
+		double base = median(ppass.rate, runs);
+		report("process: 5-processor chain", &pchain, runs, base);
+		report("process: pass-through (baseline)", &ppass, runs, 0);
+		report("chain_run alone, no rings", &conly, runs, base);
+		report("protobuf-c unpack+free (reference)", &pbc, runs, 0);
+	}
 	double mb = median(mcpy.rate, runs);
 	report("batch: send_batch_size 8192", &bat, runs, mb);
 	report("memcpy of the bytes (baseline)", &mcpy, runs, 0);

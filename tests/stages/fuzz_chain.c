@@ -121,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n2 != n || (n > 0 && memcmp(out, out2, (size_t)n) != 0))
 		abort(); /* hints and key comparisons disagree */
 	size_t total = 0;
-	split_run(&sp, data, size, 3, 300, fuzz_emit, &total);
+	split_run(&sp, OTLP_SIGNAL_TRACES, data, size, 3, 300, fuzz_emit, &total);
 	free(built);
 	return 0;
 }
