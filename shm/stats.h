@@ -85,6 +85,9 @@ enum stat_counter {
 	                              dead-letter: bit i = procs[i] (bit 16: one
 	                              without a slot); bits 32..47 = errno of the
 	                              last failed write (exporter/deliver.h) */
+	STAT_EXPORT_TLS_FAILURES,  /* exporters' TLS handshakes that failed, every reason */
+	STAT_EXPORT_TLS_VERIFY_FAILURES, /* of those: the backend's certificate did not
+	                              verify (expired, wrong host, unknown CA) */
 	STAT_COUNT                 /* number of counters in use */
 };
 

@@ -161,11 +161,11 @@ static int bench(void)
 	}
 	if (!strcmp(mode, "grpc"))
 		snprintf(exp, sizeof(exp),
-			 "  otlp:\n    endpoint: 127.0.0.1:%%GRPC%%\n    compression: %s\n"
+			 "  otlp:\n    endpoint: http://127.0.0.1:%%GRPC%%\n    compression: %s\n"
 			 "    max_concurrent_streams: %u\n    sending_queue:\n      num_consumers: %u\n",
 			 gzip ? "gzip" : "none", conns * 4, conns * 4);
 	else if (file)
-		snprintf(exp, sizeof(exp), "  file:\n    path: /dev/null\n");
+		snprintf(exp, sizeof(exp), "  file:\n    path: /dev/null\n    format: proto\n");
 	else
 		snprintf(exp, sizeof(exp),
 			 "  otlphttp:\n    endpoint: http://127.0.0.1:%%HTTP%%\n    compression: %s\n"
