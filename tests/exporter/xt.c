@@ -262,7 +262,7 @@ static const char *build_dir(void)
 	return d ? d : ".";
 }
 
-static pid_t spawn(char *const argv[], const char *out, const char *err, void (*setup)(void))
+pid_t xt_spawn(char *const argv[], const char *out, const char *err, void (*setup)(void))
 {
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -314,7 +314,7 @@ void xt_sink_start(struct xt_env *e, const char *const *args)
 	char out[300], err[300];
 	snprintf(out, sizeof(out), "%s/sink.out", e->dir);
 	snprintf(err, sizeof(err), "%s/sink.err", e->dir);
-	e->sink_pid = spawn((char *const *)argv, out, err, NULL);
+	e->sink_pid = xt_spawn((char *const *)argv, out, err, NULL);
 	for (int i = 0; i < 1000; i++) { /* 10 s */
 		size_t len;
 		char *t = xt_slurp(e->sink_ports, &len);
@@ -379,7 +379,7 @@ void xt_export_start(struct xt_env *e, const char *exporters_yaml, const char *i
 	snprintf(out, sizeof(out), "%s/export.out", e->dir);
 	snprintf(err, sizeof(err), "%s/export.log", e->dir);
 	char *argv[] = { bin, "-c", path, NULL };
-	e->export_pid = spawn(argv, out, err, e->export_setup);
+	e->export_pid = xt_spawn(argv, out, err, e->export_setup);
 }
 
 void xt_export_exec(struct xt_env *e)
@@ -393,7 +393,7 @@ void xt_export_exec(struct xt_env *e)
 	snprintf(out, sizeof(out), "%s/export.out", e->dir);
 	snprintf(err, sizeof(err), "%s/export.log", e->dir);
 	char *argv[] = { bin, "-c", path, NULL };
-	e->export_pid = spawn(argv, out, err, e->export_setup);
+	e->export_pid = xt_spawn(argv, out, err, e->export_setup);
 }
 
 char *xt_slurp(const char *path, size_t *len)

@@ -83,6 +83,10 @@ int xt_publish(struct xt_env *e, struct xt_body *b, int timeout_ms);
 /* The same with other record flags (0 = the payload is one bare ResourceSpans). */
 int xt_publish_flags(struct xt_env *e, struct xt_body *b, int timeout_ms, uint16_t flags);
 
+/* fork + exec argv[0] with stdout/stderr appended to out/err; setup runs
+ * in the child first (NULL: none). */
+pid_t xt_spawn(char *const argv[], const char *out, const char *err, void (*setup)(void));
+
 /* A port nothing listens on right now (for a backend that starts later). */
 uint16_t xt_free_port(void);
 
