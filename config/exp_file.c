@@ -1,4 +1,4 @@
-/* config/exp_file.c: the file exporter (length-framed protobuf bodies). */
+/* config/exp_file.c: the file exporter (OTLP/JSON lines, or length-framed protobuf). */
 #include "config/component.h"
 #include "config/loader.h"
 
@@ -22,10 +22,12 @@ static const struct schema_field rotation_fields[] = {
 	{.name = NULL},
 };
 
+static const char *const format_names[] = {"json", "proto", NULL};
+
 static const struct schema_field file_fields[] = {
 	{.name = "path", .kind = SK_PATH, .off = offsetof(FX, path)},
 	{.name = "rotation", .kind = SK_MAP, .sub = rotation_fields, .flags = SF_PRESENCE, .off2 = offsetof(FX, rotation)},
-	{.name = "format", .kind = SK_REFUSE, .why = "the file holds length-framed protobuf"},
+	{.name = "format", .kind = SK_ENUM, .off = offsetof(FX, format), .names = format_names},
 	{.name = "compression", .kind = SK_REFUSE, .why = "the file is written uncompressed"},
 	{.name = "flush_interval", .kind = SK_REFUSE, .why = "every batch is written when it arrives"},
 	{.name = "append", .kind = SK_REFUSE, .why = "the file is always appended to"},

@@ -74,8 +74,14 @@ struct sluice_debug_exporter {
 	const char *output;              /* our extra: NULL = stdout, else file path */
 };
 
+enum sluice_file_format {
+	SLUICE_FILE_JSON = 0,          /* one OTLP/JSON request a line (the Collector's default) */
+	SLUICE_FILE_PROTO,             /* 4-byte big-endian length + protobuf body */
+};
+
 struct sluice_file_exporter {
 	const char *path;              /* required */
+	enum sluice_file_format format; /* default json */
 	bool rotation;                 /* rotation: given */
 	uint64_t rotation_max_bytes;   /* rotation.max_megabytes * MiB; default 100 */
 	uint32_t rotation_max_backups; /* rotation.max_backups; default 100; 0 = keep all */

@@ -97,8 +97,14 @@ static size_t json_escape(char *out, size_t cap, const char *s)
 int deadletter_write(const char *dir, const void *body, size_t len,
 		     const struct deadletter_meta *m)
 {
-	char name[128], path[4200], reason[512], ts[40], meta[1024];
+	char name[128], path[4200], reason[512], ts[40], meta[1400], pipe[300] = "";
 	safe_name(name, sizeof(name), m->exporter);
+	if (m->pipeline || m->signal) {
+		char pl[200], sg[40];
+		json_escape(pl, sizeof(pl), m->pipeline ? m->pipeline : "");
+		json_escape(sg, sizeof(sg), m->signal ? m->signal : "");
+		snprintf(pipe, sizeof(pipe), "\"pipeline\":\"%s\",\"signal\":\"%s\",", pl, sg);
+	}
 	json_escape(reason, sizeof(reason), m->reason ? m->reason : "");
 
 	time_t secs = (time_t)(m->time_ns / 1000000000ULL);
@@ -116,11 +122,12 @@ int deadletter_write(const char *dir, const void *body, size_t len,
 		return rc;
 
 	int ml = snprintf(meta, sizeof(meta),
-			  "{\"exporter\":\"%s\",\"seq\":%llu,\"reason\":\"%s\","
+			  "{\"exporter\":\"%s\",%s\"seq\":%llu,\"reason\":\"%s\","
 			  "\"status\":%d,\"time\":\"%s\",\"time_unix_nano\":%llu,"
-			  "\"spans\":%u,\"bytes\":%zu,\"attempts\":%u}\n",
-			  name, (unsigned long long)m->seq, reason, m->status, ts,
-			  (unsigned long long)m->time_ns, m->spans, len, m->attempts);
+			  "\"%s\":%u,\"bytes\":%zu,\"attempts\":%u}\n",
+			  name, pipe, (unsigned long long)m->seq, reason, m->status, ts,
+			  (unsigned long long)m->time_ns, m->item_key ? m->item_key : "spans", m->items,
+			  len, m->attempts);
 	if (ml < 0 || ml >= (int)sizeof(meta))
 		return -EOVERFLOW;
 	snprintf(path, sizeof(path), "%s/%020llu-%s.json", dir,

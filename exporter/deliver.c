@@ -1,57 +1,92 @@
-/* Delivery engine: window dispatch, outcomes, retries, spill; what is
- * refused for good goes on to exporter/held.c. */
+/* Delivery engine: window dispatch, outcomes, retries, spill; the ring side
+ * (reading, checksums, corrupt records) is in deliver_ring.c, what is
+ * refused for good goes on to held.c. */
 #include "exporter/deliver.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "config/log.h"
 #include "exporter/deadletter.h"
 #include "exporter/held.h"
-#include "otlp/wire.h"
+#include "rt/clock.h"
 
 /* A held batch pins the window's tail while the batches behind it are
  * sent, so the window should span the ring: one entry a KiB of ring, at
- * most this many (56 bytes each). */
+ * most this many (72 bytes each). */
 #define WINDOW_CAP_MAX 65536u
 
-static void st_gauges(struct deliver *d)
+static void engine_gauges(struct deliver *d, uint64_t *inflight, uint64_t *qbytes)
 {
-	if (!d->st)
-		return;
-	uint64_t qb = 0;
-	for (unsigned i = 0; i < d->nx; i++)
-		if (d->x[i]->has_q)
-			qb += diskq_bytes(&d->x[i]->q);
-	stats_set(d->st, STAT_EXPORT_INFLIGHT, d->inflight);
-	stats_set(d->st, STAT_EXPORT_QUEUE_BYTES, qb);
-	stats_set(d->st, STAT_EXPORT_DEGRADED, held_gauge(d));
+	*inflight += d->inflight;
+	for (unsigned i = 0; i < d->nx; i++) {
+		struct dexp *x = d->x[i];
+		if (x->has_q)
+			*qbytes += diskq_bytes(&x->q);
+		if (x->comp) {
+			seg_component_set(x->comp, SEG_C_QUEUE_SIZE, x->pending_bytes);
+			seg_component_set(x->comp, SEG_C_QUEUE_CAPACITY, ring_capacity(d->ring));
+		}
+	}
 }
 
-static uint64_t real_ns(void)
+/* The stage's gauges are over every engine of the set. */
+static void st_gauges(struct deliver *d)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	uint64_t inflight = 0, qb = 0, degraded = 0;
+	if (d->set) {
+		for (unsigned k = 0; k < d->set->n; k++) {
+			engine_gauges(d->set->d[k], &inflight, &qb);
+			degraded |= held_gauge(d->set->d[k]);
+		}
+	} else {
+		engine_gauges(d, &inflight, &qb);
+		degraded = held_gauge(d);
+	}
+	if (!d->st)
+		return;
+	stats_set(d->st, STAT_EXPORT_INFLIGHT, inflight);
+	stats_set(d->st, STAT_EXPORT_QUEUE_BYTES, qb);
+	stats_set(d->st, STAT_EXPORT_DEGRADED, degraded);
 }
 
 static void retry_fire(struct net_timer *t, void *arg);
 
-int deliver_init(struct deliver *d, struct net_loop *loop, struct ring *ring,
-		 struct stage_stats *st, uint32_t window_cap)
+int deliver_init(struct deliver *d, const struct deliver_opts *o)
 {
 	memset(d, 0, sizeof(*d));
-	d->loop = loop;
-	d->ring = ring;
-	d->st = st;
-	d->arm_fd = ring_data_fd(ring) >= 0;
-	uint64_t span = ring_capacity(ring) >> 10;
-	if (window_cap < span)
-		window_cap = span < WINDOW_CAP_MAX ? (uint32_t)span : WINDOW_CAP_MAX;
-	return window_init(&d->w, window_cap ? window_cap : 4096);
+	d->loop = o->loop;
+	d->ring = o->ring;
+	d->st = o->st;
+	d->signal = o->signal;
+	d->sig = otlp_signal_get(o->signal);
+	if (!d->sig)
+		return -EINVAL;
+	snprintf(d->pipeline, sizeof(d->pipeline), "%s", o->pipeline ? o->pipeline : d->sig->name);
+	if (o->ring_name)
+		snprintf(d->ring_name, sizeof(d->ring_name), "%s", o->ring_name);
+	else
+		snprintf(d->ring_name, sizeof(d->ring_name), "out:%.70s", d->pipeline);
+	snprintf(d->qdir, sizeof(d->qdir), "%s", o->quarantine_dir ? o->quarantine_dir : "");
+	d->arm_fd = ring_data_fd(o->ring) >= 0;
+	uint32_t cap = o->window_cap;
+	uint64_t span = ring_capacity(o->ring) >> 10;
+	if (cap < span)
+		cap = span < WINDOW_CAP_MAX ? (uint32_t)span : WINDOW_CAP_MAX;
+	int rc = window_init(&d->w, cap ? cap : 4096);
+	if (rc < 0)
+		return rc;
+	if (o->set) {
+		if (o->set->n >= sizeof(o->set->d) / sizeof(o->set->d[0])) {
+			window_free(&d->w);
+			return -E2BIG;
+		}
+		o->set->d[o->set->n++] = d;
+		d->set = o->set;
+	}
+	return 0;
 }
 
 int deliver_add(struct deliver *d, const struct dexp_opts *o,
@@ -64,13 +99,15 @@ int deliver_add(struct deliver *d, const struct dexp_opts *o,
 		return -ENOMEM;
 	x->d = d;
 	snprintf(x->name, sizeof(x->name), "%s", o->name ? o->name : "exporter");
+	snprintf(x->label, sizeof(x->label), "%s", o->label ? o->label : x->name);
 	x->slot = d->st ? stats_proc_slot(d->st, x->name) : NULL;
+	x->comp = o->comp;
 	x->bit = d->nx;
 	x->ops = ops;
 	x->t = t;
 	x->natt = o->concurrency ? o->concurrency : 1;
 	x->retry = o->retry;
-	x->rng = real_ns() ^ ((uint64_t)(x->bit + 1) * 0x9E3779B97F4A7C15ULL);
+	x->rng = rt_real_ns() ^ ((uint64_t)(x->bit + 1) * 0x9E3779B97F4A7C15ULL);
 	snprintf(x->dlq, sizeof(x->dlq), "%s", o->deadletter ? o->deadletter : "sluice-deadletter");
 	x->att = calloc(x->natt, sizeof(*x->att));
 	if (!x->att) {
@@ -83,20 +120,24 @@ int deliver_add(struct deliver *d, const struct dexp_opts *o,
 	}
 	held_init(x);
 	if (o->storage && *o->storage) {
-		char dir[4096];
-		snprintf(dir, sizeof(dir), "%s/%s", o->storage, x->name);
-		for (char *p = dir + strlen(o->storage) + 1; *p; p++)
-			if (*p == '/')
-				*p = '_';
-		int rc = diskq_open(&x->q, dir, o->storage_max_bytes, false);
+		int rc = diskq_open(&x->q, o->storage, o->storage_max_bytes, false);
+		size_t stray = o->storage_old ? diskq_files(o->storage_old) : 0;
+		if (stray)
+			/* their seqs are another ring's: taking them in could
+			 * shadow this ring's records */
+			log_msg(LOG_WARN, "exporter %s: %s holds %zu disk-queue files of the layout "
+				"before pipelines (one queue an exporter); they are kept, not sent (this "
+				"pipeline's queue is %s)", x->label, o->storage_old, stray, o->storage);
 		if (rc < 0) {
 			char why[600] = "";
 			if (rc == -EPERM || rc == -ENOTDIR)
-				deadletter_dir_ready(dir, why, sizeof(why));
+				deadletter_dir_ready(o->storage, why, sizeof(why));
 			if (why[0])
-				log_msg(LOG_ERROR, "exporter %s: disk queue: %s", x->name, why);
+				log_msg(LOG_ERROR, "exporter %s: disk queue: %s", x->label, why);
 			else
-				log_msg(LOG_ERROR, "exporter %s: disk queue %s: %s", x->name, dir, strerror(-rc));
+				log_msg(LOG_ERROR, "exporter %s: disk queue %s: %s", x->label, o->storage,
+					strerror(-rc));
+			diskq_close(&x->q);
 			free(x->att);
 			free(x);
 			return rc;
@@ -104,7 +145,7 @@ int deliver_add(struct deliver *d, const struct dexp_opts *o,
 		x->has_q = true;
 		if (diskq_count(&x->q))
 			log_msg(LOG_INFO, "exporter %s: disk queue holds %zu batches (%llu bytes) from before",
-				x->name, diskq_count(&x->q), (unsigned long long)diskq_bytes(&x->q));
+				x->label, diskq_count(&x->q), (unsigned long long)diskq_bytes(&x->q));
 	}
 	/* the transport was handed over: from here deliver_free owns it */
 	d->x[d->nx++] = x;
@@ -128,9 +169,26 @@ void deliver_free(struct deliver *d)
 		free(x);
 	}
 	d->nx = 0;
+	if (d->set) {
+		for (unsigned k = 0; k < d->set->n; k++)
+			if (d->set->d[k] == d) {
+				d->set->d[k] = d->set->d[--d->set->n];
+				break;
+			}
+		d->set = NULL;
+	}
 	if (d->st)
 		stats_set(d->st, STAT_EXPORT_DEGRADED, 0);
 	window_free(&d->w);
+}
+
+void deliver_batch_done(struct dexp *x, uint64_t win_idx)
+{
+	struct window *w = &x->d->w;
+	if (window_done(w, win_idx, x->bit) == 0) {
+		const struct window_batch *b = window_at(w, win_idx);
+		x->pending_bytes -= b->ring_end - b->ring_start;
+	}
 }
 
 void deliver_attempt_release(struct attempt *a)
@@ -150,7 +208,7 @@ void deliver_attempt_finish(struct attempt *a)
 	if (a->from_disk)
 		diskq_remove(&x->q, a->seq);
 	else
-		window_done(&x->d->w, a->win_idx, x->bit);
+		deliver_batch_done(x, a->win_idx);
 	deliver_attempt_release(a);
 }
 
@@ -160,10 +218,10 @@ static int spill(struct dexp *x, uint64_t seq, uint32_t items, uint64_t ingest_n
 	struct diskq_rec r = { .seq = seq, .ingest_ns = ingest_ns, .items = items, .len = len };
 	int rc = diskq_push(&x->q, &r, body);
 	if (rc == -ENOSPC && !x->q_full) /* once per episode, not per batch */
-		log_msg(LOG_WARN, "exporter %s: disk queue full (%llu bytes); ring 2 now holds the rest",
-			x->name, (unsigned long long)diskq_bytes(&x->q));
+		log_msg(LOG_WARN, "exporter %s: disk queue full (%llu bytes); ring %s now holds the rest",
+			x->label, (unsigned long long)diskq_bytes(&x->q), x->d->ring_name);
 	else if (rc < 0 && rc != -ENOSPC)
-		log_msg(LOG_ERROR, "exporter %s: disk queue write failed: %s", x->name, strerror(-rc));
+		log_msg(LOG_ERROR, "exporter %s: disk queue write failed: %s", x->label, strerror(-rc));
 	if (rc == -ENOSPC)
 		x->q_full = true;
 	else if (rc == 0 && diskq_bytes(&x->q) < x->q.max_bytes / 2)
@@ -210,16 +268,19 @@ void deliver_complete(struct attempt *a, const struct outcome *o)
 	struct deliver *d = x->d;
 	if (a->state != ATT_SENDING)
 		return;
+	/* HIST_EXPORT_DURATION goes here (shm/hist.h, on the supervisor's
+	 * branch): net_loop_now_ns(d->loop) minus this try's start */
 	if (o->cls == RETRY_OK) {
 		deliver_count(d, STAT_REQUESTS, 1);
 		deliver_count(d, STAT_EXPORT_SENT_SPANS, a->items);
 		deliver_count_exporter(x, true, a->items);
 		deliver_count(d, STAT_SPANS_OUT, a->items);
 		deliver_count(d, STAT_BYTES_OUT, a->len);
+		/* HIST_RECEIPT_TO_ACK goes here: rt_real_ns() - a->ingest_ns */
 		if (o->rejected) {
 			deliver_count(d, STAT_EXPORT_PARTIAL_REJECTED, o->rejected);
-			log_msg(LOG_WARN, "exporter %s: backend rejected %llu of %u spans of batch seq %llu: %s",
-				x->name, (unsigned long long)o->rejected, a->items,
+			log_msg(LOG_WARN, "exporter %s: backend rejected %llu of %u %s of batch seq %llu: %s",
+				x->label, (unsigned long long)o->rejected, a->items, d->sig->item_text,
 				(unsigned long long)a->seq, o->reason ? o->reason : "");
 		}
 		x->degraded = false;
@@ -237,7 +298,7 @@ void deliver_complete(struct attempt *a, const struct outcome *o)
 		if (x->has_q && !a->from_disk &&
 		    spill(x, a->seq, a->items, a->ingest_ns, a->body, a->len) == 0) {
 			log_msg(LOG_DEBUG, "exporter %s: batch seq %llu spilled to disk: %s",
-				x->name, (unsigned long long)a->seq, a->reason);
+				x->label, (unsigned long long)a->seq, a->reason);
 			deliver_attempt_finish(a);
 			deliver_pump(d);
 			return;
@@ -246,8 +307,9 @@ void deliver_complete(struct attempt *a, const struct outcome *o)
 		int64_t delay = retry_next_delay(&x->retry, a->tries, elapsed, o->hint_ms, &x->rng);
 		if (delay >= 0) {
 			log_msg(LOG_DEBUG, "exporter %s: batch seq %llu try %u failed (%s), next in %lld ms",
-				x->name, (unsigned long long)a->seq, a->tries, a->reason, (long long)delay);
+				x->label, (unsigned long long)a->seq, a->tries, a->reason, (long long)delay);
 			deliver_count(d, STAT_EXPORT_RETRIES, 1);
+			deliver_count_comp(x, DELIVER_C_RETRIES, 1);
 			a->state = ATT_WAITING;
 			net_timer_arm(d->loop, &a->timer, (uint64_t)delay);
 			st_gauges(d);
@@ -272,7 +334,7 @@ static bool attempt_fill(struct dexp *x, struct attempt *a)
 		int rc = diskq_load(&x->q, seq, &a->own, &a->own_cap, &r);
 		if (rc < 0) {
 			log_msg(LOG_ERROR, "exporter %s: disk queue entry %llu unreadable (%s); removed",
-				x->name, (unsigned long long)seq, strerror(-rc));
+				x->label, (unsigned long long)seq, strerror(-rc));
 			diskq_remove(&x->q, seq);
 			continue;
 		}
@@ -288,6 +350,10 @@ static bool attempt_fill(struct dexp *x, struct attempt *a)
 	if (held_fill(x, a))
 		return true;
 	while (x->cursor < d->w.head) {
+		/* every batch is checked when the first cursor reaches it, sent
+		 * to this exporter or not, so the checked ones are a prefix */
+		if (deliver_batch_check(d, x->cursor) < 0)
+			return false; /* cut there: read again */
 		uint64_t i = x->cursor++;
 		struct window_batch *b = window_at(&d->w, i);
 		if (!(b->pending & (1u << x->bit)))
@@ -312,11 +378,13 @@ static void dispatch(struct dexp *x)
 	 * (so the queue drains in order) */
 	if (x->has_q && (x->degraded || diskq_count(&x->q) > 0)) {
 		while (x->cursor < d->w.head) {
+			if (deliver_batch_check(d, x->cursor) < 0)
+				return;
 			struct window_batch *b = window_at(&d->w, x->cursor);
 			if (b->pending & (1u << x->bit)) {
 				if (spill(x, b->seq, b->items, b->ingest_ns, b->body, b->len) < 0)
 					break;
-				window_done(&d->w, x->cursor, x->bit);
+				deliver_batch_done(x, x->cursor);
 			}
 			x->cursor++;
 		}
@@ -331,62 +399,6 @@ static void dispatch(struct dexp *x)
 	}
 }
 
-static int read_ring(struct deliver *d)
-{
-	int n = 0, rearm = 0;
-	while (!d->ring_bad && !window_full(&d->w)) {
-		const struct record *r;
-		int rc = ring_try_peek(d->ring, &r);
-		if (rc == -EAGAIN || rc == -EINTR) {
-			d->ring_empty = true;
-			/* say we sleep; 1 = records arrived meanwhile: read on */
-			if (rc == -EAGAIN && d->arm_fd && rearm++ < 4 && ring_arm_data(d->ring) == 1)
-				continue;
-			break;
-		}
-		d->ring_empty = false;
-		if (rc < 0) {
-			log_msg(LOG_ERROR, "ring 2 is corrupt (%s); export stops reading", strerror(-rc));
-			d->ring_bad = true;
-			return rc;
-		}
-		struct window_batch b = {
-			.seq = r->seq, .ring_end = ring_cursor(d->ring),
-			.body = record_cpayload(r), .len = r->len, .items = r->items,
-			.ingest_ns = r->ingest_ns,
-			.pending = d->nx >= 32 ? 0xffffffffu : (1u << d->nx) - 1,
-		};
-		if (!(r->flags & RECORD_F_REQUEST)) {
-			/* one bare ResourceSpans: frame it as a request body
-			 * (0x0a varint-len payload). A copy, but only on this rare
-			 * path: the batch stage writes ready request bodies. */
-			uint8_t *o = malloc((size_t)r->len + 11);
-			if (!o) { /* the record stays uncommitted: a restart redoes it */
-				log_msg(LOG_ERROR, "out of memory framing ring 2 record seq %llu",
-					(unsigned long long)r->seq);
-				d->ring_bad = true;
-				return -ENOMEM;
-			}
-			uint8_t *p = o;
-			*p++ = 0x0a;
-			p = otlp_wire_put_varint(p, r->len);
-			memcpy(p, record_cpayload(r), r->len);
-			b.owned = o;
-			b.body = o;
-			b.len = (uint32_t)(p - o) + r->len;
-		}
-		for (unsigned i = 0; i < d->nx; i++)
-			if (d->x[i]->has_q && (b.pending & (1u << i)) && diskq_has(&d->x[i]->q, b.seq))
-				b.pending &= ~(1u << i); /* spilled before a restart */
-		window_push(&d->w, &b);
-		deliver_count(d, STAT_RECORDS_IN, 1);
-		deliver_count(d, STAT_SPANS_IN, r->items);
-		deliver_count(d, STAT_BYTES_IN, r->len);
-		n++;
-	}
-	return n;
-}
-
 int deliver_pump(struct deliver *d)
 {
 	if (d->busy) {
@@ -397,7 +409,7 @@ int deliver_pump(struct deliver *d)
 	int total = 0, rc = 0;
 	do {
 		d->again = false;
-		rc = read_ring(d);
+		rc = deliver_read_ring(d);
 		if (rc > 0)
 			total += rc;
 		for (unsigned i = 0; i < d->nx; i++)
@@ -405,8 +417,14 @@ int deliver_pump(struct deliver *d)
 		uint64_t pos, seq;
 		if (window_release(&d->w, &pos, &seq) > 0) {
 			ring_commit(d->ring, pos);
+			d->last_seq = seq;
 			d->again = true; /* room in the window again */
 		}
+		/* every record before the cursor is released or was skipped as
+		 * corrupt: the skipped bytes need no batch to be committed */
+		if (!window_count(&d->w) && !d->verify_next &&
+		    ring_cursor(d->ring) != ring_committed(d->ring))
+			ring_commit(d->ring, ring_cursor(d->ring));
 	} while (d->again && rc >= 0);
 	d->busy = false;
 	st_gauges(d);

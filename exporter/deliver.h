@@ -1,13 +1,27 @@
-/* exporter/deliver.h: the export stage's delivery engine.
+/* exporter/deliver.h: the export stage's delivery engine, one per OUT ring
+ * (one per pipeline with a real exporter; config/plan.h).
  *
- * Reads ring 2 into a window (exporter/window.h), hands every batch to
- * every exporter, and commits the ring tail over the longest prefix that
- * every exporter finished: acknowledged, dead-lettered, or put in its disk
- * queue. Per exporter: up to `concurrency` attempts in flight; a retryable
- * answer waits (exporter/retry.h) and tries again; a permanent answer or
- * retries exhausted goes to the dead-letter directory; with a disk queue,
- * a failing backend makes the exporter spill batches to disk (freeing the
- * ring) and drain them in seq order once sends succeed again.
+ * Reads its OUT ring into a window (exporter/window.h), hands every batch
+ * to every exporter of the pipeline, and commits the ring tail over the
+ * longest prefix that every exporter finished: acknowledged, dead-lettered,
+ * or put in its disk queue. Per exporter: up to `concurrency` attempts in
+ * flight; a retryable answer waits (exporter/retry.h) and tries again; a
+ * permanent answer or retries exhausted goes to the dead-letter directory;
+ * with a disk queue, a failing backend makes the exporter spill batches to
+ * disk (freeing the ring) and drain them in seq order once sends succeed
+ * again. Every batch of one engine is of one signal (the ring's): items
+ * are spans, log records or metric data points.
+ *
+ * Checksums (shm/record.h): records are read with ring_peek_deferred (the
+ * header checked) and a batch's payload CRC is checked once, at its first
+ * use: right before the first exporter compresses or sends it (or spills
+ * it), so that pass leaves the bytes in the cache for the compressor or
+ * the kernel's socket copy instead of being a pass of its own. A batch
+ * that does not match is never sent: the window is cut before it (no
+ * exporter has used it or anything after it), the ring is rewound to it,
+ * ring_skip_corrupt steps over it, its bytes go to the quarantine
+ * directory (shm/quarantine.h) and one ERROR line says which ring,
+ * offset and seqs.
  *
  * When the dead-letter write itself fails (directory read-only, full, gone,
  * not ours), the batch is HELD: it keeps its place in the ring (its window
@@ -34,11 +48,16 @@
  * reason is logged at most every 10 s an exporter, and an INFO line when
  * nothing is held any more.
  *
- * Transports (HTTP, gRPC, debug, file) only know how to send ONE body and
- * report one outcome; everything about when, how often and what then lives
- * here. Runs on one net/loop.h loop; no threads.
+ * Counters: the stage's block (shm/stats.h, every engine adds to the same
+ * STAT_* counters; the gauges are summed over a deliver_set) and each
+ * exporter's component slot of the plan (SEG_C_SENT / SEG_C_FAILED items,
+ * SEG_C_QUEUE_SIZE / _CAPACITY bytes, and DELIVER_C_* below).
  *
- *   deliver_init / deliver_add / deliver_start  setup
+ * Transports (HTTP, gRPC, debug, file, prometheus) only know how to send
+ * ONE body and report one outcome; everything about when, how often and
+ * what then lives here. Runs on one net/loop.h loop; no threads.
+ *
+ *   deliver_init / deliver_add                  setup
  *   deliver_pump                                read ring, dispatch, commit
  *   deliver_complete                            a transport's outcome
  *   deliver_drained                             all sent (for SIGTERM)
@@ -53,8 +72,20 @@
 #include "exporter/retry.h"
 #include "exporter/window.h"
 #include "net/loop.h"
+#include "otlp/signal.h"
 #include "shm/ring.h"
+#include "shm/segment.h"
 #include "shm/stats.h"
+
+/* Counters 4..6 of an exporter's component slot (shm/segment-t.h gives
+ * 0..3: SEG_C_SENT, SEG_C_FAILED, SEG_C_QUEUE_SIZE, SEG_C_QUEUE_CAPACITY).
+ * The supervisor's branch names them SEG_C_RETRIES, SEG_C_DEADLETTER and
+ * SEG_C_DEADLETTER_FAILED in segment-t.h, with these numbers. */
+enum {
+	DELIVER_C_RETRIES = 4,           /* request attempts that failed and were retried */
+	DELIVER_C_DEADLETTER = 5,        /* items written to the dead-letter directory */
+	DELIVER_C_DEADLETTER_FAILED = 6, /* dead-letter writes that failed (the batch stays) */
+};
 
 struct dexp;
 
@@ -88,7 +119,7 @@ struct outcome {
 	int status;         /* HTTP status / gRPC code; 0 = no answer */
 	int64_t hint_ms;    /* Retry-After / RetryInfo, -1 = none */
 	const char *reason; /* short text for logs and dead letters */
-	uint64_t rejected;  /* partial_success.rejected_spans */
+	uint64_t rejected;  /* partial_success: rejected spans / log records / data points */
 };
 
 struct transport_ops {
@@ -115,17 +146,24 @@ struct held_batch {
 
 /* Per-exporter delivery options (Collector names). */
 struct dexp_opts {
-	const char *name;          /* "otlphttp", "otlphttp/backup", ... */
+	const char *name;          /* exporter id: "otlphttp", "otlphttp/backup", ... */
+	const char *label;         /* for log lines; NULL = name ("otlphttp (logs)" when
+				      the exporter serves several pipelines) */
 	uint32_t concurrency;      /* sending_queue.num_consumers (>= 1) */
 	struct retry_policy retry; /* retry_on_failure */
-	const char *storage;       /* sending_queue.storage dir, NULL = none */
+	const char *storage;       /* this pipeline's disk-queue directory (exporter/paths.h),
+				      NULL = none */
 	uint64_t storage_max_bytes;/* disk queue byte limit, 0 = none */
-	const char *deadletter;    /* dead-letter directory */
+	const char *storage_old;   /* where queue files (*.q) lay before pipelines: any
+				      there are named in a WARN line, NULL = none */
+	const char *deadletter;    /* this pipeline's dead-letter directory (exporter/paths.h) */
+	struct seg_component *comp;/* the exporter's component-stats slot, NULL = none */
 };
 
 struct dexp {
 	struct deliver *d;
 	char name[64];
+	char label[160];
 	unsigned bit;
 	const struct transport_ops *ops;
 	void *t;
@@ -158,25 +196,57 @@ struct dexp {
 	 * (named by exporter id): out = sent spans, dropped = failed for good,
 	 * in = both; NULL without a stats block or a free slot */
 	struct stats_proc *slot;
+	struct seg_component *comp;  /* its plan slot (SEG_C_*, DELIVER_C_*), or NULL */
+	uint64_t pending_bytes;      /* ring bytes of window batches it still owes */
 };
+
+struct deliver_set;
 
 struct deliver {
 	struct net_loop *loop;
 	struct ring *ring;
 	struct stage_stats *st;    /* may be NULL */
+	struct deliver_set *set;   /* the stage's engines (gauges are summed); NULL = alone */
+	enum otlp_signal signal;   /* of every record in the ring */
+	const struct otlp_signal_desc *sig;
+	char pipeline[80];         /* "traces/payments" */
+	char ring_name[80];        /* "out:traces/payments": logs, quarantine files */
+	char qdir[4096];           /* quarantine directory ("" = none: bytes not kept) */
 	struct window w;
 	struct dexp *x[WINDOW_MAX_EXPORTERS];
 	unsigned nx;
 	bool busy;                 /* inside pump: completions only mark */
 	bool again;                /* a completion asked for another pump */
-	bool ring_bad;             /* corrupt ring: stop reading */
+	bool ring_bad;             /* damaged ring: stop reading */
 	bool arm_fd;               /* re-arm the ring's data eventfd when empty */
 	bool ring_empty;           /* the last read found no record */
+	bool verify_next;          /* rewound to a corrupt record: peek it with its checksum */
+	uint64_t checked;          /* window indices below this had their payload CRC checked */
+	uint64_t last_seq;         /* seq of the last batch released (0 = none yet) */
 	uint64_t inflight;         /* attempts SENDING or WAITING */
+	uint64_t corrupt_skips;    /* ring_skip_corrupt calls (each logged once) */
 };
 
-int deliver_init(struct deliver *d, struct net_loop *loop, struct ring *ring,
-		 struct stage_stats *st, uint32_t window_cap);
+/* The stage's engines, for its gauges (STAT_EXPORT_INFLIGHT, _QUEUE_BYTES,
+ * _DEGRADED are sums / unions over all of them). */
+struct deliver_set {
+	struct deliver *d[64];
+	unsigned n;
+};
+
+struct deliver_opts {
+	struct net_loop *loop;
+	struct ring *ring;
+	struct stage_stats *st;    /* may be NULL */
+	struct deliver_set *set;   /* may be NULL; the engine adds itself */
+	uint32_t window_cap;       /* batches the window holds at least */
+	enum otlp_signal signal;
+	const char *pipeline;      /* NULL = "traces" */
+	const char *ring_name;     /* NULL = "out:<pipeline>" */
+	const char *quarantine_dir;/* NULL = corrupt bytes are not kept (still skipped) */
+};
+
+int deliver_init(struct deliver *d, const struct deliver_opts *o);
 /* Adds an exporter with its transport (ops/t are owned from here on: freed
  * by deliver_free). Opens its disk queue when configured. */
 int deliver_add(struct deliver *d, const struct dexp_opts *o,
@@ -184,7 +254,8 @@ int deliver_add(struct deliver *d, const struct dexp_opts *o,
 void deliver_free(struct deliver *d);
 
 /* Reads what the ring has (up to the window), dispatches, commits.
- * Returns batches read, or -EBADMSG on a corrupt ring. */
+ * Returns batches read, or -ENOTRECOVERABLE for a damaged ring (the stage
+ * exits; the supervisor sets the segment aside) or -ENOMEM. */
 int deliver_pump(struct deliver *d);
 
 /* A transport's answer for a. Safe to call from inside send. */

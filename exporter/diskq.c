@@ -268,3 +268,18 @@ void diskq_unbusy(struct diskq *q, uint64_t seq)
 	if (at >= 0)
 		q->e[at].busy = false;
 }
+
+size_t diskq_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		n += l == 22 && strcmp(de->d_name + 20, ".q") == 0;
+	}
+	closedir(d);
+	return n;
+}

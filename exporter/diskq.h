@@ -1,7 +1,7 @@
 /* exporter/diskq.h: an exporter's on-disk sending queue (sending_queue.storage).
  *
  * When the backend is down, an exporter spills batches here instead of
- * holding them in ring 2, so the ring keeps moving until the byte limit is
+ * holding them in its OUT ring, so the ring keeps moving until the byte limit is
  * reached; then backpressure takes over. The queue survives a restart of
  * the export stage and drains in sequence order.
  *
@@ -80,6 +80,10 @@ int diskq_load(struct diskq *q, uint64_t seq, uint8_t **buf, size_t *cap,
 
 /* Done with seq (sent, or dead-lettered): deletes it. 0 or -ENOENT. */
 int diskq_remove(struct diskq *q, uint64_t seq);
+
+/* Queue files (<seq>.q) in dir, without opening it as a queue (0 when
+ * there is no such directory). */
+size_t diskq_files(const char *dir);
 
 /* Hands seq back (its send gave up for now): it is next again. */
 void diskq_unbusy(struct diskq *q, uint64_t seq);

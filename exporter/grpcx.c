@@ -13,7 +13,6 @@
 #include "net/h2_link.h"
 #include "net/tls.h"
 
-#define GX_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 #define GX_MAX_MD 32
 
 struct gcall {
@@ -31,6 +30,7 @@ struct grpcx {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	char authority[300];
+	const char *method;        /* the signal's /...Service/Export path */
 	struct h2_header md[GX_MAX_MD];
 	unsigned nmd;
 	char *strs;
@@ -201,7 +201,7 @@ static bool gx_start(struct grpcx *g, struct attempt *a)
 		len = (size_t)n;
 	}
 	struct h2_call call = {
-		.path = GX_PATH, .metadata = g->md, .n_metadata = g->nmd, .msg = msg, .msg_len = len,
+		.path = g->method, .metadata = g->md, .n_metadata = g->nmd, .msg = msg, .msg_len = len,
 		.compressed = g->comp != CODEC_NONE, .encoding = codec_name(g->comp),
 		.timeout_ns = (uint64_t)g->timeout_ms * 1000000ULL,
 		.done = gx_done, .ud = k,
@@ -341,7 +341,10 @@ int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **tp,
 	}
 	g->comp = o->compression;
 	g->level = o->compression_level;
-	snprintf(g->host, sizeof(g->host), "%s", o->host);
+	snprintf(g->host, sizeof(g->host), "%s",
+		 o->server_name && *o->server_name ? o->server_name : o->host);
+	const struct otlp_signal_desc *sd = otlp_signal_get(o->signal);
+	g->method = sd ? sd->grpc_method : otlp_signal_get(OTLP_SIGNAL_TRACES)->grpc_method;
 	if (o->tls)
 		g->tls = net_tls_ref(o->tls);
 	g->timeout_ms = o->timeout_ms ? o->timeout_ms : 5000;

@@ -1,9 +1,10 @@
 /* exporter/grpcx.h: the `otlp` transport (OTLP/gRPC over h2c).
  *
- * One HTTP/2 cleartext connection (prior knowledge) on the net/loop.h loop,
- * driven by net/h2.h's client; each send is a unary call to
- * /opentelemetry.proto.collector.trace.v1.TraceService/Export on its own
- * stream, up to max_streams at once (more wait in FIFO order). Metadata
+ * One HTTP/2 connection on the net/loop.h loop (cleartext with prior
+ * knowledge, or TLS with ALPN h2 and SNI), driven by net/h2.h's client;
+ * each send is a unary call to the signal's Export method
+ * (/opentelemetry.proto.collector.{trace,logs,metrics}.v1.*Service/Export)
+ * on its own stream, up to max_streams at once (more wait in FIFO order). Metadata
  * headers are sent with every call, `grpc-encoding: <codec>` when the
  * message is compressed (net/codec.h: gzip, zlib, deflate, zstd, snappy),
  * and the timeout as grpc-timeout plus a local deadline that cancels the
@@ -11,7 +12,8 @@
  *
  * Outcomes: grpc-status via retry_class_grpc (RetryInfo from
  * grpc-status-details-bin is the hint); no answer (reset, connection lost,
- * timeout) is retryable; partial_success.rejected_spans reported.
+ * timeout, a failed TLS handshake) is retryable; partial_success's
+ * rejected count reported.
  */
 #ifndef SLUICE_EXPORTER_GRPCX_H
 #define SLUICE_EXPORTER_GRPCX_H
@@ -23,10 +25,13 @@
 #include "exporter/otlphttp.h"
 #include "net/codec.h"
 #include "net/loop.h"
+#include "otlp/signal.h"
 
 struct grpcx_opts {
 	const char *host;
 	uint16_t port;
+	enum otlp_signal signal;
+	const char *server_name;   /* TLS: SNI and the name verified; NULL = host */
 	const struct xheader *headers; /* metadata (names lower-cased here) */
 	unsigned n_headers;
 	enum codec compression;  /* CODEC_NONE = identity */

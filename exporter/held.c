@@ -7,22 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "config/log.h"
 #include "exporter/deadletter.h"
+#include "rt/clock.h"
 
 #define HELD_FIRST_MS 1000
 #define HELD_MAX_MS 60000
 #define HELD_LOG_EVERY_NS (10ull * 1000000000ull)
 #define HELD_SLOT_WAIT_MS 5000 /* no memory to hold a batch: its slot retries */
-
-static uint64_t real_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* One dead letter. A failure is counted and its reason kept for the log. */
 static int held_write(struct dexp *x, const uint8_t *body, uint32_t len,
@@ -48,6 +41,7 @@ static int held_write(struct dexp *x, const uint8_t *body, uint32_t len,
 		x->dlq_err = -rc;
 		x->dlq_unlogged++;
 		deliver_count(x->d, STAT_EXPORT_DEADLETTER_FAILURES, 1);
+		deliver_count_comp(x, DELIVER_C_DEADLETTER_FAILED, 1);
 	}
 	return rc;
 }
@@ -55,11 +49,12 @@ static int held_write(struct dexp *x, const uint8_t *body, uint32_t len,
 static void held_written(struct dexp *x, uint64_t seq, uint32_t items, uint32_t tries,
 			 const char *reason)
 {
-	log_msg(LOG_WARN, "exporter %s: batch seq %llu (%u spans) dead-lettered after %u attempts: %s",
-		x->name, (unsigned long long)seq, items, tries, reason);
+	log_msg(LOG_WARN, "exporter %s: batch seq %llu (%u %s) dead-lettered after %u attempts: %s",
+		x->label, (unsigned long long)seq, items, x->d->sig->item_text, tries, reason);
 	deliver_count(x->d, STAT_EXPORT_FAILED_SPANS, items);
 	deliver_count(x->d, STAT_EXPORT_DEADLETTER_SPANS, items);
 	deliver_count_exporter(x, false, items);
+	deliver_count_comp(x, DELIVER_C_DEADLETTER, items);
 	x->held_backoff_ms = 0; /* writes work: the next failure starts a new backoff */
 }
 
@@ -69,11 +64,12 @@ static void held_log(struct dexp *x, uint64_t seq, uint32_t items)
 	uint64_t now = net_loop_now_ns(x->d->loop);
 	if (x->dlq_log_ns && now - x->dlq_log_ns < HELD_LOG_EVERY_NS)
 		return;
-	log_msg(LOG_ERROR, "exporter %s: %s; batch seq %llu (%u spans) stays in the ring and is "
-		"retried; %u batches (%llu spans) held, %llu failed writes since the last report; "
+	const char *it = x->d->sig->item_text;
+	log_msg(LOG_ERROR, "exporter %s: %s; batch seq %llu (%u %s) stays in the ring and is "
+		"retried; %u batches (%llu %s) held, %llu failed writes since the last report; "
 		"the batches behind them are still sent",
-		x->name, x->dlq_why, (unsigned long long)seq, items, x->nheld,
-		(unsigned long long)x->held_spans, (unsigned long long)x->dlq_unlogged);
+		x->label, x->dlq_why, (unsigned long long)seq, items, it, x->nheld,
+		(unsigned long long)x->held_spans, it, (unsigned long long)x->dlq_unlogged);
 	x->dlq_log_ns = now;
 	x->dlq_unlogged = 0;
 }
@@ -107,7 +103,7 @@ static void held_remove(struct dexp *x, uint32_t i)
 		return;
 	net_timer_cancel(x->d->loop, &x->held_timer);
 	log_msg(LOG_INFO, "exporter %s: no batch waits for the dead-letter directory any more",
-		x->name);
+		x->label);
 }
 
 void held_refused(struct attempt *a)
@@ -117,8 +113,9 @@ void held_refused(struct attempt *a)
 	if (!a->resend)
 		x->refusing = true; /* a fresh batch: the backend may be what is broken */
 	struct deadletter_meta m = {
-		.exporter = x->name, .seq = a->seq, .reason = a->reason, .status = a->dstatus,
-		.spans = a->items, .attempts = a->tries, .time_ns = real_ns(),
+		.exporter = x->name, .pipeline = d->pipeline, .signal = d->sig->name,
+		.item_key = d->sig->item_metric, .seq = a->seq, .reason = a->reason,
+		.status = a->dstatus, .items = a->items, .attempts = a->tries, .time_ns = rt_real_ns(),
 	};
 	if (held_write(x, a->body, a->len, &m) == 0) {
 		held_written(x, a->seq, a->items, a->tries, a->reason);
@@ -128,7 +125,7 @@ void held_refused(struct attempt *a)
 	if (held_push(x, a) < 0) {
 		/* no memory to hold it aside: it waits in its slot */
 		log_msg(LOG_ERROR, "exporter %s: %s; batch seq %llu kept in its send slot, retrying in %d ms",
-			x->name, x->dlq_why, (unsigned long long)a->seq, HELD_SLOT_WAIT_MS);
+			x->label, x->dlq_why, (unsigned long long)a->seq, HELD_SLOT_WAIT_MS);
 		a->state = ATT_WAITING;
 		a->dlq_retry = true;
 		net_timer_arm(d->loop, &a->timer, HELD_SLOT_WAIT_MS);
@@ -156,7 +153,7 @@ static int held_body(struct dexp *x, const struct held_batch *h, uint8_t **buf, 
 	int rc = diskq_load(&x->q, h->seq, buf, cap, &r);
 	if (rc < 0) {
 		log_msg(LOG_ERROR, "exporter %s: disk queue entry %llu unreadable (%s); removed",
-			x->name, (unsigned long long)h->seq, strerror(-rc));
+			x->label, (unsigned long long)h->seq, strerror(-rc));
 		diskq_remove(&x->q, h->seq);
 		return rc;
 	}
@@ -182,8 +179,10 @@ static void held_round(struct net_timer *t, void *arg)
 			continue;
 		}
 		struct deadletter_meta m = {
-			.exporter = x->name, .seq = h->seq, .reason = h->reason, .status = h->dstatus,
-			.spans = h->items, .attempts = h->tries, .time_ns = real_ns(),
+			.exporter = x->name, .pipeline = d->pipeline, .signal = d->sig->name,
+			.item_key = d->sig->item_metric, .seq = h->seq, .reason = h->reason,
+			.status = h->dstatus, .items = h->items, .attempts = h->tries,
+			.time_ns = rt_real_ns(),
 		};
 		if (held_write(x, body, h->len, &m) < 0) {
 			failed = true;
@@ -193,7 +192,7 @@ static void held_round(struct net_timer *t, void *arg)
 		if (h->from_disk)
 			diskq_remove(&x->q, h->seq);
 		else
-			window_done(&d->w, h->win_idx, x->bit);
+			deliver_batch_done(x, h->win_idx);
 		held_remove(x, 0);
 	}
 	if (failed) {
@@ -231,8 +230,9 @@ bool held_fill(struct dexp *x, struct attempt *a)
 		a->ingest_ns = h->ingest_ns;
 		a->resend = true;
 		log_msg(h->probe ? LOG_INFO : LOG_DEBUG,
-			"exporter %s: sending held batch seq %llu (%u spans) to the backend again%s",
-			x->name, (unsigned long long)h->seq, h->items, h->probe ? " (probe)" : "");
+			"exporter %s: sending held batch seq %llu (%u %s) to the backend again%s",
+			x->label, (unsigned long long)h->seq, h->items, x->d->sig->item_text,
+			h->probe ? " (probe)" : "");
 		held_remove(x, i);
 		return true;
 	}
@@ -246,8 +246,8 @@ void held_on_ack(struct dexp *x, const struct attempt *a)
 	if (x->refusing || a->resend) {
 		if (x->nheld && x->refusing)
 			log_msg(LOG_INFO, "exporter %s: the backend acknowledges batches again; the %u "
-				"held batches (%llu spans) are sent again", x->name, x->nheld,
-				(unsigned long long)x->held_spans);
+				"held batches (%llu %s) are sent again", x->label, x->nheld,
+				(unsigned long long)x->held_spans, x->d->sig->item_text);
 		x->refusing = false;
 		x->recoveries++;
 	}

@@ -1,21 +1,27 @@
-/* exporter/localx.h: the two exporters that write locally, `debug` and `file`.
+/* exporter/localx.h: the two exporters that write locally, `debug`
+ * (localx.c) and `file` (filex.c).
  *
  * Both finish each send synchronously on the loop thread (a local write),
  * reporting OK, or RETRY_AGAIN when the write fails (disk full: the batch
  * waits and is tried again like any other).
  *
- * debug: `basic` verbosity writes one summary line a batch
- *     "batch seq=42 spans=512 bytes=113664 resource_spans=1"
- *   `normal` adds one text line a span after it (exporter/debug_lines.h:
- *   ids, name, kind, duration, status, attribute count); `detailed` writes
- *   every span as one OTLP/JSON line (an ExportTraceServiceRequest holding
- *   that span with its resource and scope, otlp/json.h). To stdout or to
- *   `output` (appended).
- * file: each request body appended as a 4-byte big-endian length followed
- *   by the protobuf bytes (the Collector file exporter's proto framing);
- *   with rotation, a file that would pass max_bytes is renamed to
+ * debug: `basic` verbosity writes the Collector's summary line a batch,
+ *     2026-11-25T04:50:00.123Z\tinfo\tTracesExporter\t{"kind": "exporter",
+ *     "data_type": "traces", "name": "debug", "resource spans": 1, "spans": 512}
+ *   (LogsExporter: "resource logs", "log records"; MetricsExporter:
+ *   "resource metrics", "metrics", "data points"); `normal` adds one text
+ *   line an item after it (exporter/debug_lines.h); `detailed` writes every
+ *   item (span, log record, metric) as one OTLP/JSON line (a request
+ *   holding that item with its resource and scope, otlp/json.h). To stdout
+ *   or to `output` (appended).
+ * file: format json (the Collector's default): each request as one line of
+ *   OTLP/JSON ({"resourceSpans":[...]}, {"resourceLogs":[...]}, ...);
+ *   format proto: each request body as a 4-byte big-endian length and the
+ *   protobuf bytes (the Collector file exporter's proto framing). With
+ *   rotation, a file that would pass max_bytes is renamed to
  *   "<path>.<UTC yyyymmddThhmmss.mmm>" first and at most max_backups such
- *   files are kept (0 = all).
+ *   files are kept (0 = all). A batch that cannot be rendered as JSON is
+ *   refused for good (it goes to the dead letters).
  */
 #ifndef SLUICE_EXPORTER_LOCALX_H
 #define SLUICE_EXPORTER_LOCALX_H
@@ -24,15 +30,30 @@
 #include <stdint.h>
 
 #include "exporter/deliver.h"
+#include "otlp/signal.h"
 
 enum debugx_verbosity { DEBUGX_BASIC = 0, DEBUGX_NORMAL, DEBUGX_DETAILED };
 
-/* output NULL = stdout. 0 or -errno with a message in err. */
-int debugx_new(enum debugx_verbosity v, const char *output, void **t,
-	       const struct transport_ops **ops, char *err, size_t errlen);
+struct debugx_opts {
+	enum debugx_verbosity verbosity;
+	const char *output;     /* NULL = stdout */
+	enum otlp_signal signal;
+	const char *name;       /* exporter id, for the summary line */
+};
+
+/* 0 or -errno with a message in err. */
+int debugx_new(const struct debugx_opts *o, void **t, const struct transport_ops **ops,
+	       char *err, size_t errlen);
+
+enum filex_format { FILEX_JSON = 0, FILEX_PROTO = 1 };
 
 struct filex_opts {
 	const char *path;
+	enum filex_format format;
+	enum otlp_signal signal;
+	void *share;            /* the transport filex_new made for the same exporter
+				   in another pipeline: its file is used (path and
+				   rotation settings are then ignored), NULL = none */
 	bool rotation;
 	uint64_t max_bytes;     /* rotate before passing this (>0 when rotation) */
 	uint32_t max_backups;   /* 0 = keep all */

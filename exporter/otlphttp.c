@@ -50,7 +50,7 @@ struct httpx {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	char hostport[300];
-	char host[256];            /* for TLS: SNI and verification */
+	char host[256];            /* for TLS: SNI and verification (server_name) */
 	struct net_tls *tls;       /* NULL: plain http */
 	char path[512];
 	struct http1_header hdrs[HX_MAX_HDRS];
@@ -140,7 +140,7 @@ static void hx_next(struct httpx *t, struct hconn *hc)
 }
 
 /* Hands the outcome to the engine; the connection is free again. The
- * body was sent by reference (it lives in ring 2 or the attempt), so the
+ * body was sent by reference (it lives in the ring or the attempt), so the
  * engine may only hear the outcome, and let the ring reuse that memory,
  * once the loop is done sending it: until then the outcome waits. */
 static void hc_finish_now(struct hconn *hc, const struct outcome *o);
@@ -525,7 +525,8 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
 		return -ENOMEM;
 	t->loop = loop;
 	t->stats = o->stats;
-	snprintf(t->host, sizeof(t->host), "%s", host);
+	snprintf(t->host, sizeof(t->host), "%s",
+		 o->server_name && *o->server_name ? o->server_name : host);
 	if (https && o->tls) {
 		t->tls = net_tls_ref(o->tls);
 	} else if (https) {
@@ -545,10 +546,11 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
 		return rc;
 	}
 	snprintf(t->hostport, sizeof(t->hostport), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
-	if (o->traces_path && *o->traces_path)
-		snprintf(t->path, sizeof(t->path), "%s", o->traces_path);
+	const struct otlp_signal_desc *sd = otlp_signal_get(o->signal);
+	if (o->path && *o->path)
+		snprintf(t->path, sizeof(t->path), "%s", o->path);
 	else
-		snprintf(t->path, sizeof(t->path), "%s/v1/traces", prefix);
+		snprintf(t->path, sizeof(t->path), "%s%s", prefix, sd ? sd->http_path : "/v1/traces");
 	if (codec_level_check(o->compression, o->compression_level) < 0) {
 		snprintf(err, errlen, "otlphttp: compression level %d is out of range for %s",
 			 o->compression_level, codec_name(o->compression));

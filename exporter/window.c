@@ -48,6 +48,16 @@ int window_done(struct window *w, uint64_t i, unsigned bit)
 	return 0;
 }
 
+void window_cut(struct window *w, uint64_t i)
+{
+	while (w->head > i && w->head > w->tail) {
+		struct window_batch *b = window_at(w, --w->head);
+		free(b->owned);
+		b->owned = NULL;
+		b->body = NULL;
+	}
+}
+
 uint32_t window_release(struct window *w, uint64_t *commit_pos, uint64_t *last_seq)
 {
 	uint32_t n = 0;

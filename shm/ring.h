@@ -68,6 +68,7 @@
 #ifndef SLUICE_SHM_RING_H
 #define SLUICE_SHM_RING_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -189,6 +190,21 @@ static inline void ring_rewind(struct ring *r)
 {
 	r->cursor = r->cons_tail;
 	r->peek_seq = 0;
+}
+
+/* Put the read cursor back to pos: the header position of a record this
+ * handle peeked and has not committed (committed tail <= pos <= cursor),
+ * whose predecessor had seq seq_before (0 = unknown). For a consumer that
+ * checks payloads late (ring_peek_deferred, with other records peeked
+ * since): the next ring_peek reads that record again, and reports it
+ * -EBADMSG if it is corrupt. -EINVAL if pos is outside that range. */
+static inline int ring_rewind_to(struct ring *r, uint64_t pos, uint64_t seq_before)
+{
+	if (pos < r->cons_tail || pos > r->cursor)
+		return -EINVAL;
+	r->cursor = pos;
+	r->peek_seq = seq_before;
+	return 0;
 }
 
 /* After ring_peek returned -EBADMSG: move the cursor to the next intact

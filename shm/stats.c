@@ -36,6 +36,8 @@ static const char *const counter_names[STAT_COUNT] = {
 	[STAT_EXPORT_DEADLETTER_FAILURES] = "exporter_deadletter_failures",
 	[STAT_EXPORT_DEGRADED] = "export_degraded",
 	[STAT_TLS_HANDSHAKE_FAILURES] = "tls_handshake_failures",
+	[STAT_EXPORT_TLS_FAILURES] = "export_tls_handshake_failures",
+	[STAT_EXPORT_TLS_VERIFY_FAILURES] = "export_tls_verify_failures",
 };
 
 static const char *const stage_names[STAGE_COUNT] = {

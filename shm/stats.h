@@ -86,6 +86,9 @@ enum stat_counter {
 	                              without a slot); bits 32..47 = errno of the
 	                              last failed write (exporter/deliver.h) */
 	STAT_TLS_HANDSHAKE_FAILURES, /* ingest: TLS handshakes of clients that failed */
+	STAT_EXPORT_TLS_FAILURES,  /* exporters' TLS handshakes that failed, every reason */
+	STAT_EXPORT_TLS_VERIFY_FAILURES, /* of those: the backend's certificate did not
+	                              verify (expired, wrong host, unknown CA) */
 	STAT_COUNT                 /* number of counters in use */
 };
 

@@ -6,10 +6,15 @@
  * the export stage and of the sink (from /proc/<pid>/stat).
  *
  *   bench_export [--mode http|grpc|file] [--spans N] [--connections C]
- *                [--gzip]
+ *                [--compression none|gzip|zstd|deflate|zlib|snappy]
+ *                [--level N] [--tls] [--gzip]
  *   mode file = the file exporter writing to /dev/null: the no-network
  *   baseline (how fast the stage drains ring 2 at all).
- * Needs XT_EXPORT_BIN / XT_SINK_BIN or SLUICE_BUILD_DIR (bin/). */
+ *   --tls: the sink serves TLS with certificates made by
+ *   tests/net/make_certs.sh (https:// for otlphttp, TLS for gRPC).
+ *   --gzip = --compression gzip.
+ * Needs XT_EXPORT_BIN / XT_SINK_BIN or SLUICE_BUILD_DIR (bin/), and
+ * SLUICE_SOURCE_DIR (or the current directory) for --tls. */
 #include <check.h>
 #include <signal.h>
 #include <stdio.h>
@@ -104,7 +109,9 @@ static struct xt_body bench_body(void)
 static const char *mode = "http";
 static uint64_t spans = 20000000;
 static unsigned conns = 4;
-static bool gzip = false;
+static const char *compression = "none";
+static int level = 0;
+static bool tls = false;
 static int bench_rc;
 
 static int bench(void);
@@ -125,9 +132,16 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--connections") && i + 1 < argc)
 			conns = (unsigned)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--gzip"))
-			gzip = true;
+			compression = "gzip";
+		else if (!strcmp(argv[i], "--compression") && i + 1 < argc)
+			compression = argv[++i];
+		else if (!strcmp(argv[i], "--level") && i + 1 < argc)
+			level = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--tls"))
+			tls = true;
 		else {
-			fprintf(stderr, "usage: bench_export [--mode http|grpc|file] [--spans N] [--connections C] [--gzip]\n");
+			fprintf(stderr, "usage: bench_export [--mode http|grpc|file] [--spans N] [--connections C]\n"
+				"                    [--compression CODEC] [--level N] [--tls] [--gzip]\n");
 			return 2;
 		}
 	}
@@ -154,23 +168,40 @@ static int bench(void)
 	char exp[1024], stop[64];
 	snprintf(stop, sizeof(stop), "%llu", (unsigned long long)spans);
 	bool file = !strcmp(mode, "file");
+	char certs[300] = "", crt[340], key[340], tlsy[800] = "", lvl[80] = "";
+	if (tls) {
+		const char *src = getenv("SLUICE_SOURCE_DIR");
+		char cmd[800];
+		snprintf(certs, sizeof(certs), "%s/certs", e.dir);
+		snprintf(cmd, sizeof(cmd), "bash '%s/tests/net/make_certs.sh' '%s'", src ? src : ".", certs);
+		if (system(cmd) != 0) {
+			fprintf(stderr, "make_certs.sh failed (set SLUICE_SOURCE_DIR)\n");
+			return 1;
+		}
+		snprintf(crt, sizeof(crt), "%s/server.pem", certs);
+		snprintf(key, sizeof(key), "%s/server.key", certs);
+		snprintf(tlsy, sizeof(tlsy), "    tls:\n      ca_file: %s/ca.pem\n", certs);
+	}
+	if (level)
+		snprintf(lvl, sizeof(lvl), "    compression_params:\n      level: %d\n", level);
 	if (!file) {
-		const char *args[] = { "--exit-after-spans", stop, "--bodies", "", "--log", "", "--no-check", NULL };
+		const char *args[] = { "--exit-after-spans", stop, "--bodies", "", "--log", "", "--no-check",
+				       tls ? "--tls-cert" : NULL, crt, "--tls-key", key, NULL };
 		/* xt puts its own --bodies/--log first; the later ones win */
 		xt_sink_start(&e, args);
 	}
 	if (!strcmp(mode, "grpc"))
 		snprintf(exp, sizeof(exp),
-			 "  otlp:\n    endpoint: 127.0.0.1:%%GRPC%%\n    compression: %s\n"
+			 "  otlp:\n    endpoint: %s127.0.0.1:%%GRPC%%\n    compression: %s\n%s%s"
 			 "    max_concurrent_streams: %u\n    sending_queue:\n      num_consumers: %u\n",
-			 gzip ? "gzip" : "none", conns * 4, conns * 4);
+			 tls ? "https://" : "http://", compression, lvl, tlsy, conns * 4, conns * 4);
 	else if (file)
-		snprintf(exp, sizeof(exp), "  file:\n    path: /dev/null\n");
+		snprintf(exp, sizeof(exp), "  file:\n    path: /dev/null\n    format: proto\n");
 	else
 		snprintf(exp, sizeof(exp),
-			 "  otlphttp:\n    endpoint: http://127.0.0.1:%%HTTP%%\n    compression: %s\n"
+			 "  otlphttp:\n    endpoint: %s://127.0.0.1:%%HTTP%%\n    compression: %s\n%s%s"
 			 "    connections: %u\n    sending_queue:\n      num_consumers: %u\n",
-			 gzip ? "gzip" : "none", conns, conns);
+			 tls ? "https" : "http", compression, lvl, tlsy, conns, conns);
 	xt_export_start(&e, exp, !strcmp(mode, "grpc") ? "otlp" : file ? "file" : "otlphttp");
 	if (!xt_wait_running(&e, 10000)) {
 		fprintf(stderr, "export stage did not start\n");
@@ -207,9 +238,9 @@ static int bench(void)
 		t1 = now_s();
 	}
 	double secs = t1 - t0, ms = (double)spans / 1e6;
-	printf("mode=%s%s conns=%u spans=%llu bytes_per_span=%.0f seconds=%.3f spans_per_s=%.0f "
+	printf("mode=%s%s+%s conns=%u spans=%llu bytes_per_span=%.0f seconds=%.3f spans_per_s=%.0f "
 	       "export_cpu_s_per_M=%.3f sink_cpu_s_per_M=%.3f\n",
-	       mode, gzip ? "+gzip" : "", conns, (unsigned long long)spans, (double)body.len / 512.0, secs,
+	       mode, tls ? "+tls" : "", compression, conns, (unsigned long long)spans, (double)body.len / 512.0, secs,
 	       (double)spans / secs, (cpu1 - cpu0) / ms, file ? 0.0 : (scpu1 - scpu0) / ms);
 	xt_stop(&e.export_pid, SIGTERM);
 	xt_body_free(&body);

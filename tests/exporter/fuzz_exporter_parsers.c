@@ -1,7 +1,8 @@
 /* libFuzzer: every parser the export stage and the sink run on outside
  * input: Retry-After values, ExportTraceServiceResponse partial_success,
  * endpoint URLs, file-exporter framing, disk-queue entries, sink failure
- * schedules and the debug exporter's span lines. None may crash or read out of bounds. */
+ * schedules and the debug exporter's item lines (spans, log records, data
+ * points). None may crash or read out of bounds. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,9 +64,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				sink_sched_next(&sc);
 		break;
 	}
-	case 6: { /* debug `normal` lines from any body: within the buffer */
+	case 6: { /* debug `normal` lines of any signal from any body: within the buffer */
 		struct otlp_json_buf b = { 0 };
-		if (debug_lines_normal(p, n, &b) == 0 && b.len > b.cap)
+		enum otlp_signal sig = (enum otlp_signal)((data[0] / 7) % 3);
+		if (debug_lines_normal_signal(sig, p, n, &b) == 0 && b.len > b.cap)
 			abort();
 		otlp_json_buf_free(&b);
 		break;

@@ -46,7 +46,7 @@ START_TEST(outage_disk_queue)
 	/* restart the stage during the outage: the queue is on disk */
 	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
 	char qdir[300];
-	snprintf(qdir, sizeof(qdir), "%s/queue/otlphttp", e.dir);
+	snprintf(qdir, sizeof(qdir), "%s/queue/otlphttp/traces", e.dir);
 	ck_assert_uint_ge(xt_count_files(qdir, ".q"), first - 1);
 	xt_export_start(&e, yaml, "otlphttp");
 	for (uint32_t i = first; i < total; i++) {

@@ -79,7 +79,7 @@ END_TEST
 static char *dl_meta(struct xt_env *e, uint64_t seq, const char *exp, const char *ext, size_t *len)
 {
 	char p[512];
-	snprintf(p, sizeof(p), "%s/dl/%020llu-%s.%s", e->dir, (unsigned long long)seq, exp, ext);
+	snprintf(p, sizeof(p), "%s/dl/traces/%020llu-%s.%s", e->dir, (unsigned long long)seq, exp, ext);
 	return xt_slurp(p, len);
 }
 
@@ -95,7 +95,7 @@ static void run_deadletter(bool grpc)
 		 "    dead_letter_dir: %%DIR%%/dl\n"
 		 "    sending_queue:\n      num_consumers: 1\n" RETRY_FAST
 		 "      max_elapsed_time: 1s\n",
-		 grpc ? "otlp" : "otlphttp", grpc ? "" : "http://", grpc ? "%GRPC%" : "%HTTP%");
+		 grpc ? "otlp" : "otlphttp", "http://", grpc ? "%GRPC%" : "%HTTP%");
 	xt_export_start(&e, yaml, grpc ? "otlp" : "otlphttp");
 	struct xt_body b[3];
 	for (int i = 0; i < 3; i++) {
@@ -107,7 +107,7 @@ static void run_deadletter(bool grpc)
 	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
 	ck_assert_uint_eq(xt_sink_spans(&e), 6);
 	char dir[300];
-	snprintf(dir, sizeof(dir), "%s/dl", e.dir);
+	snprintf(dir, sizeof(dir), "%s/dl/traces", e.dir);
 	ck_assert_uint_eq(xt_count_files(dir, ".pb"), 2);
 	ck_assert_uint_eq(xt_count_files(dir, ".json"), 2);
 	const char *name = grpc ? "otlp" : "otlphttp";
@@ -163,7 +163,7 @@ START_TEST(grpc_retry_info)
 	const char *args[] = { "--fail", "429/1,503,ok,429,ok", NULL };
 	xt_sink_start(&e, args);
 	xt_export_start(&e,
-			"  otlp:\n    endpoint: 127.0.0.1:%GRPC%\n    compression: none\n"
+			"  otlp:\n    endpoint: http://127.0.0.1:%GRPC%\n    compression: none\n"
 			"    dead_letter_dir: %DIR%/dl\n"
 			"    sending_queue:\n      num_consumers: 1\n" RETRY_FAST
 			"      max_elapsed_time: 30s\n",
@@ -185,7 +185,7 @@ START_TEST(grpc_retry_info)
 	ck_assert_uint_ge(l[2].ms + 1, l[1].ms + 400);
 	ck_assert(l[3].crc == xt_crc(&b[1]) && l[4].crc == xt_crc(&b[2]));
 	char dir[300];
-	snprintf(dir, sizeof(dir), "%s/dl", e.dir);
+	snprintf(dir, sizeof(dir), "%s/dl/traces", e.dir);
 	ck_assert_uint_eq(xt_count_files(dir, ".json"), 1);
 	size_t len;
 	char p[400];
@@ -211,7 +211,7 @@ START_TEST(grpc_stall_and_close)
 	const char *args[] = { "--fail", "stall,close,ok", NULL };
 	xt_sink_start(&e, args);
 	xt_export_start(&e,
-			"  otlp:\n    endpoint: 127.0.0.1:%GRPC%\n    compression: gzip\n    timeout: 300ms\n"
+			"  otlp:\n    endpoint: http://127.0.0.1:%GRPC%\n    compression: gzip\n    timeout: 300ms\n"
 			"    sending_queue:\n      num_consumers: 1\n" RETRY_FAST
 			"      max_elapsed_time: 30s\n",
 			"otlp");

@@ -253,12 +253,15 @@ START_TEST(held_batches_reach_the_directory_once_writable)
 	ck_assert(xt_wait_ring_empty(&e, 30000));
 	ck_assert(wait_not_degraded(&e, 5000));
 	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
-	ck_assert_uint_eq(xt_count_files(dl_path, ".pb"), 4);
-	ck_assert_uint_eq(xt_count_files(dl_path, ".json"), 4);
+	/* the pipeline's directory below dead_letter_dir (exporter/paths.h) */
+	char dl_pipe[320];
+	snprintf(dl_pipe, sizeof(dl_pipe), "%s/traces", dl_path);
+	ck_assert_uint_eq(xt_count_files(dl_pipe, ".pb"), 4);
+	ck_assert_uint_eq(xt_count_files(dl_pipe, ".json"), 4);
 	for (int i = 0; i < 4; i++) {
 		char p[400];
 		size_t len;
-		snprintf(p, sizeof(p), "%s/%020llu-otlphttp.pb", dl_path, (unsigned long long)b[i].seq);
+		snprintf(p, sizeof(p), "%s/%020llu-otlphttp.pb", dl_pipe, (unsigned long long)b[i].seq);
 		char *body = xt_slurp(p, &len);
 		ck_assert_msg(body && len == b[i].len && !memcmp(body, b[i].data, len),
 			      "dead letter of batch %d", i);

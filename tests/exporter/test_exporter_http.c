@@ -97,7 +97,7 @@ END_TEST
 START_TEST(grpc_exact)
 {
 	run_exact("grpc",
-		  "  otlp:\n    endpoint: 127.0.0.1:%GRPC%\n    compression: gzip\n"
+		  "  otlp:\n    endpoint: http://127.0.0.1:%GRPC%\n    compression: gzip\n"
 		  "    max_concurrent_streams: 8\n    sending_queue:\n      num_consumers: 8\n",
 		  "otlp", true, false);
 }
@@ -108,7 +108,7 @@ START_TEST(two_exporters)
 {
 	run_exact("two",
 		  HTTP_EXPORTER("")
-		  "  file:\n    path: %DIR%/file.out\n",
+		  "  file:\n    path: %DIR%/file.out\n    format: proto\n",
 		  "otlphttp, file", true, true);
 }
 END_TEST

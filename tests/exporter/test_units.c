@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "exporter/deadletter.h"
+#include "exporter/paths.h"
 #include "exporter/diskq.h"
 #include "exporter/localx.h"
 #include "exporter/otlphttp.h"
@@ -230,7 +231,7 @@ START_TEST(deadletter_files)
 	snprintf(sub, sizeof(sub), "%s/a/b", dir);
 	ck_assert_int_eq(deadletter_open_dir(sub), 0);
 	struct deadletter_meta m = { .exporter = "otlphttp/x", .seq = 42, .reason = "http status 400: \"bad\"",
-				     .status = 400, .spans = 7, .attempts = 1, .time_ns = 1764046200123000000ULL };
+				     .status = 400, .items = 7, .attempts = 1, .time_ns = 1764046200123000000ULL };
 	ck_assert_int_eq(deadletter_write(sub, "abcdef", 6, &m), 0);
 	char p[600];
 	snprintf(p, sizeof(p), "%s/00000000000000000042-otlphttp_x.pb", sub);
@@ -254,7 +255,43 @@ START_TEST(deadletter_files)
 	ck_assert_ptr_nonnull(strstr(buf, "\"spans\":7"));
 	ck_assert_ptr_nonnull(strstr(buf, "\"time\":\"2025-11-25T04:50:00.123Z\""));
 	ck_assert_ptr_nonnull(strstr(buf, "\"bytes\":6"));
+	ck_assert_ptr_null(strstr(buf, "pipeline"));
+	/* another signal's batch: its pipeline, its signal and its item name */
+	m.pipeline = "logs/audit";
+	m.signal = "logs";
+	m.item_key = "log_records";
+	m.seq = 43;
+	ck_assert_int_eq(deadletter_write(sub, "abc", 3, &m), 0);
+	snprintf(p, sizeof(p), "%s/00000000000000000043-otlphttp_x.json", sub);
+	f = fopen(p, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "\"exporter\":\"otlphttp_x\",\"pipeline\":\"logs/audit\",\"signal\":\"logs\","));
+	ck_assert_ptr_nonnull(strstr(buf, "\"log_records\":7,"));
+	ck_assert_ptr_null(strstr(buf, "\"spans\""));
 	rmdir_r(dir);
+}
+END_TEST
+
+/* One place derives every exporter directory: ids and pipelines become one
+ * path component each. */
+START_TEST(export_paths)
+{
+	char p[128];
+	ck_assert_int_eq(export_path_deadletter(p, sizeof(p), "/st", "edge-1", "otlphttp/full"),
+			 (int)strlen("/st/edge-1/deadletter/otlphttp_full"));
+	ck_assert_str_eq(p, "/st/edge-1/deadletter/otlphttp_full");
+	char q[160];
+	ck_assert_int_gt(export_path_pipeline(q, sizeof(q), p, "traces/pay/ments"), 0);
+	ck_assert_str_eq(q, "/st/edge-1/deadletter/otlphttp_full/traces_pay_ments");
+	/* the base keeps its slashes */
+	ck_assert_int_gt(export_path_diskq(q, sizeof(q), "/var/q/a", "otlp/b"), 0);
+	ck_assert_str_eq(q, "/var/q/a/otlp_b");
+	volatile size_t small = 8; /* a run-time size: no compile-time truncation warning */
+	ck_assert_int_eq(export_path_pipeline(q, small, "/var/q/a", "logs"), -ENAMETOOLONG);
+	ck_assert_str_eq(q, "");
 }
 END_TEST
 
@@ -302,6 +339,7 @@ int main(void)
 	tcase_add_test(tc, retry_backoff);
 	tcase_add_test(tc, retry_after);
 	tcase_add_test(tc, window_prefix);
+	tcase_add_test(tc, export_paths);
 	tcase_add_test(tc, diskq_roundtrip);
 	tcase_add_test(tc, deadletter_files);
 	tcase_add_test(tc, endpoints_and_partial);

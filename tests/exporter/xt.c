@@ -19,6 +19,7 @@
 
 #include <check.h>
 
+#include "config/config.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "shm/ring.h"
 
@@ -74,7 +75,7 @@ static void rm_rf(const char *path)
 	}
 }
 
-void xt_setup(struct xt_env *e, const char *tag, uint64_t ring2_cap)
+void xt_init(struct xt_env *e, const char *tag)
 {
 	memset(e, 0, sizeof(*e));
 	static int n;
@@ -82,6 +83,16 @@ void xt_setup(struct xt_env *e, const char *tag, uint64_t ring2_cap)
 	rm_rf(e->dir);
 	ck_assert_int_eq(mkdir(e->dir, 0700), 0);
 	snprintf(e->instance, sizeof(e->instance), "xt%d_%d", (int)getpid(), n++);
+	snprintf(e->stop_timeout, sizeof(e->stop_timeout), "20s");
+	snprintf(e->sink_bodies, sizeof(e->sink_bodies), "%s/sink.bodies", e->dir);
+	snprintf(e->sink_log, sizeof(e->sink_log), "%s/sink.log", e->dir);
+	snprintf(e->sink_ports, sizeof(e->sink_ports), "%s/sink.ports", e->dir);
+	e->next_seq = 1;
+}
+
+void xt_setup(struct xt_env *e, const char *tag, uint64_t ring2_cap)
+{
+	xt_init(e, tag);
 	segment_unlink(e->instance);
 	struct segment_params p = { 0 };
 	p.nrings = RING_PIPELINE_COUNT;
@@ -93,11 +104,6 @@ void xt_setup(struct xt_env *e, const char *tag, uint64_t ring2_cap)
 	ck_assert_int_gt(segment_wake_env(&e->seg, env, sizeof(env)), 0);
 	setenv(SEG_WAKE_ENV, env, 1);
 	ck_assert_int_eq(segment_ring(&e->seg, RING_BATCH_EXPORT, &e->ring), 0);
-	e->next_seq = 1;
-	snprintf(e->stop_timeout, sizeof(e->stop_timeout), "20s");
-	snprintf(e->sink_bodies, sizeof(e->sink_bodies), "%s/sink.bodies", e->dir);
-	snprintf(e->sink_log, sizeof(e->sink_log), "%s/sink.log", e->dir);
-	snprintf(e->sink_ports, sizeof(e->sink_ports), "%s/sink.ports", e->dir);
 }
 
 int xt_stop(pid_t *pid, int sig)
@@ -125,9 +131,13 @@ void xt_teardown(struct xt_env *e)
 {
 	xt_stop(&e->export_pid, SIGKILL);
 	xt_stop(&e->sink_pid, SIGKILL);
-	segment_wake_close(&e->seg);
-	segment_detach(&e->seg);
+	if (e->seg.base) {
+		segment_wake_close(&e->seg);
+		segment_detach(&e->seg);
+	}
 	segment_unlink(e->instance);
+	config_free(e->cfg);
+	e->cfg = NULL;
 	if (!getenv("XT_KEEP"))
 		rm_rf(e->dir);
 }
@@ -252,7 +262,7 @@ static const char *build_dir(void)
 	return d ? d : ".";
 }
 
-static pid_t spawn(char *const argv[], const char *out, const char *err, void (*setup)(void))
+pid_t xt_spawn(char *const argv[], const char *out, const char *err, void (*setup)(void))
 {
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -304,7 +314,7 @@ void xt_sink_start(struct xt_env *e, const char *const *args)
 	char out[300], err[300];
 	snprintf(out, sizeof(out), "%s/sink.out", e->dir);
 	snprintf(err, sizeof(err), "%s/sink.err", e->dir);
-	e->sink_pid = spawn((char *const *)argv, out, err, NULL);
+	e->sink_pid = xt_spawn((char *const *)argv, out, err, NULL);
 	for (int i = 0; i < 1000; i++) { /* 10 s */
 		size_t len;
 		char *t = xt_slurp(e->sink_ports, &len);
@@ -321,10 +331,15 @@ void xt_sink_start(struct xt_env *e, const char *const *args)
 	ck_abort_msg("sluice-sink did not start");
 }
 
-static void subst(char *out, size_t cap, const char *in, const struct xt_env *e)
+void xt_subst(char *out, size_t cap, const char *in, const struct xt_env *e)
 {
 	size_t o = 0;
 	while (*in && o + 64 < cap) {
+		if (!strncmp(in, "%INSTANCE%", 10)) {
+			o += (size_t)snprintf(out + o, cap - o, "%s", e->instance);
+			in += 10;
+			continue;
+		}
 		if (!strncmp(in, "%HTTP%", 6)) {
 			o += (size_t)snprintf(out + o, cap - o, "%u", e->http_port);
 			in += 6;
@@ -344,7 +359,7 @@ static void subst(char *out, size_t cap, const char *in, const struct xt_env *e)
 void xt_export_start(struct xt_env *e, const char *exporters_yaml, const char *ids)
 {
 	char body[8192], yaml[12288], path[300];
-	subst(body, sizeof(body), exporters_yaml, e);
+	xt_subst(body, sizeof(body), exporters_yaml, e);
 	snprintf(yaml, sizeof(yaml),
 		 "receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:0\n"
 		 "exporters:\n%s"
@@ -364,7 +379,21 @@ void xt_export_start(struct xt_env *e, const char *exporters_yaml, const char *i
 	snprintf(out, sizeof(out), "%s/export.out", e->dir);
 	snprintf(err, sizeof(err), "%s/export.log", e->dir);
 	char *argv[] = { bin, "-c", path, NULL };
-	e->export_pid = spawn(argv, out, err, e->export_setup);
+	e->export_pid = xt_spawn(argv, out, err, e->export_setup);
+}
+
+void xt_export_exec(struct xt_env *e)
+{
+	char bin[512], out[300], err[300], path[300];
+	if (getenv("XT_EXPORT_BIN"))
+		snprintf(bin, sizeof(bin), "%s", getenv("XT_EXPORT_BIN"));
+	else
+		snprintf(bin, sizeof(bin), "%s/bin/sluice-export", build_dir());
+	snprintf(path, sizeof(path), "%s/export.yaml", e->dir);
+	snprintf(out, sizeof(out), "%s/export.out", e->dir);
+	snprintf(err, sizeof(err), "%s/export.log", e->dir);
+	char *argv[] = { bin, "-c", path, NULL };
+	e->export_pid = xt_spawn(argv, out, err, e->export_setup);
 }
 
 char *xt_slurp(const char *path, size_t *len)

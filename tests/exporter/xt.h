@@ -1,7 +1,9 @@
 /* tests/exporter/xt.h: helpers for the export stage's tests: a segment with
- * ring 2 filled by the test, request bodies made with protobuf-c, real
- * sluice-export and sluice-sink processes on 127.0.0.1, and checks of what
- * the sink received (decoded again with protobuf-c). Every wait is bounded. */
+ * its OUT rings filled by the test (ring 2 of the classic three, or every
+ * ring of a config's plan: xt_plan), request bodies of every signal made
+ * with protobuf-c, real sluice-export and sluice-sink processes on
+ * 127.0.0.1, and checks of what the sink received (decoded again with
+ * protobuf-c). Every wait is bounded. */
 #ifndef SLUICE_TESTS_EXPORTER_XT_H
 #define SLUICE_TESTS_EXPORTER_XT_H
 
@@ -11,6 +13,8 @@
 #include <sys/types.h>
 
 #include "shm/segment.h"
+
+struct sluice_config;
 
 struct xt_body {
 	uint8_t *data;
@@ -31,11 +35,40 @@ struct xt_env {
 	char stop_timeout[16];         /* sluice.stop_timeout (default "20s") */
 	pid_t sink_pid, export_pid;
 	void (*export_setup)(void);    /* run in the export child before exec (NULL: none) */
+	/* xt_plan */
+	struct sluice_config *cfg;     /* the config the segment was laid out from */
+	bool planned;
+	struct ring rings[64];         /* producer handles, opened on first publish */
+	bool ring_open[64];
 };
 
 /* Creates the dir, the segment (ring 2 of ring2_cap bytes), its eventfds and
  * SLUICE_WAKE_FDS in our environment (children inherit them). */
 void xt_setup(struct xt_env *e, const char *tag, uint64_t ring2_cap);
+/* Only the dir and the instance name (then xt_plan makes the segment). */
+void xt_init(struct xt_env *e, const char *tag);
+/* Writes <dir>/export.yaml from a whole config (%HTTP%, %GRPC%, %DIR%,
+ * %INSTANCE% substituted; a `sluice:` block with the instance, state_dir
+ * and stop_timeout appended when the text has none), loads it and creates
+ * the segment from its plan as the supervisor does: every ring (OUT rings
+ * of out_cap bytes, the others 64 KiB) with its name, kind and signal, a
+ * component slot per plan stat, eventfds in our environment. */
+void xt_plan(struct xt_env *e, const char *yaml, uint64_t out_cap);
+/* Index of the ring called name ("out:logs"); fails the test if none. */
+int xt_ring_index(struct xt_env *e, const char *name);
+/* Publishes b into ring `ring` as a RECORD_F_REQUEST record of signal
+ * (RECORD_SIGNAL_*), b->spans items; b->seq = the ring's seq. 0 or -errno. */
+int xt_publish_ring(struct xt_env *e, int ring, struct xt_body *b, int timeout_ms, unsigned signal);
+bool xt_wait_ring_index_empty(struct xt_env *e, int ring, int timeout_ms);
+/* Starts sluice-export -c <dir>/export.yaml (written by xt_plan). */
+void xt_export_exec(struct xt_env *e);
+/* The component-stats slot of exporter `exporter` in `pipeline`. */
+struct seg_component *xt_exporter_slot(struct xt_env *e, const char *pipeline, const char *exporter);
+/* in with %HTTP% %GRPC% %DIR% %INSTANCE% replaced. */
+void xt_subst(char *out, size_t cap, const char *in, const struct xt_env *e);
+/* The sluice-sink in use takes logs and metrics (--bodies-logs). */
+bool xt_sink_has_signals(void);
+
 /* Kills what is left, unlinks the segment, removes the dir. */
 void xt_teardown(struct xt_env *e);
 
@@ -49,6 +82,10 @@ void xt_body_free(struct xt_body *b);
 int xt_publish(struct xt_env *e, struct xt_body *b, int timeout_ms);
 /* The same with other record flags (0 = the payload is one bare ResourceSpans). */
 int xt_publish_flags(struct xt_env *e, struct xt_body *b, int timeout_ms, uint16_t flags);
+
+/* fork + exec argv[0] with stdout/stderr appended to out/err; setup runs
+ * in the child first (NULL: none). */
+pid_t xt_spawn(char *const argv[], const char *out, const char *err, void (*setup)(void));
 
 /* A port nothing listens on right now (for a backend that starts later). */
 uint16_t xt_free_port(void);
@@ -79,6 +116,20 @@ uint64_t xt_sink_spans(const struct xt_env *e);
 bool xt_wait_spans(const struct xt_env *e, uint64_t n, int timeout_ms);
 /* Waits until ring 2 is fully committed (tail == head); false on timeout. */
 bool xt_wait_ring_empty(struct xt_env *e, int timeout_ms);
+
+/* Bodies of the other signals, items identified as xt_make_body's spans:
+ * logs: n log records with body "log-<batch>-<i>" and attribute xt.id =
+ * batch << 20 | i; metrics: one monotonic cumulative Sum `name` (xt.sum)
+ * with n int data points, value base + i (1 + i), attribute xt.id. The
+ * body's `spans` is the item count. */
+struct xt_body xt_make_logs(uint32_t batch, uint32_t n);
+struct xt_body xt_make_metrics(uint32_t batch, uint32_t n);
+struct xt_body xt_make_metrics_named(uint32_t batch, uint32_t n, const char *name, int64_t base);
+/* signal 0 traces, 1 logs, 2 metrics (enum otlp_signal) */
+struct xt_body xt_make_signal(int signal, uint32_t batch, uint32_t n);
+/* xt_count_spans for any signal (0 traces, 1 logs, 2 metrics). */
+bool xt_count_items(int signal, const struct xt_body *got, size_t n, uint32_t batches, uint32_t per,
+		    uint32_t *counts);
 
 /* Decodes every received body with protobuf-c and counts how many times
  * each (batch, i) span id arrived. want[b*per + i] counts; returns false
