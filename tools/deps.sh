@@ -31,7 +31,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ "${1:-}" = "--with-node" ] && [ ! -d "$here/tests/node/node_modules/@opentelemetry/exporter-trace-otlp-grpc" ]; then
+# node_modules/.sluice-lock is the package-lock.json it was installed from:
+# a changed lock file (a new exporter package) installs again
+node=$here/tests/node
+if [ "${1:-}" = "--with-node" ] && ! cmp -s "$node/package-lock.json" "$node/node_modules/.sluice-lock"; then
   echo "deps: npm ci in tests/node"
-  (cd "$here/tests/node" && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$node" && npm ci --no-audit --no-fund --loglevel=error &&
+    cp package-lock.json node_modules/.sluice-lock)
 fi
