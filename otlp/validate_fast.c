@@ -163,61 +163,21 @@ FAST int fast_span(const uint8_t *p, size_t len)
 	return p < end ? fast_span_rest(p, (size_t)(end - p)) : 0;
 }
 
-static int fast_scope_spans(const uint8_t *p0, size_t len0, struct otlp_wire_counts *c)
+/* A span of a ScopeSpans: one item. */
+FAST int fast_span_item(const uint8_t *p, size_t len, struct otlp_wire_counts *c)
 {
-	FIELDS(p0, len0) {
-	case 1:  /* InstrumentationScope */
-		WANT(T(1, OTLP_WT_LEN));
-		if (otlp_vfast_scope(v, n) < 0)
-			return -1;
-		break;
-	case 2:
-		WANT(T(2, OTLP_WT_LEN));
-		c->spans++;
-		if (fast_span(v, n) < 0)
-			return -1;
-		break;
-	case 3: WANT_STR(3); break;
-	}
-	return 0;
+	c->items++;
+	return fast_span(p, len);
 }
 
-int otlp_validate_fast_resource_spans(const uint8_t *p0, size_t len0, struct otlp_wire_counts *c)
+int otlp_validate_fast_resource_spans(const uint8_t *p, size_t len, struct otlp_wire_counts *c)
 {
-	FIELDS(p0, len0) {
-	case 1:
-		WANT(T(1, OTLP_WT_LEN));
-		if (otlp_vfast_resource(v, n) < 0)
-			return -1;
-		break;
-	case 2: {
-		WANT(T(2, OTLP_WT_LEN));
-		uint64_t before = c->spans;
-		c->scope_spans++;
-		if (fast_scope_spans(v, n, c) < 0)
-			return -1;
-		c->scopes_with_items += c->spans > before;
-		break;
-	}
-	case 3: WANT_STR(3); break;
-	}
-	return 0;
+	return fast_resource_level(p, len, c, fast_span_item);
 }
 
-int otlp_validate_fast_request(const uint8_t *p0, size_t len0, struct otlp_wire_counts *c)
+int otlp_validate_fast_request(const uint8_t *p, size_t len, struct otlp_wire_counts *c)
 {
-	FIELDS(p0, len0) {
-	case 1: {
-		WANT(T(1, OTLP_WT_LEN));
-		uint64_t before = c->spans;
-		c->resource_spans++;
-		if (otlp_validate_fast_resource_spans(v, n, c) < 0)
-			return -1;
-		c->resources_with_items += c->spans > before;
-		break;
-	}
-	}
-	return 0;
+	return fast_request_level(p, len, c, otlp_validate_fast_resource_spans);
 }
 
 #undef FIELDS

@@ -205,4 +205,74 @@ int otlp_vfast_flat(const uint8_t *p0, size_t len0, uint8_t nfields, uint32_t va
 int otlp_vfast_resource(const uint8_t *p0, size_t len0);
 int otlp_vfast_scope(const uint8_t *p0, size_t len0);
 
+/* The levels above the items, one shape for every signal (signal.h): a
+ * request's resources are field 1; a resource has its Resource (1), scopes
+ * (2) and schema_url (3); a scope its InstrumentationScope (1), items (2)
+ * and schema_url (3). Each signal's file inlines them with its own item()
+ * and resource(), known at compile time, so the calls are direct and the
+ * item check (fast_span) is inlined into the scope loop as before.
+ * item() checks one item and adds what it holds to c->items (a span or a
+ * log record 1, a Metric its data points); resource() is the signal's
+ * otlp_validate_fast_resource_*. */
+typedef int (*fast_level_fn)(const uint8_t *p, size_t len, struct otlp_wire_counts *c);
+
+FAST int fast_scope_level(const uint8_t *p0, size_t len0, struct otlp_wire_counts *c,
+			  fast_level_fn item)
+{
+	FIELDS(p0, len0) {
+	case 1:
+		WANT(T(1, OTLP_WT_LEN));
+		if (otlp_vfast_scope(v, n) < 0)
+			return -1;
+		break;
+	case 2:
+		WANT(T(2, OTLP_WT_LEN));
+		if (item(v, n, c) < 0)
+			return -1;
+		break;
+	case 3: WANT_STR(3); break;
+	}
+	return 0;
+}
+
+FAST int fast_resource_level(const uint8_t *p0, size_t len0, struct otlp_wire_counts *c,
+			     fast_level_fn item)
+{
+	FIELDS(p0, len0) {
+	case 1:
+		WANT(T(1, OTLP_WT_LEN));
+		if (otlp_vfast_resource(v, n) < 0)
+			return -1;
+		break;
+	case 2: {
+		WANT(T(2, OTLP_WT_LEN));
+		uint64_t before = c->items;
+		c->scopes++;
+		if (fast_scope_level(v, n, c, item) < 0)
+			return -1;
+		c->scopes_with_items += c->items > before;
+		break;
+	}
+	case 3: WANT_STR(3); break;
+	}
+	return 0;
+}
+
+FAST int fast_request_level(const uint8_t *p0, size_t len0, struct otlp_wire_counts *c,
+			    fast_level_fn resource)
+{
+	FIELDS(p0, len0) {
+	case 1: {
+		WANT(T(1, OTLP_WT_LEN));
+		uint64_t before = c->items;
+		c->resources++;
+		if (resource(v, n, c) < 0)
+			return -1;
+		c->resources_with_items += c->items > before;
+		break;
+	}
+	}
+	return 0;
+}
+
 #endif

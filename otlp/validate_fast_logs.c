@@ -32,59 +32,19 @@ static int fast_log_record(const uint8_t *p0, size_t len0)
 	return 0;
 }
 
-static int fast_scope_logs(const uint8_t *p0, size_t len0, struct otlp_wire_counts *c)
+/* A log record of a ScopeLogs: one item. */
+static int fast_log_item(const uint8_t *p, size_t len, struct otlp_wire_counts *c)
 {
-	FIELDS(p0, len0) {
-	case 1:
-		WANT(T(1, OTLP_WT_LEN));
-		if (otlp_vfast_scope(v, n) < 0)
-			return -1;
-		break;
-	case 2:
-		WANT(T(2, OTLP_WT_LEN));
-		c->items++;
-		if (fast_log_record(v, n) < 0)
-			return -1;
-		break;
-	case 3: WANT_STR(3); break;
-	}
-	return 0;
+	c->items++;
+	return fast_log_record(p, len);
 }
 
-int otlp_validate_fast_resource_logs(const uint8_t *p0, size_t len0, struct otlp_wire_counts *c)
+int otlp_validate_fast_resource_logs(const uint8_t *p, size_t len, struct otlp_wire_counts *c)
 {
-	FIELDS(p0, len0) {
-	case 1:
-		WANT(T(1, OTLP_WT_LEN));
-		if (otlp_vfast_resource(v, n) < 0)
-			return -1;
-		break;
-	case 2: {
-		WANT(T(2, OTLP_WT_LEN));
-		uint64_t before = c->items;
-		c->scopes++;
-		if (fast_scope_logs(v, n, c) < 0)
-			return -1;
-		c->scopes_with_items += c->items > before;
-		break;
-	}
-	case 3: WANT_STR(3); break;
-	}
-	return 0;
+	return fast_resource_level(p, len, c, fast_log_item);
 }
 
-int otlp_validate_fast_logs_request(const uint8_t *p0, size_t len0, struct otlp_wire_counts *c)
+int otlp_validate_fast_logs_request(const uint8_t *p, size_t len, struct otlp_wire_counts *c)
 {
-	FIELDS(p0, len0) {
-	case 1: {
-		WANT(T(1, OTLP_WT_LEN));
-		uint64_t before = c->items;
-		c->resources++;
-		if (otlp_validate_fast_resource_logs(v, n, c) < 0)
-			return -1;
-		c->resources_with_items += c->items > before;
-		break;
-	}
-	}
-	return 0;
+	return fast_request_level(p, len, c, otlp_validate_fast_resource_logs);
 }

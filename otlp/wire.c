@@ -2,7 +2,7 @@
  * per-message decoders. Every pointer advance is checked against the end of
  * the enclosing message first, so no input can make us read outside it. */
 #include "otlp/wire.h"
-#include "otlp/wire_field.h"
+#include "otlp/wire_decode.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -82,15 +82,8 @@ int otlp_wire_iter_next(struct otlp_wire_iter *it, struct otlp_bytes *out)
 	return rc;
 }
 
-/* Shorthands for the decoders below: a field must have the wire type its
- * schema says, ids must have their one valid length (or be empty). */
-#define WANT(wtype) do { if (f.wt != (wtype)) return -EPROTO; } while (0)
-#define WANT_ID(n) do { WANT(OTLP_WT_LEN); \
-	if (f.b.len != 0 && f.b.len != (n)) return -EPROTO; } while (0)
-#define FOR_EACH_FIELD(msg) \
-	struct otlp_wire_reader r; struct otlp_wire_field f; int rc; \
-	otlp_wire_reader_init(&r, (msg).p, (msg).len); \
-	while ((rc = otlp_wire_field_next(&r, &f)) > 0)
+/* The decoders below use wire_decode.h's shorthands: WANT (a field must
+ * have the wire type its schema says), WANT_ID, FOR_EACH_FIELD. */
 
 int otlp_wire_resource_spans(struct otlp_bytes msg, struct otlp_resource_spans *out)
 {
@@ -357,23 +350,23 @@ int otlp_wire_find_attr(struct otlp_bytes msg, uint32_t attr_field,
 	return rc;
 }
 
+struct span_walk {
+	otlp_wire_span_fn fn;
+	void *arg;
+};
+
+static int span_item(void *w, struct otlp_bytes b)
+{
+	const struct span_walk *sw = w;
+	struct otlp_span span;
+	int rc = otlp_wire_span(b, &span);
+
+	return sw->fn(sw->arg, &span, rc);
+}
+
 int otlp_wire_each_span(struct otlp_bytes req, otlp_wire_span_fn fn, void *arg)
 {
-	struct otlp_wire_iter ir, is, ip;
-	struct otlp_bytes rs, ss, sp;
+	struct span_walk w = { fn, arg };
 
-	otlp_wire_iter_init(&ir, req, OTLP_F_REQ_RESOURCE_SPANS);
-	while (otlp_wire_iter_next(&ir, &rs) > 0) {
-		otlp_wire_iter_init(&is, rs, OTLP_F_RS_SCOPE_SPANS);
-		while (otlp_wire_iter_next(&is, &ss) > 0) {
-			otlp_wire_iter_init(&ip, ss, OTLP_F_SS_SPANS);
-			while (otlp_wire_iter_next(&ip, &sp) > 0) {
-				struct otlp_span span;
-				int rc = otlp_wire_span(sp, &span);
-				if ((rc = fn(arg, &span, rc)) != 0)
-					return rc;
-			}
-		}
-	}
-	return 0;
+	return otlp_wire_request_items(req, span_item, &w);
 }

@@ -3,31 +3,14 @@
  * most fields under different numbers, so one decoder reads them all
  * through a table from (type, field number) to what the field is. */
 #include "otlp/wire_metrics.h"
-#include "otlp/wire_field.h"
+#include "otlp/wire_decode.h"
 
-#include <errno.h>
 #include <string.h>
-
-#define WANT(wtype) do { if (f.wt != (wtype)) return -EPROTO; } while (0)
-#define WANT_ID(n) do { WANT(OTLP_WT_LEN); \
-	if (f.b.len != 0 && f.b.len != (n)) return -EPROTO; } while (0)
-
-static void set_pos(struct otlp_field_pos *pos, const struct otlp_wire_field *f,
-		    const uint8_t *base)
-{
-	pos->off = (uint32_t)(f->start - base);
-	pos->size = (uint32_t)f->size;
-}
 
 /* The scalars of a Metric's data message (Gauge, Sum, ...). */
 static int metric_data(struct otlp_metric *out)
 {
-	struct otlp_wire_reader r;
-	struct otlp_wire_field f;
-	int rc;
-
-	otlp_wire_reader_init(&r, out->data.p, out->data.len);
-	while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
+	FOR_EACH_FIELD(out->data) {
 		if (f.num == OTLP_F_DATA_POINTS) {
 			WANT(OTLP_WT_LEN);
 			out->n_data_points++;
@@ -45,14 +28,9 @@ static int metric_data(struct otlp_metric *out)
 
 int otlp_wire_metric(struct otlp_bytes msg, struct otlp_metric *out)
 {
-	struct otlp_wire_reader r;
-	struct otlp_wire_field f;
-	int rc;
-
 	memset(out, 0, sizeof(*out));
 	out->raw = msg;
-	otlp_wire_reader_init(&r, msg.p, msg.len);
-	while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
+	FOR_EACH_FIELD(msg) {
 		switch (f.num) {
 		case OTLP_F_METRIC_NAME:
 			WANT(OTLP_WT_LEN);
@@ -82,7 +60,7 @@ int otlp_wire_metric(struct otlp_bytes msg, struct otlp_metric *out)
 		default:
 			continue;
 		}
-		set_pos(&out->pos[f.num], &f, msg.p);
+		otlp_wire_set_pos(&out->pos[f.num], &f, msg.p);
 	}
 	if (rc < 0 || out->type == OTLP_METRIC_NONE)
 		return rc;
@@ -127,6 +105,19 @@ static int fixed64_elems(const struct otlp_wire_field *f, uint32_t *n)
 	return 0;
 }
 
+/* NumberDataPoint's and Exemplar's value oneof (as_double, as_int): the
+ * last member set wins. A field of another wire type: -EPROTO. */
+static int set_number(const struct otlp_wire_field *f, enum otlp_number_type which,
+		      enum otlp_number_type *number, double *as_double, int64_t *as_int)
+{
+	if (f->wt != OTLP_WT_I64)
+		return -EPROTO;
+	*number = which;
+	*as_double = which == OTLP_NUMBER_DOUBLE ? otlp_wire_double(f->u64) : 0;
+	*as_int = which == OTLP_NUMBER_INT ? (int64_t)f->u64 : 0;
+	return 0;
+}
+
 static int dp_kind(enum otlp_metric_type type)
 {
 	switch (type) {
@@ -142,9 +133,7 @@ int otlp_wire_data_point(struct otlp_bytes msg, enum otlp_metric_type type,
 			 struct otlp_data_point *out)
 {
 	static const uint8_t attrs_at[DP_KINDS] = { 7, 9, 1, 7 }, exemplars_at[DP_KINDS] = { 5, 8, 11, 0 };
-	struct otlp_wire_reader r;
-	struct otlp_wire_field f;
-	int kind = dp_kind(type), rc;
+	int kind = dp_kind(type);
 
 	memset(out, 0, sizeof(*out));
 	out->raw = msg;
@@ -153,25 +142,17 @@ int otlp_wire_data_point(struct otlp_bytes msg, enum otlp_metric_type type,
 		return -EINVAL;
 	out->attributes_field = attrs_at[kind];
 	out->exemplars_field = exemplars_at[kind];
-	otlp_wire_reader_init(&r, msg.p, msg.len);
-	while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
+	FOR_EACH_FIELD(msg) {
 		enum dpf what = f.num < OTLP_DP_NFIELDS ? (enum dpf)dp_field[kind][f.num] : X_NONE;
 		switch (what) {
 		case X_NONE:
 			continue;
 		case X_START: WANT(OTLP_WT_I64); out->start_time_unix_nano = f.u64; break;
 		case X_TIME: WANT(OTLP_WT_I64); out->time_unix_nano = f.u64; break;
-		case X_AS_DOUBLE:
-			WANT(OTLP_WT_I64);
-			out->number = OTLP_NUMBER_DOUBLE;
-			out->as_double = otlp_wire_double(f.u64);
-			out->as_int = 0;
-			break;
-		case X_AS_INT:
-			WANT(OTLP_WT_I64);
-			out->number = OTLP_NUMBER_INT;
-			out->as_int = (int64_t)f.u64;
-			out->as_double = 0;
+		case X_AS_DOUBLE: case X_AS_INT:
+			if ((rc = set_number(&f, what == X_AS_INT ? OTLP_NUMBER_INT : OTLP_NUMBER_DOUBLE,
+					     &out->number, &out->as_double, &out->as_int)) < 0)
+				return rc;
 			break;
 		case X_EXEMPLARS:
 			WANT(OTLP_WT_LEN);
@@ -210,7 +191,7 @@ int otlp_wire_data_point(struct otlp_bytes msg, enum otlp_metric_type type,
 			break;
 		case X_SCALE:  /* sint32: zigzag */
 			WANT(OTLP_WT_VARINT);
-			out->scale = (int32_t)((uint32_t)f.u64 >> 1 ^ -(uint32_t)(f.u64 & 1));
+			out->scale = otlp_wire_zigzag32(f.u64);
 			break;
 		case X_ZERO_COUNT: WANT(OTLP_WT_I64); out->zero_count = f.u64; break;
 		case X_POSITIVE: WANT(OTLP_WT_LEN); out->positive = f.b; break;
@@ -224,20 +205,15 @@ int otlp_wire_data_point(struct otlp_bytes msg, enum otlp_metric_type type,
 			out->n_quantiles++;
 			break;
 		}
-		set_pos(&out->pos[f.num], &f, msg.p);
+		otlp_wire_set_pos(&out->pos[f.num], &f, msg.p);
 	}
 	return rc;
 }
 
 int otlp_wire_quantile(struct otlp_bytes msg, struct otlp_quantile *out)
 {
-	struct otlp_wire_reader r;
-	struct otlp_wire_field f;
-	int rc;
-
 	memset(out, 0, sizeof(*out));
-	otlp_wire_reader_init(&r, msg.p, msg.len);
-	while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
+	FOR_EACH_FIELD(msg) {
 		if (f.num == OTLP_F_QUANTILE_QUANTILE) {
 			WANT(OTLP_WT_I64);
 			out->quantile = otlp_wire_double(f.u64);
@@ -251,29 +227,18 @@ int otlp_wire_quantile(struct otlp_bytes msg, struct otlp_quantile *out)
 
 int otlp_wire_exemplar(struct otlp_bytes msg, struct otlp_exemplar *out)
 {
-	struct otlp_wire_reader r;
-	struct otlp_wire_field f;
-	int rc;
-
 	memset(out, 0, sizeof(*out));
-	otlp_wire_reader_init(&r, msg.p, msg.len);
-	while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
+	FOR_EACH_FIELD(msg) {
 		switch (f.num) {
 		case OTLP_F_EXEMPLAR_TIME:
 			WANT(OTLP_WT_I64);
 			out->time_unix_nano = f.u64;
 			break;
-		case OTLP_F_EXEMPLAR_AS_DOUBLE:
-			WANT(OTLP_WT_I64);
-			out->number = OTLP_NUMBER_DOUBLE;
-			out->as_double = otlp_wire_double(f.u64);
-			out->as_int = 0;
-			break;
-		case OTLP_F_EXEMPLAR_AS_INT:
-			WANT(OTLP_WT_I64);
-			out->number = OTLP_NUMBER_INT;
-			out->as_int = (int64_t)f.u64;
-			out->as_double = 0;
+		case OTLP_F_EXEMPLAR_AS_DOUBLE: case OTLP_F_EXEMPLAR_AS_INT:
+			if ((rc = set_number(&f, f.num == OTLP_F_EXEMPLAR_AS_INT ? OTLP_NUMBER_INT :
+					     OTLP_NUMBER_DOUBLE, &out->number, &out->as_double,
+					     &out->as_int)) < 0)
+				return rc;
 			break;
 		case OTLP_F_EXEMPLAR_SPAN_ID:
 			WANT_ID(8);
@@ -292,41 +257,32 @@ int otlp_wire_exemplar(struct otlp_bytes msg, struct otlp_exemplar *out)
 	return rc;
 }
 
-static int each_metric_in(struct otlp_bytes rm, otlp_wire_metric_fn fn, void *arg)
-{
-	struct otlp_wire_iter is, im;
-	struct otlp_bytes sm, mb;
+struct metric_walk {
+	otlp_wire_metric_fn fn;
+	void *arg;
+};
 
-	otlp_wire_iter_init(&is, rm, OTLP_F_RM_SCOPE_METRICS);
-	while (otlp_wire_iter_next(&is, &sm) > 0) {
-		otlp_wire_iter_init(&im, sm, OTLP_F_SM_METRICS);
-		while (otlp_wire_iter_next(&im, &mb) > 0) {
-			struct otlp_metric m;
-			int rc = otlp_wire_metric(mb, &m);
-			if ((rc = fn(arg, &m, rc)) != 0)
-				return rc;
-		}
-	}
-	return 0;
+static int metric_item(void *w, struct otlp_bytes b)
+{
+	const struct metric_walk *mw = w;
+	struct otlp_metric m;
+	int rc = otlp_wire_metric(b, &m);
+
+	return mw->fn(mw->arg, &m, rc);
 }
 
 int otlp_wire_resource_each_metric(struct otlp_bytes rm, otlp_wire_metric_fn fn, void *arg)
 {
-	return each_metric_in(rm, fn, arg);
+	struct metric_walk w = { fn, arg };
+
+	return otlp_wire_resource_items(rm, 0, metric_item, &w);
 }
 
 int otlp_wire_each_metric(struct otlp_bytes req, otlp_wire_metric_fn fn, void *arg)
 {
-	struct otlp_wire_iter ir;
-	struct otlp_bytes rm;
+	struct metric_walk w = { fn, arg };
 
-	otlp_wire_iter_init(&ir, req, OTLP_F_REQ_RESOURCE_METRICS);
-	while (otlp_wire_iter_next(&ir, &rm) > 0) {
-		int rc = each_metric_in(rm, fn, arg);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
+	return otlp_wire_request_items(req, metric_item, &w);
 }
 
 int otlp_wire_each_data_point(const struct otlp_metric *m, otlp_wire_point_fn fn, void *arg)
@@ -347,25 +303,21 @@ int otlp_wire_each_data_point(const struct otlp_metric *m, otlp_wire_point_fn fn
 	return rc;
 }
 
+static int add_points(void *n, struct otlp_bytes b)
+{
+	struct otlp_metric m;
+	int rc = otlp_wire_metric(b, &m);
+
+	if (rc < 0)
+		return rc;
+	*(int64_t *)n += m.n_data_points;
+	return 0;
+}
+
 int64_t otlp_wire_count_data_points(struct otlp_bytes rm)
 {
-	struct otlp_wire_iter is, im;
-	struct otlp_bytes sm, mb;
 	int64_t n = 0;
-	int rc, mrc;
+	int rc = otlp_wire_resource_items(rm, 1, add_points, &n);
 
-	otlp_wire_iter_init(&is, rm, OTLP_F_RM_SCOPE_METRICS);
-	while ((rc = otlp_wire_iter_next(&is, &sm)) > 0) {
-		otlp_wire_iter_init(&im, sm, OTLP_F_SM_METRICS);
-		while ((mrc = otlp_wire_iter_next(&im, &mb)) > 0) {
-			struct otlp_metric m;
-			int err = otlp_wire_metric(mb, &m);
-			if (err < 0)
-				return err;
-			n += m.n_data_points;
-		}
-		if (mrc < 0)
-			return mrc;
-	}
 	return rc < 0 ? rc : n;
 }

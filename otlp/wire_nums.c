@@ -2,7 +2,7 @@
  * (otlp_wire_nums_*), and the exponential histogram's Buckets, whose
  * counts are such a field. */
 #include "otlp/wire_metrics.h"
-#include "otlp/wire_field.h"
+#include "otlp/wire_decode.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -58,15 +58,11 @@ int otlp_wire_buckets(struct otlp_bytes msg, struct otlp_buckets *out)
 	memset(out, 0, sizeof(*out));
 	out->raw = msg;
 	{
-		struct otlp_wire_reader r;
-		struct otlp_wire_field f;
-		otlp_wire_reader_init(&r, msg.p, msg.len);
-		while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
+		FOR_EACH_FIELD(msg) {
 			if (f.num != OTLP_F_BUCKETS_OFFSET)
 				continue;
-			if (f.wt != OTLP_WT_VARINT)
-				return -EPROTO;
-			out->offset = (int32_t)((uint32_t)f.u64 >> 1 ^ -(uint32_t)(f.u64 & 1));
+			WANT(OTLP_WT_VARINT);
+			out->offset = otlp_wire_zigzag32(f.u64);
 		}
 		if (rc < 0)
 			return rc;
