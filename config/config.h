@@ -107,7 +107,9 @@ struct sluice_rings {
 struct sluice_restart {
 	uint64_t backoff_initial_ns; /* first restart delay; default 100ms */
 	uint64_t backoff_max_ns;     /* doubling stops here; default 10s */
-	uint32_t max_restarts;       /* more than this many in `window` stops all; default 5 */
+	uint32_t max_restarts;       /* more than this many in `window`: the stage is restarted
+	                                every backoff_max and reported failed (the others run
+	                                on; nothing stops the pipeline); default 5 */
 	uint64_t window_ns;          /* default 60s */
 };
 

@@ -117,7 +117,7 @@ static int encoding_fn(struct schema_ctx *c, const struct ynode *v, void *dst, c
 static const char *const compression_names[] = {"none", "gzip", "zstd", "deflate", "zlib", "snappy", NULL};
 
 static const struct schema_field compression_params_fields[] = {
-	{.name = "level", .kind = SK_U32, .off = offsetof(O, compression_level), .max = 22},
+	{.name = "level", .kind = SK_U32, .off = offsetof(O, compression_level), .max = 19},
 	{.name = NULL},
 };
 
@@ -168,7 +168,7 @@ static const struct schema_field otlp_fields[] = {
 
 static int check_level(struct schema_ctx *c, const struct ynode *at, const char *path, const O *o)
 {
-	static const unsigned max[] = {0, 9, 22, 9, 9, 0};
+	static const unsigned max[] = {0, 9, 19, 9, 9, 0}; /* inside net/codec.c codec_level_check (zstd 1..19) */
 
 	if (!o->compression_level || (unsigned)o->compression_level <= max[o->compression])
 		return 0;

@@ -22,7 +22,7 @@ static const struct ecase cases[] = {
 	/* compression */
 	{"compression level", GRPC "    compression_params: {level: 10}\n", "4:25: exporters.otlp: compression_params.level: 10 is out of range for gzip (expected 1..9)"},
 	{"snappy level", GRPC "    compression: snappy\n    compression_params: {level: 1}\n", "5:25: exporters.otlp: compression_params.level: snappy takes no level"},
-	{"compression level too big", GRPC "    compression_params: {level: 99}\n", "4:33: exporters.otlp.compression_params.level: 99 is out of range (expected 0..22)"},
+	{"compression level too big", GRPC "    compression_params: {level: 99}\n", "4:33: exporters.otlp.compression_params.level: 99 is out of range (expected 0..19)"},
 	{"json encoding", "exporters: {otlphttp: {endpoint: 'http://h', encoding: json}}\n", "1:56: exporters.otlphttp.encoding: not supported by sluice: only proto (the rings hold protobuf)"},
 	{"auth extension", "exporters: {otlp_http: {endpoint: 'http://h', auth: {authenticator: basicauth}}}\n", "1:53: exporters.otlp_http.auth: not supported by sluice: authenticators are extensions; set a header instead"},
 	{"signal endpoint scheme", "exporters: {otlphttp: {logs_endpoint: 'h:1/v1/logs'}}\n", "1:39: exporters.otlphttp.logs_endpoint: expected a URL like http://host:4318 or https://host, got \"h:1/v1/logs\""},

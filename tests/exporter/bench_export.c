@@ -1,9 +1,10 @@
-/* bench_export: the export stage alone. Ring 2 is filled with ready
- * 512-span ExportTraceServiceRequest bodies (about 220 bytes a span, as in
- * DESIGN.md) as fast as the ring takes them; sluice-export sends them to
- * sluice-sink on 127.0.0.1. Reports spans/s from the first publish to the
- * sink's last accepted request, and the CPU seconds per million spans of
- * the export stage and of the sink (from /proc/<pid>/stat).
+/* bench_export: the export stage alone. The OUT ring is filled with ready
+ * 512-span ExportTraceServiceRequest bodies (about 220 bytes a span, the
+ * size the other benchmarks measure with) as fast as the ring takes them;
+ * sluice-export sends them to sluice-sink on 127.0.0.1. Reports spans/s
+ * from the first publish to the sink's last accepted request, and the CPU
+ * seconds per million spans of the export stage and of the sink (from
+ * /proc/<pid>/stat).
  *
  *   bench_export [--mode http|grpc|file] [--spans N] [--connections C]
  *                [--compression none|gzip|zstd|deflate|zlib|snappy]
