@@ -8,8 +8,8 @@
 //   - the official JS SDK exporters (gRPC, HTTP/protobuf, HTTP/JSON; gzip
 //     on two of them) over TLS with a client certificate: every export
 //     succeeds and both backends get every span field by field;
-//   - curl over https with a gzip body (--compressed) and a body made by the
-//     `zstd` command; curl without a client certificate is refused and the
+//   - curl over https with a gzip body (--compressed), a body made by the
+//     `zstd` command, deflate (zlib and raw) and zlib bodies; curl without a client certificate is refused and the
 //     failed handshake is counted in /metrics;
 //   - nghttp over TLS (ALPN h2) to the gRPC receiver; openssl s_client sees
 //     ALPN h2 and the served certificate;
@@ -195,6 +195,18 @@ service:
   r = curl([...clientTls, '--compressed', '-H', 'Content-Encoding: gzip', '--data-binary', `@${pb}.gz`]);
   L.check(r.code === 0, `curl https --compressed with a gzip body: 200${r.code ? `\n${r.stderr}` : ''}`);
   addRanges(range(0x5200000000000000n, 100));
+  // deflate (zlib-wrapped and raw, as clients send both) and zlib bodies,
+  // compressed by Node's zlib.
+  const zlib = require('zlib');
+  for (const [enc, fn, kind, first] of [['deflate', zlib.deflateSync, 'zlib', 0x5500000000000000n],
+    ['deflate', zlib.deflateRawSync, 'raw deflate', 0x5600000000000000n],
+    ['zlib', zlib.deflateSync, 'zlib', 0x5700000000000000n]]) {
+    fs.writeFileSync(`${pb}.z`, fn(traceRequest(first, 20, `curl-${enc}`)));
+    r = curl([...clientTls, '-H', `Content-Encoding: ${enc}`, '--data-binary', `@${pb}.z`]);
+    L.check(r.code === 0, `curl https with a ${kind} body as Content-Encoding ${enc}: 200` +
+      (r.code ? `\n${r.stderr}` : ''));
+    addRanges(range(first, 20));
+  }
   fs.writeFileSync(pb, traceRequest(0x5300000000000000n, 10, 'no-cert'));
   r = curl(['--cacert', c('ca.pem'), '--data-binary', `@${pb}`]);
   L.check(r.code !== 0, 'curl without a client certificate is refused (mTLS)');
@@ -228,7 +240,7 @@ service:
     '-d', '300', '--id-base', String(0x6100000000000000n)], 'a');
   const genB = gen(['-p', 'grpc', '-z', 'gzip', '-e', `127.0.0.1:${cfg.ports.grpc}`, '-r', String(GEN_RATE),
     '-d', '300', '--id-base', String(0x6200000000000000n)], 'b');
-  const base = sent.length + 250;
+  const base = sent.length + 310;
   await L.waitFor('the load to reach the backends',
     () => spanIds(path.join(dir, 'digest-h')).size >= base + 2000, 60000);
   place('server2.key', 'recv.key'); place('server2.pem', 'recv.pem');
