@@ -74,8 +74,9 @@ async function startSink(dir, extra = []) {
   const p = start(bin('sluice-sink'), ['--http', '127.0.0.1:0', '--port-file', portFile, ...extra]);
   await waitFor('sluice-sink to listen', () =>
     fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8').includes('http='));
-  const m = /http=(\d+)/.exec(fs.readFileSync(portFile, 'utf8'));
-  p.port = Number(m[1]);
+  const ports = fs.readFileSync(portFile, 'utf8');
+  p.port = Number(/http=(\d+)/.exec(ports)[1]);
+  p.grpcPort = Number(/grpc=(\d+)/.exec(ports)[1]); // 0 without --grpc
   return p;
 }
 
@@ -89,16 +90,18 @@ async function stopProc(p, sig = 'SIGTERM') {
 }
 
 // A config for one test: free ports, its own instance and directories.
+// opts.receiverTls: a YAML flow map, the tls: block of both protocols.
 async function writeConfig(dir, body, opts = {}) {
   const ports = { grpc: await freePort(), http: await freePort(), metrics: await freePort() };
   const instance = `e2e${process.pid}${path.basename(dir).slice(-6).replace(/[^A-Za-z0-9]/g, '')}`;
+  const tls = opts.receiverTls ? `\n        tls: ${opts.receiverTls}` : '';
   const yaml = `receivers:
   otlp:
     protocols:
       grpc:
-        endpoint: 127.0.0.1:${ports.grpc}
+        endpoint: 127.0.0.1:${ports.grpc}${tls}
       http:
-        endpoint: 127.0.0.1:${ports.http}
+        endpoint: 127.0.0.1:${ports.http}${tls}
 ${body}
   telemetry:
     metrics:

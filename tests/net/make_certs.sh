@@ -6,6 +6,7 @@
 #   server.pem/.key      IP:127.0.0.1, DNS:localhost, from ca (ECDSA P-256)
 #   server2.pem/.key     the same names, another key (rotation)
 #   client.pem/.key      a client certificate from ca
+#   client2.pem/.key     another one (rotation)
 #   other.pem/.key       IP:127.0.0.1, DNS:localhost, from other-ca
 #   wronghost.pem/.key   DNS:not-this-host.example, from ca
 #   expired.pem/.key     IP:127.0.0.1, DNS:localhost, from ca, expired in 2020
@@ -42,6 +43,7 @@ mkca other-ca "another CA"
 sign server ca "IP:127.0.0.1,DNS:localhost"
 sign server2 ca "IP:127.0.0.1,DNS:localhost"
 sign client ca "DNS:client"
+sign client2 ca "DNS:client2"
 sign other other-ca "IP:127.0.0.1,DNS:localhost"
 sign wronghost ca "DNS:not-this-host.example"
 sign rsa ca "IP:127.0.0.1,DNS:localhost" rsa

@@ -2,7 +2,8 @@
  * and one from another CA are refused, a good one is served and named),
  * a client refusing servers whose certificate names another host, has
  * expired or comes from an unknown CA (each with OpenSSL's reason and the
- * failure counted), certificate rotation while clients keep connecting,
+ * failure counted), certificate rotation while clients keep connecting
+ * (and of a client's own certificate),
  * and a crowd of handshakes that must not stall an established conn (the
  * server in its own process, with its own handshake budget). */
 #if defined(__has_feature)
@@ -242,6 +243,51 @@ START_TEST(rotation_under_load)
 END_TEST
 
 
+/* The client side rotates too (exporters: tls.reload_interval): a new conn
+ * after the files changed presents the new client certificate. */
+START_TEST(client_rotation)
+{
+	struct net_loop *loop = th_loop_new();
+	char dir[200], cmd[2000], err[256], cf[220], kf[220];
+	snprintf(dir, sizeof(dir), "%s/crot", tlsh_certs());
+	snprintf(cf, sizeof(cf), "%s/cert.pem", dir);
+	snprintf(kf, sizeof(kf), "%s/key.pem", dir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s && cp %s %s && cp %s %s", dir, tlsh_cert("client.pem"), cf,
+		 tlsh_cert("client.key"), kf);
+	ck_assert_int_eq(system(cmd), 0);
+	struct net_tls *st = tlsh_server_tls("server", "ca", "http/1.1");
+	struct tlsh_h1srv s;
+	tlsh_h1srv_start(&s, loop, st);
+	struct net_tls_client_config cc = {.ca_file = tlsh_cert("ca.pem"), .cert_file = cf, .key_file = kf,
+					   .reload_interval_ms = 20};
+	struct net_tls *ct;
+	ck_assert_msg(net_tls_client_new(&ct, &cc, "http/1.1", err, sizeof(err)) == 0, "%s", err);
+	struct tlsh_h1cli a, b;
+	post_and_wait(loop, &a, s.port, ct, "127.0.0.1");
+	ck_assert_int_eq(a.status, 200);
+	ck_assert_str_eq(s.last_cn, "client");
+	snprintf(cmd, sizeof(cmd), "cp %s %s/k.tmp && mv %s/k.tmp %s && cp %s %s/c.tmp && mv %s/c.tmp %s",
+		 tlsh_cert("client2.key"), dir, dir, kf, tlsh_cert("client2.pem"), dir, dir, cf);
+	ck_assert_int_eq(system(cmd), 0);
+	th_run_for(loop, 40);
+	post_and_wait(loop, &b, s.port, ct, "127.0.0.1");
+	ck_assert_msg(b.status == 200, "%s", b.error);
+	ck_assert_str_eq(s.last_cn, "client2");
+	struct net_tls_stats stats;
+	net_tls_get_stats(ct, &stats);
+	ck_assert_uint_ge(stats.reloads, 1);
+	/* the conn made before keeps talking */
+	tlsh_h1cli_again(&a, "/v1/traces", "after", 5);
+	ck_assert(th_run_until(loop, &a.done, 10000));
+	ck_assert_int_eq(a.status, 200);
+	net_tls_free(st);
+	net_tls_free(ct);
+	tlsh_srv_free(&s.list);
+	net_loop_free(loop);
+}
+END_TEST
+
+
 /* A client that trickles its ClientHello (a byte every 20 ms, each one
  * resetting any idle timer) is cut off by the handshake deadline. */
 struct trickle {
@@ -416,6 +462,7 @@ int main(void)
 	tcase_add_test(tc, client_refuses_bad_server_certificates);
 	tcase_add_test(tc, skip_verify_and_server_name_override);
 	tcase_add_test(tc, rotation_under_load);
+	tcase_add_test(tc, client_rotation);
 	tcase_add_test(tc, trickled_handshake_times_out);
 	tcase_add_test(tc, handshake_crowd_does_not_stall_established_data);
 	suite_add_tcase(s, tc);

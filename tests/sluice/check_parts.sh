@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check_parts.sh BIN_DIR: `sluice check` and `sluice run` load every TLS
 # block the way the stages will (a key that does not match its certificate
-# is an error naming both files) and take span-metrics settings the way the
+# is an error naming both files, a file that is not PEM names the file and
+# its key, in receivers and exporters alike) and take span-metrics settings the way the
 # aggregation will (what it cannot do is refused by name); a good config
 # with TLS passes.
 set -euo pipefail
@@ -46,6 +47,41 @@ rc=$?
 set -e
 [ $rc -eq 2 ] || fail "run exit $rc, want 2: $(cat "$d/run.err")"
 grep -q "does not match cert_file" "$d/run.err" || fail "run did not say why: $(cat "$d/run.err")"
+
+# Every TLS block is checked, each failure on its own line naming the file:
+# a client key not matching its certificate, files that are not PEM.
+echo "not a certificate" > "$d/junk.pem"
+cat > "$d/bad2.yaml" <<YAML
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        tls: {cert_file: $d/junk.pem, key_file: $d/a.key}
+      http:
+        tls: {cert_file: $d/a.pem, key_file: $d/a.key, client_ca_file: $d/junk.pem}
+exporters:
+  otlphttp:
+    endpoint: https://127.0.0.1:1
+    tls: {ca_file: $d/a.pem, cert_file: $d/b.pem, key_file: $d/a.key}
+  otlp:
+    endpoint: 127.0.0.1:1
+    tls: {ca_file: $d/junk.pem}
+service:
+  pipelines:
+    traces: {receivers: [otlp], exporters: [otlphttp, otlp]}
+YAML
+set +e
+"$bin/sluice" check -q -c "$d/bad2.yaml" 2> "$d/err"
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "check exit $rc, want 2: $(cat "$d/err")"
+for want in \
+	"bad2.yaml:9:3: exporters.otlphttp.tls: tls key_file $d/a.key: does not match cert_file $d/b.pem" \
+	"bad2.yaml:12:3: exporters.otlp.tls: tls ca_file $d/junk.pem: " \
+	"bad2.yaml:2:3: receivers.otlp.protocols.grpc.tls: tls cert_file $d/junk.pem: " \
+	"bad2.yaml:2:3: receivers.otlp.protocols.http.tls: tls client_ca_file $d/junk.pem: "; do
+	grep -qF "$want" "$d/err" || fail "no line \"$want\": $(cat "$d/err")"
+done
 
 sed -e "s|$d/b.key|$d/a.key|" -e '/calls_dimensions/d' -e '/^  spanmetrics:$/s/$/ {}/' "$d/bad.yaml" > "$d/good.yaml"
 "$bin/sluice" check -q -c "$d/good.yaml" 2> "$d/err" || fail "good config refused: $(cat "$d/err")"

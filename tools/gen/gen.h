@@ -30,6 +30,7 @@ struct gen_opts {
 	enum codec codec;         /* --compression, default none */
 	int level;                /* --compression-level, CODEC_LEVEL_DEFAULT */
 	const char *tls_ca;       /* --tls-ca: TLS trusting this CA; NULL = plain */
+	const char *tls_cert, *tls_key; /* --tls-cert/--tls-key: client certificate (mTLS) */
 	const char *host;
 	uint16_t port;
 	const char *path;         /* HTTP path, default the signal's /v1/... */

@@ -45,6 +45,7 @@ static const char gen_usage[] =
 	"      --ack-log FILE    write \"first_id count\" for each acknowledged request\n"
 	"      --service NAME    service.name of the resource (default sluice-gen)\n"
 	"      --tls-ca FILE     TLS (ALPN h2 for grpc, http/1.1 otherwise), trusting this CA\n"
+	"      --tls-cert FILE, --tls-key FILE  a client certificate and its key (mTLS)\n"
 	"  -q, --quiet           no progress lines\n"
 	"Ids: item i of a request has id first_id + i: a span's span_id (64-bit\n"
 	"big-endian), a log record's or data point's attribute gen.id (16 hex digits).\n"
@@ -191,7 +192,7 @@ static int gen_parse_endpoint(struct gen_opts *o, const char *ep)
 	return 0;
 }
 
-enum { OPT_PATH = 1000, OPT_STREAMS, OPT_ID_BASE, OPT_ACK_LOG, OPT_SERVICE, OPT_TLS_CA, OPT_LEVEL,
+enum { OPT_PATH = 1000, OPT_STREAMS, OPT_ID_BASE, OPT_ACK_LOG, OPT_SERVICE, OPT_TLS_CA, OPT_TLS_CERT, OPT_TLS_KEY, OPT_LEVEL,
        OPT_CTX, OPT_PER_METRIC, OPT_TYPES };
 
 static int gen_parse(int argc, char **argv, struct gen_opts *o)
@@ -207,6 +208,8 @@ static int gen_parse(int argc, char **argv, struct gen_opts *o)
 		{ "ack-log", required_argument, NULL, OPT_ACK_LOG },
 		{ "service", required_argument, NULL, OPT_SERVICE },
 		{ "quiet", no_argument, NULL, 'q' },            { "tls-ca", required_argument, NULL, OPT_TLS_CA },
+		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 		{ "signal", required_argument, NULL, 'S' },     { "compression", required_argument, NULL, 'z' },
 		{ "compression-level", required_argument, NULL, OPT_LEVEL },
 		{ "trace-context", required_argument, NULL, OPT_CTX },
@@ -257,6 +260,8 @@ static int gen_parse(int argc, char **argv, struct gen_opts *o)
 		case OPT_ACK_LOG: o->ack_log = optarg; break;
 		case OPT_SERVICE: o->service = optarg; break;
 		case OPT_TLS_CA: o->tls_ca = optarg; break;
+		case OPT_TLS_CERT: o->tls_cert = optarg; break;
+		case OPT_TLS_KEY: o->tls_key = optarg; break;
 		case OPT_CTX: o->ctx_share = strtod(optarg, NULL); break;
 		case OPT_PER_METRIC: o->points_per_metric = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case OPT_TYPES:
@@ -270,7 +275,8 @@ static int gen_parse(int argc, char **argv, struct gen_opts *o)
 	}
 	if (optind != argc || o->spans == 0 || o->connections == 0 || o->streams == 0 ||
 	    o->duration_s <= 0 || o->rate < 0 || o->points_per_metric == 0 || o->ctx_share < 0 ||
-	    o->ctx_share > 1 || codec_level_check(o->codec, o->level) < 0 ||
+	    o->ctx_share > 1 || !o->tls_cert != !o->tls_key || (o->tls_cert && !o->tls_ca) ||
+	    codec_level_check(o->codec, o->level) < 0 ||
 	    (o->codec != CODEC_NONE && o->codec != CODEC_GZIP && o->codec != CODEC_ZLIB &&
 	     o->codec != CODEC_DEFLATE && o->codec != CODEC_ZSTD && o->codec != CODEC_SNAPPY))
 		return -EINVAL;
@@ -302,7 +308,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (g.o.tls_ca) {
-		struct net_tls_client_config tc = {.ca_file = g.o.tls_ca};
+		struct net_tls_client_config tc = {.ca_file = g.o.tls_ca, .cert_file = g.o.tls_cert,
+						   .key_file = g.o.tls_key};
 		if (net_tls_client_new(&g.tls, &tc, g.o.proto == GEN_GRPC ? "h2" : "http/1.1", err,
 				       sizeof(err)) < 0) {
 			fprintf(stderr, "sluice-gen: %s\n", err);

@@ -93,6 +93,8 @@ struct sink {
 	/* counters over every signal */
 	uint64_t requests, accepted, refused, invalid, bytes, conns;
 	uint64_t streamed;     /* requests checked while they arrived */
+	uint64_t decoded[CODEC_COUNT]; /* compressed bodies by codec (tests check
+	                                  that a client compressed as configured) */
 	uint64_t first_ns, last_ns;   /* monotonic: first/last accepted request */
 	struct sink_lat_req lat_req; /* sink_take's request */
 };

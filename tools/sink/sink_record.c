@@ -21,6 +21,8 @@ long sink_decode(struct sink *s, int codec, const uint8_t *in, size_t len)
 		if (!s->scratch)
 			return -ENOMEM;
 	}
+	if ((unsigned)codec < CODEC_COUNT)
+		s->decoded[codec]++;
 	return (long)codec_decode(&s->cx, (enum codec)codec, in, len, s->scratch, s->scratch_cap);
 }
 
@@ -209,6 +211,15 @@ void sink_summary(struct sink *s, FILE *out)
 			summary_signal(s, k, out);
 	if (s->streamed)
 		fprintf(out, "sink: %llu requests checked while they arrived\n", (unsigned long long)s->streamed);
+	bool any = false;
+	for (int c = CODEC_NONE + 1; c < CODEC_COUNT; c++)
+		if (s->decoded[c]) {
+			fprintf(out, "%s %s=%llu", any ? "" : "sink: compressed bodies", codec_name((enum codec)c),
+				(unsigned long long)s->decoded[c]);
+			any = true;
+		}
+	if (any)
+		fputc('\n', out);
 	fflush(out);
 }
 
