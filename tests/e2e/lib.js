@@ -68,14 +68,18 @@ async function waitFor(what, fn, ms = 20000) {
   fail(`timed out waiting for ${what}`);
 }
 
-// sluice-sink on a free port; resolves when it listens.
-async function startSink(dir, extra = []) {
-  const portFile = path.join(dir, 'sink.ports');
+// sluice-sink on a free port (.port; .grpcPort too with --grpc 127.0.0.1:0 in
+// extra); resolves when it listens.
+// Several sinks in one directory: a different tag each.
+async function startSink(dir, extra = [], tag = 'sink') {
+  const portFile = path.join(dir, `${tag}.ports`);
   const p = start(bin('sluice-sink'), ['--http', '127.0.0.1:0', '--port-file', portFile, ...extra]);
   await waitFor('sluice-sink to listen', () =>
     fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8').includes('http='));
-  const m = /http=(\d+)/.exec(fs.readFileSync(portFile, 'utf8'));
-  p.port = Number(m[1]);
+  const ports = fs.readFileSync(portFile, 'utf8');
+  p.port = Number(/http=(\d+)/.exec(ports)[1]);
+  const g = /grpc=(\d+)/.exec(ports);
+  p.grpcPort = g ? Number(g[1]) : 0; // with --grpc HOST:PORT in extra
   return p;
 }
 
