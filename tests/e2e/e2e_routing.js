@@ -153,6 +153,7 @@ service:
   await waitDelivered('the routed spans to arrive', [[want.spansA, file('spansA')], [want.spansB, file('spansB')]]);
   L.check(op5.size > 0 && op5.size < ta.size, `routing: ${op5.size} of svc-a's ${ta.size} spans are named gen-op-5`);
   L.sluiceStop(cfg);
+  L.check(L.stageDeath(cfg) === '', `no stage died or was restarted ${L.stageDeath(cfg)}`);
   for (const s of Object.values(sinks)) L.check(await L.stopProc(s) === 0, 'sluice-sink exited cleanly');
   for (const [k, what] of [['spansA', 'spans of svc-a but gen-op-5, and svc-c (default) at A'],
     ['spansB', 'spans of svc-b, svc-c (default) and the gen-op-5 ones of svc-a (span route) at B'], ['logsA', 'log records of svc-a and svc-c (default) at A'],
@@ -220,6 +221,7 @@ service:
   const wantZ = union(other, new Set([...first].filter((id) => !op3.has(id))));
   await waitDelivered('the merged spans to arrive', [[wantZ, path.join(dir, 'spans-z')]]);
   L.sluiceStop(cfg);
+  L.check(L.stageDeath(cfg) === '', `no stage died or was restarted ${L.stageDeath(cfg)}`);
   for (const s of Object.values(sinks)) L.check(await L.stopProc(s) === 0, 'sluice-sink exited cleanly');
   L.check(op3.size > 0 && op3.size < first.size, `fan-out: ${op3.size} of ${first.size} spans are named gen-op-3`);
   for (const [side, want, what] of [['x', first, 'every span of the first receiver at X (the filter of the other branch does not apply)'],

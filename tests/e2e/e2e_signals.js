@@ -101,6 +101,7 @@ service:
   L.check(await L.stopProc(sink) === 0, 'sluice-sink exited cleanly');
   const log = L.readLog(cfg);
   L.check(/pipeline stopped; every ring was empty/.test(log), 'the stop drained every ring');
+  L.check(L.stageDeath(cfg) === '', `no stage died or was restarted ${L.stageDeath(cfg)}`);
 
   for (const signal of ['logs', 'metrics']) {
     const want = expected[signal](sent[signal]);

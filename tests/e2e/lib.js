@@ -13,8 +13,14 @@ const source = process.env.SLUICE_SOURCE_DIR || path.join(__dirname, '../..');
 const bin = (name) => path.join(build, 'bin', name);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// What a failing test leaves running is stopped on the way out: the
+// processes start() began and the instances sluiceStart() started.
+const running = { procs: new Set(), configs: new Set() };
+
 function fail(msg) {
   console.error(`FAIL: ${msg}`);
+  for (const cfg of running.configs) spawnSync(bin('sluice'), ['stop', '-c', cfg.file], { timeout: 60000 });
+  for (const p of running.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   process.exit(1);
 }
 
@@ -52,7 +58,11 @@ function start(cmd, args, opts = {}) {
   let err = '';
   if (p.stdout) p.stdout.on('data', (d) => { out += d; });
   if (p.stderr) p.stderr.on('data', (d) => { err += d; });
-  p.done = new Promise((resolve) => p.on('exit', (code, sig) => resolve(code === null ? `signal ${sig}` : code)));
+  running.procs.add(p);
+  p.done = new Promise((resolve) => p.on('exit', (code, sig) => {
+    running.procs.delete(p);
+    resolve(code === null ? `signal ${sig}` : code);
+  }));
   p.out = () => out;
   p.err = () => err;
   return p;
@@ -122,17 +132,27 @@ function sluice(cfg, ...args) {
 }
 
 function sluiceStart(cfg) {
+  running.configs.add(cfg);
   const r = sluice(cfg, 'start');
   if (r.code !== 0) fail(`sluice start: ${r.code}\n${r.stdout}${r.stderr}`);
 }
 
 function sluiceStop(cfg) {
   const r = sluice(cfg, 'stop');
+  running.configs.delete(cfg);
   if (r.code !== 0) fail(`sluice stop: ${r.code}\n${r.stdout}${r.stderr}\n${readLog(cfg)}`);
 }
 
 function readLog(cfg) {
   return fs.existsSync(cfg.log) ? fs.readFileSync(cfg.log, 'utf8') : '';
+}
+
+// The first line of the instance log saying a stage died (a restart, a
+// sanitizer report), or '' when none did: for tests that kill nothing.
+function stageDeath(cfg) {
+  const line = readLog(cfg).split('\n').find((l) =>
+    /restarting in|exited with status [1-9]|killed by signal|AddressSanitizer|runtime error:/.test(l));
+  return line || '';
 }
 
 // { ingest: pid, process: pid, ... } from `sluice status`.
@@ -230,6 +250,6 @@ function readBodies(file) {
 
 module.exports = {
   bin, build, source, sleep, fail, check, tmpdir, freePort, run, start, waitFor, startSink,
-  stopProc, writeConfig, sluice, sluiceStart, sluiceStop, readLog, stagePids, httpGet,
+  stopProc, writeConfig, sluice, sluiceStart, sluiceStop, readLog, stageDeath, stagePids, httpGet,
   digestIds, ackRanges, compareAcked, sinkCounts, readBodies,
 };
