@@ -57,12 +57,14 @@ service:
   const gens = SIGNALS.map((sig, i) => L.start(L.bin('sluice-gen'), ['-S', sig, '-e', `127.0.0.1:${cfg.ports.http}`,
     '-d', String(SECONDS), '-c', '2', '-s', '100', '-r', String(Math.ceil(rate / 3)),
     '--id-base', String(BigInt(i + 1) << 40n), '--ack-log', acks[sig], '-q']));
+  const sup = L.supervisorPid(cfg);
+  L.check(sup > 0, `${name}: the supervisor runs (pid ${sup})`);
   const kills = {};
   const end = Date.now() + SECONDS * 1000;
   while (Date.now() < end) {
     await L.sleep(200 + Math.random() * 200);
     const victim = victims[Math.floor(Math.random() * victims.length)];
-    const pid = L.stagePids(cfg)[victim];
+    const pid = L.stageChildren(sup)[victim];
     if (!pid) continue;
     try {
       process.kill(pid, 'SIGKILL');

@@ -166,6 +166,27 @@ function stagePids(cfg) {
   return pids;
 }
 
+// The supervisor's pid (the first line of `sluice status`), 0 if none.
+function supervisorPid(cfg) {
+  const m = /supervisor \S+ (\d+)/.exec(sluice(cfg, 'status').stdout);
+  return m ? Number(m[1]) : 0;
+}
+
+// { ingest: pid, ... }: the supervisor's stage children, read from /proc
+// (cheap enough to call every few hundred milliseconds, unlike `sluice
+// status`, which is a process start, slow under the sanitizers).
+function stageChildren(supPid) {
+  const pids = {};
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let stat;
+    try { stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8'); } catch { continue; }
+    const m = /^\d+ \(sluice-(ingest|process|batch|export)\) \S (\d+) /.exec(stat);
+    if (m && Number(m[2]) === supPid) pids[m[1]] = Number(d);
+  }
+  return pids;
+}
+
 async function httpGet(port, p) {
   const res = await fetch(`http://127.0.0.1:${port}${p}`);
   return { status: res.status, text: await res.text() };
@@ -250,6 +271,7 @@ function readBodies(file) {
 
 module.exports = {
   bin, build, source, sleep, fail, check, tmpdir, freePort, run, start, waitFor, startSink,
-  stopProc, writeConfig, sluice, sluiceStart, sluiceStop, readLog, stageDeath, stagePids, httpGet,
+  stopProc, writeConfig, sluice, sluiceStart, sluiceStop, readLog, stageDeath, stagePids, supervisorPid,
+  stageChildren, httpGet,
   digestIds, ackRanges, compareAcked, sinkCounts, readBodies,
 };
