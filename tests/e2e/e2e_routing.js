@@ -4,7 +4,8 @@
 //           go through routing connectors to two backends: svc-a's to A,
 //           svc-b's to B, nothing missing, nothing on the wrong side; svc-c's
 //           (no route matches) to the default pipelines (traces: both A and
-//           B; logs: A).
+//           B; logs: A). Item contexts too: svc-a's spans named gen-op-5 go
+//           to B (context span), histogram data points to B (context metric).
 //  fan-out: one receiver in two pipelines, two exporters in one pipeline,
 //           and a forward connector merging that second pipeline (with a
 //           filter of its own) and a pipeline of another receiver: each
@@ -74,7 +75,8 @@ async function routing() {
   const sinks = {};
   for (const side of ['a', 'b']) {
     sinks[side] = await L.startSink(dir, ['--digest', path.join(dir, `spans-${side}`),
-      '--digest-logs', path.join(dir, `logs-${side}`), '--quiet'], `sink-${side}`);
+      '--digest-logs', path.join(dir, `logs-${side}`), '--digest-metrics', path.join(dir, `points-${side}`),
+      '--quiet'], `sink-${side}`);
   }
   const cfg = await L.writeConfig(dir, `processors:
   batch:
@@ -99,6 +101,12 @@ connectors:
         pipelines: [logs/b]
       - condition: 'IsMatch(attributes["service.name"], "^svc-a$")'
         pipelines: [logs/a]
+  routing/metrics:
+    default_pipelines: [metrics/a]
+    table:
+      - condition: 'IsMatch(name, "^gen[.]histogram[.]")'
+        context: metric
+        pipelines: [metrics/b]
 exporters:
   otlp_http/a:
     endpoint: http://127.0.0.1:${sinks.a.port}
@@ -127,37 +135,57 @@ service:
     logs/b:
       receivers: [routing/logs]
       processors: [batch]
+      exporters: [otlphttp/b]
+    metrics:
+      receivers: [otlp]
+      exporters: [routing/metrics]
+    metrics/a:
+      receivers: [routing/metrics]
+      exporters: [otlp_http/a]
+    metrics/b:
+      receivers: [routing/metrics]
       exporters: [otlphttp/b]`);
   L.sluiceStart(cfg);
   const port = cfg.ports.http;
-  const [ta, tb, tc, la, lb, lc] = await Promise.all([
+  const [ta, tb, tc, la, lb, lc, ma] = await Promise.all([
     gen(port, 'traces', 'svc-a', 0x1000000000, dir), gen(port, 'traces', 'svc-b', 0x2000000000, dir),
     gen(port, 'traces', 'svc-c', 0x3000000000, dir), gen(port, 'logs', 'svc-a', 0x4000000000, dir),
-    gen(port, 'logs', 'svc-b', 0x5000000000, dir), gen(port, 'logs', 'svc-c', 0x6000000000, dir)]);
-  const file = (k) => path.join(dir, { spansA: 'spans-a', spansB: 'spans-b', logsA: 'logs-a', logsB: 'logs-b' }[k]);
+    gen(port, 'logs', 'svc-b', 0x5000000000, dir), gen(port, 'logs', 'svc-c', 0x6000000000, dir),
+    gen(port, 'metrics', 'svc-a', 0x9000000000, dir)]);
+  const file = (k) => path.join(dir, { spansA: 'spans-a', spansB: 'spans-b', logsA: 'logs-a', logsB: 'logs-b',
+    pointsA: 'points-a', pointsB: 'points-b' }[k]);
   await waitDelivered('the routed items to arrive', [[union(tb, tc), file('spansB')], [tc, file('spansA')],
     [union(la, lc), file('logsA')], [lb, file('logsB')]]);
-  await L.waitFor('every span of svc-a to arrive', () => {
-    const both = new Map([...digest(file('spansA')), ...digest(file('spansB'))]);
-    return [...ta].every((id) => both.has(id));
-  }, 60000);
+  for (const [what, ids, a, b] of [['span of svc-a', ta, 'spansA', 'spansB'], ['data point', ma, 'pointsA', 'pointsB']]) {
+    await L.waitFor(`every ${what} to arrive`, () => {
+      const both = new Map([...digest(file(a)), ...digest(file(b))]);
+      return [...ids].every((id) => both.has(id));
+    }, 60000);
+  }
   // svc-a's spans named gen-op-5 (the span route, which splits records)
   // go to B, the rest of svc-a's to A; the names are sluice-gen's, as the
   // digests saw them.
   const names = new Map([...digest(file('spansA')), ...digest(file('spansB'))].map(([id, e]) => [id, e.name]));
   const op5 = new Set([...ta].filter((id) => names.get(id) === 'gen-op-5'));
+  // data points of histogram metrics (the metric route) go to B, the rest
+  // to A (default); the metric names as the digests saw them.
+  const metricOf = new Map([...digest(file('pointsA')), ...digest(file('pointsB'))].map(([id, e]) => [id, e.name]));
+  const hist = new Set([...ma].filter((id) => /^gen[.]histogram[.]/.test(metricOf.get(id))));
   const want = {
     spansA: union(new Set([...ta].filter((id) => !op5.has(id))), tc), spansB: union(tb, tc, op5),
     logsA: union(la, lc), logsB: lb,
+    pointsA: new Set([...ma].filter((id) => !hist.has(id))), pointsB: hist,
   };
   await waitDelivered('the routed spans to arrive', [[want.spansA, file('spansA')], [want.spansB, file('spansB')]]);
   L.check(op5.size > 0 && op5.size < ta.size, `routing: ${op5.size} of svc-a's ${ta.size} spans are named gen-op-5`);
+  L.check(hist.size > 0 && hist.size < ma.size, `routing: ${hist.size} of ${ma.size} data points are of histograms`);
   L.sluiceStop(cfg);
   L.check(L.stageDeath(cfg) === '', `no stage died or was restarted ${L.stageDeath(cfg)}`);
   for (const s of Object.values(sinks)) L.check(await L.stopProc(s) === 0, 'sluice-sink exited cleanly');
   for (const [k, what] of [['spansA', 'spans of svc-a but gen-op-5, and svc-c (default) at A'],
     ['spansB', 'spans of svc-b, svc-c (default) and the gen-op-5 ones of svc-a (span route) at B'], ['logsA', 'log records of svc-a and svc-c (default) at A'],
-    ['logsB', 'log records of svc-b only at B']]) {
+    ['logsB', 'log records of svc-b only at B'], ['pointsA', 'data points of non-histogram metrics (default) at A'],
+    ['pointsB', 'data points of histogram metrics (context metric) at B']]) {
     const d = sameOnce(want[k], digest(file(k)));
     L.check(d === '', `routing: exactly the ${want[k].size} ${what}, once each${d ? `: ${d}` : ''}`);
   }
