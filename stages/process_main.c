@@ -10,6 +10,7 @@
 #include "config/plan.h"
 #include "rt/rt.h"
 #include "stages/process.h"
+#include "stages/route.h"
 
 int main(int argc, char **argv)
 {
@@ -22,7 +23,7 @@ int main(int argc, char **argv)
 		     "process stage: IN rings -> pipelines (processors, connectors) -> MID rings; "
 		     "SIGTERM drains the IN rings", &code))
 		return code;
-	struct process_opts o = { .rt = &rt, .st = rt.st, .stop = &rt.stop };
+	struct process_opts o = { .rt = &rt, .st = rt.st, .stop = &rt.stop, .route_access = &route_access_wire };
 	if ((rc = process_new(&p, rt.cfg, &rt.seg, &o, err, sizeof(err))) < 0) {
 		log_msg(LOG_ERROR, "%s", err);
 		/* a config the stage cannot run is the config's fault: 2, as for a bad file */

@@ -298,6 +298,7 @@ int64_t route_decide_items(struct route_conn *r, struct otlp_bytes record, uint8
 		while ((rc = otlp_wire_iter_next(&items, &it.item)) > 0) {
 			if (n == cap)
 				return -ENOSPC;
+			it.state_ = 0;
 			dec[n++] = (uint8_t)decide_item(r, &it);
 		}
 		if (rc < 0)

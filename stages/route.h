@@ -36,6 +36,7 @@
 #include "config/config.h"
 #include "config/ottl.h"
 #include "otlp/wire.h"
+#include "stages/ottl_access.h"
 #include "stages/ottl_eval.h"
 
 #define ROUTE_MAX_TABLE 250u          /* entries a table may have here */
@@ -49,6 +50,15 @@ struct route_item {
 	struct otlp_bytes scope;        /* the InstrumentationScope (empty if absent) */
 	struct otlp_bytes item;         /* the Span, LogRecord or Metric */
 	enum sluice_signal signal;
+	/* private to route_access_wire: the item decoded on first use (state_
+	 * 0 not yet, 1 decoded, <0 its error); route_decide_items resets it */
+	int state_;
+	struct ottl_access_item w_;
+	union {
+		struct otlp_span span;
+		struct otlp_log_record log;
+		struct otlp_metric metric;
+	} u_;
 };
 
 /* Accessors for the item contexts, indexed by enum ottl_context; NULL
@@ -56,6 +66,11 @@ struct route_item {
 struct route_access {
 	const struct ottl_eval_accessor *acc[OTTL_CTX_COUNT];
 };
+
+/* The span, log and metric contexts over the wire form (route_access.c):
+ * every path those contexts have (stages/ottl_access.h), the item decoded
+ * once however many conditions read it. What the process stage runs. */
+extern const struct route_access route_access_wire;
 
 struct route_entry {
 	struct ottl_eval ev;

@@ -19,6 +19,10 @@
 #   --relay-only     the relay runs only (the tools' own CPU per item, or a
 #                    signal the stages do not carry yet)
 #   --no-half        no half-load runs (A/B comparisons: tools/bench_ab.sh)
+#   --routing        the same work split over two pipelines joined by a
+#                    routing connector that routes by the resource attribute
+#                    service.name (filter in the first, batch in the second):
+#                    what routing costs, against the same run without it
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 signal=traces
@@ -26,6 +30,7 @@ comp=none
 tls=0
 relay_only=0
 no_half=0
+routing=0
 while [ $# -gt 0 ]; do
   case $1 in
     --signal) signal=$2; shift 2 ;;
@@ -33,6 +38,7 @@ while [ $# -gt 0 ]; do
     --tls) tls=1; shift ;;
     --relay-only) relay_only=1; shift ;;
     --no-half) no_half=1; shift ;;
+    --routing) routing=1; shift ;;
     --*) echo "unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
@@ -102,6 +108,19 @@ tls_yaml() {
   printf '        tls:\n          cert_file: %s\n          key_file: %s\n' "$work/certs/server.pem" "$work/certs/server.key"
 }
 
+# One pipeline, or (--routing) the same processors on both sides of a
+# routing connector whose one route matches what sluice-gen sends.
+pipelines_yaml() {
+  if [ "$routing" = 0 ]; then
+    printf 'service:\n  pipelines:\n    %s:\n      receivers: [otlp]\n      processors: [filter/health, batch]\n      exporters: [otlphttp]\n' "$signal"
+    return
+  fi
+  printf 'connectors:\n  routing:\n    table:\n'
+  printf '      - condition: '"'"'attributes["service.name"] == "sluice-gen"'"'"'\n        pipelines: [%s/routed]\n' "$signal"
+  printf 'service:\n  pipelines:\n    %s:\n      receivers: [otlp]\n      processors: [filter/health]\n      exporters: [routing]\n' "$signal"
+  printf '    %s/routed:\n      receivers: [routing]\n      processors: [batch]\n      exporters: [otlphttp]\n' "$signal"
+}
+
 write_config() {
   http_port=$(free_port); grpc_port=$(free_port); metrics_port=$(free_port)
   cat >"$work/sluice.yaml" <<YAML
@@ -123,12 +142,7 @@ exporters:
   otlphttp:
     endpoint: http://127.0.0.1:$sink_port
     compression: none
-service:
-  pipelines:
-    $signal:
-      receivers: [otlp]
-      processors: [filter/health, batch]
-      exporters: [otlphttp]
+$(pipelines_yaml)
   telemetry:
     metrics:
       address: 127.0.0.1:$metrics_port
@@ -210,8 +224,8 @@ report() { # $1 name, $2 file
     "$(col 3 "$2")" "$(col 4 "$2")" "$(col 5 "$2")" "$(col 6 "$2")" "$(col 7 "$2")" "$(col 8 "$2")"
 }
 
-if [ "$signal" != traces ] || [ "$comp" != none ] || [ "$tls" = 1 ]; then
-  echo "bench: $signal, compression $comp, $scheme ingest" >&2
+if [ "$signal" != traces ] || [ "$comp" != none ] || [ "$tls" = 1 ] || [ "$routing" = 1 ]; then
+  echo "bench: $signal, compression $comp, $scheme ingest$([ "$routing" = 1 ] && echo ", routed by service.name")" >&2
 fi
 echo "bench: $runs runs of ${secs}s each, $(nproc) cores; medians" >&2
 : >"$work/full"; : >"$work/half"; : >"$work/relay"

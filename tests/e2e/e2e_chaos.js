@@ -1,6 +1,7 @@
-// Chaos: under steady load, kill -9 a random stage every few hundred
-// milliseconds; the supervisor restarts it. Every span the client saw
-// acknowledged must reach the backend.
+// Chaos: under steady load of all three signals (traces, logs, metrics, each
+// its own pipeline and rings), kill -9 a random stage every few hundred
+// milliseconds; the supervisor restarts it. Every span, log record and data
+// point the clients saw acknowledged must reach the backend.
 //  phase 1 kills only process and batch: their restart rule (skip input
 //          already published downstream) must also leave no duplicate;
 //  phase 2 kills any of the four: duplicates may appear only where an
@@ -10,12 +11,15 @@ const path = require('path');
 const fs = require('fs');
 const L = require('./lib');
 
-const SECONDS = Number(process.env.E2E_CHAOS_SECONDS || 15); // per phase; 2 phases = 30 s
+const SECONDS = Number(process.env.E2E_CHAOS_SECONDS || 12); // per phase; 2 phases = 24 s
+const SIGNALS = ['traces', 'logs', 'metrics'];
+const ITEMS = { traces: 'spans', logs: 'log records', metrics: 'data points' };
 
 async function phase(name, victims, rate) {
   const dir = L.tmpdir(`chaos-${name}`);
-  const digest = path.join(dir, 'digest');
-  const sink = await L.startSink(dir, ['--digest', digest, '--quiet']);
+  const digest = Object.fromEntries(SIGNALS.map((sig) => [sig, path.join(dir, `digest-${sig}`)]));
+  const sink = await L.startSink(dir, ['--digest', digest.traces, '--digest-logs', digest.logs,
+    '--digest-metrics', digest.metrics, '--quiet']);
   const cfg = await L.writeConfig(dir, `processors:
   batch:
     send_batch_size: 1000
@@ -33,6 +37,14 @@ service:
     traces:
       receivers: [otlp]
       processors: [batch]
+      exporters: [otlphttp]
+    logs:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [otlphttp]
+    metrics:
+      receivers: [otlp]
+      processors: [batch]
       exporters: [otlphttp]`, { sluice: `  restart:
     backoff_initial: 10ms
     backoff_max: 200ms
@@ -40,57 +52,68 @@ service:
     window: 60s
 ` });
   L.sluiceStart(cfg);
-  const acks = path.join(dir, 'acks');
-  const gen = L.start(L.bin('sluice-gen'), ['-e', `127.0.0.1:${cfg.ports.http}`, '-d', String(SECONDS),
-    '-c', '4', '-s', '100', '-r', String(rate), '--ack-log', acks, '-q']);
+  // One generator a signal, a third of the rate each; distinct id ranges.
+  const acks = Object.fromEntries(SIGNALS.map((sig) => [sig, path.join(dir, `acks-${sig}`)]));
+  const gens = SIGNALS.map((sig, i) => L.start(L.bin('sluice-gen'), ['-S', sig, '-e', `127.0.0.1:${cfg.ports.http}`,
+    '-d', String(SECONDS), '-c', '2', '-s', '100', '-r', String(Math.ceil(rate / 3)),
+    '--id-base', String(BigInt(i + 1) << 40n), '--ack-log', acks[sig], '-q']));
+  const sup = L.supervisorPid(cfg);
+  L.check(sup > 0, `${name}: the supervisor runs (pid ${sup})`);
   const kills = {};
   const end = Date.now() + SECONDS * 1000;
   while (Date.now() < end) {
     await L.sleep(200 + Math.random() * 200);
     const victim = victims[Math.floor(Math.random() * victims.length)];
-    const pid = L.stagePids(cfg)[victim];
+    const pid = L.stageChildren(sup)[victim];
     if (!pid) continue;
     try {
       process.kill(pid, 'SIGKILL');
       kills[victim] = (kills[victim] || 0) + 1;
     } catch { /* already gone: restarting */ }
   }
-  await gen.done;
-  const acked = L.ackRanges(acks);
-  const total = acked.reduce((a, [, n]) => a + n, 0);
-  await L.waitFor('the pipeline to deliver every acknowledged span', () => {
-    const seen = L.digestIds(digest);
-    return L.compareAcked(acked, seen).missing === 0;
-  }, 90000).catch(() => {});
+  await Promise.all(gens.map((g) => g.done));
+  const acked = Object.fromEntries(SIGNALS.map((sig) => [sig, L.ackRanges(acks[sig])]));
+  await L.waitFor('the pipelines to deliver every acknowledged item', () =>
+    SIGNALS.every((sig) => L.compareAcked(acked[sig], L.digestIds(digest[sig])).missing === 0),
+  90000).catch(() => {});
   L.sluiceStop(cfg);
   await L.stopProc(sink);
-  const res = L.compareAcked(acked, L.digestIds(digest));
   const killed = Object.entries(kills).map(([k, v]) => `${k} ${v}`).join(', ');
-  console.error(`${name}: killed ${killed}; acked ${res.acked}, received ${res.received} distinct, ` +
-    `missing ${res.missing}, duplicates ${res.dups}`);
   L.check(Object.values(kills).reduce((a, b) => a + b, 0) >= SECONDS, `${name}: stages were killed (${killed})`);
-  L.check(total > 0 && res.missing === 0,
-    `${name}: every one of ${res.acked} acknowledged spans arrived` +
-    (res.missing ? ` (missing ${res.missing}, first ${res.firstMissing})` : ''));
+  const out = { kills };
+  for (const sig of SIGNALS) {
+    const total = acked[sig].reduce((a, [, n]) => a + n, 0);
+    const res = L.compareAcked(acked[sig], L.digestIds(digest[sig]));
+    console.error(`${name} ${sig}: acked ${res.acked}, received ${res.received} distinct, ` +
+      `missing ${res.missing}, duplicates ${res.dups}`);
+    L.check(total > 0 && res.missing === 0,
+      `${name}: every one of ${res.acked} acknowledged ${ITEMS[sig]} arrived` +
+      (res.missing ? ` (missing ${res.missing}, first ${res.firstMissing})` : ''));
+    out[sig] = res;
+  }
   const log = L.readLog(cfg);
   L.check(!/giving up/.test(log), `${name}: the supervisor kept restarting`);
   fs.rmSync(dir, { recursive: true, force: true });
-  return { ...res, kills };
+  return out;
 }
 
 async function main() {
   const rate = Number(process.env.E2E_CHAOS_RATE || 50000);
   const a = await phase('middle', ['process', 'batch'], rate);
-  L.check(a.dups === 0, `killing process and batch duplicates nothing (${a.dups})`);
+  for (const sig of SIGNALS) {
+    L.check(a[sig].dups === 0, `killing process and batch duplicates no ${ITEMS[sig]} (${a[sig].dups})`);
+  }
   const b = await phase('all', ['ingest', 'process', 'batch', 'export'], rate);
   // sluice-gen never resends, so an ingest crash can only lose an answer,
-  // never repeat a span; process and batch crashes repeat nothing (phase
+  // never repeat an item; process and batch crashes repeat nothing (phase
   // 1). What repeats is what a killed export stage had sent but not yet
   // committed: everything after the oldest unacknowledged batch, which under
   // a slow sink (ASan) can be far more than the requests in flight. Counted,
   // not bounded.
-  console.error(`all stages: ${b.dups} duplicate spans after ${b.kills.export || 0} export kills`);
-  if (!b.kills.export) L.check(b.dups === 0, 'no export crash, no duplicate');
+  for (const sig of SIGNALS) {
+    console.error(`all stages: ${b[sig].dups} duplicate ${ITEMS[sig]} after ${b.kills.export || 0} export kills`);
+    if (!b.kills.export) L.check(b[sig].dups === 0, `no export crash, no duplicate ${ITEMS[sig]}`);
+  }
   console.log('2 passed, 0 failed');
 }
 main().catch((e) => L.fail(e.stack));

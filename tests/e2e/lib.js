@@ -13,8 +13,14 @@ const source = process.env.SLUICE_SOURCE_DIR || path.join(__dirname, '../..');
 const bin = (name) => path.join(build, 'bin', name);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// What a failing test leaves running is stopped on the way out: the
+// processes start() began and the instances sluiceStart() started.
+const running = { procs: new Set(), configs: new Set() };
+
 function fail(msg) {
   console.error(`FAIL: ${msg}`);
+  for (const cfg of running.configs) spawnSync(bin('sluice'), ['stop', '-c', cfg.file], { timeout: 60000 });
+  for (const p of running.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   process.exit(1);
 }
 
@@ -52,7 +58,11 @@ function start(cmd, args, opts = {}) {
   let err = '';
   if (p.stdout) p.stdout.on('data', (d) => { out += d; });
   if (p.stderr) p.stderr.on('data', (d) => { err += d; });
-  p.done = new Promise((resolve) => p.on('exit', (code, sig) => resolve(code === null ? `signal ${sig}` : code)));
+  running.procs.add(p);
+  p.done = new Promise((resolve) => p.on('exit', (code, sig) => {
+    running.procs.delete(p);
+    resolve(code === null ? `signal ${sig}` : code);
+  }));
   p.out = () => out;
   p.err = () => err;
   return p;
@@ -68,15 +78,18 @@ async function waitFor(what, fn, ms = 20000) {
   fail(`timed out waiting for ${what}`);
 }
 
-// sluice-sink on a free port; resolves when it listens.
-async function startSink(dir, extra = []) {
-  const portFile = path.join(dir, 'sink.ports');
+// sluice-sink on a free port (.port; .grpcPort too with --grpc 127.0.0.1:0 in
+// extra); resolves when it listens.
+// Several sinks in one directory: a different tag each.
+async function startSink(dir, extra = [], tag = 'sink') {
+  const portFile = path.join(dir, `${tag}.ports`);
   const p = start(bin('sluice-sink'), ['--http', '127.0.0.1:0', '--port-file', portFile, ...extra]);
   await waitFor('sluice-sink to listen', () =>
     fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8').includes('http='));
   const ports = fs.readFileSync(portFile, 'utf8');
   p.port = Number(/http=(\d+)/.exec(ports)[1]);
-  p.grpcPort = Number(/grpc=(\d+)/.exec(ports)[1]); // 0 without --grpc
+  const g = /grpc=(\d+)/.exec(ports);
+  p.grpcPort = g ? Number(g[1]) : 0; // with --grpc HOST:PORT in extra
   return p;
 }
 
@@ -121,17 +134,27 @@ function sluice(cfg, ...args) {
 }
 
 function sluiceStart(cfg) {
+  running.configs.add(cfg);
   const r = sluice(cfg, 'start');
   if (r.code !== 0) fail(`sluice start: ${r.code}\n${r.stdout}${r.stderr}`);
 }
 
 function sluiceStop(cfg) {
   const r = sluice(cfg, 'stop');
+  running.configs.delete(cfg);
   if (r.code !== 0) fail(`sluice stop: ${r.code}\n${r.stdout}${r.stderr}\n${readLog(cfg)}`);
 }
 
 function readLog(cfg) {
   return fs.existsSync(cfg.log) ? fs.readFileSync(cfg.log, 'utf8') : '';
+}
+
+// The first line of the instance log saying a stage died (a restart, a
+// sanitizer report), or '' when none did: for tests that kill nothing.
+function stageDeath(cfg) {
+  const line = readLog(cfg).split('\n').find((l) =>
+    /restarting in|exited with status [1-9]|killed by signal|AddressSanitizer|runtime error:/.test(l));
+  return line || '';
 }
 
 // { ingest: pid, process: pid, ... } from `sluice status`.
@@ -141,6 +164,27 @@ function stagePids(cfg) {
   for (const line of r.stdout.split('\n')) {
     const m = /^(ingest|process|batch|export)\s+\S+\s+(\d+)/.exec(line);
     if (m) pids[m[1]] = Number(m[2]);
+  }
+  return pids;
+}
+
+// The supervisor's pid (the first line of `sluice status`), 0 if none.
+function supervisorPid(cfg) {
+  const m = /supervisor \S+ (\d+)/.exec(sluice(cfg, 'status').stdout);
+  return m ? Number(m[1]) : 0;
+}
+
+// { ingest: pid, ... }: the supervisor's stage children, read from /proc
+// (cheap enough to call every few hundred milliseconds, unlike `sluice
+// status`, which is a process start, slow under the sanitizers).
+function stageChildren(supPid) {
+  const pids = {};
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let stat;
+    try { stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8'); } catch { continue; }
+    const m = /^\d+ \(sluice-(ingest|process|batch|export)\) \S (\d+) /.exec(stat);
+    if (m && Number(m[2]) === supPid) pids[m[1]] = Number(d);
   }
   return pids;
 }
@@ -229,6 +273,7 @@ function readBodies(file) {
 
 module.exports = {
   bin, build, source, sleep, fail, check, tmpdir, freePort, run, start, waitFor, startSink,
-  stopProc, writeConfig, sluice, sluiceStart, sluiceStop, readLog, stagePids, httpGet,
+  stopProc, writeConfig, sluice, sluiceStart, sluiceStop, readLog, stageDeath, stagePids, supervisorPid,
+  stageChildren, httpGet,
   digestIds, ackRanges, compareAcked, sinkCounts, readBodies,
 };

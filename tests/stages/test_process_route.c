@@ -3,9 +3,9 @@
  * the wrong side, no copy for whole records), no default (dropped and
  * counted), error_mode propagate and ignore, and by span attribute
  * (context span: records split, each side a ResourceSpans of its own spans
- * with the resource and scopes kept). The span context here reads spans
- * through this file's accessor over the wire form, standing in for
- * stages/ottl_access.h. */
+ * with the resource and scopes kept). The span context reads spans
+ * through this file's minimal accessor over the wire form, then through
+ * route_access_wire (stages/ottl_access.h), the one sluice-process runs. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -252,7 +252,8 @@ START_TEST(by_span_split)
 		"      - condition: 'attributes[\"tier\"] == \"gold\"'\n        context: span\n        pipelines: [traces/a]\n"
 		"      - condition: 'IsMatch(name, \"^r[0-9]*5[.]\")'\n        context: span\n        pipelines: [traces/b]\n",
 		"    default_pipelines: [traces/c]\n");
-	struct route_access acc = { .acc = { [OTTL_CTX_SPAN] = &span_access } };
+	struct route_access mine = { .acc = { [OTTL_CTX_SPAN] = &span_access } };
+	const struct route_access *acc = _i == 0 ? &mine : &route_access_wire;
 	tps_segment(&seg, inst, cfg, 1 << 20, 1 << 20);
 	/* without the span accessor the stage refuses the table */
 	{
@@ -264,7 +265,7 @@ START_TEST(by_span_split)
 	struct ring in, mid[3];
 	rings(cfg, &in, mid);
 	struct tps_runner run;
-	tps_start(&run, cfg, &seg, &acc);
+	tps_start(&run, cfg, &seg, acc);
 	uint64_t want[3] = { 0, 0, 0 };
 	int side[200][MAXSP];
 	for (uint32_t r = 0; r < 200; r++) {
@@ -300,7 +301,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, by_resource_three_ways);
 	tcase_add_test(tc, no_default_and_error_modes);
-	tcase_add_test(tc, by_span_split);
+	tcase_add_loop_test(tc, by_span_split, 0, 2); /* 0: this file's accessor, 1: route_access_wire */
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
