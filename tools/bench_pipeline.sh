@@ -19,6 +19,11 @@
 #   --relay-only     the relay runs only (the tools' own CPU per item, or a
 #                    signal the stages do not carry yet)
 #   --no-half        no half-load runs (A/B comparisons: tools/bench_ab.sh)
+#   --spanmetrics    traces only: the traces pipeline also exports to a
+#                    spanmetrics connector (4 dimensions, explicit histogram,
+#                    flush every second) feeding a metrics pipeline that
+#                    exports to the same sink; items and CPU per item stay
+#                    per span (the sink's spans), the flushes are extra work
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 signal=traces
@@ -26,6 +31,7 @@ comp=none
 tls=0
 relay_only=0
 no_half=0
+spanmetrics=0
 while [ $# -gt 0 ]; do
   case $1 in
     --signal) signal=$2; shift 2 ;;
@@ -33,6 +39,7 @@ while [ $# -gt 0 ]; do
     --tls) tls=1; shift ;;
     --relay-only) relay_only=1; shift ;;
     --no-half) no_half=1; shift ;;
+    --spanmetrics) spanmetrics=1; shift ;;
     --*) echo "unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
@@ -59,6 +66,9 @@ case $signal in
   metrics) items="data points"; sink_word=data_points ;;
   *) echo "--signal: traces, logs or metrics" >&2; exit 2 ;;
 esac
+if [ "$spanmetrics" = 1 ] && [ "$signal" != traces ]; then
+  echo "--spanmetrics: traces only" >&2; exit 2
+fi
 # Only what differs from gen's defaults, so builds from before --signal
 # (A/B against an older commit) run the traces benchmark too.
 gen_extra=()
@@ -89,6 +99,30 @@ stop_sink() { kill -TERM "$sink_pid"; wait "$sink_pid" || true; sink_pid=; }
 
 # A filter that matches nothing the generator sends (the work a real
 # health-check filter does), per signal.
+# The spanmetrics connector (--spanmetrics): 4 dimensions that sluice-gen's
+# spans carry (http.method, http.status_code, gen.sampled) or not (env, its
+# default), on top of service, name, kind and status.
+spanmetrics_yaml() {
+  [ "$spanmetrics" = 1 ] || return 0
+  cat <<YAML
+connectors:
+  spanmetrics:
+    metrics_flush_interval: 1s
+    dimensions:
+      - name: http.method
+      - name: http.status_code
+      - name: gen.sampled
+      - name: deployment.environment
+        default: bench
+YAML
+}
+# the traces pipeline's exporters, and the metrics pipeline (--spanmetrics)
+pipeline_exporters() { [ "$spanmetrics" = 1 ] && echo "[otlphttp, spanmetrics]" || echo "[otlphttp]"; }
+metrics_pipeline_yaml() {
+  [ "$spanmetrics" = 1 ] || return 0
+  printf '    metrics:\n      receivers: [spanmetrics]\n      exporters: [otlphttp]\n'
+}
+
 filter_yaml() {
   case $signal in
     traces) printf '    spans:\n      exclude:\n        match_type: regexp\n        span_names: ["^GET /healthz$"]\n' ;;
@@ -123,12 +157,14 @@ exporters:
   otlphttp:
     endpoint: http://127.0.0.1:$sink_port
     compression: none
+$(spanmetrics_yaml)
 service:
   pipelines:
     $signal:
       receivers: [otlp]
       processors: [filter/health, batch]
-      exporters: [otlphttp]
+      exporters: $(pipeline_exporters)
+$(metrics_pipeline_yaml)
   telemetry:
     metrics:
       address: 127.0.0.1:$metrics_port
@@ -210,8 +246,8 @@ report() { # $1 name, $2 file
     "$(col 3 "$2")" "$(col 4 "$2")" "$(col 5 "$2")" "$(col 6 "$2")" "$(col 7 "$2")" "$(col 8 "$2")"
 }
 
-if [ "$signal" != traces ] || [ "$comp" != none ] || [ "$tls" = 1 ]; then
-  echo "bench: $signal, compression $comp, $scheme ingest" >&2
+if [ "$signal" != traces ] || [ "$comp" != none ] || [ "$tls" = 1 ] || [ "$spanmetrics" = 1 ]; then
+  echo "bench: $signal, compression $comp, $scheme ingest, spanmetrics $spanmetrics" >&2
 fi
 echo "bench: $runs runs of ${secs}s each, $(nproc) cores; medians" >&2
 : >"$work/full"; : >"$work/half"; : >"$work/relay"
