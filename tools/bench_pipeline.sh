@@ -222,8 +222,12 @@ one_run() {
   local spans rate_s lat50 lat99
   spans=$(sed -n "s/.* $sink_word=\([0-9]*\) .*/\1/p" "$work/sink.out" | head -1)
   rate_s=$(awk '/throughput/ {print $2}' "$work/gen.out")
-  lat50=$(sed -n 's/.*p50<=\([0-9.]*\) ms.*/\1/p' "$work/sink.out")
-  lat99=$(sed -n 's/.*p99<=\([0-9.]*\) ms.*/\1/p' "$work/sink.out")
+  # the items' own latency line ("sink: latency", "sink: logs latency", ...;
+  # --spanmetrics: the sink prints a "sink: metrics latency" line too)
+  local lw="sink: "
+  [ "$signal" = traces ] || lw+="$signal "
+  lat50=$(sed -n "s/^${lw}latency .*p50<=\([0-9.]*\) ms.*/\1/p" "$work/sink.out")
+  lat99=$(sed -n "s/^${lw}latency .*p99<=\([0-9.]*\) ms.*/\1/p" "$work/sink.out")
   # where the CPU went, per million spans: each sluice process (ingest,
   # process, batch, export, supervisor) or socat, then the sink and the
   # generator (they share the 2 cores with whatever they measure)

@@ -294,6 +294,8 @@ service:
   pass('kill -9 of the process stage mid-window');
 
   L.check(await L.stopProc(sl) === 0, 'sluice run stops cleanly on SIGTERM');
+  L.check(!/AddressSanitizer|LeakSanitizer|runtime error:/.test(sl.err()),
+    'no sanitizer report from the supervisor or any stage');
   await L.stopProc(sink);
   fs.rmSync(dir, { recursive: true, force: true });
   console.log(`${passed} passed, 0 failed`);
