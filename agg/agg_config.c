@@ -82,6 +82,7 @@ int agg_config_from(const struct sluice_spanmetrics *sm, struct agg_config *out,
 	}
 	p->expo_max_size = sm->exponential_max_size;
 	p->delta = sm->temporality == SLUICE_TEMPORALITY_DELTA;
+	p->delta_cache_size = sm->metric_timestamp_cache_size;
 	p->expiration_ns = sm->metrics_expiration_ns;
 	p->cardinality_limit = sm->aggregation_cardinality_limit;
 	p->exemplars = sm->exemplars_enabled;

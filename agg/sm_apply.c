@@ -88,6 +88,25 @@ static long build_key(struct agg *a, const struct agg_span *s, uint8_t *k)
 	return (long)n;
 }
 
+/* A delta series (made fresh each epoch it has spans) starts where its
+ * previous point ended: the time of flush E + 1, E the epoch the cache says
+ * it was touched in last (sm_layout.h); else at the last flush, or now
+ * before any flush. */
+static uint64_t delta_start(const struct agg *a, uint64_t hash, uint64_t hash2)
+{
+	const struct sm_hdr *h = a->h;
+	if (!h->last_flush_ns)
+		return a->now_ns;
+	const struct sm_dcache *c = sm_dcache_at(a, hash);
+	if (c && c->hash == hash && c->hash2 == hash2 && c->epoch < h->epoch &&
+	    h->epoch - c->epoch <= SM_FLUSH_RING) {
+		uint64_t t = h->flush_ns[(c->epoch + 1) % SM_FLUSH_RING];
+		if (t)
+			return t;
+	}
+	return h->last_flush_ns;
+}
+
 /* A fresh series image in a new pend; returns the pend index. */
 static uint32_t new_series(struct agg *a, uint64_t hash, uint64_t hash2, const uint8_t *key,
 			   size_t klen, uint32_t flags)
@@ -99,7 +118,7 @@ static uint32_t new_series(struct agg *a, uint64_t hash, uint64_t hash2, const u
 	uint32_t pi = a->n_pend++;
 	uint8_t *img = a->pend_img + (size_t)pi * h->series_size;
 
-	a->pend[pi] = (struct sm_pend){ slot, 1, 0, 0, 0 };
+	a->pend[pi] = (struct sm_pend){ .slot = slot, .fresh = 1 };
 	memset(img, 0, sizeof(struct sm_series) + h->vals_size);
 	struct sm_series *s = (struct sm_series *)img;
 	s->hash = hash;
@@ -112,7 +131,14 @@ static uint32_t new_series(struct agg *a, uint64_t hash, uint64_t hash2, const u
 		memcpy(sm_key_of(a, img), key, klen);
 	struct sm_vals *v = sm_vals_of(img);
 	v->epoch = h->epoch;
-	v->start_ns = a->p.delta && h->last_flush_ns ? h->last_flush_ns : a->now_ns;
+	v->start_ns = a->now_ns;
+	if (a->p.delta) {
+		struct sm_pend *pd = &a->pend[pi];
+		pd->dc_hash = klen ? agg_hash128(key, klen, a->rc.res_lo, &pd->dc_hash2)
+				   : agg_mix(a->rc.res_lo ^ 0x6f766572666c6f77ull);
+		pd->dc_hash2 ^= agg_mix(a->rc.res_hi);
+		v->start_ns = delta_start(a, pd->dc_hash, pd->dc_hash2);
+	}
 	if (a->p.hist == AGG_HIST_EXPONENTIAL)
 		sm_expo_of(v)->scale = SM_EXPO_MAX_SCALE;
 	a->st.series_created++;
@@ -125,7 +151,7 @@ static inline uint32_t pend_new(struct agg *a, uint32_t slot)
 {
 	uint32_t pi = a->n_pend++;
 	uint8_t *img = a->pend_img + (size_t)pi * a->h->series_size;
-	a->pend[pi] = (struct sm_pend){ slot, 0, 0, 0, 0 };
+	a->pend[pi] = (struct sm_pend){ .slot = slot };
 	if (a->p.hist == AGG_HIST_EXPONENTIAL)
 		memcpy(img + sizeof(struct sm_series), sm_slot(a, slot) + sizeof(struct sm_series),
 		       a->h->vals_size);

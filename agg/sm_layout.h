@@ -20,7 +20,21 @@
  *   ser_off  +--------------------------------------------------+
  *            | series slots [n_series]:                         |
  *            |   sm_series (32) | values (vals_size) | key      |
+ *   dc_off   +--------------------------------------------------+
+ *            | delta only: struct sm_dcache [dc_n], the epoch   |
+ *            |   each series was last touched in, by its hash   |
  *            +--------------------------------------------------+
+ *
+ * Delta start times (the Collector's metric_timestamp_cache): a delta
+ * series' point starts where that series' previous point ended, so a
+ * consumer that adds deltas up (the prometheus exporter, the Collector's
+ * accumulator) can chain them. A delta series' slot is freed after every
+ * flush, so what survives is the cache (direct-mapped by hash, written
+ * through the log with the series' fresh image: the epoch E it was touched
+ * in; its point was the one of flush E + 1) and the times of the last
+ * SM_FLUSH_RING flushes (hdr.flush_ns[n % SM_FLUSH_RING], logged with the
+ * flush). A series not in the cache, or whose flush is older than the
+ * ring, starts at the last flush (the Collector: its cache miss).
  *
  * Every change a record or a confirmed flush makes goes through the log: a
  * commit writes the new images or words into it, stores state = 1
@@ -49,8 +63,9 @@
 #include "agg/spanmetrics.h"
 
 #define SM_MAGIC 0x3147504d53554c53ull   /* "SLUSMPG1" */
-#define SM_VERSION 1u
+#define SM_VERSION 2u   /* 2: the delta start-time cache and flush ring */
 #define SM_HDR_SIZE 4096u
+#define SM_FLUSH_RING 128u       /* flush times kept (delta start times) */
 #define SM_EXPO_MAX_SCALE 20
 #define SM_EXPO_MIN_SCALE (-10)
 
@@ -77,8 +92,11 @@ struct sm_hdr {
 	uint64_t last_flush_ns; /* its time (0: no flush yet) */
 	/* flush built and not yet confirmed: plain stores, see sm_flush.c */
 	uint64_t pending_seq, pending_ns;
-	uint64_t reserved[8];
+	uint64_t dc_off;        /* delta start-time cache (0: none) */
+	uint32_t dc_n, reserved32;
+	uint64_t reserved[6];
 	struct sm_src src[AGG_SOURCES_MAX];
+	uint64_t flush_ns[SM_FLUSH_RING]; /* time of flush n at [n % ring], via the log */
 };
 _Static_assert(sizeof(struct sm_hdr) <= SM_HDR_SIZE, "header fits its page");
 _Static_assert(offsetof(struct sm_hdr, src) % 8 == 0, "src table 8-aligned");
@@ -108,6 +126,15 @@ struct sm_res {
 };
 _Static_assert(sizeof(struct sm_res) == 32, "resource slot header is 32 bytes");
 enum { SM_RES_OVERFLOW = 1 };
+
+struct sm_dcache {
+	uint64_t hash, hash2;     /* the series' identity: its key hashed with the
+				   * resource's key hash (a series' own hash is
+				   * seeded by the resource slot, which a resource
+				   * may change between epochs) */
+	uint64_t epoch;           /* touched in it last: its point ended at flush epoch + 1 */
+};
+_Static_assert(sizeof(struct sm_dcache) == 24, "delta cache entry is 24 bytes");
 
 struct sm_series {
 	uint64_t hash;            /* 128-bit hash of the key bytes (seeded by */
@@ -170,12 +197,14 @@ struct sm_pend {
 	uint64_t words;           /* explicit: bit i = counts[i] changed */
 	uint32_t ix;              /* its index entry + 1 (0: overflow series) */
 	uint32_t reserved;
+	uint64_t dc_hash, dc_hash2; /* fresh delta series: its delta cache identity */
 };
 
 struct sm_rctx {              /* the resource of the spans being added */
 	int valid;                /* 0 none, 1 counted, -1 no service.name */
 	uint32_t res;
 	uint64_t seed;
+	uint64_t res_lo, res_hi;  /* the resource's key hash (not its slot) */
 	struct otlp_bytes service;
 	struct otlp_value dim[AGG_DIMS_MAX];
 	uint32_t dims_present;
@@ -241,6 +270,14 @@ static inline uint8_t *sm_slot(const struct agg *a, uint32_t i)
 {
 	return a->base + a->h->ser_off + (uint64_t)i * a->h->series_size;
 }
+/* The delta cache entry for a series hash (NULL: no cache). */
+static inline struct sm_dcache *sm_dcache_at(const struct agg *a, uint64_t hash)
+{
+	if (!a->h->dc_n)
+		return NULL;
+	return (struct sm_dcache *)(a->base + a->h->dc_off) + (hash & (a->h->dc_n - 1));
+}
+
 static inline uint8_t *sm_rslot(const struct agg *a, uint32_t i)
 {
 	return a->base + a->h->res_off + (uint64_t)i * a->h->res_size;

@@ -193,6 +193,18 @@ static void add_delta(const struct agg *a, struct lw *w, const struct sm_pend *p
 	lw_copy(w, vo, d, h->vals_size);
 }
 
+/* Delta: the cache remembers that the series of pd has a point in this epoch's
+ * flush (its next start time, sm_layout.h). */
+static void log_dcache(const struct agg *a, struct lw *w, const struct sm_pend *pd)
+{
+	uint64_t at = (uint64_t)((const uint8_t *)sm_dcache_at(a, pd->dc_hash) - a->base);
+	uint8_t *e = lw_words_begin(w);
+	lw_word(w, at + offsetof(struct sm_dcache, hash), pd->dc_hash);
+	lw_word(w, at + offsetof(struct sm_dcache, hash2), pd->dc_hash2);
+	lw_word(w, at + offsetof(struct sm_dcache, epoch), a->h->epoch);
+	lw_words_end(w, e);
+}
+
 /* Logs the record's pending slots plus n_hw header word pairs (hw[2i] =
  * offset, hw[2i+1] = value), makes the log valid, applies it, clears it. */
 static int log_commit(struct agg *a, const uint64_t *hw, uint32_t n_hw)
@@ -222,6 +234,8 @@ static int log_commit(struct agg *a, const uint64_t *hw, uint32_t n_hw)
 		if (pd->fresh) {
 			const struct sm_series *s = (const struct sm_series *)img;
 			lw_copy(&w, off, img, (uint32_t)sizeof *s + h->vals_size + s->key_len);
+			if (h->dc_n)
+				log_dcache(a, &w, pd);
 		} else if (a->p.hist == AGG_HIST_EXPONENTIAL) {
 			lw_copy(&w, off + sizeof(struct sm_series), img + sizeof(struct sm_series),
 				h->vals_size);
@@ -285,6 +299,7 @@ int sm_commit_flush(struct agg *a, uint64_t n, uint64_t flush_ns)
 		HOFF(last_flush_ns), flush_ns,
 		HOFF(pending_seq), 0,
 		HOFF(pending_ns), 0,
+		HOFF(flush_ns) + 8ull * (n % SM_FLUSH_RING), flush_ns,
 	};
-	return log_commit(a, hw, 4);
+	return log_commit(a, hw, 5);
 }

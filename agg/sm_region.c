@@ -50,6 +50,8 @@ int agg_params_check(const struct agg_params *p, char *err, size_t errlen)
 		BAD("key or resource bytes too large");
 	if (p->max_series > (1u << 26) || p->max_resources > (1u << 20))
 		BAD("capacity too large");
+	if (p->delta_cache_size > (1u << 24))
+		BAD("delta_temporality.metric_timestamp_cache_size: at most %u", 1u << 24);
 	if (p->commit_series && p->commit_series < 2)
 		BAD("commit_series: at least 2");
 	if (p->namespace_ && strlen(p->namespace_) > 100)
@@ -71,6 +73,7 @@ int sm_derive(struct agg *a, const struct agg_params *p)
 	a->p.key_bytes = or_default(p->key_bytes, 256);
 	a->p.resource_bytes = or_default(p->resource_bytes, 2048);
 	a->p.commit_series = or_default(p->commit_series, 1024);
+	a->p.delta_cache_size = p->delta ? or_default(p->delta_cache_size, 10000) : 0;
 	a->ex_max = p->exemplars ? or_default(p->exemplars_max, 4) : 0;
 	a->expo_max = a->p.expo_max_size;
 	a->divider = p->unit == AGG_UNIT_S ? 1e9 : 1e6;
@@ -107,7 +110,7 @@ static uint64_t fingerprint(const struct agg *a)
 	uint32_t nums[] = { a->p.n_dims, a->p.exclude, a->p.n_resource_keys, a->p.unit,
 			    a->p.hist, a->n_bounds, a->expo_max, a->p.delta, a->ex_max,
 			    a->p.max_series, a->p.max_resources, a->p.key_bytes,
-			    a->p.resource_bytes, a->p.commit_series };
+			    a->p.resource_bytes, a->p.commit_series, a->p.delta_cache_size };
 	h = agg_hash(nums, sizeof nums, h);
 	h = agg_hash(a->bounds, a->n_bounds * sizeof(double), h);
 	for (uint32_t i = 0; i < a->p.n_dims; i++) {
@@ -141,10 +144,19 @@ static void layout(const struct agg *a, struct sm_hdr *h)
 	h->log_off = SM_HDR_SIZE;
 	h->log_size = round_up(sizeof(struct sm_log_hdr) +
 			       (uint64_t)a->pend_max * (16 + h->series_size) +
-			       (uint64_t)a->rpend_max * (16 + h->res_size) + 16 + 16 * 8, 4096);
+			       (uint64_t)a->rpend_max * (16 + h->res_size) + 16 + 16 * 8 +
+			       (a->p.delta ? (uint64_t)a->pend_max * (16 + 16 * 3) : 0), 4096);
 	h->res_off = h->log_off + h->log_size;
 	h->ser_off = round_up(h->res_off + (uint64_t)h->n_res * h->res_size, 4096);
 	h->region_size = h->ser_off + (uint64_t)h->n_series * h->series_size;
+	if (a->p.delta) {
+		uint32_t n = 16;
+		while (n < a->p.delta_cache_size)
+			n <<= 1;
+		h->dc_n = n;
+		h->dc_off = round_up(h->region_size, 64);
+		h->region_size = h->dc_off + (uint64_t)n * sizeof(struct sm_dcache);
+	}
 	h->magic = SM_MAGIC;
 	h->version = SM_VERSION;
 	h->hdr_size = SM_HDR_SIZE;
@@ -180,6 +192,8 @@ int agg_format(void *region, size_t size, const struct agg_params *p, uint64_t n
 	for (uint32_t i = 0; i < h.n_series; i++)
 		memset((uint8_t *)region + h.ser_off + (uint64_t)i * h.series_size, 0,
 		       sizeof(struct sm_series));
+	if (h.dc_n)   /* epoch 0 is never a flushed one: no hash matches it usefully */
+		memset((uint8_t *)region + h.dc_off, 0, (size_t)h.dc_n * sizeof(struct sm_dcache));
 	h.created_ns = now_ns;
 	h.magic = 0;
 	memcpy(region, &h, sizeof h);
@@ -222,7 +236,8 @@ int agg_attach(struct agg **out, void *region, size_t size, const struct agg_par
 	    h->vals_size != want.vals_size || h->key_cap != want.key_cap ||
 	    h->res_attr_cap != want.res_attr_cap || h->n_buckets != want.n_buckets ||
 	    h->log_off != want.log_off || h->log_size != want.log_size ||
-	    h->res_off != want.res_off || h->ser_off != want.ser_off)
+	    h->res_off != want.res_off || h->ser_off != want.ser_off ||
+	    h->dc_off != want.dc_off || h->dc_n != want.dc_n)
 		goto fail;
 	a->base = region;
 	a->size = (size_t)h->region_size;

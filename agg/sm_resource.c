@@ -118,6 +118,8 @@ int agg_resource(struct agg *a, struct otlp_bytes res)
 	}
 	rc->res = slot;
 	rc->seed = agg_mix(0x9e3779b97f4a7c15ull * (slot + 1));
+	rc->res_lo = lo;
+	rc->res_hi = hi;
 	rc->valid = 1;
 	return 0;
 }

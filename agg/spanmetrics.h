@@ -105,6 +105,8 @@ struct agg_params {
 	uint32_t key_bytes;          /* series key text; 0: 256 */
 	uint32_t resource_bytes;     /* resource attributes; 0: 2048 */
 	uint32_t commit_series;      /* series one commit may touch; 0: 1024 */
+	uint32_t delta_cache_size;   /* delta: series whose last point time is
+				      * kept (metric_timestamp_cache_size); 0: 10000 */
 };
 
 /* One span, as views the caller decoded (valid until agg_add returns).

@@ -13,11 +13,15 @@
 #     sluice at full load; N seconds each, default 6) from each build in
 #     turn; prints per build the medians of sluice's items/s, its CPU s per
 #     million items, the relay's items/s measured beside it, and the ratio.
+#     --spanmetrics-ab: each build twice a round, without and with
+#     bench_pipeline.sh --spanmetrics (interleaved), and the CPU per span
+#     ratio (with / without) per build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 pipeline=0
 popts=()
 secs=6
+smab=0
 if [ "${1:-}" = --pipeline ]; then
   pipeline=1
   shift
@@ -26,6 +30,7 @@ if [ "${1:-}" = --pipeline ]; then
       --signal|--compression) popts+=("$1" "$2"); shift 2 ;;
       --tls) popts+=("$1"); shift ;;
       --secs) secs=$2; shift 2 ;;
+      --spanmetrics-ab) smab=1; shift ;;
       *) break ;;
     esac
   done
@@ -42,12 +47,31 @@ pick() { sort -g | awk -v q="$1" '{a[NR] = $1} END {
 if [ "$pipeline" = 1 ]; then
   for ((i = 0; i < rounds; i++)); do
     for b in "$@"; do
-      # columns: build, sluice items/s, sluice CPU s/M, relay items/s
-      "$root/tools/bench_pipeline.sh" "${popts[@]}" --no-half "$b" "$secs" 1 2>/dev/null |
-        awk -v b="$b" '/^relay/ {r = $3} /^sluice, full load/ {p = $4; c = $5} END {print b, p, c, r}' >>"$out"
+      variants=("")
+      [ "$smab" = 1 ] && variants=("" --spanmetrics)
+      for v in "${variants[@]}"; do
+        # columns: build(+variant), sluice items/s, sluice CPU s/M, relay items/s
+        "$root/tools/bench_pipeline.sh" "${popts[@]}" ${v:+"$v"} --no-half "$b" "$secs" 1 2>/dev/null |
+          awk -v b="$b${v:++spanmetrics}" '/^relay/ {r = $3} /^sluice, full load/ {p = $4; c = $5} END {print b, p, c, r}' >>"$out"
+      done
     done
   done
+  names=()
   for b in "$@"; do
+    names+=("$b")
+    [ "$smab" = 1 ] && names+=("$b+spanmetrics")
+  done
+  if [ "$smab" = 1 ]; then
+    for b in "$@"; do
+      # per round: CPU with / CPU without, then the median of the ratios
+      paste <(awk -v b="$b" '$1 == b {print $3}' "$out") <(awk -v b="$b+spanmetrics" '$1 == b {print $3}' "$out") |
+        awk '{print ($1 > 0) ? $2 / $1 : 0}' > "$out.ratio"
+      printf '%s: spanmetrics on/off CPU per span, median of %s rounds: %.3f (rounds: %s)\n' "$b" "$rounds" \
+        "$(pick med < "$out.ratio")" "$(sort -g "$out.ratio" | tr '\n' ' ')"
+    done
+    rm -f "$out.ratio"
+  fi
+  for b in "${names[@]}"; do
     colb() { awk -v b="$b" -v c="$1" '$1 == b {print $c}' "$out"; }
     p=$(colb 2 | pick med); c=$(colb 3 | pick med); r=$(colb 4 | pick med)
     printf '%s: sluice %s items/s (median of %s), CPU %s s per M items; relay %s items/s; sluice/relay %s\n' \

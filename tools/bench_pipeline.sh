@@ -23,6 +23,11 @@
 #                    routing connector that routes by the resource attribute
 #                    service.name (filter in the first, batch in the second):
 #                    what routing costs, against the same run without it
+#   --spanmetrics    traces only: the traces pipeline also exports to a
+#                    spanmetrics connector (4 dimensions, explicit histogram,
+#                    flush every second) feeding a metrics pipeline that
+#                    exports to the same sink; items and CPU per item stay
+#                    per span (the sink's spans), the flushes are extra work
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 signal=traces
@@ -31,6 +36,7 @@ tls=0
 relay_only=0
 no_half=0
 routing=0
+spanmetrics=0
 while [ $# -gt 0 ]; do
   case $1 in
     --signal) signal=$2; shift 2 ;;
@@ -39,10 +45,12 @@ while [ $# -gt 0 ]; do
     --relay-only) relay_only=1; shift ;;
     --no-half) no_half=1; shift ;;
     --routing) routing=1; shift ;;
+    --spanmetrics) spanmetrics=1; shift ;;
     --*) echo "unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
 done
+[ "$routing" = 1 ] && [ "$spanmetrics" = 1 ] && { echo "--routing and --spanmetrics do not combine" >&2; exit 2; }
 build=${1:-$root/build}
 secs=${2:-10}
 runs=${3:-3}
@@ -65,6 +73,9 @@ case $signal in
   metrics) items="data points"; sink_word=data_points ;;
   *) echo "--signal: traces, logs or metrics" >&2; exit 2 ;;
 esac
+if [ "$spanmetrics" = 1 ] && [ "$signal" != traces ]; then
+  echo "--spanmetrics: traces only" >&2; exit 2
+fi
 # Only what differs from gen's defaults, so builds from before --signal
 # (A/B against an older commit) run the traces benchmark too.
 gen_extra=()
@@ -95,6 +106,30 @@ stop_sink() { kill -TERM "$sink_pid"; wait "$sink_pid" || true; sink_pid=; }
 
 # A filter that matches nothing the generator sends (the work a real
 # health-check filter does), per signal.
+# The spanmetrics connector (--spanmetrics): 4 dimensions that sluice-gen's
+# spans carry (http.method, http.status_code, gen.sampled) or not (env, its
+# default), on top of service, name, kind and status.
+spanmetrics_yaml() {
+  [ "$spanmetrics" = 1 ] || return 0
+  cat <<YAML
+connectors:
+  spanmetrics:
+    metrics_flush_interval: 1s
+    dimensions:
+      - name: http.method
+      - name: http.status_code
+      - name: gen.sampled
+      - name: deployment.environment
+        default: bench
+YAML
+}
+# the traces pipeline's exporters, and the metrics pipeline (--spanmetrics)
+pipeline_exporters() { [ "$spanmetrics" = 1 ] && echo "[otlphttp, spanmetrics]" || echo "[otlphttp]"; }
+metrics_pipeline_yaml() {
+  [ "$spanmetrics" = 1 ] || return 0
+  printf '    metrics:\n      receivers: [spanmetrics]\n      exporters: [otlphttp]\n'
+}
+
 filter_yaml() {
   case $signal in
     traces) printf '    spans:\n      exclude:\n        match_type: regexp\n        span_names: ["^GET /healthz$"]\n' ;;
@@ -112,7 +147,8 @@ tls_yaml() {
 # routing connector whose one route matches what sluice-gen sends.
 pipelines_yaml() {
   if [ "$routing" = 0 ]; then
-    printf 'service:\n  pipelines:\n    %s:\n      receivers: [otlp]\n      processors: [filter/health, batch]\n      exporters: [otlphttp]\n' "$signal"
+    printf 'service:\n  pipelines:\n    %s:\n      receivers: [otlp]\n      processors: [filter/health, batch]\n      exporters: %s\n' "$signal" "$(pipeline_exporters)"
+    metrics_pipeline_yaml
     return
   fi
   printf 'connectors:\n  routing:\n    table:\n'
@@ -142,6 +178,7 @@ exporters:
   otlphttp:
     endpoint: http://127.0.0.1:$sink_port
     compression: none
+$(spanmetrics_yaml)
 $(pipelines_yaml)
   telemetry:
     metrics:
@@ -200,8 +237,12 @@ one_run() {
   local spans rate_s lat50 lat99
   spans=$(sed -n "s/.* $sink_word=\([0-9]*\) .*/\1/p" "$work/sink.out" | head -1)
   rate_s=$(awk '/throughput/ {print $2}' "$work/gen.out")
-  lat50=$(sed -n 's/.*p50<=\([0-9.]*\) ms.*/\1/p' "$work/sink.out")
-  lat99=$(sed -n 's/.*p99<=\([0-9.]*\) ms.*/\1/p' "$work/sink.out")
+  # the items' own latency line ("sink: latency", "sink: logs latency", ...;
+  # --spanmetrics: the sink prints a "sink: metrics latency" line too)
+  local lw="sink: "
+  [ "$signal" = traces ] || lw+="$signal "
+  lat50=$(sed -n "s/^${lw}latency .*p50<=\([0-9.]*\) ms.*/\1/p" "$work/sink.out")
+  lat99=$(sed -n "s/^${lw}latency .*p99<=\([0-9.]*\) ms.*/\1/p" "$work/sink.out")
   # where the CPU went, per million spans: each sluice process (ingest,
   # process, batch, export, supervisor) or socat, then the sink and the
   # generator (they share the 2 cores with whatever they measure)
@@ -224,8 +265,8 @@ report() { # $1 name, $2 file
     "$(col 3 "$2")" "$(col 4 "$2")" "$(col 5 "$2")" "$(col 6 "$2")" "$(col 7 "$2")" "$(col 8 "$2")"
 }
 
-if [ "$signal" != traces ] || [ "$comp" != none ] || [ "$tls" = 1 ] || [ "$routing" = 1 ]; then
-  echo "bench: $signal, compression $comp, $scheme ingest$([ "$routing" = 1 ] && echo ", routed by service.name")" >&2
+if [ "$signal" != traces ] || [ "$comp" != none ] || [ "$tls" = 1 ] || [ "$routing" = 1 ] || [ "$spanmetrics" = 1 ]; then
+  echo "bench: $signal, compression $comp, $scheme ingest$([ "$routing" = 1 ] && echo ", routed by service.name"), spanmetrics $spanmetrics" >&2
 fi
 echo "bench: $runs runs of ${secs}s each, $(nproc) cores; medians" >&2
 : >"$work/full"; : >"$work/half"; : >"$work/relay"

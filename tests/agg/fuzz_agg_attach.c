@@ -4,8 +4,10 @@
  * refuse (an error) or repair, never crash or read out of bounds, and an
  * attached region must go on working: a record, a flush that parses, a
  * confirmed flush, a second attach. Input: byte 0 selects the params
- * (explicit or exponential) and the pending log; then patches of
- * [u32 offset][u8 length][bytes]. */
+ * (bit 0: explicit or exponential; bit 2: explicit with delta temporality,
+ * whose region has the start-time cache and flush times filled by a
+ * confirmed flush between records) and the pending log (bit 1); then
+ * patches of [u32 offset][u8 length][bytes]. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +18,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static uint8_t *snap[2][2];   /* [params][log pending] */
+#define NV 3
+static uint8_t *snap[NV][2];  /* [params][log pending] */
 static uint8_t *work;
-static size_t sizes[2];
-static struct agg_params params[2];
+static size_t sizes[NV];
+static struct agg_params params[NV];
 static uint8_t out[1 << 18];
 static struct mw_point pts[64];
 static uint8_t res[64];
@@ -58,10 +61,12 @@ static void record(struct agg *a, uint64_t seq, int n)
 static void setup(void)
 {
 	res_len = put_res(res);
-	for (int v = 0; v < 2; v++) {
+	for (int v = 0; v < NV; v++) {
 		struct agg_params *p = &params[v];
 		memset(p, 0, sizeof *p);
-		p->hist = v ? AGG_HIST_EXPONENTIAL : AGG_HIST_EXPLICIT;
+		p->hist = v == 1 ? AGG_HIST_EXPONENTIAL : AGG_HIST_EXPLICIT;
+		p->delta = v == 2;
+		p->delta_cache_size = 16;
 		p->expo_max_size = 8;
 		p->exemplars = true;
 		p->max_series = 8;
@@ -76,14 +81,21 @@ static void setup(void)
 			struct agg *a;
 			if (agg_attach(&a, snap[v][l], sizes[v], p))
 				abort();
-			for (uint64_t seq = 1; seq <= 6; seq++)
+			for (uint64_t seq = 1; seq <= 6; seq++) {
 				record(a, seq, 5);
+				size_t len;
+				int64_t f = seq == 3 ? agg_flush(a, 4000000000ull, out, sizeof out, &len) : 0;
+				if (f > 0)
+					agg_flush_done(a, (uint64_t)f);
+			}
 			agg_detach(a);
 			if (l)   /* the last commit's log, marked for replay */
 				atomic_store(&((struct sm_log_hdr *)(snap[v][l] + SM_HDR_SIZE))->state, 1);
 		}
 	}
-	size_t big = sizes[0] > sizes[1] ? sizes[0] : sizes[1];
+	size_t big = 0;
+	for (int v = 0; v < NV; v++)
+		big = sizes[v] > big ? sizes[v] : big;
 	work = aligned_alloc(64, (big + 63) & ~(size_t)63);
 }
 
@@ -93,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	if (size < 1)
 		return 0;
-	int v = data[0] & 1, l = data[0] >> 1 & 1;
+	int v = data[0] & 4 ? 2 : data[0] & 1, l = data[0] >> 1 & 1;
 	size_t rs = sizes[v];
 	memcpy(work, snap[v][l], rs);
 	for (size_t i = 1; i + 5 <= size;) {

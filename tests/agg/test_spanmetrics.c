@@ -220,6 +220,38 @@ START_TEST(two_flushes_delta)
 	ck_assert_uint_eq(c->count, 1);
 	ck_assert_uint_eq(agg_flushed_seq(a), 3);
 	ck_assert_int_eq(agg_flush_done(a, 3), 0);   /* repeated: a no-op */
+	/* a series that skipped a flush starts where its own previous point
+	 * ended (flush 2 at 1030 s), so a consumer adding deltas up chains
+	 * them; a new series starts at the last flush (1060 s) */
+	ck_assert_int_eq(agg_begin(a, 0, 4, 1065 * SEC), 0);
+	ck_assert_int_eq(agg_resource(a, (struct otlp_bytes){ res_a, res_a_len }), 0);
+	s = at_span("GET /pay", 2, 1, 9 * SEC, 4 * MS);
+	at_dim_str(&s, 0, "POST");
+	ck_assert_int_eq(agg_add(a, &s), 0);
+	s = at_span("new", 2, 0, 9 * SEC, 4 * MS);
+	ck_assert_int_eq(agg_add(a, &s), 0);
+	ck_assert_int_eq(agg_commit(a), 0);
+	n = flush(a, 1070 * SEC, 1);
+	c = mw_find(pts, n, "traces.span.metrics.calls", A_POST_OK);
+	ck_assert_uint_eq(c->count, 1);
+	ck_assert_uint_eq(c->start, 1030 * SEC);
+	h = mw_find(pts, n, "traces.span.metrics.duration", A_POST_OK);
+	ck_assert_uint_eq(h->start, 1030 * SEC);
+	c = mw_find(pts, n, "traces.span.metrics.calls",
+		    "service.name=checkout;span.name=new;span.kind=SPAN_KIND_SERVER;"
+		    "status.code=STATUS_CODE_UNSET;http.method=GET;region=eu");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->start, 1060 * SEC);
+	/* touched again right after: starts at the flush that ended its last point */
+	ck_assert_int_eq(agg_begin(a, 0, 5, 1075 * SEC), 0);
+	ck_assert_int_eq(agg_resource(a, (struct otlp_bytes){ res_a, res_a_len }), 0);
+	s = at_span("GET /pay", 2, 1, 9 * SEC, 4 * MS);
+	at_dim_str(&s, 0, "POST");
+	ck_assert_int_eq(agg_add(a, &s), 0);
+	ck_assert_int_eq(agg_commit(a), 0);
+	n = flush(a, 1080 * SEC, 1);
+	c = mw_find(pts, n, "traces.span.metrics.calls", A_POST_OK);
+	ck_assert_uint_eq(c->start, 1070 * SEC);
 	agg_detach(a);
 }
 END_TEST

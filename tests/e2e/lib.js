@@ -33,8 +33,11 @@ function tmpdir(tag) {
   return fs.mkdtempSync(path.join(os.tmpdir(), `sluice-e2e-${tag}-`));
 }
 
-// A port nothing listens on right now (the kernel picks it).
-function freePort() {
+// A port nothing listens on right now (the kernel picks it), never one this
+// process was given before: the kernel can hand a just-closed port out again
+// at once, and two listeners of one config on the same port fail to start.
+const portsGiven = new Set();
+function freePortOnce() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
@@ -43,6 +46,17 @@ function freePort() {
       s.close(() => resolve(port));
     });
   });
+}
+
+async function freePort() {
+  for (let i = 0; i < 100; i++) {
+    const port = await freePortOnce();
+    if (!portsGiven.has(port)) {
+      portsGiven.add(port);
+      return port;
+    }
+  }
+  throw new Error('freePort: no new port in 100 tries');
 }
 
 // Run to completion (bounded); returns { code, stdout, stderr }.
