@@ -11,7 +11,7 @@
 #include "otlp/wire.h"
 #include "rt/clock.h"
 #include "shm/quarantine.h"
-#include "tools/sluice/dirs.h"
+#include "rt/dirs.h"
 
 /* The quarantine directory's *.quarantine files stay under this (a flood
  * of corruption must not fill the disk: past it, entries are truncated). */

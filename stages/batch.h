@@ -80,7 +80,7 @@ struct batch_ctx {
 	const char *quarantine_dir;      /* NULL: corrupt records are stepped over, not kept */
 	uint64_t quarantine_max;         /* bytes all quarantine files may hold */
 	/* makes quarantine_dir (and its parents) safely before a write, e.g.
-	 * dirs_make (tools/sluice/dirs.h); NULL: quarantine_write makes the
+	 * dirs_make (rt/dirs.h); NULL: quarantine_write makes the
 	 * last component only */
 	int (*make_dir)(const char *path, char *why, size_t why_len);
 	uint64_t max_records;            /* return after this many inputs, then a drain

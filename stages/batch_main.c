@@ -14,7 +14,7 @@
 #include "rt/rt.h"
 #include "shm/hist.h"
 #include "stages/batch.h"
-#include "tools/sluice/dirs.h"
+#include "rt/dirs.h"
 
 _Static_assert(PLAN_MAX_SOURCES == RING_MAX_SOURCES, "plan and ring source tables agree");
 _Static_assert(PLAN_MAX_RINGS <= SEG_MAX_RINGS, "plan rings fit the segment");

@@ -12,7 +12,7 @@
 #include "otlp/wire_metrics.h"
 #include "shm/quarantine.h"
 #include "stages/process_priv.h"
-#include "tools/sluice/dirs.h"
+#include "rt/dirs.h"
 
 #define PX_BATCH 64                        /* records of one IN ring before the next ring's turn */
 #define PX_LOG_NS (1000ull * 1000 * 1000)  /* data warnings: at most one a second */
