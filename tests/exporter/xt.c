@@ -112,8 +112,10 @@ void xt_setup(struct xt_env *e, const char *tag, uint64_t ring2_cap)
 		hs[nh++] = (struct hist_spec){ HIST_EXPORT_DURATION, k };
 	}
 	bool with_hist = !getenv("XT_NO_HIST");
-	if (with_hist)
+	if (with_hist) {
+		p.naux = 1;
 		p.aux[0] = (struct segment_aux_params){ HIST_REGION_NAME, hist_region_size(nh) };
+	}
 	ck_assert_msg(segment_create(&e->seg, e->instance, &p) == 0, "segment_create: %s", segment_errmsg(&e->seg));
 	if (with_hist) {
 		uint64_t hsize = 0;

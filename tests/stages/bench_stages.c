@@ -184,8 +184,10 @@ int main(int argc, char **argv)
 						  { HIST_RING_AGE, 2 }, { HIST_BATCH_SIZE, 0 } };
 	const uint32_t nh = sizeof hists / sizeof hists[0];
 	bool with_hist = !getenv("SLUICE_BENCH_NO_HIST");
-	if (with_hist)
+	if (with_hist) {
+		sp.naux = 1;
 		sp.aux[0] = (struct segment_aux_params){ HIST_REGION_NAME, hist_region_size(nh) };
+	}
 	segment_unlink(inst);
 	if (segment_create(&seg, inst, &sp) < 0) {
 		fprintf(stderr, "segment_create failed\n");
