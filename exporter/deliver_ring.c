@@ -34,7 +34,7 @@ static void quarantine(struct deliver *d, const struct ring_skip *s)
 		if (n >= 0)
 			snprintf(kept, sizeof(kept), "%lld of its bytes kept in %.500s", (long long)n, d->qdir);
 		else
-			snprintf(kept, sizeof(kept), "its bytes are not kept: quarantine directory %.400s %s",
+			snprintf(kept, sizeof(kept), "its bytes are not kept: quarantine directory %.400s %.200s",
 				 d->qdir, why[0] ? why : strerror((int)-n));
 	}
 	log_msg(LOG_ERROR, "ring %s: corrupt data at offset %llu (%llu bytes, between record seq %llu "
