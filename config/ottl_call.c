@@ -1,6 +1,6 @@
 /* config/ottl_call.c: the converters sluice supports in a condition:
  * IsMatch(value, "regexp") (RE2 as Collector users write it, translated
- * to POSIX ERE by config/match.c), TraceID(0x...) and SpanID(0x...) (id
+ * to POSIX ERE by config/regex.c), TraceID(0x...) and SpanID(0x...) (id
  * literals). Anything else OTTL offers is refused by name. */
 #include "config/ottl_priv.h"
 
@@ -12,59 +12,7 @@
 #include "config/arena.h"
 #include "config/loader.h"
 
-/* RE2's lazy repeats (x*? x+? x?? x{n,m}?) match exactly the strings
- * their greedy forms match (laziness only picks among submatches, and
- * IsMatch asks only whether there is one); POSIX has no lazy forms and
- * reads x+? as (x+)?, which also matches "". So the ? is dropped. */
-static void drop_lazy(const char *src, char *dst)
-{
-	bool rep = false; /* just after a repetition operator */
-
-	while (*src) {
-		char c = *src;
-		if (c == '\\') {
-			*dst++ = *src++;
-			if (*src)
-				*dst++ = *src++;
-			rep = false;
-		} else if (c == '[') { /* a bracket expression, copied as it is */
-			*dst++ = *src++;
-			if (*src == '^')
-				*dst++ = *src++;
-			if (*src == ']')
-				*dst++ = *src++;
-			while (*src && *src != ']') {
-				if (src[0] == '\\' && src[1])
-					*dst++ = *src++;
-				else if (src[0] == '[' && src[1] == ':' && strstr(src + 2, ":]")) {
-					for (const char *e = strstr(src + 2, ":]") + 2; src < e;)
-						*dst++ = *src++;
-					continue;
-				}
-				*dst++ = *src++;
-			}
-			if (*src)
-				*dst++ = *src++;
-			rep = false;
-		} else if (c == '?' && rep) {
-			src++;
-			rep = false;
-		} else if (c == '*' || c == '+' || c == '?' || (c == '{' && src[1] >= '0' && src[1] <= '9')) {
-			if (c == '{')
-				while (*src && *src != '}')
-					*dst++ = *src++;
-			if (*src)
-				*dst++ = *src++;
-			rep = true;
-		} else {
-			*dst++ = *src++;
-			rep = false;
-		}
-	}
-	*dst = '\0';
-}
-
-/* The pattern goes through config/match.c's RE2 -> POSIX translation and
+/* The pattern goes through config/regex.c's RE2 -> POSIX translation and
  * its checks (nested repeats, size), which report into a schema_ctx: its
  * message, minus the empty file name, becomes ours. */
 static int regex_add(struct ottl_parser *p, const uint8_t *src, size_t len, uint32_t pos)
@@ -79,11 +27,13 @@ static int regex_add(struct ottl_parser *p, const uint8_t *src, size_t len, uint
 	struct config_error ce = {0};
 	struct schema_ctx sc = { .a = a, .file = "", .err = &ce };
 	struct sluice_regex rx = {0};
-	char *greedy = arena_alloc(a, len + 1);
+	/* lazy repeats lose their ? there (IsMatch only asks whether it matches) */
+	char *pat = arena_alloc(a, len + 1);
 	int rc = -ENOMEM;
-	if (greedy) {
-		drop_lazy((const char *)src, greedy);
-		rc = match_regex(&sc, NULL, "IsMatch", greedy, false, &rx);
+	if (pat) {
+		memcpy(pat, src, len);
+		pat[len] = '\0';
+		rc = match_regex(&sc, NULL, "IsMatch", pat, false, &rx);
 	}
 	if (rc == -EINVAL) {
 		rc = ottl_fail(p, pos, "%s", ce.msg + (strncmp(ce.msg, ": ", 2) ? 0 : 2));

@@ -312,6 +312,67 @@ static const char *regex_nested_repeat(const char *p)
 	return NULL;
 }
 
+/* RE2's lazy repeats (x*? x+? x?? x{n,m}?) match exactly the strings
+ * their greedy forms match: laziness only chooses among the ways one
+ * string matches, never whether it matches. POSIX has no lazy forms and
+ * reads x+? as (x+)?, which also matches "". So a pattern that is only
+ * asked "does it match" loses the ?; one whose groups are extracted is
+ * refused (the greedy form would capture other text). Copies src to dst
+ * (as long) without them; returns where the first one was in src, or NULL.
+ * Brackets and escapes are copied as they are (read as RE2 reads them). */
+static const char *regex_drop_lazy(const char *src, char *dst)
+{
+	const char *first = NULL;
+	bool rep = false; /* just after a repetition operator */
+
+	while (*src) {
+		char c = *src;
+		if (c == '\\') {
+			*dst++ = *src++;
+			if (*src)
+				*dst++ = *src++;
+			rep = false;
+		} else if (c == '[') {
+			*dst++ = *src++;
+			if (*src == '^')
+				*dst++ = *src++;
+			if (*src == ']')
+				*dst++ = *src++;
+			while (*src && *src != ']') {
+				const char *e = src[0] == '[' && src[1] == ':' ? strstr(src + 2, ":]") : NULL;
+				if (e) {
+					while (src < e + 2)
+						*dst++ = *src++;
+					continue;
+				}
+				if (src[0] == '\\' && src[1])
+					*dst++ = *src++;
+				*dst++ = *src++;
+			}
+			if (*src)
+				*dst++ = *src++;
+			rep = false;
+		} else if (c == '?' && rep) {
+			if (!first)
+				first = src;
+			src++;
+			rep = false;
+		} else if (c == '*' || c == '+' || c == '?' || (c == '{' && src[1] >= '0' && src[1] <= '9')) {
+			if (c == '{')
+				while (*src && *src != '}')
+					*dst++ = *src++;
+			if (*src)
+				*dst++ = *src++;
+			rep = true;
+		} else {
+			*dst++ = *src++;
+			rep = false;
+		}
+	}
+	*dst = '\0';
+	return first;
+}
+
 int match_regex(struct schema_ctx *c, const struct ynode *at, const char *path, const char *src,
 		bool need_named, struct sluice_regex *out)
 {
@@ -327,7 +388,21 @@ int match_regex(struct schema_ctx *c, const struct ynode *at, const char *path, 
 				  path, src, nested);
 		goto out;
 	}
-	rc = convert(c, at, path, src, &b, names, &ng);
+	char *greedy = arena_alloc(c->a, strlen(src) + 1);
+	if (!greedy) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	const char *lazy = regex_drop_lazy(src, greedy);
+	if (lazy && need_named) {
+		rc = schema_error(c, at, "%s: bad regexp \"%s\": lazy repeat at \"%.8s\" (x*?, x+?, x??, "
+				  "x{n,m}?) is not supported where groups are extracted: POSIX regular "
+				  "expressions have no lazy repeats and the greedy form would capture other "
+				  "text; bound the group instead (e.g. [^/]* for .*?)",
+				  path, src, lazy - 1);
+		goto out;
+	}
+	rc = convert(c, at, path, greedy, &b, names, &ng);
 	if (rc < 0)
 		goto out;
 	if (regex_too_big(b.p)) {

@@ -11,6 +11,7 @@
 
 #include "config/arena.h"
 #include "config/log.h"
+#include "exporter/paths.h" /* header-only: the one place export paths are made */
 
 static int later_fn(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
 {
@@ -171,12 +172,13 @@ int service_finish(struct schema_ctx *c, struct sluice_config *cfg)
 
 		if ((e->type != SLUICE_EXP_OTLP && e->type != SLUICE_EXP_OTLPHTTP) || e->otlp.dead_letter_dir)
 			continue;
-		char *d = arena_printf(c->a, "%s/%s/deadletter/%s", cfg->state_dir, cfg->instance, e->id);
+		char dir[4096];
+		if (export_path_deadletter(dir, sizeof(dir), cfg->state_dir, cfg->instance, e->id) < 0)
+			return schema_error_at(c, e->line, e->col, "exporters.%s: its dead-letter directory under "
+					    "state_dir %.200s is too long", e->id, cfg->state_dir);
+		char *d = arena_strdup(c->a, dir);
 		if (!d)
 			return -ENOMEM;
-		for (char *q = d + strlen(d) - strlen(e->id); *q; q++)
-			if (*q == '/')
-				*q = '_';
 		e->otlp.dead_letter_dir = d;
 	}
 	return plan_build(c, cfg);

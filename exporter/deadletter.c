@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tools/sluice/dirs.h"
+#include "rt/dirs.h"
 
 int deadletter_dir_ready(const char *dir, char *why, size_t why_len)
 {

@@ -39,7 +39,7 @@ struct deadletter_meta {
 };
 
 /* Creates dir (and parents, mode 0700) when missing, then checks that it
- * is safely ours (tools/sluice/dirs.h: owned by us, not group- or
+ * is safely ours (rt/dirs.h: owned by us, not group- or
  * world-writable, not a symbolic link, nothing above it that others may
  * rename). 0 or -errno (-EPERM: unsafe, -ENOTDIR: not a directory). */
 int deadletter_open_dir(const char *dir);

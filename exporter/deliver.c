@@ -71,6 +71,7 @@ int deliver_init(struct deliver *d, const struct deliver_opts *o)
 		snprintf(d->ring_name, sizeof(d->ring_name), "out:%.70s", d->pipeline);
 	snprintf(d->qdir, sizeof(d->qdir), "%s", o->quarantine_dir ? o->quarantine_dir : "");
 	d->arm_fd = ring_data_fd(o->ring) >= 0;
+	d->age = o->ring_age;
 	uint32_t cap = o->window_cap;
 	uint64_t span = ring_capacity(o->ring) >> 10;
 	if (cap < span)
@@ -102,6 +103,8 @@ int deliver_add(struct deliver *d, const struct dexp_opts *o,
 	snprintf(x->label, sizeof(x->label), "%s", o->label ? o->label : x->name);
 	x->slot = d->st ? stats_proc_slot(d->st, x->name) : NULL;
 	x->comp = o->comp;
+	x->receipt_to_ack = o->receipt_to_ack;
+	x->duration = o->duration;
 	x->bit = d->nx;
 	x->ops = ops;
 	x->t = t;
@@ -240,6 +243,7 @@ static void attempt_send(struct attempt *a)
 	}
 	a->state = ATT_SENDING;
 	a->tries++;
+	a->sent_ns = x->duration ? rt_mono_ns() : 0;
 	int rc = x->ops->send(x->t, a);
 	if (rc < 0 && a->state == ATT_SENDING) {
 		struct outcome o = { .cls = RETRY_AGAIN, .hint_ms = -1, .reason = "send could not start" };
@@ -268,15 +272,16 @@ void deliver_complete(struct attempt *a, const struct outcome *o)
 	struct deliver *d = x->d;
 	if (a->state != ATT_SENDING)
 		return;
-	/* HIST_EXPORT_DURATION goes here (shm/hist.h, on the supervisor's
-	 * branch): net_loop_now_ns(d->loop) minus this try's start */
+	if (x->duration)
+		hist_observe(x->duration, rt_mono_ns() - a->sent_ns);
 	if (o->cls == RETRY_OK) {
 		deliver_count(d, STAT_REQUESTS, 1);
 		deliver_count(d, STAT_EXPORT_SENT_SPANS, a->items);
 		deliver_count_exporter(x, true, a->items);
 		deliver_count(d, STAT_SPANS_OUT, a->items);
 		deliver_count(d, STAT_BYTES_OUT, a->len);
-		/* HIST_RECEIPT_TO_ACK goes here: rt_real_ns() - a->ingest_ns */
+		if (x->receipt_to_ack)
+			hist_observe(x->receipt_to_ack, hist_age_ns(a->ingest_ns, rt_real_ns()));
 		if (o->rejected) {
 			deliver_count(d, STAT_EXPORT_PARTIAL_REJECTED, o->rejected);
 			log_msg(LOG_WARN, "exporter %s: backend rejected %llu of %u %s of batch seq %llu: %s",

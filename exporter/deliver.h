@@ -53,6 +53,13 @@
  * exporter's component slot of the plan (SEG_C_SENT / SEG_C_FAILED items,
  * SEG_C_QUEUE_SIZE / _CAPACITY bytes, and DELIVER_C_* below).
  *
+ * Histograms (shm/hist.h; each NULL = none): the ring's record age when a
+ * record is read into the window (one CLOCK_REALTIME read per read pass),
+ * per exporter the receipt-to-ack time (now minus the batch's ingest_ns)
+ * when the backend acknowledges it, and every attempt's duration (handed
+ * to the transport to its outcome, success or failure; an attempt that
+ * could not start counts as ~0). Per batch or request, never per item.
+ *
  * Transports (HTTP, gRPC, debug, file, prometheus) only know how to send
  * ONE body and report one outcome; everything about when, how often and
  * what then lives here. Runs on one net/loop.h loop; no threads.
@@ -73,6 +80,7 @@
 #include "exporter/window.h"
 #include "net/loop.h"
 #include "otlp/signal.h"
+#include "shm/hist.h"
 #include "shm/ring.h"
 #include "shm/segment.h"
 #include "shm/stats.h"
@@ -104,6 +112,7 @@ struct attempt {
 	uint64_t ingest_ns;
 	uint32_t tries;         /* attempts made so far */
 	uint64_t first_ns;      /* monotonic ns of the first try */
+	uint64_t sent_ns;       /* monotonic ns this try was handed to the transport */
 	uint8_t *own;           /* disk-loaded body buffer (reused) */
 	size_t own_cap;
 	struct net_timer timer; /* retry wait */
@@ -158,6 +167,8 @@ struct dexp_opts {
 				      there are named in a WARN line, NULL = none */
 	const char *deadletter;    /* this pipeline's dead-letter directory (exporter/paths.h) */
 	struct seg_component *comp;/* the exporter's component-stats slot, NULL = none */
+	struct hist *receipt_to_ack; /* HIST_RECEIPT_TO_ACK of that slot (shm/hist.h), NULL = none */
+	struct hist *duration;     /* HIST_EXPORT_DURATION of that slot, NULL = none */
 };
 
 struct dexp {
@@ -198,6 +209,7 @@ struct dexp {
 	struct stats_proc *slot;
 	struct seg_component *comp;  /* its plan slot (SEG_C_*, DELIVER_C_*), or NULL */
 	uint64_t pending_bytes;      /* ring bytes of window batches it still owes */
+	struct hist *receipt_to_ack, *duration; /* dexp_opts */
 };
 
 struct deliver_set;
@@ -225,6 +237,7 @@ struct deliver {
 	uint64_t last_seq;         /* seq of the last batch released (0 = none yet) */
 	uint64_t inflight;         /* attempts SENDING or WAITING */
 	uint64_t corrupt_skips;    /* ring_skip_corrupt calls (each logged once) */
+	struct hist *age;          /* deliver_opts.ring_age */
 };
 
 /* The stage's engines, for its gauges (STAT_EXPORT_INFLIGHT, _QUEUE_BYTES,
@@ -244,6 +257,7 @@ struct deliver_opts {
 	const char *pipeline;      /* NULL = "traces" */
 	const char *ring_name;     /* NULL = "out:<pipeline>" */
 	const char *quarantine_dir;/* NULL = corrupt bytes are not kept (still skipped) */
+	struct hist *ring_age;     /* HIST_RING_AGE of the ring (shm/hist.h), NULL = none */
 };
 
 int deliver_init(struct deliver *d, const struct deliver_opts *o);

@@ -9,8 +9,9 @@
 #include "config/log.h"
 #include "exporter/deliver_int.h"
 #include "otlp/wire.h"
+#include "rt/clock.h"
 #include "shm/quarantine.h"
-#include "tools/sluice/dirs.h"
+#include "rt/dirs.h"
 
 /* The quarantine directory's *.quarantine files stay under this (a flood
  * of corruption must not fill the disk: past it, entries are truncated). */
@@ -127,6 +128,7 @@ static int frame(struct window_batch *b, const struct record *r)
 int deliver_read_ring(struct deliver *d)
 {
 	int n = 0, rearm = 0, rc = 0;
+	uint64_t real_ns = 0; /* one clock read a pass: the pass never sleeps */
 	while (!d->ring_bad && !window_full(&d->w)) {
 		const struct record *r;
 		/* after a rewind the record there is read with its checksum, so
@@ -169,6 +171,11 @@ int deliver_read_ring(struct deliver *d)
 			if (b.pending & (1u << i))
 				d->x[i]->pending_bytes += b.ring_end - b.ring_start;
 		window_push(&d->w, &b);
+		if (d->age) {
+			if (!real_ns)
+				real_ns = rt_real_ns();
+			hist_observe(d->age, hist_age_ns(b.ingest_ns, real_ns));
+		}
 		n++;
 	}
 	return n;

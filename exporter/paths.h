@@ -13,7 +13,7 @@
  * "otlphttp_backup", "traces/payments" -> "traces_payments").
  *
  * Header-only (no link dependency), so config/ (the default
- * dead_letter_dir), tools/sluice/dirs.c (`sluice check`) and the export
+ * dead_letter_dir), rt/dirs.c (`sluice check`) and the export
  * stage all derive the same paths. Each returns the length written, or
  * -ENAMETOOLONG (out is then "").
  */

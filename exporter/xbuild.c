@@ -107,6 +107,22 @@ static int tls_for(const struct xbuild_ctx *x, const struct sluice_tls_client *t
 	return 0;
 }
 
+/* Exporter e's dead-letter directory for pipeline pl, for every exporter
+ * type: <dead_letter_dir (otlp, otlphttp; config/ sets its default) or
+ * the default <state_dir>/<instance>/deadletter/<id>>/<pipeline>. */
+static int deadletter_dir(const struct sluice_config *cfg, const struct sluice_exporter *e,
+			  const struct sluice_pipeline *pl, char *out, size_t cap)
+{
+	char dir[4096];
+	const char *set = e->type == SLUICE_EXP_OTLPHTTP || e->type == SLUICE_EXP_OTLP ?
+			  e->otlp.dead_letter_dir : NULL;
+	if (set)
+		snprintf(dir, sizeof(dir), "%s", set);
+	else if (export_path_deadletter(dir, sizeof(dir), cfg->state_dir, cfg->instance, e->id) < 0)
+		return -ENAMETOOLONG;
+	return export_path_pipeline(out, cap, dir, pl->id);
+}
+
 static int build_otlp(const struct xbuild_ctx *x, const struct sluice_pipeline *pl,
 		      const struct sluice_exporter *e, void **t, const struct transport_ops **ops,
 		      struct dexp_opts *o, struct xbuild_bufs *b, char *err, size_t errlen)
@@ -134,11 +150,6 @@ static int build_otlp(const struct xbuild_ctx *x, const struct sluice_pipeline *
 		o->storage_old = b->storage_old;
 		o->storage_max_bytes = c->sending_queue.storage_max_bytes;
 	}
-	if (c->dead_letter_dir &&
-	    export_path_pipeline(b->deadletter, sizeof(b->deadletter), c->dead_letter_dir, pl->id) < 0)
-		goto too_long;
-	if (c->dead_letter_dir)
-		o->deadletter = b->deadletter;
 	enum codec codec = xbuild_codec(c->compression);
 	int level = c->compression_level ? c->compression_level : CODEC_LEVEL_DEFAULT;
 	uint32_t tmo = (uint32_t)(c->timeout_ns / 1000000ULL);
@@ -228,10 +239,7 @@ int xbuild_exporter(const struct xbuild_ctx *x, size_t p, const struct sluice_ex
 		snprintf(b->label, sizeof(b->label), "%s", e->id);
 	*o = (struct dexp_opts){ .name = e->id, .label = b->label, .concurrency = 1 };
 	retry_policy_default(&o->retry);
-	/* every type's dead letters: the one default, per pipeline */
-	char dl[4096];
-	if (export_path_deadletter(dl, sizeof(dl), cfg->state_dir, cfg->instance, e->id) < 0 ||
-	    export_path_pipeline(b->deadletter, sizeof(b->deadletter), dl, pl->id) < 0) {
+	if (deadletter_dir(cfg, e, pl, b->deadletter, sizeof(b->deadletter)) < 0) {
 		snprintf(err, errlen, "exporter %s: the dead-letter path is too long", e->id);
 		return -ENAMETOOLONG;
 	}

@@ -132,6 +132,7 @@ static int engine_open(struct xstage *s, struct xengine *x, int r)
 		.loop = s->loop, .ring = &x->ring, .st = s->st, .set = &s->set, .window_cap = wcap,
 		.signal = (enum otlp_signal)pl->signal, .pipeline = pl->id, .ring_name = pr->name,
 		.quarantine_dir = s->qdir,
+		.ring_age = hist_for(s->seg, HIST_RING_AGE, (uint32_t)r),
 	};
 	if ((rc = deliver_init(&x->d, &o)) < 0) {
 		log_msg(LOG_ERROR, "pipeline %s: %s", pl->id, strerror(-rc));
@@ -158,6 +159,10 @@ static int engine_open(struct xstage *s, struct xengine *x, int r)
 		    s->nfiles < sizeof(s->files) / sizeof(s->files[0]))
 			s->files[s->nfiles++] = (struct xfile){ e, t };
 		d.comp = comp_of(s, pp->exporter_stats[i]);
+		if (pp->exporter_stats[i] >= 0) {
+			d.receipt_to_ack = hist_for(s->seg, HIST_RECEIPT_TO_ACK, (uint32_t)pp->exporter_stats[i]);
+			d.duration = hist_for(s->seg, HIST_EXPORT_DURATION, (uint32_t)pp->exporter_stats[i]);
+		}
 		if ((rc = deliver_add(&x->d, &d, ops, t)) < 0) {
 			ops->free(t);
 			log_msg(LOG_ERROR, "exporter %s: %s", b.label, strerror(-rc));

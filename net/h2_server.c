@@ -17,13 +17,6 @@ static const char http1_answer_body[] =
 	"This port speaks HTTP/2 only (OTLP/gRPC, h2c with prior knowledge); "
 	"send OTLP/HTTP requests to the OTLP/HTTP endpoint.\n";
 
-uint64_t h2s_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void fail(struct h2_server *s, int rc, uint32_t h2_code, const char *fmt, const char *arg)
 {
 	if (s->fail_rc)

@@ -5,6 +5,7 @@
 
 #include "net/h2.h"
 #include "net/h2_out.h"
+#include "rt/clock.h"
 
 /* Our SETTINGS_MAX_FRAME_SIZE and the largest DATA frame we send: bigger
  * frames mean fewer frame headers and callbacks for 100 KiB messages. */
@@ -60,7 +61,11 @@ struct h2_server {
 	char lib_err[128];
 };
 
-uint64_t h2s_now_ms(void);
+/* Monotonic ms: the h2 server's timeouts are kept in ms. */
+static inline uint64_t h2s_now_ms(void)
+{
+	return rt_mono_ns() / 1000000u;
+}
 
 /* ---- h2_server_req.c: streams and request assembly ---- */
 /* nghttp2 callbacks (user data: the struct h2_server). */

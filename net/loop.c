@@ -13,13 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-uint64_t loop_clock_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 struct io_uring_sqe *loop_sqe(struct net_loop *loop)
 {
     struct io_uring_sqe *sqe = io_uring_get_sqe(&loop->ring);
@@ -159,7 +152,7 @@ int net_loop_new(struct net_loop **out, const struct net_loop_opts *opts,
         free(loop);
         return rc;
     }
-    loop->now = loop_clock_ns();
+    loop->now = rt_mono_ns();
     *out = loop;
     return 0;
 }
@@ -297,7 +290,7 @@ int net_timer_arm(struct net_loop *loop, struct net_timer *t, uint64_t ms)
         loop->heap = h;
         loop->heap_cap = cap;
     }
-    t->deadline_ns = loop_clock_ns() + ms * 1000000u;
+    t->deadline_ns = rt_mono_ns() + ms * 1000000u;
     heap_set(loop, loop->heap_len++, t);
     heap_up(loop, loop->heap_len - 1);
     return 0;
@@ -422,7 +415,7 @@ static void loop_dispatch(struct io_uring_cqe *cqe)
 int net_loop_run_once(struct net_loop *loop, int timeout_ms)
 {
     struct io_uring_cqe *cqe = NULL;
-    loop->now = loop_clock_ns();
+    loop->now = rt_mono_ns();
     loop->hs_spent_ns = 0;
     loop->hs_stepped = false;
     uint64_t wait_ns = timeout_ms < 0 ? UINT64_MAX : (uint64_t)timeout_ms * 1000000u;
@@ -454,7 +447,7 @@ int net_loop_run_once(struct net_loop *loop, int timeout_ms)
     }
     io_uring_cq_advance(&loop->ring, seen);
     handled += (int)seen;
-    loop->now = loop_clock_ns();
+    loop->now = rt_mono_ns();
     loop_run_timers(loop);
     loop_conn_run_pending(loop);
     loop_conn_run_handshakes(loop);

@@ -98,7 +98,7 @@ struct net_conn *loop_conn_new(struct net_loop *loop, int fd,
     c->fd = fd;
     c->ops = ops;
     c->udata = udata;
-    c->last_active = loop_clock_ns();
+    c->last_active = rt_mono_ns();
     net_timer_init(&c->idle, conn_idle_fire, c);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

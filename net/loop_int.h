@@ -9,6 +9,7 @@
 
 #include "net/loop.h"
 #include "net/transport.h"
+#include "rt/clock.h"
 
 #include <liburing.h>
 #include <signal.h>
@@ -137,7 +138,6 @@ static inline uint64_t loop_udata(void *obj, enum loop_op op)
 }
 /* Hand a provided buffer back to the kernel. */
 void loop_buf_recycle(struct net_loop *loop, unsigned bid);
-uint64_t loop_clock_ns(void);
 
 /* loop_conn.c: CQE handlers and the pending-list work */
 void loop_conn_pend(struct net_conn *c);

@@ -183,10 +183,10 @@ static void tls_pump(struct tls_conn *tc)
 			net_conn_defer_handshake(c);
 			return;
 		}
-		uint64_t t0 = loop_clock_ns();
+		uint64_t t0 = rt_mono_ns();
 		ERR_clear_error();
 		int rc = SSL_do_handshake(tc->ssl);
-		net_loop_handshake_charge(loop, loop_clock_ns() - t0);
+		net_loop_handshake_charge(loop, rt_mono_ns() - t0);
 		if (rc == 1) {
 			tls_handshake_done(tc);
 			break;

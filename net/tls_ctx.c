@@ -2,6 +2,7 @@
  * read and checked with messages that name the file, protocol versions,
  * verification, ALPN, reloads of changed files, the failure counters. */
 #include "net/tls_int.h"
+#include "rt/clock.h"
 
 #include <errno.h>
 #include <openssl/err.h>
@@ -14,13 +15,6 @@
 static bool set(const char *s)
 {
 	return s && *s;
-}
-
-static uint64_t tls_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 int net_tls_version_parse(const char *s, enum net_tls_version *out)
@@ -192,7 +186,7 @@ static int tls_new(struct net_tls **out, struct net_tls *t, const char *alpn, ch
 		return rc;
 	}
 	tls_file_ids(t, t->ids);
-	t->next_check_ns = tls_now_ns() + (t->server ? t->sc.reload_interval_ms
+	t->next_check_ns = rt_coarse_ns() + (t->server ? t->sc.reload_interval_ms
 						     : t->cc.reload_interval_ms) * 1000000u;
 	*out = t;
 	return 0;
@@ -284,7 +278,7 @@ SSL_CTX *tls_ctx_current(struct net_tls *t)
 {
 	uint64_t every = (t->server ? t->sc.reload_interval_ms : t->cc.reload_interval_ms) * 1000000u;
 	uint64_t now;
-	if (!every || (now = tls_now_ns()) < t->next_check_ns)
+	if (!every || (now = rt_coarse_ns()) < t->next_check_ns)
 		return t->ctx;
 	t->next_check_ns = now + every;
 	struct tls_file_id ids[TLS_FILES];

@@ -28,22 +28,15 @@
 
 #include "shm/atomic.h"
 #include "shm/ring_wait.h"
+#include "rt/clock.h"
 
 #define SPIN_ROUNDS 256
-
-int64_t ring_wait_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 int64_t ring_wait_deadline(int64_t timeout_ns)
 {
 	if (timeout_ns < 0)
 		return -1;
-	return ring_wait_now() + timeout_ns;
+	return (int64_t)rt_mono_ns() + timeout_ns;
 }
 
 /* Sleep on a shared futex word while it holds `val`, until deadline.
@@ -54,7 +47,7 @@ static int futex_sleep(_Atomic uint32_t *word, uint32_t val, int64_t deadline)
 	long rc;
 
 	if (deadline >= 0) {
-		int64_t left = deadline - ring_wait_now();
+		int64_t left = deadline - (int64_t)rt_mono_ns();
 
 		if (left <= 0)
 			return -ETIMEDOUT;

@@ -10,8 +10,7 @@
 
 #include "shm/ring-t.h"
 
-/* CLOCK_MONOTONIC now, and now + timeout (timeout < 0 = no deadline, -1). */
-int64_t ring_wait_now(void);
+/* CLOCK_MONOTONIC (rt/clock.h) now + timeout (timeout < 0 = no deadline, -1). */
 int64_t ring_wait_deadline(int64_t timeout_ns);
 
 /* Consumer: wait until head moves past r->cursor (refreshing r->head_cache).

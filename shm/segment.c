@@ -20,6 +20,7 @@
 #include "shm/atomic.h"
 #include "shm/segment.h"
 #include "shm/segment_priv.h"
+#include "rt/clock.h"
 
 #define SEG_AUX_MAX_SIZE (1ull << 40)
 
@@ -37,14 +38,6 @@ static uint64_t round_pow2(uint64_t v)
 	while (p < v && p < RING_MAX_CAPACITY)
 		p <<= 1;
 	return p;
-}
-
-static uint64_t now_realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Where things go; filled by plan_layout from checked params. */
@@ -154,7 +147,7 @@ static void format(uint8_t *base, const struct segment_params *p, const struct l
 	h->nrings = p->nrings;
 	h->nstages = STAGE_COUNT;
 	h->stats_off = SEG_STATS_OFF;
-	h->created_ns = now_realtime_ns();
+	h->created_ns = rt_real_ns();
 	h->ncomponents = p->ncomponents;
 	h->topology = p->topology;
 	h->ring_dir_off = SEG_RING_DIR_OFF;

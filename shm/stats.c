@@ -6,6 +6,7 @@
 
 #include "shm/atomic.h"
 #include "shm/stats.h"
+#include "rt/clock.h"
 
 static const char *const counter_names[STAT_COUNT] = {
 	[STAT_REQUESTS] = "requests",
@@ -69,17 +70,9 @@ const char *stats_state_name(enum stage_state st)
 	return (unsigned)st < sizeof(state_names) / sizeof(state_names[0]) ? state_names[st] : "unknown";
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 void stats_stage_start(struct stage_stats *s)
 {
-	uint64_t now = now_ns();
+	uint64_t now = rt_real_ns();
 
 	SHM_STORE_RELAXED(&s->started_ns, now);
 	SHM_STORE_RELAXED(&s->heartbeat_ns, now);
@@ -89,7 +82,7 @@ void stats_stage_start(struct stage_stats *s)
 
 void stats_heartbeat(struct stage_stats *s)
 {
-	SHM_STORE_RELAXED(&s->heartbeat_ns, now_ns());
+	SHM_STORE_RELAXED(&s->heartbeat_ns, rt_real_ns());
 }
 
 struct stats_proc *stats_proc_slot(struct stage_stats *s, const char *name)

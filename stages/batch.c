@@ -205,6 +205,7 @@ int batch_run(struct batch_ctx *c)
 	if (rc == 0)
 		rc = batch_loop(&s, fds);
 	split_free(&s.split);
+	free(s.part_items);
 	for (uint32_t i = 0; s.lanes && i < c->n_pipes; i++)
 		free(s.lanes[i].refs);
 	free(s.lanes);

@@ -14,6 +14,11 @@
  * a restart inputs with seq <= ring_source_seq(out, slot) are skipped
  * (published before the crash).
  *
+ * Histograms (shm/hist.h, NULL = none): `age` gets each input's wait in
+ * the MID ring when it is taken (one CLOCK_REALTIME read per loop step,
+ * which never sleeps), `send_size` the items of each batch published (each
+ * part of a cut record), the Collector's batch send size.
+ *
  * Flushes: size (send_batch_size reached), limits (the next record would
  * pass send_batch_max_size or the byte limit), timeout (per pipeline), and
  * drain (stop asked and every MID ring empty: flush the partial batches,
@@ -50,7 +55,8 @@
 
 #define BATCH_WAIT_NS (200 * 1000 * 1000ull) /* longest sleep: rt_alive comes at least this often */
 
-struct rt; /* rt/rt.h */
+struct rt;   /* rt/rt.h */
+struct hist; /* shm/hist.h */
 
 struct batch_pipe {                  /* one pipeline: filled by the caller */
 	struct ring *in, *out;           /* its MID ring (consumer), OUT ring (producer) */
@@ -61,6 +67,8 @@ struct batch_pipe {                  /* one pipeline: filled by the caller */
 	                                    DROPPED, items), NULL = none */
 	const char *name;                /* pipeline id, for log lines */
 	const char *in_name;             /* MID ring name, for the quarantine file */
+	struct hist *age;                /* HIST_RING_AGE of `in`, NULL = none */
+	struct hist *send_size;          /* HIST_BATCH_SIZE of its batch processor, NULL = none */
 };
 
 struct batch_ctx {
@@ -72,7 +80,7 @@ struct batch_ctx {
 	const char *quarantine_dir;      /* NULL: corrupt records are stepped over, not kept */
 	uint64_t quarantine_max;         /* bytes all quarantine files may hold */
 	/* makes quarantine_dir (and its parents) safely before a write, e.g.
-	 * dirs_make (tools/sluice/dirs.h); NULL: quarantine_write makes the
+	 * dirs_make (rt/dirs.h); NULL: quarantine_write makes the
 	 * last component only */
 	int (*make_dir)(const char *path, char *why, size_t why_len);
 	uint64_t max_records;            /* return after this many inputs, then a drain

@@ -14,10 +14,30 @@
 #include "stages/batch_lane.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/log.h"
 #include "shm/segment.h"
+
+/* Keeps the items of the pass's next part for the send-size histogram
+ * (observed when every part is out: an ATOMIC pass may yet be cancelled). */
+static void note_part(struct batch_state *s, uint32_t items)
+{
+	uint32_t k = s->part_n++;
+	if (k >= s->part_cap && !s->part_items_short) {
+		uint32_t cap = s->part_cap ? s->part_cap * 2 : 64;
+		uint32_t *n = realloc(s->part_items, (size_t)cap * sizeof *n);
+		if (n) {
+			s->part_items = n;
+			s->part_cap = cap;
+		} else {
+			s->part_items_short = true;
+		}
+	}
+	if (k < s->part_cap)
+		s->part_items[k] = items;
+}
 
 static int lane_emit(void *arg, size_t frame_len, uint32_t items, uint8_t **dst)
 {
@@ -31,6 +51,8 @@ static int lane_emit(void *arg, size_t frame_len, uint32_t items, uint8_t **dst)
 	s->items += items;
 	s->bytes += frame_len;
 	s->part_len = (uint32_t)frame_len;
+	if (s->mode != BATCH_CUT_DRY)
+		note_part(s, items);
 	switch (s->mode) {
 	case BATCH_CUT_DRY:
 		s->dry_bytes += size;
@@ -71,6 +93,8 @@ static int lane_split(struct batch_state *s, struct batch_lane *l, enum batch_cu
 	if (mode == BATCH_CUT_DRY)
 		s->dry_bytes = s->dry_max = 0;
 	s->part = 0;
+	s->part_n = 0;
+	s->part_items_short = false;
 	s->part_open = false;
 	return split_run(&s->split, (enum otlp_signal)(l->p->signal - 1), record_cpayload(rec),
 			 rec->len, lim->send_batch_max_size, lim->max_bytes, lane_emit, s);
@@ -109,6 +133,8 @@ static int lane_cut_done(struct batch_state *s, struct batch_lane *l, int parts)
 			seg_component_add(l->p->stats, SEG_C_IN, s->items);
 			seg_component_add(l->p->stats, SEG_C_OUT, s->items);
 		}
+		for (uint32_t i = 0; !s->part_items_short && i < s->part_n && i < s->part_cap; i++)
+			lane_observe_size(l, s->part_items[i]);
 	}
 	lane_progress(s, 1);
 	l->held = NULL;

@@ -92,8 +92,7 @@ int lane_flush(struct batch_state *s, struct batch_lane *l, enum stat_counter wh
 	lane_count(s, STAT_BYTES_OUT, b->bytes);
 	if (why != STAT_COUNT)
 		lane_count(s, why, 1);
-	/* HIST: otelcol_processor_batch_batch_send_size observes b->items here
-	 * (and batch_cut.c's parts) once shm/hist.h lands */
+	lane_observe_size(l, b->items);
 	lane_component(l, SEG_C_IN, b->items);
 	lane_component(l, SEG_C_OUT, b->items);
 	lane_progress(s, b->count);
@@ -220,6 +219,7 @@ int lane_step(struct batch_state *s, struct batch_lane *l, uint64_t now, bool ta
 			return rc;
 		moved = 1;
 	}
+	uint64_t real_ns = 0; /* one clock read a step: the step never sleeps */
 	for (int i = 0; take && i < LANE_BUDGET; i++) {
 		if (s->c->max_records && s->done >= s->c->max_records)
 			break;
@@ -238,6 +238,11 @@ int lane_step(struct batch_state *s, struct batch_lane *l, uint64_t now, bool ta
 		if (rc < 0)
 			return rc;
 		s->done++;
+		if (l->p->age) { /* taken now: how long it waited in the MID ring */
+			if (!real_ns)
+				real_ns = rt_real_ns();
+			hist_observe(l->p->age, hist_age_ns(l->held->ingest_ns, real_ns));
+		}
 		if ((rc = lane_place(s, l, now)) == -EAGAIN)
 			break;
 		if (rc < 0)

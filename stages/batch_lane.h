@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "shm/hist.h"
 #include "stages/batch.h"
 #include "stages/batcher.h"
 #include "stages/split.h"
@@ -61,6 +62,12 @@ struct batch_state {
 	uint32_t part;              /* parts seen in this pass */
 	uint32_t part_len;          /* the last part emit was asked for */
 	bool part_open;             /* ONE: a reserved part waits for its publish */
+	uint32_t part_n;            /* parts noted in part_items this pass */
+	uint32_t *part_items;       /* items of each part of this pass (ATOMIC, ONE), for the
+	                               send-size histogram once all are out; grown on this
+	                               rare path, freed by batch_run */
+	uint32_t part_cap;          /* entries part_items holds */
+	bool part_items_short;      /* a grow failed: this split's sizes go unobserved */
 };
 
 /* One step of a lane: finish what waits, flush on timeout, take up to
@@ -94,6 +101,12 @@ int lane_wait_out(struct batch_state *s, struct batch_lane *l, uint32_t want);
 /* Checks the held record's payload against its checksum unless peeked
  * with full checks; false (after lane_recheck) when it does not match. */
 bool lane_held_intact(struct batch_lane *l);
+
+/* The send-size histogram, for a batch of `items` just published. */
+static inline void lane_observe_size(struct batch_lane *l, uint64_t items)
+{
+	hist_observe(l->p->send_size, items);
+}
 
 /* Counting, for all steps. */
 void lane_count(struct batch_state *s, enum stat_counter c, uint64_t n);

@@ -12,8 +12,9 @@
 #include "config/log.h"
 #include "config/plan.h"
 #include "rt/rt.h"
+#include "shm/hist.h"
 #include "stages/batch.h"
-#include "tools/sluice/dirs.h"
+#include "rt/dirs.h"
 
 _Static_assert(PLAN_MAX_SOURCES == RING_MAX_SOURCES, "plan and ring source tables agree");
 _Static_assert(PLAN_MAX_RINGS <= SEG_MAX_RINGS, "plan rings fit the segment");
@@ -73,7 +74,9 @@ static int batch_pipes(struct rt *rt, struct batch_main *m)
 			.signal = (uint16_t)(RECORD_SIGNAL_TRACES + (unsigned)pl->signal),
 			.slot = (uint32_t)slot,
 			.stats = stat >= 0 ? segment_component(&rt->seg, (uint32_t)stat) : NULL,
-			.name = pl->id, .in_name = plan->rings[pp->mid_ring].name };
+			.name = pl->id, .in_name = plan->rings[pp->mid_ring].name,
+			.age = hist_for(&rt->seg, HIST_RING_AGE, (uint32_t)pp->mid_ring),
+			.send_size = stat >= 0 ? hist_for(&rt->seg, HIST_BATCH_SIZE, (uint32_t)stat) : NULL };
 		log_msg(LOG_INFO, "pipeline %s: ring %d %s -> ring %d %s: send_batch_size %u, "
 			"send_batch_max_size %u, max bytes %llu, timeout %llu ms (resuming after "
 			"input seq %llu)", pl->id, pp->mid_ring, plan->rings[pp->mid_ring].name,

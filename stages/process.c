@@ -12,7 +12,7 @@
 #include "otlp/wire_metrics.h"
 #include "shm/quarantine.h"
 #include "stages/process_priv.h"
-#include "tools/sluice/dirs.h"
+#include "rt/dirs.h"
 
 #define PX_BATCH 64                        /* records of one IN ring before the next ring's turn */
 #define PX_LOG_NS (1000ull * 1000 * 1000)  /* data warnings: at most one a second */
@@ -189,6 +189,9 @@ static int serve_in(struct process *p, struct px_in *in, int64_t timeout_ns)
 		}
 		if (rc < 0)
 			return rc;
+		/* its wait in the ring, counted once it is taken (not again
+		 * when a full MID ring makes us read it twice) */
+		uint64_t age = in->age ? hist_age_ns(rec->ingest_ns, rt_real_ns()) : 0;
 		if ((rc = run_record(p, in, rec)) < 0)
 			return rc;
 		if (rc == 0) {
@@ -197,6 +200,7 @@ static int serve_in(struct process *p, struct px_in *in, int64_t timeout_ns)
 		}
 		if ((rc = ring_commit(&in->r, ring_cursor(&in->r))) < 0)
 			return rc;
+		hist_observe(in->age, age);
 		n++;
 		p->done_records++;
 	}
@@ -417,6 +421,8 @@ int process_new(struct process **out, const struct sluice_config *cfg, struct se
 		process_free(p);
 		return rc;
 	}
+	for (uint32_t i = 0; i < p->n_in; i++)
+		p->in[i].age = hist_for(seg, HIST_RING_AGE, p->in[i].ring);
 	*out = p;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "config/plan.h"
+#include "shm/hist.h"
 #include "shm/ring.h"
 #include "stages/process.h"
 #include "stages/route.h"
@@ -91,6 +92,7 @@ struct px_in {
 	struct px_wait wait;          /* the head record waits for room */
 	int wait_sm;                  /* ... for this connector's pending flush, -1 */
 	bool empty;                   /* the last peek found nothing */
+	struct hist *age;             /* HIST_RING_AGE of this ring, NULL = none */
 };
 
 /* The input being run: an IN record or a span-metrics flush. */

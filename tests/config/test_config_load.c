@@ -4,6 +4,8 @@
 #include <check.h>
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +236,56 @@ static char *print_to_string(const struct sluice_config *c)
 	return buf;
 }
 
+/* RE2 lazy repeats (x+? x*? x?? x{n,m}?) in a match-only regexp: the ? is
+ * dropped, so every string matches exactly as it would in Go. Read as
+ * POSIX, "^a+?$" would be "^(a+)?$" and match "". */
+START_TEST(regexp_lazy_repeats_match_as_in_re2)
+{
+	static const struct {
+		const char *re, *posix, *subject;
+		bool match;
+	} cases[] = {
+		{ "^a+?$", "^a+$", "", false },
+		{ "^a+?$", "^a+$", "aaa", true },
+		{ "^ab*?c$", "^ab*c$", "ac", true },
+		{ "^ab*?c$", "^ab*c$", "abbc", true },
+		{ "^ab*?c$", "^ab*c$", "abxc", false },
+		{ "^x??y$", "^x?y$", "y", true },
+		{ "^x??y$", "^x?y$", "xy", true },
+		{ "^x??y$", "^x?y$", "xxy", false },
+		{ "^a{2,3}?$", "^a{2,3}$", "a", false },
+		{ "^a{2,3}?$", "^a{2,3}$", "aaa", true },
+		{ "^a{2,3}?$", "^a{2,3}$", "aaaa", false },
+		{ "^(?:ab)+?$", "^(ab)+$", "", false },
+		{ "^(?:ab)+?$", "^(ab)+$", "abab", true },
+		{ "^[?]+?$", "^[?]+$", "??", true },   /* a ? in brackets is a character */
+		{ "^[?]+?$", "^[?]+$", "", false },
+		{ "^a\\??$", "^a\\??$", "a?", true },  /* \? is a character: its ? is greedy */
+		{ "^a\\??$", "^a\\??$", "a", true },
+		{ "^a\\??$", "^a\\??$", "a??", false },
+		{ "GET .*?/x", "GET .*/x", "GET /a/b/x", true }, /* unanchored, as filter matches */
+		{ "GET .*?/x", "GET .*/x", "GET /a/b/y", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char yaml[256];
+		snprintf(yaml, sizeof(yaml), "processors: {filter: {spans: {include: {match_type: regexp, "
+			 "span_names: ['%s']}}}}\nservice: {pipelines: {traces: {processors: [filter]}}}\n", cases[i].re);
+		struct sluice_config *c = load_ok(yaml);
+		const struct sluice_filter *f = &c->processors[0].filter;
+		ck_assert_str_eq(f->include.span_names_re[0].source, cases[i].re);
+		ck_assert_msg(!strcmp(f->include.span_names_re[0].posix, cases[i].posix), "%s -> %s, want %s",
+			      cases[i].re, f->include.span_names_re[0].posix, cases[i].posix);
+		regex_t re;
+		ck_assert_int_eq(regcomp(&re, f->include.span_names_re[0].posix, REG_EXTENDED | REG_NOSUB), 0);
+		ck_assert_msg((regexec(&re, cases[i].subject, 0, NULL, 0) == 0) == cases[i].match,
+			      "%s on \"%s\": want %s", cases[i].re, cases[i].subject,
+			      cases[i].match ? "a match" : "no match");
+		regfree(&re);
+		config_free(c);
+	}
+}
+END_TEST
+
 START_TEST(printout_loads_back_to_the_same_config)
 {
 	static const char *const inputs[] = {
@@ -378,6 +430,7 @@ static Suite *suite(void)
 	tcase_add_test(t, service_and_sluice_options);
 	tcase_add_test(t, env_substitution);
 	tcase_add_test(t, printout_loads_back_to_the_same_config);
+	tcase_add_test(t, regexp_lazy_repeats_match_as_in_re2);
 	tcase_add_test(t, files_from_disk);
 	tcase_add_test(t, docs_example_loads);
 	suite_add_tcase(s, t);

@@ -32,6 +32,9 @@ START_TEST(outage_disk_queue)
 		"    retry_on_failure:\n      initial_interval: 100ms\n      max_interval: 300ms\n"
 		"      max_elapsed_time: 0s\n";
 	xt_export_start(&e, yaml, "otlphttp");
+	/* the publish bounds below count from a running stage, not from an
+	 * ASan start-up on a busy box */
+	ck_assert(xt_wait_running(&e, 60000));
 	const uint32_t per = 40, first = xt_asan() ? 100 : 150, total = first + 40;
 	struct xt_body *b = calloc(total, sizeof(*b));
 	uint64_t bytes = 0;

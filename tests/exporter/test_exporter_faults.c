@@ -355,6 +355,10 @@ START_TEST(backpressure_then_recovery)
 			   "    sending_queue:\n      num_consumers: 2\n" RETRY_FAST
 			   "      max_elapsed_time: 0s\n";
 	xt_export_start(&e, yaml, "otlphttp");
+	/* the SIGTERM below must find the stage running: before rt_open has
+	 * blocked the stop signals (an ASan start on a busy box can take
+	 * longer than filling the ring) it would simply kill it */
+	ck_assert(xt_wait_running(&e, 60000));
 	const uint32_t per = 20;
 	struct xt_body b[64];
 	uint32_t nb = 0;

@@ -2,6 +2,7 @@
 #include "xt.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 
 #include "config/config.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "shm/hist.h"
 #include "shm/ring.h"
 
 typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest Req;
@@ -98,7 +100,29 @@ void xt_setup(struct xt_env *e, const char *tag, uint64_t ring2_cap)
 	p.nrings = RING_PIPELINE_COUNT;
 	p.ring_capacity[0] = p.ring_capacity[1] = 64 * 1024;
 	p.ring_capacity[2] = ring2_cap;
+	/* the latency histograms the supervisor would make (shm/hist.h): the
+	 * export stage observes its ring and (for any plan slot up to 7) its
+	 * exporters. XT_NO_HIST=1 leaves them out (bench_export A/B). */
+	struct hist_spec hs[3 + 2 * 8];
+	uint32_t nh = 0;
+	for (uint32_t r = 0; r < 3; r++)
+		hs[nh++] = (struct hist_spec){ HIST_RING_AGE, r };
+	for (uint32_t k = 0; k < 8; k++) {
+		hs[nh++] = (struct hist_spec){ HIST_RECEIPT_TO_ACK, k };
+		hs[nh++] = (struct hist_spec){ HIST_EXPORT_DURATION, k };
+	}
+	bool with_hist = !getenv("XT_NO_HIST");
+	if (with_hist) {
+		p.naux = 1;
+		p.aux[0] = (struct segment_aux_params){ HIST_REGION_NAME, hist_region_size(nh) };
+	}
 	ck_assert_msg(segment_create(&e->seg, e->instance, &p) == 0, "segment_create: %s", segment_errmsg(&e->seg));
+	if (with_hist) {
+		uint64_t hsize = 0;
+		void *hmem = segment_aux(&e->seg, HIST_REGION_NAME, &hsize);
+		ck_assert_ptr_nonnull(hmem);
+		ck_assert_int_eq(hist_region_format(hmem, hsize, hs, nh), 0);
+	}
 	ck_assert_int_eq(segment_wake_create(&e->seg), 0);
 	char env[256];
 	ck_assert_int_gt(segment_wake_env(&e->seg, env, sizeof(env)), 0);

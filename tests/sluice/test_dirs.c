@@ -1,5 +1,5 @@
 /* tests/sluice/test_dirs.c: what makes a directory safe for sluice
- * (tools/sluice/dirs.h), on real directories under a scratch dir. The
+ * (rt/dirs.h), on real directories under a scratch dir. The
  * cases that need another owner run as root only (CI does). */
 #include <check.h>
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tools/sluice/dirs.h"
+#include "rt/dirs.h"
 
 static char top[256];
 

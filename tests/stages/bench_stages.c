@@ -19,6 +19,7 @@
  *   same bytes.
  * Reported: spans/s (input spans / wall time) and CPU ms per million spans
  * (CLOCK_PROCESS_CPUTIME_ID). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "shm/hist.h"
 #include "shm/segment.h"
 #include "stages/batch.h"
 #include "stages/chain.h"
@@ -175,11 +177,31 @@ int main(int argc, char **argv)
 	struct segment_params sp = { .nrings = 3 };
 	for (int i = 0; i < 3; i++)
 		sp.ring_capacity[i] = RING_CAP;
+	/* the latency histograms the supervisor makes (shm/hist.h), so the
+	 * stages observe as they do in a pipeline; SLUICE_BENCH_NO_HIST=1
+	 * leaves them out (the A/B of what observing costs) */
+	static const struct hist_spec hists[] = { { HIST_RING_AGE, 0 }, { HIST_RING_AGE, 1 },
+						  { HIST_RING_AGE, 2 }, { HIST_BATCH_SIZE, 0 } };
+	const uint32_t nh = sizeof hists / sizeof hists[0];
+	bool with_hist = !getenv("SLUICE_BENCH_NO_HIST");
+	if (with_hist) {
+		sp.naux = 1;
+		sp.aux[0] = (struct segment_aux_params){ HIST_REGION_NAME, hist_region_size(nh) };
+	}
 	segment_unlink(inst);
 	if (segment_create(&seg, inst, &sp) < 0) {
 		fprintf(stderr, "segment_create failed\n");
 		return 1;
 	}
+	if (with_hist) {
+		uint64_t hsize = 0;
+		void *hmem = segment_aux(&seg, HIST_REGION_NAME, &hsize);
+		if (!hmem || hist_region_format(hmem, hsize, hists, nh) < 0) {
+			fprintf(stderr, "histogram region failed\n");
+			return 1;
+		}
+	}
+	printf("latency histograms: %s\n", with_hist ? "observed" : "none (SLUICE_BENCH_NO_HIST)");
 	make_records();
 	size_t avg = 0;
 	for (int i = 0; i < NREC_DISTINCT; i++)
@@ -293,7 +315,9 @@ int main(int argc, char **argv)
 			uint64_t spans = fill(&r1p, nrec, &seq1);
 			struct batch_pipe bp = { .in = &r1c, .out = &r2p, .cfg = cfg->pipeline.batch,
 						 .signal = RECORD_SIGNAL_TRACES, .name = "traces",
-						 .in_name = "mid:traces" };
+						 .in_name = "mid:traces",
+						 .age = hist_for(&seg, HIST_RING_AGE, 1),
+						 .send_size = hist_for(&seg, HIST_BATCH_SIZE, 0) };
 			struct batch_ctx bc = { .pipes = &bp, .n_pipes = 1,
 						.max_records = (uint64_t)nrec };
 			double t0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);

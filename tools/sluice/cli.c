@@ -14,7 +14,7 @@
 #include "shm/segment.h"
 #include "rt/clock.h"
 #include "tools/sluice/ctl.h"
-#include "tools/sluice/dirs.h"
+#include "rt/dirs.h"
 #include "tools/sluice/report.h"
 #include "tools/sluice/sup.h"
 

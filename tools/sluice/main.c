@@ -14,7 +14,7 @@
 #include "config/log.h"
 #include "rt/tlsconf.h"
 #include "tools/sluice/cli.h"
-#include "tools/sluice/dirs.h"
+#include "rt/dirs.h"
 #include "tools/sluice/sup.h"
 
 static const char usage_text[] =

@@ -18,7 +18,7 @@
 #include "shm/segment.h"
 #include "tools/sluice/child.h"
 #include "tools/sluice/ctl.h"
-#include "tools/sluice/dirs.h"
+#include "rt/dirs.h"
 #include "tools/sluice/httpd.h"
 #include "tools/sluice/sup_priv.h"
 

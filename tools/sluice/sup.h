@@ -9,7 +9,7 @@
  * backoff_max from then on and reported failed, while the other stages run
  * on (the limit is per stage: nothing stops the pipeline but a stop). It
  * refuses to start when a directory it would use is not safely its own
- * (tools/sluice/dirs.h). It serves the control socket and the
+ * (rt/dirs.h). It serves the control socket and the
  * Prometheus/health endpoint.
  * SIGTERM, SIGINT or `sluice stop` drain the pipeline in order (ingest
  * first, export last); the segment is removed only when every ring is

@@ -1,4 +1,4 @@
-/* tools/sluice/dirs.h: the directories sluice keeps its files in must be
+/* rt/dirs.h: the directories sluice keeps its files in must be
  * its own.
  *
  * The control socket, the instance lock, the log, dead letters and disk

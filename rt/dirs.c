@@ -1,6 +1,6 @@
-/* tools/sluice/dirs.c: walk a path one directory at a time (openat), check
+/* rt/dirs.c: walk a path one directory at a time (openat), check
  * what each step opened, create what is missing with mode 0700. */
-#include "tools/sluice/dirs.h"
+#include "rt/dirs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "config/log.h"
+#include "exporter/paths.h"
 
 #define DIRS_PATH_MAX 4096
 
@@ -242,12 +243,8 @@ static struct dirs_item *dirs_list(const struct sluice_config *cfg, size_t *n)
 			snprintf(key, sizeof(key), "exporters.%s.sending_queue.storage", e->id);
 			item(&v[(*n)++], DIRS_LAZY, "disk-queue directory", x->sending_queue.storage,
 			     e->id, key);
-			/* exporter/deliver.c: <storage>/<id with '/' as '_'> */
-			int l = snprintf(q, sizeof(q), "%s/%s", x->sending_queue.storage, e->id);
-			for (char *p = q + l - strlen(e->id); *p; p++)
-				if (*p == '/')
-					*p = '_';
-			item(&v[(*n)++], DIRS_LAZY, "disk-queue directory", q, e->id, key);
+			if (export_path_diskq(q, sizeof(q), x->sending_queue.storage, e->id) >= 0)
+				item(&v[(*n)++], DIRS_LAZY, "disk-queue directory", q, e->id, key);
 		}
 	}
 	return v;
