@@ -32,17 +32,18 @@ static int exclude_bit(const char *name, uint32_t *bits)
 	return -EINVAL;
 }
 
-int agg_config_from(const struct sluice_spanmetrics *sm, struct agg_config *out, char *err,
-		    size_t errlen)
+int agg_config_from(const struct sluice_spanmetrics *sm, struct agg_config *out, char *err, size_t errlen)
 {
 	struct agg_params *p = &out->params;
 
 	memset(out, 0, sizeof(*out));
 	if (sm->n_calls_dimensions || sm->n_histogram_dimensions)
-		return refuse(err, errlen, "calls_dimensions and histogram.dimensions are not supported "
+		return refuse(err, errlen,
+			      "calls_dimensions and histogram.dimensions are not supported "
 			      "by sluice: every dimension applies to both metrics (list it under dimensions)");
 	if (sm->add_resource_attributes)
-		return refuse(err, errlen, "add_resource_attributes is not supported by sluice: the "
+		return refuse(err, errlen,
+			      "add_resource_attributes is not supported by sluice: the "
 			      "metrics' resource holds service.name and resource_metrics_key_attributes");
 	if (sm->n_dimensions > AGG_DIMS_MAX)
 		return refuse(err, errlen, "more than 16 dimensions");
@@ -60,8 +61,10 @@ int agg_config_from(const struct sluice_spanmetrics *sm, struct agg_config *out,
 	for (size_t i = 0; i < sm->n_exclude_dimensions; i++) {
 		if (exclude_bit(sm->exclude_dimensions[i], &p->exclude) < 0) {
 			if (err && errlen)
-				snprintf(err, errlen, "exclude_dimensions: \"%s\" is not one of service.name, "
-					 "span.name, span.kind, status.code", sm->exclude_dimensions[i]);
+				snprintf(err, errlen,
+					 "exclude_dimensions: \"%s\" is not one of service.name, "
+					 "span.name, span.kind, status.code",
+					 sm->exclude_dimensions[i]);
 			return -EINVAL;
 		}
 	}
@@ -70,8 +73,8 @@ int agg_config_from(const struct sluice_spanmetrics *sm, struct agg_config *out,
 	p->n_resource_keys = (uint32_t)sm->n_resource_metrics_key_attributes;
 	p->unit = sm->histogram_unit == SLUICE_UNIT_S ? AGG_UNIT_S : AGG_UNIT_MS;
 	p->hist = sm->histogram_disable ? AGG_HIST_DISABLED
-		  : sm->exponential      ? AGG_HIST_EXPONENTIAL
-					 : AGG_HIST_EXPLICIT;
+		  : sm->exponential	? AGG_HIST_EXPONENTIAL
+					: AGG_HIST_EXPLICIT;
 	if (sm->n_buckets) {
 		/* config holds ns; the histogram counts in its unit */
 		double per_unit = p->unit == AGG_UNIT_S ? 1e9 : 1e6;

@@ -23,12 +23,11 @@
 #define AGG_CONFIG_MAX_SERIES 100000u
 
 struct agg_config {
-	struct agg_params params;        /* its pointers point into the config and bounds[] */
+	struct agg_params params; /* its pointers point into the config and bounds[] */
 	double bounds[AGG_BOUNDS_MAX];
 };
 
-int agg_config_from(const struct sluice_spanmetrics *sm, struct agg_config *out, char *err,
-		    size_t errlen);
+int agg_config_from(const struct sluice_spanmetrics *sm, struct agg_config *out, char *err, size_t errlen);
 
 /* Name of the connector's region in the segment: "spanmetrics:<id>". */
 int agg_config_region_name(const struct sluice_connector *c, char *buf, size_t size);

@@ -20,8 +20,8 @@
 struct pb_w {
 	uint8_t *buf;
 	size_t cap;
-	size_t pos;     /* bytes written (while err == 0) */
-	size_t need;    /* bytes the message needs (reserved lengths included) */
+	size_t pos;  /* bytes written (while err == 0) */
+	size_t need; /* bytes the message needs (reserved lengths included) */
 	int err;
 };
 

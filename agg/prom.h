@@ -31,28 +31,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum prom_format { PROM_TEXT = 0, PROM_OPENMETRICS = 1 };
+enum prom_format {
+	PROM_TEXT = 0,
+	PROM_OPENMETRICS = 1
+};
 
 struct prom_label {
 	const char *name, *value;
 };
 
 struct prom_config {
-	const char *namespace_;                /* NULL or "": none */
+	const char *namespace_;		       /* NULL or "": none */
 	const struct prom_label *const_labels; /* copied */
 	uint32_t n_const_labels;
 	bool resource_to_telemetry;
-	bool no_metric_suffixes;               /* add_metric_suffixes: false */
-	uint64_t expiration_ns;                /* 0: 5 minutes */
-	uint32_t max_series;                   /* 0: 100000; more are refused */
+	bool no_metric_suffixes; /* add_metric_suffixes: false */
+	uint64_t expiration_ns;	 /* 0: 5 minutes */
+	uint32_t max_series;	 /* 0: 100000; more are refused */
 };
 
 struct prom_stats {
 	uint64_t series, families;
-	uint64_t points;            /* stored */
-	uint64_t points_dropped;    /* unsupported, stale, type conflicts, too big */
+	uint64_t points;	 /* stored */
+	uint64_t points_dropped; /* unsupported, stale, type conflicts, too big */
 	uint64_t series_expired;
-	uint64_t series_refused;    /* past max_series */
+	uint64_t series_refused; /* past max_series */
 };
 
 struct prom_store;
@@ -64,14 +67,12 @@ void prom_store_free(struct prom_store *s);
  * ResourceMetrics. Returns the data points stored (0 or more), or
  * -EBADMSG if the bytes do not parse (points before the damage stay). */
 int prom_store_add_request(struct prom_store *s, const void *buf, size_t len, uint64_t now_ns);
-int prom_store_add_resource_metrics(struct prom_store *s, const void *buf, size_t len,
-				    uint64_t now_ns);
+int prom_store_add_resource_metrics(struct prom_store *s, const void *buf, size_t len, uint64_t now_ns);
 
 /* Renders every live series (dropping expired ones first) into buf.
  * Returns the full length; when it is > cap, buf holds only the first cap
  * bytes: call again with a bigger buffer. */
-size_t prom_render(struct prom_store *s, enum prom_format f, uint64_t now_ns, char *buf,
-		   size_t cap);
+size_t prom_render(struct prom_store *s, enum prom_format f, uint64_t now_ns, char *buf, size_t cap);
 
 /* The format a scraper's Accept header asks for, and its Content-Type. */
 enum prom_format prom_format_for(const char *accept);

@@ -77,7 +77,7 @@ size_t prom_fmt_g(char *out, double v)
 	if (v == 0)
 		return (size_t)sprintf(out, signbit(v) ? "-0" : "0");
 	int n = shortest(v, d, &e), neg = v < 0;
-	if (e >= -4 && e < 6)   /* Go: %e when exp < -4 || exp >= 6 (shortest) */
+	if (e >= -4 && e < 6) /* Go: %e when exp < -4 || exp >= 6 (shortest) */
 		return fmt_fixed(out, neg, d, n, e);
 	if (neg)
 		out[k++] = '-';
@@ -100,7 +100,7 @@ size_t prom_fmt_om(char *out, double v)
 	return k + 2;
 }
 
-static size_t fmt_f(char *out, double v)   /* Go 'f', -1 */
+static size_t fmt_f(char *out, double v) /* Go 'f', -1 */
 {
 	char d[24];
 	int e;
@@ -184,7 +184,8 @@ size_t prom_value_text(const struct otlp_value *v, char *out, size_t cap, int de
 		struct otlp_bytes e;
 		out[k++] = kv ? '{' : '[';
 		otlp_wire_iter_init(&it, v->u.b, OTLP_F_LIST_VALUES);
-		for (int first = 1; depth < 8 && otlp_wire_iter_next(&it, &e) > 0 && k + 64 < cap; first = 0) {
+		for (int first = 1; depth < 8 && otlp_wire_iter_next(&it, &e) > 0 && k + 64 < cap;
+		     first = 0) {
 			struct otlp_value ev;
 			struct otlp_kv kvp;
 			if (!first)
@@ -230,8 +231,11 @@ size_t prom_value_text(const struct otlp_value *v, char *out, size_t cap, int de
 size_t prom_utf8_len(const uint8_t *p, size_t n)
 {
 	uint8_t c = p[0];
-	size_t len = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3
-		     : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+	size_t len = c < 0x80		     ? 1
+		     : c >= 0xc2 && c < 0xe0 ? 2
+		     : c >= 0xe0 && c < 0xf0 ? 3
+		     : c >= 0xf0 && c < 0xf5 ? 4
+					     : 0;
 	if (!len || len > n)
 		return 0;
 	for (size_t j = 1; j < len; j++)

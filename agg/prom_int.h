@@ -11,7 +11,12 @@
 #define PROM_EXEMPLARS_MAX 16
 #define PROM_SCRATCH (64 * 1024)
 
-enum prom_type { PT_GAUGE = 1, PT_COUNTER, PT_HISTOGRAM, PT_SUMMARY };
+enum prom_type {
+	PT_GAUGE = 1,
+	PT_COUNTER,
+	PT_HISTOGRAM,
+	PT_SUMMARY
+};
 
 struct prom_exemplar {
 	char trace[33], span[17];
@@ -20,38 +25,38 @@ struct prom_exemplar {
 };
 
 struct prom_family {
-	char *name;            /* Prometheus name (counters: with _total) */
+	char *name; /* Prometheus name (counters: with _total) */
 	char *help;
-	char *unit;            /* OpenMetrics UNIT ("" none) */
+	char *unit; /* OpenMetrics UNIT ("" none) */
 	enum prom_type type;
 	uint32_t n_series;
 };
 
-struct prom_target {           /* a resource with a job or instance */
+struct prom_target { /* a resource with a job or instance */
 	struct prom_target *next;
 	uint64_t hash;
 	uint32_t refs;
-	char *labels;          /* rendered, sorted */
+	char *labels; /* rendered, sorted */
 	size_t len;
 };
 
 struct prom_series {
-	struct prom_series *next;      /* hash chain */
+	struct prom_series *next; /* hash chain */
 	uint64_t hash;
 	struct prom_family *fam;
 	struct prom_target *target;
-	uint64_t updated_ns;           /* store clock: expiration */
-	uint64_t start_ns, time_ns;    /* of the stored point */
-	double value;                  /* gauge, counter; histogram/summary sum */
+	uint64_t updated_ns;	    /* store clock: expiration */
+	uint64_t start_ns, time_ns; /* of the stored point */
+	double value;		    /* gauge, counter; histogram/summary sum */
 	uint64_t count;
-	uint32_t n_bounds;             /* histogram: n_bounds + 1 counts */
+	uint32_t n_bounds; /* histogram: n_bounds + 1 counts */
 	uint32_t n_q;
-	double *bounds;                /* bounds[n_bounds], then quantile pairs */
+	double *bounds; /* bounds[n_bounds], then quantile pairs */
 	uint64_t *counts;
 	uint32_t n_ex;
 	struct prom_exemplar ex[PROM_EXEMPLARS_MAX];
 	size_t labels_len;
-	char labels[];                 /* `a="b",c="d"` sorted by name */
+	char labels[]; /* `a="b",c="d"` sorted by name */
 };
 
 struct prom_lab {
@@ -60,7 +65,7 @@ struct prom_lab {
 	uint32_t prio, order;
 };
 
-struct prom_lset {             /* the labels of one point, being built */
+struct prom_lset { /* the labels of one point, being built */
 	struct prom_lab l[PROM_LABELS_MAX];
 	uint32_t n;
 	char *arena;
@@ -70,14 +75,14 @@ struct prom_lset {             /* the labels of one point, being built */
 
 struct prom_store {
 	struct prom_config c;
-	char *ns;                      /* sanitised namespace ("" none) */
-	char *const_labels;            /* rendered const label pairs */
+	char *ns;	    /* sanitised namespace ("" none) */
+	char *const_labels; /* rendered const label pairs */
 	struct prom_label *cl;
-	struct prom_series **tab;      /* hash table of series */
+	struct prom_series **tab; /* hash table of series */
 	uint32_t tab_mask;
 	struct prom_target **ttab;
 	uint32_t ttab_mask;
-	struct prom_family **fam;      /* sorted by name at render */
+	struct prom_family **fam; /* sorted by name at render */
 	uint32_t n_fam, cap_fam;
 	struct prom_stats st;
 	/* scratch for one data point */
@@ -88,9 +93,15 @@ struct prom_store {
 };
 
 /* The point kinds (Metric data oneof). */
-enum { K_GAUGE, K_SUM, K_HIST, K_EXPO, K_SUMMARY };
+enum {
+	K_GAUGE,
+	K_SUM,
+	K_HIST,
+	K_EXPO,
+	K_SUMMARY
+};
 
-struct prom_point {            /* one data point, decoded */
+struct prom_point { /* one data point, decoded */
 	uint64_t start, time, count;
 	uint32_t flags;
 	double value, sum;
@@ -107,8 +118,7 @@ struct prom_point {            /* one data point, decoded */
 int prom_point_decode(int kind, struct otlp_bytes b, struct prom_point *pt);
 uint32_t prom_point_attrs_field(int kind);
 /* Stores pt into x (fresh: a new series). Returns 1 stored, 0 dropped. */
-int prom_point_store(struct prom_series *x, const struct prom_point *pt, int kind, int delta,
-		     int fresh);
+int prom_point_store(struct prom_series *x, const struct prom_point *pt, int kind, int delta, int fresh);
 
 /* prom_store.c: unlinked already; drops its target reference */
 void prom_series_free(struct prom_store *s, struct prom_series *x);
@@ -118,18 +128,18 @@ size_t prom_metric_name(const struct prom_store *s, struct otlp_bytes name, stru
 			enum prom_type t, char *out, size_t cap, char *unit_out, size_t ucap);
 size_t prom_label_name(struct otlp_bytes name, char *out, size_t cap);
 size_t prom_value_text(const struct otlp_value *v, char *out, size_t cap, int depth);
-size_t prom_fmt_g(char *out, double v);        /* Go strconv 'g', -1 */
-size_t prom_fmt_om(char *out, double v);       /* OpenMetrics float */
+size_t prom_fmt_g(char *out, double v);	 /* Go strconv 'g', -1 */
+size_t prom_fmt_om(char *out, double v); /* OpenMetrics float */
 size_t prom_utf8_len(const uint8_t *p, size_t n);
 char *prom_utf8_dup(const uint8_t *p, size_t n);
 
 /* prom_labels.c */
-struct prom_attrs {            /* the attribute sources of one point */
-	struct otlp_bytes res;     /* Resource message */
+struct prom_attrs {	       /* the attribute sources of one point */
+	struct otlp_bytes res; /* Resource message */
 	struct otlp_bytes scope_name, scope_version, scope_schema;
-	struct otlp_bytes scope;   /* InstrumentationScope message */
-	struct otlp_bytes dp;      /* data point message */
-	uint32_t dp_field;         /* its attributes' field number */
+	struct otlp_bytes scope; /* InstrumentationScope message */
+	struct otlp_bytes dp;	 /* data point message */
+	uint32_t dp_field;	 /* its attributes' field number */
 };
 /* Renders the sorted label pairs of a point into s->lbuf; returns the
  * length or -1 (too many or too long). */

@@ -7,10 +7,13 @@
 
 #include "agg/prom_int.h"
 
-
-
-
-enum { P_RES = 0, P_DP = 1, P_SCOPE = 2, P_TARGET = 3, P_CONST = 4 };
+enum {
+	P_RES = 0,
+	P_DP = 1,
+	P_SCOPE = 2,
+	P_TARGET = 3,
+	P_CONST = 4
+};
 
 static char *arena_take(struct prom_lset *ls, size_t n)
 {
@@ -49,8 +52,8 @@ static void add_kv(struct prom_lset *ls, struct otlp_bytes kvb, const char *pref
 	char *name = arena_take(ls, (pl + kv.key.len) * 3 + 8);
 	if (!name)
 		return;
-	size_t nl = prom_label_name((struct otlp_bytes){ (const uint8_t *)key, pl + kv.key.len },
-				    name, (pl + kv.key.len) * 3 + 8);
+	size_t nl = prom_label_name((struct otlp_bytes){ (const uint8_t *)key, pl + kv.key.len }, name,
+				    (pl + kv.key.len) * 3 + 8);
 	if (!nl)
 		return;
 	size_t room = ls->cap - ls->used;
@@ -140,8 +143,8 @@ static long render(struct prom_lset *ls, char *out, size_t cap)
 		if (k + ls->l[i].nlen + 8 > cap)
 			return -1;
 		size_t start = k;
-		k += (size_t)snprintf(out + k, cap - k, "%s%.*s=\"", k ? "," : "",
-				      (int)ls->l[i].nlen, ls->l[i].name);
+		k += (size_t)snprintf(out + k, cap - k, "%s%.*s=\"", k ? "," : "", (int)ls->l[i].nlen,
+				      ls->l[i].name);
 		int first = 1, any = 0;
 		for (uint32_t m = i; m < j; m++) {
 			if (ls->l[m].prio != top)
@@ -156,7 +159,7 @@ static long render(struct prom_lset *ls, char *out, size_t cap)
 		}
 		out[k++] = '"';
 		if (!any)
-			k = start;   /* an empty value is no label (Prometheus semantics) */
+			k = start; /* an empty value is no label (Prometheus semantics) */
 		i = j;
 	}
 	out[k] = 0;
@@ -183,8 +186,8 @@ static void add_target(struct prom_lset *ls, struct otlp_bytes res)
 		if (!job)
 			return;
 		int has_ns = res_str(res, "service.namespace", &ns) && ns.len < 256;
-		int n = has_ns ? snprintf(job, name.len + 257, "%.*s/%.*s", (int)ns.len, ns.p,
-					  (int)name.len, name.p)
+		int n = has_ns ? snprintf(job, name.len + 257, "%.*s/%.*s", (int)ns.len, ns.p, (int)name.len,
+					  name.p)
 			       : snprintf(job, name.len + 257, "%.*s", (int)name.len, name.p);
 		add(ls, "job", 3, job, (size_t)n, P_TARGET);
 	}
@@ -207,15 +210,15 @@ long prom_point_labels(struct prom_store *s, const struct prom_attrs *a)
 	if (a->scope_name.len)
 		add(ls, "otel_scope_name", 15, (const char *)a->scope_name.p, a->scope_name.len, P_SCOPE);
 	if (a->scope_version.len)
-		add(ls, "otel_scope_version", 18, (const char *)a->scope_version.p,
-		    a->scope_version.len, P_SCOPE);
+		add(ls, "otel_scope_version", 18, (const char *)a->scope_version.p, a->scope_version.len,
+		    P_SCOPE);
 	if (a->scope_schema.len)
-		add(ls, "otel_scope_schema_url", 21, (const char *)a->scope_schema.p,
-		    a->scope_schema.len, P_SCOPE);
+		add(ls, "otel_scope_schema_url", 21, (const char *)a->scope_schema.p, a->scope_schema.len,
+		    P_SCOPE);
 	add_target(ls, a->res);
 	for (uint32_t i = 0; i < s->c.n_const_labels; i++)
-		add(ls, s->cl[i].name, strlen(s->cl[i].name), s->cl[i].value,
-		    strlen(s->cl[i].value), P_CONST);
+		add(ls, s->cl[i].name, strlen(s->cl[i].name), s->cl[i].value, strlen(s->cl[i].value),
+		    P_CONST);
 	return render(ls, s->lbuf, sizeof s->lbuf);
 }
 

@@ -8,14 +8,12 @@
 
 static int metric_char(int c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == ':';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':';
 }
 
 static int label_char(int c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
 struct tok {
@@ -46,18 +44,36 @@ static uint32_t split(const char *s, size_t n, int (*keep)(int), struct tok *t, 
 }
 
 static const char *const unit_map[][2] = {
-	{ "d", "days" }, { "h", "hours" }, { "min", "minutes" }, { "s", "seconds" },
-	{ "ms", "milliseconds" }, { "us", "microseconds" }, { "ns", "nanoseconds" },
-	{ "By", "bytes" }, { "KiBy", "kibibytes" }, { "MiBy", "mebibytes" },
-	{ "GiBy", "gibibytes" }, { "TiBy", "tibibytes" }, { "KBy", "kilobytes" },
-	{ "MBy", "megabytes" }, { "GBy", "gigabytes" }, { "TBy", "terabytes" },
-	{ "m", "meters" }, { "V", "volts" }, { "A", "amperes" }, { "J", "joules" },
-	{ "W", "watts" }, { "g", "grams" }, { "Cel", "celsius" }, { "Hz", "hertz" },
-	{ "1", "" }, { "%", "percent" },
+	{ "d", "days" },
+	{ "h", "hours" },
+	{ "min", "minutes" },
+	{ "s", "seconds" },
+	{ "ms", "milliseconds" },
+	{ "us", "microseconds" },
+	{ "ns", "nanoseconds" },
+	{ "By", "bytes" },
+	{ "KiBy", "kibibytes" },
+	{ "MiBy", "mebibytes" },
+	{ "GiBy", "gibibytes" },
+	{ "TiBy", "tibibytes" },
+	{ "KBy", "kilobytes" },
+	{ "MBy", "megabytes" },
+	{ "GBy", "gigabytes" },
+	{ "TBy", "terabytes" },
+	{ "m", "meters" },
+	{ "V", "volts" },
+	{ "A", "amperes" },
+	{ "J", "joules" },
+	{ "W", "watts" },
+	{ "g", "grams" },
+	{ "Cel", "celsius" },
+	{ "Hz", "hertz" },
+	{ "1", "" },
+	{ "%", "percent" },
 };
 static const char *const per_map[][2] = {
 	{ "s", "second" }, { "m", "minute" }, { "h", "hour" }, { "d", "day" },
-	{ "w", "week" }, { "mo", "month" }, { "y", "year" },
+	{ "w", "week" },   { "mo", "month" }, { "y", "year" },
 };
 
 static struct tok trim(const char *p, size_t n)
@@ -124,7 +140,8 @@ size_t prom_metric_name(const struct prom_store *s, struct otlp_bytes name, stru
 		else if (n && tk[0].p[0] >= '0' && tk[0].p[0] <= '9')
 			k += (size_t)snprintf(out + k, cap - k, "_");
 		for (uint32_t i = 0; i < n && k < cap; i++)
-			k += (size_t)snprintf(out + k, cap - k, "%s%.*s", i ? "_" : "", (int)tk[i].n, tk[i].p);
+			k += (size_t)snprintf(out + k, cap - k, "%s%.*s", i ? "_" : "", (int)tk[i].n,
+					      tk[i].p);
 		return k < cap ? k : cap - 1;
 	}
 
@@ -135,13 +152,13 @@ size_t prom_metric_name(const struct prom_store *s, struct otlp_bytes name, stru
 	struct tok mainu = trim(u, slash ? (size_t)(slash - u) : unit.len);
 	char mbuf[128] = "", pbuf[128] = "";
 	if (mainu.n && !has_braces(mainu))
-		clean_unit(map_unit(mainu, unit_map, sizeof unit_map / sizeof unit_map[0]), "",
-			   mbuf, sizeof mbuf);
+		clean_unit(map_unit(mainu, unit_map, sizeof unit_map / sizeof unit_map[0]), "", mbuf,
+			   sizeof mbuf);
 	if (slash && (size_t)(slash - u) + 1 < unit.len) {
 		struct tok per = trim(slash + 1, unit.len - (size_t)(slash - u) - 1);
 		if (per.n && !has_braces(per))
-			clean_unit(map_unit(per, per_map, sizeof per_map / sizeof per_map[0]), "per_",
-				   pbuf, sizeof pbuf);
+			clean_unit(map_unit(per, per_map, sizeof per_map / sizeof per_map[0]), "per_", pbuf,
+				   sizeof pbuf);
 	}
 	size_t ml = strlen(mbuf), pl = strlen(pbuf);
 	for (uint32_t i = 0; i < n; i++)
@@ -165,8 +182,9 @@ size_t prom_metric_name(const struct prom_store *s, struct otlp_bytes name, stru
 		tk[n++] = (struct tok){ pbuf, pl };
 	if (ml || pl)
 		snprintf(unit_out, ucap, "%.*s%s%.*s", (int)ml, mbuf, ml && pl ? "_" : "", (int)pl, pbuf);
-	const char *tail = t == PT_COUNTER ? "total"
-			   : (t == PT_GAUGE && unit.len == 1 && u[0] == '1') ? "ratio" : NULL;
+	const char *tail = t == PT_COUNTER				     ? "total"
+			   : (t == PT_GAUGE && unit.len == 1 && u[0] == '1') ? "ratio"
+									     : NULL;
 	if (tail) {
 		uint32_t w = 0;
 		for (uint32_t i = 0; i < n; i++)
@@ -203,8 +221,9 @@ size_t prom_label_name(struct otlp_bytes name, char *out, size_t cap)
 		out[k++] = label_char(p[i]) ? (char)p[i] : '_';
 	}
 	out[k] = 0;
-	const char *pre = out[0] >= '0' && out[0] <= '9' ? "key_"
-			  : out[0] == '_' && out[1] != '_' ? "key" : "";
+	const char *pre = out[0] >= '0' && out[0] <= '9'   ? "key_"
+			  : out[0] == '_' && out[1] != '_' ? "key"
+							   : "";
 	size_t pl = strlen(pre);
 	if (pl) {
 		memmove(out + pl, out, k + 1);
@@ -214,5 +233,5 @@ size_t prom_label_name(struct otlp_bytes name, char *out, size_t cap)
 	for (size_t i = 0; i < k; i++)
 		if (out[i] != '_')
 			return k;
-	return 0;   /* all underscores: not a valid name */
+	return 0; /* all underscores: not a valid name */
 }

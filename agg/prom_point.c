@@ -7,11 +7,10 @@
 
 #include "agg/prom_int.h"
 
-static int packed_or_one(const struct otlp_wire_field *f, uint32_t wt, void *dst, uint32_t *n,
-			 uint32_t max)
+static int packed_or_one(const struct otlp_wire_field *f, uint32_t wt, void *dst, uint32_t *n, uint32_t max)
 {
 	uint64_t *d = dst;
-	if (f->wt == wt) {   /* unpacked: one value per field */
+	if (f->wt == wt) { /* unpacked: one value per field */
 		if (*n >= max)
 			return -E2BIG;
 		d[(*n)++] = f->u64;
@@ -166,18 +165,16 @@ static int set_arrays(struct prom_series *x, const struct prom_point *pt, int ki
 
 static int same_bounds(const struct prom_series *x, const struct prom_point *pt)
 {
-	return x->n_bounds == pt->n_bounds &&
-	       !memcmp(x->bounds, pt->bounds, pt->n_bounds * sizeof(double));
+	return x->n_bounds == pt->n_bounds && !memcmp(x->bounds, pt->bounds, pt->n_bounds * sizeof(double));
 }
 
-int prom_point_store(struct prom_series *x, const struct prom_point *pt, int kind, int delta,
-		     int fresh)
+int prom_point_store(struct prom_series *x, const struct prom_point *pt, int kind, int delta, int fresh)
 {
 	if (!fresh && pt->time < x->time_ns)
-		return 0;   /* only the latest point counts */
+		return 0; /* only the latest point counts */
 	if (!fresh && delta && (kind == K_HIST || kind == K_EXPO) && pt->start != x->time_ns &&
 	    pt->start <= x->time_ns)
-		return 0;   /* misaligned and overlapping: dropped, as the Collector does */
+		return 0; /* misaligned and overlapping: dropped, as the Collector does */
 	int add = !fresh && delta && pt->start == x->time_ns &&
 		  (kind == K_SUM || kind == K_EXPO || (kind == K_HIST && same_bounds(x, pt)));
 	uint64_t start = add ? x->start_ns : pt->start;
@@ -200,4 +197,7 @@ int prom_point_store(struct prom_series *x, const struct prom_point *pt, int kin
 	return 1;
 }
 
-uint32_t prom_point_attrs_field(int kind) { return f_attrs[kind]; }
+uint32_t prom_point_attrs_field(int kind)
+{
+	return f_attrs[kind];
+}

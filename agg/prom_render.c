@@ -8,7 +8,7 @@
 
 #include "agg/prom_int.h"
 
-struct ow {                    /* output: copies what fits, counts all */
+struct ow { /* output: copies what fits, counts all */
 	char *buf;
 	size_t cap, len;
 };
@@ -22,7 +22,10 @@ static void put(struct ow *w, const char *s, size_t n)
 	w->len += n;
 }
 
-static void puts_(struct ow *w, const char *s) { put(w, s, strlen(s)); }
+static void puts_(struct ow *w, const char *s)
+{
+	put(w, s, strlen(s));
+}
 
 static void put_help(struct ow *w, const char *h, int om)
 {
@@ -55,8 +58,8 @@ static void put_uint(struct ow *w, uint64_t v, int om)
 }
 
 /* name{labels[,extra="v"]} */
-static void put_series(struct ow *w, const char *name, const char *suffix, const char *labels,
-		       size_t ll, const char *extra, const char *eval)
+static void put_series(struct ow *w, const char *name, const char *suffix, const char *labels, size_t ll,
+		       const char *extra, const char *eval)
 {
 	puts_(w, name);
 	puts_(w, suffix);
@@ -133,7 +136,7 @@ static void put_histogram(struct ow *w, const char *name, const struct prom_seri
 				break;
 			}
 		if (isinf(sorted[k]) && sorted[k] > 0)
-			continue;   /* +Inf is written from the count below */
+			continue; /* +Inf is written from the count below */
 		om ? prom_fmt_om(le, sorted[k]) : prom_fmt_g(le, sorted[k]);
 		put_series(w, name, "_bucket", x->labels, x->labels_len, "le", le);
 		put(w, " ", 1);
@@ -180,14 +183,16 @@ static void put_summary(struct ow *w, const char *name, const struct prom_series
 
 static const char *type_name(enum prom_type t)
 {
-	return t == PT_COUNTER ? "counter" : t == PT_HISTOGRAM ? "histogram"
-	       : t == PT_SUMMARY ? "summary" : "gauge";
+	return t == PT_COUNTER	   ? "counter"
+	       : t == PT_HISTOGRAM ? "histogram"
+	       : t == PT_SUMMARY   ? "summary"
+				   : "gauge";
 }
 
-struct item {                  /* one series (or target) to write */
+struct item { /* one series (or target) to write */
 	const char *fam;
 	const char *labels;
-	const struct prom_series *x;   /* NULL: a target_info line */
+	const struct prom_series *x; /* NULL: a target_info line */
 	size_t ll;
 };
 
@@ -205,7 +210,7 @@ static void put_family_head(struct ow *w, const char *name, const char *help, co
 	snprintf(fname, sizeof fname, "%s", name);
 	size_t n = strlen(fname);
 	if (om && t == PT_COUNTER && n > 6 && !strcmp(fname + n - 6, "_total"))
-		fname[n - 6] = 0;   /* OpenMetrics: the family has no _total */
+		fname[n - 6] = 0; /* OpenMetrics: the family has no _total */
 	puts_(w, "# HELP ");
 	puts_(w, fname);
 	put(w, " ", 1);
@@ -262,8 +267,7 @@ static void put_item(struct ow *w, const struct item *it, int om)
 	}
 }
 
-size_t prom_render(struct prom_store *s, enum prom_format f, uint64_t now_ns, char *buf,
-		   size_t cap)
+size_t prom_render(struct prom_store *s, enum prom_format f, uint64_t now_ns, char *buf, size_t cap)
 {
 	struct ow w = { buf, cap, 0 };
 	int om = f == PROM_OPENMETRICS;

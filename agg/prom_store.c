@@ -8,12 +8,25 @@
 #include "agg/hash.h"
 #include "agg/prom_int.h"
 
-enum {  /* metrics.proto field numbers */
-	F_RM_RESOURCE = 1, F_RM_SCOPE_METRICS = 2, F_SM_SCOPE = 1, F_SM_METRICS = 2,
-	F_SM_SCHEMA = 3, F_M_NAME = 1, F_M_DESC = 2, F_M_UNIT = 3, F_M_GAUGE = 5,
-	F_M_SUM = 7, F_M_HIST = 9, F_M_EXPO = 10, F_M_SUMMARY = 11,
-	F_DATA_POINTS = 1, F_TEMPORALITY = 2, F_MONOTONIC = 3,
-	TEMP_DELTA = 1, TEMP_CUMULATIVE = 2,
+enum { /* metrics.proto field numbers */
+	F_RM_RESOURCE = 1,
+	F_RM_SCOPE_METRICS = 2,
+	F_SM_SCOPE = 1,
+	F_SM_METRICS = 2,
+	F_SM_SCHEMA = 3,
+	F_M_NAME = 1,
+	F_M_DESC = 2,
+	F_M_UNIT = 3,
+	F_M_GAUGE = 5,
+	F_M_SUM = 7,
+	F_M_HIST = 9,
+	F_M_EXPO = 10,
+	F_M_SUMMARY = 11,
+	F_DATA_POINTS = 1,
+	F_TEMPORALITY = 2,
+	F_MONOTONIC = 3,
+	TEMP_DELTA = 1,
+	TEMP_CUMULATIVE = 2,
 };
 
 static uint32_t pow2(uint64_t n)
@@ -37,8 +50,8 @@ int prom_store_new(struct prom_store **out, const struct prom_config *c)
 	const char *ns = c->namespace_ ? c->namespace_ : "";
 	s->ns = strdup(ns);
 	for (char *p = s->ns; p && *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == ':' || *p == '_'))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == ':' || *p == '_'))
 			*p = '_';
 	s->cl = calloc(c->n_const_labels + 1, sizeof *s->cl);
 	s->tab_mask = pow2(s->c.max_series) - 1;
@@ -52,8 +65,8 @@ int prom_store_new(struct prom_store **out, const struct prom_config *c)
 	for (uint32_t i = 0; i < c->n_const_labels; i++) {
 		char name[256];
 		const char *n = c->const_labels[i].name ? c->const_labels[i].name : "";
-		size_t l = prom_label_name((struct otlp_bytes){ (const uint8_t *)n, strlen(n) },
-					   name, sizeof name);
+		size_t l = prom_label_name((struct otlp_bytes){ (const uint8_t *)n, strlen(n) }, name,
+					   sizeof name);
 		s->cl[i].name = strndup(name, l);
 		s->cl[i].value = strdup(c->const_labels[i].value ? c->const_labels[i].value : "");
 	}
@@ -110,8 +123,8 @@ void prom_store_free(struct prom_store *s)
 	free(s);
 }
 
-static struct prom_family *family(struct prom_store *s, const char *name, size_t len,
-				  enum prom_type t, struct otlp_bytes help, const char *unit)
+static struct prom_family *family(struct prom_store *s, const char *name, size_t len, enum prom_type t,
+				  struct otlp_bytes help, const char *unit)
 {
 	for (uint32_t i = 0; i < s->n_fam; i++)
 		if (!strncmp(s->fam[i]->name, name, len) && !s->fam[i]->name[len])
@@ -163,7 +176,7 @@ static struct prom_target *target(struct prom_store *s, struct otlp_bytes res)
 	return t;
 }
 
-struct mctx {                  /* one Metric */
+struct mctx { /* one Metric */
 	struct prom_attrs at;
 	struct prom_family *fam;
 	struct prom_target *tgt;
@@ -171,8 +184,8 @@ struct mctx {                  /* one Metric */
 	uint64_t now;
 };
 
-static void add_point(struct prom_store *s, struct mctx *m, struct otlp_bytes b,
-		      struct prom_point *pt, int *stored)
+static void add_point(struct prom_store *s, struct mctx *m, struct otlp_bytes b, struct prom_point *pt,
+		      int *stored)
 {
 	if (prom_point_decode(m->kind, b, pt) < 0 ||
 	    (m->kind == K_HIST && pt->n_counts != pt->n_bounds + 1 && pt->n_counts) ||
@@ -180,7 +193,7 @@ static void add_point(struct prom_store *s, struct mctx *m, struct otlp_bytes b,
 		s->st.points_dropped++;
 		return;
 	}
-	if (m->kind == K_HIST && !pt->n_counts) {   /* count and sum only */
+	if (m->kind == K_HIST && !pt->n_counts) { /* count and sum only */
 		pt->n_bounds = 0;
 		pt->counts[0] = pt->count;
 	}
@@ -197,7 +210,7 @@ static void add_point(struct prom_store *s, struct mctx *m, struct otlp_bytes b,
 		if (x->hash == h && x->fam == m->fam && x->labels_len == (size_t)n &&
 		    !memcmp(x->labels, s->lbuf, (size_t)n))
 			break;
-	if (pt->flags & 1) {   /* no recorded value: the series is gone */
+	if (pt->flags & 1) { /* no recorded value: the series is gone */
 		if (x) {
 			*pp = x->next;
 			prom_series_free(s, x);
@@ -258,11 +271,14 @@ static int metric(struct prom_store *s, struct mctx *m, struct otlp_bytes b, str
 			desc = f.b;
 		else if (f.num == F_M_UNIT)
 			unit = f.b;
-		else if (f.num == F_M_GAUGE || f.num == F_M_SUM || f.num == F_M_HIST ||
-			 f.num == F_M_EXPO || f.num == F_M_SUMMARY) {
+		else if (f.num == F_M_GAUGE || f.num == F_M_SUM || f.num == F_M_HIST || f.num == F_M_EXPO ||
+			 f.num == F_M_SUMMARY) {
 			data = f.b;
-			kind = f.num == F_M_GAUGE ? K_GAUGE : f.num == F_M_SUM ? K_SUM
-			       : f.num == F_M_HIST ? K_HIST : f.num == F_M_EXPO ? K_EXPO : K_SUMMARY;
+			kind = f.num == F_M_GAUGE  ? K_GAUGE
+			       : f.num == F_M_SUM  ? K_SUM
+			       : f.num == F_M_HIST ? K_HIST
+			       : f.num == F_M_EXPO ? K_EXPO
+						   : K_SUMMARY;
 		}
 	}
 	if (rc < 0)
@@ -278,13 +294,15 @@ static int metric(struct prom_store *s, struct mctx *m, struct otlp_bytes b, str
 	}
 	if (rc < 0)
 		return rc;
-	enum prom_type t = kind == K_GAUGE ? PT_GAUGE : kind == K_SUM ? (mono ? PT_COUNTER : PT_GAUGE)
-			   : kind == K_SUMMARY ? PT_SUMMARY : PT_HISTOGRAM;
+	enum prom_type t = kind == K_GAUGE     ? PT_GAUGE
+			   : kind == K_SUM     ? (mono ? PT_COUNTER : PT_GAUGE)
+			   : kind == K_SUMMARY ? PT_SUMMARY
+					       : PT_HISTOGRAM;
 	if ((kind == K_SUM || kind == K_HIST || kind == K_EXPO) &&
 	    (temp != TEMP_DELTA && temp != TEMP_CUMULATIVE))
-		return 0;   /* temporality unspecified: dropped */
+		return 0; /* temporality unspecified: dropped */
 	if (kind == K_SUM && !mono && temp == TEMP_DELTA)
-		return 0;   /* a delta up-down sum has no Prometheus form */
+		return 0; /* a delta up-down sum has no Prometheus form */
 	char pname[512], punit[256];
 	size_t pl = prom_metric_name(s, name, unit, t, pname, sizeof pname, punit, sizeof punit);
 	if (!pl)
@@ -304,8 +322,8 @@ static int metric(struct prom_store *s, struct mctx *m, struct otlp_bytes b, str
 	return rc;
 }
 
-static int scope_metrics(struct prom_store *s, struct mctx *m, struct otlp_bytes b,
-			 struct prom_point *pt, int *stored)
+static int scope_metrics(struct prom_store *s, struct mctx *m, struct otlp_bytes b, struct prom_point *pt,
+			 int *stored)
 {
 	struct otlp_wire_reader r;
 	struct otlp_wire_field f;
@@ -341,7 +359,7 @@ static int resource_metrics(struct prom_store *s, struct otlp_bytes b, uint64_t 
 	struct mctx m;
 	int rc;
 	static const struct prom_point zero;
-	struct prom_point *pt = malloc(sizeof *pt);   /* ~13 KiB: once per ResourceMetrics */
+	struct prom_point *pt = malloc(sizeof *pt); /* ~13 KiB: once per ResourceMetrics */
 	if (!pt)
 		return -ENOMEM;
 	*pt = zero;
@@ -358,15 +376,14 @@ static int resource_metrics(struct prom_store *s, struct otlp_bytes b, uint64_t 
 			if (f.num == F_RM_SCOPE_METRICS && f.wt == OTLP_WT_LEN &&
 			    (rc = scope_metrics(s, &m, f.b, pt, stored)) < 0)
 				break;
-		if (m.tgt && !m.tgt->refs)   /* no series took it */
+		if (m.tgt && !m.tgt->refs) /* no series took it */
 			target_free(s, m.tgt);
 	}
 	free(pt);
 	return rc < 0 ? -EBADMSG : 0;
 }
 
-int prom_store_add_resource_metrics(struct prom_store *s, const void *buf, size_t len,
-				    uint64_t now_ns)
+int prom_store_add_resource_metrics(struct prom_store *s, const void *buf, size_t len, uint64_t now_ns)
 {
 	int stored = 0;
 	int rc = resource_metrics(s, (struct otlp_bytes){ buf, len }, now_ns, &stored);
@@ -380,10 +397,12 @@ int prom_store_add_request(struct prom_store *s, const void *buf, size_t len, ui
 	int rc, stored = 0;
 	otlp_wire_reader_init(&r, buf, len);
 	while ((rc = otlp_wire_next(&r, &f)) > 0)
-		if (f.num == 1 && f.wt == OTLP_WT_LEN &&
-		    (rc = resource_metrics(s, f.b, now_ns, &stored)) < 0)
+		if (f.num == 1 && f.wt == OTLP_WT_LEN && (rc = resource_metrics(s, f.b, now_ns, &stored)) < 0)
 			break;
 	return rc < 0 ? -EBADMSG : stored;
 }
 
-void prom_get_stats(const struct prom_store *s, struct prom_stats *st) { *st = s->st; }
+void prom_get_stats(const struct prom_store *s, struct prom_stats *st)
+{
+	*st = s->st;
+}

@@ -57,9 +57,9 @@ static long build_key(struct agg *a, const struct agg_span *s, uint8_t *k)
 	uint8_t st = s->status >= 0 && s->status <= 2 ? (uint8_t)s->status : 3;
 
 	if ((ex & AGG_EXCLUDE_SERVICE_NAME ? put_absent(k, &n, cap)
-	     : put_comp(k, &n, cap, a->rc.service.p, a->rc.service.len)) ||
+					   : put_comp(k, &n, cap, a->rc.service.p, a->rc.service.len)) ||
 	    (ex & AGG_EXCLUDE_SPAN_NAME ? put_absent(k, &n, cap)
-	     : put_comp(k, &n, cap, s->name.p, s->name.len)) ||
+					: put_comp(k, &n, cap, s->name.p, s->name.len)) ||
 	    (ex & AGG_EXCLUDE_SPAN_KIND ? put_absent(k, &n, cap) : put_comp(k, &n, cap, &kind, 1)) ||
 	    (ex & AGG_EXCLUDE_STATUS_CODE ? put_absent(k, &n, cap) : put_comp(k, &n, cap, &st, 1)))
 		return -1;
@@ -76,8 +76,7 @@ static long build_key(struct agg *a, const struct agg_span *s, uint8_t *k)
 				return -1;
 			continue;
 		}
-		size_t room = v->type == OTLP_VALUE_STRING || v->type >= OTLP_VALUE_ARRAY
-				      ? v->u.b.len : 0;
+		size_t room = v->type == OTLP_VALUE_STRING || v->type >= OTLP_VALUE_ARRAY ? v->u.b.len : 0;
 		if (n + 2 + 11 + room > cap)
 			return -1;
 		size_t len = sm_anyvalue_put(k + n + 2, v);
@@ -108,11 +107,11 @@ static uint64_t delta_start(const struct agg *a, uint64_t hash, uint64_t hash2)
 }
 
 /* A fresh series image in a new pend; returns the pend index. */
-static uint32_t new_series(struct agg *a, uint64_t hash, uint64_t hash2, const uint8_t *key,
-			   size_t klen, uint32_t flags)
+static uint32_t new_series(struct agg *a, uint64_t hash, uint64_t hash2, const uint8_t *key, size_t klen,
+			   uint32_t flags)
 {
 	struct sm_hdr *h = a->h;
-	if (!a->n_free_ser)   /* cannot happen: capacity covers every overflow series */
+	if (!a->n_free_ser) /* cannot happen: capacity covers every overflow series */
 		return UINT32_MAX;
 	uint32_t slot = a->free_ser[--a->n_free_ser];
 	uint32_t pi = a->n_pend++;
@@ -155,9 +154,8 @@ static inline uint32_t pend_new(struct agg *a, uint32_t slot)
 	if (a->p.hist == AGG_HIST_EXPONENTIAL)
 		memcpy(img + sizeof(struct sm_series), sm_slot(a, slot) + sizeof(struct sm_series),
 		       a->h->vals_size);
-	else   /* counts and exemplars only: the commit adds the rest */
-		memset(img + sizeof(struct sm_series), 0,
-		       sizeof(struct sm_vals) + 8ull * a->n_buckets);
+	else /* counts and exemplars only: the commit adds the rest */
+		memset(img + sizeof(struct sm_series), 0, sizeof(struct sm_vals) + 8ull * a->n_buckets);
 	return pi;
 }
 
@@ -165,7 +163,7 @@ static uint32_t overflow_series(struct agg *a)
 {
 	uint32_t r = a->rc.res;
 	a->st.overflow_spans++;
-	if (a->res_over[r]) {   /* not in the index: found through touch[] */
+	if (a->res_over[r]) { /* not in the index: found through touch[] */
 		uint32_t slot = a->res_over[r] - 1, t = a->touch[slot];
 		if (t)
 			return t - 1;
@@ -173,8 +171,7 @@ static uint32_t overflow_series(struct agg *a)
 		a->touch[slot] = pi + 1;
 		return pi;
 	}
-	uint32_t pi = new_series(a, agg_mix(a->rc.seed ^ 0x6f766572666c6f77ull), 0, NULL, 0,
-				 SM_SER_OVERFLOW);
+	uint32_t pi = new_series(a, agg_mix(a->rc.seed ^ 0x6f766572666c6f77ull), 0, NULL, 0, SM_SER_OVERFLOW);
 	if (pi != UINT32_MAX) {
 		a->res_over[r] = a->pend[pi].slot + 1;
 		a->touch[a->pend[pi].slot] = pi + 1;
@@ -183,10 +180,9 @@ static uint32_t overflow_series(struct agg *a)
 }
 
 /* The pend of the series with this key (hashed), found or made. */
-static uint32_t find_series(struct agg *a, const uint8_t *key, long klen, uint64_t hash,
-			    uint64_t hash2)
+static uint32_t find_series(struct agg *a, const uint8_t *key, long klen, uint64_t hash, uint64_t hash2)
 {
-	if (klen < 0 || a->rc.res == 0)   /* slot 0: the overflow resource */
+	if (klen < 0 || a->rc.res == 0) /* slot 0: the overflow resource */
 		return overflow_series(a);
 	if ((a->n_normal + 1ull) * 2 > a->ix_mask + 1ull)
 		sm_ix_grow(a);
@@ -225,7 +221,7 @@ static void update(struct agg *a, uint32_t pi, const struct agg_span *s)
 	double d = s->end_ns > s->start_ns ? (double)(s->end_ns - s->start_ns) / a->divider : 0;
 
 	if (a->p.hist == AGG_HIST_EXPONENTIAL && v->epoch != a->h->epoch) {
-		v->epoch = a->h->epoch;   /* first touch since a flush: new exemplars */
+		v->epoch = a->h->epoch; /* first touch since a flush: new exemplars */
 		v->ex_mask = 0;
 	}
 	v->calls++;
@@ -268,7 +264,7 @@ static int admit(struct agg *a)
 {
 	if (!a->open || !a->rc.valid)
 		return -EINVAL;
-	if (a->skip) {   /* counted by a partial commit before a crash */
+	if (a->skip) { /* counted by a partial commit before a crash */
 		a->skip--;
 		a->done++;
 		a->st.spans_skipped++;
@@ -293,8 +289,7 @@ int agg_add(struct agg *a, const struct agg_span *s)
 	if (rc <= 0)
 		return rc;
 	long klen = build_key(a, s, a->keybuf);
-	uint64_t hash2 = 0, hash = klen < 0 ? 0
-				  : agg_hash128(a->keybuf, (size_t)klen, a->rc.seed, &hash2);
+	uint64_t hash2 = 0, hash = klen < 0 ? 0 : agg_hash128(a->keybuf, (size_t)klen, a->rc.seed, &hash2);
 	uint32_t pi = find_series(a, a->keybuf, klen, hash, hash2);
 	if (pi == UINT32_MAX)
 		return -ENOSPC;

@@ -11,13 +11,13 @@
 int32_t sm_expo_index(double v, int32_t scale)
 {
 	int exp;
-	double frac = frexp(v, &exp);   /* v = frac * 2^exp, frac in [0.5, 1) */
+	double frac = frexp(v, &exp); /* v = frac * 2^exp, frac in [0.5, 1) */
 	int pow2 = frac == 0.5;
 
 	if (scale <= 0) {
 		/* exponent mapping: exact */
 		int32_t e = exp - 1 - pow2;
-		return e >> -scale;     /* arithmetic shift: floor division */
+		return e >> -scale; /* arithmetic shift: floor division */
 	}
 	if (pow2)
 		return (int32_t)(((int64_t)(exp - 1) << scale) - 1);
@@ -39,7 +39,7 @@ static void expo_downscale(struct sm_expo *e, int32_t by)
 			uint32_t j = (uint32_t)(((e->offset + (int32_t)i) >> by) - off);
 			uint64_t c = e->counts[i];
 			e->counts[i] = 0;
-			e->counts[j] += c;   /* j <= i: never overwrites an unread one */
+			e->counts[j] += c; /* j <= i: never overwrites an unread one */
 			if (j + 1 > n)
 				n = j + 1;
 		}
@@ -60,7 +60,7 @@ void sm_expo_record(struct sm_expo *e, uint32_t max_size, double v)
 		if (v > e->max)
 			e->max = v;
 	}
-	if (!(v > 0)) {   /* durations are >= 0: zero (and NaN) count here */
+	if (!(v > 0)) { /* durations are >= 0: zero (and NaN) count here */
 		e->zero_count++;
 		return;
 	}
@@ -76,8 +76,7 @@ void sm_expo_record(struct sm_expo *e, uint32_t max_size, double v)
 	if (idx > hi)
 		hi = idx;
 	int32_t by = 0;
-	while ((hi >> by) - (lo >> by) + 1 > (int64_t)max_size &&
-	       e->scale - by > SM_EXPO_MIN_SCALE)
+	while ((hi >> by) - (lo >> by) + 1 > (int64_t)max_size && e->scale - by > SM_EXPO_MIN_SCALE)
 		by++;
 	if (by) {
 		expo_downscale(e, by);

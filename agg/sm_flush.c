@@ -9,32 +9,74 @@
 #include "agg/sm_layout.h"
 
 static const char *const kind_names[] = {
-	"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
-	"SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER", "",
+	"SPAN_KIND_UNSPECIFIED",
+	"SPAN_KIND_INTERNAL",
+	"SPAN_KIND_SERVER",
+	"SPAN_KIND_CLIENT",
+	"SPAN_KIND_PRODUCER",
+	"SPAN_KIND_CONSUMER",
+	"",
 };
 static const char *const status_names[] = {
-	"STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR", "",
+	"STATUS_CODE_UNSET",
+	"STATUS_CODE_OK",
+	"STATUS_CODE_ERROR",
+	"",
 };
 
 /* metrics.proto field numbers used here */
 enum {
-	F_REQ_RM = 1, F_RM_RESOURCE = 1, F_RM_SM = 2, F_SM_SCOPE = 1, F_SM_METRICS = 2,
-	F_M_NAME = 1, F_M_UNIT = 3, F_M_SUM = 7, F_M_HIST = 9, F_M_EXPO = 10,
-	F_DATA_POINTS = 1, F_TEMPORALITY = 2, F_SUM_MONOTONIC = 3,
-	F_NDP_START = 2, F_NDP_TIME = 3, F_NDP_EXEMPLARS = 5, F_NDP_AS_INT = 6, F_NDP_ATTRS = 7,
-	F_HDP_START = 2, F_HDP_TIME = 3, F_HDP_COUNT = 4, F_HDP_SUM = 5, F_HDP_BUCKETS = 6,
-	F_HDP_BOUNDS = 7, F_HDP_EXEMPLARS = 8, F_HDP_ATTRS = 9,
-	F_EDP_ATTRS = 1, F_EDP_START = 2, F_EDP_TIME = 3, F_EDP_COUNT = 4, F_EDP_SUM = 5,
-	F_EDP_SCALE = 6, F_EDP_ZERO = 7, F_EDP_POSITIVE = 8, F_EDP_EXEMPLARS = 11,
-	F_EDP_MIN = 12, F_EDP_MAX = 13, F_BUCKETS_OFFSET = 1, F_BUCKETS_COUNTS = 2,
-	F_EX_TIME = 2, F_EX_DOUBLE = 3, F_EX_SPAN_ID = 4, F_EX_TRACE_ID = 5,
-	TEMPORALITY_DELTA = 1, TEMPORALITY_CUMULATIVE = 2,
+	F_REQ_RM = 1,
+	F_RM_RESOURCE = 1,
+	F_RM_SM = 2,
+	F_SM_SCOPE = 1,
+	F_SM_METRICS = 2,
+	F_M_NAME = 1,
+	F_M_UNIT = 3,
+	F_M_SUM = 7,
+	F_M_HIST = 9,
+	F_M_EXPO = 10,
+	F_DATA_POINTS = 1,
+	F_TEMPORALITY = 2,
+	F_SUM_MONOTONIC = 3,
+	F_NDP_START = 2,
+	F_NDP_TIME = 3,
+	F_NDP_EXEMPLARS = 5,
+	F_NDP_AS_INT = 6,
+	F_NDP_ATTRS = 7,
+	F_HDP_START = 2,
+	F_HDP_TIME = 3,
+	F_HDP_COUNT = 4,
+	F_HDP_SUM = 5,
+	F_HDP_BUCKETS = 6,
+	F_HDP_BOUNDS = 7,
+	F_HDP_EXEMPLARS = 8,
+	F_HDP_ATTRS = 9,
+	F_EDP_ATTRS = 1,
+	F_EDP_START = 2,
+	F_EDP_TIME = 3,
+	F_EDP_COUNT = 4,
+	F_EDP_SUM = 5,
+	F_EDP_SCALE = 6,
+	F_EDP_ZERO = 7,
+	F_EDP_POSITIVE = 8,
+	F_EDP_EXEMPLARS = 11,
+	F_EDP_MIN = 12,
+	F_EDP_MAX = 13,
+	F_BUCKETS_OFFSET = 1,
+	F_BUCKETS_COUNTS = 2,
+	F_EX_TIME = 2,
+	F_EX_DOUBLE = 3,
+	F_EX_SPAN_ID = 4,
+	F_EX_TRACE_ID = 5,
+	TEMPORALITY_DELTA = 1,
+	TEMPORALITY_CUMULATIVE = 2,
 };
 
 /* KeyValue{key, value: AnyValue bytes} as field `field`, lengths computed
  * up front (no move). */
-static void put_kv(struct pb_w *w, uint32_t field, const char *key, size_t klen,
-		   const uint8_t *av, size_t avlen)
+static void put_kv(struct pb_w *w, uint32_t field, const char *key, size_t klen, const uint8_t *av,
+		   size_t avlen)
 {
 	size_t inner = 1 + otlp_wire_varint_size(klen) + klen + 1 + otlp_wire_varint_size(avlen) + avlen;
 	pb_tag(w, field, OTLP_WT_LEN);
@@ -95,8 +137,8 @@ static void put_attrs(const struct agg *a, struct pb_w *w, uint32_t field, uint8
 	}
 }
 
-static void put_exemplars(const struct agg *a, struct pb_w *w, uint32_t field,
-			  struct sm_vals *v, uint64_t now)
+static void put_exemplars(const struct agg *a, struct pb_w *w, uint32_t field, struct sm_vals *v,
+			  uint64_t now)
 {
 	if (!a->ex_max || v->epoch != a->h->epoch)
 		return;
@@ -128,7 +170,7 @@ static void put_calls(const struct agg *a, struct pb_w *w, uint32_t r, uint64_t 
 		put_attrs(a, w, F_NDP_ATTRS, slot);
 		pb_fixed64(w, F_NDP_START, v->start_ns);
 		pb_fixed64(w, F_NDP_TIME, now);
-		pb_fixed64(w, F_NDP_AS_INT, v->calls);   /* sfixed64: same wire bytes */
+		pb_fixed64(w, F_NDP_AS_INT, v->calls); /* sfixed64: same wire bytes */
 		put_exemplars(a, w, F_NDP_EXEMPLARS, v, now);
 		pb_close(w, dp);
 	}
@@ -219,7 +261,7 @@ static void group(struct agg *a)
 			a->rstart[((struct sm_series *)sm_slot(a, i))->res + 1]++;
 	for (uint32_t r = 0; r < h->n_res; r++)
 		a->rstart[r + 1] += a->rstart[r];
-	uint32_t *fill = a->touch;   /* scratch, zero outside a record */
+	uint32_t *fill = a->touch; /* scratch, zero outside a record */
 	for (uint32_t i = 0; i < h->n_series; i++) {
 		if (!(a->listed[i / 64] >> (i % 64) & 1))
 			continue;
@@ -290,7 +332,7 @@ size_t agg_flush_bound(const struct agg *a)
 	const struct sm_hdr *h = a->h;
 	size_t per = 2 * (h->key_cap + 320 + 96 * (size_t)a->p.n_dims) + 2 * 64 * (size_t)a->ex_max;
 	per += a->p.hist == AGG_HIST_EXPONENTIAL ? 10 * (size_t)a->expo_max + 128
-						  : 16 * (size_t)a->n_buckets + 64;
+						 : 16 * (size_t)a->n_buckets + 64;
 	return (size_t)a->st.live_series * per +
 	       (size_t)(a->st.live_resources + 1) * (h->res_attr_cap + 512) + 64;
 }
@@ -301,7 +343,7 @@ int agg_flush_done(struct agg *a, uint64_t n)
 	if (a->open)
 		return -EBUSY;
 	if (n <= h->epoch)
-		return 0;   /* confirmed before (a restart repeats it): nothing to do */
+		return 0; /* confirmed before (a restart repeats it): nothing to do */
 	if (h->pending_seq != n)
 		return -EINVAL;
 	int rc = sm_commit_flush(a, n, h->pending_ns);

@@ -70,8 +70,7 @@ static int slot_sane(const struct agg *a, uint8_t *slot)
 		return 0;
 	if (a->p.hist == AGG_HIST_EXPONENTIAL) {
 		const struct sm_expo *e = sm_expo_of(sm_vals_of(slot));
-		if (e->scale < SM_EXPO_MIN_SCALE || e->scale > SM_EXPO_MAX_SCALE ||
-		    e->n > a->expo_max)
+		if (e->scale < SM_EXPO_MIN_SCALE || e->scale > SM_EXPO_MAX_SCALE || e->n > a->expo_max)
 			return 0;
 		if (e->n && (e->offset < INT32_MIN / 2 || e->offset > INT32_MAX / 2))
 			return 0;
@@ -88,7 +87,7 @@ void sm_ix_grow(struct agg *a)
 		return;
 	struct sm_ix *tmp = malloc(old * sizeof *tmp);
 	if (!tmp)
-		return;   /* stays fuller: slower probes, still correct */
+		return; /* stays fuller: slower probes, still correct */
 	memcpy(tmp, a->ix, old * sizeof *tmp);
 	memset(a->ix, 0, cap * sizeof *tmp);
 	a->ix_mask = cap - 1;
@@ -115,15 +114,15 @@ int sm_rebuild(struct agg *a)
 	memset(a->res_over, 0, h->n_res * sizeof *a->res_over);
 	a->n_free_ser = a->n_free_res = a->n_normal = 0;
 	memset(a->listed, 0, ((h->n_series + 63) / 64) * sizeof *a->listed);
-	uint32_t *ref = a->touch;  /* scratch: live series per resource */
+	uint32_t *ref = a->touch; /* scratch: live series per resource */
 	memset(ref, 0, h->n_res * sizeof *ref);
 
 	for (uint32_t i = 0; i < h->n_res; i++) {
 		struct sm_res *r = (struct sm_res *)sm_rslot(a, i);
 		if (r->used > 1 || (r->used && (r->attrs_len > h->res_attr_cap || r->flags > 1 ||
-						 !attrs_sane((const uint8_t *)(r + 1), r->attrs_len)))) {
+						!attrs_sane((const uint8_t *)(r + 1), r->attrs_len)))) {
 			a->st.repaired_slots++;
-			r->used = 0;  /* damaged: unreachable now, reused later */
+			r->used = 0; /* damaged: unreachable now, reused later */
 		}
 	}
 	uint64_t live = 0;
@@ -174,7 +173,7 @@ int sm_rebuild(struct agg *a)
 	for (uint32_t i = h->n_res; i-- > 1;) {
 		struct sm_res *r = (struct sm_res *)sm_rslot(a, i);
 		if (!r->used || !ref[i]) {
-			r->used = 0;   /* no live series: free (as above) */
+			r->used = 0; /* no live series: free (as above) */
 			a->free_res[a->n_free_res++] = i;
 			continue;
 		}

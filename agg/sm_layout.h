@@ -62,17 +62,17 @@
 #include "agg/hash.h"
 #include "agg/spanmetrics.h"
 
-#define SM_MAGIC 0x3147504d53554c53ull   /* "SLUSMPG1" */
-#define SM_VERSION 2u   /* 2: the delta start-time cache and flush ring */
+#define SM_MAGIC 0x3147504d53554c53ull /* "SLUSMPG1" */
+#define SM_VERSION 2u		       /* 2: the delta start-time cache and flush ring */
 #define SM_HDR_SIZE 4096u
-#define SM_FLUSH_RING 128u       /* flush times kept (delta start times) */
+#define SM_FLUSH_RING 128u /* flush times kept (delta start times) */
 #define SM_EXPO_MAX_SCALE 20
 #define SM_EXPO_MIN_SCALE (-10)
 
 struct sm_src {
-	uint64_t applied;       /* last record seq fully applied */
-	uint64_t partial_seq;   /* record committed in part (0: none) */
-	uint64_t partial_done;  /* spans of it already counted */
+	uint64_t applied;      /* last record seq fully applied */
+	uint64_t partial_seq;  /* record committed in part (0: none) */
+	uint64_t partial_done; /* spans of it already counted */
 	uint64_t reserved;
 };
 
@@ -80,7 +80,7 @@ struct sm_hdr {
 	uint64_t magic;
 	uint32_t version, hdr_size;
 	uint64_t region_size;
-	uint64_t fingerprint;   /* of the params that shape layout and keys */
+	uint64_t fingerprint; /* of the params that shape layout and keys */
 	uint32_t n_series, n_res;
 	uint32_t series_size, res_size;
 	uint32_t vals_size, key_cap;
@@ -88,11 +88,11 @@ struct sm_hdr {
 	uint64_t log_off, log_size, res_off, ser_off;
 	uint64_t created_ns;
 	/* durable state, changed through the log only */
-	uint64_t epoch;         /* last confirmed flush number */
+	uint64_t epoch;		/* last confirmed flush number */
 	uint64_t last_flush_ns; /* its time (0: no flush yet) */
 	/* flush built and not yet confirmed: plain stores, see sm_flush.c */
 	uint64_t pending_seq, pending_ns;
-	uint64_t dc_off;        /* delta start-time cache (0: none) */
+	uint64_t dc_off; /* delta start-time cache (0: none) */
 	uint32_t dc_n, reserved32;
 	uint64_t reserved[6];
 	struct sm_src src[AGG_SOURCES_MAX];
@@ -102,72 +102,79 @@ _Static_assert(sizeof(struct sm_hdr) <= SM_HDR_SIZE, "header fits its page");
 _Static_assert(offsetof(struct sm_hdr, src) % 8 == 0, "src table 8-aligned");
 
 struct sm_log_hdr {
-	_Atomic uint64_t state;   /* 0 empty, 1 committed (apply it) */
+	_Atomic uint64_t state; /* 0 empty, 1 committed (apply it) */
 	uint64_t n_entries;
-	uint64_t bytes;           /* of entries after this header */
+	uint64_t bytes; /* of entries after this header */
 	uint64_t reserved;
 };
 _Static_assert(sizeof(struct sm_log_hdr) == 32, "log header is 32 bytes");
 
-enum { SM_LOG_COPY = 1, SM_LOG_WORDS = 2 };
+enum {
+	SM_LOG_COPY = 1,
+	SM_LOG_WORDS = 2
+};
 struct sm_log_entry {
 	uint32_t kind;
-	uint32_t len;             /* payload bytes */
-	uint64_t target;          /* COPY: region offset */
+	uint32_t len;	 /* payload bytes */
+	uint64_t target; /* COPY: region offset */
 };
 _Static_assert(sizeof(struct sm_log_entry) == 16, "log entry header is 16 bytes");
 
 struct sm_res {
-	uint64_t key_lo, key_hi;  /* hash of the key attributes */
+	uint64_t key_lo, key_hi; /* hash of the key attributes */
 	uint32_t used;
-	uint32_t attrs_len;       /* bytes of KeyValue fields (tag 1) after this */
-	uint32_t flags;           /* SM_RES_OVERFLOW */
+	uint32_t attrs_len; /* bytes of KeyValue fields (tag 1) after this */
+	uint32_t flags;	    /* SM_RES_OVERFLOW */
 	uint32_t reserved;
 };
 _Static_assert(sizeof(struct sm_res) == 32, "resource slot header is 32 bytes");
-enum { SM_RES_OVERFLOW = 1 };
+enum {
+	SM_RES_OVERFLOW = 1
+};
 
 struct sm_dcache {
-	uint64_t hash, hash2;     /* the series' identity: its key hashed with the
+	uint64_t hash, hash2; /* the series' identity: its key hashed with the
 				   * resource's key hash (a series' own hash is
 				   * seeded by the resource slot, which a resource
 				   * may change between epochs) */
-	uint64_t epoch;           /* touched in it last: its point ended at flush epoch + 1 */
+	uint64_t epoch;	      /* touched in it last: its point ended at flush epoch + 1 */
 };
 _Static_assert(sizeof(struct sm_dcache) == 24, "delta cache entry is 24 bytes");
 
 struct sm_series {
-	uint64_t hash;            /* 128-bit hash of the key bytes (seeded by */
-	uint32_t used;            /* the resource): the series' identity */
-	uint32_t res;             /* resource slot */
+	uint64_t hash; /* 128-bit hash of the key bytes (seeded by */
+	uint32_t used; /* the resource): the series' identity */
+	uint32_t res;  /* resource slot */
 	uint32_t key_len;
-	uint32_t flags;           /* SM_SER_OVERFLOW */
+	uint32_t flags; /* SM_SER_OVERFLOW */
 	uint64_t hash2;
 };
 _Static_assert(sizeof(struct sm_series) == 32, "series slot header is 32 bytes");
-enum { SM_SER_OVERFLOW = 1 };
+enum {
+	SM_SER_OVERFLOW = 1
+};
 
 /* Values part of a series (vals_size bytes): this, then the histogram
  * (explicit: u64 counts[n_buckets]; exponential: struct sm_expo), then
  * exemplars_max struct sm_exemplar. */
 struct sm_vals {
-	uint64_t epoch;           /* hdr.epoch when last touched */
+	uint64_t epoch; /* hdr.epoch when last touched */
 	uint64_t start_ns;
 	uint64_t last_ns;
 	uint64_t calls;
 	double sum;
-	uint64_t ex_mask;         /* exemplar slots set in this epoch */
+	uint64_t ex_mask; /* exemplar slots set in this epoch */
 };
 _Static_assert(sizeof(struct sm_vals) == 48, "values header is 48 bytes");
 
 struct sm_expo {
 	int32_t scale;
-	int32_t offset;           /* bucket index of counts[0] */
-	uint32_t n;               /* buckets in use */
+	int32_t offset; /* bucket index of counts[0] */
+	uint32_t n;	/* buckets in use */
 	uint32_t reserved;
 	uint64_t zero_count;
 	double min, max;
-	uint64_t counts[];        /* expo_max_size */
+	uint64_t counts[]; /* expo_max_size */
 };
 _Static_assert(sizeof(struct sm_expo) == 40, "expo header is 40 bytes");
 
@@ -180,7 +187,13 @@ _Static_assert(sizeof(struct sm_exemplar) == 32, "exemplar is 32 bytes");
 
 /* Key component order in the stored key: each is u16 length + bytes,
  * length 0xffff = absent. Dimension values are AnyValue bytes. */
-enum { SM_K_SERVICE, SM_K_NAME, SM_K_KIND, SM_K_STATUS, SM_K_DIM0 };
+enum {
+	SM_K_SERVICE,
+	SM_K_NAME,
+	SM_K_KIND,
+	SM_K_STATUS,
+	SM_K_DIM0
+};
 #define SM_ABSENT 0xffffu
 
 /* ----- in-process state ----- */
@@ -193,32 +206,32 @@ enum { SM_K_SERVICE, SM_K_NAME, SM_K_KIND, SM_K_STATUS, SM_K_DIM0 };
  * together. */
 struct sm_pend {
 	uint32_t slot;
-	uint32_t fresh;           /* new series: the whole slot image is logged */
-	uint64_t words;           /* explicit: bit i = counts[i] changed */
-	uint32_t ix;              /* its index entry + 1 (0: overflow series) */
+	uint32_t fresh; /* new series: the whole slot image is logged */
+	uint64_t words; /* explicit: bit i = counts[i] changed */
+	uint32_t ix;	/* its index entry + 1 (0: overflow series) */
 	uint32_t reserved;
 	uint64_t dc_hash, dc_hash2; /* fresh delta series: its delta cache identity */
 };
 
-struct sm_rctx {              /* the resource of the spans being added */
-	int valid;                /* 0 none, 1 counted, -1 no service.name */
+struct sm_rctx {   /* the resource of the spans being added */
+	int valid; /* 0 none, 1 counted, -1 no service.name */
 	uint32_t res;
 	uint64_t seed;
-	uint64_t res_lo, res_hi;  /* the resource's key hash (not its slot) */
+	uint64_t res_lo, res_hi; /* the resource's key hash (not its slot) */
 	struct otlp_bytes service;
 	struct otlp_value dim[AGG_DIMS_MAX];
 	uint32_t dims_present;
 };
 
-struct sm_ix {                /* open addressing entry */
+struct sm_ix { /* open addressing entry */
 	uint64_t hash, hash2;
-	uint32_t slot;            /* slot + 1, 0 empty */
-	uint32_t pend;            /* its pend in the open record + 1, 0 none */
+	uint32_t slot; /* slot + 1, 0 empty */
+	uint32_t pend; /* its pend in the open record + 1, 0 none */
 };
 
-struct sm_rix {               /* resource index entry */
-	uint64_t lo, hi;          /* resource key */
-	uint32_t slot;            /* slot + 1, 0 empty */
+struct sm_rix {		 /* resource index entry */
+	uint64_t lo, hi; /* resource key */
+	uint32_t slot;	 /* slot + 1, 0 empty */
 	uint32_t reserved;
 };
 
@@ -238,31 +251,31 @@ struct agg {
 	struct otlp_value dim_default[AGG_DIMS_MAX];
 	/* index of live series and of live resources */
 	struct sm_ix *ix;
-	uint32_t ix_mask;         /* in use: sized to the live series, grows */
-	uint32_t ix_max;          /* allocated entries */
+	uint32_t ix_mask; /* in use: sized to the live series, grows */
+	uint32_t ix_max;  /* allocated entries */
 	struct sm_rix *rix;
 	uint32_t rix_mask;
 	uint32_t *free_ser, n_free_ser;
 	uint32_t *free_res, n_free_res;
-	uint32_t *res_count;      /* live normal series per resource */
-	uint32_t *res_over;       /* overflow series slot + 1 per resource */
-	uint32_t n_normal;        /* live normal series */
+	uint32_t *res_count;	  /* live normal series per resource */
+	uint32_t *res_over;	  /* overflow series slot + 1 per resource */
+	uint32_t n_normal;	  /* live normal series */
 	uint32_t *order, *rstart; /* flush: live series grouped by resource */
-	uint64_t *listed;         /* bit per slot: live, checked, in the index */
+	uint64_t *listed;	  /* bit per slot: live, checked, in the index */
 	/* the open record */
 	int open;
 	uint32_t source;
 	uint64_t seq, now_ns, done, skip;
 	struct sm_rctx rc;
 	struct sm_pend *pend;
-	uint8_t *pend_img;        /* commit_series slot images */
+	uint8_t *pend_img; /* commit_series slot images */
 	uint32_t n_pend, pend_max;
-	uint32_t *touch;          /* per series slot: pend index + 1 */
-	uint32_t *rpend;          /* resource slots created in this record */
+	uint32_t *touch; /* per series slot: pend index + 1 */
+	uint32_t *rpend; /* resource slots created in this record */
 	uint8_t *rpend_img;
 	uint32_t n_rpend, rpend_max;
 	uint8_t keybuf[65536 + 64];
-	uint8_t *kchunk;          /* agg_add_many: 16 keys */
+	uint8_t *kchunk; /* agg_add_many: 16 keys */
 	struct agg_stats st;
 };
 
@@ -290,14 +303,19 @@ static inline uint8_t *sm_key_of(const struct agg *a, uint8_t *slot)
 {
 	return slot + sizeof(struct sm_series) + a->h->vals_size;
 }
-static inline uint64_t *sm_counts(struct sm_vals *v) { return (uint64_t *)(v + 1); }
-static inline struct sm_expo *sm_expo_of(struct sm_vals *v) { return (struct sm_expo *)(v + 1); }
+static inline uint64_t *sm_counts(struct sm_vals *v)
+{
+	return (uint64_t *)(v + 1);
+}
+static inline struct sm_expo *sm_expo_of(struct sm_vals *v)
+{
+	return (struct sm_expo *)(v + 1);
+}
 static inline struct sm_exemplar *sm_ex_of(const struct agg *a, struct sm_vals *v)
 {
 	return (struct sm_exemplar *)((uint8_t *)v + a->h->vals_size -
 				      a->ex_max * sizeof(struct sm_exemplar));
 }
-
 
 /* sm_region.c */
 int sm_derive(struct agg *a, const struct agg_params *p);

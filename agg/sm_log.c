@@ -18,8 +18,7 @@ static int target_ok(const struct agg *a, uint64_t off, uint64_t len)
 	uint64_t hlo = offsetof(struct sm_hdr, epoch), hhi = sizeof(struct sm_hdr);
 	if (off >= hlo && off <= hhi && len <= hhi - off)
 		return 1;
-	return off >= a->h->res_off && off <= a->h->region_size &&
-	       len <= a->h->region_size - off;
+	return off >= a->h->res_off && off <= a->h->region_size && len <= a->h->region_size - off;
 }
 
 static int log_check(const struct agg *a)
@@ -138,8 +137,7 @@ static void lw_words_end(struct lw *w, uint8_t *at)
 /* A touched series whose image holds only this record's additions: logs
  * the sums with the region's values (the words that change, or the whole
  * values part when that is shorter). */
-static void add_delta(const struct agg *a, struct lw *w, const struct sm_pend *pd, uint8_t *img,
-		      uint64_t off)
+static void add_delta(const struct agg *a, struct lw *w, const struct sm_pend *pd, uint8_t *img, uint64_t off)
 {
 	const struct sm_hdr *h = a->h;
 	struct sm_vals *d = sm_vals_of(img);
@@ -272,8 +270,7 @@ static int log_commit(struct agg *a, const uint64_t *hw, uint32_t n_hw)
 }
 
 #define HOFF(field) ((uint64_t)offsetof(struct sm_hdr, field))
-#define SOFF(s, field) (HOFF(src) + (uint64_t)(s) * sizeof(struct sm_src) + \
-			offsetof(struct sm_src, field))
+#define SOFF(s, field) (HOFF(src) + (uint64_t)(s) * sizeof(struct sm_src) + offsetof(struct sm_src, field))
 
 int sm_commit_now(struct agg *a, int partial)
 {
@@ -295,11 +292,16 @@ int sm_commit_now(struct agg *a, int partial)
 int sm_commit_flush(struct agg *a, uint64_t n, uint64_t flush_ns)
 {
 	uint64_t hw[] = {
-		HOFF(epoch), n,
-		HOFF(last_flush_ns), flush_ns,
-		HOFF(pending_seq), 0,
-		HOFF(pending_ns), 0,
-		HOFF(flush_ns) + 8ull * (n % SM_FLUSH_RING), flush_ns,
+		HOFF(epoch),
+		n,
+		HOFF(last_flush_ns),
+		flush_ns,
+		HOFF(pending_seq),
+		0,
+		HOFF(pending_ns),
+		0,
+		HOFF(flush_ns) + 8ull * (n % SM_FLUSH_RING),
+		flush_ns,
 	};
 	return log_commit(a, hw, 5);
 }

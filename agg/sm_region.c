@@ -12,8 +12,14 @@ static const double default_bounds_ms[] = {
 
 #define RPEND_MAX 64u
 
-static uint32_t or_default(uint32_t v, uint32_t d) { return v ? v : d; }
-static uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+static uint32_t or_default(uint32_t v, uint32_t d)
+{
+	return v ? v : d;
+}
+static uint64_t round_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a;
+}
 
 int agg_params_check(const struct agg_params *p, char *err, size_t errlen)
 {
@@ -22,7 +28,11 @@ int agg_params_check(const struct agg_params *p, char *err, size_t errlen)
 		err = tmp;
 		errlen = sizeof tmp;
 	}
-#define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); return -EINVAL; } while (0)
+#define BAD(...)                                    \
+	do {                                        \
+		snprintf(err, errlen, __VA_ARGS__); \
+		return -EINVAL;                     \
+	} while (0)
 	if (p->n_dims > AGG_DIMS_MAX)
 		BAD("dimensions: at most %d", AGG_DIMS_MAX);
 	for (uint32_t i = 0; i < p->n_dims; i++)
@@ -87,7 +97,7 @@ int sm_derive(struct agg *a, const struct agg_params *p)
 		a->n_bounds = sizeof default_bounds_ms / sizeof default_bounds_ms[0];
 		for (uint32_t i = 0; i < a->n_bounds; i++)
 			a->bounds[i] = p->unit == AGG_UNIT_S ? default_bounds_ms[i] / 1000
-							   : default_bounds_ms[i];
+							     : default_bounds_ms[i];
 	}
 	a->n_buckets = p->hist == AGG_HIST_EXPLICIT ? a->n_bounds + 1 : 0;
 	for (uint32_t i = 0; i < p->n_resource_keys; i++)
@@ -107,9 +117,9 @@ int sm_derive(struct agg *a, const struct agg_params *p)
 static uint64_t fingerprint(const struct agg *a)
 {
 	uint64_t h = agg_hash(&(uint32_t){ SM_VERSION }, 4, 1);
-	uint32_t nums[] = { a->p.n_dims, a->p.exclude, a->p.n_resource_keys, a->p.unit,
-			    a->p.hist, a->n_bounds, a->expo_max, a->p.delta, a->ex_max,
-			    a->p.max_series, a->p.max_resources, a->p.key_bytes,
+	uint32_t nums[] = { a->p.n_dims,	 a->p.exclude,	     a->p.n_resource_keys, a->p.unit,
+			    a->p.hist,		 a->n_bounds,	     a->expo_max,	   a->p.delta,
+			    a->ex_max,		 a->p.max_series,    a->p.max_resources,   a->p.key_bytes,
 			    a->p.resource_bytes, a->p.commit_series, a->p.delta_cache_size };
 	h = agg_hash(nums, sizeof nums, h);
 	h = agg_hash(a->bounds, a->n_bounds * sizeof(double), h);
@@ -142,10 +152,10 @@ static void layout(const struct agg *a, struct sm_hdr *h)
 	h->n_series = a->p.max_series + a->p.max_resources + 1;
 	h->n_buckets = a->n_buckets;
 	h->log_off = SM_HDR_SIZE;
-	h->log_size = round_up(sizeof(struct sm_log_hdr) +
-			       (uint64_t)a->pend_max * (16 + h->series_size) +
-			       (uint64_t)a->rpend_max * (16 + h->res_size) + 16 + 16 * 8 +
-			       (a->p.delta ? (uint64_t)a->pend_max * (16 + 16 * 3) : 0), 4096);
+	h->log_size = round_up(sizeof(struct sm_log_hdr) + (uint64_t)a->pend_max * (16 + h->series_size) +
+				       (uint64_t)a->rpend_max * (16 + h->res_size) + 16 + 16 * 8 +
+				       (a->p.delta ? (uint64_t)a->pend_max * (16 + 16 * 3) : 0),
+			       4096);
 	h->res_off = h->log_off + h->log_size;
 	h->ser_off = round_up(h->res_off + (uint64_t)h->n_res * h->res_size, 4096);
 	h->region_size = h->ser_off + (uint64_t)h->n_series * h->series_size;
@@ -192,7 +202,7 @@ int agg_format(void *region, size_t size, const struct agg_params *p, uint64_t n
 	for (uint32_t i = 0; i < h.n_series; i++)
 		memset((uint8_t *)region + h.ser_off + (uint64_t)i * h.series_size, 0,
 		       sizeof(struct sm_series));
-	if (h.dc_n)   /* epoch 0 is never a flushed one: no hash matches it usefully */
+	if (h.dc_n) /* epoch 0 is never a flushed one: no hash matches it usefully */
 		memset((uint8_t *)region + h.dc_off, 0, (size_t)h.dc_n * sizeof(struct sm_dcache));
 	h.created_ns = now_ns;
 	h.magic = 0;
@@ -226,18 +236,15 @@ int agg_attach(struct agg **out, void *region, size_t size, const struct agg_par
 		goto fail;
 	layout(a, &want);
 	rc = -ESTALE;
-	if (h->version != SM_VERSION || h->hdr_size != SM_HDR_SIZE ||
-	    h->fingerprint != want.fingerprint || h->region_size != want.region_size ||
-	    h->region_size > size)
+	if (h->version != SM_VERSION || h->hdr_size != SM_HDR_SIZE || h->fingerprint != want.fingerprint ||
+	    h->region_size != want.region_size || h->region_size > size)
 		goto fail;
-	rc = -EBADMSG;  /* same params, different layout: damaged */
-	if (h->n_series != want.n_series || h->n_res != want.n_res ||
-	    h->series_size != want.series_size || h->res_size != want.res_size ||
-	    h->vals_size != want.vals_size || h->key_cap != want.key_cap ||
+	rc = -EBADMSG; /* same params, different layout: damaged */
+	if (h->n_series != want.n_series || h->n_res != want.n_res || h->series_size != want.series_size ||
+	    h->res_size != want.res_size || h->vals_size != want.vals_size || h->key_cap != want.key_cap ||
 	    h->res_attr_cap != want.res_attr_cap || h->n_buckets != want.n_buckets ||
-	    h->log_off != want.log_off || h->log_size != want.log_size ||
-	    h->res_off != want.res_off || h->ser_off != want.ser_off ||
-	    h->dc_off != want.dc_off || h->dc_n != want.dc_n)
+	    h->log_off != want.log_off || h->log_size != want.log_size || h->res_off != want.res_off ||
+	    h->ser_off != want.ser_off || h->dc_off != want.dc_off || h->dc_n != want.dc_n)
 		goto fail;
 	a->base = region;
 	a->size = (size_t)h->region_size;
@@ -261,20 +268,20 @@ int agg_attach(struct agg **out, void *region, size_t size, const struct agg_par
 	a->rstart = malloc((h->n_res + 1) * sizeof *a->rstart);
 	a->listed = calloc((h->n_series + 63) / 64, sizeof *a->listed);
 	a->kchunk = malloc(16ull * h->key_cap);
-	if (!a->order || !a->rstart || !a->listed || !a->kchunk ||
-	    !a->ix || !a->rix || !a->free_ser || !a->free_res || !a->res_count ||
-	    !a->res_over || !a->touch || !a->pend || !a->pend_img || !a->rpend || !a->rpend_img)
+	if (!a->order || !a->rstart || !a->listed || !a->kchunk || !a->ix || !a->rix || !a->free_ser ||
+	    !a->free_res || !a->res_count || !a->res_over || !a->touch || !a->pend || !a->pend_img ||
+	    !a->rpend || !a->rpend_img)
 		goto fail;
 	rc = sm_log_replay(a);
 	if (rc)
 		goto fail;
 	if (h->pending_seq && h->pending_seq != h->epoch + 1) {
-		h->pending_seq = 0;  /* damaged: a flush nobody can confirm */
+		h->pending_seq = 0; /* damaged: a flush nobody can confirm */
 		a->st.repaired_slots++;
 	}
 	for (uint32_t i = 0; i < AGG_SOURCES_MAX; i++)
 		if (h->src[i].partial_seq && h->src[i].partial_seq <= h->src[i].applied)
-			h->src[i].partial_seq = 0;  /* stale, never consulted again */
+			h->src[i].partial_seq = 0; /* stale, never consulted again */
 	rc = sm_rebuild(a);
 	if (rc)
 		goto fail;
@@ -312,7 +319,16 @@ uint64_t agg_applied_seq(const struct agg *a, uint32_t source)
 	return source < AGG_SOURCES_MAX ? a->h->src[source].applied : 0;
 }
 
-uint64_t agg_flush_pending(const struct agg *a) { return a->h->pending_seq; }
-uint64_t agg_flushed_seq(const struct agg *a) { return a->h->epoch; }
+uint64_t agg_flush_pending(const struct agg *a)
+{
+	return a->h->pending_seq;
+}
+uint64_t agg_flushed_seq(const struct agg *a)
+{
+	return a->h->epoch;
+}
 
-void agg_get_stats(const struct agg *a, struct agg_stats *st) { *st = a->st; }
+void agg_get_stats(const struct agg *a, struct agg_stats *st)
+{
+	*st = a->st;
+}

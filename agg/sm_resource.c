@@ -46,8 +46,8 @@ int agg_resource(struct agg *a, struct otlp_bytes res)
 		return 1;
 	rc->service = v.type == OTLP_VALUE_STRING ? v.u.b : (struct otlp_bytes){ NULL, 0 };
 	for (uint32_t i = 0; i < a->p.n_dims; i++) {
-		r = otlp_wire_find_attr(res, OTLP_F_RESOURCE_ATTRIBUTES, a->p.dims[i].name,
-					a->dim_len[i], &rc->dim[i]);
+		r = otlp_wire_find_attr(res, OTLP_F_RESOURCE_ATTRIBUTES, a->p.dims[i].name, a->dim_len[i],
+					&rc->dim[i]);
 		if (r < 0)
 			return r;
 		if (r)

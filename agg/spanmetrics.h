@@ -58,13 +58,20 @@
 
 #include "otlp/wire.h"
 
-#define AGG_DIMS_MAX 16          /* configured dimensions */
-#define AGG_SOURCES_MAX 64       /* input rings a caller numbers 0..63 */
-#define AGG_BOUNDS_MAX 63        /* explicit histogram bounds (buckets <= 64) */
-#define AGG_RES_KEYS_MAX 16      /* resource_metrics_key_attributes */
+#define AGG_DIMS_MAX 16	    /* configured dimensions */
+#define AGG_SOURCES_MAX 64  /* input rings a caller numbers 0..63 */
+#define AGG_BOUNDS_MAX 63   /* explicit histogram bounds (buckets <= 64) */
+#define AGG_RES_KEYS_MAX 16 /* resource_metrics_key_attributes */
 
-enum agg_hist { AGG_HIST_EXPLICIT = 0, AGG_HIST_EXPONENTIAL = 1, AGG_HIST_DISABLED = 2 };
-enum agg_unit { AGG_UNIT_MS = 0, AGG_UNIT_S = 1 };
+enum agg_hist {
+	AGG_HIST_EXPLICIT = 0,
+	AGG_HIST_EXPONENTIAL = 1,
+	AGG_HIST_DISABLED = 2
+};
+enum agg_unit {
+	AGG_UNIT_MS = 0,
+	AGG_UNIT_S = 1
+};
 
 /* exclude_dimensions, as bits */
 enum {
@@ -76,36 +83,36 @@ enum {
 
 struct agg_dim {
 	const char *name;
-	const char *default_value;   /* NULL: no default (left out when absent) */
+	const char *default_value; /* NULL: no default (left out when absent) */
 };
 
 /* Plain parameters (the coordinator maps the config to them). Zero values
  * mean the defaults noted. Strings are copied into the region's
  * fingerprint only; the caller keeps them alive while attached. */
 struct agg_params {
-	const char *namespace_;      /* NULL: "traces.span.metrics"; "": none */
+	const char *namespace_; /* NULL: "traces.span.metrics"; "": none */
 	struct agg_dim dims[AGG_DIMS_MAX];
 	uint32_t n_dims;
-	uint32_t exclude;            /* AGG_EXCLUDE_* */
+	uint32_t exclude; /* AGG_EXCLUDE_* */
 	const char *resource_keys[AGG_RES_KEYS_MAX];
-	uint32_t n_resource_keys;    /* 0: the whole resource is the key */
+	uint32_t n_resource_keys; /* 0: the whole resource is the key */
 	enum agg_unit unit;
 	enum agg_hist hist;
-	const double *bounds;        /* in `unit`; NULL: the Collector's list */
+	const double *bounds; /* in `unit`; NULL: the Collector's list */
 	uint32_t n_bounds;
-	uint32_t expo_max_size;      /* 0: 160 */
-	bool delta;                  /* aggregation_temporality delta */
-	uint64_t expiration_ns;      /* metrics_expiration; 0: never */
-	uint32_t cardinality_limit;  /* series per resource; 0: none */
+	uint32_t expo_max_size;	    /* 0: 160 */
+	bool delta;		    /* aggregation_temporality delta */
+	uint64_t expiration_ns;	    /* metrics_expiration; 0: never */
+	uint32_t cardinality_limit; /* series per resource; 0: none */
 	bool exemplars;
-	uint32_t exemplars_max;      /* per data point; 0: 4 */
+	uint32_t exemplars_max; /* per data point; 0: 4 */
 	/* capacity (they size the region) */
-	uint32_t max_series;         /* 0: 100000 */
-	uint32_t max_resources;      /* 0: 1024 */
-	uint32_t key_bytes;          /* series key text; 0: 256 */
-	uint32_t resource_bytes;     /* resource attributes; 0: 2048 */
-	uint32_t commit_series;      /* series one commit may touch; 0: 1024 */
-	uint32_t delta_cache_size;   /* delta: series whose last point time is
+	uint32_t max_series;	   /* 0: 100000 */
+	uint32_t max_resources;	   /* 0: 1024 */
+	uint32_t key_bytes;	   /* series key text; 0: 256 */
+	uint32_t resource_bytes;   /* resource attributes; 0: 2048 */
+	uint32_t commit_series;	   /* series one commit may touch; 0: 1024 */
+	uint32_t delta_cache_size; /* delta: series whose last point time is
 				      * kept (metric_timestamp_cache_size); 0: 10000 */
 };
 
@@ -117,24 +124,24 @@ struct agg_params {
  * agg_span_from_wire() fills this from raw Span bytes instead. */
 struct agg_span {
 	struct otlp_bytes name;
-	struct otlp_bytes trace_id;  /* 16 bytes or empty */
-	struct otlp_bytes span_id;   /* 8 bytes or empty */
+	struct otlp_bytes trace_id; /* 16 bytes or empty */
+	struct otlp_bytes span_id;  /* 8 bytes or empty */
 	uint64_t start_ns, end_ns;
-	int32_t kind;                /* Span.kind number */
-	int32_t status;              /* Status.code number */
-	uint32_t dims_present;       /* bit i: dim[i] is the span's attribute */
+	int32_t kind;	       /* Span.kind number */
+	int32_t status;	       /* Status.code number */
+	uint32_t dims_present; /* bit i: dim[i] is the span's attribute */
 	struct otlp_value dim[AGG_DIMS_MAX];
 };
 
 struct agg_stats {
-	uint64_t spans;              /* counted */
-	uint64_t spans_skipped;      /* replayed spans of a partly committed record */
-	uint64_t spans_no_service;   /* resource without service.name: not counted */
-	uint64_t overflow_spans;     /* counted into an otel.metric.overflow series */
+	uint64_t spans;		   /* counted */
+	uint64_t spans_skipped;	   /* replayed spans of a partly committed record */
+	uint64_t spans_no_service; /* resource without service.name: not counted */
+	uint64_t overflow_spans;   /* counted into an otel.metric.overflow series */
 	uint64_t series_created;
 	uint64_t commits, partial_commits;
-	uint64_t replayed_logs;      /* logs re-applied by agg_attach */
-	uint64_t repaired_slots;     /* damaged slots agg_attach set aside */
+	uint64_t replayed_logs;	 /* logs re-applied by agg_attach */
+	uint64_t repaired_slots; /* damaged slots agg_attach set aside */
 	uint64_t live_series, live_resources;
 };
 
@@ -179,8 +186,8 @@ int64_t agg_flush(struct agg *a, uint64_t now_ns, void *buf, size_t cap, size_t 
 size_t agg_flush_bound(const struct agg *a);
 int agg_flush_done(struct agg *a, uint64_t n);
 int agg_flush_cancel(struct agg *a, uint64_t n);
-uint64_t agg_flush_pending(const struct agg *a);   /* 0: none */
-uint64_t agg_flushed_seq(const struct agg *a);      /* last confirmed */
+uint64_t agg_flush_pending(const struct agg *a); /* 0: none */
+uint64_t agg_flushed_seq(const struct agg *a);	 /* last confirmed */
 
 void agg_get_stats(const struct agg *a, struct agg_stats *st);
 

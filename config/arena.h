@@ -8,8 +8,8 @@
 
 struct arena;
 
-struct arena *arena_new(void);                 /* NULL on ENOMEM */
-void arena_free(struct arena *a);              /* NULL is fine */
+struct arena *arena_new(void);	  /* NULL on ENOMEM */
+void arena_free(struct arena *a); /* NULL is fine */
 /* Zeroed, 16-byte aligned; NULL on ENOMEM or when n is absurd (> 1 GiB). */
 void *arena_alloc(struct arena *a, size_t n);
 /* Zeroed array of n elements of size sz, checked for overflow. */
@@ -17,6 +17,6 @@ void *arena_calloc(struct arena *a, size_t n, size_t sz);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-size_t arena_used(const struct arena *a);      /* bytes handed out */
+size_t arena_used(const struct arena *a); /* bytes handed out */
 
 #endif

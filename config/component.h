@@ -20,17 +20,17 @@ enum component_kind {
 #define COMPONENT_KINDS 4
 
 struct component_desc {
-	const char *const *names;  /* type names, NULL-terminated; names[0] is the one
+	const char *const *names;	     /* type names, NULL-terminated; names[0] is the one
 	                              messages use ("otlphttp"; "otlp_http" also accepted) */
-	int type;                  /* the enum sluice_<kind>_type value */
-	unsigned signals;          /* SLUICE_SIGNAL_BIT()s it serves (connectors: as an
+	int type;			     /* the enum sluice_<kind>_type value */
+	unsigned signals;		     /* SLUICE_SIGNAL_BIT()s it serves (connectors: as an
 	                              exporter of a pipeline of that signal) */
 	unsigned pairs[SLUICE_SIGNAL_COUNT]; /* connectors: pairs[in] = the signals of the
 	                              pipelines it can feed from a pipeline of signal `in` */
-	const struct schema_field *fields; /* its keys; base = its settings (the union
+	const struct schema_field *fields;   /* its keys; base = its settings (the union
 	                              member; receivers: the whole struct) */
-	void (*init)(void *settings);      /* defaults, before the keys are read */
-	schema_check_fn finish;            /* checks once the keys are read (or NULL) */
+	void (*init)(void *settings);	     /* defaults, before the keys are read */
+	schema_check_fn finish;		     /* checks once the keys are read (or NULL) */
 	/* Comment lines after the keys in `sluice check` (derived values: the
 	 * URLs an exporter sends to, ...); NULL: none. */
 	void (*note)(struct printer *p, int indent, const void *settings);

@@ -9,41 +9,48 @@
 #include "config/arena.h"
 #include "config/print.h"
 
-static const struct component_desc *const receiver_types[] = {&recv_otlp_desc, NULL};
-static const struct component_desc *const processor_types[] = {
-	&proc_filter_desc, &proc_sampler_desc, &proc_attributes_desc, &proc_resource_desc,
-	&proc_span_desc,   &proc_batch_desc,   NULL};
-static const struct component_desc *const exporter_types[] = {
-	&exp_otlphttp_desc, &exp_otlp_desc, &exp_debug_desc, &exp_file_desc, &exp_prometheus_desc, NULL};
-static const struct component_desc *const connector_types[] = {
-	&conn_forward_desc, &conn_routing_desc, &conn_spanmetrics_desc, NULL};
+static const struct component_desc *const receiver_types[] = { &recv_otlp_desc, NULL };
+static const struct component_desc *const processor_types[] = { &proc_filter_desc,
+								&proc_sampler_desc,
+								&proc_attributes_desc,
+								&proc_resource_desc,
+								&proc_span_desc,
+								&proc_batch_desc,
+								NULL };
+static const struct component_desc *const exporter_types[] = { &exp_otlphttp_desc,   &exp_otlp_desc,
+							       &exp_debug_desc,	     &exp_file_desc,
+							       &exp_prometheus_desc, NULL };
+static const struct component_desc *const connector_types[] = { &conn_forward_desc, &conn_routing_desc,
+								&conn_spanmetrics_desc, NULL };
 
 /* Where each kind lives in the config and in its component struct. */
 struct kind_info {
 	const char *section, *kind;
 	const struct component_desc *const *types;
-	size_t size;          /* one component */
-	size_t off_type;      /* its enum type (SIZE_MAX: none, receivers) */
+	size_t size;	 /* one component */
+	size_t off_type; /* its enum type (SIZE_MAX: none, receivers) */
 	size_t off_line, off_col, off_settings;
 	size_t cfg_items, cfg_count; /* the array and count in struct sluice_config */
 };
 
-#define KIND(sec, k, tbl, T, typ, settings, arr, cnt)                                                  \
-	{sec, k, tbl, sizeof(struct T), typ, offsetof(struct T, line), offsetof(struct T, col), settings,  \
-	 offsetof(struct sluice_config, arr), offsetof(struct sluice_config, cnt)}
+#define KIND(sec, k, tbl, T, typ, settings, arr, cnt)                                                      \
+	{                                                                                                  \
+		sec, k, tbl, sizeof(struct T), typ, offsetof(struct T, line), offsetof(struct T, col),     \
+			settings, offsetof(struct sluice_config, arr), offsetof(struct sluice_config, cnt) \
+	}
 
 static const struct kind_info kinds[COMPONENT_KINDS] = {
 	[COMPONENT_RECEIVER] = KIND("receivers", "receiver", receiver_types, sluice_receiver, SIZE_MAX, 0,
 				    receivers, n_receivers),
 	[COMPONENT_PROCESSOR] = KIND("processors", "processor", processor_types, sluice_processor,
-				     offsetof(struct sluice_processor, type), offsetof(struct sluice_processor, filter),
-				     processors, n_processors),
+				     offsetof(struct sluice_processor, type),
+				     offsetof(struct sluice_processor, filter), processors, n_processors),
 	[COMPONENT_EXPORTER] = KIND("exporters", "exporter", exporter_types, sluice_exporter,
-				    offsetof(struct sluice_exporter, type), offsetof(struct sluice_exporter, otlp),
-				    exporters, n_exporters),
+				    offsetof(struct sluice_exporter, type),
+				    offsetof(struct sluice_exporter, otlp), exporters, n_exporters),
 	[COMPONENT_CONNECTOR] = KIND("connectors", "connector", connector_types, sluice_connector,
-				     offsetof(struct sluice_connector, type), offsetof(struct sluice_connector, routing),
-				     connectors, n_connectors),
+				     offsetof(struct sluice_connector, type),
+				     offsetof(struct sluice_connector, routing), connectors, n_connectors),
 };
 
 /* Every component struct starts with its id. */
@@ -139,7 +146,8 @@ int components_parse(struct schema_ctx *c, const struct ynode *map, enum compone
 			return rc;
 		for (size_t j = 0; j < *count; j++)
 			if (!strcmp(*(const char **)(*items + j * ki->size), key->text))
-				return schema_error(c, key, "duplicate key \"%s\" in %s", key->text, ki->section);
+				return schema_error(c, key, "duplicate key \"%s\" in %s", key->text,
+						    ki->section);
 		set_header(ki, obj, d, key->text, key->line, key->col);
 		schema_path(path, sizeof(path), ki->section, key->text);
 		rc = schema_map(c, v, d->fields, obj + ki->off_settings, path, seen);
@@ -239,7 +247,7 @@ const char *config_connector_type_name(enum sluice_connector_type t)
 
 const char *config_signal_name(enum sluice_signal s)
 {
-	static const char *const names[] = {"traces", "logs", "metrics"};
+	static const char *const names[] = { "traces", "logs", "metrics" };
 
 	return (unsigned)s < SLUICE_SIGNAL_COUNT ? names[s] : "?";
 }

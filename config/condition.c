@@ -51,12 +51,27 @@ static void escape_size(const char *r, size_t avail, size_t *raw, size_t *dec)
 	*raw = 2;
 	*dec = 1;
 	switch (e) {
-	case 'x': *raw = 4; break;
-	case 'u': *raw = 6; *dec = avail >= 6 ? utf8_bytes_of(r + 2, 4) : 1; break;
-	case 'U': *raw = 10; *dec = avail >= 10 ? utf8_bytes_of(r + 2, 8) : 1; break;
-	case 'N': case '_': *dec = 2; break;
-	case 'L': case 'P': *dec = 3; break;
-	default: break;
+	case 'x':
+		*raw = 4;
+		break;
+	case 'u':
+		*raw = 6;
+		*dec = avail >= 6 ? utf8_bytes_of(r + 2, 4) : 1;
+		break;
+	case 'U':
+		*raw = 10;
+		*dec = avail >= 10 ? utf8_bytes_of(r + 2, 8) : 1;
+		break;
+	case 'N':
+	case '_':
+		*dec = 2;
+		break;
+	case 'L':
+	case 'P':
+		*dec = 3;
+		break;
+	default:
+		break;
 	}
 	if (*raw > avail)
 		*raw = avail;
@@ -131,11 +146,11 @@ void config_ottl_position(const struct sluice_ottl *cond, size_t k, unsigned *li
 }
 
 _Static_assert((int)SLUICE_OTTL_RESOURCE == (int)OTTL_CTX_RESOURCE &&
-	       (int)SLUICE_OTTL_SPAN == (int)OTTL_CTX_SPAN &&
-	       (int)SLUICE_OTTL_SPANEVENT == (int)OTTL_CTX_SPANEVENT &&
-	       (int)SLUICE_OTTL_LOG == (int)OTTL_CTX_LOG &&
-	       (int)SLUICE_OTTL_METRIC == (int)OTTL_CTX_METRIC &&
-	       (int)SLUICE_OTTL_DATAPOINT == (int)OTTL_CTX_DATAPOINT,
+		       (int)SLUICE_OTTL_SPAN == (int)OTTL_CTX_SPAN &&
+		       (int)SLUICE_OTTL_SPANEVENT == (int)OTTL_CTX_SPANEVENT &&
+		       (int)SLUICE_OTTL_LOG == (int)OTTL_CTX_LOG &&
+		       (int)SLUICE_OTTL_METRIC == (int)OTTL_CTX_METRIC &&
+		       (int)SLUICE_OTTL_DATAPOINT == (int)OTTL_CTX_DATAPOINT,
 	       "config's OTTL contexts are config/ottl.h's");
 
 /* The one place conditions are parsed: a fault is reported at the file
@@ -149,8 +164,8 @@ static int condition_compile(struct schema_ctx *c, struct sluice_ottl *cond, con
 
 	if (!cond->text[strspn(cond->text, " \t\r\n")])
 		return schema_error_at(c, cond->line, cond->col, "%s: empty condition", path);
-	rc = ottl_parse_arena(c->a, cond->text, strlen(cond->text), (enum ottl_context)cond->context,
-			      0, &parsed, &err);
+	rc = ottl_parse_arena(c->a, cond->text, strlen(cond->text), (enum ottl_context)cond->context, 0,
+			      &parsed, &err);
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc < 0) {

@@ -29,31 +29,39 @@ static int top_unsupported(struct schema_ctx *c, const struct ynode *v, void *ds
 	return schema_error(c, v, "%s: not supported by sluice (remove this section)", path);
 }
 
-enum { TOP_RECEIVERS, TOP_PROCESSORS, TOP_EXPORTERS, TOP_CONNECTORS, TOP_SERVICE, TOP_SLUICE };
+enum {
+	TOP_RECEIVERS,
+	TOP_PROCESSORS,
+	TOP_EXPORTERS,
+	TOP_CONNECTORS,
+	TOP_SERVICE,
+	TOP_SLUICE
+};
 
 static const struct schema_field top_fields[] = {
-	[TOP_RECEIVERS] = {.name = "receivers", .kind = SK_CUSTOM, .fn = top_later},
-	[TOP_PROCESSORS] = {.name = "processors", .kind = SK_CUSTOM, .fn = top_later},
-	[TOP_EXPORTERS] = {.name = "exporters", .kind = SK_CUSTOM, .fn = top_later},
-	[TOP_CONNECTORS] = {.name = "connectors", .kind = SK_CUSTOM, .fn = top_later},
-	[TOP_SERVICE] = {.name = "service", .kind = SK_CUSTOM, .fn = top_later},
-	[TOP_SLUICE] = {.name = "sluice", .kind = SK_CUSTOM, .fn = top_later},
-	{.name = "extensions", .kind = SK_CUSTOM, .fn = top_unsupported},
-	{.name = NULL},
+	[TOP_RECEIVERS] = { .name = "receivers", .kind = SK_CUSTOM, .fn = top_later },
+	[TOP_PROCESSORS] = { .name = "processors", .kind = SK_CUSTOM, .fn = top_later },
+	[TOP_EXPORTERS] = { .name = "exporters", .kind = SK_CUSTOM, .fn = top_later },
+	[TOP_CONNECTORS] = { .name = "connectors", .kind = SK_CUSTOM, .fn = top_later },
+	[TOP_SERVICE] = { .name = "service", .kind = SK_CUSTOM, .fn = top_later },
+	[TOP_SLUICE] = { .name = "sluice", .kind = SK_CUSTOM, .fn = top_later },
+	{ .name = "extensions", .kind = SK_CUSTOM, .fn = top_unsupported },
+	{ .name = NULL },
 };
 
 static int load_tree(struct schema_ctx *c, const struct ynode *root, struct sluice_config *cfg)
 {
-	const struct ynode *seen[SCHEMA_MAX_FIELDS] = {0};
+	const struct ynode *seen[SCHEMA_MAX_FIELDS] = { 0 };
 	int rc;
 
 	if (root && (rc = schema_map(c, root, top_fields, NULL, "", seen)) < 0)
 		return rc;
 	/* order matters: components before the pipeline that names them,
 	 * sluice (rings, dirs) before the checks that use them */
-	static const int order[] = {TOP_RECEIVERS, TOP_PROCESSORS, TOP_EXPORTERS, TOP_CONNECTORS};
+	static const int order[] = { TOP_RECEIVERS, TOP_PROCESSORS, TOP_EXPORTERS, TOP_CONNECTORS };
 	for (int k = 0; k < COMPONENT_KINDS; k++)
-		if (seen[order[k]] && (rc = components_parse(c, seen[order[k]], (enum component_kind)k, cfg)) < 0)
+		if (seen[order[k]] &&
+		    (rc = components_parse(c, seen[order[k]], (enum component_kind)k, cfg)) < 0)
 			return rc;
 	c->at_processors = seen[TOP_PROCESSORS];
 	if ((rc = extras_parse(c, seen[TOP_SLUICE], cfg)) < 0)
@@ -92,7 +100,7 @@ int config_load_buffer(const char *name, const char *data, size_t len, struct sl
 	cfg->path = arena_strdup(a, name);
 	if (!cfg->path)
 		goto nomem;
-	struct schema_ctx c = {.a = a, .file = cfg->path, .err = err, .src = data, .src_len = len};
+	struct schema_ctx c = { .a = a, .file = cfg->path, .err = err, .src = data, .src_len = len };
 	rc = yamltree_parse(a, cfg->path, data, len, &root, err);
 	if (rc == 0)
 		rc = load_tree(&c, root, cfg);

@@ -46,15 +46,16 @@
 #include <stdio.h>
 
 /* Limits the loader enforces (also documented in docs/config.md). */
-#define CONFIG_MAX_FILE_BYTES (4u << 20)   /* a config file larger is refused */
-#define CONFIG_MAX_PROCESSORS 16          /* in one pipeline, batch not counted; = stats slots */
-#define CONFIG_MAX_EXPORTERS 8            /* real exporters in one pipeline */
-#define CONFIG_MAX_RECEIVERS 16           /* receivers used by the pipelines, in all */
-#define CONFIG_MAX_PIPELINES 64           /* service.pipelines (a bit each in a uint64_t) */
-#define CONFIG_MAX_CONNECTORS 8           /* connectors one pipeline exports to / receives from */
-#define CONFIG_PIPELINE_ID_MAX 59         /* chars in a pipeline id ("traces/payments"); "mid:<id>" names its ring in 64 bytes */
-#define CONFIG_INSTANCE_MAX 32            /* chars in sluice.instance */
-#define CONFIG_RING_RECORD_OVERHEAD 64    /* header + padding a ring record adds */
+#define CONFIG_MAX_FILE_BYTES (4u << 20) /* a config file larger is refused */
+#define CONFIG_MAX_PROCESSORS 16	 /* in one pipeline, batch not counted; = stats slots */
+#define CONFIG_MAX_EXPORTERS 8		 /* real exporters in one pipeline */
+#define CONFIG_MAX_RECEIVERS 16		 /* receivers used by the pipelines, in all */
+#define CONFIG_MAX_PIPELINES 64		 /* service.pipelines (a bit each in a uint64_t) */
+#define CONFIG_MAX_CONNECTORS 8		 /* connectors one pipeline exports to / receives from */
+#define CONFIG_PIPELINE_ID_MAX \
+	59 /* chars in a pipeline id ("traces/payments"); "mid:<id>" names its ring in 64 bytes */
+#define CONFIG_INSTANCE_MAX 32	       /* chars in sluice.instance */
+#define CONFIG_RING_RECORD_OVERHEAD 64 /* header + padding a ring record adds */
 
 #include "config/values.h"
 #include "config/receiver.h"
@@ -71,10 +72,10 @@ struct sluice_plan; /* config/plan.h */
  * from real receivers and/or connectors (>= 1 in all) and exports to real
  * exporters and/or connectors (>= 1 in all). */
 struct sluice_pipeline {
-	const char *id;                  /* "traces", "logs", "traces/payments" */
-	enum sluice_signal signal;       /* from the part before '/' */
-	unsigned line, col;              /* of its key */
-	const struct sluice_receiver **receivers;   /* real receivers, n_receivers (may be 0) */
+	const char *id;				  /* "traces", "logs", "traces/payments" */
+	enum sluice_signal signal;		  /* from the part before '/' */
+	unsigned line, col;			  /* of its key */
+	const struct sluice_receiver **receivers; /* real receivers, n_receivers (may be 0) */
 	size_t n_receivers;
 	const struct sluice_connector **from_connectors; /* connectors listed as receivers */
 	size_t n_from_connectors;
@@ -90,7 +91,7 @@ struct sluice_pipeline {
 	 * pipelines its connectors feed batch). */
 	const struct sluice_batch *batch;
 	const struct sluice_processor *batch_processor; /* NULL when not listed */
-	const struct sluice_exporter **exporters;   /* real exporters, n_exporters; each gets
+	const struct sluice_exporter **exporters;	/* real exporters, n_exporters; each gets
 	                                               every batch (may be 0) */
 	size_t n_exporters;
 	const struct sluice_connector **to_connectors; /* connectors listed as exporters */
@@ -100,21 +101,21 @@ struct sluice_pipeline {
 /* sluice.rings: byte capacity of every ring of a kind (config/plan.h). */
 struct sluice_rings {
 	uint64_t ingest_process; /* IN rings; default ring_bytes (64MiB) */
-	uint64_t process_batch;  /* MID rings */
-	uint64_t batch_export;   /* OUT rings */
+	uint64_t process_batch;	 /* MID rings */
+	uint64_t batch_export;	 /* OUT rings */
 };
 
 struct sluice_restart {
 	uint64_t backoff_initial_ns; /* first restart delay; default 100ms */
 	uint64_t backoff_max_ns;     /* doubling stops here; default 10s */
-	uint32_t max_restarts;       /* more than this many in `window`: the stage is restarted
+	uint32_t max_restarts;	     /* more than this many in `window`: the stage is restarted
 	                                every backoff_max and reported failed (the others run
 	                                on; nothing stops the pipeline); default 5 */
-	uint64_t window_ns;          /* default 60s */
+	uint64_t window_ns;	     /* default 60s */
 };
 
 struct sluice_config {
-	const char *path;            /* file loaded, "" for built-in defaults */
+	const char *path; /* file loaded, "" for built-in defaults */
 
 	/* Every component defined, in file order (used or not). */
 	struct sluice_receiver *receivers;
@@ -138,30 +139,30 @@ struct sluice_config {
 
 	struct sluice_endpoint metrics_address; /* service.telemetry.metrics.address,
 	                                           default 127.0.0.1:8888 (/metrics, /health) */
-	int log_level;               /* service.telemetry.logs.level: enum log_level
+	int log_level;				/* service.telemetry.logs.level: enum log_level
 	                                (config/log.h), default info. The supervisor
 	                                passes it to stages as SLUICE_LOG_LEVEL. */
 
 	/* sluice: our extras */
-	const char *instance;        /* default "default"; [A-Za-z0-9_.-], <= 32 chars;
+	const char *instance;	   /* default "default"; [A-Za-z0-9_.-], <= 32 chars;
 	                                the segment is /sluice.<instance> */
-	struct sluice_rings rings;   /* sluice.ring_bytes, sluice.rings.* */
+	struct sluice_rings rings; /* sluice.ring_bytes, sluice.rings.* */
 	struct sluice_restart restart;
-	uint64_t stop_timeout_ns;    /* sluice.stop_timeout: drain limit before SIGKILL; 30s */
-	uint64_t start_timeout_ns;   /* sluice.start_timeout: a stage must be RUNNING by then; 10s */
-	uint64_t stall_timeout_ns;   /* sluice.stall_timeout: a stage whose input holds records
+	uint64_t stop_timeout_ns;  /* sluice.stop_timeout: drain limit before SIGKILL; 30s */
+	uint64_t start_timeout_ns; /* sluice.start_timeout: a stage must be RUNNING by then; 10s */
+	uint64_t stall_timeout_ns; /* sluice.stall_timeout: a stage whose input holds records
 	                                and that made no progress this long is stalled; 10s;
 	                                0 = never reported */
-	bool restart_stalled;        /* sluice.restart_stalled: the supervisor restarts a
+	bool restart_stalled;	   /* sluice.restart_stalled: the supervisor restarts a
 	                                stalled stage; default true */
-	const char *runtime_dir;     /* control socket dir; default /run/sluice (root),
+	const char *runtime_dir;   /* control socket dir; default /run/sluice (root),
 	                                $XDG_RUNTIME_DIR/sluice, or /tmp/sluice-<uid> */
-	const char *state_dir;       /* dead letters, disk queues; default /var/lib/sluice
+	const char *state_dir;	   /* dead letters, disk queues; default /var/lib/sluice
 	                                (root), $XDG_STATE_HOME/sluice, $HOME/.local/state/sluice */
-	const char *bin_dir;         /* stage binaries; NULL = the directory of the
+	const char *bin_dir;	   /* stage binaries; NULL = the directory of the
 	                                running `sluice` binary (/proc/self/exe) */
 
-	void *arena_;                /* private: owns all of the above */
+	void *arena_; /* private: owns all of the above */
 };
 
 /* What went wrong. msg is "FILE:LINE:COL: message" (or "FILE: message" when
@@ -179,8 +180,8 @@ int config_load(const char *path, struct sluice_config **out, struct config_erro
 
 /* Same, from memory. `name` is used in messages (e.g. "<fuzz>"); data need
  * not be NUL-terminated. */
-int config_load_buffer(const char *name, const char *data, size_t len,
-		       struct sluice_config **out, struct config_error *err);
+int config_load_buffer(const char *name, const char *data, size_t len, struct sluice_config **out,
+		       struct config_error *err);
 
 void config_free(struct sluice_config *cfg); /* NULL is fine */
 
@@ -205,7 +206,7 @@ const char *config_signal_name(enum sluice_signal s);
 
 /* The parsers the loader uses, for CLIs and tests. Return 0 or -EINVAL
  * (bad syntax) / -ERANGE (overflow). */
-int config_parse_duration(const char *s, uint64_t *ns);  /* "1h30m" too */
+int config_parse_duration(const char *s, uint64_t *ns); /* "1h30m" too */
 int config_parse_size(const char *s, uint64_t *bytes);
 /* Writes the shortest exact form ("200ms", "64MiB") into buf; returns length. */
 int config_format_duration(uint64_t ns, char *buf, size_t size);

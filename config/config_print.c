@@ -14,9 +14,10 @@
 
 int config_print(const struct sluice_config *cfg, FILE *f)
 {
-	struct printer p = {.f = f};
+	struct printer p = { .f = f };
 
-	fprintf(f, "# sluice effective configuration%s%s\n", *cfg->path ? " of " : " (built-in defaults)", cfg->path);
+	fprintf(f, "# sluice effective configuration%s%s\n", *cfg->path ? " of " : " (built-in defaults)",
+		cfg->path);
 	for (int k = 0; k < COMPONENT_KINDS; k++)
 		components_print(&p, cfg, (enum component_kind)k);
 	service_print(&p, cfg);

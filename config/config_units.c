@@ -16,19 +16,14 @@ struct unit {
 
 /* Longest names first where one is a prefix of another ("ms" before "m"). */
 static const struct unit duration_units[] = {
-	{"ns", 1ull},
-	{"us", 1000ull},
-	{"\xc2\xb5s", 1000ull}, /* µs, U+00B5 */
-	{"ms", 1000000ull},
-	{"s", 1000000000ull},
-	{"m", 60000000000ull},
-	{"h", 3600000000000ull},
+	{ "ns", 1ull },	      { "us", 1000ull },      { "\xc2\xb5s", 1000ull }, /* µs, U+00B5 */
+	{ "ms", 1000000ull }, { "s", 1000000000ull }, { "m", 60000000000ull },	{ "h", 3600000000000ull },
 };
 
 static const struct unit size_units[] = {
-	{"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}, {"TiB", 1ull << 40},
-	{"KB", 1000ull}, {"MB", 1000000ull}, {"GB", 1000000000ull}, {"TB", 1000000000000ull},
-	{"B", 1ull},
+	{ "KiB", 1ull << 10 },	 { "MiB", 1ull << 20 },	     { "GiB", 1ull << 30 },
+	{ "TiB", 1ull << 40 },	 { "KB", 1000ull },	     { "MB", 1000000ull },
+	{ "GB", 1000000000ull }, { "TB", 1000000000000ull }, { "B", 1ull },
 };
 
 /* n = n * 10 + digit, or -ERANGE past UINT64_MAX. */
@@ -139,8 +134,8 @@ int config_parse_size(const char *s, uint64_t *bytes)
 int config_format_duration(uint64_t ns, char *buf, size_t size)
 {
 	static const struct unit out[] = {
-		{"h", 3600000000000ull}, {"m", 60000000000ull}, {"s", 1000000000ull},
-		{"ms", 1000000ull}, {"us", 1000ull}, {"ns", 1ull},
+		{ "h", 3600000000000ull }, { "m", 60000000000ull }, { "s", 1000000000ull },
+		{ "ms", 1000000ull },	   { "us", 1000ull },	    { "ns", 1ull },
 	};
 
 	if (ns == 0)
@@ -154,7 +149,10 @@ int config_format_duration(uint64_t ns, char *buf, size_t size)
 int config_format_size(uint64_t bytes, char *buf, size_t size)
 {
 	static const struct unit out[] = {
-		{"TiB", 1ull << 40}, {"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10},
+		{ "TiB", 1ull << 40 },
+		{ "GiB", 1ull << 30 },
+		{ "MiB", 1ull << 20 },
+		{ "KiB", 1ull << 10 },
 	};
 
 	for (size_t i = 0; bytes && i < sizeof(out) / sizeof(out[0]); i++)

@@ -3,7 +3,7 @@
 #include "config/component.h"
 
 static const struct schema_field forward_fields[] = {
-	{.name = NULL},
+	{ .name = NULL },
 };
 
 const struct component_desc conn_forward_desc = {

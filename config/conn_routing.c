@@ -7,10 +7,11 @@
 
 #include <string.h>
 
-static const char *const error_modes[] = {"propagate", "ignore", "silent", NULL};
+static const char *const error_modes[] = { "propagate", "ignore", "silent", NULL };
 
 /* The routing connector's contexts, by enum sluice_ottl_context. */
-static const char *const context_names[] = {"resource", "span", "spanevent", "log", "metric", "datapoint", NULL};
+static const char *const context_names[] = { "resource", "span",      "spanevent", "log",
+					     "metric",	 "datapoint", NULL };
 
 static int later(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
 {
@@ -63,14 +64,19 @@ static void pipelines_print(struct printer *p, int indent, const struct schema_f
 	ids_print(p, indent, f->name, r->at_pipelines_);
 }
 
-enum { R_CONDITION, R_STATEMENT, R_CONTEXT, R_PIPELINES };
+enum {
+	R_CONDITION,
+	R_STATEMENT,
+	R_CONTEXT,
+	R_PIPELINES
+};
 
 static const struct schema_field route_fields[] = {
-	[R_CONDITION] = {.name = "condition", .kind = SK_CUSTOM, .fn = later, .print = condition_print},
-	[R_STATEMENT] = {.name = "statement", .kind = SK_CUSTOM, .fn = later, .print = statement_print},
-	[R_CONTEXT] = {.name = "context", .kind = SK_CUSTOM, .fn = later, .print = context_print},
-	[R_PIPELINES] = {.name = "pipelines", .kind = SK_CUSTOM, .fn = later, .print = pipelines_print},
-	{.name = NULL},
+	[R_CONDITION] = { .name = "condition", .kind = SK_CUSTOM, .fn = later, .print = condition_print },
+	[R_STATEMENT] = { .name = "statement", .kind = SK_CUSTOM, .fn = later, .print = statement_print },
+	[R_CONTEXT] = { .name = "context", .kind = SK_CUSTOM, .fn = later, .print = context_print },
+	[R_PIPELINES] = { .name = "pipelines", .kind = SK_CUSTOM, .fn = later, .print = pipelines_print },
+	{ .name = NULL },
 };
 
 /* "route() where <condition>": the offset of <condition>, or -1. */
@@ -91,7 +97,8 @@ static long statement_condition(const char *s)
 	return (long)(p + ws - s);
 }
 
-static int context_of(struct schema_ctx *c, const struct ynode *v, const char *path, enum sluice_ottl_context *out)
+static int context_of(struct schema_ctx *c, const struct ynode *v, const char *path,
+		      enum sluice_ottl_context *out)
 {
 	int e;
 
@@ -100,11 +107,14 @@ static int context_of(struct schema_ctx *c, const struct ynode *v, const char *p
 		return 0;
 	}
 	if (v->kind == YN_SCALAR && !strcmp(v->text, "request"))
-		return schema_error(c, v, "%s: not supported by sluice: request (ingest keeps no request metadata to route by)",
-				    path);
+		return schema_error(
+			c, v,
+			"%s: not supported by sluice: request (ingest keeps no request metadata to route by)",
+			path);
 	if (v->kind == YN_SCALAR && (!strcmp(v->text, "datapoint") || !strcmp(v->text, "spanevent")))
-		return schema_error(c, v, "%s: not supported by sluice: %s (route by resource, span, log or metric)", path,
-				    v->text);
+		return schema_error(c, v,
+				    "%s: not supported by sluice: %s (route by resource, span, log or metric)",
+				    path, v->text);
 	int rc = schema_enum(c, v, path, context_names, &e);
 	if (rc == 0)
 		*out = (enum sluice_ottl_context)e;
@@ -125,20 +135,23 @@ static int route_check(struct schema_ctx *c, const struct ynode *v, void *obj, c
 	if ((cond && cond->kind != YN_NULL) == (stmt && stmt->kind != YN_NULL))
 		return schema_error(c, v, "%s: expected exactly one of \"condition\", \"statement\"", path);
 	if (!pl || pl->kind == YN_NULL || (pl->kind == YN_SEQ && pl->n == 0))
-		return schema_error(c, pl ? pl : v, "%s: \"pipelines\" is required (at least one pipeline)", path);
+		return schema_error(c, pl ? pl : v, "%s: \"pipelines\" is required (at least one pipeline)",
+				    path);
 	if ((rc = schema_expect_seq(c, pl, schema_path(p, sizeof(p), path, "pipelines"))) < 0)
 		return rc;
 	r->at_pipelines_ = pl;
 	if ((rc = context_of(c, seen[R_CONTEXT], schema_path(p, sizeof(p), path, "context"), &ctx)) < 0)
 		return rc;
 	if (cond && cond->kind != YN_NULL)
-		return condition_parse(c, cond, ctx, 0, schema_path(p, sizeof(p), path, "condition"), &r->condition);
+		return condition_parse(c, cond, ctx, 0, schema_path(p, sizeof(p), path, "condition"),
+				       &r->condition);
 	schema_path(p, sizeof(p), path, "statement");
 	if ((rc = schema_str(c, stmt, p, &r->statement)) < 0)
 		return rc;
 	long off = statement_condition(r->statement);
 	if (off < 0)
-		return schema_error(c, stmt, "%s: expected \"route() where <condition>\", got \"%.80s\"", p, r->statement);
+		return schema_error(c, stmt, "%s: expected \"route() where <condition>\", got \"%.80s\"", p,
+				    r->statement);
 	r->is_statement = true;
 	return condition_parse(c, stmt, ctx, (size_t)off, p, &r->condition);
 }
@@ -162,23 +175,40 @@ static void default_print(struct printer *p, int indent, const struct schema_fie
 	ids_print(p, indent, f->name, g->at_default_);
 }
 
-enum { G_TABLE, G_DEFAULT, G_ERROR_MODE };
+enum {
+	G_TABLE,
+	G_DEFAULT,
+	G_ERROR_MODE
+};
 
 static const struct schema_field routing_fields[] = {
-	[G_TABLE] = {.name = "table", .kind = SK_SEQ, .off = offsetof(RG, table), .off2 = offsetof(RG, n_table),
-		     .sub = route_fields, .elem_size = sizeof(struct sluice_route), .check = route_check},
-	[G_DEFAULT] = {.name = "default_pipelines", .kind = SK_CUSTOM, .fn = default_fn, .print = default_print},
-	[G_ERROR_MODE] = {.name = "error_mode", .kind = SK_ENUM, .off = offsetof(RG, error_mode), .names = error_modes},
-	{.name = "match_once", .kind = SK_REFUSE,
-	 .why = "the first matching route always wins (the Collector removed match_once: false)"},
-	{.name = NULL},
+	[G_TABLE] = { .name = "table",
+		      .kind = SK_SEQ,
+		      .off = offsetof(RG, table),
+		      .off2 = offsetof(RG, n_table),
+		      .sub = route_fields,
+		      .elem_size = sizeof(struct sluice_route),
+		      .check = route_check },
+	[G_DEFAULT] = { .name = "default_pipelines",
+			.kind = SK_CUSTOM,
+			.fn = default_fn,
+			.print = default_print },
+	[G_ERROR_MODE] = { .name = "error_mode",
+			   .kind = SK_ENUM,
+			   .off = offsetof(RG, error_mode),
+			   .names = error_modes },
+	{ .name = "match_once",
+	  .kind = SK_REFUSE,
+	  .why = "the first matching route always wins (the Collector removed match_once: false)" },
+	{ .name = NULL },
 };
 
 static int routing_finish(struct schema_ctx *c, const struct ynode *v, void *obj, const char *path,
 			  const struct ynode *const *seen)
 {
 	if (!((RG *)obj)->n_table)
-		return schema_error(c, seen[G_TABLE] ? seen[G_TABLE] : v, "%s: \"table\" needs at least one route", path);
+		return schema_error(c, seen[G_TABLE] ? seen[G_TABLE] : v,
+				    "%s: \"table\" needs at least one route", path);
 	return 0;
 }
 #undef RG

@@ -17,32 +17,32 @@ struct sluice_pipeline;
  * became the only mode); no match: default_pipelines (none: dropped and
  * counted). */
 struct sluice_route {
-	struct sluice_ottl condition;  /* `condition` as written, or the condition
+	struct sluice_ottl condition;		  /* `condition` as written, or the condition
 	                                  part of a `statement` ("route() where <cond>";
 	                                  see is_statement). context = the entry's
 	                                  `context` (default resource) */
-	bool is_statement;             /* written as `statement:` */
-	const char *statement;         /* the whole statement as written, else NULL */
+	bool is_statement;			  /* written as `statement:` */
+	const char *statement;			  /* the whole statement as written, else NULL */
 	const struct sluice_pipeline **pipelines; /* n_pipelines >= 1, resolved */
 	size_t n_pipelines;
-	unsigned line, col;            /* the entry, for runtime messages */
-	const void *at_pipelines_;     /* private: the YAML node, resolved after service */
+	unsigned line, col;	   /* the entry, for runtime messages */
+	const void *at_pipelines_; /* private: the YAML node, resolved after service */
 };
 
 struct sluice_routing {
-	struct sluice_route *table;    /* n_table >= 1, in order */
+	struct sluice_route *table; /* n_table >= 1, in order */
 	size_t n_table;
 	const struct sluice_pipeline **default_pipelines; /* n_default (may be 0) */
 	size_t n_default;
 	enum sluice_error_mode error_mode; /* default propagate */
-	const void *at_default_;       /* private: the YAML node, resolved after service */
+	const void *at_default_;	   /* private: the YAML node, resolved after service */
 };
 
 /* ---------- spanmetrics ---------- */
 
 struct sluice_dimension {
-	const char *name;              /* looked up in span, then resource attributes */
-	const char *default_value;     /* `default`: used when absent; NULL = omit the dimension */
+	const char *name;	   /* looked up in span, then resource attributes */
+	const char *default_value; /* `default`: used when absent; NULL = omit the dimension */
 };
 
 enum sluice_temporality {
@@ -56,14 +56,14 @@ enum sluice_histogram_unit {
 };
 
 struct sluice_spanmetrics {
-	const char *namespace_;        /* `namespace`: default "traces.span.metrics";
+	const char *namespace_;			   /* `namespace`: default "traces.span.metrics";
 	                                  metrics <ns>.calls and <ns>.duration ("": no
 	                                  prefix, "calls" and "duration") */
-	bool histogram_disable;        /* histogram.disable: no duration metric */
+	bool histogram_disable;			   /* histogram.disable: no duration metric */
 	enum sluice_histogram_unit histogram_unit; /* histogram.unit: ms (default) or s */
-	bool exponential;              /* histogram.exponential given (else explicit) */
-	uint32_t exponential_max_size; /* histogram.exponential.max_size; default 160 */
-	uint64_t *buckets_ns;          /* histogram.explicit.buckets (strictly increasing);
+	bool exponential;			   /* histogram.exponential given (else explicit) */
+	uint32_t exponential_max_size;		   /* histogram.exponential.max_size; default 160 */
+	uint64_t *buckets_ns;			   /* histogram.explicit.buckets (strictly increasing);
 	                                  default 2,4,6,8,10,50,100,200,400,800,1000,1400,
 	                                  2000,5000,10000,15000 ms */
 	size_t n_buckets;
@@ -79,18 +79,18 @@ struct sluice_spanmetrics {
 	const char **resource_metrics_key_attributes; /* resource attributes that key the
 	                                  resource metrics (empty: all of them) */
 	size_t n_resource_metrics_key_attributes;
-	enum sluice_temporality temporality; /* aggregation_temporality; default cumulative */
-	uint64_t metrics_flush_interval_ns;  /* default 15s */
-	uint64_t metrics_expiration_ns;      /* series idle this long are dropped; 0 = never */
+	enum sluice_temporality temporality;	/* aggregation_temporality; default cumulative */
+	uint64_t metrics_flush_interval_ns;	/* default 15s */
+	uint64_t metrics_expiration_ns;		/* series idle this long are dropped; 0 = never */
 	uint32_t aggregation_cardinality_limit; /* series per resource before new ones fold into
 	                                  one with otel.metric.overflow=true; 0 = no limit */
-	bool exemplars_enabled;              /* exemplars.enabled; default false */
-	uint32_t exemplars_max_per_data_point; /* default 5 */
-	uint32_t dimensions_cache_size;      /* accepted for Collector configs; default 1000 */
-	uint32_t resource_metrics_cache_size; /* default 1000 */
-	uint32_t metric_timestamp_cache_size; /* delta_temporality.metric_timestamp_cache_size;
+	bool exemplars_enabled;			/* exemplars.enabled; default false */
+	uint32_t exemplars_max_per_data_point;	/* default 5 */
+	uint32_t dimensions_cache_size;		/* accepted for Collector configs; default 1000 */
+	uint32_t resource_metrics_cache_size;	/* default 1000 */
+	uint32_t metric_timestamp_cache_size;	/* delta_temporality.metric_timestamp_cache_size;
 	                                  default 10000 */
-	bool add_resource_attributes;        /* copy resource attributes to the metrics'
+	bool add_resource_attributes;		/* copy resource attributes to the metrics'
 	                                  resource; default false */
 };
 
@@ -101,7 +101,7 @@ enum sluice_connector_type {
 };
 
 struct sluice_connector {
-	const char *id;     /* "routing/by_team" as written */
+	const char *id; /* "routing/by_team" as written */
 	enum sluice_connector_type type;
 	unsigned line, col;
 	union {

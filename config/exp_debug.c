@@ -13,7 +13,7 @@ static void debug_init(void *settings)
 	d->output = NULL;
 }
 
-static const char *const verbosity_names[] = {"basic", "normal", "detailed", NULL};
+static const char *const verbosity_names[] = { "basic", "normal", "detailed", NULL };
 
 static int output_fn(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path)
 {
@@ -32,17 +32,22 @@ static void output_print(struct printer *p, int indent, const struct schema_fiel
 }
 
 static const struct schema_field debug_fields[] = {
-	{.name = "verbosity", .kind = SK_ENUM, .off = offsetof(struct sluice_debug_exporter, verbosity),
-	 .names = verbosity_names},
-	{.name = "output", .kind = SK_CUSTOM, .off = offsetof(struct sluice_debug_exporter, output), .fn = output_fn,
-	 .print = output_print},
-	{.name = "sampling_initial", .kind = SK_REFUSE, .why = "every batch is written"},
-	{.name = "sampling_thereafter", .kind = SK_REFUSE, .why = "every batch is written"},
-	{.name = NULL},
+	{ .name = "verbosity",
+	  .kind = SK_ENUM,
+	  .off = offsetof(struct sluice_debug_exporter, verbosity),
+	  .names = verbosity_names },
+	{ .name = "output",
+	  .kind = SK_CUSTOM,
+	  .off = offsetof(struct sluice_debug_exporter, output),
+	  .fn = output_fn,
+	  .print = output_print },
+	{ .name = "sampling_initial", .kind = SK_REFUSE, .why = "every batch is written" },
+	{ .name = "sampling_thereafter", .kind = SK_REFUSE, .why = "every batch is written" },
+	{ .name = NULL },
 };
 
 const struct component_desc exp_debug_desc = {
-	.names = (const char *const[]){"debug", NULL},
+	.names = (const char *const[]){ "debug", NULL },
 	.type = SLUICE_EXP_DEBUG,
 	.signals = SLUICE_SIGNALS_ALL,
 	.fields = debug_fields,

@@ -14,25 +14,33 @@ static void file_init(void *settings)
 
 #define FX struct sluice_file_exporter
 static const struct schema_field rotation_fields[] = {
-	{.name = "max_megabytes", .kind = SK_U64, .off = offsetof(FX, rotation_max_bytes), .min = 1, .max = 1000000,
-	 .scale = MIB},
-	{.name = "max_backups", .kind = SK_U32, .off = offsetof(FX, rotation_max_backups), .max = 100000},
-	{.name = "max_days", .kind = SK_REFUSE, .why = "rotated files are kept by count (max_backups)"},
-	{.name = "localtime", .kind = SK_REFUSE, .why = "rotated file names are not time-stamped"},
-	{.name = NULL},
+	{ .name = "max_megabytes",
+	  .kind = SK_U64,
+	  .off = offsetof(FX, rotation_max_bytes),
+	  .min = 1,
+	  .max = 1000000,
+	  .scale = MIB },
+	{ .name = "max_backups", .kind = SK_U32, .off = offsetof(FX, rotation_max_backups), .max = 100000 },
+	{ .name = "max_days", .kind = SK_REFUSE, .why = "rotated files are kept by count (max_backups)" },
+	{ .name = "localtime", .kind = SK_REFUSE, .why = "rotated file names are not time-stamped" },
+	{ .name = NULL },
 };
 
-static const char *const format_names[] = {"json", "proto", NULL};
+static const char *const format_names[] = { "json", "proto", NULL };
 
 static const struct schema_field file_fields[] = {
-	{.name = "path", .kind = SK_PATH, .off = offsetof(FX, path)},
-	{.name = "rotation", .kind = SK_MAP, .sub = rotation_fields, .flags = SF_PRESENCE, .off2 = offsetof(FX, rotation)},
-	{.name = "format", .kind = SK_ENUM, .off = offsetof(FX, format), .names = format_names},
-	{.name = "compression", .kind = SK_REFUSE, .why = "the file is written uncompressed"},
-	{.name = "flush_interval", .kind = SK_REFUSE, .why = "every batch is written when it arrives"},
-	{.name = "append", .kind = SK_REFUSE, .why = "the file is always appended to"},
-	{.name = "group_by", .kind = SK_REFUSE, .why = "one file an exporter"},
-	{.name = NULL},
+	{ .name = "path", .kind = SK_PATH, .off = offsetof(FX, path) },
+	{ .name = "rotation",
+	  .kind = SK_MAP,
+	  .sub = rotation_fields,
+	  .flags = SF_PRESENCE,
+	  .off2 = offsetof(FX, rotation) },
+	{ .name = "format", .kind = SK_ENUM, .off = offsetof(FX, format), .names = format_names },
+	{ .name = "compression", .kind = SK_REFUSE, .why = "the file is written uncompressed" },
+	{ .name = "flush_interval", .kind = SK_REFUSE, .why = "every batch is written when it arrives" },
+	{ .name = "append", .kind = SK_REFUSE, .why = "the file is always appended to" },
+	{ .name = "group_by", .kind = SK_REFUSE, .why = "one file an exporter" },
+	{ .name = NULL },
 };
 #undef FX
 
@@ -46,7 +54,7 @@ static int file_finish(struct schema_ctx *c, const struct ynode *v, void *obj, c
 }
 
 const struct component_desc exp_file_desc = {
-	.names = (const char *const[]){"file", NULL},
+	.names = (const char *const[]){ "file", NULL },
 	.type = SLUICE_EXP_FILE,
 	.signals = SLUICE_SIGNALS_ALL,
 	.fields = file_fields,

@@ -29,9 +29,12 @@ static int instance_fn(struct schema_ctx *c, const struct ynode *v, void *dst, c
 		return rc;
 	size_t n = strlen(s);
 	if (!n || n > CONFIG_INSTANCE_MAX ||
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n || s[0] == '.')
-		return schema_error(c, v, "%s: expected 1 to %d of A-Z a-z 0-9 _ . - (not starting with .), got \"%.60s\"",
-				    path, CONFIG_INSTANCE_MAX, s);
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n ||
+	    s[0] == '.')
+		return schema_error(
+			c, v,
+			"%s: expected 1 to %d of A-Z a-z 0-9 _ . - (not starting with .), got \"%.60s\"",
+			path, CONFIG_INSTANCE_MAX, s);
 	*(const char **)dst = s;
 	return 0;
 }
@@ -44,12 +47,23 @@ static int later_fn(struct schema_ctx *c, const struct ynode *v, void *dst, cons
 
 #define RS struct sluice_restart
 static const struct schema_field restart_fields[] = {
-	{.name = "backoff_initial", .kind = SK_DUR, .off = offsetof(RS, backoff_initial_ns), .min = MSEC,
-	 .max = 3600 * SEC},
-	{.name = "backoff_max", .kind = SK_DUR, .off = offsetof(RS, backoff_max_ns), .min = MSEC, .max = 24 * 3600 * SEC},
-	{.name = "max_restarts", .kind = SK_U32, .off = offsetof(RS, max_restarts), .max = 1000000},
-	{.name = "window", .kind = SK_DUR, .off = offsetof(RS, window_ns), .min = SEC, .max = 7 * 24 * 3600 * SEC},
-	{.name = NULL},
+	{ .name = "backoff_initial",
+	  .kind = SK_DUR,
+	  .off = offsetof(RS, backoff_initial_ns),
+	  .min = MSEC,
+	  .max = 3600 * SEC },
+	{ .name = "backoff_max",
+	  .kind = SK_DUR,
+	  .off = offsetof(RS, backoff_max_ns),
+	  .min = MSEC,
+	  .max = 24 * 3600 * SEC },
+	{ .name = "max_restarts", .kind = SK_U32, .off = offsetof(RS, max_restarts), .max = 1000000 },
+	{ .name = "window",
+	  .kind = SK_DUR,
+	  .off = offsetof(RS, window_ns),
+	  .min = SEC,
+	  .max = 7 * 24 * 3600 * SEC },
+	{ .name = NULL },
 };
 #undef RS
 
@@ -95,25 +109,52 @@ static int bin_dir_fn(struct schema_ctx *c, const struct ynode *v, void *dst, co
 }
 
 #define CF struct sluice_config
-enum { X_INSTANCE, X_RING_BYTES, X_RINGS };
+enum {
+	X_INSTANCE,
+	X_RING_BYTES,
+	X_RINGS
+};
 
 static const struct schema_field extras_fields[] = {
-	[X_INSTANCE] = {.name = "instance", .kind = SK_CUSTOM, .off = offsetof(CF, instance), .fn = instance_fn,
-			.print = instance_print},
-	[X_RING_BYTES] = {.name = "ring_bytes", .kind = SK_CUSTOM, .fn = later_fn},
-	[X_RINGS] = {.name = "rings", .kind = SK_CUSTOM, .off = offsetof(CF, rings), .fn = later_fn,
-		     .print = rings_print},
-	{.name = "restart", .kind = SK_MAP, .off = offsetof(CF, restart), .sub = restart_fields, .check = restart_check},
-	{.name = "stop_timeout", .kind = SK_DUR, .off = offsetof(CF, stop_timeout_ns), .min = 100 * MSEC,
-	 .max = 3600 * SEC},
-	{.name = "start_timeout", .kind = SK_DUR, .off = offsetof(CF, start_timeout_ns), .min = 100 * MSEC,
-	 .max = 3600 * SEC},
-	{.name = "stall_timeout", .kind = SK_DUR, .off = offsetof(CF, stall_timeout_ns), .max = 24 * 3600 * SEC},
-	{.name = "restart_stalled", .kind = SK_BOOL, .off = offsetof(CF, restart_stalled)},
-	{.name = "runtime_dir", .kind = SK_PATH, .off = offsetof(CF, runtime_dir)},
-	{.name = "state_dir", .kind = SK_PATH, .off = offsetof(CF, state_dir)},
-	{.name = "bin_dir", .kind = SK_CUSTOM, .off = offsetof(CF, bin_dir), .fn = bin_dir_fn, .print = bin_dir_print},
-	{.name = NULL},
+	[X_INSTANCE] = { .name = "instance",
+			 .kind = SK_CUSTOM,
+			 .off = offsetof(CF, instance),
+			 .fn = instance_fn,
+			 .print = instance_print },
+	[X_RING_BYTES] = { .name = "ring_bytes", .kind = SK_CUSTOM, .fn = later_fn },
+	[X_RINGS] = { .name = "rings",
+		      .kind = SK_CUSTOM,
+		      .off = offsetof(CF, rings),
+		      .fn = later_fn,
+		      .print = rings_print },
+	{ .name = "restart",
+	  .kind = SK_MAP,
+	  .off = offsetof(CF, restart),
+	  .sub = restart_fields,
+	  .check = restart_check },
+	{ .name = "stop_timeout",
+	  .kind = SK_DUR,
+	  .off = offsetof(CF, stop_timeout_ns),
+	  .min = 100 * MSEC,
+	  .max = 3600 * SEC },
+	{ .name = "start_timeout",
+	  .kind = SK_DUR,
+	  .off = offsetof(CF, start_timeout_ns),
+	  .min = 100 * MSEC,
+	  .max = 3600 * SEC },
+	{ .name = "stall_timeout",
+	  .kind = SK_DUR,
+	  .off = offsetof(CF, stall_timeout_ns),
+	  .max = 24 * 3600 * SEC },
+	{ .name = "restart_stalled", .kind = SK_BOOL, .off = offsetof(CF, restart_stalled) },
+	{ .name = "runtime_dir", .kind = SK_PATH, .off = offsetof(CF, runtime_dir) },
+	{ .name = "state_dir", .kind = SK_PATH, .off = offsetof(CF, state_dir) },
+	{ .name = "bin_dir",
+	  .kind = SK_CUSTOM,
+	  .off = offsetof(CF, bin_dir),
+	  .fn = bin_dir_fn,
+	  .print = bin_dir_print },
+	{ .name = NULL },
 };
 #undef CF
 
@@ -133,7 +174,8 @@ static int ring_size(struct schema_ctx *c, const struct ynode *v, const char *pa
 	if (rc < 0)
 		return rc;
 	if (n & (n - 1))
-		return schema_error(c, v, "%s: %s is not a power of two (e.g. 32MiB, 64MiB, 128MiB)", path, v->text);
+		return schema_error(c, v, "%s: %s is not a power of two (e.g. 32MiB, 64MiB, 128MiB)", path,
+				    v->text);
 	*out = n;
 	return 0;
 }
@@ -141,8 +183,9 @@ static int ring_size(struct schema_ctx *c, const struct ynode *v, const char *pa
 static int rings_parse(struct schema_ctx *c, const struct ynode *ring_bytes, const struct ynode *rings,
 		       struct sluice_config *cfg)
 {
-	static const char *const names[] = {"ingest_process", "process_batch", "batch_export"};
-	uint64_t *slot[3] = {&cfg->rings.ingest_process, &cfg->rings.process_batch, &cfg->rings.batch_export};
+	static const char *const names[] = { "ingest_process", "process_batch", "batch_export" };
+	uint64_t *slot[3] = { &cfg->rings.ingest_process, &cfg->rings.process_batch,
+			      &cfg->rings.batch_export };
 	uint64_t all = RING_DEFAULT;
 	char p[128];
 	int rc;
@@ -166,8 +209,10 @@ static int rings_parse(struct schema_ctx *c, const struct ynode *ring_bytes, con
 			if (k->kind == YN_SCALAR && !strcmp(k->text, names[j]))
 				which = j;
 		if (which < 0)
-			return schema_error(c, k, "unknown key \"%.80s\" in sluice.rings (expected one of: ingest_process, process_batch, batch_export)",
-					    k->kind == YN_SCALAR ? k->text : "?");
+			return schema_error(
+				c, k,
+				"unknown key \"%.80s\" in sluice.rings (expected one of: ingest_process, process_batch, batch_export)",
+				k->kind == YN_SCALAR ? k->text : "?");
 		for (size_t j = 0; j < i; j += 2)
 			if (!strcmp(rings->items[j]->text, k->text))
 				return schema_error(c, k, "duplicate key \"%s\" in sluice.rings", k->text);
@@ -212,12 +257,14 @@ static int default_dirs(struct schema_ctx *c, struct sluice_config *cfg)
 
 int extras_parse(struct schema_ctx *c, const struct ynode *map, struct sluice_config *cfg)
 {
-	const struct ynode *seen[SCHEMA_MAX_FIELDS] = {0};
+	const struct ynode *seen[SCHEMA_MAX_FIELDS] = { 0 };
 	int rc;
 
 	cfg->instance = "default";
-	cfg->restart = (struct sluice_restart){
-		.backoff_initial_ns = 100 * MSEC, .backoff_max_ns = 10 * SEC, .max_restarts = 5, .window_ns = 60 * SEC};
+	cfg->restart = (struct sluice_restart){ .backoff_initial_ns = 100 * MSEC,
+						.backoff_max_ns = 10 * SEC,
+						.max_restarts = 5,
+						.window_ns = 60 * SEC };
 	cfg->stop_timeout_ns = 30 * SEC;
 	cfg->start_timeout_ns = 10 * SEC;
 	cfg->stall_timeout_ns = 10 * SEC;

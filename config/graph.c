@@ -53,7 +53,8 @@ static const char *pair_text(int type, char *buf, size_t size)
 	buf[0] = '\0';
 	for (int a = 0; a < SLUICE_SIGNAL_COUNT; a++)
 		for (int b = 0; b < SLUICE_SIGNAL_COUNT; b++)
-			if (component_connector_pair(type, (enum sluice_signal)a, (enum sluice_signal)b) && used < size) {
+			if (component_connector_pair(type, (enum sluice_signal)a, (enum sluice_signal)b) &&
+			    used < size) {
 				int w = snprintf(buf + used, size - used, "%s%s -> %s", used ? ", " : "",
 						 config_signal_name((enum sluice_signal)a),
 						 config_signal_name((enum sluice_signal)b));
@@ -95,15 +96,21 @@ static int check_sides(struct schema_ctx *c, const struct sluice_config *cfg, co
 			continue;
 		const struct ynode *at = item_of(exp ? nd[p].exporters : nd[p].receivers, x->id, nd[p].key);
 		if (exp && !to)
-			return schema_error(c, at, "service.pipelines.%s: connector \"%s\" is used as an exporter here but no pipeline lists it as a receiver",
-					    pl->id, x->id);
+			return schema_error(
+				c, at,
+				"service.pipelines.%s: connector \"%s\" is used as an exporter here but no pipeline lists it as a receiver",
+				pl->id, x->id);
 		if (rec && !from)
-			return schema_error(c, at, "service.pipelines.%s: connector \"%s\" is used as a receiver here but no pipeline lists it as an exporter",
-					    pl->id, x->id);
-		return schema_error(c, at, "service.pipelines.%s: connector \"%s\" %s %s here, but no pipeline on its other side has a signal it can %s (%s: %s)",
-				    pl->id, x->id, exp ? "takes" : "feeds", config_signal_name(pl->signal),
-				    exp ? "feed from that" : "turn into that", config_connector_type_name(x->type),
-				    pair_text((int)x->type, pairs, sizeof(pairs)));
+			return schema_error(
+				c, at,
+				"service.pipelines.%s: connector \"%s\" is used as a receiver here but no pipeline lists it as an exporter",
+				pl->id, x->id);
+		return schema_error(
+			c, at,
+			"service.pipelines.%s: connector \"%s\" %s %s here, but no pipeline on its other side has a signal it can %s (%s: %s)",
+			pl->id, x->id, exp ? "takes" : "feeds", config_signal_name(pl->signal),
+			exp ? "feed from that" : "turn into that", config_connector_type_name(x->type),
+			pair_text((int)x->type, pairs, sizeof(pairs)));
 	}
 	return 0;
 }
@@ -117,8 +124,9 @@ static int pipeline_index(const struct sluice_config *cfg, const char *id)
 }
 
 /* A routing list of pipeline ids: each must receive from the router. */
-static int route_targets(struct schema_ctx *c, const struct sluice_config *cfg, const struct sluice_connector *x,
-			 const struct ynode *list, const char *path, const struct sluice_pipeline ***out, size_t *n)
+static int route_targets(struct schema_ctx *c, const struct sluice_config *cfg,
+			 const struct sluice_connector *x, const struct ynode *list, const char *path,
+			 const struct sluice_pipeline ***out, size_t *n)
 {
 	char p[300];
 	int rc;
@@ -137,14 +145,17 @@ static int route_targets(struct schema_ctx *c, const struct sluice_config *cfg, 
 		if ((rc = schema_str(c, list->items[i], p, &id)) < 0)
 			return rc;
 		if ((q = pipeline_index(cfg, id)) < 0)
-			return schema_error(c, list->items[i], "%s: \"%.80s\" is not a pipeline under service.pipelines", p, id);
+			return schema_error(c, list->items[i],
+					    "%s: \"%.80s\" is not a pipeline under service.pipelines", p, id);
 		const struct sluice_pipeline *pl = &cfg->pipelines[q];
 		if (!lists(pl->from_connectors, pl->n_from_connectors, x))
-			return schema_error(c, list->items[i], "%s: pipeline \"%s\" does not list \"%s\" as a receiver", p,
-					    id, x->id);
+			return schema_error(c, list->items[i],
+					    "%s: pipeline \"%s\" does not list \"%s\" as a receiver", p, id,
+					    x->id);
 		for (size_t j = 0; j < i; j++)
 			if ((*out)[j] == pl)
-				return schema_error(c, list->items[i], "%s: pipeline \"%s\" is listed twice", p, id);
+				return schema_error(c, list->items[i], "%s: pipeline \"%s\" is listed twice",
+						    p, id);
 		(*out)[(*n)++] = pl;
 	}
 	return 0;
@@ -154,10 +165,12 @@ static int route_targets(struct schema_ctx *c, const struct sluice_config *cfg, 
  * the router takes. */
 static int check_routing(struct schema_ctx *c, const struct sluice_config *cfg, struct sluice_connector *x)
 {
-	static const int needs[] = {
-		[SLUICE_OTTL_RESOURCE] = -1, [SLUICE_OTTL_SPAN] = SLUICE_SIGNAL_TRACES,
-		[SLUICE_OTTL_SPANEVENT] = SLUICE_SIGNAL_TRACES, [SLUICE_OTTL_LOG] = SLUICE_SIGNAL_LOGS,
-		[SLUICE_OTTL_METRIC] = SLUICE_SIGNAL_METRICS, [SLUICE_OTTL_DATAPOINT] = SLUICE_SIGNAL_METRICS};
+	static const int needs[] = { [SLUICE_OTTL_RESOURCE] = -1,
+				     [SLUICE_OTTL_SPAN] = SLUICE_SIGNAL_TRACES,
+				     [SLUICE_OTTL_SPANEVENT] = SLUICE_SIGNAL_TRACES,
+				     [SLUICE_OTTL_LOG] = SLUICE_SIGNAL_LOGS,
+				     [SLUICE_OTTL_METRIC] = SLUICE_SIGNAL_METRICS,
+				     [SLUICE_OTTL_DATAPOINT] = SLUICE_SIGNAL_METRICS };
 	struct sluice_routing *r = &x->routing;
 	char path[300];
 	int rc;
@@ -167,18 +180,22 @@ static int check_routing(struct schema_ctx *c, const struct sluice_config *cfg, 
 		int need = needs[rt->condition.context];
 
 		snprintf(path, sizeof(path), "connectors.%s.table[%zu].pipelines", x->id, i);
-		if ((rc = route_targets(c, cfg, x, rt->at_pipelines_, path, &rt->pipelines, &rt->n_pipelines)) < 0)
+		if ((rc = route_targets(c, cfg, x, rt->at_pipelines_, path, &rt->pipelines,
+					&rt->n_pipelines)) < 0)
 			return rc;
 		for (size_t p = 0; need >= 0 && p < cfg->n_pipelines; p++) {
 			const struct sluice_pipeline *pl = &cfg->pipelines[p];
 
 			if (lists(pl->to_connectors, pl->n_to_connectors, x) && (int)pl->signal != need)
-				return schema_error_at(c, rt->line, rt->col,
-						       "connectors.%s.table[%zu]: context %s needs %s, but pipeline \"%s\" sends %s to \"%s\"",
-						       x->id, i, rt->condition.context == SLUICE_OTTL_SPAN ? "span"
-								 : rt->condition.context == SLUICE_OTTL_LOG ? "log" : "metric",
-						       config_signal_name((enum sluice_signal)need), pl->id,
-						       config_signal_name(pl->signal), x->id);
+				return schema_error_at(
+					c, rt->line, rt->col,
+					"connectors.%s.table[%zu]: context %s needs %s, but pipeline \"%s\" sends %s to \"%s\"",
+					x->id, i,
+					rt->condition.context == SLUICE_OTTL_SPAN  ? "span"
+					: rt->condition.context == SLUICE_OTTL_LOG ? "log"
+										   : "metric",
+					config_signal_name((enum sluice_signal)need), pl->id,
+					config_signal_name(pl->signal), x->id);
 		}
 	}
 	snprintf(path, sizeof(path), "connectors.%s.default_pipelines", x->id);
@@ -219,7 +236,7 @@ static int visit(struct dfs *d, size_t p, size_t *loop_at)
 
 static int check_loops(struct schema_ctx *c, const struct sluice_config *cfg, const struct pipeline_nodes *nd)
 {
-	struct dfs d = {.cfg = cfg};
+	struct dfs d = { .cfg = cfg };
 	size_t q;
 
 	for (size_t p = 0; p < cfg->n_pipelines; p++) {
@@ -231,8 +248,8 @@ static int check_loops(struct schema_ctx *c, const struct sluice_config *cfg, co
 		while (d.stack[first] != q)
 			first++;
 		for (size_t i = first; i < d.depth && used < sizeof(text); i++) {
-			int w = snprintf(text + used, sizeof(text) - used, "%s -> %s -> ", cfg->pipelines[d.stack[i]].id,
-					 cfg->connectors[d.via[i]].id);
+			int w = snprintf(text + used, sizeof(text) - used, "%s -> %s -> ",
+					 cfg->pipelines[d.stack[i]].id, cfg->connectors[d.via[i]].id);
 			used += w > 0 ? (size_t)w : 0;
 		}
 		if (used < sizeof(text))
@@ -262,7 +279,8 @@ int graph_check(struct schema_ctx *c, struct sluice_config *cfg, const struct pi
 		}
 	}
 	if (used > CONFIG_MAX_RECEIVERS)
-		return schema_error(c, nodes[0].key, "service.pipelines: more than %d receivers in use", CONFIG_MAX_RECEIVERS);
+		return schema_error(c, nodes[0].key, "service.pipelines: more than %d receivers in use",
+				    CONFIG_MAX_RECEIVERS);
 	for (size_t k = 0; k < cfg->n_connectors; k++) {
 		bool in_use = false;
 

@@ -22,7 +22,7 @@ int service_finish(struct schema_ctx *c, struct sluice_config *cfg);
 
 /* service.pipelines (NULL: the default single traces pipeline). */
 struct pipeline_nodes {
-	const struct ynode *key, *value;      /* NULL for the default pipeline */
+	const struct ynode *key, *value; /* NULL for the default pipeline */
 	const struct ynode *receivers, *exporters;
 };
 int pipelines_parse(struct schema_ctx *c, const struct ynode *map, struct sluice_config *cfg);
@@ -40,14 +40,15 @@ void receivers_endpoint_print(struct printer *p, int indent, const struct schema
 
 /* URLs of exporters (config/url.c): scheme required or optional;
  * default_port 0 = 80 for http, 443 for https. config_url_text fills u->text. */
-int config_url(struct schema_ctx *c, const struct ynode *at, const char *path, const char *url, bool need_scheme,
-	       uint16_t default_port, struct sluice_url *out);
+int config_url(struct schema_ctx *c, const struct ynode *at, const char *path, const char *url,
+	       bool need_scheme, uint16_t default_port, struct sluice_url *out);
 int config_url_text(struct schema_ctx *c, struct sluice_url *u);
 /* name: value maps: HTTP headers (http = true: names lower-cased, values
  * without line breaks) or Prometheus labels. */
 int config_headers(struct schema_ctx *c, const struct ynode *v, const char *path, bool http,
 		   struct sluice_header **out, size_t *n);
-void config_headers_print(struct printer *p, int indent, const char *key, const struct sluice_header *h, size_t n);
+void config_headers_print(struct printer *p, int indent, const char *key, const struct sluice_header *h,
+			  size_t n);
 
 /* TLS blocks (config/tls.c). */
 extern const struct schema_field tls_client_fields[], tls_server_fields[];
@@ -71,14 +72,18 @@ void match_metric_print(struct printer *p, int indent, const struct schema_field
 extern const struct schema_field match_kv_fields[];
 int match_kv_check(struct schema_ctx *c, const struct ynode *v, void *obj, const char *path,
 		   const struct ynode *const *seen);
-#define MATCH_KV_LIST(key, T, arr, cnt)                                                                  \
-	{.name = key, .kind = SK_SEQ, .off = offsetof(T, arr), .off2 = offsetof(T, cnt), .sub = match_kv_fields, \
-	 .elem_size = sizeof(struct sluice_kv), .check = match_kv_check, .flags = SF_OMIT_EMPTY}
+#define MATCH_KV_LIST(key, T, arr, cnt)                                                                 \
+	{                                                                                               \
+		.name = key, .kind = SK_SEQ, .off = offsetof(T, arr), .off2 = offsetof(T, cnt),         \
+		.sub = match_kv_fields, .elem_size = sizeof(struct sluice_kv), .check = match_kv_check, \
+		.flags = SF_OMIT_EMPTY                                                                  \
+	}
 extern const char *const match_type_names[];
 /* match_type regexp: one regex per string of a list / per kv value. */
-int match_regex_list(struct schema_ctx *c, const struct ynode *v, const char *path, const char **strs, size_t n,
-		     struct sluice_regex **out);
-int match_kv_regexes(struct schema_ctx *c, const struct ynode *v, const char *path, struct sluice_kv *kv, size_t n);
+int match_regex_list(struct schema_ctx *c, const struct ynode *v, const char *path, const char **strs,
+		     size_t n, struct sluice_regex **out);
+int match_kv_regexes(struct schema_ctx *c, const struct ynode *v, const char *path, struct sluice_kv *kv,
+		     size_t n);
 /* Regex source -> sluice_regex (POSIX form, group names), compiled once to
  * check it. need_named: at least one named group is required. */
 int match_regex(struct schema_ctx *c, const struct ynode *at, const char *path, const char *src,

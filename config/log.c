@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
+static const char *const level_names[] = { "ERROR", "WARN", "INFO", "DEBUG" };
 
 const char *log_level_name(enum log_level level)
 {
@@ -56,10 +56,10 @@ int log_format(char *buf, int size, enum log_level level, const char *fmt, va_li
 		return 0;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	n = snprintf(buf, (size_t)size, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s[%ld]: ",
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-		     tm.tm_sec, ts.tv_nsec / 1000000L, log_level_name(level),
-		     program_invocation_short_name, (long)getpid());
+	n = snprintf(buf, (size_t)size,
+		     "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s[%ld]: ", tm.tm_year + 1900, tm.tm_mon + 1,
+		     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L,
+		     log_level_name(level), program_invocation_short_name, (long)getpid());
 	if (n < 0 || n >= size - 5)
 		n = size - 5; /* absurdly long program name: keep room for "...\n" */
 	m = vsnprintf(buf + n, (size_t)(size - n), fmt, ap);

@@ -34,8 +34,7 @@ enum log_level {
 /* Writes one line at `level` to stderr unless the threshold filters it.
  * Never fails visibly: a failed write is ignored. Async-signal-unsafe
  * (uses vsnprintf); don't call it from a signal handler. */
-void log_msg(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_msgv(enum log_level level, const char *fmt, va_list ap);
 
 /* Threshold from SLUICE_LOG_LEVEL; LOG_INFO when unset or unrecognised. */

@@ -15,7 +15,10 @@
 
 #define PATH_NAME_MAX 128
 
-static int lex(struct ottl_parser *p) { return ottl_lex(p); }
+static int lex(struct ottl_parser *p)
+{
+	return ottl_lex(p);
+}
 
 int ottl_node_new(struct ottl_parser *p, enum ottl_node_kind kind, uint32_t pos)
 {
@@ -72,7 +75,8 @@ static int key_index(struct ottl_parser *p, enum ottl_map map, const uint8_t *s,
 		if (p->keys[i].map == map && p->keys[i].len == len && !memcmp(p->keys[i].s, s, len))
 			return i;
 	if (p->n_keys >= OTTL_MAX_KEYS)
-		return ottl_fail(p, pos, "more than %d distinct attribute keys in one condition", OTTL_MAX_KEYS);
+		return ottl_fail(p, pos, "more than %d distinct attribute keys in one condition",
+				 OTTL_MAX_KEYS);
 	p->keys[p->n_keys] = (struct ottl_key){ .map = map, .s = s, .len = len };
 	return p->n_keys++;
 }
@@ -132,7 +136,9 @@ static int parse_path(struct ottl_parser *p, const struct ottl_token *t)
 		if ((rc = lex(p)) < 0)
 			return rc;
 		if (p->tok.kind == T_INT)
-			return ottl_fail(p, p->tok.pos, "slice indexes like [0] are not supported; attribute keys are strings, like [\"key\"]");
+			return ottl_fail(
+				p, p->tok.pos,
+				"slice indexes like [0] are not supported; attribute keys are strings, like [\"key\"]");
 		if (p->tok.kind != T_STRING)
 			return ottl_fail_got(p, "a string key after '['");
 		key = p->tok.s;
@@ -144,7 +150,8 @@ static int parse_path(struct ottl_parser *p, const struct ottl_token *t)
 		if ((rc = lex(p)) < 0)
 			return rc;
 		if (p->tok.kind == T_LBRACK)
-			return ottl_fail(p, p->tok.pos, "nested keys are not supported (one [\"key\"] after a map)");
+			return ottl_fail(p, p->tok.pos,
+					 "nested keys are not supported (one [\"key\"] after a map)");
 		if (p->tok.kind == T_DOT)
 			return ottl_fail(p, p->tok.pos, "unexpected '.' after a key");
 	}
@@ -153,8 +160,8 @@ static int parse_path(struct ottl_parser *p, const struct ottl_token *t)
 	if (!ottl_path_find(p->ctx, name, &is_map, &id, &hex)) {
 		for (int c = 0; c < OTTL_CTX_COUNT; c++)
 			if (ottl_path_find((enum ottl_context)c, name, &is_map, &id, &hex))
-				return ottl_fail(p, t->pos, "path '%s' is not available in the %s context", name,
-						 ottl_context_name(p->ctx));
+				return ottl_fail(p, t->pos, "path '%s' is not available in the %s context",
+						 name, ottl_context_name(p->ctx));
 		return ottl_fail(p, t->pos, "unknown path '%s'", name);
 	}
 	if (is_map && !key)
@@ -182,7 +189,8 @@ int ottl_parse_value(struct ottl_parser *p)
 	int n = -1, rc;
 
 	switch (t.kind) {
-	case T_STRING: case T_BYTES:
+	case T_STRING:
+	case T_BYTES:
 		if ((n = literal(p, t.kind == T_STRING ? OTTL_STRING : OTTL_BYTES, t.pos)) >= 0)
 			p->nodes[n].v.u.s.p = t.s, p->nodes[n].v.u.s.len = t.slen;
 		break;
@@ -194,14 +202,17 @@ int ottl_parse_value(struct ottl_parser *p)
 		if ((n = literal(p, OTTL_DOUBLE, t.pos)) >= 0)
 			p->nodes[n].v.u.d = t.d;
 		break;
-	case T_TRUE: case T_FALSE:
+	case T_TRUE:
+	case T_FALSE:
 		if ((n = literal(p, OTTL_BOOL, t.pos)) >= 0)
 			p->nodes[n].v.u.b = t.kind == T_TRUE;
 		break;
 	case T_NIL:
 		n = literal(p, OTTL_NIL, t.pos);
 		break;
-	case T_IDENT: case T_UPPER: case T_NAME:
+	case T_IDENT:
+	case T_UPPER:
+	case T_NAME:
 		if ((rc = lex(p)) < 0)
 			return rc;
 		if (p->tok.kind == T_LPAREN)
@@ -209,8 +220,10 @@ int ottl_parse_value(struct ottl_parser *p)
 		if (t.kind == T_UPPER)
 			return parse_enum(p, &t);
 		if (t.kind == T_NAME)
-			return ottl_fail(p, t.pos, "unknown name '%.*s' (paths are lower case, enums upper case; converters are called as Name(...))",
-					 (int)t.len, p->text + t.pos);
+			return ottl_fail(
+				p, t.pos,
+				"unknown name '%.*s' (paths are lower case, enums upper case; converters are called as Name(...))",
+				(int)t.len, p->text + t.pos);
 		return parse_path(p, &t);
 	case T_LBRACK:
 		return ottl_fail(p, t.pos, "lists are not supported");
@@ -249,7 +262,8 @@ static int parse_primary(struct ottl_parser *p)
 	if (p->tok.kind == T_CMP) {
 		enum ottl_cmp op = p->tok.op;
 		int r, n;
-		if ((rc = lex(p)) < 0 || (r = ottl_parse_value(p)) < 0 || (n = ottl_node_new(p, OTTL_N_CMP, pos)) < 0)
+		if ((rc = lex(p)) < 0 || (r = ottl_parse_value(p)) < 0 ||
+		    (n = ottl_node_new(p, OTTL_N_CMP, pos)) < 0)
 			return -EINVAL;
 		p->nodes[n].op = (uint8_t)op;
 		p->nodes[n].a = (uint16_t)v;

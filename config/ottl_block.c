@@ -14,7 +14,10 @@
 
 typedef void *(*block_alloc)(void *ctx, size_t n);
 
-static size_t align16(size_t n) { return (n + 15) & ~(size_t)15; }
+static size_t align16(size_t n)
+{
+	return (n + 15) & ~(size_t)15;
+}
 
 static const uint8_t *rebase(const uint8_t *ptr, const struct ottl_parser *p, uint8_t *pool)
 {
@@ -61,16 +64,23 @@ static struct ottl_cond *build(const struct ottl_parser *p, int root, block_allo
 		re[i].posix = (const char *)rebase((const uint8_t *)re[i].posix, p, pool);
 	}
 	*c = (struct ottl_cond){
-		.ctx = p->ctx, .root = (uint16_t)root, .n_nodes = p->n_nodes,
-		.n_keys = p->n_keys, .n_regex = p->n_regex,
-		.nodes = nodes, .keys = keys, .regex = re,
-		.text = text, .text_len = p->len, .size = size,
+		.ctx = p->ctx,
+		.root = (uint16_t)root,
+		.n_nodes = p->n_nodes,
+		.n_keys = p->n_keys,
+		.n_regex = p->n_regex,
+		.nodes = nodes,
+		.keys = keys,
+		.regex = re,
+		.text = text,
+		.text_len = p->len,
+		.size = size,
 	};
 	return c;
 }
 
-static int parse(const char *text, size_t len, enum ottl_context ctx, unsigned flags,
-		 block_alloc alloc, void *actx, struct ottl_cond **out, struct ottl_error *err)
+static int parse(const char *text, size_t len, enum ottl_context ctx, unsigned flags, block_alloc alloc,
+		 void *actx, struct ottl_cond **out, struct ottl_error *err)
 {
 	struct ottl_parser *p = NULL;
 	int rc = -ENOMEM;
@@ -124,16 +134,19 @@ static void *heap_alloc(void *ctx, size_t n)
 	return malloc(n);
 }
 
-static void *arena_block(void *ctx, size_t n) { return arena_alloc(ctx, n); }
+static void *arena_block(void *ctx, size_t n)
+{
+	return arena_alloc(ctx, n);
+}
 
-int ottl_parse(const char *text, size_t len, enum ottl_context ctx, unsigned flags,
-	       struct ottl_cond **out, struct ottl_error *err)
+int ottl_parse(const char *text, size_t len, enum ottl_context ctx, unsigned flags, struct ottl_cond **out,
+	       struct ottl_error *err)
 {
 	return parse(text, len, ctx, flags, heap_alloc, NULL, out, err);
 }
 
-int ottl_parse_arena(struct arena *a, const char *text, size_t len, enum ottl_context ctx,
-		     unsigned flags, const struct ottl_cond **out, struct ottl_error *err)
+int ottl_parse_arena(struct arena *a, const char *text, size_t len, enum ottl_context ctx, unsigned flags,
+		     const struct ottl_cond **out, struct ottl_error *err)
 {
 	struct ottl_cond *c;
 	int rc = parse(text, len, ctx, flags, arena_block, a, &c, err);

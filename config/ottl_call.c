@@ -24,9 +24,9 @@ static int regex_add(struct ottl_parser *p, const uint8_t *src, size_t len, uint
 	struct arena *a = arena_new();
 	if (!a)
 		return ottl_fail(p, pos, "out of memory");
-	struct config_error ce = {0};
+	struct config_error ce = { 0 };
 	struct schema_ctx sc = { .a = a, .file = "", .err = &ce };
-	struct sluice_regex rx = {0};
+	struct sluice_regex rx = { 0 };
 	/* lazy repeats lose their ? there (IsMatch only asks whether it matches) */
 	char *pat = arena_alloc(a, len + 1);
 	int rc = -ENOMEM;
@@ -46,9 +46,9 @@ static int regex_add(struct ottl_parser *p, const uint8_t *src, size_t len, uint
 		uint8_t *posix = ottl_pool(p, n);
 		if (posix) {
 			memcpy(posix, rx.posix, n);
-			p->regex[p->n_regex] = (struct ottl_regex){
-				.source = (const char *)src, .posix = (const char *)posix,
-				.n_groups = (uint16_t)rx.n_groups };
+			p->regex[p->n_regex] = (struct ottl_regex){ .source = (const char *)src,
+								    .posix = (const char *)posix,
+								    .n_groups = (uint16_t)rx.n_groups };
 			rc = p->n_regex++;
 		} else {
 			rc = -EINVAL;
@@ -69,8 +69,12 @@ static bool named_arg(const struct ottl_parser *p)
 	return i < p->len && p->text[i] == '=' && (i + 1 >= p->len || p->text[i + 1] != '=');
 }
 
-enum conv { CONV_ISMATCH, CONV_TRACEID, CONV_SPANID };
-static const char *const conv_names[] = {"IsMatch", "TraceID", "SpanID"};
+enum conv {
+	CONV_ISMATCH,
+	CONV_TRACEID,
+	CONV_SPANID
+};
+static const char *const conv_names[] = { "IsMatch", "TraceID", "SpanID" };
 
 /* name( args ): the current token is '(' */
 int ottl_parse_call(struct ottl_parser *p, const struct ottl_token *name)
@@ -83,10 +87,13 @@ int ottl_parse_call(struct ottl_parser *p, const struct ottl_token *name)
 		if (strlen(conv_names[i]) == name->len && !memcmp(conv_names[i], nm, name->len))
 			which = i;
 	if (which < 0 && nm[0] >= 'a' && nm[0] <= 'z')
-		return ottl_fail(p, name->pos, "'%.*s' is not a converter (converter names start with an upper-case letter; sluice supports IsMatch, TraceID, SpanID)",
-				 (int)name->len, nm);
+		return ottl_fail(
+			p, name->pos,
+			"'%.*s' is not a converter (converter names start with an upper-case letter; sluice supports IsMatch, TraceID, SpanID)",
+			(int)name->len, nm);
 	if (which < 0)
-		return ottl_fail(p, name->pos, "unknown converter '%.*s' (sluice supports IsMatch, TraceID, SpanID)",
+		return ottl_fail(p, name->pos,
+				 "unknown converter '%.*s' (sluice supports IsMatch, TraceID, SpanID)",
 				 (int)name->len, nm);
 	if ((rc = ottl_enter(p)) < 0 || (rc = ottl_lex(p)) < 0)
 		return rc;
@@ -111,10 +118,12 @@ int ottl_parse_call(struct ottl_parser *p, const struct ottl_token *name)
 		return rc;
 	p->depth--;
 	if (p->tok.kind == T_LBRACK)
-		return ottl_fail(p, p->tok.pos, "indexing the result of %s(...) is not supported", conv_names[which]);
+		return ottl_fail(p, p->tok.pos, "indexing the result of %s(...) is not supported",
+				 conv_names[which]);
 	if (which == CONV_ISMATCH) {
 		if (nargs != 2)
-			return ottl_fail(p, name->pos, "IsMatch takes 2 arguments (target, pattern), got %d", nargs);
+			return ottl_fail(p, name->pos, "IsMatch takes 2 arguments (target, pattern), got %d",
+					 nargs);
 		struct ottl_node *pat = &p->nodes[args[1]];
 		if (pat->kind != OTTL_N_LITERAL || pat->v.type != OTTL_STRING)
 			return ottl_fail(p, arg_pos[1], "IsMatch's pattern must be a string literal");
@@ -135,4 +144,3 @@ int ottl_parse_call(struct ottl_parser *p, const struct ottl_token *name)
 	id->pos = name->pos;
 	return args[0];
 }
-

@@ -37,10 +37,22 @@ uint8_t *ottl_pool(struct ottl_parser *p, size_t n)
 	return r;
 }
 
-static bool is_digit(int c) { return c >= '0' && c <= '9'; }
-static bool is_lower(int c) { return c >= 'a' && c <= 'z'; }
-static bool is_upper(int c) { return c >= 'A' && c <= 'Z'; }
-static bool is_word(int c) { return is_lower(c) || is_upper(c) || is_digit(c) || c == '_'; }
+static bool is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+static bool is_lower(int c)
+{
+	return c >= 'a' && c <= 'z';
+}
+static bool is_upper(int c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+static bool is_word(int c)
+{
+	return is_lower(c) || is_upper(c) || is_digit(c) || c == '_';
+}
 
 static int hexval(int c)
 {
@@ -108,7 +120,8 @@ static int lex_escape(struct ottl_parser *p, size_t *i, uint8_t *o)
 		for (size_t k = 0; k < digits; k++) {
 			int h = at + 2 + k < p->len ? hexval((unsigned char)s[at + 2 + k]) : -1;
 			if (h < 0)
-				return ottl_fail(p, at, "bad escape in string: \\%c needs %zu hex digits", c, digits);
+				return ottl_fail(p, at, "bad escape in string: \\%c needs %zu hex digits", c,
+						 digits);
 			r = r << 4 | (uint32_t)h;
 		}
 		*i = at + 2 + digits;
@@ -127,7 +140,8 @@ static int lex_escape(struct ottl_parser *p, size_t *i, uint8_t *o)
 		for (n = 0; n < 3; n++) {
 			int d = at + 1 + n < p->len ? (unsigned char)s[at + 1 + n] : -1;
 			if (d < '0' || d > '7')
-				return ottl_fail(p, at, "bad escape in string: octal escapes need 3 digits (\\ooo)");
+				return ottl_fail(p, at,
+						 "bad escape in string: octal escapes need 3 digits (\\ooo)");
 			r = r << 3 | (uint32_t)(d - '0');
 		}
 		if (r > 255)
@@ -264,8 +278,8 @@ static const struct {
 	const char *word;
 	enum ottl_tok kind;
 } keywords[] = {
-	{"and", T_AND}, {"or", T_OR}, {"not", T_NOT},
-	{"true", T_TRUE}, {"false", T_FALSE}, {"nil", T_NIL},
+	{ "and", T_AND },   { "or", T_OR },	  { "not", T_NOT },
+	{ "true", T_TRUE }, { "false", T_FALSE }, { "nil", T_NIL },
 };
 
 static void lex_name(struct ottl_parser *p, size_t start)
@@ -323,16 +337,41 @@ int ottl_lex(struct ottl_parser *p)
 		p->at = i + 2;
 	} else {
 		switch (c) {
-		case '<': p->tok.kind = T_CMP; p->tok.op = OTTL_LT; break;
-		case '>': p->tok.kind = T_CMP; p->tok.op = OTTL_GT; break;
-		case '=': p->tok.kind = T_EQUAL; break;
-		case '(': p->tok.kind = T_LPAREN; break;
-		case ')': p->tok.kind = T_RPAREN; break;
-		case '[': p->tok.kind = T_LBRACK; break;
-		case ']': p->tok.kind = T_RBRACK; break;
-		case ',': p->tok.kind = T_COMMA; break;
-		case '.': p->tok.kind = T_DOT; break;
-		case '+': case '-': case '*': case '/': p->tok.kind = T_MATH; break;
+		case '<':
+			p->tok.kind = T_CMP;
+			p->tok.op = OTTL_LT;
+			break;
+		case '>':
+			p->tok.kind = T_CMP;
+			p->tok.op = OTTL_GT;
+			break;
+		case '=':
+			p->tok.kind = T_EQUAL;
+			break;
+		case '(':
+			p->tok.kind = T_LPAREN;
+			break;
+		case ')':
+			p->tok.kind = T_RPAREN;
+			break;
+		case '[':
+			p->tok.kind = T_LBRACK;
+			break;
+		case ']':
+			p->tok.kind = T_RBRACK;
+			break;
+		case ',':
+			p->tok.kind = T_COMMA;
+			break;
+		case '.':
+			p->tok.kind = T_DOT;
+			break;
+		case '+':
+		case '-':
+		case '*':
+		case '/':
+			p->tok.kind = T_MATH;
+			break;
 		default: {
 			char d[16];
 			return ottl_fail(p, i, "unexpected character %s", char_desc(c, d, sizeof d));

@@ -12,17 +12,26 @@
 struct path_def {
 	const char *name;
 	bool is_map;
-	bool hex;         /* the .string form of an id */
-	uint16_t id;      /* enum ottl_map or enum ottl_field */
+	bool hex;    /* the .string form of an id */
+	uint16_t id; /* enum ottl_map or enum ottl_field */
 };
 
-#define MAP(n, m) { n, true, false, m }
-#define FIELD(n, f) { n, false, false, f }
-#define HEX(n, f) { n, false, true, f }
+#define MAP(n, m)                 \
+	{                         \
+		n, true, false, m \
+	}
+#define FIELD(n, f)                \
+	{                          \
+		n, false, false, f \
+	}
+#define HEX(n, f)                 \
+	{                         \
+		n, false, true, f \
+	}
 
 static const struct path_def resource_paths[] = {
 	MAP("attributes", OTTL_MAP_RESOURCE),
-	{0},
+	{ 0 },
 };
 
 static const struct path_def span_paths[] = {
@@ -39,14 +48,14 @@ static const struct path_def span_paths[] = {
 	HEX("parent_span_id.string", OTTL_F_SPAN_PARENT_SPAN_ID),
 	FIELD("start_time_unix_nano", OTTL_F_SPAN_START_TIME),
 	FIELD("end_time_unix_nano", OTTL_F_SPAN_END_TIME),
-	{0},
+	{ 0 },
 };
 
 static const struct path_def event_paths[] = {
 	MAP("attributes", OTTL_MAP_ITEM),
 	FIELD("name", OTTL_F_EVENT_NAME),
 	FIELD("time_unix_nano", OTTL_F_EVENT_TIME),
-	{0},
+	{ 0 },
 };
 
 static const struct path_def log_paths[] = {
@@ -61,7 +70,7 @@ static const struct path_def log_paths[] = {
 	FIELD("flags", OTTL_F_LOG_FLAGS),
 	FIELD("time_unix_nano", OTTL_F_LOG_TIME),
 	FIELD("observed_time_unix_nano", OTTL_F_LOG_OBSERVED_TIME),
-	{0},
+	{ 0 },
 };
 
 static const struct path_def metric_paths[] = {
@@ -71,7 +80,7 @@ static const struct path_def metric_paths[] = {
 	FIELD("type", OTTL_F_METRIC_TYPE),
 	FIELD("aggregation_temporality", OTTL_F_METRIC_TEMPORALITY),
 	FIELD("is_monotonic", OTTL_F_METRIC_IS_MONOTONIC),
-	{0},
+	{ 0 },
 };
 
 static const struct path_def datapoint_paths[] = {
@@ -81,7 +90,7 @@ static const struct path_def datapoint_paths[] = {
 	FIELD("start_time_unix_nano", OTTL_F_DP_START_TIME),
 	FIELD("time_unix_nano", OTTL_F_DP_TIME),
 	FIELD("flags", OTTL_F_DP_FLAGS),
-	{0},
+	{ 0 },
 };
 
 /* every context but resource */
@@ -90,22 +99,22 @@ static const struct path_def common_paths[] = {
 	FIELD("instrumentation_scope.name", OTTL_F_SCOPE_NAME),
 	FIELD("instrumentation_scope.version", OTTL_F_SCOPE_VERSION),
 	MAP("instrumentation_scope.attributes", OTTL_MAP_SCOPE),
-	{0},
+	{ 0 },
 };
 
 static const struct ctx_def {
 	const char *name;
 	const struct path_def *own;
-	const char *parent;               /* prefix of the parent item's paths */
+	const char *parent; /* prefix of the parent item's paths */
 	const struct path_def *parent_paths;
 	bool common;
 } contexts[OTTL_CTX_COUNT] = {
-	[OTTL_CTX_RESOURCE] = {"resource", resource_paths, NULL, NULL, false},
-	[OTTL_CTX_SPAN] = {"span", span_paths, NULL, NULL, true},
-	[OTTL_CTX_SPANEVENT] = {"spanevent", event_paths, "span", span_paths, true},
-	[OTTL_CTX_LOG] = {"log", log_paths, NULL, NULL, true},
-	[OTTL_CTX_METRIC] = {"metric", metric_paths, NULL, NULL, true},
-	[OTTL_CTX_DATAPOINT] = {"datapoint", datapoint_paths, "metric", metric_paths, true},
+	[OTTL_CTX_RESOURCE] = { "resource", resource_paths, NULL, NULL, false },
+	[OTTL_CTX_SPAN] = { "span", span_paths, NULL, NULL, true },
+	[OTTL_CTX_SPANEVENT] = { "spanevent", event_paths, "span", span_paths, true },
+	[OTTL_CTX_LOG] = { "log", log_paths, NULL, NULL, true },
+	[OTTL_CTX_METRIC] = { "metric", metric_paths, NULL, NULL, true },
+	[OTTL_CTX_DATAPOINT] = { "datapoint", datapoint_paths, "metric", metric_paths, true },
 };
 
 const char *ottl_context_name(enum ottl_context ctx)
@@ -203,32 +212,51 @@ static const struct enum_def {
 	int64_t value;
 	unsigned ctx_mask;
 } enums[] = {
-	{"SPAN_KIND_UNSPECIFIED", 0, SPANS}, {"SPAN_KIND_INTERNAL", 1, SPANS},
-	{"SPAN_KIND_SERVER", 2, SPANS}, {"SPAN_KIND_CLIENT", 3, SPANS},
-	{"SPAN_KIND_PRODUCER", 4, SPANS}, {"SPAN_KIND_CONSUMER", 5, SPANS},
-	{"STATUS_CODE_UNSET", 0, SPANS}, {"STATUS_CODE_OK", 1, SPANS},
-	{"STATUS_CODE_ERROR", 2, SPANS},
-	{"SEVERITY_NUMBER_UNSPECIFIED", 0, CTX(LOG)},
-	{"SEVERITY_NUMBER_TRACE", 1, CTX(LOG)}, {"SEVERITY_NUMBER_TRACE2", 2, CTX(LOG)},
-	{"SEVERITY_NUMBER_TRACE3", 3, CTX(LOG)}, {"SEVERITY_NUMBER_TRACE4", 4, CTX(LOG)},
-	{"SEVERITY_NUMBER_DEBUG", 5, CTX(LOG)}, {"SEVERITY_NUMBER_DEBUG2", 6, CTX(LOG)},
-	{"SEVERITY_NUMBER_DEBUG3", 7, CTX(LOG)}, {"SEVERITY_NUMBER_DEBUG4", 8, CTX(LOG)},
-	{"SEVERITY_NUMBER_INFO", 9, CTX(LOG)}, {"SEVERITY_NUMBER_INFO2", 10, CTX(LOG)},
-	{"SEVERITY_NUMBER_INFO3", 11, CTX(LOG)}, {"SEVERITY_NUMBER_INFO4", 12, CTX(LOG)},
-	{"SEVERITY_NUMBER_WARN", 13, CTX(LOG)}, {"SEVERITY_NUMBER_WARN2", 14, CTX(LOG)},
-	{"SEVERITY_NUMBER_WARN3", 15, CTX(LOG)}, {"SEVERITY_NUMBER_WARN4", 16, CTX(LOG)},
-	{"SEVERITY_NUMBER_ERROR", 17, CTX(LOG)}, {"SEVERITY_NUMBER_ERROR2", 18, CTX(LOG)},
-	{"SEVERITY_NUMBER_ERROR3", 19, CTX(LOG)}, {"SEVERITY_NUMBER_ERROR4", 20, CTX(LOG)},
-	{"SEVERITY_NUMBER_FATAL", 21, CTX(LOG)}, {"SEVERITY_NUMBER_FATAL2", 22, CTX(LOG)},
-	{"SEVERITY_NUMBER_FATAL3", 23, CTX(LOG)}, {"SEVERITY_NUMBER_FATAL4", 24, CTX(LOG)},
-	{"AGGREGATION_TEMPORALITY_UNSPECIFIED", 0, METRICS},
-	{"AGGREGATION_TEMPORALITY_DELTA", 1, METRICS},
-	{"AGGREGATION_TEMPORALITY_CUMULATIVE", 2, METRICS},
-	{"METRIC_DATA_TYPE_NONE", 0, METRICS}, {"METRIC_DATA_TYPE_GAUGE", 1, METRICS},
-	{"METRIC_DATA_TYPE_SUM", 2, METRICS}, {"METRIC_DATA_TYPE_HISTOGRAM", 3, METRICS},
-	{"METRIC_DATA_TYPE_EXPONENTIAL_HISTOGRAM", 4, METRICS},
-	{"METRIC_DATA_TYPE_SUMMARY", 5, METRICS},
-	{"FLAG_NONE", 0, CTX(DATAPOINT)}, {"FLAG_NO_RECORDED_VALUE", 1, CTX(DATAPOINT)},
+	{ "SPAN_KIND_UNSPECIFIED", 0, SPANS },
+	{ "SPAN_KIND_INTERNAL", 1, SPANS },
+	{ "SPAN_KIND_SERVER", 2, SPANS },
+	{ "SPAN_KIND_CLIENT", 3, SPANS },
+	{ "SPAN_KIND_PRODUCER", 4, SPANS },
+	{ "SPAN_KIND_CONSUMER", 5, SPANS },
+	{ "STATUS_CODE_UNSET", 0, SPANS },
+	{ "STATUS_CODE_OK", 1, SPANS },
+	{ "STATUS_CODE_ERROR", 2, SPANS },
+	{ "SEVERITY_NUMBER_UNSPECIFIED", 0, CTX(LOG) },
+	{ "SEVERITY_NUMBER_TRACE", 1, CTX(LOG) },
+	{ "SEVERITY_NUMBER_TRACE2", 2, CTX(LOG) },
+	{ "SEVERITY_NUMBER_TRACE3", 3, CTX(LOG) },
+	{ "SEVERITY_NUMBER_TRACE4", 4, CTX(LOG) },
+	{ "SEVERITY_NUMBER_DEBUG", 5, CTX(LOG) },
+	{ "SEVERITY_NUMBER_DEBUG2", 6, CTX(LOG) },
+	{ "SEVERITY_NUMBER_DEBUG3", 7, CTX(LOG) },
+	{ "SEVERITY_NUMBER_DEBUG4", 8, CTX(LOG) },
+	{ "SEVERITY_NUMBER_INFO", 9, CTX(LOG) },
+	{ "SEVERITY_NUMBER_INFO2", 10, CTX(LOG) },
+	{ "SEVERITY_NUMBER_INFO3", 11, CTX(LOG) },
+	{ "SEVERITY_NUMBER_INFO4", 12, CTX(LOG) },
+	{ "SEVERITY_NUMBER_WARN", 13, CTX(LOG) },
+	{ "SEVERITY_NUMBER_WARN2", 14, CTX(LOG) },
+	{ "SEVERITY_NUMBER_WARN3", 15, CTX(LOG) },
+	{ "SEVERITY_NUMBER_WARN4", 16, CTX(LOG) },
+	{ "SEVERITY_NUMBER_ERROR", 17, CTX(LOG) },
+	{ "SEVERITY_NUMBER_ERROR2", 18, CTX(LOG) },
+	{ "SEVERITY_NUMBER_ERROR3", 19, CTX(LOG) },
+	{ "SEVERITY_NUMBER_ERROR4", 20, CTX(LOG) },
+	{ "SEVERITY_NUMBER_FATAL", 21, CTX(LOG) },
+	{ "SEVERITY_NUMBER_FATAL2", 22, CTX(LOG) },
+	{ "SEVERITY_NUMBER_FATAL3", 23, CTX(LOG) },
+	{ "SEVERITY_NUMBER_FATAL4", 24, CTX(LOG) },
+	{ "AGGREGATION_TEMPORALITY_UNSPECIFIED", 0, METRICS },
+	{ "AGGREGATION_TEMPORALITY_DELTA", 1, METRICS },
+	{ "AGGREGATION_TEMPORALITY_CUMULATIVE", 2, METRICS },
+	{ "METRIC_DATA_TYPE_NONE", 0, METRICS },
+	{ "METRIC_DATA_TYPE_GAUGE", 1, METRICS },
+	{ "METRIC_DATA_TYPE_SUM", 2, METRICS },
+	{ "METRIC_DATA_TYPE_HISTOGRAM", 3, METRICS },
+	{ "METRIC_DATA_TYPE_EXPONENTIAL_HISTOGRAM", 4, METRICS },
+	{ "METRIC_DATA_TYPE_SUMMARY", 5, METRICS },
+	{ "FLAG_NONE", 0, CTX(DATAPOINT) },
+	{ "FLAG_NO_RECORDED_VALUE", 1, CTX(DATAPOINT) },
 };
 
 int ottl_enum_find(const char *name, size_t len, enum ottl_context ctx, int64_t *value, bool *in_ctx)

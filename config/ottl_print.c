@@ -155,7 +155,7 @@ static void put_double(struct out *o, double d)
 		put(o, tmp, (size_t)n);
 }
 
-static const char *const cmp_ops[] = {"==", "!=", "<", "<=", ">", ">="};
+static const char *const cmp_ops[] = { "==", "!=", "<", "<=", ">", ">=" };
 
 static void print_node(const struct ottl_cond *c, uint16_t i, struct out *o);
 
@@ -181,18 +181,33 @@ static void print_literal(const struct ottl_node *n, struct out *o)
 		return;
 	}
 	switch (v->type) {
-	case OTTL_NIL: put(o, "nil", 3); break;
-	case OTTL_STRING: put_quoted(o, v->u.s.p, v->u.s.len); break;
-	case OTTL_INT: putf(o, "%" PRId64, v->u.i); break;
-	case OTTL_DOUBLE: put_double(o, v->u.d); break;
-	case OTTL_BOOL: v->u.b ? put(o, "true", 4) : put(o, "false", 5); break;
-	case OTTL_BYTES: put_hex(o, v->u.s.p, v->u.s.len); break;
-	case OTTL_TRACE_ID: case OTTL_SPAN_ID:
+	case OTTL_NIL:
+		put(o, "nil", 3);
+		break;
+	case OTTL_STRING:
+		put_quoted(o, v->u.s.p, v->u.s.len);
+		break;
+	case OTTL_INT:
+		putf(o, "%" PRId64, v->u.i);
+		break;
+	case OTTL_DOUBLE:
+		put_double(o, v->u.d);
+		break;
+	case OTTL_BOOL:
+		v->u.b ? put(o, "true", 4) : put(o, "false", 5);
+		break;
+	case OTTL_BYTES:
+		put_hex(o, v->u.s.p, v->u.s.len);
+		break;
+	case OTTL_TRACE_ID:
+	case OTTL_SPAN_ID:
 		put(o, v->type == OTTL_TRACE_ID ? "TraceID(" : "SpanID(", v->type == OTTL_TRACE_ID ? 8 : 7);
 		put_hex(o, v->u.s.p, v->u.s.len);
 		put(o, ")", 1);
 		break;
-	case OTTL_OTHER: put(o, "?", 1); break;
+	case OTTL_OTHER:
+		put(o, "?", 1);
+		break;
 	}
 }
 
@@ -203,7 +218,8 @@ static void print_node(const struct ottl_cond *c, uint16_t i, struct out *o)
 	int len;
 
 	switch (n->kind) {
-	case OTTL_N_OR: case OTTL_N_AND:
+	case OTTL_N_OR:
+	case OTTL_N_AND:
 		for (uint16_t k = n->a; k != OTTL_NONE; k = c->nodes[k].next) {
 			if (k != n->a)
 				n->kind == OTTL_N_OR ? put(o, " or ", 4) : put(o, " and ", 5);

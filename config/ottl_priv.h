@@ -9,35 +9,45 @@
 
 enum ottl_tok {
 	T_EOF = 0,
-	T_IDENT,     /* [a-z][a-z0-9_]*, not a keyword */
-	T_UPPER,     /* [A-Z][A-Z0-9_]*: an enum name (or a converter before '(') */
-	T_NAME,      /* any other name starting with a letter (IsMatch, isMatch) */
-	T_STRING,    /* value in tok.s (unescaped, in the pool) */
-	T_INT,       /* tok.i */
-	T_FLOAT,     /* tok.d */
-	T_BYTES,     /* tok.s (decoded, in the pool) */
-	T_LPAREN, T_RPAREN, T_LBRACK, T_RBRACK, T_COMMA, T_DOT,
-	T_CMP,       /* tok.op */
-	T_AND, T_OR, T_NOT, T_TRUE, T_FALSE, T_NIL,
-	T_MATH,      /* + - * / that is not a number's sign: unsupported */
-	T_EQUAL,     /* a lone '=' (named arguments): unsupported */
+	T_IDENT,  /* [a-z][a-z0-9_]*, not a keyword */
+	T_UPPER,  /* [A-Z][A-Z0-9_]*: an enum name (or a converter before '(') */
+	T_NAME,	  /* any other name starting with a letter (IsMatch, isMatch) */
+	T_STRING, /* value in tok.s (unescaped, in the pool) */
+	T_INT,	  /* tok.i */
+	T_FLOAT,  /* tok.d */
+	T_BYTES,  /* tok.s (decoded, in the pool) */
+	T_LPAREN,
+	T_RPAREN,
+	T_LBRACK,
+	T_RBRACK,
+	T_COMMA,
+	T_DOT,
+	T_CMP, /* tok.op */
+	T_AND,
+	T_OR,
+	T_NOT,
+	T_TRUE,
+	T_FALSE,
+	T_NIL,
+	T_MATH,	 /* + - * / that is not a number's sign: unsupported */
+	T_EQUAL, /* a lone '=' (named arguments): unsupported */
 };
 
 struct ottl_token {
 	enum ottl_tok kind;
-	uint32_t pos, len;        /* where in the text */
+	uint32_t pos, len; /* where in the text */
 	enum ottl_cmp op;
 	int64_t i;
 	double d;
-	const uint8_t *s;         /* T_STRING, T_BYTES */
+	const uint8_t *s; /* T_STRING, T_BYTES */
 	size_t slen;
 };
 
 struct ottl_parser {
 	const char *text;
-	size_t len, at;           /* lexer position */
+	size_t len, at; /* lexer position */
 	enum ottl_context ctx;
-	struct ottl_token tok;    /* the current token */
+	struct ottl_token tok; /* the current token */
 	int depth;
 	struct ottl_node *nodes;
 	uint16_t n_nodes, nodes_cap;
@@ -45,14 +55,13 @@ struct ottl_parser {
 	uint16_t n_keys;
 	struct ottl_regex regex[OTTL_MAX_REGEX];
 	uint16_t n_regex;
-	uint8_t *pool;            /* strings: unescaped literals, keys, regexps */
+	uint8_t *pool; /* strings: unescaped literals, keys, regexps */
 	size_t pool_used, pool_cap;
 	struct ottl_error *err;
 };
 
 /* Records the first error (later ones are consequences); returns -EINVAL. */
-int ottl_fail(struct ottl_parser *p, size_t pos, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int ottl_fail(struct ottl_parser *p, size_t pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* n bytes of the pool (NULL after an error has been recorded). */
 uint8_t *ottl_pool(struct ottl_parser *p, size_t n);
 

@@ -19,16 +19,20 @@ static int later(struct schema_ctx *c, const struct ynode *v, void *dst, const c
 	return 0;
 }
 
-enum { T_RECEIVERS, T_PROCESSORS, T_EXPORTERS };
-
-static const struct schema_field pipeline_fields[] = {
-	[T_RECEIVERS] = {.name = "receivers", .kind = SK_CUSTOM, .fn = later},
-	[T_PROCESSORS] = {.name = "processors", .kind = SK_CUSTOM, .fn = later},
-	[T_EXPORTERS] = {.name = "exporters", .kind = SK_CUSTOM, .fn = later},
-	{.name = NULL},
+enum {
+	T_RECEIVERS,
+	T_PROCESSORS,
+	T_EXPORTERS
 };
 
-static const char *signal_words[] = {"traces", "logs", "metrics"};
+static const struct schema_field pipeline_fields[] = {
+	[T_RECEIVERS] = { .name = "receivers", .kind = SK_CUSTOM, .fn = later },
+	[T_PROCESSORS] = { .name = "processors", .kind = SK_CUSTOM, .fn = later },
+	[T_EXPORTERS] = { .name = "exporters", .kind = SK_CUSTOM, .fn = later },
+	{ .name = NULL },
+};
+
+static const char *signal_words[] = { "traces", "logs", "metrics" };
 
 /* "traces", "logs/x": the signal; or an error. */
 static int pipeline_id(struct schema_ctx *c, const struct ynode *k, const char *path, enum sluice_signal *sig)
@@ -37,46 +41,55 @@ static int pipeline_id(struct schema_ctx *c, const struct ynode *k, const char *
 	size_t tlen;
 
 	if (k->kind != YN_SCALAR)
-		return schema_error(c, k, "%s: expected a pipeline name, got %s", path, yamltree_kind_name(k->kind));
+		return schema_error(c, k, "%s: expected a pipeline name, got %s", path,
+				    yamltree_kind_name(k->kind));
 	slash = strchr(k->text, '/');
 	tlen = slash ? (size_t)(slash - k->text) : k->len;
 	for (int s = 0; s < SLUICE_SIGNAL_COUNT; s++) {
 		if (strlen(signal_words[s]) != tlen || strncmp(signal_words[s], k->text, tlen))
 			continue;
 		if (slash && !slash[1])
-			return schema_error(c, k, "%s: pipeline \"%.80s\" has an empty name after \"/\"", path, k->text);
+			return schema_error(c, k, "%s: pipeline \"%.80s\" has an empty name after \"/\"",
+					    path, k->text);
 		if (k->len > CONFIG_PIPELINE_ID_MAX)
-			return schema_error(c, k, "%s: pipeline id \"%.80s\" is longer than %d characters", path, k->text,
-					    CONFIG_PIPELINE_ID_MAX);
+			return schema_error(c, k, "%s: pipeline id \"%.80s\" is longer than %d characters",
+					    path, k->text, CONFIG_PIPELINE_ID_MAX);
 		*sig = (enum sluice_signal)s;
 		return 0;
 	}
 	if (tlen == 8 && !strncmp(k->text, "profiles", 8))
-		return schema_error(c, k, "%s: not supported by sluice: profiles pipelines (\"%.60s\")", path, k->text);
-	return schema_error(c, k, "%s: unknown signal \"%.*s\" in pipeline \"%.60s\" (expected traces, logs or metrics, optionally /name)",
-			    path, (int)(tlen > 40 ? 40 : tlen), k->text, k->text);
+		return schema_error(c, k, "%s: not supported by sluice: profiles pipelines (\"%.60s\")", path,
+				    k->text);
+	return schema_error(
+		c, k,
+		"%s: unknown signal \"%.*s\" in pipeline \"%.60s\" (expected traces, logs or metrics, optionally /name)",
+		path, (int)(tlen > 40 ? 40 : tlen), k->text, k->text);
 }
 
 /* "(defined: a, b)" / "(none defined)" for a kind, with connectors when
  * they could also be meant. */
-static const char *defined_list(const struct sluice_config *cfg, enum component_kind k, char *buf, size_t size)
+static const char *defined_list(const struct sluice_config *cfg, enum component_kind k, char *buf,
+				size_t size)
 {
-	size_t used = 0, n = k == COMPONENT_RECEIVER ? cfg->n_receivers
-			 : k == COMPONENT_EXPORTER ? cfg->n_exporters : cfg->n_processors;
+	size_t used = 0, n = k == COMPONENT_RECEIVER   ? cfg->n_receivers
+			     : k == COMPONENT_EXPORTER ? cfg->n_exporters
+						       : cfg->n_processors;
 	int w;
 
 	w = snprintf(buf, size, "%s", n ? "defined: " : "none defined");
 	used = w > 0 ? (size_t)w : 0;
 	for (size_t i = 0; i < n && used < size; i++) {
-		const char *id = k == COMPONENT_RECEIVER ? cfg->receivers[i].id
-				 : k == COMPONENT_EXPORTER ? cfg->exporters[i].id : cfg->processors[i].id;
+		const char *id = k == COMPONENT_RECEIVER   ? cfg->receivers[i].id
+				 : k == COMPONENT_EXPORTER ? cfg->exporters[i].id
+							   : cfg->processors[i].id;
 		w = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", id);
 		if (w < 0)
 			break;
 		used += (size_t)w;
 	}
 	for (size_t i = 0; k != COMPONENT_PROCESSOR && i < cfg->n_connectors && used < size; i++) {
-		w = snprintf(buf + used, size - used, "%s%s", i ? ", " : "; connectors: ", cfg->connectors[i].id);
+		w = snprintf(buf + used, size - used, "%s%s",
+			     i ? ", " : "; connectors: ", cfg->connectors[i].id);
 		if (w < 0)
 			break;
 		used += (size_t)w;
@@ -86,14 +99,16 @@ static const char *defined_list(const struct sluice_config *cfg, enum component_
 
 static int find(const struct sluice_config *cfg, enum component_kind k, const char *id)
 {
-	size_t n = k == COMPONENT_RECEIVER ? cfg->n_receivers
-		 : k == COMPONENT_EXPORTER ? cfg->n_exporters
-		 : k == COMPONENT_PROCESSOR ? cfg->n_processors : cfg->n_connectors;
+	size_t n = k == COMPONENT_RECEIVER    ? cfg->n_receivers
+		   : k == COMPONENT_EXPORTER  ? cfg->n_exporters
+		   : k == COMPONENT_PROCESSOR ? cfg->n_processors
+					      : cfg->n_connectors;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *x = k == COMPONENT_RECEIVER ? cfg->receivers[i].id
-				: k == COMPONENT_EXPORTER ? cfg->exporters[i].id
-				: k == COMPONENT_PROCESSOR ? cfg->processors[i].id : cfg->connectors[i].id;
+		const char *x = k == COMPONENT_RECEIVER	   ? cfg->receivers[i].id
+				: k == COMPONENT_EXPORTER  ? cfg->exporters[i].id
+				: k == COMPONENT_PROCESSOR ? cfg->processors[i].id
+							   : cfg->connectors[i].id;
 		if (!strcmp(x, id))
 			return (int)i;
 	}
@@ -105,7 +120,7 @@ static int find(const struct sluice_config *cfg, enum component_kind k, const ch
 static int resolve(struct schema_ctx *c, const struct sluice_config *cfg, const struct ynode *list,
 		   const char *path, enum component_kind k, int *idx, bool *conn, size_t *n)
 {
-	static const char *const kind_word[] = {"receiver", "processor", "exporter"};
+	static const char *const kind_word[] = { "receiver", "processor", "exporter" };
 	char p[300], defined[240];
 	int rc = schema_expect_seq(c, list, path);
 
@@ -113,7 +128,8 @@ static int resolve(struct schema_ctx *c, const struct sluice_config *cfg, const 
 	if (rc < 0 || list->kind == YN_NULL)
 		return rc;
 	if (list->n > CONFIG_MAX_PROCESSORS + CONFIG_MAX_CONNECTORS + 1)
-		return schema_error(c, list, "%s: more than %d entries", path, CONFIG_MAX_PROCESSORS + CONFIG_MAX_CONNECTORS + 1);
+		return schema_error(c, list, "%s: more than %d entries", path,
+				    CONFIG_MAX_PROCESSORS + CONFIG_MAX_CONNECTORS + 1);
 	for (size_t i = 0; i < list->n; i++) {
 		const struct ynode *it = list->items[i];
 		const char *id;
@@ -123,21 +139,25 @@ static int resolve(struct schema_ctx *c, const struct sluice_config *cfg, const 
 			return rc;
 		idx[i] = find(cfg, k, id);
 		conn[i] = false;
-		if (idx[i] < 0 && k != COMPONENT_PROCESSOR && (idx[i] = find(cfg, COMPONENT_CONNECTOR, id)) >= 0)
+		if (idx[i] < 0 && k != COMPONENT_PROCESSOR &&
+		    (idx[i] = find(cfg, COMPONENT_CONNECTOR, id)) >= 0)
 			conn[i] = true;
 		if (idx[i] < 0)
-			return schema_error(c, it, "%s: %s \"%.80s\" is not defined under %ss%s (%s)", path, kind_word[k],
-					    id, kind_word[k], k != COMPONENT_PROCESSOR && cfg->n_connectors ? " or connectors" : "",
+			return schema_error(c, it, "%s: %s \"%.80s\" is not defined under %ss%s (%s)", path,
+					    kind_word[k], id, kind_word[k],
+					    k != COMPONENT_PROCESSOR && cfg->n_connectors ? " or connectors"
+											  : "",
 					    defined_list(cfg, k, defined, sizeof(defined)));
 		for (size_t j = 0; j < i; j++)
 			if (idx[j] == idx[i] && conn[j] == conn[i])
-				return schema_error(c, it, "%s: %s \"%s\" is listed twice", path, kind_word[k], id);
+				return schema_error(c, it, "%s: %s \"%s\" is listed twice", path,
+						    kind_word[k], id);
 	}
 	*n = list->n;
 	return 0;
 }
 
-static const struct sluice_batch passthrough = {.send_batch_size = 1, .send_batch_max_bytes = 4ull << 20};
+static const struct sluice_batch passthrough = { .send_batch_size = 1, .send_batch_max_bytes = 4ull << 20 };
 
 static int fill_receivers(struct schema_ctx *c, struct sluice_config *cfg, struct sluice_pipeline *pl,
 			  const struct ynode *key, const struct ynode *list, bool lone, const char *path)
@@ -156,12 +176,15 @@ static int fill_receivers(struct schema_ctx *c, struct sluice_config *cfg, struc
 		if (!cfg->n_receivers && (rc = component_add_default(c, cfg, COMPONENT_RECEIVER, "otlp")) < 0)
 			return rc;
 		if (cfg->n_receivers > CONFIG_MAX_RECEIVERS)
-			return schema_error(c, key, "%s: more than %d receivers defined; list the ones to use", path,
+			return schema_error(c, key,
+					    "%s: more than %d receivers defined; list the ones to use", path,
 					    CONFIG_MAX_RECEIVERS);
 		for (n = 0; n < cfg->n_receivers; n++)
 			idx[n] = (int)n, conn[n] = false;
 	} else {
-		return schema_error(c, key, "%s: \"receivers\" is required (a pipeline needs at least one receiver)", path);
+		return schema_error(c, key,
+				    "%s: \"receivers\" is required (a pipeline needs at least one receiver)",
+				    path);
 	}
 	pl->receivers = arena_calloc(c->a, n + 1, sizeof(*pl->receivers));
 	pl->from_connectors = arena_calloc(c->a, n + 1, sizeof(*pl->from_connectors));
@@ -197,8 +220,9 @@ static int fill_processors(struct schema_ctx *c, struct sluice_config *cfg, stru
 		idx[0] = 0; /* the only processor defined is a batch: use it */
 		n = 1;
 	} else if (lone && cfg->n_processors) {
-		return schema_error(c, key ? key : c->at_processors,
-				    "%s: not given, but processors are defined; list the ones to run, in order", p);
+		return schema_error(
+			c, key ? key : c->at_processors,
+			"%s: not given, but processors are defined; list the ones to run, in order", p);
 	} else if (lone) {
 		if ((rc = component_add_default(c, cfg, COMPONENT_PROCESSOR, "batch")) < 0)
 			return rc;
@@ -213,21 +237,25 @@ static int fill_processors(struct schema_ctx *c, struct sluice_config *cfg, stru
 		const struct component_desc *d = component_desc_of(COMPONENT_PROCESSOR, x->id);
 		const struct ynode *at = list ? list->items[i] : key;
 
-		struct ynode def = {.line = x->line, .col = x->col};
+		struct ynode def = { .line = x->line, .col = x->col };
 		if (!at)
 			at = &def; /* the default pipeline has no list: point at the definition */
 		if (!(d->signals & SLUICE_SIGNAL_BIT(pl->signal)))
-			return schema_error(c, at, "%s[%zu]: processor \"%s\" cannot process %s (%s handles %s)", p, i, x->id,
-					    config_signal_name(pl->signal), d->names[0],
+			return schema_error(c, at,
+					    "%s[%zu]: processor \"%s\" cannot process %s (%s handles %s)", p,
+					    i, x->id, config_signal_name(pl->signal), d->names[0],
 					    component_signals_text(d->signals, sig, sizeof(sig)));
 		if ((x->type == SLUICE_PROC_ATTRIBUTES) && pl->signal != SLUICE_SIGNAL_TRACES &&
 		    (x->attributes.include.present || x->attributes.exclude.present))
-			return schema_error(c, at, "%s[%zu]: processor \"%s\" has include/exclude, which match spans: it cannot process %s",
-					    p, i, x->id, config_signal_name(pl->signal));
+			return schema_error(
+				c, at,
+				"%s[%zu]: processor \"%s\" has include/exclude, which match spans: it cannot process %s",
+				p, i, x->id, config_signal_name(pl->signal));
 		if (x->type == SLUICE_PROC_BATCH) {
 			if (i + 1 != n)
-				return schema_error(c, at, "%s[%zu]: the batch processor \"%s\" must be the last one", p, i,
-						    x->id);
+				return schema_error(c, at,
+						    "%s[%zu]: the batch processor \"%s\" must be the last one",
+						    p, i, x->id);
 			pl->batch_processor = x;
 			pl->batch = &x->batch;
 			continue;
@@ -255,15 +283,19 @@ static int fill_exporters(struct schema_ctx *c, struct sluice_config *cfg, struc
 		if ((rc = resolve(c, cfg, list, p, COMPONENT_EXPORTER, idx, conn, &n)) < 0)
 			return rc;
 	} else if (lone) {
-		if (!cfg->n_exporters && (rc = component_add_default(c, cfg, COMPONENT_EXPORTER, "debug")) < 0)
+		if (!cfg->n_exporters &&
+		    (rc = component_add_default(c, cfg, COMPONENT_EXPORTER, "debug")) < 0)
 			return rc;
 		if (cfg->n_exporters > CONFIG_MAX_EXPORTERS)
-			return schema_error(c, key, "%s: more than %d exporters defined; list the ones to use", path,
+			return schema_error(c, key,
+					    "%s: more than %d exporters defined; list the ones to use", path,
 					    CONFIG_MAX_EXPORTERS);
 		for (n = 0; n < cfg->n_exporters; n++)
 			idx[n] = (int)n, conn[n] = false;
 	} else {
-		return schema_error(c, key, "%s: \"exporters\" is required (a pipeline needs at least one exporter)", path);
+		return schema_error(c, key,
+				    "%s: \"exporters\" is required (a pipeline needs at least one exporter)",
+				    path);
 	}
 	pl->exporters = arena_calloc(c->a, n + 1, sizeof(*pl->exporters));
 	pl->to_connectors = arena_calloc(c->a, n + 1, sizeof(*pl->to_connectors));
@@ -277,20 +309,27 @@ static int fill_exporters(struct schema_ctx *c, struct sluice_config *cfg, struc
 
 		if (!(d->signals & SLUICE_SIGNAL_BIT(pl->signal))) {
 			/* the default pipeline has no list: point at the definition */
-			struct ynode def = {.line = conn[i] ? cfg->connectors[idx[i]].line : cfg->exporters[idx[i]].line,
-					    .col = conn[i] ? cfg->connectors[idx[i]].col : cfg->exporters[idx[i]].col};
-			return schema_error(c, at ? at : &def, "%s[%zu]: %s \"%s\" cannot take %s (%s takes %s)", p, i,
-					    conn[i] ? "connector" : "exporter", id, config_signal_name(pl->signal),
-					    d->names[0], component_signals_text(d->signals, sig, sizeof(sig)));
+			struct ynode def = {
+				.line = conn[i] ? cfg->connectors[idx[i]].line : cfg->exporters[idx[i]].line,
+				.col = conn[i] ? cfg->connectors[idx[i]].col : cfg->exporters[idx[i]].col
+			};
+			return schema_error(c, at ? at : &def,
+					    "%s[%zu]: %s \"%s\" cannot take %s (%s takes %s)", p, i,
+					    conn[i] ? "connector" : "exporter", id,
+					    config_signal_name(pl->signal), d->names[0],
+					    component_signals_text(d->signals, sig, sizeof(sig)));
 		}
 		if (conn[i]) {
 			pl->to_connectors[pl->n_to_connectors++] = &cfg->connectors[idx[i]];
 			continue;
 		}
 		const struct sluice_exporter *e = &cfg->exporters[idx[i]];
-		if ((e->type == SLUICE_EXP_OTLPHTTP || e->type == SLUICE_EXP_OTLP) && !e->otlp.urls[pl->signal].text)
-			return schema_error(c, at, "%s[%zu]: exporter \"%s\" has no URL for %s (set endpoint or %s_endpoint)",
-					    p, i, id, config_signal_name(pl->signal), config_signal_name(pl->signal));
+		if ((e->type == SLUICE_EXP_OTLPHTTP || e->type == SLUICE_EXP_OTLP) &&
+		    !e->otlp.urls[pl->signal].text)
+			return schema_error(
+				c, at,
+				"%s[%zu]: exporter \"%s\" has no URL for %s (set endpoint or %s_endpoint)", p,
+				i, id, config_signal_name(pl->signal), config_signal_name(pl->signal));
 		pl->exporters[pl->n_exporters++] = e;
 	}
 	if (!n)
@@ -356,7 +395,7 @@ int pipelines_parse(struct schema_ctx *c, const struct ynode *map, struct sluice
 	for (size_t i = 0; i < cfg->n_pipelines; i++) {
 		struct sluice_pipeline *pl = &cfg->pipelines[i];
 		struct pipeline_nodes *nd = &nodes[i];
-		const struct ynode *seen[SCHEMA_MAX_FIELDS] = {0};
+		const struct ynode *seen[SCHEMA_MAX_FIELDS] = { 0 };
 
 		schema_path(path, sizeof(path), "service.pipelines", pl->id);
 		if (nd->value && (rc = schema_map(c, nd->value, pipeline_fields, NULL, path, seen)) < 0)
@@ -366,14 +405,15 @@ int pipelines_parse(struct schema_ctx *c, const struct ynode *map, struct sluice
 		/* a missing list is reported at the pipeline's key */
 		const struct ynode *key = nd->key ? nd->key : nd->value;
 		if ((rc = fill_receivers(c, cfg, pl, key, seen[T_RECEIVERS], lone, path)) < 0 ||
-		    (rc = fill_processors(c, cfg, pl, nd->value ? nd->value : key, seen[T_PROCESSORS], lone, path)) < 0 ||
+		    (rc = fill_processors(c, cfg, pl, nd->value ? nd->value : key, seen[T_PROCESSORS], lone,
+					  path)) < 0 ||
 		    (rc = fill_exporters(c, cfg, pl, key, seen[T_EXPORTERS], lone, path)) < 0)
 			return rc;
 	}
 	if ((rc = graph_check(c, cfg, nodes)) < 0)
 		return rc;
 	/* COMPAT: the first traces pipeline, for the stages that read one */
-	cfg->pipeline = (struct sluice_pipeline){.id = "", .batch = &passthrough};
+	cfg->pipeline = (struct sluice_pipeline){ .id = "", .batch = &passthrough };
 	for (size_t i = 0; i < cfg->n_pipelines; i++) {
 		if (cfg->pipelines[i].signal == SLUICE_SIGNAL_TRACES) {
 			cfg->pipeline = cfg->pipelines[i];

@@ -30,14 +30,15 @@ static int add_ring(struct builder *b, enum plan_ring_kind kind, enum sluice_sig
 {
 	struct sluice_plan *pl = b->plan;
 	const struct sluice_config *cfg = b->cfg;
-	static const char *const prefix[] = {"in", "mid", "out"};
-	uint64_t cap[] = {cfg->rings.ingest_process, cfg->rings.process_batch, cfg->rings.batch_export};
+	static const char *const prefix[] = { "in", "mid", "out" };
+	uint64_t cap[] = { cfg->rings.ingest_process, cfg->rings.process_batch, cfg->rings.batch_export };
 
 	if (pl->n_rings == PLAN_MAX_RINGS) {
 		const struct sluice_pipeline *p = &cfg->pipelines[pipeline >= 0 ? (size_t)pipeline : 0];
-		return schema_error_at(b->c, p->line, p->col,
-				       "service.pipelines: more than %d rings needed (one IN ring per distinct set of pipelines a receiver feeds, a MID and an OUT ring per pipeline with exporters); use fewer pipelines",
-				       PLAN_MAX_RINGS);
+		return schema_error_at(
+			b->c, p->line, p->col,
+			"service.pipelines: more than %d rings needed (one IN ring per distinct set of pipelines a receiver feeds, a MID and an OUT ring per pipeline with exporters); use fewer pipelines",
+			PLAN_MAX_RINGS);
 	}
 	struct plan_ring *r = &pl->rings[pl->n_rings];
 	r->kind = kind;
@@ -81,16 +82,19 @@ static int in_rings(struct builder *b)
 			for (size_t p = 0; p < cfg->n_pipelines; p++) {
 				const struct sluice_pipeline *x = &cfg->pipelines[p];
 
-				for (size_t i = 0; x->signal == (enum sluice_signal)s && i < x->n_receivers; i++)
+				for (size_t i = 0; x->signal == (enum sluice_signal)s && i < x->n_receivers;
+				     i++)
 					if (x->receivers[i] == &cfg->receivers[r])
 						set |= 1ull << p;
 			}
 			if (!set)
 				continue;
 			for (uint32_t i = 0; i < pl->n_rings && ring < 0; i++)
-				if (pl->rings[i].signal == (enum sluice_signal)s && pl->rings[i].pipelines == set)
+				if (pl->rings[i].signal == (enum sluice_signal)s &&
+				    pl->rings[i].pipelines == set)
 					ring = (int)i;
-			if (ring < 0 && (ring = add_ring(b, PLAN_RING_IN, (enum sluice_signal)s, set, -1)) < 0)
+			if (ring < 0 &&
+			    (ring = add_ring(b, PLAN_RING_IN, (enum sluice_signal)s, set, -1)) < 0)
 				return ring;
 			pl->ingest_[r * SLUICE_SIGNAL_COUNT + (size_t)s] = ring;
 			for (size_t p = 0; p < cfg->n_pipelines; p++)
@@ -112,9 +116,11 @@ static int pipeline_rings(struct builder *b)
 		for (size_t p = 0; p < cfg->n_pipelines; p++) {
 			if (!cfg->pipelines[p].n_exporters)
 				continue;
-			if ((rc = add_ring(b, (enum plan_ring_kind)kind, cfg->pipelines[p].signal, 1ull << p, (int)p)) < 0)
+			if ((rc = add_ring(b, (enum plan_ring_kind)kind, cfg->pipelines[p].signal, 1ull << p,
+					   (int)p)) < 0)
 				return rc;
-			*(kind == PLAN_RING_MID ? &pl->pipelines[p].mid_ring : &pl->pipelines[p].out_ring) = rc;
+			*(kind == PLAN_RING_MID ? &pl->pipelines[p].mid_ring
+						: &pl->pipelines[p].out_ring) = rc;
 		}
 	}
 	pl->n_mid = pl->n_out = (pl->n_rings - pl->n_in) / 2;
@@ -178,9 +184,10 @@ static int add_source(struct builder *b, size_t p, enum plan_source_kind kind, u
 	r = &b->plan->rings[pp->mid_ring];
 	if (r->n_sources == PLAN_MAX_SOURCES) {
 		const struct sluice_pipeline *x = &b->cfg->pipelines[p];
-		return schema_error_at(b->c, x->line, x->col,
-				       "service.pipelines.%s: records reach this pipeline from more than %d sources (receiver sets and span-metrics connectors); at most %d can feed one pipeline",
-				       x->id, PLAN_MAX_SOURCES, PLAN_MAX_SOURCES);
+		return schema_error_at(
+			b->c, x->line, x->col,
+			"service.pipelines.%s: records reach this pipeline from more than %d sources (receiver sets and span-metrics connectors); at most %d can feed one pipeline",
+			x->id, PLAN_MAX_SOURCES, PLAN_MAX_SOURCES);
 	}
 	r->sources[r->n_sources].kind = kind;
 	r->sources[r->n_sources].index = index;
@@ -219,24 +226,32 @@ static int sources(struct builder *b)
 		const struct plan_pipeline *pp = &pl->pipelines[p];
 
 		if (pp->out_ring >= 0) {
-			pl->rings[pp->out_ring].sources[0] = (struct plan_source){PLAN_SOURCE_RING, (uint32_t)pp->mid_ring};
+			pl->rings[pp->out_ring].sources[0] = (struct plan_source){ PLAN_SOURCE_RING,
+										   (uint32_t)pp->mid_ring };
 			pl->rings[pp->out_ring].n_sources = 1;
 		}
 	}
 	return 0;
 }
 
-static int add_stat(struct builder *b, enum plan_stat_kind kind, enum sluice_signal sig, enum plan_transport t,
-		    size_t component, int pipeline, const char *id)
+static int add_stat(struct builder *b, enum plan_stat_kind kind, enum sluice_signal sig,
+		    enum plan_transport t, size_t component, int pipeline, const char *id)
 {
 	struct sluice_plan *pl = b->plan;
 
 	if (pl->n_stats == PLAN_MAX_STATS)
-		return schema_error_at(b->c, 0, 0, "service.pipelines: more than %d component statistics slots needed; use fewer pipelines or components",
-				       PLAN_MAX_STATS);
-	pl->stats[pl->n_stats] = (struct plan_stat){
-		.kind = kind, .signal = sig, .transport = t, .component = (int)component, .pipeline = pipeline,
-		.component_id = id, .pipeline_id = pipeline >= 0 ? b->cfg->pipelines[pipeline].id : ""};
+		return schema_error_at(
+			b->c, 0, 0,
+			"service.pipelines: more than %d component statistics slots needed; use fewer pipelines or components",
+			PLAN_MAX_STATS);
+	pl->stats[pl->n_stats] =
+		(struct plan_stat){ .kind = kind,
+				    .signal = sig,
+				    .transport = t,
+				    .component = (int)component,
+				    .pipeline = pipeline,
+				    .component_id = id,
+				    .pipeline_id = pipeline >= 0 ? b->cfg->pipelines[pipeline].id : "" };
 	return (int)pl->n_stats++;
 }
 
@@ -248,16 +263,18 @@ static int stats(struct builder *b)
 
 	for (size_t r = 0; r < cfg->n_receivers; r++) {
 		const struct sluice_receiver *x = &cfg->receivers[r];
-		bool on[] = {false, x->grpc_enabled, x->http_enabled};
+		bool on[] = { false, x->grpc_enabled, x->http_enabled };
 
 		for (int t = PLAN_TRANSPORT_GRPC; t <= PLAN_TRANSPORT_HTTP; t++)
 			for (int s = 0; on[t] && s < SLUICE_SIGNAL_COUNT; s++) {
 				if (pl->ingest_[r * SLUICE_SIGNAL_COUNT + (size_t)s] < 0)
 					continue;
-				rc = add_stat(b, PLAN_STAT_RECEIVER, (enum sluice_signal)s, (enum plan_transport)t, r, -1, x->id);
+				rc = add_stat(b, PLAN_STAT_RECEIVER, (enum sluice_signal)s,
+					      (enum plan_transport)t, r, -1, x->id);
 				if (rc < 0)
 					return rc;
-				pl->receiver_stats_[(r * 2 + (size_t)(t - 1)) * SLUICE_SIGNAL_COUNT + (size_t)s] = rc;
+				pl->receiver_stats_[(r * 2 + (size_t)(t - 1)) * SLUICE_SIGNAL_COUNT +
+						    (size_t)s] = rc;
 			}
 	}
 	for (size_t p = 0; p < cfg->n_pipelines; p++) {
@@ -266,7 +283,8 @@ static int stats(struct builder *b)
 		size_t np = x->n_processors + (x->batch_processor != NULL);
 
 		for (size_t i = 0; i < np; i++) {
-			const struct sluice_processor *pr = i < x->n_processors ? x->processors[i] : x->batch_processor;
+			const struct sluice_processor *pr = i < x->n_processors ? x->processors[i]
+										: x->batch_processor;
 			rc = add_stat(b, PLAN_STAT_PROCESSOR, x->signal, PLAN_TRANSPORT_NONE,
 				      index_of(cfg->processors, pr, sizeof(*pr)), (int)p, pr->id);
 			if (rc < 0)
@@ -275,14 +293,15 @@ static int stats(struct builder *b)
 		}
 		for (size_t i = 0; i < x->n_exporters; i++) {
 			rc = add_stat(b, PLAN_STAT_EXPORTER, x->signal, PLAN_TRANSPORT_NONE,
-				      index_of(cfg->exporters, x->exporters[i], sizeof(*cfg->exporters)), (int)p,
-				      x->exporters[i]->id);
+				      index_of(cfg->exporters, x->exporters[i], sizeof(*cfg->exporters)),
+				      (int)p, x->exporters[i]->id);
 			if (rc < 0)
 				return rc;
 			pp->exporter_stats[i] = rc;
 		}
 		for (uint32_t e = 0; e < pp->n_edges; e++) {
-			rc = add_stat(b, PLAN_STAT_CONNECTOR, x->signal, PLAN_TRANSPORT_NONE, pp->edges[e].connector, (int)p,
+			rc = add_stat(b, PLAN_STAT_CONNECTOR, x->signal, PLAN_TRANSPORT_NONE,
+				      pp->edges[e].connector, (int)p,
 				      cfg->connectors[pp->edges[e].connector].id);
 			if (rc < 0)
 				return rc;
@@ -310,12 +329,12 @@ static uint64_t fingerprint(const struct sluice_plan *pl)
 
 	for (uint32_t i = 0; i < pl->n_rings; i++) {
 		const struct plan_ring *r = &pl->rings[i];
-		uint64_t v[] = {(uint64_t)r->kind, (uint64_t)r->signal, r->capacity, r->n_sources};
+		uint64_t v[] = { (uint64_t)r->kind, (uint64_t)r->signal, r->capacity, r->n_sources };
 
 		h = fnv(h, v, sizeof(v));
 		h = fnv(h, r->name, strlen(r->name) + 1);
 		for (uint32_t s = 0; s < r->n_sources; s++) {
-			uint64_t src[] = {(uint64_t)r->sources[s].kind, r->sources[s].index};
+			uint64_t src[] = { (uint64_t)r->sources[s].kind, r->sources[s].index };
 			h = fnv(h, src, sizeof(src));
 		}
 	}
@@ -325,7 +344,7 @@ static uint64_t fingerprint(const struct sluice_plan *pl)
 int plan_build(struct schema_ctx *c, struct sluice_config *cfg)
 {
 	struct sluice_plan *pl = arena_alloc(c->a, sizeof(*pl));
-	struct builder b = {.c = c, .cfg = cfg, .plan = pl};
+	struct builder b = { .c = c, .cfg = cfg, .plan = pl };
 	size_t nr = cfg->n_receivers;
 	int rc;
 

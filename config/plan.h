@@ -44,11 +44,11 @@
 
 #include "config/config.h"
 
-#define PLAN_MAX_RINGS 64    /* = the segment's ring directory */
-#define PLAN_MAX_SOURCES 8   /* = shm's RING_MAX_SOURCES (static-assert where both are seen) */
-#define PLAN_MAX_STATS 512   /* component-stats slots in the segment */
-#define PLAN_MAX_EDGES 8     /* connectors one pipeline exports to */
-#define PLAN_NAME_MAX 64     /* ring names, NUL included (= the segment's ring name field) */
+#define PLAN_MAX_RINGS 64  /* = the segment's ring directory */
+#define PLAN_MAX_SOURCES 8 /* = shm's RING_MAX_SOURCES (static-assert where both are seen) */
+#define PLAN_MAX_STATS 512 /* component-stats slots in the segment */
+#define PLAN_MAX_EDGES 8   /* connectors one pipeline exports to */
+#define PLAN_NAME_MAX 64   /* ring names, NUL included (= the segment's ring name field) */
 
 enum plan_ring_kind {
 	PLAN_RING_IN = 0,  /* ingest -> process: one request's resources, one record */
@@ -57,7 +57,7 @@ enum plan_ring_kind {
 };
 
 enum plan_source_kind {
-	PLAN_SOURCE_RING = 0,      /* another ring of the plan (an IN ring; for OUT, its MID ring) */
+	PLAN_SOURCE_RING = 0,	   /* another ring of the plan (an IN ring; for OUT, its MID ring) */
 	PLAN_SOURCE_CONNECTOR = 1, /* the flushes of a span-metrics connector */
 };
 
@@ -69,17 +69,17 @@ struct plan_source {
 struct plan_ring {
 	enum plan_ring_kind kind;
 	enum sluice_signal signal;
-	uint64_t capacity;            /* bytes: sluice.rings.ingest_process (IN),
+	uint64_t capacity;			      /* bytes: sluice.rings.ingest_process (IN),
 	                                 process_batch (MID), batch_export (OUT) */
-	char name[PLAN_NAME_MAX];     /* stable, for logs, status and metrics:
+	char name[PLAN_NAME_MAX];		      /* stable, for logs, status and metrics:
 	                                 "in:traces", "in:traces+traces/b" (the entry
 	                                 pipelines joined by '+'; "in:<signal>#<ring>"
 	                                 when that does not fit), "mid:traces/payments",
 	                                 "out:logs" */
-	uint64_t pipelines;           /* bit i = cfg->pipelines[i]. IN: the entry
+	uint64_t pipelines;			      /* bit i = cfg->pipelines[i]. IN: the entry
 	                                 pipelines (each gets every record of the ring);
 	                                 MID/OUT: the one pipeline */
-	int pipeline;                 /* MID/OUT: index in cfg->pipelines; IN: -1 */
+	int pipeline;				      /* MID/OUT: index in cfg->pipelines; IN: -1 */
 	struct plan_source sources[PLAN_MAX_SOURCES]; /* see the top of this file */
 	uint32_t n_sources;
 };
@@ -87,40 +87,40 @@ struct plan_ring {
 /* A pipeline that exports to a connector: the edge of the process-stage
  * graph that continues into other pipelines. */
 struct plan_edge {
-	uint32_t connector;  /* index in cfg->connectors */
-	uint64_t targets;    /* pipelines the connector feeds (bit = cfg->pipelines index):
+	uint32_t connector; /* index in cfg->connectors */
+	uint64_t targets;   /* pipelines the connector feeds (bit = cfg->pipelines index):
 	                        every pipeline listing it as a receiver. routing: the
 	                        union of its table and default_pipelines; which ones a
 	                        record goes to is decided per record (cfg->connectors[i].routing) */
-	int stat;            /* component-stats slot of (connector, this pipeline) */
+	int stat;	    /* component-stats slot of (connector, this pipeline) */
 };
 
 struct plan_pipeline {
-	int mid_ring;        /* index in plan->rings, -1: no real exporter (only connectors) */
-	int out_ring;        /* likewise */
-	uint64_t in_rings;   /* IN rings that have this pipeline as an entry (bit = ring index) */
+	int mid_ring;	   /* index in plan->rings, -1: no real exporter (only connectors) */
+	int out_ring;	   /* likewise */
+	uint64_t in_rings; /* IN rings that have this pipeline as an entry (bit = ring index) */
 	struct plan_edge edges[PLAN_MAX_EDGES]; /* connectors it exports to, in the pipeline's order */
 	uint32_t n_edges;
 	/* component-stats slots, in the pipeline's order */
 	int processor_stats[CONFIG_MAX_PROCESSORS + 1]; /* [i] = pipelines[p].processors[i];
 	                                                   [n_processors] = its batch processor
 	                                                   (when it has one) */
-	int exporter_stats[CONFIG_MAX_EXPORTERS];       /* [i] = pipelines[p].exporters[i] */
+	int exporter_stats[CONFIG_MAX_EXPORTERS];	/* [i] = pipelines[p].exporters[i] */
 };
 
 struct plan_connector {
-	uint64_t from;       /* pipelines that export to it */
-	uint64_t to;         /* pipelines it feeds */
-	uint64_t in_rings;   /* IN rings whose records can reach it (for span-metrics
+	uint64_t from;	   /* pipelines that export to it */
+	uint64_t to;	   /* pipelines it feeds */
+	uint64_t in_rings; /* IN rings whose records can reach it (for span-metrics
 	                        state that must survive a crash: the aggregator notes the
 	                        last seq it absorbed from each) */
 };
 
 enum plan_stat_kind {
-	PLAN_STAT_RECEIVER = 0,  /* otelcol_receiver_*{receiver, transport} */
-	PLAN_STAT_PROCESSOR,     /* otelcol_processor_*{processor, pipeline} */
-	PLAN_STAT_EXPORTER,      /* otelcol_exporter_*{exporter, pipeline} */
-	PLAN_STAT_CONNECTOR,     /* sluice_connector_*{connector, pipeline}: per source pipeline */
+	PLAN_STAT_RECEIVER = 0, /* otelcol_receiver_*{receiver, transport} */
+	PLAN_STAT_PROCESSOR,	/* otelcol_processor_*{processor, pipeline} */
+	PLAN_STAT_EXPORTER,	/* otelcol_exporter_*{exporter, pipeline} */
+	PLAN_STAT_CONNECTOR,	/* sluice_connector_*{connector, pipeline}: per source pipeline */
 };
 
 enum plan_transport {
@@ -137,8 +137,8 @@ struct plan_stat {
 	enum plan_stat_kind kind;
 	enum sluice_signal signal;
 	enum plan_transport transport; /* receivers only */
-	int component;                 /* index in cfg->receivers / processors / exporters / connectors */
-	int pipeline;                  /* index in cfg->pipelines; -1 for receivers */
+	int component;		       /* index in cfg->receivers / processors / exporters / connectors */
+	int pipeline;		       /* index in cfg->pipelines; -1 for receivers */
 	const char *component_id;      /* "otlp", "filter/noise", ... */
 	const char *pipeline_id;       /* "traces/payments"; "" for receivers */
 };
@@ -146,18 +146,18 @@ struct plan_stat {
 struct sluice_plan {
 	struct plan_ring rings[PLAN_MAX_RINGS];
 	uint32_t n_rings;
-	uint32_t n_in, n_mid, n_out;    /* rings [0, n_in) are IN, then n_mid MID, then n_out OUT */
-	struct plan_pipeline *pipelines; /* [cfg->n_pipelines] */
+	uint32_t n_in, n_mid, n_out;	   /* rings [0, n_in) are IN, then n_mid MID, then n_out OUT */
+	struct plan_pipeline *pipelines;   /* [cfg->n_pipelines] */
 	struct plan_connector *connectors; /* [cfg->n_connectors] */
-	struct plan_stat *stats;        /* [n_stats] */
+	struct plan_stat *stats;	   /* [n_stats] */
 	uint32_t n_stats;
-	uint64_t fingerprint;           /* 64-bit hash of the ring list (kind, signal, capacity,
+	uint64_t fingerprint; /* 64-bit hash of the ring list (kind, signal, capacity,
 	                                   name, entry pipelines, sources): a segment built for
 	                                   another plan has another fingerprint */
 
 	/* private: use the accessors below */
-	int *ingest_;                   /* [n_receivers_][SLUICE_SIGNAL_COUNT] */
-	int *receiver_stats_;           /* [n_receivers_][2 transports][SLUICE_SIGNAL_COUNT] */
+	int *ingest_;	      /* [n_receivers_][SLUICE_SIGNAL_COUNT] */
+	int *receiver_stats_; /* [n_receivers_][2 transports][SLUICE_SIGNAL_COUNT] */
 	size_t n_receivers_;
 };
 

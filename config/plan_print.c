@@ -60,12 +60,13 @@ static size_t escaped(char *out, size_t size, const char *s)
 
 int plan_stat_labels(const struct plan_stat *s, char *buf, size_t size)
 {
-	static const char *const kind[] = {"receiver", "processor", "exporter", "connector"};
+	static const char *const kind[] = { "receiver", "processor", "exporter", "connector" };
 	char id[256], extra[256];
 	const char *key = s->kind == PLAN_STAT_RECEIVER ? "transport" : "pipeline";
 
 	escaped(id, sizeof(id), s->component_id);
-	escaped(extra, sizeof(extra), s->kind == PLAN_STAT_RECEIVER ? plan_transport_name(s->transport) : s->pipeline_id);
+	escaped(extra, sizeof(extra),
+		s->kind == PLAN_STAT_RECEIVER ? plan_transport_name(s->transport) : s->pipeline_id);
 	return snprintf(buf, size, "%s=\"%s\",%s=\"%s\"", kind[s->kind], id, key, extra);
 }
 
@@ -73,8 +74,8 @@ int plan_print(const struct sluice_config *cfg, FILE *f)
 {
 	const struct sluice_plan *p = cfg->plan;
 
-	fprintf(f, "# plan: %u rings, %u component stats slots, fingerprint %016" PRIx64 "\n", p->n_rings, p->n_stats,
-		p->fingerprint);
+	fprintf(f, "# plan: %u rings, %u component stats slots, fingerprint %016" PRIx64 "\n", p->n_rings,
+		p->n_stats, p->fingerprint);
 	for (uint32_t i = 0; i < p->n_rings; i++) {
 		const struct plan_ring *r = &p->rings[i];
 		char cap[32];
@@ -84,7 +85,8 @@ int plan_print(const struct sluice_config *cfg, FILE *f)
 		for (uint32_t s = 0; s < r->n_sources; s++) {
 			const struct plan_source *src = &r->sources[s];
 			fprintf(f, "%s%s", s ? ", " : " <- ",
-				src->kind == PLAN_SOURCE_RING ? p->rings[src->index].name : cfg->connectors[src->index].id);
+				src->kind == PLAN_SOURCE_RING ? p->rings[src->index].name
+							      : cfg->connectors[src->index].id);
 		}
 		fputc('\n', f);
 	}
@@ -99,7 +101,8 @@ int plan_print(const struct sluice_config *cfg, FILE *f)
 		const struct plan_pipeline *pp = &p->pipelines[i];
 
 		for (uint32_t e = 0; e < pp->n_edges; e++) {
-			fprintf(f, "#   pipeline %s -> %s ->", cfg->pipelines[i].id, cfg->connectors[pp->edges[e].connector].id);
+			fprintf(f, "#   pipeline %s -> %s ->", cfg->pipelines[i].id,
+				cfg->connectors[pp->edges[e].connector].id);
 			for (size_t q = 0; q < cfg->n_pipelines; q++)
 				if (pp->edges[e].targets >> q & 1)
 					fprintf(f, " %s", cfg->pipelines[q].id);

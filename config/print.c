@@ -57,7 +57,8 @@ void pr_quoted(struct printer *p, const char *s, bool value)
 
 static bool plain_key(const char *k)
 {
-	return *k && strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == strlen(k);
+	return *k &&
+	       strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == strlen(k);
 }
 
 void pr_key(struct printer *p, int indent, const char *key)
@@ -143,11 +144,22 @@ void pr_value(struct printer *p, const struct sluice_value *v)
 	char b[48];
 
 	switch (v->type) {
-	case SLUICE_VALUE_NONE: fputs("~", p->f); break;
-	case SLUICE_VALUE_STRING: pr_quoted(p, v->s, true); break;
-	case SLUICE_VALUE_INT: fprintf(p->f, "%" PRId64, v->i); break;
-	case SLUICE_VALUE_DOUBLE: pr_format_double(v->d, b, sizeof(b)); fputs(b, p->f); break;
-	case SLUICE_VALUE_BOOL: fputs(v->b ? "true" : "false", p->f); break;
+	case SLUICE_VALUE_NONE:
+		fputs("~", p->f);
+		break;
+	case SLUICE_VALUE_STRING:
+		pr_quoted(p, v->s, true);
+		break;
+	case SLUICE_VALUE_INT:
+		fprintf(p->f, "%" PRId64, v->i);
+		break;
+	case SLUICE_VALUE_DOUBLE:
+		pr_format_double(v->d, b, sizeof(b));
+		fputs(b, p->f);
+		break;
+	case SLUICE_VALUE_BOOL:
+		fputs(v->b ? "true" : "false", p->f);
+		break;
 	}
 }
 
@@ -217,12 +229,24 @@ static void print_field(struct printer *p, int indent, const struct schema_field
 		if (*(const char *const *)v)
 			pr_str(p, indent, f->name, *(const char *const *)v);
 		break;
-	case SK_BOOL: pr_bool(p, indent, f->name, *(const bool *)v); break;
-	case SK_U32: pr_u64(p, indent, f->name, *(const uint32_t *)v / scale); break;
-	case SK_U64: pr_u64(p, indent, f->name, *(const uint64_t *)v / scale); break;
-	case SK_DOUBLE: pr_double(p, indent, f->name, *(const double *)v); break;
-	case SK_DUR: pr_dur(p, indent, f->name, *(const uint64_t *)v); break;
-	case SK_SIZE: pr_size(p, indent, f->name, *(const uint64_t *)v); break;
+	case SK_BOOL:
+		pr_bool(p, indent, f->name, *(const bool *)v);
+		break;
+	case SK_U32:
+		pr_u64(p, indent, f->name, *(const uint32_t *)v / scale);
+		break;
+	case SK_U64:
+		pr_u64(p, indent, f->name, *(const uint64_t *)v / scale);
+		break;
+	case SK_DOUBLE:
+		pr_double(p, indent, f->name, *(const double *)v);
+		break;
+	case SK_DUR:
+		pr_dur(p, indent, f->name, *(const uint64_t *)v);
+		break;
+	case SK_SIZE:
+		pr_size(p, indent, f->name, *(const uint64_t *)v);
+		break;
 	case SK_ENUM: {
 		int e = *(const int *)v;
 
@@ -239,12 +263,15 @@ static void print_field(struct printer *p, int indent, const struct schema_field
 			break;
 		schema_print_map(p, indent, f->name, f->sub, v);
 		break;
-	case SK_SEQ: print_seq(p, indent, f, base); break;
+	case SK_SEQ:
+		print_seq(p, indent, f, base);
+		break;
 	case SK_CUSTOM:
 		if (f->print)
 			f->print(p, indent, f, v);
 		break;
-	case SK_REFUSE: break;
+	case SK_REFUSE:
+		break;
 	}
 }
 
@@ -262,7 +289,7 @@ void schema_print_map(struct printer *p, int indent, const char *key, const stru
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&buf, &len);
-	struct printer sub = {.f = mem};
+	struct printer sub = { .f = mem };
 
 	if (!mem) {
 		p->failed = true;

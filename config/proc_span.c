@@ -29,7 +29,8 @@ static int rules_fn(struct schema_ctx *c, const struct ynode *v, void *dst, cons
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		snprintf(p, sizeof(p), "%s[%zu]", path, i);
-		rc = match_regex(c, v->kind == YN_SEQ ? v->items[i] : v, p, src[i], true, &s->to_attributes[i]);
+		rc = match_regex(c, v->kind == YN_SEQ ? v->items[i] : v, p, src[i], true,
+				 &s->to_attributes[i]);
 		if (rc < 0)
 			return rc;
 	}
@@ -50,28 +51,38 @@ static void rules_print(struct printer *p, int indent, const struct schema_field
 }
 
 static const struct schema_field to_attributes_fields[] = {
-	{.name = "rules", .kind = SK_CUSTOM, .fn = rules_fn, .print = rules_print},
-	{.name = "break_after_match", .kind = SK_BOOL, .off = offsetof(struct sluice_span_proc, break_after_match)},
-	{.name = "keep_original_name", .kind = SK_REFUSE, .why = "the name is always replaced"},
-	{.name = NULL},
+	{ .name = "rules", .kind = SK_CUSTOM, .fn = rules_fn, .print = rules_print },
+	{ .name = "break_after_match",
+	  .kind = SK_BOOL,
+	  .off = offsetof(struct sluice_span_proc, break_after_match) },
+	{ .name = "keep_original_name", .kind = SK_REFUSE, .why = "the name is always replaced" },
+	{ .name = NULL },
 };
 
 static const struct schema_field name_fields[] = {
-	{.name = "from_attributes", .kind = SK_STRLIST, .off = offsetof(struct sluice_span_proc, from_attributes),
-	 .off2 = offsetof(struct sluice_span_proc, n_from_attributes)},
-	{.name = "separator", .kind = SK_STR, .off = offsetof(struct sluice_span_proc, separator)},
-	{.name = "to_attributes", .kind = SK_MAP, .sub = to_attributes_fields},
-	{.name = NULL},
+	{ .name = "from_attributes",
+	  .kind = SK_STRLIST,
+	  .off = offsetof(struct sluice_span_proc, from_attributes),
+	  .off2 = offsetof(struct sluice_span_proc, n_from_attributes) },
+	{ .name = "separator", .kind = SK_STR, .off = offsetof(struct sluice_span_proc, separator) },
+	{ .name = "to_attributes", .kind = SK_MAP, .sub = to_attributes_fields },
+	{ .name = NULL },
 };
 
 static const struct schema_field span_fields[] = {
-	{.name = "name", .kind = SK_MAP, .sub = name_fields},
-	{.name = "include", .kind = SK_CUSTOM, .off = offsetof(struct sluice_span_proc, include), .fn = match_parse,
-	 .print = match_print},
-	{.name = "exclude", .kind = SK_CUSTOM, .off = offsetof(struct sluice_span_proc, exclude), .fn = match_parse,
-	 .print = match_print},
-	{.name = "status", .kind = SK_REFUSE, .why = "setting the span status is not implemented"},
-	{.name = NULL},
+	{ .name = "name", .kind = SK_MAP, .sub = name_fields },
+	{ .name = "include",
+	  .kind = SK_CUSTOM,
+	  .off = offsetof(struct sluice_span_proc, include),
+	  .fn = match_parse,
+	  .print = match_print },
+	{ .name = "exclude",
+	  .kind = SK_CUSTOM,
+	  .off = offsetof(struct sluice_span_proc, exclude),
+	  .fn = match_parse,
+	  .print = match_print },
+	{ .name = "status", .kind = SK_REFUSE, .why = "setting the span status is not implemented" },
+	{ .name = NULL },
 };
 
 static int span_finish(struct schema_ctx *c, const struct ynode *v, void *obj, const char *path,
@@ -81,12 +92,13 @@ static int span_finish(struct schema_ctx *c, const struct ynode *v, void *obj, c
 
 	(void)seen;
 	if (!s->n_from_attributes && !s->n_rules)
-		return schema_error(c, v, "%s: expected name.from_attributes or name.to_attributes.rules", path);
+		return schema_error(c, v, "%s: expected name.from_attributes or name.to_attributes.rules",
+				    path);
 	return 0;
 }
 
 const struct component_desc proc_span_desc = {
-	.names = (const char *const[]){"span", NULL},
+	.names = (const char *const[]){ "span", NULL },
 	.type = SLUICE_PROC_SPAN,
 	.signals = SLUICE_SIGNAL_BIT(SLUICE_SIGNAL_TRACES),
 	.fields = span_fields,

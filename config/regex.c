@@ -55,32 +55,62 @@ static int convert(struct schema_ctx *c, const struct ynode *at, const char *pat
 			const char *rep = NULL;
 
 			if (!e)
-				return schema_error(c, at, "%s: bad regexp \"%s\": trailing backslash", path, src);
+				return schema_error(c, at, "%s: bad regexp \"%s\": trailing backslash", path,
+						    src);
 			if (!in_bracket && e >= '1' && e <= '9')
-				return schema_error(c, at, "%s: bad regexp \"%s\": back-references (\\%c) are not supported",
-						    path, src, e);
+				return schema_error(
+					c, at,
+					"%s: bad regexp \"%s\": back-references (\\%c) are not supported",
+					path, src, e);
 			if (!in_bracket) {
 				switch (e) {
-				case 'd': rep = "[0-9]"; break;
-				case 'D': rep = "[^0-9]"; break;
-				case 's': rep = "[[:space:]]"; break;
-				case 'S': rep = "[^[:space:]]"; break;
-				case 'w': rep = "[[:alnum:]_]"; break;
-				case 'W': rep = "[^[:alnum:]_]"; break;
+				case 'd':
+					rep = "[0-9]";
+					break;
+				case 'D':
+					rep = "[^0-9]";
+					break;
+				case 's':
+					rep = "[[:space:]]";
+					break;
+				case 'S':
+					rep = "[^[:space:]]";
+					break;
+				case 'w':
+					rep = "[[:alnum:]_]";
+					break;
+				case 'W':
+					rep = "[^[:alnum:]_]";
+					break;
 				}
 			} else {
 				switch (e) {
-				case 'd': rep = "0-9"; break;
-				case 's': rep = "[:space:]"; break;
-				case 'w': rep = "[:alnum:]_"; break;
-				case '\\': rep = "\\"; break;
-				case ']': case '-': case '^':
-					return schema_error(c, at, "%s: bad regexp \"%s\": \"\\%c\" inside [...] is not supported (put ] first and - last)",
-							    path, src, e);
+				case 'd':
+					rep = "0-9";
+					break;
+				case 's':
+					rep = "[:space:]";
+					break;
+				case 'w':
+					rep = "[:alnum:]_";
+					break;
+				case '\\':
+					rep = "\\";
+					break;
+				case ']':
+				case '-':
+				case '^':
+					return schema_error(
+						c, at,
+						"%s: bad regexp \"%s\": \"\\%c\" inside [...] is not supported (put ] first and - last)",
+						path, src, e);
 				default:
-					if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9'))
-						return schema_error(c, at, "%s: bad regexp \"%s\": \"\\%c\" inside [...] is not supported",
-								    path, src, e);
+					if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
+					    (e >= '0' && e <= '9'))
+						return schema_error(
+							c, at,
+							"%s: bad regexp \"%s\": \"\\%c\" inside [...] is not supported",
+							path, src, e);
 					sb_put(out, &e, 1); /* \. inside brackets: a literal . */
 					p += 2;
 					continue;
@@ -113,8 +143,8 @@ static int convert(struct schema_ctx *c, const struct ynode *at, const char *pat
 			size_t nlen = 0;
 
 			if (g >= MATCH_MAX_GROUPS)
-				return schema_error(c, at, "%s: bad regexp \"%s\": more than %d groups", path, src,
-						    MATCH_MAX_GROUPS);
+				return schema_error(c, at, "%s: bad regexp \"%s\": more than %d groups", path,
+						    src, MATCH_MAX_GROUPS);
 			if (p[1] == '?') {
 				const char *q = p + 2;
 
@@ -124,15 +154,19 @@ static int convert(struct schema_ctx *c, const struct ynode *at, const char *pat
 					name = q + 1;
 					const char *end = strchr(name, '>');
 					if (!end || end == name)
-						return schema_error(c, at, "%s: bad regexp \"%s\": unterminated group name",
-								    path, src);
+						return schema_error(
+							c, at,
+							"%s: bad regexp \"%s\": unterminated group name",
+							path, src);
 					nlen = (size_t)(end - name);
 					p = end + 1;
 				} else if (*q == ':' && q == p + 2) {
 					p = q + 1;
 				} else {
-					return schema_error(c, at, "%s: bad regexp \"%s\": \"(?\" is only supported as (?P<name>...) or (?:...)",
-							    path, src);
+					return schema_error(
+						c, at,
+						"%s: bad regexp \"%s\": \"(?\" is only supported as (?P<name>...) or (?:...)",
+						path, src);
 				}
 			} else {
 				p++;
@@ -177,7 +211,7 @@ static uint64_t sat_mul(uint64_t a, uint64_t b)
  * times n (m when open), x+ twice x. */
 static bool regex_too_big(const char *p)
 {
-	uint64_t sum[MATCH_MAX_GROUPS + 2] = {0}, last[MATCH_MAX_GROUPS + 2] = {0};
+	uint64_t sum[MATCH_MAX_GROUPS + 2] = { 0 }, last[MATCH_MAX_GROUPS + 2] = { 0 };
 	int d = 0;
 
 	while (*p) {
@@ -219,7 +253,7 @@ static bool regex_too_big(const char *p)
 				p++;
 			while (*p && *p != ']') {
 				if (p[0] == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
-					char close[3] = {p[1], ']', '\0'};
+					char close[3] = { p[1], ']', '\0' };
 					const char *e = strstr(p + 2, close);
 					p = e ? e + 2 : p + 1;
 				} else {
@@ -377,14 +411,15 @@ int match_regex(struct schema_ctx *c, const struct ynode *at, const char *path, 
 		bool need_named, struct sluice_regex *out)
 {
 	const char *names[MATCH_MAX_GROUPS];
-	struct sbuf b = {0};
+	struct sbuf b = { 0 };
 	size_t ng = 0, named = 0;
 	regex_t re;
 	int rc;
 
 	const char *nested = regex_nested_repeat(src);
 	if (nested) {
-		rc = schema_error(c, at, "%s: bad regexp \"%s\": invalid nested repetition operator at \"%.8s\"",
+		rc = schema_error(c, at,
+				  "%s: bad regexp \"%s\": invalid nested repetition operator at \"%.8s\"",
 				  path, src, nested);
 		goto out;
 	}
@@ -395,7 +430,8 @@ int match_regex(struct schema_ctx *c, const struct ynode *at, const char *path, 
 	}
 	const char *lazy = regex_drop_lazy(src, greedy);
 	if (lazy && need_named) {
-		rc = schema_error(c, at, "%s: bad regexp \"%s\": lazy repeat at \"%.8s\" (x*?, x+?, x??, "
+		rc = schema_error(c, at,
+				  "%s: bad regexp \"%s\": lazy repeat at \"%.8s\" (x*?, x+?, x??, "
 				  "x{n,m}?) is not supported where groups are extracted: POSIX regular "
 				  "expressions have no lazy repeats and the greedy form would capture other "
 				  "text; bound the group instead (e.g. [^/]* for .*?)",
@@ -406,8 +442,10 @@ int match_regex(struct schema_ctx *c, const struct ynode *at, const char *path, 
 	if (rc < 0)
 		goto out;
 	if (regex_too_big(b.p)) {
-		rc = schema_error(c, at, "%s: regexp \"%.80s\" is too large (more than %u items once repetitions are expanded)",
-				  path, src, MATCH_MAX_WEIGHT);
+		rc = schema_error(
+			c, at,
+			"%s: regexp \"%.80s\" is too large (more than %u items once repetitions are expanded)",
+			path, src, MATCH_MAX_WEIGHT);
 		goto out;
 	}
 	rc = regcomp(&re, b.p, REG_EXTENDED);
@@ -422,7 +460,8 @@ int match_regex(struct schema_ctx *c, const struct ynode *at, const char *path, 
 	for (size_t i = 0; i < ng; i++)
 		named += names[i] != NULL;
 	if (need_named && !named) {
-		rc = schema_error(c, at, "%s: regexp \"%s\" has no named group (?P<name>...) to extract", path, src);
+		rc = schema_error(c, at, "%s: regexp \"%s\" has no named group (?P<name>...) to extract",
+				  path, src);
 		goto out;
 	}
 	out->source = src;

@@ -108,7 +108,7 @@ int schema_str(struct schema_ctx *c, const struct ynode *v, const char *path, co
 
 int schema_bool(struct schema_ctx *c, const struct ynode *v, const char *path, bool *out)
 {
-	static const char *const t[] = {"true", "True", "TRUE"}, *const f[] = {"false", "False", "FALSE"};
+	static const char *const t[] = { "true", "True", "TRUE" }, *const f[] = { "false", "False", "FALSE" };
 
 	if (v->kind == YN_SCALAR) {
 		for (int i = 0; i < 3; i++) {
@@ -135,8 +135,8 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-int schema_uint(struct schema_ctx *c, const struct ynode *v, const char *path, uint64_t min,
-		uint64_t max, uint64_t *out)
+int schema_uint(struct schema_ctx *c, const struct ynode *v, const char *path, uint64_t min, uint64_t max,
+		uint64_t *out)
 {
 	uint64_t n = 0;
 
@@ -145,7 +145,8 @@ int schema_uint(struct schema_ctx *c, const struct ynode *v, const char *path, u
 	for (const char *p = v->text; *p; p++) {
 		uint64_t d = (uint64_t)(*p - '0');
 		if (n > UINT64_MAX / 10 || (n == UINT64_MAX / 10 && d > UINT64_MAX % 10))
-			return schema_error(c, v, "%s: %s is out of range (expected %" PRIu64 "..%" PRIu64 ")",
+			return schema_error(c, v,
+					    "%s: %s is out of range (expected %" PRIu64 "..%" PRIu64 ")",
 					    path, v->text, min, max);
 		n = n * 10 + d;
 	}
@@ -168,21 +169,22 @@ static bool parse_double(const char *s, double *out)
 	       strspn(s, "+-0123456789.eE") == strlen(s); /* no hex, inf, nan */
 }
 
-int schema_double(struct schema_ctx *c, const struct ynode *v, const char *path, double min,
-		  double max, double *out)
+int schema_double(struct schema_ctx *c, const struct ynode *v, const char *path, double min, double max,
+		  double *out)
 {
 	double d;
 
 	if (v->kind != YN_SCALAR || !parse_double(v->text, &d))
 		return expected(c, v, path, "a number");
 	if (!(d >= min && d <= max))
-		return schema_error(c, v, "%s: %s is out of range (expected %g..%g)", path, v->text, min, max);
+		return schema_error(c, v, "%s: %s is out of range (expected %g..%g)", path, v->text, min,
+				    max);
 	*out = d;
 	return 0;
 }
 
-int schema_duration(struct schema_ctx *c, const struct ynode *v, const char *path, uint64_t min,
-		    uint64_t max, uint64_t *out)
+int schema_duration(struct schema_ctx *c, const struct ynode *v, const char *path, uint64_t min, uint64_t max,
+		    uint64_t *out)
 {
 	uint64_t ns;
 	char a[32], b[32];
@@ -201,8 +203,8 @@ int schema_duration(struct schema_ctx *c, const struct ynode *v, const char *pat
 	return 0;
 }
 
-int schema_size(struct schema_ctx *c, const struct ynode *v, const char *path, uint64_t min,
-		uint64_t max, uint64_t *out)
+int schema_size(struct schema_ctx *c, const struct ynode *v, const char *path, uint64_t min, uint64_t max,
+		uint64_t *out)
 {
 	uint64_t n;
 	char a[32], b[32];
@@ -221,8 +223,8 @@ int schema_size(struct schema_ctx *c, const struct ynode *v, const char *path, u
 	return 0;
 }
 
-int schema_enum(struct schema_ctx *c, const struct ynode *v, const char *path,
-		const char *const *names, int *out)
+int schema_enum(struct schema_ctx *c, const struct ynode *v, const char *path, const char *const *names,
+		int *out)
 {
 	char list[256] = "", g[80];
 	size_t used = 0;
@@ -236,7 +238,8 @@ int schema_enum(struct schema_ctx *c, const struct ynode *v, const char *path,
 		}
 	}
 	for (int i = 0; names[i] && used < sizeof(list); i++) {
-		int n = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", *names[i] ? names[i] : "\"\"");
+		int n = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+				 *names[i] ? names[i] : "\"\"");
 		if (n < 0)
 			break;
 		used += (size_t)n;
@@ -244,8 +247,8 @@ int schema_enum(struct schema_ctx *c, const struct ynode *v, const char *path,
 	return schema_error(c, v, "%s: expected one of %s; got %s", path, list, got(v, g, sizeof(g)));
 }
 
-int schema_strlist(struct schema_ctx *c, const struct ynode *v, const char *path,
-		   const char ***out, size_t *n)
+int schema_strlist(struct schema_ctx *c, const struct ynode *v, const char *path, const char ***out,
+		   size_t *n)
 {
 	const char **list;
 	char p[256];
@@ -286,8 +289,7 @@ static bool looks_int(const char *s)
 	return all_digits(s);
 }
 
-int schema_value(struct schema_ctx *c, const struct ynode *v, const char *path,
-		 struct sluice_value *out)
+int schema_value(struct schema_ctx *c, const struct ynode *v, const char *path, struct sluice_value *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (v->kind == YN_NULL)

@@ -25,7 +25,7 @@ struct schema_ctx {
 	struct arena *a;
 	const char *file;
 	struct config_error *err;
-	const char *src;       /* the file's bytes (for OTTL condition positions) */
+	const char *src; /* the file's bytes (for OTTL condition positions) */
 	size_t src_len;
 	/* where sections were given, for errors found in checks that span
 	 * sections (NULL when absent) */
@@ -34,20 +34,20 @@ struct schema_ctx {
 };
 
 enum schema_kind {
-	SK_STR,     /* const char * */
+	SK_STR,	    /* const char * */
 	SK_BOOL,    /* bool */
-	SK_U32,     /* uint32_t, min..max, times scale */
-	SK_U64,     /* uint64_t, min..max, times scale */
+	SK_U32,	    /* uint32_t, min..max, times scale */
+	SK_U64,	    /* uint64_t, min..max, times scale */
 	SK_DOUBLE,  /* double, dmin..dmax */
-	SK_DUR,     /* uint64_t ns, min..max */
+	SK_DUR,	    /* uint64_t ns, min..max */
 	SK_SIZE,    /* uint64_t bytes, min..max */
 	SK_ENUM,    /* int (or enum): index into names[] */
 	SK_STRLIST, /* const char ** at off, size_t count at off2 */
 	SK_CUSTOM,  /* fn(ctx, value node, base + off, path); printed by `print` */
 	SK_PATH,    /* const char *: an absolute path */
-	SK_MAP,     /* a nested mapping: table `sub` at base + off, then `check`;
+	SK_MAP,	    /* a nested mapping: table `sub` at base + off, then `check`;
 	               SF_PRESENCE: a bool at off2 is set when the key is given */
-	SK_SEQ,     /* a list of mappings: an array of elem_size items (`init`, then
+	SK_SEQ,	    /* a list of mappings: an array of elem_size items (`init`, then
 	               `sub`, then `check` each) at off, size_t count at off2 */
 	SK_REFUSE,  /* a Collector key sluice does not support: an error saying `why`
 	               (null and empty values are accepted and ignored) */
@@ -55,8 +55,8 @@ enum schema_kind {
 
 /* Field flags. */
 #define SF_OMIT_EMPTY 1u /* not printed when zero / NULL / empty */
-#define SF_PRESENCE 2u   /* SK_MAP: see above */
-#define SF_NOPRINT 4u    /* never printed (accepted for compatibility only) */
+#define SF_PRESENCE 2u	 /* SK_MAP: see above */
+#define SF_NOPRINT 4u	 /* never printed (accepted for compatibility only) */
 
 struct schema_field;
 struct printer;
@@ -76,16 +76,16 @@ struct schema_field {
 	size_t off2;
 	uint64_t min, max;
 	double dmin, dmax;
-	uint64_t scale;            /* SK_U32/SK_U64: stored value = given * scale (0 = 1) */
-	const char *const *names;  /* SK_ENUM: NULL-terminated */
-	schema_fn fn;              /* SK_CUSTOM */
+	uint64_t scale;			/* SK_U32/SK_U64: stored value = given * scale (0 = 1) */
+	const char *const *names;	/* SK_ENUM: NULL-terminated */
+	schema_fn fn;			/* SK_CUSTOM */
 	const struct schema_field *sub; /* SK_MAP, SK_SEQ */
-	size_t elem_size;          /* SK_SEQ */
-	void (*init)(void *item);  /* SK_SEQ: defaults of an item */
-	schema_check_fn check;     /* SK_MAP, SK_SEQ (each item) */
-	schema_print_fn print;     /* SK_CUSTOM (NULL: not printed) */
-	unsigned flags;            /* SF_* */
-	const char *why;           /* SK_REFUSE */
+	size_t elem_size;		/* SK_SEQ */
+	void (*init)(void *item);	/* SK_SEQ: defaults of an item */
+	schema_check_fn check;		/* SK_MAP, SK_SEQ (each item) */
+	schema_print_fn print;		/* SK_CUSTOM (NULL: not printed) */
+	unsigned flags;			/* SF_* */
+	const char *why;		/* SK_REFUSE */
 };
 
 /* Error at node n (or at 0:0 when n is NULL): "FILE:L:C: fmt...". Returns -EINVAL. */
@@ -100,33 +100,32 @@ int schema_error_at(struct schema_ctx *c, unsigned line, unsigned col, const cha
  * base. `path` is the dotted key path for messages ("processors.batch").
  * seen (may be NULL; else SCHEMA_MAX_FIELDS entries) gets, per field index,
  * the value node or NULL. */
-int schema_map(struct schema_ctx *c, const struct ynode *map, const struct schema_field *fields,
-	       void *base, const char *path, const struct ynode **seen);
+int schema_map(struct schema_ctx *c, const struct ynode *map, const struct schema_field *fields, void *base,
+	       const char *path, const struct ynode **seen);
 
 /* Converters used by tables and by custom handlers. Each checks the node's
  * kind and value and reports errors itself. */
 int schema_str(struct schema_ctx *c, const struct ynode *v, const char *path, const char **out);
 int schema_bool(struct schema_ctx *c, const struct ynode *v, const char *path, bool *out);
-int schema_uint(struct schema_ctx *c, const struct ynode *v, const char *path, uint64_t min,
-		uint64_t max, uint64_t *out);
-int schema_double(struct schema_ctx *c, const struct ynode *v, const char *path, double min,
-		  double max, double *out);
-int schema_duration(struct schema_ctx *c, const struct ynode *v, const char *path, uint64_t min,
-		    uint64_t max, uint64_t *out);
-int schema_size(struct schema_ctx *c, const struct ynode *v, const char *path, uint64_t min,
-		uint64_t max, uint64_t *out);
-int schema_enum(struct schema_ctx *c, const struct ynode *v, const char *path,
-		const char *const *names, int *out);
+int schema_uint(struct schema_ctx *c, const struct ynode *v, const char *path, uint64_t min, uint64_t max,
+		uint64_t *out);
+int schema_double(struct schema_ctx *c, const struct ynode *v, const char *path, double min, double max,
+		  double *out);
+int schema_duration(struct schema_ctx *c, const struct ynode *v, const char *path, uint64_t min, uint64_t max,
+		    uint64_t *out);
+int schema_size(struct schema_ctx *c, const struct ynode *v, const char *path, uint64_t min, uint64_t max,
+		uint64_t *out);
+int schema_enum(struct schema_ctx *c, const struct ynode *v, const char *path, const char *const *names,
+		int *out);
 /* A sequence of scalars (a single scalar is also accepted as a list of one). */
-int schema_strlist(struct schema_ctx *c, const struct ynode *v, const char *path,
-		   const char ***out, size_t *n);
+int schema_strlist(struct schema_ctx *c, const struct ynode *v, const char *path, const char ***out,
+		   size_t *n);
 /* Requires a mapping (null counts as empty); for custom handlers. */
 int schema_expect_map(struct schema_ctx *c, const struct ynode *v, const char *path);
 int schema_expect_seq(struct schema_ctx *c, const struct ynode *v, const char *path);
 
 /* Typed value (struct sluice_value) from a scalar, as config.h describes. */
-int schema_value(struct schema_ctx *c, const struct ynode *v, const char *path,
-		 struct sluice_value *out);
+int schema_value(struct schema_ctx *c, const struct ynode *v, const char *path, struct sluice_value *out);
 
 /* Absolute path (SK_PATH's check), for custom handlers. */
 int schema_abs_path(struct schema_ctx *c, const struct ynode *v, void *dst, const char *path);

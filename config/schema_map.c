@@ -69,8 +69,8 @@ static int map_list(struct schema_ctx *c, const struct schema_field *f, const st
 	return 0;
 }
 
-static int store(struct schema_ctx *c, const struct schema_field *f, const struct ynode *v,
-		 void *base, const char *path)
+static int store(struct schema_ctx *c, const struct schema_field *f, const struct ynode *v, void *base,
+		 const char *path)
 {
 	void *dst = base ? (char *)base + f->off : NULL; /* tables of later_fn use no base */
 	uint64_t u, scale = f->scale ? f->scale : 1;
@@ -124,8 +124,8 @@ static int store(struct schema_ctx *c, const struct schema_field *f, const struc
 	return -EINVAL;
 }
 
-int schema_map(struct schema_ctx *c, const struct ynode *map, const struct schema_field *fields,
-	       void *base, const char *path, const struct ynode **seen)
+int schema_map(struct schema_ctx *c, const struct ynode *map, const struct schema_field *fields, void *base,
+	       const char *path, const struct ynode **seen)
 {
 	size_t nf = 0;
 	char p[256];
@@ -157,14 +157,15 @@ int schema_map(struct schema_ctx *c, const struct ynode *map, const struct schem
 			for (size_t j = 0; j < nf && used < sizeof(list); j++) {
 				if (fields[j].kind == SK_REFUSE)
 					continue; /* known, but not something to suggest */
-				int n = snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "", fields[j].name);
+				int n = snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "",
+						 fields[j].name);
 				if (n < 0)
 					break;
 				used += (size_t)n;
 			}
 			if (path && *path)
-				return schema_error(c, k, "unknown key \"%.80s\" in %s (expected one of: %s)", k->text,
-						    path, list);
+				return schema_error(c, k, "unknown key \"%.80s\" in %s (expected one of: %s)",
+						    k->text, path, list);
 			return schema_error(c, k, "unknown key \"%.80s\" at top level (expected one of: %s)",
 					    k->text, list);
 		}

@@ -19,24 +19,27 @@ static int later_fn(struct schema_ctx *c, const struct ynode *v, void *dst, cons
 	return 0;
 }
 
-static const char *const level_names[] = {"error", "warn", "info", "debug", NULL};
+static const char *const level_names[] = { "error", "warn", "info", "debug", NULL };
 
 #define CF struct sluice_config
 static const struct schema_field metrics_fields[] = {
-	{.name = "address", .kind = SK_CUSTOM, .off = offsetof(CF, metrics_address), .fn = receivers_endpoint,
-	 .print = receivers_endpoint_print},
-	{.name = NULL},
+	{ .name = "address",
+	  .kind = SK_CUSTOM,
+	  .off = offsetof(CF, metrics_address),
+	  .fn = receivers_endpoint,
+	  .print = receivers_endpoint_print },
+	{ .name = NULL },
 };
 
 static const struct schema_field logs_fields[] = {
-	{.name = "level", .kind = SK_ENUM, .off = offsetof(CF, log_level), .names = level_names},
-	{.name = NULL},
+	{ .name = "level", .kind = SK_ENUM, .off = offsetof(CF, log_level), .names = level_names },
+	{ .name = NULL },
 };
 
 static const struct schema_field telemetry_fields[] = {
-	{.name = "metrics", .kind = SK_MAP, .sub = metrics_fields},
-	{.name = "logs", .kind = SK_MAP, .sub = logs_fields},
-	{.name = NULL},
+	{ .name = "metrics", .kind = SK_MAP, .sub = metrics_fields },
+	{ .name = "logs", .kind = SK_MAP, .sub = logs_fields },
+	{ .name = NULL },
 };
 #undef CF
 
@@ -45,25 +48,31 @@ static int extensions_fn(struct schema_ctx *c, const struct ynode *v, void *dst,
 	(void)dst;
 	if (v->kind == YN_NULL || (v->kind == YN_SEQ && v->n == 0))
 		return 0;
-	return schema_error(c, v, "%s: sluice has no extensions (its /metrics and /health are on service.telemetry.metrics.address)",
-			    path);
+	return schema_error(
+		c, v,
+		"%s: sluice has no extensions (its /metrics and /health are on service.telemetry.metrics.address)",
+		path);
 }
 
-enum { SV_PIPELINES, SV_TELEMETRY, SV_EXTENSIONS };
+enum {
+	SV_PIPELINES,
+	SV_TELEMETRY,
+	SV_EXTENSIONS
+};
 
 static const struct schema_field service_fields[] = {
-	[SV_PIPELINES] = {.name = "pipelines", .kind = SK_CUSTOM, .fn = later_fn},
-	[SV_TELEMETRY] = {.name = "telemetry", .kind = SK_MAP, .sub = telemetry_fields},
-	[SV_EXTENSIONS] = {.name = "extensions", .kind = SK_CUSTOM, .fn = extensions_fn},
-	{.name = NULL},
+	[SV_PIPELINES] = { .name = "pipelines", .kind = SK_CUSTOM, .fn = later_fn },
+	[SV_TELEMETRY] = { .name = "telemetry", .kind = SK_MAP, .sub = telemetry_fields },
+	[SV_EXTENSIONS] = { .name = "extensions", .kind = SK_CUSTOM, .fn = extensions_fn },
+	{ .name = NULL },
 };
 
 int service_parse(struct schema_ctx *c, const struct ynode *map, struct sluice_config *cfg)
 {
-	const struct ynode *seen[SCHEMA_MAX_FIELDS] = {0};
+	const struct ynode *seen[SCHEMA_MAX_FIELDS] = { 0 };
 	int rc;
 
-	cfg->metrics_address = (struct sluice_endpoint){"127.0.0.1:8888", "127.0.0.1", 8888};
+	cfg->metrics_address = (struct sluice_endpoint){ "127.0.0.1:8888", "127.0.0.1", 8888 };
 	cfg->log_level = LOG_INFO;
 	if (map && (rc = schema_map(c, map, service_fields, cfg, "service", seen)) < 0)
 		return rc;
@@ -117,24 +126,26 @@ static bool fits(uint64_t limit, uint64_t ring)
 static int too_big(struct schema_ctx *c, unsigned line, unsigned col, const char *what, uint64_t limit,
 		   int ring_idx, uint64_t ring)
 {
-	static const char *const names[] = {"ingest_process", "process_batch", "batch_export"};
+	static const char *const names[] = { "ingest_process", "process_batch", "batch_export" };
 	const char *ring_name = names[ring_idx];
 	char a[32], b[32], m[32];
-	struct ynode at = {.line = line, .col = col};
+	struct ynode at = { .line = line, .col = col };
 	const struct ynode *where = line ? &at : c->at_rings[ring_idx];
 
 	config_format_size(limit, a, sizeof(a));
 	config_format_size(ring, b, sizeof(b));
 	config_format_size(ring / 2 - CONFIG_RING_RECORD_OVERHEAD, m, sizeof(m));
-	return schema_error(c, where,
-			    "%s %s does not fit one record of the %s ring (%s holds records up to %s); raise sluice.rings.%s or lower the limit",
-			    what, a, ring_name, b, m, ring_name);
+	return schema_error(
+		c, where,
+		"%s %s does not fit one record of the %s ring (%s holds records up to %s); raise sluice.rings.%s or lower the limit",
+		what, a, ring_name, b, m, ring_name);
 }
 
-static int receiver_fits(struct schema_ctx *c, const struct sluice_config *cfg, const struct sluice_receiver *r)
+static int receiver_fits(struct schema_ctx *c, const struct sluice_config *cfg,
+			 const struct sluice_receiver *r)
 {
-	uint64_t lim[2] = {r->http_enabled ? r->http_max_request_body_size : 0,
-			   r->grpc_enabled ? r->grpc_max_recv_msg_size : 0};
+	uint64_t lim[2] = { r->http_enabled ? r->http_max_request_body_size : 0,
+			    r->grpc_enabled ? r->grpc_max_recv_msg_size : 0 };
 	char what[128];
 
 	for (int k = 0; k < 2; k++) {
@@ -162,9 +173,10 @@ int service_finish(struct schema_ctx *c, struct sluice_config *cfg)
 			const struct sluice_processor *b = pl->batch_processor;
 			char what[128];
 
-			snprintf(what, sizeof(what), "processors.%s: send_batch_max_bytes", b ? b->id : "batch");
-			return too_big(c, b ? b->line : 0, b ? b->col : 0, what, pl->batch->send_batch_max_bytes, 2,
-				       cfg->rings.batch_export);
+			snprintf(what, sizeof(what), "processors.%s: send_batch_max_bytes",
+				 b ? b->id : "batch");
+			return too_big(c, b ? b->line : 0, b ? b->col : 0, what,
+				       pl->batch->send_batch_max_bytes, 2, cfg->rings.batch_export);
 		}
 	}
 	for (size_t i = 0; i < cfg->n_exporters; i++) {
@@ -174,8 +186,10 @@ int service_finish(struct schema_ctx *c, struct sluice_config *cfg)
 			continue;
 		char dir[4096];
 		if (export_path_deadletter(dir, sizeof(dir), cfg->state_dir, cfg->instance, e->id) < 0)
-			return schema_error_at(c, e->line, e->col, "exporters.%s: its dead-letter directory under "
-					    "state_dir %.200s is too long", e->id, cfg->state_dir);
+			return schema_error_at(c, e->line, e->col,
+					       "exporters.%s: its dead-letter directory under "
+					       "state_dir %.200s is too long",
+					       e->id, cfg->state_dir);
 		char *d = arena_strdup(c->a, dir);
 		if (!d)
 			return -ENOMEM;

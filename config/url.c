@@ -12,8 +12,8 @@
 
 #include "config/arena.h"
 
-int config_url(struct schema_ctx *c, const struct ynode *at, const char *path, const char *url, bool need_scheme,
-	       uint16_t default_port, struct sluice_url *out)
+int config_url(struct schema_ctx *c, const struct ynode *at, const char *path, const char *url,
+	       bool need_scheme, uint16_t default_port, struct sluice_url *out)
 {
 	const char *s = url, *host, *end, *port = NULL;
 	size_t hlen;
@@ -25,13 +25,15 @@ int config_url(struct schema_ctx *c, const struct ynode *at, const char *path, c
 	} else if (!strncmp(s, "http://", 7)) {
 		s += 7;
 	} else if (strstr(s, "://") || need_scheme) {
-		return schema_error(c, at, "%s: expected a URL like http://host:4318 or https://host, got \"%.80s\"",
+		return schema_error(c, at,
+				    "%s: expected a URL like http://host:4318 or https://host, got \"%.80s\"",
 				    path, url);
 	}
 	out->port = default_port ? default_port : out->tls ? 443 : 80;
 	end = s + strcspn(s, "/?#");
 	if (*end == '?' || *end == '#')
-		return schema_error(c, at, "%s: query and fragment are not supported in \"%.80s\"", path, url);
+		return schema_error(c, at, "%s: query and fragment are not supported in \"%.80s\"", path,
+				    url);
 	host = s;
 	if (*host == '[') {
 		const char *rb = memchr(host, ']', (size_t)(end - host));
@@ -53,7 +55,8 @@ int config_url(struct schema_ctx *c, const struct ynode *at, const char *path, c
 	if (!hlen)
 		return schema_error(c, at, "%s: no host in \"%.80s\"", path, url);
 	if (memchr(host, '@', hlen))
-		return schema_error(c, at, "%s: user information in a URL is not supported (use headers)", path);
+		return schema_error(c, at, "%s: user information in a URL is not supported (use headers)",
+				    path);
 	if (port) {
 		size_t plen = (size_t)(end - port);
 		unsigned long v;
@@ -62,7 +65,8 @@ int config_url(struct schema_ctx *c, const struct ynode *at, const char *path, c
 			return schema_error(c, at, "%s: bad port in \"%.80s\"", path, url);
 		v = strtoul(port, NULL, 10);
 		if (v == 0 || v > 65535)
-			return schema_error(c, at, "%s: port %lu is out of range (expected 1..65535)", path, v);
+			return schema_error(c, at, "%s: port %lu is out of range (expected 1..65535)", path,
+					    v);
 		out->port = (uint16_t)v;
 	}
 	out->host = arena_strndup(c->a, host, hlen);
@@ -81,7 +85,9 @@ int config_url_text(struct schema_ctx *c, struct sluice_url *u)
 
 static bool header_name_ok(const char *s, size_t n)
 {
-	return n && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!#$%&'*+^`|~") == n;
+	return n &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!#$%&'*+^`|~") ==
+		       n;
 }
 
 /* Prometheus label names: [a-zA-Z_][a-zA-Z0-9_]*, not starting with "__". */
@@ -109,8 +115,8 @@ int config_headers(struct schema_ctx *c, const struct ynode *v, const char *path
 		char *name;
 
 		if (k->kind != YN_SCALAR || !(http ? header_name_ok : label_name_ok)(k->text, k->len))
-			return schema_error(c, k, "%s: bad %s name \"%.60s\"", path, http ? "header" : "label",
-					    k->text ? k->text : "");
+			return schema_error(c, k, "%s: bad %s name \"%.60s\"", path,
+					    http ? "header" : "label", k->text ? k->text : "");
 		name = arena_strndup(c->a, k->text, k->len);
 		if (!name)
 			return -ENOMEM;
@@ -118,7 +124,8 @@ int config_headers(struct schema_ctx *c, const struct ynode *v, const char *path
 			*q = (char)tolower((unsigned char)*q);
 		for (size_t j = 0; j < *n; j++)
 			if (!strcmp((*out)[j].name, name))
-				return schema_error(c, k, "%s: duplicate %s \"%s\"", path, http ? "header" : "label", name);
+				return schema_error(c, k, "%s: duplicate %s \"%s\"", path,
+						    http ? "header" : "label", name);
 		rc = schema_str(c, v->items[i + 1], schema_path(p, sizeof(p), path, name), &h->value);
 		if (rc < 0)
 			return rc;
@@ -130,7 +137,8 @@ int config_headers(struct schema_ctx *c, const struct ynode *v, const char *path
 	return 0;
 }
 
-void config_headers_print(struct printer *p, int indent, const char *key, const struct sluice_header *h, size_t n)
+void config_headers_print(struct printer *p, int indent, const char *key, const struct sluice_header *h,
+			  size_t n)
 {
 	if (!n) {
 		pr_line(p, indent, "%s: {}\n", key);

@@ -25,10 +25,14 @@ struct ytx {
 const char *yamltree_kind_name(enum ynode_kind k)
 {
 	switch (k) {
-	case YN_NULL: return "null";
-	case YN_SCALAR: return "a scalar";
-	case YN_MAP: return "a mapping";
-	case YN_SEQ: return "a sequence";
+	case YN_NULL:
+		return "null";
+	case YN_SCALAR:
+		return "a scalar";
+	case YN_MAP:
+		return "a mapping";
+	case YN_SEQ:
+		return "a sequence";
 	}
 	return "?";
 }
@@ -105,9 +109,10 @@ static int substitute(struct ytx *x, struct ynode *n, const char *s, size_t len)
 			for (size_t k = 0; ok && k < nlen; k++)
 				ok = name_char(nm[k], k == 0);
 			if (!ok) {
-				rc = fail(x, n->line, n->col, -EINVAL,
-					  "bad variable reference \"%.*s\" (expected ${env:NAME} or ${NAME}, NAME of letters, digits, _)",
-					  (int)(close - s - i + 1 > 200 ? 200 : close - s - i + 1), s + i);
+				rc = fail(
+					x, n->line, n->col, -EINVAL,
+					"bad variable reference \"%.*s\" (expected ${env:NAME} or ${NAME}, NAME of letters, digits, _)",
+					(int)(close - s - i + 1 > 200 ? 200 : close - s - i + 1), s + i);
 				goto out;
 			}
 			char vname[256];
@@ -177,7 +182,8 @@ static int next_event(struct ytx *x, yaml_event_t *ev)
 				col++;
 			}
 		}
-		return fail(x, line, col, -EINVAL, "YAML error: %s", p->problem ? p->problem : "unreadable input");
+		return fail(x, line, col, -EINVAL, "YAML error: %s",
+			    p->problem ? p->problem : "unreadable input");
 	}
 	if (p->error == YAML_MEMORY_ERROR)
 		return -ENOMEM;
@@ -263,11 +269,21 @@ static int parse_node(struct ytx *x, yaml_event_t *ev, int depth, bool is_key, s
 
 		n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
 		switch (ev->data.scalar.style) {
-		case YAML_SINGLE_QUOTED_SCALAR_STYLE: n->style = '\''; break;
-		case YAML_DOUBLE_QUOTED_SCALAR_STYLE: n->style = '"'; break;
-		case YAML_LITERAL_SCALAR_STYLE: n->style = '|'; break;
-		case YAML_FOLDED_SCALAR_STYLE: n->style = '>'; break;
-		default: n->style = 0; break;
+		case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+			n->style = '\'';
+			break;
+		case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+			n->style = '"';
+			break;
+		case YAML_LITERAL_SCALAR_STYLE:
+			n->style = '|';
+			break;
+		case YAML_FOLDED_SCALAR_STYLE:
+			n->style = '>';
+			break;
+		default:
+			n->style = 0;
+			break;
 		}
 		/* "\0" in a quoted scalar: no key or value of ours can hold it */
 		if (memchr(s, '\0', len))
@@ -301,10 +317,10 @@ static int parse_node(struct ytx *x, yaml_event_t *ev, int depth, bool is_key, s
 	}
 }
 
-int yamltree_parse(struct arena *a, const char *name, const char *data, size_t len,
-		   struct ynode **root, struct config_error *err)
+int yamltree_parse(struct arena *a, const char *name, const char *data, size_t len, struct ynode **root,
+		   struct config_error *err)
 {
-	struct ytx x = {.a = a, .name = name, .err = err};
+	struct ytx x = { .a = a, .name = name, .err = err };
 	yaml_event_t ev;
 	int rc, docs = 0;
 

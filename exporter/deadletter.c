@@ -66,8 +66,8 @@ static void safe_name(char *out, size_t cap, const char *in)
 	size_t i = 0;
 	for (; in && in[i] && i + 1 < cap; i++) {
 		char c = in[i];
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			 (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			 c == '_' || c == '-' || c == '.';
 		out[i] = ok ? c : '_';
 	}
 	out[i] = 0;
@@ -94,8 +94,7 @@ static size_t json_escape(char *out, size_t cap, const char *s)
 	return o;
 }
 
-int deadletter_write(const char *dir, const void *body, size_t len,
-		     const struct deadletter_meta *m)
+int deadletter_write(const char *dir, const void *body, size_t len, const struct deadletter_meta *m)
 {
 	char name[128], path[4200], reason[512], ts[40], meta[1400], pipe[300] = "";
 	safe_name(name, sizeof(name), m->exporter);
@@ -111,11 +110,10 @@ int deadletter_write(const char *dir, const void *body, size_t len,
 	struct tm tm;
 	gmtime_r(&secs, &tm);
 	size_t tl = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + tl, sizeof(ts) - tl, ".%03uZ",
-		 (unsigned)(m->time_ns / 1000000ULL % 1000));
+	snprintf(ts + tl, sizeof(ts) - tl, ".%03uZ", (unsigned)(m->time_ns / 1000000ULL % 1000));
 
-	if (snprintf(path, sizeof(path), "%s/%020llu-%s.pb", dir,
-		     (unsigned long long)m->seq, name) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/%020llu-%s.pb", dir, (unsigned long long)m->seq, name) >=
+	    (int)sizeof(path))
 		return -ENAMETOOLONG;
 	int rc = durable_file(path, body, len);
 	if (rc < 0)
@@ -126,12 +124,11 @@ int deadletter_write(const char *dir, const void *body, size_t len,
 			  "\"status\":%d,\"time\":\"%s\",\"time_unix_nano\":%llu,"
 			  "\"%s\":%u,\"bytes\":%zu,\"attempts\":%u}\n",
 			  name, pipe, (unsigned long long)m->seq, reason, m->status, ts,
-			  (unsigned long long)m->time_ns, m->item_key ? m->item_key : "spans", m->items,
-			  len, m->attempts);
+			  (unsigned long long)m->time_ns, m->item_key ? m->item_key : "spans", m->items, len,
+			  m->attempts);
 	if (ml < 0 || ml >= (int)sizeof(meta))
 		return -EOVERFLOW;
-	snprintf(path, sizeof(path), "%s/%020llu-%s.json", dir,
-		 (unsigned long long)m->seq, name);
+	snprintf(path, sizeof(path), "%s/%020llu-%s.json", dir, (unsigned long long)m->seq, name);
 	rc = durable_file(path, meta, (size_t)ml);
 	if (rc < 0)
 		return rc;

@@ -30,10 +30,10 @@ struct deadletter_meta {
 	const char *pipeline; /* "traces/payments" (NULL: not written) */
 	const char *signal;   /* "traces" (NULL: not written) */
 	const char *item_key; /* "spans", "log_records", "metric_points" (NULL: "spans") */
-	uint64_t seq;         /* ring sequence number of the batch */
+	uint64_t seq;	      /* ring sequence number of the batch */
 	const char *reason;   /* human text, e.g. "http status 400: bad data" */
-	int status;           /* HTTP status or gRPC code; 0 = no answer */
-	uint32_t items;       /* spans, log records or data points in the body */
+	int status;	      /* HTTP status or gRPC code; 0 = no answer */
+	uint32_t items;	      /* spans, log records or data points in the body */
 	uint32_t attempts;    /* attempts made */
 	uint64_t time_ns;     /* CLOCK_REALTIME ns of the decision */
 };
@@ -50,7 +50,6 @@ int deadletter_dir_ready(const char *dir, char *why, size_t why_len);
 
 /* Writes body + metadata as above. 0 or -errno (the batch is then NOT
  * dead-lettered and the caller must keep it). */
-int deadletter_write(const char *dir, const void *body, size_t len,
-		     const struct deadletter_meta *m);
+int deadletter_write(const char *dir, const void *body, size_t len, const struct deadletter_meta *m);
 
 #endif

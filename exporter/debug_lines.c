@@ -55,9 +55,10 @@ static int lines_span(struct otlp_bytes raw, struct otlp_json_buf *out)
 	memcpy(o, " name=", 6);
 	o = lines_quoted(o + 6, sp.name);
 	uint64_t d = sp.end_time_unix_nano >= sp.start_time_unix_nano
-		? sp.end_time_unix_nano - sp.start_time_unix_nano : 0;
-	o += snprintf(o, 120, " kind=%d duration_ns=%llu status=%d attributes=%u\n",
-		      (int)sp.kind, (unsigned long long)d, (int)st.code, sp.n_attributes);
+			     ? sp.end_time_unix_nano - sp.start_time_unix_nano
+			     : 0;
+	o += snprintf(o, 120, " kind=%d duration_ns=%llu status=%d attributes=%u\n", (int)sp.kind,
+		      (unsigned long long)d, (int)st.code, sp.n_attributes);
 	out->len = (size_t)((uint8_t *)o - out->data);
 	return 0;
 }
@@ -132,14 +133,22 @@ static int put_value(struct otlp_json_buf *out, const char *key, struct otlp_byt
 	if (rc < 0)
 		return rc;
 	switch (v.type) {
-	case OTLP_VALUE_STRING: return put_quoted(out, key, v.u.b);
-	case OTLP_VALUE_BOOL: return put_fmt(out, " %s=%s", key, v.u.boolean ? "true" : "false");
-	case OTLP_VALUE_INT: return put_fmt(out, " %s=%lld", key, (long long)v.u.i);
-	case OTLP_VALUE_DOUBLE: return put_fmt(out, " %s=%.17g", key, v.u.d);
-	case OTLP_VALUE_ARRAY: return put_fmt(out, " %s=<array>", key);
-	case OTLP_VALUE_KVLIST: return put_fmt(out, " %s=<kvlist>", key);
-	case OTLP_VALUE_BYTES: return put_fmt(out, " %s=<%zu bytes>", key, v.u.b.len);
-	default: return 0;
+	case OTLP_VALUE_STRING:
+		return put_quoted(out, key, v.u.b);
+	case OTLP_VALUE_BOOL:
+		return put_fmt(out, " %s=%s", key, v.u.boolean ? "true" : "false");
+	case OTLP_VALUE_INT:
+		return put_fmt(out, " %s=%lld", key, (long long)v.u.i);
+	case OTLP_VALUE_DOUBLE:
+		return put_fmt(out, " %s=%.17g", key, v.u.d);
+	case OTLP_VALUE_ARRAY:
+		return put_fmt(out, " %s=<array>", key);
+	case OTLP_VALUE_KVLIST:
+		return put_fmt(out, " %s=<kvlist>", key);
+	case OTLP_VALUE_BYTES:
+		return put_fmt(out, " %s=<%zu bytes>", key, v.u.b.len);
+	default:
+		return 0;
 	}
 }
 
@@ -148,8 +157,8 @@ static int lines_log(void *arg, const struct otlp_log_record *lr, int rc)
 	struct otlp_json_buf *out = arg;
 	if (rc < 0)
 		return rc;
-	if ((rc = put_fmt(out, "log time_unix_nano=%llu severity=%d",
-			  (unsigned long long)lr->time_unix_nano, (int)lr->severity_number)) < 0 ||
+	if ((rc = put_fmt(out, "log time_unix_nano=%llu severity=%d", (unsigned long long)lr->time_unix_nano,
+			  (int)lr->severity_number)) < 0 ||
 	    (lr->severity_text.len && (rc = put_quoted(out, "severity_text", lr->severity_text)) < 0) ||
 	    (rc = put_id(out, "trace_id", lr->trace_id)) < 0 ||
 	    (rc = put_id(out, "span_id", lr->span_id)) < 0 ||
@@ -161,12 +170,18 @@ static int lines_log(void *arg, const struct otlp_log_record *lr, int rc)
 static const char *metric_type_name(enum otlp_metric_type t)
 {
 	switch (t) {
-	case OTLP_METRIC_GAUGE: return "gauge";
-	case OTLP_METRIC_SUM: return "sum";
-	case OTLP_METRIC_HISTOGRAM: return "histogram";
-	case OTLP_METRIC_EXP_HISTOGRAM: return "exponential_histogram";
-	case OTLP_METRIC_SUMMARY: return "summary";
-	default: return "none";
+	case OTLP_METRIC_GAUGE:
+		return "gauge";
+	case OTLP_METRIC_SUM:
+		return "sum";
+	case OTLP_METRIC_HISTOGRAM:
+		return "histogram";
+	case OTLP_METRIC_EXP_HISTOGRAM:
+		return "exponential_histogram";
+	case OTLP_METRIC_SUMMARY:
+		return "summary";
+	default:
+		return "none";
 	}
 }
 
@@ -202,9 +217,13 @@ int debug_lines_normal_signal(enum otlp_signal sig, const uint8_t *body, size_t 
 {
 	struct otlp_bytes req = { body, len };
 	switch (sig) {
-	case OTLP_SIGNAL_TRACES: return debug_lines_normal(body, len, out);
-	case OTLP_SIGNAL_LOGS: return otlp_wire_each_log_record(req, lines_log, out);
-	case OTLP_SIGNAL_METRICS: return otlp_wire_each_metric(req, lines_metric, out);
-	default: return -EINVAL;
+	case OTLP_SIGNAL_TRACES:
+		return debug_lines_normal(body, len, out);
+	case OTLP_SIGNAL_LOGS:
+		return otlp_wire_each_log_record(req, lines_log, out);
+	case OTLP_SIGNAL_METRICS:
+		return otlp_wire_each_metric(req, lines_metric, out);
+	default:
+		return -EINVAL;
 	}
 }

@@ -90,8 +90,7 @@ int deliver_init(struct deliver *d, const struct deliver_opts *o)
 	return 0;
 }
 
-int deliver_add(struct deliver *d, const struct dexp_opts *o,
-		const struct transport_ops *ops, void *t)
+int deliver_add(struct deliver *d, const struct dexp_opts *o, const struct transport_ops *ops, void *t)
 {
 	if (d->nx >= WINDOW_MAX_EXPORTERS)
 		return -E2BIG;
@@ -128,9 +127,11 @@ int deliver_add(struct deliver *d, const struct dexp_opts *o,
 		if (stray)
 			/* their seqs are another ring's: taking them in could
 			 * shadow this ring's records */
-			log_msg(LOG_WARN, "exporter %s: %s holds %zu disk-queue files of the layout "
+			log_msg(LOG_WARN,
+				"exporter %s: %s holds %zu disk-queue files of the layout "
 				"before pipelines (one queue an exporter); they are kept, not sent (this "
-				"pipeline's queue is %s)", x->label, o->storage_old, stray, o->storage);
+				"pipeline's queue is %s)",
+				x->label, o->storage_old, stray, o->storage);
 		if (rc < 0) {
 			char why[600] = "";
 			if (rc == -EPERM || rc == -ENOTDIR)
@@ -147,7 +148,8 @@ int deliver_add(struct deliver *d, const struct dexp_opts *o,
 		}
 		x->has_q = true;
 		if (diskq_count(&x->q))
-			log_msg(LOG_INFO, "exporter %s: disk queue holds %zu batches (%llu bytes) from before",
+			log_msg(LOG_INFO,
+				"exporter %s: disk queue holds %zu batches (%llu bytes) from before",
 				x->label, diskq_count(&x->q), (unsigned long long)diskq_bytes(&x->q));
 	}
 	/* the transport was handed over: from here deliver_free owns it */
@@ -215,8 +217,8 @@ void deliver_attempt_finish(struct attempt *a)
 	deliver_attempt_release(a);
 }
 
-static int spill(struct dexp *x, uint64_t seq, uint32_t items, uint64_t ingest_ns,
-		 const uint8_t *body, uint32_t len)
+static int spill(struct dexp *x, uint64_t seq, uint32_t items, uint64_t ingest_ns, const uint8_t *body,
+		 uint32_t len)
 {
 	struct diskq_rec r = { .seq = seq, .ingest_ns = ingest_ns, .items = items, .len = len };
 	int rc = diskq_push(&x->q, &r, body);
@@ -302,8 +304,8 @@ void deliver_complete(struct attempt *a, const struct outcome *o)
 		/* with a disk queue, a failing backend must not pin the ring */
 		if (x->has_q && !a->from_disk &&
 		    spill(x, a->seq, a->items, a->ingest_ns, a->body, a->len) == 0) {
-			log_msg(LOG_DEBUG, "exporter %s: batch seq %llu spilled to disk: %s",
-				x->label, (unsigned long long)a->seq, a->reason);
+			log_msg(LOG_DEBUG, "exporter %s: batch seq %llu spilled to disk: %s", x->label,
+				(unsigned long long)a->seq, a->reason);
 			deliver_attempt_finish(a);
 			deliver_pump(d);
 			return;

@@ -90,42 +90,46 @@
  * The supervisor's branch names them SEG_C_RETRIES, SEG_C_DEADLETTER and
  * SEG_C_DEADLETTER_FAILED in segment-t.h, with these numbers. */
 enum {
-	DELIVER_C_RETRIES = 4,           /* request attempts that failed and were retried */
-	DELIVER_C_DEADLETTER = 5,        /* items written to the dead-letter directory */
+	DELIVER_C_RETRIES = 4,		 /* request attempts that failed and were retried */
+	DELIVER_C_DEADLETTER = 5,	 /* items written to the dead-letter directory */
 	DELIVER_C_DEADLETTER_FAILED = 6, /* dead-letter writes that failed (the batch stays) */
 };
 
 struct dexp;
 
-enum attempt_state { ATT_FREE = 0, ATT_SENDING, ATT_WAITING };
+enum attempt_state {
+	ATT_FREE = 0,
+	ATT_SENDING,
+	ATT_WAITING
+};
 
 /* One batch on its way to one exporter. Transports read body/len and may
  * use tctx for their own per-attempt state. */
 struct attempt {
 	struct dexp *x;
 	enum attempt_state state;
-	bool from_disk;         /* body is in own[], entry seq in the disk queue */
-	uint64_t win_idx;       /* window index (ring batches) */
+	bool from_disk;	  /* body is in own[], entry seq in the disk queue */
+	uint64_t win_idx; /* window index (ring batches) */
 	uint64_t seq;
 	const uint8_t *body;
 	uint32_t len, items;
 	uint64_t ingest_ns;
-	uint32_t tries;         /* attempts made so far */
-	uint64_t first_ns;      /* monotonic ns of the first try */
-	uint64_t sent_ns;       /* monotonic ns this try was handed to the transport */
-	uint8_t *own;           /* disk-loaded body buffer (reused) */
+	uint32_t tries;	   /* attempts made so far */
+	uint64_t first_ns; /* monotonic ns of the first try */
+	uint64_t sent_ns;  /* monotonic ns this try was handed to the transport */
+	uint8_t *own;	   /* disk-loaded body buffer (reused) */
 	size_t own_cap;
 	struct net_timer timer; /* retry wait */
-	bool dlq_retry;         /* no room to hold it: retrying the dead letter in the slot */
-	bool resend;            /* a held batch sent again */
-	int dstatus;            /* status kept for the dead letter */
-	char reason[160];       /* last failure, for logs and dead letters */
-	void *tctx;             /* transport's */
+	bool dlq_retry;		/* no room to hold it: retrying the dead letter in the slot */
+	bool resend;		/* a held batch sent again */
+	int dstatus;		/* status kept for the dead letter */
+	char reason[160];	/* last failure, for logs and dead letters */
+	void *tctx;		/* transport's */
 };
 
 struct outcome {
 	enum retry_class cls;
-	int status;         /* HTTP status / gRPC code; 0 = no answer */
+	int status;	    /* HTTP status / gRPC code; 0 = no answer */
 	int64_t hint_ms;    /* Retry-After / RetryInfo, -1 = none */
 	const char *reason; /* short text for logs and dead letters */
 	uint64_t rejected;  /* partial_success: rejected spans / log records / data points */
@@ -141,34 +145,34 @@ struct transport_ops {
 
 /* A batch refused for good whose dead-letter write failed (see above). */
 struct held_batch {
-	bool from_disk;         /* in the disk queue (busy there), else in the window */
-	bool probe;             /* re-send it even though the backend did not recover */
+	bool from_disk; /* in the disk queue (busy there), else in the window */
+	bool probe;	/* re-send it even though the backend did not recover */
 	uint64_t win_idx;
 	uint64_t seq;
 	uint32_t len, items;
 	uint64_t ingest_ns;
 	uint32_t tries;
 	int dstatus;
-	uint32_t epoch;         /* the exporter's `recoveries` when it was refused */
+	uint32_t epoch; /* the exporter's `recoveries` when it was refused */
 	char reason[160];
 };
 
 /* Per-exporter delivery options (Collector names). */
 struct dexp_opts {
-	const char *name;          /* exporter id: "otlphttp", "otlphttp/backup", ... */
-	const char *label;         /* for log lines; NULL = name ("otlphttp (logs)" when
+	const char *name;	     /* exporter id: "otlphttp", "otlphttp/backup", ... */
+	const char *label;	     /* for log lines; NULL = name ("otlphttp (logs)" when
 				      the exporter serves several pipelines) */
-	uint32_t concurrency;      /* sending_queue.num_consumers (>= 1) */
-	struct retry_policy retry; /* retry_on_failure */
-	const char *storage;       /* this pipeline's disk-queue directory (exporter/paths.h),
+	uint32_t concurrency;	     /* sending_queue.num_consumers (>= 1) */
+	struct retry_policy retry;   /* retry_on_failure */
+	const char *storage;	     /* this pipeline's disk-queue directory (exporter/paths.h),
 				      NULL = none */
-	uint64_t storage_max_bytes;/* disk queue byte limit, 0 = none */
-	const char *storage_old;   /* where queue files (*.q) lay before pipelines: any
+	uint64_t storage_max_bytes;  /* disk queue byte limit, 0 = none */
+	const char *storage_old;     /* where queue files (*.q) lay before pipelines: any
 				      there are named in a WARN line, NULL = none */
-	const char *deadletter;    /* this pipeline's dead-letter directory (exporter/paths.h) */
-	struct seg_component *comp;/* the exporter's component-stats slot, NULL = none */
+	const char *deadletter;	     /* this pipeline's dead-letter directory (exporter/paths.h) */
+	struct seg_component *comp;  /* the exporter's component-stats slot, NULL = none */
 	struct hist *receipt_to_ack; /* HIST_RECEIPT_TO_ACK of that slot (shm/hist.h), NULL = none */
-	struct hist *duration;     /* HIST_EXPORT_DURATION of that slot, NULL = none */
+	struct hist *duration;	     /* HIST_EXPORT_DURATION of that slot, NULL = none */
 };
 
 struct dexp {
@@ -180,35 +184,35 @@ struct dexp {
 	void *t;
 	struct attempt *att;
 	uint32_t natt;
-	uint64_t cursor;           /* next window index to handle */
+	uint64_t cursor; /* next window index to handle */
 	struct retry_policy retry;
 	bool has_q;
 	struct diskq q;
-	bool degraded;             /* last answer was a retryable failure */
-	bool q_full;               /* the last spill hit the byte limit */
+	bool degraded; /* last answer was a retryable failure */
+	bool q_full;   /* the last spill hit the byte limit */
 	char dlq[4096];
 	uint64_t rng;
-	bool dlq_ok;               /* directory created and checked */
+	bool dlq_ok; /* directory created and checked */
 	/* held batches (exporter/deliver_held.c) */
-	struct held_batch *held;   /* oldest first */
+	struct held_batch *held; /* oldest first */
 	uint32_t nheld, held_cap;
 	uint64_t held_spans;
 	struct net_timer held_timer; /* next dead-letter round */
 	uint32_t held_backoff_ms;
-	uint8_t *held_buf;         /* a disk-held body, loaded for its dead letter */
+	uint8_t *held_buf; /* a disk-held body, loaded for its dead letter */
 	size_t held_buf_cap;
-	int dlq_err;               /* errno of the last failed dead-letter write */
-	char dlq_why[512];         /* and what it was, for the log */
-	uint64_t dlq_log_ns;       /* last ERROR line about it (rate limit) */
-	uint64_t dlq_unlogged;     /* failures since that line */
-	bool refusing;             /* a fresh batch failed for good since the last ack */
-	uint32_t recoveries;       /* acks that followed refusals: held batches re-send */
+	int dlq_err;	       /* errno of the last failed dead-letter write */
+	char dlq_why[512];     /* and what it was, for the log */
+	uint64_t dlq_log_ns;   /* last ERROR line about it (rate limit) */
+	uint64_t dlq_unlogged; /* failures since that line */
+	bool refusing;	       /* a fresh batch failed for good since the last ack */
+	uint32_t recoveries;   /* acks that followed refusals: held batches re-send */
 	/* this exporter's counters in the export stage's per-component slots
 	 * (named by exporter id): out = sent spans, dropped = failed for good,
 	 * in = both; NULL without a stats block or a free slot */
 	struct stats_proc *slot;
-	struct seg_component *comp;  /* its plan slot (SEG_C_*, DELIVER_C_*), or NULL */
-	uint64_t pending_bytes;      /* ring bytes of window batches it still owes */
+	struct seg_component *comp;		/* its plan slot (SEG_C_*, DELIVER_C_*), or NULL */
+	uint64_t pending_bytes;			/* ring bytes of window batches it still owes */
 	struct hist *receipt_to_ack, *duration; /* dexp_opts */
 };
 
@@ -217,27 +221,27 @@ struct deliver_set;
 struct deliver {
 	struct net_loop *loop;
 	struct ring *ring;
-	struct stage_stats *st;    /* may be NULL */
-	struct deliver_set *set;   /* the stage's engines (gauges are summed); NULL = alone */
-	enum otlp_signal signal;   /* of every record in the ring */
+	struct stage_stats *st;	 /* may be NULL */
+	struct deliver_set *set; /* the stage's engines (gauges are summed); NULL = alone */
+	enum otlp_signal signal; /* of every record in the ring */
 	const struct otlp_signal_desc *sig;
-	char pipeline[80];         /* "traces/payments" */
-	char ring_name[80];        /* "out:traces/payments": logs, quarantine files */
-	char qdir[4096];           /* quarantine directory ("" = none: bytes not kept) */
+	char pipeline[80];  /* "traces/payments" */
+	char ring_name[80]; /* "out:traces/payments": logs, quarantine files */
+	char qdir[4096];    /* quarantine directory ("" = none: bytes not kept) */
 	struct window w;
 	struct dexp *x[WINDOW_MAX_EXPORTERS];
 	unsigned nx;
-	bool busy;                 /* inside pump: completions only mark */
-	bool again;                /* a completion asked for another pump */
-	bool ring_bad;             /* damaged ring: stop reading */
-	bool arm_fd;               /* re-arm the ring's data eventfd when empty */
-	bool ring_empty;           /* the last read found no record */
-	bool verify_next;          /* rewound to a corrupt record: peek it with its checksum */
-	uint64_t checked;          /* window indices below this had their payload CRC checked */
-	uint64_t last_seq;         /* seq of the last batch released (0 = none yet) */
-	uint64_t inflight;         /* attempts SENDING or WAITING */
-	uint64_t corrupt_skips;    /* ring_skip_corrupt calls (each logged once) */
-	struct hist *age;          /* deliver_opts.ring_age */
+	bool busy;		/* inside pump: completions only mark */
+	bool again;		/* a completion asked for another pump */
+	bool ring_bad;		/* damaged ring: stop reading */
+	bool arm_fd;		/* re-arm the ring's data eventfd when empty */
+	bool ring_empty;	/* the last read found no record */
+	bool verify_next;	/* rewound to a corrupt record: peek it with its checksum */
+	uint64_t checked;	/* window indices below this had their payload CRC checked */
+	uint64_t last_seq;	/* seq of the last batch released (0 = none yet) */
+	uint64_t inflight;	/* attempts SENDING or WAITING */
+	uint64_t corrupt_skips; /* ring_skip_corrupt calls (each logged once) */
+	struct hist *age;	/* deliver_opts.ring_age */
 };
 
 /* The stage's engines, for its gauges (STAT_EXPORT_INFLIGHT, _QUEUE_BYTES,
@@ -250,21 +254,20 @@ struct deliver_set {
 struct deliver_opts {
 	struct net_loop *loop;
 	struct ring *ring;
-	struct stage_stats *st;    /* may be NULL */
-	struct deliver_set *set;   /* may be NULL; the engine adds itself */
-	uint32_t window_cap;       /* batches the window holds at least */
+	struct stage_stats *st;	 /* may be NULL */
+	struct deliver_set *set; /* may be NULL; the engine adds itself */
+	uint32_t window_cap;	 /* batches the window holds at least */
 	enum otlp_signal signal;
-	const char *pipeline;      /* NULL = "traces" */
-	const char *ring_name;     /* NULL = "out:<pipeline>" */
-	const char *quarantine_dir;/* NULL = corrupt bytes are not kept (still skipped) */
-	struct hist *ring_age;     /* HIST_RING_AGE of the ring (shm/hist.h), NULL = none */
+	const char *pipeline;	    /* NULL = "traces" */
+	const char *ring_name;	    /* NULL = "out:<pipeline>" */
+	const char *quarantine_dir; /* NULL = corrupt bytes are not kept (still skipped) */
+	struct hist *ring_age;	    /* HIST_RING_AGE of the ring (shm/hist.h), NULL = none */
 };
 
 int deliver_init(struct deliver *d, const struct deliver_opts *o);
 /* Adds an exporter with its transport (ops/t are owned from here on: freed
  * by deliver_free). Opens its disk queue when configured. */
-int deliver_add(struct deliver *d, const struct dexp_opts *o,
-		const struct transport_ops *ops, void *t);
+int deliver_add(struct deliver *d, const struct dexp_opts *o, const struct transport_ops *ops, void *t);
 void deliver_free(struct deliver *d);
 
 /* Reads what the ring has (up to the window), dispatches, commits.

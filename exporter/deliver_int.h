@@ -38,8 +38,7 @@ static inline void deliver_count_exporter(struct dexp *x, bool sent, uint64_t n)
 	if (!x->slot)
 		return;
 	atomic_fetch_add_explicit(&x->slot->in, n, memory_order_relaxed);
-	atomic_fetch_add_explicit(sent ? &x->slot->out : &x->slot->dropped, n,
-				  memory_order_relaxed);
+	atomic_fetch_add_explicit(sent ? &x->slot->out : &x->slot->dropped, n, memory_order_relaxed);
 }
 
 /* Counter c (DELIVER_C_*) of the exporter's component slot. */

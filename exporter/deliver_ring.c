@@ -25,19 +25,26 @@ static void quarantine(struct deliver *d, const struct ring_skip *s)
 	char kept[700] = "its bytes are not kept (no quarantine directory)";
 	if (d->qdir[0] && ring_skipped_bytes(d->ring, s, part, len) == 0) {
 		struct quarantine_entry e = {
-			.ring = d->ring_name, .offset = s->from, .seq_before = s->seq_before,
-			.seq_after = s->seq_after, .part = { part[0], part[1] }, .len = { len[0], len[1] },
+			.ring = d->ring_name,
+			.offset = s->from,
+			.seq_before = s->seq_before,
+			.seq_after = s->seq_after,
+			.part = { part[0], part[1] },
+			.len = { len[0], len[1] },
 		};
 		char why[512] = "";
 		int rc = dirs_make(d->qdir, why, sizeof(why));
 		int64_t n = rc < 0 ? rc : quarantine_write(d->qdir, DELIVER_QUARANTINE_MAX, &e);
 		if (n >= 0)
-			snprintf(kept, sizeof(kept), "%lld of its bytes kept in %.500s", (long long)n, d->qdir);
+			snprintf(kept, sizeof(kept), "%lld of its bytes kept in %.500s", (long long)n,
+				 d->qdir);
 		else
-			snprintf(kept, sizeof(kept), "its bytes are not kept: quarantine directory %.400s %.250s",
-				 d->qdir, why[0] ? why : strerror((int)-n));
+			snprintf(kept, sizeof(kept),
+				 "its bytes are not kept: quarantine directory %.400s %.250s", d->qdir,
+				 why[0] ? why : strerror((int)-n));
 	}
-	log_msg(LOG_ERROR, "ring %s: corrupt data at offset %llu (%llu bytes, between record seq %llu "
+	log_msg(LOG_ERROR,
+		"ring %s: corrupt data at offset %llu (%llu bytes, between record seq %llu "
 		"and %llu; records lost: %llu) skipped, never sent; %s",
 		d->ring_name, (unsigned long long)s->from, (unsigned long long)(s->to - s->from),
 		(unsigned long long)s->seq_before, (unsigned long long)s->seq_after,
@@ -152,8 +159,13 @@ int deliver_read_ring(struct deliver *d)
 			goto bad;
 		uint64_t end = ring_cursor(d->ring);
 		struct window_batch b = {
-			.seq = r->seq, .ring_start = end - record_size(r->len), .ring_end = end, .rec = r,
-			.body = record_cpayload(r), .len = r->len, .items = r->items,
+			.seq = r->seq,
+			.ring_start = end - record_size(r->len),
+			.ring_end = end,
+			.rec = r,
+			.body = record_cpayload(r),
+			.len = r->len,
+			.items = r->items,
 			.ingest_ns = r->ingest_ns,
 			.pending = d->nx >= 32 ? 0xffffffffu : (1u << d->nx) - 1,
 		};
@@ -180,8 +192,7 @@ int deliver_read_ring(struct deliver *d)
 	}
 	return n;
 bad:
-	log_msg(LOG_ERROR, "ring %s is damaged (%s); the export stage stops", d->ring_name,
-		strerror(-rc));
+	log_msg(LOG_ERROR, "ring %s is damaged (%s); the export stage stops", d->ring_name, strerror(-rc));
 	d->ring_bad = true;
 	return rc;
 }

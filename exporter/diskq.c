@@ -133,8 +133,12 @@ int diskq_push(struct diskq *q, const struct diskq_rec *r, const void *body)
 	if (!diskq_fits(q, r->len))
 		return -ENOSPC;
 	struct diskq_hdr h = {
-		.magic = DISKQ_MAGIC, .version = DISKQ_VERSION, .len = r->len,
-		.items = r->items, .seq = r->seq, .ingest_ns = r->ingest_ns,
+		.magic = DISKQ_MAGIC,
+		.version = DISKQ_VERSION,
+		.len = r->len,
+		.items = r->items,
+		.seq = r->seq,
+		.ingest_ns = r->ingest_ns,
 		.crc = (uint32_t)crc32(0L, body, r->len),
 	};
 	char tmp[4200], fin[4200];
@@ -144,7 +148,10 @@ int diskq_push(struct diskq *q, const struct diskq_rec *r, const void *body)
 	if (fd < 0)
 		return -errno;
 	int rc = 0;
-	struct { const void *p; size_t n; } parts[2] = { { &h, sizeof(h) }, { body, r->len } };
+	struct {
+		const void *p;
+		size_t n;
+	} parts[2] = { { &h, sizeof(h) }, { body, r->len } };
 	for (int i = 0; i < 2 && rc == 0; i++) {
 		const char *p = parts[i].p;
 		size_t n = parts[i].n;
@@ -200,8 +207,7 @@ int64_t diskq_next(struct diskq *q, uint64_t *seq)
 	return -ENOENT;
 }
 
-int diskq_load(struct diskq *q, uint64_t seq, uint8_t **buf, size_t *cap,
-	       struct diskq_rec *r)
+int diskq_load(struct diskq *q, uint64_t seq, uint8_t **buf, size_t *cap, struct diskq_rec *r)
 {
 	char path[4200];
 	entry_path(q, seq, path, sizeof(path), false);

@@ -32,14 +32,14 @@
 
 struct diskq_entry {
 	uint64_t seq;
-	uint64_t bytes;   /* file size */
-	bool busy;        /* handed out by diskq_next, not yet removed/returned */
+	uint64_t bytes; /* file size */
+	bool busy;	/* handed out by diskq_next, not yet removed/returned */
 };
 
 struct diskq {
 	char dir[4096];
-	uint64_t max_bytes;   /* 0 = unbounded */
-	uint64_t bytes;       /* sum of entry file sizes */
+	uint64_t max_bytes; /* 0 = unbounded */
+	uint64_t bytes;	    /* sum of entry file sizes */
 	bool fsync;
 	struct diskq_entry *e; /* sorted by seq */
 	size_t n, cap;
@@ -57,8 +57,14 @@ struct diskq_rec {
 int diskq_open(struct diskq *q, const char *dir, uint64_t max_bytes, bool fsync);
 void diskq_close(struct diskq *q);
 
-static inline size_t diskq_count(const struct diskq *q) { return q->n; }
-static inline uint64_t diskq_bytes(const struct diskq *q) { return q->bytes; }
+static inline size_t diskq_count(const struct diskq *q)
+{
+	return q->n;
+}
+static inline uint64_t diskq_bytes(const struct diskq *q)
+{
+	return q->bytes;
+}
 
 /* True when an entry of body length len fits under the byte limit. */
 bool diskq_fits(const struct diskq *q, size_t len);
@@ -75,8 +81,7 @@ int64_t diskq_next(struct diskq *q, uint64_t *seq);
 
 /* Reads entry seq: body into *buf (grown with realloc as needed; *cap
  * updated). 0, -ENOENT, -EBADMSG (corrupt: bad magic, size or crc). */
-int diskq_load(struct diskq *q, uint64_t seq, uint8_t **buf, size_t *cap,
-	       struct diskq_rec *r);
+int diskq_load(struct diskq *q, uint64_t seq, uint8_t **buf, size_t *cap, struct diskq_rec *r);
 
 /* Done with seq (sent, or dead-lettered): deletes it. 0 or -ENOENT. */
 int diskq_remove(struct diskq *q, uint64_t seq);

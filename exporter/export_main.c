@@ -27,7 +27,7 @@ struct app {
 	struct net_watch *sig_w;
 	struct net_timer tick;
 	bool draining;
-	bool polling;               /* an OUT ring without an eventfd: tick often */
+	bool polling; /* an OUT ring without an eventfd: tick often */
 	uint64_t drain_deadline_ns;
 	uint64_t alive_ns;
 	int exit_code;

@@ -124,7 +124,8 @@ static int filex_rotate(struct filex_file *t)
 	char stamp[40], to[4200];
 	size_t l = strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
 	for (int k = 0; k < 1000; k++) {
-		snprintf(stamp + l, sizeof(stamp) - l, ".%03ld", (long)((now % 1000000000ull) / 1000000 + k) % 1000);
+		snprintf(stamp + l, sizeof(stamp) - l, ".%03ld",
+			 (long)((now % 1000000000ull) / 1000000 + k) % 1000);
 		snprintf(to, sizeof(to), "%s.%s", t->path, stamp);
 		if (access(to, F_OK) != 0)
 			break;
@@ -196,8 +197,8 @@ static void filex_free(void *tp)
 
 static const struct transport_ops filex_ops = { .send = filex_send, .free = filex_free };
 
-int filex_new(const struct filex_opts *o, void **tp, const struct transport_ops **ops,
-	      char *err, size_t errlen)
+int filex_new(const struct filex_opts *o, void **tp, const struct transport_ops **ops, char *err,
+	      size_t errlen)
 {
 	if (!o->share && (!o->path || !*o->path || strlen(o->path) >= 4000)) {
 		snprintf(err, errlen, "file exporter: path missing or too long");

@@ -30,19 +30,19 @@ struct grpcx {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	char authority[300];
-	const char *method;        /* the signal's /...Service/Export path */
+	const char *method; /* the signal's /...Service/Export path */
 	struct h2_header md[GX_MAX_MD];
 	unsigned nmd;
 	char *strs;
 	enum codec comp;
 	int level;
 	uint32_t timeout_ms, max_streams;
-	char host[256];            /* for TLS: SNI and verification */
-	struct net_tls *tls;       /* NULL: h2c */
-	struct h2_link link;       /* link.c / link.cli: NULL when down */
-	char conn_err[200];        /* why the conn died, while its calls fail */
+	char host[256];	     /* for TLS: SNI and verification */
+	struct net_tls *tls; /* NULL: h2c */
+	struct h2_link link; /* link.c / link.cli: NULL when down */
+	char conn_err[200];  /* why the conn died, while its calls fail */
 	struct codec_ctx cx;
-	struct gcall **calls;      /* one per attempt ever seen, owned here */
+	struct gcall **calls; /* one per attempt ever seen, owned here */
 	unsigned ncalls;
 	struct attempt **wq;
 	unsigned wq_head, wq_len, wq_cap;
@@ -73,13 +73,15 @@ static void gx_done(void *ud, const struct h2_call_result *res)
 		o.cls = RETRY_AGAIN;
 		snprintf(reason, sizeof(reason), "grpc: no answer (%s)",
 			 res->err == -ETIMEDOUT ? "deadline exceeded"
-			 : k->g->conn_err[0] ? k->g->conn_err : strerror(-res->err));
+			 : k->g->conn_err[0]	? k->g->conn_err
+						: strerror(-res->err));
 	} else if (res->grpc_status < 0) {
 		o.status = res->http_status;
 		o.cls = res->http_status == 200 ? RETRY_AGAIN : retry_class_http(res->http_status);
 		if (o.cls == RETRY_OK)
 			o.cls = RETRY_PERMANENT;
-		snprintf(reason, sizeof(reason), "grpc: http status %d without grpc-status", res->http_status);
+		snprintf(reason, sizeof(reason), "grpc: http status %d without grpc-status",
+			 res->http_status);
 	} else {
 		o.status = res->grpc_status;
 		o.cls = retry_class_grpc(res->grpc_status, res->retry_delay_ns >= 0);
@@ -201,10 +203,16 @@ static bool gx_start(struct grpcx *g, struct attempt *a)
 		len = (size_t)n;
 	}
 	struct h2_call call = {
-		.path = g->method, .metadata = g->md, .n_metadata = g->nmd, .msg = msg, .msg_len = len,
-		.compressed = g->comp != CODEC_NONE, .encoding = codec_name(g->comp),
+		.path = g->method,
+		.metadata = g->md,
+		.n_metadata = g->nmd,
+		.msg = msg,
+		.msg_len = len,
+		.compressed = g->comp != CODEC_NONE,
+		.encoding = codec_name(g->comp),
 		.timeout_ns = (uint64_t)g->timeout_ms * 1000000ULL,
-		.done = gx_done, .ud = k,
+		.done = gx_done,
+		.ud = k,
 	};
 	int32_t id = h2_client_call(g->link.cli, &call);
 	if (id == -EAGAIN || id == -ENOTCONN)
@@ -313,8 +321,8 @@ static void gx_free(void *tp)
 
 static const struct transport_ops gx_tops = { .send = gx_send, .free = gx_free };
 
-int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **tp,
-	      const struct transport_ops **ops, char *err, size_t errlen)
+int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **tp, const struct transport_ops **ops,
+	      char *err, size_t errlen)
 {
 	if (o->n_headers > GX_MAX_MD) {
 		snprintf(err, errlen, "otlp exporter: at most %d headers", GX_MAX_MD);
@@ -327,12 +335,13 @@ int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **tp,
 	g->stats = o->stats;
 	int rc = net_resolve(o->host, o->port, &g->sa, &g->salen);
 	if (rc < 0) {
-		snprintf(err, errlen, "otlp endpoint %s:%u: cannot resolve (%s)", o->host, o->port, strerror(-rc));
+		snprintf(err, errlen, "otlp endpoint %s:%u: cannot resolve (%s)", o->host, o->port,
+			 strerror(-rc));
 		free(g);
 		return rc;
 	}
-	snprintf(g->authority, sizeof(g->authority), strchr(o->host, ':') ? "[%s]:%u" : "%s:%u",
-		 o->host, o->port);
+	snprintf(g->authority, sizeof(g->authority), strchr(o->host, ':') ? "[%s]:%u" : "%s:%u", o->host,
+		 o->port);
 	if (codec_level_check(o->compression, o->compression_level) < 0) {
 		snprintf(err, errlen, "otlp exporter: compression level %d is out of range for %s",
 			 o->compression_level, codec_name(o->compression));

@@ -31,19 +31,19 @@ struct grpcx_opts {
 	const char *host;
 	uint16_t port;
 	enum otlp_signal signal;
-	const char *server_name;   /* TLS: SNI and the name verified; NULL = host */
+	const char *server_name;       /* TLS: SNI and the name verified; NULL = host */
 	const struct xheader *headers; /* metadata (names lower-cased here) */
 	unsigned n_headers;
-	enum codec compression;  /* CODEC_NONE = identity */
-	int compression_level;   /* CODEC_LEVEL_DEFAULT or the codec's range */
-	uint32_t timeout_ms;     /* 0 = 5000 */
-	uint32_t max_streams;    /* 0 = 16 */
+	enum codec compression;	   /* CODEC_NONE = identity */
+	int compression_level;	   /* CODEC_LEVEL_DEFAULT or the codec's range */
+	uint32_t timeout_ms;	   /* 0 = 5000 */
+	uint32_t max_streams;	   /* 0 = 16 */
 	struct stage_stats *stats; /* connections_open/_total; NULL = none */
-	struct net_tls *tls;     /* net/tls.h client context (ALPN "h2"); NULL =
+	struct net_tls *tls;	   /* net/tls.h client context (ALPN "h2"); NULL =
 				  * h2c. The transport takes its own reference. */
 };
 
-int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **t,
-	      const struct transport_ops **ops, char *err, size_t errlen);
+int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **t, const struct transport_ops **ops,
+	      char *err, size_t errlen);
 
 #endif

@@ -18,8 +18,7 @@
 #define HELD_SLOT_WAIT_MS 5000 /* no memory to hold a batch: its slot retries */
 
 /* One dead letter. A failure is counted and its reason kept for the log. */
-static int held_write(struct dexp *x, const uint8_t *body, uint32_t len,
-		      const struct deadletter_meta *m)
+static int held_write(struct dexp *x, const uint8_t *body, uint32_t len, const struct deadletter_meta *m)
 {
 	int rc = 0;
 	if (!x->dlq_ok) {
@@ -32,8 +31,8 @@ static int held_write(struct dexp *x, const uint8_t *body, uint32_t len,
 	if (rc == 0) {
 		rc = deadletter_write(x->dlq, body, len, m);
 		if (rc < 0) {
-			snprintf(x->dlq_why, sizeof(x->dlq_why), "cannot write to dead-letter directory %.400s (%s)",
-				 x->dlq, strerror(-rc));
+			snprintf(x->dlq_why, sizeof(x->dlq_why),
+				 "cannot write to dead-letter directory %.400s (%s)", x->dlq, strerror(-rc));
 			x->dlq_ok = false; /* gone or replaced? look at it again next time */
 		}
 	}
@@ -46,11 +45,10 @@ static int held_write(struct dexp *x, const uint8_t *body, uint32_t len,
 	return rc;
 }
 
-static void held_written(struct dexp *x, uint64_t seq, uint32_t items, uint32_t tries,
-			 const char *reason)
+static void held_written(struct dexp *x, uint64_t seq, uint32_t items, uint32_t tries, const char *reason)
 {
-	log_msg(LOG_WARN, "exporter %s: batch seq %llu (%u %s) dead-lettered after %u attempts: %s",
-		x->label, (unsigned long long)seq, items, x->d->sig->item_text, tries, reason);
+	log_msg(LOG_WARN, "exporter %s: batch seq %llu (%u %s) dead-lettered after %u attempts: %s", x->label,
+		(unsigned long long)seq, items, x->d->sig->item_text, tries, reason);
 	deliver_count(x->d, STAT_EXPORT_FAILED_SPANS, items);
 	deliver_count(x->d, STAT_EXPORT_DEADLETTER_SPANS, items);
 	deliver_count_exporter(x, false, items);
@@ -65,7 +63,8 @@ static void held_log(struct dexp *x, uint64_t seq, uint32_t items)
 	if (x->dlq_log_ns && now - x->dlq_log_ns < HELD_LOG_EVERY_NS)
 		return;
 	const char *it = x->d->sig->item_text;
-	log_msg(LOG_ERROR, "exporter %s: %s; batch seq %llu (%u %s) stays in the ring and is "
+	log_msg(LOG_ERROR,
+		"exporter %s: %s; batch seq %llu (%u %s) stays in the ring and is "
 		"retried; %u batches (%llu %s) held, %llu failed writes since the last report; "
 		"the batches behind them are still sent",
 		x->label, x->dlq_why, (unsigned long long)seq, items, it, x->nheld,
@@ -86,9 +85,15 @@ static int held_push(struct dexp *x, const struct attempt *a)
 	}
 	struct held_batch *h = &x->held[x->nheld++];
 	*h = (struct held_batch){
-		.from_disk = a->from_disk, .win_idx = a->win_idx, .seq = a->seq, .len = a->len,
-		.items = a->items, .ingest_ns = a->ingest_ns, .tries = a->tries,
-		.dstatus = a->dstatus, .epoch = x->recoveries,
+		.from_disk = a->from_disk,
+		.win_idx = a->win_idx,
+		.seq = a->seq,
+		.len = a->len,
+		.items = a->items,
+		.ingest_ns = a->ingest_ns,
+		.tries = a->tries,
+		.dstatus = a->dstatus,
+		.epoch = x->recoveries,
 	};
 	snprintf(h->reason, sizeof(h->reason), "%s", a->reason);
 	x->held_spans += a->items;
@@ -102,8 +107,7 @@ static void held_remove(struct dexp *x, uint32_t i)
 	if (--x->nheld)
 		return;
 	net_timer_cancel(x->d->loop, &x->held_timer);
-	log_msg(LOG_INFO, "exporter %s: no batch waits for the dead-letter directory any more",
-		x->label);
+	log_msg(LOG_INFO, "exporter %s: no batch waits for the dead-letter directory any more", x->label);
 }
 
 void held_refused(struct attempt *a)
@@ -113,9 +117,16 @@ void held_refused(struct attempt *a)
 	if (!a->resend)
 		x->refusing = true; /* a fresh batch: the backend may be what is broken */
 	struct deadletter_meta m = {
-		.exporter = x->name, .pipeline = d->pipeline, .signal = d->sig->name,
-		.item_key = d->sig->item_metric, .seq = a->seq, .reason = a->reason,
-		.status = a->dstatus, .items = a->items, .attempts = a->tries, .time_ns = rt_real_ns(),
+		.exporter = x->name,
+		.pipeline = d->pipeline,
+		.signal = d->sig->name,
+		.item_key = d->sig->item_metric,
+		.seq = a->seq,
+		.reason = a->reason,
+		.status = a->dstatus,
+		.items = a->items,
+		.attempts = a->tries,
+		.time_ns = rt_real_ns(),
 	};
 	if (held_write(x, a->body, a->len, &m) == 0) {
 		held_written(x, a->seq, a->items, a->tries, a->reason);
@@ -152,8 +163,8 @@ static int held_body(struct dexp *x, const struct held_batch *h, uint8_t **buf, 
 	struct diskq_rec r;
 	int rc = diskq_load(&x->q, h->seq, buf, cap, &r);
 	if (rc < 0) {
-		log_msg(LOG_ERROR, "exporter %s: disk queue entry %llu unreadable (%s); removed",
-			x->label, (unsigned long long)h->seq, strerror(-rc));
+		log_msg(LOG_ERROR, "exporter %s: disk queue entry %llu unreadable (%s); removed", x->label,
+			(unsigned long long)h->seq, strerror(-rc));
 		diskq_remove(&x->q, h->seq);
 		return rc;
 	}
@@ -179,9 +190,15 @@ static void held_round(struct net_timer *t, void *arg)
 			continue;
 		}
 		struct deadletter_meta m = {
-			.exporter = x->name, .pipeline = d->pipeline, .signal = d->sig->name,
-			.item_key = d->sig->item_metric, .seq = h->seq, .reason = h->reason,
-			.status = h->dstatus, .items = h->items, .attempts = h->tries,
+			.exporter = x->name,
+			.pipeline = d->pipeline,
+			.signal = d->sig->name,
+			.item_key = d->sig->item_metric,
+			.seq = h->seq,
+			.reason = h->reason,
+			.status = h->dstatus,
+			.items = h->items,
+			.attempts = h->tries,
 			.time_ns = rt_real_ns(),
 		};
 		if (held_write(x, body, h->len, &m) < 0) {
@@ -199,7 +216,7 @@ static void held_round(struct net_timer *t, void *arg)
 		held_log(x, x->held[0].seq, x->held[0].items);
 		x->held[0].probe = true;
 		x->held_backoff_ms = x->held_backoff_ms * 2 > HELD_MAX_MS ? HELD_MAX_MS
-									 : x->held_backoff_ms * 2;
+									  : x->held_backoff_ms * 2;
 		net_timer_arm(d->loop, &x->held_timer, x->held_backoff_ms);
 	}
 	deliver_pump(d);
@@ -230,8 +247,8 @@ bool held_fill(struct dexp *x, struct attempt *a)
 		a->ingest_ns = h->ingest_ns;
 		a->resend = true;
 		log_msg(h->probe ? LOG_INFO : LOG_DEBUG,
-			"exporter %s: sending held batch seq %llu (%u %s) to the backend again%s",
-			x->label, (unsigned long long)h->seq, h->items, x->d->sig->item_text,
+			"exporter %s: sending held batch seq %llu (%u %s) to the backend again%s", x->label,
+			(unsigned long long)h->seq, h->items, x->d->sig->item_text,
 			h->probe ? " (probe)" : "");
 		held_remove(x, i);
 		return true;
@@ -245,9 +262,10 @@ void held_on_ack(struct dexp *x, const struct attempt *a)
 	 * is held now is worth one more try */
 	if (x->refusing || a->resend) {
 		if (x->nheld && x->refusing)
-			log_msg(LOG_INFO, "exporter %s: the backend acknowledges batches again; the %u "
-				"held batches (%llu %s) are sent again", x->label, x->nheld,
-				(unsigned long long)x->held_spans, x->d->sig->item_text);
+			log_msg(LOG_INFO,
+				"exporter %s: the backend acknowledges batches again; the %u "
+				"held batches (%llu %s) are sent again",
+				x->label, x->nheld, (unsigned long long)x->held_spans, x->d->sig->item_text);
 		x->refusing = false;
 		x->recoveries++;
 	}

@@ -97,7 +97,7 @@ static int debugx_send(void *tp, struct attempt *a)
 			if (rc == 0)
 				rc = write_all(t->fd, t->out.data, t->out.len);
 			else if (rc != -ENOMEM)
-				rc = 0;  /* the summary line says what came; detailed would refuse it */
+				rc = 0; /* the summary line says what came; detailed would refuse it */
 		}
 	} else {
 		t->out.len = 0;
@@ -115,7 +115,8 @@ static int debugx_send(void *tp, struct attempt *a)
 			return 0;
 		}
 	}
-	struct outcome o = { .cls = rc < 0 ? RETRY_AGAIN : RETRY_OK, .hint_ms = -1,
+	struct outcome o = { .cls = rc < 0 ? RETRY_AGAIN : RETRY_OK,
+			     .hint_ms = -1,
 			     .reason = rc < 0 ? strerror(-rc) : "written" };
 	deliver_complete(a, &o);
 	return 0;
@@ -134,8 +135,8 @@ static void debugx_free(void *tp)
 
 static const struct transport_ops debugx_ops = { .send = debugx_send, .free = debugx_free };
 
-int debugx_new(const struct debugx_opts *o, void **tp, const struct transport_ops **ops,
-	       char *err, size_t errlen)
+int debugx_new(const struct debugx_opts *o, void **tp, const struct transport_ops **ops, char *err,
+	       size_t errlen)
 {
 	if (!otlp_signal_get(o->signal))
 		return -EINVAL;

@@ -32,34 +32,41 @@
 #include "exporter/deliver.h"
 #include "otlp/signal.h"
 
-enum debugx_verbosity { DEBUGX_BASIC = 0, DEBUGX_NORMAL, DEBUGX_DETAILED };
+enum debugx_verbosity {
+	DEBUGX_BASIC = 0,
+	DEBUGX_NORMAL,
+	DEBUGX_DETAILED
+};
 
 struct debugx_opts {
 	enum debugx_verbosity verbosity;
-	const char *output;     /* NULL = stdout */
+	const char *output; /* NULL = stdout */
 	enum otlp_signal signal;
-	const char *name;       /* exporter id, for the summary line */
+	const char *name; /* exporter id, for the summary line */
 };
 
 /* 0 or -errno with a message in err. */
-int debugx_new(const struct debugx_opts *o, void **t, const struct transport_ops **ops,
-	       char *err, size_t errlen);
+int debugx_new(const struct debugx_opts *o, void **t, const struct transport_ops **ops, char *err,
+	       size_t errlen);
 
-enum filex_format { FILEX_JSON = 0, FILEX_PROTO = 1 };
+enum filex_format {
+	FILEX_JSON = 0,
+	FILEX_PROTO = 1
+};
 
 struct filex_opts {
 	const char *path;
 	enum filex_format format;
 	enum otlp_signal signal;
-	void *share;            /* the transport filex_new made for the same exporter
+	void *share; /* the transport filex_new made for the same exporter
 				   in another pipeline: its file is used (path and
 				   rotation settings are then ignored), NULL = none */
 	bool rotation;
-	uint64_t max_bytes;     /* rotate before passing this (>0 when rotation) */
-	uint32_t max_backups;   /* 0 = keep all */
+	uint64_t max_bytes;   /* rotate before passing this (>0 when rotation) */
+	uint32_t max_backups; /* 0 = keep all */
 };
-int filex_new(const struct filex_opts *o, void **t, const struct transport_ops **ops,
-	      char *err, size_t errlen);
+int filex_new(const struct filex_opts *o, void **t, const struct transport_ops **ops, char *err,
+	      size_t errlen);
 
 /* Reads the next framed body from buf[*off..len): 0 with *body and *blen set,
  * -ENODATA at the end, -EBADMSG for a truncated frame (for tests and tools). */

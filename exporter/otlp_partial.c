@@ -22,15 +22,25 @@ static int skip_field(const uint8_t **p, const uint8_t *end, unsigned wt)
 {
 	uint64_t v;
 	switch (wt) {
-	case 0: return rd_varint(p, end, &v);
-	case 1: if (end - *p < 8) return -EBADMSG; *p += 8; return 0;
-	case 5: if (end - *p < 4) return -EBADMSG; *p += 4; return 0;
+	case 0:
+		return rd_varint(p, end, &v);
+	case 1:
+		if (end - *p < 8)
+			return -EBADMSG;
+		*p += 8;
+		return 0;
+	case 5:
+		if (end - *p < 4)
+			return -EBADMSG;
+		*p += 4;
+		return 0;
 	case 2:
 		if (rd_varint(p, end, &v) < 0 || v > (uint64_t)(end - *p))
 			return -EBADMSG;
 		*p += v;
 		return 0;
-	default: return -EBADMSG;
+	default:
+		return -EBADMSG;
 	}
 }
 
@@ -74,4 +84,3 @@ int64_t otlp_partial_rejected(const uint8_t *p, size_t len, const char **msg, si
 	}
 	return rejected;
 }
-

@@ -11,17 +11,21 @@
 #include "net/http1.h"
 #include "net/tls.h"
 
-#define HC_RBUF 16384   /* response head + start of body */
-#define HC_KEEP 1024    /* response body bytes kept for reasons/partial */
+#define HC_RBUF 16384 /* response head + start of body */
+#define HC_KEEP 1024  /* response body bytes kept for reasons/partial */
 #define HX_MAX_HDRS 32
 
-enum hc_state { HC_DOWN = 0, HC_OPEN, HC_CLOSING };
+enum hc_state {
+	HC_DOWN = 0,
+	HC_OPEN,
+	HC_CLOSING
+};
 
 struct hconn {
 	struct httpx *t;
 	struct net_conn *c;
 	enum hc_state state;
-	struct attempt *a;         /* request in progress, NULL = idle */
+	struct attempt *a; /* request in progress, NULL = idle */
 	bool timed_out;
 	bool head_done;
 	size_t rlen, last_len;
@@ -31,14 +35,14 @@ struct hconn {
 	struct http1_body body;
 	size_t klen;
 	struct net_timer tmo;
-	uint32_t served;           /* answers received on this connection */
-	bool fresh_try;            /* this request already moved to a fresh connection */
-	bool restart;              /* move it once the old send is released */
-	bool ref_pending;          /* the body is queued by reference */
-	bool have_out;             /* outcome waiting for that send to finish */
+	uint32_t served;  /* answers received on this connection */
+	bool fresh_try;	  /* this request already moved to a fresh connection */
+	bool restart;	  /* move it once the old send is released */
+	bool ref_pending; /* the body is queued by reference */
+	bool have_out;	  /* outcome waiting for that send to finish */
 	struct outcome out;
 	char out_reason[240];
-	uint8_t *gz;               /* this connection's compressed body */
+	uint8_t *gz; /* this connection's compressed body */
 	size_t gzcap;
 	char rbuf[HC_RBUF];
 	uint8_t keep[HC_KEEP];
@@ -50,24 +54,24 @@ struct httpx {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	char hostport[300];
-	char host[256];            /* for TLS: SNI and verification (server_name) */
-	struct net_tls *tls;       /* NULL: plain http */
+	char host[256];	     /* for TLS: SNI and verification (server_name) */
+	struct net_tls *tls; /* NULL: plain http */
 	char path[512];
 	struct http1_header hdrs[HX_MAX_HDRS];
 	unsigned nh;
-	char *strs;                /* copies of header names/values */
+	char *strs; /* copies of header names/values */
 	enum codec comp;
 	int level;
 	uint32_t timeout_ms;
 	struct hconn *conns;
 	unsigned nconn;
-	struct attempt **wq;       /* FIFO of attempts waiting for a connection */
+	struct attempt **wq; /* FIFO of attempts waiting for a connection */
 	unsigned wq_head, wq_len, wq_cap;
 	struct codec_ctx cx;
 };
 
-int otlphttp_parse_endpoint(const char *ep, char *host, size_t hostcap,
-			    uint16_t *port, char *path, size_t pathcap)
+int otlphttp_parse_endpoint(const char *ep, char *host, size_t hostcap, uint16_t *port, char *path,
+			    size_t pathcap)
 {
 	if (!ep || !*ep)
 		return -EINVAL;
@@ -192,8 +196,10 @@ static void hc_answer(struct hconn *hc)
 {
 	hc->served++;
 	char reason[200];
-	struct outcome o = { .cls = retry_class_http(hc->status), .status = hc->status,
-			     .hint_ms = hc->hint_ms, .reason = reason };
+	struct outcome o = { .cls = retry_class_http(hc->status),
+			     .status = hc->status,
+			     .hint_ms = hc->hint_ms,
+			     .reason = reason };
 	size_t shown = 0;
 	char text[121];
 	for (size_t i = 0; i < hc->klen && shown < sizeof(text) - 1; i++) {
@@ -207,13 +213,14 @@ static void hc_answer(struct hconn *hc)
 		int64_t rej = otlp_partial_rejected(hc->keep, hc->klen, &m, &ml);
 		if (rej > 0) {
 			o.rejected = (uint64_t)rej;
-			snprintf(reason, sizeof(reason), "partial success: %.*s", (int)(ml > 150 ? 150 : ml), m ? m : "");
+			snprintf(reason, sizeof(reason), "partial success: %.*s", (int)(ml > 150 ? 150 : ml),
+				 m ? m : "");
 		} else {
 			snprintf(reason, sizeof(reason), "http status %d", hc->status);
 		}
 	} else {
-		snprintf(reason, sizeof(reason), "http status %d%s%s", hc->status,
-			 shown ? ": " : "", hc->is_proto ? "" : text);
+		snprintf(reason, sizeof(reason), "http status %d%s%s", hc->status, shown ? ": " : "",
+			 hc->is_proto ? "" : text);
 	}
 	hc_finish(hc, &o);
 }
@@ -285,8 +292,8 @@ static void hc_body(struct hconn *hc, const uint8_t *in, size_t len)
 	while (hc->a) {
 		uint8_t tmp[4096];
 		size_t used = 0, out = 0;
-		int rc = http1_body_decode(&hc->body, (const char *)in, len, &used,
-					   (char *)tmp, sizeof(tmp), &out);
+		int rc = http1_body_decode(&hc->body, (const char *)in, len, &used, (char *)tmp, sizeof(tmp),
+					   &out);
 		if (out && hc->klen < HC_KEEP) {
 			size_t k = HC_KEEP - hc->klen < out ? HC_KEEP - hc->klen : out;
 			memcpy(hc->keep + hc->klen, tmp, k);
@@ -425,8 +432,8 @@ static void hc_start(struct hconn *hc, struct attempt *a)
 		hc->state = HC_OPEN;
 	}
 	char head[4096];
-	ssize_t hl = http1_format_request_head(head, sizeof(head), "POST", t->path, t->hostport,
-					       t->hdrs, t->nh, len, 0);
+	ssize_t hl = http1_format_request_head(head, sizeof(head), "POST", t->path, t->hostport, t->hdrs,
+					       t->nh, len, 0);
 	hc->have_out = false;
 	if (hl < 0 || net_conn_send(hc->c, head, (size_t)hl) < 0) {
 		hc->keep_alive = false;
@@ -504,15 +511,15 @@ static void hx_free(void *tp)
 
 static const struct transport_ops hx_ops = { .send = hx_send, .free = hx_free };
 
-int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
-		 void **tp, const struct transport_ops **ops, char *err, size_t errlen)
+int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o, void **tp,
+		 const struct transport_ops **ops, char *err, size_t errlen)
 {
 	char host[256], prefix[400];
 	uint16_t port;
 	const char *ep = o->endpoint ? o->endpoint : "";
 	bool https = strncmp(ep, "https://", 8) == 0;
-	if (otlphttp_parse_endpoint(https ? ep + 8 : ep, host, sizeof(host), &port, prefix,
-				    sizeof(prefix)) < 0) {
+	if (otlphttp_parse_endpoint(https ? ep + 8 : ep, host, sizeof(host), &port, prefix, sizeof(prefix)) <
+	    0) {
 		snprintf(err, errlen, "otlphttp endpoint \"%s\": want http[s]://host:port[/path]", ep);
 		return -EINVAL;
 	}
@@ -525,13 +532,12 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
 		return -ENOMEM;
 	t->loop = loop;
 	t->stats = o->stats;
-	snprintf(t->host, sizeof(t->host), "%s",
-		 o->server_name && *o->server_name ? o->server_name : host);
+	snprintf(t->host, sizeof(t->host), "%s", o->server_name && *o->server_name ? o->server_name : host);
 	if (https && o->tls) {
 		t->tls = net_tls_ref(o->tls);
 	} else if (https) {
 		/* https:// with no tls settings: verify against the system CAs. */
-		struct net_tls_client_config tc = {0};
+		struct net_tls_client_config tc = { 0 };
 		int trc = net_tls_client_new(&t->tls, &tc, "http/1.1", err, errlen);
 		if (trc < 0) {
 			free(t);
@@ -540,7 +546,8 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
 	}
 	int rc = net_resolve(host, port, &t->sa, &t->salen);
 	if (rc < 0) {
-		snprintf(err, errlen, "otlphttp endpoint %s:%u: cannot resolve (%s)", host, port, strerror(-rc));
+		snprintf(err, errlen, "otlphttp endpoint %s:%u: cannot resolve (%s)", host, port,
+			 strerror(-rc));
 		net_tls_free(t->tls);
 		free(t);
 		return rc;

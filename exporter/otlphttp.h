@@ -34,19 +34,19 @@ struct xheader {
 };
 
 struct otlphttp_opts {
-	const char *endpoint;        /* "http[s]://host:port[/prefix]" */
-	const char *path;            /* the request path as is; NULL = prefix + the
+	const char *endpoint; /* "http[s]://host:port[/prefix]" */
+	const char *path;     /* the request path as is; NULL = prefix + the
 				      * signal's ("/v1/traces", ...) */
 	enum otlp_signal signal;
-	const char *server_name;     /* TLS: SNI and the name verified; NULL = host */
+	const char *server_name; /* TLS: SNI and the name verified; NULL = host */
 	const struct xheader *headers;
 	unsigned n_headers;
-	enum codec compression;      /* CODEC_NONE = identity */
-	int compression_level;       /* CODEC_LEVEL_DEFAULT or the codec's range */
-	uint32_t timeout_ms;         /* 0 = 30000 */
-	uint32_t connections;        /* >= 1 */
-	struct stage_stats *stats;   /* connections_open/_total; NULL = none */
-	struct net_tls *tls;         /* https:// endpoints: a net/tls.h client
+	enum codec compression;	   /* CODEC_NONE = identity */
+	int compression_level;	   /* CODEC_LEVEL_DEFAULT or the codec's range */
+	uint32_t timeout_ms;	   /* 0 = 30000 */
+	uint32_t connections;	   /* >= 1 */
+	struct stage_stats *stats; /* connections_open/_total; NULL = none */
+	struct net_tls *tls;	   /* https:// endpoints: a net/tls.h client
 				      * context (ALPN "http/1.1"; NULL = verify
 				      * with the system CAs); ignored for http://.
 				      * The transport takes its own reference. */
@@ -54,12 +54,12 @@ struct otlphttp_opts {
 
 /* Parses "http://host:port/prefix" (also "host:port"). host/path are
  * written NUL-terminated. 0 or -EINVAL (https, no port...). */
-int otlphttp_parse_endpoint(const char *ep, char *host, size_t hostcap,
-			    uint16_t *port, char *path, size_t pathcap);
+int otlphttp_parse_endpoint(const char *ep, char *host, size_t hostcap, uint16_t *port, char *path,
+			    size_t pathcap);
 
 /* Resolves the endpoint (blocking, startup only). On error returns -errno
  * and writes a one-line message into err. */
-int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o,
-		 void **t, const struct transport_ops **ops, char *err, size_t errlen);
+int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o, void **t,
+		 const struct transport_ops **ops, char *err, size_t errlen);
 
 #endif

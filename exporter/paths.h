@@ -42,8 +42,8 @@ static inline int export_path_join(char *out, size_t cap, const char *base, cons
 
 /* The default dead_letter_dir of exporter `id`:
  * <state_dir>/<instance>/deadletter/<id>. */
-static inline int export_path_deadletter(char *out, size_t cap, const char *state_dir,
-					 const char *instance, const char *id)
+static inline int export_path_deadletter(char *out, size_t cap, const char *state_dir, const char *instance,
+					 const char *id)
 {
 	char base[4096];
 	int n = snprintf(base, sizeof(base), "%s/%s/deadletter", state_dir, instance);

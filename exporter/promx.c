@@ -10,7 +10,7 @@
 #include "config/log.h"
 #include "net/http1.h"
 
-#define PX_HEAD_MAX 8192         /* request head bytes a conn may buffer */
+#define PX_HEAD_MAX 8192 /* request head bytes a conn may buffer */
 #define PX_IDLE_MS 60000
 #define PX_RENDER_FIRST (64u << 10)
 
@@ -29,9 +29,9 @@ struct promx {
 	struct prom_store *store;
 	struct net_listener *l;
 	bool open_metrics;
-	unsigned refs;             /* transports that store into it */
-	struct pconn conns;        /* circular list, sentinel */
-	char *render;              /* the last rendering (grows) */
+	unsigned refs;	    /* transports that store into it */
+	struct pconn conns; /* circular list, sentinel */
+	char *render;	    /* the last rendering (grows) */
 	size_t render_cap;
 	uint64_t scrapes;
 };
@@ -44,7 +44,8 @@ static int px_send(void *tp, struct attempt *a)
 	int n = prom_store_add_request(p->store, a->body, a->len, net_loop_now_ns(p->loop));
 	struct outcome o = { .cls = RETRY_OK, .hint_ms = -1, .reason = "stored" };
 	if (n < 0) /* does not parse now, never will */
-		o = (struct outcome){ .cls = RETRY_PERMANENT, .hint_ms = -1,
+		o = (struct outcome){ .cls = RETRY_PERMANENT,
+				      .hint_ms = -1,
 				      .reason = "prometheus: not an ExportMetricsServiceRequest" };
 	deliver_complete(a, &o);
 	return 0;
@@ -229,7 +230,9 @@ static void pc_on_close(struct net_conn *c, int reason)
 }
 
 static const struct net_conn_ops pc_ops = {
-	.on_open = pc_on_open, .on_data = pc_on_data, .on_close = pc_on_close,
+	.on_open = pc_on_open,
+	.on_data = pc_on_data,
+	.on_close = pc_on_close,
 };
 
 int promx_open(struct net_loop *loop, const struct promx_opts *o, struct promx **out, char *err,
@@ -251,8 +254,8 @@ int promx_open(struct net_loop *loop, const struct promx_opts *o, struct promx *
 	}
 	rc = net_listen(loop, o->host, o->port, 0, &pc_ops, p, &p->l);
 	if (rc < 0) {
-		snprintf(err, errlen, "exporter %s: cannot listen on %s:%u (%s)", p->name, o->host,
-			 o->port, strerror(-rc));
+		snprintf(err, errlen, "exporter %s: cannot listen on %s:%u (%s)", p->name, o->host, o->port,
+			 strerror(-rc));
 		prom_store_free(p->store);
 		free(p);
 		return rc;

@@ -29,11 +29,11 @@
 #include "net/loop.h"
 
 struct promx_opts {
-	const char *name;          /* exporter id, for log lines */
-	const char *host;          /* listen address */
-	uint16_t port;             /* 0 = any free port (tests): promx_port */
-	struct prom_config store;  /* namespace, const labels, expiration, suffixes */
-	bool open_metrics;         /* enable_open_metrics */
+	const char *name;	  /* exporter id, for log lines */
+	const char *host;	  /* listen address */
+	uint16_t port;		  /* 0 = any free port (tests): promx_port */
+	struct prom_config store; /* namespace, const labels, expiration, suffixes */
+	bool open_metrics;	  /* enable_open_metrics */
 };
 
 struct promx;

@@ -38,8 +38,8 @@ enum retry_class retry_class_grpc(int code, bool has_retry_info)
 	switch (code) {
 	case 0:
 		return RETRY_OK;
-	case 1:  /* CANCELLED */
-	case 4:  /* DEADLINE_EXCEEDED */
+	case 1:	 /* CANCELLED */
+	case 4:	 /* DEADLINE_EXCEEDED */
 	case 10: /* ABORTED */
 	case 11: /* OUT_OF_RANGE */
 	case 14: /* UNAVAILABLE */
@@ -62,8 +62,8 @@ uint64_t retry_rand(uint64_t *state)
 	return x * 0x2545F4914F6CDD1DULL;
 }
 
-int64_t retry_next_delay(const struct retry_policy *p, unsigned attempt,
-			 uint64_t elapsed_ms, int64_t hint_ms, uint64_t *rng)
+int64_t retry_next_delay(const struct retry_policy *p, unsigned attempt, uint64_t elapsed_ms, int64_t hint_ms,
+			 uint64_t *rng)
 {
 	if (!p->enabled)
 		return -ETIMEDOUT;

@@ -19,19 +19,19 @@
 #include <stdint.h>
 
 enum retry_class {
-	RETRY_OK = 0,        /* accepted by the backend */
+	RETRY_OK = 0,	     /* accepted by the backend */
 	RETRY_AGAIN = 1,     /* transient: wait, then send again */
 	RETRY_PERMANENT = 2, /* refused for good: dead-letter it */
 };
 
 /* Collector names; all times in milliseconds. */
 struct retry_policy {
-	bool enabled;              /* retry_on_failure.enabled */
-	uint32_t initial_ms;       /* initial_interval (default 5000) */
-	uint32_t max_interval_ms;  /* max_interval (default 30000) */
-	uint32_t max_elapsed_ms;   /* max_elapsed_time (default 300000; 0 = no bound) */
-	double multiplier;         /* default 1.5 */
-	double randomization;      /* randomization_factor, 0..1 (default 0.5) */
+	bool enabled;		  /* retry_on_failure.enabled */
+	uint32_t initial_ms;	  /* initial_interval (default 5000) */
+	uint32_t max_interval_ms; /* max_interval (default 30000) */
+	uint32_t max_elapsed_ms;  /* max_elapsed_time (default 300000; 0 = no bound) */
+	double multiplier;	  /* default 1.5 */
+	double randomization;	  /* randomization_factor, 0..1 (default 0.5) */
 };
 
 /* The Collector's defaults. */
@@ -51,8 +51,8 @@ enum retry_class retry_class_grpc(int code, bool has_retry_info);
  * (Retry-After / RetryInfo) or -1. *rng is a nonzero xorshift state.
  * Returns the delay (>= hint_ms when a hint was given) or -ETIMEDOUT when
  * retries are disabled or waiting would pass max_elapsed_time. */
-int64_t retry_next_delay(const struct retry_policy *p, unsigned attempt,
-			 uint64_t elapsed_ms, int64_t hint_ms, uint64_t *rng);
+int64_t retry_next_delay(const struct retry_policy *p, unsigned attempt, uint64_t elapsed_ms, int64_t hint_ms,
+			 uint64_t *rng);
 
 /* Parses a Retry-After value (delta-seconds or an HTTP-date; len bytes,
  * not NUL-terminated). now_s = current Unix time. Returns ms (>= 0) or

@@ -28,22 +28,22 @@ struct record;
 #define WINDOW_MAX_EXPORTERS 32
 
 struct window_batch {
-	uint64_t seq;          /* record seq */
-	uint64_t ring_start;   /* ring position of the record's header */
-	uint64_t ring_end;     /* ring consumer position just past this record */
+	uint64_t seq;		  /* record seq */
+	uint64_t ring_start;	  /* ring position of the record's header */
+	uint64_t ring_end;	  /* ring consumer position just past this record */
 	const struct record *rec; /* its header in the ring (for the payload check) */
-	const uint8_t *body;   /* request body (view into the ring) */
-	uint32_t len;          /* body bytes */
-	uint32_t items;        /* spans, log records or data points */
-	uint64_t ingest_ns;    /* oldest ingest time in the batch */
-	uint32_t pending;      /* exporters still owing an outcome */
-	uint8_t *owned;        /* body copy owned by the window (freed on release), or NULL */
+	const uint8_t *body;	  /* request body (view into the ring) */
+	uint32_t len;		  /* body bytes */
+	uint32_t items;		  /* spans, log records or data points */
+	uint64_t ingest_ns;	  /* oldest ingest time in the batch */
+	uint32_t pending;	  /* exporters still owing an outcome */
+	uint8_t *owned;		  /* body copy owned by the window (freed on release), or NULL */
 };
 
 struct window {
 	struct window_batch *b;
 	uint32_t cap, mask;
-	uint64_t tail, head;   /* [tail, head) are live */
+	uint64_t tail, head; /* [tail, head) are live */
 };
 
 /* cap is rounded up to a power of two (>= 2). 0 or -ENOMEM. */

@@ -18,23 +18,34 @@
 enum codec xbuild_codec(enum sluice_compression c)
 {
 	switch (c) {
-	case SLUICE_COMPRESSION_GZIP: return CODEC_GZIP;
-	case SLUICE_COMPRESSION_ZSTD: return CODEC_ZSTD;
-	case SLUICE_COMPRESSION_DEFLATE: return CODEC_DEFLATE;
-	case SLUICE_COMPRESSION_ZLIB: return CODEC_ZLIB;
-	case SLUICE_COMPRESSION_SNAPPY: return CODEC_SNAPPY;
-	default: return CODEC_NONE;
+	case SLUICE_COMPRESSION_GZIP:
+		return CODEC_GZIP;
+	case SLUICE_COMPRESSION_ZSTD:
+		return CODEC_ZSTD;
+	case SLUICE_COMPRESSION_DEFLATE:
+		return CODEC_DEFLATE;
+	case SLUICE_COMPRESSION_ZLIB:
+		return CODEC_ZLIB;
+	case SLUICE_COMPRESSION_SNAPPY:
+		return CODEC_SNAPPY;
+	default:
+		return CODEC_NONE;
 	}
 }
 
 static enum net_tls_version tls_version(enum sluice_tls_version v)
 {
 	switch (v) {
-	case SLUICE_TLS_1_0: return NET_TLS_1_0;
-	case SLUICE_TLS_1_1: return NET_TLS_1_1;
-	case SLUICE_TLS_1_2: return NET_TLS_1_2;
-	case SLUICE_TLS_1_3: return NET_TLS_1_3;
-	default: return NET_TLS_VERSION_DEFAULT;
+	case SLUICE_TLS_1_0:
+		return NET_TLS_1_0;
+	case SLUICE_TLS_1_1:
+		return NET_TLS_1_1;
+	case SLUICE_TLS_1_2:
+		return NET_TLS_1_2;
+	case SLUICE_TLS_1_3:
+		return NET_TLS_1_3;
+	default:
+		return NET_TLS_VERSION_DEFAULT;
 	}
 }
 
@@ -42,9 +53,12 @@ void xbuild_tls_config(const struct sluice_tls_client *t, struct net_tls_client_
 {
 	*out = (struct net_tls_client_config){
 		.insecure_skip_verify = t->insecure_skip_verify,
-		.ca_file = t->ca_file, .ca_pem = t->ca_pem,
-		.cert_file = t->cert_file, .cert_pem = t->cert_pem,
-		.key_file = t->key_file, .key_pem = t->key_pem,
+		.ca_file = t->ca_file,
+		.ca_pem = t->ca_pem,
+		.cert_file = t->cert_file,
+		.cert_pem = t->cert_pem,
+		.key_file = t->key_file,
+		.key_pem = t->key_pem,
 		.server_name_override = t->server_name_override,
 		.min_version = tls_version(t->min_version),
 		.max_version = tls_version(t->max_version),
@@ -81,16 +95,17 @@ static void xtls_fail(void *arg, const char *side, const char *reason, const cha
 		w->unlogged++;
 		return;
 	}
-	log_msg(LOG_WARN, "exporter %s: TLS handshake with %s failed (%s): %s; the export is "
-		"retried, then dead-lettered%s", w->label, w->endpoint, reason, detail,
+	log_msg(LOG_WARN,
+		"exporter %s: TLS handshake with %s failed (%s): %s; the export is "
+		"retried, then dead-lettered%s",
+		w->label, w->endpoint, reason, detail,
 		w->unlogged ? " (and more failures since the last line)" : "");
 	w->log_ns = now;
 	w->unlogged = 0;
 }
 
 static int tls_for(const struct xbuild_ctx *x, const struct sluice_tls_client *tc, const char *alpn,
-		   const char *label, const char *endpoint, struct net_tls **out, char *err,
-		   size_t errlen)
+		   const char *label, const char *endpoint, struct net_tls **out, char *err, size_t errlen)
 {
 	struct net_tls_client_config c;
 	xbuild_tls_config(tc, &c);
@@ -114,8 +129,9 @@ static int deadletter_dir(const struct sluice_config *cfg, const struct sluice_e
 			  const struct sluice_pipeline *pl, char *out, size_t cap)
 {
 	char dir[4096];
-	const char *set = e->type == SLUICE_EXP_OTLPHTTP || e->type == SLUICE_EXP_OTLP ?
-			  e->otlp.dead_letter_dir : NULL;
+	const char *set = e->type == SLUICE_EXP_OTLPHTTP || e->type == SLUICE_EXP_OTLP
+				  ? e->otlp.dead_letter_dir
+				  : NULL;
 	if (set)
 		snprintf(dir, sizeof(dir), "%s", set);
 	else if (export_path_deadletter(dir, sizeof(dir), cfg->state_dir, cfg->instance, e->id) < 0)
@@ -132,8 +148,8 @@ static int build_otlp(const struct xbuild_ctx *x, const struct sluice_pipeline *
 	struct xheader hdrs[32];
 	unsigned nh = 0;
 	if (!u->text) {
-		snprintf(err, errlen, "exporter %s: no endpoint for %s (set endpoint or %s_endpoint)",
-			 e->id, config_signal_name(pl->signal), config_signal_name(pl->signal));
+		snprintf(err, errlen, "exporter %s: no endpoint for %s (set endpoint or %s_endpoint)", e->id,
+			 config_signal_name(pl->signal), config_signal_name(pl->signal));
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < c->n_headers && nh < 30; i++)
@@ -156,23 +172,39 @@ static int build_otlp(const struct xbuild_ctx *x, const struct sluice_pipeline *
 	struct net_tls *tls = NULL;
 	bool use_tls = e->type == SLUICE_EXP_OTLPHTTP ? u->tls : c->tls.enabled;
 	int rc = 0;
-	if (use_tls && (rc = tls_for(x, &c->tls, e->type == SLUICE_EXP_OTLPHTTP ? "http/1.1" : "h2",
-				     b->label, u->text, &tls, err, errlen)) < 0)
+	if (use_tls && (rc = tls_for(x, &c->tls, e->type == SLUICE_EXP_OTLPHTTP ? "http/1.1" : "h2", b->label,
+				     u->text, &tls, err, errlen)) < 0)
 		return rc;
 	if (e->type == SLUICE_EXP_OTLPHTTP) {
 		struct otlphttp_opts ho = {
-			.endpoint = u->text, .path = u->path, .signal = (enum otlp_signal)pl->signal,
-			.server_name = c->tls.server_name_override, .headers = hdrs, .n_headers = nh,
-			.compression = codec, .compression_level = level, .timeout_ms = tmo,
-			.connections = c->connections ? c->connections : 1, .stats = x->st, .tls = tls,
+			.endpoint = u->text,
+			.path = u->path,
+			.signal = (enum otlp_signal)pl->signal,
+			.server_name = c->tls.server_name_override,
+			.headers = hdrs,
+			.n_headers = nh,
+			.compression = codec,
+			.compression_level = level,
+			.timeout_ms = tmo,
+			.connections = c->connections ? c->connections : 1,
+			.stats = x->st,
+			.tls = tls,
 		};
 		rc = otlphttp_new(x->loop, &ho, t, ops, err, errlen);
 	} else {
 		struct grpcx_opts go = {
-			.host = u->host, .port = u->port, .signal = (enum otlp_signal)pl->signal,
-			.server_name = c->tls.server_name_override, .headers = hdrs, .n_headers = nh,
-			.compression = codec, .compression_level = level, .timeout_ms = tmo,
-			.max_streams = c->max_concurrent_streams, .stats = x->st, .tls = tls,
+			.host = u->host,
+			.port = u->port,
+			.signal = (enum otlp_signal)pl->signal,
+			.server_name = c->tls.server_name_override,
+			.headers = hdrs,
+			.n_headers = nh,
+			.compression = codec,
+			.compression_level = level,
+			.timeout_ms = tmo,
+			.max_streams = c->max_concurrent_streams,
+			.stats = x->st,
+			.tls = tls,
 		};
 		rc = grpcx_new(x->loop, &go, t, ops, err, errlen);
 	}
@@ -184,23 +216,27 @@ too_long:
 }
 
 static int build_local(const struct xbuild_ctx *x, const struct sluice_pipeline *pl,
-		       const struct sluice_exporter *e, void **t, const struct transport_ops **ops,
-		       char *err, size_t errlen)
+		       const struct sluice_exporter *e, void **t, const struct transport_ops **ops, char *err,
+		       size_t errlen)
 {
 	enum otlp_signal sig = (enum otlp_signal)pl->signal;
 	switch (e->type) {
 	case SLUICE_EXP_DEBUG: {
 		struct debugx_opts d = {
 			.verbosity = (enum debugx_verbosity)e->debug.verbosity,
-			.output = e->debug.output, .signal = sig, .name = e->id,
+			.output = e->debug.output,
+			.signal = sig,
+			.name = e->id,
 		};
 		return debugx_new(&d, t, ops, err, errlen);
 	}
 	case SLUICE_EXP_FILE: {
 		struct filex_opts f = {
-			.path = e->file.path, .signal = sig,
+			.path = e->file.path,
+			.signal = sig,
 			.format = e->file.format == SLUICE_FILE_PROTO ? FILEX_PROTO : FILEX_JSON,
-			.rotation = e->file.rotation, .max_bytes = e->file.rotation_max_bytes,
+			.rotation = e->file.rotation,
+			.max_bytes = e->file.rotation_max_bytes,
 			.max_backups = e->file.rotation_max_backups,
 			.share = x->file_for ? x->file_for(x->arg, e) : NULL,
 		};
@@ -223,9 +259,9 @@ static int build_local(const struct xbuild_ctx *x, const struct sluice_pipeline 
 	}
 }
 
-int xbuild_exporter(const struct xbuild_ctx *x, size_t p, const struct sluice_exporter *e,
-		    void **t, const struct transport_ops **ops, struct dexp_opts *o,
-		    struct xbuild_bufs *b, char *err, size_t errlen)
+int xbuild_exporter(const struct xbuild_ctx *x, size_t p, const struct sluice_exporter *e, void **t,
+		    const struct transport_ops **ops, struct dexp_opts *o, struct xbuild_bufs *b, char *err,
+		    size_t errlen)
 {
 	const struct sluice_config *cfg = x->cfg;
 	const struct sluice_pipeline *pl = &cfg->pipelines[p];

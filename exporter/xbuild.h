@@ -32,8 +32,8 @@ struct xtls_watch {
 	char label[160];
 	char endpoint[300];
 	struct stage_stats *st;
-	uint64_t log_ns;       /* last WARN line (monotonic) */
-	uint64_t unlogged;     /* failures since */
+	uint64_t log_ns;   /* last WARN line (monotonic) */
+	uint64_t unlogged; /* failures since */
 };
 
 struct xbuild_ctx {
@@ -61,9 +61,9 @@ struct xbuild_bufs {
 	char storage[4096];
 	char storage_old[4096];
 };
-int xbuild_exporter(const struct xbuild_ctx *x, size_t p, const struct sluice_exporter *e,
-		    void **t, const struct transport_ops **ops, struct dexp_opts *o,
-		    struct xbuild_bufs *bufs, char *err, size_t errlen);
+int xbuild_exporter(const struct xbuild_ctx *x, size_t p, const struct sluice_exporter *e, void **t,
+		    const struct transport_ops **ops, struct dexp_opts *o, struct xbuild_bufs *bufs,
+		    char *err, size_t errlen);
 
 /* Config words -> net/ values. */
 enum codec xbuild_codec(enum sluice_compression c);

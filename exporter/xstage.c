@@ -52,8 +52,7 @@ static struct promx *promx_for(void *arg, const struct sluice_exporter *e, char 
 	if (promx_open(s->loop, &o, &p, err, errlen) < 0)
 		return NULL;
 	s->prom[s->nprom++] = (struct xprom){ e, p };
-	log_msg(LOG_INFO, "exporter %s: serving /metrics on %s:%u", e->id, c->endpoint.host,
-		promx_port(p));
+	log_msg(LOG_INFO, "exporter %s: serving /metrics on %s:%u", e->id, c->endpoint.host, promx_port(p));
 	return p;
 }
 
@@ -86,14 +85,19 @@ static int ring_matches(struct xstage *s, int r)
 {
 	const struct plan_ring *pr = &s->cfg->plan->rings[r];
 	if ((uint32_t)r >= segment_nrings(s->seg)) {
-		log_msg(LOG_ERROR, "the segment has %u rings, the plan needs ring %d (%s): was it made "
-			"for another config?", segment_nrings(s->seg), r, pr->name);
+		log_msg(LOG_ERROR,
+			"the segment has %u rings, the plan needs ring %d (%s): was it made "
+			"for another config?",
+			segment_nrings(s->seg), r, pr->name);
 		return -EINVAL;
 	}
 	enum seg_ring_kind k = segment_ring_kind(s->seg, (uint32_t)r);
-	if (k != SEG_RING_ANY && (k != SEG_RING_OUT || strcmp(segment_ring_name(s->seg, (uint32_t)r), pr->name))) {
-		log_msg(LOG_ERROR, "segment ring %d is \"%s\", the plan says \"%s\": was it made for "
-			"another config?", r, segment_ring_name(s->seg, (uint32_t)r), pr->name);
+	if (k != SEG_RING_ANY &&
+	    (k != SEG_RING_OUT || strcmp(segment_ring_name(s->seg, (uint32_t)r), pr->name))) {
+		log_msg(LOG_ERROR,
+			"segment ring %d is \"%s\", the plan says \"%s\": was it made for "
+			"another config?",
+			r, segment_ring_name(s->seg, (uint32_t)r), pr->name);
 		return -EINVAL;
 	}
 	return 0;
@@ -129,8 +133,14 @@ static int engine_open(struct xstage *s, struct xengine *x, int r)
 			wcap = e->otlp.sending_queue.queue_size;
 	}
 	struct deliver_opts o = {
-		.loop = s->loop, .ring = &x->ring, .st = s->st, .set = &s->set, .window_cap = wcap,
-		.signal = (enum otlp_signal)pl->signal, .pipeline = pl->id, .ring_name = pr->name,
+		.loop = s->loop,
+		.ring = &x->ring,
+		.st = s->st,
+		.set = &s->set,
+		.window_cap = wcap,
+		.signal = (enum otlp_signal)pl->signal,
+		.pipeline = pl->id,
+		.ring_name = pr->name,
 		.quarantine_dir = s->qdir,
 		.ring_age = hist_for(s->seg, HIST_RING_AGE, (uint32_t)r),
 	};
@@ -140,8 +150,14 @@ static int engine_open(struct xstage *s, struct xengine *x, int r)
 	}
 	x->live = true;
 	struct xbuild_ctx bx = {
-		.cfg = cfg, .loop = s->loop, .st = s->st, .new_watch = new_watch, .watch_arg = s,
-		.promx_for = promx_for, .file_for = file_for, .arg = s,
+		.cfg = cfg,
+		.loop = s->loop,
+		.st = s->st,
+		.new_watch = new_watch,
+		.watch_arg = s,
+		.promx_for = promx_for,
+		.file_for = file_for,
+		.arg = s,
 	};
 	for (size_t i = 0; i < pl->n_exporters; i++) {
 		const struct sluice_exporter *e = pl->exporters[i];
@@ -160,7 +176,8 @@ static int engine_open(struct xstage *s, struct xengine *x, int r)
 			s->files[s->nfiles++] = (struct xfile){ e, t };
 		d.comp = comp_of(s, pp->exporter_stats[i]);
 		if (pp->exporter_stats[i] >= 0) {
-			d.receipt_to_ack = hist_for(s->seg, HIST_RECEIPT_TO_ACK, (uint32_t)pp->exporter_stats[i]);
+			d.receipt_to_ack = hist_for(s->seg, HIST_RECEIPT_TO_ACK,
+						    (uint32_t)pp->exporter_stats[i]);
 			d.duration = hist_for(s->seg, HIST_EXPORT_DURATION, (uint32_t)pp->exporter_stats[i]);
 		}
 		if ((rc = deliver_add(&x->d, &d, ops, t)) < 0) {

@@ -33,11 +33,11 @@
 
 struct xengine {
 	struct xstage *s;
-	int ring_index;              /* in the plan and the segment */
+	int ring_index; /* in the plan and the segment */
 	struct ring ring;
 	struct deliver d;
-	bool live;                   /* deliver_init succeeded */
-	struct net_watch *w;         /* the ring's data eventfd, or NULL */
+	bool live;	     /* deliver_init succeeded */
+	struct net_watch *w; /* the ring's data eventfd, or NULL */
 };
 
 struct xprom {
@@ -47,7 +47,7 @@ struct xprom {
 
 struct xfile {
 	const struct sluice_exporter *e;
-	void *t;                     /* the first transport made for it */
+	void *t; /* the first transport made for it */
 };
 
 struct xstage {
@@ -56,16 +56,16 @@ struct xstage {
 	struct stage_stats *st;
 	struct net_loop *loop;
 	struct deliver_set set;
-	struct xengine *eng;         /* [neng]: one per OUT ring, in plan order */
+	struct xengine *eng; /* [neng]: one per OUT ring, in plan order */
 	unsigned neng;
 	struct xprom prom[16];
 	unsigned nprom;
 	struct xfile files[64];
 	unsigned nfiles;
-	struct xtls_watch **watch;   /* [nwatch] */
+	struct xtls_watch **watch; /* [nwatch] */
 	unsigned nwatch;
-	char qdir[4096];             /* <state>/<instance>/quarantine */
-	int fatal;                   /* a pump failed: the loop was stopped with this */
+	char qdir[4096];	       /* <state>/<instance>/quarantine */
+	int fatal;		       /* a pump failed: the loop was stopped with this */
 	void (*after_pump)(void *arg); /* called after every pump (drain checks) */
 	void *arg;
 };

@@ -25,8 +25,8 @@
  * zstd's own buffers; one-shot decoding needs none, this is a backstop). */
 #define CODEC_ZSTD_WINDOW_LOG_MAX 27
 
-static const char *const codec_names[CODEC_COUNT] = {"identity", "gzip", "zlib", "deflate",
-						     "zstd", "snappy", "raw-deflate"};
+static const char *const codec_names[CODEC_COUNT] = { "identity", "gzip",   "zlib",	  "deflate",
+						      "zstd",	  "snappy", "raw-deflate" };
 
 int codec_from_name(const char *name, size_t len)
 {
@@ -80,19 +80,25 @@ void codec_ctx_free(struct codec_ctx *x)
 size_t codec_encode_bound(enum codec c, size_t n)
 {
 	switch (c) {
-	case CODEC_NONE: return n;
-	case CODEC_GZIP: return libdeflate_gzip_compress_bound(NULL, n);
+	case CODEC_NONE:
+		return n;
+	case CODEC_GZIP:
+		return libdeflate_gzip_compress_bound(NULL, n);
 	case CODEC_ZLIB:
-	case CODEC_DEFLATE: return libdeflate_zlib_compress_bound(NULL, n);
-	case CODEC_RAW_DEFLATE: return libdeflate_deflate_compress_bound(NULL, n);
-	case CODEC_ZSTD: return ZSTD_compressBound(n);
-	case CODEC_SNAPPY: return snappy_max_compressed_length(n);
+	case CODEC_DEFLATE:
+		return libdeflate_zlib_compress_bound(NULL, n);
+	case CODEC_RAW_DEFLATE:
+		return libdeflate_deflate_compress_bound(NULL, n);
+	case CODEC_ZSTD:
+		return ZSTD_compressBound(n);
+	case CODEC_SNAPPY:
+		return snappy_max_compressed_length(n);
 	}
 	return 0;
 }
 
-static ssize_t codec_deflate_encode(struct codec_ctx *x, enum codec c, int level, const void *in,
-				    size_t n, void *out, size_t cap)
+static ssize_t codec_deflate_encode(struct codec_ctx *x, enum codec c, int level, const void *in, size_t n,
+				    void *out, size_t cap)
 {
 	if (level == CODEC_LEVEL_DEFAULT)
 		level = CODEC_GZIP_DEFAULT_LEVEL;
@@ -106,14 +112,14 @@ static ssize_t codec_deflate_encode(struct codec_ctx *x, enum codec c, int level
 			return -ENOMEM;
 		x->lc_level = level;
 	}
-	size_t r = c == CODEC_GZIP	      ? libdeflate_gzip_compress(x->lc, in, n, out, cap)
+	size_t r = c == CODEC_GZIP	    ? libdeflate_gzip_compress(x->lc, in, n, out, cap)
 		   : c == CODEC_RAW_DEFLATE ? libdeflate_deflate_compress(x->lc, in, n, out, cap)
 					    : libdeflate_zlib_compress(x->lc, in, n, out, cap);
 	return r ? (ssize_t)r : -ENOSPC;
 }
 
-static ssize_t codec_zstd_encode(struct codec_ctx *x, int level, const void *in, size_t n,
-				 void *out, size_t cap)
+static ssize_t codec_zstd_encode(struct codec_ctx *x, int level, const void *in, size_t n, void *out,
+				 size_t cap)
 {
 	if (level == CODEC_LEVEL_DEFAULT)
 		level = CODEC_ZSTD_DEFAULT_LEVEL;
@@ -123,14 +129,17 @@ static ssize_t codec_zstd_encode(struct codec_ctx *x, int level, const void *in,
 	if (!ZSTD_isError(r))
 		return (ssize_t)r;
 	switch (ZSTD_getErrorCode(r)) {
-	case ZSTD_error_dstSize_tooSmall: return -ENOSPC;
-	case ZSTD_error_memory_allocation: return -ENOMEM;
-	default: return -EINVAL;
+	case ZSTD_error_dstSize_tooSmall:
+		return -ENOSPC;
+	case ZSTD_error_memory_allocation:
+		return -ENOMEM;
+	default:
+		return -EINVAL;
 	}
 }
 
-ssize_t codec_encode(struct codec_ctx *x, enum codec c, int level, const void *in, size_t n,
-		     void *out, size_t cap)
+ssize_t codec_encode(struct codec_ctx *x, enum codec c, int level, const void *in, size_t n, void *out,
+		     size_t cap)
 {
 	if (codec_level_check(c, level) < 0 || n > SSIZE_MAX / 2)
 		return -EINVAL;
@@ -150,15 +159,21 @@ ssize_t codec_encode(struct codec_ctx *x, enum codec c, int level, const void *i
 	case CODEC_GZIP:
 	case CODEC_ZLIB:
 	case CODEC_DEFLATE:
-	case CODEC_RAW_DEFLATE: r = codec_deflate_encode(x, c, level, in, n, out, cap); break;
-	case CODEC_ZSTD: r = codec_zstd_encode(x, level, in, n, out, cap); break;
+	case CODEC_RAW_DEFLATE:
+		r = codec_deflate_encode(x, c, level, in, n, out, cap);
+		break;
+	case CODEC_ZSTD:
+		r = codec_zstd_encode(x, level, in, n, out, cap);
+		break;
 	case CODEC_SNAPPY: {
 		size_t len = cap;
-		r = cap < snappy_max_compressed_length(n) ? -ENOSPC
-		    : snappy_compress(in, n, out, &len) == SNAPPY_OK ? (ssize_t)len : -EINVAL;
+		r = cap < snappy_max_compressed_length(n)	     ? -ENOSPC
+		    : snappy_compress(in, n, out, &len) == SNAPPY_OK ? (ssize_t)len
+								     : -EINVAL;
 		break;
 	}
-	default: r = -EINVAL;
+	default:
+		r = -EINVAL;
 	}
 	if (own)
 		codec_ctx_free(x);
@@ -175,14 +190,17 @@ static bool codec_zlib_header(const uint8_t *p, size_t n)
 static ssize_t codec_libdeflate_rc(enum libdeflate_result rc)
 {
 	switch (rc) {
-	case LIBDEFLATE_SUCCESS: return 0;
-	case LIBDEFLATE_INSUFFICIENT_SPACE: return -EFBIG;
-	default: return -EBADMSG;
+	case LIBDEFLATE_SUCCESS:
+		return 0;
+	case LIBDEFLATE_INSUFFICIENT_SPACE:
+		return -EFBIG;
+	default:
+		return -EBADMSG;
 	}
 }
 
-static ssize_t codec_deflate_decode(struct codec_ctx *x, enum codec c, const uint8_t *in,
-				    size_t n, uint8_t *out, size_t cap)
+static ssize_t codec_deflate_decode(struct codec_ctx *x, enum codec c, const uint8_t *in, size_t n,
+				    uint8_t *out, size_t cap)
 {
 	if (!x->ld && !(x->ld = libdeflate_alloc_decompressor()))
 		return -ENOMEM;
@@ -199,8 +217,8 @@ static ssize_t codec_deflate_decode(struct codec_ctx *x, enum codec c, const uin
 			rc = libdeflate_zlib_decompress_ex(x->ld, in, n, out + done, cap - done, &used,
 							   &made);
 		} else {
-			rc = libdeflate_deflate_decompress_ex(x->ld, in, n, out + done, cap - done,
-							      &used, &made);
+			rc = libdeflate_deflate_decompress_ex(x->ld, in, n, out + done, cap - done, &used,
+							      &made);
 		}
 		ssize_t e = codec_libdeflate_rc(rc);
 		if (e < 0)
@@ -248,8 +266,7 @@ static ssize_t codec_zstd_frames(const uint8_t *p, size_t n, size_t cap)
 	return 0;
 }
 
-static ssize_t codec_zstd_decode(struct codec_ctx *x, const void *in, size_t n, void *out,
-				 size_t cap)
+static ssize_t codec_zstd_decode(struct codec_ctx *x, const void *in, size_t n, void *out, size_t cap)
 {
 	ssize_t rc = codec_zstd_frames(in, n, cap);
 	if (rc < 0)
@@ -263,9 +280,12 @@ static ssize_t codec_zstd_decode(struct codec_ctx *x, const void *in, size_t n, 
 	if (!ZSTD_isError(r))
 		return (ssize_t)r;
 	switch (ZSTD_getErrorCode(r)) {
-	case ZSTD_error_dstSize_tooSmall: return -EFBIG;
-	case ZSTD_error_memory_allocation: return -ENOMEM;
-	default: return -EBADMSG;
+	case ZSTD_error_dstSize_tooSmall:
+		return -EFBIG;
+	case ZSTD_error_memory_allocation:
+		return -ENOMEM;
+	default:
+		return -EBADMSG;
 	}
 }
 
@@ -282,8 +302,7 @@ static ssize_t codec_snappy_decode(const void *in, size_t n, void *out, size_t c
 	return (ssize_t)len;
 }
 
-ssize_t codec_decode(struct codec_ctx *x, enum codec c, const void *in, size_t n, void *out,
-		     size_t cap)
+ssize_t codec_decode(struct codec_ctx *x, enum codec c, const void *in, size_t n, void *out, size_t cap)
 {
 	if (n > SSIZE_MAX / 2)
 		return -EFBIG;
@@ -305,10 +324,17 @@ ssize_t codec_decode(struct codec_ctx *x, enum codec c, const void *in, size_t n
 	case CODEC_GZIP:
 	case CODEC_ZLIB:
 	case CODEC_DEFLATE:
-	case CODEC_RAW_DEFLATE: r = codec_deflate_decode(x, c, in, n, out, cap); break;
-	case CODEC_ZSTD: r = codec_zstd_decode(x, in, n, out, cap); break;
-	case CODEC_SNAPPY: r = codec_snappy_decode(in, n, out, cap); break;
-	default: r = -EINVAL;
+	case CODEC_RAW_DEFLATE:
+		r = codec_deflate_decode(x, c, in, n, out, cap);
+		break;
+	case CODEC_ZSTD:
+		r = codec_zstd_decode(x, in, n, out, cap);
+		break;
+	case CODEC_SNAPPY:
+		r = codec_snappy_decode(in, n, out, cap);
+		break;
+	default:
+		r = -EINVAL;
 	}
 	if (own)
 		codec_ctx_free(x);
@@ -319,12 +345,13 @@ ssize_t codec_size_hint(enum codec c, const void *in, size_t n)
 {
 	const uint8_t *p = in;
 	switch (c) {
-	case CODEC_NONE: return (ssize_t)n;
+	case CODEC_NONE:
+		return (ssize_t)n;
 	case CODEC_GZIP:
 		if (n < 18)
 			return -1;
-		return (ssize_t)((uint32_t)p[n - 4] | (uint32_t)p[n - 3] << 8 |
-				 (uint32_t)p[n - 2] << 16 | (uint32_t)p[n - 1] << 24);
+		return (ssize_t)((uint32_t)p[n - 4] | (uint32_t)p[n - 3] << 8 | (uint32_t)p[n - 2] << 16 |
+				 (uint32_t)p[n - 1] << 24);
 	case CODEC_ZSTD: {
 		unsigned long long fcs = ZSTD_getFrameContentSize(in, n);
 		return fcs >= ZSTD_CONTENTSIZE_ERROR || fcs > SSIZE_MAX ? -1 : (ssize_t)fcs;
@@ -332,8 +359,10 @@ ssize_t codec_size_hint(enum codec c, const void *in, size_t n)
 	case CODEC_SNAPPY: {
 		size_t want;
 		return snappy_uncompressed_length(in, n, &want) == SNAPPY_OK && want <= SSIZE_MAX
-			       ? (ssize_t)want : -1;
+			       ? (ssize_t)want
+			       : -1;
 	}
-	default: return -1;
+	default:
+		return -1;
 	}
 }

@@ -73,11 +73,10 @@ void codec_ctx_free(struct codec_ctx *x);
 size_t codec_encode_bound(enum codec c, size_t n);
 /* Encode in[0..n) into out[0..cap). Returns the encoded length. x may be
  * NULL (state is then made and freed in the call). CODEC_NONE copies. */
-ssize_t codec_encode(struct codec_ctx *x, enum codec c, int level, const void *in, size_t n,
-		     void *out, size_t cap);
-/* Decode in[0..n) into out[0..cap). Returns the decoded length. */
-ssize_t codec_decode(struct codec_ctx *x, enum codec c, const void *in, size_t n, void *out,
+ssize_t codec_encode(struct codec_ctx *x, enum codec c, int level, const void *in, size_t n, void *out,
 		     size_t cap);
+/* Decode in[0..n) into out[0..cap). Returns the decoded length. */
+ssize_t codec_decode(struct codec_ctx *x, enum codec c, const void *in, size_t n, void *out, size_t cap);
 ssize_t codec_size_hint(enum codec c, const void *in, size_t n);
 
 #endif

@@ -80,22 +80,21 @@ void grpc_frame_prefix(uint8_t out[GRPC_PREFIX_LEN], bool compressed, uint32_t l
  * buffer. On success *msg and *msg_len view into body and *compressed is set.
  * Returns 0, -EPROTO (bad flag byte, short prefix, trailing bytes or the
  * length disagrees with the body), -ENODATA (empty body: no message). */
-int grpc_frame_unary(const uint8_t *body, size_t len, const uint8_t **msg,
-		     size_t *msg_len, bool *compressed);
+int grpc_frame_unary(const uint8_t *body, size_t len, const uint8_t **msg, size_t *msg_len, bool *compressed);
 
 /* Incremental deframer. Feed it DATA chunks as they arrive, split at any
  * byte. A message that arrives whole in one chunk is returned as a view into
  * that chunk (no copy); otherwise its bytes are gathered into buf. */
 struct grpc_frame_reader {
-	uint8_t *buf;         /* caller's gather buffer */
-	size_t cap;           /* its size: also the max message size */
+	uint8_t *buf; /* caller's gather buffer */
+	size_t cap;   /* its size: also the max message size */
 	uint8_t hdr[GRPC_PREFIX_LEN];
-	uint8_t hdr_have;     /* prefix bytes seen so far */
-	bool compressed;      /* flag of the current message */
-	uint32_t need;        /* length of the current message */
-	uint32_t have;        /* bytes of it gathered in buf */
+	uint8_t hdr_have; /* prefix bytes seen so far */
+	bool compressed;  /* flag of the current message */
+	uint32_t need;	  /* length of the current message */
+	uint32_t have;	  /* bytes of it gathered in buf */
 	/* results, valid after grpc_frame_reader_feed returned 1 */
-	const uint8_t *msg;   /* into the chunk or into buf */
+	const uint8_t *msg; /* into the chunk or into buf */
 	uint32_t msg_len;
 	bool msg_compressed;
 };
@@ -111,8 +110,7 @@ void grpc_frame_reader_init(struct grpc_frame_reader *r, uint8_t *buf, size_t ca
  * -EPROTO when the flag byte is not 0 or 1. After an error the reader is
  * poisoned: re-init it. r->msg stays valid until the next feed (if it
  * points into buf) or as long as the chunk (if it points into in). */
-int grpc_frame_reader_feed(struct grpc_frame_reader *r, const uint8_t *in,
-			   size_t len, size_t *used);
+int grpc_frame_reader_feed(struct grpc_frame_reader *r, const uint8_t *in, size_t len, size_t *used);
 
 /* True when the reader sits between messages (no partial prefix/body):
  * at END_STREAM anything else is a truncated message. */
@@ -132,14 +130,14 @@ ssize_t grpc_timeout_format(char *out, size_t cap, uint64_t ns);
  * retry_delay_ns >= 0 the details hold one Any of type
  * "type.googleapis.com/google.rpc.RetryInfo" with that delay. Returns the
  * encoded length or -ENOSPC. 96 + msg_len bytes always suffice. */
-ssize_t grpc_details_encode(uint8_t *out, size_t cap, int code, const char *msg,
-			    size_t msg_len, int64_t retry_delay_ns);
+ssize_t grpc_details_encode(uint8_t *out, size_t cap, int code, const char *msg, size_t msg_len,
+			    int64_t retry_delay_ns);
 
 struct grpc_details {
-	int code;                /* Status.code */
-	const char *message;     /* view into the input (not NUL-terminated) */
+	int code;	     /* Status.code */
+	const char *message; /* view into the input (not NUL-terminated) */
 	size_t message_len;
-	int64_t retry_delay_ns;  /* -1: no RetryInfo detail */
+	int64_t retry_delay_ns; /* -1: no RetryInfo detail */
 };
 /* Decode a google.rpc.Status. Unknown fields and other detail types are
  * skipped. Returns 0 or -EPROTO on malformed protobuf. */
@@ -149,13 +147,13 @@ int grpc_details_decode(const uint8_t *in, size_t len, struct grpc_details *d);
  * (unpadded, as gRPC sends it). Returns the text length (no NUL) or
  * -ENOSPC; 4 * (96 + msg_len) / 3 + 4 bytes always suffice. Messages
  * longer than 896 bytes are cut here (grpc-message carries the whole). */
-ssize_t grpc_details_bin_encode(char *out, size_t cap, int code, const char *msg,
-				size_t msg_len, int64_t retry_delay_ns);
+ssize_t grpc_details_bin_encode(char *out, size_t cap, int code, const char *msg, size_t msg_len,
+				int64_t retry_delay_ns);
 /* Decode a `grpc-status-details-bin` value (padded or not) using scratch
  * (>= 3*len/4 bytes) for the binary form; d->message points into scratch.
  * Returns 0, -EPROTO (bad base64 or protobuf) or -ENOSPC. */
-int grpc_details_bin_decode(const char *b64, size_t len, uint8_t *scratch,
-			    size_t scratch_cap, struct grpc_details *d);
+int grpc_details_bin_decode(const char *b64, size_t len, uint8_t *scratch, size_t scratch_cap,
+			    struct grpc_details *d);
 
 /* ---- base64 (standard alphabet) ---------------------------------------- */
 /* Encode without padding. Returns length or -ENOSPC (needs 4*ceil(len/3)). */

@@ -4,8 +4,7 @@
 
 #include <errno.h>
 
-static const char alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 ssize_t grpc_b64_encode(char *out, size_t cap, const uint8_t *in, size_t len)
 {

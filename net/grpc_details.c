@@ -37,8 +37,7 @@ static size_t varint_len(uint64_t v)
 	return n;
 }
 
-static int put_bytes(uint8_t *out, size_t cap, size_t *o, uint8_t tag,
-		     const void *p, size_t len)
+static int put_bytes(uint8_t *out, size_t cap, size_t *o, uint8_t tag, const void *p, size_t len)
 {
 	if (put_varint(out, cap, o, tag) || put_varint(out, cap, o, len) || cap - *o < len)
 		return -ENOSPC;
@@ -48,13 +47,13 @@ static int put_bytes(uint8_t *out, size_t cap, size_t *o, uint8_t tag,
 	return 0;
 }
 
-ssize_t grpc_details_encode(uint8_t *out, size_t cap, int code, const char *msg,
-			    size_t msg_len, int64_t retry_delay_ns)
+ssize_t grpc_details_encode(uint8_t *out, size_t cap, int code, const char *msg, size_t msg_len,
+			    int64_t retry_delay_ns)
 {
 	size_t o = 0;
 
-	if (code != 0 && (put_varint(out, cap, &o, 0x08) ||
-			  put_varint(out, cap, &o, (uint64_t)(int64_t)code)))
+	if (code != 0 &&
+	    (put_varint(out, cap, &o, 0x08) || put_varint(out, cap, &o, (uint64_t)(int64_t)code)))
 		return -ENOSPC;
 	if (msg_len && put_bytes(out, cap, &o, 0x12, msg, msg_len))
 		return -ENOSPC;
@@ -68,9 +67,8 @@ ssize_t grpc_details_encode(uint8_t *out, size_t cap, int code, const char *msg,
 	size_t any = 1 + varint_len(URL_LEN) + URL_LEN + 1 + varint_len(info) + info;
 
 	if (put_varint(out, cap, &o, 0x1a) || put_varint(out, cap, &o, any) ||
-	    put_bytes(out, cap, &o, 0x0a, retry_info_url, URL_LEN) ||
-	    put_varint(out, cap, &o, 0x12) || put_varint(out, cap, &o, info) ||
-	    put_varint(out, cap, &o, 0x0a) || put_varint(out, cap, &o, dur))
+	    put_bytes(out, cap, &o, 0x0a, retry_info_url, URL_LEN) || put_varint(out, cap, &o, 0x12) ||
+	    put_varint(out, cap, &o, info) || put_varint(out, cap, &o, 0x0a) || put_varint(out, cap, &o, dur))
 		return -ENOSPC;
 	if (secs && (put_varint(out, cap, &o, 0x08) || put_varint(out, cap, &o, secs)))
 		return -ENOSPC;
@@ -100,8 +98,7 @@ static int get_varint(struct rd *r, uint64_t *v)
 
 /* Next field: tag, and for length-delimited fields a view of the bytes;
  * other wire types are skipped by value. Returns 1, 0 at end, -EPROTO. */
-static int next_field(struct rd *r, uint32_t *field, uint32_t *wt, uint64_t *v,
-		      struct rd *sub)
+static int next_field(struct rd *r, uint32_t *field, uint32_t *wt, uint64_t *v, struct rd *sub)
 {
 	uint64_t key;
 
@@ -163,7 +160,7 @@ static int decode_any(struct rd r, int64_t *delay)
 {
 	uint32_t f, wt;
 	uint64_t v;
-	struct rd sub, url = {0}, value = {0};
+	struct rd sub, url = { 0 }, value = { 0 };
 	bool have_value = false;
 	int rc;
 
@@ -191,7 +188,7 @@ static int decode_any(struct rd r, int64_t *delay)
 
 int grpc_details_decode(const uint8_t *in, size_t len, struct grpc_details *d)
 {
-	struct rd r = {in, in + len}, sub;
+	struct rd r = { in, in + len }, sub;
 	uint32_t f, wt;
 	uint64_t v;
 	int rc;
@@ -214,8 +211,8 @@ int grpc_details_decode(const uint8_t *in, size_t len, struct grpc_details *d)
 	return rc;
 }
 
-ssize_t grpc_details_bin_encode(char *out, size_t cap, int code, const char *msg,
-				size_t msg_len, int64_t retry_delay_ns)
+ssize_t grpc_details_bin_encode(char *out, size_t cap, int code, const char *msg, size_t msg_len,
+				int64_t retry_delay_ns)
 {
 	uint8_t tmp[1024];
 
@@ -228,8 +225,8 @@ ssize_t grpc_details_bin_encode(char *out, size_t cap, int code, const char *msg
 	return grpc_b64_encode(out, cap, tmp, (size_t)n);
 }
 
-int grpc_details_bin_decode(const char *b64, size_t len, uint8_t *scratch,
-			    size_t scratch_cap, struct grpc_details *d)
+int grpc_details_bin_decode(const char *b64, size_t len, uint8_t *scratch, size_t scratch_cap,
+			    struct grpc_details *d)
 {
 	ssize_t n = grpc_b64_decode(scratch, scratch_cap, b64, len);
 	if (n < 0)

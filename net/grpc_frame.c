@@ -19,8 +19,7 @@ static uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-int grpc_frame_unary(const uint8_t *body, size_t len, const uint8_t **msg,
-		     size_t *msg_len, bool *compressed)
+int grpc_frame_unary(const uint8_t *body, size_t len, const uint8_t **msg, size_t *msg_len, bool *compressed)
 {
 	if (len == 0)
 		return -ENODATA;
@@ -56,8 +55,7 @@ static int poison(struct grpc_frame_reader *r, int err)
 	return err;
 }
 
-int grpc_frame_reader_feed(struct grpc_frame_reader *r, const uint8_t *in,
-			   size_t len, size_t *used)
+int grpc_frame_reader_feed(struct grpc_frame_reader *r, const uint8_t *in, size_t len, size_t *used)
 {
 	size_t pos = 0;
 

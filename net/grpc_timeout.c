@@ -12,8 +12,8 @@ static const struct {
 	char unit;
 	uint64_t ns;
 } units[] = {
-	{'n', 1}, {'u', NS_PER_US}, {'m', NS_PER_MS},
-	{'S', NS_PER_S}, {'M', 60 * NS_PER_S}, {'H', 3600 * NS_PER_S},
+	{ 'n', 1 },	   { 'u', NS_PER_US },	   { 'm', NS_PER_MS },
+	{ 'S', NS_PER_S }, { 'M', 60 * NS_PER_S }, { 'H', 3600 * NS_PER_S },
 };
 #define N_UNITS (sizeof(units) / sizeof(units[0]))
 #define MAX_VALUE 99999999ull

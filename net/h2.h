@@ -49,7 +49,7 @@
 #include <sys/types.h>
 
 struct h2_header {
-	const char *name;  /* lowercase, as HTTP/2 requires */
+	const char *name; /* lowercase, as HTTP/2 requires */
 	size_t name_len;
 	const char *value;
 	size_t value_len;
@@ -61,23 +61,23 @@ struct h2_server;
 /* Zero means the default given after each field. */
 struct h2_server_limits {
 	uint32_t max_concurrent_streams; /* SETTINGS_MAX_CONCURRENT_STREAMS: 100 */
-	uint32_t max_header_list;        /* SETTINGS_MAX_HEADER_LIST_SIZE: 16 KiB */
-	size_t max_body;                 /* request body (framed) cap: 16 MiB */
-	uint32_t conn_window;            /* connection receive window: 16 MiB */
-	uint32_t stream_window;          /* stream initial window: 4 MiB */
-	uint32_t rst_max;                /* client RST_STREAMs per window: 200 */
-	uint32_t rst_window_ms;          /* the window: 1000 ms */
-	size_t out_cap;                  /* output buffered before pausing: 1 MiB */
-	size_t max_buffered;             /* request bodies held by one connection
+	uint32_t max_header_list;	 /* SETTINGS_MAX_HEADER_LIST_SIZE: 16 KiB */
+	size_t max_body;		 /* request body (framed) cap: 16 MiB */
+	uint32_t conn_window;		 /* connection receive window: 16 MiB */
+	uint32_t stream_window;		 /* stream initial window: 4 MiB */
+	uint32_t rst_max;		 /* client RST_STREAMs per window: 200 */
+	uint32_t rst_window_ms;		 /* the window: 1000 ms */
+	size_t out_cap;			 /* output buffered before pausing: 1 MiB */
+	size_t max_buffered;		 /* request bodies held by one connection
 					  * (receiving + unanswered): the larger of
 					  * 2 x max_body and 32 MiB; over it the
 					  * stream is refused like an oversized one */
-	uint32_t read_timeout_ms;        /* a request must arrive whole within
+	uint32_t read_timeout_ms;	 /* a request must arrive whole within
 					  * this from its HEADERS, else gRPC
 					  * DEADLINE_EXCEEDED (HTTP 408), then
 					  * RST_STREAM, and its body is freed: 0 =
 					  * none */
-	uint32_t idle_timeout_ms;        /* a connection with no open stream for
+	uint32_t idle_timeout_ms;	 /* a connection with no open stream for
 					  * this long gets GOAWAY and closes: 0 =
 					  * none */
 };
@@ -86,15 +86,15 @@ struct h2_server_limits {
  * views stay valid until the stream is answered or aborted. */
 struct h2_request {
 	int32_t stream_id;
-	const char *method;        /* :method */
-	const char *path;          /* :path */
-	const char *authority;     /* :authority */
-	const char *content_type;  /* content-type */
-	const char *grpc_encoding; /* grpc-encoding ("gzip", "identity", "") */
-	const char *grpc_timeout;  /* grpc-timeout, raw ("" = none) */
+	const char *method;		 /* :method */
+	const char *path;		 /* :path */
+	const char *authority;		 /* :authority */
+	const char *content_type;	 /* content-type */
+	const char *grpc_encoding;	 /* grpc-encoding ("gzip", "identity", "") */
+	const char *grpc_timeout;	 /* grpc-timeout, raw ("" = none) */
 	const struct h2_header *headers; /* every non-pseudo header, in order */
 	size_t n_headers;
-	const uint8_t *body;       /* whole DATA payload (gRPC: still framed) */
+	const uint8_t *body; /* whole DATA payload (gRPC: still framed) */
 	size_t body_len;
 };
 
@@ -110,8 +110,8 @@ struct h2_server_cbs {
 
 /* New server connection; queues the server SETTINGS. NULL if out of memory
  * (cbs and lim are copied; lim may be NULL for all defaults). */
-struct h2_server *h2_server_new(const struct h2_server_limits *lim,
-				const struct h2_server_cbs *cbs, void *ud);
+struct h2_server *h2_server_new(const struct h2_server_limits *lim, const struct h2_server_cbs *cbs,
+				void *ud);
 /* Calls on_abort for unanswered delivered streams, then frees. */
 void h2_server_free(struct h2_server *s);
 
@@ -146,12 +146,12 @@ int64_t h2_server_next_deadline(const struct h2_server *s);
 unsigned h2_server_tick(struct h2_server *s);
 
 struct h2_response {
-	int status;                        /* :status */
-	const struct h2_header *headers;   /* after :status */
+	int status;			 /* :status */
+	const struct h2_header *headers; /* after :status */
 	size_t n_headers;
-	const uint8_t *body;               /* copied */
+	const uint8_t *body; /* copied */
 	size_t body_len;
-	const struct h2_header *trailers;  /* NULL/0: none */
+	const struct h2_header *trailers; /* NULL/0: none */
 	size_t n_trailers;
 };
 /* Answer a delivered stream. Returns 0, -ENOENT (not a delivered stream,
@@ -165,21 +165,20 @@ int h2_server_respond(struct h2_server *s, int32_t stream_id, const struct h2_re
  * grpc-status-details-bin with a google.rpc.Status carrying RetryInfo.
  * Without a message the answer is trailers-only (one HEADERS frame).
  * Returns as h2_server_respond. */
-int h2_server_respond_grpc(struct h2_server *s, int32_t stream_id, int grpc_status,
-			   const char *grpc_message, const uint8_t *msg, size_t msg_len,
-			   int64_t retry_delay_ns);
+int h2_server_respond_grpc(struct h2_server *s, int32_t stream_id, int grpc_status, const char *grpc_message,
+			   const uint8_t *msg, size_t msg_len, int64_t retry_delay_ns);
 
 /* ========================= client ============================= */
 struct h2_client;
 
 struct h2_client_opts {
-	const char *authority;   /* :authority, e.g. "127.0.0.1:4317" (copied) */
+	const char *authority;	 /* :authority, e.g. "127.0.0.1:4317" (copied) */
 	uint32_t max_concurrent; /* our cap on calls in flight: 100 (the
 				  * server's SETTINGS may lower it) */
-	uint32_t conn_window;    /* connection receive window: 16 MiB */
-	uint32_t stream_window;  /* stream initial window: 4 MiB */
-	size_t max_response;     /* response body cap: 4 MiB (-EMSGSIZE) */
-	size_t out_cap;          /* output buffered before pausing: 1 MiB */
+	uint32_t conn_window;	 /* connection receive window: 16 MiB */
+	uint32_t stream_window;	 /* stream initial window: 4 MiB */
+	size_t max_response;	 /* response body cap: 4 MiB (-EMSGSIZE) */
+	size_t out_cap;		 /* output buffered before pausing: 1 MiB */
 };
 
 struct h2_call_result {
@@ -192,13 +191,13 @@ struct h2_call_result {
 	/* The server did not process the call (REFUSED_STREAM, or a GOAWAY
 	 * whose last stream id is below this one): safe to retry anywhere. */
 	bool retry_safe;
-	uint32_t h2_error;           /* RST_STREAM / GOAWAY error code */
-	int http_status;             /* :status, 0 if none came */
-	int grpc_status;             /* -1 if no grpc-status came */
-	const char *grpc_message;    /* decoded; NUL-terminated; "" if none */
-	int64_t retry_delay_ns;      /* RetryInfo from grpc-status-details-bin, -1 none */
-	const char *content_type;    /* "" if none */
-	const uint8_t *msg;          /* first response message, NULL if none */
+	uint32_t h2_error;	  /* RST_STREAM / GOAWAY error code */
+	int http_status;	  /* :status, 0 if none came */
+	int grpc_status;	  /* -1 if no grpc-status came */
+	const char *grpc_message; /* decoded; NUL-terminated; "" if none */
+	int64_t retry_delay_ns;	  /* RetryInfo from grpc-status-details-bin, -1 none */
+	const char *content_type; /* "" if none */
+	const uint8_t *msg;	  /* first response message, NULL if none */
 	size_t msg_len;
 	bool msg_compressed;
 };
@@ -206,15 +205,15 @@ struct h2_call_result {
 typedef void (*h2_call_done_fn)(void *ud, const struct h2_call_result *res);
 
 struct h2_call {
-	const char *path;   /* "/opentelemetry.proto.collector.trace.v1.TraceService/Export" */
+	const char *path;		  /* "/opentelemetry.proto.collector.trace.v1.TraceService/Export" */
 	const struct h2_header *metadata; /* extra headers, lowercase (copied) */
 	size_t n_metadata;
 	const uint8_t *msg; /* the message, NOT framed (the prefix is added here);
 			     * NOT copied: keep it valid until done runs */
 	size_t msg_len;
-	bool compressed;    /* msg is compressed: sets the flag and grpc-encoding */
+	bool compressed;      /* msg is compressed: sets the flag and grpc-encoding */
 	const char *encoding; /* grpc-encoding when compressed; NULL = "gzip" */
-	uint64_t timeout_ns; /* 0: none; else sent as grpc-timeout */
+	uint64_t timeout_ns;  /* 0: none; else sent as grpc-timeout */
 	h2_call_done_fn done; /* called exactly once */
 	void *ud;
 };

@@ -157,10 +157,10 @@ struct h2_client *h2_client_new(const struct h2_client_opts *o)
 	if (nghttp2_session_client_new(&c->sess, cb, c))
 		goto fail;
 	nghttp2_settings_entry iv[] = {
-		{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
-		{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, c->o.stream_window},
-		{NGHTTP2_SETTINGS_MAX_FRAME_SIZE, H2C_MAX_FRAME},
-		{NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 64 * 1024},
+		{ NGHTTP2_SETTINGS_ENABLE_PUSH, 0 },
+		{ NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, c->o.stream_window },
+		{ NGHTTP2_SETTINGS_MAX_FRAME_SIZE, H2C_MAX_FRAME },
+		{ NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 64 * 1024 },
 	};
 	if (nghttp2_submit_settings(c->sess, NGHTTP2_FLAG_NONE, iv, sizeof(iv) / sizeof(iv[0])) ||
 	    h2_out_window(c->sess, c->o.conn_window))
@@ -190,8 +190,7 @@ void h2_client_free(struct h2_client *c)
 uint32_t h2_client_slots(const struct h2_client *c)
 {
 	uint32_t lim = c->o.max_concurrent;
-	uint32_t peer = nghttp2_session_get_remote_settings(
-		c->sess, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+	uint32_t peer = nghttp2_session_get_remote_settings(c->sess, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
 	if (peer < lim)
 		lim = peer;
 	return c->open >= lim ? 0 : lim - c->open;

@@ -39,16 +39,19 @@ static uint32_t be32(const uint8_t *p)
 /* Build the result from what the stream collected and run done once. */
 void h2c_finish(struct h2_client *c, struct h2c_call *k, int err, uint32_t code)
 {
-	struct h2_call_result r = {.stream_id = k->id, .err = err, .h2_error = code,
-				   .grpc_status = -1, .grpc_message = "", .retry_delay_ns = -1,
-				   .content_type = ""};
+	struct h2_call_result r = { .stream_id = k->id,
+				    .err = err,
+				    .h2_error = code,
+				    .grpc_status = -1,
+				    .grpc_message = "",
+				    .retry_delay_ns = -1,
+				    .content_type = "" };
 
 	if (k->finished)
 		return;
 	k->finished = true;
 	c->unfinished--;
-	r.retry_safe = code == NGHTTP2_REFUSED_STREAM ||
-		       (c->goaway && k->id > c->goaway_last_id);
+	r.retry_safe = code == NGHTTP2_REFUSED_STREAM || (c->goaway && k->id > c->goaway_last_id);
 	if (err == 0) {
 		r.http_status = k->http_status;
 		r.grpc_status = k->grpc_status;
@@ -97,8 +100,8 @@ static bool name_is(const uint8_t *name, size_t nl, const char *lit)
 	return nl == strlen(lit) && memcmp(name, lit, nl) == 0;
 }
 
-int h2c_on_header(nghttp2_session *sess, const nghttp2_frame *frame, const uint8_t *name,
-		  size_t nl, const uint8_t *value, size_t vl, uint8_t flags, void *ud)
+int h2c_on_header(nghttp2_session *sess, const nghttp2_frame *frame, const uint8_t *name, size_t nl,
+		  const uint8_t *value, size_t vl, uint8_t flags, void *ud)
 {
 	struct h2c_call *k = nghttp2_session_get_stream_user_data(sess, frame->hd.stream_id);
 	(void)flags, (void)ud;
@@ -130,8 +133,8 @@ int h2c_on_header(nghttp2_session *sess, const nghttp2_frame *frame, const uint8
 	return 0;
 }
 
-int h2c_on_data_chunk(nghttp2_session *sess, uint8_t flags, int32_t id,
-		      const uint8_t *data, size_t len, void *ud)
+int h2c_on_data_chunk(nghttp2_session *sess, uint8_t flags, int32_t id, const uint8_t *data, size_t len,
+		      void *ud)
 {
 	struct h2_client *c = ud;
 	struct h2c_call *k = nghttp2_session_get_stream_user_data(sess, id);
@@ -163,8 +166,8 @@ int h2c_on_data_chunk(nghttp2_session *sess, uint8_t flags, int32_t id,
 /* Request body: the 5-byte prefix, then the caller's message. DATA
  * payload is not copied into nghttp2 (NO_COPY): send_body writes it
  * straight from the caller's message into the output buffer. */
-ssize_t h2c_read_body(nghttp2_session *sess, int32_t id, uint8_t *buf, size_t length,
-		      uint32_t *flags, nghttp2_data_source *src, void *ud)
+ssize_t h2c_read_body(nghttp2_session *sess, int32_t id, uint8_t *buf, size_t length, uint32_t *flags,
+		      nghttp2_data_source *src, void *ud)
 {
 	struct h2c_call *k = src->ptr;
 	size_t total = GRPC_PREFIX_LEN + k->msg_len;
@@ -181,8 +184,8 @@ ssize_t h2c_read_body(nghttp2_session *sess, int32_t id, uint8_t *buf, size_t le
 	return (ssize_t)n;
 }
 
-int h2c_send_body(nghttp2_session *sess, nghttp2_frame *frame, const uint8_t *hd,
-		  size_t length, nghttp2_data_source *src, void *ud)
+int h2c_send_body(nghttp2_session *sess, nghttp2_frame *frame, const uint8_t *hd, size_t length,
+		  nghttp2_data_source *src, void *ud)
 {
 	struct h2_client *c = ud;
 	struct h2c_call *k = src->ptr;
@@ -215,8 +218,8 @@ int32_t h2_client_call(struct h2_client *c, const struct h2_call *call)
 
 	if (c->fail_rc || c->goaway || c->freeing)
 		return -ENOTCONN;
-	if (!call->path || !call->done || call->n_metadata > H2C_MAX_METADATA ||
-	    call->msg_len > UINT32_MAX || (call->msg_len && !call->msg))
+	if (!call->path || !call->done || call->n_metadata > H2C_MAX_METADATA || call->msg_len > UINT32_MAX ||
+	    (call->msg_len && !call->msg))
 		return -EINVAL;
 	if (h2_client_slots(c) == 0)
 		return -EAGAIN;
@@ -247,12 +250,13 @@ int32_t h2_client_call(struct h2_client *c, const struct h2_call *call)
 	}
 	n += h2_out_nv(nv + n, H2C_MAX_METADATA, call->metadata, call->n_metadata);
 
-	nghttp2_data_provider prd = {.source.ptr = k, .read_callback = h2c_read_body};
+	nghttp2_data_provider prd = { .source.ptr = k, .read_callback = h2c_read_body };
 	int32_t id = nghttp2_submit_request(c->sess, NULL, nv, n, &prd, k);
 	if (id < 0) {
 		free(k);
-		return id == NGHTTP2_ERR_NOMEM ? -ENOMEM : id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE
-								 ? -ENOTCONN : -EINVAL;
+		return id == NGHTTP2_ERR_NOMEM			   ? -ENOMEM
+		       : id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE ? -ENOTCONN
+								   : -EINVAL;
 	}
 	k->id = id;
 	k->next = c->calls;

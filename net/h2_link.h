@@ -30,10 +30,10 @@
 
 struct h2_link {
 	struct net_conn *c;
-	struct h2_server *srv;    /* exactly one of srv / cli is set */
+	struct h2_server *srv; /* exactly one of srv / cli is set */
 	struct h2_client *cli;
-	struct net_timer timer;   /* server read / idle deadlines */
-	bool closing;             /* the conn is being closed */
+	struct net_timer timer; /* server read / idle deadlines */
+	bool closing;		/* the conn is being closed */
 };
 
 /* 0, or -ENOMEM (nothing was bound: abort the conn). */

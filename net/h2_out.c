@@ -30,8 +30,8 @@ bool h2_out_empty(const struct h2_out *o)
 	return o->off == o->len;
 }
 
-int h2_out_frame(struct h2_out *o, const uint8_t *hd, size_t hd_len, const uint8_t *a,
-		 size_t a_len, const uint8_t *b, size_t b_len)
+int h2_out_frame(struct h2_out *o, const uint8_t *hd, size_t hd_len, const uint8_t *a, size_t a_len,
+		 const uint8_t *b, size_t b_len)
 {
 	if (o->cap - o->len < hd_len + a_len + b_len) {
 		o->filled = true;
@@ -147,7 +147,6 @@ nghttp2_nv h2_out_nv1(const char *name, const char *value, size_t value_len)
 
 int h2_out_window(nghttp2_session *sess, uint32_t conn_window)
 {
-	int rc = nghttp2_session_set_local_window_size(sess, NGHTTP2_FLAG_NONE, 0,
-						       (int32_t)conn_window);
+	int rc = nghttp2_session_set_local_window_size(sess, NGHTTP2_FLAG_NONE, 0, (int32_t)conn_window);
 	return rc == NGHTTP2_ERR_NOMEM ? -ENOMEM : 0;
 }

@@ -18,11 +18,11 @@
 
 struct h2_out {
 	uint8_t *buf;
-	size_t cap;   /* allocated */
-	size_t max;   /* never grow past this */
-	size_t off;   /* sent so far */
-	size_t len;   /* filled */
-	bool filled;  /* the last fill stopped because the buffer was full */
+	size_t cap;  /* allocated */
+	size_t max;  /* never grow past this */
+	size_t off;  /* sent so far */
+	size_t len;  /* filled */
+	bool filled; /* the last fill stopped because the buffer was full */
 };
 
 /* max 0 = 1 MiB. Allocation happens on the first fill. */
@@ -35,8 +35,8 @@ ssize_t h2_out_write(struct h2_out *o, const uint8_t *data, size_t len);
 
 /* For an nghttp2 send_data_callback: a frame header and up to two pieces
  * of payload, all or nothing (0 or NGHTTP2_ERR_WOULDBLOCK). */
-int h2_out_frame(struct h2_out *o, const uint8_t *hd, size_t hd_len, const uint8_t *a,
-		 size_t a_len, const uint8_t *b, size_t b_len);
+int h2_out_frame(struct h2_out *o, const uint8_t *hd, size_t hd_len, const uint8_t *a, size_t a_len,
+		 const uint8_t *b, size_t b_len);
 
 /* Append raw bytes (not from the session) if they fit; -ENOSPC otherwise. */
 int h2_out_raw(struct h2_out *o, const void *data, size_t len);

@@ -13,9 +13,8 @@
 static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 #define PREFACE_LEN (sizeof(preface) - 1)
 
-static const char http1_answer_body[] =
-	"This port speaks HTTP/2 only (OTLP/gRPC, h2c with prior knowledge); "
-	"send OTLP/HTTP requests to the OTLP/HTTP endpoint.\n";
+static const char http1_answer_body[] = "This port speaks HTTP/2 only (OTLP/gRPC, h2c with prior knowledge); "
+					"send OTLP/HTTP requests to the OTLP/HTTP endpoint.\n";
 
 static void fail(struct h2_server *s, int rc, uint32_t h2_code, const char *fmt, const char *arg)
 {
@@ -37,8 +36,7 @@ static void count_reset(struct h2_server *s)
 	}
 	if (++s->rst_count > s->lim.rst_max) {
 		char why[64];
-		snprintf(why, sizeof(why), "%u RST_STREAM in %u ms", s->rst_count,
-			 s->lim.rst_window_ms);
+		snprintf(why, sizeof(why), "%u RST_STREAM in %u ms", s->rst_count, s->lim.rst_window_ms);
 		fail(s, -EPROTO, NGHTTP2_ENHANCE_YOUR_CALM, "rapid reset flood (%s): GOAWAY", why);
 	}
 }
@@ -149,8 +147,7 @@ static void set_defaults(struct h2_server_limits *l)
 		l->stream_window = INT32_MAX;
 }
 
-struct h2_server *h2_server_new(const struct h2_server_limits *lim,
-				const struct h2_server_cbs *cbs, void *ud)
+struct h2_server *h2_server_new(const struct h2_server_limits *lim, const struct h2_server_cbs *cbs, void *ud)
 {
 	struct h2_server *s = calloc(1, sizeof(*s));
 	nghttp2_session_callbacks *cb = NULL;
@@ -181,11 +178,11 @@ struct h2_server *h2_server_new(const struct h2_server_limits *lim,
 	if (nghttp2_session_server_new2(&s->sess, cb, s, opt))
 		goto fail;
 	nghttp2_settings_entry iv[] = {
-		{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, s->lim.max_concurrent_streams},
-		{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, s->lim.stream_window},
-		{NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, s->lim.max_header_list},
-		{NGHTTP2_SETTINGS_MAX_FRAME_SIZE, H2S_MAX_FRAME},
-		{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+		{ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, s->lim.max_concurrent_streams },
+		{ NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, s->lim.stream_window },
+		{ NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, s->lim.max_header_list },
+		{ NGHTTP2_SETTINGS_MAX_FRAME_SIZE, H2S_MAX_FRAME },
+		{ NGHTTP2_SETTINGS_ENABLE_PUSH, 0 },
 	};
 	if (nghttp2_submit_settings(s->sess, NGHTTP2_FLAG_NONE, iv, sizeof(iv) / sizeof(iv[0])) ||
 	    h2_out_window(s->sess, s->lim.conn_window))
@@ -316,8 +313,7 @@ void h2_server_shutdown(struct h2_server *s)
 	if (s->shutting || s->fail_rc)
 		return;
 	s->shutting = true;
-	nghttp2_submit_goaway(s->sess, NGHTTP2_FLAG_NONE,
-			      nghttp2_session_get_last_proc_stream_id(s->sess),
+	nghttp2_submit_goaway(s->sess, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(s->sess),
 			      NGHTTP2_NO_ERROR, NULL, 0);
 }
 

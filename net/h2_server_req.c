@@ -59,8 +59,8 @@ int h2s_on_begin_headers(nghttp2_session *sess, const nghttp2_frame *frame, void
 }
 
 /* Header arena entry: uint32 name_len, uint32 value_len, name NUL value NUL. */
-static int arena_add(char **buf, size_t *len, size_t *cap, const uint8_t *name,
-		     size_t nl, const uint8_t *value, size_t vl)
+static int arena_add(char **buf, size_t *len, size_t *cap, const uint8_t *name, size_t nl,
+		     const uint8_t *value, size_t vl)
 {
 	size_t need = 8 + nl + 1 + vl + 1;
 	if (*len + need > *cap) {
@@ -73,7 +73,7 @@ static int arena_add(char **buf, size_t *len, size_t *cap, const uint8_t *name,
 		*buf = p;
 		*cap = ncap;
 	}
-	uint32_t l[2] = {(uint32_t)nl, (uint32_t)vl};
+	uint32_t l[2] = { (uint32_t)nl, (uint32_t)vl };
 	char *p = *buf + *len;
 	memcpy(p, l, 8);
 	memcpy(p + 8, name, nl);
@@ -84,8 +84,8 @@ static int arena_add(char **buf, size_t *len, size_t *cap, const uint8_t *name,
 	return 0;
 }
 
-int h2s_arena_add(char **buf, size_t *len, size_t *cap, const char *name,
-		  size_t nl, const char *value, size_t vl)
+int h2s_arena_add(char **buf, size_t *len, size_t *cap, const char *name, size_t nl, const char *value,
+		  size_t vl)
 {
 	return arena_add(buf, len, cap, (const uint8_t *)name, nl, (const uint8_t *)value, vl);
 }
@@ -95,8 +95,8 @@ static bool name_is(const uint8_t *name, size_t nl, const char *lit)
 	return nl == strlen(lit) && memcmp(name, lit, nl) == 0;
 }
 
-int h2s_on_header(nghttp2_session *sess, const nghttp2_frame *frame, const uint8_t *name,
-		  size_t nl, const uint8_t *value, size_t vl, uint8_t flags, void *ud)
+int h2s_on_header(nghttp2_session *sess, const nghttp2_frame *frame, const uint8_t *name, size_t nl,
+		  const uint8_t *value, size_t vl, uint8_t flags, void *ud)
 {
 	struct h2_server *s = ud;
 	struct h2s_stream *st = nghttp2_session_get_stream_user_data(sess, frame->hd.stream_id);
@@ -110,8 +110,7 @@ int h2s_on_header(nghttp2_session *sess, const nghttp2_frame *frame, const uint8
 		st->st = H2S_REFUSED;
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 	}
-	if (name_is(name, nl, "content-type") && vl >= 16 &&
-	    memcmp(value, "application/grpc", 16) == 0)
+	if (name_is(name, nl, "content-type") && vl >= 16 && memcmp(value, "application/grpc", 16) == 0)
 		st->is_grpc = true;
 	if (name_is(name, nl, "content-length")) {
 		uint64_t v = 0;
@@ -128,8 +127,8 @@ int h2s_on_header(nghttp2_session *sess, const nghttp2_frame *frame, const uint8
 	return 0;
 }
 
-int h2s_on_data_chunk(nghttp2_session *sess, uint8_t flags, int32_t id,
-		      const uint8_t *data, size_t len, void *ud)
+int h2s_on_data_chunk(nghttp2_session *sess, uint8_t flags, int32_t id, const uint8_t *data, size_t len,
+		      void *ud)
 {
 	struct h2_server *s = ud;
 	struct h2s_stream *st = nghttp2_session_get_stream_user_data(sess, id);
@@ -183,7 +182,7 @@ static const char *find_field(struct h2s_stream *st, const char *name)
 
 int h2s_deliver(struct h2_server *s, struct h2s_stream *st)
 {
-	struct h2_request req = {.stream_id = st->id};
+	struct h2_request req = { .stream_id = st->id };
 	size_t n = 0, np = 0;
 
 	st->hdrs = calloc(st->n_fields ? st->n_fields : 1, sizeof(*st->hdrs));
@@ -193,7 +192,7 @@ int h2s_deliver(struct h2_server *s, struct h2s_stream *st)
 	for (size_t off = 0; off < st->hb_len;) {
 		uint32_t l[2];
 		memcpy(l, st->hb + off, 8);
-		struct h2_header h = {st->hb + off + 8, l[0], st->hb + off + 9 + l[0], l[1]};
+		struct h2_header h = { st->hb + off + 8, l[0], st->hb + off + 9 + l[0], l[1] };
 		off += 8 + l[0] + 1 + l[1] + 1;
 		if (h.name_len && h.name[0] == ':')
 			st->hdrs[st->n_fields - 1 - np++] = h;

@@ -55,18 +55,18 @@ struct net_listener;
 struct net_watch;
 
 struct net_loop_opts {
-    unsigned entries;     /* SQ entries (default 256; CQ is 8x) */
-    unsigned buf_count;   /* provided receive buffers, power of 2 (default 256) */
-    unsigned buf_size;    /* bytes each (default 16384) */
-    unsigned flags;       /* NET_LOOP_F_* */
-    unsigned handshake_budget_us; /* TLS handshake CPU a loop turn (default
+	unsigned entries;	      /* SQ entries (default 256; CQ is 8x) */
+	unsigned buf_count;	      /* provided receive buffers, power of 2 (default 256) */
+	unsigned buf_size;	      /* bytes each (default 16384) */
+	unsigned flags;		      /* NET_LOOP_F_* */
+	unsigned handshake_budget_us; /* TLS handshake CPU a loop turn (default
                                    * 2000); at least one step always runs */
 };
 
 struct net_loop_stats {
-    uint64_t handshake_steps;     /* TLS handshake steps run */
-    uint64_t handshake_deferrals; /* handshakes queued for a later turn (budget) */
-    uint64_t trims;               /* malloc_trim calls after mass closes */
+	uint64_t handshake_steps;     /* TLS handshake steps run */
+	uint64_t handshake_deferrals; /* handshakes queued for a later turn (budget) */
+	uint64_t trims;		      /* malloc_trim calls after mass closes */
 };
 /* Use single-shot recv (the path for kernels < 6.0) even if multishot works;
  * lets tests cover the fallback. */
@@ -74,19 +74,19 @@ struct net_loop_stats {
 
 /* Connection callbacks. on_data and on_close are required. */
 struct net_conn_ops {
-    /* Accepted (status 0), or an outgoing connect finished (status 0).
+	/* Accepted (status 0), or an outgoing connect finished (status 0).
      * A failed connect skips on_open and calls on_close(c, -errno). */
-    void (*on_open)(struct net_conn *c, int status);
-    /* Bytes received; the view is valid only during the call. Not called
+	void (*on_open)(struct net_conn *c, int status);
+	/* Bytes received; the view is valid only during the call. Not called
      * while paused. The callback may send, pause, close or abort. */
-    void (*on_data)(struct net_conn *c, const uint8_t *data, size_t len);
-    /* Optional: the output queue became empty after a send. */
-    void (*on_drain)(struct net_conn *c);
-    /* The connection is closed and its fd released. reason: 0 = peer
+	void (*on_data)(struct net_conn *c, const uint8_t *data, size_t len);
+	/* Optional: the output queue became empty after a send. */
+	void (*on_drain)(struct net_conn *c);
+	/* The connection is closed and its fd released. reason: 0 = peer
      * closed (EOF) or net_conn_close(); -ETIMEDOUT idle timeout;
      * -ECONNABORTED net_conn_abort(); other -errno from recv/send/connect.
      * The conn is freed when this returns. */
-    void (*on_close)(struct net_conn *c, int reason);
+	void (*on_close)(struct net_conn *c, int reason);
 };
 
 /* Done callback for net_conn_send_ref(): status 0 = all bytes were handed to
@@ -98,8 +98,7 @@ typedef void (*net_send_done_fn)(struct net_conn *c, void *arg, int status);
 /* Create a loop. opts may be NULL for defaults. On error returns -errno and,
  * if err is non-NULL, writes a one-line human message (e.g. "io_uring is
  * disabled (kernel.io_uring_disabled=2): ..."). */
-int net_loop_new(struct net_loop **out, const struct net_loop_opts *opts,
-                 char *err, size_t errlen);
+int net_loop_new(struct net_loop **out, const struct net_loop_opts *opts, char *err, size_t errlen);
 /* Close every remaining connection, listener and watch WITHOUT calling their
  * callbacks, then free the loop. */
 void net_loop_free(struct net_loop *loop);
@@ -119,15 +118,14 @@ void net_loop_get_stats(const struct net_loop *loop, struct net_loop_stats *out)
 
 /* ---- listeners ---- */
 
-#define NET_LISTEN_REUSEPORT 0x1  /* SO_REUSEPORT: several processes share a port */
+#define NET_LISTEN_REUSEPORT 0x1 /* SO_REUSEPORT: several processes share a port */
 
 /* Listen on host:port ("127.0.0.1", "0.0.0.0", "::", "localhost"; port 0 =
  * ephemeral, see net_listener_port). Accepted conns start with ops/udata and
  * get on_open(c, 0) before the first on_data. Resolution uses getaddrinfo
  * (blocking; call at startup). */
-int net_listen(struct net_loop *loop, const char *host, uint16_t port,
-               unsigned flags, const struct net_conn_ops *ops, void *udata,
-               struct net_listener **out);
+int net_listen(struct net_loop *loop, const char *host, uint16_t port, unsigned flags,
+	       const struct net_conn_ops *ops, void *udata, struct net_listener **out);
 uint16_t net_listener_port(const struct net_listener *l);
 /* Stop accepting and close the listening socket; open conns are unaffected. */
 void net_listener_close(struct net_listener *l);
@@ -135,14 +133,12 @@ void net_listener_close(struct net_listener *l);
 /* ---- connections ---- */
 
 /* Resolve host:port (blocking getaddrinfo; for startup). */
-int net_resolve(const char *host, uint16_t port, struct sockaddr_storage *sa,
-                socklen_t *salen);
+int net_resolve(const char *host, uint16_t port, struct sockaddr_storage *sa, socklen_t *salen);
 /* Start a non-blocking TCP connect. *out is valid at once: sends queued
  * before the connect completes go out after it. Result via on_open/on_close.
  * The idle timeout (if set) also bounds the connect. */
-int net_connect(struct net_loop *loop, const struct sockaddr *sa,
-                socklen_t salen, const struct net_conn_ops *ops, void *udata,
-                struct net_conn **out);
+int net_connect(struct net_loop *loop, const struct sockaddr *sa, socklen_t salen,
+		const struct net_conn_ops *ops, void *udata, struct net_conn **out);
 
 void *net_conn_udata(const struct net_conn *c);
 void net_conn_set_udata(struct net_conn *c, void *udata);
@@ -160,8 +156,7 @@ int net_conn_send(struct net_conn *c, const void *data, size_t len);
  * arg, status) is called (always called exactly once, also on close). On a
  * TLS conn the bytes are encrypted at once and done runs before this
  * returns. */
-int net_conn_send_ref(struct net_conn *c, const void *data, size_t len,
-                      net_send_done_fn done, void *arg);
+int net_conn_send_ref(struct net_conn *c, const void *data, size_t len, net_send_done_fn done, void *arg);
 /* Bytes queued and not yet sent (backpressure on the output side). */
 size_t net_conn_out_pending(const struct net_conn *c);
 
@@ -186,11 +181,11 @@ void net_conn_abort(struct net_conn *c);
 
 struct net_timer;
 typedef void (*net_timer_fn)(struct net_timer *t, void *arg);
-struct net_timer {            /* treat as opaque; zero-init or net_timer_init */
-    uint64_t deadline_ns;     /* monotonic */
-    unsigned heap_idx;        /* 0 = not armed, else index + 1 */
-    net_timer_fn fn;
-    void *arg;
+struct net_timer {	      /* treat as opaque; zero-init or net_timer_init */
+	uint64_t deadline_ns; /* monotonic */
+	unsigned heap_idx;    /* 0 = not armed, else index + 1 */
+	net_timer_fn fn;
+	void *arg;
 };
 void net_timer_init(struct net_timer *t, net_timer_fn fn, void *arg);
 /* (Re)arm to fire once after ms milliseconds. */
@@ -206,8 +201,7 @@ typedef void (*net_watch_fn)(struct net_watch *w, int fd, void *arg);
  * each callback, so drain the fd, e.g. read the eventfd counter, or remove
  * the watch). If fd is not (or no longer) a valid fd, fn runs once (its
  * read fails with EBADF) and polling stops; call net_watch_remove() as usual. */
-int net_watch_add(struct net_loop *loop, int fd, net_watch_fn fn, void *arg,
-                  struct net_watch **out);
+int net_watch_add(struct net_loop *loop, int fd, net_watch_fn fn, void *arg, struct net_watch **out);
 /* Stop watching (does not close fd). fn will not run again. */
 void net_watch_remove(struct net_watch *w);
 

@@ -13,21 +13,21 @@
 
 void loop_trim_note_close(struct net_loop *loop)
 {
-    loop->trim_closed++;
+	loop->trim_closed++;
 }
 
 void loop_trim_note_open(struct net_loop *loop)
 {
-    if (loop->nconn > loop->trim_peak)
-        loop->trim_peak = loop->nconn;
+	if (loop->nconn > loop->trim_peak)
+		loop->trim_peak = loop->nconn;
 }
 
 void loop_trim_maybe(struct net_loop *loop)
 {
-    if (loop->trim_closed < LOOP_TRIM_MIN || loop->nconn > loop->trim_peak / 2)
-        return;
-    malloc_trim(0);
-    loop->stats.trims++;
-    loop->trim_closed = 0;
-    loop->trim_peak = loop->nconn;
+	if (loop->trim_closed < LOOP_TRIM_MIN || loop->nconn > loop->trim_peak / 2)
+		return;
+	malloc_trim(0);
+	loop->stats.trims++;
+	loop->trim_closed = 0;
+	loop->trim_peak = loop->nconn;
 }

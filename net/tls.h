@@ -54,28 +54,28 @@ enum net_tls_version {
 
 /* Client side (exporters). Strings are copied; NULL or "" = not set. */
 struct net_tls_client_config {
-	bool insecure;                  /* no TLS at all: net_tls_client_new
+	bool insecure;			   /* no TLS at all: net_tls_client_new
 					 * gives NULL and the conn stays plain */
-	bool insecure_skip_verify;      /* encrypt, accept any certificate */
-	const char *ca_file, *ca_pem;   /* CAs to trust (PEM) */
-	const char *cert_file, *cert_pem; /* client certificate (mTLS) ... */
-	const char *key_file, *key_pem;   /* ... and its key; both or neither */
-	const char *server_name_override; /* SNI and the name verified */
-	enum net_tls_version min_version; /* default 1.2 */
-	enum net_tls_version max_version; /* default: newest */
+	bool insecure_skip_verify;	   /* encrypt, accept any certificate */
+	const char *ca_file, *ca_pem;	   /* CAs to trust (PEM) */
+	const char *cert_file, *cert_pem;  /* client certificate (mTLS) ... */
+	const char *key_file, *key_pem;	   /* ... and its key; both or neither */
+	const char *server_name_override;  /* SNI and the name verified */
+	enum net_tls_version min_version;  /* default 1.2 */
+	enum net_tls_version max_version;  /* default: newest */
 	bool include_system_ca_certs_pool; /* also trust the system's CAs
 					    * (always, when no CA is given) */
-	uint64_t reload_interval_ms;    /* 0: files are read once */
+	uint64_t reload_interval_ms;	   /* 0: files are read once */
 };
 
 /* Server side (receivers). */
 struct net_tls_server_config {
 	const char *cert_file, *key_file; /* required */
-	const char *client_ca_file;       /* set: mTLS, client certificates
+	const char *client_ca_file;	  /* set: mTLS, client certificates
 					   * are required and verified */
 	enum net_tls_version min_version, max_version;
 	uint64_t reload_interval_ms;
-	uint32_t handshake_timeout_ms;    /* 0 = 10000 */
+	uint32_t handshake_timeout_ms; /* 0 = 10000 */
 };
 
 struct net_tls;
@@ -87,10 +87,10 @@ int net_tls_version_parse(const char *s, enum net_tls_version *out);
  * for gRPC, "http/1.1" for HTTP; NULL = no ALPN. A server answers clients
  * that offer no ALPN, or none of ours, without it. Returns 0 (*out may be
  * NULL for an insecure client config) or -errno with a message in err. */
-int net_tls_client_new(struct net_tls **out, const struct net_tls_client_config *cfg,
-		       const char *alpn, char *err, size_t errlen);
-int net_tls_server_new(struct net_tls **out, const struct net_tls_server_config *cfg,
-		       const char *alpn, char *err, size_t errlen);
+int net_tls_client_new(struct net_tls **out, const struct net_tls_client_config *cfg, const char *alpn,
+		       char *err, size_t errlen);
+int net_tls_server_new(struct net_tls **out, const struct net_tls_server_config *cfg, const char *alpn,
+		       char *err, size_t errlen);
 /* Take one more reference (returns t); drop one. */
 struct net_tls *net_tls_ref(struct net_tls *t);
 void net_tls_free(struct net_tls *t);
@@ -105,15 +105,14 @@ int net_tls_check_server(const struct net_tls_server_config *cfg, char *err, siz
 /* side: "client" or "server"; reason: a short label (expired, hostname,
  * unknown_ca, verify, no_client_cert, peer_alert, version, protocol,
  * timeout, incomplete); detail: the words net_conn_error gives. */
-typedef void (*net_tls_fail_fn)(void *arg, const char *side, const char *reason,
-				const char *detail);
+typedef void (*net_tls_fail_fn)(void *arg, const char *side, const char *reason, const char *detail);
 void net_tls_set_fail_hook(struct net_tls *t, net_tls_fail_fn fn, void *arg);
 
 struct net_tls_stats {
-	uint64_t handshakes;     /* completed */
-	uint64_t failures;       /* failed or abandoned */
-	uint64_t reloads;        /* certificate sets loaded after the first */
-	uint64_t reload_errors;  /* reloads that failed (old set kept) */
+	uint64_t handshakes;	/* completed */
+	uint64_t failures;	/* failed or abandoned */
+	uint64_t reloads;	/* certificate sets loaded after the first */
+	uint64_t reload_errors; /* reloads that failed (old set kept) */
 };
 void net_tls_get_stats(const struct net_tls *t, struct net_tls_stats *out);
 /* The last reload failure in words ("" if none). */

@@ -24,11 +24,11 @@ struct tls_conn {
 	struct net_tls *t;
 	SSL *ssl;
 	struct net_conn *c;
-	const uint8_t *in;     /* the view being read, then held */
+	const uint8_t *in; /* the view being read, then held */
 	size_t in_len;
-	uint8_t *held;         /* ciphertext not read yet */
+	uint8_t *held; /* ciphertext not read yet */
 	size_t held_off, held_len, held_cap;
-	uint8_t *early;        /* plaintext sent before the handshake ended */
+	uint8_t *early; /* plaintext sent before the handshake ended */
 	size_t early_len, early_cap;
 	bool done, failed;
 	char alpn[TLS_ALPN_MAX];
@@ -96,15 +96,19 @@ static const char *tls_verify_label(long v)
 {
 	switch (v) {
 	case X509_V_ERR_CERT_HAS_EXPIRED:
-	case X509_V_ERR_CERT_NOT_YET_VALID: return "expired";
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return "expired";
 	case X509_V_ERR_HOSTNAME_MISMATCH:
-	case X509_V_ERR_IP_ADDRESS_MISMATCH: return "hostname";
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		return "hostname";
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE: return "unknown_ca";
-	default: return "verify";
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		return "unknown_ca";
+	default:
+		return "verify";
 	}
 }
 
@@ -134,8 +138,9 @@ static void tls_fail(struct tls_conn *tc, int ssl_err)
 		snprintf(why, sizeof(why), "TLS: %s", r ? r : "handshake failed");
 	} else {
 		label = "incomplete";
-		snprintf(why, sizeof(why), "TLS: %s", ssl_err == SSL_ERROR_SYSCALL
-			 ? "the peer closed the connection during the handshake" : "handshake failed");
+		snprintf(why, sizeof(why), "TLS: %s",
+			 ssl_err == SSL_ERROR_SYSCALL ? "the peer closed the connection during the handshake"
+						      : "handshake failed");
 	}
 	ERR_clear_error();
 	tc->failed = true;

@@ -19,9 +19,12 @@ static bool set(const char *s)
 
 int net_tls_version_parse(const char *s, enum net_tls_version *out)
 {
-	static const struct { const char *name; enum net_tls_version v; } t[] = {
-		{"", NET_TLS_VERSION_DEFAULT}, {"1.0", NET_TLS_1_0}, {"1.1", NET_TLS_1_1},
-		{"1.2", NET_TLS_1_2}, {"1.3", NET_TLS_1_3},
+	static const struct {
+		const char *name;
+		enum net_tls_version v;
+	} t[] = {
+		{ "", NET_TLS_VERSION_DEFAULT }, { "1.0", NET_TLS_1_0 }, { "1.1", NET_TLS_1_1 },
+		{ "1.2", NET_TLS_1_2 },		 { "1.3", NET_TLS_1_3 },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (strcmp(s ? s : "", t[i].name) == 0) {
@@ -31,8 +34,8 @@ int net_tls_version_parse(const char *s, enum net_tls_version *out)
 	return -EINVAL;
 }
 
-static int tls_versions(SSL_CTX *ctx, enum net_tls_version lo, enum net_tls_version hi,
-			char *err, size_t errlen)
+static int tls_versions(SSL_CTX *ctx, enum net_tls_version lo, enum net_tls_version hi, char *err,
+			size_t errlen)
 {
 	if (!lo)
 		lo = NET_TLS_1_2;
@@ -65,7 +68,7 @@ static int tls_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *o
 static SSL_CTX *tls_build(struct net_tls *t, int *rcp, char *err, size_t errlen)
 {
 	int rc = -EINVAL;
-	struct tls_pem cert = {0}, key = {0}, ca = {0};
+	struct tls_pem cert = { 0 }, key = { 0 }, ca = { 0 };
 	const bool srv = t->server;
 	const char *cf = srv ? t->sc.cert_file : t->cc.cert_file;
 	const char *kf = srv ? t->sc.key_file : t->cc.key_file;
@@ -86,11 +89,14 @@ static SSL_CTX *tls_build(struct net_tls *t, int *rcp, char *err, size_t errlen)
 		*rcp = rc;
 		return NULL;
 	}
-	if ((have_cert && ((rc = tls_pem_load(&cert, set(cf) ? "cert_file" : "cert_pem", cf,
-					      t->cc.cert_pem, err, errlen)) < 0 ||
-			   (rc = tls_pem_load(&key, set(kf) ? "key_file" : "key_pem", kf,
-					      t->cc.key_pem, err, errlen)) < 0)) ||
-	    (have_ca && (rc = tls_pem_load(&ca, srv ? "client_ca_file" : set(caf) ? "ca_file" : "ca_pem",
+	if ((have_cert && ((rc = tls_pem_load(&cert, set(cf) ? "cert_file" : "cert_pem", cf, t->cc.cert_pem,
+					      err, errlen)) < 0 ||
+			   (rc = tls_pem_load(&key, set(kf) ? "key_file" : "key_pem", kf, t->cc.key_pem, err,
+					      errlen)) < 0)) ||
+	    (have_ca && (rc = tls_pem_load(&ca,
+					   srv	      ? "client_ca_file"
+					   : set(caf) ? "ca_file"
+						      : "ca_pem",
 					   caf, t->cc.ca_pem, err, errlen)) < 0))
 		goto fail;
 	rc = -EINVAL;
@@ -122,8 +128,7 @@ static SSL_CTX *tls_build(struct net_tls *t, int *rcp, char *err, size_t errlen)
 		if ((!have_ca || t->cc.include_system_ca_certs_pool) &&
 		    SSL_CTX_set_default_verify_paths(ctx) != 1)
 			ERR_clear_error(); /* no system store: only the given CAs */
-		SSL_CTX_set_verify(ctx, t->cc.insecure_skip_verify ? SSL_VERIFY_NONE : SSL_VERIFY_PEER,
-				   NULL);
+		SSL_CTX_set_verify(ctx, t->cc.insecure_skip_verify ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
 		if (t->alpn_len && SSL_CTX_set_alpn_protos(ctx, t->alpn, (unsigned)t->alpn_len) != 0)
 			goto fail;
 	}
@@ -150,7 +155,7 @@ static void tls_file_ids(struct net_tls *t, struct tls_file_id *ids)
 	for (int i = 0; i < TLS_FILES; i++) {
 		struct stat st;
 		if (t->watch[i] && stat(t->watch[i], &st) == 0)
-			ids[i] = (struct tls_file_id){st.st_dev, st.st_ino, st.st_size, st.st_mtim};
+			ids[i] = (struct tls_file_id){ st.st_dev, st.st_ino, st.st_size, st.st_mtim };
 	}
 }
 
@@ -161,8 +166,7 @@ static char *tls_keep(struct net_tls *t, unsigned *n, const char *s)
 	return t->strs[(*n)++] = strdup(s);
 }
 
-static int tls_new(struct net_tls **out, struct net_tls *t, const char *alpn, char *err,
-		   size_t errlen)
+static int tls_new(struct net_tls **out, struct net_tls *t, const char *alpn, char *err, size_t errlen)
 {
 	size_t al = alpn ? strlen(alpn) : 0;
 	if (al >= TLS_ALPN_MAX - 1) {
@@ -186,14 +190,14 @@ static int tls_new(struct net_tls **out, struct net_tls *t, const char *alpn, ch
 		return rc;
 	}
 	tls_file_ids(t, t->ids);
-	t->next_check_ns = rt_coarse_ns() + (t->server ? t->sc.reload_interval_ms
-						     : t->cc.reload_interval_ms) * 1000000u;
+	t->next_check_ns = rt_coarse_ns() +
+			   (t->server ? t->sc.reload_interval_ms : t->cc.reload_interval_ms) * 1000000u;
 	*out = t;
 	return 0;
 }
 
-int net_tls_client_new(struct net_tls **out, const struct net_tls_client_config *cfg,
-		       const char *alpn, char *err, size_t errlen)
+int net_tls_client_new(struct net_tls **out, const struct net_tls_client_config *cfg, const char *alpn,
+		       char *err, size_t errlen)
 {
 	*out = NULL;
 	if (cfg->insecure)
@@ -210,13 +214,13 @@ int net_tls_client_new(struct net_tls **out, const struct net_tls_client_config 
 	t->cc.key_file = tls_keep(t, &n, cfg->key_file);
 	t->cc.key_pem = tls_keep(t, &n, cfg->key_pem);
 	t->cc.server_name_override = tls_keep(t, &n, cfg->server_name_override);
-	const char *w[TLS_FILES] = {t->cc.cert_file, t->cc.key_file, t->cc.ca_file, NULL};
+	const char *w[TLS_FILES] = { t->cc.cert_file, t->cc.key_file, t->cc.ca_file, NULL };
 	memcpy(t->watch, w, sizeof(w));
 	return tls_new(out, t, alpn, err, errlen);
 }
 
-int net_tls_server_new(struct net_tls **out, const struct net_tls_server_config *cfg,
-		       const char *alpn, char *err, size_t errlen)
+int net_tls_server_new(struct net_tls **out, const struct net_tls_server_config *cfg, const char *alpn,
+		       char *err, size_t errlen)
 {
 	*out = NULL;
 	struct net_tls *t = calloc(1, sizeof(*t));
@@ -230,7 +234,7 @@ int net_tls_server_new(struct net_tls **out, const struct net_tls_server_config 
 	t->sc.client_ca_file = tls_keep(t, &n, cfg->client_ca_file);
 	if (!t->sc.handshake_timeout_ms)
 		t->sc.handshake_timeout_ms = 10000;
-	const char *w[TLS_FILES] = {t->sc.cert_file, t->sc.key_file, t->sc.client_ca_file, NULL};
+	const char *w[TLS_FILES] = { t->sc.cert_file, t->sc.key_file, t->sc.client_ca_file, NULL };
 	memcpy(t->watch, w, sizeof(w));
 	return tls_new(out, t, alpn, err, errlen);
 }

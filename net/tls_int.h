@@ -21,12 +21,12 @@ struct tls_file_id {
 struct net_tls {
 	unsigned refs;
 	bool server;
-	SSL_CTX *ctx;              /* the current certificate set */
-	BIO_METHOD *bio;           /* the loop BIO (tls_conn.c) */
+	SSL_CTX *ctx;	 /* the current certificate set */
+	BIO_METHOD *bio; /* the loop BIO (tls_conn.c) */
 	/* the config, copied */
 	struct net_tls_client_config cc;
 	struct net_tls_server_config sc;
-	char *strs[8];             /* owned copies behind cc/sc strings */
+	char *strs[8];		    /* owned copies behind cc/sc strings */
 	uint8_t alpn[TLS_ALPN_MAX]; /* wire form: length-prefixed */
 	size_t alpn_len;
 	/* reloads */
@@ -39,24 +39,23 @@ struct net_tls {
 	void *fail_arg;
 };
 
-struct tls_pem {               /* one PEM source: a file's bytes or inline */
-	const char *key;       /* the config key, for messages */
-	const char *file;      /* NULL: inline */
-	char *buf;             /* the bytes (free them) */
+struct tls_pem {	  /* one PEM source: a file's bytes or inline */
+	const char *key;  /* the config key, for messages */
+	const char *file; /* NULL: inline */
+	char *buf;	  /* the bytes (free them) */
 	size_t len;
 };
 
 /* ---- tls_pem.c ---- */
 /* Read a file (or copy inline PEM); messages name key and file. */
-int tls_pem_load(struct tls_pem *p, const char *key, const char *file, const char *pem,
-		 char *err, size_t errlen);
+int tls_pem_load(struct tls_pem *p, const char *key, const char *file, const char *pem, char *err,
+		 size_t errlen);
 /* The certificate chain and its key into ctx; "does not match" when the
  * key is another certificate's. */
-int tls_use_cert_key(SSL_CTX *ctx, const struct tls_pem *cert, const struct tls_pem *key,
-		     char *err, size_t errlen);
+int tls_use_cert_key(SSL_CTX *ctx, const struct tls_pem *cert, const struct tls_pem *key, char *err,
+		     size_t errlen);
 /* Trust the CAs (client_list: also name them in CertificateRequest). */
-int tls_add_cas(SSL_CTX *ctx, const struct tls_pem *ca, bool client_list, char *err,
-		size_t errlen);
+int tls_add_cas(SSL_CTX *ctx, const struct tls_pem *ca, bool client_list, char *err, size_t errlen);
 /* A pass-phrase callback that refuses (encrypted keys are not read). */
 int tls_no_pass(char *buf, int size, int rw, void *u);
 /* OpenSSL's newest error in words; the error queue is cleared. */

@@ -21,8 +21,8 @@ const char *tls_err_text(char *buf, size_t len)
 	return buf;
 }
 
-int tls_pem_load(struct tls_pem *p, const char *key, const char *file, const char *pem,
-			char *err, size_t errlen)
+int tls_pem_load(struct tls_pem *p, const char *key, const char *file, const char *pem, char *err,
+		 size_t errlen)
 {
 	p->key = key;
 	p->file = file && *file ? file : NULL;
@@ -68,7 +68,7 @@ static const char *tls_pem_name(const struct tls_pem *p, char *buf, size_t len)
 }
 
 /* Certificates of a PEM source, in order; 0 found is an error. */
-static STACK_OF(X509) *tls_pem_certs(const struct tls_pem *p, char *err, size_t errlen)
+static STACK_OF(X509) * tls_pem_certs(const struct tls_pem *p, char *err, size_t errlen)
 {
 	char name[300], why[160];
 	BIO *b = BIO_new_mem_buf(p->buf, (int)p->len);
@@ -107,8 +107,8 @@ int tls_no_pass(char *buf, int size, int rw, void *u)
 	return 0;
 }
 
-int tls_use_cert_key(SSL_CTX *ctx, const struct tls_pem *cert, const struct tls_pem *key,
-			    char *err, size_t errlen)
+int tls_use_cert_key(SSL_CTX *ctx, const struct tls_pem *cert, const struct tls_pem *key, char *err,
+		     size_t errlen)
 {
 	char cn[300], kn[300], why[160];
 	STACK_OF(X509) *sk = tls_pem_certs(cert, err, errlen);
@@ -144,8 +144,7 @@ out:
 	return rc;
 }
 
-int tls_add_cas(SSL_CTX *ctx, const struct tls_pem *ca, bool client_list, char *err,
-		       size_t errlen)
+int tls_add_cas(SSL_CTX *ctx, const struct tls_pem *ca, bool client_list, char *err, size_t errlen)
 {
 	STACK_OF(X509) *sk = tls_pem_certs(ca, err, errlen);
 	if (!sk)

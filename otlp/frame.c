@@ -19,8 +19,7 @@ int otlp_frame_header(uint8_t hdr[OTLP_FRAME_HDR_MAX], size_t payload_len)
 	return (int)(otlp_wire_put_varint(hdr + 1, payload_len) - hdr);
 }
 
-int otlp_frame_append(uint8_t *out, size_t cap, size_t *used,
-		      const void *payload, size_t payload_len)
+int otlp_frame_append(uint8_t *out, size_t cap, size_t *used, const void *payload, size_t payload_len)
 {
 	uint8_t hdr[OTLP_FRAME_HDR_MAX];
 	int h = otlp_frame_header(hdr, payload_len);

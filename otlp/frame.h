@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OTLP_FRAME_HDR_MAX 6  /* tag byte + up to 5 length bytes */
+#define OTLP_FRAME_HDR_MAX 6 /* tag byte + up to 5 length bytes */
 
 /* Bytes a frame of a payload_len-byte ResourceSpans takes. */
 size_t otlp_frame_size(size_t payload_len);
@@ -23,7 +23,6 @@ int otlp_frame_header(uint8_t hdr[OTLP_FRAME_HDR_MAX], size_t payload_len);
 /* Appends one frame (header + payload) at out + *used, not past cap.
  * Returns the bytes appended (and advances *used), or -ENOSPC (nothing
  * written) / -EMSGSIZE. */
-int otlp_frame_append(uint8_t *out, size_t cap, size_t *used,
-		      const void *payload, size_t payload_len);
+int otlp_frame_append(uint8_t *out, size_t cap, size_t *used, const void *payload, size_t payload_len);
 
 #endif

@@ -37,8 +37,8 @@
 
 #include "otlp/signal.h"
 
-#define OTLP_JSON_MAX_INPUT (64u << 20)   /* bytes of JSON accepted */
-#define OTLP_JSON_MAX_DEPTH 64            /* JSON nesting levels */
+#define OTLP_JSON_MAX_INPUT (64u << 20)	  /* bytes of JSON accepted */
+#define OTLP_JSON_MAX_DEPTH 64		  /* JSON nesting levels */
 #define OTLP_JSON_MAX_OUTPUT (256u << 20) /* bytes of output produced */
 
 /* A growable output buffer owned by the caller; reuse it across calls
@@ -58,27 +58,25 @@ int otlp_json_hex_put(struct otlp_json_buf *b, const uint8_t *p, size_t n);
 
 /* OTLP/JSON request text of signal sig -> protobuf bytes in out (out->len
  * is reset). err (may be NULL) receives a one-line message on failure. */
-int otlp_json_to_pb_signal(enum otlp_signal sig, const char *json, size_t len,
-			   struct otlp_json_buf *out, char *err, size_t err_len);
+int otlp_json_to_pb_signal(enum otlp_signal sig, const char *json, size_t len, struct otlp_json_buf *out,
+			   char *err, size_t err_len);
 
 /* The same for traces (an ExportTraceServiceRequest). */
-int otlp_json_to_pb(const char *json, size_t len, struct otlp_json_buf *out,
-		    char *err, size_t err_len);
+int otlp_json_to_pb(const char *json, size_t len, struct otlp_json_buf *out, char *err, size_t err_len);
 
 /* The same for any message type (e.g. ExportTraceServiceResponse). */
-int otlp_json_to_pb_as(const ProtobufCMessageDescriptor *desc,
-		       const char *json, size_t len, struct otlp_json_buf *out,
-		       char *err, size_t err_len);
+int otlp_json_to_pb_as(const ProtobufCMessageDescriptor *desc, const char *json, size_t len,
+		       struct otlp_json_buf *out, char *err, size_t err_len);
 
 enum otlp_json_input {
-	OTLP_JSON_IN_REQUEST = 0,        /* an Export*ServiceRequest body */
-	OTLP_JSON_IN_RESOURCE = 1,       /* one bare ResourceSpans/Logs/Metrics */
+	OTLP_JSON_IN_REQUEST = 0,	 /* an Export*ServiceRequest body */
+	OTLP_JSON_IN_RESOURCE = 1,	 /* one bare ResourceSpans/Logs/Metrics */
 	OTLP_JSON_IN_RESOURCE_SPANS = 1, /* (its traces name) */
 };
 enum otlp_json_mode {
-	OTLP_JSON_ONE_LINE = 0,          /* one line for the whole input */
-	OTLP_JSON_ITEM_LINES = 1,        /* one line a span, log record or metric */
-	OTLP_JSON_SPAN_LINES = 1,        /* (its traces name) */
+	OTLP_JSON_ONE_LINE = 0,	  /* one line for the whole input */
+	OTLP_JSON_ITEM_LINES = 1, /* one line a span, log record or metric */
+	OTLP_JSON_SPAN_LINES = 1, /* (its traces name) */
 };
 
 /* Protobuf bytes of signal sig -> OTLP/JSON text, each line ending in
@@ -87,14 +85,12 @@ enum otlp_json_mode {
  * (otlp/wire.h; all but its UTF-8 rule: an invalid byte is written as
  * U+FFFD), so malformed or too deeply nested input is -EINVAL with its
  * reason in err. Returns the number of lines written or a negative errno. */
-int otlp_json_from_pb_signal(enum otlp_signal sig, const void *pb, size_t len,
-			     enum otlp_json_input in, enum otlp_json_mode mode,
-			     struct otlp_json_buf *out, char *err, size_t err_len);
+int otlp_json_from_pb_signal(enum otlp_signal sig, const void *pb, size_t len, enum otlp_json_input in,
+			     enum otlp_json_mode mode, struct otlp_json_buf *out, char *err, size_t err_len);
 
 /* The same for traces. */
-int otlp_json_from_pb(const void *pb, size_t len, enum otlp_json_input in,
-		      enum otlp_json_mode mode, struct otlp_json_buf *out,
-		      char *err, size_t err_len);
+int otlp_json_from_pb(const void *pb, size_t len, enum otlp_json_input in, enum otlp_json_mode mode,
+		      struct otlp_json_buf *out, char *err, size_t err_len);
 
 /* Any unpacked protobuf-c message -> one JSON object (no newline), appended
  * to out. Returns 0 or a negative errno. */

@@ -41,8 +41,7 @@ static void *jalloc(struct jin *j, size_t n)
 static int jerr(struct jin *j, int rc, const char *fmt, ...)
 {
 	if (j->err && j->err_len) {
-		int n = snprintf(j->err, j->err_len, "%s: ",
-				 j->path_len ? j->path : "(top level)");
+		int n = snprintf(j->err, j->err_len, "%s: ", j->path_len ? j->path : "(top level)");
 		if (n >= 0 && (size_t)n < j->err_len) {
 			va_list ap;
 			va_start(ap, fmt);
@@ -63,8 +62,7 @@ static size_t path_push(struct jin *j, const char *fmt, const char *key, size_t 
 	else
 		n = snprintf(j->path + old, sizeof(j->path) - old, fmt, idx);
 	if (n > 0)
-		j->path_len = old + (size_t)n < sizeof(j->path) ? old + (size_t)n
-								: sizeof(j->path) - 1;
+		j->path_len = old + (size_t)n < sizeof(j->path) ? old + (size_t)n : sizeof(j->path) - 1;
 	return old;
 }
 
@@ -77,14 +75,20 @@ static void path_pop(struct jin *j, size_t old)
 static size_t elem_size(ProtobufCType t)
 {
 	switch (t) {
-	case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32: case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32: case PROTOBUF_C_TYPE_ENUM:
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
+	case PROTOBUF_C_TYPE_ENUM:
 	case PROTOBUF_C_TYPE_FLOAT:
 		return 4;
-	case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE:
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+	case PROTOBUF_C_TYPE_DOUBLE:
 		return 8;
 	case PROTOBUF_C_TYPE_BOOL:
 		return sizeof(protobuf_c_boolean);
@@ -100,9 +104,8 @@ static size_t elem_size(ProtobufCType t)
 
 static int is_signed(ProtobufCType t)
 {
-	return t == PROTOBUF_C_TYPE_INT32 || t == PROTOBUF_C_TYPE_SINT32 ||
-	       t == PROTOBUF_C_TYPE_SFIXED32 || t == PROTOBUF_C_TYPE_INT64 ||
-	       t == PROTOBUF_C_TYPE_SINT64 || t == PROTOBUF_C_TYPE_SFIXED64;
+	return t == PROTOBUF_C_TYPE_INT32 || t == PROTOBUF_C_TYPE_SINT32 || t == PROTOBUF_C_TYPE_SFIXED32 ||
+	       t == PROTOBUF_C_TYPE_INT64 || t == PROTOBUF_C_TYPE_SINT64 || t == PROTOBUF_C_TYPE_SFIXED64;
 }
 
 /* An integer from a JSON number or a decimal string. */
@@ -134,8 +137,7 @@ static int get_integer(struct jin *j, json_object *v, ProtobufCType t, uint64_t 
 		return 0;
 	case json_type_double: {
 		double d = json_object_get_double(v);
-		if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0 ||
-		    (!sgn && d < 0))
+		if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0 || (!sgn && d < 0))
 			return jerr(j, -EINVAL, "expected an integer, got %g", d);
 		*out = sgn ? (uint64_t)(int64_t)d : (uint64_t)d;
 		if (is32 && (sgn ? (d < INT32_MIN || d > INT32_MAX) : d > UINT32_MAX))
@@ -197,12 +199,11 @@ static int get_double(struct jin *j, json_object *v, double *out)
 	}
 }
 
-static int build(struct jin *j, const ProtobufCMessageDescriptor *d,
-		 json_object *o, ProtobufCMessage **out);
+static int build(struct jin *j, const ProtobufCMessageDescriptor *d, json_object *o, ProtobufCMessage **out);
 
 /* One scalar or message value of field fd into *slot. */
-static int set_value(struct jin *j, const ProtobufCMessageDescriptor *md,
-		     const ProtobufCFieldDescriptor *fd, json_object *v, void *slot)
+static int set_value(struct jin *j, const ProtobufCMessageDescriptor *md, const ProtobufCFieldDescriptor *fd,
+		     json_object *v, void *slot)
 {
 	uint64_t u;
 	double dv;
@@ -253,7 +254,7 @@ static int set_value(struct jin *j, const ProtobufCMessageDescriptor *md,
 			return jerr(j, -EINVAL, "string contains a NUL character");
 		if (!otlp_utf8_valid((const uint8_t *)s, n))
 			return jerr(j, -EINVAL, "invalid UTF-8");
-		*(const char **)slot = s;  /* lives as long as the parsed tree */
+		*(const char **)slot = s; /* lives as long as the parsed tree */
 		return 0;
 	}
 	case PROTOBUF_C_TYPE_BYTES: {
@@ -265,8 +266,8 @@ static int set_value(struct jin *j, const ProtobufCMessageDescriptor *md,
 		if (otlp_json_is_id_field(md->name, fd->name)) {
 			size_t want = strcmp(fd->name, "trace_id") == 0 ? 32 : 16;
 			if (n != 0 && n != want)
-				return jerr(j, -EINVAL, "expected %zu hex digits, got %zu characters",
-					    want, n);
+				return jerr(j, -EINVAL, "expected %zu hex digits, got %zu characters", want,
+					    n);
 			bd->data = jalloc(j, n / 2 + 1);
 			if (!bd->data)
 				return -ENOMEM;
@@ -299,11 +300,11 @@ static int set_value(struct jin *j, const ProtobufCMessageDescriptor *md,
 	}
 }
 
-static int set_field(struct jin *j, const ProtobufCMessageDescriptor *d,
-		     const ProtobufCFieldDescriptor *fd, json_object *v, uint8_t *m)
+static int set_field(struct jin *j, const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *fd,
+		     json_object *v, uint8_t *m)
 {
 	if (json_object_is_type(v, json_type_null))
-		return 0;  /* null = default, as the proto3 JSON mapping says */
+		return 0; /* null = default, as the proto3 JSON mapping says */
 	if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
 		if (!json_object_is_type(v, json_type_array))
 			return jerr(j, -EINVAL, "expected an array");
@@ -336,15 +337,15 @@ static int set_field(struct jin *j, const ProtobufCMessageDescriptor *d,
 	return 0;
 }
 
-static int build(struct jin *j, const ProtobufCMessageDescriptor *d,
-		 json_object *o, ProtobufCMessage **out)
+static int build(struct jin *j, const ProtobufCMessageDescriptor *d, json_object *o, ProtobufCMessage **out)
 {
 	uint8_t *m = jalloc(j, d->sizeof_message);
 
 	if (!m)
 		return -ENOMEM;
 	d->message_init((ProtobufCMessage *)m);
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach(o, key, val)
+	{
 		const ProtobufCFieldDescriptor *fd = NULL;
 		for (unsigned i = 0; i < d->n_fields; i++) {
 			if (otlp_json_name_matches(d->fields[i].name, key)) {
@@ -353,7 +354,7 @@ static int build(struct jin *j, const ProtobufCMessageDescriptor *d,
 			}
 		}
 		if (!fd)
-			continue;  /* unknown names are ignored (OTLP/JSON rule) */
+			continue; /* unknown names are ignored (OTLP/JSON rule) */
 		size_t old = path_push(j, j->path_len ? ".%s" : "%s", key, 0);
 		int rc = set_field(j, d, fd, val, m);
 		if (rc)
@@ -364,9 +365,8 @@ static int build(struct jin *j, const ProtobufCMessageDescriptor *d,
 	return 0;
 }
 
-int otlp_json_to_pb_as(const ProtobufCMessageDescriptor *desc,
-		       const char *json, size_t len, struct otlp_json_buf *out,
-		       char *err, size_t err_len)
+int otlp_json_to_pb_as(const ProtobufCMessageDescriptor *desc, const char *json, size_t len,
+		       struct otlp_json_buf *out, char *err, size_t err_len)
 {
 	struct jin j = { .err = err, .err_len = err_len };
 	ProtobufCMessage *msg = NULL;
@@ -377,8 +377,8 @@ int otlp_json_to_pb_as(const ProtobufCMessageDescriptor *desc,
 		err[0] = 0;
 	out->len = 0;
 	if (len > OTLP_JSON_MAX_INPUT)
-		return jerr(&j, -E2BIG, "JSON body of %zu bytes is over the %u byte limit",
-			    len, OTLP_JSON_MAX_INPUT);
+		return jerr(&j, -E2BIG, "JSON body of %zu bytes is over the %u byte limit", len,
+			    OTLP_JSON_MAX_INPUT);
 	json_tokener *tok = json_tokener_new_ex(OTLP_JSON_MAX_DEPTH);
 	if (!tok)
 		return -ENOMEM;
@@ -388,19 +388,20 @@ int otlp_json_to_pb_as(const ProtobufCMessageDescriptor *desc,
 	if (jr == json_tokener_continue || (root && tok->char_offset < (int)len)) {
 		/* trailing bytes (other than whitespace) or an unfinished text */
 		size_t k = root ? (size_t)tok->char_offset : len;
-		while (k < len && (json[k] == ' ' || json[k] == '\n' ||
-				   json[k] == '\r' || json[k] == '\t'))
+		while (k < len && (json[k] == ' ' || json[k] == '\n' || json[k] == '\r' || json[k] == '\t'))
 			k++;
 		if (jr == json_tokener_continue || k < len) {
-			rc = jerr(&j, -EINVAL, jr == json_tokener_continue ?
-				  "invalid JSON: unexpected end of input" :
-				  "invalid JSON: extra data after the value (byte %zu)", k);
+			rc = jerr(&j, -EINVAL,
+				  jr == json_tokener_continue
+					  ? "invalid JSON: unexpected end of input"
+					  : "invalid JSON: extra data after the value (byte %zu)",
+				  k);
 			goto done;
 		}
 	}
 	if (!root) {
-		rc = jerr(&j, -EINVAL, "invalid JSON: %s (byte %d)",
-			  json_tokener_error_desc(jr), tok->char_offset);
+		rc = jerr(&j, -EINVAL, "invalid JSON: %s (byte %d)", json_tokener_error_desc(jr),
+			  tok->char_offset);
 		goto done;
 	}
 	if (!json_object_is_type(root, json_type_object)) {
@@ -424,8 +425,8 @@ done:
 	return rc;
 }
 
-int otlp_json_to_pb_signal(enum otlp_signal sig, const char *json, size_t len,
-			   struct otlp_json_buf *out, char *err, size_t err_len)
+int otlp_json_to_pb_signal(enum otlp_signal sig, const char *json, size_t len, struct otlp_json_buf *out,
+			   char *err, size_t err_len)
 {
 	const struct otlp_signal_desc *sd = otlp_signal_get(sig);
 
@@ -437,8 +438,7 @@ int otlp_json_to_pb_signal(enum otlp_signal sig, const char *json, size_t len,
 	return otlp_json_to_pb_as(sd->request_desc, json, len, out, err, err_len);
 }
 
-int otlp_json_to_pb(const char *json, size_t len, struct otlp_json_buf *out,
-		    char *err, size_t err_len)
+int otlp_json_to_pb(const char *json, size_t len, struct otlp_json_buf *out, char *err, size_t err_len)
 {
 	return otlp_json_to_pb_signal(OTLP_SIGNAL_TRACES, json, len, out, err, err_len);
 }

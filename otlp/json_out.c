@@ -58,8 +58,7 @@ static int put_string(struct otlp_json_buf *b, const char *s, size_t n)
 	return 0;
 }
 
-static int put_fmt(struct otlp_json_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static int put_fmt(struct otlp_json_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int put_fmt(struct otlp_json_buf *b, const char *fmt, ...)
 {
 	char tmp[64];
@@ -86,15 +85,20 @@ static int put_value(struct otlp_json_buf *b, const ProtobufCMessageDescriptor *
 		     const ProtobufCFieldDescriptor *fd, const void *p)
 {
 	switch (fd->type) {
-	case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32: case PROTOBUF_C_TYPE_ENUM:
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+	case PROTOBUF_C_TYPE_ENUM:
 		return put_fmt(b, "%" PRId32, *(const int32_t *)p);
-	case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32:
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
 		return put_fmt(b, "%" PRIu32, *(const uint32_t *)p);
-	case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
 	case PROTOBUF_C_TYPE_SFIXED64:
 		return put_fmt(b, "\"%" PRId64 "\"", *(const int64_t *)p);
-	case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
 		return put_fmt(b, "\"%" PRIu64 "\"", *(const uint64_t *)p);
 	case PROTOBUF_C_TYPE_FLOAT:
 		return put_double(b, *(const float *)p);
@@ -138,8 +142,10 @@ static int is_default(const ProtobufCFieldDescriptor *fd, const void *p)
 	case PROTOBUF_C_TYPE_BOOL:
 		return !*(const protobuf_c_boolean *)p;
 	case PROTOBUF_C_TYPE_DOUBLE:
-	case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_UINT64:
 	case PROTOBUF_C_TYPE_FIXED64: {
 		uint64_t v;
 		memcpy(&v, p, 8);
@@ -186,16 +192,15 @@ static int put_message(struct otlp_json_buf *b, const ProtobufCMessage *m)
 			continue;
 		}
 		const uint8_t *arr = *(const uint8_t *const *)p;
-		size_t es = fd->type == PROTOBUF_C_TYPE_MESSAGE ? sizeof(void *) :
-			    fd->type == PROTOBUF_C_TYPE_STRING ? sizeof(char *) :
-			    fd->type == PROTOBUF_C_TYPE_BYTES ? sizeof(ProtobufCBinaryData) :
-			    fd->type == PROTOBUF_C_TYPE_BOOL ? sizeof(protobuf_c_boolean) :
-			    (fd->type == PROTOBUF_C_TYPE_DOUBLE ||
-			     fd->type == PROTOBUF_C_TYPE_INT64 ||
-			     fd->type == PROTOBUF_C_TYPE_SINT64 ||
-			     fd->type == PROTOBUF_C_TYPE_SFIXED64 ||
-			     fd->type == PROTOBUF_C_TYPE_UINT64 ||
-			     fd->type == PROTOBUF_C_TYPE_FIXED64) ? 8 : 4;
+		size_t es = fd->type == PROTOBUF_C_TYPE_MESSAGE	 ? sizeof(void *)
+			    : fd->type == PROTOBUF_C_TYPE_STRING ? sizeof(char *)
+			    : fd->type == PROTOBUF_C_TYPE_BYTES	 ? sizeof(ProtobufCBinaryData)
+			    : fd->type == PROTOBUF_C_TYPE_BOOL	 ? sizeof(protobuf_c_boolean)
+			    : (fd->type == PROTOBUF_C_TYPE_DOUBLE || fd->type == PROTOBUF_C_TYPE_INT64 ||
+			       fd->type == PROTOBUF_C_TYPE_SINT64 || fd->type == PROTOBUF_C_TYPE_SFIXED64 ||
+			       fd->type == PROTOBUF_C_TYPE_UINT64 || fd->type == PROTOBUF_C_TYPE_FIXED64)
+				    ? 8
+				    : 4;
 		rc = PUTS(b, "[");
 		for (size_t k = 0; k < n && !rc; k++) {
 			if (k && (rc = PUTS(b, ",")))
@@ -221,15 +226,14 @@ static int put_line(struct otlp_json_buf *b, const ProtobufCMessage *m)
 	if (!rc)
 		rc = PUTS(b, "\n");
 	if (rc)
-		b->len = mark;  /* never leave half a line */
+		b->len = mark; /* never leave half a line */
 	return rc;
 }
 
 /* The repeated message field num of m: its count and array. */
 static size_t repeated(const ProtobufCMessage *m, unsigned num, ProtobufCMessage ***arr)
 {
-	const ProtobufCFieldDescriptor *fd =
-		protobuf_c_message_descriptor_get_field(m->descriptor, num);
+	const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field(m->descriptor, num);
 
 	*arr = *(ProtobufCMessage ***)((uint8_t *)m + fd->offset);
 	return *(const size_t *)((const uint8_t *)m + fd->quantifier_offset);
@@ -237,11 +241,9 @@ static size_t repeated(const ProtobufCMessage *m, unsigned num, ProtobufCMessage
 
 /* Makes *dst (room for its type; may be src) a shallow copy of src whose
  * repeated field num holds only *one. */
-static void only(ProtobufCMessage *dst, const ProtobufCMessage *src, unsigned num,
-		 ProtobufCMessage **one)
+static void only(ProtobufCMessage *dst, const ProtobufCMessage *src, unsigned num, ProtobufCMessage **one)
 {
-	const ProtobufCFieldDescriptor *fd =
-		protobuf_c_message_descriptor_get_field(src->descriptor, num);
+	const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field(src->descriptor, num);
 
 	if (dst != src)
 		memcpy(dst, src, src->descriptor->sizeof_message);
@@ -289,9 +291,8 @@ static int put_item_lines(struct otlp_json_buf *b, const ProtobufCMessageDescrip
 	return lines;
 }
 
-int otlp_json_from_pb_signal(enum otlp_signal sig, const void *pb, size_t len,
-			     enum otlp_json_input in, enum otlp_json_mode mode,
-			     struct otlp_json_buf *out, char *err, size_t err_len)
+int otlp_json_from_pb_signal(enum otlp_signal sig, const void *pb, size_t len, enum otlp_json_input in,
+			     enum otlp_json_mode mode, struct otlp_json_buf *out, char *err, size_t err_len)
 {
 	const struct otlp_signal_desc *sd = otlp_signal_get(sig);
 	struct otlp_wire_diag diag;
@@ -302,8 +303,8 @@ int otlp_json_from_pb_signal(enum otlp_signal sig, const void *pb, size_t len,
 		err[0] = 0;
 	if (!sd)
 		return -EINVAL;
-	const ProtobufCMessageDescriptor *d =
-		in == OTLP_JSON_IN_RESOURCE ? sd->resource_desc : sd->request_desc;
+	const ProtobufCMessageDescriptor *d = in == OTLP_JSON_IN_RESOURCE ? sd->resource_desc
+									  : sd->request_desc;
 	/* Validate first: a clear message, and a bounded nesting depth before
 	 * protobuf-c's (unbounded) recursive unpack and our recursive printer.
 	 * Not UTF-8: put_string() replaces bad bytes. */
@@ -319,8 +320,7 @@ int otlp_json_from_pb_signal(enum otlp_signal sig, const void *pb, size_t len,
 	m = protobuf_c_message_unpack(d, NULL, len, pb);
 	if (!m) {
 		if (err && err_len)
-			snprintf(err, err_len, "undecodable %s protobuf (%zu bytes)",
-				 d->short_name, len);
+			snprintf(err, err_len, "undecodable %s protobuf (%zu bytes)", d->short_name, len);
 		return -EINVAL;
 	}
 	ProtobufCMessage **res = &m;
@@ -348,9 +348,8 @@ int otlp_json_from_pb_signal(enum otlp_signal sig, const void *pb, size_t len,
 	return rc;
 }
 
-int otlp_json_from_pb(const void *pb, size_t len, enum otlp_json_input in,
-		      enum otlp_json_mode mode, struct otlp_json_buf *out,
-		      char *err, size_t err_len)
+int otlp_json_from_pb(const void *pb, size_t len, enum otlp_json_input in, enum otlp_json_mode mode,
+		      struct otlp_json_buf *out, char *err, size_t err_len)
 {
 	return otlp_json_from_pb_signal(OTLP_SIGNAL_TRACES, pb, len, in, mode, out, err, err_len);
 }

@@ -168,14 +168,13 @@ long otlp_json_b64_decode(const char *s, size_t slen, uint8_t *out)
 		}
 	}
 	if (slen % 4 == 1)
-		return -EINVAL;  /* a lone sextet cannot end a byte */
+		return -EINVAL; /* a lone sextet cannot end a byte */
 	return n;
 }
 
 int otlp_json_b64_put(struct otlp_json_buf *b, const uint8_t *p, size_t n)
 {
-	static const char al[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	int rc = otlp_json_buf_reserve(b, (n + 2) / 3 * 4);
 
 	if (rc)

@@ -77,7 +77,7 @@ static int w_new_attrs(struct wbuf *w, uint32_t attr_num, const struct otlp_rewr
 		for (j = 0; j < i && !key_eq(e->attr[j].key, e->attr[i].key); j++)
 			;
 		if (j < i)
-			continue;  /* handled with its first edit */
+			continue; /* handled with its first edit */
 		if (fold(e, e->attr[i].key, 0, &nv, &matched) && nv &&
 		    (rc = w_kv(w, attr_num, e->attr[i].key, nv)))
 			return rc;
@@ -87,8 +87,8 @@ static int w_new_attrs(struct wbuf *w, uint32_t attr_num, const struct otlp_rewr
 
 /* Copies the body of message `msg`, applying edits to its attribute field
  * `attr_num` and, if rename is set, replacing field `name_num`. */
-static int copy_edited(struct wbuf *w, struct otlp_bytes msg, uint32_t attr_num,
-		       uint32_t name_num, const struct otlp_rewrite_edits *e, int rename)
+static int copy_edited(struct wbuf *w, struct otlp_bytes msg, uint32_t attr_num, uint32_t name_num,
+		       const struct otlp_rewrite_edits *e, int rename)
 {
 	struct otlp_wire_reader r;
 	struct otlp_wire_field f;
@@ -113,7 +113,7 @@ static int copy_edited(struct wbuf *w, struct otlp_bytes msg, uint32_t attr_num,
 			if ((rc = otlp_rewrite_kv_split(f.b, &key, &val)) < 0)
 				return rc;
 			if (!fold(e, key, 1, &nv, &matched))
-				continue;  /* deleted */
+				continue; /* deleted */
 			if (nv) {
 				if ((rc = w_kv(w, attr_num, key, nv)))
 					return rc;
@@ -131,9 +131,8 @@ static int copy_edited(struct wbuf *w, struct otlp_bytes msg, uint32_t attr_num,
 }
 
 /* Writes field `num` holding msg rewritten by copy_edited(). */
-static int w_edited_msg(struct wbuf *w, uint32_t num, struct otlp_bytes msg,
-			uint32_t attr_num, uint32_t name_num,
-			const struct otlp_rewrite_edits *e, int rename)
+static int w_edited_msg(struct wbuf *w, uint32_t num, struct otlp_bytes msg, uint32_t attr_num,
+			uint32_t name_num, const struct otlp_rewrite_edits *e, int rename)
 {
 	uint8_t *mark;
 	size_t slot = vsize(msg.len);
@@ -175,7 +174,7 @@ static int copy_indexed(struct wbuf *w, const struct otlp_rewrite_span_state *st
 			continue;
 		int keep = fold(e, a->key, 1, &nv, &matched);
 		if (keep && !nv)
-			continue;  /* unchanged: stays in the run */
+			continue; /* unchanged: stays in the run */
 		if ((rc = w_put(w, cur, (size_t)(a->start - cur))))
 			return rc;
 		cur = a->start + a->size;
@@ -184,8 +183,7 @@ static int copy_indexed(struct wbuf *w, const struct otlp_rewrite_span_state *st
 	}
 	if ((rc = w_put(w, cur, (size_t)(end - cur))))
 		return rc;
-	if (e->rename && !st->n_name &&
-	    (rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len)))
+	if (e->rename && !st->n_name && (rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len)))
 		return rc;
 	return w_new_attrs(w, OTLP_F_SPAN_ATTRIBUTES, e, matched);
 }
@@ -205,8 +203,7 @@ static int hints_fit(const struct otlp_rewrite_span_state *st, const struct otlp
 	for (uint32_t i = 0; i < n_hint; i++) {
 		const struct otlp_attr_hint *h = &e->hint[i];
 		if (h->start < cur || h->size > (size_t)(end - h->start) || h->size == 0 ||
-		    h->edit >= e->n_attr ||
-		    (h->start < name_end && h->start + h->size > name))
+		    h->edit >= e->n_attr || (h->start < name_end && h->start + h->size > name))
 			return 0;
 		cur = h->start + h->size;
 	}
@@ -243,23 +240,20 @@ static int copy_hinted(struct wbuf *w, const struct otlp_rewrite_span_state *st,
 		const struct otlp_attr_edit *a = &e->attr[h->edit];
 		matched |= 1ull << h->edit;
 		if (a->op == OTLP_ATTR_INSERT)
-			continue;  /* present already: unchanged */
+			continue; /* present already: unchanged */
 		if ((rc = w_put(w, cur, (size_t)(h->start - cur))))
 			return rc;
 		cur = h->start + h->size;
-		if (a->op != OTLP_ATTR_DELETE &&
-		    (rc = w_kv(w, OTLP_F_SPAN_ATTRIBUTES, a->key, &a->value)))
+		if (a->op != OTLP_ATTR_DELETE && (rc = w_kv(w, OTLP_F_SPAN_ATTRIBUTES, a->key, &a->value)))
 			return rc;
 	}
 	if ((rc = w_put(w, cur, (size_t)(end - cur))))
 		return rc;
-	if (e->rename && !st->n_name &&
-	    (rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len)))
+	if (e->rename && !st->n_name && (rc = w_len_field(w, OTLP_F_SPAN_NAME, e->name.p, e->name.len)))
 		return rc;
 	for (uint32_t i = 0; i < e->n_attr; i++) {
 		const struct otlp_attr_edit *a = &e->attr[i];
-		if (matched & (1ull << i) ||
-		    (a->op != OTLP_ATTR_UPSERT && a->op != OTLP_ATTR_INSERT))
+		if (matched & (1ull << i) || (a->op != OTLP_ATTR_UPSERT && a->op != OTLP_ATTR_INSERT))
 			continue;
 		if ((rc = w_kv(w, OTLP_F_SPAN_ATTRIBUTES, a->key, &a->value)))
 			return rc;
@@ -276,8 +270,8 @@ static int w_edited_span(struct wbuf *w, struct otlp_rewrite_span_state *st,
 	if (!hinted) {
 		rewrite_span_split(st);
 		if (!st->attrs_indexed || st->n_name > 1)
-			return w_edited_msg(w, OTLP_F_SS_SPANS, st->span.raw,
-					    OTLP_F_SPAN_ATTRIBUTES, OTLP_F_SPAN_NAME, e, e->rename);
+			return w_edited_msg(w, OTLP_F_SS_SPANS, st->span.raw, OTLP_F_SPAN_ATTRIBUTES,
+					    OTLP_F_SPAN_NAME, e, e->rename);
 	}
 	uint8_t *mark;
 	size_t slot = vsize(st->span.raw.len);
@@ -297,7 +291,7 @@ struct rw {
 	struct otlp_rewrite_edits *scratch;
 	struct otlp_rewrite_result res;
 	struct otlp_bytes resource;
-	struct otlp_rewrite_span_state st;  /* the current span, lazily decoded */
+	struct otlp_rewrite_span_state st; /* the current span, lazily decoded */
 };
 
 /* One ScopeSpans field `f`; writes it (or nothing if no span is kept). */
@@ -343,7 +337,7 @@ static int rw_scope_spans(struct rw *x, const struct otlp_wire_field *sf)
 			if (keep < 0)
 				return keep;
 			if (x->st.state < 0)
-				return x->st.state;  /* it asked for a malformed span */
+				return x->st.state; /* it asked for a malformed span */
 		}
 		if (keep == OTLP_REWRITE_DROP)
 			continue;
@@ -358,7 +352,7 @@ static int rw_scope_spans(struct rw *x, const struct otlp_wire_field *sf)
 	if (rc < 0)
 		return rc;
 	if (kept == 0) {
-		x->w.p = start;  /* an empty ScopeSpans is not worth sending */
+		x->w.p = start; /* an empty ScopeSpans is not worth sending */
 		return 0;
 	}
 	x->res.spans_kept += kept;
@@ -366,19 +360,18 @@ static int rw_scope_spans(struct rw *x, const struct otlp_wire_field *sf)
 	return w_close(&x->w, mark, slot);
 }
 
-int64_t otlp_rewrite_resource_spans(const void *in, size_t in_len,
-				    uint8_t *out, size_t out_cap,
-				    const struct otlp_rewrite_edits *redits,
-				    otlp_rewrite_span_fn fn, void *arg,
-				    struct otlp_rewrite_edits *scratch,
+int64_t otlp_rewrite_resource_spans(const void *in, size_t in_len, uint8_t *out, size_t out_cap,
+				    const struct otlp_rewrite_edits *redits, otlp_rewrite_span_fn fn,
+				    void *arg, struct otlp_rewrite_edits *scratch,
 				    struct otlp_rewrite_result *res)
 {
 	struct otlp_bytes msg = { in, in_len };
 	struct otlp_resource_spans rs;
 	struct otlp_wire_reader r;
 	struct otlp_wire_field f;
-	struct rw x = { .w = { out, out_cap ? out + out_cap : out }, .fn = fn,
-			.arg = arg, .scratch = scratch };
+	struct rw x = {
+		.w = { out, out_cap ? out + out_cap : out }, .fn = fn, .arg = arg, .scratch = scratch
+	};
 	int rc, res_edit = redits && redits->n_attr > 0;
 
 	if (res)
@@ -391,19 +384,19 @@ int64_t otlp_rewrite_resource_spans(const void *in, size_t in_len,
 	x.resource = rs.resource;
 	if (res_edit && !rs.has_resource) {
 		static const struct otlp_bytes empty = { 0 };
-		if ((rc = w_edited_msg(&x.w, OTLP_F_RS_RESOURCE, empty,
-				       OTLP_F_RESOURCE_ATTRIBUTES, 0, redits, 0)))
+		if ((rc = w_edited_msg(&x.w, OTLP_F_RS_RESOURCE, empty, OTLP_F_RESOURCE_ATTRIBUTES, 0, redits,
+				       0)))
 			return rc;
 		if (x.w.p - out == 2)
-			x.w.p = out;  /* nothing inserted: leave Resource absent */
+			x.w.p = out; /* nothing inserted: leave Resource absent */
 	}
 	otlp_wire_reader_init(&r, in, in_len);
 	while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
 		if (f.num == OTLP_F_RS_SCOPE_SPANS)
 			rc = rw_scope_spans(&x, &f);
 		else if (f.num == OTLP_F_RS_RESOURCE && res_edit)
-			rc = w_edited_msg(&x.w, OTLP_F_RS_RESOURCE, f.b,
-					  OTLP_F_RESOURCE_ATTRIBUTES, 0, redits, 0);
+			rc = w_edited_msg(&x.w, OTLP_F_RS_RESOURCE, f.b, OTLP_F_RESOURCE_ATTRIBUTES, 0,
+					  redits, 0);
 		else
 			rc = w_put(&x.w, f.start, f.size);
 		if (rc)

@@ -40,8 +40,8 @@
 #include "otlp/frame.h"
 #include "otlp/wire.h"
 
-#define OTLP_EDITS_MAX 32        /* attribute edits per span (or resource) */
-#define OTLP_EDITS_ARENA 4096    /* bytes for copied keys/strings per span */
+#define OTLP_EDITS_MAX 32     /* attribute edits per span (or resource) */
+#define OTLP_EDITS_ARENA 4096 /* bytes for copied keys/strings per span */
 
 /* n bytes at a and b equal? Attribute keys are mostly 8 to 16 bytes: two
  * overlapping 8-byte loads decide those without a memcmp call. */
@@ -81,7 +81,7 @@ struct otlp_attr_edit {
 	struct otlp_value value;
 };
 
-#define OTLP_REWRITE_ATTRS_MAX 48    /* attributes indexed per span */
+#define OTLP_REWRITE_ATTRS_MAX 48 /* attributes indexed per span */
 
 /* Hints (optional, spans only): a caller that already knows where the
  * span's attributes with edited keys are says so, and the rewriter copies
@@ -106,7 +106,7 @@ struct otlp_attr_hint {
 struct otlp_rewrite_edits {
 	struct otlp_attr_edit attr[OTLP_EDITS_MAX];
 	uint32_t n_attr;
-	int rename;                  /* 1: set the span name to name */
+	int rename; /* 1: set the span name to name */
 	struct otlp_bytes name;
 	int hinted;
 	uint32_t n_hint;
@@ -130,16 +130,13 @@ int otlp_rewrite_rename(struct otlp_rewrite_edits *e, const char *name, size_t l
 /* Records an attribute edit; copies key and string value. v may be NULL for
  * DELETE. Returns 0, -ENOSPC (too many edits or arena full) or -EINVAL
  * (bad op or value type). */
-int otlp_rewrite_attr(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
-		      const char *key, size_t key_len, const struct otlp_value *v);
-int otlp_rewrite_attr_str(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
-			  const char *key, const char *val, size_t val_len);
-int otlp_rewrite_attr_int(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
-			  const char *key, int64_t val);
-int otlp_rewrite_attr_double(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
-			     const char *key, double val);
-int otlp_rewrite_attr_bool(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
-			   const char *key, int val);
+int otlp_rewrite_attr(struct otlp_rewrite_edits *e, enum otlp_attr_op op, const char *key, size_t key_len,
+		      const struct otlp_value *v);
+int otlp_rewrite_attr_str(struct otlp_rewrite_edits *e, enum otlp_attr_op op, const char *key,
+			  const char *val, size_t val_len);
+int otlp_rewrite_attr_int(struct otlp_rewrite_edits *e, enum otlp_attr_op op, const char *key, int64_t val);
+int otlp_rewrite_attr_double(struct otlp_rewrite_edits *e, enum otlp_attr_op op, const char *key, double val);
+int otlp_rewrite_attr_bool(struct otlp_rewrite_edits *e, enum otlp_attr_op op, const char *key, int val);
 
 /* One- or two-byte length prefix (keys and short values), else -1. */
 static inline int64_t otlp_rewrite_len2(const uint8_t **p, const uint8_t *end)
@@ -160,7 +157,8 @@ static inline int64_t otlp_rewrite_len2(const uint8_t **p, const uint8_t *end)
 /* Splits a KeyValue in the layout every SDK writes, `0a len key 12 len
  * value` with 1- or 2-byte lengths: 1 with *key / *val set; else 0 (use
  * otlp_rewrite_kv_split). Inline: it runs for every attribute looked at. */
-static inline __attribute__((always_inline)) int otlp_rewrite_kv_fast(struct otlp_bytes kv, struct otlp_bytes *key,
+static inline __attribute__((always_inline)) int otlp_rewrite_kv_fast(struct otlp_bytes kv,
+								      struct otlp_bytes *key,
 								      struct otlp_bytes *val)
 {
 	const uint8_t *p = kv.p, *end = kv.p + kv.len;
@@ -169,8 +167,7 @@ static inline __attribute__((always_inline)) int otlp_rewrite_kv_fast(struct otl
 	/* key and value both shorter than 128 bytes: one-byte lengths */
 	if (kv.len >= 4 && p[0] == 0x0a && p[1] < 0x80) {
 		size_t k = p[1];
-		if (k + 4 <= kv.len && p[k + 2] == 0x12 && p[k + 3] < 0x80 &&
-		    k + 4 + p[k + 3] == kv.len) {
+		if (k + 4 <= kv.len && p[k + 2] == 0x12 && p[k + 3] < 0x80 && k + 4 + p[k + 3] == kv.len) {
 			key->p = p + 2;
 			key->len = k;
 			val->p = p + k + 4;
@@ -204,29 +201,29 @@ int otlp_rewrite_kv_split(struct otlp_bytes kv, struct otlp_bytes *key, struct o
  * is, its key and its AnyValue bytes (value.p NULL: the KeyValue has no
  * value; key.len 0 with key.p "" : no key). */
 struct otlp_rewrite_attr {
-	const uint8_t *start;        /* the whole field, tag included */
+	const uint8_t *start; /* the whole field, tag included */
 	size_t size;
 	struct otlp_bytes key;
-	struct otlp_bytes value;     /* AnyValue bytes, not decoded */
-	struct otlp_bytes kv;        /* the KeyValue message */
+	struct otlp_bytes value; /* AnyValue bytes, not decoded */
+	struct otlp_bytes kv;	 /* the KeyValue message */
 };
 
 /* Lazily decoded span: private to the rewriter, read it through the
  * accessors below. One scan fills both the span and the attribute index. */
 struct otlp_rewrite_span_state {
-	int state;                   /* 0 not decoded, 1 decoded, <0 the error */
-	int attrs_indexed;           /* attr[] holds every attribute in order */
-	int attrs_split;             /* attr[].key / .value are filled */
+	int state;	   /* 0 not decoded, 1 decoded, <0 the error */
+	int attrs_indexed; /* attr[] holds every attribute in order */
+	int attrs_split;   /* attr[].key / .value are filled */
 	uint32_t n_attr;
 	/* attributes in one run in the canonical prefix: decode only skips
 	 * them; attr[] is filled from [attr_lo, attr_hi) when first asked for
 	 * (most dropped spans never are) */
 	int attrs_lazy;
-	int attrs_run;               /* every attribute is in [attr_lo, attr_hi) */
+	int attrs_run; /* every attribute is in [attr_lo, attr_hi) */
 	uint32_t lazy_n;
 	const uint8_t *attr_lo, *attr_hi;
-	uint32_t n_name;             /* name fields seen */
-	struct otlp_bytes name_field;/* the (last) name field, tag included */
+	uint32_t n_name;	      /* name fields seen */
+	struct otlp_bytes name_field; /* the (last) name field, tag included */
 	struct otlp_span span;
 	struct otlp_rewrite_attr attr[OTLP_REWRITE_ATTRS_MAX];
 };
@@ -235,10 +232,10 @@ struct otlp_rewrite_span_state {
  * callback asks (otlp_rewrite_span / otlp_rewrite_span_attrs): a callback
  * that decides on the raw bytes, or none at all, costs no decode. */
 struct otlp_rewrite_span_ctx {
-	struct otlp_bytes resource;  /* the input Resource bytes (may be empty) */
-	struct otlp_bytes raw;       /* the whole input Span message */
-	uint32_t index;              /* span number within the ResourceSpans */
-	struct otlp_rewrite_span_state *st;  /* private */
+	struct otlp_bytes resource;	    /* the input Resource bytes (may be empty) */
+	struct otlp_bytes raw;		    /* the whole input Span message */
+	uint32_t index;			    /* span number within the ResourceSpans */
+	struct otlp_rewrite_span_state *st; /* private */
 };
 
 /* The decoded span (otlp_wire_span's fields), decoded on the first call and
@@ -252,8 +249,8 @@ int otlp_rewrite_span(const struct otlp_rewrite_span_ctx *ctx, const struct otlp
  * 0 if not indexed (more than OTLP_REWRITE_ATTRS_MAX, or a KeyValue in a
  * layout the index does not take: scan span->raw instead), or a negative
  * errno (malformed span). */
-int otlp_rewrite_span_attrs(const struct otlp_rewrite_span_ctx *ctx,
-			    const struct otlp_rewrite_attr **attrs, uint32_t *n);
+int otlp_rewrite_span_attrs(const struct otlp_rewrite_span_ctx *ctx, const struct otlp_rewrite_attr **attrs,
+			    uint32_t *n);
 
 /* The span's attributes as one run of fields [*lo, *hi): *n KeyValue
  * fields in a row, each a 0x42 tag and a 1- or 2-byte length within the run
@@ -261,8 +258,8 @@ int otlp_rewrite_span_attrs(const struct otlp_rewrite_span_ctx *ctx,
  * set; 0 when the attributes are laid out otherwise (use
  * otlp_rewrite_span_attrs); or a negative errno (malformed span). Inline:
  * the span is usually decoded already. */
-static inline int otlp_rewrite_span_attr_run(const struct otlp_rewrite_span_ctx *ctx,
-					     const uint8_t **lo, const uint8_t **hi, uint32_t *n)
+static inline int otlp_rewrite_span_attr_run(const struct otlp_rewrite_span_ctx *ctx, const uint8_t **lo,
+					     const uint8_t **hi, uint32_t *n)
 {
 	const struct otlp_rewrite_span_state *st = ctx->st;
 	if (st->state != 1) {
@@ -279,7 +276,10 @@ static inline int otlp_rewrite_span_attr_run(const struct otlp_rewrite_span_ctx 
 	return 1;
 }
 
-enum { OTLP_REWRITE_DROP = 0, OTLP_REWRITE_KEEP = 1 };
+enum {
+	OTLP_REWRITE_DROP = 0,
+	OTLP_REWRITE_KEEP = 1
+};
 
 /* Returns OTLP_REWRITE_KEEP or OTLP_REWRITE_DROP, or a negative errno that
  * aborts the rewrite (returned as is). Edits made for a dropped span are
@@ -291,7 +291,7 @@ struct otlp_rewrite_result {
 	uint32_t spans_in;
 	uint32_t spans_kept;
 	uint32_t scope_spans_kept;
-	size_t len;                  /* bytes written (as returned) */
+	size_t len; /* bytes written (as returned) */
 };
 
 /* Rewrites the ResourceSpans in[0..in_len) into out[0..out_cap).
@@ -304,11 +304,9 @@ struct otlp_rewrite_result {
  * -ENOSPC (out too small; out_cap >= in_len is always enough when no edit
  * adds bytes), -EBADMSG / -EPROTO (malformed input, see wire.h), or the
  * callback's error. */
-int64_t otlp_rewrite_resource_spans(const void *in, size_t in_len,
-				    uint8_t *out, size_t out_cap,
-				    const struct otlp_rewrite_edits *resource_edits,
-				    otlp_rewrite_span_fn fn, void *arg,
-				    struct otlp_rewrite_edits *scratch,
+int64_t otlp_rewrite_resource_spans(const void *in, size_t in_len, uint8_t *out, size_t out_cap,
+				    const struct otlp_rewrite_edits *resource_edits, otlp_rewrite_span_fn fn,
+				    void *arg, struct otlp_rewrite_edits *scratch,
 				    struct otlp_rewrite_result *res);
 
 #endif

@@ -29,17 +29,16 @@ int otlp_rewrite_rename(struct otlp_rewrite_edits *e, const char *name, size_t l
 	return 0;
 }
 
-int otlp_rewrite_attr(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
-		      const char *key, size_t key_len, const struct otlp_value *v)
+int otlp_rewrite_attr(struct otlp_rewrite_edits *e, enum otlp_attr_op op, const char *key, size_t key_len,
+		      const struct otlp_value *v)
 {
 	struct otlp_attr_edit *a;
 	size_t mark = e->arena_used;
 
 	if (op < OTLP_ATTR_INSERT || op > OTLP_ATTR_DELETE)
 		return -EINVAL;
-	if (op != OTLP_ATTR_DELETE && (!v || (v->type != OTLP_VALUE_STRING &&
-		v->type != OTLP_VALUE_BOOL && v->type != OTLP_VALUE_INT &&
-		v->type != OTLP_VALUE_DOUBLE)))
+	if (op != OTLP_ATTR_DELETE && (!v || (v->type != OTLP_VALUE_STRING && v->type != OTLP_VALUE_BOOL &&
+					      v->type != OTLP_VALUE_INT && v->type != OTLP_VALUE_DOUBLE)))
 		return -EINVAL;
 	if (e->n_attr >= OTLP_EDITS_MAX)
 		return -ENOSPC;
@@ -64,8 +63,8 @@ int otlp_rewrite_attr(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
 	return 0;
 }
 
-int otlp_rewrite_attr_str(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
-			  const char *key, const char *val, size_t val_len)
+int otlp_rewrite_attr_str(struct otlp_rewrite_edits *e, enum otlp_attr_op op, const char *key,
+			  const char *val, size_t val_len)
 {
 	struct otlp_value v = { .type = OTLP_VALUE_STRING };
 
@@ -74,27 +73,23 @@ int otlp_rewrite_attr_str(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
 	return otlp_rewrite_attr(e, op, key, strlen(key), &v);
 }
 
-int otlp_rewrite_attr_int(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
-			  const char *key, int64_t val)
+int otlp_rewrite_attr_int(struct otlp_rewrite_edits *e, enum otlp_attr_op op, const char *key, int64_t val)
 {
 	struct otlp_value v = { .type = OTLP_VALUE_INT, .u.i = val };
 
 	return otlp_rewrite_attr(e, op, key, strlen(key), &v);
 }
 
-int otlp_rewrite_attr_double(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
-			     const char *key, double val)
+int otlp_rewrite_attr_double(struct otlp_rewrite_edits *e, enum otlp_attr_op op, const char *key, double val)
 {
 	struct otlp_value v = { .type = OTLP_VALUE_DOUBLE, .u.d = val };
 
 	return otlp_rewrite_attr(e, op, key, strlen(key), &v);
 }
 
-int otlp_rewrite_attr_bool(struct otlp_rewrite_edits *e, enum otlp_attr_op op,
-			   const char *key, int val)
+int otlp_rewrite_attr_bool(struct otlp_rewrite_edits *e, enum otlp_attr_op op, const char *key, int val)
 {
 	struct otlp_value v = { .type = OTLP_VALUE_BOOL, .u.boolean = val != 0 };
 
 	return otlp_rewrite_attr(e, op, key, strlen(key), &v);
 }
-

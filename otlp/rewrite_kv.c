@@ -24,17 +24,15 @@ static size_t anyvalue_size(const struct otlp_value *v)
 	}
 }
 
-int rewrite_w_kv_any(struct wbuf *w, uint32_t num, struct otlp_bytes key,
-		     const struct otlp_value *v)
+int rewrite_w_kv_any(struct wbuf *w, uint32_t num, struct otlp_bytes key, const struct otlp_value *v)
 {
 	size_t av = anyvalue_size(v);
-	size_t body = 1 + vsize(key.len) + key.len +
-		      1 + vsize(av) + av;
+	size_t body = 1 + vsize(key.len) + key.len + 1 + vsize(av) + av;
 	uint64_t tag = ((uint64_t)num << 3) | OTLP_WT_LEN;
 	uint8_t *p = w->p;
 
 	if (av == 0)
-		return -EINVAL;  /* not a type an edit can carry */
+		return -EINVAL; /* not a type an edit can carry */
 	if ((size_t)(w->end - p) < vsize(tag) + vsize(body) + body)
 		return -ENOSPC;
 	p = vput(p, tag);
@@ -46,7 +44,7 @@ int rewrite_w_kv_any(struct wbuf *w, uint32_t num, struct otlp_bytes key,
 	p = vput(p, av);
 	switch (v->type) {
 	case OTLP_VALUE_STRING:
-	case OTLP_VALUE_ARRAY:   /* raw ArrayValue / KeyValueList bytes, copied */
+	case OTLP_VALUE_ARRAY: /* raw ArrayValue / KeyValueList bytes, copied */
 	case OTLP_VALUE_KVLIST:
 	case OTLP_VALUE_BYTES:
 		*p++ = (uint8_t)((v->type << 3) | OTLP_WT_LEN);
@@ -61,7 +59,7 @@ int rewrite_w_kv_any(struct wbuf *w, uint32_t num, struct otlp_bytes key,
 		*p++ = (OTLP_VALUE_INT << 3) | OTLP_WT_VARINT;
 		p = vput(p, (uint64_t)v->u.i);
 		break;
-	default: {  /* DOUBLE: little-endian, as the wire wants */
+	default: { /* DOUBLE: little-endian, as the wire wants */
 		uint64_t bits;
 		memcpy(&bits, &v->u.d, 8);
 		bits = htole64(bits);
@@ -74,4 +72,3 @@ int rewrite_w_kv_any(struct wbuf *w, uint32_t num, struct otlp_bytes key,
 	w->p = p;
 	return 0;
 }
-

@@ -75,8 +75,8 @@ static void attrs_fill(struct otlp_rewrite_span_state *st, uint32_t *n_attr, int
 
 /* One span field, any encoding (the general path): what otlp_wire_span()
  * does with it, plus where the name and each attribute are. */
-static int span_field(struct otlp_rewrite_span_state *st, const struct otlp_wire_field *f,
-		      uint32_t *n_attr, int *indexed)
+static int span_field(struct otlp_rewrite_span_state *st, const struct otlp_wire_field *f, uint32_t *n_attr,
+		      int *indexed)
 {
 	int rc = otlp_wire_span_field(&st->span, f);
 	if (rc < 0)
@@ -87,9 +87,9 @@ static int span_field(struct otlp_rewrite_span_state *st, const struct otlp_wire
 		st->n_name++;
 	} else if (f->num == OTLP_F_SPAN_ATTRIBUTES) {
 		st->attrs_run = 0;  /* not in the canonical run */
-		if (st->attrs_lazy)  /* keep wire order: the run comes first */
+		if (st->attrs_lazy) /* keep wire order: the run comes first */
 			attrs_fill(st, n_attr, indexed);
-		st->attrs_split = 0;  /* this one is not split yet */
+		st->attrs_split = 0; /* this one is not split yet */
 		if (*n_attr >= OTLP_REWRITE_ATTRS_MAX) {
 			*indexed = 0; /* readers scan raw */
 			return 0;
@@ -118,18 +118,47 @@ static const uint8_t *decode_in_order(struct otlp_rewrite_span_state *st, const 
 	size_t len;
 	uint64_t v;
 #define AT(tag) (p < end && *p == (tag))
-#define BAIL() do { return start; } while (0)
-#define RD_LEN_IO() do { \
-	if (p < end && *p < 0x80) { len = *p++; } \
-	else if (end - p >= 2 && p[1] < 0x80) { \
-		len = (size_t)(p[0] & 0x7f) | (size_t)p[1] << 7; p += 2; } \
-	else BAIL(); \
-	if (len > (size_t)(end - p)) { *err = -EBADMSG; return start; } \
-	b.p = p; b.len = len; p += len; } while (0)
-#define RD_ID_IO(n, dst) do { const uint8_t *start = p++; RD_LEN_IO(); \
-	if (len != 0 && len != (n)) { *err = -EPROTO; return start; } dst = b; } while (0)
-#define RD_FIXED_IO(dst) do { const uint8_t *start = p++; if (end - p < 8) BAIL(); \
-	memcpy(&v, p, 8); dst = le64toh(v); p += 8; (void)start; } while (0)
+#define BAIL()                \
+	do {                  \
+		return start; \
+	} while (0)
+#define RD_LEN_IO()                                                      \
+	do {                                                             \
+		if (p < end && *p < 0x80) {                              \
+			len = *p++;                                      \
+		} else if (end - p >= 2 && p[1] < 0x80) {                \
+			len = (size_t)(p[0] & 0x7f) | (size_t)p[1] << 7; \
+			p += 2;                                          \
+		} else                                                   \
+			BAIL();                                          \
+		if (len > (size_t)(end - p)) {                           \
+			*err = -EBADMSG;                                 \
+			return start;                                    \
+		}                                                        \
+		b.p = p;                                                 \
+		b.len = len;                                             \
+		p += len;                                                \
+	} while (0)
+#define RD_ID_IO(n, dst)                      \
+	do {                                  \
+		const uint8_t *start = p++;   \
+		RD_LEN_IO();                  \
+		if (len != 0 && len != (n)) { \
+			*err = -EPROTO;       \
+			return start;         \
+		}                             \
+		dst = b;                      \
+	} while (0)
+#define RD_FIXED_IO(dst)                    \
+	do {                                \
+		const uint8_t *start = p++; \
+		if (end - p < 8)            \
+			BAIL();             \
+		memcpy(&v, p, 8);           \
+		dst = le64toh(v);           \
+		p += 8;                     \
+		(void)start;                \
+	} while (0)
 	/* the usual head, trace id (16) then span id (8), in one test */
 	if (end - p >= 28 && p[0] == ((OTLP_F_SPAN_TRACE_ID << 3) | OTLP_WT_LEN) && p[1] == 16 &&
 	    p[18] == ((OTLP_F_SPAN_SPAN_ID << 3) | OTLP_WT_LEN) && p[19] == 8) {
@@ -187,8 +216,7 @@ static const uint8_t *decode_in_order(struct otlp_rewrite_span_state *st, const 
 	/* attributes under 128 bytes, the usual ones, in a tight loop: a step
 	 * may land past end, which the test after the loop refuses (nothing is
 	 * read there: the loop test checks room first) */
-	while (end - p >= 2 && p[0] == ((OTLP_F_SPAN_ATTRIBUTES << 3) | OTLP_WT_LEN) &&
-	       p[1] < 0x80) {
+	while (end - p >= 2 && p[0] == ((OTLP_F_SPAN_ATTRIBUTES << 3) | OTLP_WT_LEN) && p[1] < 0x80) {
 		p += 2 + p[1];
 		na++;
 	}
@@ -204,7 +232,7 @@ static const uint8_t *decode_in_order(struct otlp_rewrite_span_state *st, const 
 			len = (size_t)(p[0] & 0x7f) | (size_t)p[1] << 7;
 			p += 2;
 		} else {
-			p = start;  /* the general path reads this one */
+			p = start; /* the general path reads this one */
 			break;
 		}
 		if (len > (size_t)(end - p)) {
@@ -274,7 +302,7 @@ static int decode(struct otlp_rewrite_span_state *st, struct otlp_bytes msg)
 	st->attrs_run = 1;
 	st->attr_lo = st->attr_hi = p;
 	st->lazy_n = 0;
-	st->attrs_split = 1;  /* nothing to split until an attribute is seen */
+	st->attrs_split = 1; /* nothing to split until an attribute is seen */
 	if (p < end)
 		p = decode_in_order(st, p, end, &rc);
 	if (rc < 0)
@@ -319,9 +347,9 @@ void rewrite_span_split(struct otlp_rewrite_span_state *st)
 	for (uint32_t i = 0; i < st->n_attr; i++) {
 		struct otlp_rewrite_attr *a = &st->attr[i];
 		if (otlp_rewrite_kv_fast(a->kv, &a->key, &a->value))
-			continue;  /* the usual layout, inlined */
+			continue; /* the usual layout, inlined */
 		if (otlp_rewrite_kv_split(a->kv, &a->key, &a->value) < 0) {
-			st->attrs_indexed = 0;  /* readers scan raw and see why */
+			st->attrs_indexed = 0; /* readers scan raw and see why */
 			return;
 		}
 	}
@@ -337,8 +365,8 @@ int otlp_rewrite_span(const struct otlp_rewrite_span_ctx *ctx, const struct otlp
 	return rc;
 }
 
-int otlp_rewrite_span_attrs(const struct otlp_rewrite_span_ctx *ctx,
-			    const struct otlp_rewrite_attr **attrs, uint32_t *n)
+int otlp_rewrite_span_attrs(const struct otlp_rewrite_span_ctx *ctx, const struct otlp_rewrite_attr **attrs,
+			    uint32_t *n)
 {
 	int rc = rewrite_span_decode(ctx->st, ctx->raw);
 

@@ -12,5 +12,4 @@ int rewrite_span_decode(struct otlp_rewrite_span_state *st, struct otlp_bytes ra
  * a KeyValue the splitter rejects leaves the span not indexed). */
 void rewrite_span_split(struct otlp_rewrite_span_state *st);
 
-
 #endif

@@ -44,7 +44,6 @@ struct wbuf {
 	uint8_t *p, *end;
 };
 
-
 /* Copies n bytes out: runs of a span between the fields that change,
  * mostly short, without a call when under 33 bytes. */
 static inline int w_put(struct wbuf *w, const void *src, size_t n)
@@ -109,8 +108,7 @@ static inline int w_close(struct wbuf *w, uint8_t *mark, size_t slot)
 
 /* Writes field `num` = KeyValue{key, value}, any value type an edit can
  * carry. 0, -ENOSPC, or -EINVAL (a type an edit cannot carry). */
-int rewrite_w_kv_any(struct wbuf *w, uint32_t num, struct otlp_bytes key,
-		     const struct otlp_value *v);
+int rewrite_w_kv_any(struct wbuf *w, uint32_t num, struct otlp_bytes key, const struct otlp_value *v);
 
 /* w_kv_any() for the usual edit, a string value and key and value under
  * 32 bytes: every length then fits one varint byte, so the bytes are laid
@@ -122,7 +120,7 @@ static inline int w_kv(struct wbuf *w, uint32_t num, struct otlp_bytes key, cons
 
 	if (v->type != OTLP_VALUE_STRING || kl >= 32 || vl >= 32 || num >= 16)
 		return rewrite_w_kv_any(w, num, key, v);
-	size_t body = 2 + kl + 2 + 2 + vl;  /* < 0x80 */
+	size_t body = 2 + kl + 2 + 2 + vl; /* < 0x80 */
 	if ((size_t)(w->end - p) < 2 + body)
 		return -ENOSPC;
 	p[0] = (uint8_t)((num << 3) | OTLP_WT_LEN);

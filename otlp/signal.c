@@ -4,8 +4,7 @@
 
 #include <string.h>
 
-extern const struct otlp_signal_desc otlp_signal_traces, otlp_signal_logs,
-	otlp_signal_metrics;
+extern const struct otlp_signal_desc otlp_signal_traces, otlp_signal_logs, otlp_signal_metrics;
 
 static const struct otlp_signal_desc *const signals[OTLP_SIGNAL_COUNT] = {
 	[OTLP_SIGNAL_TRACES] = &otlp_signal_traces,
@@ -23,10 +22,10 @@ static int same(const char *want, const char *s, size_t len)
 	return strlen(want) == len && (len == 0 || memcmp(want, s, len) == 0);
 }
 
-#define FIND(member) \
-	for (unsigned i = 0; i < OTLP_SIGNAL_COUNT; i++) \
+#define FIND(member)                                       \
+	for (unsigned i = 0; i < OTLP_SIGNAL_COUNT; i++)   \
 		if (s && same(signals[i]->member, s, len)) \
-			return signals[i]; \
+			return signals[i];                 \
 	return NULL
 
 const struct otlp_signal_desc *otlp_signal_by_http_path(const char *s, size_t len)

@@ -34,22 +34,22 @@ enum otlp_signal {
 #define OTLP_SIGNAL_COUNT 3
 
 /* otlp_wire_validate_* of a whole request, or of one bare resource. */
-typedef int (*otlp_signal_validate_fn)(const void *buf, size_t len,
-				       struct otlp_wire_counts *c, struct otlp_wire_diag *d);
+typedef int (*otlp_signal_validate_fn)(const void *buf, size_t len, struct otlp_wire_counts *c,
+				       struct otlp_wire_diag *d);
 
 struct otlp_signal_desc {
 	enum otlp_signal signal;
-	const char *name;              /* "traces": config and log lines */
-	const char *http_path;         /* "/v1/traces" */
-	const char *grpc_service;      /* "opentelemetry.proto.collector.trace.v1.TraceService" */
-	const char *grpc_method;       /* "/opentelemetry.proto.collector.trace.v1.TraceService/Export" */
-	const char *item_metric;       /* "spans", "log_records", "metric_points": the
+	const char *name;	    /* "traces": config and log lines */
+	const char *http_path;	    /* "/v1/traces" */
+	const char *grpc_service;   /* "opentelemetry.proto.collector.trace.v1.TraceService" */
+	const char *grpc_method;    /* "/opentelemetry.proto.collector.trace.v1.TraceService/Export" */
+	const char *item_metric;    /* "spans", "log_records", "metric_points": the
 	                                  Collector's metric names (otelcol_receiver_accepted_<this>) */
-	const char *item_text;         /* "spans", "log records", "data points" */
-	const char *request_name;      /* "ExportTraceServiceRequest" */
-	const char *resource_name;     /* "ResourceSpans" */
-	const char *resources_json;    /* "resourceSpans": the request's field 1 in OTLP/JSON */
-	const char *rejected_json;     /* "rejectedSpans": partial_success field 1 in OTLP/JSON */
+	const char *item_text;	    /* "spans", "log records", "data points" */
+	const char *request_name;   /* "ExportTraceServiceRequest" */
+	const char *resource_name;  /* "ResourceSpans" */
+	const char *resources_json; /* "resourceSpans": the request's field 1 in OTLP/JSON */
+	const char *rejected_json;  /* "rejectedSpans": partial_success field 1 in OTLP/JSON */
 	otlp_signal_validate_fn validate_request;
 	otlp_signal_validate_fn validate_resource;
 	/* Items (spans, log records, data points) in one validated resource;

@@ -20,7 +20,9 @@ const struct otlp_signal_desc otlp_signal_metrics = {
 	.validate_request = otlp_wire_validate_metrics_request,
 	.validate_resource = otlp_wire_validate_resource_metrics,
 	.count_items = otlp_wire_count_data_points,
-	.request_desc = &opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__descriptor,
-	.response_desc = &opentelemetry__proto__collector__metrics__v1__export_metrics_service_response__descriptor,
+	.request_desc =
+		&opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__descriptor,
+	.response_desc =
+		&opentelemetry__proto__collector__metrics__v1__export_metrics_service_response__descriptor,
 	.resource_desc = &opentelemetry__proto__metrics__v1__resource_metrics__descriptor,
 };

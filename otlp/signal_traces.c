@@ -19,6 +19,7 @@ const struct otlp_signal_desc otlp_signal_traces = {
 	.validate_resource = otlp_wire_validate_resource_spans,
 	.count_items = otlp_wire_count_spans,
 	.request_desc = &opentelemetry__proto__collector__trace__v1__export_trace_service_request__descriptor,
-	.response_desc = &opentelemetry__proto__collector__trace__v1__export_trace_service_response__descriptor,
+	.response_desc =
+		&opentelemetry__proto__collector__trace__v1__export_trace_service_response__descriptor,
 	.resource_desc = &opentelemetry__proto__trace__v1__resource_spans__descriptor,
 };

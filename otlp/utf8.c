@@ -9,7 +9,7 @@
 
 static inline size_t seq_len(const uint8_t *p, size_t n)
 {
-	uint8_t c = p[0], lo = 0x80, hi = 0xbf;  /* range of the second byte */
+	uint8_t c = p[0], lo = 0x80, hi = 0xbf; /* range of the second byte */
 	size_t len;
 
 	if (c < 0x80)

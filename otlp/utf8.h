@@ -62,7 +62,7 @@ static inline __attribute__((always_inline)) int otlp_ascii(const uint8_t *p, si
 		memcpy(&v, p + n - 4, 4);
 		a = u | v;
 	} else if (n) {
-		a = (uint64_t)(p[0] | p[n - 1] | p[n >> 1]);  /* all of 1..3 bytes */
+		a = (uint64_t)(p[0] | p[n - 1] | p[n >> 1]); /* all of 1..3 bytes */
 	}
 	return (a & hi) == 0;
 }

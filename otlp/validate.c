@@ -35,19 +35,17 @@ struct vctx {
 	enum vmsg top;
 	struct otlp_wire_counts *c;
 	struct otlp_wire_diag *d;
-	int utf8;  /* check UTF-8 (all but otlp_validate_tolerant) */
+	int utf8; /* check UTF-8 (all but otlp_validate_tolerant) */
 };
 
-static int fail(struct vctx *v, int err, const uint8_t *at, const char *field,
-		const char *why)
+static int fail(struct vctx *v, int err, const uint8_t *at, const char *field, const char *why)
 {
 	if (v->d) {
 		v->d->err = err;
 		v->d->offset = (size_t)(at - v->base);
 		v->d->field = field;
 		v->d->why = why;
-		otlp_vschema_path(v->base, v->len, v->top, v->d->offset, v->d->path,
-				  sizeof(v->d->path));
+		otlp_vschema_path(v->base, v->len, v->top, v->d->offset, v->d->path, sizeof(v->d->path));
 	}
 	return err;
 }
@@ -66,13 +64,11 @@ static int packed_varints_ok(struct otlp_bytes b)
 
 /* A field whose wire type differs from the schema's: packed repeated
  * numbers may come as one LEN field. 0 if fine, else the failure. */
-static int check_other_wt(struct vctx *v, const struct otlp_wire_field *f,
-			  const struct vfield *s)
+static int check_other_wt(struct vctx *v, const struct otlp_wire_field *f, const struct vfield *s)
 {
 	if (f->wt == OTLP_WT_LEN && (s->flags & VF_PACK8)) {
 		if (f->b.len % 8)
-			return fail(v, -EBADMSG, f->start, s->name,
-				    "packed length must be a multiple of 8");
+			return fail(v, -EBADMSG, f->start, s->name, "packed length must be a multiple of 8");
 		return 0;
 	}
 	if (f->wt == OTLP_WT_LEN && (s->flags & VF_PACKV)) {
@@ -83,12 +79,11 @@ static int check_other_wt(struct vctx *v, const struct otlp_wire_field *f,
 	return fail(v, -EPROTO, f->start, s->name, "wrong wire type");
 }
 
-static int check(struct vctx *v, const uint8_t *p, size_t len, enum vmsg m,
-		 unsigned any_depth)
+static int check(struct vctx *v, const uint8_t *p, size_t len, enum vmsg m, unsigned any_depth)
 {
 	struct otlp_wire_reader r;
 	struct otlp_wire_field f;
-	uint64_t data_items = 0;  /* items of the Metric's current data member */
+	uint64_t data_items = 0; /* items of the Metric's current data member */
 	int rc;
 
 	if (m == M_ANY && ++any_depth > OTLP_WIRE_MAX_DEPTH)
@@ -96,7 +91,7 @@ static int check(struct vctx *v, const uint8_t *p, size_t len, enum vmsg m,
 	otlp_wire_reader_init(&r, p, len);
 	while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
 		if (f.num >= VSCHEMA_MAXF || !otlp_vschema[m][f.num].known)
-			continue;  /* unknown field: skipped, as protobuf does */
+			continue; /* unknown field: skipped, as protobuf does */
 		const struct vfield *s = &otlp_vschema[m][f.num];
 		if (f.wt != s->wt) {
 			if ((rc = check_other_wt(v, &f, s)) < 0)
@@ -104,8 +99,8 @@ static int check(struct vctx *v, const uint8_t *p, size_t len, enum vmsg m,
 			continue;
 		}
 		if (s->idlen && f.b.len != 0 && f.b.len != s->idlen)
-			return fail(v, -EPROTO, f.start, s->name, s->idlen == 16 ?
-				    "length must be 16 or 0" : "length must be 8 or 0");
+			return fail(v, -EPROTO, f.start, s->name,
+				    s->idlen == 16 ? "length must be 16 or 0" : "length must be 8 or 0");
 		if ((s->flags & VF_UTF8) && v->utf8 && !otlp_utf8_valid(f.b.p, f.b.len))
 			return fail(v, -EILSEQ, f.start, s->name, "invalid UTF-8");
 		if (s->child == M_NONE)
@@ -164,8 +159,8 @@ static int fast(const uint8_t *buf, size_t len, enum vmsg m, struct otlp_wire_co
 	}
 }
 
-static int validate(const void *buf, size_t len, enum vmsg m, int utf8,
-		    struct otlp_wire_counts *c, struct otlp_wire_diag *d)
+static int validate(const void *buf, size_t len, enum vmsg m, int utf8, struct otlp_wire_counts *c,
+		    struct otlp_wire_diag *d)
 {
 	struct otlp_wire_counts tmp;
 	struct vctx v = { buf, len, m, c ? c : &tmp, d, utf8 };
@@ -192,45 +187,45 @@ static int validate(const void *buf, size_t len, enum vmsg m, int utf8,
 	 * walk decides, and says where and why. */
 	if (rc != 0 && (rc = check(&v, buf, len, m, 0)) < 0)
 		return rc;
-	if (otlp_vmsg_role[m] == ROLE_RESOURCE) {  /* a bare resource counts itself */
+	if (otlp_vmsg_role[m] == ROLE_RESOURCE) { /* a bare resource counts itself */
 		v.c->resources = 1;
 		v.c->resources_with_items = v.c->items > 0;
 	}
 	return 0;
 }
 
-int otlp_wire_validate_request(const void *buf, size_t len,
-			       struct otlp_wire_counts *c, struct otlp_wire_diag *d)
+int otlp_wire_validate_request(const void *buf, size_t len, struct otlp_wire_counts *c,
+			       struct otlp_wire_diag *d)
 {
 	return validate(buf, len, M_TREQ, 1, c, d);
 }
 
-int otlp_wire_validate_resource_spans(const void *buf, size_t len,
-				      struct otlp_wire_counts *c, struct otlp_wire_diag *d)
+int otlp_wire_validate_resource_spans(const void *buf, size_t len, struct otlp_wire_counts *c,
+				      struct otlp_wire_diag *d)
 {
 	return validate(buf, len, M_RS, 1, c, d);
 }
 
-int otlp_wire_validate_logs_request(const void *buf, size_t len,
-				    struct otlp_wire_counts *c, struct otlp_wire_diag *d)
+int otlp_wire_validate_logs_request(const void *buf, size_t len, struct otlp_wire_counts *c,
+				    struct otlp_wire_diag *d)
 {
 	return validate(buf, len, M_LREQ, 1, c, d);
 }
 
-int otlp_wire_validate_resource_logs(const void *buf, size_t len,
-				     struct otlp_wire_counts *c, struct otlp_wire_diag *d)
+int otlp_wire_validate_resource_logs(const void *buf, size_t len, struct otlp_wire_counts *c,
+				     struct otlp_wire_diag *d)
 {
 	return validate(buf, len, M_RL, 1, c, d);
 }
 
-int otlp_wire_validate_metrics_request(const void *buf, size_t len,
-				       struct otlp_wire_counts *c, struct otlp_wire_diag *d)
+int otlp_wire_validate_metrics_request(const void *buf, size_t len, struct otlp_wire_counts *c,
+				       struct otlp_wire_diag *d)
 {
 	return validate(buf, len, M_MREQ, 1, c, d);
 }
 
-int otlp_wire_validate_resource_metrics(const void *buf, size_t len,
-					struct otlp_wire_counts *c, struct otlp_wire_diag *d)
+int otlp_wire_validate_resource_metrics(const void *buf, size_t len, struct otlp_wire_counts *c,
+					struct otlp_wire_diag *d)
 {
 	return validate(buf, len, M_RM, 1, c, d);
 }
@@ -268,7 +263,6 @@ int otlp_wire_diag_format(const struct otlp_wire_diag *d, char *buf, size_t n)
 	const char *field = d->field ? d->field : "message", *why = d->why ? d->why : "invalid";
 
 	if (d->path[0])
-		return snprintf(buf, n, "%s: %s (%s at byte %zu)", d->path, why, field,
-				d->offset);
+		return snprintf(buf, n, "%s: %s (%s at byte %zu)", d->path, why, field, d->offset);
 	return snprintf(buf, n, "%s: %s (at byte %zu)", field, why, d->offset);
 }

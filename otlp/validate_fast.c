@@ -12,11 +12,12 @@
 
 int otlp_vfast_list(const uint8_t *p0, size_t len0, unsigned depth, int kv)
 {
-	FIELDS(p0, len0) {
+	FIELDS(p0, len0)
+	{
 	case 1:
 		WANT(T(1, OTLP_WT_LEN));
-		if (kv ? fast_kv_body(v, n, depth) < 0 :
-			 depth + 1 > OTLP_WIRE_MAX_DEPTH || fast_any_body(v, n, depth + 1) < 0)
+		if (kv ? fast_kv_body(v, n, depth) < 0
+		       : depth + 1 > OTLP_WIRE_MAX_DEPTH || fast_any_body(v, n, depth + 1) < 0)
 			return -1;
 		break;
 	}
@@ -37,7 +38,8 @@ int otlp_vfast_attrs_text(const uint8_t *p, const uint8_t *end)
 
 int otlp_vfast_flat(const uint8_t *p0, size_t len0, uint8_t nfields, uint32_t varint_mask)
 {
-	FIELDS(p0, len0) {
+	FIELDS(p0, len0)
+	{
 	default:
 		if ((t >> 3) > nfields)
 			break;
@@ -51,10 +53,13 @@ int otlp_vfast_flat(const uint8_t *p0, size_t len0, uint8_t nfields, uint32_t va
 
 int otlp_vfast_resource(const uint8_t *p0, size_t len0)
 {
-	FIELDS(p0, len0) {
-	ATTRS(1);
-	case 2: WANT(T(2, OTLP_WT_VARINT)); break;
-	case 3:  /* EntityRef: four strings */
+	FIELDS(p0, len0)
+	{
+		ATTRS(1);
+	case 2:
+		WANT(T(2, OTLP_WT_VARINT));
+		break;
+	case 3: /* EntityRef: four strings */
 		WANT(T(3, OTLP_WT_LEN));
 		if (otlp_vfast_flat(v, n, 4, 0) < 0)
 			return -1;
@@ -65,34 +70,58 @@ int otlp_vfast_resource(const uint8_t *p0, size_t len0)
 
 int otlp_vfast_scope(const uint8_t *p0, size_t len0)
 {
-	FIELDS(p0, len0) {
-	case 1: case 2: WANT_STR(t >> 3); break;
-	ATTRS(3);
-	case 4: WANT(T(4, OTLP_WT_VARINT)); break;
+	FIELDS(p0, len0)
+	{
+	case 1:
+	case 2:
+		WANT_STR(t >> 3);
+		break;
+		ATTRS(3);
+	case 4:
+		WANT(T(4, OTLP_WT_VARINT));
+		break;
 	}
 	return 0;
 }
 
 static int fast_event(const uint8_t *p0, size_t len0)
 {
-	FIELDS(p0, len0) {
-	case 1: WANT(T(1, OTLP_WT_I64)); break;
-	case 2: WANT_STR(2); break;
-	ATTRS(3);
-	case 4: WANT(T(4, OTLP_WT_VARINT)); break;
+	FIELDS(p0, len0)
+	{
+	case 1:
+		WANT(T(1, OTLP_WT_I64));
+		break;
+	case 2:
+		WANT_STR(2);
+		break;
+		ATTRS(3);
+	case 4:
+		WANT(T(4, OTLP_WT_VARINT));
+		break;
 	}
 	return 0;
 }
 
 static int fast_link(const uint8_t *p0, size_t len0)
 {
-	FIELDS(p0, len0) {
-	case 1: WANT_ID(1, 16); break;
-	case 2: WANT_ID(2, 8); break;
-	case 3: WANT_STR(3); break;
-	ATTRS(4);
-	case 5: WANT(T(5, OTLP_WT_VARINT)); break;
-	case 6: WANT(T(6, OTLP_WT_I32)); break;
+	FIELDS(p0, len0)
+	{
+	case 1:
+		WANT_ID(1, 16);
+		break;
+	case 2:
+		WANT_ID(2, 8);
+		break;
+	case 3:
+		WANT_STR(3);
+		break;
+		ATTRS(4);
+	case 5:
+		WANT(T(5, OTLP_WT_VARINT));
+		break;
+	case 6:
+		WANT(T(6, OTLP_WT_I32));
+		break;
 	}
 	return 0;
 }
@@ -100,14 +129,32 @@ static int fast_link(const uint8_t *p0, size_t len0)
 /* Span fields in any order (after fast_span's usual-order prefix). */
 FAST int fast_span_rest(const uint8_t *p0, size_t len0)
 {
-	FIELDS(p0, len0) {
-	case 1: WANT_ID(1, 16); break;
-	case 2: WANT_ID(2, 8); break;
-	case 3: case 5: WANT_STR(t >> 3); break;
-	case 4: WANT_ID(4, 8); break;
-	case 6: case 10: case 12: case 14: WANT(T(t >> 3, OTLP_WT_VARINT)); break;
-	case 7: case 8: WANT(T(t >> 3, OTLP_WT_I64)); break;
-	ATTRS(9);
+	FIELDS(p0, len0)
+	{
+	case 1:
+		WANT_ID(1, 16);
+		break;
+	case 2:
+		WANT_ID(2, 8);
+		break;
+	case 3:
+	case 5:
+		WANT_STR(t >> 3);
+		break;
+	case 4:
+		WANT_ID(4, 8);
+		break;
+	case 6:
+	case 10:
+	case 12:
+	case 14:
+		WANT(T(t >> 3, OTLP_WT_VARINT));
+		break;
+	case 7:
+	case 8:
+		WANT(T(t >> 3, OTLP_WT_I64));
+		break;
+		ATTRS(9);
 	case 11:
 		WANT(T(11, OTLP_WT_LEN));
 		if (fast_event(v, n) < 0)
@@ -118,12 +165,14 @@ FAST int fast_span_rest(const uint8_t *p0, size_t len0)
 		if (fast_link(v, n) < 0)
 			return -1;
 		break;
-	case 15:  /* Status: 2 message, 3 code; 1 (deprecated) is not checked */
+	case 15: /* Status: 2 message, 3 code; 1 (deprecated) is not checked */
 		WANT(T(15, OTLP_WT_LEN));
 		if (otlp_vfast_flat(v, n, 3, 1u << 3 | 1u << 1) < 0)
 			return -1;
 		break;
-	case 16: WANT(T(16, OTLP_WT_I32)); break;
+	case 16:
+		WANT(T(16, OTLP_WT_I32));
+		break;
 	}
 	return 0;
 }
@@ -152,13 +201,12 @@ FAST int fast_span(const uint8_t *p, size_t len)
 	if (fast_attr_run(&p, end, T(9, OTLP_WT_LEN)) < 0)
 		return -1;
 	/* Status holding only a one-byte code, or a short message and one. */
-	if (end - p >= 4 && p[0] == T(15, OTLP_WT_LEN) && p[1] == 2 &&
-	    p[2] == T(3, OTLP_WT_VARINT) && p[3] < 0x80)
+	if (end - p >= 4 && p[0] == T(15, OTLP_WT_LEN) && p[1] == 2 && p[2] == T(3, OTLP_WT_VARINT) &&
+	    p[3] < 0x80)
 		p += 4;
-	else if (end - p >= 6 && p[0] == T(15, OTLP_WT_LEN) && p[1] < 0x80 &&
-		 p[1] <= end - p - 2 && p[2] == T(2, OTLP_WT_LEN) && p[3] + 4 == p[1] &&
-		 p[4 + p[3]] == T(3, OTLP_WT_VARINT) && p[5 + p[3]] < 0x80 &&
-		 otlp_utf8_valid(p + 4, p[3]))
+	else if (end - p >= 6 && p[0] == T(15, OTLP_WT_LEN) && p[1] < 0x80 && p[1] <= end - p - 2 &&
+		 p[2] == T(2, OTLP_WT_LEN) && p[3] + 4 == p[1] && p[4 + p[3]] == T(3, OTLP_WT_VARINT) &&
+		 p[5 + p[3]] < 0x80 && otlp_utf8_valid(p + 4, p[3]))
 		p += 2 + p[1];
 	return p < end ? fast_span_rest(p, (size_t)(end - p)) : 0;
 }

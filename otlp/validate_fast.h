@@ -18,17 +18,12 @@
 
 /* traces (validate_fast.c) */
 int otlp_validate_fast_request(const uint8_t *buf, size_t len, struct otlp_wire_counts *c);
-int otlp_validate_fast_resource_spans(const uint8_t *buf, size_t len,
-				      struct otlp_wire_counts *c);
+int otlp_validate_fast_resource_spans(const uint8_t *buf, size_t len, struct otlp_wire_counts *c);
 /* logs (validate_fast_logs.c) */
-int otlp_validate_fast_logs_request(const uint8_t *buf, size_t len,
-				    struct otlp_wire_counts *c);
-int otlp_validate_fast_resource_logs(const uint8_t *buf, size_t len,
-				     struct otlp_wire_counts *c);
+int otlp_validate_fast_logs_request(const uint8_t *buf, size_t len, struct otlp_wire_counts *c);
+int otlp_validate_fast_resource_logs(const uint8_t *buf, size_t len, struct otlp_wire_counts *c);
 /* metrics (validate_fast_metrics.c) */
-int otlp_validate_fast_metrics_request(const uint8_t *buf, size_t len,
-				       struct otlp_wire_counts *c);
-int otlp_validate_fast_resource_metrics(const uint8_t *buf, size_t len,
-					struct otlp_wire_counts *c);
+int otlp_validate_fast_metrics_request(const uint8_t *buf, size_t len, struct otlp_wire_counts *c);
+int otlp_validate_fast_resource_metrics(const uint8_t *buf, size_t len, struct otlp_wire_counts *c);
 
 #endif

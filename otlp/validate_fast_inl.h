@@ -21,8 +21,7 @@
  * same framing rules as otlp_wire_field_next(): tags and lengths at most 5
  * bytes, varints at most 10, lengths within the message and <= INT32_MAX,
  * field number 0 and wire types 3, 4, 6, 7 refused. */
-FAST int fast_field(const uint8_t **pp, const uint8_t *end, uint64_t *tag,
-		    const uint8_t **val, size_t *vlen)
+FAST int fast_field(const uint8_t **pp, const uint8_t *end, uint64_t *tag, const uint8_t **val, size_t *vlen)
 {
 	const uint8_t *p = *pp;
 	uint64_t t, n;
@@ -32,7 +31,7 @@ FAST int fast_field(const uint8_t **pp, const uint8_t *end, uint64_t *tag,
 	else if (otlp_wire_short_varint(&p, end, 5, &t) < 0)
 		return -1;
 	if (t < 8)
-		return -1;  /* field number 0 */
+		return -1; /* field number 0 */
 	switch (t & 7) {
 	case OTLP_WT_VARINT:
 		for (unsigned i = 0;; i++) {
@@ -74,21 +73,34 @@ FAST int fast_field(const uint8_t **pp, const uint8_t *end, uint64_t *tag,
 /* Loop over the fields of [p, p + len): t, v, n are the tag and LEN payload.
  * A case for a known field number checks the tag (so the wire type) itself;
  * other numbers are unknown fields, skipped as check() skips them. */
-#define FIELDS(p_, len_) \
-	const uint8_t *p = (p_), *end = p + (len_); \
-	uint64_t t; \
-	const uint8_t *v = NULL; \
-	size_t n = 0; \
-	while (p < end) \
+#define FIELDS(p_, len_)                                 \
+	const uint8_t *p = (p_), *end = p + (len_);      \
+	uint64_t t;                                      \
+	const uint8_t *v = NULL;                         \
+	size_t n = 0;                                    \
+	while (p < end)                                  \
 		if (fast_field(&p, end, &t, &v, &n) < 0) \
+			return -1;                       \
+		else                                     \
+			switch (t >> 3)
+#define WANT(tag)                  \
+	do {                       \
+		if (t != (tag))    \
 			return -1; \
-		else switch (t >> 3)
-#define WANT(tag) do { if (t != (tag)) return -1; } while (0)
-#define WANT_ID(num, idlen) do { WANT(T(num, OTLP_WT_LEN)); \
-	if (n != 0 && n != (idlen)) return -1; } while (0)
+	} while (0)
+#define WANT_ID(num, idlen)                 \
+	do {                                \
+		WANT(T(num, OTLP_WT_LEN));  \
+		if (n != 0 && n != (idlen)) \
+			return -1;          \
+	} while (0)
 /* A `string` field: LEN and valid UTF-8. */
-#define WANT_STR(num) do { WANT(T(num, OTLP_WT_LEN)); \
-	if (!otlp_utf8_valid(v, n)) return -1; } while (0)
+#define WANT_STR(num)                       \
+	do {                                \
+		WANT(T(num, OTLP_WT_LEN));  \
+		if (!otlp_utf8_valid(v, n)) \
+			return -1;          \
+	} while (0)
 
 /* Fields 1 of ArrayValue (AnyValue) and KeyValueList (KeyValue), the
  * values of an AnyValue at depth depth (validate_fast.c). */
@@ -98,20 +110,23 @@ int otlp_vfast_list(const uint8_t *p0, size_t len0, unsigned depth, int kv);
  * the attribute loops: most values are one scalar and need no call. */
 FAST int fast_any_body(const uint8_t *p0, size_t len0, unsigned depth)
 {
-	FIELDS(p0, len0) {
+	FIELDS(p0, len0)
+	{
 	case 1:
 		WANT_STR(1);
 		break;
 	case 7:
 		WANT(T(7, OTLP_WT_LEN));
 		break;
-	case 2: case 3:
+	case 2:
+	case 3:
 		WANT(T(t >> 3, OTLP_WT_VARINT));
 		break;
 	case 4:
 		WANT(T(4, OTLP_WT_I64));
 		break;
-	case 5: case 6:
+	case 5:
+	case 6:
 		WANT(T(t >> 3, OTLP_WT_LEN));
 		if (otlp_vfast_list(v, n, depth, (t >> 3) == 6) < 0)
 			return -1;
@@ -123,7 +138,8 @@ FAST int fast_any_body(const uint8_t *p0, size_t len0, unsigned depth)
 /* A KeyValue whose value sits at AnyValue depth depth + 1. */
 FAST int fast_kv_body(const uint8_t *p0, size_t len0, unsigned depth)
 {
-	FIELDS(p0, len0) {
+	FIELDS(p0, len0)
+	{
 	case 1:
 		WANT_STR(1);
 		break;
@@ -154,11 +170,12 @@ FAST int fast_attr_usual(const uint8_t *kv, size_t len)
 	if (al == 0)
 		return 1;
 	switch (a[0]) {
-	case T(1, OTLP_WT_LEN):  /* string_value */
+	case T(1, OTLP_WT_LEN): /* string_value */
 		return al >= 2 && a[1] < 0x80 && (size_t)a[1] + 2 == al;
-	case T(2, OTLP_WT_VARINT): case T(3, OTLP_WT_VARINT):  /* bool, int */
+	case T(2, OTLP_WT_VARINT):
+	case T(3, OTLP_WT_VARINT): /* bool, int */
 		return 2 * ((al == 2 && a[1] < 0x80) || (al == 3 && a[1] >= 0x80 && a[2] < 0x80));
-	case T(4, OTLP_WT_I64):  /* double_value */
+	case T(4, OTLP_WT_I64): /* double_value */
 		return 2 * (al == 9);
 	}
 	return 0;
@@ -181,7 +198,7 @@ FAST int fast_attr_run(const uint8_t **pp, const uint8_t *end, uint8_t tag)
 
 	while (end - p >= 2 && p[0] == tag && p[1] < 0x80 && p[1] <= end - p - 2 &&
 	       (k = fast_attr_usual(p + 2, p[1])) != 0) {
-		if (k == 2) {  /* the text so far ends where this value starts */
+		if (k == 2) { /* the text so far ends where this value starts */
 			const uint8_t *value = p + 4 + p[3];
 			ascii &= otlp_ascii(text, (size_t)(value - text));
 			text = p + 2 + p[1];
@@ -195,8 +212,14 @@ FAST int fast_attr_run(const uint8_t **pp, const uint8_t *end, uint8_t tag)
 }
 
 /* The attributes of every message: KeyValue at AnyValue depth 0. */
-#define ATTRS(num) case num: WANT(T(num, OTLP_WT_LEN)); \
-	do { if (fast_kv_body(v, n, 0) < 0) return -1; } while (0); break
+#define ATTRS(num)                                     \
+	case num:                                      \
+		WANT(T(num, OTLP_WT_LEN));             \
+		do {                                   \
+			if (fast_kv_body(v, n, 0) < 0) \
+				return -1;             \
+		} while (0);                           \
+		break
 
 /* Messages whose fields 1..nfields are all strings, or varints where
  * varint_mask has their bit (no nesting): Status, EntityRef. */
@@ -216,10 +239,10 @@ int otlp_vfast_scope(const uint8_t *p0, size_t len0);
  * otlp_validate_fast_resource_*. */
 typedef int (*fast_level_fn)(const uint8_t *p, size_t len, struct otlp_wire_counts *c);
 
-FAST int fast_scope_level(const uint8_t *p0, size_t len0, struct otlp_wire_counts *c,
-			  fast_level_fn item)
+FAST int fast_scope_level(const uint8_t *p0, size_t len0, struct otlp_wire_counts *c, fast_level_fn item)
 {
-	FIELDS(p0, len0) {
+	FIELDS(p0, len0)
+	{
 	case 1:
 		WANT(T(1, OTLP_WT_LEN));
 		if (otlp_vfast_scope(v, n) < 0)
@@ -230,15 +253,17 @@ FAST int fast_scope_level(const uint8_t *p0, size_t len0, struct otlp_wire_count
 		if (item(v, n, c) < 0)
 			return -1;
 		break;
-	case 3: WANT_STR(3); break;
+	case 3:
+		WANT_STR(3);
+		break;
 	}
 	return 0;
 }
 
-FAST int fast_resource_level(const uint8_t *p0, size_t len0, struct otlp_wire_counts *c,
-			     fast_level_fn item)
+FAST int fast_resource_level(const uint8_t *p0, size_t len0, struct otlp_wire_counts *c, fast_level_fn item)
 {
-	FIELDS(p0, len0) {
+	FIELDS(p0, len0)
+	{
 	case 1:
 		WANT(T(1, OTLP_WT_LEN));
 		if (otlp_vfast_resource(v, n) < 0)
@@ -253,7 +278,9 @@ FAST int fast_resource_level(const uint8_t *p0, size_t len0, struct otlp_wire_co
 		c->scopes_with_items += c->items > before;
 		break;
 	}
-	case 3: WANT_STR(3); break;
+	case 3:
+		WANT_STR(3);
+		break;
 	}
 	return 0;
 }
@@ -261,7 +288,8 @@ FAST int fast_resource_level(const uint8_t *p0, size_t len0, struct otlp_wire_co
 FAST int fast_request_level(const uint8_t *p0, size_t len0, struct otlp_wire_counts *c,
 			    fast_level_fn resource)
 {
-	FIELDS(p0, len0) {
+	FIELDS(p0, len0)
+	{
 	case 1: {
 		WANT(T(1, OTLP_WT_LEN));
 		uint64_t before = c->items;

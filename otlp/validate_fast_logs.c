@@ -11,23 +11,39 @@
 
 static int fast_log_record(const uint8_t *p0, size_t len0)
 {
-	FIELDS(p0, len0) {
-	case 1: case 11: WANT(T(t >> 3, OTLP_WT_I64)); break;   /* times */
-	case 2: case 7: WANT(T(t >> 3, OTLP_WT_VARINT)); break; /* severity, dropped */
-	case 3: case 12: WANT_STR(t >> 3); break;               /* severity text, event */
-	case 5:  /* body: an AnyValue at depth 1 */
+	FIELDS(p0, len0)
+	{
+	case 1:
+	case 11:
+		WANT(T(t >> 3, OTLP_WT_I64));
+		break; /* times */
+	case 2:
+	case 7:
+		WANT(T(t >> 3, OTLP_WT_VARINT));
+		break; /* severity, dropped */
+	case 3:
+	case 12:
+		WANT_STR(t >> 3);
+		break; /* severity text, event */
+	case 5:	       /* body: an AnyValue at depth 1 */
 		WANT(T(5, OTLP_WT_LEN));
 		if (fast_any_body(v, n, 1) < 0)
 			return -1;
 		break;
-	case 6:  /* this attribute, then the run of usual ones after it */
+	case 6: /* this attribute, then the run of usual ones after it */
 		WANT(T(6, OTLP_WT_LEN));
 		if (fast_kv_body(v, n, 0) < 0 || fast_attr_run(&p, end, T(6, OTLP_WT_LEN)) < 0)
 			return -1;
 		break;
-	case 8: WANT(T(8, OTLP_WT_I32)); break;
-	case 9: WANT_ID(9, 16); break;
-	case 10: WANT_ID(10, 8); break;
+	case 8:
+		WANT(T(8, OTLP_WT_I32));
+		break;
+	case 9:
+		WANT_ID(9, 16);
+		break;
+	case 10:
+		WANT_ID(10, 8);
+		break;
 	}
 	return 0;
 }

@@ -11,11 +11,20 @@
 
 static int fast_exemplar(const uint8_t *p0, size_t len0)
 {
-	FIELDS(p0, len0) {
-	case 2: case 3: case 6: WANT(T(t >> 3, OTLP_WT_I64)); break;  /* time, values */
-	case 4: WANT_ID(4, 8); break;
-	case 5: WANT_ID(5, 16); break;
-	ATTRS(7);
+	FIELDS(p0, len0)
+	{
+	case 2:
+	case 3:
+	case 6:
+		WANT(T(t >> 3, OTLP_WT_I64));
+		break; /* time, values */
+	case 4:
+		WANT_ID(4, 8);
+		break;
+	case 5:
+		WANT_ID(5, 16);
+		break;
+		ATTRS(7);
 	}
 	return 0;
 }
@@ -23,8 +32,12 @@ static int fast_exemplar(const uint8_t *p0, size_t len0)
 /* ValueAtQuantile: two doubles. */
 static int fast_quantile(const uint8_t *p0, size_t len0)
 {
-	FIELDS(p0, len0) {
-	case 1: case 2: WANT(T(t >> 3, OTLP_WT_I64)); break;
+	FIELDS(p0, len0)
+	{
+	case 1:
+	case 2:
+		WANT(T(t >> 3, OTLP_WT_I64));
+		break;
 	}
 	return 0;
 }
@@ -32,8 +45,11 @@ static int fast_quantile(const uint8_t *p0, size_t len0)
 /* Buckets: offset, and counts as varints (packed or not). */
 static int fast_buckets(const uint8_t *p0, size_t len0)
 {
-	FIELDS(p0, len0) {
-	case 1: WANT(T(1, OTLP_WT_VARINT)); break;
+	FIELDS(p0, len0)
+	{
+	case 1:
+		WANT(T(1, OTLP_WT_VARINT));
+		break;
 	case 2:
 		if (t == T(2, OTLP_WT_LEN)) {
 			/* whole varints of at most 10 bytes: the last byte ends one */
@@ -58,10 +74,11 @@ static int fast_buckets(const uint8_t *p0, size_t len0)
  * point's scalar, the fast path accepts alike. */
 static int fast_point(const uint8_t *p0, size_t len0, enum vmsg m)
 {
-	FIELDS(p0, len0) {
+	FIELDS(p0, len0)
+	{
 	default: {
 		if ((t >> 3) >= VSCHEMA_MAXF || !otlp_vschema[m][t >> 3].known)
-			break;  /* unknown (or removed) field: skipped */
+			break; /* unknown (or removed) field: skipped */
 		const struct vfield *s = &otlp_vschema[m][t >> 3];
 		if ((t & 7) != s->wt) {
 			/* repeated fixed64/double, packed: a LEN of whole words */
@@ -70,11 +87,11 @@ static int fast_point(const uint8_t *p0, size_t len0, enum vmsg m)
 			break;
 		}
 		switch (s->child) {
-		case M_NONE:  /* numbers: no text, no ids in a data point */
+		case M_NONE: /* numbers: no text, no ids in a data point */
 			if (s->idlen || (s->flags & VF_UTF8))
 				return -1;
 			break;
-		case M_KV:  /* this attribute, then the run of usual ones after it */
+		case M_KV: /* this attribute, then the run of usual ones after it */
 			if (fast_kv_body(v, n, 0) < 0 || fast_attr_run(&p, end, (uint8_t)t) < 0)
 				return -1;
 			break;
@@ -102,14 +119,16 @@ static int fast_point(const uint8_t *p0, size_t len0, enum vmsg m)
  * data), counting its data points into *items. */
 static int fast_data(const uint8_t *p0, size_t len0, enum vmsg data, uint64_t *items)
 {
-	FIELDS(p0, len0) {
+	FIELDS(p0, len0)
+	{
 	case 1:
 		WANT(T(1, OTLP_WT_LEN));
 		++*items;
 		if (fast_point(v, n, (enum vmsg)otlp_vschema[data][1].child) < 0)
 			return -1;
 		break;
-	case 2: case 3:  /* aggregation_temporality, Sum.is_monotonic: where the type has them */
+	case 2:
+	case 3: /* aggregation_temporality, Sum.is_monotonic: where the type has them */
 		if (otlp_vschema[data][t >> 3].known)
 			WANT(T(t >> 3, OTLP_WT_VARINT));
 		break;
@@ -119,10 +138,19 @@ static int fast_data(const uint8_t *p0, size_t len0, enum vmsg data, uint64_t *i
 
 static int fast_metric(const uint8_t *p0, size_t len0, struct otlp_wire_counts *c)
 {
-	uint64_t data_items = 0;  /* of the current data member: the last one wins */
-	FIELDS(p0, len0) {
-	case 1: case 2: case 3: WANT_STR(t >> 3); break;  /* name, description, unit */
-	case 5: case 7: case 9: case 10: case 11: {
+	uint64_t data_items = 0; /* of the current data member: the last one wins */
+	FIELDS(p0, len0)
+	{
+	case 1:
+	case 2:
+	case 3:
+		WANT_STR(t >> 3);
+		break; /* name, description, unit */
+	case 5:
+	case 7:
+	case 9:
+	case 10:
+	case 11: {
 		uint64_t now = 0;
 		WANT(T(t >> 3, OTLP_WT_LEN));
 		if (fast_data(v, n, (enum vmsg)otlp_vschema[M_METRIC][t >> 3].child, &now) < 0)

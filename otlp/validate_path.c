@@ -14,8 +14,7 @@
 
 /* Appends ".camelName" (no dot first) and "[idx]" for repeated fields.
  * Returns 0, or -1 when it does not fit: the path then ends in "...". */
-static int put(char *out, size_t n, size_t *at, const char *proto_name, int rep,
-	       uint32_t idx)
+static int put(char *out, size_t n, size_t *at, const char *proto_name, int rep, uint32_t idx)
 {
 	const char *s = strrchr(proto_name, '.');
 	char seg[80];
@@ -36,7 +35,7 @@ static int put(char *out, size_t n, size_t *at, const char *proto_name, int rep,
 		int m = snprintf(seg + k, sizeof(seg) - k, "[%u]", idx);
 		k += m > 0 ? (size_t)m : 0;
 	}
-	if (*at + k + 4 > n) {  /* room for "..." and the NUL */
+	if (*at + k + 4 > n) { /* room for "..." and the NUL */
 		if (*at + 4 <= n) {
 			memcpy(out + *at, "...", 4);
 			*at += 3;
@@ -49,8 +48,7 @@ static int put(char *out, size_t n, size_t *at, const char *proto_name, int rep,
 	return 0;
 }
 
-void otlp_vschema_path(const uint8_t *base, size_t len, enum vmsg top, size_t offset,
-		       char *out, size_t n)
+void otlp_vschema_path(const uint8_t *base, size_t len, enum vmsg top, size_t offset, char *out, size_t n)
 {
 	struct otlp_wire_reader r;
 	struct otlp_wire_field f;
@@ -73,11 +71,11 @@ void otlp_vschema_path(const uint8_t *base, size_t len, enum vmsg top, size_t of
 		if (offset < start || offset >= end)
 			continue;
 		if (!s || !s->known)
-			return;  /* inside an unknown field: cannot happen */
+			return; /* inside an unknown field: cannot happen */
 		if (put(out, n, &at, s->name, (s->flags & VF_REP) != 0, idx) < 0)
 			return;
 		if (offset == start || s->child == M_NONE || f.wt != OTLP_WT_LEN)
-			return;  /* this field is the one at fault */
+			return; /* this field is the one at fault */
 		m = (enum vmsg)s->child;
 		otlp_wire_reader_init(&r, f.b.p, f.b.len);
 		memset(occ, 0, sizeof(occ));

@@ -11,7 +11,6 @@
 
 #include "otlp/validate_schema.h"
 
-void otlp_vschema_path(const uint8_t *base, size_t len, enum vmsg top, size_t offset,
-		       char *out, size_t n);
+void otlp_vschema_path(const uint8_t *base, size_t len, enum vmsg top, size_t offset, char *out, size_t n);
 
 #endif

@@ -52,7 +52,7 @@ uint8_t *otlp_wire_put_varint(uint8_t *p, uint64_t v)
 void otlp_wire_reader_init(struct otlp_wire_reader *r, const void *buf, size_t len)
 {
 	r->p = buf;
-	r->end = len ? r->p + len : r->p;  /* no arithmetic on a NULL buffer */
+	r->end = len ? r->p + len : r->p; /* no arithmetic on a NULL buffer */
 }
 
 int otlp_wire_next(struct otlp_wire_reader *r, struct otlp_wire_field *f)
@@ -88,7 +88,8 @@ int otlp_wire_iter_next(struct otlp_wire_iter *it, struct otlp_bytes *out)
 int otlp_wire_resource_spans(struct otlp_bytes msg, struct otlp_resource_spans *out)
 {
 	memset(out, 0, sizeof(*out));
-	FOR_EACH_FIELD(msg) {
+	FOR_EACH_FIELD(msg)
+	{
 		switch (f.num) {
 		case OTLP_F_RS_RESOURCE:
 			WANT(OTLP_WT_LEN);
@@ -111,7 +112,8 @@ int otlp_wire_resource_spans(struct otlp_bytes msg, struct otlp_resource_spans *
 int otlp_wire_resource(struct otlp_bytes msg, struct otlp_resource *out)
 {
 	memset(out, 0, sizeof(*out));
-	FOR_EACH_FIELD(msg) {
+	FOR_EACH_FIELD(msg)
+	{
 		switch (f.num) {
 		case OTLP_F_RESOURCE_ATTRIBUTES:
 			WANT(OTLP_WT_LEN);
@@ -133,7 +135,8 @@ int otlp_wire_resource(struct otlp_bytes msg, struct otlp_resource *out)
 int otlp_wire_scope_spans(struct otlp_bytes msg, struct otlp_scope_spans *out)
 {
 	memset(out, 0, sizeof(*out));
-	FOR_EACH_FIELD(msg) {
+	FOR_EACH_FIELD(msg)
+	{
 		switch (f.num) {
 		case OTLP_F_SS_SCOPE:
 			WANT(OTLP_WT_LEN);
@@ -156,7 +159,8 @@ int otlp_wire_scope_spans(struct otlp_bytes msg, struct otlp_scope_spans *out)
 int otlp_wire_scope(struct otlp_bytes msg, struct otlp_scope *out)
 {
 	memset(out, 0, sizeof(*out));
-	FOR_EACH_FIELD(msg) {
+	FOR_EACH_FIELD(msg)
+	{
 		switch (f.num) {
 		case OTLP_F_SCOPE_NAME:
 			WANT(OTLP_WT_LEN);
@@ -183,7 +187,8 @@ int otlp_wire_span(struct otlp_bytes msg, struct otlp_span *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->raw = msg;
-	FOR_EACH_FIELD(msg) {
+	FOR_EACH_FIELD(msg)
+	{
 		int err = otlp_wire_span_field(out, &f);
 		if (err < 0)
 			return err;
@@ -194,7 +199,8 @@ int otlp_wire_span(struct otlp_bytes msg, struct otlp_span *out)
 int otlp_wire_event(struct otlp_bytes msg, struct otlp_event *out)
 {
 	memset(out, 0, sizeof(*out));
-	FOR_EACH_FIELD(msg) {
+	FOR_EACH_FIELD(msg)
+	{
 		switch (f.num) {
 		case OTLP_F_EVENT_TIME:
 			WANT(OTLP_WT_I64);
@@ -220,7 +226,8 @@ int otlp_wire_event(struct otlp_bytes msg, struct otlp_event *out)
 int otlp_wire_link(struct otlp_bytes msg, struct otlp_link *out)
 {
 	memset(out, 0, sizeof(*out));
-	FOR_EACH_FIELD(msg) {
+	FOR_EACH_FIELD(msg)
+	{
 		switch (f.num) {
 		case OTLP_F_LINK_TRACE_ID:
 			WANT_ID(16);
@@ -254,7 +261,8 @@ int otlp_wire_link(struct otlp_bytes msg, struct otlp_link *out)
 int otlp_wire_status(struct otlp_bytes msg, struct otlp_status *out)
 {
 	memset(out, 0, sizeof(*out));
-	FOR_EACH_FIELD(msg) {
+	FOR_EACH_FIELD(msg)
+	{
 		switch (f.num) {
 		case OTLP_F_STATUS_MESSAGE:
 			WANT(OTLP_WT_LEN);
@@ -272,7 +280,8 @@ int otlp_wire_status(struct otlp_bytes msg, struct otlp_status *out)
 int otlp_wire_anyvalue(struct otlp_bytes msg, struct otlp_value *out)
 {
 	memset(out, 0, sizeof(*out));
-	FOR_EACH_FIELD(msg) {
+	FOR_EACH_FIELD(msg)
+	{
 		switch (f.num) {
 		case OTLP_VALUE_STRING:
 		case OTLP_VALUE_ARRAY:
@@ -309,7 +318,8 @@ int otlp_wire_kv(struct otlp_bytes msg, struct otlp_kv *out)
 
 	memset(out, 0, sizeof(*out));
 	{
-		FOR_EACH_FIELD(msg) {
+		FOR_EACH_FIELD(msg)
+		{
 			switch (f.num) {
 			case OTLP_F_KV_KEY:
 				WANT(OTLP_WT_LEN);
@@ -328,8 +338,8 @@ int otlp_wire_kv(struct otlp_bytes msg, struct otlp_kv *out)
 	return has_val ? otlp_wire_anyvalue(val, &out->value) : 0;
 }
 
-int otlp_wire_find_attr(struct otlp_bytes msg, uint32_t attr_field,
-			const char *key, size_t key_len, struct otlp_value *out)
+int otlp_wire_find_attr(struct otlp_bytes msg, uint32_t attr_field, const char *key, size_t key_len,
+			struct otlp_value *out)
 {
 	struct otlp_wire_iter it;
 	struct otlp_bytes kvb;
@@ -341,8 +351,7 @@ int otlp_wire_find_attr(struct otlp_bytes msg, uint32_t attr_field,
 		int krc = otlp_wire_kv(kvb, &kv);
 		if (krc < 0)
 			return krc;
-		if (kv.key.len == key_len &&
-		    (key_len == 0 || memcmp(kv.key.p, key, key_len) == 0)) {
+		if (kv.key.len == key_len && (key_len == 0 || memcmp(kv.key.p, key, key_len) == 0)) {
 			*out = kv.value;
 			return 1;
 		}

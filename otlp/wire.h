@@ -40,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OTLP_WIRE_MAX_DEPTH 32  /* nested ArrayValue/KeyValueList levels */
+#define OTLP_WIRE_MAX_DEPTH 32 /* nested ArrayValue/KeyValueList levels */
 
 /* A view into a caller's buffer. */
 struct otlp_bytes {
@@ -57,21 +57,21 @@ enum otlp_wire_type {
 
 /* Field numbers (from the OTLP .proto files under otlp/proto). */
 enum {
-	OTLP_F_REQ_RESOURCE_SPANS = 1,     /* ExportTraceServiceRequest */
-	OTLP_F_RS_RESOURCE = 1,            /* ResourceSpans */
+	OTLP_F_REQ_RESOURCE_SPANS = 1, /* ExportTraceServiceRequest */
+	OTLP_F_RS_RESOURCE = 1,	       /* ResourceSpans */
 	OTLP_F_RS_SCOPE_SPANS = 2,
 	OTLP_F_RS_SCHEMA_URL = 3,
-	OTLP_F_RESOURCE_ATTRIBUTES = 1,    /* Resource */
+	OTLP_F_RESOURCE_ATTRIBUTES = 1, /* Resource */
 	OTLP_F_RESOURCE_DROPPED = 2,
 	OTLP_F_RESOURCE_ENTITY_REFS = 3,
-	OTLP_F_SS_SCOPE = 1,               /* ScopeSpans */
+	OTLP_F_SS_SCOPE = 1, /* ScopeSpans */
 	OTLP_F_SS_SPANS = 2,
 	OTLP_F_SS_SCHEMA_URL = 3,
-	OTLP_F_SCOPE_NAME = 1,             /* InstrumentationScope */
+	OTLP_F_SCOPE_NAME = 1, /* InstrumentationScope */
 	OTLP_F_SCOPE_VERSION = 2,
 	OTLP_F_SCOPE_ATTRIBUTES = 3,
 	OTLP_F_SCOPE_DROPPED = 4,
-	OTLP_F_SPAN_TRACE_ID = 1,          /* Span */
+	OTLP_F_SPAN_TRACE_ID = 1, /* Span */
 	OTLP_F_SPAN_SPAN_ID = 2,
 	OTLP_F_SPAN_TRACE_STATE = 3,
 	OTLP_F_SPAN_PARENT_SPAN_ID = 4,
@@ -87,30 +87,30 @@ enum {
 	OTLP_F_SPAN_DROPPED_LINKS = 14,
 	OTLP_F_SPAN_STATUS = 15,
 	OTLP_F_SPAN_FLAGS = 16,
-	OTLP_F_EVENT_TIME = 1,             /* Span.Event */
+	OTLP_F_EVENT_TIME = 1, /* Span.Event */
 	OTLP_F_EVENT_NAME = 2,
 	OTLP_F_EVENT_ATTRIBUTES = 3,
 	OTLP_F_EVENT_DROPPED = 4,
-	OTLP_F_LINK_TRACE_ID = 1,          /* Span.Link */
+	OTLP_F_LINK_TRACE_ID = 1, /* Span.Link */
 	OTLP_F_LINK_SPAN_ID = 2,
 	OTLP_F_LINK_TRACE_STATE = 3,
 	OTLP_F_LINK_ATTRIBUTES = 4,
 	OTLP_F_LINK_DROPPED = 5,
 	OTLP_F_LINK_FLAGS = 6,
-	OTLP_F_STATUS_MESSAGE = 2,         /* Status */
+	OTLP_F_STATUS_MESSAGE = 2, /* Status */
 	OTLP_F_STATUS_CODE = 3,
-	OTLP_F_KV_KEY = 1,                 /* KeyValue */
+	OTLP_F_KV_KEY = 1, /* KeyValue */
 	OTLP_F_KV_VALUE = 2,
-	OTLP_F_LIST_VALUES = 1,            /* ArrayValue and KeyValueList */
+	OTLP_F_LIST_VALUES = 1, /* ArrayValue and KeyValueList */
 };
 
 /* One field as read from the wire. [start, start + size) is the whole field
  * (tag included), handy for copying it unchanged. */
 struct otlp_wire_field {
-	uint32_t num;              /* field number (>= 1) */
-	uint32_t wt;               /* enum otlp_wire_type */
-	uint64_t u64;              /* value of VARINT, I64 and I32 fields */
-	struct otlp_bytes b;       /* payload of LEN fields */
+	uint32_t num;	     /* field number (>= 1) */
+	uint32_t wt;	     /* enum otlp_wire_type */
+	uint64_t u64;	     /* value of VARINT, I64 and I32 fields */
+	struct otlp_bytes b; /* payload of LEN fields */
 	const uint8_t *start;
 	size_t size;
 };
@@ -149,7 +149,7 @@ int otlp_wire_iter_next(struct otlp_wire_iter *it, struct otlp_bytes *out);
 /* ----- message decoders (shallow: scalars, views, counts of repeated) ----- */
 
 struct otlp_resource_spans {
-	struct otlp_bytes resource;     /* Resource bytes; len 0 if absent */
+	struct otlp_bytes resource; /* Resource bytes; len 0 if absent */
 	struct otlp_bytes schema_url;
 	uint32_t n_scope_spans;
 	int has_resource;
@@ -157,44 +157,44 @@ struct otlp_resource_spans {
 int otlp_wire_resource_spans(struct otlp_bytes msg, struct otlp_resource_spans *out);
 
 struct otlp_resource {
-	uint32_t n_attributes;          /* iterate OTLP_F_RESOURCE_ATTRIBUTES */
+	uint32_t n_attributes; /* iterate OTLP_F_RESOURCE_ATTRIBUTES */
 	uint32_t dropped_attributes_count;
 	uint32_t n_entity_refs;
 };
 int otlp_wire_resource(struct otlp_bytes msg, struct otlp_resource *out);
 
 struct otlp_scope_spans {
-	struct otlp_bytes scope;        /* InstrumentationScope bytes */
+	struct otlp_bytes scope; /* InstrumentationScope bytes */
 	struct otlp_bytes schema_url;
-	uint32_t n_spans;               /* iterate OTLP_F_SS_SPANS */
+	uint32_t n_spans; /* iterate OTLP_F_SS_SPANS */
 	int has_scope;
 };
 int otlp_wire_scope_spans(struct otlp_bytes msg, struct otlp_scope_spans *out);
 
 struct otlp_scope {
 	struct otlp_bytes name, version;
-	uint32_t n_attributes;          /* iterate OTLP_F_SCOPE_ATTRIBUTES */
+	uint32_t n_attributes; /* iterate OTLP_F_SCOPE_ATTRIBUTES */
 	uint32_t dropped_attributes_count;
 };
 int otlp_wire_scope(struct otlp_bytes msg, struct otlp_scope *out);
 
 struct otlp_span {
-	struct otlp_bytes raw;          /* the whole Span message */
-	struct otlp_bytes trace_id;     /* 16 bytes or empty */
-	struct otlp_bytes span_id;      /* 8 bytes or empty */
+	struct otlp_bytes raw;	    /* the whole Span message */
+	struct otlp_bytes trace_id; /* 16 bytes or empty */
+	struct otlp_bytes span_id;  /* 8 bytes or empty */
 	struct otlp_bytes parent_span_id;
 	struct otlp_bytes trace_state;
 	struct otlp_bytes name;
-	struct otlp_bytes status;       /* Status bytes; decode with otlp_wire_status */
+	struct otlp_bytes status; /* Status bytes; decode with otlp_wire_status */
 	uint64_t start_time_unix_nano;
 	uint64_t end_time_unix_nano;
 	uint32_t flags;
 	int32_t kind;
-	uint32_t n_attributes;          /* iterate OTLP_F_SPAN_ATTRIBUTES over raw */
+	uint32_t n_attributes; /* iterate OTLP_F_SPAN_ATTRIBUTES over raw */
 	uint32_t dropped_attributes_count;
-	uint32_t n_events;              /* iterate OTLP_F_SPAN_EVENTS */
+	uint32_t n_events; /* iterate OTLP_F_SPAN_EVENTS */
 	uint32_t dropped_events_count;
-	uint32_t n_links;               /* iterate OTLP_F_SPAN_LINKS */
+	uint32_t n_links; /* iterate OTLP_F_SPAN_LINKS */
 	uint32_t dropped_links_count;
 	int has_status;
 };
@@ -211,14 +211,14 @@ int otlp_wire_each_span(struct otlp_bytes req, otlp_wire_span_fn fn, void *arg);
 struct otlp_event {
 	uint64_t time_unix_nano;
 	struct otlp_bytes name;
-	uint32_t n_attributes;          /* iterate OTLP_F_EVENT_ATTRIBUTES */
+	uint32_t n_attributes; /* iterate OTLP_F_EVENT_ATTRIBUTES */
 	uint32_t dropped_attributes_count;
 };
 int otlp_wire_event(struct otlp_bytes msg, struct otlp_event *out);
 
 struct otlp_link {
 	struct otlp_bytes trace_id, span_id, trace_state;
-	uint32_t n_attributes;          /* iterate OTLP_F_LINK_ATTRIBUTES */
+	uint32_t n_attributes; /* iterate OTLP_F_LINK_ATTRIBUTES */
 	uint32_t dropped_attributes_count;
 	uint32_t flags;
 };
@@ -226,14 +226,14 @@ int otlp_wire_link(struct otlp_bytes msg, struct otlp_link *out);
 
 struct otlp_status {
 	struct otlp_bytes message;
-	int32_t code;                   /* 0 unset, 1 ok, 2 error */
+	int32_t code; /* 0 unset, 1 ok, 2 error */
 };
 int otlp_wire_status(struct otlp_bytes msg, struct otlp_status *out);
 
 /* AnyValue. For ARRAY iterate OTLP_F_LIST_VALUES over v.b (AnyValues), for
  * KVLIST iterate OTLP_F_LIST_VALUES over v.b (KeyValues). */
 enum otlp_value_type {
-	OTLP_VALUE_EMPTY = 0,  /* no member set (or no value at all) */
+	OTLP_VALUE_EMPTY = 0, /* no member set (or no value at all) */
 	OTLP_VALUE_STRING = 1,
 	OTLP_VALUE_BOOL = 2,
 	OTLP_VALUE_INT = 3,
@@ -245,7 +245,7 @@ enum otlp_value_type {
 struct otlp_value {
 	enum otlp_value_type type;
 	union {
-		struct otlp_bytes b;    /* STRING, BYTES, ARRAY, KVLIST */
+		struct otlp_bytes b; /* STRING, BYTES, ARRAY, KVLIST */
 		int64_t i;
 		double d;
 		int boolean;
@@ -263,8 +263,8 @@ int otlp_wire_kv(struct otlp_bytes msg, struct otlp_kv *out);
 /* Finds the first attribute named key among the KeyValue fields numbered
  * attr_field of msg (e.g. OTLP_F_SPAN_ATTRIBUTES of a Span).
  * Returns 1 with *out set, 0 if absent, or a negative errno. */
-int otlp_wire_find_attr(struct otlp_bytes msg, uint32_t attr_field,
-			const char *key, size_t key_len, struct otlp_value *out);
+int otlp_wire_find_attr(struct otlp_bytes msg, uint32_t attr_field, const char *key, size_t key_len,
+			struct otlp_value *out);
 
 /* ----- deep validation (validate.c) ----- */
 
@@ -273,11 +273,20 @@ int otlp_wire_find_attr(struct otlp_bytes msg, uint32_t attr_field,
  * Metric's data is its last data member, as protobuf-c decodes it). The
  * trace names of the first three stay as aliases. */
 struct otlp_wire_counts {
-	union { uint32_t resources; uint32_t resource_spans; };  /* Resource* */
-	union { uint32_t scopes; uint32_t scope_spans; };        /* Scope* */
-	union { uint64_t items; uint64_t spans; };
-	uint32_t resources_with_items;  /* Resource* holding at least one item */
-	uint32_t scopes_with_items;     /* Scope* holding at least one item */
+	union {
+		uint32_t resources;
+		uint32_t resource_spans;
+	}; /* Resource* */
+	union {
+		uint32_t scopes;
+		uint32_t scope_spans;
+	}; /* Scope* */
+	union {
+		uint64_t items;
+		uint64_t spans;
+	};
+	uint32_t resources_with_items; /* Resource* holding at least one item */
+	uint32_t scopes_with_items;    /* Scope* holding at least one item */
 };
 
 #define OTLP_WIRE_PATH_MAX 192
@@ -288,9 +297,9 @@ struct otlp_wire_counts {
  * names, with the index of each repeated message; empty when the fault is
  * in the top message itself; cut with "..." if longer than the buffer). */
 struct otlp_wire_diag {
-	int err;             /* the negative errno returned */
-	size_t offset;       /* byte offset in the input of the failing field */
-	const char *field;   /* "Message.field" or "Message" */
+	int err;	   /* the negative errno returned */
+	size_t offset;	   /* byte offset in the input of the failing field */
+	const char *field; /* "Message.field" or "Message" */
 	const char *why;
 	char path[OTLP_WIRE_PATH_MAX];
 };
@@ -305,24 +314,22 @@ int otlp_wire_diag_format(const struct otlp_wire_diag *d, char *buf, size_t n);
  * framing, wire types of all known fields at every level, id lengths,
  * AnyValue nesting depth, UTF-8 of every string. Counts into *c (zeroed
  * first). c and diag may be NULL. Returns 0 or a negative errno (see top). */
-int otlp_wire_validate_request(const void *buf, size_t len,
-			       struct otlp_wire_counts *c, struct otlp_wire_diag *diag);
+int otlp_wire_validate_request(const void *buf, size_t len, struct otlp_wire_counts *c,
+			       struct otlp_wire_diag *diag);
 
 /* The same for one bare ResourceSpans message (what a ring record holds):
  * resources is 1. */
-int otlp_wire_validate_resource_spans(const void *buf, size_t len,
-				      struct otlp_wire_counts *c,
+int otlp_wire_validate_resource_spans(const void *buf, size_t len, struct otlp_wire_counts *c,
 				      struct otlp_wire_diag *diag);
 
 /* The same rules for the other signals (requests, and one bare resource). */
-int otlp_wire_validate_logs_request(const void *buf, size_t len,
-				    struct otlp_wire_counts *c, struct otlp_wire_diag *diag);
-int otlp_wire_validate_resource_logs(const void *buf, size_t len,
-				     struct otlp_wire_counts *c, struct otlp_wire_diag *diag);
-int otlp_wire_validate_metrics_request(const void *buf, size_t len,
-				       struct otlp_wire_counts *c, struct otlp_wire_diag *diag);
-int otlp_wire_validate_resource_metrics(const void *buf, size_t len,
-					struct otlp_wire_counts *c,
+int otlp_wire_validate_logs_request(const void *buf, size_t len, struct otlp_wire_counts *c,
+				    struct otlp_wire_diag *diag);
+int otlp_wire_validate_resource_logs(const void *buf, size_t len, struct otlp_wire_counts *c,
+				     struct otlp_wire_diag *diag);
+int otlp_wire_validate_metrics_request(const void *buf, size_t len, struct otlp_wire_counts *c,
+				       struct otlp_wire_diag *diag);
+int otlp_wire_validate_resource_metrics(const void *buf, size_t len, struct otlp_wire_counts *c,
 					struct otlp_wire_diag *diag);
 
 /* Spans in one ResourceSpans already validated (cheap: scans two levels).

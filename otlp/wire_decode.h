@@ -16,22 +16,32 @@
 #include "otlp/wire_metrics.h"
 
 _Static_assert((int)OTLP_F_REQ_RESOURCE_LOGS == OTLP_F_REQ_RESOURCE_SPANS &&
-	       (int)OTLP_F_REQ_RESOURCE_METRICS == OTLP_F_REQ_RESOURCE_SPANS &&
-	       (int)OTLP_F_RL_SCOPE_LOGS == OTLP_F_RS_SCOPE_SPANS &&
-	       (int)OTLP_F_RM_SCOPE_METRICS == OTLP_F_RS_SCOPE_SPANS &&
-	       (int)OTLP_F_SL_LOG_RECORDS == OTLP_F_SS_SPANS &&
-	       (int)OTLP_F_SM_METRICS == OTLP_F_SS_SPANS,
+		       (int)OTLP_F_REQ_RESOURCE_METRICS == OTLP_F_REQ_RESOURCE_SPANS &&
+		       (int)OTLP_F_RL_SCOPE_LOGS == OTLP_F_RS_SCOPE_SPANS &&
+		       (int)OTLP_F_RM_SCOPE_METRICS == OTLP_F_RS_SCOPE_SPANS &&
+		       (int)OTLP_F_SL_LOG_RECORDS == OTLP_F_SS_SPANS &&
+		       (int)OTLP_F_SM_METRICS == OTLP_F_SS_SPANS,
 	       "every signal's request, resource and scope have one shape");
 
 /* A field (f, in the function's scope) must have the wire type its schema
  * says; an id its one valid length, or none. Else -EPROTO. */
-#define WANT(wtype) do { if (f.wt != (wtype)) return -EPROTO; } while (0)
-#define WANT_ID(n) do { WANT(OTLP_WT_LEN); \
-	if (f.b.len != 0 && f.b.len != (n)) return -EPROTO; } while (0)
+#define WANT(wtype)                     \
+	do {                            \
+		if (f.wt != (wtype))    \
+			return -EPROTO; \
+	} while (0)
+#define WANT_ID(n)                                  \
+	do {                                        \
+		WANT(OTLP_WT_LEN);                  \
+		if (f.b.len != 0 && f.b.len != (n)) \
+			return -EPROTO;             \
+	} while (0)
 /* Loop over the fields of msg: r, f and rc (the reader's last result: 0 at
  * the end, or -EBADMSG) are declared in the enclosing scope. */
-#define FOR_EACH_FIELD(msg) \
-	struct otlp_wire_reader r; struct otlp_wire_field f; int rc; \
+#define FOR_EACH_FIELD(msg)                            \
+	struct otlp_wire_reader r;                     \
+	struct otlp_wire_field f;                      \
+	int rc;                                        \
 	otlp_wire_reader_init(&r, (msg).p, (msg).len); \
 	while ((rc = otlp_wire_field_next(&r, &f)) > 0)
 
@@ -56,8 +66,8 @@ typedef int (*otlp_wire_item_fn)(void *arg, struct otlp_bytes item);
  * the walk and is returned. A scope list or item list that does not frame:
  * strict returns the error; otherwise that list ends there and the walk
  * goes on (0). Inlined with each signal's fn, so the call is direct. */
-static inline int otlp_wire_resource_items(struct otlp_bytes resource, int strict,
-					   otlp_wire_item_fn fn, void *arg)
+static inline int otlp_wire_resource_items(struct otlp_bytes resource, int strict, otlp_wire_item_fn fn,
+					   void *arg)
 {
 	struct otlp_wire_iter is, ii;
 	struct otlp_bytes scope, item;

@@ -13,17 +13,16 @@
 
 /* A varint of at most max bytes (tags and length prefixes are limited to 5
  * bytes, as protobuf-c limits them, so both accept the same inputs). */
-static inline int otlp_wire_short_varint(const uint8_t **pp, const uint8_t *end,
-				    unsigned max, uint64_t *v)
+static inline int otlp_wire_short_varint(const uint8_t **pp, const uint8_t *end, unsigned max, uint64_t *v)
 {
 	const uint8_t *p = *pp;
 
-	if (p < end && *p < 0x80) {  /* the common one-byte case */
+	if (p < end && *p < 0x80) { /* the common one-byte case */
 		*v = *p;
 		*pp = p + 1;
 		return 0;
 	}
-	if (end - p >= 2 && p[1] < 0x80) {  /* two bytes: lengths up to 16 KiB */
+	if (end - p >= 2 && p[1] < 0x80) { /* two bytes: lengths up to 16 KiB */
 		*v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
 		*pp = p + 2;
 		return 0;
@@ -36,8 +35,8 @@ static inline int otlp_wire_short_varint(const uint8_t **pp, const uint8_t *end,
 }
 
 /* otlp_wire_next(), inlined into the hot loops of the otlp/ module. */
-static inline __attribute__((always_inline)) int
-otlp_wire_field_next(struct otlp_wire_reader *r, struct otlp_wire_field *f)
+static inline __attribute__((always_inline)) int otlp_wire_field_next(struct otlp_wire_reader *r,
+								      struct otlp_wire_field *f)
 {
 	const uint8_t *p = r->p, *end = r->end;
 	uint64_t tag, len;
@@ -84,7 +83,7 @@ otlp_wire_field_next(struct otlp_wire_reader *r, struct otlp_wire_field *f)
 		p += 4;
 		break;
 	}
-	default:  /* groups (3, 4) are obsolete and unused by OTLP; 6, 7 invalid */
+	default: /* groups (3, 4) are obsolete and unused by OTLP; 6, 7 invalid */
 		return -EBADMSG;
 	}
 	f->size = (size_t)(p - f->start);
@@ -107,9 +106,17 @@ static inline void otlp_wire_set_bytes(struct otlp_bytes *dst, const struct otlp
 
 static inline int otlp_wire_span_field(struct otlp_span *out, const struct otlp_wire_field *f)
 {
-#define OTLP_SF_WANT(wtype) do { if (f->wt != (wtype)) return -EPROTO; } while (0)
-#define OTLP_SF_ID(n) do { OTLP_SF_WANT(OTLP_WT_LEN); \
-	if (f->b.len != 0 && f->b.len != (n)) return -EPROTO; } while (0)
+#define OTLP_SF_WANT(wtype)             \
+	do {                            \
+		if (f->wt != (wtype))   \
+			return -EPROTO; \
+	} while (0)
+#define OTLP_SF_ID(n)                                 \
+	do {                                          \
+		OTLP_SF_WANT(OTLP_WT_LEN);            \
+		if (f->b.len != 0 && f->b.len != (n)) \
+			return -EPROTO;               \
+	} while (0)
 	switch (f->num) {
 	case OTLP_F_SPAN_TRACE_ID:
 		OTLP_SF_ID(16);

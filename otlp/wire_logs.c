@@ -8,7 +8,8 @@ int otlp_wire_log_record(struct otlp_bytes msg, struct otlp_log_record *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->raw = msg;
-	FOR_EACH_FIELD(msg) {
+	FOR_EACH_FIELD(msg)
+	{
 		switch (f.num) {
 		case OTLP_F_LOG_TIME:
 			WANT(OTLP_WT_I64);
@@ -34,7 +35,7 @@ int otlp_wire_log_record(struct otlp_bytes msg, struct otlp_log_record *out)
 		case OTLP_F_LOG_ATTRIBUTES:
 			WANT(OTLP_WT_LEN);
 			if (out->n_attributes++)
-				continue;  /* pos keeps the first */
+				continue; /* pos keeps the first */
 			break;
 		case OTLP_F_LOG_DROPPED_ATTRIBUTES:
 			WANT(OTLP_WT_VARINT);
@@ -57,7 +58,7 @@ int otlp_wire_log_record(struct otlp_bytes msg, struct otlp_log_record *out)
 			out->event_name = f.b;
 			break;
 		default:
-			continue;  /* unknown: no position kept */
+			continue; /* unknown: no position kept */
 		}
 		otlp_wire_set_pos(&out->pos[f.num], &f, msg.p);
 	}

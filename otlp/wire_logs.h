@@ -21,14 +21,14 @@
 
 /* Field numbers (from otlp/proto/opentelemetry/proto/logs/v1/logs.proto). */
 enum {
-	OTLP_F_REQ_RESOURCE_LOGS = 1,      /* ExportLogsServiceRequest */
-	OTLP_F_RL_RESOURCE = 1,            /* ResourceLogs */
+	OTLP_F_REQ_RESOURCE_LOGS = 1, /* ExportLogsServiceRequest */
+	OTLP_F_RL_RESOURCE = 1,	      /* ResourceLogs */
 	OTLP_F_RL_SCOPE_LOGS = 2,
 	OTLP_F_RL_SCHEMA_URL = 3,
-	OTLP_F_SL_SCOPE = 1,               /* ScopeLogs */
+	OTLP_F_SL_SCOPE = 1, /* ScopeLogs */
 	OTLP_F_SL_LOG_RECORDS = 2,
 	OTLP_F_SL_SCHEMA_URL = 3,
-	OTLP_F_LOG_TIME = 1,               /* LogRecord */
+	OTLP_F_LOG_TIME = 1, /* LogRecord */
 	OTLP_F_LOG_SEVERITY_NUMBER = 2,
 	OTLP_F_LOG_SEVERITY_TEXT = 3,
 	OTLP_F_LOG_BODY = 5,
@@ -40,7 +40,7 @@ enum {
 	OTLP_F_LOG_OBSERVED_TIME = 11,
 	OTLP_F_LOG_EVENT_NAME = 12,
 };
-#define OTLP_LOG_NFIELDS 13  /* pos[] below is indexed by field number */
+#define OTLP_LOG_NFIELDS 13 /* pos[] below is indexed by field number */
 
 /* Where a field sits in its message: bytes [off, off + size) of the
  * message, tag included (copy or skip it whole); size 0 = absent. */
@@ -50,17 +50,17 @@ struct otlp_field_pos {
 };
 
 struct otlp_log_record {
-	struct otlp_bytes raw;            /* the whole LogRecord */
+	struct otlp_bytes raw; /* the whole LogRecord */
 	uint64_t time_unix_nano;
 	uint64_t observed_time_unix_nano;
-	int32_t severity_number;          /* 0 unspecified, 1..24 TRACE..FATAL4 */
-	uint32_t flags;                   /* low byte: W3C trace flags */
+	int32_t severity_number; /* 0 unspecified, 1..24 TRACE..FATAL4 */
+	uint32_t flags;		 /* low byte: W3C trace flags */
 	struct otlp_bytes severity_text;
-	struct otlp_bytes body;           /* AnyValue bytes: otlp_wire_anyvalue() */
-	struct otlp_bytes trace_id;       /* 16 bytes or empty */
-	struct otlp_bytes span_id;        /* 8 bytes or empty */
+	struct otlp_bytes body;	    /* AnyValue bytes: otlp_wire_anyvalue() */
+	struct otlp_bytes trace_id; /* 16 bytes or empty */
+	struct otlp_bytes span_id;  /* 8 bytes or empty */
 	struct otlp_bytes event_name;
-	uint32_t n_attributes;            /* iterate OTLP_F_LOG_ATTRIBUTES over raw */
+	uint32_t n_attributes; /* iterate OTLP_F_LOG_ATTRIBUTES over raw */
 	uint32_t dropped_attributes_count;
 	int has_body;
 	/* By field number: the occurrence that counts (the last one; for the
@@ -79,8 +79,7 @@ int otlp_wire_log_record(struct otlp_bytes msg, struct otlp_log_record *out);
  * ResourceLogs or ScopeLogs that does not frame ends the walk there (0). */
 typedef int (*otlp_wire_log_fn)(void *arg, const struct otlp_log_record *lr, int rc);
 int otlp_wire_each_log_record(struct otlp_bytes req, otlp_wire_log_fn fn, void *arg);
-int otlp_wire_resource_each_log_record(struct otlp_bytes resource_logs,
-				       otlp_wire_log_fn fn, void *arg);
+int otlp_wire_resource_each_log_record(struct otlp_bytes resource_logs, otlp_wire_log_fn fn, void *arg);
 
 /* LogRecords in one ResourceLogs already validated (two levels scanned).
  * The count or a negative errno. */

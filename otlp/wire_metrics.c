@@ -10,7 +10,8 @@
 /* The scalars of a Metric's data message (Gauge, Sum, ...). */
 static int metric_data(struct otlp_metric *out)
 {
-	FOR_EACH_FIELD(out->data) {
+	FOR_EACH_FIELD(out->data)
+	{
 		if (f.num == OTLP_F_DATA_POINTS) {
 			WANT(OTLP_WT_LEN);
 			out->n_data_points++;
@@ -30,7 +31,8 @@ int otlp_wire_metric(struct otlp_bytes msg, struct otlp_metric *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->raw = msg;
-	FOR_EACH_FIELD(msg) {
+	FOR_EACH_FIELD(msg)
+	{
 		switch (f.num) {
 		case OTLP_F_METRIC_NAME:
 			WANT(OTLP_WT_LEN);
@@ -44,10 +46,13 @@ int otlp_wire_metric(struct otlp_bytes msg, struct otlp_metric *out)
 			WANT(OTLP_WT_LEN);
 			out->unit = f.b;
 			break;
-		case OTLP_METRIC_GAUGE: case OTLP_METRIC_SUM: case OTLP_METRIC_HISTOGRAM:
-		case OTLP_METRIC_EXP_HISTOGRAM: case OTLP_METRIC_SUMMARY:
+		case OTLP_METRIC_GAUGE:
+		case OTLP_METRIC_SUM:
+		case OTLP_METRIC_HISTOGRAM:
+		case OTLP_METRIC_EXP_HISTOGRAM:
+		case OTLP_METRIC_SUMMARY:
 			WANT(OTLP_WT_LEN);
-			if (out->type)  /* the oneof's last member wins */
+			if (out->type) /* the oneof's last member wins */
 				out->pos[out->type].size = 0;
 			out->type = (enum otlp_metric_type)f.num;
 			out->data = f.b;
@@ -69,25 +74,75 @@ int otlp_wire_metric(struct otlp_bytes msg, struct otlp_metric *out)
 
 /* What a data point field is, by type and field number. */
 enum dpf {
-	X_NONE, X_START, X_TIME, X_AS_DOUBLE, X_AS_INT, X_EXEMPLARS, X_ATTRS, X_FLAGS,
-	X_COUNT, X_SUM, X_BUCKETS, X_BOUNDS, X_MIN, X_MAX, X_SCALE, X_ZERO_COUNT,
-	X_POSITIVE, X_NEGATIVE, X_ZERO_THRESHOLD, X_QUANTILES,
+	X_NONE,
+	X_START,
+	X_TIME,
+	X_AS_DOUBLE,
+	X_AS_INT,
+	X_EXEMPLARS,
+	X_ATTRS,
+	X_FLAGS,
+	X_COUNT,
+	X_SUM,
+	X_BUCKETS,
+	X_BOUNDS,
+	X_MIN,
+	X_MAX,
+	X_SCALE,
+	X_ZERO_COUNT,
+	X_POSITIVE,
+	X_NEGATIVE,
+	X_ZERO_THRESHOLD,
+	X_QUANTILES,
 };
-enum { DP_NUMBER, DP_HISTOGRAM, DP_EXP_HISTOGRAM, DP_SUMMARY, DP_KINDS };
+enum {
+	DP_NUMBER,
+	DP_HISTOGRAM,
+	DP_EXP_HISTOGRAM,
+	DP_SUMMARY,
+	DP_KINDS
+};
 
 static const uint8_t dp_field[DP_KINDS][OTLP_DP_NFIELDS] = {
-	[DP_NUMBER] = { [2] = X_START, [3] = X_TIME, [4] = X_AS_DOUBLE, [5] = X_EXEMPLARS,
-			[6] = X_AS_INT, [7] = X_ATTRS, [8] = X_FLAGS },
-	[DP_HISTOGRAM] = { [2] = X_START, [3] = X_TIME, [4] = X_COUNT, [5] = X_SUM,
-			   [6] = X_BUCKETS, [7] = X_BOUNDS, [8] = X_EXEMPLARS, [9] = X_ATTRS,
-			   [10] = X_FLAGS, [11] = X_MIN, [12] = X_MAX },
-	[DP_EXP_HISTOGRAM] = { [1] = X_ATTRS, [2] = X_START, [3] = X_TIME, [4] = X_COUNT,
-			       [5] = X_SUM, [6] = X_SCALE, [7] = X_ZERO_COUNT,
-			       [8] = X_POSITIVE, [9] = X_NEGATIVE, [10] = X_FLAGS,
-			       [11] = X_EXEMPLARS, [12] = X_MIN, [13] = X_MAX,
+	[DP_NUMBER] = { [2] = X_START,
+			[3] = X_TIME,
+			[4] = X_AS_DOUBLE,
+			[5] = X_EXEMPLARS,
+			[6] = X_AS_INT,
+			[7] = X_ATTRS,
+			[8] = X_FLAGS },
+	[DP_HISTOGRAM] = { [2] = X_START,
+			   [3] = X_TIME,
+			   [4] = X_COUNT,
+			   [5] = X_SUM,
+			   [6] = X_BUCKETS,
+			   [7] = X_BOUNDS,
+			   [8] = X_EXEMPLARS,
+			   [9] = X_ATTRS,
+			   [10] = X_FLAGS,
+			   [11] = X_MIN,
+			   [12] = X_MAX },
+	[DP_EXP_HISTOGRAM] = { [1] = X_ATTRS,
+			       [2] = X_START,
+			       [3] = X_TIME,
+			       [4] = X_COUNT,
+			       [5] = X_SUM,
+			       [6] = X_SCALE,
+			       [7] = X_ZERO_COUNT,
+			       [8] = X_POSITIVE,
+			       [9] = X_NEGATIVE,
+			       [10] = X_FLAGS,
+			       [11] = X_EXEMPLARS,
+			       [12] = X_MIN,
+			       [13] = X_MAX,
 			       [14] = X_ZERO_THRESHOLD },
-	[DP_SUMMARY] = { [2] = X_START, [3] = X_TIME, [4] = X_COUNT, [5] = X_SUM,
-			 [6] = X_QUANTILES, [7] = X_ATTRS, [8] = X_FLAGS },
+	[DP_SUMMARY] = { [2] = X_START,
+			 [3] = X_TIME,
+			 [4] = X_COUNT,
+			 [5] = X_SUM,
+			 [6] = X_QUANTILES,
+			 [7] = X_ATTRS,
+			 [8] = X_FLAGS },
 };
 
 /* Elements in one occurrence of a repeated fixed64/double field. */
@@ -121,16 +176,21 @@ static int set_number(const struct otlp_wire_field *f, enum otlp_number_type whi
 static int dp_kind(enum otlp_metric_type type)
 {
 	switch (type) {
-	case OTLP_METRIC_GAUGE: case OTLP_METRIC_SUM: return DP_NUMBER;
-	case OTLP_METRIC_HISTOGRAM: return DP_HISTOGRAM;
-	case OTLP_METRIC_EXP_HISTOGRAM: return DP_EXP_HISTOGRAM;
-	case OTLP_METRIC_SUMMARY: return DP_SUMMARY;
-	default: return -1;
+	case OTLP_METRIC_GAUGE:
+	case OTLP_METRIC_SUM:
+		return DP_NUMBER;
+	case OTLP_METRIC_HISTOGRAM:
+		return DP_HISTOGRAM;
+	case OTLP_METRIC_EXP_HISTOGRAM:
+		return DP_EXP_HISTOGRAM;
+	case OTLP_METRIC_SUMMARY:
+		return DP_SUMMARY;
+	default:
+		return -1;
 	}
 }
 
-int otlp_wire_data_point(struct otlp_bytes msg, enum otlp_metric_type type,
-			 struct otlp_data_point *out)
+int otlp_wire_data_point(struct otlp_bytes msg, enum otlp_metric_type type, struct otlp_data_point *out)
 {
 	static const uint8_t attrs_at[DP_KINDS] = { 7, 9, 1, 7 }, exemplars_at[DP_KINDS] = { 5, 8, 11, 0 };
 	int kind = dp_kind(type);
@@ -142,14 +202,22 @@ int otlp_wire_data_point(struct otlp_bytes msg, enum otlp_metric_type type,
 		return -EINVAL;
 	out->attributes_field = attrs_at[kind];
 	out->exemplars_field = exemplars_at[kind];
-	FOR_EACH_FIELD(msg) {
+	FOR_EACH_FIELD(msg)
+	{
 		enum dpf what = f.num < OTLP_DP_NFIELDS ? (enum dpf)dp_field[kind][f.num] : X_NONE;
 		switch (what) {
 		case X_NONE:
 			continue;
-		case X_START: WANT(OTLP_WT_I64); out->start_time_unix_nano = f.u64; break;
-		case X_TIME: WANT(OTLP_WT_I64); out->time_unix_nano = f.u64; break;
-		case X_AS_DOUBLE: case X_AS_INT:
+		case X_START:
+			WANT(OTLP_WT_I64);
+			out->start_time_unix_nano = f.u64;
+			break;
+		case X_TIME:
+			WANT(OTLP_WT_I64);
+			out->time_unix_nano = f.u64;
+			break;
+		case X_AS_DOUBLE:
+		case X_AS_INT:
 			if ((rc = set_number(&f, what == X_AS_INT ? OTLP_NUMBER_INT : OTLP_NUMBER_DOUBLE,
 					     &out->number, &out->as_double, &out->as_int)) < 0)
 				return rc;
@@ -164,8 +232,14 @@ int otlp_wire_data_point(struct otlp_bytes msg, enum otlp_metric_type type,
 			if (out->n_attributes++)
 				continue;
 			break;
-		case X_FLAGS: WANT(OTLP_WT_VARINT); out->flags = (uint32_t)f.u64; break;
-		case X_COUNT: WANT(OTLP_WT_I64); out->count = f.u64; break;
+		case X_FLAGS:
+			WANT(OTLP_WT_VARINT);
+			out->flags = (uint32_t)f.u64;
+			break;
+		case X_COUNT:
+			WANT(OTLP_WT_I64);
+			out->count = f.u64;
+			break;
 		case X_SUM:
 			WANT(OTLP_WT_I64);
 			out->sum = otlp_wire_double(f.u64);
@@ -189,13 +263,22 @@ int otlp_wire_data_point(struct otlp_bytes msg, enum otlp_metric_type type,
 			out->max = otlp_wire_double(f.u64);
 			out->has_max = 1;
 			break;
-		case X_SCALE:  /* sint32: zigzag */
+		case X_SCALE: /* sint32: zigzag */
 			WANT(OTLP_WT_VARINT);
 			out->scale = otlp_wire_zigzag32(f.u64);
 			break;
-		case X_ZERO_COUNT: WANT(OTLP_WT_I64); out->zero_count = f.u64; break;
-		case X_POSITIVE: WANT(OTLP_WT_LEN); out->positive = f.b; break;
-		case X_NEGATIVE: WANT(OTLP_WT_LEN); out->negative = f.b; break;
+		case X_ZERO_COUNT:
+			WANT(OTLP_WT_I64);
+			out->zero_count = f.u64;
+			break;
+		case X_POSITIVE:
+			WANT(OTLP_WT_LEN);
+			out->positive = f.b;
+			break;
+		case X_NEGATIVE:
+			WANT(OTLP_WT_LEN);
+			out->negative = f.b;
+			break;
 		case X_ZERO_THRESHOLD:
 			WANT(OTLP_WT_I64);
 			out->zero_threshold = otlp_wire_double(f.u64);
@@ -213,7 +296,8 @@ int otlp_wire_data_point(struct otlp_bytes msg, enum otlp_metric_type type,
 int otlp_wire_quantile(struct otlp_bytes msg, struct otlp_quantile *out)
 {
 	memset(out, 0, sizeof(*out));
-	FOR_EACH_FIELD(msg) {
+	FOR_EACH_FIELD(msg)
+	{
 		if (f.num == OTLP_F_QUANTILE_QUANTILE) {
 			WANT(OTLP_WT_I64);
 			out->quantile = otlp_wire_double(f.u64);
@@ -228,16 +312,19 @@ int otlp_wire_quantile(struct otlp_bytes msg, struct otlp_quantile *out)
 int otlp_wire_exemplar(struct otlp_bytes msg, struct otlp_exemplar *out)
 {
 	memset(out, 0, sizeof(*out));
-	FOR_EACH_FIELD(msg) {
+	FOR_EACH_FIELD(msg)
+	{
 		switch (f.num) {
 		case OTLP_F_EXEMPLAR_TIME:
 			WANT(OTLP_WT_I64);
 			out->time_unix_nano = f.u64;
 			break;
-		case OTLP_F_EXEMPLAR_AS_DOUBLE: case OTLP_F_EXEMPLAR_AS_INT:
-			if ((rc = set_number(&f, f.num == OTLP_F_EXEMPLAR_AS_INT ? OTLP_NUMBER_INT :
-					     OTLP_NUMBER_DOUBLE, &out->number, &out->as_double,
-					     &out->as_int)) < 0)
+		case OTLP_F_EXEMPLAR_AS_DOUBLE:
+		case OTLP_F_EXEMPLAR_AS_INT:
+			if ((rc = set_number(&f,
+					     f.num == OTLP_F_EXEMPLAR_AS_INT ? OTLP_NUMBER_INT
+									     : OTLP_NUMBER_DOUBLE,
+					     &out->number, &out->as_double, &out->as_int)) < 0)
 				return rc;
 			break;
 		case OTLP_F_EXEMPLAR_SPAN_ID:

@@ -23,32 +23,32 @@
 #include <string.h>
 
 #include "otlp/wire.h"
-#include "otlp/wire_logs.h"  /* struct otlp_field_pos */
+#include "otlp/wire_logs.h" /* struct otlp_field_pos */
 
 /* Field numbers (from otlp/proto/opentelemetry/proto/metrics/v1). */
 enum {
-	OTLP_F_REQ_RESOURCE_METRICS = 1,   /* ExportMetricsServiceRequest */
-	OTLP_F_RM_RESOURCE = 1,            /* ResourceMetrics */
+	OTLP_F_REQ_RESOURCE_METRICS = 1, /* ExportMetricsServiceRequest */
+	OTLP_F_RM_RESOURCE = 1,		 /* ResourceMetrics */
 	OTLP_F_RM_SCOPE_METRICS = 2,
 	OTLP_F_RM_SCHEMA_URL = 3,
-	OTLP_F_SM_SCOPE = 1,               /* ScopeMetrics */
+	OTLP_F_SM_SCOPE = 1, /* ScopeMetrics */
 	OTLP_F_SM_METRICS = 2,
 	OTLP_F_SM_SCHEMA_URL = 3,
-	OTLP_F_METRIC_NAME = 1,            /* Metric */
+	OTLP_F_METRIC_NAME = 1, /* Metric */
 	OTLP_F_METRIC_DESCRIPTION = 2,
 	OTLP_F_METRIC_UNIT = 3,
-	OTLP_F_METRIC_METADATA = 12,       /* data members: enum otlp_metric_type */
-	OTLP_F_DATA_POINTS = 1,            /* Gauge, Sum, Histogram, ... */
-	OTLP_F_DATA_TEMPORALITY = 2,       /* Sum, Histogram, ExponentialHistogram */
-	OTLP_F_SUM_MONOTONIC = 3,          /* Sum */
-	OTLP_F_DP_START_TIME = 2,          /* every data point type */
+	OTLP_F_METRIC_METADATA = 12, /* data members: enum otlp_metric_type */
+	OTLP_F_DATA_POINTS = 1,	     /* Gauge, Sum, Histogram, ... */
+	OTLP_F_DATA_TEMPORALITY = 2, /* Sum, Histogram, ExponentialHistogram */
+	OTLP_F_SUM_MONOTONIC = 3,    /* Sum */
+	OTLP_F_DP_START_TIME = 2,    /* every data point type */
 	OTLP_F_DP_TIME = 3,
-	OTLP_F_NDP_AS_DOUBLE = 4,          /* NumberDataPoint */
+	OTLP_F_NDP_AS_DOUBLE = 4, /* NumberDataPoint */
 	OTLP_F_NDP_EXEMPLARS = 5,
 	OTLP_F_NDP_AS_INT = 6,
 	OTLP_F_NDP_ATTRIBUTES = 7,
 	OTLP_F_NDP_FLAGS = 8,
-	OTLP_F_HDP_COUNT = 4,              /* HistogramDataPoint */
+	OTLP_F_HDP_COUNT = 4, /* HistogramDataPoint */
 	OTLP_F_HDP_SUM = 5,
 	OTLP_F_HDP_BUCKET_COUNTS = 6,
 	OTLP_F_HDP_EXPLICIT_BOUNDS = 7,
@@ -57,7 +57,7 @@ enum {
 	OTLP_F_HDP_FLAGS = 10,
 	OTLP_F_HDP_MIN = 11,
 	OTLP_F_HDP_MAX = 12,
-	OTLP_F_EHDP_ATTRIBUTES = 1,        /* ExponentialHistogramDataPoint */
+	OTLP_F_EHDP_ATTRIBUTES = 1, /* ExponentialHistogramDataPoint */
 	OTLP_F_EHDP_COUNT = 4,
 	OTLP_F_EHDP_SUM = 5,
 	OTLP_F_EHDP_SCALE = 6,
@@ -69,24 +69,24 @@ enum {
 	OTLP_F_EHDP_MIN = 12,
 	OTLP_F_EHDP_MAX = 13,
 	OTLP_F_EHDP_ZERO_THRESHOLD = 14,
-	OTLP_F_BUCKETS_OFFSET = 1,         /* ExponentialHistogramDataPoint.Buckets */
+	OTLP_F_BUCKETS_OFFSET = 1, /* ExponentialHistogramDataPoint.Buckets */
 	OTLP_F_BUCKETS_COUNTS = 2,
-	OTLP_F_SDP_COUNT = 4,              /* SummaryDataPoint */
+	OTLP_F_SDP_COUNT = 4, /* SummaryDataPoint */
 	OTLP_F_SDP_SUM = 5,
 	OTLP_F_SDP_QUANTILES = 6,
 	OTLP_F_SDP_ATTRIBUTES = 7,
 	OTLP_F_SDP_FLAGS = 8,
-	OTLP_F_QUANTILE_QUANTILE = 1,      /* SummaryDataPoint.ValueAtQuantile */
+	OTLP_F_QUANTILE_QUANTILE = 1, /* SummaryDataPoint.ValueAtQuantile */
 	OTLP_F_QUANTILE_VALUE = 2,
-	OTLP_F_EXEMPLAR_TIME = 2,          /* Exemplar */
+	OTLP_F_EXEMPLAR_TIME = 2, /* Exemplar */
 	OTLP_F_EXEMPLAR_AS_DOUBLE = 3,
 	OTLP_F_EXEMPLAR_SPAN_ID = 4,
 	OTLP_F_EXEMPLAR_TRACE_ID = 5,
 	OTLP_F_EXEMPLAR_AS_INT = 6,
 	OTLP_F_EXEMPLAR_ATTRIBUTES = 7,
 };
-#define OTLP_METRIC_NFIELDS 13  /* struct otlp_metric.pos[] */
-#define OTLP_DP_NFIELDS 15      /* struct otlp_data_point.pos[] */
+#define OTLP_METRIC_NFIELDS 13 /* struct otlp_metric.pos[] */
+#define OTLP_DP_NFIELDS 15     /* struct otlp_data_point.pos[] */
 
 /* A Metric's type is the field number of its data member. */
 enum otlp_metric_type {
@@ -99,15 +99,15 @@ enum otlp_metric_type {
 };
 
 struct otlp_metric {
-	struct otlp_bytes raw;            /* the whole Metric */
+	struct otlp_bytes raw; /* the whole Metric */
 	struct otlp_bytes name, description, unit;
-	enum otlp_metric_type type;       /* NONE: no data member */
-	struct otlp_bytes data;           /* the Gauge/Sum/Histogram/... message */
-	int32_t aggregation_temporality;  /* Sum, (Exponential)Histogram: 1 delta, 2 cumulative */
-	int is_monotonic;                 /* Sum */
-	uint32_t n_data_points;           /* iterate OTLP_F_DATA_POINTS over data */
-	uint32_t n_metadata;              /* iterate OTLP_F_METRIC_METADATA over raw */
-	struct otlp_field_pos pos[OTLP_METRIC_NFIELDS];  /* by field number, the last */
+	enum otlp_metric_type type;	 /* NONE: no data member */
+	struct otlp_bytes data;		 /* the Gauge/Sum/Histogram/... message */
+	int32_t aggregation_temporality; /* Sum, (Exponential)Histogram: 1 delta, 2 cumulative */
+	int is_monotonic;		 /* Sum */
+	uint32_t n_data_points;		 /* iterate OTLP_F_DATA_POINTS over data */
+	uint32_t n_metadata;		 /* iterate OTLP_F_METRIC_METADATA over raw */
+	struct otlp_field_pos pos[OTLP_METRIC_NFIELDS]; /* by field number, the last */
 };
 
 /* Decodes a Metric and the scalar fields of its data message. */
@@ -121,15 +121,15 @@ enum otlp_number_type {
 
 /* One data point of any type; the fields a type lacks stay zero. */
 struct otlp_data_point {
-	struct otlp_bytes raw;            /* the whole data point */
+	struct otlp_bytes raw; /* the whole data point */
 	enum otlp_metric_type type;
-	uint32_t attributes_field;        /* iterate this field over raw: KeyValues */
+	uint32_t attributes_field; /* iterate this field over raw: KeyValues */
 	uint32_t n_attributes;
-	uint32_t exemplars_field;         /* iterate this field over raw: otlp_wire_exemplar() */
+	uint32_t exemplars_field; /* iterate this field over raw: otlp_wire_exemplar() */
 	uint32_t n_exemplars;
 	uint64_t start_time_unix_nano;
 	uint64_t time_unix_nano;
-	uint32_t flags;                   /* bit 0: no recorded value */
+	uint32_t flags; /* bit 0: no recorded value */
 	/* Gauge, Sum */
 	enum otlp_number_type number;
 	double as_double;
@@ -137,7 +137,7 @@ struct otlp_data_point {
 	/* Histogram, ExponentialHistogram, Summary */
 	uint64_t count;
 	double sum;
-	int has_sum;                      /* always 1 for a Summary that has the field */
+	int has_sum; /* always 1 for a Summary that has the field */
 	/* Histogram, ExponentialHistogram */
 	double min, max;
 	int has_min, has_max;
@@ -148,20 +148,19 @@ struct otlp_data_point {
 	int32_t scale;
 	uint64_t zero_count;
 	double zero_threshold;
-	struct otlp_bytes positive, negative;  /* Buckets: otlp_wire_buckets() */
+	struct otlp_bytes positive, negative; /* Buckets: otlp_wire_buckets() */
 	/* Summary: iterate OTLP_F_SDP_QUANTILES over raw, otlp_wire_quantile() */
 	uint32_t n_quantiles;
-	struct otlp_field_pos pos[OTLP_DP_NFIELDS];  /* by field number, the last
+	struct otlp_field_pos pos[OTLP_DP_NFIELDS]; /* by field number, the last
 	                                                (the first for attributes) */
 };
 
 /* Decodes one data point of a Metric of type type. */
-int otlp_wire_data_point(struct otlp_bytes msg, enum otlp_metric_type type,
-			 struct otlp_data_point *out);
+int otlp_wire_data_point(struct otlp_bytes msg, enum otlp_metric_type type, struct otlp_data_point *out);
 
 struct otlp_buckets {
 	int32_t offset;
-	uint32_t n_bucket_counts;  /* otlp_wire_nums over raw, OTLP_F_BUCKETS_COUNTS, varint */
+	uint32_t n_bucket_counts; /* otlp_wire_nums over raw, OTLP_F_BUCKETS_COUNTS, varint */
 	struct otlp_bytes raw;
 };
 int otlp_wire_buckets(struct otlp_bytes msg, struct otlp_buckets *out);
@@ -176,9 +175,9 @@ struct otlp_exemplar {
 	enum otlp_number_type number;
 	double as_double;
 	int64_t as_int;
-	struct otlp_bytes trace_id;  /* 16 bytes or empty */
-	struct otlp_bytes span_id;   /* 8 bytes or empty */
-	uint32_t n_filtered_attributes;  /* iterate OTLP_F_EXEMPLAR_ATTRIBUTES */
+	struct otlp_bytes trace_id;	/* 16 bytes or empty */
+	struct otlp_bytes span_id;	/* 8 bytes or empty */
+	uint32_t n_filtered_attributes; /* iterate OTLP_F_EXEMPLAR_ATTRIBUTES */
 };
 int otlp_wire_exemplar(struct otlp_bytes msg, struct otlp_exemplar *out);
 
@@ -188,12 +187,11 @@ int otlp_wire_exemplar(struct otlp_bytes msg, struct otlp_exemplar *out);
  * negative errno. */
 struct otlp_wire_nums {
 	struct otlp_wire_reader r;
-	const uint8_t *pp, *pend;  /* the rest of the current packed run */
+	const uint8_t *pp, *pend; /* the rest of the current packed run */
 	uint32_t num;
 	int fixed64;
 };
-void otlp_wire_nums_init(struct otlp_wire_nums *it, struct otlp_bytes msg, uint32_t num,
-			 int fixed64);
+void otlp_wire_nums_init(struct otlp_wire_nums *it, struct otlp_bytes msg, uint32_t num, int fixed64);
 int otlp_wire_nums_next(struct otlp_wire_nums *it, uint64_t *v);
 
 static inline double otlp_wire_double(uint64_t bits)
@@ -207,8 +205,7 @@ static inline double otlp_wire_double(uint64_t bits)
  * otlp_wire_each_log_record does for log records. */
 typedef int (*otlp_wire_metric_fn)(void *arg, const struct otlp_metric *m, int rc);
 int otlp_wire_each_metric(struct otlp_bytes req, otlp_wire_metric_fn fn, void *arg);
-int otlp_wire_resource_each_metric(struct otlp_bytes resource_metrics,
-				   otlp_wire_metric_fn fn, void *arg);
+int otlp_wire_resource_each_metric(struct otlp_bytes resource_metrics, otlp_wire_metric_fn fn, void *arg);
 
 /* Calls fn for every data point of a decoded Metric, likewise. Returns 0,
  * fn's stop value, or a negative errno if the data message does not frame. */

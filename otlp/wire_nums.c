@@ -8,8 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-void otlp_wire_nums_init(struct otlp_wire_nums *it, struct otlp_bytes msg, uint32_t num,
-			 int fixed64)
+void otlp_wire_nums_init(struct otlp_wire_nums *it, struct otlp_bytes msg, uint32_t num, int fixed64)
 {
 	otlp_wire_reader_init(&it->r, msg.p, msg.len);
 	it->pp = it->pend = NULL;
@@ -23,7 +22,7 @@ int otlp_wire_nums_next(struct otlp_wire_nums *it, uint64_t *v)
 	int rc;
 
 	for (;;) {
-		if (it->pp < it->pend) {  /* inside a packed run */
+		if (it->pp < it->pend) { /* inside a packed run */
 			if (!it->fixed64)
 				return otlp_wire_varint(&it->pp, it->pend, v) < 0 ? -EBADMSG : 1;
 			if (it->pend - it->pp < 8)
@@ -58,7 +57,8 @@ int otlp_wire_buckets(struct otlp_bytes msg, struct otlp_buckets *out)
 	memset(out, 0, sizeof(*out));
 	out->raw = msg;
 	{
-		FOR_EACH_FIELD(msg) {
+		FOR_EACH_FIELD(msg)
+		{
 			if (f.num != OTLP_F_BUCKETS_OFFSET)
 				continue;
 			WANT(OTLP_WT_VARINT);
@@ -72,4 +72,3 @@ int otlp_wire_buckets(struct otlp_bytes msg, struct otlp_buckets *out)
 		out->n_bucket_counts++;
 	return rc;
 }
-

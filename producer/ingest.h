@@ -74,20 +74,20 @@ enum ingest_err {
 };
 
 struct ingest_limits {
-	size_t max_decoded;       /* decoded body cap when a body names none */
-	uint64_t wait_ms;         /* wait for ring space when a route names none */
-	uint64_t poll_ms;         /* retry period while waiting (also without eventfd) */
-	size_t max_wait_bytes;    /* bodies queued at once, all rings; beyond: refuse at once */
+	size_t max_decoded;    /* decoded body cap when a body names none */
+	uint64_t wait_ms;      /* wait for ring space when a route names none */
+	uint64_t poll_ms;      /* retry period while waiting (also without eventfd) */
+	size_t max_wait_bytes; /* bodies queued at once, all rings; beyond: refuse at once */
 };
 /* Defaults: 16 MiB, 2000 ms, 5 ms, 64 MiB. */
 void ingest_limits_default(struct ingest_limits *lim);
 
 /* A received body, as the transport found it. */
 struct ingest_body {
-	enum otlp_signal signal;  /* from the path */
-	enum ingest_fmt fmt;      /* from the content type */
-	int codec;                /* enum codec (net/codec.h); CODEC_NONE: not compressed */
-	size_t max_decoded;       /* decoded (and transcoded) size cap; 0: lim.max_decoded */
+	enum otlp_signal signal; /* from the path */
+	enum ingest_fmt fmt;	 /* from the content type */
+	int codec;		 /* enum codec (net/codec.h); CODEC_NONE: not compressed */
+	size_t max_decoded;	 /* decoded (and transcoded) size cap; 0: lim.max_decoded */
 	const uint8_t *data;
 	size_t len;
 };
@@ -98,9 +98,9 @@ struct ingest_msg {
 	enum otlp_signal signal;
 	const uint8_t *data;
 	size_t len;
-	uint32_t resources;       /* Resource* messages in the request */
-	uint64_t items;           /* spans, log records or data points */
-	uint64_t ingest_ns;       /* CLOCK_REALTIME at receipt */
+	uint32_t resources; /* Resource* messages in the request */
+	uint64_t items;	    /* spans, log records or data points */
+	uint64_t ingest_ns; /* CLOCK_REALTIME at receipt */
 };
 
 struct ingest_wait;
@@ -109,25 +109,25 @@ struct ingest;
 /* One IN ring ingest publishes into, with its FIFO of waiting requests. */
 struct ingest_ring {
 	struct ingest *ig;
-	struct ingest_ring *next;     /* all rings of ig */
+	struct ingest_ring *next; /* all rings of ig */
 	struct ring *ring;
-	enum otlp_signal signal;      /* every record's */
-	const char *name;             /* for log lines ("in:logs") */
-	uint64_t last_seq;            /* seq of the last record published */
-	struct ingest_wait *head, *tail;  /* FIFO of waiting requests */
+	enum otlp_signal signal;	 /* every record's */
+	const char *name;		 /* for log lines ("in:logs") */
+	uint64_t last_seq;		 /* seq of the last record published */
+	struct ingest_wait *head, *tail; /* FIFO of waiting requests */
 	unsigned waiting;
-	uint64_t min_deadline_ns;     /* earliest deadline queued (a hint; 0: none) */
-	struct net_timer timer;       /* poll / deadline */
-	struct net_watch *watch;      /* ring space eventfd, when there is one */
-	uint64_t warned_ns;           /* last "ring full" warning (monotonic) */
+	uint64_t min_deadline_ns; /* earliest deadline queued (a hint; 0: none) */
+	struct net_timer timer;	  /* poll / deadline */
+	struct net_watch *watch;  /* ring space eventfd, when there is one */
+	uint64_t warned_ns;	  /* last "ring full" warning (monotonic) */
 };
 
 /* Where requests of one signal from one receiver on one transport go. */
 struct ingest_route {
-	struct ingest_ring *out;      /* NULL: the receiver takes no such signal
+	struct ingest_ring *out;    /* NULL: the receiver takes no such signal
 	                                 (HTTP 404, gRPC UNIMPLEMENTED) */
-	struct seg_component *stat;   /* accepted / refused items; may be NULL */
-	uint64_t wait_ms;             /* ring_full_wait; 0: lim.wait_ms */
+	struct seg_component *stat; /* accepted / refused items; may be NULL */
+	uint64_t wait_ms;	    /* ring_full_wait; 0: lim.wait_ms */
 };
 
 /* status: INGEST_OK (every record published), INGEST_EFULL (deadline),
@@ -141,28 +141,28 @@ struct ingest_wait {
 	struct ingest_wait *next, *prev;
 	struct ingest_ring *out;
 	const struct ingest_route *route;
-	uint8_t *buf;             /* copy of the protobuf body */
+	uint8_t *buf; /* copy of the protobuf body */
 	size_t len, cap;
 	uint32_t resources;
 	uint64_t items;
 	uint64_t ingest_ns;
-	uint64_t deadline_ns;     /* monotonic */
+	uint64_t deadline_ns; /* monotonic */
 	bool queued;
 	ingest_done_fn done;
-	void *arg;                /* the transport's */
+	void *arg; /* the transport's */
 };
 
 struct ingest {
-	struct stage_stats *stats;    /* may be NULL */
-	struct net_loop *loop;        /* NULL: never wait (tests, fuzz) */
+	struct stage_stats *stats; /* may be NULL */
+	struct net_loop *loop;	   /* NULL: never wait (tests, fuzz) */
 	struct ingest_limits lim;
-	struct ingest_ring *rings;    /* every ring set up with ingest_ring_init */
-	uint8_t *scratch;             /* decompressed body */
+	struct ingest_ring *rings; /* every ring set up with ingest_ring_init */
+	uint8_t *scratch;	   /* decompressed body */
 	size_t scratch_cap;
-	struct otlp_json_buf json;    /* transcoded JSON */
+	struct otlp_json_buf json; /* transcoded JSON */
 	struct codec_ctx codec;
-	unsigned waiting;             /* requests queued, all rings */
-	size_t wait_bytes;            /* sum of queued bodies, all rings */
+	unsigned waiting;  /* requests queued, all rings */
+	size_t wait_bytes; /* sum of queued bodies, all rings */
 	bool draining;
 };
 
@@ -176,15 +176,15 @@ void ingest_free(struct ingest *ig);
 /* Publish records of `signal` into ring (seq continues from its
  * ring_last_seq). Watches the ring's space eventfd on ig's loop when it
  * has one. 0 or a negative errno. */
-int ingest_ring_init(struct ingest_ring *o, struct ingest *ig, struct ring *ring,
-		     enum otlp_signal signal, const char *name);
+int ingest_ring_init(struct ingest_ring *o, struct ingest *ig, struct ring *ring, enum otlp_signal signal,
+		     const char *name);
 /* Refuse its waiting requests (INGEST_EDRAIN) and stop watching. */
 void ingest_ring_free(struct ingest_ring *o);
 
 /* Decode and validate a body. Returns INGEST_OK with *m filled, or an
  * ingest_err with a message in err (NUL-terminated). */
-int ingest_prepare(struct ingest *ig, const struct ingest_body *b, struct ingest_msg *m,
-		   char *err, size_t errlen);
+int ingest_prepare(struct ingest *ig, const struct ingest_body *b, struct ingest_msg *m, char *err,
+		   size_t errlen);
 
 /* Publish m into rt->out now if the ring has room and nobody is queued
  * there: returns INGEST_OK (answer the client now). Otherwise, with a
@@ -193,8 +193,8 @@ int ingest_prepare(struct ingest *ig, const struct ingest_body *b, struct ingest
  * draining: INGEST_EFULL / INGEST_EDRAIN. INGEST_ETOOBIG if the request
  * can never fit the ring; INGEST_EINTERNAL if rt has no ring or the ring's
  * signal is not m's. */
-int ingest_submit(const struct ingest_route *rt, const struct ingest_msg *m,
-		  struct ingest_wait *w, ingest_done_fn done, void *arg);
+int ingest_submit(const struct ingest_route *rt, const struct ingest_msg *m, struct ingest_wait *w,
+		  ingest_done_fn done, void *arg);
 
 /* Take a queued request out of its queue without calling done (its
  * connection went away). Frees its buffer. Safe on a wait never queued. */
@@ -215,8 +215,7 @@ int ingest_publish(struct ingest_ring *o, const uint8_t *data, size_t len, uint6
  * Export*ServiceResponse (empty, for every signal: no partial success,
  * ever, since requests are accepted or refused whole) and google.rpc.Status. */
 int ingest_reply_success(enum ingest_fmt fmt, uint8_t *out, size_t cap);
-int ingest_reply_status(enum ingest_fmt fmt, int grpc_code, const char *msg,
-			uint8_t *out, size_t cap);
+int ingest_reply_status(enum ingest_fmt fmt, int grpc_code, const char *msg, uint8_t *out, size_t cap);
 
 /* CLOCK_REALTIME ns. */
 uint64_t ingest_now_ns(void);
@@ -224,11 +223,10 @@ uint64_t ingest_now_ns(void);
 /* Internal to producer/ (ingest_pub.c, used by ingest_wait.c): publish
  * with the validator's counts; counts into the stage stats and rt's slot
  * (rt may be NULL). */
-int ingest_publish_counted(struct ingest_ring *o, const struct ingest_route *rt,
-			   const uint8_t *data, size_t len, uint64_t ingest_ns,
-			   uint32_t resources, uint64_t items);
+int ingest_publish_counted(struct ingest_ring *o, const struct ingest_route *rt, const uint8_t *data,
+			   size_t len, uint64_t ingest_ns, uint32_t resources, uint64_t items);
 /* Count refused items (stage counter c and rt's slot). */
-void ingest_count_refused(struct ingest *ig, const struct ingest_route *rt,
-			  enum stat_counter c, uint64_t items);
+void ingest_count_refused(struct ingest *ig, const struct ingest_route *rt, enum stat_counter c,
+			  uint64_t items);
 
 #endif

@@ -28,9 +28,9 @@ struct igrpc_call {
 
 struct igrpc_conn {
 	struct igrpc_server *srv;
-	struct h2_link link;        /* the conn and its h2_server */
+	struct h2_link link; /* the conn and its h2_server */
 	struct igrpc_conn *next, *prev;
-	struct igrpc_call *calls;   /* waiting for ring space */
+	struct igrpc_call *calls; /* waiting for ring space */
 	bool closing;
 };
 
@@ -74,7 +74,8 @@ static void igrpc_answer(struct igrpc_conn *gc, int32_t id, int st, const char *
 				       "pipeline full, retry later", NULL, 0, retry);
 		break;
 	case INGEST_EDRAIN:
-		h2_server_respond_grpc(gc->link.srv, id, GRPC_STATUS_UNAVAILABLE, "shutting down", NULL, 0, retry);
+		h2_server_respond_grpc(gc->link.srv, id, GRPC_STATUS_UNAVAILABLE, "shutting down", NULL, 0,
+				       retry);
 		break;
 	default:
 		h2_server_respond_grpc(gc->link.srv, id, GRPC_STATUS_INTERNAL, msg ? msg : "internal error",
@@ -88,7 +89,7 @@ static void igrpc_answer(struct igrpc_conn *gc, int32_t id, int st, const char *
  * answer's message in err (grpc-go's words for an unregistered service or
  * method, which is what the Collector answers). */
 static const struct otlp_signal_desc *igrpc_method(const struct igrpc_server *srv, const char *path,
-						    char *err, size_t errlen)
+						   char *err, size_t errlen)
 {
 	const struct otlp_signal_desc *sd = otlp_signal_by_grpc_path(path, strlen(path));
 	if (sd && srv->o.routes[sd->signal].out)
@@ -165,7 +166,8 @@ static void igrpc_on_request(void *ud, struct h2_server *s, const struct h2_requ
 	if (compressed) {
 		codec = codec_from_name(req->grpc_encoding, strlen(req->grpc_encoding));
 		if (codec <= CODEC_NONE) {
-			snprintf(err, sizeof(err), "grpc-encoding \"%.100s\" not supported (gzip, deflate, zlib, zstd, snappy, identity)",
+			snprintf(err, sizeof(err),
+				 "grpc-encoding \"%.100s\" not supported (gzip, deflate, zlib, zstd, snappy, identity)",
 				 req->grpc_encoding);
 			igrpc_answer(gc, req->stream_id, INGEST_EENCODING, err);
 			return;

@@ -32,12 +32,12 @@ struct igrpc_conn;
 
 /* One receiver's gRPC settings (copied by igrpc_server_init). */
 struct igrpc_opts {
-	const char *receiver;       /* id, for log lines */
-	uint64_t max_msg;           /* largest request message, decoded */
-	uint32_t max_streams;       /* h2 concurrent streams */
-	unsigned read_timeout_ms;   /* each request must arrive whole within it (0: none) */
-	unsigned idle_timeout_ms;   /* conn (bytes) and HTTP/2 (no open stream) */
-	uint32_t retry_after_s;     /* RetryInfo on RESOURCE_EXHAUSTED / UNAVAILABLE */
+	const char *receiver;	  /* id, for log lines */
+	uint64_t max_msg;	  /* largest request message, decoded */
+	uint32_t max_streams;	  /* h2 concurrent streams */
+	unsigned read_timeout_ms; /* each request must arrive whole within it (0: none) */
+	unsigned idle_timeout_ms; /* conn (bytes) and HTTP/2 (no open stream) */
+	uint32_t retry_after_s;	  /* RetryInfo on RESOURCE_EXHAUSTED / UNAVAILABLE */
 	struct ingest_route routes[OTLP_SIGNAL_COUNT]; /* out NULL: signal not taken */
 };
 
@@ -45,7 +45,7 @@ struct igrpc_server {
 	struct ingest *ig;
 	struct igrpc_opts o;
 	struct h2_server_limits lim;
-	struct igrpc_conn *conns;   /* open connections (for drain) */
+	struct igrpc_conn *conns; /* open connections (for drain) */
 	unsigned nconns;
 	bool draining;
 };

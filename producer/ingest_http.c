@@ -145,7 +145,8 @@ static bool ihttp_check_head(struct ihttp_conn *hc)
 	int sig = ihttp_signal(hc->srv, r->target, plen);
 	if (sig < 0) {
 		char msg[256];
-		snprintf(msg, sizeof(msg), "no such path: this receiver takes OTLP/HTTP on %s", hc->srv->served);
+		snprintf(msg, sizeof(msg), "no such path: this receiver takes OTLP/HTTP on %s",
+			 hc->srv->served);
 		ihttp_fail(hc, 404, 5 /* NOT_FOUND */, msg, true);
 		return false;
 	}
@@ -155,14 +156,17 @@ static bool ihttp_check_head(struct ihttp_conn *hc)
 		return false;
 	}
 	if (!ct_ok) {
-		ihttp_fail(hc, 415, 3, "Content-Type must be application/x-protobuf or application/json", true);
+		ihttp_fail(hc, 415, 3, "Content-Type must be application/x-protobuf or application/json",
+			   true);
 		return false;
 	}
 	h = http1_find_header(&r->m, "content-encoding");
 	if (h) {
 		int e = codec_from_name(h->value, h->value_len);
 		if (e < 0) {
-			ihttp_fail(hc, 415, 3, "Content-Encoding must be gzip, deflate, zlib, zstd, snappy or identity", true);
+			ihttp_fail(hc, 415, 3,
+				   "Content-Encoding must be gzip, deflate, zlib, zstd, snappy or identity",
+				   true);
 			return false;
 		}
 		hc->codec = e;
@@ -188,7 +192,8 @@ static void ihttp_process(struct ihttp_conn *hc)
 		if (hc->head_len == 0) {
 			hc->req.m.headers = hc->hdrs;
 			hc->req.m.max_headers_in = IHTTP_MAX_HEADERS;
-			int rc = http1_parse_request((const char *)hc->in, hc->len, hc->last_len, &lim, &hc->req);
+			int rc = http1_parse_request((const char *)hc->in, hc->len, hc->last_len, &lim,
+						     &hc->req);
 			if (rc == HTTP1_PARTIAL) {
 				hc->last_len = hc->len;
 				return;
@@ -215,7 +220,8 @@ static void ihttp_process(struct ihttp_conn *hc)
 			size_t used = 0, made = 0;
 			int rc = http1_body_decode(&hc->body, (const char *)hc->in + hc->body_in,
 						   hc->len - hc->body_in, &used,
-						   (char *)hc->in + hc->body_out, hc->len - hc->body_out, &made);
+						   (char *)hc->in + hc->body_out, hc->len - hc->body_out,
+						   &made);
 			hc->body_in += used;
 			hc->body_out += made;
 			if (rc < 0) {
@@ -351,7 +357,8 @@ void ihttp_server_init(struct ihttp_server *srv, struct ingest *ig, const struct
 			srv->o.paths[s] = otlp_signal_get((enum otlp_signal)s)->http_path;
 		if (!srv->o.routes[s].out || n >= sizeof(srv->served))
 			continue;
-		int k = snprintf(srv->served + n, sizeof(srv->served) - n, "%s%s", n ? ", " : "", srv->o.paths[s]);
+		int k = snprintf(srv->served + n, sizeof(srv->served) - n, "%s%s", n ? ", " : "",
+				 srv->o.paths[s]);
 		n += k > 0 ? (size_t)k : 0;
 	}
 	if (n == 0)

@@ -31,20 +31,20 @@ struct ihttp_conn;
 
 /* One receiver's HTTP settings (copied by ihttp_server_init). */
 struct ihttp_opts {
-	const char *receiver;       /* id, for log lines ("otlp/edge") */
-	uint64_t max_body;          /* bytes, on the wire and decoded */
-	unsigned read_timeout_ms;   /* a whole request, first byte to last (0: none) */
-	unsigned idle_timeout_ms;   /* keep-alive idle (0: none) */
-	uint32_t retry_after_s;     /* Retry-After on 429 / 503 */
-	const char *paths[OTLP_SIGNAL_COUNT];         /* NULL: the signal's default */
+	const char *receiver;			       /* id, for log lines ("otlp/edge") */
+	uint64_t max_body;			       /* bytes, on the wire and decoded */
+	unsigned read_timeout_ms;		       /* a whole request, first byte to last (0: none) */
+	unsigned idle_timeout_ms;		       /* keep-alive idle (0: none) */
+	uint32_t retry_after_s;			       /* Retry-After on 429 / 503 */
+	const char *paths[OTLP_SIGNAL_COUNT];	       /* NULL: the signal's default */
 	struct ingest_route routes[OTLP_SIGNAL_COUNT]; /* out NULL: signal not taken */
 };
 
 struct ihttp_server {
 	struct ingest *ig;
 	struct ihttp_opts o;
-	char served[160];           /* "/v1/traces, /v1/logs": for 404 messages */
-	struct ihttp_conn *conns;   /* open connections (for drain) */
+	char served[160];	  /* "/v1/traces, /v1/logs": for 404 messages */
+	struct ihttp_conn *conns; /* open connections (for drain) */
 	unsigned nconns;
 	bool draining;
 };

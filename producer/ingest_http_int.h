@@ -12,28 +12,28 @@
 
 #define IHTTP_MAX_HEADERS 64
 #define IHTTP_HEAD_MAX 16384
-#define IHTTP_KEEP_BUF (1u << 20)   /* receive buffer kept between requests */
+#define IHTTP_KEEP_BUF (1u << 20) /* receive buffer kept between requests */
 
 struct ihttp_conn {
 	struct ihttp_server *srv;
 	struct net_conn *c;
 	struct ihttp_conn *next, *prev;
-	uint8_t *in;                /* received, not yet consumed bytes */
+	uint8_t *in; /* received, not yet consumed bytes */
 	size_t len, cap;
-	size_t last_len;            /* for incremental head parsing */
-	size_t head_len;            /* 0 until the head is complete */
-	size_t body_in, body_out;   /* chunked: decode positions in `in` */
+	size_t last_len;	  /* for incremental head parsing */
+	size_t head_len;	  /* 0 until the head is complete */
+	size_t body_in, body_out; /* chunked: decode positions in `in` */
 	struct http1_request req;
 	struct http1_header hdrs[IHTTP_MAX_HEADERS];
 	struct http1_body body;
 	enum ingest_fmt fmt;
-	int codec;                  /* enum codec of the body */
-	enum otlp_signal sig;       /* from the path */
-	bool in_request;            /* bytes of a request seen, no answer yet */
-	bool waiting;               /* queued for ring space */
-	bool closing;               /* answered with Connection: close */
+	int codec;	      /* enum codec of the body */
+	enum otlp_signal sig; /* from the path */
+	bool in_request;      /* bytes of a request seen, no answer yet */
+	bool waiting;	      /* queued for ring space */
+	bool closing;	      /* answered with Connection: close */
 	struct ingest_wait wait;
-	struct net_timer timer;     /* read timeout of the current request */
+	struct net_timer timer; /* read timeout of the current request */
 };
 
 /* Add n to a stage counter (when there are stats). */

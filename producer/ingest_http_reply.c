@@ -82,4 +82,3 @@ void ihttp_answer_status(struct ihttp_conn *hc, int st)
 		return;
 	}
 }
-

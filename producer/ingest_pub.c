@@ -23,8 +23,7 @@
 /* An Export*ServiceRequest's resources: field 1 for every signal. */
 #define INGEST_F_RESOURCES 1
 
-_Static_assert(RECORD_SIGNAL_TRACES == OTLP_SIGNAL_TRACES + 1 &&
-		       RECORD_SIGNAL_LOGS == OTLP_SIGNAL_LOGS + 1 &&
+_Static_assert(RECORD_SIGNAL_TRACES == OTLP_SIGNAL_TRACES + 1 && RECORD_SIGNAL_LOGS == OTLP_SIGNAL_LOGS + 1 &&
 		       RECORD_SIGNAL_METRICS == OTLP_SIGNAL_METRICS + 1,
 	       "ring records carry the otlp signal + 1");
 
@@ -39,8 +38,8 @@ static void ingest_count(struct ingest *ig, enum stat_counter c, uint64_t n)
 		stats_add(ig->stats, c, n);
 }
 
-void ingest_count_refused(struct ingest *ig, const struct ingest_route *rt,
-			  enum stat_counter c, uint64_t items)
+void ingest_count_refused(struct ingest *ig, const struct ingest_route *rt, enum stat_counter c,
+			  uint64_t items)
 {
 	ingest_count(ig, c, items);
 	if (rt && rt->stat && items)
@@ -63,9 +62,8 @@ static int ingest_items(const struct otlp_signal_desc *sd, struct otlp_bytes res
 	return 0;
 }
 
-int ingest_publish_counted(struct ingest_ring *o, const struct ingest_route *rt,
-			   const uint8_t *data, size_t len, uint64_t ingest_ns,
-			   uint32_t resources, uint64_t items_all)
+int ingest_publish_counted(struct ingest_ring *o, const struct ingest_route *rt, const uint8_t *data,
+			   size_t len, uint64_t ingest_ns, uint32_t resources, uint64_t items_all)
 {
 	const struct otlp_signal_desc *sd = otlp_signal_get(o->signal);
 	struct otlp_wire_iter it;

@@ -49,8 +49,7 @@ static int reply_json_escape(char *out, size_t cap, const char *msg)
 	return (int)n;
 }
 
-int ingest_reply_status(enum ingest_fmt fmt, int grpc_code, const char *msg,
-			uint8_t *out, size_t cap)
+int ingest_reply_status(enum ingest_fmt fmt, int grpc_code, const char *msg, uint8_t *out, size_t cap)
 {
 	if (fmt == INGEST_FMT_PROTO) {
 		ssize_t n = grpc_details_encode(out, cap, grpc_code, msg, strlen(msg), -1);

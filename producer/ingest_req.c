@@ -37,8 +37,8 @@ static uint8_t *req_scratch(struct ingest *ig, size_t cap)
 	return ig->scratch;
 }
 
-int ingest_prepare(struct ingest *ig, const struct ingest_body *b, struct ingest_msg *m,
-		   char *err, size_t errlen)
+int ingest_prepare(struct ingest *ig, const struct ingest_body *b, struct ingest_msg *m, char *err,
+		   size_t errlen)
 {
 	const struct otlp_signal_desc *sd = otlp_signal_get(b->signal);
 	size_t cap = b->max_decoded ? b->max_decoded : ig->lim.max_decoded;
@@ -62,14 +62,15 @@ int ingest_prepare(struct ingest *ig, const struct ingest_body *b, struct ingest
 			return req_fail(err, errlen, INGEST_EINTERNAL, "%sout of memory", "", 0);
 		ssize_t d = codec_decode(&ig->codec, (enum codec)b->codec, b->data, b->len, out, cap);
 		if (d == -EFBIG)
-			return req_fail(err, errlen, INGEST_ETOOBIG, "%sdecompressed body exceeds %llu bytes", "",
-					(unsigned long long)cap);
+			return req_fail(err, errlen, INGEST_ETOOBIG, "%sdecompressed body exceeds %llu bytes",
+					"", (unsigned long long)cap);
 		if (d == -EINVAL)
 			return req_fail(err, errlen, INGEST_EENCODING, "%sunsupported encoding", "", 0);
 		if (d == -ENOMEM)
 			return req_fail(err, errlen, INGEST_EINTERNAL, "%sout of memory", "", 0);
 		if (d < 0)
-			return req_fail(err, errlen, INGEST_EINVALID, "%s compressed body is corrupt or truncated",
+			return req_fail(err, errlen, INGEST_EINVALID,
+					"%s compressed body is corrupt or truncated",
 					codec_name((enum codec)b->codec), 0);
 		p = out;
 		n = (size_t)d;
@@ -86,8 +87,8 @@ int ingest_prepare(struct ingest *ig, const struct ingest_body *b, struct ingest
 		if (rc < 0)
 			return req_fail(err, errlen, INGEST_EINVALID, "invalid OTLP/JSON: %s", jerr, 0);
 		if (ig->json.len > cap)
-			return req_fail(err, errlen, INGEST_ETOOBIG, "%stranscoded body exceeds %llu bytes", "",
-					(unsigned long long)cap);
+			return req_fail(err, errlen, INGEST_ETOOBIG, "%stranscoded body exceeds %llu bytes",
+					"", (unsigned long long)cap);
 		p = ig->json.data;
 		n = ig->json.len;
 	}

@@ -32,34 +32,37 @@ static int serve_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 }
 
 /* Is segment ring idx the plan's ring idx? */
-static int serve_check_ring(struct segment *seg, const struct sluice_plan *plan, uint32_t idx,
-			    char *err, size_t errlen)
+static int serve_check_ring(struct segment *seg, const struct sluice_plan *plan, uint32_t idx, char *err,
+			    size_t errlen)
 {
 	const char *want = plan->rings[idx].name, *have = segment_ring_name(seg, idx);
 	char legacy[16];
 	if (idx >= segment_nrings(seg))
-		return serve_fail(err, errlen, -EINVAL,
-				  "segment %s has %u rings, the plan needs ring %u (%s): it was made for another config",
-				  seg->name, segment_nrings(seg), idx, want);
+		return serve_fail(
+			err, errlen, -EINVAL,
+			"segment %s has %u rings, the plan needs ring %u (%s): it was made for another config",
+			seg->name, segment_nrings(seg), idx, want);
 	if (segment_topology(seg) != 0 && segment_topology(seg) != plan->fingerprint)
-		return serve_fail(err, errlen, -EINVAL,
-				  "segment %s was made for another plan (topology %016llx, this config's %016llx)",
-				  seg->name, (unsigned long long)segment_topology(seg),
-				  (unsigned long long)plan->fingerprint);
+		return serve_fail(
+			err, errlen, -EINVAL,
+			"segment %s was made for another plan (topology %016llx, this config's %016llx)",
+			seg->name, (unsigned long long)segment_topology(seg),
+			(unsigned long long)plan->fingerprint);
 	if (strcmp(have, want) == 0)
 		return 0;
 	snprintf(legacy, sizeof(legacy), "ring%u", idx);
 	if (segment_topology(seg) == 0 && idx == 0 && plan->n_in == 1 && strcmp(have, legacy) == 0)
 		return 0;
-	return serve_fail(err, errlen, -EINVAL,
-			  "segment %s ring %u is \"%s\", this config's plan has \"%s\" there: it was made for another config",
-			  seg->name, idx, have, want);
+	return serve_fail(
+		err, errlen, -EINVAL,
+		"segment %s ring %u is \"%s\", this config's plan has \"%s\" there: it was made for another config",
+		seg->name, idx, have, want);
 }
 
 /* The IN ring for (receiver, signal), set up on first use; NULL when no
  * pipeline of that signal takes from the receiver. */
-static int serve_out(struct ingest_serve *s, const struct sluice_config *cfg, struct segment *seg,
-		     size_t r, int sig, struct ingest_ring **out, char *err, size_t errlen)
+static int serve_out(struct ingest_serve *s, const struct sluice_config *cfg, struct segment *seg, size_t r,
+		     int sig, struct ingest_ring **out, char *err, size_t errlen)
 {
 	const struct sluice_plan *plan = cfg->plan;
 	int idx = plan_ingest_ring(plan, r, (enum sluice_signal)sig);
@@ -83,8 +86,9 @@ static int serve_out(struct ingest_serve *s, const struct sluice_config *cfg, st
 			return serve_fail(err, errlen, rc, "ring %d (%s): watch its space: %s", idx,
 					  plan->rings[idx].name, strerror(-rc));
 		s->used[idx] = true;
-		log_msg(LOG_INFO, "publishing %s into ring %d %s from seq %llu", config_signal_name((enum sluice_signal)sig),
-			idx, plan->rings[idx].name, (unsigned long long)s->outs[idx].last_seq);
+		log_msg(LOG_INFO, "publishing %s into ring %d %s from seq %llu",
+			config_signal_name((enum sluice_signal)sig), idx, plan->rings[idx].name,
+			(unsigned long long)s->outs[idx].last_seq);
 	}
 	*out = &s->outs[idx];
 	return 0;
@@ -99,7 +103,8 @@ static struct seg_component *serve_stat(const struct sluice_plan *plan, struct s
 	if (i < 0 || (uint32_t)i >= plan->n_stats)
 		return NULL;
 	struct seg_component *k = segment_component(seg, (uint32_t)i);
-	if (!k || k->kind != SEG_COMP_RECEIVER || strncmp(k->name, plan->stats[i].component_id, SEG_NAME_SIZE - 1) != 0)
+	if (!k || k->kind != SEG_COMP_RECEIVER ||
+	    strncmp(k->name, plan->stats[i].component_id, SEG_NAME_SIZE - 1) != 0)
 		return NULL;
 	return k;
 }
@@ -107,11 +112,16 @@ static struct seg_component *serve_stat(const struct sluice_plan *plan, struct s
 static enum net_tls_version serve_tls_version(enum sluice_tls_version v)
 {
 	switch (v) {
-	case SLUICE_TLS_1_0: return NET_TLS_1_0;
-	case SLUICE_TLS_1_1: return NET_TLS_1_1;
-	case SLUICE_TLS_1_2: return NET_TLS_1_2;
-	case SLUICE_TLS_1_3: return NET_TLS_1_3;
-	default: return NET_TLS_VERSION_DEFAULT;
+	case SLUICE_TLS_1_0:
+		return NET_TLS_1_0;
+	case SLUICE_TLS_1_1:
+		return NET_TLS_1_1;
+	case SLUICE_TLS_1_2:
+		return NET_TLS_1_2;
+	case SLUICE_TLS_1_3:
+		return NET_TLS_1_3;
+	default:
+		return NET_TLS_VERSION_DEFAULT;
 	}
 }
 
@@ -126,7 +136,8 @@ static void serve_on_tls_fail(void *arg, const char *side, const char *reason, c
 	/* One line every 10 s at most: a scanner or a misconfigured client
 	 * fleet must not flood the log. */
 	if (f->logged_ns == 0 || now - f->logged_ns >= 10000000000ull) {
-		log_msg(LOG_WARN, "%s %s: TLS handshake failed (%s): %s (%llu failures since the last such line)",
+		log_msg(LOG_WARN,
+			"%s %s: TLS handshake failed (%s): %s (%llu failures since the last such line)",
 			f->receiver, f->proto, reason, detail && *detail ? detail : "-",
 			(unsigned long long)f->since_log);
 		f->logged_ns = now;
@@ -149,7 +160,9 @@ static int serve_listen(struct ingest_serve *s, struct net_loop *loop, const str
 		return serve_fail(err, errlen, -EINVAL, "more than %d listeners", INGEST_MAX_LISTENERS);
 	if (tc->enabled) {
 		struct net_tls_server_config sc = {
-			.cert_file = tc->cert_file, .key_file = tc->key_file, .client_ca_file = tc->client_ca_file,
+			.cert_file = tc->cert_file,
+			.key_file = tc->key_file,
+			.client_ca_file = tc->client_ca_file,
 			.min_version = serve_tls_version(tc->min_version),
 			.max_version = serve_tls_version(tc->max_version),
 			.reload_interval_ms = rt_ms_ceil(tc->reload_interval_ns),
@@ -174,8 +187,8 @@ static int serve_listen(struct ingest_serve *s, struct net_loop *loop, const str
 		net_tls_free(tls); /* the listener holds its own reference */
 	}
 	s->ls[s->nls++] = l;
-	log_msg(LOG_INFO, "%s listening on %s:%u receiver=%s tls=%s%s", what, ep->host, net_listener_port(l), r->id,
-		tc->enabled ? "on" : "off", tc->enabled && tc->client_ca_file ? " mtls=on" : "");
+	log_msg(LOG_INFO, "%s listening on %s:%u receiver=%s tls=%s%s", what, ep->host, net_listener_port(l),
+		r->id, tc->enabled ? "on" : "off", tc->enabled && tc->client_ca_file ? " mtls=on" : "");
 	return 0;
 }
 
@@ -204,16 +217,22 @@ static int serve_receiver(struct ingest_serve *s, const struct sluice_config *cf
 		wait_ms = 1; /* 0 means "the default" to the core: 1 ms is "do not wait" */
 	if (rc->http_enabled) {
 		if (s->nhttp >= CONFIG_MAX_RECEIVERS)
-			return serve_fail(err, errlen, -EINVAL, "more than %d receivers", CONFIG_MAX_RECEIVERS);
+			return serve_fail(err, errlen, -EINVAL, "more than %d receivers",
+					  CONFIG_MAX_RECEIVERS);
 		struct ihttp_opts o = {
-			.receiver = rc->id, .max_body = rc->http_max_request_body_size,
+			.receiver = rc->id,
+			.max_body = rc->http_max_request_body_size,
 			.read_timeout_ms = rt_ms_ceil(rc->http_read_timeout_ns),
-			.idle_timeout_ms = rt_ms_ceil(rc->http_idle_timeout_ns), .retry_after_s = retry_s,
+			.idle_timeout_ms = rt_ms_ceil(rc->http_idle_timeout_ns),
+			.retry_after_s = retry_s,
 		};
 		for (int sig = 0; sig < OTLP_SIGNAL_COUNT; sig++) {
 			o.paths[sig] = rc->http_url_paths[sig];
-			o.routes[sig] = (struct ingest_route){ outs[sig],
-				outs[sig] ? serve_stat(cfg->plan, seg, r, PLAN_TRANSPORT_HTTP, sig) : NULL, wait_ms };
+			o.routes[sig] = (struct ingest_route){
+				outs[sig],
+				outs[sig] ? serve_stat(cfg->plan, seg, r, PLAN_TRANSPORT_HTTP, sig) : NULL,
+				wait_ms
+			};
 		}
 		struct ihttp_server *hs = &s->http[s->nhttp++];
 		ihttp_server_init(hs, &s->ig, &o);
@@ -222,19 +241,25 @@ static int serve_receiver(struct ingest_serve *s, const struct sluice_config *cf
 	}
 	if (rc->grpc_enabled) {
 		if (s->ngrpc >= CONFIG_MAX_RECEIVERS)
-			return serve_fail(err, errlen, -EINVAL, "more than %d receivers", CONFIG_MAX_RECEIVERS);
+			return serve_fail(err, errlen, -EINVAL, "more than %d receivers",
+					  CONFIG_MAX_RECEIVERS);
 		/* gRPC has no read_timeout key of its own (the Collector's has
 		 * keepalive only): the receiver's read and idle timeouts bound
 		 * half-sent streams and idle HTTP/2 connections too. */
 		struct igrpc_opts o = {
-			.receiver = rc->id, .max_msg = rc->grpc_max_recv_msg_size,
+			.receiver = rc->id,
+			.max_msg = rc->grpc_max_recv_msg_size,
 			.max_streams = rc->grpc_max_concurrent_streams,
 			.read_timeout_ms = rt_ms_ceil(rc->http_read_timeout_ns),
-			.idle_timeout_ms = rt_ms_ceil(rc->http_idle_timeout_ns), .retry_after_s = retry_s,
+			.idle_timeout_ms = rt_ms_ceil(rc->http_idle_timeout_ns),
+			.retry_after_s = retry_s,
 		};
 		for (int sig = 0; sig < OTLP_SIGNAL_COUNT; sig++)
-			o.routes[sig] = (struct ingest_route){ outs[sig],
-				outs[sig] ? serve_stat(cfg->plan, seg, r, PLAN_TRANSPORT_GRPC, sig) : NULL, wait_ms };
+			o.routes[sig] = (struct ingest_route){
+				outs[sig],
+				outs[sig] ? serve_stat(cfg->plan, seg, r, PLAN_TRANSPORT_GRPC, sig) : NULL,
+				wait_ms
+			};
 		struct igrpc_server *gs = &s->grpc[s->ngrpc++];
 		igrpc_server_init(gs, &s->ig, &o);
 		if ((e = serve_listen(s, loop, rc, true, gs, st, err, errlen)) < 0)
@@ -252,7 +277,8 @@ int ingest_serve_open(struct ingest_serve *s, const struct sluice_config *cfg, s
 	for (size_t r = 0; r < cfg->n_receivers && rc == 0; r++)
 		rc = serve_receiver(s, cfg, seg, loop, st, r, err, errlen);
 	if (rc == 0 && s->nls == 0)
-		rc = serve_fail(err, errlen, -EINVAL, "no receiver to serve: no pipeline takes from a receiver with a protocol");
+		rc = serve_fail(err, errlen, -EINVAL,
+				"no receiver to serve: no pipeline takes from a receiver with a protocol");
 	if (rc < 0) {
 		ingest_serve_close(s);
 		return rc;

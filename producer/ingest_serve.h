@@ -36,14 +36,14 @@
 struct ingest_tls_fail {
 	struct stage_stats *st;
 	const char *receiver;
-	const char *proto;          /* "http", "grpc" */
-	uint64_t logged_ns;         /* last log line (monotonic) */
-	uint64_t since_log;         /* failures since then */
+	const char *proto;  /* "http", "grpc" */
+	uint64_t logged_ns; /* last log line (monotonic) */
+	uint64_t since_log; /* failures since then */
 };
 
 struct ingest_serve {
 	struct ingest ig;
-	struct ring rings[PLAN_MAX_RINGS];          /* by plan ring index */
+	struct ring rings[PLAN_MAX_RINGS]; /* by plan ring index */
 	struct ingest_ring outs[PLAN_MAX_RINGS];
 	bool used[PLAN_MAX_RINGS];
 	struct ihttp_server http[CONFIG_MAX_RECEIVERS];

@@ -46,14 +46,16 @@ static void ingest_finish(struct ingest_wait *w, int status)
 	ingest_unlink(w);
 	if (status != INGEST_OK)
 		ingest_count_refused(ig, w->route,
-				     status == INGEST_ETOOBIG ? STAT_SPANS_REFUSED_INVALID : STAT_SPANS_REFUSED_FULL,
+				     status == INGEST_ETOOBIG ? STAT_SPANS_REFUSED_INVALID
+							      : STAT_SPANS_REFUSED_FULL,
 				     w->items);
 	if (status == INGEST_EFULL && ig->loop) {
 		/* Tell the operator, at most every 10 s a ring: the consumer is behind. */
 		uint64_t now = net_loop_now_ns(ig->loop);
 		if (o->warned_ns == 0 || now - o->warned_ns >= 10000000000ull) {
 			uint64_t ms = w->route && w->route->wait_ms ? w->route->wait_ms : ig->lim.wait_ms;
-			log_msg(LOG_WARN, "ring %s full for %llu ms: refusing requests (downstream stage behind or stopped)",
+			log_msg(LOG_WARN,
+				"ring %s full for %llu ms: refusing requests (downstream stage behind or stopped)",
 				o->name, (unsigned long long)ms);
 			o->warned_ns = now;
 		}
@@ -159,8 +161,8 @@ void ingest_init(struct ingest *ig, struct stage_stats *stats, struct net_loop *
 	codec_ctx_init(&ig->codec);
 }
 
-int ingest_ring_init(struct ingest_ring *o, struct ingest *ig, struct ring *ring,
-		     enum otlp_signal signal, const char *name)
+int ingest_ring_init(struct ingest_ring *o, struct ingest *ig, struct ring *ring, enum otlp_signal signal,
+		     const char *name)
 {
 	memset(o, 0, sizeof(*o));
 	if (!otlp_signal_get(signal))
@@ -213,8 +215,8 @@ void ingest_free(struct ingest *ig)
 	codec_ctx_free(&ig->codec);
 }
 
-int ingest_submit(const struct ingest_route *rt, const struct ingest_msg *m,
-		  struct ingest_wait *w, ingest_done_fn done, void *arg)
+int ingest_submit(const struct ingest_route *rt, const struct ingest_msg *m, struct ingest_wait *w,
+		  ingest_done_fn done, void *arg)
 {
 	struct ingest_ring *o = rt->out;
 	if (!o || o->signal != m->signal)

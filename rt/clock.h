@@ -24,11 +24,20 @@ static inline uint64_t rt_clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static inline uint64_t rt_mono_ns(void) { return rt_clock_ns(CLOCK_MONOTONIC); }
-static inline uint64_t rt_real_ns(void) { return rt_clock_ns(CLOCK_REALTIME); }
+static inline uint64_t rt_mono_ns(void)
+{
+	return rt_clock_ns(CLOCK_MONOTONIC);
+}
+static inline uint64_t rt_real_ns(void)
+{
+	return rt_clock_ns(CLOCK_REALTIME);
+}
 /* CLOCK_MONOTONIC_COARSE ns (tick resolution, cheaper still): periodic checks
  * that need no precision. */
-static inline uint64_t rt_coarse_ns(void) { return rt_clock_ns(CLOCK_MONOTONIC_COARSE); }
+static inline uint64_t rt_coarse_ns(void)
+{
+	return rt_clock_ns(CLOCK_MONOTONIC_COARSE);
+}
 
 /* Milliseconds for a timer: rounded up (a 1 ns timeout still waits), and
  * saturated rather than wrapped. */

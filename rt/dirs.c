@@ -37,14 +37,13 @@ static int check_above(int fd, const char *shown, char *why, size_t len)
 		return -errno;
 	unsigned me = (unsigned)geteuid();
 	if (st.st_uid != 0 && st.st_uid != me) {
-		say(why, len, "is inside %s, which is owned by uid %u (neither root nor uid %u)",
-		    shown, (unsigned)st.st_uid, me);
+		say(why, len, "is inside %s, which is owned by uid %u (neither root nor uid %u)", shown,
+		    (unsigned)st.st_uid, me);
 		return -EPERM;
 	}
 	if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)) {
 		say(why, len, "is inside %s, which %s can write to and which is not sticky (mode %04o)",
-		    shown, (st.st_mode & 002) ? "anyone" : "its group",
-		    (unsigned)(st.st_mode & 07777));
+		    shown, (st.st_mode & 002) ? "anyone" : "its group", (unsigned)(st.st_mode & 07777));
 		return -EPERM;
 	}
 	return 0;
@@ -193,9 +192,9 @@ enum dirs_kind {
 
 struct dirs_item {
 	enum dirs_kind kind;
-	char what[64];  /* "runtime directory", "dead-letter directory" ... */
-	char of[160];   /* "" or " of exporter otlphttp" */
-	char fix[160];  /* the config key that moves it */
+	char what[64]; /* "runtime directory", "dead-letter directory" ... */
+	char of[160];  /* "" or " of exporter otlphttp" */
+	char fix[160]; /* the config key that moves it */
 	char path[DIRS_PATH_MAX];
 };
 
@@ -205,8 +204,7 @@ static void item(struct dirs_item *it, enum dirs_kind k, const char *what, const
 	it->kind = k;
 	snprintf(it->what, sizeof(it->what), "%s", what);
 	snprintf(it->path, sizeof(it->path), "%s", path);
-	snprintf(it->of, sizeof(it->of), "%s%s", exporter ? " of exporter " : "",
-		 exporter ? exporter : "");
+	snprintf(it->of, sizeof(it->of), "%s%s", exporter ? " of exporter " : "", exporter ? exporter : "");
 	snprintf(it->fix, sizeof(it->fix), "%s", fix);
 }
 
@@ -235,14 +233,13 @@ static struct dirs_item *dirs_list(const struct sluice_config *cfg, size_t *n)
 		const struct sluice_otlp_exporter *x = &e->otlp;
 		if (x->dead_letter_dir) {
 			snprintf(key, sizeof(key), "exporters.%s.dead_letter_dir", e->id);
-			item(&v[(*n)++], DIRS_LAZY, "dead-letter directory", x->dead_letter_dir, e->id,
-			     key);
+			item(&v[(*n)++], DIRS_LAZY, "dead-letter directory", x->dead_letter_dir, e->id, key);
 		}
 		if (x->sending_queue.enabled && x->sending_queue.storage) {
 			char q[DIRS_PATH_MAX];
 			snprintf(key, sizeof(key), "exporters.%s.sending_queue.storage", e->id);
-			item(&v[(*n)++], DIRS_LAZY, "disk-queue directory", x->sending_queue.storage,
-			     e->id, key);
+			item(&v[(*n)++], DIRS_LAZY, "disk-queue directory", x->sending_queue.storage, e->id,
+			     key);
 			if (export_path_diskq(q, sizeof(q), x->sending_queue.storage, e->id) >= 0)
 				item(&v[(*n)++], DIRS_LAZY, "disk-queue directory", q, e->id, key);
 		}
@@ -250,12 +247,16 @@ static struct dirs_item *dirs_list(const struct sluice_config *cfg, size_t *n)
 	return v;
 }
 
-enum dirs_verdict { DV_OK, DV_NOTE, DV_WARN, DV_ERROR };
+enum dirs_verdict {
+	DV_OK,
+	DV_NOTE,
+	DV_WARN,
+	DV_ERROR
+};
 
 /* What one directory's state means, as one line (shared by run and check
  * so that both say the same thing). */
-static enum dirs_verdict dirs_judge(const struct dirs_item *it, bool created, char *line,
-				    size_t len)
+static enum dirs_verdict dirs_judge(const struct dirs_item *it, bool created, char *line, size_t len)
 {
 	char why[512];
 	int rc = created ? dirs_make(it->path, why, sizeof(why)) : dirs_check(it->path, why, sizeof(why));
@@ -265,13 +266,15 @@ static enum dirs_verdict dirs_judge(const struct dirs_item *it, bool created, ch
 		return DV_NOTE;
 	}
 	if (rc == -ENOENT) {
-		snprintf(line, len, "%s %s%s does not exist (the file exporter does not create it): "
-			 "create it or change %s", it->what, it->path, it->of, it->fix);
+		snprintf(line, len,
+			 "%s %s%s does not exist (the file exporter does not create it): "
+			 "create it or change %s",
+			 it->what, it->path, it->of, it->fix);
 		return DV_ERROR;
 	}
 	if (rc == -EPERM && it->kind == DIRS_FILE) {
-		snprintf(line, len, "%s %s%s %s: another user could put a link where the file goes",
-			 it->what, it->path, it->of, why);
+		snprintf(line, len, "%s %s%s %s: another user could put a link where the file goes", it->what,
+			 it->path, it->of, why);
 		return DV_WARN;
 	}
 	if (rc == -EPERM) {
@@ -284,8 +287,8 @@ static enum dirs_verdict dirs_judge(const struct dirs_item *it, bool created, ch
 		return it->kind == DIRS_LAZY ? DV_WARN : DV_ERROR;
 	}
 	if ((rc = dirs_writable(it->path)) < 0) {
-		snprintf(line, len, "%s %s%s is not writable (%s): fix it or set %s", it->what,
-			 it->path, it->of, strerror(-rc), it->fix);
+		snprintf(line, len, "%s %s%s is not writable (%s): fix it or set %s", it->what, it->path,
+			 it->of, strerror(-rc), it->fix);
 		return it->kind == DIRS_LAZY ? DV_WARN : DV_ERROR;
 	}
 	return DV_OK;
@@ -310,8 +313,10 @@ int dirs_prepare(const struct sluice_config *cfg)
 			log_msg(LOG_ERROR, "%s", line);
 			rc = -EPERM;
 		} else if (d == DV_WARN) {
-			log_msg(LOG_WARN, "%s; the pipeline runs, and the exporter reports it when "
-				"it needs the directory", line);
+			log_msg(LOG_WARN,
+				"%s; the pipeline runs, and the exporter reports it when "
+				"it needs the directory",
+				line);
 		}
 	}
 	free(v);

@@ -36,8 +36,7 @@ static bool rt_fail(struct rt *rt, int code, int *exit_code)
 	return false;
 }
 
-bool rt_open(struct rt *rt, int argc, char **argv, enum stage_index stage, const char *about,
-	     int *exit_code)
+bool rt_open(struct rt *rt, int argc, char **argv, enum stage_index stage, const char *about, int *exit_code)
 {
 	struct config_error cerr;
 	int opt, rc;
@@ -120,8 +119,7 @@ void rt_draining(struct rt *rt)
 int rt_close(struct rt *rt, int code)
 {
 	if (rt->st)
-		atomic_store_explicit(&rt->st->state,
-				      code ? STAGE_STATE_FAILED : STAGE_STATE_STOPPED,
+		atomic_store_explicit(&rt->st->state, code ? STAGE_STATE_FAILED : STAGE_STATE_STOPPED,
 				      memory_order_release);
 	if (rt->attached) {
 		segment_wake_close(&rt->seg);

@@ -38,18 +38,17 @@
 
 struct rt {
 	enum stage_index stage;
-	const char *config_path;   /* -c FILE, NULL = built-in defaults */
+	const char *config_path; /* -c FILE, NULL = built-in defaults */
 	struct sluice_config *cfg;
 	struct segment seg;
-	struct stage_stats *st;    /* this stage's block in the segment */
+	struct stage_stats *st; /* this stage's block in the segment */
 	struct rt_stop stop;
 	bool attached;
 };
 
 /* True: run the stage. False: return *exit_code from main (the reason is
  * logged, or the usage printed). `about` is one line for -h. */
-bool rt_open(struct rt *rt, int argc, char **argv, enum stage_index stage, const char *about,
-	     int *exit_code);
+bool rt_open(struct rt *rt, int argc, char **argv, enum stage_index stage, const char *about, int *exit_code);
 
 /* Marks the stage RUNNING (pid, start time, heartbeat). */
 void rt_ready(struct rt *rt);

@@ -24,9 +24,9 @@
 
 struct rt_stop {
 	volatile sig_atomic_t requested; /* set once a stop signal was read */
-	int signo;                       /* the signal that asked (0 = none yet) */
-	int fd;                          /* signalfd, -1 = none (tests) */
-	uint64_t next_poll_ns;           /* monotonic: don't read fd before */
+	int signo;			 /* the signal that asked (0 = none yet) */
+	int fd;				 /* signalfd, -1 = none (tests) */
+	uint64_t next_poll_ns;		 /* monotonic: don't read fd before */
 };
 
 /* Blocks SIGTERM, SIGINT (and SIGPIPE, ignored) in this thread and opens
@@ -51,6 +51,9 @@ static inline bool rt_stop_check(struct rt_stop *s)
 	return rt_stop_poll(s);
 }
 
-static inline int rt_stop_fd(const struct rt_stop *s) { return s->fd; }
+static inline int rt_stop_fd(const struct rt_stop *s)
+{
+	return s->fd;
+}
 
 #endif

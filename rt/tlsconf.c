@@ -6,11 +6,16 @@
 static enum net_tls_version rt_tls_version(enum sluice_tls_version v)
 {
 	switch (v) {
-	case SLUICE_TLS_1_0: return NET_TLS_1_0;
-	case SLUICE_TLS_1_1: return NET_TLS_1_1;
-	case SLUICE_TLS_1_2: return NET_TLS_1_2;
-	case SLUICE_TLS_1_3: return NET_TLS_1_3;
-	default: return NET_TLS_VERSION_DEFAULT;
+	case SLUICE_TLS_1_0:
+		return NET_TLS_1_0;
+	case SLUICE_TLS_1_1:
+		return NET_TLS_1_1;
+	case SLUICE_TLS_1_2:
+		return NET_TLS_1_2;
+	case SLUICE_TLS_1_3:
+		return NET_TLS_1_3;
+	default:
+		return NET_TLS_VERSION_DEFAULT;
 	}
 }
 
@@ -48,8 +53,8 @@ static int rt_tls_report(const struct sluice_config *cfg, FILE *out, unsigned li
 {
 	if (rc >= 0)
 		return 0;
-	fprintf(out, "sluice: %s:%u:%u: %s: %s\n", cfg->path && cfg->path[0] ? cfg->path : "(config)",
-		line, col, what, why);
+	fprintf(out, "sluice: %s:%u:%u: %s: %s\n", cfg->path && cfg->path[0] ? cfg->path : "(config)", line,
+		col, what, why);
 	return 1;
 }
 

@@ -112,8 +112,7 @@ static inline uint32_t copy_to_ring_crc(void *dst, const void *src, size_t n, ui
 /* Copies n bytes from s to d; short runs (keys, most values) without a
  * call: two overlapping loads of the widest size that fits, each within
  * [s, s+n) (s may end where a mapping ends) and stored within [d, d+n). */
-static inline __attribute__((always_inline)) uint8_t *copy_short(uint8_t *d, const uint8_t *s,
-								size_t n)
+static inline __attribute__((always_inline)) uint8_t *copy_short(uint8_t *d, const uint8_t *s, size_t n)
 {
 	if (n > 32) {
 		memcpy(d, s, n);
@@ -136,7 +135,7 @@ static inline __attribute__((always_inline)) uint8_t *copy_short(uint8_t *d, con
 		__builtin_memcpy(d, &a, 4);
 		__builtin_memcpy(d + n - 4, &x, 4);
 	} else if (n) {
-		uint8_t a = s[0], b = s[n / 2], c = s[n - 1];  /* 1 to 3 bytes */
+		uint8_t a = s[0], b = s[n / 2], c = s[n - 1]; /* 1 to 3 bytes */
 		d[0] = a, d[n / 2] = b, d[n - 1] = c;
 	}
 	return d + n;

@@ -40,9 +40,8 @@ static uint32_t portable_state(uint32_t s, const uint8_t *p, size_t n)
 	for (; n >= 8; p += 8, n -= 8) {
 		uint64_t w = load64(p) ^ s;
 
-		s = t[7][w & 0xff] ^ t[6][(w >> 8) & 0xff] ^ t[5][(w >> 16) & 0xff] ^
-		    t[4][(w >> 24) & 0xff] ^ t[3][(w >> 32) & 0xff] ^ t[2][(w >> 40) & 0xff] ^
-		    t[1][(w >> 48) & 0xff] ^ t[0][w >> 56];
+		s = t[7][w & 0xff] ^ t[6][(w >> 8) & 0xff] ^ t[5][(w >> 16) & 0xff] ^ t[4][(w >> 24) & 0xff] ^
+		    t[3][(w >> 32) & 0xff] ^ t[2][(w >> 40) & 0xff] ^ t[1][(w >> 48) & 0xff] ^ t[0][w >> 56];
 	}
 #endif
 	for (; n; n--)
@@ -161,8 +160,8 @@ T_AVX512 static __m128i fold128(__m128i acc, uint32_t kh, uint32_t kl)
  * four 16-byte lanes into one, then crc32q. With dst (64-byte aligned),
  * every block loaded is also stored there with a non-temporal store: the
  * copy and the checksum share the loads. */
-static inline __attribute__((always_inline)) T_AVX512 uint32_t
-fold_state(uint32_t s, const uint8_t *p, size_t n, uint8_t *dst)
+static inline __attribute__((always_inline)) T_AVX512 uint32_t fold_state(uint32_t s, const uint8_t *p,
+									  size_t n, uint8_t *dst)
 {
 	const __m512i k512b = k512(K_H_512, K_L_512);
 	const __m512i s0 = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (int)s);
@@ -309,12 +308,12 @@ static uint32_t copy_portable(void *dst, const void *src, size_t n, uint32_t crc
 	return copy_steps(crc32c_portable, dst, src, n, crc);
 }
 
-#define BIT_SSE42 (1u << 20)    /* cpuid 1 ecx */
-#define BIT_PCLMUL (1u << 1)    /* cpuid 1 ecx */
-#define BIT_OSXSAVE (1u << 27)  /* cpuid 1 ecx */
-#define BIT_AVX512F (1u << 16)  /* cpuid 7.0 ebx */
-#define BIT_VPCLMUL (1u << 10)  /* cpuid 7.0 ecx */
-#define XCR0_AVX512 0xe6u       /* SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM state */
+#define BIT_SSE42 (1u << 20)   /* cpuid 1 ecx */
+#define BIT_PCLMUL (1u << 1)   /* cpuid 1 ecx */
+#define BIT_OSXSAVE (1u << 27) /* cpuid 1 ecx */
+#define BIT_AVX512F (1u << 16) /* cpuid 7.0 ebx */
+#define BIT_VPCLMUL (1u << 10) /* cpuid 7.0 ecx */
+#define XCR0_AVX512 0xe6u      /* SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM state */
 
 struct cpuid_regs {
 	uint32_t a, b, c, d;
@@ -358,10 +357,14 @@ RESOLVER_SAFE static enum crc32c_kind detect(void)
 __attribute__((used)) RESOLVER_SAFE static crc32c_fn *resolve(void)
 {
 	switch (detect()) {
-	case CRC32C_AVX512: return crc32c_avx512;
-	case CRC32C_SSE42_3WAY: return crc32c_sse42_3way;
-	case CRC32C_SSE42: return crc32c_sse42;
-	default: return crc32c_portable;
+	case CRC32C_AVX512:
+		return crc32c_avx512;
+	case CRC32C_SSE42_3WAY:
+		return crc32c_sse42_3way;
+	case CRC32C_SSE42:
+		return crc32c_sse42;
+	default:
+		return crc32c_portable;
 	}
 }
 
@@ -370,10 +373,14 @@ uint32_t crc32c(uint32_t crc, const void *buf, size_t n) __attribute__((ifunc("r
 __attribute__((used)) RESOLVER_SAFE static crc32c_copy_fn *resolve_copy(void)
 {
 	switch (detect()) {
-	case CRC32C_AVX512: return copy_avx512;
-	case CRC32C_SSE42_3WAY: return copy_sse42_3way;
-	case CRC32C_SSE42: return copy_sse42;
-	default: return copy_portable;
+	case CRC32C_AVX512:
+		return copy_avx512;
+	case CRC32C_SSE42_3WAY:
+		return copy_sse42_3way;
+	case CRC32C_SSE42:
+		return copy_sse42;
+	default:
+		return copy_portable;
 	}
 }
 
@@ -385,10 +392,14 @@ crc32c_copy_fn *crc32c_copy_impl(enum crc32c_kind kind)
 	if ((unsigned)kind >= CRC32C_KINDS || kind > crc32c_best())
 		return NULL;
 	switch (kind) {
-	case CRC32C_AVX512: return copy_avx512;
-	case CRC32C_SSE42_3WAY: return copy_sse42_3way;
-	case CRC32C_SSE42: return copy_sse42;
-	default: return copy_portable;
+	case CRC32C_AVX512:
+		return copy_avx512;
+	case CRC32C_SSE42_3WAY:
+		return copy_sse42_3way;
+	case CRC32C_SSE42:
+		return copy_sse42;
+	default:
+		return copy_portable;
 	}
 }
 
@@ -429,18 +440,25 @@ crc32c_fn *crc32c_impl(enum crc32c_kind kind)
 		return NULL;
 	switch (kind) {
 #if defined(__x86_64__)
-	case CRC32C_AVX512: return crc32c_avx512;
-	case CRC32C_SSE42_3WAY: return crc32c_sse42_3way;
-	case CRC32C_SSE42: return crc32c_sse42;
+	case CRC32C_AVX512:
+		return crc32c_avx512;
+	case CRC32C_SSE42_3WAY:
+		return crc32c_sse42_3way;
+	case CRC32C_SSE42:
+		return crc32c_sse42;
 #endif
-	default: return crc32c_portable;
+	default:
+		return crc32c_portable;
 	}
 }
 
 const char *crc32c_kind_name(enum crc32c_kind kind)
 {
 	static const char *const names[CRC32C_KINDS] = {
-		"portable", "sse42", "sse42-3way", "avx512-vpclmulqdq",
+		"portable",
+		"sse42",
+		"sse42-3way",
+		"avx512-vpclmulqdq",
 	};
 
 	return (unsigned)kind < CRC32C_KINDS ? names[kind] : NULL;

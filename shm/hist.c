@@ -16,12 +16,12 @@
 
 static const uint64_t time_bounds[] = {
 	100 * US, 250 * US, 500 * US, 1 * MS, 2500 * US, 5 * MS, 10 * MS, 25 * MS, 50 * MS,
-	100 * MS, 250 * MS, 500 * MS, 1 * S,  2500 * MS, 5 * S,  10 * S,  30 * S,  60 * S,
+	100 * MS, 250 * MS, 500 * MS, 1 * S,  2500 * MS, 5 * S,	 10 * S,  30 * S,  60 * S,
 };
 
 /* The Collector's otelcol_processor_batch_batch_send_size boundaries. */
 static const uint64_t size_bounds[] = {
-	10,   25,   50,   75,   100,  250,  500,   750,   1000,  2000,  3000,
+	10,   25,   50,	  75,	100,  250,  500,   750,	  1000,	 2000,	3000,
 	4000, 5000, 6000, 7000, 8000, 9000, 10000, 20000, 30000, 50000, 100000,
 };
 

@@ -54,8 +54,8 @@
 #define HIST_REGION_NAME "sluice:hist"
 #define HIST_MAGIC 0x54534948554c5355ull /* "USLUHIST" */
 #define HIST_VERSION 1u
-#define HIST_MAX_BUCKETS 28u             /* finite bounds + the +Inf bucket */
-#define HIST_MAX 4096u                   /* histograms in one region */
+#define HIST_MAX_BUCKETS 28u /* finite bounds + the +Inf bucket */
+#define HIST_MAX 4096u	     /* histograms in one region */
 
 enum hist_kind {
 	HIST_RECEIPT_TO_ACK = 0,
@@ -66,20 +66,20 @@ enum hist_kind {
 };
 
 struct hist {
-	uint32_t kind;                   /* +0  enum hist_kind */
-	uint32_t index;                  /* +4  slot or ring, see above */
-	uint32_t nbuckets;               /* +8  finite bounds + 1 */
-	uint32_t pad0;                   /* +12 */
-	_Atomic uint64_t sum;            /* +16 ns or items */
+	uint32_t kind;				   /* +0  enum hist_kind */
+	uint32_t index;				   /* +4  slot or ring, see above */
+	uint32_t nbuckets;			   /* +8  finite bounds + 1 */
+	uint32_t pad0;				   /* +12 */
+	_Atomic uint64_t sum;			   /* +16 ns or items */
 	_Atomic uint64_t bucket[HIST_MAX_BUCKETS]; /* +24 bucket[i]: bound(i-1) < v <= bound(i);
 	                                              bucket[nbuckets-1]: v > every bound */
 	uint8_t reserved[8];
 };
 
 struct hist_region {
-	uint64_t magic;                  /* HIST_MAGIC */
-	uint32_t version;                /* HIST_VERSION */
-	uint32_t n;                      /* histograms that follow */
+	uint64_t magic;	  /* HIST_MAGIC */
+	uint32_t version; /* HIST_VERSION */
+	uint32_t n;	  /* histograms that follow */
 	uint8_t reserved[48];
 	struct hist h[];
 };
@@ -122,7 +122,7 @@ int hist_is_time(enum hist_kind kind);
 struct hist_snapshot {
 	enum hist_kind kind;
 	uint32_t index;
-	uint32_t nbounds;                /* finite bounds */
+	uint32_t nbounds; /* finite bounds */
 	const uint64_t *bounds;
 	uint64_t count, sum;
 	uint64_t cumulative[HIST_MAX_BUCKETS]; /* [i]: values <= bounds[i]; [nbounds] = count */

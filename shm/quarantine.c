@@ -125,9 +125,8 @@ static int header_line(char *buf, size_t n, const struct quarantine_entry *e, ui
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	return snprintf(buf, n,
-			"# sluice quarantine ring=%s offset=%" PRIu64 " length=%" PRIu64
-			" stored=%" PRIu64 " seq_before=%" PRIu64 " seq_after=%" PRIu64
-			" time=%s.%09ldZ\n",
+			"# sluice quarantine ring=%s offset=%" PRIu64 " length=%" PRIu64 " stored=%" PRIu64
+			" seq_before=%" PRIu64 " seq_after=%" PRIu64 " time=%s.%09ldZ\n",
 			e->ring, e->offset, length, stored, e->seq_before, e->seq_after, when,
 			(long)ts.tv_nsec);
 }

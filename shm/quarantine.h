@@ -26,11 +26,11 @@
 #define QUARANTINE_SUFFIX ".quarantine"
 
 struct quarantine_entry {
-	const char *ring;          /* ring name (segment_ring_name) */
-	uint64_t offset;           /* ring position of the first byte (skip.from) */
-	uint64_t seq_before;       /* skip.seq_before */
-	uint64_t seq_after;        /* skip.seq_after */
-	const uint8_t *part[2];    /* the bytes: ring_skipped_bytes */
+	const char *ring;	/* ring name (segment_ring_name) */
+	uint64_t offset;	/* ring position of the first byte (skip.from) */
+	uint64_t seq_before;	/* skip.seq_before */
+	uint64_t seq_after;	/* skip.seq_after */
+	const uint8_t *part[2]; /* the bytes: ring_skipped_bytes */
 	size_t len[2];
 };
 

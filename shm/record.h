@@ -50,20 +50,20 @@
 #define RECORD_SIGNAL_MAX 3u
 
 #define RECORD_F_REQUEST 0x0001u /* payload = Export*ServiceRequest body */
-#define RECORD_F_PAD 0x8000u     /* ring-internal wrap padding; never seen by users */
+#define RECORD_F_PAD 0x8000u	 /* ring-internal wrap padding; never seen by users */
 /* Every flag a producer may set: ring_peek takes a header with any other
  * bit for damage. A new flag is added here too. */
 #define RECORD_F_KNOWN (RECORD_F_REQUEST | RECORD_F_PAD)
 
 struct record {
-	uint32_t len;       /* payload bytes */
+	uint32_t len;	    /* payload bytes */
 	uint16_t signal;    /* RECORD_SIGNAL_* */
-	uint16_t flags;     /* RECORD_F_* */
-	uint64_t seq;       /* sequence number */
+	uint16_t flags;	    /* RECORD_F_* */
+	uint64_t seq;	    /* sequence number */
 	uint64_t ingest_ns; /* CLOCK_REALTIME ns at ingest (oldest, for a batch) */
-	uint32_t items;     /* spans, log records or data points */
-	uint32_t crc;       /* CRC-32C of payload + header (crc = 0); 0 = not sealed yet */
-	/* payload follows */
+	uint32_t items;	    /* spans, log records or data points */
+	uint32_t crc;	    /* CRC-32C of payload + header (crc = 0); 0 = not sealed yet */
+			    /* payload follows */
 };
 
 _Static_assert(sizeof(struct record) == RECORD_HDR_SIZE, "record header is 32 bytes");

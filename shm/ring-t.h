@@ -54,20 +54,20 @@
 #define RING_WAIT_EVENTFD 2u /* polling the ring's eventfd */
 
 struct ring_last {
-	_Atomic uint64_t head_after;            /* head value this slot describes */
-	_Atomic uint64_t seq;                   /* seq of the last record before head_after */
+	_Atomic uint64_t head_after;		/* head value this slot describes */
+	_Atomic uint64_t seq;			/* seq of the last record before head_after */
 	_Atomic uint64_t src[RING_MAX_SOURCES]; /* last input seq done, per source */
 	uint8_t pad[128 - 16 - 8 * RING_MAX_SOURCES];
 };
 
 struct ring_ctrl {
 	/* +0: producer */
-	_Atomic uint64_t head;       /* bytes published (release) */
+	_Atomic uint64_t head; /* bytes published (release) */
 	uint8_t pad0[128 - 8];
 	/* +128: consumer */
-	_Atomic uint64_t tail;       /* bytes committed (release) */
+	_Atomic uint64_t tail;		  /* bytes committed (release) */
 	_Atomic uint64_t corrupt_records; /* records ring_skip_corrupt passed over */
-	_Atomic uint64_t corrupt_bytes;   /* bytes it passed over */
+	_Atomic uint64_t corrupt_bytes;	  /* bytes it passed over */
 	uint8_t pad1[128 - 24];
 	/* +256: consumer says "I sleep for data"; producer clears and wakes */
 	_Atomic uint32_t cons_wait;
@@ -76,11 +76,11 @@ struct ring_ctrl {
 	_Atomic uint32_t prod_wait;
 	uint8_t pad3[64 - 4];
 	/* +384: constant after creation */
-	uint64_t magic;              /* RING_MAGIC */
-	uint64_t capacity;           /* data bytes, power of two */
+	uint64_t magic;	   /* RING_MAGIC */
+	uint64_t capacity; /* data bytes, power of two */
 	uint8_t pad4[128 - 16];
 	/* +512: producer, read on restart */
-	struct ring_last last[2];    /* crash-consistent last seq + sources, see above */
+	struct ring_last last[2]; /* crash-consistent last seq + sources, see above */
 	uint8_t reserved[256];
 	/* +1024: data[capacity] */
 };
@@ -109,7 +109,7 @@ _Static_assert(sizeof(_Atomic uint32_t) == 4, "futex words are 32-bit");
 struct ring_skip {
 	uint64_t from, to;
 	uint64_t seq_before, seq_after;
-	uint64_t records;   /* records lost: from the seqs around the damage (0 if
+	uint64_t records; /* records lost: from the seqs around the damage (0 if
 			       only a PAD was hit); 1 when the seq before is unknown */
 };
 
@@ -119,29 +119,29 @@ struct ring_skip {
 struct ring {
 	struct ring_ctrl *ctl;
 	uint8_t *data;
-	uint64_t cap;          /* capacity (power of two) */
-	uint64_t mask;         /* cap - 1 */
-	uint32_t max_payload;  /* largest payload ring_reserve accepts */
-	int data_fd;           /* eventfd: "records published", -1 = none */
-	int space_fd;          /* eventfd: "space freed", -1 = none */
+	uint64_t cap;	      /* capacity (power of two) */
+	uint64_t mask;	      /* cap - 1 */
+	uint32_t max_payload; /* largest payload ring_reserve accepts */
+	int data_fd;	      /* eventfd: "records published", -1 = none */
+	int space_fd;	      /* eventfd: "space freed", -1 = none */
 	/* producer */
-	uint64_t prod_pos;     /* end of the sized reserved records (>= prod_head) */
-	uint64_t prod_head;    /* head as last published by us */
-	uint64_t tail_cache;   /* last tail we read */
-	struct record *last;   /* newest reserved record (its seq goes to last[]) */
-	struct record *open;   /* reserved record whose len may still shrink; it
+	uint64_t prod_pos;		/* end of the sized reserved records (>= prod_head) */
+	uint64_t prod_head;		/* head as last published by us */
+	uint64_t tail_cache;		/* last tail we read */
+	struct record *last;		/* newest reserved record (its seq goes to last[]) */
+	struct record *open;		/* reserved record whose len may still shrink; it
 	                          starts at prod_pos. NULL if none */
-	uint32_t open_len;     /* len `open` was reserved with */
-	uint32_t npending;     /* records reserved and not published */
-	uint64_t pub_seq;      /* seq of the last record we published (or found) */
+	uint32_t open_len;		/* len `open` was reserved with */
+	uint32_t npending;		/* records reserved and not published */
+	uint64_t pub_seq;		/* seq of the last record we published (or found) */
 	uint64_t src[RING_MAX_SOURCES]; /* source table for the next publish */
 	/* consumer */
-	uint64_t cursor;       /* read position (>= committed tail) */
-	uint64_t cons_tail;    /* tail as last committed by us */
-	uint64_t head_cache;   /* last head we read */
-	uint64_t peek_seq;     /* seq of the last record peeked, 0 = none */
-	uint64_t lost_seq;     /* records up to this seq are counted lost by a skip */
-	uint32_t peek_crc;     /* CRC-32C of that record's payload alone */
+	uint64_t cursor;     /* read position (>= committed tail) */
+	uint64_t cons_tail;  /* tail as last committed by us */
+	uint64_t head_cache; /* last head we read */
+	uint64_t peek_seq;   /* seq of the last record peeked, 0 = none */
+	uint64_t lost_seq;   /* records up to this seq are counted lost by a skip */
+	uint32_t peek_crc;   /* CRC-32C of that record's payload alone */
 };
 
 #endif

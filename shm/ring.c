@@ -60,7 +60,7 @@ int ring_init(struct ring *r, void *mem, int data_fd, int space_fd)
 	r->cons_tail = r->cursor = r->tail_cache = SHM_LOAD_ACQUIRE(&ctl->tail);
 	memset(&snap, 0, sizeof(snap));
 	rc = ring_last_snapshot(ctl, &snap);
-	if (rc == -EAGAIN) /* an observer while the producer publishes: */
+	if (rc == -EAGAIN)				  /* an observer while the producer publishes: */
 		snap.head = SHM_LOAD_ACQUIRE(&ctl->head); /* it needs no table */
 	else if (rc < 0)
 		return rc;

@@ -89,8 +89,14 @@ int ring_init(struct ring *r, void *mem, int data_fd, int space_fd);
 
 /* Largest payload a record may have: RECORD_HDR_SIZE + len, 8-aligned,
  * must fit in capacity / 2. */
-static inline uint32_t ring_max_payload(const struct ring *r) { return r->max_payload; }
-static inline uint64_t ring_capacity(const struct ring *r) { return r->cap; }
+static inline uint32_t ring_max_payload(const struct ring *r)
+{
+	return r->max_payload;
+}
+static inline uint64_t ring_capacity(const struct ring *r)
+{
+	return r->cap;
+}
 
 /* ---- producer ---- */
 
@@ -166,13 +172,22 @@ int ring_peek_deferred(struct ring *r, const struct record **out, int64_t timeou
 /* CRC-32C of the payload (alone) of the record ring_peek returned last:
  * a producer forwarding that payload unchanged seals its output record
  * with record_seal_payload(out, ring_payload_crc(in)), no second pass. */
-static inline uint32_t ring_payload_crc(const struct ring *r) { return r->peek_crc; }
+static inline uint32_t ring_payload_crc(const struct ring *r)
+{
+	return r->peek_crc;
+}
 
 /* Read position just after the last peeked record; pass it to ring_commit. */
-static inline uint64_t ring_cursor(const struct ring *r) { return r->cursor; }
+static inline uint64_t ring_cursor(const struct ring *r)
+{
+	return r->cursor;
+}
 
 /* Committed tail as this handle last knew it. */
-static inline uint64_t ring_committed(const struct ring *r) { return r->cons_tail; }
+static inline uint64_t ring_committed(const struct ring *r)
+{
+	return r->cons_tail;
+}
 
 /* Note: a consumer that sleeps in ring_peek while holding many records
  * uncommitted can leave a producer waiting for that very space; commit what
@@ -245,8 +260,14 @@ int ring_check(const void *mem, uint64_t capacity, char *why, size_t why_size);
  * eventfds (segment_wake_import) for the wake to reach a poller. */
 int ring_arm_data(struct ring *r);
 int ring_arm_space(struct ring *r, uint32_t len);
-static inline int ring_data_fd(const struct ring *r) { return r->data_fd; }
-static inline int ring_space_fd(const struct ring *r) { return r->space_fd; }
+static inline int ring_data_fd(const struct ring *r)
+{
+	return r->data_fd;
+}
+static inline int ring_space_fd(const struct ring *r)
+{
+	return r->space_fd;
+}
 
 /* Read (reset) an eventfd; 0, or -EAGAIN if it was not signalled. */
 int ring_fd_drain(int fd);

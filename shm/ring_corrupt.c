@@ -69,9 +69,13 @@ static uint64_t seq_at(const struct ring *r, uint64_t p, uint64_t head)
 			continue;
 		}
 		switch (ring_at(r, rec, room, head - p)) {
-		case RING_AT_RECORD: return rec->seq;
-		case RING_AT_PAD: p += room; continue;
-		default: return 0;
+		case RING_AT_RECORD:
+			return rec->seq;
+		case RING_AT_PAD:
+			p += room;
+			continue;
+		default:
+			return 0;
 		}
 	}
 	return 0;
@@ -124,8 +128,7 @@ int ring_skip_corrupt(struct ring *r, struct ring_skip *out)
 	return 0;
 }
 
-int ring_skipped_bytes(const struct ring *r, const struct ring_skip *s, const uint8_t *part[2],
-		       size_t len[2])
+int ring_skipped_bytes(const struct ring *r, const struct ring_skip *s, const uint8_t *part[2], size_t len[2])
 {
 	uint64_t n = s->to - s->from, first;
 

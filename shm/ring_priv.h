@@ -15,17 +15,17 @@ static inline int ring_capacity_ok(uint64_t cap)
 }
 
 enum ring_at {
-	RING_AT_BAD = 0,    /* not a record the producer could have written */
+	RING_AT_BAD = 0, /* not a record the producer could have written */
 	RING_AT_RECORD = 1,
-	RING_AT_PAD = 2,    /* wrap padding: the rest of the buffer */
+	RING_AT_PAD = 2, /* wrap padding: the rest of the buffer */
 };
 
 /* Does the header at a read position look like one the producer writes?
  * room: bytes from there to the end of the buffer (>= RECORD_HDR_SIZE);
  * avail: published bytes from there (head - position). The checksum is
  * not looked at: see ring_at(). */
-static inline enum ring_at ring_at_header(const struct ring *r, const struct record *rec,
-					  uint64_t room, uint64_t avail)
+static inline enum ring_at ring_at_header(const struct ring *r, const struct record *rec, uint64_t room,
+					  uint64_t avail)
 {
 	uint64_t size;
 

@@ -13,22 +13,22 @@
 #include "shm/stats.h"
 
 #define SEG_MAGIC 0x544e454d47455355ull /* "USEGMENT" */
-#define SEG_LAYOUT_VERSION 2u          /* bump on ANY shared layout change */
+#define SEG_LAYOUT_VERSION 2u		/* bump on ANY shared layout change */
 #define SEG_PAGE 4096u
 #define SEG_HEADER_SIZE 4096u
 #define SEG_MAX_RINGS 64u
 #define SEG_MAX_AUX 16u
 #define SEG_MAX_COMPONENTS 4096u
-#define SEG_NAME_SIZE 64u              /* names: 1..63 printable bytes + NUL */
+#define SEG_NAME_SIZE 64u /* names: 1..63 printable bytes + NUL */
 #define SEG_TRANSPORT_SIZE 16u
 #define SEG_COMPONENT_COUNTERS 8u
-#define SEG_NONE 0xffffffffu           /* "no pipeline" */
+#define SEG_NONE 0xffffffffu /* "no pipeline" */
 
 /* Fixed areas (bytes from the start of the segment). */
-#define SEG_RING_DIR_OFF SEG_HEADER_SIZE                           /* 4096 */
+#define SEG_RING_DIR_OFF SEG_HEADER_SIZE /* 4096 */
 #define SEG_RING_DESC_SIZE 128u
 #define SEG_STATS_OFF (SEG_RING_DIR_OFF + SEG_MAX_RINGS * SEG_RING_DESC_SIZE) /* 12288 */
-#define SEG_COMPONENTS_OFF (SEG_STATS_OFF + STAGE_COUNT * STATS_BLOCK_SIZE)  /* 32768 */
+#define SEG_COMPONENTS_OFF (SEG_STATS_OFF + STAGE_COUNT * STATS_BLOCK_SIZE)   /* 32768 */
 #define SEG_COMPONENT_SIZE 256u
 
 enum seg_ring_kind {
@@ -79,62 +79,70 @@ enum seg_component_kind {
  *   DEADLETTER         items written to the dead-letter directory
  *   DEADLETTER_FAILED  dead-letter writes that failed (the batch stays) */
 enum {
-	SEG_C_ACCEPTED = 0, SEG_C_REFUSED = 1,            /* receiver */
-	SEG_C_REFUSED_FULL = 2, SEG_C_REFUSED_INVALID = 3,
-	SEG_C_IN = 0, SEG_C_OUT = 1, SEG_C_DROPPED = 2,   /* processor, connector */
-	SEG_C_SENT = 0, SEG_C_FAILED = 1,                 /* exporter */
-	SEG_C_QUEUE_SIZE = 2, SEG_C_QUEUE_CAPACITY = 3,
-	SEG_C_RETRIES = 4, SEG_C_DEADLETTER = 5, SEG_C_DEADLETTER_FAILED = 6,
-	SEG_C_SPARE = 7,                                  /* receiver 4..7, processor and
+	SEG_C_ACCEPTED = 0,
+	SEG_C_REFUSED = 1, /* receiver */
+	SEG_C_REFUSED_FULL = 2,
+	SEG_C_REFUSED_INVALID = 3,
+	SEG_C_IN = 0,
+	SEG_C_OUT = 1,
+	SEG_C_DROPPED = 2, /* processor, connector */
+	SEG_C_SENT = 0,
+	SEG_C_FAILED = 1, /* exporter */
+	SEG_C_QUEUE_SIZE = 2,
+	SEG_C_QUEUE_CAPACITY = 3,
+	SEG_C_RETRIES = 4,
+	SEG_C_DEADLETTER = 5,
+	SEG_C_DEADLETTER_FAILED = 6,
+	SEG_C_SPARE = 7, /* receiver 4..7, processor and
 	                                                     connector 3..7, exporter 7: free */
 };
 
 struct seg_ring_desc {
-	uint64_t off;             /* +0   control block, 4096-aligned */
-	uint64_t capacity;        /* +8   data bytes, power of two */
-	uint32_t kind;            /* +16  enum seg_ring_kind */
-	uint32_t signal;          /* +20  RECORD_SIGNAL_*, 0 = any */
-	uint8_t pad0[8];          /* +24 */
+	uint64_t off;		  /* +0   control block, 4096-aligned */
+	uint64_t capacity;	  /* +8   data bytes, power of two */
+	uint32_t kind;		  /* +16  enum seg_ring_kind */
+	uint32_t signal;	  /* +20  RECORD_SIGNAL_*, 0 = any */
+	uint8_t pad0[8];	  /* +24 */
 	char name[SEG_NAME_SIZE]; /* +32  e.g. "mid:traces/payments" */
-	uint8_t reserved[32];     /* +96 */
+	uint8_t reserved[32];	  /* +96 */
 };
 
 struct seg_aux_desc {
 	char name[SEG_NAME_SIZE]; /* +0   e.g. "spanmetrics/red", "" = unused */
-	uint64_t off;             /* +64  4096-aligned */
-	uint64_t size;            /* +72  bytes asked for (the region is page-rounded) */
-	uint8_t reserved[48];     /* +80 */
+	uint64_t off;		  /* +64  4096-aligned */
+	uint64_t size;		  /* +72  bytes asked for (the region is page-rounded) */
+	uint8_t reserved[48];	  /* +80 */
 };
 
 struct seg_component {
-	uint32_t kind;            /* +0   enum seg_component_kind */
-	uint32_t signal;          /* +4   RECORD_SIGNAL_*, 0 = any */
-	uint32_t pipeline;        /* +8   the plan's pipeline index, SEG_NONE */
-	uint32_t pad0;            /* +12 */
-	char transport[SEG_TRANSPORT_SIZE]; /* +16  "grpc", "http", "" */
-	char name[SEG_NAME_SIZE];           /* +32  component id, "otlphttp/backend" */
-	char pipeline_name[SEG_NAME_SIZE];  /* +96  "traces/payments", "" */
+	uint32_t kind;					   /* +0   enum seg_component_kind */
+	uint32_t signal;				   /* +4   RECORD_SIGNAL_*, 0 = any */
+	uint32_t pipeline;				   /* +8   the plan's pipeline index, SEG_NONE */
+	uint32_t pad0;					   /* +12 */
+	char transport[SEG_TRANSPORT_SIZE];		   /* +16  "grpc", "http", "" */
+	char name[SEG_NAME_SIZE];			   /* +32  component id, "otlphttp/backend" */
+	char pipeline_name[SEG_NAME_SIZE];		   /* +96  "traces/payments", "" */
 	_Atomic uint64_t counters[SEG_COMPONENT_COUNTERS]; /* +160 SEG_C_* */
-	uint8_t reserved[32];     /* +224 */
+	uint8_t reserved[32];				   /* +224 */
 };
 
 struct seg_header {
-	uint64_t magic;           /* +0   SEG_MAGIC (same place in every version) */
-	uint32_t layout_version;  /* +8   SEG_LAYOUT_VERSION (same place too) */
-	uint32_t header_size;     /* +12  SEG_HEADER_SIZE */
-	uint64_t total_size;      /* +16  bytes of the whole segment */
-	uint32_t nrings;          /* +24  1..SEG_MAX_RINGS */
-	uint32_t nstages;         /* +28  STAGE_COUNT */
-	uint64_t stats_off;       /* +32  SEG_STATS_OFF */
-	uint64_t created_ns;      /* +40  CLOCK_REALTIME ns */
-	_Atomic uint32_t ready;   /* +48  1 once fully formatted (release) */
-	uint32_t ncomponents;     /* +52  0..SEG_MAX_COMPONENTS */
-	uint64_t topology;        /* +56  fingerprint of the plan's ring list */
-	uint64_t ring_dir_off;    /* +64  SEG_RING_DIR_OFF */
-	uint64_t components_off;  /* +72  SEG_COMPONENTS_OFF */
-	uint32_t naux;            /* +80  0..SEG_MAX_AUX */
-	uint32_t pad0;            /* +84 */
-	uint8_t pad1[128 - 88];   /* +88 */
+	uint64_t magic;			      /* +0   SEG_MAGIC (same place in every version) */
+	uint32_t layout_version;	      /* +8   SEG_LAYOUT_VERSION (same place too) */
+	uint32_t header_size;		      /* +12  SEG_HEADER_SIZE */
+	uint64_t total_size;		      /* +16  bytes of the whole segment */
+	uint32_t nrings;		      /* +24  1..SEG_MAX_RINGS */
+	uint32_t nstages;		      /* +28  STAGE_COUNT */
+	uint64_t stats_off;		      /* +32  SEG_STATS_OFF */
+	uint64_t created_ns;		      /* +40  CLOCK_REALTIME ns */
+	_Atomic uint32_t ready;		      /* +48  1 once fully formatted (release) */
+	uint32_t ncomponents;		      /* +52  0..SEG_MAX_COMPONENTS */
+	uint64_t topology;		      /* +56  fingerprint of the plan's ring list */
+	uint64_t ring_dir_off;		      /* +64  SEG_RING_DIR_OFF */
+	uint64_t components_off;	      /* +72  SEG_COMPONENTS_OFF */
+	uint32_t naux;			      /* +80  0..SEG_MAX_AUX */
+	uint32_t pad0;			      /* +84 */
+	uint8_t pad1[128 - 88];		      /* +88 */
 	struct seg_aux_desc aux[SEG_MAX_AUX]; /* +128 */
 	uint8_t reserved[SEG_HEADER_SIZE - 128 - SEG_MAX_AUX * sizeof(struct seg_aux_desc)];
 };

@@ -59,8 +59,10 @@ static int check_rings(struct segment *seg, const struct segment_params *p, stru
 					    (unsigned long long)want, (unsigned long long)RING_MAX_CAPACITY);
 		l->cap[i] = round_pow2(want);
 		if (p->ring_name[i] && !segment_name_ok(p->ring_name[i], SEG_NAME_SIZE - 1))
-			return segment_fail(seg, -EINVAL, "ring %u name \"%.80s\": 1..%u printable "
-					    "characters, no spaces", i, p->ring_name[i], SEG_NAME_SIZE - 1);
+			return segment_fail(seg, -EINVAL,
+					    "ring %u name \"%.80s\": 1..%u printable "
+					    "characters, no spaces",
+					    i, p->ring_name[i], SEG_NAME_SIZE - 1);
 		snprintf(l->ring_name[i], SEG_NAME_SIZE, "%s", p->ring_name[i] ? p->ring_name[i] : "");
 		if (!p->ring_name[i])
 			snprintf(l->ring_name[i], SEG_NAME_SIZE, "ring%u", i);
@@ -69,8 +71,8 @@ static int check_rings(struct segment *seg, const struct segment_params *p, stru
 					    p->ring_kind[i], p->ring_signal[i]);
 		for (uint32_t j = 0; j < i; j++)
 			if (strcmp(l->ring_name[i], l->ring_name[j]) == 0)
-				return segment_fail(seg, -EINVAL, "rings %u and %u are both called \"%s\"",
-						    j, i, l->ring_name[i]);
+				return segment_fail(seg, -EINVAL, "rings %u and %u are both called \"%s\"", j,
+						    i, l->ring_name[i]);
 	}
 	return 0;
 }
@@ -78,8 +80,8 @@ static int check_rings(struct segment *seg, const struct segment_params *p, stru
 static int check_others(struct segment *seg, const struct segment_params *p)
 {
 	if (p->ncomponents > SEG_MAX_COMPONENTS || (p->ncomponents && !p->components))
-		return segment_fail(seg, -EINVAL, "%u components requested, at most %u",
-				    p->ncomponents, SEG_MAX_COMPONENTS);
+		return segment_fail(seg, -EINVAL, "%u components requested, at most %u", p->ncomponents,
+				    SEG_MAX_COMPONENTS);
 	for (uint32_t i = 0; i < p->ncomponents; i++) {
 		const struct segment_component_params *c = &p->components[i];
 
@@ -87,26 +89,34 @@ static int check_others(struct segment *seg, const struct segment_params *p)
 		    (c->pipeline_name && *c->pipeline_name &&
 		     !segment_name_ok(c->pipeline_name, SEG_NAME_SIZE - 1)) ||
 		    (c->transport && *c->transport && !segment_name_ok(c->transport, SEG_TRANSPORT_SIZE - 1)))
-			return segment_fail(seg, -EINVAL, "component %u: name, pipeline or transport "
-					    "missing, too long or not printable", i);
+			return segment_fail(seg, -EINVAL,
+					    "component %u: name, pipeline or transport "
+					    "missing, too long or not printable",
+					    i);
 		if (c->kind == SEG_COMP_NONE || c->kind >= SEG_COMP_KINDS || c->signal > RECORD_SIGNAL_MAX)
-			return segment_fail(seg, -EINVAL, "component %u (%s): kind %u / signal %u out "
-					    "of range", i, c->name, c->kind, c->signal);
+			return segment_fail(seg, -EINVAL,
+					    "component %u (%s): kind %u / signal %u out "
+					    "of range",
+					    i, c->name, c->kind, c->signal);
 	}
 	if (p->naux > SEG_MAX_AUX)
-		return segment_fail(seg, -EINVAL, "%u aux regions requested, at most %u", p->naux, SEG_MAX_AUX);
+		return segment_fail(seg, -EINVAL, "%u aux regions requested, at most %u", p->naux,
+				    SEG_MAX_AUX);
 	for (uint32_t i = 0; i < p->naux; i++) {
 		const struct segment_aux_params *a = &p->aux[i];
 
 		if (!a->name || !segment_name_ok(a->name, SEG_NAME_SIZE - 1) || a->size == 0 ||
 		    a->size > SEG_AUX_MAX_SIZE)
-			return segment_fail(seg, -EINVAL, "aux region %u: needs a name (1..%u printable "
-					    "characters) and a size in 1..%llu", i, SEG_NAME_SIZE - 1,
-					    (unsigned long long)SEG_AUX_MAX_SIZE);
+			return segment_fail(seg, -EINVAL,
+					    "aux region %u: needs a name (1..%u printable "
+					    "characters) and a size in 1..%llu",
+					    i, SEG_NAME_SIZE - 1, (unsigned long long)SEG_AUX_MAX_SIZE);
 		for (uint32_t j = 0; j < i; j++)
 			if (strcmp(a->name, p->aux[j].name) == 0)
-				return segment_fail(seg, -EINVAL, "aux regions %u and %u are both called "
-						    "\"%s\"", j, i, a->name);
+				return segment_fail(seg, -EINVAL,
+						    "aux regions %u and %u are both called "
+						    "\"%s\"",
+						    j, i, a->name);
 	}
 	return 0;
 }
@@ -264,8 +274,9 @@ int segment_attach(struct segment *seg, const char *instance)
 		return segment_fail(seg, -errno, "mmap(%s): %s", seg->name, strerror(errno));
 	h = base;
 	if (h->magic != SEG_MAGIC) {
-		rc = h->magic == 0 ? segment_fail(seg, -EAGAIN, "%s: segment is still being created", seg->name)
-				   : segment_fail(seg, -EBADMSG, "%s: not a sluice segment (bad magic)", seg->name);
+		rc = h->magic == 0
+			     ? segment_fail(seg, -EAGAIN, "%s: segment is still being created", seg->name)
+			     : segment_fail(seg, -EBADMSG, "%s: not a sluice segment (bad magic)", seg->name);
 	} else if (h->layout_version != SEG_LAYOUT_VERSION) {
 		rc = segment_fail(seg, -EPROTO,
 				  "%s: segment layout version %u, this build expects %u "

@@ -60,56 +60,56 @@
 #include "shm/stats.h"
 
 #define SEG_DEFAULT_RING_CAPACITY (16u << 20) /* 16 MiB */
-#define SEG_INSTANCE_MAX 64u           /* instance name: [A-Za-z0-9_.-]{1,64} */
+#define SEG_INSTANCE_MAX 64u		      /* instance name: [A-Za-z0-9_.-]{1,64} */
 #define SEG_WAKE_ENV "SLUICE_WAKE_FDS"
-#define SEG_SHM_DIR "/dev/shm"         /* where shm_open names live (Linux) */
+#define SEG_SHM_DIR "/dev/shm" /* where shm_open names live (Linux) */
 
 /* Ring indexes of the single pipeline. */
 enum {
 	RING_INGEST_PROCESS = 0, /* ingest -> process: bare ResourceSpans */
-	RING_PROCESS_BATCH = 1,  /* process -> batch: bare ResourceSpans */
-	RING_BATCH_EXPORT = 2,   /* batch -> export: RECORD_F_REQUEST bodies */
+	RING_PROCESS_BATCH = 1,	 /* process -> batch: bare ResourceSpans */
+	RING_BATCH_EXPORT = 2,	 /* batch -> export: RECORD_F_REQUEST bodies */
 	RING_PIPELINE_COUNT = 3,
 };
 
 struct segment_component_params {
-	uint32_t kind;             /* enum seg_component_kind */
-	uint32_t signal;           /* RECORD_SIGNAL_*, 0 = any */
-	uint32_t pipeline;         /* index, SEG_NONE */
-	const char *name;          /* component id (required) */
+	uint32_t kind;		   /* enum seg_component_kind */
+	uint32_t signal;	   /* RECORD_SIGNAL_*, 0 = any */
+	uint32_t pipeline;	   /* index, SEG_NONE */
+	const char *name;	   /* component id (required) */
 	const char *pipeline_name; /* NULL = "" */
-	const char *transport;     /* NULL = "" */
+	const char *transport;	   /* NULL = "" */
 };
 
 struct segment_aux_params {
-	const char *name;          /* unique, 1..63 bytes */
-	uint64_t size;             /* > 0; the region is page-rounded and zeroed */
+	const char *name; /* unique, 1..63 bytes */
+	uint64_t size;	  /* > 0; the region is page-rounded and zeroed */
 };
 
 struct segment_params {
-	uint32_t nrings;                        /* 0 = RING_PIPELINE_COUNT */
-	uint64_t ring_capacity[SEG_MAX_RINGS];  /* 0 = SEG_DEFAULT_RING_CAPACITY;
+	uint32_t nrings;		       /* 0 = RING_PIPELINE_COUNT */
+	uint64_t ring_capacity[SEG_MAX_RINGS]; /* 0 = SEG_DEFAULT_RING_CAPACITY;
 						   rounded up to a power of two */
-	const char *ring_name[SEG_MAX_RINGS];   /* unique; NULL = "ring<i>" */
-	uint32_t ring_kind[SEG_MAX_RINGS];      /* enum seg_ring_kind */
-	uint32_t ring_signal[SEG_MAX_RINGS];    /* RECORD_SIGNAL_*, 0 = any */
-	uint64_t topology;                      /* fingerprint of the plan's rings */
-	uint32_t ncomponents;                   /* <= SEG_MAX_COMPONENTS */
+	const char *ring_name[SEG_MAX_RINGS];  /* unique; NULL = "ring<i>" */
+	uint32_t ring_kind[SEG_MAX_RINGS];     /* enum seg_ring_kind */
+	uint32_t ring_signal[SEG_MAX_RINGS];   /* RECORD_SIGNAL_*, 0 = any */
+	uint64_t topology;		       /* fingerprint of the plan's rings */
+	uint32_t ncomponents;		       /* <= SEG_MAX_COMPONENTS */
 	const struct segment_component_params *components;
-	uint32_t naux;                          /* <= SEG_MAX_AUX */
+	uint32_t naux; /* <= SEG_MAX_AUX */
 	struct segment_aux_params aux[SEG_MAX_AUX];
 };
 
 /* Process-local handle; embed by value. */
 struct segment {
-	uint8_t *base;                 /* mapping, NULL when not attached */
+	uint8_t *base; /* mapping, NULL when not attached */
 	size_t size;
 	struct seg_header *hdr;
-	struct seg_ring_desc *rings;   /* ring directory */
-	char name[SEG_INSTANCE_MAX + 9];/* "/sluice.<instance>" */
-	int data_fd[SEG_MAX_RINGS];    /* eventfds, -1 = none */
+	struct seg_ring_desc *rings;	 /* ring directory */
+	char name[SEG_INSTANCE_MAX + 9]; /* "/sluice.<instance>" */
+	int data_fd[SEG_MAX_RINGS];	 /* eventfds, -1 = none */
 	int space_fd[SEG_MAX_RINGS];
-	char errmsg[200];              /* why the last call failed */
+	char errmsg[200]; /* why the last call failed */
 };
 
 /* Create /sluice.<instance> (O_EXCL, 0600), size and format it.
@@ -143,10 +143,19 @@ int segment_unlink(const char *instance);
 int segment_set_aside(const char *instance, const char *reason, char *aside, size_t aside_size);
 
 /* Human-readable reason for the last failure on this handle ("" if none). */
-static inline const char *segment_errmsg(const struct segment *seg) { return seg->errmsg; }
+static inline const char *segment_errmsg(const struct segment *seg)
+{
+	return seg->errmsg;
+}
 
-static inline uint32_t segment_nrings(const struct segment *seg) { return seg->hdr->nrings; }
-static inline uint64_t segment_topology(const struct segment *seg) { return seg->hdr->topology; }
+static inline uint32_t segment_nrings(const struct segment *seg)
+{
+	return seg->hdr->nrings;
+}
+static inline uint64_t segment_topology(const struct segment *seg)
+{
+	return seg->hdr->topology;
+}
 
 /* Bind a ring handle to ring `idx`, with this segment's eventfds for it.
  * -EINVAL if idx >= nrings. */
@@ -164,7 +173,10 @@ struct stage_stats *segment_stats(struct segment *seg, enum stage_index stage);
 
 /* Component slot idx (in the order given at create), NULL if out of range. */
 struct seg_component *segment_component(struct segment *seg, uint32_t idx);
-static inline uint32_t segment_ncomponents(const struct segment *seg) { return seg->hdr->ncomponents; }
+static inline uint32_t segment_ncomponents(const struct segment *seg)
+{
+	return seg->hdr->ncomponents;
+}
 
 /* Add n to / set / read counter c (SEG_C_*) of a component (relaxed; each
  * counter has one writing process). */
@@ -187,7 +199,10 @@ static inline uint64_t seg_component_get(const struct seg_component *k, unsigned
 /* The auxiliary region called `name` (its size in *size, may be NULL), or
  * NULL. Regions start zeroed, 4096-aligned; their content is the owner's. */
 void *segment_aux(struct segment *seg, const char *name, uint64_t *size);
-static inline uint32_t segment_naux(const struct segment *seg) { return seg->hdr->naux; }
+static inline uint32_t segment_naux(const struct segment *seg)
+{
+	return seg->hdr->naux;
+}
 
 /* Create a data and a space eventfd for every ring (EFD_NONBLOCK, NOT
  * close-on-exec, so forked+exec'd stages inherit them). */

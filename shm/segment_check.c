@@ -119,8 +119,10 @@ static int validate_dirs(struct segment *seg, const struct seg_header *h, uint64
 		if (d->capacity > RING_MAX_CAPACITY || d->kind >= SEG_RING_KINDS ||
 		    !segment_field_ok(d->name, SEG_NAME_SIZE, 0) ||
 		    !within(d->off, RING_CTRL_SIZE + d->capacity, end, size))
-			return segment_fail(seg, -EBADMSG, "%s: ring %u lies outside the segment or its "
-					    "directory entry is damaged", seg->name, i);
+			return segment_fail(seg, -EBADMSG,
+					    "%s: ring %u lies outside the segment or its "
+					    "directory entry is damaged",
+					    seg->name, i);
 		for (uint32_t j = 0; j < i; j++)
 			if (strcmp(d->name, rings[j].name) == 0)
 				return bad(seg, "ring name", i);
@@ -141,7 +143,8 @@ static int check_ring(struct segment *seg, const uint8_t *base, const struct seg
 
 int segment_validate(struct segment *seg, const struct seg_header *h, uint64_t size)
 {
-	const struct seg_ring_desc *rings = (const struct seg_ring_desc *)((const uint8_t *)h + SEG_RING_DIR_OFF);
+	const struct seg_ring_desc *rings =
+		(const struct seg_ring_desc *)((const uint8_t *)h + SEG_RING_DIR_OFF);
 	int rc;
 
 	if ((rc = validate_fixed(seg, h, size)) < 0 || (rc = validate_dirs(seg, h, size)) < 0)

@@ -9,8 +9,7 @@
 #include "shm/segment.h"
 
 /* Format the reason into seg->errmsg; returns err. */
-int segment_fail(struct segment *seg, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int segment_fail(struct segment *seg, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* 1 if s is 1..max printable ASCII bytes without spaces (names in the
  * directories: shown in logs, metrics labels, file names). */

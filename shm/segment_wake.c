@@ -50,8 +50,8 @@ int segment_wake_env(const struct segment *seg, char *buf, size_t size)
 
 		if (seg->data_fd[i] < 0 || seg->space_fd[i] < 0)
 			continue;
-		n = snprintf(buf + used, size - used, "%s%u:%d:%d", used ? "," : "", i,
-			     seg->data_fd[i], seg->space_fd[i]);
+		n = snprintf(buf + used, size - used, "%s%u:%d:%d", used ? "," : "", i, seg->data_fd[i],
+			     seg->space_fd[i]);
 		if (n < 0 || (size_t)n >= size - used)
 			return -ENOSPC;
 		used += (size_t)n;
@@ -97,8 +97,8 @@ int segment_wake_import(struct segment *seg, const char *value)
 	for (p = value; *p;) {
 		long ring, d, s;
 
-		if (parse_uint(&p, SEG_MAX_RINGS - 1, &ring) || *p++ != ':' ||
-		    parse_uint(&p, 1 << 24, &d) || *p++ != ':' || parse_uint(&p, 1 << 24, &s))
+		if (parse_uint(&p, SEG_MAX_RINGS - 1, &ring) || *p++ != ':' || parse_uint(&p, 1 << 24, &d) ||
+		    *p++ != ':' || parse_uint(&p, 1 << 24, &s))
 			return bad(seg, value, "expected ring:datafd:spacefd[,...]");
 		if (*p == ',') {
 			if (*++p == '\0')

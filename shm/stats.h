@@ -45,12 +45,12 @@ enum stage_index {
 };
 
 enum stage_state {
-	STAGE_STATE_NONE = 0,     /* never started */
+	STAGE_STATE_NONE = 0, /* never started */
 	STAGE_STATE_STARTING = 1,
 	STAGE_STATE_RUNNING = 2,
 	STAGE_STATE_DRAINING = 3, /* got SIGTERM, finishing */
 	STAGE_STATE_STOPPED = 4,  /* exited cleanly */
-	STAGE_STATE_FAILED = 5,   /* died or exited with an error */
+	STAGE_STATE_FAILED = 5,	  /* died or exited with an error */
 };
 
 /* One enum for all stages; a stage uses the ones that apply. (G) = gauge. */
@@ -63,10 +63,10 @@ enum stat_counter {
 	STAT_SPANS_OUT,
 	STAT_SPANS_REFUSED_INVALID,
 	STAT_SPANS_REFUSED_FULL,
-	STAT_SPANS_DROPPED,        /* filter / sampler */
+	STAT_SPANS_DROPPED, /* filter / sampler */
 	STAT_RECORDS_IN,
 	STAT_RECORDS_OUT,
-	STAT_CONNECTIONS_OPEN,     /* (G) */
+	STAT_CONNECTIONS_OPEN, /* (G) */
 	STAT_CONNECTIONS_TOTAL,
 	STAT_RING_FULL_WAITS,
 	STAT_BATCHES_OUT,
@@ -76,20 +76,20 @@ enum stat_counter {
 	STAT_EXPORT_FAILED_SPANS,
 	STAT_EXPORT_RETRIES,
 	STAT_EXPORT_DEADLETTER_SPANS,
-	STAT_EXPORT_INFLIGHT,      /* (G) */
-	STAT_EXPORT_QUEUE_BYTES,   /* (G) */
+	STAT_EXPORT_INFLIGHT,	 /* (G) */
+	STAT_EXPORT_QUEUE_BYTES, /* (G) */
 	STAT_EXPORT_PARTIAL_REJECTED,
 	STAT_DUPLICATES_SKIPPED,
 	STAT_EXPORT_DEADLETTER_FAILURES, /* dead-letter writes that failed */
-	STAT_EXPORT_DEGRADED,      /* (G) exporters holding batches they could not
+	STAT_EXPORT_DEGRADED,		 /* (G) exporters holding batches they could not
 	                              dead-letter: bit i = procs[i] (bit 16: one
 	                              without a slot); bits 32..47 = errno of the
 	                              last failed write (exporter/deliver.h) */
-	STAT_TLS_HANDSHAKE_FAILURES, /* ingest: TLS handshakes of clients that failed */
-	STAT_EXPORT_TLS_FAILURES,  /* exporters' TLS handshakes that failed, every reason */
+	STAT_TLS_HANDSHAKE_FAILURES,	 /* ingest: TLS handshakes of clients that failed */
+	STAT_EXPORT_TLS_FAILURES,	 /* exporters' TLS handshakes that failed, every reason */
 	STAT_EXPORT_TLS_VERIFY_FAILURES, /* of those: the backend's certificate did not
 	                              verify (expired, wrong host, unknown CA) */
-	STAT_COUNT                 /* number of counters in use */
+	STAT_COUNT			 /* number of counters in use */
 };
 
 #define STATS_MAX_COUNTERS 64
@@ -101,16 +101,16 @@ _Static_assert(STAT_COUNT <= STATS_MAX_COUNTERS, "room for the counters");
 
 struct stats_proc {
 	char name[STATS_PROC_NAME]; /* NUL-terminated, "" = unused slot */
-	_Atomic uint64_t in;        /* spans in */
-	_Atomic uint64_t out;       /* spans out */
+	_Atomic uint64_t in;	    /* spans in */
+	_Atomic uint64_t out;	    /* spans out */
 	_Atomic uint64_t dropped;   /* spans dropped */
 	uint64_t reserved;
 };
 
 struct stage_stats {
-	_Atomic int32_t pid;           /* 0 = not running */
-	_Atomic uint32_t state;        /* enum stage_state */
-	_Atomic uint64_t started_ns;   /* CLOCK_REALTIME ns */
+	_Atomic int32_t pid;	     /* 0 = not running */
+	_Atomic uint32_t state;	     /* enum stage_state */
+	_Atomic uint64_t started_ns; /* CLOCK_REALTIME ns */
 	_Atomic uint64_t restarts;
 	_Atomic uint64_t heartbeat_ns; /* CLOCK_REALTIME ns of the last sign of life */
 	_Atomic uint64_t progress;     /* units of work done (monotonic) */
@@ -118,8 +118,8 @@ struct stage_stats {
 	uint8_t pad0[64 - 48];
 	_Atomic uint64_t counters[STATS_MAX_COUNTERS];
 	struct stats_proc procs[STATS_MAX_PROCS];
-	uint8_t reserved[STATS_BLOCK_SIZE - 64 - 8 * STATS_MAX_COUNTERS
-			 - STATS_MAX_PROCS * sizeof(struct stats_proc)];
+	uint8_t reserved[STATS_BLOCK_SIZE - 64 - 8 * STATS_MAX_COUNTERS -
+			 STATS_MAX_PROCS * sizeof(struct stats_proc)];
 };
 
 _Static_assert(sizeof(struct stats_proc) == 64, "stats_proc is 64 bytes");
@@ -171,8 +171,7 @@ void stats_heartbeat(struct stage_stats *s);
  * progress_ns = mono_ns. One writer: the stage. */
 static inline void stats_progress(struct stage_stats *s, uint64_t n, uint64_t mono_ns)
 {
-	atomic_store_explicit(&s->progress,
-			      atomic_load_explicit(&s->progress, memory_order_relaxed) + n,
+	atomic_store_explicit(&s->progress, atomic_load_explicit(&s->progress, memory_order_relaxed) + n,
 			      memory_order_relaxed);
 	atomic_store_explicit(&s->progress_ns, mono_ns, memory_order_relaxed);
 }

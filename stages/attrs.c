@@ -35,28 +35,25 @@ static void attrs_const_value(struct otlp_value *v, const struct sluice_value *s
 }
 
 /* Registers the keys action x names. */
-static int attrs_keys(struct attrs_action *x, bool resource, struct spanctx *c,
-		      char *err, size_t errlen)
+static int attrs_keys(struct attrs_action *x, bool resource, struct spanctx *c, char *err, size_t errlen)
 {
 	const struct sluice_action *cfg = x->cfg;
 	int rc = 0;
 	if (cfg->key)
 		rc = spanctx_key_add(c, &x->key, resource, cfg->key, strlen(cfg->key));
 	if (!rc && cfg->from_attribute)
-		rc = spanctx_key_add(c, &x->from, resource, cfg->from_attribute,
-				     strlen(cfg->from_attribute));
+		rc = spanctx_key_add(c, &x->from, resource, cfg->from_attribute, strlen(cfg->from_attribute));
 	for (unsigned g = 1; !rc && cfg->has_pattern && g <= x->re.ngroups; g++)
 		if (x->re.names[g][0])
 			rc = spanctx_key_add(c, &x->group[g], resource, x->re.names[g],
 					     strlen(x->re.names[g]));
 	if (rc)
-		snprintf(err, errlen, "the processors name more than %d attribute keys",
-			 SPANKEYS_CONFIG_MAX);
+		snprintf(err, errlen, "the processors name more than %d attribute keys", SPANKEYS_CONFIG_MAX);
 	return rc;
 }
 
-int attrs_init(struct attrs *a, const struct sluice_attributes *cfg, bool resource,
-	       struct spanctx *c, char *err, size_t errlen)
+int attrs_init(struct attrs *a, const struct sluice_attributes *cfg, bool resource, struct spanctx *c,
+	       char *err, size_t errlen)
 {
 	memset(a, 0, sizeof *a);
 	a->resource = resource;
@@ -97,8 +94,8 @@ int attrs_init(struct attrs *a, const struct sluice_attributes *cfg, bool resour
 }
 
 /* The value insert/update/upsert would write; 1 with *v, 0 = nothing. */
-static int attrs_source(const struct attrs *a, const struct attrs_action *x,
-			struct spanctx *c, struct otlp_value *v)
+static int attrs_source(const struct attrs *a, const struct attrs_action *x, struct spanctx *c,
+			struct otlp_value *v)
 {
 	if (!x->cfg->from_attribute) {
 		*v = x->value;
@@ -139,8 +136,7 @@ struct attrs_walk {
 };
 
 /* Pattern delete / hash: every visible key the pattern matches. */
-static int attrs_walk_fn(void *arg, struct spanctx *c, struct otlp_bytes key,
-			 const struct otlp_value *v)
+static int attrs_walk_fn(void *arg, struct spanctx *c, struct otlp_bytes key, const struct otlp_value *v)
 {
 	struct attrs_walk *w = arg;
 	if (!match_re_test(&w->x->re, key.p, key.len))

@@ -29,15 +29,15 @@
 
 struct attrs_action {
 	const struct sluice_action *cfg;
-	enum sluice_action_kind action; /* cfg->action, without the pointer chase */
-	struct spanctx_key key, from; /* key, from_attribute */
-	struct otlp_value value;      /* typed constant, strings view config memory */
-	struct match_re re;           /* pattern, when has_pattern */
+	enum sluice_action_kind action;			/* cfg->action, without the pointer chase */
+	struct spanctx_key key, from;			/* key, from_attribute */
+	struct otlp_value value;			/* typed constant, strings view config memory */
+	struct match_re re;				/* pattern, when has_pattern */
 	struct spanctx_key group[MATCH_MAX_GROUPS + 1]; /* extract: named groups */
 };
 
 struct attrs {
-	bool resource;                /* resource processor: edit resource attributes */
+	bool resource; /* resource processor: edit resource attributes */
 	struct attrs_action *acts;
 	size_t n;
 	struct matchprops include, exclude;
@@ -45,8 +45,8 @@ struct attrs {
 
 /* Registers the keys it names with c. 0, or -EINVAL (message in err),
  * -ENOMEM, -ENOSPC (too many keys). */
-int attrs_init(struct attrs *a, const struct sluice_attributes *cfg, bool resource,
-	       struct spanctx *c, char *err, size_t errlen);
+int attrs_init(struct attrs *a, const struct sluice_attributes *cfg, bool resource, struct spanctx *c,
+	       char *err, size_t errlen);
 /* Runs the actions on the span (or the resource) behind c. 0 or -errno
  * (malformed input). For `attributes`, skips spans include/exclude rule out. */
 int attrs_apply(struct attrs *a, struct spanctx *c);
@@ -55,9 +55,8 @@ void attrs_free(struct attrs *a);
 /* Is v a value an edit can carry? Every type but "no value". */
 static inline bool attrs_copyable(const struct otlp_value *v)
 {
-	return v->type == OTLP_VALUE_STRING || v->type == OTLP_VALUE_INT ||
-	       v->type == OTLP_VALUE_DOUBLE || v->type == OTLP_VALUE_BOOL ||
-	       v->type == OTLP_VALUE_ARRAY || v->type == OTLP_VALUE_KVLIST ||
+	return v->type == OTLP_VALUE_STRING || v->type == OTLP_VALUE_INT || v->type == OTLP_VALUE_DOUBLE ||
+	       v->type == OTLP_VALUE_BOOL || v->type == OTLP_VALUE_ARRAY || v->type == OTLP_VALUE_KVLIST ||
 	       v->type == OTLP_VALUE_BYTES;
 }
 

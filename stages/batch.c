@@ -14,7 +14,7 @@
 #include "stages/batch_lane.h"
 
 #define BATCH_ALIVE_NS (250 * 1000 * 1000ull) /* rt_alive at least this often */
-#define BATCH_RETRY_NS (1000 * 1000ull)        /* wake period where no eventfd can */
+#define BATCH_RETRY_NS (1000 * 1000ull)	      /* wake period where no eventfd can */
 
 static void batch_alive(struct batch_state *s, uint64_t now)
 {
@@ -52,7 +52,7 @@ static int lane_init(struct batch_lane *l, struct batch_pipe *p, uint32_t *nrefs
 	/* a record holds at least one item as a rule, so a batch rarely needs
 	 * more refs than its item limits; when it does, refs bound it */
 	uint32_t nrefs = lim.send_batch_max_size ? lim.send_batch_max_size
-			 : (lim.send_batch_size ? lim.send_batch_size : 8192);
+						 : (lim.send_batch_size ? lim.send_batch_size : 8192);
 	if (nrefs < 1024)
 		nrefs = 1024;
 	if (nrefs > (1u << 20))
@@ -193,10 +193,13 @@ int batch_run(struct batch_ctx *c)
 		uint32_t nrefs = 0;
 		rc = lane_init(&s.lanes[i], &c->pipes[i], &nrefs);
 		if (rc < 0)
-			log_msg(LOG_ERROR, "pipeline %s: cannot batch (%s): send_batch_size %u, "
-				"send_batch_max_size %u, signal %u", c->pipes[i].name ? c->pipes[i].name : "?",
-				strerror(-rc), c->pipes[i].cfg ? c->pipes[i].cfg->send_batch_size : 0,
-				c->pipes[i].cfg ? c->pipes[i].cfg->send_batch_max_size : 0, c->pipes[i].signal);
+			log_msg(LOG_ERROR,
+				"pipeline %s: cannot batch (%s): send_batch_size %u, "
+				"send_batch_max_size %u, signal %u",
+				c->pipes[i].name ? c->pipes[i].name : "?", strerror(-rc),
+				c->pipes[i].cfg ? c->pipes[i].cfg->send_batch_size : 0,
+				c->pipes[i].cfg ? c->pipes[i].cfg->send_batch_max_size : 0,
+				c->pipes[i].signal);
 		if (nrefs > cap)
 			cap = nrefs;
 	}

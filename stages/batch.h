@@ -58,32 +58,32 @@
 struct rt;   /* rt/rt.h */
 struct hist; /* shm/hist.h */
 
-struct batch_pipe {                  /* one pipeline: filled by the caller */
-	struct ring *in, *out;           /* its MID ring (consumer), OUT ring (producer) */
-	const struct sluice_batch *cfg;  /* its batch settings */
-	uint16_t signal;                 /* RECORD_SIGNAL_* of its records */
-	uint32_t slot;                   /* index of `in` in the OUT ring's sources (plan) */
-	struct seg_component *stats;     /* its batch processor's slot (SEG_C_IN/OUT/
+struct batch_pipe {			/* one pipeline: filled by the caller */
+	struct ring *in, *out;		/* its MID ring (consumer), OUT ring (producer) */
+	const struct sluice_batch *cfg; /* its batch settings */
+	uint16_t signal;		/* RECORD_SIGNAL_* of its records */
+	uint32_t slot;			/* index of `in` in the OUT ring's sources (plan) */
+	struct seg_component *stats;	/* its batch processor's slot (SEG_C_IN/OUT/
 	                                    DROPPED, items), NULL = none */
-	const char *name;                /* pipeline id, for log lines */
-	const char *in_name;             /* MID ring name, for the quarantine file */
-	struct hist *age;                /* HIST_RING_AGE of `in`, NULL = none */
-	struct hist *send_size;          /* HIST_BATCH_SIZE of its batch processor, NULL = none */
+	const char *name;		/* pipeline id, for log lines */
+	const char *in_name;		/* MID ring name, for the quarantine file */
+	struct hist *age;		/* HIST_RING_AGE of `in`, NULL = none */
+	struct hist *send_size;		/* HIST_BATCH_SIZE of its batch processor, NULL = none */
 };
 
 struct batch_ctx {
 	struct batch_pipe *pipes;
 	uint32_t n_pipes;
-	struct stage_stats *st;          /* may be NULL */
-	struct rt *rt;                   /* rt_alive / rt_progress / rt_draining; NULL = none */
-	struct rt_stop *stop;            /* rt/stop.h; NULL = never */
-	const char *quarantine_dir;      /* NULL: corrupt records are stepped over, not kept */
-	uint64_t quarantine_max;         /* bytes all quarantine files may hold */
+	struct stage_stats *st;	    /* may be NULL */
+	struct rt *rt;		    /* rt_alive / rt_progress / rt_draining; NULL = none */
+	struct rt_stop *stop;	    /* rt/stop.h; NULL = never */
+	const char *quarantine_dir; /* NULL: corrupt records are stepped over, not kept */
+	uint64_t quarantine_max;    /* bytes all quarantine files may hold */
 	/* makes quarantine_dir (and its parents) safely before a write, e.g.
 	 * dirs_make (rt/dirs.h); NULL: quarantine_write makes the
 	 * last component only */
 	int (*make_dir)(const char *path, char *why, size_t why_len);
-	uint64_t max_records;            /* return after this many inputs, then a drain
+	uint64_t max_records; /* return after this many inputs, then a drain
 	                                    of what is held (0 = no limit; benchmarks) */
 };
 

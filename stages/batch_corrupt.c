@@ -10,14 +10,15 @@
 
 /* Writes the skipped bytes (still in the ring: nothing is committed past
  * them yet) to the quarantine; the stored byte count or -errno. */
-static int64_t lane_quarantine(struct batch_state *s, struct batch_lane *l,
-			       const struct ring_skip *k)
+static int64_t lane_quarantine(struct batch_state *s, struct batch_lane *l, const struct ring_skip *k)
 {
 	struct batch_ctx *c = s->c;
 	if (!c->quarantine_dir)
 		return -ENOENT;
-	struct quarantine_entry e = { .ring = l->p->in_name, .offset = k->from,
-				      .seq_before = k->seq_before, .seq_after = k->seq_after };
+	struct quarantine_entry e = { .ring = l->p->in_name,
+				      .offset = k->from,
+				      .seq_before = k->seq_before,
+				      .seq_after = k->seq_after };
 	int rc = ring_skipped_bytes(l->p->in, k, e.part, e.len);
 	if (rc < 0)
 		return rc;
@@ -47,19 +48,21 @@ int lane_corrupt(struct batch_state *s, struct batch_lane *l)
 	int64_t q = lane_quarantine(s, l, &k);
 	uint64_t len = k.to - k.from;
 	if (q >= 0)
-		log_msg(LOG_ERROR, "pipeline %s: ring %s: %llu corrupt bytes at offset %llu "
+		log_msg(LOG_ERROR,
+			"pipeline %s: ring %s: %llu corrupt bytes at offset %llu "
 			"(after seq %llu, before seq %llu; ~%llu records) stepped over; %lld of "
-			"them kept in %s", l->p->name, l->p->in_name, (unsigned long long)len,
-			(unsigned long long)k.from, (unsigned long long)k.seq_before,
-			(unsigned long long)k.seq_after, (unsigned long long)k.records,
-			(long long)q, s->c->quarantine_dir);
+			"them kept in %s",
+			l->p->name, l->p->in_name, (unsigned long long)len, (unsigned long long)k.from,
+			(unsigned long long)k.seq_before, (unsigned long long)k.seq_after,
+			(unsigned long long)k.records, (long long)q, s->c->quarantine_dir);
 	else
-		log_msg(LOG_ERROR, "pipeline %s: ring %s: %llu corrupt bytes at offset %llu "
+		log_msg(LOG_ERROR,
+			"pipeline %s: ring %s: %llu corrupt bytes at offset %llu "
 			"(after seq %llu, before seq %llu; ~%llu records) stepped over, NOT kept "
-			"(quarantine: %s)", l->p->name, l->p->in_name, (unsigned long long)len,
-			(unsigned long long)k.from, (unsigned long long)k.seq_before,
-			(unsigned long long)k.seq_after, (unsigned long long)k.records,
-			strerror((int)-q));
+			"(quarantine: %s)",
+			l->p->name, l->p->in_name, (unsigned long long)len, (unsigned long long)k.from,
+			(unsigned long long)k.seq_before, (unsigned long long)k.seq_after,
+			(unsigned long long)k.records, strerror((int)-q));
 	if (q < 0)
 		l->warned_quarantine = true;
 	/* the bytes go with the batch's commit, or now when there is none */

@@ -96,8 +96,8 @@ static int lane_split(struct batch_state *s, struct batch_lane *l, enum batch_cu
 	s->part_n = 0;
 	s->part_items_short = false;
 	s->part_open = false;
-	return split_run(&s->split, (enum otlp_signal)(l->p->signal - 1), record_cpayload(rec),
-			 rec->len, lim->send_batch_max_size, lim->max_bytes, lane_emit, s);
+	return split_run(&s->split, (enum otlp_signal)(l->p->signal - 1), record_cpayload(rec), rec->len,
+			 lim->send_batch_max_size, lim->max_bytes, lane_emit, s);
 }
 
 /* The record cannot be cut (malformed, or one item larger than any OUT
@@ -105,9 +105,10 @@ static int lane_split(struct batch_state *s, struct batch_lane *l, enum batch_cu
 static void lane_cut_failed(struct batch_state *s, struct batch_lane *l, int err)
 {
 	const struct record *rec = l->held;
-	log_msg(LOG_WARN, "pipeline %s: record seq %llu (%u items, %u bytes) cannot be split "
-		"into batches (%s); its items are dropped", l->p->name,
-		(unsigned long long)rec->seq, rec->items, rec->len,
+	log_msg(LOG_WARN,
+		"pipeline %s: record seq %llu (%u items, %u bytes) cannot be split "
+		"into batches (%s); its items are dropped",
+		l->p->name, (unsigned long long)rec->seq, rec->items, rec->len,
 		err == -EMSGSIZE ? "one item is larger than an output record" : strerror(-err));
 	lane_count(s, STAT_SPANS_REFUSED_INVALID, rec->items);
 	if (l->p->stats) {
@@ -168,10 +169,11 @@ int lane_cut(struct batch_state *s, struct batch_lane *l)
 		}
 	} else {
 		if (!l->held_parts)
-			log_msg(LOG_WARN, "pipeline %s: record seq %llu is cut into %d parts that "
+			log_msg(LOG_WARN,
+				"pipeline %s: record seq %llu is cut into %d parts that "
 				"together do not fit its output ring; publishing them one by one (a "
-				"crash in between would send the first ones twice)", l->p->name,
-				(unsigned long long)rec->seq, parts);
+				"crash in between would send the first ones twice)",
+				l->p->name, (unsigned long long)rec->seq, parts);
 		parts = lane_split(s, l, BATCH_CUT_ONE);
 		if (parts == -EAGAIN) /* the parts before are out; wait for room for the next */
 			return lane_wait_out(s, l, s->part_len);

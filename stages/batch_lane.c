@@ -122,8 +122,7 @@ static int lane_pass(struct batch_state *s, struct batch_lane *l)
 bool lane_held_intact(struct batch_lane *l)
 {
 	const struct record *rec = l->held;
-	if (!l->held_verified &&
-	    !record_payload_ok(rec, crc32c(0, record_cpayload(rec), rec->len))) {
+	if (!l->held_verified && !record_payload_ok(rec, crc32c(0, record_cpayload(rec), rec->len))) {
 		lane_recheck(l);
 		return false;
 	}
@@ -147,10 +146,11 @@ static int lane_place(struct batch_state *s, struct batch_lane *l, uint64_t now)
 	}
 	if (rec->signal != p->signal || (rec->flags & RECORD_F_REQUEST)) {
 		if (!l->warned_bad)
-			log_msg(LOG_ERROR, "pipeline %s: ring %s holds a record of signal %u "
+			log_msg(LOG_ERROR,
+				"pipeline %s: ring %s holds a record of signal %u "
 				"(flags 0x%x) where bare resources of signal %u are expected; its %u "
-				"items are dropped (said once)", p->name, p->in_name, rec->signal,
-				rec->flags, p->signal, rec->items);
+				"items are dropped (said once)",
+				p->name, p->in_name, rec->signal, rec->flags, p->signal, rec->items);
 		l->warned_bad = true;
 		lane_count(s, STAT_SPANS_REFUSED_INVALID, rec->items);
 		lane_component(l, SEG_C_IN, rec->items);
@@ -165,8 +165,10 @@ static int lane_place(struct batch_state *s, struct batch_lane *l, uint64_t now)
 	}
 	if (v == BATCHER_SPLIT)
 		return lane_cut(s, l);
-	struct batcher_ref ref = { .payload = record_cpayload(rec), .len = rec->len,
-				   .items = rec->items, .check = l->held_verified ? NULL : rec };
+	struct batcher_ref ref = { .payload = record_cpayload(rec),
+				   .len = rec->len,
+				   .items = rec->items,
+				   .check = l->held_verified ? NULL : rec };
 	batcher_add(&l->b, &ref, rec->seq, rec->ingest_ns, now);
 	l->end_pos = l->held_pos;
 	l->held = NULL;

@@ -18,56 +18,56 @@
 #include "stages/split.h"
 
 #define LANE_BUDGET 256 /* records a lane takes before the loop turns to the next */
-#define LANE_REWOUND 1  /* lane_flush: a payload was corrupt; batch dropped, input rewound */
+#define LANE_REWOUND 1	/* lane_flush: a payload was corrupt; batch dropped, input rewound */
 
 struct batch_lane {
 	struct batch_pipe *p;
 	struct batcher b;
-	struct batcher_ref *refs;   /* b's array */
-	uint64_t end_pos;           /* MID position after the batch's last record */
-	uint64_t skip_seq;          /* inputs with seq <= this were published before a restart */
-	uint64_t verify_to;         /* peek with full checks while the cursor is below this */
-	const struct record *held;  /* peeked, not placed yet: waits for OUT space */
-	uint64_t held_pos;          /* MID position after it */
-	bool held_verified;         /* its payload was checked by ring_peek */
-	uint32_t held_parts;        /* split one by one: parts of `held` already published */
-	bool flush_pending;         /* the batch waits for OUT space */
+	struct batcher_ref *refs;  /* b's array */
+	uint64_t end_pos;	   /* MID position after the batch's last record */
+	uint64_t skip_seq;	   /* inputs with seq <= this were published before a restart */
+	uint64_t verify_to;	   /* peek with full checks while the cursor is below this */
+	const struct record *held; /* peeked, not placed yet: waits for OUT space */
+	uint64_t held_pos;	   /* MID position after it */
+	bool held_verified;	   /* its payload was checked by ring_peek */
+	uint32_t held_parts;	   /* split one by one: parts of `held` already published */
+	bool flush_pending;	   /* the batch waits for OUT space */
 	enum stat_counter flush_why;
-	uint32_t want;              /* OUT payload bytes waited for; 0 = not blocked */
-	bool want_poll;             /* more than one record can say: retry on a short timer */
-	bool empty;                 /* the last peek found the MID ring empty */
-	bool warned_bad;            /* "records of another signal" said once */
-	bool warned_quarantine;     /* "cannot quarantine" said once */
+	uint32_t want;		/* OUT payload bytes waited for; 0 = not blocked */
+	bool want_poll;		/* more than one record can say: retry on a short timer */
+	bool empty;		/* the last peek found the MID ring empty */
+	bool warned_bad;	/* "records of another signal" said once */
+	bool warned_quarantine; /* "cannot quarantine" said once */
 };
 
 /* Split pass, for lane_emit. */
 enum batch_cut_mode {
-	BATCH_CUT_DRY = 0,          /* size the parts, write nothing */
-	BATCH_CUT_ATOMIC = 1,       /* reserve every part without waiting; publish together */
-	BATCH_CUT_ONE = 2,          /* publish each part before reserving the next */
+	BATCH_CUT_DRY = 0,    /* size the parts, write nothing */
+	BATCH_CUT_ATOMIC = 1, /* reserve every part without waiting; publish together */
+	BATCH_CUT_ONE = 2,    /* publish each part before reserving the next */
 };
 
 struct batch_state {
 	struct batch_ctx *c;
 	struct batch_lane *lanes;
-	struct split split;         /* scratch, one split at a time */
-	uint64_t done;              /* inputs taken (max_records) */
-	uint64_t alive_ns;          /* last rt_alive */
+	struct split split; /* scratch, one split at a time */
+	uint64_t done;	    /* inputs taken (max_records) */
+	uint64_t alive_ns;  /* last rt_alive */
 	bool draining;
 	/* the split in progress */
 	struct batch_lane *cut;
 	enum batch_cut_mode mode;
 	uint64_t dry_bytes, dry_max; /* DRY: ring bytes of all parts, of the largest */
-	uint64_t items, bytes;      /* items and body bytes of the parts of this pass */
-	uint32_t part;              /* parts seen in this pass */
-	uint32_t part_len;          /* the last part emit was asked for */
-	bool part_open;             /* ONE: a reserved part waits for its publish */
-	uint32_t part_n;            /* parts noted in part_items this pass */
-	uint32_t *part_items;       /* items of each part of this pass (ATOMIC, ONE), for the
+	uint64_t items, bytes;	     /* items and body bytes of the parts of this pass */
+	uint32_t part;		     /* parts seen in this pass */
+	uint32_t part_len;	     /* the last part emit was asked for */
+	bool part_open;		     /* ONE: a reserved part waits for its publish */
+	uint32_t part_n;	     /* parts noted in part_items this pass */
+	uint32_t *part_items;	     /* items of each part of this pass (ATOMIC, ONE), for the
 	                               send-size histogram once all are out; grown on this
 	                               rare path, freed by batch_run */
-	uint32_t part_cap;          /* entries part_items holds */
-	bool part_items_short;      /* a grow failed: this split's sizes go unobserved */
+	uint32_t part_cap;	     /* entries part_items holds */
+	bool part_items_short;	     /* a grow failed: this split's sizes go unobserved */
 };
 
 /* One step of a lane: finish what waits, flush on timeout, take up to

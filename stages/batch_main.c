@@ -43,9 +43,10 @@ static int batch_pipes(struct rt *rt, struct batch_main *m)
 	const struct sluice_plan *plan = cfg->plan;
 	uint32_t nrings = segment_nrings(&rt->seg);
 	if (segment_topology(&rt->seg) && segment_topology(&rt->seg) != plan->fingerprint) {
-		log_msg(LOG_ERROR, "segment /sluice.%s was made for another set of pipelines "
-			"(topology %016llx, this config's %016llx)", cfg->instance,
-			(unsigned long long)segment_topology(&rt->seg),
+		log_msg(LOG_ERROR,
+			"segment /sluice.%s was made for another set of pipelines "
+			"(topology %016llx, this config's %016llx)",
+			cfg->instance, (unsigned long long)segment_topology(&rt->seg),
 			(unsigned long long)plan->fingerprint);
 		return -EINVAL;
 	}
@@ -56,8 +57,10 @@ static int batch_pipes(struct rt *rt, struct batch_main *m)
 			continue; /* exports only to connectors: nothing to batch */
 		int slot = batch_slot(plan, pp->mid_ring, pp->out_ring);
 		if ((uint32_t)pp->mid_ring >= nrings || (uint32_t)pp->out_ring >= nrings || slot < 0) {
-			log_msg(LOG_ERROR, "pipeline %s: rings %d -> %d are not in segment /sluice.%s "
-				"(%u rings)", pl->id, pp->mid_ring, pp->out_ring, cfg->instance, nrings);
+			log_msg(LOG_ERROR,
+				"pipeline %s: rings %d -> %d are not in segment /sluice.%s "
+				"(%u rings)",
+				pl->id, pp->mid_ring, pp->out_ring, cfg->instance, nrings);
 			return -EINVAL;
 		}
 		struct batch_pipe *bp = &m->pipes[m->n];
@@ -70,19 +73,24 @@ static int batch_pipes(struct rt *rt, struct batch_main *m)
 		}
 		int stat = pl->batch_processor ? pp->processor_stats[pl->n_processors] : -1;
 		*bp = (struct batch_pipe){
-			.in = &m->in[m->n], .out = &m->out[m->n], .cfg = pl->batch,
+			.in = &m->in[m->n],
+			.out = &m->out[m->n],
+			.cfg = pl->batch,
 			.signal = (uint16_t)(RECORD_SIGNAL_TRACES + (unsigned)pl->signal),
 			.slot = (uint32_t)slot,
 			.stats = stat >= 0 ? segment_component(&rt->seg, (uint32_t)stat) : NULL,
-			.name = pl->id, .in_name = plan->rings[pp->mid_ring].name,
+			.name = pl->id,
+			.in_name = plan->rings[pp->mid_ring].name,
 			.age = hist_for(&rt->seg, HIST_RING_AGE, (uint32_t)pp->mid_ring),
-			.send_size = stat >= 0 ? hist_for(&rt->seg, HIST_BATCH_SIZE, (uint32_t)stat) : NULL };
-		log_msg(LOG_INFO, "pipeline %s: ring %d %s -> ring %d %s: send_batch_size %u, "
+			.send_size = stat >= 0 ? hist_for(&rt->seg, HIST_BATCH_SIZE, (uint32_t)stat) : NULL
+		};
+		log_msg(LOG_INFO,
+			"pipeline %s: ring %d %s -> ring %d %s: send_batch_size %u, "
 			"send_batch_max_size %u, max bytes %llu, timeout %llu ms (resuming after "
-			"input seq %llu)", pl->id, pp->mid_ring, plan->rings[pp->mid_ring].name,
-			pp->out_ring, plan->rings[pp->out_ring].name, pl->batch->send_batch_size,
-			pl->batch->send_batch_max_size,
-			(unsigned long long)pl->batch->send_batch_max_bytes,
+			"input seq %llu)",
+			pl->id, pp->mid_ring, plan->rings[pp->mid_ring].name, pp->out_ring,
+			plan->rings[pp->out_ring].name, pl->batch->send_batch_size,
+			pl->batch->send_batch_max_size, (unsigned long long)pl->batch->send_batch_max_bytes,
 			(unsigned long long)(pl->batch->timeout_ns / 1000000),
 			(unsigned long long)ring_source_seq(bp->out, bp->slot));
 		m->n++;
@@ -96,7 +104,8 @@ int main(int argc, char **argv)
 	int code, rc;
 	if (!rt_open(&rt, argc, argv, STAGE_BATCH,
 		     "batch stage: each pipeline's MID ring -> request bodies -> its OUT ring; "
-		     "SIGTERM drains", &code))
+		     "SIGTERM drains",
+		     &code))
 		return code;
 	struct batch_main *m = calloc(1, sizeof *m);
 	if (!m) {
@@ -109,9 +118,14 @@ int main(int argc, char **argv)
 	}
 	char qdir[4096];
 	snprintf(qdir, sizeof qdir, "%s/%s/quarantine", rt.cfg->state_dir, rt.cfg->instance);
-	struct batch_ctx ctx = { .pipes = m->pipes, .n_pipes = m->n, .st = rt.st, .rt = &rt,
-				 .stop = &rt.stop, .quarantine_dir = qdir,
-				 .quarantine_max = BATCH_QUARANTINE_MAX, .make_dir = dirs_make };
+	struct batch_ctx ctx = { .pipes = m->pipes,
+				 .n_pipes = m->n,
+				 .st = rt.st,
+				 .rt = &rt,
+				 .stop = &rt.stop,
+				 .quarantine_dir = qdir,
+				 .quarantine_max = BATCH_QUARANTINE_MAX,
+				 .make_dir = dirs_make };
 	rt_ready(&rt);
 	if (!m->n) { /* no pipeline with a real exporter: idle until asked to stop */
 		log_msg(LOG_INFO, "no pipeline to batch; waiting for the stop");

@@ -19,7 +19,7 @@ size_t batcher_frame_len(uint32_t len)
 size_t batcher_frame_head(uint8_t *out, uint32_t len)
 {
 	size_t n = 0;
-	out[n++] = 0x0a;   /* field 1 (resource_spans), wire type 2 */
+	out[n++] = 0x0a; /* field 1 (resource_spans), wire type 2 */
 	while (len >= 0x80) {
 		out[n++] = (uint8_t)(len | 0x80);
 		len >>= 7;
@@ -28,8 +28,8 @@ size_t batcher_frame_head(uint8_t *out, uint32_t len)
 	return n;
 }
 
-int batcher_init(struct batcher *b, const struct batcher_limits *lim,
-		 struct batcher_ref *refs, uint32_t nrefs)
+int batcher_init(struct batcher *b, const struct batcher_limits *lim, struct batcher_ref *refs,
+		 uint32_t nrefs)
 {
 	if (!lim->max_bytes || !nrefs || !refs)
 		return -EINVAL;
@@ -45,16 +45,15 @@ int batcher_init(struct batcher *b, const struct batcher_limits *lim,
 enum batcher_verdict batcher_offer(const struct batcher *b, uint32_t len, uint32_t items)
 {
 	uint64_t fl = batcher_frame_len(len);
-	bool over_items = b->lim.send_batch_max_size &&
-			  b->items + items > b->lim.send_batch_max_size;
+	bool over_items = b->lim.send_batch_max_size && b->items + items > b->lim.send_batch_max_size;
 	bool over_bytes = b->bytes + fl > b->lim.max_bytes;
 	if (!over_items && !over_bytes && b->count < b->nrefs)
 		return BATCHER_ADD;
 	return b->count ? BATCHER_FLUSH_FIRST : BATCHER_SPLIT;
 }
 
-void batcher_add(struct batcher *b, const struct batcher_ref *ref, uint64_t seq,
-		 uint64_t ingest_ns, uint64_t now_ns)
+void batcher_add(struct batcher *b, const struct batcher_ref *ref, uint64_t seq, uint64_t ingest_ns,
+		 uint64_t now_ns)
 {
 	b->refs[b->count++] = *ref;
 	uint32_t len = ref->len, items = ref->items;
@@ -115,7 +114,7 @@ int batcher_write(const struct batcher *b, uint8_t *out, uint32_t *crc_out, uint
 			return -EBADMSG;
 		}
 		crc = r->len >= BATCHER_COMBINE_MIN ? crc32c_combine(crc, own, r->len)
-						     : crc32c(crc, out, r->len);
+						    : crc32c(crc, out, r->len);
 		out += r->len;
 	}
 	*crc_out = crc;

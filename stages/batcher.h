@@ -39,13 +39,13 @@ struct record; /* shm/record.h */
 struct batcher_limits {
 	uint32_t send_batch_size;
 	uint32_t send_batch_max_size;
-	uint64_t max_bytes;           /* body bytes, frames included; > 0 */
+	uint64_t max_bytes; /* body bytes, frames included; > 0 */
 	uint64_t timeout_ns;
 };
 
-struct batcher_ref {                  /* one input record in the batch */
+struct batcher_ref { /* one input record in the batch */
 	const uint8_t *payload;
-	const struct record *check;   /* header whose crc the payload must match
+	const struct record *check; /* header whose crc the payload must match
 	                                 (record_payload_ok); NULL = checked already */
 	uint32_t len;
 	uint32_t items;
@@ -53,20 +53,20 @@ struct batcher_ref {                  /* one input record in the batch */
 
 struct batcher {
 	struct batcher_limits lim;
-	struct batcher_ref *refs;     /* caller's array, nrefs entries */
+	struct batcher_ref *refs; /* caller's array, nrefs entries */
 	uint32_t nrefs;
-	uint32_t count;               /* records held */
-	uint64_t items;               /* items held */
-	uint64_t bytes;               /* framed body bytes */
-	uint64_t last_seq;            /* seq of the newest record held */
-	uint64_t oldest_ingest_ns;    /* min ingest_ns of records held */
-	uint64_t first_ns;            /* monotonic time the first record came */
+	uint32_t count;		   /* records held */
+	uint64_t items;		   /* items held */
+	uint64_t bytes;		   /* framed body bytes */
+	uint64_t last_seq;	   /* seq of the newest record held */
+	uint64_t oldest_ingest_ns; /* min ingest_ns of records held */
+	uint64_t first_ns;	   /* monotonic time the first record came */
 };
 
 enum batcher_verdict {
-	BATCHER_ADD = 0,              /* add it to the current batch */
-	BATCHER_FLUSH_FIRST = 1,      /* flush what is held, then offer again */
-	BATCHER_SPLIT = 2,            /* batch is empty and the record alone is
+	BATCHER_ADD = 0,	 /* add it to the current batch */
+	BATCHER_FLUSH_FIRST = 1, /* flush what is held, then offer again */
+	BATCHER_SPLIT = 2,	 /* batch is empty and the record alone is
 	                                 over a limit: split it */
 };
 
@@ -76,13 +76,13 @@ size_t batcher_frame_len(uint32_t len);
 size_t batcher_frame_head(uint8_t *out, uint32_t len);
 
 /* 0, or -EINVAL (max_bytes 0, nrefs 0, or max_size < batch_size != 0). */
-int batcher_init(struct batcher *b, const struct batcher_limits *lim,
-		 struct batcher_ref *refs, uint32_t nrefs);
+int batcher_init(struct batcher *b, const struct batcher_limits *lim, struct batcher_ref *refs,
+		 uint32_t nrefs);
 /* What to do with a record of len payload bytes holding `items` items. */
 enum batcher_verdict batcher_offer(const struct batcher *b, uint32_t len, uint32_t items);
 /* Adds a record the last offer answered BATCHER_ADD for (*ref is copied). */
-void batcher_add(struct batcher *b, const struct batcher_ref *ref, uint64_t seq,
-		 uint64_t ingest_ns, uint64_t now_ns);
+void batcher_add(struct batcher *b, const struct batcher_ref *ref, uint64_t seq, uint64_t ingest_ns,
+		 uint64_t now_ns);
 /* Size trigger reached (or no room for one more record ref). */
 bool batcher_full(const struct batcher *b);
 /* Non-empty and its timeout has expired at now_ns. */

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int chain_proc_init(struct chain_proc *p, const struct sluice_processor *cfg,
-			   struct spanctx *ctx, char *err, size_t errlen)
+static int chain_proc_init(struct chain_proc *p, const struct sluice_processor *cfg, struct spanctx *ctx,
+			   char *err, size_t errlen)
 {
 	p->cfg = cfg;
 	p->type = cfg->type;
@@ -21,21 +21,19 @@ static int chain_proc_init(struct chain_proc *p, const struct sluice_processor *
 		return rc ? rc : matchprops_compile(&p->exclude, &cfg->filter.exclude, ctx, err, errlen);
 	}
 	case SLUICE_PROC_PROBABILISTIC_SAMPLER:
-		if (sampler_init(&p->sampler, cfg->sampler.sampling_percentage,
-				 cfg->sampler.hash_seed) < 0) {
+		if (sampler_init(&p->sampler, cfg->sampler.sampling_percentage, cfg->sampler.hash_seed) < 0) {
 			snprintf(err, errlen, "bad sampling_percentage");
 			return -EINVAL;
 		}
 		return 0;
 	case SLUICE_PROC_ATTRIBUTES:
 	case SLUICE_PROC_RESOURCE:
-		return attrs_init(&p->attrs, &cfg->attributes,
-				  cfg->type == SLUICE_PROC_RESOURCE, ctx, err, errlen);
+		return attrs_init(&p->attrs, &cfg->attributes, cfg->type == SLUICE_PROC_RESOURCE, ctx, err,
+				  errlen);
 	case SLUICE_PROC_SPAN:
 		return spanproc_init(&p->span, &cfg->span, ctx, err, errlen);
 	default:
-		snprintf(err, errlen, "processor type %d does not run in the process stage",
-			 (int)cfg->type);
+		snprintf(err, errlen, "processor type %d does not run in the process stage", (int)cfg->type);
 		return -EINVAL;
 	}
 }
@@ -49,8 +47,7 @@ static void chain_proc_free(struct chain_proc *p)
 	chain_ottl_free(&p->ottl);
 }
 
-struct chain *chain_new(const struct sluice_processor *const *procs, size_t n,
-			char *err, size_t errlen)
+struct chain *chain_new(const struct sluice_processor *const *procs, size_t n, char *err, size_t errlen)
 {
 	if (n > CONFIG_MAX_PROCESSORS) {
 		snprintf(err, errlen, "more than %d processors", CONFIG_MAX_PROCESSORS);
@@ -181,7 +178,8 @@ static __attribute__((noinline)) int chain_filter_ottl(struct chain *c, struct c
 {
 	struct spanctx *ctx = &c->ctx;
 	struct chain_ottl_item it = { .c = ctx };
-	struct otlp_bytes scope = c->needs_scope ? chain_scope_of(c, rc->index) : (struct otlp_bytes){ NULL, 0 };
+	struct otlp_bytes scope = c->needs_scope ? chain_scope_of(c, rc->index)
+						 : (struct otlp_bytes){ NULL, 0 };
 	int r;
 	ottl_access_item_init(&it.w, OTTL_CTX_SPAN, ctx->resource, scope);
 	it.w.span = ctx->span;
@@ -208,8 +206,7 @@ static __attribute__((noinline)) int chain_filter_ottl(struct chain *c, struct c
 	return r < 0 ? r : 1;
 }
 
-static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc,
-			 struct otlp_rewrite_edits *e)
+static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc, struct otlp_rewrite_edits *e)
 {
 	struct chain *c = arg;
 	struct spanctx *ctx = &c->ctx;
@@ -227,8 +224,8 @@ static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc,
 	 * multiplies) overlaps their work instead of following it */
 	int sampled = 1;
 	if (c->first_sampler >= 0)
-		sampled = sampler_keep(&c->procs[c->first_sampler].sampler,
-				       ctx->span->trace_id.p, ctx->span->trace_id.len);
+		sampled = sampler_keep(&c->procs[c->first_sampler].sampler, ctx->span->trace_id.p,
+				       ctx->span->trace_id.len);
 	for (size_t i = 0; i < c->n; i++) {
 		struct chain_proc *p = &c->procs[i];
 		int r = 0;
@@ -240,8 +237,8 @@ static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc,
 			break;
 		case SLUICE_PROC_PROBABILISTIC_SAMPLER:
 			r = (int)i == c->first_sampler ? sampled
-				: sampler_keep(&p->sampler, ctx->span->trace_id.p,
-					       ctx->span->trace_id.len);
+						       : sampler_keep(&p->sampler, ctx->span->trace_id.p,
+								      ctx->span->trace_id.len);
 			break;
 		case SLUICE_PROC_ATTRIBUTES:
 			r = attrs_apply(&p->attrs, ctx) < 0 ? -EBADMSG : 1;
@@ -313,8 +310,7 @@ int64_t chain_run(struct chain *c, const uint8_t *in, size_t len, uint8_t *out, 
 	}
 	if (c->has_events)
 		chain_events_record(&c->events);
-	int64_t n = otlp_rewrite_resource_spans(in, len, out, cap,
-						c->res_edits.n_attr ? &c->res_edits : NULL,
+	int64_t n = otlp_rewrite_resource_spans(in, len, out, cap, c->res_edits.n_attr ? &c->res_edits : NULL,
 						chain_span_cb, c, &c->scratch, res);
 	if (n > 0 && c->has_events && c->events.n) {
 		n = chain_events_apply(&c->events, out, (size_t)n);

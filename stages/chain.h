@@ -45,32 +45,32 @@
 
 struct chain_proc {
 	const struct sluice_processor *cfg;
-	enum sluice_processor_type type;      /* cfg->type, read once a span */
-	struct chain_ottl ottl;               /* filter, OTTL form */
-	struct matchprops include, exclude;   /* filter */
-	struct sampler sampler;               /* probabilistic_sampler */
-	struct attrs attrs;                   /* attributes, resource */
-	struct spanproc span;                 /* span */
-	uint32_t res_after;                   /* resource edits visible to it */
-	uint64_t in, out, dropped;            /* not yet flushed to the slot */
+	enum sluice_processor_type type;	     /* cfg->type, read once a span */
+	struct chain_ottl ottl;			     /* filter, OTTL form */
+	struct matchprops include, exclude;	     /* filter */
+	struct sampler sampler;			     /* probabilistic_sampler */
+	struct attrs attrs;			     /* attributes, resource */
+	struct spanproc span;			     /* span */
+	uint32_t res_after;			     /* resource edits visible to it */
+	uint64_t in, out, dropped;		     /* not yet flushed to the slot */
 	uint64_t total_in, total_out, total_dropped; /* since chain_new */
-	struct stats_proc *slot;              /* NULL: not bound */
-	struct seg_component *comp;           /* the plan's component-stats slot; NULL: none */
+	struct stats_proc *slot;		     /* NULL: not bound */
+	struct seg_component *comp;		     /* the plan's component-stats slot; NULL: none */
 };
 
 struct chain {
 	struct chain_proc procs[CONFIG_MAX_PROCESSORS];
 	size_t n;
-	int first_sampler;                    /* index of the first sampler, -1 none */
+	int first_sampler; /* index of the first sampler, -1 none */
 	struct otlp_rewrite_edits res_edits;
 	struct otlp_rewrite_edits scratch;
 	struct spanctx ctx;
-	size_t res_mark;                      /* scratch bytes the resource phase kept */
-	bool has_events;                      /* spanevent conditions: events may go */
+	size_t res_mark; /* scratch bytes the resource phase kept */
+	bool has_events; /* spanevent conditions: events may go */
 	struct chain_events events;
-	bool needs_scope;                     /* a condition reads instrumentation_scope */
-	struct otlp_wire_iter scope_it;       /* the ScopeSpans of the record, in turn */
-	uint32_t scope_end;                   /* spans before the end of scope_cur */
+	bool needs_scope;		/* a condition reads instrumentation_scope */
+	struct otlp_wire_iter scope_it; /* the ScopeSpans of the record, in turn */
+	uint32_t scope_end;		/* spans before the end of scope_cur */
 	struct otlp_bytes scope_cur;
 	uint8_t buf[CHAIN_SCRATCH_BYTES];
 };
@@ -78,8 +78,7 @@ struct chain {
 /* Builds the chain; NULL with a message in err on a bad pattern or no
  * memory. A batch processor in the list is refused (it belongs to the
  * batch stage). */
-struct chain *chain_new(const struct sluice_processor *const *procs, size_t n,
-			char *err, size_t errlen);
+struct chain *chain_new(const struct sluice_processor *const *procs, size_t n, char *err, size_t errlen);
 void chain_free(struct chain *c);
 
 /* Claims a per-processor stats slot (named by processor id) for each
@@ -105,9 +104,15 @@ void chain_flush_stats(struct chain *c);
 /* Hints on (the default): the rewriter is told which input attributes the
  * edits name. Off: it finds them by comparing keys; the output is the same
  * (fuzz_chain checks this). */
-static inline void chain_hints(struct chain *c, bool on) { c->ctx.no_hints = !on; }
+static inline void chain_hints(struct chain *c, bool on)
+{
+	c->ctx.no_hints = !on;
+}
 
 /* Edits skipped for lack of room (OTLP_EDITS_MAX, scratch) so far. */
-static inline uint64_t chain_overflows(const struct chain *c) { return c->ctx.overflows; }
+static inline uint64_t chain_overflows(const struct chain *c)
+{
+	return c->ctx.overflows;
+}
 
 #endif

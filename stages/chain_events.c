@@ -57,9 +57,9 @@ static size_t vsize(uint64_t v)
 
 struct pass {
 	const struct chain_events *ev;
-	uint8_t *w;           /* write position */
-	size_t k;             /* next mark */
-	uint32_t span;        /* output spans seen */
+	uint8_t *w;    /* write position */
+	size_t k;      /* next mark */
+	uint32_t span; /* output spans seen */
 };
 
 /* Opens field f again at w: its tag as it was, a slot as long as its

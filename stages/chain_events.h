@@ -21,24 +21,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CHAIN_EVENTS_MAX (1u << 16)   /* dropped events noted a record; more are kept */
+#define CHAIN_EVENTS_MAX (1u << 16) /* dropped events noted a record; more are kept */
 
 struct chain_events {
-	uint32_t *mark;       /* [2 * CHAIN_EVENTS_MAX]: (kept span, event) pairs, in order */
-	size_t n;             /* pairs */
-	size_t span_start;    /* the current span's first pair */
-	uint32_t kept;        /* spans kept so far: the current span's place */
-	uint64_t overflows;   /* events kept for lack of room */
+	uint32_t *mark;	    /* [2 * CHAIN_EVENTS_MAX]: (kept span, event) pairs, in order */
+	size_t n;	    /* pairs */
+	size_t span_start;  /* the current span's first pair */
+	uint32_t kept;	    /* spans kept so far: the current span's place */
+	uint64_t overflows; /* events kept for lack of room */
 };
 
 /* 0 or -ENOMEM. */
 int chain_events_init(struct chain_events *ev);
 void chain_events_free(struct chain_events *ev);
 
-static inline void chain_events_record(struct chain_events *ev) { ev->n = ev->span_start = ev->kept = 0; }
-static inline void chain_events_span(struct chain_events *ev) { ev->span_start = ev->n; }
-static inline void chain_events_keep(struct chain_events *ev) { ev->kept++; }
-static inline void chain_events_drop(struct chain_events *ev) { ev->n = ev->span_start; }
+static inline void chain_events_record(struct chain_events *ev)
+{
+	ev->n = ev->span_start = ev->kept = 0;
+}
+static inline void chain_events_span(struct chain_events *ev)
+{
+	ev->span_start = ev->n;
+}
+static inline void chain_events_keep(struct chain_events *ev)
+{
+	ev->kept++;
+}
+static inline void chain_events_drop(struct chain_events *ev)
+{
+	ev->n = ev->span_start;
+}
 
 /* Is event i of the current span already dropped? */
 bool chain_events_marked(const struct chain_events *ev, uint32_t i);

@@ -63,8 +63,8 @@ static int init_sampler(struct chain_item *c, struct chain_item_proc *p, char *e
 			snprintf(err, errlen, "attribute_source record needs from_attribute");
 			return -EINVAL;
 		}
-		if (spanctx_key_add(&c->ctx, &p->from, false, s->from_attribute,
-				    strlen(s->from_attribute)) < 0) {
+		if (spanctx_key_add(&c->ctx, &p->from, false, s->from_attribute, strlen(s->from_attribute)) <
+		    0) {
 			snprintf(err, errlen, "the processors name more than %d attribute keys",
 				 SPANKEYS_CONFIG_MAX);
 			return -ENOSPC;
@@ -82,8 +82,10 @@ static int init_proc(struct chain_item *c, struct chain_item_proc *p, char *err,
 		return attrs_init(&p->attrs, &cfg->attributes, true, &c->ctx, err, errlen);
 	case SLUICE_PROC_ATTRIBUTES:
 		if (cfg->attributes.include.present || cfg->attributes.exclude.present)
-			return refuse(err, errlen, "include/exclude match spans: an attributes processor "
-				      "with them cannot process %s", c->signal);
+			return refuse(err, errlen,
+				      "include/exclude match spans: an attributes processor "
+				      "with them cannot process %s",
+				      c->signal);
 		p->kind = CHAIN_ITEM_ATTRIBUTES;
 		c->point_work = true;
 		return attrs_init(&p->attrs, &cfg->attributes, false, &c->ctx, err, errlen);
@@ -195,8 +197,8 @@ int chain_item_begin(struct chain_item *c, struct otlp_bytes resource)
 	return 0;
 }
 
-int64_t chain_item_write(struct chain_item *c, const uint8_t *in, size_t len, uint8_t *out,
-			 size_t cap, chain_item_scope_fn fn, void *arg)
+int64_t chain_item_write(struct chain_item *c, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+			 chain_item_scope_fn fn, void *arg)
 {
 	struct otlp_resource_spans rs; /* ResourceLogs and ResourceMetrics have its shape */
 	struct otlp_wire_reader r;
@@ -214,7 +216,8 @@ int64_t chain_item_write(struct chain_item *c, const uint8_t *in, size_t len, ui
 		if (f.num == OTLP_F_RS_SCOPE_SPANS)
 			rc = f.wt == OTLP_WT_LEN ? fn(c, &w, arg, f.start, f.size, f.b) : -EPROTO;
 		else if (f.num == OTLP_F_RS_RESOURCE && re)
-			rc = f.wt == OTLP_WT_LEN ? wform_resource(&w, OTLP_F_RS_RESOURCE, f.b, 1, re) : -EPROTO;
+			rc = f.wt == OTLP_WT_LEN ? wform_resource(&w, OTLP_F_RS_RESOURCE, f.b, 1, re)
+						 : -EPROTO;
 		else
 			rc = wform_put(&w, f.start, f.size);
 		if (rc)

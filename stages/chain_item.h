@@ -41,10 +41,10 @@
 #include "stages/spanctx.h"
 
 enum chain_item_kind {
-	CHAIN_ITEM_PASS = 0,          /* nothing for this signal: counted in = out */
+	CHAIN_ITEM_PASS = 0, /* nothing for this signal: counted in = out */
 	CHAIN_ITEM_RESOURCE,
 	CHAIN_ITEM_ATTRIBUTES,
-	CHAIN_ITEM_FILTER_LOGS,       /* legacy include/exclude */
+	CHAIN_ITEM_FILTER_LOGS, /* legacy include/exclude */
 	CHAIN_ITEM_FILTER_METRICS,
 	CHAIN_ITEM_FILTER_OTTL,
 	CHAIN_ITEM_SAMPLER,
@@ -53,35 +53,35 @@ enum chain_item_kind {
 struct chain_item_proc {
 	const struct sluice_processor *cfg;
 	enum chain_item_kind kind;
-	struct attrs attrs;                       /* attributes, resource */
-	struct itemmatch_log log_inc, log_exc;    /* filter, logs */
-	struct itemmatch_metric m_inc, m_exc;     /* filter, metrics */
-	struct chain_ottl ottl;                   /* filter, OTTL form */
-	struct sampler sampler;                   /* probabilistic_sampler */
-	struct spanctx_key from;                  /* its from_attribute */
+	struct attrs attrs;		       /* attributes, resource */
+	struct itemmatch_log log_inc, log_exc; /* filter, logs */
+	struct itemmatch_metric m_inc, m_exc;  /* filter, metrics */
+	struct chain_ottl ottl;		       /* filter, OTTL form */
+	struct sampler sampler;		       /* probabilistic_sampler */
+	struct spanctx_key from;	       /* its from_attribute */
 	bool by_attr, fail_closed;
-	uint32_t res_after;                       /* resource edits visible to it */
-	uint64_t in, out, dropped;                /* since the last flush */
-	struct seg_component *comp;               /* NULL: not counted */
+	uint32_t res_after;	    /* resource edits visible to it */
+	uint64_t in, out, dropped;  /* since the last flush */
+	struct seg_component *comp; /* NULL: not counted */
 };
 
 struct chain_item {
 	enum sluice_signal signal;
 	size_t n;
-	bool needs_decode;    /* a processor reads fields of the item itself */
-	bool needs_scope;     /* an OTTL condition reads the instrumentation scope */
-	bool point_work;      /* metrics: a processor looks at each point */
-	bool point_filter;    /* metrics: datapoint conditions (an emptied metric goes) */
+	bool needs_decode; /* a processor reads fields of the item itself */
+	bool needs_scope;  /* an OTTL condition reads the instrumentation scope */
+	bool point_work;   /* metrics: a processor looks at each point */
+	bool point_filter; /* metrics: datapoint conditions (an emptied metric goes) */
 	struct chain_item_proc procs[CONFIG_MAX_PROCESSORS];
-	struct otlp_bytes resource;   /* this record's input Resource */
+	struct otlp_bytes resource; /* this record's input Resource */
 	struct otlp_rewrite_edits res_edits, scratch;
 	struct spanctx ctx;
-	size_t res_mark;      /* scratch bytes the resource phase kept */
+	size_t res_mark; /* scratch bytes the resource phase kept */
 	uint8_t buf[CHAIN_SCRATCH_BYTES];
 };
 
 struct chain_item_result {
-	uint64_t in, kept;    /* items */
+	uint64_t in, kept; /* items */
 };
 
 /* signal is LOGS or METRICS. NULL with a message naming the processor in
@@ -121,9 +121,9 @@ static inline void chain_item_start(struct chain_item *c, struct otlp_bytes raw,
  * (the field's bytes and its body; fn writes what is left of it), the
  * rest copied. Returns the bytes written or -errno. */
 struct wform;
-typedef int (*chain_item_scope_fn)(struct chain_item *c, struct wform *w, void *arg,
-				   const uint8_t *start, size_t size, struct otlp_bytes body);
-int64_t chain_item_write(struct chain_item *c, const uint8_t *in, size_t len, uint8_t *out,
-			 size_t cap, chain_item_scope_fn fn, void *arg);
+typedef int (*chain_item_scope_fn)(struct chain_item *c, struct wform *w, void *arg, const uint8_t *start,
+				   size_t size, struct otlp_bytes body);
+int64_t chain_item_write(struct chain_item *c, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+			 chain_item_scope_fn fn, void *arg);
 
 #endif

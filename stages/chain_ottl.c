@@ -11,9 +11,12 @@
 bool chain_ottl_present(const struct sluice_filter *cfg, enum sluice_signal signal)
 {
 	switch (signal) {
-	case SLUICE_SIGNAL_TRACES: return cfg->span.n || cfg->spanevent.n;
-	case SLUICE_SIGNAL_LOGS: return cfg->log_record.n;
-	default: return cfg->metric.n || cfg->datapoint.n;
+	case SLUICE_SIGNAL_TRACES:
+		return cfg->span.n || cfg->spanevent.n;
+	case SLUICE_SIGNAL_LOGS:
+		return cfg->log_record.n;
+	default:
+		return cfg->metric.n || cfg->datapoint.n;
 	}
 }
 
@@ -69,8 +72,8 @@ static int list_init(struct chain_ottl *o, struct chain_ottl_list *l, const stru
 			struct ottl_eval_key *ek = &k->ev.keys[j];
 			if (!overlay_map(ctx, ek->map))
 				continue; /* read from the wire: bound stays NULL */
-			if (spanctx_key_add(c, &k->keys[j], ek->map == OTTL_MAP_RESOURCE,
-					    (const char *)ek->s, ek->len) < 0) {
+			if (spanctx_key_add(c, &k->keys[j], ek->map == OTTL_MAP_RESOURCE, (const char *)ek->s,
+					    ek->len) < 0) {
 				snprintf(err, errlen, "the processors name more than %d attribute keys",
 					 SPANKEYS_CONFIG_MAX);
 				return -ENOSPC;
@@ -82,8 +85,8 @@ static int list_init(struct chain_ottl *o, struct chain_ottl_list *l, const stru
 	return 0;
 }
 
-int chain_ottl_init(struct chain_ottl *o, const struct sluice_processor *cfg,
-		    enum sluice_signal signal, struct spanctx *c, char *err, size_t errlen)
+int chain_ottl_init(struct chain_ottl *o, const struct sluice_processor *cfg, enum sluice_signal signal,
+		    struct spanctx *c, char *err, size_t errlen)
 {
 	const struct sluice_filter *f = &cfg->filter;
 	int rc;
@@ -119,13 +122,13 @@ void chain_ottl_free(struct chain_ottl *o)
 	list_free(&o->sub);
 }
 
-static __attribute__((noinline)) int chain_ottl_error(struct chain_ottl *o,
-						      const struct chain_ottl_cond *k, int rc)
+static __attribute__((noinline)) int chain_ottl_error(struct chain_ottl *o, const struct chain_ottl_cond *k,
+						      int rc)
 {
 	if (o->errors++ == 0 && o->mode != SLUICE_ERROR_MODE_SILENT)
 		log_msg(o->mode == SLUICE_ERROR_MODE_PROPAGATE ? LOG_WARN : LOG_INFO,
-			"processor %s: condition \"%s\" (line %u): %s; error_mode %s%s", o->id,
-			k->cfg->text, k->cfg->line, strerror(-rc),
+			"processor %s: condition \"%s\" (line %u): %s; error_mode %s%s", o->id, k->cfg->text,
+			k->cfg->line, strerror(-rc),
 			o->mode == SLUICE_ERROR_MODE_PROPAGATE ? "propagate: the record is dropped"
 							       : "ignore: the condition is false",
 			" (logged once)");

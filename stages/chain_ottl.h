@@ -30,7 +30,7 @@
 
 struct chain_ottl_cond {
 	struct ottl_eval ev;
-	struct spanctx_key *keys;     /* [ev.n_keys]: the overlay's keys, bound to ev */
+	struct spanctx_key *keys; /* [ev.n_keys]: the overlay's keys, bound to ev */
 	const struct sluice_ottl *cfg;
 };
 
@@ -42,12 +42,12 @@ struct chain_ottl_list {
 };
 
 struct chain_ottl {
-	struct chain_ottl_list item;  /* span, log_record, metric */
-	struct chain_ottl_list sub;   /* spanevent, datapoint (none for logs) */
+	struct chain_ottl_list item; /* span, log_record, metric */
+	struct chain_ottl_list sub;  /* spanevent, datapoint (none for logs) */
 	enum sluice_error_mode mode;
-	const char *id;               /* the processor, for the log line */
-	bool needs_scope;             /* some condition reads instrumentation_scope */
-	uint64_t errors;              /* evaluations that failed */
+	const char *id;	  /* the processor, for the log line */
+	bool needs_scope; /* some condition reads instrumentation_scope */
+	uint64_t errors;  /* evaluations that failed */
 };
 
 /* What a condition sees: the wire views, and the overlay for the
@@ -64,13 +64,12 @@ bool chain_ottl_present(const struct sluice_filter *cfg, enum sluice_signal sign
 
 /* Builds the lists for the signal; registers the attribute keys with c.
  * 0 or -errno with a message in err. */
-int chain_ottl_init(struct chain_ottl *o, const struct sluice_processor *cfg,
-		    enum sluice_signal signal, struct spanctx *c, char *err, size_t errlen);
+int chain_ottl_init(struct chain_ottl *o, const struct sluice_processor *cfg, enum sluice_signal signal,
+		    struct spanctx *c, char *err, size_t errlen);
 void chain_ottl_free(struct chain_ottl *o);
 
 /* Is any condition of l true for it? 1 yes, 0 no, or the error when the
  * error mode is propagate. */
-int chain_ottl_any(struct chain_ottl *o, const struct chain_ottl_list *l,
-		   struct chain_ottl_item *it);
+int chain_ottl_any(struct chain_ottl *o, const struct chain_ottl_list *l, struct chain_ottl_item *it);
 
 #endif

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int list_compile(struct itemmatch_list *l, const char **s, const struct sluice_regex *re,
-			size_t n, enum sluice_match_type type, char *err, size_t errlen)
+static int list_compile(struct itemmatch_list *l, const char **s, const struct sluice_regex *re, size_t n,
+			enum sluice_match_type type, char *err, size_t errlen)
 {
 	memset(l, 0, sizeof *l);
 	l->s = s;
@@ -53,8 +53,8 @@ static bool list_any(const struct itemmatch_list *l, struct otlp_bytes t)
 	return false;
 }
 
-int itemmatch_log_compile(struct itemmatch_log *m, const struct sluice_log_match *cfg,
-			  struct spanctx *c, char *err, size_t errlen)
+int itemmatch_log_compile(struct itemmatch_log *m, const struct sluice_log_match *cfg, struct spanctx *c,
+			  char *err, size_t errlen)
 {
 	memset(m, 0, sizeof *m);
 	m->cfg = cfg;
@@ -70,8 +70,8 @@ int itemmatch_log_compile(struct itemmatch_log *m, const struct sluice_log_match
 		rc = list_compile(&m->texts, cfg->severity_texts, cfg->severity_texts_re,
 				  cfg->n_severity_texts, cfg->match_type, err, errlen);
 	if (!rc)
-		rc = list_compile(&m->bodies, cfg->bodies, cfg->bodies_re, cfg->n_bodies,
-				  cfg->match_type, err, errlen);
+		rc = list_compile(&m->bodies, cfg->bodies, cfg->bodies_re, cfg->n_bodies, cfg->match_type,
+				  err, errlen);
 	return rc;
 }
 
@@ -149,8 +149,8 @@ int itemmatch_metric_compile(struct itemmatch_metric *m, const struct sluice_met
 	int rc = kvmatch_compile(&m->res, cfg->resource_attributes, cfg->n_resource_attributes,
 				 cfg->match_type, true, c, err, errlen);
 	if (!rc)
-		rc = list_compile(&m->names, cfg->metric_names, cfg->metric_names_re,
-				  cfg->n_metric_names, cfg->match_type, err, errlen);
+		rc = list_compile(&m->names, cfg->metric_names, cfg->metric_names_re, cfg->n_metric_names,
+				  cfg->match_type, err, errlen);
 	return rc;
 }
 

@@ -31,8 +31,8 @@
 /* A list of strings (ANY matches): strict, or regexps. */
 struct itemmatch_list {
 	const char **s;
-	size_t *len;                  /* strlen, once */
-	struct match_re *re;          /* [n] when regexp */
+	size_t *len;	     /* strlen, once */
+	struct match_re *re; /* [n] when regexp */
 	size_t n;
 	enum sluice_match_type type;
 };
@@ -41,21 +41,24 @@ struct itemmatch_log {
 	const struct sluice_log_match *cfg;
 	struct kvmatch record, res;
 	struct itemmatch_list texts, bodies;
-	int res_cache;                /* resource_attributes this record: -1 unknown */
+	int res_cache; /* resource_attributes this record: -1 unknown */
 };
 
-int itemmatch_log_compile(struct itemmatch_log *m, const struct sluice_log_match *cfg,
-			  struct spanctx *c, char *err, size_t errlen);
+int itemmatch_log_compile(struct itemmatch_log *m, const struct sluice_log_match *cfg, struct spanctx *c,
+			  char *err, size_t errlen);
 /* 1 match, 0 no match, -errno (malformed input). lr: the decoded record. */
 int itemmatch_log_match(struct itemmatch_log *m, struct spanctx *c, const struct otlp_log_record *lr);
-static inline void itemmatch_log_new_record(struct itemmatch_log *m) { m->res_cache = -1; }
+static inline void itemmatch_log_new_record(struct itemmatch_log *m)
+{
+	m->res_cache = -1;
+}
 void itemmatch_log_free(struct itemmatch_log *m);
 
 struct itemmatch_metric {
 	const struct sluice_metric_match *cfg;
 	struct kvmatch res;
 	struct itemmatch_list names;
-	int res_cache;                /* resource_attributes this record: -1 unknown */
+	int res_cache; /* resource_attributes this record: -1 unknown */
 };
 
 int itemmatch_metric_compile(struct itemmatch_metric *m, const struct sluice_metric_match *cfg,
@@ -64,7 +67,10 @@ int itemmatch_metric_compile(struct itemmatch_metric *m, const struct sluice_met
 bool itemmatch_metric_name(const struct itemmatch_metric *m, struct otlp_bytes name);
 /* Do ALL resource_attributes match (once a record)? 1, 0 or -errno. */
 int itemmatch_metric_resource(struct itemmatch_metric *m, struct spanctx *c);
-static inline void itemmatch_metric_new_record(struct itemmatch_metric *m) { m->res_cache = -1; }
+static inline void itemmatch_metric_new_record(struct itemmatch_metric *m)
+{
+	m->res_cache = -1;
+}
 void itemmatch_metric_free(struct itemmatch_metric *m);
 
 #endif

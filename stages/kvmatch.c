@@ -6,17 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-int kvmatch_re(struct match_re *m, const struct sluice_regex *r, const char *fallback,
-	       char *err, size_t errlen)
+int kvmatch_re(struct match_re *m, const struct sluice_regex *r, const char *fallback, char *err,
+	       size_t errlen)
 {
 	if (r && r->posix)
 		return match_re_compile_posix(m, r->posix, r->group_names, r->n_groups, err, errlen);
 	return match_re_compile(m, fallback, err, errlen);
 }
 
-int kvmatch_compile(struct kvmatch *m, const struct sluice_kv *kvs, size_t n,
-		    enum sluice_match_type type, bool resource, struct spanctx *c,
-		    char *err, size_t errlen)
+int kvmatch_compile(struct kvmatch *m, const struct sluice_kv *kvs, size_t n, enum sluice_match_type type,
+		    bool resource, struct spanctx *c, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof *m);
 	m->type = type;
@@ -54,8 +53,7 @@ void kvmatch_free(struct kvmatch *m)
 	memset(m, 0, sizeof *m);
 }
 
-bool kvmatch_text(enum sluice_match_type type, const char *s, const struct match_re *re,
-		  struct otlp_bytes t)
+bool kvmatch_text(enum sluice_match_type type, const char *s, const struct match_re *re, struct otlp_bytes t)
 {
 	switch (type) {
 	case SLUICE_MATCH_REGEXP:
@@ -111,7 +109,8 @@ int kvmatch_match(const struct kvmatch *m, bool resource, struct spanctx *c)
 			if (kv->value.type != SLUICE_VALUE_STRING)
 				ok = kvmatch_value_eq(&kv->value, &v);
 			else
-				ok = kvmatch_text(m->type, kv->value.s, m->a[i].has_re ? &m->a[i].re : NULL, t);
+				ok = kvmatch_text(m->type, kv->value.s, m->a[i].has_re ? &m->a[i].re : NULL,
+						  t);
 		}
 		if (!ok)
 			return 0;

@@ -25,7 +25,7 @@
 struct kvmatch_kv {
 	const struct sluice_kv *kv;
 	struct spanctx_key key;
-	struct match_re re;           /* regexp match_type with a string value */
+	struct match_re re; /* regexp match_type with a string value */
 	bool has_re;
 };
 
@@ -37,19 +37,17 @@ struct kvmatch {
 
 /* Registers the keys with c (item keys, or resource keys when resource).
  * 0 or -errno (message in err). n 0 is an empty list (matches). */
-int kvmatch_compile(struct kvmatch *m, const struct sluice_kv *kvs, size_t n,
-		    enum sluice_match_type type, bool resource, struct spanctx *c,
-		    char *err, size_t errlen);
+int kvmatch_compile(struct kvmatch *m, const struct sluice_kv *kvs, size_t n, enum sluice_match_type type,
+		    bool resource, struct spanctx *c, char *err, size_t errlen);
 /* Every key/value matches: 1, else 0, or -errno (malformed input). */
 int kvmatch_match(const struct kvmatch *m, bool resource, struct spanctx *c);
 void kvmatch_free(struct kvmatch *m);
 
 /* Does text t satisfy the string pattern s / regex re under type? */
-bool kvmatch_text(enum sluice_match_type type, const char *s, const struct match_re *re,
-		  struct otlp_bytes t);
+bool kvmatch_text(enum sluice_match_type type, const char *s, const struct match_re *re, struct otlp_bytes t);
 
 /* POSIX regex of a config entry (its translated form when it has one). */
-int kvmatch_re(struct match_re *m, const struct sluice_regex *r, const char *fallback,
-	       char *err, size_t errlen);
+int kvmatch_re(struct match_re *m, const struct sluice_regex *r, const char *fallback, char *err,
+	       size_t errlen);
 
 #endif

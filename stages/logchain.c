@@ -11,7 +11,7 @@
 
 struct log_walk {
 	struct chain_item_result r;
-	struct otlp_bytes scope;    /* the current ScopeLogs' scope (when needed) */
+	struct otlp_bytes scope; /* the current ScopeLogs' scope (when needed) */
 };
 
 /* The legacy filter: keep iff (no include or it matches) and not (an
@@ -29,8 +29,8 @@ static int log_filter(struct chain_item_proc *p, struct spanctx *ctx, const stru
 /* The bytes the sampler hashes: the trace id, or with attribute_source
  * record the attribute's bytes (pcommon's AsString for scalars). 1 with
  * *b, 0 when there is nothing to hash, -errno. */
-static int log_randomness(struct chain_item_proc *p, struct spanctx *ctx,
-			  const struct otlp_log_record *lr, struct otlp_bytes *b)
+static int log_randomness(struct chain_item_proc *p, struct spanctx *ctx, const struct otlp_log_record *lr,
+			  struct otlp_bytes *b)
 {
 	if (!p->by_attr) {
 		*b = lr->trace_id;
@@ -67,8 +67,7 @@ static int log_record(struct chain_item *c, struct log_walk *x, struct otlp_byte
 	chain_item_start(c, raw, OTLP_F_LOG_ATTRIBUTES);
 	/* one pass decodes the record and indexes its attributes; the general
 	 * decoder for a layout the fast one does not take */
-	if (c->needs_decode && logscan_record(raw, &lr, ctx) > 0 &&
-	    (rc = otlp_wire_log_record(raw, &lr)) < 0)
+	if (c->needs_decode && logscan_record(raw, &lr, ctx) > 0 && (rc = otlp_wire_log_record(raw, &lr)) < 0)
 		return rc;
 	for (size_t i = 0; i < c->n; i++) {
 		struct chain_item_proc *p = &c->procs[i];
@@ -108,8 +107,8 @@ static int log_record(struct chain_item *c, struct log_walk *x, struct otlp_byte
 	return 1;
 }
 
-static int log_scope(struct chain_item *c, struct wform *w, void *arg, const uint8_t *start,
-		     size_t size, struct otlp_bytes body)
+static int log_scope(struct chain_item *c, struct wform *w, void *arg, const uint8_t *start, size_t size,
+		     struct otlp_bytes body)
 {
 	struct log_walk *x = arg;
 	struct otlp_wire_reader r;
@@ -132,7 +131,8 @@ static int log_scope(struct chain_item *c, struct wform *w, void *arg, const uin
 	otlp_wire_reader_init(&r, body.p, body.len);
 	while ((rc = otlp_wire_next(&r, &f)) > 0) {
 		if (f.num != OTLP_F_SL_LOG_RECORDS) {
-			if ((f.num == OTLP_F_SL_SCOPE || f.num == OTLP_F_SL_SCHEMA_URL) && f.wt != OTLP_WT_LEN)
+			if ((f.num == OTLP_F_SL_SCOPE || f.num == OTLP_F_SL_SCHEMA_URL) &&
+			    f.wt != OTLP_WT_LEN)
 				return -EPROTO;
 			if ((rc = wform_put(w, f.start, f.size)))
 				return rc;
@@ -146,8 +146,9 @@ static int log_scope(struct chain_item *c, struct wform *w, void *arg, const uin
 		if (rc == 0)
 			continue;
 		kept++;
-		rc = c->scratch.n_attr ? wform_item(w, OTLP_F_SL_LOG_RECORDS, f.b, OTLP_F_LOG_ATTRIBUTES, &c->scratch)
-				       : wform_put(w, f.start, f.size);
+		rc = c->scratch.n_attr
+			     ? wform_item(w, OTLP_F_SL_LOG_RECORDS, f.b, OTLP_F_LOG_ATTRIBUTES, &c->scratch)
+			     : wform_put(w, f.start, f.size);
 		if (rc)
 			return rc;
 	}

@@ -81,7 +81,8 @@ int logscan_record(struct otlp_bytes raw, struct otlp_log_record *lr, struct spa
 			lr->n_attributes++;
 			if (!indexed)
 				break;
-			if (!otlp_rewrite_kv_fast(b, &key, &value) && otlp_rewrite_kv_split(b, &key, &value) < 0)
+			if (!otlp_rewrite_kv_fast(b, &key, &value) &&
+			    otlp_rewrite_kv_split(b, &key, &value) < 0)
 				goto general;
 			indexed = spanctx_item_attr(c, start, (uint32_t)(p - start), key, value);
 			break;
@@ -94,7 +95,8 @@ int logscan_record(struct otlp_bytes raw, struct otlp_log_record *lr, struct spa
 		case 0x45: /* 8 flags, fixed32 */
 			if (end - p < 4)
 				goto general;
-			lr->flags = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+			lr->flags = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+				    (uint32_t)p[3] << 24;
 			p += 4;
 			break;
 		case 0x4a:

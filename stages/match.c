@@ -8,8 +8,7 @@
 
 /* Rewrites `(?P<n>` / `(?<n>` into `(` and counts groups; a `(` after a
  * backslash or inside a bracket expression opens no group. */
-static int match_translate(struct match_re *m, const char *pat, char *out,
-			   char *err, size_t errlen)
+static int match_translate(struct match_re *m, const char *pat, char *out, char *err, size_t errlen)
 {
 	size_t o = 0;
 	bool in_bracket = false;
@@ -22,8 +21,8 @@ static int match_translate(struct match_re *m, const char *pat, char *out,
 		}
 		if (in_bracket) {
 			/* `]` right after `[` or `[^` is a literal member */
-			if (c == ']' && !(pat[i - 1] == '[' ||
-					  (pat[i - 1] == '^' && i >= 2 && pat[i - 2] == '[')))
+			if (c == ']' &&
+			    !(pat[i - 1] == '[' || (pat[i - 1] == '^' && i >= 2 && pat[i - 2] == '[')))
 				in_bracket = false;
 			out[o++] = c;
 			continue;
@@ -86,8 +85,8 @@ static void match_find_literal(struct match_re *m, const char *pat)
 		unsigned char c = (unsigned char)pat[i];
 		if (c == '\\') {
 			c = (unsigned char)pat[++i];
-			if (!(c >= 0x21 && c <= 0x7e) || (c >= '0' && c <= '9') ||
-			    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+			if (!(c >= 0x21 && c <= 0x7e) || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+			    (c >= 'A' && c <= 'Z'))
 				return;
 		} else if (c == '$' && pat[i + 1] == '\0') {
 			end = true;
@@ -100,8 +99,10 @@ static void match_find_literal(struct match_re *m, const char *pat)
 		m->lit[n++] = (char)c;
 	}
 	m->lit_len = n;
-	m->lit_kind = start && end ? MATCH_LIT_EXACT : start ? MATCH_LIT_PREFIX
-		: end ? MATCH_LIT_SUFFIX : MATCH_LIT_CONTAINS;
+	m->lit_kind = start && end ? MATCH_LIT_EXACT
+		      : start	   ? MATCH_LIT_PREFIX
+		      : end	   ? MATCH_LIT_SUFFIX
+				   : MATCH_LIT_CONTAINS;
 }
 
 int match_re_compile(struct match_re *m, const char *pattern, char *err, size_t errlen)
@@ -131,7 +132,8 @@ int match_re_compile(struct match_re *m, const char *pattern, char *err, size_t 
 					match_re_free(m);
 					rc = -EINVAL;
 				} else if (m->re.re_nsub > MATCH_MAX_GROUPS) {
-					snprintf(err, errlen, "more than %d capture groups", MATCH_MAX_GROUPS);
+					snprintf(err, errlen, "more than %d capture groups",
+						 MATCH_MAX_GROUPS);
 					match_re_free(m);
 					rc = -EINVAL;
 				} else {
@@ -144,8 +146,7 @@ int match_re_compile(struct match_re *m, const char *pattern, char *err, size_t 
 	return rc;
 }
 
-int match_re_compile_posix(struct match_re *m, const char *posix,
-			   const char *const *names, size_t n_names,
+int match_re_compile_posix(struct match_re *m, const char *posix, const char *const *names, size_t n_names,
 			   char *err, size_t errlen)
 {
 	memset(m, 0, sizeof *m);
@@ -159,8 +160,7 @@ int match_re_compile_posix(struct match_re *m, const char *posix,
 	m->compiled = true;
 	match_find_literal(m, posix);
 	if (m->re.re_nsub > MATCH_MAX_GROUPS || n_names > MATCH_MAX_GROUPS) {
-		snprintf(err, errlen, "more than %d capture groups in \"%s\"",
-			 MATCH_MAX_GROUPS, posix);
+		snprintf(err, errlen, "more than %d capture groups in \"%s\"", MATCH_MAX_GROUPS, posix);
 		match_re_free(m);
 		return -EINVAL;
 	}
@@ -191,8 +191,7 @@ int match_re_compile_posix(struct match_re *m, const char *posix,
 /* glibc's regexec honours REG_STARTEND and never reads past rm_eo, but
  * ASan's regexec interceptor checks strlen(string) bytes anyway. Under ASan
  * only, run on a NUL-terminated copy (same semantics, test builds only). */
-static int match_regexec(const regex_t *re, const uint8_t *p, size_t n,
-			 size_t ng, regmatch_t *g)
+static int match_regexec(const regex_t *re, const uint8_t *p, size_t n, size_t ng, regmatch_t *g)
 {
 	g[0].rm_so = 0;
 	g[0].rm_eo = (regoff_t)n;
@@ -231,8 +230,7 @@ bool match_re_test(const struct match_re *m, const uint8_t *p, size_t n)
 	return match_regexec(&m->re, p, n, 1, g) == 0;
 }
 
-bool match_re_exec(const struct match_re *m, const uint8_t *p, size_t n,
-		   regmatch_t g[MATCH_MAX_GROUPS + 1])
+bool match_re_exec(const struct match_re *m, const uint8_t *p, size_t n, regmatch_t g[MATCH_MAX_GROUPS + 1])
 {
 	return match_regexec(&m->re, p, n, m->ngroups + 1, g) == 0;
 }

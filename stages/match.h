@@ -29,21 +29,21 @@
 #define MATCH_LITERAL_MAX 128
 
 enum match_literal {
-	MATCH_LIT_NONE = 0,   /* a real regex: regexec */
-	MATCH_LIT_EXACT,      /* ^text$ */
-	MATCH_LIT_PREFIX,     /* ^text */
-	MATCH_LIT_SUFFIX,     /* text$ */
-	MATCH_LIT_CONTAINS,   /* text */
+	MATCH_LIT_NONE = 0, /* a real regex: regexec */
+	MATCH_LIT_EXACT,    /* ^text$ */
+	MATCH_LIT_PREFIX,   /* ^text */
+	MATCH_LIT_SUFFIX,   /* text$ */
+	MATCH_LIT_CONTAINS, /* text */
 };
 
 struct match_re {
 	regex_t re;
-	unsigned ngroups;                               /* capture groups */
-	unsigned nnamed;                                /* of which named */
+	unsigned ngroups;				  /* capture groups */
+	unsigned nnamed;				  /* of which named */
 	char names[MATCH_MAX_GROUPS + 1][MATCH_NAME_MAX]; /* names[i] for group i;
 	                                                   "" when unnamed */
 	bool compiled;
-	enum match_literal lit_kind;                    /* how match_re_test tests */
+	enum match_literal lit_kind; /* how match_re_test tests */
 	size_t lit_len;
 	char lit[MATCH_LITERAL_MAX];
 };
@@ -53,14 +53,12 @@ struct match_re {
 int match_re_compile(struct match_re *m, const char *pattern, char *err, size_t errlen);
 /* Compiles an already-POSIX pattern (config.h's sluice_regex.posix) whose
  * group i+1 is named names[i] (NULL = unnamed). Same errors. */
-int match_re_compile_posix(struct match_re *m, const char *posix,
-			   const char *const *names, size_t n_names,
+int match_re_compile_posix(struct match_re *m, const char *posix, const char *const *names, size_t n_names,
 			   char *err, size_t errlen);
 bool match_re_test(const struct match_re *m, const uint8_t *p, size_t n);
 /* true on a match; g[0] is the whole match, g[i] group i (rm_so -1 when the
  * group took no part). g has MATCH_MAX_GROUPS + 1 entries. */
-bool match_re_exec(const struct match_re *m, const uint8_t *p, size_t n,
-		   regmatch_t g[MATCH_MAX_GROUPS + 1]);
+bool match_re_exec(const struct match_re *m, const uint8_t *p, size_t n, regmatch_t g[MATCH_MAX_GROUPS + 1]);
 void match_re_free(struct match_re *m);
 
 #endif

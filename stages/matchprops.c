@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int matchprops_list(struct match_re **out, const char **s,
-			   const struct sluice_regex *re, size_t n, char *err, size_t errlen)
+static int matchprops_list(struct match_re **out, const char **s, const struct sluice_regex *re, size_t n,
+			   char *err, size_t errlen)
 {
 	if (!n)
 		return 0;
@@ -25,8 +25,8 @@ static int matchprops_list(struct match_re **out, const char **s,
 	return 0;
 }
 
-int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg, struct spanctx *c,
-		       char *err, size_t errlen)
+int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg, struct spanctx *c, char *err,
+		       size_t errlen)
 {
 	memset(m, 0, sizeof *m);
 	m->cfg = cfg;
@@ -36,8 +36,8 @@ int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg, str
 	bool re = cfg->match_type == SLUICE_MATCH_REGEXP;
 	int rc = 0;
 	if (re) {
-		rc = matchprops_list(&m->services_re, cfg->services, cfg->services_re,
-				     cfg->n_services, err, errlen);
+		rc = matchprops_list(&m->services_re, cfg->services, cfg->services_re, cfg->n_services, err,
+				     errlen);
 		if (!rc)
 			rc = matchprops_list(&m->names_re, cfg->span_names, cfg->span_names_re,
 					     cfg->n_span_names, err, errlen);
@@ -52,17 +52,16 @@ int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg, str
 	if (rc == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
 	if (!rc)
-		rc = kvmatch_compile(&m->attrs, cfg->attributes, cfg->n_attributes,
-				     cfg->match_type, false, c, err, errlen);
+		rc = kvmatch_compile(&m->attrs, cfg->attributes, cfg->n_attributes, cfg->match_type, false, c,
+				     err, errlen);
 	if (!rc)
-		rc = kvmatch_compile(&m->res, cfg->resources, cfg->n_resources,
-				     cfg->match_type, true, c, err, errlen);
+		rc = kvmatch_compile(&m->res, cfg->resources, cfg->n_resources, cfg->match_type, true, c, err,
+				     errlen);
 	m->names_only = cfg->present && cfg->n_span_names && cfg->match_type != SLUICE_MATCH_REGEXP &&
-			!cfg->n_services && !cfg->n_resources && !cfg->span_kinds &&
-			!cfg->status_codes && !cfg->n_attributes && !cfg->min_duration_ns &&
-			!cfg->max_duration_ns && m->names_len;
-	m->span_level = cfg->n_span_names || cfg->span_kinds || cfg->status_codes ||
-			cfg->n_attributes || cfg->min_duration_ns || cfg->max_duration_ns;
+			!cfg->n_services && !cfg->n_resources && !cfg->span_kinds && !cfg->status_codes &&
+			!cfg->n_attributes && !cfg->min_duration_ns && !cfg->max_duration_ns && m->names_len;
+	m->span_level = cfg->n_span_names || cfg->span_kinds || cfg->status_codes || cfg->n_attributes ||
+			cfg->min_duration_ns || cfg->max_duration_ns;
 	return rc;
 }
 
@@ -103,8 +102,7 @@ int matchprops_match_any(struct matchprops *m, struct spanctx *c)
 	if (!m->span_level)
 		return 1;
 	const struct otlp_span *sp = c->span;
-	if (cfg->span_kinds && (sp->kind < 0 || sp->kind > 31 ||
-				!(cfg->span_kinds & (1u << sp->kind))))
+	if (cfg->span_kinds && (sp->kind < 0 || sp->kind > 31 || !(cfg->span_kinds & (1u << sp->kind))))
 		return 0;
 	if (cfg->status_codes) {
 		struct otlp_status st = { .code = 0 };
@@ -115,7 +113,8 @@ int matchprops_match_any(struct matchprops *m, struct spanctx *c)
 	}
 	if (cfg->min_duration_ns || cfg->max_duration_ns) {
 		uint64_t d = sp->end_time_unix_nano >= sp->start_time_unix_nano
-			? sp->end_time_unix_nano - sp->start_time_unix_nano : 0;
+				     ? sp->end_time_unix_nano - sp->start_time_unix_nano
+				     : 0;
 		if (cfg->min_duration_ns && d < cfg->min_duration_ns)
 			return 0;
 		if (cfg->max_duration_ns && d > cfg->max_duration_ns)

@@ -26,18 +26,18 @@ struct matchprops {
 	const struct sluice_match *cfg;
 	struct match_re *services_re; /* [n_services] when regexp */
 	struct match_re *names_re;    /* [n_span_names] when regexp */
-	size_t *names_len;            /* [n_span_names]: strlen, once */
-	struct kvmatch attrs;         /* span attributes (ALL) */
-	struct kvmatch res;           /* resource attributes (ALL) */
-	bool span_level;              /* some property depends on the span */
-	bool names_only;              /* only span_names, strict or prefix */
-	int res_cache;                /* resource-only part this record: -1 unknown */
+	size_t *names_len;	      /* [n_span_names]: strlen, once */
+	struct kvmatch attrs;	      /* span attributes (ALL) */
+	struct kvmatch res;	      /* resource attributes (ALL) */
+	bool span_level;	      /* some property depends on the span */
+	bool names_only;	      /* only span_names, strict or prefix */
+	int res_cache;		      /* resource-only part this record: -1 unknown */
 };
 
 /* Registers the span attribute keys it names with c. 0 or -errno (message
  * in err). */
-int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg, struct spanctx *c,
-		       char *err, size_t errlen);
+int matchprops_compile(struct matchprops *m, const struct sluice_match *cfg, struct spanctx *c, char *err,
+		       size_t errlen);
 /* 1 match, 0 no match, or -errno (malformed input). */
 int matchprops_match_any(struct matchprops *m, struct spanctx *c);
 static inline int matchprops_match(struct matchprops *m, struct spanctx *c)
@@ -55,12 +55,15 @@ static inline int matchprops_match(struct matchprops *m, struct spanctx *c)
 	return 0;
 }
 /* Forget the per-record resource result (call at each new record). */
-static inline void matchprops_new_record(struct matchprops *m) { m->res_cache = -1; }
+static inline void matchprops_new_record(struct matchprops *m)
+{
+	m->res_cache = -1;
+}
 void matchprops_free(struct matchprops *m);
 
 /* Does text t satisfy the string pattern s / regex re under type? */
-static inline bool matchprops_text(enum sluice_match_type type, const char *s,
-				   const struct match_re *re, struct otlp_bytes t)
+static inline bool matchprops_text(enum sluice_match_type type, const char *s, const struct match_re *re,
+				   struct otlp_bytes t)
 {
 	return kvmatch_text(type, s, re, t);
 }

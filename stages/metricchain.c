@@ -18,16 +18,19 @@
 
 struct metric_walk {
 	struct chain_item_result r;
-	uint64_t metrics;           /* metrics written */
-	struct otlp_bytes scope;    /* the current ScopeMetrics' scope (when needed) */
+	uint64_t metrics;	 /* metrics written */
+	struct otlp_bytes scope; /* the current ScopeMetrics' scope (when needed) */
 };
 
 static uint32_t point_attr_field(enum otlp_metric_type t)
 {
 	switch (t) {
-	case OTLP_METRIC_HISTOGRAM: return OTLP_F_HDP_ATTRIBUTES;
-	case OTLP_METRIC_EXP_HISTOGRAM: return OTLP_F_EHDP_ATTRIBUTES;
-	default: return OTLP_F_NDP_ATTRIBUTES; /* number and summary points: 7 */
+	case OTLP_METRIC_HISTOGRAM:
+		return OTLP_F_HDP_ATTRIBUTES;
+	case OTLP_METRIC_EXP_HISTOGRAM:
+		return OTLP_F_EHDP_ATTRIBUTES;
+	default:
+		return OTLP_F_NDP_ATTRIBUTES; /* number and summary points: 7 */
 	}
 }
 
@@ -50,8 +53,7 @@ static int metric_legacy(struct chain_item_proc *p, struct spanctx *ctx, const s
 }
 
 /* *cut = the first processor that drops the whole metric (c->n: none). */
-static int metric_cut(struct chain_item *c, struct metric_walk *x, const struct otlp_metric *m,
-		      size_t *cut)
+static int metric_cut(struct chain_item *c, struct metric_walk *x, const struct otlp_metric *m, size_t *cut)
 {
 	struct spanctx *ctx = &c->ctx;
 	*cut = c->n;
@@ -147,8 +149,9 @@ static int metric_data(struct chain_item *c, struct wform *w, struct metric_walk
 		if (rc == 0)
 			continue;
 		(*kept)++;
-		rc = c->scratch.n_attr ? wform_item(w, OTLP_F_DATA_POINTS, f.b, point_attr_field(m->type), &c->scratch)
-				       : wform_put(w, f.start, f.size);
+		rc = c->scratch.n_attr
+			     ? wform_item(w, OTLP_F_DATA_POINTS, f.b, point_attr_field(m->type), &c->scratch)
+			     : wform_put(w, f.start, f.size);
 		if (rc)
 			return rc;
 	}
@@ -211,8 +214,8 @@ static int metric_one(struct chain_item *c, struct wform *w, struct metric_walk 
 	return (rc = wform_close(w, mark, slot)) ? rc : 1;
 }
 
-static int metric_scope(struct chain_item *c, struct wform *w, void *arg, const uint8_t *start,
-			size_t size, struct otlp_bytes body)
+static int metric_scope(struct chain_item *c, struct wform *w, void *arg, const uint8_t *start, size_t size,
+			struct otlp_bytes body)
 {
 	struct metric_walk *x = arg;
 	struct otlp_wire_reader r;
@@ -235,7 +238,8 @@ static int metric_scope(struct chain_item *c, struct wform *w, void *arg, const 
 	otlp_wire_reader_init(&r, body.p, body.len);
 	while ((rc = otlp_wire_next(&r, &f)) > 0) {
 		if (f.num != OTLP_F_SM_METRICS) {
-			if ((f.num == OTLP_F_SM_SCOPE || f.num == OTLP_F_SM_SCHEMA_URL) && f.wt != OTLP_WT_LEN)
+			if ((f.num == OTLP_F_SM_SCOPE || f.num == OTLP_F_SM_SCHEMA_URL) &&
+			    f.wt != OTLP_WT_LEN)
 				return -EPROTO;
 			if ((rc = wform_put(w, f.start, f.size)))
 				return rc;

@@ -6,8 +6,8 @@
 
 static const uint8_t empty_text[1];
 
-void ottl_access_item_init(struct ottl_access_item *it, enum ottl_context ctx,
-			   struct otlp_bytes resource, struct otlp_bytes scope)
+void ottl_access_item_init(struct ottl_access_item *it, enum ottl_context ctx, struct otlp_bytes resource,
+			   struct otlp_bytes scope)
 {
 	*it = (struct ottl_access_item){ .ctx = ctx, .resource = resource, .scope = scope };
 }
@@ -50,12 +50,18 @@ void ottl_access_value(const struct otlp_value *v, struct ottl_value *out)
 int64_t ottl_access_metric_type(enum otlp_metric_type t)
 {
 	switch (t) {
-	case OTLP_METRIC_GAUGE: return 1;
-	case OTLP_METRIC_SUM: return 2;
-	case OTLP_METRIC_HISTOGRAM: return 3;
-	case OTLP_METRIC_EXP_HISTOGRAM: return 4;
-	case OTLP_METRIC_SUMMARY: return 5;
-	default: return 0;
+	case OTLP_METRIC_GAUGE:
+		return 1;
+	case OTLP_METRIC_SUM:
+		return 2;
+	case OTLP_METRIC_HISTOGRAM:
+		return 3;
+	case OTLP_METRIC_EXP_HISTOGRAM:
+		return 4;
+	case OTLP_METRIC_SUMMARY:
+		return 5;
+	default:
+		return 0;
 	}
 }
 
@@ -96,8 +102,12 @@ static int span_field(const struct otlp_span *sp, enum ottl_field f, struct ottl
 	if (!sp)
 		return -EINVAL;
 	switch (f) {
-	case OTTL_F_SPAN_NAME: set_text(out, sp->name); return 0;
-	case OTTL_F_SPAN_KIND: set_int(out, sp->kind); return 0;
+	case OTTL_F_SPAN_NAME:
+		set_text(out, sp->name);
+		return 0;
+	case OTTL_F_SPAN_KIND:
+		set_int(out, sp->kind);
+		return 0;
 	case OTTL_F_SPAN_STATUS_CODE:
 	case OTTL_F_SPAN_STATUS_MESSAGE:
 		if (sp->has_status && (rc = otlp_wire_status(sp->status, &st)) < 0)
@@ -107,12 +117,23 @@ static int span_field(const struct otlp_span *sp, enum ottl_field f, struct ottl
 		else
 			set_text(out, st.message);
 		return 0;
-	case OTTL_F_SPAN_TRACE_ID: set_bytes(out, sp->trace_id); return 0;
-	case OTTL_F_SPAN_SPAN_ID: set_bytes(out, sp->span_id); return 0;
-	case OTTL_F_SPAN_PARENT_SPAN_ID: set_bytes(out, sp->parent_span_id); return 0;
-	case OTTL_F_SPAN_START_TIME: set_int(out, (int64_t)sp->start_time_unix_nano); return 0;
-	case OTTL_F_SPAN_END_TIME: set_int(out, (int64_t)sp->end_time_unix_nano); return 0;
-	default: return -EINVAL;
+	case OTTL_F_SPAN_TRACE_ID:
+		set_bytes(out, sp->trace_id);
+		return 0;
+	case OTTL_F_SPAN_SPAN_ID:
+		set_bytes(out, sp->span_id);
+		return 0;
+	case OTTL_F_SPAN_PARENT_SPAN_ID:
+		set_bytes(out, sp->parent_span_id);
+		return 0;
+	case OTTL_F_SPAN_START_TIME:
+		set_int(out, (int64_t)sp->start_time_unix_nano);
+		return 0;
+	case OTTL_F_SPAN_END_TIME:
+		set_int(out, (int64_t)sp->end_time_unix_nano);
+		return 0;
+	default:
+		return -EINVAL;
 	}
 }
 
@@ -132,14 +153,29 @@ static int log_field(const struct otlp_log_record *lr, enum ottl_field f, struct
 			return rc;
 		ottl_access_value(&v, out);
 		return 0;
-	case OTTL_F_LOG_SEVERITY_NUMBER: set_int(out, lr->severity_number); return 0;
-	case OTTL_F_LOG_SEVERITY_TEXT: set_text(out, lr->severity_text); return 0;
-	case OTTL_F_LOG_TRACE_ID: set_bytes(out, lr->trace_id); return 0;
-	case OTTL_F_LOG_SPAN_ID: set_bytes(out, lr->span_id); return 0;
-	case OTTL_F_LOG_FLAGS: set_int(out, lr->flags); return 0;
-	case OTTL_F_LOG_TIME: set_int(out, (int64_t)lr->time_unix_nano); return 0;
-	case OTTL_F_LOG_OBSERVED_TIME: set_int(out, (int64_t)lr->observed_time_unix_nano); return 0;
-	default: return -EINVAL;
+	case OTTL_F_LOG_SEVERITY_NUMBER:
+		set_int(out, lr->severity_number);
+		return 0;
+	case OTTL_F_LOG_SEVERITY_TEXT:
+		set_text(out, lr->severity_text);
+		return 0;
+	case OTTL_F_LOG_TRACE_ID:
+		set_bytes(out, lr->trace_id);
+		return 0;
+	case OTTL_F_LOG_SPAN_ID:
+		set_bytes(out, lr->span_id);
+		return 0;
+	case OTTL_F_LOG_FLAGS:
+		set_int(out, lr->flags);
+		return 0;
+	case OTTL_F_LOG_TIME:
+		set_int(out, (int64_t)lr->time_unix_nano);
+		return 0;
+	case OTTL_F_LOG_OBSERVED_TIME:
+		set_int(out, (int64_t)lr->observed_time_unix_nano);
+		return 0;
+	default:
+		return -EINVAL;
 	}
 }
 
@@ -148,20 +184,30 @@ static int metric_field(const struct otlp_metric *m, enum ottl_field f, struct o
 	if (!m)
 		return -EINVAL;
 	switch (f) {
-	case OTTL_F_METRIC_NAME: set_text(out, m->name); return 0;
-	case OTTL_F_METRIC_DESCRIPTION: set_text(out, m->description); return 0;
-	case OTTL_F_METRIC_UNIT: set_text(out, m->unit); return 0;
-	case OTTL_F_METRIC_TYPE: set_int(out, ottl_access_metric_type(m->type)); return 0;
+	case OTTL_F_METRIC_NAME:
+		set_text(out, m->name);
+		return 0;
+	case OTTL_F_METRIC_DESCRIPTION:
+		set_text(out, m->description);
+		return 0;
+	case OTTL_F_METRIC_UNIT:
+		set_text(out, m->unit);
+		return 0;
+	case OTTL_F_METRIC_TYPE:
+		set_int(out, ottl_access_metric_type(m->type));
+		return 0;
 	case OTTL_F_METRIC_TEMPORALITY:
 		set_int(out, m->type == OTLP_METRIC_SUM || m->type == OTLP_METRIC_HISTOGRAM ||
-				     m->type == OTLP_METRIC_EXP_HISTOGRAM
-			     ? m->aggregation_temporality : 0);
+					     m->type == OTLP_METRIC_EXP_HISTOGRAM
+				     ? m->aggregation_temporality
+				     : 0);
 		return 0;
 	case OTTL_F_METRIC_IS_MONOTONIC:
 		out->type = OTTL_BOOL;
 		out->u.b = m->type == OTLP_METRIC_SUM && m->is_monotonic;
 		return 0;
-	default: return -EINVAL;
+	default:
+		return -EINVAL;
 	}
 }
 
@@ -185,10 +231,17 @@ static int point_field(const struct otlp_data_point *dp, enum ottl_field f, stru
 			out->u.d = dp->number == OTLP_NUMBER_DOUBLE ? dp->as_double : 0;
 		}
 		return 0;
-	case OTTL_F_DP_START_TIME: set_int(out, (int64_t)dp->start_time_unix_nano); return 0;
-	case OTTL_F_DP_TIME: set_int(out, (int64_t)dp->time_unix_nano); return 0;
-	case OTTL_F_DP_FLAGS: set_int(out, dp->flags); return 0;
-	default: return -EINVAL;
+	case OTTL_F_DP_START_TIME:
+		set_int(out, (int64_t)dp->start_time_unix_nano);
+		return 0;
+	case OTTL_F_DP_TIME:
+		set_int(out, (int64_t)dp->time_unix_nano);
+		return 0;
+	case OTTL_F_DP_FLAGS:
+		set_int(out, dp->flags);
+		return 0;
+	default:
+		return -EINVAL;
 	}
 }
 
@@ -227,8 +280,7 @@ int ottl_access_field(struct ottl_access_item *it, enum ottl_field f, struct ott
 }
 
 /* The message holding map m of the item, and its KeyValue field number. */
-static int map_of(const struct ottl_access_item *it, enum ottl_map m, struct otlp_bytes *msg,
-		  uint32_t *field)
+static int map_of(const struct ottl_access_item *it, enum ottl_map m, struct otlp_bytes *msg, uint32_t *field)
 {
 	switch (m) {
 	case OTTL_MAP_RESOURCE:

@@ -42,22 +42,22 @@
 
 struct ottl_access_item {
 	enum ottl_context ctx;
-	struct otlp_bytes resource;           /* Resource message (len 0: none) */
-	struct otlp_bytes scope;              /* InstrumentationScope message (len 0: none) */
-	const struct otlp_span *span;         /* span, spanevent (the event's span) */
-	const struct otlp_event *event;       /* spanevent */
-	struct otlp_bytes event_raw;          /* spanevent: the Event message */
-	const struct otlp_log_record *log;    /* log */
-	const struct otlp_metric *metric;     /* metric, datapoint (the point's metric) */
-	const struct otlp_data_point *point;  /* datapoint */
+	struct otlp_bytes resource;	     /* Resource message (len 0: none) */
+	struct otlp_bytes scope;	     /* InstrumentationScope message (len 0: none) */
+	const struct otlp_span *span;	     /* span, spanevent (the event's span) */
+	const struct otlp_event *event;	     /* spanevent */
+	struct otlp_bytes event_raw;	     /* spanevent: the Event message */
+	const struct otlp_log_record *log;   /* log */
+	const struct otlp_metric *metric;    /* metric, datapoint (the point's metric) */
+	const struct otlp_data_point *point; /* datapoint */
 	/* private: the scope decoded on first use */
-	int scope_state_;                     /* 0 not yet, 1 decoded, <0 its error */
+	int scope_state_; /* 0 not yet, 1 decoded, <0 its error */
 	struct otlp_scope scope_;
 };
 
 /* Sets the context and the views every context shares; the rest NULL. */
-void ottl_access_item_init(struct ottl_access_item *it, enum ottl_context ctx,
-			   struct otlp_bytes resource, struct otlp_bytes scope);
+void ottl_access_item_init(struct ottl_access_item *it, enum ottl_context ctx, struct otlp_bytes resource,
+			   struct otlp_bytes scope);
 
 /* The accessor: item is a struct ottl_access_item. */
 extern const struct ottl_eval_accessor ottl_access_wire;
@@ -71,8 +71,8 @@ int ottl_access_field(struct ottl_access_item *it, enum ottl_field f, struct ott
 
 /* Attribute key of map m of the item, as the accessor looks it up: 0 with
  * *out (OTTL_NIL when absent) or -errno. */
-int ottl_access_attr(struct ottl_access_item *it, enum ottl_map m, const uint8_t *key,
-		     size_t len, struct ottl_value *out);
+int ottl_access_attr(struct ottl_access_item *it, enum ottl_map m, const uint8_t *key, size_t len,
+		     struct ottl_value *out);
 
 /* pdata's number for a metric type (METRIC_DATA_TYPE_*: GAUGE 1, SUM 2,
  * HISTOGRAM 3, EXPONENTIAL_HISTOGRAM 4, SUMMARY 5, NONE 0). */

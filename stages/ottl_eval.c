@@ -16,7 +16,7 @@
 
 _Static_assert(OTTL_MAX_GROUPS <= MATCH_MAX_GROUPS, "IsMatch patterns must fit stages/match.h");
 
-#define ID_HEX_MAX 33  /* 16 bytes as hex + NUL */
+#define ID_HEX_MAX 33 /* 16 bytes as hex + NUL */
 
 int ottl_eval_init(struct ottl_eval *ev, const struct ottl_cond *cond, char *err, size_t errlen)
 {
@@ -35,8 +35,9 @@ int ottl_eval_init(struct ottl_eval *ev, const struct ottl_cond *cond, char *err
 	}
 	ev->n_keys = cond->n_keys;
 	for (size_t i = 0; i < ev->n_keys; i++)
-		ev->keys[i] = (struct ottl_eval_key){
-			.map = cond->keys[i].map, .s = cond->keys[i].s, .len = cond->keys[i].len };
+		ev->keys[i] = (struct ottl_eval_key){ .map = cond->keys[i].map,
+						      .s = cond->keys[i].s,
+						      .len = cond->keys[i].len };
 	for (uint16_t i = 0; i < cond->n_regex; i++) {
 		int rc = match_re_compile_posix(&ev->re[i], cond->regex[i].posix, NULL, 0, err, errlen);
 		if (rc < 0) {
@@ -61,12 +62,18 @@ void ottl_eval_free(struct ottl_eval *ev)
 static int cmp_result(int c, enum ottl_cmp op)
 {
 	switch (op) {
-	case OTTL_EQ: return c == 0;
-	case OTTL_NE: return c != 0;
-	case OTTL_LT: return c < 0;
-	case OTTL_LE: return c <= 0;
-	case OTTL_GT: return c > 0;
-	case OTTL_GE: return c >= 0;
+	case OTTL_EQ:
+		return c == 0;
+	case OTTL_NE:
+		return c != 0;
+	case OTTL_LT:
+		return c < 0;
+	case OTTL_LE:
+		return c <= 0;
+	case OTTL_GT:
+		return c > 0;
+	case OTTL_GE:
+		return c >= 0;
 	}
 	return 0;
 }
@@ -81,7 +88,10 @@ static int bytes_cmp(const struct ottl_value *a, const struct ottl_value *b)
 	return a->u.s.len < b->u.s.len ? -1 : a->u.s.len > b->u.s.len;
 }
 
-static bool is_number(enum ottl_type t) { return t == OTTL_INT || t == OTTL_DOUBLE; }
+static bool is_number(enum ottl_type t)
+{
+	return t == OTTL_INT || t == OTTL_DOUBLE;
+}
 
 int ottl_eval_compare(const struct ottl_value *a, const struct ottl_value *b, enum ottl_cmp op)
 {
@@ -99,11 +109,13 @@ int ottl_eval_compare(const struct ottl_value *a, const struct ottl_value *b, en
 	if (a->type != b->type || a->type == OTTL_OTHER || a->type == OTTL_NIL)
 		return op == OTTL_NE;
 	switch (a->type) {
-	case OTTL_STRING: case OTTL_BYTES:
+	case OTTL_STRING:
+	case OTTL_BYTES:
 		return cmp_result(bytes_cmp(a, b), op);
 	case OTTL_BOOL:
 		return cmp_result((int)a->u.b - (int)b->u.b, op);
-	case OTTL_TRACE_ID: case OTTL_SPAN_ID: {
+	case OTTL_TRACE_ID:
+	case OTTL_SPAN_ID: {
 		bool eq = bytes_cmp(a, b) == 0; /* equality only, as Go's == on arrays */
 		return op == OTTL_EQ ? eq : op == OTTL_NE ? !eq : 0;
 	}
@@ -116,9 +128,15 @@ int ottl_eval_compare(const struct ottl_value *a, const struct ottl_value *b, en
 static size_t id_len(uint16_t f)
 {
 	switch (f) {
-	case OTTL_F_SPAN_TRACE_ID: case OTTL_F_LOG_TRACE_ID: return 16;
-	case OTTL_F_SPAN_SPAN_ID: case OTTL_F_SPAN_PARENT_SPAN_ID: case OTTL_F_LOG_SPAN_ID: return 8;
-	default: return 0;
+	case OTTL_F_SPAN_TRACE_ID:
+	case OTTL_F_LOG_TRACE_ID:
+		return 16;
+	case OTTL_F_SPAN_SPAN_ID:
+	case OTTL_F_SPAN_PARENT_SPAN_ID:
+	case OTTL_F_LOG_SPAN_ID:
+		return 8;
+	default:
+		return 0;
 	}
 }
 
@@ -154,8 +172,8 @@ static int field_value(const struct ottl_eval_accessor *acc, void *item, const s
 }
 
 /* The value of a value node; hex: room for an id's .string form. */
-static int value_of(const struct ottl_eval *ev, const struct ottl_eval_accessor *acc, void *item,
-		    uint16_t i, struct ottl_value *out, char hex[ID_HEX_MAX])
+static int value_of(const struct ottl_eval *ev, const struct ottl_eval_accessor *acc, void *item, uint16_t i,
+		    struct ottl_value *out, char hex[ID_HEX_MAX])
 {
 	const struct ottl_node *n = &ev->cond->nodes[i];
 	int rc;
@@ -281,8 +299,7 @@ static inline int eval_cmp(const struct ottl_eval *ev, const struct ottl_eval_ac
 	return ottl_eval_compare(a, b, op);
 }
 
-static int eval_bool(const struct ottl_eval *ev, const struct ottl_eval_accessor *acc, void *item,
-		     uint16_t i)
+static int eval_bool(const struct ottl_eval *ev, const struct ottl_eval_accessor *acc, void *item, uint16_t i)
 {
 	const struct ottl_node *nodes = ev->cond->nodes, *n = &nodes[i];
 	int r;

@@ -35,9 +35,9 @@ struct match_re;
 /* An attribute key the condition reads (one per distinct map and key). */
 struct ottl_eval_key {
 	enum ottl_map map;
-	const uint8_t *s;     /* into the condition block */
+	const uint8_t *s; /* into the condition block */
 	size_t len;
-	void *bound;          /* the caller's (e.g. its key id), set after init */
+	void *bound; /* the caller's (e.g. its key id), set after init */
 };
 
 /* Callbacks over one item; item is what ottl_eval_run was given. Each
@@ -51,11 +51,11 @@ struct ottl_eval_accessor {
 };
 
 struct ottl_eval {
-	const struct ottl_cond *cond;   /* not owned */
-	struct ottl_eval_key *keys;     /* [n_keys], index = ottl_key index */
+	const struct ottl_cond *cond; /* not owned */
+	struct ottl_eval_key *keys;   /* [n_keys], index = ottl_key index */
 	size_t n_keys;
-	struct match_re *re;            /* [cond->n_regex] */
-	uint8_t *scratch;               /* text of non-string IsMatch targets */
+	struct match_re *re; /* [cond->n_regex] */
+	uint8_t *scratch;    /* text of non-string IsMatch targets */
 	size_t scratch_cap;
 };
 
@@ -69,7 +69,7 @@ void ottl_eval_free(struct ottl_eval *ev);
  * OTTL_EVAL_HEX_MAX bytes). Not thread-safe per ev (the scratch). */
 int ottl_eval_run(const struct ottl_eval *ev, const struct ottl_eval_accessor *acc, void *item);
 
-#define OTTL_EVAL_HEX_MAX 4096   /* bytes an IsMatch hex-encodes */
+#define OTTL_EVAL_HEX_MAX 4096 /* bytes an IsMatch hex-encodes */
 
 /* Compares a and b with op as OTTL does (exposed for tests). */
 int ottl_eval_compare(const struct ottl_value *a, const struct ottl_value *b, enum ottl_cmp op);

@@ -86,8 +86,8 @@ static void chain_nothing(struct process *p, const struct px_pipe *pipe, const s
 	}
 	p->refused += in->items;
 	if (px_log_ok(p))
-		log_msg(LOG_WARN, "pipeline %s: input seq %llu: %s; its %llu items are dropped", pipe->cfg->id,
-			(unsigned long long)p->cur.seq,
+		log_msg(LOG_WARN, "pipeline %s: input seq %llu: %s; its %llu items are dropped",
+			pipe->cfg->id, (unsigned long long)p->cur.seq,
 			n == -ENOSPC ? "output larger than a ring record" : "malformed",
 			(unsigned long long)in->items);
 }
@@ -144,7 +144,8 @@ static int emit_direct(struct process *p, struct px_pipe *pipe, uint32_t ring, c
 			block(p, m, ring, max, rc);
 			return -EAGAIN;
 		}
-		n = sigchain_run(pipe->chain, in->p, in->len, (uint32_t)in->items, record_payload(o), max, &res);
+		n = sigchain_run(pipe->chain, in->p, in->len, (uint32_t)in->items, record_payload(o), max,
+				 &res);
 	}
 	sigchain_flush_stats(pipe->chain);
 	if (n <= 0) {
@@ -170,7 +171,8 @@ static int run_scratch(struct process *p, struct px_pipe *pipe, const struct px_
 
 	if (grow(p, b, in->len + in->len / 2 + 4096) < 0)
 		return 0;
-	while ((n = sigchain_run(pipe->chain, in->p, in->len, (uint32_t)in->items, b->p, b->cap, &res)) == -ENOSPC &&
+	while ((n = sigchain_run(pipe->chain, in->p, in->len, (uint32_t)in->items, b->p, b->cap, &res)) ==
+		       -ENOSPC &&
 	       b->cap < limit)
 		if (grow(p, b, b->cap * 2 < limit ? b->cap * 2 : limit) < 0)
 			return 0;
@@ -192,8 +194,8 @@ static void stat_add(struct seg_component *c, unsigned k, uint64_t n)
 		seg_component_add(c, k, n);
 }
 
-static void to_pipelines(struct process *p, const struct px_edge *e, uint64_t targets, const struct px_view *v,
-			 int depth)
+static void to_pipelines(struct process *p, const struct px_edge *e, uint64_t targets,
+			 const struct px_view *v, int depth)
 {
 	stat_add(e->stat, SEG_C_IN, v->items);
 	if (!targets) {
@@ -208,8 +210,8 @@ static void to_pipelines(struct process *p, const struct px_edge *e, uint64_t ta
 }
 
 /* Routing by item: each route's share, in turn, to its pipelines. */
-static void route_items(struct process *p, const struct px_edge *e, struct route_conn *r, const struct px_view *v,
-			int depth)
+static void route_items(struct process *p, const struct px_edge *e, struct route_conn *r,
+			const struct px_view *v, int depth)
 {
 	struct px_buf *db = &p->dec[depth], *sb = &p->split[depth];
 	struct otlp_bytes rec = { v->p, v->len };
@@ -223,7 +225,8 @@ static void route_items(struct process *p, const struct px_edge *e, struct route
 			return;
 	if (n < 0) {
 		if (px_log_ok(p))
-			log_msg(LOG_WARN, "connector %s: input seq %llu: malformed (%s); its %llu items are dropped",
+			log_msg(LOG_WARN,
+				"connector %s: input seq %llu: malformed (%s); its %llu items are dropped",
 				r->cfg->id, (unsigned long long)p->cur.seq, strerror((int)-n),
 				(unsigned long long)v->items);
 		p->refused += v->items;
@@ -234,7 +237,8 @@ static void route_items(struct process *p, const struct px_edge *e, struct route
 	for (int64_t i = 0; i < n; i++)
 		present[db->p[i] >> 6] |= 1ull << (db->p[i] & 63);
 	if (n > 0 && __builtin_popcountll(present[0]) + __builtin_popcountll(present[1]) +
-			     __builtin_popcountll(present[2]) + __builtin_popcountll(present[3]) == 1) {
+				     __builtin_popcountll(present[2]) + __builtin_popcountll(present[3]) ==
+			     1) {
 		to_pipelines(p, e, route_targets(r, db->p[0]), v, depth); /* one route: no split */
 		return;
 	}
@@ -277,8 +281,8 @@ static void feed_sm(struct process *p, const struct px_edge *e, const struct px_
 	stat_add(e->stat, SEG_C_IN, v->items);
 	if (n < 0) {
 		if (px_log_ok(p))
-			log_msg(LOG_WARN, "connector %s: input seq %llu: %s; its spans are not counted", s->cfg->id,
-				(unsigned long long)p->cur.seq, strerror((int)-n));
+			log_msg(LOG_WARN, "connector %s: input seq %llu: %s; its spans are not counted",
+				s->cfg->id, (unsigned long long)p->cur.seq, strerror((int)-n));
 		n = 0;
 	}
 	stat_add(e->stat, SEG_C_OUT, (uint64_t)n);
@@ -300,7 +304,11 @@ static void run_edges(struct process *p, struct px_pipe *pipe, const struct px_v
 			if (!wanted(p, pipe->down_mid, pipe->down_sm))
 				break;
 			if (!route_by_item(r))
-				to_pipelines(p, e, route_targets(r, route_decide_record(r, (struct otlp_bytes){ out->p, out->len })),
+				to_pipelines(p, e,
+					     route_targets(r,
+							   route_decide_record(r,
+									       (struct otlp_bytes){
+										       out->p, out->len })),
 					     out, depth);
 			else
 				route_items(p, e, r, out, depth);

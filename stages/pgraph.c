@@ -33,8 +33,9 @@ static int chain_of(struct process *p, uint32_t q, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < sigchain_len(pipe->chain) && i < CONFIG_MAX_PROCESSORS; i++)
-		comp[i] = pp->processor_stats[i] >= 0 ? segment_component(p->seg, (uint32_t)pp->processor_stats[i])
-						      : NULL;
+		comp[i] = pp->processor_stats[i] >= 0
+				  ? segment_component(p->seg, (uint32_t)pp->processor_stats[i])
+				  : NULL;
 	sigchain_bind(pipe->chain, comp);
 	pipe->pass = sigchain_len(pipe->chain) == 0;
 	return 0;
@@ -48,7 +49,8 @@ static int connector_of(struct process *p, uint32_t k, char *err, size_t errlen)
 		return route_new(&p->route[k], p->cfg, k, p->o.route_access, err, errlen);
 	if (c->type == SLUICE_CONN_SPANMETRICS && !p->sm[k]) {
 		if (k >= 64) {
-			snprintf(err, errlen, "connector %s: at most 64 connectors before a spanmetrics one", c->id);
+			snprintf(err, errlen, "connector %s: at most 64 connectors before a spanmetrics one",
+				 c->id);
 			return -EINVAL;
 		}
 		p->sm_mask |= 1ull << k;
@@ -167,13 +169,15 @@ int px_graph_build(struct process *p, char *err, size_t errlen)
 	int rc;
 
 	if (segment_nrings(p->seg) < plan->n_rings) {
-		snprintf(err, errlen, "the segment has %u rings, the plan %u", segment_nrings(p->seg), plan->n_rings);
+		snprintf(err, errlen, "the segment has %u rings, the plan %u", segment_nrings(p->seg),
+			 plan->n_rings);
 		return -EINVAL;
 	}
 	if (segment_topology(p->seg) && segment_topology(p->seg) != plan->fingerprint) {
-		snprintf(err, errlen, "the segment was made for another set of pipelines (topology %016llx, "
-			 "the config's %016llx)", (unsigned long long)segment_topology(p->seg),
-			 (unsigned long long)plan->fingerprint);
+		snprintf(err, errlen,
+			 "the segment was made for another set of pipelines (topology %016llx, "
+			 "the config's %016llx)",
+			 (unsigned long long)segment_topology(p->seg), (unsigned long long)plan->fingerprint);
 		return -EINVAL;
 	}
 	p->pipes = calloc(cfg->n_pipelines + 1, sizeof(*p->pipes));
@@ -242,13 +246,16 @@ int px_sm_recover(struct process *p, char *err, size_t errlen)
 		}
 		if (all) {
 			rc = smconn_restart_confirm(s, n);
-			log_msg(LOG_INFO, "connector %s: flush %llu was published before the restart: confirmed",
+			log_msg(LOG_INFO,
+				"connector %s: flush %llu was published before the restart: confirmed",
 				s->cfg->id, (unsigned long long)n);
 		} else if ((rc = smconn_restart_cancel(s, n)) == 0) {
 			/* made again before any record is counted: the same flush */
 			rc = smconn_flush(s, rt_real_ns());
-			log_msg(LOG_INFO, "connector %s: flush %llu was not published everywhere before the "
-				"restart: made again", s->cfg->id, (unsigned long long)n);
+			log_msg(LOG_INFO,
+				"connector %s: flush %llu was not published everywhere before the "
+				"restart: made again",
+				s->cfg->id, (unsigned long long)n);
 		}
 		if (rc < 0) {
 			snprintf(err, errlen, "connector %s: flush %llu after a restart: %s", s->cfg->id,

@@ -14,9 +14,9 @@
 #include "stages/process_priv.h"
 #include "rt/dirs.h"
 
-#define PX_BATCH 64                        /* records of one IN ring before the next ring's turn */
-#define PX_LOG_NS (1000ull * 1000 * 1000)  /* data warnings: at most one a second */
-#define PX_NOFD_WAIT_NS (1000ull * 1000)   /* a ring without eventfd: look again this soon */
+#define PX_BATCH 64			  /* records of one IN ring before the next ring's turn */
+#define PX_LOG_NS (1000ull * 1000 * 1000) /* data warnings: at most one a second */
+#define PX_NOFD_WAIT_NS (1000ull * 1000)  /* a ring without eventfd: look again this soon */
 
 void px_count(struct process *p, enum stat_counter c, uint64_t n)
 {
@@ -107,10 +107,12 @@ static int quarantine(struct process *p, struct px_in *in)
 		p->qdir_made = true;
 		stored = quarantine_write(p->qdir, PROCESS_QUARANTINE_MAX, &e);
 	}
-	log_msg(LOG_ERROR, "ring %s: corrupt data at offset %llu (%llu bytes, after seq %llu, before seq %llu, "
-		"about %llu records): skipped; %s%s%s%s", name, (unsigned long long)s.from,
-		(unsigned long long)(s.to - s.from), (unsigned long long)s.seq_before,
-		(unsigned long long)s.seq_after, (unsigned long long)s.records,
+	log_msg(LOG_ERROR,
+		"ring %s: corrupt data at offset %llu (%llu bytes, after seq %llu, before seq %llu, "
+		"about %llu records): skipped; %s%s%s%s",
+		name, (unsigned long long)s.from, (unsigned long long)(s.to - s.from),
+		(unsigned long long)s.seq_before, (unsigned long long)s.seq_after,
+		(unsigned long long)s.records,
 		stored >= 0 ? "bytes kept in " : "the bytes could not be kept: ",
 		stored >= 0 ? p->qdir : strerror((int)-stored), why[0] ? ": " : "", why);
 	/* the file is synced: the bytes may leave the ring now */
@@ -127,10 +129,12 @@ static int run_record(struct process *p, struct px_in *in, const struct record *
 
 	if ((rec->flags & RECORD_F_REQUEST) || rec->signal != p->plan->rings[in->ring].signal + 1) {
 		if (px_log_ok(p))
-			log_msg(LOG_WARN, "ring %s: record seq %llu is not a bare %s resource (signal %u, flags "
-				"%#x); its %u items are dropped", p->plan->rings[in->ring].name,
-				(unsigned long long)rec->seq, config_signal_name(p->plan->rings[in->ring].signal),
-				rec->signal, rec->flags, rec->items);
+			log_msg(LOG_WARN,
+				"ring %s: record seq %llu is not a bare %s resource (signal %u, flags "
+				"%#x); its %u items are dropped",
+				p->plan->rings[in->ring].name, (unsigned long long)rec->seq,
+				config_signal_name(p->plan->rings[in->ring].signal), rec->signal, rec->flags,
+				rec->items);
 		px_count(p, STAT_SPANS_REFUSED_INVALID, rec->items);
 		return 1;
 	}
@@ -348,7 +352,9 @@ static uint64_t wait_for(const struct process *p, uint64_t now)
 	for (uint64_t b = p->sm_mask; b; b &= b - 1) {
 		const struct smconn *s = p->sm[__builtin_ctzll(b)];
 		if (!smconn_pending(s))
-			t = s->next_flush_ns <= now ? 0 : s->next_flush_ns - now < t ? s->next_flush_ns - now : t;
+			t = s->next_flush_ns <= now	 ? 0
+			    : s->next_flush_ns - now < t ? s->next_flush_ns - now
+							 : t;
 	}
 	return t;
 }

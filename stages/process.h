@@ -51,16 +51,16 @@
 #include "shm/stats.h"
 #include "stages/route.h"
 
-#define PROCESS_WAIT_NS (100ull * 1000 * 1000)   /* longest sleep between stop checks */
-#define PROCESS_ALIVE_NS (250ull * 1000 * 1000)  /* rt_alive at least this often */
-#define PROCESS_QUARANTINE_MAX (256ull << 20)    /* bytes the quarantine directory may hold */
+#define PROCESS_WAIT_NS (100ull * 1000 * 1000)	/* longest sleep between stop checks */
+#define PROCESS_ALIVE_NS (250ull * 1000 * 1000) /* rt_alive at least this often */
+#define PROCESS_QUARANTINE_MAX (256ull << 20)	/* bytes the quarantine directory may hold */
 
 struct process_opts {
-	struct rt *rt;                 /* rt_alive / rt_progress / rt_draining; NULL: st only */
-	struct stage_stats *st;        /* stage counters (NULL: none); rt->st when rt is set */
-	struct rt_stop *stop;          /* NULL: run until max_records or an error */
-	uint64_t max_records;          /* return after this many input records (0: no limit) */
-	const char *quarantine_dir;    /* NULL: <state_dir>/<instance>/quarantine */
+	struct rt *rt;				 /* rt_alive / rt_progress / rt_draining; NULL: st only */
+	struct stage_stats *st;			 /* stage counters (NULL: none); rt->st when rt is set */
+	struct rt_stop *stop;			 /* NULL: run until max_records or an error */
+	uint64_t max_records;			 /* return after this many input records (0: no limit) */
+	const char *quarantine_dir;		 /* NULL: <state_dir>/<instance>/quarantine */
 	const struct route_access *route_access; /* item-context routing accessors (NULL: none) */
 };
 

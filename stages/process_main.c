@@ -21,9 +21,12 @@ int main(int argc, char **argv)
 
 	if (!rt_open(&rt, argc, argv, STAGE_PROCESS,
 		     "process stage: IN rings -> pipelines (processors, connectors) -> MID rings; "
-		     "SIGTERM drains the IN rings", &code))
+		     "SIGTERM drains the IN rings",
+		     &code))
 		return code;
-	struct process_opts o = { .rt = &rt, .st = rt.st, .stop = &rt.stop, .route_access = &route_access_wire };
+	struct process_opts o = {
+		.rt = &rt, .st = rt.st, .stop = &rt.stop, .route_access = &route_access_wire
+	};
 	if ((rc = process_new(&p, rt.cfg, &rt.seg, &o, err, sizeof(err))) < 0) {
 		log_msg(LOG_ERROR, "%s", err);
 		/* a config the stage cannot run is the config's fault: 2, as for a bad file */

@@ -42,63 +42,63 @@ struct px_view {
 struct px_edge {
 	enum sluice_connector_type type;
 	uint32_t connector;
-	uint64_t targets;             /* forward: the pipelines it feeds */
-	struct seg_component *stat;   /* (connector, this pipeline): IN, OUT, DROPPED items */
+	uint64_t targets;	    /* forward: the pipelines it feeds */
+	struct seg_component *stat; /* (connector, this pipeline): IN, OUT, DROPPED items */
 };
 
 struct px_pipe {
 	const struct sluice_pipeline *cfg;
 	struct sigchain *chain;
-	bool pass;                    /* no processor: the output is the input */
-	int mid;                      /* its MID ring, -1 */
+	bool pass; /* no processor: the output is the input */
+	int mid;   /* its MID ring, -1 */
 	struct px_edge edges[PLAN_MAX_EDGES];
 	uint32_t n_edges;
-	uint64_t reach_mid;           /* MID rings its output can reach, its own included */
-	uint64_t reach_sm;            /* span-metrics connectors it can reach (cfg index bits) */
-	uint64_t down_mid, down_sm;   /* the same through its connectors only */
+	uint64_t reach_mid;	    /* MID rings its output can reach, its own included */
+	uint64_t reach_sm;	    /* span-metrics connectors it can reach (cfg index bits) */
+	uint64_t down_mid, down_sm; /* the same through its connectors only */
 };
 
 enum px_state {
-	PX_IDLE = 0,    /* not reached by this input */
-	PX_TODO,        /* reached, nothing reserved yet */
-	PX_OPEN,        /* records reserved for this input */
-	PX_SKIP,        /* published before (source seq): nothing to do */
-	PX_BLOCKED,     /* a reserve found no room: cancelled at the end */
+	PX_IDLE = 0, /* not reached by this input */
+	PX_TODO,     /* reached, nothing reserved yet */
+	PX_OPEN,     /* records reserved for this input */
+	PX_SKIP,     /* published before (source seq): nothing to do */
+	PX_BLOCKED,  /* a reserve found no room: cancelled at the end */
 };
 
 struct px_mid {
-	struct ring r;                /* producer */
-	int8_t slot_in[PLAN_MAX_RINGS]; /* source slot of IN ring i, -1 */
-	int8_t *slot_conn;            /* [n_connectors] source slot of a connector, -1 */
+	struct ring r;			 /* producer */
+	int8_t slot_in[PLAN_MAX_RINGS];	 /* source slot of IN ring i, -1 */
+	int8_t *slot_conn;		 /* [n_connectors] source slot of a connector, -1 */
 	uint64_t done[PLAN_MAX_SOURCES]; /* ring_source_seq per slot as we published it */
 	/* this input */
 	enum px_state state;
-	uint32_t n_out;               /* records reserved */
-	uint32_t want;                /* the reserve that found no room */
-	uint64_t items, bytes;        /* reserved */
+	uint32_t n_out;	       /* records reserved */
+	uint32_t want;	       /* the reserve that found no room */
+	uint64_t items, bytes; /* reserved */
 };
 
 /* What a held-back input waits for: room in any of these MID rings. */
 struct px_wait {
-	uint64_t rings;               /* 0: nothing */
+	uint64_t rings;		      /* 0: nothing */
 	uint32_t len[PLAN_MAX_RINGS]; /* the reserve that found no room, by ring */
 };
 
 struct px_in {
-	struct ring r;                /* consumer */
-	uint32_t ring;                /* plan index */
-	uint64_t entry;               /* entry pipelines */
+	struct ring r;	/* consumer */
+	uint32_t ring;	/* plan index */
+	uint64_t entry; /* entry pipelines */
 	uint64_t reach_mid, reach_sm;
-	struct px_wait wait;          /* the head record waits for room */
-	int wait_sm;                  /* ... for this connector's pending flush, -1 */
-	bool empty;                   /* the last peek found nothing */
-	struct hist *age;             /* HIST_RING_AGE of this ring, NULL = none */
+	struct px_wait wait; /* the head record waits for room */
+	int wait_sm;	     /* ... for this connector's pending flush, -1 */
+	bool empty;	     /* the last peek found nothing */
+	struct hist *age;    /* HIST_RING_AGE of this ring, NULL = none */
 };
 
 /* The input being run: an IN record or a span-metrics flush. */
 struct px_item {
-	int in;                       /* IN ring (plan index) or -1 */
-	int conn;                     /* flushing connector or -1 */
+	int in;	  /* IN ring (plan index) or -1 */
+	int conn; /* flushing connector or -1 */
 	uint64_t seq, ingest_ns;
 };
 
@@ -107,28 +107,28 @@ struct process {
 	const struct sluice_plan *plan;
 	struct segment *seg;
 	struct process_opts o;
-	struct px_pipe *pipes;        /* [cfg->n_pipelines] */
+	struct px_pipe *pipes; /* [cfg->n_pipelines] */
 	struct px_in in[PLAN_MAX_RINGS];
-	uint32_t n_in;                /* IN rings are plan rings 0..n_in-1 */
+	uint32_t n_in;			    /* IN rings are plan rings 0..n_in-1 */
 	struct px_mid *mid[PLAN_MAX_RINGS]; /* by plan index, NULL: not a MID ring */
-	uint64_t mids;                /* MID rings (mask) */
-	struct route_conn **route;    /* [n_connectors] routing connectors in use */
-	struct smconn **sm;           /* [n_connectors] span-metrics connectors in use */
-	uint64_t sm_mask;             /* cfg index bits of those */
-	uint32_t max_payload;         /* largest MID payload: scratch never grows past it */
-	struct px_buf out[PX_DEPTH];  /* chain outputs, one per depth */
-	struct px_buf split[PX_DEPTH];/* route shares */
-	struct px_buf dec[PX_DEPTH];  /* route decisions */
+	uint64_t mids;			    /* MID rings (mask) */
+	struct route_conn **route;	    /* [n_connectors] routing connectors in use */
+	struct smconn **sm;		    /* [n_connectors] span-metrics connectors in use */
+	uint64_t sm_mask;		    /* cfg index bits of those */
+	uint32_t max_payload;		    /* largest MID payload: scratch never grows past it */
+	struct px_buf out[PX_DEPTH];	    /* chain outputs, one per depth */
+	struct px_buf split[PX_DEPTH];	    /* route shares */
+	struct px_buf dec[PX_DEPTH];	    /* route decisions */
 	/* this input */
 	struct px_item cur;
-	uint64_t reached;             /* MID rings it can reach (state set) */
-	uint64_t todo_mid;            /* MID rings still to serve (TODO or OPEN) */
-	uint64_t todo_sm;             /* connectors still to feed */
-	uint64_t fed_sm;              /* connectors begun (commit at the end) */
-	uint64_t dropped, refused;    /* items */
-	int fatal;                    /* a fatal error met inside the graph */
-	int wait_sm;                  /* px_item_begin -EBUSY: this connector's flush is pending */
-	struct px_wait sm_wait[64];   /* a pending flush waits for room */
+	uint64_t reached;	    /* MID rings it can reach (state set) */
+	uint64_t todo_mid;	    /* MID rings still to serve (TODO or OPEN) */
+	uint64_t todo_sm;	    /* connectors still to feed */
+	uint64_t fed_sm;	    /* connectors begun (commit at the end) */
+	uint64_t dropped, refused;  /* items */
+	int fatal;		    /* a fatal error met inside the graph */
+	int wait_sm;		    /* px_item_begin -EBUSY: this connector's flush is pending */
+	struct px_wait sm_wait[64]; /* a pending flush waits for room */
 	/* loop */
 	uint64_t done_records, next_alive_ns, log_next_ns;
 	char qdir[512];

@@ -104,7 +104,9 @@ static uint64_t mask_of(const struct sluice_config *cfg, const struct sluice_pip
 
 static enum ottl_context item_context(enum sluice_signal s)
 {
-	return s == SLUICE_SIGNAL_TRACES ? OTTL_CTX_SPAN : s == SLUICE_SIGNAL_LOGS ? OTTL_CTX_LOG : OTTL_CTX_METRIC;
+	return s == SLUICE_SIGNAL_TRACES ? OTTL_CTX_SPAN
+	       : s == SLUICE_SIGNAL_LOGS ? OTTL_CTX_LOG
+					 : OTTL_CTX_METRIC;
 }
 
 static int entry_init(struct route_conn *r, const struct sluice_config *cfg, uint32_t i,
@@ -115,7 +117,8 @@ static int entry_init(struct route_conn *r, const struct sluice_config *cfg, uin
 	char why[256];
 
 	if (!x->condition.parsed) {
-		snprintf(err, errlen, "connector %s: route at line %u: condition not parsed", r->cfg->id, x->line);
+		snprintf(err, errlen, "connector %s: route at line %u: condition not parsed", r->cfg->id,
+			 x->line);
 		return -EINVAL;
 	}
 	e->ctx = x->condition.parsed->ctx;
@@ -123,12 +126,15 @@ static int entry_init(struct route_conn *r, const struct sluice_config *cfg, uin
 	if (e->ctx != OTTL_CTX_RESOURCE) {
 		if (e->ctx != item_context(r->signal)) {
 			snprintf(err, errlen, "connector %s: route at line %u: context %s cannot route %s",
-				 r->cfg->id, x->line, ottl_context_name(e->ctx), config_signal_name(r->signal));
+				 r->cfg->id, x->line, ottl_context_name(e->ctx),
+				 config_signal_name(r->signal));
 			return -ENOTSUP;
 		}
 		if (!access || !access->acc[e->ctx]) {
-			snprintf(err, errlen, "connector %s: route at line %u: context %s is not available in this build "
-				 "(route by resource attributes)", r->cfg->id, x->line, ottl_context_name(e->ctx));
+			snprintf(err, errlen,
+				 "connector %s: route at line %u: context %s is not available in this build "
+				 "(route by resource attributes)",
+				 r->cfg->id, x->line, ottl_context_name(e->ctx));
 			return -ENOTSUP;
 		}
 		r->by_item = true;
@@ -210,8 +216,10 @@ static bool route_error(struct route_conn *r, uint32_t i, int rc)
 
 		if (now >= r->next_log_ns) {
 			const struct sluice_route *x = &r->cfg->routing.table[i];
-			log_msg(LOG_WARN, "connector %s: the condition of the route at line %u failed: %s; %s "
-				"(%llu errors so far)", r->cfg->id, x->line, strerror(-rc),
+			log_msg(LOG_WARN,
+				"connector %s: the condition of the route at line %u failed: %s; %s "
+				"(%llu errors so far)",
+				r->cfg->id, x->line, strerror(-rc),
 				r->mode == SLUICE_ERROR_MODE_PROPAGATE ? "its items are dropped"
 								       : "taken as false (error_mode ignore)",
 				(unsigned long long)r->errors);

@@ -39,16 +39,16 @@
 #include "stages/ottl_access.h"
 #include "stages/ottl_eval.h"
 
-#define ROUTE_MAX_TABLE 250u          /* entries a table may have here */
-#define ROUTE_DEFAULT 254u            /* decision: default_pipelines */
-#define ROUTE_DROP 255u               /* decision: dropped (evaluation error, propagate) */
+#define ROUTE_MAX_TABLE 250u /* entries a table may have here */
+#define ROUTE_DEFAULT 254u   /* decision: default_pipelines */
+#define ROUTE_DROP 255u	     /* decision: dropped (evaluation error, propagate) */
 #define ROUTE_LOG_NS (10ull * 1000000000ull)
 
 /* What an item-context accessor is handed (the `item` of ottl_eval_run). */
 struct route_item {
-	struct otlp_bytes resource;     /* the Resource message (empty if absent) */
-	struct otlp_bytes scope;        /* the InstrumentationScope (empty if absent) */
-	struct otlp_bytes item;         /* the Span, LogRecord or Metric */
+	struct otlp_bytes resource; /* the Resource message (empty if absent) */
+	struct otlp_bytes scope;    /* the InstrumentationScope (empty if absent) */
+	struct otlp_bytes item;	    /* the Span, LogRecord or Metric */
 	enum sluice_signal signal;
 	/* private to route_access_wire: the item decoded on first use (state_
 	 * 0 not yet, 1 decoded, <0 its error); route_decide_items resets it */
@@ -75,7 +75,7 @@ extern const struct route_access route_access_wire;
 struct route_entry {
 	struct ottl_eval ev;
 	enum ottl_context ctx;
-	uint64_t targets;               /* pipelines (bit = cfg->pipelines index) */
+	uint64_t targets; /* pipelines (bit = cfg->pipelines index) */
 };
 
 struct route_conn {
@@ -85,10 +85,10 @@ struct route_conn {
 	uint32_t n;
 	uint64_t default_targets;
 	enum sluice_error_mode mode;
-	bool by_item;                   /* some entry has an item context */
+	bool by_item;				   /* some entry has an item context */
 	const struct ottl_eval_accessor *item_acc; /* for that context */
-	bool *res_true;                 /* [n] resource entries' results, by_item */
-	uint64_t errors, errors_logged; /* evaluation errors */
+	bool *res_true;				   /* [n] resource entries' results, by_item */
+	uint64_t errors, errors_logged;		   /* evaluation errors */
 	uint64_t next_log_ns;
 };
 
@@ -99,7 +99,10 @@ int route_new(struct route_conn **out, const struct sluice_config *cfg, size_t k
 	      const struct route_access *access, char *err, size_t errlen);
 void route_free(struct route_conn *r);
 
-static inline bool route_by_item(const struct route_conn *r) { return r->by_item; }
+static inline bool route_by_item(const struct route_conn *r)
+{
+	return r->by_item;
+}
 
 /* The pipelines decision d sends to (0: none, the items are dropped). */
 uint64_t route_targets(const struct route_conn *r, unsigned d);
@@ -117,8 +120,8 @@ int64_t route_decide_items(struct route_conn *r, struct otlp_bytes record, uint8
  * is `want` (empty scopes left out), *items = what they count (spans, log
  * records, data points). Returns its length (0: no item), -ENOSPC, or
  * -EBADMSG/-EPROTO. dec is what route_decide_items filled. */
-int64_t route_split(struct otlp_bytes record, enum sluice_signal signal, const uint8_t *dec,
-		    unsigned want, uint8_t *out, size_t cap, uint64_t *items);
+int64_t route_split(struct otlp_bytes record, enum sluice_signal signal, const uint8_t *dec, unsigned want,
+		    uint8_t *out, size_t cap, uint64_t *items);
 
 /* The Resource message of a record (field 1): 0 and *res (empty if
  * absent), or -EBADMSG. */

@@ -56,7 +56,8 @@ static uint8_t *put_len_field(uint8_t *o, uint32_t num, uint64_t len)
 }
 
 /* Writes one kept Scope* message's content (its size is known). */
-static uint8_t *scope_write(uint8_t *o, struct otlp_bytes scope, const uint8_t *dec, size_t *idx, unsigned want)
+static uint8_t *scope_write(uint8_t *o, struct otlp_bytes scope, const uint8_t *dec, size_t *idx,
+			    unsigned want)
 {
 	struct otlp_wire_reader rd;
 	struct otlp_wire_field f;
@@ -71,8 +72,8 @@ static uint8_t *scope_write(uint8_t *o, struct otlp_bytes scope, const uint8_t *
 	return o;
 }
 
-int64_t route_split(struct otlp_bytes record, enum sluice_signal signal, const uint8_t *dec,
-		    unsigned want, uint8_t *out, size_t cap, uint64_t *items)
+int64_t route_split(struct otlp_bytes record, enum sluice_signal signal, const uint8_t *dec, unsigned want,
+		    uint8_t *out, size_t cap, uint64_t *items)
 {
 	struct otlp_wire_reader rd;
 	struct otlp_wire_field f;

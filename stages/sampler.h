@@ -22,8 +22,8 @@
 
 struct sampler {
 	uint32_t seed;
-	uint32_t threshold;       /* keep when bucket < threshold */
-	uint32_t h0;              /* FNV state after the seed bytes */
+	uint32_t threshold; /* keep when bucket < threshold */
+	uint32_t h0;	    /* FNV state after the seed bytes */
 	/* the last 16-byte trace id and its decision: the spans of a trace
 	 * often come in a row, and the hash is 16 dependent multiplies */
 	bool last_valid, last_keep;
@@ -39,7 +39,7 @@ uint32_t sampler_hash(uint32_t seed, const uint8_t *id, size_t len);
 /* FNV-1a 32 continued from state h over the id bytes. */
 static inline uint32_t sampler_fnv(uint32_t h, const uint8_t *id, size_t len)
 {
-	if (len == 16) {  /* every valid trace id: no loop counter in the chain */
+	if (len == 16) { /* every valid trace id: no loop counter in the chain */
 #pragma GCC unroll 16
 		for (size_t i = 0; i < 16; i++)
 			h = (h ^ id[i]) * 16777619u;

@@ -14,8 +14,8 @@
 struct sigchain {
 	enum sluice_signal signal;
 	size_t n;
-	struct chain *spans;       /* traces */
-	struct chain_item *items;  /* logs, metrics */
+	struct chain *spans;	  /* traces */
+	struct chain_item *items; /* logs, metrics */
 };
 
 struct sigchain *sigchain_new(enum sluice_signal signal, const struct sluice_processor *const *procs,
@@ -64,8 +64,8 @@ void sigchain_bind(struct sigchain *c, struct seg_component *const *comp)
 		chain_item_bind(c->items, comp);
 }
 
-int64_t sigchain_run(struct sigchain *c, const uint8_t *in, size_t len, uint32_t items,
-		     uint8_t *out, size_t cap, struct sigchain_result *res)
+int64_t sigchain_run(struct sigchain *c, const uint8_t *in, size_t len, uint32_t items, uint8_t *out,
+		     size_t cap, struct sigchain_result *res)
 {
 	if (c->n && c->spans) {
 		struct otlp_rewrite_result r = { 0 };
@@ -76,8 +76,9 @@ int64_t sigchain_run(struct sigchain *c, const uint8_t *in, size_t len, uint32_t
 	}
 	if (c->n) {
 		struct chain_item_result r = { 0 };
-		int64_t n = c->signal == SLUICE_SIGNAL_LOGS ? logchain_run(c->items, in, len, out, cap, &r)
-							    : metricchain_run(c->items, in, len, out, cap, &r);
+		int64_t n = c->signal == SLUICE_SIGNAL_LOGS
+				    ? logchain_run(c->items, in, len, out, cap, &r)
+				    : metricchain_run(c->items, in, len, out, cap, &r);
 		res->items_in = r.in;
 		res->items_kept = n > 0 ? r.kept : 0;
 		return n;

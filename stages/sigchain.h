@@ -54,8 +54,8 @@ void sigchain_bind(struct sigchain *c, struct seg_component *const *comp);
  * or another negative errno when a filter's OTTL condition failed to
  * evaluate under error_mode propagate (drop the record, as the Collector
  * fails the batch; the chain logged it once). A pass-through chain copies. */
-int64_t sigchain_run(struct sigchain *c, const uint8_t *in, size_t len, uint32_t items,
-		     uint8_t *out, size_t cap, struct sigchain_result *res);
+int64_t sigchain_run(struct sigchain *c, const uint8_t *in, size_t len, uint32_t items, uint8_t *out,
+		     size_t cap, struct sigchain_result *res);
 
 /* Adds the counters gathered since the last flush to the bound slots. */
 void sigchain_flush_stats(struct sigchain *c);

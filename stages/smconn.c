@@ -25,7 +25,8 @@ static int attach(struct smconn *s, struct segment *seg, char *err, size_t errle
 	agg_config_region_name(s->cfg, name, sizeof(name));
 	region = segment_aux(seg, name, &size);
 	if (!region) {
-		snprintf(err, errlen, "connector %s: the segment has no region \"%s\" (the supervisor makes it)",
+		snprintf(err, errlen,
+			 "connector %s: the segment has no region \"%s\" (the supervisor makes it)",
 			 s->cfg->id, name);
 		return -ENOENT;
 	}
@@ -36,9 +37,10 @@ static int attach(struct smconn *s, struct segment *seg, char *err, size_t errle
 	}
 	rc = agg_attach(&s->agg, region, (size_t)size, &s->ac.params);
 	if (rc == -ESTALE || rc == -EBADMSG)
-		log_msg(LOG_ERROR, "connector %s: the span-metrics state in region \"%s\" is %s; starting "
-			"from zero counts", s->cfg->id, name,
-			rc == -ESTALE ? "for other settings" : "damaged");
+		log_msg(LOG_ERROR,
+			"connector %s: the span-metrics state in region \"%s\" is %s; starting "
+			"from zero counts",
+			s->cfg->id, name, rc == -ESTALE ? "for other settings" : "damaged");
 	if (rc == -ENODATA || rc == -ESTALE || rc == -EBADMSG) {
 		if ((rc = agg_format(region, (size_t)size, &s->ac.params, rt_real_ns())) == 0)
 			rc = agg_attach(&s->agg, region, (size_t)size, &s->ac.params);
@@ -50,8 +52,8 @@ static int attach(struct smconn *s, struct segment *seg, char *err, size_t errle
 	return 0;
 }
 
-int smconn_new(struct smconn **out, const struct sluice_config *cfg, size_t k, struct segment *seg,
-	       char *err, size_t errlen)
+int smconn_new(struct smconn **out, const struct sluice_config *cfg, size_t k, struct segment *seg, char *err,
+	       size_t errlen)
 {
 	const struct sluice_connector *c = &cfg->connectors[k];
 	struct smconn *s;

@@ -34,29 +34,29 @@
 #include "config/config.h"
 #include "shm/segment.h"
 
-#define SMCONN_BATCH 32          /* spans handed to agg_add_many at once */
+#define SMCONN_BATCH 32		    /* spans handed to agg_add_many at once */
 #define SMCONN_FLUSH_BUF (1u << 20) /* first flush buffer; grown to what a flush needs */
 
 struct smconn {
 	const struct sluice_connector *cfg;
-	uint32_t index;              /* in cfg->connectors */
-	uint64_t in_rings;           /* plan_connector.in_rings */
-	struct agg_config ac;        /* the params point into it */
+	uint32_t index;	      /* in cfg->connectors */
+	uint64_t in_rings;    /* plan_connector.in_rings */
+	struct agg_config ac; /* the params point into it */
 	struct agg *agg;
 	uint64_t interval_ns;
-	uint64_t next_flush_ns;      /* CLOCK_MONOTONIC */
-	bool open;                   /* agg_begin done, agg_commit not yet */
-	uint64_t pending;            /* flush number built and not confirmed, 0: none */
-	uint8_t *buf;                /* the flush (grown, never per record) */
+	uint64_t next_flush_ns; /* CLOCK_MONOTONIC */
+	bool open;		/* agg_begin done, agg_commit not yet */
+	uint64_t pending;	/* flush number built and not confirmed, 0: none */
+	uint8_t *buf;		/* the flush (grown, never per record) */
 	size_t cap, len;
-	uint64_t flush_ns;           /* CLOCK_REALTIME of the pending flush */
+	uint64_t flush_ns; /* CLOCK_REALTIME of the pending flush */
 	struct agg_span batch[SMCONN_BATCH];
 	uint32_t n_batch;
 	uint64_t spans_in, spans_counted;
 };
 
-int smconn_new(struct smconn **out, const struct sluice_config *cfg, size_t k, struct segment *seg,
-	       char *err, size_t errlen);
+int smconn_new(struct smconn **out, const struct sluice_config *cfg, size_t k, struct segment *seg, char *err,
+	       size_t errlen);
 void smconn_free(struct smconn *s);
 
 /* The aggregation source of IN ring `ring` (plan index). */
@@ -74,7 +74,10 @@ int smconn_begin(struct smconn *s, uint32_t ring, uint64_t seq);
 int64_t smconn_feed(struct smconn *s, const uint8_t *rs, size_t len);
 int smconn_commit(struct smconn *s);
 
-static inline uint64_t smconn_pending(const struct smconn *s) { return s->pending; }
+static inline uint64_t smconn_pending(const struct smconn *s)
+{
+	return s->pending;
+}
 
 /* Builds the flush (numbered N, returned) into the connector's buffer, at
  * CLOCK_REALTIME now. -EBUSY when one is pending, -ENOMEM. */

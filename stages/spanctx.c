@@ -17,8 +17,7 @@ void spanctx_init(struct spanctx *c)
 	c->sp.walking = false;
 }
 
-int spanctx_key_add(struct spanctx *c, struct spanctx_key *k, bool resource,
-		    const char *s, size_t len)
+int spanctx_key_add(struct spanctx *c, struct spanctx_key *k, bool resource, const char *s, size_t len)
 {
 	k->s = s;
 	k->len = len;
@@ -130,8 +129,7 @@ static inline int spanctx_ready(struct spanctx *c)
 	return c->sp.mode ? 0 : spanctx_match(c);
 }
 
-int spanctx_get_slow(struct spanctx *c, bool resource, const struct spanctx_key *k,
-		     struct otlp_value *v)
+int spanctx_get_slow(struct spanctx *c, bool resource, const struct spanctx_key *k, struct otlp_value *v)
 {
 	if (resource)
 		return spanctx_res_get(c, k->s, k->len, v);
@@ -188,15 +186,13 @@ static __attribute__((noinline)) uint32_t spanctx_compact(struct spanctx *c)
 }
 
 /* Records the edit of key id (one entry an id, replaced in place). */
-int spanctx_put_id(struct spanctx *c, uint8_t id, struct otlp_bytes key,
-			  const struct otlp_value *v)
+int spanctx_put_id(struct spanctx *c, uint8_t id, struct otlp_bytes key, const struct otlp_value *v)
 {
 	struct spanctx_span *sp = &c->sp;
 	struct otlp_rewrite_edits *e = c->e;
 	int8_t k = sp->edit[id];
 	if (k < 0) {
-		if (id == SPANKEYS_NONE ||
-		    (e->n_attr >= OTLP_EDITS_MAX && !spanctx_compact(c))) {
+		if (id == SPANKEYS_NONE || (e->n_attr >= OTLP_EDITS_MAX && !spanctx_compact(c))) {
 			c->overflows++;
 			return -ENOSPC;
 		}
@@ -216,8 +212,7 @@ int spanctx_put_id(struct spanctx *c, uint8_t id, struct otlp_bytes key,
 	return 0;
 }
 
-int spanctx_put_bytes(struct spanctx *c, bool resource, struct otlp_bytes key,
-		      const struct otlp_value *v)
+int spanctx_put_bytes(struct spanctx *c, bool resource, struct otlp_bytes key, const struct otlp_value *v)
 {
 	if (resource)
 		return spanctx_res_put(c, (const char *)key.p, key.len, v);

@@ -35,7 +35,7 @@
 #include "otlp/wire.h"
 #include "stages/spankeys.h"
 
-#define SPANCTX_INDEX_MAX 48  /* resource attributes indexed; more: plain scans */
+#define SPANCTX_INDEX_MAX 48 /* resource attributes indexed; more: plain scans */
 
 /* An attribute key a processor names: its text, and its id for span
  * attributes (SPANKEYS_NONE for resource keys). */
@@ -48,47 +48,47 @@ struct spanctx_key {
 /* Key -> value views of the resource's input attributes, built on the
  * first lookup of a record. */
 struct spanctx_index {
-	int state;                           /* 0 not built, 1 built, -1 use scans */
+	int state; /* 0 not built, 1 built, -1 use scans */
 	uint32_t n;
 	struct otlp_rewrite_attr own[SPANCTX_INDEX_MAX];
 };
 
 /* One input attribute of the span. */
 struct spanctx_attr {
-	struct otlp_bytes key, value;        /* value: AnyValue bytes (p NULL: none) */
-	const uint8_t *start;                /* the whole field, tag included */
+	struct otlp_bytes key, value; /* value: AnyValue bytes (p NULL: none) */
+	const uint8_t *start;	      /* the whole field, tag included */
 	uint32_t size;
-	uint8_t id;                          /* key id, SPANKEYS_NONE: not named */
+	uint8_t id; /* key id, SPANKEYS_NONE: not named */
 };
 
 /* The current span's attributes by id. */
 struct spanctx_span {
 	const struct otlp_rewrite_span_ctx *src;
-	int mode;                            /* 0 not matched, 1 by index, -1 scan raw */
-	uint32_t n_in;                       /* input attributes (mode 1) */
-	uint32_t n_edit;                     /* edits this span made */
-	bool walking;                        /* in spanctx_each_attr: no compaction */
-	uint8_t edit_id[OTLP_EDITS_MAX];     /* e->attr[k] edits key id edit_id[k] */
+	int mode;			 /* 0 not matched, 1 by index, -1 scan raw */
+	uint32_t n_in;			 /* input attributes (mode 1) */
+	uint32_t n_edit;		 /* edits this span made */
+	bool walking;			 /* in spanctx_each_attr: no compaction */
+	uint8_t edit_id[OTLP_EDITS_MAX]; /* e->attr[k] edits key id edit_id[k] */
 	struct spanctx_attr a[OTLP_REWRITE_ATTRS_MAX];
 	/* by key id (SPANKEYS_NONE's entries stay -1) */
-	int8_t edit[SPANKEYS_MAX + 1];       /* id -> e->attr index, -1 none */
-	int8_t in[SPANKEYS_MAX + 1];         /* id -> first input attribute, -1 none */
+	int8_t edit[SPANKEYS_MAX + 1]; /* id -> e->attr index, -1 none */
+	int8_t in[SPANKEYS_MAX + 1];   /* id -> first input attribute, -1 none */
 };
 
 struct spanctx {
-	struct otlp_bytes resource;          /* input Resource bytes */
-	struct otlp_rewrite_edits *res;      /* resource edits of this record */
-	uint32_t res_visible;                /* res->attr[0..res_visible) apply */
-	const struct otlp_span *span;        /* NULL while editing the resource, and
+	struct otlp_bytes resource;	/* input Resource bytes */
+	struct otlp_rewrite_edits *res; /* resource edits of this record */
+	uint32_t res_visible;		/* res->attr[0..res_visible) apply */
+	const struct otlp_span *span;	/* NULL while editing the resource, and
 	                                        for items that are not spans */
-	struct otlp_bytes item;              /* a log record or data point (span NULL) */
-	uint32_t item_field;                 /* its KeyValue field number */
-	struct otlp_rewrite_edits *e;        /* this span's edits */
-	uint8_t *buf;                        /* string scratch */
+	struct otlp_bytes item;		/* a log record or data point (span NULL) */
+	uint32_t item_field;		/* its KeyValue field number */
+	struct otlp_rewrite_edits *e;	/* this span's edits */
+	uint8_t *buf;			/* string scratch */
 	size_t cap, used;
-	uint64_t overflows;                  /* edits skipped: no room */
-	bool no_hints;                       /* tests: let the rewriter compare keys */
-	struct spanctx_index res_idx;        /* reset for each record */
+	uint64_t overflows;	      /* edits skipped: no room */
+	bool no_hints;		      /* tests: let the rewriter compare keys */
+	struct spanctx_index res_idx; /* reset for each record */
 	struct spankeys keys;
 	struct spanctx_span sp;
 };
@@ -103,12 +103,10 @@ int spanctx_each_attr(struct spanctx *c, bool resource, spanctx_attr_fn fn, void
 
 /* ----- private to spanctx*.c (used by the inline functions below) ----- */
 void spanctx_span_undo(struct spanctx *c);
-int spanctx_get_slow(struct spanctx *c, bool resource, const struct spanctx_key *k,
-		     struct otlp_value *v);
+int spanctx_get_slow(struct spanctx *c, bool resource, const struct spanctx_key *k, struct otlp_value *v);
 int spanctx_value_text(struct spanctx *c, const struct otlp_value *v, struct otlp_bytes *out);
 int spanctx_get_text_slow(struct spanctx *c, const struct spanctx_key *k, struct otlp_bytes *text);
-int spanctx_put_id(struct spanctx *c, uint8_t id, struct otlp_bytes key,
-		   const struct otlp_value *v);
+int spanctx_put_id(struct spanctx *c, uint8_t id, struct otlp_bytes key, const struct otlp_value *v);
 /* the resource side (spanctx_res.c) */
 int spanctx_res_get(struct spanctx *c, const char *key, size_t klen, struct otlp_value *v);
 int spanctx_res_put(struct spanctx *c, const char *key, size_t klen, const struct otlp_value *v);
@@ -131,8 +129,7 @@ void spanctx_init(struct spanctx *c);
 
 /* Registers key s (bytes must outlive c) for span (resource = false) or
  * resource lookups. 0, or -ENOSPC: the config names too many keys. */
-int spanctx_key_add(struct spanctx *c, struct spanctx_key *k, bool resource,
-		    const char *s, size_t len);
+int spanctx_key_add(struct spanctx *c, struct spanctx_key *k, bool resource, const char *s, size_t len);
 
 /* Starts a span: src is what the rewriter's callback got, e its edits
  * (reset by the rewriter); c->span must be set. For a log record or a data
@@ -164,8 +161,8 @@ static inline void spanctx_item_begin(struct spanctx *c, struct otlp_bytes raw, 
  * right after spanctx_item_begin, each attribute field in wire order
  * (true while the index has room), then spanctx_item_done(complete: every
  * one was added). Incomplete: the overlay scans the item itself. */
-bool spanctx_item_attr(struct spanctx *c, const uint8_t *start, uint32_t size,
-		       struct otlp_bytes key, struct otlp_bytes value);
+bool spanctx_item_attr(struct spanctx *c, const uint8_t *start, uint32_t size, struct otlp_bytes key,
+		       struct otlp_bytes value);
 void spanctx_item_done(struct spanctx *c, bool complete);
 
 /* The span is kept: tell the rewriter which edit each input attribute
@@ -184,13 +181,13 @@ static inline struct otlp_bytes spanctx_item_raw(const struct spanctx *c, uint32
 }
 
 /* Forget the resource attribute index (a new record). */
-static inline void spanctx_res_forget(struct spanctx *c) { c->res_idx.state = 0; }
-
-
+static inline void spanctx_res_forget(struct spanctx *c)
+{
+	c->res_idx.state = 0;
+}
 
 /* The same for a key known only as bytes (a key spanctx_each_attr gave). */
-int spanctx_put_bytes(struct spanctx *c, bool resource, struct otlp_bytes key,
-		      const struct otlp_value *v);
+int spanctx_put_bytes(struct spanctx *c, bool resource, struct otlp_bytes key, const struct otlp_value *v);
 
 int spanctx_rename(struct spanctx *c, const uint8_t *name, size_t len);
 
@@ -205,8 +202,6 @@ static inline struct otlp_bytes spanctx_name(const struct spanctx *c)
 
 /* n bytes of scratch, or NULL when full. */
 uint8_t *spanctx_alloc(struct spanctx *c, size_t n);
-
-
 
 /* Looks up key k of the span (resource = false) or of the resource.
  * Returns 1 with *v set, 0 if absent (or deleted), or -errno (malformed
@@ -245,8 +240,7 @@ static inline int spanctx_put(struct spanctx *c, bool resource, const struct spa
 /* The value as text, as the Collector's AsString does for scalars: strings
  * as is (a view), ints in decimal, doubles shortest round-trip, bools
  * true/false. Returns 0, -ENOTSUP (array, kvlist, bytes, empty) or -ENOSPC. */
-static inline int spanctx_value_str(struct spanctx *c, const struct otlp_value *v,
-				    struct otlp_bytes *out)
+static inline int spanctx_value_str(struct spanctx *c, const struct otlp_value *v, struct otlp_bytes *out)
 {
 	if (v->type == OTLP_VALUE_STRING) {
 		*out = v->u.b;
@@ -259,8 +253,7 @@ static inline int spanctx_value_str(struct spanctx *c, const struct otlp_value *
  * -ENOTSUP (no text form), -ENOSPC, or -errno. The usual string goes
  * straight to *text: no value in memory read back whole (a 16-byte load of
  * a value just stored as two words stalls, perf: 40 % of a rename). */
-static inline int spanctx_get_text(struct spanctx *c, const struct spanctx_key *k,
-				   struct otlp_bytes *text)
+static inline int spanctx_get_text(struct spanctx *c, const struct spanctx_key *k, struct otlp_bytes *text)
 {
 	if (c->sp.mode > 0 && c->sp.edit[k->id] < 0) {
 		int8_t i = c->sp.in[k->id];

@@ -5,8 +5,8 @@
 
 #include <errno.h>
 
-bool spanctx_item_attr(struct spanctx *c, const uint8_t *start, uint32_t size,
-		       struct otlp_bytes key, struct otlp_bytes value)
+bool spanctx_item_attr(struct spanctx *c, const uint8_t *start, uint32_t size, struct otlp_bytes key,
+		       struct otlp_bytes value)
 {
 	struct spanctx_span *sp = &c->sp;
 	uint32_t n = sp->n_in;
@@ -86,7 +86,8 @@ static bool spanctx_scan_fast(struct spanctx *c, bool *complete)
 			p += n;
 			if (tag != attr_tag || !*complete)
 				break;
-			if (!otlp_rewrite_kv_fast(kv, &key, &value) && otlp_rewrite_kv_split(kv, &key, &value) < 0)
+			if (!otlp_rewrite_kv_fast(kv, &key, &value) &&
+			    otlp_rewrite_kv_split(kv, &key, &value) < 0)
 				return false;
 			*complete = spanctx_item_attr(c, start, (uint32_t)(p - start), key, value);
 			break;

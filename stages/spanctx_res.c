@@ -12,8 +12,8 @@ static inline bool spanctx_res_key_eq(struct otlp_bytes k, const char *key, size
 }
 
 /* Newest edit of key among the visible ones, or NULL. */
-static const struct otlp_attr_edit *spanctx_res_edit(const struct spanctx *c, uint32_t n,
-						     const char *key, size_t klen)
+static const struct otlp_attr_edit *spanctx_res_edit(const struct spanctx *c, uint32_t n, const char *key,
+						     size_t klen)
 {
 	for (uint32_t i = n; i-- > 0;)
 		if (spanctx_res_key_eq(c->res->attr[i].key, key, klen))

@@ -23,15 +23,15 @@
 
 #include "otlp/rewrite.h"
 
-#define SPANKEYS_MAX 255          /* ids 0..254 */
-#define SPANKEYS_CONFIG_MAX 192   /* of which named by the config */
+#define SPANKEYS_MAX 255	/* ids 0..254 */
+#define SPANKEYS_CONFIG_MAX 192 /* of which named by the config */
 #define SPANKEYS_NONE 0xff
 
 struct spankeys {
-	uint32_t n_cfg;               /* ids [0, n_cfg): config keys */
-	uint32_t n;                   /* ids [n_cfg, n): this span's */
+	uint32_t n_cfg; /* ids [0, n_cfg): config keys */
+	uint32_t n;	/* ids [n_cfg, n): this span's */
 	struct otlp_bytes key[SPANKEYS_MAX];
-	uint8_t head[64];             /* config ids by key length (63: longer) */
+	uint8_t head[64]; /* config ids by key length (63: longer) */
 	uint8_t next[SPANKEYS_MAX];
 };
 
@@ -66,6 +66,9 @@ static inline uint8_t spankeys_find(const struct spankeys *k, const uint8_t *p, 
  * used them all. The bytes must stay valid for the span. */
 uint8_t spankeys_span_add(struct spankeys *k, const uint8_t *p, size_t len);
 
-static inline void spankeys_span_reset(struct spankeys *k) { k->n = k->n_cfg; }
+static inline void spankeys_span_reset(struct spankeys *k)
+{
+	k->n = k->n_cfg;
+}
 
 #endif

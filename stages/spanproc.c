@@ -11,13 +11,12 @@
 
 static int spanproc_too_many(char *err, size_t errlen)
 {
-	snprintf(err, errlen, "the processors name more than %d attribute keys",
-		 SPANKEYS_CONFIG_MAX);
+	snprintf(err, errlen, "the processors name more than %d attribute keys", SPANKEYS_CONFIG_MAX);
 	return -ENOSPC;
 }
 
-int spanproc_init(struct spanproc *s, const struct sluice_span_proc *cfg, struct spanctx *c,
-		  char *err, size_t errlen)
+int spanproc_init(struct spanproc *s, const struct sluice_span_proc *cfg, struct spanctx *c, char *err,
+		  size_t errlen)
 {
 	memset(s, 0, sizeof *s);
 	s->cfg = cfg;
@@ -35,8 +34,8 @@ int spanproc_init(struct spanproc *s, const struct sluice_span_proc *cfg, struct
 	for (size_t i = 0; i < cfg->n_rules; i++) {
 		const struct sluice_regex *r = &cfg->to_attributes[i];
 		struct spanproc_rule *rule = &s->rules[i];
-		int rc = match_re_compile_posix(&rule->re, r->posix, r->group_names,
-						r->n_groups, err, errlen);
+		int rc = match_re_compile_posix(&rule->re, r->posix, r->group_names, r->n_groups, err,
+						errlen);
 		if (rc < 0)
 			return rc;
 		for (unsigned g = 1; g <= rule->re.ngroups; g++)
@@ -130,11 +129,9 @@ static int spanproc_rule(const struct spanproc_rule *rule, struct spanctx *c)
 int spanproc_apply(struct spanproc *s, struct spanctx *c)
 {
 	int rc;
-	if (s->include.cfg && s->include.cfg->present &&
-	    (rc = matchprops_match(&s->include, c)) <= 0)
+	if (s->include.cfg && s->include.cfg->present && (rc = matchprops_match(&s->include, c)) <= 0)
 		return rc;
-	if (s->exclude.cfg && s->exclude.cfg->present &&
-	    (rc = matchprops_match(&s->exclude, c)) != 0)
+	if (s->exclude.cfg && s->exclude.cfg->present && (rc = matchprops_match(&s->exclude, c)) != 0)
 		return rc < 0 ? rc : 0;
 	if (s->cfg->n_from_attributes && (rc = spanproc_from_attrs(s, c)) < 0)
 		return rc;

@@ -29,15 +29,15 @@ struct spanproc_rule {
 
 struct spanproc {
 	const struct sluice_span_proc *cfg;
-	struct spanctx_key *from;     /* [n_from_attributes] */
+	struct spanctx_key *from; /* [n_from_attributes] */
 	size_t sep_len;
-	struct spanproc_rule *rules;  /* [cfg->n_rules] */
+	struct spanproc_rule *rules; /* [cfg->n_rules] */
 	struct matchprops include, exclude;
 };
 
 /* Registers the keys it names with c. 0 or -errno (message in err). */
-int spanproc_init(struct spanproc *s, const struct sluice_span_proc *cfg, struct spanctx *c,
-		  char *err, size_t errlen);
+int spanproc_init(struct spanproc *s, const struct sluice_span_proc *cfg, struct spanctx *c, char *err,
+		  size_t errlen);
 /* 0 or -errno (malformed input). */
 int spanproc_apply(struct spanproc *s, struct spanctx *c);
 void spanproc_free(struct spanproc *s);

@@ -38,13 +38,13 @@ void split_free(struct split *s)
 /* ---- the open part's size ---- */
 
 struct split_acc {
-	size_t closed;     /* Resource* body: other fields + closed scope runs */
-	int64_t scope;     /* scope of the open run, -1 = none */
-	size_t ss;         /* open scope run's body, without an open Metric run */
-	int64_t metric;    /* serial of the open Metric run, -1 = none */
-	size_t m_other;    /* its Metric's other fields */
-	size_t md;         /* its Data body so far (other fields + points) */
-	size_t n;          /* pieces */
+	size_t closed;	/* Resource* body: other fields + closed scope runs */
+	int64_t scope;	/* scope of the open run, -1 = none */
+	size_t ss;	/* open scope run's body, without an open Metric run */
+	int64_t metric; /* serial of the open Metric run, -1 = none */
+	size_t m_other; /* its Metric's other fields */
+	size_t md;	/* its Data body so far (other fields + points) */
+	size_t n;	/* pieces */
 	uint64_t items;
 };
 
@@ -80,8 +80,8 @@ static void acc_item(struct split_acc *a, uint32_t sc, size_t sc_other, size_t f
 	a->items += items;
 }
 
-static void acc_point(struct split_acc *a, uint32_t sc, size_t sc_other, uint32_t serial,
-		      size_t m_other, size_t d_other, size_t f)
+static void acc_point(struct split_acc *a, uint32_t sc, size_t sc_other, uint32_t serial, size_t m_other,
+		      size_t d_other, size_t f)
 {
 	acc_scope(a, sc, sc_other);
 	if (a->metric != (int64_t)serial) {
@@ -113,14 +113,13 @@ struct split_run {
 	split_emit_fn emit;
 	void *arg;
 	struct split_acc acc;
-	uint32_t serial;   /* next Metric serial */
+	uint32_t serial; /* next Metric serial */
 	int parts;
 };
 
 static bool split_over(const struct split_run *r, const struct split_acc *t)
 {
-	return (r->max_items && t->items > r->max_items) || t->n > r->s->cap ||
-	       acc_frame(t) > r->max_bytes;
+	return (r->max_items && t->items > r->max_items) || t->n > r->s->cap || acc_frame(t) > r->max_bytes;
 }
 
 /* Hands the open part to emit (and writes it), then opens an empty one. */
@@ -139,8 +138,7 @@ static int split_emit(struct split_run *r)
 }
 
 /* One uncut item field of scope sc holding `items` items. */
-static int split_item(struct split_run *r, uint32_t sc, const struct otlp_wire_field *f,
-		      uint64_t items)
+static int split_item(struct split_run *r, uint32_t sc, const struct otlp_wire_field *f, uint64_t items)
 {
 	size_t other = r->s->scopes[sc].other;
 	struct split_acc t = r->acc;
@@ -152,7 +150,8 @@ static int split_item(struct split_run *r, uint32_t sc, const struct otlp_wire_f
 		t = r->acc;
 		acc_item(&t, sc, other, f->size, items);
 	}
-	r->s->pieces[t.n - 1] = (struct split_piece){ .scope = sc, .metric = SPLIT_NO_METRIC,
+	r->s->pieces[t.n - 1] = (struct split_piece){ .scope = sc,
+						      .metric = SPLIT_NO_METRIC,
 						      .field = { f->start, f->size } };
 	r->acc = t;
 	return 0;
@@ -191,9 +190,11 @@ static int split_metric(struct split_run *r, uint32_t sc, const struct otlp_wire
 			t = r->acc;
 			acc_point(&t, sc, other, serial, m_other, d_other, pf.size);
 		}
-		r->s->pieces[t.n - 1] = (struct split_piece){
-			.scope = sc, .metric = serial, .field = { pf.start, pf.size },
-			.metric_msg = f->b.p, .metric_len = (uint32_t)f->b.len };
+		r->s->pieces[t.n - 1] = (struct split_piece){ .scope = sc,
+							      .metric = serial,
+							      .field = { pf.start, pf.size },
+							      .metric_msg = f->b.p,
+							      .metric_len = (uint32_t)f->b.len };
 		r->acc = t;
 	}
 	return rc;
@@ -217,14 +218,17 @@ static int split_scope(struct split_run *r, uint32_t sc, int metrics)
 	return rc;
 }
 
-int split_run(struct split *s, enum otlp_signal signal, const uint8_t *buf, size_t len,
-	      uint32_t max_items, uint64_t max_bytes, split_emit_fn emit, void *arg)
+int split_run(struct split *s, enum otlp_signal signal, const uint8_t *buf, size_t len, uint32_t max_items,
+	      uint64_t max_bytes, split_emit_fn emit, void *arg)
 {
-	if (signal != OTLP_SIGNAL_TRACES && signal != OTLP_SIGNAL_LOGS &&
-	    signal != OTLP_SIGNAL_METRICS)
+	if (signal != OTLP_SIGNAL_TRACES && signal != OTLP_SIGNAL_LOGS && signal != OTLP_SIGNAL_METRICS)
 		return -EINVAL;
-	struct split_run r = { .s = s, .rs = { buf, len }, .max_items = max_items,
-			       .max_bytes = max_bytes, .emit = emit, .arg = arg };
+	struct split_run r = { .s = s,
+			       .rs = { buf, len },
+			       .max_items = max_items,
+			       .max_bytes = max_bytes,
+			       .emit = emit,
+			       .arg = arg };
 	int rc = split_others_size(r.rs, SPLIT_SKIP_ITEMS, &r.rs_other);
 	if (rc < 0)
 		return rc;

@@ -41,17 +41,17 @@
 #include "otlp/wire.h"
 
 struct split_piece {
-	uint32_t scope;               /* index into scopes */
-	uint32_t metric;              /* a data point: serial of its Metric; else UINT32_MAX */
-	struct otlp_bytes field;      /* the whole field (tag, length, message): an
+	uint32_t scope;		   /* index into scopes */
+	uint32_t metric;	   /* a data point: serial of its Metric; else UINT32_MAX */
+	struct otlp_bytes field;   /* the whole field (tag, length, message): an
 	                                 item of the scope, or a data point of the Metric */
-	const uint8_t *metric_msg;    /* a data point: its Metric message (len in metric_len) */
+	const uint8_t *metric_msg; /* a data point: its Metric message (len in metric_len) */
 	uint32_t metric_len;
 };
 
 struct split_scope {
-	struct otlp_bytes msg;        /* the Scope* message */
-	size_t other;                 /* bytes of its fields other than its items */
+	struct otlp_bytes msg; /* the Scope* message */
+	size_t other;	       /* bytes of its fields other than its items */
 };
 
 struct split {

@@ -65,8 +65,7 @@ static uint8_t *split_put_len(uint8_t *o, uint8_t tag, size_t len)
 
 /* Sizes of the Metric run pieces[0..n) is cut from: its other fields and
  * its Data's, and the Data's type. */
-static int split_metric_frame(const struct split_piece *p, size_t *m_other, size_t *d_other,
-			      uint32_t *type)
+static int split_metric_frame(const struct split_piece *p, size_t *m_other, size_t *d_other, uint32_t *type)
 {
 	struct otlp_metric m;
 	struct otlp_bytes msg = { p->metric_msg, p->metric_len };
@@ -89,8 +88,8 @@ static size_t split_run_end(const struct split_piece *p, size_t i, size_t n, int
 }
 
 /* Body of the Metric cut from pieces [i, j), and of its Data. */
-static int split_metric_body(const struct split_piece *p, size_t i, size_t j, size_t *body,
-			     size_t *data, uint32_t *type)
+static int split_metric_body(const struct split_piece *p, size_t i, size_t j, size_t *body, size_t *data,
+			     uint32_t *type)
 {
 	size_t m_other, d = 0;
 	int rc = split_metric_frame(&p[i], &m_other, &d, type);
@@ -145,8 +144,8 @@ static uint8_t *split_write_metric(const struct split_piece *p, size_t i, size_t
 	return o;
 }
 
-int split_write(const struct split *s, struct otlp_bytes rs, size_t rs_other, size_t n,
-		uint8_t *o, size_t frame_len)
+int split_write(const struct split *s, struct otlp_bytes rs, size_t rs_other, size_t n, uint8_t *o,
+		size_t frame_len)
 {
 	const struct split_piece *p = s->pieces;
 	size_t body = rs_other, ss;

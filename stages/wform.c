@@ -125,8 +125,7 @@ static int edit_of(const struct otlp_rewrite_edits *e, struct otlp_bytes key)
 }
 
 /* Appends the upserts no input attribute took. */
-static int new_attrs(struct wform *w, uint32_t attr_num, const struct otlp_rewrite_edits *e,
-		     uint64_t matched)
+static int new_attrs(struct wform *w, uint32_t attr_num, const struct otlp_rewrite_edits *e, uint64_t matched)
 {
 	for (uint32_t i = 0; i < e->n_attr; i++) {
 		const struct otlp_attr_edit *a = &e->attr[i];

@@ -11,7 +11,7 @@
 #include "agg/spanmetrics.h"
 #include "otlp/wire.h"
 
-#define MS 1000000ull          /* ns */
+#define MS 1000000ull /* ns */
 #define SEC 1000000000ull
 
 /* A zeroed shared anonymous mapping (survives fork, like the segment). */
@@ -33,14 +33,14 @@ static inline size_t at_resource(uint8_t *buf, ...)
 		v = va_arg(ap, const char *);
 		size_t kl = strlen(k), vl = strlen(v);
 		size_t av = 2 + vl, kv = 2 + kl + 2 + av;
-		*p++ = 1 << 3 | 2;          /* Resource.attributes */
+		*p++ = 1 << 3 | 2; /* Resource.attributes */
 		p = otlp_wire_put_varint(p, kv);
-		*p++ = 1 << 3 | 2;          /* KeyValue.key */
+		*p++ = 1 << 3 | 2; /* KeyValue.key */
 		*p++ = (uint8_t)kl;
 		memcpy(p, k, kl), p += kl;
-		*p++ = 2 << 3 | 2;          /* KeyValue.value */
+		*p++ = 2 << 3 | 2; /* KeyValue.value */
 		*p++ = (uint8_t)av;
-		*p++ = 1 << 3 | 2;          /* AnyValue.string_value */
+		*p++ = 1 << 3 | 2; /* AnyValue.string_value */
 		*p++ = (uint8_t)vl;
 		memcpy(p, v, vl), p += vl;
 	}
@@ -48,8 +48,7 @@ static inline size_t at_resource(uint8_t *buf, ...)
 	return (size_t)(p - buf);
 }
 
-static inline struct agg_span at_span(const char *name, int kind, int status, uint64_t start,
-				      uint64_t dur_ns)
+static inline struct agg_span at_span(const char *name, int kind, int status, uint64_t start, uint64_t dur_ns)
 {
 	struct agg_span s;
 	memset(&s, 0, sizeof s);

@@ -23,9 +23,8 @@ static uint64_t now_ns(void)
 }
 
 static const char *methods[] = { "GET", "POST", "PUT", "DELETE" };
-static const char *regions[] = { "eu-west-1", "eu-central-1", "us-east-1", "us-west-2",
-				 "ap-south-1", "ap-east-1", "sa-east-1", "ca-central-1",
-				 "af-south-1", "me-south-1" };
+static const char *regions[] = { "eu-west-1", "eu-central-1", "us-east-1",    "us-west-2",  "ap-south-1",
+				 "ap-east-1", "sa-east-1",    "ca-central-1", "af-south-1", "me-south-1" };
 
 int main(int argc, char **argv)
 {
@@ -53,7 +52,7 @@ int main(int argc, char **argv)
 	}
 	/* the series: (name, tenant) unique; the other dimensions follow */
 	struct agg_span *tmpl = calloc(n_series, sizeof *tmpl);
-	char (*names)[16] = calloc(n_series, 16), (*tenants)[16] = calloc(n_series, 16);
+	char(*names)[16] = calloc(n_series, 16), (*tenants)[16] = calloc(n_series, 16);
 	static uint8_t tid[16] = { 7 }, sid[8] = { 9 };
 	for (uint32_t i = 0; i < n_series; i++) {
 		struct agg_span *s = &tmpl[i];
@@ -66,17 +65,21 @@ int main(int argc, char **argv)
 		s->span_id = (struct otlp_bytes){ sid, 8 };
 		s->dims_present = 0xf;
 		s->dim[0] = (struct otlp_value){ .type = OTLP_VALUE_STRING,
-			.u.b = { (const uint8_t *)methods[(i / 7) % 4], strlen(methods[(i / 7) % 4]) } };
+						 .u.b = { (const uint8_t *)methods[(i / 7) % 4],
+							  strlen(methods[(i / 7) % 4]) } };
 		s->dim[1] = (struct otlp_value){ .type = OTLP_VALUE_INT, .u.i = 200 + (i / 3) % 5 };
 		s->dim[2] = (struct otlp_value){ .type = OTLP_VALUE_STRING,
-			.u.b = { (const uint8_t *)regions[(i / 11) % 10], strlen(regions[(i / 11) % 10]) } };
+						 .u.b = { (const uint8_t *)regions[(i / 11) % 10],
+							  strlen(regions[(i / 11) % 10]) } };
 		s->dim[3] = (struct otlp_value){ .type = OTLP_VALUE_STRING,
-			.u.b = { (const uint8_t *)tenants[i], strlen(tenants[i]) } };
+						 .u.b = { (const uint8_t *)tenants[i], strlen(tenants[i]) } };
 	}
 	/* records of 512 spans, series drawn uniformly (xorshift); each
 	 * record's spans are laid out before its clock starts, as the process
 	 * stage has them decoded from the record it is reading */
-	enum { REC = 512 };
+	enum {
+		REC = 512
+	};
 	struct agg_span *in = malloc(sizeof *in * REC);
 	uint64_t x = 88172645463325252ull;
 	uint8_t res[128];
@@ -122,9 +125,8 @@ int main(int argc, char **argv)
 	printf("series=%u dims=4 hist=%s exemplars=%d records=%llu x %d spans, %s\n", n_series,
 	       expo ? "exponential" : "explicit", exemplars, (unsigned long long)recs, REC,
 	       many ? "agg_add_many" : "agg_add");
-	printf("aggregate: %.2f M spans/s, %.1f ns/span (%llu commits, %llu partial)\n",
-	       spans / secs / 1e6, secs * 1e9 / spans, (unsigned long long)st.commits,
-	       (unsigned long long)st.partial_commits);
+	printf("aggregate: %.2f M spans/s, %.1f ns/span (%llu commits, %llu partial)\n", spans / secs / 1e6,
+	       secs * 1e9 / spans, (unsigned long long)st.commits, (unsigned long long)st.partial_commits);
 	size_t cap = agg_flush_bound(a), len = 0;
 	uint8_t *out = malloc(cap);
 	t0 = now_ns();

@@ -19,7 +19,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NV 3
-static uint8_t *snap[NV][2];  /* [params][log pending] */
+static uint8_t *snap[NV][2]; /* [params][log pending] */
 static uint8_t *work;
 static size_t sizes[NV];
 static struct agg_params params[NV];
@@ -89,7 +89,7 @@ static void setup(void)
 					agg_flush_done(a, (uint64_t)f);
 			}
 			agg_detach(a);
-			if (l)   /* the last commit's log, marked for replay */
+			if (l) /* the last commit's log, marked for replay */
 				atomic_store(&((struct sm_log_hdr *)(snap[v][l] + SM_HDR_SIZE))->state, 1);
 		}
 	}
@@ -123,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct agg *a;
 	if (agg_attach(&a, work, rs, &params[v]))
-		return 0;   /* refused */
+		return 0; /* refused */
 	for (uint32_t s = 0; s < 3; s++) {
 		uint64_t seq = agg_applied_seq(a, s) + 1;
 		if (seq)
@@ -133,12 +133,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int64_t f = agg_flush(a, 99000000000ull, out, sizeof out, &len);
 	if (f > 0) {
 		if (mw_decode(out, len, pts, 64) < 0)
-			abort();   /* what we write must parse */
+			abort(); /* what we write must parse */
 		agg_flush_done(a, (uint64_t)f);
 	}
 	agg_detach(a);
 	if (agg_attach(&a, work, rs, &params[v]))
-		abort();   /* repaired once, accepted from then on */
+		abort(); /* repaired once, accepted from then on */
 	agg_detach(a);
 	return 0;
 }

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct prom_store *s;
 	if (prom_store_new(&s, &c))
 		return 0;
-	for (int round = 0; round < 2; round++) {   /* twice: the update paths */
+	for (int round = 0; round < 2; round++) { /* twice: the update paths */
 		if (mode & 16)
 			(void)prom_store_add_resource_metrics(s, data + 1, size - 1, 10 + (uint64_t)round);
 		else
@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int om = 0; om < 2; om++) {
 		size_t n = prom_render(s, om ? PROM_OPENMETRICS : PROM_TEXT, 20, out, sizeof out);
 		if (n > sizeof out)
-			continue;   /* (not at these sizes) */
+			continue; /* (not at these sizes) */
 		if (promcheck(out, n, om))
 			abort();
 		size_t m = prom_render(s, om ? PROM_OPENMETRICS : PROM_TEXT, 20, again, sizeof again);

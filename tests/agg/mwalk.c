@@ -9,7 +9,7 @@
 struct ctx {
 	struct mw_point *out;
 	int n, max;
-	struct mw_point cur;   /* metric-level fields filled, point fields per dp */
+	struct mw_point cur; /* metric-level fields filled, point fields per dp */
 };
 
 static void append(char *dst, size_t cap, const char *s)
@@ -58,8 +58,7 @@ static int kv_text(struct otlp_bytes kvb, char *dst, size_t cap)
 	}
 	if (rc < 0 || value_text(val, v, sizeof v) < 0)
 		return -1;
-	snprintf(one, sizeof one, "%s%.*s=%s", dst[0] ? ";" : "", (int)key.len,
-		 (const char *)key.p, v);
+	snprintf(one, sizeof one, "%s%.*s=%s", dst[0] ? ";" : "", (int)key.len, (const char *)key.p, v);
 	append(dst, cap, one);
 	return 0;
 }
@@ -79,7 +78,10 @@ static double dbl(uint64_t u)
 	return d;
 }
 
-static int32_t unzig(uint64_t v) { return (int32_t)((v >> 1) ^ (~(v & 1) + 1)); }
+static int32_t unzig(uint64_t v)
+{
+	return (int32_t)((v >> 1) ^ (~(v & 1) + 1));
+}
 
 static int exemplar(struct mw_point *p, struct otlp_bytes b)
 {
@@ -213,8 +215,11 @@ static int metric(struct ctx *c, struct otlp_bytes b)
 	}
 	otlp_wire_reader_init(&r, b.p, b.len);
 	while ((rc = otlp_wire_next(&r, &f)) > 0) {
-		int t = f.num == 5 ? MW_GAUGE : f.num == 7 ? MW_SUM : f.num == 9 ? MW_HIST
-			: f.num == 10 ? MW_EXPO : 0;
+		int t = f.num == 5    ? MW_GAUGE
+			: f.num == 7  ? MW_SUM
+			: f.num == 9  ? MW_HIST
+			: f.num == 10 ? MW_EXPO
+				      : 0;
 		if (t && f.wt == OTLP_WT_LEN) {
 			c->cur.type = t;
 			if (data(c, f.b) < 0)
@@ -236,8 +241,8 @@ static int scope_metrics(struct ctx *c, struct otlp_bytes b)
 			otlp_wire_reader_init(&r2, f.b.p, f.b.len);
 			while (otlp_wire_next(&r2, &g) > 0)
 				if (g.num == 1 && g.wt == OTLP_WT_LEN)
-					snprintf(c->cur.scope, sizeof c->cur.scope, "%.*s",
-						 (int)g.b.len, g.b.p);
+					snprintf(c->cur.scope, sizeof c->cur.scope, "%.*s", (int)g.b.len,
+						 g.b.p);
 		}
 		if (f.num == 2 && f.wt == OTLP_WT_LEN && metric(c, f.b) < 0)
 			return -1;
@@ -270,7 +275,7 @@ static int resource_metrics(struct ctx *c, struct otlp_bytes b)
 
 int mw_decode(const uint8_t *buf, size_t len, struct mw_point *out, int max)
 {
-	static struct ctx c;   /* big (a point template); tests are single-threaded */
+	static struct ctx c; /* big (a point template); tests are single-threaded */
 	struct otlp_wire_reader r;
 	struct otlp_wire_field f;
 	int rc;
@@ -284,8 +289,7 @@ int mw_decode(const uint8_t *buf, size_t len, struct mw_point *out, int max)
 	return rc < 0 ? -1 : c.n;
 }
 
-const struct mw_point *mw_find(const struct mw_point *p, int n, const char *metric,
-			       const char *attrs)
+const struct mw_point *mw_find(const struct mw_point *p, int n, const char *metric, const char *attrs)
 {
 	for (int i = 0; i < n; i++)
 		if (!strcmp(p[i].metric, metric) && !strcmp(p[i].attrs, attrs))

@@ -9,17 +9,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { MW_SUM = 1, MW_HIST = 2, MW_EXPO = 3, MW_GAUGE = 4 };
+enum {
+	MW_SUM = 1,
+	MW_HIST = 2,
+	MW_EXPO = 3,
+	MW_GAUGE = 4
+};
 
 struct mw_point {
 	char metric[96];
 	char unit[16];
 	char scope[64];
 	int type, temporality, monotonic;
-	char res[512];       /* resource attributes "k=v;k=v" in order */
-	char attrs[512];     /* data point attributes "k=v;..." in order */
+	char res[512];	 /* resource attributes "k=v;k=v" in order */
+	char attrs[512]; /* data point attributes "k=v;..." in order */
 	uint64_t start, time;
-	uint64_t count;      /* sum: as_int; histograms: count */
+	uint64_t count; /* sum: as_int; histograms: count */
 	double sum;
 	uint32_t n_buckets, n_bounds;
 	uint64_t buckets[80];
@@ -39,7 +44,6 @@ struct mw_point {
 int mw_decode(const uint8_t *buf, size_t len, struct mw_point *out, int max);
 
 /* The point of metric `metric` whose attrs equal `attrs`, or NULL. */
-const struct mw_point *mw_find(const struct mw_point *p, int n, const char *metric,
-			       const char *attrs);
+const struct mw_point *mw_find(const struct mw_point *p, int n, const char *metric, const char *attrs);
 
 #endif

@@ -4,15 +4,24 @@
 
 #include "promcheck.h"
 
-static int name_start(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':'; }
-static int name_char(int c) { return name_start(c) || (c >= '0' && c <= '9'); }
+static int name_start(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
+}
+static int name_char(int c)
+{
+	return name_start(c) || (c >= '0' && c <= '9');
+}
 
 static int utf8_ok(const unsigned char *p, size_t n)
 {
 	for (size_t i = 0; i < n;) {
 		unsigned c = p[i];
-		size_t len = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3
-			     : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+		size_t len = c < 0x80		     ? 1
+			     : c >= 0xc2 && c < 0xe0 ? 2
+			     : c >= 0xe0 && c < 0xf0 ? 3
+			     : c >= 0xf0 && c < 0xf5 ? 4
+						     : 0;
 		if (!len || i + len > n)
 			return 0;
 		for (size_t j = 1; j < len; j++)

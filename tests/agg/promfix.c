@@ -24,8 +24,8 @@ struct prom_store *promfix_store(enum agg_unit unit, bool delta, const struct pr
 	struct prom_store *st;
 	ck_assert_int_eq(prom_store_new(&st, c), 0);
 	uint8_t res[256];
-	size_t rl = at_resource(res, "service.name", "checkout", "service.instance.id", "i-1",
-				"region", "eu", NULL);
+	size_t rl = at_resource(res, "service.name", "checkout", "service.instance.id", "i-1", "region", "eu",
+				NULL);
 	static uint8_t out[65536];
 	uint64_t durs[] = { 1, 3 };
 	for (int i = 0; i < 2; i++) {

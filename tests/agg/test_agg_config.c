@@ -15,9 +15,10 @@ static struct sluice_config *load(const char *yaml)
 	return c;
 }
 
-#define PIPES "service:\n  pipelines:\n    traces: {receivers: [otlp], exporters: [spanmetrics]}\n" \
-	      "    metrics: {receivers: [spanmetrics], exporters: [debug]}\n" \
-	      "receivers: {otlp: {}}\nexporters: {debug: {}}\n"
+#define PIPES                                                                                 \
+	"service:\n  pipelines:\n    traces: {receivers: [otlp], exporters: [spanmetrics]}\n" \
+	"    metrics: {receivers: [spanmetrics], exporters: [debug]}\n"                       \
+	"receivers: {otlp: {}}\nexporters: {debug: {}}\n"
 
 START_TEST(defaults_are_the_collectors)
 {
@@ -42,14 +43,13 @@ END_TEST
 
 START_TEST(settings_carry_over)
 {
-	struct sluice_config *c = load(
-		"connectors:\n  spanmetrics:\n"
-		"    histogram: {unit: s, explicit: {buckets: [5ms, 250ms, 1s]}}\n"
-		"    dimensions: [{name: http.method, default: GET}, {name: team}]\n"
-		"    exclude_dimensions: [status.code]\n"
-		"    aggregation_temporality: AGGREGATION_TEMPORALITY_DELTA\n"
-		"    aggregation_cardinality_limit: 500\n"
-		"    exemplars: {enabled: true}\n" PIPES);
+	struct sluice_config *c = load("connectors:\n  spanmetrics:\n"
+				       "    histogram: {unit: s, explicit: {buckets: [5ms, 250ms, 1s]}}\n"
+				       "    dimensions: [{name: http.method, default: GET}, {name: team}]\n"
+				       "    exclude_dimensions: [status.code]\n"
+				       "    aggregation_temporality: AGGREGATION_TEMPORALITY_DELTA\n"
+				       "    aggregation_cardinality_limit: 500\n"
+				       "    exemplars: {enabled: true}\n" PIPES);
 	struct agg_config ac;
 	char err[256] = "";
 	ck_assert_int_eq(agg_config_from(&c->connectors[0].spanmetrics, &ac, err, sizeof err), 0);
@@ -70,8 +70,8 @@ END_TEST
 
 START_TEST(what_it_cannot_do_is_refused_by_name)
 {
-	struct sluice_config *c = load(
-		"connectors:\n  spanmetrics:\n    calls_dimensions: [{name: x}]\n" PIPES);
+	struct sluice_config *c =
+		load("connectors:\n  spanmetrics:\n    calls_dimensions: [{name: x}]\n" PIPES);
 	struct agg_config ac;
 	char err[256] = "";
 	ck_assert_int_eq(agg_config_from(&c->connectors[0].spanmetrics, &ac, err, sizeof err), -ENOTSUP);

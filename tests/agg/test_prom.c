@@ -23,44 +23,35 @@ static const char *render(struct prom_store *s, enum prom_format f, uint64_t now
 	return txt;
 }
 
-#define L "instance=\"i-1\",job=\"checkout\",otel_scope_name=\"spanmetricsconnector\"," \
-	  "service_name=\"checkout\",span_kind=\"SPAN_KIND_SERVER\",span_name=\"GET /pay\"," \
-	  "status_code=\"STATUS_CODE_OK\""
+#define L                                                                                  \
+	"instance=\"i-1\",job=\"checkout\",otel_scope_name=\"spanmetricsconnector\","      \
+	"service_name=\"checkout\",span_kind=\"SPAN_KIND_SERVER\",span_name=\"GET /pay\"," \
+	"status_code=\"STATUS_CODE_OK\""
 #define D "traces_span_metrics_duration_milliseconds"
 
-static const char *want_text =
-	"# HELP target_info Target metadata\n"
-	"# TYPE target_info gauge\n"
-	"target_info{instance=\"i-1\",job=\"checkout\",region=\"eu\"} 1\n"
-	"# HELP traces_span_metrics_calls_total traces.span.metrics.calls\n"
-	"# TYPE traces_span_metrics_calls_total counter\n"
-	"traces_span_metrics_calls_total{" L "} 2\n"
-	"# HELP " D " traces.span.metrics.duration\n"
-	"# TYPE " D " histogram\n"
-	D "_bucket{" L ",le=\"2\"} 1\n"
-	D "_bucket{" L ",le=\"4\"} 2\n"
-	D "_bucket{" L ",le=\"10\"} 2\n"
-	D "_bucket{" L ",le=\"+Inf\"} 2\n"
-	D "_sum{" L "} 4\n"
-	D "_count{" L "} 2\n";
+static const char *want_text = "# HELP target_info Target metadata\n"
+			       "# TYPE target_info gauge\n"
+			       "target_info{instance=\"i-1\",job=\"checkout\",region=\"eu\"} 1\n"
+			       "# HELP traces_span_metrics_calls_total traces.span.metrics.calls\n"
+			       "# TYPE traces_span_metrics_calls_total counter\n"
+			       "traces_span_metrics_calls_total{" L "} 2\n"
+			       "# HELP " D " traces.span.metrics.duration\n"
+			       "# TYPE " D " histogram\n" D "_bucket{" L ",le=\"2\"} 1\n" D "_bucket{" L
+			       ",le=\"4\"} 2\n" D "_bucket{" L ",le=\"10\"} 2\n" D "_bucket{" L
+			       ",le=\"+Inf\"} 2\n" D "_sum{" L "} 4\n" D "_count{" L "} 2\n";
 
-static const char *want_om =
-	"# HELP target_info Target metadata\n"
-	"# TYPE target_info gauge\n"
-	"target_info{instance=\"i-1\",job=\"checkout\",region=\"eu\"} 1.0\n"
-	"# HELP traces_span_metrics_calls traces.span.metrics.calls\n"
-	"# TYPE traces_span_metrics_calls counter\n"
-	"traces_span_metrics_calls_total{" L "} 2.0\n"
-	"# HELP " D " traces.span.metrics.duration\n"
-	"# TYPE " D " histogram\n"
-	"# UNIT " D " milliseconds\n"
-	D "_bucket{" L ",le=\"2.0\"} 1\n"
-	D "_bucket{" L ",le=\"4.0\"} 2\n"
-	D "_bucket{" L ",le=\"10.0\"} 2\n"
-	D "_bucket{" L ",le=\"+Inf\"} 2\n"
-	D "_sum{" L "} 4.0\n"
-	D "_count{" L "} 2\n"
-	"# EOF\n";
+static const char *want_om = "# HELP target_info Target metadata\n"
+			     "# TYPE target_info gauge\n"
+			     "target_info{instance=\"i-1\",job=\"checkout\",region=\"eu\"} 1.0\n"
+			     "# HELP traces_span_metrics_calls traces.span.metrics.calls\n"
+			     "# TYPE traces_span_metrics_calls counter\n"
+			     "traces_span_metrics_calls_total{" L "} 2.0\n"
+			     "# HELP " D " traces.span.metrics.duration\n"
+			     "# TYPE " D " histogram\n"
+			     "# UNIT " D " milliseconds\n" D "_bucket{" L ",le=\"2.0\"} 1\n" D "_bucket{" L
+			     ",le=\"4.0\"} 2\n" D "_bucket{" L ",le=\"10.0\"} 2\n" D "_bucket{" L
+			     ",le=\"+Inf\"} 2\n" D "_sum{" L "} 4.0\n" D "_count{" L "} 2\n"
+			     "# EOF\n";
 
 START_TEST(exact_text)
 {
@@ -92,17 +83,17 @@ START_TEST(delta_accumulates)
 END_TEST
 
 /* A Metric with one Sum point (int value), for the tests below. */
-static size_t one_sum(uint8_t *buf, size_t cap, const char *name, const char *unit, int temp,
-		      int mono, uint64_t start, uint64_t time, int64_t v, const char *attr_k,
-		      const char *attr_v)
+static size_t one_sum(uint8_t *buf, size_t cap, const char *name, const char *unit, int temp, int mono,
+		      uint64_t start, uint64_t time, int64_t v, const char *attr_k, const char *attr_v)
 {
 	struct pb_w w;
 	pb_init(&w, buf, cap);
 	size_t rm = pb_open(&w, 1);
 	size_t res = pb_open(&w, 1);
 	uint8_t ra[128];
-	pb_raw(&w, ra, at_resource(ra, "service.name", "svc", "service.namespace", "shop",
-				   "k8s.pod.name", "p-1", NULL));
+	pb_raw(&w, ra,
+	       at_resource(ra, "service.name", "svc", "service.namespace", "shop", "k8s.pod.name", "p-1",
+			   NULL));
 	pb_close(&w, res);
 	size_t sm = pb_open(&w, 2);
 	size_t m = pb_open(&w, 2);
@@ -136,14 +127,15 @@ static size_t one_sum(uint8_t *buf, size_t cap, const char *name, const char *un
 START_TEST(sums_and_labels)
 {
 	static const struct prom_label cl[] = { { "env", "prod" } };
-	struct prom_config c = { .namespace_ = "ns", .const_labels = cl, .n_const_labels = 1,
-				 .resource_to_telemetry = true };
+	struct prom_config c = {
+		.namespace_ = "ns", .const_labels = cl, .n_const_labels = 1, .resource_to_telemetry = true
+	};
 	struct prom_store *s;
 	uint8_t buf[1024];
 	ck_assert_int_eq(prom_store_new(&s, &c), 0);
 	/* delta monotonic: 5, then 3 aligned (start = previous time) -> 8 */
-	size_t n = one_sum(buf, sizeof buf, "http.requests", "{request}", 1, 1, 10, 20, 5,
-			   "http.method", "GET");
+	size_t n = one_sum(buf, sizeof buf, "http.requests", "{request}", 1, 1, 10, 20, 5, "http.method",
+			   "GET");
 	ck_assert_int_eq(prom_store_add_request(s, buf, n, 1), 1);
 	n = one_sum(buf, sizeof buf, "http.requests", "{request}", 1, 1, 20, 30, 3, "http.method", "GET");
 	ck_assert_int_eq(prom_store_add_request(s, buf, n, 2), 1);
@@ -216,14 +208,21 @@ START_TEST(metric_names)
 	ck_assert_int_eq(prom_store_new(&s, &c), 0);
 	char out[256], u[64];
 	prom_metric_name(s, (struct otlp_bytes){ (const uint8_t *)"a.b_c", 5 },
-			 (struct otlp_bytes){ (const uint8_t *)"ms", 2 }, PT_COUNTER, out, sizeof out,
-			 u, sizeof u);
+			 (struct otlp_bytes){ (const uint8_t *)"ms", 2 }, PT_COUNTER, out, sizeof out, u,
+			 sizeof u);
 	ck_assert_str_eq(out, "a_b_c");
 	prom_store_free(s);
 
-	static const struct { const char *in, *want; } l[] = {
-		{ "http.method", "http_method" }, { "123abc", "key_123abc" }, { "_foo", "key_foo" },
-		{ "__foo", "__foo" }, { ".x", "key_x" }, { "caf\xc3\xa9", "caf_" }, { "...", "" },
+	static const struct {
+		const char *in, *want;
+	} l[] = {
+		{ "http.method", "http_method" },
+		{ "123abc", "key_123abc" },
+		{ "_foo", "key_foo" },
+		{ "__foo", "__foo" },
+		{ ".x", "key_x" },
+		{ "caf\xc3\xa9", "caf_" },
+		{ "...", "" },
 	};
 	for (size_t i = 0; i < sizeof l / sizeof l[0]; i++) {
 		char o[64];
@@ -238,11 +237,21 @@ END_TEST
 
 START_TEST(floats)
 {
-	static const struct { double v; const char *g, *om; } t[] = {
-		{ 0, "0", "0.0" }, { 1, "1", "1.0" }, { 2.5, "2.5", "2.5" },
-		{ 123456, "123456", "123456.0" }, { 1234567, "1.234567e+06", "1.234567e+06" },
-		{ 1e6, "1e+06", "1e+06" }, { 0.0001, "0.0001", "0.0001" }, { 0.00001, "1e-05", "1e-05" },
-		{ -3, "-3", "-3.0" }, { 0.1, "0.1", "0.1" }, { 15000, "15000", "15000.0" },
+	static const struct {
+		double v;
+		const char *g, *om;
+	} t[] = {
+		{ 0, "0", "0.0" },
+		{ 1, "1", "1.0" },
+		{ 2.5, "2.5", "2.5" },
+		{ 123456, "123456", "123456.0" },
+		{ 1234567, "1.234567e+06", "1.234567e+06" },
+		{ 1e6, "1e+06", "1e+06" },
+		{ 0.0001, "0.0001", "0.0001" },
+		{ 0.00001, "1e-05", "1e-05" },
+		{ -3, "-3", "-3.0" },
+		{ 0.1, "0.1", "0.1" },
+		{ 15000, "15000", "15000.0" },
 		{ 1.0 / 0.0, "+Inf", "+Inf" },
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
@@ -261,7 +270,8 @@ START_TEST(accept)
 	ck_assert_int_eq(prom_format_for("text/plain"), PROM_TEXT);
 	ck_assert_int_eq(prom_format_for("application/openmetrics-text;version=1.0.0,application/"
 					 "openmetrics-text;version=0.0.1;q=0.75,text/plain;version="
-					 "0.0.4;q=0.5,*/*;q=0.1"), PROM_OPENMETRICS);
+					 "0.0.4;q=0.5,*/*;q=0.1"),
+			 PROM_OPENMETRICS);
 	ck_assert_int_eq(prom_format_for("application/openmetrics-text;q=0,text/plain"), PROM_TEXT);
 	ck_assert_str_eq(prom_content_type(PROM_TEXT), "text/plain; version=0.0.4; charset=utf-8");
 }
@@ -305,8 +315,9 @@ static struct prom_store *one_span_store(enum agg_hist hist)
 	return st;
 }
 
-#define S "{job=\"s\",otel_scope_name=\"spanmetricsconnector\",service_name=\"s\"," \
-	  "span_kind=\"SPAN_KIND_SERVER\",span_name=\"op\",status_code=\"STATUS_CODE_UNSET\""
+#define S                                                                         \
+	"{job=\"s\",otel_scope_name=\"spanmetricsconnector\",service_name=\"s\"," \
+	"span_kind=\"SPAN_KIND_SERVER\",span_name=\"op\",status_code=\"STATUS_CODE_UNSET\""
 #define EX " # {trace_id=\"abcd0000000000000000000000000000\",span_id=\"ef00000000000000\"} 3.0 20.0\n"
 
 START_TEST(openmetrics_exemplars)
@@ -326,8 +337,8 @@ START_TEST(exponential_as_inf_bucket)
 {
 	struct prom_store *s = one_span_store(AGG_HIST_EXPONENTIAL);
 	const char *t = render(s, PROM_TEXT, 30 * SEC);
-	ck_assert_ptr_nonnull(strstr(t, "# TYPE " D " histogram\n" D "_bucket" S ",le=\"+Inf\"} 1\n"
-				     D "_sum" S "} 3\n" D "_count" S "} 1\n"));
+	ck_assert_ptr_nonnull(strstr(t, "# TYPE " D " histogram\n" D "_bucket" S ",le=\"+Inf\"} 1\n" D
+					"_sum" S "} 3\n" D "_count" S "} 1\n"));
 	prom_store_free(s);
 }
 END_TEST
@@ -358,7 +369,7 @@ START_TEST(summary_and_gauge)
 	pb_close(&w, dp);
 	pb_close(&w, sum);
 	pb_close(&w, m);
-	m = pb_open(&w, 2);   /* a gauge: a later point replaces it */
+	m = pb_open(&w, 2); /* a gauge: a later point replaces it */
 	pb_str(&w, 1, "queue.depth");
 	size_t g = pb_open(&w, 5);
 	dp = pb_open(&w, 1);
@@ -371,16 +382,15 @@ START_TEST(summary_and_gauge)
 	pb_close(&w, rm);
 	ck_assert_int_eq(prom_store_add_request(s, buf, w.pos, 1), 2);
 	const char *t = render(s, PROM_TEXT, 2);
-	ck_assert_str_eq(t,
-		"# HELP queue_depth queue.depth\n"
-		"# TYPE queue_depth gauge\n"
-		"queue_depth 1.234567e+06\n"
-		"# HELP rpc_latency_seconds rpc.latency\n"
-		"# TYPE rpc_latency_seconds summary\n"
-		"rpc_latency_seconds{quantile=\"0.5\"} 0.2\n"
-		"rpc_latency_seconds{quantile=\"0.99\"} 0.9\n"
-		"rpc_latency_seconds_sum 2.5\n"
-		"rpc_latency_seconds_count 10\n");
+	ck_assert_str_eq(t, "# HELP queue_depth queue.depth\n"
+			    "# TYPE queue_depth gauge\n"
+			    "queue_depth 1.234567e+06\n"
+			    "# HELP rpc_latency_seconds rpc.latency\n"
+			    "# TYPE rpc_latency_seconds summary\n"
+			    "rpc_latency_seconds{quantile=\"0.5\"} 0.2\n"
+			    "rpc_latency_seconds{quantile=\"0.99\"} 0.9\n"
+			    "rpc_latency_seconds_sum 2.5\n"
+			    "rpc_latency_seconds_count 10\n");
 	prom_store_free(s);
 }
 END_TEST

@@ -81,7 +81,8 @@ START_TEST(openmetrics_both_units)
 {
 	static const char *const ok[] = {
 		"use base unit \"seconds\" instead of \"milliseconds\"",
-		"traces_span_metrics_calls_total no help text", NULL,
+		"traces_span_metrics_calls_total no help text",
+		NULL,
 	};
 	char out[4096];
 	for (int u = 0; u < 2; u++) {

@@ -38,18 +38,14 @@ static int flush(struct agg *a, uint64_t now, int confirm)
 	return np;
 }
 
-static const char *A_POST_OK =
-	"service.name=checkout;span.name=GET /pay;span.kind=SPAN_KIND_SERVER;"
-	"status.code=STATUS_CODE_OK;http.method=POST;region=eu";
-static const char *A_POST_ERR =
-	"service.name=checkout;span.name=GET /pay;span.kind=SPAN_KIND_SERVER;"
-	"status.code=STATUS_CODE_ERROR;http.method=POST;region=eu";
-static const char *A_DB =
-	"service.name=checkout;span.name=db;span.kind=SPAN_KIND_CLIENT;"
-	"status.code=STATUS_CODE_UNSET;http.method=GET;region=eu";
-static const char *B_CART =
-	"service.name=cart;span.name=GET /cart;span.kind=SPAN_KIND_SERVER;"
-	"status.code=STATUS_CODE_UNSET;http.method=GET";
+static const char *A_POST_OK = "service.name=checkout;span.name=GET /pay;span.kind=SPAN_KIND_SERVER;"
+			       "status.code=STATUS_CODE_OK;http.method=POST;region=eu";
+static const char *A_POST_ERR = "service.name=checkout;span.name=GET /pay;span.kind=SPAN_KIND_SERVER;"
+				"status.code=STATUS_CODE_ERROR;http.method=POST;region=eu";
+static const char *A_DB = "service.name=checkout;span.name=db;span.kind=SPAN_KIND_CLIENT;"
+			  "status.code=STATUS_CODE_UNSET;http.method=GET;region=eu";
+static const char *B_CART = "service.name=cart;span.name=GET /cart;span.kind=SPAN_KIND_SERVER;"
+			    "status.code=STATUS_CODE_UNSET;http.method=GET";
 
 static void base_params(struct agg_params *p)
 {
@@ -73,12 +69,12 @@ static void record1(struct agg *a)
 	struct agg_span s = at_span("GET /pay", 2, 1, 5 * SEC, 1 * MS);
 	at_dim_str(&s, 0, "POST");
 	ck_assert_int_eq(agg_add(a, &s), 0);
-	s.end_ns = s.start_ns + 2 * MS;   /* exactly on the bound 2: bucket 0 */
+	s.end_ns = s.start_ns + 2 * MS; /* exactly on the bound 2: bucket 0 */
 	ck_assert_int_eq(agg_add(a, &s), 0);
 	s.status = 2;
 	s.end_ns = s.start_ns + 3 * MS;
 	ck_assert_int_eq(agg_add(a, &s), 0);
-	s = at_span("db", 3, 0, 5 * SEC, 20000 * MS);   /* past the last bound */
+	s = at_span("db", 3, 0, 5 * SEC, 20000 * MS); /* past the last bound */
 	ck_assert_int_eq(agg_add(a, &s), 0);
 	ck_assert_int_eq(agg_resource(a, (struct otlp_bytes){ res_b, res_b_len }), 0);
 	s = at_span("GET /cart", 2, 0, 5 * SEC, 5 * MS);
@@ -156,7 +152,7 @@ START_TEST(two_flushes_cumulative)
 	ck_assert_int_eq(n, 8);
 	c = mw_find(pts, n, "traces.span.metrics.calls", A_POST_OK);
 	ck_assert_uint_eq(c->count, 3);
-	ck_assert_uint_eq(c->start, 1000 * SEC);   /* cumulative: first seen */
+	ck_assert_uint_eq(c->start, 1000 * SEC); /* cumulative: first seen */
 	ck_assert_uint_eq(c->time, 1030 * SEC);
 	h = mw_find(pts, n, "traces.span.metrics.duration", A_POST_OK);
 	check_hist(h, 3, 13.0, (uint64_t[]){ 0, 2, 4, 1, UINT64_MAX });
@@ -194,10 +190,10 @@ START_TEST(two_flushes_delta)
 	ck_assert_uint_eq(c->start, 1000 * SEC);
 	record2(a);
 	n = flush(a, 1030 * SEC, 1);
-	ck_assert_int_eq(n, 4);   /* only the series with spans since flush 1 */
+	ck_assert_int_eq(n, 4); /* only the series with spans since flush 1 */
 	c = mw_find(pts, n, "traces.span.metrics.calls", A_POST_OK);
 	ck_assert_uint_eq(c->count, 1);
-	ck_assert_uint_eq(c->start, 1010 * SEC);   /* the previous flush */
+	ck_assert_uint_eq(c->start, 1010 * SEC); /* the previous flush */
 	ck_assert_uint_eq(c->time, 1030 * SEC);
 	const struct mw_point *h = mw_find(pts, n, "traces.span.metrics.duration", A_POST_OK);
 	check_hist(h, 1, 10.0, (uint64_t[]){ 4, 1, UINT64_MAX });
@@ -219,7 +215,7 @@ START_TEST(two_flushes_delta)
 	c = mw_find(pts, n, "traces.span.metrics.calls", B_CART);
 	ck_assert_uint_eq(c->count, 1);
 	ck_assert_uint_eq(agg_flushed_seq(a), 3);
-	ck_assert_int_eq(agg_flush_done(a, 3), 0);   /* repeated: a no-op */
+	ck_assert_int_eq(agg_flush_done(a, 3), 0); /* repeated: a no-op */
 	/* a series that skipped a flush starts where its own previous point
 	 * ended (flush 2 at 1030 s), so a consumer adding deltas up chains
 	 * them; a new series starts at the last flush (1060 s) */
@@ -276,11 +272,10 @@ START_TEST(cardinality_overflow)
 	}
 	ck_assert_int_eq(agg_commit(a), 0);
 	int n = flush(a, 20 * SEC, 1);
-	ck_assert_int_eq(n, 8);   /* a b c + overflow, two metrics each */
-	const struct mw_point *c = mw_find(pts, n, "traces.span.metrics.calls",
-					   "otel.metric.overflow=true");
+	ck_assert_int_eq(n, 8); /* a b c + overflow, two metrics each */
+	const struct mw_point *c = mw_find(pts, n, "traces.span.metrics.calls", "otel.metric.overflow=true");
 	ck_assert_ptr_nonnull(c);
-	ck_assert_uint_eq(c->count, 3);   /* d, e, e: nothing dropped */
+	ck_assert_uint_eq(c->count, 3); /* d, e, e: nothing dropped */
 	c = mw_find(pts, n, "traces.span.metrics.calls",
 		    "service.name=s;span.name=a;span.kind=SPAN_KIND_INTERNAL;"
 		    "status.code=STATUS_CODE_UNSET");
@@ -318,7 +313,7 @@ START_TEST(expiration)
 	ck_assert_int_eq(agg_add(a, &sy), 0);
 	ck_assert_int_eq(agg_commit(a), 0);
 	int n = flush(a, 120 * SEC, 1);
-	ck_assert_int_eq(n, 1);   /* no histogram; x expired (20 s idle) */
+	ck_assert_int_eq(n, 1); /* no histogram; x expired (20 s idle) */
 	ck_assert_ptr_nonnull(mw_find(pts, n, "traces.span.metrics.calls", y));
 	/* x comes back as a new series: count and start restart */
 	ck_assert_int_eq(agg_begin(a, 0, 3, 125 * SEC), 0);
@@ -337,24 +332,26 @@ END_TEST
 START_TEST(expo_indexes)
 {
 	/* hand-computed: bucket i at scale s is (2^(i/2^s), 2^((i+1)/2^s)] */
-	static const struct { double v; int32_t scale, want; } t[] = {
-		{ 1.0, 0, -1 },     /* (0.5, 1] */
-		{ 3.0, 0, 1 },      /* (2, 4] */
-		{ 4.0, 0, 1 },      /* a power of two closes its bucket */
+	static const struct {
+		double v;
+		int32_t scale, want;
+	} t[] = {
+		{ 1.0, 0, -1 }, /* (0.5, 1] */
+		{ 3.0, 0, 1 },	/* (2, 4] */
+		{ 4.0, 0, 1 },	/* a power of two closes its bucket */
 		{ 4.5, 0, 2 },
-		{ 3.0, 1, 3 },      /* (2^1.5, 2^2] = (2.83, 4] */
-		{ 2.5, 1, 2 },      /* (2, 2.83] */
-		{ 3.0, -1, 0 },     /* (1, 4] */
-		{ 5.0, -1, 1 },     /* (4, 16] */
-		{ 0.25, -1, -2 },   /* (1/16, 1/4] */
-		{ 1.5, 20, 613377 },/* floor(log2(1.5) * 2^20) */
+		{ 3.0, 1, 3 },	     /* (2^1.5, 2^2] = (2.83, 4] */
+		{ 2.5, 1, 2 },	     /* (2, 2.83] */
+		{ 3.0, -1, 0 },	     /* (1, 4] */
+		{ 5.0, -1, 1 },	     /* (4, 16] */
+		{ 0.25, -1, -2 },    /* (1/16, 1/4] */
+		{ 1.5, 20, 613377 }, /* floor(log2(1.5) * 2^20) */
 		{ 1024.0, 20, (10 << 20) - 1 },
-		{ 1e-6, 0, -20 },   /* 1 ns in ms: 2^-20 < 1e-6 <= 2^-19 */
+		{ 1e-6, 0, -20 }, /* 1 ns in ms: 2^-20 < 1e-6 <= 2^-19 */
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		ck_assert_msg(sm_expo_index(t[i].v, t[i].scale) == t[i].want,
-			      "index(%g, %d) = %d, want %d", t[i].v, t[i].scale,
-			      sm_expo_index(t[i].v, t[i].scale), t[i].want);
+		ck_assert_msg(sm_expo_index(t[i].v, t[i].scale) == t[i].want, "index(%g, %d) = %d, want %d",
+			      t[i].v, t[i].scale, sm_expo_index(t[i].v, t[i].scale), t[i].want);
 }
 END_TEST
 
@@ -424,14 +421,14 @@ START_TEST(exemplars_and_keys)
 	s.span_id = (struct otlp_bytes){ sid, 8 };
 	ck_assert_int_eq(agg_add(a, &s), 0);
 	ck_assert_int_eq(agg_resource(a, (struct otlp_bytes){ r2, l2 }), 0);
-	s.status = 2;   /* excluded: the same series */
+	s.status = 2; /* excluded: the same series */
 	s.end_ns = 500 * MS;
 	ck_assert_int_eq(agg_add(a, &s), 0);
 	s.end_ns = 501 * MS;
 	ck_assert_int_eq(agg_add(a, &s), 0);
 	ck_assert_int_eq(agg_commit(a), 0);
 	int n = flush(a, 200 * SEC, 1);
-	ck_assert_int_eq(n, 2);   /* one resource (keyed by service.name), one series */
+	ck_assert_int_eq(n, 2); /* one resource (keyed by service.name), one series */
 	const char *k = "service.name=s;span.name=op;span.kind=SPAN_KIND_SERVER";
 	const struct mw_point *h = mw_find(pts, n, "traces.span.metrics.duration", k);
 	ck_assert_ptr_nonnull(h);
@@ -446,7 +443,7 @@ START_TEST(exemplars_and_keys)
 	ck_assert_int_eq(agg_begin(a, 0, 2, 210 * SEC), 0);
 	ck_assert_int_eq(agg_resource(a, (struct otlp_bytes){ r1, l1 }), 0);
 	s = at_span("op", 2, 1, 0, 3 * SEC);
-	ck_assert_int_eq(agg_add(a, &s), 0);   /* no trace id: no exemplar */
+	ck_assert_int_eq(agg_add(a, &s), 0); /* no trace id: no exemplar */
 	ck_assert_int_eq(agg_commit(a), 0);
 	n = flush(a, 220 * SEC, 1);
 	h = mw_find(pts, n, "traces.span.metrics.duration", k);
@@ -477,7 +474,7 @@ START_TEST(partial_commits)
 	}
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(agg_add(a, &sp[i]), 0);
-	ck_assert_int_eq(agg_add_many(a, sp + 3, 17), 0);   /* both entry points */
+	ck_assert_int_eq(agg_add_many(a, sp + 3, 17), 0); /* both entry points */
 	ck_assert_int_eq(agg_commit(a), 0);
 	struct agg_stats st;
 	agg_get_stats(a, &st);
@@ -520,13 +517,13 @@ START_TEST(capacity_overflow)
 	s = at_span("short", 2, 0, 0, MS);
 	ck_assert_int_eq(agg_add(a, &s), 0);
 	ck_assert_int_eq(agg_add(a, &s), 0);
-	uint8_t r3[128];   /* no service.name: not counted, as the Collector */
+	uint8_t r3[128]; /* no service.name: not counted, as the Collector */
 	size_t l3 = at_resource(r3, "host", "h", NULL);
 	ck_assert_int_eq(agg_resource(a, (struct otlp_bytes){ r3, l3 }), 1);
 	ck_assert_int_eq(agg_add(a, &s), 0);
 	ck_assert_int_eq(agg_commit(a), 0);
 	int n = flush(a, 20 * SEC, 1);
-	ck_assert_int_eq(n, 6);   /* one: short + overflow; the overflow resource: overflow */
+	ck_assert_int_eq(n, 6); /* one: short + overflow; the overflow resource: overflow */
 	uint64_t over = 0, total = 0;
 	for (int i = 0; i < n; i++) {
 		if (strcmp(pts[i].metric, "traces.span.metrics.calls"))
@@ -554,17 +551,17 @@ START_TEST(span_from_wire)
 	struct agg *a = mk(&p, &region);
 	uint8_t span[256], *q = span;
 	static const uint8_t tid[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
-	*q++ = 1 << 3 | 2, *q++ = 16, memcpy(q, tid, 16), q += 16;          /* trace_id */
-	*q++ = 5 << 3 | 2, *q++ = 3, memcpy(q, "op1", 3), q += 3;           /* name */
-	*q++ = 6 << 3, *q++ = 3;                                           /* kind CLIENT */
+	*q++ = 1 << 3 | 2, *q++ = 16, memcpy(q, tid, 16), q += 16; /* trace_id */
+	*q++ = 5 << 3 | 2, *q++ = 3, memcpy(q, "op1", 3), q += 3;  /* name */
+	*q++ = 6 << 3, *q++ = 3;				   /* kind CLIENT */
 	uint64_t t0 = 100, t1 = 100 + 7 * MS;
 	*q++ = 7 << 3 | 1, memcpy(q, &t0, 8), q += 8;
 	*q++ = 8 << 3 | 1, memcpy(q, &t1, 8), q += 8;
 	uint8_t kv[64];
 	size_t kl = at_resource(kv, "http.method", "PUT", NULL);
-	kv[0] = 9 << 3 | 2;                                                /* Span.attributes */
+	kv[0] = 9 << 3 | 2; /* Span.attributes */
 	memcpy(q, kv, kl), q += kl;
-	*q++ = 15 << 3 | 2, *q++ = 2, *q++ = 3 << 3, *q++ = 2;             /* status ERROR */
+	*q++ = 15 << 3 | 2, *q++ = 2, *q++ = 3 << 3, *q++ = 2; /* status ERROR */
 	struct agg_span s;
 	ck_assert_int_eq(agg_span_from_wire(a, (struct otlp_bytes){ span, (size_t)(q - span) }, &s), 0);
 	ck_assert_int_eq(s.kind, 3);

@@ -25,7 +25,7 @@
 #define ROUNDS_MAX 300
 
 struct ctl {
-	_Atomic uint64_t published;    /* last flush number "in the ring" */
+	_Atomic uint64_t published; /* last flush number "in the ring" */
 	uint64_t len[MAXF];
 	uint8_t buf[MAXF][FBUF];
 };
@@ -34,15 +34,24 @@ static char names[NAMES][8];
 static uint8_t res[64];
 static size_t res_len;
 
-static uint32_t spans_of(uint64_t seq) { return 1 + (uint32_t)(seq * 7919 % 40); }
-static uint32_t name_of(uint64_t seq, uint32_t i) { return (uint32_t)((seq * 31 + i * 17) % NAMES); }
-static uint64_t dur_of(uint64_t seq, uint32_t i) { return (seq + i) % 50; }
+static uint32_t spans_of(uint64_t seq)
+{
+	return 1 + (uint32_t)(seq * 7919 % 40);
+}
+static uint32_t name_of(uint64_t seq, uint32_t i)
+{
+	return (uint32_t)((seq * 31 + i * 17) % NAMES);
+}
+static uint64_t dur_of(uint64_t seq, uint32_t i)
+{
+	return (seq + i) % 50;
+}
 
 static void params(struct agg_params *p, bool delta)
 {
 	memset(p, 0, sizeof *p);
 	p->delta = delta;
-	p->commit_series = 8;   /* records of up to 40 spans commit in parts */
+	p->commit_series = 8; /* records of up to 40 spans commit in parts */
 	p->max_series = 64;
 	p->max_resources = 4;
 }
@@ -75,7 +84,7 @@ static void child(void *region, size_t size, struct ctl *c, bool delta)
 		struct agg_span sp[64];
 		for (uint32_t i = 0; i < spans_of(seq); i++)
 			sp[i] = at_span(names[name_of(seq, i)], 2, 0, 0, dur_of(seq, i) * MS);
-		if (seq & 1) {   /* both entry points, replay skips included */
+		if (seq & 1) { /* both entry points, replay skips included */
 			if (agg_add_many(a, sp, spans_of(seq)))
 				_exit(4);
 		} else {
@@ -92,7 +101,7 @@ static void child(void *region, size_t size, struct ctl *c, bool delta)
 		if (f <= 0)
 			_exit(6);
 		c->len[f % MAXF] = len;
-		atomic_store(&c->published, (uint64_t)f);   /* the "ring publish" */
+		atomic_store(&c->published, (uint64_t)f); /* the "ring publish" */
 		if (agg_flush_done(a, (uint64_t)f))
 			_exit(7);
 	}
@@ -146,10 +155,10 @@ static uint64_t verify(void *region, size_t size, struct ctl *c, bool delta)
 			want_sum[name_of(seq, i)] += (double)dur_of(seq, i);
 		}
 	}
-	if (delta)   /* published deltas plus what is not flushed yet */
+	if (delta) /* published deltas plus what is not flushed yet */
 		for (; consumed < agg_flushed_seq(a); consumed++)
-			add_flush(c->buf[(consumed + 1) % MAXF], c->len[(consumed + 1) % MAXF],
-				  pub_calls, pub_sum);
+			add_flush(c->buf[(consumed + 1) % MAXF], c->len[(consumed + 1) % MAXF], pub_calls,
+				  pub_sum);
 	memcpy(got_calls, pub_calls, sizeof got_calls);
 	memcpy(got_sum, pub_sum, sizeof got_sum);
 	size_t len;
@@ -159,8 +168,8 @@ static uint64_t verify(void *region, size_t size, struct ctl *c, bool delta)
 	ck_assert_int_eq(agg_flush_cancel(a, (uint64_t)f), 0);
 	for (uint32_t k = 0; k < NAMES; k++) {
 		ck_assert_msg(got_calls[k] == want_calls[k],
-			      "name %u: %llu calls counted, %llu applied (seq %llu, partial %llu)",
-			      k, (unsigned long long)got_calls[k], (unsigned long long)want_calls[k],
+			      "name %u: %llu calls counted, %llu applied (seq %llu, partial %llu)", k,
+			      (unsigned long long)got_calls[k], (unsigned long long)want_calls[k],
 			      (unsigned long long)applied, (unsigned long long)partial);
 		ck_assert_double_eq(got_sum[k], want_sum[k]);
 	}
@@ -206,7 +215,7 @@ static void run(bool delta)
 			kills++;
 		}
 		uint64_t applied = verify(region, size, c, delta);
-		ck_assert_uint_ge(applied, last);   /* never goes back */
+		ck_assert_uint_ge(applied, last); /* never goes back */
 		last = applied;
 	}
 	/* bounded: whatever rounds are left, finish without kills */
@@ -220,8 +229,8 @@ static void run(bool delta)
 	}
 	ck_assert_uint_eq(verify(region, size, c, delta), RECORDS);
 	ck_assert_int_gt(kills, 50);
-	fprintf(stderr, "%s: %d kills, %llu in a commit (log replayed)\n",
-		delta ? "delta" : "cumulative", kills, (unsigned long long)replays);
+	fprintf(stderr, "%s: %d kills, %llu in a commit (log replayed)\n", delta ? "delta" : "cumulative",
+		kills, (unsigned long long)replays);
 	munmap(region, size);
 	munmap(c, sizeof *c);
 }
@@ -257,7 +266,7 @@ START_TEST(replay_windows)
 	struct agg_params p;
 	struct agg *a;
 	params(&p, false);
-	p.commit_series = 64;   /* one log for the whole record */
+	p.commit_series = 64; /* one log for the whole record */
 	size_t size = agg_region_size(&p);
 	uint8_t *region = at_region(size), *s0 = malloc(size), *s1 = malloc(size);
 	for (uint32_t i = 0; i < NAMES; i++)
@@ -304,9 +313,15 @@ START_TEST(replay_windows)
 }
 END_TEST
 
-START_TEST(kill9_cumulative) { run(false); }
+START_TEST(kill9_cumulative)
+{
+	run(false);
+}
 END_TEST
-START_TEST(kill9_delta) { run(true); }
+START_TEST(kill9_delta)
+{
+	run(true);
+}
 END_TEST
 
 int main(void)

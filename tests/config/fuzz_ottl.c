@@ -17,15 +17,15 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct fake_attr attrs[] = {
-	{OTTL_MAP_ITEM, "a", FV_S("payments")},
-	{OTTL_MAP_ITEM, "k", FV_I(200)},
-	{OTTL_MAP_ITEM, "x", FV_D(0.25)},
-	{OTTL_MAP_ITEM, "b", FV_B(true)},
-	{OTTL_MAP_ITEM, "y", FV_BY("\xde\xad")},
-	{OTTL_MAP_ITEM, "l", FV_OTHER},
-	{OTTL_MAP_RESOURCE, "service.name", FV_S("checkout")},
-	{OTTL_MAP_SCOPE, "a", FV_S("s")},
-	{OTTL_MAP_SPAN, "a", FV_S("p")},
+	{ OTTL_MAP_ITEM, "a", FV_S("payments") },
+	{ OTTL_MAP_ITEM, "k", FV_I(200) },
+	{ OTTL_MAP_ITEM, "x", FV_D(0.25) },
+	{ OTTL_MAP_ITEM, "b", FV_B(true) },
+	{ OTTL_MAP_ITEM, "y", FV_BY("\xde\xad") },
+	{ OTTL_MAP_ITEM, "l", FV_OTHER },
+	{ OTTL_MAP_RESOURCE, "service.name", FV_S("checkout") },
+	{ OTTL_MAP_SCOPE, "a", FV_S("s") },
+	{ OTTL_MAP_SPAN, "a", FV_S("p") },
 };
 
 static void fill(struct fake_item *it)
@@ -42,7 +42,8 @@ static void fill(struct fake_item *it)
 	it->fields[OTTL_F_METRIC_NAME] = FV_S("http.server.duration");
 	it->fields[OTTL_F_DP_VALUE_DOUBLE] = FV_D(-1.5e300);
 	it->fields[OTTL_F_METRIC_IS_MONOTONIC] = FV_B(false);
-	it->fields[OTTL_F_SPAN_TRACE_ID] = FV_BY("\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10");
+	it->fields[OTTL_F_SPAN_TRACE_ID] =
+		FV_BY("\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10");
 	it->fields[OTTL_F_LOG_TRACE_ID] = FV_BY("");
 	it->fields[OTTL_F_SPAN_SPAN_ID] = FV_BY("\xa1\xa2\xa3\xa4\xa5\xa6\xa7\xa8");
 	it->fields[OTTL_F_SPAN_PARENT_SPAN_ID] = (struct ottl_value){ .type = OTTL_NIL };

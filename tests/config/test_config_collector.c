@@ -118,7 +118,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	static const char *const names[] = {"ca.pem", "client.pem", "client.key", "ca-certificates.crt"};
+	static const char *const names[] = { "ca.pem", "client.pem", "client.key", "ca-certificates.crt" };
 	char path[128];
 
 	for (int i = 0; i < 4; i++) {
@@ -152,7 +152,8 @@ START_TEST(agent_https)
 	ck_assert_uint_eq(c->pipelines[2].batch->timeout_ns, 1 * S);
 	/* one receiver, three signals: three IN rings; a MID and OUT each */
 	ck_assert_uint_eq(c->plan->n_rings, 9);
-	ck_assert_int_eq(plan_ingest_ring(c->plan, 0, SLUICE_SIGNAL_LOGS), plan_ring_find(c->plan, "in:logs"));
+	ck_assert_int_eq(plan_ingest_ring(c->plan, 0, SLUICE_SIGNAL_LOGS),
+			 plan_ring_find(c->plan, "in:logs"));
 	round_trip(c);
 	config_free(c);
 }
@@ -198,8 +199,9 @@ START_TEST(route_by_team)
 
 	ck_assert_uint_eq(c->n_pipelines, 5);
 	ck_assert_uint_eq(r->n_table, 2);
-	ck_assert_str_eq(r->table[1].condition.text,
-			 "attributes[\"service.name\"] == \"checkout\" or attributes[\"service.name\"] == \"cart\"");
+	ck_assert_str_eq(
+		r->table[1].condition.text,
+		"attributes[\"service.name\"] == \"checkout\" or attributes[\"service.name\"] == \"cart\"");
 	ck_assert_int_eq(r->table[1].condition.context, SLUICE_OTTL_RESOURCE);
 	ck_assert_str_eq(r->table[0].pipelines[0]->id, "traces/payments");
 	ck_assert_str_eq(r->default_pipelines[0]->id, "traces/shared");
@@ -233,7 +235,9 @@ START_TEST(missing_certificate_is_named)
 	if (access("/etc/sluice/tls/ca.pem", F_OK) == 0)
 		return; /* this host has the file: nothing to show */
 	ck_assert_int_eq(config_load(path, &c, &err), -EINVAL);
-	ck_assert_ptr_nonnull(strstr(err.msg, "red-metrics.yaml:25:16: exporters.otlp_grpc.tls.ca_file: cannot read \"/etc/sluice/tls/ca.pem\": No such file or directory"));
+	ck_assert_ptr_nonnull(strstr(
+		err.msg,
+		"red-metrics.yaml:25:16: exporters.otlp_grpc.tls.ca_file: cannot read \"/etc/sluice/tls/ca.pem\": No such file or directory"));
 }
 END_TEST
 

@@ -57,7 +57,7 @@ static void check_defaults(const struct sluice_config *c)
 START_TEST(empty_inputs_are_the_default_config)
 {
 	/* nothing, whitespace, comments only, an empty mapping, a null document */
-	static const char *const inputs[] = {"", "\n\n", "# just a comment\n", "{}", "~\n", "---\n"};
+	static const char *const inputs[] = { "", "\n\n", "# just a comment\n", "{}", "~\n", "---\n" };
 	struct sluice_config *c;
 	struct config_error err;
 
@@ -75,25 +75,24 @@ END_TEST
 
 START_TEST(receiver_options)
 {
-	struct sluice_config *c = load_ok(
-		"receivers:\n"
-		"  otlp:\n"
-		"    protocols:\n"
-		"      grpc:\n"
-		"        endpoint: 0.0.0.0:14317\n"
-		"        max_recv_msg_size_mib: 16\n"
-		"        max_concurrent_streams: 7\n"
-		"      http:\n"
-		"        endpoint: \"[::1]:14318\"\n"
-		"        max_request_body_size: 512KiB\n"
-		"        read_timeout: 2s\n"
-		"        idle_timeout: 90s\n"
-		"    ring_full_wait: 250ms\n"
-		"    retry_after: 3s\n"
-		"  otlp/httponly:\n"
-		"    protocols:\n"
-		"      http:\n"
-		"        endpoint: :9\n");
+	struct sluice_config *c = load_ok("receivers:\n"
+					  "  otlp:\n"
+					  "    protocols:\n"
+					  "      grpc:\n"
+					  "        endpoint: 0.0.0.0:14317\n"
+					  "        max_recv_msg_size_mib: 16\n"
+					  "        max_concurrent_streams: 7\n"
+					  "      http:\n"
+					  "        endpoint: \"[::1]:14318\"\n"
+					  "        max_request_body_size: 512KiB\n"
+					  "        read_timeout: 2s\n"
+					  "        idle_timeout: 90s\n"
+					  "    ring_full_wait: 250ms\n"
+					  "    retry_after: 3s\n"
+					  "  otlp/httponly:\n"
+					  "    protocols:\n"
+					  "      http:\n"
+					  "        endpoint: :9\n");
 	const struct sluice_receiver *r = &c->receivers[0], *h = &c->receivers[1];
 
 	ck_assert_uint_eq(c->n_receivers, 2);
@@ -191,19 +190,18 @@ START_TEST(env_substitution)
 	setenv("SLUICE_T_PORT", "4999", 1);
 	setenv("SLUICE_T_KEY", "k3y", 1);
 	setenv("SLUICE_T_EMPTY", "", 1);
-	struct sluice_config *c = load_ok(
-		"receivers:\n"
-		"  otlp:\n"
-		"    protocols:\n"
-		"      http:\n"
-		"        endpoint: 127.0.0.1:${env:SLUICE_T_PORT}\n"
-		"exporters:\n"
-		"  otlphttp:\n"
-		"    endpoint: http://x\n"
-		"    headers:\n"
-		"      a: \"${SLUICE_T_KEY}-${env:SLUICE_T_KEY}\"\n"
-		"      b: cost $$5 ${SLUICE_T_EMPTY}.\n"
-		"      c: $HOME and $ alone\n");
+	struct sluice_config *c = load_ok("receivers:\n"
+					  "  otlp:\n"
+					  "    protocols:\n"
+					  "      http:\n"
+					  "        endpoint: 127.0.0.1:${env:SLUICE_T_PORT}\n"
+					  "exporters:\n"
+					  "  otlphttp:\n"
+					  "    endpoint: http://x\n"
+					  "    headers:\n"
+					  "      a: \"${SLUICE_T_KEY}-${env:SLUICE_T_KEY}\"\n"
+					  "      b: cost $$5 ${SLUICE_T_EMPTY}.\n"
+					  "      c: $HOME and $ alone\n");
 	const struct sluice_otlp_exporter *o = &c->exporters[0].otlp;
 
 	ck_assert_uint_eq(c->receivers[0].http_endpoint.port, 4999);
@@ -258,9 +256,9 @@ START_TEST(regexp_lazy_repeats_match_as_in_re2)
 		{ "^a{2,3}?$", "^a{2,3}$", "aaaa", false },
 		{ "^(?:ab)+?$", "^(ab)+$", "", false },
 		{ "^(?:ab)+?$", "^(ab)+$", "abab", true },
-		{ "^[?]+?$", "^[?]+$", "??", true },   /* a ? in brackets is a character */
+		{ "^[?]+?$", "^[?]+$", "??", true }, /* a ? in brackets is a character */
 		{ "^[?]+?$", "^[?]+$", "", false },
-		{ "^a\\??$", "^a\\??$", "a?", true },  /* \? is a character: its ? is greedy */
+		{ "^a\\??$", "^a\\??$", "a?", true }, /* \? is a character: its ? is greedy */
 		{ "^a\\??$", "^a\\??$", "a", true },
 		{ "^a\\??$", "^a\\??$", "a??", false },
 		{ "GET .*?/x", "GET .*/x", "GET /a/b/x", true }, /* unanchored, as filter matches */
@@ -268,15 +266,18 @@ START_TEST(regexp_lazy_repeats_match_as_in_re2)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char yaml[256];
-		snprintf(yaml, sizeof(yaml), "processors: {filter: {spans: {include: {match_type: regexp, "
-			 "span_names: ['%s']}}}}\nservice: {pipelines: {traces: {processors: [filter]}}}\n", cases[i].re);
+		snprintf(yaml, sizeof(yaml),
+			 "processors: {filter: {spans: {include: {match_type: regexp, "
+			 "span_names: ['%s']}}}}\nservice: {pipelines: {traces: {processors: [filter]}}}\n",
+			 cases[i].re);
 		struct sluice_config *c = load_ok(yaml);
 		const struct sluice_filter *f = &c->processors[0].filter;
 		ck_assert_str_eq(f->include.span_names_re[0].source, cases[i].re);
 		ck_assert_msg(!strcmp(f->include.span_names_re[0].posix, cases[i].posix), "%s -> %s, want %s",
 			      cases[i].re, f->include.span_names_re[0].posix, cases[i].posix);
 		regex_t re;
-		ck_assert_int_eq(regcomp(&re, f->include.span_names_re[0].posix, REG_EXTENDED | REG_NOSUB), 0);
+		ck_assert_int_eq(regcomp(&re, f->include.span_names_re[0].posix, REG_EXTENDED | REG_NOSUB),
+				 0);
 		ck_assert_msg((regexec(&re, cases[i].subject, 0, NULL, 0) == 0) == cases[i].match,
 			      "%s on \"%s\": want %s", cases[i].re, cases[i].subject,
 			      cases[i].match ? "a match" : "no match");
@@ -322,7 +323,8 @@ START_TEST(printout_loads_back_to_the_same_config)
 			ck_assert_str_eq(a->actions[0].value.s, "x\"y$z");
 			ck_assert_int_eq(a->actions[1].value.type, SLUICE_VALUE_DOUBLE);
 			/* unicode line breaks survive the printout unfolded */
-			ck_assert_str_eq(a->actions[3].value.s, "x\xc2\x85y\xe2\x80\xa8z\xe2\x80\xa9\xef\xbb\xbf\t");
+			ck_assert_str_eq(a->actions[3].value.s,
+					 "x\xc2\x85y\xe2\x80\xa8z\xe2\x80\xa9\xef\xbb\xbf\t");
 			ck_assert(again->pipeline.processors[3]->sampler.sampling_percentage ==
 				  c->pipeline.processors[3]->sampler.sampling_percentage);
 		}
@@ -354,9 +356,11 @@ START_TEST(files_from_disk)
 	ck_assert_int_eq(config_load(path, &c, &err), -EINVAL);
 	ck_assert_ptr_null(c);
 	char want[256];
-	snprintf(want, sizeof(want), "%s:3:3: unknown key \"bogus\" in sluice (expected one of: instance, ring_bytes,"
+	snprintf(want, sizeof(want),
+		 "%s:3:3: unknown key \"bogus\" in sluice (expected one of: instance, ring_bytes,"
 		 " rings, restart, stop_timeout, start_timeout, stall_timeout, restart_stalled, runtime_dir, state_dir,"
-		 " bin_dir)", path);
+		 " bin_dir)",
+		 path);
 	ck_assert_str_eq(err.msg, want);
 	ck_assert_uint_eq(err.line, 3);
 	ck_assert_uint_eq(err.col, 3);
@@ -380,7 +384,7 @@ START_TEST(docs_example_loads)
 	if (!src)
 		src = CONFIG_TEST_SOURCE_DIR; /* run by hand, outside ctest */
 #endif
-	char path[1024], *doc = NULL, *blocks[2] = {0};
+	char path[1024], *doc = NULL, *blocks[2] = { 0 };
 	size_t len = 0;
 	FILE *f;
 	struct sluice_config *c;
@@ -405,9 +409,12 @@ START_TEST(docs_example_loads)
 		p = end + 1;
 	}
 	setenv("API_KEY", "k", 1);
-	ck_assert_int_eq(config_load_buffer("collector.yaml", blocks[0], strlen(blocks[0]), &c, &err), -EINVAL);
-	ck_assert_str_eq(err.msg, "collector.yaml:2:3: extensions: not supported by sluice (remove this section)");
-	ck_assert_msg(config_load_buffer("sluice.yaml", blocks[1], strlen(blocks[1]), &c, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(config_load_buffer("collector.yaml", blocks[0], strlen(blocks[0]), &c, &err),
+			 -EINVAL);
+	ck_assert_str_eq(err.msg,
+			 "collector.yaml:2:3: extensions: not supported by sluice (remove this section)");
+	ck_assert_msg(config_load_buffer("sluice.yaml", blocks[1], strlen(blocks[1]), &c, &err) == 0, "%s",
+		      err.msg);
 	ck_assert_uint_eq(c->pipeline.n_processors, 2);
 	ck_assert_str_eq(c->pipeline.processors[0]->id, "filter/health");
 	ck_assert_uint_eq(c->pipeline.batch->send_batch_size, 4096);

@@ -16,7 +16,8 @@ static const struct plan_ring *ring(const struct sluice_config *c, const char *n
 	return &c->plan->rings[i];
 }
 
-static void assert_source(const struct plan_ring *r, uint32_t slot, enum plan_source_kind kind, uint32_t index)
+static void assert_source(const struct plan_ring *r, uint32_t slot, enum plan_source_kind kind,
+			  uint32_t index)
 {
 	ck_assert_uint_gt(r->n_sources, slot);
 	ck_assert_int_eq(r->sources[slot].kind, kind);
@@ -92,13 +93,12 @@ END_TEST
 
 START_TEST(fan_out_one_receiver_two_pipelines)
 {
-	struct sluice_config *c = load_ok(
-		"receivers: {otlp: {}}\n"
-		"exporters: {debug: {}, debug/2: {}}\n"
-		"service:\n"
-		"  pipelines:\n"
-		"    traces: {receivers: [otlp], exporters: [debug]}\n"
-		"    traces/b: {receivers: [otlp], exporters: [debug/2]}\n");
+	struct sluice_config *c = load_ok("receivers: {otlp: {}}\n"
+					  "exporters: {debug: {}, debug/2: {}}\n"
+					  "service:\n"
+					  "  pipelines:\n"
+					  "    traces: {receivers: [otlp], exporters: [debug]}\n"
+					  "    traces/b: {receivers: [otlp], exporters: [debug/2]}\n");
 	const struct sluice_plan *p = c->plan;
 
 	ck_assert_uint_eq(c->n_pipelines, 2);
@@ -108,7 +108,8 @@ START_TEST(fan_out_one_receiver_two_pipelines)
 	ck_assert_uint_eq(p->n_rings, 5);
 	assert_source(ring(c, "mid:traces"), 0, PLAN_SOURCE_RING, 0);
 	assert_source(ring(c, "mid:traces/b"), 0, PLAN_SOURCE_RING, 0);
-	assert_source(ring(c, "out:traces/b"), 0, PLAN_SOURCE_RING, (uint32_t)plan_ring_find(p, "mid:traces/b"));
+	assert_source(ring(c, "out:traces/b"), 0, PLAN_SOURCE_RING,
+		      (uint32_t)plan_ring_find(p, "mid:traces/b"));
 	ck_assert_int_eq(plan_ingest_ring(p, 0, SLUICE_SIGNAL_TRACES), 0);
 	/* ring order: IN, then MID in pipeline order, then OUT */
 	ck_assert_str_eq(p->rings[1].name, "mid:traces");
@@ -121,16 +122,15 @@ END_TEST
 
 START_TEST(two_receivers_one_pipeline)
 {
-	struct sluice_config *c = load_ok(
-		"receivers:\n"
-		"  otlp: {}\n"
-		"  otlp/b: {protocols: {http: {endpoint: ':0'}}}\n"
-		"  otlp/c: {protocols: {http: {endpoint: ':0'}}}\n"
-		"exporters: {debug: {}}\n"
-		"service:\n"
-		"  pipelines:\n"
-		"    logs: {receivers: [otlp, otlp/b], exporters: [debug]}\n"
-		"    logs/c: {receivers: [otlp/c, otlp/b], exporters: [debug]}\n");
+	struct sluice_config *c = load_ok("receivers:\n"
+					  "  otlp: {}\n"
+					  "  otlp/b: {protocols: {http: {endpoint: ':0'}}}\n"
+					  "  otlp/c: {protocols: {http: {endpoint: ':0'}}}\n"
+					  "exporters: {debug: {}}\n"
+					  "service:\n"
+					  "  pipelines:\n"
+					  "    logs: {receivers: [otlp, otlp/b], exporters: [debug]}\n"
+					  "    logs/c: {receivers: [otlp/c, otlp/b], exporters: [debug]}\n");
 	const struct sluice_plan *p = c->plan;
 
 	/* otlp feeds {logs}, otlp/b {logs, logs/c}, otlp/c {logs/c} */
@@ -228,7 +228,8 @@ START_TEST(spanmetrics_traces_to_metrics)
 
 	ck_assert_uint_eq(p->n_rings, 5);
 	ck_assert_uint_eq(p->n_in, 1);
-	ck_assert_int_eq(plan_ingest_ring(p, 0, SLUICE_SIGNAL_METRICS), -1); /* no metrics pipeline lists otlp */
+	ck_assert_int_eq(plan_ingest_ring(p, 0, SLUICE_SIGNAL_METRICS),
+			 -1); /* no metrics pipeline lists otlp */
 	ck_assert_uint_eq(mid->n_sources, 1);
 	assert_source(mid, 0, PLAN_SOURCE_CONNECTOR, 0);
 	ck_assert_int_eq(mid->signal, SLUICE_SIGNAL_METRICS);
@@ -276,13 +277,12 @@ END_TEST
 
 START_TEST(compat_pipeline_is_the_first_traces_pipeline)
 {
-	struct sluice_config *c = load_ok(
-		"receivers: {otlp: {}}\n"
-		"exporters: {debug: {}, debug/t: {}}\n"
-		"service:\n"
-		"  pipelines:\n"
-		"    logs: {receivers: [otlp], exporters: [debug]}\n"
-		"    traces/x: {receivers: [otlp], exporters: [debug/t]}\n");
+	struct sluice_config *c = load_ok("receivers: {otlp: {}}\n"
+					  "exporters: {debug: {}, debug/t: {}}\n"
+					  "service:\n"
+					  "  pipelines:\n"
+					  "    logs: {receivers: [otlp], exporters: [debug]}\n"
+					  "    traces/x: {receivers: [otlp], exporters: [debug/t]}\n");
 
 	ck_assert_str_eq(c->pipeline.id, "traces/x");
 	ck_assert_str_eq(c->pipeline.exporters[0]->id, "debug/t");

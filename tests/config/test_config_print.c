@@ -148,8 +148,10 @@ START_TEST(every_component_type_round_trips)
 	ck_assert_uint_eq(fs->include.n_attributes, 2);
 	ck_assert_int_eq(fs->include.attributes[1].value.type, SLUICE_VALUE_NONE);
 	ck_assert_uint_eq(fs->include.min_duration_ns, 1 * MS);
-	ck_assert_int_eq(config_processor(c, "probabilistic_sampler")->sampler.attribute_source, SLUICE_SOURCE_RECORD);
-	ck_assert_int_eq(config_processor(c, "attributes")->attributes.actions[0].value.type, SLUICE_VALUE_DOUBLE);
+	ck_assert_int_eq(config_processor(c, "probabilistic_sampler")->sampler.attribute_source,
+			 SLUICE_SOURCE_RECORD);
+	ck_assert_int_eq(config_processor(c, "attributes")->attributes.actions[0].value.type,
+			 SLUICE_VALUE_DOUBLE);
 	ck_assert(config_processor(c, "attributes")->attributes.exclude.present);
 	ck_assert(config_processor(c, "resource")->attributes.actions[1].value.b);
 	ck_assert_str_eq(config_processor(c, "span")->span.separator, "-");
@@ -162,7 +164,8 @@ START_TEST(every_component_type_round_trips)
 	ck_assert_int_eq(h->tls.max_version, SLUICE_TLS_1_3);
 	ck_assert(h->tls.insecure_skip_verify && h->tls.include_system_ca_certs_pool);
 	ck_assert_ptr_null(config_exporter(c, "otlp_http/only")->otlp.endpoint);
-	ck_assert_str_eq(config_exporter(c, "otlp_http/only")->otlp.urls[SLUICE_SIGNAL_LOGS].text, "http://l:2/b");
+	ck_assert_str_eq(config_exporter(c, "otlp_http/only")->otlp.urls[SLUICE_SIGNAL_LOGS].text,
+			 "http://l:2/b");
 	ck_assert(!config_exporter(c, "otlp")->otlp.tls.enabled);
 	ck_assert(!config_exporter(c, "otlp_grpc")->otlp.tls.enabled);
 	ck_assert(config_exporter(c, "file")->file.rotation);
@@ -188,7 +191,9 @@ START_TEST(every_component_type_round_trips)
 	ck_assert_ptr_nonnull(strstr(printed, "    # gRPC to g:2, plain text (no TLS)\n"));
 	ck_assert_ptr_nonnull(strstr(printed, "    # logs go to https://h:443/p/v1/logs (TLS)\n"));
 	ck_assert_ptr_nonnull(strstr(printed, "#   ring 4 mid:traces/b (traces, 32MiB) <- in:traces\n"));
-	ck_assert_ptr_nonnull(strstr(printed, "#   ring 5 mid:metrics (metrics, 32MiB) <- in:metrics, spanmetrics, spanmetrics/exp\n"));
+	ck_assert_ptr_nonnull(strstr(
+		printed,
+		"#   ring 5 mid:metrics (metrics, 32MiB) <- in:metrics, spanmetrics, spanmetrics/exp\n"));
 	free(printed);
 	config_free(c);
 	unlink(pem);

@@ -13,7 +13,7 @@ static char tls_dir[64];
 /* Three PEM-looking files in a temporary directory, as $TLS_DIR. */
 static void make_tls_files(void)
 {
-	static const char *const names[] = {"ca.pem", "cert.pem", "key.pem"};
+	static const char *const names[] = { "ca.pem", "cert.pem", "key.pem" };
 	char path[128];
 
 	snprintf(tls_dir, sizeof(tls_dir), "/tmp/sluice-cfg-tls-XXXXXX");
@@ -30,7 +30,7 @@ static void make_tls_files(void)
 
 static void remove_tls_files(void)
 {
-	static const char *const names[] = {"ca.pem", "cert.pem", "key.pem"};
+	static const char *const names[] = { "ca.pem", "cert.pem", "key.pem" };
 	char path[128];
 
 	for (int i = 0; i < 3; i++) {
@@ -175,21 +175,25 @@ END_TEST
 
 START_TEST(prometheus_exporter)
 {
-	struct sluice_config *c = load_ok("exporters: {prometheus: {endpoint: '127.0.0.1:8889'}, prometheus/full: {endpoint: ':9',"
-					  " namespace: apps, const_labels: {env: prod, Region_1: eu}, resource_to_telemetry_conversion: {enabled: true},"
-					  " metric_expiration: 1m, add_metric_suffixes: false, send_timestamps: true, enable_open_metrics: true}}\n"
-					  "service: {pipelines: {metrics: {exporters: [prometheus, prometheus/full]}}}\n");
-	const struct sluice_prometheus_exporter *d = &c->exporters[0].prometheus, *f = &c->exporters[1].prometheus;
+	struct sluice_config *c = load_ok(
+		"exporters: {prometheus: {endpoint: '127.0.0.1:8889'}, prometheus/full: {endpoint: ':9',"
+		" namespace: apps, const_labels: {env: prod, Region_1: eu}, resource_to_telemetry_conversion: {enabled: true},"
+		" metric_expiration: 1m, add_metric_suffixes: false, send_timestamps: true, enable_open_metrics: true}}\n"
+		"service: {pipelines: {metrics: {exporters: [prometheus, prometheus/full]}}}\n");
+	const struct sluice_prometheus_exporter *d = &c->exporters[0].prometheus,
+						*f = &c->exporters[1].prometheus;
 
 	ck_assert_uint_eq(d->endpoint.port, 8889);
 	ck_assert_ptr_null(d->namespace_);
 	ck_assert_uint_eq(d->metric_expiration_ns, 300 * S);
-	ck_assert(d->add_metric_suffixes && !d->send_timestamps && !d->enable_open_metrics && !d->resource_to_telemetry);
+	ck_assert(d->add_metric_suffixes && !d->send_timestamps && !d->enable_open_metrics &&
+		  !d->resource_to_telemetry);
 	ck_assert_str_eq(f->namespace_, "apps");
 	ck_assert_uint_eq(f->n_const_labels, 2);
 	ck_assert_str_eq(f->const_labels[1].name, "Region_1"); /* label names keep their case */
 	ck_assert_str_eq(f->const_labels[1].value, "eu");
-	ck_assert(f->resource_to_telemetry && !f->add_metric_suffixes && f->send_timestamps && f->enable_open_metrics);
+	ck_assert(f->resource_to_telemetry && !f->add_metric_suffixes && f->send_timestamps &&
+		  f->enable_open_metrics);
 	ck_assert_uint_eq(f->metric_expiration_ns, 60 * S);
 	config_free(c);
 }
@@ -197,7 +201,8 @@ END_TEST
 
 START_TEST(spanmetrics_defaults_and_keys)
 {
-	static const uint64_t def_ms[] = {2, 4, 6, 8, 10, 50, 100, 200, 400, 800, 1000, 1400, 2000, 5000, 10000, 15000};
+	static const uint64_t def_ms[] = { 2,	4,   6,	   8,	 10,   50,   100,   200,
+					   400, 800, 1000, 1400, 2000, 5000, 10000, 15000 };
 	struct sluice_config *c = load_ok(
 		"connectors:\n"
 		"  spanmetrics: {}\n"
@@ -216,7 +221,8 @@ START_TEST(spanmetrics_defaults_and_keys)
 		"    exemplars: {enabled: true, max_per_data_point: 2}\n"
 		"    delta_temporality: {metric_timestamp_cache_size: 7}\n"
 		"  spanmetrics/exp: {histogram: {exponential: {max_size: 40}, disable: true}}\n");
-	const struct sluice_spanmetrics *d = &c->connectors[0].spanmetrics, *r = &c->connectors[1].spanmetrics,
+	const struct sluice_spanmetrics *d = &c->connectors[0].spanmetrics,
+					*r = &c->connectors[1].spanmetrics,
 					*e = &c->connectors[2].spanmetrics;
 
 	ck_assert_int_eq(c->connectors[0].type, SLUICE_CONN_SPANMETRICS);
@@ -316,15 +322,15 @@ START_TEST(ottl_positions)
 		"  filter:\n"
 		"    traces:\n"
 		"      span:\n"
-		"        - name == \"a\"\n"                        /* 5: plain */
-		"        - 'name == \"it''s\"'\n"                 /* 6: single-quoted, '' */
+		"        - name == \"a\"\n"				       /* 5: plain */
+		"        - 'name == \"it''s\"'\n"			       /* 6: single-quoted, '' */
 		"        - \"name == \\\"\\u00e9\\\" or name == \\\"x\\\"\"\n" /* 7: double-quoted escapes */
-		"        - |\n"                                    /* 8: literal block */
+		"        - |\n"						       /* 8: literal block */
 		"          kind == 1 or\n"
 		"          kind == 2\n"
-		"        - name ==\n"                              /* 11: folded plain */
+		"        - name ==\n" /* 11: folded plain */
 		"          \"c\"\n"
-		"        - 'name == \"é\" or kind == 1'\n"       /* 13: UTF-8 */
+		"        - 'name == \"é\" or kind == 1'\n" /* 13: UTF-8 */
 		"service: {pipelines: {traces: {processors: [filter]}}}\n");
 	const struct sluice_ottl_list *l = &c->processors[0].filter.span;
 	unsigned line, col;
@@ -368,7 +374,8 @@ START_TEST(ottl_positions)
 	config_free(c);
 
 	/* a statement's condition starts after "where" */
-	c = load_ok("connectors: {routing: {table: [{statement: 'route() where  attributes[\"x\"] == \"y\"', pipelines: [t]}]}}\n");
+	c = load_ok(
+		"connectors: {routing: {table: [{statement: 'route() where  attributes[\"x\"] == \"y\"', pipelines: [t]}]}}\n");
 	const struct sluice_ottl *s = &c->connectors[0].routing.table[0].condition;
 	ck_assert_str_eq(s->text, "attributes[\"x\"] == \"y\"");
 	ck_assert_uint_eq(s->line, 1);
@@ -379,7 +386,8 @@ START_TEST(ottl_positions)
 
 	/* a substituted value maps to its start */
 	setenv("SLUICE_T_COND", "name == \"z\"", 1);
-	c = load_ok("processors: {filter: {traces: {span: ['${SLUICE_T_COND}']}}}\nservice: {pipelines: {traces: {processors: []}}}\n");
+	c = load_ok(
+		"processors: {filter: {traces: {span: ['${SLUICE_T_COND}']}}}\nservice: {pipelines: {traces: {processors: []}}}\n");
 	config_ottl_position(&c->processors[0].filter.span.items[0], 6, &line, &col);
 	ck_assert_uint_eq(line, 1);
 	ck_assert_uint_eq(col, 40);

@@ -80,7 +80,8 @@ int main(int argc, char **argv)
 	uint8_t lenbuf[4];
 	uint64_t bodies = 0;
 	while (fread(lenbuf, 1, 4, f) == 4) {
-		size_t len = (size_t)lenbuf[0] << 24 | (size_t)lenbuf[1] << 16 | (size_t)lenbuf[2] << 8 | lenbuf[3];
+		size_t len = (size_t)lenbuf[0] << 24 | (size_t)lenbuf[1] << 16 | (size_t)lenbuf[2] << 8 |
+			     lenbuf[3];
 		uint8_t *body = malloc(len ? len : 1);
 		if (!body || fread(body, 1, len, f) != len) {
 			fprintf(stderr, "bodies_check: truncated body %llu\n", (unsigned long long)bodies);
@@ -89,7 +90,8 @@ int main(int argc, char **argv)
 		long n = put_request(&ring, sd, body, len);
 		if (n < 0) {
 			fprintf(stderr, "bodies_check: body %llu: %s\n", (unsigned long long)bodies,
-				n == -EAGAIN || n == -ETIMEDOUT || n == -EMSGSIZE ? "ring full" : "does not decode");
+				n == -EAGAIN || n == -ETIMEDOUT || n == -EMSGSIZE ? "ring full"
+										  : "does not decode");
 			return 1;
 		}
 		free(body);
@@ -102,8 +104,8 @@ int main(int argc, char **argv)
 			       : ics_check_ring(&ring, sd->signal, argv[2], why, sizeof(why));
 	free(mem);
 	if (matched < 0) {
-		fprintf(stderr, "bodies_check: MISMATCH after %llu %s bodies: %s\n", (unsigned long long)bodies,
-			sd->name, why);
+		fprintf(stderr, "bodies_check: MISMATCH after %llu %s bodies: %s\n",
+			(unsigned long long)bodies, sd->name, why);
 		return 1;
 	}
 	printf("%ld\n", matched);

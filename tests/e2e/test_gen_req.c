@@ -14,7 +14,8 @@ typedef Opentelemetry__Proto__Trace__V1__Span Span;
 
 static Req *decode(const struct gen_req *r)
 {
-	return opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(NULL, r->len, r->buf);
+	return opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(NULL, r->len,
+												r->buf);
 }
 
 static uint64_t be64(const uint8_t *p)
@@ -53,7 +54,8 @@ START_TEST(template_decodes_with_every_span_and_attribute)
 				ck_assert_int_ne(s->attributes[k]->value->value_case,
 						 OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE__NOT_SET);
 		}
-		opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(req, NULL);
+		opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(req,
+													NULL);
 		gen_req_free(&r);
 	}
 }
@@ -79,7 +81,9 @@ START_TEST(restamping_changes_ids_and_keeps_the_message_valid)
 		if (i % GEN_SPANS_PER_TRACE != 0)
 			ck_assert_mem_eq(sb->spans[i]->trace_id.data, sb->spans[i - 1]->trace_id.data, 16);
 		else if (i > 0)
-			ck_assert_int_ne(memcmp(sb->spans[i]->trace_id.data, sb->spans[i - 1]->trace_id.data, 16), 0);
+			ck_assert_int_ne(memcmp(sb->spans[i]->trace_id.data, sb->spans[i - 1]->trace_id.data,
+						16),
+					 0);
 	}
 	opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(a, NULL);
 	opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(b, NULL);

@@ -62,11 +62,12 @@ static struct xt_body bench_body(void)
 {
 	struct xt_body b = xt_make_body(1, 512);
 	Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest *r =
-		opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(NULL, b.len, b.data);
+		opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(NULL, b.len,
+												 b.data);
 	static const char *keys[] = { "http.method", "http.route", "net.peer.name", "user_agent.original",
 				      "component" };
-	static const char *vals[] = { "GET", "/api/v1/users/{id}/orders", "10.0.12.34",
-				      "curl/7.88.1", "http" };
+	static const char *vals[] = { "GET", "/api/v1/users/{id}/orders", "10.0.12.34", "curl/7.88.1",
+				      "http" };
 	KV kv[5];
 	AV av[5];
 	Opentelemetry__Proto__Trace__V1__ScopeSpans *ss = r->resource_spans[0]->scope_spans[0];
@@ -89,7 +90,8 @@ static struct xt_body bench_body(void)
 		ss->spans[s]->n_attributes = 6;
 	}
 	struct xt_body out = { .spans = 512 };
-	out.len = opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(r);
+	out.len =
+		opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(r);
 	out.data = malloc(out.len);
 	opentelemetry__proto__collector__trace__v1__export_trace_service_request__pack(r, out.data);
 	/* give the spans their original attribute arrays back before freeing */
@@ -141,7 +143,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--tls"))
 			tls = true;
 		else {
-			fprintf(stderr, "usage: bench_export [--mode http|grpc|file] [--spans N] [--connections C]\n"
+			fprintf(stderr,
+				"usage: bench_export [--mode http|grpc|file] [--spans N] [--connections C]\n"
 				"                    [--compression CODEC] [--level N] [--tls] [--gzip]\n");
 			return 2;
 		}
@@ -186,8 +189,10 @@ static int bench(void)
 	if (level)
 		snprintf(lvl, sizeof(lvl), "    compression_params:\n      level: %d\n", level);
 	if (!file) {
-		const char *args[] = { "--exit-after-spans", stop, "--bodies", "", "--log", "", "--no-check",
-				       tls ? "--tls-cert" : NULL, crt, "--tls-key", key, NULL };
+		const char *args[] = {
+			"--exit-after-spans",	   stop, "--bodies",  "",  "--log", "", "--no-check",
+			tls ? "--tls-cert" : NULL, crt,	 "--tls-key", key, NULL
+		};
 		/* xt puts its own --bodies/--log first; the later ones win */
 		xt_sink_start(&e, args);
 	}
@@ -241,8 +246,9 @@ static int bench(void)
 	double secs = t1 - t0, ms = (double)spans / 1e6;
 	printf("mode=%s%s+%s conns=%u spans=%llu bytes_per_span=%.0f seconds=%.3f spans_per_s=%.0f "
 	       "export_cpu_s_per_M=%.3f sink_cpu_s_per_M=%.3f\n",
-	       mode, tls ? "+tls" : "", compression, conns, (unsigned long long)spans, (double)body.len / 512.0, secs,
-	       (double)spans / secs, (cpu1 - cpu0) / ms, file ? 0.0 : (scpu1 - scpu0) / ms);
+	       mode, tls ? "+tls" : "", compression, conns, (unsigned long long)spans,
+	       (double)body.len / 512.0, secs, (double)spans / secs, (cpu1 - cpu0) / ms,
+	       file ? 0.0 : (scpu1 - scpu0) / ms);
 	xt_stop(&e.export_pid, SIGTERM);
 	xt_body_free(&body);
 	xt_teardown(&e);

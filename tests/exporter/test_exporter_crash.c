@@ -25,12 +25,11 @@ START_TEST(outage_disk_queue)
 	const uint64_t ring = 64 * 1024;
 	xt_setup(&e, "outage", ring);
 	e.http_port = xt_free_port(); /* the backend is down: nothing listens */
-	const char *yaml =
-		"  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
-		"    sending_queue:\n      num_consumers: 1\n      storage: %DIR%/queue\n"
-		"      storage_max_bytes: 64MiB\n"
-		"    retry_on_failure:\n      initial_interval: 100ms\n      max_interval: 300ms\n"
-		"      max_elapsed_time: 0s\n";
+	const char *yaml = "  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
+			   "    sending_queue:\n      num_consumers: 1\n      storage: %DIR%/queue\n"
+			   "      storage_max_bytes: 64MiB\n"
+			   "    retry_on_failure:\n      initial_interval: 100ms\n      max_interval: 300ms\n"
+			   "      max_elapsed_time: 0s\n";
 	xt_export_start(&e, yaml, "otlphttp");
 	/* the publish bounds below count from a running stage, not from an
 	 * ASan start-up on a busy box */
@@ -200,9 +199,10 @@ static void run_kill9(const char *tag, const char *yaml)
 		}
 		if (c0 > 1) {
 			dup_batches++;
-			ck_assert_msg(bt >= first_uncommitted,
-				      "batch %u came twice but was committed before the kill (first uncommitted %u)",
-				      bt, first_uncommitted);
+			ck_assert_msg(
+				bt >= first_uncommitted,
+				"batch %u came twice but was committed before the kill (first uncommitted %u)",
+				bt, first_uncommitted);
 		}
 		ck_assert_uint_le(c0, 2);
 	}
@@ -219,9 +219,8 @@ static void run_kill9(const char *tag, const char *yaml)
 
 START_TEST(kill9_while_sending)
 {
-	run_kill9("kill9",
-		  "  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
-		  "    connections: 4\n    sending_queue:\n      num_consumers: 4\n");
+	run_kill9("kill9", "  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
+			   "    connections: 4\n    sending_queue:\n      num_consumers: 4\n");
 }
 END_TEST
 
@@ -229,10 +228,9 @@ END_TEST
  * reopening it at the restart must neither lose nor multiply batches. */
 START_TEST(kill9_with_disk_queue)
 {
-	run_kill9("kill9q",
-		  "  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
-		  "    connections: 4\n    sending_queue:\n      num_consumers: 4\n"
-		  "      storage: %DIR%/queue\n");
+	run_kill9("kill9q", "  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
+			    "    connections: 4\n    sending_queue:\n      num_consumers: 4\n"
+			    "      storage: %DIR%/queue\n");
 }
 END_TEST
 

@@ -16,8 +16,8 @@
 
 #include "xt.h"
 
-#define RETRY_FAST                                                                      \
-	"    retry_on_failure:\n      initial_interval: 200ms\n      max_interval: 1s\n"  \
+#define RETRY_FAST                                                                       \
+	"    retry_on_failure:\n      initial_interval: 200ms\n      max_interval: 1s\n" \
 	"      multiplier: 2\n      randomization_factor: 0\n"
 
 static struct stage_stats *st_of(struct xt_env *e)
@@ -56,15 +56,16 @@ START_TEST(retry_delays)
 	 * the same); that one stalls, the 300 ms timeout ends it, and the
 	 * third backoff (800 ms) follows. */
 	static const uint64_t min_gap[] = { 0, 1000, 400, 0, 300 + 800, 0, 0 };
-	uint32_t crcs[] = { xt_crc(&b[0]), xt_crc(&b[0]), xt_crc(&b[0]), xt_crc(&b[0]), xt_crc(&b[0]),
-			    xt_crc(&b[1]), xt_crc(&b[2]) };
+	uint32_t crcs[] = { xt_crc(&b[0]), xt_crc(&b[0]), xt_crc(&b[0]), xt_crc(&b[0]),
+			    xt_crc(&b[0]), xt_crc(&b[1]), xt_crc(&b[2]) };
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_str_eq(l[i].answer, answers[i]);
 		ck_assert_msg(l[i].crc == crcs[i], "request %zu carried the wrong batch", i);
 		if (i)
 			ck_assert_msg(l[i].ms + 1 >= l[i - 1].ms + min_gap[i],
 				      "request %zu came %llu ms after the previous, want >= %llu", i,
-				      (unsigned long long)(l[i].ms - l[i - 1].ms), (unsigned long long)min_gap[i]);
+				      (unsigned long long)(l[i].ms - l[i - 1].ms),
+				      (unsigned long long)min_gap[i]);
 	}
 	ck_assert_uint_eq(stats_get(st_of(&e), STAT_EXPORT_RETRIES), 3);
 	ck_assert_uint_eq(stats_get(st_of(&e), STAT_REQUESTS_FAILED), 3);
@@ -93,8 +94,7 @@ static void run_deadletter(bool grpc)
 	snprintf(yaml, sizeof(yaml),
 		 "  %s:\n    endpoint: %s127.0.0.1:%s\n    compression: none\n"
 		 "    dead_letter_dir: %%DIR%%/dl\n"
-		 "    sending_queue:\n      num_consumers: 1\n" RETRY_FAST
-		 "      max_elapsed_time: 1s\n",
+		 "    sending_queue:\n      num_consumers: 1\n" RETRY_FAST "      max_elapsed_time: 1s\n",
 		 grpc ? "otlp" : "otlphttp", "http://", grpc ? "%GRPC%" : "%HTTP%");
 	xt_export_start(&e, yaml, grpc ? "otlp" : "otlphttp");
 	struct xt_body b[3];
@@ -210,11 +210,11 @@ START_TEST(grpc_stall_and_close)
 	xt_setup(&e, "gsc", 1u << 20);
 	const char *args[] = { "--fail", "stall,close,ok", NULL };
 	xt_sink_start(&e, args);
-	xt_export_start(&e,
-			"  otlp:\n    endpoint: http://127.0.0.1:%GRPC%\n    compression: gzip\n    timeout: 300ms\n"
-			"    sending_queue:\n      num_consumers: 1\n" RETRY_FAST
-			"      max_elapsed_time: 30s\n",
-			"otlp");
+	xt_export_start(
+		&e,
+		"  otlp:\n    endpoint: http://127.0.0.1:%GRPC%\n    compression: gzip\n    timeout: 300ms\n"
+		"    sending_queue:\n      num_consumers: 1\n" RETRY_FAST "      max_elapsed_time: 30s\n",
+		"otlp");
 	struct xt_body b[2];
 	for (int i = 0; i < 2; i++) {
 		b[i] = xt_make_body((uint32_t)i, 6);

@@ -31,13 +31,16 @@
 
 #include "xt.h"
 
-#define RETRY_FAST                                                                      \
-	"    retry_on_failure:\n      initial_interval: 100ms\n      max_interval: 500ms\n"  \
+#define RETRY_FAST                                                                          \
+	"    retry_on_failure:\n      initial_interval: 100ms\n      max_interval: 500ms\n" \
 	"      multiplier: 2\n      randomization_factor: 0\n      max_elapsed_time: 2s\n"
 
 #define PER 5 /* spans a batch */
 
-enum dl_mode { DL_READONLY, DL_FILE };
+enum dl_mode {
+	DL_READONLY,
+	DL_FILE
+};
 
 static char dl_path[300];
 

@@ -9,8 +9,8 @@
 
 #include "xt.h"
 
-#define HTTP_EXPORTER(extra)                                                            \
-	"  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"  \
+#define HTTP_EXPORTER(extra)                                                          \
+	"  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n" \
 	"    connections: 4\n    sending_queue:\n      num_consumers: 4\n" extra
 
 static void check_exact(struct xt_env *e, struct xt_body *sent, uint32_t batches, uint32_t per,
@@ -27,7 +27,8 @@ static void check_exact(struct xt_env *e, struct xt_body *sent, uint32_t batches
 		for (size_t i = 0; i < n; i++) {
 			bool found = false;
 			for (uint32_t b = 0; b < batches && !found; b++)
-				found = sent[b].len == got[i].len && !memcmp(sent[b].data, got[i].data, got[i].len);
+				found = sent[b].len == got[i].len &&
+					!memcmp(sent[b].data, got[i].data, got[i].len);
 			ck_assert_msg(found, "received body %zu is not one that was sent", i);
 		}
 	free(counts);
@@ -70,7 +71,8 @@ static void run_exact(const char *tag, const char *exporters, const char *ids, b
 		size_t n = xt_read_bodies(path, &got);
 		ck_assert_uint_eq(n, batches);
 		for (uint32_t b = 0; b < batches; b++)
-			ck_assert(got[b].len == sent[b].len && !memcmp(got[b].data, sent[b].data, sent[b].len));
+			ck_assert(got[b].len == sent[b].len &&
+				  !memcmp(got[b].data, sent[b].data, sent[b].len));
 		xt_bodies_free(got, n);
 	}
 	for (uint32_t b = 0; b < batches; b++)
@@ -106,9 +108,7 @@ END_TEST
 /* Two exporters: each gets every batch; the ring moves only when both did. */
 START_TEST(two_exporters)
 {
-	run_exact("two",
-		  HTTP_EXPORTER("")
-		  "  file:\n    path: %DIR%/file.out\n    format: proto\n",
+	run_exact("two", HTTP_EXPORTER("") "  file:\n    path: %DIR%/file.out\n    format: proto\n",
 		  "otlphttp, file", true, true);
 }
 END_TEST

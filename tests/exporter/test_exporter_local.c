@@ -55,8 +55,10 @@ START_TEST(debug_basic_and_detailed)
 	ck_assert_ptr_nonnull(t);
 	/* the Collector's line: time, level, TracesExporter, the counts */
 	ck_assert_uint_eq(count_lines(t, NULL), 5);
-	ck_assert_uint_eq(count_lines(t, "\tinfo\tTracesExporter\t{\"kind\": \"exporter\", \"data_type\": "
-				     "\"traces\", \"name\": \"debug\", \"resource spans\": 1, \"spans\": 7}"), 5);
+	ck_assert_uint_eq(count_lines(t,
+				      "\tinfo\tTracesExporter\t{\"kind\": \"exporter\", \"data_type\": "
+				      "\"traces\", \"name\": \"debug\", \"resource spans\": 1, \"spans\": 7}"),
+			  5);
 	ck_assert_msg(t[4] == '-' && t[10] == 'T' && strstr(t, "Z\tinfo"), "no time stamp: %.60s", t);
 	free(t);
 	snprintf(p, sizeof(p), "%s/detailed.txt", e.dir);

@@ -37,16 +37,18 @@ START_TEST(same_exporter_three_pipelines_deadletters)
 	xt_sink_start(&e, args);
 	xt_plan(&e,
 		RECEIVER "exporters:\n"
-		"  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
-		"    dead_letter_dir: %DIR%/dl\n"
-		"  otlphttp/nodl:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
-		"service:\n  pipelines:\n"
-		PIPE("traces", "otlphttp") PIPE("traces/b", "otlphttp") PIPE("logs", "otlphttp, otlphttp/nodl"),
+			 "  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
+			 "    dead_letter_dir: %DIR%/dl\n"
+			 "  otlphttp/nodl:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
+			 "service:\n  pipelines:\n" PIPE("traces", "otlphttp") PIPE("traces/b", "otlphttp")
+				 PIPE("logs", "otlphttp, otlphttp/nodl"),
 		1u << 20);
 	xt_export_exec(&e);
 	static const char *const pipes[] = { "traces", "traces/b", "logs" };
 	static const int sigs[] = { 0, 0, 1 };
-	enum { N = 5 };
+	enum {
+		N = 5
+	};
 	struct xt_body b[3][N];
 	for (int p = 0; p < 3; p++) {
 		char ring[64];
@@ -61,7 +63,8 @@ START_TEST(same_exporter_three_pipelines_deadletters)
 	for (int p = 0; p < 3; p++) {
 		char ring[64];
 		snprintf(ring, sizeof(ring), "out:%s", pipes[p]);
-		ck_assert_msg(xt_wait_ring_index_empty(&e, xt_ring_index(&e, ring), 20000), "%s not drained", ring);
+		ck_assert_msg(xt_wait_ring_index_empty(&e, xt_ring_index(&e, ring), 20000), "%s not drained",
+			      ring);
 	}
 	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
 	static const char *const dirs[] = { "dl/traces", "dl/traces_b", "dl/logs" };
@@ -112,11 +115,12 @@ START_TEST(dead_backend_does_not_hold_up_another)
 	char yaml[2048];
 	snprintf(yaml, sizeof(yaml),
 		 RECEIVER "exporters:\n"
-		 "  otlphttp:\n    endpoint: http://127.0.0.1:%%HTTP%%\n    compression: none\n"
-		 "  otlphttp/dead:\n    endpoint: http://127.0.0.1:%u\n    compression: none\n"
-		 "    timeout: 500ms\n    retry_on_failure:\n      initial_interval: 100ms\n"
-		 "      max_interval: 200ms\n      max_elapsed_time: 1h\n"
-		 "service:\n  pipelines:\n" PIPE("traces/dead", "otlphttp/dead") PIPE("traces", "otlphttp"),
+			  "  otlphttp:\n    endpoint: http://127.0.0.1:%%HTTP%%\n    compression: none\n"
+			  "  otlphttp/dead:\n    endpoint: http://127.0.0.1:%u\n    compression: none\n"
+			  "    timeout: 500ms\n    retry_on_failure:\n      initial_interval: 100ms\n"
+			  "      max_interval: 200ms\n      max_elapsed_time: 1h\n"
+			  "service:\n  pipelines:\n" PIPE("traces/dead", "otlphttp/dead")
+				  PIPE("traces", "otlphttp"),
 		 xt_free_port());
 	xt_plan(&e, yaml, 1u << 20);
 	xt_export_exec(&e);
@@ -165,7 +169,8 @@ START_TEST(corrupt_record_quarantined)
 	xt_init(&e, "pipecrc");
 	xt_sink_start(&e, NULL);
 	xt_plan(&e,
-		RECEIVER "exporters:\n  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
+		RECEIVER
+		"exporters:\n  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n"
 		"service:\n  pipelines:\n" PIPE("traces", "otlphttp"),
 		1u << 20);
 	int ri = xt_ring_index(&e, "out:traces");

@@ -26,14 +26,15 @@ static bool have(const char *tool)
 }
 
 /* GET with curl: the status, the Content-Type into ctype, the body (malloc'd). */
-static char *http_get(struct xt_env *e, const char *url, const char *accept, const char *method,
-		      int *status, char *ctype, size_t ctype_len)
+static char *http_get(struct xt_env *e, const char *url, const char *accept, const char *method, int *status,
+		      char *ctype, size_t ctype_len)
 {
 	char out[300], meta[300], cmd[1500];
 	snprintf(out, sizeof(out), "%s/curl.body", e->dir);
 	snprintf(meta, sizeof(meta), "%s/curl.meta", e->dir);
-	snprintf(cmd, sizeof(cmd), "curl -s -m 10 -X %s %s%s%s -o '%s' -w '%%{http_code} %%{content_type}' '%s' > '%s'",
-		 method, accept ? "-H 'Accept: " : "", accept ? accept : "", accept ? "'" : "", out, url, meta);
+	snprintf(cmd, sizeof(cmd),
+		 "curl -s -m 10 -X %s %s%s%s -o '%s' -w '%%{http_code} %%{content_type}' '%s' > '%s'", method,
+		 accept ? "-H 'Accept: " : "", accept ? accept : "", accept ? "'" : "", out, url, meta);
 	*status = 0;
 	if (system(cmd) != 0) /* not listening (yet): status 0 */
 		return strdup("");
@@ -102,7 +103,8 @@ START_TEST(prometheus_scrapes_the_exporter)
 	ck_assert_ptr_nonnull(strstr(t, "xt_id=\"1048577\"")); /* batch 1 << 20 | item 1 */
 	free(t);
 	/* OpenMetrics when asked (enable_open_metrics) */
-	t = http_get(&e, url, "application/openmetrics-text;version=1.0.0", "GET", &status, ctype, sizeof(ctype));
+	t = http_get(&e, url, "application/openmetrics-text;version=1.0.0", "GET", &status, ctype,
+		     sizeof(ctype));
 	ck_assert_int_eq(status, 200);
 	ck_assert_msg(!strncmp(ctype, "application/openmetrics-text", 28), "content type %s", ctype);
 	size_t tl = strlen(t);
@@ -118,7 +120,8 @@ START_TEST(prometheus_scrapes_the_exporter)
 
 	/* promtool's lint */
 	char cmd[700];
-	snprintf(cmd, sizeof(cmd), "curl -s -m 10 http://127.0.0.1:%u/metrics | promtool check metrics > '%s/promtool.out' 2>&1",
+	snprintf(cmd, sizeof(cmd),
+		 "curl -s -m 10 http://127.0.0.1:%u/metrics | promtool check metrics > '%s/promtool.out' 2>&1",
 		 port, e.dir);
 	int prc = system(cmd);
 	snprintf(cmd, sizeof(cmd), "%s/promtool.out", e.dir);
@@ -135,8 +138,9 @@ START_TEST(prometheus_scrapes_the_exporter)
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", pport);
 	FILE *f = fopen(cfg, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-		   "scrape_configs:\n  - job_name: sluice\n    static_configs:\n      - targets: ['127.0.0.1:%u']\n",
+	fprintf(f,
+		"global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+		"scrape_configs:\n  - job_name: sluice\n    static_configs:\n      - targets: ['127.0.0.1:%u']\n",
 		port);
 	fclose(f);
 	char cf[340], sp[340], la[100];
@@ -153,7 +157,8 @@ START_TEST(prometheus_scrapes_the_exporter)
 	}
 	double series = prom_query(&e, pport, "count(xt_requests_total)");
 	xt_stop(&prom, SIGTERM);
-	ck_assert_msg(req == 46 && err == 11, "Prometheus saw requests %g (want 46), errors %g (want 11)", req, err);
+	ck_assert_msg(req == 46 && err == 11, "Prometheus saw requests %g (want 46), errors %g (want 11)",
+		      req, err);
 	ck_assert_msg(series == 4, "Prometheus saw %g requests series (want 4)", series);
 	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
 	xt_body_free(&a);
@@ -165,7 +170,8 @@ END_TEST
 int main(void)
 {
 	if (!have("curl") || !have("promtool") || access("/usr/bin/prometheus", X_OK) != 0) {
-		fprintf(stderr, "exporter_prom: needs curl, promtool and /usr/bin/prometheus (tools/deps.sh): skipped\n");
+		fprintf(stderr,
+			"exporter_prom: needs curl, promtool and /usr/bin/prometheus (tools/deps.sh): skipped\n");
 		return 77;
 	}
 	Suite *s = suite_create("exporter_prom");

@@ -65,15 +65,16 @@ static void wait_rings_empty(struct xt_env *e)
 	for (int s = 0; s < 3; s++) {
 		char ring[32];
 		snprintf(ring, sizeof(ring), "out:%s", sig_names[s]);
-		ck_assert_msg(xt_wait_ring_index_empty(e, xt_ring_index(e, ring), 20000), "%s not drained", ring);
+		ck_assert_msg(xt_wait_ring_index_empty(e, xt_ring_index(e, ring), 20000), "%s not drained",
+			      ring);
 	}
 }
 
-#define LOCAL_EXPORTERS                                                                         \
-	"exporters:\n"                                                                          \
-	"  debug:\n    verbosity: basic\n    output: %DIR%/basic.txt\n"                        \
-	"  debug/normal:\n    verbosity: normal\n    output: %DIR%/normal.txt\n"               \
-	"  debug/detailed:\n    verbosity: detailed\n    output: %DIR%/detailed.txt\n"         \
+#define LOCAL_EXPORTERS                                                                \
+	"exporters:\n"                                                                 \
+	"  debug:\n    verbosity: basic\n    output: %DIR%/basic.txt\n"                \
+	"  debug/normal:\n    verbosity: normal\n    output: %DIR%/normal.txt\n"       \
+	"  debug/detailed:\n    verbosity: detailed\n    output: %DIR%/detailed.txt\n" \
 	"  file:\n    path: %DIR%/all.jsonl\n"
 
 #define PIPE(sig, exps) "    " sig ":\n      receivers: [otlp]\n      exporters: [" exps "]\n"
@@ -85,10 +86,10 @@ START_TEST(local_every_signal)
 	struct xt_env e;
 	xt_init(&e, "siglocal");
 	xt_plan(&e,
-		RECEIVER LOCAL_EXPORTERS "service:\n  pipelines:\n"
-		PIPE("traces", "debug, debug/normal, debug/detailed, file")
-		PIPE("logs", "debug, debug/normal, debug/detailed, file")
-		PIPE("metrics", "debug, debug/normal, debug/detailed, file"),
+		RECEIVER LOCAL_EXPORTERS
+		"service:\n  pipelines:\n" PIPE("traces", "debug, debug/normal, debug/detailed, file")
+			PIPE("logs", "debug, debug/normal, debug/detailed, file")
+				PIPE("metrics", "debug, debug/normal, debug/detailed, file"),
 		1u << 20);
 	xt_export_exec(&e);
 	const uint32_t batches = 3, per = 4;
@@ -98,12 +99,20 @@ START_TEST(local_every_signal)
 
 	char *t = slurp_in(&e, "basic.txt");
 	ck_assert_uint_eq(count_lines(t, NULL), 9);
-	ck_assert_uint_eq(count_lines(t, "\tinfo\tTracesExporter\t{\"kind\": \"exporter\", \"data_type\": \"traces\", "
-				     "\"name\": \"debug\", \"resource spans\": 1, \"spans\": 4}"), 3);
-	ck_assert_uint_eq(count_lines(t, "\tinfo\tLogsExporter\t{\"kind\": \"exporter\", \"data_type\": \"logs\", "
-				     "\"name\": \"debug\", \"resource logs\": 1, \"log records\": 4}"), 3);
-	ck_assert_uint_eq(count_lines(t, "\tinfo\tMetricsExporter\t{\"kind\": \"exporter\", \"data_type\": \"metrics\", "
-				     "\"name\": \"debug\", \"resource metrics\": 1, \"metrics\": 1, \"data points\": 4}"), 3);
+	ck_assert_uint_eq(
+		count_lines(t, "\tinfo\tTracesExporter\t{\"kind\": \"exporter\", \"data_type\": \"traces\", "
+			       "\"name\": \"debug\", \"resource spans\": 1, \"spans\": 4}"),
+		3);
+	ck_assert_uint_eq(
+		count_lines(t, "\tinfo\tLogsExporter\t{\"kind\": \"exporter\", \"data_type\": \"logs\", "
+			       "\"name\": \"debug\", \"resource logs\": 1, \"log records\": 4}"),
+		3);
+	ck_assert_uint_eq(
+		count_lines(
+			t,
+			"\tinfo\tMetricsExporter\t{\"kind\": \"exporter\", \"data_type\": \"metrics\", "
+			"\"name\": \"debug\", \"resource metrics\": 1, \"metrics\": 1, \"data points\": 4}"),
+		3);
 	free(t);
 
 	t = slurp_in(&e, "normal.txt");
@@ -133,19 +142,22 @@ START_TEST(local_every_signal)
 	for (char *line = t, *nl; line && *line; line = nl ? nl + 1 : NULL) {
 		nl = strchr(line, '\n');
 		size_t l = nl ? (size_t)(nl - line) : strlen(line);
-		int s = !strncmp(line, "{\"resourceSpans\"", 16) ? 0 : !strncmp(line, "{\"resourceLogs\"", 15) ? 1
-			: !strncmp(line, "{\"resourceMetrics\"", 18) ? 2 : -1;
+		int s = !strncmp(line, "{\"resourceSpans\"", 16)     ? 0
+			: !strncmp(line, "{\"resourceLogs\"", 15)    ? 1
+			: !strncmp(line, "{\"resourceMetrics\"", 18) ? 2
+								     : -1;
 		ck_assert_msg(s >= 0, "not an OTLP/JSON request line: %.80s", line);
 		char err[200] = "";
-		ck_assert_msg(otlp_json_to_pb_signal((enum otlp_signal)s, line, l, &pb, err, sizeof(err)) == 0,
+		ck_assert_msg(otlp_json_to_pb_signal((enum otlp_signal)s, line, l, &pb, err, sizeof(err)) ==
+				      0,
 			      "line does not convert back: %s", err);
 		struct xt_body got = { .data = pb.data, .len = pb.len };
 		ck_assert(xt_count_items(s, &got, 1, batches, per, counts[s]));
 	}
 	for (int s = 0; s < 3; s++)
 		for (uint32_t i = 0; i < batches * per; i++)
-			ck_assert_msg(counts[s][i] == 1, "%s item %u is in the file %u times", sig_names[s], i,
-				      counts[s][i]);
+			ck_assert_msg(counts[s][i] == 1, "%s item %u is in the file %u times", sig_names[s],
+				      i, counts[s][i]);
 	otlp_json_buf_free(&pb);
 	free(t);
 
@@ -153,10 +165,15 @@ START_TEST(local_every_signal)
 	for (int s = 0; s < 3; s++) {
 		ck_assert_uint_eq(seg_component_get(xt_exporter_slot(&e, sig_names[s], "file"), SEG_C_SENT),
 				  batches * per);
-		ck_assert_uint_eq(seg_component_get(xt_exporter_slot(&e, sig_names[s], "debug"), SEG_C_FAILED), 0);
-		ck_assert_uint_eq(seg_component_get(xt_exporter_slot(&e, sig_names[s], "debug"), SEG_C_QUEUE_SIZE), 0);
 		ck_assert_uint_eq(seg_component_get(xt_exporter_slot(&e, sig_names[s], "debug"),
-						    SEG_C_QUEUE_CAPACITY), 1u << 20);
+						    SEG_C_FAILED),
+				  0);
+		ck_assert_uint_eq(seg_component_get(xt_exporter_slot(&e, sig_names[s], "debug"),
+						    SEG_C_QUEUE_SIZE),
+				  0);
+		ck_assert_uint_eq(seg_component_get(xt_exporter_slot(&e, sig_names[s], "debug"),
+						    SEG_C_QUEUE_CAPACITY),
+				  1u << 20);
 	}
 	xt_teardown(&e);
 }
@@ -179,11 +196,10 @@ static void run_wire(const char *codec)
 	char yaml[4096];
 	snprintf(yaml, sizeof(yaml),
 		 RECEIVER "exporters:\n"
-		 "  otlphttp:\n    endpoint: http://127.0.0.1:%%HTTP%%\n    compression: %s\n"
-		 "  otlp_grpc:\n    endpoint: http://127.0.0.1:%%GRPC%%\n    compression: %s\n"
-		 "service:\n  pipelines:\n"
-		 PIPE("traces", "otlphttp, otlp_grpc") PIPE("logs", "otlphttp, otlp_grpc")
-		 PIPE("metrics", "otlphttp, otlp_grpc"),
+			  "  otlphttp:\n    endpoint: http://127.0.0.1:%%HTTP%%\n    compression: %s\n"
+			  "  otlp_grpc:\n    endpoint: http://127.0.0.1:%%GRPC%%\n    compression: %s\n"
+			  "service:\n  pipelines:\n" PIPE("traces", "otlphttp, otlp_grpc")
+				  PIPE("logs", "otlphttp, otlp_grpc") PIPE("metrics", "otlphttp, otlp_grpc"),
 		 codec, codec);
 	xt_plan(&e, yaml, 4u << 20);
 	xt_export_exec(&e);
@@ -201,16 +217,18 @@ static void run_wire(const char *codec)
 		size_t n = xt_read_bodies(files[s], &got);
 		ck_assert_uint_eq(n, 2 * batches); /* each batch over HTTP and over gRPC */
 		uint32_t *counts = calloc((size_t)batches * per, sizeof(*counts));
-		ck_assert_msg(xt_count_items(s, got, n, batches, per, counts), "%s: a %s body is not what was sent",
-			      codec, sig_names[s]);
+		ck_assert_msg(xt_count_items(s, got, n, batches, per, counts),
+			      "%s: a %s body is not what was sent", codec, sig_names[s]);
 		for (size_t i = 0; i < (size_t)batches * per; i++)
-			ck_assert_msg(counts[i] == 2, "%s: %s item %zu arrived %u times", codec, sig_names[s], i,
-				      counts[i]);
+			ck_assert_msg(counts[i] == 2, "%s: %s item %zu arrived %u times", codec, sig_names[s],
+				      i, counts[i]);
 		free(counts);
 		xt_bodies_free(got, n);
-		ck_assert_uint_eq(seg_component_get(xt_exporter_slot(&e, sig_names[s], "otlphttp"), SEG_C_SENT),
+		ck_assert_uint_eq(seg_component_get(xt_exporter_slot(&e, sig_names[s], "otlphttp"),
+						    SEG_C_SENT),
 				  batches * per);
-		ck_assert_uint_eq(seg_component_get(xt_exporter_slot(&e, sig_names[s], "otlp_grpc"), SEG_C_SENT),
+		ck_assert_uint_eq(seg_component_get(xt_exporter_slot(&e, sig_names[s], "otlp_grpc"),
+						    SEG_C_SENT),
 				  batches * per);
 	}
 	/* half the requests on each transport */
@@ -226,17 +244,35 @@ static void run_wire(const char *codec)
 	xt_teardown(&e);
 }
 
-START_TEST(wire_none) { run_wire("none"); }
+START_TEST(wire_none)
+{
+	run_wire("none");
+}
 END_TEST
-START_TEST(wire_gzip) { run_wire("gzip"); }
+START_TEST(wire_gzip)
+{
+	run_wire("gzip");
+}
 END_TEST
-START_TEST(wire_zstd) { run_wire("zstd"); }
+START_TEST(wire_zstd)
+{
+	run_wire("zstd");
+}
 END_TEST
-START_TEST(wire_deflate) { run_wire("deflate"); }
+START_TEST(wire_deflate)
+{
+	run_wire("deflate");
+}
 END_TEST
-START_TEST(wire_zlib) { run_wire("zlib"); }
+START_TEST(wire_zlib)
+{
+	run_wire("zlib");
+}
 END_TEST
-START_TEST(wire_snappy) { run_wire("snappy"); }
+START_TEST(wire_snappy)
+{
+	run_wire("snappy");
+}
 END_TEST
 
 int main(void)
@@ -259,6 +295,6 @@ int main(void)
 	srunner_free(sr);
 	if (!failed && skipped_wire)
 		fprintf(stderr, "exporter_signals: the wire cases were skipped: this sluice-sink takes "
-			"traces only\n");
+				"traces only\n");
 	return failed ? 1 : skipped_wire ? 77 : 0;
 }

@@ -42,11 +42,14 @@ static int make_certs(void)
 	return 0;
 }
 
-#define FAST_RETRY                                                                        \
+#define FAST_RETRY                                                                          \
 	"    retry_on_failure:\n      initial_interval: 100ms\n      max_interval: 200ms\n" \
 	"      max_elapsed_time: 2s\n      randomization_factor: 0\n"
 
-enum { BATCHES = 12, PER = 20 };
+enum {
+	BATCHES = 12,
+	PER = 20
+};
 
 static void publish(struct xt_env *e, struct xt_body *b)
 {
@@ -71,15 +74,14 @@ static void check_all_once(const char *bodies)
 
 /* A sink serving TLS with `server` (and requiring client certificates of
  * the test CA when mtls), an exporter with `exporter_yaml`: all delivered. */
-static void run_ok(const char *tag, const char *server, bool mtls, const char *exporter_yaml,
-		   const char *id)
+static void run_ok(const char *tag, const char *server, bool mtls, const char *exporter_yaml, const char *id)
 {
 	struct xt_env e;
 	xt_setup(&e, tag, 4u << 20);
 	char sk[400], sp[400];
 	snprintf(sp, sizeof(sp), "%s.pem", cert(server));
 	snprintf(sk, sizeof(sk), "%s.key", cert(server));
-	const char *args[] = { "--tls-cert", sp, "--tls-key", sk, mtls ? "--tls-client-ca" : NULL,
+	const char *args[] = { "--tls-cert",   sp,  "--tls-key", sk, mtls ? "--tls-client-ca" : NULL,
 			       cert("ca.pem"), NULL };
 	xt_sink_start(&e, args);
 	xt_export_start(&e, exporter_yaml, id);
@@ -104,7 +106,8 @@ START_TEST(https_to_sink)
 	char y[1024];
 	snprintf(y, sizeof(y),
 		 "  otlphttp:\n    endpoint: https://127.0.0.1:%%HTTP%%\n    compression: gzip\n"
-		 "    tls:\n      ca_file: %s\n", cert("ca.pem"));
+		 "    tls:\n      ca_file: %s\n",
+		 cert("ca.pem"));
 	run_ok("https", "server", false, y, "otlphttp");
 }
 END_TEST
@@ -116,7 +119,8 @@ START_TEST(grpc_tls_server_name)
 	char y[1024];
 	snprintf(y, sizeof(y),
 		 "  otlp:\n    endpoint: 127.0.0.1:%%GRPC%%\n    compression: zstd\n"
-		 "    tls:\n      ca_file: %s\n      server_name_override: localhost\n", cert("ca.pem"));
+		 "    tls:\n      ca_file: %s\n      server_name_override: localhost\n",
+		 cert("ca.pem"));
 	run_ok("grpctls", "server", false, y, "otlp");
 }
 END_TEST
@@ -148,7 +152,7 @@ static void run_refused(const char *tag, const char *server, bool mtls, const ch
 	char sk[400], sp[400], y[2048];
 	snprintf(sp, sizeof(sp), "%s.pem", cert(server));
 	snprintf(sk, sizeof(sk), "%s.key", cert(server));
-	const char *args[] = { "--tls-cert", sp, "--tls-key", sk, mtls ? "--tls-client-ca" : NULL,
+	const char *args[] = { "--tls-cert",   sp,  "--tls-key", sk, mtls ? "--tls-client-ca" : NULL,
 			       cert("ca.pem"), NULL };
 	xt_sink_start(&e, args);
 	snprintf(y, sizeof(y),
@@ -175,7 +179,8 @@ static void run_refused(const char *tag, const char *server, bool mtls, const ch
 		free(t);
 		snprintf(p, sizeof(p), "%s/%020llu-otlphttp.json", dir, (unsigned long long)b[i].seq);
 		t = xt_slurp(p, &len);
-		ck_assert_msg(t && strstr(t, "retries exhausted") && strstr(t, dl_reason), "dead letter: %s", t);
+		ck_assert_msg(t && strstr(t, "retries exhausted") && strstr(t, dl_reason), "dead letter: %s",
+			      t);
 		free(t);
 	}
 	struct stage_stats *st = segment_stats(&e.seg, STAGE_EXPORT);
@@ -192,8 +197,10 @@ static void run_refused(const char *tag, const char *server, bool mtls, const ch
 		size_t len;
 		snprintf(p, sizeof(p), "%s/export.log", e.dir);
 		char *t = xt_slurp(p, &len);
-		ck_assert_msg(t && strstr(t, "WARN") && strstr(t, "exporter otlphttp: TLS handshake with https://localhost:") &&
-			      strstr(t, log_reason), "the log does not say \"%s\": %s", log_reason, t);
+		ck_assert_msg(t && strstr(t, "WARN") &&
+				      strstr(t, "exporter otlphttp: TLS handshake with https://localhost:") &&
+				      strstr(t, log_reason),
+			      "the log does not say \"%s\": %s", log_reason, t);
 		free(t);
 	}
 	for (int i = 0; i < BATCHES; i++)
@@ -213,8 +220,9 @@ START_TEST(wrong_host)
 {
 	char c[600];
 	snprintf(c, sizeof(c), "      ca_file: %s\n", cert("ca.pem"));
-	run_refused("wronghost", "wronghost", false, c, "(hostname): TLS: certificate verify failed: hostname mismatch",
-		    "hostname mismatch", true);
+	run_refused("wronghost", "wronghost", false, c,
+		    "(hostname): TLS: certificate verify failed: hostname mismatch", "hostname mismatch",
+		    true);
 }
 END_TEST
 
@@ -222,7 +230,8 @@ START_TEST(expired)
 {
 	char c[600];
 	snprintf(c, sizeof(c), "      ca_file: %s\n", cert("ca.pem"));
-	run_refused("expired", "expired", false, c, "(expired): TLS: certificate verify failed: certificate has expired",
+	run_refused("expired", "expired", false, c,
+		    "(expired): TLS: certificate verify failed: certificate has expired",
 		    "certificate has expired", true);
 }
 END_TEST
@@ -231,7 +240,8 @@ START_TEST(unknown_ca)
 {
 	char c[600];
 	snprintf(c, sizeof(c), "      ca_file: %s\n", cert("ca.pem"));
-	run_refused("unknownca", "other", false, c, "(unknown_ca): TLS: certificate verify failed: unable to get local issuer certificate",
+	run_refused("unknownca", "other", false, c,
+		    "(unknown_ca): TLS: certificate verify failed: unable to get local issuer certificate",
 		    "unable to get local issuer certificate", true);
 }
 END_TEST
@@ -253,8 +263,8 @@ START_TEST(https_to_node)
 	snprintf(out, sizeof(out), "%s/node.out", e.dir);
 	snprintf(crt, sizeof(crt), "%s", cert("server.pem"));
 	snprintf(key, sizeof(key), "%s", cert("server.key"));
-	char *argv[] = { "/usr/bin/env", "node", script, "--cert", crt, "--key", key, "--port-file", ports,
-			 "--bodies", bodies, NULL };
+	char *argv[] = { "/usr/bin/env", "node", script,     "--cert", crt, "--key", key,
+			 "--port-file",	 ports,	 "--bodies", bodies,   NULL };
 	e.sink_pid = xt_spawn(argv, out, out, NULL); /* torn down with the sink's pid */
 	unsigned port = 0;
 	for (int i = 0; i < 1000 && !port; i++) {
@@ -270,7 +280,8 @@ START_TEST(https_to_node)
 	char y[1024];
 	snprintf(y, sizeof(y),
 		 "  otlphttp:\n    endpoint: https://localhost:%u\n    compression: gzip\n"
-		 "    tls:\n      ca_file: %s\n", port, cert("ca.pem"));
+		 "    tls:\n      ca_file: %s\n",
+		 port, cert("ca.pem"));
 	xt_export_start(&e, y, "otlphttp");
 	struct xt_body b[BATCHES];
 	publish(&e, b);

@@ -36,23 +36,34 @@ static void rmdir_r(const char *d)
 
 START_TEST(retry_tables)
 {
-	static const struct { int st; enum retry_class c; } http[] = {
-		{ 200, RETRY_OK }, { 202, RETRY_OK }, { 0, RETRY_AGAIN }, { 429, RETRY_AGAIN },
-		{ 502, RETRY_AGAIN }, { 503, RETRY_AGAIN }, { 504, RETRY_AGAIN },
-		{ 400, RETRY_PERMANENT }, { 401, RETRY_PERMANENT }, { 404, RETRY_PERMANENT },
-		{ 413, RETRY_PERMANENT }, { 500, RETRY_PERMANENT }, { 301, RETRY_PERMANENT },
+	static const struct {
+		int st;
+		enum retry_class c;
+	} http[] = {
+		{ 200, RETRY_OK },	  { 202, RETRY_OK },	    { 0, RETRY_AGAIN },
+		{ 429, RETRY_AGAIN },	  { 502, RETRY_AGAIN },	    { 503, RETRY_AGAIN },
+		{ 504, RETRY_AGAIN },	  { 400, RETRY_PERMANENT }, { 401, RETRY_PERMANENT },
+		{ 404, RETRY_PERMANENT }, { 413, RETRY_PERMANENT }, { 500, RETRY_PERMANENT },
+		{ 301, RETRY_PERMANENT },
 	};
 	for (size_t i = 0; i < sizeof(http) / sizeof(http[0]); i++)
 		ck_assert_msg(retry_class_http(http[i].st) == http[i].c, "http %d", http[i].st);
-	static const struct { int code; bool ri; enum retry_class c; } grpc[] = {
-		{ 0, false, RETRY_OK }, { 1, false, RETRY_AGAIN }, { 4, false, RETRY_AGAIN },
-		{ 10, false, RETRY_AGAIN }, { 11, false, RETRY_AGAIN }, { 14, false, RETRY_AGAIN },
-		{ 15, false, RETRY_AGAIN }, { 8, true, RETRY_AGAIN }, { 8, false, RETRY_PERMANENT },
-		{ 3, false, RETRY_PERMANENT }, { 7, false, RETRY_PERMANENT }, { 13, false, RETRY_PERMANENT },
+	static const struct {
+		int code;
+		bool ri;
+		enum retry_class c;
+	} grpc[] = {
+		{ 0, false, RETRY_OK },		{ 1, false, RETRY_AGAIN },
+		{ 4, false, RETRY_AGAIN },	{ 10, false, RETRY_AGAIN },
+		{ 11, false, RETRY_AGAIN },	{ 14, false, RETRY_AGAIN },
+		{ 15, false, RETRY_AGAIN },	{ 8, true, RETRY_AGAIN },
+		{ 8, false, RETRY_PERMANENT },	{ 3, false, RETRY_PERMANENT },
+		{ 7, false, RETRY_PERMANENT },	{ 13, false, RETRY_PERMANENT },
 		{ 16, false, RETRY_PERMANENT }, { 12, false, RETRY_PERMANENT },
 	};
 	for (size_t i = 0; i < sizeof(grpc) / sizeof(grpc[0]); i++)
-		ck_assert_msg(retry_class_grpc(grpc[i].code, grpc[i].ri) == grpc[i].c, "grpc %d", grpc[i].code);
+		ck_assert_msg(retry_class_grpc(grpc[i].code, grpc[i].ri) == grpc[i].c, "grpc %d",
+			      grpc[i].code);
 }
 END_TEST
 
@@ -162,7 +173,9 @@ START_TEST(diskq_roundtrip)
 	uint8_t body[1000];
 	for (int s = 5; s >= 1; s--) { /* pushed out of order, kept in seq order */
 		memset(body, s, sizeof(body));
-		struct diskq_rec r = { .seq = (uint64_t)s * 10, .items = (uint32_t)s, .len = 100u * s, .ingest_ns = 7 };
+		struct diskq_rec r = {
+			.seq = (uint64_t)s * 10, .items = (uint32_t)s, .len = 100u * s, .ingest_ns = 7
+		};
 		ck_assert_int_eq(diskq_push(&q, &r, body), 0);
 	}
 	ck_assert_uint_eq(diskq_count(&q), 5);
@@ -230,8 +243,13 @@ START_TEST(deadletter_files)
 	char sub[300];
 	snprintf(sub, sizeof(sub), "%s/a/b", dir);
 	ck_assert_int_eq(deadletter_open_dir(sub), 0);
-	struct deadletter_meta m = { .exporter = "otlphttp/x", .seq = 42, .reason = "http status 400: \"bad\"",
-				     .status = 400, .items = 7, .attempts = 1, .time_ns = 1764046200123000000ULL };
+	struct deadletter_meta m = { .exporter = "otlphttp/x",
+				     .seq = 42,
+				     .reason = "http status 400: \"bad\"",
+				     .status = 400,
+				     .items = 7,
+				     .attempts = 1,
+				     .time_ns = 1764046200123000000ULL };
 	ck_assert_int_eq(deadletter_write(sub, "abcdef", 6, &m), 0);
 	char p[600];
 	snprintf(p, sizeof(p), "%s/00000000000000000042-otlphttp_x.pb", sub);
@@ -268,7 +286,8 @@ START_TEST(deadletter_files)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	buf[n] = 0;
 	fclose(f);
-	ck_assert_ptr_nonnull(strstr(buf, "\"exporter\":\"otlphttp_x\",\"pipeline\":\"logs/audit\",\"signal\":\"logs\","));
+	ck_assert_ptr_nonnull(
+		strstr(buf, "\"exporter\":\"otlphttp_x\",\"pipeline\":\"logs/audit\",\"signal\":\"logs\","));
 	ck_assert_ptr_nonnull(strstr(buf, "\"log_records\":7,"));
 	ck_assert_ptr_null(strstr(buf, "\"spans\""));
 	rmdir_r(dir);

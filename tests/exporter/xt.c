@@ -116,7 +116,8 @@ void xt_setup(struct xt_env *e, const char *tag, uint64_t ring2_cap)
 		p.naux = 1;
 		p.aux[0] = (struct segment_aux_params){ HIST_REGION_NAME, hist_region_size(nh) };
 	}
-	ck_assert_msg(segment_create(&e->seg, e->instance, &p) == 0, "segment_create: %s", segment_errmsg(&e->seg));
+	ck_assert_msg(segment_create(&e->seg, e->instance, &p) == 0, "segment_create: %s",
+		      segment_errmsg(&e->seg));
 	if (with_hist) {
 		uint64_t hsize = 0;
 		void *hmem = segment_aux(&e->seg, HIST_REGION_NAME, &hsize);
@@ -197,7 +198,7 @@ struct xt_body xt_make_body(uint32_t batch, uint32_t n)
 	Span *spans = calloc(n, sizeof(*spans));
 	Span **sp = calloc(n, sizeof(*sp));
 	uint8_t *ids = calloc(n, 24);
-	char (*names)[32] = calloc(n, 32);
+	char(*names)[32] = calloc(n, 32);
 	KV *attrs = calloc(n, sizeof(*attrs));
 	AV *vals = calloc(n, sizeof(*vals));
 	KV **ap = calloc(n, sizeof(*ap));
@@ -236,7 +237,8 @@ struct xt_body xt_make_body(uint32_t batch, uint32_t n)
 	}
 	ss.n_spans = n;
 	ss.spans = sp;
-	b.len = opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(&req);
+	b.len = opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(
+		&req);
 	b.data = malloc(b.len ? b.len : 1);
 	ck_assert_ptr_nonnull(b.data);
 	opentelemetry__proto__collector__trace__v1__export_trace_service_request__pack(&req, b.data);
@@ -327,9 +329,9 @@ void xt_sink_start(struct xt_env *e, const char *const *args)
 	char haddr[32], gaddr[32];
 	snprintf(haddr, sizeof(haddr), "127.0.0.1:%u", e->http_port);
 	snprintf(gaddr, sizeof(gaddr), "127.0.0.1:%u", e->grpc_port);
-	const char *argv[40] = { bin, "--http", haddr, "--grpc", gaddr,
-				 "--port-file", e->sink_ports, "--bodies", e->sink_bodies,
-				 "--log", e->sink_log };
+	const char *argv[40] = { bin,		"--http",      haddr,	   "--grpc",	   gaddr,
+				 "--port-file", e->sink_ports, "--bodies", e->sink_bodies, "--log",
+				 e->sink_log };
 	int n = 11;
 	for (int i = 0; args && args[i] && n < 38; i++)
 		argv[n++] = args[i];
@@ -492,7 +494,8 @@ size_t xt_read_log(const char *path, struct xt_logline **out)
 		struct xt_logline l;
 		unsigned long long ms, num, spans;
 		unsigned crc;
-		if (sscanf(line, "%llu %llu %7s %31s %llu %x", &ms, &num, l.proto, l.answer, &spans, &crc) != 6)
+		if (sscanf(line, "%llu %llu %7s %31s %llu %x", &ms, &num, l.proto, l.answer, &spans, &crc) !=
+		    6)
 			continue;
 		l.ms = ms;
 		l.n = num;
@@ -542,8 +545,7 @@ bool xt_wait_ring_empty(struct xt_env *e, int timeout_ms)
 	return ring_used(&e->ring) == 0;
 }
 
-bool xt_count_spans(const struct xt_body *got, size_t n, uint32_t batches, uint32_t per,
-		    uint32_t *counts)
+bool xt_count_spans(const struct xt_body *got, size_t n, uint32_t batches, uint32_t per, uint32_t *counts)
 {
 	for (size_t i = 0; i < n; i++) {
 		Req *r = opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
@@ -567,13 +569,15 @@ bool xt_count_spans(const struct xt_body *got, size_t n, uint32_t batches, uint3
 					char want[32];
 					snprintf(want, sizeof(want), "op-%u-%u", bt, ix);
 					if (bt >= batches || ix >= per || strcmp(s->name, want) ||
-					    s->n_attributes != 1 || s->attributes[0]->value->int_value != 200 + (ix % 3))
+					    s->n_attributes != 1 ||
+					    s->attributes[0]->value->int_value != 200 + (ix % 3))
 						ok = false;
 					else
 						counts[(size_t)bt * per + ix]++;
 				}
 			}
-		opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(r, NULL);
+		opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(r,
+													NULL);
 		if (!ok)
 			return false;
 	}

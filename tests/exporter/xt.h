@@ -28,17 +28,17 @@ struct xt_env {
 	char dir[256];
 	char instance[64];
 	struct segment seg;
-	struct ring ring;      /* producer handle on ring 2 */
+	struct ring ring; /* producer handle on ring 2 */
 	uint64_t next_seq;
 	char sink_bodies[300], sink_log[300], sink_ports[300];
 	uint16_t http_port, grpc_port; /* sink ports: 0 = any, set after start */
-	char stop_timeout[16];         /* sluice.stop_timeout (default "20s") */
+	char stop_timeout[16];	       /* sluice.stop_timeout (default "20s") */
 	pid_t sink_pid, export_pid;
-	void (*export_setup)(void);    /* run in the export child before exec (NULL: none) */
+	void (*export_setup)(void); /* run in the export child before exec (NULL: none) */
 	/* xt_plan */
-	struct sluice_config *cfg;     /* the config the segment was laid out from */
+	struct sluice_config *cfg; /* the config the segment was laid out from */
 	bool planned;
-	struct ring rings[64];         /* producer handles, opened on first publish */
+	struct ring rings[64]; /* producer handles, opened on first publish */
 	bool ring_open[64];
 };
 
@@ -134,8 +134,7 @@ bool xt_count_items(int signal, const struct xt_body *got, size_t n, uint32_t ba
 /* Decodes every received body with protobuf-c and counts how many times
  * each (batch, i) span id arrived. want[b*per + i] counts; returns false
  * if a body fails to decode or a span id is outside the range. */
-bool xt_count_spans(const struct xt_body *got, size_t n, uint32_t batches, uint32_t per,
-		    uint32_t *counts);
+bool xt_count_spans(const struct xt_body *got, size_t n, uint32_t batches, uint32_t per, uint32_t *counts);
 
 /* One line of the sink log. */
 struct xt_logline {

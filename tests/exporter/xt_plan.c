@@ -26,10 +26,14 @@ static uint32_t seg_kind(enum plan_ring_kind k)
 static uint32_t comp_kind(enum plan_stat_kind k)
 {
 	switch (k) {
-	case PLAN_STAT_RECEIVER: return SEG_COMP_RECEIVER;
-	case PLAN_STAT_PROCESSOR: return SEG_COMP_PROCESSOR;
-	case PLAN_STAT_EXPORTER: return SEG_COMP_EXPORTER;
-	default: return SEG_COMP_CONNECTOR;
+	case PLAN_STAT_RECEIVER:
+		return SEG_COMP_RECEIVER;
+	case PLAN_STAT_PROCESSOR:
+		return SEG_COMP_PROCESSOR;
+	case PLAN_STAT_EXPORTER:
+		return SEG_COMP_EXPORTER;
+	default:
+		return SEG_COMP_CONNECTOR;
 	}
 }
 
@@ -63,9 +67,11 @@ void xt_plan(struct xt_env *e, const char *yaml, uint64_t out_cap)
 	for (uint32_t i = 0; i < plan->n_stats; i++) {
 		const struct plan_stat *s = &plan->stats[i];
 		comps[i] = (struct segment_component_params){
-			.kind = comp_kind(s->kind), .signal = (uint32_t)s->signal + 1,
+			.kind = comp_kind(s->kind),
+			.signal = (uint32_t)s->signal + 1,
 			.pipeline = s->pipeline >= 0 ? (uint32_t)s->pipeline : SEG_NONE,
-			.name = s->component_id, .pipeline_name = s->pipeline_id,
+			.name = s->component_id,
+			.pipeline_name = s->pipeline_id,
 			.transport = s->kind == PLAN_STAT_RECEIVER ? plan_transport_name(s->transport) : "",
 		};
 	}
@@ -143,7 +149,8 @@ bool xt_sink_has_signals(void)
 	if (b)
 		snprintf(bin, sizeof(bin), "%s", b);
 	else
-		snprintf(bin, sizeof(bin), "%s/bin/sluice-sink", getenv("SLUICE_BUILD_DIR") ? getenv("SLUICE_BUILD_DIR") : ".");
+		snprintf(bin, sizeof(bin), "%s/bin/sluice-sink",
+			 getenv("SLUICE_BUILD_DIR") ? getenv("SLUICE_BUILD_DIR") : ".");
 	snprintf(out, sizeof(out), "/tmp/xt-help-%d", (int)getpid());
 	char cmd[1200];
 	snprintf(cmd, sizeof(cmd), "'%s' --help > '%s' 2>&1", bin, out);

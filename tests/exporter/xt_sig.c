@@ -81,7 +81,7 @@ struct xt_body xt_make_logs(uint32_t batch, uint32_t n)
 	KV *kv = calloc(n, sizeof(*kv));
 	AV *av = calloc(n, sizeof(*av)), *bodies = calloc(n, sizeof(*bodies));
 	KV **kp = calloc(n, sizeof(*kp));
-	char (*text)[40] = calloc(n, 40);
+	char(*text)[40] = calloc(n, 40);
 	ck_assert(recs && rp && kv && av && bodies && kp && text);
 	uint64_t now = real_ns();
 	for (uint32_t i = 0; i < n; i++) {
@@ -121,7 +121,8 @@ struct xt_body xt_make_metrics_named(uint32_t batch, uint32_t n, const char *nam
 		OPENTELEMETRY__PROTO__COLLECTOR__METRICS__V1__EXPORT_METRICS_SERVICE_REQUEST__INIT;
 	Opentelemetry__Proto__Metrics__V1__ResourceMetrics rm =
 		OPENTELEMETRY__PROTO__METRICS__V1__RESOURCE_METRICS__INIT;
-	Opentelemetry__Proto__Metrics__V1__ScopeMetrics sm = OPENTELEMETRY__PROTO__METRICS__V1__SCOPE_METRICS__INIT;
+	Opentelemetry__Proto__Metrics__V1__ScopeMetrics sm =
+		OPENTELEMETRY__PROTO__METRICS__V1__SCOPE_METRICS__INIT;
 	Opentelemetry__Proto__Metrics__V1__Metric m = OPENTELEMETRY__PROTO__METRICS__V1__METRIC__INIT;
 	Opentelemetry__Proto__Metrics__V1__Sum sum = OPENTELEMETRY__PROTO__METRICS__V1__SUM__INIT;
 	Opentelemetry__Proto__Metrics__V1__ResourceMetrics *rmp[1] = { &rm };
@@ -140,7 +141,8 @@ struct xt_body xt_make_metrics_named(uint32_t batch, uint32_t n, const char *nam
 	m.data_case = OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM;
 	m.sum = &sum;
 	sum.is_monotonic = 1;
-	sum.aggregation_temporality = OPENTELEMETRY__PROTO__METRICS__V1__AGGREGATION_TEMPORALITY__AGGREGATION_TEMPORALITY_CUMULATIVE;
+	sum.aggregation_temporality =
+		OPENTELEMETRY__PROTO__METRICS__V1__AGGREGATION_TEMPORALITY__AGGREGATION_TEMPORALITY_CUMULATIVE;
 	NDP *pts = calloc(n, sizeof(*pts));
 	NDP **pp = calloc(n, sizeof(*pp));
 	KV *kv = calloc(n, sizeof(*kv));
@@ -164,7 +166,8 @@ struct xt_body xt_make_metrics_named(uint32_t batch, uint32_t n, const char *nam
 	sum.n_data_points = n;
 	sum.data_points = pp;
 	struct xt_body b = { .spans = n };
-	b.len = opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__get_packed_size(&req);
+	b.len = opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__get_packed_size(
+		&req);
 	b.data = malloc(b.len ? b.len : 1);
 	ck_assert_ptr_nonnull(b.data);
 	opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__pack(&req, b.data);
@@ -180,9 +183,12 @@ struct xt_body xt_make_metrics(uint32_t batch, uint32_t n)
 struct xt_body xt_make_signal(int signal, uint32_t batch, uint32_t n)
 {
 	switch (signal) {
-	case 1: return xt_make_logs(batch, n);
-	case 2: return xt_make_metrics(batch, n);
-	default: return xt_make_body(batch, n);
+	case 1:
+		return xt_make_logs(batch, n);
+	case 2:
+		return xt_make_metrics(batch, n);
+	default:
+		return xt_make_body(batch, n);
 	}
 }
 
@@ -222,18 +228,22 @@ bool xt_count_items(int signal, const struct xt_body *got, size_t n, uint32_t ba
 				return false;
 			for (size_t a = 0; a < r->n_resource_logs; a++)
 				for (size_t b = 0; b < r->resource_logs[a]->n_scope_logs; b++) {
-					Opentelemetry__Proto__Logs__V1__ScopeLogs *sl = r->resource_logs[a]->scope_logs[b];
+					Opentelemetry__Proto__Logs__V1__ScopeLogs *sl =
+						r->resource_logs[a]->scope_logs[b];
 					for (size_t c = 0; c < sl->n_log_records; c++) {
 						LR *lr = sl->log_records[c];
 						int64_t id = id_of(lr->attributes, lr->n_attributes);
 						char want[40];
-						snprintf(want, sizeof(want), "log-%u-%u", (uint32_t)((uint64_t)id >> 20),
+						snprintf(want, sizeof(want), "log-%u-%u",
+							 (uint32_t)((uint64_t)id >> 20),
 							 (uint32_t)id & 0xfffff);
-						ok &= lr->body && lr->body->string_value && !strcmp(lr->body->string_value, want) &&
+						ok &= lr->body && lr->body->string_value &&
+						      !strcmp(lr->body->string_value, want) &&
 						      tally(id, batches, per, counts);
 					}
 				}
-			opentelemetry__proto__collector__logs__v1__export_logs_service_request__free_unpacked(r, NULL);
+			opentelemetry__proto__collector__logs__v1__export_logs_service_request__free_unpacked(
+				r, NULL);
 		} else {
 			Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest *r =
 				opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__unpack(
@@ -246,18 +256,21 @@ bool xt_count_items(int signal, const struct xt_body *got, size_t n, uint32_t ba
 						r->resource_metrics[a]->scope_metrics[b];
 					for (size_t c = 0; c < sm->n_metrics; c++) {
 						Opentelemetry__Proto__Metrics__V1__Metric *m = sm->metrics[c];
-						if (m->data_case != OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM) {
+						if (m->data_case !=
+						    OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM) {
 							ok = false;
 							continue;
 						}
 						for (size_t d = 0; d < m->sum->n_data_points; d++) {
 							NDP *p = m->sum->data_points[d];
 							int64_t id = id_of(p->attributes, p->n_attributes);
-							ok &= p->as_int == 1 + (id & 0xfffff) && tally(id, batches, per, counts);
+							ok &= p->as_int == 1 + (id & 0xfffff) &&
+							      tally(id, batches, per, counts);
 						}
 					}
 				}
-			opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__free_unpacked(r, NULL);
+			opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__free_unpacked(
+				r, NULL);
 		}
 		if (!ok)
 			return false;

@@ -84,8 +84,11 @@ static void start_one(struct bench *b)
 {
 	if (b->started >= b->target)
 		return;
-	struct h2_call call = {.path = "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
-			       .msg = b->msg, .msg_len = MSG_LEN, .done = on_done, .ud = b};
+	struct h2_call call = { .path = "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+				.msg = b->msg,
+				.msg_len = MSG_LEN,
+				.done = on_done,
+				.ud = b };
 	if (h2_client_call(b->c, &call) > 0)
 		b->started++;
 }
@@ -98,10 +101,10 @@ static bool all_done(void *arg)
 
 static struct rate run_h2(const uint8_t *msg, long calls, int window)
 {
-	struct h2_server_cbs cbs = {on_request, NULL};
+	struct h2_server_cbs cbs = { on_request, NULL };
 	struct h2_server *s = h2_server_new(NULL, &cbs, NULL);
-	struct h2_client_opts o = {.authority = "127.0.0.1:4317"};
-	struct bench b = {.c = h2_client_new(&o), .msg = msg, .target = calls, .window = window};
+	struct h2_client_opts o = { .authority = "127.0.0.1:4317" };
+	struct bench b = { .c = h2_client_new(&o), .msg = msg, .target = calls, .window = window };
 	struct h2p p;
 
 	if (!s || !b.c || h2p_open(&p, s, b.c)) {
@@ -116,7 +119,7 @@ static struct rate run_h2(const uint8_t *msg, long calls, int window)
 		fprintf(stderr, "bench_h2: %ld of %ld calls done, %ld failed\n", b.done, calls, b.failed);
 		exit(1);
 	}
-	struct rate r = {(double)calls / (now_s() - t0), (double)calls / (cpu_s() - c0)};
+	struct rate r = { (double)calls / (now_s() - t0), (double)calls / (cpu_s() - c0) };
 	h2_client_free(b.c);
 	h2_server_free(s);
 	h2p_close(&p);
@@ -152,7 +155,7 @@ static struct rate run_raw(const uint8_t *msg, long calls)
 		if (write(fd[1], "\0\0\0\0\0", 5) != 5 || read(fd[0], rbuf, 5) != 5)
 			exit(1);
 	}
-	struct rate r = {(double)calls / (now_s() - t0), (double)calls / (cpu_s() - c0)};
+	struct rate r = { (double)calls / (now_s() - t0), (double)calls / (cpu_s() - c0) };
 	close(fd[0]);
 	close(fd[1]);
 	return r;
@@ -175,8 +178,10 @@ int main(int argc, char **argv)
 	long calls = argc > 1 ? atol(argv[1]) : 4000;
 	int runs = argc > 2 ? atoi(argv[2]) : 5;
 	uint8_t *msg = malloc(MSG_LEN);
-	static const int windows[] = {1, 8, 32};
-	enum { NW = 3 };
+	static const int windows[] = { 1, 8, 32 };
+	enum {
+		NW = 3
+	};
 	double wall[NW + 1][64], cpu[NW + 1][64];
 
 	if (calls <= 0 || runs <= 0 || runs > 64 || !msg) {
@@ -197,10 +202,10 @@ int main(int argc, char **argv)
 			cpu[w + 1][r] = x.cpu;
 		}
 	}
-	printf("message %d bytes (512 spans x 222 B), %ld calls a run, %d runs, medians\n",
-	       MSG_LEN, calls, runs);
-	printf("%-26s %12s %10s %14s %12s %10s\n", "", "calls/s", "MiB/s", "calls/CPU-s",
-	       "k spans/s", "CPU ratio");
+	printf("message %d bytes (512 spans x 222 B), %ld calls a run, %d runs, medians\n", MSG_LEN, calls,
+	       runs);
+	printf("%-26s %12s %10s %14s %12s %10s\n", "", "calls/s", "MiB/s", "calls/CPU-s", "k spans/s",
+	       "CPU ratio");
 	double base = median(cpu[0], runs);
 	for (int w = 0; w <= NW; w++) {
 		char name[40];
@@ -209,8 +214,8 @@ int main(int argc, char **argv)
 		else
 			snprintf(name, sizeof(name), "h2c unary, %2d in flight", windows[w - 1]);
 		double mw = median(wall[w], runs), mc = median(cpu[w], runs);
-		printf("%-26s %12.0f %10.1f %14.0f %12.0f %9.2fx\n", name, mw,
-		       mw * MSG_LEN / 1048576.0, mc, mw * 512 / 1000.0, mc / base);
+		printf("%-26s %12.0f %10.1f %14.0f %12.0f %9.2fx\n", name, mw, mw * MSG_LEN / 1048576.0, mc,
+		       mw * 512 / 1000.0, mc / base);
 	}
 	free(msg);
 	return 0;

@@ -61,8 +61,8 @@ START_TEST(halfsent)
 		char err[200];
 		if (net_loop_new(&srv_loop, NULL, err, sizeof(err)) < 0)
 			_exit(2);
-		struct tlsh_h2srv s = {.lim = {.read_timeout_ms = read_ms,
-					       .idle_timeout_ms = read_ms ? 1000 : 0}};
+		struct tlsh_h2srv s = { .lim = { .read_timeout_ms = read_ms,
+						 .idle_timeout_ms = read_ms ? 1000 : 0 } };
 		tlsh_h2srv_start(&s, srv_loop, NULL);
 		signal(SIGTERM, srv_stop);
 		if (write(p[1], &s.port, sizeof(s.port)) != sizeof(s.port))

@@ -26,7 +26,7 @@ static void drain(struct h2_client *c)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct h2_client_opts o = {.authority = "fuzz", .max_response = 4096};
+	struct h2_client_opts o = { .authority = "fuzz", .max_response = 4096 };
 	int done = 0;
 
 	if (size < 2)
@@ -34,8 +34,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct h2_client *c = h2_client_new(&o);
 	if (!c)
 		return 0;
-	struct h2_call call = {.path = "/s/M", .msg = (const uint8_t *)"hello", .msg_len = 5,
-			       .timeout_ns = 1000000, .done = on_done, .ud = &done};
+	struct h2_call call = { .path = "/s/M",
+				.msg = (const uint8_t *)"hello",
+				.msg_len = 5,
+				.timeout_ns = 1000000,
+				.done = on_done,
+				.ud = &done };
 	h2_client_call(c, &call);
 	h2_client_call(c, &call);
 	drain(c);

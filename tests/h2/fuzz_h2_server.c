@@ -9,11 +9,11 @@
 static const uint8_t start[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0";
 /* HEADERS (END_HEADERS) stream 1: :method POST, :scheme http, :path /,
  * :authority a, content-type application/grpc (HPACK, no huffman). */
-static const uint8_t headers1[] = {
-	0, 0, 25, 0x1, 0x4, 0, 0, 0, 1, 0x83, 0x86, 0x84, 0x01, 0x01, 'a', 0x0f, 0x10, 16,
-	'a', 'p', 'p', 'l', 'i', 'c', 'a', 't', 'i', 'o', 'n', '/', 'g', 'r', 'p', 'c'};
+static const uint8_t headers1[] = { 0,	  0,	25,  0x1,  0x4,	 0,   0,   0,	1,   0x83, 0x86, 0x84,
+				    0x01, 0x01, 'a', 0x0f, 0x10, 16,  'a', 'p', 'p', 'l',  'i',	 'c',
+				    'a',  't',	'i', 'o',  'n',	 '/', 'g', 'r', 'p', 'c' };
 /* DATA (END_STREAM) stream 1: one empty gRPC message. */
-static const uint8_t data1[] = {0, 0, 5, 0x0, 0x1, 0, 0, 0, 1, 0, 0, 0, 0, 0};
+static const uint8_t data1[] = { 0, 0, 5, 0x0, 0x1, 0, 0, 0, 1, 0, 0, 0, 0, 0 };
 
 struct app {
 	int n;
@@ -37,10 +37,11 @@ static void drain(struct h2_server *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct app a = {0};
-	struct h2_server_limits lim = {.max_concurrent_streams = 8, .max_header_list = 1024,
-				       .max_body = 4096, .rst_max = 20};
-	struct h2_server_cbs cbs = {on_request, NULL};
+	struct app a = { 0 };
+	struct h2_server_limits lim = {
+		.max_concurrent_streams = 8, .max_header_list = 1024, .max_body = 4096, .rst_max = 20
+	};
+	struct h2_server_cbs cbs = { on_request, NULL };
 
 	if (size < 2)
 		return 0;

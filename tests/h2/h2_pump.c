@@ -137,9 +137,9 @@ static void wait_io(struct h2p *p, bool pending, int ms)
 	struct pollfd pf[2];
 	int n = 0;
 	if (p->s && !p->srv_eof)
-		pf[n++] = (struct pollfd){p->sfd, (short)(POLLIN | (pending ? POLLOUT : 0)), 0};
+		pf[n++] = (struct pollfd){ p->sfd, (short)(POLLIN | (pending ? POLLOUT : 0)), 0 };
 	if (p->c && !p->cli_eof)
-		pf[n++] = (struct pollfd){p->cfd, (short)(POLLIN | (pending ? POLLOUT : 0)), 0};
+		pf[n++] = (struct pollfd){ p->cfd, (short)(POLLIN | (pending ? POLLOUT : 0)), 0 };
 	poll(pf, (nfds_t)n, ms);
 }
 
@@ -208,7 +208,7 @@ size_t h2p_read_raw(struct h2p *p, int fd, void *buf, size_t cap, int max_ms)
 		if (got && !moved)
 			break; /* the answer came and the peer went quiet */
 		if (!moved) {
-			struct pollfd pf = {fd, POLLIN, 0};
+			struct pollfd pf = { fd, POLLIN, 0 };
 			poll(&pf, 1, 10);
 		}
 	}

@@ -11,11 +11,11 @@
 #include "net/h2.h"
 
 struct h2p {
-	struct h2_server *s;   /* NULL: the server side is raw (test reads sfd) */
-	struct h2_client *c;   /* NULL: the client side is raw (test writes cfd) */
+	struct h2_server *s; /* NULL: the server side is raw (test reads sfd) */
+	struct h2_client *c; /* NULL: the client side is raw (test writes cfd) */
 	int sfd, cfd;
 	ssize_t srv_rc, cli_rc; /* first negative recv result, else 0 */
-	bool srv_eof, cli_eof;  /* the peer closed */
+	bool srv_eof, cli_eof;	/* the peer closed */
 	uint64_t bytes_c2s, bytes_s2c;
 	uint8_t *rbuf;
 	size_t rcap;

@@ -90,7 +90,7 @@ static void raw_closed(struct net_conn *c, int reason)
 	r->c = NULL;
 }
 
-static const struct net_conn_ops raw_ops = {raw_open, raw_data, NULL, raw_closed};
+static const struct net_conn_ops raw_ops = { raw_open, raw_data, NULL, raw_closed };
 
 void h2raw_connect(struct h2raw *r, struct net_loop *loop, uint16_t port)
 {
@@ -114,15 +114,15 @@ void h2raw_connect(struct h2raw *r, struct net_loop *loop, uint16_t port)
 void h2raw_call(struct h2raw *r)
 {
 	nghttp2_nv nv[] = {
-		{(uint8_t *)":method", (uint8_t *)"POST", 7, 4, 0},
-		{(uint8_t *)":scheme", (uint8_t *)"http", 7, 4, 0},
-		{(uint8_t *)":path",
-		 (uint8_t *)"/opentelemetry.proto.collector.trace.v1.TraceService/Export", 5, 59, 0},
-		{(uint8_t *)":authority", (uint8_t *)"127.0.0.1", 10, 9, 0},
-		{(uint8_t *)"content-type", (uint8_t *)"application/grpc", 12, 16, 0},
-		{(uint8_t *)"te", (uint8_t *)"trailers", 2, 8, 0},
+		{ (uint8_t *)":method", (uint8_t *)"POST", 7, 4, 0 },
+		{ (uint8_t *)":scheme", (uint8_t *)"http", 7, 4, 0 },
+		{ (uint8_t *)":path",
+		  (uint8_t *)"/opentelemetry.proto.collector.trace.v1.TraceService/Export", 5, 59, 0 },
+		{ (uint8_t *)":authority", (uint8_t *)"127.0.0.1", 10, 9, 0 },
+		{ (uint8_t *)"content-type", (uint8_t *)"application/grpc", 12, 16, 0 },
+		{ (uint8_t *)"te", (uint8_t *)"trailers", 2, 8, 0 },
 	};
-	nghttp2_data_provider prd = {.read_callback = raw_body};
+	nghttp2_data_provider prd = { .read_callback = raw_body };
 	ck_assert_int_gt(nghttp2_submit_request(r->s, NULL, nv, 6, &prd, NULL), 0);
 	ck_assert_int_eq(nghttp2_session_send(r->s), 0);
 }

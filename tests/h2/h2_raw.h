@@ -15,13 +15,13 @@
 struct h2raw {
 	nghttp2_session *s;
 	struct net_conn *c;
-	uint32_t promise;       /* gRPC message length the prefix announces */
-	uint32_t give;          /* bytes of it actually sent (then stall) */
-	bool complete;          /* send the whole message (a well-behaved call) */
-	int grpc_status;        /* -1 until a grpc-status came */
+	uint32_t promise; /* gRPC message length the prefix announces */
+	uint32_t give;	  /* bytes of it actually sent (then stall) */
+	bool complete;	  /* send the whole message (a well-behaved call) */
+	int grpc_status;  /* -1 until a grpc-status came */
 	int http_status;
 	bool stream_closed;
-	uint32_t close_code;    /* the stream's RST_STREAM / close error code */
+	uint32_t close_code; /* the stream's RST_STREAM / close error code */
 	bool goaway, closed, opened;
 	uint32_t sent_body;
 };

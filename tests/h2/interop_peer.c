@@ -57,26 +57,26 @@ static void on_request(void *ud, struct h2_server *s, const struct h2_request *r
 
 	int rc = grpc_frame_unary(req->body, req->body_len, &m, &ml, &comp);
 	if (rc) {
-		h2_server_respond_grpc(s, req->stream_id, GRPC_STATUS_INVALID_ARGUMENT,
-				       "bad gRPC framing", NULL, 0, -1);
+		h2_server_respond_grpc(s, req->stream_id, GRPC_STATUS_INVALID_ARGUMENT, "bad gRPC framing",
+				       NULL, 0, -1);
 	} else if (strcmp(req->path, "/test.Echo/Echo") == 0) {
 		h2_server_respond_grpc(s, req->stream_id, 0, NULL, m, ml, -1);
 	} else if (strcmp(req->path, "/test.Echo/Info") == 0) {
-		int n = snprintf(info, sizeof(info), "enc=%s flag=%d len=%zu timeout=%s",
-				 req->grpc_encoding, comp, ml, req->grpc_timeout);
+		int n = snprintf(info, sizeof(info), "enc=%s flag=%d len=%zu timeout=%s", req->grpc_encoding,
+				 comp, ml, req->grpc_timeout);
 		h2_server_respond_grpc(s, req->stream_id, 0, NULL, (const uint8_t *)info, (size_t)n, -1);
 	} else if (strcmp(req->path, "/test.Echo/Throttle") == 0) {
 		h2_server_respond_grpc(s, req->stream_id, GRPC_STATUS_RESOURCE_EXHAUSTED,
 				       "ring full: 100% busy", NULL, 0, 1500000000ll);
 	} else {
-		h2_server_respond_grpc(s, req->stream_id, GRPC_STATUS_UNIMPLEMENTED,
-				       "unknown method", NULL, 0, -1);
+		h2_server_respond_grpc(s, req->stream_id, GRPC_STATUS_UNIMPLEMENTED, "unknown method", NULL,
+				       0, -1);
 	}
 }
 
 static int run_server(void)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t al = sizeof(a);
 	int lfd = socket(AF_INET, SOCK_STREAM, 0);
 	struct {
@@ -98,11 +98,11 @@ static int run_server(void)
 	while (h2p_now_ms() < end) {
 		struct pollfd pf[MAX_CONNS + 2];
 		bool pend[MAX_CONNS];
-		pf[0] = (struct pollfd){lfd, POLLIN, 0};
-		pf[1] = (struct pollfd){0, POLLIN, 0};
+		pf[0] = (struct pollfd){ lfd, POLLIN, 0 };
+		pf[1] = (struct pollfd){ 0, POLLIN, 0 };
 		for (int i = 0; i < nc; i++) {
 			pend[i] = flush_server(c[i].fd, c[i].s);
-			pf[i + 2] = (struct pollfd){c[i].fd, (short)(POLLIN | (pend[i] ? POLLOUT : 0)), 0};
+			pf[i + 2] = (struct pollfd){ c[i].fd, (short)(POLLIN | (pend[i] ? POLLOUT : 0)), 0 };
 		}
 		if (poll(pf, (nfds_t)nc + 2, 200) < 0 && errno != EINTR)
 			break;
@@ -110,7 +110,7 @@ static int run_server(void)
 			break; /* the test is gone */
 		if (pf[0].revents & POLLIN) {
 			int fd = accept(lfd, NULL, NULL);
-			struct h2_server_cbs cbs = {on_request, NULL};
+			struct h2_server_cbs cbs = { on_request, NULL };
 			if (fd >= 0 && nc < MAX_CONNS) {
 				set_nonblock(fd);
 				c[nc].fd = fd;
@@ -194,7 +194,7 @@ static bool pump_client(int fd, struct h2_client *c, struct res *r, int n, int m
 			}
 			h2_client_sent(c, (size_t)w);
 		}
-		struct pollfd pf = {fd, (short)(POLLIN | (pend ? POLLOUT : 0)), 0};
+		struct pollfd pf = { fd, (short)(POLLIN | (pend ? POLLOUT : 0)), 0 };
 		poll(&pf, 1, 50);
 		ssize_t got = read(fd, buf, sizeof(buf));
 		if (got == 0)
@@ -205,20 +205,27 @@ static bool pump_client(int fd, struct h2_client *c, struct res *r, int n, int m
 	return false;
 }
 
-static int32_t call(struct h2_client *c, const char *path, const uint8_t *m, size_t len,
-		    uint64_t timeout_ns, struct res *r)
+static int32_t call(struct h2_client *c, const char *path, const uint8_t *m, size_t len, uint64_t timeout_ns,
+		    struct res *r)
 {
-	struct h2_header md[] = {{"x-sluice-test", 13, "yes", 3}};
-	struct h2_call k = {.path = path, .metadata = md, .n_metadata = 1, .msg = m,
-			    .msg_len = len, .timeout_ns = timeout_ns, .done = on_done, .ud = r};
+	struct h2_header md[] = { { "x-sluice-test", 13, "yes", 3 } };
+	struct h2_call k = { .path = path,
+			     .metadata = md,
+			     .n_metadata = 1,
+			     .msg = m,
+			     .msg_len = len,
+			     .timeout_ns = timeout_ns,
+			     .done = on_done,
+			     .ud = r };
 	memset(r, 0, sizeof(*r));
 	return h2_client_call(c, &k);
 }
 
 static int run_client(int port)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int fd = socket(AF_INET, SOCK_STREAM, 0), ok = 1;
 	static struct res r[20];
 	size_t big = 100 * 1024;
@@ -231,14 +238,14 @@ static int run_client(int port)
 	set_nonblock(fd);
 	char auth[32];
 	snprintf(auth, sizeof(auth), "127.0.0.1:%d", port);
-	struct h2_client_opts o = {.authority = auth};
+	struct h2_client_opts o = { .authority = auth };
 	struct h2_client *c = h2_client_new(&o);
 	for (size_t i = 0; i < big; i++)
 		msg[i] = (uint8_t)(i * 31 + 7);
 
 	call(c, "/test.Echo/Echo", msg, big, 5000000000ull, &r[0]);
-	bool echo = pump_client(fd, c, r, 1, 10000) && r[0].err == 0 && r[0].grpc == 0 &&
-		    r[0].len == big && memcmp(r[0].msg, msg, big) == 0;
+	bool echo = pump_client(fd, c, r, 1, 10000) && r[0].err == 0 && r[0].grpc == 0 && r[0].len == big &&
+		    memcmp(r[0].msg, msg, big) == 0;
 	printf("echo %s\n", echo ? "ok" : "FAILED");
 	ok &= echo;
 	free(r[0].msg);

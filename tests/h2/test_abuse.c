@@ -48,7 +48,7 @@ static size_t frame_hdr(uint8_t *p, uint32_t len, uint8_t type, uint8_t flags, u
  * :path / :authority a, RST_STREAM CANCEL). */
 static size_t build_flood(uint8_t *buf, int n)
 {
-	static const uint8_t hpack[] = {0x83, 0x86, 0x84, 0x01, 0x01, 'a'};
+	static const uint8_t hpack[] = { 0x83, 0x86, 0x84, 0x01, 0x01, 'a' };
 	size_t o = 0;
 
 	memcpy(buf, preface, 24);
@@ -79,10 +79,9 @@ static int64_t goaway_code(const uint8_t *p, size_t n)
 	return -1;
 }
 
-static void raw_server(struct h2p *p, struct h2_server **s, struct app *a,
-		       const struct h2_server_limits *lim)
+static void raw_server(struct h2p *p, struct h2_server **s, struct app *a, const struct h2_server_limits *lim)
 {
-	struct h2_server_cbs cbs = {on_request, on_abort};
+	struct h2_server_cbs cbs = { on_request, on_abort };
 	memset(a, 0, sizeof(*a));
 	*s = h2_server_new(lim, &cbs, a);
 	ck_assert_ptr_nonnull(*s);
@@ -205,20 +204,25 @@ static bool res_done(void *arg)
 START_TEST(oversized_headers_reset_only_that_stream)
 {
 	struct h2p p;
-	struct app a = {0};
-	struct h2_server_cbs cbs = {on_request, on_abort};
-	struct h2_server_limits lim = {.max_header_list = 4096};
+	struct app a = { 0 };
+	struct h2_server_cbs cbs = { on_request, on_abort };
+	struct h2_server_limits lim = { .max_header_list = 4096 };
 	struct h2_server *s = h2_server_new(&lim, &cbs, &a);
-	struct h2_client_opts o = {.authority = "127.0.0.1"};
+	struct h2_client_opts o = { .authority = "127.0.0.1" };
 	struct h2_client *c = h2_client_new(&o);
 	static char big[8000];
-	struct res r = {0};
+	struct res r = { 0 };
 
 	memset(big, 'v', sizeof(big));
 	ck_assert_int_eq(h2p_open(&p, s, c), 0);
-	struct h2_header md[] = {{"x-big", 5, big, sizeof(big)}};
-	struct h2_call call = {.path = "/p", .metadata = md, .n_metadata = 1,
-			       .msg = (const uint8_t *)"m", .msg_len = 1, .done = on_done, .ud = &r};
+	struct h2_header md[] = { { "x-big", 5, big, sizeof(big) } };
+	struct h2_call call = { .path = "/p",
+				.metadata = md,
+				.n_metadata = 1,
+				.msg = (const uint8_t *)"m",
+				.msg_len = 1,
+				.done = on_done,
+				.ud = &r };
 	ck_assert_int_gt(h2_client_call(c, &call), 0);
 	ck_assert(h2p_run(&p, res_done, &r, 5000));
 	ck_assert_int_eq(r.err, -ECONNRESET);
@@ -241,14 +245,15 @@ END_TEST
 START_TEST(client_fed_garbage_fails_its_calls)
 {
 	struct h2p p;
-	struct h2_client_opts o = {.authority = "127.0.0.1"};
+	struct h2_client_opts o = { .authority = "127.0.0.1" };
 	struct h2_client *c = h2_client_new(&o);
-	struct res r = {0};
+	struct res r = { 0 };
 	uint8_t junk[512];
 
 	ck_assert_int_eq(h2p_open(&p, NULL, c), 0);
-	struct h2_call call = {.path = "/p", .msg = (const uint8_t *)"m", .msg_len = 1,
-			       .done = on_done, .ud = &r};
+	struct h2_call call = {
+		.path = "/p", .msg = (const uint8_t *)"m", .msg_len = 1, .done = on_done, .ud = &r
+	};
 	ck_assert_int_gt(h2_client_call(c, &call), 0);
 	h2p_run(&p, NULL, NULL, 1000);
 	for (size_t i = 0; i < sizeof(junk); i++)

@@ -14,7 +14,11 @@
 #define EXPORT_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 #define MAX_HELD 256
 
-enum mode { ECHO, HOLD, THROTTLE };
+enum mode {
+	ECHO,
+	HOLD,
+	THROTTLE
+};
 
 struct app {
 	enum mode mode;
@@ -56,14 +60,13 @@ static void on_request(void *ud, struct h2_server *s, const struct h2_request *r
 	a->msg_len = ml;
 	switch (a->mode) {
 	case ECHO:
-		ck_assert_int_eq(h2_server_respond_grpc(s, req->stream_id, GRPC_STATUS_OK, NULL,
-							msg, ml, -1), 0);
+		ck_assert_int_eq(h2_server_respond_grpc(s, req->stream_id, GRPC_STATUS_OK, NULL, msg, ml, -1),
+				 0);
 		break;
 	case THROTTLE:
-		ck_assert_int_eq(h2_server_respond_grpc(s, req->stream_id,
-							GRPC_STATUS_RESOURCE_EXHAUSTED,
-							"ring full: 100% busy\n", NULL, 0,
-							1500000000ll), 0);
+		ck_assert_int_eq(h2_server_respond_grpc(s, req->stream_id, GRPC_STATUS_RESOURCE_EXHAUSTED,
+							"ring full: 100% busy\n", NULL, 0, 1500000000ll),
+				 0);
 		break;
 	case HOLD:
 		ck_assert_int_lt(a->nheld, MAX_HELD);
@@ -125,14 +128,14 @@ struct fixture {
 	struct h2p p;
 };
 
-static void setup(struct fixture *f, const struct h2_server_limits *lim,
-		  const struct h2_client_opts *co, enum mode mode)
+static void setup(struct fixture *f, const struct h2_server_limits *lim, const struct h2_client_opts *co,
+		  enum mode mode)
 {
 	memset(f, 0, sizeof(*f));
 	f->app.mode = mode;
-	struct h2_server_cbs cbs = {on_request, on_abort};
+	struct h2_server_cbs cbs = { on_request, on_abort };
 	f->s = h2_server_new(lim, &cbs, &f->app);
-	struct h2_client_opts o = {.authority = "127.0.0.1:4317"};
+	struct h2_client_opts o = { .authority = "127.0.0.1:4317" };
 	f->c = h2_client_new(co ? co : &o);
 	ck_assert_ptr_nonnull(f->s);
 	ck_assert_ptr_nonnull(f->c);
@@ -147,13 +150,19 @@ static void teardown(struct fixture *f)
 	h2p_close(&f->p);
 }
 
-static int32_t start(struct fixture *f, struct res *r, const uint8_t *msg, size_t len,
-		     bool comp, uint64_t timeout_ns)
+static int32_t start(struct fixture *f, struct res *r, const uint8_t *msg, size_t len, bool comp,
+		     uint64_t timeout_ns)
 {
-	struct h2_header md[] = {{"x-api-key", 9, "secret", 6}};
-	struct h2_call call = {.path = EXPORT_PATH, .metadata = md, .n_metadata = 1,
-			       .msg = msg, .msg_len = len, .compressed = comp,
-			       .timeout_ns = timeout_ns, .done = on_done, .ud = r};
+	struct h2_header md[] = { { "x-api-key", 9, "secret", 6 } };
+	struct h2_call call = { .path = EXPORT_PATH,
+				.metadata = md,
+				.n_metadata = 1,
+				.msg = msg,
+				.msg_len = len,
+				.compressed = comp,
+				.timeout_ns = timeout_ns,
+				.done = on_done,
+				.ud = r };
 	memset(r, 0, sizeof(*r));
 	return h2_client_call(f->c, &call);
 }
@@ -280,8 +289,9 @@ START_TEST(concurrent_streams_one_connection)
 	ck_assert_uint_eq(h2_server_pending(f.s), 50);
 	/* answer in reverse order, echoing each stream's own message */
 	for (int i = 49; i >= 0; i--)
-		ck_assert_int_eq(h2_server_respond_grpc(f.s, f.app.held[i], 0, NULL,
-							f.app.held_msg[i], f.app.held_len[i], -1), 0);
+		ck_assert_int_eq(h2_server_respond_grpc(f.s, f.app.held[i], 0, NULL, f.app.held_msg[i],
+							f.app.held_len[i], -1),
+				 0);
 	ck_assert(h2p_run(&f.p, all_done, &m, 10000));
 	for (int i = 0; i < 50; i++) {
 		ck_assert_int_eq(m.r[i].err, 0);
@@ -299,7 +309,7 @@ START_TEST(stream_limit_from_settings)
 {
 	struct fixture f;
 	static struct many m;
-	struct h2_server_limits lim = {.max_concurrent_streams = 4};
+	struct h2_server_limits lim = { .max_concurrent_streams = 4 };
 	uint8_t msg[4] = "abcd";
 
 	setup(&f, &lim, NULL, HOLD);
@@ -335,7 +345,7 @@ START_TEST(max_body_refused_then_connection_still_works)
 {
 	struct fixture f;
 	struct res r;
-	struct h2_server_limits lim = {.max_body = 64 * 1024};
+	struct h2_server_limits lim = { .max_body = 64 * 1024 };
 	size_t len = 200 * 1024;
 	uint8_t *msg = calloc(1, len);
 
@@ -374,7 +384,7 @@ START_TEST(connection_buffer_budget)
 {
 	struct fixture f;
 	struct res a, b, c;
-	struct h2_server_limits lim = {.max_body = 64 * 1024, .max_buffered = 100 * 1024};
+	struct h2_server_limits lim = { .max_body = 64 * 1024, .max_buffered = 100 * 1024 };
 	size_t len = 60 * 1024;
 	uint8_t *msg = calloc(1, len);
 

@@ -25,11 +25,11 @@ static size_t make_stream(uint8_t *out, const uint8_t *m2, size_t l2, const uint
 }
 
 /* Feed chunks of the stream split at a and b; collect the messages. */
-static void feed_split(const uint8_t *s, size_t len, size_t a, size_t b, uint8_t *gather,
-		       size_t cap, uint8_t out[3][512], size_t out_len[3], bool comp[3], int *count)
+static void feed_split(const uint8_t *s, size_t len, size_t a, size_t b, uint8_t *gather, size_t cap,
+		       uint8_t out[3][512], size_t out_len[3], bool comp[3], int *count)
 {
 	struct grpc_frame_reader r;
-	size_t cuts[4] = {0, a, b, len};
+	size_t cuts[4] = { 0, a, b, len };
 
 	grpc_frame_reader_init(&r, gather, cap);
 	*count = 0;
@@ -162,11 +162,8 @@ START_TEST(message_percent_encoding)
 	static const struct {
 		const char *in, *enc;
 	} cases[] = {
-		{"plain text", "plain text"},
-		{"100%", "100%25"},
-		{"line\nbreak", "line%0Abreak"},
-		{"caf\xc3\xa9", "caf%C3%A9"},
-		{"", ""},
+		{ "plain text", "plain text" }, { "100%", "100%25" }, { "line\nbreak", "line%0Abreak" },
+		{ "caf\xc3\xa9", "caf%C3%A9" }, { "", "" },
 	};
 	char enc[64], dec[64];
 
@@ -192,8 +189,12 @@ START_TEST(timeout_parse_format)
 		const char *s;
 		uint64_t ns;
 	} ok[] = {
-		{"1n", 1}, {"250m", 250000000ull}, {"5S", 5000000000ull},
-		{"2M", 120000000000ull}, {"1H", 3600000000000ull}, {"99999999u", 99999999000ull},
+		{ "1n", 1 },
+		{ "250m", 250000000ull },
+		{ "5S", 5000000000ull },
+		{ "2M", 120000000000ull },
+		{ "1H", 3600000000000ull },
+		{ "99999999u", 99999999000ull },
 	};
 	uint64_t ns;
 	char buf[16];
@@ -202,14 +203,14 @@ START_TEST(timeout_parse_format)
 		ck_assert_int_eq(grpc_timeout_parse(ok[i].s, strlen(ok[i].s), &ns), 0);
 		ck_assert_uint_eq(ns, ok[i].ns);
 	}
-	const char *bad[] = {"", "5", "m", "123456789S", "5x", "-5S", "5 S"};
+	const char *bad[] = { "", "5", "m", "123456789S", "5x", "-5S", "5 S" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_int_eq(grpc_timeout_parse(bad[i], strlen(bad[i]), &ns), -EINVAL);
 	ck_assert_int_eq(grpc_timeout_parse("99999999H", 9, &ns), 0);
 	ck_assert_uint_eq(ns, UINT64_MAX);
 
 	/* formatting: fits 8 digits, never shorter than asked, round trips */
-	uint64_t vals[] = {0, 1, 999, 5000000000ull, 123456789123ull, 86400000000000ull, UINT64_MAX};
+	uint64_t vals[] = { 0, 1, 999, 5000000000ull, 123456789123ull, 86400000000000ull, UINT64_MAX };
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
 		ssize_t n = grpc_timeout_format(buf, sizeof(buf), vals[i]);
 		ck_assert_int_gt(n, 1);
@@ -232,11 +233,11 @@ START_TEST(details_retry_info_round_trip)
 {
 	uint8_t buf[256];
 	struct grpc_details d;
-	int64_t delays[] = {0, 1, 1500000000ll, 30000000000ll};
+	int64_t delays[] = { 0, 1, 1500000000ll, 30000000000ll };
 
 	for (size_t i = 0; i < sizeof(delays) / sizeof(delays[0]); i++) {
-		ssize_t n = grpc_details_encode(buf, sizeof(buf), GRPC_STATUS_RESOURCE_EXHAUSTED,
-						"ring full", 9, delays[i]);
+		ssize_t n = grpc_details_encode(buf, sizeof(buf), GRPC_STATUS_RESOURCE_EXHAUSTED, "ring full",
+						9, delays[i]);
 		ck_assert_int_gt(n, 0);
 		ck_assert_int_eq(grpc_details_decode(buf, (size_t)n, &d), 0);
 		ck_assert_int_eq(d.code, GRPC_STATUS_RESOURCE_EXHAUSTED);
@@ -250,18 +251,18 @@ START_TEST(details_retry_info_round_trip)
 	ck_assert_int_eq(d.retry_delay_ns, -1);
 	ck_assert_int_eq(d.code, GRPC_STATUS_UNAVAILABLE);
 	/* the exact bytes for code 8, no message, 1.5 s */
-	static const uint8_t want[] = {
-		0x08, 0x08, 0x1a, 0x36, 0x0a, 0x28, 't', 'y', 'p', 'e', '.', 'g', 'o', 'o', 'g', 'l',
-		'e', 'a', 'p', 'i', 's', '.', 'c', 'o', 'm', '/', 'g', 'o', 'o', 'g', 'l', 'e', '.',
-		'r', 'p', 'c', '.', 'R', 'e', 't', 'r', 'y', 'I', 'n', 'f', 'o', 0x12, 0x0a, 0x0a,
-		0x08, 0x08, 0x01, 0x10, 0x80, 0xca, 0xb5, 0xee, 0x01};
+	static const uint8_t want[] = { 0x08, 0x08, 0x1a, 0x36, 0x0a, 0x28, 't',  'y',	'p',  'e', '.',	 'g',
+					'o',  'o',  'g',  'l',	'e',  'a',  'p',  'i',	's',  '.', 'c',	 'o',
+					'm',  '/',  'g',  'o',	'o',  'g',  'l',  'e',	'.',  'r', 'p',	 'c',
+					'.',  'R',  'e',  't',	'r',  'y',  'I',  'n',	'f',  'o', 0x12, 0x0a,
+					0x0a, 0x08, 0x08, 0x01, 0x10, 0x80, 0xca, 0xb5, 0xee, 0x01 };
 	n = grpc_details_encode(buf, sizeof(buf), 8, "", 0, 1500000000ll);
 	ck_assert_int_eq(n, (ssize_t)sizeof(want));
 	ck_assert_mem_eq(buf, want, sizeof(want));
 	/* too small */
 	ck_assert_int_eq(grpc_details_encode(buf, 10, 8, "", 0, 1), -ENOSPC);
 	/* malformed input is an error, not a crash */
-	static const uint8_t bad[] = {0x1a, 0x50, 0x0a};
+	static const uint8_t bad[] = { 0x1a, 0x50, 0x0a };
 	ck_assert_int_eq(grpc_details_decode(bad, sizeof(bad), &d), -EPROTO);
 }
 END_TEST
@@ -272,8 +273,8 @@ START_TEST(details_bin_base64)
 	uint8_t scratch[512];
 	struct grpc_details d;
 
-	ssize_t n = grpc_details_bin_encode(b64, sizeof(b64), GRPC_STATUS_RESOURCE_EXHAUSTED,
-					    "full", 4, 250000000ll);
+	ssize_t n = grpc_details_bin_encode(b64, sizeof(b64), GRPC_STATUS_RESOURCE_EXHAUSTED, "full", 4,
+					    250000000ll);
 	ck_assert_int_gt(n, 0);
 	ck_assert_ptr_null(memchr(b64, '=', (size_t)n)); /* unpadded */
 	ck_assert_int_eq(grpc_details_bin_decode(b64, (size_t)n, scratch, sizeof(scratch), &d), 0);
@@ -284,7 +285,7 @@ START_TEST(details_bin_base64)
 	/* base64 against known vectors, padded and not */
 	static const struct {
 		const char *raw, *b64;
-	} v[] = {{"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"}, {"foobar", "Zm9vYmFy"}};
+	} v[] = { { "", "" }, { "f", "Zg" }, { "fo", "Zm8" }, { "foo", "Zm9v" }, { "foobar", "Zm9vYmFy" } };
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		ssize_t e = grpc_b64_encode(b64, sizeof(b64), (const uint8_t *)v[i].raw, strlen(v[i].raw));
 		ck_assert_int_eq(e, (ssize_t)strlen(v[i].b64));

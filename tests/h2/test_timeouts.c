@@ -28,7 +28,7 @@ START_TEST(half_sent_stream_times_out_then_conn_goes)
 {
 	struct tlsh_h2srv s;
 	struct net_loop *loop = server(&s, 200, 300);
-	struct h2raw r = {.promise = 100000, .give = 10};
+	struct h2raw r = { .promise = 100000, .give = 10 };
 	h2raw_connect(&r, loop, s.port);
 	h2raw_call(&r);
 	int closed = 0;
@@ -53,7 +53,7 @@ START_TEST(pings_do_not_keep_an_idle_conn)
 {
 	struct tlsh_h2srv s;
 	struct net_loop *loop = server(&s, 0, 300);
-	struct h2raw r = {0};
+	struct h2raw r = { 0 };
 	h2raw_connect(&r, loop, s.port);
 	uint64_t next = 0;
 	for (int i = 0; i < 500 && !r.closed; i++) {
@@ -75,7 +75,7 @@ START_TEST(complete_call_in_time_is_served)
 {
 	struct tlsh_h2srv s;
 	struct net_loop *loop = server(&s, 2000, 0);
-	struct h2raw r = {.promise = 300000, .complete = true};
+	struct h2raw r = { .promise = 300000, .complete = true };
 	h2raw_connect(&r, loop, s.port);
 	h2raw_call(&r);
 	for (int i = 0; i < 500 && !r.stream_closed; i++)
@@ -92,7 +92,9 @@ END_TEST
 
 START_TEST(many_half_sent_conns_all_end)
 {
-	enum { N = 200 };
+	enum {
+		N = 200
+	};
 	struct tlsh_h2srv s;
 	struct net_loop *loop = server(&s, 300, 1000);
 	static struct h2raw r[N];
@@ -117,8 +119,8 @@ START_TEST(many_half_sent_conns_all_end)
 	int late = 0;
 	for (int i = 0; i < N; i++) {
 		ck_assert_msg(r[i].grpc_status == GRPC_STATUS_DEADLINE_EXCEEDED ||
-			      (r[i].grpc_status == -1 && r[i].goaway), "conn %d: status %d", i,
-			      r[i].grpc_status);
+				      (r[i].grpc_status == -1 && r[i].goaway),
+			      "conn %d: status %d", i, r[i].grpc_status);
 		late += r[i].grpc_status == GRPC_STATUS_DEADLINE_EXCEEDED;
 		h2raw_free(&r[i]);
 	}

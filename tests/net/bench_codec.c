@@ -28,7 +28,10 @@ static double cpu_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-struct zl { z_stream zs; int level; };
+struct zl {
+	z_stream zs;
+	int level;
+};
 
 static size_t zlib_gzip(struct zl *z, const uint8_t *in, size_t n, uint8_t *out, size_t cap)
 {
@@ -42,7 +45,12 @@ static size_t zlib_gzip(struct zl *z, const uint8_t *in, size_t n, uint8_t *out,
 	return cap - z->zs.avail_out;
 }
 
-struct cfg { const char *name; int zlib; enum codec c; int level; };
+struct cfg {
+	const char *name;
+	int zlib;
+	enum codec c;
+	int level;
+};
 
 static int cmp(const void *a, const void *b)
 {
@@ -53,26 +61,31 @@ static int cmp(const void *a, const void *b)
 static void bench(const char *set, const uint8_t *body, size_t len, unsigned spans, int runs)
 {
 	static const struct cfg cfgs[] = {
-		{"zlib gzip 6", 1, CODEC_GZIP, 6}, {"zlib gzip 1", 1, CODEC_GZIP, 1},
-		{"libdeflate gzip 1", 0, CODEC_GZIP, 1}, {"libdeflate gzip 2", 0, CODEC_GZIP, 2},
-		{"libdeflate gzip 3", 0, CODEC_GZIP, 3}, {"libdeflate gzip 4", 0, CODEC_GZIP, 4},
-		{"libdeflate gzip 5", 0, CODEC_GZIP, 5}, {"libdeflate gzip 6", 0, CODEC_GZIP, 6},
-		{"zstd 1", 0, CODEC_ZSTD, 1}, {"zstd 2", 0, CODEC_ZSTD, 2}, {"zstd 3", 0, CODEC_ZSTD, 3},
-		{"snappy", 0, CODEC_SNAPPY, CODEC_LEVEL_DEFAULT},
+		{ "zlib gzip 6", 1, CODEC_GZIP, 6 },
+		{ "zlib gzip 1", 1, CODEC_GZIP, 1 },
+		{ "libdeflate gzip 1", 0, CODEC_GZIP, 1 },
+		{ "libdeflate gzip 2", 0, CODEC_GZIP, 2 },
+		{ "libdeflate gzip 3", 0, CODEC_GZIP, 3 },
+		{ "libdeflate gzip 4", 0, CODEC_GZIP, 4 },
+		{ "libdeflate gzip 5", 0, CODEC_GZIP, 5 },
+		{ "libdeflate gzip 6", 0, CODEC_GZIP, 6 },
+		{ "zstd 1", 0, CODEC_ZSTD, 1 },
+		{ "zstd 2", 0, CODEC_ZSTD, 2 },
+		{ "zstd 3", 0, CODEC_ZSTD, 3 },
+		{ "snappy", 0, CODEC_SNAPPY, CODEC_LEVEL_DEFAULT },
 	};
 	size_t cap = codec_encode_bound(CODEC_GZIP, len) + codec_encode_bound(CODEC_ZSTD, len);
 	uint8_t *z = malloc(cap), *back = malloc(len);
-	printf("\n%s batch: %u spans, %zu bytes (%.0f bytes a span)\n", set, spans, len,
-	       (double)len / spans);
-	printf("%-18s %8s %10s %10s %10s %10s\n", "codec", "ratio", "enc Msp/s", "enc MB/s",
-	       "dec Msp/s", "dec MB/s");
+	printf("\n%s batch: %u spans, %zu bytes (%.0f bytes a span)\n", set, spans, len, (double)len / spans);
+	printf("%-18s %8s %10s %10s %10s %10s\n", "codec", "ratio", "enc Msp/s", "enc MB/s", "dec Msp/s",
+	       "dec MB/s");
 	for (size_t k = 0; k < sizeof(cfgs) / sizeof(cfgs[0]); k++) {
 		const struct cfg *f = &cfgs[k];
 		struct codec_ctx x;
 		codec_ctx_init(&x);
-		struct zl zz = {.level = f->level};
-		if (f->zlib && deflateInit2(&zz.zs, f->level, Z_DEFLATED, 16 + MAX_WBITS, 8,
-					    Z_DEFAULT_STRATEGY) != Z_OK)
+		struct zl zz = { .level = f->level };
+		if (f->zlib &&
+		    deflateInit2(&zz.zs, f->level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 			abort();
 		double enc[16], dec[16];
 		size_t zl = 0;

@@ -90,7 +90,7 @@ static void c_close(struct net_conn *c, int reason)
 		cli_start(k);
 }
 
-static const struct net_conn_ops c_ops = {c_open, c_data, NULL, c_close};
+static const struct net_conn_ops c_ops = { c_open, c_data, NULL, c_close };
 
 static void cli_start(struct cli *k)
 {
@@ -124,12 +124,12 @@ static void row(const char *name, const char *cert, enum net_tls_version max)
 	pin(1);
 	uint16_t port;
 	ck_assert_int_eq(read(p[0], &port, sizeof(port)), sizeof(port));
-	struct cli k = {.loop = th_loop_new()};
+	struct cli k = { .loop = th_loop_new() };
 	ck_assert_int_eq(net_resolve("127.0.0.1", port, &k.sa, &k.sl), 0);
 	if (cert) {
 		char err[200], ca[200];
 		snprintf(ca, sizeof(ca), "%s/ca.pem", tlsh_certs());
-		struct net_tls_client_config cc = {.ca_file = ca, .max_version = max};
+		struct net_tls_client_config cc = { .ca_file = ca, .max_version = max };
 		ck_assert_int_eq(net_tls_client_new(&k.tls, &cc, "http/1.1", err, sizeof(err)), 0);
 	}
 	th_run_for(k.loop, 100);

@@ -12,8 +12,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const enum codec codecs[] = {CODEC_GZIP, CODEC_ZLIB, CODEC_DEFLATE, CODEC_ZSTD,
-					    CODEC_SNAPPY, CODEC_RAW_DEFLATE};
+	static const enum codec codecs[] = { CODEC_GZIP, CODEC_ZLIB,   CODEC_DEFLATE,
+					     CODEC_ZSTD, CODEC_SNAPPY, CODEC_RAW_DEFLATE };
 	if (size < 1)
 		return 0;
 	enum codec c = codecs[data[0] % 6];

@@ -25,18 +25,18 @@ static unsigned char *sample(size_t n, int compressible)
 	return p;
 }
 
-static const enum codec all[] = {CODEC_GZIP, CODEC_ZLIB, CODEC_DEFLATE, CODEC_ZSTD, CODEC_SNAPPY,
-				  CODEC_RAW_DEFLATE};
+static const enum codec all[] = { CODEC_GZIP, CODEC_ZLIB,   CODEC_DEFLATE,
+				  CODEC_ZSTD, CODEC_SNAPPY, CODEC_RAW_DEFLATE };
 #define NALL (sizeof(all) / sizeof(all[0]))
 
 START_TEST(roundtrip_every_codec_and_level)
 {
-	size_t sizes[] = {0, 1, 777, 65536, 1u << 20};
+	size_t sizes[] = { 0, 1, 777, 65536, 1u << 20 };
 	struct codec_ctx x;
 	codec_ctx_init(&x);
 	for (unsigned ci = 0; ci < NALL; ci++) {
 		enum codec c = all[ci];
-		int levels[] = {CODEC_LEVEL_DEFAULT, 0, 1, 3, 6, 9, 12, 19};
+		int levels[] = { CODEC_LEVEL_DEFAULT, 0, 1, 3, 6, 9, 12, 19 };
 		for (unsigned li = 0; li < sizeof(levels) / sizeof(levels[0]); li++) {
 			if (codec_level_check(c, levels[li]) < 0)
 				continue;
@@ -46,12 +46,15 @@ START_TEST(roundtrip_every_codec_and_level)
 				size_t bound = codec_encode_bound(c, n);
 				unsigned char *z = malloc(bound);
 				ssize_t zl = codec_encode(&x, c, levels[li], in, n, z, bound);
-				ck_assert_msg(zl > 0, "%s level %d size %zu: %zd", codec_name(c), levels[li], n, zl);
+				ck_assert_msg(zl > 0, "%s level %d size %zu: %zd", codec_name(c), levels[li],
+					      n, zl);
 				ck_assert_int_eq(codec_decode(&x, c, z, (size_t)zl, out, n), (ssize_t)n);
 				ck_assert(n == 0 || memcmp(in, out, n) == 0);
 				if (n)
-					ck_assert_int_eq(codec_decode(&x, c, z, (size_t)zl, out, n - 1), -EFBIG);
-				ck_assert_int_eq(codec_decode(NULL, c, z, (size_t)zl, out, n + 1), (ssize_t)n);
+					ck_assert_int_eq(codec_decode(&x, c, z, (size_t)zl, out, n - 1),
+							 -EFBIG);
+				ck_assert_int_eq(codec_decode(NULL, c, z, (size_t)zl, out, n + 1),
+						 (ssize_t)n);
 				free(in);
 				free(out);
 				free(z);
@@ -69,7 +72,10 @@ static unsigned char *bomb(enum codec c, size_t *zl)
 	unsigned char *zeros = calloc(1, total);
 	size_t bound = codec_encode_bound(c, total);
 	unsigned char *z = malloc(bound);
-	ssize_t n = codec_encode(NULL, c, c == CODEC_SNAPPY ? CODEC_LEVEL_DEFAULT : c == CODEC_ZSTD ? 3 : 9,
+	ssize_t n = codec_encode(NULL, c,
+				 c == CODEC_SNAPPY ? CODEC_LEVEL_DEFAULT
+				 : c == CODEC_ZSTD ? 3
+						   : 9,
 				 zeros, total, z, bound);
 	ck_assert_int_gt(n, 0);
 	free(zeros);
@@ -121,7 +127,7 @@ START_TEST(zstd_without_or_with_lying_content_size)
 	ck_assert_int_eq(codec_decode(NULL, CODEC_ZSTD, z, zl, out, small - 1), -EFBIG);
 	/* A pre-1.0 ("legacy") frame, whose header libzstd does not hold to its
 	 * content: refused as corrupt (found by fuzz_codec). */
-	static const uint8_t legacy[] = {0x26, 0xb5, 0x2f, 0xfd, 0x41, 0x3b, 0, 0, 0};
+	static const uint8_t legacy[] = { 0x26, 0xb5, 0x2f, 0xfd, 0x41, 0x3b, 0, 0, 0 };
 	ck_assert_int_eq(codec_decode(NULL, CODEC_ZSTD, legacy, sizeof(legacy), out, cap), -EBADMSG);
 	/* Two frames decode as one body; the cap covers both. */
 	size_t a = ZSTD_compress(z, bound, "hello ", 6, 1);
@@ -163,11 +169,14 @@ END_TEST
 
 START_TEST(names_and_levels)
 {
-	struct { const char *name; int want; } t[] = {
-		{"gzip", CODEC_GZIP}, {"X-GZIP", CODEC_GZIP}, {"zlib", CODEC_ZLIB},
-		{"deflate", CODEC_DEFLATE}, {"zstd", CODEC_ZSTD}, {"snappy", CODEC_SNAPPY},
-		{"identity", CODEC_NONE}, {"", CODEC_NONE}, {"br", -ENOTSUP}, {"raw-deflate", -ENOTSUP},
-		{"zstd2", -ENOTSUP},
+	struct {
+		const char *name;
+		int want;
+	} t[] = {
+		{ "gzip", CODEC_GZIP },	      { "X-GZIP", CODEC_GZIP }, { "zlib", CODEC_ZLIB },
+		{ "deflate", CODEC_DEFLATE }, { "zstd", CODEC_ZSTD },	{ "snappy", CODEC_SNAPPY },
+		{ "identity", CODEC_NONE },   { "", CODEC_NONE },	{ "br", -ENOTSUP },
+		{ "raw-deflate", -ENOTSUP },  { "zstd2", -ENOTSUP },
 	};
 	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		ck_assert_msg(codec_from_name(t[i].name, strlen(t[i].name)) == t[i].want, "%s", t[i].name);
@@ -178,7 +187,8 @@ START_TEST(names_and_levels)
 	ck_assert_int_eq(codec_level_check(CODEC_ZSTD, 19), 0);
 	ck_assert_int_eq(codec_level_check(CODEC_SNAPPY, 3), -EINVAL);
 	unsigned char z[16];
-	ck_assert_int_eq(codec_encode(NULL, CODEC_ZSTD, 1, "0123456789012345678901234567", 28, z, 4), -ENOSPC);
+	ck_assert_int_eq(codec_encode(NULL, CODEC_ZSTD, 1, "0123456789012345678901234567", 28, z, 4),
+			 -ENOSPC);
 	ck_assert_int_eq(codec_encode(NULL, CODEC_GZIP, 1, "0123456789", 10, z, 4), -ENOSPC);
 }
 END_TEST
@@ -198,8 +208,8 @@ static void tool_roundtrip(enum codec c, const char *enc_cmd, const char *dec_cm
 	FILE *f = fopen(path, "w");
 	fwrite(z, 1, (size_t)zl, f);
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "%s < %s/ours > %s/plain && %s < %s/plain > %s/theirs", dec_cmd, dir,
-		 dir, enc_cmd, dir, dir);
+	snprintf(cmd, sizeof(cmd), "%s < %s/ours > %s/plain && %s < %s/plain > %s/theirs", dec_cmd, dir, dir,
+		 enc_cmd, dir, dir);
 	ck_assert_int_eq(system(cmd), 0);
 	snprintf(path, sizeof(path), "%s/plain", dir);
 	f = fopen(path, "r");

@@ -26,8 +26,8 @@ static bool have(const char *tool)
 START_TEST(config_check_messages)
 {
 	char err[256];
-	struct net_tls_server_config sc = {.cert_file = tlsh_cert("server.pem"),
-					   .key_file = tlsh_cert("server.key")};
+	struct net_tls_server_config sc = { .cert_file = tlsh_cert("server.pem"),
+					    .key_file = tlsh_cert("server.key") };
 	ck_assert_int_eq(net_tls_check_server(&sc, err, sizeof(err)), 0);
 	/* unreadable file: named, with the system's reason */
 	sc.cert_file = "/nonexistent/cert.pem";
@@ -41,19 +41,19 @@ START_TEST(config_check_messages)
 	sc.cert_file = tlsh_cert("server.pem");
 	sc.key_file = tlsh_cert("other.key");
 	ck_assert_int_eq(net_tls_check_server(&sc, err, sizeof(err)), -EINVAL);
-	ck_assert_msg(strstr(err, "other.key: does not match cert_file") && strstr(err, "server.pem"),
-		      "%s", err);
+	ck_assert_msg(strstr(err, "other.key: does not match cert_file") && strstr(err, "server.pem"), "%s",
+		      err);
 	/* a server needs both */
-	struct net_tls_server_config none = {0};
+	struct net_tls_server_config none = { 0 };
 	ck_assert_int_eq(net_tls_check_server(&none, err, sizeof(err)), -EINVAL);
 	/* client: a CA file that is a key; versions out of order; inline PEM */
-	struct net_tls_client_config cc = {.ca_file = tlsh_cert("ca.key")};
+	struct net_tls_client_config cc = { .ca_file = tlsh_cert("ca.key") };
 	ck_assert_int_eq(net_tls_check_client(&cc, err, sizeof(err)), -EINVAL);
 	ck_assert_msg(strstr(err, "ca_file") && strstr(err, "ca.key"), "%s", err);
-	cc = (struct net_tls_client_config){.min_version = NET_TLS_1_3, .max_version = NET_TLS_1_2};
+	cc = (struct net_tls_client_config){ .min_version = NET_TLS_1_3, .max_version = NET_TLS_1_2 };
 	ck_assert_int_eq(net_tls_check_client(&cc, err, sizeof(err)), -EINVAL);
 	char *pem = tlsh_slurp(tlsh_cert("ca.pem"));
-	cc = (struct net_tls_client_config){.ca_pem = pem, .cert_file = tlsh_cert("client.pem")};
+	cc = (struct net_tls_client_config){ .ca_pem = pem, .cert_file = tlsh_cert("client.pem") };
 	ck_assert_int_eq(net_tls_check_client(&cc, err, sizeof(err)), -EINVAL);
 	ck_assert_msg(strstr(err, "without key_file"), "%s", err);
 	cc.key_file = tlsh_cert("client.key");
@@ -61,7 +61,7 @@ START_TEST(config_check_messages)
 	free(pem);
 	/* insecure: no context at all */
 	struct net_tls *t = (struct net_tls *)1;
-	cc = (struct net_tls_client_config){.insecure = true};
+	cc = (struct net_tls_client_config){ .insecure = true };
 	ck_assert_int_eq(net_tls_client_new(&t, &cc, NULL, err, sizeof(err)), 0);
 	ck_assert_ptr_null(t);
 	enum net_tls_version v;
@@ -126,7 +126,8 @@ START_TEST(openssl_s_client)
 	snprintf(cmd, sizeof(cmd),
 		 "printf 'POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 0\\r\\nConnection: close"
 		 "\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:%u -CAfile %s "
-		 "-verify_return_error -tls1_2 -ign_eof -brief", s2.port, tlsh_cert("ca.pem"));
+		 "-verify_return_error -tls1_2 -ign_eof -brief",
+		 s2.port, tlsh_cert("ca.pem"));
 	ck_assert_int_eq(tlsh_wait_child(loop, tlsh_spawn(cmd, out), 20000), 0);
 	got = tlsh_slurp(out);
 	ck_assert_msg(strstr(got, "Protocol version: TLSv1.2") && strstr(got, "HTTP/1.1 200"), "%s", got);
@@ -143,13 +144,13 @@ START_TEST(nghttp_h2_over_tls)
 		return;
 	struct net_loop *loop = th_loop_new();
 	struct net_tls *t = tlsh_server_tls("server", NULL, "h2");
-	struct tlsh_h2srv s = {0};
+	struct tlsh_h2srv s = { 0 };
 	tlsh_h2srv_start(&s, loop, t);
 	net_tls_free(t);
 	char cmd[400], out[64];
 	snprintf(out, sizeof(out), "%s/nghttp.out", tlsh_certs());
-	snprintf(cmd, sizeof(cmd), "nghttp -v -d %s https://127.0.0.1:%u/v1/traces",
-		 tlsh_cert("ca.pem"), s.port);
+	snprintf(cmd, sizeof(cmd), "nghttp -v -d %s https://127.0.0.1:%u/v1/traces", tlsh_cert("ca.pem"),
+		 s.port);
 	ck_assert_int_eq(tlsh_wait_child(loop, tlsh_spawn(cmd, out), 20000), 0);
 	char *got = tlsh_slurp(out);
 	ck_assert_msg(strstr(got, "The negotiated protocol: h2"), "%s", got);
@@ -199,34 +200,36 @@ static void gcli_close(struct net_conn *c, int r)
 	(void)r;
 	h2_link_detach(&g->link);
 }
-static const struct net_conn_ops gcli_ops = {gcli_open, gcli_data, NULL, gcli_close};
+static const struct net_conn_ops gcli_ops = { gcli_open, gcli_data, NULL, gcli_close };
 
 START_TEST(our_grpc_client_to_our_h2_server)
 {
 	struct net_loop *loop = th_loop_new();
 	struct net_tls *st = tlsh_server_tls("server", NULL, "h2");
-	struct tlsh_h2srv s = {0};
+	struct tlsh_h2srv s = { 0 };
 	tlsh_h2srv_start(&s, loop, st);
 	net_tls_free(st);
 	struct net_tls *ct = tlsh_client_tls(NULL, NULL, "h2");
 	struct sockaddr_storage sa;
 	socklen_t sl;
 	ck_assert_int_eq(net_resolve("127.0.0.1", s.port, &sa, &sl), 0);
-	struct gcli g = {0};
+	struct gcli g = { 0 };
 	struct net_conn *c;
 	ck_assert_int_eq(net_connect(loop, (struct sockaddr *)&sa, sl, &gcli_ops, &g, &c), 0);
-	struct h2_client_opts o = {.authority = "127.0.0.1"};
+	struct h2_client_opts o = { .authority = "127.0.0.1" };
 	ck_assert_int_eq(h2_link_client(&g.link, c, &o), 0);
 	ck_assert_int_eq(net_conn_start_tls(c, ct, "127.0.0.1"), 0);
 	net_tls_free(ct);
 	/* Calls queued before the handshake finishes go out after it. */
-	struct call_done d[20] = {{0}};
+	struct call_done d[20] = { { 0 } };
 	static uint8_t big[200000];
 	memset(big, 'x', sizeof(big));
 	for (int i = 0; i < 20; i++) {
-		struct h2_call call = {.path = "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
-				       .msg = i == 19 ? big : (const uint8_t *)"ping", .msg_len = i == 19 ? sizeof(big) : 4,
-				       .done = on_call, .ud = &d[i]};
+		struct h2_call call = { .path = "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+					.msg = i == 19 ? big : (const uint8_t *)"ping",
+					.msg_len = i == 19 ? sizeof(big) : 4,
+					.done = on_call,
+					.ud = &d[i] };
 		ck_assert_int_gt(h2_client_call(g.link.cli, &call), 0);
 	}
 	h2_link_flush(&g.link);

@@ -30,8 +30,8 @@
 #include "tests/net/loop_helpers.h"
 #include "tests/net/tls_helpers.h"
 
-static void post_and_wait(struct net_loop *loop, struct tlsh_h1cli *k, uint16_t port,
-			  struct net_tls *ct, const char *name)
+static void post_and_wait(struct net_loop *loop, struct tlsh_h1cli *k, uint16_t port, struct net_tls *ct,
+			  const char *name)
 {
 	tlsh_h1cli_post(k, loop, port, ct, name, "/v1/traces", "hi", 2);
 	ck_assert(th_run_until(loop, &k->done, 10000));
@@ -41,7 +41,7 @@ START_TEST(mtls_requires_a_good_client_certificate)
 {
 	struct net_loop *loop = th_loop_new();
 	struct net_tls *st = tlsh_server_tls("server", "ca", "http/1.1");
-	struct tlsh_fails sf = {0};
+	struct tlsh_fails sf = { 0 };
 	net_tls_set_fail_hook(st, tlsh_count, &sf);
 	struct tlsh_h1srv s;
 	tlsh_h1srv_start(&s, loop, st);
@@ -85,8 +85,7 @@ START_TEST(mtls_requires_a_good_client_certificate)
 END_TEST
 
 /* A client trusting the test CA against a server with cert `name`. */
-static void expect_refused(const char *name, const char *server_name, const char *reason,
-			   const char *text)
+static void expect_refused(const char *name, const char *server_name, const char *reason, const char *text)
 {
 	struct net_loop *loop = th_loop_new();
 	struct net_tls *st = tlsh_server_tls(name, NULL, "http/1.1");
@@ -94,14 +93,14 @@ static void expect_refused(const char *name, const char *server_name, const char
 	tlsh_h1srv_start(&s, loop, st);
 	net_tls_free(st);
 	struct net_tls *ct = tlsh_client_tls(NULL, NULL, "http/1.1");
-	struct tlsh_fails cf = {0};
+	struct tlsh_fails cf = { 0 };
 	net_tls_set_fail_hook(ct, tlsh_count, &cf);
 	struct tlsh_h1cli k;
 	post_and_wait(loop, &k, s.port, ct, server_name);
 	ck_assert_int_eq(k.status, 0);
 	ck_assert_int_eq(k.close_reason, -EKEYREJECTED);
-	ck_assert_msg(strstr(k.error, "certificate verify failed") && strstr(k.error, text),
-		      "%s: %s", name, k.error);
+	ck_assert_msg(strstr(k.error, "certificate verify failed") && strstr(k.error, text), "%s: %s", name,
+		      k.error);
 	ck_assert_uint_eq(cf.n, 1);
 	ck_assert_str_eq(cf.side, "client");
 	ck_assert_str_eq(cf.reason, reason);
@@ -131,25 +130,25 @@ START_TEST(skip_verify_and_server_name_override)
 	struct tlsh_h1cli k;
 	struct net_tls *ct;
 	/* the name the certificate has */
-	struct net_tls_client_config cc = {.ca_file = tlsh_cert("ca.pem"),
-					   .server_name_override = "not-this-host.example"};
+	struct net_tls_client_config cc = { .ca_file = tlsh_cert("ca.pem"),
+					    .server_name_override = "not-this-host.example" };
 	ck_assert_int_eq(net_tls_client_new(&ct, &cc, "http/1.1", err, sizeof(err)), 0);
 	post_and_wait(loop, &k, s.port, ct, "127.0.0.1");
 	ck_assert_int_eq(k.status, 200);
 	net_tls_free(ct);
 	/* no verification at all (an untrusted CA and the wrong name) */
-	cc = (struct net_tls_client_config){.ca_file = tlsh_cert("other-ca.pem"),
-					    .insecure_skip_verify = true};
+	cc = (struct net_tls_client_config){ .ca_file = tlsh_cert("other-ca.pem"),
+					     .insecure_skip_verify = true };
 	ck_assert_int_eq(net_tls_client_new(&ct, &cc, "http/1.1", err, sizeof(err)), 0);
 	post_and_wait(loop, &k, s.port, ct, "127.0.0.1");
 	ck_assert_int_eq(k.status, 200);
 	net_tls_free(ct);
 	/* a version the server refuses */
-	cc = (struct net_tls_client_config){.ca_file = tlsh_cert("ca.pem"), .max_version = NET_TLS_1_2};
+	cc = (struct net_tls_client_config){ .ca_file = tlsh_cert("ca.pem"), .max_version = NET_TLS_1_2 };
 	ck_assert_int_eq(net_tls_client_new(&ct, &cc, NULL, err, sizeof(err)), 0);
-	struct net_tls_server_config sc = {.cert_file = tlsh_cert("server.pem"),
-					   .key_file = tlsh_cert("server.key"),
-					   .min_version = NET_TLS_1_3};
+	struct net_tls_server_config sc = { .cert_file = tlsh_cert("server.pem"),
+					    .key_file = tlsh_cert("server.key"),
+					    .min_version = NET_TLS_1_3 };
 	struct net_tls *st13;
 	ck_assert_int_eq(net_tls_server_new(&st13, &sc, NULL, err, sizeof(err)), 0);
 	struct tlsh_h1srv s13;
@@ -177,10 +176,10 @@ START_TEST(rotation_under_load)
 	char cf[220], kf[220];
 	snprintf(cf, sizeof(cf), "%s/cert.pem", dir);
 	snprintf(kf, sizeof(kf), "%s/key.pem", dir);
-	struct net_tls_server_config sc = {.cert_file = cf, .key_file = kf, .reload_interval_ms = 20};
+	struct net_tls_server_config sc = { .cert_file = cf, .key_file = kf, .reload_interval_ms = 20 };
 	struct net_tls *st;
 	ck_assert_int_eq(net_tls_server_new(&st, &sc, "http/1.1", err, sizeof(err)), 0);
-	struct tlsh_fails sf = {0};
+	struct tlsh_fails sf = { 0 };
 	net_tls_set_fail_hook(st, tlsh_count, &sf);
 	struct tlsh_h1srv s;
 	tlsh_h1srv_start(&s, loop, st);
@@ -189,21 +188,24 @@ START_TEST(rotation_under_load)
 	struct tlsh_h1cli old;
 	post_and_wait(loop, &old, s.port, ct, "127.0.0.1");
 	ck_assert_int_eq(old.status, 200);
-	enum { N = 8, ROUNDS = 40 };
+	enum {
+		N = 8,
+		ROUNDS = 40
+	};
 	struct tlsh_h1cli k[N];
 	unsigned ok = 0;
 	for (int round = 0; round < ROUNDS; round++) {
 		/* the key first, then the certificate: for a few rounds they do
 		 * not match, and reloads must keep the old pair then */
 		if (round == ROUNDS / 4) {
-			snprintf(cmd, sizeof(cmd), "cp %s %s/k.tmp && mv %s/k.tmp %s", tlsh_cert("server2.key"),
-				 dir, dir, kf);
+			snprintf(cmd, sizeof(cmd), "cp %s %s/k.tmp && mv %s/k.tmp %s",
+				 tlsh_cert("server2.key"), dir, dir, kf);
 			ck_assert_int_eq(system(cmd), 0);
 			th_run_for(loop, 25);
 		}
 		if (round == ROUNDS / 4 + 3) {
-			snprintf(cmd, sizeof(cmd), "cp %s %s/c.tmp && mv %s/c.tmp %s", tlsh_cert("server2.pem"),
-				 dir, dir, cf);
+			snprintf(cmd, sizeof(cmd), "cp %s %s/c.tmp && mv %s/c.tmp %s",
+				 tlsh_cert("server2.pem"), dir, dir, cf);
 			ck_assert_int_eq(system(cmd), 0);
 			th_run_for(loop, 25);
 		}
@@ -242,7 +244,6 @@ START_TEST(rotation_under_load)
 }
 END_TEST
 
-
 /* The client side rotates too (exporters: tls.reload_interval): a new conn
  * after the files changed presents the new client certificate. */
 START_TEST(client_rotation)
@@ -258,8 +259,9 @@ START_TEST(client_rotation)
 	struct net_tls *st = tlsh_server_tls("server", "ca", "http/1.1");
 	struct tlsh_h1srv s;
 	tlsh_h1srv_start(&s, loop, st);
-	struct net_tls_client_config cc = {.ca_file = tlsh_cert("ca.pem"), .cert_file = cf, .key_file = kf,
-					   .reload_interval_ms = 20};
+	struct net_tls_client_config cc = {
+		.ca_file = tlsh_cert("ca.pem"), .cert_file = cf, .key_file = kf, .reload_interval_ms = 20
+	};
 	struct net_tls *ct;
 	ck_assert_msg(net_tls_client_new(&ct, &cc, "http/1.1", err, sizeof(err)) == 0, "%s", err);
 	struct tlsh_h1cli a, b;
@@ -287,7 +289,6 @@ START_TEST(client_rotation)
 }
 END_TEST
 
-
 /* A client that trickles its ClientHello (a byte every 20 ms, each one
  * resetting any idle timer) is cut off by the handshake deadline. */
 struct trickle {
@@ -296,8 +297,14 @@ struct trickle {
 	unsigned sent;
 	int closed;
 };
-static void tr_open(struct net_conn *c, int st) { (void)c, (void)st; }
-static void tr_data(struct net_conn *c, const uint8_t *d, size_t n) { (void)c, (void)d, (void)n; }
+static void tr_open(struct net_conn *c, int st)
+{
+	(void)c, (void)st;
+}
+static void tr_data(struct net_conn *c, const uint8_t *d, size_t n)
+{
+	(void)c, (void)d, (void)n;
+}
 static void tr_close(struct net_conn *c, int r)
 {
 	struct trickle *k = net_conn_udata(c);
@@ -306,11 +313,11 @@ static void tr_close(struct net_conn *c, int r)
 	k->c = NULL;
 	net_timer_cancel(net_conn_loop(c), &k->t);
 }
-static const struct net_conn_ops tr_ops = {tr_open, tr_data, NULL, tr_close};
+static const struct net_conn_ops tr_ops = { tr_open, tr_data, NULL, tr_close };
 static void tr_tick(struct net_timer *t, void *arg)
 {
 	struct trickle *k = arg;
-	static const uint8_t hello[] = {0x16, 0x03, 0x01, 0x01, 0x00, 0x01, 0x00, 0x00, 0xfc, 0x03, 0x03};
+	static const uint8_t hello[] = { 0x16, 0x03, 0x01, 0x01, 0x00, 0x01, 0x00, 0x00, 0xfc, 0x03, 0x03 };
 	if (!k->c)
 		return;
 	net_conn_send(k->c, &hello[k->sent % sizeof(hello)], 1);
@@ -322,18 +329,19 @@ START_TEST(trickled_handshake_times_out)
 {
 	struct net_loop *loop = th_loop_new();
 	char err[256];
-	struct net_tls_server_config sc = {.cert_file = tlsh_cert("server.pem"),
-					   .key_file = tlsh_cert("server.key"), .handshake_timeout_ms = 300};
+	struct net_tls_server_config sc = { .cert_file = tlsh_cert("server.pem"),
+					    .key_file = tlsh_cert("server.key"),
+					    .handshake_timeout_ms = 300 };
 	struct net_tls *st;
 	ck_assert_int_eq(net_tls_server_new(&st, &sc, NULL, err, sizeof(err)), 0);
-	struct tlsh_fails sf = {0};
+	struct tlsh_fails sf = { 0 };
 	net_tls_set_fail_hook(st, tlsh_count, &sf);
 	struct tlsh_h1srv s;
 	tlsh_h1srv_start(&s, loop, st);
 	struct sockaddr_storage sa;
 	socklen_t sl;
 	ck_assert_int_eq(net_resolve("127.0.0.1", s.port, &sa, &sl), 0);
-	struct trickle k = {0};
+	struct trickle k = { 0 };
 	ck_assert_int_eq(net_connect(loop, (struct sockaddr *)&sa, sl, &tr_ops, &k, &k.c), 0);
 	net_timer_init(&k.t, tr_tick, &k);
 	net_timer_arm(loop, &k.t, 20);
@@ -375,7 +383,7 @@ static pid_t crowd_server(int *port_fd, int *stats_fd)
 		*stats_fd = p2[0];
 		return pid;
 	}
-	struct net_loop_opts o = {.handshake_budget_us = 300};
+	struct net_loop_opts o = { .handshake_budget_us = 300 };
 	char err[200];
 	if (net_loop_new(&crowd_loop, &o, err, sizeof(err)) < 0)
 		_exit(2);
@@ -408,7 +416,9 @@ START_TEST(handshake_crowd_does_not_stall_established_data)
 	ck_assert_int_eq(a.status, 200);
 	/* Under the sanitizers a handshake costs several times more CPU; a
 	 * smaller crowd still outnumbers what one loop turn may handshake. */
-	enum { M = TLSH_SANITIZED ? 60 : 300 };
+	enum {
+		M = TLSH_SANITIZED ? 60 : 300
+	};
 	static struct tlsh_h1cli crowd[M];
 	for (int i = 0; i < M; i++)
 		tlsh_h1cli_post(&crowd[i], loop, port, ct, "127.0.0.1", "/v1/traces", "x", 1);
@@ -438,8 +448,10 @@ START_TEST(handshake_crowd_does_not_stall_established_data)
 	waitpid(pid, NULL, 0);
 	/* The server spread the handshakes over loop turns, and the
 	 * established conn's requests were answered meanwhile. */
-	fprintf(stderr, "crowd: %u pings answered during %d handshakes; server: %llu steps, "
-		"%llu deferred\n", pings_during, M, (unsigned long long)ls.handshake_steps,
+	fprintf(stderr,
+		"crowd: %u pings answered during %d handshakes; server: %llu steps, "
+		"%llu deferred\n",
+		pings_during, M, (unsigned long long)ls.handshake_steps,
 		(unsigned long long)ls.handshake_deferrals);
 	ck_assert_uint_ge(ls.handshake_steps, M);
 	ck_assert_uint_gt(ls.handshake_deferrals, 0);

@@ -56,8 +56,9 @@ struct net_tls *tlsh_server_tls(const char *name, const char *client_ca, const c
 	snprintf(cert, sizeof(cert), "%s/%s.pem", tlsh_certs(), name);
 	snprintf(key, sizeof(key), "%s/%s.key", tlsh_certs(), name);
 	snprintf(ca, sizeof(ca), "%s/%s.pem", tlsh_certs(), client_ca ? client_ca : "");
-	struct net_tls_server_config sc = {.cert_file = cert, .key_file = key,
-					   .client_ca_file = client_ca ? ca : NULL};
+	struct net_tls_server_config sc = { .cert_file = cert,
+					    .key_file = key,
+					    .client_ca_file = client_ca ? ca : NULL };
 	struct net_tls *t = NULL;
 	ck_assert_msg(net_tls_server_new(&t, &sc, alpn, err, sizeof(err)) == 0, "%s", err);
 	return t;
@@ -69,8 +70,9 @@ struct net_tls *tlsh_client_tls(const char *ca, const char *cert, const char *al
 	snprintf(caf, sizeof(caf), "%s/%s.pem", tlsh_certs(), ca ? ca : "ca");
 	snprintf(cf, sizeof(cf), "%s/%s.pem", tlsh_certs(), cert ? cert : "");
 	snprintf(kf, sizeof(kf), "%s/%s.key", tlsh_certs(), cert ? cert : "");
-	struct net_tls_client_config cc = {.ca_file = caf, .cert_file = cert ? cf : NULL,
-					   .key_file = cert ? kf : NULL};
+	struct net_tls_client_config cc = { .ca_file = caf,
+					    .cert_file = cert ? cf : NULL,
+					    .key_file = cert ? kf : NULL };
 	struct net_tls *t = NULL;
 	ck_assert_msg(net_tls_client_new(&t, &cc, alpn, err, sizeof(err)) == 0, "%s", err);
 	return t;
@@ -185,7 +187,7 @@ static void h1s_close(struct net_conn *c, int reason)
 	free(h);
 }
 
-static const struct net_conn_ops h1s_ops = {h1s_open, h1s_data, NULL, h1s_close};
+static const struct net_conn_ops h1s_ops = { h1s_open, h1s_data, NULL, h1s_close };
 
 void tlsh_h1srv_start(struct tlsh_h1srv *s, struct net_loop *loop, struct net_tls *tls)
 {
@@ -212,11 +214,11 @@ static void h2s_request(void *ud, struct h2_server *hs, const struct h2_request 
 		size_t ml;
 		bool comp;
 		ck_assert_int_eq(grpc_frame_unary(req->body, req->body_len, &msg, &ml, &comp), 0);
-		h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_OK, NULL, ml ? msg : (const uint8_t *)"",
-				       ml, -1);
+		h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_OK, NULL,
+				       ml ? msg : (const uint8_t *)"", ml, -1);
 	} else {
-		static const struct h2_header ct = {"content-type", 12, "text/plain", 10};
-		struct h2_response r = {200, &ct, 1, (const uint8_t *)"hello h2\n", 9, NULL, 0};
+		static const struct h2_header ct = { "content-type", 12, "text/plain", 10 };
+		struct h2_response r = { 200, &ct, 1, (const uint8_t *)"hello h2\n", 9, NULL, 0 };
 		h2_server_respond(hs, req->stream_id, &r);
 	}
 }
@@ -231,7 +233,7 @@ static void h2s_open(struct net_conn *c, int status)
 	h->k.h2 = true;
 	conn_link(&h->k, &s->list);
 	snprintf(s->alpn, sizeof(s->alpn), "%s", net_conn_alpn(c));
-	struct h2_server_cbs cbs = {.on_request = h2s_request};
+	struct h2_server_cbs cbs = { .on_request = h2s_request };
 	ck_assert_int_eq(h2_link_server(&h->link, c, &s->lim, &cbs, h), 0);
 	net_conn_set_udata(c, h);
 	h2_link_flush(&h->link);
@@ -265,7 +267,7 @@ void tlsh_srv_free(struct tlsh_conn **list)
 	}
 }
 
-static const struct net_conn_ops h2s_ops = {h2s_open, h2s_data, NULL, h2s_close};
+static const struct net_conn_ops h2s_ops = { h2s_open, h2s_data, NULL, h2s_close };
 
 void tlsh_h2srv_start(struct tlsh_h2srv *s, struct net_loop *loop, struct net_tls *tls)
 {
@@ -322,24 +324,23 @@ static void h1k_close(struct net_conn *c, int reason)
 	k->c = NULL;
 }
 
-static const struct net_conn_ops h1k_ops = {h1k_open, h1k_data, NULL, h1k_close};
+static const struct net_conn_ops h1k_ops = { h1k_open, h1k_data, NULL, h1k_close };
 
 void tlsh_h1cli_again(struct tlsh_h1cli *k, const char *path, const void *body, size_t len)
 {
 	char head[512];
 	k->done = false;
 	k->status = 0;
-	ssize_t hl = http1_format_request_head(head, sizeof(head), "POST", path, "127.0.0.1", NULL, 0,
-					       len, 0);
+	ssize_t hl = http1_format_request_head(head, sizeof(head), "POST", path, "127.0.0.1", NULL, 0, len,
+					       0);
 	ck_assert_int_gt(hl, 0);
 	ck_assert_int_eq(net_conn_send(k->c, head, (size_t)hl), 0);
 	if (len)
 		ck_assert_int_eq(net_conn_send(k->c, body, len), 0);
 }
 
-void tlsh_h1cli_post(struct tlsh_h1cli *k, struct net_loop *loop, uint16_t port,
-		     struct net_tls *tls, const char *server_name, const char *path,
-		     const void *body, size_t len)
+void tlsh_h1cli_post(struct tlsh_h1cli *k, struct net_loop *loop, uint16_t port, struct net_tls *tls,
+		     const char *server_name, const char *path, const void *body, size_t len)
 {
 	struct sockaddr_storage sa;
 	socklen_t sl;

@@ -38,7 +38,7 @@ void tlsh_count(void *arg, const char *side, const char *reason, const char *det
  * a request to /echo gets its body back. */
 struct tlsh_conn;
 struct tlsh_h1srv {
-	struct tlsh_conn *list;  /* open conns (freed by tlsh_srv_free) */
+	struct tlsh_conn *list; /* open conns (freed by tlsh_srv_free) */
 	struct net_listener *l;
 	uint16_t port;
 	unsigned served, conns;
@@ -65,21 +65,20 @@ void tlsh_srv_free(struct tlsh_conn **list);
 /* HTTP/1.1 client: POST body to path, read one answer. */
 struct tlsh_h1cli {
 	struct net_conn *c;
-	int status;             /* 0 until an answer came */
+	int status; /* 0 until an answer came */
 	char body[4096];
 	size_t body_len;
-	int done;               /* answered or closed */
+	int done; /* answered or closed */
 	int close_reason;
-	char error[256];        /* net_conn_error at close */
+	char error[256]; /* net_conn_error at close */
 	char alpn[16];
 	bool opened;
 	char in[8192];
 	size_t in_len;
 };
 /* Connect to 127.0.0.1:port with tls (NULL: plain) and POST. */
-void tlsh_h1cli_post(struct tlsh_h1cli *k, struct net_loop *loop, uint16_t port,
-		     struct net_tls *tls, const char *server_name, const char *path,
-		     const void *body, size_t len);
+void tlsh_h1cli_post(struct tlsh_h1cli *k, struct net_loop *loop, uint16_t port, struct net_tls *tls,
+		     const char *server_name, const char *path, const void *body, size_t len);
 /* Send another request on the same conn (after done with a status). */
 void tlsh_h1cli_again(struct tlsh_h1cli *k, const char *path, const void *body, size_t len);
 

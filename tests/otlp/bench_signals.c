@@ -9,7 +9,7 @@
  * letter in every span name and one attribute value (the decoder's slow
  * path); 512 log records of ~260 bytes (body string, 4 attributes, ids);
  * 512 data points in sums of 8 (4 attributes each). */
-#include "tests/producer/validate_twin.h"  /* first: the table walk alone */
+#include "tests/producer/validate_twin.h" /* first: the table walk alone */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +29,7 @@ static double now(void)
 
 struct bench {
 	const char *name;
-	int sig, walk;        /* walk: the table walk alone */
+	int sig, walk; /* walk: the table walk alone */
 	uint8_t *buf;
 	size_t len;
 };
@@ -75,7 +75,8 @@ static void accents(GenReq *m)
 		free(s->name);
 		s->name = gen_dupstr(buf);
 		free(s->attributes[3]->value->string_value);
-		s->attributes[3]->value->string_value = gen_dupstr("ch\xc3\xa9" "ckout");
+		s->attributes[3]->value->string_value = gen_dupstr("ch\xc3\xa9"
+								   "ckout");
 	}
 }
 
@@ -114,7 +115,9 @@ int main(int argc, char **argv)
 		{ "metrics: validator (fast path)", 2, 0, NULL, 0 },
 		{ "metrics: table walk alone", 2, 1, NULL, 0 },
 	};
-	enum { NB = sizeof(b) / sizeof(b[0]) };
+	enum {
+		NB = sizeof(b) / sizeof(b[0])
+	};
 	b[0].buf = gen_pack(&t->base, &b[0].len);
 	b[1].buf = b[0].buf, b[1].len = b[0].len;
 	b[2].buf = gen_pack(&ti->base, &b[2].len);

@@ -39,8 +39,8 @@ static volatile uint64_t sink;
 static void run_pbc(void)
 {
 	ProtobufCMessage *m = protobuf_c_message_unpack(
-		&opentelemetry__proto__collector__trace__v1__export_trace_service_request__descriptor,
-		NULL, req_len, req);
+		&opentelemetry__proto__collector__trace__v1__export_trace_service_request__descriptor, NULL,
+		req_len, req);
 	if (!m)
 		abort();
 	sink += ((GenReq *)m)->n_resource_spans;
@@ -90,8 +90,7 @@ static struct otlp_bytes first_rs(void)
 static void run_copy(void)
 {
 	struct otlp_bytes rs = first_rs();
-	int64_t n = otlp_rewrite_resource_spans(rs.p, rs.len, out, req_len * 2, NULL, NULL,
-						NULL, NULL, NULL);
+	int64_t n = otlp_rewrite_resource_spans(rs.p, rs.len, out, req_len * 2, NULL, NULL, NULL, NULL, NULL);
 	if (n <= 0)
 		abort();
 	sink += (uint64_t)n;
@@ -109,8 +108,8 @@ static int half(void *arg, const struct otlp_rewrite_span_ctx *ctx, struct otlp_
 static void run_edit(void)
 {
 	struct otlp_bytes rs = first_rs();
-	int64_t n = otlp_rewrite_resource_spans(rs.p, rs.len, out, req_len * 2, NULL, half,
-						NULL, &scratch, NULL);
+	int64_t n = otlp_rewrite_resource_spans(rs.p, rs.len, out, req_len * 2, NULL, half, NULL, &scratch,
+						NULL);
 	if (n <= 0)
 		abort();
 	sink += (uint64_t)n;
@@ -168,8 +167,8 @@ int main(int argc, char **argv)
 	req = buf;
 	out = malloc(req_len * 2);
 
-	printf("request: %d spans, %zu bytes (%.1f bytes/span); %d runs x %.2f CPU-s each, medians\n",
-	       SPANS, req_len, (double)req_len / SPANS, runs, secs);
+	printf("request: %d spans, %zu bytes (%.1f bytes/span); %d runs x %.2f CPU-s each, medians\n", SPANS,
+	       req_len, (double)req_len / SPANS, runs, secs);
 	/* Runs interleave the candidates, so each run's ratio compares code
 	 * measured under the same machine conditions; medians of runs. */
 	double r[NB][64], ratio[NB][64];
@@ -184,8 +183,7 @@ int main(int argc, char **argv)
 		if (b == 0)
 			printf("%-44s %8.2f M spans/CPU-s\n", benches[b].name, med / 1e6);
 		else
-			printf("%-44s %8.2f M spans/CPU-s  %6.1fx\n", benches[b].name, med / 1e6,
-			       rat);
+			printf("%-44s %8.2f M spans/CPU-s  %6.1fx\n", benches[b].name, med / 1e6, rat);
 	}
 	free(out);
 	free(buf);

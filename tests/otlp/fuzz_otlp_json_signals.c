@@ -42,16 +42,14 @@ static void one(enum otlp_signal sig, const uint8_t *data, size_t size)
 		struct otlp_wire_counts c;
 		if (sd->validate_request(pb.data, pb.len, &c, NULL) != 0)
 			abort();
-		if (otlp_json_from_pb_signal(sig, pb.data, pb.len, OTLP_JSON_IN_REQUEST,
-					     OTLP_JSON_ONE_LINE, &js, err, sizeof(err)) != 1)
+		if (otlp_json_from_pb_signal(sig, pb.data, pb.len, OTLP_JSON_IN_REQUEST, OTLP_JSON_ONE_LINE,
+					     &js, err, sizeof(err)) != 1)
 			abort();
-		if (otlp_json_to_pb_signal(sig, (const char *)js.data, js.len, &pb2, err,
-					   sizeof(err)) != 0)
+		if (otlp_json_to_pb_signal(sig, (const char *)js.data, js.len, &pb2, err, sizeof(err)) != 0)
 			abort();
 		js.len = 0;
-		if (otlp_json_from_pb_signal(sig, pb.data, pb.len, OTLP_JSON_IN_REQUEST,
-					     OTLP_JSON_ITEM_LINES, &js, err, sizeof(err)) !=
-		    line_items(sig, pb.data, pb.len))
+		if (otlp_json_from_pb_signal(sig, pb.data, pb.len, OTLP_JSON_IN_REQUEST, OTLP_JSON_ITEM_LINES,
+					     &js, err, sizeof(err)) != line_items(sig, pb.data, pb.len))
 			abort();
 	}
 	otlp_json_buf_free(&pb);

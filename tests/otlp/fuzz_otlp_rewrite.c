@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct steer {
 	uint64_t bits;
-	int hint_pass;    /* 1: give hints where the steering bits say so */
+	int hint_pass; /* 1: give hints where the steering bits say so */
 };
 
 static int same_key(struct otlp_bytes a, struct otlp_bytes b)
@@ -36,16 +36,16 @@ static int same_key(struct otlp_bytes a, struct otlp_bytes b)
  * (second pass, bit 64) hints every attribute an edit names, with the edit,
  * the way a processor that already compared keys would. Runs in both passes
  * (the decode it asks for is then the same), hints only in the second. */
-static void edits_and_hints(const struct steer *s, uint64_t b,
-			    const struct otlp_rewrite_span_ctx *ctx, struct otlp_rewrite_edits *e)
+static void edits_and_hints(const struct steer *s, uint64_t b, const struct otlp_rewrite_span_ctx *ctx,
+			    struct otlp_rewrite_edits *e)
 {
-	static const enum otlp_attr_op ops[4] = { OTLP_ATTR_INSERT, OTLP_ATTR_UPDATE,
-		OTLP_ATTR_UPSERT, OTLP_ATTR_DELETE };
+	static const enum otlp_attr_op ops[4] = { OTLP_ATTR_INSERT, OTLP_ATTR_UPDATE, OTLP_ATTR_UPSERT,
+						  OTLP_ATTR_DELETE };
 	const struct otlp_rewrite_attr *at;
 	uint32_t n;
 
 	if (otlp_rewrite_span_attrs(ctx, &at, &n) != 1)
-		return;  /* malformed (the rewrite fails) or not indexed */
+		return; /* malformed (the rewrite fails) or not indexed */
 	if (b & 32) {
 		const struct otlp_value v = { .type = OTLP_VALUE_INT, .u.i = (int64_t)b };
 		if (n && at[(b >> 9) % n].key.len < 200)
@@ -58,13 +58,13 @@ static void edits_and_hints(const struct steer *s, uint64_t b,
 	for (uint32_t i = 0; i < e->n_attr; i++)
 		for (uint32_t j = 0; j < i; j++)
 			if (same_key(e->attr[i].key, e->attr[j].key))
-				return;  /* hints need unique keys */
+				return; /* hints need unique keys */
 	e->n_hint = 0;
 	for (uint32_t i = 0; i < n; i++)
 		for (uint32_t j = 0; j < e->n_attr; j++)
 			if (same_key(at[i].key, e->attr[j].key))
 				e->hint[e->n_hint++] = (struct otlp_attr_hint){ at[i].start,
-					(uint32_t)at[i].size, j };
+										(uint32_t)at[i].size, j };
 	e->hinted = 1;
 }
 
@@ -84,9 +84,9 @@ static int cb(void *arg, const struct otlp_rewrite_span_ctx *ctx, struct otlp_re
 		int wrc = otlp_wire_span(ctx->raw, &want);
 		int rc = otlp_rewrite_span(ctx, &sp);
 		if (rc != wrc)
-			abort();  /* the lazy decoder accepts what otlp_wire_span does */
+			abort(); /* the lazy decoder accepts what otlp_wire_span does */
 		if (rc < 0)
-			return OTLP_REWRITE_KEEP;  /* the rewrite fails with the error */
+			return OTLP_REWRITE_KEEP; /* the rewrite fails with the error */
 		if (sp->name.len != want.name.len || sp->trace_id.len != want.trace_id.len ||
 		    sp->kind != want.kind || sp->n_attributes != want.n_attributes ||
 		    sp->start_time_unix_nano != want.start_time_unix_nano ||
@@ -96,7 +96,7 @@ static int cb(void *arg, const struct otlp_rewrite_span_ctx *ctx, struct otlp_re
 		    sp->dropped_attributes_count != want.dropped_attributes_count ||
 		    (sp->name.len && sp->name.p != want.name.p))
 			abort();
-		v.u.b.p = sp->name.p;  /* copy a value out of the span itself */
+		v.u.b.p = sp->name.p; /* copy a value out of the span itself */
 		v.u.b.len = sp->name.len < 100 ? sp->name.len : 100;
 		otlp_rewrite_attr(e, OTLP_ATTR_UPSERT, "name.copy", 9, &v);
 	}
@@ -108,8 +108,7 @@ static int cb(void *arg, const struct otlp_rewrite_span_ctx *ctx, struct otlp_re
 		struct otlp_bytes kvb;
 		struct otlp_kv kv;
 		otlp_wire_iter_init(&it, ctx->raw, OTLP_F_SPAN_ATTRIBUTES);
-		if (otlp_wire_iter_next(&it, &kvb) > 0 && otlp_wire_kv(kvb, &kv) == 0 &&
-		    kv.key.len < 200)
+		if (otlp_wire_iter_next(&it, &kvb) > 0 && otlp_wire_kv(kvb, &kv) == 0 && kv.key.len < 200)
 			otlp_rewrite_attr(e, OTLP_ATTR_DELETE, (const char *)kv.key.p, kv.key.len, NULL);
 	}
 	if (b & (32 | 64))
@@ -130,9 +129,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= 8;
 	uint8_t *gen = NULL;
 	if ((s.bits >> 61) & 1) {
-		static const struct gen_opts o = { .max_rs = 1, .max_ss = 2, .max_spans = 8,
-			.max_attrs = 8, .max_events = 1, .max_links = 1, .unknown_fields = 1 };
-		uint64_t rng = 1469598103934665603ull;  /* FNV-1a of the input */
+		static const struct gen_opts o = { .max_rs = 1,
+						   .max_ss = 2,
+						   .max_spans = 8,
+						   .max_attrs = 8,
+						   .max_events = 1,
+						   .max_links = 1,
+						   .unknown_fields = 1 };
+		uint64_t rng = 1469598103934665603ull; /* FNV-1a of the input */
 		for (size_t i = 0; i < size; i++)
 			rng = (rng ^ data[i]) * 1099511628211ull;
 		GenReq *m = gen_request(&rng, &o);
@@ -153,24 +157,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int valid = otlp_wire_validate_resource_spans(data, size, &in_c, NULL) == 0;
 	size_t cap = size * 2 + 4096 * 4;
 	uint8_t *out = malloc(cap), *hinted = malloc(cap);
-	int64_t n = otlp_rewrite_resource_spans(data, size, out, cap, &redits, cb, &s,
-						&scratch, &res);
+	int64_t n = otlp_rewrite_resource_spans(data, size, out, cap, &redits, cb, &s, &scratch, &res);
 	s.hint_pass = 1;
-	int64_t nh = otlp_rewrite_resource_spans(data, size, hinted, cap, &redits, cb, &s,
-						 &scratch, NULL);
+	int64_t nh = otlp_rewrite_resource_spans(data, size, hinted, cap, &redits, cb, &s, &scratch, NULL);
 	if (nh != n || (n > 0 && memcmp(out, hinted, (size_t)n) != 0))
-		abort();  /* hints change how, never what */
+		abort(); /* hints change how, never what */
 	free(hinted);
 	if (valid && n < 0 && n != -ENOSPC)
-		abort();  /* a valid input must rewrite */
+		abort(); /* a valid input must rewrite */
 	if (n > 0 && valid) {
 		struct otlp_wire_counts c;
 		if (otlp_wire_validate_resource_spans(out, (size_t)n, &c, NULL) != 0 ||
 		    c.spans != res.spans_kept)
 			abort();
-		ProtobufCMessage *m = protobuf_c_message_unpack(
-			&opentelemetry__proto__trace__v1__resource_spans__descriptor, NULL,
-			(size_t)n, out);
+		ProtobufCMessage *m =
+			protobuf_c_message_unpack(&opentelemetry__proto__trace__v1__resource_spans__descriptor,
+						  NULL, (size_t)n, out);
 		if (!m)
 			abort();
 		protobuf_c_message_free_unpacked(m, NULL);

@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (!m)
-		abort();  /* we accepted what protobuf-c refuses */
+		abort(); /* we accepted what protobuf-c refuses */
 	sc_count(FUZZ_SIGNAL, m, &want);
 	if (memcmp(&c, &want, sizeof(c)) != 0)
 		abort();
@@ -44,8 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	otlp_wire_iter_init(&it, (struct otlp_bytes){ data, size }, 1);
 	while (otlp_wire_iter_next(&it, &rb) > 0) {
 		int64_t n = sd->count_items(rb);
-		if (n < 0 || sd->validate_resource(rb.p, rb.len, &rc1, NULL) != 0 ||
-		    rc1.items != (uint64_t)n)
+		if (n < 0 || sd->validate_resource(rb.p, rb.len, &rc1, NULL) != 0 || rc1.items != (uint64_t)n)
 			abort();
 		items += (uint64_t)n;
 	}
@@ -53,9 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	struct otlp_json_buf js = { 0 };
 	char err[256];
-	int lines = otlp_json_from_pb_signal((enum otlp_signal)FUZZ_SIGNAL, data, size,
-					     OTLP_JSON_IN_REQUEST, OTLP_JSON_ITEM_LINES, &js,
-					     err, sizeof(err));
+	int lines = otlp_json_from_pb_signal((enum otlp_signal)FUZZ_SIGNAL, data, size, OTLP_JSON_IN_REQUEST,
+					     OTLP_JSON_ITEM_LINES, &js, err, sizeof(err));
 	if (lines < 0 && lines != -E2BIG)
 		abort();
 	otlp_json_buf_free(&js);

@@ -26,10 +26,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (wrc != 0)
 		abort();
 	GenReq *m = (GenReq *)protobuf_c_message_unpack(
-		&opentelemetry__proto__collector__trace__v1__export_trace_service_request__descriptor,
-		NULL, size, data);
+		&opentelemetry__proto__collector__trace__v1__export_trace_service_request__descriptor, NULL,
+		size, data);
 	if (!m)
-		abort();  /* the validator accepted what protobuf-c rejects */
+		abort(); /* the validator accepted what protobuf-c rejects */
 	uint64_t spans = 0, ss = 0;
 	for (size_t i = 0; i < m->n_resource_spans; i++) {
 		ss += m->resource_spans[i]->n_scope_spans;

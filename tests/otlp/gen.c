@@ -8,7 +8,7 @@
 
 uint64_t gen_rand(uint64_t *s)
 {
-	uint64_t x = *s;  /* xorshift64* */
+	uint64_t x = *s; /* xorshift64* */
 	x ^= x >> 12;
 	x ^= x << 25;
 	x ^= x >> 27;
@@ -35,13 +35,12 @@ char *gen_str(uint64_t *r, const struct gen_opts *o)
 	for (size_t i = 0; i < n; i++) {
 		unsigned c = upto(r, 20);
 		/* mostly ASCII, some UTF-8 bytes and JSON-special characters */
-		if (c == 3 && i + 1 < n) {  /* a two-byte UTF-8 character */
+		if (c == 3 && i + 1 < n) { /* a two-byte UTF-8 character */
 			s[i++] = (char)0xc3;
 			s[i] = (char)0xa9;
 			continue;
 		}
-		s[i] = c == 0 ? '"' : c == 1 ? '\\' : c == 2 ? '\n' :
-		       (char)('a' + upto(r, 25));
+		s[i] = c == 0 ? '"' : c == 1 ? '\\' : c == 2 ? '\n' : (char)('a' + upto(r, 25));
 	}
 	s[n] = 0;
 	return s;
@@ -74,9 +73,10 @@ void gen_add_unknown(uint64_t *r, const struct gen_opts *o, ProtobufCMessage *m)
 	m->n_unknown_fields = n;
 	for (unsigned i = 0; i < n; i++) {
 		ProtobufCMessageUnknownField *u = &m->unknown_fields[i];
-		static const ProtobufCWireType wts[] = {
-			PROTOBUF_C_WIRE_TYPE_VARINT, PROTOBUF_C_WIRE_TYPE_64BIT,
-			PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED, PROTOBUF_C_WIRE_TYPE_32BIT };
+		static const ProtobufCWireType wts[] = { PROTOBUF_C_WIRE_TYPE_VARINT,
+							 PROTOBUF_C_WIRE_TYPE_64BIT,
+							 PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+							 PROTOBUF_C_WIRE_TYPE_32BIT };
 		u->tag = 50 + upto(r, 1000);
 		u->wire_type = wts[upto(r, 3)];
 		switch (u->wire_type) {
@@ -96,7 +96,7 @@ void gen_add_unknown(uint64_t *r, const struct gen_opts *o, ProtobufCMessage *m)
 		default: {
 			size_t n2 = upto(r, 20);
 			u->data = malloc(n2 + 2);
-			u->data[0] = (uint8_t)n2;  /* protobuf-c stores the length prefix too */
+			u->data[0] = (uint8_t)n2; /* protobuf-c stores the length prefix too */
 			for (size_t k = 0; k < n2; k++)
 				u->data[1 + k] = (uint8_t)gen_rand(r);
 			u->len = n2 + 1;
@@ -106,14 +106,14 @@ void gen_add_unknown(uint64_t *r, const struct gen_opts *o, ProtobufCMessage *m)
 	}
 }
 
-
 GenAny *gen_any(uint64_t *r, const struct gen_opts *o, unsigned depth)
 {
 	GenAny *a = malloc(sizeof(*a));
 	opentelemetry__proto__common__v1__any_value__init(a);
 	unsigned t = upto(r, depth < 3 ? 7 : 4);
 	switch (t) {
-	case 0: break;  /* no member set */
+	case 0:
+		break; /* no member set */
 	case 1:
 		a->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
 		a->string_value = gen_str(r, o);
@@ -129,9 +129,11 @@ GenAny *gen_any(uint64_t *r, const struct gen_opts *o, unsigned depth)
 	case 4: {
 		a->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE;
 		unsigned k = upto(r, 10);
-		a->double_value = k == 0 ? 0.0 : k == 1 ? -1.5e300 : k == 2 ? INFINITY :
-				  (k == 3 && !o->no_nan) ? NAN :
-				  (double)(int64_t)gen_rand(r) / 1024.0;
+		a->double_value = k == 0		   ? 0.0
+				  : k == 1		   ? -1.5e300
+				  : k == 2		   ? INFINITY
+				  : (k == 3 && !o->no_nan) ? NAN
+							   : (double)(int64_t)gen_rand(r) / 1024.0;
 		break;
 	}
 	case 5: {

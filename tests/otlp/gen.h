@@ -23,12 +23,12 @@ typedef Opentelemetry__Proto__Common__V1__InstrumentationScope GenScope;
 typedef Opentelemetry__Proto__Resource__V1__Resource GenResource;
 
 struct gen_opts {
-	unsigned max_rs, max_ss, max_spans;  /* upper bounds per level */
+	unsigned max_rs, max_ss, max_spans; /* upper bounds per level */
 	unsigned max_attrs, max_events, max_links;
-	int unknown_fields;   /* add unknown fields here and there */
-	int huge;             /* sometimes a 100 KiB string or 1000 attributes */
-	int bad_ids;          /* sometimes ids of the wrong length */
-	int no_nan;           /* never generate NaN doubles (JSON round trips) */
+	int unknown_fields; /* add unknown fields here and there */
+	int huge;	    /* sometimes a 100 KiB string or 1000 attributes */
+	int bad_ids;	    /* sometimes ids of the wrong length */
+	int no_nan;	    /* never generate NaN doubles (JSON round trips) */
 };
 
 uint64_t gen_rand(uint64_t *s);

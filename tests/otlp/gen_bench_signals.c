@@ -5,7 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define NEW(T, init) ({ T *x_ = malloc(sizeof(T)); init(x_); x_; })
+#define NEW(T, init)                       \
+	({                                 \
+		T *x_ = malloc(sizeof(T)); \
+		init(x_);                  \
+		x_;                        \
+	})
 #define ARRAY(n, T) calloc((n) + 1, sizeof(T))
 
 static GenKV *bench_kv_int(const char *k, int64_t v)
@@ -30,7 +35,7 @@ GenLogsReq *gen_bench_logs(unsigned n)
 {
 	uint64_t r = 42;
 	GenLogsReq *q = NEW(GenLogsReq,
-		opentelemetry__proto__collector__logs__v1__export_logs_service_request__init);
+			    opentelemetry__proto__collector__logs__v1__export_logs_service_request__init);
 	GenRL *rl = NEW(GenRL, opentelemetry__proto__logs__v1__resource_logs__init);
 	GenSL *sl = NEW(GenSL, opentelemetry__proto__logs__v1__scope_logs__init);
 	q->n_resource_logs = 1;
@@ -75,8 +80,9 @@ GenMetricsReq *gen_bench_metrics(unsigned n_points)
 {
 	static const char *const routes[4] = { "/api/v1/items", "/api/v1/users", "/cart", "/" };
 	unsigned n_metrics = (n_points + 7) / 8;
-	GenMetricsReq *q = NEW(GenMetricsReq,
-		opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__init);
+	GenMetricsReq *q =
+		NEW(GenMetricsReq,
+		    opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__init);
 	GenRM *rm = NEW(GenRM, opentelemetry__proto__metrics__v1__resource_metrics__init);
 	GenSM *sm = NEW(GenSM, opentelemetry__proto__metrics__v1__scope_metrics__init);
 	q->n_resource_metrics = 1;
@@ -98,7 +104,8 @@ GenMetricsReq *gen_bench_metrics(unsigned n_points)
 		mt->description = gen_dupstr("Requests served");
 		mt->unit = gen_dupstr("{request}");
 		mt->data_case = 7;
-		mt->sum = NEW(Opentelemetry__Proto__Metrics__V1__Sum, opentelemetry__proto__metrics__v1__sum__init);
+		mt->sum = NEW(Opentelemetry__Proto__Metrics__V1__Sum,
+			      opentelemetry__proto__metrics__v1__sum__init);
 		mt->sum->aggregation_temporality = 2;
 		mt->sum->is_monotonic = 1;
 		unsigned k = left < 8 ? left : 8;

@@ -29,8 +29,13 @@ static int put(const char *dir, const char *sub, const char *name, const void *p
 
 int main(int argc, char **argv)
 {
-	const struct gen_opts o = { .max_rs = 2, .max_ss = 2, .max_spans = 3, .max_attrs = 3,
-		.max_events = 3, .max_links = 1, .no_nan = 1 };
+	const struct gen_opts o = { .max_rs = 2,
+				    .max_ss = 2,
+				    .max_spans = 3,
+				    .max_attrs = 3,
+				    .max_events = 3,
+				    .max_links = 1,
+				    .no_nan = 1 };
 	struct otlp_json_buf js = { 0 };
 	char name[64], err[256];
 

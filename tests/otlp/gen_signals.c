@@ -8,14 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NEW(T, init) ({ T *x_ = malloc(sizeof(T)); init(x_); x_; })
+#define NEW(T, init)                       \
+	({                                 \
+		T *x_ = malloc(sizeof(T)); \
+		init(x_);                  \
+		x_;                        \
+	})
 #define ARRAY(n, T) calloc((n) + 1, sizeof(T))
 
 static double gen_double(uint64_t *r, const struct gen_opts *o)
 {
 	unsigned k = gen_upto(r, 8);
-	return k == 0 ? 0.0 : k == 1 ? -2.5 : k == 2 ? INFINITY :
-	       (k == 3 && !o->no_nan) ? NAN : (double)(int64_t)gen_rand(r) / 4096.0;
+	return k == 0			? 0.0
+	       : k == 1			? -2.5
+	       : k == 2			? INFINITY
+	       : (k == 3 && !o->no_nan) ? NAN
+					: (double)(int64_t)gen_rand(r) / 4096.0;
 }
 
 static GenLog *gen_log(uint64_t *r, const struct gen_opts *o)
@@ -40,7 +48,7 @@ static GenLog *gen_log(uint64_t *r, const struct gen_opts *o)
 GenLogsReq *gen_logs_request(uint64_t *r, const struct gen_opts *o)
 {
 	GenLogsReq *q = NEW(GenLogsReq,
-		opentelemetry__proto__collector__logs__v1__export_logs_service_request__init);
+			    opentelemetry__proto__collector__logs__v1__export_logs_service_request__init);
 	q->n_resource_logs = gen_upto(r, o->max_rs);
 	q->resource_logs = ARRAY(q->n_resource_logs, GenRL *);
 	for (size_t i = 0; i < q->n_resource_logs; i++) {
@@ -74,8 +82,9 @@ static GenExemplar **gen_exemplars(uint64_t *r, const struct gen_opts *o, size_t
 		GenExemplar *e = NEW(GenExemplar, opentelemetry__proto__metrics__v1__exemplar__init);
 		e->filtered_attributes = gen_attrs(r, o, &e->n_filtered_attributes);
 		e->time_unix_nano = gen_rand(r);
-		e->value_case = (Opentelemetry__Proto__Metrics__V1__Exemplar__ValueCase)
-			(unsigned[]){ 0, 3, 6 }[gen_upto(r, 2)];
+		e->value_case = (Opentelemetry__Proto__Metrics__V1__Exemplar__ValueCase)(unsigned[]){
+			0, 3, 6
+		}[gen_upto(r, 2)];
 		if (e->value_case == 3)
 			e->as_double = gen_double(r, o);
 		else if (e->value_case == 6)
@@ -101,8 +110,9 @@ static GenNDP *gen_ndp(uint64_t *r, const struct gen_opts *o)
 	p->attributes = gen_attrs(r, o, &p->n_attributes);
 	p->start_time_unix_nano = gen_rand(r);
 	p->time_unix_nano = gen_rand(r);
-	p->value_case = (Opentelemetry__Proto__Metrics__V1__NumberDataPoint__ValueCase)
-		(unsigned[]){ 0, 4, 6 }[gen_upto(r, 2)];
+	p->value_case = (Opentelemetry__Proto__Metrics__V1__NumberDataPoint__ValueCase)(unsigned[]){
+		0, 4, 6
+	}[gen_upto(r, 2)];
 	if (p->value_case == 4)
 		p->as_double = gen_double(r, o);
 	else if (p->value_case == 6)
@@ -148,8 +158,9 @@ static GenBuckets *gen_buckets(uint64_t *r)
 {
 	if (!gen_upto(r, 3))
 		return NULL;
-	GenBuckets *b = NEW(GenBuckets,
-		opentelemetry__proto__metrics__v1__exponential_histogram_data_point__buckets__init);
+	GenBuckets *b =
+		NEW(GenBuckets,
+		    opentelemetry__proto__metrics__v1__exponential_histogram_data_point__buckets__init);
 	b->offset = (int32_t)gen_upto(r, 40) - 20;
 	b->n_bucket_counts = gen_upto(r, 8);
 	b->bucket_counts = gen_u64s(r, b->n_bucket_counts, gen_upto(r, 1));
@@ -158,8 +169,7 @@ static GenBuckets *gen_buckets(uint64_t *r)
 
 static GenEHDP *gen_ehdp(uint64_t *r, const struct gen_opts *o)
 {
-	GenEHDP *p = NEW(GenEHDP,
-		opentelemetry__proto__metrics__v1__exponential_histogram_data_point__init);
+	GenEHDP *p = NEW(GenEHDP, opentelemetry__proto__metrics__v1__exponential_histogram_data_point__init);
 	p->attributes = gen_attrs(r, o, &p->n_attributes);
 	p->start_time_unix_nano = gen_rand(r);
 	p->time_unix_nano = gen_rand(r);
@@ -198,8 +208,9 @@ static GenSDP *gen_sdp(uint64_t *r, const struct gen_opts *o)
 	p->n_quantile_values = gen_upto(r, 4);
 	p->quantile_values = ARRAY(p->n_quantile_values, GenQuantile *);
 	for (size_t i = 0; i < p->n_quantile_values; i++) {
-		GenQuantile *q = NEW(GenQuantile,
-			opentelemetry__proto__metrics__v1__summary_data_point__value_at_quantile__init);
+		GenQuantile *q =
+			NEW(GenQuantile,
+			    opentelemetry__proto__metrics__v1__summary_data_point__value_at_quantile__init);
 		q->quantile = (double)i / 4;
 		q->value = gen_double(r, o);
 		p->quantile_values[i] = q;
@@ -210,12 +221,13 @@ static GenSDP *gen_sdp(uint64_t *r, const struct gen_opts *o)
 }
 
 /* n data points of a kind into *pts (an array of n + 1 pointers). */
-#define POINTS(holder, gen) do { \
-	(holder)->n_data_points = gen_upto(r, o->max_events); \
-	(holder)->data_points = ARRAY((holder)->n_data_points, void *); \
-	for (size_t i_ = 0; i_ < (holder)->n_data_points; i_++) \
-		(holder)->data_points[i_] = gen(r, o); \
-} while (0)
+#define POINTS(holder, gen)                                                     \
+	do {                                                                    \
+		(holder)->n_data_points = gen_upto(r, o->max_events);           \
+		(holder)->data_points = ARRAY((holder)->n_data_points, void *); \
+		for (size_t i_ = 0; i_ < (holder)->n_data_points; i_++)         \
+			(holder)->data_points[i_] = gen(r, o);                  \
+	} while (0)
 
 static GenMetric *gen_metric(uint64_t *r, const struct gen_opts *o)
 {
@@ -224,8 +236,9 @@ static GenMetric *gen_metric(uint64_t *r, const struct gen_opts *o)
 	m->description = gen_str(r, o);
 	m->unit = gen_str(r, o);
 	m->metadata = gen_attrs(r, o, &m->n_metadata);
-	m->data_case = (Opentelemetry__Proto__Metrics__V1__Metric__DataCase)
-		(unsigned[]){ 0, 5, 7, 9, 10, 11 }[gen_upto(r, 5)];
+	m->data_case = (Opentelemetry__Proto__Metrics__V1__Metric__DataCase)(unsigned[]){
+		0, 5, 7, 9, 10, 11
+	}[gen_upto(r, 5)];
 	switch (m->data_case) {
 	case 5:
 		m->gauge = NEW(Opentelemetry__Proto__Metrics__V1__Gauge,
@@ -248,8 +261,9 @@ static GenMetric *gen_metric(uint64_t *r, const struct gen_opts *o)
 			(Opentelemetry__Proto__Metrics__V1__AggregationTemporality)gen_upto(r, 2);
 		break;
 	case 10:
-		m->exponential_histogram = NEW(Opentelemetry__Proto__Metrics__V1__ExponentialHistogram,
-			opentelemetry__proto__metrics__v1__exponential_histogram__init);
+		m->exponential_histogram =
+			NEW(Opentelemetry__Proto__Metrics__V1__ExponentialHistogram,
+			    opentelemetry__proto__metrics__v1__exponential_histogram__init);
 		POINTS(m->exponential_histogram, gen_ehdp);
 		m->exponential_histogram->aggregation_temporality =
 			(Opentelemetry__Proto__Metrics__V1__AggregationTemporality)gen_upto(r, 2);
@@ -268,8 +282,9 @@ static GenMetric *gen_metric(uint64_t *r, const struct gen_opts *o)
 
 GenMetricsReq *gen_metrics_request(uint64_t *r, const struct gen_opts *o)
 {
-	GenMetricsReq *q = NEW(GenMetricsReq,
-		opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__init);
+	GenMetricsReq *q =
+		NEW(GenMetricsReq,
+		    opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__init);
 	q->n_resource_metrics = gen_upto(r, o->max_rs);
 	q->resource_metrics = ARRAY(q->n_resource_metrics, GenRM *);
 	for (size_t i = 0; i < q->n_resource_metrics; i++) {
@@ -298,12 +313,18 @@ GenMetricsReq *gen_metrics_request(uint64_t *r, const struct gen_opts *o)
 size_t gen_metric_points(const GenMetric *m)
 {
 	switch (m->data_case) {
-	case 5: return m->gauge->n_data_points;
-	case 7: return m->sum->n_data_points;
-	case 9: return m->histogram->n_data_points;
-	case 10: return m->exponential_histogram->n_data_points;
-	case 11: return m->summary->n_data_points;
-	default: return 0;
+	case 5:
+		return m->gauge->n_data_points;
+	case 7:
+		return m->sum->n_data_points;
+	case 9:
+		return m->histogram->n_data_points;
+	case 10:
+		return m->exponential_histogram->n_data_points;
+	case 11:
+		return m->summary->n_data_points;
+	default:
+		return 0;
 	}
 }
 

@@ -14,11 +14,15 @@
 
 struct cursor {
 	const ProtobufCMessage *req;
-	size_t r, s, i;          /* resource, scope, item */
+	size_t r, s, i; /* resource, scope, item */
 	const char *diff;
 };
 
-#define DIFF(c, what) do { (c)->diff = (what); return 1; } while (0)
+#define DIFF(c, what)               \
+	do {                        \
+		(c)->diff = (what); \
+		return 1;           \
+	} while (0)
 static int same_bytes(struct otlp_bytes v, const void *q, size_t n)
 {
 	return v.len == n && (n == 0 || memcmp(v.p, q, n) == 0);
@@ -67,8 +71,9 @@ static const void *next_item(struct cursor *c, int sig)
 			c->s++;
 			c->i = 0;
 		} else {
-			return sig == OTLP_SIGNAL_LOGS ? (const void *)((const GenSL *)scope)->log_records[c->i++]
-						       : (const void *)((const GenSM *)scope)->metrics[c->i++];
+			return sig == OTLP_SIGNAL_LOGS
+				       ? (const void *)((const GenSL *)scope)->log_records[c->i++]
+				       : (const void *)((const GenSM *)scope)->metrics[c->i++];
 		}
 	}
 }
@@ -138,8 +143,7 @@ static int log_fn(void *arg, const struct otlp_log_record *lr, int rc)
 	if (lr->n_attributes != l->n_attributes)
 		DIFF(c, "log attribute count");
 	if (lr->has_body != (l->body != NULL) ||
-	    (l->body && occurrences(lr->raw, OTLP_F_LOG_BODY) == 1 &&
-	     !same_packed(&l->body->base, lr->body)))
+	    (l->body && occurrences(lr->raw, OTLP_F_LOG_BODY) == 1 && !same_packed(&l->body->base, lr->body)))
 		DIFF(c, "log body");
 	for (unsigned f = 1; f < OTLP_LOG_NFIELDS; f++)
 		if (lr->pos[f].size && tag_at(lr->raw, lr->pos[f]) != f)
@@ -152,8 +156,7 @@ static int same_double(double a, double b)
 	return memcmp(&a, &b, sizeof(a)) == 0;
 }
 
-static int nums_equal(struct otlp_bytes raw, uint32_t num, int fixed64, const uint64_t *want,
-		      size_t n)
+static int nums_equal(struct otlp_bytes raw, uint32_t num, int fixed64, const uint64_t *want, size_t n)
 {
 	struct otlp_wire_nums it;
 	uint64_t v;
@@ -197,7 +200,11 @@ struct point_cursor {
 	const char *diff;
 };
 
-#define PDIFF(what) do { pc->diff = (what); return 1; } while (0)
+#define PDIFF(what)                \
+	do {                       \
+		pc->diff = (what); \
+		return 1;          \
+	} while (0)
 
 static int point_fn(void *arg, const struct otlp_data_point *dp, int rc)
 {
@@ -211,10 +218,12 @@ static int point_fn(void *arg, const struct otlp_data_point *dp, int rc)
 		PDIFF("data point decode or count");
 	if (m->data_case == 5 || m->data_case == 7) {
 		const GenNDP *p = (m->data_case == 5 ? m->gauge->data_points : m->sum->data_points)[i];
-		if (dp->time_unix_nano != p->time_unix_nano || dp->start_time_unix_nano != p->start_time_unix_nano ||
-		    dp->flags != p->flags || dp->n_attributes != p->n_attributes)
+		if (dp->time_unix_nano != p->time_unix_nano ||
+		    dp->start_time_unix_nano != p->start_time_unix_nano || dp->flags != p->flags ||
+		    dp->n_attributes != p->n_attributes)
 			PDIFF("number point times, flags or attributes");
-		if ((p->value_case == 4 && (dp->number != OTLP_NUMBER_DOUBLE || !same_double(dp->as_double, p->as_double))) ||
+		if ((p->value_case == 4 &&
+		     (dp->number != OTLP_NUMBER_DOUBLE || !same_double(dp->as_double, p->as_double))) ||
 		    (p->value_case == 6 && (dp->number != OTLP_NUMBER_INT || dp->as_int != p->as_int)) ||
 		    (p->value_case == 0 && dp->number != OTLP_NUMBER_NONE))
 			PDIFF("number point value");
@@ -224,11 +233,15 @@ static int point_fn(void *arg, const struct otlp_data_point *dp, int rc)
 		const GenHDP *p = m->histogram->data_points[i];
 		if (dp->time_unix_nano != p->time_unix_nano || dp->count != p->count ||
 		    dp->flags != p->flags || dp->n_attributes != p->n_attributes ||
-		    dp->has_sum != (p->optional_sum_case == 5) || (dp->has_sum && !same_double(dp->sum, p->sum)) ||
-		    dp->has_min != (p->optional_min_case == 11) || (dp->has_min && !same_double(dp->min, p->min)) ||
-		    dp->has_max != (p->optional_max_case == 12) || (dp->has_max && !same_double(dp->max, p->max)))
+		    dp->has_sum != (p->optional_sum_case == 5) ||
+		    (dp->has_sum && !same_double(dp->sum, p->sum)) ||
+		    dp->has_min != (p->optional_min_case == 11) ||
+		    (dp->has_min && !same_double(dp->min, p->min)) ||
+		    dp->has_max != (p->optional_max_case == 12) ||
+		    (dp->has_max && !same_double(dp->max, p->max)))
 			PDIFF("histogram point scalars");
-		if (dp->n_bucket_counts != p->n_bucket_counts || dp->n_explicit_bounds != p->n_explicit_bounds ||
+		if (dp->n_bucket_counts != p->n_bucket_counts ||
+		    dp->n_explicit_bounds != p->n_explicit_bounds ||
 		    !nums_equal(dp->raw, OTLP_F_HDP_BUCKET_COUNTS, 1, p->bucket_counts, p->n_bucket_counts) ||
 		    !nums_equal(dp->raw, OTLP_F_HDP_EXPLICIT_BOUNDS, 1, (const uint64_t *)p->explicit_bounds,
 				p->n_explicit_bounds))
@@ -240,11 +253,15 @@ static int point_fn(void *arg, const struct otlp_data_point *dp, int rc)
 		if (dp->time_unix_nano != p->time_unix_nano || dp->count != p->count ||
 		    dp->scale != p->scale || dp->zero_count != p->zero_count ||
 		    !same_double(dp->zero_threshold, p->zero_threshold) || dp->flags != p->flags ||
-		    dp->has_sum != (p->optional_sum_case == 5) || (dp->has_sum && !same_double(dp->sum, p->sum)) ||
-		    dp->has_min != (p->optional_min_case == 12) || dp->has_max != (p->optional_max_case == 13))
+		    dp->has_sum != (p->optional_sum_case == 5) ||
+		    (dp->has_sum && !same_double(dp->sum, p->sum)) ||
+		    dp->has_min != (p->optional_min_case == 12) ||
+		    dp->has_max != (p->optional_max_case == 13))
 			PDIFF("exponential histogram point scalars");
-		if ((occurrences(dp->raw, OTLP_F_EHDP_POSITIVE) < 2 && !same_buckets(dp->positive, p->positive)) ||
-		    (occurrences(dp->raw, OTLP_F_EHDP_NEGATIVE) < 2 && !same_buckets(dp->negative, p->negative)))
+		if ((occurrences(dp->raw, OTLP_F_EHDP_POSITIVE) < 2 &&
+		     !same_buckets(dp->positive, p->positive)) ||
+		    (occurrences(dp->raw, OTLP_F_EHDP_NEGATIVE) < 2 &&
+		     !same_buckets(dp->negative, p->negative)))
 			PDIFF("exponential histogram buckets");
 		exs = (ProtobufCMessage *const *)p->exemplars;
 		n_ex = p->n_exemplars;
@@ -301,9 +318,9 @@ static int metric_fn(void *arg, const struct otlp_metric *mt, int rc)
 	if ((unsigned)mt->type != (unsigned)m->data_case || mt->n_data_points != gen_metric_points(m))
 		DIFF(c, "metric type or point count");
 	if ((m->data_case == 7 && (mt->aggregation_temporality != (int32_t)m->sum->aggregation_temporality ||
-				    mt->is_monotonic != (m->sum->is_monotonic != 0))) ||
-	    (m->data_case == 9 && mt->aggregation_temporality !=
-				   (int32_t)m->histogram->aggregation_temporality))
+				   mt->is_monotonic != (m->sum->is_monotonic != 0))) ||
+	    (m->data_case == 9 &&
+	     mt->aggregation_temporality != (int32_t)m->histogram->aggregation_temporality))
 		DIFF(c, "metric temporality");
 	for (unsigned f = 1; f < OTLP_METRIC_NFIELDS; f++)
 		if (mt->pos[f].size && tag_at(mt->raw, mt->pos[f]) != f)

@@ -130,7 +130,7 @@ static GenReq *example_model(void)
 	ss->spans = ARR(GenSpan *, 1);
 	ss->spans[0] = sp;
 	static const uint8_t tid[16] = { 0x5b, 0x8e, 0xff, 0xf7, 0x98, 0x03, 0x81, 0x03,
-		0xd2, 0x69, 0xb6, 0x33, 0x81, 0x3f, 0xc6, 0x0c };
+					 0xd2, 0x69, 0xb6, 0x33, 0x81, 0x3f, 0xc6, 0x0c };
 	static const uint8_t sid[8] = { 0xee, 0xe1, 0x9b, 0x7e, 0xc3, 0xc1, 0xb1, 0x74 };
 	sp->trace_id = bin(tid, 16);
 	sp->span_id = bin(sid, 8);
@@ -221,11 +221,13 @@ START_TEST(t_example_matches_protobuf_c)
 
 	/* and back: the JSON we write reads back to the same bytes */
 	struct otlp_json_buf js = { 0 };
-	ck_assert_int_eq(otlp_json_from_pb(want, len, OTLP_JSON_IN_REQUEST, OTLP_JSON_ONE_LINE,
-					   &js, err, sizeof(err)), 1);
+	ck_assert_int_eq(otlp_json_from_pb(want, len, OTLP_JSON_IN_REQUEST, OTLP_JSON_ONE_LINE, &js, err,
+					   sizeof(err)),
+			 1);
 	ck_assert_uint_gt(js.len, 0);
 	ck_assert_int_eq(js.data[js.len - 1], '\n');
-	ck_assert_ptr_nonnull(memmem(js.data, js.len, "\"traceId\":\"5b8efff798038103d269b633813fc60c\"", 43));
+	ck_assert_ptr_nonnull(
+		memmem(js.data, js.len, "\"traceId\":\"5b8efff798038103d269b633813fc60c\"", 43));
 	ck_assert_ptr_nonnull(memmem(js.data, js.len, "\"startTimeUnixNano\":\"1544712660000000000\"", 41));
 	ck_assert_ptr_nonnull(memmem(js.data, js.len, "\"bytesValue\":\"AQID/w==\"", 23));
 	ck_assert_ptr_nonnull(memmem(js.data, js.len, "\"doubleValue\":\"NaN\"", 19));
@@ -242,8 +244,14 @@ END_TEST
 
 START_TEST(t_roundtrip_generated)
 {
-	const struct gen_opts o = { .max_rs = 3, .max_ss = 3, .max_spans = 4, .max_attrs = 4,
-		.max_events = 2, .max_links = 2, .huge = 1, .no_nan = 1 };
+	const struct gen_opts o = { .max_rs = 3,
+				    .max_ss = 3,
+				    .max_spans = 4,
+				    .max_attrs = 4,
+				    .max_events = 2,
+				    .max_links = 2,
+				    .huge = 1,
+				    .no_nan = 1 };
 	struct otlp_json_buf js = { 0 }, pb = { 0 };
 	char err[256];
 
@@ -253,8 +261,9 @@ START_TEST(t_roundtrip_generated)
 		size_t len;
 		uint8_t *want = gen_pack(&m->base, &len);
 		js.len = 0;
-		ck_assert_int_eq(otlp_json_from_pb(want, len, OTLP_JSON_IN_REQUEST,
-						   OTLP_JSON_ONE_LINE, &js, err, sizeof(err)), 1);
+		ck_assert_int_eq(otlp_json_from_pb(want, len, OTLP_JSON_IN_REQUEST, OTLP_JSON_ONE_LINE, &js,
+						   err, sizeof(err)),
+				 1);
 		int rc = otlp_json_to_pb((const char *)js.data, js.len, &pb, err, sizeof(err));
 		ck_assert_msg(rc == 0, "seed %llu: %s", (unsigned long long)seed, err);
 		ck_assert_msg(pb.len == len && memcmp(pb.data, want, len) == 0,
@@ -264,8 +273,8 @@ START_TEST(t_roundtrip_generated)
 		struct otlp_wire_counts c;
 		ck_assert_int_eq(otlp_wire_validate_request(want, len, &c, NULL), 0);
 		js.len = 0;
-		rc = otlp_json_from_pb(want, len, OTLP_JSON_IN_REQUEST, OTLP_JSON_SPAN_LINES,
-				       &js, err, sizeof(err));
+		rc = otlp_json_from_pb(want, len, OTLP_JSON_IN_REQUEST, OTLP_JSON_SPAN_LINES, &js, err,
+				       sizeof(err));
 		ck_assert_int_eq(rc, (int)c.spans);
 		size_t at = 0, lines = 0;
 		for (size_t i = 0; i < m->n_resource_spans; i++)
@@ -274,8 +283,9 @@ START_TEST(t_roundtrip_generated)
 					const uint8_t *nl = memchr(js.data + at, '\n', js.len - at);
 					ck_assert_ptr_nonnull(nl);
 					size_t ll = (size_t)(nl - (js.data + at));
-					ck_assert_int_eq(otlp_json_to_pb((const char *)js.data + at, ll,
-									 &pb, err, sizeof(err)), 0);
+					ck_assert_int_eq(otlp_json_to_pb((const char *)js.data + at, ll, &pb,
+									 err, sizeof(err)),
+							 0);
 					GenReq *one = (GenReq *)protobuf_c_message_unpack(
 						&opentelemetry__proto__collector__trace__v1__export_trace_service_request__descriptor,
 						NULL, pb.len, pb.data);
@@ -284,8 +294,11 @@ START_TEST(t_roundtrip_generated)
 					ck_assert_uint_eq(one->resource_spans[0]->n_scope_spans, 1);
 					ck_assert_uint_eq(one->resource_spans[0]->scope_spans[0]->n_spans, 1);
 					size_t l1, l2;
-					uint8_t *a = gen_pack(&one->resource_spans[0]->scope_spans[0]->spans[0]->base, &l1);
-					uint8_t *b = gen_pack(&m->resource_spans[i]->scope_spans[k]->spans[s]->base, &l2);
+					uint8_t *a = gen_pack(
+						&one->resource_spans[0]->scope_spans[0]->spans[0]->base, &l1);
+					uint8_t *b =
+						gen_pack(&m->resource_spans[i]->scope_spans[k]->spans[s]->base,
+							 &l2);
 					ck_assert(l1 == l2 && memcmp(a, b, l1) == 0);
 					free(a);
 					free(b);
@@ -305,7 +318,7 @@ END_TEST
 
 struct bad_json {
 	const char *json;
-	const char *want;  /* substring of the error message */
+	const char *want; /* substring of the error message */
 };
 
 static const struct bad_json bad[] = {
@@ -323,26 +336,27 @@ static const struct bad_json bad[] = {
 	{ "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"kind\":\"SPAN_KIND_BOGUS\"}]}]}]}",
 	  "kind: unknown enum value" },
 	{ "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"k\",\"value\":"
-	  "{\"intValue\":1.5}}]}}]}", "attributes[0].value.intValue: expected an integer" },
+	  "{\"intValue\":1.5}}]}}]}",
+	  "attributes[0].value.intValue: expected an integer" },
 	{ "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"k\",\"value\":"
-	  "{\"boolValue\":\"yes\"}}]}}]}", "boolValue: expected true or false" },
+	  "{\"boolValue\":\"yes\"}}]}}]}",
+	  "boolValue: expected true or false" },
 	{ "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"k\",\"value\":"
-	  "{\"bytesValue\":\"!!!\"}}]}}]}", "bytesValue: not base64" },
-	{ "{\"resourceSpans\":[{\"resource\":{\"droppedAttributesCount\":-1}}]}",
-	  "negative value" },
-	{ "{\"resourceSpans\":[{\"resource\":{\"droppedAttributesCount\":4294967296}}]}",
-	  "out of range" },
-	{ "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"name\":\"a\\u0000b\"}]}]}]}",
-	  "NUL" },
-	{ "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"name\":5}]}]}]}",
-	  "name: expected a string" },
+	  "{\"bytesValue\":\"!!!\"}}]}}]}",
+	  "bytesValue: not base64" },
+	{ "{\"resourceSpans\":[{\"resource\":{\"droppedAttributesCount\":-1}}]}", "negative value" },
+	{ "{\"resourceSpans\":[{\"resource\":{\"droppedAttributesCount\":4294967296}}]}", "out of range" },
+	{ "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"name\":\"a\\u0000b\"}]}]}]}", "NUL" },
+	{ "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"name\":5}]}]}]}", "name: expected a string" },
 	{ "{\"resourceSpans\":[null]}", "null in an array" },
 	{ "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"startTimeUnixNano\":\" -1\"}]}]}]}",
 	  "startTimeUnixNano: expected a non-negative integer string" },
 	{ "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"k\",\"value\":"
-	  "{\"intValue\":9223372036854775808}}]}}]}", "intValue: integer 9223372036854775808 out of range" },
+	  "{\"intValue\":9223372036854775808}}]}}]}",
+	  "intValue: integer 9223372036854775808 out of range" },
 	{ "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"k\",\"value\":"
-	  "{\"intValue\":\"9223372036854775808\"}}]}}]}", "intValue: bad integer" },
+	  "{\"intValue\":\"9223372036854775808\"}}]}}]}",
+	  "intValue: bad integer" },
 	{ "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"status\":[]}]}]}]}",
 	  "status: expected an object" },
 };
@@ -376,12 +390,13 @@ START_TEST(t_limits)
 	ck_assert_int_eq(otlp_json_to_pb(deep, n, &out, err, sizeof(err)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "invalid JSON"));
 	free(deep);
-	ck_assert_int_eq(otlp_json_to_pb("{}", (size_t)OTLP_JSON_MAX_INPUT + 1, &out, err,
-					 sizeof(err)), -E2BIG);
+	ck_assert_int_eq(otlp_json_to_pb("{}", (size_t)OTLP_JSON_MAX_INPUT + 1, &out, err, sizeof(err)),
+			 -E2BIG);
 	/* undecodable protobuf */
 	static const uint8_t junk[] = { 0x0a, 0x05, 0x01 };
-	ck_assert_int_eq(otlp_json_from_pb(junk, sizeof(junk), OTLP_JSON_IN_REQUEST,
-					   OTLP_JSON_ONE_LINE, &out, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(otlp_json_from_pb(junk, sizeof(junk), OTLP_JSON_IN_REQUEST, OTLP_JSON_ONE_LINE, &out,
+					   err, sizeof(err)),
+			 -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "undecodable"));
 	/* an empty object is an empty request */
 	ck_assert_int_eq(otlp_json_to_pb(" {} \n", 5, &out, err, sizeof(err)), 0);
@@ -396,12 +411,15 @@ START_TEST(t_response_and_resource_spans)
 	char err[256];
 	const char *resp = "{\"partialSuccess\":{\"rejectedSpans\":\"3\",\"errorMessage\":\"bad\"}}";
 
-	ck_assert_int_eq(otlp_json_to_pb_as(
-		&opentelemetry__proto__collector__trace__v1__export_trace_service_response__descriptor,
-		resp, strlen(resp), &out, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+		otlp_json_to_pb_as(
+			&opentelemetry__proto__collector__trace__v1__export_trace_service_response__descriptor,
+			resp, strlen(resp), &out, err, sizeof(err)),
+		0);
 	Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse *r =
-		opentelemetry__proto__collector__trace__v1__export_trace_service_response__unpack(
-			NULL, out.len, out.data);
+		opentelemetry__proto__collector__trace__v1__export_trace_service_response__unpack(NULL,
+												  out.len,
+												  out.data);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(r->partial_success->rejected_spans, 3);
 	ck_assert_str_eq(r->partial_success->error_message, "bad");
@@ -416,8 +434,9 @@ START_TEST(t_response_and_resource_spans)
 	size_t len;
 	uint8_t *rs = gen_pack(&m->resource_spans[0]->base, &len);
 	out.len = 0;
-	ck_assert_int_eq(otlp_json_from_pb(rs, len, OTLP_JSON_IN_RESOURCE_SPANS,
-					   OTLP_JSON_SPAN_LINES, &out, err, sizeof(err)), 2);
+	ck_assert_int_eq(otlp_json_from_pb(rs, len, OTLP_JSON_IN_RESOURCE_SPANS, OTLP_JSON_SPAN_LINES, &out,
+					   err, sizeof(err)),
+			 2);
 	ck_assert_int_eq(memcmp(out.data, "{\"resourceSpans\":[", 18), 0);
 	free(rs);
 	protobuf_c_message_free_unpacked(&m->base, NULL);
@@ -435,12 +454,13 @@ START_TEST(t_invalid_utf8_output)
 	size_t len;
 
 	free(sp->name);
-	sp->name = strdup("a\xff\xc3(\xed\xa0\x80z\xc3\xa9");  /* bad, bad, surrogate, ok */
+	sp->name = strdup("a\xff\xc3(\xed\xa0\x80z\xc3\xa9"); /* bad, bad, surrogate, ok */
 	uint8_t *b = gen_pack(&m->base, &len);
-	ck_assert_int_eq(otlp_json_from_pb(b, len, OTLP_JSON_IN_REQUEST, OTLP_JSON_ONE_LINE,
-					   &js, err, sizeof(err)), 1);
-	ck_assert_ptr_nonnull(memmem(js.data, js.len,
-		"\"name\":\"a\\ufffd\\ufffd(\\ufffd\\ufffd\\ufffdz\xc3\xa9\"", 44));
+	ck_assert_int_eq(otlp_json_from_pb(b, len, OTLP_JSON_IN_REQUEST, OTLP_JSON_ONE_LINE, &js, err,
+					   sizeof(err)),
+			 1);
+	ck_assert_ptr_nonnull(
+		memmem(js.data, js.len, "\"name\":\"a\\ufffd\\ufffd(\\ufffd\\ufffd\\ufffdz\xc3\xa9\"", 44));
 	ck_assert_int_eq(otlp_json_to_pb((const char *)js.data, js.len, &pb, err, sizeof(err)), 0);
 	free(b);
 	otlp_json_buf_free(&js);

@@ -35,8 +35,14 @@ static size_t n_lines_for(int sig, const ProtobufCMessage *m)
 
 static void roundtrip(int sig)
 {
-	const struct gen_opts o = { .max_rs = 3, .max_ss = 2, .max_spans = 3, .max_attrs = 3,
-		.max_events = 3, .max_links = 2, .huge = 1, .no_nan = 1 };
+	const struct gen_opts o = { .max_rs = 3,
+				    .max_ss = 2,
+				    .max_spans = 3,
+				    .max_attrs = 3,
+				    .max_events = 3,
+				    .max_links = 2,
+				    .huge = 1,
+				    .no_nan = 1 };
 	const struct otlp_signal_desc *sd = otlp_signal_get((enum otlp_signal)sig);
 	struct otlp_json_buf js = { 0 }, pb = { 0 };
 	char err[256];
@@ -44,16 +50,17 @@ static void roundtrip(int sig)
 
 	for (uint64_t seed = 1; seed <= 200; seed++) {
 		uint64_t rng = seed * 31337 + (uint64_t)sig;
-		ProtobufCMessage *m = sig == OTLP_SIGNAL_LOGS
-			? &gen_logs_request(&rng, &o)->base : &gen_metrics_request(&rng, &o)->base;
+		ProtobufCMessage *m = sig == OTLP_SIGNAL_LOGS ? &gen_logs_request(&rng, &o)->base
+							      : &gen_metrics_request(&rng, &o)->base;
 		size_t len;
 		uint8_t *want = gen_pack(m, &len);
 		js.len = 0;
 		ck_assert_int_eq(otlp_json_from_pb_signal((enum otlp_signal)sig, want, len,
-							  OTLP_JSON_IN_REQUEST, OTLP_JSON_ONE_LINE,
-							  &js, err, sizeof(err)), 1);
-		int rc = otlp_json_to_pb_signal((enum otlp_signal)sig, (const char *)js.data, js.len,
-						&pb, err, sizeof(err));
+							  OTLP_JSON_IN_REQUEST, OTLP_JSON_ONE_LINE, &js, err,
+							  sizeof(err)),
+				 1);
+		int rc = otlp_json_to_pb_signal((enum otlp_signal)sig, (const char *)js.data, js.len, &pb,
+						err, sizeof(err));
 		ck_assert_msg(rc == 0, "seed %llu: %s", (unsigned long long)seed, err);
 		ck_assert_msg(pb.len == len && memcmp(pb.data, want, len) == 0,
 			      "seed %llu: round trip differs", (unsigned long long)seed);
@@ -70,14 +77,15 @@ static void roundtrip(int sig)
 			ck_assert_ptr_nonnull(nl);
 			size_t ll = (size_t)(nl - (js.data + at));
 			ck_assert_int_eq(otlp_json_to_pb_signal((enum otlp_signal)sig,
-								(const char *)js.data + at, ll, &pb,
-								err, sizeof(err)), 0);
+								(const char *)js.data + at, ll, &pb, err,
+								sizeof(err)),
+					 0);
 			struct otlp_wire_counts c;
 			ck_assert_int_eq(sd->validate_request(pb.data, pb.len, &c, NULL), 0);
 			ck_assert_uint_eq(c.resources, 1);
 			ck_assert_uint_eq(c.scopes, 1);
-			ProtobufCMessage *one = protobuf_c_message_unpack(sd->request_desc, NULL,
-									  pb.len, pb.data);
+			ProtobufCMessage *one = protobuf_c_message_unpack(sd->request_desc, NULL, pb.len,
+									  pb.data);
 			ck_assert_ptr_nonnull(one);
 			ck_assert_uint_eq(n_lines_for(sig, one), 1);
 			protobuf_c_message_free_unpacked(one, NULL);
@@ -95,9 +103,11 @@ static void roundtrip(int sig)
 			js.len = 0;
 			ck_assert_int_eq(otlp_json_from_pb_signal((enum otlp_signal)sig, rb.p, rb.len,
 								  OTLP_JSON_IN_RESOURCE, OTLP_JSON_ONE_LINE,
-								  &js, err, sizeof(err)), 1);
+								  &js, err, sizeof(err)),
+					 1);
 			ck_assert_int_eq(otlp_json_to_pb_signal((enum otlp_signal)sig, (const char *)js.data,
-								js.len, &pb, err, sizeof(err)), 0);
+								js.len, &pb, err, sizeof(err)),
+					 0);
 			/* the request of one resource is its field 1 */
 			ck_assert_uint_eq(pb.len, 1 + otlp_wire_varint_size(rb.len) + rb.len);
 			ck_assert(memcmp(pb.data + pb.len - rb.len, rb.p, rb.len) == 0);
@@ -174,14 +184,13 @@ START_TEST(t_logs_example)
 	char err[256];
 	int n = 0;
 
-	int rc = otlp_json_to_pb_signal(OTLP_SIGNAL_LOGS, logs_json, strlen(logs_json), &pb,
-					err, sizeof(err));
+	int rc = otlp_json_to_pb_signal(OTLP_SIGNAL_LOGS, logs_json, strlen(logs_json), &pb, err,
+					sizeof(err));
 	ck_assert_msg(rc == 0, "%s", err);
 	struct otlp_wire_counts c;
 	ck_assert_int_eq(otlp_wire_validate_logs_request(pb.data, pb.len, &c, NULL), 0);
 	ck_assert_uint_eq(c.items, 2);
-	ck_assert_int_eq(otlp_wire_each_log_record((struct otlp_bytes){ pb.data, pb.len },
-						   first_log, &n), 0);
+	ck_assert_int_eq(otlp_wire_each_log_record((struct otlp_bytes){ pb.data, pb.len }, first_log, &n), 0);
 	ck_assert_int_eq(n, 2);
 	otlp_json_buf_free(&pb);
 }
@@ -229,12 +238,12 @@ static int check_point(void *arg, const struct otlp_data_point *dp, int rc)
 		ck_assert_int_eq(dp->as_int, -3);
 		break;
 	case 10:
-		ck_assert_int_eq(dp->as_int, 9007199254740993ll);  /* not rounded through a double */
+		ck_assert_int_eq(dp->as_int, 9007199254740993ll); /* not rounded through a double */
 		ck_assert_uint_eq(dp->flags, 1);
 		break;
 	case 20: {
 		ck_assert_uint_eq(dp->count, 3);
-		ck_assert(dp->has_sum && dp->sum == 0);  /* present, though zero */
+		ck_assert(dp->has_sum && dp->sum == 0); /* present, though zero */
 		ck_assert(dp->has_min && dp->min == -1 && dp->has_max && dp->max == 7.5);
 		ck_assert_uint_eq(dp->n_bucket_counts, 2);
 		otlp_wire_nums_init(&it, dp->raw, OTLP_F_HDP_BUCKET_COUNTS, 1);
@@ -286,7 +295,8 @@ static int check_point(void *arg, const struct otlp_data_point *dp, int rc)
 static int check_metric(void *arg, const struct otlp_metric *m, int rc)
 {
 	static const enum otlp_metric_type types[5] = { OTLP_METRIC_GAUGE, OTLP_METRIC_SUM,
-		OTLP_METRIC_HISTOGRAM, OTLP_METRIC_EXP_HISTOGRAM, OTLP_METRIC_SUMMARY };
+							OTLP_METRIC_HISTOGRAM, OTLP_METRIC_EXP_HISTOGRAM,
+							OTLP_METRIC_SUMMARY };
 	struct mstate *st = arg;
 
 	ck_assert_int_eq(rc, 0);
@@ -310,14 +320,13 @@ START_TEST(t_metrics_example)
 	struct mstate st = { 0, 0 };
 	char err[256];
 
-	int rc = otlp_json_to_pb_signal(OTLP_SIGNAL_METRICS, metrics_json, strlen(metrics_json),
-					&pb, err, sizeof(err));
+	int rc = otlp_json_to_pb_signal(OTLP_SIGNAL_METRICS, metrics_json, strlen(metrics_json), &pb, err,
+					sizeof(err));
 	ck_assert_msg(rc == 0, "%s", err);
 	struct otlp_wire_counts c;
 	ck_assert_int_eq(otlp_wire_validate_metrics_request(pb.data, pb.len, &c, NULL), 0);
-	ck_assert_uint_eq(c.items, 6);  /* data points, not metrics */
-	ck_assert_int_eq(otlp_wire_each_metric((struct otlp_bytes){ pb.data, pb.len },
-					       check_metric, &st), 0);
+	ck_assert_uint_eq(c.items, 6); /* data points, not metrics */
+	ck_assert_int_eq(otlp_wire_each_metric((struct otlp_bytes){ pb.data, pb.len }, check_metric, &st), 0);
 	ck_assert_int_eq(st.metric, 5);
 	otlp_json_buf_free(&pb);
 }
@@ -326,7 +335,7 @@ END_TEST
 static const struct {
 	int sig;
 	const char *json;
-	const char *err;  /* the start of the message */
+	const char *err; /* the start of the message */
 } bad[] = {
 	{ 1, "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"traceId\":\"abcd\"}]}]}]}",
 	  "resourceLogs[0].scopeLogs[0].logRecords[0].traceId: expected 32 hex digits, got 4" },
@@ -336,24 +345,31 @@ static const struct {
 	  "resourceLogs[0].scopeLogs[0].logRecords[0].severityNumber: unknown enum value \"LOUD\"" },
 	{ 1, "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"timeUnixNano\":\"-1\"}]}]}]}",
 	  "resourceLogs[0].scopeLogs[0].logRecords[0].timeUnixNano: expected a non-negative" },
-	{ 1, "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":{\"stringValue\":\"\xff\"}}]}]}]}",
+	{ 1,
+	  "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":{\"stringValue\":\"\xff\"}}]}]}]}",
 	  "resourceLogs[0].scopeLogs[0].logRecords[0].body.stringValue: invalid UTF-8" },
-	{ 1, "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"attributes\":[{\"key\":\"\xc3(\"}]}]}]}]}",
+	{ 1,
+	  "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"attributes\":[{\"key\":\"\xc3(\"}]}]}]}]}",
 	  "resourceLogs[0].scopeLogs[0].logRecords[0].attributes[0].key: invalid UTF-8" },
-	{ 2, "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"gauge\":{\"dataPoints\":"
-	     "[{\"exemplars\":[{\"spanId\":\"00\"}]}]}}]}]}]}",
+	{ 2,
+	  "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"gauge\":{\"dataPoints\":"
+	  "[{\"exemplars\":[{\"spanId\":\"00\"}]}]}}]}]}]}",
 	  "resourceMetrics[0].scopeMetrics[0].metrics[0].gauge.dataPoints[0].exemplars[0].spanId: expected 16 hex digits" },
-	{ 2, "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"histogram\":{\"dataPoints\":"
-	     "[{\"bucketCounts\":[\"1\",\"-2\"]}]}}]}]}]}",
+	{ 2,
+	  "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"histogram\":{\"dataPoints\":"
+	  "[{\"bucketCounts\":[\"1\",\"-2\"]}]}}]}]}]}",
 	  "resourceMetrics[0].scopeMetrics[0].metrics[0].histogram.dataPoints[0].bucketCounts[1]: expected a non-negative" },
-	{ 2, "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"sum\":{\"aggregationTemporality\":"
-	     "\"SOMETIMES\"}}]}]}]}",
+	{ 2,
+	  "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"sum\":{\"aggregationTemporality\":"
+	  "\"SOMETIMES\"}}]}]}]}",
 	  "resourceMetrics[0].scopeMetrics[0].metrics[0].sum.aggregationTemporality: unknown enum value" },
-	{ 2, "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"exponentialHistogram\":"
-	     "{\"dataPoints\":[{\"scale\":4294967296}]}}]}]}]}",
+	{ 2,
+	  "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"exponentialHistogram\":"
+	  "{\"dataPoints\":[{\"scale\":4294967296}]}}]}]}]}",
 	  "resourceMetrics[0].scopeMetrics[0].metrics[0].exponentialHistogram.dataPoints[0].scale: integer" },
-	{ 2, "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"summary\":{\"dataPoints\":"
-	     "[{\"quantileValues\":[{\"value\":\"much\"}]}]}}]}]}]}",
+	{ 2,
+	  "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"summary\":{\"dataPoints\":"
+	  "[{\"quantileValues\":[{\"value\":\"much\"}]}]}}]}]}]}",
 	  "resourceMetrics[0].scopeMetrics[0].metrics[0].summary.dataPoints[0].quantileValues[0].value: bad number" },
 	{ 2, "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"name\":7}]}]}]}",
 	  "resourceMetrics[0].scopeMetrics[0].metrics[0].name: expected a string" },
@@ -364,8 +380,8 @@ START_TEST(t_bad_json)
 	struct otlp_json_buf pb = { 0 };
 	char err[300];
 
-	int rc = otlp_json_to_pb_signal((enum otlp_signal)bad[_i].sig, bad[_i].json,
-					strlen(bad[_i].json), &pb, err, sizeof(err));
+	int rc = otlp_json_to_pb_signal((enum otlp_signal)bad[_i].sig, bad[_i].json, strlen(bad[_i].json),
+					&pb, err, sizeof(err));
 	ck_assert_int_eq(rc, -EINVAL);
 	ck_assert_msg(strncmp(err, bad[_i].err, strlen(bad[_i].err)) == 0, "got: %s", err);
 	otlp_json_buf_free(&pb);
@@ -381,12 +397,13 @@ START_TEST(t_bad_utf8_still_prints)
 	/* request{ resource_logs{ scope_logs{ log_records{ severity_text "a\xff" } } } } */
 	uint8_t req[] = { 0x0a, 0x08, 0x12, 0x06, 0x12, 0x04, 0x1a, 0x02, 'a', 0xff };
 	ck_assert_int_eq(otlp_wire_validate_logs_request(req, sizeof(req), NULL, NULL), -EILSEQ);
-	ck_assert_int_eq(otlp_json_from_pb_signal(OTLP_SIGNAL_LOGS, req, sizeof(req),
-						  OTLP_JSON_IN_REQUEST, OTLP_JSON_ITEM_LINES,
-						  &js, err, sizeof(err)), 1);
+	ck_assert_int_eq(otlp_json_from_pb_signal(OTLP_SIGNAL_LOGS, req, sizeof(req), OTLP_JSON_IN_REQUEST,
+						  OTLP_JSON_ITEM_LINES, &js, err, sizeof(err)),
+			 1);
 	ck_assert_ptr_nonnull(memmem(js.data, js.len, "\"a\\ufffd\"", 9));
-	ck_assert_int_eq(otlp_json_to_pb_signal(OTLP_SIGNAL_LOGS, (const char *)js.data, js.len,
-						&pb, err, sizeof(err)), 0);
+	ck_assert_int_eq(otlp_json_to_pb_signal(OTLP_SIGNAL_LOGS, (const char *)js.data, js.len, &pb, err,
+						sizeof(err)),
+			 0);
 	otlp_json_buf_free(&js);
 	otlp_json_buf_free(&pb);
 }

@@ -46,8 +46,8 @@ struct cb_state {
 static void random_edit(uint64_t *r, struct plan_edit *e, const struct otlp_bytes *existing,
 			size_t n_existing)
 {
-	static const enum otlp_attr_op ops[] = { OTLP_ATTR_INSERT, OTLP_ATTR_UPDATE,
-		OTLP_ATTR_UPSERT, OTLP_ATTR_DELETE };
+	static const enum otlp_attr_op ops[] = { OTLP_ATTR_INSERT, OTLP_ATTR_UPDATE, OTLP_ATTR_UPSERT,
+						 OTLP_ATTR_DELETE };
 	e->op = ops[gen_rand(r) % 4];
 	unsigned k = (unsigned)(gen_rand(r) % 4);
 	if (k < 2 && n_existing) {
@@ -101,8 +101,7 @@ static int apply_plan(struct otlp_rewrite_edits *ed, const struct plan *p)
 	return 0;
 }
 
-static int span_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx,
-		   struct otlp_rewrite_edits *ed)
+static int span_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx, struct otlp_rewrite_edits *ed)
 {
 	struct cb_state *st = arg;
 	struct otlp_bytes keys[16];
@@ -165,18 +164,32 @@ static GenAny *model_value(const struct otlp_value *v)
 
 /* Sequential Collector semantics for one key: returns presence afterwards and
  * the last value that was set (NULL = the original stays). */
-static int model_fold(const struct plan_edit *e, int n, const char *key, size_t klen,
-		      int present, const struct otlp_value **val)
+static int model_fold(const struct plan_edit *e, int n, const char *key, size_t klen, int present,
+		      const struct otlp_value **val)
 {
 	*val = NULL;
 	for (int i = 0; i < n; i++) {
 		if (e[i].klen != klen || memcmp(e[i].key, key, klen) != 0)
 			continue;
 		switch (e[i].op) {
-		case OTLP_ATTR_DELETE: present = 0; *val = NULL; break;
-		case OTLP_ATTR_UPDATE: if (present) *val = &e[i].v; break;
-		case OTLP_ATTR_UPSERT: present = 1; *val = &e[i].v; break;
-		case OTLP_ATTR_INSERT: if (!present) { present = 1; *val = &e[i].v; } break;
+		case OTLP_ATTR_DELETE:
+			present = 0;
+			*val = NULL;
+			break;
+		case OTLP_ATTR_UPDATE:
+			if (present)
+				*val = &e[i].v;
+			break;
+		case OTLP_ATTR_UPSERT:
+			present = 1;
+			*val = &e[i].v;
+			break;
+		case OTLP_ATTR_INSERT:
+			if (!present) {
+				present = 1;
+				*val = &e[i].v;
+			}
+			break;
 		}
 	}
 	return present;
@@ -186,7 +199,7 @@ static void model_edit_attrs(GenKV ***attrs, size_t *n_attrs, const struct plan_
 {
 	GenKV **out = calloc(*n_attrs + (size_t)n + 1, sizeof(*out));
 	size_t k = 0;
-	int had[MAX_PLAN_EDITS] = { 0 };  /* key i existed before any edit */
+	int had[MAX_PLAN_EDITS] = { 0 }; /* key i existed before any edit */
 
 	for (int i = 0; i < n; i++)
 		for (size_t j = 0; j < *n_attrs && !had[i]; j++)
@@ -248,8 +261,8 @@ static size_t model_apply_rs(GenRS *rs, const struct cb_state *st, const struct 
 			else
 				protobuf_c_message_free_unpacked(&res->base, NULL);
 		} else {
-			model_edit_attrs(&rs->resource->attributes, &rs->resource->n_attributes,
-					 rp->e, rp->n);
+			model_edit_attrs(&rs->resource->attributes, &rs->resource->n_attributes, rp->e,
+					 rp->n);
 		}
 	}
 	for (size_t k = 0; k < rs->n_scope_spans; k++) {
@@ -279,7 +292,7 @@ static size_t model_apply_rs(GenRS *rs, const struct cb_state *st, const struct 
 			protobuf_c_message_free_unpacked(&ss->base, NULL);
 	}
 	rs->n_scope_spans = keep_ss;
-	ck_assert_uint_eq(idx, st->n_logged);  /* the callback saw every span once */
+	ck_assert_uint_eq(idx, st->n_logged); /* the callback saw every span once */
 	return kept;
 }
 
@@ -296,15 +309,14 @@ static int messages_equal(const ProtobufCMessage *a, const ProtobufCMessage *b)
 static GenReq *unpack_req(const uint8_t *p, size_t n)
 {
 	return (GenReq *)protobuf_c_message_unpack(
-		&opentelemetry__proto__collector__trace__v1__export_trace_service_request__descriptor,
-		NULL, n, p);
+		&opentelemetry__proto__collector__trace__v1__export_trace_service_request__descriptor, NULL,
+		n, p);
 }
 
-static struct cb_state st;  /* large: kept off the stack */
+static struct cb_state st; /* large: kept off the stack */
 
 /* Rewrites `seeds` random requests made with o and compares with the model. */
-static void model_run(const struct gen_opts *op, uint64_t seeds, uint64_t min_in,
-		      uint64_t min_kept)
+static void model_run(const struct gen_opts *op, uint64_t seeds, uint64_t min_in, uint64_t min_kept)
 {
 	const struct gen_opts o = *op;
 	struct otlp_rewrite_edits *scratch = malloc(sizeof(*scratch));
@@ -336,10 +348,10 @@ static void model_run(const struct gen_opts *op, uint64_t seeds, uint64_t min_in
 		while (otlp_wire_iter_next(&it, &rsb) > 0) {
 			struct otlp_rewrite_result res;
 			st.n_logged = 0;
-			int64_t n = otlp_rewrite_resource_spans(rsb.p, rsb.len, tmp, out_cap,
-								redits, span_cb, &st, scratch, &res);
-			ck_assert_msg(n >= 0, "seed %llu: rewrite failed %lld",
-				      (unsigned long long)seed, (long long)n);
+			int64_t n = otlp_rewrite_resource_spans(rsb.p, rsb.len, tmp, out_cap, redits, span_cb,
+								&st, scratch, &res);
+			ck_assert_msg(n >= 0, "seed %llu: rewrite failed %lld", (unsigned long long)seed,
+				      (long long)n);
 			ck_assert_uint_eq((uint64_t)n, res.len);
 			GenRS *mrs = model->resource_spans[rs_i++];
 			size_t kept = model_apply_rs(mrs, &st, &rp);
@@ -349,7 +361,7 @@ static void model_run(const struct gen_opts *op, uint64_t seeds, uint64_t min_in
 			total_in += res.spans_in;
 			total_kept += kept;
 			if (kept == 0) {
-				ck_assert_int_eq(n, 0);  /* nothing left: emit nothing */
+				ck_assert_int_eq(n, 0); /* nothing left: emit nothing */
 				protobuf_c_message_free_unpacked(&mrs->base, NULL);
 				continue;
 			}
@@ -391,8 +403,14 @@ static void model_run(const struct gen_opts *op, uint64_t seeds, uint64_t min_in
 
 START_TEST(t_rewrite_matches_model)
 {
-	const struct gen_opts o = { .max_rs = 3, .max_ss = 3, .max_spans = 6, .max_attrs = 5,
-		.max_events = 1, .max_links = 1, .unknown_fields = 1, .huge = 1 };
+	const struct gen_opts o = { .max_rs = 3,
+				    .max_ss = 3,
+				    .max_spans = 6,
+				    .max_attrs = 5,
+				    .max_events = 1,
+				    .max_links = 1,
+				    .unknown_fields = 1,
+				    .huge = 1 };
 	model_run(&o, 300, 500, 100);
 }
 END_TEST
@@ -402,8 +420,14 @@ END_TEST
  * from the index: both must match the model. */
 START_TEST(t_rewrite_matches_model_many_attrs)
 {
-	const struct gen_opts o = { .max_rs = 1, .max_ss = 2, .max_spans = 4, .max_attrs = 70,
-		.max_events = 1, .max_links = 1, .unknown_fields = 1, .huge = 0 };
+	const struct gen_opts o = { .max_rs = 1,
+				    .max_ss = 2,
+				    .max_spans = 4,
+				    .max_attrs = 70,
+				    .max_events = 1,
+				    .max_links = 1,
+				    .unknown_fields = 1,
+				    .huge = 0 };
 	model_run(&o, 60, 40, 10);
 }
 END_TEST
@@ -412,8 +436,14 @@ END_TEST
  * output buffer of exactly the input's size is enough. */
 START_TEST(t_identity_copy)
 {
-	const struct gen_opts o = { .max_rs = 1, .max_ss = 3, .max_spans = 6, .max_attrs = 5,
-		.max_events = 2, .max_links = 2, .unknown_fields = 1, .huge = 1 };
+	const struct gen_opts o = { .max_rs = 1,
+				    .max_ss = 3,
+				    .max_spans = 6,
+				    .max_attrs = 5,
+				    .max_events = 2,
+				    .max_links = 2,
+				    .unknown_fields = 1,
+				    .huge = 1 };
 	for (uint64_t seed = 1; seed <= 100; seed++) {
 		uint64_t rng = seed;
 		GenReq *m = gen_request(&rng, &o);
@@ -425,8 +455,7 @@ START_TEST(t_identity_copy)
 		uint8_t *in = gen_pack(&m->resource_spans[0]->base, &len);
 		uint8_t *out = malloc(len ? len : 1);
 		struct otlp_rewrite_result res;
-		int64_t n = otlp_rewrite_resource_spans(in, len, out, len, NULL, NULL, NULL,
-							NULL, &res);
+		int64_t n = otlp_rewrite_resource_spans(in, len, out, len, NULL, NULL, NULL, NULL, &res);
 		int64_t spans = otlp_wire_count_spans((struct otlp_bytes){ in, len });
 		int empty_ss = 0;
 		for (size_t k = 0; k < m->resource_spans[0]->n_scope_spans; k++)
@@ -437,7 +466,7 @@ START_TEST(t_identity_copy)
 			ck_assert_int_eq(n, (int64_t)len);
 			ck_assert_int_eq(memcmp(in, out, len), 0);
 		} else {
-			ck_assert_int_lt(n, (int64_t)len);  /* empty ScopeSpans removed */
+			ck_assert_int_lt(n, (int64_t)len); /* empty ScopeSpans removed */
 		}
 		ck_assert_int_eq(res.spans_in, spans);
 		free(in);
@@ -447,8 +476,7 @@ START_TEST(t_identity_copy)
 }
 END_TEST
 
-static int rename_all(void *arg, const struct otlp_rewrite_span_ctx *ctx,
-		      struct otlp_rewrite_edits *ed)
+static int rename_all(void *arg, const struct otlp_rewrite_span_ctx *ctx, struct otlp_rewrite_edits *ed)
 {
 	(void)arg;
 	(void)ctx;
@@ -472,13 +500,12 @@ START_TEST(t_enospc_and_length_growth)
 	uint8_t *in = gen_pack(&m->resource_spans[0]->base, &len);
 	struct otlp_rewrite_edits *ed = malloc(sizeof(*ed));
 	uint8_t *big = malloc(len * 4);
-	int64_t need = otlp_rewrite_resource_spans(in, len, big, len * 4, NULL, rename_all,
-						   NULL, ed, NULL);
+	int64_t need = otlp_rewrite_resource_spans(in, len, big, len * 4, NULL, rename_all, NULL, ed, NULL);
 
 	ck_assert_int_gt(need, (int64_t)len);
-	GenRS *rs = (GenRS *)protobuf_c_message_unpack(
-		&opentelemetry__proto__trace__v1__resource_spans__descriptor, NULL,
-		(size_t)need, big);
+	GenRS *rs = (GenRS *)
+		protobuf_c_message_unpack(&opentelemetry__proto__trace__v1__resource_spans__descriptor, NULL,
+					  (size_t)need, big);
 	ck_assert_ptr_nonnull(rs);
 	ck_assert_uint_eq(rs->scope_spans[0]->n_spans, 3);
 	GenSpan *sp = rs->scope_spans[0]->spans[0];
@@ -492,13 +519,15 @@ START_TEST(t_enospc_and_length_growth)
 	protobuf_c_message_free_unpacked(&rs->base, NULL);
 	for (size_t cap = 0; cap < (size_t)need; cap += 1 + cap / 16) {
 		uint8_t *out = malloc(cap ? cap : 1);
-		ck_assert_int_eq(otlp_rewrite_resource_spans(in, len, out, cap, NULL, rename_all,
-							     NULL, ed, NULL), -ENOSPC);
+		ck_assert_int_eq(otlp_rewrite_resource_spans(in, len, out, cap, NULL, rename_all, NULL, ed,
+							     NULL),
+				 -ENOSPC);
 		free(out);
 	}
 	uint8_t *exact = malloc((size_t)need);
-	ck_assert_int_eq(otlp_rewrite_resource_spans(in, len, exact, (size_t)need, NULL,
-						     rename_all, NULL, ed, NULL), need);
+	ck_assert_int_eq(otlp_rewrite_resource_spans(in, len, exact, (size_t)need, NULL, rename_all, NULL, ed,
+						     NULL),
+			 need);
 	ck_assert_int_eq(memcmp(exact, big, (size_t)need), 0);
 	free(exact);
 	free(big);
@@ -522,8 +551,7 @@ START_TEST(t_edit_limits_and_errors)
 	otlp_rewrite_edits_reset(ed);
 	static char huge[OTLP_EDITS_ARENA + 1];
 	ck_assert_int_eq(otlp_rewrite_rename(ed, huge, sizeof(huge)), -ENOSPC);
-	ck_assert_int_eq(otlp_rewrite_attr_str(ed, OTLP_ATTR_UPSERT, "k", huge, sizeof(huge)),
-			 -ENOSPC);
+	ck_assert_int_eq(otlp_rewrite_attr_str(ed, OTLP_ATTR_UPSERT, "k", huge, sizeof(huge)), -ENOSPC);
 	ck_assert_uint_eq(ed->n_attr, 0);
 	ck_assert_int_eq(otlp_rewrite_attr(ed, (enum otlp_attr_op)9, "k", 1, NULL), -EINVAL);
 	struct otlp_value arr = { .type = OTLP_VALUE_ARRAY };
@@ -532,16 +560,16 @@ START_TEST(t_edit_limits_and_errors)
 
 	/* malformed input is an error, never a crash */
 	static const uint8_t bad[][8] = {
-		{ 0x12, 0x05, 0x12, 0x00 },              /* ScopeSpans past the end */
-		{ 0x10, 0x01 },                          /* scope_spans as varint */
-		{ 0x12, 0x04, 0x12, 0x02, 0x0a, 0x01 },  /* trace_id of 1 byte */
-		{ 0x12, 0x03, 0x12, 0x01, 0x38 },        /* truncated span field */
+		{ 0x12, 0x05, 0x12, 0x00 },		/* ScopeSpans past the end */
+		{ 0x10, 0x01 },				/* scope_spans as varint */
+		{ 0x12, 0x04, 0x12, 0x02, 0x0a, 0x01 }, /* trace_id of 1 byte */
+		{ 0x12, 0x03, 0x12, 0x01, 0x38 },	/* truncated span field */
 	};
 	static const size_t bad_len[] = { 4, 2, 6, 5 };
 	uint8_t out[64];
 	for (unsigned i = 0; i < 4; i++) {
-		int64_t rc = otlp_rewrite_resource_spans(bad[i], bad_len[i], out, sizeof(out),
-							 NULL, rename_all, NULL, ed, NULL);
+		int64_t rc = otlp_rewrite_resource_spans(bad[i], bad_len[i], out, sizeof(out), NULL,
+							 rename_all, NULL, ed, NULL);
 		ck_assert_msg(rc == -EBADMSG || rc == -EPROTO, "case %u: %lld", i, (long long)rc);
 	}
 	free(ed);

@@ -97,8 +97,7 @@ struct hint_run {
 	char vals[OTLP_EDITS_MAX][8];
 };
 
-static int hint_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx,
-		   struct otlp_rewrite_edits *ed)
+static int hint_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx, struct otlp_rewrite_edits *ed)
 {
 	struct hint_run *h = arg;
 	const struct otlp_rewrite_attr *at;
@@ -107,8 +106,10 @@ static int hint_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx,
 
 	snprintf(buf, sizeof(buf), "%s", h->c->edits);
 	for (t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save), j++) {
-		enum otlp_attr_op op = t[0] == 'd' ? OTLP_ATTR_DELETE : t[0] == 'u' ?
-			OTLP_ATTR_UPDATE : t[0] == 's' ? OTLP_ATTR_UPSERT : OTLP_ATTR_INSERT;
+		enum otlp_attr_op op = t[0] == 'd'   ? OTLP_ATTR_DELETE
+				       : t[0] == 'u' ? OTLP_ATTR_UPDATE
+				       : t[0] == 's' ? OTLP_ATTR_UPSERT
+						     : OTLP_ATTR_INSERT;
 		int l = snprintf(h->vals[j], sizeof(h->vals[j]), "v%u", j);
 		ck_assert_int_eq(otlp_rewrite_attr_str(ed, op, t + 2, h->vals[j], (size_t)l), 0);
 	}
@@ -123,8 +124,8 @@ static int hint_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx,
 			if (at[i].key.len != ed->attr[j].key.len ||
 			    memcmp(at[i].key.p, ed->attr[j].key.p, at[i].key.len) != 0)
 				continue;
-			ed->hint[ed->n_hint++] = (struct otlp_attr_hint){ at[i].start,
-				(uint32_t)at[i].size, j };
+			ed->hint[ed->n_hint++] = (struct otlp_attr_hint){ at[i].start, (uint32_t)at[i].size,
+									  j };
 		}
 	}
 	struct otlp_attr_hint *last = &ed->hint[ed->n_hint ? ed->n_hint - 1 : 0];
@@ -153,8 +154,9 @@ static int hint_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx,
  * `expect` ("name: key=value ..."). */
 static void hint_check_decoded(const uint8_t *p, size_t n, const char *expect, unsigned ci)
 {
-	GenRS *rs = (GenRS *)protobuf_c_message_unpack(
-		&opentelemetry__proto__trace__v1__resource_spans__descriptor, NULL, n, p);
+	GenRS *rs = (GenRS *)
+		protobuf_c_message_unpack(&opentelemetry__proto__trace__v1__resource_spans__descriptor, NULL,
+					  n, p);
 	ck_assert_ptr_nonnull(rs);
 	ck_assert_uint_eq(rs->n_scope_spans, 1);
 	ck_assert_uint_eq(rs->scope_spans[0]->n_spans, 2);
@@ -164,10 +166,8 @@ static void hint_check_decoded(const uint8_t *p, size_t n, const char *expect, u
 		int len = snprintf(got, sizeof(got), "%s:", sp->name);
 		for (size_t i = 0; i < sp->n_attributes; i++)
 			len += snprintf(got + len, sizeof(got) - (size_t)len, " %s=%s",
-					sp->attributes[i]->key,
-					sp->attributes[i]->value->string_value);
-		ck_assert_msg(strcmp(got, expect) == 0, "case %u: got \"%s\", want \"%s\"",
-			      ci, got, expect);
+					sp->attributes[i]->key, sp->attributes[i]->value->string_value);
+		ck_assert_msg(strcmp(got, expect) == 0, "case %u: got \"%s\", want \"%s\"", ci, got, expect);
 	}
 	protobuf_c_message_free_unpacked(&rs->base, NULL);
 }
@@ -187,8 +187,8 @@ START_TEST(t_hinted_matches_unhinted)
 		h->c = &hint_cases[ci];
 		for (int hinted = 0; hinted < 2; hinted++) {
 			h->hinted = hinted;
-			n[hinted] = otlp_rewrite_resource_spans(in, len, out[hinted], sizeof(out[0]),
-								NULL, hint_cb, h, ed, NULL);
+			n[hinted] = otlp_rewrite_resource_spans(in, len, out[hinted], sizeof(out[0]), NULL,
+								hint_cb, h, ed, NULL);
 			ck_assert_msg(n[hinted] > 0, "case %u: %lld", ci, (long long)n[hinted]);
 		}
 		int same = n[0] == n[1] && memcmp(out[0], out[1], (size_t)n[0]) == 0;
@@ -210,14 +210,16 @@ struct kv_len_run {
 	size_t klen, vlen;
 };
 
-static int kv_len_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx,
-		     struct otlp_rewrite_edits *ed)
+static int kv_len_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx, struct otlp_rewrite_edits *ed)
 {
 	struct kv_len_run *r = arg;
 
 	(void)ctx;
-	ed->attr[0] = (struct otlp_attr_edit){ .op = OTLP_ATTR_UPSERT, .key = { r->key, r->klen },
-		.value = { .type = (r->klen + r->vlen) % 2 ? OTLP_VALUE_STRING : OTLP_VALUE_BYTES } };
+	ed->attr[0] = (struct otlp_attr_edit){
+		.op = OTLP_ATTR_UPSERT,
+		.key = { r->key, r->klen },
+		.value = { .type = (r->klen + r->vlen) % 2 ? OTLP_VALUE_STRING : OTLP_VALUE_BYTES }
+	};
 	ed->attr[0].value.u.b = (struct otlp_bytes){ r->val, r->vlen };
 	ed->n_attr = 1;
 	return OTLP_REWRITE_KEEP;
@@ -232,18 +234,18 @@ START_TEST(t_kv_lengths)
 
 	for (r.klen = 0; r.klen <= 70; r.klen++) {
 		for (r.vlen = 0; r.vlen <= 70; r.vlen += 1 + r.vlen / 8) {
-			r.key = malloc(r.klen + 1) + 1;  /* ends where the block ends */
+			r.key = malloc(r.klen + 1) + 1; /* ends where the block ends */
 			r.val = malloc(r.vlen + 1) + 1;
 			for (size_t i = 0; i < r.klen; i++)
 				r.key[i] = (uint8_t)('a' + (i * 7 + r.vlen) % 26);
 			for (size_t i = 0; i < r.vlen; i++)
 				r.val[i] = (uint8_t)('A' + (i * 13 + r.klen) % 26);
-			int64_t n = otlp_rewrite_resource_spans(in, len, out, sizeof(out), NULL,
-								kv_len_cb, &r, ed, NULL);
+			int64_t n = otlp_rewrite_resource_spans(in, len, out, sizeof(out), NULL, kv_len_cb,
+								&r, ed, NULL);
 			ck_assert_int_gt(n, 0);
 			GenRS *rs = (GenRS *)protobuf_c_message_unpack(
-				&opentelemetry__proto__trace__v1__resource_spans__descriptor, NULL,
-				(size_t)n, out);
+				&opentelemetry__proto__trace__v1__resource_spans__descriptor, NULL, (size_t)n,
+				out);
 			ck_assert_ptr_nonnull(rs);
 			GenSpan *sp = rs->scope_spans[0]->spans[1];
 			GenKV *kv = sp->attributes[sp->n_attributes - 1];

@@ -26,12 +26,12 @@ static int messages_equal(const ProtobufCMessage *a, const ProtobufCMessage *b)
 static GenReq *unpack_req(const uint8_t *p, size_t n)
 {
 	return (GenReq *)protobuf_c_message_unpack(
-		&opentelemetry__proto__collector__trace__v1__export_trace_service_request__descriptor,
-		NULL, n, p);
+		&opentelemetry__proto__collector__trace__v1__export_trace_service_request__descriptor, NULL,
+		n, p);
 }
 
 struct lazy_state {
-	int decode;          /* 1: the callback decodes the span */
+	int decode; /* 1: the callback decodes the span */
 	uint32_t decoded;
 };
 
@@ -44,21 +44,17 @@ static int bytes_same(struct otlp_bytes a, struct otlp_bytes b)
 static int span_eq(const struct otlp_span *a, const struct otlp_span *b)
 {
 	return bytes_same(a->raw, b->raw) && bytes_same(a->trace_id, b->trace_id) &&
-	       bytes_same(a->span_id, b->span_id) &&
-	       bytes_same(a->parent_span_id, b->parent_span_id) &&
+	       bytes_same(a->span_id, b->span_id) && bytes_same(a->parent_span_id, b->parent_span_id) &&
 	       bytes_same(a->trace_state, b->trace_state) && bytes_same(a->name, b->name) &&
-	       bytes_same(a->status, b->status) &&
-	       a->start_time_unix_nano == b->start_time_unix_nano &&
-	       a->end_time_unix_nano == b->end_time_unix_nano && a->flags == b->flags &&
-	       a->kind == b->kind && a->n_attributes == b->n_attributes &&
-	       a->dropped_attributes_count == b->dropped_attributes_count &&
-	       a->n_events == b->n_events && a->dropped_events_count == b->dropped_events_count &&
-	       a->n_links == b->n_links && a->dropped_links_count == b->dropped_links_count &&
-	       a->has_status == b->has_status;
+	       bytes_same(a->status, b->status) && a->start_time_unix_nano == b->start_time_unix_nano &&
+	       a->end_time_unix_nano == b->end_time_unix_nano && a->flags == b->flags && a->kind == b->kind &&
+	       a->n_attributes == b->n_attributes &&
+	       a->dropped_attributes_count == b->dropped_attributes_count && a->n_events == b->n_events &&
+	       a->dropped_events_count == b->dropped_events_count && a->n_links == b->n_links &&
+	       a->dropped_links_count == b->dropped_links_count && a->has_status == b->has_status;
 }
 
-static int lazy_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx,
-		   struct otlp_rewrite_edits *ed)
+static int lazy_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx, struct otlp_rewrite_edits *ed)
 {
 	struct lazy_state *ls = arg;
 	const struct otlp_span *sp;
@@ -71,7 +67,7 @@ static int lazy_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx,
 		return OTLP_REWRITE_KEEP;
 	int rc = otlp_rewrite_span(ctx, &sp);
 	if (rc < 0)
-		return OTLP_REWRITE_KEEP;  /* ignoring the error: the rewrite still fails */
+		return OTLP_REWRITE_KEEP; /* ignoring the error: the rewrite still fails */
 	ls->decoded++;
 	/* the same as otlp_wire_span, and the index lists every attribute */
 	ck_assert_int_eq(otlp_wire_span(ctx->raw, &want), 0);
@@ -97,8 +93,14 @@ static int lazy_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx,
  * a decode is copied as it is. */
 START_TEST(t_lazy_decode)
 {
-	const struct gen_opts o = { .max_rs = 1, .max_ss = 2, .max_spans = 6, .max_attrs = 8,
-		.max_events = 1, .max_links = 1, .unknown_fields = 1, .huge = 0 };
+	const struct gen_opts o = { .max_rs = 1,
+				    .max_ss = 2,
+				    .max_spans = 6,
+				    .max_attrs = 8,
+				    .max_events = 1,
+				    .max_links = 1,
+				    .unknown_fields = 1,
+				    .huge = 0 };
 	struct otlp_rewrite_edits *ed = malloc(sizeof(*ed));
 	struct lazy_state ls = { .decode = 1 };
 	uint32_t total = 0;
@@ -115,8 +117,8 @@ START_TEST(t_lazy_decode)
 		while (otlp_wire_iter_next(&it, &rsb) > 0) {
 			struct otlp_rewrite_result res;
 			ls.decoded = 0;
-			int64_t n = otlp_rewrite_resource_spans(rsb.p, rsb.len, out, len + 16, NULL,
-								lazy_cb, &ls, ed, &res);
+			int64_t n = otlp_rewrite_resource_spans(rsb.p, rsb.len, out, len + 16, NULL, lazy_cb,
+								&ls, ed, &res);
 			ck_assert_int_ge(n, 0);
 			ck_assert_uint_eq(ls.decoded, res.spans_in);
 			total += ls.decoded;
@@ -131,11 +133,13 @@ START_TEST(t_lazy_decode)
 	static const uint8_t bad[] = { 0x12, 0x08, 0x12, 0x06, 0x0a, 0x01, 0x00, 0x2a, 0x01, 'a' };
 	uint8_t out[64];
 	ls.decode = 1;
-	ck_assert_int_eq(otlp_rewrite_resource_spans(bad, sizeof(bad), out, sizeof(out), NULL,
-						     lazy_cb, &ls, ed, NULL), -EPROTO);
-	ls.decode = 0;  /* never decoded, kept untouched: copied as it is */
-	ck_assert_int_eq(otlp_rewrite_resource_spans(bad, sizeof(bad), out, sizeof(out), NULL,
-						     lazy_cb, &ls, ed, NULL), (int64_t)sizeof(bad));
+	ck_assert_int_eq(otlp_rewrite_resource_spans(bad, sizeof(bad), out, sizeof(out), NULL, lazy_cb, &ls,
+						     ed, NULL),
+			 -EPROTO);
+	ls.decode = 0; /* never decoded, kept untouched: copied as it is */
+	ck_assert_int_eq(otlp_rewrite_resource_spans(bad, sizeof(bad), out, sizeof(out), NULL, lazy_cb, &ls,
+						     ed, NULL),
+			 (int64_t)sizeof(bad));
 	ck_assert_int_eq(memcmp(out, bad, sizeof(bad)), 0);
 	free(ed);
 }
@@ -144,10 +148,9 @@ END_TEST
 /* Edits built by hand may carry raw ARRAY / KVLIST / BYTES values: every
  * attribute of a span is copied to "copy.<i>" from its AnyValue bytes. */
 static const char *const copy_keys[] = { "copy.0", "copy.1", "copy.2", "copy.3",
-	"copy.4", "copy.5", "copy.6", "copy.7" };
+					 "copy.4", "copy.5", "copy.6", "copy.7" };
 
-static int copy_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx,
-		   struct otlp_rewrite_edits *ed)
+static int copy_cb(void *arg, const struct otlp_rewrite_span_ctx *ctx, struct otlp_rewrite_edits *ed)
 {
 	uint32_t *n_raw = arg;
 	struct otlp_wire_iter it;
@@ -182,8 +185,14 @@ static const GenKV *find_kv(GenKV **kvs, size_t n, const char *key)
 
 START_TEST(t_raw_value_edits)
 {
-	const struct gen_opts o = { .max_rs = 1, .max_ss = 2, .max_spans = 5, .max_attrs = 6,
-		.max_events = 0, .max_links = 0, .unknown_fields = 0, .huge = 0 };
+	const struct gen_opts o = { .max_rs = 1,
+				    .max_ss = 2,
+				    .max_spans = 5,
+				    .max_attrs = 6,
+				    .max_events = 0,
+				    .max_links = 0,
+				    .unknown_fields = 0,
+				    .huge = 0 };
 	struct otlp_rewrite_edits *ed = malloc(sizeof(*ed));
 	uint32_t n_raw = 0;
 
@@ -198,8 +207,8 @@ START_TEST(t_raw_value_edits)
 		struct otlp_bytes rsb;
 		otlp_wire_iter_init(&it, (struct otlp_bytes){ in, len }, OTLP_F_REQ_RESOURCE_SPANS);
 		while (otlp_wire_iter_next(&it, &rsb) > 0) {
-			int64_t n = otlp_rewrite_resource_spans(rsb.p, rsb.len, tmp, cap, NULL,
-								copy_cb, &n_raw, ed, NULL);
+			int64_t n = otlp_rewrite_resource_spans(rsb.p, rsb.len, tmp, cap, NULL, copy_cb,
+								&n_raw, ed, NULL);
 			ck_assert_int_ge(n, 0);
 			if (n > 0)
 				ck_assert_int_gt(otlp_frame_append(body, cap, &used, tmp, (size_t)n), 0);
@@ -216,14 +225,16 @@ START_TEST(t_raw_value_edits)
 					for (size_t q = 0; q < sp->n_attributes && c < 8; q++) {
 						const GenKV *src = sp->attributes[q];
 						if (strncmp(src->key, "copy.", 5) == 0)
-							break;  /* the copies follow the originals */
-						if (!src->value || src->value->value_case ==
-						    OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE__NOT_SET)
+							break; /* the copies follow the originals */
+						if (!src->value ||
+						    src->value->value_case ==
+							    OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE__NOT_SET)
 							continue;
 						const GenKV *cp = find_kv(sp->attributes, sp->n_attributes,
 									  copy_keys[c++]);
 						ck_assert_ptr_nonnull(cp);
-						ck_assert(messages_equal(&cp->value->base, &src->value->base));
+						ck_assert(
+							messages_equal(&cp->value->base, &src->value->base));
 					}
 				}
 			}
@@ -233,7 +244,7 @@ START_TEST(t_raw_value_edits)
 		free(tmp);
 		free(body);
 	}
-	ck_assert_uint_gt(n_raw, 20);  /* arrays, kvlists and bytes were copied */
+	ck_assert_uint_gt(n_raw, 20); /* arrays, kvlists and bytes were copied */
 	free(ed);
 }
 END_TEST

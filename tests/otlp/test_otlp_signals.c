@@ -29,8 +29,15 @@
 #endif
 
 static const struct gen_opts full = {
-	.max_rs = 3, .max_ss = 3, .max_spans = 4, .max_attrs = 3, .max_events = 3,
-	.max_links = 2, .unknown_fields = 1, .huge = 1, .bad_ids = 0,
+	.max_rs = 3,
+	.max_ss = 3,
+	.max_spans = 4,
+	.max_attrs = 3,
+	.max_events = 3,
+	.max_links = 2,
+	.unknown_fields = 1,
+	.huge = 1,
+	.bad_ids = 0,
 };
 
 static void same_counts(const struct otlp_wire_counts *a, const struct otlp_wire_counts *b)
@@ -50,8 +57,8 @@ static void generated(int sig)
 
 	for (uint64_t seed = 1; seed <= 300 / SCALE; seed++) {
 		uint64_t rng = seed * 7919 + (uint64_t)sig;
-		ProtobufCMessage *m = sig == OTLP_SIGNAL_LOGS
-			? &gen_logs_request(&rng, &full)->base : &gen_metrics_request(&rng, &full)->base;
+		ProtobufCMessage *m = sig == OTLP_SIGNAL_LOGS ? &gen_logs_request(&rng, &full)->base
+							      : &gen_metrics_request(&rng, &full)->base;
 		size_t len;
 		uint8_t *buf = gen_pack(m, &len);
 		struct otlp_wire_counts c, want;
@@ -100,16 +107,17 @@ END_TEST
  * too, with the same counts; refused whenever protobuf-c refuses. */
 START_TEST(t_truncations)
 {
-	const struct gen_opts small = { .max_rs = 2, .max_ss = 2, .max_spans = 2,
-		.max_attrs = 2, .max_events = 2, .max_links = 1 };
+	const struct gen_opts small = {
+		.max_rs = 2, .max_ss = 2, .max_spans = 2, .max_attrs = 2, .max_events = 2, .max_links = 1
+	};
 	int sig = _i ? OTLP_SIGNAL_METRICS : OTLP_SIGNAL_LOGS;
 	const struct otlp_signal_desc *sd = otlp_signal_get((enum otlp_signal)sig);
 	unsigned ok = 0, bad = 0;
 
 	for (uint64_t seed = 1; seed <= 40 / SCALE; seed++) {
 		uint64_t rng = seed * 104729;
-		ProtobufCMessage *m = sig == OTLP_SIGNAL_LOGS
-			? &gen_logs_request(&rng, &small)->base : &gen_metrics_request(&rng, &small)->base;
+		ProtobufCMessage *m = sig == OTLP_SIGNAL_LOGS ? &gen_logs_request(&rng, &small)->base
+							      : &gen_metrics_request(&rng, &small)->base;
 		size_t len;
 		uint8_t *buf = gen_pack(m, &len);
 		for (size_t cut = 0; cut <= len; cut++) {
@@ -147,25 +155,39 @@ END_TEST
  * multi-byte tags of field 0 (see test_otlp_wire.c). */
 START_TEST(t_mutations)
 {
-	const struct gen_opts o = { .max_rs = 2, .max_ss = 2, .max_spans = 3,
-		.max_attrs = 2, .max_events = 2, .max_links = 1, .unknown_fields = 1 };
+	const struct gen_opts o = { .max_rs = 2,
+				    .max_ss = 2,
+				    .max_spans = 3,
+				    .max_attrs = 2,
+				    .max_events = 2,
+				    .max_links = 1,
+				    .unknown_fields = 1 };
 	int sig = _i ? OTLP_SIGNAL_METRICS : OTLP_SIGNAL_LOGS;
 	const struct otlp_signal_desc *sd = otlp_signal_get((enum otlp_signal)sig);
 	unsigned both_ok = 0, both_bad = 0;
 
 	for (uint64_t seed = 1; seed <= 20000 / SCALE; seed++) {
 		uint64_t rng = seed * 6364136223846793005ull + 1;
-		ProtobufCMessage *m = sig == OTLP_SIGNAL_LOGS
-			? &gen_logs_request(&rng, &o)->base : &gen_metrics_request(&rng, &o)->base;
+		ProtobufCMessage *m = sig == OTLP_SIGNAL_LOGS ? &gen_logs_request(&rng, &o)->base
+							      : &gen_metrics_request(&rng, &o)->base;
 		size_t len;
 		uint8_t *p = gen_pack(m, &len);
 		for (unsigned k = 1 + (unsigned)(gen_rand(&rng) % 3); k > 0 && len > 0; k--) {
 			size_t at = gen_rand(&rng) % len;
 			switch (gen_rand(&rng) % 4) {
-			case 0: p[at] = (uint8_t)gen_rand(&rng); break;
-			case 1: p[at] ^= 0x80; break;
-			case 2: len = at; break;
-			default: memmove(p + at, p + at + 1, len - at - 1); len--; break;
+			case 0:
+				p[at] = (uint8_t)gen_rand(&rng);
+				break;
+			case 1:
+				p[at] ^= 0x80;
+				break;
+			case 2:
+				len = at;
+				break;
+			default:
+				memmove(p + at, p + at + 1, len - at - 1);
+				len--;
+				break;
 			}
 		}
 		struct otlp_wire_counts c, want;
@@ -181,9 +203,11 @@ START_TEST(t_mutations)
 			ck_assert_msg(diff == NULL, "seed %llu: %s", (unsigned long long)seed, diff);
 			both_ok++;
 		} else if (dm) {
-			ck_assert_msg(rc == -EILSEQ || (rc == -EPROTO && (strstr(d.why, "length must") ||
-				       strstr(d.field, "bool_value") || strstr(d.field, "is_monotonic"))) ||
-				      rc == -EBADMSG,
+			ck_assert_msg(rc == -EILSEQ ||
+					      (rc == -EPROTO && (strstr(d.why, "length must") ||
+								 strstr(d.field, "bool_value") ||
+								 strstr(d.field, "is_monotonic"))) ||
+					      rc == -EBADMSG,
 				      "seed %llu: %d at %s (%s) but protobuf-c accepts",
 				      (unsigned long long)seed, rc, d.path, d.why);
 		} else {
@@ -203,7 +227,8 @@ END_TEST
  * last member is the data, as protobuf-c decodes it. */
 START_TEST(t_metric_data_last_member_wins)
 {
-	struct pbw dp = { .n = 0 }, g = { .n = 0 }, s = { .n = 0 }, met = { .n = 0 }, *req = malloc(sizeof(*req));
+	struct pbw dp = { .n = 0 }, g = { .n = 0 }, s = { .n = 0 }, met = { .n = 0 },
+		   *req = malloc(sizeof(*req));
 	pbw_fixed(&dp, 3, 42, 8);
 	pbw_msg(&g, 1, &dp);
 	pbw_msg(&g, 1, &dp);
@@ -245,10 +270,10 @@ START_TEST(t_log_body_depth)
 		w->n = 0;
 		pbw_str(w, 1, "leaf");
 		for (unsigned i = 1; i < depth; i++) {
-			pbw_wrap(w, 1);  /* ArrayValue.values */
-			pbw_wrap(w, 5);  /* AnyValue.array_value */
+			pbw_wrap(w, 1); /* ArrayValue.values */
+			pbw_wrap(w, 5); /* AnyValue.array_value */
 		}
-		pbw_wrap(w, 5);  /* LogRecord.body */
+		pbw_wrap(w, 5); /* LogRecord.body */
 		pbw_wrap(w, 2);
 		pbw_wrap(w, 2);
 		pbw_wrap(w, 1);
@@ -260,7 +285,7 @@ START_TEST(t_log_body_depth)
 		if (rc) {
 			ck_assert_msg(strncmp(d.path, want, strlen(want)) == 0, "%s", d.path);
 			ck_assert_uint_lt(strlen(d.path), sizeof(d.path));
-			ck_assert_str_eq(d.path + strlen(d.path) - 3, "...");  /* cut, marked */
+			ck_assert_str_eq(d.path + strlen(d.path) - 3, "..."); /* cut, marked */
 		}
 		free(w);
 	}

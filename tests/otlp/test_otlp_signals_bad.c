@@ -17,17 +17,22 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-enum { V = 0, I64 = 1, L = 2, I32 = 5 };  /* wire types */
+enum {
+	V = 0,
+	I64 = 1,
+	L = 2,
+	I32 = 5
+}; /* wire types */
 
 struct row {
 	const char *name;
-	int sig;              /* enum otlp_signal */
-	uint8_t wrap[10];     /* field numbers from the top to the leaf's message */
-	uint8_t num, wt;      /* the leaf field */
-	const char *val;      /* LEN: the payload; else the raw value bytes */
+	int sig;	  /* enum otlp_signal */
+	uint8_t wrap[10]; /* field numbers from the top to the leaf's message */
+	uint8_t num, wt;  /* the leaf field */
+	const char *val;  /* LEN: the payload; else the raw value bytes */
 	size_t len;
 	int want;
-	const char *path;     /* the error's path (want < 0) */
+	const char *path; /* the error's path (want < 0) */
 };
 
 #define RS "resourceSpans[0]."
@@ -44,22 +49,56 @@ static const struct row rows[] = {
 	{ "span name", 0, { 1, 2, 2 }, 5, L, BAD, 1, -EILSEQ, SP "name" },
 	{ "span trace_state", 0, { 1, 2, 2 }, 3, L, "a=\xc3", 3, -EILSEQ, SP "traceState" },
 	{ "span attribute key", 0, { 1, 2, 2, 9 }, 1, L, "k\xc3(", 3, -EILSEQ, SP "attributes[0].key" },
-	{ "span string value", 0, { 1, 2, 2, 9, 2 }, 1, L, "\xed\xa0\x80", 3, -EILSEQ,
+	{ "span string value",
+	  0,
+	  { 1, 2, 2, 9, 2 },
+	  1,
+	  L,
+	  "\xed\xa0\x80",
+	  3,
+	  -EILSEQ,
 	  SP "attributes[0].value.stringValue" },
-	{ "array element", 0, { 1, 2, 2, 9, 2, 5, 1 }, 1, L, "\xc0\xaf", 2, -EILSEQ,
+	{ "array element",
+	  0,
+	  { 1, 2, 2, 9, 2, 5, 1 },
+	  1,
+	  L,
+	  "\xc0\xaf",
+	  2,
+	  -EILSEQ,
 	  SP "attributes[0].value.arrayValue.values[0].stringValue" },
-	{ "kvlist key", 0, { 1, 2, 2, 9, 2, 6, 1 }, 1, L, "\xf4\x90\x80\x80", 4, -EILSEQ,
+	{ "kvlist key",
+	  0,
+	  { 1, 2, 2, 9, 2, 6, 1 },
+	  1,
+	  L,
+	  "\xf4\x90\x80\x80",
+	  4,
+	  -EILSEQ,
 	  SP "attributes[0].value.kvlistValue.values[0].key" },
 	{ "bytes value is not text", 0, { 1, 2, 2, 9, 2 }, 7, L, BAD, 1, 0, "" },
-	{ "resource attribute key", 0, { 1, 1, 1 }, 1, L, BAD, 1, -EILSEQ,
-	  RS "resource.attributes[0].key" },
-	{ "resource attribute value", 0, { 1, 1, 1, 2 }, 1, L, "ok\xe2\x82", 4, -EILSEQ,
+	{ "resource attribute key", 0, { 1, 1, 1 }, 1, L, BAD, 1, -EILSEQ, RS "resource.attributes[0].key" },
+	{ "resource attribute value",
+	  0,
+	  { 1, 1, 1, 2 },
+	  1,
+	  L,
+	  "ok\xe2\x82",
+	  4,
+	  -EILSEQ,
 	  RS "resource.attributes[0].value.stringValue" },
 	{ "entity ref type", 0, { 1, 1, 3 }, 2, L, BAD, 1, -EILSEQ, RS "resource.entityRefs[0].type" },
 	{ "entity ref id key", 0, { 1, 1, 3 }, 3, L, BAD, 1, -EILSEQ, RS "resource.entityRefs[0].idKeys[0]" },
 	{ "scope name", 0, { 1, 2, 1 }, 1, L, BAD, 1, -EILSEQ, RS "scopeSpans[0].scope.name" },
 	{ "scope version", 0, { 1, 2, 1 }, 2, L, BAD, 1, -EILSEQ, RS "scopeSpans[0].scope.version" },
-	{ "scope attribute", 0, { 1, 2, 1, 3 }, 1, L, BAD, 1, -EILSEQ,
+	{ "scope attribute",
+	  0,
+	  { 1, 2, 1, 3 },
+	  1,
+	  L,
+	  BAD,
+	  1,
+	  -EILSEQ,
 	  RS "scopeSpans[0].scope.attributes[0].key" },
 	{ "resource schema url", 0, { 1 }, 3, L, BAD, 1, -EILSEQ, RS "schemaUrl" },
 	{ "scope schema url", 0, { 1, 2 }, 3, L, BAD, 1, -EILSEQ, RS "scopeSpans[0].schemaUrl" },
@@ -68,16 +107,38 @@ static const struct row rows[] = {
 	{ "event attribute", 0, { 1, 2, 2, 11, 3 }, 1, L, BAD, 1, -EILSEQ, SP "events[0].attributes[0].key" },
 	{ "link trace_state", 0, { 1, 2, 2, 13 }, 3, L, BAD, 1, -EILSEQ, SP "links[0].traceState" },
 	{ "link attribute", 0, { 1, 2, 2, 13, 4 }, 1, L, BAD, 1, -EILSEQ, SP "links[0].attributes[0].key" },
-	{ "span name, long UTF-8", 0, { 1, 2, 2 }, 5, L, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 ok", 16, 0, "" },
+	{ "span name, long UTF-8",
+	  0,
+	  { 1, 2, 2 },
+	  5,
+	  L,
+	  "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 ok",
+	  16,
+	  0,
+	  "" },
 
 	/* logs */
 	{ "severity text", 1, { 1, 2, 2 }, 3, L, BAD, 1, -EILSEQ, LR "severityText" },
 	{ "event name", 1, { 1, 2, 2 }, 12, L, BAD, 1, -EILSEQ, LR "eventName" },
 	{ "body string", 1, { 1, 2, 2, 5 }, 1, L, "x\xe0\x80\x80", 4, -EILSEQ, LR "body.stringValue" },
-	{ "body kvlist key", 1, { 1, 2, 2, 5, 6, 1 }, 1, L, BAD, 1, -EILSEQ,
+	{ "body kvlist key",
+	  1,
+	  { 1, 2, 2, 5, 6, 1 },
+	  1,
+	  L,
+	  BAD,
+	  1,
+	  -EILSEQ,
 	  LR "body.kvlistValue.values[0].key" },
 	{ "log attribute key", 1, { 1, 2, 2, 6 }, 1, L, BAD, 1, -EILSEQ, LR "attributes[0].key" },
-	{ "log attribute value", 1, { 1, 2, 2, 6, 2 }, 1, L, BAD, 1, -EILSEQ,
+	{ "log attribute value",
+	  1,
+	  { 1, 2, 2, 6, 2 },
+	  1,
+	  L,
+	  BAD,
+	  1,
+	  -EILSEQ,
 	  LR "attributes[0].value.stringValue" },
 	{ "log resource attribute", 1, { 1, 1, 1 }, 1, L, BAD, 1, -EILSEQ, RL "resource.attributes[0].key" },
 	{ "log scope name", 1, { 1, 2, 1 }, 1, L, BAD, 1, -EILSEQ, RL "scopeLogs[0].scope.name" },
@@ -90,14 +151,28 @@ static const struct row rows[] = {
 	{ "span_id 7 bytes", 1, { 1, 2, 2 }, 10, L, "1234567", 7, -EPROTO, LR "spanId" },
 	{ "span_id 8 bytes", 1, { 1, 2, 2 }, 10, L, "12345678", 8, 0, "" },
 	{ "time as varint", 1, { 1, 2, 2 }, 1, V, "\x01", 1, -EPROTO, LR "timeUnixNano" },
-	{ "observed time as fixed32", 1, { 1, 2, 2 }, 11, I32, "\1\2\3\4", 4, -EPROTO,
+	{ "observed time as fixed32",
+	  1,
+	  { 1, 2, 2 },
+	  11,
+	  I32,
+	  "\1\2\3\4",
+	  4,
+	  -EPROTO,
 	  LR "observedTimeUnixNano" },
 	{ "severity number as LEN", 1, { 1, 2, 2 }, 2, L, "", 0, -EPROTO, LR "severityNumber" },
 	{ "flags as varint", 1, { 1, 2, 2 }, 8, V, "\x01", 1, -EPROTO, LR "flags" },
 	{ "body as varint", 1, { 1, 2, 2 }, 5, V, "\x01", 1, -EPROTO, LR "body" },
 	{ "log_records as varint", 1, { 1, 2 }, 2, V, "\x01", 1, -EPROTO, RL "scopeLogs[0].logRecords[0]" },
 	{ "removed field 4 is unknown", 1, { 1, 2, 2 }, 4, L, BAD, 1, 0, "" },
-	{ "truncated varint in a record", 1, { 1, 2, 2 }, 2, V, "\x80", 1, -EBADMSG,
+	{ "truncated varint in a record",
+	  1,
+	  { 1, 2, 2 },
+	  2,
+	  V,
+	  "\x80",
+	  1,
+	  -EBADMSG,
 	  RL "scopeLogs[0].logRecords[0]" },
 
 	/* metrics */
@@ -105,55 +180,202 @@ static const struct row rows[] = {
 	{ "metric description", 2, { 1, 2, 2 }, 2, L, BAD, 1, -EILSEQ, MT "description" },
 	{ "metric unit", 2, { 1, 2, 2 }, 3, L, BAD, 1, -EILSEQ, MT "unit" },
 	{ "metric metadata key", 2, { 1, 2, 2, 12 }, 1, L, BAD, 1, -EILSEQ, MT "metadata[0].key" },
-	{ "sum point attribute", 2, { 1, 2, 2, 7, 1, 7 }, 1, L, BAD, 1, -EILSEQ,
+	{ "sum point attribute",
+	  2,
+	  { 1, 2, 2, 7, 1, 7 },
+	  1,
+	  L,
+	  BAD,
+	  1,
+	  -EILSEQ,
 	  MT "sum.dataPoints[0].attributes[0].key" },
-	{ "histogram point attribute", 2, { 1, 2, 2, 9, 1, 9 }, 1, L, BAD, 1, -EILSEQ,
+	{ "histogram point attribute",
+	  2,
+	  { 1, 2, 2, 9, 1, 9 },
+	  1,
+	  L,
+	  BAD,
+	  1,
+	  -EILSEQ,
 	  MT "histogram.dataPoints[0].attributes[0].key" },
-	{ "exp histogram point attribute", 2, { 1, 2, 2, 10, 1, 1 }, 1, L, BAD, 1, -EILSEQ,
+	{ "exp histogram point attribute",
+	  2,
+	  { 1, 2, 2, 10, 1, 1 },
+	  1,
+	  L,
+	  BAD,
+	  1,
+	  -EILSEQ,
 	  MT "exponentialHistogram.dataPoints[0].attributes[0].key" },
-	{ "summary point attribute", 2, { 1, 2, 2, 11, 1, 7, 2 }, 1, L, BAD, 1, -EILSEQ,
+	{ "summary point attribute",
+	  2,
+	  { 1, 2, 2, 11, 1, 7, 2 },
+	  1,
+	  L,
+	  BAD,
+	  1,
+	  -EILSEQ,
 	  MT "summary.dataPoints[0].attributes[0].value.stringValue" },
-	{ "exemplar attribute", 2, { 1, 2, 2, 5, 1, 5, 7 }, 1, L, BAD, 1, -EILSEQ,
+	{ "exemplar attribute",
+	  2,
+	  { 1, 2, 2, 5, 1, 5, 7 },
+	  1,
+	  L,
+	  BAD,
+	  1,
+	  -EILSEQ,
 	  MT "gauge.dataPoints[0].exemplars[0].filteredAttributes[0].key" },
 	{ "metrics scope version", 2, { 1, 2, 1 }, 2, L, BAD, 1, -EILSEQ, RM "scopeMetrics[0].scope.version" },
-	{ "exemplar trace_id 15 bytes", 2, { 1, 2, 2, 5, 1, 5 }, 5, L, ID15, 15, -EPROTO,
+	{ "exemplar trace_id 15 bytes",
+	  2,
+	  { 1, 2, 2, 5, 1, 5 },
+	  5,
+	  L,
+	  ID15,
+	  15,
+	  -EPROTO,
 	  MT "gauge.dataPoints[0].exemplars[0].traceId" },
-	{ "exemplar span_id 9 bytes", 2, { 1, 2, 2, 9, 1, 8 }, 4, L, "123456789", 9, -EPROTO,
+	{ "exemplar span_id 9 bytes",
+	  2,
+	  { 1, 2, 2, 9, 1, 8 },
+	  4,
+	  L,
+	  "123456789",
+	  9,
+	  -EPROTO,
 	  MT "histogram.dataPoints[0].exemplars[0].spanId" },
-	{ "exp histogram exemplar span_id", 2, { 1, 2, 2, 10, 1, 11 }, 4, L, "1", 1, -EPROTO,
+	{ "exp histogram exemplar span_id",
+	  2,
+	  { 1, 2, 2, 10, 1, 11 },
+	  4,
+	  L,
+	  "1",
+	  1,
+	  -EPROTO,
 	  MT "exponentialHistogram.dataPoints[0].exemplars[0].spanId" },
 	{ "gauge as varint", 2, { 1, 2, 2 }, 5, V, "\x01", 1, -EPROTO, MT "gauge" },
-	{ "as_double as varint", 2, { 1, 2, 2, 5, 1 }, 4, V, "\x01", 1, -EPROTO,
+	{ "as_double as varint",
+	  2,
+	  { 1, 2, 2, 5, 1 },
+	  4,
+	  V,
+	  "\x01",
+	  1,
+	  -EPROTO,
 	  MT "gauge.dataPoints[0].asDouble" },
-	{ "as_int as fixed32", 2, { 1, 2, 2, 7, 1 }, 6, I32, "\1\2\3\4", 4, -EPROTO,
+	{ "as_int as fixed32",
+	  2,
+	  { 1, 2, 2, 7, 1 },
+	  6,
+	  I32,
+	  "\1\2\3\4",
+	  4,
+	  -EPROTO,
 	  MT "sum.dataPoints[0].asInt" },
-	{ "point flags as fixed32", 2, { 1, 2, 2, 5, 1 }, 8, I32, "\1\2\3\4", 4, -EPROTO,
+	{ "point flags as fixed32",
+	  2,
+	  { 1, 2, 2, 5, 1 },
+	  8,
+	  I32,
+	  "\1\2\3\4",
+	  4,
+	  -EPROTO,
 	  MT "gauge.dataPoints[0].flags" },
-	{ "temporality as fixed64", 2, { 1, 2, 2, 7 }, 2, I64, "12345678", 8, -EPROTO,
+	{ "temporality as fixed64",
+	  2,
+	  { 1, 2, 2, 7 },
+	  2,
+	  I64,
+	  "12345678",
+	  8,
+	  -EPROTO,
 	  MT "sum.aggregationTemporality" },
 	{ "is_monotonic as LEN", 2, { 1, 2, 2, 7 }, 3, L, "", 0, -EPROTO, MT "sum.isMonotonic" },
-	{ "histogram count as varint", 2, { 1, 2, 2, 9, 1 }, 4, V, "\x05", 1, -EPROTO,
+	{ "histogram count as varint",
+	  2,
+	  { 1, 2, 2, 9, 1 },
+	  4,
+	  V,
+	  "\x05",
+	  1,
+	  -EPROTO,
 	  MT "histogram.dataPoints[0].count" },
-	{ "scale as fixed64", 2, { 1, 2, 2, 10, 1 }, 6, I64, "12345678", 8, -EPROTO,
+	{ "scale as fixed64",
+	  2,
+	  { 1, 2, 2, 10, 1 },
+	  6,
+	  I64,
+	  "12345678",
+	  8,
+	  -EPROTO,
 	  MT "exponentialHistogram.dataPoints[0].scale" },
-	{ "buckets offset as LEN", 2, { 1, 2, 2, 10, 1, 8 }, 1, L, "", 0, -EPROTO,
+	{ "buckets offset as LEN",
+	  2,
+	  { 1, 2, 2, 10, 1, 8 },
+	  1,
+	  L,
+	  "",
+	  0,
+	  -EPROTO,
 	  MT "exponentialHistogram.dataPoints[0].positive.offset" },
-	{ "quantile as varint", 2, { 1, 2, 2, 11, 1, 6 }, 1, V, "\x01", 1, -EPROTO,
+	{ "quantile as varint",
+	  2,
+	  { 1, 2, 2, 11, 1, 6 },
+	  1,
+	  V,
+	  "\x01",
+	  1,
+	  -EPROTO,
 	  MT "summary.dataPoints[0].quantileValues[0].quantile" },
 	{ "bucket_counts packed", 2, { 1, 2, 2, 9, 1 }, 6, L, "1234567812345678", 16, 0, "" },
 	{ "bucket_counts unpacked", 2, { 1, 2, 2, 9, 1 }, 6, I64, "12345678", 8, 0, "" },
-	{ "bucket_counts packed, 7 bytes", 2, { 1, 2, 2, 9, 1 }, 6, L, "1234567", 7, -EBADMSG,
+	{ "bucket_counts packed, 7 bytes",
+	  2,
+	  { 1, 2, 2, 9, 1 },
+	  6,
+	  L,
+	  "1234567",
+	  7,
+	  -EBADMSG,
 	  MT "histogram.dataPoints[0].bucketCounts[0]" },
-	{ "explicit_bounds as varint", 2, { 1, 2, 2, 9, 1 }, 7, V, "\x01", 1, -EPROTO,
+	{ "explicit_bounds as varint",
+	  2,
+	  { 1, 2, 2, 9, 1 },
+	  7,
+	  V,
+	  "\x01",
+	  1,
+	  -EPROTO,
 	  MT "histogram.dataPoints[0].explicitBounds[0]" },
 	{ "exp buckets packed varints", 2, { 1, 2, 2, 10, 1, 9 }, 2, L, "\x01\x96\x01", 3, 0, "" },
 	{ "exp buckets unpacked varint", 2, { 1, 2, 2, 10, 1, 9 }, 2, V, "\x96\x01", 2, 0, "" },
-	{ "exp buckets, cut varint", 2, { 1, 2, 2, 10, 1, 9 }, 2, L, "\x01\x80", 2, -EBADMSG,
+	{ "exp buckets, cut varint",
+	  2,
+	  { 1, 2, 2, 10, 1, 9 },
+	  2,
+	  L,
+	  "\x01\x80",
+	  2,
+	  -EBADMSG,
 	  MT "exponentialHistogram.dataPoints[0].negative.bucketCounts[0]" },
-	{ "exp buckets as fixed64", 2, { 1, 2, 2, 10, 1, 9 }, 2, I64, "12345678", 8, -EPROTO,
+	{ "exp buckets as fixed64",
+	  2,
+	  { 1, 2, 2, 10, 1, 9 },
+	  2,
+	  I64,
+	  "12345678",
+	  8,
+	  -EPROTO,
 	  MT "exponentialHistogram.dataPoints[0].negative.bucketCounts[0]" },
 	{ "removed metric field 6 is unknown", 2, { 1, 2, 2 }, 6, L, BAD, 1, 0, "" },
-	{ "histogram min as varint", 2, { 1, 2, 2, 9, 1 }, 11, V, "\x01", 1, -EPROTO,
+	{ "histogram min as varint",
+	  2,
+	  { 1, 2, 2, 9, 1 },
+	  11,
+	  V,
+	  "\x01",
+	  1,
+	  -EPROTO,
 	  MT "histogram.dataPoints[0].min" },
 };
 
@@ -183,17 +405,16 @@ START_TEST(t_row)
 	char msg[400];
 
 	build(r, w);
-	uint8_t *p = malloc(w->n);  /* exact size: ASan sees any read past it */
+	uint8_t *p = malloc(w->n); /* exact size: ASan sees any read past it */
 	memcpy(p, w->b, w->n);
 	int rc = sd->validate_request(p, w->n, &c, &d);
 	ck_assert_msg(rc == r->want, "%s: got %d, want %d", r->name, rc, r->want);
 	if (rc < 0) {
 		ck_assert_int_eq(d.err, rc);
-		ck_assert_msg(strcmp(d.path, r->path) == 0, "%s: path %s, want %s", r->name,
-			      d.path, r->path);
+		ck_assert_msg(strcmp(d.path, r->path) == 0, "%s: path %s, want %s", r->name, d.path, r->path);
 		otlp_wire_diag_format(&d, msg, sizeof(msg));
-		ck_assert_msg(strncmp(msg, r->path, strlen(r->path)) == 0 &&
-			      msg[strlen(r->path)] == ':', "%s: %s", r->name, msg);
+		ck_assert_msg(strncmp(msg, r->path, strlen(r->path)) == 0 && msg[strlen(r->path)] == ':',
+			      "%s: %s", r->name, msg);
 		if (rc == -EILSEQ)
 			ck_assert_ptr_nonnull(strstr(msg, ": invalid UTF-8 ("));
 	}
@@ -229,11 +450,23 @@ static int ref_utf8(const uint8_t *s, size_t n)
 	for (size_t i = 0; i < n;) {
 		uint32_t cp, min;
 		size_t k;
-		if (s[i] < 0x80) { i++; continue; }
-		else if ((s[i] & 0xe0) == 0xc0) { k = 2; cp = s[i] & 0x1f; min = 0x80; }
-		else if ((s[i] & 0xf0) == 0xe0) { k = 3; cp = s[i] & 0x0f; min = 0x800; }
-		else if ((s[i] & 0xf8) == 0xf0) { k = 4; cp = s[i] & 0x07; min = 0x10000; }
-		else return 0;
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		} else if ((s[i] & 0xe0) == 0xc0) {
+			k = 2;
+			cp = s[i] & 0x1f;
+			min = 0x80;
+		} else if ((s[i] & 0xf0) == 0xe0) {
+			k = 3;
+			cp = s[i] & 0x0f;
+			min = 0x800;
+		} else if ((s[i] & 0xf8) == 0xf0) {
+			k = 4;
+			cp = s[i] & 0x07;
+			min = 0x10000;
+		} else
+			return 0;
 		if (i + k > n)
 			return 0;
 		for (size_t j = 1; j < k; j++) {
@@ -251,10 +484,29 @@ static int ref_utf8(const uint8_t *s, size_t n)
 START_TEST(t_utf8_against_reference)
 {
 	static const char *const pieces[] = {
-		"a", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf",
-		"\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xe0\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf",
-		"\xf0\x80\x80\x80", "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff",
-		"\x80", "\xc3", "\xe2\x82", "\xf0\x9f\x98", "\xed\x9f\xbf", "\xee\x80\x80",
+		"a",
+		"\xc3\xa9",
+		"\xe2\x82\xac",
+		"\xf0\x9f\x98\x80",
+		"\xef\xbf\xbf",
+		"\xf4\x8f\xbf\xbf",
+		"\xc0\x80",
+		"\xc1\xbf",
+		"\xe0\x80\x80",
+		"\xe0\x9f\xbf",
+		"\xed\xa0\x80",
+		"\xed\xbf\xbf",
+		"\xf0\x80\x80\x80",
+		"\xf0\x8f\xbf\xbf",
+		"\xf4\x90\x80\x80",
+		"\xf5\x80\x80\x80",
+		"\xff",
+		"\x80",
+		"\xc3",
+		"\xe2\x82",
+		"\xf0\x9f\x98",
+		"\xed\x9f\xbf",
+		"\xee\x80\x80",
 	};
 	uint64_t rng = 88172645463325252ull;
 	uint8_t buf[64];
@@ -272,7 +524,8 @@ START_TEST(t_utf8_against_reference)
 				uint8_t *p = malloc(n ? n : 1);
 				memcpy(p, buf, n);
 				int want = ref_utf8(p, n);
-				ck_assert_msg(otlp_utf8_valid(p, n) == want, "piece %zu at %zu+%zu", k, at, tail);
+				ck_assert_msg(otlp_utf8_valid(p, n) == want, "piece %zu at %zu+%zu", k, at,
+					      tail);
 				want ? valid++ : invalid++;
 				free(p);
 			}
@@ -282,7 +535,9 @@ START_TEST(t_utf8_against_reference)
 	for (int it = 0; it < 200000; it++) {
 		size_t n = 0;
 		while (n < 40) {
-			rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+			rng ^= rng << 13;
+			rng ^= rng >> 7;
+			rng ^= rng << 17;
 			if (rng % 5 == 0) {
 				buf[n++] = (uint8_t)(rng >> 8);
 			} else {
@@ -305,7 +560,10 @@ END_TEST
 
 START_TEST(t_signal_lookup)
 {
-	static const struct { int sig; const char *name, *http, *grpc, *metric, *text; } want[] = {
+	static const struct {
+		int sig;
+		const char *name, *http, *grpc, *metric, *text;
+	} want[] = {
 		{ OTLP_SIGNAL_TRACES, "traces", "/v1/traces",
 		  "/opentelemetry.proto.collector.trace.v1.TraceService/Export", "spans", "spans" },
 		{ OTLP_SIGNAL_LOGS, "logs", "/v1/logs",
@@ -339,8 +597,9 @@ START_TEST(t_signal_lookup)
 	ck_assert_ptr_null(otlp_signal_get((enum otlp_signal)3));
 	ck_assert_ptr_null(otlp_signal_by_http_path("/v1/traces/", 11));
 	ck_assert_ptr_null(otlp_signal_by_http_path("/v1/trace", 9));
-	ck_assert_ptr_nonnull(otlp_signal_by_http_path("/v1/tracesX", 10));  /* len counts */
-	ck_assert_ptr_null(otlp_signal_by_grpc_path("/opentelemetry.proto.collector.logs.v1.LogsService/Exp", 55));
+	ck_assert_ptr_nonnull(otlp_signal_by_http_path("/v1/tracesX", 10)); /* len counts */
+	ck_assert_ptr_null(
+		otlp_signal_by_grpc_path("/opentelemetry.proto.collector.logs.v1.LogsService/Exp", 55));
 	ck_assert_ptr_null(otlp_signal_by_name(NULL, 0));
 }
 END_TEST

@@ -24,8 +24,14 @@
 #endif
 
 static const struct gen_opts full_opts = {
-	.max_rs = 3, .max_ss = 3, .max_spans = 5, .max_attrs = 4, .max_events = 2,
-	.max_links = 2, .unknown_fields = 1, .huge = 1,
+	.max_rs = 3,
+	.max_ss = 3,
+	.max_spans = 5,
+	.max_attrs = 4,
+	.max_events = 2,
+	.max_links = 2,
+	.unknown_fields = 1,
+	.huge = 1,
 };
 
 static void count_model(const GenReq *m, struct otlp_wire_counts *c)
@@ -42,8 +48,8 @@ static void count_model(const GenReq *m, struct otlp_wire_counts *c)
 static GenReq *unpack(const uint8_t *p, size_t n)
 {
 	return (GenReq *)protobuf_c_message_unpack(
-		&opentelemetry__proto__collector__trace__v1__export_trace_service_request__descriptor,
-		NULL, n, p);
+		&opentelemetry__proto__collector__trace__v1__export_trace_service_request__descriptor, NULL,
+		n, p);
 }
 
 /* Generated requests: validator counts and every field the reader gives
@@ -61,8 +67,7 @@ START_TEST(t_generated_match_protobuf_c)
 		struct otlp_wire_counts c, want;
 		struct otlp_wire_diag diag;
 
-		ck_assert_msg(d, "protobuf-c rejects its own output (seed %llu)",
-			      (unsigned long long)seed);
+		ck_assert_msg(d, "protobuf-c rejects its own output (seed %llu)", (unsigned long long)seed);
 		ck_assert_int_eq(otlp_wire_validate_request(buf, len, &c, &diag), 0);
 		count_model(d, &want);
 		ck_assert_uint_eq(c.resource_spans, want.resource_spans);
@@ -86,7 +91,7 @@ START_TEST(t_generated_match_protobuf_c)
 		protobuf_c_message_free_unpacked(&m->base, NULL);
 		free(buf);
 	}
-	ck_assert_uint_gt(spans_seen, 100);  /* the generator really made spans */
+	ck_assert_uint_gt(spans_seen, 100); /* the generator really made spans */
 }
 END_TEST
 
@@ -104,8 +109,10 @@ static const struct bad_case bad_cases[] = {
 	{ "truncated length prefix", { 0x0a }, 1, -EBADMSG },
 	{ "length past the end", { 0x0a, 0x05, 0x12, 0x00 }, 4, -EBADMSG },
 	{ "truncated varint", { 0x78, 0x80 }, 2, -EBADMSG },
-	{ "11-byte varint", { 0x78, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-			      0x80, 0x80, 0x01 }, 12, -EBADMSG },
+	{ "11-byte varint",
+	  { 0x78, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01 },
+	  12,
+	  -EBADMSG },
 	{ "field number 0", { 0x02, 0x00 }, 2, -EBADMSG },
 	{ "group wire type", { 0x0b, 0x0c }, 2, -EBADMSG },
 	{ "wire type 6", { 0x0e }, 1, -EBADMSG },
@@ -114,26 +121,28 @@ static const struct bad_case bad_cases[] = {
 	{ "6-byte length prefix", { 0x0a, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00 }, 7, -EBADMSG },
 	{ "resource_spans as varint", { 0x08, 0x01 }, 2, -EPROTO },
 	/* RS{ SS{ Span{ trace_id: 3 bytes } } } */
-	{ "short trace_id", { 0x0a, 0x09, 0x12, 0x07, 0x12, 0x05, 0x0a, 0x03, 1, 2, 3 },
-	  11, -EPROTO },
+	{ "short trace_id", { 0x0a, 0x09, 0x12, 0x07, 0x12, 0x05, 0x0a, 0x03, 1, 2, 3 }, 11, -EPROTO },
 	/* RS{ SS{ Span{ span_id: 9 bytes } } } */
-	{ "long span_id", { 0x0a, 0x0f, 0x12, 0x0d, 0x12, 0x0b, 0x12, 0x09,
-			    1, 2, 3, 4, 5, 6, 7, 8, 9 }, 17, -EPROTO },
+	{ "long span_id",
+	  { 0x0a, 0x0f, 0x12, 0x0d, 0x12, 0x0b, 0x12, 0x09, 1, 2, 3, 4, 5, 6, 7, 8, 9 },
+	  17,
+	  -EPROTO },
 	/* RS{ SS{ Span{ start_time as varint } } } */
-	{ "start time as varint", { 0x0a, 0x06, 0x12, 0x04, 0x12, 0x02, 0x38, 0x01 },
-	  8, -EPROTO },
+	{ "start time as varint", { 0x0a, 0x06, 0x12, 0x04, 0x12, 0x02, 0x38, 0x01 }, 8, -EPROTO },
 	/* RS{ SS{ Span{ name: length past the span's end } } } */
-	{ "name past span end", { 0x0a, 0x08, 0x12, 0x06, 0x12, 0x02, 0x2a, 0x03,
-				  0x61, 0x62 }, 10, -EBADMSG },
+	{ "name past span end", { 0x0a, 0x08, 0x12, 0x06, 0x12, 0x02, 0x2a, 0x03, 0x61, 0x62 }, 10, -EBADMSG },
 	/* RS{ SS{ Span{ kind: truncated varint at the end of the span } } } */
-	{ "kind truncated inside span", { 0x0a, 0x06, 0x12, 0x04, 0x12, 0x02, 0x30, 0x80,
-					  0x01 }, 9, -EBADMSG },
+	{ "kind truncated inside span",
+	  { 0x0a, 0x06, 0x12, 0x04, 0x12, 0x02, 0x30, 0x80, 0x01 },
+	  9,
+	  -EBADMSG },
 	/* RS{ SS{ Span{ flags as LEN } } } */
-	{ "flags wrong type", { 0x0a, 0x07, 0x12, 0x05, 0x12, 0x03, 0x82, 0x01, 0x00 },
-	  9, -EPROTO },
+	{ "flags wrong type", { 0x0a, 0x07, 0x12, 0x05, 0x12, 0x03, 0x82, 0x01, 0x00 }, 9, -EPROTO },
 	/* unknown fields of every wire type are skipped */
-	{ "unknown fields", { 0x78, 0x05, 0x79, 1, 2, 3, 4, 5, 6, 7, 8, 0x7a, 0x01, 0x00,
-			      0x7d, 1, 2, 3, 4 }, 19, 0 },
+	{ "unknown fields",
+	  { 0x78, 0x05, 0x79, 1, 2, 3, 4, 5, 6, 7, 8, 0x7a, 0x01, 0x00, 0x7d, 1, 2, 3, 4 },
+	  19,
+	  0 },
 };
 
 START_TEST(t_malformed_table)
@@ -169,7 +178,7 @@ END_TEST
 
 START_TEST(t_diag_names_field)
 {
-	const struct bad_case *bc = &bad_cases[12];  /* short trace_id */
+	const struct bad_case *bc = &bad_cases[12]; /* short trace_id */
 	struct otlp_wire_diag d;
 	char msg[160];
 
@@ -177,7 +186,7 @@ START_TEST(t_diag_names_field)
 	ck_assert_str_eq(d.field, "Span.trace_id");
 	otlp_wire_diag_format(&d, msg, sizeof(msg));
 	ck_assert_str_eq(msg, "resourceSpans[0].scopeSpans[0].spans[0].traceId: "
-			 "length must be 16 or 0 (Span.trace_id at byte 6)");
+			      "length must be 16 or 0 (Span.trace_id at byte 6)");
 	ck_assert_str_eq(d.path, "resourceSpans[0].scopeSpans[0].spans[0].traceId");
 	ck_assert_uint_eq(d.offset, 6);
 }
@@ -190,7 +199,8 @@ static uint8_t *nested_request(unsigned levels, size_t *len)
 	uint8_t *b = malloc(cap), *t = malloc(cap);
 	size_t n = 2;
 
-	b[0] = 0x18; b[1] = 0x07;  /* innermost AnyValue { int_value: 7 } */
+	b[0] = 0x18;
+	b[1] = 0x07; /* innermost AnyValue { int_value: 7 } */
 	for (unsigned i = 1; i < levels; i++) {
 		/* AnyValue{ array_value(5): ArrayValue{ values(1): <b> } } */
 		size_t k = 0;
@@ -233,7 +243,7 @@ START_TEST(t_nesting_limit)
 	free(ok);
 	uint8_t *deep = nested_request(OTLP_WIRE_MAX_DEPTH + 1, &len);
 	ck_assert_int_eq(otlp_wire_validate_request(deep, len, &c, &d), -ELOOP);
-	GenReq *m = unpack(deep, len);  /* well-formed protobuf all the same */
+	GenReq *m = unpack(deep, len); /* well-formed protobuf all the same */
 	ck_assert_ptr_nonnull(m);
 	protobuf_c_message_free_unpacked(&m->base, NULL);
 	free(deep);
@@ -248,17 +258,17 @@ static size_t mutate(uint64_t *r, uint8_t *p, size_t len, size_t cap)
 	size_t at = len ? (size_t)(gen_rand(r) % len) : 0;
 
 	switch (kind) {
-	case 0:  /* flip a bit */
+	case 0: /* flip a bit */
 		if (len)
 			p[at] ^= (uint8_t)(1u << (gen_rand(r) % 8));
 		return len;
-	case 1:  /* random byte */
+	case 1: /* random byte */
 		if (len)
 			p[at] = (uint8_t)gen_rand(r);
 		return len;
-	case 2:  /* truncate */
+	case 2: /* truncate */
 		return at;
-	case 3:  /* insert a few random bytes */
+	case 3: /* insert a few random bytes */
 		if (len + 4 <= cap) {
 			memmove(p + at + 3, p + at, len - at);
 			for (int i = 0; i < 3; i++)
@@ -266,11 +276,11 @@ static size_t mutate(uint64_t *r, uint8_t *p, size_t len, size_t cap)
 			return len + 3;
 		}
 		return len;
-	case 4:  /* nudge a byte (often a length) by one */
+	case 4: /* nudge a byte (often a length) by one */
 		if (len)
 			p[at] = (uint8_t)(p[at] + ((gen_rand(r) & 1) ? 1 : 0xff));
 		return len;
-	default:  /* delete a byte */
+	default: /* delete a byte */
 		if (len) {
 			memmove(p + at, p + at + 1, len - at - 1);
 			return len - 1;
@@ -285,14 +295,18 @@ static int field0_tag(const uint8_t *p, size_t n)
 	uint64_t tag;
 	const uint8_t *q = p;
 
-	return n > 1 && (p[0] & 0x80) && otlp_wire_varint(&q, p + n, &tag) == 0 &&
-	       (tag >> 3) == 0;
+	return n > 1 && (p[0] & 0x80) && otlp_wire_varint(&q, p + n, &tag) == 0 && (tag >> 3) == 0;
 }
 
 START_TEST(t_mutations_agree_with_protobuf_c)
 {
-	const struct gen_opts o = { .max_rs = 2, .max_ss = 2, .max_spans = 3,
-		.max_attrs = 3, .max_events = 1, .max_links = 1, .unknown_fields = 1 };
+	const struct gen_opts o = { .max_rs = 2,
+				    .max_ss = 2,
+				    .max_spans = 3,
+				    .max_attrs = 3,
+				    .max_events = 1,
+				    .max_links = 1,
+				    .unknown_fields = 1 };
 	unsigned both_ok = 0, both_bad = 0, id_rejects = 0, lax = 0, utf8_rejects = 0;
 
 	for (uint64_t seed = 1; seed <= 40000 / SCALE; seed++) {
@@ -306,7 +320,7 @@ START_TEST(t_mutations_agree_with_protobuf_c)
 		unsigned rounds = 1 + (unsigned)(gen_rand(&rng) % 3);
 		for (unsigned i = 0; i < rounds; i++)
 			len = mutate(&rng, work, len, cap);
-		uint8_t *p = malloc(len ? len : 1);  /* exact size, for ASan */
+		uint8_t *p = malloc(len ? len : 1); /* exact size, for ASan */
 		memcpy(p, work, len);
 
 		struct otlp_wire_counts c, want;
@@ -316,10 +330,12 @@ START_TEST(t_mutations_agree_with_protobuf_c)
 		GenReq *dm = unpack(p, len);
 		if (rc == 0) {
 			/* everything the validator accepts, every walker accepts */
-			ck_assert_msg(wrc == 0, "seed %llu: validator ok, walk %d",
-				      (unsigned long long)seed, wrc);
-			ck_assert_msg(dm != NULL, "seed %llu: validator accepted what "
-				      "protobuf-c rejects", (unsigned long long)seed);
+			ck_assert_msg(wrc == 0, "seed %llu: validator ok, walk %d", (unsigned long long)seed,
+				      wrc);
+			ck_assert_msg(dm != NULL,
+				      "seed %llu: validator accepted what "
+				      "protobuf-c rejects",
+				      (unsigned long long)seed);
 			count_model(dm, &want);
 			ck_assert_uint_eq(c.resource_spans, want.resource_spans);
 			ck_assert_uint_eq(c.scope_spans, want.scope_spans);
@@ -342,10 +358,10 @@ START_TEST(t_mutations_agree_with_protobuf_c)
 				utf8_rejects++;
 				goto next;
 			}
-			ck_assert_msg(rc == -EPROTO && strstr(d.why, "length must be") &&
-				      walk_has_bad_id(dm), "seed %llu: validator %d (%s: %s) "
-				      "but protobuf-c accepts", (unsigned long long)seed, rc,
-				      d.field, d.why);
+			ck_assert_msg(rc == -EPROTO && strstr(d.why, "length must be") && walk_has_bad_id(dm),
+				      "seed %llu: validator %d (%s: %s) "
+				      "but protobuf-c accepts",
+				      (unsigned long long)seed, rc, d.field, d.why);
 			id_rejects++;
 		} else {
 			both_bad++;

@@ -3,8 +3,17 @@
 
 #include <string.h>
 
-#define EXPECT(cond, what) do { if (!(cond)) return what; } while (0)
-#define TRY(expr) do { const char *e_ = (expr); if (e_) return e_; } while (0)
+#define EXPECT(cond, what)           \
+	do {                         \
+		if (!(cond))         \
+			return what; \
+	} while (0)
+#define TRY(expr)                        \
+	do {                             \
+		const char *e_ = (expr); \
+		if (e_)                  \
+			return e_;       \
+	} while (0)
 
 static int bytes_eq_str(struct otlp_bytes b, const char *s)
 {
@@ -79,8 +88,8 @@ static const char *cmp_kv(struct otlp_bytes kvb, const GenKV *m, unsigned depth)
 	return cmp_any(&kv.value, m->value, depth);
 }
 
-static const char *cmp_attrs(struct otlp_bytes msg, uint32_t field, GenKV *const *kvs,
-			     size_t n_kvs, uint32_t counted)
+static const char *cmp_attrs(struct otlp_bytes msg, uint32_t field, GenKV *const *kvs, size_t n_kvs,
+			     uint32_t counted)
 {
 	struct otlp_wire_iter it;
 	struct otlp_bytes b;
@@ -117,8 +126,7 @@ static const char *cmp_span(struct otlp_bytes sb, const GenSpan *m)
 	EXPECT(s.dropped_attributes_count == m->dropped_attributes_count, "Span.dropped_attrs");
 	EXPECT(s.dropped_events_count == m->dropped_events_count, "Span.dropped_events");
 	EXPECT(s.dropped_links_count == m->dropped_links_count, "Span.dropped_links");
-	TRY(cmp_attrs(sb, OTLP_F_SPAN_ATTRIBUTES, m->attributes, m->n_attributes,
-		      s.n_attributes));
+	TRY(cmp_attrs(sb, OTLP_F_SPAN_ATTRIBUTES, m->attributes, m->n_attributes, s.n_attributes));
 	EXPECT(s.n_events == m->n_events, "Span: event count differs");
 	otlp_wire_iter_init(&it, sb, OTLP_F_SPAN_EVENTS);
 	while (otlp_wire_iter_next(&it, &b) > 0) {
@@ -128,8 +136,7 @@ static const char *cmp_span(struct otlp_bytes sb, const GenSpan *m)
 		EXPECT(e.time_unix_nano == me->time_unix_nano, "Event.time differs");
 		EXPECT(bytes_eq_str(e.name, me->name), "Event.name differs");
 		EXPECT(e.dropped_attributes_count == me->dropped_attributes_count, "Event.dropped");
-		TRY(cmp_attrs(b, OTLP_F_EVENT_ATTRIBUTES, me->attributes, me->n_attributes,
-			      e.n_attributes));
+		TRY(cmp_attrs(b, OTLP_F_EVENT_ATTRIBUTES, me->attributes, me->n_attributes, e.n_attributes));
 	}
 	EXPECT(s.n_links == m->n_links, "Span: link count differs");
 	n = 0;
@@ -143,8 +150,7 @@ static const char *cmp_span(struct otlp_bytes sb, const GenSpan *m)
 		EXPECT(bytes_eq_str(l.trace_state, ml->trace_state), "Link.trace_state differs");
 		EXPECT(l.flags == ml->flags, "Link.flags differs");
 		EXPECT(l.dropped_attributes_count == ml->dropped_attributes_count, "Link.dropped");
-		TRY(cmp_attrs(b, OTLP_F_LINK_ATTRIBUTES, ml->attributes, ml->n_attributes,
-			      l.n_attributes));
+		TRY(cmp_attrs(b, OTLP_F_LINK_ATTRIBUTES, ml->attributes, ml->n_attributes, l.n_attributes));
 	}
 	EXPECT(s.has_status == (m->status != NULL), "Span.status presence differs");
 	if (m->status) {
@@ -174,8 +180,8 @@ static const char *cmp_ss(struct otlp_bytes ssb, const GenSS *m)
 		EXPECT(bytes_eq_str(sc.version, m->scope->version), "Scope.version differs");
 		EXPECT(sc.dropped_attributes_count == m->scope->dropped_attributes_count,
 		       "Scope.dropped differs");
-		TRY(cmp_attrs(ss.scope, OTLP_F_SCOPE_ATTRIBUTES, m->scope->attributes,
-			      m->scope->n_attributes, sc.n_attributes));
+		TRY(cmp_attrs(ss.scope, OTLP_F_SCOPE_ATTRIBUTES, m->scope->attributes, m->scope->n_attributes,
+			      sc.n_attributes));
 	}
 	otlp_wire_iter_init(&it, ssb, OTLP_F_SS_SPANS);
 	while (otlp_wire_iter_next(&it, &b) > 0) {
@@ -231,7 +237,12 @@ const char *walk_compare_request(struct otlp_bytes req, const GenReq *m)
 
 /* ----- walk everything, for mutations and fuzzing ----- */
 
-#define CHK(expr) do { int rc_ = (expr); if (rc_ < 0) return rc_; } while (0)
+#define CHK(expr)                   \
+	do {                        \
+		int rc_ = (expr);   \
+		if (rc_ < 0)        \
+			return rc_; \
+	} while (0)
 
 static int walk_any(struct otlp_bytes b, unsigned depth);
 
@@ -323,8 +334,8 @@ int walk_all(struct otlp_bytes req)
 			struct otlp_value v;
 			CHK(otlp_wire_resource(rs.resource, &res));
 			CHK(walk_kvs(rs.resource, OTLP_F_RESOURCE_ATTRIBUTES, 0));
-			CHK(otlp_wire_find_attr(rs.resource, OTLP_F_RESOURCE_ATTRIBUTES,
-						"service.name", 12, &v));
+			CHK(otlp_wire_find_attr(rs.resource, OTLP_F_RESOURCE_ATTRIBUTES, "service.name", 12,
+						&v));
 		}
 		otlp_wire_iter_init(&it2, rsb, OTLP_F_RS_SCOPE_SPANS);
 		while ((rc2 = otlp_wire_iter_next(&it2, &ssb)) > 0) {
@@ -361,8 +372,7 @@ int walk_has_bad_id(const GenReq *m)
 				    bad(sp->parent_span_id, 8))
 					return 1;
 				for (size_t l = 0; l < sp->n_links; l++)
-					if (bad(sp->links[l]->trace_id, 16) ||
-					    bad(sp->links[l]->span_id, 8))
+					if (bad(sp->links[l]->trace_id, 16) || bad(sp->links[l]->span_id, 8))
 						return 1;
 			}
 		}

@@ -68,7 +68,7 @@ static void *consumer(void *arg)
 
 struct conn {
 	int fd;
-	size_t sent;            /* bytes of the request written */
+	size_t sent; /* bytes of the request written */
 	char in[4096];
 	size_t have;
 	struct h2_client *h2;
@@ -145,9 +145,13 @@ static void grpc_fill(struct conn *c)
 {
 	while (c->inflight < g_streams) {
 		struct h2_call call = {
-			.path = g_sig->grpc_method, .msg = g_req, .msg_len = g_req_len,
-			.compressed = g_codec != CODEC_NONE, .encoding = codec_name((enum codec)g_codec),
-			.done = grpc_done, .ud = c,
+			.path = g_sig->grpc_method,
+			.msg = g_req,
+			.msg_len = g_req_len,
+			.compressed = g_codec != CODEC_NONE,
+			.encoding = codec_name((enum codec)g_codec),
+			.done = grpc_done,
+			.ud = c,
 		};
 		if (h2_client_call(c->h2, &call) < 0)
 			break;
@@ -196,7 +200,8 @@ static void proc_cpu(pid_t pid, double *cpu_s, long *rss_kb, long *hwm_kb)
 		if (fgets(buf, sizeof(buf), f)) {
 			char *p = strrchr(buf, ')');
 			if (p)
-				sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
+				sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+				       &st);
 		}
 		fclose(f);
 	}
@@ -237,7 +242,8 @@ int main(int argc, char **argv)
 	g_sig = otlp_signal_by_name(sname, strlen(sname));
 	g_codec = strcmp(cname, "none") == 0 ? CODEC_NONE : codec_from_name(cname, strlen(cname));
 	bool grpc = strcmp(g_mode, "grpc") == 0;
-	if (nconn == 0 || nconn > MAX_CONNS || (!grpc && strcmp(g_mode, "http") != 0) || !g_sig || g_codec < 0) {
+	if (nconn == 0 || nconn > MAX_CONNS || (!grpc && strcmp(g_mode, "http") != 0) || !g_sig ||
+	    g_codec < 0) {
 		fprintf(stderr, "usage: bench_ingest http|grpc [seconds] [conns] [items] [streams] "
 				"[traces|logs|metrics] [none|gzip|zstd|...]\n");
 		return 2;
@@ -250,7 +256,8 @@ int main(int argc, char **argv)
 	if (g_codec != CODEC_NONE) {
 		size_t cap = codec_encode_bound((enum codec)g_codec, raw_len);
 		uint8_t *z = malloc(cap);
-		ssize_t zl = codec_encode(NULL, (enum codec)g_codec, CODEC_LEVEL_DEFAULT, raw, raw_len, z, cap);
+		ssize_t zl = codec_encode(NULL, (enum codec)g_codec, CODEC_LEVEL_DEFAULT, raw, raw_len, z,
+					  cap);
 		if (zl < 0) {
 			fprintf(stderr, "encode: %s\n", strerror((int)-zl));
 			return 1;
@@ -258,11 +265,12 @@ int main(int argc, char **argv)
 		g_req = z;
 		g_req_len = (size_t)zl;
 	}
-	g_head_len = (size_t)snprintf(g_head, sizeof(g_head),
-				      "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\n"
-				      "%s%s%sContent-Length: %zu\r\n\r\n", g_sig->http_path,
-				      g_codec ? "Content-Encoding: " : "", g_codec ? codec_name((enum codec)g_codec) : "",
-				      g_codec ? "\r\n" : "", g_req_len);
+	g_head_len = (size_t)
+		snprintf(g_head, sizeof(g_head),
+			 "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\n"
+			 "%s%s%sContent-Length: %zu\r\n\r\n",
+			 g_sig->http_path, g_codec ? "Content-Encoding: " : "",
+			 g_codec ? codec_name((enum codec)g_codec) : "", g_codec ? "\r\n" : "", g_req_len);
 
 	struct ingest_proc ip;
 	char yaml[1024];
@@ -270,7 +278,8 @@ int main(int argc, char **argv)
 		 "receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:0\n"
 		 "      http:\n        endpoint: 127.0.0.1:0\n"
 		 "exporters:\n  debug:\nservice:\n  pipelines:\n    %s:\n      receivers: [otlp]\n"
-		 "      exporters: [debug]\n", g_sig->name);
+		 "      exporters: [debug]\n",
+		 g_sig->name);
 	if (ip_start_yaml(&ip, 64u << 20, yaml) < 0) {
 		ip_dump_log(&ip);
 		return 1;

@@ -59,15 +59,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	static const int codecs[8] = { CODEC_NONE, CODEC_GZIP, CODEC_ZLIB, CODEC_DEFLATE,
+	static const int codecs[8] = { CODEC_NONE, CODEC_GZIP,	 CODEC_ZLIB, CODEC_DEFLATE,
 				       CODEC_ZSTD, CODEC_SNAPPY, CODEC_NONE, CODEC_NONE };
 	int sig = (data[0] >> 4) & 3;
 	if (sig == 3)
 		sig = OTLP_SIGNAL_TRACES;
 	struct fuzz_ring *f = &fr[sig];
 	const struct otlp_signal_desc *sd = otlp_signal_get((enum otlp_signal)sig);
-	struct ingest_body b = { (enum otlp_signal)sig, (data[0] & 1) ? INGEST_FMT_JSON : INGEST_FMT_PROTO,
-				 codecs[(data[0] >> 1) & 7], 0, data + 1, size - 1 };
+	struct ingest_body b = { (enum otlp_signal)sig,
+				 (data[0] & 1) ? INGEST_FMT_JSON : INGEST_FMT_PROTO,
+				 codecs[(data[0] >> 1) & 7],
+				 0,
+				 data + 1,
+				 size - 1 };
 	struct ingest_msg m;
 	char err[256];
 	uint64_t seq0 = ring_last_seq(&f->ring);

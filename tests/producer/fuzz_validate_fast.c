@@ -28,9 +28,9 @@ static void same(int sig, const uint8_t *buf, size_t len)
 			abort();
 		if (prc == 0 && memcmp(&pc, &gc, sizeof(pc)) != 0)
 			abort();
-		if (prc != 0 && (pd.err != gd.err || pd.offset != gd.offset ||
-				 strcmp(pd.field, gd.field) != 0 || strcmp(pd.why, gd.why) != 0 ||
-				 strcmp(pd.path, gd.path) != 0))
+		if (prc != 0 &&
+		    (pd.err != gd.err || pd.offset != gd.offset || strcmp(pd.field, gd.field) != 0 ||
+		     strcmp(pd.why, gd.why) != 0 || strcmp(pd.path, gd.path) != 0))
 			abort();
 		if (twin_fast_sig(sig, buf, len, rs, &fc) == 0 &&
 		    (grc != 0 || memcmp(&fc, &gc, sizeof(fc)) != 0))
@@ -44,8 +44,9 @@ static size_t base_len[3];
 
 static void make_bases(void)
 {
-	const struct gen_opts o = { .max_rs = 2, .max_ss = 2, .max_spans = 4, .max_attrs = 4,
-		.max_events = 3, .max_links = 1 };
+	const struct gen_opts o = {
+		.max_rs = 2, .max_ss = 2, .max_spans = 4, .max_attrs = 4, .max_events = 3, .max_links = 1
+	};
 	uint64_t rng = 12345;
 	base[0] = tl_request(1, 8, 3, &base_len[0]);
 	GenLogsReq *l = gen_logs_request(&rng, &o);
@@ -75,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 1; i + 2 < size; i += 3) {
 		size_t at = ((size_t)data[i] << 8 | data[i + 1]) % base_len[sig];
 		if (data[i + 2] == 0xfe && at < len)
-			len = at;  /* truncate */
+			len = at; /* truncate */
 		else
 			m[at] = data[i + 2];
 	}

@@ -70,9 +70,10 @@ static bool ic_value(struct ic *c, const char *what, const AnyValue *v, json_obj
 			return ic_fail(c, "%s: bool differs", what);
 	} else if (json_object_object_get_ex(want, "i", &x)) {
 		long long w = strtoll(json_object_get_string(x), NULL, 10);
-		if (v->value_case != OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE || v->int_value != w)
-			return ic_fail(c, "%s: int differs (case %d, %" PRId64 " vs %lld)", what, v->value_case,
-				       v->int_value, w);
+		if (v->value_case != OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE ||
+		    v->int_value != w)
+			return ic_fail(c, "%s: int differs (case %d, %" PRId64 " vs %lld)", what,
+				       v->value_case, v->int_value, w);
 	} else if (json_object_object_get_ex(want, "d", &x)) {
 		if (v->value_case != OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE ||
 		    v->double_value != json_object_get_double(x))
@@ -83,14 +84,15 @@ static bool ic_value(struct ic *c, const char *what, const AnyValue *v, json_obj
 			return ic_fail(c, "%s: not bytes", what);
 		return ic_eq_hex(c, what, &v->bytes_value, json_object_get_string(x));
 	} else if (json_object_object_get_ex(want, "arr", &x)) {
-		if (v->value_case != OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE || !v->array_value ||
-		    v->array_value->n_values != json_object_array_length(x))
+		if (v->value_case != OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE ||
+		    !v->array_value || v->array_value->n_values != json_object_array_length(x))
 			return ic_fail(c, "%s: array differs", what);
 		for (size_t i = 0; i < v->array_value->n_values; i++)
 			if (!ic_value(c, what, v->array_value->values[i], json_object_array_get_idx(x, i)))
 				return false;
 	} else if (json_object_object_get_ex(want, "kv", &x)) {
-		if (v->value_case != OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_KVLIST_VALUE || !v->kvlist_value)
+		if (v->value_case != OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_KVLIST_VALUE ||
+		    !v->kvlist_value)
 			return ic_fail(c, "%s: not a kvlist", what);
 		return ic_attrs(c, what, v->kvlist_value->values, v->kvlist_value->n_values, x);
 	} else {
@@ -145,7 +147,8 @@ static bool ic_span(struct ic *c, const Opentelemetry__Proto__Trace__V1__Resourc
 		return ic_fail(c, "kind %d", s->kind);
 	if (!ic_u64(c, "start", s->start_time_unix_nano, ic_str(w, "start")) ||
 	    !ic_u64(c, "end", s->end_time_unix_nano, ic_str(w, "end")) ||
-	    !ic_attrs(c, "attributes", s->attributes, s->n_attributes, json_object_object_get(w, "attributes")))
+	    !ic_attrs(c, "attributes", s->attributes, s->n_attributes,
+		      json_object_object_get(w, "attributes")))
 		return false;
 	if (s->n_events != json_object_array_length(evs))
 		return ic_fail(c, "%zu events", s->n_events);
@@ -204,7 +207,8 @@ long ic_check_ring(struct ring *ring, const char *expected_path, char *why, size
 	bool ok = true;
 	while (ok && ring_try_peek(ring, &rec) == 0) {
 		Opentelemetry__Proto__Trace__V1__ResourceSpans *rs =
-			opentelemetry__proto__trace__v1__resource_spans__unpack(NULL, rec->len, record_cpayload(rec));
+			opentelemetry__proto__trace__v1__resource_spans__unpack(NULL, rec->len,
+										record_cpayload(rec));
 		if (!rs) {
 			snprintf(why, whylen, "record seq %" PRIu64 " does not decode", rec->seq);
 			ok = false;
@@ -229,8 +233,8 @@ long ic_check_ring(struct ring *ring, const char *expected_path, char *why, size
 			}
 		}
 		if (ok && spans != rec->items) {
-			snprintf(why, whylen, "record seq %" PRIu64 " says %u spans, holds %" PRIu64, rec->seq,
-				 rec->items, spans);
+			snprintf(why, whylen, "record seq %" PRIu64 " says %u spans, holds %" PRIu64,
+				 rec->seq, rec->items, spans);
 			ok = false;
 		}
 		opentelemetry__proto__trace__v1__resource_spans__free_unpacked(rs, NULL);

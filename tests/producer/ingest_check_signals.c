@@ -57,13 +57,27 @@ static void sb_jstr(struct sb *b, const char *s)
 	sb_put(b, "\"", 1);
 	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
 		switch (*p) {
-		case '"': sb_put(b, "\\\"", 2); break;
-		case '\\': sb_put(b, "\\\\", 2); break;
-		case '\b': sb_put(b, "\\b", 2); break;
-		case '\f': sb_put(b, "\\f", 2); break;
-		case '\n': sb_put(b, "\\n", 2); break;
-		case '\r': sb_put(b, "\\r", 2); break;
-		case '\t': sb_put(b, "\\t", 2); break;
+		case '"':
+			sb_put(b, "\\\"", 2);
+			break;
+		case '\\':
+			sb_put(b, "\\\\", 2);
+			break;
+		case '\b':
+			sb_put(b, "\\b", 2);
+			break;
+		case '\f':
+			sb_put(b, "\\f", 2);
+			break;
+		case '\n':
+			sb_put(b, "\\n", 2);
+			break;
+		case '\r':
+			sb_put(b, "\\r", 2);
+			break;
+		case '\t':
+			sb_put(b, "\\t", 2);
+			break;
 		default:
 			if (*p < 0x20)
 				sb_printf(b, "\\u%04x", *p);
@@ -225,7 +239,8 @@ static void sb_opt(struct sb *b, const char *name, bool has, double d)
 		sb_put(b, "-", 1);
 }
 
-static void sb_buckets(struct sb *b, const char *name, const Opentelemetry__Proto__Metrics__V1__ExponentialHistogramDataPoint__Buckets *k)
+static void sb_buckets(struct sb *b, const char *name,
+		       const Opentelemetry__Proto__Metrics__V1__ExponentialHistogramDataPoint__Buckets *k)
 {
 	sb_printf(b, " %s=%d:[", name, k ? k->offset : 0);
 	for (size_t i = 0; k && i < k->n_bucket_counts; i++)
@@ -236,8 +251,9 @@ static void sb_buckets(struct sb *b, const char *name, const Opentelemetry__Prot
 /* The head of a data point's line: resource, scope, metric, point
  * attributes and times. */
 static void sb_point_head(struct sb *b, const Opentelemetry__Proto__Metrics__V1__ResourceMetrics *rm,
-			  const Opentelemetry__Proto__Metrics__V1__ScopeMetrics *sm, const Metric *m, const char *type,
-			  int temp, int mono, KeyValue **kv, size_t nkv, uint64_t start, uint64_t time)
+			  const Opentelemetry__Proto__Metrics__V1__ScopeMetrics *sm, const Metric *m,
+			  const char *type, int temp, int mono, KeyValue **kv, size_t nkv, uint64_t start,
+			  uint64_t time)
 {
 	sb_res_scope(b, rm->resource, rm->schema_url, sm->scope, sm->schema_url);
 	sb_put(b, " metric=", 8);
@@ -252,14 +268,16 @@ static void sb_point_head(struct sb *b, const Opentelemetry__Proto__Metrics__V1_
 }
 
 static void render_numbers(const Opentelemetry__Proto__Metrics__V1__ResourceMetrics *rm,
-			   const Opentelemetry__Proto__Metrics__V1__ScopeMetrics *sm, const Metric *m, const char *type,
-			   int temp, int mono, NumberPoint **pts, size_t n, struct lines *out)
+			   const Opentelemetry__Proto__Metrics__V1__ScopeMetrics *sm, const Metric *m,
+			   const char *type, int temp, int mono, NumberPoint **pts, size_t n,
+			   struct lines *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct sb b = { 0 };
 		sb_point_head(&b, rm, sm, m, type, temp, mono, pts[i]->attributes, pts[i]->n_attributes,
 			      pts[i]->start_time_unix_nano, pts[i]->time_unix_nano);
-		if (pts[i]->value_case == OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__VALUE_AS_INT) {
+		if (pts[i]->value_case ==
+		    OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__VALUE_AS_INT) {
 			sb_printf(&b, "i:%" PRId64, pts[i]->as_int);
 		} else {
 			sb_put(&b, "d:", 2);
@@ -270,12 +288,13 @@ static void render_numbers(const Opentelemetry__Proto__Metrics__V1__ResourceMetr
 }
 
 static void render_metric(const Opentelemetry__Proto__Metrics__V1__ResourceMetrics *rm,
-			  const Opentelemetry__Proto__Metrics__V1__ScopeMetrics *sm, const Metric *m, struct lines *out)
+			  const Opentelemetry__Proto__Metrics__V1__ScopeMetrics *sm, const Metric *m,
+			  struct lines *out)
 {
 	switch (m->data_case) {
 	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM:
-		render_numbers(rm, sm, m, "sum", m->sum->aggregation_temporality, m->sum->is_monotonic ? 1 : 0,
-			       m->sum->data_points, m->sum->n_data_points, out);
+		render_numbers(rm, sm, m, "sum", m->sum->aggregation_temporality,
+			       m->sum->is_monotonic ? 1 : 0, m->sum->data_points, m->sum->n_data_points, out);
 		break;
 	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_GAUGE:
 		render_numbers(rm, sm, m, "gauge", 0, 0, m->gauge->data_points, m->gauge->n_data_points, out);
@@ -284,8 +303,9 @@ static void render_metric(const Opentelemetry__Proto__Metrics__V1__ResourceMetri
 		for (size_t i = 0; i < m->histogram->n_data_points; i++) {
 			const HistPoint *p = m->histogram->data_points[i];
 			struct sb b = { 0 };
-			sb_point_head(&b, rm, sm, m, "histogram", m->histogram->aggregation_temporality, 0, p->attributes,
-				      p->n_attributes, p->start_time_unix_nano, p->time_unix_nano);
+			sb_point_head(&b, rm, sm, m, "histogram", m->histogram->aggregation_temporality, 0,
+				      p->attributes, p->n_attributes, p->start_time_unix_nano,
+				      p->time_unix_nano);
 			sb_printf(&b, "count=%" PRIu64, p->count);
 			sb_opt(&b, "sum", p->optional_sum_case != 0, p->sum);
 			sb_opt(&b, "min", p->optional_min_case != 0, p->min);
@@ -307,8 +327,9 @@ static void render_metric(const Opentelemetry__Proto__Metrics__V1__ResourceMetri
 		for (size_t i = 0; i < m->exponential_histogram->n_data_points; i++) {
 			const ExpPoint *p = m->exponential_histogram->data_points[i];
 			struct sb b = { 0 };
-			sb_point_head(&b, rm, sm, m, "exphist", m->exponential_histogram->aggregation_temporality, 0,
-				      p->attributes, p->n_attributes, p->start_time_unix_nano, p->time_unix_nano);
+			sb_point_head(&b, rm, sm, m, "exphist",
+				      m->exponential_histogram->aggregation_temporality, 0, p->attributes,
+				      p->n_attributes, p->start_time_unix_nano, p->time_unix_nano);
 			sb_printf(&b, "count=%" PRIu64, p->count);
 			sb_opt(&b, "sum", p->optional_sum_case != 0, p->sum);
 			sb_opt(&b, "min", p->optional_min_case != 0, p->min);
@@ -373,8 +394,8 @@ long ics_check_ring(struct ring *ring, enum otlp_signal sig, const char *expecte
 	while (ring_try_peek(ring, &rec) == 0) {
 		size_t before = got.n;
 		if (rec->signal != (unsigned)sig + 1) {
-			snprintf(why, whylen, "record seq %" PRIu64 " has signal %u, not %u", rec->seq, rec->signal,
-				 (unsigned)sig + 1);
+			snprintf(why, whylen, "record seq %" PRIu64 " has signal %u, not %u", rec->seq,
+				 rec->signal, (unsigned)sig + 1);
 			goto out;
 		}
 		int r = sig == OTLP_SIGNAL_LOGS ? render_logs(record_cpayload(rec), rec->len, &got)
@@ -384,8 +405,8 @@ long ics_check_ring(struct ring *ring, enum otlp_signal sig, const char *expecte
 			goto out;
 		}
 		if (got.n - before != rec->items) {
-			snprintf(why, whylen, "record seq %" PRIu64 " says %u items, holds %zu", rec->seq, rec->items,
-				 got.n - before);
+			snprintf(why, whylen, "record seq %" PRIu64 " says %u items, holds %zu", rec->seq,
+				 rec->items, got.n - before);
 			goto out;
 		}
 		items += rec->items;
@@ -402,7 +423,8 @@ long ics_check_ring(struct ring *ring, enum otlp_signal sig, const char *expecte
 		while (g[at] && g[at] == w[at])
 			at++;
 		size_t from = at > 60 ? at - 60 : 0;
-		snprintf(why, whylen, "item %zu of %zu sent / %zu arrived differs at column %zu:\n  sent:    ...%.200s\n  arrived: ...%.200s",
+		snprintf(why, whylen,
+			 "item %zu of %zu sent / %zu arrived differs at column %zu:\n  sent:    ...%.200s\n  arrived: ...%.200s",
 			 i, want.n, got.n, at, w + (from < strlen(w) ? from : strlen(w)),
 			 g + (from < strlen(g) ? from : strlen(g)));
 		goto out;

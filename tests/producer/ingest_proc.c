@@ -18,8 +18,14 @@
 #include "tests/producer/ingest_proc.h"
 #include "tests/producer/ingest_testlib.h"
 
-const char *ip_ingest_bin(void) { return INGEST_BIN; }
-const char *ip_source_dir(void) { return INGEST_SRC_DIR; }
+const char *ip_ingest_bin(void)
+{
+	return INGEST_BIN;
+}
+const char *ip_source_dir(void)
+{
+	return INGEST_SRC_DIR;
+}
 
 static void ip_sleep_ms(unsigned ms)
 {
@@ -115,10 +121,14 @@ static void ip_cleanup_all(void)
 static uint32_t ip_seg_kind(enum plan_stat_kind k)
 {
 	switch (k) {
-	case PLAN_STAT_RECEIVER: return SEG_COMP_RECEIVER;
-	case PLAN_STAT_PROCESSOR: return SEG_COMP_PROCESSOR;
-	case PLAN_STAT_EXPORTER: return SEG_COMP_EXPORTER;
-	default: return SEG_COMP_CONNECTOR;
+	case PLAN_STAT_RECEIVER:
+		return SEG_COMP_RECEIVER;
+	case PLAN_STAT_PROCESSOR:
+		return SEG_COMP_PROCESSOR;
+	case PLAN_STAT_EXPORTER:
+		return SEG_COMP_EXPORTER;
+	default:
+		return SEG_COMP_CONNECTOR;
 	}
 }
 
@@ -141,9 +151,11 @@ static int ip_make_segment(struct ingest_proc *ip, uint64_t ring_cap)
 	for (uint32_t i = 0; i < plan->n_stats; i++) {
 		const struct plan_stat *st = &plan->stats[i];
 		comp[i] = (struct segment_component_params){
-			.kind = ip_seg_kind(st->kind), .signal = (uint32_t)st->signal + 1,
+			.kind = ip_seg_kind(st->kind),
+			.signal = (uint32_t)st->signal + 1,
 			.pipeline = st->pipeline < 0 ? SEG_NONE : (uint32_t)st->pipeline,
-			.name = st->component_id, .pipeline_name = st->pipeline_id,
+			.name = st->component_id,
+			.pipeline_name = st->pipeline_id,
 			.transport = plan_transport_name(st->transport),
 		};
 	}
@@ -384,8 +396,8 @@ static int ip_h2_flush(struct h2_client *h, int fd)
 	return 0;
 }
 
-int ip_grpc_call(uint16_t port, const char *path, const void *msg, size_t len,
-		 bool compressed, struct ip_grpc_result *res)
+int ip_grpc_call(uint16_t port, const char *path, const void *msg, size_t len, bool compressed,
+		 struct ip_grpc_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	res->grpc_status = -1;
@@ -397,8 +409,12 @@ int ip_grpc_call(uint16_t port, const char *path, const void *msg, size_t len,
 	struct h2_client *h = h2_client_new(&o);
 	struct ip_call st = { res, false };
 	struct h2_call call = {
-		.path = path, .msg = msg, .msg_len = len, .compressed = compressed,
-		.done = ip_call_done, .ud = &st,
+		.path = path,
+		.msg = msg,
+		.msg_len = len,
+		.compressed = compressed,
+		.done = ip_call_done,
+		.ud = &st,
 	};
 	int rc = h2_client_call(h, &call);
 	if (rc < 0)

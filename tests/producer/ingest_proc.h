@@ -43,12 +43,12 @@ struct ingest_proc {
 	char inst[48];
 	char cfg[128];
 	char log[128];
-	uint16_t http, grpc;              /* the first receiver's */
+	uint16_t http, grpc;		  /* the first receiver's */
 	struct ip_recv recv[IP_MAX_RECV]; /* every listening receiver */
 	unsigned nrecv;
-	struct sluice_config *config;     /* as loaded by the test: the plan */
+	struct sluice_config *config; /* as loaded by the test: the plan */
 	struct segment seg;
-	struct ring ring;                 /* ring 0 */
+	struct ring ring; /* ring 0 */
 	struct ring rings[PLAN_MAX_RINGS];
 	struct stage_stats *stats;
 };
@@ -90,14 +90,14 @@ int ip_run(char *const argv[], unsigned timeout_ms);
 
 /* One unary gRPC call over a fresh h2c connection (net/h2 client). */
 struct ip_grpc_result {
-	int err;               /* 0 answered, else -errno */
+	int err; /* 0 answered, else -errno */
 	int http_status;
 	int grpc_status;
 	char message[256];
 	int64_t retry_delay_ns;
 	size_t msg_len;
 };
-int ip_grpc_call(uint16_t port, const char *path, const void *msg, size_t len,
-		 bool compressed, struct ip_grpc_result *res);
+int ip_grpc_call(uint16_t port, const char *path, const void *msg, size_t len, bool compressed,
+		 struct ip_grpc_result *res);
 
 #endif

@@ -44,8 +44,8 @@ uint8_t *tl_request(unsigned n_rs, unsigned spans, uint32_t seed, size_t *len)
 	KeyValue *kv = calloc(ns * 4 + n_rs + 1, sizeof(*kv));
 	KeyValue **kvp = calloc(ns * 4 + n_rs + 1, sizeof(*kvp));
 	AnyValue *av = calloc(ns * 4 + n_rs + 1, sizeof(*av));
-	char (*names)[32] = calloc(ns ? ns : 1, 32);
-	uint8_t (*ids)[24] = calloc(ns ? ns : 1, 24);
+	char(*names)[32] = calloc(ns ? ns : 1, 32);
+	uint8_t(*ids)[24] = calloc(ns ? ns : 1, 24);
 	uint32_t s = seed ? seed : 1;
 	size_t k = 0;
 
@@ -86,8 +86,8 @@ uint8_t *tl_request(unsigned n_rs, unsigned spans, uint32_t seed, size_t *len)
 			x->kind = OPENTELEMETRY__PROTO__TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_SERVER;
 			x->start_time_unix_nano = 1764000000000000000ull + j * 1000;
 			x->end_time_unix_nano = x->start_time_unix_nano + 500 + (tl_rand(&s) % 1000000);
-			static const char *keys[4] = { "http.request.method", "http.route", "user_agent.original",
-						       "http.response.status_code" };
+			static const char *keys[4] = { "http.request.method", "http.route",
+						       "user_agent.original", "http.response.status_code" };
 			static const char *vals[3] = { "GET", "/api/v1/users/{id}/orders/{order}",
 						       "Mozilla/5.0 (X11)" };
 			x->attributes = &kvp[k];
@@ -97,10 +97,12 @@ uint8_t *tl_request(unsigned n_rs, unsigned spans, uint32_t seed, size_t *len)
 				opentelemetry__proto__common__v1__any_value__init(&av[k]);
 				kv[k].key = (char *)keys[a];
 				if (a < 3) {
-					av[k].value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
+					av[k].value_case =
+						OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
 					av[k].string_value = (char *)vals[a];
 				} else {
-					av[k].value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE;
+					av[k].value_case =
+						OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE;
 					av[k].int_value = 200;
 				}
 				kv[k].value = &av[k];
@@ -111,11 +113,22 @@ uint8_t *tl_request(unsigned n_rs, unsigned spans, uint32_t seed, size_t *len)
 	}
 	req.resource_spans = rsp;
 	req.n_resource_spans = n_rs;
-	*len = opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(&req);
+	*len = opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(
+		&req);
 	uint8_t *out = malloc(*len ? *len : 1);
 	opentelemetry__proto__collector__trace__v1__export_trace_service_request__pack(&req, out);
-	free(rs); free(rsp); free(ss); free(ssp); free(res); free(sp); free(spp);
-	free(kv); free(kvp); free(av); free(names); free(ids);
+	free(rs);
+	free(rsp);
+	free(ss);
+	free(ssp);
+	free(res);
+	free(sp);
+	free(spp);
+	free(kv);
+	free(kvp);
+	free(av);
+	free(names);
+	free(ids);
 	return out;
 }
 
@@ -134,8 +147,7 @@ static uint8_t *tl_repeat(const ProtobufCMessage *one, unsigned n_res, size_t *l
 	return out;
 }
 
-uint8_t *tl_signal_request(enum otlp_signal sig, unsigned n_res, unsigned items, uint32_t seed,
-			   size_t *len)
+uint8_t *tl_signal_request(enum otlp_signal sig, unsigned n_res, unsigned items, uint32_t seed, size_t *len)
 {
 	uint8_t *out = NULL;
 	if (sig == OTLP_SIGNAL_TRACES)
@@ -200,8 +212,8 @@ int tl_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int tl_http_response(int fd, char *buf, size_t cap, const char **body, size_t *blen,
-		     const char *want, char *hval, size_t hcap)
+int tl_http_response(int fd, char *buf, size_t cap, const char **body, size_t *blen, const char *want,
+		     char *hval, size_t hcap)
 {
 	size_t have = 0;
 	char *end = NULL;
@@ -258,15 +270,14 @@ int tl_http_response(int fd, char *buf, size_t cap, const char **body, size_t *b
 	return status;
 }
 
-int tl_http_post(uint16_t port, const char *ctype, const char *cenc, const void *body,
-		 size_t len, char *resp, size_t cap, const char **rbody, size_t *rblen)
+int tl_http_post(uint16_t port, const char *ctype, const char *cenc, const void *body, size_t len, char *resp,
+		 size_t cap, const char **rbody, size_t *rblen)
 {
 	return tl_http_post_to(port, "/v1/traces", ctype, cenc, body, len, resp, cap, rbody, rblen);
 }
 
-int tl_http_post_to(uint16_t port, const char *path, const char *ctype, const char *cenc,
-		    const void *body, size_t len, char *resp, size_t cap, const char **rbody,
-		    size_t *rblen)
+int tl_http_post_to(uint16_t port, const char *path, const char *ctype, const char *cenc, const void *body,
+		    size_t len, char *resp, size_t cap, const char **rbody, size_t *rblen)
 {
 	int fd = tl_connect(port);
 	if (fd < 0)
@@ -275,7 +286,8 @@ int tl_http_post_to(uint16_t port, const char *path, const char *ctype, const ch
 	int n = snprintf(head, sizeof(head),
 			 "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: %s\r\n%s%s%s"
 			 "Content-Length: %zu\r\n\r\n",
-			 path, ctype, cenc ? "Content-Encoding: " : "", cenc ? cenc : "", cenc ? "\r\n" : "", len);
+			 path, ctype, cenc ? "Content-Encoding: " : "", cenc ? cenc : "", cenc ? "\r\n" : "",
+			 len);
 	/* The server may answer early (413) and close: read the answer even
 	 * when the rest of the body could not be written. */
 	int rc = tl_write_all(fd, head, (size_t)n);

@@ -22,8 +22,7 @@ uint8_t *tl_request(unsigned n_rs, unsigned spans, uint32_t seed, size_t *len);
  * tl_request; logs: gen_bench_logs' ~200-byte records; metrics:
  * gen_bench_metrics' data points, sums of 8, 4 attributes each). Logs and
  * metrics resources are copies of one (seed unused). malloc'd. */
-uint8_t *tl_signal_request(enum otlp_signal sig, unsigned n_res, unsigned items, uint32_t seed,
-			   size_t *len);
+uint8_t *tl_signal_request(enum otlp_signal sig, unsigned n_res, unsigned items, uint32_t seed, size_t *len);
 
 /* A ring of `cap` data bytes in malloc'd memory (no eventfds); free *mem. */
 int tl_mem_ring(struct ring *r, uint64_t cap, void **mem);
@@ -39,15 +38,14 @@ int tl_write_all(int fd, const void *buf, size_t len);
  * (NUL-terminated). Returns the status, sets *body and *blen (into buf) and
  * the value of header `want` (if non-NULL) into hval. -errno on failure
  * or EOF. */
-int tl_http_response(int fd, char *buf, size_t cap, const char **body, size_t *blen,
-		     const char *want, char *hval, size_t hcap);
+int tl_http_response(int fd, char *buf, size_t cap, const char **body, size_t *blen, const char *want,
+		     char *hval, size_t hcap);
 
 /* POST body to /v1/traces on a new connection; returns the status.  */
-int tl_http_post(uint16_t port, const char *ctype, const char *cenc, const void *body,
-		 size_t len, char *resp, size_t cap, const char **rbody, size_t *rblen);
+int tl_http_post(uint16_t port, const char *ctype, const char *cenc, const void *body, size_t len, char *resp,
+		 size_t cap, const char **rbody, size_t *rblen);
 /* The same to another path. */
-int tl_http_post_to(uint16_t port, const char *path, const char *ctype, const char *cenc,
-		    const void *body, size_t len, char *resp, size_t cap, const char **rbody,
-		    size_t *rblen);
+int tl_http_post_to(uint16_t port, const char *path, const char *ctype, const char *cenc, const void *body,
+		    size_t len, char *resp, size_t cap, const char **rbody, size_t *rblen);
 
 #endif

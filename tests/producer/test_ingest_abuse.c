@@ -89,26 +89,34 @@ START_TEST(http_bad_input)
 	uint8_t *req = tl_request(2, 10, 5, &len);
 
 	/* Truncated and garbage protobuf: 400 with a google.rpc.Status. */
-	ck_assert_int_eq(tl_http_post(ip.http, PB, NULL, req, len - 3, resp, sizeof(resp), &body, &blen), 400);
+	ck_assert_int_eq(tl_http_post(ip.http, PB, NULL, req, len - 3, resp, sizeof(resp), &body, &blen),
+			 400);
 	assert_status_body(body, blen, 3);
 	static const char garbage[] = "\x0a\xff\xff\xff\xff\x0f garbage that is not protobuf";
-	ck_assert_int_eq(tl_http_post(ip.http, PB, NULL, garbage, sizeof(garbage) - 1, resp, sizeof(resp), &body, &blen), 400);
+	ck_assert_int_eq(tl_http_post(ip.http, PB, NULL, garbage, sizeof(garbage) - 1, resp, sizeof(resp),
+				      &body, &blen),
+			 400);
 	assert_status_body(body, blen, 3);
 	good_http();
 
 	/* Invalid JSON: 400 with a JSON Status naming the problem. */
 	static const char badjson[] = "{\"resourceSpans\": [ {\"scopeSpans\": oops";
-	ck_assert_int_eq(tl_http_post(ip.http, "application/json", NULL, badjson, sizeof(badjson) - 1, resp, sizeof(resp), &body, &blen), 400);
+	ck_assert_int_eq(tl_http_post(ip.http, "application/json", NULL, badjson, sizeof(badjson) - 1, resp,
+				      sizeof(resp), &body, &blen),
+			 400);
 	ck_assert_ptr_nonnull(strstr(body, "\"message\""));
 	ck_assert_ptr_nonnull(strstr(body, "\"code\":3"));
 
 	/* Wrong content type or encoding: 415. */
-	ck_assert_int_eq(tl_http_post(ip.http, "text/plain", NULL, req, len, resp, sizeof(resp), &body, &blen), 415);
+	ck_assert_int_eq(tl_http_post(ip.http, "text/plain", NULL, req, len, resp, sizeof(resp), &body,
+				      &blen),
+			 415);
 	ck_assert_uint_gt(blen, 0);
 	ck_assert_int_eq(tl_http_post(ip.http, PB, "br", req, len, resp, sizeof(resp), NULL, NULL), 415);
 
 	/* Wrong path, wrong method, no length. */
-	static const char r404[] = "POST /v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Type: " PB "\r\nContent-Length: 0\r\n\r\n";
+	static const char r404[] = "POST /v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Type: " PB
+				   "\r\nContent-Length: 0\r\n\r\n";
 	ck_assert_int_eq(raw(r404, sizeof(r404) - 1, NULL, NULL, NULL, NULL), 404);
 	static const char r405[] = "GET /v1/traces HTTP/1.1\r\nHost: x\r\n\r\n";
 	ck_assert_int_eq(raw(r405, sizeof(r405) - 1, NULL, NULL, "Allow", hv), 405);
@@ -117,7 +125,8 @@ START_TEST(http_bad_input)
 	ck_assert_int_eq(raw(r411, sizeof(r411) - 1, NULL, NULL, NULL, NULL), 411);
 
 	/* Oversized body (announced): 413 before reading it. */
-	static const char r413[] = "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: " PB "\r\nContent-Length: 5000000\r\n\r\n";
+	static const char r413[] = "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: " PB
+				   "\r\nContent-Length: 5000000\r\n\r\n";
 	ck_assert_int_eq(raw(r413, sizeof(r413) - 1, NULL, NULL, NULL, NULL), 413);
 
 	/* Gzip bomb: 64 MiB of zeros in ~64 KiB; the decoder stops at the cap. */
@@ -125,7 +134,9 @@ START_TEST(http_bad_input)
 	uint8_t *zeros = calloc(1, big), *gz = malloc(cap);
 	ssize_t glen = gzip_encode(zeros, big, gz, cap, 9);
 	ck_assert_int_gt(glen, 0);
-	ck_assert_int_eq(tl_http_post(ip.http, PB, "gzip", gz, (size_t)glen, resp, sizeof(resp), &body, &blen), 413);
+	ck_assert_int_eq(tl_http_post(ip.http, PB, "gzip", gz, (size_t)glen, resp, sizeof(resp), &body,
+				      &blen),
+			 413);
 	assert_status_body(body, blen, 8);
 	free(zeros);
 	free(gz);
@@ -134,10 +145,16 @@ START_TEST(http_bad_input)
 	/* Chunked, gzip, pipelined and Expect: 100-continue all work. */
 	uint64_t seq = ring_last_seq(&ip.ring);
 	char *pipe = malloc(2 * (len + 256));
-	int n = sprintf(pipe, "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: " PB "\r\nTransfer-Encoding: chunked\r\n\r\n%zx\r\n", len);
+	int n = sprintf(pipe,
+			"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: " PB
+			"\r\nTransfer-Encoding: chunked\r\n\r\n%zx\r\n",
+			len);
 	memcpy(pipe + n, req, len);
 	n += (int)len;
-	n += sprintf(pipe + n, "\r\n0\r\n\r\nPOST /v1/traces?x=1 HTTP/1.1\r\nHost: x\r\nContent-Type: " PB "; charset=binary\r\nExpect: 100-continue\r\nContent-Length: %zu\r\n\r\n", len);
+	n += sprintf(pipe + n,
+		     "\r\n0\r\n\r\nPOST /v1/traces?x=1 HTTP/1.1\r\nHost: x\r\nContent-Type: " PB
+		     "; charset=binary\r\nExpect: 100-continue\r\nContent-Length: %zu\r\n\r\n",
+		     len);
 	memcpy(pipe + n, req, len);
 	n += (int)len;
 	int fd = tl_connect(ip.http);
@@ -168,7 +185,8 @@ START_TEST(slow_clients)
 	int a = tl_connect(ip.http), c = tl_connect(ip.http);
 	static const char part[] = "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-";
 	tl_write_all(a, part, sizeof(part) - 1);
-	static const char partbody[] = "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: " PB "\r\nContent-Length: 1000\r\n\r\n\x0a\x05";
+	static const char partbody[] = "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: " PB
+				       "\r\nContent-Length: 1000\r\n\r\n\x0a\x05";
 	tl_write_all(c, partbody, sizeof(partbody) - 1);
 	good_http();
 	ck_assert_int_eq(tl_http_response(a, resp, sizeof(resp), NULL, NULL, NULL, NULL, 0), 408);
@@ -194,8 +212,10 @@ START_TEST(grpc_bad_input)
 	ck_assert_ptr_nonnull(strstr(r.message, "invalid"));
 	ck_assert_int_eq(ip_grpc_call(ip.grpc, EXPORT_PATH, req, len - 1, false, &r), 0);
 	ck_assert_int_eq(r.grpc_status, GRPC_STATUS_INVALID_ARGUMENT);
-	ck_assert_int_eq(ip_grpc_call(ip.grpc, "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
-				      req, len, false, &r), 0);
+	ck_assert_int_eq(ip_grpc_call(ip.grpc,
+				      "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", req,
+				      len, false, &r),
+			 0);
 	ck_assert_int_eq(r.grpc_status, GRPC_STATUS_UNIMPLEMENTED);
 	/* gzip works; a gzip bomb is refused without RetryInfo. */
 	size_t cap = gzip_encode_bound(len);
@@ -236,12 +256,24 @@ START_TEST(h2_reset_flood)
 	n += 9;
 	for (uint32_t i = 0; i < 2000; i++) {
 		uint32_t id = 2 * i + 1;
-		static const uint8_t hpack[14] = { 0x83, 0x86, 0x84, 0x01, 0x09, '1', '2', '7', '.', '0', '.', '0', '.', '1' };
-		uint8_t h[9] = { 0, 0, 14, 1, 0x4, (uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id };
+		static const uint8_t hpack[14] = { 0x83, 0x86, 0x84, 0x01, 0x09, '1', '2',
+						   '7',	 '.',  '0',  '.',  '0',	 '.', '1' };
+		uint8_t h[9] = { 0,
+				 0,
+				 14,
+				 1,
+				 0x4,
+				 (uint8_t)(id >> 24),
+				 (uint8_t)(id >> 16),
+				 (uint8_t)(id >> 8),
+				 (uint8_t)id };
 		memcpy(out + n, h, 9);
 		memcpy(out + n + 9, hpack, 14);
 		n += 23;
-		uint8_t rst[13] = { 0, 0, 4, 3, 0, (uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id, 0, 0, 0, 8 };
+		uint8_t rst[13] = {
+			0,	     0, 4, 3, 0, (uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8),
+			(uint8_t)id, 0, 0, 0, 8
+		};
 		memcpy(out + n, rst, 13);
 		n += 13;
 	}
@@ -303,11 +335,15 @@ START_TEST(ring_full)
 	ck_assert_uint_eq(seq, 4u * (unsigned)ok);
 	/* Retry-After on the refusal; still nothing published. */
 	char head[512];
-	int n = snprintf(head, sizeof(head), "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: " PB "\r\nContent-Length: %zu\r\n\r\n", len);
+	int n = snprintf(head, sizeof(head),
+			 "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: " PB
+			 "\r\nContent-Length: %zu\r\n\r\n",
+			 len);
 	int fd = tl_connect(ip.http);
 	tl_write_all(fd, head, (size_t)n);
 	tl_write_all(fd, req, len);
-	ck_assert_int_eq(tl_http_response(fd, resp, sizeof(resp), NULL, NULL, "Retry-After", hv, sizeof(hv)), 429);
+	ck_assert_int_eq(tl_http_response(fd, resp, sizeof(resp), NULL, NULL, "Retry-After", hv, sizeof(hv)),
+			 429);
 	ck_assert_str_eq(hv, "2");
 	close(fd);
 	struct ip_grpc_result r;
@@ -341,8 +377,10 @@ START_TEST(sigterm_finishes_inflight)
 	size_t len;
 	uint8_t *req = tl_request(2, 10, 3, &len);
 	char head[512];
-	int n = snprintf(head, sizeof(head), "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: " PB
-			 "\r\nExpect: 100-continue\r\nContent-Length: %zu\r\n\r\n", len);
+	int n = snprintf(head, sizeof(head),
+			 "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: " PB
+			 "\r\nExpect: 100-continue\r\nContent-Length: %zu\r\n\r\n",
+			 len);
 	int fd = tl_connect(ip.http);
 	tl_write_all(fd, head, (size_t)n);
 	/* 100 Continue: ingest has this request's head, it is in flight. */
@@ -393,7 +431,8 @@ START_TEST(startup_errors)
 	char path[128];
 	snprintf(path, sizeof(path), "/tmp/ingest-bad-%d.yaml", (int)getpid());
 	FILE *f = fopen(path, "w");
-	fputs("receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:0\n        bogus_key: 1\n", f);
+	fputs("receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:0\n        bogus_key: 1\n",
+	      f);
 	fclose(f);
 	char *bad[] = { (char *)ip_ingest_bin(), "-c", path, NULL };
 	ck_assert_int_eq(ip_run(bad, 20000), 2);
@@ -406,9 +445,11 @@ START_TEST(startup_errors)
 	/* A port already taken: the second instance on the same HTTP port. */
 	start(1u << 20, NULL);
 	f = fopen(path, "w");
-	fprintf(f, "receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:%u\n"
+	fprintf(f,
+		"receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:%u\n"
 		"exporters:\n  debug:\nservice:\n  pipelines:\n    traces:\n      receivers: [otlp]\n"
-		"      exporters: [debug]\nsluice:\n  instance: %s\n", ip.http, ip.inst);
+		"      exporters: [debug]\nsluice:\n  instance: %s\n",
+		ip.http, ip.inst);
 	fclose(f);
 	ck_assert_int_eq(ip_run(bad, 20000), 1);
 	unlink(path);

@@ -63,24 +63,42 @@ static void interop(const char *proto, const char *comp, const char *seed)
 	unlink(out);
 }
 
-START_TEST(interop_grpc) { interop("grpc", NULL, "11"); }
+START_TEST(interop_grpc)
+{
+	interop("grpc", NULL, "11");
+}
 END_TEST
-START_TEST(interop_grpc_gzip) { interop("grpc", "gzip", "12"); }
+START_TEST(interop_grpc_gzip)
+{
+	interop("grpc", "gzip", "12");
+}
 END_TEST
-START_TEST(interop_http_proto) { interop("proto", NULL, "13"); }
+START_TEST(interop_http_proto)
+{
+	interop("proto", NULL, "13");
+}
 END_TEST
-START_TEST(interop_http_proto_gzip) { interop("proto", "gzip", "14"); }
+START_TEST(interop_http_proto_gzip)
+{
+	interop("proto", "gzip", "14");
+}
 END_TEST
-START_TEST(interop_http_json) { interop("json", NULL, "15"); }
+START_TEST(interop_http_json)
+{
+	interop("json", NULL, "15");
+}
 END_TEST
-START_TEST(interop_http_json_gzip) { interop("json", "gzip", "16"); }
+START_TEST(interop_http_json_gzip)
+{
+	interop("json", "gzip", "16");
+}
 END_TEST
 
 /* ---- backpressure: a consumer that holds back until ingest refuses ---- */
 
 struct slow_consumer {
 	struct ingest_proc *ip;
-	struct ring copy;        /* everything consumed, for ic_check_ring */
+	struct ring copy; /* everything consumed, for ic_check_ring */
 	atomic_bool stop;
 	unsigned long moved;
 };
@@ -92,8 +110,9 @@ static void *slow_consume(void *arg)
 	struct timespec pause = { 0, 300 * 1000000L };
 	/* Hold back (bounded: 30 s) until ingest has refused something, so
 	 * the exporters must go through 429 + Retry-After and retry. */
-	for (int i = 0; i < 3000 && !atomic_load(&sc->stop) &&
-			stats_get(sc->ip->stats, STAT_SPANS_REFUSED_FULL) == 0; i++) {
+	for (int i = 0;
+	     i < 3000 && !atomic_load(&sc->stop) && stats_get(sc->ip->stats, STAT_SPANS_REFUSED_FULL) == 0;
+	     i++) {
 		struct timespec t = { 0, 10 * 1000000L };
 		nanosleep(&t, NULL);
 	}
@@ -160,9 +179,15 @@ static void backpressure(const char *proto)
 	unlink(out);
 }
 
-START_TEST(backpressure_http_proto) { backpressure("proto"); }
+START_TEST(backpressure_http_proto)
+{
+	backpressure("proto");
+}
 END_TEST
-START_TEST(backpressure_http_json) { backpressure("json"); }
+START_TEST(backpressure_http_json)
+{
+	backpressure("json");
+}
 END_TEST
 
 int main(void)

@@ -33,27 +33,26 @@
 
 /* The three pipelines of one receiver (shared with test_ingest_tls.c's
  * shape, without TLS). */
-static const char yaml[] =
-	"receivers:\n"
-	"  otlp:\n"
-	"    protocols:\n"
-	"      grpc:\n"
-	"        endpoint: 127.0.0.1:0\n"
-	"      http:\n"
-	"        endpoint: 127.0.0.1:0\n"
-	"exporters:\n"
-	"  debug:\n"
-	"service:\n"
-	"  pipelines:\n"
-	"    traces:\n"
-	"      receivers: [otlp]\n"
-	"      exporters: [debug]\n"
-	"    logs:\n"
-	"      receivers: [otlp]\n"
-	"      exporters: [debug]\n"
-	"    metrics:\n"
-	"      receivers: [otlp]\n"
-	"      exporters: [debug]\n";
+static const char yaml[] = "receivers:\n"
+			   "  otlp:\n"
+			   "    protocols:\n"
+			   "      grpc:\n"
+			   "        endpoint: 127.0.0.1:0\n"
+			   "      http:\n"
+			   "        endpoint: 127.0.0.1:0\n"
+			   "exporters:\n"
+			   "  debug:\n"
+			   "service:\n"
+			   "  pipelines:\n"
+			   "    traces:\n"
+			   "      receivers: [otlp]\n"
+			   "      exporters: [debug]\n"
+			   "    logs:\n"
+			   "      receivers: [otlp]\n"
+			   "      exporters: [debug]\n"
+			   "    metrics:\n"
+			   "      receivers: [otlp]\n"
+			   "      exporters: [debug]\n";
 
 static void interop(enum otlp_signal sig, const char *proto, const char *comp, const char *seed)
 {
@@ -67,7 +66,8 @@ static void interop(enum otlp_signal sig, const char *proto, const char *comp, c
 	snprintf(out, sizeof(out), "/tmp/%s-%s-%s.json", ip.inst, sname, proto);
 	snprintf(port, sizeof(port), "%u", strcmp(proto, "grpc") == 0 ? ip.grpc : ip.http);
 	snprintf(script, sizeof(script), "%s/tests/node/ingest_interop_signals.js", ip_source_dir());
-	char *argv[] = { "node", script, (char *)sname, (char *)proto, port, ITEMS, (char *)seed, out, (char *)comp, NULL };
+	char *argv[] = { "node", script,       (char *)sname, (char *)proto, port,
+			 ITEMS,	 (char *)seed, out,	      (char *)comp,  NULL };
 	rc = ip_run(argv, 120000);
 	if (rc != 0)
 		ip_dump_log(&ip);
@@ -88,29 +88,65 @@ static void interop(enum otlp_signal sig, const char *proto, const char *comp, c
 	unlink(out);
 }
 
-START_TEST(logs_grpc) { interop(OTLP_SIGNAL_LOGS, "grpc", NULL, "31"); }
+START_TEST(logs_grpc)
+{
+	interop(OTLP_SIGNAL_LOGS, "grpc", NULL, "31");
+}
 END_TEST
-START_TEST(logs_grpc_gzip) { interop(OTLP_SIGNAL_LOGS, "grpc", "gzip", "32"); }
+START_TEST(logs_grpc_gzip)
+{
+	interop(OTLP_SIGNAL_LOGS, "grpc", "gzip", "32");
+}
 END_TEST
-START_TEST(logs_http_proto) { interop(OTLP_SIGNAL_LOGS, "proto", NULL, "33"); }
+START_TEST(logs_http_proto)
+{
+	interop(OTLP_SIGNAL_LOGS, "proto", NULL, "33");
+}
 END_TEST
-START_TEST(logs_http_proto_gzip) { interop(OTLP_SIGNAL_LOGS, "proto", "gzip", "34"); }
+START_TEST(logs_http_proto_gzip)
+{
+	interop(OTLP_SIGNAL_LOGS, "proto", "gzip", "34");
+}
 END_TEST
-START_TEST(logs_http_json) { interop(OTLP_SIGNAL_LOGS, "json", NULL, "35"); }
+START_TEST(logs_http_json)
+{
+	interop(OTLP_SIGNAL_LOGS, "json", NULL, "35");
+}
 END_TEST
-START_TEST(logs_http_json_gzip) { interop(OTLP_SIGNAL_LOGS, "json", "gzip", "36"); }
+START_TEST(logs_http_json_gzip)
+{
+	interop(OTLP_SIGNAL_LOGS, "json", "gzip", "36");
+}
 END_TEST
-START_TEST(metrics_grpc) { interop(OTLP_SIGNAL_METRICS, "grpc", NULL, "41"); }
+START_TEST(metrics_grpc)
+{
+	interop(OTLP_SIGNAL_METRICS, "grpc", NULL, "41");
+}
 END_TEST
-START_TEST(metrics_grpc_gzip) { interop(OTLP_SIGNAL_METRICS, "grpc", "gzip", "42"); }
+START_TEST(metrics_grpc_gzip)
+{
+	interop(OTLP_SIGNAL_METRICS, "grpc", "gzip", "42");
+}
 END_TEST
-START_TEST(metrics_http_proto) { interop(OTLP_SIGNAL_METRICS, "proto", NULL, "43"); }
+START_TEST(metrics_http_proto)
+{
+	interop(OTLP_SIGNAL_METRICS, "proto", NULL, "43");
+}
 END_TEST
-START_TEST(metrics_http_proto_gzip) { interop(OTLP_SIGNAL_METRICS, "proto", "gzip", "44"); }
+START_TEST(metrics_http_proto_gzip)
+{
+	interop(OTLP_SIGNAL_METRICS, "proto", "gzip", "44");
+}
 END_TEST
-START_TEST(metrics_http_json) { interop(OTLP_SIGNAL_METRICS, "json", NULL, "45"); }
+START_TEST(metrics_http_json)
+{
+	interop(OTLP_SIGNAL_METRICS, "json", NULL, "45");
+}
 END_TEST
-START_TEST(metrics_http_json_gzip) { interop(OTLP_SIGNAL_METRICS, "json", "gzip", "46"); }
+START_TEST(metrics_http_json_gzip)
+{
+	interop(OTLP_SIGNAL_METRICS, "json", "gzip", "46");
+}
 END_TEST
 
 int main(void)

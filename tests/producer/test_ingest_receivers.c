@@ -35,39 +35,38 @@
 #define PB "application/x-protobuf"
 #define JS "application/json"
 
-static const char yaml[] =
-	"receivers:\n"
-	"  otlp:\n"
-	"    protocols:\n"
-	"      grpc:\n"
-	"        endpoint: 127.0.0.1:0\n"
-	"      http:\n"
-	"        endpoint: 127.0.0.1:0\n"
-	"  otlp/edge:\n"
-	"    protocols:\n"
-	"      grpc:\n"
-	"        endpoint: 127.0.0.1:0\n"
-	"        max_recv_msg_size_mib: 1\n"
-	"      http:\n"
-	"        endpoint: 127.0.0.1:0\n"
-	"        max_request_body_size: 64KiB\n"
-	"        logs_url_path: /edge/logs\n"
-	"        read_timeout: 1s\n"
-	"    ring_full_wait: 100ms\n"
-	"    retry_after: 3s\n"
-	"exporters:\n"
-	"  debug:\n"
-	"service:\n"
-	"  pipelines:\n"
-	"    traces:\n"
-	"      receivers: [otlp]\n"
-	"      exporters: [debug]\n"
-	"    logs:\n"
-	"      receivers: [otlp, otlp/edge]\n"
-	"      exporters: [debug]\n"
-	"    metrics:\n"
-	"      receivers: [otlp]\n"
-	"      exporters: [debug]\n";
+static const char yaml[] = "receivers:\n"
+			   "  otlp:\n"
+			   "    protocols:\n"
+			   "      grpc:\n"
+			   "        endpoint: 127.0.0.1:0\n"
+			   "      http:\n"
+			   "        endpoint: 127.0.0.1:0\n"
+			   "  otlp/edge:\n"
+			   "    protocols:\n"
+			   "      grpc:\n"
+			   "        endpoint: 127.0.0.1:0\n"
+			   "        max_recv_msg_size_mib: 1\n"
+			   "      http:\n"
+			   "        endpoint: 127.0.0.1:0\n"
+			   "        max_request_body_size: 64KiB\n"
+			   "        logs_url_path: /edge/logs\n"
+			   "        read_timeout: 1s\n"
+			   "    ring_full_wait: 100ms\n"
+			   "    retry_after: 3s\n"
+			   "exporters:\n"
+			   "  debug:\n"
+			   "service:\n"
+			   "  pipelines:\n"
+			   "    traces:\n"
+			   "      receivers: [otlp]\n"
+			   "      exporters: [debug]\n"
+			   "    logs:\n"
+			   "      receivers: [otlp, otlp/edge]\n"
+			   "      exporters: [debug]\n"
+			   "    metrics:\n"
+			   "      receivers: [otlp]\n"
+			   "      exporters: [debug]\n";
 
 static const char *const ring_names[3] = { "in:traces", "in:logs", "in:metrics" };
 
@@ -93,8 +92,14 @@ static void finish(void)
 	ip_destroy(&ip);
 }
 
-static const char *path_of(enum otlp_signal s) { return otlp_signal_get(s)->http_path; }
-static const char *method_of(enum otlp_signal s) { return otlp_signal_get(s)->grpc_method; }
+static const char *path_of(enum otlp_signal s)
+{
+	return otlp_signal_get(s)->http_path;
+}
+static const char *method_of(enum otlp_signal s)
+{
+	return otlp_signal_get(s)->grpc_method;
+}
 
 /* Drain ring s: count records and items; each record has the signal. */
 static uint64_t drain(enum otlp_signal s, unsigned *records)
@@ -107,7 +112,9 @@ static uint64_t drain(enum otlp_signal s, unsigned *records)
 	while (ring_try_peek(r, &rec) == 0) {
 		ck_assert_uint_eq(rec->signal, (unsigned)s + 1);
 		struct otlp_wire_counts c;
-		ck_assert_int_eq(otlp_signal_get(s)->validate_resource(record_cpayload(rec), rec->len, &c, NULL), 0);
+		ck_assert_int_eq(otlp_signal_get(s)->validate_resource(record_cpayload(rec), rec->len, &c,
+								       NULL),
+				 0);
 		ck_assert_uint_eq(c.items, rec->items);
 		items += rec->items;
 		(*records)++;
@@ -145,14 +152,17 @@ START_TEST(every_signal_every_transport)
 		struct otlp_json_buf js = { 0 };
 		char err[200];
 		ck_assert_int_eq(otlp_json_from_pb_signal((enum otlp_signal)s, req, len, OTLP_JSON_IN_REQUEST,
-							  OTLP_JSON_ONE_LINE, &js, err, sizeof(err)), 1);
+							  OTLP_JSON_ONE_LINE, &js, err, sizeof(err)),
+				 1);
 		const char *body;
 		size_t blen;
-		ck_assert_int_eq(tl_http_post_to(ip.http, path_of(s), PB, NULL, req, len, resp, sizeof(resp), &body,
-						 &blen), 200);
+		ck_assert_int_eq(tl_http_post_to(ip.http, path_of(s), PB, NULL, req, len, resp, sizeof(resp),
+						 &body, &blen),
+				 200);
 		ck_assert_uint_eq(blen, 0); /* the empty Export*ServiceResponse */
-		ck_assert_int_eq(tl_http_post_to(ip.http, path_of(s), JS, NULL, js.data, js.len, resp, sizeof(resp),
-						 &body, &blen), 200);
+		ck_assert_int_eq(tl_http_post_to(ip.http, path_of(s), JS, NULL, js.data, js.len, resp,
+						 sizeof(resp), &body, &blen),
+				 200);
 		ck_assert_str_eq(body, "{}");
 		struct ip_grpc_result r;
 		ck_assert_int_eq(ip_grpc_call(ip.grpc, method_of(s), req, len, false, &r), 0);
@@ -173,7 +183,9 @@ START_TEST(every_signal_every_transport)
 	size_t len;
 	uint8_t *req = tl_signal_request(OTLP_SIGNAL_LOGS, 1, 20, 3, &len);
 	uint16_t eh = ip_port(&ip, "otlp/edge", false), eg = ip_port(&ip, "otlp/edge", true);
-	ck_assert_int_eq(tl_http_post_to(eh, "/edge/logs", PB, NULL, req, len, resp, sizeof(resp), NULL, NULL), 200);
+	ck_assert_int_eq(tl_http_post_to(eh, "/edge/logs", PB, NULL, req, len, resp, sizeof(resp), NULL,
+					 NULL),
+			 200);
 	struct ip_grpc_result r;
 	ck_assert_int_eq(ip_grpc_call(eg, method_of(OTLP_SIGNAL_LOGS), req, len, false, &r), 0);
 	ck_assert_int_eq(r.grpc_status, GRPC_STATUS_OK);
@@ -196,17 +208,22 @@ START_TEST(receiver_signals_and_limits)
 	struct ip_grpc_result r;
 	uint8_t *tr = tl_signal_request(OTLP_SIGNAL_TRACES, 1, 5, 3, &len);
 	/* Traces and metrics: no pipeline takes them from otlp/edge. */
-	ck_assert_int_eq(tl_http_post_to(eh, "/v1/traces", PB, NULL, tr, len, resp, sizeof(resp), &body, &blen), 404);
+	ck_assert_int_eq(tl_http_post_to(eh, "/v1/traces", PB, NULL, tr, len, resp, sizeof(resp), &body,
+					 &blen),
+			 404);
 	assert_status_body(body, blen, 5, "/edge/logs");
-	ck_assert_int_eq(tl_http_post_to(eh, "/v1/logs", PB, NULL, tr, len, resp, sizeof(resp), NULL, NULL), 404);
+	ck_assert_int_eq(tl_http_post_to(eh, "/v1/logs", PB, NULL, tr, len, resp, sizeof(resp), NULL, NULL),
+			 404);
 	ck_assert_int_eq(ip_grpc_call(eg, method_of(OTLP_SIGNAL_TRACES), tr, len, false, &r), 0);
 	ck_assert_int_eq(r.grpc_status, GRPC_STATUS_UNIMPLEMENTED);
-	ck_assert_msg(strstr(r.message, "unknown service opentelemetry.proto.collector.trace.v1.TraceService"), "%s",
-		      r.message);
+	ck_assert_msg(strstr(r.message,
+			     "unknown service opentelemetry.proto.collector.trace.v1.TraceService"),
+		      "%s", r.message);
 	ck_assert_int_eq(ip_grpc_call(eg, method_of(OTLP_SIGNAL_METRICS), tr, len, false, &r), 0);
 	ck_assert_int_eq(r.grpc_status, GRPC_STATUS_UNIMPLEMENTED);
-	ck_assert_int_eq(ip_grpc_call(eg, "/opentelemetry.proto.collector.logs.v1.LogsService/Import", tr, len, false,
-				      &r), 0);
+	ck_assert_int_eq(ip_grpc_call(eg, "/opentelemetry.proto.collector.logs.v1.LogsService/Import", tr,
+				      len, false, &r),
+			 0);
 	ck_assert_int_eq(r.grpc_status, GRPC_STATUS_UNIMPLEMENTED);
 	ck_assert_msg(strstr(r.message, "unknown method Import"), "%s", r.message);
 	free(tr);
@@ -214,15 +231,19 @@ START_TEST(receiver_signals_and_limits)
 	/* 64 KiB body cap on edge, 20 MiB on otlp: the same ~100 KB body. */
 	uint8_t *lg = tl_signal_request(OTLP_SIGNAL_LOGS, 1, 512, 3, &len);
 	ck_assert_uint_gt(len, 64 << 10);
-	ck_assert_int_eq(tl_http_post_to(eh, "/edge/logs", PB, NULL, lg, len, resp, sizeof(resp), NULL, NULL), 413);
-	ck_assert_int_eq(tl_http_post_to(ip.http, "/v1/logs", PB, NULL, lg, len, resp, sizeof(resp), NULL, NULL), 200);
+	ck_assert_int_eq(tl_http_post_to(eh, "/edge/logs", PB, NULL, lg, len, resp, sizeof(resp), NULL, NULL),
+			 413);
+	ck_assert_int_eq(tl_http_post_to(ip.http, "/v1/logs", PB, NULL, lg, len, resp, sizeof(resp), NULL,
+					 NULL),
+			 200);
 	/* Compressed under the cap, decoded over it: 413 too. */
 	size_t cap = codec_encode_bound(CODEC_GZIP, len);
 	uint8_t *gz = malloc(cap);
 	ssize_t gl = codec_encode(NULL, CODEC_GZIP, 6, lg, len, gz, cap);
 	ck_assert_int_lt(gl, 64 << 10);
-	ck_assert_int_eq(tl_http_post_to(eh, "/edge/logs", PB, "gzip", gz, (size_t)gl, resp, sizeof(resp), &body,
-					 &blen), 413);
+	ck_assert_int_eq(tl_http_post_to(eh, "/edge/logs", PB, "gzip", gz, (size_t)gl, resp, sizeof(resp),
+					 &body, &blen),
+			 413);
 	assert_status_body(body, blen, 8, "exceeds");
 	free(gz);
 	free(lg);
@@ -249,7 +270,9 @@ static void good(enum otlp_signal s)
 	uint8_t *req = tl_signal_request(s, 2, 10, 9, &len);
 	struct ring *r = ip_ring(&ip, ring_names[s]);
 	uint64_t seq = ring_last_seq(r);
-	ck_assert_int_eq(tl_http_post_to(ip.http, path_of(s), PB, NULL, req, len, resp, sizeof(resp), NULL, NULL), 200);
+	ck_assert_int_eq(tl_http_post_to(ip.http, path_of(s), PB, NULL, req, len, resp, sizeof(resp), NULL,
+					 NULL),
+			 200);
 	ck_assert_uint_eq(ring_last_seq(r), seq + 2);
 	free(req);
 }
@@ -279,14 +302,17 @@ START_TEST(bad_logs_and_metrics)
 
 		/* Truncated, garbage, a traces body: 400 / INVALID_ARGUMENT
 		 * naming the signal's request. */
-		ck_assert_int_eq(tl_http_post_to(ip.http, sd->http_path, PB, NULL, req, len - 3, resp, sizeof(resp),
-						 &body, &blen), 400);
+		ck_assert_int_eq(tl_http_post_to(ip.http, sd->http_path, PB, NULL, req, len - 3, resp,
+						 sizeof(resp), &body, &blen),
+				 400);
 		assert_status_body(body, blen, 3, sd->request_name);
 		static const char garbage[] = "\x0a\xff\xff\xff\xff\x0f garbage that is not protobuf";
-		ck_assert_int_eq(tl_http_post_to(ip.http, sd->http_path, PB, NULL, garbage, sizeof(garbage) - 1, resp,
-						 sizeof(resp), &body, &blen), 400);
-		ck_assert_int_eq(tl_http_post_to(ip.http, sd->http_path, PB, NULL, tr, tlen, resp, sizeof(resp), &body,
-						 &blen), 400);
+		ck_assert_int_eq(tl_http_post_to(ip.http, sd->http_path, PB, NULL, garbage,
+						 sizeof(garbage) - 1, resp, sizeof(resp), &body, &blen),
+				 400);
+		ck_assert_int_eq(tl_http_post_to(ip.http, sd->http_path, PB, NULL, tr, tlen, resp,
+						 sizeof(resp), &body, &blen),
+				 400);
 		assert_status_body(body, blen, 3, sd->request_name);
 		ck_assert_int_eq(ip_grpc_call(ip.grpc, sd->grpc_method, req, len - 1, false, &r), 0);
 		ck_assert_int_eq(r.grpc_status, GRPC_STATUS_INVALID_ARGUMENT);
@@ -296,23 +322,28 @@ START_TEST(bad_logs_and_metrics)
 		good((enum otlp_signal)s);
 
 		/* JSON of the wrong types: a string where a number goes. */
-		static const char badjson[] = "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"severityNumber\":{}}]}]}],"
-					      "\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"name\":7,\"sum\":[]}]}]}]}";
-		ck_assert_int_eq(tl_http_post_to(ip.http, sd->http_path, JS, NULL, badjson, sizeof(badjson) - 1, resp,
-						 sizeof(resp), &body, &blen), 400);
+		static const char badjson[] =
+			"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"severityNumber\":{}}]}]}],"
+			"\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"name\":7,\"sum\":[]}]}]}]}";
+		ck_assert_int_eq(tl_http_post_to(ip.http, sd->http_path, JS, NULL, badjson,
+						 sizeof(badjson) - 1, resp, sizeof(resp), &body, &blen),
+				 400);
 		ck_assert_ptr_nonnull(strstr(body, "\"code\":3"));
 		ck_assert_ptr_nonnull(strstr(body, "invalid OTLP/JSON"));
 
 		/* Content type, encoding, method, path. */
 		ck_assert_int_eq(tl_http_post_to(ip.http, sd->http_path, "text/plain", NULL, req, len, resp,
-						 sizeof(resp), NULL, NULL), 415);
-		ck_assert_int_eq(tl_http_post_to(ip.http, sd->http_path, PB, "br", req, len, resp, sizeof(resp), NULL,
-						 NULL), 415);
+						 sizeof(resp), NULL, NULL),
+				 415);
+		ck_assert_int_eq(tl_http_post_to(ip.http, sd->http_path, PB, "br", req, len, resp,
+						 sizeof(resp), NULL, NULL),
+				 415);
 		char line[256];
 		snprintf(line, sizeof(line), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", sd->http_path);
 		ck_assert_int_eq(raw(ip.http, line), 405);
-		snprintf(line, sizeof(line), "POST %s/ HTTP/1.1\r\nHost: x\r\nContent-Type: " PB
-			 "\r\nContent-Length: 0\r\n\r\n", sd->http_path);
+		snprintf(line, sizeof(line),
+			 "POST %s/ HTTP/1.1\r\nHost: x\r\nContent-Type: " PB "\r\nContent-Length: 0\r\n\r\n",
+			 sd->http_path);
 		ck_assert_int_eq(raw(ip.http, line), 404);
 
 		/* Bombs: 64 MiB of zeros, gzip and zstd; 413 / RESOURCE_EXHAUSTED
@@ -325,8 +356,10 @@ START_TEST(bad_logs_and_metrics)
 			uint8_t *z = malloc(cap);
 			ssize_t zl = codec_encode(NULL, (enum codec)codecs[c], 9, zeros, big, z, cap);
 			ck_assert_int_gt(zl, 0);
-			ck_assert_int_eq(tl_http_post_to(ip.http, sd->http_path, PB, codec_name((enum codec)codecs[c]), z,
-							 (size_t)zl, resp, sizeof(resp), &body, &blen), 413);
+			ck_assert_int_eq(tl_http_post_to(ip.http, sd->http_path, PB,
+							 codec_name((enum codec)codecs[c]), z, (size_t)zl,
+							 resp, sizeof(resp), &body, &blen),
+					 413);
 			assert_status_body(body, blen, 8, "exceeds");
 			free(z);
 		}
@@ -379,23 +412,31 @@ START_TEST(full_logs_ring_throttles_only_logs)
 	/* Each receiver says its own Retry-After: edge 3 s, otlp 1 s. */
 	int fd = tl_connect(eh);
 	char head[256];
-	int n = snprintf(head, sizeof(head), "POST /edge/logs HTTP/1.1\r\nHost: x\r\nContent-Type: " PB
-			 "\r\nContent-Length: %zu\r\n\r\n", len);
+	int n = snprintf(head, sizeof(head),
+			 "POST /edge/logs HTTP/1.1\r\nHost: x\r\nContent-Type: " PB
+			 "\r\nContent-Length: %zu\r\n\r\n",
+			 len);
 	tl_write_all(fd, head, (size_t)n);
 	tl_write_all(fd, lg, len);
-	ck_assert_int_eq(tl_http_response(fd, resp, sizeof(resp), NULL, NULL, "Retry-After", hv, sizeof(hv)), 429);
+	ck_assert_int_eq(tl_http_response(fd, resp, sizeof(resp), NULL, NULL, "Retry-After", hv, sizeof(hv)),
+			 429);
 	ck_assert_str_eq(hv, "3");
 	close(fd);
 	fd = tl_connect(ip.http);
-	n = snprintf(head, sizeof(head), "POST /v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: " PB
-		     "\r\nContent-Length: %zu\r\n\r\n", len);
+	n = snprintf(head, sizeof(head),
+		     "POST /v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: " PB
+		     "\r\nContent-Length: %zu\r\n\r\n",
+		     len);
 	tl_write_all(fd, head, (size_t)n);
 	tl_write_all(fd, lg, len);
-	ck_assert_int_eq(tl_http_response(fd, resp, sizeof(resp), NULL, NULL, "Retry-After", hv, sizeof(hv)), 429);
+	ck_assert_int_eq(tl_http_response(fd, resp, sizeof(resp), NULL, NULL, "Retry-After", hv, sizeof(hv)),
+			 429);
 	ck_assert_str_eq(hv, "1");
 	close(fd);
 	struct ip_grpc_result r;
-	ck_assert_int_eq(ip_grpc_call(ip_port(&ip, "otlp/edge", true), method_of(OTLP_SIGNAL_LOGS), lg, len, false, &r), 0);
+	ck_assert_int_eq(ip_grpc_call(ip_port(&ip, "otlp/edge", true), method_of(OTLP_SIGNAL_LOGS), lg, len,
+				      false, &r),
+			 0);
 	ck_assert_int_eq(r.grpc_status, GRPC_STATUS_RESOURCE_EXHAUSTED);
 	ck_assert_int_eq(r.retry_delay_ns, 3000000000ll);
 	/* Traces and metrics are not held back by the full logs ring. */
@@ -407,12 +448,14 @@ START_TEST(full_logs_ring_throttles_only_logs)
 	struct seg_component *k = ip_stat(&ip, "otlp/edge", PLAN_TRANSPORT_HTTP, OTLP_SIGNAL_LOGS);
 	ck_assert_uint_eq(seg_component_get(k, SEG_C_ACCEPTED), 200u * (unsigned)ok);
 	ck_assert_uint_eq(seg_component_get(k, SEG_C_REFUSED), 400);
-	ck_assert_uint_eq(seg_component_get(ip_stat(&ip, "otlp", PLAN_TRANSPORT_HTTP, OTLP_SIGNAL_LOGS), SEG_C_REFUSED),
+	ck_assert_uint_eq(seg_component_get(ip_stat(&ip, "otlp", PLAN_TRANSPORT_HTTP, OTLP_SIGNAL_LOGS),
+					    SEG_C_REFUSED),
 			  200);
 	/* Space frees: logs flow again. */
 	unsigned recs;
 	drain(OTLP_SIGNAL_LOGS, &recs);
-	ck_assert_int_eq(tl_http_post_to(eh, "/edge/logs", PB, NULL, lg, len, resp, sizeof(resp), NULL, NULL), 200);
+	ck_assert_int_eq(tl_http_post_to(eh, "/edge/logs", PB, NULL, lg, len, resp, sizeof(resp), NULL, NULL),
+			 200);
 	free(lg);
 	finish();
 }
@@ -478,8 +521,10 @@ START_TEST(half_sent_grpc_stream_times_out)
 		}
 	}
 	close(fd);
-	for (size_t q = 0; !rst && q + 9 <= have; q += 9 + (((size_t)in[q] << 16) | ((size_t)in[q + 1] << 8) | in[q + 2]))
-		fprintf(stderr, "frame type %u flags %x stream %u len %u\n", in[q + 3], in[q + 4], in[q + 8], in[q + 2]);
+	for (size_t q = 0; !rst && q + 9 <= have;
+	     q += 9 + (((size_t)in[q] << 16) | ((size_t)in[q + 1] << 8) | in[q + 2]))
+		fprintf(stderr, "frame type %u flags %x stream %u len %u\n", in[q + 3], in[q + 4], in[q + 8],
+			in[q + 2]);
 	ck_assert_msg(rst, "no RST_STREAM for the half-sent stream (%zu bytes read)", have);
 	good(OTLP_SIGNAL_LOGS);
 	finish();

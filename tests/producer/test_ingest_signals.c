@@ -44,11 +44,16 @@ static void setup_loop(struct net_loop *loop, uint64_t cap)
 		struct sig_ring *r = &rings[s];
 		memset(&r->stat, 0, sizeof(r->stat));
 		ck_assert_int_eq(tl_mem_ring(&r->ring, cap, &r->mem), 0);
-		ck_assert_int_eq(ingest_ring_init(&r->out, &ig, &r->ring, sigs[s], otlp_signal_get(sigs[s])->name), 0);
+		ck_assert_int_eq(ingest_ring_init(&r->out, &ig, &r->ring, sigs[s],
+						  otlp_signal_get(sigs[s])->name),
+				 0);
 		r->route = (struct ingest_route){ &r->out, &r->stat, 0 };
 	}
 }
-static void setup(void) { setup_loop(NULL, 1 << 20); }
+static void setup(void)
+{
+	setup_loop(NULL, 1 << 20);
+}
 static void teardown(void)
 {
 	ingest_free(&ig);
@@ -77,7 +82,8 @@ static unsigned drain(int s, uint64_t *items)
 		struct otlp_wire_counts c;
 		ck_assert_int_eq(sd->validate_resource(record_cpayload(rec), rec->len, &c, NULL), 0);
 		ck_assert_uint_eq(c.items, rec->items);
-		ck_assert_int_eq(sd->count_items((struct otlp_bytes){ record_cpayload(rec), rec->len }), rec->items);
+		ck_assert_int_eq(sd->count_items((struct otlp_bytes){ record_cpayload(rec), rec->len }),
+				 rec->items);
 		ck_assert_uint_eq(rec->signal, (unsigned)sigs[s] + 1);
 		ck_assert_uint_gt(rec->ingest_ns, 1700000000000000000ull);
 		if (n)
@@ -94,7 +100,8 @@ static unsigned drain(int s, uint64_t *items)
 START_TEST(publish_every_signal_every_codec)
 {
 	int s = _i / 6, codec = _i % 6;
-	static const int codecs[6] = { CODEC_NONE, CODEC_GZIP, CODEC_ZLIB, CODEC_DEFLATE, CODEC_ZSTD, CODEC_SNAPPY };
+	static const int codecs[6] = { CODEC_NONE,    CODEC_GZIP, CODEC_ZLIB,
+				       CODEC_DEFLATE, CODEC_ZSTD, CODEC_SNAPPY };
 	size_t len;
 	uint8_t *req = tl_signal_request(sigs[s], 3, 64, 5, &len);
 	const uint8_t *body = req;
@@ -103,7 +110,8 @@ START_TEST(publish_every_signal_every_codec)
 	if (codecs[codec] != CODEC_NONE) {
 		size_t cap = codec_encode_bound((enum codec)codecs[codec], len);
 		enc = malloc(cap);
-		ssize_t n = codec_encode(NULL, (enum codec)codecs[codec], CODEC_LEVEL_DEFAULT, req, len, enc, cap);
+		ssize_t n = codec_encode(NULL, (enum codec)codecs[codec], CODEC_LEVEL_DEFAULT, req, len, enc,
+					 cap);
 		ck_assert_int_gt(n, 0);
 		body = enc;
 		blen = (size_t)n;
@@ -137,8 +145,9 @@ START_TEST(json_logs_and_metrics)
 		size_t len;
 		uint8_t *req = tl_signal_request(sigs[s], 2, 16, 3, &len);
 		struct otlp_json_buf js = { 0 };
-		ck_assert_int_eq(otlp_json_from_pb_signal(sigs[s], req, len, OTLP_JSON_IN_REQUEST, OTLP_JSON_ONE_LINE,
-							  &js, err, sizeof(err)), 1);
+		ck_assert_int_eq(otlp_json_from_pb_signal(sigs[s], req, len, OTLP_JSON_IN_REQUEST,
+							  OTLP_JSON_ONE_LINE, &js, err, sizeof(err)),
+				 1);
 		struct ingest_msg m;
 		ck_assert_int_eq(prep(sigs[s], INGEST_FMT_JSON, CODEC_NONE, js.data, js.len, &m), INGEST_OK);
 		ck_assert_uint_eq(m.items, 32);
@@ -151,7 +160,8 @@ START_TEST(json_logs_and_metrics)
 		/* The other signal's JSON names: not a valid request of this one
 		 * (no resources: nothing published, it is still accepted as an
 		 * empty request, as protobuf JSON ignores unknown fields). */
-		static const char bad[] = "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"traceId\":\"zz\"}]}]}]}";
+		static const char bad[] =
+			"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"traceId\":\"zz\"}]}]}]}";
 		int rc = prep(sigs[s], INGEST_FMT_JSON, CODEC_NONE, bad, strlen(bad), &m);
 		if (s == 1) {
 			ck_assert_int_eq(rc, INGEST_EINVALID);
@@ -188,14 +198,16 @@ START_TEST(bad_bodies_publish_nothing)
 			continue;
 		size_t olen;
 		uint8_t *other = tl_signal_request(sigs[o], 1, 4, 3, &olen);
-		ck_assert_int_eq(prep(sigs[s], INGEST_FMT_PROTO, CODEC_NONE, other, olen, &m), INGEST_EINVALID);
+		ck_assert_int_eq(prep(sigs[s], INGEST_FMT_PROTO, CODEC_NONE, other, olen, &m),
+				 INGEST_EINVALID);
 		ck_assert_ptr_nonnull(strstr(err, sd->request_name));
 		free(other);
 	}
 	/* Corrupt zstd; a zstd bomb over the cap. */
 	uint8_t junk[64];
 	memset(junk, 0xa5, sizeof(junk));
-	ck_assert_int_eq(prep(sigs[s], INGEST_FMT_PROTO, CODEC_ZSTD, junk, sizeof(junk), &m), INGEST_EINVALID);
+	ck_assert_int_eq(prep(sigs[s], INGEST_FMT_PROTO, CODEC_ZSTD, junk, sizeof(junk), &m),
+			 INGEST_EINVALID);
 	ck_assert_ptr_nonnull(strstr(err, "zstd"));
 	size_t big = 32u << 20, cap = codec_encode_bound(CODEC_ZSTD, big);
 	uint8_t *zeros = calloc(1, big), *z = malloc(cap);

@@ -26,7 +26,7 @@
 #include "tests/producer/ingest_proc.h"
 #include "tests/producer/ingest_testlib.h"
 
-static char dir[128];  /* /tmp/ingtls-<pid>: certificates, bodies, outputs */
+static char dir[128]; /* /tmp/ingtls-<pid>: certificates, bodies, outputs */
 static struct ingest_proc ip;
 
 /* Run a shell command line (bounded: 120 s); its exit code. */
@@ -107,10 +107,11 @@ static void sdk(enum otlp_signal sig, const char *proto, const char *recv, bool 
 		 sig == OTLP_SIGNAL_TRACES ? "ingest_interop.js" : "ingest_interop_signals.js");
 	int n = snprintf(env, sizeof(env), "SLUICE_TLS_CA=%s/certs/ca.pem", dir);
 	if (client)
-		snprintf(env + n, sizeof(env) - (size_t)n, " SLUICE_TLS_CERT=%s/certs/client.pem SLUICE_TLS_KEY=%s/certs/client.key",
-			 dir, dir);
-	int rc = sig == OTLP_SIGNAL_TRACES ? sh("env %s node %s %s %s %s 7 %s", env, script, proto, port, count, out)
-					   : sh("env %s node %s %s %s %s %s 7 %s", env, script, sname, proto, port, count, out);
+		snprintf(env + n, sizeof(env) - (size_t)n,
+			 " SLUICE_TLS_CERT=%s/certs/client.pem SLUICE_TLS_KEY=%s/certs/client.key", dir, dir);
+	int rc = sig == OTLP_SIGNAL_TRACES
+			 ? sh("env %s node %s %s %s %s 7 %s", env, script, proto, port, count, out)
+			 : sh("env %s node %s %s %s %s %s 7 %s", env, script, sname, proto, port, count, out);
 	if (rc != 0)
 		ip_dump_log(&ip);
 	ck_assert_msg(rc == 0, "node %s %s over TLS (%s) exited with %d", sname, proto, recv, rc);
@@ -159,13 +160,18 @@ START_TEST(curl_https_zstd_and_gzip)
 	const char *curl = "curl -sS --fail --max-time 20 -o /dev/null";
 	ck_assert_int_eq(sh("%s --cacert %s/certs/ca.pem -H 'Content-Type: application/x-protobuf' "
 			    "-H 'Content-Encoding: zstd' --data-binary @%s.zst https://127.0.0.1:%u/v1/logs",
-			    curl, dir, path, port), 0);
-	ck_assert_int_eq(sh("%s --compressed --cacert %s/certs/ca.pem -H 'Content-Type: application/x-protobuf' "
-			    "-H 'Content-Encoding: gzip' --data-binary @%s.gz https://127.0.0.1:%u/v1/logs",
-			    curl, dir, path, port), 0);
+			    curl, dir, path, port),
+			 0);
+	ck_assert_int_eq(
+		sh("%s --compressed --cacert %s/certs/ca.pem -H 'Content-Type: application/x-protobuf' "
+		   "-H 'Content-Encoding: gzip' --data-binary @%s.gz https://127.0.0.1:%u/v1/logs",
+		   curl, dir, path, port),
+		0);
 	/* localhost too: the certificate names both. */
 	ck_assert_int_eq(sh("%s --cacert %s/certs/ca.pem -H 'Content-Type: application/x-protobuf' "
-			    "--data-binary @%s https://localhost:%u/v1/logs", curl, dir, path, port), 0);
+			    "--data-binary @%s https://localhost:%u/v1/logs",
+			    curl, dir, path, port),
+			 0);
 	/* Two resources a request, three requests. */
 	struct ring *r = ip_ring(&ip, "in:logs");
 	ck_assert_uint_eq(ring_last_seq(r), 6);
@@ -176,7 +182,9 @@ START_TEST(curl_https_zstd_and_gzip)
 	ck_assert_uint_eq(items, 600);
 	/* A client that does not trust our CA gets nothing through. */
 	ck_assert_int_ne(sh("%s -H 'Content-Type: application/x-protobuf' --data-binary @%s "
-			    "https://127.0.0.1:%u/v1/logs 2>/dev/null", curl, path, port), 0);
+			    "https://127.0.0.1:%u/v1/logs 2>/dev/null",
+			    curl, path, port),
+			 0);
 	ck_assert_uint_eq(ring_last_seq(r), 6);
 	finish();
 }
@@ -189,10 +197,12 @@ START_TEST(alpn)
 	snprintf(out, sizeof(out), "%s/alpn.txt", dir);
 	ck_assert_int_eq(sh("openssl s_client -connect 127.0.0.1:%u -alpn h2 -CAfile %s/certs/ca.pem "
 			    "</dev/null > %s 2>&1; grep -q 'ALPN protocol: h2' %s",
-			    ip_port(&ip, "otlp", true), dir, out, out), 0);
+			    ip_port(&ip, "otlp", true), dir, out, out),
+			 0);
 	ck_assert_int_eq(sh("openssl s_client -connect 127.0.0.1:%u -alpn http/1.1 -CAfile %s/certs/ca.pem "
 			    "</dev/null > %s 2>&1; grep -q 'ALPN protocol: http/1.1' %s",
-			    ip_port(&ip, "otlp", false), dir, out, out), 0);
+			    ip_port(&ip, "otlp", false), dir, out, out),
+			 0);
 	finish();
 }
 END_TEST
@@ -209,19 +219,27 @@ START_TEST(mtls_refusals_counted)
 	fclose(f);
 	free(req);
 	unsigned port = ip_port(&ip, "otlp/mtls", false);
-	const char *curl = "curl -sS --fail --max-time 20 -o /dev/null -H 'Content-Type: application/x-protobuf'";
+	const char *curl =
+		"curl -sS --fail --max-time 20 -o /dev/null -H 'Content-Type: application/x-protobuf'";
 	/* No client certificate; one from another CA: refused. */
-	ck_assert_int_ne(sh("%s --cacert %s/certs/ca.pem --data-binary @%s https://127.0.0.1:%u/v1/metrics 2>/dev/null",
-			    curl, dir, path, port), 0);
+	ck_assert_int_ne(
+		sh("%s --cacert %s/certs/ca.pem --data-binary @%s https://127.0.0.1:%u/v1/metrics 2>/dev/null",
+		   curl, dir, path, port),
+		0);
 	ck_assert_int_ne(sh("%s --cacert %s/certs/ca.pem --cert %s/certs/other.pem --key %s/certs/other.key "
-			    "--data-binary @%s https://127.0.0.1:%u/v1/metrics 2>/dev/null", curl, dir, dir, dir, path, port),
+			    "--data-binary @%s https://127.0.0.1:%u/v1/metrics 2>/dev/null",
+			    curl, dir, dir, dir, path, port),
 			 0);
 	/* TLS 1.2 where min_version is 1.3: refused. */
-	ck_assert_int_ne(sh("%s --tls-max 1.2 --cacert %s/certs/ca.pem --cert %s/certs/client.pem --key %s/certs/client.key "
-			    "--data-binary @%s https://127.0.0.1:%u/v1/metrics 2>/dev/null", curl, dir, dir, dir, path, port),
-			 0);
+	ck_assert_int_ne(
+		sh("%s --tls-max 1.2 --cacert %s/certs/ca.pem --cert %s/certs/client.pem --key %s/certs/client.key "
+		   "--data-binary @%s https://127.0.0.1:%u/v1/metrics 2>/dev/null",
+		   curl, dir, dir, dir, path, port),
+		0);
 	/* Plain text on a TLS port. */
-	ck_assert_int_ne(sh("%s --data-binary @%s http://127.0.0.1:%u/v1/metrics 2>/dev/null", curl, path, port), 0);
+	ck_assert_int_ne(sh("%s --data-binary @%s http://127.0.0.1:%u/v1/metrics 2>/dev/null", curl, path,
+			    port),
+			 0);
 	ck_assert_uint_eq(ring_last_seq(ip_ring(&ip, "in:metrics")), 0);
 	/* The handshake failures are counted (the plain-text one too, once
 	 * its bytes do not parse as TLS). */
@@ -230,7 +248,9 @@ START_TEST(mtls_refusals_counted)
 	ck_assert_uint_ge(stats_get(ip.stats, STAT_TLS_HANDSHAKE_FAILURES), 3);
 	/* A good client certificate is served. */
 	ck_assert_int_eq(sh("%s --cacert %s/certs/ca.pem --cert %s/certs/client.pem --key %s/certs/client.key "
-			    "--data-binary @%s https://127.0.0.1:%u/v1/metrics", curl, dir, dir, dir, path, port), 0);
+			    "--data-binary @%s https://127.0.0.1:%u/v1/metrics",
+			    curl, dir, dir, dir, path, port),
+			 0);
 	ck_assert_uint_eq(ring_last_seq(ip_ring(&ip, "in:metrics")), 1);
 	struct seg_component *k = ip_stat(&ip, "otlp/mtls", PLAN_TRANSPORT_HTTP, OTLP_SIGNAL_METRICS);
 	ck_assert_uint_eq(seg_component_get(k, SEG_C_ACCEPTED), 16);

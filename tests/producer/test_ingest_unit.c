@@ -41,7 +41,10 @@ static void setup_cap(uint64_t cap)
 	ck_assert_int_eq(tl_mem_ring(&ring, cap, &ring_mem), 0);
 	core_init(NULL, NULL);
 }
-static void setup(void) { setup_cap(1 << 20); }
+static void setup(void)
+{
+	setup_cap(1 << 20);
+}
 static void teardown(void)
 {
 	ingest_free(&ig);
@@ -65,7 +68,8 @@ static unsigned drain(uint64_t *first_seq, uint64_t *spans)
 	*spans = 0;
 	while (ring_try_peek(&ring, &rec) == 0) {
 		struct otlp_wire_counts c;
-		ck_assert_int_eq(otlp_wire_validate_resource_spans(record_cpayload(rec), rec->len, &c, NULL), 0);
+		ck_assert_int_eq(otlp_wire_validate_resource_spans(record_cpayload(rec), rec->len, &c, NULL),
+				 0);
 		ck_assert_uint_eq(c.spans, rec->items);
 		ck_assert_uint_eq(rec->signal, RECORD_SIGNAL_TRACES);
 		ck_assert_uint_eq(rec->flags & RECORD_F_REQUEST, 0);
@@ -292,11 +296,14 @@ START_TEST(prepare_json)
 	ck_assert_uint_eq(rs->scope_spans[0]->spans[1]->span_id.data[7], 0x75);
 	opentelemetry__proto__trace__v1__resource_spans__free_unpacked(rs, NULL);
 
-	static const char bad[] = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"xyz\"}]}]}]}";
-	ck_assert_int_eq(prep(INGEST_FMT_JSON, CODEC_NONE, (const uint8_t *)bad, strlen(bad), &m), INGEST_EINVALID);
+	static const char bad[] =
+		"{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"xyz\"}]}]}]}";
+	ck_assert_int_eq(prep(INGEST_FMT_JSON, CODEC_NONE, (const uint8_t *)bad, strlen(bad), &m),
+			 INGEST_EINVALID);
 	ck_assert_ptr_nonnull(strstr(err, "traceId"));
 	static const char notjson[] = "{\"resourceSpans\": [ oops";
-	ck_assert_int_eq(prep(INGEST_FMT_JSON, CODEC_NONE, (const uint8_t *)notjson, strlen(notjson), &m), INGEST_EINVALID);
+	ck_assert_int_eq(prep(INGEST_FMT_JSON, CODEC_NONE, (const uint8_t *)notjson, strlen(notjson), &m),
+			 INGEST_EINVALID);
 	ck_assert_ptr_nonnull(strstr(err, "invalid OTLP/JSON"));
 }
 END_TEST
@@ -417,9 +424,15 @@ START_TEST(wait_bytes_bounded)
 }
 END_TEST
 
-START_TEST(wait_then_publish) { wait_case(true); }
+START_TEST(wait_then_publish)
+{
+	wait_case(true);
+}
 END_TEST
-START_TEST(wait_then_refuse) { wait_case(false); }
+START_TEST(wait_then_refuse)
+{
+	wait_case(false);
+}
 END_TEST
 
 int main(void)

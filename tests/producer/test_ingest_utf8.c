@@ -18,10 +18,10 @@
 #define PB "application/x-protobuf"
 
 static const struct {
-	const char *what;   /* the string, found last in the request */
-	size_t at;          /* where in it the bad bytes go */
-	const char *bad;    /* the bytes written over it there */
-	const char *path;   /* the path the error names */
+	const char *what; /* the string, found last in the request */
+	size_t at;	  /* where in it the bad bytes go */
+	const char *bad;  /* the bytes written over it there */
+	const char *path; /* the path the error names */
 } cases[] = {
 	{ "span-1-2", 1, "\xff", "resourceSpans[1].scopeSpans[0].spans[2].name" },
 	{ "http.route", 4, "\x80", "resourceSpans[1].scopeSpans[0].spans[2].attributes[1].key" },
@@ -81,13 +81,15 @@ START_TEST(invalid_utf8_refused)
 	/* OTLP/JSON with the same bytes in the same string: 400. */
 	struct otlp_json_buf js = { 0 };
 	char err[256];
-	ck_assert_int_eq(otlp_json_from_pb(good, len, OTLP_JSON_IN_REQUEST, OTLP_JSON_ONE_LINE,
-					   &js, err, sizeof(err)), 1);
+	ck_assert_int_eq(otlp_json_from_pb(good, len, OTLP_JSON_IN_REQUEST, OTLP_JSON_ONE_LINE, &js, err,
+					   sizeof(err)),
+			 1);
 	p = last(js.data, js.len, cases[_i].what);
 	ck_assert_ptr_nonnull(p);
 	memcpy(p + cases[_i].at, cases[_i].bad, strlen(cases[_i].bad));
-	ck_assert_int_eq(tl_http_post(ip.http, "application/json", NULL, js.data, js.len, resp,
-				      sizeof(resp), &body, &blen), 400);
+	ck_assert_int_eq(tl_http_post(ip.http, "application/json", NULL, js.data, js.len, resp, sizeof(resp),
+				      &body, &blen),
+			 400);
 	ck_assert_ptr_nonnull(strstr(body, "invalid UTF-8"));
 	otlp_json_buf_free(&js);
 

@@ -9,7 +9,7 @@
  * land at every depth, and every byte of them replaced by 0xff (invalid
  * UTF-8 in every string, at every position).
  */
-#include "tests/producer/validate_twin.h"  /* first: see there */
+#include "tests/producer/validate_twin.h" /* first: see there */
 
 #include <check.h>
 #include <errno.h>
@@ -32,8 +32,15 @@ static void w_var(struct wb *w, uint64_t v)
 	}
 	w->b[w->n++] = (uint8_t)v;
 }
-static void w_tag(struct wb *w, unsigned num, unsigned wt) { w_var(w, (uint64_t)num << 3 | wt); }
-static void w_vf(struct wb *w, unsigned num, uint64_t v) { w_tag(w, num, 0); w_var(w, v); }
+static void w_tag(struct wb *w, unsigned num, unsigned wt)
+{
+	w_var(w, (uint64_t)num << 3 | wt);
+}
+static void w_vf(struct wb *w, unsigned num, uint64_t v)
+{
+	w_tag(w, num, 0);
+	w_var(w, v);
+}
 static void w_fix(struct wb *w, unsigned num, uint64_t v, unsigned bytes)
 {
 	w_tag(w, num, bytes == 8 ? 1 : 5);
@@ -47,8 +54,14 @@ static void w_len(struct wb *w, unsigned num, const void *p, size_t n)
 	memcpy(w->b + w->n, p, n);
 	w->n += n;
 }
-static void w_str(struct wb *w, unsigned num, const char *s) { w_len(w, num, s, strlen(s)); }
-static void w_msg(struct wb *w, unsigned num, const struct wb *m) { w_len(w, num, m->b, m->n); }
+static void w_str(struct wb *w, unsigned num, const char *s)
+{
+	w_len(w, num, s, strlen(s));
+}
+static void w_msg(struct wb *w, unsigned num, const struct wb *m)
+{
+	w_len(w, num, m->b, m->n);
+}
 
 /* KeyValue {key, value} into w as field num. */
 static void w_kv(struct wb *w, unsigned num, const char *key, const struct wb *any)
@@ -67,24 +80,49 @@ static void w_attrs(struct wb *w, unsigned num)
 	char big[300];
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	w_str(&a, 1, "GET"); w_kv(w, num, "http.method", &a);
-	a.n = 0; w_vf(&a, 2, 1); w_kv(w, num, "ok", &a);
-	a.n = 0; w_vf(&a, 3, 1ull << 40); w_kv(w, num, "big.int", &a);
-	a.n = 0; w_vf(&a, 3, 300); w_kv(w, num, "int", &a);
-	a.n = 0; w_fix(&a, 4, 0x3ff8000000000000ull, 8); w_kv(w, num, "ratio", &a);
-	a.n = 0; w_len(&a, 7, "\x01\x02", 2); w_kv(w, num, "bytes", &a);
-	a.n = 0; w_str(&a, 1, big); w_kv(w, num, "long", &a);
-	a.n = 0; w_kv(w, num, "empty", &a);
+	w_str(&a, 1, "GET");
+	w_kv(w, num, "http.method", &a);
+	a.n = 0;
+	w_vf(&a, 2, 1);
+	w_kv(w, num, "ok", &a);
+	a.n = 0;
+	w_vf(&a, 3, 1ull << 40);
+	w_kv(w, num, "big.int", &a);
+	a.n = 0;
+	w_vf(&a, 3, 300);
+	w_kv(w, num, "int", &a);
+	a.n = 0;
+	w_fix(&a, 4, 0x3ff8000000000000ull, 8);
+	w_kv(w, num, "ratio", &a);
+	a.n = 0;
+	w_len(&a, 7, "\x01\x02", 2);
+	w_kv(w, num, "bytes", &a);
+	a.n = 0;
+	w_str(&a, 1, big);
+	w_kv(w, num, "long", &a);
+	a.n = 0;
+	w_kv(w, num, "empty", &a);
 	w_kv(w, num, "absent", NULL);
 	/* array [ "s", 7, [ kvlist { k: "v" } ] ] and an unknown field */
-	a.n = 0; w_str(&a, 1, "v");
+	a.n = 0;
+	w_str(&a, 1, "v");
 	w_kv(&kvl, 1, "k", &a);
-	a.n = 0; w_msg(&a, 6, &kvl);
+	a.n = 0;
+	w_msg(&a, 6, &kvl);
 	w_msg(&inner, 1, &a);
-	a.n = 0; w_str(&a, 1, "s"); w_msg(&arr, 1, &a);
-	a.n = 0; w_vf(&a, 3, 7); w_msg(&arr, 1, &a);
-	a.n = 0; w_msg(&a, 5, &inner); w_msg(&arr, 1, &a);
-	a.n = 0; w_msg(&a, 5, &arr); w_vf(&a, 100, 5); w_kv(w, num, "list", &a);
+	a.n = 0;
+	w_str(&a, 1, "s");
+	w_msg(&arr, 1, &a);
+	a.n = 0;
+	w_vf(&a, 3, 7);
+	w_msg(&arr, 1, &a);
+	a.n = 0;
+	w_msg(&a, 5, &inner);
+	w_msg(&arr, 1, &a);
+	a.n = 0;
+	w_msg(&a, 5, &arr);
+	w_vf(&a, 100, 5);
+	w_kv(w, num, "list", &a);
 }
 
 static void w_span(struct wb *w, int empty_ids)
@@ -101,18 +139,28 @@ static void w_span(struct wb *w, int empty_ids)
 	w_fix(&s, 8, 1764000000000005000ull, 8);
 	w_attrs(&s, 9);
 	w_vf(&s, 10, 3);
-	w_fix(&m, 1, 1764000000000001000ull, 8); w_str(&m, 2, "event"); w_attrs(&m, 3); w_vf(&m, 4, 1);
+	w_fix(&m, 1, 1764000000000001000ull, 8);
+	w_str(&m, 2, "event");
+	w_attrs(&m, 3);
+	w_vf(&m, 4, 1);
 	w_msg(&s, 11, &m);
 	w_vf(&s, 12, 2);
 	m.n = 0;
-	w_len(&m, 1, id, 16); w_len(&m, 2, id, 8); w_str(&m, 3, "a=b"); w_attrs(&m, 4);
-	w_vf(&m, 5, 1); w_fix(&m, 6, 0x100, 4);
+	w_len(&m, 1, id, 16);
+	w_len(&m, 2, id, 8);
+	w_str(&m, 3, "a=b");
+	w_attrs(&m, 4);
+	w_vf(&m, 5, 1);
+	w_fix(&m, 6, 0x100, 4);
 	w_msg(&s, 13, &m);
 	w_vf(&s, 14, 1);
-	m.n = 0; w_vf(&m, 1, 1); w_str(&m, 2, "boom"); w_vf(&m, 3, 2);
+	m.n = 0;
+	w_vf(&m, 1, 1);
+	w_str(&m, 2, "boom");
+	w_vf(&m, 3, 2);
 	w_msg(&s, 15, &m);
 	w_fix(&s, 16, 0x301, 4);
-	w_vf(&s, 99, 1);  /* unknown */
+	w_vf(&s, 99, 1); /* unknown */
 	w_msg(w, 2, &s);
 }
 
@@ -122,9 +170,15 @@ static void w_request(struct wb *req)
 	struct wb rs = { .n = 0 }, res = { .n = 0 }, ent = { .n = 0 }, ss = { .n = 0 }, sc = { .n = 0 };
 	w_attrs(&res, 1);
 	w_vf(&res, 2, 1);
-	w_str(&ent, 1, "url"); w_str(&ent, 2, "service"); w_str(&ent, 3, "id"); w_str(&ent, 4, "d");
+	w_str(&ent, 1, "url");
+	w_str(&ent, 2, "service");
+	w_str(&ent, 3, "id");
+	w_str(&ent, 4, "d");
 	w_msg(&res, 3, &ent);
-	w_str(&sc, 1, "lib"); w_str(&sc, 2, "1.0"); w_attrs(&sc, 3); w_vf(&sc, 4, 0);
+	w_str(&sc, 1, "lib");
+	w_str(&sc, 2, "1.0");
+	w_attrs(&sc, 3);
+	w_vf(&sc, 4, 0);
 	w_msg(&ss, 1, &sc);
 	w_span(&ss, 0);
 	w_span(&ss, 1);
@@ -143,11 +197,13 @@ static void w_request(struct wb *req)
  * with every field in field-number order and one in the .proto's order. */
 static void w_logs_request(struct wb *req)
 {
-	struct wb rl = { .n = 0 }, res = { .n = 0 }, sl = { .n = 0 }, sc = { .n = 0 },
-		  lr = { .n = 0 }, body = { .n = 0 };
+	struct wb rl = { .n = 0 }, res = { .n = 0 }, sl = { .n = 0 }, sc = { .n = 0 }, lr = { .n = 0 },
+		  body = { .n = 0 };
 	static const uint8_t id[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 	w_attrs(&res, 1);
-	w_str(&sc, 1, "app"); w_str(&sc, 2, "2.1"); w_attrs(&sc, 3);
+	w_str(&sc, 1, "app");
+	w_str(&sc, 2, "2.1");
+	w_attrs(&sc, 3);
 	w_msg(&sl, 1, &sc);
 	w_fix(&lr, 1, 1764000000000000000ull, 8);
 	w_vf(&lr, 2, 9);
@@ -161,9 +217,9 @@ static void w_logs_request(struct wb *req)
 	w_len(&lr, 10, id, 8);
 	w_fix(&lr, 11, 1764000000000000500ull, 8);
 	w_str(&lr, 12, "login");
-	w_vf(&lr, 99, 1);  /* unknown */
+	w_vf(&lr, 99, 1); /* unknown */
 	w_msg(&sl, 2, &lr);
-	lr.n = 0;  /* observed time second, as protobufjs writes it */
+	lr.n = 0; /* observed time second, as protobufjs writes it */
 	w_fix(&lr, 1, 1764000000000000000ull, 8);
 	w_fix(&lr, 11, 1764000000000000500ull, 8);
 	w_vf(&lr, 2, 17);
@@ -260,10 +316,19 @@ START_TEST(mutations_answer_as_the_table_walk)
 		for (int k = 1 + (int)(rnd(&s) % 3); k > 0 && m->n > 0; k--) {
 			size_t at = rnd(&s) % m->n;
 			switch (rnd(&s) % 5) {
-			case 0: m->b[at] = (uint8_t)rnd(&s); break;
-			case 1: m->b[at] = special[rnd(&s) % sizeof(special)]; break;
-			case 2: m->n = at; break;
-			case 3: memmove(m->b + at, m->b + at + 1, m->n - at - 1); m->n--; break;
+			case 0:
+				m->b[at] = (uint8_t)rnd(&s);
+				break;
+			case 1:
+				m->b[at] = special[rnd(&s) % sizeof(special)];
+				break;
+			case 2:
+				m->n = at;
+				break;
+			case 3:
+				memmove(m->b + at, m->b + at + 1, m->n - at - 1);
+				m->n--;
+				break;
 			default:
 				if (m->n < sizeof(m->b)) {
 					memmove(m->b + at + 1, m->b + at, m->n - at);
@@ -290,17 +355,19 @@ END_TEST
 START_TEST(nesting_limit_unchanged)
 {
 	for (unsigned depth = 30; depth <= 34; depth++) {
-		struct wb a = { .n = 0 }, b, req = { .n = 0 }, rs = { .n = 0 },
-			  ss = { .n = 0 }, sp = { .n = 0 };
+		struct wb a = { .n = 0 }, b, req = { .n = 0 }, rs = { .n = 0 }, ss = { .n = 0 },
+			  sp = { .n = 0 };
 		w_str(&a, 1, "leaf");
 		for (unsigned d = 1; d < depth; d++) {
 			struct wb list = { .n = 0 };
 			if (d % 2) {
 				w_msg(&list, 1, &a);
-				b.n = 0; w_msg(&b, 5, &list);
+				b.n = 0;
+				w_msg(&b, 5, &list);
 			} else {
 				w_kv(&list, 1, "k", &a);
-				b.n = 0; w_msg(&b, 6, &list);
+				b.n = 0;
+				w_msg(&b, 6, &list);
 			}
 			a = b;
 		}
@@ -342,10 +409,19 @@ START_TEST(logs_mutations_answer_as_the_table_walk)
 		for (int k = 1 + (int)(rnd(&s) % 3); k > 0 && m->n > 0; k--) {
 			size_t at = rnd(&s) % m->n;
 			switch (rnd(&s) % 4) {
-			case 0: m->b[at] = (uint8_t)rnd(&s); break;
-			case 1: m->b[at] ^= 0x80; break;
-			case 2: m->n = at; break;
-			default: memmove(m->b + at, m->b + at + 1, m->n - at - 1); m->n--; break;
+			case 0:
+				m->b[at] = (uint8_t)rnd(&s);
+				break;
+			case 1:
+				m->b[at] ^= 0x80;
+				break;
+			case 2:
+				m->n = at;
+				break;
+			default:
+				memmove(m->b + at, m->b + at + 1, m->n - at - 1);
+				m->n--;
+				break;
 			}
 		}
 		if (compare_sig(1, m->b, m->n))
@@ -385,7 +461,7 @@ START_TEST(every_byte_as_0xff)
 			}
 		}
 	}
-	ck_assert_uint_gt(utf8, 500);  /* most bytes of these requests are text */
+	ck_assert_uint_gt(utf8, 500); /* most bytes of these requests are text */
 	free(base);
 	free(m);
 }
@@ -396,17 +472,22 @@ END_TEST
  * mutations of them answer as the table walk. */
 START_TEST(generated_mutations_answer_as_the_table_walk)
 {
-	const struct gen_opts o = { .max_rs = 2, .max_ss = 2, .max_spans = 3, .max_attrs = 3,
-		.max_events = 3, .max_links = 2, .unknown_fields = 1 };
+	const struct gen_opts o = { .max_rs = 2,
+				    .max_ss = 2,
+				    .max_spans = 3,
+				    .max_attrs = 3,
+				    .max_events = 3,
+				    .max_links = 2,
+				    .unknown_fields = 1 };
 	int sig = _i % 3;
 	uint64_t rng = 99 + (uint64_t)_i;
 	uint32_t s = 4242u + (uint32_t)_i;
 	unsigned fast = 0, accepted = 0, rejected = 0;
 	struct wb *m = malloc(sizeof(*m));
 	for (int round = 0; round < 40; round++) {
-		ProtobufCMessage *msg = sig == 0 ? &gen_request(&rng, &o)->base :
-					sig == 1 ? &gen_logs_request(&rng, &o)->base :
-						   &gen_metrics_request(&rng, &o)->base;
+		ProtobufCMessage *msg = sig == 0   ? &gen_request(&rng, &o)->base
+					: sig == 1 ? &gen_logs_request(&rng, &o)->base
+						   : &gen_metrics_request(&rng, &o)->base;
 		size_t len;
 		uint8_t *base = gen_pack(msg, &len);
 		protobuf_c_message_free_unpacked(msg, NULL);
@@ -421,10 +502,19 @@ START_TEST(generated_mutations_answer_as_the_table_walk)
 			for (int k = 1 + (int)(rnd(&s) % 3); k > 0 && m->n > 0; k--) {
 				size_t at = rnd(&s) % m->n;
 				switch (rnd(&s) % 4) {
-				case 0: m->b[at] = (uint8_t)rnd(&s); break;
-				case 1: m->b[at] ^= 0x80; break;
-				case 2: m->n = at; break;
-				default: memmove(m->b + at, m->b + at + 1, m->n - at - 1); m->n--; break;
+				case 0:
+					m->b[at] = (uint8_t)rnd(&s);
+					break;
+				case 1:
+					m->b[at] ^= 0x80;
+					break;
+				case 2:
+					m->n = at;
+					break;
+				default:
+					memmove(m->b + at, m->b + at + 1, m->n - at - 1);
+					m->n--;
+					break;
 				}
 			}
 			if (compare_sig(sig, m->b, m->n))
@@ -434,7 +524,7 @@ START_TEST(generated_mutations_answer_as_the_table_walk)
 		}
 		free(base);
 	}
-	ck_assert_uint_gt(fast, 20);  /* valid generated requests take the fast path */
+	ck_assert_uint_gt(fast, 20); /* valid generated requests take the fast path */
 	ck_assert_uint_gt(accepted, 100);
 	ck_assert_uint_gt(rejected, 100);
 	free(m);

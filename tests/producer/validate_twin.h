@@ -18,7 +18,7 @@
 #ifndef SLUICE_TESTS_VALIDATE_TWIN_H
 #define SLUICE_TESTS_VALIDATE_TWIN_H
 
-#include "otlp/wire.h"  /* the real names stay declared */
+#include "otlp/wire.h" /* the real names stay declared */
 
 #define otlp_wire_validate_request twin_validate_request
 #define otlp_wire_validate_resource_spans twin_validate_resource_spans
@@ -61,12 +61,11 @@ static inline int twin_general_sig(int sig, const uint8_t *buf, size_t len, int 
 	return rc;
 }
 
-static inline int twin_fast_sig(int sig, const uint8_t *buf, size_t len, int rs,
-				struct otlp_wire_counts *c)
+static inline int twin_fast_sig(int sig, const uint8_t *buf, size_t len, int rs, struct otlp_wire_counts *c)
 {
 	memset(c, 0, sizeof(*c));
 	if (len == 0)
-		return -1;  /* validate() never asks the fast path about "" */
+		return -1; /* validate() never asks the fast path about "" */
 	int rc = fast(buf, len, twin_msg(sig, rs), c);
 	if (rc == 0 && rs) {
 		c->resources = 1;
@@ -75,8 +74,8 @@ static inline int twin_fast_sig(int sig, const uint8_t *buf, size_t len, int rs,
 	return rc;
 }
 
-static inline int twin_public(int sig, int rs, const uint8_t *buf, size_t len,
-			      struct otlp_wire_counts *c, struct otlp_wire_diag *d)
+static inline int twin_public(int sig, int rs, const uint8_t *buf, size_t len, struct otlp_wire_counts *c,
+			      struct otlp_wire_diag *d)
 {
 	static int (*const fn[3][2])(const void *, size_t, struct otlp_wire_counts *,
 				     struct otlp_wire_diag *) = {
@@ -87,14 +86,13 @@ static inline int twin_public(int sig, int rs, const uint8_t *buf, size_t len,
 	return fn[sig][rs](buf, len, c, d);
 }
 
-static inline int twin_general(const uint8_t *buf, size_t len, int rs,
-			       struct otlp_wire_counts *c, struct otlp_wire_diag *d)
+static inline int twin_general(const uint8_t *buf, size_t len, int rs, struct otlp_wire_counts *c,
+			       struct otlp_wire_diag *d)
 {
 	return twin_general_sig(0, buf, len, rs, c, d);
 }
 
-static inline int twin_fast(const uint8_t *buf, size_t len, int rs,
-			    struct otlp_wire_counts *c)
+static inline int twin_fast(const uint8_t *buf, size_t len, int rs, struct otlp_wire_counts *c)
 {
 	return twin_fast_sig(0, buf, len, rs, c);
 }

@@ -128,7 +128,9 @@ static double time_copy(int way, size_t size, const uint8_t *src, uint8_t *ring,
 int main(int argc, char **argv)
 {
 	static const size_t sizes[] = { 64, 220, 1024, 4096, 16384, 114688, 1 << 20 };
-	enum { NSIZES = sizeof(sizes) / sizeof(sizes[0]) };
+	enum {
+		NSIZES = sizeof(sizes) / sizeof(sizes[0])
+	};
 	int runs = 5, opt;
 	size_t big_mib = 512;
 	uint8_t *big, *ring, *src;
@@ -161,7 +163,8 @@ int main(int argc, char **argv)
 	printf("\n");
 	for (int k = CRC32C_KINDS; k >= 0; k--) {
 		crc32c_fn *f = k == CRC32C_KINDS ? NULL : crc32c_impl((enum crc32c_kind)k);
-		const char *name = k == CRC32C_KINDS ? "sum64 avx512 (no CRC)" : crc32c_kind_name((enum crc32c_kind)k);
+		const char *name = k == CRC32C_KINDS ? "sum64 avx512 (no CRC)"
+						     : crc32c_kind_name((enum crc32c_kind)k);
 
 #if defined(__x86_64__)
 		if (k == CRC32C_KINDS && crc32c_best() == CRC32C_AVX512)
@@ -182,8 +185,8 @@ int main(int argc, char **argv)
 			fflush(stdout);
 		}
 	}
-	printf("\nproducer copy into a %zu MiB ring, source hot, ns per KiB (median of %d runs)\n",
-	       big_mib, runs);
+	printf("\nproducer copy into a %zu MiB ring, source hot, ns per KiB (median of %d runs)\n", big_mib,
+	       runs);
 	printf("%-38s", "way");
 	for (int s = 2; s < NSIZES; s++)
 		printf(" %8zu B", sizes[s]);

@@ -79,7 +79,7 @@ static uint64_t record_count(uint32_t size)
 
 static struct segment make_segment(uint64_t cap)
 {
-	struct segment_params p = {.nrings = 1, .ring_capacity = {cap}};
+	struct segment_params p = { .nrings = 1, .ring_capacity = { cap } };
 	struct segment seg;
 
 	segment_unlink(inst);
@@ -121,7 +121,7 @@ static void consumer(struct segment *seg, uint64_t n, uint32_t size, int fd)
 	end_ns = (uint64_t)shm_test_now_ns();
 	if (dst[0] == 0xfe && dst[size ? size - 1 : 0] == 0xff) /* keep the copies */
 		end_ns++;
-	int64_t msg[2] = {(int64_t)end_ns, cpu_ns() - cpu0};
+	int64_t msg[2] = { (int64_t)end_ns, cpu_ns() - cpu0 };
 	if (write(fd, msg, sizeof(msg)) != sizeof(msg))
 		_exit(2);
 	free(dst);
@@ -173,12 +173,14 @@ static struct timing run_ring(const struct opts *o, uint32_t size, uint64_t n, c
 	segment_wake_close(&seg);
 	segment_detach(&seg);
 	segment_unlink(inst);
-	return (struct timing){(double)(msg[0] - start_ns) / 1e9, (double)(msg[1] > pcpu ? msg[1] : pcpu) / 1e9};
+	return (struct timing){ (double)(msg[0] - start_ns) / 1e9,
+				(double)(msg[1] > pcpu ? msg[1] : pcpu) / 1e9 };
 }
 
 /* Baseline: the same bytes memcpy'd record by record into a ring-sized
  * buffer, in one process. */
-static struct timing run_memcpy(const struct opts *o, uint32_t size, uint64_t n, const uint8_t *src, uint8_t *buf)
+static struct timing run_memcpy(const struct opts *o, uint32_t size, uint64_t n, const uint8_t *src,
+				uint8_t *buf)
 {
 	uint64_t stride = record_size(size), pos = 0;
 	int64_t t0 = shm_test_now_ns(), c0 = cpu_ns();
@@ -190,7 +192,7 @@ static struct timing run_memcpy(const struct opts *o, uint32_t size, uint64_t n,
 		__asm__ __volatile__("" : : "r"(buf) : "memory");
 		pos += stride;
 	}
-	return (struct timing){(double)(shm_test_now_ns() - t0) / 1e9, (double)(cpu_ns() - c0) / 1e9};
+	return (struct timing){ (double)(shm_test_now_ns() - t0) / 1e9, (double)(cpu_ns() - c0) / 1e9 };
 }
 
 static void throughput(const struct opts *o)
@@ -202,11 +204,11 @@ static void throughput(const struct opts *o)
 	memset(buf, 1, o->cap);
 	for (int i = 0; i < (1 << 17); i++)
 		src[i] = (uint8_t)(i * 7);
-	printf("ring %llu bytes, publish every %u record(s), median of %d runs\n",
-	       (unsigned long long)o->cap, o->batch, o->runs);
+	printf("ring %llu bytes, publish every %u record(s), median of %d runs\n", (unsigned long long)o->cap,
+	       o->batch, o->runs);
 	printf("%8s %9s | %-37s | %-37s\n", "", "", "wall clock", "CPU time (busier side)");
-	printf("%8s %9s | %10s %8s %10s %6s | %10s %8s %10s %6s\n", "payload", "records", "rec/s",
-	       "GB/s", "memcpy", "ratio", "rec/s", "GB/s", "memcpy", "ratio");
+	printf("%8s %9s | %10s %8s %10s %6s | %10s %8s %10s %6s\n", "payload", "records", "rec/s", "GB/s",
+	       "memcpy", "ratio", "rec/s", "GB/s", "memcpy", "ratio");
 	for (int s = 0; s < o->nsizes; s++) {
 		uint32_t size = o->sizes[s];
 		uint64_t n = record_count(size);
@@ -225,16 +227,21 @@ static void throughput(const struct opts *o)
 		double bw = median(mw, o->runs), bc = median(mc, o->runs);
 
 		printf("%8u %9llu | %10.0f %8.2f %10.2f %5.0f%% | %10.0f %8.2f %10.2f %5.0f%%\n", size,
-		       (unsigned long long)n, n / w, bytes / w / 1e9, bytes / bw / 1e9, 100.0 * bw / w,
-		       n / c, bytes / c / 1e9, bytes / bc / 1e9, 100.0 * bc / c);
+		       (unsigned long long)n, n / w, bytes / w / 1e9, bytes / bw / 1e9, 100.0 * bw / w, n / c,
+		       bytes / c / 1e9, bytes / bc / 1e9, 100.0 * bc / c);
 		fflush(stdout);
 	}
 	free(src);
 	free(buf);
 }
 
-enum { WAKE_FUTEX, WAKE_EVENTFD, WAKE_PIPE, WAKE_HOWS };
-static const char *const wake_names[WAKE_HOWS] = {"futex", "eventfd", "pipe"};
+enum {
+	WAKE_FUTEX,
+	WAKE_EVENTFD,
+	WAKE_PIPE,
+	WAKE_HOWS
+};
+static const char *const wake_names[WAKE_HOWS] = { "futex", "eventfd", "pipe" };
 
 /* Child of the latency test: collect `samples` wake-up delays. WAKE_PIPE
  * is the kernel baseline: a blocking read() on a pipe the parent writes
@@ -258,7 +265,7 @@ static void sleeper(struct segment *seg, int samples, int how, int fd, int data_
 			continue;
 		}
 		if (how == WAKE_EVENTFD) {
-			struct pollfd p = {.fd = ring_data_fd(&r), .events = POLLIN};
+			struct pollfd p = { .fd = ring_data_fd(&r), .events = POLLIN };
 
 			if (ring_arm_data(&r) == 0 && poll(&p, 1, 10000) != 1)
 				_exit(3);
@@ -272,7 +279,7 @@ static void sleeper(struct segment *seg, int samples, int how, int fd, int data_
 		ring_commit(&r, ring_cursor(&r));
 	}
 	qsort(lat, (size_t)samples, sizeof(double), cmp_double);
-	double out[3] = {lat[samples / 2], lat[samples * 99 / 100], lat[samples - 1]};
+	double out[3] = { lat[samples / 2], lat[samples * 99 / 100], lat[samples - 1] };
 	if (write(fd, out, sizeof(out)) != sizeof(out))
 		_exit(2);
 	_exit(0);
@@ -281,7 +288,7 @@ static void sleeper(struct segment *seg, int samples, int how, int fd, int data_
 static void latency(const struct opts *o, int how, double out[3])
 {
 	struct segment seg = make_segment(1 << 16);
-	struct timespec gap = {0, 1000000};
+	struct timespec gap = { 0, 1000000 };
 	struct ring r;
 	int pfd[2], dfd[2], status;
 	char ready;
@@ -328,8 +335,8 @@ static void latency(const struct opts *o, int how, double out[3])
 
 static void wakeups(const struct opts *o)
 {
-	printf("wake-up latency, consumer asleep, %d samples a run, median of %d runs (us)\n",
-	       o->samples, o->runs);
+	printf("wake-up latency, consumer asleep, %d samples a run, median of %d runs (us)\n", o->samples,
+	       o->runs);
 	printf("%8s %8s %8s %8s\n", "how", "p50", "p99", "max");
 	for (int e = 0; e < WAKE_HOWS; e++) {
 		double p50[MAX_RUNS], p99[MAX_RUNS], mx[MAX_RUNS], v[3];
@@ -340,29 +347,41 @@ static void wakeups(const struct opts *o)
 			p99[i] = v[1];
 			mx[i] = v[2];
 		}
-		printf("%8s %8.1f %8.1f %8.1f\n", wake_names[e], median(p50, o->runs),
-		       median(p99, o->runs), median(mx, o->runs));
+		printf("%8s %8.1f %8.1f %8.1f\n", wake_names[e], median(p50, o->runs), median(p99, o->runs),
+		       median(mx, o->runs));
 		fflush(stdout);
 	}
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.runs = 5, .cap = SEG_DEFAULT_RING_CAPACITY, .batch = 1, .samples = 2000};
+	struct opts o = { .runs = 5, .cap = SEG_DEFAULT_RING_CAPACITY, .batch = 1, .samples = 2000 };
 	int opt, only_tp = 0, only_wake = 0;
 
 	while ((opt = getopt(argc, argv, "r:c:b:s:w:TL")) != -1) {
 		switch (opt) {
-		case 'r': o.runs = atoi(optarg); break;
-		case 'c': o.cap = strtoull(optarg, NULL, 0); break;
-		case 'b': o.batch = (uint32_t)atoi(optarg); break;
+		case 'r':
+			o.runs = atoi(optarg);
+			break;
+		case 'c':
+			o.cap = strtoull(optarg, NULL, 0);
+			break;
+		case 'b':
+			o.batch = (uint32_t)atoi(optarg);
+			break;
 		case 's':
 			if (o.nsizes < 8)
 				o.sizes[o.nsizes++] = (uint32_t)atoi(optarg);
 			break;
-		case 'w': o.samples = atoi(optarg); break;
-		case 'T': only_tp = 1; break;
-		case 'L': only_wake = 1; break;
+		case 'w':
+			o.samples = atoi(optarg);
+			break;
+		case 'T':
+			only_tp = 1;
+			break;
+		case 'L':
+			only_wake = 1;
+			break;
 		default:
 			fprintf(stderr, "usage: bench_ring [-r runs] [-c ring_bytes] [-b batch] [-s size]... "
 					"[-w samples] [-T throughput only] [-L latency only]\n");
@@ -372,7 +391,7 @@ int main(int argc, char **argv)
 	if (o.runs < 1 || o.runs > MAX_RUNS || o.batch < 1 || o.samples < 100 || o.cap < RING_MIN_CAPACITY)
 		return 2;
 	if (!o.nsizes) {
-		static const uint32_t def[] = {64, 256, 4096, 65536};
+		static const uint32_t def[] = { 64, 256, 4096, 65536 };
 		memcpy(o.sizes, def, sizeof(def));
 		o.nsizes = 4;
 	}

@@ -105,8 +105,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 				size_t len[2];
 
 				if (k.to <= k.from || k.from < tail || k.to > atomic_load(&ctl->head) ||
-				    ring_skipped_bytes(&r, &k, part, len) || len[0] + len[1] != k.to - k.from ||
-				    part[0] < mem + RING_CTRL_SIZE || part[0] + len[0] > mem + sizeof(mem))
+				    ring_skipped_bytes(&r, &k, part, len) ||
+				    len[0] + len[1] != k.to - k.from || part[0] < mem + RING_CTRL_SIZE ||
+				    part[0] + len[0] > mem + sizeof(mem))
 					abort();
 				continue;
 			}

@@ -28,8 +28,8 @@
 #define MAXREC 4096
 
 struct placed {
-	uint64_t pos;  /* ring position of the header */
-	uint32_t len;  /* payload bytes */
+	uint64_t pos; /* ring position of the header */
+	uint32_t len; /* payload bytes */
 	uint64_t seq;
 };
 
@@ -38,8 +38,8 @@ struct seen {
 	uint64_t n, seqs[MAXREC];
 	uint64_t nskips;
 	struct ring_skip skips[64];
-	int64_t quarantined[64];   /* quarantine_write's result per skip */
-	int rc;                    /* last ring call that ended the drain */
+	int64_t quarantined[64]; /* quarantine_write's result per skip */
+	int rc;			 /* last ring call that ended the drain */
 };
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
@@ -118,8 +118,10 @@ static void drain(struct ring *r, const char *ring_name, const char *qdir, struc
 			break;
 		}
 		if (qdir) {
-			struct quarantine_entry e = { .ring = ring_name, .offset = k->from,
-						      .seq_before = k->seq_before, .seq_after = k->seq_after };
+			struct quarantine_entry e = { .ring = ring_name,
+						      .offset = k->from,
+						      .seq_before = k->seq_before,
+						      .seq_after = k->seq_after };
 			ring_skipped_bytes(r, k, e.part, e.len);
 			s->quarantined[s->nskips] = quarantine_write(qdir, 64u << 20, &e);
 		}
@@ -260,7 +262,7 @@ START_TEST(test_garbage_across_wrap)
 	n = layout(mem, pl, 64);
 	ck_assert_int_gt(n, 10);
 	at = (pl[0].pos | 4095) + 1 - 180; /* 180 bytes before the end of the buffer */
-	damage(&prod, at, 220);              /* to 40 bytes past the wrap */
+	damage(&prod, at, 220);		   /* to 40 bytes past the wrap */
 	drain(&cons, "t", NULL, s);
 	verify(pl, n, at, 220, s, &cons, 0, 0);
 	ck_assert_uint_ge(s->nskips, 1);
@@ -429,9 +431,11 @@ static void check_quarantine(const struct seen *s, uint8_t *const *copy, size_t 
 
 		ck_assert_int_eq(s->quarantined[j], (int64_t)n);
 		ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
-		ck_assert_int_eq(sscanf(line, "# sluice quarantine ring=mid:t/x offset=%llu length=%llu "
-					"stored=%llu seq_before=%llu seq_after=%llu", &off, &length, &stored,
-					&before, &after), 5);
+		ck_assert_int_eq(sscanf(line,
+					"# sluice quarantine ring=mid:t/x offset=%llu length=%llu "
+					"stored=%llu seq_before=%llu seq_after=%llu",
+					&off, &length, &stored, &before, &after),
+				 5);
 		ck_assert_uint_eq(off, s->skips[j].from);
 		ck_assert_uint_eq(length, n);
 		ck_assert_uint_eq(stored, n);
@@ -507,9 +511,11 @@ START_TEST(test_random_4k_stopped_consumer)
 		lost_total += ring_corrupt_records(&r) - before;
 		close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
 	}
-	fprintf(stderr, "test_random_4k_stopped_consumer: %llu records, %llu lost to damage, ring "
-		"head at %llu (capacity %u)\n", (unsigned long long)q - 1,
-		(unsigned long long)lost_total, (unsigned long long)atomic_load(&r.ctl->head), 1u << 18);
+	fprintf(stderr,
+		"test_random_4k_stopped_consumer: %llu records, %llu lost to damage, ring "
+		"head at %llu (capacity %u)\n",
+		(unsigned long long)q - 1, (unsigned long long)lost_total,
+		(unsigned long long)atomic_load(&r.ctl->head), 1u << 18);
 	ck_assert_uint_gt(r.ctl->head, 4u << 18); /* several laps: wraps were damaged too */
 	segment_detach(&seg);
 	segment_unlink(inst);

@@ -23,9 +23,15 @@
 
 #define MAXLEN 120
 #define STEP_NS (200ll * 1000000) /* each wait; loops below bound the total */
-#define STALL_STEPS 50            /* 10 s without progress = failure */
+#define STALL_STEPS 50		  /* 10 s without progress = failure */
 
-enum { EXIT_TORN = 10, EXIT_GAP = 11, EXIT_STALL = 12, EXIT_SETUP = 13, EXIT_ORDER = 14 };
+enum {
+	EXIT_TORN = 10,
+	EXIT_GAP = 11,
+	EXIT_STALL = 12,
+	EXIT_SETUP = 13,
+	EXIT_ORDER = 14
+};
 
 static char inst[64];
 static uint64_t total;
@@ -33,8 +39,7 @@ static uint64_t total;
 /* Attach like a restarted stage; bind ring 0 and/or ring 1. */
 static void attach(struct segment *seg, struct ring *r0, struct ring *r1)
 {
-	if (segment_attach(seg, inst) || (r0 && segment_ring(seg, 0, r0)) ||
-	    (r1 && segment_ring(seg, 1, r1)))
+	if (segment_attach(seg, inst) || (r0 && segment_ring(seg, 0, r0)) || (r1 && segment_ring(seg, 1, r1)))
 		_exit(EXIT_SETUP);
 }
 
@@ -187,9 +192,12 @@ static int check_last_seq(struct segment *seg, int *checked)
 
 START_TEST(test_kill_restart)
 {
-	struct segment_params p = {.nrings = 2, .ring_capacity = {1 << 16, 1 << 16}};
-	int rounds = getenv("SHM_ROUNDS") ? atoi(getenv("SHM_ROUNDS")) : SHM_TEST_ASAN ? 20 : 60, status, checked = 0, lastseq_bad = 0;
-	int kills[2] = {0, 0}, bad_exit = 0;
+	struct segment_params p = { .nrings = 2, .ring_capacity = { 1 << 16, 1 << 16 } };
+	int rounds = getenv("SHM_ROUNDS") ? atoi(getenv("SHM_ROUNDS"))
+		     : SHM_TEST_ASAN	  ? 20
+					  : 60,
+	    status, checked = 0, lastseq_bad = 0;
+	int kills[2] = { 0, 0 }, bad_exit = 0;
 	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
 	struct segment seg;
 	pid_t prod, stage, ver;
@@ -235,7 +243,8 @@ START_TEST(test_kill_restart)
 	uint64_t dups = stats_get(segment_stats(&seg, STAGE_PROCESS), STAT_DUPLICATES_SKIPPED);
 	struct ring r1;
 
-	fprintf(stderr, "test_kill_restart: killed producer %d, stage %d; last_seq checked %d; "
+	fprintf(stderr,
+		"test_kill_restart: killed producer %d, stage %d; last_seq checked %d; "
 		"duplicates skipped by the restart rule %llu; status P %d S %d V %d bad %d\n",
 		kills[1], kills[0], checked, (unsigned long long)dups, sp, ss, sv, bad_exit);
 	ck_assert_int_eq(segment_ring(&seg, 1, &r1), 0);

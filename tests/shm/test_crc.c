@@ -52,20 +52,28 @@ START_TEST(test_known_values)
 		{ "123456789", "123456789", 9, 0xe3069283u },
 		{ "32 x 0x00 (RFC 3720 B.4)", { 0 }, 32, 0x8a9136aau },
 		{ "32 x 0xff (RFC 3720 B.4)",
-		  { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
-		  32, 0x62a8ab43u },
+		  { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+		  32,
+		  0x62a8ab43u },
 		{ "0..31 (RFC 3720 B.4)",
-		  { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
-		    25, 26, 27, 28, 29, 30, 31 }, 32, 0x46dd794eu },
+		  { 0,	1,  2,	3,  4,	5,  6,	7,  8,	9,  10, 11, 12, 13, 14, 15,
+		    16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31 },
+		  32,
+		  0x46dd794eu },
 		{ "31..0 (RFC 3720 B.4)",
-		  { 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9,
-		    8, 7, 6, 5, 4, 3, 2, 1, 0 }, 32, 0x113fdb5cu },
+		  { 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
+		    15, 14, 13, 12, 11, 10, 9,	8,  7,	6,  5,	4,  3,	2,  1,	0 },
+		  32,
+		  0x113fdb5cu },
 		{ "iSCSI read PDU (RFC 3720 B.4)",
-		  { 0x01, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-		    0x00, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x14, 0x00, 0x00,
-		    0x00, 0x18, 0x28, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
-		    0x00, 0x00, 0x00 }, 48, 0xd9963a56u },
+		  { 0x01, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		    0x00, 0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00,
+		    0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00, 0x18, 0x28, 0x00, 0x00, 0x00,
+		    0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 },
+		  48,
+		  0xd9963a56u },
 	};
 	int ran = 0;
 
@@ -73,7 +81,8 @@ START_TEST(test_known_values)
 		crc32c_fn *f = crc32c_impl(k);
 
 		if (!f) {
-			fprintf(stderr, "test_known_values: %s not available on this CPU\n", crc32c_kind_name(k));
+			fprintf(stderr, "test_known_values: %s not available on this CPU\n",
+				crc32c_kind_name(k));
 			continue;
 		}
 		ran++;
@@ -98,8 +107,9 @@ START_TEST(test_tables)
 
 		ck_assert_uint_eq(crc32c_table[0][i], t0);
 		for (int s = 1; s < 8; s++)
-			ck_assert_uint_eq(crc32c_table[s][i], (crc32c_table[s - 1][i] >> 8) ^
-							     crc32c_table[0][crc32c_table[s - 1][i] & 0xff]);
+			ck_assert_uint_eq(crc32c_table[s][i],
+					  (crc32c_table[s - 1][i] >> 8) ^
+						  crc32c_table[0][crc32c_table[s - 1][i] & 0xff]);
 	}
 }
 END_TEST
@@ -109,7 +119,9 @@ END_TEST
  * large ones, and each split in two pieces at a random point. */
 START_TEST(test_implementations_agree)
 {
-	enum { BIG = 1 << 20 };
+	enum {
+		BIG = 1 << 20
+	};
 	uint8_t *buf = malloc(BIG + 64);
 	uint64_t bad = 0, checked = 0;
 
@@ -142,7 +154,9 @@ END_TEST
  * block boundary, source and destination at all kinds of alignment. */
 START_TEST(test_copy_to_ring_crc)
 {
-	enum { MAX = 70000 };
+	enum {
+		MAX = 70000
+	};
 	uint8_t *src = malloc(MAX + 64), *dst = aligned_alloc(64, (MAX + 128 + 63) & ~63);
 
 	fill_random(src, MAX + 64);
@@ -156,7 +170,8 @@ START_TEST(test_copy_to_ring_crc)
 			uint32_t seed = rnd(), got;
 
 			memset(dst, 0xee, MAX + 128);
-			got = f ? f(dst + doff, src + so, n, seed) : copy_to_ring_crc(dst + doff, src + so, n, seed);
+			got = f ? f(dst + doff, src + so, n, seed)
+				: copy_to_ring_crc(dst + doff, src + so, n, seed);
 			ck_assert_msg(got == crc32c(seed, src + so, n), "%s: crc, n %zu",
 				      f ? crc32c_kind_name(k) : "copy_to_ring_crc", n);
 			ck_assert(memcmp(dst + doff, src + so, n) == 0);
@@ -173,7 +188,9 @@ END_TEST
 
 START_TEST(test_combine)
 {
-	enum { N = 70000 };
+	enum {
+		N = 70000
+	};
 	uint8_t *buf = malloc(N);
 
 	fill_random(buf, N);

@@ -16,7 +16,7 @@ static struct segment seg;
 
 static const struct hist_spec specs[] = {
 	{ HIST_RECEIPT_TO_ACK, 7 }, { HIST_EXPORT_DURATION, 7 }, { HIST_BATCH_SIZE, 3 },
-	{ HIST_RING_AGE, 0 },       { HIST_RING_AGE, 1 },
+	{ HIST_RING_AGE, 0 },	    { HIST_RING_AGE, 1 },
 };
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
 
@@ -64,13 +64,13 @@ START_TEST(test_buckets)
 	uint32_t n = hist_bounds(HIST_RING_AGE, &b);
 
 	ck_assert_uint_eq(n, 18);
-	ck_assert_uint_eq(b[0], 100000);      /* 100 us */
+	ck_assert_uint_eq(b[0], 100000);	     /* 100 us */
 	ck_assert_uint_eq(b[n - 1], 60000000000ull); /* 60 s */
-	hist_observe(h, 0);                   /* first bucket */
-	hist_observe(h, 100000);              /* a bound is inclusive: still first */
-	hist_observe(h, 100001);              /* second */
-	hist_observe(h, 60000000000ull);      /* last finite */
-	hist_observe(h, 60000000001ull);      /* +Inf */
+	hist_observe(h, 0);			     /* first bucket */
+	hist_observe(h, 100000);		     /* a bound is inclusive: still first */
+	hist_observe(h, 100001);		     /* second */
+	hist_observe(h, 60000000000ull);	     /* last finite */
+	hist_observe(h, 60000000001ull);	     /* +Inf */
 	ck_assert_int_eq(hist_read(&seg, 4, &s), 0);
 	ck_assert_int_eq(s.kind, HIST_RING_AGE);
 	ck_assert_uint_eq(s.index, 1);

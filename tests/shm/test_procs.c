@@ -26,7 +26,7 @@ struct report {
 
 static void consume(struct segment *seg, uint64_t count, uint32_t maxlen, int fd)
 {
-	struct report rep = {.sum = 14695981039346656037ull};
+	struct report rep = { .sum = 14695981039346656037ull };
 	const struct record *rec;
 	struct ring r;
 
@@ -58,7 +58,7 @@ static void consume(struct segment *seg, uint64_t count, uint32_t maxlen, int fd
 
 static void run_pair(const char *tag, uint64_t count, uint32_t maxlen, uint64_t cap)
 {
-	struct segment_params p = {.nrings = 1, .ring_capacity = {cap}};
+	struct segment_params p = { .nrings = 1, .ring_capacity = { cap } };
 	uint64_t sum = 14695981039346656037ull;
 	struct segment seg;
 	struct report rep;

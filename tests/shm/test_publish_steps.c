@@ -90,7 +90,8 @@ static int check(void *mem, uint64_t *visible)
 
 int main(void)
 {
-	void *mem = mmap(NULL, RING_CTRL_SIZE + CAP, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	void *mem = mmap(NULL, RING_CTRL_SIZE + CAP, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+			 0);
 	uint64_t steps = 0, visible = 0, changes = 0, prev = 0;
 	int status, bad = 0;
 	pid_t pid;
@@ -126,9 +127,10 @@ int main(void)
 			break;
 		steps++;
 	}
-	fprintf(stderr, "test_publish_steps: %llu instructions stepped, %llu publishes seen, "
-		"%llu records visible at the end, %d broken\n", (unsigned long long)steps,
-		(unsigned long long)changes, (unsigned long long)visible, bad);
+	fprintf(stderr,
+		"test_publish_steps: %llu instructions stepped, %llu publishes seen, "
+		"%llu records visible at the end, %d broken\n",
+		(unsigned long long)steps, (unsigned long long)changes, (unsigned long long)visible, bad);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "producer failed: status %d\n", status);
 		return 1;

@@ -31,9 +31,12 @@ static void teardown(void)
 
 static struct quarantine_entry entry(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
 {
-	return (struct quarantine_entry){ .ring = "mid:traces/payments", .offset = 1052672,
-					  .seq_before = 17, .seq_after = 23,
-					  .part = { a, b }, .len = { na, nb } };
+	return (struct quarantine_entry){ .ring = "mid:traces/payments",
+					  .offset = 1052672,
+					  .seq_before = 17,
+					  .seq_after = 23,
+					  .part = { a, b },
+					  .len = { na, nb } };
 }
 
 /* Read one entry from f: the numbers of its header and its bytes. */
@@ -43,9 +46,11 @@ static size_t read_entry(FILE *f, unsigned long long *length, uint8_t *bytes, si
 	char line[512];
 
 	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
-	ck_assert_int_eq(sscanf(line, "# sluice quarantine ring=mid:traces/payments offset=%llu length=%llu "
-				"stored=%llu seq_before=%llu seq_after=%llu time=", &off, length, &stored,
-				&before, &after), 5);
+	ck_assert_int_eq(sscanf(line,
+				"# sluice quarantine ring=mid:traces/payments offset=%llu length=%llu "
+				"stored=%llu seq_before=%llu seq_after=%llu time=",
+				&off, length, &stored, &before, &after),
+			 5);
 	ck_assert_ptr_nonnull(strstr(line, " time=20"));
 	ck_assert_uint_eq(off, 1052672);
 	ck_assert_uint_eq(before, 17);

@@ -73,9 +73,9 @@ START_TEST(test_format_rejects)
 	uint8_t *raw = aligned_alloc(64, RING_CTRL_SIZE + CAP);
 	struct ring r;
 
-	ck_assert_int_eq(ring_format(raw, 5000), -EINVAL);         /* not a power of two */
-	ck_assert_int_eq(ring_format(raw, 1024), -EINVAL);         /* too small */
-	ck_assert_int_eq(ring_format(raw + 8, CAP), -EINVAL);      /* misaligned */
+	ck_assert_int_eq(ring_format(raw, 5000), -EINVAL);    /* not a power of two */
+	ck_assert_int_eq(ring_format(raw, 1024), -EINVAL);    /* too small */
+	ck_assert_int_eq(ring_format(raw + 8, CAP), -EINVAL); /* misaligned */
 	memset(raw, 0xab, RING_CTRL_SIZE);
 	ck_assert_int_eq(ring_init(&r, raw, -1, -1), -ENOTRECOVERABLE); /* not a ring */
 	free(raw);
@@ -91,7 +91,7 @@ START_TEST(test_empty)
 	ck_assert_int_eq(ring_peek(&cons, &rec, 1000000), -ETIMEDOUT);
 	ck_assert_uint_eq(ring_used(&cons), 0);
 	ck_assert_uint_eq(ring_last_seq(&cons), 0);
-	ck_assert_int_eq(ring_publish(&prod), 0);   /* nothing reserved */
+	ck_assert_int_eq(ring_publish(&prod), 0);	  /* nothing reserved */
 	ck_assert_int_eq(ring_commit(&cons, 8), -EINVAL); /* past the cursor */
 }
 END_TEST
@@ -120,7 +120,7 @@ START_TEST(test_full)
 	ck_assert_int_eq(ring_commit(&cons, ring_cursor(&cons)), 0);
 	ck_assert_uint_eq(ring_used(&cons), 0);
 	ck_assert_uint_eq(ring_last_seq(&cons), n + 1);
-	ck_assert_int_eq(ring_try_peek(&cons, &(const struct record *){0}), -EAGAIN);
+	ck_assert_int_eq(ring_try_peek(&cons, &(const struct record *){ 0 }), -EAGAIN);
 }
 END_TEST
 
@@ -246,7 +246,7 @@ START_TEST(test_peek_ahead_commit_rewind)
 	}
 	ck_assert_uint_eq(ring_committed(&cons), 0);
 	ck_assert_int_eq(ring_commit(&cons, after[3]), 0);
-	ck_assert_int_eq(ring_commit(&cons, after[2]), -EINVAL); /* backwards */
+	ck_assert_int_eq(ring_commit(&cons, after[2]), -EINVAL);     /* backwards */
 	ck_assert_int_eq(ring_commit(&cons, after[6] + 8), -EINVAL); /* past cursor */
 	ring_rewind(&cons);
 	get(&cons, 4, 12);
@@ -333,13 +333,13 @@ START_TEST(test_eventfd_only_when_armed)
 	ck_assert_int_eq(ring_init(&cons, mem, dfd, sfd), 0);
 	ck_assert_int_eq(put(&prod, 1, 8), 0);
 	ck_assert_int_eq(ring_fd_drain(dfd), -EAGAIN); /* nobody asked */
-	ck_assert_int_eq(ring_arm_data(&cons), 1);      /* data there: no arm */
+	ck_assert_int_eq(ring_arm_data(&cons), 1);     /* data there: no arm */
 	get(&cons, 1, 8);
-	ck_assert_int_eq(ring_arm_data(&cons), 0);      /* armed */
+	ck_assert_int_eq(ring_arm_data(&cons), 0); /* armed */
 	ck_assert_int_eq(put(&prod, 2, 8), 0);
-	ck_assert_int_eq(ring_fd_drain(dfd), 0);        /* signalled */
+	ck_assert_int_eq(ring_fd_drain(dfd), 0); /* signalled */
 	ck_assert_int_eq(put(&prod, 3, 8), 0);
-	ck_assert_int_eq(ring_fd_drain(dfd), -EAGAIN);  /* once per arm */
+	ck_assert_int_eq(ring_fd_drain(dfd), -EAGAIN); /* once per arm */
 	/* space: fill, arm, commit signals */
 	while (ring_try_reserve(&prod, 500, &rec) == 0)
 		ring_publish(&prod);

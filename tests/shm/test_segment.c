@@ -36,7 +36,7 @@ static void teardown(void)
 
 START_TEST(test_create_attach_child)
 {
-	struct segment_params p = {.nrings = 3, .ring_capacity = {5000, 0, 1 << 16}};
+	struct segment_params p = { .nrings = 3, .ring_capacity = { 5000, 0, 1 << 16 } };
 	struct ring r;
 	struct record *rec;
 	pid_t pid;
@@ -44,7 +44,7 @@ START_TEST(test_create_attach_child)
 
 	ck_assert_int_eq(segment_create(&seg, inst, &p), 0);
 	ck_assert_uint_eq(segment_nrings(&seg), 3);
-	ck_assert_uint_eq(seg.rings[0].capacity, 8192);   /* rounded up */
+	ck_assert_uint_eq(seg.rings[0].capacity, 8192); /* rounded up */
 	ck_assert_uint_eq(seg.rings[1].capacity, SEG_DEFAULT_RING_CAPACITY);
 	ck_assert_uint_eq(seg.rings[2].capacity, 1 << 16);
 	ck_assert_int_eq(segment_ring(&seg, RING_BATCH_EXPORT, &r), 0);
@@ -141,21 +141,25 @@ END_TEST
 
 START_TEST(test_instance_names)
 {
-	static const struct { const char *name; int rc; } cases[] = {
-		{"", -EINVAL},
-		{"a/b", -EINVAL},
-		{"../x", -EINVAL},
-		{"sp ace", -EINVAL},
-		{"0123456789012345678901234567890123456789012345678901234567890123x", -EINVAL},
-		{"no-such-instance_1.x", -ENOENT},
+	static const struct {
+		const char *name;
+		int rc;
+	} cases[] = {
+		{ "", -EINVAL },
+		{ "a/b", -EINVAL },
+		{ "../x", -EINVAL },
+		{ "sp ace", -EINVAL },
+		{ "0123456789012345678901234567890123456789012345678901234567890123x", -EINVAL },
+		{ "no-such-instance_1.x", -ENOENT },
 	};
 	struct segment other;
 
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		ck_assert_msg(segment_attach(&other, cases[i].name) == cases[i].rc, "name \"%s\"", cases[i].name);
+		ck_assert_msg(segment_attach(&other, cases[i].name) == cases[i].rc, "name \"%s\"",
+			      cases[i].name);
 	ck_assert_int_eq(segment_create(&other, "bad/name", NULL), -EINVAL);
 	ck_assert_int_eq(segment_attach(&other, NULL), -EINVAL);
-	struct segment_params p = {.nrings = SEG_MAX_RINGS + 1};
+	struct segment_params p = { .nrings = SEG_MAX_RINGS + 1 };
 	ck_assert_int_eq(segment_create(&other, inst, &p), -EINVAL);
 	p.nrings = 1;
 	p.ring_capacity[0] = RING_MAX_CAPACITY * 2;
@@ -249,7 +253,6 @@ START_TEST(test_stats_tables)
 	ck_assert_ptr_null(stats_proc_slot(st, "one-too-many"));
 }
 END_TEST
-
 
 int main(void)
 {

@@ -41,9 +41,10 @@ static const struct segment_component_params comps[] = {
 
 static void v2_params(struct segment_params *p)
 {
-	static const char *const names[] = { "in:traces", "in:logs", "mid:traces/payments",
-					     "mid:logs", "out:traces/payments" };
-	static const uint32_t kinds[] = { SEG_RING_IN, SEG_RING_IN, SEG_RING_MID, SEG_RING_MID, SEG_RING_OUT };
+	static const char *const names[] = { "in:traces", "in:logs", "mid:traces/payments", "mid:logs",
+					     "out:traces/payments" };
+	static const uint32_t kinds[] = { SEG_RING_IN, SEG_RING_IN, SEG_RING_MID, SEG_RING_MID,
+					  SEG_RING_OUT };
 
 	memset(p, 0, sizeof(*p));
 	p->nrings = 5;
@@ -155,34 +156,65 @@ START_TEST(test_v2_create_refusals)
 	static const struct segment_component_params unnamed = { SEG_COMP_EXPORTER, 0, 0, NULL, NULL, NULL };
 	static const struct segment_component_params nokind = { SEG_COMP_NONE, 0, 0, "x", NULL, NULL };
 	static const struct segment_component_params badsig = { SEG_COMP_RECEIVER, 4, 0, "x", NULL, NULL };
-	static const struct segment_component_params longtr = { SEG_COMP_RECEIVER, 0, 0, "x", NULL,
-								 "a-transport-of-16" };
+	static const struct segment_component_params longtr = { SEG_COMP_RECEIVER,  0, 0, "x", NULL,
+								"a-transport-of-16" };
 	struct segment_params p;
 	struct segment other;
 	const char *why[] = {
-		"duplicate ring name", "ring name with a space", "64-character ring name",
-		"ring kind 4", "ring signal 4", "component without a name", "component kind none",
-		"component signal 4", "16-character transport", "4097 components", "17 aux regions",
-		"aux size 0", "duplicate aux name", "65 rings",
+		"duplicate ring name",	  "ring name with a space",
+		"64-character ring name", "ring kind 4",
+		"ring signal 4",	  "component without a name",
+		"component kind none",	  "component signal 4",
+		"16-character transport", "4097 components",
+		"17 aux regions",	  "aux size 0",
+		"duplicate aux name",	  "65 rings",
 	};
 
 	for (unsigned i = 0; i < sizeof(why) / sizeof(why[0]); i++) {
 		v2_params(&p);
 		switch (i) {
-		case 0: p.ring_name[3] = "in:logs"; break;
-		case 1: p.ring_name[0] = "in traces"; break;
-		case 2: p.ring_name[0] = "0123456789012345678901234567890123456789012345678901234567890123"; break;
-		case 3: p.ring_kind[1] = SEG_RING_KINDS; break;
-		case 4: p.ring_signal[1] = RECORD_SIGNAL_MAX + 1; break;
-		case 5: p.components = &unnamed, p.ncomponents = 1; break;
-		case 6: p.components = &nokind, p.ncomponents = 1; break;
-		case 7: p.components = &badsig, p.ncomponents = 1; break;
-		case 8: p.components = &longtr, p.ncomponents = 1; break;
-		case 9: p.ncomponents = SEG_MAX_COMPONENTS + 1; break;
-		case 10: p.naux = SEG_MAX_AUX + 1; break;
-		case 11: p.aux[1].size = 0; break;
-		case 12: p.aux[1].name = p.aux[0].name; break;
-		case 13: p.nrings = SEG_MAX_RINGS + 1; break;
+		case 0:
+			p.ring_name[3] = "in:logs";
+			break;
+		case 1:
+			p.ring_name[0] = "in traces";
+			break;
+		case 2:
+			p.ring_name[0] = "0123456789012345678901234567890123456789012345678901234567890123";
+			break;
+		case 3:
+			p.ring_kind[1] = SEG_RING_KINDS;
+			break;
+		case 4:
+			p.ring_signal[1] = RECORD_SIGNAL_MAX + 1;
+			break;
+		case 5:
+			p.components = &unnamed, p.ncomponents = 1;
+			break;
+		case 6:
+			p.components = &nokind, p.ncomponents = 1;
+			break;
+		case 7:
+			p.components = &badsig, p.ncomponents = 1;
+			break;
+		case 8:
+			p.components = &longtr, p.ncomponents = 1;
+			break;
+		case 9:
+			p.ncomponents = SEG_MAX_COMPONENTS + 1;
+			break;
+		case 10:
+			p.naux = SEG_MAX_AUX + 1;
+			break;
+		case 11:
+			p.aux[1].size = 0;
+			break;
+		case 12:
+			p.aux[1].name = p.aux[0].name;
+			break;
+		case 13:
+			p.nrings = SEG_MAX_RINGS + 1;
+			break;
 		}
 		ck_assert_msg(segment_create(&other, inst, &p) == -EINVAL, "%s accepted", why[i]);
 		ck_assert_msg(segment_errmsg(&other)[0] != '\0', "%s: no message", why[i]);
@@ -197,8 +229,8 @@ START_TEST(test_v2_attach_validation)
 {
 	static const struct {
 		const char *what;
-		size_t off;      /* from the segment start; SIZE_MAX: ring 1's control block + 'at' */
-		size_t at;       /* 1 with a header offset: write ring 0's offset + 4096 */
+		size_t off; /* from the segment start; SIZE_MAX: ring 1's control block + 'at' */
+		size_t at;  /* 1 with a header offset: write ring 0's offset + 4096 */
 		uint8_t bytes[64];
 		size_t n;
 		int rc;
@@ -214,7 +246,9 @@ START_TEST(test_v2_attach_validation)
 		{ "ring_dir_off", 64, 0, { 8 }, 1, -EBADMSG, "inconsistent" },
 		{ "components_off", 72, 0, { 8 }, 1, -EBADMSG, "inconsistent" },
 		{ "naux 17", 80, 0, { 17 }, 1, -EBADMSG, "inconsistent" },
-		{ "aux name unterminated", 128, 0, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 64, -EBADMSG, "aux region 0" },
+		{ "aux name unterminated", 128, 0,
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 64, -EBADMSG,
+		  "aux region 0" },
 		{ "aux name control char", 128 + 1, 0, { 7 }, 1, -EBADMSG, "aux region 0" },
 		{ "aux name empty", 128, 0, { 0 }, 1, -EBADMSG, "aux region 0" },
 		{ "aux off unaligned", 128 + 64, 0, { 8 }, 1, -EBADMSG, "aux region 0" },
@@ -227,11 +261,37 @@ START_TEST(test_v2_attach_validation)
 		{ "ring name control char", 4096 + 128 + 33, 0, { 7 }, 1, -EBADMSG, "ring 1" },
 		{ "ring name duplicate", 4096 + 128 + 32, 0, "in:traces", 10, -EBADMSG, "ring name 1" },
 		{ "component kind", 32768 + 256, 0, { 9 }, 1, -EBADMSG, "component 1" },
-		{ "component name unterminated", 32768 + 32, 0, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 64, -EBADMSG, "component 0" },
-		{ "ring magic", SIZE_MAX, 384, { 0 }, 1, -ENOTRECOVERABLE, "ring 1 (in:logs) is damaged: bad magic" },
-		{ "ring capacity", SIZE_MAX, 392, { 0, 0x80 }, 2, -ENOTRECOVERABLE, "ring 1 (in:logs) is damaged: capacity" },
-		{ "ring tail", SIZE_MAX, 128, { 8 }, 1, -ENOTRECOVERABLE, "ring 1 (in:logs) is damaged: head 0 and tail 8" },
-		{ "ring last[] slot", SIZE_MAX, 512, { 8 }, 1, -ENOTRECOVERABLE, "ring 1 (in:logs) is damaged: no last-seq slot" },
+		{ "component name unterminated", 32768 + 32, 0,
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 64, -EBADMSG,
+		  "component 0" },
+		{ "ring magic",
+		  SIZE_MAX,
+		  384,
+		  { 0 },
+		  1,
+		  -ENOTRECOVERABLE,
+		  "ring 1 (in:logs) is damaged: bad magic" },
+		{ "ring capacity",
+		  SIZE_MAX,
+		  392,
+		  { 0, 0x80 },
+		  2,
+		  -ENOTRECOVERABLE,
+		  "ring 1 (in:logs) is damaged: capacity" },
+		{ "ring tail",
+		  SIZE_MAX,
+		  128,
+		  { 8 },
+		  1,
+		  -ENOTRECOVERABLE,
+		  "ring 1 (in:logs) is damaged: head 0 and tail 8" },
+		{ "ring last[] slot",
+		  SIZE_MAX,
+		  512,
+		  { 8 },
+		  1,
+		  -ENOTRECOVERABLE,
+		  "ring 1 (in:logs) is damaged: no last-seq slot" },
 	};
 	struct segment_params p;
 	struct segment other;
@@ -314,7 +374,8 @@ START_TEST(test_set_aside)
 	ck_assert_int_eq(segment_set_aside("bad/name", "x", aside, sizeof(aside)), -EINVAL);
 	ck_assert_int_eq(segment_create(&seg, inst, NULL), 0);
 	ck_assert_int_eq(segment_set_aside(inst, "ring 1 (mid:traces) is damaged: bad magic", aside,
-					   sizeof(aside)), 0);
+					   sizeof(aside)),
+			 0);
 	ck_assert_ptr_nonnull(strstr(aside, SEG_SHM_DIR "/sluice."));
 	ck_assert_ptr_nonnull(strstr(aside, ".damaged-"));
 	ck_assert_int_eq(access(aside, F_OK), 0);

@@ -64,8 +64,8 @@ START_TEST(test_semantics)
 	ck_assert_uint_eq(ring_source_seq(&cons, NSRC), 0);
 	ck_assert_int_eq(ring_note_source(&prod, 0, 5), 0);
 	ck_assert_int_eq(ring_note_source(&prod, 3, 9), 0);
-	ck_assert_uint_eq(ring_source_seq(&cons, 0), 0);   /* not before the publish */
-	ck_assert_int_eq(ring_publish(&prod), 0);          /* nothing reserved: nothing */
+	ck_assert_uint_eq(ring_source_seq(&cons, 0), 0); /* not before the publish */
+	ck_assert_int_eq(ring_publish(&prod), 0);	 /* nothing reserved: nothing */
 	ck_assert_uint_eq(ring_source_seq(&cons, 0), 0);
 	ck_assert_int_eq(put(&prod, 10), 0);
 	ck_assert_uint_eq(ring_source_seq(&cons, 0), 5);
@@ -74,7 +74,7 @@ START_TEST(test_semantics)
 	ck_assert_int_eq(ring_note_source(&prod, 0, 6), 0); /* only source 0 moves */
 	ck_assert_int_eq(put(&prod, 10), 0);
 	ck_assert_uint_eq(ring_source_seq(&cons, 0), 6);
-	ck_assert_uint_eq(ring_source_seq(&cons, 3), 9);   /* carried on */
+	ck_assert_uint_eq(ring_source_seq(&cons, 3), 9); /* carried on */
 	/* a restarted producer carries the table on too */
 	ck_assert_int_eq(ring_init(&prod, mem, -1, -1), 0);
 	ck_assert_int_eq(ring_note_source(&prod, 7, 1), 0);
@@ -82,7 +82,7 @@ START_TEST(test_semantics)
 	ck_assert_uint_eq(ring_source_seq(&cons, 0), 6);
 	ck_assert_uint_eq(ring_source_seq(&cons, 3), 9);
 	ck_assert_uint_eq(ring_source_seq(&cons, 7), 1);
-	ck_assert_uint_eq(ring_last_seq(&cons), 3);         /* the ring's own count */
+	ck_assert_uint_eq(ring_last_seq(&cons), 3); /* the ring's own count */
 }
 END_TEST
 
@@ -174,8 +174,8 @@ static void run_producer(unsigned seed)
 }
 
 struct checker {
-	uint64_t next_seq;       /* seq the next visible record must have */
-	uint64_t table[NSRC];    /* carried by the last record seen */
+	uint64_t next_seq;    /* seq the next visible record must have */
+	uint64_t table[NSRC]; /* carried by the last record seen */
 	uint64_t records;
 };
 

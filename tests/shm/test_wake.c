@@ -26,7 +26,7 @@ static struct segment seg;
 
 static void setup(void)
 {
-	struct segment_params p = {.nrings = 1, .ring_capacity = {8192}};
+	struct segment_params p = { .nrings = 1, .ring_capacity = { 8192 } };
 
 	shm_test_instance(inst, sizeof(inst), "wake");
 	segment_unlink(inst);
@@ -143,7 +143,7 @@ START_TEST(test_futex_wakes_producer)
 	}
 	ck_assert(wait_for_sleeper(&r.ctl->prod_wait, RING_WAIT_FUTEX));
 	ck_assert(wait_blocked(pid));
-	ck_assert_int_eq(ring_try_peek(&r, &(const struct record *){0}), 0);
+	ck_assert_int_eq(ring_try_peek(&r, &(const struct record *){ 0 }), 0);
 	ck_assert_int_eq(ring_commit(&r, ring_cursor(&r)), 0);
 	ck_assert_int_eq(wait_child(pid), 0);
 }
@@ -208,7 +208,7 @@ START_TEST(test_eventfd_wakes_space_poller)
 	}
 	ck_assert(wait_for_sleeper(&r.ctl->prod_wait, RING_WAIT_EVENTFD));
 	ck_assert(wait_blocked(pid));
-	ck_assert_int_eq(ring_try_peek(&r, &(const struct record *){0}), 0);
+	ck_assert_int_eq(ring_try_peek(&r, &(const struct record *){ 0 }), 0);
 	ck_assert_int_eq(ring_commit(&r, ring_cursor(&r)), 0);
 	ck_assert_int_eq(wait_child(pid), 0);
 }
@@ -226,7 +226,7 @@ START_TEST(test_signal_interrupts_sleep)
 
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		struct sigaction sa = {.sa_handler = on_usr1}; /* no SA_RESTART */
+		struct sigaction sa = { .sa_handler = on_usr1 }; /* no SA_RESTART */
 		const struct record *rec;
 
 		sigaction(SIGUSR1, &sa, NULL);

@@ -56,7 +56,7 @@ static int child(void)
 
 START_TEST(test_uring_poll_woken)
 {
-	struct segment_params p = {.nrings = 1, .ring_capacity = {8192}};
+	struct segment_params p = { .nrings = 1, .ring_capacity = { 8192 } };
 	struct segment seg;
 	struct ring r;
 	char env[128];

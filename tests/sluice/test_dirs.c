@@ -92,7 +92,10 @@ START_TEST(what_is_above_counts_too)
 	chmod(at("open"), 0777);
 	ck_assert_int_eq(mkdir(at("open/ours"), 0700), 0);
 	ck_assert_int_eq(check(at("open/ours"), why), -EPERM);
-	ck_assert_msg(strstr(why, "is inside ") && strstr(why, "/open, which anyone can write to and which is not sticky (mode 0777)"), "%s", why);
+	ck_assert_msg(strstr(why, "is inside ") &&
+			      strstr(why,
+				     "/open, which anyone can write to and which is not sticky (mode 0777)"),
+		      "%s", why);
 	/* sticky (like /tmp): only an entry's owner may rename it */
 	chmod(at("open"), 01777);
 	ck_assert_int_eq(check(at("open/ours"), why), 0);

@@ -33,7 +33,8 @@ static struct sluice_config *load(bool extra)
 	struct config_error err;
 
 	snprintf(yaml, sizeof(yaml), base_yaml,
-		 extra ? "  attributes/x:\n    actions:\n      - key: k\n        value: v\n        action: insert\n" : "",
+		 extra ? "  attributes/x:\n    actions:\n      - key: k\n        value: v\n        action: insert\n"
+		       : "",
 		 extra ? "attributes/x, " : "");
 	ck_assert_msg(config_load_buffer("<test>", yaml, strlen(yaml), &cfg, &err) == 0, "%s", err.msg);
 	return cfg;

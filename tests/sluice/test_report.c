@@ -61,7 +61,8 @@ static struct segment seg;
  * and logs (otlp -> batch -> debug). */
 static void setup(void)
 {
-	static const char *const rings[] = { "in:traces", "in:logs", "mid:traces", "mid:logs", "out:traces", "out:logs" };
+	static const char *const rings[] = { "in:traces", "in:logs",	"mid:traces",
+					     "mid:logs",  "out:traces", "out:logs" };
 	static const struct segment_component_params comps[] = {
 		{ SEG_COMP_RECEIVER, RECORD_SIGNAL_TRACES, SEG_NONE, "otlp", "", "grpc" },
 		{ SEG_COMP_RECEIVER, RECORD_SIGNAL_LOGS, SEG_NONE, "otlp", "", "http" },
@@ -72,7 +73,10 @@ static void setup(void)
 		{ SEG_COMP_EXPORTER, RECORD_SIGNAL_LOGS, 1, "debug", "logs", "" },
 	};
 	static const struct hist_spec hists[] = {
-		{ HIST_RECEIPT_TO_ACK, 4 }, { HIST_EXPORT_DURATION, 4 }, { HIST_BATCH_SIZE, 3 }, { HIST_RING_AGE, 2 },
+		{ HIST_RECEIPT_TO_ACK, 4 },
+		{ HIST_EXPORT_DURATION, 4 },
+		{ HIST_BATCH_SIZE, 3 },
+		{ HIST_RING_AGE, 2 },
 	};
 	struct segment_params p;
 	uint64_t size;
@@ -132,7 +136,7 @@ START_TEST(slots_under_collector_names)
 	seg_component_add(segment_component(&seg, 6), SEG_C_FAILED, 5);
 	seg_component_set(segment_component(&seg, 6), SEG_C_QUEUE_SIZE, 123);
 	seg_component_set(segment_component(&seg, 6), SEG_C_QUEUE_CAPACITY, 4096);
-	hist_observe(hist_for(&seg, HIST_RECEIPT_TO_ACK, 4), 3000000);  /* 3 ms */
+	hist_observe(hist_for(&seg, HIST_RECEIPT_TO_ACK, 4), 3000000); /* 3 ms */
 	hist_observe(hist_for(&seg, HIST_BATCH_SIZE, 3), 512);
 
 	char *m;

@@ -111,7 +111,10 @@ static char *render(void (*fn)(struct segment *, FILE *), struct segment *seg)
 	return buf;
 }
 
-static void status_no_rates(struct segment *seg, FILE *f) { report_status(seg, f, NULL); }
+static void status_no_rates(struct segment *seg, FILE *f)
+{
+	report_status(seg, f, NULL);
+}
 
 START_TEST(views_show_counters_from_the_segment)
 {
@@ -140,12 +143,16 @@ START_TEST(views_show_counters_from_the_segment)
 	atomic_store(&fp->dropped, 42);
 
 	char *prom = render(report_prometheus, &seg);
-	ck_assert_ptr_nonnull(strstr(prom, "otelcol_receiver_accepted_spans_total{receiver=\"otlp\"} 1234\n"));
+	ck_assert_ptr_nonnull(
+		strstr(prom, "otelcol_receiver_accepted_spans_total{receiver=\"otlp\"} 1234\n"));
 	ck_assert_ptr_nonnull(strstr(prom, "reason=\"ring_full\"} 7\n"));
-	ck_assert_ptr_nonnull(strstr(prom, "otelcol_exporter_sent_spans_total{exporter=\"otlphttp\"} 1200\n"));
+	ck_assert_ptr_nonnull(
+		strstr(prom, "otelcol_exporter_sent_spans_total{exporter=\"otlphttp\"} 1200\n"));
 	ck_assert_ptr_nonnull(strstr(prom, "otelcol_exporter_sent_spans_total{exporter=\"debug\"} 100\n"));
-	ck_assert_ptr_nonnull(strstr(prom, "otelcol_exporter_send_failed_spans_total{exporter=\"debug\"} 1100\n"));
-	ck_assert_ptr_nonnull(strstr(prom, "otelcol_processor_dropped_spans_total{processor=\"filter\"} 42\n"));
+	ck_assert_ptr_nonnull(
+		strstr(prom, "otelcol_exporter_send_failed_spans_total{exporter=\"debug\"} 1100\n"));
+	ck_assert_ptr_nonnull(
+		strstr(prom, "otelcol_processor_dropped_spans_total{processor=\"filter\"} 42\n"));
 	ck_assert_ptr_nonnull(strstr(prom, "sluice_export_sent_spans_total{stage=\"export\"} 1300\n"));
 	ck_assert_ptr_nonnull(strstr(prom, "otelcol_exporter_queue_capacity 1048576\n"));
 	ck_assert_ptr_nonnull(strstr(prom, "sluice_spans_in_total{stage=\"ingest\"} 1234\n"));
@@ -176,7 +183,9 @@ START_TEST(views_show_counters_from_the_segment)
 	f = open_memstream(&buf, &len);
 	ck_assert(!report_health(&seg, f));
 	fclose(f);
-	ck_assert_ptr_nonnull(strstr(buf, "exporter otlphttp is degraded: dead letters cannot be written (Read-only file system)"));
+	ck_assert_ptr_nonnull(strstr(
+		buf,
+		"exporter otlphttp is degraded: dead letters cannot be written (Read-only file system)"));
 	ck_assert_ptr_null(strstr(buf, "debug"));
 	free(buf);
 	prom = render(report_prometheus, &seg);

@@ -41,10 +41,9 @@ static double now_s(clockid_t c)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static const struct tb_attr res[] = {
-	{ .key = "service.name", .type = 's', .s = "checkout" },
-	{ .key = "host.name", .type = 's', .s = "node-17.example.internal" },
-	{ .key = NULL } };
+static const struct tb_attr res[] = { { .key = "service.name", .type = 's', .s = "checkout" },
+				      { .key = "host.name", .type = 's', .s = "node-17.example.internal" },
+				      { .key = NULL } };
 
 static void make_logs(void)
 {
@@ -53,16 +52,21 @@ static void make_logs(void)
 	for (int r = 0; r < NDISTINCT; r++) {
 		for (int i = 0; i < ITEMS; i++) {
 			int k = r * ITEMS + i;
-			snprintf(body[i], sizeof body[i], "req %06d served in %3d ms /items/%04d ok",
-				 k, k % 250, k % 997);
+			snprintf(body[i], sizeof body[i], "req %06d served in %3d ms /items/%04d ok", k,
+				 k % 250, k % 997);
 			snprintf(user[i], sizeof user[i], "user-%05d", k % 10007);
 			bool debug = i % 50 == 0;
-			l[i] = (struct tbx_log){ .body = body[i], .sev = debug ? 5 : 9, .sev_text = debug ? "DEBUG" : "INFO",
-				.trace = (uint64_t)k / 4 + 1, .time = 1700000000000000000ull + (uint64_t)k,
+			l[i] = (struct tbx_log){
+				.body = body[i],
+				.sev = debug ? 5 : 9,
+				.sev_text = debug ? "DEBUG" : "INFO",
+				.trace = (uint64_t)k / 4 + 1,
+				.time = 1700000000000000000ull + (uint64_t)k,
 				.attrs = { { .key = "http.route", .type = 's', .s = "/api/v1/items" },
 					   { .key = "user.id", .type = 's', .s = user[i] },
 					   { .key = "http.status_code", .type = 'i', .i = 200 },
-					   { .key = "internal.debug", .type = 'b', .b = 1 } } };
+					   { .key = "internal.debug", .type = 'b', .b = 1 } }
+			};
 		}
 		recs[0][r] = tbx_pack_logs(res, l, ITEMS, &rec_len[0][r]);
 	}
@@ -76,14 +80,18 @@ static void make_metrics(void)
 		snprintf(route[j], sizeof route[j], "/api/v1/r%d", j);
 	for (int r = 0; r < NDISTINCT; r++) {
 		for (int i = 0; i < ITEMS / 8; i++) {
-			snprintf(name[i], sizeof name[i], i % 16 == 0 ? "debug.m%d" : "http.server.requests.%d", i);
+			snprintf(name[i], sizeof name[i],
+				 i % 16 == 0 ? "debug.m%d" : "http.server.requests.%d", i);
 			m[i] = (struct tbx_metric){ .name = name[i], .type = 's', .unit = "1", .n = 8 };
 			for (int j = 0; j < 8; j++)
-				m[i].p[j] = (struct tbx_point){ .num = 'i', .i = r * 1000 + i * 8 + j,
+				m[i].p[j] = (struct tbx_point){
+					.num = 'i',
+					.i = r * 1000 + i * 8 + j,
 					.t = 1700000000000000000ull + (uint64_t)j,
 					.attrs = { { .key = "http.route", .type = 's', .s = route[j] },
 						   { .key = "http.status_code", .type = 'i', .i = 200 },
-						   { .key = "internal.debug", .type = 'b', .b = 1 } } };
+						   { .key = "internal.debug", .type = 'b', .b = 1 } }
+				};
 		}
 		recs[1][r] = tbx_pack_metrics(res, m, ITEMS / 8, &rec_len[1][r]);
 	}
@@ -119,7 +127,8 @@ static struct fig measure(int sig, struct sigchain *c)
 		bytes += rec_len[sig][r];
 	}
 	double w = now_s(CLOCK_MONOTONIC) - w0, cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
-	return (struct fig){ items / w, cpu * 1e9 / (double)items, bytes / w / 1e6, (double)kept / (double)items };
+	return (struct fig){ items / w, cpu * 1e9 / (double)items, bytes / w / 1e6,
+			     (double)kept / (double)items };
 }
 
 static struct fig measure_protobuf(int sig)
@@ -160,7 +169,8 @@ int main(int argc, char **argv)
 	make_metrics();
 	static const char *const sig_name[2] = { "logs", "metrics" };
 	static const char *const what[4] = { "typical chain, legacy filter", "typical chain, OTTL filter",
-					     "pass-through (no processors)", "protobuf-c unpack+free (reference)" };
+					     "pass-through (no processors)",
+					     "protobuf-c unpack+free (reference)" };
 	size_t total[2] = { 0, 0 };
 	for (int r = 0; r < NDISTINCT; r++)
 		total[0] += rec_len[0][r], total[1] += rec_len[1][r];
@@ -177,14 +187,16 @@ int main(int argc, char **argv)
 		for (int f = 0; f < 2; f++) {
 			snprintf(procs, sizeof procs, "%s%s", common, filters[sig][f]);
 			cfg[f] = tbx_config(sig_name[sig], procs, "resource, attributes, filter");
-			c[f] = sigchain_new(sig ? SLUICE_SIGNAL_METRICS : SLUICE_SIGNAL_LOGS, cfg[f]->pipelines[0].processors,
+			c[f] = sigchain_new(sig ? SLUICE_SIGNAL_METRICS : SLUICE_SIGNAL_LOGS,
+					    cfg[f]->pipelines[0].processors,
 					    cfg[f]->pipelines[0].n_processors, err, sizeof err);
 			if (!c[f]) {
 				fprintf(stderr, "%s\n", err);
 				return 1;
 			}
 		}
-		c[2] = sigchain_new(sig ? SLUICE_SIGNAL_METRICS : SLUICE_SIGNAL_LOGS, NULL, 0, err, sizeof err);
+		c[2] = sigchain_new(sig ? SLUICE_SIGNAL_METRICS : SLUICE_SIGNAL_LOGS, NULL, 0, err,
+				    sizeof err);
 		double rate[4][100], cpu[4][100], mbs[4][100], kept[4] = { 0 };
 		for (int run = 0; run < runs; run++) {
 			for (int k = 0; k < 4; k++) {

@@ -38,19 +38,33 @@ struct item {
 	size_t n_span, n_res;
 };
 
-#define STR(x) { .type = OTTL_STRING, .u.s = { (const uint8_t *)(x), sizeof(x) - 1 } }
-#define A(k, x) { k, sizeof(k) - 1, STR(x) }
+#define STR(x)                                                                     \
+	{                                                                          \
+		.type = OTTL_STRING, .u.s = {(const uint8_t *)(x), sizeof(x) - 1 } \
+	}
+#define A(k, x)                          \
+	{                                \
+		k, sizeof(k) - 1, STR(x) \
+	}
 
 static const struct attr span_attrs[] = {
-	A("http.request.method", "GET"), A("url.path", "/api/v1/items/42"), A("team", "payments"),
-	A("server.address", "items.internal"), A("net.peer.name", "10.1.2.3"), A("thread.name", "worker-7"),
+	A("http.request.method", "GET"), A("url.path", "/api/v1/items/42"),
+	A("team", "payments"),		 A("server.address", "items.internal"),
+	A("net.peer.name", "10.1.2.3"),	 A("thread.name", "worker-7"),
 };
 static const struct attr span_attrs_other[] = {
-	A("http.request.method", "GET"), A("url.path", "/api/v1/items/42"), A("team", "search"),
-	A("server.address", "items.internal"), A("net.peer.name", "10.1.2.3"), A("thread.name", "worker-7"),
+	A("http.request.method", "GET"),
+	A("url.path", "/api/v1/items/42"),
+	A("team", "search"),
+	A("server.address", "items.internal"),
+	A("net.peer.name", "10.1.2.3"),
+	A("thread.name", "worker-7"),
 };
-#define RES(svc) { A("telemetry.sdk.language", "java"), A("host.name", "node-17.example.internal"), \
-		   A("service.name", svc), A("service.version", "1.4.2") }
+#define RES(svc)                                                                                 \
+	{                                                                                        \
+		A("telemetry.sdk.language", "java"), A("host.name", "node-17.example.internal"), \
+			A("service.name", svc), A("service.version", "1.4.2")                    \
+	}
 static const struct attr res_checkout[] = RES("checkout");
 static const struct attr res_cart[] = RES("cart");
 static const struct attr res_search[] = RES("search");
@@ -129,7 +143,7 @@ static double time_eval(const struct ottl_eval *ev, const struct ottl_eval_acces
 /* The accessor alone: the lookups the condition makes, and the compare. */
 static double time_baseline(const struct ottl_eval *ev, struct item *it, size_t nkeys)
 {
-	struct ottl_value v = {0};
+	struct ottl_value v = { 0 };
 	int acc_r = 0;
 	double t0 = now_ns();
 
@@ -159,13 +173,14 @@ int main(int argc, char **argv)
 	const char *b = "resource.attributes[\"service.name\"] == \"checkout\" or "
 			"resource.attributes[\"service.name\"] == \"cart\"";
 	struct bench benches[] = {
-		{"A true", OTTL_CTX_SPAN, a, {span_attrs, NULL, 6, 0}, 1, 1, 2},
-		{"A false", OTTL_CTX_SPAN, a, {span_attrs_other, NULL, 6, 0}, 0, 1, 2},
-		{"B true (1st)", OTTL_CTX_RESOURCE, b, {NULL, res_checkout, 0, 4}, 1, 1, 2},
-		{"B true (2nd)", OTTL_CTX_RESOURCE, b, {NULL, res_cart, 0, 4}, 1, 2, 2},
-		{"B false", OTTL_CTX_RESOURCE, b, {NULL, res_search, 0, 4}, 0, 2, 2},
+		{ "A true", OTTL_CTX_SPAN, a, { span_attrs, NULL, 6, 0 }, 1, 1, 2 },
+		{ "A false", OTTL_CTX_SPAN, a, { span_attrs_other, NULL, 6, 0 }, 0, 1, 2 },
+		{ "B true (1st)", OTTL_CTX_RESOURCE, b, { NULL, res_checkout, 0, 4 }, 1, 1, 2 },
+		{ "B true (2nd)", OTTL_CTX_RESOURCE, b, { NULL, res_cart, 0, 4 }, 1, 2, 2 },
+		{ "B false", OTTL_CTX_RESOURCE, b, { NULL, res_search, 0, 4 }, 0, 2, 2 },
 	};
-	const struct ottl_eval_accessor scan_acc = { scan_attr, no_field }, bound_acc = { bound_attr, no_field };
+	const struct ottl_eval_accessor scan_acc = { scan_attr, no_field },
+					bound_acc = { bound_attr, no_field };
 
 	if (runs < 1 || runs > 101)
 		runs = 7;

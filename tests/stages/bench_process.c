@@ -43,27 +43,32 @@ static const char *chain =
 #define PROCS "[filter, probabilistic_sampler, attributes/insert, attributes/delete, span]"
 
 static const char *names[NCFG] = { "chain", "chain + routing", "chain + spanmetrics",
-				   "pass", "pass + routing", "pass + spanmetrics" };
+				   "pass",  "pass + routing",  "pass + spanmetrics" };
 
 static void config_text(int c, char *y, size_t cap)
 {
 	const char *procs = c < 3 ? PROCS : "[]";
-	int n = snprintf(y, cap, "%sreceivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:0\n"
-			 "exporters:\n  debug:\n  debug/b:\n  debug/m:\n", chain);
+	int n = snprintf(y, cap,
+			 "%sreceivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:0\n"
+			 "exporters:\n  debug:\n  debug/b:\n  debug/m:\n",
+			 chain);
 	switch (c % 3) {
 	case 0:
-		snprintf(y + n, cap - (size_t)n, "service:\n  pipelines:\n    traces:\n      receivers: [otlp]\n"
-			 "      processors: %s\n      exporters: [debug]\n", procs);
+		snprintf(y + n, cap - (size_t)n,
+			 "service:\n  pipelines:\n    traces:\n      receivers: [otlp]\n"
+			 "      processors: %s\n      exporters: [debug]\n",
+			 procs);
 		break;
 	case 1:
-		snprintf(y + n, cap - (size_t)n,
-			 "connectors:\n  routing:\n    table:\n"
-			 "      - condition: 'attributes[\"service.name\"] == \"checkout\"'\n        pipelines: [traces/a]\n"
-			 "    default_pipelines: [traces/b]\n"
-			 "service:\n  pipelines:\n    traces/in:\n      receivers: [otlp]\n      exporters: [routing]\n"
-			 "    traces/a:\n      receivers: [routing]\n      processors: %s\n      exporters: [debug]\n"
-			 "    traces/b:\n      receivers: [routing]\n      processors: %s\n      exporters: [debug/b]\n",
-			 procs, procs);
+		snprintf(
+			y + n, cap - (size_t)n,
+			"connectors:\n  routing:\n    table:\n"
+			"      - condition: 'attributes[\"service.name\"] == \"checkout\"'\n        pipelines: [traces/a]\n"
+			"    default_pipelines: [traces/b]\n"
+			"service:\n  pipelines:\n    traces/in:\n      receivers: [otlp]\n      exporters: [routing]\n"
+			"    traces/a:\n      receivers: [routing]\n      processors: %s\n      exporters: [debug]\n"
+			"    traces/b:\n      receivers: [routing]\n      processors: %s\n      exporters: [debug/b]\n",
+			procs, procs);
 		break;
 	default:
 		snprintf(y + n, cap - (size_t)n,
@@ -71,7 +76,8 @@ static void config_text(int c, char *y, size_t cap)
 			 "{name: http.status_code}, {name: net.peer.ip}]\n"
 			 "service:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      processors: %s\n"
 			 "      exporters: [debug, spanmetrics]\n"
-			 "    metrics:\n      receivers: [spanmetrics]\n      exporters: [debug/m]\n", procs);
+			 "    metrics:\n      receivers: [spanmetrics]\n      exporters: [debug/m]\n",
+			 procs);
 	}
 }
 
@@ -82,23 +88,31 @@ static void make_records(void)
 {
 	static struct tb_span sp[SPANS];
 	static char nm[SPANS][32], route[SPANS][32];
-	static const struct tb_attr res[] = { { .key = "service.name", .type = 's', .s = "checkout" },
-					      { .key = "host.name", .type = 's', .s = "node-17.example.internal" },
-					      { .key = NULL } };
+	static const struct tb_attr res[] = {
+		{ .key = "service.name", .type = 's', .s = "checkout" },
+		{ .key = "host.name", .type = 's', .s = "node-17.example.internal" },
+		{ .key = NULL }
+	};
 	for (int r = 0; r < NDISTINCT; r++) {
 		for (int i = 0; i < SPANS; i++) {
 			int k = r * SPANS + i;
-			snprintf(nm[i], sizeof nm[i], i % 50 == 0 ? "healthz" : "GET /api/v1/item/%d", k % 97);
+			snprintf(nm[i], sizeof nm[i], i % 50 == 0 ? "healthz" : "GET /api/v1/item/%d",
+				 k % 97);
 			snprintf(route[i], sizeof route[i], "/api/v1/item/%d", k % 97);
 			sp[i] = (struct tb_span){
-				.name = nm[i], .kind = 2, .start = 1700000000000000000ull + (uint64_t)k * 1000,
-				.end = 1700000000000000000ull + (uint64_t)k * 1000 + 250000 + (uint64_t)(k % 7) * 1000,
-				.status = 1, .trace = (uint64_t)k / 4 + 1,
+				.name = nm[i],
+				.kind = 2,
+				.start = 1700000000000000000ull + (uint64_t)k * 1000,
+				.end = 1700000000000000000ull + (uint64_t)k * 1000 + 250000 +
+				       (uint64_t)(k % 7) * 1000,
+				.status = 1,
+				.trace = (uint64_t)k / 4 + 1,
 				.attrs = { { .key = "http.method", .type = 's', .s = "GET" },
 					   { .key = "http.route", .type = 's', .s = route[i] },
 					   { .key = "http.status_code", .type = 'i', .i = 200 },
 					   { .key = "net.peer.ip", .type = 's', .s = "10.1.2.3" },
-					   { .key = "internal.debug", .type = 'b', .b = 1 } } };
+					   { .key = "internal.debug", .type = 'b', .b = 1 } }
+			};
 		}
 		recs[r] = tb_pack(res, sp, SPANS, &rec_len[r]);
 	}
@@ -250,8 +264,8 @@ int main(int argc, char **argv)
 			cc[k] = cpu[k][c];
 		}
 		med_cpu[c] = median(cc, rounds);
-		printf("process: %-22s %7.2f M spans/s  %7.1f ns CPU a span", names[c], median(rr, rounds) / 1e6,
-		       med_cpu[c] * 1e9);
+		printf("process: %-22s %7.2f M spans/s  %7.1f ns CPU a span", names[c],
+		       median(rr, rounds) / 1e6, med_cpu[c] * 1e9);
 		if (c % 3)
 			printf("  (%+.1f %% CPU a span vs %s)", 100.0 * (med_cpu[c] / med_cpu[c - c % 3] - 1),
 			       names[c - c % 3]);

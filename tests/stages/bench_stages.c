@@ -56,21 +56,29 @@ static void make_records(void)
 	static const struct tb_attr res[] = {
 		{ .key = "service.name", .type = 's', .s = "checkout" },
 		{ .key = "host.name", .type = 's', .s = "node-17.example.internal" },
-		{ .key = NULL } };
+		{ .key = NULL }
+	};
 	for (int r = 0; r < NREC_DISTINCT; r++) {
 		for (int i = 0; i < SPANS; i++) {
 			int k = r * SPANS + i;
-			snprintf(names[i], sizeof names[i], i % 50 == 0 ? "healthz" : "GET /api/v1/item/%d", k % 97);
+			snprintf(names[i], sizeof names[i], i % 50 == 0 ? "healthz" : "GET /api/v1/item/%d",
+				 k % 97);
 			snprintf(route[i], sizeof route[i], "/api/v1/item/%d", k % 97);
 			sp[i] = (struct tb_span){
-				.name = names[i], .kind = 2, .start = 1700000000000000000ull + (uint64_t)k * 1000,
-				.end = 1700000000000000000ull + (uint64_t)k * 1000 + 250000 + (uint64_t)(k % 7) * 1000,
-				.status = 1, .trace = (uint64_t)k / 4 + 1, .scope = 0,
+				.name = names[i],
+				.kind = 2,
+				.start = 1700000000000000000ull + (uint64_t)k * 1000,
+				.end = 1700000000000000000ull + (uint64_t)k * 1000 + 250000 +
+				       (uint64_t)(k % 7) * 1000,
+				.status = 1,
+				.trace = (uint64_t)k / 4 + 1,
+				.scope = 0,
 				.attrs = { { .key = "http.method", .type = 's', .s = "GET" },
 					   { .key = "http.route", .type = 's', .s = route[i] },
 					   { .key = "http.status_code", .type = 'i', .i = 200 },
 					   { .key = "net.peer.ip", .type = 's', .s = "10.1.2.3" },
-					   { .key = "internal.debug", .type = 'b', .b = 1 } } };
+					   { .key = "internal.debug", .type = 'b', .b = 1 } }
+			};
 		}
 		recs[r] = tb_pack(res, sp, SPANS, &rec_len[r]);
 	}
@@ -180,8 +188,9 @@ int main(int argc, char **argv)
 	/* the latency histograms the supervisor makes (shm/hist.h), so the
 	 * stages observe as they do in a pipeline; SLUICE_BENCH_NO_HIST=1
 	 * leaves them out (the A/B of what observing costs) */
-	static const struct hist_spec hists[] = { { HIST_RING_AGE, 0 }, { HIST_RING_AGE, 1 },
-						  { HIST_RING_AGE, 2 }, { HIST_BATCH_SIZE, 0 } };
+	static const struct hist_spec hists[] = {
+		{ HIST_RING_AGE, 0 }, { HIST_RING_AGE, 1 }, { HIST_RING_AGE, 2 }, { HIST_BATCH_SIZE, 0 }
+	};
 	const uint32_t nh = sizeof hists / sizeof hists[0];
 	bool with_hist = !getenv("SLUICE_BENCH_NO_HIST");
 	if (with_hist) {
@@ -209,8 +218,8 @@ int main(int argc, char **argv)
 	avg /= NREC_DISTINCT;
 	/* records per fill: well inside the ring */
 	int nrec = (int)((RING_CAP / 2) / (avg + 64));
-	printf("records: %d spans, %zu bytes (%.0f bytes a span); %d records (%d spans) a run\n",
-	       SPANS, avg, (double)avg / SPANS, nrec, nrec * SPANS);
+	printf("records: %d spans, %zu bytes (%.0f bytes a span); %d records (%d spans) a run\n", SPANS, avg,
+	       (double)avg / SPANS, nrec, nrec * SPANS);
 
 	/* SLUICE_BENCH_CHAIN=FILE: another processor chain (to see what each
 	 * processor costs); the default is the issue's 5-processor chain */
@@ -236,8 +245,8 @@ int main(int argc, char **argv)
 	if (argc > 2 && !strcmp(argv[2], "chain-only")) { /* for perf record */
 		static uint8_t obuf[1 << 20];
 		for (int i = 0; i < runs * 2000; i++)
-			chain_run(ch, recs[i % NREC_DISTINCT], rec_len[i % NREC_DISTINCT], obuf,
-				  sizeof obuf, NULL);
+			chain_run(ch, recs[i % NREC_DISTINCT], rec_len[i % NREC_DISTINCT], obuf, sizeof obuf,
+				  NULL);
 		segment_unlink(inst);
 		return 0;
 	}
@@ -313,13 +322,15 @@ int main(int argc, char **argv)
 			segment_ring(&seg, 1, &r1p); /* the process runs above produced into ring 1 */
 			seq1 = ring_last_seq(&r1p);
 			uint64_t spans = fill(&r1p, nrec, &seq1);
-			struct batch_pipe bp = { .in = &r1c, .out = &r2p, .cfg = cfg->pipeline.batch,
-						 .signal = RECORD_SIGNAL_TRACES, .name = "traces",
+			struct batch_pipe bp = { .in = &r1c,
+						 .out = &r2p,
+						 .cfg = cfg->pipeline.batch,
+						 .signal = RECORD_SIGNAL_TRACES,
+						 .name = "traces",
 						 .in_name = "mid:traces",
 						 .age = hist_for(&seg, HIST_RING_AGE, 1),
 						 .send_size = hist_for(&seg, HIST_BATCH_SIZE, 0) };
-			struct batch_ctx bc = { .pipes = &bp, .n_pipes = 1,
-						.max_records = (uint64_t)nrec };
+			struct batch_ctx bc = { .pipes = &bp, .n_pipes = 1, .max_records = (uint64_t)nrec };
 			double t0 = now_s(CLOCK_MONOTONIC), c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 			batch_run(&bc);
 			double t1 = now_s(CLOCK_MONOTONIC), c1 = now_s(CLOCK_PROCESS_CPUTIME_ID);

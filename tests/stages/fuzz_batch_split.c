@@ -116,8 +116,7 @@ static void collect(enum otlp_signal sig, struct otlp_bytes res, struct seq *s)
 	}
 }
 
-static void check_parts(enum otlp_signal sig, struct otlp_bytes res, uint32_t max_items,
-			uint64_t max_bytes)
+static void check_parts(enum otlp_signal sig, struct otlp_bytes res, uint32_t max_items, uint64_t max_bytes)
 {
 	const struct otlp_signal_desc *sd = otlp_signal_get(sig);
 	uint32_t res_crc = others_crc(res, 1u << 2);
@@ -155,10 +154,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 4)
 		return 0;
 	enum otlp_signal sig = (enum otlp_signal)(data[0] % 3);
-	uint32_t max_items = data[1] % 24;            /* 0 = no item limit */
+	uint32_t max_items = data[1] % 24; /* 0 = no item limit */
 	uint64_t max_bytes = 32 + (uint64_t)data[2] * 24;
-	size_t cap = 1 + data[3] % 64;                /* pieces a part */
-	sp.cap = cap;                                 /* within what split_init made */
+	size_t cap = 1 + data[3] % 64; /* pieces a part */
+	sp.cap = cap;		       /* within what split_init made */
 	const uint8_t *res = data + 4;
 	size_t len = size - 4;
 	uint8_t *built = NULL;

@@ -67,27 +67,36 @@ static unsigned recipe_next(struct recipe *r)
 
 static uint8_t *recipe_build(const uint8_t *data, size_t size, size_t *len)
 {
-	static const char *const keys[] = { "a", "b", "c", "d1", "e", "f", "k", "g1", "w",
-					    "x1", "zz", "dd", "" };
+	static const char *const keys[] = { "a",  "b", "c",  "d1", "e",	 "f", "k",
+					    "g1", "w", "x1", "zz", "dd", "" };
 	static const char *const strs[] = { "vx", "abc-123", "s", "", "hello-9", "v" };
 	static const char *const names[] = { "drop-it", "get-7", "abc-12", "x", "" };
 	static const char types[] = "sssidbay";
-	static const struct tb_attr res[] = {
-		{ .key = "r", .type = 'i', .i = 5 }, { .key = "x2", .type = 's', .s = "q" },
-		{ .key = "service.name", .type = 's', .s = "svc" }, { .key = NULL } };
+	static const struct tb_attr res[] = { { .key = "r", .type = 'i', .i = 5 },
+					      { .key = "x2", .type = 's', .s = "q" },
+					      { .key = "service.name", .type = 's', .s = "svc" },
+					      { .key = NULL } };
 	static struct tb_span spans[6];
 	struct recipe r = { data + 1, data + size };
 	int n = 1 + (int)(recipe_next(&r) % 6);
 	for (int i = 0; i < n; i++) {
 		unsigned b = recipe_next(&r);
-		spans[i] = (struct tb_span){ .name = names[b % 5], .kind = (int)(b >> 3) % 6,
-			.start = 1000, .end = 1000 + recipe_next(&r), .status = (int)(b >> 6),
-			.trace = 1 + recipe_next(&r) % 3, .scope = (int)(recipe_next(&r) % 2) };
+		spans[i] = (struct tb_span){ .name = names[b % 5],
+					     .kind = (int)(b >> 3) % 6,
+					     .start = 1000,
+					     .end = 1000 + recipe_next(&r),
+					     .status = (int)(b >> 6),
+					     .trace = 1 + recipe_next(&r) % 3,
+					     .scope = (int)(recipe_next(&r) % 2) };
 		int na = (int)(recipe_next(&r) % TB_MAX_ATTRS); /* a NULL key ends the list */
 		for (int j = 0; j < na; j++) {
 			unsigned k = recipe_next(&r), v = recipe_next(&r);
-			spans[i].attrs[j] = (struct tb_attr){ .key = keys[k % 13], .type = types[(k >> 4) % 8],
-				.s = strs[v % 6], .i = (int64_t)v - 100, .d = v / 4.0, .b = (int)(v & 1) };
+			spans[i].attrs[j] = (struct tb_attr){ .key = keys[k % 13],
+							      .type = types[(k >> 4) % 8],
+							      .s = strs[v % 6],
+							      .i = (int64_t)v - 100,
+							      .d = v / 4.0,
+							      .b = (int)(v & 1) };
 		}
 	}
 	return tb_pack(res, spans, n, len);

@@ -59,21 +59,26 @@ static unsigned next(struct recipe *r)
 
 static uint8_t *recipe_build(const uint8_t *data, size_t size, size_t *len, int *n_out)
 {
-	static const char *const keys[] = { "a", "b", "c", "d1", "e", "f", "k", "g1", "w", "x1", "zz", "dd", "" };
+	static const char *const keys[] = { "a",  "b", "c",  "d1", "e",	 "f", "k",
+					    "g1", "w", "x1", "zz", "dd", "" };
 	static const char *const strs[] = { "vx", "abc-123", "s", "", "hello-9", "q" };
 	static const char *const bodies[] = { "drop me", "x-ray", "fine", "", "hello-9" };
 	static const char *const texts[] = { "INFO", "WARN", "", "ERROR" };
 	static const char types[] = "sssidbay";
-	static const struct tb_attr res[] = {
-		{ .key = "r", .type = 'i', .i = 5 }, { .key = "x2", .type = 's', .s = "q" },
-		{ .key = "service.name", .type = 's', .s = "svc" }, { .key = NULL } };
+	static const struct tb_attr res[] = { { .key = "r", .type = 'i', .i = 5 },
+					      { .key = "x2", .type = 's', .s = "q" },
+					      { .key = "service.name", .type = 's', .s = "svc" },
+					      { .key = NULL } };
 	static struct tbx_log logs[8];
 	struct recipe r = { data + 1, data + size };
 	int n = 1 + (int)(next(&r) % 8);
 	for (int i = 0; i < n; i++) {
 		unsigned b = next(&r);
-		logs[i] = (struct tbx_log){ .sev = (int)(next(&r) % 25), .sev_text = texts[b & 3],
-			.trace = (b >> 2) & 1 ? 0 : 1 + next(&r) % 5, .scope = (int)((b >> 3) % 3), .time = b };
+		logs[i] = (struct tbx_log){ .sev = (int)(next(&r) % 25),
+					    .sev_text = texts[b & 3],
+					    .trace = (b >> 2) & 1 ? 0 : 1 + next(&r) % 5,
+					    .scope = (int)((b >> 3) % 3),
+					    .time = b };
 		if ((b >> 5) & 1) {
 			logs[i].has_body_i = 1;
 			logs[i].body_i = (int64_t)next(&r) - 50;
@@ -83,8 +88,12 @@ static uint8_t *recipe_build(const uint8_t *data, size_t size, size_t *len, int 
 		int na = (int)(next(&r) % TBX_MAX);
 		for (int j = 0; j < na; j++) {
 			unsigned k = next(&r), v = next(&r);
-			logs[i].attrs[j] = (struct tb_attr){ .key = keys[k % 13], .type = types[(k >> 4) % 8],
-				.s = strs[v % 6], .i = (int64_t)v - 100, .d = v / 4.0, .b = (int)(v & 1) };
+			logs[i].attrs[j] = (struct tb_attr){ .key = keys[k % 13],
+							     .type = types[(k >> 4) % 8],
+							     .s = strs[v % 6],
+							     .i = (int64_t)v - 100,
+							     .d = v / 4.0,
+							     .b = (int)(v & 1) };
 		}
 	}
 	*n_out = n;
@@ -102,11 +111,25 @@ static void check_scan(struct otlp_bytes rec)
 		return;
 	if (otlp_wire_log_record(rec, &b) != 0)
 		abort(); /* the fast path took what the decoder refuses */
-#define SAME(f) if (a.f != b.f) abort()
-#define SAME_B(f) if (a.f.len != b.f.len || a.f.p != b.f.p) abort()
-	SAME(time_unix_nano); SAME(observed_time_unix_nano); SAME(severity_number); SAME(flags);
-	SAME(n_attributes); SAME(dropped_attributes_count); SAME(has_body);
-	SAME_B(severity_text); SAME_B(body); SAME_B(trace_id); SAME_B(span_id); SAME_B(event_name); SAME_B(raw);
+#define SAME(f)         \
+	if (a.f != b.f) \
+	abort()
+#define SAME_B(f)                                 \
+	if (a.f.len != b.f.len || a.f.p != b.f.p) \
+	abort()
+	SAME(time_unix_nano);
+	SAME(observed_time_unix_nano);
+	SAME(severity_number);
+	SAME(flags);
+	SAME(n_attributes);
+	SAME(dropped_attributes_count);
+	SAME(has_body);
+	SAME_B(severity_text);
+	SAME_B(body);
+	SAME_B(trace_id);
+	SAME_B(span_id);
+	SAME_B(event_name);
+	SAME_B(raw);
 #undef SAME
 #undef SAME_B
 }

@@ -54,26 +54,35 @@ static uint8_t *recipe_build(const uint8_t *data, size_t size, size_t *len, uint
 	static const char *const names[] = { "m1", "m2", "drop.me", "gone", "" };
 	static const char mtypes[] = "gsherg";
 	static const char types[] = "sssidbay";
-	static const struct tb_attr res[] = {
-		{ .key = "r", .type = 'i', .i = 5 }, { .key = "x2", .type = 's', .s = "q" }, { .key = NULL } };
+	static const struct tb_attr res[] = { { .key = "r", .type = 'i', .i = 5 },
+					      { .key = "x2", .type = 's', .s = "q" },
+					      { .key = NULL } };
 	static struct tbx_metric ms[6];
 	struct recipe r = { data + 1, data + size };
 	int n = 1 + (int)(next(&r) % 6);
 	*points = 0;
 	for (int i = 0; i < n; i++) {
 		unsigned b = next(&r);
-		ms[i] = (struct tbx_metric){ .name = names[b % 5], .type = mtypes[(b >> 3) % 6],
-					     .scope = (int)((b >> 6) % 3), .n = (int)(next(&r) % 5) };
+		ms[i] = (struct tbx_metric){ .name = names[b % 5],
+					     .type = mtypes[(b >> 3) % 6],
+					     .scope = (int)((b >> 6) % 3),
+					     .n = (int)(next(&r) % 5) };
 		*points += (uint64_t)ms[i].n;
 		for (int j = 0; j < ms[i].n; j++) {
 			unsigned v = next(&r);
 			struct tbx_point *p = &ms[i].p[j];
-			*p = (struct tbx_point){ .num = (v & 1) ? 'i' : 'd', .i = (int64_t)v * 2, .d = v / 3.0, .t = v };
+			*p = (struct tbx_point){
+				.num = (v & 1) ? 'i' : 'd', .i = (int64_t)v * 2, .d = v / 3.0, .t = v
+			};
 			int na = (int)(next(&r) % TBX_MAX);
 			for (int k = 0; k < na; k++) {
 				unsigned kk = next(&r), vv = next(&r);
-				p->attrs[k] = (struct tb_attr){ .key = keys[kk % 11], .type = types[(kk >> 4) % 8],
-					.s = strs[vv % 6], .i = (int64_t)vv - 100, .d = vv / 4.0, .b = (int)(vv & 1) };
+				p->attrs[k] = (struct tb_attr){ .key = keys[kk % 11],
+								.type = types[(kk >> 4) % 8],
+								.s = strs[vv % 6],
+								.i = (int64_t)vv - 100,
+								.d = vv / 4.0,
+								.b = (int)(vv & 1) };
 			}
 		}
 	}

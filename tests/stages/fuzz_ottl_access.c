@@ -28,7 +28,8 @@ static const struct {
 	{ OTTL_CTX_LOG, "flags == 1 and time_unix_nano < observed_time_unix_nano" },
 	{ OTTL_CTX_LOG, "IsMatch(attributes[\"a\"], \"[0-9]+\") or attributes[\"b\"] == 2.5" },
 	{ OTTL_CTX_LOG, "resource.attributes[\"r\"] == 1 and instrumentation_scope.name != \"\"" },
-	{ OTTL_CTX_LOG, "instrumentation_scope.version == \"1.0\" or instrumentation_scope.attributes[\"k\"] == true" },
+	{ OTTL_CTX_LOG,
+	  "instrumentation_scope.version == \"1.0\" or instrumentation_scope.attributes[\"k\"] == true" },
 	{ OTTL_CTX_METRIC, "name == \"m1\" or unit == \"ms\" or description != \"\"" },
 	{ OTTL_CTX_METRIC, "type == METRIC_DATA_TYPE_SUM and is_monotonic == true" },
 	{ OTTL_CTX_METRIC, "aggregation_temporality == AGGREGATION_TEMPORALITY_DELTA" },
@@ -37,7 +38,8 @@ static const struct {
 	{ OTTL_CTX_DATAPOINT, "time_unix_nano > start_time_unix_nano and flags == 0" },
 	{ OTTL_CTX_SPAN, "name == \"x\" or kind == SPAN_KIND_CLIENT or status.code == STATUS_CODE_ERROR" },
 	{ OTTL_CTX_SPAN, "IsMatch(status.message, \"e\") or parent_span_id.string == \"\"" },
-	{ OTTL_CTX_SPAN, "trace_id != TraceID(0x0102030405060708090a0b0c0d0e0f10) and end_time_unix_nano > 0" },
+	{ OTTL_CTX_SPAN,
+	  "trace_id != TraceID(0x0102030405060708090a0b0c0d0e0f10) and end_time_unix_nano > 0" },
 	{ OTTL_CTX_SPAN, "IsMatch(attributes[\"a\"], \"^a\") and resource.attributes[\"r\"] == nil" },
 	{ OTTL_CTX_SPANEVENT, "name == \"log\" or attributes[\"a\"] == 1 or time_unix_nano == 0" },
 	{ OTTL_CTX_SPANEVENT, "span.name == \"s\" and span.attributes[\"a\"] != nil" },
@@ -133,24 +135,40 @@ static uint8_t *recipe(const uint8_t *d, size_t n, int kind, size_t *len)
 {
 	static const char *const strs[] = { "x", "svc", "a1", "log", "" };
 	static const struct tb_attr res[] = { { .key = "service.name", .type = 's', .s = "svc" },
-					      { .key = "r", .type = 'i', .i = 1 }, { .key = NULL } };
-	struct tb_attr a[3] = { { .key = "a", .type = "sidby"[n % 5], .s = strs[n % 5], .i = (int64_t)n,
-				  .d = n / 2.0, .b = (int)(n & 1) },
-				{ .key = "b", .type = 'd', .d = 2.5 }, { .key = NULL } };
+					      { .key = "r", .type = 'i', .i = 1 },
+					      { .key = NULL } };
+	struct tb_attr a[3] = { { .key = "a",
+				  .type = "sidby"[n % 5],
+				  .s = strs[n % 5],
+				  .i = (int64_t)n,
+				  .d = n / 2.0,
+				  .b = (int)(n & 1) },
+				{ .key = "b", .type = 'd', .d = 2.5 },
+				{ .key = NULL } };
 	unsigned v = n > 1 ? d[1] : 0;
 	if (kind == 0) {
-		struct tbx_log l = { .body = v & 1 ? strs[v % 5] : NULL, .has_body_i = v & 2, .body_i = 42,
-				     .sev = (int)(v % 25), .sev_text = strs[v % 5], .trace = v & 4 ? v : 0 };
+		struct tbx_log l = { .body = v & 1 ? strs[v % 5] : NULL,
+				     .has_body_i = v & 2,
+				     .body_i = 42,
+				     .sev = (int)(v % 25),
+				     .sev_text = strs[v % 5],
+				     .trace = v & 4 ? v : 0 };
 		memcpy(l.attrs, a, sizeof a);
 		return tbx_pack_logs(res, &l, 1, len);
 	}
 	if (kind == 1) {
-		struct tbx_metric m = { .name = v & 1 ? "m1" : "m2", .type = "gshem"[v % 5], .n = 1,
-					.p = { { .num = v & 8 ? 'i' : 'd', .i = (int64_t)v, .d = v / 7.0, .t = v } } };
+		struct tbx_metric m = {
+			.name = v & 1 ? "m1" : "m2",
+			.type = "gshem"[v % 5],
+			.n = 1,
+			.p = { { .num = v & 8 ? 'i' : 'd', .i = (int64_t)v, .d = v / 7.0, .t = v } }
+		};
 		memcpy(m.p[0].attrs, a, sizeof a);
 		return tbx_pack_metrics(res, &m, 1, len);
 	}
-	struct tbx_span s = { .name = strs[v % 5], .trace = v + 1, .n_events = 1, .ev = { { .name = "log" } } };
+	struct tbx_span s = {
+		.name = strs[v % 5], .trace = v + 1, .n_events = 1, .ev = { { .name = "log" } }
+	};
 	memcpy(s.attrs, a, sizeof a);
 	memcpy(s.ev[0].attrs, a, sizeof a);
 	return tbx_pack_spans(res, &s, 1, len);

@@ -53,7 +53,8 @@ static int span_attr(void *item, const struct ottl_eval_key *k, struct ottl_valu
 	if (k->map == OTTL_MAP_ITEM)
 		rc = otlp_wire_find_attr(it->item, OTLP_F_SPAN_ATTRIBUTES, (const char *)k->s, k->len, &v);
 	else if (k->map == OTTL_MAP_RESOURCE)
-		rc = otlp_wire_find_attr(it->resource, OTLP_F_RESOURCE_ATTRIBUTES, (const char *)k->s, k->len, &v);
+		rc = otlp_wire_find_attr(it->resource, OTLP_F_RESOURCE_ATTRIBUTES, (const char *)k->s, k->len,
+					 &v);
 	if (rc > 0)
 		route_value(&v, out);
 	return rc < 0 ? rc : 0;
@@ -114,7 +115,8 @@ static void setup(void)
 	if (segment_create(&seg, inst, &p) < 0)
 		abort();
 	atexit(cleanup);
-	if (process_new(&px, cfg, &seg, &(struct process_opts){ .route_access = &access_tab }, e, sizeof e) < 0) {
+	if (process_new(&px, cfg, &seg, &(struct process_opts){ .route_access = &access_tab }, e, sizeof e) <
+	    0) {
 		fprintf(stderr, "%s\n", e);
 		abort();
 	}
@@ -129,14 +131,21 @@ static uint8_t *recipe(const uint8_t *d, size_t n, size_t *len)
 	static struct tb_span sp[64];
 	static char names[64][16];
 	struct tb_attr res[] = { { .key = "team", .type = 's', .s = n > 1 && d[1] % 3 == 0 ? "a" : "b" },
-				 { .key = "service.name", .type = 's', .s = "svc" }, { .key = NULL } };
+				 { .key = "service.name", .type = 's', .s = "svc" },
+				 { .key = NULL } };
 	int k = 0;
 
 	for (size_t i = 2; i < n && k < 64; i++, k++) {
 		snprintf(names[k], sizeof names[k], "%c%u", d[i] & 1 ? 'x' : 'y', d[i]);
-		sp[k] = (struct tb_span){ .name = names[k], .kind = d[i] % 6, .scope = d[i] >> 6, .trace = d[i] + 1u,
-					  .start = 1000, .end = 1000 + d[i] * 100000ull,
-					  .attrs = { { .key = "tier", .type = 's', .s = d[i] & 2 ? "gold" : "bronze" } } };
+		sp[k] = (struct tb_span){
+			.name = names[k],
+			.kind = d[i] % 6,
+			.scope = d[i] >> 6,
+			.trace = d[i] + 1u,
+			.start = 1000,
+			.end = 1000 + d[i] * 100000ull,
+			.attrs = { { .key = "tier", .type = 's', .s = d[i] & 2 ? "gold" : "bronze" } }
+		};
 	}
 	return tb_pack(res, sp, k, len);
 }
@@ -167,7 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct record *rec;
 		while (ring_peek(&mids[s], &rec, 0) == 0) {
 			struct otlp_wire_counts rc;
-			if (valid && (otlp_wire_validate_resource_spans(record_cpayload(rec), rec->len, &rc, NULL) < 0 ||
+			if (valid && (otlp_wire_validate_resource_spans(record_cpayload(rec), rec->len, &rc,
+									NULL) < 0 ||
 				      rc.spans != rec->items))
 				abort();
 			out += rec->items;

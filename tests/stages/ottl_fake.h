@@ -26,9 +26,9 @@ struct fake_attr {
 struct fake_item {
 	const struct fake_attr *attrs;
 	size_t n_attrs;
-	struct ottl_value fields[OTTL_F_COUNT];  /* OTTL_NIL (zero): absent */
-	int fail_field;                          /* this field fails with -EIO (-1: none) */
-	unsigned calls;                          /* accessor calls so far */
+	struct ottl_value fields[OTTL_F_COUNT]; /* OTTL_NIL (zero): absent */
+	int fail_field;				/* this field fails with -EIO (-1: none) */
+	unsigned calls;				/* accessor calls so far */
 };
 
 static inline int fake_attr_get(void *item, const struct ottl_eval_key *k, struct ottl_value *out)

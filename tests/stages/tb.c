@@ -14,7 +14,9 @@ void tb_trace_id(uint64_t trace, uint8_t id[16])
 {
 	uint64_t x = trace * 0x9e3779b97f4a7c15ull + 1;
 	for (int i = 0; i < 16; i++) {
-		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
 		id[i] = (uint8_t)x;
 	}
 }
@@ -48,10 +50,22 @@ static TbKv **tb_kvs(struct tb_mem *m, const struct tb_attr *a, size_t *n)
 		TbAny *av = tb_alloc(m, sizeof *av);
 		opentelemetry__proto__common__v1__any_value__init(av);
 		switch (a[i].type) {
-		case 's': av->value_case = TB_STR; av->string_value = (char *)a[i].s; break;
-		case 'i': av->value_case = TB_INT; av->int_value = a[i].i; break;
-		case 'd': av->value_case = TB_DOUBLE; av->double_value = a[i].d; break;
-		case 'b': av->value_case = TB_BOOL; av->bool_value = a[i].b; break;
+		case 's':
+			av->value_case = TB_STR;
+			av->string_value = (char *)a[i].s;
+			break;
+		case 'i':
+			av->value_case = TB_INT;
+			av->int_value = a[i].i;
+			break;
+		case 'd':
+			av->value_case = TB_DOUBLE;
+			av->double_value = a[i].d;
+			break;
+		case 'b':
+			av->value_case = TB_BOOL;
+			av->bool_value = a[i].b;
+			break;
 		case 'y':
 			av->value_case = TB_BYTES;
 			av->bytes_value.data = (uint8_t *)a[i].s;
@@ -73,7 +87,8 @@ static TbKv **tb_kvs(struct tb_mem *m, const struct tb_attr *a, size_t *n)
 			av->array_value = arr;
 			break;
 		}
-		default: abort();
+		default:
+			abort();
 		}
 		kv->value = av;
 		v[i] = kv;

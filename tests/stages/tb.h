@@ -35,11 +35,11 @@ struct tb_attr {
 
 struct tb_span {
 	const char *name;
-	int kind;                  /* 0..5 */
+	int kind; /* 0..5 */
 	uint64_t start, end;
-	int status;                /* 0 unset, 1 ok, 2 error */
-	uint64_t trace;            /* trace id derived from it (never all zero) */
-	int scope;                 /* ScopeSpans index (0..3) */
+	int status;	/* 0 unset, 1 ok, 2 error */
+	uint64_t trace; /* trace id derived from it (never all zero) */
+	int scope;	/* ScopeSpans index (0..3) */
 	struct tb_attr attrs[TB_MAX_ATTRS];
 };
 

@@ -45,10 +45,22 @@ static TbAny *any_of(struct mem *m, const struct tb_attr *a)
 	TbAny *av = mem_alloc(m, sizeof *av);
 	opentelemetry__proto__common__v1__any_value__init(av);
 	switch (a->type) {
-	case 's': av->value_case = TB_STR; av->string_value = (char *)a->s; break;
-	case 'i': av->value_case = TB_INT; av->int_value = a->i; break;
-	case 'd': av->value_case = TB_DOUBLE; av->double_value = a->d; break;
-	case 'b': av->value_case = TB_BOOL; av->bool_value = a->b; break;
+	case 's':
+		av->value_case = TB_STR;
+		av->string_value = (char *)a->s;
+		break;
+	case 'i':
+		av->value_case = TB_INT;
+		av->int_value = a->i;
+		break;
+	case 'd':
+		av->value_case = TB_DOUBLE;
+		av->double_value = a->d;
+		break;
+	case 'b':
+		av->value_case = TB_BOOL;
+		av->bool_value = a->b;
+		break;
 	case 'y':
 		av->value_case = TB_BYTES;
 		av->bytes_value.data = (uint8_t *)a->s;
@@ -67,7 +79,8 @@ static TbAny *any_of(struct mem *m, const struct tb_attr *a)
 		av->array_value = arr;
 		break;
 	}
-	default: abort();
+	default:
+		abort();
 	}
 	return av;
 }
@@ -200,10 +213,12 @@ static void metric_points(struct mem *m, TbMetric *mt, const struct tbx_metric *
 			p->attributes = a, p->n_attributes = na;
 			p->start_time_unix_nano = 100, p->time_unix_nano = tp->t;
 			if (tp->num == 'i') {
-				p->value_case = OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__VALUE_AS_INT;
+				p->value_case =
+					OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__VALUE_AS_INT;
 				p->as_int = tp->i;
 			} else if (tp->num == 'd') {
-				p->value_case = OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__VALUE_AS_DOUBLE;
+				p->value_case =
+					OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__VALUE_AS_DOUBLE;
 				p->as_double = tp->d;
 			}
 			pts[j] = p;
@@ -216,7 +231,8 @@ static void metric_points(struct mem *m, TbMetric *mt, const struct tbx_metric *
 			p->bucket_counts[0] = 1, p->bucket_counts[1] = 2, p->n_bucket_counts = 2;
 			p->explicit_bounds = mem_alloc(m, sizeof(double));
 			p->explicit_bounds[0] = 1.5, p->n_explicit_bounds = 1;
-			p->optional_sum_case = OPENTELEMETRY__PROTO__METRICS__V1__HISTOGRAM_DATA_POINT__OPTIONAL_SUM_SUM;
+			p->optional_sum_case =
+				OPENTELEMETRY__PROTO__METRICS__V1__HISTOGRAM_DATA_POINT__OPTIONAL_SUM_SUM;
 			p->sum = 4.5;
 			pts[j] = p;
 		} else if (t->type == 'e') {
@@ -345,13 +361,18 @@ size_t tbx_metrics(TbRm *rm, TbMetric ***out)
 size_t tbx_points(const TbMetric *m)
 {
 	switch (m->data_case) {
-	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_GAUGE: return m->gauge->n_data_points;
-	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM: return m->sum->n_data_points;
-	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_HISTOGRAM: return m->histogram->n_data_points;
+	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_GAUGE:
+		return m->gauge->n_data_points;
+	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM:
+		return m->sum->n_data_points;
+	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_HISTOGRAM:
+		return m->histogram->n_data_points;
 	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_EXPONENTIAL_HISTOGRAM:
 		return m->exponential_histogram->n_data_points;
-	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUMMARY: return m->summary->n_data_points;
-	default: return 0;
+	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUMMARY:
+		return m->summary->n_data_points;
+	default:
+		return 0;
 	}
 }
 
@@ -379,13 +400,16 @@ TbKv **tbx_point_attrs(const TbMetric *m, size_t j, size_t *n)
 uint64_t tbx_point_time(const TbMetric *m, size_t j)
 {
 	switch (m->data_case) {
-	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_GAUGE: return m->gauge->data_points[j]->time_unix_nano;
-	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM: return m->sum->data_points[j]->time_unix_nano;
+	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_GAUGE:
+		return m->gauge->data_points[j]->time_unix_nano;
+	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM:
+		return m->sum->data_points[j]->time_unix_nano;
 	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_HISTOGRAM:
 		return m->histogram->data_points[j]->time_unix_nano;
 	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_EXPONENTIAL_HISTOGRAM:
 		return m->exponential_histogram->data_points[j]->time_unix_nano;
-	default: return m->summary->data_points[j]->time_unix_nano;
+	default:
+		return m->summary->data_points[j]->time_unix_nano;
 	}
 }
 
@@ -492,7 +516,9 @@ void tbx_apply_ops(struct tb_attr *a, const char *ops, const char *tag)
 		while (a[len].key)
 			len++;
 		switch (kind) {
-		case '+': case '?': case '^':
+		case '+':
+		case '?':
+		case '^':
 			if (i >= 0 && kind != '?')
 				a[i] = v;
 			else if (i < 0 && kind != '^' && len < TBX_MAX - 1)

@@ -21,13 +21,13 @@ typedef Opentelemetry__Proto__Metrics__V1__Metric TbMetric;
 #define TBX_MAX 8
 
 struct tbx_log {
-	const char *body;          /* string body; NULL: see body_i / none */
-	int has_body_i;            /* int body body_i instead */
+	const char *body; /* string body; NULL: see body_i / none */
+	int has_body_i;	  /* int body body_i instead */
 	int64_t body_i;
-	int sev;                   /* SeverityNumber 0..24 */
-	const char *sev_text;      /* NULL: "" */
-	uint64_t trace;            /* 0: no trace id; else tb_trace_id(trace) */
-	int scope;                 /* ScopeLogs index 0..3 */
+	int sev;	      /* SeverityNumber 0..24 */
+	const char *sev_text; /* NULL: "" */
+	uint64_t trace;	      /* 0: no trace id; else tb_trace_id(trace) */
+	int scope;	      /* ScopeLogs index 0..3 */
 	uint64_t time;
 	struct tb_attr attrs[TBX_MAX];
 };
@@ -39,20 +39,20 @@ void tbx_free_logs(TbRl *rl);
 size_t tbx_logs(TbRl *rl, TbLog ***out);
 
 struct tbx_point {
-	char num;                  /* number points: 'i' int, 'd' double, 0 none */
+	char num; /* number points: 'i' int, 'd' double, 0 none */
 	int64_t i;
 	double d;
-	uint64_t t;                /* time_unix_nano */
+	uint64_t t; /* time_unix_nano */
 	struct tb_attr attrs[TBX_MAX];
 };
 
 struct tbx_metric {
 	const char *name;
-	char type;                 /* 'g' gauge, 's' sum, 'h' histogram,
+	char type;	  /* 'g' gauge, 's' sum, 'h' histogram,
 	                              'e' exponential histogram, 'm' summary */
-	const char *unit;          /* NULL: "" */
-	int scope;                 /* ScopeMetrics index 0..3 */
-	int n;                     /* points */
+	const char *unit; /* NULL: "" */
+	int scope;	  /* ScopeMetrics index 0..3 */
+	int n;		  /* points */
 	struct tbx_point p[TBX_MAX];
 };
 
@@ -68,7 +68,7 @@ uint64_t tbx_point_time(const TbMetric *m, size_t j);
 
 struct tbx_event {
 	const char *name;
-	uint64_t time;             /* 0: 1500 + its place in the span */
+	uint64_t time; /* 0: 1500 + its place in the span */
 	struct tb_attr attrs[4];
 };
 

@@ -66,7 +66,7 @@ START_TEST(max_size_and_split)
 	up(sig);
 	benv_feed(&env, 0, 1, 4, 1, 3);
 	benv_feed(&env, 0, 2, 4, 1, 3);
-	benv_feed(&env, 0, 3, 4, 1, 3);  /* 12 > max 10: [1,2] flushed first */
+	benv_feed(&env, 0, 3, 4, 1, 3);	 /* 12 > max 10: [1,2] flushed first */
 	benv_feed(&env, 0, 5, 23, 3, 3); /* alone over the max: 10/10/3 */
 	benv_feed(&env, 0, 6, 1, 1, 3);
 	env.cfg[0].send_batch_size = 9;

@@ -34,7 +34,7 @@
 #endif
 #endif
 #ifdef CRASH_RECORDS
-#define PACE_EVERY 1     /* sanitizers: restarts are slow, so is the feed */
+#define PACE_EVERY 1 /* sanitizers: restarts are slow, so is the feed */
 #define PACE_US 5000
 #else
 #define CRASH_RECORDS 3000
@@ -74,8 +74,8 @@ static void *producer(void *arg)
 	segment_ring(&seg, (uint32_t)mid_ring[p], &r);
 	for (uint64_t s = 1; s <= CRASH_RECORDS; s++) {
 		size_t len;
-		uint8_t *buf = btb_pack((enum otlp_signal)p, s, items_of(p, s), 1 + (int)(s % 3),
-					PER_METRIC, &len);
+		uint8_t *buf = btb_pack((enum otlp_signal)p, s, items_of(p, s), 1 + (int)(s % 3), PER_METRIC,
+					&len);
 		struct record *rec;
 		int rc;
 		uint64_t give_up = now_ns() + 30ull * 1000000000ull;
@@ -114,8 +114,9 @@ static void consume_one(int p, const struct record *r, uint64_t *last_seq, uint6
 	names[p][0] = '\0';
 	if (r->seq != *last_seq + 1 || !(r->flags & RECORD_F_REQUEST) ||
 	    r->signal != RECORD_SIGNAL_TRACES + (unsigned)p ||
-	    btb_unpack((enum otlp_signal)p, record_cpayload(r), r->len, PER_METRIC, names[p],
-		       sizeof names[p], &o) < 0 || o.items != r->items) {
+	    btb_unpack((enum otlp_signal)p, record_cpayload(r), r->len, PER_METRIC, names[p], sizeof names[p],
+		       &o) < 0 ||
+	    o.items != r->items) {
 		atomic_fetch_add(&bad[p], 1);
 		*last_seq = r->seq;
 		return;
@@ -207,7 +208,8 @@ static void write_config(void)
 		"    logs:\n      receivers: [otlp]\n      processors: [batch/l]\n      exporters: [debug]\n"
 		"    metrics:\n      receivers: [otlp]\n      processors: [batch/m]\n      exporters: [debug]\n"
 		"sluice:\n  instance: %s\n  ring_bytes: 16MiB\n"
-		"  rings:\n    process_batch: 4MiB\n    batch_export: 256KiB\n", inst);
+		"  rings:\n    process_batch: 4MiB\n    batch_export: 256KiB\n",
+		inst);
 	fclose(f);
 }
 
@@ -218,11 +220,13 @@ static void make_segment(void)
 	ck_assert_msg(config_load(cfg_path, &cfg, &err) == 0, "%s", err.msg);
 	const struct sluice_plan *plan = cfg->plan;
 	static const uint32_t kinds[] = { SEG_RING_IN, SEG_RING_MID, SEG_RING_OUT };
-	static const uint32_t comp_kinds[] = { SEG_COMP_RECEIVER, SEG_COMP_PROCESSOR,
-					       SEG_COMP_EXPORTER, SEG_COMP_CONNECTOR };
+	static const uint32_t comp_kinds[] = { SEG_COMP_RECEIVER, SEG_COMP_PROCESSOR, SEG_COMP_EXPORTER,
+					       SEG_COMP_CONNECTOR };
 	static struct segment_component_params comps[PLAN_MAX_STATS];
-	struct segment_params sp = { .nrings = plan->n_rings, .topology = plan->fingerprint,
-				     .ncomponents = plan->n_stats, .components = comps };
+	struct segment_params sp = { .nrings = plan->n_rings,
+				     .topology = plan->fingerprint,
+				     .ncomponents = plan->n_stats,
+				     .components = comps };
 	for (uint32_t i = 0; i < plan->n_rings; i++) {
 		sp.ring_capacity[i] = plan->rings[i].capacity;
 		sp.ring_name[i] = plan->rings[i].name;
@@ -232,10 +236,13 @@ static void make_segment(void)
 	for (uint32_t i = 0; i < plan->n_stats; i++) {
 		const struct plan_stat *s = &plan->stats[i];
 		comps[i] = (struct segment_component_params){
-			.kind = comp_kinds[s->kind], .signal = RECORD_SIGNAL_TRACES + (uint32_t)s->signal,
+			.kind = comp_kinds[s->kind],
+			.signal = RECORD_SIGNAL_TRACES + (uint32_t)s->signal,
 			.pipeline = s->pipeline < 0 ? SEG_NONE : (uint32_t)s->pipeline,
-			.name = s->component_id, .pipeline_name = s->pipeline_id,
-			.transport = plan_transport_name(s->transport) };
+			.name = s->component_id,
+			.pipeline_name = s->pipeline_id,
+			.transport = plan_transport_name(s->transport)
+		};
 	}
 	segment_unlink(inst);
 	ck_assert_msg(segment_create(&seg, inst, &sp) == 0, "%s", segment_errmsg(&seg));
@@ -307,7 +314,8 @@ START_TEST(kill9_every_item_once_in_every_pipeline)
 				if (seen[p][s][i] > want)
 					dup++;
 			}
-		fprintf(stderr, "batch crash test, pipeline %s: %d records, %lu items expected, %lu "
+		fprintf(stderr,
+			"batch crash test, pipeline %s: %d records, %lu items expected, %lu "
 			"received (%lu bad); %d kills; duplicates skipped (all pipelines) %llu\n",
 			cfg->pipelines[p].id, CRASH_RECORDS, expected[p], atomic_load(&received[p]),
 			atomic_load(&bad[p]), kills,

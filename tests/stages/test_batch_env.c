@@ -7,18 +7,23 @@
 #include <string.h>
 #include <unistd.h>
 
-void benv_up(struct benv *e, uint64_t mid_cap, const uint64_t out_cap[2],
-	     const enum otlp_signal sig[2])
+void benv_up(struct benv *e, uint64_t mid_cap, const uint64_t out_cap[2], const enum otlp_signal sig[2])
 {
 	static int n;
 	memset(e, 0, sizeof *e);
 	snprintf(e->inst, sizeof e->inst, "stbatch-%d-%d", (int)getpid(), n++);
 	static const char *names[4] = { "mid:a", "mid:b", "out:a", "out:b" };
 	struct segment_component_params comp[2] = {
-		{ .kind = SEG_COMP_PROCESSOR, .signal = RECORD_SIGNAL_TRACES + sig[0], .pipeline = 0,
-		  .name = "batch", .pipeline_name = "a" },
-		{ .kind = SEG_COMP_PROCESSOR, .signal = RECORD_SIGNAL_TRACES + sig[1], .pipeline = 1,
-		  .name = "batch", .pipeline_name = "b" },
+		{ .kind = SEG_COMP_PROCESSOR,
+		  .signal = RECORD_SIGNAL_TRACES + sig[0],
+		  .pipeline = 0,
+		  .name = "batch",
+		  .pipeline_name = "a" },
+		{ .kind = SEG_COMP_PROCESSOR,
+		  .signal = RECORD_SIGNAL_TRACES + sig[1],
+		  .pipeline = 1,
+		  .name = "batch",
+		  .pipeline_name = "b" },
 	};
 	struct segment_params p = { .nrings = 4, .ncomponents = 2, .components = comp };
 	for (int i = 0; i < 4; i++) {
@@ -38,11 +43,14 @@ void benv_up(struct benv *e, uint64_t mid_cap, const uint64_t out_cap[2],
 		e->cfg[l] = (struct sluice_batch){ .send_batch_size = 8192,
 						   .send_batch_max_bytes = 4u << 20,
 						   .timeout_ns = 60000000000ull };
-		e->pipes[l] = (struct batch_pipe){
-			.in = &e->midc[l], .out = &e->outp[l], .cfg = &e->cfg[l],
-			.signal = (uint16_t)(RECORD_SIGNAL_TRACES + sig[l]), .slot = 0,
-			.stats = segment_component(&e->seg, (uint32_t)l), .name = l ? "b" : "a",
-			.in_name = names[l] };
+		e->pipes[l] = (struct batch_pipe){ .in = &e->midc[l],
+						   .out = &e->outp[l],
+						   .cfg = &e->cfg[l],
+						   .signal = (uint16_t)(RECORD_SIGNAL_TRACES + sig[l]),
+						   .slot = 0,
+						   .stats = segment_component(&e->seg, (uint32_t)l),
+						   .name = l ? "b" : "a",
+						   .in_name = names[l] };
 	}
 	snprintf(e->qdir, sizeof e->qdir, "/tmp/%s-q", e->inst);
 }
@@ -86,8 +94,8 @@ int benv_take(struct benv *e, int lane, int per, struct benv_took *t, int64_t wa
 	ck_assert_uint_eq(r->flags, RECORD_F_REQUEST);
 	ck_assert_uint_eq(r->signal, e->pipes[lane].signal);
 	t->names[0] = '\0';
-	int rc = btb_unpack((enum otlp_signal)(r->signal - RECORD_SIGNAL_TRACES), record_cpayload(r),
-			    r->len, per, t->names, sizeof t->names, &t->o);
+	int rc = btb_unpack((enum otlp_signal)(r->signal - RECORD_SIGNAL_TRACES), record_cpayload(r), r->len,
+			    per, t->names, sizeof t->names, &t->o);
 	ck_assert_msg(rc == 0, "output seq %llu: %s", (unsigned long long)r->seq, t->o.err);
 	ck_assert_uint_eq(t->o.items, r->items);
 	ck_assert_int_eq(ring_commit(&e->outc[lane], ring_cursor(&e->outc[lane])), 0);
@@ -96,9 +104,12 @@ int benv_take(struct benv *e, int lane, int per, struct benv_took *t, int64_t wa
 
 static void benv_ctx(struct benv *e, int n, struct rt_stop *stop, struct batch_ctx *c)
 {
-	*c = (struct batch_ctx){ .pipes = e->pipes, .n_pipes = (uint32_t)n,
-				 .st = segment_stats(&e->seg, STAGE_BATCH), .stop = stop,
-				 .quarantine_dir = e->qdir, .quarantine_max = 1u << 20 };
+	*c = (struct batch_ctx){ .pipes = e->pipes,
+				 .n_pipes = (uint32_t)n,
+				 .st = segment_stats(&e->seg, STAGE_BATCH),
+				 .stop = stop,
+				 .quarantine_dir = e->qdir,
+				 .quarantine_max = 1u << 20 };
 }
 
 int benv_run(struct benv *e, int n, bool drain)

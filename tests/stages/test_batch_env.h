@@ -24,13 +24,12 @@ struct benv {
 	struct ring midp[2], midc[2], outp[2], outc[2]; /* test's ends, stage's ends */
 	struct batch_pipe pipes[2];
 	struct sluice_batch cfg[2];
-	char qdir[128];             /* a fresh quarantine directory */
+	char qdir[128]; /* a fresh quarantine directory */
 };
 
 /* A segment with MID rings of mid_cap and OUT rings of out_cap[lane]
  * bytes; pipeline `lane` carries signal sig[lane]. */
-void benv_up(struct benv *e, uint64_t mid_cap, const uint64_t out_cap[2],
-	     const enum otlp_signal sig[2]);
+void benv_up(struct benv *e, uint64_t mid_cap, const uint64_t out_cap[2], const enum otlp_signal sig[2]);
 void benv_down(struct benv *e);
 
 /* Publishes record S into MID ring `lane` (seq S; ingest_ns 1000 + S):

@@ -58,7 +58,10 @@ START_TEST(full_out_ring_does_not_stop_the_other)
 	benv_up(&env, 1u << 20, out, sig);
 	env.cfg[0].timeout_ns = 0; /* every record its own request */
 	env.cfg[1].timeout_ns = 0;
-	enum { NA = 300, NB = 100 };
+	enum {
+		NA = 300,
+		NB = 100
+	};
 	for (uint64_t s = 1; s <= NA; s++)
 		benv_feed(&env, 0, s, 2, 1, 2);
 	struct benv_runner r;
@@ -114,15 +117,15 @@ START_TEST(cut_record_waits_for_room_for_all_parts)
 	uint64_t small = s - 1;
 	uint64_t used = ring_used(&env.outc[0]);
 	struct record *big = benv_feed(&env, 0, s, 1000, 2, 1); /* 20 parts */
-	ck_assert_uint_gt(big->len, (64u << 10) - used);          /* that do not fit now */
-	ck_assert_uint_lt(big->len, 48u << 10);                   /* but in an empty ring */
+	ck_assert_uint_gt(big->len, (64u << 10) - used);	/* that do not fit now */
+	ck_assert_uint_lt(big->len, 48u << 10);			/* but in an empty ring */
 	for (int i = 0; i < 50 && ring_used(&env.midc[0]) > 0; i++)
 		usleep(2000); /* bounded: the stage takes what it can */
 	usleep(50000);
 	const struct record *rec;
 	uint64_t seen = 0;
 	while (ring_peek(&env.outc[0], &rec, 0) == 0) /* look without freeing room */
-		ck_assert_uint_le(++seen, small);          /* no part of the big one yet */
+		ck_assert_uint_le(++seen, small);     /* no part of the big one yet */
 	ring_rewind(&env.outc[0]);
 	ck_assert_uint_eq(seen, small);
 	for (uint64_t k = 1; k <= small; k++)
@@ -193,7 +196,7 @@ enum damage {
 	DAMAGE_PAYLOAD = 0,   /* a payload byte: found in the copy */
 	DAMAGE_HEADER = 1,    /* a flag no producer writes: found by the peek */
 	DAMAGE_OVERSIZED = 2, /* a payload byte of a record to cut */
-	DAMAGE_SEQ = 3,       /* a seq that looks published before a restart */
+	DAMAGE_SEQ = 3,	      /* a seq that looks published before a restart */
 };
 
 /* Records 1..6 (3 items each; record 3 of 30 for the oversized case, over

@@ -80,7 +80,8 @@ static void point_add(struct mem *m, Metric *mt, int type, uint64_t s, int i)
 {
 	Kv **attrs = kvs1(m, kv_str(m, "id", mem_fmt(m, "%llu.%d", (unsigned long long)s, i)));
 	switch (type) {
-	case 5: case 7: {
+	case 5:
+	case 7: {
 		Ndp *p = mem_new(m, sizeof *p);
 		opentelemetry__proto__metrics__v1__number_data_point__init(p);
 		p->n_attributes = 1, p->attributes = attrs, p->time_unix_nano = (uint64_t)i + 1;
@@ -171,10 +172,13 @@ static Metric *metric_new(struct mem *m, uint64_t s, int k)
 }
 
 /* Appends p to a growing pointer array. */
-#define PUSH(arr, n, p) do { (arr) = realloc((arr), ((n) + 1) * sizeof *(arr)); (arr)[(n)++] = (p); } while (0)
+#define PUSH(arr, n, p)                                            \
+	do {                                                       \
+		(arr) = realloc((arr), ((n) + 1) * sizeof *(arr)); \
+		(arr)[(n)++] = (p);                                \
+	} while (0)
 
-uint8_t *btb_pack(enum otlp_signal sig, uint64_t s, int items, int scopes, int per_metric,
-		  size_t *len)
+uint8_t *btb_pack(enum otlp_signal sig, uint64_t s, int items, int scopes, int per_metric, size_t *len)
 {
 	struct mem m = { 0 };
 	Ss *ss[64] = { 0 };
@@ -187,7 +191,8 @@ uint8_t *btb_pack(enum otlp_signal sig, uint64_t s, int items, int scopes, int p
 		int j = (int)((int64_t)i * scopes / items);
 		if (sig == OTLP_SIGNAL_TRACES) {
 			if (!ss[j]) {
-				opentelemetry__proto__trace__v1__scope_spans__init(ss[j] = mem_new(&m, sizeof *ss[j]));
+				opentelemetry__proto__trace__v1__scope_spans__init(
+					ss[j] = mem_new(&m, sizeof *ss[j]));
 				ss[j]->scope = scope_new(&m, j);
 				ss[j]->schema_url = mem_fmt(&m, "https://s/%d", j);
 			}
@@ -199,7 +204,8 @@ uint8_t *btb_pack(enum otlp_signal sig, uint64_t s, int items, int scopes, int p
 			PUSH(ss[j]->spans, ss[j]->n_spans, sp);
 		} else if (sig == OTLP_SIGNAL_LOGS) {
 			if (!sl[j]) {
-				opentelemetry__proto__logs__v1__scope_logs__init(sl[j] = mem_new(&m, sizeof *sl[j]));
+				opentelemetry__proto__logs__v1__scope_logs__init(
+					sl[j] = mem_new(&m, sizeof *sl[j]));
 				sl[j]->scope = scope_new(&m, j);
 				sl[j]->schema_url = mem_fmt(&m, "https://s/%d", j);
 			}
@@ -270,11 +276,11 @@ uint8_t *btb_pack(enum otlp_signal sig, uint64_t s, int items, int scopes, int p
 			free(sl[j]->log_records);
 		for (size_t k = 0; sm[j] && k < sm[j]->n_metrics; k++) {
 			Metric *mt = sm[j]->metrics[k];
-			free(mt->data_case == 5 ? (void *)mt->gauge->data_points
-			     : mt->data_case == 7 ? (void *)mt->sum->data_points
-			     : mt->data_case == 9 ? (void *)mt->histogram->data_points
+			free(mt->data_case == 5	   ? (void *)mt->gauge->data_points
+			     : mt->data_case == 7  ? (void *)mt->sum->data_points
+			     : mt->data_case == 9  ? (void *)mt->histogram->data_points
 			     : mt->data_case == 10 ? (void *)mt->exponential_histogram->data_points
-			     : (void *)mt->summary->data_points);
+						   : (void *)mt->summary->data_points);
 		}
 		if (sm[j])
 			free(sm[j]->metrics);

@@ -21,14 +21,13 @@
 #include "otlp/signal.h"
 
 /* A bare ResourceSpans/Logs/Metrics (malloc'd; *len its size). */
-uint8_t *btb_pack(enum otlp_signal sig, uint64_t s, int items, int scopes, int per_metric,
-		  size_t *len);
+uint8_t *btb_pack(enum otlp_signal sig, uint64_t s, int items, int scopes, int per_metric, size_t *len);
 
 struct btb_out {
-	uint32_t items;     /* items decoded */
+	uint32_t items;	    /* items decoded */
 	uint32_t resources; /* Resource* in the request */
 	uint32_t metrics;   /* Metric messages (metrics) */
-	char err[256];      /* why it failed, "" if not */
+	char err[256];	    /* why it failed, "" if not */
 };
 
 /* Decodes an Export*ServiceRequest body of signal sig with protobuf-c and
@@ -37,8 +36,8 @@ struct btb_out {
  * per_metric>" with the type, description, unit and temporality it was
  * built with). Appends each item's name, space-separated, to names (cap
  * bytes, NUL-terminated). 0, or -1 with o->err set. */
-int btb_unpack(enum otlp_signal sig, const uint8_t *body, size_t len, int per_metric,
-	       char *names, size_t cap, struct btb_out *o);
+int btb_unpack(enum otlp_signal sig, const uint8_t *body, size_t len, int per_metric, char *names, size_t cap,
+	       struct btb_out *o);
 
 /* "S.a S.a+1 ... S.b-1" appended to buf: the names of items [a, b) of S. */
 void btb_names(char *buf, size_t cap, uint64_t s, int a, int b);

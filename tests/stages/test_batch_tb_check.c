@@ -49,8 +49,8 @@ static void add_name(char *names, size_t cap, const char *name, struct btb_out *
 }
 
 /* Point "S.i" must sit in Metric "m.S.<i / per>" as it was built. */
-static int check_point(const Metric *mt, Kv **attrs, size_t n_attrs, int per, char *names,
-		       size_t cap, struct btb_out *o)
+static int check_point(const Metric *mt, Kv **attrs, size_t n_attrs, int per, char *names, size_t cap,
+		       struct btb_out *o)
 {
 	unsigned long long s;
 	int i;
@@ -62,10 +62,10 @@ static int check_point(const Metric *mt, Kv **attrs, size_t n_attrs, int per, ch
 	snprintf(want, sizeof want, "m.%llu.%d", s, k);
 	if (strcmp(mt->name, want) || strcmp(mt->description, "desc") || strcmp(mt->unit, "1") ||
 	    (int)mt->data_case != btb_types[k % 5])
-		return fail(o, "point %s in metric %s (type %d)", attrs[0]->value->string_value,
-			    mt->name, (int)mt->data_case);
-	if ((mt->data_case == 7 && (mt->sum->aggregation_temporality != CUMULATIVE ||
-				     !mt->sum->is_monotonic)) ||
+		return fail(o, "point %s in metric %s (type %d)", attrs[0]->value->string_value, mt->name,
+			    (int)mt->data_case);
+	if ((mt->data_case == 7 &&
+	     (mt->sum->aggregation_temporality != CUMULATIVE || !mt->sum->is_monotonic)) ||
 	    (mt->data_case == 9 && mt->histogram->aggregation_temporality != DELTA) ||
 	    (mt->data_case == 10 && mt->exponential_histogram->aggregation_temporality != DELTA))
 		return fail(o, "metric %s: temporality/monotonic lost", mt->name);
@@ -77,7 +77,8 @@ static int check_metric(const Metric *mt, int per, char *names, size_t cap, stru
 {
 	o->metrics++;
 	switch (mt->data_case) {
-	case 5: case 7: {
+	case 5:
+	case 7: {
 		size_t n = mt->data_case == 5 ? mt->gauge->n_data_points : mt->sum->n_data_points;
 		Ndp **v = mt->data_case == 5 ? mt->gauge->data_points : mt->sum->data_points;
 		for (size_t i = 0; i < n; i++)
@@ -114,32 +115,35 @@ static int check_metric(const Metric *mt, int per, char *names, size_t cap, stru
 	}
 }
 
-int btb_unpack(enum otlp_signal sig, const uint8_t *body, size_t len, int per, char *names,
-	       size_t cap, struct btb_out *o)
+int btb_unpack(enum otlp_signal sig, const uint8_t *body, size_t len, int per, char *names, size_t cap,
+	       struct btb_out *o)
 {
 	memset(o, 0, sizeof *o);
 	int rc = 0;
 	if (sig == OTLP_SIGNAL_TRACES) {
 		Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest *req =
-			opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-				NULL, len, body);
+			opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(NULL,
+													 len,
+													 body);
 		if (!req)
 			return fail(o, "not an ExportTraceServiceRequest");
 		for (size_t r = 0; !rc && r < req->n_resource_spans; r++) {
 			Rs *rs = req->resource_spans[r];
 			rc = check_res(rs->resource, rs->schema_url, o);
 			for (size_t j = 0; !rc && j < rs->n_scope_spans; j++) {
-				rc = check_scope(rs->scope_spans[j]->scope, rs->scope_spans[j]->schema_url, o);
+				rc = check_scope(rs->scope_spans[j]->scope, rs->scope_spans[j]->schema_url,
+						 o);
 				for (size_t i = 0; !rc && i < rs->scope_spans[j]->n_spans; i++)
 					add_name(names, cap, rs->scope_spans[j]->spans[i]->name, o);
 			}
 		}
-		opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(
-			req, NULL);
+		opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(req,
+													NULL);
 	} else if (sig == OTLP_SIGNAL_LOGS) {
 		Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceRequest *req =
-			opentelemetry__proto__collector__logs__v1__export_logs_service_request__unpack(
-				NULL, len, body);
+			opentelemetry__proto__collector__logs__v1__export_logs_service_request__unpack(NULL,
+												       len,
+												       body);
 		if (!req)
 			return fail(o, "not an ExportLogsServiceRequest");
 		for (size_t r = 0; !rc && r < req->n_resource_logs; r++) {
@@ -157,8 +161,8 @@ int btb_unpack(enum otlp_signal sig, const uint8_t *body, size_t len, int per, c
 				}
 			}
 		}
-		opentelemetry__proto__collector__logs__v1__export_logs_service_request__free_unpacked(
-			req, NULL);
+		opentelemetry__proto__collector__logs__v1__export_logs_service_request__free_unpacked(req,
+												      NULL);
 	} else {
 		Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest *req =
 			opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__unpack(

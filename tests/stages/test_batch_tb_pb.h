@@ -27,7 +27,8 @@ typedef Opentelemetry__Proto__Metrics__V1__ExponentialHistogramDataPoint__Bucket
 typedef Opentelemetry__Proto__Metrics__V1__SummaryDataPoint Sdp;
 typedef Opentelemetry__Proto__Metrics__V1__SummaryDataPoint__ValueAtQuantile Q;
 
-#define CUMULATIVE OPENTELEMETRY__PROTO__METRICS__V1__AGGREGATION_TEMPORALITY__AGGREGATION_TEMPORALITY_CUMULATIVE
+#define CUMULATIVE \
+	OPENTELEMETRY__PROTO__METRICS__V1__AGGREGATION_TEMPORALITY__AGGREGATION_TEMPORALITY_CUMULATIVE
 #define DELTA OPENTELEMETRY__PROTO__METRICS__V1__AGGREGATION_TEMPORALITY__AGGREGATION_TEMPORALITY_DELTA
 
 static const int btb_types[5] = { 5, 7, 9, 10, 11 }; /* Metric data field numbers, by k % 5 */

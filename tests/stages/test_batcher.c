@@ -143,8 +143,9 @@ START_TEST(write_checks_and_seals)
 		for (uint32_t k = 0; k < lens[i]; k++)
 			record_payload(r)[k] = (uint8_t)(k * 7 + (uint32_t)i);
 		record_seal(r);
-		struct batcher_ref ref = { .payload = record_cpayload(r), .check = r, .len = lens[i],
-					   .items = 1 };
+		struct batcher_ref ref = {
+			.payload = record_cpayload(r), .check = r, .len = lens[i], .items = 1
+		};
 		batcher_add(&b, &ref, r->seq, 0, 0);
 	}
 	uint32_t crc = 0, bad = 99;

@@ -37,7 +37,7 @@
 #ifndef CRASH_RECORDS
 #define CRASH_RECORDS 20000
 #endif
-#define MAX_SPANS 100          /* spans in the largest record */
+#define MAX_SPANS 100 /* spans in the largest record */
 #define KILLS_PER_STAGE 25
 
 typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest TbReq;
@@ -199,7 +199,8 @@ static void write_config(void)
 		"exporters:\n  debug:\n"
 		"service:\n  pipelines:\n    traces:\n      receivers: [otlp]\n"
 		"      processors: [filter, attributes, batch]\n      exporters: [debug]\n"
-		"sluice:\n  instance: %s\n", inst);
+		"sluice:\n  instance: %s\n",
+		inst);
 	fclose(f);
 }
 
@@ -278,7 +279,8 @@ START_TEST(kill9_loses_and_duplicates_nothing)
 		}
 	struct stage_stats *ps = segment_stats(&seg, STAGE_PROCESS);
 	struct stage_stats *bs = segment_stats(&seg, STAGE_BATCH);
-	fprintf(stderr, "crash test: %d records, %lu spans expected, %lu received (%lu bad, %lu out of "
+	fprintf(stderr,
+		"crash test: %d records, %lu spans expected, %lu received (%lu bad, %lu out of "
 		"order); kills process %d batch %d; duplicates skipped: process %llu batch %llu\n",
 		CRASH_RECORDS, expected, atomic_load(&received), atomic_load(&bad_spans),
 		atomic_load(&order_errors), kills[0], kills[1],
@@ -329,7 +331,8 @@ static void *rt_producer(void *arg)
 	static struct tb_span sp[RT_SPANS];
 	static char names[RT_SPANS][40];
 	for (uint64_t seq = 1; seq <= RT_RECORDS; seq++) {
-		struct tb_attr res[] = { { .key = "team", .type = 's', .s = team[rt_team(seq) % 3] }, { .key = NULL } };
+		struct tb_attr res[] = { { .key = "team", .type = 's', .s = team[rt_team(seq) % 3] },
+					 { .key = NULL } };
 		if (rt_team(seq) == 3)
 			res[0].key = NULL;
 		int n = rt_spans(seq);
@@ -369,8 +372,8 @@ static void rt_take(const struct record *rec, int side)
 		int idx, slot = side;
 		char pre[8];
 		int via = tb_attr(sp[j]->attributes, sp[j]->n_attributes, "seen") != NULL;
-		if (sscanf(sp[j]->name, "%4[a-z].%llu.%d", pre, &seq, &idx) != 3 || seq < 1 || seq > RT_RECORDS ||
-		    idx < 0 || idx >= RT_SPANS) {
+		if (sscanf(sp[j]->name, "%4[a-z].%llu.%d", pre, &seq, &idx) != 3 || seq < 1 ||
+		    seq > RT_RECORDS || idx < 0 || idx >= RT_SPANS) {
 			atomic_fetch_add(&rt_bad, 1);
 			continue;
 		}
@@ -430,7 +433,8 @@ START_TEST(kill9_routing_three_pipelines)
 		"    traces/a:\n      receivers: [routing]\n      processors: [filter]\n      exporters: [debug]\n"
 		"    traces/b:\n      receivers: [routing]\n      exporters: [debug/b]\n"
 		"    traces/c:\n      receivers: [routing, otlp]\n      exporters: [debug/c]\n"
-		"sluice:\n  instance: %s\n", inst);
+		"sluice:\n  instance: %s\n",
+		inst);
 	fclose(f);
 	struct sluice_config *cfg;
 	struct config_error cerr;
@@ -485,15 +489,18 @@ START_TEST(kill9_routing_three_pipelines)
 			int want[4] = { t == 0 && i % 3 != 2, t == 1, t >= 2, 1 };
 			for (int s = 0; s < 4; s++) {
 				if (rt_seen[s][q][i] < want[s] && missing++ < 10)
-					fprintf(stderr, "missing side %d: %llu.%d\n", s, (unsigned long long)q, i);
+					fprintf(stderr, "missing side %d: %llu.%d\n", s,
+						(unsigned long long)q, i);
 				if (rt_seen[s][q][i] > want[s] && dup++ < 10)
-					fprintf(stderr, "duplicate side %d: %llu.%d (%u)\n", s, (unsigned long long)q, i,
-						rt_seen[s][q][i]);
+					fprintf(stderr, "duplicate side %d: %llu.%d (%u)\n", s,
+						(unsigned long long)q, i, rt_seen[s][q][i]);
 			}
 		}
 	struct stage_stats *ps = segment_stats(&seg, STAGE_PROCESS);
-	fprintf(stderr, "routing crash test: %d records, %d kills, %lu missing, %lu duplicates, %lu bad; "
-		"duplicates skipped %llu\n", RT_RECORDS, kills, missing, dup, atomic_load(&rt_bad),
+	fprintf(stderr,
+		"routing crash test: %d records, %d kills, %lu missing, %lu duplicates, %lu bad; "
+		"duplicates skipped %llu\n",
+		RT_RECORDS, kills, missing, dup, atomic_load(&rt_bad),
 		(unsigned long long)stats_get(ps, STAT_DUPLICATES_SKIPPED));
 	ck_assert_uint_eq(missing, 0);
 	ck_assert_uint_eq(dup, 0);

@@ -19,70 +19,161 @@
 
 #define NREC 6
 
-static const struct tb_attr base_res[] = {
-	{ .key = "service.name", .type = 's', .s = "checkout" },
-	{ .key = "env", .type = 's', .s = "dev" },
-	{ .key = NULL } };
+static const struct tb_attr base_res[] = { { .key = "service.name", .type = 's', .s = "checkout" },
+					   { .key = "env", .type = 's', .s = "dev" },
+					   { .key = NULL } };
 
 static const struct tbx_log base[NREC] = {
-	{ .body = "GET /healthz ok", .sev = 9, .sev_text = "INFO", .trace = 1, .scope = 0, .time = 1,
+	{ .body = "GET /healthz ok",
+	  .sev = 9,
+	  .sev_text = "INFO",
+	  .trace = 1,
+	  .scope = 0,
+	  .time = 1,
 	  .attrs = { { .key = "http.route", .type = 's', .s = "/healthz" },
-		     { .key = "user", .type = 's', .s = "alice" }, { .key = "level", .type = 'i', .i = 1 } } },
-	{ .body = "db timeout", .sev = 17, .sev_text = "ERROR", .trace = 2, .scope = 0, .time = 2,
+		     { .key = "user", .type = 's', .s = "alice" },
+		     { .key = "level", .type = 'i', .i = 1 } } },
+	{ .body = "db timeout",
+	  .sev = 17,
+	  .sev_text = "ERROR",
+	  .trace = 2,
+	  .scope = 0,
+	  .time = 2,
 	  .attrs = { { .key = "db.system", .type = 's', .s = "postgres" },
 		     { .key = "user", .type = 's', .s = "bob" } } },
-	{ .body = "cache miss", .sev = 5, .sev_text = "DEBUG", .scope = 1, .time = 3,
+	{ .body = "cache miss",
+	  .sev = 5,
+	  .sev_text = "DEBUG",
+	  .scope = 1,
+	  .time = 3,
 	  .attrs = { { .key = "cache", .type = 's', .s = "redis" } } },
-	{ .has_body_i = 1, .body_i = 42, .sev = 0, .trace = 3, .scope = 1, .time = 4,
-	  .attrs = { { .key = "user", .type = 's', .s = "carol" }, { .key = "debug", .type = 'b', .b = 1 } } },
-	{ .body = "payment failed", .sev = 21, .sev_text = "FATAL", .trace = 2, .scope = 1, .time = 5,
-	  .attrs = { { .key = "user", .type = 's', .s = "dave" }, { .key = "amount", .type = 'i', .i = 100 } } },
+	{ .has_body_i = 1,
+	  .body_i = 42,
+	  .sev = 0,
+	  .trace = 3,
+	  .scope = 1,
+	  .time = 4,
+	  .attrs = { { .key = "user", .type = 's', .s = "carol" },
+		     { .key = "debug", .type = 'b', .b = 1 } } },
+	{ .body = "payment failed",
+	  .sev = 21,
+	  .sev_text = "FATAL",
+	  .trace = 2,
+	  .scope = 1,
+	  .time = 5,
+	  .attrs = { { .key = "user", .type = 's', .s = "dave" },
+		     { .key = "amount", .type = 'i', .i = 100 } } },
 	{ .sev = 13, .sev_text = "WARN", .trace = 4, .scope = 0, .time = 6 },
 };
 
 static const struct lcase {
 	const char *name, *procs, *list;
-	const char *keep;   /* input indices kept, "" none */
-	const char *ops;    /* on kept records (tbx_apply_ops; @i: record i only) */
-	const char *res;    /* on the resource */
+	const char *keep; /* input indices kept, "" none */
+	const char *ops;  /* on kept records (tbx_apply_ops; @i: record i only) */
+	const char *res;  /* on the resource */
 } cases[] = {
-	{ "spans-only filter passes", "  filter:\n    spans:\n      exclude:\n        span_names: [x]\n", "filter", "0 1 2 3 4 5", "", "" },
-	{ "resource upsert", "  resource:\n    attributes:\n      - {key: region, value: eu, action: upsert}\n", "resource", "0 1 2 3 4 5", "", "+region=eu" },
-	{ "resource delete", "  resource:\n    attributes:\n      - {key: env, action: delete}\n", "resource", "0 1 2 3 4 5", "", "-env" },
-	{ "resource insert present", "  resource:\n    attributes:\n      - {key: env, value: prod, action: insert}\n", "resource", "0 1 2 3 4 5", "", "" },
-	{ "resource update int", "  resource:\n    attributes:\n      - {key: env, value: 7, action: update}\n", "resource", "0 1 2 3 4 5", "", "^env=#7" },
-	{ "attributes insert", "  attributes:\n    actions:\n      - {key: env, value: prod, action: insert}\n", "attributes", "0 1 2 3 4 5", "?env=prod", "" },
-	{ "attributes delete", "  attributes:\n    actions:\n      - {key: user, action: delete}\n", "attributes", "0 1 2 3 4 5", "-user", "" },
-	{ "attributes update", "  attributes:\n    actions:\n      - {key: user, value: x, action: update}\n", "attributes", "0 1 2 3 4 5", "^user=x", "" },
-	{ "attributes upsert int", "  attributes:\n    actions:\n      - {key: level, value: 2, action: upsert}\n", "attributes", "0 1 2 3 4 5", "+level=#2", "" },
-	{ "attributes hash", "  attributes:\n    actions:\n      - {key: user, action: hash}\n", "attributes", "0 1 2 3 4 5", "%user", "" },
-	{ "attributes from_attribute", "  attributes:\n    actions:\n      - {key: who, from_attribute: user, action: insert}\n", "attributes", "0 1 2 3 4 5", "@0?who=alice @1?who=bob @3?who=carol @4?who=dave", "" },
-	{ "attributes extract", "  attributes:\n    actions:\n      - {key: http.route, pattern: \"^/(?P<first>[a-z]+)\", action: extract}\n", "attributes", "0 1 2 3 4 5", "@0+first=healthz", "" },
-	{ "attributes delete pattern", "  attributes:\n    actions:\n      - {pattern: \"^(user|cache)$\", action: delete}\n", "attributes", "0 1 2 3 4 5", "-user -cache", "" },
-	{ "severity min", "  filter:\n    logs:\n      include:\n        severity_number: {min: WARN}\n", "filter", "1 4 5", "", "" },
-	{ "severity min undefined", "  filter:\n    logs:\n      include:\n        severity_number: {min: WARN, match_undefined: true}\n", "filter", "1 3 4 5", "", "" },
-	{ "exclude severity texts", "  filter:\n    logs:\n      exclude:\n        severity_texts: [DEBUG, INFO]\n", "filter", "1 3 4 5", "", "" },
-	{ "exclude severity regexp", "  filter:\n    logs:\n      exclude:\n        match_type: regexp\n        severity_texts: [\"^(DEBUG|INFO)$\"]\n", "filter", "1 3 4 5", "", "" },
-	{ "include bodies strict", "  filter:\n    logs:\n      include:\n        bodies: [db timeout]\n", "filter", "1", "", "" },
-	{ "include bodies regexp", "  filter:\n    logs:\n      include:\n        match_type: regexp\n        bodies: [fail, \"^4\"]\n", "filter", "3 4", "", "" },
-	{ "include record attributes", "  filter:\n    logs:\n      include:\n        record_attributes: [{key: user, value: bob}]\n", "filter", "1", "", "" },
-	{ "exclude record attributes regexp", "  filter:\n    logs:\n      exclude:\n        match_type: regexp\n        record_attributes: [{key: user, value: \"^(alice|bob)$\"}]\n", "filter", "2 3 4 5", "", "" },
-	{ "include record attribute exists", "  filter:\n    logs:\n      include:\n        record_attributes: [{key: debug}]\n", "filter", "3", "", "" },
-	{ "include resource attributes", "  filter:\n    logs:\n      include:\n        resource_attributes: [{key: service.name, value: checkout}]\n", "filter", "0 1 2 3 4 5", "", "" },
-	{ "exclude resource attributes", "  filter:\n    logs:\n      exclude:\n        resource_attributes: [{key: env, value: dev}]\n", "filter", "", "", "" },
-	{ "include all properties", "  filter:\n    logs:\n      include:\n        severity_number: {min: ERROR}\n        record_attributes: [{key: user, value: dave}]\n", "filter", "4", "", "" },
-	{ "ottl severity", "  filter:\n    logs:\n      log_record:\n        - severity_number < SEVERITY_NUMBER_WARN\n", "filter", "1 4 5", "", "" },
-	{ "ottl any of two", "  filter:\n    logs:\n      log_record:\n        - attributes[\"user\"] == \"bob\"\n        - IsMatch(body, \"^cache\")\n", "filter", "0 3 4 5", "", "" },
-	{ "ottl resource", "  filter:\n    logs:\n      log_record:\n        - resource.attributes[\"env\"] == \"dev\"\n", "filter", "", "", "" },
-	{ "ottl scope and trace", "  filter:\n    logs:\n      log_record:\n        - instrumentation_scope.name == \"scope1\" and trace_id == TraceID(0x00000000000000000000000000000000)\n", "filter", "0 1 3 4 5", "", "" },
-	{ "ottl sees earlier edits", "  attributes:\n    actions:\n      - {key: user, value: zed, action: insert}\n  filter:\n    logs:\n      log_record:\n        - attributes[\"user\"] == \"zed\"\n", "attributes, filter", "0 1 3 4", "", "" },
-	{ "ottl sees resource before", "  resource:\n    attributes:\n      - {key: env, value: prod, action: upsert}\n  filter:\n    logs:\n      log_record:\n        - resource.attributes[\"env\"] == \"dev\"\n", "resource, filter", "0 1 2 3 4 5", "", "+env=prod" },
-	{ "ottl before resource", "  resource:\n    attributes:\n      - {key: env, value: prod, action: upsert}\n  filter:\n    logs:\n      log_record:\n        - resource.attributes[\"env\"] == \"dev\"\n", "filter, resource", "", "", "" },
-	{ "sampler 0", "  probabilistic_sampler:\n    sampling_percentage: 0\n", "probabilistic_sampler", "", "", "" },
-	{ "sampler 100 fail closed", "  probabilistic_sampler:\n    sampling_percentage: 100\n", "probabilistic_sampler", "0 1 3 4 5", "", "" },
-	{ "sampler 0 fail open", "  probabilistic_sampler:\n    sampling_percentage: 0\n    fail_closed: false\n", "probabilistic_sampler", "2", "", "" },
-	{ "sampler by attribute", "  probabilistic_sampler:\n    sampling_percentage: 100\n    attribute_source: record\n    from_attribute: user\n", "probabilistic_sampler", "0 1 3 4", "", "" },
-	{ "typical chain", "  resource:\n    attributes:\n      - {key: region, value: eu, action: upsert}\n  attributes:\n    actions:\n      - {key: env, value: prod, action: insert}\n      - {key: debug, action: delete}\n  filter:\n    logs:\n      exclude:\n        severity_texts: [DEBUG]\n", "resource, attributes, filter", "0 1 3 4 5", "?env=prod -debug", "+region=eu" },
+	{ "spans-only filter passes", "  filter:\n    spans:\n      exclude:\n        span_names: [x]\n",
+	  "filter", "0 1 2 3 4 5", "", "" },
+	{ "resource upsert",
+	  "  resource:\n    attributes:\n      - {key: region, value: eu, action: upsert}\n", "resource",
+	  "0 1 2 3 4 5", "", "+region=eu" },
+	{ "resource delete", "  resource:\n    attributes:\n      - {key: env, action: delete}\n", "resource",
+	  "0 1 2 3 4 5", "", "-env" },
+	{ "resource insert present",
+	  "  resource:\n    attributes:\n      - {key: env, value: prod, action: insert}\n", "resource",
+	  "0 1 2 3 4 5", "", "" },
+	{ "resource update int",
+	  "  resource:\n    attributes:\n      - {key: env, value: 7, action: update}\n", "resource",
+	  "0 1 2 3 4 5", "", "^env=#7" },
+	{ "attributes insert",
+	  "  attributes:\n    actions:\n      - {key: env, value: prod, action: insert}\n", "attributes",
+	  "0 1 2 3 4 5", "?env=prod", "" },
+	{ "attributes delete", "  attributes:\n    actions:\n      - {key: user, action: delete}\n",
+	  "attributes", "0 1 2 3 4 5", "-user", "" },
+	{ "attributes update", "  attributes:\n    actions:\n      - {key: user, value: x, action: update}\n",
+	  "attributes", "0 1 2 3 4 5", "^user=x", "" },
+	{ "attributes upsert int",
+	  "  attributes:\n    actions:\n      - {key: level, value: 2, action: upsert}\n", "attributes",
+	  "0 1 2 3 4 5", "+level=#2", "" },
+	{ "attributes hash", "  attributes:\n    actions:\n      - {key: user, action: hash}\n", "attributes",
+	  "0 1 2 3 4 5", "%user", "" },
+	{ "attributes from_attribute",
+	  "  attributes:\n    actions:\n      - {key: who, from_attribute: user, action: insert}\n",
+	  "attributes", "0 1 2 3 4 5", "@0?who=alice @1?who=bob @3?who=carol @4?who=dave", "" },
+	{ "attributes extract",
+	  "  attributes:\n    actions:\n      - {key: http.route, pattern: \"^/(?P<first>[a-z]+)\", action: extract}\n",
+	  "attributes", "0 1 2 3 4 5", "@0+first=healthz", "" },
+	{ "attributes delete pattern",
+	  "  attributes:\n    actions:\n      - {pattern: \"^(user|cache)$\", action: delete}\n",
+	  "attributes", "0 1 2 3 4 5", "-user -cache", "" },
+	{ "severity min", "  filter:\n    logs:\n      include:\n        severity_number: {min: WARN}\n",
+	  "filter", "1 4 5", "", "" },
+	{ "severity min undefined",
+	  "  filter:\n    logs:\n      include:\n        severity_number: {min: WARN, match_undefined: true}\n",
+	  "filter", "1 3 4 5", "", "" },
+	{ "exclude severity texts",
+	  "  filter:\n    logs:\n      exclude:\n        severity_texts: [DEBUG, INFO]\n", "filter",
+	  "1 3 4 5", "", "" },
+	{ "exclude severity regexp",
+	  "  filter:\n    logs:\n      exclude:\n        match_type: regexp\n        severity_texts: [\"^(DEBUG|INFO)$\"]\n",
+	  "filter", "1 3 4 5", "", "" },
+	{ "include bodies strict", "  filter:\n    logs:\n      include:\n        bodies: [db timeout]\n",
+	  "filter", "1", "", "" },
+	{ "include bodies regexp",
+	  "  filter:\n    logs:\n      include:\n        match_type: regexp\n        bodies: [fail, \"^4\"]\n",
+	  "filter", "3 4", "", "" },
+	{ "include record attributes",
+	  "  filter:\n    logs:\n      include:\n        record_attributes: [{key: user, value: bob}]\n",
+	  "filter", "1", "", "" },
+	{ "exclude record attributes regexp",
+	  "  filter:\n    logs:\n      exclude:\n        match_type: regexp\n        record_attributes: [{key: user, value: \"^(alice|bob)$\"}]\n",
+	  "filter", "2 3 4 5", "", "" },
+	{ "include record attribute exists",
+	  "  filter:\n    logs:\n      include:\n        record_attributes: [{key: debug}]\n", "filter", "3",
+	  "", "" },
+	{ "include resource attributes",
+	  "  filter:\n    logs:\n      include:\n        resource_attributes: [{key: service.name, value: checkout}]\n",
+	  "filter", "0 1 2 3 4 5", "", "" },
+	{ "exclude resource attributes",
+	  "  filter:\n    logs:\n      exclude:\n        resource_attributes: [{key: env, value: dev}]\n",
+	  "filter", "", "", "" },
+	{ "include all properties",
+	  "  filter:\n    logs:\n      include:\n        severity_number: {min: ERROR}\n        record_attributes: [{key: user, value: dave}]\n",
+	  "filter", "4", "", "" },
+	{ "ottl severity",
+	  "  filter:\n    logs:\n      log_record:\n        - severity_number < SEVERITY_NUMBER_WARN\n",
+	  "filter", "1 4 5", "", "" },
+	{ "ottl any of two",
+	  "  filter:\n    logs:\n      log_record:\n        - attributes[\"user\"] == \"bob\"\n        - IsMatch(body, \"^cache\")\n",
+	  "filter", "0 3 4 5", "", "" },
+	{ "ottl resource",
+	  "  filter:\n    logs:\n      log_record:\n        - resource.attributes[\"env\"] == \"dev\"\n",
+	  "filter", "", "", "" },
+	{ "ottl scope and trace",
+	  "  filter:\n    logs:\n      log_record:\n        - instrumentation_scope.name == \"scope1\" and trace_id == TraceID(0x00000000000000000000000000000000)\n",
+	  "filter", "0 1 3 4 5", "", "" },
+	{ "ottl sees earlier edits",
+	  "  attributes:\n    actions:\n      - {key: user, value: zed, action: insert}\n  filter:\n    logs:\n      log_record:\n        - attributes[\"user\"] == \"zed\"\n",
+	  "attributes, filter", "0 1 3 4", "", "" },
+	{ "ottl sees resource before",
+	  "  resource:\n    attributes:\n      - {key: env, value: prod, action: upsert}\n  filter:\n    logs:\n      log_record:\n        - resource.attributes[\"env\"] == \"dev\"\n",
+	  "resource, filter", "0 1 2 3 4 5", "", "+env=prod" },
+	{ "ottl before resource",
+	  "  resource:\n    attributes:\n      - {key: env, value: prod, action: upsert}\n  filter:\n    logs:\n      log_record:\n        - resource.attributes[\"env\"] == \"dev\"\n",
+	  "filter, resource", "", "", "" },
+	{ "sampler 0", "  probabilistic_sampler:\n    sampling_percentage: 0\n", "probabilistic_sampler", "",
+	  "", "" },
+	{ "sampler 100 fail closed", "  probabilistic_sampler:\n    sampling_percentage: 100\n",
+	  "probabilistic_sampler", "0 1 3 4 5", "", "" },
+	{ "sampler 0 fail open",
+	  "  probabilistic_sampler:\n    sampling_percentage: 0\n    fail_closed: false\n",
+	  "probabilistic_sampler", "2", "", "" },
+	{ "sampler by attribute",
+	  "  probabilistic_sampler:\n    sampling_percentage: 100\n    attribute_source: record\n    from_attribute: user\n",
+	  "probabilistic_sampler", "0 1 3 4", "", "" },
+	{ "typical chain",
+	  "  resource:\n    attributes:\n      - {key: region, value: eu, action: upsert}\n  attributes:\n    actions:\n      - {key: env, value: prod, action: insert}\n      - {key: debug, action: delete}\n  filter:\n    logs:\n      exclude:\n        severity_texts: [DEBUG]\n",
+	  "resource, attributes, filter", "0 1 3 4 5", "?env=prod -debug", "+region=eu" },
 };
 
 /* "0 2 5" -> flags */
@@ -113,7 +204,8 @@ static struct sigchain *chain_for(struct sluice_config **cfg, const char *procs,
 	char err[512];
 	*cfg = tbx_config("logs", procs, list);
 	const struct sluice_pipeline *pl = &(*cfg)->pipelines[0];
-	struct sigchain *c = sigchain_new(SLUICE_SIGNAL_LOGS, pl->processors, pl->n_processors, err, sizeof err);
+	struct sigchain *c = sigchain_new(SLUICE_SIGNAL_LOGS, pl->processors, pl->n_processors, err,
+					  sizeof err);
 	ck_assert_msg(c != NULL, "sigchain_new: %s", err);
 	return c;
 }
@@ -170,8 +262,10 @@ END_TEST
 START_TEST(log_sampler_matches_spans)
 {
 	struct sluice_config *cfg;
-	struct sigchain *c = chain_for(&cfg, "  probabilistic_sampler:\n    sampling_percentage: 37\n"
-					    "    hash_seed: 4242\n", "probabilistic_sampler");
+	struct sigchain *c = chain_for(&cfg,
+				       "  probabilistic_sampler:\n    sampling_percentage: 37\n"
+				       "    hash_seed: 4242\n",
+				       "probabilistic_sampler");
 	struct sampler s;
 	ck_assert_int_eq(sampler_init(&s, 37, 4242), 0);
 	struct tbx_log logs[64];
@@ -209,8 +303,10 @@ END_TEST
 START_TEST(log_untouched_bytes)
 {
 	struct sluice_config *cfg;
-	struct sigchain *c = chain_for(&cfg, "  attributes:\n    actions:\n      - {key: db.system, value: pg, action: update}\n",
-				       "attributes");
+	struct sigchain *c =
+		chain_for(&cfg,
+			  "  attributes:\n    actions:\n      - {key: db.system, value: pg, action: update}\n",
+			  "attributes");
 	size_t len;
 	uint8_t *in = tbx_pack_logs(base_res, base, NREC, &len);
 	struct sigchain_result r;
@@ -220,7 +316,8 @@ START_TEST(log_untouched_bytes)
 	struct otlp_bytes recs[2][NREC];
 	size_t cnt[2] = { 0, 0 };
 	for (int side = 0; side < 2; side++) {
-		struct otlp_bytes msg = side ? (struct otlp_bytes){ out, (size_t)n } : (struct otlp_bytes){ in, len };
+		struct otlp_bytes msg = side ? (struct otlp_bytes){ out, (size_t)n }
+					     : (struct otlp_bytes){ in, len };
 		struct otlp_wire_iter is, ir;
 		struct otlp_bytes sl, rec;
 		otlp_wire_iter_init(&is, msg, OTLP_F_RL_SCOPE_LOGS);
@@ -233,7 +330,8 @@ START_TEST(log_untouched_bytes)
 	ck_assert_uint_eq(cnt[0], NREC);
 	ck_assert_uint_eq(cnt[1], NREC);
 	for (int i = 0; i < NREC; i++) {
-		bool same = recs[0][i].len == recs[1][i].len && !memcmp(recs[0][i].p, recs[1][i].p, recs[0][i].len);
+		bool same = recs[0][i].len == recs[1][i].len &&
+			    !memcmp(recs[0][i].p, recs[1][i].p, recs[0][i].len);
 		ck_assert_msg(same == (i != 1), "record %d", i);
 	}
 	free(in);
@@ -246,10 +344,12 @@ END_TEST
 START_TEST(log_counters)
 {
 	struct sluice_config *cfg;
-	struct sigchain *c = chain_for(&cfg, "  filter:\n    logs:\n      exclude:\n        severity_texts: [DEBUG]\n"
-				       "  attributes:\n    actions:\n      - {key: a, value: b, action: insert}\n"
-				       "  filter/2:\n    logs:\n      log_record:\n        - severity_number >= SEVERITY_NUMBER_FATAL\n",
-				       "filter, attributes, filter/2");
+	struct sigchain *c = chain_for(
+		&cfg,
+		"  filter:\n    logs:\n      exclude:\n        severity_texts: [DEBUG]\n"
+		"  attributes:\n    actions:\n      - {key: a, value: b, action: insert}\n"
+		"  filter/2:\n    logs:\n      log_record:\n        - severity_number >= SEVERITY_NUMBER_FATAL\n",
+		"filter, attributes, filter/2");
 	struct seg_component comp[3];
 	struct seg_component *pc[3] = { &comp[0], &comp[1], &comp[2] };
 	memset(comp, 0, sizeof comp);
@@ -282,13 +382,16 @@ START_TEST(log_error_modes)
 	static const char *const modes[] = { "propagate", "ignore", "silent" };
 	struct tbx_log l[2] = {
 		{ .body = "a", .sev = 9, .attrs = { { .key = "arr", .type = 'a', .s = "x" } } },
-		{ .body = "b", .sev = 9, .attrs = { { .key = "arr", .type = 's', .s = "drop" } } } };
+		{ .body = "b", .sev = 9, .attrs = { { .key = "arr", .type = 's', .s = "drop" } } }
+	};
 	size_t len;
 	uint8_t *in = tbx_pack_logs(base_res, l, 2, &len);
 	for (int m = 0; m < 3; m++) {
 		char procs[512];
-		snprintf(procs, sizeof procs, "  filter:\n    error_mode: %s\n    logs:\n      log_record:\n"
-			 "        - IsMatch(attributes[\"arr\"], \"drop\")\n", modes[m]);
+		snprintf(procs, sizeof procs,
+			 "  filter:\n    error_mode: %s\n    logs:\n      log_record:\n"
+			 "        - IsMatch(attributes[\"arr\"], \"drop\")\n",
+			 modes[m]);
 		struct sluice_config *cfg;
 		struct sigchain *c = chain_for(&cfg, procs, "filter");
 		struct sigchain_result r;
@@ -311,8 +414,9 @@ END_TEST
 START_TEST(log_bad_input_and_room)
 {
 	struct sluice_config *cfg;
-	struct sigchain *c = chain_for(&cfg, "  attributes:\n    actions:\n      - {key: env, value: production, action: upsert}\n",
-				       "attributes");
+	struct sigchain *c = chain_for(
+		&cfg, "  attributes:\n    actions:\n      - {key: env, value: production, action: upsert}\n",
+		"attributes");
 	size_t len;
 	uint8_t *in = tbx_pack_logs(base_res, base, NREC, &len);
 	struct sigchain_result r;
@@ -339,15 +443,17 @@ END_TEST
 /* A processor that cannot serve logs is refused, and the message names it. */
 START_TEST(log_refused)
 {
-	static const struct { const char *procs, *list, *word; } k[] = {
+	static const struct {
+		const char *procs, *list, *word;
+	} k[] = {
 		{ "  span/rename:\n    name:\n      from_attributes: [a]\n", "span/rename", "span/rename" },
 	};
 	char err[512];
 	for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
 		struct sluice_config *cfg = tbx_config("traces", k[i].procs, k[i].list);
 		const struct sluice_pipeline *pl = &cfg->pipelines[0];
-		struct sigchain *c = sigchain_new(SLUICE_SIGNAL_LOGS, pl->processors, pl->n_processors,
-						  err, sizeof err);
+		struct sigchain *c = sigchain_new(SLUICE_SIGNAL_LOGS, pl->processors, pl->n_processors, err,
+						  sizeof err);
 		ck_assert_ptr_null(c);
 		ck_assert_msg(strstr(err, k[i].word) && strstr(err, "logs"), "%s", err);
 		c = sigchain_new(SLUICE_SIGNAL_METRICS, pl->processors, pl->n_processors, err, sizeof err);

@@ -19,27 +19,63 @@
 #define NMET 6
 #define NPOINTS 10
 
-static const struct tb_attr base_res[] = {
-	{ .key = "service.name", .type = 's', .s = "checkout" },
-	{ .key = "env", .type = 's', .s = "dev" },
-	{ .key = NULL } };
+static const struct tb_attr base_res[] = { { .key = "service.name", .type = 's', .s = "checkout" },
+					   { .key = "env", .type = 's', .s = "dev" },
+					   { .key = NULL } };
 
 static const struct tbx_metric base[NMET] = {
-	{ .name = "cpu.usage", .type = 'g', .unit = "1", .scope = 0, .n = 2, .p = {
-		{ .num = 'd', .d = 0.5, .t = 1, .attrs = { { .key = "cpu", .type = 'i', .i = 0 }, { .key = "host", .type = 's', .s = "a" } } },
-		{ .num = 'd', .d = 0.7, .t = 2, .attrs = { { .key = "cpu", .type = 'i', .i = 1 }, { .key = "host", .type = 's', .s = "a" } } } } },
-	{ .name = "http.requests", .type = 's', .scope = 0, .n = 3, .p = {
-		{ .num = 'i', .i = 10, .t = 3, .attrs = { { .key = "route", .type = 's', .s = "/a" }, { .key = "code", .type = 'i', .i = 200 } } },
-		{ .num = 'i', .i = 3, .t = 4, .attrs = { { .key = "route", .type = 's', .s = "/b" }, { .key = "code", .type = 'i', .i = 500 } } },
-		{ .num = 'i', .i = 99, .t = 5, .attrs = { { .key = "route", .type = 's', .s = "/healthz" }, { .key = "code", .type = 'i', .i = 200 } } } } },
-	{ .name = "http.duration", .type = 'h', .unit = "ms", .scope = 1, .n = 2, .p = {
-		{ .t = 6, .attrs = { { .key = "route", .type = 's', .s = "/a" } } },
-		{ .t = 7, .attrs = { { .key = "route", .type = 's', .s = "/b" } } } } },
-	{ .name = "rpc.size", .type = 'e', .scope = 1, .n = 1, .p = {
-		{ .t = 8, .attrs = { { .key = "method", .type = 's', .s = "get" } } } } },
-	{ .name = "gc.pause", .type = 'm', .scope = 1, .n = 2, .p = {
-		{ .t = 9, .attrs = { { .key = "gen", .type = 's', .s = "old" } } },
-		{ .t = 10, .attrs = { { .key = "gen", .type = 's', .s = "young" } } } } },
+	{ .name = "cpu.usage",
+	  .type = 'g',
+	  .unit = "1",
+	  .scope = 0,
+	  .n = 2,
+	  .p = { { .num = 'd',
+		   .d = 0.5,
+		   .t = 1,
+		   .attrs = { { .key = "cpu", .type = 'i', .i = 0 },
+			      { .key = "host", .type = 's', .s = "a" } } },
+		 { .num = 'd',
+		   .d = 0.7,
+		   .t = 2,
+		   .attrs = { { .key = "cpu", .type = 'i', .i = 1 },
+			      { .key = "host", .type = 's', .s = "a" } } } } },
+	{ .name = "http.requests",
+	  .type = 's',
+	  .scope = 0,
+	  .n = 3,
+	  .p = { { .num = 'i',
+		   .i = 10,
+		   .t = 3,
+		   .attrs = { { .key = "route", .type = 's', .s = "/a" },
+			      { .key = "code", .type = 'i', .i = 200 } } },
+		 { .num = 'i',
+		   .i = 3,
+		   .t = 4,
+		   .attrs = { { .key = "route", .type = 's', .s = "/b" },
+			      { .key = "code", .type = 'i', .i = 500 } } },
+		 { .num = 'i',
+		   .i = 99,
+		   .t = 5,
+		   .attrs = { { .key = "route", .type = 's', .s = "/healthz" },
+			      { .key = "code", .type = 'i', .i = 200 } } } } },
+	{ .name = "http.duration",
+	  .type = 'h',
+	  .unit = "ms",
+	  .scope = 1,
+	  .n = 2,
+	  .p = { { .t = 6, .attrs = { { .key = "route", .type = 's', .s = "/a" } } },
+		 { .t = 7, .attrs = { { .key = "route", .type = 's', .s = "/b" } } } } },
+	{ .name = "rpc.size",
+	  .type = 'e',
+	  .scope = 1,
+	  .n = 1,
+	  .p = { { .t = 8, .attrs = { { .key = "method", .type = 's', .s = "get" } } } } },
+	{ .name = "gc.pause",
+	  .type = 'm',
+	  .scope = 1,
+	  .n = 2,
+	  .p = { { .t = 9, .attrs = { { .key = "gen", .type = 's', .s = "old" } } },
+		 { .t = 10, .attrs = { { .key = "gen", .type = 's', .s = "young" } } } } },
 	{ .name = "empty.gauge", .type = 'g', .scope = 0, .n = 0 },
 };
 
@@ -47,33 +83,73 @@ static const struct tbx_metric base[NMET] = {
 
 static const struct mcase {
 	const char *name, *procs, *list;
-	const char *keep;   /* "m:p,p ..." (a metric with "m:" kept without points) */
-	const char *ops;    /* on kept points (tbx_apply_ops; @m.p: that point only) */
-	const char *res;    /* on the resource */
+	const char *keep; /* "m:p,p ..." (a metric with "m:" kept without points) */
+	const char *ops;  /* on kept points (tbx_apply_ops; @m.p: that point only) */
+	const char *res;  /* on the resource */
 } cases[] = {
-	{ "pass-through filter", "  filter:\n    logs:\n      include:\n        bodies: [x]\n", "filter", ALL, "", "" },
-	{ "resource upsert", "  resource:\n    attributes:\n      - {key: region, value: eu, action: upsert}\n", "resource", ALL, "", "+region=eu" },
-	{ "resource delete", "  resource:\n    attributes:\n      - {key: service.name, action: delete}\n", "resource", ALL, "", "-service.name" },
-	{ "attributes insert", "  attributes:\n    actions:\n      - {key: env, value: prod, action: insert}\n", "attributes", ALL, "?env=prod", "" },
-	{ "attributes delete", "  attributes:\n    actions:\n      - {key: host, action: delete}\n", "attributes", ALL, "-host", "" },
-	{ "attributes update int", "  attributes:\n    actions:\n      - {key: code, value: 0, action: update}\n", "attributes", ALL, "^code=#0", "" },
-	{ "attributes hash", "  attributes:\n    actions:\n      - {key: route, action: hash}\n", "attributes", ALL, "%route", "" },
-	{ "include names", "  filter:\n    metrics:\n      include:\n        metric_names: [http.requests, gc.pause]\n", "filter", "1:0,1,2 4:0,1", "", "" },
-	{ "exclude names regexp", "  filter:\n    metrics:\n      exclude:\n        match_type: regexp\n        metric_names: [\"^http\\\\.\"]\n", "filter", "0:0,1 3:0 4:0,1 5:", "", "" },
-	{ "include resource miss", "  filter:\n    metrics:\n      include:\n        resource_attributes: [{key: service.name, value: other}]\n", "filter", "", "", "" },
-	{ "include resource and names", "  filter:\n    metrics:\n      include:\n        metric_names: [rpc.size]\n        resource_attributes: [{key: service.name, value: checkout}]\n", "filter", "3:0", "", "" },
-	{ "exclude resource or names", "  filter:\n    metrics:\n      exclude:\n        metric_names: [cpu.usage]\n        resource_attributes: [{key: env, value: prod}]\n", "filter", "1:0,1,2 2:0,1 3:0 4:0,1 5:", "", "" },
-	{ "exclude resource matches", "  filter:\n    metrics:\n      exclude:\n        metric_names: [cpu.usage]\n        resource_attributes: [{key: env, value: dev}]\n", "filter", "", "", "" },
-	{ "ottl metric name", "  filter:\n    metrics:\n      metric:\n        - name == \"cpu.usage\"\n", "filter", "1:0,1,2 2:0,1 3:0 4:0,1 5:", "", "" },
-	{ "ottl metric type", "  filter:\n    metrics:\n      metric:\n        - type == METRIC_DATA_TYPE_HISTOGRAM or type == METRIC_DATA_TYPE_SUMMARY\n", "filter", "0:0,1 1:0,1,2 3:0 5:", "", "" },
-	{ "ottl metric resource scope", "  filter:\n    metrics:\n      metric:\n        - resource.attributes[\"env\"] == \"dev\" and instrumentation_scope.name == \"scope1\"\n", "filter", "0:0,1 1:0,1,2 5:", "", "" },
-	{ "ottl datapoint attribute", "  filter:\n    metrics:\n      datapoint:\n        - attributes[\"route\"] == \"/healthz\"\n", "filter", "0:0,1 1:0,1 2:0,1 3:0 4:0,1", "", "" },
-	{ "ottl datapoint value", "  filter:\n    metrics:\n      datapoint:\n        - value_int > 5\n", "filter", "0:0,1 1:1 2:0,1 3:0 4:0,1", "", "" },
-	{ "ottl datapoint metric path", "  filter:\n    metrics:\n      datapoint:\n        - metric.name == \"gc.pause\" and attributes[\"gen\"] == \"old\"\n", "filter", "0:0,1 1:0,1,2 2:0,1 3:0 4:1", "", "" },
-	{ "ottl datapoint empties a metric", "  filter:\n    metrics:\n      datapoint:\n        - attributes[\"host\"] == \"a\"\n", "filter", "1:0,1,2 2:0,1 3:0 4:0,1", "", "" },
-	{ "ottl metric and datapoint", "  filter:\n    metrics:\n      metric:\n        - name == \"rpc.size\"\n      datapoint:\n        - attributes[\"route\"] == \"/b\"\n", "filter", "0:0,1 1:0,2 2:0 4:0,1", "", "" },
-	{ "datapoint sees earlier edits", "  attributes:\n    actions:\n      - {key: route, value: /healthz, action: insert}\n  filter:\n    metrics:\n      datapoint:\n        - attributes[\"route\"] == \"/healthz\"\n", "attributes, filter", "1:0,1 2:0,1", "", "" },
-	{ "typical chain", "  resource:\n    attributes:\n      - {key: region, value: eu, action: upsert}\n  attributes:\n    actions:\n      - {key: env, value: prod, action: insert}\n      - {key: host, action: delete}\n  filter:\n    metrics:\n      exclude:\n        metric_names: [gc.pause]\n", "resource, attributes, filter", "0:0,1 1:0,1,2 2:0,1 3:0 5:", "?env=prod -host", "+region=eu" },
+	{ "pass-through filter", "  filter:\n    logs:\n      include:\n        bodies: [x]\n", "filter", ALL,
+	  "", "" },
+	{ "resource upsert",
+	  "  resource:\n    attributes:\n      - {key: region, value: eu, action: upsert}\n", "resource", ALL,
+	  "", "+region=eu" },
+	{ "resource delete", "  resource:\n    attributes:\n      - {key: service.name, action: delete}\n",
+	  "resource", ALL, "", "-service.name" },
+	{ "attributes insert",
+	  "  attributes:\n    actions:\n      - {key: env, value: prod, action: insert}\n", "attributes", ALL,
+	  "?env=prod", "" },
+	{ "attributes delete", "  attributes:\n    actions:\n      - {key: host, action: delete}\n",
+	  "attributes", ALL, "-host", "" },
+	{ "attributes update int",
+	  "  attributes:\n    actions:\n      - {key: code, value: 0, action: update}\n", "attributes", ALL,
+	  "^code=#0", "" },
+	{ "attributes hash", "  attributes:\n    actions:\n      - {key: route, action: hash}\n",
+	  "attributes", ALL, "%route", "" },
+	{ "include names",
+	  "  filter:\n    metrics:\n      include:\n        metric_names: [http.requests, gc.pause]\n",
+	  "filter", "1:0,1,2 4:0,1", "", "" },
+	{ "exclude names regexp",
+	  "  filter:\n    metrics:\n      exclude:\n        match_type: regexp\n        metric_names: [\"^http\\\\.\"]\n",
+	  "filter", "0:0,1 3:0 4:0,1 5:", "", "" },
+	{ "include resource miss",
+	  "  filter:\n    metrics:\n      include:\n        resource_attributes: [{key: service.name, value: other}]\n",
+	  "filter", "", "", "" },
+	{ "include resource and names",
+	  "  filter:\n    metrics:\n      include:\n        metric_names: [rpc.size]\n        resource_attributes: [{key: service.name, value: checkout}]\n",
+	  "filter", "3:0", "", "" },
+	{ "exclude resource or names",
+	  "  filter:\n    metrics:\n      exclude:\n        metric_names: [cpu.usage]\n        resource_attributes: [{key: env, value: prod}]\n",
+	  "filter", "1:0,1,2 2:0,1 3:0 4:0,1 5:", "", "" },
+	{ "exclude resource matches",
+	  "  filter:\n    metrics:\n      exclude:\n        metric_names: [cpu.usage]\n        resource_attributes: [{key: env, value: dev}]\n",
+	  "filter", "", "", "" },
+	{ "ottl metric name", "  filter:\n    metrics:\n      metric:\n        - name == \"cpu.usage\"\n",
+	  "filter", "1:0,1,2 2:0,1 3:0 4:0,1 5:", "", "" },
+	{ "ottl metric type",
+	  "  filter:\n    metrics:\n      metric:\n        - type == METRIC_DATA_TYPE_HISTOGRAM or type == METRIC_DATA_TYPE_SUMMARY\n",
+	  "filter", "0:0,1 1:0,1,2 3:0 5:", "", "" },
+	{ "ottl metric resource scope",
+	  "  filter:\n    metrics:\n      metric:\n        - resource.attributes[\"env\"] == \"dev\" and instrumentation_scope.name == \"scope1\"\n",
+	  "filter", "0:0,1 1:0,1,2 5:", "", "" },
+	{ "ottl datapoint attribute",
+	  "  filter:\n    metrics:\n      datapoint:\n        - attributes[\"route\"] == \"/healthz\"\n",
+	  "filter", "0:0,1 1:0,1 2:0,1 3:0 4:0,1", "", "" },
+	{ "ottl datapoint value", "  filter:\n    metrics:\n      datapoint:\n        - value_int > 5\n",
+	  "filter", "0:0,1 1:1 2:0,1 3:0 4:0,1", "", "" },
+	{ "ottl datapoint metric path",
+	  "  filter:\n    metrics:\n      datapoint:\n        - metric.name == \"gc.pause\" and attributes[\"gen\"] == \"old\"\n",
+	  "filter", "0:0,1 1:0,1,2 2:0,1 3:0 4:1", "", "" },
+	{ "ottl datapoint empties a metric",
+	  "  filter:\n    metrics:\n      datapoint:\n        - attributes[\"host\"] == \"a\"\n", "filter",
+	  "1:0,1,2 2:0,1 3:0 4:0,1", "", "" },
+	{ "ottl metric and datapoint",
+	  "  filter:\n    metrics:\n      metric:\n        - name == \"rpc.size\"\n      datapoint:\n        - attributes[\"route\"] == \"/b\"\n",
+	  "filter", "0:0,1 1:0,2 2:0 4:0,1", "", "" },
+	{ "datapoint sees earlier edits",
+	  "  attributes:\n    actions:\n      - {key: route, value: /healthz, action: insert}\n  filter:\n    metrics:\n      datapoint:\n        - attributes[\"route\"] == \"/healthz\"\n",
+	  "attributes, filter", "1:0,1 2:0,1", "", "" },
+	{ "typical chain",
+	  "  resource:\n    attributes:\n      - {key: region, value: eu, action: upsert}\n  attributes:\n    actions:\n      - {key: env, value: prod, action: insert}\n      - {key: host, action: delete}\n  filter:\n    metrics:\n      exclude:\n        metric_names: [gc.pause]\n",
+	  "resource, attributes, filter", "0:0,1 1:0,1,2 2:0,1 3:0 5:", "?env=prod -host", "+region=eu" },
 };
 
 /* keep[m][p] from "m:p,p ..."; mkeep[m]: the metric is in the output. */
@@ -119,7 +195,8 @@ static struct sigchain *chain_for(struct sluice_config **cfg, const char *procs,
 	char err[512];
 	*cfg = tbx_config("metrics", procs, list);
 	const struct sluice_pipeline *pl = &(*cfg)->pipelines[0];
-	struct sigchain *c = sigchain_new(SLUICE_SIGNAL_METRICS, pl->processors, pl->n_processors, err, sizeof err);
+	struct sigchain *c = sigchain_new(SLUICE_SIGNAL_METRICS, pl->processors, pl->n_processors, err,
+					  sizeof err);
 	ck_assert_msg(c != NULL, "sigchain_new: %s", err);
 	return c;
 }
@@ -180,8 +257,9 @@ END_TEST
 START_TEST(metric_untouched_bytes)
 {
 	struct sluice_config *cfg;
-	struct sigchain *c = chain_for(&cfg, "  attributes:\n    actions:\n      - {key: gen, value: g, action: update}\n",
-				       "attributes");
+	struct sigchain *c =
+		chain_for(&cfg, "  attributes:\n    actions:\n      - {key: gen, value: g, action: update}\n",
+			  "attributes");
 	size_t len;
 	uint8_t *in = tbx_pack_metrics(base_res, base, NMET, &len);
 	struct sigchain_result r;
@@ -190,7 +268,8 @@ START_TEST(metric_untouched_bytes)
 	struct otlp_bytes mets[2][NMET];
 	size_t cnt[2] = { 0, 0 };
 	for (int side = 0; side < 2; side++) {
-		struct otlp_bytes msg = side ? (struct otlp_bytes){ out, (size_t)n } : (struct otlp_bytes){ in, len };
+		struct otlp_bytes msg = side ? (struct otlp_bytes){ out, (size_t)n }
+					     : (struct otlp_bytes){ in, len };
 		struct otlp_wire_iter is, im;
 		struct otlp_bytes sm, m;
 		otlp_wire_iter_init(&is, msg, OTLP_F_RM_SCOPE_METRICS);
@@ -204,7 +283,8 @@ START_TEST(metric_untouched_bytes)
 	ck_assert_uint_eq(cnt[1], NMET);
 	for (int i = 0; i < NMET; i++) {
 		/* order by scope: 0, 1, 5 | 2, 3, 4; only gc.pause (4, last) has gen */
-		bool same = mets[0][i].len == mets[1][i].len && !memcmp(mets[0][i].p, mets[1][i].p, mets[0][i].len);
+		bool same = mets[0][i].len == mets[1][i].len &&
+			    !memcmp(mets[0][i].p, mets[1][i].p, mets[0][i].len);
 		ck_assert_msg(same == (i != NMET - 1), "metric %d", i);
 	}
 	free(in);
@@ -217,10 +297,12 @@ END_TEST
 START_TEST(metric_counters)
 {
 	struct sluice_config *cfg;
-	struct sigchain *c = chain_for(&cfg, "  attributes:\n    actions:\n      - {key: a, value: b, action: insert}\n"
-				       "  filter:\n    metrics:\n      exclude:\n        metric_names: [http.requests]\n"
-				       "  filter/2:\n    metrics:\n      datapoint:\n        - attributes[\"gen\"] == \"old\"\n",
-				       "attributes, filter, filter/2");
+	struct sigchain *c = chain_for(
+		&cfg,
+		"  attributes:\n    actions:\n      - {key: a, value: b, action: insert}\n"
+		"  filter:\n    metrics:\n      exclude:\n        metric_names: [http.requests]\n"
+		"  filter/2:\n    metrics:\n      datapoint:\n        - attributes[\"gen\"] == \"old\"\n",
+		"attributes, filter, filter/2");
 	struct seg_component comp[3];
 	struct seg_component *pc[3] = { &comp[0], &comp[1], &comp[2] };
 	memset(comp, 0, sizeof comp);
@@ -248,10 +330,12 @@ END_TEST
 START_TEST(metric_refused)
 {
 	char err[512];
-	struct sluice_config *cfg = tbx_config("traces", "  probabilistic_sampler:\n    sampling_percentage: 5\n",
+	struct sluice_config *cfg = tbx_config("traces",
+					       "  probabilistic_sampler:\n    sampling_percentage: 5\n",
 					       "probabilistic_sampler");
 	const struct sluice_pipeline *pl = &cfg->pipelines[0];
-	struct sigchain *c = sigchain_new(SLUICE_SIGNAL_METRICS, pl->processors, pl->n_processors, err, sizeof err);
+	struct sigchain *c = sigchain_new(SLUICE_SIGNAL_METRICS, pl->processors, pl->n_processors, err,
+					  sizeof err);
 	ck_assert_ptr_null(c);
 	ck_assert_msg(strstr(err, "probabilistic_sampler") && strstr(err, "metrics"), "%s", err);
 	c = sigchain_new(SLUICE_SIGNAL_LOGS, pl->processors, pl->n_processors, err, sizeof err);
@@ -264,8 +348,9 @@ END_TEST
 START_TEST(metric_room_and_bad_input)
 {
 	struct sluice_config *cfg;
-	struct sigchain *c = chain_for(&cfg, "  attributes:\n    actions:\n      - {key: env, value: production, action: upsert}\n",
-				       "attributes");
+	struct sigchain *c = chain_for(
+		&cfg, "  attributes:\n    actions:\n      - {key: env, value: production, action: upsert}\n",
+		"attributes");
 	size_t len;
 	uint8_t *in = tbx_pack_metrics(base_res, base, NMET, &len);
 	struct sigchain_result r;

@@ -13,11 +13,10 @@
 #include "stages/ottl_access.h"
 #include "tests/stages/tbx.h"
 
-static const struct tb_attr res[] = {
-	{ .key = "service.name", .type = 's', .s = "checkout" },
-	{ .key = "team", .type = 's', .s = "pay" },
-	{ .key = "n", .type = 'i', .i = 3 },
-	{ .key = NULL } };
+static const struct tb_attr res[] = { { .key = "service.name", .type = 's', .s = "checkout" },
+				      { .key = "team", .type = 's', .s = "pay" },
+				      { .key = "n", .type = 'i', .i = 3 },
+				      { .key = NULL } };
 
 /* The items, decoded once. */
 static uint8_t *log_buf, *metric_buf, *span_buf;
@@ -29,8 +28,8 @@ static struct otlp_span span;
 static struct otlp_event event;
 
 /* The first Scope* and its first item of a ResourceX message. */
-static void first_item(const uint8_t *p, size_t len, struct otlp_bytes *resource,
-		       struct otlp_bytes *scope, struct otlp_bytes *item)
+static void first_item(const uint8_t *p, size_t len, struct otlp_bytes *resource, struct otlp_bytes *scope,
+		       struct otlp_bytes *item)
 {
 	struct otlp_resource_spans rs;
 	struct otlp_scope_spans ss;
@@ -50,18 +49,33 @@ static void setup(void)
 {
 	size_t len;
 	struct otlp_bytes item;
-	struct tbx_log l = { .body = "user login failed", .sev = 17, .sev_text = "ERROR", .trace = 7,
-			     .time = 42, .attrs = {
-		{ .key = "http.status", .type = 'i', .i = 500 }, { .key = "user", .type = 's', .s = "bob" },
-		{ .key = "ratio", .type = 'd', .d = 0.5 }, { .key = "ok", .type = 'b', .b = 0 },
-		{ .key = "raw", .type = 'y', .s = "ab" }, { .key = "arr", .type = 'a', .s = "x" } } };
+	struct tbx_log l = { .body = "user login failed",
+			     .sev = 17,
+			     .sev_text = "ERROR",
+			     .trace = 7,
+			     .time = 42,
+			     .attrs = { { .key = "http.status", .type = 'i', .i = 500 },
+					{ .key = "user", .type = 's', .s = "bob" },
+					{ .key = "ratio", .type = 'd', .d = 0.5 },
+					{ .key = "ok", .type = 'b', .b = 0 },
+					{ .key = "raw", .type = 'y', .s = "ab" },
+					{ .key = "arr", .type = 'a', .s = "x" } } };
 	log_buf = tbx_pack_logs(res, &l, 1, &len);
 	first_item(log_buf, len, &log_res, &log_scope, &item);
 	ck_assert_int_eq(otlp_wire_log_record(item, &lr), 0);
 
-	struct tbx_metric m = { .name = "http.requests", .type = 's', .unit = "1", .n = 2, .p = {
-		{ .num = 'i', .i = 5, .t = 10, .attrs = { { .key = "route", .type = 's', .s = "/a" } } },
-		{ .num = 'd', .d = 2.5, .t = 11, .attrs = { { .key = "route", .type = 's', .s = "/b" } } } } };
+	struct tbx_metric m = { .name = "http.requests",
+				.type = 's',
+				.unit = "1",
+				.n = 2,
+				.p = { { .num = 'i',
+					 .i = 5,
+					 .t = 10,
+					 .attrs = { { .key = "route", .type = 's', .s = "/a" } } },
+				       { .num = 'd',
+					 .d = 2.5,
+					 .t = 11,
+					 .attrs = { { .key = "route", .type = 's', .s = "/b" } } } } };
 	metric_buf = tbx_pack_metrics(res, &m, 1, &len);
 	first_item(metric_buf, len, &m_res, &m_scope, &item);
 	ck_assert_int_eq(otlp_wire_metric(item, &metric), 0);
@@ -72,9 +86,13 @@ static void setup(void)
 		ck_assert_int_eq(otlp_wire_data_point(item, metric.type, &pt[j]), 0);
 	}
 
-	struct tbx_span s = { .name = "GET /x", .n_events = 1,
+	struct tbx_span s = {
+		.name = "GET /x",
+		.n_events = 1,
 		.attrs = { { .key = "http.method", .type = 's', .s = "GET" } },
-		.ev = { { .name = "exception", .attrs = { { .key = "exception.type", .type = 's', .s = "IOError" } } } } };
+		.ev = { { .name = "exception",
+			  .attrs = { { .key = "exception.type", .type = 's', .s = "IOError" } } } }
+	};
 	span_buf = tbx_pack_spans(res, &s, 1, &len);
 	first_item(span_buf, len, &s_res, &s_scope, &item);
 	ck_assert_int_eq(otlp_wire_span(item, &span), 0);

@@ -26,7 +26,8 @@ static void setup_chain(const char *procs_yaml, const char *list)
 		 "processors:\n%s\n"
 		 "exporters:\n  debug:\n"
 		 "service:\n  pipelines:\n    traces:\n      receivers: [otlp]\n"
-		 "      processors: [%s]\n      exporters: [debug]\n", procs_yaml, list);
+		 "      processors: [%s]\n      exporters: [debug]\n",
+		 procs_yaml, list);
 	struct config_error err;
 	int rc = config_load_buffer("<test>", y, strlen(y), &cfg, &err);
 	ck_assert_msg(rc == 0, "config: %s", err.msg);
@@ -79,38 +80,61 @@ static const char *names_of(TbRs *rs)
 	return buf;
 }
 
-static const struct tb_attr res_web[] = {
-	{ .key = "service.name", .type = 's', .s = "web" }, { .key = "deployment.environment", .type = 's', .s = "prod" }, { .key = NULL } };
+static const struct tb_attr res_web[] = { { .key = "service.name", .type = 's', .s = "web" },
+					  { .key = "deployment.environment", .type = 's', .s = "prod" },
+					  { .key = NULL } };
 
 static struct tb_span mix[] = {
-	{ .name = "GET /users", .kind = 2, .start = 1000, .end = 6000, .status = 1,
-	  .attrs = { { .key = "http.status_code", .type = 'i', .i = 200 }, { .key = "user.id", .type = 's', .s = "u1" } } },
-	{ .name = "healthz", .kind = 2, .start = 1000, .end = 1100,
+	{ .name = "GET /users",
+	  .kind = 2,
+	  .start = 1000,
+	  .end = 6000,
+	  .status = 1,
+	  .attrs = { { .key = "http.status_code", .type = 'i', .i = 200 },
+		     { .key = "user.id", .type = 's', .s = "u1" } } },
+	{ .name = "healthz",
+	  .kind = 2,
+	  .start = 1000,
+	  .end = 1100,
 	  .attrs = { { .key = "http.status_code", .type = 'i', .i = 200 } } },
-	{ .name = "SELECT users", .kind = 3, .start = 2000, .end = 2500000000ull, .status = 2,
-	  .scope = 1, .attrs = { { .key = "db.system", .type = 's', .s = "postgres" }, { .key = "retry", .type = 'b', .b = 1 } } },
-	{ .name = "GET /orders", .kind = 2, .start = 0, .end = 3000000, .status = 2,
-	  .attrs = { { .key = "http.status_code", .type = 'i', .i = 500 }, { .key = "ratio", .type = 'd', .d = 0.25 } } },
+	{ .name = "SELECT users",
+	  .kind = 3,
+	  .start = 2000,
+	  .end = 2500000000ull,
+	  .status = 2,
+	  .scope = 1,
+	  .attrs = { { .key = "db.system", .type = 's', .s = "postgres" },
+		     { .key = "retry", .type = 'b', .b = 1 } } },
+	{ .name = "GET /orders",
+	  .kind = 2,
+	  .start = 0,
+	  .end = 3000000,
+	  .status = 2,
+	  .attrs = { { .key = "http.status_code", .type = 'i', .i = 500 },
+		     { .key = "ratio", .type = 'd', .d = 0.25 } } },
 };
 
 START_TEST(filter_names_strict_regexp_prefix)
 {
 	setup_chain("  filter:\n    spans:\n      exclude:\n        match_type: strict\n"
-		    "        span_names: [healthz]\n", "filter");
+		    "        span_names: [healthz]\n",
+		    "filter");
 	TbRs *rs = run(res_web, mix, 4);
 	ck_assert_str_eq(names_of(rs), "GET /users,GET /orders,SELECT users");
 	tb_free(rs);
 	teardown_chain();
 
 	setup_chain("  filter:\n    spans:\n      include:\n        match_type: regexp\n"
-		    "        span_names: [\"^GET /(users|orders)$\", \"^SEL\"]\n", "filter");
+		    "        span_names: [\"^GET /(users|orders)$\", \"^SEL\"]\n",
+		    "filter");
 	rs = run(res_web, mix, 4);
 	ck_assert_str_eq(names_of(rs), "GET /users,GET /orders,SELECT users");
 	tb_free(rs);
 	teardown_chain();
 
 	setup_chain("  filter:\n    spans:\n      include:\n        match_type: prefix\n"
-		    "        span_names: [\"GET \"]\n", "filter");
+		    "        span_names: [\"GET \"]\n",
+		    "filter");
 	rs = run(res_web, mix, 4);
 	ck_assert_str_eq(names_of(rs), "GET /users,GET /orders");
 	/* the scope whose only span was dropped is gone */
@@ -125,21 +149,24 @@ END_TEST
 START_TEST(filter_duration_kind_status)
 {
 	setup_chain("  filter:\n    spans:\n      exclude:\n        match_type: strict\n"
-		    "        max_duration: 1ms\n", "filter");
+		    "        max_duration: 1ms\n",
+		    "filter");
 	TbRs *rs = run(res_web, mix, 4); /* drops spans of 5us and 100ns */
 	ck_assert_str_eq(names_of(rs), "GET /orders,SELECT users");
 	tb_free(rs);
 	teardown_chain();
 
 	setup_chain("  filter:\n    spans:\n      include:\n        match_type: strict\n"
-		    "        min_duration: 2ms\n        max_duration: 1s\n", "filter");
+		    "        min_duration: 2ms\n        max_duration: 1s\n",
+		    "filter");
 	rs = run(res_web, mix, 4);
 	ck_assert_str_eq(names_of(rs), "GET /orders");
 	tb_free(rs);
 	teardown_chain();
 
 	setup_chain("  filter:\n    spans:\n      include:\n        match_type: strict\n"
-		    "        span_kinds: [SPAN_KIND_CLIENT]\n", "filter");
+		    "        span_kinds: [SPAN_KIND_CLIENT]\n",
+		    "filter");
 	rs = run(res_web, mix, 4);
 	ck_assert_str_eq(names_of(rs), "SELECT users");
 	tb_free(rs);
@@ -161,7 +188,8 @@ START_TEST(filter_attributes_and_resource)
 {
 	/* exists */
 	setup_chain("  filter:\n    spans:\n      include:\n        match_type: strict\n"
-		    "        attributes:\n          - key: db.system\n", "filter");
+		    "        attributes:\n          - key: db.system\n",
+		    "filter");
 	TbRs *rs = run(res_web, mix, 4);
 	ck_assert_str_eq(names_of(rs), "SELECT users");
 	tb_free(rs);
@@ -195,9 +223,11 @@ START_TEST(filter_attributes_and_resource)
 	/* resource attribute and services: all spans or none */
 	setup_chain("  filter:\n    spans:\n      exclude:\n        match_type: strict\n"
 		    "        services: [web]\n        resources:\n"
-		    "          - key: deployment.environment\n            value: prod\n", "filter");
+		    "          - key: deployment.environment\n            value: prod\n",
+		    "filter");
 	ck_assert_ptr_null(run(res_web, mix, 4)); /* empty ResourceSpans: not emitted */
-	static const struct tb_attr res_api[] = { { .key = "service.name", .type = 's', .s = "api" }, { .key = NULL } };
+	static const struct tb_attr res_api[] = { { .key = "service.name", .type = 's', .s = "api" },
+						  { .key = NULL } };
 	rs = run(res_api, mix, 4);
 	ck_assert_str_eq(names_of(rs), "GET /users,healthz,GET /orders,SELECT users");
 	tb_free(rs);
@@ -209,7 +239,9 @@ START_TEST(sampler_consistent_by_trace)
 {
 	setup_chain("  probabilistic_sampler:\n    sampling_percentage: 50\n    hash_seed: 7\n",
 		    "probabilistic_sampler");
-	enum { N = 400 };
+	enum {
+		N = 400
+	};
 	static struct tb_span sp[N];
 	for (int i = 0; i < N; i++) {
 		sp[i] = (struct tb_span){ .name = "s", .trace = (uint64_t)(i / 2) + 1, .scope = i % 3 };
@@ -243,9 +275,9 @@ START_TEST(attributes_actions_typed)
 {
 	setup_chain("  attributes:\n    actions:\n"
 		    "      - {key: env, value: prod, action: insert}\n"
-		    "      - {key: user.id, value: nope, action: insert}\n"      /* present: no-op */
+		    "      - {key: user.id, value: nope, action: insert}\n" /* present: no-op */
 		    "      - {key: http.status_code, value: 299, action: update}\n"
-		    "      - {key: missing, value: 1, action: update}\n"         /* absent: no-op */
+		    "      - {key: missing, value: 1, action: update}\n" /* absent: no-op */
 		    "      - {key: ratio, value: 1.5, action: upsert}\n"
 		    "      - {key: flag, value: true, action: upsert}\n"
 		    "      - {key: retry, action: delete}\n"
@@ -301,16 +333,22 @@ END_TEST
 
 START_TEST(attributes_patterns_extract_and_other_types)
 {
-	setup_chain("  attributes:\n    actions:\n"
-		    "      - {key: http.url, pattern: \"^https?://(?P<host>[^/]+)(?P<path>/[^?]*)\", action: extract}\n"
-		    "      - {pattern: \"^secret\\\\.\", action: delete}\n"
-		    "      - {pattern: \"^pii\\\\.\", action: hash}\n", "attributes");
-	struct tb_span s[1] = { {
-		.name = "x",
-		.attrs = { { .key = "http.url", .type = 's', .s = "https://example.com/a/b?q=1" },
-			   { .key = "secret.token", .type = 's', .s = "t" }, { .key = "secret.key", .type = 'i', .i = 5 },
-			   { .key = "pii.email", .type = 's', .s = "a@b.c" }, { .key = "pii.age", .type = 'i', .i = 42 },
-			   { .key = "list", .type = 'a', .s = "v" }, { .key = "blob", .type = 'y', .s = "\x01\x02" } } } };
+	setup_chain(
+		"  attributes:\n    actions:\n"
+		"      - {key: http.url, pattern: \"^https?://(?P<host>[^/]+)(?P<path>/[^?]*)\", action: extract}\n"
+		"      - {pattern: \"^secret\\\\.\", action: delete}\n"
+		"      - {pattern: \"^pii\\\\.\", action: hash}\n",
+		"attributes");
+	struct tb_span s[1] = {
+		{ .name = "x",
+		  .attrs = { { .key = "http.url", .type = 's', .s = "https://example.com/a/b?q=1" },
+			     { .key = "secret.token", .type = 's', .s = "t" },
+			     { .key = "secret.key", .type = 'i', .i = 5 },
+			     { .key = "pii.email", .type = 's', .s = "a@b.c" },
+			     { .key = "pii.age", .type = 'i', .i = 42 },
+			     { .key = "list", .type = 'a', .s = "v" },
+			     { .key = "blob", .type = 'y', .s = "\x01\x02" } } }
+	};
 	TbRs *rs = run(NULL, s, 1);
 	TbSpan **sp;
 	ck_assert_uint_eq(tb_spans(rs, &sp), 1);
@@ -350,12 +388,10 @@ START_TEST(attributes_copy_any_type)
 		    "  filter:\n    spans:\n      exclude:\n        match_type: strict\n"
 		    "        attributes:\n          - {key: blob.copy}\n",
 		    "attributes, filter");
-	struct tb_span s[2] = {
-		{ .name = "kept",
-		  .attrs = { { .key = "list", .type = 'a', .s = "v" } } },
-		{ .name = "dropped: has blob, so gets blob.copy",
-		  .attrs = { { .key = "list", .type = 'a', .s = "w" },
-			     { .key = "blob", .type = 'y', .s = "\x01\x02\x03" } } } };
+	struct tb_span s[2] = { { .name = "kept", .attrs = { { .key = "list", .type = 'a', .s = "v" } } },
+				{ .name = "dropped: has blob, so gets blob.copy",
+				  .attrs = { { .key = "list", .type = 'a', .s = "w" },
+					     { .key = "blob", .type = 'y', .s = "\x01\x02\x03" } } } };
 	TbRs *rs = run(NULL, s, 2);
 	TbSpan **sp;
 	ck_assert_uint_eq(tb_spans(rs, &sp), 1);
@@ -374,7 +410,8 @@ START_TEST(attributes_copy_any_type)
 	/* without the filter: update replaced an array by bytes */
 	teardown_chain();
 	setup_chain("  attributes:\n    actions:\n"
-		    "      - {key: list, from_attribute: blob, action: update}\n", "attributes");
+		    "      - {key: list, from_attribute: blob, action: update}\n",
+		    "attributes");
 	rs = run(NULL, s + 1, 1);
 	ck_assert_uint_eq(tb_spans(rs, &sp), 1);
 	kv = sp[0]->attributes;
@@ -392,16 +429,21 @@ END_TEST
 START_TEST(long_values)
 {
 	/* a 200 KB attribute value passes through, is matched and hashed */
-	enum { L = 200000 };
+	enum {
+		L = 200000
+	};
 	char *big = malloc(L + 1);
 	for (int i = 0; i < L; i++)
 		big[i] = (char)('a' + i % 26);
 	big[L] = '\0';
-	setup_chain("  attributes:\n    actions:\n      - {key: big.hash, from_attribute: big, action: insert}\n"
-		    "      - {key: big.hash, action: hash}\n"
-		    "  span:\n    name:\n      from_attributes: [short, big]\n      separator: \"/\"\n",
-		    "attributes, span");
-	struct tb_span s[1] = { { .name = "x", .attrs = { { .key = "big", .type = 's', .s = big }, { .key = "short", .type = 's', .s = "s" } } } };
+	setup_chain(
+		"  attributes:\n    actions:\n      - {key: big.hash, from_attribute: big, action: insert}\n"
+		"      - {key: big.hash, action: hash}\n"
+		"  span:\n    name:\n      from_attributes: [short, big]\n      separator: \"/\"\n",
+		"attributes, span");
+	struct tb_span s[1] = { { .name = "x",
+				  .attrs = { { .key = "big", .type = 's', .s = big },
+					     { .key = "short", .type = 's', .s = "s" } } } };
 	TbRs *rs = run(NULL, s, 1);
 	TbSpan **sp;
 	ck_assert_uint_eq(tb_spans(rs, &sp), 1);
@@ -447,8 +489,8 @@ START_TEST(resource_processor_and_order)
 	/* a record without any Resource gets one created by the upsert */
 	rs = run(NULL, mix, 2);
 	ck_assert_ptr_nonnull(rs->resource);
-	ck_assert_str_eq(tb_attr(rs->resource->attributes, rs->resource->n_attributes,
-				 "team")->string_value, "core");
+	ck_assert_str_eq(tb_attr(rs->resource->attributes, rs->resource->n_attributes, "team")->string_value,
+			 "core");
 	tb_free(rs);
 	teardown_chain();
 }
@@ -457,11 +499,15 @@ END_TEST
 START_TEST(span_rename_and_to_attributes)
 {
 	setup_chain("  span:\n    name:\n      from_attributes: [db.system, http.status_code, retry]\n"
-		    "      separator: \"::\"\n", "span");
+		    "      separator: \"::\"\n",
+		    "span");
 	struct tb_span s[2] = {
-		{ .name = "q", .attrs = { { .key = "db.system", .type = 's', .s = "pg" }, { .key = "http.status_code", .type = 'i', .i = 7 },
-					  { .key = "retry", .type = 'b', .b = 0 } } },
-		{ .name = "keep", .attrs = { { .key = "db.system", .type = 's', .s = "pg" } } }, /* one missing: no rename */
+		{ .name = "q",
+		  .attrs = { { .key = "db.system", .type = 's', .s = "pg" },
+			     { .key = "http.status_code", .type = 'i', .i = 7 },
+			     { .key = "retry", .type = 'b', .b = 0 } } },
+		{ .name = "keep",
+		  .attrs = { { .key = "db.system", .type = 's', .s = "pg" } } }, /* one missing: no rename */
 	};
 	TbRs *rs = run(NULL, s, 2);
 	ck_assert_str_eq(names_of(rs), "pg::7::false,keep");
@@ -470,7 +516,8 @@ START_TEST(span_rename_and_to_attributes)
 
 	setup_chain("  span:\n    name:\n      to_attributes:\n        rules:\n"
 		    "          - \"^/api/v1/document/(?P<documentId>[^/]+)/update$\"\n"
-		    "          - \"^/api/(?P<version>v[0-9]+)/\"\n", "span");
+		    "          - \"^/api/(?P<version>v[0-9]+)/\"\n",
+		    "span");
 	struct tb_span t[2] = { { .name = "/api/v1/document/12345678/update" }, { .name = "/other" } };
 	rs = run(NULL, t, 2);
 	ck_assert_str_eq(names_of(rs), "/api/{version}/document/{documentId}/update,/other");
@@ -483,9 +530,11 @@ START_TEST(span_rename_and_to_attributes)
 	tb_free(rs);
 	teardown_chain();
 
-	setup_chain("  span:\n    name:\n      to_attributes:\n        break_after_match: true\n        rules:\n"
-		    "          - \"^/api/v1/document/(?P<documentId>[^/]+)/update$\"\n"
-		    "          - \"^/api/(?P<version>v[0-9]+)/\"\n", "span");
+	setup_chain(
+		"  span:\n    name:\n      to_attributes:\n        break_after_match: true\n        rules:\n"
+		"          - \"^/api/v1/document/(?P<documentId>[^/]+)/update$\"\n"
+		"          - \"^/api/(?P<version>v[0-9]+)/\"\n",
+		"span");
 	rs = run(NULL, t, 1);
 	ck_assert_str_eq(names_of(rs), "/api/v1/document/{documentId}/update");
 	tb_free(rs);
@@ -497,7 +546,8 @@ START_TEST(counters_per_processor)
 {
 	setup_chain("  filter:\n    spans:\n      exclude:\n        match_type: strict\n"
 		    "        span_names: [healthz]\n"
-		    "  probabilistic_sampler:\n    sampling_percentage: 0\n", "filter, probabilistic_sampler");
+		    "  probabilistic_sampler:\n    sampling_percentage: 0\n",
+		    "filter, probabilistic_sampler");
 	ck_assert_ptr_null(run(res_web, mix, 4));
 	chain_flush_stats(ch);
 	ck_assert_uint_eq(ch->procs[0].total_in, 4);
@@ -513,8 +563,11 @@ END_TEST
 START_TEST(malformed_input_is_an_error)
 {
 	setup_chain("  filter:\n    spans:\n      exclude:\n        match_type: strict\n"
-		    "        span_names: [x]\n", "filter");
-	static const uint8_t bad[][6] = { { 0x12, 0x05, 0x12, 0x10 }, { 0x0a, 0xff }, { 0x12, 0x02, 0x12, 0x7f } };
+		    "        span_names: [x]\n",
+		    "filter");
+	static const uint8_t bad[][6] = { { 0x12, 0x05, 0x12, 0x10 },
+					  { 0x0a, 0xff },
+					  { 0x12, 0x02, 0x12, 0x7f } };
 	for (size_t i = 0; i < 3; i++) {
 		int64_t o = chain_run(ch, bad[i], 4, out, sizeof out, NULL);
 		ck_assert_int_lt(o, 0);
@@ -523,7 +576,6 @@ START_TEST(malformed_input_is_an_error)
 }
 END_TEST
 
-
 /* The config may name up to SPANKEYS_CONFIG_MAX distinct span attribute
  * keys (each gets an id); the last of them works like the first, and one
  * more is refused with a message when the chain is built. */
@@ -531,12 +583,12 @@ START_TEST(attribute_key_limit)
 {
 	static char y[1 << 16];
 	for (int n = SPANKEYS_CONFIG_MAX; n <= SPANKEYS_CONFIG_MAX + 1; n++) {
-		int o = snprintf(y, sizeof y, "service:\n  pipelines:\n    traces:\n"
+		int o = snprintf(y, sizeof y,
+				 "service:\n  pipelines:\n    traces:\n"
 				 "      processors: [attributes]\n"
 				 "processors:\n  attributes:\n    actions:\n");
 		for (int k = 0; k < n; k++)
-			o += snprintf(y + o, sizeof y - (size_t)o,
-				      "      - {key: k%d, action: delete}\n", k);
+			o += snprintf(y + o, sizeof y - (size_t)o, "      - {key: k%d, action: delete}\n", k);
 		struct config_error err;
 		char e[512];
 		ck_assert_int_eq(config_load_buffer("<test>", y, strlen(y), &cfg, &err), 0);
@@ -551,10 +603,11 @@ START_TEST(attribute_key_limit)
 		ck_assert_msg(ch != NULL, "chain: %s", e);
 		char last[16];
 		snprintf(last, sizeof last, "k%d", n - 1);
-		struct tb_span sp = { .name = "op", .trace = 1, .attrs = {
-			{ .key = "k0", .type = 's', .s = "a" },
-			{ .key = last, .type = 's', .s = "b" },
-			{ .key = "kept", .type = 's', .s = "c" } } };
+		struct tb_span sp = { .name = "op",
+				      .trace = 1,
+				      .attrs = { { .key = "k0", .type = 's', .s = "a" },
+						 { .key = last, .type = 's', .s = "b" },
+						 { .key = "kept", .type = 's', .s = "c" } } };
 		TbRs *rs = run(NULL, &sp, 1);
 		TbSpan **got;
 		ck_assert_uint_eq(tb_spans(rs, &got), 1);

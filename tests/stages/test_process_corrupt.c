@@ -79,8 +79,10 @@ static uint8_t *read_quarantine(const char *path, unsigned long long *off, unsig
 	ck_assert_msg(f != NULL, "no quarantine file %s", path);
 	char line[1024];
 	ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
-	ck_assert_msg(sscanf(line, "# sluice quarantine ring=in:traces offset=%llu length=%llu stored=%zu "
-			     "seq_before=%llu seq_after=%llu", off, length, stored, before, after) == 5,
+	ck_assert_msg(sscanf(line,
+			     "# sluice quarantine ring=in:traces offset=%llu length=%llu stored=%zu "
+			     "seq_before=%llu seq_after=%llu",
+			     off, length, stored, before, after) == 5,
 		      "header: %s", line);
 	uint8_t *b = malloc(*stored + 1);
 	ck_assert_uint_eq(fread(b, 1, *stored, f), *stored);
@@ -103,10 +105,12 @@ START_TEST(corrupt_record_skipped_and_quarantined)
 	snprintf(cfg_path, sizeof cfg_path, "/tmp/%s.yaml", inst);
 	FILE *f = fopen(cfg_path, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:0\n"
+	fprintf(f,
+		"receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:0\n"
 		"exporters:\n  debug:\n"
 		"service:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [debug]\n"
-		"sluice:\n  instance: %s\n  state_dir: %s\n", inst, state);
+		"sluice:\n  instance: %s\n  state_dir: %s\n",
+		inst, state);
 	fclose(f);
 	struct sluice_config *cfg;
 	struct config_error cerr;

@@ -21,10 +21,9 @@ static struct segment seg;
 static char inst[64];
 static uint8_t seen[NMID][MAXREC][MAXSP];
 
-static const char *recv2 =
-	"receivers:\n"
-	"  otlp/x:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:0\n"
-	"  otlp/y:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:0\n";
+static const char *recv2 = "receivers:\n"
+			   "  otlp/x:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:0\n"
+			   "  otlp/y:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:0\n";
 
 static int spans_of(uint32_t rec)
 {
@@ -38,16 +37,22 @@ static uint8_t *rec_bytes(uint32_t rec, const char *team, size_t *len)
 	static struct tb_span sp[MAXSP];
 	static char names[MAXSP][32];
 	struct tb_attr res[] = { { .key = "service.name", .type = 's', .s = "svc" },
-				 { .key = "team", .type = 's', .s = team }, { .key = NULL } };
+				 { .key = "team", .type = 's', .s = team },
+				 { .key = NULL } };
 	int n = spans_of(rec);
 
 	if (!team)
 		res[1].key = NULL;
 	for (int i = 0; i < n; i++) {
 		snprintf(names[i], sizeof names[i], "%s.r%u.s%d", i % 4 == 3 ? "drop" : "k", rec, i);
-		sp[i] = (struct tb_span){ .name = names[i], .trace = rec * 16u + (uint64_t)i + 1, .scope = i % 2,
-					  .start = 1000, .end = 2000 + (uint64_t)i,
-					  .attrs = { { .key = "tier", .type = 's', .s = i % 3 == 0 ? "gold" : "bronze" } } };
+		sp[i] = (struct tb_span){
+			.name = names[i],
+			.trace = rec * 16u + (uint64_t)i + 1,
+			.scope = i % 2,
+			.start = 1000,
+			.end = 2000 + (uint64_t)i,
+			.attrs = { { .key = "tier", .type = 's', .s = i % 3 == 0 ? "gold" : "bronze" } }
+		};
 	}
 	return tb_pack(res, sp, n, len);
 }
@@ -167,13 +172,13 @@ END_TEST
  * ring has two sources whose seqs are noted apart. */
 START_TEST(two_in_rings_one_mid)
 {
-	struct sluice_config *cfg = tps_load(
-		"%s"
-		"exporters:\n  debug:\n  debug/2:\n"
-		"service:\n  pipelines:\n"
-		"    traces/a:\n      receivers: [otlp/x]\n      exporters: [debug]\n"
-		"    traces/b:\n      receivers: [otlp/x, otlp/y]\n      exporters: [debug/2]\n",
-		recv2);
+	struct sluice_config *cfg =
+		tps_load("%s"
+			 "exporters:\n  debug:\n  debug/2:\n"
+			 "service:\n  pipelines:\n"
+			 "    traces/a:\n      receivers: [otlp/x]\n      exporters: [debug]\n"
+			 "    traces/b:\n      receivers: [otlp/x, otlp/y]\n      exporters: [debug/2]\n",
+			 recv2);
 	const struct sluice_plan *plan = cfg->plan;
 	ck_assert_uint_eq(plan->n_in, 2);
 	const struct plan_ring *mb_plan = &plan->rings[plan->pipelines[1].mid_ring];

@@ -39,7 +39,8 @@ static uint64_t put(struct ring *r, uint32_t rec, int arr)
 	static struct tb_span sp[MAXSP];
 	static char names[MAXSP][32];
 	struct tb_attr res[] = { { .key = "service.name", .type = 's', .s = "svc" },
-				 { .key = "team", .type = arr ? 'a' : 's', .s = team_of(rec) }, { .key = NULL } };
+				 { .key = "team", .type = arr ? 'a' : 's', .s = team_of(rec) },
+				 { .key = NULL } };
 	int n = spans_of(rec);
 	size_t len;
 
@@ -47,8 +48,12 @@ static uint64_t put(struct ring *r, uint32_t rec, int arr)
 		res[1].key = NULL;
 	for (int i = 0; i < n; i++) {
 		snprintf(names[i], sizeof names[i], "r%u.s%d", rec, i);
-		sp[i] = (struct tb_span){ .name = names[i], .trace = rec * 16u + (uint64_t)i + 1, .scope = i % 3,
-					  .attrs = { { .key = "tier", .type = 's', .s = i % 3 == 0 ? "gold" : "bronze" } } };
+		sp[i] = (struct tb_span){
+			.name = names[i],
+			.trace = rec * 16u + (uint64_t)i + 1,
+			.scope = i % 3,
+			.attrs = { { .key = "tier", .type = 's', .s = i % 3 == 0 ? "gold" : "bronze" } }
+		};
 	}
 	uint8_t *p = tb_pack(res, sp, n, &len);
 	uint64_t seq = tps_put(r, p, len, (uint32_t)n, 0);
@@ -70,7 +75,8 @@ static uint64_t collect(struct ring *r, int slot, uint64_t want)
 		TbRs *rs = tb_unpack(record_cpayload(rec), rec->len);
 		ck_assert_ptr_nonnull(rs);
 		ck_assert_ptr_nonnull(rs->resource);
-		const TbAny *svc = tb_attr(rs->resource->attributes, rs->resource->n_attributes, "service.name");
+		const TbAny *svc = tb_attr(rs->resource->attributes, rs->resource->n_attributes,
+					   "service.name");
 		ck_assert_ptr_nonnull(svc);
 		ck_assert_str_eq(svc->string_value, "svc");
 		TbSpan **sp;
@@ -100,16 +106,15 @@ static void setup(void)
 
 static struct sluice_config *route_config(const char *table, const char *extra)
 {
-	return tps_load(
-		"receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:0\n"
-		"connectors:\n  routing:\n    table:\n%s%s"
-		"exporters:\n  debug/a:\n  debug/b:\n  debug/c:\n"
-		"service:\n  pipelines:\n"
-		"    traces/in:\n      receivers: [otlp]\n      exporters: [routing]\n"
-		"    traces/a:\n      receivers: [routing]\n      exporters: [debug/a]\n"
-		"    traces/b:\n      receivers: [routing]\n      exporters: [debug/b]\n"
-		"    traces/c:\n      receivers: [routing]\n      exporters: [debug/c]\n",
-		table, extra);
+	return tps_load("receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:0\n"
+			"connectors:\n  routing:\n    table:\n%s%s"
+			"exporters:\n  debug/a:\n  debug/b:\n  debug/c:\n"
+			"service:\n  pipelines:\n"
+			"    traces/in:\n      receivers: [otlp]\n      exporters: [routing]\n"
+			"    traces/a:\n      receivers: [routing]\n      exporters: [debug/a]\n"
+			"    traces/b:\n      receivers: [routing]\n      exporters: [debug/b]\n"
+			"    traces/c:\n      receivers: [routing]\n      exporters: [debug/c]\n",
+			table, extra);
 }
 
 static void rings(const struct sluice_config *cfg, struct ring *in, struct ring mid[3])
@@ -144,7 +149,8 @@ START_TEST(by_resource_three_ways)
 		int side = r % 4 == 0 ? 0 : r % 4 == 1 ? 1 : 2;
 		for (int i = 0; i < spans_of(r); i++)
 			for (int s = 0; s < 3; s++)
-				ck_assert_msg(seen[s][r][i] == (s == side), "r%u.s%d on side %d: %u", r, i, s, seen[s][r][i]);
+				ck_assert_msg(seen[s][r][i] == (s == side), "r%u.s%d on side %d: %u", r, i, s,
+					      seen[s][r][i]);
 	}
 	/* whole records: one ring record per input, nothing split */
 	ck_assert_uint_eq(ring_last_seq(&mid[0]) + ring_last_seq(&mid[1]) + ring_last_seq(&mid[2]), 200);
@@ -219,7 +225,8 @@ static int span_attr(void *item, const struct ottl_eval_key *k, struct ottl_valu
 	if (k->map == OTTL_MAP_ITEM)
 		rc = otlp_wire_find_attr(it->item, OTLP_F_SPAN_ATTRIBUTES, (const char *)k->s, k->len, &v);
 	else if (k->map == OTTL_MAP_RESOURCE)
-		rc = otlp_wire_find_attr(it->resource, OTLP_F_RESOURCE_ATTRIBUTES, (const char *)k->s, k->len, &v);
+		rc = otlp_wire_find_attr(it->resource, OTLP_F_RESOURCE_ATTRIBUTES, (const char *)k->s, k->len,
+					 &v);
 	if (rc > 0)
 		route_value(&v, out);
 	return rc < 0 ? rc : 0;
@@ -259,7 +266,8 @@ START_TEST(by_span_split)
 	{
 		struct process *p;
 		char err[512];
-		ck_assert_int_eq(process_new(&p, cfg, &seg, &(struct process_opts){ 0 }, err, sizeof err), -ENOTSUP);
+		ck_assert_int_eq(process_new(&p, cfg, &seg, &(struct process_opts){ 0 }, err, sizeof err),
+				 -ENOTSUP);
 		ck_assert_ptr_nonnull(strstr(err, "context span"));
 	}
 	struct ring in, mid[3];
@@ -282,8 +290,8 @@ START_TEST(by_span_split)
 	for (uint32_t r = 0; r < 200; r++)
 		for (int i = 0; i < spans_of(r); i++)
 			for (int s = 0; s < 3; s++)
-				ck_assert_msg(seen[s][r][i] == (s == side[r][i]), "r%u.s%d on side %d: %u", r, i, s,
-					      seen[s][r][i]);
+				ck_assert_msg(seen[s][r][i] == (s == side[r][i]), "r%u.s%d on side %d: %u", r,
+					      i, s, seen[s][r][i]);
 	for (int s = 0; s < 3; s++) {
 		const struct record *rec;
 		ck_assert_int_eq(ring_peek(&mid[s], &rec, 0), -EAGAIN);

@@ -49,15 +49,18 @@ void tps_segment(struct segment *seg, const char *inst, const struct sluice_conf
 		uint64_t cap = r->kind == PLAN_RING_IN ? cap_in : cap_mid;
 		p.ring_capacity[i] = cap ? cap : r->capacity;
 		p.ring_name[i] = r->name;
-		p.ring_kind[i] = r->kind == PLAN_RING_IN ? SEG_RING_IN : r->kind == PLAN_RING_MID ? SEG_RING_MID
-												      : SEG_RING_OUT;
+		p.ring_kind[i] = r->kind == PLAN_RING_IN    ? SEG_RING_IN
+				 : r->kind == PLAN_RING_MID ? SEG_RING_MID
+							    : SEG_RING_OUT;
 		p.ring_signal[i] = (uint32_t)r->signal + 1;
 	}
 	for (uint32_t i = 0; i < plan->n_stats; i++) {
 		const struct plan_stat *s = &plan->stats[i];
 		comps[i] = (struct segment_component_params){
-			.kind = s->kind == PLAN_STAT_RECEIVER ? SEG_COMP_RECEIVER : s->kind == PLAN_STAT_PROCESSOR ? SEG_COMP_PROCESSOR
-						      : s->kind == PLAN_STAT_EXPORTER ? SEG_COMP_EXPORTER : SEG_COMP_CONNECTOR,
+			.kind = s->kind == PLAN_STAT_RECEIVER	 ? SEG_COMP_RECEIVER
+				: s->kind == PLAN_STAT_PROCESSOR ? SEG_COMP_PROCESSOR
+				: s->kind == PLAN_STAT_EXPORTER	 ? SEG_COMP_EXPORTER
+								 : SEG_COMP_CONNECTOR,
 			.signal = (uint32_t)s->signal + 1,
 			.pipeline = s->pipeline >= 0 ? (uint32_t)s->pipeline : SEG_NONE,
 			.name = s->component_id,
@@ -151,7 +154,9 @@ void tps_start(struct tps_runner *r, const struct sluice_config *cfg, struct seg
 	char err[512];
 	memset(r, 0, sizeof *r);
 	r->stop.fd = -1;
-	struct process_opts o = { .st = &r->st, .stop = &r->stop, .route_access = acc,
+	struct process_opts o = { .st = &r->st,
+				  .stop = &r->stop,
+				  .route_access = acc,
 				  .quarantine_dir = "/tmp/sluice-test-process-quarantine" };
 	int rc = process_new(&r->p, cfg, seg, &o, err, sizeof err);
 	ck_assert_msg(rc == 0, "process_new: %s", err);

@@ -25,7 +25,8 @@ static char inst[64];
 static const uint64_t dur_ms[NDUR] = { 1, 3, 5, 7, 9, 30, 70, 150, 300, 20000 };
 static const int dur_bucket[NDUR] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 16 };
 static const char *names[2] = { "GET /a", "GET /b" };
-static const char *kinds[] = { "SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT" };
+static const char *kinds[] = { "SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
+			       "SPAN_KIND_CLIENT" };
 static const char *codes[] = { "STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR" };
 
 struct expect {
@@ -54,16 +55,22 @@ static void series_attrs(int s, char *buf, size_t cap)
 static int put_spans(struct ring *in, uint32_t r)
 {
 	static struct tb_span sp[12];
-	static const struct tb_attr res[] = { { .key = "service.name", .type = 's', .s = "svc" }, { .key = NULL } };
+	static const struct tb_attr res[] = { { .key = "service.name", .type = 's', .s = "svc" },
+					      { .key = NULL } };
 	int n = 1 + (int)(r % 12);
 	size_t len;
 
 	for (int j = 0; j < n; j++) {
-		int s = (int)((r + (uint32_t)j) % NSERIES), d = (int)((r * 3 + (uint32_t)j) % NDUR), nm, k, st;
+		int s = (int)((r + (uint32_t)j) % NSERIES), d = (int)((r * 3 + (uint32_t)j) % NDUR), nm, k,
+		    st;
 		series_of(s, &nm, &k, &st);
 		uint64_t start = 1700000000000000000ull + r * 1000000ull;
-		sp[j] = (struct tb_span){ .name = names[nm], .kind = k, .status = st, .trace = r + 1u,
-					  .start = start, .end = start + dur_ms[d] * 1000000ull };
+		sp[j] = (struct tb_span){ .name = names[nm],
+					  .kind = k,
+					  .status = st,
+					  .trace = r + 1u,
+					  .start = start,
+					  .end = start + dur_ms[d] * 1000000ull };
 		want[s].calls++;
 		want[s].buckets[dur_bucket[d]]++;
 		want[s].sum_ms += (double)dur_ms[d];
@@ -154,7 +161,8 @@ static void check_exact(const struct flush_view *v)
 	for (int s = 0; s < NSERIES; s++) {
 		ck_assert_uint_eq(v->calls[s], want[s].calls);
 		ck_assert_uint_eq(v->count[s], want[s].calls);
-		ck_assert_msg(v->sum[s] == want[s].sum_ms, "series %d sum %g, want %g", s, v->sum[s], want[s].sum_ms);
+		ck_assert_msg(v->sum[s] == want[s].sum_ms, "series %d sum %g, want %g", s, v->sum[s],
+			      want[s].sum_ms);
 		for (int b = 0; b < 17; b++)
 			ck_assert_uint_eq(v->buckets[s][b], want[s].buckets[b]);
 	}
@@ -163,7 +171,8 @@ static void check_exact(const struct flush_view *v)
 static void run_exact(int delta)
 {
 	struct sluice_config *cfg = tps_load("%s", sm_config(delta ? "AGGREGATION_TEMPORALITY_DELTA"
-								 : "AGGREGATION_TEMPORALITY_CUMULATIVE", "100ms"));
+								   : "AGGREGATION_TEMPORALITY_CUMULATIVE",
+							     "100ms"));
 	const struct sluice_plan *plan = cfg->plan;
 	tps_segment(&seg, inst, cfg, 1 << 20, 1 << 20);
 	struct ring in, mt, mm;
@@ -244,7 +253,8 @@ START_TEST(pending_flush_after_restart)
 	for (int published = 0; published < 2; published++) {
 		memset(want, 0, sizeof want);
 		struct sluice_config *cfg = tps_load("%s", sm_config("AGGREGATION_TEMPORALITY_DELTA", "1h"));
-		struct sluice_config *cfg2 = tps_load("%s", sm_config("AGGREGATION_TEMPORALITY_DELTA", "200ms"));
+		struct sluice_config *cfg2 = tps_load("%s",
+						      sm_config("AGGREGATION_TEMPORALITY_DELTA", "200ms"));
 		const struct sluice_plan *plan = cfg->plan;
 		uint32_t mm_ring = (uint32_t)plan->pipelines[1].mid_ring;
 		tps_segment(&seg, inst, cfg, 1 << 20, 1 << 20);
@@ -358,7 +368,8 @@ START_TEST(flush_waits_for_room)
 			ring_commit(&mm, ring_cursor(&mm));
 		}
 		ck_assert_msg(tps_now_ns() < give_up + 20000000000ull, "counted %llu, traces %llu of %llu",
-			      (unsigned long long)v.total, (unsigned long long)got, (unsigned long long)total);
+			      (unsigned long long)v.total, (unsigned long long)got,
+			      (unsigned long long)total);
 	}
 	ck_assert_uint_eq(got, total);
 	check_exact(&v);

@@ -52,12 +52,19 @@ static struct tally want, got;
 static atomic_int producer_done, reading;
 static atomic_ulong spans_out, bad, counted;
 
-static int series_kind(int s) { return s & 2 ? 3 : 2; }
-static int series_status(int s) { return s & 4 ? 2 : 0; }
+static int series_kind(int s)
+{
+	return s & 2 ? 3 : 2;
+}
+static int series_status(int s)
+{
+	return s & 4 ? 2 : 0;
+}
 
 static void *producer(void *arg)
 {
-	static const struct tb_attr res[] = { { .key = "service.name", .type = 's', .s = "svc" }, { .key = NULL } };
+	static const struct tb_attr res[] = { { .key = "service.name", .type = 's', .s = "svc" },
+					      { .key = NULL } };
 	static struct tb_span sp[12];
 	struct ring *in = arg;
 
@@ -66,8 +73,12 @@ static void *producer(void *arg)
 		for (int j = 0; j < n; j++) {
 			int s = (int)((r + (uint32_t)j) % NSERIES), d = (int)((r * 5 + (uint32_t)j) % NDUR);
 			uint64_t start = 1700000000000000000ull + r * 1000000ull;
-			sp[j] = (struct tb_span){ .name = names[s & 1], .kind = series_kind(s), .status = series_status(s),
-						  .trace = r + 1u, .start = start, .end = start + dur_ms[d] * 1000000ull };
+			sp[j] = (struct tb_span){ .name = names[s & 1],
+						  .kind = series_kind(s),
+						  .status = series_status(s),
+						  .trace = r + 1u,
+						  .start = start,
+						  .end = start + dur_ms[d] * 1000000ull };
 			want.calls[s]++;
 			want.count[s]++;
 			want.buckets[s][dur_bucket[d]]++;
@@ -92,8 +103,9 @@ static int series_of_attrs(const char *attrs)
 	static const char *codes[] = { "STATUS_CODE_UNSET", "", "STATUS_CODE_ERROR" };
 	char want_attrs[256];
 	for (int s = 0; s < NSERIES; s++) {
-		snprintf(want_attrs, sizeof want_attrs, "service.name=svc;span.name=%s;span.kind=%s;status.code=%s",
-			 names[s & 1], kinds[series_kind(s)], codes[series_status(s)]);
+		snprintf(want_attrs, sizeof want_attrs,
+			 "service.name=svc;span.name=%s;span.kind=%s;status.code=%s", names[s & 1],
+			 kinds[series_kind(s)], codes[series_status(s)]);
 		if (!strcmp(attrs, want_attrs))
 			return s;
 	}
@@ -216,7 +228,8 @@ static void run(int delta)
 		"service:\n  pipelines:\n"
 		"    traces:\n      receivers: [otlp]\n      exporters: [debug, spanmetrics]\n"
 		"    metrics:\n      receivers: [spanmetrics]\n      exporters: [debug/m]\n"
-		"sluice:\n  instance: %s\n", delta ? "DELTA" : "CUMULATIVE", inst);
+		"sluice:\n  instance: %s\n",
+		delta ? "DELTA" : "CUMULATIVE", inst);
 	fclose(f);
 	struct sluice_config *cfg;
 	struct config_error cerr;
@@ -261,8 +274,10 @@ static void run(int delta)
 	kill(pid, SIGTERM);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "process status %d", status);
-	fprintf(stderr, "spanmetrics crash test (%s): %llu spans, %d kills, traces out %llu, counted %llu, "
-		"flushes %llu, %lu bad\n", delta ? "delta" : "cumulative", (unsigned long long)want.total, kills,
+	fprintf(stderr,
+		"spanmetrics crash test (%s): %llu spans, %d kills, traces out %llu, counted %llu, "
+		"flushes %llu, %lu bad\n",
+		delta ? "delta" : "cumulative", (unsigned long long)want.total, kills,
 		(unsigned long long)atomic_load(&spans_out), (unsigned long long)got.total,
 		(unsigned long long)ring_source_seq(&mm, 0), atomic_load(&bad));
 	ck_assert_uint_eq(atomic_load(&bad), 0);
@@ -271,7 +286,8 @@ static void run(int delta)
 	for (int s = 0; s < NSERIES; s++) {
 		ck_assert_uint_eq(got.calls[s], want.calls[s]);
 		ck_assert_uint_eq(got.count[s], want.count[s]);
-		ck_assert_msg(got.sum[s] == want.sum[s], "series %d sum %g want %g", s, got.sum[s], want.sum[s]);
+		ck_assert_msg(got.sum[s] == want.sum[s], "series %d sum %g want %g", s, got.sum[s],
+			      want.sum[s]);
 		for (int b = 0; b < 17; b++)
 			ck_assert_uint_eq(got.buckets[s][b], want.buckets[s][b]);
 	}

@@ -15,49 +15,83 @@
 
 #define NSPAN 4
 
-static const struct tb_attr base_res[] = {
-	{ .key = "service.name", .type = 's', .s = "checkout" },
-	{ .key = NULL } };
+static const struct tb_attr base_res[] = { { .key = "service.name", .type = 's', .s = "checkout" },
+					   { .key = NULL } };
 
 static const struct tbx_span base[NSPAN] = {
-	{ .name = "GET /users", .trace = 1, .n_events = 2,
-	  .attrs = { { .key = "http.method", .type = 's', .s = "GET" }, { .key = "http.route", .type = 's', .s = "/users" } },
-	  .ev = { { .name = "exception", .attrs = { { .key = "exception.type", .type = 's', .s = "IOError" } } },
+	{ .name = "GET /users",
+	  .trace = 1,
+	  .n_events = 2,
+	  .attrs = { { .key = "http.method", .type = 's', .s = "GET" },
+		     { .key = "http.route", .type = 's', .s = "/users" } },
+	  .ev = { { .name = "exception",
+		    .attrs = { { .key = "exception.type", .type = 's', .s = "IOError" } } },
 		  { .name = "log" } } },
-	{ .name = "healthz", .trace = 2, .n_events = 1,
-	  .attrs = { { .key = "http.route", .type = 's', .s = "/healthz" } }, .ev = { { .name = "log" } } },
+	{ .name = "healthz",
+	  .trace = 2,
+	  .n_events = 1,
+	  .attrs = { { .key = "http.route", .type = 's', .s = "/healthz" } },
+	  .ev = { { .name = "log" } } },
 	{ .name = "POST /pay", .trace = 3, .attrs = { { .key = "http.method", .type = 's', .s = "POST" } } },
-	{ .name = "db query", .trace = 4, .n_events = 3, .attrs = { { .key = "db.system", .type = 's', .s = "pg" } },
-	  .ev = { { .name = "exception", .attrs = { { .key = "exception.type", .type = 's', .s = "Timeout" } } },
-		  { .name = "exception", .attrs = { { .key = "exception.type", .type = 's', .s = "IOError" } } },
+	{ .name = "db query",
+	  .trace = 4,
+	  .n_events = 3,
+	  .attrs = { { .key = "db.system", .type = 's', .s = "pg" } },
+	  .ev = { { .name = "exception",
+		    .attrs = { { .key = "exception.type", .type = 's', .s = "Timeout" } } },
+		  { .name = "exception",
+		    .attrs = { { .key = "exception.type", .type = 's', .s = "IOError" } } },
 		  { .name = "retry" } } },
 };
 
 #define F(list) "  filter:\n    traces:\n" list
 static const struct scase {
 	const char *name, *procs, *list;
-	const char *keep;    /* "s:e,e ...": kept spans with their kept events */
-	const char *rename;  /* "s=name": expected new names */
+	const char *keep;   /* "s:e,e ...": kept spans with their kept events */
+	const char *rename; /* "s=name": expected new names */
 } cases[] = {
 	{ "span name", F("      span:\n        - name == \"healthz\"\n"), "filter", "0:0,1 2: 3:0,1,2", "" },
-	{ "span or", F("      span:\n        - attributes[\"http.method\"] == \"POST\" or IsMatch(name, \"^db\")\n"), "filter", "0:0,1 1:0", "" },
-	{ "span two conditions", F("      span:\n        - name == \"healthz\"\n        - name == \"db query\"\n"), "filter", "0:0,1 2:", "" },
-	{ "event name", F("      spanevent:\n        - name == \"log\"\n"), "filter", "0:0 1: 2: 3:0,1,2", "" },
-	{ "event attribute", F("      spanevent:\n        - attributes[\"exception.type\"] == \"IOError\"\n"), "filter", "0:1 1:0 2: 3:0,2", "" },
-	{ "event span path", F("      spanevent:\n        - span.name == \"db query\" and name == \"exception\"\n"), "filter", "0:0,1 1:0 2: 3:2", "" },
-	{ "event span attribute", F("      spanevent:\n        - span.attributes[\"http.method\"] == \"GET\"\n"), "filter", "0: 1:0 2: 3:0,1,2", "" },
-	{ "span and event", F("      span:\n        - name == \"healthz\"\n      spanevent:\n        - name == \"retry\"\n"), "filter", "0:0,1 2: 3:0,1", "" },
-	{ "two event filters", "  filter/a:\n    traces:\n      spanevent:\n        - name == \"log\"\n"
-	  "  filter/b:\n    traces:\n      spanevent:\n        - attributes[\"exception.type\"] == \"Timeout\"\n", "filter/a, filter/b", "0:0 1: 2: 3:1,2", "" },
-	{ "events of a dropped span", "  filter/a:\n    traces:\n      spanevent:\n        - name == \"exception\"\n"
-	  "  filter/b:\n    traces:\n      span:\n        - name == \"GET /users\"\n", "filter/a, filter/b", "1:0 2: 3:2", "" },
-	{ "resource", F("      span:\n        - resource.attributes[\"service.name\"] == \"checkout\"\n"), "filter", "", "" },
+	{ "span or",
+	  F("      span:\n        - attributes[\"http.method\"] == \"POST\" or IsMatch(name, \"^db\")\n"),
+	  "filter", "0:0,1 1:0", "" },
+	{ "span two conditions",
+	  F("      span:\n        - name == \"healthz\"\n        - name == \"db query\"\n"), "filter",
+	  "0:0,1 2:", "" },
+	{ "event name", F("      spanevent:\n        - name == \"log\"\n"), "filter", "0:0 1: 2: 3:0,1,2",
+	  "" },
+	{ "event attribute", F("      spanevent:\n        - attributes[\"exception.type\"] == \"IOError\"\n"),
+	  "filter", "0:1 1:0 2: 3:0,2", "" },
+	{ "event span path",
+	  F("      spanevent:\n        - span.name == \"db query\" and name == \"exception\"\n"), "filter",
+	  "0:0,1 1:0 2: 3:2", "" },
+	{ "event span attribute",
+	  F("      spanevent:\n        - span.attributes[\"http.method\"] == \"GET\"\n"), "filter",
+	  "0: 1:0 2: 3:0,1,2", "" },
+	{ "span and event",
+	  F("      span:\n        - name == \"healthz\"\n      spanevent:\n        - name == \"retry\"\n"),
+	  "filter", "0:0,1 2: 3:0,1", "" },
+	{ "two event filters",
+	  "  filter/a:\n    traces:\n      spanevent:\n        - name == \"log\"\n"
+	  "  filter/b:\n    traces:\n      spanevent:\n        - attributes[\"exception.type\"] == \"Timeout\"\n",
+	  "filter/a, filter/b", "0:0 1: 2: 3:1,2", "" },
+	{ "events of a dropped span",
+	  "  filter/a:\n    traces:\n      spanevent:\n        - name == \"exception\"\n"
+	  "  filter/b:\n    traces:\n      span:\n        - name == \"GET /users\"\n",
+	  "filter/a, filter/b", "1:0 2: 3:2", "" },
+	{ "resource", F("      span:\n        - resource.attributes[\"service.name\"] == \"checkout\"\n"),
+	  "filter", "", "" },
 	{ "scope", F("      span:\n        - instrumentation_scope.name == \"lib\"\n"), "filter", "", "" },
-	{ "kind and ids", F("      span:\n        - kind == SPAN_KIND_SERVER and span_id.string == \"0303030303030303\"\n"), "filter", "0:0,1 2: 3:0,1,2", "" },
-	{ "after a rename", "  span:\n    name:\n      from_attributes: [http.method]\n"
-	  F("      span:\n        - name == \"GET\"\n"), "span, filter", "1:0 2: 3:0,1,2", "2=POST" },
-	{ "after an insert", "  attributes:\n    actions:\n      - {key: tier, value: web, action: insert}\n"
-	  F("      span:\n        - attributes[\"tier\"] == \"web\"\n"), "attributes, filter", "", "" },
+	{ "kind and ids",
+	  F("      span:\n        - kind == SPAN_KIND_SERVER and span_id.string == \"0303030303030303\"\n"),
+	  "filter", "0:0,1 2: 3:0,1,2", "" },
+	{ "after a rename",
+	  "  span:\n    name:\n      from_attributes: [http.method]\n" F(
+		  "      span:\n        - name == \"GET\"\n"),
+	  "span, filter", "1:0 2: 3:0,1,2", "2=POST" },
+	{ "after an insert",
+	  "  attributes:\n    actions:\n      - {key: tier, value: web, action: insert}\n" F(
+		  "      span:\n        - attributes[\"tier\"] == \"web\"\n"),
+	  "attributes, filter", "", "" },
 };
 
 static uint8_t out[1 << 20];
@@ -79,7 +113,8 @@ START_TEST(span_ottl_cases)
 	char err[512];
 	struct sluice_config *cfg = tbx_config("traces", k->procs, k->list);
 	const struct sluice_pipeline *pl = &cfg->pipelines[0];
-	struct sigchain *c = sigchain_new(SLUICE_SIGNAL_TRACES, pl->processors, pl->n_processors, err, sizeof err);
+	struct sigchain *c = sigchain_new(SLUICE_SIGNAL_TRACES, pl->processors, pl->n_processors, err,
+					  sizeof err);
 	ck_assert_msg(c != NULL, "%s", err);
 	size_t len, want_len, got_len;
 	uint8_t *in = tbx_pack_spans(base_res, base, NSPAN, &len);
@@ -133,9 +168,11 @@ END_TEST
 START_TEST(span_events_many)
 {
 	char err[512];
-	struct sluice_config *cfg = tbx_config("traces", F("      spanevent:\n        - name == \"x\"\n"), "filter");
+	struct sluice_config *cfg = tbx_config("traces", F("      spanevent:\n        - name == \"x\"\n"),
+					       "filter");
 	const struct sluice_pipeline *pl = &cfg->pipelines[0];
-	struct sigchain *c = sigchain_new(SLUICE_SIGNAL_TRACES, pl->processors, pl->n_processors, err, sizeof err);
+	struct sigchain *c = sigchain_new(SLUICE_SIGNAL_TRACES, pl->processors, pl->n_processors, err,
+					  sizeof err);
 	ck_assert_ptr_nonnull(c);
 	static struct tbx_span spans[300];
 	static char names[300][160];

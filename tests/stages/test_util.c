@@ -10,7 +10,10 @@
 
 START_TEST(sha256_vectors)
 {
-	static const struct { const char *in; const char *hex; } v[] = {
+	static const struct {
+		const char *in;
+		const char *hex;
+	} v[] = {
 		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
 		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
 		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
@@ -41,10 +44,9 @@ START_TEST(sha256_million_a_in_pieces)
 	}
 	uint8_t d[32];
 	sha256_final(&s, d);
-	static const uint8_t want[32] = {
-		0xcd, 0xc7, 0x6e, 0x5c, 0x99, 0x14, 0xfb, 0x92, 0x81, 0xa1, 0xc7, 0xe2,
-		0x84, 0xd7, 0x3e, 0x67, 0xf1, 0x80, 0x9a, 0x48, 0xa4, 0x97, 0x20, 0x0e,
-		0x04, 0x6d, 0x39, 0xcc, 0xc7, 0x11, 0x2c, 0xd0 };
+	static const uint8_t want[32] = { 0xcd, 0xc7, 0x6e, 0x5c, 0x99, 0x14, 0xfb, 0x92, 0x81, 0xa1, 0xc7,
+					  0xe2, 0x84, 0xd7, 0x3e, 0x67, 0xf1, 0x80, 0x9a, 0x48, 0xa4, 0x97,
+					  0x20, 0x0e, 0x04, 0x6d, 0x39, 0xcc, 0xc7, 0x11, 0x2c, 0xd0 };
 	ck_assert_mem_eq(d, want, 32);
 }
 END_TEST
@@ -83,7 +85,9 @@ START_TEST(sampler_rate_and_consistency)
 	for (int i = 0; i < 100000; i++) {
 		uint8_t id[16];
 		for (int j = 0; j < 16; j++) {
-			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
 			id[j] = (uint8_t)x;
 		}
 		bool k = sampler_keep(&s50, id, 16);
@@ -112,7 +116,9 @@ START_TEST(sampler_last_trace_memo)
 	uint64_t x = 0x243f6a8885a308d3ull;
 	for (int i = 0; i < 8; i++)
 		for (int j = 0; j < 16; j++) {
-			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
 			ids[i][j] = (uint8_t)x;
 		}
 	unsigned kept = 0;
@@ -125,7 +131,7 @@ START_TEST(sampler_last_trace_memo)
 		ck_assert(sampler_keep(&memo, ids[k], 16) == want); /* same id again */
 		kept += want;
 	}
-	ck_assert_uint_gt(kept, 0);     /* both answers were exercised */
+	ck_assert_uint_gt(kept, 0); /* both answers were exercised */
 	ck_assert_uint_lt(kept, 4000);
 	/* an id differing from the last one in any one byte is not taken for it */
 	for (int i = 0; i < 64; i++) {
@@ -147,7 +153,8 @@ START_TEST(match_named_groups)
 	struct match_re m;
 	char err[160];
 	ck_assert_int_eq(match_re_compile(&m, "^/api/v1/document/(?P<documentId>[^/]*)/(x|y)?(?<op>update)$",
-					  err, sizeof err), 0);
+					  err, sizeof err),
+			 0);
 	ck_assert_uint_eq(m.ngroups, 3);
 	ck_assert_str_eq(m.names[1], "documentId");
 	ck_assert_str_eq(m.names[2], "");
@@ -187,19 +194,50 @@ END_TEST
  * regex meaning must keep the engine. */
 START_TEST(match_literal_same_as_regex)
 {
-	static const struct { const char *pat; enum match_literal kind; } pats[] = {
-		{ "^GET /healthz$", MATCH_LIT_EXACT }, { "^/internal/", MATCH_LIT_PREFIX },
-		{ "\\.css$", MATCH_LIT_SUFFIX }, { "timeout", MATCH_LIT_CONTAINS },
-		{ "^$", MATCH_LIT_EXACT }, { "", MATCH_LIT_CONTAINS }, { "^", MATCH_LIT_PREFIX },
-		{ "a\\$b", MATCH_LIT_CONTAINS }, { "\\^x", MATCH_LIT_CONTAINS },
-		{ "^GET /health.$", MATCH_LIT_NONE }, { "a|b", MATCH_LIT_NONE },
-		{ "x*", MATCH_LIT_NONE }, { "\\bword", MATCH_LIT_NONE }, { "a$b", MATCH_LIT_NONE },
-		{ "(x)", MATCH_LIT_NONE }, { "x{2}", MATCH_LIT_NONE }, { "[a]", MATCH_LIT_NONE },
+	static const struct {
+		const char *pat;
+		enum match_literal kind;
+	} pats[] = {
+		{ "^GET /healthz$", MATCH_LIT_EXACT },
+		{ "^/internal/", MATCH_LIT_PREFIX },
+		{ "\\.css$", MATCH_LIT_SUFFIX },
+		{ "timeout", MATCH_LIT_CONTAINS },
+		{ "^$", MATCH_LIT_EXACT },
+		{ "", MATCH_LIT_CONTAINS },
+		{ "^", MATCH_LIT_PREFIX },
+		{ "a\\$b", MATCH_LIT_CONTAINS },
+		{ "\\^x", MATCH_LIT_CONTAINS },
+		{ "^GET /health.$", MATCH_LIT_NONE },
+		{ "a|b", MATCH_LIT_NONE },
+		{ "x*", MATCH_LIT_NONE },
+		{ "\\bword", MATCH_LIT_NONE },
+		{ "a$b", MATCH_LIT_NONE },
+		{ "(x)", MATCH_LIT_NONE },
+		{ "x{2}", MATCH_LIT_NONE },
+		{ "[a]", MATCH_LIT_NONE },
 	};
 	static const char *subj[] = {
-		"GET /healthz", "GET /healthz ", "xGET /healthz", "GET /healthzz", "",
-		"/internal/x", "/internal", "a/internal/", "style.css", "style.cssx", "stylexcss",
-		"read timeout after 5s", "timeou", "a$b", "ab", "^x", "x", "word", "a word", "xx", "a",
+		"GET /healthz",
+		"GET /healthz ",
+		"xGET /healthz",
+		"GET /healthzz",
+		"",
+		"/internal/x",
+		"/internal",
+		"a/internal/",
+		"style.css",
+		"style.cssx",
+		"stylexcss",
+		"read timeout after 5s",
+		"timeou",
+		"a$b",
+		"ab",
+		"^x",
+		"x",
+		"word",
+		"a word",
+		"xx",
+		"a",
 	};
 	char err[160];
 	for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {

@@ -22,30 +22,34 @@
 #include "otlp/signal.h"
 #include "tools/gen/gen_req.h"
 
-enum gen_proto { GEN_HTTP_PROTOBUF, GEN_HTTP_JSON, GEN_GRPC };
+enum gen_proto {
+	GEN_HTTP_PROTOBUF,
+	GEN_HTTP_JSON,
+	GEN_GRPC
+};
 
 struct gen_opts {
 	enum gen_proto proto;
-	enum otlp_signal signal;  /* --signal, default traces */
-	enum codec codec;         /* --compression, default none */
-	int level;                /* --compression-level, CODEC_LEVEL_DEFAULT */
-	const char *tls_ca;       /* --tls-ca: TLS trusting this CA; NULL = plain */
+	enum otlp_signal signal;	/* --signal, default traces */
+	enum codec codec;		/* --compression, default none */
+	int level;			/* --compression-level, CODEC_LEVEL_DEFAULT */
+	const char *tls_ca;		/* --tls-ca: TLS trusting this CA; NULL = plain */
 	const char *tls_cert, *tls_key; /* --tls-cert/--tls-key: client certificate (mTLS) */
 	const char *host;
 	uint16_t port;
-	const char *path;         /* HTTP path, default the signal's /v1/... */
-	uint32_t spans;           /* items per request */
-	uint32_t attrs;           /* per item (logs, metrics: beside gen.id) */
-	double ctx_share;         /* logs: share of records with trace context */
+	const char *path;	    /* HTTP path, default the signal's /v1/... */
+	uint32_t spans;		    /* items per request */
+	uint32_t attrs;		    /* per item (logs, metrics: beside gen.id) */
+	double ctx_share;	    /* logs: share of records with trace context */
 	uint32_t points_per_metric; /* metrics */
-	unsigned metric_types;    /* metrics: GEN_MT_* set */
+	unsigned metric_types;	    /* metrics: GEN_MT_* set */
 	uint32_t connections;
-	uint32_t streams;         /* gRPC calls in flight per connection */
-	double rate;              /* items/s target, 0 = as fast as possible */
-	double duration_s;        /* stop starting requests after this */
-	uint64_t count;           /* or after this many items (0 = no limit) */
-	uint64_t id_base;         /* first item id */
-	const char *ack_log;      /* file: "first_id count" per acknowledged request */
+	uint32_t streams;    /* gRPC calls in flight per connection */
+	double rate;	     /* items/s target, 0 = as fast as possible */
+	double duration_s;   /* stop starting requests after this */
+	uint64_t count;	     /* or after this many items (0 = no limit) */
+	uint64_t id_base;    /* first item id */
+	const char *ack_log; /* file: "first_id count" per acknowledged request */
 	const char *service;
 	bool quiet;
 };
@@ -62,17 +66,17 @@ struct gen {
 	socklen_t salen;
 	struct gen_counts n;
 	uint64_t next_id;
-	double tokens;            /* requests allowed now (rate limiting) */
+	double tokens; /* requests allowed now (rate limiting) */
 	uint64_t start_ns, end_ns, last_tick_ns, last_progress_ns, last_progress_spans;
-	bool stopping;            /* no new requests */
+	bool stopping; /* no new requests */
 	uint64_t inflight;
-	uint32_t *lat_us;         /* latency samples (bounded) */
+	uint32_t *lat_us; /* latency samples (bounded) */
 	size_t n_lat, cap_lat;
 	FILE *ack;
-	void *senders;            /* gen_http.c or gen_grpc.c state */
-	struct net_tls *tls;      /* TLS client context (net/tls.h); NULL = plain */
+	void *senders;	     /* gen_http.c or gen_grpc.c state */
+	struct net_tls *tls; /* TLS client context (net/tls.h); NULL = plain */
 	const struct otlp_signal_desc *sd;
-	struct codec_ctx cx;      /* compressor state, shared by the slots */
+	struct codec_ctx cx;	     /* compressor state, shared by the slots */
 	unsigned conn_errors_logged; /* TLS failures logged so far (3 at most) */
 };
 
@@ -98,7 +102,11 @@ bool gen_may_send(struct gen *g);
 /* Reserve ids for a request of n items; returns the first id. */
 uint64_t gen_take_ids(struct gen *g, uint32_t n);
 /* Outcome of one request. */
-enum gen_outcome { GEN_ACKED, GEN_REFUSED, GEN_FAILED };
+enum gen_outcome {
+	GEN_ACKED,
+	GEN_REFUSED,
+	GEN_FAILED
+};
 void gen_record(struct gen *g, enum gen_outcome oc, uint64_t first_id, uint32_t n, uint64_t sent_ns);
 
 /* Senders: start all slots; kick idle slots (called each tick). */

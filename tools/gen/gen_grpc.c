@@ -23,7 +23,7 @@ struct gen_stream {
 
 struct gen_grpc_conn {
 	struct gen *g;
-	struct h2_link h2l;     /* h2l.c / h2l.cli: NULL while down */
+	struct h2_link h2l; /* h2l.c / h2l.cli: NULL while down */
 	bool connected;
 	struct net_timer reconnect;
 	struct gen_stream *streams;
@@ -48,8 +48,8 @@ static void gen_grpc_done(void *ud, const struct h2_call_result *res)
 	else if (res->err == 0 && (res->grpc_status == 8 || res->grpc_status == 14))
 		oc = GEN_REFUSED; /* RESOURCE_EXHAUSTED, UNAVAILABLE */
 	else if (g->n.failed_req < 3)
-		log_msg(LOG_WARN, "gRPC call failed: err %d grpc-status %d %s", res->err,
-			res->grpc_status, res->grpc_message ? res->grpc_message : "");
+		log_msg(LOG_WARN, "gRPC call failed: err %d grpc-status %d %s", res->err, res->grpc_status,
+			res->grpc_message ? res->grpc_message : "");
 	s->busy = false;
 	g->inflight--;
 	gen_record(g, oc, s->first_id, s->body.req.n_spans, s->sent_ns);
@@ -102,8 +102,8 @@ static void gen_grpc_connect(struct gen_grpc_conn *gc)
 	snprintf(authority, sizeof(authority), "%s:%u", gc->g->o.host, gc->g->o.port);
 	struct h2_client_opts o = { .authority = authority };
 	struct net_conn *c;
-	if (net_connect(gc->g->loop, (struct sockaddr *)&gc->g->sa, gc->g->salen, &gen_grpc_ops, gc,
-			&c) < 0) {
+	if (net_connect(gc->g->loop, (struct sockaddr *)&gc->g->sa, gc->g->salen, &gen_grpc_ops, gc, &c) <
+	    0) {
 		net_timer_arm(gc->g->loop, &gc->reconnect, 100);
 		return;
 	}

@@ -34,8 +34,7 @@ static void gen_http_sent(struct net_conn *c, void *arg, int status)
 static void gen_http_connect(struct gen_http *h)
 {
 	h->rlen = h->rlast = 0;
-	int err = net_connect(h->g->loop, (struct sockaddr *)&h->g->sa, h->g->salen, &gen_http_ops, h,
-			      &h->c);
+	int err = net_connect(h->g->loop, (struct sockaddr *)&h->g->sa, h->g->salen, &gen_http_ops, h, &h->c);
 	if (err < 0) {
 		h->c = NULL;
 		net_timer_arm(h->g->loop, &h->reconnect, 100);
@@ -113,7 +112,7 @@ static void gen_http_on_data(struct net_conn *c, const uint8_t *data, size_t len
 		size_t total = (size_t)hl + (size_t)resp.m.content_length;
 		if (total > h->rlen)
 			return;
-		enum gen_outcome oc = resp.status == 200                         ? GEN_ACKED
+		enum gen_outcome oc = resp.status == 200			 ? GEN_ACKED
 				      : resp.status == 429 || resp.status == 503 ? GEN_REFUSED
 										 : GEN_FAILED;
 		if (oc == GEN_FAILED && h->g->n.failed_req < 3)

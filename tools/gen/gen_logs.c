@@ -19,10 +19,22 @@
 static void log_severity(uint32_t i, uint32_t *num, const char **text)
 {
 	switch (i % 10) {
-	case 7: *num = 5; *text = "DEBUG"; break;
-	case 8: *num = 13; *text = "WARN"; break;
-	case 9: *num = 17; *text = "ERROR"; break;
-	default: *num = 9; *text = "INFO"; break;
+	case 7:
+		*num = 5;
+		*text = "DEBUG";
+		break;
+	case 8:
+		*num = 13;
+		*text = "WARN";
+		break;
+	case 9:
+		*num = 17;
+		*text = "ERROR";
+		break;
+	default:
+		*num = 9;
+		*text = "INFO";
+		break;
 	}
 }
 
@@ -70,30 +82,30 @@ static void gen_log(struct wb *w, uint32_t i, uint32_t attrs, bool ctx, struct g
 	log_body(i, body, sizeof(body));
 
 	pos->time = (uint32_t)w->len + 1;
-	wb_fixed64(w, 1, 0);             /* time_unix_nano */
-	wb_uint(w, 2, sev);              /* severity_number */
-	wb_str(w, 3, sev_text);          /* severity_text */
+	wb_fixed64(w, 1, 0);	/* time_unix_nano */
+	wb_uint(w, 2, sev);	/* severity_number */
+	wb_str(w, 3, sev_text); /* severity_text */
 	struct wb any = { 0 };
 	wb_str(&any, 1, body);
-	wb_msg(w, 5, &any);              /* body */
+	wb_msg(w, 5, &any); /* body */
 	free(any.p);
 	pos->id = (uint32_t)wb_id_attr(w, 6);
 	for (uint32_t k = 0; k < attrs; k++)
-		wb_attr(w, 6, k, i);     /* attributes */
+		wb_attr(w, 6, k, i); /* attributes */
 	pos->ctx = GEN_NO_CTX;
 	if (ctx) {
-		wb_tag(w, 8, 5);         /* flags (fixed32): sampled */
+		wb_tag(w, 8, 5); /* flags (fixed32): sampled */
 		wb_put(w, "\1\0\0\0", 4);
 		pos->ctx = (uint32_t)w->len + 2;
 		wb_bytes(w, 9, zero, 16); /* trace_id */
 		wb_bytes(w, 10, zero, 8); /* span_id */
 	}
 	pos->observed = (uint32_t)w->len + 1;
-	wb_fixed64(w, 11, 0);            /* observed_time_unix_nano */
+	wb_fixed64(w, 11, 0); /* observed_time_unix_nano */
 }
 
-int gen_req_build_logs(struct gen_req *r, uint32_t n, uint32_t attrs, double ctx_share,
-		       const char *service, uint64_t run)
+int gen_req_build_logs(struct gen_req *r, uint32_t n, uint32_t attrs, double ctx_share, const char *service,
+		       uint64_t run)
 {
 	memset(r, 0, sizeof(*r));
 	if (n == 0)

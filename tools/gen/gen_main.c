@@ -53,7 +53,11 @@ static const char gen_usage[] =
 	"RESOURCE_EXHAUSTED/UNAVAILABLE), 1 when some failed, 2 on usage errors.\n";
 
 static volatile sig_atomic_t gen_interrupted;
-static void gen_on_signal(int sig) { (void)sig; gen_interrupted = 1; }
+static void gen_on_signal(int sig)
+{
+	(void)sig;
+	gen_interrupted = 1;
+}
 
 bool gen_may_send(struct gen *g)
 {
@@ -103,8 +107,9 @@ static void gen_progress(struct gen *g, uint64_t now)
 	double secs = (double)(now - g->last_progress_ns) / 1e9;
 	double rate = secs > 0 ? (double)(g->n.acked_spans - g->last_progress_spans) / secs : 0;
 	const char *items = g->sd->item_text;
-	fprintf(stderr, "[%6.1fs] sent %" PRIu64 " %s, acked %" PRIu64 ", refused %" PRIu64
-		", failed %" PRIu64 ", %.0f %s/s\n",
+	fprintf(stderr,
+		"[%6.1fs] sent %" PRIu64 " %s, acked %" PRIu64 ", refused %" PRIu64 ", failed %" PRIu64
+		", %.0f %s/s\n",
 		(double)(now - g->start_ns) / 1e9, g->n.sent_spans, items, g->n.acked_spans,
 		g->n.refused_spans, g->n.failed_spans, rate, items);
 	g->last_progress_ns = now;
@@ -161,19 +166,18 @@ static void gen_summary(struct gen *g)
 	double secs = (double)(g->end_ns - g->start_ns) / 1e9;
 	qsort(g->lat_us, g->n_lat, sizeof(uint32_t), gen_cmp_u32);
 	const char *items = g->sd->item_text;
-	printf("sluice-gen: %s -> %s:%u, %u %s/request, %u connections%s%s\n", names[g->o.proto],
-	       g->o.host, g->o.port, g->o.spans, items, g->o.connections,
-	       g->o.codec != CODEC_NONE ? ", " : "", g->o.codec != CODEC_NONE ? codec_name(g->o.codec) : "");
+	printf("sluice-gen: %s -> %s:%u, %u %s/request, %u connections%s%s\n", names[g->o.proto], g->o.host,
+	       g->o.port, g->o.spans, items, g->o.connections, g->o.codec != CODEC_NONE ? ", " : "",
+	       g->o.codec != CODEC_NONE ? codec_name(g->o.codec) : "");
 	printf("  sending time  %.2f s\n", secs);
-	printf("  requests      sent %" PRIu64 "  acked %" PRIu64 "  refused %" PRIu64
-	       "  failed %" PRIu64 "  unanswered %" PRIu64 "\n",
+	printf("  requests      sent %" PRIu64 "  acked %" PRIu64 "  refused %" PRIu64 "  failed %" PRIu64
+	       "  unanswered %" PRIu64 "\n",
 	       g->n.sent_req, g->n.acked_req, g->n.refused_req, g->n.failed_req, g->inflight);
-	printf("  %-14ssent %" PRIu64 "  acked %" PRIu64 "  refused %" PRIu64
-	       "  failed %" PRIu64 "\n",
-	       items, g->n.sent_spans, g->n.acked_spans, g->n.refused_spans, g->n.failed_spans);
+	printf("  %-14ssent %" PRIu64 "  acked %" PRIu64 "  refused %" PRIu64 "  failed %" PRIu64 "\n", items,
+	       g->n.sent_spans, g->n.acked_spans, g->n.refused_spans, g->n.failed_spans);
 	printf("  throughput    %.0f %s/s acknowledged\n", secs > 0 ? g->n.acked_spans / secs : 0, items);
-	printf("  latency ms    p50 %.2f  p90 %.2f  p99 %.2f  max %.2f  (%zu requests)\n",
-	       gen_pct(g, 50), gen_pct(g, 90), gen_pct(g, 99), gen_pct(g, 100), g->n_lat);
+	printf("  latency ms    p50 %.2f  p90 %.2f  p99 %.2f  max %.2f  (%zu requests)\n", gen_pct(g, 50),
+	       gen_pct(g, 90), gen_pct(g, 99), gen_pct(g, 100), g->n_lat);
 }
 
 static int gen_parse_endpoint(struct gen_opts *o, const char *ep)
@@ -192,30 +196,50 @@ static int gen_parse_endpoint(struct gen_opts *o, const char *ep)
 	return 0;
 }
 
-enum { OPT_PATH = 1000, OPT_STREAMS, OPT_ID_BASE, OPT_ACK_LOG, OPT_SERVICE, OPT_TLS_CA, OPT_TLS_CERT, OPT_TLS_KEY, OPT_LEVEL,
-       OPT_CTX, OPT_PER_METRIC, OPT_TYPES };
+enum {
+	OPT_PATH = 1000,
+	OPT_STREAMS,
+	OPT_ID_BASE,
+	OPT_ACK_LOG,
+	OPT_SERVICE,
+	OPT_TLS_CA,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_LEVEL,
+	OPT_CTX,
+	OPT_PER_METRIC,
+	OPT_TYPES
+};
 
 static int gen_parse(int argc, char **argv, struct gen_opts *o)
 {
 	static const struct option longs[] = {
-		{ "protocol", required_argument, NULL, 'p' },   { "endpoint", required_argument, NULL, 'e' },
-		{ "path", required_argument, NULL, OPT_PATH },  { "spans", required_argument, NULL, 's' },
-		{ "items", required_argument, NULL, 's' },      { "attrs", required_argument, NULL, 'a' },
+		{ "protocol", required_argument, NULL, 'p' },
+		{ "endpoint", required_argument, NULL, 'e' },
+		{ "path", required_argument, NULL, OPT_PATH },
+		{ "spans", required_argument, NULL, 's' },
+		{ "items", required_argument, NULL, 's' },
+		{ "attrs", required_argument, NULL, 'a' },
 		{ "connections", required_argument, NULL, 'c' },
 		{ "streams", required_argument, NULL, OPT_STREAMS },
-		{ "rate", required_argument, NULL, 'r' },       { "duration", required_argument, NULL, 'd' },
-		{ "count", required_argument, NULL, 'n' },      { "id-base", required_argument, NULL, OPT_ID_BASE },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "id-base", required_argument, NULL, OPT_ID_BASE },
 		{ "ack-log", required_argument, NULL, OPT_ACK_LOG },
 		{ "service", required_argument, NULL, OPT_SERVICE },
-		{ "quiet", no_argument, NULL, 'q' },            { "tls-ca", required_argument, NULL, OPT_TLS_CA },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
 		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
 		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
-		{ "signal", required_argument, NULL, 'S' },     { "compression", required_argument, NULL, 'z' },
+		{ "signal", required_argument, NULL, 'S' },
+		{ "compression", required_argument, NULL, 'z' },
 		{ "compression-level", required_argument, NULL, OPT_LEVEL },
 		{ "trace-context", required_argument, NULL, OPT_CTX },
 		{ "points-per-metric", required_argument, NULL, OPT_PER_METRIC },
 		{ "metric-types", required_argument, NULL, OPT_TYPES },
-		{ "help", no_argument, NULL, 'h' },             { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *endpoint = NULL;
 	bool attrs_given = false;
@@ -246,36 +270,78 @@ static int gen_parse(int argc, char **argv, struct gen_opts *o)
 				return -EINVAL;
 			o->codec = (enum codec)c;
 			break;
-		case OPT_LEVEL: o->level = (int)strtol(optarg, NULL, 10); break;
-		case 'e': endpoint = optarg; break;
-		case OPT_PATH: o->path = optarg; break;
-		case 's': o->spans = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'a': o->attrs = (uint32_t)strtoul(optarg, NULL, 10); attrs_given = true; break;
-		case 'c': o->connections = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case OPT_STREAMS: o->streams = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'r': o->rate = strtod(optarg, NULL); break;
-		case 'd': o->duration_s = strtod(optarg, NULL); break;
-		case 'n': o->count = strtoull(optarg, NULL, 10); break;
-		case OPT_ID_BASE: o->id_base = strtoull(optarg, NULL, 10); break;
-		case OPT_ACK_LOG: o->ack_log = optarg; break;
-		case OPT_SERVICE: o->service = optarg; break;
-		case OPT_TLS_CA: o->tls_ca = optarg; break;
-		case OPT_TLS_CERT: o->tls_cert = optarg; break;
-		case OPT_TLS_KEY: o->tls_key = optarg; break;
-		case OPT_CTX: o->ctx_share = strtod(optarg, NULL); break;
-		case OPT_PER_METRIC: o->points_per_metric = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case OPT_LEVEL:
+			o->level = (int)strtol(optarg, NULL, 10);
+			break;
+		case 'e':
+			endpoint = optarg;
+			break;
+		case OPT_PATH:
+			o->path = optarg;
+			break;
+		case 's':
+			o->spans = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'a':
+			o->attrs = (uint32_t)strtoul(optarg, NULL, 10);
+			attrs_given = true;
+			break;
+		case 'c':
+			o->connections = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case OPT_STREAMS:
+			o->streams = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			o->rate = strtod(optarg, NULL);
+			break;
+		case 'd':
+			o->duration_s = strtod(optarg, NULL);
+			break;
+		case 'n':
+			o->count = strtoull(optarg, NULL, 10);
+			break;
+		case OPT_ID_BASE:
+			o->id_base = strtoull(optarg, NULL, 10);
+			break;
+		case OPT_ACK_LOG:
+			o->ack_log = optarg;
+			break;
+		case OPT_SERVICE:
+			o->service = optarg;
+			break;
+		case OPT_TLS_CA:
+			o->tls_ca = optarg;
+			break;
+		case OPT_TLS_CERT:
+			o->tls_cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			o->tls_key = optarg;
+			break;
+		case OPT_CTX:
+			o->ctx_share = strtod(optarg, NULL);
+			break;
+		case OPT_PER_METRIC:
+			o->points_per_metric = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
 		case OPT_TYPES:
 			if (gen_metric_types_parse(optarg, &o->metric_types) < 0)
 				return -EINVAL;
 			break;
-		case 'q': o->quiet = true; break;
-		case 'h': fputs(gen_usage, stdout); exit(0);
-		default: return -EINVAL;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			fputs(gen_usage, stdout);
+			exit(0);
+		default:
+			return -EINVAL;
 		}
 	}
-	if (optind != argc || o->spans == 0 || o->connections == 0 || o->streams == 0 ||
-	    o->duration_s <= 0 || o->rate < 0 || o->points_per_metric == 0 || o->ctx_share < 0 ||
-	    o->ctx_share > 1 || !o->tls_cert != !o->tls_key || (o->tls_cert && !o->tls_ca) ||
+	if (optind != argc || o->spans == 0 || o->connections == 0 || o->streams == 0 || o->duration_s <= 0 ||
+	    o->rate < 0 || o->points_per_metric == 0 || o->ctx_share < 0 || o->ctx_share > 1 ||
+	    !o->tls_cert != !o->tls_key || (o->tls_cert && !o->tls_ca) ||
 	    codec_level_check(o->codec, o->level) < 0 ||
 	    (o->codec != CODEC_NONE && o->codec != CODEC_GZIP && o->codec != CODEC_ZLIB &&
 	     o->codec != CODEC_DEFLATE && o->codec != CODEC_ZSTD && o->codec != CODEC_SNAPPY))
@@ -292,9 +358,15 @@ static int gen_parse(int argc, char **argv, struct gen_opts *o)
 int main(int argc, char **argv)
 {
 	static struct gen g;
-	g.o = (struct gen_opts){ .spans = 512, .attrs = 8, .connections = 8, .streams = 2,
-				 .duration_s = 10, .service = "sluice-gen", .level = CODEC_LEVEL_DEFAULT,
-				 .ctx_share = 0.5, .points_per_metric = 8,
+	g.o = (struct gen_opts){ .spans = 512,
+				 .attrs = 8,
+				 .connections = 8,
+				 .streams = 2,
+				 .duration_s = 10,
+				 .service = "sluice-gen",
+				 .level = CODEC_LEVEL_DEFAULT,
+				 .ctx_share = 0.5,
+				 .points_per_metric = 8,
 				 .metric_types = GEN_MT_DEFAULT };
 	if (gen_parse(argc, argv, &g.o) < 0) {
 		fputs(gen_usage, stderr);
@@ -308,8 +380,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (g.o.tls_ca) {
-		struct net_tls_client_config tc = {.ca_file = g.o.tls_ca, .cert_file = g.o.tls_cert,
-						   .key_file = g.o.tls_key};
+		struct net_tls_client_config tc = { .ca_file = g.o.tls_ca,
+						    .cert_file = g.o.tls_cert,
+						    .key_file = g.o.tls_key };
 		if (net_tls_client_new(&g.tls, &tc, g.o.proto == GEN_GRPC ? "h2" : "http/1.1", err,
 				       sizeof(err)) < 0) {
 			fprintf(stderr, "sluice-gen: %s\n", err);

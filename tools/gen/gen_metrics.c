@@ -16,15 +16,13 @@
 
 static const struct {
 	unsigned bit;
-	const char *word;      /* --metric-types */
-	uint32_t field;        /* Metric's data member */
-	uint32_t attrs_field;  /* the data point's attributes */
+	const char *word;     /* --metric-types */
+	uint32_t field;	      /* Metric's data member */
+	uint32_t attrs_field; /* the data point's attributes */
 	const char *unit;
 } mt[] = {
-	{ GEN_MT_GAUGE, "gauge", 5, 7, "1" },
-	{ GEN_MT_SUM, "sum", 7, 7, "By" },
-	{ GEN_MT_HISTOGRAM, "histogram", 9, 9, "ms" },
-	{ GEN_MT_EXP_HISTOGRAM, "exphistogram", 10, 1, "ms" },
+	{ GEN_MT_GAUGE, "gauge", 5, 7, "1" },	       { GEN_MT_SUM, "sum", 7, 7, "By" },
+	{ GEN_MT_HISTOGRAM, "histogram", 9, 9, "ms" }, { GEN_MT_EXP_HISTOGRAM, "exphistogram", 10, 1, "ms" },
 	{ GEN_MT_SUMMARY, "summary", 11, 7, "ms" },
 };
 #define N_MT (sizeof(mt) / sizeof(mt[0]))
@@ -99,7 +97,7 @@ static void gen_point(struct wb *w, size_t t, uint32_t i, uint32_t attrs, struct
 		if (mt[t].bit == GEN_MT_GAUGE) {
 			wb_double(w, 4, 0.25 * (i % 400)); /* as_double */
 		} else {
-			wb_tag(w, 6, 1);                   /* as_int (sfixed64) */
+			wb_tag(w, 6, 1); /* as_int (sfixed64) */
 			uint8_t b[8];
 			gen_put_le64(b, 1000000 + (uint64_t)i * 4096);
 			wb_put(w, b, 8);
@@ -119,8 +117,8 @@ static void gen_point(struct wb *w, size_t t, uint32_t i, uint32_t attrs, struct
 		wb_packed64(w, 6, b, 6);
 		wb_packed64(w, 7, bb, 5);
 		dp_attrs(w, 9, attrs, i, pos);
-		wb_double(w, 11, 0.5);  /* min */
-		wb_double(w, 12, 250);  /* max */
+		wb_double(w, 11, 0.5); /* min */
+		wb_double(w, 12, 250); /* max */
 		break;
 	}
 	case GEN_MT_EXP_HISTOGRAM: {
@@ -128,8 +126,8 @@ static void gen_point(struct wb *w, size_t t, uint32_t i, uint32_t attrs, struct
 		dp_times(w, pos);
 		wb_fixed64(w, 4, count);
 		wb_double(w, 5, sum);
-		wb_uint(w, 6, 2 * 3);     /* scale 3, zigzag */
-		wb_fixed64(w, 7, 1);      /* zero_count */
+		wb_uint(w, 6, 2 * 3); /* scale 3, zigzag */
+		wb_fixed64(w, 7, 1);  /* zero_count */
 		struct wb bk = { 0 }, cnt = { 0 };
 		uint64_t left = count - 1;
 		for (int k = 0; k < 4; k++) {
@@ -137,8 +135,8 @@ static void gen_point(struct wb *w, size_t t, uint32_t i, uint32_t attrs, struct
 			wb_varint(&cnt, c);
 		}
 		wb_uint(&bk, 1, 2 * 10); /* offset 10, zigzag */
-		wb_msg(&bk, 2, &cnt);    /* bucket_counts, packed */
-		wb_msg(w, 8, &bk);       /* positive */
+		wb_msg(&bk, 2, &cnt);	 /* bucket_counts, packed */
+		wb_msg(w, 8, &bk);	 /* positive */
 		free(bk.p);
 		free(cnt.p);
 		wb_double(w, 12, 0.5);
@@ -171,8 +169,8 @@ static void pos_shift(struct gen_item_pos *p, uint32_t n, size_t by)
 	}
 }
 
-int gen_req_build_metrics(struct gen_req *r, uint32_t n, uint32_t attrs, uint32_t per_metric,
-			  unsigned types, const char *service, uint64_t run)
+int gen_req_build_metrics(struct gen_req *r, uint32_t n, uint32_t attrs, uint32_t per_metric, unsigned types,
+			  const char *service, uint64_t run)
 {
 	memset(r, 0, sizeof(*r));
 	types &= GEN_MT_ALL;

@@ -22,7 +22,7 @@ static void gen_span(struct wb *w, uint32_t i, uint32_t attrs, size_t *ids_at, s
 	wb_bytes(w, 2, zero, 8);  /* span_id */
 	wb_str(w, 5, name);
 	wb_tag(w, 6, 0);
-	wb_varint(w, 1 + i % 5);  /* kind: internal..consumer */
+	wb_varint(w, 1 + i % 5); /* kind: internal..consumer */
 	*start_at = w->len + 1;
 	wb_fixed64(w, 7, 0);
 	wb_fixed64(w, 8, 0);
@@ -35,8 +35,7 @@ static void gen_span(struct wb *w, uint32_t i, uint32_t attrs, size_t *ids_at, s
 	free(st.p);
 }
 
-int gen_req_build(struct gen_req *r, uint32_t n_spans, uint32_t attrs, const char *service,
-		  uint64_t run)
+int gen_req_build(struct gen_req *r, uint32_t n_spans, uint32_t attrs, const char *service, uint64_t run)
 {
 	memset(r, 0, sizeof(*r));
 	if (n_spans == 0)
@@ -100,7 +99,13 @@ int gen_req_build(struct gen_req *r, uint32_t n_spans, uint32_t attrs, const cha
 	}
 	free(ids);
 	free(starts);
-	free(res.p); free(kv.p); free(any.p); free(scope.p); free(spans.p); free(ss.p); free(rs.p);
+	free(res.p);
+	free(kv.p);
+	free(any.p);
+	free(scope.p);
+	free(spans.p);
+	free(ss.p);
+	free(rs.p);
 	if (err) {
 		free(req.p);
 		gen_req_free(r);

@@ -33,11 +33,11 @@
 
 /* Where a log record's or data point's stamped fields sit in buf. */
 struct gen_item_pos {
-	uint32_t id;           /* first of the 16 gen.id hex digits */
-	uint32_t time;         /* logs: time_unix_nano value; metrics: start_time value
+	uint32_t id;	   /* first of the 16 gen.id hex digits */
+	uint32_t time;	   /* logs: time_unix_nano value; metrics: start_time value
 	                          (time_unix_nano follows 9 bytes later) */
-	uint32_t observed;     /* logs: observed_time_unix_nano value */
-	uint32_t ctx;          /* logs: trace_id value (span_id 18 bytes later), or
+	uint32_t observed; /* logs: observed_time_unix_nano value */
+	uint32_t ctx;	   /* logs: trace_id value (span_id 18 bytes later), or
 	                          GEN_NO_CTX */
 };
 #define GEN_NO_CTX UINT32_MAX
@@ -54,20 +54,19 @@ enum {
 #define GEN_MT_ALL 31
 
 struct gen_req {
-	uint8_t *buf;          /* the request body */
+	uint8_t *buf; /* the request body */
 	size_t len;
-	uint32_t n_spans;      /* items: spans, log records or data points */
-	uint32_t *span_off;    /* traces [n]: offset of each span's trace_id value */
-	uint32_t *start_off;   /* traces [n]: offset of start_time_unix_nano value */
+	uint32_t n_spans;	  /* items: spans, log records or data points */
+	uint32_t *span_off;	  /* traces [n]: offset of each span's trace_id value */
+	uint32_t *start_off;	  /* traces [n]: offset of start_time_unix_nano value */
 	struct gen_item_pos *pos; /* logs and metrics [n] */
-	uint64_t run;          /* mixes into trace ids */
-	int signal;            /* enum otlp_signal: 0 traces, 1 logs, 2 metrics */
-	uint32_t n_metrics;    /* metrics: Metric messages */
+	uint64_t run;		  /* mixes into trace ids */
+	int signal;		  /* enum otlp_signal: 0 traces, 1 logs, 2 metrics */
+	uint32_t n_metrics;	  /* metrics: Metric messages */
 };
 
 /* Traces. Returns 0 or -ENOMEM / -EINVAL. service names the resource. */
-int gen_req_build(struct gen_req *r, uint32_t n_spans, uint32_t attrs, const char *service,
-		  uint64_t run);
+int gen_req_build(struct gen_req *r, uint32_t n_spans, uint32_t attrs, const char *service, uint64_t run);
 /* Logs: attrs attributes a record beside gen.id; ctx_share (0..1) of the
  * records carry trace context. */
 int gen_req_build_logs(struct gen_req *r, uint32_t n_records, uint32_t attrs, double ctx_share,
@@ -75,9 +74,8 @@ int gen_req_build_logs(struct gen_req *r, uint32_t n_records, uint32_t attrs, do
 /* Metrics: n_points data points in Metrics of points_per_metric points
  * (the last may have fewer), types a GEN_MT_* set, attrs attributes a
  * point beside gen.id. */
-int gen_req_build_metrics(struct gen_req *r, uint32_t n_points, uint32_t attrs,
-			  uint32_t points_per_metric, unsigned types, const char *service,
-			  uint64_t run);
+int gen_req_build_metrics(struct gen_req *r, uint32_t n_points, uint32_t attrs, uint32_t points_per_metric,
+			  unsigned types, const char *service, uint64_t run);
 void gen_req_free(struct gen_req *r);
 
 /* Stamp ids first_id .. first_id + n - 1 and times ending at now_ns.

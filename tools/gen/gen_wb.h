@@ -69,7 +69,10 @@ static inline void wb_bytes(struct wb *w, uint32_t field, const void *p, size_t 
 	wb_put(w, p, n);
 }
 
-static inline void wb_str(struct wb *w, uint32_t field, const char *s) { wb_bytes(w, field, s, strlen(s)); }
+static inline void wb_str(struct wb *w, uint32_t field, const char *s)
+{
+	wb_bytes(w, field, s, strlen(s));
+}
 
 static inline void wb_fixed64(struct wb *w, uint32_t field, uint64_t v)
 {
@@ -110,8 +113,8 @@ static inline size_t wb_msg(struct wb *w, uint32_t field, const struct wb *sub)
  * index k (string, int, double, bool in turn), varying with item. */
 static inline void wb_attr(struct wb *w, uint32_t field, uint32_t k, uint32_t item)
 {
-	static const char *keys[] = { "http.method", "http.status_code", "gen.ratio", "gen.sampled",
-				      "http.route", "net.peer.port", "gen.weight", "gen.cached" };
+	static const char *keys[] = { "http.method", "http.status_code", "gen.ratio",  "gen.sampled",
+				      "http.route",  "net.peer.port",	 "gen.weight", "gen.cached" };
 	struct wb any = { 0 }, kv = { 0 };
 	char key[40], val[48];
 	if (k < 8)
@@ -204,15 +207,14 @@ static inline void gen_put_le64(uint8_t *p, uint64_t v)
 /* v as 16 lowercase hex digits, two at a time. */
 static inline void gen_put_hex16(uint8_t *p, uint64_t v)
 {
-	static const char pairs[] =
-		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-		"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-		"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
-		"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
-		"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
-		"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
-		"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-		"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+	static const char pairs[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+				    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+				    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+				    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+				    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+				    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+				    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+				    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 	for (int i = 7; i >= 0; i--, v >>= 8)
 		memcpy(p + 2 * i, pairs + 2 * (v & 0xff), 2);
 }

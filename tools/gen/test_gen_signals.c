@@ -49,18 +49,24 @@ static uint64_t gen_id_of(KeyValue **kvs, size_t n)
 
 START_TEST(logs_decode_with_ids_times_and_trace_context)
 {
-	static const struct { uint32_t n, attrs; double share; } cases[] = {
+	static const struct {
+		uint32_t n, attrs;
+		double share;
+	} cases[] = {
 		{ 1, 0, 0 }, { 10, 3, 0.5 }, { 512, 3, 0.5 }, { 100, 8, 1 }, { 64, 3, 0.25 },
 	};
 	for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
 		struct gen_req r;
-		ck_assert_int_eq(gen_req_build_logs(&r, cases[t].n, cases[t].attrs, cases[t].share, "svc", 9), 0);
+		ck_assert_int_eq(gen_req_build_logs(&r, cases[t].n, cases[t].attrs, cases[t].share, "svc", 9),
+				 0);
 		gen_req_stamp_logs(&r, 5000 + t, NOW);
 		struct otlp_wire_counts c;
 		ck_assert_int_eq(otlp_wire_validate_logs_request(r.buf, r.len, &c, NULL), 0);
 		ck_assert_uint_eq(c.items, cases[t].n);
-		LogsReq *req = opentelemetry__proto__collector__logs__v1__export_logs_service_request__unpack(
-			NULL, r.len, r.buf);
+		LogsReq *req =
+			opentelemetry__proto__collector__logs__v1__export_logs_service_request__unpack(NULL,
+												       r.len,
+												       r.buf);
 		ck_assert_ptr_nonnull(req);
 		ck_assert_uint_eq(req->n_resource_logs, 1);
 		ck_assert_str_eq(req->resource_logs[0]->resource->attributes[0]->value->string_value, "svc");
@@ -96,7 +102,8 @@ START_TEST(logs_decode_with_ids_times_and_trace_context)
 			double per = (double)r.len / cases[t].n;
 			ck_assert_msg(per >= 180 && per <= 230, "%.1f bytes a record", per);
 		}
-		opentelemetry__proto__collector__logs__v1__export_logs_service_request__free_unpacked(req, NULL);
+		opentelemetry__proto__collector__logs__v1__export_logs_service_request__free_unpacked(req,
+												      NULL);
 		gen_req_free(&r);
 	}
 }
@@ -126,42 +133,57 @@ static KeyValue **point_attrs(Metric *m, size_t k, size_t *n)
 /* Points of a Metric, and each one's time and start time. */
 static size_t metric_points(Metric *m, size_t k, uint64_t *time, uint64_t *start)
 {
-#define PT(member)                                                   \
-	do {                                                         \
-		if (k < m->member->n_data_points) {                  \
-			*time = m->member->data_points[k]->time_unix_nano; \
+#define PT(member)                                                                \
+	do {                                                                      \
+		if (k < m->member->n_data_points) {                               \
+			*time = m->member->data_points[k]->time_unix_nano;        \
 			*start = m->member->data_points[k]->start_time_unix_nano; \
-		}                                                    \
-		return m->member->n_data_points;                     \
+		}                                                                 \
+		return m->member->n_data_points;                                  \
 	} while (0)
 	switch (m->data_case) {
-	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_GAUGE: PT(gauge);
-	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM: PT(sum);
-	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_HISTOGRAM: PT(histogram);
-	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_EXPONENTIAL_HISTOGRAM: PT(exponential_histogram);
-	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUMMARY: PT(summary);
-	default: ck_abort_msg("metric without data"); return 0;
+	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_GAUGE:
+		PT(gauge);
+	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM:
+		PT(sum);
+	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_HISTOGRAM:
+		PT(histogram);
+	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_EXPONENTIAL_HISTOGRAM:
+		PT(exponential_histogram);
+	case OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUMMARY:
+		PT(summary);
+	default:
+		ck_abort_msg("metric without data");
+		return 0;
 	}
 #undef PT
 }
 
 START_TEST(metrics_decode_with_every_point_id_and_type)
 {
-	static const struct { uint32_t n, per; unsigned types; } cases[] = {
-		{ 1, 8, GEN_MT_GAUGE }, { 512, 8, GEN_MT_DEFAULT }, { 100, 7, GEN_MT_ALL },
-		{ 33, 1, GEN_MT_SUMMARY | GEN_MT_EXP_HISTOGRAM }, { 20, 64, GEN_MT_HISTOGRAM },
+	static const struct {
+		uint32_t n, per;
+		unsigned types;
+	} cases[] = {
+		{ 1, 8, GEN_MT_GAUGE },	      { 512, 8, GEN_MT_DEFAULT },
+		{ 100, 7, GEN_MT_ALL },	      { 33, 1, GEN_MT_SUMMARY | GEN_MT_EXP_HISTOGRAM },
+		{ 20, 64, GEN_MT_HISTOGRAM },
 	};
 	for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
 		struct gen_req r;
-		ck_assert_int_eq(gen_req_build_metrics(&r, cases[t].n, 2, cases[t].per, cases[t].types, "svc", 3), 0);
+		ck_assert_int_eq(gen_req_build_metrics(&r, cases[t].n, 2, cases[t].per, cases[t].types, "svc",
+						       3),
+				 0);
 		gen_req_stamp_metrics(&r, 70000, NOW);
 		struct otlp_wire_counts c;
 		ck_assert_int_eq(otlp_wire_validate_metrics_request(r.buf, r.len, &c, NULL), 0);
 		ck_assert_uint_eq(c.items, cases[t].n);
-		MetricsReq *req = opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__unpack(
-			NULL, r.len, r.buf);
+		MetricsReq *req =
+			opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__unpack(
+				NULL, r.len, r.buf);
 		ck_assert_ptr_nonnull(req);
-		Opentelemetry__Proto__Metrics__V1__ScopeMetrics *sm = req->resource_metrics[0]->scope_metrics[0];
+		Opentelemetry__Proto__Metrics__V1__ScopeMetrics *sm =
+			req->resource_metrics[0]->scope_metrics[0];
 		ck_assert_uint_eq(sm->n_metrics, (cases[t].n + cases[t].per - 1) / cases[t].per);
 		ck_assert_uint_eq(sm->n_metrics, r.n_metrics);
 		uint64_t want = 70000;
@@ -170,11 +192,16 @@ START_TEST(metrics_decode_with_every_point_id_and_type)
 			Metric *mm = sm->metrics[m];
 			uint64_t time = 0, start = 0;
 			size_t np = metric_points(mm, 0, &time, &start);
-			seen |= mm->data_case == OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_GAUGE ? GEN_MT_GAUGE
-				: mm->data_case == OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM ? GEN_MT_SUM
-				: mm->data_case == OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_HISTOGRAM ? GEN_MT_HISTOGRAM
-				: mm->data_case == OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_EXPONENTIAL_HISTOGRAM
-					? GEN_MT_EXP_HISTOGRAM : GEN_MT_SUMMARY;
+			seen |= mm->data_case == OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_GAUGE
+					? GEN_MT_GAUGE
+				: mm->data_case == OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM
+					? GEN_MT_SUM
+				: mm->data_case == OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_HISTOGRAM
+					? GEN_MT_HISTOGRAM
+				: mm->data_case ==
+						OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_EXPONENTIAL_HISTOGRAM
+					? GEN_MT_EXP_HISTOGRAM
+					: GEN_MT_SUMMARY;
 			ck_assert_uint_le(np, cases[t].per);
 			for (size_t k = 0; k < np; k++, want++) {
 				size_t na;
@@ -190,7 +217,8 @@ START_TEST(metrics_decode_with_every_point_id_and_type)
 		ck_assert_uint_eq(want, 70000 + cases[t].n);
 		if (cases[t].n >= 100)
 			ck_assert_uint_eq(seen, cases[t].types); /* every type asked for is there */
-		opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__free_unpacked(req, NULL);
+		opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__free_unpacked(
+			req, NULL);
 		gen_req_free(&r);
 	}
 }
@@ -215,8 +243,12 @@ END_TEST
  * "0.1.0": the scope version is in the bytes. */
 START_TEST(traces_are_byte_identical_to_before)
 {
-	static const struct { uint32_t n, attrs; size_t len; uint32_t crc; } want[] = {
-		{ 1, 0, 121, 0xded8ec5fu },      { 7, 3, 1011, 0xc5d2b155u },
+	static const struct {
+		uint32_t n, attrs;
+		size_t len;
+		uint32_t crc;
+	} want[] = {
+		{ 1, 0, 121, 0xded8ec5fu },	 { 7, 3, 1011, 0xc5d2b155u },
 		{ 512, 8, 130703, 0xb68f1e95u }, { 100, 20, 55257, 0x8530416du },
 		{ 64, 1, 5587, 0xc957454bu },
 	};
@@ -224,7 +256,9 @@ START_TEST(traces_are_byte_identical_to_before)
 		return; /* the recorded CRCs hold the version: re-record them */
 	for (int t = 0; t < 5; t++) {
 		struct gen_req r;
-		ck_assert_int_eq(gen_req_build(&r, want[t].n, want[t].attrs, "sluice-gen", 12345 + (uint64_t)t), 0);
+		ck_assert_int_eq(gen_req_build(&r, want[t].n, want[t].attrs, "sluice-gen",
+					       12345 + (uint64_t)t),
+				 0);
 		gen_req_stamp_any(&r, 1000000 + (uint64_t)t, 1700000000000000000ull + (uint64_t)t);
 		ck_assert_uint_eq(r.len, want[t].len);
 		ck_assert_uint_eq(crc32(0, r.buf, (uInt)r.len), want[t].crc);

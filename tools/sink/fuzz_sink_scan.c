@@ -196,9 +196,9 @@ static int nested(int signal, unsigned depth)
 	memcpy(buf, "\x0a\x01k", 3);
 	n += 3;
 	wrap(buf, &n, sizeof(buf), signal == OTLP_SIGNAL_LOGS ? 6 : 9); /* item.attributes */
-	wrap(buf, &n, sizeof(buf), 2); /* Scope*.items */
-	wrap(buf, &n, sizeof(buf), 2); /* Resource*.scope_* */
-	wrap(buf, &n, sizeof(buf), 1); /* request.resource_* */
+	wrap(buf, &n, sizeof(buf), 2);					/* Scope*.items */
+	wrap(buf, &n, sizeof(buf), 2);					/* Resource*.scope_* */
+	wrap(buf, &n, sizeof(buf), 1);					/* request.resource_* */
 	check_body(signal, buf, n);
 	struct sink_scan_counts c;
 	return sink_scan_request(signal, buf, n, &c, NULL);
@@ -215,8 +215,7 @@ static int fixed_pieces(int signal, const uint8_t *body, size_t len, size_t n)
 		if (sink_scan_stream_feed(&st, body + off, len - off < n ? len - off : n) < 0)
 			return -1;
 	int b = sink_scan_stream_end(&st);
-	return a == b && (a < 0 || (whole.items == st.c.items &&
-				    whole.resources == st.c.resources)) ? 0 : -1;
+	return a == b && (a < 0 || (whole.items == st.c.items && whole.resources == st.c.resources)) ? 0 : -1;
 }
 
 static int build(int signal, struct gen_req *r, uint32_t n, uint32_t attrs, uint64_t run)
@@ -299,8 +298,8 @@ int main(void)
 			fprintf(stderr, "%s: stream scan differs from the whole-body scan\n", name);
 			return 1;
 		}
-		if (signal != OTLP_SIGNAL_METRICS &&
-		    (nested(signal, OTLP_WIRE_MAX_DEPTH) != 0 || nested(signal, OTLP_WIRE_MAX_DEPTH + 1) != -ELOOP)) {
+		if (signal != OTLP_SIGNAL_METRICS && (nested(signal, OTLP_WIRE_MAX_DEPTH) != 0 ||
+						      nested(signal, OTLP_WIRE_MAX_DEPTH + 1) != -ELOOP)) {
 			fprintf(stderr, "%s: AnyValue depth limit not where otlp/ puts it\n", name);
 			return 1;
 		}
@@ -322,7 +321,8 @@ int main(void)
 		}
 	}
 	printf("sink_scan_diff: %lu inputs over traces, logs and metrics, same verdicts, counts and "
-	       "times as otlp's validators and decoders\n", runs);
+	       "times as otlp's validators and decoders\n",
+	       runs);
 	if (devnull)
 		fclose(devnull);
 	return 0;

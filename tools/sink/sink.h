@@ -36,14 +36,20 @@ struct sink_link {
 	void (*free)(struct sink_link *l);
 };
 
-enum sink_act { SINK_OK = 0, SINK_CODE, SINK_CLOSE, SINK_STALL, SINK_PARTIAL };
+enum sink_act {
+	SINK_OK = 0,
+	SINK_CODE,
+	SINK_CLOSE,
+	SINK_STALL,
+	SINK_PARTIAL
+};
 
 struct sink_step {
 	enum sink_act act;
-	int code;          /* SINK_CODE: HTTP status */
-	int retry_after;   /* seconds, -1 = none */
-	uint32_t count;    /* requests this step answers */
-	uint64_t partial;  /* SINK_PARTIAL: rejected_spans */
+	int code;	  /* SINK_CODE: HTTP status */
+	int retry_after;  /* seconds, -1 = none */
+	uint32_t count;	  /* requests this step answers */
+	uint64_t partial; /* SINK_PARTIAL: rejected_spans */
 };
 
 #define SINK_MAX_STEPS 64
@@ -51,8 +57,8 @@ struct sink_step {
 struct sink_sched {
 	struct sink_step steps[SINK_MAX_STEPS];
 	unsigned n;
-	unsigned cur;      /* step index */
-	uint32_t used;     /* requests answered by steps[cur] so far */
+	unsigned cur;  /* step index */
+	uint32_t used; /* requests answered by steps[cur] so far */
 	bool repeat;
 };
 
@@ -65,38 +71,38 @@ void sink_step_name(const struct sink_step *st, char *buf, size_t len);
 
 /* What the sink keeps and counts for one signal. */
 struct sink_sig {
-	FILE *bodies;          /* --bodies[-logs|-metrics]: accepted bodies, 4-byte BE
+	FILE *bodies; /* --bodies[-logs|-metrics]: accepted bodies, 4-byte BE
 	                          length framed (protobuf, also for JSON requests) */
-	FILE *digest;          /* --digest[-logs|-metrics]: a line per item (sink_digest) */
+	FILE *digest; /* --digest[-logs|-metrics]: a line per item (sink_digest) */
 	uint64_t requests, accepted, refused, invalid, items, bytes;
 	uint64_t first_ns, last_ns; /* monotonic: first/last accepted request */
-	struct sink_lat lat;   /* --latency: accepted items */
+	struct sink_lat lat;	    /* --latency: accepted items */
 };
 
 struct sink {
 	struct net_loop *loop;
 	struct sink_sched sched;
 	struct sink_sig sig[OTLP_SIGNAL_COUNT]; /* by enum otlp_signal */
-	unsigned signals;      /* --signals: accepted signals, bit (1 << signal) */
-	FILE *log;             /* --log: one line per request */
+	unsigned signals;			/* --signals: accepted signals, bit (1 << signal) */
+	FILE *log;				/* --log: one line per request */
 	bool latency;
 	bool quiet;
-	bool nocheck;          /* --no-check: count items without the deep check */
+	bool nocheck; /* --no-check: count items without the deep check */
 	uint64_t exit_after_spans, exit_after_items;
 	uint64_t max_body;
-	struct sink_link conns_list; /* circular, head is a sentinel */
-	uint8_t *scratch;      /* decompressed body, allocated once at max_body */
-	struct otlp_json_buf json; /* a JSON body as protobuf */
-	struct codec_ctx cx;   /* decoder state, zero-initialised with the sink */
+	struct sink_link conns_list;	     /* circular, head is a sentinel */
+	uint8_t *scratch;		     /* decompressed body, allocated once at max_body */
+	struct otlp_json_buf json;	     /* a JSON body as protobuf */
+	struct codec_ctx cx;		     /* decoder state, zero-initialised with the sink */
 	struct net_tls *tls_http, *tls_grpc; /* --tls-cert: listeners do TLS */
 	size_t scratch_cap;
 	/* counters over every signal */
 	uint64_t requests, accepted, refused, invalid, bytes, conns;
-	uint64_t streamed;     /* requests checked while they arrived */
+	uint64_t streamed;	       /* requests checked while they arrived */
 	uint64_t decoded[CODEC_COUNT]; /* compressed bodies by codec (tests check
 	                                  that a client compressed as configured) */
-	uint64_t first_ns, last_ns;   /* monotonic: first/last accepted request */
-	struct sink_lat_req lat_req; /* sink_take's request */
+	uint64_t first_ns, last_ns;    /* monotonic: first/last accepted request */
+	struct sink_lat_req lat_req;   /* sink_take's request */
 };
 
 /* What to do with one request body of signal (already decompressed).
@@ -104,12 +110,12 @@ struct sink {
  * *valid = false: the body is not a valid Export*ServiceRequest of that
  * signal (answer 400 / INVALID_ARGUMENT). proto names the transport in the
  * --log line ("http", "grpc"). */
-struct sink_step sink_take(struct sink *s, int signal, const uint8_t *body, size_t len,
-			   bool *valid, const char *proto);
+struct sink_step sink_take(struct sink *s, int signal, const uint8_t *body, size_t len, bool *valid,
+			   const char *proto);
 /* The same for an OTLP/JSON body (HTTP): turned into protobuf first (a
  * JSON body that does not convert is invalid; why says why). */
-struct sink_step sink_take_json(struct sink *s, int signal, const uint8_t *body, size_t len,
-				bool *valid, char *why, size_t why_len);
+struct sink_step sink_take_json(struct sink *s, int signal, const uint8_t *body, size_t len, bool *valid,
+				char *why, size_t why_len);
 
 /* Bodies checked while they arrive (HTTP protobuf, Content-Length, no
  * Content-Encoding), so a large one is never gathered: possible unless an
@@ -118,10 +124,9 @@ struct sink_step sink_take_json(struct sink *s, int signal, const uint8_t *body,
  * the bytes, end() = sink_take()'s answer. lr: the connection's pending
  * latency (bodies of several connections may be arriving at once). */
 bool sink_can_stream(const struct sink *s, int signal);
-void sink_stream_begin(struct sink *s, struct sink_scan_stream *st, int signal,
-		       struct sink_lat_req *lr);
-struct sink_step sink_stream_end(struct sink *s, struct sink_scan_stream *st, size_t len,
-				 bool *valid, const char *proto);
+void sink_stream_begin(struct sink *s, struct sink_scan_stream *st, int signal, struct sink_lat_req *lr);
+struct sink_step sink_stream_end(struct sink *s, struct sink_scan_stream *st, size_t len, bool *valid,
+				 const char *proto);
 
 /* --digest lines for every item of a valid request of signal (sink_digest.c):
  *   traces   TRACE_ID SPAN_ID NAME END_NS
@@ -138,7 +143,10 @@ void sink_digest(FILE *out, int signal, const uint8_t *body, size_t len);
  * writes them: an Export*ServiceResponse (empty, or with partial_success
  * when rejected > 0) on success, a google.rpc.Status on failure. Return the
  * length written; cap >= 256 always suffices for messages < 128 bytes. */
-enum sink_fmt { SINK_FMT_PROTO = 0, SINK_FMT_JSON = 1 };
+enum sink_fmt {
+	SINK_FMT_PROTO = 0,
+	SINK_FMT_JSON = 1
+};
 size_t sink_reply_export(enum sink_fmt fmt, int signal, uint64_t rejected, uint8_t *out, size_t cap);
 size_t sink_reply_status(enum sink_fmt fmt, int grpc_code, const char *msg, uint8_t *out, size_t cap);
 /* The gRPC status a server answers in place of an HTTP status. */

@@ -83,12 +83,18 @@ struct point_ctx {
 static const char *type_word(enum otlp_metric_type t)
 {
 	switch (t) {
-	case OTLP_METRIC_GAUGE: return "gauge";
-	case OTLP_METRIC_SUM: return "sum";
-	case OTLP_METRIC_HISTOGRAM: return "histogram";
-	case OTLP_METRIC_EXP_HISTOGRAM: return "exphistogram";
-	case OTLP_METRIC_SUMMARY: return "summary";
-	default: return "none";
+	case OTLP_METRIC_GAUGE:
+		return "gauge";
+	case OTLP_METRIC_SUM:
+		return "sum";
+	case OTLP_METRIC_HISTOGRAM:
+		return "histogram";
+	case OTLP_METRIC_EXP_HISTOGRAM:
+		return "exphistogram";
+	case OTLP_METRIC_SUMMARY:
+		return "summary";
+	default:
+		return "none";
 	}
 }
 

@@ -16,7 +16,7 @@
 struct gsc {
 	struct sink_link link; /* first */
 	struct sink *s;
-	struct h2_link h2l;    /* the conn and its h2_server */
+	struct h2_link h2l; /* the conn and its h2_server */
 	bool dead;
 };
 
@@ -40,8 +40,8 @@ static void gsc_request(void *ud, struct h2_server *hs, const struct h2_request 
 	size_t len;
 	bool comp;
 	if (grpc_frame_unary(req->body, req->body_len, &msg, &len, &comp) < 0) {
-		h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_INTERNAL, "sink: bad framing",
-				       NULL, 0, -1);
+		h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_INTERNAL, "sink: bad framing", NULL, 0,
+				       -1);
 		return;
 	}
 	if (comp) {
@@ -53,8 +53,8 @@ static void gsc_request(void *ud, struct h2_server *hs, const struct h2_request 
 		}
 		long n = sink_decode(s, codec, msg, len);
 		if (n < 0) {
-			h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_INTERNAL, "sink: bad compressed message",
-					       NULL, 0, -1);
+			h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_INTERNAL,
+					       "sink: bad compressed message", NULL, 0, -1);
 			return;
 		}
 		msg = s->scratch;
@@ -74,7 +74,8 @@ static void gsc_request(void *ud, struct h2_server *hs, const struct h2_request 
 		uint8_t pb[64];
 		size_t n = sink_reply_export(SINK_FMT_PROTO, (int)sd->signal,
 					     st.act == SINK_PARTIAL ? st.partial : 0, pb, sizeof(pb));
-		h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_OK, NULL, n ? pb : (const uint8_t *)"", n, -1);
+		h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_OK, NULL, n ? pb : (const uint8_t *)"",
+				       n, -1);
 		break;
 	}
 	case SINK_CODE: {
@@ -144,7 +145,9 @@ static void gsc_on_close(struct net_conn *c, int reason)
 }
 
 static const struct net_conn_ops gsc_ops = {
-	.on_open = gsc_on_open, .on_data = gsc_on_data, .on_close = gsc_on_close,
+	.on_open = gsc_on_open,
+	.on_data = gsc_on_data,
+	.on_close = gsc_on_close,
 };
 
 int sink_grpc_listen(struct sink *s, const char *host, uint16_t port, uint16_t *bound)

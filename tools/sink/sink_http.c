@@ -17,10 +17,10 @@ struct hsc {
 	struct sink_link link; /* first: the list hands back this pointer */
 	struct sink *s;
 	struct net_conn *c;
-	uint8_t *buf;          /* bytes of a request that spans receives */
+	uint8_t *buf; /* bytes of a request that spans receives */
 	size_t len, cap;
-	size_t want;           /* bytes the partial request in buf needs, 0 = unknown */
-	uint8_t *dec;          /* chunked bodies, decoded; kept for the next one */
+	size_t want;  /* bytes the partial request in buf needs, 0 = unknown */
+	uint8_t *dec; /* chunked bodies, decoded; kept for the next one */
 	size_t dec_cap;
 	bool stalled, dead;
 	/* a body checked while it arrives (sink_can_stream) */
@@ -76,10 +76,10 @@ static void hsc_status(struct hsc *h, enum sink_fmt fmt, int status, const char 
 
 /* What a request is, from its head. */
 struct hsc_kind {
-	int status;            /* 0, or the refusal: 404, 405, 415 */
+	int status; /* 0, or the refusal: 404, 405, 415 */
 	const char *why;
 	int signal;
-	int codec;             /* of the body (CODEC_NONE = plain) */
+	int codec; /* of the body (CODEC_NONE = plain) */
 	enum sink_fmt fmt;
 };
 
@@ -156,8 +156,7 @@ static void hsc_answer(struct hsc *h, int signal, enum sink_fmt fmt, struct sink
 }
 
 /* One whole request. */
-static void hsc_request(struct hsc *h, const struct http1_request *req, const uint8_t *body,
-			size_t blen)
+static void hsc_request(struct hsc *h, const struct http1_request *req, const uint8_t *body, size_t blen)
 {
 	struct sink *s = h->s;
 	bool close = !req->m.keep_alive;
@@ -278,9 +277,9 @@ static size_t hsc_process(struct hsc *h, const uint8_t *p, size_t len)
 			http1_body_init(&b, &req.m, lim.max_body);
 			size_t used = 0, out = 0, in = avail - (size_t)hl;
 			int rc = hsc_grow(&h->dec, &h->dec_cap, in + 1) < 0
-				 ? HTTP1_EBODYSIZE
-				 : http1_body_decode(&b, (const char *)body, in, &used, (char *)h->dec,
-						     in, &out);
+					 ? HTTP1_EBODYSIZE
+					 : http1_body_decode(&b, (const char *)body, in, &used,
+							     (char *)h->dec, in, &out);
 			if (rc == 0)
 				break; /* the last chunk has not arrived */
 			if (rc < 0) {
@@ -379,7 +378,9 @@ static void hsc_on_close(struct net_conn *c, int reason)
 }
 
 static const struct net_conn_ops hsc_ops = {
-	.on_open = hsc_on_open, .on_data = hsc_on_data, .on_close = hsc_on_close,
+	.on_open = hsc_on_open,
+	.on_data = hsc_on_data,
+	.on_close = hsc_on_close,
 };
 
 int sink_http_listen(struct sink *s, const char *host, uint16_t port, uint16_t *bound)

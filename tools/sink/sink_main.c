@@ -142,31 +142,60 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define ARG(name) (!strcmp(a, name) && v && (++i, 1))
-		if (ARG("--http")) http = v;
-		else if (ARG("--grpc")) grpc = v;
-		else if (!strcmp(a, "--no-http")) http = NULL;
-		else if (ARG("--tls-cert")) tls_cert = v;
-		else if (ARG("--tls-key")) tls_key = v;
-		else if (ARG("--tls-client-ca")) tls_ca = v;
-		else if (ARG("--port-file")) port_file = v;
-		else if (ARG("--fail")) fail = v;
-		else if (!strcmp(a, "--repeat")) repeat = true;
-		else if (ARG("--bodies") || ARG("--bodies-traces")) bodies[OTLP_SIGNAL_TRACES] = v;
-		else if (ARG("--bodies-logs")) bodies[OTLP_SIGNAL_LOGS] = v;
-		else if (ARG("--bodies-metrics")) bodies[OTLP_SIGNAL_METRICS] = v;
-		else if (ARG("--digest") || ARG("--digest-traces")) digest[OTLP_SIGNAL_TRACES] = v;
-		else if (ARG("--digest-logs")) digest[OTLP_SIGNAL_LOGS] = v;
-		else if (ARG("--digest-metrics")) digest[OTLP_SIGNAL_METRICS] = v;
-		else if (ARG("--signals")) signals = v;
-		else if (ARG("--exit-after-items")) s->exit_after_items = strtoull(v, NULL, 10);
-		else if (ARG("--log")) logp = v;
-		else if (!strcmp(a, "--latency")) s->latency = true;
-		else if (ARG("--exit-after-spans")) s->exit_after_spans = strtoull(v, NULL, 10);
-		else if (ARG("--max-body")) s->max_body = strtoull(v, NULL, 10);
-		else if (!strcmp(a, "--quiet")) s->quiet = true;
-		else if (!strcmp(a, "--no-check")) s->nocheck = true;
-		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { free(s); return usage(0); }
-		else { fprintf(stderr, "sluice-sink: unknown or incomplete option %s\n", a); free(s); return usage(2); }
+		if (ARG("--http"))
+			http = v;
+		else if (ARG("--grpc"))
+			grpc = v;
+		else if (!strcmp(a, "--no-http"))
+			http = NULL;
+		else if (ARG("--tls-cert"))
+			tls_cert = v;
+		else if (ARG("--tls-key"))
+			tls_key = v;
+		else if (ARG("--tls-client-ca"))
+			tls_ca = v;
+		else if (ARG("--port-file"))
+			port_file = v;
+		else if (ARG("--fail"))
+			fail = v;
+		else if (!strcmp(a, "--repeat"))
+			repeat = true;
+		else if (ARG("--bodies") || ARG("--bodies-traces"))
+			bodies[OTLP_SIGNAL_TRACES] = v;
+		else if (ARG("--bodies-logs"))
+			bodies[OTLP_SIGNAL_LOGS] = v;
+		else if (ARG("--bodies-metrics"))
+			bodies[OTLP_SIGNAL_METRICS] = v;
+		else if (ARG("--digest") || ARG("--digest-traces"))
+			digest[OTLP_SIGNAL_TRACES] = v;
+		else if (ARG("--digest-logs"))
+			digest[OTLP_SIGNAL_LOGS] = v;
+		else if (ARG("--digest-metrics"))
+			digest[OTLP_SIGNAL_METRICS] = v;
+		else if (ARG("--signals"))
+			signals = v;
+		else if (ARG("--exit-after-items"))
+			s->exit_after_items = strtoull(v, NULL, 10);
+		else if (ARG("--log"))
+			logp = v;
+		else if (!strcmp(a, "--latency"))
+			s->latency = true;
+		else if (ARG("--exit-after-spans"))
+			s->exit_after_spans = strtoull(v, NULL, 10);
+		else if (ARG("--max-body"))
+			s->max_body = strtoull(v, NULL, 10);
+		else if (!strcmp(a, "--quiet"))
+			s->quiet = true;
+		else if (!strcmp(a, "--no-check"))
+			s->nocheck = true;
+		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			free(s);
+			return usage(0);
+		} else {
+			fprintf(stderr, "sluice-sink: unknown or incomplete option %s\n", a);
+			free(s);
+			return usage(2);
+		}
 #undef ARG
 	}
 	char err[256];
@@ -183,8 +212,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (tls_cert || tls_key) {
-		struct net_tls_server_config tc = {.cert_file = tls_cert, .key_file = tls_key,
-						   .client_ca_file = tls_ca};
+		struct net_tls_server_config tc = { .cert_file = tls_cert,
+						    .key_file = tls_key,
+						    .client_ca_file = tls_ca };
 		if (net_tls_server_new(&s->tls_http, &tc, "http/1.1", err, sizeof(err)) < 0 ||
 		    net_tls_server_new(&s->tls_grpc, &tc, "h2", err, sizeof(err)) < 0) {
 			fprintf(stderr, "sluice-sink: %s\n", err);

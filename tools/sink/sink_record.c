@@ -12,7 +12,6 @@
 #include "otlp/wire.h"
 #include "rt/clock.h"
 
-
 long sink_decode(struct sink *s, int codec, const uint8_t *in, size_t len)
 {
 	if (!s->scratch) {
@@ -57,8 +56,8 @@ static void put_framed(FILE *f, const uint8_t *body, size_t len)
  * counters and what is kept. body is NULL for a streamed body (then
  * sink_can_stream() said nothing here needs it). */
 static struct sink_step take_finish(struct sink *s, int signal, const uint8_t *body, size_t len,
-				    const struct sink_scan_counts *c, bool valid,
-				    struct sink_lat_req *lr, const char *proto)
+				    const struct sink_scan_counts *c, bool valid, struct sink_lat_req *lr,
+				    const char *proto)
 {
 	struct sink_sig *sg = &s->sig[signal];
 	struct sink_step st = { .act = SINK_CODE, .code = 400, .retry_after = -1, .count = 1 };
@@ -115,8 +114,8 @@ static struct sink_step take_finish(struct sink *s, int signal, const uint8_t *b
 	return st;
 }
 
-struct sink_step sink_take(struct sink *s, int signal, const uint8_t *body, size_t len,
-			   bool *valid, const char *proto)
+struct sink_step sink_take(struct sink *s, int signal, const uint8_t *body, size_t len, bool *valid,
+			   const char *proto)
 {
 	struct sink_scan_counts c;
 	/* One wall-clock read a request: every item is measured against it. */
@@ -133,8 +132,8 @@ struct sink_step sink_take(struct sink *s, int signal, const uint8_t *body, size
 	return take_finish(s, signal, body, len, &c, *valid, lr, proto);
 }
 
-struct sink_step sink_take_json(struct sink *s, int signal, const uint8_t *body, size_t len,
-				bool *valid, char *why, size_t why_len)
+struct sink_step sink_take_json(struct sink *s, int signal, const uint8_t *body, size_t len, bool *valid,
+				char *why, size_t why_len)
 {
 	if (otlp_json_to_pb_signal((enum otlp_signal)signal, (const char *)body, len, &s->json, why,
 				   why_len) < 0) {
@@ -153,8 +152,7 @@ bool sink_can_stream(const struct sink *s, int signal)
 	return !s->nocheck && !s->sig[signal].bodies && !s->sig[signal].digest && !s->log;
 }
 
-void sink_stream_begin(struct sink *s, struct sink_scan_stream *st, int signal,
-		       struct sink_lat_req *lr)
+void sink_stream_begin(struct sink *s, struct sink_scan_stream *st, int signal, struct sink_lat_req *lr)
 {
 	if (s->latency)
 		sink_lat_begin(lr, rt_real_ns());
@@ -162,8 +160,8 @@ void sink_stream_begin(struct sink *s, struct sink_scan_stream *st, int signal,
 	sink_scan_stream_begin(st, signal, s->latency ? lr : NULL);
 }
 
-struct sink_step sink_stream_end(struct sink *s, struct sink_scan_stream *st, size_t len,
-				 bool *valid, const char *proto)
+struct sink_step sink_stream_end(struct sink *s, struct sink_scan_stream *st, size_t len, bool *valid,
+				 const char *proto)
 {
 	*valid = sink_scan_stream_end(st) == 0;
 	return take_finish(s, st->signal, NULL, len, &st->c, *valid, st->lat, proto);
@@ -187,7 +185,9 @@ static void summary_signal(const struct sink *s, int k, FILE *out)
 			(double)sg->items / secs, words[k], (double)sg->bytes / secs / 1e6);
 	if (s->latency && sg->lat.n)
 		fprintf(out, "sink: %slatency (now - %s) p50<=%.3f ms p99<=%.3f ms over %llu %s\n",
-			k == OTLP_SIGNAL_TRACES ? "" : k == OTLP_SIGNAL_LOGS ? "logs " : "metrics ",
+			k == OTLP_SIGNAL_TRACES ? ""
+			: k == OTLP_SIGNAL_LOGS ? "logs "
+						: "metrics ",
 			lat_of[k], sink_lat_pct(&sg->lat, 0.50) / 1e6, sink_lat_pct(&sg->lat, 0.99) / 1e6,
 			(unsigned long long)sg->lat.n, words[k]);
 }
@@ -197,11 +197,11 @@ void sink_summary(struct sink *s, FILE *out)
 	const struct sink_sig *tr = &s->sig[OTLP_SIGNAL_TRACES];
 	/* The first two lines as before logs and metrics: totals, spans, and
 	 * the traces' rate (scripts read them). */
-	fprintf(out, "sink: requests=%llu accepted=%llu refused=%llu invalid=%llu spans=%llu bytes=%llu connections=%llu\n",
+	fprintf(out,
+		"sink: requests=%llu accepted=%llu refused=%llu invalid=%llu spans=%llu bytes=%llu connections=%llu\n",
 		(unsigned long long)s->requests, (unsigned long long)s->accepted,
-		(unsigned long long)s->refused, (unsigned long long)s->invalid,
-		(unsigned long long)tr->items, (unsigned long long)s->bytes,
-		(unsigned long long)s->conns);
+		(unsigned long long)s->refused, (unsigned long long)s->invalid, (unsigned long long)tr->items,
+		(unsigned long long)s->bytes, (unsigned long long)s->conns);
 	double secs = tr->last_ns > tr->first_ns ? (double)(tr->last_ns - tr->first_ns) / 1e9 : 0;
 	if (secs > 0)
 		fprintf(out, "sink: first-to-last %.3f s, %.0f spans/s, %.1f MB/s\n", secs,
@@ -210,12 +210,13 @@ void sink_summary(struct sink *s, FILE *out)
 		if (s->sig[k].requests || (k == OTLP_SIGNAL_TRACES && s->latency && tr->lat.n))
 			summary_signal(s, k, out);
 	if (s->streamed)
-		fprintf(out, "sink: %llu requests checked while they arrived\n", (unsigned long long)s->streamed);
+		fprintf(out, "sink: %llu requests checked while they arrived\n",
+			(unsigned long long)s->streamed);
 	bool any = false;
 	for (int c = CODEC_NONE + 1; c < CODEC_COUNT; c++)
 		if (s->decoded[c]) {
-			fprintf(out, "%s %s=%llu", any ? "" : "sink: compressed bodies", codec_name((enum codec)c),
-				(unsigned long long)s->decoded[c]);
+			fprintf(out, "%s %s=%llu", any ? "" : "sink: compressed bodies",
+				codec_name((enum codec)c), (unsigned long long)s->decoded[c]);
 			any = true;
 		}
 	if (any)

@@ -16,11 +16,11 @@
 size_t sink_reply_export(enum sink_fmt fmt, int signal, uint64_t rejected, uint8_t *out, size_t cap)
 {
 	if (fmt == SINK_FMT_JSON) {
-		int n = rejected
-			? snprintf((char *)out, cap, "{\"partialSuccess\":{\"%s\":\"%llu\",\"errorMessage\":\"%s\"}}",
-				   otlp_signal_get((enum otlp_signal)signal)->rejected_json,
-				   (unsigned long long)rejected, PARTIAL_MSG)
-			: snprintf((char *)out, cap, "{}");
+		int n = rejected ? snprintf((char *)out, cap,
+					    "{\"partialSuccess\":{\"%s\":\"%llu\",\"errorMessage\":\"%s\"}}",
+					    otlp_signal_get((enum otlp_signal)signal)->rejected_json,
+					    (unsigned long long)rejected, PARTIAL_MSG)
+				 : snprintf((char *)out, cap, "{}");
 		return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 	}
 	if (!rejected || cap < 64)
@@ -63,12 +63,22 @@ size_t sink_reply_status(enum sink_fmt fmt, int grpc_code, const char *msg, uint
 int sink_grpc_code_for(int http)
 {
 	switch (http) {
-	case 400: return GRPC_STATUS_INVALID_ARGUMENT;
-	case 401: return GRPC_STATUS_UNAUTHENTICATED;
-	case 403: return GRPC_STATUS_PERMISSION_DENIED;
-	case 404: return GRPC_STATUS_UNIMPLEMENTED;
-	case 413: case 429: return GRPC_STATUS_RESOURCE_EXHAUSTED;
-	case 502: case 503: case 504: return GRPC_STATUS_UNAVAILABLE;
-	default: return GRPC_STATUS_INTERNAL;
+	case 400:
+		return GRPC_STATUS_INVALID_ARGUMENT;
+	case 401:
+		return GRPC_STATUS_UNAUTHENTICATED;
+	case 403:
+		return GRPC_STATUS_PERMISSION_DENIED;
+	case 404:
+		return GRPC_STATUS_UNIMPLEMENTED;
+	case 413:
+	case 429:
+		return GRPC_STATUS_RESOURCE_EXHAUSTED;
+	case 502:
+	case 503:
+	case 504:
+		return GRPC_STATUS_UNAVAILABLE;
+	default:
+		return GRPC_STATUS_INTERNAL;
 	}
 }

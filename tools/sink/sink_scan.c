@@ -103,8 +103,8 @@ static uint64_t span_end(const uint8_t *p, const uint8_t *end)
 /* The last values of the fixed64 fields numbered a and b of a valid
  * message (0 when absent): every field is stepped over, since a later
  * occurrence wins. */
-static void last_fixed64(const uint8_t *p, const uint8_t *end, uint32_t a, uint32_t b,
-			 uint64_t *va, uint64_t *vb)
+static void last_fixed64(const uint8_t *p, const uint8_t *end, uint32_t a, uint32_t b, uint64_t *va,
+			 uint64_t *vb)
 {
 	uint64_t tag, len, v;
 	*va = *vb = 0;
@@ -223,7 +223,7 @@ int sink_scan_top_field(int signal, const uint8_t *p, size_t size, struct sink_s
 	if (otlp_wire_next(&r, &f) <= 0)
 		return -EBADMSG;
 	if (f.num != OTLP_F_REQ_RESOURCE_SPANS)
-		return 0;  /* unknown field: skipped, as protobuf does */
+		return 0; /* unknown field: skipped, as protobuf does */
 	if (f.wt != OTLP_WT_LEN)
 		return -EPROTO;
 	int rc = sd->validate_resource(f.b.p, f.b.len, &wc, NULL);

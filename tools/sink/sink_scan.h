@@ -39,21 +39,21 @@
 #define SINK_LAT_BUCKETS 200
 
 struct sink_lat_req {
-	uint64_t now_ns;                  /* CLOCK_REALTIME of the request */
-	uint64_t run_end, run_n;          /* run of equal times not yet bucketed */
-	uint64_t pend[SINK_LAT_BUCKETS];  /* this request's items */
-	unsigned pend_lo, pend_hi;        /* touched range of pend, lo > hi = none */
+	uint64_t now_ns;		 /* CLOCK_REALTIME of the request */
+	uint64_t run_end, run_n;	 /* run of equal times not yet bucketed */
+	uint64_t pend[SINK_LAT_BUCKETS]; /* this request's items */
+	unsigned pend_lo, pend_hi;	 /* touched range of pend, lo > hi = none */
 };
 
 struct sink_lat {
-	uint64_t lat[SINK_LAT_BUCKETS];   /* accepted requests' items */
-	uint64_t n;                       /* items in lat */
+	uint64_t lat[SINK_LAT_BUCKETS]; /* accepted requests' items */
+	uint64_t n;			/* items in lat */
 };
 
 struct sink_scan_counts {
-	uint32_t resources;               /* ResourceSpans/-Logs/-Metrics */
+	uint32_t resources; /* ResourceSpans/-Logs/-Metrics */
 	uint32_t scopes;
-	uint64_t items;                   /* spans, log records, data points */
+	uint64_t items; /* spans, log records, data points */
 };
 
 /* Deep check + counts (+ times into lat->pend unless lat is NULL).
@@ -70,9 +70,9 @@ int sink_scan_top_field(int signal, const uint8_t *p, size_t size, struct sink_s
 struct sink_scan_stream {
 	int signal;
 	struct sink_scan_counts c;
-	struct sink_lat_req *lat;   /* NULL: no times */
-	int err;                    /* first fault; later bytes are ignored */
-	uint8_t *carry;             /* a top-level field split across pieces */
+	struct sink_lat_req *lat; /* NULL: no times */
+	int err;		  /* first fault; later bytes are ignored */
+	uint8_t *carry;		  /* a top-level field split across pieces */
 	size_t carry_len, carry_cap;
 };
 /* Start a body of signal (keeps the carry buffer of an earlier body). */

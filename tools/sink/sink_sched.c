@@ -71,7 +71,9 @@ int sink_sched_parse(struct sink_sched *s, const char *text, char *err, size_t e
 		s->steps[s->n++] = st;
 		continue;
 bad:
-		snprintf(err, errlen, "schedule: bad item at \"%.20s\" (want ok|close|stall|partial=N|CODE[/SECS], then optional *COUNT)", item);
+		snprintf(err, errlen,
+			 "schedule: bad item at \"%.20s\" (want ok|close|stall|partial=N|CODE[/SECS], then optional *COUNT)",
+			 item);
 		return -EINVAL;
 	}
 	return 0;
@@ -97,10 +99,18 @@ struct sink_step sink_sched_next(struct sink_sched *s)
 void sink_step_name(const struct sink_step *st, char *buf, size_t len)
 {
 	switch (st->act) {
-	case SINK_OK: snprintf(buf, len, "ok"); break;
-	case SINK_CLOSE: snprintf(buf, len, "close"); break;
-	case SINK_STALL: snprintf(buf, len, "stall"); break;
-	case SINK_PARTIAL: snprintf(buf, len, "partial=%llu", (unsigned long long)st->partial); break;
+	case SINK_OK:
+		snprintf(buf, len, "ok");
+		break;
+	case SINK_CLOSE:
+		snprintf(buf, len, "close");
+		break;
+	case SINK_STALL:
+		snprintf(buf, len, "stall");
+		break;
+	case SINK_PARTIAL:
+		snprintf(buf, len, "partial=%llu", (unsigned long long)st->partial);
+		break;
 	case SINK_CODE:
 		if (st->retry_after >= 0)
 			snprintf(buf, len, "%d/%d", st->code, st->retry_after);

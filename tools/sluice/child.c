@@ -17,11 +17,16 @@
 const char *child_binary_name(enum stage_index stage)
 {
 	switch (stage) {
-	case STAGE_INGEST: return "sluice-ingest";
-	case STAGE_PROCESS: return "sluice-process";
-	case STAGE_BATCH: return "sluice-batch";
-	case STAGE_EXPORT: return "sluice-export";
-	default: return NULL;
+	case STAGE_INGEST:
+		return "sluice-ingest";
+	case STAGE_PROCESS:
+		return "sluice-process";
+	case STAGE_BATCH:
+		return "sluice-batch";
+	case STAGE_EXPORT:
+		return "sluice-export";
+	default:
+		return NULL;
 	}
 }
 
@@ -61,8 +66,7 @@ static void child_exec(const struct child *c, const char *config_path, pid_t par
 	_exit(127);
 }
 
-int child_spawn(struct child *c, const char *config_path, const char *wake_env,
-		const char *log_level)
+int child_spawn(struct child *c, const char *config_path, const char *wake_env, const char *log_level)
 {
 	/* setenv before fork: the child must not allocate between fork and exec. */
 	if (setenv("SLUICE_WAKE_FDS", wake_env ? wake_env : "", 1) != 0 ||
@@ -116,14 +120,12 @@ const char *child_exit_text(const struct child *c, char *buf, size_t size)
 	if (c->last_code == CLD_EXITED)
 		snprintf(buf, size, "exited with status %d", c->last_status);
 	else
-		snprintf(buf, size, "killed by signal %d (%s)%s", c->last_status,
-			 strsignal(c->last_status),
+		snprintf(buf, size, "killed by signal %d (%s)%s", c->last_status, strsignal(c->last_status),
 			 c->last_code == CLD_DUMPED ? ", core dumped" : "");
 	return buf;
 }
 
-enum child_verdict child_on_exit(struct child *c, const struct sluice_restart *policy,
-				 uint64_t now_ns)
+enum child_verdict child_on_exit(struct child *c, const struct sluice_restart *policy, uint64_t now_ns)
 {
 	uint64_t ran = now_ns - c->started_mono_ns;
 

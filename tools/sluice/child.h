@@ -30,16 +30,16 @@ enum child_verdict {
 
 struct child {
 	enum stage_index stage;
-	char binary[4096];        /* absolute path of sluice-<stage> */
-	pid_t pid;                /* 0 = not running */
-	int pidfd;                /* -1 = none */
-	uint64_t started_mono_ns; /* CLOCK_MONOTONIC of the last spawn */
-	uint64_t backoff_ns;      /* delay before the next restart */
-	uint64_t restarts;        /* unplanned restarts so far */
+	char binary[4096];		 /* absolute path of sluice-<stage> */
+	pid_t pid;			 /* 0 = not running */
+	int pidfd;			 /* -1 = none */
+	uint64_t started_mono_ns;	 /* CLOCK_MONOTONIC of the last spawn */
+	uint64_t backoff_ns;		 /* delay before the next restart */
+	uint64_t restarts;		 /* unplanned restarts so far */
 	uint64_t history[CHILD_HISTORY]; /* monotonic ns of recent crashes */
 	unsigned history_len;
-	int last_status;          /* waitid si_status */
-	int last_code;            /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
+	int last_status; /* waitid si_status */
+	int last_code;	 /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
 };
 
 /* Fill `c` for `stage` with the binary in bin_dir. -ENOENT (with the path in
@@ -49,8 +49,7 @@ int child_init(struct child *c, enum stage_index stage, const char *bin_dir);
 /* Fork and exec. argv: binary [-c config_path]. env adds SLUICE_WAKE_FDS and
  * SLUICE_LOG_LEVEL to the supervisor's environment. Returns 0 with c->pid
  * and c->pidfd set, or -errno. */
-int child_spawn(struct child *c, const char *config_path, const char *wake_env,
-		const char *log_level);
+int child_spawn(struct child *c, const char *config_path, const char *wake_env, const char *log_level);
 
 /* Reap a child whose pidfd became readable: fills last_status/last_code,
  * closes the pidfd, pid = 0. Returns 0, or -EAGAIN if it has not exited. */
@@ -67,8 +66,7 @@ bool child_exited_cleanly(const struct child *c);
  * the stage had run longer than backoff_max; more than max_restarts crashes
  * inside `window` is CHILD_CRASH_LOOP with backoff_ns = backoff_max (until
  * the crashes inside the window are few enough again). */
-enum child_verdict child_on_exit(struct child *c, const struct sluice_restart *policy,
-				 uint64_t now_ns);
+enum child_verdict child_on_exit(struct child *c, const struct sluice_restart *policy, uint64_t now_ns);
 
 /* Send a signal to a running child through its pidfd (no pid reuse race). */
 int child_signal(struct child *c, int sig);

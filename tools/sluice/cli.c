@@ -50,8 +50,7 @@ static int cli_start(struct cli_opts *o, const char *argv0)
 {
 	char sock[512], logpath[512], reply[CTL_LINE_MAX];
 	(void)argv0;
-	if (cli_sock(o, sock, sizeof(sock)) < 0 ||
-	    ctl_path(o->cfg, ".log", logpath, sizeof(logpath)) < 0)
+	if (cli_sock(o, sock, sizeof(sock)) < 0 || ctl_path(o->cfg, ".log", logpath, sizeof(logpath)) < 0)
 		return SUP_EXIT_USAGE;
 	if (ctl_request(sock, "ping", reply, sizeof(reply), 2000) == 0 && reply[0]) {
 		fprintf(stderr, "sluice: instance '%s' is already running (%s)\n", o->cfg->instance, reply);
@@ -87,7 +86,8 @@ static int cli_start(struct cli_opts *o, const char *argv0)
 	while (rt_mono_ns() < deadline) {
 		int status;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
-			fprintf(stderr, "sluice: the supervisor exited during start (%s %d); its log %s ends:\n",
+			fprintf(stderr,
+				"sluice: the supervisor exited during start (%s %d); its log %s ends:\n",
 				WIFEXITED(status) ? "status" : "signal",
 				WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), logpath);
 			cli_print_log_tail(logpath);
@@ -95,17 +95,19 @@ static int cli_start(struct cli_opts *o, const char *argv0)
 		}
 		if (ctl_request(sock, "ping", reply, sizeof(reply), 1000) == 0 &&
 		    strncmp(reply, "ready", 5) == 0) {
-			printf("sluice started: instance '%s', supervisor pid %d, log %s\n",
-			       o->cfg->instance, (int)pid, logpath);
+			printf("sluice started: instance '%s', supervisor pid %d, log %s\n", o->cfg->instance,
+			       (int)pid, logpath);
 			return 0;
 		}
 		usleep(50000);
 	}
 	/* the supervisor does not give up on a failing stage (the ones in
 	 * front of it keep running): say that it is still there */
-	fprintf(stderr, "sluice: not every stage is ready within the start timeout; the supervisor "
+	fprintf(stderr,
+		"sluice: not every stage is ready within the start timeout; the supervisor "
 		"(pid %d) keeps running and restarting the failing one (`sluice status` shows it, "
-		"`sluice stop` stops it); log %s ends:\n", (int)pid, logpath);
+		"`sluice stop` stops it); log %s ends:\n",
+		(int)pid, logpath);
 	cli_print_log_tail(logpath);
 	return SUP_EXIT_FAILED;
 }
@@ -173,7 +175,11 @@ static int cli_status(struct cli_opts *o, const char *argv0)
 }
 
 static volatile sig_atomic_t cli_interrupted;
-static void cli_on_sigint(int sig) { (void)sig; cli_interrupted = 1; }
+static void cli_on_sigint(int sig)
+{
+	(void)sig;
+	cli_interrupted = 1;
+}
 
 static int cli_top(struct cli_opts *o, const char *argv0)
 {

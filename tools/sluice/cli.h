@@ -10,13 +10,13 @@
 #include "config/config.h"
 
 struct cli_opts {
-	const char *config_path;      /* -c as given, NULL = defaults */
-	char config_abs[PATH_MAX];    /* realpath of it */
+	const char *config_path;   /* -c as given, NULL = defaults */
+	char config_abs[PATH_MAX]; /* realpath of it */
 	struct sluice_config *cfg;
 	char bin_dir[PATH_MAX];
 	bool help, quiet;
-	int interval_ms, count;       /* top */
-	char **args;                  /* positional arguments after options */
+	int interval_ms, count; /* top */
+	char **args;		/* positional arguments after options */
 	int nargs;
 };
 

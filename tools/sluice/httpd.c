@@ -17,13 +17,11 @@ struct httpd_conn {
 	char buf[HTTPD_REQ_MAX];
 };
 
-static void httpd_reply(struct net_conn *c, int status, const char *ctype, const char *body,
-			size_t len)
+static void httpd_reply(struct net_conn *c, int status, const char *ctype, const char *body, size_t len)
 {
 	char head[512];
 	struct http1_header hdr = { "Content-Type", 12, ctype, strlen(ctype) };
-	ssize_t n = http1_format_response_head(head, sizeof(head), status, NULL, &hdr, 1, len,
-					       HTTP1_F_CLOSE);
+	ssize_t n = http1_format_response_head(head, sizeof(head), status, NULL, &hdr, 1, len, HTTP1_F_CLOSE);
 	if (n > 0) {
 		net_conn_send(c, head, (size_t)n);
 		net_conn_send(c, body, len);
@@ -113,8 +111,7 @@ static const struct net_conn_ops httpd_ops = {
 	.on_close = httpd_on_close,
 };
 
-int httpd_start(struct httpd *h, struct net_loop *loop, struct segment *seg,
-		const struct sluice_endpoint *ep)
+int httpd_start(struct httpd *h, struct net_loop *loop, struct segment *seg, const struct sluice_endpoint *ep)
 {
 	h->seg = seg;
 	return net_listen(loop, ep->host, ep->port, 0, &httpd_ops, h, &h->listener);
@@ -126,4 +123,3 @@ void httpd_close(struct httpd *h)
 		net_listener_close(h->listener);
 	h->listener = NULL;
 }
-

@@ -46,23 +46,31 @@ static int usage(FILE *out, int code)
 static int parse_opts(int argc, char **argv, struct cli_opts *o)
 {
 	static const struct option longs[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "interval", required_argument, NULL, 'n' },
-		{ "count", required_argument, NULL, 'N' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
+		{ "config", required_argument, NULL, 'c' },   { "help", no_argument, NULL, 'h' },
+		{ "interval", required_argument, NULL, 'n' }, { "count", required_argument, NULL, 'N' },
+		{ "quiet", no_argument, NULL, 'q' },	      { NULL, 0, NULL, 0 },
 	};
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:hq", longs, NULL)) != -1) {
 		switch (ch) {
-		case 'c': o->config_path = optarg; break;
-		case 'h': o->help = true; break;
-		case 'q': o->quiet = true; break;
-		case 'n': o->interval_ms = atoi(optarg); break;
-		case 'N': o->count = atoi(optarg); break;
-		default: return -EINVAL;
+		case 'c':
+			o->config_path = optarg;
+			break;
+		case 'h':
+			o->help = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'n':
+			o->interval_ms = atoi(optarg);
+			break;
+		case 'N':
+			o->count = atoi(optarg);
+			break;
+		default:
+			return -EINVAL;
 		}
 	}
 	o->args = argv + optind;
@@ -147,8 +155,8 @@ static int cmd_check(struct cli_opts *o)
 	}
 	int errors = dirs_report(o->cfg, stderr);
 	if (errors) {
-		fprintf(stderr, "sluice: %s: config is valid, but %d director%s must be fixed first\n",
-			name, errors, errors == 1 ? "y" : "ies");
+		fprintf(stderr, "sluice: %s: config is valid, but %d director%s must be fixed first\n", name,
+			errors, errors == 1 ? "y" : "ies");
 		return SUP_EXIT_FAILED;
 	}
 	fprintf(stderr, "sluice: %s: config is valid\n", name);

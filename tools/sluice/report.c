@@ -13,10 +13,10 @@
 #define REPORT_MAX_PIPELINES 64
 
 struct report_top {
-	uint64_t t_ns;                 /* CLOCK_MONOTONIC of the last sample, 0: none */
-	uint32_t n, nh;                /* slots, histograms */
-	uint64_t *prev;                /* [n] counter 0 of each slot (accepted, in, sent) */
-	double *rate;                  /* [n] per second */
+	uint64_t t_ns;	/* CLOCK_MONOTONIC of the last sample, 0: none */
+	uint32_t n, nh; /* slots, histograms */
+	uint64_t *prev; /* [n] counter 0 of each slot (accepted, in, sent) */
+	double *rate;	/* [n] per second */
 	uint64_t stage_prev[STAGE_COUNT];
 	double stage_rate[STAGE_COUNT];
 	struct hist_snapshot *hprev, *hdelta; /* [nh] */
@@ -76,7 +76,9 @@ void report_top_sample(struct report_top *t, struct segment *seg)
 	}
 	for (int st = 0; st < STAGE_COUNT; st++) {
 		uint64_t v = report_stage_spans_out(seg, (enum stage_index)st);
-		t->stage_rate[st] = secs > 0 && v >= t->stage_prev[st] ? (double)(v - t->stage_prev[st]) / secs : 0;
+		t->stage_rate[st] = secs > 0 && v >= t->stage_prev[st]
+					    ? (double)(v - t->stage_prev[st]) / secs
+					    : 0;
 		t->stage_prev[st] = v;
 	}
 	for (uint32_t i = 0; i < t->nh; i++) {
@@ -110,8 +112,10 @@ static void report_uptime(char *buf, size_t size, const struct stage_stats *s)
 /* Bytes waiting in the rings a stage reads. */
 static uint64_t report_waiting(struct segment *seg, enum stage_index st)
 {
-	enum seg_ring_kind kind = st == STAGE_PROCESS ? SEG_RING_IN : st == STAGE_BATCH ? SEG_RING_MID
-				  : st == STAGE_EXPORT ? SEG_RING_OUT : SEG_RING_KINDS;
+	enum seg_ring_kind kind = st == STAGE_PROCESS  ? SEG_RING_IN
+				  : st == STAGE_BATCH  ? SEG_RING_MID
+				  : st == STAGE_EXPORT ? SEG_RING_OUT
+						       : SEG_RING_KINDS;
 	uint64_t total = 0;
 	struct ring r;
 
@@ -135,9 +139,9 @@ static void report_stages(struct segment *seg, FILE *out, const struct report_to
 			report_bytes(report_waiting(seg, (enum stage_index)st), wait, sizeof(wait));
 		fprintf(out, "%-8s %-9s %8d %8s %8" PRIu64 " %14" PRIu64 " %14" PRIu64 " %12s",
 			stats_stage_name((enum stage_index)st),
-			stalled ? "stalled" : stats_state_name((enum stage_state)state), (int)atomic_load(&s->pid),
-			up, (uint64_t)atomic_load(&s->restarts), stats_get(s, STAT_SPANS_IN),
-			report_stage_spans_out(seg, (enum stage_index)st), wait);
+			stalled ? "stalled" : stats_state_name((enum stage_state)state),
+			(int)atomic_load(&s->pid), up, (uint64_t)atomic_load(&s->restarts),
+			stats_get(s, STAT_SPANS_IN), report_stage_spans_out(seg, (enum stage_index)st), wait);
 		if (top)
 			fprintf(out, " %12.0f", top->stage_rate[st]);
 		fputc('\n', out);
@@ -236,9 +240,11 @@ static void report_pipeline_slots(struct segment *seg, FILE *out, const struct r
 				continue;
 			fprintf(out, "  %-9s %-28s ", word[show], k->name);
 			if (show == SEG_COMP_EXPORTER)
-				fprintf(out, "sent %" PRIu64 " failed %" PRIu64 " retries %" PRIu64
-					" dead letters %" PRIu64, seg_component_get(k, SEG_C_SENT),
-					seg_component_get(k, SEG_C_FAILED), seg_component_get(k, SEG_C_RETRIES),
+				fprintf(out,
+					"sent %" PRIu64 " failed %" PRIu64 " retries %" PRIu64
+					" dead letters %" PRIu64,
+					seg_component_get(k, SEG_C_SENT), seg_component_get(k, SEG_C_FAILED),
+					seg_component_get(k, SEG_C_RETRIES),
 					seg_component_get(k, SEG_C_DEADLETTER));
 			else
 				fprintf(out, "in %" PRIu64 " out %" PRIu64 " dropped %" PRIu64,

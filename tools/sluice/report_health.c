@@ -17,7 +17,8 @@ static bool report_stage_health(struct segment *seg, enum stage_index st, FILE *
 
 	if (state != STAGE_STATE_RUNNING) {
 		if (out) {
-			fprintf(out, "%s is %s", stats_stage_name(st), stats_state_name((enum stage_state)state));
+			fprintf(out, "%s is %s", stats_stage_name(st),
+				stats_state_name((enum stage_state)state));
 			if (restarts)
 				fprintf(out, " (restarted %" PRIu64 " times)", restarts);
 			fputc('\n', out);
@@ -29,8 +30,10 @@ static bool report_stage_health(struct segment *seg, enum stage_index st, FILE *
 			uint64_t now = rt_mono_ns();
 			char quiet[32];
 			report_duration(now > since ? (double)(now - since) : 0, quiet, sizeof(quiet));
-			fprintf(out, "%s is stalled: records wait in its input rings and it has shown no "
-				"sign of life for %s\n", stats_stage_name(st), quiet);
+			fprintf(out,
+				"%s is stalled: records wait in its input rings and it has shown no "
+				"sign of life for %s\n",
+				stats_stage_name(st), quiet);
 		}
 		return false;
 	}
@@ -56,8 +59,10 @@ static bool report_degraded(struct segment *seg, FILE *out)
 			fprintf(out, "exporter %.*s", STATS_PROC_NAME, ex->procs[i].name);
 		else
 			fprintf(out, "an exporter");
-		fprintf(out, " is degraded: dead letters cannot be written (%s); the batches it "
-			"refused stay in the ring and are retried\n", err ? strerror(err) : "unknown error");
+		fprintf(out,
+			" is degraded: dead letters cannot be written (%s); the batches it "
+			"refused stay in the ring and are retried\n",
+			err ? strerror(err) : "unknown error");
 	}
 	return ok;
 }

@@ -15,8 +15,7 @@ static const struct {
 	  "Time from a request's receipt (the oldest in the batch) to the backend's acknowledgement of the batch, per exporter." },
 	{ HIST_EXPORT_DURATION, "sluice_exporter_request_duration_seconds",
 	  "Duration of each export request attempt, success or failure, per exporter." },
-	{ HIST_BATCH_SIZE, "otelcol_processor_batch_batch_send_size",
-	  "Number of units in the batch." },
+	{ HIST_BATCH_SIZE, "otelcol_processor_batch_batch_send_size", "Number of units in the batch." },
 	{ HIST_RING_AGE, "sluice_ring_record_age_seconds",
 	  "Age of a record (now minus its receipt) when the ring's consumer took it." },
 };
@@ -39,8 +38,8 @@ static void report_hist_lines(FILE *out, const char *name, const char *labels, c
 			fprintf(out, "%s_bucket{%s,le=\"%g\"} %" PRIu64 "\n", name, labels,
 				(double)s->bounds[b] / 1e9, s->cumulative[b]);
 		else
-			fprintf(out, "%s_bucket{%s,le=\"%" PRIu64 "\"} %" PRIu64 "\n", name, labels, s->bounds[b],
-				s->cumulative[b]);
+			fprintf(out, "%s_bucket{%s,le=\"%" PRIu64 "\"} %" PRIu64 "\n", name, labels,
+				s->bounds[b], s->cumulative[b]);
 	}
 	fprintf(out, "%s_bucket{%s,le=\"+Inf\"} %" PRIu64 "\n", name, labels, s->count);
 	if (time)
@@ -79,7 +78,8 @@ void report_hist_delta(const struct hist_snapshot *now, const struct hist_snapsh
 		return;
 	for (uint32_t b = 0; b <= now->nbounds; b++)
 		delta->cumulative[b] = now->cumulative[b] >= before->cumulative[b]
-					       ? now->cumulative[b] - before->cumulative[b] : 0;
+					       ? now->cumulative[b] - before->cumulative[b]
+					       : 0;
 	delta->count = delta->cumulative[now->nbounds];
 	delta->sum = now->sum >= before->sum ? now->sum - before->sum : 0;
 }

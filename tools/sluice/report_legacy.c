@@ -10,7 +10,10 @@
 
 #include "tools/sluice/report_priv.h"
 
-enum legacy_value { LEGACY_OUT, LEGACY_DROPPED };
+enum legacy_value {
+	LEGACY_OUT,
+	LEGACY_DROPPED
+};
 
 /* One line per named stats slot: name{label="slot"}. */
 static void legacy_slots(FILE *out, const char *name, const char *label, struct stage_stats *st,
@@ -35,9 +38,11 @@ void report_legacy_receivers(struct segment *seg, FILE *out)
 		stats_get(in, STAT_SPANS_IN));
 	report_metric(out, "otelcol_receiver_refused_spans_total", "counter",
 		      "Spans the otlp receiver refused, by reason.");
-	fprintf(out, "otelcol_receiver_refused_spans_total{receiver=\"otlp\",reason=\"invalid\"} %" PRIu64 "\n",
+	fprintf(out,
+		"otelcol_receiver_refused_spans_total{receiver=\"otlp\",reason=\"invalid\"} %" PRIu64 "\n",
 		stats_get(in, STAT_SPANS_REFUSED_INVALID));
-	fprintf(out, "otelcol_receiver_refused_spans_total{receiver=\"otlp\",reason=\"ring_full\"} %" PRIu64 "\n",
+	fprintf(out,
+		"otelcol_receiver_refused_spans_total{receiver=\"otlp\",reason=\"ring_full\"} %" PRIu64 "\n",
 		stats_get(in, STAT_SPANS_REFUSED_FULL));
 }
 

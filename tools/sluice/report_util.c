@@ -9,20 +9,28 @@
 const char *report_item_name(uint32_t record_signal)
 {
 	switch (record_signal) {
-	case RECORD_SIGNAL_TRACES: return "spans";
-	case RECORD_SIGNAL_LOGS: return "log_records";
-	case RECORD_SIGNAL_METRICS: return "metric_points";
-	default: return "items";
+	case RECORD_SIGNAL_TRACES:
+		return "spans";
+	case RECORD_SIGNAL_LOGS:
+		return "log_records";
+	case RECORD_SIGNAL_METRICS:
+		return "metric_points";
+	default:
+		return "items";
 	}
 }
 
 const char *report_signal_name(uint32_t record_signal)
 {
 	switch (record_signal) {
-	case RECORD_SIGNAL_TRACES: return "traces";
-	case RECORD_SIGNAL_LOGS: return "logs";
-	case RECORD_SIGNAL_METRICS: return "metrics";
-	default: return "any";
+	case RECORD_SIGNAL_TRACES:
+		return "traces";
+	case RECORD_SIGNAL_LOGS:
+		return "logs";
+	case RECORD_SIGNAL_METRICS:
+		return "metrics";
+	default:
+		return "any";
 	}
 }
 
@@ -44,10 +52,10 @@ void report_escape(char *dst, size_t size, const char *src)
 int report_slot_labels(const struct seg_component *k, char *buf, size_t size)
 {
 	struct plan_stat ps = {
-		.kind = k->kind == SEG_COMP_RECEIVER	  ? PLAN_STAT_RECEIVER
+		.kind = k->kind == SEG_COMP_RECEIVER	? PLAN_STAT_RECEIVER
 			: k->kind == SEG_COMP_PROCESSOR ? PLAN_STAT_PROCESSOR
-			: k->kind == SEG_COMP_EXPORTER	  ? PLAN_STAT_EXPORTER
-							  : PLAN_STAT_CONNECTOR,
+			: k->kind == SEG_COMP_EXPORTER	? PLAN_STAT_EXPORTER
+							: PLAN_STAT_CONNECTOR,
 		.transport = strcmp(k->transport, "grpc") == 0	 ? PLAN_TRANSPORT_GRPC
 			     : strcmp(k->transport, "http") == 0 ? PLAN_TRANSPORT_HTTP
 								 : PLAN_TRANSPORT_NONE,

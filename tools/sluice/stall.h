@@ -34,7 +34,7 @@
 
 struct stall_region {
 	uint64_t magic;
-	uint64_t timeout_ns;                        /* sluice.stall_timeout, for readers */
+	uint64_t timeout_ns; /* sluice.stall_timeout, for readers */
 	_Atomic uint64_t stalled_since[STAGE_COUNT];
 	_Atomic uint64_t stall_restarts[STAGE_COUNT];
 };
@@ -52,18 +52,18 @@ uint64_t stall_since(struct segment *seg, enum stage_index st);
 /* The supervisor's memory of one stage. */
 struct stall_watch {
 	uint64_t progress, progress_ns, heartbeat_ns; /* last values seen */
-	uint64_t life_ns;     /* CLOCK_MONOTONIC when one of them last moved
+	uint64_t life_ns;			      /* CLOCK_MONOTONIC when one of them last moved
 	                         (or the input was empty, or the stage started) */
 	bool stalled;
-	bool killed;          /* SIGKILL sent for this stall */
+	bool killed; /* SIGKILL sent for this stall */
 };
 
 enum stall_verdict {
-	STALL_FINE = 0,       /* alive, or nothing waits for it */
-	STALL_NEW,            /* stalled from now on: report it */
-	STALL_STILL,          /* stalled, not yet for another timeout */
-	STALL_RESTART,        /* stalled for timeout more: kill and restart it */
-	STALL_OVER,           /* it was stalled and showed life again */
+	STALL_FINE = 0, /* alive, or nothing waits for it */
+	STALL_NEW,	/* stalled from now on: report it */
+	STALL_STILL,	/* stalled, not yet for another timeout */
+	STALL_RESTART,	/* stalled for timeout more: kill and restart it */
+	STALL_OVER,	/* it was stalled and showed life again */
 };
 
 /* Forget the past: the stage (re)started at now_ns. */

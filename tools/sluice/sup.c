@@ -22,12 +22,10 @@
 #include "tools/sluice/httpd.h"
 #include "tools/sluice/sup_priv.h"
 
-
 static void sup_stop_next(struct sup *s);
 
 /* Order of the drain: upstream first, so "input ring empty" is final. */
-static const enum stage_index sup_stop_order[] = { STAGE_INGEST, STAGE_PROCESS, STAGE_BATCH,
-						   STAGE_EXPORT };
+static const enum stage_index sup_stop_order[] = { STAGE_INGEST, STAGE_PROCESS, STAGE_BATCH, STAGE_EXPORT };
 
 void sup_set_stage_state(struct sup *s, enum stage_index st, enum stage_state state)
 {
@@ -37,8 +35,7 @@ void sup_set_stage_state(struct sup *s, enum stage_index st, enum stage_state st
 	if (sr) /* a stage that is not running is not stalled: its state says why */
 		atomic_store(&sr->stalled_since[st], 0);
 	atomic_store(&ss->state, (uint32_t)state);
-	if (state != STAGE_STATE_RUNNING && state != STAGE_STATE_STARTING &&
-	    state != STAGE_STATE_DRAINING)
+	if (state != STAGE_STATE_RUNNING && state != STAGE_STATE_STARTING && state != STAGE_STATE_DRAINING)
 		atomic_store(&ss->pid, 0);
 }
 
@@ -62,12 +59,13 @@ static void sup_finish(struct sup *s)
 	for (uint32_t i = 0; i < s->layout.n_spanmetrics; i++)
 		state |= segment_aux(&s->seg, s->layout.p.aux[i].name, NULL) != NULL;
 	if (sup_rings_empty(s, &used) && state) {
-		log_msg(LOG_INFO, "pipeline stopped; every ring was empty, segment %s kept for its "
-			"span-metrics state (cumulative series continue at the next run)", s->seg.name);
+		log_msg(LOG_INFO,
+			"pipeline stopped; every ring was empty, segment %s kept for its "
+			"span-metrics state (cumulative series continue at the next run)",
+			s->seg.name);
 	} else if (used == 0) {
 		segment_unlink(s->cfg->instance);
-		log_msg(LOG_INFO, "pipeline stopped; every ring was empty, segment %s removed",
-			s->seg.name);
+		log_msg(LOG_INFO, "pipeline stopped; every ring was empty, segment %s removed", s->seg.name);
 	} else {
 		log_msg(LOG_WARN,
 			"pipeline stopped with %" PRIu64 " bytes still in the rings; segment %s "
@@ -97,8 +95,10 @@ static void sup_kill_due(struct net_timer *t, void *arg)
 	(void)t;
 	struct sup_stage *ps = &s->stage[sup_stop_order[s->stop_index]];
 	if (ps->child.pid != 0) {
-		log_msg(LOG_WARN, "%s did not drain within the stop timeout; killing it "
-			"(its input stays in the ring)", child_binary_name(ps->child.stage));
+		log_msg(LOG_WARN,
+			"%s did not drain within the stop timeout; killing it "
+			"(its input stays in the ring)",
+			child_binary_name(ps->child.stage));
 		child_signal(&ps->child, SIGKILL);
 	}
 }
@@ -121,8 +121,9 @@ static void sup_on_pidfd(struct net_watch *w, int fd, void *arg)
 	ps->stopping = false;
 
 	if (planned && (s->phase != SUP_STOPPING || sup_stop_order[s->stop_index] == st)) {
-		sup_set_stage_state(s, st, child_exited_cleanly(&ps->child) ? STAGE_STATE_STOPPED
-									 : STAGE_STATE_FAILED);
+		sup_set_stage_state(s, st,
+				    child_exited_cleanly(&ps->child) ? STAGE_STATE_STOPPED
+								     : STAGE_STATE_FAILED);
 		log_msg(child_exited_cleanly(&ps->child) ? LOG_INFO : LOG_WARN, "%s %s",
 			child_binary_name(st), why);
 		if (s->phase == SUP_STOPPING) {
@@ -164,15 +165,15 @@ static void sup_on_pidfd(struct net_watch *w, int fd, void *arg)
 	if (entering) {
 		char win[32];
 		config_format_duration(s->cfg->restart.window_ns, win, sizeof(win));
-		log_msg(LOG_ERROR, "%s %s; it crashed %u times within %s (restart.max_restarts "
+		log_msg(LOG_ERROR,
+			"%s %s; it crashed %u times within %s (restart.max_restarts "
 			"is %u): it is restarted every %s from now on and reported failed; the "
 			"stages in front of it keep running",
-			child_binary_name(st), why, ps->child.history_len, win,
-			s->cfg->restart.max_restarts, delay);
+			child_binary_name(st), why, ps->child.history_len, win, s->cfg->restart.max_restarts,
+			delay);
 	} else {
-		log_msg(LOG_WARN, "%s %s; restarting in %s (restart %" PRIu64 "%s)",
-			child_binary_name(st), why, delay, ps->child.restarts,
-			ps->crash_loop ? ", crash loop" : "");
+		log_msg(LOG_WARN, "%s %s; restarting in %s (restart %" PRIu64 "%s)", child_binary_name(st),
+			why, delay, ps->child.restarts, ps->crash_loop ? ", crash loop" : "");
 	}
 	net_timer_arm(s->loop, &ps->restart_timer, ps->child.backoff_ns / 1000000);
 }
@@ -207,9 +208,9 @@ void sup_spawn(struct sup *s, enum stage_index st)
  * consumes (ingest reads none). */
 bool sup_input_pending(struct sup *s, enum stage_index st)
 {
-	static const enum seg_ring_kind reads[] = { [STAGE_PROCESS] = SEG_RING_IN,
-						    [STAGE_BATCH] = SEG_RING_MID,
-						    [STAGE_EXPORT] = SEG_RING_OUT };
+	static const enum seg_ring_kind reads[] = {
+		[STAGE_PROCESS] = SEG_RING_IN, [STAGE_BATCH] = SEG_RING_MID, [STAGE_EXPORT] = SEG_RING_OUT
+	};
 	if (st != STAGE_PROCESS && st != STAGE_BATCH && st != STAGE_EXPORT)
 		return false;
 	for (uint32_t i = 0; i < segment_nrings(&s->seg); i++) {
@@ -372,14 +373,12 @@ static int sup_start(struct sup *s, const char *bin_dir)
 		log_msg(LOG_ERROR, "signals: %s", strerror(-err));
 		return err;
 	}
-	if ((err = ctl_path(s->cfg, ".sock", path, sizeof(path))) < 0 ||
-	    (err = sup_ctl_start(s, path)) < 0) {
+	if ((err = ctl_path(s->cfg, ".sock", path, sizeof(path))) < 0 || (err = sup_ctl_start(s, path)) < 0) {
 		log_msg(LOG_ERROR, "control socket %s: %s", path, strerror(-err));
 		return err;
 	}
 	if ((err = httpd_start(&s->httpd, s->loop, &s->seg, &s->cfg->metrics_address)) < 0) {
-		log_msg(LOG_ERROR, "metrics endpoint %s: %s", s->cfg->metrics_address.text,
-			strerror(-err));
+		log_msg(LOG_ERROR, "metrics endpoint %s: %s", s->cfg->metrics_address.text, strerror(-err));
 		return err;
 	}
 	/* Downstream first, so every ring has its consumer when data arrives. */

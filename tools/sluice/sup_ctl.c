@@ -12,9 +12,12 @@
 static const char *sup_phase_word(enum sup_phase p)
 {
 	switch (p) {
-	case SUP_STARTING: return "starting";
-	case SUP_RUNNING: return "ready";
-	default: return "stopping";
+	case SUP_STARTING:
+		return "starting";
+	case SUP_RUNNING:
+		return "ready";
+	default:
+		return "stopping";
 	}
 }
 

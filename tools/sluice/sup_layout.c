@@ -23,10 +23,14 @@ static uint32_t seg_ring_kind(enum plan_ring_kind k)
 static uint32_t seg_comp_kind(enum plan_stat_kind k)
 {
 	switch (k) {
-	case PLAN_STAT_RECEIVER: return SEG_COMP_RECEIVER;
-	case PLAN_STAT_PROCESSOR: return SEG_COMP_PROCESSOR;
-	case PLAN_STAT_EXPORTER: return SEG_COMP_EXPORTER;
-	default: return SEG_COMP_CONNECTOR;
+	case PLAN_STAT_RECEIVER:
+		return SEG_COMP_RECEIVER;
+	case PLAN_STAT_PROCESSOR:
+		return SEG_COMP_PROCESSOR;
+	case PLAN_STAT_EXPORTER:
+		return SEG_COMP_EXPORTER;
+	default:
+		return SEG_COMP_CONNECTOR;
 	}
 }
 
@@ -35,7 +39,8 @@ static int add_aux(struct sup_layout *l, const char *name, uint64_t size, char *
 	uint32_t i = l->p.naux;
 
 	if (i == SEG_MAX_AUX) {
-		snprintf(err, errlen, "more than %u shared-memory regions needed (span-metrics "
+		snprintf(err, errlen,
+			 "more than %u shared-memory regions needed (span-metrics "
 			 "connectors, histograms, supervisor); use fewer span-metrics connectors",
 			 SEG_MAX_AUX);
 		return -EINVAL;
@@ -93,8 +98,10 @@ static int hist_specs(const struct sluice_config *cfg, struct sup_layout *l)
 		const struct plan_pipeline *pp = &plan->pipelines[p];
 
 		for (size_t e = 0; e < x->n_exporters; e++) {
-			l->hists[n++] = (struct hist_spec){ HIST_RECEIPT_TO_ACK, (uint32_t)pp->exporter_stats[e] };
-			l->hists[n++] = (struct hist_spec){ HIST_EXPORT_DURATION, (uint32_t)pp->exporter_stats[e] };
+			l->hists[n++] = (struct hist_spec){ HIST_RECEIPT_TO_ACK,
+							    (uint32_t)pp->exporter_stats[e] };
+			l->hists[n++] = (struct hist_spec){ HIST_EXPORT_DURATION,
+							    (uint32_t)pp->exporter_stats[e] };
 		}
 		if (x->batch_processor && pp->mid_ring >= 0)
 			l->hists[n++] = (struct hist_spec){ HIST_BATCH_SIZE,

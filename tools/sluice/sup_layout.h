@@ -30,9 +30,9 @@ struct sup_layout {
 	struct segment_params p;
 	struct segment_component_params *comps; /* [p.ncomponents] */
 	char aux_name[SEG_MAX_AUX][SEG_NAME_SIZE];
-	struct hist_spec *hists;                /* [n_hists] */
+	struct hist_spec *hists; /* [n_hists] */
 	uint32_t n_hists;
-	uint32_t n_spanmetrics;                 /* aux regions [0, n) are span-metrics state */
+	uint32_t n_spanmetrics; /* aux regions [0, n) are span-metrics state */
 };
 
 /* -EINVAL (a span-metrics connector the aggregation refuses, too many

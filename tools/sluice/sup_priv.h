@@ -17,19 +17,24 @@
 #define SUP_MAX_STOP_WAITERS 8
 #define SUP_TICK_MS 50
 
-enum sup_phase { SUP_STARTING, SUP_RUNNING, SUP_STOPPING, SUP_DONE };
+enum sup_phase {
+	SUP_STARTING,
+	SUP_RUNNING,
+	SUP_STOPPING,
+	SUP_DONE
+};
 
 struct sup;
 
 struct sup_stage {
 	struct sup *sup;
 	struct child child;
-	struct net_watch *watch;      /* on the pidfd */
+	struct net_watch *watch; /* on the pidfd */
 	struct net_timer restart_timer;
-	bool stopping;                /* we sent SIGTERM: its exit is planned */
+	bool stopping; /* we sent SIGTERM: its exit is planned */
 	bool ready_logged;
-	bool drain_when_ready;        /* started during the stop: SIGTERM once RUNNING */
-	bool crash_loop;              /* over restart.max_restarts: restarted every backoff_max */
+	bool drain_when_ready; /* started during the stop: SIGTERM once RUNNING */
+	bool crash_loop;       /* over restart.max_restarts: restarted every backoff_max */
 	struct stall_watch stall;
 };
 
@@ -37,20 +42,20 @@ struct sup {
 	const struct sluice_config *cfg;
 	const char *config_path;
 	struct segment seg;
-	struct sup_layout layout;     /* what cfg->plan needs (tools/sluice/sup_layout.h) */
-	struct stage_stats *self;     /* the supervisor's stats block */
+	struct sup_layout layout; /* what cfg->plan needs (tools/sluice/sup_layout.h) */
+	struct stage_stats *self; /* the supervisor's stats block */
 	struct net_loop *loop;
-	struct sup_stage stage[4];    /* indexed by enum stage_index */
+	struct sup_stage stage[4]; /* indexed by enum stage_index */
 	enum sup_phase phase;
-	size_t stop_index;            /* position in the drain order */
+	size_t stop_index; /* position in the drain order */
 	struct net_timer tick, kill_timer;
 	int lock_fd, sigfd, ctl_fd;
 	struct net_watch *sigwatch, *ctlwatch;
 	int stop_waiters[SUP_MAX_STOP_WAITERS];
 	int n_stop_waiters;
 	struct httpd httpd;
-	uint64_t next_check_ns;       /* next segment_check (CLOCK_MONOTONIC) */
-	char wake_env[64 * 24];       /* "ring:datafd:spacefd," for up to 64 rings */
+	uint64_t next_check_ns; /* next segment_check (CLOCK_MONOTONIC) */
+	char wake_env[64 * 24]; /* "ring:datafd:spacefd," for up to 64 rings */
 	char ctl_path[512];
 	bool resumed;
 	int exit_code;
@@ -70,7 +75,7 @@ void sup_tick(struct net_timer *t, void *arg);
 int sup_seg_open(struct sup *s);
 int sup_seg_set_aside(struct sup *s, const char *why);
 int sup_seg_damaged(struct sup *s, char *why, size_t size); /* segment_check: 0 or -errno */
-int sup_seg_create(struct sup *s);                        /* from s->layout */
+int sup_seg_create(struct sup *s);			    /* from s->layout */
 
 /* sup_ctl.c */
 int sup_ctl_start(struct sup *s, const char *path);

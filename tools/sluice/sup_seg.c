@@ -72,7 +72,8 @@ static void sup_seg_ring_list(struct segment *seg, char *buf, size_t size)
 			sup_seg_size_text(ring_used(&r), t, sizeof(t));
 			snprintf(used, sizeof(used), " (%s waiting)", t);
 		}
-		n += (size_t)snprintf(buf + n, size - n, "%s%s%s", i ? ", " : "", segment_ring_name(seg, i), used);
+		n += (size_t)snprintf(buf + n, size - n, "%s%s%s", i ? ", " : "", segment_ring_name(seg, i),
+				      used);
 	}
 }
 
@@ -103,8 +104,10 @@ int sup_seg_create(struct sup *s)
 		return err;
 	}
 	if ((err = sup_layout_format(&s->seg, &s->layout, s->cfg)) < 0) {
-		log_msg(LOG_ERROR, "segment /sluice.%s: cannot lay out the histogram and supervisor "
-			"regions", s->cfg->instance);
+		log_msg(LOG_ERROR,
+			"segment /sluice.%s: cannot lay out the histogram and supervisor "
+			"regions",
+			s->cfg->instance);
 		return err;
 	}
 	return 0;
@@ -120,8 +123,10 @@ int sup_seg_set_aside(struct sup *s, const char *why)
 			strerror(-err));
 		return err;
 	}
-	log_msg(LOG_ERROR, "the damaged segment is kept for inspection as %s (the reason is in %s.why); "
-		"starting on a fresh segment: the records it held are not delivered", aside, aside);
+	log_msg(LOG_ERROR,
+		"the damaged segment is kept for inspection as %s (the reason is in %s.why); "
+		"starting on a fresh segment: the records it held are not delivered",
+		aside, aside);
 	return 0;
 }
 
@@ -149,8 +154,8 @@ static void sup_seg_copy_components(struct segment *to, struct segment *from)
 {
 	for (uint32_t i = 0; i < segment_ncomponents(to); i++) {
 		struct seg_component *k = segment_component(to, i);
-		struct segment_component_params want = { k->kind, k->signal, k->pipeline, k->name,
-							 k->pipeline_name, k->transport };
+		struct segment_component_params want = { k->kind, k->signal,	    k->pipeline,
+							 k->name, k->pipeline_name, k->transport };
 		for (uint32_t j = 0; j < segment_ncomponents(from); j++) {
 			struct seg_component *o = segment_component(from, j);
 			if (!sup_component_same(o, &want))
@@ -194,12 +199,14 @@ static int sup_seg_migrate(struct sup *s, struct segment *old)
 		if (dst && src && nsize == osize)
 			memcpy(dst, src, nsize);
 		else if (src)
-			log_msg(LOG_WARN, "%s: its settings changed the size of its state; its series "
-				"start again from zero", s->layout.p.aux[i].name);
+			log_msg(LOG_WARN,
+				"%s: its settings changed the size of its state; its series "
+				"start again from zero",
+				s->layout.p.aux[i].name);
 	}
 	unlink(to);
 	log_msg(LOG_INFO, "the config changed the components around the same rings: moved the "
-		"segment's records, counters and span-metrics state to a new layout");
+			  "segment's records, counters and span-metrics state to a new layout");
 	return 0;
 }
 
@@ -210,14 +217,18 @@ static int sup_seg_refuse(struct sup *s, struct segment *old, uint64_t used)
 	sup_seg_ring_list(old, have, sizeof(have));
 	sup_seg_plan_list(s->cfg->plan, want, sizeof(want));
 	sup_seg_size_text(used, amount, sizeof(amount));
-	log_msg(LOG_ERROR, "segment /sluice.%s holds %s of accepted records for other pipelines than "
-		"this config's, so this config cannot resume them", s->cfg->instance, amount);
+	log_msg(LOG_ERROR,
+		"segment /sluice.%s holds %s of accepted records for other pipelines than "
+		"this config's, so this config cannot resume them",
+		s->cfg->instance, amount);
 	log_msg(LOG_ERROR, "  the segment's rings: %s", have);
 	log_msg(LOG_ERROR, "  this config's rings: %s", want);
-	log_msg(LOG_ERROR, "to deliver them, run the config that wrote them until its rings drain "
+	log_msg(LOG_ERROR,
+		"to deliver them, run the config that wrote them until its rings drain "
 		"(`sluice run -c OLD.yaml`, then `sluice stop` drains every ring), then start this one; "
 		"or set them aside undelivered (mv %s/sluice.%s %s/sluice.%s.aside) and start on a "
-		"fresh segment", SEG_SHM_DIR, s->cfg->instance, SEG_SHM_DIR, s->cfg->instance);
+		"fresh segment",
+		SEG_SHM_DIR, s->cfg->instance, SEG_SHM_DIR, s->cfg->instance);
 	return -ESTALE;
 }
 
@@ -230,8 +241,10 @@ static int sup_seg_reuse(struct sup *s, struct segment *old)
 	if (segment_topology(old) != s->cfg->plan->fingerprint) {
 		if (used > 0)
 			return sup_seg_refuse(s, old, used);
-		log_msg(LOG_INFO, "segment /sluice.%s was made for other pipelines and its rings are "
-			"empty: starting on a new one", s->cfg->instance);
+		log_msg(LOG_INFO,
+			"segment /sluice.%s was made for other pipelines and its rings are "
+			"empty: starting on a new one",
+			s->cfg->instance);
 		segment_unlink(s->cfg->instance);
 		return sup_seg_create(s);
 	}

@@ -37,8 +37,10 @@ static void sup_watch_stall(struct sup *s, struct sup_stage *ps, struct stage_st
 	switch (stall_watch_check(&ps->stall, ss, sup_input_pending(s, st), timeout, now)) {
 	case STALL_NEW:
 		sup_stall_publish(s, st, ps->stall.life_ns, false);
-		log_msg(LOG_WARN, "%s is stalled: records wait in its input rings and it has shown no "
-			"sign of life for %s%s", stats_stage_name(st), t,
+		log_msg(LOG_WARN,
+			"%s is stalled: records wait in its input rings and it has shown no "
+			"sign of life for %s%s",
+			stats_stage_name(st), t,
 			s->cfg->restart_stalled ? "; it is restarted if it stays so for as long again"
 						: " (sluice.restart_stalled is off)");
 		break;
@@ -50,8 +52,10 @@ static void sup_watch_stall(struct sup *s, struct sup_stage *ps, struct stage_st
 		if (!s->cfg->restart_stalled || (s->phase != SUP_RUNNING && s->phase != SUP_STARTING))
 			break;
 		sup_stall_publish(s, st, ps->stall.life_ns, true);
-		log_msg(LOG_ERROR, "%s stayed stalled for another %s: killing it (SIGKILL) and "
-			"restarting it; its input stays in the ring", stats_stage_name(st), t);
+		log_msg(LOG_ERROR,
+			"%s stayed stalled for another %s: killing it (SIGKILL) and "
+			"restarting it; its input stays in the ring",
+			stats_stage_name(st), t);
 		child_signal(&ps->child, SIGKILL);
 		break;
 	default:
@@ -63,8 +67,10 @@ static void sup_watch_stall(struct sup *s, struct sup_stage *ps, struct stage_st
  * stage up again. */
 static void sup_reseat(struct sup *s, const char *why)
 {
-	log_msg(LOG_ERROR, "segment %s is damaged: %s; stopping every stage to start again on a "
-		"fresh segment", s->seg.name, why);
+	log_msg(LOG_ERROR,
+		"segment %s is damaged: %s; stopping every stage to start again on a "
+		"fresh segment",
+		s->seg.name, why);
 	for (int st = STAGE_INGEST; st <= STAGE_EXPORT; st++) {
 		struct sup_stage *ps = &s->stage[st];
 		net_timer_cancel(s->loop, &ps->restart_timer);
