@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
+pkgs=(build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
       liburing-dev libprotobuf-c-dev protobuf-c-compiler libyaml-dev check
       libsubunit-dev libnghttp2-dev libjson-c-dev zlib1g-dev socat procps prometheus
       libssl-dev libdeflate-dev libzstd-dev libsnappy-dev

@@ -3,7 +3,8 @@
 #   1. release build, all tests
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer build, all tests
 #   3. clang libFuzzer build, every fuzz target for a bounded time
-# Usage: tools/test.sh [release|sanitize|fuzz ...]   (default: all three)
+#   0. before them: every C file in the style of .clang-format (tools/format.sh --check)
+# Usage: tools/test.sh [format|release|sanitize|fuzz ...]   (default: all four)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -11,7 +12,7 @@ cd "$root"
 
 jobs=$(nproc)
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(release sanitize fuzz)
+[ ${#steps[@]} -gt 0 ] || steps=(format release sanitize fuzz)
 failed=()
 
 run_step() {
@@ -33,10 +34,11 @@ run_step() {
 
 for s in "${steps[@]}"; do
   case "$s" in
+    format)   echo "=== format"; "$root/tools/format.sh" --check || failed+=("format") ;;
     release)  run_step release  build       -DCMAKE_BUILD_TYPE=Release ;;
     sanitize) ASAN_OPTIONS=detect_leaks=1 run_step sanitize build-asan -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON ;;
     fuzz)     CC=clang run_step fuzz build-fuzz -DCMAKE_BUILD_TYPE=Debug -DSLUICE_FUZZ=ON ;;
-    *) echo "unknown step $s (release, sanitize, fuzz)" >&2; exit 2 ;;
+    *) echo "unknown step $s (format, release, sanitize, fuzz)" >&2; exit 2 ;;
   esac
 done
 
