@@ -12,13 +12,22 @@ static struct sm_log_hdr *log_hdr(const struct agg *a)
 	return (struct sm_log_hdr *)(a->base + a->h->log_off);
 }
 
-/* Where an entry may write: the header's durable fields and the slots. */
+static int within(uint64_t off, uint64_t len, uint64_t lo, uint64_t hi)
+{
+	return off >= lo && off <= hi && len <= hi - off;
+}
+
+/* Where an entry may write: the header's durable fields (epoch up to the
+ * delta cache's place, then the source table and the flush times) and the
+ * slots; never a field of the layout (dc_off, dc_n), which attach compares
+ * with the params: a damaged log that rewrote one made the region refused
+ * on the next attach (fuzz_agg_attach). */
 static int target_ok(const struct agg *a, uint64_t off, uint64_t len)
 {
-	uint64_t hlo = offsetof(struct sm_hdr, epoch), hhi = sizeof(struct sm_hdr);
-	if (off >= hlo && off <= hhi && len <= hhi - off)
+	if (within(off, len, offsetof(struct sm_hdr, epoch), offsetof(struct sm_hdr, dc_off)) ||
+	    within(off, len, offsetof(struct sm_hdr, src), sizeof(struct sm_hdr)))
 		return 1;
-	return off >= a->h->res_off && off <= a->h->region_size && len <= a->h->region_size - off;
+	return within(off, len, a->h->res_off, a->h->region_size);
 }
 
 static int log_check(const struct agg *a)
