@@ -416,11 +416,6 @@ int net_conn_send_ref(struct net_conn *c, const void *data, size_t len, net_send
 	return 0;
 }
 
-size_t net_conn_out_pending(const struct net_conn *c)
-{
-	return c->out_pending;
-}
-
 /* ---- connect ---- */
 
 void loop_conn_on_connect(struct net_conn *c, int res)
@@ -472,29 +467,6 @@ int net_connect(struct net_loop *loop, const struct sockaddr *sa, socklen_t sale
 	c->inflight++;
 	*out = c;
 	return 0;
-}
-
-/* ---- the rest of the public conn API ---- */
-
-void *net_conn_udata(const struct net_conn *c)
-{
-	return c->udata;
-}
-void net_conn_set_udata(struct net_conn *c, void *udata)
-{
-	c->udata = udata;
-}
-struct net_loop *net_conn_loop(const struct net_conn *c)
-{
-	return c->loop;
-}
-int net_conn_fd(const struct net_conn *c)
-{
-	return c->fd;
-}
-int net_conn_paused(const struct net_conn *c)
-{
-	return (c->flags & C_PAUSED) != 0;
 }
 
 void loop_conn_cancel_recv(struct net_conn *c)
