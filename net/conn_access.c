@@ -7,7 +7,6 @@ size_t net_conn_out_pending(const struct net_conn *c)
 	return c->out_pending;
 }
 
-
 void *net_conn_udata(const struct net_conn *c)
 {
 	return c->udata;
