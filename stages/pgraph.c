@@ -23,11 +23,6 @@ static int chain_of(struct process *p, uint32_t q, char *err, size_t errlen)
 	char why[256];
 
 	pipe->chain = sigchain_new(x->signal, x->processors, x->n_processors, why, sizeof(why));
-	if (!pipe->chain && x->signal != SLUICE_SIGNAL_TRACES) {
-		/* until the logs and metrics chains exist: pass them through, loudly */
-		log_msg(LOG_WARN, "pipeline %s: %s; its records pass through unprocessed", x->id, why);
-		pipe->chain = sigchain_new(x->signal, NULL, 0, why, sizeof(why));
-	}
 	if (!pipe->chain) {
 		snprintf(err, errlen, "pipeline %s: %s", x->id, why);
 		return -EINVAL;

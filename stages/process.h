@@ -74,6 +74,11 @@ struct process;
 int process_new(struct process **out, const struct sluice_config *cfg, struct segment *seg,
 		const struct process_opts *opts, char *err, size_t errlen);
 
+/* What process_new would refuse in the config alone (a chain or routing
+ * table that does not compile), checked before any stage starts: 0, or
+ * -EINVAL with "FILE:LINE:COL: pipeline|connector ID: why" in err. */
+int process_check(const struct sluice_config *cfg, char *err, size_t errlen);
+
 /* 0 after a stop once every IN ring is drained (or max_records inputs), or
  * a fatal -errno (-ENOTRECOVERABLE: a damaged ring). */
 int process_run(struct process *p);

@@ -85,4 +85,25 @@ done
 
 sed -e "s|$d/b.key|$d/a.key|" -e '/calls_dimensions/d' -e '/^  spanmetrics:$/s/$/ {}/' "$d/bad.yaml" > "$d/good.yaml"
 "$bin/sluice" check -q -c "$d/good.yaml" 2> "$d/err" || fail "good config refused: $(cat "$d/err")"
-echo "ok: TLS blocks and span-metrics settings checked as the stages take them"
+
+# The process stage's own limits are met before it starts: a chain that
+# tracks more attribute keys than it can (192) is refused by check and run
+# with the pipeline's position, instead of a stage exiting on every restart.
+{
+	printf 'receivers:\n  otlp:\n    protocols:\n      http: {endpoint: "127.0.0.1:1"}\n'
+	printf 'processors:\n  attributes:\n    actions:\n'
+	for i in $(seq 1 200); do printf '      - {key: k%d, value: v, action: insert}\n' "$i"; done
+	printf 'exporters:\n  debug: {}\nservice:\n  pipelines:\n'
+	printf '    logs: {receivers: [otlp], processors: [attributes], exporters: [debug]}\n'
+} > "$d/keys.yaml"
+line=$(grep -n '^    logs:' "$d/keys.yaml" | cut -d: -f1)
+for cmd in check run; do
+	set +e
+	XDG_RUNTIME_DIR=$d XDG_STATE_HOME=$d "$bin/sluice" $cmd -q -c "$d/keys.yaml" 2> "$d/err"
+	rc=$?
+	set -e
+	[ $rc -eq 2 ] || fail "$cmd of 200 attribute keys: exit $rc, want 2: $(cat "$d/err")"
+	grep -q "keys.yaml:$line:5: pipeline logs: .*more than 192 attribute keys" "$d/err" ||
+		fail "$cmd did not name the pipeline and the limit: $(cat "$d/err")"
+done
+echo "ok: TLS blocks, span-metrics settings and processor chains checked as the stages take them"

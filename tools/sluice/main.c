@@ -15,6 +15,7 @@
 #include "rt/tlsconf.h"
 #include "tools/sluice/cli.h"
 #include "rt/dirs.h"
+#include "stages/process.h"
 #include "tools/sluice/sup.h"
 
 static const char usage_text[] =
@@ -139,6 +140,11 @@ static int check_parts(const struct sluice_config *cfg)
 			continue;
 		fprintf(stderr, "sluice: %s:%u:%u: connectors.%s: %s\n",
 			cfg->path && cfg->path[0] ? cfg->path : "(config)", c->line, c->col, c->id, why);
+		bad++;
+	}
+	char err[512];
+	if (process_check(cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sluice: %s\n", err);
 		bad++;
 	}
 	return bad;
