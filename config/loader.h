@@ -20,7 +20,8 @@ void service_print(struct printer *p, const struct sluice_config *cfg);
  * defaults that need state_dir), then the plan. */
 int service_finish(struct schema_ctx *c, struct sluice_config *cfg);
 
-/* service.pipelines (NULL: the default single traces pipeline). */
+/* service.pipelines (NULL: a default pipeline for each signal every receiver
+ * and exporter defined serves). */
 struct pipeline_nodes {
 	const struct ynode *key, *value; /* NULL for the default pipeline */
 	const struct ynode *receivers, *exporters;

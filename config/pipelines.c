@@ -341,8 +341,49 @@ static int fill_exporters(struct schema_ctx *c, struct sluice_config *cfg, struc
 	return 0;
 }
 
-/* The pipelines' keys: ids checked, duplicates refused. NULL map: one
- * "traces" pipeline with the defaults. */
+/* No service.pipelines: a "traces", a "logs" and a "metrics" pipeline with
+ * the defaults, for the signals every defined receiver and exporter serves
+ * (a prometheus exporter alone: metrics only; an otlphttp exporter with
+ * traces_endpoint alone: traces only); traces when they share none,
+ * so the pipeline's own checks say which component cannot serve it. */
+static int collect_defaults(struct schema_ctx *c, struct sluice_config *cfg, struct pipeline_nodes **nodes)
+{
+	static const char *const ids[SLUICE_SIGNAL_COUNT] = { "traces", "logs", "metrics" };
+	unsigned sig = SLUICE_SIGNAL_BIT(SLUICE_SIGNAL_COUNT) - 1;
+	const struct component_desc *d;
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->n_receivers; i++)
+		if ((d = component_desc_of(COMPONENT_RECEIVER, cfg->receivers[i].id)))
+			sig &= d->signals;
+	for (size_t i = 0; i < cfg->n_exporters; i++) {
+		const struct sluice_exporter *e = &cfg->exporters[i];
+
+		if ((d = component_desc_of(COMPONENT_EXPORTER, e->id)))
+			sig &= d->signals;
+		for (int s = 0; s < SLUICE_SIGNAL_COUNT; s++) /* otlphttp with traces_endpoint only */
+			if ((e->type == SLUICE_EXP_OTLPHTTP || e->type == SLUICE_EXP_OTLP) &&
+			    !e->otlp.urls[s].text)
+				sig &= ~SLUICE_SIGNAL_BIT(s);
+	}
+	if (!sig)
+		sig = SLUICE_SIGNAL_BIT(SLUICE_SIGNAL_TRACES);
+	cfg->pipelines = arena_calloc(c->a, SLUICE_SIGNAL_COUNT, sizeof(*cfg->pipelines));
+	*nodes = arena_calloc(c->a, SLUICE_SIGNAL_COUNT, sizeof(**nodes));
+	if (!cfg->pipelines || !*nodes)
+		return -ENOMEM;
+	for (int s = 0; s < SLUICE_SIGNAL_COUNT; s++) {
+		if (!(sig & SLUICE_SIGNAL_BIT(s)))
+			continue;
+		cfg->pipelines[n].id = ids[s];
+		cfg->pipelines[n++].signal = (enum sluice_signal)s;
+	}
+	cfg->n_pipelines = n;
+	return 0;
+}
+
+/* The pipelines' keys: ids checked, duplicates refused. NULL map: the
+ * default pipelines (collect_defaults). */
 static int collect(struct schema_ctx *c, const struct ynode *map, struct sluice_config *cfg,
 		   struct pipeline_nodes **nodes)
 {
@@ -358,12 +399,8 @@ static int collect(struct schema_ctx *c, const struct ynode *map, struct sluice_
 	*nodes = arena_calloc(c->a, n ? n : 1, sizeof(**nodes));
 	if (!cfg->pipelines || !*nodes)
 		return -ENOMEM;
-	if (!n) {
-		cfg->pipelines[0].id = "traces";
-		cfg->pipelines[0].signal = SLUICE_SIGNAL_TRACES;
-		cfg->n_pipelines = 1;
-		return 0;
-	}
+	if (!n)
+		return collect_defaults(c, cfg, nodes);
 	for (size_t i = 0; i < n; i++) {
 		const struct ynode *k = map->items[2 * i];
 		struct sluice_pipeline *pl = &cfg->pipelines[i];
@@ -391,7 +428,9 @@ int pipelines_parse(struct schema_ctx *c, const struct ynode *map, struct sluice
 
 	if ((rc = collect(c, map, cfg, &nodes)) < 0)
 		return rc;
-	bool lone = cfg->n_pipelines == 1;
+	/* one pipeline, or the defaults: lists left out take every receiver
+	 * and exporter defined (or otlp, debug) and the batch processor */
+	bool lone = cfg->n_pipelines == 1 || !map || map->kind != YN_MAP || !map->n;
 	for (size_t i = 0; i < cfg->n_pipelines; i++) {
 		struct sluice_pipeline *pl = &cfg->pipelines[i];
 		struct pipeline_nodes *nd = &nodes[i];

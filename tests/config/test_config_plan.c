@@ -26,7 +26,9 @@ static void assert_source(const struct plan_ring *r, uint32_t slot, enum plan_so
 
 START_TEST(single_pipeline)
 {
-	struct sluice_config *c = load_ok("");
+	/* one pipeline given with the defaults' components (an empty file
+	 * makes one for each signal: default_pipelines) */
+	struct sluice_config *c = load_ok("service: {pipelines: {traces: {}}}\n");
 	const struct sluice_plan *p = c->plan;
 	char labels[200];
 
@@ -74,6 +76,40 @@ START_TEST(single_pipeline)
 }
 END_TEST
 
+/* No service.pipelines: a pipeline for each signal every defined receiver
+ * and exporter serves, each with every receiver and exporter and the batch
+ * processor. */
+START_TEST(default_pipelines)
+{
+	struct sluice_config *c = load_ok("");
+	struct sluice_config *prom = load_ok("exporters: {prometheus: {endpoint: \"127.0.0.1:1\"}}\n");
+	struct sluice_config *http =
+		load_ok("exporters: {otlphttp: {traces_endpoint: \"http://127.0.0.1:1/v1/traces\"}}\n");
+	static const char *const ids[] = { "traces", "logs", "metrics" };
+
+	ck_assert_uint_eq(c->n_pipelines, 3);
+	ck_assert_uint_eq(c->plan->n_rings, 9);
+	for (size_t i = 0; i < 3; i++) {
+		const struct sluice_pipeline *pl = &c->pipelines[i];
+
+		ck_assert_str_eq(pl->id, ids[i]);
+		ck_assert_int_eq(pl->signal, (int)i);
+		ck_assert_uint_eq(pl->n_receivers, 1);
+		ck_assert_str_eq(pl->receivers[0]->id, "otlp");
+		ck_assert_uint_eq(pl->n_exporters, 1);
+		ck_assert_str_eq(pl->exporters[0]->id, "debug");
+		ck_assert_ptr_nonnull(pl->batch_processor);
+	}
+	ck_assert_uint_eq(prom->n_pipelines, 1);
+	ck_assert_str_eq(prom->pipelines[0].id, "metrics");
+	ck_assert_uint_eq(http->n_pipelines, 1);
+	ck_assert_str_eq(http->pipelines[0].id, "traces");
+	config_free(c);
+	config_free(prom);
+	config_free(http);
+}
+END_TEST
+
 START_TEST(fingerprint_follows_the_ring_list)
 {
 	struct sluice_config *a = load_ok(""), *b = load_ok("sluice: {instance: other}\n"),
@@ -83,7 +119,8 @@ START_TEST(fingerprint_follows_the_ring_list)
 	ck_assert_uint_eq(a->plan->fingerprint, b->plan->fingerprint); /* rings unchanged */
 	ck_assert_uint_ne(a->plan->fingerprint, c->plan->fingerprint); /* a capacity */
 	ck_assert_uint_ne(a->plan->fingerprint, d->plan->fingerprint); /* ring names */
-	ck_assert_uint_eq(c->plan->rings[1].capacity, 128 * MIB);
+	ck_assert_str_eq(c->plan->rings[3].name, "mid:traces");
+	ck_assert_uint_eq(c->plan->rings[3].capacity, 128 * MIB);
 	config_free(a);
 	config_free(b);
 	config_free(c);
@@ -304,6 +341,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(t, single_pipeline);
+	tcase_add_test(t, default_pipelines);
 	tcase_add_test(t, fingerprint_follows_the_ring_list);
 	tcase_add_test(t, fan_out_one_receiver_two_pipelines);
 	tcase_add_test(t, two_receivers_one_pipeline);
