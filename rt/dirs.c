@@ -177,6 +177,13 @@ int dirs_make(const char *path, char *why, size_t why_len)
 	return dirs_walk(path, true, why, why_len);
 }
 
+int dirs_quarantine(const struct sluice_config *cfg, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s/quarantine", cfg->state_dir, cfg->instance);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 int dirs_writable(const char *path)
 {
 	return faccessat(AT_FDCWD, path, W_OK | X_OK, AT_EACCESS) == 0 ? 0 : -errno;

@@ -21,6 +21,7 @@
  *   dirs_check(path, why)    0 | -ENOENT | -EPERM | -ENOTDIR | -errno
  *   dirs_make(path, why)     the same after creating what is missing
  *   dirs_writable(path)      0 | -errno (access(2), effective ids: EROFS...)
+ *   dirs_quarantine(cfg, ..) the quarantine directory's path
  *   dirs_prepare(cfg)        `sluice run`: every directory the config names
  *   dirs_report(cfg, out)    `sluice check`: the same, as an operator report
  *
@@ -49,6 +50,10 @@ int dirs_check(const char *path, char *why, size_t why_len);
 /* Like dirs_check, but creates the directory and any missing parents
  * (mode 0700) first. 0 when path is now a safe directory. */
 int dirs_make(const char *path, char *why, size_t why_len);
+
+/* Where the stages keep corrupt ring bytes: "<state_dir>/<instance>/
+ * quarantine" into buf. 0, or -ENAMETOOLONG. */
+int dirs_quarantine(const struct sluice_config *cfg, char *buf, size_t len);
 
 /* 0 when the running user may create files in path, else -errno
  * (-EACCES, -EROFS, -ENOENT, ...). Root passes modes but not a read-only

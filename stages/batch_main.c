@@ -117,7 +117,11 @@ int main(int argc, char **argv)
 		return rt_close(&rt, 1);
 	}
 	char qdir[4096];
-	snprintf(qdir, sizeof qdir, "%s/%s/quarantine", rt.cfg->state_dir, rt.cfg->instance);
+	if (dirs_quarantine(rt.cfg, qdir, sizeof(qdir)) < 0) {
+		log_msg(LOG_ERROR, "state_dir %s: too long for the quarantine directory", rt.cfg->state_dir);
+		free(m);
+		return rt_close(&rt, 1);
+	}
 	struct batch_ctx ctx = { .pipes = m->pipes,
 				 .n_pipes = m->n,
 				 .st = rt.st,

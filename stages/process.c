@@ -421,8 +421,11 @@ int process_new(struct process **out, const struct sluice_config *cfg, struct se
 		p->o.st = p->o.rt->st;
 	if (p->o.quarantine_dir)
 		snprintf(p->qdir, sizeof(p->qdir), "%s", p->o.quarantine_dir);
-	else
-		snprintf(p->qdir, sizeof(p->qdir), "%s/%s/quarantine", cfg->state_dir, cfg->instance);
+	else if (dirs_quarantine(cfg, p->qdir, sizeof(p->qdir)) < 0) {
+		snprintf(err, errlen, "state_dir %s: too long for the quarantine directory", cfg->state_dir);
+		process_free(p);
+		return -ENAMETOOLONG;
+	}
 	if ((rc = px_graph_build(p, err, errlen)) < 0 || (rc = px_sm_recover(p, err, errlen)) < 0) {
 		process_free(p);
 		return rc;
