@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tools/sluice/child.h"
@@ -98,6 +100,37 @@ START_TEST(missing_stage_binary_is_reported)
 	ck_assert_int_eq(child_init(&c, STAGE_INGEST, "/nonexistent-dir"), -ENOENT);
 	ck_assert_str_eq(c.binary, "/nonexistent-dir/sluice-ingest");
 	ck_assert_int_eq(child_init(&c, STAGE_SUPERVISOR, "/tmp"), -EINVAL);
+}
+END_TEST
+
+/* A stop signal that reaches a stage before it has set up its signalfd
+ * waits there (a drain), it does not kill the stage: child_spawn execs with
+ * SIGTERM and SIGINT blocked. The "stage" here signals itself at once. */
+START_TEST(stop_before_the_stage_runtime_waits)
+{
+	char dir[] = "/tmp/sluicechildXXXXXX", path[4200], out[4200];
+	struct child c;
+	FILE *f;
+	siginfo_t si;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sluice-ingest", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\nkill -TERM $$\nkill -INT $$\necho alive > %s\n", out);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0700), 0);
+	ck_assert_int_eq(child_init(&c, STAGE_INGEST, dir), 0);
+	ck_assert_int_eq(child_spawn(&c, NULL, NULL, "info"), 0);
+	ck_assert_int_eq(waitid(P_PID, (id_t)c.pid, &si, WEXITED), 0);
+	ck_assert_int_eq(si.si_code, CLD_EXITED); /* not CLD_KILLED by its SIGTERM */
+	ck_assert_int_eq(si.si_status, 0);
+	ck_assert_int_eq(access(out, F_OK), 0);
+	close(c.pidfd);
+	unlink(out);
+	unlink(path);
+	rmdir(dir);
 }
 END_TEST
 
@@ -209,6 +242,7 @@ int main(void)
 	tcase_add_test(tc, backoff_resets_after_a_long_run);
 	tcase_add_test(tc, crash_loop_after_max_restarts_in_the_window_only);
 	tcase_add_test(tc, missing_stage_binary_is_reported);
+	tcase_add_test(tc, stop_before_the_stage_runtime_waits);
 	tcase_add_test(tc, views_show_counters_from_the_segment);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -54,9 +54,14 @@ static void child_exec(const struct child *c, const char *config_path, pid_t par
 	 * drains what it can; the segment keeps the rest either way. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
 		_exit(127);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Stop signals stay blocked through exec: one that arrives before the
+	 * stage's rt_open waits for its signalfd (a drain), instead of
+	 * killing a stage that has not started (a crash to the supervisor). */
+	sigset_t stops;
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGINT);
+	sigprocmask(SIG_SETMASK, &stops, NULL);
 	char *argv[4] = { (char *)c->binary, NULL, NULL, NULL };
 	if (config_path) {
 		argv[1] = "-c";
