@@ -18,7 +18,8 @@
  * ring, a batch whose mark is set is not given to that exporter again, and
  * one marked for every exporter is let go of without being sent or
  * counted again (not in the sent counters, not in the stage's in
- * counters). So a kill -9 repeats, per exporter, at most the requests
+ * counters; its items go to STAT_DUPLICATES_SKIPPED, as the process and
+ * batch stages count what a restart skips). So a kill -9 repeats, per exporter, at most the requests
  * that were in flight at the kill (their answers were lost with it).
  *
  * Checksums (shm/record.h): records are read with ring_peek_deferred (the

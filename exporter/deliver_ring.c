@@ -188,6 +188,7 @@ int deliver_read_ring(struct deliver *d)
 		if (!b.pending && d->nx) {
 			b.resumed = true;
 			resumed++;
+			deliver_count(d, STAT_DUPLICATES_SKIPPED, b.items);
 		}
 		for (unsigned i = 0; i < d->nx; i++)
 			if (b.pending & (1u << i))

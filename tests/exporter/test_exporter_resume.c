@@ -128,6 +128,9 @@ START_TEST(acked_behind_held_not_resent)
 	/* the held request again (its first try was never answered), no other */
 	ck_assert_uint_eq(sink_requests(&e), BATCHES + 1);
 	ck_assert_uint_eq(xt_sink_spans(&e), (uint64_t)BATCHES * PER);
+	/* counted as skipped, not as sent twice */
+	ck_assert_uint_eq(stats_get(st_of(&e), STAT_DUPLICATES_SKIPPED), (uint64_t)(BATCHES - 1) * PER);
+	ck_assert_uint_eq(stats_get(st_of(&e), STAT_EXPORT_SENT_SPANS), (uint64_t)BATCHES * PER);
 	check_counts(&e, 1);
 	for (uint32_t i = 0; i < BATCHES; i++)
 		xt_body_free(&b[i]);
