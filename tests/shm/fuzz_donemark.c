@@ -1,5 +1,6 @@
 /* tests/shm/fuzz_donemark.c - libFuzzer: the done-mark region is shared
- * memory any process could scribble on. Whatever its bytes, a lookup
+ * memory any process could scribble on. Whatever its bytes (raw, or a
+ * sound region with damage here and there), a lookup
  * either refuses or hands out words that lie inside the region, and a
  * copy between two such regions stays inside both. */
 #include <stdlib.h>
@@ -28,7 +29,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n)
 	strcpy(h->aux[0].name, DONEMARK_REGION_NAME);
 	h->aux[0].off = SEG_HEADER_SIZE;
 	h->aux[0].size = REGION;
-	memcpy(base + SEG_HEADER_SIZE, in, n < REGION ? n : REGION);
+	if (n && (in[0] & 1)) {
+		/* structured: a sound region, then damage at (offset, byte)
+		 * pairs, so the checks past the magic are reached */
+		const struct donemark_spec good[] = { { 0, 8, "otlphttp" },
+						      { 0, 4, "otlphttp/b" },
+						      { 2, 16, "debug" } };
+		if (donemark_region_format(base + SEG_HEADER_SIZE, REGION, good, 3) < 0)
+			abort();
+		for (size_t i = 1; i + 2 < n; i += 3)
+			base[SEG_HEADER_SIZE + (((size_t)in[i] << 8 | in[i + 1]) % REGION)] = in[i + 2];
+	} else {
+		memcpy(base + SEG_HEADER_SIZE, in, n < REGION ? n : REGION);
+	}
 
 	for (uint32_t ring = 0; ring < 4; ring++)
 		for (unsigned k = 0; k < 4; k++) {
