@@ -19,8 +19,9 @@
  * one marked for every exporter is let go of without being sent or
  * counted again (not in the sent counters, not in the stage's in
  * counters; its items go to STAT_DUPLICATES_SKIPPED, as the process and
- * batch stages count what a restart skips). So a kill -9 repeats, per exporter, at most the requests
- * that were in flight at the kill (their answers were lost with it).
+ * batch stages count what a restart skips). So a kill -9 repeats, per
+ * exporter, at most the requests that were in flight at the kill (their
+ * answers were lost with it).
  *
  * Checksums (shm/record.h): records are read with ring_peek_deferred (the
  * header checked) and a batch's payload CRC is checked once, at its first
