@@ -11,12 +11,8 @@
 #include "config/log.h"
 #include "exporter/deadletter.h"
 #include "exporter/held.h"
+#include "exporter/window_cap.h"
 #include "rt/clock.h"
-
-/* A held batch pins the window's tail while the batches behind it are
- * sent, so the window should span the ring: one entry a KiB of ring, at
- * most this many (72 bytes each). */
-#define WINDOW_CAP_MAX 65536u
 
 static void engine_gauges(struct deliver *d, uint64_t *inflight, uint64_t *qbytes)
 {
@@ -72,11 +68,7 @@ int deliver_init(struct deliver *d, const struct deliver_opts *o)
 	snprintf(d->qdir, sizeof(d->qdir), "%s", o->quarantine_dir ? o->quarantine_dir : "");
 	d->arm_fd = ring_data_fd(o->ring) >= 0;
 	d->age = o->ring_age;
-	uint32_t cap = o->window_cap;
-	uint64_t span = ring_capacity(o->ring) >> 10;
-	if (cap < span)
-		cap = span < WINDOW_CAP_MAX ? (uint32_t)span : WINDOW_CAP_MAX;
-	int rc = window_init(&d->w, cap ? cap : 4096);
+	int rc = window_init(&d->w, window_cap_for(ring_capacity(o->ring), o->window_cap));
 	if (rc < 0)
 		return rc;
 	if (o->set) {
@@ -104,6 +96,7 @@ int deliver_add(struct deliver *d, const struct dexp_opts *o, const struct trans
 	x->comp = o->comp;
 	x->receipt_to_ack = o->receipt_to_ack;
 	x->duration = o->duration;
+	x->done = o->done;
 	x->bit = d->nx;
 	x->ops = ops;
 	x->t = t;
@@ -193,6 +186,9 @@ void deliver_batch_done(struct dexp *x, uint64_t win_idx)
 	if (window_done(w, win_idx, x->bit) == 0) {
 		const struct window_batch *b = window_at(w, win_idx);
 		x->pending_bytes -= b->ring_end - b->ring_start;
+		/* after the outcome (ack, dead letter, spill) and before the
+		 * tail can pass it: a restart skips it for this exporter */
+		donemark_set(&x->done, b->seq);
 	}
 }
 

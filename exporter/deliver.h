@@ -12,6 +12,17 @@
  * again. Every batch of one engine is of one signal (the ring's): items
  * are spans, log records or metric data points.
  *
+ * Restarts: when an exporter is done with a batch (acknowledged,
+ * dead-lettered, spilled) it sets its done mark (dexp_opts.done,
+ * shm/donemark.h) before the ring tail can pass the batch. Reading the
+ * ring, a batch whose mark is set is not given to that exporter again, and
+ * one marked for every exporter is let go of without being sent or
+ * counted again (not in the sent counters, not in the stage's in
+ * counters; its items go to STAT_DUPLICATES_SKIPPED, as the process and
+ * batch stages count what a restart skips). So a kill -9 repeats, per
+ * exporter, at most the requests that were in flight at the kill (their
+ * answers were lost with it).
+ *
  * Checksums (shm/record.h): records are read with ring_peek_deferred (the
  * header checked) and a batch's payload CRC is checked once, at its first
  * use: right before the first exporter compresses or sends it (or spills
@@ -80,6 +91,7 @@
 #include "exporter/window.h"
 #include "net/loop.h"
 #include "otlp/signal.h"
+#include "shm/donemark.h"
 #include "shm/hist.h"
 #include "shm/ring.h"
 #include "shm/segment.h"
@@ -173,6 +185,8 @@ struct dexp_opts {
 	struct seg_component *comp;  /* the exporter's component-stats slot, NULL = none */
 	struct hist *receipt_to_ack; /* HIST_RECEIPT_TO_ACK of that slot (shm/hist.h), NULL = none */
 	struct hist *duration;	     /* HIST_EXPORT_DURATION of that slot, NULL = none */
+	struct donemark done;	     /* its done marks for this ring (shm/donemark.h);
+				      words NULL = none */
 };
 
 struct dexp {
@@ -214,6 +228,7 @@ struct dexp {
 	struct seg_component *comp;		/* its plan slot (SEG_C_*, DELIVER_C_*), or NULL */
 	uint64_t pending_bytes;			/* ring bytes of window batches it still owes */
 	struct hist *receipt_to_ack, *duration; /* dexp_opts */
+	struct donemark done;			/* dexp_opts */
 };
 
 struct deliver_set;
@@ -241,6 +256,7 @@ struct deliver {
 	uint64_t last_seq;	/* seq of the last batch released (0 = none yet) */
 	uint64_t inflight;	/* attempts SENDING or WAITING */
 	uint64_t corrupt_skips; /* ring_skip_corrupt calls (each logged once) */
+	uint64_t resumed;	/* batches every exporter had finished before a restart */
 	struct hist *age;	/* deliver_opts.ring_age */
 };
 

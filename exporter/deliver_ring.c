@@ -106,9 +106,11 @@ int deliver_batch_check(struct deliver *d, uint64_t i)
 #else
 		(void)cut;
 #endif
-		deliver_count(d, STAT_RECORDS_IN, 1);
-		deliver_count(d, STAT_SPANS_IN, r->items);
-		deliver_count(d, STAT_BYTES_IN, r->len);
+		if (!b->resumed) { /* the run that finished it counted it */
+			deliver_count(d, STAT_RECORDS_IN, 1);
+			deliver_count(d, STAT_SPANS_IN, r->items);
+			deliver_count(d, STAT_BYTES_IN, r->len);
+		}
 		d->checked++;
 	}
 	return 0;
@@ -136,6 +138,7 @@ int deliver_read_ring(struct deliver *d)
 {
 	int n = 0, rearm = 0, rc = 0;
 	uint64_t real_ns = 0; /* one clock read a pass: the pass never sleeps */
+	uint64_t resumed = 0;
 	while (!d->ring_bad && !window_full(&d->w)) {
 		const struct record *r;
 		/* after a rewind the record there is read with its checksum, so
@@ -180,6 +183,14 @@ int deliver_read_ring(struct deliver *d)
 			if (d->x[i]->has_q && (b.pending & (1u << i)) && diskq_has(&d->x[i]->q, b.seq))
 				b.pending &= ~(1u << i); /* spilled before a restart */
 		for (unsigned i = 0; i < d->nx; i++)
+			if ((b.pending & (1u << i)) && donemark_has(&d->x[i]->done, b.seq))
+				b.pending &= ~(1u << i); /* finished before a restart */
+		if (!b.pending && d->nx) {
+			b.resumed = true;
+			resumed++;
+			deliver_count(d, STAT_DUPLICATES_SKIPPED, b.items);
+		}
+		for (unsigned i = 0; i < d->nx; i++)
 			if (b.pending & (1u << i))
 				d->x[i]->pending_bytes += b.ring_end - b.ring_start;
 		window_push(&d->w, &b);
@@ -189,6 +200,13 @@ int deliver_read_ring(struct deliver *d)
 			hist_observe(d->age, hist_age_ns(b.ingest_ns, real_ns));
 		}
 		n++;
+	}
+	if (resumed) {
+		d->resumed += resumed;
+		log_msg(LOG_INFO,
+			"ring %s: %llu batches every exporter had finished before a restart are let go "
+			"of, not sent again",
+			d->ring_name, (unsigned long long)resumed);
 	}
 	return n;
 bad:

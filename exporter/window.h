@@ -37,6 +37,7 @@ struct window_batch {
 	uint32_t items;		  /* spans, log records or data points */
 	uint64_t ingest_ns;	  /* oldest ingest time in the batch */
 	uint32_t pending;	  /* exporters still owing an outcome */
+	bool resumed;		  /* every exporter had finished it before a restart */
 	uint8_t *owned;		  /* body copy owned by the window (freed on release), or NULL */
 };
 

@@ -8,6 +8,7 @@
 
 #include "config/log.h"
 #include "config/plan.h"
+#include "exporter/window_cap.h"
 #include "net/tls.h"
 
 static struct xtls_watch *new_watch(void *arg)
@@ -125,19 +126,12 @@ static int engine_open(struct xstage *s, struct xengine *x, int r)
 		log_msg(LOG_ERROR, "ring %d (%s): %s", r, pr->name, strerror(-rc));
 		return rc;
 	}
-	uint32_t wcap = 64;
-	for (size_t i = 0; i < pl->n_exporters; i++) {
-		const struct sluice_exporter *e = pl->exporters[i];
-		if ((e->type == SLUICE_EXP_OTLPHTTP || e->type == SLUICE_EXP_OTLP) &&
-		    e->otlp.sending_queue.queue_size > wcap)
-			wcap = e->otlp.sending_queue.queue_size;
-	}
 	struct deliver_opts o = {
 		.loop = s->loop,
 		.ring = &x->ring,
 		.st = s->st,
 		.set = &s->set,
-		.window_cap = wcap,
+		.window_cap = window_want(pl),
 		.signal = (enum otlp_signal)pl->signal,
 		.pipeline = pl->id,
 		.ring_name = pr->name,
@@ -180,6 +174,9 @@ static int engine_open(struct xstage *s, struct xengine *x, int r)
 						    (uint32_t)pp->exporter_stats[i]);
 			d.duration = hist_for(s->seg, HIST_EXPORT_DURATION, (uint32_t)pp->exporter_stats[i]);
 		}
+		/* none (a segment without the region): batches finished before
+		 * a crash are sent again, as before done marks */
+		donemark_for(s->seg, (uint32_t)r, e->id, &d.done);
 		if ((rc = deliver_add(&x->d, &d, ops, t)) < 0) {
 			ops->free(t);
 			log_msg(LOG_ERROR, "exporter %s: %s", b.label, strerror(-rc));

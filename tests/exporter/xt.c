@@ -116,6 +116,7 @@ void xt_setup(struct xt_env *e, const char *tag, uint64_t ring2_cap)
 		p.naux = 1;
 		p.aux[0] = (struct segment_aux_params){ HIST_REGION_NAME, hist_region_size(nh) };
 	}
+	xt_done_reserve(&p, ring2_cap);
 	ck_assert_msg(segment_create(&e->seg, e->instance, &p) == 0, "segment_create: %s",
 		      segment_errmsg(&e->seg));
 	if (with_hist) {
@@ -397,15 +398,8 @@ void xt_export_start(struct xt_env *e, const char *exporters_yaml, const char *i
 	ck_assert_ptr_nonnull(f);
 	fputs(yaml, f);
 	fclose(f);
-	char bin[512], out[300], err[300];
-	if (getenv("XT_EXPORT_BIN"))
-		snprintf(bin, sizeof(bin), "%s", getenv("XT_EXPORT_BIN"));
-	else
-		snprintf(bin, sizeof(bin), "%s/bin/sluice-export", build_dir());
-	snprintf(out, sizeof(out), "%s/export.out", e->dir);
-	snprintf(err, sizeof(err), "%s/export.log", e->dir);
-	char *argv[] = { bin, "-c", path, NULL };
-	e->export_pid = xt_spawn(argv, out, err, e->export_setup);
+	xt_done_format_ids(e, ids);
+	xt_export_exec(e);
 }
 
 void xt_export_exec(struct xt_env *e)

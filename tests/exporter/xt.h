@@ -69,6 +69,16 @@ void xt_subst(char *out, size_t cap, const char *in, const struct xt_env *e);
 /* The sluice-sink in use takes logs and metrics (--bodies-logs). */
 bool xt_sink_has_signals(void);
 
+/* Done marks (shm/donemark.h, xt_done.c): room for them in a hand-made
+ * segment's params (ring 2), formatted from the exporter ids of the first
+ * xt_export_start; the entries a plan gets (s[max]; returns how many). */
+struct segment_params;
+struct donemark_spec;
+void xt_done_reserve(struct segment_params *p, uint64_t ring2_cap);
+void xt_done_format_ids(struct xt_env *e, const char *ids);
+uint32_t xt_done_plan(const struct sluice_config *cfg, uint64_t out_cap, struct donemark_spec *s,
+		      uint32_t max);
+
 /* Kills what is left, unlinks the segment, removes the dir. */
 void xt_teardown(struct xt_env *e);
 

@@ -17,6 +17,7 @@
 
 #include "config/config.h"
 #include "config/plan.h"
+#include "shm/donemark.h"
 
 static uint32_t seg_kind(enum plan_ring_kind k)
 {
@@ -77,10 +78,21 @@ void xt_plan(struct xt_env *e, const char *yaml, uint64_t out_cap)
 	}
 	p.ncomponents = plan->n_stats;
 	p.components = comps;
+	/* done marks, as the supervisor lays them out */
+	struct donemark_spec done[64];
+	uint32_t ndone = xt_done_plan(e->cfg, out_cap, done, 64);
+	if (ndone)
+		p.aux[p.naux++] = (struct segment_aux_params){ DONEMARK_REGION_NAME,
+							       donemark_region_size(done, ndone) };
 	segment_unlink(e->instance);
 	ck_assert_msg(segment_create(&e->seg, e->instance, &p) == 0, "segment_create: %s",
 		      segment_errmsg(&e->seg));
 	free(comps);
+	if (ndone) {
+		uint64_t dsize = 0;
+		void *dmem = segment_aux(&e->seg, DONEMARK_REGION_NAME, &dsize);
+		ck_assert_int_eq(donemark_region_format(dmem, dsize, done, ndone), 0);
+	}
 	ck_assert_int_eq(segment_wake_create(&e->seg), 0);
 	char env[2048];
 	ck_assert_int_gt(segment_wake_env(&e->seg, env, sizeof(env)), 0);

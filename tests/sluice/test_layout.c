@@ -2,15 +2,18 @@
  * config's plan (tools/sluice/sup_layout.h): every ring with its name,
  * kind, signal and capacity, the fingerprint, a slot per plan stat, a
  * region per span-metrics connector sized by agg/agg_config.h, the
- * histogram directory; and what tells a resumable segment from one to
- * migrate. */
+ * histogram directory, the done marks (an entry per OUT ring x exporter,
+ * as many slots as the export stage's window); what tells a resumable
+ * segment from one to migrate, and the done marks a migration keeps. */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "agg/agg_config.h"
 #include "config/plan.h"
+#include "shm/donemark.h"
 #include "tools/sluice/stall.h"
 #include "tools/sluice/sup_layout.h"
 
@@ -83,11 +86,21 @@ START_TEST(layout_from_plan)
 	struct agg_config ac;
 	ck_assert_int_eq(agg_config_from(&cfg->connectors[0].spanmetrics, &ac, err, sizeof(err)), 0);
 	ck_assert_uint_eq(l.n_spanmetrics, 1);
-	ck_assert_uint_eq(l.p.naux, 3);
+	ck_assert_uint_eq(l.p.naux, 4);
 	ck_assert_str_eq(l.p.aux[0].name, "spanmetrics:spanmetrics");
 	ck_assert_uint_eq(l.p.aux[0].size, agg_region_size(&ac.params));
 	ck_assert_str_eq(l.p.aux[1].name, HIST_REGION_NAME);
 	ck_assert_str_eq(l.p.aux[2].name, STALL_REGION_NAME);
+	ck_assert_str_eq(l.p.aux[3].name, DONEMARK_REGION_NAME);
+	/* done marks: out:traces x otlphttp, out:metrics x otlphttp/m (the
+	 * spanmetrics connector is no exporter of a ring); a 64 MiB ring's
+	 * window is 65536 batches */
+	ck_assert_uint_eq(l.n_done, 2);
+	ck_assert_uint_eq(l.done[0].ring, (uint32_t)plan_ring_find(plan, "out:traces"));
+	ck_assert_str_eq(l.done[0].exporter, "otlphttp");
+	ck_assert_uint_eq(l.done[1].ring, (uint32_t)plan_ring_find(plan, "out:metrics"));
+	ck_assert_str_eq(l.done[1].exporter, "otlphttp/m");
+	ck_assert_uint_eq(l.done[0].slots, 65536);
 	/* histograms: both exporters, the traces batch processor, every ring */
 	ck_assert(has_hist(&l, HIST_RECEIPT_TO_ACK, (uint32_t)plan->pipelines[0].exporter_stats[0]));
 	ck_assert(has_hist(&l, HIST_EXPORT_DURATION, (uint32_t)ex));
@@ -113,6 +126,37 @@ START_TEST(layout_from_plan)
 	ck_assert_int_eq(sup_layout_build(cfg2, &l2, err, sizeof(err)), 0);
 	ck_assert_uint_eq(cfg2->plan->fingerprint, plan->fingerprint);
 	ck_assert(!sup_layout_matches(&seg, &l2));
+	/* what a migration to l2 keeps of the done marks: all of them (same
+	 * rings, same exporters, same windows) */
+	struct donemark m;
+	uint32_t out_traces = (uint32_t)plan_ring_find(plan, "out:traces");
+	ck_assert_int_eq(donemark_for(&seg, out_traces, "otlphttp", &m), 0);
+	donemark_set(&m, 77);
+	ck_assert_int_eq(donemark_for(&seg, out_traces, "otlphttp/m", &m), -ENOENT);
+	char inst2[64];
+	struct segment seg2;
+	snprintf(inst2, sizeof(inst2), "sluicelay%d_2", (int)getpid());
+	segment_unlink(inst2);
+	ck_assert_int_eq(segment_create(&seg2, inst2, &l2.p), 0);
+	ck_assert_int_eq(sup_layout_format(&seg2, &l2, cfg2), 0);
+	ck_assert_int_eq(donemark_for(&seg2, out_traces, "otlphttp", &m), 0);
+	ck_assert(!donemark_has(&m, 77));
+	uint64_t dsize = 0, ssize = 0;
+	void *dst = segment_aux(&seg2, DONEMARK_REGION_NAME, &dsize);
+	void *src = segment_aux(&seg, DONEMARK_REGION_NAME, &ssize);
+	ck_assert_uint_eq(donemark_region_copy(dst, dsize, src, ssize), 2);
+	ck_assert(donemark_has(&m, 77));
+	segment_detach(&seg2);
+	segment_unlink(inst2);
+	/* a segment an older build left has no done-mark region: not this
+	 * layout, so the supervisor migrates it (never resumes it as it is) */
+	struct segment_params oldp = l.p;
+	oldp.naux--;
+	ck_assert_int_eq(segment_create(&seg2, inst2, &oldp), 0);
+	ck_assert(!sup_layout_matches(&seg2, &l));
+	ck_assert_int_eq(donemark_for(&seg2, out_traces, "otlphttp", &m), -ENOENT);
+	segment_detach(&seg2);
+	segment_unlink(inst2);
 	sup_layout_free(&l2);
 	config_free(cfg2);
 	segment_detach(&seg);

@@ -8,6 +8,7 @@
 
 #include "agg/agg_config.h"
 #include "config/plan.h"
+#include "exporter/window_cap.h"
 #include "tools/sluice/stall.h"
 
 static uint32_t seg_signal(enum sluice_signal s)
@@ -41,7 +42,8 @@ static int add_aux(struct sup_layout *l, const char *name, uint64_t size, char *
 	if (i == SEG_MAX_AUX) {
 		snprintf(err, errlen,
 			 "more than %u shared-memory regions needed (span-metrics "
-			 "connectors, histograms, supervisor); use fewer span-metrics connectors",
+			 "connectors, histograms, supervisor, done marks); use fewer span-metrics "
+			 "connectors",
 			 SEG_MAX_AUX);
 		return -EINVAL;
 	}
@@ -113,6 +115,47 @@ static int hist_specs(const struct sluice_config *cfg, struct sup_layout *l)
 	return 0;
 }
 
+/* The segment's size of a ring of the plan (segment_create rounds it so). */
+static uint64_t seg_ring_capacity(uint64_t want)
+{
+	uint64_t c = RING_MIN_CAPACITY;
+
+	if (!want)
+		want = SEG_DEFAULT_RING_CAPACITY;
+	while (c < want && c < RING_MAX_CAPACITY)
+		c <<= 1;
+	return c;
+}
+
+/* One done-mark entry per OUT ring x exporter, slots = the ring's window. */
+static int done_specs(const struct sluice_config *cfg, struct sup_layout *l)
+{
+	const struct sluice_plan *plan = cfg->plan;
+	uint32_t n = 0, max = 0;
+
+	for (uint32_t r = 0; r < plan->n_rings; r++)
+		if (plan->rings[r].kind == PLAN_RING_OUT && plan->rings[r].pipeline >= 0)
+			max += (uint32_t)cfg->pipelines[plan->rings[r].pipeline].n_exporters;
+	l->done = calloc(max + 1, sizeof(*l->done));
+	if (!l->done)
+		return -ENOMEM;
+	for (uint32_t r = 0; r < plan->n_rings; r++) {
+		const struct plan_ring *pr = &plan->rings[r];
+		if (pr->kind != PLAN_RING_OUT || pr->pipeline < 0)
+			continue;
+		const struct sluice_pipeline *pl = &cfg->pipelines[pr->pipeline];
+		uint32_t slots = window_cap_for(seg_ring_capacity(pr->capacity), window_want(pl));
+		for (size_t e = 0; e < pl->n_exporters && n < DONEMARK_MAX; e++) {
+			const char *id = pl->exporters[e]->id;
+			/* an id too long for the directory gets no marks: resent */
+			if (strnlen(id, SEG_NAME_SIZE) < SEG_NAME_SIZE)
+				l->done[n++] = (struct donemark_spec){ r, slots, id };
+		}
+	}
+	l->n_done = n;
+	return 0;
+}
+
 int sup_layout_build(const struct sluice_config *cfg, struct sup_layout *l, char *err, size_t errlen)
 {
 	const struct sluice_plan *plan = cfg->plan;
@@ -157,6 +200,13 @@ int sup_layout_build(const struct sluice_config *cfg, struct sup_layout *l, char
 	if ((rc = add_aux(l, HIST_REGION_NAME, hist_region_size(l->n_hists), err, errlen)) < 0 ||
 	    (rc = add_aux(l, STALL_REGION_NAME, sizeof(struct stall_region), err, errlen)) < 0)
 		goto fail;
+	if ((rc = done_specs(cfg, l)) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (l->n_done && (rc = add_aux(l, DONEMARK_REGION_NAME, donemark_region_size(l->done, l->n_done), err,
+				       errlen)) < 0)
+		goto fail;
 	return 0;
 fail:
 	sup_layout_free(l);
@@ -167,8 +217,10 @@ void sup_layout_free(struct sup_layout *l)
 {
 	free(l->comps);
 	free(l->hists);
+	free(l->done);
 	l->comps = NULL;
 	l->hists = NULL;
+	l->done = NULL;
 }
 
 int sup_layout_format(struct segment *seg, const struct sup_layout *l, const struct sluice_config *cfg)
@@ -183,6 +235,11 @@ int sup_layout_format(struct segment *seg, const struct sup_layout *l, const str
 	if (!mem || size < sizeof(struct stall_region))
 		return -EINVAL;
 	stall_region_format(mem, cfg->stall_timeout_ns);
+	if (l->n_done) {
+		mem = segment_aux(seg, DONEMARK_REGION_NAME, &size);
+		if (!mem || donemark_region_format(mem, size, l->done, l->n_done) < 0)
+			return -EINVAL;
+	}
 	return 0;
 }
 

@@ -7,13 +7,16 @@
  *     transport), so any reader can label it
  *   - aux regions: one per span-metrics connector a pipeline exports to
  *     ("spanmetrics:<id>", sized by agg/agg_config.h), the latency
- *     histograms (shm/hist.h) and the supervisor's stall verdicts
- *     (tools/sluice/stall.h)
+ *     histograms (shm/hist.h), the supervisor's stall verdicts
+ *     (tools/sluice/stall.h) and the export stage's done marks
+ *     (shm/donemark.h: one entry per OUT ring x exporter, as many slots
+ *     as the ring's delivery window, exporter/window_cap.h)
  *
  *   struct sup_layout l;
  *   if (sup_layout_build(cfg, &l, err, sizeof err) < 0) ...  // err says why
  *   segment_create(&seg, cfg->instance, &l.p);
- *   sup_layout_format(&seg, &l, cfg);     // histogram directory, stall words
+ *   sup_layout_format(&seg, &l, cfg);     // histogram directory, stall words,
+ *                                         // done-mark directory
  *   sup_layout_free(&l);
  */
 #ifndef SLUICE_TOOLS_SUP_LAYOUT_H
@@ -23,6 +26,7 @@
 #include <stddef.h>
 
 #include "config/config.h"
+#include "shm/donemark.h"
 #include "shm/hist.h"
 #include "shm/segment.h"
 
@@ -32,7 +36,9 @@ struct sup_layout {
 	char aux_name[SEG_MAX_AUX][SEG_NAME_SIZE];
 	struct hist_spec *hists; /* [n_hists] */
 	uint32_t n_hists;
-	uint32_t n_spanmetrics; /* aux regions [0, n) are span-metrics state */
+	uint32_t n_spanmetrics;	    /* aux regions [0, n) are span-metrics state */
+	struct donemark_spec *done; /* [n_done] */
+	uint32_t n_done;
 };
 
 /* -EINVAL (a span-metrics connector the aggregation refuses, too many

@@ -15,8 +15,8 @@
  *   this plan's rings, other component slots or regions (a processor or
  *   exporter added, a connector's settings changed)
  *                             migrate: a new segment with the plan's layout,
- *                             the rings, stage blocks, matching slots and
- *                             regions copied over; the old one is renamed
+ *                             the rings, stage blocks, matching slots,
+ *                             span-metrics regions and done marks copied over; the old one is renamed
  *                             <name>.migrating first and removed last, so a
  *                             crash in between loses nothing (the next start
  *                             puts it back)
@@ -204,9 +204,17 @@ static int sup_seg_migrate(struct sup *s, struct segment *old)
 				"start again from zero",
 				s->layout.p.aux[i].name);
 	}
+	/* which batches each exporter finished: an entry the new layout has
+	 * too (same ring, exporter and size) keeps its marks; the others start
+	 * empty (those batches are sent again) */
+	uint64_t dsize = 0, ssize = 0;
+	void *dmem = segment_aux(&s->seg, DONEMARK_REGION_NAME, &dsize);
+	void *smem = segment_aux(old, DONEMARK_REGION_NAME, &ssize);
+	if (dmem && smem)
+		donemark_region_copy(dmem, dsize, smem, ssize);
 	unlink(to);
 	log_msg(LOG_INFO, "the config changed the components around the same rings: moved the "
-			  "segment's records, counters and span-metrics state to a new layout");
+			  "segment's records, counters, done marks and span-metrics state to a new layout");
 	return 0;
 }
 
