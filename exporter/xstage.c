@@ -10,6 +10,7 @@
 #include "config/plan.h"
 #include "exporter/window_cap.h"
 #include "net/tls.h"
+#include "rt/dirs.h"
 
 static struct xtls_watch *new_watch(void *arg)
 {
@@ -201,7 +202,8 @@ int xstage_open(struct xstage *s, const struct sluice_config *cfg, struct segmen
 	s->seg = seg;
 	s->st = st;
 	s->loop = loop;
-	snprintf(s->qdir, sizeof(s->qdir), "%s/%s/quarantine", cfg->state_dir, cfg->instance);
+	if (dirs_quarantine(cfg, s->qdir, sizeof(s->qdir)) < 0)
+		return -ENAMETOOLONG;
 	if (plan->n_out > sizeof(s->set.d) / sizeof(s->set.d[0]))
 		return -E2BIG;
 	s->eng = calloc(plan->n_out ? plan->n_out : 1, sizeof(*s->eng));
