@@ -65,6 +65,9 @@ cleanup() {
   [ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null || true
   [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null || true
   rm -rf "$work"
+  # a stop keeps a segment that holds span-metrics state (for the next
+  # start); a benchmark's instance has no next start
+  rm -f "/dev/shm/sluice.bench$$"
 }
 trap cleanup EXIT
 case $signal in
