@@ -1,5 +1,5 @@
 /* OTLP/HTTP client: a small pool of keep-alive connections on the loop.
- * Bodies of XC_MIN bytes and more are compressed on a worker thread
+ * Bodies of XC_MIN bytes and more (a batch of a thousand spans and up) are compressed on a worker thread
  * (exporter/xcompress.h) while the loop serves the other connections; the
  * connection is only used (connected, written) once its body is ready. */
 #include "exporter/otlphttp.h"
@@ -18,7 +18,7 @@
 #define HC_RBUF 16384 /* response head + start of body */
 #define HC_KEEP 1024  /* response body bytes kept for reasons/partial */
 #define HX_MAX_HDRS 32
-#define XC_MIN 32768 /* smaller bodies compress inline: a thread hop costs more */
+#define XC_MIN (256u << 10) /* smaller bodies compress inline: the thread hop costs more */
 
 enum hc_state {
 	HC_DOWN = 0,

@@ -101,7 +101,7 @@ START_TEST(http_gzip_headers)
 }
 END_TEST
 
-/* Bodies of 32 KiB and more are compressed on the worker thread
+/* Bodies of 256 KiB and more are compressed on the worker thread
  * (exporter/xcompress.h) while the loop serves the other connections: every
  * span still arrives once, each body as it was sent. */
 START_TEST(http_compressed_on_the_worker)
@@ -113,7 +113,7 @@ START_TEST(http_compressed_on_the_worker)
 			 "  otlphttp:\n    endpoint: http://127.0.0.1:%%HTTP%%\n    compression: %s\n"
 			 "    connections: 4\n    sending_queue:\n      num_consumers: 4\n",
 			 codecs[i]);
-		run_exact_n(codecs[i], yaml, "otlphttp", true, false, xt_asan() ? 12 : 40, 600);
+		run_exact_n(codecs[i], yaml, "otlphttp", true, false, xt_asan() ? 6 : 16, 4000);
 	}
 }
 END_TEST
