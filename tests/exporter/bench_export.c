@@ -252,9 +252,8 @@ static int bench(void)
 	double secs = t1 - t0, ms = (double)spans / 1e6;
 	printf("mode=%s%s+%s conns=%u spans=%llu bytes_per_span=%.0f seconds=%.3f spans_per_s=%.0f "
 	       "export_cpu_s_per_M=%.3f sink_cpu_s_per_M=%.3f\n",
-	       mode, tls ? "+tls" : "", compression, conns, (unsigned long long)spans,
-	       (double)body.len / per, secs, (double)spans / secs, (cpu1 - cpu0) / ms,
-	       file ? 0.0 : (scpu1 - scpu0) / ms);
+	       mode, tls ? "+tls" : "", compression, conns, (unsigned long long)spans, (double)body.len / per,
+	       secs, (double)spans / secs, (cpu1 - cpu0) / ms, file ? 0.0 : (scpu1 - scpu0) / ms);
 	xt_stop(&e.export_pid, SIGTERM);
 	xt_body_free(&body);
 	xt_teardown(&e);
