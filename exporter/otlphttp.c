@@ -1,7 +1,10 @@
 /* OTLP/HTTP client: a small pool of keep-alive connections on the loop.
- * Bodies of XC_MIN bytes and more (a batch of a thousand spans and up) are compressed on a worker thread
- * (exporter/xcompress.h) while the loop serves the other connections; the
- * connection is only used (connected, written) once its body is ready. */
+ * Bodies of XC_MIN bytes and more (a batch of a thousand spans and up) are
+ * compressed on a worker thread (exporter/xcompress.h) while the loop
+ * serves the other connections; the connection is only used (connected,
+ * written) once its body is ready. The transport is freed only from the
+ * stage's teardown, never from inside a completion, so the worker's
+ * callback loop never sees it go. */
 #include "exporter/otlphttp.h"
 
 #include <errno.h>
