@@ -73,7 +73,9 @@
  *
  * Transports (HTTP, gRPC, debug, file, prometheus) only know how to send
  * ONE body and report one outcome; everything about when, how often and
- * what then lives here. Runs on one net/loop.h loop; no threads.
+ * what then lives here. Runs on one net/loop.h loop; the only other thread
+ * is otlphttp's compression worker (exporter/xcompress.h), which reads a
+ * batch's body while its attempt is in flight and never touches the engine.
  *
  *   deliver_init / deliver_add                  setup
  *   deliver_pump                                read ring, dispatch, commit

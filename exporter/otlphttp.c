@@ -1,4 +1,10 @@
-/* OTLP/HTTP client: a small pool of keep-alive connections on the loop. */
+/* OTLP/HTTP client: a small pool of keep-alive connections on the loop.
+ * Bodies of XC_MIN bytes and more (a batch of a thousand spans and up) are
+ * compressed on a worker thread (exporter/xcompress.h) while the loop
+ * serves the other connections; the connection is only used (connected,
+ * written) once its body is ready. The transport is freed only from the
+ * stage's teardown, never from inside a completion, so the worker's
+ * callback loop never sees it go. */
 #include "exporter/otlphttp.h"
 
 #include <errno.h>
@@ -10,10 +16,12 @@
 #include "net/codec.h"
 #include "net/http1.h"
 #include "net/tls.h"
+#include "exporter/xcompress.h"
 
 #define HC_RBUF 16384 /* response head + start of body */
 #define HC_KEEP 1024  /* response body bytes kept for reasons/partial */
 #define HX_MAX_HDRS 32
+#define XC_MIN (256u << 10) /* smaller bodies compress inline: the thread hop costs more */
 
 enum hc_state {
 	HC_DOWN = 0,
@@ -44,6 +52,8 @@ struct hconn {
 	char out_reason[240];
 	uint8_t *gz; /* this connection's compressed body */
 	size_t gzcap;
+	struct xcomp_job job; /* its compression, when on the worker */
+	bool compressing;     /* job is with the worker: gz is not ours */
 	char rbuf[HC_RBUF];
 	uint8_t keep[HC_KEEP];
 };
@@ -68,9 +78,11 @@ struct httpx {
 	struct attempt **wq; /* FIFO of attempts waiting for a connection */
 	unsigned wq_head, wq_len, wq_cap;
 	struct codec_ctx cx;
+	struct xcomp *xc; /* compression worker; NULL: compress inline */
 };
 
 static void hc_start(struct hconn *hc, struct attempt *a);
+static void hc_send(struct hconn *hc, const uint8_t *body, size_t len);
 static void hc_on_close(struct net_conn *c, int reason);
 static void hc_on_data(struct net_conn *c, const uint8_t *data, size_t len);
 static const struct net_conn_ops hc_ops = { .on_data = hc_on_data, .on_close = hc_on_close };
@@ -196,6 +208,8 @@ static void hc_on_close(struct net_conn *c, int reason)
 	hc->state = HC_DOWN;
 	uint32_t served = hc->served;
 	hc->served = 0;
+	if (hc->compressing)
+		return; /* nothing of this request was sent: hc_send connects anew */
 	if (hc->a && hc->head_done && !hc->timed_out && http1_body_eof(&hc->body) == 1) {
 		hc->keep_alive = false; /* a body delimited by the close: complete */
 		hc_answer(hc);
@@ -323,6 +337,18 @@ reparse:
 	hc_body(hc, (const uint8_t *)hc->rbuf + rc, hc->rlen - (size_t)rc);
 }
 
+/* The body is compressed (on the worker or inline): send it. */
+static void hc_compressed(struct xcomp_job *job)
+{
+	struct hconn *hc = job->arg;
+	hc->compressing = false;
+	if (job->result < 0) {
+		hc_fail(hc, job->result == -ENOMEM ? "out of memory for compression" : "compression failed");
+		return;
+	}
+	hc_send(hc, hc->gz, (size_t)job->result);
+}
+
 static void hc_start(struct hconn *hc, struct attempt *a)
 {
 	struct httpx *t = hc->t;
@@ -333,27 +359,29 @@ static void hc_start(struct hconn *hc, struct attempt *a)
 	hc->status = 0;
 	hc->hint_ms = -1;
 	hc->keep_alive = true;
-	const uint8_t *body = a->body;
-	size_t len = a->len;
-	if (t->comp != CODEC_NONE) {
-		size_t need = codec_encode_bound(t->comp, len);
-		if (need > hc->gzcap) {
-			uint8_t *nb = realloc(hc->gz, need);
-			if (!nb) {
-				hc_fail(hc, "out of memory for compression");
-				return;
-			}
-			hc->gz = nb;
-			hc->gzcap = need;
-		}
-		ssize_t n = codec_encode(&t->cx, t->comp, t->level, body, len, hc->gz, hc->gzcap);
-		if (n < 0) {
-			hc_fail(hc, "compression failed");
-			return;
-		}
-		body = hc->gz;
-		len = (size_t)n;
+	if (t->comp == CODEC_NONE) {
+		hc_send(hc, a->body, a->len);
+		return;
 	}
+	hc->job = (struct xcomp_job){ .in = a->body,
+				      .len = a->len,
+				      .out = &hc->gz,
+				      .cap = &hc->gzcap,
+				      .codec = t->comp,
+				      .level = t->level,
+				      .arg = hc };
+	if (t->xc && a->len >= XC_MIN) {
+		hc->compressing = true;
+		xcomp_submit(t->xc, &hc->job);
+		return;
+	}
+	hc->job.result = xcomp_run(&t->cx, &hc->job);
+	hc_compressed(&hc->job);
+}
+
+static void hc_send(struct hconn *hc, const uint8_t *body, size_t len)
+{
+	struct httpx *t = hc->t;
 	if (!hc->c) {
 		int rc = net_connect(t->loop, (struct sockaddr *)&t->sa, t->salen, &hc_ops, hc, &hc->c);
 		if (rc == 0 && net_conn_start_tls(hc->c, t->tls, t->host) < 0) {
@@ -435,6 +463,7 @@ static void hx_free(void *tp)
 	struct httpx *t = tp;
 	if (!t)
 		return;
+	xcomp_free(t->xc); /* joined: no job touches the buffers below any more */
 	for (unsigned i = 0; i < t->nconn; i++) {
 		net_timer_cancel(t->loop, &t->conns[i].tmo);
 		if (t->conns[i].c) {
@@ -538,6 +567,8 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o, void **tp
 		s += nl + vl + 2;
 	}
 	codec_ctx_init(&t->cx);
+	if (t->comp != CODEC_NONE && xcomp_new(loop, hc_compressed, &t->xc) < 0)
+		t->xc = NULL; /* no thread: compress inline, as before */
 	*tp = t;
 	*ops = &hx_ops;
 	return 0;

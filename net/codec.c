@@ -10,6 +10,7 @@
  * ever trusted for memory.
  */
 #include "net/codec.h"
+#include "net/codec_int.h"
 
 #include <errno.h>
 #include <libdeflate.h>
@@ -74,6 +75,7 @@ void codec_ctx_free(struct codec_ctx *x)
 	libdeflate_free_decompressor(x->ld);
 	ZSTD_freeCCtx(x->zc);
 	ZSTD_freeDCtx(x->zd);
+	codec_isal_free(x->isal);
 	codec_ctx_init(x);
 }
 
@@ -102,6 +104,11 @@ static ssize_t codec_deflate_encode(struct codec_ctx *x, enum codec c, int level
 {
 	if (level == CODEC_LEVEL_DEFAULT)
 		level = CODEC_GZIP_DEFAULT_LEVEL;
+	if (level == 1) { /* igzip where the build has it; libdeflate if it cannot */
+		ssize_t r = codec_isal_encode(&x->isal, c, in, n, out, cap);
+		if (r >= 0 || r == -ENOMEM)
+			return r;
+	}
 	if (x->lc && x->lc_level != level) {
 		libdeflate_free_compressor(x->lc);
 		x->lc = NULL;
@@ -365,4 +372,12 @@ ssize_t codec_size_hint(enum codec c, const void *in, size_t n)
 	default:
 		return -1;
 	}
+}
+
+const char *codec_encoder(enum codec c, int level)
+{
+	if (codec_deflate_family(c))
+		return (level == CODEC_LEVEL_DEFAULT || level == 1) && codec_isal_available() ? "igzip"
+											      : "libdeflate";
+	return c == CODEC_ZSTD ? "zstd" : c == CODEC_SNAPPY ? "snappy" : "copy";
 }

@@ -10,7 +10,8 @@
 #                          serving TLS (certificates from
 #                          tests/net/make_certs.sh, trusted by ca_file)
 # Reports, as medians over the rounds: spans/s, CPU seconds per million
-# spans over the sluice processes (and the export stage alone), and each
+# spans over the sluice processes (and the export stage alone, the sink,
+# sluice-gen: on one box they share the cores), and each
 # variant's throughput as a fraction of the first variant's (the issue's
 # ratios: gzip / none >= 0.4, zstd / none >= 0.7, none+tls / none >= 0.7).
 #   tools/bench_export_wire.sh [-b BUILD] [-s SECONDS] [-r ROUNDS] [VARIANT...]
@@ -25,7 +26,7 @@ while getopts b:s:r: o; do
     b) build=$OPTARG ;;
     s) secs=$OPTARG ;;
     r) rounds=$OPTARG ;;
-    *) sed -n 2,18p "$0" >&2; exit 2 ;;
+    *) sed -n 2,19p "$0" >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -43,7 +44,8 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 
 case " ${variants[*]} " in *+tls*) bash "$root/tests/net/make_certs.sh" "$work/certs" ;; esac
 
-# One run of variant $1: prints "spans_per_s cpu_s_per_M export_cpu_s_per_M".
+# One run of variant $1: prints "spans_per_s cpu_s_per_M export_cpu_s_per_M
+# sink_cpu_s_per_M gen_cpu_s_per_M".
 one_run() {
   local v=$1 codec level="" tls="" scheme=http sink_args=() pids=() each0=() each1=()
   codec=${v%%+*}
@@ -95,9 +97,17 @@ YAML
   "$bin/sluice" start -c "$work/sluice.yaml" >/dev/null
   mapfile -t pids < <("$bin/sluice" status -c "$work/sluice.yaml" | awk '$1 ~ /^(ingest|process|batch|export)$/ {print $3}')
   for p in "${pids[@]}"; do each0+=("$(cpu_ticks "$p")"); done
-  "$bin/sluice-gen" -e "127.0.0.1:$http_port" -d "$secs" -c 8 -s 512 -q >"$work/gen.out" 2>&1 || true
+  local sink0 sink1 gen_t
+  sink0=$(cpu_ticks "$sink_pid")
+  # the subshell's `times` second line: its children's user and system time
+  gen_t=$( (
+    "$bin/sluice-gen" -e "127.0.0.1:$http_port" -d "$secs" -c 8 -s 512 -q >"$work/gen.out" 2>&1 || true
+    times
+  ) | awk -v k="$tck" 'NR == 2 {t = 0; for (i = 1; i <= 2; i++) {split($i, a, /[ms]/); t += a[1] * 60 + a[2]}
+      printf "%d", t * k}')
   sleep 1 # the last batch (timeout 200 ms) reaches the sink
   for p in "${pids[@]}"; do each1+=("$(cpu_ticks "$p")"); done
+  sink1=$(cpu_ticks "$sink_pid")
   "$bin/sluice" stop -c "$work/sluice.yaml" --quiet
   kill -TERM "$sink_pid"; wait "$sink_pid" || true
   local spans rate t=0 te=0
@@ -105,8 +115,9 @@ YAML
   rate=$(awk '/throughput/ {print $2}' "$work/gen.out")
   for i in "${!pids[@]}"; do t=$((t + each1[i] - each0[i])); done
   te=$((each1[3] - each0[3]))
-  awk -v r="${rate:-0}" -v t="$t" -v te="$te" -v k="$tck" -v n="${spans:-0}" \
-    'BEGIN {m = n / 1e6; printf "%s %.3f %.3f\n", r, m ? t / k / m : 0, m ? te / k / m : 0}'
+  awk -v r="${rate:-0}" -v t="$t" -v te="$te" -v k="$tck" -v n="${spans:-0}" -v ts=$((sink1 - sink0)) -v tg="$gen_t" \
+    'BEGIN {m = n / 1e6; printf "%s %.3f %.3f %.3f %.3f\n", r, m ? t / k / m : 0, m ? te / k / m : 0,
+      m ? ts / k / m : 0, m ? tg / k / m : 0}'
 }
 
 echo "bench_export_wire: ${#variants[@]} variants x $rounds rounds of ${secs}s, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
@@ -117,12 +128,14 @@ for r in $(seq "$rounds"); do
     echo "$res" >>"$work/res.${v//[:+]/_}"
   done
 done
-printf '%-16s %12s %12s %14s %10s\n' variant spans/s "CPU s/M" "export s/M" "vs ${variants[0]}"
+printf '%-16s %12s %10s %11s %9s %9s %10s\n' variant spans/s "CPU s/M" "export s/M" "sink s/M" "gen s/M" "vs ${variants[0]}"
 base=$(awk '{print $1}' "$work/res.${variants[0]//[:+]/_}" | median)
 for v in "${variants[@]}"; do
   f="$work/res.${v//[:+]/_}"
   rate=$(awk '{print $1}' "$f" | median)
-  printf '%-16s %12.0f %12s %14s %10.2f\n' "$v" "$rate" "$(awk '{print $2}' "$f" | median)" \
-    "$(awk '{print $3}' "$f" | median)" "$(awk -v a="$rate" -v b="$base" 'BEGIN {print b ? a / b : 0}')"
+  printf '%-16s %12.0f %10s %11s %9s %9s %10.2f\n' "$v" "$rate" "$(awk '{print $2}' "$f" | median)" \
+    "$(awk '{print $3}' "$f" | median)" "$(awk '{print $4}' "$f" | median)" "$(awk '{print $5}' "$f" | median)" \
+    "$(awk -v a="$rate" -v b="$base" 'BEGIN {print b ? a / b : 0}')"
 done
-echo "(medians; CPU over ingest, process, batch and export, per million spans at the sink)"
+echo "(medians; CPU s/M: ingest, process, batch and export together; export alone; the sink (the backend,"
+echo " which decompresses and decrypts every body and counts its spans); sluice-gen; per million spans at the sink)"

@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 pkgs=(build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
       liburing-dev libprotobuf-c-dev protobuf-c-compiler libyaml-dev check
       libsubunit-dev libnghttp2-dev libjson-c-dev zlib1g-dev socat procps prometheus
-      libssl-dev libdeflate-dev libzstd-dev libsnappy-dev
+      libssl-dev libdeflate-dev libzstd-dev libsnappy-dev libisal-dev
       openssl nghttp2-client curl zstd)
 missing=()
 for p in "${pkgs[@]}"; do

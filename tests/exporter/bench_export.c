@@ -8,12 +8,13 @@
  *
  *   bench_export [--mode http|grpc|file] [--spans N] [--connections C]
  *                [--compression none|gzip|zstd|deflate|zlib|snappy]
- *                [--level N] [--tls] [--gzip]
+ *                [--level N] [--tls] [--gzip] [--batch SPANS]
  *   mode file = the file exporter writing to /dev/null: the no-network
  *   baseline (how fast the stage drains ring 2 at all).
  *   --tls: the sink serves TLS with certificates made by
  *   tests/net/make_certs.sh (https:// for otlphttp, TLS for gRPC).
- *   --gzip = --compression gzip.
+ *   --gzip = --compression gzip. --batch: spans a body (default 512;
+ *   the pipeline's batch stage sends 8192 with send_batch_size 8192).
  * Needs XT_EXPORT_BIN / XT_SINK_BIN or SLUICE_BUILD_DIR (bin/), and
  * SLUICE_SOURCE_DIR (or the current directory) for --tls. */
 #include <check.h>
@@ -57,10 +58,12 @@ static double proc_cpu(pid_t pid)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* A 512-span body with six attributes a span, like an HTTP server's spans. */
+static unsigned per = 512; /* spans a body (--batch) */
+
+/* A body of `per` spans with six attributes a span, like an HTTP server's. */
 static struct xt_body bench_body(void)
 {
-	struct xt_body b = xt_make_body(1, 512);
+	struct xt_body b = xt_make_body(1, per);
 	Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest *r =
 		opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(NULL, b.len,
 												 b.data);
@@ -89,7 +92,7 @@ static struct xt_body bench_body(void)
 		ss->spans[s]->attributes = &attrs[s * 6];
 		ss->spans[s]->n_attributes = 6;
 	}
-	struct xt_body out = { .spans = 512 };
+	struct xt_body out = { .spans = per };
 	out.len =
 		opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(r);
 	out.data = malloc(out.len);
@@ -140,12 +143,15 @@ int main(int argc, char **argv)
 			compression = argv[++i];
 		else if (!strcmp(argv[i], "--level") && i + 1 < argc)
 			level = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--batch") && i + 1 < argc && atoi(argv[i + 1]) > 0)
+			per = (unsigned)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--tls"))
 			tls = true;
 		else {
 			fprintf(stderr,
 				"usage: bench_export [--mode http|grpc|file] [--spans N] [--connections C]\n"
-				"                    [--compression CODEC] [--level N] [--tls] [--gzip]\n");
+				"                    [--compression CODEC] [--level N] [--tls] [--gzip]\n"
+				"                    [--batch SPANS_A_BODY]\n");
 			return 2;
 		}
 	}
@@ -167,8 +173,8 @@ static int bench(void)
 	struct xt_env e;
 	xt_setup(&e, "bench", 64u << 20);
 	struct xt_body body = bench_body();
-	uint64_t batches = (spans + 511) / 512;
-	spans = batches * 512;
+	uint64_t batches = (spans + per - 1) / per;
+	spans = batches * per;
 	char exp[1024], stop[64];
 	snprintf(stop, sizeof(stop), "%llu", (unsigned long long)spans);
 	bool file = !strcmp(mode, "file");
@@ -246,9 +252,8 @@ static int bench(void)
 	double secs = t1 - t0, ms = (double)spans / 1e6;
 	printf("mode=%s%s+%s conns=%u spans=%llu bytes_per_span=%.0f seconds=%.3f spans_per_s=%.0f "
 	       "export_cpu_s_per_M=%.3f sink_cpu_s_per_M=%.3f\n",
-	       mode, tls ? "+tls" : "", compression, conns, (unsigned long long)spans,
-	       (double)body.len / 512.0, secs, (double)spans / secs, (cpu1 - cpu0) / ms,
-	       file ? 0.0 : (scpu1 - scpu0) / ms);
+	       mode, tls ? "+tls" : "", compression, conns, (unsigned long long)spans, (double)body.len / per,
+	       secs, (double)spans / secs, (cpu1 - cpu0) / ms, file ? 0.0 : (scpu1 - scpu0) / ms);
 	xt_stop(&e.export_pid, SIGTERM);
 	xt_body_free(&body);
 	xt_teardown(&e);

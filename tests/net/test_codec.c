@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include "net/codec.h"
@@ -229,6 +230,50 @@ static void tool_roundtrip(enum codec c, const char *enc_cmd, const char *dec_cm
 	free(z);
 }
 
+/* What the exporters send at the default level (igzip where built with
+ * libisal) is what zlib itself reads: gzip, zlib and raw deflate, with
+ * their checksums, for compressible and random bodies. */
+START_TEST(default_level_decodes_with_zlib)
+{
+	static const struct {
+		enum codec c;
+		int wbits;
+	} forms[] = { { CODEC_GZIP, 16 + MAX_WBITS },
+		      { CODEC_ZLIB, MAX_WBITS },
+		      { CODEC_RAW_DEFLATE, -MAX_WBITS } };
+	struct codec_ctx x;
+	codec_ctx_init(&x);
+	for (unsigned k = 0; k < 3; k++) {
+		for (int compressible = 0; compressible < 2; compressible++) {
+			size_t n = 2u << 20;
+			unsigned char *in = sample(n, compressible), *out = malloc(n);
+			size_t bound = codec_encode_bound(forms[k].c, n);
+			unsigned char *z = malloc(bound);
+			ssize_t zl = codec_encode(&x, forms[k].c, CODEC_LEVEL_DEFAULT, in, n, z, bound);
+			ck_assert_int_gt(zl, 0);
+			z_stream zs = { 0 };
+			ck_assert_int_eq(inflateInit2(&zs, forms[k].wbits), Z_OK);
+			zs.next_in = z;
+			zs.avail_in = (uInt)zl;
+			zs.next_out = out;
+			zs.avail_out = (uInt)n;
+			ck_assert_msg(inflate(&zs, Z_FINISH) == Z_STREAM_END, "%s (%s)",
+				      codec_name(forms[k].c), codec_encoder(forms[k].c, CODEC_LEVEL_DEFAULT));
+			ck_assert_uint_eq(zs.total_out, n);
+			ck_assert_uint_eq(zs.avail_in, 0);
+			ck_assert(memcmp(in, out, n) == 0);
+			inflateEnd(&zs);
+			free(in);
+			free(out);
+			free(z);
+		}
+	}
+	codec_ctx_free(&x);
+	ck_assert_str_eq(codec_encoder(CODEC_GZIP, 6), "libdeflate");
+	ck_assert_str_eq(codec_encoder(CODEC_ZSTD, 1), "zstd");
+}
+END_TEST
+
 START_TEST(interop_with_cli_tools)
 {
 	if (system("command -v zstd >/dev/null && command -v gzip >/dev/null") != 0)
@@ -248,6 +293,7 @@ int main(void)
 	tcase_add_test(tc, zstd_without_or_with_lying_content_size);
 	tcase_add_test(tc, corrupt_and_truncated);
 	tcase_add_test(tc, names_and_levels);
+	tcase_add_test(tc, default_level_decodes_with_zlib);
 	tcase_add_test(tc, interop_with_cli_tools);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

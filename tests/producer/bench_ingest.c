@@ -17,7 +17,11 @@
  * RSS (VmRSS, VmHWM). Baseline of the same run: protobuf-c unpack+free of
  * the same (uncompressed) body on one core (what a decode-everything
  * receiver would pay), as items/s. The spans_* names of the output are
- * kept for the traces scripts (they are items of any signal).
+ * kept for the traces scripts (they are items of any signal). The last
+ * line ("summary:") says it in words: the wall rate, the ingest's CPU per
+ * million items and items per ingest CPU-second, and how busy the ingest
+ * was (its CPU over the wall time): a wall rate with the ingest well under
+ * 100 % busy was set by the load generator or the host, not the ingest.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -343,6 +347,23 @@ int main(int argc, char **argv)
 	       rate, rate / g_spans, (cpu1 - cpu0) / ((double)spans / 1e6), rss, hwm, g_anon_kb);
 	printf("loadgen_and_consumer_cpu_s_per_Mspans=%.3f\n", (self1 - self0) / ((double)spans / 1e6));
 	printf("baseline_protobuf_c_unpack_spans_per_s=%.0f ratio=%.2f\n", base, rate / base);
+	/* The summary in words. "busy" is the ingest's CPU over the wall time
+	 * (its loop is one thread): well under 100 % means something else set
+	 * the wall rate (the load generator, or other load on the box). */
+	double ing = (cpu1 - cpu0) / ((double)spans / 1e6), gen = (self1 - self0) / ((double)spans / 1e6);
+	double la[3] = { 0 };
+	FILE *lf = fopen("/proc/loadavg", "r");
+	if (lf) {
+		if (fscanf(lf, "%lf %lf %lf", &la[0], &la[1], &la[2]) != 3)
+			la[0] = 0;
+		fclose(lf);
+	}
+	printf("summary: %s %s bodies: wall %.2f M %s/s; ingest %.3f CPU s per M %s = %.2f M %s per ingest "
+	       "CPU-second, busy %.0f%% of a core; load generator + consumer %.3f CPU s per M (%.0f%% of a "
+	       "core); host load %.1f on %ld cores\n",
+	       g_mode, codec_name((enum codec)g_codec), rate / 1e6, g_sig->item_text, ing, g_sig->item_text,
+	       ing > 0 ? 1 / ing : 0, g_sig->item_text, 100 * (cpu1 - cpu0) / el, gen,
+	       100 * (self1 - self0) / el, la[0], sysconf(_SC_NPROCESSORS_ONLN));
 	g_stopping = true;
 	for (unsigned i = 0; i < nconn; i++) {
 		if (conns[i].h2)

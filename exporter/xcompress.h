@@ -1,0 +1,53 @@
+/* exporter/xcompress.h: a compression thread for a transport's request
+ * bodies, so that the export stage's loop goes on sending, reading answers
+ * and reading its ring while a body is compressed, and the compression
+ * runs on another core.
+ *
+ *   xcomp_new()      the thread, and an eventfd the loop watches
+ *   xcomp_submit()   hand it a job (the caller's memory: no allocation)
+ *   done(job)        runs on the loop's thread, once a job, in the order
+ *                    the jobs finish; job->result is the compressed length
+ *                    or a negative errno
+ *   xcomp_free()     stops and joins the thread; jobs not yet done are
+ *                    dropped without a callback
+ *
+ * While a job is queued or running, the thread owns job->out / job->cap
+ * (it grows the buffer with realloc when the bound needs more) and reads
+ * job->in: the caller touches neither until done runs. The queue is as
+ * long as the jobs the caller has (one per connection in otlphttp), so it
+ * is bounded by construction.
+ */
+#ifndef SLUICE_EXPORTER_XCOMPRESS_H
+#define SLUICE_EXPORTER_XCOMPRESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "net/codec.h"
+#include "net/loop.h"
+
+struct xcomp_job {
+	const void *in; /* the body; valid until done runs */
+	size_t len;
+	uint8_t **out; /* the caller's buffer and its size, grown as needed */
+	size_t *cap;
+	enum codec codec;
+	int level;
+	ssize_t result; /* set by the thread: length or -errno */
+	void *arg;	/* the caller's */
+	struct xcomp_job *next;
+};
+
+struct xcomp;
+typedef void (*xcomp_done_fn)(struct xcomp_job *job);
+
+int xcomp_new(struct net_loop *loop, xcomp_done_fn done, struct xcomp **out);
+void xcomp_submit(struct xcomp *xc, struct xcomp_job *job);
+void xcomp_free(struct xcomp *xc);
+
+/* Compress job->in into *job->out (growing it) on the calling thread:
+ * what the worker does with a job, also for callers without one. */
+ssize_t xcomp_run(struct codec_ctx *cx, struct xcomp_job *job);
+
+#endif
