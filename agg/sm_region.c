@@ -102,9 +102,16 @@ int sm_derive(struct agg *a, const struct agg_params *p)
 	a->n_buckets = p->hist == AGG_HIST_EXPLICIT ? a->n_bounds + 1 : 0;
 	for (uint32_t i = 0; i < p->n_resource_keys; i++)
 		a->res_key_len[i] = strlen(p->resource_keys[i]);
+	memset(a->dim_by_len, 0, sizeof a->dim_by_len);
 	for (uint32_t i = 0; i < p->n_dims; i++) {
 		const char *d = p->dims[i].default_value;
 		a->dim_len[i] = strlen(p->dims[i].name);
+		if (a->dim_len[i] < 64)
+			a->dim_by_len[a->dim_len[i]] |= (uint16_t)(1u << i);
+		if (a->dim_len[i] >= 8) {
+			memcpy(&a->dim_w[i][0], p->dims[i].name, 8);
+			memcpy(&a->dim_w[i][1], p->dims[i].name + a->dim_len[i] - 8, 8);
+		}
 		a->dim_default[i].type = d ? OTLP_VALUE_STRING : OTLP_VALUE_EMPTY;
 		a->dim_default[i].u.b.p = (const uint8_t *)d;
 		a->dim_default[i].u.b.len = d ? strlen(d) : 0;
@@ -268,9 +275,10 @@ int agg_attach(struct agg **out, void *region, size_t size, const struct agg_par
 	a->rstart = malloc((h->n_res + 1) * sizeof *a->rstart);
 	a->listed = calloc((h->n_series + 63) / 64, sizeof *a->listed);
 	a->kchunk = malloc(16ull * h->key_cap);
-	if (!a->order || !a->rstart || !a->listed || !a->kchunk || !a->ix || !a->rix || !a->free_ser ||
-	    !a->free_res || !a->res_count || !a->res_over || !a->touch || !a->pend || !a->pend_img ||
-	    !a->rpend || !a->rpend_img)
+	a->wfb = malloc((AGG_DIMS_MAX + 1) * SM_WFB(h->key_cap));
+	if (!a->wfb || !a->order || !a->rstart || !a->listed || !a->kchunk || !a->ix || !a->rix ||
+	    !a->free_ser || !a->free_res || !a->res_count || !a->res_over || !a->touch || !a->pend ||
+	    !a->pend_img || !a->rpend || !a->rpend_img)
 		goto fail;
 	rc = sm_log_replay(a);
 	if (rc)
@@ -311,6 +319,7 @@ void agg_detach(struct agg *a)
 	free(a->rstart);
 	free(a->listed);
 	free(a->kchunk);
+	free(a->wfb);
 	free(a);
 }
 

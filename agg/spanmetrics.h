@@ -20,6 +20,7 @@
  *     agg_resource(a, resource bytes)    once per ResourceSpans
  *     agg_add(a, &span)                  every span of it, in record order
  *       (or agg_add_many(a, spans, n))
+ *     or agg_add_wire(a, resource_spans) both from the wire bytes
  *     agg_commit(a)                      the whole record is durable
  *   every flush interval:
  *     agg_flush(a, now, buf, cap, &len)  -> N; publish buf (one record)
@@ -177,6 +178,14 @@ int agg_commit(struct agg *a);
 
 /* Fills s from one Span message (looks up the dimensions in its attributes). */
 int agg_span_from_wire(const struct agg *a, struct otlp_bytes span, struct agg_span *s);
+
+/* agg_resource and agg_add for every span of one ResourceSpans message
+ * (wire bytes), each span read in one pass over its fields, the keys
+ * exactly agg_add's: the process stage's path. Returns the spans read
+ * (counted, or skipped as a partial commit's), 0 for a resource without
+ * service.name, or -errno (spans before the error stay added). A span
+ * whose fields do not read is left out, as agg_span_from_wire refuses it. */
+int64_t agg_add_wire(struct agg *a, struct otlp_bytes resource_spans);
 
 /* Builds an ExportMetricsServiceRequest of every live series into buf
  * (its field-1 entries are the bare ResourceMetrics, one per resource key)

@@ -1,0 +1,585 @@
+/* agg/sm_wire.c: spans counted from their wire bytes.
+ *
+ * agg_add_wire reads a ResourceSpans the way the process stage has it (a
+ * chain's output): the resource once (agg_resource, then the part of
+ * every key the resource decides: the service component and, per
+ * dimension, what a span without it gets), then each span in one pass
+ * over its fields: name, kind, times, ids, status and the dimension
+ * attributes, whose AnyValue bytes go into the key as they are when they
+ * are already the bytes sm_anyvalue_put would write (one member, minimal
+ * lengths: what every OTLP encoder sends). A full decode of each span and
+ * a second walk over its attributes cost 3x the aggregation itself in the
+ * process stage (perf, docs/bench/agg.md).
+ *
+ * The keys are exactly build_key's (sm_apply.c) for the same span:
+ * fuzz_agg_wire compares the two paths. What it reads: a span whose
+ * fields have the schema's wire types (otlp_wire_span's rule), whose
+ * status decodes, and whose attributes, walked until every dimension is
+ * found, are KeyValues with a decodable value where it is a dimension's.
+ * The values of other attributes are not looked at (agg_span_from_wire
+ * refuses a span when one of them is malformed; ingest's validation never
+ * lets such a span through, so both count the same spans in practice). */
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+
+#include "agg/sm_layout.h"
+
+#define WIRE_GROUP 16 /* spans whose index lookups overlap (agg_add_many's AGG_BATCH) */
+
+/* A dimension value as the span carries it. */
+struct wdim {
+	const uint8_t *p; /* raw: its AnyValue bytes are its key bytes */
+	uint32_t len;
+	uint32_t room; /* build_key's: payload bytes of a LEN member, else 0 */
+	int raw;
+	struct otlp_value v; /* !raw: decoded; sm_anyvalue_put writes it */
+};
+
+struct wspan {
+	struct otlp_bytes name, tid, sid, status;
+	uint64_t start, end;
+	int32_t kind;
+	int has_status;
+	uint32_t present; /* bit i: dim[i] found */
+	struct wdim dim[AGG_DIMS_MAX];
+};
+
+/* True if sm_anyvalue_put writes these AnyValue bytes unchanged for the
+ * value they decode to; *room as build_key counts it. */
+static inline int canonical(const uint8_t *v, size_t len, uint32_t *room)
+{
+	*room = 0;
+	if (len == 0)
+		return 1; /* no member: empty, no bytes */
+	switch (v[0]) {
+	case 1 << 3 | OTLP_WT_LEN: /* string, array, kvlist, bytes */
+	case 5 << 3 | OTLP_WT_LEN:
+	case 6 << 3 | OTLP_WT_LEN:
+	case 7 << 3 | OTLP_WT_LEN:
+		*room = len >= 2 ? v[1] : 0;
+		return len >= 2 && v[1] < 0x80 && len == 2u + v[1];
+	case 2 << 3 | OTLP_WT_VARINT: /* bool: 0 or 1 */
+		return len == 2 && v[1] <= 1;
+	case 3 << 3 | OTLP_WT_VARINT: /* int: a minimal varint of up to 9 bytes */
+		if (len < 2 || len > 10 || v[len - 1] >= 0x80 || (len > 2 && v[len - 1] == 0))
+			return 0;
+		for (size_t i = 1; i + 1 < len; i++)
+			if (v[i] < 0x80)
+				return 0;
+		return 1;
+	case 4 << 3 | OTLP_WT_I64: /* double: its bits */
+		return len == 9;
+	}
+	return 0;
+}
+
+static void dim_value(struct wdim *d, const struct otlp_value *v)
+{
+	d->raw = 0;
+	d->v = *v;
+	d->room = v->type == OTLP_VALUE_STRING || v->type >= OTLP_VALUE_ARRAY ? (uint32_t)v->u.b.len : 0;
+}
+
+static inline uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* The first not-yet-found dimension named key (kl bytes), or -1. Most
+ * keys are told apart by their length (a table), the rest by their first
+ * and last 8 bytes, which settle keys of up to 16 bytes. */
+static inline int dim_of(const struct agg *a, uint32_t present, const uint8_t *key, size_t kl)
+{
+	uint32_t m = kl < 64 ? a->dim_by_len[kl] : (1u << a->p.n_dims) - 1;
+	for (m &= ~present; m; m &= m - 1) {
+		int i = __builtin_ctz(m);
+		if (a->dim_len[i] != kl)
+			continue;
+		if (kl >= 8) {
+			if (load64(key) != a->dim_w[i][0] || load64(key + kl - 8) != a->dim_w[i][1])
+				continue;
+			if (kl <= 16 || !memcmp(key + 8, a->p.dims[i].name + 8, kl - 16))
+				return i;
+		} else if (!kl || !memcmp(key, a->p.dims[i].name, kl)) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* One attribute (KeyValue bytes b) of the span: a dimension's value? */
+static int attr(const struct agg *a, struct wspan *w, const uint8_t *b, size_t n)
+{
+	if (w->present == (1u << a->p.n_dims) - 1) /* all found (or none configured) */
+		return 0;
+	/* the usual shape: key (field 1), value (field 2), one-byte lengths */
+	if (n >= 4 && b[0] == (1 << 3 | OTLP_WT_LEN) && b[1] < 0x80 && b[1] + 4u <= n &&
+	    b[2 + b[1]] == (2 << 3 | OTLP_WT_LEN) && b[3 + b[1]] < 0x80 && 4u + b[1] + b[3 + b[1]] == n) {
+		size_t kl = b[1];
+		int i = dim_of(a, w->present, b + 2, kl);
+		if (i < 0)
+			return 0; /* not a dimension: its value is not looked at */
+		struct wdim *d = &w->dim[i];
+		d->p = b + 4 + kl;
+		d->len = b[3 + kl];
+		d->raw = canonical(d->p, d->len, &d->room);
+		if (!d->raw) {
+			struct otlp_value v;
+			int rc = otlp_wire_anyvalue((struct otlp_bytes){ d->p, d->len }, &v);
+			if (rc < 0)
+				return rc;
+			dim_value(d, &v);
+		}
+		w->present |= 1u << i;
+		return 0;
+	}
+	struct otlp_kv kv;
+	int rc = otlp_wire_kv((struct otlp_bytes){ b, n }, &kv);
+	if (rc < 0)
+		return rc;
+	int i = dim_of(a, w->present, kv.key.p, kv.key.len);
+	if (i >= 0) {
+		dim_value(&w->dim[i], &kv.value);
+		w->present |= 1u << i;
+	}
+	return 0;
+}
+
+/* Any other span field, as otlp_wire_span_field checks it. */
+static int field(const struct agg *a, struct wspan *w, const struct otlp_wire_field *f)
+{
+	static const uint8_t want[17] = {
+		[OTLP_F_SPAN_TRACE_ID] = OTLP_WT_LEN,	 [OTLP_F_SPAN_SPAN_ID] = OTLP_WT_LEN,
+		[OTLP_F_SPAN_TRACE_STATE] = OTLP_WT_LEN, [OTLP_F_SPAN_PARENT_SPAN_ID] = OTLP_WT_LEN,
+		[OTLP_F_SPAN_NAME] = OTLP_WT_LEN,	 [OTLP_F_SPAN_KIND] = OTLP_WT_VARINT,
+		[OTLP_F_SPAN_START] = OTLP_WT_I64,	 [OTLP_F_SPAN_END] = OTLP_WT_I64,
+		[OTLP_F_SPAN_ATTRIBUTES] = OTLP_WT_LEN,	 [OTLP_F_SPAN_DROPPED_ATTRIBUTES] = OTLP_WT_VARINT,
+		[OTLP_F_SPAN_EVENTS] = OTLP_WT_LEN,	 [OTLP_F_SPAN_DROPPED_EVENTS] = OTLP_WT_VARINT,
+		[OTLP_F_SPAN_LINKS] = OTLP_WT_LEN,	 [OTLP_F_SPAN_DROPPED_LINKS] = OTLP_WT_VARINT,
+		[OTLP_F_SPAN_STATUS] = OTLP_WT_LEN,	 [OTLP_F_SPAN_FLAGS] = OTLP_WT_I32
+	};
+	if (f->num > OTLP_F_SPAN_FLAGS)
+		return 0;
+	if (f->wt != want[f->num])
+		return -EPROTO;
+	switch (f->num) {
+	case OTLP_F_SPAN_TRACE_ID:
+	case OTLP_F_SPAN_SPAN_ID:
+	case OTLP_F_SPAN_PARENT_SPAN_ID: {
+		size_t id = f->num == OTLP_F_SPAN_TRACE_ID ? 16 : 8;
+		if (f->b.len != 0 && f->b.len != id)
+			return -EPROTO;
+		if (f->num == OTLP_F_SPAN_TRACE_ID)
+			w->tid = f->b;
+		else if (f->num == OTLP_F_SPAN_SPAN_ID)
+			w->sid = f->b;
+		return 0;
+	}
+	case OTLP_F_SPAN_NAME:
+		w->name = f->b;
+		return 0;
+	case OTLP_F_SPAN_KIND:
+		w->kind = (int32_t)f->u64;
+		return 0;
+	case OTLP_F_SPAN_START:
+		w->start = f->u64;
+		return 0;
+	case OTLP_F_SPAN_END:
+		w->end = f->u64;
+		return 0;
+	case OTLP_F_SPAN_ATTRIBUTES:
+		return attr(a, w, f->b.p, f->b.len);
+	case OTLP_F_SPAN_STATUS:
+		w->status = f->b;
+		w->has_status = 1;
+		return 0;
+	}
+	return 0;
+}
+
+static inline uint64_t le64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return le64toh(v);
+}
+
+/* One span: the common encodings (one-byte tags, one-byte lengths and
+ * kinds, fixed64 times) in a step each, anything else through the field
+ * reader. Returns 0 or -errno (the span is not counted). */
+static int scan_span(const struct agg *a, const uint8_t *p, const uint8_t *end, struct wspan *w)
+{
+	w->name = w->tid = w->sid = w->status = (struct otlp_bytes){ NULL, 0 };
+	w->start = w->end = 0;
+	w->kind = 0;
+	w->has_status = 0;
+	w->present = 0;
+	while (p < end) {
+		uint8_t t = p[0];
+		size_t left = (size_t)(end - p);
+		if (left >= 2 && p[1] < 0x80 && (t & 7) == OTLP_WT_LEN && t < 0x80) {
+			size_t l = p[1];
+			const uint8_t *b = p + 2;
+			if (l > left - 2)
+				return -EBADMSG;
+			p = b + l;
+			switch (t >> 3) {
+			case OTLP_F_SPAN_ATTRIBUTES: {
+				int rc = attr(a, w, b, l);
+				if (rc < 0)
+					return rc;
+				continue;
+			}
+			case OTLP_F_SPAN_NAME:
+				w->name = (struct otlp_bytes){ b, l };
+				continue;
+			case OTLP_F_SPAN_TRACE_ID:
+				if (l != 0 && l != 16)
+					return -EPROTO;
+				w->tid = (struct otlp_bytes){ b, l };
+				continue;
+			case OTLP_F_SPAN_SPAN_ID:
+				if (l != 0 && l != 8)
+					return -EPROTO;
+				w->sid = (struct otlp_bytes){ b, l };
+				continue;
+			case OTLP_F_SPAN_STATUS:
+				w->status = (struct otlp_bytes){ b, l };
+				w->has_status = 1;
+				continue;
+			case OTLP_F_SPAN_PARENT_SPAN_ID:
+				if (l != 0 && l != 8)
+					return -EPROTO;
+				continue;
+			case 0:
+				return -EBADMSG;
+			default: /* trace state, events, links, unknown: skipped */
+				if ((t >> 3) <= OTLP_F_SPAN_FLAGS && (t >> 3) != OTLP_F_SPAN_TRACE_STATE &&
+				    (t >> 3) != OTLP_F_SPAN_EVENTS && (t >> 3) != OTLP_F_SPAN_LINKS)
+					return -EPROTO;
+				continue;
+			}
+		}
+		if (t == (OTLP_F_SPAN_KIND << 3 | OTLP_WT_VARINT) && left >= 2 && p[1] < 0x80) {
+			w->kind = p[1];
+			p += 2;
+			continue;
+		}
+		if ((t == (OTLP_F_SPAN_START << 3 | OTLP_WT_I64) ||
+		     t == (OTLP_F_SPAN_END << 3 | OTLP_WT_I64)) &&
+		    left >= 9) {
+			if (t == (OTLP_F_SPAN_START << 3 | OTLP_WT_I64))
+				w->start = le64(p + 1);
+			else
+				w->end = le64(p + 1);
+			p += 9;
+			continue;
+		}
+		struct otlp_wire_reader r;
+		struct otlp_wire_field f;
+		otlp_wire_reader_init(&r, p, left);
+		int rc = otlp_wire_next(&r, &f);
+		if (rc < 0)
+			return rc;
+		if ((rc = field(a, w, &f)) < 0)
+			return rc;
+		p = r.p;
+	}
+	return 0;
+}
+
+/* The status code (0 without a status), as otlp_wire_status reads it. */
+static int status_code(const struct wspan *w, int32_t *code)
+{
+	struct otlp_status st;
+	const uint8_t *s = w->status.p;
+	*code = 0;
+	if (!w->has_status || !w->status.len)
+		return 0;
+	if (w->status.len == 2 && s[0] == (3 << 3 | OTLP_WT_VARINT) && s[1] < 0x80) {
+		*code = s[1];
+		return 0;
+	}
+	int rc = otlp_wire_status(w->status, &st);
+	*code = st.code;
+	return rc;
+}
+
+/* len bytes of a key component (short: names, values) without a call:
+ * 8-byte words, the last one overlapping. */
+static inline void copy_short(uint8_t *d, const uint8_t *s, size_t len)
+{
+	if (len >= 8) {
+		for (size_t i = 0; i + 8 < len; i += 8)
+			memcpy(d + i, s + i, 8);
+		memcpy(d + len - 8, s + len - 8, 8);
+	} else if (len >= 4) {
+		memcpy(d, s, 4);
+		memcpy(d + len - 4, s + len - 4, 4);
+	} else if (len) {
+		d[0] = s[0];
+		d[len / 2] = s[len / 2];
+		d[len - 1] = s[len - 1];
+	}
+}
+
+static inline void put_len(uint8_t *k, size_t len)
+{
+	k[0] = (uint8_t)len;
+	k[1] = (uint8_t)(len >> 8);
+}
+
+/* What build_key takes from the resource, once a resource: the service
+ * component, and per dimension the component a span without it gets,
+ * with the room build_key checks for it (13 + payload for a value, 2 for
+ * absent; a component that can never fit is left unwritten). */
+static void wire_prep(struct agg *a)
+{
+	uint32_t cap = a->h->key_cap;
+	uint8_t *pre = a->wfb + AGG_DIMS_MAX * SM_WFB(cap);
+	const struct otlp_bytes *sv = &a->rc.service;
+
+	a->wpre_over = 0;
+	a->wfb_len[AGG_DIMS_MAX] = 0;
+	if (a->p.exclude & AGG_EXCLUDE_SERVICE_NAME) {
+		a->wpre_over = 2 > cap;
+		put_len(pre, SM_ABSENT);
+		a->wfb_len[AGG_DIMS_MAX] = 2;
+	} else if (2 + sv->len > cap) {
+		a->wpre_over = 1;
+	} else {
+		put_len(pre, sv->len);
+		if (sv->len)
+			memcpy(pre + 2, sv->p, sv->len);
+		a->wfb_len[AGG_DIMS_MAX] = 2 + (uint32_t)sv->len;
+	}
+	for (uint32_t i = 0; i < a->p.n_dims; i++) {
+		uint8_t *d = a->wfb + i * SM_WFB(cap);
+		const struct otlp_value *v = NULL;
+		if (a->rc.dims_present >> i & 1)
+			v = &a->rc.dim[i];
+		else if (a->dim_default[i].type == OTLP_VALUE_STRING)
+			v = &a->dim_default[i];
+		a->wfb_len[i] = 0;
+		if (!v) {
+			put_len(d, SM_ABSENT);
+			a->wfb_len[i] = 2;
+			a->wfb_room[i] = 2;
+			continue;
+		}
+		size_t room = v->type == OTLP_VALUE_STRING || v->type >= OTLP_VALUE_ARRAY ? v->u.b.len : 0;
+		a->wfb_room[i] = room > cap ? cap + 1 : 13 + (uint32_t)room;
+		if (a->wfb_room[i] <= cap) {
+			size_t len = sm_anyvalue_put(d + 2, v);
+			put_len(d, len);
+			a->wfb_len[i] = 2 + (uint32_t)len;
+		}
+	}
+}
+
+/* The series key of span w in k (key_cap bytes), as build_key makes it
+ * for the same span; its length, or -1 when it is longer. */
+static long wire_key(const struct agg *a, const struct wspan *w, int32_t status, uint8_t *k)
+{
+	size_t n, cap = a->h->key_cap;
+	uint32_t ex = a->p.exclude;
+	uint8_t kind = w->kind >= 0 && w->kind <= 5 ? (uint8_t)w->kind : 6;
+	uint8_t st = status >= 0 && status <= 2 ? (uint8_t)status : 3;
+
+	if (a->wpre_over)
+		return -1;
+	n = a->wfb_len[AGG_DIMS_MAX];
+	copy_short(k, a->wfb + AGG_DIMS_MAX * SM_WFB(cap), n);
+	if (ex & AGG_EXCLUDE_SPAN_NAME) {
+		if (n + 2 > cap)
+			return -1;
+		put_len(k + n, SM_ABSENT);
+		n += 2;
+	} else {
+		if (n + 2 + w->name.len > cap)
+			return -1;
+		put_len(k + n, w->name.len);
+		copy_short(k + n + 2, w->name.p, w->name.len);
+		n += 2 + w->name.len;
+	}
+	if (n + (ex & AGG_EXCLUDE_SPAN_KIND ? 2 : 3) + (ex & AGG_EXCLUDE_STATUS_CODE ? 2 : 3) > cap)
+		return -1;
+	if (ex & AGG_EXCLUDE_SPAN_KIND) {
+		put_len(k + n, SM_ABSENT);
+		n += 2;
+	} else {
+		put_len(k + n, 1);
+		k[n + 2] = kind;
+		n += 3;
+	}
+	if (ex & AGG_EXCLUDE_STATUS_CODE) {
+		put_len(k + n, SM_ABSENT);
+		n += 2;
+	} else {
+		put_len(k + n, 1);
+		k[n + 2] = st;
+		n += 3;
+	}
+	for (uint32_t i = 0; i < a->p.n_dims; i++) {
+		if (!(w->present >> i & 1)) { /* the resource's, the default, or absent */
+			if (n + a->wfb_room[i] > cap)
+				return -1;
+			copy_short(k + n, a->wfb + i * SM_WFB(cap), a->wfb_len[i]);
+			n += a->wfb_len[i];
+			continue;
+		}
+		const struct wdim *d = &w->dim[i];
+		if (n + 13 + (size_t)d->room > cap)
+			return -1;
+		size_t len = d->len;
+		if (d->raw)
+			copy_short(k + n + 2, d->p, len);
+		else
+			len = sm_anyvalue_put(k + n + 2, &d->v);
+		put_len(k + n, len);
+		n += 2 + len;
+	}
+	return (long)n;
+}
+
+/* Spans read, keyed and hashed, waiting for their lookups (their index
+ * entries asked for: the misses of a group overlap). */
+struct wgroup {
+	uint32_t n;
+	struct {
+		long klen;
+		uint64_t h1, h2, start, end;
+		const uint8_t *tid, *sid;
+	} s[WIRE_GROUP];
+};
+
+static int group_run(struct agg *a, struct wgroup *g)
+{
+	uint32_t cap = a->h->key_cap, n = g->n;
+	g->n = 0;
+	for (uint32_t j = 0; j < n; j++) {
+		int rc = sm_admit(a);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			continue;
+		uint32_t pi = sm_find_series(a, a->kchunk + (size_t)j * cap, g->s[j].klen, g->s[j].h1,
+					     g->s[j].h2);
+		if (pi == UINT32_MAX)
+			return -ENOSPC;
+		sm_update(a, pi, g->s[j].start, g->s[j].end, g->s[j].tid, g->s[j].sid);
+	}
+	return 0;
+}
+
+/* The spans of one ScopeSpans; *n counts those read. 0 or -errno. */
+static int add_scope(struct agg *a, struct otlp_bytes scope, struct wgroup *g, struct wspan *w, int64_t *n)
+{
+	struct otlp_wire_iter it;
+	struct otlp_bytes span;
+	int rc;
+
+	otlp_wire_iter_init(&it, scope, OTLP_F_SS_SPANS);
+	while ((rc = otlp_wire_iter_next(&it, &span)) > 0) {
+		int32_t code;
+		if (scan_span(a, span.p, span.p + span.len, w) < 0 || status_code(w, &code) < 0)
+			continue; /* a span it cannot read is not counted */
+		uint32_t j = g->n++;
+		uint8_t *k = a->kchunk + (size_t)j * a->h->key_cap;
+		long kl = wire_key(a, w, code, k);
+		g->s[j].klen = kl;
+		g->s[j].h2 = 0;
+		g->s[j].h1 = kl < 0 ? 0 : agg_hash128(k, (size_t)kl, a->rc.seed, &g->s[j].h2);
+		__builtin_prefetch(&a->ix[(uint32_t)g->s[j].h1 & a->ix_mask]);
+		g->s[j].start = w->start;
+		g->s[j].end = w->end;
+		g->s[j].tid = w->tid.len == 16 ? w->tid.p : NULL;
+		g->s[j].sid = w->sid.len == 8 ? w->sid.p : NULL;
+		++*n;
+		if (g->n == WIRE_GROUP && (rc = group_run(a, g)) < 0)
+			return rc;
+	}
+	return rc;
+}
+
+int64_t agg_add_wire(struct agg *a, struct otlp_bytes rs)
+{
+	struct otlp_resource_spans r;
+	struct otlp_wire_iter it;
+	struct otlp_bytes scope;
+	struct wgroup g;
+	struct wspan w;
+	int64_t n = 0;
+	int rc, k = 0;
+
+	if (!a->open)
+		return -EINVAL;
+	if ((rc = otlp_wire_resource_spans(rs, &r)) < 0)
+		return rc;
+	if ((rc = agg_resource(a, r.resource)) != 0)
+		return rc < 0 ? rc : 0; /* no service.name: the Collector does not count these either */
+	wire_prep(a);
+	g.n = 0;
+	otlp_wire_iter_init(&it, rs, OTLP_F_RS_SCOPE_SPANS);
+	while ((rc = otlp_wire_iter_next(&it, &scope)) > 0 && (k = add_scope(a, scope, &g, &w, &n)) == 0)
+		;
+	/* the spans read before an error count, as agg_add would have them */
+	int grc = group_run(a, &g);
+	if (rc < 0 || (rc > 0 && k < 0))
+		return rc < 0 ? rc : k;
+	return grc < 0 ? grc : n;
+}
+
+/* The dimensions' values in one walk over the span's attributes, not one
+ * walk a dimension: each walk steps over every field of the span (events
+ * and links too), and four of them were half of the process stage's time
+ * with spanmetrics on (perf, docs/bench/agg.md). The first attribute with
+ * a dimension's key wins, as in otlp_wire_find_attr. */
+_Static_assert(AGG_DIMS_MAX < 32, "dims_present has a bit a dimension");
+static int span_dims(const struct agg *a, struct otlp_bytes span, struct agg_span *s)
+{
+	const uint32_t all = (1u << a->p.n_dims) - 1; /* n_dims <= AGG_DIMS_MAX (16) */
+	struct otlp_wire_iter it;
+	struct otlp_bytes kvb;
+	int rc = 0;
+	s->dims_present = 0;
+	if (!a->p.n_dims)
+		return 0;
+	otlp_wire_iter_init(&it, span, OTLP_F_SPAN_ATTRIBUTES);
+	while (s->dims_present != all && (rc = otlp_wire_iter_next(&it, &kvb)) > 0) {
+		struct otlp_kv kv;
+		if ((rc = otlp_wire_kv(kvb, &kv)) < 0)
+			return rc;
+		for (uint32_t i = 0; i < a->p.n_dims; i++) {
+			if ((s->dims_present >> i & 1) || kv.key.len != a->dim_len[i] ||
+			    (kv.key.len && memcmp(kv.key.p, a->p.dims[i].name, kv.key.len)))
+				continue;
+			s->dim[i] = kv.value;
+			s->dims_present |= 1u << i;
+			break;
+		}
+	}
+	return rc < 0 ? rc : 0;
+}
+
+int agg_span_from_wire(const struct agg *a, struct otlp_bytes span, struct agg_span *s)
+{
+	struct otlp_span sp;
+	struct otlp_status st = { { NULL, 0 }, 0 };
+	int rc = otlp_wire_span(span, &sp);
+	if (rc < 0)
+		return rc;
+	if (sp.has_status && (rc = otlp_wire_status(sp.status, &st)) < 0)
+		return rc;
+	s->name = sp.name;
+	s->trace_id = sp.trace_id;
+	s->span_id = sp.span_id;
+	s->start_ns = sp.start_time_unix_nano;
+	s->end_ns = sp.end_time_unix_nano;
+	s->kind = sp.kind;
+	s->status = st.code;
+	return span_dims(a, span, s);
+}
