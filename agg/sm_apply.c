@@ -237,16 +237,13 @@ void sm_update(struct agg *a, uint32_t pi, uint64_t start_ns, uint64_t end_ns, c
 	v->last_ns = a->now_ns;
 	uint32_t exk = (uint32_t)v->calls;
 	if (a->p.hist == AGG_HIST_EXPLICIT) {
-		/* first bound >= d, branch-free (the bucket of a random
-		 * duration is unpredictable) */
-		const double *base = a->bounds;
-		uint32_t n = a->n_bounds;
-		while (n > 1) {
-			uint32_t half = n / 2;
-			base = base[half] < d ? base + half : base;
-			n -= half;
-		}
-		uint32_t lo = (uint32_t)(base - a->bounds) + (*base < d);
+		/* the bucket: how many bounds lie below d (the first bound >=
+		 * d), counted by integer compares with no branch or chain of
+		 * loads (the bucket of a random duration is unpredictable) */
+		uint64_t ns = end_ns > start_ns ? end_ns - start_ns : 0;
+		uint32_t lo = a->n_always;
+		for (uint32_t i = 0; i < a->n_bounds; i++)
+			lo += ns > a->bound_ns[i];
 		if (a->pend[pi].words >> lo & 1)
 			sm_counts(v)[lo]++;
 		else

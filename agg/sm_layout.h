@@ -244,6 +244,11 @@ struct agg {
 	double bounds[AGG_BOUNDS_MAX];
 	uint32_t n_bounds, n_buckets, ex_max, expo_max;
 	double divider;
+	/* explicit buckets by integer compares (sm_derive): bounds[i] < the
+	 * duration in unit exactly when its ns > bound_ns[i] (UINT64_MAX: never,
+	 * or always for the n_always bounds below any duration) */
+	uint64_t bound_ns[AGG_BOUNDS_MAX];
+	uint32_t n_always;
 	size_t ns_len;
 	char ns[128];
 	size_t res_key_len[AGG_RES_KEYS_MAX];

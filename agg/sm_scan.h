@@ -25,6 +25,7 @@ struct sm_wspan {
 
 /* Reads the span in [p, end): 0, or -errno when it does not read (it is
  * not counted then). *code gets its status code (0 without a status). */
-int sm_scan_span(const struct agg *a, const uint8_t *p, const uint8_t *end, struct sm_wspan *w, int32_t *code);
+int sm_scan_span(const struct agg *a, const uint8_t *p, const uint8_t *end, struct sm_wspan *w,
+		 int32_t *code);
 
 #endif
