@@ -157,6 +157,9 @@ static long wire_key(const struct agg *a, const struct sm_wspan *w, int32_t stat
  * entries asked for: the misses of a group overlap). */
 struct wgroup {
 	uint32_t n;
+	uint32_t last;	/* the kchunk slot of the previous span's key */
+	long last_klen; /* -2: none */
+	uint64_t last_h1, last_h2;
 	struct {
 		long klen;
 		uint64_t h1, h2, start, end;
@@ -200,7 +203,20 @@ static int add_scope(struct agg *a, struct otlp_bytes scope, struct wgroup *g, s
 		long kl = wire_key(a, w, code, k);
 		g->s[j].klen = kl;
 		g->s[j].h2 = 0;
-		g->s[j].h1 = kl < 0 ? 0 : agg_hash128(k, (size_t)kl, a->rc.seed, &g->s[j].h2);
+		g->s[j].h1 = 0;
+		/* spans of one series often come in a row: the same key bytes
+		 * as the span before need no hash (kept for the next one) */
+		if (kl >= 0 && kl == g->last_klen &&
+		    !memcmp(k, a->kchunk + (size_t)g->last * a->h->key_cap, (size_t)kl)) {
+			g->s[j].h1 = g->last_h1;
+			g->s[j].h2 = g->last_h2;
+		} else if (kl >= 0) {
+			g->s[j].h1 = agg_hash128(k, (size_t)kl, a->rc.seed, &g->s[j].h2);
+		}
+		g->last = j;
+		g->last_klen = kl;
+		g->last_h1 = g->s[j].h1;
+		g->last_h2 = g->s[j].h2;
 		__builtin_prefetch(&a->ix[(uint32_t)g->s[j].h1 & a->ix_mask]);
 		g->s[j].start = w->start;
 		g->s[j].end = w->end;
@@ -231,6 +247,7 @@ int64_t agg_add_wire(struct agg *a, struct otlp_bytes rs)
 		return rc < 0 ? rc : 0; /* no service.name: the Collector does not count these either */
 	wire_prep(a);
 	g.n = 0;
+	g.last_klen = -2;
 	otlp_wire_iter_init(&it, rs, OTLP_F_RS_SCOPE_SPANS);
 	while ((rc = otlp_wire_iter_next(&it, &scope)) > 0 && (k = add_scope(a, scope, &g, &w, &n)) == 0)
 		;

@@ -41,8 +41,9 @@ static void check_params(const struct agg_params *p)
 		for (int k = 0; k < 2; k++)
 			for (int64_t dlt = -3; dlt <= 3; dlt++) {
 				uint64_t ns = c[k] + (uint64_t)dlt;
-				ck_assert_msg(counted(a, ns) == reference(a, ns), "bound %g, %llu ns: %u, want %u",
-					      a->bounds[i], (unsigned long long)ns, counted(a, ns), reference(a, ns));
+				ck_assert_msg(counted(a, ns) == reference(a, ns),
+					      "bound %g, %llu ns: %u, want %u", a->bounds[i],
+					      (unsigned long long)ns, counted(a, ns), reference(a, ns));
 			}
 	}
 	for (int k = 0; k < 100000; k++) {

@@ -3,7 +3,8 @@
  * reference path (agg_span_from_wire + agg_add a span) counts: same
  * returns, same flush bytes, for every seed of fuzz_agg_wire's corpus
  * (canonical and unusual encodings, resource dimensions, defaults, a
- * resource without service.name, a malformed span) under every test
+ * resource without service.name, a malformed span, spans of one series
+ * in a row) under every test
  * setting (tests/agg/wirecmp.h). */
 #include <check.h>
 #include <stdio.h>
@@ -53,8 +54,8 @@ static int run(const char *name, unsigned sel, int64_t *count)
 
 START_TEST(same_as_reference)
 {
-	static const char *seeds[] = { "typical", "noncanonical", "resource_dims", "no_service" };
-	static const int64_t spans[] = { 9, 2, 20, 0 };
+	static const char *seeds[] = { "typical", "noncanonical", "resource_dims", "no_service", "repeats" };
+	static const int64_t spans[] = { 9, 2, 20, 0, 9 };
 	for (unsigned i = 0; i < sizeof seeds / sizeof seeds[0]; i++)
 		for (unsigned sel = 0; sel < WIRECMP_NPARAMS; sel++) {
 			int64_t n = -1;
