@@ -117,12 +117,11 @@ struct agg_params {
 				      * kept (metric_timestamp_cache_size); 0: 10000 */
 };
 
-/* One span, as views the caller decoded (valid until agg_add returns).
- * Dimension values come looked up: the process stage already resolves
- * attribute keys to ids once for all its processors (stages/spanctx.h), so
- * handing values over is one array read per dimension, where a callback
- * would be an indirect call and a key compare per dimension per span.
- * agg_span_from_wire() fills this from raw Span bytes instead. */
+/* One span, as views the caller decoded (valid until agg_add returns),
+ * dimension values looked up (a caller that resolved attribute keys
+ * already hands them over without a key compare). agg_span_from_wire()
+ * fills this from raw Span bytes; the process stage calls agg_add_wire(),
+ * which reads the spans' wire bytes without this struct (cheaper). */
 struct agg_span {
 	struct otlp_bytes name;
 	struct otlp_bytes trace_id; /* 16 bytes or empty */
