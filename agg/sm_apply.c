@@ -154,8 +154,14 @@ static inline uint32_t pend_new(struct agg *a, uint32_t slot)
 	if (a->p.hist == AGG_HIST_EXPONENTIAL)
 		memcpy(img + sizeof(struct sm_series), sm_slot(a, slot) + sizeof(struct sm_series),
 		       a->h->vals_size);
-	else /* counts and exemplars only: the commit adds the rest */
-		memset(img + sizeof(struct sm_series), 0, sizeof(struct sm_vals) + 8ull * a->n_buckets);
+	else { /* what this record adds; the commit adds the region's values.
+		* Bucket counts are written on first touch (pend.words says
+		* which): no memset, whose wide stores the next span's narrow
+		* loads of the same image cannot forward from */
+		struct sm_vals *v = sm_vals_of(img);
+		v->epoch = v->start_ns = v->last_ns = v->calls = v->ex_mask = 0;
+		v->sum = 0;
+	}
 	return pi;
 }
 
@@ -180,7 +186,7 @@ static uint32_t overflow_series(struct agg *a)
 }
 
 /* The pend of the series with this key (hashed), found or made. */
-static uint32_t find_series(struct agg *a, const uint8_t *key, long klen, uint64_t hash, uint64_t hash2)
+uint32_t sm_find_series(struct agg *a, const uint8_t *key, long klen, uint64_t hash, uint64_t hash2)
 {
 	if (klen < 0 || a->rc.res == 0) /* slot 0: the overflow resource */
 		return overflow_series(a);
@@ -213,12 +219,14 @@ static uint32_t find_series(struct agg *a, const uint8_t *key, long klen, uint64
 	return pi;
 }
 
-/* Adds span s to the series of pend pi. */
-static void update(struct agg *a, uint32_t pi, const struct agg_span *s)
+/* Adds a span (its times, trace id if 16 bytes, span id if 8, else NULL)
+ * to the series of pend pi. */
+void sm_update(struct agg *a, uint32_t pi, uint64_t start_ns, uint64_t end_ns, const uint8_t *trace_id,
+	       const uint8_t *span_id)
 {
 	uint8_t *img = a->pend_img + (size_t)pi * a->h->series_size;
 	struct sm_vals *v = sm_vals_of(img);
-	double d = s->end_ns > s->start_ns ? (double)(s->end_ns - s->start_ns) / a->divider : 0;
+	double d = end_ns > start_ns ? (double)(end_ns - start_ns) / a->divider : 0;
 
 	if (a->p.hist == AGG_HIST_EXPONENTIAL && v->epoch != a->h->epoch) {
 		v->epoch = a->h->epoch; /* first touch since a flush: new exemplars */
@@ -229,29 +237,29 @@ static void update(struct agg *a, uint32_t pi, const struct agg_span *s)
 	v->last_ns = a->now_ns;
 	uint32_t exk = (uint32_t)v->calls;
 	if (a->p.hist == AGG_HIST_EXPLICIT) {
-		/* first bound >= d, branch-free (the bucket of a random
-		 * duration is unpredictable) */
-		const double *base = a->bounds;
-		uint32_t n = a->n_bounds;
-		while (n > 1) {
-			uint32_t half = n / 2;
-			base = base[half] < d ? base + half : base;
-			n -= half;
-		}
-		uint32_t lo = (uint32_t)(base - a->bounds) + (*base < d);
-		sm_counts(v)[lo]++;
+		/* the bucket: how many bounds lie below d (the first bound >=
+		 * d), counted by integer compares with no branch or chain of
+		 * loads (the bucket of a random duration is unpredictable) */
+		uint64_t ns = end_ns > start_ns ? end_ns - start_ns : 0;
+		uint32_t lo = a->n_always;
+		for (uint32_t i = 0; i < a->n_bounds; i++)
+			lo += ns > a->bound_ns[i];
+		if (a->pend[pi].words >> lo & 1)
+			sm_counts(v)[lo]++;
+		else
+			sm_counts(v)[lo] = 1;
 		a->pend[pi].words |= 1ull << lo;
 		exk = lo;
 	} else if (a->p.hist == AGG_HIST_EXPONENTIAL) {
 		sm_expo_record(sm_expo_of(v), a->expo_max, d);
 	}
-	if (a->ex_max && s->trace_id.len == 16) {
+	if (a->ex_max && trace_id) {
 		uint32_t e = exk % a->ex_max;
 		struct sm_exemplar *x = sm_ex_of(a, v) + e;
-		memcpy(x->trace_id, s->trace_id.p, 16);
+		memcpy(x->trace_id, trace_id, 16);
 		memset(x->span_id, 0, 8);
-		if (s->span_id.len == 8)
-			memcpy(x->span_id, s->span_id.p, 8);
+		if (span_id)
+			memcpy(x->span_id, span_id, 8);
 		x->value = d;
 		v->ex_mask |= 1ull << e;
 	}
@@ -260,7 +268,7 @@ static void update(struct agg *a, uint32_t pi, const struct agg_span *s)
 }
 
 /* The checks before a span counts: 1 go on, 0 handled (skipped), < 0 error. */
-static int admit(struct agg *a)
+int sm_admit(struct agg *a)
 {
 	if (!a->open || !a->rc.valid)
 		return -EINVAL;
@@ -283,17 +291,23 @@ static int admit(struct agg *a)
 	return 1;
 }
 
+static inline void update_span(struct agg *a, uint32_t pi, const struct agg_span *s)
+{
+	sm_update(a, pi, s->start_ns, s->end_ns, s->trace_id.len == 16 ? s->trace_id.p : NULL,
+		  s->span_id.len == 8 ? s->span_id.p : NULL);
+}
+
 int agg_add(struct agg *a, const struct agg_span *s)
 {
-	int rc = admit(a);
+	int rc = sm_admit(a);
 	if (rc <= 0)
 		return rc;
 	long klen = build_key(a, s, a->keybuf);
 	uint64_t hash2 = 0, hash = klen < 0 ? 0 : agg_hash128(a->keybuf, (size_t)klen, a->rc.seed, &hash2);
-	uint32_t pi = find_series(a, a->keybuf, klen, hash, hash2);
+	uint32_t pi = sm_find_series(a, a->keybuf, klen, hash, hash2);
 	if (pi == UINT32_MAX)
 		return -ENOSPC;
-	update(a, pi, s);
+	update_span(a, pi, s);
 	return 0;
 }
 
@@ -325,13 +339,13 @@ int agg_add_many(struct agg *a, const struct agg_span *s, uint32_t n)
 			__builtin_prefetch(&a->ix[(uint32_t)h1[j] & a->ix_mask]);
 		}
 		for (uint32_t j = 0; j < m; j++) {
-			int rc = admit(a);
+			int rc = sm_admit(a);
 			if (rc < 0)
 				return rc;
-			uint32_t pi = find_series(a, a->kchunk + (size_t)j * cap, klen[j], h1[j], h2[j]);
+			uint32_t pi = sm_find_series(a, a->kchunk + (size_t)j * cap, klen[j], h1[j], h2[j]);
 			if (pi == UINT32_MAX)
 				return -ENOSPC;
-			update(a, pi, &s[i + j]);
+			update_span(a, pi, &s[i + j]);
 		}
 		i += m;
 	}
@@ -346,55 +360,4 @@ int agg_commit(struct agg *a)
 	a->open = 0;
 	a->rc.valid = 0;
 	return rc;
-}
-
-/* The dimensions' values in one walk over the span's attributes, not one
- * walk a dimension: each walk steps over every field of the span (events
- * and links too), and four of them were half of the process stage's time
- * with spanmetrics on (perf, docs/bench/agg.md). The first attribute with
- * a dimension's key wins, as in otlp_wire_find_attr. */
-_Static_assert(AGG_DIMS_MAX < 32, "dims_present has a bit a dimension");
-static int span_dims(const struct agg *a, struct otlp_bytes span, struct agg_span *s)
-{
-	const uint32_t all = (1u << a->p.n_dims) - 1; /* n_dims <= AGG_DIMS_MAX (16) */
-	struct otlp_wire_iter it;
-	struct otlp_bytes kvb;
-	int rc = 0;
-	s->dims_present = 0;
-	if (!a->p.n_dims)
-		return 0;
-	otlp_wire_iter_init(&it, span, OTLP_F_SPAN_ATTRIBUTES);
-	while (s->dims_present != all && (rc = otlp_wire_iter_next(&it, &kvb)) > 0) {
-		struct otlp_kv kv;
-		if ((rc = otlp_wire_kv(kvb, &kv)) < 0)
-			return rc;
-		for (uint32_t i = 0; i < a->p.n_dims; i++) {
-			if ((s->dims_present >> i & 1) || kv.key.len != a->dim_len[i] ||
-			    (kv.key.len && memcmp(kv.key.p, a->p.dims[i].name, kv.key.len)))
-				continue;
-			s->dim[i] = kv.value;
-			s->dims_present |= 1u << i;
-			break;
-		}
-	}
-	return rc < 0 ? rc : 0;
-}
-
-int agg_span_from_wire(const struct agg *a, struct otlp_bytes span, struct agg_span *s)
-{
-	struct otlp_span sp;
-	struct otlp_status st = { { NULL, 0 }, 0 };
-	int rc = otlp_wire_span(span, &sp);
-	if (rc < 0)
-		return rc;
-	if (sp.has_status && (rc = otlp_wire_status(sp.status, &st)) < 0)
-		return rc;
-	s->name = sp.name;
-	s->trace_id = sp.trace_id;
-	s->span_id = sp.span_id;
-	s->start_ns = sp.start_time_unix_nano;
-	s->end_ns = sp.end_time_unix_nano;
-	s->kind = sp.kind;
-	s->status = st.code;
-	return span_dims(a, span, s);
 }

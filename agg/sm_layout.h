@@ -244,6 +244,11 @@ struct agg {
 	double bounds[AGG_BOUNDS_MAX];
 	uint32_t n_bounds, n_buckets, ex_max, expo_max;
 	double divider;
+	/* explicit buckets by integer compares (sm_derive): bounds[i] < the
+	 * duration in unit exactly when its ns > bound_ns[i] (UINT64_MAX: never,
+	 * or always for the n_always bounds below any duration) */
+	uint64_t bound_ns[AGG_BOUNDS_MAX];
+	uint32_t n_always;
 	size_t ns_len;
 	char ns[128];
 	size_t res_key_len[AGG_RES_KEYS_MAX];
@@ -275,9 +280,19 @@ struct agg {
 	uint8_t *rpend_img;
 	uint32_t n_rpend, rpend_max;
 	uint8_t keybuf[65536 + 64];
-	uint8_t *kchunk; /* agg_add_many: 16 keys */
+	uint8_t *kchunk; /* agg_add_many, agg_add_wire: 16 keys */
+	/* agg_add_wire (sm_wire.c): the resource's part of every key, made
+	 * once a resource: its service component, and per dimension what a
+	 * span without it gets (the resource's value, the default, absent) */
+	uint16_t dim_by_len[64];	 /* bit i: dims[i] has this key length */
+	uint64_t dim_w[AGG_DIMS_MAX][2]; /* its first and last 8 bytes (length >= 8) */
+	uint8_t *wfb; /* [AGG_DIMS_MAX + 1][SM_WFB(key_cap)]: dimensions, then the service */
+	uint32_t wfb_len[AGG_DIMS_MAX + 1], wfb_room[AGG_DIMS_MAX];
+	int wpre_over; /* the service alone passes key_cap */
 	struct agg_stats st;
 };
+
+#define SM_WFB(key_cap) ((size_t)(key_cap) + 16)
 
 static inline uint8_t *sm_slot(const struct agg *a, uint32_t i)
 {
@@ -332,7 +347,13 @@ int sm_commit_flush(struct agg *a, uint64_t n, uint64_t flush_ns);
 int32_t sm_expo_index(double v, int32_t scale);
 void sm_expo_record(struct sm_expo *e, uint32_t max_size, double v);
 
-/* sm_keys.c */
+/* sm_util.c */
 size_t sm_anyvalue_put(uint8_t *p, const struct otlp_value *v);
+
+/* sm_apply.c: the per-span steps agg_add and agg_add_wire share */
+int sm_admit(struct agg *a);
+uint32_t sm_find_series(struct agg *a, const uint8_t *key, long klen, uint64_t hash, uint64_t hash2);
+void sm_update(struct agg *a, uint32_t pi, uint64_t start_ns, uint64_t end_ns, const uint8_t *trace_id,
+	       const uint8_t *span_id);
 
 #endif

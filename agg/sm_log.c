@@ -184,7 +184,11 @@ static void add_delta(const struct agg *a, struct lw *w, const struct sm_pend *p
 		lw_words_end(w, e);
 		return;
 	}
-	/* many buckets or exemplars: the whole values part, made absolute */
+	/* many buckets or exemplars: the whole values part, made absolute
+	 * (counts this record did not touch were never written: pend_new) */
+	for (uint32_t i = 0; i < a->n_buckets; i++)
+		if (!(pd->words >> i & 1))
+			sm_counts(d)[i] = 0;
 	d->epoch = h->epoch;
 	d->start_ns = v0->start_ns;
 	d->calls += v0->calls;

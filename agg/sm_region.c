@@ -71,6 +71,41 @@ int agg_params_check(const struct agg_params *p, char *err, size_t errlen)
 }
 
 /* Fills the derived fields of a (everything but the region). */
+/* bound < ns / divider, as sm_update computes the duration. */
+static int below(const struct agg *a, double bound, uint64_t ns)
+{
+	return bound < (double)ns / a->divider;
+}
+
+/* Per bound the largest duration in ns it is not below (the comparison is
+ * monotone in ns: a conversion and a correctly rounded division), so
+ * sm_update counts the bounds under a duration with integer compares,
+ * which do not wait for the division, and gets the bucket the search over
+ * the doubles got. */
+static void bucket_thresholds(struct agg *a)
+{
+	a->n_always = 0;
+	for (uint32_t i = 0; i < a->n_bounds; i++) {
+		double b = a->bounds[i];
+		uint64_t lo = 0, hi = UINT64_MAX;
+		a->bound_ns[i] = UINT64_MAX;
+		if (below(a, b, 0)) {
+			a->n_always++;
+			continue;
+		}
+		if (!below(a, b, hi))
+			continue;
+		while (hi - lo > 1) { /* below(lo) false, below(hi) true */
+			uint64_t mid = lo + (hi - lo) / 2;
+			if (below(a, b, mid))
+				hi = mid;
+			else
+				lo = mid;
+		}
+		a->bound_ns[i] = lo;
+	}
+}
+
 int sm_derive(struct agg *a, const struct agg_params *p)
 {
 	int rc = agg_params_check(p, NULL, 0);
@@ -100,11 +135,19 @@ int sm_derive(struct agg *a, const struct agg_params *p)
 							     : default_bounds_ms[i];
 	}
 	a->n_buckets = p->hist == AGG_HIST_EXPLICIT ? a->n_bounds + 1 : 0;
+	bucket_thresholds(a);
 	for (uint32_t i = 0; i < p->n_resource_keys; i++)
 		a->res_key_len[i] = strlen(p->resource_keys[i]);
+	memset(a->dim_by_len, 0, sizeof a->dim_by_len);
 	for (uint32_t i = 0; i < p->n_dims; i++) {
 		const char *d = p->dims[i].default_value;
 		a->dim_len[i] = strlen(p->dims[i].name);
+		if (a->dim_len[i] < 64)
+			a->dim_by_len[a->dim_len[i]] |= (uint16_t)(1u << i);
+		if (a->dim_len[i] >= 8) {
+			memcpy(&a->dim_w[i][0], p->dims[i].name, 8);
+			memcpy(&a->dim_w[i][1], p->dims[i].name + a->dim_len[i] - 8, 8);
+		}
 		a->dim_default[i].type = d ? OTLP_VALUE_STRING : OTLP_VALUE_EMPTY;
 		a->dim_default[i].u.b.p = (const uint8_t *)d;
 		a->dim_default[i].u.b.len = d ? strlen(d) : 0;
@@ -268,9 +311,10 @@ int agg_attach(struct agg **out, void *region, size_t size, const struct agg_par
 	a->rstart = malloc((h->n_res + 1) * sizeof *a->rstart);
 	a->listed = calloc((h->n_series + 63) / 64, sizeof *a->listed);
 	a->kchunk = malloc(16ull * h->key_cap);
-	if (!a->order || !a->rstart || !a->listed || !a->kchunk || !a->ix || !a->rix || !a->free_ser ||
-	    !a->free_res || !a->res_count || !a->res_over || !a->touch || !a->pend || !a->pend_img ||
-	    !a->rpend || !a->rpend_img)
+	a->wfb = malloc((AGG_DIMS_MAX + 1) * SM_WFB(h->key_cap));
+	if (!a->wfb || !a->order || !a->rstart || !a->listed || !a->kchunk || !a->ix || !a->rix ||
+	    !a->free_ser || !a->free_res || !a->res_count || !a->res_over || !a->touch || !a->pend ||
+	    !a->pend_img || !a->rpend || !a->rpend_img)
 		goto fail;
 	rc = sm_log_replay(a);
 	if (rc)
@@ -311,6 +355,7 @@ void agg_detach(struct agg *a)
 	free(a->rstart);
 	free(a->listed);
 	free(a->kchunk);
+	free(a->wfb);
 	free(a);
 }
 

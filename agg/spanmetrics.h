@@ -20,6 +20,7 @@
  *     agg_resource(a, resource bytes)    once per ResourceSpans
  *     agg_add(a, &span)                  every span of it, in record order
  *       (or agg_add_many(a, spans, n))
+ *     or agg_add_wire(a, resource_spans) both from the wire bytes
  *     agg_commit(a)                      the whole record is durable
  *   every flush interval:
  *     agg_flush(a, now, buf, cap, &len)  -> N; publish buf (one record)
@@ -116,12 +117,11 @@ struct agg_params {
 				      * kept (metric_timestamp_cache_size); 0: 10000 */
 };
 
-/* One span, as views the caller decoded (valid until agg_add returns).
- * Dimension values come looked up: the process stage already resolves
- * attribute keys to ids once for all its processors (stages/spanctx.h), so
- * handing values over is one array read per dimension, where a callback
- * would be an indirect call and a key compare per dimension per span.
- * agg_span_from_wire() fills this from raw Span bytes instead. */
+/* One span, as views the caller decoded (valid until agg_add returns),
+ * dimension values looked up (a caller that resolved attribute keys
+ * already hands them over without a key compare). agg_span_from_wire()
+ * fills this from raw Span bytes; the process stage calls agg_add_wire(),
+ * which reads the spans' wire bytes without this struct (cheaper). */
 struct agg_span {
 	struct otlp_bytes name;
 	struct otlp_bytes trace_id; /* 16 bytes or empty */
@@ -177,6 +177,14 @@ int agg_commit(struct agg *a);
 
 /* Fills s from one Span message (looks up the dimensions in its attributes). */
 int agg_span_from_wire(const struct agg *a, struct otlp_bytes span, struct agg_span *s);
+
+/* agg_resource and agg_add for every span of one ResourceSpans message
+ * (wire bytes), each span read in one pass over its fields, the keys
+ * exactly agg_add's: the process stage's path. Returns the spans read
+ * (counted, or skipped as a partial commit's), 0 for a resource without
+ * service.name, or -errno (spans before the error stay added). A span
+ * whose fields do not read is left out, as agg_span_from_wire refuses it. */
+int64_t agg_add_wire(struct agg *a, struct otlp_bytes resource_spans);
 
 /* Builds an ExportMetricsServiceRequest of every live series into buf
  * (its field-1 entries are the bare ResourceMetrics, one per resource key)

@@ -111,60 +111,15 @@ int smconn_begin(struct smconn *s, uint32_t ring, uint64_t seq)
 	return rc;
 }
 
-static int add_batch(struct smconn *s)
-{
-	int rc = s->n_batch ? agg_add_many(s->agg, s->batch, s->n_batch) : 0;
-
-	s->n_batch = 0;
-	return rc;
-}
-
-/* The spans of one scope message into the batch. */
-static int64_t feed_scope(struct smconn *s, struct otlp_bytes scope)
-{
-	struct otlp_wire_iter it;
-	struct otlp_bytes span;
-	int64_t n = 0;
-	int rc;
-
-	otlp_wire_iter_init(&it, scope, OTLP_F_SS_SPANS);
-	while ((rc = otlp_wire_iter_next(&it, &span)) > 0) {
-		if (agg_span_from_wire(s->agg, span, &s->batch[s->n_batch]) < 0)
-			continue; /* a chain's output; a span it could not read is not counted */
-		n++;
-		if (++s->n_batch == SMCONN_BATCH && (rc = add_batch(s)) < 0)
-			return rc;
-	}
-	return rc < 0 ? rc : n;
-}
-
 int64_t smconn_feed(struct smconn *s, const uint8_t *rs, size_t len)
 {
-	struct otlp_resource_spans r;
-	struct otlp_wire_iter it;
-	struct otlp_bytes msg = { rs, len }, scope;
-	int64_t n = 0, k;
-	int rc;
+	int64_t n;
 
 	if (!s->open)
 		return -EINVAL;
-	if ((rc = otlp_wire_resource_spans(msg, &r)) < 0)
-		return rc;
-	if ((rc = agg_resource(s->agg, r.resource)) < 0)
-		return rc;
-	if (rc == 1) /* no service.name: the Collector does not count these either */
-		return 0;
-	otlp_wire_iter_init(&it, msg, OTLP_F_RS_SCOPE_SPANS);
-	while ((rc = otlp_wire_iter_next(&it, &scope)) > 0) {
-		if ((k = feed_scope(s, scope)) < 0)
-			return k;
-		n += k;
-	}
-	if (rc < 0)
-		return rc;
-	if ((rc = add_batch(s)) < 0)
-		return rc;
-	s->spans_counted += (uint64_t)n;
+	n = agg_add_wire(s->agg, (struct otlp_bytes){ rs, len });
+	if (n > 0)
+		s->spans_counted += (uint64_t)n;
 	return n;
 }
 
@@ -174,7 +129,6 @@ int smconn_commit(struct smconn *s)
 
 	if (!s->open)
 		return 0;
-	s->n_batch = 0;
 	rc = agg_commit(s->agg);
 	s->open = false;
 	return rc;

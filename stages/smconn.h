@@ -34,7 +34,6 @@
 #include "config/config.h"
 #include "shm/segment.h"
 
-#define SMCONN_BATCH 32		    /* spans handed to agg_add_many at once */
 #define SMCONN_FLUSH_BUF (1u << 20) /* first flush buffer; grown to what a flush needs */
 
 struct smconn {
@@ -50,8 +49,6 @@ struct smconn {
 	uint8_t *buf;		/* the flush (grown, never per record) */
 	size_t cap, len;
 	uint64_t flush_ns; /* CLOCK_REALTIME of the pending flush */
-	struct agg_span batch[SMCONN_BATCH];
-	uint32_t n_batch;
 	uint64_t spans_in, spans_counted;
 };
 
