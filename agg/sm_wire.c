@@ -40,6 +40,19 @@ static inline void put_len(uint8_t *k, size_t len)
 	k[1] = (uint8_t)(len >> 8);
 }
 
+/* A one-byte key part (kind, status code), or "absent" when excluded;
+ * returns the bytes written. */
+static inline size_t put_byte(uint8_t *k, unsigned excluded, uint8_t v)
+{
+	if (excluded) {
+		put_len(k, SM_ABSENT);
+		return 2;
+	}
+	put_len(k, 1);
+	k[2] = v;
+	return 3;
+}
+
 /* What build_key takes from the resource, once a resource: the service
  * component, and per dimension the component a span without it gets,
  * with the room build_key checks for it (13 + payload for a value, 2 for
@@ -115,22 +128,8 @@ static long wire_key(const struct agg *a, const struct sm_wspan *w, int32_t stat
 	}
 	if (n + (ex & AGG_EXCLUDE_SPAN_KIND ? 2 : 3) + (ex & AGG_EXCLUDE_STATUS_CODE ? 2 : 3) > cap)
 		return -1;
-	if (ex & AGG_EXCLUDE_SPAN_KIND) {
-		put_len(k + n, SM_ABSENT);
-		n += 2;
-	} else {
-		put_len(k + n, 1);
-		k[n + 2] = kind;
-		n += 3;
-	}
-	if (ex & AGG_EXCLUDE_STATUS_CODE) {
-		put_len(k + n, SM_ABSENT);
-		n += 2;
-	} else {
-		put_len(k + n, 1);
-		k[n + 2] = st;
-		n += 3;
-	}
+	n += put_byte(k + n, ex & AGG_EXCLUDE_SPAN_KIND, kind);
+	n += put_byte(k + n, ex & AGG_EXCLUDE_STATUS_CODE, st);
 	for (uint32_t i = 0; i < a->p.n_dims; i++) {
 		if (!(w->present >> i & 1)) { /* the resource's, the default, or absent */
 			if (n + a->wfb_room[i] > cap)
