@@ -9,7 +9,7 @@
 # sluice_fuzz_target(NAME SOURCES f.c LIBS libs [SECONDS s])
 #   A libFuzzer target; built and run only in the SLUICE_FUZZ build, where
 #   ctest runs it for a bounded time (label "fuzz").
-set(SLUICE_FUZZ_SECONDS 12 CACHE STRING "seconds each fuzz target runs under ctest (30 targets: ~3.5 min on 2 cores)")
+set(SLUICE_FUZZ_SECONDS 10 CACHE STRING "seconds each fuzz target runs under ctest (32 targets: ~3.4 min on 2 cores)")
 
 function(sluice_check_test name)
   cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
