@@ -168,4 +168,3 @@ size_t xt_count_files(const char *dir, const char *suffix)
 	closedir(d);
 	return n;
 }
-
