@@ -112,7 +112,12 @@ static void emit_copy(struct process *p, const struct px_pipe *pipe, uint32_t ri
 		copy_to_ring(record_payload(o), v->p, v->len);
 		record_seal_payload(o, v->crc);
 	} else {
-		record_seal_payload(o, copy_to_ring_crc(record_payload(o), v->p, v->len, 0));
+		uint32_t crc = copy_to_ring_crc(record_payload(o), v->p, v->len, 0);
+		record_seal_payload(o, crc);
+		if (v->p == p->in_p && v->len == p->in_len) { /* the whole input, as it is */
+			p->in_crc = crc;
+			p->in_crc_have = true;
+		}
 	}
 	note_out(m, v->len, v->items);
 }
@@ -360,6 +365,8 @@ int px_item_begin(struct process *p, const struct px_item *it, uint64_t entry)
 	uint64_t reach_mid = 0, reach_sm = 0;
 
 	p->cur = *it;
+	p->in_p = NULL;
+	p->in_crc_have = false;
 	p->todo_mid = p->todo_sm = p->fed_sm = p->reached = 0;
 	p->dropped = p->refused = 0;
 	for (uint64_t e = entry; e; e &= e - 1) {
@@ -399,6 +406,16 @@ int px_run_part(struct process *p, uint64_t entry, const struct px_view *v)
 	for (uint64_t e = entry; e && !p->fatal; e &= e - 1)
 		run_pipe(p, (uint32_t)__builtin_ctzll(e), v, 0);
 	return p->fatal;
+}
+
+void px_item_abort(struct process *p)
+{
+	for (uint64_t b = p->reached; b; b &= b - 1) {
+		struct px_mid *m = p->mid[__builtin_ctzll(b)];
+		ring_cancel(&m->r);
+		m->state = PX_IDLE;
+	}
+	p->reached = p->todo_mid = p->todo_sm = p->fed_sm = 0;
 }
 
 int px_item_end(struct process *p, struct px_wait *w)

@@ -121,13 +121,29 @@ static int quarantine(struct process *p, struct px_in *in)
 
 /* ---- one IN record ---- */
 
-/* 1 done (commit it), 0 waits (leave it), -errno fatal. */
+#define PX_CORRUPT 2 /* run_record: the payload failed its check: peek it again, verified */
+
+/* The payload's check, made late (ring_peek_deferred): the run has just
+ * read every byte, so they are in cache now, where before the run they
+ * were in DRAM (another core wrote them with streaming stores): the pass
+ * costs the CRC's arithmetic only (docs/design-notes.md "Record
+ * checksums"). A copy of the whole payload already computed it. */
+static bool payload_ok(struct process *p, const struct record *rec)
+{
+	uint32_t crc = p->in_crc_have ? p->in_crc : crc32c(0, record_cpayload(rec), rec->len);
+	return record_payload_ok(rec, crc);
+}
+
+/* 1 done (commit it), 0 waits (leave it), PX_CORRUPT, -errno fatal. */
 static int run_record(struct process *p, struct px_in *in, const struct record *rec)
 {
 	struct px_item it = { .in = (int)in->ring, .conn = -1, .seq = rec->seq, .ingest_ns = rec->ingest_ns };
 	int rc;
 
 	if ((rec->flags & RECORD_F_REQUEST) || rec->signal != p->plan->rings[in->ring].signal + 1) {
+		p->in_crc_have = false;
+		if (!payload_ok(p, rec))
+			return PX_CORRUPT;
 		if (px_log_ok(p))
 			log_msg(LOG_WARN,
 				"ring %s: record seq %llu is not a bare %s resource (signal %u, flags "
@@ -144,11 +160,25 @@ static int run_record(struct process *p, struct px_in *in, const struct record *
 		return 0;
 	}
 	if (rc == 0) { /* published everywhere before a restart */
+		if (!payload_ok(p, rec))
+			return PX_CORRUPT; /* a damaged seq must not pass for a repeat */
 		px_count(p, STAT_DUPLICATES_SKIPPED, rec->items);
 		return 1;
 	}
-	struct px_view v = { record_cpayload(rec), rec->len, rec->items, ring_payload_crc(&in->r), true };
+	/* A connector's aggregation cannot be taken back: check before */
+	bool late = !p->todo_sm;
+	if (!late && !payload_ok(p, rec)) {
+		px_item_abort(p);
+		return PX_CORRUPT;
+	}
+	struct px_view v = { record_cpayload(rec), rec->len, rec->items, 0, false };
+	p->in_p = v.p;
+	p->in_len = v.len;
 	px_run_part(p, in->entry, &v);
+	if (late && !p->fatal && !payload_ok(p, rec)) {
+		px_item_abort(p);
+		return PX_CORRUPT;
+	}
 	rc = px_item_end(p, &in->wait);
 	if (rc <= 0) {
 		if (rc == 0)
@@ -178,8 +208,14 @@ static int serve_in(struct process *p, struct px_in *in, int64_t timeout_ns)
 	}
 	while (n < PX_BATCH && !(p->o.max_records && p->done_records >= p->o.max_records)) {
 		const struct record *rec;
+		uint64_t seq_before = in->r.peek_seq;
 
-		rc = ring_peek(&in->r, &rec, n ? 0 : timeout_ns);
+		/* the payload is checked in run_record, after the run */
+		if (in->verify_next)
+			rc = ring_peek(&in->r, &rec, 0);
+		else
+			rc = ring_peek_deferred(&in->r, &rec, n ? 0 : timeout_ns);
+		in->verify_next = false;
 		if (rc == -EAGAIN || rc == -ETIMEDOUT || rc == -EINTR) {
 			in->empty = true;
 			break;
@@ -198,6 +234,12 @@ static int serve_in(struct process *p, struct px_in *in, int64_t timeout_ns)
 		uint64_t age = in->age ? hist_age_ns(rec->ingest_ns, rt_real_ns()) : 0;
 		if ((rc = run_record(p, in, rec)) < 0)
 			return rc;
+		if (rc == PX_CORRUPT) {
+			/* ring_peek finds it again and says where */
+			ring_rewind_to(&in->r, ring_committed(&in->r), seq_before);
+			in->verify_next = true;
+			continue;
+		}
 		if (rc == 0) {
 			ring_rewind(&in->r); /* read it again when the ring has room */
 			break;

@@ -92,6 +92,7 @@ struct px_in {
 	struct px_wait wait; /* the head record waits for room */
 	int wait_sm;	     /* ... for this connector's pending flush, -1 */
 	bool empty;	     /* the last peek found nothing */
+	bool verify_next;    /* the head record failed the late check: peek it verified */
 	struct hist *age;    /* HIST_RING_AGE of this ring, NULL = none */
 };
 
@@ -121,11 +122,17 @@ struct process {
 	struct px_buf dec[PX_DEPTH];	    /* route decisions */
 	/* this input */
 	struct px_item cur;
-	uint64_t reached;	    /* MID rings it can reach (state set) */
-	uint64_t todo_mid;	    /* MID rings still to serve (TODO or OPEN) */
-	uint64_t todo_sm;	    /* connectors still to feed */
-	uint64_t fed_sm;	    /* connectors begun (commit at the end) */
-	uint64_t dropped, refused;  /* items */
+	uint64_t reached;	   /* MID rings it can reach (state set) */
+	uint64_t todo_mid;	   /* MID rings still to serve (TODO or OPEN) */
+	uint64_t todo_sm;	   /* connectors still to feed */
+	uint64_t fed_sm;	   /* connectors begun (commit at the end) */
+	uint64_t dropped, refused; /* items */
+	/* the IN payload being run, and its CRC once a copy of the whole of
+	 * it computed one (emit_copy): the late check then needs no pass */
+	const uint8_t *in_p;
+	size_t in_len;
+	uint32_t in_crc;
+	bool in_crc_have;
 	int fatal;		    /* a fatal error met inside the graph */
 	int wait_sm;		    /* px_item_begin -EBUSY: this connector's flush is pending */
 	struct px_wait sm_wait[64]; /* a pending flush waits for room */
@@ -149,6 +156,9 @@ int px_sm_recover(struct process *p, char *err, size_t errlen);
 int px_item_begin(struct process *p, const struct px_item *it, uint64_t entry); /* -EBUSY: wait_sm */
 int px_run_part(struct process *p, uint64_t entry, const struct px_view *v);
 int px_item_end(struct process *p, struct px_wait *w);
+/* Cancel every MID output of this input (its payload failed the check
+ * made after the run): nothing of it is published. */
+void px_item_abort(struct process *p);
 
 /* process.c helpers for pexec.c */
 void px_count(struct process *p, enum stat_counter c, uint64_t n);

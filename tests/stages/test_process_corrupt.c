@@ -92,7 +92,10 @@ static uint8_t *read_quarantine(const char *path, unsigned long long *off, unsig
 	return b;
 }
 
-START_TEST(corrupt_record_skipped_and_quarantined)
+/* processors: "" (the record is copied as it is) or a YAML list of
+ * processors defined in the config (the chain reads and rewrites it before
+ * its checksum is checked). */
+static void corrupt_case(const char *processors)
 {
 	const char *pb = getenv("SLUICE_PROCESS_BIN"), *bd = getenv("SLUICE_BUILD_DIR");
 	if (pb)
@@ -107,10 +110,12 @@ START_TEST(corrupt_record_skipped_and_quarantined)
 	ck_assert_ptr_nonnull(f);
 	fprintf(f,
 		"receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:0\n"
+		"processors:\n  attributes/mark:\n    actions:\n      - {key: marked, value: yes, action: insert}\n"
 		"exporters:\n  debug:\n"
-		"service:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [debug]\n"
+		"service:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      processors: [%s]\n"
+		"      exporters: [debug]\n"
 		"sluice:\n  instance: %s\n  state_dir: %s\n",
-		inst, state);
+		processors, inst, state);
 	fclose(f);
 	struct sluice_config *cfg;
 	struct config_error cerr;
@@ -149,6 +154,10 @@ START_TEST(corrupt_record_skipped_and_quarantined)
 		ck_assert_uint_eq(tb_spans(rs, &sp), 4);
 		unsigned n;
 		ck_assert_int_eq(sscanf(sp[0]->name, "r%u.", &n), 1);
+		if (processors[0]) /* the chain's output, not a copy */
+			ck_assert_msg(sp[0]->n_attributes == 1 &&
+					      !strcmp(sp[0]->attributes[0]->key, "marked"),
+				      "record %u not rewritten", n);
 		ck_assert_uint_le(n, NREC);
 		delivered[n]++;
 		tb_free(rs);
@@ -191,6 +200,20 @@ START_TEST(corrupt_record_skipped_and_quarantined)
 	config_free(cfg);
 	unlink(cfg_path);
 }
+
+START_TEST(corrupt_record_skipped_and_quarantined)
+{
+	corrupt_case("");
+}
+END_TEST
+
+/* The chain runs over the damaged payload before the check (the check
+ * comes after the run, while the bytes are in cache): nothing of it may
+ * be published. */
+START_TEST(corrupt_record_through_a_chain)
+{
+	corrupt_case("attributes/mark");
+}
 END_TEST
 
 int main(void)
@@ -199,6 +222,7 @@ int main(void)
 	TCase *tc = tcase_create("all");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, corrupt_record_skipped_and_quarantined);
+	tcase_add_test(tc, corrupt_record_through_a_chain);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
