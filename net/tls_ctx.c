@@ -51,6 +51,27 @@ static int tls_versions(SSL_CTX *ctx, enum net_tls_version lo, enum net_tls_vers
 	return 0;
 }
 
+/* AES-128-GCM first, as Go's crypto/tls (the Collector's) orders them on
+ * CPUs with AES instructions; OpenSSL's default puts AES-256-GCM first.
+ * The same peers then agree on the same suite as with the Collector; the
+ * speed is about the same on this box (OpenSSL 3.0's stitched GCM, 4.3
+ * against 4.1 GB/s, docs/bench/wire.md), 10 rounds against 14 elsewhere.
+ * A server picks by its own order, but a client that lists ChaCha20
+ * first (no AES instructions) gets ChaCha20, Go's server rule too. The
+ * TLS 1.2 list only moves the ECDHE AES-128-GCM suites ahead of OpenSSL's
+ * default list. */
+static int tls_prefer_aes128(SSL_CTX *ctx, bool srv)
+{
+	static const char suites13[] =
+		"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+	static const char list12[] = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:DEFAULT";
+	if (SSL_CTX_set_ciphersuites(ctx, suites13) != 1 || SSL_CTX_set_cipher_list(ctx, list12) != 1)
+		return -EINVAL;
+	if (srv)
+		SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA);
+	return 0;
+}
+
 static int tls_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 			   const unsigned char *in, unsigned inlen, void *arg)
 {
@@ -105,6 +126,10 @@ static SSL_CTX *tls_build(struct net_tls *t, int *rcp, char *err, size_t errlen)
 				 srv ? t->sc.max_version : t->cc.max_version, err, errlen) < 0)
 		goto fail;
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+	if (tls_prefer_aes128(ctx, srv) < 0) {
+		snprintf(err, errlen, "tls: cannot set the cipher suites");
+		goto fail;
+	}
 	/* Idle conns give their record buffers back (10,000 idle conns). */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_default_passwd_cb(ctx, tls_no_pass);

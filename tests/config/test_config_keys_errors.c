@@ -27,7 +27,7 @@ static const struct ecase cases[] = {
 	{ "min above max", GRPC "    tls: {min_version: '1.3', max_version: '1.2'}\n",
 	  "4:44: exporters.otlp.tls: min_version 1.3 is above max_version 1.2" },
 	{ "cipher suites", GRPC "    tls: {cipher_suites: [TLS_AES_128_GCM_SHA256]}\n",
-	  "4:26: exporters.otlp.tls.cipher_suites: not supported by sluice: OpenSSL's default TLS 1.2 cipher list and the TLS 1.3 suites are used" },
+	  "4:26: exporters.otlp.tls.cipher_suites: not supported by sluice: the TLS 1.3 suites are used in Go's order (AES-128-GCM first), the TLS 1.2 list is OpenSSL's with ECDHE AES-128-GCM first" },
 	{ "https with insecure",
 	  "exporters:\n  otlp_grpc:\n    endpoint: https://h:1\n    tls: {insecure: true}\n",
 	  "4:10: exporters.otlp_grpc: tls.insecure is true but the endpoint is https://" },

@@ -117,6 +117,19 @@ START_TEST(openssl_s_client)
 	ck_assert_msg(strstr(got, "Protocol version: TLSv1.3"), "%s", got);
 	ck_assert_msg(strstr(got, "Verification: OK"), "%s", got);
 	ck_assert_msg(strstr(got, "HTTP/1.1 200") && strstr(got, "got 5 bytes alpn=http/1.1"), "%s", got);
+	/* s_client lists AES-256-GCM first; the server's order wins */
+	ck_assert_msg(strstr(got, "Ciphersuite: TLS_AES_128_GCM_SHA256"), "%s", got);
+	free(got);
+	/* ... unless the client puts ChaCha20 first (no AES instructions) */
+	snprintf(cmd, sizeof(cmd),
+		 "printf 'POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 0\\r\\nConnection: close"
+		 "\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:%u -CAfile %s -verify_return_error "
+		 "-ciphersuites TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256 -ign_eof -brief",
+		 s.port, tlsh_cert("ca.pem"));
+	ck_assert_int_eq(tlsh_wait_child(loop, tlsh_spawn(cmd, out), 20000), 0);
+	got = tlsh_slurp(out);
+	ck_assert_msg(strstr(got, "Ciphersuite: TLS_CHACHA20_POLY1305_SHA256") && strstr(got, "HTTP/1.1 200"),
+		      "%s", got);
 	free(got);
 	/* TLS 1.2 with an RSA certificate works too */
 	t = tlsh_server_tls("rsa", NULL, "http/1.1");
@@ -131,6 +144,7 @@ START_TEST(openssl_s_client)
 	ck_assert_int_eq(tlsh_wait_child(loop, tlsh_spawn(cmd, out), 20000), 0);
 	got = tlsh_slurp(out);
 	ck_assert_msg(strstr(got, "Protocol version: TLSv1.2") && strstr(got, "HTTP/1.1 200"), "%s", got);
+	ck_assert_msg(strstr(got, "Ciphersuite: ECDHE-RSA-AES128-GCM-SHA256"), "%s", got);
 	free(got);
 	tlsh_srv_free(&s.list);
 	tlsh_srv_free(&s2.list);
@@ -264,9 +278,9 @@ START_TEST(our_http_client_to_node_https)
 	snprintf(out, sizeof(out), "%s/node.out", tlsh_certs());
 	snprintf(cmd, sizeof(cmd),
 		 "exec node -e \"const fs=require('fs');"
-		 "require('https').createServer({key:fs.readFileSync('%s'),cert:fs.readFileSync('%s')},"
+		 "require('https').createServer({key:fs.readFileSync('%s'),cert:fs.readFileSync('%s'),honorCipherOrder:false},"
 		 "(q,r)=>{let n=0;q.on('data',d=>n+=d.length);q.on('end',()=>r.end('node got '+n+' '+"
-		 "q.socket.alpnProtocol))}).listen(0,'127.0.0.1',function(){console.log('port '+"
+		 "q.socket.alpnProtocol+' '+q.socket.getCipher().name))}).listen(0,'127.0.0.1',function(){console.log('port '+"
 		 "this.address().port)})\"",
 		 tlsh_cert("server.key"), tlsh_cert("server.pem"));
 	pid_t pid = tlsh_spawn(cmd, out);
@@ -288,11 +302,12 @@ START_TEST(our_http_client_to_node_https)
 	tlsh_h1cli_post(&k, loop, (uint16_t)port, ct, "localhost", "/v1/traces", body, sizeof(body));
 	th_run_until(loop, &k.done, 20000);
 	ck_assert_int_eq(k.status, 200);
-	ck_assert_str_eq(k.body, "node got 100000 http/1.1");
+	/* the server takes the client's order: ours puts AES-128-GCM first */
+	ck_assert_str_eq(k.body, "node got 100000 http/1.1 TLS_AES_128_GCM_SHA256");
 	/* keep-alive: a second request on the same TLS conn */
 	tlsh_h1cli_again(&k, "/v1/traces", "abc", 3);
 	th_run_until(loop, &k.done, 20000);
-	ck_assert_str_eq(k.body, "node got 3 http/1.1");
+	ck_assert_str_eq(k.body, "node got 3 http/1.1 TLS_AES_128_GCM_SHA256");
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	net_tls_free(ct);
