@@ -73,9 +73,16 @@ function start(cmd, args, opts = {}) {
   if (p.stdout) p.stdout.on('data', (d) => { out += d; });
   if (p.stderr) p.stderr.on('data', (d) => { err += d; });
   running.procs.add(p);
+  // 'exit' can come before the last of stdout is read (a summary printed
+  // at exit went missing once in e2e_tls): wait for both streams to end,
+  // but not for ever (a child of the child may hold them open).
+  const ended = (st) => (!st || st.readableEnded ? null
+    : new Promise((res) => { st.once('end', res); st.once('close', res); }));
   p.done = new Promise((resolve) => p.on('exit', (code, sig) => {
     running.procs.delete(p);
-    resolve(code === null ? `signal ${sig}` : code);
+    const ends = [ended(p.stdout), ended(p.stderr)].filter(Boolean);
+    const cap = new Promise((res) => setTimeout(res, 2000).unref());
+    Promise.race([Promise.all(ends), cap]).then(() => resolve(code === null ? `signal ${sig}` : code));
   }));
   p.out = () => out;
   p.err = () => err;
