@@ -113,7 +113,7 @@ START_TEST(test_other_process)
 	pid_t pid = fork();
 	int status;
 
-	ck_assert_int_ge(pid, 0);
+	/* the child first, before any ck_*: only the parent writes to Check's stream (5a1b676) */
 	if (pid == 0) {
 		struct segment mine;
 		if (segment_attach(&mine, inst) != 0)
@@ -123,7 +123,9 @@ START_TEST(test_other_process)
 			hist_observe(h, i * 1000000ull); /* 1 ms .. 1 s */
 		_exit(h ? 0 : 2);
 	}
+	ck_assert_int_ge(pid, 0);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status)); /* a crashed child's WEXITSTATUS reads 0 */
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
 	ck_assert_int_eq(hist_read(&seg, 0, &s), 0);
 	ck_assert_uint_eq(s.count, 1000);

@@ -56,7 +56,7 @@ START_TEST(test_create_attach_child)
 	stats_add(segment_stats(&seg, STAGE_BATCH), STAT_RECORDS_OUT, 1);
 
 	pid = fork();
-	ck_assert_int_ge(pid, 0);
+	/* the child first, before any ck_*: only the parent writes to Check's stream (5a1b676) */
 	if (pid == 0) {
 		/* A separate process attaches by name and reads what we wrote. */
 		struct segment s2;
@@ -69,6 +69,7 @@ START_TEST(test_create_attach_child)
 			 stats_get(segment_stats(&s2, STAGE_BATCH), STAT_RECORDS_OUT) == 1;
 		_exit(ok ? 0 : 1);
 	}
+	ck_assert_int_ge(pid, 0);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	ck_assert_uint_eq(ring_used(&r), 0); /* the child's commit is visible */
@@ -185,7 +186,7 @@ START_TEST(test_wake_env)
 	n = segment_wake_env(&seg, env, sizeof(env));
 	ck_assert_int_eq(setenv(SEG_WAKE_ENV, env, 1), 0);
 	pid = fork();
-	ck_assert_int_ge(pid, 0);
+	/* the child first, before any ck_*: only the parent writes to Check's stream (5a1b676) */
 	if (pid == 0) {
 		/* The child inherits the fds and finds them through the env. */
 		struct ring r;
@@ -195,6 +196,7 @@ START_TEST(test_wake_env)
 			 other.data_fd[0] == seg.data_fd[0];
 		_exit(ok ? 0 : 1);
 	}
+	ck_assert_int_ge(pid, 0);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	unsetenv(SEG_WAKE_ENV);

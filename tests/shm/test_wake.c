@@ -104,7 +104,7 @@ START_TEST(test_futex_wakes_consumer)
 	struct ring r;
 	pid_t pid = fork();
 
-	ck_assert_int_ge(pid, 0);
+	/* the child first, before any ck_*: only the parent writes to Check's stream (5a1b676) */
 	if (pid == 0) {
 		const struct record *rec;
 
@@ -113,6 +113,7 @@ START_TEST(test_futex_wakes_consumer)
 		int rc = ring_peek(&r, &rec, -1); /* no timeout */
 		_exit(rc == 0 && rec->seq == 77 ? 0 : 1);
 	}
+	ck_assert_int_ge(pid, 0);
 	ck_assert_int_eq(segment_ring(&seg, 0, &r), 0);
 	ck_assert(wait_for_sleeper(&r.ctl->cons_wait, RING_WAIT_FUTEX));
 	ck_assert(wait_blocked(pid)); /* really asleep in futex_wait */
@@ -132,7 +133,7 @@ START_TEST(test_futex_wakes_producer)
 	while (ring_try_reserve(&r, 1000, &rec) == 0) /* fill it */
 		ring_publish(&r);
 	pid = fork();
-	ck_assert_int_ge(pid, 0);
+	/* the child first, before any ck_*: only the parent writes to Check's stream (5a1b676) */
 	if (pid == 0) {
 		struct ring p;
 
@@ -141,6 +142,7 @@ START_TEST(test_futex_wakes_producer)
 		int rc = ring_reserve(&p, 1000, &rec, -1);
 		_exit(rc == 0 ? 0 : 1);
 	}
+	ck_assert_int_ge(pid, 0);
 	ck_assert(wait_for_sleeper(&r.ctl->prod_wait, RING_WAIT_FUTEX));
 	ck_assert(wait_blocked(pid));
 	ck_assert_int_eq(ring_try_peek(&r, &(const struct record *){ 0 }), 0);
@@ -157,7 +159,7 @@ START_TEST(test_eventfd_wakes_poller)
 
 	ck_assert_int_gt(segment_wake_env(&seg, env, sizeof(env)), 0);
 	pid = fork();
-	ck_assert_int_ge(pid, 0);
+	/* the child first, before any ck_*: only the parent writes to Check's stream (5a1b676) */
 	if (pid == 0) {
 		/* The poller learns its fds the way a stage does. */
 		struct segment s2;
@@ -175,6 +177,7 @@ START_TEST(test_eventfd_wakes_poller)
 			_exit(4);
 		_exit(ring_try_peek(&c, &rec) == 0 && rec->seq == 5 ? 0 : 1);
 	}
+	ck_assert_int_ge(pid, 0);
 	ck_assert_int_eq(segment_ring(&seg, 0, &r), 0);
 	ck_assert(wait_for_sleeper(&r.ctl->cons_wait, RING_WAIT_EVENTFD));
 	ck_assert(wait_blocked(pid)); /* in poll() */
@@ -193,7 +196,7 @@ START_TEST(test_eventfd_wakes_space_poller)
 	while (ring_try_reserve(&r, 1000, &rec) == 0)
 		ring_publish(&r);
 	pid = fork();
-	ck_assert_int_ge(pid, 0);
+	/* the child first, before any ck_*: only the parent writes to Check's stream (5a1b676) */
 	if (pid == 0) {
 		struct ring p;
 		struct pollfd pfd;
@@ -206,6 +209,7 @@ START_TEST(test_eventfd_wakes_space_poller)
 			_exit(4);
 		_exit(ring_try_reserve(&p, 1000, &rec) == 0 ? 0 : 1);
 	}
+	ck_assert_int_ge(pid, 0);
 	ck_assert(wait_for_sleeper(&r.ctl->prod_wait, RING_WAIT_EVENTFD));
 	ck_assert(wait_blocked(pid));
 	ck_assert_int_eq(ring_try_peek(&r, &(const struct record *){ 0 }), 0);
@@ -224,7 +228,7 @@ START_TEST(test_signal_interrupts_sleep)
 	struct ring r;
 	pid_t pid = fork();
 
-	ck_assert_int_ge(pid, 0);
+	/* the child first, before any ck_*: only the parent writes to Check's stream (5a1b676) */
 	if (pid == 0) {
 		struct sigaction sa = { .sa_handler = on_usr1 }; /* no SA_RESTART */
 		const struct record *rec;
@@ -234,6 +238,7 @@ START_TEST(test_signal_interrupts_sleep)
 			_exit(2);
 		_exit(ring_peek(&r, &rec, -1) == -EINTR ? 0 : 1);
 	}
+	ck_assert_int_ge(pid, 0);
 	ck_assert_int_eq(segment_ring(&seg, 0, &r), 0);
 	ck_assert(wait_for_sleeper(&r.ctl->cons_wait, RING_WAIT_FUTEX));
 	ck_assert(wait_blocked(pid));
