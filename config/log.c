@@ -1,6 +1,7 @@
 /* config/log.c: formats a log line in a stack buffer and writes it with one
  * write(2) so concurrent writers to the same stderr never mix their lines. */
 #include "config/log.h"
+#include "rt/clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -48,17 +49,17 @@ enum log_level log_level_from_env(void)
 
 int log_format(char *buf, int size, enum log_level level, const char *fmt, va_list ap)
 {
-	struct timespec ts;
+	uint64_t now = rt_real_ns();
+	time_t sec = (time_t)(now / 1000000000ull);
 	struct tm tm;
 	int n, m;
 
 	if (size < 64)
 		return 0;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
+	gmtime_r(&sec, &tm);
 	n = snprintf(buf, (size_t)size,
 		     "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s[%ld]: ", tm.tm_year + 1900, tm.tm_mon + 1,
-		     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L,
+		     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(now % 1000000000ull / 1000000ull),
 		     log_level_name(level), program_invocation_short_name, (long)getpid());
 	if (n < 0 || n >= size - 5)
 		n = size - 5; /* absurdly long program name: keep room for "...\n" */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rt/clock.h"
 #include "shm/quarantine.h"
 
 static int open_dir(const char *dir)
@@ -117,18 +118,18 @@ static int file_name(const char *ring, char *out, size_t n)
 static int header_line(char *buf, size_t n, const struct quarantine_entry *e, uint64_t length,
 		       uint64_t stored)
 {
-	struct timespec ts;
+	uint64_t now = rt_real_ns();
+	time_t sec = (time_t)(now / 1000000000ull);
 	struct tm tm;
 	char when[32];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
+	gmtime_r(&sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	return snprintf(buf, n,
 			"# sluice quarantine ring=%s offset=%" PRIu64 " length=%" PRIu64 " stored=%" PRIu64
 			" seq_before=%" PRIu64 " seq_after=%" PRIu64 " time=%s.%09ldZ\n",
 			e->ring, e->offset, length, stored, e->seq_before, e->seq_after, when,
-			(long)ts.tv_nsec);
+			(long)(now % 1000000000ull));
 }
 
 int64_t quarantine_write(const char *dir, uint64_t max_total, const struct quarantine_entry *e)

@@ -1,5 +1,6 @@
 /* tools/sluice/ctl.c: control socket and instance lock. */
 #include "tools/sluice/ctl.h"
+#include "rt/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -101,14 +102,12 @@ int ctl_read_command(int fd, char *line, size_t size)
 	return (int)strlen(line);
 }
 
-static long ctl_ms_left(const struct timespec *deadline, int timeout_ms)
+static long ctl_ms_left(uint64_t deadline_ns, int timeout_ms)
 {
 	if (timeout_ms < 0)
 		return -1;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	long ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms > 0 ? ms : 0;
+	uint64_t now = rt_mono_ns();
+	return now < deadline_ns ? (long)((deadline_ns - now) / 1000000ull) : 0;
 }
 
 int ctl_request(const char *path, const char *cmd, char *reply, size_t size, int timeout_ms)
@@ -131,19 +130,12 @@ int ctl_request(const char *path, const char *cmd, char *reply, size_t size, int
 		close(fd);
 		return err;
 	}
-	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
-	}
+	uint64_t deadline = rt_mono_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000ull;
 	size_t len = 0;
 	err = 0;
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int rc = poll(&p, 1, (int)ctl_ms_left(&deadline, timeout_ms));
+		int rc = poll(&p, 1, (int)ctl_ms_left(deadline, timeout_ms));
 		if (rc == 0) {
 			err = -ETIMEDOUT;
 			break;
