@@ -21,7 +21,6 @@
 #define HC_RBUF 16384 /* response head + start of body */
 #define HC_KEEP 1024  /* response body bytes kept for reasons/partial */
 #define HX_MAX_HDRS 32
-#define XC_MIN (256u << 10) /* smaller bodies compress inline: the thread hop costs more */
 
 enum hc_state {
 	HC_DOWN = 0,
@@ -370,13 +369,10 @@ static void hc_start(struct hconn *hc, struct attempt *a)
 				      .codec = t->comp,
 				      .level = t->level,
 				      .arg = hc };
-	if (t->xc && a->len >= XC_MIN) {
-		hc->compressing = true;
-		xcomp_submit(t->xc, &hc->job);
-		return;
-	}
-	hc->job.result = xcomp_run(&t->cx, &hc->job);
-	hc_compressed(&hc->job);
+	/* done runs only from the loop, so the flag is set in time */
+	hc->compressing = xcomp_start(t->xc, &t->cx, &hc->job);
+	if (!hc->compressing)
+		hc_compressed(&hc->job);
 }
 
 static void hc_send(struct hconn *hc, const uint8_t *body, size_t len)
