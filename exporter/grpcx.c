@@ -1,4 +1,14 @@
-/* OTLP/gRPC client: one h2c connection, multiplexed unary calls. */
+/* OTLP/gRPC client: one h2c connection, multiplexed unary calls.
+ *
+ * A send is compressed first, then started (or queued for a stream slot):
+ * bodies of XC_MIN bytes and more on the compression worker
+ * (exporter/xcompress.h) while the loop goes on, smaller ones inline. Until
+ * its compression is done an attempt is in neither the queue nor the h2
+ * client, so the connection (which may drop and come back meanwhile) never
+ * sees it; the worker owns the call's buffer (gz) until then. Each attempt
+ * keeps its own buffer, which the h2 client reads by reference until the
+ * call's done. The transport is freed only from the stage's teardown,
+ * never from inside a completion. */
 #include "exporter/grpcx.h"
 
 #include <ctype.h>
@@ -12,16 +22,19 @@
 #include "net/h2.h"
 #include "net/h2_link.h"
 #include "net/tls.h"
+#include "exporter/xcompress.h"
 
 #define GX_MAX_MD 32
 
 struct gcall {
 	struct grpcx *g;
-	struct attempt *a;
+	struct attempt *a; /* while its call is on a stream */
 	int32_t stream;
 	struct net_timer deadline;
-	uint8_t *gz;
-	size_t gzcap;
+	uint8_t *gz; /* the attempt's compressed body */
+	size_t gzcap, gzlen;
+	struct xcomp_job job; /* its compression */
+	bool compressing;     /* job is with the worker: gz is not ours */
 };
 
 struct grpcx {
@@ -42,6 +55,7 @@ struct grpcx {
 	struct h2_link link; /* link.c / link.cli: NULL when down */
 	char conn_err[200];  /* why the conn died, while its calls fail */
 	struct codec_ctx cx;
+	struct xcomp *xc;     /* compression worker; NULL: compress inline */
 	struct gcall **calls; /* one per attempt ever seen, owned here */
 	unsigned ncalls;
 	struct attempt **wq;
@@ -162,7 +176,9 @@ static void gx_fail(struct attempt *a, const char *why)
 	deliver_complete(a, &o);
 }
 
-/* Starts a call now; false when no stream is free (caller queues). */
+/* Starts a call now for a whose body is ready (compressed into its
+ * gcall's gz, or sent as is); false when no stream is free (caller
+ * queues). */
 static bool gx_start(struct grpcx *g, struct attempt *a)
 {
 	if (!g->link.cli) {
@@ -176,39 +192,15 @@ static bool gx_start(struct grpcx *g, struct attempt *a)
 	}
 	if (h2_client_closing(g->link.cli) || h2_client_slots(g->link.cli) == 0)
 		return false;
-	struct gcall *k = gx_ctx(g, a);
-	if (!k) {
-		gx_fail(a, "out of memory");
-		return true;
-	}
-	const uint8_t *msg = a->body;
-	size_t len = a->len;
-	if (g->comp != CODEC_NONE) {
-		size_t need = codec_encode_bound(g->comp, len);
-		if (need > k->gzcap) {
-			uint8_t *nb = realloc(k->gz, need);
-			if (!nb) {
-				gx_fail(a, "out of memory for compression");
-				return true;
-			}
-			k->gz = nb;
-			k->gzcap = need;
-		}
-		ssize_t n = codec_encode(&g->cx, g->comp, g->level, msg, len, k->gz, k->gzcap);
-		if (n < 0) {
-			gx_fail(a, "compression failed");
-			return true;
-		}
-		msg = k->gz;
-		len = (size_t)n;
-	}
+	struct gcall *k = a->tctx;
+	bool comp = g->comp != CODEC_NONE;
 	struct h2_call call = {
 		.path = g->method,
 		.metadata = g->md,
 		.n_metadata = g->nmd,
-		.msg = msg,
-		.msg_len = len,
-		.compressed = g->comp != CODEC_NONE,
+		.msg = comp ? k->gz : a->body,
+		.msg_len = comp ? k->gzlen : a->len,
+		.compressed = comp,
 		.encoding = codec_name(g->comp),
 		.timeout_ns = (uint64_t)g->timeout_ms * 1000000ULL,
 		.done = gx_done,
@@ -244,9 +236,9 @@ static void gx_pump(struct grpcx *g)
 	}
 }
 
-static int gx_send(void *tp, struct attempt *a)
+/* a's body is ready: start it, or queue it behind the others. */
+static int gx_ready(struct grpcx *g, struct attempt *a)
 {
-	struct grpcx *g = tp;
 	if (!g->wq_len && gx_start(g, a))
 		return 0;
 	if (g->wq_len == g->wq_cap) {
@@ -262,6 +254,50 @@ static int gx_send(void *tp, struct attempt *a)
 		g->wq_head = 0;
 	}
 	g->wq[(g->wq_head + g->wq_len++) % g->wq_cap] = a;
+	return 0;
+}
+
+/* a's body is compressed (on the worker or inline): on to the stream. */
+static void gx_compressed(struct xcomp_job *job)
+{
+	struct attempt *a = job->arg;
+	struct gcall *k = a->tctx;
+	k->compressing = false;
+	if (job->result < 0) {
+		gx_fail(a, job->result == -ENOMEM ? "out of memory for compression" : "compression failed");
+		return;
+	}
+	k->gzlen = (size_t)job->result;
+	if (gx_ready(k->g, a) < 0)
+		gx_fail(a, "out of memory");
+}
+
+static int gx_send(void *tp, struct attempt *a)
+{
+	struct grpcx *g = tp;
+	struct gcall *k = gx_ctx(g, a);
+	if (!k) {
+		gx_fail(a, "out of memory");
+		return 0;
+	}
+	/* The engine sends an attempt again only after its outcome, so no
+	 * job of it is out now and k->job and k->gz are free. Were one out,
+	 * its end starts the call: a call never starts twice. */
+	if (k->compressing)
+		return 0;
+	if (g->comp == CODEC_NONE)
+		return gx_ready(g, a);
+	k->job = (struct xcomp_job){ .in = a->body,
+				     .len = a->len,
+				     .out = &k->gz,
+				     .cap = &k->gzcap,
+				     .codec = g->comp,
+				     .level = g->level,
+				     .arg = a };
+	/* done runs only from the loop, so the flag is set in time */
+	k->compressing = xcomp_start(g->xc, &g->cx, &k->job);
+	if (!k->compressing)
+		gx_compressed(&k->job);
 	return 0;
 }
 
@@ -300,6 +336,7 @@ static void gx_free(void *tp)
 	struct grpcx *g = tp;
 	if (!g)
 		return;
+	xcomp_free(g->xc); /* joined: no job touches a gz or a body below any more */
 	if (g->link.c)
 		net_conn_set_udata(g->link.c, NULL);
 	for (unsigned i = 0; i < g->ncalls; i++) {
@@ -377,6 +414,8 @@ int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **tp, cons
 		s += nl + vl + 2;
 	}
 	codec_ctx_init(&g->cx);
+	if (g->comp != CODEC_NONE && xcomp_new(loop, gx_compressed, &g->xc) < 0)
+		g->xc = NULL; /* no thread: compress inline, as before */
 	*tp = g;
 	*ops = &gx_tops;
 	return 0;
