@@ -154,13 +154,15 @@ void deliver_free(struct deliver *d)
 {
 	for (unsigned i = 0; i < d->nx; i++) {
 		struct dexp *x = d->x[i];
+		/* the transport first: freeing it joins its compression worker,
+		 * which may still be reading a body below (an own buffer) */
+		if (x->ops && x->ops->free)
+			x->ops->free(x->t);
 		for (uint32_t k = 0; k < x->natt; k++) {
 			net_timer_cancel(d->loop, &x->att[k].timer);
 			free(x->att[k].own);
 		}
 		held_free(x);
-		if (x->ops && x->ops->free)
-			x->ops->free(x->t);
 		if (x->has_q)
 			diskq_close(&x->q);
 		free(x->att);
