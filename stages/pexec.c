@@ -272,6 +272,17 @@ static void feed_sm(struct process *p, const struct px_edge *e, const struct px_
 
 	if (!(p->todo_sm >> k & 1) || p->cur.in < 0)
 		return;
+	/* An aggregation cannot be taken back: the IN payload is checked
+	 * before the first span of it is counted. The chain has just read it,
+	 * so the check sums bytes in cache. */
+	if (p->in_rec && !p->in_checked) {
+		if (!px_in_payload_ok(p, p->in_rec)) {
+			p->in_corrupt = true;
+			p->fatal = -EBADMSG; /* stops the run; run_record clears it */
+			return;
+		}
+		p->in_checked = true;
+	}
 	if (!(p->fed_sm >> k & 1)) {
 		int rc = smconn_begin(s, (uint32_t)p->cur.in, p->cur.seq);
 		if (rc < 0) {
@@ -365,8 +376,9 @@ int px_item_begin(struct process *p, const struct px_item *it, uint64_t entry)
 	uint64_t reach_mid = 0, reach_sm = 0;
 
 	p->cur = *it;
+	p->in_rec = NULL;
 	p->in_p = NULL;
-	p->in_crc_have = false;
+	p->in_crc_have = p->in_checked = p->in_corrupt = false;
 	p->todo_mid = p->todo_sm = p->fed_sm = p->reached = 0;
 	p->dropped = p->refused = 0;
 	for (uint64_t e = entry; e; e &= e - 1) {
@@ -406,6 +418,12 @@ int px_run_part(struct process *p, uint64_t entry, const struct px_view *v)
 	for (uint64_t e = entry; e && !p->fatal; e &= e - 1)
 		run_pipe(p, (uint32_t)__builtin_ctzll(e), v, 0);
 	return p->fatal;
+}
+
+bool px_in_payload_ok(struct process *p, const struct record *rec)
+{
+	uint32_t crc = p->in_crc_have ? p->in_crc : crc32c(0, record_cpayload(rec), rec->len);
+	return record_payload_ok(rec, crc);
 }
 
 void px_item_abort(struct process *p)

@@ -123,15 +123,16 @@ static int quarantine(struct process *p, struct px_in *in)
 
 #define PX_CORRUPT 2 /* run_record: the payload failed its check: peek it again, verified */
 
-/* The payload's check, made late (ring_peek_deferred): the run has just
- * read every byte, so they are in cache now, where before the run they
- * were in DRAM (another core wrote them with streaming stores): the pass
- * costs the CRC's arithmetic only (docs/design-notes.md "Record
- * checksums"). A copy of the whole payload already computed it. */
+/* The payload's check is made late (ring_peek_deferred, then
+ * px_in_payload_ok): the run has just read every byte, so they are in
+ * cache now, where before the run they were in DRAM (another core wrote
+ * them with streaming stores): the pass costs the CRC's arithmetic only
+ * (docs/design-notes.md "Record checksums"). A copy of the whole payload
+ * already computed it; a spanmetrics connector checks it before it counts
+ * the first span (pexec.c feed_sm). */
 static bool payload_ok(struct process *p, const struct record *rec)
 {
-	uint32_t crc = p->in_crc_have ? p->in_crc : crc32c(0, record_cpayload(rec), rec->len);
-	return record_payload_ok(rec, crc);
+	return px_in_payload_ok(p, rec);
 }
 
 /* 1 done (commit it), 0 waits (leave it), PX_CORRUPT, -errno fatal. */
@@ -165,17 +166,13 @@ static int run_record(struct process *p, struct px_in *in, const struct record *
 		px_count(p, STAT_DUPLICATES_SKIPPED, rec->items);
 		return 1;
 	}
-	/* A connector's aggregation cannot be taken back: check before */
-	bool late = !p->todo_sm;
-	if (!late && !payload_ok(p, rec)) {
-		px_item_abort(p);
-		return PX_CORRUPT;
-	}
 	struct px_view v = { record_cpayload(rec), rec->len, rec->items, 0, false };
+	p->in_rec = rec;
 	p->in_p = v.p;
 	p->in_len = v.len;
 	px_run_part(p, in->entry, &v);
-	if (late && !p->fatal && !payload_ok(p, rec)) {
+	if (p->in_corrupt || (!p->fatal && !p->in_checked && !payload_ok(p, rec))) {
+		p->fatal = 0; /* the run stopped at the check, nothing failed */
 		px_item_abort(p);
 		return PX_CORRUPT;
 	}

@@ -127,12 +127,16 @@ struct process {
 	uint64_t todo_sm;	   /* connectors still to feed */
 	uint64_t fed_sm;	   /* connectors begun (commit at the end) */
 	uint64_t dropped, refused; /* items */
-	/* the IN payload being run, and its CRC once a copy of the whole of
-	 * it computed one (emit_copy): the late check then needs no pass */
+	/* the IN record being run (NULL: a flush), and its payload's CRC once
+	 * a copy of the whole of it computed one (emit_copy): the late check
+	 * then needs no pass. in_checked: checked during the run (before the
+	 * first aggregation fed from it); in_corrupt: that check failed, and
+	 * the run stopped (fatal is -EBADMSG until run_record clears it) */
+	const struct record *in_rec;
 	const uint8_t *in_p;
 	size_t in_len;
 	uint32_t in_crc;
-	bool in_crc_have;
+	bool in_crc_have, in_checked, in_corrupt;
 	int fatal;		    /* a fatal error met inside the graph */
 	int wait_sm;		    /* px_item_begin -EBUSY: this connector's flush is pending */
 	struct px_wait sm_wait[64]; /* a pending flush waits for room */
@@ -159,6 +163,9 @@ int px_item_end(struct process *p, struct px_wait *w);
 /* Cancel every MID output of this input (its payload failed the check
  * made after the run): nothing of it is published. */
 void px_item_abort(struct process *p);
+/* Does the IN record's payload match its checksum? (crc32c unless a copy
+ * already computed it) */
+bool px_in_payload_ok(struct process *p, const struct record *rec);
 
 /* process.c helpers for pexec.c */
 void px_count(struct process *p, enum stat_counter c, uint64_t n);
