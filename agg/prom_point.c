@@ -165,7 +165,9 @@ static int set_arrays(struct prom_series *x, const struct prom_point *pt, int ki
 
 static int same_bounds(const struct prom_series *x, const struct prom_point *pt)
 {
-	return x->n_bounds == pt->n_bounds && !memcmp(x->bounds, pt->bounds, pt->n_bounds * sizeof(double));
+	/* no bounds: both pointers may be NULL, which memcmp may not see */
+	return x->n_bounds == pt->n_bounds &&
+	       (!pt->n_bounds || !memcmp(x->bounds, pt->bounds, pt->n_bounds * sizeof(double)));
 }
 
 int prom_point_store(struct prom_series *x, const struct prom_point *pt, int kind, int delta, int fresh)
@@ -184,7 +186,8 @@ int prom_point_store(struct prom_series *x, const struct prom_point *pt, int kin
 		x->value = add ? x->value + pt->sum : pt->sum;
 		x->count = add ? x->count + pt->count : pt->count;
 		if (add && kind == K_HIST) {
-			for (uint32_t i = 0; i <= pt->n_bounds; i++)
+			/* no bounds, no counts array: the one bucket is count */
+			for (uint32_t i = 0; pt->n_bounds && i <= pt->n_bounds; i++)
 				x->counts[i] += pt->counts[i];
 		} else if (set_arrays(x, pt, kind) < 0) {
 			return 0;

@@ -168,6 +168,59 @@ START_TEST(sums_and_labels)
 }
 END_TEST
 
+/* A delta Histogram point with no bounds and no bucket counts (OTLP
+ * allows both empty): one point, then an aligned one. The second adds to
+ * the first; the store kept no counts array for it (found by
+ * fuzz_prom_store: the add read through a NULL one and the export stage
+ * would have crashed on the second flush of such a series). */
+static size_t bare_hist(uint8_t *buf, size_t cap, uint64_t start, uint64_t time, uint64_t count, double sum)
+{
+	struct pb_w w;
+	pb_init(&w, buf, cap);
+	size_t rm = pb_open(&w, 1);
+	size_t res = pb_open(&w, 1);
+	uint8_t ra[128];
+	pb_raw(&w, ra, at_resource(ra, "service.name", "svc", NULL));
+	pb_close(&w, res);
+	size_t sm = pb_open(&w, 2);
+	size_t m = pb_open(&w, 2);
+	pb_str(&w, 1, "queue.wait");
+	pb_str(&w, 3, "s");
+	size_t h = pb_open(&w, 9); /* Histogram */
+	size_t dp = pb_open(&w, 1);
+	pb_fixed64(&w, 2, start);
+	pb_fixed64(&w, 3, time);
+	pb_fixed64(&w, 4, count);
+	pb_double(&w, 5, sum);
+	pb_close(&w, dp);
+	pb_u64(&w, 2, 1); /* delta */
+	pb_close(&w, h);
+	pb_close(&w, m);
+	pb_close(&w, sm);
+	pb_close(&w, rm);
+	ck_assert_int_eq(w.err, 0);
+	return w.pos;
+}
+
+START_TEST(delta_histogram_without_buckets)
+{
+	struct prom_config c = { 0 };
+	struct prom_store *s;
+	uint8_t buf[512];
+	ck_assert_int_eq(prom_store_new(&s, &c), 0);
+	size_t n = bare_hist(buf, sizeof buf, 10, 20, 2, 1.5);
+	ck_assert_int_eq(prom_store_add_request(s, buf, n, 1), 1);
+	n = bare_hist(buf, sizeof buf, 20, 30, 3, 2.5);
+	ck_assert_int_eq(prom_store_add_request(s, buf, n, 2), 1);
+	const char *t = render(s, PROM_TEXT, 10);
+	ck_assert_msg(strstr(t, "queue_wait_seconds_count{job=\"svc\"} 5\n") &&
+			      strstr(t, "queue_wait_seconds_sum{job=\"svc\"} 4\n") &&
+			      strstr(t, "le=\"+Inf\"} 5\n"),
+		      "%s", t);
+	prom_store_free(s);
+}
+END_TEST
+
 START_TEST(metric_names)
 {
 	static const struct {
@@ -413,6 +466,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, exact_text);
 	tcase_add_test(tc, delta_accumulates);
+	tcase_add_test(tc, delta_histogram_without_buckets);
 	tcase_add_test(tc, sums_and_labels);
 	tcase_add_test(tc, metric_names);
 	tcase_add_test(tc, floats);
