@@ -344,8 +344,10 @@ static int rw_scope_spans(struct rw *x, const struct otlp_wire_field *sf)
 		kept++;
 		if (!x->fn || (x->scratch->n_attr == 0 && !x->scratch->rename))
 			rc = w_put(&x->w, f.start, f.size);
-		else if ((rc = x->st.state == 1 ? 0 : rewrite_span_decode(&x->st, f.b)) == 0)
+		else if ((rc = x->st.state == 1 ? 0 : rewrite_span_decode(&x->st, f.b)) == 0) {
 			rc = w_edited_span(&x->w, &x->st, x->scratch);
+			x->res.edits++;
+		}
 		if (rc)
 			return rc;
 	}
@@ -382,6 +384,7 @@ int64_t otlp_rewrite_resource_spans(const void *in, size_t in_len, uint8_t *out,
 	if ((rc = otlp_wire_resource_spans(msg, &rs)) < 0)
 		return rc;
 	x.resource = rs.resource;
+	x.res.edits = res_edit ? 1 : 0;
 	if (res_edit && !rs.has_resource) {
 		static const struct otlp_bytes empty = { 0 };
 		if ((rc = w_edited_msg(&x.w, OTLP_F_RS_RESOURCE, empty, OTLP_F_RESOURCE_ATTRIBUTES, 0, redits,

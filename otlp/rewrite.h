@@ -291,6 +291,10 @@ struct otlp_rewrite_result {
 	uint32_t spans_in;
 	uint32_t spans_kept;
 	uint32_t scope_spans_kept;
+	/* spans written with edits, plus one if the Resource was edited: 0,
+	 * with every span kept and len == in_len, means out is a byte copy of
+	 * in (a caller may reuse what it knows of in, e.g. its checksum) */
+	uint32_t edits;
 	size_t len; /* bytes written (as returned) */
 };
 

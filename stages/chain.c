@@ -314,8 +314,10 @@ int64_t chain_run(struct chain *c, const uint8_t *in, size_t len, uint8_t *out, 
 						chain_span_cb, c, &c->scratch, res);
 	if (n > 0 && c->has_events && c->events.n) {
 		n = chain_events_apply(&c->events, out, (size_t)n);
-		if (res && n >= 0)
+		if (res && n >= 0) {
 			res->len = (size_t)n;
+			res->edits++;
+		}
 	}
 	return n;
 }

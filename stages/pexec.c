@@ -130,7 +130,7 @@ static int emit_direct(struct process *p, struct px_pipe *pipe, uint32_t ring, c
 	struct px_mid *m = p->mid[ring];
 	uint32_t max = ring_max_payload(&m->r);
 	uint64_t want = in->len + in->len / 2 + 4096;
-	struct sigchain_result res = { 0, 0 };
+	struct sigchain_result res = { 0, 0, false };
 	struct record *o;
 	int64_t n;
 	int rc;
@@ -159,6 +159,8 @@ static int emit_direct(struct process *p, struct px_pipe *pipe, uint32_t ring, c
 		return 0;
 	}
 	fill_header(p, pipe, o, (size_t)n, res.items_kept);
+	if (res.verbatim && in->p == p->in_p && in->len == p->in_len)
+		m->verbatim = o; /* sealed with the input's CRC once it is checked */
 	note_out(m, (size_t)n, res.items_kept);
 	p->dropped += res.items_in - res.items_kept;
 	*out = (struct px_view){ record_payload(o), (size_t)n, res.items_kept, 0, false };
@@ -171,7 +173,7 @@ static int run_scratch(struct process *p, struct px_pipe *pipe, const struct px_
 {
 	struct px_buf *b = &p->out[depth];
 	size_t limit = p->max_payload > 2 * in->len + 4096 ? p->max_payload : 2 * in->len + 4096;
-	struct sigchain_result res = { 0, 0 };
+	struct sigchain_result res = { 0, 0, false };
 	int64_t n;
 
 	if (grow(p, b, in->len + in->len / 2 + 4096) < 0)
@@ -404,6 +406,7 @@ int px_item_begin(struct process *p, const struct px_item *it, uint64_t entry)
 		if (slot < 0)
 			continue; /* not a source of this ring: the plan never does this */
 		m->state = it->seq <= m->done[slot] ? PX_SKIP : PX_TODO;
+		m->verbatim = NULL;
 		m->n_out = m->want = 0;
 		m->items = m->bytes = 0;
 		p->reached |= 1ull << ring;
@@ -422,8 +425,21 @@ int px_run_part(struct process *p, uint64_t entry, const struct px_view *v)
 
 bool px_in_payload_ok(struct process *p, const struct record *rec)
 {
-	uint32_t crc = p->in_crc_have ? p->in_crc : crc32c(0, record_cpayload(rec), rec->len);
-	return record_payload_ok(rec, crc);
+	if (!p->in_crc_have) {
+		p->in_crc = crc32c(0, record_cpayload(rec), rec->len);
+		p->in_crc_have = true;
+	}
+	return record_payload_ok(rec, p->in_crc);
+}
+
+void px_seal_verbatim(struct process *p)
+{
+	for (uint64_t b = p->reached; b; b &= b - 1) {
+		struct px_mid *m = p->mid[__builtin_ctzll(b)];
+		if (m->verbatim && m->state != PX_BLOCKED)
+			record_seal_payload(m->verbatim, p->in_crc);
+		m->verbatim = NULL;
+	}
 }
 
 void px_item_abort(struct process *p)

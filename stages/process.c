@@ -176,6 +176,8 @@ static int run_record(struct process *p, struct px_in *in, const struct record *
 		px_item_abort(p);
 		return PX_CORRUPT;
 	}
+	if (!p->fatal && p->in_crc_have)
+		px_seal_verbatim(p);
 	rc = px_item_end(p, &in->wait);
 	if (rc <= 0) {
 		if (rc == 0)

@@ -73,9 +73,11 @@ struct px_mid {
 	uint64_t done[PLAN_MAX_SOURCES]; /* ring_source_seq per slot as we published it */
 	/* this input */
 	enum px_state state;
-	uint32_t n_out;	       /* records reserved */
-	uint32_t want;	       /* the reserve that found no room */
-	uint64_t items, bytes; /* reserved */
+	uint32_t n_out;		 /* records reserved */
+	uint32_t want;		 /* the reserve that found no room */
+	uint64_t items, bytes;	 /* reserved */
+	struct record *verbatim; /* a reserved record that is a byte copy of the
+				  * whole IN payload: sealed with its CRC */
 };
 
 /* What a held-back input waits for: room in any of these MID rings. */
@@ -166,6 +168,9 @@ void px_item_abort(struct process *p);
 /* Does the IN record's payload match its checksum? (crc32c unless a copy
  * already computed it) */
 bool px_in_payload_ok(struct process *p, const struct record *rec);
+/* After that check passed: seal the outputs that are byte copies of the
+ * IN payload with its CRC (ring_publish would sum them again). */
+void px_seal_verbatim(struct process *p);
 
 /* process.c helpers for pexec.c */
 void px_count(struct process *p, enum stat_counter c, uint64_t n);

@@ -72,6 +72,7 @@ int64_t sigchain_run(struct sigchain *c, const uint8_t *in, size_t len, uint32_t
 		int64_t n = chain_run(c->spans, in, len, out, cap, &r);
 		res->items_in = r.spans_in;
 		res->items_kept = r.spans_kept;
+		res->verbatim = n > 0 && (size_t)n == len && r.edits == 0 && r.spans_kept == r.spans_in;
 		return n;
 	}
 	if (c->n) {
@@ -81,12 +82,14 @@ int64_t sigchain_run(struct sigchain *c, const uint8_t *in, size_t len, uint32_t
 				    : metricchain_run(c->items, in, len, out, cap, &r);
 		res->items_in = r.in;
 		res->items_kept = n > 0 ? r.kept : 0;
+		res->verbatim = false;
 		return n;
 	}
 	if (len > cap)
 		return -ENOSPC;
 	memcpy(out, in, len);
 	res->items_in = res->items_kept = items;
+	res->verbatim = true;
 	return (int64_t)len;
 }
 

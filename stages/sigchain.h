@@ -32,6 +32,7 @@ struct sigchain;
 struct sigchain_result {
 	uint64_t items_in;   /* items in the input record */
 	uint64_t items_kept; /* items in the output */
+	bool verbatim;	     /* the output is a byte copy of the input */
 };
 
 /* NULL with a message in err when a processor cannot serve the signal or

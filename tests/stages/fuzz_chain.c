@@ -40,7 +40,17 @@ static const char yaml[] =
 	"service:\n  pipelines:\n    traces:\n"
 	"      processors: [filter, probabilistic_sampler, resource, attributes, span, filter/ottl]\n";
 
-static struct chain *ch;
+/* A chain that only drops: its output is often a byte copy of the input,
+ * and when the result says so (no edit, every span kept, same length) it
+ * must be one: the process stage then seals it with the input's CRC. */
+static const char yaml_drop[] =
+	"processors:\n"
+	"  filter:\n    spans:\n      exclude:\n        match_type: regexp\n"
+	"        span_names: [\"^drop\"]\n"
+	"  probabilistic_sampler:\n    sampling_percentage: 75\n"
+	"service:\n  pipelines:\n    traces:\n      processors: [filter, probabilistic_sampler]\n";
+
+static struct chain *ch, *ch_drop;
 static struct split sp;
 static uint8_t out[1 << 20], out2[1 << 20];
 
@@ -112,6 +122,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ch = chain_new(cfg->pipeline.processors, cfg->pipeline.n_processors, err, sizeof err);
 		if (!ch || split_init(&sp, 4096, 4096) < 0)
 			abort();
+		if (config_load_buffer("<fuzz>", yaml_drop, sizeof yaml_drop - 1, &cfg, NULL) < 0)
+			abort();
+		ch_drop = chain_new(cfg->pipeline.processors, cfg->pipeline.n_processors, err, sizeof err);
+		if (!ch_drop)
+			abort();
 		/* cfg stays alive for the chain: the process lives as long */
 	}
 	if (size > (512u << 10))
@@ -129,6 +144,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int64_t n2 = chain_run(ch, data, size, out2, sizeof out2, NULL);
 	if (n2 != n || (n > 0 && memcmp(out, out2, (size_t)n) != 0))
 		abort(); /* hints and key comparisons disagree */
+	struct otlp_rewrite_result r;
+	for (int k = 0; k < 2; k++) {
+		int64_t m = chain_run(k ? ch_drop : ch, data, size, out2, sizeof out2, &r);
+		if (m > 0 && (size_t)m == size && r.edits == 0 && r.spans_kept == r.spans_in &&
+		    memcmp(out2, data, size) != 0)
+			abort(); /* said to be a byte copy, and is not */
+	}
 	size_t total = 0;
 	split_run(&sp, OTLP_SIGNAL_TRACES, data, size, 3, 300, fuzz_emit, &total);
 	free(built);
