@@ -15,22 +15,24 @@
 /* "" is max_version's "unset" (the newest the library supports). */
 static const char *const tls_versions[] = { "", "1.0", "1.1", "1.2", "1.3", NULL };
 
-#define TLS_COMMON(T)                                                                                                                                   \
-	{ .name = "min_version", .kind = SK_ENUM, .off = offsetof(T, min_version), .names = tls_versions },                                             \
-		{ .name = "max_version",                                                                                                                \
-		  .kind = SK_ENUM,                                                                                                                      \
-		  .off = offsetof(T, max_version),                                                                                                      \
-		  .names = tls_versions,                                                                                                                \
-		  .flags = SF_OMIT_EMPTY },                                                                                                             \
-		{ .name = "reload_interval",                                                                                                            \
-		  .kind = SK_DUR,                                                                                                                       \
-		  .off = offsetof(T, reload_interval_ns),                                                                                               \
-		  .max = 30 * 24 * 3600 * SEC },                                                                                                        \
-		{ .name = "cipher_suites",                                                                                                              \
-		  .kind = SK_REFUSE,                                                                                                                    \
-		  .why = "the TLS 1.3 suites are used in Go's order (AES-128-GCM first), the TLS 1.2 list is OpenSSL's with ECDHE AES-128-GCM first" }, \
-	{                                                                                                                                               \
-		.name = "curve_preferences", .kind = SK_REFUSE, .why = "OpenSSL's default groups are used"                                              \
+/* Why cipher_suites is refused: what sluice uses instead (net/tls_ctx.c). */
+static const char tls_suites_why[] = "the TLS 1.3 suites are used in Go's order (AES-128-GCM first), "
+				     "the TLS 1.2 list is OpenSSL's with ECDHE AES-128-GCM first";
+
+#define TLS_COMMON(T)                                                                                       \
+	{ .name = "min_version", .kind = SK_ENUM, .off = offsetof(T, min_version), .names = tls_versions }, \
+		{ .name = "max_version",                                                                    \
+		  .kind = SK_ENUM,                                                                          \
+		  .off = offsetof(T, max_version),                                                          \
+		  .names = tls_versions,                                                                    \
+		  .flags = SF_OMIT_EMPTY },                                                                 \
+		{ .name = "reload_interval",                                                                \
+		  .kind = SK_DUR,                                                                           \
+		  .off = offsetof(T, reload_interval_ns),                                                   \
+		  .max = 30 * 24 * 3600 * SEC },                                                            \
+		{ .name = "cipher_suites", .kind = SK_REFUSE, .why = tls_suites_why },                      \
+	{                                                                                                   \
+		.name = "curve_preferences", .kind = SK_REFUSE, .why = "OpenSSL's default groups are used"  \
 	}
 
 int tls_check_file(struct schema_ctx *c, const struct ynode *at, const char *path, const char *file)

@@ -92,6 +92,12 @@ static void chain_nothing(struct process *p, const struct px_pipe *pipe, const s
 			(unsigned long long)in->items);
 }
 
+/* v is the whole IN payload being run, as it is (its CRC is the input's). */
+static bool whole_input(const struct process *p, const struct px_view *v)
+{
+	return p->in_rec && v->p == record_cpayload(p->in_rec) && v->len == p->in_rec->len;
+}
+
 /* The copy path: v into a record of its own in m. */
 static void emit_copy(struct process *p, const struct px_pipe *pipe, uint32_t ring, const struct px_view *v)
 {
@@ -114,7 +120,7 @@ static void emit_copy(struct process *p, const struct px_pipe *pipe, uint32_t ri
 	} else {
 		uint32_t crc = copy_to_ring_crc(record_payload(o), v->p, v->len, 0);
 		record_seal_payload(o, crc);
-		if (v->p == p->in_p && v->len == p->in_len) { /* the whole input, as it is */
+		if (whole_input(p, v)) {
 			p->in_crc = crc;
 			p->in_crc_have = true;
 		}
@@ -159,7 +165,7 @@ static int emit_direct(struct process *p, struct px_pipe *pipe, uint32_t ring, c
 		return 0;
 	}
 	fill_header(p, pipe, o, (size_t)n, res.items_kept);
-	if (res.verbatim && in->p == p->in_p && in->len == p->in_len)
+	if (res.verbatim && whole_input(p, in))
 		m->verbatim = o; /* sealed with the input's CRC once it is checked */
 	note_out(m, (size_t)n, res.items_kept);
 	p->dropped += res.items_in - res.items_kept;
@@ -379,7 +385,6 @@ int px_item_begin(struct process *p, const struct px_item *it, uint64_t entry)
 
 	p->cur = *it;
 	p->in_rec = NULL;
-	p->in_p = NULL;
 	p->in_crc_have = p->in_checked = p->in_corrupt = false;
 	p->todo_mid = p->todo_sm = p->fed_sm = p->reached = 0;
 	p->dropped = p->refused = 0;
@@ -432,16 +437,6 @@ bool px_in_payload_ok(struct process *p, const struct record *rec)
 	return record_payload_ok(rec, p->in_crc);
 }
 
-void px_seal_verbatim(struct process *p)
-{
-	for (uint64_t b = p->reached; b; b &= b - 1) {
-		struct px_mid *m = p->mid[__builtin_ctzll(b)];
-		if (m->verbatim && m->state != PX_BLOCKED)
-			record_seal_payload(m->verbatim, p->in_crc);
-		m->verbatim = NULL;
-	}
-}
-
 void px_item_abort(struct process *p)
 {
 	for (uint64_t b = p->reached; b; b &= b - 1) {
@@ -473,6 +468,9 @@ int px_item_end(struct process *p, struct px_wait *w)
 				w->len[ring] = m->want;
 			}
 		} else if (m->state != PX_SKIP) {
+			/* a byte copy of the checked input: its CRC, no second sum */
+			if (m->verbatim)
+				record_seal_payload(m->verbatim, p->in_crc);
 			ring_note_source(&m->r, (uint32_t)slot, p->cur.seq);
 			if ((rc = ring_publish(&m->r)) < 0 && !p->fatal)
 				p->fatal = rc;
@@ -482,6 +480,7 @@ int px_item_end(struct process *p, struct px_wait *w)
 			px_count(p, STAT_SPANS_OUT, m->items);
 		}
 		m->state = PX_IDLE;
+		m->verbatim = NULL;
 	}
 	p->reached = 0;
 	return p->fatal ? p->fatal : !w->rings;

@@ -130,10 +130,6 @@ static int quarantine(struct process *p, struct px_in *in)
  * (docs/design-notes.md "Record checksums"). A copy of the whole payload
  * already computed it; a spanmetrics connector checks it before it counts
  * the first span (pexec.c feed_sm). */
-static bool payload_ok(struct process *p, const struct record *rec)
-{
-	return px_in_payload_ok(p, rec);
-}
 
 /* 1 done (commit it), 0 waits (leave it), PX_CORRUPT, -errno fatal. */
 static int run_record(struct process *p, struct px_in *in, const struct record *rec)
@@ -142,8 +138,8 @@ static int run_record(struct process *p, struct px_in *in, const struct record *
 	int rc;
 
 	if ((rec->flags & RECORD_F_REQUEST) || rec->signal != p->plan->rings[in->ring].signal + 1) {
-		p->in_crc_have = false;
-		if (!payload_ok(p, rec))
+		p->in_crc_have = false; /* px_item_begin has not run */
+		if (!px_in_payload_ok(p, rec))
 			return PX_CORRUPT;
 		if (px_log_ok(p))
 			log_msg(LOG_WARN,
@@ -161,23 +157,19 @@ static int run_record(struct process *p, struct px_in *in, const struct record *
 		return 0;
 	}
 	if (rc == 0) { /* published everywhere before a restart */
-		if (!payload_ok(p, rec))
+		if (!px_in_payload_ok(p, rec))
 			return PX_CORRUPT; /* a damaged seq must not pass for a repeat */
 		px_count(p, STAT_DUPLICATES_SKIPPED, rec->items);
 		return 1;
 	}
 	struct px_view v = { record_cpayload(rec), rec->len, rec->items, 0, false };
 	p->in_rec = rec;
-	p->in_p = v.p;
-	p->in_len = v.len;
 	px_run_part(p, in->entry, &v);
-	if (p->in_corrupt || (!p->fatal && !p->in_checked && !payload_ok(p, rec))) {
+	if (p->in_corrupt || (!p->fatal && !p->in_checked && !px_in_payload_ok(p, rec))) {
 		p->fatal = 0; /* the run stopped at the check, nothing failed */
 		px_item_abort(p);
 		return PX_CORRUPT;
 	}
-	if (!p->fatal && p->in_crc_have)
-		px_seal_verbatim(p);
 	rc = px_item_end(p, &in->wait);
 	if (rc <= 0) {
 		if (rc == 0)

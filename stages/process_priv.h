@@ -77,7 +77,8 @@ struct px_mid {
 	uint32_t want;		 /* the reserve that found no room */
 	uint64_t items, bytes;	 /* reserved */
 	struct record *verbatim; /* a reserved record that is a byte copy of the
-				  * whole IN payload: sealed with its CRC */
+				  * whole IN payload: px_item_end seals it with
+				  * the input's CRC */
 };
 
 /* What a held-back input waits for: room in any of these MID rings. */
@@ -135,8 +136,6 @@ struct process {
 	 * first aggregation fed from it); in_corrupt: that check failed, and
 	 * the run stopped (fatal is -EBADMSG until run_record clears it) */
 	const struct record *in_rec;
-	const uint8_t *in_p;
-	size_t in_len;
 	uint32_t in_crc;
 	bool in_crc_have, in_checked, in_corrupt;
 	int fatal;		    /* a fatal error met inside the graph */
@@ -166,11 +165,9 @@ int px_item_end(struct process *p, struct px_wait *w);
  * made after the run): nothing of it is published. */
 void px_item_abort(struct process *p);
 /* Does the IN record's payload match its checksum? (crc32c unless a copy
- * already computed it) */
+ * already computed it) Run it before px_item_end: outputs that are byte
+ * copies of the payload are sealed there with the CRC it leaves. */
 bool px_in_payload_ok(struct process *p, const struct record *rec);
-/* After that check passed: seal the outputs that are byte copies of the
- * IN payload with its CRC (ring_publish would sum them again). */
-void px_seal_verbatim(struct process *p);
 
 /* process.c helpers for pexec.c */
 void px_count(struct process *p, enum stat_counter c, uint64_t n);

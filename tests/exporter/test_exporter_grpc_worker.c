@@ -96,25 +96,6 @@ static long sink_decoded(const struct xt_env *e, const char *codec)
 }
 
 /* Each received body is one of the sent ones and every span came once. */
-static void check_exact(struct xt_env *e, const struct xt_body *sent, uint32_t batches, uint32_t per)
-{
-	struct xt_body *got;
-	size_t n = xt_read_bodies(e->sink_bodies, &got);
-	ck_assert_uint_eq(n, batches);
-	uint32_t *counts = calloc((size_t)batches * per, sizeof(*counts));
-	ck_assert(xt_count_spans(got, n, batches, per, counts));
-	for (size_t i = 0; i < (size_t)batches * per; i++)
-		ck_assert_msg(counts[i] == 1, "span %zu arrived %u times", i, counts[i]);
-	for (size_t i = 0; i < n; i++) {
-		bool found = false;
-		for (uint32_t b = 0; b < batches && !found; b++)
-			found = sent[b].len == got[i].len && !memcmp(sent[b].data, got[i].data, got[i].len);
-		ck_assert_msg(found, "received body %zu is not one that was sent", i);
-	}
-	free(counts);
-	xt_bodies_free(got, n);
-}
-
 static void run_worker(const char *codec)
 {
 	const uint32_t batches = xt_asan() ? 6 : 16, per = 4000;
@@ -152,7 +133,7 @@ static void run_worker(const char *codec)
 	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
 	ck_assert_int_eq(xt_stop(&e.sink_pid, SIGTERM), 0);
 	ck_assert_int_eq(sink_decoded(&e, codec), (long)batches);
-	check_exact(&e, sent, batches, per);
+	xt_check_exact(&e, sent, batches, per, true);
 	for (uint32_t b = 0; b < batches; b++)
 		xt_body_free(&sent[b]);
 	free(sent);
@@ -207,7 +188,7 @@ START_TEST(grpc_worker_stall_and_close)
 		ck_assert(l[i].crc == xt_crc(&b[0]));
 	ck_assert(l[3].crc == xt_crc(&b[1]));
 	free(l);
-	check_exact(&e, b, 2, per);
+	xt_check_exact(&e, b, 2, per, true);
 	for (int i = 0; i < 2; i++)
 		xt_body_free(&b[i]);
 	xt_teardown(&e);
@@ -236,7 +217,7 @@ START_TEST(grpc_worker_sigterm_drains)
 	ck_assert_uint_eq(xt_sink_spans(&e), (uint64_t)batches * per);
 	ck_assert(xt_wait_ring_empty(&e, 100));
 	ck_assert_int_eq(xt_stop(&e.sink_pid, SIGTERM), 0);
-	check_exact(&e, sent, batches, per);
+	xt_check_exact(&e, sent, batches, per, true);
 	for (uint32_t b = 0; b < batches; b++)
 		xt_body_free(&sent[b]);
 	free(sent);
@@ -283,7 +264,7 @@ START_TEST(grpc_worker_stop_with_calls_out)
 	ck_assert(xt_wait_ring_empty(&e, 10000));
 	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
 	ck_assert_int_eq(xt_stop(&e.sink_pid, SIGTERM), 0);
-	check_exact(&e, sent, batches, per);
+	xt_check_exact(&e, sent, batches, per, true);
 	for (uint32_t b = 0; b < batches; b++)
 		xt_body_free(&sent[b]);
 	xt_teardown(&e);

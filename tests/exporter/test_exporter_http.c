@@ -13,28 +13,6 @@
 	"  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n" \
 	"    connections: 4\n    sending_queue:\n      num_consumers: 4\n" extra
 
-static void check_exact(struct xt_env *e, struct xt_body *sent, uint32_t batches, uint32_t per,
-			bool bytes_equal)
-{
-	struct xt_body *got;
-	size_t n = xt_read_bodies(e->sink_bodies, &got);
-	ck_assert_uint_eq(n, batches);
-	uint32_t *counts = calloc((size_t)batches * per, sizeof(*counts));
-	ck_assert(xt_count_spans(got, n, batches, per, counts));
-	for (size_t i = 0; i < (size_t)batches * per; i++)
-		ck_assert_msg(counts[i] == 1, "span %zu arrived %u times", i, counts[i]);
-	if (bytes_equal)
-		for (size_t i = 0; i < n; i++) {
-			bool found = false;
-			for (uint32_t b = 0; b < batches && !found; b++)
-				found = sent[b].len == got[i].len &&
-					!memcmp(sent[b].data, got[i].data, got[i].len);
-			ck_assert_msg(found, "received body %zu is not one that was sent", i);
-		}
-	free(counts);
-	xt_bodies_free(got, n);
-}
-
 static void run_exact_n(const char *tag, const char *exporters, const char *ids, bool bytes_equal,
 			bool file_too, uint32_t batches, uint32_t per)
 {
@@ -62,7 +40,7 @@ static void run_exact_n(const char *tag, const char *exporters, const char *ids,
 	ck_assert_uint_eq(stats_get(st, STAT_EXPORT_INFLIGHT), 0);
 	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
 	ck_assert_int_eq(xt_stop(&e.sink_pid, SIGTERM), 0);
-	check_exact(&e, sent, batches, per, bytes_equal);
+	xt_check_exact(&e, sent, batches, per, bytes_equal);
 	if (file_too) { /* the file exporter wrote the same bodies, in ring order */
 		char path[300];
 		snprintf(path, sizeof(path), "%s/file.out", e.dir);
@@ -162,7 +140,7 @@ START_TEST(bare_resource_spans)
 	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
 	ck_assert_int_eq(xt_stop(&e.sink_pid, SIGTERM), 0);
 	/* framed again, each is byte for byte the request it came from */
-	check_exact(&e, sent, batches, per, true);
+	xt_check_exact(&e, sent, batches, per, true);
 	for (uint32_t b = 0; b < batches; b++)
 		xt_body_free(&sent[b]);
 	xt_teardown(&e);
@@ -187,7 +165,7 @@ START_TEST(sigterm_drains)
 	ck_assert_uint_eq(xt_sink_spans(&e), (uint64_t)batches * per);
 	ck_assert(xt_wait_ring_empty(&e, 100));
 	ck_assert_int_eq(xt_stop(&e.sink_pid, SIGTERM), 0);
-	check_exact(&e, sent, batches, per, true);
+	xt_check_exact(&e, sent, batches, per, true);
 	struct stage_stats *st = segment_stats(&e.seg, STAGE_EXPORT);
 	ck_assert_uint_eq(stats_get(st, STAT_EXPORT_SENT_SPANS), (uint64_t)batches * per);
 	ck_assert_uint_eq(atomic_load(&st->state), STAGE_STATE_STOPPED);

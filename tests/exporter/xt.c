@@ -461,3 +461,23 @@ bool xt_wait_running(struct xt_env *e, int timeout_ms)
 	} while (now_ms() < end);
 	return false;
 }
+
+void xt_check_exact(struct xt_env *e, const struct xt_body *sent, uint32_t batches, uint32_t per,
+		    bool bytes_equal)
+{
+	struct xt_body *got;
+	size_t n = xt_read_bodies(e->sink_bodies, &got);
+	ck_assert_uint_eq(n, batches);
+	uint32_t *counts = calloc((size_t)batches * per, sizeof(*counts));
+	ck_assert(xt_count_spans(got, n, batches, per, counts));
+	for (size_t i = 0; i < (size_t)batches * per; i++)
+		ck_assert_msg(counts[i] == 1, "span %zu arrived %u times", i, counts[i]);
+	for (size_t i = 0; bytes_equal && i < n; i++) {
+		bool found = false;
+		for (uint32_t b = 0; b < batches && !found; b++)
+			found = sent[b].len == got[i].len && !memcmp(sent[b].data, got[i].data, got[i].len);
+		ck_assert_msg(found, "received body %zu is not one that was sent", i);
+	}
+	free(counts);
+	xt_bodies_free(got, n);
+}

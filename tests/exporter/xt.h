@@ -146,6 +146,11 @@ bool xt_count_items(int signal, const struct xt_body *got, size_t n, uint32_t ba
  * if a body fails to decode or a span id is outside the range. */
 bool xt_count_spans(const struct xt_body *got, size_t n, uint32_t batches, uint32_t per, uint32_t *counts);
 
+/* The sink's bodies hold each of batches x per spans exactly once (and,
+ * with bytes_equal, every body is byte for byte one that was sent). */
+void xt_check_exact(struct xt_env *e, const struct xt_body *sent, uint32_t batches, uint32_t per,
+		    bool bytes_equal);
+
 /* One line of the sink log. */
 struct xt_logline {
 	uint64_t ms;

@@ -98,6 +98,21 @@ START_TEST(curl_https_post)
 }
 END_TEST
 
+/* openssl s_client with `opts` POSTs an empty body to 127.0.0.1:port and
+ * closes; returns what it printed (-brief: protocol, suite, the answer). */
+static char *s_client_empty_post(struct net_loop *loop, unsigned port, const char *opts)
+{
+	char cmd[600], out[64];
+	snprintf(out, sizeof(out), "%s/s_client.out", tlsh_certs());
+	snprintf(cmd, sizeof(cmd),
+		 "printf 'POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 0\\r\\nConnection: close"
+		 "\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:%u -CAfile %s -verify_return_error "
+		 "%s -ign_eof -brief",
+		 port, tlsh_cert("ca.pem"), opts);
+	ck_assert_int_eq(tlsh_wait_child(loop, tlsh_spawn(cmd, out), 20000), 0);
+	return tlsh_slurp(out);
+}
+
 START_TEST(openssl_s_client)
 {
 	struct net_loop *loop = th_loop_new();
@@ -121,13 +136,8 @@ START_TEST(openssl_s_client)
 	ck_assert_msg(strstr(got, "Ciphersuite: TLS_AES_128_GCM_SHA256"), "%s", got);
 	free(got);
 	/* ... unless the client puts ChaCha20 first (no AES instructions) */
-	snprintf(cmd, sizeof(cmd),
-		 "printf 'POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 0\\r\\nConnection: close"
-		 "\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:%u -CAfile %s -verify_return_error "
-		 "-ciphersuites TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256 -ign_eof -brief",
-		 s.port, tlsh_cert("ca.pem"));
-	ck_assert_int_eq(tlsh_wait_child(loop, tlsh_spawn(cmd, out), 20000), 0);
-	got = tlsh_slurp(out);
+	got = s_client_empty_post(loop, s.port,
+				  "-ciphersuites TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256");
 	ck_assert_msg(strstr(got, "Ciphersuite: TLS_CHACHA20_POLY1305_SHA256") && strstr(got, "HTTP/1.1 200"),
 		      "%s", got);
 	free(got);
@@ -136,13 +146,7 @@ START_TEST(openssl_s_client)
 	struct tlsh_h1srv s2;
 	tlsh_h1srv_start(&s2, loop, t);
 	net_tls_free(t);
-	snprintf(cmd, sizeof(cmd),
-		 "printf 'POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 0\\r\\nConnection: close"
-		 "\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:%u -CAfile %s "
-		 "-verify_return_error -tls1_2 -ign_eof -brief",
-		 s2.port, tlsh_cert("ca.pem"));
-	ck_assert_int_eq(tlsh_wait_child(loop, tlsh_spawn(cmd, out), 20000), 0);
-	got = tlsh_slurp(out);
+	got = s_client_empty_post(loop, s2.port, "-tls1_2");
 	ck_assert_msg(strstr(got, "Protocol version: TLSv1.2") && strstr(got, "HTTP/1.1 200"), "%s", got);
 	ck_assert_msg(strstr(got, "Ciphersuite: ECDHE-RSA-AES128-GCM-SHA256"), "%s", got);
 	free(got);

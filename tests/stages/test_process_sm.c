@@ -227,6 +227,24 @@ START_TEST(delta_adds_up)
 }
 END_TEST
 
+/* Reads flushes from mm until their counts reach total (delta: summed;
+ * cumulative: the last one holds them all); exact. */
+static void read_flushes(struct ring *mm, uint64_t total, int delta)
+{
+	struct flush_view v;
+	uint64_t start_seen[NSERIES] = { 0 };
+
+	memset(&v, 0, sizeof v);
+	while (v.total < total) {
+		const struct record *rec = tps_next(mm);
+		ck_assert_msg(rec != NULL, "flushes counted %llu of %llu spans", (unsigned long long)v.total,
+			      (unsigned long long)total);
+		fold(rec, &v, delta, start_seen);
+		ring_commit(mm, ring_cursor(mm));
+	}
+	check_exact(&v);
+}
+
 /* A corrupt IN record and the connector: the process stage checks a
  * payload after its chain has read it, and a connector's aggregation
  * cannot be taken back, so the check comes before the first span of it is
@@ -249,7 +267,7 @@ START_TEST(corrupt_record_not_counted)
 			memcpy(keep, want, sizeof keep);
 			bad_n = put_spans(&in, r);
 			memcpy(want, keep, sizeof keep); /* its spans must count nowhere */
-			bad_seq = 21;
+			bad_seq = r + 1;		 /* a fresh ring numbers its records from 1 */
 			continue;
 		}
 		total += (uint64_t)put_spans(&in, r);
@@ -268,17 +286,7 @@ START_TEST(corrupt_record_not_counted)
 	record_payload(bad)[bad->len / 2] ^= 0x40; /* one bit, header intact */
 	struct tps_runner run;
 	tps_start(&run, cfg, &seg, NULL);
-	struct flush_view v;
-	uint64_t start_seen[NSERIES] = { 0 };
-	memset(&v, 0, sizeof v);
-	while (v.total < total) {
-		const struct record *rec = tps_next(&mm);
-		ck_assert_msg(rec != NULL, "flushes counted %llu of %llu spans", (unsigned long long)v.total,
-			      (unsigned long long)total);
-		fold(rec, &v, 0, start_seen);
-		ring_commit(&mm, ring_cursor(&mm));
-	}
-	check_exact(&v); /* cumulative: the last flush holds every count */
+	read_flushes(&mm, total, 0);
 	uint64_t traces = 0;
 	for (const struct record *rec; traces < total && (rec = tps_next(&mt)) != NULL;) {
 		traces += rec->items;
@@ -292,23 +300,6 @@ START_TEST(corrupt_record_not_counted)
 	config_free(cfg);
 }
 END_TEST
-
-/* Reads flushes from mm until their (delta) counts reach total; exact. */
-static void read_delta(struct ring *mm, uint64_t total)
-{
-	struct flush_view v;
-	uint64_t start_seen[NSERIES] = { 0 };
-
-	memset(&v, 0, sizeof v);
-	while (v.total < total) {
-		const struct record *rec = tps_next(mm);
-		ck_assert_msg(rec != NULL, "flushes counted %llu of %llu spans", (unsigned long long)v.total,
-			      (unsigned long long)total);
-		fold(rec, &v, 1, start_seen);
-		ring_commit(mm, ring_cursor(mm));
-	}
-	check_exact(&v);
-}
 
 /* A flush left pending by a crash, published or not. The restarted stage
  * confirms the first and makes the second again under the same number;
@@ -369,14 +360,14 @@ START_TEST(pending_flush_after_restart)
 			ck_assert_int_eq(ring_publish(&mp), 1);
 		}
 		tps_start(&run, cfg2, &seg, NULL);
-		read_delta(&mm, total);
+		read_flushes(&mm, total, 1);
 		ck_assert_uint_eq(ring_source_seq(&mm, 0), 1);
 		/* after it: only new spans, none of the first ones again */
 		memset(want, 0, sizeof want);
 		total = 0;
 		for (uint32_t r = 50; r < 80; r++)
 			total += (uint64_t)put_spans(&in, r);
-		read_delta(&mm, total);
+		read_flushes(&mm, total, 1);
 		ck_assert_uint_ge(ring_source_seq(&mm, 0), 2);
 		ck_assert_int_eq(tps_stop(&run), 0);
 		tps_segment_drop(&seg, inst);
