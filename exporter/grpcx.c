@@ -9,58 +9,15 @@
  * keeps its own buffer, which the h2 client reads by reference until the
  * call's done. The transport is freed only from the stage's teardown,
  * never from inside a completion. */
-#include "exporter/grpcx.h"
+#include "exporter/grpcx_int.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "net/grpc.h"
-#include "net/codec.h"
-#include "net/h2.h"
-#include "net/h2_link.h"
 #include "net/tls.h"
-#include "exporter/xcompress.h"
-
-#define GX_MAX_MD 32
-
-struct gcall {
-	struct grpcx *g;
-	struct attempt *a; /* while its call is on a stream */
-	int32_t stream;
-	struct net_timer deadline;
-	uint8_t *gz; /* the attempt's compressed body */
-	size_t gzcap, gzlen;
-	struct xcomp_job job; /* its compression */
-	bool compressing;     /* job is with the worker: gz is not ours */
-};
-
-struct grpcx {
-	struct net_loop *loop;
-	struct stage_stats *stats;
-	struct sockaddr_storage sa;
-	socklen_t salen;
-	char authority[300];
-	const char *method; /* the signal's /...Service/Export path */
-	struct h2_header md[GX_MAX_MD];
-	unsigned nmd;
-	char *strs;
-	enum codec comp;
-	int level;
-	uint32_t timeout_ms, max_streams;
-	char host[256];	     /* for TLS: SNI and verification */
-	struct net_tls *tls; /* NULL: h2c */
-	struct h2_link link; /* link.c / link.cli: NULL when down */
-	char conn_err[200];  /* why the conn died, while its calls fail */
-	struct codec_ctx cx;
-	struct xcomp *xc;     /* compression worker; NULL: compress inline */
-	struct gcall **calls; /* one per attempt ever seen, owned here */
-	unsigned ncalls;
-	struct attempt **wq;
-	unsigned wq_head, wq_len, wq_cap;
-};
 
 static void gx_on_data(struct net_conn *c, const uint8_t *data, size_t len);
 static void gx_on_close(struct net_conn *c, int reason);
@@ -258,7 +215,7 @@ static int gx_ready(struct grpcx *g, struct attempt *a)
 }
 
 /* a's body is compressed (on the worker or inline): on to the stream. */
-static void gx_compressed(struct xcomp_job *job)
+void grpcx_compressed(struct xcomp_job *job)
 {
 	struct attempt *a = job->arg;
 	struct gcall *k = a->tctx;
@@ -297,7 +254,7 @@ static int gx_send(void *tp, struct attempt *a)
 	/* done runs only from the loop, so the flag is set in time */
 	k->compressing = xcomp_start(g->xc, &g->cx, &k->job);
 	if (!k->compressing)
-		gx_compressed(&k->job);
+		grpcx_compressed(&k->job);
 	return 0;
 }
 
@@ -356,67 +313,4 @@ static void gx_free(void *tp)
 	free(g);
 }
 
-static const struct transport_ops gx_tops = { .send = gx_send, .free = gx_free };
-
-int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **tp, const struct transport_ops **ops,
-	      char *err, size_t errlen)
-{
-	if (o->n_headers > GX_MAX_MD) {
-		snprintf(err, errlen, "otlp exporter: at most %d headers", GX_MAX_MD);
-		return -EINVAL;
-	}
-	struct grpcx *g = calloc(1, sizeof(*g));
-	if (!g)
-		return -ENOMEM;
-	g->loop = loop;
-	g->stats = o->stats;
-	int rc = net_resolve(o->host, o->port, &g->sa, &g->salen);
-	if (rc < 0) {
-		snprintf(err, errlen, "otlp endpoint %s:%u: cannot resolve (%s)", o->host, o->port,
-			 strerror(-rc));
-		free(g);
-		return rc;
-	}
-	snprintf(g->authority, sizeof(g->authority), strchr(o->host, ':') ? "[%s]:%u" : "%s:%u", o->host,
-		 o->port);
-	if (codec_level_check(o->compression, o->compression_level) < 0) {
-		snprintf(err, errlen, "otlp exporter: compression level %d is out of range for %s",
-			 o->compression_level, codec_name(o->compression));
-		free(g);
-		return -EINVAL;
-	}
-	g->comp = o->compression;
-	g->level = o->compression_level;
-	snprintf(g->host, sizeof(g->host), "%s",
-		 o->server_name && *o->server_name ? o->server_name : o->host);
-	const struct otlp_signal_desc *sd = otlp_signal_get(o->signal);
-	g->method = sd ? sd->grpc_method : otlp_signal_get(OTLP_SIGNAL_TRACES)->grpc_method;
-	if (o->tls)
-		g->tls = net_tls_ref(o->tls);
-	g->timeout_ms = o->timeout_ms ? o->timeout_ms : 5000;
-	g->max_streams = o->max_streams ? o->max_streams : 16;
-	size_t slen = 1;
-	for (unsigned i = 0; i < o->n_headers; i++)
-		slen += strlen(o->headers[i].name) + strlen(o->headers[i].value) + 2;
-	g->strs = malloc(slen);
-	if (!g->strs) {
-		free(g);
-		return -ENOMEM;
-	}
-	char *s = g->strs;
-	for (unsigned i = 0; i < o->n_headers; i++) {
-		size_t nl = strlen(o->headers[i].name), vl = strlen(o->headers[i].value);
-		for (size_t j = 0; j < nl; j++)
-			s[j] = (char)tolower((unsigned char)o->headers[i].name[j]);
-		s[nl] = 0;
-		memcpy(s + nl + 1, o->headers[i].value, vl + 1);
-		g->md[g->nmd++] = (struct h2_header){ s, nl, s + nl + 1, vl };
-		s += nl + vl + 2;
-	}
-	codec_ctx_init(&g->cx);
-	if (g->comp != CODEC_NONE && xcomp_new(loop, gx_compressed, &g->xc) < 0)
-		g->xc = NULL; /* no thread: compress inline, as before */
-	*tp = g;
-	*ops = &gx_tops;
-	return 0;
-}
+const struct transport_ops grpcx_tops = { .send = gx_send, .free = gx_free };
