@@ -19,6 +19,10 @@
 #   --relay-only     the relay runs only (the tools' own CPU per item, or a
 #                    signal the stages do not carry yet)
 #   --no-half        no half-load runs (A/B comparisons: tools/bench_ab.sh)
+#   --rate R         the pipeline at R items/s offered (sluice-gen -r R)
+#                    instead of full load, and no half-load run: settings
+#                    that change where the pipeline saturates (spanmetrics)
+#                    compared at the same load
 #   --routing        the same work split over two pipelines joined by a
 #                    routing connector that routes by the resource attribute
 #                    service.name (filter in the first, batch in the second):
@@ -35,6 +39,7 @@ comp=none
 tls=0
 relay_only=0
 no_half=0
+full_rate=0
 routing=0
 spanmetrics=0
 while [ $# -gt 0 ]; do
@@ -44,6 +49,7 @@ while [ $# -gt 0 ]; do
     --tls) tls=1; shift ;;
     --relay-only) relay_only=1; shift ;;
     --no-half) no_half=1; shift ;;
+    --rate) full_rate=$2; no_half=1; shift 2 ;;
     --routing) routing=1; shift ;;
     --spanmetrics) spanmetrics=1; shift ;;
     --*) echo "unknown option $1" >&2; exit 2 ;;
@@ -276,7 +282,7 @@ echo "bench: $runs runs of ${secs}s each, $(nproc) cores; medians" >&2
 for r in $(seq "$runs"); do
   echo "run $r: relay" >&2;    one_run relay 0 >>"$work/relay"
   [ "$relay_only" = 1 ] && continue
-  echo "run $r: pipeline" >&2; one_run pipeline 0 >>"$work/full"
+  echo "run $r: pipeline" >&2; one_run pipeline "$full_rate" >>"$work/full"
   [ "$no_half" = 1 ] && continue
   half=$(awk '{print int($1 / 2)}' <<<"$(tail -1 "$work/full")")
   echo "run $r: pipeline at half load ($half $items/s)" >&2
@@ -287,7 +293,7 @@ printf '%-22s %12s %10s %9s %9s %8s %8s %8s %8s\n' "" "$per_s" "CPU s/M" "p50 ms
   "RSS in" "RSS proc" "RSS bat" "RSS exp"
 report "relay (socat)" "$work/relay"
 [ "$relay_only" = 1 ] && exit 0
-report "sluice, full load" "$work/full"
+if [ "$full_rate" = 0 ]; then report "sluice, full load" "$work/full"; else report "sluice, at $full_rate/s" "$work/full"; fi
 [ "$no_half" = 1 ] || report "sluice, half load" "$work/half"
 awk -v p="$(col 1 "$work/full")" -v r="$(col 1 "$work/relay")" \
   'BEGIN {printf "sluice / relay throughput: %.2f\n", r ? p / r : 0}'
