@@ -15,6 +15,15 @@
 
 #define BATCH_ALIVE_NS (250 * 1000 * 1000ull) /* rt_alive at least this often */
 #define BATCH_RETRY_NS (1000 * 1000ull)	      /* wake period where no eventfd can */
+/* A lane holding part of a batch that is not due within BATCH_POLL_DUE_NS
+ * takes new records every BATCH_POLL_NS instead of asking to be woken for
+ * each one: when the stage before it is saturated, records come one at a
+ * time and every wake (the producer's eventfd write, our ppoll) cost ~13
+ * ns a span; taking them up to 1 ms later changes no flush but a size
+ * flush, by at most that (docs/bench/stages.md, "Waking the batch
+ * stage"). */
+#define BATCH_POLL_NS (1000 * 1000ull)
+#define BATCH_POLL_DUE_NS (2 * BATCH_POLL_NS)
 
 static void batch_alive(struct batch_state *s, uint64_t now)
 {
@@ -77,8 +86,9 @@ static void batch_pollfd(struct pollfd *fds, nfds_t *n, int fd)
 	(*n)++;
 }
 
-/* Sleep until a MID ring has data, a blocked OUT ring has room, a stop is
- * asked, or the nearest batch timeout (BATCH_WAIT_NS at most). */
+/* Sleep until a MID ring has data (at most BATCH_POLL_NS while a lane
+ * holds part of a batch), a blocked OUT ring has room, a stop is asked, or
+ * the nearest batch timeout (BATCH_WAIT_NS at most). */
 static int batch_wait(struct batch_state *s, struct pollfd *fds, uint64_t now, bool take)
 {
 	struct batch_ctx *c = s->c;
@@ -96,6 +106,10 @@ static int batch_wait(struct batch_state *s, struct pollfd *fds, uint64_t now, b
 				return 0;
 			if (rc == 0)
 				batch_pollfd(fds, &n, ring_space_fd(l->p->out));
+		} else if (take && l->b.count && due > BATCH_POLL_DUE_NS) {
+			if (wait > BATCH_POLL_NS)
+				wait = BATCH_POLL_NS;
+			continue;
 		} else if (take) {
 			rc = ring_arm_data(l->p->in);
 			if (rc == 1)

@@ -1,13 +1,16 @@
 /* The batch stage loop between real rings of a real segment, for each
  * signal (spans, log records, metric data points): size trigger and drain,
  * send_batch_max_size and the split of an oversized record, the byte
- * limit, the timeout flush, the restart rule (the source table), and for
+ * limit, the timeout flush, a size flush from records that come one at a
+ * time, the restart rule (the source table), and for
  * metrics the split by data points. Every output is decoded with protobuf-c
  * as an Export*ServiceRequest and checked item by item. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tests/stages/test_batch_env.h"
 
@@ -151,6 +154,36 @@ START_TEST(timeout_flush)
 }
 END_TEST
 
+/* Records that come one at a time while the lane holds part of a batch
+ * (what a saturated process stage produces) are taken without a wake-up
+ * each (batch.c polls then): the batch still goes out when it reaches
+ * send_batch_size, long before its timeout. */
+START_TEST(size_flush_from_records_one_by_one)
+{
+	enum otlp_signal sig = (enum otlp_signal)_i;
+	up(sig);
+	env.cfg[0].send_batch_size = 9;
+	env.cfg[0].timeout_ns = 60ull * 1000000000ull;
+	struct benv_runner r;
+	benv_start(&r, &env, 1);
+	for (uint64_t s = 1; s <= 3; s++) {
+		benv_feed(&env, 0, s, 3, 1, 2);
+		struct timespec gap = { 0, 20 * 1000000 };
+		nanosleep(&gap, NULL);
+	}
+	bool got = false;
+	for (int i = 0; i < 50 && !got; i++) /* bounded: up to 50 x 100 ms */
+		got = benv_take(&env, 0, 2, &took, 100000000);
+	ck_assert_msg(got, "no batch within 5 s (timeout 60 s)");
+	ck_assert_uint_eq(took.items, 9);
+	ck_assert_uint_eq(took.o.resources, 3);
+	ck_assert_int_eq(benv_stop(&r), 0);
+	ck_assert_uint_eq(stats_get(st(), STAT_BATCH_FLUSH_SIZE), 1);
+	ck_assert_uint_eq(stats_get(st(), STAT_BATCH_FLUSH_TIMEOUT), 0);
+	benv_down(&env);
+}
+END_TEST
+
 START_TEST(restart_skips_published)
 {
 	enum otlp_signal sig = (enum otlp_signal)_i;
@@ -241,6 +274,7 @@ int main(void)
 	tcase_add_loop_test(tc, max_size_and_split, OTLP_SIGNAL_TRACES, OTLP_SIGNAL_COUNT);
 	tcase_add_loop_test(tc, byte_limit, OTLP_SIGNAL_TRACES, OTLP_SIGNAL_COUNT);
 	tcase_add_loop_test(tc, timeout_flush, OTLP_SIGNAL_TRACES, OTLP_SIGNAL_COUNT);
+	tcase_add_loop_test(tc, size_flush_from_records_one_by_one, OTLP_SIGNAL_TRACES, OTLP_SIGNAL_COUNT);
 	tcase_add_loop_test(tc, restart_skips_published, OTLP_SIGNAL_TRACES, OTLP_SIGNAL_COUNT);
 	tcase_add_test(tc, metrics_split_by_points);
 	suite_add_tcase(s, tc);
