@@ -82,24 +82,48 @@ START_TEST(delta_accumulates)
 }
 END_TEST
 
+/* One ResourceMetrics / ScopeMetrics / Metric around the data the caller
+ * writes next: metric_begin opens them (resource attributes `ra`, as
+ * at_resource writes them), metric_end closes them. */
+struct metric_env {
+	size_t rm, sm, m;
+};
+
+static void metric_begin(struct pb_w *w, struct metric_env *e, const uint8_t *ra, size_t ralen,
+			 const char *name, const char *help, const char *unit)
+{
+	e->rm = pb_open(w, 1);
+	size_t res = pb_open(w, 1);
+	pb_raw(w, ra, ralen);
+	pb_close(w, res);
+	e->sm = pb_open(w, 2);
+	e->m = pb_open(w, 2);
+	pb_str(w, 1, name);
+	if (help)
+		pb_str(w, 2, help);
+	pb_str(w, 3, unit);
+}
+
+static size_t metric_end(struct pb_w *w, const struct metric_env *e)
+{
+	pb_close(w, e->m);
+	pb_close(w, e->sm);
+	pb_close(w, e->rm);
+	ck_assert_int_eq(w->err, 0);
+	return w->pos;
+}
+
 /* A Metric with one Sum point (int value), for the tests below. */
 static size_t one_sum(uint8_t *buf, size_t cap, const char *name, const char *unit, int temp, int mono,
 		      uint64_t start, uint64_t time, int64_t v, const char *attr_k, const char *attr_v)
 {
 	struct pb_w w;
-	pb_init(&w, buf, cap);
-	size_t rm = pb_open(&w, 1);
-	size_t res = pb_open(&w, 1);
+	struct metric_env e;
 	uint8_t ra[128];
-	pb_raw(&w, ra,
-	       at_resource(ra, "service.name", "svc", "service.namespace", "shop", "k8s.pod.name", "p-1",
-			   NULL));
-	pb_close(&w, res);
-	size_t sm = pb_open(&w, 2);
-	size_t m = pb_open(&w, 2);
-	pb_str(&w, 1, name);
-	pb_str(&w, 2, "help \\ text\nline2");
-	pb_str(&w, 3, unit);
+	size_t ralen = at_resource(ra, "service.name", "svc", "service.namespace", "shop", "k8s.pod.name",
+				   "p-1", NULL);
+	pb_init(&w, buf, cap);
+	metric_begin(&w, &e, ra, ralen, name, "help \\ text\nline2", unit);
 	size_t sum = pb_open(&w, 7);
 	size_t dp = pb_open(&w, 1);
 	if (attr_k) {
@@ -117,11 +141,7 @@ static size_t one_sum(uint8_t *buf, size_t cap, const char *name, const char *un
 	pb_u64(&w, 2, (uint64_t)temp);
 	pb_u64(&w, 3, (uint64_t)mono);
 	pb_close(&w, sum);
-	pb_close(&w, m);
-	pb_close(&w, sm);
-	pb_close(&w, rm);
-	ck_assert_int_eq(w.err, 0);
-	return w.pos;
+	return metric_end(&w, &e);
 }
 
 START_TEST(sums_and_labels)
@@ -176,16 +196,11 @@ END_TEST
 static size_t bare_hist(uint8_t *buf, size_t cap, uint64_t start, uint64_t time, uint64_t count, double sum)
 {
 	struct pb_w w;
-	pb_init(&w, buf, cap);
-	size_t rm = pb_open(&w, 1);
-	size_t res = pb_open(&w, 1);
+	struct metric_env e;
 	uint8_t ra[128];
-	pb_raw(&w, ra, at_resource(ra, "service.name", "svc", NULL));
-	pb_close(&w, res);
-	size_t sm = pb_open(&w, 2);
-	size_t m = pb_open(&w, 2);
-	pb_str(&w, 1, "queue.wait");
-	pb_str(&w, 3, "s");
+	size_t ralen = at_resource(ra, "service.name", "svc", NULL);
+	pb_init(&w, buf, cap);
+	metric_begin(&w, &e, ra, ralen, "queue.wait", NULL, "s");
 	size_t h = pb_open(&w, 9); /* Histogram */
 	size_t dp = pb_open(&w, 1);
 	pb_fixed64(&w, 2, start);
@@ -195,11 +210,7 @@ static size_t bare_hist(uint8_t *buf, size_t cap, uint64_t start, uint64_t time,
 	pb_close(&w, dp);
 	pb_u64(&w, 2, 1); /* delta */
 	pb_close(&w, h);
-	pb_close(&w, m);
-	pb_close(&w, sm);
-	pb_close(&w, rm);
-	ck_assert_int_eq(w.err, 0);
-	return w.pos;
+	return metric_end(&w, &e);
 }
 
 START_TEST(delta_histogram_without_buckets)

@@ -98,17 +98,18 @@ START_TEST(curl_https_post)
 }
 END_TEST
 
-/* openssl s_client with `opts` POSTs an empty body to 127.0.0.1:port and
+/* openssl s_client with `opts` POSTs body to 127.0.0.1:port/path and
  * closes; returns what it printed (-brief: protocol, suite, the answer). */
-static char *s_client_empty_post(struct net_loop *loop, unsigned port, const char *opts)
+static char *s_client_post(struct net_loop *loop, unsigned port, const char *path, const char *body,
+			   const char *opts)
 {
-	char cmd[600], out[64];
+	char cmd[700], out[64];
 	snprintf(out, sizeof(out), "%s/s_client.out", tlsh_certs());
 	snprintf(cmd, sizeof(cmd),
-		 "printf 'POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 0\\r\\nConnection: close"
-		 "\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:%u -CAfile %s -verify_return_error "
+		 "printf 'POST %s HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: %zu\\r\\nConnection: close"
+		 "\\r\\n\\r\\n%s' | openssl s_client -connect 127.0.0.1:%u -CAfile %s -verify_return_error "
 		 "%s -ign_eof -brief",
-		 port, tlsh_cert("ca.pem"), opts);
+		 path, strlen(body), body, port, tlsh_cert("ca.pem"), opts);
 	ck_assert_int_eq(tlsh_wait_child(loop, tlsh_spawn(cmd, out), 20000), 0);
 	return tlsh_slurp(out);
 }
@@ -120,15 +121,7 @@ START_TEST(openssl_s_client)
 	struct tlsh_h1srv s;
 	tlsh_h1srv_start(&s, loop, t);
 	net_tls_free(t);
-	char cmd[600], out[64];
-	snprintf(out, sizeof(out), "%s/s_client.out", tlsh_certs());
-	snprintf(cmd, sizeof(cmd),
-		 "printf 'POST /v1/traces HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 5\\r\\n"
-		 "Connection: close\\r\\n\\r\\nhello' | openssl s_client -connect 127.0.0.1:%u "
-		 "-CAfile %s -verify_return_error -alpn http/1.1 -ign_eof -brief",
-		 s.port, tlsh_cert("ca.pem"));
-	ck_assert_int_eq(tlsh_wait_child(loop, tlsh_spawn(cmd, out), 20000), 0);
-	char *got = tlsh_slurp(out);
+	char *got = s_client_post(loop, s.port, "/v1/traces", "hello", "-alpn http/1.1");
 	ck_assert_msg(strstr(got, "Protocol version: TLSv1.3"), "%s", got);
 	ck_assert_msg(strstr(got, "Verification: OK"), "%s", got);
 	ck_assert_msg(strstr(got, "HTTP/1.1 200") && strstr(got, "got 5 bytes alpn=http/1.1"), "%s", got);
@@ -136,8 +129,8 @@ START_TEST(openssl_s_client)
 	ck_assert_msg(strstr(got, "Ciphersuite: TLS_AES_128_GCM_SHA256"), "%s", got);
 	free(got);
 	/* ... unless the client puts ChaCha20 first (no AES instructions) */
-	got = s_client_empty_post(loop, s.port,
-				  "-ciphersuites TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256");
+	got = s_client_post(loop, s.port, "/", "",
+			    "-ciphersuites TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256");
 	ck_assert_msg(strstr(got, "Ciphersuite: TLS_CHACHA20_POLY1305_SHA256") && strstr(got, "HTTP/1.1 200"),
 		      "%s", got);
 	free(got);
@@ -146,7 +139,7 @@ START_TEST(openssl_s_client)
 	struct tlsh_h1srv s2;
 	tlsh_h1srv_start(&s2, loop, t);
 	net_tls_free(t);
-	got = s_client_empty_post(loop, s2.port, "-tls1_2");
+	got = s_client_post(loop, s2.port, "/", "", "-tls1_2");
 	ck_assert_msg(strstr(got, "Protocol version: TLSv1.2") && strstr(got, "HTTP/1.1 200"), "%s", got);
 	ck_assert_msg(strstr(got, "Ciphersuite: ECDHE-RSA-AES128-GCM-SHA256"), "%s", got);
 	free(got);
