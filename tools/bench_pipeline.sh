@@ -32,6 +32,13 @@
 #                    flush every second) feeding a metrics pipeline that
 #                    exports to the same sink; items and CPU per item stay
 #                    per span (the sink's spans), the flushes are extra work
+#   --perf STAGE OUT perf record of one stage (ingest, process, batch or
+#                    export) through the middle of each pipeline run, into
+#                    OUT (the last run's; PERF_ARGS overrides "-F 2000");
+#                    then: perf report -i OUT --no-children --sort dso,sym
+#   --spanmetrics-plain  the same with the connector as the Collector's
+#                    defaults make it (no dimensions beyond service, name,
+#                    kind and status; flush every second)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 signal=traces
@@ -42,6 +49,9 @@ no_half=0
 full_rate=0
 routing=0
 spanmetrics=0
+sm_plain=0
+perf_stage=
+perf_out=
 while [ $# -gt 0 ]; do
   case $1 in
     --signal) signal=$2; shift 2 ;;
@@ -52,6 +62,8 @@ while [ $# -gt 0 ]; do
     --rate) full_rate=$2; no_half=1; shift 2 ;;
     --routing) routing=1; shift ;;
     --spanmetrics) spanmetrics=1; shift ;;
+    --perf) perf_stage=$2; perf_out=$3; shift 3 ;;
+    --spanmetrics-plain) spanmetrics=1; sm_plain=1; shift ;;
     --*) echo "unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
@@ -120,6 +132,10 @@ stop_sink() { kill -TERM "$sink_pid"; wait "$sink_pid" || true; sink_pid=; }
 # default), on top of service, name, kind and status.
 spanmetrics_yaml() {
   [ "$spanmetrics" = 1 ] || return 0
+  if [ "$sm_plain" = 1 ]; then
+    printf 'connectors:\n  spanmetrics:\n    metrics_flush_interval: 1s\n'
+    return 0
+  fi
   cat <<YAML
 connectors:
   spanmetrics:
@@ -225,8 +241,17 @@ one_run() {
   local each0=() each1=() sink0 sink1 gen_s
   for p in "${pids[@]}"; do each0+=("$(cpu_ticks "$p")"); done
   sink0=$(cpu_ticks "$sink_pid")
-  local TIMEFORMAT='%U %S'
+  local TIMEFORMAT='%U %S' perf_pid=
+  if [ -n "$perf_stage" ] && [ "$mode" = pipeline ]; then
+    local sp
+    sp=$("$bin/sluice" status -c "$work/sluice.yaml" | awk -v s="$perf_stage" '$1 == s {print $3}')
+    [ -n "$sp" ] || { echo "--perf: no stage $perf_stage" >&2; exit 2; }
+    # shellcheck disable=SC2086
+    (sleep 1; exec perf record ${PERF_ARGS:--F 2000} -p "$sp" -o "$perf_out" -- sleep $((secs > 3 ? secs - 2 : 1))) >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   { time "$bin/sluice-gen" -e "127.0.0.1:$target" -d "$secs" -c 8 -s 512 -r "$rate" "${gen_extra[@]}" -q >"$work/gen.out" 2>&1 || true; } 2>"$work/gen.time"
+  [ -n "$perf_pid" ] && wait "$perf_pid"
   sleep 1 # let the last batch (timeout 200 ms) reach the sink
   for p in "${pids[@]}"; do each1+=("$(cpu_ticks "$p")"); done
   sink1=$(cpu_ticks "$sink_pid")
