@@ -276,27 +276,37 @@ static int scan_fields(const struct agg *a, const uint8_t *p, const uint8_t *end
 	return 0;
 }
 
-/* The status code (0 without a status), as otlp_wire_status reads it. */
-static inline int status_code(const struct sm_wspan *w, int32_t *code)
+int sm_scan_attr_run(const struct agg *a, const uint8_t *p, const uint8_t *end, struct sm_wspan *w)
 {
-	struct otlp_status st;
-	const uint8_t *s = w->status.p;
-	*code = 0;
-	if (!w->has_status || !w->status.len)
-		return 0;
-	if (w->status.len == 2 && s[0] == (3 << 3 | OTLP_WT_VARINT) && s[1] < 0x80) {
-		*code = s[1];
-		return 0;
+	const uint8_t tag = OTLP_F_SPAN_ATTRIBUTES << 3 | OTLP_WT_LEN;
+	w->present = 0;
+	while (p < end && w->present != (1u << a->p.n_dims) - 1) {
+		size_t left = (size_t)(end - p), l;
+		if (left < 2 || p[0] != tag)
+			return -EAGAIN;
+		if (p[1] < 0x80) {
+			l = p[1];
+			p += 2;
+		} else if (left >= 3 && p[2] < 0x80) {
+			l = (size_t)(p[1] & 0x7f) | (size_t)p[2] << 7;
+			p += 3;
+		} else {
+			return -EAGAIN;
+		}
+		if (l > (size_t)(end - p))
+			return -EAGAIN;
+		int rc = attr(a, w, p, l);
+		if (rc < 0)
+			return rc;
+		p += l;
 	}
-	int rc = otlp_wire_status(w->status, &st);
-	*code = st.code;
-	return rc;
+	return 0;
 }
 
 int sm_scan_span(const struct agg *a, const uint8_t *p, const uint8_t *end, struct sm_wspan *w, int32_t *code)
 {
 	int rc = scan_fields(a, p, end, w);
-	return rc < 0 ? rc : status_code(w, code);
+	return rc < 0 ? rc : sm_status_code(w->status, w->has_status, code);
 }
 
 /* The dimensions' values in one walk over the span's attributes, not one

@@ -28,4 +28,28 @@ struct sm_wspan {
 int sm_scan_span(const struct agg *a, const uint8_t *p, const uint8_t *end, struct sm_wspan *w,
 		 int32_t *code);
 
+/* The dimensions of a span whose attributes are the fields [p, end), all
+ * of them, in order (and no other field): what sm_scan_span finds of them
+ * (w->present, w->dim). 0; -errno as sm_scan_span (not counted); -EAGAIN
+ * when the run is laid out otherwise (scan the whole span instead). */
+int sm_scan_attr_run(const struct agg *a, const uint8_t *p, const uint8_t *end, struct sm_wspan *w);
+
+/* The code of a Status message (0 without one), as otlp_wire_status
+ * reads it: 0 or -errno (the span is not counted then). */
+static inline int sm_status_code(struct otlp_bytes status, int has_status, int32_t *code)
+{
+	struct otlp_status st;
+	const uint8_t *s = status.p;
+	*code = 0;
+	if (!has_status || !status.len)
+		return 0;
+	if (status.len == 2 && s[0] == (3 << 3 | OTLP_WT_VARINT) && s[1] < 0x80) {
+		*code = s[1];
+		return 0;
+	}
+	int rc = otlp_wire_status(status, &st);
+	*code = st.code;
+	return rc;
+}
+
 #endif

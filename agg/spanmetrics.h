@@ -186,6 +186,27 @@ int agg_span_from_wire(const struct agg *a, struct otlp_bytes span, struct agg_s
  * whose fields do not read is left out, as agg_span_from_wire refuses it. */
 int64_t agg_add_wire(struct agg *a, struct otlp_bytes resource_spans);
 
+/* What a caller that has decoded a span (otlp_wire_span's checks: ids of
+ * 16 and 8 bytes or none) hands over instead of reading it again. */
+struct agg_span_fact {
+	const uint8_t *name, *status;
+	const uint8_t *trace_id, *span_id; /* NULL: the span has none */
+	const uint8_t *raw;		   /* the Span message */
+	const uint8_t *attrs, *attrs_end;  /* every attribute field of it, in one
+					    * run (NULL: not known; raw is read) */
+	uint32_t name_len, status_len, raw_len;
+	int32_t kind;
+	int32_t has_status;
+	uint64_t start, end;
+};
+
+/* agg_add_wire for a ResourceSpans whose spans the caller has decoded: the
+ * resource from rs, the spans from f[0..n) (rs's spans, in order; their
+ * attributes are read only for dimensions). The same keys, counts and
+ * return as agg_add_wire over rs, without reading each span again. */
+int64_t agg_add_spans(struct agg *a, struct otlp_bytes resource_spans, const struct agg_span_fact *f,
+		      uint32_t n);
+
 /* Builds an ExportMetricsServiceRequest of every live series into buf
  * (its field-1 entries are the bare ResourceMetrics, one per resource key)
  * and returns the flush number N (>= 1), *len set. -ENOSPC: buf too small

@@ -206,6 +206,70 @@ static __attribute__((noinline)) int chain_filter_ottl(struct chain *c, struct c
 	return r < 0 ? r : 1;
 }
 
+/* A kept span's facts, as the decode read them (ids: 16 and 8 bytes or
+ * none, otlp_wire_span's checks), and where its attributes are. */
+static void collect(struct chain_facts *f, const struct otlp_rewrite_span_ctx *rc, const struct otlp_span *sp)
+{
+	const uint8_t *lo = NULL, *hi = NULL;
+	uint32_t n_attr;
+
+	if (f->n == f->cap) {
+		f->lost = true;
+		return;
+	}
+	if (otlp_rewrite_span_attr_run(rc, &lo, &hi, &n_attr) != 1)
+		lo = hi = NULL;
+	f->f[f->n++] = (struct agg_span_fact){
+		.name = sp->name.p,
+		.status = sp->status.p,
+		.trace_id = sp->trace_id.len ? sp->trace_id.p : NULL,
+		.span_id = sp->span_id.len ? sp->span_id.p : NULL,
+		.raw = sp->raw.p,
+		.attrs = lo,
+		.attrs_end = hi,
+		.name_len = (uint32_t)sp->name.len,
+		.status_len = (uint32_t)sp->status.len,
+		.raw_len = (uint32_t)sp->raw.len,
+		.kind = sp->kind,
+		.has_status = sp->has_status,
+		.start = sp->start_time_unix_nano,
+		.end = sp->end_time_unix_nano,
+	};
+}
+
+bool chain_keeps_span_fields(const struct chain *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		switch ((int)c->procs[i].type) {
+		case SLUICE_PROC_FILTER:
+		case CHAIN_PROC_FILTER_OTTL:
+		case SLUICE_PROC_PROBABILISTIC_SAMPLER:
+		case SLUICE_PROC_ATTRIBUTES: /* attributes only */
+		case SLUICE_PROC_RESOURCE:   /* the resource only */
+			break;
+		default: /* span renames; anything new: not known to keep them */
+			return false;
+		}
+	return true;
+}
+
+bool chain_keeps_span_attrs(const struct chain *c)
+{
+	if (!chain_keeps_span_fields(c))
+		return false;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->procs[i].type == SLUICE_PROC_ATTRIBUTES)
+			return false;
+	return true;
+}
+
+void chain_collect(struct chain *c, struct chain_facts *f)
+{
+	c->facts = f;
+	if (f)
+		f->attrs_exact = chain_keeps_span_attrs(c);
+}
+
 static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc, struct otlp_rewrite_edits *e)
 {
 	struct chain *c = arg;
@@ -266,6 +330,8 @@ static int chain_span_cb(void *arg, const struct otlp_rewrite_span_ctx *rc, stru
 	spanctx_span_end(ctx);
 	if (c->has_events)
 		chain_events_keep(&c->events);
+	if (c->facts)
+		collect(c->facts, rc, ctx->span);
 	return OTLP_REWRITE_KEEP;
 }
 
@@ -278,6 +344,10 @@ int64_t chain_run(struct chain *c, const uint8_t *in, size_t len, uint8_t *out, 
 	if (rc < 0)
 		return rc;
 	struct spanctx *ctx = &c->ctx;
+	if (c->facts) {
+		c->facts->n = 0;
+		c->facts->lost = false;
+	}
 	otlp_rewrite_edits_reset(&c->res_edits);
 	ctx->resource = rs.has_resource ? rs.resource : (struct otlp_bytes){ NULL, 0 };
 	ctx->span = NULL;

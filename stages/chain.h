@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agg/spanmetrics.h"
 #include "config/config.h"
 #include "otlp/rewrite.h"
 #include "shm/segment.h"
@@ -58,8 +59,18 @@ struct chain_proc {
 	struct seg_component *comp;		     /* the plan's component-stats slot; NULL: none */
 };
 
+/* What the chain read of each span it kept in its last run, in output
+ * order, for a spanmetrics connector downstream (chain_collect). */
+struct chain_facts {
+	struct agg_span_fact *f; /* cap entries, the caller's memory */
+	uint32_t n, cap;
+	bool lost;	  /* more kept spans than cap: use the output's bytes */
+	bool attrs_exact; /* the kept spans' attributes leave as they came */
+};
+
 struct chain {
 	struct chain_proc procs[CONFIG_MAX_PROCESSORS];
+	struct chain_facts *facts; /* NULL: not collected */
 	size_t n;
 	int first_sampler; /* index of the first sampler, -1 none */
 	struct otlp_rewrite_edits res_edits;
@@ -92,6 +103,19 @@ int chain_bind_stats(struct chain *c, struct stage_stats *st);
  * res (optional) gets spans in/kept. */
 int64_t chain_run(struct chain *c, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
 		  struct otlp_rewrite_result *res);
+
+/* Whether every kept span leaves the chain with the name, kind, status,
+ * times and ids it came with (no processor of the chain edits them), so
+ * that what the chain read of it describes its output (chain_collect). */
+bool chain_keeps_span_fields(const struct chain *c);
+/* The same, and their attributes too (no attributes processor). */
+bool chain_keeps_span_attrs(const struct chain *c);
+
+/* From now on each chain_run fills *f (NULL: stops) with the kept spans'
+ * facts; only for a chain that chain_keeps_span_fields (f->attrs_exact
+ * says whether their attributes may be read from them too). The pointers
+ * in them point into that run's input. */
+void chain_collect(struct chain *c, struct chain_facts *f);
 
 /* Binds processor i to the segment's component-stats slot comp[i] (the
  * plan's processor_stats; NULL entries are skipped): SEG_C_IN, SEG_C_OUT,

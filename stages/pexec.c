@@ -272,7 +272,16 @@ static void route_items(struct process *p, const struct px_edge *e, struct route
 	}
 }
 
-static void feed_sm(struct process *p, const struct px_edge *e, const struct px_view *v)
+/* Whether pipe's chain collected the facts of exactly the spans of v, its
+ * output in this item. */
+static bool facts_fit(const struct process *p, const struct px_pipe *pipe, const struct px_view *v)
+{
+	return pipe->facts_on && pipe->facts_gen == p->gen && pipe->facts_out == v->p &&
+	       pipe->facts_len == v->len && !pipe->facts.lost && pipe->facts.n == v->items;
+}
+
+static void feed_sm(struct process *p, const struct px_pipe *pipe, const struct px_edge *e,
+		    const struct px_view *v)
 {
 	uint32_t k = e->connector;
 	struct smconn *s = p->sm[k];
@@ -301,7 +310,10 @@ static void feed_sm(struct process *p, const struct px_edge *e, const struct px_
 		}
 		p->fed_sm |= 1ull << k;
 	}
-	n = smconn_feed(s, v->p, v->len);
+	if (facts_fit(p, pipe, v) && (!smconn_dims(s) || pipe->facts.attrs_exact))
+		n = smconn_feed_facts(s, v->p, v->len, pipe->facts.f, pipe->facts.n);
+	else
+		n = smconn_feed(s, v->p, v->len);
 	stat_add(e->stat, SEG_C_IN, v->items);
 	if (n < 0) {
 		if (px_log_ok(p))
@@ -339,7 +351,7 @@ static void run_edges(struct process *p, struct px_pipe *pipe, const struct px_v
 			break;
 		}
 		case SLUICE_CONN_SPANMETRICS:
-			feed_sm(p, e, out);
+			feed_sm(p, pipe, e, out);
 			break;
 		}
 	}
@@ -375,6 +387,11 @@ static void run_pipe(struct process *p, uint32_t q, const struct px_view *in, in
 				emit_copy(p, pipe, (uint32_t)mid, &out);
 		}
 	}
+	if (pipe->facts_on && !pipe->pass) { /* the facts are this output's */
+		pipe->facts_out = out.p;
+		pipe->facts_len = out.len;
+		pipe->facts_gen = p->gen;
+	}
 	if (downstream && out.items)
 		run_edges(p, pipe, &out, depth);
 }
@@ -384,6 +401,7 @@ int px_item_begin(struct process *p, const struct px_item *it, uint64_t entry)
 	uint64_t reach_mid = 0, reach_sm = 0;
 
 	p->cur = *it;
+	p->gen++;
 	p->in_rec = NULL;
 	p->in_crc_have = p->in_checked = p->in_corrupt = false;
 	p->todo_mid = p->todo_sm = p->fed_sm = p->reached = 0;

@@ -54,6 +54,32 @@ static int connector_of(struct process *p, uint32_t k, char *err, size_t errlen)
 	return 0;
 }
 
+/* A pipeline that feeds a spanmetrics connector from a chain that keeps
+ * the span fields: the chain hands the connector what it read of each
+ * kept span (one allocation, here). */
+static int facts_of(struct px_pipe *pipe, char *err, size_t errlen)
+{
+	bool want = false;
+
+	for (uint32_t e = 0; e < pipe->n_edges; e++)
+		if (pipe->edges[e].type == SLUICE_CONN_SPANMETRICS)
+			want = true;
+	if (!want || pipe->pass)
+		return 0;
+	pipe->facts.f = malloc(PX_FACTS_MAX * sizeof(*pipe->facts.f));
+	if (!pipe->facts.f) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	pipe->facts.cap = PX_FACTS_MAX;
+	pipe->facts_on = sigchain_collect(pipe->chain, &pipe->facts);
+	if (!pipe->facts_on) {
+		free(pipe->facts.f);
+		pipe->facts.f = NULL;
+	}
+	return 0;
+}
+
 static int pipe_build(struct process *p, uint32_t q, char *err, size_t errlen)
 {
 	const struct plan_pipeline *pp = &p->plan->pipelines[q];
@@ -76,7 +102,7 @@ static int pipe_build(struct process *p, uint32_t q, char *err, size_t errlen)
 			return rc;
 	}
 	pipe->n_edges = pp->n_edges;
-	return 0;
+	return facts_of(pipe, err, errlen);
 }
 
 /* What pipeline q's output can reach (the config has no cycles). */
@@ -201,8 +227,10 @@ int px_graph_build(struct process *p, char *err, size_t errlen)
 void px_graph_free(struct process *p)
 {
 	if (p->pipes)
-		for (size_t q = 0; q < p->cfg->n_pipelines; q++)
+		for (size_t q = 0; q < p->cfg->n_pipelines; q++) {
 			sigchain_free(p->pipes[q].chain);
+			free(p->pipes[q].facts.f);
+		}
 	for (size_t k = 0; p->route && k < p->cfg->n_connectors; k++)
 		route_free(p->route[k]);
 	for (size_t k = 0; p->sm && k < p->cfg->n_connectors; k++)

@@ -14,6 +14,7 @@
 #include "config/plan.h"
 #include "shm/hist.h"
 #include "shm/ring.h"
+#include "stages/chain.h"
 #include "stages/process.h"
 #include "stages/route.h"
 #include "stages/sigchain.h"
@@ -46,6 +47,10 @@ struct px_edge {
 	struct seg_component *stat; /* (connector, this pipeline): IN, OUT, DROPPED items */
 };
 
+/* Kept spans whose facts a chain collects for its connectors (96 bytes
+ * each); a record with more is counted from its bytes instead. */
+#define PX_FACTS_MAX 8192
+
 struct px_pipe {
 	const struct sluice_pipeline *cfg;
 	struct sigchain *chain;
@@ -56,6 +61,15 @@ struct px_pipe {
 	uint64_t reach_mid;	    /* MID rings its output can reach, its own included */
 	uint64_t reach_sm;	    /* span-metrics connectors it can reach (cfg index bits) */
 	uint64_t down_mid, down_sm; /* the same through its connectors only */
+	/* a spanmetrics connector among its edges and a chain that keeps the
+	 * span fields: the chain collects the kept spans' facts (the connector
+	 * needs no second scan of each span), valid for the output view
+	 * stamped here in this item (gen) */
+	bool facts_on;
+	struct chain_facts facts;
+	const uint8_t *facts_out;
+	size_t facts_len;
+	uint64_t facts_gen;
 };
 
 enum px_state {
@@ -127,6 +141,7 @@ struct process {
 	struct px_item cur;
 	uint64_t reached;	   /* MID rings it can reach (state set) */
 	uint64_t todo_mid;	   /* MID rings still to serve (TODO or OPEN) */
+	uint64_t gen;		   /* items begun (px_pipe.facts_gen) */
 	uint64_t todo_sm;	   /* connectors still to feed */
 	uint64_t fed_sm;	   /* connectors begun (commit at the end) */
 	uint64_t dropped, refused; /* items */

@@ -100,3 +100,11 @@ void sigchain_flush_stats(struct sigchain *c)
 	else
 		chain_item_flush(c->items);
 }
+
+bool sigchain_collect(struct sigchain *c, struct chain_facts *f)
+{
+	if (!c->n || !c->spans || !chain_keeps_span_fields(c->spans))
+		return false;
+	chain_collect(c->spans, f);
+	return true;
+}

@@ -28,6 +28,7 @@
 #include "shm/segment.h"
 
 struct sigchain;
+struct chain_facts;
 
 struct sigchain_result {
 	uint64_t items_in;   /* items in the input record */
@@ -60,5 +61,10 @@ int64_t sigchain_run(struct sigchain *c, const uint8_t *in, size_t len, uint32_t
 
 /* Adds the counters gathered since the last flush to the bound slots. */
 void sigchain_flush_stats(struct sigchain *c);
+
+/* A traces chain that runs processors and edits no span field a
+ * spanmetrics connector reads fills *f at every run (stages/chain.h,
+ * chain_collect) and this returns true; otherwise false, f unused. */
+bool sigchain_collect(struct sigchain *c, struct chain_facts *f);
 
 #endif

@@ -123,6 +123,19 @@ int64_t smconn_feed(struct smconn *s, const uint8_t *rs, size_t len)
 	return n;
 }
 
+int64_t smconn_feed_facts(struct smconn *s, const uint8_t *rs, size_t len, const struct agg_span_fact *f,
+			  uint32_t n_spans)
+{
+	int64_t n;
+
+	if (!s->open)
+		return -EINVAL;
+	n = agg_add_spans(s->agg, (struct otlp_bytes){ rs, len }, f, n_spans);
+	if (n > 0)
+		s->spans_counted += (uint64_t)n;
+	return n;
+}
+
 int smconn_commit(struct smconn *s)
 {
 	int rc;

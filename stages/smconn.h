@@ -69,6 +69,15 @@ int smconn_begin(struct smconn *s, uint32_t ring, uint64_t seq);
 /* Counts the spans of one ResourceSpans (a chain's output); returns the
  * spans counted (a resource without service.name counts none), or -errno. */
 int64_t smconn_feed(struct smconn *s, const uint8_t *rs, size_t len);
+/* The same from the spans' facts (the chain read them, stages/chain.h),
+ * which must describe the spans as they leave the chain, attributes too
+ * when smconn_dims. */
+int64_t smconn_feed_facts(struct smconn *s, const uint8_t *rs, size_t len, const struct agg_span_fact *f,
+			  uint32_t n);
+static inline uint32_t smconn_dims(const struct smconn *s)
+{
+	return s->ac.params.n_dims;
+}
 int smconn_commit(struct smconn *s);
 
 static inline uint64_t smconn_pending(const struct smconn *s)

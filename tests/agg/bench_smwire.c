@@ -2,9 +2,13 @@
  * process stage runs it: records of sluice-gen's spans (512 a record, 8
  * attributes a span, gen_req_build) counted with the dimensions of
  * tools/bench_pipeline.sh --spanmetrics (3 of 4 present, one default):
- *   bench_smwire [records=20000] [wire|decode]
+ *   bench_smwire [records=20000] [wire|decode|wire0|facts|facts4]
  *     wire:   agg_begin, agg_add_wire, agg_commit (the stage's path)
  *     decode: agg_span_from_wire a span, agg_add_many (the path before)
+ *     wire0:  agg_add_wire without dimensions (the Collector's defaults)
+ *     facts:  agg_add_spans without dimensions, the spans decoded once
+ *             before the clock starts (the stage's chain has decoded them)
+ *     facts4: agg_add_spans with the 4 dimensions (their attribute runs)
  * Prints CPU ns a span (CLOCK_PROCESS_CPUTIME_ID: the box is shared). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +17,7 @@
 #include <time.h>
 
 #include "agg/spanmetrics.h"
+#include "otlp/wire_field.h"
 #include "tools/gen/gen_req.h"
 
 static uint64_t cpu_ns(void)
@@ -43,10 +48,57 @@ static int64_t decode_path(struct agg *a, struct otlp_bytes rs, struct agg_span 
 	return agg_add_many(a, sp, n);
 }
 
+/* The spans of rs as the process stage's chain decodes them. */
+static uint32_t decode_facts(struct otlp_bytes rs, struct agg_span_fact *f, uint32_t max)
+{
+	struct otlp_wire_iter is, it;
+	struct otlp_bytes scope, span;
+	uint32_t n = 0;
+
+	otlp_wire_iter_init(&is, rs, OTLP_F_RS_SCOPE_SPANS);
+	while (otlp_wire_iter_next(&is, &scope) > 0) {
+		otlp_wire_iter_init(&it, scope, OTLP_F_SS_SPANS);
+		while (n < max && otlp_wire_iter_next(&it, &span) > 0) {
+			struct otlp_span sp;
+			struct otlp_wire_reader r;
+			struct otlp_wire_field fd;
+			const uint8_t *at, *lo = NULL, *hi = NULL;
+			if (otlp_wire_span(span, &sp) < 0)
+				return 0;
+			/* sluice-gen's attributes are one run, as the chain finds them */
+			otlp_wire_reader_init(&r, span.p, span.len);
+			for (at = r.p; otlp_wire_field_next(&r, &fd) > 0; at = r.p)
+				if (fd.num == OTLP_F_SPAN_ATTRIBUTES) {
+					lo = lo ? lo : at;
+					hi = r.p;
+				}
+			f[n++] = (struct agg_span_fact){ .raw = span.p,
+							 .raw_len = (uint32_t)span.len,
+							 .attrs = lo,
+							 .attrs_end = hi,
+							 .name = sp.name.p,
+							 .status = sp.status.p,
+							 .trace_id = sp.trace_id.len ? sp.trace_id.p : NULL,
+							 .span_id = sp.span_id.len ? sp.span_id.p : NULL,
+							 .name_len = (uint32_t)sp.name.len,
+							 .status_len = (uint32_t)sp.status.len,
+							 .start = sp.start_time_unix_nano,
+							 .end = sp.end_time_unix_nano,
+							 .kind = sp.kind,
+							 .has_status = sp.has_status };
+		}
+	}
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t records = argc > 1 ? strtoull(argv[1], NULL, 10) : 20000;
-	int wire = !(argc > 2 && !strcmp(argv[2], "decode"));
+	const char *mode = argc > 2 ? argv[2] : "wire";
+	int wire = strcmp(mode, "decode") != 0, facts = !strncmp(mode, "facts", 5);
+	int no_dims = !strcmp(mode, "facts") || !strcmp(mode, "wire0");
+	static struct agg_span_fact f[512];
+	uint32_t nf = 0;
 	struct agg_params p;
 	struct gen_req req;
 	struct otlp_wire_iter it;
@@ -59,7 +111,7 @@ int main(int argc, char **argv)
 	p.dims[1] = (struct agg_dim){ "http.status_code", NULL };
 	p.dims[2] = (struct agg_dim){ "gen.sampled", NULL };
 	p.dims[3] = (struct agg_dim){ "deployment.environment", "bench" };
-	p.n_dims = 4;
+	p.n_dims = no_dims ? 0 : 4;
 	size_t size = agg_region_size(&p);
 	void *region = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (region == MAP_FAILED || agg_format(region, size, &p, 1) || agg_attach(&a, region, size, &p) ||
@@ -73,11 +125,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "no ResourceSpans\n");
 		return 1;
 	}
+	if (facts && (nf = decode_facts(rs, f, 512)) != 512) {
+		fprintf(stderr, "decoded %u spans\n", nf);
+		return 1;
+	}
 	uint64_t busy = 0, seq = 1;
 	for (uint64_t r = 0; r <= records; r++) {
 		uint64_t t0 = cpu_ns();
 		agg_begin(a, 0, seq++, 1700000000000000000ull + r);
-		int64_t n = wire ? agg_add_wire(a, rs) : decode_path(a, rs, sp);
+		int64_t n = facts  ? agg_add_spans(a, rs, f, nf)
+			    : wire ? agg_add_wire(a, rs)
+				   : decode_path(a, rs, sp);
 		agg_commit(a);
 		if (r) /* the first record makes the series */
 			busy += cpu_ns() - t0;
@@ -90,8 +148,12 @@ int main(int argc, char **argv)
 	agg_get_stats(a, &st);
 	double spans = (double)records * 512;
 	printf("%s: %llu records x 512 spans, %llu series: %.1f ns a span (CPU), %.2f M spans/s\n",
-	       wire ? "agg_add_wire" : "agg_span_from_wire + agg_add_many", (unsigned long long)records,
-	       (unsigned long long)st.live_series, (double)busy / spans, spans / ((double)busy / 1e9) / 1e6);
+	       facts	 ? (no_dims ? "agg_add_spans (no dimensions)" : "agg_add_spans")
+	       : !wire	 ? "agg_span_from_wire + agg_add_many"
+	       : no_dims ? "agg_add_wire (no dimensions)"
+			 : "agg_add_wire",
+	       (unsigned long long)records, (unsigned long long)st.live_series, (double)busy / spans,
+	       spans / ((double)busy / 1e9) / 1e6);
 	agg_detach(a);
 	gen_req_free(&req);
 	return 0;

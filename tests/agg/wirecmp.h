@@ -2,7 +2,10 @@
  * side by side: agg_add_wire (the process stage's) and the reference,
  * agg_resource + agg_span_from_wire + agg_add a span, each on a region of
  * its own with the same params. Both must return the same and flush the
- * same bytes. Used by test_spanmetrics_wire and fuzz_agg_wire.
+ * same bytes. Also agg_add_spans (the spans decoded by otlp_wire_span, as
+ * the process stage's chain has them; their attribute run given for odd
+ * records, not for even ones) on a third region, against agg_add_wire.
+ * Used by test_spanmetrics_wire and fuzz_agg_wire.
  *
  *   wirecmp_params(sel, &p)      one of WIRECMP_NPARAMS test settings
  *   wirecmp_new(&w, &p)          (wirecmp_reset(w): empty regions again)
@@ -10,7 +13,9 @@
  *                                1 not comparable (the reference refuses a
  *                                span: wire may read it, see agg/sm_wire.c;
  *                                the pair is not compared from then on), -1
- *                                they differ (wirecmp_why says how)
+ *                                they differ (wirecmp_why says how); a
+ *                                record with a span otlp_wire_span
+ *                                refuses ends the agg_add_spans compare
  *   wirecmp_flush(w)             0 the same flush bytes, -1 not
  */
 #ifndef SLUICE_TESTS_AGG_WIRECMP_H
@@ -21,7 +26,7 @@
 
 #include "agg/spanmetrics.h"
 
-#define WIRECMP_NPARAMS 5
+#define WIRECMP_NPARAMS 6
 
 struct wirecmp;
 

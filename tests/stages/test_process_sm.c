@@ -4,7 +4,11 @@
  * histogram count, bucket counts and sum exact; cumulative start times
  * unchanged from flush to flush; delta flushes adding up to the totals.
  * After a restart a flush left pending is confirmed when its MID ring has
- * it, and made again (same number) when it does not. */
+ * it, and made again (same number) when it does not. Through a chain
+ * (a filter dropping some spans, an attributes processor editing the
+ * kept ones; or the filter and a dimension read from the span's
+ * attributes) the connector counts exactly the kept spans, from what the
+ * chain read of them (stages/chain.h, chain_collect). */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +39,11 @@ struct expect {
 	double sum_ms;
 };
 static struct expect want[NSERIES];
+/* 1: the traces pipeline has a filter and an attributes processor, and
+ * records carry spans the filter drops; 2: the filter only, and the
+ * connector has a dimension ("tier", a span attribute) */
+static int with_chain;
+static const char *tiers[3] = { "gold", "silver", "bronze" };
 
 static void series_of(int s, int *name, int *kind, int *status)
 {
@@ -47,17 +56,19 @@ static void series_attrs(int s, char *buf, size_t cap)
 {
 	int n, k, st;
 	series_of(s, &n, &k, &st);
-	snprintf(buf, cap, "service.name=svc;span.name=%s;span.kind=%s;status.code=%s", names[n], kinds[k],
-		 codes[st]);
+	int o = snprintf(buf, cap, "service.name=svc;span.name=%s;span.kind=%s;status.code=%s", names[n],
+			 kinds[k], codes[st]);
+	if (with_chain == 2)
+		snprintf(buf + o, cap - (size_t)o, ";tier=%s", tiers[s % 3]);
 }
 
 /* Record r: 1..12 spans, series and duration from (r, j). */
 static int put_spans(struct ring *in, uint32_t r)
 {
-	static struct tb_span sp[12];
+	static struct tb_span sp[13];
 	static const struct tb_attr res[] = { { .key = "service.name", .type = 's', .s = "svc" },
 					      { .key = NULL } };
-	int n = 1 + (int)(r % 12);
+	int n = 1 + (int)(r % 12), extra = 0;
 	size_t len;
 
 	for (int j = 0; j < n; j++) {
@@ -70,13 +81,26 @@ static int put_spans(struct ring *in, uint32_t r)
 					  .status = st,
 					  .trace = r + 1u,
 					  .start = start,
-					  .end = start + dur_ms[d] * 1000000ull };
+					  .end = start + dur_ms[d] * 1000000ull,
+					  .attrs = { { .key = "http.route", .type = 's', .s = "/x" },
+						     { .key = "tier", .type = 's', .s = tiers[s % 3] } } };
 		want[s].calls++;
 		want[s].buckets[dur_bucket[d]]++;
 		want[s].sum_ms += (double)dur_ms[d];
 	}
-	uint8_t *p = tb_pack(res, sp, n, &len);
-	ck_assert_uint_gt(tps_put(in, p, len, (uint32_t)n, 0), 0);
+	if (with_chain) { /* one span filter/drop takes out, first or last */
+		int at = r & 1 ? n : 0;
+		if (!at)
+			memmove(&sp[1], &sp[0], (size_t)n * sizeof sp[0]);
+		sp[at] = (struct tb_span){
+			.name = "GET /drop", .kind = 2, .trace = r + 1u, .start = 1, .end = 2
+		};
+		extra = 1;
+		for (int j = 0; j <= n; j++)
+			sp[j].scope = j % 3; /* kept spans in several ScopeSpans */
+	}
+	uint8_t *p = tb_pack(res, sp, n + extra, &len);
+	ck_assert_uint_gt(tps_put(in, p, len, (uint32_t)(n + extra), 0), 0);
 	free(p);
 	return n;
 }
@@ -84,15 +108,21 @@ static int put_spans(struct ring *in, uint32_t r)
 static const char *sm_config(const char *temporality, const char *interval)
 {
 	static char y[2048];
+	const char *procs = with_chain == 1   ? "      processors: [filter/drop, attributes/tag]\n"
+			    : with_chain == 2 ? "      processors: [filter/drop]\n"
+					      : "";
 	snprintf(y, sizeof y,
 		 "receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:0\n"
 		 "connectors:\n  spanmetrics:\n    metrics_flush_interval: %s\n"
-		 "    aggregation_temporality: %s\n"
+		 "    aggregation_temporality: %s\n%s"
+		 "processors:\n  filter/drop:\n    spans:\n      exclude:\n        match_type: strict\n"
+		 "        span_names: [GET /drop]\n"
+		 "  attributes/tag:\n    actions:\n      - {key: tag, value: t, action: insert}\n"
 		 "exporters:\n  debug:\n  debug/m:\n"
 		 "service:\n  pipelines:\n"
-		 "    traces:\n      receivers: [otlp]\n      exporters: [debug, spanmetrics]\n"
+		 "    traces:\n      receivers: [otlp]\n%s      exporters: [debug, spanmetrics]\n"
 		 "    metrics:\n      receivers: [spanmetrics]\n      exporters: [debug/m]\n",
-		 interval, temporality);
+		 interval, temporality, with_chain == 2 ? "    dimensions: [{name: tier}]\n" : "", procs);
 	return y;
 }
 
@@ -100,6 +130,7 @@ static void setup(void)
 {
 	snprintf(inst, sizeof inst, "stpsm-%d", (int)getpid());
 	memset(want, 0, sizeof want);
+	with_chain = 0;
 }
 
 /* The points of one MID record (a bare ResourceMetrics). */
@@ -223,6 +254,20 @@ END_TEST
 
 START_TEST(delta_adds_up)
 {
+	run_exact(1);
+}
+END_TEST
+
+START_TEST(through_a_chain_exact)
+{
+	with_chain = 1;
+	run_exact(0);
+}
+END_TEST
+
+START_TEST(through_a_chain_with_a_dimension_exact)
+{
+	with_chain = 2;
 	run_exact(1);
 }
 END_TEST
@@ -444,6 +489,8 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, cumulative_exact);
 	tcase_add_test(tc, delta_adds_up);
+	tcase_add_test(tc, through_a_chain_exact);
+	tcase_add_test(tc, through_a_chain_with_a_dimension_exact);
 	tcase_add_test(tc, pending_flush_after_restart);
 	tcase_add_test(tc, flush_waits_for_room);
 	tcase_add_test(tc, corrupt_record_not_counted);
