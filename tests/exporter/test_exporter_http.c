@@ -13,12 +13,17 @@
 	"  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n" \
 	"    connections: 4\n    sending_queue:\n      num_consumers: 4\n" extra
 
+/* The backend as an API-key service: requests without this header are
+ * refused (sluice-sink --require-header). */
+static const char *const key_args[] = { "--require-header", "x-api-key=secret", NULL };
+static const char *const *sink_args; /* for run_exact_n's sink; NULL: none */
+
 static void run_exact_n(const char *tag, const char *exporters, const char *ids, bool bytes_equal,
 			bool file_too, uint32_t batches, uint32_t per)
 {
 	struct xt_env e;
 	xt_setup(&e, tag, 4u << 20);
-	xt_sink_start(&e, NULL);
+	xt_sink_start(&e, sink_args);
 	struct xt_body *sent = calloc(batches, sizeof(*sent));
 	xt_export_start(&e, exporters, ids);
 	for (uint32_t b = 0; b < batches; b++) {
@@ -70,12 +75,75 @@ START_TEST(http_exact)
 }
 END_TEST
 
+/* The configured headers reach the backend with every request: the sink
+ * refuses any request without x-api-key: secret, and every span arrives
+ * (the name as written, mixed case; HTTP/2 metadata goes lower-case). */
 START_TEST(http_gzip_headers)
 {
+	sink_args = key_args;
 	run_exact("gzip",
 		  "  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: gzip\n"
-		  "    headers:\n      x-api-key: secret\n    connections: 2\n",
+		  "    headers:\n      X-Api-Key: secret\n      x-other: 1\n    connections: 2\n",
 		  "otlphttp", true, false);
+}
+END_TEST
+
+START_TEST(grpc_headers)
+{
+	sink_args = key_args;
+	run_exact("grpch",
+		  "  otlp:\n    endpoint: http://127.0.0.1:%GRPC%\n    compression: none\n"
+		  "    headers:\n      x-other: 1\n      X-Api-Key: secret\n",
+		  "otlp", true, false);
+}
+END_TEST
+
+/* A wrong key: the backend refuses every request for good (HTTP 401,
+ * gRPC UNAUTHENTICATED), so nothing is delivered and every batch is
+ * dead-lettered once, with the answer in its metadata. */
+static void wrong_key(bool grpc)
+{
+	struct xt_env e;
+	xt_setup(&e, grpc ? "keyg" : "keyh", 1u << 20);
+	xt_sink_start(&e, key_args);
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml),
+		 "  %s:\n    endpoint: http://127.0.0.1:%s\n    compression: none\n"
+		 "    headers:\n      x-api-key: wrong\n    dead_letter_dir: %%DIR%%/dl\n",
+		 grpc ? "otlp" : "otlphttp", grpc ? "%GRPC%" : "%HTTP%");
+	xt_export_start(&e, yaml, grpc ? "otlp" : "otlphttp");
+	struct xt_body b[3];
+	for (uint32_t i = 0; i < 3; i++) {
+		b[i] = xt_make_body(i, 4);
+		ck_assert_int_eq(xt_publish(&e, &b[i], 5000), 0);
+	}
+	ck_assert(xt_wait_ring_empty(&e, 20000));
+	ck_assert_int_eq(xt_stop(&e.export_pid, SIGTERM), 0);
+	ck_assert_uint_eq(xt_sink_spans(&e), 0);
+	char p[512];
+	snprintf(p, sizeof(p), "%s/dl/traces", e.dir);
+	ck_assert_uint_eq(xt_count_files(p, ".pb"), 3);
+	snprintf(p, sizeof(p), "%s/dl/traces/%020llu-%s.json", e.dir, (unsigned long long)b[0].seq,
+		 grpc ? "otlp" : "otlphttp");
+	size_t len;
+	char *m = xt_slurp(p, &len);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_msg(strstr(m, grpc ? "\"status\":16," : "\"status\":401,"), "%s", m);
+	free(m);
+	for (int i = 0; i < 3; i++)
+		xt_body_free(&b[i]);
+	xt_teardown(&e);
+}
+
+START_TEST(http_wrong_key_refused)
+{
+	wrong_key(false);
+}
+END_TEST
+
+START_TEST(grpc_wrong_key_refused)
+{
+	wrong_key(true);
 }
 END_TEST
 
@@ -183,6 +251,9 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, http_exact);
 	tcase_add_test(tc, http_gzip_headers);
+	tcase_add_test(tc, grpc_headers);
+	tcase_add_test(tc, http_wrong_key_refused);
+	tcase_add_test(tc, grpc_wrong_key_refused);
 	tcase_add_test(tc, http_compressed_on_the_worker);
 	tcase_add_test(tc, grpc_exact);
 	tcase_add_test(tc, two_exporters);

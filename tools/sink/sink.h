@@ -88,6 +88,10 @@ struct sink {
 	bool latency;
 	bool quiet;
 	bool nocheck; /* --no-check: count items without the deep check */
+	/* --require-header NAME=VALUE: a request without it is refused (401,
+	 * gRPC UNAUTHENTICATED), as a backend that wants an API key does */
+	const char *req_name, *req_value;
+	size_t req_name_len;
 	uint64_t exit_after_spans, exit_after_items;
 	uint64_t max_body;
 	struct sink_link conns_list;	     /* circular, head is a sentinel */
@@ -104,6 +108,11 @@ struct sink {
 	uint64_t first_ns, last_ns;    /* monotonic: first/last accepted request */
 	struct sink_lat_req lat_req;   /* sink_take's request */
 };
+
+/* Whether the headers carry --require-header's (name case-insensitive,
+ * value exact); true without --require-header. */
+bool sink_has_required(const struct sink *s, const char *name, size_t name_len, const char *value,
+		       size_t value_len);
 
 /* What to do with one request body of signal (already decompressed).
  * Returns the step to answer with; counts and records an accepted body.

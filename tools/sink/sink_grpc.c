@@ -36,6 +36,15 @@ static void gsc_request(void *ud, struct h2_server *hs, const struct h2_request 
 				       "sink: unknown service or method", NULL, 0, -1);
 		return;
 	}
+	bool authorized = !s->req_name;
+	for (size_t i = 0; i < req->n_headers && !authorized; i++)
+		authorized = sink_has_required(s, req->headers[i].name, req->headers[i].name_len,
+					       req->headers[i].value, req->headers[i].value_len);
+	if (!authorized) {
+		h2_server_respond_grpc(hs, req->stream_id, GRPC_STATUS_UNAUTHENTICATED,
+				       "sink: missing or wrong --require-header metadata", NULL, 0, -1);
+		return;
+	}
 	const uint8_t *msg;
 	size_t len;
 	bool comp;

@@ -101,6 +101,18 @@ static struct hsc_kind hsc_kind(const struct sink *s, const struct http1_request
 		k.why = "sink: 404 page not found (POST /v1/traces, /v1/logs or /v1/metrics, as --signals allows)\n";
 		return k;
 	}
+	if (s->req_name) {
+		const struct http1_header *rh = NULL;
+		for (unsigned i = 0; i < req->m.num_headers && !rh; i++)
+			if (sink_has_required(s, req->m.headers[i].name, req->m.headers[i].name_len,
+					      req->m.headers[i].value, req->m.headers[i].value_len))
+				rh = &req->m.headers[i];
+		if (!rh) {
+			k.status = 401;
+			k.why = "sink: 401 unauthorized: missing or wrong --require-header header\n";
+			return k;
+		}
+	}
 	if (req->method_len != 4 || memcmp(req->method, "POST", 4)) {
 		k.status = 405;
 		k.why = "sink: 405 method not allowed, supported: [POST]\n";

@@ -6,6 +6,7 @@
  *               [--bodies[-logs|-metrics] FILE] [--digest[-logs|-metrics] FILE]
  *               [--log FILE] [--latency] [--exit-after-spans N]
  *               [--exit-after-items N] [--no-check] [--max-body BYTES] [--quiet]
+ *               [--require-header NAME=VALUE]
  *
  * Checking every item end to end: sluice-gen gives item i of a request the
  * id first_id + i (a span's span_id; a log record's or data point's gen.id
@@ -63,6 +64,7 @@ static int usage(int code)
 		"  --exit-after-items N    stop after N accepted items of any signal\n"
 		"  --max-body BYTES        request body cap (default 64 MiB)\n"
 		"  --no-check              count items without validating every field (benchmarks)\n"
+		"  --require-header N=V    refuse requests without header N: V (HTTP 401, gRPC 16)\n"
 		"  --quiet                 no summary\n");
 	return code;
 }
@@ -188,7 +190,11 @@ int main(int argc, char **argv)
 			s->quiet = true;
 		else if (!strcmp(a, "--no-check"))
 			s->nocheck = true;
-		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+		else if (ARG("--require-header") && strchr(v, '=') && strchr(v, '=') != v) {
+			s->req_name = v;
+			s->req_name_len = (size_t)(strchr(v, '=') - v);
+			s->req_value = strchr(v, '=') + 1;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			free(s);
 			return usage(0);
 		} else {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <zlib.h>
 
@@ -241,4 +242,11 @@ void sink_link_del(struct sink_link *l)
 		l->prev->next = l->next;
 	}
 	l->next = l->prev = NULL;
+}
+
+bool sink_has_required(const struct sink *s, const char *name, size_t name_len, const char *value,
+		       size_t value_len)
+{
+	return name_len == s->req_name_len && !strncasecmp(name, s->req_name, name_len) &&
+	       value_len == strlen(s->req_value) && !memcmp(value, s->req_value, value_len);
 }
