@@ -4,7 +4,6 @@
  * compression worker started when a codec is set. */
 #include "exporter/grpcx_int.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,24 +48,15 @@ int grpcx_new(struct net_loop *loop, const struct grpcx_opts *o, void **tp, cons
 		g->tls = net_tls_ref(o->tls);
 	g->timeout_ms = o->timeout_ms ? o->timeout_ms : 5000;
 	g->max_streams = o->max_streams ? o->max_streams : 16;
-	size_t slen = 1;
-	for (unsigned i = 0; i < o->n_headers; i++)
-		slen += strlen(o->headers[i].name) + strlen(o->headers[i].value) + 2;
-	g->strs = malloc(slen);
+	struct xheader_view hv[GX_MAX_MD];
+	g->strs = xheader_copy(o->headers, o->n_headers, true, hv);
 	if (!g->strs) {
 		free(g);
 		return -ENOMEM;
 	}
-	char *s = g->strs;
-	for (unsigned i = 0; i < o->n_headers; i++) {
-		size_t nl = strlen(o->headers[i].name), vl = strlen(o->headers[i].value);
-		for (size_t j = 0; j < nl; j++)
-			s[j] = (char)tolower((unsigned char)o->headers[i].name[j]);
-		s[nl] = 0;
-		memcpy(s + nl + 1, o->headers[i].value, vl + 1);
-		g->md[g->nmd++] = (struct h2_header){ s, nl, s + nl + 1, vl };
-		s += nl + vl + 2;
-	}
+	for (unsigned i = 0; i < o->n_headers; i++)
+		g->md[g->nmd++] = (struct h2_header){ hv[i].name, hv[i].name_len, hv[i].value,
+						      hv[i].value_len };
 	codec_ctx_init(&g->cx);
 	if (g->comp != CODEC_NONE && xcomp_new(loop, grpcx_compressed, &g->xc) < 0)
 		g->xc = NULL; /* no thread: compress inline, as before */

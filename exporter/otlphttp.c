@@ -150,10 +150,8 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o, void **tp
 	t->timeout_ms = o->timeout_ms ? o->timeout_ms : 30000;
 	t->nconn = o->connections ? o->connections : 1;
 	t->conns = calloc(t->nconn, sizeof(*t->conns));
-	size_t slen = 0;
-	for (unsigned i = 0; i < o->n_headers; i++)
-		slen += strlen(o->headers[i].name) + strlen(o->headers[i].value) + 2;
-	t->strs = malloc(slen + 1);
+	struct xheader_view hv[HX_MAX_HDRS];
+	t->strs = xheader_copy(o->headers, o->n_headers, false, hv);
 	if (!t->conns || !t->strs) {
 		hx_free(t);
 		return -ENOMEM;
@@ -166,14 +164,9 @@ int otlphttp_new(struct net_loop *loop, const struct otlphttp_opts *o, void **tp
 	if (t->comp != CODEC_NONE)
 		t->hdrs[t->nh++] = (struct http1_header){ "Content-Encoding", 16, codec_name(t->comp),
 							  strlen(codec_name(t->comp)) };
-	char *s = t->strs;
-	for (unsigned i = 0; i < o->n_headers; i++) {
-		size_t nl = strlen(o->headers[i].name), vl = strlen(o->headers[i].value);
-		memcpy(s, o->headers[i].name, nl + 1);
-		memcpy(s + nl + 1, o->headers[i].value, vl + 1);
-		t->hdrs[t->nh++] = (struct http1_header){ s, nl, s + nl + 1, vl };
-		s += nl + vl + 2;
-	}
+	for (unsigned i = 0; i < o->n_headers; i++)
+		t->hdrs[t->nh++] = (struct http1_header){ hv[i].name, hv[i].name_len, hv[i].value,
+							  hv[i].value_len };
 	codec_ctx_init(&t->cx);
 	if (t->comp != CODEC_NONE && xcomp_new(loop, hc_compressed, &t->xc) < 0)
 		t->xc = NULL; /* no thread: compress inline, as before */

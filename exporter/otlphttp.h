@@ -25,13 +25,10 @@
 
 #include "exporter/deliver.h"
 #include "exporter/otlp_partial.h"
+#include "exporter/xheader.h"
 #include "net/codec.h"
 #include "net/loop.h"
 #include "otlp/signal.h"
-
-struct xheader {
-	const char *name, *value; /* copied by the transports */
-};
 
 struct otlphttp_opts {
 	const char *endpoint; /* "http[s]://host:port[/prefix]" */
