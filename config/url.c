@@ -114,6 +114,8 @@ int config_headers(struct schema_ctx *c, const struct ynode *v, const char *path
 		struct sluice_header *h = &(*out)[*n];
 		char *name;
 
+		if (http && *n == SLUICE_MAX_HEADERS)
+			return schema_error(c, k, "%s: at most %d headers", path, SLUICE_MAX_HEADERS);
 		if (k->kind != YN_SCALAR || !(http ? header_name_ok : label_name_ok)(k->text, k->len))
 			return schema_error(c, k, "%s: bad %s name \"%.60s\"", path,
 					    http ? "header" : "label", k->text ? k->text : "");

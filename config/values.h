@@ -57,6 +57,9 @@ struct sluice_kv {
 	                               regexp (used when value is a STRING) */
 };
 
+/* Headers an exporter may set (its transport adds its own beside them). */
+#define SLUICE_MAX_HEADERS 30
+
 struct sluice_header {
 	const char *name;
 	const char *value;

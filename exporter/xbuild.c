@@ -145,14 +145,14 @@ static int build_otlp(const struct xbuild_ctx *x, const struct sluice_pipeline *
 {
 	const struct sluice_otlp_exporter *c = &e->otlp;
 	const struct sluice_url *u = &c->urls[pl->signal];
-	struct xheader hdrs[32];
+	struct xheader hdrs[SLUICE_MAX_HEADERS];
 	unsigned nh = 0;
 	if (!u->text) {
 		snprintf(err, errlen, "exporter %s: no endpoint for %s (set endpoint or %s_endpoint)", e->id,
 			 config_signal_name(pl->signal), config_signal_name(pl->signal));
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < c->n_headers && nh < 30; i++)
+	for (size_t i = 0; i < c->n_headers && nh < SLUICE_MAX_HEADERS; i++) /* the loader's limit */
 		hdrs[nh++] = (struct xheader){ c->headers[i].name, c->headers[i].value };
 	xbuild_retry(&c->retry_on_failure, &o->retry);
 	o->concurrency = c->sending_queue.enabled ? c->sending_queue.num_consumers : 1;
