@@ -37,7 +37,8 @@ static inline void copy_short(uint8_t *d, const uint8_t *s, size_t len)
 /* The last 8 bytes of two keys of length n equal (or n < 8): keys that
  * differ from the previous span's mostly differ there (the name's end,
  * kind, status, dimension values), so the memcmp call is mostly not made
- * (it was 7 % of the process stage with agg_add_spans). */
+ * (it was 7 % of the process stage with agg_add_spans: docs/bench/agg.md,
+ * "The chain's facts"). */
 static inline int same_tail(const uint8_t *x, const uint8_t *y, size_t n)
 {
 	uint64_t u, v;
@@ -268,6 +269,28 @@ static int wire_resource(struct agg *a, struct otlp_bytes rs, struct wgroup *g)
 	return 0;
 }
 
+/* Span f read into w as sm_scan_span would: its dimensions from its
+ * attribute run (the whole span where that is not known), the rest from
+ * the fact. 0, or -errno when sm_scan_span would not count it. */
+static int fact_span(const struct agg *a, const struct agg_span_fact *f, struct sm_wspan *w, int32_t *code)
+{
+	w->present = 0;
+	if (a->p.n_dims) {
+		int rc = f->attrs ? sm_scan_attr_run(a, f->attrs, f->attrs_end, w) : -EAGAIN;
+		if (rc == -EAGAIN)
+			return sm_scan_span(a, f->raw, f->raw + f->raw_len, w, code);
+		if (rc < 0)
+			return rc;
+	}
+	w->name = (struct otlp_bytes){ f->name, f->name_len };
+	w->kind = f->kind;
+	w->start = f->start;
+	w->end = f->end;
+	w->tid = (struct otlp_bytes){ f->trace_id, f->trace_id ? 16 : 0 };
+	w->sid = (struct otlp_bytes){ f->span_id, f->span_id ? 8 : 0 };
+	return sm_status_code((struct otlp_bytes){ f->status, f->status_len }, f->has_status, code);
+}
+
 int64_t agg_add_spans(struct agg *a, struct otlp_bytes rs, const struct agg_span_fact *f, uint32_t n_spans)
 {
 	struct wgroup g;
@@ -277,34 +300,10 @@ int64_t agg_add_spans(struct agg *a, struct otlp_bytes rs, const struct agg_span
 
 	if ((rc = wire_resource(a, rs, &g)) != 0)
 		return rc < 0 ? rc : 0;
-	w.present = 0;
-	for (uint32_t i = 0; i < n_spans; i++) {
+	for (uint32_t i = 0; i < n_spans && rc == 0; i++) {
 		int32_t code;
-		if (a->p.n_dims) {
-			rc = f[i].attrs ? sm_scan_attr_run(a, f[i].attrs, f[i].attrs_end, &w) : -EAGAIN;
-			if (rc == -EAGAIN) { /* attributes not in one run: the whole span */
-				if (sm_scan_span(a, f[i].raw, f[i].raw + f[i].raw_len, &w, &code) == 0 &&
-				    (rc = add_read(a, &g, &w, code, &n)) < 0)
-					break;
-				rc = 0;
-				continue;
-			}
-			if (rc < 0) {
-				rc = 0;
-				continue; /* as sm_scan_span: a dimension's value that does not read */
-			}
-		}
-		if (sm_status_code((struct otlp_bytes){ f[i].status, f[i].status_len }, f[i].has_status,
-				   &code) < 0)
-			continue; /* as sm_scan_span: a status that does not read */
-		w.name = (struct otlp_bytes){ f[i].name, f[i].name_len };
-		w.kind = f[i].kind;
-		w.start = f[i].start;
-		w.end = f[i].end;
-		w.tid = (struct otlp_bytes){ f[i].trace_id, f[i].trace_id ? 16 : 0 };
-		w.sid = (struct otlp_bytes){ f[i].span_id, f[i].span_id ? 8 : 0 };
-		if ((rc = add_read(a, &g, &w, code, &n)) < 0)
-			break;
+		if (fact_span(a, &f[i], &w, &code) == 0) /* a span it cannot read is not counted */
+			rc = add_read(a, &g, &w, code, &n);
 	}
 	int grc = group_run(a, &g);
 	if (rc < 0)

@@ -200,6 +200,29 @@ struct agg_span_fact {
 	uint64_t start, end;
 };
 
+/* The fact of a span as otlp_wire_span decoded it, with its attribute run
+ * [attrs, attrs_end) when the caller knows it (else NULL, NULL). */
+static inline struct agg_span_fact agg_span_fact_of(const struct otlp_span *sp, const uint8_t *attrs,
+						    const uint8_t *attrs_end)
+{
+	return (struct agg_span_fact){
+		.name = sp->name.p,
+		.status = sp->status.p,
+		.trace_id = sp->trace_id.len ? sp->trace_id.p : NULL,
+		.span_id = sp->span_id.len ? sp->span_id.p : NULL,
+		.raw = sp->raw.p,
+		.attrs = attrs,
+		.attrs_end = attrs_end,
+		.name_len = (uint32_t)sp->name.len,
+		.status_len = (uint32_t)sp->status.len,
+		.raw_len = (uint32_t)sp->raw.len,
+		.kind = sp->kind,
+		.has_status = sp->has_status,
+		.start = sp->start_time_unix_nano,
+		.end = sp->end_time_unix_nano,
+	};
+}
+
 /* agg_add_wire for a ResourceSpans whose spans the caller has decoded: the
  * resource from rs, the spans from f[0..n) (rs's spans, in order; their
  * attributes are read only for dimensions). The same keys, counts and

@@ -206,11 +206,10 @@ static __attribute__((noinline)) int chain_filter_ottl(struct chain *c, struct c
 	return r < 0 ? r : 1;
 }
 
-/* A kept span's facts, as the decode read them (ids: 16 and 8 bytes or
- * none, otlp_wire_span's checks), and where its attributes are. */
+/* A kept span's fact, as the decode read it, with its attribute run. */
 static void collect(struct chain_facts *f, const struct otlp_rewrite_span_ctx *rc, const struct otlp_span *sp)
 {
-	const uint8_t *lo = NULL, *hi = NULL;
+	const uint8_t *lo, *hi;
 	uint32_t n_attr;
 
 	if (f->n == f->cap) {
@@ -219,22 +218,7 @@ static void collect(struct chain_facts *f, const struct otlp_rewrite_span_ctx *r
 	}
 	if (otlp_rewrite_span_attr_run(rc, &lo, &hi, &n_attr) != 1)
 		lo = hi = NULL;
-	f->f[f->n++] = (struct agg_span_fact){
-		.name = sp->name.p,
-		.status = sp->status.p,
-		.trace_id = sp->trace_id.len ? sp->trace_id.p : NULL,
-		.span_id = sp->span_id.len ? sp->span_id.p : NULL,
-		.raw = sp->raw.p,
-		.attrs = lo,
-		.attrs_end = hi,
-		.name_len = (uint32_t)sp->name.len,
-		.status_len = (uint32_t)sp->status.len,
-		.raw_len = (uint32_t)sp->raw.len,
-		.kind = sp->kind,
-		.has_status = sp->has_status,
-		.start = sp->start_time_unix_nano,
-		.end = sp->end_time_unix_nano,
-	};
+	f->f[f->n++] = agg_span_fact_of(sp, lo, hi);
 }
 
 bool chain_keeps_span_fields(const struct chain *c)

@@ -387,7 +387,7 @@ static void run_pipe(struct process *p, uint32_t q, const struct px_view *in, in
 				emit_copy(p, pipe, (uint32_t)mid, &out);
 		}
 	}
-	if (pipe->facts_on && !pipe->pass) { /* the facts are this output's */
+	if (pipe->facts_on) { /* the facts are this output's */
 		pipe->facts_out = out.p;
 		pipe->facts_len = out.len;
 		pipe->facts_gen = p->gen;

@@ -64,19 +64,15 @@ static int facts_of(struct px_pipe *pipe, char *err, size_t errlen)
 	for (uint32_t e = 0; e < pipe->n_edges; e++)
 		if (pipe->edges[e].type == SLUICE_CONN_SPANMETRICS)
 			want = true;
-	if (!want || pipe->pass)
-		return 0;
+	if (!want || !sigchain_collect(pipe->chain, &pipe->facts))
+		return 0; /* (a pass-through pipeline collects nothing) */
 	pipe->facts.f = malloc(PX_FACTS_MAX * sizeof(*pipe->facts.f));
-	if (!pipe->facts.f) {
+	if (!pipe->facts.f) { /* cap stays 0: every span would be "lost" */
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	pipe->facts.cap = PX_FACTS_MAX;
-	pipe->facts_on = sigchain_collect(pipe->chain, &pipe->facts);
-	if (!pipe->facts_on) {
-		free(pipe->facts.f);
-		pipe->facts.f = NULL;
-	}
+	pipe->facts_on = true;
 	return 0;
 }
 

@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "agg/spanmetrics.h"
-#include "otlp/wire_field.h"
+#include "tests/agg/wirecmp.h"
 #include "tools/gen/gen_req.h"
 
 static uint64_t cpu_ns(void)
@@ -46,49 +46,6 @@ static int64_t decode_path(struct agg *a, struct otlp_bytes rs, struct agg_span 
 			}
 	}
 	return agg_add_many(a, sp, n);
-}
-
-/* The spans of rs as the process stage's chain decodes them. */
-static uint32_t decode_facts(struct otlp_bytes rs, struct agg_span_fact *f, uint32_t max)
-{
-	struct otlp_wire_iter is, it;
-	struct otlp_bytes scope, span;
-	uint32_t n = 0;
-
-	otlp_wire_iter_init(&is, rs, OTLP_F_RS_SCOPE_SPANS);
-	while (otlp_wire_iter_next(&is, &scope) > 0) {
-		otlp_wire_iter_init(&it, scope, OTLP_F_SS_SPANS);
-		while (n < max && otlp_wire_iter_next(&it, &span) > 0) {
-			struct otlp_span sp;
-			struct otlp_wire_reader r;
-			struct otlp_wire_field fd;
-			const uint8_t *at, *lo = NULL, *hi = NULL;
-			if (otlp_wire_span(span, &sp) < 0)
-				return 0;
-			/* sluice-gen's attributes are one run, as the chain finds them */
-			otlp_wire_reader_init(&r, span.p, span.len);
-			for (at = r.p; otlp_wire_field_next(&r, &fd) > 0; at = r.p)
-				if (fd.num == OTLP_F_SPAN_ATTRIBUTES) {
-					lo = lo ? lo : at;
-					hi = r.p;
-				}
-			f[n++] = (struct agg_span_fact){ .raw = span.p,
-							 .raw_len = (uint32_t)span.len,
-							 .attrs = lo,
-							 .attrs_end = hi,
-							 .name = sp.name.p,
-							 .status = sp.status.p,
-							 .trace_id = sp.trace_id.len ? sp.trace_id.p : NULL,
-							 .span_id = sp.span_id.len ? sp.span_id.p : NULL,
-							 .name_len = (uint32_t)sp.name.len,
-							 .status_len = (uint32_t)sp.status.len,
-							 .start = sp.start_time_unix_nano,
-							 .end = sp.end_time_unix_nano,
-							 .kind = sp.kind,
-							 .has_status = sp.has_status };
-		}
-	}
-	return n;
 }
 
 int main(int argc, char **argv)
@@ -125,7 +82,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "no ResourceSpans\n");
 		return 1;
 	}
-	if (facts && (nf = decode_facts(rs, f, 512)) != 512) {
+	if (facts && (nf = (uint32_t)wirecmp_facts(rs, f, 512, true)) != 512) {
 		fprintf(stderr, "decoded %u spans\n", nf);
 		return 1;
 	}

@@ -194,10 +194,7 @@ static void attr_run(struct otlp_bytes span, const uint8_t **lo, const uint8_t *
 	}
 }
 
-/* rs's spans decoded as the process stage's chain decodes them
- * (otlp_wire_span), into facts: their number, or -1 when a span does not
- * decode (the chain refuses such a record whole: nothing to compare). */
-static int64_t decode_facts(struct wirecmp *w, struct otlp_bytes rs)
+int64_t wirecmp_facts(struct otlp_bytes rs, struct agg_span_fact *f, size_t max, bool runs)
 {
 	struct otlp_wire_iter is, it;
 	struct otlp_bytes scope, span;
@@ -209,29 +206,12 @@ static int64_t decode_facts(struct wirecmp *w, struct otlp_bytes rs)
 		otlp_wire_iter_init(&it, scope, OTLP_F_SS_SPANS);
 		while ((rc = otlp_wire_iter_next(&it, &span)) > 0) {
 			struct otlp_span sp;
-			if (n == FACTS_MAX || otlp_wire_span(span, &sp) < 0)
-				return -1;
 			const uint8_t *lo = NULL, *hi = NULL;
-			/* odd records: the attribute run, as the chain finds it;
-			 * even ones: none, so the whole span is read */
-			if (w->seq & 1)
+			if ((size_t)n == max || otlp_wire_span(span, &sp) < 0)
+				return -1;
+			if (runs)
 				attr_run(span, &lo, &hi);
-			w->facts[n++] = (struct agg_span_fact){
-				.raw = span.p,
-				.raw_len = (uint32_t)span.len,
-				.attrs = lo,
-				.attrs_end = hi,
-				.name = sp.name.p,
-				.name_len = (uint32_t)sp.name.len,
-				.status = sp.status.p,
-				.status_len = (uint32_t)sp.status.len,
-				.has_status = sp.has_status,
-				.trace_id = sp.trace_id.len ? sp.trace_id.p : NULL,
-				.span_id = sp.span_id.len ? sp.span_id.p : NULL,
-				.start = sp.start_time_unix_nano,
-				.end = sp.end_time_unix_nano,
-				.kind = sp.kind,
-			};
+			f[n++] = agg_span_fact_of(&sp, lo, hi);
 		}
 		if (rc < 0)
 			return -1;
@@ -242,7 +222,9 @@ static int64_t decode_facts(struct wirecmp *w, struct otlp_bytes rs)
 /* agg_add_spans (region 2) against agg_add_wire's n0 and commit rc0. */
 static int facts_record(struct wirecmp *w, struct otlp_bytes rs, int64_t n0, int rc0)
 {
-	int64_t nf = w->facts_diverged ? -1 : decode_facts(w, rs);
+	/* odd records: the attribute run, as the chain finds it; even ones:
+	 * none, so the whole span is read */
+	int64_t nf = w->facts_diverged ? -1 : wirecmp_facts(rs, w->facts, FACTS_MAX, w->seq & 1);
 	if (nf < 0) {
 		w->facts_diverged = 1;
 		agg_commit(w->a[2]); /* begun with the others: closed, counting nothing */

@@ -21,6 +21,7 @@
 #ifndef SLUICE_TESTS_AGG_WIRECMP_H
 #define SLUICE_TESTS_AGG_WIRECMP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,12 @@ int wirecmp_reset(struct wirecmp *w);
 int wirecmp_record(struct wirecmp *w, const uint8_t *rs, size_t len);
 int wirecmp_flush(struct wirecmp *w);
 const char *wirecmp_why(const struct wirecmp *w);
+/* rs's spans decoded as the process stage's chain decodes them
+ * (otlp_wire_span) into f[0..max), with their attribute runs when runs
+ * (where a span's attributes are one run): their number, or -1 when a
+ * span does not decode (the chain refuses such a record whole) or there
+ * are more than max. */
+int64_t wirecmp_facts(struct otlp_bytes rs, struct agg_span_fact *f, size_t max, bool runs);
 /* What the last record returned (agg_add_wire's count or -errno). */
 int64_t wirecmp_last(const struct wirecmp *w);
 
