@@ -100,7 +100,11 @@ size_t prom_fmt_om(char *out, double v)
 	return k + 2;
 }
 
-static size_t fmt_f(char *out, double v) /* Go 'f', -1 */
+/* Longest Go 'f' -1 text: "-0." + 323 zeros + 17 digits for the smallest
+ * subnormals, 309 digits for the largest finite doubles. */
+#define FMT_F_MAX 344
+
+static size_t fmt_f(char *out, double v) /* Go 'f', -1; out holds FMT_F_MAX */
 {
 	char d[24];
 	int e;
@@ -110,8 +114,6 @@ static size_t fmt_f(char *out, double v) /* Go 'f', -1 */
 	if (v == 0)
 		return (size_t)sprintf(out, "0");
 	int n = shortest(v, d, &e);
-	if (e > 300 || e < -300)
-		return (size_t)sprintf(out, "%g", v);
 	return fmt_fixed(out, v < 0, d, n, e);
 }
 
@@ -155,7 +157,7 @@ static size_t json_str(const uint8_t *p, size_t n, char *out, size_t cap)
  * arrays and maps as JSON. Returns the length written (< cap). */
 size_t prom_value_text(const struct otlp_value *v, char *out, size_t cap, int depth)
 {
-	char num[64];
+	char num[FMT_F_MAX];
 	size_t k = 0;
 	if (cap < 64)
 		return 0;
@@ -171,7 +173,10 @@ size_t prom_value_text(const struct otlp_value *v, char *out, size_t cap, int de
 		k = (size_t)snprintf(out, cap, "%lld", (long long)v->u.i);
 		break;
 	case OTLP_VALUE_DOUBLE:
+		/* a label value is cut at cap like a long string (a double
+		 * near 1e308 is 309 digits in Go's 'f' form) */
 		k = fmt_f(num, v->u.d);
+		k = k < cap - 1 ? k : cap - 1;
 		memcpy(out, num, k);
 		break;
 	case OTLP_VALUE_BYTES:

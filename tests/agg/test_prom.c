@@ -328,6 +328,40 @@ START_TEST(floats)
 }
 END_TEST
 
+/* Double attribute values become label text in Go's 'f' form, every
+ * digit written: 1e60 is 61 characters and the smallest subnormal 327
+ * (found by fuzz_prom_store: the text was built in a 64-byte buffer and
+ * overran it past about 1e63). A value longer than the room is cut. */
+START_TEST(double_label_values)
+{
+	char b[400], want[400];
+	struct otlp_value v = { .type = OTLP_VALUE_DOUBLE };
+	v.u.d = 1.5;
+	ck_assert_uint_eq(prom_value_text(&v, b, sizeof b, 0), 3);
+	ck_assert_str_eq(b, "1.5");
+	v.u.d = 1e60;
+	memset(want, '0', 61);
+	want[0] = '1';
+	want[61] = 0;
+	ck_assert_uint_eq(prom_value_text(&v, b, sizeof b, 0), 61);
+	ck_assert_str_eq(b, want);
+	v.u.d = -4.9406564584124654e-324;
+	want[0] = '-';
+	want[1] = '0';
+	want[2] = '.';
+	memset(want + 3, '0', 323);
+	memcpy(want + 326, "5", 2);
+	ck_assert_uint_eq(prom_value_text(&v, b, sizeof b, 0), 327);
+	ck_assert_str_eq(b, want);
+	v.u.d = 1.7976931348623157e308;
+	memset(b, 'x', sizeof b);
+	ck_assert_uint_eq(prom_value_text(&v, b, 128, 0), 127);
+	ck_assert_int_eq(memcmp(b, "17976931348623157000", 20), 0);
+	ck_assert_int_eq(b[127], 0);
+	ck_assert_int_eq(b[128], 'x');
+}
+END_TEST
+
 START_TEST(accept)
 {
 	ck_assert_int_eq(prom_format_for(NULL), PROM_TEXT);
@@ -481,6 +515,7 @@ int main(void)
 	tcase_add_test(tc, sums_and_labels);
 	tcase_add_test(tc, metric_names);
 	tcase_add_test(tc, floats);
+	tcase_add_test(tc, double_label_values);
 	tcase_add_test(tc, accept);
 	tcase_add_test(tc, openmetrics_exemplars);
 	tcase_add_test(tc, exponential_as_inf_bucket);
