@@ -168,11 +168,11 @@ void px_graph_free(struct process *p);
 /* Confirms or redoes a span-metrics flush left pending by a crash. */
 int px_sm_recover(struct process *p, char *err, size_t errlen);
 
-/* pexec.c: one input through the graph. px_item_begin: which MID rings
- * and aggregations still need it (0: none, skip it); px_run_part: one
- * bare resource message through the entry pipelines; px_item_end: feed
+/* One input through the graph. pitem.c: px_item_begin: which MID rings
+ * and aggregations still need it (0: none, skip it); px_item_end: feed
  * commit, publish or cancel each MID ring; 1 when done, 0 when a MID ring
- * was full (retry later), -errno fatal. */
+ * was full (retry later), -errno fatal. pexec.c: px_run_part: one bare
+ * resource message through the entry pipelines. */
 int px_item_begin(struct process *p, const struct px_item *it, uint64_t entry); /* -EBUSY: wait_sm */
 int px_run_part(struct process *p, uint64_t entry, const struct px_view *v);
 int px_item_end(struct process *p, struct px_wait *w);
@@ -184,7 +184,7 @@ void px_item_abort(struct process *p);
  * copies of the payload are sealed there with the CRC it leaves. */
 bool px_in_payload_ok(struct process *p, const struct record *rec);
 
-/* process.c helpers for pexec.c */
+/* process.c helpers for pexec.c and pitem.c */
 void px_count(struct process *p, enum stat_counter c, uint64_t n);
 bool px_log_ok(struct process *p);
 
