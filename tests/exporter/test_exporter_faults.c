@@ -77,13 +77,6 @@ START_TEST(retry_delays)
 }
 END_TEST
 
-static char *dl_meta(struct xt_env *e, uint64_t seq, const char *exp, const char *ext, size_t *len)
-{
-	char p[512];
-	snprintf(p, sizeof(p), "%s/dl/traces/%020llu-%s.%s", e->dir, (unsigned long long)seq, exp, ext);
-	return xt_slurp(p, len);
-}
-
 static void run_deadletter(bool grpc)
 {
 	struct xt_env e;
@@ -112,15 +105,15 @@ static void run_deadletter(bool grpc)
 	ck_assert_uint_eq(xt_count_files(dir, ".json"), 2);
 	const char *name = grpc ? "otlp" : "otlphttp";
 	size_t len;
-	char *body = dl_meta(&e, b[0].seq, name, "pb", &len);
+	char *body = xt_dead_letter(dir, b[0].seq, name, "pb", &len);
 	ck_assert_ptr_nonnull(body);
 	ck_assert(len == b[0].len && !memcmp(body, b[0].data, len));
 	free(body);
-	body = dl_meta(&e, b[2].seq, name, "pb", &len);
+	body = xt_dead_letter(dir, b[2].seq, name, "pb", &len);
 	ck_assert_ptr_nonnull(body);
 	ck_assert(len == b[2].len && !memcmp(body, b[2].data, len));
 	free(body);
-	char *m = dl_meta(&e, b[0].seq, name, "json", &len);
+	char *m = xt_dead_letter(dir, b[0].seq, name, "json", &len);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_ptr_nonnull(strstr(m, grpc ? "\"status\":3," : "\"status\":400,"));
 	ck_assert_ptr_nonnull(strstr(m, "\"spans\":5,"));
@@ -128,7 +121,7 @@ static void run_deadletter(bool grpc)
 	ck_assert_ptr_nonnull(strstr(m, "\"time\":\"20"));
 	ck_assert_ptr_nonnull(strstr(m, grpc ? "INVALID_ARGUMENT" : "http status 400"));
 	free(m);
-	m = dl_meta(&e, b[2].seq, name, "json", &len);
+	m = xt_dead_letter(dir, b[2].seq, name, "json", &len);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_ptr_nonnull(strstr(m, "retries exhausted"));
 	ck_assert_ptr_nonnull(strstr(m, grpc ? "\"status\":14," : "\"status\":503,"));
@@ -188,9 +181,7 @@ START_TEST(grpc_retry_info)
 	snprintf(dir, sizeof(dir), "%s/dl/traces", e.dir);
 	ck_assert_uint_eq(xt_count_files(dir, ".json"), 1);
 	size_t len;
-	char p[400];
-	snprintf(p, sizeof(p), "%s/%020llu-otlp.json", dir, (unsigned long long)b[1].seq);
-	char *m = xt_slurp(p, &len);
+	char *m = xt_dead_letter(dir, b[1].seq, "otlp", "json", &len);
 	ck_assert_ptr_nonnull(m);
 	ck_assert_ptr_nonnull(strstr(m, "RESOURCE_EXHAUSTED"));
 	ck_assert_ptr_nonnull(strstr(m, "\"status\":8,"));

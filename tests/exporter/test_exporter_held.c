@@ -262,10 +262,8 @@ START_TEST(held_batches_reach_the_directory_once_writable)
 	ck_assert_uint_eq(xt_count_files(dl_pipe, ".pb"), 4);
 	ck_assert_uint_eq(xt_count_files(dl_pipe, ".json"), 4);
 	for (int i = 0; i < 4; i++) {
-		char p[400];
 		size_t len;
-		snprintf(p, sizeof(p), "%s/%020llu-otlphttp.pb", dl_pipe, (unsigned long long)b[i].seq);
-		char *body = xt_slurp(p, &len);
+		char *body = xt_dead_letter(dl_pipe, b[i].seq, "otlphttp", "pb", &len);
 		ck_assert_msg(body && len == b[i].len && !memcmp(body, b[i].data, len),
 			      "dead letter of batch %d", i);
 		free(body);

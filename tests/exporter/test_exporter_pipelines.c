@@ -22,13 +22,6 @@
 #define RECEIVER "receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:0\n"
 #define PIPE(sig, exps) "    " sig ":\n      receivers: [otlp]\n      exporters: [" exps "]\n"
 
-static char *file_in(const char *dir, uint64_t seq, const char *exp, const char *ext, size_t *len)
-{
-	char p[600];
-	snprintf(p, sizeof(p), "%s/%020llu-%s.%s", dir, (unsigned long long)seq, exp, ext);
-	return xt_slurp(p, len);
-}
-
 START_TEST(same_exporter_three_pipelines_deadletters)
 {
 	struct xt_env e;
@@ -75,12 +68,12 @@ START_TEST(same_exporter_three_pipelines_deadletters)
 		ck_assert_uint_eq(xt_count_files(dir, ".json"), N);
 		for (int i = 0; i < N; i++) {
 			size_t len;
-			char *body = file_in(dir, b[p][i].seq, "otlphttp", "pb", &len);
+			char *body = xt_dead_letter(dir, b[p][i].seq, "otlphttp", "pb", &len);
 			ck_assert_msg(body && len == b[p][i].len && !memcmp(body, b[p][i].data, len),
 				      "%s seq %llu: not the batch that pipeline sent", dirs[p],
 				      (unsigned long long)b[p][i].seq);
 			free(body);
-			char *m = file_in(dir, b[p][i].seq, "otlphttp", "json", &len);
+			char *m = xt_dead_letter(dir, b[p][i].seq, "otlphttp", "json", &len);
 			ck_assert_ptr_nonnull(m);
 			char want[200];
 			snprintf(want, sizeof(want), "\"pipeline\":\"%s\",\"signal\":\"%s\",", pipes[p],

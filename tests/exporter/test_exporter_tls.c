@@ -171,14 +171,11 @@ static void run_refused(const char *tag, const char *server, bool mtls, const ch
 	snprintf(dir, sizeof(dir), "%s/dl/traces", e.dir);
 	ck_assert_uint_eq(xt_count_files(dir, ".pb"), BATCHES);
 	for (int i = 0; i < BATCHES; i++) {
-		char p[600];
 		size_t len;
-		snprintf(p, sizeof(p), "%s/%020llu-otlphttp.pb", dir, (unsigned long long)b[i].seq);
-		char *t = xt_slurp(p, &len);
+		char *t = xt_dead_letter(dir, b[i].seq, "otlphttp", "pb", &len);
 		ck_assert_msg(t && len == b[i].len && !memcmp(t, b[i].data, len), "batch %d lost", i);
 		free(t);
-		snprintf(p, sizeof(p), "%s/%020llu-otlphttp.json", dir, (unsigned long long)b[i].seq);
-		t = xt_slurp(p, &len);
+		t = xt_dead_letter(dir, b[i].seq, "otlphttp", "json", &len);
 		ck_assert_msg(t && strstr(t, "retries exhausted") && strstr(t, dl_reason), "dead letter: %s",
 			      t);
 		free(t);

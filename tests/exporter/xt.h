@@ -167,6 +167,10 @@ uint32_t xt_crc(const struct xt_body *b);
 size_t xt_count_files(const char *dir, const char *suffix);
 /* Whole file into a malloc'd NUL-terminated buffer (NULL if absent). */
 char *xt_slurp(const char *path, size_t *len);
+/* The dead letter of batch seq from exporter: its body (ext "pb") or its
+ * metadata ("json"), as xt_slurp. pipe_dir: the dead_letter_dir's
+ * directory of the pipeline ("<dead_letter_dir>/traces"). */
+char *xt_dead_letter(const char *pipe_dir, uint64_t seq, const char *exporter, const char *ext, size_t *len);
 void xt_msleep(int ms);
 bool xt_asan(void); /* built with sanitizers: tests scale down */
 

@@ -45,6 +45,13 @@ char *xt_slurp(const char *path, size_t *len)
 	return buf;
 }
 
+char *xt_dead_letter(const char *pipe_dir, uint64_t seq, const char *exporter, const char *ext, size_t *len)
+{
+	char p[600];
+	snprintf(p, sizeof(p), "%s/%020llu-%s.%s", pipe_dir, (unsigned long long)seq, exporter, ext);
+	return xt_slurp(p, len);
+}
+
 size_t xt_read_bodies(const char *path, struct xt_body **out)
 {
 	size_t len, n = 0, cap = 0, off = 0;
