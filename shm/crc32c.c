@@ -372,14 +372,13 @@ static uint32_t bench_no_sum_copy(void *dst, const void *src, size_t n, uint32_t
 	copy_to_ring(dst, src, n);
 	return crc;
 }
-#define BENCH_NO_SUM(fn) return fn
-#else
-#define BENCH_NO_SUM(fn) (void)0
 #endif
 
 __attribute__((used)) RESOLVER_SAFE static crc32c_fn *resolve(void)
 {
-	BENCH_NO_SUM(bench_no_sum);
+#ifdef SLUICE_BENCH_NO_CHECKSUM
+	return bench_no_sum;
+#endif
 	switch (detect()) {
 	case CRC32C_AVX512:
 		return crc32c_avx512;
@@ -396,7 +395,9 @@ uint32_t crc32c(uint32_t crc, const void *buf, size_t n) __attribute__((ifunc("r
 
 __attribute__((used)) RESOLVER_SAFE static crc32c_copy_fn *resolve_copy(void)
 {
-	BENCH_NO_SUM(bench_no_sum_copy);
+#ifdef SLUICE_BENCH_NO_CHECKSUM
+	return bench_no_sum_copy;
+#endif
 	switch (detect()) {
 	case CRC32C_AVX512:
 		return copy_avx512;

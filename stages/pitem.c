@@ -8,6 +8,12 @@
 #include "shm/crc32c.h"
 #include "stages/process_priv.h"
 
+/* m's source slot for the input it (an IN ring or a connector) */
+static int mid_slot(const struct px_mid *m, const struct px_item *it)
+{
+	return it->in >= 0 ? m->slot_in[it->in] : m->slot_conn[it->conn];
+}
+
 int px_item_begin(struct process *p, const struct px_item *it, uint64_t entry)
 {
 	uint64_t reach_mid = 0, reach_sm = 0;
@@ -36,7 +42,7 @@ int px_item_begin(struct process *p, const struct px_item *it, uint64_t entry)
 	for (uint64_t b = reach_mid & p->mids; b; b &= b - 1) {
 		uint32_t ring = (uint32_t)__builtin_ctzll(b);
 		struct px_mid *m = p->mid[ring];
-		int slot = it->in >= 0 ? m->slot_in[it->in] : m->slot_conn[it->conn];
+		int slot = mid_slot(m, it);
 
 		if (slot < 0)
 			continue; /* not a source of this ring: the plan never does this */
@@ -82,7 +88,7 @@ int px_item_end(struct process *p, struct px_wait *w)
 	for (uint64_t b = p->reached; b; b &= b - 1) {
 		uint32_t ring = (uint32_t)__builtin_ctzll(b);
 		struct px_mid *m = p->mid[ring];
-		int slot = p->cur.in >= 0 ? m->slot_in[p->cur.in] : m->slot_conn[p->cur.conn];
+		int slot = mid_slot(m, &p->cur);
 
 		if (m->state == PX_BLOCKED || p->fatal) {
 			ring_cancel(&m->r);
