@@ -1,6 +1,7 @@
 /* tls_ctx.c: TLS contexts from the Collector's keys -- files and inline PEM
  * read and checked with messages that name the file, protocol versions,
  * verification, ALPN, reloads of changed files, the failure counters. */
+#include "net/tls_gcm.h"
 #include "net/tls_int.h"
 #include "rt/clock.h"
 
@@ -121,7 +122,7 @@ static SSL_CTX *tls_build(struct net_tls *t, int *rcp, char *err, size_t errlen)
 					   caf, t->cc.ca_pem, err, errlen)) < 0))
 		goto fail;
 	rc = -EINVAL;
-	ctx = SSL_CTX_new(srv ? TLS_server_method() : TLS_client_method());
+	ctx = SSL_CTX_new_ex(NULL, tls_gcm_propq(), srv ? TLS_server_method() : TLS_client_method());
 	if (!ctx || tls_versions(ctx, srv ? t->sc.min_version : t->cc.min_version,
 				 srv ? t->sc.max_version : t->cc.max_version, err, errlen) < 0)
 		goto fail;

@@ -10,6 +10,8 @@ pkgs=(build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
       libsubunit-dev libnghttp2-dev libjson-c-dev zlib1g-dev socat procps prometheus
       libssl-dev libdeflate-dev libzstd-dev libsnappy-dev libisal-dev
       openssl nghttp2-client curl zstd)
+# ipsec-mb (TLS records' AES-GCM, net/tls_gcm.c) is built for amd64 only
+[ "$(dpkg --print-architecture)" = amd64 ] && pkgs+=(libipsec-mb-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
