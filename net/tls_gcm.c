@@ -491,9 +491,11 @@ int tls_gcm_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *i
 }
 
 /* OpenSSL's default library context is process-wide, so registering the
- * provider with it is too: once per process, whoever asks first. */
+ * provider with it is too: once per process, whoever asks first. The
+ * loaded providers stay referenced here for the life of the process. */
 static pthread_once_t gcm_once = PTHREAD_ONCE_INIT;
 static const char *gcm_propq;
+static OSSL_PROVIDER *gcm_loaded[2];
 
 static void gcm_setup(void)
 {
@@ -506,9 +508,9 @@ static void gcm_setup(void)
 		return;
 	free_mb_mgr(probe);
 	/* loading any provider stops OpenSSL loading "default" on its own */
-	if (!OSSL_PROVIDER_load(NULL, "default") ||
+	if (!(gcm_loaded[0] = OSSL_PROVIDER_load(NULL, "default")) ||
 	    !OSSL_PROVIDER_add_builtin(NULL, TLS_GCM_PROVIDER, tls_gcm_provider_init) ||
-	    !OSSL_PROVIDER_load(NULL, TLS_GCM_PROVIDER))
+	    !(gcm_loaded[1] = OSSL_PROVIDER_load(NULL, TLS_GCM_PROVIDER)))
 		return;
 	gcm_propq = "?provider=" TLS_GCM_PROVIDER;
 }

@@ -9,9 +9,9 @@ int gcmh_load(struct gcmh *g)
 {
 	static const char *names[2] = { "AES-128-GCM", "AES-256-GCM" };
 
-	*g = (struct gcmh){ OSSL_LIB_CTX_new(), { NULL, NULL }, { NULL, NULL } };
+	*g = (struct gcmh){ OSSL_LIB_CTX_new(), NULL, { NULL, NULL }, { NULL, NULL } };
 	if (!g->lib || !OSSL_PROVIDER_add_builtin(g->lib, TLS_GCM_PROVIDER, tls_gcm_provider_init) ||
-	    !OSSL_PROVIDER_load(g->lib, TLS_GCM_PROVIDER))
+	    !(g->prov = OSSL_PROVIDER_load(g->lib, TLS_GCM_PROVIDER)))
 		return -1;
 	for (int i = 0; i < 2; i++) {
 		g->ours[i] = EVP_CIPHER_fetch(g->lib, names[i], "provider=" TLS_GCM_PROVIDER);
@@ -28,6 +28,8 @@ void gcmh_free(struct gcmh *g)
 		EVP_CIPHER_free(g->ours[i]);
 		EVP_CIPHER_free(g->theirs[i]);
 	}
+	if (g->prov)
+		OSSL_PROVIDER_unload(g->prov);
 	OSSL_LIB_CTX_free(g->lib);
 }
 

@@ -17,9 +17,11 @@
 #include <stdint.h>
 
 #include <openssl/evp.h>
+#include <openssl/provider.h>
 
 struct gcmh {
 	OSSL_LIB_CTX *lib;
+	OSSL_PROVIDER *prov;
 	EVP_CIPHER *ours[2], *theirs[2]; /* [0] AES-128-GCM, [1] AES-256-GCM */
 };
 
