@@ -132,7 +132,15 @@ static ssize_t codec_zstd_encode(struct codec_ctx *x, int level, const void *in,
 		level = CODEC_ZSTD_DEFAULT_LEVEL;
 	if (!x->zc && !(x->zc = ZSTD_createCCtx()))
 		return -ENOMEM;
-	size_t r = ZSTD_compressCCtx(x->zc, out, cap, in, n, level);
+	/* Level 1 with a 4096-entry hash table (zstd's own is 8192 for
+	 * inputs over 256 KiB): the table stays in L1, +10-18 % speed on a
+	 * 2 MB batch of spans for 1.5 % more bytes (docs/bench/wire.md). */
+	ZSTD_CCtx_reset(x->zc, ZSTD_reset_parameters);
+	size_t r = ZSTD_CCtx_setParameter(x->zc, ZSTD_c_compressionLevel, level);
+	if (!ZSTD_isError(r) && level == 1)
+		r = ZSTD_CCtx_setParameter(x->zc, ZSTD_c_hashLog, 12);
+	if (!ZSTD_isError(r))
+		r = ZSTD_compress2(x->zc, out, cap, in, n);
 	if (!ZSTD_isError(r))
 		return (ssize_t)r;
 	switch (ZSTD_getErrorCode(r)) {
