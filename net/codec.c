@@ -133,8 +133,9 @@ static ssize_t codec_zstd_encode(struct codec_ctx *x, int level, const void *in,
 	if (!x->zc && !(x->zc = ZSTD_createCCtx()))
 		return -ENOMEM;
 	/* Level 1 with a 4096-entry hash table (zstd's own is 8192 for
-	 * inputs over 256 KiB): the table stays in L1, +10-18 % speed on a
-	 * 2 MB batch of spans for 1.5 % more bytes (docs/bench/wire.md). */
+	 * inputs over 256 KiB): the table stays in L1, +6-17 % speed on
+	 * 2 MB batches of spans for 1-3 % more bytes on joined requests
+	 * (bench_codec's "zstd 1 (own table)" rows, docs/bench/wire.md). */
 	ZSTD_CCtx_reset(x->zc, ZSTD_reset_parameters);
 	size_t r = ZSTD_CCtx_setParameter(x->zc, ZSTD_c_compressionLevel, level);
 	if (!ZSTD_isError(r) && level == 1)

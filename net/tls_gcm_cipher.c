@@ -19,40 +19,17 @@
 
 static void gcm_begin(struct gcm *g, const uint8_t *aad, size_t aad_len)
 {
-	if (g->keylen == 16)
-		IMB_AES128_GCM_INIT(g->mgr, &g->key, &g->st, g->iv, aad, aad_len);
-	else
-		IMB_AES256_GCM_INIT(g->mgr, &g->key, &g->st, g->iv, aad, aad_len);
+	g->init(&g->key, &g->st, g->iv, aad, aad_len);
 }
 
 static void gcm_run(struct gcm *g, uint8_t *out, const uint8_t *in, size_t n)
 {
-	if (g->keylen == 16) {
-		if (g->enc)
-			IMB_AES128_GCM_ENC_UPDATE(g->mgr, &g->key, &g->st, out, in, n);
-		else
-			IMB_AES128_GCM_DEC_UPDATE(g->mgr, &g->key, &g->st, out, in, n);
-	} else {
-		if (g->enc)
-			IMB_AES256_GCM_ENC_UPDATE(g->mgr, &g->key, &g->st, out, in, n);
-		else
-			IMB_AES256_GCM_DEC_UPDATE(g->mgr, &g->key, &g->st, out, in, n);
-	}
+	g->update(&g->key, &g->st, out, in, n);
 }
 
 static void gcm_tag(struct gcm *g, uint8_t tag[GCM_TAG])
 {
-	if (g->keylen == 16) {
-		if (g->enc)
-			IMB_AES128_GCM_ENC_FINALIZE(g->mgr, &g->key, &g->st, tag, GCM_TAG);
-		else
-			IMB_AES128_GCM_DEC_FINALIZE(g->mgr, &g->key, &g->st, tag, GCM_TAG);
-	} else {
-		if (g->enc)
-			IMB_AES256_GCM_ENC_FINALIZE(g->mgr, &g->key, &g->st, tag, GCM_TAG);
-		else
-			IMB_AES256_GCM_DEC_FINALIZE(g->mgr, &g->key, &g->st, tag, GCM_TAG);
-	}
+	g->finalize(&g->key, &g->st, tag, GCM_TAG);
 }
 
 static struct gcm *gcm_alloc(IMB_MGR *mgr, size_t keylen)
@@ -98,14 +75,20 @@ static int gcm_init(void *v, const unsigned char *key, size_t keylen, const unsi
 {
 	struct gcm *g = v;
 
+	const bool k128 = g->keylen == 16;
+	IMB_MGR *m = g->mgr;
+
+	/* ipsec-mb's functions for this key size and direction, once here */
 	g->enc = enc;
+	g->init = k128 ? m->gcm128_init : m->gcm256_init;
+	g->update = enc ? (k128 ? m->gcm128_enc_update : m->gcm256_enc_update)
+			: (k128 ? m->gcm128_dec_update : m->gcm256_dec_update);
+	g->finalize = enc ? (k128 ? m->gcm128_enc_finalize : m->gcm256_enc_finalize)
+			  : (k128 ? m->gcm128_dec_finalize : m->gcm256_dec_finalize);
 	if (key) {
 		if (keylen != g->keylen)
 			return 0;
-		if (keylen == 16)
-			IMB_AES128_GCM_PRE(g->mgr, key, &g->key);
-		else
-			IMB_AES256_GCM_PRE(g->mgr, key, &g->key);
+		(k128 ? m->gcm128_pre : m->gcm256_pre)(key, &g->key);
 		g->key_set = true;
 	}
 	if (iv) {

@@ -31,6 +31,9 @@ struct gcm {
 	struct gcm_key_data key; /* first: 64-byte aligned with the struct */
 	struct gcm_context_data st;
 	IMB_MGR *mgr;
+	aes_gcm_init_t init; /* this key size's and direction's, set by init */
+	aes_gcm_enc_dec_update_t update;
+	aes_gcm_enc_dec_finalize_t finalize;
 	size_t keylen;
 	uint8_t iv[GCM_IV];
 	uint8_t aad[AAD_MAX];

@@ -3,9 +3,10 @@
  *
  *   bench_codec [spans] [runs]         (defaults 8192 and 3)
  *
- * Two batches of `spans` spans: "bench" (tests/otlp/gen.c's benchmark
- * request, ~222 bytes a span) and "gen" (what sluice-gen sends: 8
- * attributes a span, fresh ids and times). For zlib 6 (the old default),
+ * Three batches of `spans` spans: "bench" (tests/otlp/gen.c's benchmark
+ * request, ~222 bytes a span), "gen" (one request as sluice-gen makes
+ * them: 8 attributes a span, fresh ids and times) and "joined" (sluice-gen's
+ * 512-span requests one after another, as the batch stage joins them). For zlib 6 (the old default),
  * zlib 1, gzip 1..6 (igzip at 1 where built with libisal, else
  * libdeflate; codec_encoder names it), zstd 1..3 and snappy: compress and decompress
  * CPU throughput (thread CPU time, so other load on the box barely moves
@@ -164,5 +165,22 @@ int main(int argc, char **argv)
 	gen_req_stamp(&g, 1000, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
 	bench("gen", g.buf, g.len, spans, runs);
 	gen_req_free(&g);
+	/* "joined": what the batch stage sends, sluice-gen's 512-span requests
+	 * one after another, each with its own ids */
+	size_t blen = 0, bcap = 0;
+	uint8_t *batch = NULL;
+	unsigned first = 0;
+	for (; first < spans; first += 512) {
+		if (gen_req_build(&g, 512, 8, "checkout", 1) < 0)
+			return 1;
+		gen_req_stamp(&g, 1000 + first, (uint64_t)ts.tv_sec * 1000000000u + first);
+		if (blen + g.len > bcap && !(batch = realloc(batch, bcap = 2 * (blen + g.len))))
+			return 1;
+		memcpy(batch + blen, g.buf, g.len);
+		blen += g.len;
+		gen_req_free(&g);
+	}
+	bench("joined", batch, blen, first, runs);
+	free(batch);
 	return 0;
 }

@@ -33,18 +33,24 @@ void gcmh_free(struct gcmh *g)
 	OSSL_LIB_CTX_free(g->lib);
 }
 
+int gcmh_message(EVP_CIPHER_CTX *x, int enc, const uint8_t iv[12], const uint8_t *aad, int aadl,
+		 const uint8_t *in, int n, uint8_t *out, uint8_t tag[16])
+{
+	int l = 0, lf = 0;
+	return EVP_CipherInit_ex(x, NULL, NULL, NULL, iv, enc) == 1 &&
+	       (enc || EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 16, tag) == 1) &&
+	       EVP_CipherUpdate(x, NULL, &l, aad, aadl) == 1 && EVP_CipherUpdate(x, out, &l, in, n) == 1 &&
+	       EVP_CipherFinal_ex(x, out + l, &lf) == 1 && l + lf == n &&
+	       (!enc || EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, tag) == 1);
+}
+
 int gcmh_aead(const EVP_CIPHER *c, int enc, const uint8_t *key, const uint8_t iv[12], const uint8_t *aad,
 	      int aadl, const uint8_t *in, int n, uint8_t *out, uint8_t tag[16])
 {
 	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
-	int l = 0, lf = 0, ok;
-	ok = x && EVP_CipherInit_ex(x, c, NULL, key, NULL, enc) == 1 &&
-	     EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) == 1 &&
-	     EVP_CipherInit_ex(x, NULL, NULL, NULL, iv, enc) == 1 &&
-	     (enc || EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 16, tag) == 1) &&
-	     EVP_CipherUpdate(x, NULL, &l, aad, aadl) == 1 && EVP_CipherUpdate(x, out, &l, in, n) == 1 &&
-	     EVP_CipherFinal_ex(x, out + l, &lf) == 1 && l + lf == n &&
-	     (!enc || EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, tag) == 1);
+	int ok = x && EVP_CipherInit_ex(x, c, NULL, key, NULL, enc) == 1 &&
+		 EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) == 1 &&
+		 gcmh_message(x, enc, iv, aad, aadl, in, n, out, tag);
 	EVP_CIPHER_CTX_free(x);
 	return ok;
 }

@@ -4,8 +4,9 @@
  * OpenSSL's default provider).
  *
  *   gcmh_load()          fetch AES-128-GCM and AES-256-GCM from both: 0 or -1
- *   gcmh_aead()          one TLS 1.3 message: seal (tag out) or open (tag in):
- *                        1 done, 0 refused
+ *   gcmh_message()       one TLS 1.3 message on a context already keyed:
+ *                        seal (tag out) or open (tag in): 1 done, 0 refused
+ *   gcmh_aead()          the same on a context of its own, keyed first
  *   gcmh_tls12_ctx()     a TLS 1.2 context: key, then the 4-byte fixed IV
  *   gcmh_tls12_record()  one TLS 1.2 record in place, buf = [8 | n | 16],
  *                        with the 13-byte AAD libssl builds from seq and
@@ -27,6 +28,8 @@ struct gcmh {
 
 int gcmh_load(struct gcmh *g);
 void gcmh_free(struct gcmh *g);
+int gcmh_message(EVP_CIPHER_CTX *x, int enc, const uint8_t iv[12], const uint8_t *aad, int aadl,
+		 const uint8_t *in, int n, uint8_t *out, uint8_t tag[16]);
 int gcmh_aead(const EVP_CIPHER *c, int enc, const uint8_t *key, const uint8_t iv[12], const uint8_t *aad,
 	      int aadl, const uint8_t *in, int n, uint8_t *out, uint8_t tag[16]);
 EVP_CIPHER_CTX *gcmh_tls12_ctx(const EVP_CIPHER *c, int enc, const uint8_t *key, const uint8_t fixed[4]);
