@@ -211,7 +211,7 @@ struct otlp_rewrite_attr {
 /* Lazily decoded span: private to the rewriter, read it through the
  * accessors below. One scan fills both the span and the attribute index. */
 struct otlp_rewrite_span_state {
-	int state;	   /* 0 not decoded, 1 decoded, <0 the error */
+	int state;	   /* 0 not decoded, 1 decoded, 2 fields 1-8 only, <0 the error */
 	int attrs_indexed; /* attr[] holds every attribute in order */
 	int attrs_split;   /* attr[].key / .value are filled */
 	uint32_t n_attr;
@@ -243,6 +243,16 @@ struct otlp_rewrite_span_ctx {
  * otlp_wire_span (the rewrite then fails with it even if the callback goes
  * on). */
 int otlp_rewrite_span(const struct otlp_rewrite_span_ctx *ctx, const struct otlp_span **out);
+
+/* The span's fields 1-8 only (ids, trace_state, name, kind, times): read
+ * up to its first field numbered 9 or more; the other members of *out are
+ * zero (no attributes, events, links or status). For a span whose fields
+ * 1-8 come before all others, in number order, each at most once (the
+ * caller knows: RECORD_F_HEADS_FIRST in shm/record.h), these are the values
+ * otlp_rewrite_span gives, without walking the attributes; for any other
+ * span they may not be. A later otlp_rewrite_span or attribute call on the
+ * span decodes it whole. 0 with *out set, or a negative errno. */
+int otlp_rewrite_span_head(const struct otlp_rewrite_span_ctx *ctx, const struct otlp_span **out);
 
 /* The span's attributes as found by the same scan, keys and value bytes not
  * decoded. Returns 1 with *attrs / *n set (every attribute, in wire order),

@@ -111,7 +111,7 @@ static int span_field(struct otlp_rewrite_span_state *st, const struct otlp_wire
  * prefix ends: decode() reads anything after it the general way, so an
  * out-of-order or repeated field still gets the last-wins result. */
 static const uint8_t *decode_in_order(struct otlp_rewrite_span_state *st, const uint8_t *p,
-				      const uint8_t *end, int *err)
+				      const uint8_t *end, int head, int *err)
 {
 	struct otlp_span *out = &st->span;
 	struct otlp_bytes b;
@@ -208,6 +208,8 @@ static const uint8_t *decode_in_order(struct otlp_rewrite_span_state *st, const 
 		RD_FIXED_IO(out->start_time_unix_nano);
 	if (AT((OTLP_F_SPAN_END << 3) | OTLP_WT_I64))
 		RD_FIXED_IO(out->end_time_unix_nano);
+	if (head)
+		return p; /* fields 1-8 only: decode() stops at the next field */
 	/* the attributes are only skipped here (attrs_fill() indexes them
 	 * when asked); a counter in a register, as a store through st may
 	 * alias *p (bytes alias everything) */
@@ -278,8 +280,11 @@ static const uint8_t *decode_in_order(struct otlp_rewrite_span_state *st, const 
 
 /* Decodes a span: the canonical prefix in a straight line, then any field
  * left through the field reader and span_field(). Same results and errors
- * as otlp_wire_span(). */
-static int decode(struct otlp_rewrite_span_state *st, struct otlp_bytes msg)
+ * as otlp_wire_span(). head: fields 1-8 only, read up to the first field
+ * numbered 9 or more (a one-byte tag from 0x48 up, or a longer one), which
+ * gives otlp_wire_span's values for them when they come first (see
+ * otlp_rewrite_span_head); the rest of st->span stays zero. */
+static int decode(struct otlp_rewrite_span_state *st, struct otlp_bytes msg, int head)
 {
 	struct otlp_span *out = &st->span;
 	const uint8_t *p = msg.p, *end = msg.len ? msg.p + msg.len : msg.p;
@@ -304,10 +309,10 @@ static int decode(struct otlp_rewrite_span_state *st, struct otlp_bytes msg)
 	st->lazy_n = 0;
 	st->attrs_split = 1; /* nothing to split until an attribute is seen */
 	if (p < end)
-		p = decode_in_order(st, p, end, &rc);
+		p = decode_in_order(st, p, end, head, &rc);
 	if (rc < 0)
 		return rc;
-	while (p < end) {
+	while (p < end && !(head && *p >= ((OTLP_F_SPAN_END + 1) << 3))) {
 		struct otlp_wire_reader r = { p, end };
 		struct otlp_wire_field f;
 		if ((rc = otlp_wire_field_next(&r, &f)) < 0)
@@ -328,8 +333,8 @@ static int decode(struct otlp_rewrite_span_state *st, struct otlp_bytes msg)
 
 int rewrite_span_decode(struct otlp_rewrite_span_state *st, struct otlp_bytes raw)
 {
-	if (st->state == 0) {
-		int rc = decode(st, raw);
+	if (st->state == 0 || st->state == 2) {
+		int rc = decode(st, raw, 0);
 		st->state = rc < 0 ? rc : 1;
 	}
 	return st->state < 0 ? st->state : 0;
@@ -363,6 +368,20 @@ int otlp_rewrite_span(const struct otlp_rewrite_span_ctx *ctx, const struct otlp
 	if (rc == 0)
 		*out = &ctx->st->span;
 	return rc;
+}
+
+int otlp_rewrite_span_head(const struct otlp_rewrite_span_ctx *ctx, const struct otlp_span **out)
+{
+	struct otlp_rewrite_span_state *st = ctx->st;
+
+	if (st->state == 0) {
+		int rc = decode(st, ctx->raw, 1);
+		st->state = rc < 0 ? rc : 2;
+	}
+	if (st->state < 0)
+		return st->state;
+	*out = &st->span;
+	return 0;
 }
 
 int otlp_rewrite_span_attrs(const struct otlp_rewrite_span_ctx *ctx, const struct otlp_rewrite_attr **attrs,

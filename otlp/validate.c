@@ -84,12 +84,17 @@ static int check(struct vctx *v, const uint8_t *p, size_t len, enum vmsg m, unsi
 	struct otlp_wire_reader r;
 	struct otlp_wire_field f;
 	uint64_t data_items = 0; /* items of the Metric's current data member */
-	int rc;
+	uint32_t hi = 0;	 /* a Span's highest field number so far */
+	int mixed = 0, rc;
 
 	if (m == M_ANY && ++any_depth > OTLP_WIRE_MAX_DEPTH)
 		return fail(v, -ELOOP, p, otlp_vmsg_name[m], "values nested too deep");
 	otlp_wire_reader_init(&r, p, len);
 	while ((rc = otlp_wire_field_next(&r, &f)) > 0) {
+		if (m == M_SPAN) { /* are fields 1-8 first, in order, once? */
+			mixed |= f.num <= OTLP_F_SPAN_END && f.num <= hi;
+			hi = f.num > hi ? f.num : hi;
+		}
 		if (f.num >= VSCHEMA_MAXF || !otlp_vschema[m][f.num].known)
 			continue; /* unknown field: skipped, as protobuf does */
 		const struct vfield *s = &otlp_vschema[m][f.num];
@@ -134,7 +139,19 @@ static int check(struct vctx *v, const uint8_t *p, size_t len, enum vmsg m, unsi
 	if (rc < 0)
 		return fail(v, rc, r.p, otlp_vmsg_name[m],
 			    "malformed field (truncated, length past the end, or bad tag)");
+	v->c->spans_heads_mixed += (uint32_t)mixed;
 	return 0;
+}
+
+/* What the counts say beyond the walk: a bare resource counts itself; the
+ * spans' heads (otlp_wire_counts.heads_first). */
+static void counts_finish(struct otlp_wire_counts *c, enum vmsg m)
+{
+	if (otlp_vmsg_role[m] == ROLE_RESOURCE) {
+		c->resources = 1;
+		c->resources_with_items = c->items > 0;
+	}
+	c->heads_first = (m == M_TREQ || m == M_RS) && c->spans_heads_mixed == 0;
 }
 
 /* The fast path for a message type, if it has one: 0 = valid (counts in
@@ -187,10 +204,7 @@ static int validate(const void *buf, size_t len, enum vmsg m, int utf8, struct o
 	 * walk decides, and says where and why. */
 	if (rc != 0 && (rc = check(&v, buf, len, m, 0)) < 0)
 		return rc;
-	if (otlp_vmsg_role[m] == ROLE_RESOURCE) { /* a bare resource counts itself */
-		v.c->resources = 1;
-		v.c->resources_with_items = v.c->items > 0;
-	}
+	counts_finish(v.c, m);
 	return 0;
 }
 

@@ -287,6 +287,15 @@ struct otlp_wire_counts {
 	};
 	uint32_t resources_with_items; /* Resource* holding at least one item */
 	uint32_t scopes_with_items;    /* Scope* holding at least one item */
+	/* traces: spans whose fields 1-8 (ids, trace_state, name, kind, times)
+	 * are not all ahead of their other fields in number order, each at
+	 * most once; counted by the fast path only */
+	uint32_t spans_heads_mixed;
+	/* traces: the validator vouches that every span's fields 1-8 come
+	 * first, in number order, each at most once (its fast path saw them
+	 * all; false when it cannot say). Ingest marks such records
+	 * RECORD_F_HEADS_FIRST (shm/record.h). */
+	uint8_t heads_first;
 };
 
 #define OTLP_WIRE_PATH_MAX 192

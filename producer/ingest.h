@@ -101,6 +101,7 @@ struct ingest_msg {
 	uint32_t resources; /* Resource* messages in the request */
 	uint64_t items;	    /* spans, log records or data points */
 	uint64_t ingest_ns; /* CLOCK_REALTIME at receipt */
+	uint16_t rec_flags; /* RECORD_F_* the validator vouches for: HEADS_FIRST */
 };
 
 struct ingest_wait;
@@ -146,6 +147,7 @@ struct ingest_wait {
 	uint32_t resources;
 	uint64_t items;
 	uint64_t ingest_ns;
+	uint16_t rec_flags;
 	uint64_t deadline_ns; /* monotonic */
 	bool queued;
 	ingest_done_fn done;
@@ -221,10 +223,11 @@ int ingest_reply_status(enum ingest_fmt fmt, int grpc_code, const char *msg, uin
 uint64_t ingest_now_ns(void);
 
 /* Internal to producer/ (ingest_pub.c, used by ingest_wait.c): publish
- * with the validator's counts; counts into the stage stats and rt's slot
- * (rt may be NULL). */
+ * with the validator's counts and record flags (struct ingest_msg's);
+ * counts into the stage stats and rt's slot (rt may be NULL). */
 int ingest_publish_counted(struct ingest_ring *o, const struct ingest_route *rt, const uint8_t *data,
-			   size_t len, uint64_t ingest_ns, uint32_t resources, uint64_t items);
+			   size_t len, uint64_t ingest_ns, uint32_t resources, uint64_t items,
+			   uint16_t rec_flags);
 /* Count refused items (stage counter c and rt's slot). */
 void ingest_count_refused(struct ingest *ig, const struct ingest_route *rt, enum stat_counter c,
 			  uint64_t items);

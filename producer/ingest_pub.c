@@ -63,7 +63,8 @@ static int ingest_items(const struct otlp_signal_desc *sd, struct otlp_bytes res
 }
 
 int ingest_publish_counted(struct ingest_ring *o, const struct ingest_route *rt, const uint8_t *data,
-			   size_t len, uint64_t ingest_ns, uint32_t resources, uint64_t items_all)
+			   size_t len, uint64_t ingest_ns, uint32_t resources, uint64_t items_all,
+			   uint16_t rec_flags)
 {
 	const struct otlp_signal_desc *sd = otlp_signal_get(o->signal);
 	struct otlp_wire_iter it;
@@ -112,6 +113,7 @@ int ingest_publish_counted(struct ingest_ring *o, const struct ingest_route *rt,
 			return rc == -EMSGSIZE ? INGEST_ETOOBIG : INGEST_EINTERNAL;
 		}
 		rec->signal = (uint16_t)(o->signal + 1);
+		rec->flags = rec_flags;
 		rec->seq = ++seq;
 		rec->ingest_ns = ingest_ns;
 		rec->items = n_items > UINT32_MAX ? UINT32_MAX : (uint32_t)n_items;
@@ -137,5 +139,5 @@ int ingest_publish_counted(struct ingest_ring *o, const struct ingest_route *rt,
 
 int ingest_publish(struct ingest_ring *o, const uint8_t *data, size_t len, uint64_t ingest_ns)
 {
-	return ingest_publish_counted(o, NULL, data, len, ingest_ns, 0, 0);
+	return ingest_publish_counted(o, NULL, data, len, ingest_ns, 0, 0, 0);
 }

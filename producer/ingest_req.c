@@ -14,6 +14,7 @@
 
 #include "otlp/wire.h"
 #include "producer/ingest.h"
+#include "shm/record.h"
 
 static int req_fail(char *err, size_t errlen, int code, const char *fmt, const char *detail,
 		    unsigned long long n)
@@ -109,5 +110,6 @@ int ingest_prepare(struct ingest *ig, const struct ingest_body *b, struct ingest
 	m->len = n;
 	m->resources = c.resources;
 	m->items = c.items;
+	m->rec_flags = c.heads_first ? RECORD_F_HEADS_FIRST : 0;
 	return INGEST_OK;
 }

@@ -97,7 +97,7 @@ static void ingest_pump(struct ingest_ring *o)
 	while (o->head) {
 		struct ingest_wait *w = o->head;
 		int rc = ingest_publish_counted(o, w->route, w->buf, w->len, w->ingest_ns, w->resources,
-						w->items);
+						w->items, w->rec_flags);
 		if (rc != INGEST_EFULL) {
 			ingest_finish(w, rc);
 			continue;
@@ -229,7 +229,8 @@ int ingest_submit(const struct ingest_route *rt, const struct ingest_msg *m, str
 		return INGEST_EDRAIN;
 	}
 	if (!o->head) {
-		rc = ingest_publish_counted(o, rt, m->data, m->len, m->ingest_ns, m->resources, m->items);
+		rc = ingest_publish_counted(o, rt, m->data, m->len, m->ingest_ns, m->resources, m->items,
+					    m->rec_flags);
 		if (rc != INGEST_EFULL) {
 			if (rc != INGEST_OK)
 				ingest_count_refused(ig, rt, STAT_SPANS_REFUSED_INVALID, m->items);
@@ -260,6 +261,7 @@ int ingest_submit(const struct ingest_route *rt, const struct ingest_msg *m, str
 	w->resources = m->resources;
 	w->items = m->items;
 	w->ingest_ns = m->ingest_ns;
+	w->rec_flags = m->rec_flags;
 	w->deadline_ns = net_loop_now_ns(ig->loop) + wait_ms * 1000000ull;
 	w->done = done;
 	w->arg = arg;

@@ -13,7 +13,12 @@
  *            zeroed memory is never a valid record
  *    flags   RECORD_F_REQUEST: payload is a whole Export*ServiceRequest body
  *            (one or more `0x0a len Resource*` frames); otherwise it is ONE
- *            bare ResourceSpans / ResourceLogs / ResourceMetrics message
+ *            bare ResourceSpans / ResourceLogs / ResourceMetrics message;
+ *            RECORD_F_HEADS_FIRST (traces, set by ingest): in every span,
+ *            fields 1-8 (ids, trace_state, name, kind, times) come before
+ *            all others, in number order, each at most once, as ingest's
+ *            validator saw; a reader that needs only those may stop at a
+ *            span's first later field (the process stage's decode)
  *    seq     strictly increasing within a ring, no exception: each ring
  *            counts its own records (ring_reserve fills in the next one; the
  *            parts of a record the batch stage splits get consecutive seqs).
@@ -49,11 +54,12 @@
 #define RECORD_SIGNAL_METRICS 3u
 #define RECORD_SIGNAL_MAX 3u
 
-#define RECORD_F_REQUEST 0x0001u /* payload = Export*ServiceRequest body */
-#define RECORD_F_PAD 0x8000u	 /* ring-internal wrap padding; never seen by users */
+#define RECORD_F_REQUEST 0x0001u     /* payload = Export*ServiceRequest body */
+#define RECORD_F_HEADS_FIRST 0x0002u /* traces: every span's fields 1-8 come first */
+#define RECORD_F_PAD 0x8000u	     /* ring-internal wrap padding; never seen by users */
 /* Every flag a producer may set: ring_peek takes a header with any other
  * bit for damage. A new flag is added here too. */
-#define RECORD_F_KNOWN (RECORD_F_REQUEST | RECORD_F_PAD)
+#define RECORD_F_KNOWN (RECORD_F_REQUEST | RECORD_F_HEADS_FIRST | RECORD_F_PAD)
 
 struct record {
 	uint32_t len;	    /* payload bytes */

@@ -3,7 +3,7 @@
  *   struct chain *c = chain_new(cfg->pipeline.processors,
  *                               cfg->pipeline.n_processors, err, sizeof err);
  *   chain_bind_stats(c, segment_stats(seg, STAGE_PROCESS));   optional
- *   n = chain_run(c, payload, len, out, cap, &res);   n == 0: emit nothing
+ *   n = chain_run(c, payload, len, out, cap, &res, false);   0: emit nothing
  *   chain_flush_stats(c);                             per-processor counters
  *   chain_free(c);
  *
@@ -80,6 +80,8 @@ struct chain {
 	bool has_events; /* spanevent conditions: events may go */
 	struct chain_events events;
 	bool needs_scope;		/* a condition reads instrumentation_scope */
+	bool heads_ok;			/* its processors read only span fields 1-8 */
+	bool heads_only;		/* this run decodes only those (chain_run) */
 	struct otlp_wire_iter scope_it; /* the ScopeSpans of the record, in turn */
 	uint32_t scope_end;		/* spans before the end of scope_cur */
 	struct otlp_bytes scope_cur;
@@ -100,9 +102,14 @@ int chain_bind_stats(struct chain *c, struct stage_stats *st);
 /* Runs the chain on the ResourceSpans in[0..len), writing the result to
  * out[0..cap). Returns the output length (0 = no span left), -ENOSPC (cap
  * too small: retry with more room), -EBADMSG/-EPROTO (malformed record).
- * res (optional) gets spans in/kept. */
+ * res (optional) gets spans in/kept. heads_first: the caller vouches that
+ * in every span fields 1-8 come first, in number order, each at most once
+ * (RECORD_F_HEADS_FIRST); a chain whose processors read nothing else of a
+ * span (filters on names, kinds, durations, services and resource
+ * attributes, samplers, resource edits; no span metrics collected) then
+ * decodes only those, not the attributes behind them. Same output. */
 int64_t chain_run(struct chain *c, const uint8_t *in, size_t len, uint8_t *out, size_t cap,
-		  struct otlp_rewrite_result *res);
+		  struct otlp_rewrite_result *res, bool heads_first);
 
 /* Whether every kept span leaves the chain with the name, kind, status,
  * times and ids it came with (no processor of the chain edits them), so

@@ -147,7 +147,8 @@ static int emit_direct(struct process *p, struct px_pipe *pipe, uint32_t ring, c
 		block(p, m, ring, want, rc);
 		return -EAGAIN;
 	}
-	n = sigchain_run(pipe->chain, in->p, in->len, (uint32_t)in->items, record_payload(o), want, &res);
+	n = sigchain_run(pipe->chain, in->p, in->len, (uint32_t)in->items, in->heads_first, record_payload(o),
+			 want, &res);
 	if (n == -ENOSPC && want < max) {
 		ring_cancel(&m->r); /* nothing else of this input is in m yet */
 		if ((rc = ring_try_reserve(&m->r, max, &o)) < 0) {
@@ -155,8 +156,8 @@ static int emit_direct(struct process *p, struct px_pipe *pipe, uint32_t ring, c
 			block(p, m, ring, max, rc);
 			return -EAGAIN;
 		}
-		n = sigchain_run(pipe->chain, in->p, in->len, (uint32_t)in->items, record_payload(o), max,
-				 &res);
+		n = sigchain_run(pipe->chain, in->p, in->len, (uint32_t)in->items, in->heads_first,
+				 record_payload(o), max, &res);
 	}
 	sigchain_flush_stats(pipe->chain);
 	if (n <= 0) {
@@ -169,7 +170,7 @@ static int emit_direct(struct process *p, struct px_pipe *pipe, uint32_t ring, c
 		m->verbatim = o; /* sealed with the input's CRC once it is checked */
 	note_out(m, (size_t)n, res.items_kept);
 	p->dropped += res.items_in - res.items_kept;
-	*out = (struct px_view){ record_payload(o), (size_t)n, res.items_kept, 0, false };
+	*out = (struct px_view){ record_payload(o), (size_t)n, res.items_kept, 0, false, false };
 	return 1;
 }
 
@@ -184,8 +185,8 @@ static int run_scratch(struct process *p, struct px_pipe *pipe, const struct px_
 
 	if (grow(p, b, in->len + in->len / 2 + 4096) < 0)
 		return 0;
-	while ((n = sigchain_run(pipe->chain, in->p, in->len, (uint32_t)in->items, b->p, b->cap, &res)) ==
-		       -ENOSPC &&
+	while ((n = sigchain_run(pipe->chain, in->p, in->len, (uint32_t)in->items, in->heads_first, b->p,
+				 b->cap, &res)) == -ENOSPC &&
 	       b->cap < limit)
 		if (grow(p, b, b->cap * 2 < limit ? b->cap * 2 : limit) < 0)
 			return 0;
@@ -195,7 +196,7 @@ static int run_scratch(struct process *p, struct px_pipe *pipe, const struct px_
 		return 0;
 	}
 	p->dropped += res.items_in - res.items_kept;
-	*out = (struct px_view){ b->p, (size_t)n, res.items_kept, 0, false };
+	*out = (struct px_view){ b->p, (size_t)n, res.items_kept, 0, false, false };
 	return 1;
 }
 
@@ -259,7 +260,7 @@ static void route_items(struct process *p, const struct px_edge *e, struct route
 	if (grow(p, sb, v->len) < 0)
 		return;
 	for (unsigned d = 0; d < 256 && !p->fatal; d++) {
-		struct px_view share = { sb->p, 0, 0, 0, false };
+		struct px_view share = { sb->p, 0, 0, 0, false, false };
 		int64_t len;
 
 		if (!(present[d >> 6] >> (d & 63) & 1))

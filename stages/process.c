@@ -162,7 +162,9 @@ static int run_record(struct process *p, struct px_in *in, const struct record *
 		px_count(p, STAT_DUPLICATES_SKIPPED, rec->items);
 		return 1;
 	}
-	struct px_view v = { record_cpayload(rec), rec->len, rec->items, 0, false };
+	struct px_view v = {
+		record_cpayload(rec), rec->len, rec->items, 0, false, (rec->flags & RECORD_F_HEADS_FIRST) != 0
+	};
 	p->in_rec = rec;
 	px_run_part(p, in->entry, &v);
 	if (p->in_corrupt || (!p->fatal && !p->in_checked && !px_in_payload_ok(p, rec))) {
@@ -264,7 +266,7 @@ static int run_flush(struct process *p, uint32_t k)
 	otlp_wire_iter_init(&rms, req, 1);
 	while (!p->fatal && otlp_wire_iter_next(&rms, &rm) > 0) {
 		int64_t items = otlp_wire_count_data_points(rm);
-		struct px_view v = { rm.p, rm.len, items > 0 ? (uint64_t)items : 0, 0, false };
+		struct px_view v = { rm.p, rm.len, items > 0 ? (uint64_t)items : 0, 0, false, false };
 		px_run_part(p, entry, &v);
 	}
 	return px_item_end(p, &p->sm_wait[k]);

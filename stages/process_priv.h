@@ -38,6 +38,7 @@ struct px_view {
 	uint64_t items;
 	uint32_t crc;
 	bool crc_known;
+	bool heads_first; /* an IN record's RECORD_F_HEADS_FIRST (chain_run) */
 };
 
 struct px_edge {

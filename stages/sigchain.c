@@ -64,12 +64,12 @@ void sigchain_bind(struct sigchain *c, struct seg_component *const *comp)
 		chain_item_bind(c->items, comp);
 }
 
-int64_t sigchain_run(struct sigchain *c, const uint8_t *in, size_t len, uint32_t items, uint8_t *out,
-		     size_t cap, struct sigchain_result *res)
+int64_t sigchain_run(struct sigchain *c, const uint8_t *in, size_t len, uint32_t items, bool heads_first,
+		     uint8_t *out, size_t cap, struct sigchain_result *res)
 {
 	if (c->n && c->spans) {
 		struct otlp_rewrite_result r = { 0 };
-		int64_t n = chain_run(c->spans, in, len, out, cap, &r);
+		int64_t n = chain_run(c->spans, in, len, out, cap, &r, heads_first);
 		res->items_in = r.spans_in;
 		res->items_kept = r.spans_kept;
 		res->verbatim = n > 0 && (size_t)n == len && r.edits == 0 && r.spans_kept == r.spans_in;

@@ -6,7 +6,8 @@
  *   struct sigchain *c = sigchain_new(SLUICE_SIGNAL_LOGS, pl->processors,
  *                                     pl->n_processors, err, sizeof err);
  *   sigchain_bind(c, comp);                       optional: component slots
- *   n = sigchain_run(c, in, len, out, cap, &res); 0: nothing left to emit
+ *   n = sigchain_run(c, in, len, items, heads_first, out, cap, &res);
+ *                                                 0: nothing left to emit
  *   sigchain_flush_stats(c);
  *   sigchain_free(c);
  *
@@ -55,9 +56,10 @@ void sigchain_bind(struct sigchain *c, struct seg_component *const *comp);
  * too small: retry with more room), -EBADMSG/-EPROTO (malformed record),
  * or another negative errno when a filter's OTTL condition failed to
  * evaluate under error_mode propagate (drop the record, as the Collector
- * fails the batch; the chain logged it once). A pass-through chain copies. */
-int64_t sigchain_run(struct sigchain *c, const uint8_t *in, size_t len, uint32_t items, uint8_t *out,
-		     size_t cap, struct sigchain_result *res);
+ * fails the batch; the chain logged it once). A pass-through chain copies.
+ * heads_first: the record is marked RECORD_F_HEADS_FIRST (chain_run). */
+int64_t sigchain_run(struct sigchain *c, const uint8_t *in, size_t len, uint32_t items, bool heads_first,
+		     uint8_t *out, size_t cap, struct sigchain_result *res);
 
 /* Adds the counters gathered since the last flush to the bound slots. */
 void sigchain_flush_stats(struct sigchain *c);

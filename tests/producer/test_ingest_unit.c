@@ -117,6 +117,59 @@ START_TEST(publish_splits_resource_spans)
 }
 END_TEST
 
+/* A request of one span whose name field (5) comes after its attribute
+ * (9): valid protobuf, but not in field-number order. */
+static size_t mixed_request(uint8_t *out_buf)
+{
+	static const uint8_t kv[] = { 0x0a, 0x01, 'k', 0x12, 0x03, 0x0a, 0x01, 'v' };
+	uint8_t span[64], *p = span;
+	*p++ = 0x0a, *p++ = 16, memset(p, 1, 16), p += 16; /* trace_id */
+	*p++ = 0x12, *p++ = 8, memset(p, 2, 8), p += 8;	   /* span_id */
+	*p++ = 0x4a, *p++ = sizeof kv, memcpy(p, kv, sizeof kv), p += sizeof kv;
+	*p++ = 0x2a, *p++ = 1, *p++ = 'x'; /* name, after the attribute */
+	size_t sl = (size_t)(p - span);
+	uint8_t *o = out_buf;
+	*o++ = 0x0a, *o++ = (uint8_t)(sl + 4); /* ResourceSpans */
+	*o++ = 0x12, *o++ = (uint8_t)(sl + 2); /* .scope_spans */
+	*o++ = 0x12, *o++ = (uint8_t)sl;       /* .spans */
+	memcpy(o, span, sl);
+	return (size_t)(o + sl - out_buf);
+}
+
+/* Ingest marks a record RECORD_F_HEADS_FIRST exactly when its validator
+ * saw every span's fields 1-8 first, in number order (the process stage
+ * then reads only those when that is all its processors need); the mark
+ * survives the wait queue. */
+START_TEST(heads_first_marked_as_validated)
+{
+	size_t len;
+	uint8_t *req = tl_request(2, 5, 3, &len);
+	struct ingest_msg m;
+	struct ingest_wait w = { 0 };
+	const struct record *rec;
+	ck_assert_int_eq(prep(INGEST_FMT_PROTO, CODEC_NONE, req, len, &m), INGEST_OK);
+	ck_assert_uint_eq(m.rec_flags, RECORD_F_HEADS_FIRST);
+	ck_assert_int_eq(ingest_submit(&route, &m, &w, NULL, NULL), INGEST_OK);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(ring_try_peek(&ring, &rec), 0);
+		ck_assert_uint_eq(rec->flags, RECORD_F_HEADS_FIRST);
+	}
+	ck_assert_int_eq(ring_try_peek(&ring, &rec), -EAGAIN);
+	ck_assert_int_eq(ring_commit(&ring, ring_cursor(&ring)), 0);
+
+	uint8_t mixed[128];
+	size_t ml = mixed_request(mixed);
+	ck_assert_int_eq(prep(INGEST_FMT_PROTO, CODEC_NONE, mixed, ml, &m), INGEST_OK);
+	ck_assert_uint_eq(m.items, 1);
+	ck_assert_uint_eq(m.rec_flags, 0);
+	ck_assert_int_eq(ingest_submit(&route, &m, &w, NULL, NULL), INGEST_OK);
+	ck_assert_int_eq(ring_try_peek(&ring, &rec), 0);
+	ck_assert_uint_eq(rec->flags, 0);
+	ck_assert_uint_eq(rec->items, 1);
+	free(req);
+}
+END_TEST
+
 START_TEST(publish_many_resource_spans)
 {
 	/* More ResourceSpans than ingest remembers between its two passes. */
@@ -177,7 +230,7 @@ START_TEST(full_ring_publishes_nothing)
 	ck_assert_uint_eq(ring_used(&ring), used);
 	ck_assert_uint_eq(ring_last_seq(&ring), seq);
 	/* Without a loop, submit refuses instead of waiting. */
-	struct ingest_msg m = { OTLP_SIGNAL_TRACES, req, len, 4, 160, ingest_now_ns() };
+	struct ingest_msg m = { OTLP_SIGNAL_TRACES, req, len, 4, 160, ingest_now_ns(), 0 };
 	struct ingest_wait w = { 0 };
 	ck_assert_int_eq(ingest_submit(&route, &m, &w, NULL, NULL), INGEST_EFULL);
 	uint64_t first, spans;
@@ -359,7 +412,7 @@ static void wait_case(bool free_space)
 	while (ingest_publish(&out, req, len, ingest_now_ns()) == INGEST_OK)
 		;
 	uint64_t seq = ring_last_seq(&ring);
-	struct ingest_msg m = { OTLP_SIGNAL_TRACES, req, len, 2, 80, ingest_now_ns() };
+	struct ingest_msg m = { OTLP_SIGNAL_TRACES, req, len, 2, 80, ingest_now_ns(), RECORD_F_HEADS_FIRST };
 	struct ingest_wait w = { 0 };
 	done_status = -1;
 	done_calls = 0;
@@ -380,6 +433,11 @@ static void wait_case(bool free_space)
 	if (free_space) {
 		ck_assert_int_eq(done_status, INGEST_OK);
 		ck_assert_uint_eq(ring_last_seq(&ring), seq + 4);
+		const struct record *rec;
+		for (int i = 0; i < 4; i++) { /* the queued ones, with their mark */
+			ck_assert_int_eq(ring_try_peek(&ring, &rec), 0);
+			ck_assert_uint_eq(rec->flags, RECORD_F_HEADS_FIRST);
+		}
 	} else {
 		ck_assert_int_eq(done_status, INGEST_EFULL);
 		ck_assert_uint_eq(ring_last_seq(&ring), seq);
@@ -409,7 +467,7 @@ START_TEST(wait_bytes_bounded)
 	core_init(loop, &lim);
 	while (ingest_publish(&out, req, len, ingest_now_ns()) == INGEST_OK)
 		;
-	struct ingest_msg m = { OTLP_SIGNAL_TRACES, req, len, 2, 80, ingest_now_ns() };
+	struct ingest_msg m = { OTLP_SIGNAL_TRACES, req, len, 2, 80, ingest_now_ns(), 0 };
 	struct ingest_wait w = { 0 }, w2 = { 0 };
 	ck_assert_int_eq(ingest_submit(&route, &m, &w, on_done, NULL), 1);
 	ck_assert_int_eq(ingest_submit(&route, &m, &w2, on_done, NULL), INGEST_EFULL);
@@ -442,6 +500,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, publish_splits_resource_spans);
 	tcase_add_test(tc, publish_many_resource_spans);
+	tcase_add_test(tc, heads_first_marked_as_validated);
 	tcase_add_test(tc, seq_continues_after_restart);
 	tcase_add_test(tc, empty_resource_spans_not_published);
 	tcase_add_test(tc, full_ring_publishes_nothing);

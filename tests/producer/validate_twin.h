@@ -54,10 +54,8 @@ static inline int twin_general_sig(int sig, const uint8_t *buf, size_t len, int 
 	memset(c, 0, sizeof(*c));
 	memset(d, 0, sizeof(*d));
 	int rc = check(&v, buf, len, v.top, 0);
-	if (rc == 0 && rs) {
-		c->resources = 1;
-		c->resources_with_items = c->items > 0;
-	}
+	if (rc == 0)
+		counts_finish(c, v.top);
 	return rc;
 }
 
@@ -67,10 +65,8 @@ static inline int twin_fast_sig(int sig, const uint8_t *buf, size_t len, int rs,
 	if (len == 0)
 		return -1; /* validate() never asks the fast path about "" */
 	int rc = fast(buf, len, twin_msg(sig, rs), c);
-	if (rc == 0 && rs) {
-		c->resources = 1;
-		c->resources_with_items = c->items > 0;
-	}
+	if (rc == 0)
+		counts_finish(c, twin_msg(sig, rs));
 	return rc;
 }
 

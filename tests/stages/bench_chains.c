@@ -119,7 +119,8 @@ static struct fig measure(int sig, struct sigchain *c)
 	for (int i = 0; i < ROUNDS; i++) {
 		int r = i % NDISTINCT;
 		struct sigchain_result res;
-		int64_t n = sigchain_run(c, recs[sig][r], rec_len[sig][r], ITEMS, out, sizeof out, &res);
+		int64_t n = sigchain_run(c, recs[sig][r], rec_len[sig][r], ITEMS, false, out, sizeof out,
+					 &res);
 		if (n < 0)
 			abort();
 		items += res.items_in;

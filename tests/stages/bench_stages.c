@@ -246,7 +246,7 @@ int main(int argc, char **argv)
 		static uint8_t obuf[1 << 20];
 		for (int i = 0; i < runs * 2000; i++)
 			chain_run(ch, recs[i % NREC_DISTINCT], rec_len[i % NREC_DISTINCT], obuf, sizeof obuf,
-				  NULL);
+				  NULL, false);
 		segment_unlink(inst);
 		return 0;
 	}
@@ -298,7 +298,7 @@ int main(int argc, char **argv)
 			int n = nrec / 4;
 			for (int i = 0; i < n; i++)
 				chain_run(ch, recs[i % NREC_DISTINCT], rec_len[i % NREC_DISTINCT], obuf,
-					  sizeof obuf, NULL);
+					  sizeof obuf, NULL, false);
 			double t1 = now_s(CLOCK_MONOTONIC), c1 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 			double spans = (double)n * SPANS;
 			conly.rate[run] = spans / (t1 - t0);

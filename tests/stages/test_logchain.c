@@ -218,7 +218,7 @@ START_TEST(log_cases)
 	size_t len, want_len, got_len;
 	uint8_t *in = tbx_pack_logs(base_res, base, NREC, &len);
 	struct sigchain_result r;
-	int64_t n = sigchain_run(c, in, len, NREC, out, sizeof out, &r);
+	int64_t n = sigchain_run(c, in, len, NREC, false, out, sizeof out, &r);
 	ck_assert_msg(n >= 0, "%s: %lld", k->name, (long long)n);
 	ck_assert_uint_eq(r.items_in, NREC);
 
@@ -280,7 +280,7 @@ START_TEST(log_sampler_matches_spans)
 	uint8_t *in = tbx_pack_logs(base_res, logs, 64, &len);
 	for (int round = 0; round < 2; round++) { /* and the same again */
 		struct sigchain_result r;
-		int64_t n = sigchain_run(c, in, len, 64, out, sizeof out, &r);
+		int64_t n = sigchain_run(c, in, len, 64, false, out, sizeof out, &r);
 		ck_assert_int_gt(n, 0);
 		ck_assert_uint_eq(r.items_kept, kept_want);
 		TbRl *rl = tbx_unpack_logs(out, (size_t)n);
@@ -310,7 +310,7 @@ START_TEST(log_untouched_bytes)
 	size_t len;
 	uint8_t *in = tbx_pack_logs(base_res, base, NREC, &len);
 	struct sigchain_result r;
-	int64_t n = sigchain_run(c, in, len, NREC, out, sizeof out, &r);
+	int64_t n = sigchain_run(c, in, len, NREC, false, out, sizeof out, &r);
 	ck_assert_int_gt(n, 0);
 	/* every record but #1 (the one with db.system) is in the output as is */
 	struct otlp_bytes recs[2][NREC];
@@ -359,7 +359,7 @@ START_TEST(log_counters)
 	uint8_t *in = tbx_pack_logs(base_res, base, NREC, &len);
 	struct sigchain_result r;
 	for (int round = 0; round < 3; round++)
-		ck_assert_int_gt(sigchain_run(c, in, len, NREC, out, sizeof out, &r), 0);
+		ck_assert_int_gt(sigchain_run(c, in, len, NREC, false, out, sizeof out, &r), 0);
 	sigchain_flush_stats(c);
 	static const uint64_t want[3][3] = { { 18, 15, 3 }, { 15, 15, 0 }, { 15, 12, 3 } };
 	for (int i = 0; i < 3; i++) {
@@ -395,7 +395,7 @@ START_TEST(log_error_modes)
 		struct sluice_config *cfg;
 		struct sigchain *c = chain_for(&cfg, procs, "filter");
 		struct sigchain_result r;
-		int64_t n = sigchain_run(c, in, len, 2, out, sizeof out, &r);
+		int64_t n = sigchain_run(c, in, len, 2, false, out, sizeof out, &r);
 		if (m == 0) {
 			ck_assert_int_lt(n, 0);
 		} else {
@@ -420,19 +420,19 @@ START_TEST(log_bad_input_and_room)
 	size_t len;
 	uint8_t *in = tbx_pack_logs(base_res, base, NREC, &len);
 	struct sigchain_result r;
-	ck_assert_int_eq(sigchain_run(c, in, len, NREC, out, len, &r), -ENOSPC);
+	ck_assert_int_eq(sigchain_run(c, in, len, NREC, false, out, len, &r), -ENOSPC);
 	for (size_t cut = 1; cut < len; cut += 7) {
-		int64_t n = sigchain_run(c, in, cut, NREC, out, sizeof out, &r);
+		int64_t n = sigchain_run(c, in, cut, NREC, false, out, sizeof out, &r);
 		ck_assert(n < 0 || n <= (int64_t)sizeof out);
 	}
 	static const uint8_t junk[] = { 0x12, 0x05, 0x12, 0x03, 0x0a, 0x01 };
-	ck_assert_int_lt(sigchain_run(c, junk, sizeof junk, 1, out, sizeof out, &r), 0);
+	ck_assert_int_lt(sigchain_run(c, junk, sizeof junk, 1, false, out, sizeof out, &r), 0);
 	sigchain_free(c);
 	config_free(cfg);
 	char err[256];
 	c = sigchain_new(SLUICE_SIGNAL_LOGS, NULL, 0, err, sizeof err);
 	ck_assert_ptr_nonnull(c);
-	ck_assert_int_eq(sigchain_run(c, in, len, NREC, out, sizeof out, &r), (int64_t)len);
+	ck_assert_int_eq(sigchain_run(c, in, len, NREC, false, out, sizeof out, &r), (int64_t)len);
 	ck_assert_mem_eq(out, in, len);
 	ck_assert_uint_eq(r.items_kept, NREC);
 	sigchain_free(c);

@@ -209,7 +209,7 @@ START_TEST(metric_cases)
 	size_t len, want_len, got_len;
 	uint8_t *in = tbx_pack_metrics(base_res, base, NMET, &len);
 	struct sigchain_result r;
-	int64_t n = sigchain_run(c, in, len, NPOINTS, out, sizeof out, &r);
+	int64_t n = sigchain_run(c, in, len, NPOINTS, false, out, sizeof out, &r);
 	ck_assert_msg(n >= 0, "%s: %lld", k->name, (long long)n);
 	ck_assert_uint_eq(r.items_in, NPOINTS);
 
@@ -263,7 +263,7 @@ START_TEST(metric_untouched_bytes)
 	size_t len;
 	uint8_t *in = tbx_pack_metrics(base_res, base, NMET, &len);
 	struct sigchain_result r;
-	int64_t n = sigchain_run(c, in, len, NPOINTS, out, sizeof out, &r);
+	int64_t n = sigchain_run(c, in, len, NPOINTS, false, out, sizeof out, &r);
 	ck_assert_int_gt(n, 0);
 	struct otlp_bytes mets[2][NMET];
 	size_t cnt[2] = { 0, 0 };
@@ -311,7 +311,7 @@ START_TEST(metric_counters)
 	uint8_t *in = tbx_pack_metrics(base_res, base, NMET, &len);
 	struct sigchain_result r;
 	for (int round = 0; round < 2; round++)
-		ck_assert_int_gt(sigchain_run(c, in, len, NPOINTS, out, sizeof out, &r), 0);
+		ck_assert_int_gt(sigchain_run(c, in, len, NPOINTS, false, out, sizeof out, &r), 0);
 	sigchain_flush_stats(c);
 	static const uint64_t want[3][3] = { { 20, 20, 0 }, { 20, 14, 6 }, { 14, 12, 2 } };
 	for (int i = 0; i < 3; i++) {
@@ -354,9 +354,9 @@ START_TEST(metric_room_and_bad_input)
 	size_t len;
 	uint8_t *in = tbx_pack_metrics(base_res, base, NMET, &len);
 	struct sigchain_result r;
-	ck_assert_int_eq(sigchain_run(c, in, len, NPOINTS, out, len, &r), -ENOSPC);
+	ck_assert_int_eq(sigchain_run(c, in, len, NPOINTS, false, out, len, &r), -ENOSPC);
 	for (size_t cut = 1; cut < len; cut += 5) {
-		int64_t n = sigchain_run(c, in, cut, NPOINTS, out, sizeof out, &r);
+		int64_t n = sigchain_run(c, in, cut, NPOINTS, false, out, sizeof out, &r);
 		ck_assert(n < 0 || n <= (int64_t)sizeof out);
 	}
 	free(in);

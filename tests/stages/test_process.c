@@ -282,7 +282,7 @@ START_TEST(malformed_input_is_an_error)
 					  { 0x0a, 0xff },
 					  { 0x12, 0x02, 0x12, 0x7f } };
 	for (size_t i = 0; i < 3; i++) {
-		int64_t o = chain_run(ch, bad[i], 4, out, sizeof out, NULL);
+		int64_t o = chain_run(ch, bad[i], 4, out, sizeof out, NULL, false);
 		ck_assert_int_lt(o, 0);
 	}
 	teardown_chain();

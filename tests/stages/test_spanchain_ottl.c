@@ -119,7 +119,7 @@ START_TEST(span_ottl_cases)
 	size_t len, want_len, got_len;
 	uint8_t *in = tbx_pack_spans(base_res, base, NSPAN, &len);
 	struct sigchain_result r;
-	int64_t n = sigchain_run(c, in, len, NSPAN, out, sizeof out, &r);
+	int64_t n = sigchain_run(c, in, len, NSPAN, false, out, sizeof out, &r);
 	ck_assert_msg(n >= 0, "%s: %lld", k->name, (long long)n);
 
 	struct tbx_span want[NSPAN];
@@ -186,7 +186,7 @@ START_TEST(span_events_many)
 	size_t len;
 	uint8_t *in = tbx_pack_spans(base_res, spans, 300, &len);
 	struct sigchain_result r;
-	int64_t n = sigchain_run(c, in, len, 300, out, sizeof out, &r);
+	int64_t n = sigchain_run(c, in, len, 300, false, out, sizeof out, &r);
 	ck_assert_int_gt(n, 0);
 	TbRs *rs = tb_unpack(out, (size_t)n);
 	ck_assert_ptr_nonnull(rs);
