@@ -58,7 +58,10 @@
 #define RECORD_F_HEADS_FIRST 0x0002u /* traces: every span's fields 1-8 come first */
 #define RECORD_F_PAD 0x8000u	     /* ring-internal wrap padding; never seen by users */
 /* Every flag a producer may set: ring_peek takes a header with any other
- * bit for damage. A new flag is added here too. */
+ * bit for damage. A new flag is added here too. HEADS_FIRST came without a
+ * SEG_LAYOUT_VERSION bump: records without it read as before, so a segment
+ * written by an older build carries on; only a build older than the flag
+ * would quarantine the records that have it (a downgrade with full rings). */
 #define RECORD_F_KNOWN (RECORD_F_REQUEST | RECORD_F_HEADS_FIRST | RECORD_F_PAD)
 
 struct record {

@@ -166,7 +166,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct px_item it = { .in = 0, .conn = -1, .seq = ++seq, .ingest_ns = 1 };
 	uint64_t entry = cfg->plan->rings[0].pipelines;
 	if (px_item_begin(px, &it, entry) > 0) {
-		struct px_view v = { data, size, valid ? c.spans : 0, 0, false };
+		/* marked as ingest would mark it (RECORD_F_HEADS_FIRST) */
+		struct px_view v = { data, size, valid ? c.spans : 0, 0, false, valid && c.heads_first };
 		px_run_part(px, entry, &v);
 		if (px_item_end(px, &w) != 1)
 			abort(); /* 1 MiB rings drained after every input: never full, never fatal */
