@@ -143,15 +143,13 @@ static int check(struct vctx *v, const uint8_t *p, size_t len, enum vmsg m, unsi
 	return 0;
 }
 
-/* What the counts say beyond the walk: a bare resource counts itself; the
- * spans' heads (otlp_wire_counts.heads_first). */
+/* A bare resource counts itself (the walk counts what it holds). */
 static void counts_finish(struct otlp_wire_counts *c, enum vmsg m)
 {
 	if (otlp_vmsg_role[m] == ROLE_RESOURCE) {
 		c->resources = 1;
 		c->resources_with_items = c->items > 0;
 	}
-	c->heads_first = (m == M_TREQ || m == M_RS) && c->spans_heads_mixed == 0;
 }
 
 /* The fast path for a message type, if it has one: 0 = valid (counts in

@@ -126,51 +126,46 @@ static int fast_link(const uint8_t *p0, size_t len0)
 	return 0;
 }
 
-/* Span fields in any order (after fast_span's usual-order prefix). hi is
- * the highest field number before p; *mixed is set when a field numbered 8
- * or less comes after one numbered as high or higher (see fast_span). */
-FAST int fast_span_rest(const uint8_t *p, const uint8_t *end, unsigned hi, int *mixed)
+/* Span fields in any order, from p (after fast_span's usual-order prefix,
+ * or from the span's start). hi: the highest field number before p.
+ * Returns -1 (not sure), else 1 when a field numbered 8 or less comes
+ * after one numbered as high or higher, else 0 (see fast_span). */
+FAST int fast_span_rest(const uint8_t *p, const uint8_t *end, unsigned hi)
 {
 	uint64_t t;
 	const uint8_t *v = NULL;
 	size_t n = 0;
+	int mixed = 0;
 
 	while (p < end) {
 		if (fast_field(&p, end, &t, &v, &n) < 0)
 			return -1;
-		unsigned num = (unsigned)(t >> 3), prev = hi; /* tags are at most 5 bytes */
+		unsigned num = (unsigned)(t >> 3); /* tags are at most 5 bytes */
+		mixed |= num <= OTLP_F_SPAN_END && num <= hi;
 		hi = num > hi ? num : hi;
 		switch (num) {
 		case 1:
 			WANT_ID(1, 16);
-			*mixed |= prev >= 1;
 			break;
 		case 2:
 			WANT_ID(2, 8);
-			*mixed |= prev >= 2;
 			break;
 		case 3:
 		case 5:
-			WANT_STR(num);
-			*mixed |= prev >= num;
+			WANT_STR(t >> 3);
 			break;
 		case 4:
 			WANT_ID(4, 8);
-			*mixed |= prev >= 4;
 			break;
 		case 6:
-			WANT(T(6, OTLP_WT_VARINT));
-			*mixed |= prev >= 6;
-			break;
 		case 10:
 		case 12:
 		case 14:
-			WANT(T(num, OTLP_WT_VARINT));
+			WANT(T(t >> 3, OTLP_WT_VARINT));
 			break;
 		case 7:
 		case 8:
-			WANT(T(num, OTLP_WT_I64));
-			*mixed |= prev >= num;
+			WANT(T(t >> 3, OTLP_WT_I64));
 			break;
 			ATTRS(9);
 		case 11:
@@ -193,38 +188,6 @@ FAST int fast_span_rest(const uint8_t *p, const uint8_t *end, unsigned hi, int *
 			break;
 		}
 	}
-	return 0;
-}
-
-/* The number of the last field of [p, end), whole fields fast_span's
- * prefix matched. Out of line: only for a span with neither attributes nor
- * a status before its rest. */
-static __attribute__((noinline)) unsigned last_field_num(const uint8_t *p, const uint8_t *end)
-{
-	unsigned num = 0;
-
-	while (p < end) {
-		uint64_t t;
-		const uint8_t *v;
-		size_t n;
-		if (fast_field(&p, end, &t, &v, &n) < 0)
-			return UINT32_MAX; /* cannot be; then no promise is made */
-		num = (unsigned)(t >> 3);
-	}
-	return num;
-}
-
-/* The rest of a span after fast_span's prefix [start, p): the prefix's
- * fields came in number order, so its highest field number is its last
- * field's: 15 after a status, 9 after attributes, else the head's. */
-FAST int fast_span_tail(const uint8_t *start, const uint8_t *head_end, const uint8_t *attrs_end,
-			const uint8_t *p, const uint8_t *end)
-{
-	unsigned hi = p != attrs_end ? 15 : attrs_end != head_end ? 9 : last_field_num(start, head_end);
-	int mixed = 0;
-
-	if (fast_span_rest(p, end, hi, &mixed) < 0)
-		return -1;
 	return mixed;
 }
 
@@ -264,7 +227,15 @@ FAST int fast_span(const uint8_t *p, size_t len)
 		 p[2] == T(2, OTLP_WT_LEN) && p[3] + 4 == p[1] && p[4 + p[3]] == T(3, OTLP_WT_VARINT) &&
 		 p[5 + p[3]] < 0x80 && otlp_utf8_valid(p + 4, p[3]))
 		p += 2 + p[1];
-	return p < end ? fast_span_tail(start, head_end, attrs_end, p, end) : 0;
+	if (p == end)
+		return 0;
+	/* the prefix came in number order: its highest field number is its
+	 * last field's; with head fields alone, read them again (seldom) */
+	if (p != attrs_end)
+		return fast_span_rest(p, end, 15);
+	if (attrs_end != head_end)
+		return fast_span_rest(p, end, 9);
+	return fast_span_rest(start, end, 0);
 }
 
 /* A span of a ScopeSpans: one item. */
@@ -273,12 +244,8 @@ FAST int fast_span_item(const uint8_t *p, size_t len, struct otlp_wire_counts *c
 	int rc = fast_span(p, len);
 
 	c->items++;
-	if (rc == 0)
-		return 0;
-	if (rc < 0)
-		return -1;
-	c->spans_heads_mixed++;
-	return 0;
+	c->spans_heads_mixed += rc > 0;
+	return rc < 0 ? -1 : 0;
 }
 
 int otlp_validate_fast_resource_spans(const uint8_t *p, size_t len, struct otlp_wire_counts *c)

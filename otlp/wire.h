@@ -289,13 +289,9 @@ struct otlp_wire_counts {
 	uint32_t scopes_with_items;    /* Scope* holding at least one item */
 	/* traces: spans whose fields 1-8 (ids, trace_state, name, kind, times)
 	 * are not all ahead of their other fields in number order, each at
-	 * most once; counted by the fast path only */
-	uint32_t spans_heads_mixed;
-	/* traces: the validator vouches that every span's fields 1-8 come
-	 * first, in number order, each at most once (its fast path saw them
-	 * all; false when it cannot say). Ingest marks such records
+	 * most once. Ingest marks the records of a traces request with none
 	 * RECORD_F_HEADS_FIRST (shm/record.h). */
-	uint8_t heads_first;
+	uint32_t spans_heads_mixed;
 };
 
 #define OTLP_WIRE_PATH_MAX 192

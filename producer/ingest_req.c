@@ -110,6 +110,6 @@ int ingest_prepare(struct ingest *ig, const struct ingest_body *b, struct ingest
 	m->len = n;
 	m->resources = c.resources;
 	m->items = c.items;
-	m->rec_flags = c.heads_first ? RECORD_F_HEADS_FIRST : 0;
+	m->rec_flags = b->signal == OTLP_SIGNAL_TRACES && c.spans_heads_mixed == 0 ? RECORD_F_HEADS_FIRST : 0;
 	return INGEST_OK;
 }

@@ -13,66 +13,12 @@
 
 #include <check.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tests/otlp/gen_signals.h"
 #include "tests/producer/ingest_testlib.h"
-
-struct wb {
-	uint8_t b[8192];
-	size_t n;
-};
-
-static void w_var(struct wb *w, uint64_t v)
-{
-	while (v >= 0x80) {
-		w->b[w->n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	w->b[w->n++] = (uint8_t)v;
-}
-static void w_tag(struct wb *w, unsigned num, unsigned wt)
-{
-	w_var(w, (uint64_t)num << 3 | wt);
-}
-static void w_vf(struct wb *w, unsigned num, uint64_t v)
-{
-	w_tag(w, num, 0);
-	w_var(w, v);
-}
-static void w_fix(struct wb *w, unsigned num, uint64_t v, unsigned bytes)
-{
-	w_tag(w, num, bytes == 8 ? 1 : 5);
-	for (unsigned i = 0; i < bytes; i++)
-		w->b[w->n++] = (uint8_t)(v >> (8 * i));
-}
-static void w_len(struct wb *w, unsigned num, const void *p, size_t n)
-{
-	w_tag(w, num, 2);
-	w_var(w, n);
-	memcpy(w->b + w->n, p, n);
-	w->n += n;
-}
-static void w_str(struct wb *w, unsigned num, const char *s)
-{
-	w_len(w, num, s, strlen(s));
-}
-static void w_msg(struct wb *w, unsigned num, const struct wb *m)
-{
-	w_len(w, num, m->b, m->n);
-}
-
-/* KeyValue {key, value} into w as field num. */
-static void w_kv(struct wb *w, unsigned num, const char *key, const struct wb *any)
-{
-	struct wb kv = { .n = 0 };
-	w_str(&kv, 1, key);
-	if (any)
-		w_msg(&kv, 2, any);
-	w_msg(w, num, &kv);
-}
+#include "tests/producer/wbuild.h"
 
 /* Attributes of every value type, nested lists, long and empty values. */
 static void w_attrs(struct wb *w, unsigned num)
@@ -532,99 +478,6 @@ START_TEST(generated_mutations_answer_as_the_table_walk)
 }
 END_TEST
 
-/* One span field of number num, validly encoded (99: an unknown field). */
-static void w_span_field(struct wb *w, unsigned num)
-{
-	static const uint8_t id[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
-	struct wb m = { .n = 0 }, any = { .n = 0 };
-	switch (num) {
-	case 1:
-		w_len(w, 1, id, 16);
-		break;
-	case 2:
-	case 4:
-		w_len(w, num, id, 8);
-		break;
-	case 3:
-	case 5:
-		w_str(w, num, num == 3 ? "k=v" : "GET /healthz");
-		break;
-	case 7:
-	case 8:
-		w_fix(w, num, num, 8);
-		break;
-	case 9:
-		w_str(&any, 1, "value");
-		w_kv(w, 9, "key", &any);
-		break;
-	case 11: /* an event: time and name */
-		w_fix(&m, 1, 7, 8);
-		w_str(&m, 2, "ev");
-		w_msg(w, 11, &m);
-		break;
-	case 13: /* a link: trace and span id */
-		w_len(&m, 1, id, 16);
-		w_len(&m, 2, id, 8);
-		w_msg(w, 13, &m);
-		break;
-	case 15: /* a status: code */
-		w_vf(&m, 3, 1);
-		w_msg(w, 15, &m);
-		break;
-	case 16:
-		w_fix(w, 16, 0x301, 4);
-		break;
-	default: /* 6, 10, 12, 14 and unknown ones: varints */
-		w_vf(w, num, 2);
-		break;
-	}
-}
-
-/* otlp_wire_counts.heads_first, which ingest turns into the records'
- * RECORD_F_HEADS_FIRST: set exactly when every span's fields 1-8 come
- * before all its others, in number order, each at most once, so that the
- * process stage may stop reading a span at its first later field. The
- * fast path and the table walk each decide it (and agree: compare_sig). */
-START_TEST(heads_first_exactly_when_in_order)
-{
-	static const struct {
-		unsigned f[16]; /* field numbers, 0 ends */
-		bool first;
-	} cases[] = {
-		{ { 1, 2, 5, 6, 7, 8, 9, 9, 15 }, true }, /* sluice-gen's */
-		{ { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 }, true },
-		{ { 1, 2, 5, 16 }, true },	   /* a rest without attributes or status */
-		{ { 1, 5, 9, 16, 16, 99 }, true }, /* later fields may repeat */
-		{ { 9, 9 }, true },
-		{ { 0 }, true },	      /* an empty span */
-		{ { 1, 2, 9, 5 }, false },    /* the name after the attributes */
-		{ { 1, 2, 5, 9, 5 }, false }, /* and again there: the last one counts */
-		{ { 1, 2, 5, 5 }, false },
-		{ { 2, 1, 5 }, false },
-		{ { 1, 2, 5, 6, 7, 8, 15, 6 }, false }, /* kind after the status */
-		{ { 1, 2, 5, 99, 6 }, false },		/* after an unknown field */
-		{ { 1, 2, 5, 16, 4 }, false },		/* from the rest */
-		{ { 1, 2, 5, 4 }, false },
-	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct wb span = { .n = 0 }, ss = { .n = 0 }, rs = { .n = 0 }, req = { .n = 0 };
-		struct otlp_wire_counts c;
-		for (int k = 0; k < 16 && cases[i].f[k]; k++)
-			w_span_field(&span, cases[i].f[k]);
-		w_msg(&ss, 2, &span);
-		w_msg(&rs, 2, &ss);
-		w_msg(&req, 1, &rs);
-		compare_sig(0, req.b, req.n);
-		ck_assert_int_eq(otlp_wire_validate_request(req.b, req.n, &c, NULL), 0);
-		ck_assert_uint_eq(c.spans, 1);
-		ck_assert_msg(c.heads_first == cases[i].first, "case %zu: heads_first %d", i, c.heads_first);
-		ck_assert_int_eq(otlp_wire_validate_resource_spans(rs.b, rs.n, &c, NULL), 0);
-		ck_assert_msg(c.heads_first == cases[i].first, "case %zu (bare): heads_first %d", i,
-			      c.heads_first);
-	}
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("ingest_validate");
@@ -635,7 +488,6 @@ int main(void)
 	tcase_add_test(tc, valid_logs_take_the_fast_path);
 	tcase_add_loop_test(tc, logs_mutations_answer_as_the_table_walk, 0, 4);
 	tcase_add_test(tc, every_byte_as_0xff);
-	tcase_add_test(tc, heads_first_exactly_when_in_order);
 	tcase_add_loop_test(tc, generated_mutations_answer_as_the_table_walk, 0, 9);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -157,7 +157,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * (what ingest marks RECORD_F_HEADS_FIRST), decoding only those must
 	 * decide every span as the whole decode does */
 	struct otlp_wire_counts vc;
-	if (size && otlp_wire_validate_resource_spans(data, size, &vc, NULL) == 0 && vc.heads_first) {
+	if (size && otlp_wire_validate_resource_spans(data, size, &vc, NULL) == 0 &&
+	    vc.spans_heads_mixed == 0) {
 		struct otlp_rewrite_result rf, rh;
 		int64_t full = chain_run(ch_drop, data, size, out, sizeof out, &rf, false);
 		int64_t head = chain_run(ch_drop, data, size, out2, sizeof out2, &rh, true);

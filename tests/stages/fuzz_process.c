@@ -167,7 +167,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t entry = cfg->plan->rings[0].pipelines;
 	if (px_item_begin(px, &it, entry) > 0) {
 		/* marked as ingest would mark it (RECORD_F_HEADS_FIRST) */
-		struct px_view v = { data, size, valid ? c.spans : 0, 0, false, valid && c.heads_first };
+		struct px_view v = { data, size,  valid ? c.spans : 0,
+				     0,	   false, valid && c.spans_heads_mixed == 0 };
 		px_run_part(px, entry, &v);
 		if (px_item_end(px, &w) != 1)
 			abort(); /* 1 MiB rings drained after every input: never full, never fatal */
