@@ -52,6 +52,11 @@
 /* Wait word values (cons_wait / prod_wait): how the sleeper wants waking. */
 #define RING_WAIT_FUTEX 1u   /* sleeping in futex_wait on the word */
 #define RING_WAIT_EVENTFD 2u /* polling the ring's eventfd */
+#define RING_WAIT_NAP 4u     /* with FUTEX: back within RING_NAP_NS on its own */
+
+/* How long a consumer that was busy sleeps before looking again, with no
+ * wake from the producer (ring_wait.c says why). */
+#define RING_NAP_NS (250 * 1000)
 
 struct ring_last {
 	_Atomic uint64_t head_after;		/* head value this slot describes */
@@ -142,6 +147,7 @@ struct ring {
 	uint64_t peek_seq;   /* seq of the last record peeked, 0 = none */
 	uint64_t lost_seq;   /* records up to this seq are counted lost by a skip */
 	uint32_t peek_crc;   /* CRC-32C of that record's payload alone */
+	int busy;	     /* the last wait for data ended with data: nap next */
 };
 
 #endif

@@ -201,7 +201,12 @@ int ring_publish(struct ring *r)
 	/* Pairs with the consumer's fence between "I sleep" and re-checking
 	 * head: either it sees our head or we see its flag. */
 	SHM_FENCE_FULL();
-	if (SHM_LOAD_RELAXED(&ctl->cons_wait))
+	uint32_t w = SHM_LOAD_RELAXED(&ctl->cons_wait);
+	/* a napping consumer comes back by itself: wake it only if the ring
+	 * is filling up meanwhile */
+	if (w & RING_WAIT_NAP)
+		r->tail_cache = SHM_LOAD_ACQUIRE(&ctl->tail);
+	if (w && (!(w & RING_WAIT_NAP) || end - r->tail_cache > r->cap / 4))
 		ring_wait_wake_consumer(r);
 	return (int)n;
 }

@@ -58,7 +58,10 @@
  * other side fences after moving head/tail and wakes only if the flag is
  * set (futex_wake on the shared word, not FUTEX_PRIVATE, and/or eventfd
  * write). io_uring stages poll ring_data_fd / ring_space_fd instead of
- * sleeping: see ring_arm_data / ring_arm_space.
+ * sleeping: see ring_arm_data / ring_arm_space. A consumer whose last wait
+ * for data ended with data naps (at most RING_NAP_NS, flag NAP): the
+ * producer leaves it be unless a quarter of the ring is in use; a nap that
+ * finds nothing ends in a plain sleep, which the next publish wakes.
  *
  * Cost: each ring_publish and each ring_commit that moves tail is one full
  * fence and touches a line the other side reads; reserve/peek are plain

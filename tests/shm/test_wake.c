@@ -2,7 +2,9 @@
  * futex_wait (no timeout) gets the record the other process publishes; a
  * producer asleep on a full ring gets space when the other process commits;
  * a poller on the ring's eventfd (as an io_uring loop would) becomes
- * readable; a signal interrupts a sleep with -EINTR.
+ * readable; a signal interrupts a sleep with -EINTR. A consumer that just
+ * had data naps (RING_WAIT_NAP), the producer leaves it be unless the ring
+ * fills, and a nap that finds nothing ends in a sleep only a wake ends.
  *
  * The sleepers wait WITHOUT a timeout, so only a wake can end them; the
  * parent bounds the whole test by killing a sleeper that is still there
@@ -17,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rt/clock.h"
 #include "shm/atomic.h"
 #include "shm/segment.h"
 #include "tests/shm/shm_test.h"
@@ -218,6 +221,80 @@ START_TEST(test_eventfd_wakes_space_poller)
 }
 END_TEST
 
+/* The producer's rule, from a word set as a sleeper would set it: a
+ * napping consumer is not woken (the word stays) until a quarter of the
+ * ring is in use; a sleeping one is woken at once. */
+START_TEST(test_nap_left_alone_until_filling)
+{
+	struct ring r;
+	uint64_t seq = 1;
+
+	ck_assert_int_eq(segment_ring(&seg, 0, &r), 0);
+	SHM_STORE_RELEASE(&r.ctl->cons_wait, RING_WAIT_FUTEX | RING_WAIT_NAP);
+	publish_one(&r, seq++);
+	ck_assert_uint_eq(SHM_LOAD_ACQUIRE(&r.ctl->cons_wait), RING_WAIT_FUTEX | RING_WAIT_NAP);
+	while (SHM_LOAD_ACQUIRE(&r.ctl->head) - SHM_LOAD_ACQUIRE(&r.ctl->tail) <= r.cap / 4) {
+		ck_assert_uint_eq(SHM_LOAD_ACQUIRE(&r.ctl->cons_wait), RING_WAIT_FUTEX | RING_WAIT_NAP);
+		publish_one(&r, seq++);
+	}
+	ck_assert_uint_eq(SHM_LOAD_ACQUIRE(&r.ctl->cons_wait), 0); /* woken */
+	SHM_STORE_RELEASE(&r.ctl->cons_wait, RING_WAIT_FUTEX);
+	ck_assert_int_eq(ring_try_peek(&r, &(const struct record *){ 0 }), 0);
+	ck_assert_int_eq(ring_commit(&r, ring_cursor(&r)), 0);
+	publish_one(&r, seq++); /* nearly empty, but asleep: woken */
+	ck_assert_uint_eq(SHM_LOAD_ACQUIRE(&r.ctl->cons_wait), 0);
+}
+END_TEST
+
+/* A consumer woken for a record naps for the next one; the nap finds
+ * nothing, and it goes to sleep until woken (the word without NAP: the
+ * producer's next publish wakes it, as the child getting every record
+ * shows). The parent watches the word without sleeping (a nap is 250 us)
+ * and must see the nap in at least one of the rounds. */
+START_TEST(test_busy_consumer_naps_then_sleeps)
+{
+	enum {
+		ROUNDS = 20
+	};
+	struct ring r;
+	int naps = 0;
+	pid_t pid = fork();
+
+	/* the child first, before any ck_*: only the parent writes to Check's stream (5a1b676) */
+	if (pid == 0) {
+		const struct record *rec;
+
+		if (segment_ring(&seg, 0, &r))
+			_exit(2);
+		for (uint64_t k = 1; k <= ROUNDS; k++) {
+			if (ring_peek(&r, &rec, -1) != 0 || rec->seq != k)
+				_exit(1);
+			if (ring_commit(&r, ring_cursor(&r)) != 0)
+				_exit(3);
+		}
+		_exit(0);
+	}
+	ck_assert_int_ge(pid, 0);
+	ck_assert_int_eq(segment_ring(&seg, 0, &r), 0);
+	for (uint64_t k = 1; k <= ROUNDS; k++) {
+		ck_assert(wait_for_sleeper(&r.ctl->cons_wait, RING_WAIT_FUTEX));
+		ck_assert(wait_blocked(pid));
+		publish_one(&r, k);
+		if (k == ROUNDS)
+			break;
+		/* from the wake to the idle sleep, bounded: 10 s */
+		int64_t end = rt_mono_ns() + 10 * 1000 * 1000 * 1000ll, seen_nap = 0;
+		uint32_t w;
+		while ((w = SHM_LOAD_ACQUIRE(&r.ctl->cons_wait)) != RING_WAIT_FUTEX &&
+		       (int64_t)rt_mono_ns() < end)
+			seen_nap |= w == (RING_WAIT_FUTEX | RING_WAIT_NAP);
+		naps += (int)seen_nap;
+	}
+	ck_assert_int_eq(wait_child(pid), 0);
+	ck_assert_int_gt(naps, 0);
+}
+END_TEST
+
 static void on_usr1(int sig)
 {
 	(void)sig;
@@ -261,6 +338,8 @@ int main(void)
 	tcase_add_test(tc, test_eventfd_wakes_poller);
 	tcase_add_test(tc, test_eventfd_wakes_space_poller);
 	tcase_add_test(tc, test_signal_interrupts_sleep);
+	tcase_add_test(tc, test_nap_left_alone_until_filling);
+	tcase_add_test(tc, test_busy_consumer_naps_then_sleeps);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
