@@ -12,7 +12,9 @@
 #     the whole pipeline: one tools/bench_pipeline.sh run (relay, then
 #     sluice at full load; N seconds each, default 6) from each build in
 #     turn; prints per build the medians of sluice's items/s, its CPU s per
-#     million items, the relay's items/s measured beside it, and the ratio.
+#     million items, the relay's items/s measured beside it, and the ratio;
+#     then each later build against the first, round by round: the median
+#     of its per-round ratios (items/s, CPU per item), with all of them.
 #     --spanmetrics-ab: each build twice a round, without and with
 #     bench_pipeline.sh --spanmetrics (interleaved), and the CPU per span
 #     ratio (with / without) per build.
@@ -76,6 +78,19 @@ if [ "$pipeline" = 1 ]; then
     p=$(colb 2 | pick med); c=$(colb 3 | pick med); r=$(colb 4 | pick med)
     printf '%s: sluice %s items/s (median of %s), CPU %s s per M items; relay %s items/s; sluice/relay %s\n' \
       "$b" "$p" "$rounds" "$c" "$r" "$(awk -v p="$p" -v r="$r" 'BEGIN {printf "%.2f", r ? p / r : 0}')"
+  done
+  # each build against the first, round by round (the rounds ran side by
+  # side, so a slow spell of the host weighs on both), then the median
+  for b in "${names[@]:1}"; do
+    for c in 2 3; do
+      paste <(awk -v b="${names[0]}" -v c=$c '$1 == b {print $c}' "$out") \
+        <(awk -v b="$b" -v c=$c '$1 == b {print $c}' "$out") |
+        awk '{print ($1 > 0) ? $2 / $1 : 0}' > "$out.ratio.$c"
+    done
+    printf '%s / %s, per-round ratios: items/s median %.3f (%s), CPU per item median %.3f (%s)\n' \
+      "$b" "${names[0]}" "$(pick med < "$out.ratio.2")" "$(sort -g "$out.ratio.2" | awk '{printf "%s%.3f", (NR > 1 ? " " : ""), $1}')" \
+      "$(pick med < "$out.ratio.3")" "$(sort -g "$out.ratio.3" | awk '{printf "%s%.3f", (NR > 1 ? " " : ""), $1}')"
+    rm -f "$out.ratio.2" "$out.ratio.3"
   done
   exit 0
 fi
