@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agg/agg_config.h"
+#include "tests/check_run.h"
 
 static struct sluice_config *load(const char *yaml)
 {
@@ -88,9 +89,5 @@ int main(void)
 	tcase_add_test(t, settings_carry_over);
 	tcase_add_test(t, what_it_cannot_do_is_refused_by_name);
 	suite_add_tcase(s, t);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

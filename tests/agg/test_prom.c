@@ -11,6 +11,7 @@
 #include "aggtest.h"
 #include "promcheck.h"
 #include "promfix.h"
+#include "tests/check_run.h"
 
 static char txt[1 << 16];
 
@@ -522,9 +523,5 @@ int main(void)
 	tcase_add_test(tc, summary_and_gauge);
 	tcase_add_test(tc, damaged_input);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

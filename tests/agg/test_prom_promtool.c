@@ -18,6 +18,7 @@
 
 #include "aggtest.h"
 #include "promfix.h"
+#include "tests/check_run.h"
 
 static char txt[1 << 16];
 
@@ -104,9 +105,5 @@ int main(void)
 	tcase_add_test(tc, text_milliseconds);
 	tcase_add_test(tc, openmetrics_both_units);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -10,6 +10,7 @@
 #include "aggtest.h"
 #include "mwalk.h"
 #include "smfix.h"
+#include "tests/check_run.h"
 
 static const char *A_POST_OK = "service.name=checkout;span.name=GET /pay;span.kind=SPAN_KIND_SERVER;"
 			       "status.code=STATUS_CODE_OK;http.method=POST;region=eu";
@@ -452,9 +453,5 @@ int main(void)
 	tcase_add_test(tc, partial_commits);
 	tcase_add_test(tc, capacity_overflow);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "agg/sm_layout.h"
+#include "tests/check_run.h"
 
 /* The reference: how many bounds lie below the duration, on doubles. */
 static uint32_t reference(const struct agg *a, uint64_t ns)
@@ -82,9 +83,5 @@ int main(void)
 	TCase *tc = tcase_create("buckets");
 	tcase_add_test(tc, same_bucket_as_the_search);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -16,6 +16,7 @@
 #include "agg/sm_layout.h"
 #include "aggtest.h"
 #include "mwalk.h"
+#include "tests/check_run.h"
 
 #define RECORDS 60000u
 #define NAMES 24u
@@ -336,10 +337,5 @@ int main(void)
 	tcase_add_test(tc, kill9_cumulative);
 	tcase_add_test(tc, kill9_delta);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_NOFORK) ? 1 : 0;
 }

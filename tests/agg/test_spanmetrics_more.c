@@ -11,6 +11,7 @@
 #include "aggtest.h"
 #include "mwalk.h"
 #include "smfix.h"
+#include "tests/check_run.h"
 
 START_TEST(expo_indexes)
 {
@@ -139,9 +140,5 @@ int main(void)
 	tcase_add_test(tc, span_from_wire);
 	tcase_add_test(tc, refuses_other_params);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

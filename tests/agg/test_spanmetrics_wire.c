@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tests/agg/wirecmp.h"
+#include "tests/check_run.h"
 
 static uint8_t *slurp(const char *name, size_t *len)
 {
@@ -86,9 +87,5 @@ int main(void)
 	tcase_add_test(tc, same_as_reference);
 	tcase_add_test(tc, malformed_span_left_out);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

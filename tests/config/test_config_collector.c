@@ -8,6 +8,7 @@
 
 #include "config/plan.h"
 #include "tests/config/cfgtest.h"
+#include "tests/check_run.h"
 
 static char dir[64];
 
@@ -245,8 +246,6 @@ int main(void)
 {
 	Suite *s = suite_create("config_collector");
 	TCase *t = tcase_create("collector");
-	SRunner *r;
-	int failed;
 
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, agent_https);
@@ -254,9 +253,5 @@ int main(void)
 	tcase_add_test(t, route_by_team);
 	tcase_add_test(t, missing_certificate_is_named);
 	suite_add_tcase(s, t);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tests/config/cfgtest.h"
+#include "tests/check_run.h"
 
 START_TEST(processor_options)
 {
@@ -263,9 +264,5 @@ int main(void)
 	tcase_add_test(t, processor_options);
 	tcase_add_test(t, exporter_options);
 	suite_add_tcase(s, t);
-	SRunner *r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -4,6 +4,7 @@
  * plan's bounds. One line a case. */
 #include "config/plan.h"
 #include "tests/config/cfgtest.h"
+#include "tests/check_run.h"
 
 /* lines 1-2 of most cases */
 #define R "receivers: {otlp: {}}\nexporters: {debug: {}}\n"
@@ -178,19 +179,12 @@ int main(void)
 {
 	Suite *s = suite_create("config_graph_errors");
 	TCase *t = tcase_create("errors");
-	SRunner *r;
-	int failed;
 
 	tcase_add_loop_test(t, error_message, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(t, too_many_sources);
 	tcase_add_test(t, too_many_rings);
 	suite_add_tcase(s, t);
-	r = srunner_create(s);
 	/* pure table cases: one process, not a fork a case (under ASan a fork
 	 * of this test costs ~0.2 s, hundreds of them near the timeout) */
-	srunner_set_fork_status(r, CK_NOFORK);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s, CK_NOFORK) ? 1 : 0;
 }

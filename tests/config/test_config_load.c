@@ -15,6 +15,7 @@
 #include "config/log.h"
 
 #include "tests/config/cfgtest.h"
+#include "tests/check_run.h"
 
 static void check_defaults(const struct sluice_config *c)
 {
@@ -446,11 +447,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *r = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(suite(), CK_FORK_GETENV) ? 1 : 0;
 }

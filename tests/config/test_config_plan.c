@@ -7,6 +7,7 @@
 
 #include "config/plan.h"
 #include "tests/config/cfgtest.h"
+#include "tests/check_run.h"
 
 static const struct plan_ring *ring(const struct sluice_config *c, const char *name)
 {
@@ -337,8 +338,6 @@ int main(void)
 {
 	Suite *s = suite_create("config_plan");
 	TCase *t = tcase_create("plan");
-	SRunner *r;
-	int failed;
 
 	tcase_add_test(t, single_pipeline);
 	tcase_add_test(t, default_pipelines);
@@ -350,9 +349,5 @@ int main(void)
 	tcase_add_test(t, forward_between_pipelines);
 	tcase_add_test(t, compat_pipeline_is_the_first_traces_pipeline);
 	suite_add_tcase(s, t);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -7,6 +7,7 @@
 
 #include "config/plan.h"
 #include "tests/config/cfgtest.h"
+#include "tests/check_run.h"
 
 static char *print(const struct sluice_config *c)
 {
@@ -232,15 +233,9 @@ int main(void)
 {
 	Suite *s = suite_create("config_print");
 	TCase *t = tcase_create("print");
-	SRunner *r;
-	int failed;
 
 	tcase_add_test(t, every_component_type_round_trips);
 	tcase_add_test(t, each_type_with_defaults_round_trips);
 	suite_add_tcase(s, t);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

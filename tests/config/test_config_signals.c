@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "tests/config/cfgtest.h"
+#include "tests/check_run.h"
 
 static char tls_dir[64];
 
@@ -419,8 +420,6 @@ int main(void)
 {
 	Suite *s = suite_create("config_signals");
 	TCase *t = tcase_create("load");
-	SRunner *r;
-	int failed;
 
 	tcase_add_test(t, pipelines_of_every_signal);
 	tcase_add_test(t, otlp_exporters_tls_and_compression);
@@ -431,9 +430,5 @@ int main(void)
 	tcase_add_test(t, ottl_positions);
 	tcase_add_test(t, sampler_and_extras);
 	suite_add_tcase(s, t);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "config/log.h"
+#include "tests/check_run.h"
 
 static const struct {
 	const char *in;
@@ -219,8 +220,6 @@ int main(void)
 {
 	Suite *s = suite_create("config_units");
 	TCase *t = tcase_create("units");
-	SRunner *r;
-	int failed;
 
 	tcase_add_loop_test(t, duration_parse, 0, (int)(sizeof(durations) / sizeof(durations[0])));
 	tcase_add_loop_test(t, size_parse, 0, (int)(sizeof(sizes) / sizeof(sizes[0])));
@@ -228,9 +227,5 @@ int main(void)
 	tcase_add_test(t, log_line_shape);
 	tcase_add_test(t, log_threshold);
 	suite_add_tcase(s, t);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

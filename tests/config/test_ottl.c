@@ -9,6 +9,7 @@
 
 #include "config/arena.h"
 #include "config/ottl.h"
+#include "tests/check_run.h"
 
 #define RES OTTL_CTX_RESOURCE
 #define SPAN OTTL_CTX_SPAN
@@ -456,12 +457,7 @@ int main(void)
 	tcase_add_test(tc, contexts);
 	tcase_add_test(tc, print_truncates);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
 	/* pure table cases: one process, not a fork a case (under ASan a fork
 	 * of this test costs ~0.2 s, hundreds of them ran past the timeout) */
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_NOFORK) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -8,6 +8,7 @@
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "tools/gen/gen_req.h"
+#include "tests/check_run.h"
 
 typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest Req;
 typedef Opentelemetry__Proto__Trace__V1__Span Span;
@@ -106,9 +107,5 @@ int main(void)
 	tcase_add_test(tc, restamping_changes_ids_and_keeps_the_message_valid);
 	tcase_add_test(tc, zero_spans_is_refused);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

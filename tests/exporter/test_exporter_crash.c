@@ -12,6 +12,7 @@
 
 #include "shm/record.h"
 #include "xt.h"
+#include "tests/check_run.h"
 
 #define DISKQ_HDR 36 /* exporter/diskq.h DISKQ_HDR_SIZE */
 
@@ -250,9 +251,5 @@ int main(void)
 	tcase_add_test(tc, kill9_while_sending);
 	tcase_add_test(tc, kill9_with_disk_queue);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -18,6 +18,7 @@
 #include "exporter/xcompress.h"
 #include "net/codec.h"
 #include "xt.h"
+#include "tests/check_run.h"
 
 #define RETRY_FAST                                                                       \
 	"    retry_on_failure:\n      initial_interval: 200ms\n      max_interval: 1s\n" \
@@ -282,9 +283,5 @@ int main(void)
 	tcase_add_test(tc, grpc_worker_sigterm_drains);
 	tcase_add_test(tc, grpc_worker_stop_with_calls_out);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

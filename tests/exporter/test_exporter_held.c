@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "xt.h"
+#include "tests/check_run.h"
 
 #define RETRY_FAST                                                                          \
 	"    retry_on_failure:\n      initial_interval: 100ms\n      max_interval: 500ms\n" \
@@ -314,9 +315,5 @@ int main(void)
 	tcase_add_test(tc, held_batches_reach_the_directory_once_writable);
 	tcase_add_test(tc, held_batches_survive_a_stop);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "xt.h"
+#include "tests/check_run.h"
 
 #define HTTP_EXPORTER(extra)                                                          \
 	"  otlphttp:\n    endpoint: http://127.0.0.1:%HTTP%\n    compression: none\n" \
@@ -258,9 +259,5 @@ int main(void)
 	tcase_add_test(tc, bare_resource_spans);
 	tcase_add_test(tc, sigterm_drains);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

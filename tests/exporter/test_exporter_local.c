@@ -13,6 +13,7 @@
 
 #include "exporter/localx.h"
 #include "xt.h"
+#include "tests/check_run.h"
 
 static size_t count_lines(const char *text, const char *needle)
 {
@@ -187,9 +188,5 @@ int main(void)
 	tcase_add_test(tc, file_rotation);
 	tcase_add_test(tc, sink_digest_and_latency);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

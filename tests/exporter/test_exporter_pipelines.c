@@ -18,6 +18,7 @@
 
 #include "shm/ring.h"
 #include "xt.h"
+#include "tests/check_run.h"
 
 #define RECEIVER "receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:0\n"
 #define PIPE(sig, exps) "    " sig ":\n      receivers: [otlp]\n      exporters: [" exps "]\n"
@@ -230,9 +231,5 @@ int main(void)
 	tcase_add_test(tc, dead_backend_does_not_hold_up_another);
 	tcase_add_test(tc, corrupt_record_quarantined);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "xt.h"
+#include "tests/check_run.h"
 
 static bool have(const char *tool)
 {
@@ -179,9 +180,5 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, prometheus_scrapes_the_exporter);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

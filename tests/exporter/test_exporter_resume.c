@@ -15,6 +15,7 @@
 
 #include "shm/donemark.h"
 #include "xt.h"
+#include "tests/check_run.h"
 
 #define PER 20u	    /* spans a batch */
 #define BATCHES 24u /* the first one is the held one */
@@ -199,9 +200,5 @@ int main(void)
 	tcase_add_test(tc, fanout_marks_per_exporter);
 	tcase_add_test(tc, deadlettered_not_redone);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -19,6 +19,7 @@
 #include "otlp/json.h"
 #include "shm/segment.h"
 #include "xt.h"
+#include "tests/check_run.h"
 
 static const char *const sig_names[] = { "traces", "logs", "metrics" };
 static bool skipped_wire;
@@ -289,10 +290,7 @@ int main(void)
 	tcase_add_test(tc, wire_snappy);
 	suite_add_tcase(s, tc);
 	skipped_wire = !xt_sink_has_signals();
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run(s, CK_FORK_GETENV);
 	if (!failed && skipped_wire)
 		fprintf(stderr, "exporter_signals: the wire cases were skipped: this sluice-sink takes "
 				"traces only\n");

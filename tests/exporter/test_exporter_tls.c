@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "xt.h"
+#include "tests/check_run.h"
 
 static char certs[256];
 
@@ -311,10 +312,7 @@ int main(void)
 	tcase_add_test(tc, unknown_ca);
 	tcase_add_test(tc, https_to_node);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run(s, CK_FORK_GETENV);
 	char cmd[400];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", certs);
 	if (system(cmd) != 0)

@@ -18,6 +18,7 @@
 #include "exporter/otlphttp.h"
 #include "exporter/retry.h"
 #include "exporter/window.h"
+#include "tests/check_run.h"
 
 static void tmpdir(char *buf, size_t n, const char *tag)
 {
@@ -363,9 +364,5 @@ int main(void)
 	tcase_add_test(tc, deadletter_files);
 	tcase_add_test(tc, endpoints_and_partial);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -10,6 +10,7 @@
 #include "h2_pump.h"
 #include "net/grpc.h"
 #include "net/h2.h"
+#include "tests/check_run.h"
 
 static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
@@ -279,9 +280,5 @@ int main(void)
 	tcase_add_test(tc, oversized_headers_reset_only_that_stream);
 	tcase_add_test(tc, client_fed_garbage_fails_its_calls);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

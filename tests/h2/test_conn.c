@@ -10,6 +10,7 @@
 #include "h2_pump.h"
 #include "net/grpc.h"
 #include "net/h2.h"
+#include "tests/check_run.h"
 
 #define EXPORT_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 #define MAX_HELD 256
@@ -519,9 +520,5 @@ int main(void)
 	tcase_add_test(tc, graceful_shutdown_finishes_in_flight);
 	tcase_add_test(tc, free_with_calls_in_flight);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

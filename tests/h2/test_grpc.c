@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "net/grpc.h"
+#include "tests/check_run.h"
 
 /* Three messages back to back: empty, short, longer. */
 static size_t make_stream(uint8_t *out, const uint8_t *m2, size_t l2, const uint8_t *m3, size_t l3)
@@ -313,9 +314,5 @@ int main(void)
 	tcase_add_test(tc, details_retry_info_round_trip);
 	tcase_add_test(tc, details_bin_base64);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

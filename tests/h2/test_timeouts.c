@@ -13,6 +13,7 @@
 #include "tests/h2/h2_raw.h"
 #include "tests/net/loop_helpers.h"
 #include "tests/net/tls_helpers.h"
+#include "tests/check_run.h"
 
 static struct net_loop *server(struct tlsh_h2srv *s, uint32_t read_ms, uint32_t idle_ms)
 {
@@ -145,10 +146,5 @@ int main(void)
 	tcase_add_test(tc, complete_call_in_time_is_served);
 	tcase_add_test(tc, many_half_sent_conns_all_end);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(su, CK_NOFORK) ? 1 : 0;
 }

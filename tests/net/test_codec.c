@@ -13,6 +13,7 @@
 #include <zstd.h>
 
 #include "net/codec.h"
+#include "tests/check_run.h"
 
 static unsigned char *sample(size_t n, int compressible)
 {
@@ -296,9 +297,5 @@ int main(void)
 	tcase_add_test(tc, default_level_decodes_with_zlib);
 	tcase_add_test(tc, interop_with_cli_tools);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

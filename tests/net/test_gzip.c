@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "net/gzip.h"
+#include "tests/check_run.h"
 
 static unsigned char *sample(size_t n, int compressible)
 {
@@ -205,9 +206,5 @@ int main(void)
 	tcase_add_test(tc, test_concatenated_members);
 	tcase_add_test(tc, test_encoder_limits_and_names);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tests/net/loop_helpers.h"
+#include "tests/check_run.h"
 
 /* ---- timers ---- */
 
@@ -297,9 +298,5 @@ int main(void)
 	tcase_add_test(tc, test_io_uring_unavailable_message);
 	tcase_add_test(tc, test_bad_opts);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

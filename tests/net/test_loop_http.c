@@ -9,6 +9,7 @@
 
 #include "net/http1.h"
 #include "tests/net/loop_helpers.h"
+#include "tests/check_run.h"
 
 #define BUF 65536
 
@@ -237,9 +238,5 @@ int main(void)
 	tcase_add_test(tc, test_client_server_keepalive);
 	tcase_add_test(tc, test_server_rejects_bad_request);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

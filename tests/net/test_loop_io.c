@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "tests/net/loop_helpers.h"
+#include "tests/check_run.h"
 
 #define SCALE_ECHO_CLIENTS 64
 #define ECHO_BYTES (96 * 1024)
@@ -458,9 +459,5 @@ int main(void)
 	tcase_add_test(tc, test_graceful_close_flushes_output);
 	tcase_add_test(tc, test_abort_fails_queued_ref);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -16,6 +16,7 @@
 
 #include "net/tls_gcm.h"
 #include "tests/net/gcm_helpers.h"
+#include "tests/check_run.h"
 
 static struct gcmh g;
 #define ours g.ours
@@ -154,9 +155,5 @@ int main(void)
 	tcase_add_test(tc, tls12_records_cross_open);
 	tcase_add_test(tc, in_use_on_this_cpu);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

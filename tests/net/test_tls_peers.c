@@ -15,6 +15,7 @@
 #include "net/grpc.h"
 #include "tests/net/loop_helpers.h"
 #include "tests/net/tls_helpers.h"
+#include "tests/check_run.h"
 
 static bool have(const char *tool)
 {
@@ -326,10 +327,5 @@ int main(void)
 	tcase_add_test(tc, our_grpc_client_to_our_h2_server);
 	tcase_add_test(tc, our_http_client_to_node_https);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_NOFORK) ? 1 : 0;
 }

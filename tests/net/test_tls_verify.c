@@ -29,6 +29,7 @@
 
 #include "tests/net/loop_helpers.h"
 #include "tests/net/tls_helpers.h"
+#include "tests/check_run.h"
 
 static void post_and_wait(struct net_loop *loop, struct tlsh_h1cli *k, uint16_t port, struct net_tls *ct,
 			  const char *name)
@@ -478,10 +479,5 @@ int main(void)
 	tcase_add_test(tc, trickled_handshake_times_out);
 	tcase_add_test(tc, handshake_crowd_does_not_stall_established_data);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_NOFORK) ? 1 : 0;
 }

@@ -14,6 +14,7 @@
 #include "gen.h"
 #include "otlp/json.h"
 #include "otlp/wire.h"
+#include "tests/check_run.h"
 
 static const char example[] =
 	"{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
@@ -482,9 +483,5 @@ int main(void)
 	tcase_add_test(tc, t_response_and_resource_spans);
 	tcase_add_test(tc, t_invalid_utf8_output);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

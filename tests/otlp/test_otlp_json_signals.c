@@ -14,6 +14,7 @@
 #include "otlp/signal.h"
 #include "otlp/wire_logs.h"
 #include "otlp/wire_metrics.h"
+#include "tests/check_run.h"
 
 /* Items of one request: log records, or metrics (not data points). */
 static size_t n_lines_for(int sig, const ProtobufCMessage *m)
@@ -421,9 +422,5 @@ int main(void)
 	tcase_add_loop_test(tc, t_bad_json, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, t_bad_utf8_still_prints);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

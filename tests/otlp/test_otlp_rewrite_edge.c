@@ -12,6 +12,7 @@
 #include "otlp/json.h"
 #include "otlp/rewrite.h"
 #include "walk.h"
+#include "tests/check_run.h"
 
 START_TEST(t_identity_copy)
 {
@@ -190,9 +191,5 @@ int main(void)
 	tcase_add_test(tc, t_edit_limits_and_errors);
 	tcase_add_test(tc, t_frame);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -11,6 +11,7 @@
 
 #include "gen.h"
 #include "otlp/rewrite.h"
+#include "tests/check_run.h"
 
 /* ----- hints: edits applied by the caller's key matches ----- */
 
@@ -277,9 +278,5 @@ int main(void)
 	tcase_add_test(tc, t_hinted_matches_unhinted);
 	tcase_add_test(tc, t_kv_lengths);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

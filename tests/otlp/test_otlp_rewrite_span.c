@@ -12,6 +12,7 @@
 
 #include "gen.h"
 #include "otlp/rewrite.h"
+#include "tests/check_run.h"
 
 static int messages_equal(const ProtobufCMessage *a, const ProtobufCMessage *b)
 {
@@ -257,9 +258,5 @@ int main(void)
 	tcase_add_test(tc, t_lazy_decode);
 	tcase_add_test(tc, t_raw_value_edits);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

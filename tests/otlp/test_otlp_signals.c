@@ -16,6 +16,7 @@
 #include "otlp/wire_metrics.h"
 #include "pbw.h"
 #include "signals_check.h"
+#include "tests/check_run.h"
 
 #ifdef __SANITIZE_ADDRESS__
 #define SCALE 4
@@ -304,9 +305,5 @@ int main(void)
 	tcase_add_test(tc, t_metric_data_last_member_wins);
 	tcase_add_test(tc, t_log_body_depth);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -15,6 +15,7 @@
 #include "pbw.h"
 
 #include <protobuf-c/protobuf-c.h>
+#include "tests/check_run.h"
 
 enum {
 	V = 0,
@@ -448,12 +449,7 @@ int main(void)
 	TCase *tc = tcase_create("bad");
 	tcase_add_loop_test(tc, t_row, 0, (int)(sizeof(rows) / sizeof(rows[0])));
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
 	/* pure table cases: one process, not a fork a case (under ASan a fork
 	 * of this test costs ~0.2 s, hundreds of them ran past the timeout) */
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_NOFORK) ? 1 : 0;
 }

@@ -10,6 +10,7 @@
 #include "otlp/utf8.h"
 
 #include <protobuf-c/protobuf-c.h>
+#include "tests/check_run.h"
 
 /* A reference decoder, written differently from otlp/utf8.c: the code
  * point first, then its range rules. 1 if s[0..n) is valid UTF-8. */
@@ -179,9 +180,5 @@ int main(void)
 	tcase_add_test(tc, t_utf8_against_reference);
 	tcase_add_test(tc, t_signal_lookup);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -11,6 +11,7 @@
 #include "gen.h"
 #include "otlp/wire.h"
 #include "walk.h"
+#include "tests/check_run.h"
 
 #ifdef __SANITIZE_ADDRESS__
 #define SCALE 4
@@ -438,9 +439,5 @@ int main(void)
 	tcase_add_test(tc, t_mutations_agree_with_protobuf_c);
 	tcase_add_test(tc, t_find_attr_and_iter_errors);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -20,6 +20,7 @@
 #include "otlp/wire.h"
 #include "tests/producer/ingest_proc.h"
 #include "tests/producer/ingest_testlib.h"
+#include "tests/check_run.h"
 
 #define EXPORT_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 #define PB "application/x-protobuf"
@@ -472,10 +473,7 @@ int main(void)
 	tcase_add_test(tc, restart_continues_seq);
 	tcase_add_test(tc, startup_errors);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
+	int failed = check_run(s, CK_FORK_GETENV);
 	ip_cleanup_runner();
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
 	return failed ? 1 : 0;
 }

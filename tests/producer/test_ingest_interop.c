@@ -20,6 +20,7 @@
 #include "tests/producer/ingest_check.h"
 #include "tests/producer/ingest_proc.h"
 #include "tests/producer/ingest_testlib.h"
+#include "tests/check_run.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SPANS "1000"
@@ -204,10 +205,7 @@ int main(void)
 	tcase_add_test(tc, backpressure_http_proto);
 	tcase_add_test(tc, backpressure_http_json);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
+	int failed = check_run(s, CK_FORK_GETENV);
 	ip_cleanup_runner();
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
 	return failed ? 1 : 0;
 }

@@ -19,6 +19,7 @@
 #include "tests/producer/ingest_check_signals.h"
 #include "tests/producer/ingest_proc.h"
 #include "tests/producer/ingest_testlib.h"
+#include "tests/check_run.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define ITEMS "600"
@@ -167,10 +168,7 @@ int main(void)
 	tcase_add_test(tc, metrics_http_json);
 	tcase_add_test(tc, metrics_http_json_gzip);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
+	int failed = check_run(s, CK_FORK_GETENV);
 	ip_cleanup_runner();
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
 	return failed ? 1 : 0;
 }

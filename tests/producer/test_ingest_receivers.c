@@ -31,6 +31,7 @@
 #include "otlp/signal.h"
 #include "tests/producer/ingest_proc.h"
 #include "tests/producer/ingest_testlib.h"
+#include "tests/check_run.h"
 
 #define PB "application/x-protobuf"
 #define JS "application/json"
@@ -542,10 +543,7 @@ int main(void)
 	tcase_add_test(tc, full_logs_ring_throttles_only_logs);
 	tcase_add_test(tc, half_sent_grpc_stream_times_out);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
+	int failed = check_run(s, CK_FORK_GETENV);
 	ip_cleanup_runner();
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
 	return failed ? 1 : 0;
 }

@@ -19,6 +19,7 @@
 #include "otlp/signal.h"
 #include "producer/ingest.h"
 #include "tests/producer/ingest_testlib.h"
+#include "tests/check_run.h"
 
 static const enum otlp_signal sigs[3] = { OTLP_SIGNAL_TRACES, OTLP_SIGNAL_LOGS, OTLP_SIGNAL_METRICS };
 
@@ -382,9 +383,5 @@ int main(void)
 	tcase_add_test(tc, shorter_wait_behind_head_expires);
 	tcase_add_test(tc, refusals_counted);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

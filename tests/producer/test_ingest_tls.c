@@ -25,6 +25,7 @@
 #include "tests/producer/ingest_check_signals.h"
 #include "tests/producer/ingest_proc.h"
 #include "tests/producer/ingest_testlib.h"
+#include "tests/check_run.h"
 
 static char dir[128]; /* /tmp/ingtls-<pid>: certificates, bodies, outputs */
 static struct ingest_proc ip;
@@ -276,11 +277,8 @@ int main(void)
 	tcase_add_test(tc, alpn);
 	tcase_add_test(tc, mtls_refusals_counted);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
+	int failed = check_run(s, CK_FORK_GETENV);
 	ip_cleanup_runner();
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);

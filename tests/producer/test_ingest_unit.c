@@ -20,6 +20,7 @@
 #include "tests/producer/ingest_testlib.h"
 
 #include "opentelemetry/proto/trace/v1/trace.pb-c.h"
+#include "tests/check_run.h"
 
 static struct ring ring;
 static void *ring_mem;
@@ -514,9 +515,5 @@ int main(void)
 	tcase_add_test(tc, wait_bytes_bounded);
 	tcase_add_test(tc, wait_then_refuse);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -13,6 +13,7 @@
 #include "otlp/json.h"
 #include "tests/producer/ingest_proc.h"
 #include "tests/producer/ingest_testlib.h"
+#include "tests/check_run.h"
 
 #define EXPORT_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 #define PB "application/x-protobuf"
@@ -112,10 +113,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, invalid_utf8_refused, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run(s, CK_FORK_GETENV);
 	ip_cleanup_runner();
 	return failed ? 1 : 0;
 }

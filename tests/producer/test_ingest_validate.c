@@ -19,6 +19,7 @@
 #include "tests/otlp/gen_signals.h"
 #include "tests/producer/ingest_testlib.h"
 #include "tests/producer/wbuild.h"
+#include "tests/check_run.h"
 
 /* Attributes of every value type, nested lists, long and empty values. */
 static void w_attrs(struct wb *w, unsigned num)
@@ -490,9 +491,5 @@ int main(void)
 	tcase_add_test(tc, every_byte_as_0xff);
 	tcase_add_loop_test(tc, generated_mutations_answer_as_the_table_walk, 0, 9);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "rt/rt.h"
+#include "tests/check_run.h"
 
 static char g_dir[] = "/tmp/rt_test_XXXXXX";
 
@@ -183,10 +184,7 @@ int main(void)
 	tcase_add_test(tc, stop_check_is_rate_limited);
 	tcase_add_test(tc, ms_ceil);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run(s, CK_FORK_GETENV);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", g_dir);
 	if (system(cmd) != 0)

@@ -24,6 +24,7 @@
 #include "shm/quarantine.h"
 #include "shm/segment.h"
 #include "tests/shm/shm_test.h"
+#include "tests/check_run.h"
 
 #define MAXREC 4096
 
@@ -532,8 +533,6 @@ int main(void)
 {
 	Suite *s = suite_create("shm_corrupt");
 	TCase *tc = tcase_create("corrupt");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, NULL, teardown);
@@ -549,9 +548,5 @@ int main(void)
 	tcase_set_timeout(tp, 120);
 	tcase_add_test(tp, test_random_4k_stopped_consumer);
 	suite_add_tcase(s, tp);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -20,6 +20,7 @@
 
 #include "shm/segment.h"
 #include "tests/shm/shm_test.h"
+#include "tests/check_run.h"
 
 #define MAXLEN 120
 #define STEP_NS (200ll * 1000000) /* each wait; loops below bound the total */
@@ -265,15 +266,9 @@ int main(void)
 {
 	Suite *s = suite_create("shm_crash");
 	TCase *tc = tcase_create("kill9");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 150);
 	tcase_add_test(tc, test_kill_restart);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

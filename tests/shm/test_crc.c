@@ -14,6 +14,7 @@
 #include "shm/crc32c.h"
 #include "shm/crc32c_table.h"
 #include "shm/record.h"
+#include "tests/check_run.h"
 
 static uint32_t bitwise(uint32_t crc, const uint8_t *p, size_t n)
 {
@@ -249,8 +250,6 @@ int main(void)
 {
 	Suite *s = suite_create("shm_crc");
 	TCase *tc = tcase_create("crc32c");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_known_values);
@@ -260,9 +259,5 @@ int main(void)
 	tcase_add_test(tc, test_record_seal);
 	tcase_add_test(tc, test_combine);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 
 #include "shm/donemark.h"
 #include "tests/shm/shm_test.h"
+#include "tests/check_run.h"
 
 static char inst[64];
 static struct segment seg;
@@ -209,9 +210,5 @@ int main(void)
 	tcase_add_test(tc, test_copy);
 	tcase_add_test(tc, test_refusals);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

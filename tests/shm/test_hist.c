@@ -10,6 +10,7 @@
 
 #include "shm/hist.h"
 #include "tests/shm/shm_test.h"
+#include "tests/check_run.h"
 
 static char inst[64];
 static struct segment seg;
@@ -207,8 +208,6 @@ int main(void)
 {
 	Suite *s = suite_create("hist");
 	TCase *tc = tcase_create("hist");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_lookup);
@@ -220,9 +219,5 @@ int main(void)
 	tcase_add_test(tc, test_damaged_region);
 	tcase_add_test(tc, test_no_region);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -13,6 +13,7 @@
 
 #include "shm/segment.h"
 #include "tests/shm/shm_test.h"
+#include "tests/check_run.h"
 
 #define WAIT_NS (10ll * 1000000000) /* a stall this long is a failure */
 
@@ -137,16 +138,10 @@ int main(void)
 {
 	Suite *s = suite_create("shm_procs");
 	TCase *tc = tcase_create("two_processes");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_ten_million_small);
 	tcase_add_test(tc, test_large_records);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "shm/quarantine.h"
+#include "tests/check_run.h"
 
 static char dir[128], path[256];
 
@@ -153,17 +154,11 @@ int main(void)
 {
 	Suite *s = suite_create("shm_quarantine");
 	TCase *tc = tcase_create("quarantine");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_format_and_append);
 	tcase_add_test(tc, test_bounded);
 	tcase_add_test(tc, test_refusals);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 
 #include "shm/ring.h"
 #include "tests/shm/shm_test.h"
+#include "tests/check_run.h"
 
 #define CAP 4096u
 
@@ -357,8 +358,6 @@ int main(void)
 {
 	Suite *s = suite_create("shm_ring");
 	TCase *tc = tcase_create("ring");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_format_rejects);
@@ -373,9 +372,5 @@ int main(void)
 	tcase_add_test(tc, test_corrupt_header);
 	tcase_add_test(tc, test_eventfd_only_when_armed);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -14,6 +14,7 @@
 
 #include "shm/segment.h"
 #include "tests/shm/shm_test.h"
+#include "tests/check_run.h"
 
 static char inst[64];
 static struct segment seg;
@@ -260,8 +261,6 @@ int main(void)
 {
 	Suite *s = suite_create("shm_segment");
 	TCase *tc = tcase_create("segment");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_create_attach_child);
@@ -272,9 +271,5 @@ int main(void)
 	tcase_add_test(tc, test_wake_env);
 	tcase_add_test(tc, test_stats_tables);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -13,6 +13,7 @@
 
 #include "shm/segment.h"
 #include "tests/shm/shm_test.h"
+#include "tests/check_run.h"
 
 static char inst[64];
 static struct segment seg;
@@ -402,8 +403,6 @@ int main(void)
 {
 	Suite *s = suite_create("shm_segment_v2");
 	TCase *tc = tcase_create("segment_v2");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_v2_layout);
@@ -413,9 +412,5 @@ int main(void)
 	tcase_add_test(tc, test_segment_check_live);
 	tcase_add_test(tc, test_set_aside);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -23,6 +23,7 @@
 
 #include "shm/segment.h"
 #include "tests/shm/shm_test.h"
+#include "tests/check_run.h"
 
 #define CAP 4096u
 #define NSRC RING_MAX_SOURCES
@@ -256,8 +257,6 @@ int main(void)
 	Suite *s = suite_create("shm_sources");
 	TCase *tc = tcase_create("table");
 	TCase *tk = tcase_create("kill9");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_semantics);
@@ -266,9 +265,5 @@ int main(void)
 	tcase_set_timeout(tk, 120);
 	tcase_add_test(tk, test_kill_producer);
 	suite_add_tcase(s, tk);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -23,6 +23,7 @@
 #include "shm/atomic.h"
 #include "shm/segment.h"
 #include "tests/shm/shm_test.h"
+#include "tests/check_run.h"
 
 static char inst[64];
 static struct segment seg;
@@ -328,8 +329,6 @@ int main(void)
 {
 	Suite *s = suite_create("shm_wake");
 	TCase *tc = tcase_create("wake");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -341,9 +340,5 @@ int main(void)
 	tcase_add_test(tc, test_nap_left_alone_until_filling);
 	tcase_add_test(tc, test_busy_consumer_naps_then_sleeps);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -16,6 +16,7 @@
 #include "shm/atomic.h"
 #include "shm/segment.h"
 #include "tests/shm/shm_test.h"
+#include "tests/check_run.h"
 
 static char inst[64];
 
@@ -104,8 +105,7 @@ int main(void)
 	struct io_uring probe;
 	Suite *s = suite_create("shm_wake_uring");
 	TCase *tc = tcase_create("uring");
-	SRunner *sr;
-	int failed, rc;
+	int rc;
 
 	rc = io_uring_queue_init(2, &probe, 0);
 	if (rc < 0) {
@@ -118,9 +118,5 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_uring_poll_woken);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "rt/dirs.h"
+#include "tests/check_run.h"
 
 static char top[256];
 
@@ -159,9 +160,5 @@ int main(void)
 	tcase_add_test(tc, missing_is_reported_and_made_private);
 	tcase_add_test(tc, another_owner_is_refused);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

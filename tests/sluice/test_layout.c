@@ -16,6 +16,7 @@
 #include "shm/donemark.h"
 #include "tools/sluice/stall.h"
 #include "tools/sluice/sup_layout.h"
+#include "tests/check_run.h"
 
 static const char base_yaml[] =
 	"receivers:\n  otlp:\n    protocols:\n      grpc:\n      http:\n"
@@ -172,9 +173,5 @@ int main(void)
 	TCase *tc = tcase_create("layout");
 	tcase_add_test(tc, layout_from_plan);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 #include "shm/hist.h"
 #include "tools/sluice/report.h"
 #include "tools/sluice/stall.h"
+#include "tests/check_run.h"
 
 #define S 1000000000ull
 
@@ -255,9 +256,5 @@ int main(void)
 	tcase_add_test(views, stalled_stage_in_health_and_status);
 	suite_add_tcase(s, rule);
 	suite_add_tcase(s, views);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

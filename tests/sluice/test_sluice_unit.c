@@ -11,6 +11,7 @@
 
 #include "tools/sluice/child.h"
 #include "tools/sluice/report.h"
+#include "tests/check_run.h"
 
 #define MS 1000000ull
 
@@ -245,9 +246,5 @@ int main(void)
 	tcase_add_test(tc, stop_before_the_stage_runtime_waits);
 	tcase_add_test(tc, views_show_counters_from_the_segment);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

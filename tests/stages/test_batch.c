@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "tests/stages/test_batch_env.h"
+#include "tests/check_run.h"
 
 static struct benv env;
 static struct benv_took took;
@@ -278,10 +279,5 @@ int main(void)
 	tcase_add_loop_test(tc, restart_skips_published, OTLP_SIGNAL_TRACES, OTLP_SIGNAL_COUNT);
 	tcase_add_test(tc, metrics_split_by_points);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_NOFORK) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -25,6 +25,7 @@
 #include "config/plan.h"
 #include "shm/segment.h"
 #include "tests/stages/test_batch_tb.h"
+#include "tests/check_run.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CRASH_RECORDS 600
@@ -341,10 +342,5 @@ int main(void)
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, kill9_every_item_once_in_every_pipeline);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_NOFORK) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "tests/stages/test_batch_env.h"
+#include "tests/check_run.h"
 
 static struct benv env;
 static struct benv_took took;
@@ -273,10 +274,5 @@ int main(void)
 	tcase_add_test(tc, parts_larger_than_the_out_ring_go_one_by_one);
 	tcase_add_loop_test(tc, corrupt_record_quarantined, DAMAGE_PAYLOAD, DAMAGE_SEQ + 1);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_NOFORK) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

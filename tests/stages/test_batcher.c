@@ -7,6 +7,7 @@
 
 #include "shm/record.h"
 #include "stages/batcher.h"
+#include "tests/check_run.h"
 
 static struct batcher_ref refs[64];
 
@@ -174,9 +175,5 @@ int main(void)
 	tcase_add_test(tc, timeout_and_ref_capacity);
 	tcase_add_test(tc, write_checks_and_seals);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -26,6 +26,7 @@
 #include "shm/segment.h"
 #include "tests/stages/tb.h"
 #include "tests/stages/test_process_seg.h"
+#include "tests/check_run.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CRASH_RECORDS 3000
@@ -520,10 +521,5 @@ int main(void)
 	tcase_add_test(tc, kill9_loses_and_duplicates_nothing);
 	tcase_add_test(tc, kill9_routing_three_pipelines);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_NOFORK) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

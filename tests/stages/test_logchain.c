@@ -16,6 +16,7 @@
 #include "stages/sampler.h"
 #include "stages/sigchain.h"
 #include "tests/stages/tbx.h"
+#include "tests/check_run.h"
 
 #define NREC 6
 
@@ -476,9 +477,5 @@ int main(void)
 	tcase_add_test(tc, log_bad_input_and_room);
 	tcase_add_test(tc, log_refused);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

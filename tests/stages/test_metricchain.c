@@ -15,6 +15,7 @@
 #include "otlp/wire_metrics.h"
 #include "stages/sigchain.h"
 #include "tests/stages/tbx.h"
+#include "tests/check_run.h"
 
 #define NMET 6
 #define NPOINTS 10
@@ -375,9 +376,5 @@ int main(void)
 	tcase_add_test(tc, metric_refused);
 	tcase_add_test(tc, metric_room_and_bad_input);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

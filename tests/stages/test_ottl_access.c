@@ -12,6 +12,7 @@
 #include "otlp/wire_metrics.h"
 #include "stages/ottl_access.h"
 #include "tests/stages/tbx.h"
+#include "tests/check_run.h"
 
 static const struct tb_attr res[] = { { .key = "service.name", .type = 's', .s = "checkout" },
 				      { .key = "team", .type = 's', .s = "pay" },
@@ -255,9 +256,5 @@ int main(void)
 	tcase_add_test(tc, access_errors);
 	tcase_add_test(tc, access_absent);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }

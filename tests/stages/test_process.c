@@ -13,6 +13,7 @@
 #include "stages/sampler.h"
 #include "stages/sha256.h"
 #include "tests/stages/tproc.h"
+#include "tests/check_run.h"
 
 START_TEST(filter_names_strict_regexp_prefix)
 {
@@ -347,9 +348,5 @@ int main(void)
 	tcase_add_test(tc, malformed_input_is_an_error);
 	tcase_add_test(tc, attribute_key_limit);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -8,6 +8,7 @@
 
 #include "stages/sha256.h"
 #include "tests/stages/tproc.h"
+#include "tests/check_run.h"
 
 START_TEST(attributes_actions_typed)
 {
@@ -207,9 +208,5 @@ int main(void)
 	tcase_add_test(tc, attributes_copy_any_type);
 	tcase_add_test(tc, long_values);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

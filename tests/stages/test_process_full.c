@@ -17,6 +17,7 @@
 
 #include "tests/stages/tb.h"
 #include "tests/stages/test_process_seg.h"
+#include "tests/check_run.h"
 
 #define NREC 300
 #define NSP 4
@@ -253,9 +254,5 @@ int main(void)
 	tcase_add_test(tc, fanout_partial_progress_once);
 	tcase_add_test(tc, fanout_partial_progress_kill9);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -12,6 +12,7 @@
 
 #include "tests/stages/tb.h"
 #include "tests/stages/test_process_seg.h"
+#include "tests/check_run.h"
 
 #define MAXREC 256
 #define MAXSP 12
@@ -285,9 +286,5 @@ int main(void)
 	tcase_add_test(tc, two_in_rings_one_mid);
 	tcase_add_test(tc, forward_and_direct);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

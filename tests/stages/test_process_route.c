@@ -15,6 +15,7 @@
 
 #include "tests/stages/tb.h"
 #include "tests/stages/test_process_seg.h"
+#include "tests/check_run.h"
 
 #define MAXREC 256
 #define MAXSP 12
@@ -311,9 +312,5 @@ int main(void)
 	tcase_add_test(tc, no_default_and_error_modes);
 	tcase_add_loop_test(tc, by_span_split, 0, 2); /* 0: this file's accessor, 1: route_access_wire */
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

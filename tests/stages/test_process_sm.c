@@ -20,6 +20,7 @@
 #include "tests/agg/mwalk.h"
 #include "tests/stages/tb.h"
 #include "tests/stages/test_process_seg.h"
+#include "tests/check_run.h"
 
 #define NSERIES 8
 #define NDUR 10
@@ -495,9 +496,5 @@ int main(void)
 	tcase_add_test(tc, flush_waits_for_room);
 	tcase_add_test(tc, corrupt_record_not_counted);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

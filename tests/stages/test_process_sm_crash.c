@@ -22,6 +22,7 @@
 #include "tests/agg/mwalk.h"
 #include "tests/stages/tb.h"
 #include "tests/stages/test_process_seg.h"
+#include "tests/check_run.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SMC_RECORDS 800
@@ -317,9 +318,5 @@ int main(void)
 	tcase_add_test(tc, kill9_cumulative_exact);
 	tcase_add_test(tc, kill9_delta_exact);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

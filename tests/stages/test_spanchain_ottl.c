@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "stages/sigchain.h"
 #include "tests/stages/tbx.h"
+#include "tests/check_run.h"
 
 #define NSPAN 4
 
@@ -215,9 +216,5 @@ int main(void)
 	tcase_add_loop_test(tc, span_ottl_cases, 0, (int)(sizeof cases / sizeof cases[0]));
 	tcase_add_test(tc, span_events_many);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s, CK_FORK_GETENV) ? 1 : 0;
 }
