@@ -50,31 +50,30 @@ int64_t ring_wait_deadline(int64_t timeout_ns)
 	return (int64_t)rt_mono_ns() + timeout_ns;
 }
 
-static int deadline_passed(int64_t deadline)
+/* futex_wait on a shared word while it holds `val`, at most *rel (NULL:
+ * no limit). 0 (woken, or the word changed), -ETIMEDOUT, -EINTR. */
+static int futex_wait_rel(_Atomic uint32_t *word, uint32_t val, const struct timespec *rel)
 {
-	return deadline >= 0 && (int64_t)rt_mono_ns() >= deadline;
-}
+	long rc = syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, val, rel, NULL, 0);
 
-/* Sleep on a shared futex word while it holds `val`, until deadline.
- * 0 (woken, or the word changed), -ETIMEDOUT, -EINTR. */
-static int futex_sleep(_Atomic uint32_t *word, uint32_t val, int64_t deadline)
-{
-	struct timespec ts, *tsp = NULL;
-	long rc;
-
-	if (deadline >= 0) {
-		int64_t left = deadline - (int64_t)rt_mono_ns();
-
-		if (left <= 0)
-			return -ETIMEDOUT;
-		ts.tv_sec = left / 1000000000;
-		ts.tv_nsec = left % 1000000000;
-		tsp = &ts;
-	}
-	rc = syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, val, tsp, NULL, 0);
 	if (rc == 0 || errno == EAGAIN)
 		return 0;
 	return errno == ETIMEDOUT ? -ETIMEDOUT : errno == EINTR ? -EINTR : -errno;
+}
+
+/* The same until deadline (< 0: none). */
+static int futex_sleep(_Atomic uint32_t *word, uint32_t val, int64_t deadline)
+{
+	struct timespec ts;
+
+	if (deadline < 0)
+		return futex_wait_rel(word, val, NULL);
+	int64_t left = deadline - (int64_t)rt_mono_ns();
+	if (left <= 0)
+		return -ETIMEDOUT;
+	ts.tv_sec = left / 1000000000;
+	ts.tv_nsec = left % 1000000000;
+	return futex_wait_rel(word, val, &ts);
 }
 
 static void futex_wake_all(_Atomic uint32_t *word)
@@ -103,19 +102,17 @@ static int space_ready(struct ring *r, uint64_t need_end)
 	return need_end - r->tail_cache <= r->cap;
 }
 
-/* A nap: futex_wait for at most RING_NAP_NS (relative: no clock read),
- * shorter if the caller's deadline comes first. */
+/* A nap: futex_wait for at most RING_NAP_NS (relative: no clock read
+ * unless the caller has a deadline). 1 if the nap ran out; else as
+ * futex_sleep, -ETIMEDOUT only when the caller's deadline came first. */
 static int nap(_Atomic uint32_t *word, uint32_t val, int64_t deadline)
 {
-	struct timespec ts = { 0, RING_NAP_NS };
-	long rc;
+	static const struct timespec ts = { 0, RING_NAP_NS };
 
 	if (deadline >= 0 && deadline - (int64_t)rt_mono_ns() < RING_NAP_NS)
 		return futex_sleep(word, val, deadline);
-	rc = syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, val, &ts, NULL, 0);
-	if (rc == 0 || errno == EAGAIN)
-		return 0;
-	return errno == ETIMEDOUT ? -ETIMEDOUT : errno == EINTR ? -EINTR : -errno;
+	int rc = futex_wait_rel(word, val, &ts);
+	return rc == -ETIMEDOUT ? 1 : rc;
 }
 
 int ring_wait_data(struct ring *r, int64_t deadline)
@@ -138,7 +135,7 @@ int ring_wait_data(struct ring *r, int64_t deadline)
 		if (data_ready(r))
 			break;
 		rc = r->busy ? nap(word, how, deadline) : futex_sleep(word, how, deadline);
-		if (rc == -ETIMEDOUT && r->busy && !deadline_passed(deadline)) {
+		if (rc == 1) {
 			if (data_ready(r))
 				break;
 			r->busy = 0; /* a nap found nothing: idle now */

@@ -1,6 +1,6 @@
 /* tests/otlp/pbw.h: a tiny protobuf writer for hand-made test inputs
- * (valid or not on purpose): tags, varints, fixed values, LEN fields, and
- * wrapping a buffer as a LEN field in place. No bounds beyond the fixed
+ * (valid or not on purpose): tags, varints, fixed values, LEN fields,
+ * KeyValues, and wrapping a buffer as a LEN field in place. No bounds beyond the fixed
  * buffer: test inputs are small. */
 #ifndef SLUICE_TESTS_OTLP_PBW_H
 #define SLUICE_TESTS_OTLP_PBW_H
@@ -51,6 +51,15 @@ static inline void pbw_str(struct pbw *w, unsigned num, const char *s)
 static inline void pbw_msg(struct pbw *w, unsigned num, const struct pbw *m)
 {
 	pbw_len(w, num, m->b, m->n);
+}
+/* A KeyValue {key, value} as field num (no value if any is NULL). */
+static inline void pbw_kv(struct pbw *w, unsigned num, const char *key, const struct pbw *any)
+{
+	struct pbw kv = { .n = 0 };
+	pbw_str(&kv, 1, key);
+	if (any)
+		pbw_msg(&kv, 2, any);
+	pbw_msg(w, num, &kv);
 }
 /* Makes w's bytes the payload of a LEN field num (in place). */
 static inline void pbw_wrap(struct pbw *w, unsigned num)

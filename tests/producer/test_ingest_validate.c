@@ -18,174 +18,174 @@
 
 #include "tests/otlp/gen_signals.h"
 #include "tests/producer/ingest_testlib.h"
-#include "tests/producer/wbuild.h"
+#include "tests/otlp/pbw.h"
 #include "tests/check_run.h"
 
 /* Attributes of every value type, nested lists, long and empty values. */
-static void w_attrs(struct wb *w, unsigned num)
+static void w_attrs(struct pbw *w, unsigned num)
 {
-	struct wb a = { .n = 0 }, arr = { .n = 0 }, inner = { .n = 0 }, kvl = { .n = 0 };
+	struct pbw a = { .n = 0 }, arr = { .n = 0 }, inner = { .n = 0 }, kvl = { .n = 0 };
 	char big[300];
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	w_str(&a, 1, "GET");
-	w_kv(w, num, "http.method", &a);
+	pbw_str(&a, 1, "GET");
+	pbw_kv(w, num, "http.method", &a);
 	a.n = 0;
-	w_vf(&a, 2, 1);
-	w_kv(w, num, "ok", &a);
+	pbw_varf(&a, 2, 1);
+	pbw_kv(w, num, "ok", &a);
 	a.n = 0;
-	w_vf(&a, 3, 1ull << 40);
-	w_kv(w, num, "big.int", &a);
+	pbw_varf(&a, 3, 1ull << 40);
+	pbw_kv(w, num, "big.int", &a);
 	a.n = 0;
-	w_vf(&a, 3, 300);
-	w_kv(w, num, "int", &a);
+	pbw_varf(&a, 3, 300);
+	pbw_kv(w, num, "int", &a);
 	a.n = 0;
-	w_fix(&a, 4, 0x3ff8000000000000ull, 8);
-	w_kv(w, num, "ratio", &a);
+	pbw_fixed(&a, 4, 0x3ff8000000000000ull, 8);
+	pbw_kv(w, num, "ratio", &a);
 	a.n = 0;
-	w_len(&a, 7, "\x01\x02", 2);
-	w_kv(w, num, "bytes", &a);
+	pbw_len(&a, 7, "\x01\x02", 2);
+	pbw_kv(w, num, "bytes", &a);
 	a.n = 0;
-	w_str(&a, 1, big);
-	w_kv(w, num, "long", &a);
+	pbw_str(&a, 1, big);
+	pbw_kv(w, num, "long", &a);
 	a.n = 0;
-	w_kv(w, num, "empty", &a);
-	w_kv(w, num, "absent", NULL);
+	pbw_kv(w, num, "empty", &a);
+	pbw_kv(w, num, "absent", NULL);
 	/* array [ "s", 7, [ kvlist { k: "v" } ] ] and an unknown field */
 	a.n = 0;
-	w_str(&a, 1, "v");
-	w_kv(&kvl, 1, "k", &a);
+	pbw_str(&a, 1, "v");
+	pbw_kv(&kvl, 1, "k", &a);
 	a.n = 0;
-	w_msg(&a, 6, &kvl);
-	w_msg(&inner, 1, &a);
+	pbw_msg(&a, 6, &kvl);
+	pbw_msg(&inner, 1, &a);
 	a.n = 0;
-	w_str(&a, 1, "s");
-	w_msg(&arr, 1, &a);
+	pbw_str(&a, 1, "s");
+	pbw_msg(&arr, 1, &a);
 	a.n = 0;
-	w_vf(&a, 3, 7);
-	w_msg(&arr, 1, &a);
+	pbw_varf(&a, 3, 7);
+	pbw_msg(&arr, 1, &a);
 	a.n = 0;
-	w_msg(&a, 5, &inner);
-	w_msg(&arr, 1, &a);
+	pbw_msg(&a, 5, &inner);
+	pbw_msg(&arr, 1, &a);
 	a.n = 0;
-	w_msg(&a, 5, &arr);
-	w_vf(&a, 100, 5);
-	w_kv(w, num, "list", &a);
+	pbw_msg(&a, 5, &arr);
+	pbw_varf(&a, 100, 5);
+	pbw_kv(w, num, "list", &a);
 }
 
-static void w_span(struct wb *w, int empty_ids)
+static void w_span(struct pbw *w, int empty_ids)
 {
-	struct wb s = { .n = 0 }, m = { .n = 0 };
+	struct pbw s = { .n = 0 }, m = { .n = 0 };
 	static const uint8_t id[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
-	w_len(&s, 1, id, empty_ids ? 0 : 16);
-	w_len(&s, 2, id, empty_ids ? 0 : 8);
-	w_str(&s, 3, "k=v");
-	w_len(&s, 4, id, empty_ids ? 0 : 8);
-	w_str(&s, 5, "GET /items");
-	w_vf(&s, 6, 2);
-	w_fix(&s, 7, 1764000000000000000ull, 8);
-	w_fix(&s, 8, 1764000000000005000ull, 8);
+	pbw_len(&s, 1, id, empty_ids ? 0 : 16);
+	pbw_len(&s, 2, id, empty_ids ? 0 : 8);
+	pbw_str(&s, 3, "k=v");
+	pbw_len(&s, 4, id, empty_ids ? 0 : 8);
+	pbw_str(&s, 5, "GET /items");
+	pbw_varf(&s, 6, 2);
+	pbw_fixed(&s, 7, 1764000000000000000ull, 8);
+	pbw_fixed(&s, 8, 1764000000000005000ull, 8);
 	w_attrs(&s, 9);
-	w_vf(&s, 10, 3);
-	w_fix(&m, 1, 1764000000000001000ull, 8);
-	w_str(&m, 2, "event");
+	pbw_varf(&s, 10, 3);
+	pbw_fixed(&m, 1, 1764000000000001000ull, 8);
+	pbw_str(&m, 2, "event");
 	w_attrs(&m, 3);
-	w_vf(&m, 4, 1);
-	w_msg(&s, 11, &m);
-	w_vf(&s, 12, 2);
+	pbw_varf(&m, 4, 1);
+	pbw_msg(&s, 11, &m);
+	pbw_varf(&s, 12, 2);
 	m.n = 0;
-	w_len(&m, 1, id, 16);
-	w_len(&m, 2, id, 8);
-	w_str(&m, 3, "a=b");
+	pbw_len(&m, 1, id, 16);
+	pbw_len(&m, 2, id, 8);
+	pbw_str(&m, 3, "a=b");
 	w_attrs(&m, 4);
-	w_vf(&m, 5, 1);
-	w_fix(&m, 6, 0x100, 4);
-	w_msg(&s, 13, &m);
-	w_vf(&s, 14, 1);
+	pbw_varf(&m, 5, 1);
+	pbw_fixed(&m, 6, 0x100, 4);
+	pbw_msg(&s, 13, &m);
+	pbw_varf(&s, 14, 1);
 	m.n = 0;
-	w_vf(&m, 1, 1);
-	w_str(&m, 2, "boom");
-	w_vf(&m, 3, 2);
-	w_msg(&s, 15, &m);
-	w_fix(&s, 16, 0x301, 4);
-	w_vf(&s, 99, 1); /* unknown */
-	w_msg(w, 2, &s);
+	pbw_varf(&m, 1, 1);
+	pbw_str(&m, 2, "boom");
+	pbw_varf(&m, 3, 2);
+	pbw_msg(&s, 15, &m);
+	pbw_fixed(&s, 16, 0x301, 4);
+	pbw_varf(&s, 99, 1); /* unknown */
+	pbw_msg(w, 2, &s);
 }
 
 /* A request with two ResourceSpans (one without spans), every field. */
-static void w_request(struct wb *req)
+static void w_request(struct pbw *req)
 {
-	struct wb rs = { .n = 0 }, res = { .n = 0 }, ent = { .n = 0 }, ss = { .n = 0 }, sc = { .n = 0 };
+	struct pbw rs = { .n = 0 }, res = { .n = 0 }, ent = { .n = 0 }, ss = { .n = 0 }, sc = { .n = 0 };
 	w_attrs(&res, 1);
-	w_vf(&res, 2, 1);
-	w_str(&ent, 1, "url");
-	w_str(&ent, 2, "service");
-	w_str(&ent, 3, "id");
-	w_str(&ent, 4, "d");
-	w_msg(&res, 3, &ent);
-	w_str(&sc, 1, "lib");
-	w_str(&sc, 2, "1.0");
+	pbw_varf(&res, 2, 1);
+	pbw_str(&ent, 1, "url");
+	pbw_str(&ent, 2, "service");
+	pbw_str(&ent, 3, "id");
+	pbw_str(&ent, 4, "d");
+	pbw_msg(&res, 3, &ent);
+	pbw_str(&sc, 1, "lib");
+	pbw_str(&sc, 2, "1.0");
 	w_attrs(&sc, 3);
-	w_vf(&sc, 4, 0);
-	w_msg(&ss, 1, &sc);
+	pbw_varf(&sc, 4, 0);
+	pbw_msg(&ss, 1, &sc);
 	w_span(&ss, 0);
 	w_span(&ss, 1);
-	w_str(&ss, 3, "https://schema");
-	w_msg(&rs, 1, &res);
-	w_msg(&rs, 2, &ss);
-	w_str(&rs, 3, "https://schema");
+	pbw_str(&ss, 3, "https://schema");
+	pbw_msg(&rs, 1, &res);
+	pbw_msg(&rs, 2, &ss);
+	pbw_str(&rs, 3, "https://schema");
 	req->n = 0;
-	w_msg(req, 1, &rs);
+	pbw_msg(req, 1, &rs);
 	rs.n = 0;
-	w_msg(&rs, 1, &res);
-	w_msg(req, 1, &rs);
+	pbw_msg(&rs, 1, &res);
+	pbw_msg(req, 1, &rs);
 }
 
 /* A logs request: two ResourceLogs (one without records), a LogRecord
  * with every field in field-number order and one in the .proto's order. */
-static void w_logs_request(struct wb *req)
+static void w_logs_request(struct pbw *req)
 {
-	struct wb rl = { .n = 0 }, res = { .n = 0 }, sl = { .n = 0 }, sc = { .n = 0 }, lr = { .n = 0 },
-		  body = { .n = 0 };
+	struct pbw rl = { .n = 0 }, res = { .n = 0 }, sl = { .n = 0 }, sc = { .n = 0 }, lr = { .n = 0 },
+		   body = { .n = 0 };
 	static const uint8_t id[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 	w_attrs(&res, 1);
-	w_str(&sc, 1, "app");
-	w_str(&sc, 2, "2.1");
+	pbw_str(&sc, 1, "app");
+	pbw_str(&sc, 2, "2.1");
 	w_attrs(&sc, 3);
-	w_msg(&sl, 1, &sc);
-	w_fix(&lr, 1, 1764000000000000000ull, 8);
-	w_vf(&lr, 2, 9);
-	w_str(&lr, 3, "INFO");
-	w_str(&body, 1, "user caf\xc3\xa9 logged in");
-	w_msg(&lr, 5, &body);
+	pbw_msg(&sl, 1, &sc);
+	pbw_fixed(&lr, 1, 1764000000000000000ull, 8);
+	pbw_varf(&lr, 2, 9);
+	pbw_str(&lr, 3, "INFO");
+	pbw_str(&body, 1, "user caf\xc3\xa9 logged in");
+	pbw_msg(&lr, 5, &body);
 	w_attrs(&lr, 6);
-	w_vf(&lr, 7, 1);
-	w_fix(&lr, 8, 1, 4);
-	w_len(&lr, 9, id, 16);
-	w_len(&lr, 10, id, 8);
-	w_fix(&lr, 11, 1764000000000000500ull, 8);
-	w_str(&lr, 12, "login");
-	w_vf(&lr, 99, 1); /* unknown */
-	w_msg(&sl, 2, &lr);
+	pbw_varf(&lr, 7, 1);
+	pbw_fixed(&lr, 8, 1, 4);
+	pbw_len(&lr, 9, id, 16);
+	pbw_len(&lr, 10, id, 8);
+	pbw_fixed(&lr, 11, 1764000000000000500ull, 8);
+	pbw_str(&lr, 12, "login");
+	pbw_varf(&lr, 99, 1); /* unknown */
+	pbw_msg(&sl, 2, &lr);
 	lr.n = 0; /* observed time second, as protobufjs writes it */
-	w_fix(&lr, 1, 1764000000000000000ull, 8);
-	w_fix(&lr, 11, 1764000000000000500ull, 8);
-	w_vf(&lr, 2, 17);
+	pbw_fixed(&lr, 1, 1764000000000000000ull, 8);
+	pbw_fixed(&lr, 11, 1764000000000000500ull, 8);
+	pbw_varf(&lr, 2, 17);
 	body.n = 0;
 	w_attrs(&body, 1);
-	struct wb any = { .n = 0 };
-	w_msg(&any, 6, &body);
-	w_msg(&lr, 5, &any);
-	w_msg(&sl, 2, &lr);
-	w_str(&sl, 3, "https://schema");
-	w_msg(&rl, 1, &res);
-	w_msg(&rl, 2, &sl);
-	w_str(&rl, 3, "https://schema");
+	struct pbw any = { .n = 0 };
+	pbw_msg(&any, 6, &body);
+	pbw_msg(&lr, 5, &any);
+	pbw_msg(&sl, 2, &lr);
+	pbw_str(&sl, 3, "https://schema");
+	pbw_msg(&rl, 1, &res);
+	pbw_msg(&rl, 2, &sl);
+	pbw_str(&rl, 3, "https://schema");
 	req->n = 0;
-	w_msg(req, 1, &rl);
+	pbw_msg(req, 1, &rl);
 	rl.n = 0;
-	w_msg(&rl, 1, &res);
-	w_msg(req, 1, &rl);
+	pbw_msg(&rl, 1, &res);
+	pbw_msg(req, 1, &rl);
 }
 
 /* The public function against the table walk, for one input both ways
@@ -226,7 +226,7 @@ static int compare(const uint8_t *buf, size_t len)
 
 START_TEST(valid_requests_take_the_fast_path)
 {
-	struct wb *req = malloc(sizeof(*req));
+	struct pbw *req = malloc(sizeof(*req));
 	struct otlp_wire_counts c;
 	w_request(req);
 	ck_assert_int_eq(compare(req->b, req->n), 1);
@@ -254,7 +254,7 @@ static uint32_t rnd(uint32_t *s)
 /* Seeded mutations: the verdict, counts and error text never differ. */
 START_TEST(mutations_answer_as_the_table_walk)
 {
-	struct wb *base = malloc(sizeof(*base)), *m = malloc(sizeof(*m));
+	struct pbw *base = malloc(sizeof(*base)), *m = malloc(sizeof(*m));
 	static const uint8_t special[] = { 0x00, 0x01, 0x02, 0x0a, 0x10, 0x12, 0x7f, 0x80, 0xff };
 	uint32_t s = 12345u + (uint32_t)_i;
 	unsigned accepted = 0, rejected = 0;
@@ -303,26 +303,26 @@ END_TEST
 START_TEST(nesting_limit_unchanged)
 {
 	for (unsigned depth = 30; depth <= 34; depth++) {
-		struct wb a = { .n = 0 }, b, req = { .n = 0 }, rs = { .n = 0 }, ss = { .n = 0 },
-			  sp = { .n = 0 };
-		w_str(&a, 1, "leaf");
+		struct pbw a = { .n = 0 }, b, req = { .n = 0 }, rs = { .n = 0 }, ss = { .n = 0 },
+			   sp = { .n = 0 };
+		pbw_str(&a, 1, "leaf");
 		for (unsigned d = 1; d < depth; d++) {
-			struct wb list = { .n = 0 };
+			struct pbw list = { .n = 0 };
 			if (d % 2) {
-				w_msg(&list, 1, &a);
+				pbw_msg(&list, 1, &a);
 				b.n = 0;
-				w_msg(&b, 5, &list);
+				pbw_msg(&b, 5, &list);
 			} else {
-				w_kv(&list, 1, "k", &a);
+				pbw_kv(&list, 1, "k", &a);
 				b.n = 0;
-				w_msg(&b, 6, &list);
+				pbw_msg(&b, 6, &list);
 			}
 			a = b;
 		}
-		w_kv(&sp, 9, "deep", &a);
-		w_msg(&ss, 2, &sp);
-		w_msg(&rs, 2, &ss);
-		w_msg(&req, 1, &rs);
+		pbw_kv(&sp, 9, "deep", &a);
+		pbw_msg(&ss, 2, &sp);
+		pbw_msg(&rs, 2, &ss);
+		pbw_msg(&req, 1, &rs);
 		compare(req.b, req.n);
 		struct otlp_wire_counts c;
 		ck_assert_int_eq(otlp_wire_validate_request(req.b, req.n, &c, NULL),
@@ -333,7 +333,7 @@ END_TEST
 
 START_TEST(valid_logs_take_the_fast_path)
 {
-	struct wb *req = malloc(sizeof(*req));
+	struct pbw *req = malloc(sizeof(*req));
 	struct otlp_wire_counts c;
 	w_logs_request(req);
 	ck_assert_int_eq(compare_sig(1, req->b, req->n), 1);
@@ -348,7 +348,7 @@ END_TEST
 /* Seeded mutations of the logs request, as for traces. */
 START_TEST(logs_mutations_answer_as_the_table_walk)
 {
-	struct wb *base = malloc(sizeof(*base)), *m = malloc(sizeof(*m));
+	struct pbw *base = malloc(sizeof(*base)), *m = malloc(sizeof(*m));
 	uint32_t s = 777u + (uint32_t)_i;
 	unsigned accepted = 0, rejected = 0;
 	w_logs_request(base);
@@ -389,7 +389,7 @@ END_TEST
  * other bytes break framing or change values. */
 START_TEST(every_byte_as_0xff)
 {
-	struct wb *base = malloc(sizeof(*base)), *m = malloc(sizeof(*m));
+	struct pbw *base = malloc(sizeof(*base)), *m = malloc(sizeof(*m));
 	unsigned utf8 = 0;
 	for (int sig = 0; sig < 2; sig++) {
 		if (sig)
@@ -431,7 +431,7 @@ START_TEST(generated_mutations_answer_as_the_table_walk)
 	uint64_t rng = 99 + (uint64_t)_i;
 	uint32_t s = 4242u + (uint32_t)_i;
 	unsigned fast = 0, accepted = 0, rejected = 0;
-	struct wb *m = malloc(sizeof(*m));
+	struct pbw *m = malloc(sizeof(*m));
 	for (int round = 0; round < 40; round++) {
 		ProtobufCMessage *msg = sig == 0   ? &gen_request(&rng, &o)->base
 					: sig == 1 ? &gen_logs_request(&rng, &o)->base

@@ -6,53 +6,53 @@
 
 #include <check.h>
 
-#include "tests/producer/wbuild.h"
+#include "tests/otlp/pbw.h"
 #include "tests/check_run.h"
 
 /* One span field of number num, validly encoded (99: an unknown field). */
-static void w_span_field(struct wb *w, unsigned num)
+static void w_span_field(struct pbw *w, unsigned num)
 {
 	static const uint8_t id[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
-	struct wb m = { .n = 0 }, any = { .n = 0 };
+	struct pbw m = { .n = 0 }, any = { .n = 0 };
 	switch (num) {
 	case 1:
-		w_len(w, 1, id, 16);
+		pbw_len(w, 1, id, 16);
 		break;
 	case 2:
 	case 4:
-		w_len(w, num, id, 8);
+		pbw_len(w, num, id, 8);
 		break;
 	case 3:
 	case 5:
-		w_str(w, num, num == 3 ? "k=v" : "GET /healthz");
+		pbw_str(w, num, num == 3 ? "k=v" : "GET /healthz");
 		break;
 	case 7:
 	case 8:
-		w_fix(w, num, num, 8);
+		pbw_fixed(w, num, num, 8);
 		break;
 	case 9:
-		w_str(&any, 1, "value");
-		w_kv(w, 9, "key", &any);
+		pbw_str(&any, 1, "value");
+		pbw_kv(w, 9, "key", &any);
 		break;
 	case 11: /* an event: time and name */
-		w_fix(&m, 1, 7, 8);
-		w_str(&m, 2, "ev");
-		w_msg(w, 11, &m);
+		pbw_fixed(&m, 1, 7, 8);
+		pbw_str(&m, 2, "ev");
+		pbw_msg(w, 11, &m);
 		break;
 	case 13: /* a link: trace and span id */
-		w_len(&m, 1, id, 16);
-		w_len(&m, 2, id, 8);
-		w_msg(w, 13, &m);
+		pbw_len(&m, 1, id, 16);
+		pbw_len(&m, 2, id, 8);
+		pbw_msg(w, 13, &m);
 		break;
 	case 15: /* a status: code */
-		w_vf(&m, 3, 1);
-		w_msg(w, 15, &m);
+		pbw_varf(&m, 3, 1);
+		pbw_msg(w, 15, &m);
 		break;
 	case 16:
-		w_fix(w, 16, 0x301, 4);
+		pbw_fixed(w, 16, 0x301, 4);
 		break;
 	default: /* 6, 10, 12, 14 and unknown ones: varints */
-		w_vf(w, num, 2);
+		pbw_varf(w, num, 2);
 		break;
 	}
 }
@@ -85,14 +85,14 @@ START_TEST(heads_mixed_exactly_when_out_of_order)
 		{ { 1, 2, 5, 4 }, 1 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct wb span = { .n = 0 }, ss = { .n = 0 }, rs = { .n = 0 }, req = { .n = 0 };
+		struct pbw span = { .n = 0 }, ss = { .n = 0 }, rs = { .n = 0 }, req = { .n = 0 };
 		for (int k = 0; k < 16 && cases[i].f[k]; k++)
 			w_span_field(&span, cases[i].f[k]);
-		w_msg(&ss, 2, &span);
-		w_msg(&rs, 2, &ss);
-		w_msg(&req, 1, &rs);
+		pbw_msg(&ss, 2, &span);
+		pbw_msg(&rs, 2, &ss);
+		pbw_msg(&req, 1, &rs);
 		for (int bare = 0; bare < 2; bare++) {
-			const struct wb *in = bare ? &rs : &req;
+			const struct pbw *in = bare ? &rs : &req;
 			struct otlp_wire_counts c;
 			struct otlp_wire_diag d;
 			ck_assert_int_eq(twin_general_sig(0, in->b, in->n, bare, &c, &d), 0);
